@@ -1,0 +1,98 @@
+/* Growable byte buffer (see buf.h). */
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+int tb_slice_eq_str(tb_slice s, const char *z)
+{
+	size_t n = strlen(z);
+	return n == s.len && (n == 0 || memcmp(s.ptr, z, n) == 0);
+}
+
+void tb_buf_reserve(tb_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	b->ptr = tb_xrealloc(b->ptr, cap);
+	b->cap = cap;
+}
+
+void tb_buf_append(tb_buf *b, const void *p, size_t n)
+{
+	tb_buf_reserve(b, n);
+	if (n)
+		memcpy(b->ptr + b->len, p, n);
+	b->len += n;
+	b->ptr[b->len] = 0;
+}
+
+void tb_buf_puts(tb_buf *b, const char *s)
+{
+	tb_buf_append(b, s, strlen(s));
+}
+
+void tb_buf_putc(tb_buf *b, char c)
+{
+	tb_buf_reserve(b, 1);
+	b->ptr[b->len++] = c;
+	b->ptr[b->len] = 0;
+}
+
+void tb_buf_vprintf(tb_buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	char small[256];
+	int n = vsnprintf(small, sizeof small, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof small) {
+		tb_buf_append(b, small, (size_t)n);
+		return;
+	}
+	tb_buf_reserve(b, (size_t)n);
+	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void tb_buf_printf(tb_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tb_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void tb_buf_clear(tb_buf *b)
+{
+	b->len = 0;
+	if (b->ptr)
+		b->ptr[0] = 0;
+}
+
+char *tb_buf_detach(tb_buf *b)
+{
+	if (!b->ptr)
+		tb_buf_reserve(b, 0);
+	b->ptr[b->len] = 0;
+	char *p = b->ptr;
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void tb_buf_free(tb_buf *b)
+{
+	free(b->ptr);
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+}

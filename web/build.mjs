@@ -1,0 +1,37 @@
+// Bundles the UI with esbuild into OUTDIR and writes OUTDIR/manifest.txt,
+// the list tools/embed.c turns into the server's embedded assets.
+// Usage: node build.mjs OUTDIR
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = process.argv[2];
+if (!out) {
+  console.error('usage: node build.mjs OUTDIR');
+  process.exit(2);
+}
+mkdirSync(out, { recursive: true });
+
+await esbuild.build({
+  entryPoints: { app: join(here, 'src/main.tsx') },
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  target: 'es2020',
+  format: 'iife',
+  outdir: out,
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  loader: { '.css': 'css' },
+  logLevel: 'warning',
+});
+copyFileSync(join(here, 'src/index.html'), join(out, 'index.html'));
+
+const files = [
+  ['/index.html', 'index.html'],
+  ['/app.js', 'app.js'],
+  ['/app.css', 'app.css'],
+];
+writeFileSync(join(out, 'manifest.txt'), files.map(([u, f]) => `${u}\t${f}\n`).join(''));
