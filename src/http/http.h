@@ -1,0 +1,95 @@
+/* The HTTP layer as dashboards see it: requests, responses and the router.
+ *
+ * A dashboard registers exact paths (after --path_prefix and the optional
+ * /experiment/<id> part have been stripped) with tb_router_add; the server
+ * calls the handler on one of its pool threads with a parsed request and an
+ * empty response. The handler fills the response and returns; the server
+ * adds the common headers (spec HTTP_API.md 2: caching, nosniff, CSP on
+ * HTML, Content-Length) and gzips textual bodies when the client accepts it.
+ * Handlers must be thread-safe; requests and responses are not shared. */
+#ifndef TB_HTTP_H
+#define TB_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+typedef struct tb_req tb_req;
+typedef struct tb_resp tb_resp;
+typedef struct tb_router tb_router;
+
+typedef void (*tb_handler_fn)(tb_resp *resp, const tb_req *req, void *payload);
+
+/* --- router -------------------------------------------------------------- */
+
+tb_router *tb_router_new(void);
+/* Route `path` (e.g. "/data/runs", "/data/plugin/scalars/tags") to fn.
+ * The path is copied. A later registration of the same path replaces it. */
+void tb_router_add(tb_router *r, const char *path, tb_handler_fn fn, void *payload);
+void tb_router_free(tb_router *r);
+
+/* --- request ------------------------------------------------------------- */
+
+/* "GET", "POST", "HEAD", ... */
+const char *tb_req_method(const tb_req *req);
+/* The path being served, prefix and experiment part removed, e.g. "/data/runs". */
+const char *tb_req_path(const tb_req *req);
+/* The experiment id from /experiment/<id>/..., or "" when absent. */
+const char *tb_req_experiment(const tb_req *req);
+/* --path_prefix plus "/experiment/<id>" when present; "" at the root. */
+const char *tb_req_script_root(const tb_req *req);
+/* First value of a URL query parameter (URL-decoded, '+' is space), or NULL. */
+const char *tb_req_query(const tb_req *req, const char *name);
+/* All values of a query parameter in order; returns the count, stores at
+ * most max pointers in out. */
+size_t tb_req_query_all(const tb_req *req, const char *name, const char **out, size_t max);
+/* First value of a POST form field, from an application/x-www-form-urlencoded
+ * or multipart/form-data body, or NULL. */
+const char *tb_req_form(const tb_req *req, const char *name);
+size_t tb_req_form_all(const tb_req *req, const char *name, const char **out, size_t max);
+/* A request header (case-insensitive name), or NULL. */
+const char *tb_req_header(const tb_req *req, const char *name);
+/* The raw request body (empty for GET). */
+tb_slice tb_req_body(const tb_req *req);
+
+/* --- response ------------------------------------------------------------ */
+
+/* Set status and the exact Content-Type header value. Default: 200 and
+ * "application/json". */
+void tb_resp_status(tb_resp *r, int status);
+void tb_resp_type(tb_resp *r, const char *content_type);
+void tb_resp_header(tb_resp *r, const char *name, const char *value);
+/* The body; handlers append to it. */
+tb_buf *tb_resp_body(tb_resp *r);
+/* Replace the body with a copy of n bytes and set the type. */
+void tb_resp_bytes(tb_resp *r, const char *content_type, const void *p, size_t n);
+/* A plain-text error: status, "text/plain; charset=utf-8", body from fmt
+ * (e.g. "Invalid argument: ..."); replaces anything written so far. */
+void tb_resp_error(tb_resp *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Never gzip this response (binary payloads are never gzipped anyway). */
+void tb_resp_no_gzip(tb_resp *r);
+
+/* --- server -------------------------------------------------------------- */
+
+typedef struct tb_server tb_server;
+
+typedef struct tb_server_opts {
+	const char *host;        /* address to bind; "127.0.0.1" by default */
+	int port;                /* 0 = any free port */
+	const char *path_prefix; /* "" or "/tb" (normalised: no trailing '/') */
+	const char *window_title;
+	int threads; /* pool size; 0 = number of cores */
+} tb_server_opts;
+
+/* Bind and start serving `router` (borrowed; must outlive the server).
+ * Returns 0, TB_EIO when the address cannot be bound (message logged), or
+ * TB_EINVAL for bad options. */
+int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *opts);
+/* The port actually bound (useful with port 0). */
+int tb_server_port(const tb_server *s);
+/* Stop accepting, finish in-flight requests, free. NULL is a no-op. */
+void tb_server_free(tb_server *s);
+
+#endif

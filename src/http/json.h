@@ -1,0 +1,45 @@
+/* A streaming JSON writer that encodes as upstream TensorBoard does
+ * (spec HTTP_API.md 2.2): ", " and ": " separators, non-ASCII escaped as
+ * \uXXXX, floats in Python's shortest repr, NaN/Infinity as strings.
+ *
+ * Commas are inserted automatically from a nesting stack. Not thread-safe;
+ * one writer per response. */
+#ifndef TB_JSON_H
+#define TB_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define TB_JSON_MAX_DEPTH 64
+
+typedef struct tb_json {
+	tb_buf *out;
+	int depth;
+	unsigned char count[TB_JSON_MAX_DEPTH]; /* items so far at each level (saturating) */
+	unsigned char after_key;
+} tb_json;
+
+void tb_json_init(tb_json *j, tb_buf *out);
+void tb_json_obj_begin(tb_json *j);
+void tb_json_obj_end(tb_json *j);
+void tb_json_arr_begin(tb_json *j);
+void tb_json_arr_end(tb_json *j);
+void tb_json_key(tb_json *j, const char *key);
+void tb_json_key_n(tb_json *j, const char *key, size_t n);
+void tb_json_str(tb_json *j, const char *s);
+void tb_json_str_n(tb_json *j, const char *s, size_t n);
+void tb_json_int(tb_json *j, int64_t v);
+/* Python repr of a double; NaN -> "NaN", +inf -> "Infinity", -inf -> "-Infinity". */
+void tb_json_double(tb_json *j, double v);
+void tb_json_bool(tb_json *j, int v);
+void tb_json_null(tb_json *j);
+
+/* Python repr() of a finite double into buf (at least 32 bytes): shortest
+ * digits that read back to v, "1.0", "1e-05", "1e+16", "1443856985.705543".
+ * Returns the length. Non-finite values give "nan", "inf", "-inf" (the CSV
+ * spellings). */
+size_t tb_fmt_double(char *buf, double v);
+
+#endif
