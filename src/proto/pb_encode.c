@@ -36,7 +36,7 @@ void tb_pb_buf_truncate(tb_pb_buf *b, size_t len)
 	b->err = 0;
 }
 
-int tb_pb_buf_reserve(tb_pb_buf *b, size_t extra)
+int tb_pb_buf_grow(tb_pb_buf *b, size_t extra)
 {
 	size_t need, cap;
 	uint8_t *p;

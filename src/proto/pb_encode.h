@@ -41,8 +41,17 @@ void tb_pb_buf_free(tb_pb_buf *b);
 /* Cut b back to len bytes (len <= b->len) and clear a sticky error, so a
  * half-encoded message can be rolled back. Keeps the storage. */
 void tb_pb_buf_truncate(tb_pb_buf *b, size_t len);
-/* Make room for extra more bytes. Returns 0 or TB_ENOMEM. */
-int tb_pb_buf_reserve(tb_pb_buf *b, size_t extra);
+/* Grow b to hold extra more bytes; use tb_pb_buf_reserve. */
+int tb_pb_buf_grow(tb_pb_buf *b, size_t extra);
+
+/* Make room for extra more bytes. Returns 0 or TB_ENOMEM. Inline because
+ * every append calls it and it almost never needs to grow. */
+static inline int tb_pb_buf_reserve(tb_pb_buf *b, size_t extra)
+{
+	if (b->err == 0 && extra <= b->cap - b->len)
+		return 0;
+	return tb_pb_buf_grow(b, extra);
+}
 
 /* Number of bytes of the varint encoding of v (1..10). */
 size_t tb_pb_varint_size(uint64_t v);
