@@ -455,7 +455,7 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s, MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, (void *)s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)s,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)256 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		(size_t)256 * 1024,
 		MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!s->d) {
