@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -783,6 +784,43 @@ static void test_server__static(void)
 	}
 }
 
+static void *hammer(void *arg)
+{
+	int *fails = arg;
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/json", port);
+	CURL *c = curl_easy_init();
+	for (int i = 0; i < 50; i++) {
+		tb_buf b = TB_BUF_INIT;
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+		long status = 0;
+		if (curl_easy_perform(c) != CURLE_OK)
+			(*fails)++;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		if (status != 200 || b.len < 1000)
+			(*fails)++;
+		tb_buf_free(&b);
+	}
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+static void test_server__concurrent(void)
+{
+	pthread_t t[8];
+	int fails[8] = {0};
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, hammer, &fails[i]);
+	int total = 0;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		total += fails[i];
+	}
+	CHECK_INT(total, 0);
+}
+
 static void test_server__bad_options(void)
 {
 	tb_router *rt = tb_router_new();
@@ -864,6 +902,7 @@ int main(void)
 	TB_RUN(test_server__keep_alive);
 	TB_RUN(test_server__body_cap);
 	TB_RUN(test_server__static);
+	TB_RUN(test_server__concurrent);
 	TB_RUN(test_server__bad_options);
 	TB_RUN(test_server__router_replace);
 
