@@ -174,8 +174,8 @@ int tb_form_parse_multipart(tb_form *f, const char *content_type, const void *bo
 	char delim[MAX_BOUNDARY + 4] = "\r\n--";
 	if (!content_type)
 		return TB_EINVAL;
-	long bl = header_param(delim + 4, MAX_BOUNDARY, content_type, strlen(content_type),
-			       "boundary");
+	long bl =
+	    header_param(delim + 4, MAX_BOUNDARY, content_type, strlen(content_type), "boundary");
 	if (bl <= 0 || bl >= MAX_BOUNDARY - 1)
 		return TB_EINVAL;
 	size_t dl = 4 + (size_t)bl;

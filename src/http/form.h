@@ -22,7 +22,10 @@ typedef struct tb_form {
 	size_t n, cap;
 } tb_form;
 
-#define TB_FORM_INIT {NULL, 0, 0}
+#define TB_FORM_INIT                                                                               \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Percent-decode n bytes of s into out (room for n + 1 bytes; out may be s).
  * "%XX" with two hex digits becomes one byte; any other '%' stays as is.

@@ -50,17 +50,33 @@ static void nest_close(tb_json *j, char c)
 		j->depth--;
 }
 
-void tb_json_obj_begin(tb_json *j) { nest_open(j, '{'); }
-void tb_json_obj_end(tb_json *j) { nest_close(j, '}'); }
-void tb_json_arr_begin(tb_json *j) { nest_open(j, '['); }
-void tb_json_arr_end(tb_json *j) { nest_close(j, ']'); }
+void tb_json_obj_begin(tb_json *j)
+{
+	nest_open(j, '{');
+}
+void tb_json_obj_end(tb_json *j)
+{
+	nest_close(j, '}');
+}
+void tb_json_arr_begin(tb_json *j)
+{
+	nest_open(j, '[');
+}
+void tb_json_arr_end(tb_json *j)
+{
+	nest_close(j, ']');
+}
 
 static const char hexdig[] = "0123456789abcdef";
 
 static void put_u16(tb_buf *b, unsigned cp)
 {
-	char e[6] = {'\\', 'u', hexdig[(cp >> 12) & 15], hexdig[(cp >> 8) & 15],
-		     hexdig[(cp >> 4) & 15], hexdig[cp & 15]};
+	char e[6] = {'\\',
+		     'u',
+		     hexdig[(cp >> 12) & 15],
+		     hexdig[(cp >> 8) & 15],
+		     hexdig[(cp >> 4) & 15],
+		     hexdig[cp & 15]};
 	tb_buf_append(b, e, 6);
 }
 
@@ -127,14 +143,36 @@ static void put_string(tb_buf *b, const char *s, size_t n)
 			break;
 		unsigned c = p[i];
 		switch (c) {
-		case '"': tb_buf_append(b, "\\\"", 2); i++; continue;
-		case '\\': tb_buf_append(b, "\\\\", 2); i++; continue;
-		case '\n': tb_buf_append(b, "\\n", 2); i++; continue;
-		case '\r': tb_buf_append(b, "\\r", 2); i++; continue;
-		case '\t': tb_buf_append(b, "\\t", 2); i++; continue;
-		case '\b': tb_buf_append(b, "\\b", 2); i++; continue;
-		case '\f': tb_buf_append(b, "\\f", 2); i++; continue;
-		default: break;
+		case '"':
+			tb_buf_append(b, "\\\"", 2);
+			i++;
+			continue;
+		case '\\':
+			tb_buf_append(b, "\\\\", 2);
+			i++;
+			continue;
+		case '\n':
+			tb_buf_append(b, "\\n", 2);
+			i++;
+			continue;
+		case '\r':
+			tb_buf_append(b, "\\r", 2);
+			i++;
+			continue;
+		case '\t':
+			tb_buf_append(b, "\\t", 2);
+			i++;
+			continue;
+		case '\b':
+			tb_buf_append(b, "\\b", 2);
+			i++;
+			continue;
+		case '\f':
+			tb_buf_append(b, "\\f", 2);
+			i++;
+			continue;
+		default:
+			break;
 		}
 		unsigned cp;
 		i += utf8_next(&cp, p + i, n - i);
@@ -157,7 +195,10 @@ void tb_json_key_n(tb_json *j, const char *key, size_t n)
 	j->after_key = 1;
 }
 
-void tb_json_key(tb_json *j, const char *key) { tb_json_key_n(j, key, strlen(key)); }
+void tb_json_key(tb_json *j, const char *key)
+{
+	tb_json_key_n(j, key, strlen(key));
+}
 
 void tb_json_str_n(tb_json *j, const char *s, size_t n)
 {
@@ -165,7 +206,10 @@ void tb_json_str_n(tb_json *j, const char *s, size_t n)
 	put_string(j->out, s, n);
 }
 
-void tb_json_str(tb_json *j, const char *s) { tb_json_str_n(j, s, strlen(s)); }
+void tb_json_str(tb_json *j, const char *s)
+{
+	tb_json_str_n(j, s, strlen(s));
+}
 
 void tb_json_int(tb_json *j, int64_t v)
 {

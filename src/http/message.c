@@ -31,8 +31,14 @@ void tb_req_release(tb_req *q)
 	tb_buf_free(&q->body);
 }
 
-const char *tb_req_method(const tb_req *req) { return req->method ? req->method : "GET"; }
-const char *tb_req_path(const tb_req *req) { return req->path ? req->path : ""; }
+const char *tb_req_method(const tb_req *req)
+{
+	return req->method ? req->method : "GET";
+}
+const char *tb_req_path(const tb_req *req)
+{
+	return req->path ? req->path : "";
+}
 const char *tb_req_experiment(const tb_req *req)
 {
 	return req->experiment ? req->experiment : "";
@@ -41,7 +47,10 @@ const char *tb_req_script_root(const tb_req *req)
 {
 	return req->script_root ? req->script_root : "";
 }
-const char *tb_req_path_prefix(const tb_req *req) { return req->prefix; }
+const char *tb_req_path_prefix(const tb_req *req)
+{
+	return req->prefix;
+}
 
 const char *tb_req_query(const tb_req *req, const char *name)
 {
@@ -95,8 +104,8 @@ int tb_accept_encoding_gzip(const char *v)
 		while (*p && !is_sep(*p))
 			p++;
 		size_t n = (size_t)(p - t);
-		if ((n == 4 && memcmp(t, "gzip", 4) == 0) || (n == 6 && memcmp(t, "x-gzip", 6) == 0) ||
-		    (n == 1 && *t == '*'))
+		if ((n == 4 && memcmp(t, "gzip", 4) == 0) ||
+		    (n == 6 && memcmp(t, "x-gzip", 6) == 0) || (n == 1 && *t == '*'))
 			return 1;
 	}
 	return 0;
@@ -124,7 +133,10 @@ void tb_resp_release(tb_resp *r)
 	tb_buf_free(&r->body);
 }
 
-void tb_resp_status(tb_resp *r, int status) { r->status = status; }
+void tb_resp_status(tb_resp *r, int status)
+{
+	r->status = status;
+}
 
 void tb_resp_type(tb_resp *r, const char *content_type)
 {
@@ -157,7 +169,10 @@ void tb_resp_header(tb_resp *r, const char *name, const char *value)
 	r->nhdr++;
 }
 
-tb_buf *tb_resp_body(tb_resp *r) { return &r->body; }
+tb_buf *tb_resp_body(tb_resp *r)
+{
+	return &r->body;
+}
 
 void tb_resp_bytes(tb_resp *r, const char *content_type, const void *p, size_t n)
 {
@@ -177,7 +192,10 @@ void tb_resp_error(tb_resp *r, int status, const char *fmt, ...)
 	va_end(ap);
 }
 
-void tb_resp_no_gzip(tb_resp *r) { r->no_gzip = 1; }
+void tb_resp_no_gzip(tb_resp *r)
+{
+	r->no_gzip = 1;
+}
 
 /* Percent-encode what may not appear raw in a header or URL. */
 static void put_url(tb_buf *b, const char *s)
@@ -197,12 +215,23 @@ static void put_html(tb_buf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': tb_buf_puts(b, "&amp;"); break;
-		case '<': tb_buf_puts(b, "&lt;"); break;
-		case '>': tb_buf_puts(b, "&gt;"); break;
-		case '"': tb_buf_puts(b, "&quot;"); break;
-		case '\'': tb_buf_puts(b, "&#39;"); break;
-		default: tb_buf_putc(b, *s);
+		case '&':
+			tb_buf_puts(b, "&amp;");
+			break;
+		case '<':
+			tb_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			tb_buf_puts(b, "&gt;");
+			break;
+		case '"':
+			tb_buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			tb_buf_puts(b, "&#39;");
+			break;
+		default:
+			tb_buf_putc(b, *s);
 		}
 	}
 }
@@ -229,15 +258,24 @@ void tb_resp_redirect(tb_resp *r, int status, const char *location)
 static const char *status_text(int status)
 {
 	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Request Entity Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	default: return "Error";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Request Entity Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	default:
+		return "Error";
 	}
 }
 
@@ -248,7 +286,8 @@ void tb_resp_html_error(tb_resp *r, int status, const char *description)
 	r->raw = 1;
 	tb_resp_type(r, "text/html; charset=utf-8");
 	tb_buf_clear(&r->body);
-	tb_buf_printf(&r->body, "<!doctype html>\n<html lang=en>\n<title>%d %s</title>\n<h1>%s</h1>\n<p>",
+	tb_buf_printf(&r->body,
+		      "<!doctype html>\n<html lang=en>\n<title>%d %s</title>\n<h1>%s</h1>\n<p>",
 		      status, t, t);
 	put_html(&r->body, description);
 	tb_buf_puts(&r->body, "</p>\n");

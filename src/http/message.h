@@ -13,11 +13,11 @@ struct MHD_Connection;
 /* One request, created when its request line arrives and freed when the
  * connection is done with it. Touched by one pool thread at a time. */
 struct tb_req {
-	char *uri;          /* raw request target, query included */
+	char *uri;	    /* raw request target, query included */
 	const char *method; /* borrowed from the connection */
 	struct MHD_Connection *conn;
 	const char *prefix; /* the server's path prefix (borrowed) */
-	char *path;         /* decoded path left after prefix and experiment */
+	char *path;	    /* decoded path left after prefix and experiment */
 	size_t path_len;
 	char *experiment;  /* "" when absent */
 	char *script_root; /* prefix + "/experiment/<id>" */

@@ -60,7 +60,7 @@ static void grow(tb_router *r)
 	for (size_t i = 0; i < r->cap; i++)
 		if (r->slots[i].path)
 			*slot_for(slots, cap, r->slots[i].path, r->slots[i].len, r->slots[i].hash) =
-				r->slots[i];
+			    r->slots[i];
 	free(r->slots);
 	r->slots = slots;
 	r->cap = cap;

@@ -31,15 +31,15 @@
 struct tb_server {
 	struct MHD_Daemon *d;
 	tb_router *router; /* borrowed, read-only while serving */
-	char *prefix;      /* normalised: "" or "/x" without trailing '/' */
+	char *prefix;	   /* normalised: "" or "/x" without trailing '/' */
 	int port;
 };
 
 static const char CSP[] =
-	"default-src 'self';font-src 'self' data:;frame-src 'self' https://ui.perfetto.dev;"
-	"img-src 'self' data: blob:;object-src 'none';"
-	"style-src 'self' https://www.gstatic.com data: 'unsafe-inline';connect-src 'self';"
-	"script-src 'self' 'unsafe-eval'";
+    "default-src 'self';font-src 'self' data:;frame-src 'self' https://ui.perfetto.dev;"
+    "img-src 'self' data: blob:;object-src 'none';"
+    "style-src 'self' https://www.gstatic.com data: 'unsafe-inline';connect-src 'self';"
+    "script-src 'self' 'unsafe-eval'";
 
 /* --- response finishing -------------------------------------------------- */
 
@@ -62,9 +62,17 @@ static int media_is(const char *t, size_t n, const char *want)
 static int is_textual(const char *t)
 {
 	static const char *const text[] = {
-		"application/javascript", "application/json", "application/json+protobuf",
-		"image/svg+xml", "text/css", "text/csv", "text/html", "text/javascript",
-		"text/plain", "text/tab-separated-values", "text/x-protobuf",
+	    "application/javascript",
+	    "application/json",
+	    "application/json+protobuf",
+	    "image/svg+xml",
+	    "text/css",
+	    "text/csv",
+	    "text/html",
+	    "text/javascript",
+	    "text/plain",
+	    "text/tab-separated-values",
+	    "text/x-protobuf",
 	};
 	size_t n = media_len(t);
 	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
@@ -152,8 +160,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const 
 	}
 	size_t len = r->body.len;
 	char *bytes = tb_buf_detach(&r->body);
-	struct MHD_Response *m =
-		MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *m = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
 	if (!m) {
 		free(bytes);
 		free(type);
@@ -229,7 +236,8 @@ static void parse_body(tb_resp *r, tb_req *q)
 		tb_form_parse_urlencoded(&q->form, q->body.ptr, q->body.len);
 	} else if (media_is(ct, n, "multipart/form-data")) {
 		if (tb_form_parse_multipart(&q->form, ct, q->body.ptr, q->body.len) != 0)
-			tb_resp_error(r, 400, "Invalid argument: malformed multipart/form-data body");
+			tb_resp_error(r, 400,
+				      "Invalid argument: malformed multipart/form-data body");
 	}
 }
 
@@ -248,7 +256,8 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 	size_t plen = strlen(s->prefix);
 
 	/* 1.1: the prefix must be the whole path or be followed by '/'. */
-	if (plen && !(n >= plen && memcmp(p, s->prefix, plen) == 0 && (n == plen || p[plen] == '/'))) {
+	if (plen &&
+	    !(n >= plen && memcmp(p, s->prefix, plen) == 0 && (n == plen || p[plen] == '/'))) {
 		tb_resp_error(&r, 404, "Not found");
 		goto send;
 	}
@@ -447,19 +456,19 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	struct MHD_OptionItem pool[] = {
-		{threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
-		{MHD_OPTION_END, 0, NULL},
+	    {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 	s->d = MHD_start_daemon(
-		flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, (void *)s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)s,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)256 * 1024,
-		MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
+	    flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, (void *)s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)s,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)256 * 1024, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!s->d) {
-		tb_log_error("cannot listen on %s:%d (address in use or not available)", host, port);
+		tb_log_error("cannot listen on %s:%d (address in use or not available)", host,
+			     port);
 		free(s->prefix);
 		free(s);
 		return TB_EIO;
@@ -470,7 +479,10 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 	return TB_OK;
 }
 
-int tb_server_port(const tb_server *s) { return s->port; }
+int tb_server_port(const tb_server *s)
+{
+	return s->port;
+}
 
 void tb_server_free(tb_server *s)
 {

@@ -461,7 +461,8 @@ static void test_server__post_multipart(void)
 	curl_mime_data(p, "file body", CURL_ZERO_TERMINATED);
 	req(&r, "POST", port, "/echo", NULL, NULL, 0, m);
 	CHECK_INT(r.status, 200);
-	CHECK(strstr(r.body.ptr, "f.a=[[{\"plugin\": \"scalars\", \"tag\": \"loss\"}]],[line1\r\nline2]\n"));
+	CHECK(strstr(r.body.ptr,
+		     "f.a=[[{\"plugin\": \"scalars\", \"tag\": \"loss\"}]],[line1\r\nline2]\n"));
 	CHECK(strstr(r.body.ptr, "f.b=[]\n"));
 	CHECK(strstr(r.body.ptr, "f.c=\n"));
 	reply_free(&r);
@@ -488,17 +489,17 @@ static void test_server__gzip(void)
 		const char *ae;
 		int gz;
 	} cases[] = {
-		{"Accept-Encoding: gzip", 1},
-		{"Accept-Encoding: gzip;q=1.0", 0},
-		{"Accept-Encoding: gzip;q=0", 0},
-		{"Accept-Encoding: deflate,gzip", 1},
-		{"Accept-Encoding: gzip, deflate, br", 1},
-		{"Accept-Encoding: x-gzip", 1},
-		{"Accept-Encoding: *", 1},
-		{"Accept-Encoding: deflate, br", 0},
-		{"Accept-Encoding: GZIP", 0},
-		{"Accept-Encoding: gzipx", 0},
-		{"Accept-Encoding: identity", 0},
+	    {"Accept-Encoding: gzip", 1},
+	    {"Accept-Encoding: gzip;q=1.0", 0},
+	    {"Accept-Encoding: gzip;q=0", 0},
+	    {"Accept-Encoding: deflate,gzip", 1},
+	    {"Accept-Encoding: gzip, deflate, br", 1},
+	    {"Accept-Encoding: x-gzip", 1},
+	    {"Accept-Encoding: *", 1},
+	    {"Accept-Encoding: deflate, br", 0},
+	    {"Accept-Encoding: GZIP", 0},
+	    {"Accept-Encoding: gzipx", 0},
+	    {"Accept-Encoding: identity", 0},
 	};
 	reply plain;
 	get(&plain, "/json", NULL);
@@ -515,7 +516,8 @@ static void test_server__gzip(void)
 			CHECK_STR(ce, "gzip");
 			tb_buf raw = TB_BUF_INIT;
 			CHECK_INT(gunzip(&raw, &r.body), 0);
-			CHECK(raw.len == plain.body.len && !memcmp(raw.ptr, plain.body.ptr, raw.len));
+			CHECK(raw.len == plain.body.len &&
+			      !memcmp(raw.ptr, plain.body.ptr, raw.len));
 			CHECK(r.body.len < plain.body.len);
 			/* gzip header: mtime 0, OS 255 */
 			CHECK(r.body.len > 10 && !memcmp(r.body.ptr + 4, "\0\0\0\0", 4) &&
@@ -526,7 +528,8 @@ static void test_server__gzip(void)
 			tb_buf_free(&raw);
 		} else {
 			if (ce)
-				fprintf(stderr, "case %s: got Content-Encoding %s\n", cases[i].ae, ce);
+				fprintf(stderr, "case %s: got Content-Encoding %s\n", cases[i].ae,
+					ce);
 			CHECK(!ce);
 			CHECK_STR(r.body.ptr, plain.body.ptr);
 		}
@@ -657,8 +660,9 @@ static size_t on_read(char *p, size_t sz, size_t n, void *ud)
 
 static void test_server__body_cap(void)
 {
-	CHECK_INT(raw_status("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n"),
-		  413);
+	CHECK_INT(
+	    raw_status("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n"),
+	    413);
 	CHECK_INT(raw_status("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
 
 	/* a chunked body that grows past the cap */
