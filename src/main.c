@@ -1,8 +1,338 @@
-/* tboard: flags and wiring only. */
+/* tboard: flags and wiring only.
+ *
+ * Takes upstream TensorBoard's command-line flags so that `tboard --logdir
+ * runs` stands in for `tensorboard --logdir runs`, builds the store, the
+ * loader and the HTTP server, and waits for SIGINT/SIGTERM. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-int main(void)
+#include "common/alloc.h"
+#include "common/log.h"
+#include "dashboards/dash.h"
+#include "http/http.h"
+#include "ingest/inspect.h"
+#include "ingest/loader.h"
+#include "store/store.h"
+
+#define TBOARD_VERSION "0.1.0"
+
+static const char usage[] =
+	"usage: tboard --logdir DIR [options]\n"
+	"       tboard --inspect (--logdir DIR | --event_file FILE) [--tag TAG]\n"
+	"\n"
+	"Serves TensorBoard's dashboards and HTTP API for the event files under DIR.\n"
+	"\n"
+	"  --logdir DIR             directory scanned recursively for runs (every folder\n"
+	"                           holding an event file is a run; DIR itself is \".\")\n"
+	"  --logdir_spec SPEC       name:path,name:path,... several roots, runs named\n"
+	"                           name/<relative path>; instead of --logdir\n"
+	"  --host ADDR              address to bind (default 127.0.0.1)\n"
+	"  --bind_all               bind all interfaces (0.0.0.0)\n"
+	"  --port N                 port (default 6006; 0 = any free port, printed)\n"
+	"  --reload_interval SECS   seconds between reloads (default 5; 0 = load once)\n"
+	"  --reload_task MODE       auto | thread: serve at once while loading;\n"
+	"                           blocking: finish the first load before serving\n"
+	"  --samples_per_plugin S   points kept per series, e.g. scalars=500,images=20;\n"
+	"                           scalars=all or scalars=0 both keep everything\n"
+	"                           (defaults: scalars 1000, histograms 500, images 10,\n"
+	"                           audio 10, pr_curves 100, other tensors 100)\n"
+	"  --path_prefix PATH       serve under PATH, e.g. /tensorboard\n"
+	"  --window_title TITLE     browser tab title\n"
+	"  --max_reload_threads N   loader threads (default: number of cores)\n"
+	"  --inspect                print what the event files hold and exit\n"
+	"  --event_file FILE        with --inspect: one file instead of --logdir\n"
+	"  --tag TAG                with --inspect: only this tag\n"
+	"  --verbosity N            0 debug, 1 info (default), 2 warnings, 3 errors\n"
+	"  --version                print the version and exit\n"
+	"  --help                   this text\n"
+	"\n"
+	"Accepted for compatibility and ignored: --load_fast, --purge_orphaned_data,\n"
+	"--reload_multifile, --reload_multifile_inactive_secs, --detect_file_replacement,\n"
+	"--max_reload_threads applies to tboard's own loader.\n";
+
+typedef struct opts {
+	const char *logdir, *logdir_spec, *host, *port, *reload_interval, *reload_task;
+	const char *samples_per_plugin, *path_prefix, *window_title, *max_reload_threads;
+	const char *event_file, *tag, *verbosity;
+	int bind_all, inspect;
+} opts;
+
+static const struct {
+	const char *name;
+	size_t offset; /* of a const char * in opts, or (size_t)-1 for ignored */
+} value_flags[] = {
+#define F(n) {#n, offsetof(opts, n)}
+	F(logdir), F(logdir_spec), F(host), F(port), F(reload_interval), F(reload_task),
+	F(samples_per_plugin), F(path_prefix), F(window_title), F(max_reload_threads),
+	F(event_file), F(tag), F(verbosity),
+#undef F
+	{"load_fast", (size_t)-1}, {"purge_orphaned_data", (size_t)-1},
+	{"reload_multifile", (size_t)-1}, {"reload_multifile_inactive_secs", (size_t)-1},
+	{"detect_file_replacement", (size_t)-1},
+};
+
+static void die(const char *msg)
 {
-	puts("tboard");
+	fprintf(stderr, "tboard: %s\n%s", msg, "Run tboard --help for the list of flags.\n");
+	exit(2);
+}
+
+static void parse_args(opts *o, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-' || a[1] == 0) {
+			fprintf(stderr, "tboard: unexpected argument '%s'\n", a);
+			exit(2);
+		}
+		a += a[1] == '-' ? 2 : 1;
+		const char *eq = strchr(a, '=');
+		size_t n = eq ? (size_t)(eq - a) : strlen(a);
+		if ((n == 4 && !strncmp(a, "help", 4)) || (n == 1 && a[0] == 'h')) {
+			fputs(usage, stdout);
+			exit(0);
+		}
+		if (n == 7 && !strncmp(a, "version", 7)) {
+			puts("tboard " TBOARD_VERSION);
+			exit(0);
+		}
+		if (n == 8 && !strncmp(a, "bind_all", 8)) {
+			o->bind_all = !eq || strcmp(eq + 1, "false") != 0;
+			continue;
+		}
+		if (n == 7 && !strncmp(a, "inspect", 7)) {
+			o->inspect = !eq || strcmp(eq + 1, "false") != 0;
+			continue;
+		}
+		int found = 0;
+		for (size_t k = 0; k < sizeof value_flags / sizeof value_flags[0]; k++) {
+			if (strlen(value_flags[k].name) != n || strncmp(value_flags[k].name, a, n))
+				continue;
+			const char *v = eq ? eq + 1 : NULL;
+			if (!v) {
+				if (i + 1 >= argc) {
+					fprintf(stderr, "tboard: flag --%s needs a value\n",
+						value_flags[k].name);
+					exit(2);
+				}
+				v = argv[++i];
+			}
+			if (value_flags[k].offset != (size_t)-1)
+				*(const char **)((char *)o + value_flags[k].offset) = v;
+			found = 1;
+			break;
+		}
+		if (!found) {
+			fprintf(stderr, "tboard: unknown flag '%s'\n", argv[i]);
+			exit(2);
+		}
+	}
+}
+
+/* "scalars=500,images=all" -> store capacities. */
+static void apply_samples(tb_store *s, const char *spec)
+{
+	char *copy = tb_xstrdup(spec), *save = NULL;
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ')
+			item++;
+		if (!*item)
+			continue;
+		char *eq = strchr(item, '=');
+		if (!eq || eq == item) {
+			fprintf(stderr, "tboard: --samples_per_plugin: expected plugin=N, got '%s'\n", item);
+			exit(2);
+		}
+		*eq = 0;
+		char *name = item, *val = eq + 1;
+		char *end = name + strlen(name);
+		while (end > name && end[-1] == ' ')
+			*--end = 0;
+		while (*val == ' ')
+			val++;
+		uint64_t cap;
+		char *stop;
+		if (strncmp(val, "all", 3) == 0 && strspn(val + 3, " ") == strlen(val + 3)) {
+			cap = 0;
+		} else {
+			errno = 0;
+			long long v = strtoll(val, &stop, 10);
+			if (errno || stop == val || strspn(stop, " ") != strlen(stop) || v < 0) {
+				fprintf(stderr,
+					"tboard: --samples_per_plugin: '%s' for %s is not a count "
+					"or 'all'\n",
+					val, name);
+				exit(2);
+			}
+			cap = (uint64_t)v;
+		}
+		tb_store_set_capacity(s, name, cap);
+	}
+	free(copy);
+}
+
+/* Split --logdir_spec into sources (spec LOADING.md 4). */
+static size_t parse_spec(tb_loader_source **out, char *spec)
+{
+	size_t n = 0, alloc = 0;
+	tb_loader_source *src = NULL;
+	char *save = NULL;
+	for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (!*item)
+			continue;
+		src = tb_xgrow(src, &alloc, n + 1, sizeof *src);
+		char *colon = strchr(item, ':');
+		int is_uri = strstr(item, "://") != NULL;
+		int is_drive = item[0] && item[1] == ':' && ((item[0] | 32) >= 'a' && (item[0] | 32) <= 'z');
+		if (colon && item[0] != '/' && !is_uri && !is_drive) {
+			*colon = 0;
+			src[n].name = item;
+			src[n].path = colon + 1;
+		} else {
+			src[n].name = NULL;
+			src[n].path = item;
+		}
+		n++;
+	}
+	*out = src;
+	return n;
+}
+
+static double parse_double(const char *flag, const char *v)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (errno || end == v || *end || !isfinite(d) || d < 0) {
+		fprintf(stderr, "tboard: --%s must be a non-negative number, got '%s'\n", flag, v);
+		exit(2);
+	}
+	return d;
+}
+
+int main(int argc, char **argv)
+{
+	opts o = {0};
+	parse_args(&o, argc, argv);
+	if (o.verbosity)
+		tb_log_set_level(atoi(o.verbosity));
+	if (o.inspect) {
+		if (!o.logdir && !o.event_file)
+			die("--inspect needs --logdir or --event_file");
+		return tb_inspect(stdout, o.logdir, o.event_file, o.tag) ? 1 : 0;
+	}
+	if (!o.logdir && !o.logdir_spec)
+		die("a log directory is required: --logdir DIR (or --logdir_spec name:DIR,...)");
+	if (o.logdir && o.logdir_spec)
+		die("--logdir and --logdir_spec cannot be used together");
+
+	/* Writes to a closed browser connection must not kill the server. */
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL); /* threads inherit the mask */
+
+	tb_store *store = tb_store_new();
+	if (o.samples_per_plugin)
+		apply_samples(store, o.samples_per_plugin);
+
+	char *spec_copy = NULL;
+	tb_loader_source single = {NULL, o.logdir}, *sources = &single;
+	size_t n_sources = 1;
+	if (o.logdir_spec) {
+		spec_copy = tb_xstrdup(o.logdir_spec);
+		n_sources = parse_spec(&sources, spec_copy);
+	}
+	tb_loader_opts lo = {
+		.sources = sources,
+		.n_sources = n_sources,
+		.reload_interval = o.reload_interval ? parse_double("reload_interval", o.reload_interval) : 5.0,
+		.threads = o.max_reload_threads ? atoi(o.max_reload_threads) : 0,
+	};
+	tb_loader *loader = tb_loader_new(store, &lo);
+	int blocking = o.reload_task && strcmp(o.reload_task, "blocking") == 0;
+	if (o.reload_task && !blocking && strcmp(o.reload_task, "auto") &&
+	    strcmp(o.reload_task, "thread"))
+		die("--reload_task must be auto, thread or blocking");
+	if (blocking)
+		tb_loader_cycle(loader);
+	if (!blocking || lo.reload_interval > 0)
+		tb_loader_start(loader);
+
+	const char *host = o.bind_all ? "0.0.0.0" : o.host ? o.host : "127.0.0.1";
+	int port = 6006;
+	if (o.port) {
+		char *end;
+		long p = strtol(o.port, &end, 10);
+		if (*end || end == o.port || p < 0 || p > 65535)
+			die("--port must be a number from 0 to 65535");
+		port = (int)p;
+	}
+	tb_dash_flag flags[] = {
+		{"logdir", o.logdir ? o.logdir : ""},
+		{"logdir_spec", o.logdir_spec ? o.logdir_spec : ""},
+		{"host", host},
+		{"port", o.port ? o.port : "6006"},
+		{"path_prefix", o.path_prefix ? o.path_prefix : ""},
+		{"window_title", o.window_title ? o.window_title : ""},
+		{"reload_interval", o.reload_interval ? o.reload_interval : "5"},
+		{"reload_task", o.reload_task ? o.reload_task : "auto"},
+		{"samples_per_plugin", o.samples_per_plugin ? o.samples_per_plugin : ""},
+	};
+	tb_dash dash = {
+		.store = store,
+		.version = TBOARD_VERSION,
+		.data_location = o.logdir ? o.logdir : o.logdir_spec,
+		.window_title = o.window_title ? o.window_title : "",
+		.flags = flags,
+		.n_flags = sizeof flags / sizeof flags[0],
+	};
+	char *prefix = tb_xstrdup(o.path_prefix ? o.path_prefix : "");
+	for (size_t n = strlen(prefix); n > 0 && prefix[n - 1] == '/'; n--)
+		prefix[n - 1] = 0;
+	tb_server_opts so = {
+		.host = host,
+		.port = port,
+		.path_prefix = prefix,
+		.window_title = dash.window_title,
+		.threads = 0,
+	};
+	tb_router *router = tb_router_new();
+	tb_http_register_static(router, &so);
+	tb_core_register(router, &dash);
+	tb_scalars_register(router, &dash);
+	tb_timeseries_register(router, &dash);
+
+	tb_server *server;
+	if (tb_server_start(&server, router, &so)) {
+		tb_loader_free(loader);
+		tb_router_free(router);
+		tb_store_free(store);
+		free(prefix);
+		return 1;
+	}
+	const char *shown = o.bind_all ? "0.0.0.0" : host;
+	printf("tboard %s at http://%s:%d%s/ (Press CTRL+C to quit)\n", TBOARD_VERSION, shown,
+	       tb_server_port(server), so.path_prefix);
+	fflush(stdout);
+
+	int sig;
+	sigwait(&stop_signals, &sig);
+	tb_log_info("shutting down");
+	tb_server_free(server);
+	tb_loader_free(loader);
+	tb_router_free(router);
+	tb_store_free(store);
+	if (sources != &single)
+		free(sources);
+	free(spec_copy);
+	free(prefix);
 	return 0;
 }

@@ -124,13 +124,8 @@ static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
 {
 	tb_dash *d = payload;
 	if (strcmp(tb_req_method(req), "POST") != 0) {
-		tb_resp_status(resp, 405);
-		tb_resp_type(resp, "text/html; charset=utf-8");
+		tb_resp_html_error(resp, 405, "The method is not allowed for the requested URL.");
 		tb_resp_header(resp, "Allow", "POST");
-		tb_buf_puts(tb_resp_body(resp),
-			    "<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n"
-			    "<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the "
-			    "requested URL.</p>\n");
 		return;
 	}
 	const char *tags[2];

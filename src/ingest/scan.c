@@ -95,7 +95,8 @@ static void visit(walk *w, const char *dir, const char *rel)
 	} else {
 		free(files);
 	}
-	qsort(subdirs, n_sub, sizeof *subdirs, cmp_str);
+	if (n_sub)
+		qsort(subdirs, n_sub, sizeof *subdirs, cmp_str);
 	for (size_t i = 0; i < n_sub; i++) {
 		char *path = tb_xasprintf("%s/%s", dir, subdirs[i]);
 		char *sub_rel = strcmp(rel, ".") == 0 ? tb_xstrdup(subdirs[i])
@@ -119,7 +120,8 @@ void tb_scan(tb_scan_result *out, const char *root)
 	char *r = tb_xstrndup(root, n);
 	visit(&w, r, ".");
 	free(r);
-	qsort(out->runs, out->n_runs, sizeof *out->runs, cmp_run);
+	if (out->n_runs)
+		qsort(out->runs, out->n_runs, sizeof *out->runs, cmp_run);
 }
 
 void tb_scan_result_release(tb_scan_result *r)
