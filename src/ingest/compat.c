@@ -1,0 +1,278 @@
+/* Event -> series points (see compat.h). Runs under the run's write lock
+ * for every value of every event, so the scalar path avoids allocation:
+ * one hash lookup, one decode of the number, one reservoir offer. */
+#include "compat.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "proto/tensor.h"
+
+/* Data class of a plugin whose writer did not say (FORMAT.md 10.1). */
+static int class_of_plugin(tb_slice plugin)
+{
+	static const struct {
+		const char *name;
+		int dc;
+	} table[] = {
+		{"scalars", TB_DC_SCALAR},
+		{"histograms", TB_DC_TENSOR},
+		{"images", TB_DC_BLOB_SEQUENCE},
+		{"audio", TB_DC_BLOB_SEQUENCE},
+		{"text", TB_DC_TENSOR},
+		{"pr_curves", TB_DC_TENSOR},
+		{"hparams", TB_DC_TENSOR},
+		{"mesh", TB_DC_TENSOR},
+		{"custom_scalars", TB_DC_TENSOR},
+		{"graphs", TB_DC_BLOB_SEQUENCE},
+		{"graph_tagged_run_metadata", TB_DC_BLOB_SEQUENCE},
+		{"graph_run_metadata", TB_DC_BLOB_SEQUENCE},
+		{"graph_run_metadata_graph", TB_DC_BLOB_SEQUENCE},
+		{"graph_keras_model", TB_DC_BLOB_SEQUENCE},
+	};
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (tb_slice_eq_str(plugin, table[i].name))
+			return table[i].dc;
+	return TB_DC_UNKNOWN;
+}
+
+static char *dup_slice(tb_slice s)
+{
+	return tb_xstrndup((const char *)s.ptr, s.len);
+}
+
+/* Create the series for the first value of a tag (LOADING.md 8.3). */
+static tb_series *create_series(tb_store *store, tb_run *run, tb_slice tag, const tb_value *v)
+{
+	tb_metadata md;
+	memset(&md, 0, sizeof md);
+	if (v->has_metadata && tb_metadata_decode(&md, v->metadata) < 0)
+		memset(&md, 0, sizeof md);
+	const char *plugin = NULL;
+	int dc = TB_DC_UNKNOWN;
+	tb_slice content = md.content;
+	int legacy = 1;
+	static const uint8_t image_content[] = {0x10, 0x01};             /* converted_to_tensor */
+	static const uint8_t audio_content[] = {0x10, 0x0b, 0x18, 0x01}; /* WAV, converted */
+	if (md.data_class != TB_DC_UNKNOWN) {
+		legacy = 0;
+		dc = md.data_class;
+	} else if (v->kind == TB_VAL_SIMPLE) {
+		plugin = "scalars";
+		dc = TB_DC_SCALAR;
+		content = tb_slice_make(NULL, 0);
+	} else if (v->kind == TB_VAL_IMAGE) {
+		plugin = "images";
+		dc = TB_DC_BLOB_SEQUENCE;
+		content = tb_slice_make(image_content, sizeof image_content);
+	} else if (v->kind == TB_VAL_AUDIO) {
+		plugin = "audio";
+		dc = TB_DC_BLOB_SEQUENCE;
+		content = tb_slice_make(audio_content, sizeof audio_content);
+	} else if (v->kind == TB_VAL_HISTO) {
+		plugin = "histograms";
+		dc = TB_DC_TENSOR;
+		content = tb_slice_make(NULL, 0);
+	} else {
+		legacy = 0;
+		dc = class_of_plugin(md.plugin_name);
+	}
+	char *plugin_buf = plugin ? NULL : dup_slice(md.plugin_name);
+	char *display = legacy && !md.display_name.len ? dup_slice(tag) : dup_slice(md.display_name);
+	char *desc = dup_slice(md.description);
+	const char *pname = plugin ? plugin : plugin_buf;
+	uint64_t cap = tb_store_capacity(store, pname, dc);
+	tb_series *s = tb_run_add_series(run, (const char *)tag.ptr, tag.len, pname, dc, display,
+					 desc, content.ptr, content.len, cap);
+	free(plugin_buf);
+	free(display);
+	free(desc);
+	return s;
+}
+
+static tb_tensor *string_tensor(const tb_slice *parts, int64_t n)
+{
+	return tb_tensor_new(TB_DT_STRING, 1, &n, NULL, parts);
+}
+
+/* Legacy histogram -> [k, 3] rows (left, right, count), trimming empty
+ * buckets at both ends as upstream's Python loader does (FORMAT.md 11.2). */
+static tb_tensor *convert_histo(tb_slice data)
+{
+	tb_histo h;
+	if (tb_histo_decode(&h, data))
+		return NULL;
+	size_t n = h.n_counts, s = 0, e = 0;
+	int any = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (h.counts[i] > 0) {
+			if (!any)
+				s = i;
+			e = i;
+			any = 1;
+		}
+	}
+	tb_tensor *t = NULL;
+	int64_t dims[2] = {0, 3};
+	if (!any) {
+		t = tb_tensor_new(TB_DT_DOUBLE, 2, dims, NULL, NULL);
+	} else if (h.n_limits >= e) {
+		size_t k = e - s + 1;
+		double *rows = tb_xmalloc(k * 3 * sizeof *rows);
+		for (size_t i = 0; i < k; i++) {
+			rows[3 * i] = i == 0 ? h.min : h.limits[s + i - 1];
+			rows[3 * i + 1] = i == k - 1 ? h.max : h.limits[s + i];
+			rows[3 * i + 2] = h.counts[s + i];
+		}
+		dims[0] = (int64_t)k;
+		t = tb_tensor_new(TB_DT_DOUBLE, 2, dims, rows, NULL);
+		free(rows);
+	}
+	tb_histo_release(&h);
+	return t;
+}
+
+/* Reshape a decoded blob-sequence tensor to rank 1 per plugin rules
+ * (FORMAT.md 10.5, 10.11), or reject it. Takes ownership of t. */
+static tb_tensor *fix_blob_sequence(const tb_series *s, tb_tensor *t)
+{
+	if (t->dtype != TB_DT_STRING) {
+		free(t);
+		return NULL;
+	}
+	if (t->rank == 1)
+		return t;
+	if (t->rank == 0 && (strcmp(s->plugin, "graph_run_metadata") == 0 ||
+			     strcmp(s->plugin, "graph_run_metadata_graph") == 0 ||
+			     strcmp(s->plugin, "graph_keras_model") == 0)) {
+		t->rank = 1;
+		t->dims[0] = 1;
+		return t;
+	}
+	if (t->rank >= 2 && strcmp(s->plugin, "audio") == 0 && t->dims[0] > 0) {
+		/* keep the first column: the clips; labels are dropped */
+		int64_t k = t->dims[0];
+		size_t stride = t->n / (size_t)k;
+		tb_slice *parts = tb_xmalloc((size_t)k * sizeof *parts);
+		for (int64_t i = 0; i < k; i++)
+			parts[i] = tb_tensor_str(t, (size_t)i * stride);
+		tb_tensor *c = string_tensor(parts, k);
+		free(parts);
+		free(t);
+		return c;
+	}
+	free(t);
+	return NULL;
+}
+
+static int add_value(tb_store *store, tb_run *run, const tb_value *v, int64_t step, double wall)
+{
+	tb_slice tag = v->tag;
+	if (!tag.len && v->kind == TB_VAL_TENSOR && v->node_name.len)
+		tag = v->node_name;
+	tb_series *s = tb_run_find_series(run, (const char *)tag.ptr, tag.len);
+	if (!s)
+		s = create_series(store, run, tag, v);
+	switch (s->data_class) {
+	case TB_DC_SCALAR: {
+		double x;
+		if (v->kind == TB_VAL_SIMPLE)
+			x = v->simple;
+		else if (v->kind != TB_VAL_TENSOR || tb_tensor_scalar(&x, v->data))
+			return 0;
+		tb_series_add_scalar(s, step, wall, x);
+		return 1;
+	}
+	case TB_DC_TENSOR: {
+		tb_tensor *t = NULL;
+		if (v->kind == TB_VAL_HISTO) {
+			t = convert_histo(v->data);
+		} else if (v->kind == TB_VAL_TENSOR) {
+			if (tb_tensor_decode(&t, v->data))
+				t = NULL;
+		} else if (v->kind == TB_VAL_NONE) {
+			int64_t zero = 0; /* the null tensor: DT_FLOAT, shape [0] */
+			t = tb_tensor_new(TB_DT_FLOAT, 1, &zero, NULL, NULL);
+		}
+		if (!t)
+			return 0;
+		tb_series_add_tensor(s, step, wall, t);
+		return 1;
+	}
+	case TB_DC_BLOB_SEQUENCE: {
+		tb_tensor *t = NULL;
+		if (v->kind == TB_VAL_IMAGE) {
+			tb_image_view im;
+			if (tb_image_decode(&im, v->data))
+				return 0;
+			char w[24], h[24];
+			int wl = snprintf(w, sizeof w, "%lld", (long long)im.width);
+			int hl = snprintf(h, sizeof h, "%lld", (long long)im.height);
+			tb_slice parts[3] = {tb_slice_make(w, (size_t)wl), tb_slice_make(h, (size_t)hl),
+					     im.encoded};
+			t = string_tensor(parts, 3);
+		} else if (v->kind == TB_VAL_AUDIO) {
+			tb_audio_view au;
+			if (tb_audio_decode(&au, v->data))
+				return 0;
+			t = string_tensor(&au.encoded, 1);
+		} else if (v->kind == TB_VAL_TENSOR) {
+			if (tb_tensor_decode(&t, v->data))
+				return 0;
+			t = fix_blob_sequence(s, t);
+		}
+		if (!t)
+			return 0;
+		tb_series_add_tensor(s, step, wall, t);
+		return 1;
+	}
+	}
+	return 0; /* unknown data class: not stored (LOADING.md 8.3) */
+}
+
+/* A whole-event payload (graph, run metadata) stored as a one-blob point. */
+static int add_blob_event(tb_store *store, tb_run *run, const char *tag, size_t tag_len,
+			  const char *plugin, tb_slice blob, int64_t step, double wall)
+{
+	tb_series *s = tb_run_find_series(run, tag, tag_len);
+	if (!s)
+		s = tb_run_add_series(run, tag, tag_len, plugin, TB_DC_BLOB_SEQUENCE, "", "", NULL, 0,
+				      tb_store_capacity(store, plugin, TB_DC_BLOB_SEQUENCE));
+	if (s->data_class != TB_DC_BLOB_SEQUENCE)
+		return 0;
+	tb_series_add_tensor(s, step, wall, string_tensor(&blob, 1));
+	return 1;
+}
+
+int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev)
+{
+	if (!run->has_start) {
+		run->has_start = 1;
+		run->start_time = ev->wall_time;
+	}
+	switch (ev->what) {
+	case TB_EV_SUMMARY: {
+		tb_pb it = tb_pb_make(ev->data);
+		tb_value v;
+		int rc, stored = 0;
+		while ((rc = tb_summary_next(&v, &it)) == 1)
+			stored += add_value(store, run, &v, ev->step, ev->wall_time);
+		return rc < 0 ? rc : stored;
+	}
+	case TB_EV_GRAPH_DEF:
+		return add_blob_event(store, run, "__run_graph__", 13, "graphs", ev->data, ev->step,
+				      ev->wall_time);
+	case TB_EV_TAGGED_RUN_METADATA: {
+		tb_slice tag, rm;
+		if (tb_tagged_run_metadata_decode(&tag, &rm, ev->data))
+			return TB_ECORRUPT;
+		return add_blob_event(store, run, (const char *)tag.ptr, tag.len,
+				      "graph_tagged_run_metadata", rm, ev->step, ev->wall_time);
+	}
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* Run discovery (spec LOADING.md 3): walk a log directory, following
+ * symbolic links with loop detection, and report every directory that
+ * directly holds an event file (a regular file whose name contains
+ * "tfevents") together with those files in name order.
+ *
+ * Errors while walking (permission denied, vanished entries) are logged
+ * once per path and skipped; a missing root simply has no runs. */
+#ifndef TB_SCAN_H
+#define TB_SCAN_H
+
+#include <stddef.h>
+
+typedef struct tb_scan_run {
+	char *name;    /* relative path from the root, "." for the root itself */
+	char *dir;     /* full path of the directory */
+	char **files;  /* file names (not paths), sorted bytewise */
+	size_t n_files;
+} tb_scan_run;
+
+typedef struct tb_scan_result {
+	tb_scan_run *runs; /* sorted by name */
+	size_t n_runs;
+} tb_scan_result;
+
+/* Walk `root`. Always succeeds; the result is owned by the caller. */
+void tb_scan(tb_scan_result *out, const char *root);
+void tb_scan_result_release(tb_scan_result *r);
+
+/* Nonzero when a file name marks an event file. */
+int tb_scan_is_event_file(const char *name);
+
+#endif

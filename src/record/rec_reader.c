@@ -1,0 +1,218 @@
+/* Incremental TFRecord reader with resynchronisation after damage.
+ *
+ * Invariant: buf[pos..end) holds the unread bytes of the file starting at
+ * file offset base + pos; everything before pos has been consumed. When a
+ * record does not fit in the buffer we compact and read more; the buffer
+ * grows only to the size of the largest record actually present in the file
+ * (checked against fstat first), so a lying length never allocates. */
+#include "rec_reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/crc32c.h"
+#include "common/error.h"
+#include "common/log.h"
+
+#define READ_CHUNK (1u << 20)
+
+struct tb_rec_reader {
+	int fd;
+	char *path;
+	uint8_t *buf;
+	size_t cap;
+	size_t pos, end;     /* unread bytes are buf[pos..end) */
+	uint64_t base;       /* file offset of buf[0] */
+	uint64_t rec_off;    /* offset of the last record returned */
+	int resyncing;       /* scanning for the next intact record */
+	uint64_t damage_off;
+	const char *damage_reason;
+};
+
+static uint32_t load32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+	return (uint64_t)load32(p) | (uint64_t)load32(p + 4) << 32;
+}
+
+int tb_rec_parse(tb_slice *payload, size_t *used, const uint8_t *p, size_t n)
+{
+	if (n < 12)
+		return TB_EPARTIAL;
+	if (tb_crc32c_unmask(load32(p + 8)) != tb_crc32c(p, 8))
+		return TB_ECORRUPT;
+	uint64_t len = load64(p);
+	if (len > TB_REC_MAX_LEN)
+		return TB_ECORRUPT;
+	if (n - 12 < len + 4)
+		return TB_EPARTIAL;
+	if (tb_crc32c_unmask(load32(p + 12 + len)) != tb_crc32c(p + 12, (size_t)len))
+		return TB_ECORRUPT;
+	*payload = tb_slice_make(p + 12, (size_t)len);
+	*used = (size_t)len + 16;
+	return 0;
+}
+
+int tb_rec_reader_open(tb_rec_reader **out, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		tb_log_warn("cannot open %s: %s", path, strerror(errno));
+		return TB_EIO;
+	}
+	tb_rec_reader *r = tb_xcalloc(1, sizeof *r);
+	r->fd = fd;
+	r->path = tb_xstrdup(path);
+	*out = r;
+	return 0;
+}
+
+void tb_rec_reader_free(tb_rec_reader *r)
+{
+	if (!r)
+		return;
+	close(r->fd);
+	free(r->path);
+	free(r->buf);
+	free(r);
+}
+
+/* Make at least `want` unread bytes available if the file has them.
+ * Returns 0 when they are there, TB_EPARTIAL when the file is shorter, or
+ * TB_EIO. */
+static int fill(tb_rec_reader *r, size_t want)
+{
+	if (r->end - r->pos >= want)
+		return 0;
+	if (want > READ_CHUNK) {
+		/* a large record: do not grow the buffer for bytes not on disk */
+		struct stat st;
+		if (fstat(r->fd, &st) == 0 &&
+		    (uint64_t)st.st_size < r->base + r->pos + (uint64_t)want)
+			return TB_EPARTIAL;
+	}
+	if (r->pos > 0) {
+		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+		r->base += r->pos;
+		r->end -= r->pos;
+		r->pos = 0;
+	}
+	size_t need = want > READ_CHUNK ? want : READ_CHUNK;
+	if (r->cap < need) {
+		r->buf = tb_xrealloc(r->buf, need);
+		r->cap = need;
+	}
+	while (r->end < want) {
+		ssize_t n = pread(r->fd, r->buf + r->end, r->cap - r->end, (off_t)(r->base + r->end));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			tb_log_warn("cannot read %s: %s", r->path, strerror(errno));
+			return TB_EIO;
+		}
+		if (n == 0)
+			return TB_EPARTIAL;
+		r->end += (size_t)n;
+	}
+	return 0;
+}
+
+/* Scan forward from pos for the next offset holding an intact record.
+ * Returns 0 positioned on it, TB_EPARTIAL (scan position kept), or TB_EIO. */
+static int resync(tb_rec_reader *r)
+{
+	for (;;) {
+		int rc = fill(r, 12);
+		if (rc)
+			return rc;
+		const uint8_t *p = r->buf + r->pos;
+		if (tb_crc32c_unmask(load32(p + 8)) == tb_crc32c(p, 8) &&
+		    load64(p) <= TB_REC_MAX_LEN) {
+			size_t total = (size_t)load64(p) + 16;
+			rc = fill(r, total);
+			if (rc == TB_EPARTIAL)
+				return rc; /* candidate not complete yet: retry here later */
+			if (rc)
+				return rc;
+			p = r->buf + r->pos;
+			if (tb_crc32c_unmask(load32(p + total - 4)) == tb_crc32c(p + 12, total - 16)) {
+				r->resyncing = 0;
+				tb_log_info("%s: resumed at the intact record at byte %llu", r->path,
+					    (unsigned long long)(r->base + r->pos));
+				return 0;
+			}
+		}
+		r->pos++;
+	}
+}
+
+int tb_rec_reader_next(tb_slice *out, tb_rec_reader *r)
+{
+	int rc;
+	if (r->resyncing && (rc = resync(r)))
+		return rc;
+	if ((rc = fill(r, 12)))
+		return rc;
+	const uint8_t *p = r->buf + r->pos;
+	uint64_t len = load64(p);
+	const char *reason = NULL;
+	if (tb_crc32c_unmask(load32(p + 8)) != tb_crc32c(p, 8))
+		reason = "bad length checksum";
+	else if (len > TB_REC_MAX_LEN)
+		reason = "impossible record length";
+	if (!reason) {
+		if ((rc = fill(r, (size_t)len + 16)))
+			return rc;
+		p = r->buf + r->pos;
+		if (tb_crc32c_unmask(load32(p + 12 + len)) != tb_crc32c(p + 12, (size_t)len)) {
+			reason = "bad data checksum";
+		} else {
+			r->rec_off = r->base + r->pos;
+			*out = tb_slice_make(p + 12, (size_t)len);
+			r->pos += (size_t)len + 16;
+			return 0;
+		}
+	}
+	/* Damage: the length cannot be trusted even when its own CRC held (a
+	 * torn write may leave a valid header over foreign bytes), so scan from
+	 * the next byte rather than skipping by the stated length. */
+	r->damage_off = r->base + r->pos;
+	r->damage_reason = reason;
+	r->resyncing = 1;
+	r->pos++;
+	return TB_ECORRUPT;
+}
+
+uint64_t tb_rec_reader_record_offset(const tb_rec_reader *r)
+{
+	return r->rec_off;
+}
+
+uint64_t tb_rec_reader_offset(const tb_rec_reader *r)
+{
+	return r->base + r->pos;
+}
+
+uint64_t tb_rec_reader_damage_offset(const tb_rec_reader *r)
+{
+	return r->damage_off;
+}
+
+const char *tb_rec_reader_damage_reason(const tb_rec_reader *r)
+{
+	return r->damage_reason ? r->damage_reason : "";
+}
+
+const char *tb_rec_reader_path(const tb_rec_reader *r)
+{
+	return r->path;
+}

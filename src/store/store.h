@@ -1,0 +1,114 @@
+/* The in-memory model: runs -> time series -> sampled points.
+ *
+ * Locking: the store's rwlock guards its run table; each run's rwlock guards
+ * its series table, its start time and every point of its series. Readers
+ * (HTTP handlers) hold the store read lock for the whole request, then a
+ * run's read lock while they read it, so a run cannot be removed under
+ * them. The loader takes one run's write lock per batch of records, so a
+ * reader waits at most one short batch. Lock order: store, then run.
+ *
+ * Tuned for many small scalar points: scalar series keep three columns
+ * (step, wall time, value); tensor and blob-sequence series keep one owned
+ * tb_tensor per point (a blob sequence is a rank-1 DT_STRING tensor, its
+ * bytes stored once). */
+#ifndef TB_STORE_H
+#define TB_STORE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/tensor.h"
+#include "pyrandom.h"
+
+typedef struct tb_series {
+	/* Set at creation, immutable afterwards. Strings are NUL-terminated;
+	 * tag may contain any bytes, so tag_len is authoritative. */
+	char *tag;
+	size_t tag_len;
+	char *plugin;       /* data plugin name, e.g. "scalars" */
+	int data_class;     /* TB_DC_* from proto/event.h */
+	char *display_name;
+	char *description;  /* Markdown */
+	uint8_t *content;   /* plugin-private SummaryMetadata content */
+	size_t content_len;
+	uint64_t capacity;  /* reservoir size; 0 = keep everything */
+
+	/* Points, oldest first, strictly increasing steps. Guarded by the
+	 * run's lock. */
+	size_t len, alloc;
+	int64_t *steps;
+	double *walls;
+	double *values;       /* TB_DC_SCALAR */
+	tb_tensor **tensors;  /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned) */
+	uint64_t seen;        /* points offered since the last preemption rescale */
+	tb_pyrandom *rng;     /* created at the first draw */
+} tb_series;
+
+typedef struct tb_run {
+	char *name;
+	pthread_rwlock_t lock;
+	/* guarded by lock: */
+	int has_start;
+	double start_time; /* wall time of the run's first event */
+	tb_series **series;
+	size_t n_series, series_alloc;
+	uint32_t *index; /* open addressing: series index + 1, 0 = empty */
+	size_t index_alloc;
+} tb_run;
+
+typedef struct tb_store tb_store;
+
+tb_store *tb_store_new(void);
+/* Free the store, its runs and their points. NULL is a no-op. */
+void tb_store_free(tb_store *s);
+
+/* Reservoir size for series of `plugin` (from --samples_per_plugin);
+ * 0 keeps everything. Set before loading starts. */
+void tb_store_set_capacity(tb_store *s, const char *plugin, uint64_t capacity);
+/* The capacity a new series of this plugin and data class gets: the
+ * override, else upstream's defaults (scalars 1000, histograms 500, images
+ * and audio 10, pr_curves 100, other tensors 100, other blobs 10). */
+uint64_t tb_store_capacity(const tb_store *s, const char *plugin, int data_class);
+
+void tb_store_rdlock(tb_store *s);
+void tb_store_wrlock(tb_store *s);
+void tb_store_unlock(tb_store *s);
+
+/* Runs in creation order. Caller holds the store lock. */
+size_t tb_store_run_count(const tb_store *s);
+tb_run *tb_store_run_at(const tb_store *s, size_t i);
+tb_run *tb_store_find_run(const tb_store *s, const char *name);
+
+/* Add an empty run; takes the store write lock itself. Returns the run
+ * (an existing one if the name is taken). */
+tb_run *tb_store_add_run(tb_store *s, const char *name);
+/* Remove and free a run; takes the store write lock itself. */
+void tb_store_remove_run(tb_store *s, tb_run *run);
+
+/* A counter bumped whenever any data changes; lets clients ask cheaply
+ * whether anything is new. Thread-safe. */
+uint64_t tb_store_generation(const tb_store *s);
+void tb_store_touch(tb_store *s);
+
+void tb_run_rdlock(tb_run *r);
+void tb_run_wrlock(tb_run *r);
+void tb_run_unlock(tb_run *r);
+
+/* The series with this tag, or NULL. Caller holds the run lock. */
+tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len);
+/* Create a series (caller holds the run write lock; the tag must be new).
+ * Strings are copied; content may be NULL. */
+tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const char *plugin,
+			     int data_class, const char *display_name, const char *description,
+			     const void *content, size_t content_len, uint64_t capacity);
+
+/* Offer a point to a series' reservoir (caller holds the run write lock).
+ * Points already kept with step >= step are dropped first, so a restarted
+ * job replaces what it re-covers. Then upstream's reservoir rule: keep
+ * while there is room, else the new point replaces a random one or the
+ * latest. tb_series_add_tensor takes ownership of t in every case. */
+void tb_series_add_scalar(tb_series *s, int64_t step, double wall, double value);
+void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t);
+
+#endif

@@ -1,0 +1,119 @@
+/* Tests for src/store/store.c: reservoir sampling as upstream's Python
+ * loader keeps points (LOADING.md 10.2 vectors), preemption on restart,
+ * series lookup, run table. */
+#include <stdlib.h>
+
+#include "../harness.h"
+#include "proto/event.h"
+#include "store/store.h"
+
+static tb_series *scalar_series(tb_run *run, const char *tag, uint64_t cap)
+{
+	return tb_run_add_series(run, tag, strlen(tag), "scalars", TB_DC_SCALAR, "", "", NULL, 0,
+				 cap);
+}
+
+static void test_store__reservoir_matches_python(void)
+{
+	tb_store *st = tb_store_new();
+	tb_run *run = tb_store_add_run(st, "train");
+	tb_series *a = scalar_series(run, "a", 10);
+	for (int i = 0; i < 100; i++)
+		tb_series_add_scalar(a, i, i, i);
+	const int64_t want_a[] = {3, 20, 24, 32, 37, 49, 52, 53, 67, 99};
+	CHECK_INT(a->len, 10);
+	for (int i = 0; i < 10; i++)
+		CHECK_INT(a->steps[i], want_a[i]);
+	tb_series *b = scalar_series(run, "b", 5);
+	for (int i = 0; i < 1000; i++)
+		tb_series_add_scalar(b, i, i, i * 2.0);
+	const int64_t want_b[] = {304, 668, 784, 929, 999};
+	CHECK_INT(b->len, 5);
+	for (int i = 0; i < 5; i++) {
+		CHECK_INT(b->steps[i], want_b[i]);
+		CHECK(b->values[i] == want_b[i] * 2.0);
+	}
+	tb_store_free(st);
+}
+
+static void test_store__restart_drops_recovered_steps(void)
+{
+	tb_store *st = tb_store_new();
+	tb_run *run = tb_store_add_run(st, "r");
+	tb_series *s = scalar_series(run, "loss", 0);
+	for (int i = 0; i < 200; i++)
+		tb_series_add_scalar(s, i, i, 1.0);
+	for (int i = 120; i < 270; i++)
+		tb_series_add_scalar(s, i, i, 2.0);
+	CHECK_INT(s->len, 270);
+	for (size_t i = 0; i < s->len; i++) {
+		CHECK_INT(s->steps[i], (int64_t)i);
+		CHECK(s->values[i] == (i < 120 ? 1.0 : 2.0));
+	}
+	/* the same step twice keeps the later value */
+	tb_series_add_scalar(s, 269, 0, 3.0);
+	CHECK_INT(s->len, 270);
+	CHECK(s->values[269] == 3.0);
+	tb_store_free(st);
+}
+
+static void test_store__tensor_points_owned_and_preempted(void)
+{
+	tb_store *st = tb_store_new();
+	tb_run *run = tb_store_add_run(st, "r");
+	tb_series *s = tb_run_add_series(run, "img", 3, "images", TB_DC_BLOB_SEQUENCE, "", "",
+					 "x", 1, 2);
+	for (int i = 0; i < 20; i++) {
+		tb_slice parts[1] = {tb_slice_make("abc", 3)};
+		int64_t dims[1] = {1};
+		tb_series_add_tensor(s, i % 7, i, tb_tensor_new(TB_DT_STRING, 1, dims, NULL, parts));
+	}
+	CHECK(s->len <= 2);
+	CHECK(s->steps[s->len - 1] == 19 % 7);
+	tb_store_free(st); /* LeakSanitizer checks every tensor was freed */
+}
+
+static void test_store__series_lookup_many_tags(void)
+{
+	tb_store *st = tb_store_new();
+	tb_run *run = tb_store_add_run(st, "r");
+	char tag[32];
+	for (int i = 0; i < 500; i++) {
+		snprintf(tag, sizeof tag, "group%d/tag%d", i % 7, i);
+		scalar_series(run, tag, 0);
+	}
+	for (int i = 0; i < 500; i++) {
+		snprintf(tag, sizeof tag, "group%d/tag%d", i % 7, i);
+		tb_series *s = tb_run_find_series(run, tag, strlen(tag));
+		CHECK(s && strcmp(s->tag, tag) == 0);
+	}
+	CHECK(tb_run_find_series(run, "nope", 4) == NULL);
+	CHECK(tb_store_add_run(st, "r") == run);
+	CHECK(tb_store_find_run(st, "r") == run);
+	tb_store_remove_run(st, run);
+	CHECK(tb_store_find_run(st, "r") == NULL);
+	tb_store_free(st);
+}
+
+static void test_store__capacities(void)
+{
+	tb_store *st = tb_store_new();
+	CHECK_INT(tb_store_capacity(st, "scalars", TB_DC_SCALAR), 1000);
+	CHECK_INT(tb_store_capacity(st, "histograms", TB_DC_TENSOR), 500);
+	CHECK_INT(tb_store_capacity(st, "images", TB_DC_BLOB_SEQUENCE), 10);
+	CHECK_INT(tb_store_capacity(st, "text", TB_DC_TENSOR), 100);
+	CHECK_INT(tb_store_capacity(st, "graphs", TB_DC_BLOB_SEQUENCE), 10);
+	tb_store_set_capacity(st, "scalars", 0);
+	CHECK_INT(tb_store_capacity(st, "scalars", TB_DC_SCALAR), 0);
+	tb_store_free(st);
+}
+
+int main(void)
+{
+	TB_RUN(test_store__reservoir_matches_python);
+	TB_RUN(test_store__restart_drops_recovered_steps);
+	TB_RUN(test_store__tensor_points_owned_and_preempted);
+	TB_RUN(test_store__series_lookup_many_tags);
+	TB_RUN(test_store__capacities);
+	return tb_test_finish();
+}
