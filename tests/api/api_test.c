@@ -566,6 +566,113 @@ typedef struct corpus {
 	int port;
 } corpus;
 
+/* ---- blob keys in request URLs ---------------------------------------------------- */
+
+/* Decode unpadded URL-safe base64; NULL if s is not that. */
+static char *b64url_decode(const char *s, size_t n)
+{
+	char *out = malloc(n * 3 / 4 + 4);
+	size_t o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		const char *q = s[i] ? strchr(alpha, s[i]) : NULL;
+		if (s[i] == '=')
+			break;
+		if (!q) {
+			free(out);
+			return NULL;
+		}
+		acc = acc << 6 | (unsigned)(q - alpha);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)(acc >> bits & 0xff);
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Upstream's blob keys are its own (HTTP_API.md 5.4), so a fetch route
+ * replayed verbatim would ask tboard for a key it never issued. Decode
+ * upstream's key [eid, plugin, run, tag, step, index], ask tboard's own
+ * listing for that run, tag, sample and step, and put tboard's key in the
+ * URL instead. Keys that do not decode (deliberately bogus ones) are sent
+ * unchanged. Returns the path to send (malloc'd) or NULL with err set. */
+static char *map_blob_key(corpus *c, const char *pq, char *err, size_t errlen)
+{
+	const char *names[] = {"blob_key=", "imageId="};
+	const char *k = NULL;
+	for (int i = 0; i < 2 && !k; i++) {
+		const char *p = strstr(pq, names[i]);
+		if (p && (p[-1] == '?' || p[-1] == '&'))
+			k = p + strlen(names[i]);
+	}
+	if (!k)
+		return strdup(pq);
+	size_t klen = strcspn(k, "&");
+	char *raw = b64url_decode(k, klen);
+	json_t *key = raw ? json_loads(raw, 0, NULL) : NULL;
+	free(raw);
+	if (!json_is_array(key) || json_array_size(key) != 6) {
+		json_decref(key);
+		return strdup(pq);
+	}
+	const char *plugin = json_string_value(json_array_get(key, 1));
+	const char *run = json_string_value(json_array_get(key, 2));
+	const char *tag = json_string_value(json_array_get(key, 3));
+	json_int_t step = json_integer_value(json_array_get(key, 4));
+	json_int_t index = json_integer_value(json_array_get(key, 5));
+	char *out = NULL, *listing_path = NULL;
+	buf body = {0};
+	json_t *listing = NULL;
+	if (!plugin || !run || !tag) {
+		snprintf(err, errlen, "upstream blob key has an unexpected shape");
+		goto done;
+	}
+	/* Images keep width and height before the samples (HTTP_API.md 6.6). */
+	json_int_t sample = strcmp(plugin, "images") == 0 ? index - 2 : index;
+	char *erun = curl_easy_escape(c->curl, run, 0), *etag = curl_easy_escape(c->curl, tag, 0);
+	if (asprintf(&listing_path, "/data/plugin/%s/%s?run=%s&tag=%s&sample=%lld", plugin,
+		     strcmp(plugin, "audio") == 0 ? "audio" : "images", erun, etag,
+		     (long long)sample) < 0)
+		abort();
+	curl_free(erun);
+	curl_free(etag);
+	long status;
+	char ctype[256];
+	if (http_do(c->curl, c->port, "GET", listing_path, "", "", &status, ctype, sizeof ctype,
+		    &body, err, errlen) != 0)
+		goto done;
+	listing = json_loadb(body.p, body.n, 0, NULL);
+	for (size_t i = 0; i < json_array_size(listing); i++) {
+		json_t *e = json_array_get(listing, i);
+		const char *q = json_string_value(json_object_get(e, "query"));
+		const char *b = q ? strstr(q, "blob_key=") : NULL;
+		if (!b || json_integer_value(json_object_get(e, "step")) != step)
+			continue;
+		b += strlen("blob_key=");
+		size_t blen = strcspn(b, "&");
+		size_t prefix = (size_t)(k - pq);
+		out = malloc(strlen(pq) - klen + blen + 1);
+		memcpy(out, pq, prefix);
+		memcpy(out + prefix, b, blen);
+		strcpy(out + prefix + blen, k + klen);
+		break;
+	}
+	if (!out)
+		snprintf(err, errlen, "no blob key for %s step %lld in tboard's answer to %s (%ld)",
+			 plugin, (long long)step, listing_path, status);
+done:
+	json_decref(listing);
+	json_decref(key);
+	free(listing_path);
+	free(body.p);
+	return out;
+}
+
 static int dd_matches(const deliberate *dd, const corpus *c, const char *file)
 {
 	return (strcmp(dd->corpus, "*") == 0 || strcmp(dd->corpus, c->name) == 0) &&
@@ -800,8 +907,15 @@ static int run_route(corpus *c, const route *r)
 	char ctype[256], err[512];
 	buf got = {0};
 	int ok = 0;
-	if (http_do(c->curl, c->port, r->method, r->path, body, body_ctype, &status, ctype,
-		    sizeof ctype, &got, err, sizeof err) != 0) {
+	char *send_path = map_blob_key(c, r->path, err, sizeof err);
+	if (!send_path) {
+		fail(c->name, r->file, "%s", err);
+		goto out;
+	}
+	int rc = http_do(c->curl, c->port, r->method, send_path, body, body_ctype, &status, ctype,
+			 sizeof ctype, &got, err, sizeof err);
+	free(send_path);
+	if (rc != 0) {
 		fail(c->name, r->file, "%s", err);
 		goto out;
 	}
