@@ -59,7 +59,8 @@ char *tb_xstrdup(const char *s)
 char *tb_xstrndup(const char *s, size_t n)
 {
 	char *d = tb_xmalloc(n + 1);
-	memcpy(d, s, n);
+	if (n)
+		memcpy(d, s, n);
 	d[n] = 0;
 	return d;
 }

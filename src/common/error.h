@@ -6,17 +6,14 @@
 #ifndef TB_ERROR_H
 #define TB_ERROR_H
 
+/* TB_OK = 0, TB_ENOMEM = -1, TB_EIO = -2 and TB_EINVAL = -6 (caller passed
+ * something unusable) are public, for libtboard users; tb_strerror too. */
+#include "tboard/error.h"
+
 enum {
-	TB_OK = 0,
-	TB_ENOMEM = -1,    /* allocation failed */
-	TB_EIO = -2,       /* a system call failed */
 	TB_ECORRUPT = -3,  /* bad CRC, bad protobuf, impossible length */
 	TB_EPARTIAL = -4,  /* input ends mid-record; retry when it grows */
 	TB_ENOTFOUND = -5, /* no such run, tag, file or key */
-	TB_EINVAL = -6,    /* caller passed something unusable */
 };
-
-/* A short English name for an error code ("corrupt data", ...). Never NULL. */
-const char *tb_strerror(int code);
 
 #endif

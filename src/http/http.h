@@ -52,6 +52,15 @@ size_t tb_req_form_all(const tb_req *req, const char *name, const char **out, si
 const char *tb_req_header(const tb_req *req, const char *name);
 /* The raw request body (empty for GET). */
 tb_slice tb_req_body(const tb_req *req);
+/* The server's --path_prefix ("" or e.g. "/tb"). */
+const char *tb_req_path_prefix(const tb_req *req);
+/* True when the client's Accept-Encoding allows gzip (spec 2.4 token rule).
+ * A handler that sends pre-compressed bytes checks this and then sets
+ * "Content-Encoding: gzip" itself. */
+int tb_req_accepts_gzip(const tb_req *req);
+
+/* Request bodies larger than this are refused with 413. */
+#define TB_HTTP_MAX_BODY ((size_t)64 << 20)
 
 /* --- response ------------------------------------------------------------ */
 
@@ -59,6 +68,11 @@ tb_slice tb_req_body(const tb_req *req);
  * "application/json". */
 void tb_resp_status(tb_resp *r, int status);
 void tb_resp_type(tb_resp *r, const char *content_type);
+/* Add a header; one already set with the same name (case-insensitive) is
+ * replaced. A handler that sets Cache-Control, Expires,
+ * Content-Security-Policy or Content-Encoding overrides the server's
+ * default for that header (Content-Encoding also turns off gzip). Values
+ * holding CR or LF are dropped. */
 void tb_resp_header(tb_resp *r, const char *name, const char *value);
 /* The body; handlers append to it. */
 tb_buf *tb_resp_body(tb_resp *r);
@@ -70,6 +84,15 @@ void tb_resp_error(tb_resp *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Never gzip this response (binary payloads are never gzipped anyway). */
 void tb_resp_no_gzip(tb_resp *r);
+/* A redirect (e.g. 302) to `location` with a small HTML body and none of the
+ * common headers, as upstream's framework sends them (spec 3.9, 3.10).
+ * Bytes outside printable ASCII in location are percent-encoded. */
+void tb_resp_redirect(tb_resp *r, int status, const char *location);
+/* A framework-style HTML error page (spec 1.6 item 3): status, "text/html;
+ * charset=utf-8", the status text as title, `description` HTML-escaped, and
+ * none of the security headers. E.g. 405 for a GET to a POST-only route
+ * (add the Allow header with tb_resp_header afterwards). */
+void tb_resp_html_error(tb_resp *r, int status, const char *description);
 
 /* --- server -------------------------------------------------------------- */
 
@@ -91,5 +114,13 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 int tb_server_port(const tb_server *s);
 /* Stop accepting, finish in-flight requests, free. NULL is a no-op. */
 void tb_server_free(tb_server *s);
+
+/* Register the core routes that need no data (spec 3.1, 3.2, 3.9-3.11):
+ * "/" and "/index.html" (the app with its relative-root preamble), every
+ * embedded asset at its path, "/data/notifications", the legacy dashboard
+ * redirects and the two silent 404s. opts may be NULL; the routes read what
+ * they need (prefix, experiment) from each request. Call before
+ * tb_server_start, and before any route meant to replace one of these. */
+void tb_http_register_static(tb_router *r, const tb_server_opts *opts);
 
 #endif

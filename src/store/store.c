@@ -89,11 +89,22 @@ void tb_store_set_capacity(tb_store *s, const char *plugin, uint64_t capacity)
 	s->overrides[s->n_overrides++].capacity = capacity;
 }
 
+int tb_store_override(const tb_store *s, const char *plugin, uint64_t *out)
+{
+	for (int i = 0; i < s->n_overrides; i++) {
+		if (strcmp(s->overrides[i].name, plugin) == 0) {
+			*out = s->overrides[i].capacity;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 uint64_t tb_store_capacity(const tb_store *s, const char *plugin, int data_class)
 {
-	for (int i = 0; i < s->n_overrides; i++)
-		if (strcmp(s->overrides[i].name, plugin) == 0)
-			return s->overrides[i].capacity;
+	uint64_t v;
+	if (tb_store_override(s, plugin, &v))
+		return v;
 	static const struct {
 		const char *name;
 		uint64_t capacity;

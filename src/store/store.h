@@ -66,6 +66,9 @@ void tb_store_free(tb_store *s);
 /* Reservoir size for series of `plugin` (from --samples_per_plugin);
  * 0 keeps everything. Set before loading starts. */
 void tb_store_set_capacity(tb_store *s, const char *plugin, uint64_t capacity);
+/* The --samples_per_plugin value for plugin, if one was given: returns 1
+ * and sets *out, else returns 0. */
+int tb_store_override(const tb_store *s, const char *plugin, uint64_t *out);
 /* The capacity a new series of this plugin and data class gets: the
  * override, else upstream's defaults (scalars 1000, histograms 500, images
  * and audio 10, pr_curves 100, other tensors 100, other blobs 10). */

@@ -1,0 +1,99 @@
+/* writer_bench: tb_writer_add_scalar throughput.
+ *
+ *     writer_bench [events=4000000]
+ *
+ * Adds fixed-seed scalar events over 20 tags to a writer in a fresh
+ * temporary directory (under $TMPDIR, else /tmp) with the default options
+ * (max_queue 10), once with the tensor encoding and once with simple_value,
+ * and prints one line: events per second and bytes per event for each,
+ * timing the adds and the final flush but not close's fsync. Removes its
+ * files afterwards. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tboard/writer.h>
+
+#define NTAGS 20
+
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Returns events per second, or -1 on error; *bytes gets the file size. */
+static double run(const char *dir, int encoding, long events, long long *bytes)
+{
+	tb_writer_opts o;
+	tb_writer *w;
+	char tags[NTAGS][32], path[8192];
+	uint64_t x = 12345;
+	double t0, t1;
+	struct stat st;
+
+	for (int t = 0; t < NTAGS; t++)
+		snprintf(tags[t], sizeof tags[t], "bench/tag_%02d", t);
+	tb_writer_opts_init(&o);
+	o.scalar_encoding = encoding;
+	if (tb_writer_open(&w, dir, &o) != TB_OK) {
+		fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(NULL));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	t0 = seconds();
+	for (long i = 0; i < events; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		double v = (double)(x >> 11) * (1.0 / 9007199254740992.0);
+		if (tb_writer_add_scalar(w, tags[i % NTAGS], v, i / NTAGS,
+					 1700000000.0 + 0.01 * (double)i) != TB_OK) {
+			fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(w));
+			tb_writer_close(w);
+			return -1;
+		}
+	}
+	if (tb_writer_flush(w) != TB_OK) {
+		fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(w));
+		tb_writer_close(w);
+		return -1;
+	}
+	t1 = seconds();
+	tb_writer_close(w);
+	*bytes = stat(path, &st) == 0 ? (long long)st.st_size : 0;
+	unlink(path);
+	return (double)events / (t1 - t0);
+}
+
+int main(int argc, char **argv)
+{
+	long events = argc > 1 ? atol(argv[1]) : 4000000;
+	const char *base = getenv("TMPDIR");
+	char dir[4096];
+	long long tb = 0, sb = 0;
+	double tensor, simple;
+
+	if (events <= 0) {
+		fprintf(stderr, "usage: %s [events]\n", argv[0]);
+		return 2;
+	}
+	snprintf(dir, sizeof dir, "%s/writer_bench.XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("writer_bench: mkdtemp");
+		return 1;
+	}
+	tensor = run(dir, TB_SCALAR_TENSOR, events, &tb);
+	simple = tensor < 0 ? -1 : run(dir, TB_SCALAR_SIMPLE_VALUE, events, &sb);
+	rmdir(dir);
+	if (tensor < 0 || simple < 0)
+		return 1;
+	printf("writer_bench: %ld events x 2: tensor %.2f M events/s (%.1f B/event), "
+	       "simple_value %.2f M events/s (%.1f B/event)\n",
+	       events, tensor / 1e6, (double)tb / (double)events, simple / 1e6,
+	       (double)sb / (double)events);
+	return 0;
+}

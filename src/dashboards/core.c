@@ -1,0 +1,230 @@
+/* Core routes (spec HTTP_API.md 3-4): environment, logdir, window
+ * properties, runs, experiments and the plugin listing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "dash.h"
+#include "proto/event.h"
+
+static void begin_json(tb_resp *resp, tb_json *j)
+{
+	tb_resp_type(resp, "application/json");
+	tb_json_init(j, tb_resp_body(resp));
+}
+
+static void handle_environment(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	const tb_dash *d = payload;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "version");
+	tb_json_str(&j, d->version);
+	tb_json_key(&j, "data_location");
+	tb_json_str(&j, d->data_location);
+	tb_json_key(&j, "window_title");
+	tb_json_str(&j, d->window_title);
+	tb_json_key(&j, "experiment_name");
+	tb_json_str(&j, "");
+	tb_json_key(&j, "experiment_description");
+	tb_json_str(&j, "");
+	tb_json_key(&j, "creation_time");
+	tb_json_int(&j, 0);
+	tb_json_key(&j, "debug");
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "data_provider");
+	tb_json_str(&j, "tboard in-memory store");
+	tb_json_key(&j, "flags");
+	tb_json_obj_begin(&j);
+	for (size_t i = 0; i < d->n_flags; i++) {
+		tb_json_key(&j, d->flags[i].name);
+		tb_json_str(&j, d->flags[i].value);
+	}
+	tb_json_obj_end(&j);
+	tb_json_obj_end(&j);
+	tb_json_obj_end(&j);
+}
+
+static void handle_logdir(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	const tb_dash *d = payload;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "logdir");
+	tb_json_str(&j, d->data_location);
+	tb_json_obj_end(&j);
+}
+
+static void handle_window_properties(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	const tb_dash *d = payload;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "window_title");
+	tb_json_str(&j, d->window_title);
+	tb_json_obj_end(&j);
+}
+
+static void handle_empty_list(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	(void)payload;
+	tb_resp_type(resp, "application/json");
+	tb_buf_puts(tb_resp_body(resp), "[]");
+}
+
+typedef struct run_order {
+	const char *name;
+	int has_start;
+	double start;
+} run_order;
+
+static int cmp_runs(const void *a, const void *b)
+{
+	const run_order *x = a, *y = b;
+	if (x->has_start != y->has_start)
+		return x->has_start ? -1 : 1;
+	if (x->has_start && x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Runs by the wall time of their first event, runs without events last,
+ * ties by name (spec HTTP_API.md 3.6). */
+static void handle_runs(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_store_rdlock(d->store);
+	size_t n = tb_store_run_count(d->store);
+	run_order *order = tb_xcalloc(n ? n : 1, sizeof *order);
+	for (size_t i = 0; i < n; i++) {
+		tb_run *r = tb_store_run_at(d->store, i);
+		tb_run_rdlock(r);
+		order[i].name = r->name;
+		order[i].has_start = r->has_start;
+		order[i].start = r->start_time;
+		tb_run_unlock(r);
+	}
+	qsort(order, n, sizeof *order, cmp_runs);
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < n; i++)
+		tb_json_str(&j, order[i].name);
+	tb_json_arr_end(&j);
+	tb_store_unlock(d->store);
+	free(order);
+}
+
+typedef struct plugin_entry {
+	const char *key;
+	const char *tab_name;
+	const char *element; /* CUSTOM_ELEMENT name; NULL: NG_COMPONENT */
+	int disable_reload;
+	const char *data_plugins[6]; /* which stored plugins make it active */
+} plugin_entry;
+
+/* The stock plugin table in tab order (spec HTTP_API.md 4.3). */
+static const plugin_entry plugins[] = {
+	{"timeseries", "Time Series", NULL, 0, {"scalars", "histograms", "images"}},
+	{"scalars", "scalars", "tf-scalar-dashboard", 0, {"scalars"}},
+	{"custom_scalars", "Custom Scalars", "tf-custom-scalar-dashboard", 0, {"custom_scalars"}},
+	{"images", "images", "tf-image-dashboard", 0, {"images"}},
+	{"audio", "audio", "tf-audio-dashboard", 0, {"audio"}},
+	{"debugger-v2", "Debugger V2", NULL, 0, {NULL}},
+	{"graphs", "graphs", "tf-graph-dashboard", 1,
+	 {"graphs", "graph_run_metadata", "graph_run_metadata_graph", "graph_keras_model",
+	  "graph_tagged_run_metadata"}},
+	{"distributions", "distributions", "tf-distribution-dashboard", 0, {"histograms"}},
+	{"histograms", "histograms", "tf-histogram-dashboard", 0, {"histograms"}},
+	{"text", "text", "tf-text-dashboard", 0, {"text"}},
+	{"pr_curves", "PR Curves", "tf-pr-curve-dashboard", 0, {"pr_curves"}},
+	{"profile_redirect", "Profile", "tf-profile-redirect-dashboard", 0, {NULL}},
+	{"hparams", "hparams", "tf-hparams-dashboard", 0, {"hparams"}},
+	{"mesh", "mesh", "mesh-dashboard", 0, {"mesh"}},
+	{"wit_redirect", "What-If Tool", "tf-wit-redirect-dashboard", 0, {NULL}},
+	{"projector", "projector", NULL, 1, {NULL}},
+};
+
+/* Nonzero when some stored series of a known data class belongs to a
+ * data plugin of entry p. Caller holds the store read lock. */
+static int plugin_active(tb_store *s, const plugin_entry *p)
+{
+	for (size_t i = 0; i < tb_store_run_count(s); i++) {
+		tb_run *r = tb_store_run_at(s, i);
+		int found = 0;
+		tb_run_rdlock(r);
+		for (size_t k = 0; k < r->n_series && !found; k++) {
+			const tb_series *ser = r->series[k];
+			if (ser->data_class == TB_DC_UNKNOWN)
+				continue;
+			for (int m = 0; m < 6 && p->data_plugins[m] && !found; m++)
+				found = strcmp(ser->plugin, p->data_plugins[m]) == 0;
+		}
+		tb_run_unlock(r);
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_store_rdlock(d->store);
+	for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++) {
+		const plugin_entry *p = &plugins[i];
+		tb_json_key(&j, p->key);
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "disable_reload");
+		tb_json_bool(&j, p->disable_reload);
+		tb_json_key(&j, "enabled");
+		tb_json_bool(&j, plugin_active(d->store, p));
+		tb_json_key(&j, "remove_dom");
+		tb_json_bool(&j, 0);
+		tb_json_key(&j, "tab_name");
+		tb_json_str(&j, p->tab_name);
+		tb_json_key(&j, "loading_mechanism");
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "type");
+		if (strcmp(p->key, "projector") == 0) {
+			tb_json_str(&j, "IFRAME");
+			tb_json_key(&j, "module_path");
+			char *path = tb_xasprintf("%s/data/plugin/projector/index.js",
+						  tb_req_script_root(req));
+			tb_json_str(&j, path);
+			free(path);
+		} else if (p->element) {
+			tb_json_str(&j, "CUSTOM_ELEMENT");
+			tb_json_key(&j, "element_name");
+			tb_json_str(&j, p->element);
+		} else {
+			tb_json_str(&j, "NG_COMPONENT");
+		}
+		tb_json_obj_end(&j);
+		tb_json_obj_end(&j);
+	}
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+}
+
+void tb_core_register(tb_router *r, tb_dash *d)
+{
+	tb_router_add(r, "/data/environment", handle_environment, d);
+	tb_router_add(r, "/data/logdir", handle_logdir, d);
+	tb_router_add(r, "/data/window_properties", handle_window_properties, d);
+	tb_router_add(r, "/data/runs", handle_runs, d);
+	tb_router_add(r, "/data/experiments", handle_empty_list, d);
+	tb_router_add(r, "/data/experiment_runs", handle_empty_list, d);
+	tb_router_add(r, "/data/plugins_listing", handle_plugins_listing, d);
+}

@@ -1,0 +1,70 @@
+/* What every dashboard's handlers share: the store they read, the server's
+ * settings that some routes echo, and small helpers for finding series,
+ * downsampling and writing the common JSON shapes.
+ *
+ * Handlers only read the store (under its read locks); none opens event
+ * files. The context is set up once by main and is read-only afterwards. */
+#ifndef TB_DASH_H
+#define TB_DASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "http/http.h"
+#include "http/json.h"
+#include "store/store.h"
+
+typedef struct tb_dash_flag {
+	const char *name;
+	const char *value; /* as given on the command line, or the default */
+} tb_dash_flag;
+
+typedef struct tb_dash {
+	tb_store *store;
+	const char *version;
+	const char *data_location; /* --logdir or --logdir_spec as given */
+	const char *window_title;
+	const tb_dash_flag *flags; /* reported by /data/environment */
+	size_t n_flags;
+} tb_dash;
+
+/* Registration, one per dashboard file. */
+void tb_core_register(tb_router *r, tb_dash *d);
+void tb_scalars_register(tb_router *r, tb_dash *d);
+void tb_timeseries_register(tb_router *r, tb_dash *d);
+
+/* Number of points a read route returns for `plugin` per series: the
+ * --samples_per_plugin value when given (0 or "all": everything), else
+ * `dflt` (spec HTTP_API.md 5.3). */
+uint64_t tb_dash_limit(const tb_dash *d, const char *plugin, uint64_t dflt);
+
+/* Indices of the points to serve from a series of n points with limit k:
+ * all of them in order when n <= k, else upstream's seeded sample that
+ * always keeps the last point. Writes the count to *count; the array is
+ * owned by the caller (free()). */
+uint64_t *tb_dash_sample(size_t *count, size_t n, uint64_t k);
+
+/* Lock the run named `run` for reading and return it, or NULL (then
+ * nothing is locked). Caller holds the store read lock. */
+tb_run *tb_dash_lock_run(tb_store *s, const char *run);
+
+/* The series of `run` with `tag` owned by data plugin `plugin` with data
+ * class `dc`, or NULL. Caller holds the run lock. */
+tb_series *tb_dash_series(tb_run *run, const char *tag, const char *plugin, int dc);
+
+/* Append s as Python's repr() of a str would print it ('x', or "x" when
+ * s has a single quote and no double quote); NULL appends None. Used in
+ * error messages that upstream formats with %r. */
+void tb_dash_pyrepr(tb_buf *b, const char *s);
+
+/* Write a tag's description rendered from Markdown (spec HTTP_API.md 12). */
+void tb_dash_description(tb_json *j, const char *markdown);
+
+/* Append the blob key of one blob: URL-safe base64 without padding of the
+ * compact JSON array [experiment, run, tag, step, index] (spec HTTP_API.md
+ * 5.4). */
+void tb_dash_blob_key(tb_buf *out, const char *eid, const char *run, const char *tag,
+		      size_t tag_len, int64_t step, uint64_t index);
+
+#endif

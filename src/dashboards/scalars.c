@@ -1,0 +1,172 @@
+/* Scalars dashboard routes (spec HTTP_API.md 6.1-6.3): tags, one series as
+ * JSON or CSV, and one tag across many runs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "dash.h"
+#include "proto/event.h"
+
+#define SCALARS_LIMIT 1000
+
+static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_obj_begin(&j);
+	tb_store_rdlock(d->store);
+	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
+		tb_run *r = tb_store_run_at(d->store, i);
+		tb_run_rdlock(r);
+		int opened = 0;
+		for (size_t k = 0; k < r->n_series; k++) {
+			const tb_series *s = r->series[k];
+			if (s->data_class != TB_DC_SCALAR || strcmp(s->plugin, "scalars") != 0)
+				continue;
+			if (!opened) {
+				tb_json_key(&j, r->name);
+				tb_json_obj_begin(&j);
+				opened = 1;
+			}
+			tb_json_key_n(&j, s->tag, s->tag_len);
+			tb_json_obj_begin(&j);
+			tb_json_key(&j, "displayName");
+			tb_json_str(&j, s->display_name);
+			tb_json_key(&j, "description");
+			tb_dash_description(&j, s->description);
+			tb_json_obj_end(&j);
+		}
+		if (opened)
+			tb_json_obj_end(&j);
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+}
+
+/* [[wall_time, step, value], ...] for the served points of s. */
+static void write_points(tb_json *j, const tb_dash *d, const tb_series *s)
+{
+	size_t n;
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		size_t p = (size_t)idx[i];
+		tb_json_arr_begin(j);
+		tb_json_double(j, s->walls[p]);
+		tb_json_int(j, s->steps[p]);
+		tb_json_double(j, s->values[p]);
+		tb_json_arr_end(j);
+	}
+	tb_json_arr_end(j);
+	free(idx);
+}
+
+static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
+{
+	size_t n;
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
+	tb_buf_puts(b, "Wall time,Step,Value\r\n");
+	char num[40];
+	for (size_t i = 0; i < n; i++) {
+		size_t p = (size_t)idx[i];
+		tb_buf_append(b, num, tb_fmt_double(num, s->walls[p]));
+		tb_buf_printf(b, ",%lld,", (long long)s->steps[p]);
+		tb_buf_append(b, num, tb_fmt_double(num, s->values[p]));
+		tb_buf_puts(b, "\r\n");
+	}
+	free(idx);
+}
+
+static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
+	if (!run || !tag) {
+		tb_buf msg = TB_BUF_INIT;
+		tb_buf_puts(&msg, "Invalid argument: Both run and tag must be specified: tag=");
+		tb_dash_pyrepr(&msg, tag);
+		tb_buf_puts(&msg, ", run=");
+		tb_dash_pyrepr(&msg, run);
+		tb_resp_error(resp, 400, "%s", msg.ptr);
+		tb_buf_free(&msg);
+		return;
+	}
+	const char *format = tb_req_query(req, "format");
+	int csv = format && strcmp(format, "csv") == 0;
+	tb_store_rdlock(d->store);
+	tb_run *r = tb_dash_lock_run(d->store, run);
+	const tb_series *s = r ? tb_dash_series(r, tag, "scalars", TB_DC_SCALAR) : NULL;
+	if (!s) {
+		tb_buf msg = TB_BUF_INIT;
+		tb_buf_puts(&msg, "Not found: No scalar data for run=");
+		tb_dash_pyrepr(&msg, run);
+		tb_buf_puts(&msg, ", tag=");
+		tb_dash_pyrepr(&msg, tag);
+		tb_resp_error(resp, 404, "%s", msg.ptr);
+		tb_buf_free(&msg);
+	} else if (csv) {
+		tb_resp_type(resp, "text/csv; charset=utf-8");
+		write_csv(tb_resp_body(resp), d, s);
+	} else {
+		tb_json j;
+		tb_json_init(&j, tb_resp_body(resp));
+		write_points(&j, d, s);
+	}
+	if (r)
+		tb_run_unlock(r);
+	tb_store_unlock(d->store);
+}
+
+static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	if (strcmp(tb_req_method(req), "POST") != 0) {
+		tb_resp_status(resp, 405);
+		tb_resp_type(resp, "text/html; charset=utf-8");
+		tb_resp_header(resp, "Allow", "POST");
+		tb_buf_puts(tb_resp_body(resp),
+			    "<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n"
+			    "<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the "
+			    "requested URL.</p>\n");
+		return;
+	}
+	const char *tags[2];
+	if (tb_req_form_all(req, "tag", tags, 2) != 1) {
+		tb_resp_error(resp, 400, "Invalid argument: tag must be specified exactly once");
+		return;
+	}
+	size_t n_runs = tb_req_form_all(req, "runs", NULL, 0);
+	const char **runs = tb_xcalloc(n_runs ? n_runs : 1, sizeof *runs);
+	tb_req_form_all(req, "runs", runs, n_runs);
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_obj_begin(&j);
+	tb_store_rdlock(d->store);
+	for (size_t i = 0; i < n_runs; i++) {
+		int dup = 0;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = strcmp(runs[k], runs[i]) == 0;
+		tb_run *r = dup ? NULL : tb_dash_lock_run(d->store, runs[i]);
+		if (!r)
+			continue;
+		const tb_series *s = tb_dash_series(r, tags[0], "scalars", TB_DC_SCALAR);
+		if (s) {
+			tb_json_key(&j, r->name);
+			write_points(&j, d, s);
+		}
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+	free(runs);
+}
+
+void tb_scalars_register(tb_router *r, tb_dash *d)
+{
+	tb_router_add(r, "/data/plugin/scalars/tags", handle_tags, d);
+	tb_router_add(r, "/data/plugin/scalars/scalars", handle_scalars, d);
+	tb_router_add(r, "/data/plugin/scalars/scalars_multirun", handle_multirun, d);
+}

@@ -1,0 +1,396 @@
+/* Time Series dashboard routes (spec HTTP_API.md 6.4): the combined tag
+ * listing and the batch series read for scalars, histograms and images. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "dash.h"
+#include "proto/event.h"
+
+enum { P_SCALARS, P_HISTOGRAMS, P_IMAGES, P_COUNT };
+
+static const struct {
+	const char *name;
+	int dc;
+	uint64_t limit;
+} kinds[P_COUNT] = {
+	{"scalars", TB_DC_SCALAR, 1000},
+	{"histograms", TB_DC_TENSOR, 51},
+	{"images", TB_DC_BLOB_SEQUENCE, 10},
+};
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One tag's description as seen from one run. */
+typedef struct desc {
+	const char *tag;
+	const char *text;
+	const char *run;
+} desc;
+
+static int cmp_desc(const void *a, const void *b)
+{
+	const desc *x = a, *y = b;
+	int c = strcmp(x->tag, y->tag);
+	if (!c)
+		c = strcmp(x->text, y->text);
+	if (!c)
+		c = strcmp(x->run, y->run);
+	return c;
+}
+
+/* tagDescriptions: one rendered description per tag, or a combined
+ * document when runs disagree (spec HTTP_API.md 6.4.1). */
+static void write_descriptions(tb_json *j, desc *ds, size_t n)
+{
+	qsort(ds, n, sizeof *ds, cmp_desc);
+	tb_json_key(j, "tagDescriptions");
+	tb_json_obj_begin(j);
+	for (size_t i = 0; i < n;) {
+		size_t end = i;
+		int distinct = 0;
+		for (; end < n && strcmp(ds[end].tag, ds[i].tag) == 0; end++)
+			if (end == i || strcmp(ds[end].text, ds[end - 1].text) != 0)
+				distinct++;
+		tb_json_key(j, ds[i].tag);
+		if (distinct == 1) {
+			tb_dash_description(j, ds[i].text);
+		} else {
+			tb_buf md = TB_BUF_INIT;
+			tb_buf_puts(&md, "# Multiple descriptions\n");
+			for (size_t k = i; k < end;) {
+				size_t g = k;
+				while (g < end && strcmp(ds[g].text, ds[k].text) == 0)
+					g++;
+				tb_buf_puts(&md, g - k == 1 ? "## For run: " : "## For runs: ");
+				/* runs of one description are already sorted by name */
+				for (size_t m = k; m < g; m++) {
+					tb_buf_puts(&md, ds[m].run);
+					if (m + 1 < g)
+						tb_buf_puts(&md, ", ");
+				}
+				tb_buf_putc(&md, '\n');
+				tb_buf_puts(&md, ds[k].text);
+				if (g < end)
+					tb_buf_putc(&md, '\n');
+				k = g;
+			}
+			tb_dash_description(j, md.ptr);
+			tb_buf_free(&md);
+		}
+		i = end;
+	}
+	tb_json_obj_end(j);
+}
+
+static size_t max_samples(const tb_series *s)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < s->len; i++) {
+		size_t k = s->tensors[i]->n >= 2 ? s->tensors[i]->n - 2 : 0;
+		if (k > m)
+			m = k;
+	}
+	return m;
+}
+
+static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_obj_begin(&j);
+	tb_store_rdlock(d->store);
+	size_t n_runs = tb_store_run_count(d->store);
+	for (size_t i = 0; i < n_runs; i++)
+		tb_run_rdlock(tb_store_run_at(d->store, i));
+	for (int k = 0; k < P_COUNT; k++) {
+		desc *ds = NULL;
+		size_t n_ds = 0, ds_alloc = 0;
+		tb_json_key(&j, kinds[k].name);
+		tb_json_obj_begin(&j);
+		if (k != P_IMAGES) {
+			tb_json_key(&j, "runTagInfo");
+			tb_json_obj_begin(&j);
+		}
+		for (size_t i = 0; i < n_runs; i++) {
+			tb_run *r = tb_store_run_at(d->store, i);
+			const char **tags = tb_xcalloc(r->n_series + 1, sizeof *tags);
+			size_t n_tags = 0;
+			for (size_t s = 0; s < r->n_series; s++) {
+				const tb_series *ser = r->series[s];
+				if (ser->data_class != kinds[k].dc || strcmp(ser->plugin, kinds[k].name))
+					continue;
+				tags[n_tags++] = ser->tag;
+				if (*ser->description) {
+					ds = tb_xgrow(ds, &ds_alloc, n_ds + 1, sizeof *ds);
+					ds[n_ds++] = (desc){ser->tag, ser->description, r->name};
+				}
+			}
+			if (n_tags && k != P_IMAGES) {
+				qsort(tags, n_tags, sizeof *tags, cmp_cstr);
+				tb_json_key(&j, r->name);
+				tb_json_arr_begin(&j);
+				for (size_t t = 0; t < n_tags; t++)
+					tb_json_str(&j, tags[t]);
+				tb_json_arr_end(&j);
+			}
+			free(tags);
+		}
+		if (k != P_IMAGES)
+			tb_json_obj_end(&j);
+		write_descriptions(&j, ds, n_ds);
+		if (k == P_IMAGES) {
+			/* tag -> run -> maxSamplesPerStep, grouped by tag */
+			tb_json_key(&j, "tagRunSampledInfo");
+			tb_json_obj_begin(&j);
+			const char **seen = NULL;
+			size_t n_seen = 0, seen_alloc = 0;
+			for (size_t i = 0; i < n_runs; i++) {
+				tb_run *r = tb_store_run_at(d->store, i);
+				for (size_t s = 0; s < r->n_series; s++) {
+					const tb_series *ser = r->series[s];
+					if (ser->data_class != TB_DC_BLOB_SEQUENCE ||
+					    strcmp(ser->plugin, "images"))
+						continue;
+					int dup = 0;
+					for (size_t m = 0; m < n_seen && !dup; m++)
+						dup = strcmp(seen[m], ser->tag) == 0;
+					if (dup)
+						continue;
+					seen = tb_xgrow(seen, &seen_alloc, n_seen + 1, sizeof *seen);
+					seen[n_seen++] = ser->tag;
+					tb_json_key(&j, ser->tag);
+					tb_json_obj_begin(&j);
+					for (size_t i2 = 0; i2 < n_runs; i2++) {
+						tb_run *r2 = tb_store_run_at(d->store, i2);
+						const tb_series *s2 = tb_dash_series(
+							r2, ser->tag, "images", TB_DC_BLOB_SEQUENCE);
+						if (!s2)
+							continue;
+						tb_json_key(&j, r2->name);
+						tb_json_obj_begin(&j);
+						tb_json_key(&j, "maxSamplesPerStep");
+						tb_json_int(&j, (int64_t)max_samples(s2));
+						tb_json_obj_end(&j);
+					}
+					tb_json_obj_end(&j);
+				}
+			}
+			free(seen);
+			tb_json_obj_end(&j);
+		}
+		tb_json_obj_end(&j);
+		free(ds);
+	}
+	for (size_t i = 0; i < n_runs; i++)
+		tb_run_unlock(tb_store_run_at(d->store, i));
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+}
+
+/* Echo a request value with our JSON writer. */
+static void write_jansson(tb_json *j, const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *x;
+		tb_json_obj_begin(j);
+		json_object_foreach((json_t *)v, k, x)
+		{
+			tb_json_key(j, k);
+			write_jansson(j, x);
+		}
+		tb_json_obj_end(j);
+		break;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *x;
+		tb_json_arr_begin(j);
+		json_array_foreach(v, i, x) write_jansson(j, x);
+		tb_json_arr_end(j);
+		break;
+	}
+	case JSON_STRING:
+		tb_json_str_n(j, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		tb_json_int(j, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		tb_json_double(j, json_real_value(v));
+		break;
+	case JSON_TRUE:
+		tb_json_bool(j, 1);
+		break;
+	case JSON_FALSE:
+		tb_json_bool(j, 0);
+		break;
+	default:
+		tb_json_null(j);
+	}
+}
+
+static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, int kind,
+			       const tb_run *r, const tb_series *s, int64_t sample)
+{
+	size_t n;
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, kinds[kind].name, kinds[kind].limit));
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		size_t p = (size_t)idx[i];
+		if (kind == P_IMAGES && (s->tensors[p]->n < 2 || (uint64_t)sample >= s->tensors[p]->n - 2))
+			continue;
+		tb_json_obj_begin(j);
+		tb_json_key(j, "wallTime");
+		tb_json_double(j, s->walls[p]);
+		tb_json_key(j, "step");
+		tb_json_int(j, s->steps[p]);
+		if (kind == P_SCALARS) {
+			tb_json_key(j, "value");
+			tb_json_double(j, s->values[p]);
+		} else if (kind == P_HISTOGRAMS) {
+			const tb_tensor *t = s->tensors[p];
+			tb_json_key(j, "bins");
+			tb_json_arr_begin(j);
+			if (t->rank == 2 && t->dims[1] == 3 && t->elem_size) {
+				for (int64_t b = 0; b < t->dims[0]; b++) {
+					tb_json_obj_begin(j);
+					tb_json_key(j, "min");
+					tb_json_double(j, tb_tensor_double(t, (size_t)b * 3));
+					tb_json_key(j, "max");
+					tb_json_double(j, tb_tensor_double(t, (size_t)b * 3 + 1));
+					tb_json_key(j, "count");
+					tb_json_double(j, tb_tensor_double(t, (size_t)b * 3 + 2));
+					tb_json_obj_end(j);
+				}
+			}
+			tb_json_arr_end(j);
+		} else {
+			tb_buf key = TB_BUF_INIT;
+			tb_dash_blob_key(&key, tb_req_experiment(req), r->name, s->tag, s->tag_len,
+					 s->steps[p], (uint64_t)sample + 2);
+			tb_json_key(j, "imageId");
+			tb_json_str_n(j, key.ptr, key.len);
+			tb_buf_free(&key);
+		}
+		tb_json_obj_end(j);
+	}
+	tb_json_arr_end(j);
+	free(idx);
+}
+
+/* Nonzero when an images series has at least one point with that sample. */
+static int has_sample(const tb_series *s, int64_t sample)
+{
+	for (size_t i = 0; i < s->len; i++)
+		if (s->tensors[i]->n >= 2 && (uint64_t)sample < s->tensors[i]->n - 2)
+			return 1;
+	return 0;
+}
+
+static void answer_one(tb_json *j, tb_dash *d, const tb_req *req, json_t *rq)
+{
+	json_t *plugin = json_object_get(rq, "plugin"), *tag = json_object_get(rq, "tag");
+	json_t *run = json_object_get(rq, "run"), *sample = json_object_get(rq, "sample");
+	tb_json_obj_begin(j);
+	tb_json_key(j, "plugin");
+	if (plugin)
+		write_jansson(j, plugin);
+	else
+		tb_json_null(j);
+	tb_json_key(j, "tag");
+	if (tag)
+		write_jansson(j, tag);
+	else
+		tb_json_null(j);
+	if (json_is_string(run)) {
+		tb_json_key(j, "run");
+		write_jansson(j, run);
+	}
+	if (json_is_integer(sample)) {
+		tb_json_key(j, "sample");
+		write_jansson(j, sample);
+	}
+	int kind = -1;
+	for (int k = 0; k < P_COUNT && json_is_string(plugin); k++)
+		if (strcmp(json_string_value(plugin), kinds[k].name) == 0)
+			kind = k;
+	const char *error = NULL;
+	if (!json_is_string(tag))
+		error = "Missing tag";
+	else if (kind < 0)
+		error = "Invalid plugin";
+	else if (kind != P_SCALARS && !json_is_string(run))
+		error = "Missing run";
+	else if (kind == P_IMAGES && !json_is_integer(sample))
+		error = "Missing sample";
+	if (error) {
+		tb_json_key(j, "error");
+		tb_json_str(j, error);
+		tb_json_obj_end(j);
+		return;
+	}
+	int64_t smp = kind == P_IMAGES ? json_integer_value(sample) : 0;
+	const char *tag_s = json_string_value(tag);
+	const char *only = json_is_string(run) && json_string_length(run) ? json_string_value(run)
+									   : NULL;
+	tb_json_key(j, "runToSeries");
+	tb_json_obj_begin(j);
+	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
+		tb_run *r = tb_store_run_at(d->store, i);
+		if (only && strcmp(r->name, only) != 0)
+			continue;
+		tb_run_rdlock(r);
+		const tb_series *s = tb_dash_series(r, tag_s, kinds[kind].name, kinds[kind].dc);
+		if (s && (kind != P_IMAGES || (smp >= 0 && has_sample(s, smp)))) {
+			tb_json_key(j, r->name);
+			write_datum_series(j, d, req, kind, r, s, smp);
+		}
+		tb_run_unlock(r);
+	}
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
+}
+
+static void handle_time_series(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	const char *text = strcmp(tb_req_method(req), "POST") == 0 ? tb_req_form(req, "requests")
+								   : tb_req_query(req, "requests");
+	if (!text || !*text) {
+		tb_resp_error(resp, 400, "Invalid argument: Missing 'requests' field");
+		return;
+	}
+	json_t *all = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	int ok = json_is_array(all);
+	size_t i;
+	json_t *rq;
+	json_array_foreach(all, i, rq) ok = ok && json_is_object(rq);
+	if (!ok) {
+		json_decref(all);
+		tb_resp_error(resp, 400, "Invalid argument: Unable to parse 'requests' as JSON");
+		return;
+	}
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_arr_begin(&j);
+	tb_store_rdlock(d->store);
+	json_array_foreach(all, i, rq) answer_one(&j, d, req, rq);
+	tb_store_unlock(d->store);
+	tb_json_arr_end(&j);
+	json_decref(all);
+}
+
+void tb_timeseries_register(tb_router *r, tb_dash *d)
+{
+	tb_router_add(r, "/data/plugin/timeseries/tags", handle_tags, d);
+	tb_router_add(r, "/data/plugin/timeseries/timeSeries", handle_time_series, d);
+}

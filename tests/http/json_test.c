@@ -1,0 +1,186 @@
+/* Tests for the JSON writer: Python-repr floats, ensure_ascii escaping and
+ * separators, checked against strings Python's json.dumps produces. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "../harness.h"
+#include "http/json.h"
+
+static const char *fmt(double v)
+{
+	static char buf[64];
+	tb_fmt_double(buf, v);
+	return buf;
+}
+
+static void test_json__float_repr(void)
+{
+	CHECK_STR(fmt((double)0.1f), "0.10000000149011612");
+	CHECK_STR(fmt(0.1), "0.1");
+	CHECK_STR(fmt(1e-05), "1e-05");
+	CHECK_STR(fmt(1.2e-05), "1.2e-05");
+	CHECK_STR(fmt(0.0001), "0.0001");
+	CHECK_STR(fmt(0.00012), "0.00012");
+	CHECK_STR(fmt(1e16), "1e+16");
+	CHECK_STR(fmt(1.5e16), "1.5e+16");
+	CHECK_STR(fmt(9999999999999998.0), "9999999999999998.0");
+	CHECK_STR(fmt(1e15), "1000000000000000.0");
+	CHECK_STR(fmt(1443856985.705543), "1443856985.705543");
+	CHECK_STR(fmt(1.0), "1.0");
+	CHECK_STR(fmt(100.0), "100.0");
+	CHECK_STR(fmt(0.0), "0.0");
+	CHECK_STR(fmt(-0.0), "-0.0");
+	CHECK_STR(fmt(-2.5), "-2.5");
+	CHECK_STR(fmt(5e-324), "5e-324");
+	CHECK_STR(fmt(2.2250738585072014e-308), "2.2250738585072014e-308");
+	CHECK_STR(fmt(1.7976931348623157e+308), "1.7976931348623157e+308");
+	CHECK_STR(fmt(123456789012345680.0), "1.2345678901234568e+17");
+	CHECK_STR(fmt(1e100), "1e+100");
+	CHECK_STR(fmt(1e-100), "1e-100");
+	CHECK_STR(fmt(0.3), "0.3");
+	CHECK_STR(fmt(0.1 + 0.2), "0.30000000000000004");
+	CHECK_STR(fmt(1.0 / 3), "0.3333333333333333");
+	CHECK_STR(fmt(2.0 / 3), "0.6666666666666666");
+	CHECK_STR(fmt(123.456), "123.456");
+	CHECK_STR(fmt((double)3.4028234663852886e+38f), "3.4028234663852886e+38");
+	CHECK_STR(fmt(NAN), "nan");
+	CHECK_STR(fmt(INFINITY), "inf");
+	CHECK_STR(fmt(-INFINITY), "-inf");
+}
+
+/* Every formatted value must read back exactly. */
+static void test_json__float_roundtrip(void)
+{
+	uint64_t x = 88172645463325252ull;
+	int bad = 0;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		double v;
+		memcpy(&v, &x, sizeof v);
+		if (!isfinite(v))
+			continue;
+		char buf[64];
+		tb_fmt_double(buf, v);
+		if (strtod(buf, NULL) != v || strlen(buf) > 25)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+}
+
+static const char *render(void (*fn)(tb_json *j))
+{
+	static tb_buf b = TB_BUF_INIT;
+	tb_buf_clear(&b);
+	tb_json j;
+	tb_json_init(&j, &b);
+	fn(&j);
+	return b.ptr;
+}
+
+static void doc_nested(tb_json *j)
+{
+	tb_json_obj_begin(j);
+	tb_json_key(j, "a");
+	tb_json_arr_begin(j);
+	tb_json_double(j, 1.5);
+	tb_json_int(j, 2);
+	tb_json_double(j, 0.25);
+	tb_json_double(j, NAN);
+	tb_json_double(j, INFINITY);
+	tb_json_double(j, -INFINITY);
+	tb_json_arr_end(j);
+	tb_json_key(j, "b");
+	tb_json_obj_begin(j);
+	tb_json_obj_end(j);
+	tb_json_key(j, "c");
+	tb_json_arr_begin(j);
+	tb_json_arr_end(j);
+	tb_json_key(j, "d");
+	tb_json_bool(j, 1);
+	tb_json_key(j, "e");
+	tb_json_bool(j, 0);
+	tb_json_key(j, "f");
+	tb_json_null(j);
+	tb_json_key(j, "g");
+	tb_json_int(j, INT64_MIN);
+	tb_json_key(j, "h");
+	tb_json_arr_begin(j);
+	tb_json_arr_begin(j);
+	tb_json_str(j, "x");
+	tb_json_arr_end(j);
+	tb_json_arr_begin(j);
+	tb_json_arr_end(j);
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
+}
+
+static void test_json__structure(void)
+{
+	CHECK_STR(render(doc_nested),
+		  "{\"a\": [1.5, 2, 0.25, \"NaN\", \"Infinity\", \"-Infinity\"], \"b\": {}, "
+		  "\"c\": [], \"d\": true, \"e\": false, \"f\": null, "
+		  "\"g\": -9223372036854775808, \"h\": [[\"x\"], []]}");
+}
+
+static const char *esc(const char *s, size_t n)
+{
+	static tb_buf b = TB_BUF_INIT;
+	tb_buf_clear(&b);
+	tb_json j;
+	tb_json_init(&j, &b);
+	tb_json_str_n(&j, s, n);
+	return b.ptr;
+}
+
+#define ESC(lit) esc(lit, sizeof(lit) - 1)
+
+static void test_json__escaping(void)
+{
+	CHECK_STR(ESC("plain /path"), "\"plain /path\"");
+	CHECK_STR(ESC("q\"b\\"), "\"q\\\"b\\\\\"");
+	CHECK_STR(ESC("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
+	CHECK_STR(ESC("\x01\x1f\x7f"), "\"\\u0001\\u001f\\u007f\"");
+	CHECK_STR(ESC("a\0b"), "\"a\\u0000b\"");
+	CHECK_STR(ESC("caf\xc3\xa9"), "\"caf\\u00e9\"");
+	CHECK_STR(ESC("\xe2\x82\xac"), "\"\\u20ac\"");
+	CHECK_STR(ESC("\xef\xbf\xbf"), "\"\\uffff\"");
+	/* U+1F600 as a surrogate pair */
+	CHECK_STR(ESC("\xf0\x9f\x98\x80"), "\"\\ud83d\\ude00\"");
+	CHECK_STR(ESC("\xf4\x8f\xbf\xbf"), "\"\\udbff\\udfff\"");
+	/* invalid UTF-8: lone continuation, bad lead, truncated, surrogate, overlong */
+	CHECK_STR(ESC("a\x80z"), "\"a\\ufffdz\"");
+	CHECK_STR(ESC("\xff"), "\"\\ufffd\"");
+	CHECK_STR(ESC("\xe2\x82"), "\"\\ufffd\"");
+	CHECK_STR(ESC("\xe2\x82z"), "\"\\ufffdz\"");
+	CHECK_STR(ESC("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
+	CHECK_STR(ESC("\xc0\xaf"), "\"\\ufffd\\ufffd\"");
+	CHECK_STR(ESC("\xf5\x80"), "\"\\ufffd\\ufffd\"");
+	CHECK_STR(ESC("\xf0\x9f\x98"), "\"\\ufffd\"");
+}
+
+static void doc_keys(tb_json *j)
+{
+	tb_json_obj_begin(j);
+	tb_json_key(j, "\xc3\xa9\n");
+	tb_json_str(j, "v");
+	tb_json_key_n(j, "kx", 1);
+	tb_json_str_n(j, "vy", 1);
+	tb_json_obj_end(j);
+}
+
+static void test_json__keys(void)
+{
+	CHECK_STR(render(doc_keys), "{\"\\u00e9\\n\": \"v\", \"k\": \"v\"}");
+}
+
+int main(void)
+{
+	TB_RUN(test_json__float_repr);
+	TB_RUN(test_json__float_roundtrip);
+	TB_RUN(test_json__structure);
+	TB_RUN(test_json__escaping);
+	TB_RUN(test_json__keys);
+	return tb_test_finish();
+}

@@ -1,0 +1,919 @@
+/* End-to-end tests of the HTTP layer: a real server on 127.0.0.1 (port 0)
+ * with a few test handlers plus the core static routes, exercised by real
+ * HTTP requests through libcurl (and a raw socket where curl is too
+ * polite). */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "../harness.h"
+#include "common/buf.h"
+#include "http/assets.h"
+#include "http/http.h"
+
+/* --- a tiny client ------------------------------------------------------- */
+
+typedef struct reply {
+	long status;
+	tb_buf head; /* raw header block */
+	tb_buf body;
+	long connects; /* new connections the request needed */
+} reply;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+	tb_buf_append(ud, p, sz * n);
+	return sz * n;
+}
+
+static size_t on_head(char *p, size_t sz, size_t n, void *ud)
+{
+	tb_buf_append(ud, p, sz * n);
+	return sz * n;
+}
+
+static CURL *shared; /* one handle, so keep-alive can be observed */
+static int port, port_prefixed;
+
+static void reply_free(reply *r)
+{
+	tb_buf_free(&r->head);
+	tb_buf_free(&r->body);
+}
+
+/* Value of header name in r (case-insensitive), in a static buffer, or NULL. */
+static const char *hdr(const reply *r, const char *name)
+{
+	static char val[1024];
+	const char *p = r->head.ptr;
+	size_t n = strlen(name);
+	while (p && *p) {
+		const char *eol = strstr(p, "\r\n");
+		if (!eol)
+			break;
+		if ((size_t)(eol - p) > n && strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			const char *v = p + n + 1;
+			while (*v == ' ')
+				v++;
+			size_t vl = (size_t)(eol - v);
+			if (vl >= sizeof val)
+				vl = sizeof val - 1;
+			memcpy(val, v, vl);
+			val[vl] = '\0';
+			return val;
+		}
+		p = eol + 2;
+	}
+	return NULL;
+}
+
+/* Send one request. extra: NULL-terminated header lines. */
+static void req(reply *out, const char *method, int to_port, const char *path,
+		const char *const *extra, const char *body, long body_len, curl_mime *mime)
+{
+	char url[2048];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", to_port, path);
+	memset(out, 0, sizeof *out);
+	CURL *c = shared;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_head);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->head);
+	struct curl_slist *h = NULL;
+	for (size_t i = 0; extra && extra[i]; i++)
+		h = curl_slist_append(h, extra[i]);
+	if (h)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (mime)
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+	else if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, body_len);
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+	    strcmp(method, "POST") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	CURLcode rc = curl_easy_perform(c);
+	if (rc != CURLE_OK)
+		fprintf(stderr, "curl %s: %s\n", url, curl_easy_strerror(rc));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &out->connects);
+	tb_buf_puts(&out->body, "");
+	tb_buf_puts(&out->head, "");
+	curl_slist_free_all(h);
+}
+
+static void get(reply *out, const char *path, const char *const *extra)
+{
+	req(out, "GET", port, path, extra, NULL, 0, NULL);
+}
+
+static int gunzip(tb_buf *out, const tb_buf *in)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 31) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)in->ptr;
+	z.avail_in = (uInt)in->len;
+	int zr;
+	do {
+		tb_buf_reserve(out, 65536);
+		z.next_out = (Bytef *)out->ptr + out->len;
+		z.avail_out = (uInt)(out->cap - out->len - 1);
+		uInt before = z.avail_out;
+		zr = inflate(&z, Z_NO_FLUSH);
+		out->len += before - z.avail_out;
+		out->ptr[out->len] = '\0';
+	} while (zr == Z_OK);
+	inflateEnd(&z);
+	return zr == Z_STREAM_END ? 0 : -1;
+}
+
+/* --- test handlers ------------------------------------------------------- */
+
+static void put_all(tb_buf *b, const char *label, const char **v, size_t n)
+{
+	tb_buf_printf(b, "%s=", label);
+	for (size_t i = 0; i < n && i < 8; i++)
+		tb_buf_printf(b, "%s[%s]", i ? "," : "", v[i]);
+	tb_buf_puts(b, "\n");
+}
+
+/* Echo what the server parsed, one item per line. */
+static void h_echo(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *v[8];
+	tb_buf *b = tb_resp_body(resp);
+	tb_resp_type(resp, "text/plain");
+	tb_buf_printf(b, "payload=%s\n", (const char *)payload);
+	tb_buf_printf(b, "method=%s\npath=%s\nexp=%s\nroot=%s\n", tb_req_method(req),
+		      tb_req_path(req), tb_req_experiment(req), tb_req_script_root(req));
+	put_all(b, "q.a", v, tb_req_query_all(req, "a", v, 8));
+	put_all(b, "q.b", v, tb_req_query_all(req, "b", v, 8));
+	put_all(b, "f.a", v, tb_req_form_all(req, "a", v, 8));
+	put_all(b, "f.b", v, tb_req_form_all(req, "b", v, 8));
+	put_all(b, "f.c", v, tb_req_form_all(req, "c", v, 8));
+	tb_buf_printf(b, "bodylen=%zu\n", tb_req_body(req).len);
+}
+
+static void h_json(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	(void)payload;
+	tb_buf *b = tb_resp_body(resp);
+	for (int i = 0; i < 2000; i++)
+		tb_buf_printf(b, "%s[%d, 1.5]", i ? ", " : "[", i);
+	tb_buf_puts(b, "]");
+}
+
+static void h_html(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	(void)payload;
+	tb_resp_bytes(resp, "text/html", "<p>hi</p>", 9);
+}
+
+static void h_png(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	(void)payload;
+	static const char png[] = "\x89PNG\r\n\x1a\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+	tb_resp_bytes(resp, "image/png", png, sizeof png - 1);
+}
+
+static void h_err(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	(void)payload;
+	tb_buf_puts(tb_resp_body(resp), "partial");
+	tb_resp_error(resp, 400, "Invalid argument: %s", "bad run");
+}
+
+static void h_post_only(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)payload;
+	if (strcmp(tb_req_method(req), "POST") != 0) {
+		tb_resp_html_error(resp, 405, "The method is not allowed <here>.");
+		tb_resp_header(resp, "Allow", "POST");
+	}
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void test_server__routing(void)
+{
+	reply r;
+	get(&r, "/echo?a=1", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "payload=P\n"));
+	CHECK(strstr(r.body.ptr, "method=GET\npath=/echo\nexp=\nroot=\n"));
+	CHECK_STR(hdr(&r, "Content-Type"), "text/plain; charset=utf-8");
+	reply_free(&r);
+
+	get(&r, "/echo/", NULL); /* one trailing slash is dropped */
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "path=/echo\n"));
+	reply_free(&r);
+
+	get(&r, "/echo//", NULL);
+	CHECK_INT(r.status, 404);
+	reply_free(&r);
+
+	get(&r, "/ech%6f", NULL); /* the path is percent-decoded */
+	CHECK_INT(r.status, 200);
+	reply_free(&r);
+
+	get(&r, "/nope", NULL);
+	CHECK_INT(r.status, 404);
+	CHECK_STR(r.body.ptr, "Not found");
+	CHECK_STR(hdr(&r, "Content-Type"), "text/plain; charset=utf-8");
+	CHECK_STR(hdr(&r, "X-Content-Type-Options"), "nosniff");
+	reply_free(&r);
+
+	get(&r, "/echo%00x", NULL);
+	CHECK_INT(r.status, 404);
+	reply_free(&r);
+
+	get(&r, "/favicon.ico", NULL);
+	CHECK_INT(r.status, 404);
+	CHECK_STR(r.body.ptr, "Not found");
+	reply_free(&r);
+
+	get(&r, "/___rPc_sWiTcH___", NULL);
+	CHECK_INT(r.status, 404);
+	reply_free(&r);
+
+	/* any method reaches the handler */
+	req(&r, "DELETE", port, "/echo", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "method=DELETE\n"));
+	reply_free(&r);
+}
+
+static void test_server__experiment(void)
+{
+	reply r;
+	get(&r, "/experiment/abc/echo", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "path=/echo\nexp=abc\nroot=/experiment/abc\n"));
+	reply_free(&r);
+
+	get(&r, "/experiment/defaultExperimentId/echo/", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "exp=defaultExperimentId\n"));
+	reply_free(&r);
+
+	get(&r, "/experiment/abc", NULL);
+	CHECK_INT(r.status, 301);
+	CHECK_STR(hdr(&r, "Location"), "/experiment/abc/");
+	CHECK_INT(r.body.len, 0);
+	CHECK(!hdr(&r, "X-Content-Type-Options"));
+	reply_free(&r);
+
+	get(&r, "/experiment/a%0d%0aSet-Cookie:x", NULL); /* no header injection */
+	CHECK_INT(r.status, 301);
+	CHECK_STR(hdr(&r, "Location"), "/experiment/a%0D%0ASet-Cookie:x/");
+	CHECK(!hdr(&r, "Set-Cookie"));
+	reply_free(&r);
+
+	get(&r, "/experiment", NULL);
+	CHECK_INT(r.status, 404);
+	reply_free(&r);
+
+	get(&r, "/experimental/echo", NULL);
+	CHECK_INT(r.status, 404);
+	reply_free(&r);
+
+	get(&r, "/experiment/abc/", NULL); /* the index page */
+	CHECK_INT(r.status, 200);
+	CHECK(!strncmp(r.body.ptr, "<!doctype html><meta name=\"tb-relative-root\" content=\"./\">",
+		       58));
+	reply_free(&r);
+}
+
+static void test_server__prefix(void)
+{
+	reply r;
+	req(&r, "GET", port_prefixed, "/echo", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 404);
+	CHECK_STR(r.body.ptr, "Not found");
+	reply_free(&r);
+
+	req(&r, "GET", port_prefixed, "/tbx/echo", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 404);
+	reply_free(&r);
+
+	req(&r, "GET", port_prefixed, "/tb/echo", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "path=/echo\nexp=\nroot=/tb\n"));
+	reply_free(&r);
+
+	req(&r, "GET", port_prefixed, "/tb", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 301);
+	CHECK_STR(hdr(&r, "Location"), "/tb/");
+	reply_free(&r);
+
+	req(&r, "GET", port_prefixed, "/tb/experiment/e1/echo", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "path=/echo\nexp=e1\nroot=/tb/experiment/e1\n"));
+	reply_free(&r);
+
+	req(&r, "GET", port_prefixed, "/tb/experiment/e1", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 301);
+	CHECK_STR(hdr(&r, "Location"), "/tb/experiment/e1/");
+	reply_free(&r);
+
+	/* relative root of the index page (spec 3.1) */
+	req(&r, "GET", port_prefixed, "/tb/", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(!strncmp(r.body.ptr, "<!doctype html><meta name=\"tb-relative-root\" content=\"./\">",
+		       58));
+	reply_free(&r);
+
+	req(&r, "GET", port_prefixed, "/tb/experiment/abc/", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(!strncmp(r.body.ptr,
+		       "<!doctype html><meta name=\"tb-relative-root\" content=\"../../\">", 61));
+	reply_free(&r);
+
+	req(&r, "GET", port_prefixed, "/tb/experiment/abc/images", NULL, NULL, 0, NULL);
+	CHECK_INT(r.status, 302);
+	CHECK_STR(hdr(&r, "Location"), "/tb/experiment/abc/");
+	reply_free(&r);
+}
+
+static void test_server__feature_flags(void)
+{
+	reply r;
+	const char *ok[] = {"X-TensorBoard-Feature-Flags: {}", NULL};
+	get(&r, "/echo", ok);
+	CHECK_INT(r.status, 200);
+	reply_free(&r);
+
+	const char *empty[] = {"X-TensorBoard-Feature-Flags;", NULL}; /* empty value */
+	get(&r, "/echo", empty);
+	CHECK_INT(r.status, 200);
+	reply_free(&r);
+
+	const char *bad[] = {"X-TensorBoard-Feature-Flags: {nope", NULL};
+	get(&r, "/echo", bad);
+	CHECK_INT(r.status, 400);
+	CHECK_STR(r.body.ptr,
+		  "Invalid argument: X-TensorBoard-Feature-Flags cannot be JSON decoded.");
+	CHECK_STR(hdr(&r, "Content-Type"), "text/plain; charset=utf-8");
+	reply_free(&r);
+
+	const char *list[] = {"X-TensorBoard-Feature-Flags: [1]", NULL};
+	get(&r, "/echo", list);
+	CHECK_INT(r.status, 400);
+	CHECK_STR(r.body.ptr,
+		  "Invalid argument: X-TensorBoard-Feature-Flags cannot be decoded to a dict.");
+	reply_free(&r);
+
+	/* flags are checked before routing */
+	get(&r, "/nope", list);
+	CHECK_INT(r.status, 400);
+	reply_free(&r);
+
+	get(&r, "/echo?tensorBoardFeatureFlags=%7B%22a%22%3A1%7D", NULL);
+	CHECK_INT(r.status, 200);
+	reply_free(&r);
+
+	get(&r, "/echo?tensorBoardFeatureFlags=x", NULL);
+	CHECK_INT(r.status, 400);
+	CHECK_STR(r.body.ptr, "Invalid argument: tensorBoardFeatureFlags cannot be JSON decoded.");
+	reply_free(&r);
+
+	get(&r, "/echo?tensorBoardFeatureFlags=3", NULL);
+	CHECK_INT(r.status, 400);
+	CHECK_STR(r.body.ptr,
+		  "Invalid argument: tensorBoardFeatureFlags cannot be decoded to a dict.");
+	reply_free(&r);
+
+	/* the header is checked first */
+	get(&r, "/echo?tensorBoardFeatureFlags=3", bad);
+	CHECK_STR(r.body.ptr,
+		  "Invalid argument: X-TensorBoard-Feature-Flags cannot be JSON decoded.");
+	reply_free(&r);
+}
+
+static void test_server__query(void)
+{
+	reply r;
+	get(&r, "/echo?a=1&b=x+y%2Bz&a=%C3%A9&&a&b=%zz", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "q.a=[1],[\xc3\xa9],[]\n"));
+	CHECK(strstr(r.body.ptr, "q.b=[x y+z],[%zz]\n"));
+	reply_free(&r);
+}
+
+static void test_server__post_urlencoded(void)
+{
+	reply r;
+	const char *ct[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	const char body[] = "a=1&a=2+3&b=%C3%A9&c";
+	req(&r, "POST", port, "/echo?a=q", ct, body, (long)strlen(body), NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "method=POST\n"));
+	CHECK(strstr(r.body.ptr, "q.a=[q]\n"));
+	CHECK(strstr(r.body.ptr, "f.a=[1],[2 3]\n"));
+	CHECK(strstr(r.body.ptr, "f.b=[\xc3\xa9]\n"));
+	CHECK(strstr(r.body.ptr, "f.c=[]\n"));
+	CHECK(strstr(r.body.ptr, "bodylen=20\n"));
+	reply_free(&r);
+
+	/* other body types are not form data, but the body is there */
+	const char *js[] = {"Content-Type: application/json", NULL};
+	req(&r, "POST", port, "/echo", js, "{\"a\": 1}", 8, NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "f.a=\n"));
+	CHECK(strstr(r.body.ptr, "bodylen=8\n"));
+	reply_free(&r);
+}
+
+static void test_server__post_multipart(void)
+{
+	reply r;
+	curl_mime *m = curl_mime_init(shared);
+	curl_mimepart *p = curl_mime_addpart(m);
+	curl_mime_name(p, "a");
+	curl_mime_data(p, "[{\"plugin\": \"scalars\", \"tag\": \"loss\"}]", CURL_ZERO_TERMINATED);
+	p = curl_mime_addpart(m);
+	curl_mime_name(p, "a");
+	curl_mime_data(p, "line1\r\nline2", CURL_ZERO_TERMINATED);
+	p = curl_mime_addpart(m);
+	curl_mime_name(p, "b");
+	curl_mime_data(p, "", CURL_ZERO_TERMINATED);
+	p = curl_mime_addpart(m);
+	curl_mime_name(p, "c");
+	curl_mime_filename(p, "upload.txt"); /* a file: not a form field */
+	curl_mime_data(p, "file body", CURL_ZERO_TERMINATED);
+	req(&r, "POST", port, "/echo", NULL, NULL, 0, m);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr,
+		     "f.a=[[{\"plugin\": \"scalars\", \"tag\": \"loss\"}]],[line1\r\nline2]\n"));
+	CHECK(strstr(r.body.ptr, "f.b=[]\n"));
+	CHECK(strstr(r.body.ptr, "f.c=\n"));
+	reply_free(&r);
+	curl_mime_free(m);
+
+	const char *bad[] = {"Content-Type: multipart/form-data; boundary=XYZ", NULL};
+	req(&r, "POST", port, "/echo", bad, "garbage", 7, NULL);
+	CHECK_INT(r.status, 400);
+	reply_free(&r);
+
+	const char *hand[] = {"Content-Type: multipart/form-data; boundary=\"XYZ\"", NULL};
+	const char body[] = "preamble\r\n--XYZ\r\nContent-Disposition: form-data; name=\"a\"\r\n"
+			    "Content-Type: text/plain\r\n\r\nv1\r\n--XYZ\r\n"
+			    "content-disposition: form-data; name=a\r\n\r\nv2\r\n--XYZ--\r\n";
+	req(&r, "POST", port, "/echo", hand, body, (long)strlen(body), NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.ptr, "f.a=[v1],[v2]\n"));
+	reply_free(&r);
+}
+
+static void test_server__gzip(void)
+{
+	static const struct {
+		const char *ae;
+		int gz;
+	} cases[] = {
+	    {"Accept-Encoding: gzip", 1},
+	    {"Accept-Encoding: gzip;q=1.0", 0},
+	    {"Accept-Encoding: gzip;q=0", 0},
+	    {"Accept-Encoding: deflate,gzip", 1},
+	    {"Accept-Encoding: gzip, deflate, br", 1},
+	    {"Accept-Encoding: x-gzip", 1},
+	    {"Accept-Encoding: *", 1},
+	    {"Accept-Encoding: deflate, br", 0},
+	    {"Accept-Encoding: GZIP", 0},
+	    {"Accept-Encoding: gzipx", 0},
+	    {"Accept-Encoding: identity", 0},
+	};
+	reply plain;
+	get(&plain, "/json", NULL);
+	CHECK_INT(plain.status, 200);
+	CHECK_STR(hdr(&plain, "Content-Type"), "application/json");
+	CHECK(!hdr(&plain, "Content-Encoding"));
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		reply r;
+		const char *h[] = {cases[i].ae, NULL};
+		get(&r, "/json", h);
+		CHECK_INT(r.status, 200);
+		const char *ce = hdr(&r, "Content-Encoding");
+		if (cases[i].gz) {
+			CHECK_STR(ce, "gzip");
+			tb_buf raw = TB_BUF_INIT;
+			CHECK_INT(gunzip(&raw, &r.body), 0);
+			CHECK(raw.len == plain.body.len &&
+			      !memcmp(raw.ptr, plain.body.ptr, raw.len));
+			CHECK(r.body.len < plain.body.len);
+			/* gzip header: mtime 0, OS 255 */
+			CHECK(r.body.len > 10 && !memcmp(r.body.ptr + 4, "\0\0\0\0", 4) &&
+			      (unsigned char)r.body.ptr[9] == 255);
+			char cl[32];
+			snprintf(cl, sizeof cl, "%zu", r.body.len);
+			CHECK_STR(hdr(&r, "Content-Length"), cl);
+			tb_buf_free(&raw);
+		} else {
+			if (ce)
+				fprintf(stderr, "case %s: got Content-Encoding %s\n", cases[i].ae,
+					ce);
+			CHECK(!ce);
+			CHECK_STR(r.body.ptr, plain.body.ptr);
+		}
+		CHECK(!hdr(&r, "Vary"));
+		reply_free(&r);
+	}
+	reply_free(&plain);
+
+	/* binary types are never compressed */
+	reply r;
+	const char *h[] = {"Accept-Encoding: gzip", NULL};
+	get(&r, "/png", h);
+	CHECK_INT(r.status, 200);
+	CHECK_STR(hdr(&r, "Content-Type"), "image/png");
+	CHECK(!hdr(&r, "Content-Encoding"));
+	CHECK(r.body.len > 8 && !memcmp(r.body.ptr, "\x89PNG", 4));
+	reply_free(&r);
+
+	/* errors are text and are compressed too */
+	get(&r, "/nope", h);
+	CHECK_STR(hdr(&r, "Content-Encoding"), "gzip");
+	reply_free(&r);
+}
+
+static void test_server__head(void)
+{
+	reply g, h;
+	get(&g, "/json", NULL);
+	req(&h, "HEAD", port, "/json", NULL, NULL, 0, NULL);
+	CHECK_INT(h.status, 200);
+	CHECK_INT(h.body.len, 0);
+	char cl[32];
+	snprintf(cl, sizeof cl, "%zu", g.body.len);
+	CHECK_STR(hdr(&h, "Content-Length"), cl);
+	CHECK_STR(hdr(&h, "Content-Type"), "application/json");
+	reply_free(&g);
+	reply_free(&h);
+}
+
+static void test_server__headers(void)
+{
+	reply r;
+	get(&r, "/json", NULL);
+	CHECK_STR(hdr(&r, "Expires"), "0");
+	CHECK_STR(hdr(&r, "Cache-Control"), "no-cache, must-revalidate");
+	CHECK_STR(hdr(&r, "X-Content-Type-Options"), "nosniff");
+	CHECK(!hdr(&r, "Content-Security-Policy"));
+	reply_free(&r);
+
+	get(&r, "/html", NULL);
+	CHECK_STR(hdr(&r, "Content-Type"), "text/html; charset=utf-8");
+	CHECK_STR(hdr(&r, "Content-Security-Policy"),
+		  "default-src 'self';font-src 'self' data:;frame-src 'self' "
+		  "https://ui.perfetto.dev;img-src 'self' data: blob:;object-src 'none';"
+		  "style-src 'self' https://www.gstatic.com data: 'unsafe-inline';"
+		  "connect-src 'self';script-src 'self' 'unsafe-eval'");
+	reply_free(&r);
+
+	get(&r, "/err", NULL);
+	CHECK_INT(r.status, 400);
+	CHECK_STR(r.body.ptr, "Invalid argument: bad run");
+	CHECK_STR(hdr(&r, "Content-Type"), "text/plain; charset=utf-8");
+	reply_free(&r);
+
+	get(&r, "/post_only", NULL);
+	CHECK_INT(r.status, 405);
+	CHECK_STR(hdr(&r, "Allow"), "POST");
+	CHECK_STR(hdr(&r, "Content-Type"), "text/html; charset=utf-8");
+	CHECK(!hdr(&r, "Content-Security-Policy"));
+	CHECK(strstr(r.body.ptr, "<title>405 Method Not Allowed</title>"));
+	CHECK(strstr(r.body.ptr, "not allowed &lt;here&gt;."));
+	reply_free(&r);
+	req(&r, "POST", port, "/post_only", NULL, "", 0, NULL);
+	CHECK_INT(r.status, 200);
+	reply_free(&r);
+}
+
+static void test_server__keep_alive(void)
+{
+	reply r;
+	get(&r, "/json", NULL);
+	reply_free(&r);
+	get(&r, "/json", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(r.connects, 0); /* reused the connection */
+	reply_free(&r);
+}
+
+/* Send raw bytes and return the status code of the reply (0 if none). */
+static int raw_status(const char *request)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		close(fd);
+		return 0;
+	}
+	size_t n = strlen(request);
+	if (write(fd, request, n) != (ssize_t)n) {
+		close(fd);
+		return 0;
+	}
+	char buf[256] = {0};
+	ssize_t got = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	int status = 0;
+	if (got > 12)
+		sscanf(buf, "HTTP/1.%*d %d", &status);
+	return status;
+}
+
+typedef struct feed {
+	size_t left;
+} feed;
+
+static size_t on_read(char *p, size_t sz, size_t n, void *ud)
+{
+	feed *f = ud;
+	size_t k = sz * n < f->left ? sz * n : f->left;
+	memset(p, 'a', k);
+	f->left -= k;
+	return k;
+}
+
+static void test_server__body_cap(void)
+{
+	CHECK_INT(
+	    raw_status("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n"),
+	    413);
+	CHECK_INT(raw_status("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
+
+	/* a chunked body that grows past the cap */
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/echo", port);
+	CURL *c = curl_easy_init();
+	feed f = {TB_HTTP_MAX_BODY + 1024};
+	tb_buf body = TB_BUF_INIT;
+	struct curl_slist *h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &f);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	CHECK_INT(curl_easy_perform(c), CURLE_OK);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	CHECK_INT(status, 413);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	tb_buf_free(&body);
+
+	/* a chunked body under the cap is accepted */
+	reply r;
+	c = curl_easy_init();
+	feed small = {100000};
+	h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &small);
+	memset(&r, 0, sizeof r);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	CHECK_INT(curl_easy_perform(c), CURLE_OK);
+	tb_buf_puts(&r.body, "");
+	CHECK(strstr(r.body.ptr, "bodylen=100000\n"));
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	reply_free(&r);
+
+	/* junk requests get an answer, not a crash */
+	int st = raw_status("\x01\x02 garbage\r\n\r\n");
+	CHECK(st == 0 || (st >= 400 && st < 500));
+}
+
+static const tb_asset *find_js(void)
+{
+	for (size_t i = 0; i < tb_assets_count; i++)
+		if (tb_assets[i].path && strstr(tb_assets[i].path, ".js"))
+			return &tb_assets[i];
+	return NULL;
+}
+
+static void test_server__static(void)
+{
+	reply r;
+	const char *gz[] = {"Accept-Encoding: gzip", NULL};
+	get(&r, "/", gz);
+	CHECK_INT(r.status, 200);
+	CHECK_STR(hdr(&r, "Content-Type"), "text/html; charset=utf-8");
+	CHECK_STR(hdr(&r, "Content-Encoding"), "identity");
+	CHECK(hdr(&r, "Content-Security-Policy") != NULL);
+	CHECK_STR(hdr(&r, "Cache-Control"), "no-cache, must-revalidate");
+	const char pre[] = "<!doctype html><meta name=\"tb-relative-root\" content=\"./\">";
+	CHECK(!strncmp(r.body.ptr, pre, sizeof pre - 1));
+	const tb_asset *ix = tb_asset_find("/index.html");
+	CHECK(ix && r.body.len == sizeof pre - 1 + ix->raw_len);
+	reply_free(&r);
+
+	get(&r, "/index.html", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(!strncmp(r.body.ptr, pre, sizeof pre - 1));
+	reply_free(&r);
+
+	const tb_asset *js = find_js();
+	CHECK(js != NULL);
+	if (js) {
+		get(&r, js->path, gz);
+		CHECK_INT(r.status, 200);
+		CHECK_STR(hdr(&r, "Content-Encoding"), "gzip");
+		CHECK_STR(hdr(&r, "Content-Type"), js->content_type);
+		CHECK(r.body.len == js->gz_len && !memcmp(r.body.ptr, js->gz, js->gz_len));
+		CHECK_STR(hdr(&r, "Cache-Control"), "no-cache, must-revalidate");
+		reply_free(&r);
+
+		get(&r, js->path, NULL);
+		CHECK_INT(r.status, 200);
+		CHECK(!hdr(&r, "Content-Encoding"));
+		CHECK_INT(r.body.len, js->raw_len);
+		reply_free(&r);
+
+		char url[512];
+		snprintf(url, sizeof url, "%s?_file_hash=1a2b3c4d", js->path);
+		get(&r, url, NULL);
+		CHECK_STR(hdr(&r, "Cache-Control"), "private, max-age=86400");
+		const char *ex = hdr(&r, "Expires");
+		CHECK(ex && strstr(ex, " GMT"));
+		reply_free(&r);
+
+		snprintf(url, sizeof url, "%s?_file_hash=", js->path);
+		get(&r, url, NULL);
+		CHECK_STR(hdr(&r, "Cache-Control"), "no-cache, must-revalidate");
+		CHECK_STR(hdr(&r, "Expires"), "0");
+		reply_free(&r);
+	}
+
+	get(&r, "/data/notifications", NULL);
+	CHECK_INT(r.status, 302);
+	CHECK_STR(hdr(&r, "Location"), "../notifications_note.json");
+	reply_free(&r);
+
+	const char *legacy[] = {"/audio", "/events", "/graphs", "/histograms", "/images"};
+	for (size_t i = 0; i < 5; i++) {
+		get(&r, legacy[i], NULL);
+		CHECK_INT(r.status, 302);
+		CHECK_STR(hdr(&r, "Location"), "/");
+		CHECK_STR(hdr(&r, "Content-Type"), "text/html; charset=utf-8");
+		reply_free(&r);
+	}
+}
+
+static void *hammer(void *arg)
+{
+	int *fails = arg;
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/json", port);
+	CURL *c = curl_easy_init();
+	for (int i = 0; i < 50; i++) {
+		tb_buf b = TB_BUF_INIT;
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+		long status = 0;
+		if (curl_easy_perform(c) != CURLE_OK)
+			(*fails)++;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		if (status != 200 || b.len < 1000)
+			(*fails)++;
+		tb_buf_free(&b);
+	}
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+static void test_server__concurrent(void)
+{
+	pthread_t t[8];
+	int fails[8] = {0};
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, hammer, &fails[i]);
+	int total = 0;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		total += fails[i];
+	}
+	CHECK_INT(total, 0);
+}
+
+static void test_server__bad_options(void)
+{
+	tb_router *rt = tb_router_new();
+	tb_server *s = (tb_server *)1;
+	tb_server_opts o = {.path_prefix = "tb"};
+	CHECK_INT(tb_server_start(&s, rt, &o), -6);
+	CHECK(s == NULL);
+	tb_server_opts o2 = {.port = 70000};
+	CHECK_INT(tb_server_start(&s, rt, &o2), -6);
+	/* a port in use */
+	tb_server_opts o3 = {.port = port, .threads = 1};
+	CHECK_INT(tb_server_start(&s, rt, &o3), -2);
+	tb_server_free(NULL);
+	tb_router_free(rt);
+}
+
+static void test_server__router_replace(void)
+{
+	tb_router *rt = tb_router_new();
+	char name[32];
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof name, "/r/%d", i);
+		tb_router_add(rt, name, h_json, NULL);
+	}
+	tb_router_add(rt, "/r/7", h_html, NULL);
+	tb_server *s = NULL;
+	tb_server_opts o = {.threads = 2};
+	CHECK_INT(tb_server_start(&s, rt, &o), 0);
+	int saved = port;
+	port = tb_server_port(s);
+	reply r;
+	get(&r, "/r/7", NULL);
+	CHECK_STR(r.body.ptr, "<p>hi</p>");
+	reply_free(&r);
+	get(&r, "/r/499", NULL);
+	CHECK_INT(r.status, 200);
+	reply_free(&r);
+	get(&r, "/r/500", NULL);
+	CHECK_INT(r.status, 404);
+	reply_free(&r);
+	port = saved;
+	tb_server_free(s);
+	tb_router_free(rt);
+}
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_ALL);
+	shared = curl_easy_init();
+	tb_router *rt = tb_router_new();
+	tb_http_register_static(rt, NULL);
+	tb_router_add(rt, "/echo", h_echo, "P");
+	tb_router_add(rt, "/json", h_json, NULL);
+	tb_router_add(rt, "/html", h_html, NULL);
+	tb_router_add(rt, "/png", h_png, NULL);
+	tb_router_add(rt, "/err", h_err, NULL);
+	tb_router_add(rt, "/post_only", h_post_only, NULL);
+	tb_server *s = NULL, *sp = NULL;
+	tb_server_opts o = {.host = "127.0.0.1", .port = 0};
+	tb_server_opts op = {.port = 0, .path_prefix = "/tb//", .threads = 3};
+	if (tb_server_start(&s, rt, &o) != 0 || tb_server_start(&sp, rt, &op) != 0) {
+		fprintf(stderr, "cannot start servers\n");
+		return 1;
+	}
+	port = tb_server_port(s);
+	port_prefixed = tb_server_port(sp);
+	CHECK(port > 0 && port_prefixed > 0 && port != port_prefixed);
+
+	TB_RUN(test_server__routing);
+	TB_RUN(test_server__experiment);
+	TB_RUN(test_server__prefix);
+	TB_RUN(test_server__feature_flags);
+	TB_RUN(test_server__query);
+	TB_RUN(test_server__post_urlencoded);
+	TB_RUN(test_server__post_multipart);
+	TB_RUN(test_server__gzip);
+	TB_RUN(test_server__head);
+	TB_RUN(test_server__headers);
+	TB_RUN(test_server__keep_alive);
+	TB_RUN(test_server__body_cap);
+	TB_RUN(test_server__static);
+	TB_RUN(test_server__concurrent);
+	TB_RUN(test_server__bad_options);
+	TB_RUN(test_server__router_replace);
+
+	tb_server_free(s);
+	tb_server_free(sp);
+	tb_router_free(rt);
+	curl_easy_cleanup(shared);
+	curl_global_cleanup();
+	return tb_test_finish();
+}
