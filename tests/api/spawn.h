@@ -1,0 +1,30 @@
+/* Start the tboard binary as a child process on an ephemeral port and stop
+ * it again. Shared by tests that talk to a real server over loopback. */
+#ifndef TB_SPAWN_H
+#define TB_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct tb_spawn tb_spawn;
+
+/* Run `binary --logdir logdir --port 0 ...extra` (extra is NULL-terminated,
+ * may be NULL) with stdout piped, and wait up to timeout_s seconds for the
+ * line that contains "http://127.0.0.1:PORT/". On success *out owns the
+ * child (free it with tb_spawn_stop) and returns 0. Otherwise returns -1
+ * and writes the reason to err; *exited_clean is set to 1 if the child
+ * exited with status 0 before serving (a binary that is not a server yet). */
+int tb_spawn_start(tb_spawn **out, int *exited_clean, const char *binary, const char *logdir,
+		   const char *const *extra, int timeout_s, char *err, size_t errlen);
+
+/* The port the child serves on. */
+int tb_spawn_port(const tb_spawn *s);
+
+/* 1 if the child is still running. */
+int tb_spawn_alive(tb_spawn *s);
+
+/* Terminate the child (SIGTERM, then SIGKILL after 5 s), reap it and free
+ * s. Returns the child's wait status, or -1 if s is NULL. */
+int tb_spawn_stop(tb_spawn *s);
+
+#endif
