@@ -290,6 +290,7 @@ int main(int argc, char **argv)
 		.store = store,
 		.version = TBOARD_VERSION,
 		.data_location = o.logdir ? o.logdir : o.logdir_spec,
+		.logdir = o.logdir,
 		.window_title = o.window_title ? o.window_title : "",
 		.flags = flags,
 		.n_flags = sizeof flags / sizeof flags[0],

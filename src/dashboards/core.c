@@ -179,6 +179,7 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 {
 	tb_dash *d = payload;
 	tb_json j;
+	int projector_active = tb_projector_active(d);
 	begin_json(resp, &j);
 	tb_json_obj_begin(&j);
 	tb_store_rdlock(d->store);
@@ -189,7 +190,10 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 		tb_json_key(&j, "disable_reload");
 		tb_json_bool(&j, p->disable_reload);
 		tb_json_key(&j, "enabled");
-		tb_json_bool(&j, plugin_active(d->store, p));
+		if (strcmp(p->key, "projector") == 0)
+			tb_json_bool(&j, projector_active);
+		else
+			tb_json_bool(&j, plugin_active(d->store, p));
 		tb_json_key(&j, "remove_dom");
 		tb_json_bool(&j, 0);
 		tb_json_key(&j, "tab_name");

@@ -24,15 +24,22 @@ typedef struct tb_dash {
 	tb_store *store;
 	const char *version;
 	const char *data_location; /* --logdir or --logdir_spec as given */
+	const char *logdir;        /* --logdir, or NULL with --logdir_spec */
 	const char *window_title;
 	const tb_dash_flag *flags; /* reported by /data/environment */
 	size_t n_flags;
+	int projector_seen; /* atomic: a projector config was found */
 } tb_dash;
 
 /* Registration, one per dashboard file. */
 void tb_core_register(tb_router *r, tb_dash *d);
 void tb_scalars_register(tb_router *r, tb_dash *d);
 void tb_timeseries_register(tb_router *r, tb_dash *d);
+
+/* Nonzero when the log directory or one of its runs has a projector
+ * configuration naming an embedding (spec HTTP_API.md 4.4). Once true it
+ * stays true, as upstream's does. Takes the store lock itself. */
+int tb_projector_active(tb_dash *d);
 
 /* Number of points a read route returns for `plugin` per series: the
  * --samples_per_plugin value when given (0 or "all": everything), else
