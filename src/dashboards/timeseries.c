@@ -47,7 +47,8 @@ static int cmp_desc(const void *a, const void *b)
  * document when runs disagree (spec HTTP_API.md 6.4.1). */
 static void write_descriptions(tb_json *j, desc *ds, size_t n)
 {
-	qsort(ds, n, sizeof *ds, cmp_desc);
+	if (n)
+		qsort(ds, n, sizeof *ds, cmp_desc);
 	tb_json_key(j, "tagDescriptions");
 	tb_json_obj_begin(j);
 	for (size_t i = 0; i < n;) {

@@ -1077,6 +1077,10 @@ static void run_corpus(const char *corpora_dir, const char *name, const char *bi
 	if (status != -1 && WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) {
 		fail(name, "-", "the server ended with signal %d", WTERMSIG(status));
 		st.failed++;
+	} else if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		/* a clean shutdown exits 0; sanitizer builds exit non-zero on leaks */
+		fail(name, "-", "the server exited with status %d on SIGTERM", WEXITSTATUS(status));
+		st.failed++;
 	}
 out:
 	free(routes);
