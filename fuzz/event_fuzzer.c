@@ -42,9 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* and the whole path into a store */
 	tb_store *st = tb_store_new();
 	tb_run *run = tb_store_add_run(st, "fuzz");
+	tb_series *prev = NULL;
 	tb_run_wrlock(run);
-	tb_compat_add_event(st, run, &ev);
-	tb_compat_add_event(st, run, &ev);
+	tb_compat_add_event(st, run, &ev, &prev);
+	tb_compat_add_event(st, run, &ev, &prev);
 	tb_run_unlock(run);
 	tb_store_free(st);
 	return 0;

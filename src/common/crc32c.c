@@ -117,6 +117,11 @@ int tb_crc32c_hw(void)
 	return s;
 }
 
+tb_crc32c_fn tb_crc32c_best(void)
+{
+	return tb_crc32c_hw() ? crc_hw : tb_crc32c_sw;
+}
+
 uint32_t tb_crc32c_extend(uint32_t crc, const void *p, size_t n)
 {
 	return tb_crc32c_hw() ? crc_hw(crc, p, n) : tb_crc32c_sw(crc, p, n);

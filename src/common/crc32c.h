@@ -18,6 +18,11 @@ uint32_t tb_crc32c_sw(uint32_t crc, const void *p, size_t n);
 /* Nonzero when a hardware CRC path is in use. */
 int tb_crc32c_hw(void);
 
+/* The best implementation for this CPU, for hot loops that want to skip
+ * the per-call dispatch: f(crc, p, n) == tb_crc32c_extend(crc, p, n). */
+typedef uint32_t (*tb_crc32c_fn)(uint32_t crc, const void *p, size_t n);
+tb_crc32c_fn tb_crc32c_best(void);
+
 /* TFRecord masking (spec FORMAT.md 3.3). */
 static inline uint32_t tb_crc32c_mask(uint32_t crc)
 {

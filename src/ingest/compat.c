@@ -169,14 +169,28 @@ static tb_tensor *fix_blob_sequence(const tb_series *s, tb_tensor *t)
 	return NULL;
 }
 
-static int add_value(tb_store *store, tb_run *run, const tb_value *v, int64_t step, double wall)
+static tb_series *lookup(tb_store *store, tb_run *run, tb_slice tag, const tb_value *v,
+			 tb_series **prev)
+{
+	tb_series *s = *prev ? (*prev)->next_hint : NULL;
+	if (!s || s->tag_len != tag.len || memcmp(s->tag, tag.ptr, tag.len) != 0) {
+		s = tb_run_find_series(run, (const char *)tag.ptr, tag.len);
+		if (!s)
+			s = create_series(store, run, tag, v);
+		if (*prev)
+			(*prev)->next_hint = s;
+	}
+	*prev = s;
+	return s;
+}
+
+static int add_value(tb_store *store, tb_run *run, const tb_value *v, int64_t step, double wall,
+		     tb_series **prev)
 {
 	tb_slice tag = v->tag;
 	if (!tag.len && v->kind == TB_VAL_TENSOR && v->node_name.len)
 		tag = v->node_name;
-	tb_series *s = tb_run_find_series(run, (const char *)tag.ptr, tag.len);
-	if (!s)
-		s = create_series(store, run, tag, v);
+	tb_series *s = lookup(store, run, tag, v, prev);
 	switch (s->data_class) {
 	case TB_DC_SCALAR: {
 		double x;
@@ -248,7 +262,7 @@ static int add_blob_event(tb_store *store, tb_run *run, const char *tag, size_t 
 	return 1;
 }
 
-int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev)
+int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev, tb_series **prev)
 {
 	if (!run->has_start) {
 		run->has_start = 1;
@@ -260,7 +274,7 @@ int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev)
 		tb_value v;
 		int rc, stored = 0;
 		while ((rc = tb_summary_next(&v, &it)) == 1)
-			stored += add_value(store, run, &v, ev->step, ev->wall_time);
+			stored += add_value(store, run, &v, ev->step, ev->wall_time, prev);
 		return rc < 0 ? rc : stored;
 	}
 	case TB_EV_GRAPH_DEF:

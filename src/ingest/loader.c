@@ -28,6 +28,7 @@ typedef struct lfile {
 	char *name;
 	char *path;
 	tb_rec_reader *reader;
+	tb_series *prev; /* last series stored into, see tb_compat_add_event */
 	int dead;
 } lfile;
 
@@ -207,7 +208,7 @@ static void read_file(tb_loader *l, lrun *r, lfile *f)
 			}
 			if (!isfinite(ev.wall_time))
 				continue; /* cannot be placed in time (LOADING.md 6.2) */
-			if (tb_compat_add_event(l->store, r->run, &ev) < 0) {
+			if (tb_compat_add_event(l->store, r->run, &ev, &f->prev) < 0) {
 				__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
 				tb_log_warn("%s: event at byte %llu is partly malformed; kept what "
 					    "could be read",

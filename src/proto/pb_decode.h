@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/error.h"
 
 enum { TB_PB_VARINT = 0, TB_PB_I64 = 1, TB_PB_LEN = 2, TB_PB_I32 = 5 };
 
@@ -31,12 +32,72 @@ static inline tb_pb tb_pb_make(tb_slice s)
 	return r;
 }
 
-/* Read a varint. Returns 0 or TB_ECORRUPT (truncated or over 10 bytes). */
-int tb_pb_varint(uint64_t *out, tb_pb *r);
+/* The general varint path, out of line; callers use tb_pb_varint. */
+int tb_pb_varint_slow(uint64_t *out, tb_pb *r);
+
+/* Read a varint. Returns 0 or TB_ECORRUPT (truncated or over 10 bytes).
+ * Inline because the loader decodes several per event, and most are one
+ * byte long. */
+#define TB_PB_INLINE static inline __attribute__((always_inline))
+
+TB_PB_INLINE int tb_pb_varint(uint64_t *out, tb_pb *r)
+{
+	const uint8_t *p = r->p;
+	if (r->end - p >= 10) {
+		/* enough bytes left for any varint: no bounds check per byte */
+		uint64_t v = *p & 0x7F;
+		for (int shift = 7; *p++ & 0x80; shift += 7) {
+			if (shift >= 70)
+				return TB_ECORRUPT;
+			v |= (uint64_t)(*p & 0x7F) << shift;
+		}
+		*out = v;
+		r->p = p;
+		return 0;
+	}
+	return tb_pb_varint_slow(out, r);
+}
 
 /* Read the next field. Returns 1 with *f filled, 0 at the end of the message,
  * or TB_ECORRUPT. */
-int tb_pb_next(tb_pb_field *f, tb_pb *r);
+TB_PB_INLINE int tb_pb_next(tb_pb_field *f, tb_pb *r)
+{
+	if (r->p >= r->end)
+		return 0;
+	uint64_t key;
+	if (tb_pb_varint(&key, r) || key >> 3 == 0 || key >> 3 > 0x1FFFFFFF)
+		return TB_ECORRUPT;
+	f->num = (uint32_t)(key >> 3);
+	f->wire = (int)(key & 7);
+	switch (f->wire) {
+	case TB_PB_VARINT:
+		return tb_pb_varint(&f->u, r) ? TB_ECORRUPT : 1;
+	case TB_PB_I64:
+		if (r->end - r->p < 8)
+			return TB_ECORRUPT;
+		memcpy(&f->u, r->p, 8); /* little-endian hosts only, as the whole reader */
+		r->p += 8;
+		return 1;
+	case TB_PB_I32: {
+		if (r->end - r->p < 4)
+			return TB_ECORRUPT;
+		uint32_t v;
+		memcpy(&v, r->p, 4);
+		f->u = v;
+		r->p += 4;
+		return 1;
+	}
+	case TB_PB_LEN: {
+		uint64_t n;
+		if (tb_pb_varint(&n, r) || n > (uint64_t)(r->end - r->p))
+			return TB_ECORRUPT;
+		f->len = tb_slice_make(r->p, (size_t)n);
+		r->p += n;
+		return 1;
+	}
+	}
+	return TB_ECORRUPT;
+}
 
 static inline double tb_pb_double(const tb_pb_field *f)
 {

@@ -32,6 +32,7 @@ struct tb_rec_reader {
 	int resyncing;       /* scanning for the next intact record */
 	uint64_t damage_off;
 	const char *damage_reason;
+	tb_crc32c_fn crc;
 };
 
 static uint32_t load32(const uint8_t *p)
@@ -72,6 +73,7 @@ int tb_rec_reader_open(tb_rec_reader **out, const char *path)
 	tb_rec_reader *r = tb_xcalloc(1, sizeof *r);
 	r->fd = fd;
 	r->path = tb_xstrdup(path);
+	r->crc = tb_crc32c_best();
 	*out = r;
 	return 0;
 }
@@ -89,10 +91,15 @@ void tb_rec_reader_free(tb_rec_reader *r)
 /* Make at least `want` unread bytes available if the file has them.
  * Returns 0 when they are there, TB_EPARTIAL when the file is shorter, or
  * TB_EIO. */
-static int fill(tb_rec_reader *r, size_t want)
+static int fill_slow(tb_rec_reader *r, size_t want);
+
+static inline int fill(tb_rec_reader *r, size_t want)
 {
-	if (r->end - r->pos >= want)
-		return 0;
+	return r->end - r->pos >= want ? 0 : fill_slow(r, want);
+}
+
+static int fill_slow(tb_rec_reader *r, size_t want)
+{
 	if (want > READ_CHUNK) {
 		/* a large record: do not grow the buffer for bytes not on disk */
 		struct stat st;
@@ -135,7 +142,7 @@ static int resync(tb_rec_reader *r)
 		if (rc)
 			return rc;
 		const uint8_t *p = r->buf + r->pos;
-		if (tb_crc32c_unmask(load32(p + 8)) == tb_crc32c(p, 8) &&
+		if (tb_crc32c_unmask(load32(p + 8)) == r->crc(0, p, 8) &&
 		    load64(p) <= TB_REC_MAX_LEN) {
 			size_t total = (size_t)load64(p) + 16;
 			rc = fill(r, total);
@@ -144,7 +151,7 @@ static int resync(tb_rec_reader *r)
 			if (rc)
 				return rc;
 			p = r->buf + r->pos;
-			if (tb_crc32c_unmask(load32(p + total - 4)) == tb_crc32c(p + 12, total - 16)) {
+			if (tb_crc32c_unmask(load32(p + total - 4)) == r->crc(0, p + 12, total - 16)) {
 				r->resyncing = 0;
 				tb_log_info("%s: resumed at the intact record at byte %llu", r->path,
 					    (unsigned long long)(r->base + r->pos));
@@ -165,7 +172,7 @@ int tb_rec_reader_next(tb_slice *out, tb_rec_reader *r)
 	const uint8_t *p = r->buf + r->pos;
 	uint64_t len = load64(p);
 	const char *reason = NULL;
-	if (tb_crc32c_unmask(load32(p + 8)) != tb_crc32c(p, 8))
+	if (tb_crc32c_unmask(load32(p + 8)) != r->crc(0, p, 8))
 		reason = "bad length checksum";
 	else if (len > TB_REC_MAX_LEN)
 		reason = "impossible record length";
@@ -173,7 +180,7 @@ int tb_rec_reader_next(tb_slice *out, tb_rec_reader *r)
 		if ((rc = fill(r, (size_t)len + 16)))
 			return rc;
 		p = r->buf + r->pos;
-		if (tb_crc32c_unmask(load32(p + 12 + len)) != tb_crc32c(p + 12, (size_t)len)) {
+		if (tb_crc32c_unmask(load32(p + 12 + len)) != r->crc(0, p + 12, (size_t)len)) {
 			reason = "bad data checksum";
 		} else {
 			r->rec_off = r->base + r->pos;

@@ -50,10 +50,19 @@ void tb_pyrandom_seed0(tb_pyrandom *r)
 uint32_t tb_pyrandom_u32(tb_pyrandom *r)
 {
 	if (r->index >= 624) {
-		for (int k = 0; k < 624; k++) {
-			uint32_t y = (r->mt[k] & 0x80000000u) | (r->mt[(k + 1) % 624] & 0x7fffffffu);
-			r->mt[k] = r->mt[(k + 397) % 624] ^ (y >> 1) ^ ((y & 1) ? 0x9908b0dfu : 0);
+		/* the twist, split so no index needs a modulo */
+		uint32_t *mt = r->mt, y;
+		int k;
+		for (k = 0; k < 624 - 397; k++) {
+			y = (mt[k] & 0x80000000u) | (mt[k + 1] & 0x7fffffffu);
+			mt[k] = mt[k + 397] ^ (y >> 1) ^ (-(y & 1) & 0x9908b0dfu);
 		}
+		for (; k < 623; k++) {
+			y = (mt[k] & 0x80000000u) | (mt[k + 1] & 0x7fffffffu);
+			mt[k] = mt[k + 397 - 624] ^ (y >> 1) ^ (-(y & 1) & 0x9908b0dfu);
+		}
+		y = (mt[623] & 0x80000000u) | (mt[0] & 0x7fffffffu);
+		mt[623] = mt[396] ^ (y >> 1) ^ (-(y & 1) & 0x9908b0dfu);
 		r->index = 0;
 	}
 	uint32_t y = r->mt[r->index++];

@@ -45,10 +45,12 @@ static void series_free(tb_series *s)
 	free(s->display_name);
 	free(s->description);
 	free(s->content);
-	free(s->steps);
-	free(s->walls);
-	free(s->values);
-	free(s->tensors);
+	free(s->steps - s->start);
+	free(s->walls - s->start);
+	if (s->values)
+		free(s->values - s->start);
+	if (s->tensors)
+		free(s->tensors - s->start);
 	free(s->rng);
 	free(s);
 }
@@ -293,18 +295,74 @@ static void preempt(tb_series *s, int64_t step)
 	s->seen = (uint64_t)nearbyint((double)s->seen * (double)lo / (double)before);
 }
 
+/* Shift the columns' views by `delta` slots (the buffers stay). */
+static void shift_views(tb_series *s, ptrdiff_t delta)
+{
+	s->steps += delta;
+	s->walls += delta;
+	if (s->values)
+		s->values += delta;
+	if (s->tensors)
+		s->tensors += delta;
+	s->start = (size_t)((ptrdiff_t)s->start + delta);
+}
+
+/* Remove point i, moving whichever side of it is shorter. */
 static void remove_at(tb_series *s, size_t i)
 {
-	size_t tail = s->len - i - 1;
-	memmove(s->steps + i, s->steps + i + 1, tail * sizeof *s->steps);
-	memmove(s->walls + i, s->walls + i + 1, tail * sizeof *s->walls);
-	if (s->values)
-		memmove(s->values + i, s->values + i + 1, tail * sizeof *s->values);
-	if (s->tensors) {
+	if (s->tensors)
 		free(s->tensors[i]);
-		memmove(s->tensors + i, s->tensors + i + 1, tail * sizeof *s->tensors);
+	if (i < s->len / 2) {
+		memmove(s->steps + 1, s->steps, i * sizeof *s->steps);
+		memmove(s->walls + 1, s->walls, i * sizeof *s->walls);
+		if (s->values)
+			memmove(s->values + 1, s->values, i * sizeof *s->values);
+		if (s->tensors)
+			memmove(s->tensors + 1, s->tensors, i * sizeof *s->tensors);
+		shift_views(s, 1);
+	} else {
+		size_t tail = s->len - i - 1;
+		memmove(s->steps + i, s->steps + i + 1, tail * sizeof *s->steps);
+		memmove(s->walls + i, s->walls + i + 1, tail * sizeof *s->walls);
+		if (s->values)
+			memmove(s->values + i, s->values + i + 1, tail * sizeof *s->values);
+		if (s->tensors)
+			memmove(s->tensors + i, s->tensors + i + 1, tail * sizeof *s->tensors);
 	}
 	s->len--;
+}
+
+/* Make room for one more point at the end of the views. */
+static void reserve_slot(tb_series *s)
+{
+	if (s->start + s->len < s->alloc)
+		return;
+	if (s->start > 0) {
+		/* recentre: the buffers have room at the front */
+		size_t n = s->len;
+		memmove(s->steps - s->start, s->steps, n * sizeof *s->steps);
+		memmove(s->walls - s->start, s->walls, n * sizeof *s->walls);
+		if (s->values)
+			memmove(s->values - s->start, s->values, n * sizeof *s->values);
+		if (s->tensors)
+			memmove(s->tensors - s->start, s->tensors, n * sizeof *s->tensors);
+		shift_views(s, -(ptrdiff_t)s->start);
+		return;
+	}
+	size_t want = s->alloc ? s->alloc * 2 : 4;
+	/* a bounded reservoir needs one spare slot beyond its capacity so a
+	 * removal at the front never forces a copy of the whole buffer */
+	if (s->capacity && want > s->capacity + s->capacity / 8 + 1)
+		want = (size_t)(s->capacity + s->capacity / 8 + 1);
+	if (want <= s->len)
+		want = s->len + 1;
+	s->steps = tb_xrealloc(s->steps, want * sizeof *s->steps);
+	s->walls = tb_xrealloc(s->walls, want * sizeof *s->walls);
+	if (s->data_class == TB_DC_SCALAR)
+		s->values = tb_xrealloc(s->values, want * sizeof *s->values);
+	else
+		s->tensors = tb_xrealloc(s->tensors, want * sizeof *s->tensors);
+	s->alloc = want;
 }
 
 /* Decide where a new point goes: returns the slot index to write (len for
@@ -331,20 +389,7 @@ static size_t make_slot(tb_series *s, int64_t step)
 		slot = s->len;
 	}
 	s->seen++;
-	if (slot >= s->alloc) {
-		size_t want = s->alloc ? s->alloc * 2 : 4;
-		if (s->capacity && want > s->capacity)
-			want = (size_t)s->capacity;
-		if (want <= slot)
-			want = slot + 1;
-		s->steps = tb_xrealloc(s->steps, want * sizeof *s->steps);
-		s->walls = tb_xrealloc(s->walls, want * sizeof *s->walls);
-		if (s->data_class == TB_DC_SCALAR)
-			s->values = tb_xrealloc(s->values, want * sizeof *s->values);
-		else
-			s->tensors = tb_xrealloc(s->tensors, want * sizeof *s->tensors);
-		s->alloc = want;
-	}
+	reserve_slot(s);
 	s->len = slot + 1;
 	s->steps[slot] = step;
 	return slot;

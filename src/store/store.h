@@ -34,15 +34,21 @@ typedef struct tb_series {
 	size_t content_len;
 	uint64_t capacity;  /* reservoir size; 0 = keep everything */
 
-	/* Points, oldest first, strictly increasing steps. Guarded by the
-	 * run's lock. */
-	size_t len, alloc;
+	/* Points, oldest first, strictly increasing steps: steps[0..len) etc.
+	 * Guarded by the run's lock. The columns are views at offset `start`
+	 * into buffers of `alloc` slots, so a removal near the front moves the
+	 * head instead of the tail. */
+	size_t len, alloc, start;
 	int64_t *steps;
 	double *walls;
 	double *values;       /* TB_DC_SCALAR */
 	tb_tensor **tensors;  /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned) */
 	uint64_t seen;        /* points offered since the last preemption rescale */
 	tb_pyrandom *rng;     /* created at the first draw */
+
+	/* Loader-only: the series whose value followed this one last time,
+	 * a guess that makes the lookup of repeating tag sequences one compare. */
+	struct tb_series *next_hint;
 } tb_series;
 
 typedef struct tb_run {
