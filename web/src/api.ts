@@ -109,9 +109,19 @@ function columns(points: RawDatum[]): ScalarSeries {
 }
 
 export interface ScalarFetchResult {
-  /** The response body, kept to detect whether anything changed. */
-  text: string;
+  /** A hash of the response body, to detect whether anything changed. */
+  digest: string;
   runs: RunToScalars;
+}
+
+/** 32-bit FNV-1a of a string, plus its length. Cheap change detection. */
+function digestOf(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `${text.length}:${(h >>> 0).toString(16)}`;
 }
 
 /** All runs' scalar series for one tag (Time Series API). */
@@ -128,5 +138,5 @@ export async function fetchScalars(tag: string, signal?: AbortSignal): Promise<S
   for (const run of Object.keys(rts)) {
     if (Array.isArray(rts[run])) runs.set(run, columns(rts[run] as RawDatum[]));
   }
-  return { text, runs };
+  return { digest: digestOf(text), runs };
 }

@@ -144,7 +144,7 @@ class ScalarCache {
         const prev = this.entries.get(tag);
         // Keep the previous object when nothing changed, so charts can skip a redraw.
         const entry: CacheEntry =
-          prev && prev.result.text === result.text ? { generation, result: prev.result } : { generation, result };
+          prev && prev.result.digest === result.digest ? { generation, result: prev.result } : { generation, result };
         const cur = this.entries.get(tag);
         if (!cur || cur.generation <= generation) this.entries.set(tag, entry);
         return entry;

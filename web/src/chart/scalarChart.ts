@@ -57,9 +57,26 @@ function nearestIndex(xs: Float64Array, x: number): number {
   return lo;
 }
 
+/** uPlot may hand null splits (e.g. on log scales) to tick formatters. */
+function ticks(fmt: (v: number) => string): (u: uPlot, splits: number[]) => string[] {
+  return (_u, splits) => splits.map((v) => (v == null || !Number.isFinite(v) ? '' : fmt(v)));
+}
+
+/** Log axes: label only 1, 2 and 5 times a power of ten, if any is present. */
+function logTicks(u: uPlot, splits: number[]): string[] {
+  const nice = (v: number) => {
+    if (v == null || !(v > 0)) return false;
+    const m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+    return [1, 2, 5, 10].some((n) => Math.abs(m - n) < 1e-6 * n);
+  };
+  const all = ticks(formatTick)(u, splits);
+  if (!splits.some(nice)) return all;
+  return all.map((label, i) => (nice(splits[i]) ? label : ''));
+}
+
 function xTickFormatter(kind: XAxis): ((u: uPlot, splits: number[]) => string[]) | undefined {
-  if (kind === 'step') return (_u, splits) => splits.map(formatStep);
-  if (kind === 'relative') return (_u, splits) => splits.map((h) => (h === 0 ? '0' : `${formatTick(h)}h`));
+  if (kind === 'step') return ticks(formatStep);
+  if (kind === 'relative') return ticks((h) => (h === 0 ? '0' : `${formatTick(h)}h`));
   return undefined; // wall time: uPlot's own date ticks
 }
 
@@ -110,7 +127,15 @@ export class ScalarChart {
     }
     const data = this.buildData(lines, opts);
     if (this.u && signature === this.signature) {
-      this.u.setData(data, !this.zoomed);
+      const sx = this.u.scales.x;
+      if (this.zoomed && sx.min != null && sx.max != null) {
+        // Keep the zoomed x range; setScale redraws and re-ranges y.
+        const range = { min: sx.min, max: sx.max };
+        this.u.setData(data, false);
+        this.u.setScale('x', range);
+      } else {
+        this.u.setData(data, true);
+      }
       return;
     }
     let keepRange: { min: number; max: number } | null = null;
@@ -192,11 +217,13 @@ export class ScalarChart {
       padding: [10, 12, 0, 0],
       scales: {
         x: { time: opts.xAxis === 'wall', auto: true },
-        y: opts.logY ? { distr: 3, log: 10, auto: true } : { auto: true },
+        y: opts.logY
+          ? { distr: 3, log: 10, auto: true, range: (u: uPlot) => this.yRange(u, true) }
+          : { auto: true, range: (u: uPlot) => this.yRange(u, false) },
       },
       axes: [
-        { ...axis(xTickFormatter(opts.xAxis)), size: 30 },
-        { ...axis((_u, splits) => splits.map(formatTick)), size: 56 },
+        { ...axis(xTickFormatter(opts.xAxis)), size: opts.xAxis === 'wall' ? 44 : 30 },
+        { ...axis(opts.logY ? logTicks : ticks(formatTick)), size: 56 },
       ],
       series,
       cursor: {
@@ -216,6 +243,35 @@ export class ScalarChart {
         setCursor: [(u) => this.showTooltip(u)],
       },
     } as uPlot.Options;
+  }
+
+  /** y limits fitting the drawn values inside the current x range. */
+  private yRange(u: uPlot, log: boolean): [number, number] {
+    const sx = u.scales.x;
+    const x0 = sx.min ?? -Infinity;
+    const x1 = sx.max ?? Infinity;
+    let lo = Infinity;
+    let hi = -Infinity;
+    const scan = (xs: Float64Array, ys: Float64Array) => {
+      for (let i = 0; i < ys.length; i++) {
+        const y = ys[i];
+        if (!Number.isFinite(y) || (log && y <= 0) || xs[i] < x0 || xs[i] > x1) continue;
+        if (y < lo) lo = y;
+        if (y > hi) hi = y;
+      }
+    };
+    for (const l of this.lines) {
+      scan(l.x, l.smoothed);
+      if (this.opts?.showRaw) scan(l.x, l.raw);
+    }
+    if (lo > hi) return log ? [1, 10] : [0, 1];
+    if (log) {
+      const pad = Math.pow(hi / lo, 0.05) * 1.02;
+      return [lo / pad, hi * pad];
+    }
+    const span = hi - lo;
+    const pad = span > 0 ? span * 0.05 : Math.abs(hi) * 0.1 || 1;
+    return [lo - pad, hi + pad];
   }
 
   private hideTooltip(): void {

@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { DataState } from '../data';
 import type { RunColors } from '../colors';
 import { compileFilter, settings, type Settings, type XAxis } from '../state';
@@ -39,8 +39,43 @@ const X_LABELS: Array<[XAxis, string]> = [
   ['wall', 'Wall'],
 ];
 
+/**
+ * The smoothing slider moves freely; charts follow at most every
+ * SMOOTHING_THROTTLE_MS while it is dragged, and always get the final value.
+ */
+const SMOOTHING_THROTTLE_MS = 120;
+
+function useThrottledSmoothing(current: number): [number, (v: number) => void] {
+  const [local, setLocal] = useState(current);
+  const pending = useRef<number | null>(null);
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (pending.current === null) setLocal(current);
+  }, [current]);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  const set = (v: number) => {
+    setLocal(v);
+    pending.current = v;
+    if (timer.current !== undefined) return;
+    const flush = () => {
+      timer.current = undefined;
+      if (pending.current === null) return;
+      const value = pending.current;
+      pending.current = null;
+      settings.update({ smoothing: value });
+      timer.current = window.setTimeout(() => {
+        timer.current = undefined;
+        if (pending.current !== null) flush();
+      }, SMOOTHING_THROTTLE_MS);
+    };
+    flush();
+  };
+  return [local, set];
+}
+
 function Controls({ s, shownTags, totalTags }: { s: Settings; shownTags: number; totalTags: number }) {
   const tagRe = compileFilter(s.tagFilter);
+  const [smoothing, setSmoothing] = useThrottledSmoothing(s.smoothing);
   return (
     <div class="controls">
       <input
@@ -62,9 +97,9 @@ function Controls({ s, shownTags, totalTags }: { s: Settings; shownTags: number;
           min="0"
           max="0.999"
           step="0.001"
-          value={s.smoothing}
+          value={smoothing}
           data-testid="smoothing"
-          onInput={(e) => settings.update({ smoothing: Number((e.target as HTMLInputElement).value) })}
+          onInput={(e) => setSmoothing(Number((e.target as HTMLInputElement).value))}
         />
         <input
           class="number"
@@ -72,11 +107,11 @@ function Controls({ s, shownTags, totalTags }: { s: Settings; shownTags: number;
           min="0"
           max="0.999"
           step="0.01"
-          value={s.smoothing}
+          value={smoothing}
           data-testid="smoothing-value"
           onChange={(e) => {
             const v = Number((e.target as HTMLInputElement).value);
-            if (Number.isFinite(v)) settings.update({ smoothing: Math.min(0.999, Math.max(0, v)) });
+            if (Number.isFinite(v)) setSmoothing(Math.min(0.999, Math.max(0, v)));
           }}
         />
       </label>
