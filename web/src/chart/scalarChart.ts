@@ -62,16 +62,21 @@ function ticks(fmt: (v: number) => string): (u: uPlot, splits: number[]) => stri
   return (_u, splits) => splits.map((v) => (v == null || !Number.isFinite(v) ? '' : fmt(v)));
 }
 
-/** Log axes: label only 1, 2 and 5 times a power of ten, if any is present. */
+/**
+ * Log axes: label 1, 2 and 5 times a power of ten; on short ranges, any
+ * whole digit times a power of ten. Splits at the scale's edges stay blank.
+ */
 function logTicks(u: uPlot, splits: number[]): string[] {
-  const nice = (v: number) => {
+  const mantissa = (v: number) => v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+  const isIn = (v: number, set: number[]) => {
     if (v == null || !(v > 0)) return false;
-    const m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
-    return [1, 2, 5, 10].some((n) => Math.abs(m - n) < 1e-6 * n);
+    const m = mantissa(v);
+    return set.some((n) => Math.abs(m - n) < 1e-6 * n);
   };
   const all = ticks(formatTick)(u, splits);
-  if (!splits.some(nice)) return all;
-  return all.map((label, i) => (nice(splits[i]) ? label : ''));
+  let set = [1, 2, 5, 10];
+  if (splits.filter((v) => isIn(v, set)).length < 3) set = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  return all.map((label, i) => (isIn(splits[i], set) ? label : ''));
 }
 
 function xTickFormatter(kind: XAxis): ((u: uPlot, splits: number[]) => string[]) | undefined {
@@ -223,7 +228,9 @@ export class ScalarChart {
       },
       axes: [
         { ...axis(xTickFormatter(opts.xAxis)), size: opts.xAxis === 'wall' ? 44 : 30 },
-        { ...axis(opts.logY ? logTicks : ticks(formatTick)), size: 56 },
+        opts.logY
+          ? { ...axis(logTicks), size: 56, filter: (_u: uPlot, splits: number[]) => splits }
+          : { ...axis(ticks(formatTick)), size: 56 },
       ],
       series,
       cursor: {
