@@ -48,11 +48,16 @@ function startServer() {
         clearTimeout(timer);
         proc.stdout.off('data', onData);
         proc.stdout.resume();
+        proc.removeAllListeners('exit');
         resolveUrl({ proc, url: `http://127.0.0.1:${m[1]}/` });
       }
     };
     proc.stdout.on('data', onData);
-    proc.stderr.on('data', (c) => process.stderr.write(c));
+    // The address is announced on stdout; accept it on stderr as well.
+    proc.stderr.on('data', (c) => {
+      process.stderr.write(c);
+      onData(c);
+    });
     proc.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited early (${code}):\n${out}`));

@@ -44,6 +44,12 @@ function yColumn(values: Float64Array, logY: boolean): (number | null)[] {
   return out;
 }
 
+function countFinite(values: Float64Array): number {
+  let n = 0;
+  for (let i = 0; i < values.length && n < 2; i++) if (Number.isFinite(values[i])) n++;
+  return n;
+}
+
 /** Index of the element of the sorted-ish array `xs` closest to `x`. */
 function nearestIndex(xs: Float64Array, x: number): number {
   let lo = 0;
@@ -219,9 +225,19 @@ export class ScalarChart {
       width: this.width || 400,
       height: this.height || 200,
       legend: { show: false },
-      padding: [10, 12, 0, 0],
+      padding: [10, 18, 0, 0],
       scales: {
-        x: { time: opts.xAxis === 'wall', auto: true },
+        x: {
+          time: opts.xAxis === 'wall',
+          auto: true,
+          // Widen a single x value (one point per run) into a visible range.
+          range: (_u: uPlot, min: number | null, max: number | null): [number, number] => {
+            if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+            if (min !== max) return [min, max];
+            const pad = opts.xAxis === 'wall' ? 60 : opts.xAxis === 'relative' ? 0.01 : 1;
+            return [min - pad, max + pad];
+          },
+        },
         y: opts.logY
           ? { distr: 3, log: 10, auto: true, range: (u: uPlot) => this.yRange(u, true) }
           : { auto: true, range: (u: uPlot) => this.yRange(u, false) },
@@ -248,8 +264,35 @@ export class ScalarChart {
           },
         ],
         setCursor: [(u) => this.showTooltip(u)],
+        draw: [(u) => this.drawLonePoints(u)],
       },
     } as uPlot.Options;
+  }
+
+  /** A run with a single finite point draws no line; mark it with a dot. */
+  private drawLonePoints(u: uPlot): void {
+    const log = this.opts?.logY ?? false;
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    const r = 3.5 * devicePixelRatio;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    for (const l of this.lines) {
+      if (countFinite(l.smoothed) !== 1) continue;
+      for (let i = 0; i < l.smoothed.length; i++) {
+        const y = l.smoothed[i];
+        if (!Number.isFinite(y) || (log && y <= 0)) continue;
+        const px = u.valToPos(l.x[i], 'x', true);
+        const py = u.valToPos(y, 'y', true);
+        ctx.beginPath();
+        ctx.arc(px, py, r, 0, 2 * Math.PI);
+        ctx.fillStyle = l.color;
+        ctx.fill();
+      }
+    }
+    ctx.restore();
   }
 
   /** y limits fitting the drawn values inside the current x range. */
