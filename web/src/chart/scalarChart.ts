@@ -1,0 +1,415 @@
+// A line chart of one scalar tag across runs, drawn with uPlot in its
+// faceted mode (each series carries its own x values, so runs logged at
+// different steps or times need no common x grid). Hover shows a tooltip
+// with the nearest point of every run; drag zooms x; double-click resets.
+import uPlot from 'uplot';
+import { withAlpha } from '../colors';
+import { formatDuration, formatStep, formatTick, formatValue, formatWallTime } from '../format';
+import type { XAxis } from '../state';
+
+export interface ChartLine {
+  run: string;
+  color: string;
+  /** x values in the chart's unit (step, hours since start, or seconds). */
+  x: Float64Array;
+  raw: Float64Array;
+  smoothed: Float64Array;
+  step: Float64Array;
+  wallTime: Float64Array;
+  /** wall time of the run's first point, for the relative column. */
+  start: number;
+}
+
+export interface ChartTheme {
+  text: string;
+  grid: string;
+}
+
+export interface ChartOptions {
+  xAxis: XAxis;
+  logY: boolean;
+  /** Draw the faint unsmoothed line behind the smoothed one. */
+  showRaw: boolean;
+  theme: ChartTheme;
+}
+
+const MAX_TOOLTIP_ROWS = 12;
+
+function yColumn(values: Float64Array, logY: boolean): (number | null)[] {
+  const out = new Array<number | null>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = Number.isFinite(v) && (!logY || v > 0) ? v : null;
+  }
+  return out;
+}
+
+function countFinite(values: Float64Array): number {
+  let n = 0;
+  for (let i = 0; i < values.length && n < 2; i++) if (Number.isFinite(values[i])) n++;
+  return n;
+}
+
+/** Index of the element of the sorted-ish array `xs` closest to `x`. */
+function nearestIndex(xs: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(xs[lo - 1] - x) <= Math.abs(xs[lo] - x)) return lo - 1;
+  return lo;
+}
+
+/** uPlot may hand null splits (e.g. on log scales) to tick formatters. */
+function ticks(fmt: (v: number) => string): (u: uPlot, splits: number[]) => string[] {
+  return (_u, splits) => splits.map((v) => (v == null || !Number.isFinite(v) ? '' : fmt(v)));
+}
+
+/**
+ * Log axes: label 1, 2 and 5 times a power of ten; on short ranges, any
+ * whole digit times a power of ten. Splits at the scale's edges stay blank.
+ */
+function logTicks(u: uPlot, splits: number[]): string[] {
+  const mantissa = (v: number) => v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+  const isIn = (v: number, set: number[]) => {
+    if (v == null || !(v > 0)) return false;
+    const m = mantissa(v);
+    return set.some((n) => Math.abs(m - n) < 1e-6 * n);
+  };
+  const all = ticks(formatTick)(u, splits);
+  let set = [1, 2, 5, 10];
+  if (splits.filter((v) => isIn(v, set)).length < 3) set = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  return all.map((label, i) => (isIn(splits[i], set) ? label : ''));
+}
+
+function xTickFormatter(kind: XAxis): ((u: uPlot, splits: number[]) => string[]) | undefined {
+  if (kind === 'step') return ticks(formatStep);
+  if (kind === 'relative') return ticks((h) => (h === 0 ? '0' : `${formatTick(h)}h`));
+  return undefined; // wall time: uPlot's own date ticks
+}
+
+export class ScalarChart {
+  private u: uPlot | null = null;
+  private signature = '';
+  private lines: ChartLine[] = [];
+  private opts: ChartOptions | null = null;
+  private zoomed = false;
+  private tooltip: HTMLDivElement | null = null;
+  private dots: HTMLDivElement[] = [];
+  private width = 0;
+  private height = 0;
+
+  constructor(private readonly el: HTMLElement) {}
+
+  get lineCount(): number {
+    return this.lines.length;
+  }
+
+  setSize(width: number, height: number): void {
+    this.width = Math.max(50, Math.floor(width));
+    this.height = Math.max(50, Math.floor(height));
+    this.u?.setSize({ width: this.width, height: this.height });
+  }
+
+  /** Draws `lines`; keeps the user's zoom when only the data changed. */
+  update(lines: ChartLine[], opts: ChartOptions): void {
+    const signature = [
+      opts.xAxis,
+      opts.logY,
+      opts.showRaw,
+      opts.theme.text,
+      opts.theme.grid,
+      ...lines.map((l) => `${l.run}\u0000${l.color}`),
+    ].join('\u0001');
+    const prevX = this.opts?.xAxis;
+    this.lines = lines;
+    this.opts = opts;
+    if (lines.length === 0) {
+      // uPlot's faceted mode needs at least one series; show an empty card.
+      this.hideTooltip();
+      this.u?.destroy();
+      this.u = null;
+      this.dots = [];
+      this.signature = '';
+      return;
+    }
+    const data = this.buildData(lines, opts);
+    if (this.u && signature === this.signature) {
+      const sx = this.u.scales.x;
+      if (this.zoomed && sx.min != null && sx.max != null) {
+        // Keep the zoomed x range; setScale redraws and re-ranges y.
+        const range = { min: sx.min, max: sx.max };
+        this.u.setData(data, false);
+        this.u.setScale('x', range);
+      } else {
+        this.u.setData(data, true);
+      }
+      return;
+    }
+    let keepRange: { min: number; max: number } | null = null;
+    if (this.u && this.zoomed && prevX === opts.xAxis) {
+      const sx = this.u.scales.x;
+      if (sx.min != null && sx.max != null) keepRange = { min: sx.min, max: sx.max };
+    }
+    if (!keepRange) this.zoomed = false;
+    this.u?.destroy();
+    this.dots = [];
+    this.signature = signature;
+    this.u = new uPlot(this.buildOptions(lines, opts), data, this.el);
+    if (keepRange) this.u.setScale('x', keepRange);
+    this.u.over.addEventListener('dblclick', () => {
+      this.zoomed = false;
+      if (this.u) this.u.setData(this.u.data, true);
+    });
+    this.u.over.addEventListener('mouseleave', () => this.hideTooltip());
+  }
+
+  destroy(): void {
+    this.u?.destroy();
+    this.u = null;
+    this.tooltip?.remove();
+    this.tooltip = null;
+  }
+
+  private buildData(lines: ChartLine[], opts: ChartOptions): uPlot.AlignedData {
+    const data: unknown[] = [null];
+    if (opts.showRaw) for (const l of lines) data.push([l.x, yColumn(l.raw, opts.logY)]);
+    for (const l of lines) data.push([l.x, yColumn(l.smoothed, opts.logY)]);
+    return data as unknown as uPlot.AlignedData;
+  }
+
+  private buildOptions(lines: ChartLine[], opts: ChartOptions): uPlot.Options {
+    const facets: uPlot.Series.Facet[] = [
+      { scale: 'x', auto: true },
+      { scale: 'y', auto: true },
+    ];
+    const linear = uPlot.paths.linear!();
+    const series: uPlot.Series[] = [{}];
+    if (opts.showRaw) {
+      for (const l of lines) {
+        series.push({
+          label: l.run,
+          stroke: withAlpha(l.color, 0.25),
+          width: 1,
+          facets,
+          paths: linear,
+          spanGaps: true,
+          points: { show: false },
+        });
+      }
+    }
+    for (const l of lines) {
+      series.push({
+        label: l.run,
+        stroke: l.color,
+        width: 1.5,
+        facets,
+        paths: linear,
+        spanGaps: true,
+        points: { show: false },
+      });
+    }
+    const axis = (values?: (u: uPlot, splits: number[]) => string[]): uPlot.Axis => ({
+      stroke: opts.theme.text,
+      grid: { stroke: opts.theme.grid, width: 1 },
+      ticks: { stroke: opts.theme.grid, width: 1, size: 4 },
+      gap: 4,
+      font: '11px system-ui, sans-serif',
+      ...(values ? { values } : {}),
+    });
+    return {
+      mode: 2,
+      width: this.width || 400,
+      height: this.height || 200,
+      legend: { show: false },
+      padding: [10, 18, 0, 0],
+      scales: {
+        x: {
+          time: opts.xAxis === 'wall',
+          auto: true,
+          // Widen a single x value (one point per run) into a visible range.
+          range: (_u: uPlot, min: number | null, max: number | null): [number, number] => {
+            if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+            if (min !== max) return [min, max];
+            const pad = opts.xAxis === 'wall' ? 60 : opts.xAxis === 'relative' ? 0.01 : 1;
+            return [min - pad, max + pad];
+          },
+        },
+        y: opts.logY
+          ? { distr: 3, log: 10, auto: true, range: (u: uPlot) => this.yRange(u, true) }
+          : { auto: true, range: (u: uPlot) => this.yRange(u, false) },
+      },
+      axes: [
+        { ...axis(xTickFormatter(opts.xAxis)), size: opts.xAxis === 'wall' ? 44 : 30 },
+        opts.logY
+          ? { ...axis(logTicks), size: 56, filter: (_u: uPlot, splits: number[]) => splits }
+          : { ...axis(ticks(formatTick)), size: 56 },
+      ],
+      series,
+      cursor: {
+        x: true,
+        y: false,
+        points: { show: false },
+        drag: { x: true, y: false, setScale: true },
+        dataIdx: () => null as unknown as number,
+        bind: { dblclick: () => null },
+      },
+      hooks: {
+        setSelect: [
+          (u) => {
+            if (u.select.width > 2) this.zoomed = true;
+          },
+        ],
+        setCursor: [(u) => this.showTooltip(u)],
+        draw: [(u) => this.drawLonePoints(u)],
+      },
+    } as uPlot.Options;
+  }
+
+  /** A run with a single finite point draws no line; mark it with a dot. */
+  private drawLonePoints(u: uPlot): void {
+    const log = this.opts?.logY ?? false;
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    const r = 3.5 * devicePixelRatio;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    for (const l of this.lines) {
+      if (countFinite(l.smoothed) !== 1) continue;
+      for (let i = 0; i < l.smoothed.length; i++) {
+        const y = l.smoothed[i];
+        if (!Number.isFinite(y) || (log && y <= 0)) continue;
+        const px = u.valToPos(l.x[i], 'x', true);
+        const py = u.valToPos(y, 'y', true);
+        ctx.beginPath();
+        ctx.arc(px, py, r, 0, 2 * Math.PI);
+        ctx.fillStyle = l.color;
+        ctx.fill();
+      }
+    }
+    ctx.restore();
+  }
+
+  /** y limits fitting the drawn values inside the current x range. */
+  private yRange(u: uPlot, log: boolean): [number, number] {
+    const sx = u.scales.x;
+    const x0 = sx.min ?? -Infinity;
+    const x1 = sx.max ?? Infinity;
+    let lo = Infinity;
+    let hi = -Infinity;
+    const scan = (xs: Float64Array, ys: Float64Array) => {
+      for (let i = 0; i < ys.length; i++) {
+        const y = ys[i];
+        if (!Number.isFinite(y) || (log && y <= 0) || xs[i] < x0 || xs[i] > x1) continue;
+        if (y < lo) lo = y;
+        if (y > hi) hi = y;
+      }
+    };
+    for (const l of this.lines) {
+      scan(l.x, l.smoothed);
+      if (this.opts?.showRaw) scan(l.x, l.raw);
+    }
+    if (lo > hi) return log ? [1, 10] : [0, 1];
+    if (log) {
+      const pad = Math.pow(hi / lo, 0.05) * 1.02;
+      return [lo / pad, hi * pad];
+    }
+    const span = hi - lo;
+    const pad = span > 0 ? span * 0.05 : Math.abs(hi) * 0.1 || 1;
+    return [lo - pad, hi + pad];
+  }
+
+  private hideTooltip(): void {
+    if (this.tooltip) this.tooltip.style.display = 'none';
+    for (const d of this.dots) d.style.display = 'none';
+  }
+
+  private showTooltip(u: uPlot): void {
+    const left = u.cursor.left ?? -1;
+    const top = u.cursor.top ?? -1;
+    const opts = this.opts;
+    if (left < 0 || top < 0 || !opts || this.lines.length === 0) {
+      this.hideTooltip();
+      return;
+    }
+    const xVal = u.posToVal(left, 'x');
+    type Hit = { line: ChartLine; i: number; px: number; py: number; dist: number };
+    const hits: Hit[] = [];
+    for (const line of this.lines) {
+      if (line.x.length === 0) continue;
+      const i = nearestIndex(line.x, xVal);
+      const y = line.smoothed[i];
+      const px = u.valToPos(line.x[i], 'x');
+      let py = Number.isFinite(y) && (!opts.logY || y > 0) ? u.valToPos(y, 'y') : NaN;
+      if (!Number.isFinite(py)) py = NaN;
+      if (px < -20 || px > u.over.clientWidth + 20) continue;
+      hits.push({ line, i, px, py, dist: Number.isNaN(py) ? Infinity : Math.abs(py - top) });
+    }
+    if (hits.length === 0) {
+      this.hideTooltip();
+      return;
+    }
+    hits.sort((a, b) => a.dist - b.dist);
+    const shown = hits.slice(0, MAX_TOOLTIP_ROWS);
+
+    // Markers on the hovered points.
+    while (this.dots.length < shown.length) {
+      const d = document.createElement('div');
+      d.className = 'tb-dot';
+      u.over.appendChild(d);
+      this.dots.push(d);
+    }
+    this.dots.forEach((d, k) => {
+      const h = shown[k];
+      if (!h || Number.isNaN(h.py)) {
+        d.style.display = 'none';
+        return;
+      }
+      d.style.display = 'block';
+      d.style.transform = `translate(${h.px}px, ${h.py}px)`;
+      d.style.background = h.line.color;
+    });
+
+    if (!this.tooltip) {
+      this.tooltip = document.createElement('div');
+      this.tooltip.className = 'tb-tooltip';
+      document.body.appendChild(this.tooltip);
+    }
+    const tip = this.tooltip;
+    const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    let html =
+      '<table><thead><tr><th></th><th>Run</th><th>Smoothed</th><th>Value</th><th>Step</th><th>Relative</th><th>Time</th></tr></thead><tbody>';
+    for (const h of shown) {
+      const l = h.line;
+      html +=
+        `<tr><td><span class="tb-swatch" style="background:${l.color}"></span></td>` +
+        `<td class="run">${esc(l.run)}</td>` +
+        `<td>${formatValue(l.smoothed[h.i])}</td>` +
+        `<td>${formatValue(l.raw[h.i])}</td>` +
+        `<td>${formatStep(l.step[h.i])}</td>` +
+        `<td>${formatDuration((l.wallTime[h.i] - l.start) / 3600)}</td>` +
+        `<td>${formatWallTime(l.wallTime[h.i])}</td></tr>`;
+    }
+    html += '</tbody></table>';
+    if (hits.length > shown.length) html += `<div class="more">+${hits.length - shown.length} more runs</div>`;
+    tip.innerHTML = html;
+    tip.style.display = 'block';
+
+    const rect = u.over.getBoundingClientRect();
+    const cx = rect.left + left;
+    const cy = rect.top + top;
+    const tw = tip.offsetWidth;
+    const th = tip.offsetHeight;
+    let x = cx + 16;
+    if (x + tw > window.innerWidth - 8) x = Math.max(8, cx - 16 - tw);
+    let y = cy + 16;
+    if (y + th > window.innerHeight - 8) y = Math.max(8, cy - 16 - th);
+    tip.style.left = `${x}px`;
+    tip.style.top = `${y}px`;
+  }
+}

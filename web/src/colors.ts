@@ -1,0 +1,36 @@
+// Stable run colours: a run keeps the palette slot it got when first seen,
+// and slots are handed out in run order (the order of data/runs).
+
+const PALETTE = [
+  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd',
+  '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
+  '#3949ab', '#f4511e', '#00897b', '#c0ca33', '#8e24aa',
+  '#6d4c41', '#d81b60', '#546e7a', '#fdd835', '#039be5',
+];
+
+export class RunColors {
+  private slots = new Map<string, number>();
+
+  /** Registers runs in order; returns true if any run was new. */
+  assign(runs: string[]): boolean {
+    let changed = false;
+    for (const r of runs) {
+      if (!this.slots.has(r)) {
+        this.slots.set(r, this.slots.size);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  color(run: string): string {
+    const slot = this.slots.get(run) ?? 0;
+    return PALETTE[slot % PALETTE.length];
+  }
+}
+
+/** Same colour with an alpha channel, for the faint raw line. */
+export function withAlpha(hex: string, alpha: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}

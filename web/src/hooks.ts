@@ -1,0 +1,59 @@
+// Small shared hooks: lazy visibility and the chart colour theme.
+import { useEffect, useState } from 'preact/hooks';
+import type { RefObject } from 'preact';
+import type { ChartTheme } from './chart/scalarChart';
+
+type VisibilityCallback = (visible: boolean) => void;
+
+// One IntersectionObserver for every lazily rendered element on the page.
+const callbacks = new WeakMap<Element, VisibilityCallback>();
+let observer: IntersectionObserver | null = null;
+
+function sharedObserver(): IntersectionObserver {
+  if (!observer) {
+    observer = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) callbacks.get(e.target)?.(e.isIntersecting);
+      },
+      { rootMargin: '300px 0px' },
+    );
+  }
+  return observer;
+}
+
+/** Whether the element is on screen (or close to it). */
+export function useInView(ref: RefObject<Element | null>): boolean {
+  const [visible, setVisible] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    callbacks.set(el, setVisible);
+    const obs = sharedObserver();
+    obs.observe(el);
+    return () => {
+      obs.unobserve(el);
+      callbacks.delete(el);
+    };
+  }, [ref.current]);
+  return visible;
+}
+
+function readTheme(): ChartTheme {
+  const cs = getComputedStyle(document.documentElement);
+  return {
+    text: cs.getPropertyValue('--chart-text').trim() || '#555',
+    grid: cs.getPropertyValue('--chart-grid').trim() || '#e5e5e5',
+  };
+}
+
+/** Chart colours from the CSS variables; follows the system light/dark mode. */
+export function useChartTheme(): ChartTheme {
+  const [theme, setTheme] = useState(readTheme);
+  useEffect(() => {
+    const mq = window.matchMedia('(prefers-color-scheme: dark)');
+    const onChange = () => setTheme(readTheme());
+    mq.addEventListener('change', onChange);
+    return () => mq.removeEventListener('change', onChange);
+  }, []);
+  return theme;
+}
