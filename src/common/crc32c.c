@@ -60,8 +60,22 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const voi
 		n -= 8;
 	}
 	uint32_t c32 = (uint32_t)c;
-	while (n--)
-		c32 = __builtin_ia32_crc32qi(c32, *p++);
+	if (n >= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		c32 = __builtin_ia32_crc32si(c32, w);
+		p += 4;
+		n -= 4;
+	}
+	if (n >= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		c32 = __builtin_ia32_crc32hi(c32, w);
+		p += 2;
+		n -= 2;
+	}
+	if (n)
+		c32 = __builtin_ia32_crc32qi(c32, *p);
 	return ~c32;
 }
 

@@ -8,74 +8,124 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
+/* Read a length prefix at *pp and return the payload, or fail. */
+static inline int take_len(tb_slice *out, const uint8_t **pp, const uint8_t *end)
+{
+	tb_pb r = {*pp, end};
+	uint64_t n;
+	if (tb_pb_varint(&n, &r) || n > (uint64_t)(end - r.p))
+		return TB_ECORRUPT;
+	*out = tb_slice_make(r.p, (size_t)n);
+	*pp = r.p + n;
+	return 0;
+}
+
+/* Every field an Event or a Summary.Value carries has a one-byte key, so
+ * both decoders switch on that byte directly and fall back to the general
+ * cursor only for keys they skip. */
+static inline int skip_field(const uint8_t **pp, const uint8_t *end)
+{
+	tb_pb r = {*pp, end};
+	tb_pb_field f;
+	int rc = tb_pb_next(&f, &r);
+	if (rc < 0)
+		return rc;
+	*pp = r.p;
+	return 0;
+}
+
 int tb_event_decode(tb_event *out, tb_slice in)
 {
-	tb_pb r = tb_pb_make(in);
-	tb_pb_field f;
-	int rc;
+	const uint8_t *p = in.ptr, *end = in.ptr + in.len;
 	out->wall_time = 0;
 	out->step = 0;
 	out->what = TB_EV_NONE;
 	out->data = tb_slice_make(NULL, 0);
-	while ((rc = tb_pb_next(&f, &r)) == 1) {
-		if (f.num == 1 && f.wire == TB_PB_I64)
-			out->wall_time = tb_pb_double(&f);
-		else if (f.num == 2 && f.wire == TB_PB_VARINT)
-			out->step = (int64_t)f.u;
-		else if (f.num >= 3 && f.num <= 9 && f.wire == TB_PB_LEN) {
-			out->what = (int)f.num;
-			out->data = f.len;
+	while (p < end) {
+		uint8_t key = *p;
+		if (key == 0x09) { /* 1: wall_time, double */
+			if (end - p < 9)
+				return TB_ECORRUPT;
+			memcpy(&out->wall_time, p + 1, 8);
+			p += 9;
+		} else if (key == 0x10) { /* 2: step, varint */
+			tb_pb r = {p + 1, end};
+			uint64_t u;
+			if (tb_pb_varint(&u, &r))
+				return TB_ECORRUPT;
+			out->step = (int64_t)u;
+			p = r.p;
+		} else if (key >= 0x1a && key <= 0x4a && (key & 7) == TB_PB_LEN) {
+			/* 3..9: the oneof `what` */
+			p++;
+			if (take_len(&out->data, &p, end))
+				return TB_ECORRUPT;
+			out->what = key >> 3;
+		} else if (skip_field(&p, end)) {
+			return TB_ECORRUPT;
 		}
 	}
-	return rc;
+	return 0;
 }
 
 int tb_summary_next(tb_value *out, tb_pb *it)
 {
-	tb_pb_field f;
-	int rc;
-	while ((rc = tb_pb_next(&f, it)) == 1) {
-		if (f.num == 1 && f.wire == TB_PB_LEN)
-			break;
-	}
-	if (rc != 1)
-		return rc;
-	memset(out, 0, sizeof *out);
-	tb_pb v = tb_pb_make(f.len);
-	while ((rc = tb_pb_next(&f, &v)) == 1) {
-		switch (f.num) {
-		case 1:
-			if (f.wire == TB_PB_LEN)
-				out->tag = f.len;
-			break;
-		case 2:
-			if (f.wire == TB_PB_I32) {
-				out->kind = TB_VAL_SIMPLE;
-				out->simple = tb_pb_float(&f);
-			}
-			break;
-		case 4:
-		case 5:
-		case 6:
-		case 8:
-			if (f.wire == TB_PB_LEN) {
-				out->kind = (int)f.num;
-				out->data = f.len;
-			}
-			break;
-		case 7:
-			if (f.wire == TB_PB_LEN)
-				out->node_name = f.len;
-			break;
-		case 9:
-			if (f.wire == TB_PB_LEN) {
-				out->metadata = f.len;
-				out->has_metadata = 1;
-			}
+	tb_slice value;
+	for (;;) {
+		if (it->p >= it->end)
+			return 0;
+		if (*it->p == 0x0a) { /* 1: value */
+			it->p++;
+			if (take_len(&value, &it->p, it->end))
+				return TB_ECORRUPT;
 			break;
 		}
+		if (skip_field(&it->p, it->end))
+			return TB_ECORRUPT;
 	}
-	return rc < 0 ? rc : 1;
+	memset(out, 0, sizeof *out);
+	const uint8_t *p = value.ptr, *end = value.ptr + value.len;
+	while (p < end) {
+		uint8_t key = *p;
+		switch (key) {
+		case 0x0a: /* 1: tag */
+			p++;
+			if (take_len(&out->tag, &p, end))
+				return TB_ECORRUPT;
+			break;
+		case 0x15: /* 2: simple_value, float */
+			if (end - p < 5)
+				return TB_ECORRUPT;
+			memcpy(&out->simple, p + 1, 4);
+			out->kind = TB_VAL_SIMPLE;
+			p += 5;
+			break;
+		case 0x22: /* 4: image */
+		case 0x2a: /* 5: histo */
+		case 0x32: /* 6: audio */
+		case 0x42: /* 8: tensor */
+			p++;
+			if (take_len(&out->data, &p, end))
+				return TB_ECORRUPT;
+			out->kind = key >> 3;
+			break;
+		case 0x3a: /* 7: node_name */
+			p++;
+			if (take_len(&out->node_name, &p, end))
+				return TB_ECORRUPT;
+			break;
+		case 0x4a: /* 9: metadata */
+			p++;
+			if (take_len(&out->metadata, &p, end))
+				return TB_ECORRUPT;
+			out->has_metadata = 1;
+			break;
+		default:
+			if (skip_field(&p, end))
+				return TB_ECORRUPT;
+		}
+	}
+	return 1;
 }
 
 int tb_metadata_decode(tb_metadata *out, tb_slice in)
