@@ -307,9 +307,7 @@ int main(int argc, char **argv)
 	};
 	tb_router *router = tb_router_new();
 	tb_http_register_static(router, &so);
-	tb_core_register(router, &dash);
-	tb_scalars_register(router, &dash);
-	tb_timeseries_register(router, &dash);
+	tb_dashboards_register(router, &dash);
 
 	tb_server *server;
 	if (tb_server_start(&server, router, &so)) {

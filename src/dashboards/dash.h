@@ -31,10 +31,24 @@ typedef struct tb_dash {
 	int projector_seen; /* atomic: a projector config was found */
 } tb_dash;
 
+/* Register every dashboard's routes (registry.c). */
+void tb_dashboards_register(tb_router *r, tb_dash *d);
+
 /* Registration, one per dashboard file. */
 void tb_core_register(tb_router *r, tb_dash *d);
 void tb_scalars_register(tb_router *r, tb_dash *d);
 void tb_timeseries_register(tb_router *r, tb_dash *d);
+void tb_histograms_register(tb_router *r, tb_dash *d);
+void tb_distributions_register(tb_router *r, tb_dash *d);
+void tb_images_register(tb_router *r, tb_dash *d);
+void tb_audio_register(tb_router *r, tb_dash *d);
+void tb_text_register(tb_router *r, tb_dash *d);
+void tb_pr_curves_register(tb_router *r, tb_dash *d);
+void tb_custom_scalars_register(tb_router *r, tb_dash *d);
+void tb_hparams_register(tb_router *r, tb_dash *d);
+void tb_graphs_register(tb_router *r, tb_dash *d);
+void tb_projector_register(tb_router *r, tb_dash *d);
+void tb_mesh_register(tb_router *r, tb_dash *d);
 
 /* Nonzero when the log directory or one of its runs has a projector
  * configuration naming an embedding (spec HTTP_API.md 4.4). Once true it

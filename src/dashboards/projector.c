@@ -53,3 +53,9 @@ int tb_projector_active(tb_dash *d)
 		__atomic_store_n(&d->projector_seen, 1, __ATOMIC_RELAXED);
 	return found;
 }
+
+void tb_projector_register(tb_router *r, tb_dash *d)
+{
+	(void)r;
+	(void)d;
+}

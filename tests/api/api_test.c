@@ -48,6 +48,31 @@ static const char *const scope_routes[] = {
 	"/data/window_properties",
 	"/data/plugin/scalars/",
 	"/data/plugin/timeseries/",
+
+	/* Each dashboard enters scope on its own line, kept apart by blank lines
+	 * so that work on different dashboards never touches the same lines. */
+
+	/* "/data/plugin/histograms/", */
+
+	/* "/data/plugin/distributions/", */
+
+	/* "/data/plugin/images/", */
+
+	/* "/data/plugin/audio/", */
+
+	/* "/data/plugin/text/", */
+
+	/* "/data/plugin/pr_curves/", */
+
+	/* "/data/plugin/custom_scalars/", */
+
+	/* "/data/plugin/hparams/", */
+
+	/* "/data/plugin/graphs/", */
+
+	/* "/data/plugin/projector/", */
+
+	/* "/data/plugin/mesh/", */
 };
 
 /* Time Series serves several data plugins; only these are compared. In
@@ -56,6 +81,10 @@ static const char *const scope_routes[] = {
  * timeseries/imageData belongs to "images". */
 static const char *const scope_timeseries_plugins[] = {
 	"scalars",
+
+	/* "histograms", */
+
+	/* "images", */
 };
 
 /* ---- deliberate differences ---------------------------------------------- */

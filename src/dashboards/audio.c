@@ -1,0 +1,8 @@
+/* audio dashboard: routes not served yet. */
+#include "dash.h"
+
+void tb_audio_register(tb_router *r, tb_dash *d)
+{
+	(void)r;
+	(void)d;
+}

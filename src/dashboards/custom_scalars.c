@@ -1,0 +1,8 @@
+/* custom_scalars dashboard: routes not served yet. */
+#include "dash.h"
+
+void tb_custom_scalars_register(tb_router *r, tb_dash *d)
+{
+	(void)r;
+	(void)d;
+}

@@ -1,0 +1,8 @@
+/* hparams dashboard: routes not served yet. */
+#include "dash.h"
+
+void tb_hparams_register(tb_router *r, tb_dash *d)
+{
+	(void)r;
+	(void)d;
+}
