@@ -56,7 +56,7 @@ static void check_shape(const char *s)
 				for (size_t i = 0; i < vn && k < sizeof sch - 1; i++)
 					if ((unsigned char)s[i] > ' ' && s[i] != 0x7f)
 						sch[k++] = (char)(s[i] | 0x20);
-				if (!strncmp(sch, "javascript", 10) || !strncmp(sch, "data:", 5) ||
+				if (!strncmp(sch, "javascript:", 11) || !strncmp(sch, "data:", 5) ||
 				    !strncmp(sch, "vbscript:", 9))
 					abort();
 			}

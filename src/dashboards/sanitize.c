@@ -189,6 +189,8 @@ void tb_sanitize_utf8(tb_buf *out, const char *s, size_t len)
 
 void tb_sanitize_escape(tb_buf *out, const char *s, size_t len, int quotes)
 {
+	if (!len)
+		return;
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
 		const char *rep;
@@ -313,6 +315,8 @@ static void decode_attr(tb_buf *out, const char *s, size_t n)
 				cp = 0xFFFD;
 			else if (cp >= 0x80 && cp <= 0x9F)
 				cp = cp1252[cp - 0x80];
+			else if (cp == '\r')
+				cp = '\n'; /* as the parser will normalise it when read back */
 			put_utf8(out, (unsigned)cp);
 			i = j;
 			continue;

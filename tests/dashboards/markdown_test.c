@@ -99,8 +99,8 @@ static int looks_safe(const char *html)
 				for (const char *q = v; q < v + vn && k < 15; q++)
 					if ((unsigned char)*q > ' ')
 						sch[k++] = (char)(*q | 0x20);
-				if (strncmp(sch, "javascript", 10) == 0 || strncmp(sch, "data:", 5) == 0 ||
-				    strncmp(sch, "vbscript", 8) == 0)
+				if (strncmp(sch, "javascript:", 11) == 0 || strncmp(sch, "data:", 5) == 0 ||
+				    strncmp(sch, "vbscript:", 9) == 0)
 					return 0;
 			}
 			p += vn + 1;
@@ -162,6 +162,7 @@ static void test_markdown__spec_inlines(void)
 	CHECK_MD("[t](url \"x\")", "<p><a href=\"url\" title=\"x\">t</a></p>");
 	CHECK_MD("<http://x>", "<p><a href=\"http://x\">http://x</a></p>");
 	CHECK_MD("![a](src)", "<p><img alt=\"a\" src=\"src\"></p>");
+	CHECK_MD("![](src)", "<p><img alt=\"\" src=\"src\"></p>");
 	CHECK_MD("![a *b*](src \"t\")", "<p><img alt=\"a b\" src=\"src\" title=\"t\"></p>");
 	CHECK_MD("[q](http://x/?a=1&b=\"2\")", "<p><a href=\"http://x/?a=1&amp;b=&quot;2&quot;\">q</a></p>");
 	CHECK_MD("a & b < c > d \"e\" 'f'", "<p>a &amp; b &lt; c &gt; d \"e\" 'f'</p>");
