@@ -9,8 +9,9 @@
 #include "dashboards/markdown.h"
 
 static const char *const allowed_tags[] = {
-	"ul", "ol", "li", "p", "pre", "code", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
-	"hr", "br", "strong", "em", "a", "img", "table", "thead", "tbody", "td", "tr", "th", NULL};
+    "ul",  "ol",    "li",    "p",     "pre", "code", "blockquote", "h1", "h2",
+    "h3",  "h4",    "h5",    "h6",    "hr",  "br",   "strong",	   "em", "a",
+    "img", "table", "thead", "tbody", "td",  "tr",   "th",	   NULL};
 
 static int is_allowed(const char *p, size_t n)
 {
@@ -36,8 +37,10 @@ static void check_shape(const char *s)
 		while (*s == ' ') {
 			s++;
 			size_t an = strspn(s, "abcdefghijklmnopqrstuvwxyz");
-			int url = (an == 4 && !memcmp(s, "href", 4)) || (an == 3 && !memcmp(s, "src", 3));
-			if (!url && !(an == 5 && !memcmp(s, "title", 5)) && !(an == 3 && !memcmp(s, "alt", 3)))
+			int url =
+			    (an == 4 && !memcmp(s, "href", 4)) || (an == 3 && !memcmp(s, "src", 3));
+			if (!url && !(an == 5 && !memcmp(s, "title", 5)) &&
+			    !(an == 3 && !memcmp(s, "alt", 3)))
 				abort();
 			s += an;
 			if (s[0] != '=' || s[1] != '"')

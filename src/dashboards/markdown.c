@@ -32,8 +32,8 @@ static void register_extensions(void)
 
 typedef struct renderer {
 	tb_buf *out;
-	tb_buf alt;     /* plain text of the image being written */
-	int img_depth;  /* > 0 inside an image's description */
+	tb_buf alt;    /* plain text of the image being written */
+	int img_depth; /* > 0 inside an image's description */
 } renderer;
 
 static void put_escaped(tb_buf *out, const char *s)
@@ -129,7 +129,8 @@ static void render_node(renderer *r, cmark_node *n, int entering)
 		break;
 	case CMARK_NODE_BLOCK_QUOTE:
 		if (entering)
-			tb_buf_puts(out, cmark_node_first_child(n) ? "<blockquote>\n" : "<blockquote>");
+			tb_buf_puts(out,
+				    cmark_node_first_child(n) ? "<blockquote>\n" : "<blockquote>");
 		else
 			tb_buf_puts(out, "</blockquote>\n");
 		break;
@@ -157,7 +158,8 @@ static void render_node(renderer *r, cmark_node *n, int entering)
 			tb_buf_puts(out, entering ? "<p>" : "</p>\n");
 		break;
 	case CMARK_NODE_HEADING:
-		tb_buf_printf(out, entering ? "<h%d>" : "</h%d>\n", cmark_node_get_heading_level(n));
+		tb_buf_printf(out, entering ? "<h%d>" : "</h%d>\n",
+			      cmark_node_get_heading_level(n));
 		break;
 	case CMARK_NODE_CODE_BLOCK:
 		tb_buf_puts(out, "<pre><code>");

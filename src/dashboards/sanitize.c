@@ -21,6 +21,7 @@
 #include "common/alloc.h"
 
 /* Allowed elements, in one table so a tag is an index. */
+/* clang-format off */
 enum {
 	T_UL, T_OL, T_LI, T_P, T_PRE, T_CODE, T_BLOCKQUOTE,
 	T_H1, T_H2, T_H3, T_H4, T_H5, T_H6,
@@ -35,6 +36,7 @@ static const char *const tag_names[T_COUNT] = {
 	"hr", "br", "strong", "em", "a", "img",
 	"table", "thead", "tbody", "td", "tr", "th",
 };
+/* clang-format on */
 
 /* Allowed attributes, as bits so duplicates keep the first occurrence. */
 enum { A_HREF = 1, A_TITLE = 2, A_SRC = 4, A_ALT = 8 };
@@ -195,11 +197,20 @@ void tb_sanitize_escape(tb_buf *out, const char *s, size_t len, int quotes)
 	for (size_t i = 0; i < len; i++) {
 		const char *rep;
 		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = quotes ? "&quot;" : NULL; break;
-		default: rep = NULL;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = quotes ? "&quot;" : NULL;
+			break;
+		default:
+			rep = NULL;
 		}
 		if (!rep)
 			continue;
@@ -263,23 +274,22 @@ static const struct {
 	unsigned cp;
 	int legacy; /* also recognised without the ';' */
 } named_refs[] = {
-	{"amp", '&', 1},     {"lt", '<', 1},       {"gt", '>', 1},      {"quot", '"', 1},
-	{"apos", '\'', 0},   {"nbsp", 0xA0, 1},    {"colon", ':', 0},   {"Tab", '\t', 0},
-	{"NewLine", '\n', 0}, {"sol", '/', 0},     {"bsol", '\\', 0},   {"quest", '?', 0},
-	{"num", '#', 0},     {"period", '.', 0},   {"comma", ',', 0},   {"semi", ';', 0},
-	{"excl", '!', 0},    {"equals", '=', 0},   {"lpar", '(', 0},    {"rpar", ')', 0},
-	{"percnt", '%', 0},  {"plus", '+', 0},     {"commat", '@', 0},  {"lowbar", '_', 0},
-	{"dollar", '$', 0},  {"ast", '*', 0},      {"lsqb", '[', 0},    {"rsqb", ']', 0},
-	{"lcub", '{', 0},    {"rcub", '}', 0},     {"verbar", '|', 0},  {"grave", '`', 0},
-	{"Hat", '^', 0},     {"copy", 0xA9, 1},    {"reg", 0xAE, 1},
+    {"amp", '&', 1},	  {"lt", '<', 1},     {"gt", '>', 1},	  {"quot", '"', 1},
+    {"apos", '\'', 0},	  {"nbsp", 0xA0, 1},  {"colon", ':', 0},  {"Tab", '\t', 0},
+    {"NewLine", '\n', 0}, {"sol", '/', 0},    {"bsol", '\\', 0},  {"quest", '?', 0},
+    {"num", '#', 0},	  {"period", '.', 0}, {"comma", ',', 0},  {"semi", ';', 0},
+    {"excl", '!', 0},	  {"equals", '=', 0}, {"lpar", '(', 0},	  {"rpar", ')', 0},
+    {"percnt", '%', 0},	  {"plus", '+', 0},   {"commat", '@', 0}, {"lowbar", '_', 0},
+    {"dollar", '$', 0},	  {"ast", '*', 0},    {"lsqb", '[', 0},	  {"rsqb", ']', 0},
+    {"lcub", '{', 0},	  {"rcub", '}', 0},   {"verbar", '|', 0}, {"grave", '`', 0},
+    {"Hat", '^', 0},	  {"copy", 0xA9, 1},  {"reg", 0xAE, 1},
 };
 
 /* Windows-1252 meanings of numeric references 0x80-0x9F (HTML5 8.2.4.69). */
 static const unsigned short cp1252[32] = {
-	0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
-	0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
 };
 
 /* Decode the references in an attribute value as a browser would, so the
@@ -298,9 +308,11 @@ static void decode_attr(tb_buf *out, const char *s, size_t n)
 			int hex = j < n && (s[j] == 'x' || s[j] == 'X');
 			size_t start = j += hex;
 			unsigned long cp = 0;
-			while (j < n && (hex ? is_hex((unsigned char)s[j]) : is_digit((unsigned char)s[j]))) {
-				unsigned d = is_digit((unsigned char)s[j]) ? (unsigned)(s[j] - '0')
-									    : (unsigned)((s[j] | 0x20) - 'a' + 10);
+			while (j < n && (hex ? is_hex((unsigned char)s[j])
+					     : is_digit((unsigned char)s[j]))) {
+				unsigned d = is_digit((unsigned char)s[j])
+						 ? (unsigned)(s[j] - '0')
+						 : (unsigned)((s[j] | 0x20) - 'a' + 10);
 				if (cp <= 0x10FFFF)
 					cp = cp * (hex ? 16 : 10) + d;
 				j++;
@@ -330,8 +342,8 @@ static void decode_attr(tb_buf *out, const char *s, size_t n)
 			if (strlen(named_refs[k].name) == nl &&
 			    memcmp(named_refs[k].name, s + i + 1, nl) == 0)
 				break;
-		if (k < sizeof named_refs / sizeof named_refs[0] && (semi || named_refs[k].legacy) &&
-		    !(!semi && j < n && s[j] == '=')) {
+		if (k < sizeof named_refs / sizeof named_refs[0] &&
+		    (semi || named_refs[k].legacy) && !(!semi && j < n && s[j] == '=')) {
 			put_utf8(out, named_refs[k].cp);
 			i = j + (size_t)semi;
 		} else
@@ -357,7 +369,8 @@ int tb_sanitize_url_ok(const char *url, size_t len)
 			continue;
 		}
 		if (c == 0xE2 && i + 2 < len && p[i + 1] == 0x80 &&
-		    ((p[i + 2] >= 0x8B && p[i + 2] <= 0x8F) || p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+		    ((p[i + 2] >= 0x8B && p[i + 2] <= 0x8F) || p[i + 2] == 0xA8 ||
+		     p[i + 2] == 0xA9)) {
 			i += 2; /* zero-width characters, line and paragraph separators */
 			continue;
 		}
@@ -540,8 +553,19 @@ static void start_tag(sanitizer *z, int t, const char *s, size_t n, size_t name_
 		if (in_scope(z, T_LI))
 			close_to(z, T_LI);
 		/* fall through */
-	case T_P: case T_UL: case T_OL: case T_PRE: case T_BLOCKQUOTE: case T_HR:
-	case T_TABLE: case T_H1: case T_H2: case T_H3: case T_H4: case T_H5: case T_H6:
+	case T_P:
+	case T_UL:
+	case T_OL:
+	case T_PRE:
+	case T_BLOCKQUOTE:
+	case T_HR:
+	case T_TABLE:
+	case T_H1:
+	case T_H2:
+	case T_H3:
+	case T_H4:
+	case T_H5:
+	case T_H6:
 		if (in_scope(z, T_P))
 			close_to(z, T_P);
 		if (is_heading(t) && z->depth && is_heading(z->stack[z->depth - 1]))
@@ -574,8 +598,11 @@ static void start_tag(sanitizer *z, int t, const char *s, size_t n, size_t name_
 		decode_attr(&z->tmp, a.val ? a.val : "", a.val_len);
 		if ((bit == A_HREF || bit == A_SRC) && !tb_sanitize_url_ok(z->tmp.ptr, z->tmp.len))
 			continue;
-		tb_buf_printf(z->out, " %s=\"", bit == A_HREF ? "href" : bit == A_TITLE ? "title"
-							: bit == A_SRC ? "src" : "alt");
+		tb_buf_printf(z->out, " %s=\"",
+			      bit == A_HREF    ? "href"
+			      : bit == A_TITLE ? "title"
+			      : bit == A_SRC   ? "src"
+					       : "alt");
 		tb_sanitize_escape(z->out, z->tmp.ptr, z->tmp.len, 1);
 		tb_buf_putc(z->out, '"');
 	}
@@ -618,7 +645,7 @@ static void sanitize_clean(tb_buf *out, const char *s, size_t n)
 		size_t lt = i;
 		unsigned char c = i + 1 < n ? (unsigned char)s[i + 1] : 0;
 		size_t end = 0; /* past the markup, 0 if it is text after all */
-		int kind = 0;   /* 1 start tag, 2 end tag, 3 comment (dropped) */
+		int kind = 0;	/* 1 start tag, 2 end tag, 3 comment (dropped) */
 		size_t name_end = 0;
 		int self_closing = 0;
 		if (c == '!' || c == '?') {

@@ -31,18 +31,18 @@ static char *san(const char *s)
 	return tb_buf_detach(&b);
 }
 
-#define CHECK_MD(in, want)                                                            \
-	do {                                                                          \
-		char *got__ = md(in);                                                 \
-		CHECK_STR(got__, want);                                               \
-		free(got__);                                                          \
+#define CHECK_MD(in, want)                                                                         \
+	do {                                                                                       \
+		char *got__ = md(in);                                                              \
+		CHECK_STR(got__, want);                                                            \
+		free(got__);                                                                       \
 	} while (0)
 
-#define CHECK_SAN(in, want)                                                           \
-	do {                                                                          \
-		char *got__ = san(in);                                                \
-		CHECK_STR(got__, want);                                               \
-		free(got__);                                                          \
+#define CHECK_SAN(in, want)                                                                        \
+	do {                                                                                       \
+		char *got__ = san(in);                                                             \
+		CHECK_STR(got__, want);                                                            \
+		free(got__);                                                                       \
 	} while (0)
 
 /* Check the output's shape strictly: text holds no raw '<' or '>', every tag
@@ -51,10 +51,10 @@ static char *san(const char *s)
  * the entities the serialiser writes, and no URL has a dangerous scheme. */
 static int looks_safe(const char *html)
 {
-	static const char *const tags[] = {"ul", "ol", "li", "p", "pre", "code", "blockquote",
-					   "h1", "h2", "h3", "h4", "h5", "h6", "hr", "br",
-					   "strong", "em", "a", "img", "table", "thead", "tbody",
-					   "td", "tr", "th", NULL};
+	static const char *const tags[] = {
+	    "ul",  "ol",    "li",    "p",     "pre", "code", "blockquote", "h1", "h2",
+	    "h3",  "h4",    "h5",    "h6",    "hr",  "br",   "strong",	   "em", "a",
+	    "img", "table", "thead", "tbody", "td",  "tr",   "th",	   NULL};
 	const char *p = html;
 	while (*p) {
 		if (*p == '>')
@@ -90,8 +90,9 @@ static int looks_safe(const char *html)
 			if (p[vn] != '"')
 				return 0;
 			for (const char *q = v; q < v + vn; q++)
-				if (*q == '&' && strncmp(q, "&amp;", 5) && strncmp(q, "&quot;", 6) &&
-				    strncmp(q, "&lt;", 4) && strncmp(q, "&gt;", 4))
+				if (*q == '&' && strncmp(q, "&amp;", 5) &&
+				    strncmp(q, "&quot;", 6) && strncmp(q, "&lt;", 4) &&
+				    strncmp(q, "&gt;", 4))
 					return 0;
 			if (url) {
 				char sch[16] = {0};
@@ -99,7 +100,8 @@ static int looks_safe(const char *html)
 				for (const char *q = v; q < v + vn && k < 15; q++)
 					if ((unsigned char)*q > ' ')
 						sch[k++] = (char)(*q | 0x20);
-				if (strncmp(sch, "javascript:", 11) == 0 || strncmp(sch, "data:", 5) == 0 ||
+				if (strncmp(sch, "javascript:", 11) == 0 ||
+				    strncmp(sch, "data:", 5) == 0 ||
 				    strncmp(sch, "vbscript:", 9) == 0)
 					return 0;
 			}
@@ -136,7 +138,8 @@ static void test_markdown__spec_blocks(void)
 	CHECK_MD("# a\n## b\n### c\n#### d\n##### e\n###### f",
 		 "<h1>a</h1>\n<h2>b</h2>\n<h3>c</h3>\n<h4>d</h4>\n<h5>e</h5>\n<h6>f</h6>");
 	CHECK_MD("Title\n=====\n\nSub\n---", "<h1>Title</h1>\n<h2>Sub</h2>");
-	CHECK_MD("*a* _b_ **c** __d__", "<p><em>a</em> <em>b</em> <strong>c</strong> <strong>d</strong></p>");
+	CHECK_MD("*a* _b_ **c** __d__",
+		 "<p><em>a</em> <em>b</em> <strong>c</strong> <strong>d</strong></p>");
 	CHECK_MD("word_with_underscores", "<p>word_with_underscores</p>");
 	CHECK_MD("`a < b && c`", "<p><code>a &lt; b &amp;&amp; c</code></p>");
 	CHECK_MD("    x <y>\n    z", "<pre><code>x &lt;y&gt;\nz\n</code></pre>");
@@ -164,7 +167,8 @@ static void test_markdown__spec_inlines(void)
 	CHECK_MD("![a](src)", "<p><img alt=\"a\" src=\"src\"></p>");
 	CHECK_MD("![](src)", "<p><img alt=\"\" src=\"src\"></p>");
 	CHECK_MD("![a *b*](src \"t\")", "<p><img alt=\"a b\" src=\"src\" title=\"t\"></p>");
-	CHECK_MD("[q](http://x/?a=1&b=\"2\")", "<p><a href=\"http://x/?a=1&amp;b=&quot;2&quot;\">q</a></p>");
+	CHECK_MD("[q](http://x/?a=1&b=\"2\")",
+		 "<p><a href=\"http://x/?a=1&amp;b=&quot;2&quot;\">q</a></p>");
 	CHECK_MD("a & b < c > d \"e\" 'f'", "<p>a &amp; b &lt; c &gt; d \"e\" 'f'</p>");
 	CHECK_MD("AT&amp;T", "<p>AT&amp;T</p>");
 	/* No strikethrough and no bare-URL links, as upstream. */
@@ -182,14 +186,15 @@ static void test_markdown__spec_table(void)
 		 "<tbody>\n<tr>\n<td><em>0</em></td>\n<td><code>x</code></td>\n"
 		 "<td><a href=\"http://h/\">l</a></td>\n</tr>\n</tbody>\n</table>");
 	CHECK_MD("| a |\n|---|", "<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>"
-				   "</tbody>\n</table>");
+				 "</tbody>\n</table>");
 }
 
 /* Spec 12.2 and its examples. */
 static void test_markdown__spec_sanitizer(void)
 {
-	const char *petition = "We should bring back the <blink>blink tag</blink>; <a name=\"bookmark\" "
-			       "href=\"http://please-dont.com\">sign the petition!</a>";
+	const char *petition =
+	    "We should bring back the <blink>blink tag</blink>; <a name=\"bookmark\" "
+	    "href=\"http://please-dont.com\">sign the petition!</a>";
 	const char *want = "We should bring back the &lt;blink&gt;blink tag&lt;/blink&gt;; <a "
 			   "href=\"http://please-dont.com\">sign the petition!</a>";
 	CHECK_SAN(petition, want);
@@ -210,8 +215,9 @@ static void test_markdown__spec_sanitizer(void)
 	CHECK_SAN("\"quotes\" 'stay'", "\"quotes\" 'stay'");
 	CHECK_SAN("<ul><li>a<li>b</ul>", "<ul><li>a</li><li>b</li></ul>");
 	CHECK_SAN("<p>a<p>b", "<p>a</p><p>b</p>");
-	CHECK_SAN("<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody></table>",
-		  "<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody></table>");
+	CHECK_SAN(
+	    "<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody></table>",
+	    "<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody></table>");
 	CHECK_SAN("<h1>a<h2>b</h2>", "<h1>a</h1><h2>b</h2>");
 	CHECK_SAN("<pre><code>x</code></pre><blockquote>q</blockquote>",
 		  "<pre><code>x</code></pre><blockquote>q</blockquote>");
@@ -231,52 +237,57 @@ static void test_markdown__hostile(void)
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-		{"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
-		{"<SCRIPT SRC=http://x/x.js></SCRIPT>", "&lt;SCRIPT SRC=http://x/x.js&gt;&lt;/SCRIPT&gt;"},
-		{"<img src=x onerror=alert(1)>", "<img src=\"x\">"},
-		{"<img src=\"x\" onerror=\"alert('1')\" alt='a'>", "<img src=\"x\" alt=\"a\">"},
-		{"<a href=\"javascript:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"JaVaScRiPt:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\" javascript:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"java\tscript:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"java\nscript:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"&#1;javascript:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
-		 "<a>x</a>"},
-		{"<a href=\"&#x6A;avascript&#x3A;alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"&#0000106avascript:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"javascript&colon;alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"jav&Tab;ascript:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"jav&#x09;ascript:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=\"java\xe2\x80\x8bscript:alert(1)\">x</a>", "<a>x</a>"},
-		{"<a href=javascript:alert(1)>x</a>", "<a>x</a>"},
-		{"<a href='vbscript:x'>x</a>", "<a>x</a>"},
-		{"<img src=\"data:image/png;base64,AAAA\" alt=\"a\">", "<img alt=\"a\">"},
-		{"<a href=\"DATA:text/html,<script>\">x</a>", "<a>x</a>"},
-		{"<a href=\"localhost:8000\">x</a>", "<a>x</a>"},
-		{"<iframe src=\"http://x\"></iframe>", "&lt;iframe src=\"http://x\"&gt;&lt;/iframe&gt;"},
-		{"<style>body{color:red}</style>", "&lt;style&gt;body{color:red}&lt;/style&gt;"},
-		{"<p style=\"color:red\" onclick=\"x()\">t</p>", "<p>t</p>"},
-		{"<svg onload=alert(1)>", "&lt;svg onload=alert(1)&gt;"},
-		{"<a title='\"><script>x</script>' href=\"/\">t</a>",
-		 "<a title=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\" href=\"/\">t</a>"},
-		{"<a href=\"/\" title=\"a\" title=\"b\" href=\"javascript:x\">t</a>",
-		 "<a href=\"/\" title=\"a\">t</a>"},
-		{"<a href=\"/\"", "&lt;a href=\"/\""},
-		{"<img src=x", "&lt;img src=x"},
-		{"<a href='x>y", "&lt;a href='x&gt;y"},
-		{"<<script>>", "&lt;&lt;script&gt;&gt;"},
-		{"</script>x", "&lt;/script&gt;x"},
-		{"</em>x</>y</ x>", "xy"},
-		{"a<!-- <script>alert(1)</script> -->b", "ab"},
-		{"a<!-- unterminated <script>", "a"},
-		{"a<!--->b<!-->c", "abc"},
-		{"a<!DOCTYPE html>b<?php x ?>c<![CDATA[<script>]]>d", "abc]]&gt;d"},
-		{"<em><strong>x</em></strong>", "<em><strong>x</strong></em>"},
-		{"<br></br></img></hr>", "<br>"},
-		{"<math><mi xlink:href=\"javascript:x\">", "&lt;math&gt;&lt;mi xlink:href=\"javascript:x\"&gt;"},
-		{"<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
-		 "&lt;noscript&gt;<p></p>"},
+	    {"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
+	    {"<SCRIPT SRC=http://x/x.js></SCRIPT>",
+	     "&lt;SCRIPT SRC=http://x/x.js&gt;&lt;/SCRIPT&gt;"},
+	    {"<img src=x onerror=alert(1)>", "<img src=\"x\">"},
+	    {"<img src=\"x\" onerror=\"alert('1')\" alt='a'>", "<img src=\"x\" alt=\"a\">"},
+	    {"<a href=\"javascript:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\"JaVaScRiPt:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\" javascript:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\"java\tscript:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\"java\nscript:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\"&#1;javascript:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a "
+	     "href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</"
+	     "a>",
+	     "<a>x</a>"},
+	    {"<a href=\"&#x6A;avascript&#x3A;alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\"&#0000106avascript:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\"javascript&colon;alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\"jav&Tab;ascript:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\"jav&#x09;ascript:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=\"java\xe2\x80\x8bscript:alert(1)\">x</a>", "<a>x</a>"},
+	    {"<a href=javascript:alert(1)>x</a>", "<a>x</a>"},
+	    {"<a href='vbscript:x'>x</a>", "<a>x</a>"},
+	    {"<img src=\"data:image/png;base64,AAAA\" alt=\"a\">", "<img alt=\"a\">"},
+	    {"<a href=\"DATA:text/html,<script>\">x</a>", "<a>x</a>"},
+	    {"<a href=\"localhost:8000\">x</a>", "<a>x</a>"},
+	    {"<iframe src=\"http://x\"></iframe>",
+	     "&lt;iframe src=\"http://x\"&gt;&lt;/iframe&gt;"},
+	    {"<style>body{color:red}</style>", "&lt;style&gt;body{color:red}&lt;/style&gt;"},
+	    {"<p style=\"color:red\" onclick=\"x()\">t</p>", "<p>t</p>"},
+	    {"<svg onload=alert(1)>", "&lt;svg onload=alert(1)&gt;"},
+	    {"<a title='\"><script>x</script>' href=\"/\">t</a>",
+	     "<a title=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\" href=\"/\">t</a>"},
+	    {"<a href=\"/\" title=\"a\" title=\"b\" href=\"javascript:x\">t</a>",
+	     "<a href=\"/\" title=\"a\">t</a>"},
+	    {"<a href=\"/\"", "&lt;a href=\"/\""},
+	    {"<img src=x", "&lt;img src=x"},
+	    {"<a href='x>y", "&lt;a href='x&gt;y"},
+	    {"<<script>>", "&lt;&lt;script&gt;&gt;"},
+	    {"</script>x", "&lt;/script&gt;x"},
+	    {"</em>x</>y</ x>", "xy"},
+	    {"a<!-- <script>alert(1)</script> -->b", "ab"},
+	    {"a<!-- unterminated <script>", "a"},
+	    {"a<!--->b<!-->c", "abc"},
+	    {"a<!DOCTYPE html>b<?php x ?>c<![CDATA[<script>]]>d", "abc]]&gt;d"},
+	    {"<em><strong>x</em></strong>", "<em><strong>x</strong></em>"},
+	    {"<br></br></img></hr>", "<br>"},
+	    {"<math><mi xlink:href=\"javascript:x\">",
+	     "&lt;math&gt;&lt;mi xlink:href=\"javascript:x\"&gt;"},
+	    {"<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+	     "&lt;noscript&gt;<p></p>"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *got = san(cases[i].in);
@@ -296,7 +307,8 @@ static void test_markdown__hostile(void)
 	CHECK_MD("<javascript:alert(1)>", "<p><a>javascript:alert(1)</a></p>");
 	CHECK_MD("*a <img src=x onerror=alert(1)> b*", "<p><em>a <img src=\"x\"> b</em></p>");
 	CHECK_MD("<div onclick=\"x\">\nhi\n</div>", "&lt;div onclick=\"x\"&gt;\nhi\n&lt;/div&gt;");
-	CHECK_MD("`<script>` and <b>bold</b>", "<p><code>&lt;script&gt;</code> and &lt;b&gt;bold&lt;/b&gt;</p>");
+	CHECK_MD("`<script>` and <b>bold</b>",
+		 "<p><code>&lt;script&gt;</code> and &lt;b&gt;bold&lt;/b&gt;</p>");
 	CHECK_MD("a <em>open", "<p>a <em>open</em></p>");
 	CHECK_MD("x <!-- note --> y", "<p>x  y</p>");
 }
@@ -304,17 +316,29 @@ static void test_markdown__hostile(void)
 static void test_markdown__utf8_and_nul(void)
 {
 	/* Valid UTF-8 passes unchanged. */
-	CHECK_MD("h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x93\x88", "<p>h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x93\x88</p>");
+	CHECK_MD("h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x93\x88",
+		 "<p>h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x93\x88</p>");
 	/* Invalid sequences: one U+FFFD per maximal invalid prefix. */
-	CHECK_MD("a\xff" "b\xc3" "c\xe2\x9c" "d\xed\xa0\x80" "e\xc0\xaf" "f",
-		 "<p>a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd" "d\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
-		 "e\xef\xbf\xbd\xef\xbf\xbd" "f</p>");
-	CHECK_SAN("\xf4\x90\x80\x80<em>\x80</em>", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd<em>\xef\xbf\xbd</em>");
+	CHECK_MD("a\xff"
+		 "b\xc3"
+		 "c\xe2\x9c"
+		 "d\xed\xa0\x80"
+		 "e\xc0\xaf"
+		 "f",
+		 "<p>a\xef\xbf\xbd"
+		 "b\xef\xbf\xbd"
+		 "c\xef\xbf\xbd"
+		 "d\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		 "e\xef\xbf\xbd\xef\xbf\xbd"
+		 "f</p>");
+	CHECK_SAN("\xf4\x90\x80\x80<em>\x80</em>",
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd<em>\xef\xbf\xbd</em>");
 	/* A sequence cut by the end of input. */
 	CHECK_SAN("x\xf0\x9f\x93", "x\xef\xbf\xbd");
 	/* NUL bytes become U+FFFD and never end the string early. */
 	char *got = md_n("a\0b", 3);
-	CHECK_STR(got, "<p>a\xef\xbf\xbd" "b</p>");
+	CHECK_STR(got, "<p>a\xef\xbf\xbd"
+		       "b</p>");
 	free(got);
 	tb_buf b = TB_BUF_INIT;
 	tb_html_sanitize(&b, "<em>\0</em>\0", 11);
@@ -336,8 +360,9 @@ static char *repeat(const char *unit, size_t n, const char *tail)
 
 static void test_markdown__deep_nesting(void)
 {
-	static const char *const units[] = {">", "<em>", "<ul><li>", "- ", "[", "*", "</em>",
-					    "<a href=x>", "<blockquote>", "<!--", "<p>", "<table><td>"};
+	static const char *const units[] = {
+	    ">",     "<em>",	   "<ul><li>",	   "- ",   "[",	  "*",
+	    "</em>", "<a href=x>", "<blockquote>", "<!--", "<p>", "<table><td>"};
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		char *in = repeat(units[i], 20000, "x");
 		char *a = md(in), *b = san(in);
@@ -366,12 +391,12 @@ static void test_markdown__deep_nesting(void)
 static void test_markdown__sanitize_idempotent(void)
 {
 	static const char *const inputs[] = {
-		"# _Hello_, **world!**\n\nCheck out [my website](http://example.com)!",
-		"| a | b |\n|---|---|\n| 1 | <b>2</b> |\n\n```\nx < y\n```",
-		"<&#description> &copy; &amp; \"q\" 'a'",
-		"- a\n\n- b\n\n> q\n\n---\n\n![i](x \"t\") a  \nb",
-		"We should bring back the <blink>blink tag</blink>; <a name=\"bookmark\" "
-		"href=\"http://please-dont.com\">sign the petition!</a>",
+	    "# _Hello_, **world!**\n\nCheck out [my website](http://example.com)!",
+	    "| a | b |\n|---|---|\n| 1 | <b>2</b> |\n\n```\nx < y\n```",
+	    "<&#description> &copy; &amp; \"q\" 'a'",
+	    "- a\n\n- b\n\n> q\n\n---\n\n![i](x \"t\") a  \nb",
+	    "We should bring back the <blink>blink tag</blink>; <a name=\"bookmark\" "
+	    "href=\"http://please-dont.com\">sign the petition!</a>",
 	};
 	for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
 		char *a = md(inputs[i]);
@@ -387,12 +412,15 @@ static void test_markdown__plugin_examples(void)
 {
 	CHECK_MD("fry *loves* garnet", "<p>fry <em>loves</em> garnet</p>");
 	CHECK_SAN("fry *loves* garnet", "fry *loves* garnet");
-	CHECK_MD("# Multiple descriptions\n## For runs: run3, run4\ntagA is cold\n## For run: run2\ntagA is hot",
-		 "<h1>Multiple descriptions</h1>\n<h2>For runs: run3, run4</h2>\n<p>tagA is cold</p>\n"
-		 "<h2>For run: run2</h2>\n<p>tagA is hot</p>");
+	CHECK_MD(
+	    "# Multiple descriptions\n## For runs: run3, run4\ntagA is cold\n## For run: "
+	    "run2\ntagA is hot",
+	    "<h1>Multiple descriptions</h1>\n<h2>For runs: run3, run4</h2>\n<p>tagA is cold</p>\n"
+	    "<h2>For run: run2</h2>\n<p>tagA is hot</p>");
 	CHECK_MD("**Warning:** This text summary contained data of dimensionality 3, but only \\\n"
 		 "  2d tables are supported.",
-		 "<p><strong>Warning:</strong> This text summary contained data of dimensionality 3, but "
+		 "<p><strong>Warning:</strong> This text summary contained data of dimensionality "
+		 "3, but "
 		 "only <br>\n2d tables are supported.</p>");
 	/* Descriptions in the corpora (sources read from their event files). */
 	CHECK_MD("Loss per **epoch**.", "<p>Loss per <strong>epoch</strong>.</p>");
@@ -472,11 +500,14 @@ static void check_pair(const char *plain_path)
 	size_t n = strlen(plain_path), suffix = strlen("__markdown=false.json");
 	snprintf(md_path, sizeof md_path, "%.*s.json", (int)(n - suffix), plain_path);
 	json_error_t err;
-	json_t *plain = json_load_file(plain_path, 0, &err), *mdj = json_load_file(md_path, 0, &err);
+	json_t *plain = json_load_file(plain_path, 0, &err),
+	       *mdj = json_load_file(md_path, 0, &err);
 	CHECK(plain && mdj && json_array_size(plain) == json_array_size(mdj));
 	for (size_t i = 0; plain && mdj && i < json_array_size(plain); i++) {
-		const char *p = json_string_value(json_object_get(json_array_get(plain, i), "text"));
-		const char *want = json_string_value(json_object_get(json_array_get(mdj, i), "text"));
+		const char *p =
+		    json_string_value(json_object_get(json_array_get(plain, i), "text"));
+		const char *want =
+		    json_string_value(json_object_get(json_array_get(mdj, i), "text"));
 		CHECK(p && want);
 		if (!p || !want)
 			continue;
@@ -529,7 +560,8 @@ static void check_table_answer(const char *dir, const char *file, const char *co
 		const char *one[1] = {cell};
 		char *got;
 		if (fmt_step) {
-			snprintf(cell, sizeof cell, fmt_step, (int)json_integer_value(json_object_get(e, "step")));
+			snprintf(cell, sizeof cell, fmt_step,
+				 (int)json_integer_value(json_object_get(e, "step")));
 			got = text_table(one, 1, 1, 1);
 		} else {
 			got = text_table(cells, rows, cols, 1);
@@ -558,17 +590,18 @@ static void test_markdown__corpora(void)
 		globfree(&g);
 	}
 	static const char *const vec[] = {"alpha", "beta **bold**", "gamma"};
-	check_table_answer(dir, "tb-native/expected/text__text__run=train__tag=text%2Fvector.json", vec,
-			   3, 1, NULL);
+	check_table_answer(dir, "tb-native/expected/text__text__run=train__tag=text%2Fvector.json",
+			   vec, 3, 1, NULL);
 	static const char *const mat[] = {"r0c0", "r0c1", "r1c0", "r1c1"};
-	check_table_answer(dir, "tb-native/expected/text__text__run=train__tag=text%2Fmatrix.json", mat,
-			   2, 2, NULL);
-	check_table_answer(dir,
-			   "tensorboardx/expected/text__text__run=run_a__tag=text%2Fplain%2Ftext_summary.json",
-			   NULL, 0, 0, "line %d with unicode: \xe2\x88\x82x/\xe2\x88\x82t \xe2\x89\x88 0");
-	check_table_answer(dir,
-			   "torch/expected/text__text__run=train__tag=notes%2Fplain%2Ftext_summary.json",
-			   NULL, 0, 0, "step %d: h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93");
+	check_table_answer(dir, "tb-native/expected/text__text__run=train__tag=text%2Fmatrix.json",
+			   mat, 2, 2, NULL);
+	check_table_answer(
+	    dir,
+	    "tensorboardx/expected/text__text__run=run_a__tag=text%2Fplain%2Ftext_summary.json",
+	    NULL, 0, 0, "line %d with unicode: \xe2\x88\x82x/\xe2\x88\x82t \xe2\x89\x88 0");
+	check_table_answer(
+	    dir, "torch/expected/text__text__run=train__tag=notes%2Fplain%2Ftext_summary.json",
+	    NULL, 0, 0, "step %d: h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93");
 	printf("corpora: %d of %d text answers match\n", matched, compared);
 	CHECK(compared >= 19);
 }
