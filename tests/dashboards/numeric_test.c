@@ -254,6 +254,12 @@ static void test_numeric__histograms_tags_filter_versions(void)
 	j = fetch_json("/data/plugin/distributions/tags", 200);
 	CHECK_INT(json_object_size(json_object_get(j, "r")), 2);
 	json_decref(j);
+	j = fetch_json("/data/plugin/timeseries/tags", 200);
+	json_t *tags = json_object_get(json_object_get(json_object_get(j, "histograms"), "runTagInfo"), "r");
+	CHECK_INT(json_array_size(tags), 2);
+	CHECK_STR(json_string_value(json_array_get(tags, 0)), "h/odd");
+	CHECK_STR(json_string_value(json_array_get(tags, 1)), "h/ok");
+	json_decref(j);
 }
 
 static void test_numeric__histograms_bad_params(void)
