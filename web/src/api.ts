@@ -14,11 +14,25 @@ export interface TagListing {
   tagDescriptions: Record<string, string>;
 }
 
+export interface ImageTagListing {
+  tagDescriptions: Record<string, string>;
+  tagRunSampledInfo: Record<string, Record<string, { maxSamplesPerStep: number }>>;
+}
+
 export interface TimeSeriesTags {
   scalars: TagListing;
-  histograms?: TagListing;
-  images?: unknown;
+  histograms: TagListing;
+  images: ImageTagListing;
 }
+
+export interface PluginEntry {
+  tab_name: string;
+  enabled: boolean;
+  disable_reload: boolean;
+}
+
+/** Plugin name -> entry, in tab order. */
+export type PluginsListing = Array<[string, PluginEntry]>;
 
 /** One run's scalar series, stored column-wise. */
 export interface ScalarSeries {
@@ -77,13 +91,44 @@ export async function fetchEnvironment(): Promise<Environment> {
   return JSON.parse(await fetchText('data/environment')) as Environment;
 }
 
+export async function fetchPluginsListing(): Promise<PluginsListing> {
+  const obj = JSON.parse(await fetchText('data/plugins_listing')) as Record<string, Partial<PluginEntry>>;
+  return Object.entries(obj ?? {}).map(([name, e]) => [
+    name,
+    { tab_name: String(e?.tab_name ?? name), enabled: !!e?.enabled, disable_reload: !!e?.disable_reload },
+  ]);
+}
+
+function listing(t: Partial<TagListing> | undefined): TagListing {
+  return { runTagInfo: t?.runTagInfo ?? {}, tagDescriptions: t?.tagDescriptions ?? {} };
+}
+
 export async function fetchTimeSeriesTags(): Promise<TimeSeriesTags> {
   const t = JSON.parse(await fetchText('data/plugin/timeseries/tags')) as Partial<TimeSeriesTags>;
-  const scalars = t.scalars ?? { runTagInfo: {}, tagDescriptions: {} };
   return {
-    ...t,
-    scalars: { runTagInfo: scalars.runTagInfo ?? {}, tagDescriptions: scalars.tagDescriptions ?? {} },
+    scalars: listing(t.scalars),
+    histograms: listing(t.histograms),
+    images: {
+      tagDescriptions: t.images?.tagDescriptions ?? {},
+      tagRunSampledInfo: t.images?.tagRunSampledInfo ?? {},
+    },
   };
+}
+
+/** The scalars plugin's listing, reshaped like the Time Series one. */
+export async function fetchScalarPluginTags(): Promise<TagListing> {
+  const obj = JSON.parse(await fetchText('data/plugin/scalars/tags')) as Record<
+    string,
+    Record<string, { description?: string }>
+  >;
+  const out: TagListing = { runTagInfo: {}, tagDescriptions: {} };
+  for (const [run, tags] of Object.entries(obj ?? {})) {
+    out.runTagInfo[run] = Object.keys(tags ?? {}).sort();
+    for (const [tag, info] of Object.entries(tags ?? {})) {
+      if (info?.description && !out.tagDescriptions[tag]) out.tagDescriptions[tag] = info.description;
+    }
+  }
+  return out;
 }
 
 interface RawDatum {
@@ -139,4 +184,79 @@ export async function fetchScalars(tag: string, signal?: AbortSignal): Promise<S
     if (Array.isArray(rts[run])) runs.set(run, columns(rts[run] as RawDatum[]));
   }
   return { digest: digestOf(text), runs };
+}
+
+/** One tag for the given runs via the scalars plugin's multi-run route. */
+export async function fetchScalarsMultirun(tag: string, runs: string[]): Promise<ScalarFetchResult> {
+  const form = new FormData();
+  form.append('tag', tag);
+  for (const r of runs) form.append('runs', r);
+  const text = await fetchText('data/plugin/scalars/scalars_multirun', { method: 'POST', body: form });
+  const parsed = JSON.parse(text) as Record<string, unknown[][]>;
+  const out: RunToScalars = new Map();
+  for (const run of Object.keys(parsed ?? {})) {
+    const pts = parsed[run];
+    if (!Array.isArray(pts)) continue;
+    out.set(run, columns(pts.map((p) => ({ wallTime: p[0], step: p[1], value: p[2] }))));
+  }
+  return { digest: digestOf(text), runs: out };
+}
+
+/** URL of one run's scalar series for download. */
+export function scalarDownloadUrl(run: string, tag: string, format: 'csv' | 'json'): string {
+  const q = new URLSearchParams({ run, tag, format });
+  return apiUrl('data/plugin/scalars/scalars?' + q.toString());
+}
+
+export interface HistogramBin {
+  min: number;
+  max: number;
+  count: number;
+}
+
+export interface HistogramStep {
+  wallTime: number;
+  step: number;
+  bins: HistogramBin[];
+}
+
+async function timeSeriesRequest(request: object, signal?: AbortSignal): Promise<Record<string, unknown[]>> {
+  const form = new FormData();
+  form.append('requests', JSON.stringify([request]));
+  const text = await fetchText('data/plugin/timeseries/timeSeries', { method: 'POST', body: form, signal });
+  const parsed = JSON.parse(text);
+  const first = Array.isArray(parsed) ? parsed[0] : null;
+  if (!first || typeof first !== 'object') throw new Error('timeSeries: unexpected answer');
+  if (typeof first.error === 'string') throw new Error(`timeSeries: ${first.error}`);
+  return (first.runToSeries ?? {}) as Record<string, unknown[]>;
+}
+
+/** One run's histograms of a tag (Time Series API), oldest first. */
+export async function fetchHistograms(run: string, tag: string): Promise<HistogramStep[]> {
+  const rts = await timeSeriesRequest({ plugin: 'histograms', tag, run });
+  const pts = (rts[run] ?? []) as Array<{ wallTime: unknown; step: unknown; bins?: Array<Record<string, unknown>> }>;
+  return pts.map((p) => ({
+    wallTime: toNumber(p.wallTime),
+    step: toNumber(p.step),
+    bins: (p.bins ?? []).map((b) => ({ min: toNumber(b.min), max: toNumber(b.max), count: toNumber(b.count) })),
+  }));
+}
+
+export interface ImageStep {
+  wallTime: number;
+  step: number;
+  imageId: string;
+}
+
+/** One run's images of a tag at one sample index (Time Series API). */
+export async function fetchImages(run: string, tag: string, sample: number): Promise<ImageStep[]> {
+  const rts = await timeSeriesRequest({ plugin: 'images', tag, run, sample });
+  const pts = (rts[run] ?? []) as Array<{ wallTime: unknown; step: unknown; imageId?: unknown }>;
+  return pts
+    .filter((p) => typeof p.imageId === 'string')
+    .map((p) => ({ wallTime: toNumber(p.wallTime), step: toNumber(p.step), imageId: p.imageId as string }));
+}
+
+export function imageUrl(imageId: string): string {
+  return apiUrl('data/plugin/timeseries/imageData?imageId=' + encodeURIComponent(imageId));
 }

@@ -1,3 +1,5 @@
+import { prefs } from './prefs';
+
 // Stable run colours: a run keeps the palette slot it got when first seen,
 // and slots are handed out in run order (the order of data/runs).
 
@@ -24,6 +26,8 @@ export class RunColors {
   }
 
   color(run: string): string {
+    const picked = prefs.get().runColors[run];
+    if (picked) return picked;
     const slot = this.slots.get(run) ?? 0;
     return PALETTE[slot % PALETTE.length];
   }
@@ -33,4 +37,12 @@ export class RunColors {
 export function withAlpha(hex: string, alpha: number): string {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+/** Sets (or with null, resets) the colour of a run; persisted. */
+export function setRunColor(run: string, color: string | null): void {
+  const runColors = { ...prefs.get().runColors };
+  if (color) runColors[run] = color;
+  else delete runColors[run];
+  prefs.update({ runColors });
 }

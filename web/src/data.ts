@@ -1,49 +1,45 @@
-// Server data shared by the whole page: run list, environment, tag listing,
-// periodic refresh, and a cache of per-tag scalar series.
+// Server data shared by the whole page: plugin listing, environment, run
+// list, periodic refresh, and a cache of per-tag scalar series.
 import { useEffect, useState } from 'preact/hooks';
 import {
   Environment,
+  PluginsListing,
   ScalarFetchResult,
-  TimeSeriesTags,
   fetchEnvironment,
+  fetchPluginsListing,
   fetchRuns,
-  fetchScalars,
-  fetchTimeSeriesTags,
 } from './api';
 import { RunColors } from './colors';
+import { prefs } from './prefs';
 
 export interface DataState {
   runs: string[];
   env: Environment | null;
-  tags: TimeSeriesTags | null;
-  /** Bumped whenever chart data should be fetched again. */
+  plugins: PluginsListing | null;
+  /** Bumped whenever dashboards should fetch their data again. */
   generation: number;
   loading: boolean;
   error: string | null;
   lastUpdated: number | null;
 }
 
-const POLL_MS = 5000;
-/** Even when runs and tags are unchanged, refetch chart data this often. */
-const DATA_REFRESH_TICKS = 6;
-
 class DataStore {
   readonly colors = new RunColors();
   private state: DataState = {
     runs: [],
     env: null,
-    tags: null,
+    plugins: null,
     generation: 0,
     loading: true,
     error: null,
     lastUpdated: null,
   };
   private listeners = new Set<(s: DataState) => void>();
-  private runsText = '';
-  private tagsText = '';
-  private ticks = 0;
   private inFlight: Promise<void> | null = null;
   private timer: number | undefined;
+  private interval = -1;
+  /** While true (the active tab asked for it), automatic refresh pauses. */
+  paused = false;
 
   get(): DataState {
     return this.state;
@@ -59,45 +55,50 @@ class DataStore {
     for (const fn of this.listeners) fn(this.state);
   }
 
-  start(): void {
-    if (this.timer !== undefined) return;
-    void this.refresh(true);
-    this.timer = window.setInterval(() => {
-      if (document.visibilityState === 'hidden') return;
-      this.ticks++;
-      void this.refresh(this.ticks % DATA_REFRESH_TICKS === 0);
-    }, POLL_MS);
+  start(): () => void {
+    void this.refresh();
+    this.schedule();
+    return prefs.subscribe(() => this.schedule());
   }
 
-  /** Reloads runs and tags; `force` also makes every chart refetch. */
-  refresh(force = false): Promise<void> {
+  /** (Re)arms the polling timer after the refresh interval changed. */
+  private schedule(): void {
+    const sec = prefs.get().refreshSec;
+    if (sec === this.interval) return;
+    this.interval = sec;
+    window.clearInterval(this.timer);
+    this.timer = undefined;
+    if (sec <= 0) return;
+    this.timer = window.setInterval(() => {
+      if (document.visibilityState === 'hidden' || this.paused) return;
+      void this.refresh();
+    }, sec * 1000);
+  }
+
+  /** Reloads the listing and runs, and tells every dashboard to refetch. */
+  refresh(): Promise<void> {
     if (this.inFlight) return this.inFlight;
     this.set({ loading: true });
-    this.inFlight = this.doRefresh(force).finally(() => {
+    this.inFlight = this.doRefresh().finally(() => {
       this.inFlight = null;
     });
     return this.inFlight;
   }
 
-  private async doRefresh(force: boolean): Promise<void> {
+  private async doRefresh(): Promise<void> {
     try {
-      const [runs, tags, env] = await Promise.all([
-        fetchRuns(),
-        fetchTimeSeriesTags(),
-        this.state.env && !force ? Promise.resolve(this.state.env) : fetchEnvironment(),
-      ]);
-      const runsText = JSON.stringify(runs);
-      const tagsText = JSON.stringify(tags.scalars);
-      const changed = runsText !== this.runsText || tagsText !== this.tagsText;
+      const [runs, plugins, env] = await Promise.all([fetchRuns(), fetchPluginsListing(), fetchEnvironment()]);
       this.colors.assign(runs);
-      const patch: Partial<DataState> = { loading: false, error: null, lastUpdated: Date.now(), env };
-      if (changed) {
-        this.runsText = runsText;
-        this.tagsText = tagsText;
-        patch.runs = runs;
-        patch.tags = tags;
-      }
-      if (changed || force) patch.generation = this.state.generation + 1;
+      const patch: Partial<DataState> = {
+        loading: false,
+        error: null,
+        lastUpdated: Date.now(),
+        generation: this.state.generation + 1,
+      };
+      // Keep the old objects when nothing changed, to spare re-renders.
+      if (JSON.stringify(runs) !== JSON.stringify(this.state.runs)) patch.runs = runs;
+      if (JSON.stringify(plugins) !== JSON.stringify(this.state.plugins)) patch.plugins = plugins;
+      if (JSON.stringify(env) !== JSON.stringify(this.state.env)) patch.env = env;
       this.set(patch);
     } catch (e) {
       this.set({ loading: false, error: e instanceof Error ? e.message : String(e) });
@@ -113,20 +114,74 @@ export function useData(): DataState {
   return s;
 }
 
+/**
+ * Something fetched again at every generation. Keeps the previous value
+ * while reloading, and the previous object when the answer is unchanged.
+ */
+export function useFetched<T>(
+  fetcher: () => Promise<T>,
+  generation: number,
+  key = '',
+): { value: T | null; error: string | null } {
+  const [state, setState] = useState<{ value: T | null; error: string | null; text: string; key: string }>({
+    value: null,
+    error: null,
+    text: '',
+    key,
+  });
+  useEffect(() => {
+    let cancelled = false;
+    fetcher().then(
+      (v) => {
+        if (cancelled) return;
+        const text = JSON.stringify(v);
+        setState((prev) => (prev.text === text && prev.key === key ? prev : { value: v, error: null, text, key }));
+      },
+      (e) => {
+        if (!cancelled) setState((prev) => ({ ...prev, error: e instanceof Error ? e.message : String(e) }));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [generation, key]);
+  return state.key === key ? state : { value: null, error: null };
+}
+
 // --- per-tag scalar series, fetched on demand with bounded concurrency.
 
-interface CacheEntry {
+export interface CacheEntry {
   generation: number;
   result: ScalarFetchResult;
 }
 
 const MAX_CONCURRENT = 6;
+let active = 0;
+const queue: Array<() => void> = [];
 
-class ScalarCache {
+/** Runs `job` when fewer than MAX_CONCURRENT others are running. */
+export function limited<T>(job: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const run = () => {
+      active++;
+      job()
+        .then(resolve, reject)
+        .finally(() => {
+          active--;
+          const next = queue.shift();
+          if (next) next();
+        });
+    };
+    if (active < MAX_CONCURRENT) run();
+    else queue.push(run);
+  });
+}
+
+export class ScalarCache {
   private entries = new Map<string, CacheEntry>();
   private pending = new Map<string, Promise<CacheEntry>>();
-  private queue: Array<() => void> = [];
-  private active = 0;
+
+  constructor(private readonly fetcher: (tag: string) => Promise<ScalarFetchResult>) {}
 
   peek(tag: string): CacheEntry | undefined {
     return this.entries.get(tag);
@@ -139,7 +194,7 @@ class ScalarCache {
     const key = `${tag}\u0000${generation}`;
     const p = this.pending.get(key);
     if (p) return p;
-    const promise = this.schedule(() => fetchScalars(tag))
+    const promise = limited(() => this.fetcher(tag))
       .then((result) => {
         const prev = this.entries.get(tag);
         // Keep the previous object when nothing changed, so charts can skip a redraw.
@@ -153,23 +208,4 @@ class ScalarCache {
     this.pending.set(key, promise);
     return promise;
   }
-
-  private schedule<T>(job: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const run = () => {
-        this.active++;
-        job()
-          .then(resolve, reject)
-          .finally(() => {
-            this.active--;
-            const next = this.queue.shift();
-            if (next) next();
-          });
-      };
-      if (this.active < MAX_CONCURRENT) run();
-      else this.queue.push(run);
-    });
-  }
 }
-
-export const scalarCache = new ScalarCache();

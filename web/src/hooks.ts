@@ -2,6 +2,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { RefObject } from 'preact';
 import type { ChartTheme } from './chart/scalarChart';
+import { isDark, prefs, type Prefs } from './prefs';
+
+/** Puts the chosen theme on <html>, where the stylesheet picks it up. */
+export function applyTheme(p: Prefs = prefs.get()): void {
+  const root = document.documentElement;
+  root.dataset.theme = isDark(p) ? 'dark' : 'light';
+  root.style.colorScheme = isDark(p) ? 'dark' : 'light';
+}
 
 type VisibilityCallback = (visible: boolean) => void;
 
@@ -51,9 +59,19 @@ export function useChartTheme(): ChartTheme {
   const [theme, setTheme] = useState(readTheme);
   useEffect(() => {
     const mq = window.matchMedia('(prefers-color-scheme: dark)');
-    const onChange = () => setTheme(readTheme());
+    const onChange = () => {
+      applyTheme();
+      setTheme((prev) => {
+        const next = readTheme();
+        return prev.text === next.text && prev.grid === next.grid ? prev : next;
+      });
+    };
     mq.addEventListener('change', onChange);
-    return () => mq.removeEventListener('change', onChange);
+    const unsubscribe = prefs.subscribe(onChange);
+    return () => {
+      mq.removeEventListener('change', onChange);
+      unsubscribe();
+    };
   }, []);
   return theme;
 }

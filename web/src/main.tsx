@@ -1,17 +1,35 @@
-// Entry point of the tboard UI.
+// Entry point of the tboard UI: top bar with the dashboard tabs, runs
+// sidebar, and the selected dashboard.
 import { render } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { data, useData } from './data';
-import { useSettings } from './state';
+import { compileFilter, useSettings } from './state';
+import { prefs, usePrefs } from './prefs';
+import { applyTheme } from './hooks';
 import { TopBar } from './components/TopBar';
 import { RunsSidebar } from './components/RunsSidebar';
-import { ScalarsDashboard } from './components/ScalarsDashboard';
+import { dashboards } from './dashboards/registry';
+
+applyTheme();
+prefs.subscribe((p) => applyTheme(p));
+
+function NotAvailable({ name, tab }: { name: string; tab: string }) {
+  return (
+    <main class="main" data-dashboard={name}>
+      <div class="empty-state">
+        <h3>{tab}</h3>
+        <p>This dashboard is not available in tboard yet.</p>
+      </div>
+    </main>
+  );
+}
 
 function App() {
   const state = useData();
   const s = useSettings();
+  const p = usePrefs();
 
   useEffect(() => data.start(), []);
   useEffect(() => {
@@ -19,12 +37,43 @@ function App() {
     document.title = t ? `${t} - tboard` : 'tboard';
   }, [state.env?.window_title]);
 
+  // The selected tab: from the URL if listed, else the first active one.
+  const plugins = state.plugins ?? [];
+  let active = s.dashboard;
+  if (!plugins.some(([n]) => n === active)) {
+    active = plugins.find(([, e]) => e.enabled)?.[0] ?? (state.plugins ? 'timeseries' : '');
+  }
+  const entry = plugins.find(([n]) => n === active)?.[1];
+  useEffect(() => {
+    data.paused = !!entry?.disable_reload;
+  }, [entry?.disable_reload]);
+
+  const runColorKey = JSON.stringify(p.runColors);
+  const runColor = useMemo(() => {
+    const c = data.colors;
+    return (run: string) => c.color(run);
+  }, [runColorKey, state.runs]);
+
+  const selectedRuns = useMemo(() => {
+    const re = compileFilter(s.runFilter);
+    return state.runs.filter((r) => !s.hiddenRuns.has(r) && (!re || re.test(r)));
+  }, [state.runs, s.runFilter, s.hiddenRuns]);
+
+  const Dashboard = dashboards[active];
   return (
     <div class="app">
-      <TopBar state={state} onReload={() => void data.refresh(true)} />
+      <TopBar state={state} active={active} prefs={p} onReload={() => void data.refresh()} />
       <div class="body">
-        <RunsSidebar runs={state.runs} colors={data.colors} settings={s} />
-        <ScalarsDashboard data={state} colors={data.colors} settings={s} />
+        <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} />
+        {!active ? (
+          <main class="main">
+            <div class="empty-state">{state.error ? 'Cannot reach the server.' : 'Loading…'}</div>
+          </main>
+        ) : Dashboard ? (
+          <Dashboard runs={state.runs} selectedRuns={selectedRuns} runColor={runColor} generation={state.generation} />
+        ) : (
+          <NotAvailable name={active} tab={entry?.tab_name ?? active} />
+        )}
       </div>
     </div>
   );

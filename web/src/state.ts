@@ -1,36 +1,54 @@
-// UI settings, mirrored into the URL fragment so a view can be bookmarked
-// and survives a page reload. A tiny observable store plus a preact hook.
+// View state, mirrored into the URL fragment so a link reproduces a view and
+// it survives a reload: dashboard, filters, smoothing, axes, pinned cards.
 import { useEffect, useState } from 'preact/hooks';
+import { prefs } from './prefs';
 
 export type XAxis = 'step' | 'relative' | 'wall';
+export type HistogramMode = 'offset' | 'overlay';
 
 export interface Settings {
+  /** Selected dashboard (plugin name); '' means the first active one. */
+  dashboard: string;
   smoothing: number;
   xAxis: XAxis;
   logY: boolean;
+  ignoreOutliers: boolean;
+  histogramMode: HistogramMode;
   runFilter: string;
   tagFilter: string;
   /** Runs the user unticked; new runs are shown by default. */
   hiddenRuns: ReadonlySet<string>;
   /** Tag groups the user collapsed. */
   collapsedGroups: ReadonlySet<string>;
+  /** Pinned card ids, in pinning order. */
+  pinned: readonly string[];
 }
 
-export const DEFAULT_SETTINGS: Settings = {
-  smoothing: 0.6,
-  xAxis: 'step',
-  logY: false,
-  runFilter: '',
-  tagFilter: '',
-  hiddenRuns: new Set(),
-  collapsedGroups: new Set(),
-};
+/** Smoothing a link without a value stands for. */
+export const BASE_SMOOTHING = 0.6;
+
+export function defaultSettings(): Settings {
+  return {
+    dashboard: '',
+    smoothing: prefs.get().defaultSmoothing,
+    xAxis: 'step',
+    logY: false,
+    ignoreOutliers: false,
+    histogramMode: 'offset',
+    runFilter: '',
+    tagFilter: '',
+    hiddenRuns: new Set(),
+    collapsedGroups: new Set(),
+    pinned: [],
+  };
+}
 
 const X_AXES: XAxis[] = ['step', 'relative', 'wall'];
 
 export function parseHash(hash: string): Settings {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
-  const s: Settings = { ...DEFAULT_SETTINGS };
+  const s = defaultSettings();
+  s.dashboard = p.get('dash') ?? '';
   const sm = p.get('smoothing');
   if (sm !== null && sm.trim() !== '') {
     const v = Number(sm);
@@ -39,22 +57,32 @@ export function parseHash(hash: string): Settings {
   const x = p.get('x') as XAxis | null;
   if (x && X_AXES.includes(x)) s.xAxis = x;
   s.logY = p.get('log') === '1';
+  s.ignoreOutliers = p.get('outliers') === '0';
+  s.histogramMode = p.get('hist') === 'overlay' ? 'overlay' : 'offset';
   s.runFilter = p.get('runs') ?? '';
   s.tagFilter = p.get('tags') ?? '';
   s.hiddenRuns = new Set(p.getAll('hide'));
   s.collapsedGroups = new Set(p.getAll('collapse'));
+  s.pinned = [...new Set(p.getAll('pin'))];
   return s;
 }
 
 export function formatHash(s: Settings): string {
   const p = new URLSearchParams();
-  if (s.smoothing !== DEFAULT_SETTINGS.smoothing) p.set('smoothing', String(s.smoothing));
-  if (s.xAxis !== DEFAULT_SETTINGS.xAxis) p.set('x', s.xAxis);
+  if (s.dashboard) p.set('dash', s.dashboard);
+  // Written unless both the value and this browser's default are the base
+  // value, so a link means the same thing in every browser.
+  if (s.smoothing !== BASE_SMOOTHING || prefs.get().defaultSmoothing !== BASE_SMOOTHING)
+    p.set('smoothing', String(s.smoothing));
+  if (s.xAxis !== 'step') p.set('x', s.xAxis);
   if (s.logY) p.set('log', '1');
+  if (s.ignoreOutliers) p.set('outliers', '0');
+  if (s.histogramMode !== 'offset') p.set('hist', s.histogramMode);
   if (s.runFilter) p.set('runs', s.runFilter);
   if (s.tagFilter) p.set('tags', s.tagFilter);
   for (const r of s.hiddenRuns) p.append('hide', r);
   for (const g of s.collapsedGroups) p.append('collapse', g);
+  for (const c of s.pinned) p.append('pin', c);
   const q = p.toString();
   return q ? '#' + q : '';
 }
@@ -111,4 +139,9 @@ export function compileFilter(text: string): RegExp | null {
   } catch {
     return null;
   }
+}
+
+export function togglePin(id: string): void {
+  const cur = settings.get().pinned;
+  settings.update({ pinned: cur.includes(id) ? cur.filter((c) => c !== id) : [...cur, id] });
 }

@@ -6,6 +6,7 @@ import uPlot from 'uplot';
 import { withAlpha } from '../colors';
 import { formatDuration, formatStep, formatTick, formatValue, formatWallTime } from '../format';
 import type { XAxis } from '../state';
+import type { TooltipSort } from '../prefs';
 
 export interface ChartLine {
   run: string;
@@ -30,6 +31,9 @@ export interface ChartOptions {
   logY: boolean;
   /** Draw the faint unsmoothed line behind the smoothed one. */
   showRaw: boolean;
+  /** Fit y to the bulk of the data, leaving extreme values off the chart. */
+  ignoreOutliers: boolean;
+  tooltipSort: TooltipSort;
   theme: ChartTheme;
 }
 
@@ -102,7 +106,23 @@ export class ScalarChart {
   private width = 0;
   private height = 0;
 
-  constructor(private readonly el: HTMLElement) {}
+  constructor(private readonly el: HTMLElement) {
+    // Reachable from the element, for measuring tools and tests.
+    (el as HTMLElement & { tbChart?: ScalarChart }).tbChart = this;
+  }
+
+  /** Zooms the x axis to [min, max] (as a drag would). */
+  setXRange(min: number, max: number): void {
+    if (!this.u) return;
+    this.zoomed = true;
+    this.u.setScale('x', { min, max });
+  }
+
+  /** The current x range, or null before the first draw. */
+  xRange(): [number, number] | null {
+    const sx = this.u?.scales.x;
+    return sx && sx.min != null && sx.max != null ? [sx.min, sx.max] : null;
+  }
 
   get lineCount(): number {
     return this.lines.length;
@@ -120,6 +140,7 @@ export class ScalarChart {
       opts.xAxis,
       opts.logY,
       opts.showRaw,
+      opts.ignoreOutliers,
       opts.theme.text,
       opts.theme.grid,
       ...lines.map((l) => `${l.run}\u0000${l.color}`),
@@ -302,10 +323,13 @@ export class ScalarChart {
     const x1 = sx.max ?? Infinity;
     let lo = Infinity;
     let hi = -Infinity;
+    const trim = this.opts?.ignoreOutliers ?? false;
+    const kept: number[] = [];
     const scan = (xs: Float64Array, ys: Float64Array) => {
       for (let i = 0; i < ys.length; i++) {
         const y = ys[i];
         if (!Number.isFinite(y) || (log && y <= 0) || xs[i] < x0 || xs[i] > x1) continue;
+        if (trim) kept.push(y);
         if (y < lo) lo = y;
         if (y > hi) hi = y;
       }
@@ -313,6 +337,16 @@ export class ScalarChart {
     for (const l of this.lines) {
       scan(l.x, l.smoothed);
       if (this.opts?.showRaw) scan(l.x, l.raw);
+    }
+    if (trim && kept.length >= 20) {
+      // The 5th to 95th percentile, widened a little.
+      const sorted = Float64Array.from(kept).sort();
+      const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(f * (sorted.length - 1))))];
+      const a = q(0.05);
+      const b = q(0.95);
+      const extra = log ? 0 : (b - a) * 0.1;
+      lo = Math.max(lo, a - extra);
+      hi = Math.min(hi, b + extra);
     }
     if (lo > hi) return log ? [1, 10] : [0, 1];
     if (log) {
@@ -354,7 +388,23 @@ export class ScalarChart {
       this.hideTooltip();
       return;
     }
-    hits.sort((a, b) => a.dist - b.dist);
+    const val = (h: Hit) => {
+      const v = h.line.smoothed[h.i];
+      return Number.isNaN(v) ? -Infinity : v;
+    };
+    switch (opts.tooltipSort) {
+      case 'ascending':
+        hits.sort((a, b) => val(a) - val(b));
+        break;
+      case 'descending':
+        hits.sort((a, b) => val(b) - val(a));
+        break;
+      case 'name':
+        hits.sort((a, b) => (a.line.run < b.line.run ? -1 : a.line.run > b.line.run ? 1 : 0));
+        break;
+      default:
+        hits.sort((a, b) => a.dist - b.dist);
+    }
     const shown = hits.slice(0, MAX_TOOLTIP_ROWS);
 
     // Markers on the hovered points.

@@ -1,16 +1,35 @@
+// The runs list: colour (with a picker), checkbox, regex filter, select
+// all/none, count. Rows are virtualised so thousands of runs stay fast.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type Settings } from '../state';
-import type { RunColors } from '../colors';
+import { setRunColor } from '../colors';
 
 interface Props {
   runs: string[];
-  colors: RunColors;
+  runColor: (run: string) => string;
   settings: Settings;
+  /** Runs picked a colour by hand. */
+  customColors: Record<string, string>;
 }
 
-export function RunsSidebar({ runs, colors, settings: s }: Props) {
+const ROW = 28;
+const OVERSCAN = 8;
+
+export function RunsSidebar({ runs, runColor, settings: s, customColors }: Props) {
   const re = compileFilter(s.runFilter);
   const matching = re ? runs.filter((r) => re.test(r)) : runs;
   const shown = matching.filter((r) => !s.hiddenRuns.has(r)).length;
+  const listRef = useRef<HTMLDivElement>(null);
+  const [scroll, setScroll] = useState(0);
+  const [height, setHeight] = useState(600);
+
+  useEffect(() => {
+    const el = listRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
 
   const setAll = (visible: boolean) => {
     const hidden = new Set(s.hiddenRuns);
@@ -26,6 +45,10 @@ export function RunsSidebar({ runs, colors, settings: s }: Props) {
     else hidden.add(run);
     settings.update({ hiddenRuns: hidden });
   };
+
+  const first = Math.max(0, Math.floor(scroll / ROW) - OVERSCAN);
+  const last = Math.min(matching.length, Math.ceil((scroll + height) / ROW) + OVERSCAN);
+  const rows = matching.slice(first, last);
 
   return (
     <aside class="sidebar">
@@ -50,28 +73,51 @@ export function RunsSidebar({ runs, colors, settings: s }: Props) {
         <button class="link" data-testid="select-none" onClick={() => setAll(false)}>
           Select none
         </button>
+        {re && s.runFilter && <span class="count">{matching.length} match</span>}
       </div>
-      <ul class="run-list">
-        {matching.map((run) => {
-          const checked = !s.hiddenRuns.has(run);
-          const color = colors.color(run);
-          return (
-            <li key={run} class="run-row" data-run={run} data-selected={checked ? 'true' : 'false'}>
-              <label title={run}>
+      <div class="run-list" ref={listRef} onScroll={(e) => setScroll((e.target as HTMLDivElement).scrollTop)}>
+        {matching.length === 0 && <div class="empty">{runs.length ? 'No runs match the filter' : 'No runs yet'}</div>}
+        <div class="run-list-inner" style={{ height: `${matching.length * ROW}px` }}>
+          {rows.map((run, k) => {
+            const checked = !s.hiddenRuns.has(run);
+            const color = runColor(run);
+            return (
+              <div
+                key={run}
+                class="run-row"
+                data-run={run}
+                data-selected={checked ? 'true' : 'false'}
+                style={{ transform: `translateY(${(first + k) * ROW}px)` }}
+              >
                 <input
                   type="checkbox"
                   checked={checked}
+                  aria-label={`Show ${run}`}
                   style={{ accentColor: color }}
                   onChange={() => toggle(run)}
                 />
-                <span class="swatch" style={{ background: color }} />
-                <span class="run-name">{run}</span>
-              </label>
-            </li>
-          );
-        })}
-        {matching.length === 0 && <li class="empty">{runs.length ? 'No runs match the filter' : 'No runs yet'}</li>}
-      </ul>
+                <label class="swatch-picker" title="Change colour" style={{ background: color }}>
+                  <input
+                    type="color"
+                    value={color}
+                    aria-label={`Colour of ${run}`}
+                    data-testid="run-color"
+                    onInput={(e) => setRunColor(run, (e.target as HTMLInputElement).value)}
+                  />
+                </label>
+                <span class="run-name" title={run} onClick={() => toggle(run)}>
+                  {run}
+                </span>
+                {customColors[run] && (
+                  <button class="reset-color" title="Default colour" aria-label="Default colour" onClick={() => setRunColor(run, null)}>
+                    ×
+                  </button>
+                )}
+              </div>
+            );
+          })}
+        </div>
+      </div>
     </aside>
   );
 }

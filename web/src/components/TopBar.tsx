@@ -1,33 +1,118 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { DataState } from '../data';
+import type { PluginsListing } from '../api';
+import { isDark, prefs, type Prefs } from '../prefs';
+import { settings } from '../state';
+import { SettingsPanel } from './SettingsPanel';
 
 interface Props {
   state: DataState;
+  active: string;
+  prefs: Prefs;
   onReload: () => void;
 }
 
-export function TopBar({ state, onReload }: Props) {
+function useOutsideClose(open: boolean, close: () => void) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (!ref.current?.contains(e.target as Node)) close();
+    };
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close();
+    document.addEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+  return ref;
+}
+
+function Tabs({ plugins, active }: { plugins: PluginsListing; active: string }) {
+  const [open, setOpen] = useState(false);
+  const ref = useOutsideClose(open, () => setOpen(false));
+  const enabled = plugins.filter(([, e]) => e.enabled);
+  const inactive = plugins.filter(([, e]) => !e.enabled);
+  const activeInactive = inactive.find(([n]) => n === active);
+  const select = (name: string) => {
+    setOpen(false);
+    settings.update({ dashboard: name });
+  };
+  return (
+    <nav class="tabs" role="tablist" data-testid="tabs">
+      {[...enabled, ...(activeInactive ? [activeInactive] : [])].map(([name, e]) => (
+        <button
+          key={name}
+          role="tab"
+          class={'tab' + (name === active ? ' active' : '')}
+          aria-selected={name === active}
+          data-plugin={name}
+          onClick={() => select(name)}
+        >
+          {e.tab_name}
+        </button>
+      ))}
+      {inactive.length > 0 && (
+        <div class="menu-anchor" ref={ref}>
+          <button
+            class={'tab more' + (open ? ' open' : '')}
+            aria-haspopup="menu"
+            aria-expanded={open}
+            data-testid="more-tabs"
+            onClick={() => setOpen(!open)}
+          >
+            More ▾
+          </button>
+          {open && (
+            <div class="menu tabs-menu" role="menu">
+              <div class="menu-title">Inactive dashboards</div>
+              {inactive.map(([name, e]) => (
+                <button role="menuitem" class="menu-item" key={name} data-plugin={name} onClick={() => select(name)}>
+                  {e.tab_name}
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+      )}
+    </nav>
+  );
+}
+
+export function TopBar({ state, active, prefs: p, onReload }: Props) {
   const env = state.env;
   const title = env?.window_title || '';
   const updated = state.lastUpdated ? new Date(state.lastUpdated).toLocaleTimeString() : '';
+  const [panel, setPanel] = useState(false);
+  const panelRef = useOutsideClose(panel, () => setPanel(false));
+  const dark = isDark(p);
   return (
     <header class="topbar">
-      <div class="brand">
+      <div class="brand" title={env?.data_location ? `Log directory: ${env.data_location}` : undefined}>
         <svg class="logo" viewBox="0 0 24 24" aria-hidden="true">
           <path d="M3 19 L8 11 L12 14 L17 6 L21 9" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" />
         </svg>
         <span class="name">tboard</span>
       </div>
-      {title && <div class="window-title" data-testid="window-title">{title}</div>}
-      {!title && env?.data_location && (
-        <div class="data-location" title="Log directory">{env.data_location}</div>
+      {title && (
+        <div class="window-title" data-testid="window-title">
+          {title}
+        </div>
       )}
+      {state.plugins && <Tabs plugins={state.plugins} active={active} />}
       <div class="spacer" />
       {state.error && (
         <div class="status error" title={state.error}>
           Cannot reach the server
         </div>
       )}
-      {!state.error && updated && <div class="status">Updated {updated}</div>}
+      {!state.error && updated && (
+        <div class="status" title={p.refreshSec ? `Refreshing every ${p.refreshSec} s` : 'Automatic refresh is off'}>
+          Updated {updated}
+        </div>
+      )}
       <button
         class={'icon-button' + (state.loading ? ' spinning' : '')}
         title="Reload data"
@@ -40,6 +125,49 @@ export function TopBar({ state, onReload }: Props) {
           <path d="M20 4v5h-5" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
         </svg>
       </button>
+      <button
+        class="icon-button"
+        title={dark ? 'Light mode' : 'Dark mode'}
+        aria-label={dark ? 'Switch to light mode' : 'Switch to dark mode'}
+        data-testid="theme-toggle"
+        onClick={() => prefs.update({ theme: dark ? 'light' : 'dark' })}
+      >
+        {dark ? (
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <circle cx="12" cy="12" r="4" fill="none" stroke="currentColor" stroke-width="2" />
+            <path
+              d="M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4"
+              stroke="currentColor"
+              stroke-width="2"
+              stroke-linecap="round"
+            />
+          </svg>
+        ) : (
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M20 14.5A8 8 0 0 1 9.5 4a8 8 0 1 0 10.5 10.5z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
+          </svg>
+        )}
+      </button>
+      <div class="menu-anchor" ref={panelRef}>
+        <button
+          class={'icon-button' + (panel ? ' on' : '')}
+          title="Settings"
+          aria-label="Settings"
+          aria-expanded={panel}
+          data-testid="settings-button"
+          onClick={() => setPanel(!panel)}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path
+              d="M12 15.5a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="1.6"
+            />
+          </svg>
+        </button>
+        {panel && <SettingsPanel prefs={p} dataLocation={env?.data_location ?? ''} version={env?.version ?? ''} />}
+      </div>
     </header>
   );
 }

@@ -1,0 +1,73 @@
+// The header row shared by every card: title, info, and the pin, full-size
+// and extra action buttons.
+import type { ComponentChildren } from 'preact';
+
+function plainText(html: string): string {
+  if (!html) return '';
+  return new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '';
+}
+
+interface Props {
+  title: string;
+  subtitle?: ComponentChildren;
+  description?: string;
+  pinned: boolean;
+  onPin: () => void;
+  full: boolean;
+  onFull: () => void;
+  children?: ComponentChildren;
+}
+
+export function CardHead({ title, subtitle, description, pinned, onPin, full, onFull, children }: Props) {
+  const desc = plainText(description ?? '');
+  return (
+    <div class="card-head">
+      <span class="card-title" title={title}>
+        {title}
+      </span>
+      {desc && (
+        <span class="info" title={desc}>
+          i
+        </span>
+      )}
+      <span class="card-runs">{subtitle}</span>
+      <div class="card-actions">
+        {children}
+        <button
+          class={'card-button' + (pinned ? ' on' : '')}
+          title={pinned ? 'Unpin' : 'Pin to the top'}
+          aria-label={pinned ? 'Unpin card' : 'Pin card'}
+          aria-pressed={pinned}
+          data-testid="pin"
+          onClick={onPin}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path
+              d="M9 3h6l-1 6 4 4H6l4-4-1-6zM12 13v8"
+              fill={pinned ? 'currentColor' : 'none'}
+              stroke="currentColor"
+              stroke-width="1.8"
+              stroke-linejoin="round"
+            />
+          </svg>
+        </button>
+        <button
+          class={'card-button' + (full ? ' on' : '')}
+          title={full ? 'Normal size' : 'Full width'}
+          aria-label={full ? 'Normal size' : 'Full width'}
+          aria-pressed={full}
+          data-testid="fullsize"
+          onClick={onFull}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            {full ? (
+              <path d="M9 4v5H4M15 4v5h5M9 20v-5H4M15 20v-5h5" fill="none" stroke="currentColor" stroke-width="1.8" />
+            ) : (
+              <path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5" fill="none" stroke="currentColor" stroke-width="1.8" />
+            )}
+          </svg>
+        </button>
+      </div>
+    </div>
+  );
+}

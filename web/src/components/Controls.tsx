@@ -1,0 +1,144 @@
+// The toolbar above the cards: tag filter, smoothing, x axis, y scale,
+// outliers and (for Time Series) the histogram mode.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { compileFilter, settings, type HistogramMode, type Settings, type XAxis } from '../state';
+
+const X_LABELS: Array<[XAxis, string]> = [
+  ['step', 'Step'],
+  ['relative', 'Relative'],
+  ['wall', 'Wall'],
+];
+
+/**
+ * The smoothing slider moves freely; charts follow at most every
+ * SMOOTHING_THROTTLE_MS while it is dragged, and always get the final value.
+ */
+const SMOOTHING_THROTTLE_MS = 120;
+
+function useThrottledSmoothing(current: number): [number, (v: number) => void] {
+  const [local, setLocal] = useState(current);
+  const pending = useRef<number | null>(null);
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (pending.current === null) setLocal(current);
+  }, [current]);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  const set = (v: number) => {
+    setLocal(v);
+    pending.current = v;
+    if (timer.current !== undefined) return;
+    const flush = () => {
+      timer.current = undefined;
+      if (pending.current === null) return;
+      const value = pending.current;
+      pending.current = null;
+      settings.update({ smoothing: value });
+      timer.current = window.setTimeout(() => {
+        timer.current = undefined;
+        if (pending.current !== null) flush();
+      }, SMOOTHING_THROTTLE_MS);
+    };
+    flush();
+  };
+  return [local, set];
+}
+
+interface Props {
+  s: Settings;
+  shown: number;
+  total: number;
+  /** Show the histogram offset/overlay switch. */
+  histograms?: boolean;
+}
+
+export function Controls({ s, shown, total, histograms }: Props) {
+  const tagRe = compileFilter(s.tagFilter);
+  const [smoothing, setSmoothing] = useThrottledSmoothing(s.smoothing);
+  return (
+    <div class="controls">
+      <input
+        class={'filter tag-filter' + (tagRe ? '' : ' invalid')}
+        type="search"
+        placeholder="Filter tags (regex)"
+        value={s.tagFilter}
+        data-testid="tag-filter"
+        onInput={(e) => settings.update({ tagFilter: (e.target as HTMLInputElement).value })}
+      />
+      <span class="tag-count" data-testid="tag-count">
+        {shown === total ? `${total} tags` : `${shown} of ${total} tags`}
+      </span>
+      <div class="spacer" />
+      <label class="control smoothing" title="Exponential moving average weight">
+        <span>Smoothing</span>
+        <input
+          type="range"
+          min="0"
+          max="0.999"
+          step="0.001"
+          value={smoothing}
+          data-testid="smoothing"
+          onInput={(e) => setSmoothing(Number((e.target as HTMLInputElement).value))}
+        />
+        <input
+          class="number"
+          type="number"
+          min="0"
+          max="0.999"
+          step="0.01"
+          value={smoothing}
+          data-testid="smoothing-value"
+          onChange={(e) => {
+            const v = Number((e.target as HTMLInputElement).value);
+            if (Number.isFinite(v)) setSmoothing(Math.min(0.999, Math.max(0, v)));
+          }}
+        />
+      </label>
+      <div class="control segmented" role="group" aria-label="Horizontal axis">
+        {X_LABELS.map(([key, label]) => (
+          <button
+            key={key}
+            class={s.xAxis === key ? 'active' : ''}
+            aria-pressed={s.xAxis === key}
+            data-xaxis={key}
+            onClick={() => settings.update({ xAxis: key })}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <label class="control checkbox">
+        <input
+          type="checkbox"
+          checked={s.logY}
+          data-testid="log-y"
+          onChange={(e) => settings.update({ logY: (e.target as HTMLInputElement).checked })}
+        />
+        <span>Log scale</span>
+      </label>
+      <label class="control checkbox" title="Fit the y axis to the 5th–95th percentile">
+        <input
+          type="checkbox"
+          checked={s.ignoreOutliers}
+          data-testid="ignore-outliers"
+          onChange={(e) => settings.update({ ignoreOutliers: (e.target as HTMLInputElement).checked })}
+        />
+        <span>Ignore outliers</span>
+      </label>
+      {histograms && (
+        <div class="control segmented" role="group" aria-label="Histogram mode">
+          {(['offset', 'overlay'] as HistogramMode[]).map((m) => (
+            <button
+              key={m}
+              class={s.histogramMode === m ? 'active' : ''}
+              aria-pressed={s.histogramMode === m}
+              data-hist-mode={m}
+              onClick={() => settings.update({ histogramMode: m })}
+            >
+              {m === 'offset' ? 'Offset' : 'Overlay'}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+// Dashboards by plugin name (as in data/plugins_listing). The shell shows
+// the one whose tab is selected; plugins without an entry get a notice.
+import type { FunctionComponent } from 'preact';
+import TimeSeriesDashboard from './timeseries';
+import ScalarsDashboard from './scalars';
+import HistogramsDashboard from './histograms';
+import DistributionsDashboard from './distributions';
+import ImagesDashboard from './images';
+import AudioDashboard from './audio';
+import TextDashboard from './text';
+
+export interface DashboardProps {
+  /** All runs, in server order. */
+  runs: string[];
+  /** Runs that are ticked and match the run filter, in server order. */
+  selectedRuns: string[];
+  runColor: (run: string) => string;
+  /** Bumped whenever the dashboard should fetch its data again. */
+  generation: number;
+}
+
+export const dashboards: Record<string, FunctionComponent<DashboardProps>> = {
+  timeseries: TimeSeriesDashboard,
+  scalars: ScalarsDashboard,
+  histograms: HistogramsDashboard,
+  distributions: DistributionsDashboard,
+  images: ImagesDashboard,
+  audio: AudioDashboard,
+  text: TextDashboard,
+};

@@ -1,0 +1,89 @@
+// Scalars: one chart per scalar tag, over the scalars plugin's own routes.
+import { useMemo } from 'preact/hooks';
+import { fetchScalarPluginTags, fetchScalarsMultirun } from '../api';
+import { ScalarCache, useFetched } from '../data';
+import { useChartTheme } from '../hooks';
+import { usePrefs } from '../prefs';
+import { compileFilter, togglePin, useSettings } from '../state';
+import { CardGrid, tagGroup, type CardSpec } from '../components/CardGrid';
+import { Controls } from '../components/Controls';
+import { ScalarCard } from '../components/ScalarCard';
+import type { DashboardProps } from './registry';
+
+/** Runs having each tag, as last listed; the cache asks for all of them. */
+let tagRuns = new Map<string, string[]>();
+const cache = new ScalarCache((tag) => fetchScalarsMultirun(tag, tagRuns.get(tag) ?? []));
+
+export default function ScalarsDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
+  const s = useSettings();
+  const p = usePrefs();
+  const theme = useChartTheme();
+  const { value: listing, error } = useFetched(fetchScalarPluginTags, generation);
+
+  const byTag = useMemo(() => {
+    const order = new Map(runs.map((r, i) => [r, i]));
+    const m = new Map<string, string[]>();
+    for (const [run, tags] of Object.entries(listing?.runTagInfo ?? {})) {
+      for (const t of tags) {
+        let list = m.get(t);
+        if (!list) m.set(t, (list = []));
+        list.push(run);
+      }
+    }
+    for (const list of m.values()) list.sort((a, b) => (order.get(a) ?? 1e9) - (order.get(b) ?? 1e9));
+    return m;
+  }, [listing, runs]);
+  tagRuns = byTag;
+
+  const selected = new Set(selectedRuns);
+  const pinned = new Set(s.pinned);
+  const allTags = [...byTag.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const tagRe = compileFilter(s.tagFilter);
+  const spec = (tag: string): CardSpec => {
+    const id = 's:' + tag;
+    return {
+      id,
+      group: tagGroup(tag),
+      render: () => (
+        <ScalarCard
+          tag={tag}
+          runs={(byTag.get(tag) ?? []).filter((r) => selected.has(r))}
+          description={listing?.tagDescriptions[tag] ?? ''}
+          generation={generation}
+          cache={cache}
+          settings={s}
+          prefs={p}
+          runColor={runColor}
+          theme={theme}
+          pinned={pinned.has(id)}
+          onPin={() => togglePin(id)}
+        />
+      ),
+    };
+  };
+  const tags = tagRe ? allTags.filter((t) => tagRe.test(t)) : allTags;
+  const cards = tags.map(spec);
+  const pinnedCards = s.pinned.filter((id) => id.startsWith('s:') && byTag.has(id.slice(2))).map((id) => spec(id.slice(2)));
+
+  let body;
+  if (!listing) {
+    body = <div class="empty-state">{error ? 'Could not load tags.' : 'Loading…'}</div>;
+  } else if (allTags.length === 0) {
+    body = (
+      <div class="empty-state">
+        <h3>No scalar data</h3>
+        <p>No run in this log directory has written scalar summaries yet.</p>
+      </div>
+    );
+  } else if (cards.length === 0 && pinnedCards.length === 0) {
+    body = <div class="empty-state">No tags match the filter.</div>;
+  } else {
+    body = <CardGrid cards={cards} pinnedCards={pinnedCards} settings={s} prefs={p} />;
+  }
+  return (
+    <main class="main" data-dashboard="scalars">
+      <Controls s={s} shown={tags.length} total={allTags.length} />
+      <div class="groups">{body}</div>
+    </main>
+  );
+}

@@ -1,0 +1,163 @@
+// Time Series: scalar, histogram and image cards grouped by tag prefix.
+import { useMemo } from 'preact/hooks';
+import { fetchScalars, fetchTimeSeriesTags } from '../api';
+import { ScalarCache, useFetched } from '../data';
+import { useChartTheme } from '../hooks';
+import { usePrefs } from '../prefs';
+import { compileFilter, togglePin, useSettings } from '../state';
+import { CardGrid, tagGroup, type CardSpec } from '../components/CardGrid';
+import { Controls } from '../components/Controls';
+import { ScalarCard } from '../components/ScalarCard';
+import { HistogramCard } from '../components/HistogramCard';
+import { ImageCard } from '../components/ImageCard';
+import type { DashboardProps } from './registry';
+
+const cache = new ScalarCache((tag) => fetchScalars(tag));
+
+export const scalarCardId = (tag: string) => 's:' + tag;
+const histCardId = (run: string, tag: string) => 'h:' + JSON.stringify([run, tag]);
+const imageCardId = (run: string, tag: string) => 'i:' + JSON.stringify([run, tag]);
+
+function invert(info: Record<string, string[]>, order: Map<string, number>): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const run of Object.keys(info)) {
+    for (const tag of info[run]) {
+      let list = m.get(tag);
+      if (!list) m.set(tag, (list = []));
+      list.push(run);
+    }
+  }
+  const rank = (r: string) => order.get(r) ?? Number.MAX_SAFE_INTEGER;
+  for (const list of m.values()) list.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return m;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
+  const s = useSettings();
+  const p = usePrefs();
+  const theme = useChartTheme();
+  const { value: tags, error } = useFetched(fetchTimeSeriesTags, generation);
+
+  const order = useMemo(() => new Map(runs.map((r, i) => [r, i])), [runs]);
+  const scalarRuns = useMemo(() => invert(tags?.scalars.runTagInfo ?? {}, order), [tags, order]);
+  const histRuns = useMemo(() => invert(tags?.histograms.runTagInfo ?? {}, order), [tags, order]);
+  const imageInfo = tags?.images.tagRunSampledInfo ?? {};
+
+  const selected = new Set(selectedRuns);
+  const pinned = new Set(s.pinned);
+  const tagRe = compileFilter(s.tagFilter);
+
+  // Every possible card, then the ones the tag filter keeps.
+  type Entry = CardSpec & { tag: string; kind: number; rank: number };
+  const entries: Entry[] = [];
+  for (const [tag, tagRunsList] of scalarRuns) {
+    const id = scalarCardId(tag);
+    const drawn = tagRunsList.filter((r) => selected.has(r));
+    entries.push({
+      id,
+      tag,
+      kind: 0,
+      rank: 0,
+      group: tagGroup(tag),
+      render: () => (
+        <ScalarCard
+          tag={tag}
+          runs={drawn}
+          description={tags?.scalars.tagDescriptions[tag] ?? ''}
+          generation={generation}
+          cache={cache}
+          settings={s}
+          prefs={p}
+          runColor={runColor}
+          theme={theme}
+          pinned={pinned.has(id)}
+          onPin={() => togglePin(id)}
+        />
+      ),
+    });
+  }
+  for (const [tag, tagRunsList] of histRuns) {
+    for (const run of tagRunsList) {
+      if (!selected.has(run)) continue;
+      const id = histCardId(run, tag);
+      entries.push({
+        id,
+        tag,
+        kind: 1,
+        rank: order.get(run) ?? 0,
+        group: tagGroup(tag),
+        render: () => (
+          <HistogramCard
+            run={run}
+            tag={tag}
+            description={tags?.histograms.tagDescriptions[tag] ?? ''}
+            color={runColor(run)}
+            mode={s.histogramMode}
+            generation={generation}
+            theme={theme}
+            pinned={pinned.has(id)}
+            onPin={() => togglePin(id)}
+          />
+        ),
+      });
+    }
+  }
+  for (const tag of Object.keys(imageInfo)) {
+    const perRun = imageInfo[tag] ?? {};
+    for (const run of Object.keys(perRun).sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))) {
+      if (!selected.has(run)) continue;
+      const id = imageCardId(run, tag);
+      entries.push({
+        id,
+        tag,
+        kind: 2,
+        rank: order.get(run) ?? 0,
+        group: tagGroup(tag),
+        render: () => (
+          <ImageCard
+            run={run}
+            tag={tag}
+            samples={perRun[run]?.maxSamplesPerStep ?? 1}
+            description={tags?.images.tagDescriptions[tag] ?? ''}
+            color={runColor(run)}
+            generation={generation}
+            pinned={pinned.has(id)}
+            onPin={() => togglePin(id)}
+          />
+        ),
+      });
+    }
+  }
+  entries.sort((a, b) => cmp(a.tag, b.tag) || a.kind - b.kind || a.rank - b.rank);
+  const allTags = new Set(entries.map((e) => e.tag));
+  for (const t of scalarRuns.keys()) allTags.add(t);
+  const cards = tagRe ? entries.filter((e) => tagRe.test(e.tag)) : entries;
+  const shownTags = new Set(cards.map((e) => e.tag));
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const pinnedCards = s.pinned.map((id) => byId.get(id)).filter((e): e is Entry => !!e);
+
+  let body;
+  if (!tags) {
+    body = <div class="empty-state">{error ? 'Could not load tags.' : 'Loading…'}</div>;
+  } else if (entries.length === 0 && allTags.size === 0) {
+    body = (
+      <div class="empty-state">
+        <h3>No time series data</h3>
+        <p>No run in this log directory has written scalars, histograms or images yet.</p>
+      </div>
+    );
+  } else if (cards.length === 0 && pinnedCards.length === 0) {
+    body = <div class="empty-state">No cards match the filter.</div>;
+  } else {
+    body = <CardGrid cards={cards} pinnedCards={pinnedCards} settings={s} prefs={p} />;
+  }
+
+  return (
+    <main class="main" data-dashboard="timeseries">
+      <Controls s={s} shown={shownTags.size} total={allTags.size} histograms={histRuns.size > 0} />
+      <div class="groups">{body}</div>
+    </main>
+  );
+}
