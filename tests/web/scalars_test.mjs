@@ -1,158 +1,83 @@
-// Browser test of the scalars page: starts the real server on the torch
-// corpus, opens the UI in headless Chromium and checks what a person sees.
-//
-// Environment: TB_BINARY (the tboard executable), TB_SOURCE_DIR (source
-// tree), TB_BUILD_DIR (screenshots go to TB_BUILD_DIR/screenshots).
-// TB_URL, if set, points the test at an already running server instead.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Browser test of the Time Series and Scalars dashboards on the torch
+// corpus: cards, lines, run filter, smoothing, tooltip, pinning, URL state,
+// downloads, histogram and image cards, theme, settings, screenshots.
+import { cardSel, check, corpus, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const sourceDir = process.env.TB_SOURCE_DIR || resolve(here, '../..');
-const buildDir = process.env.TB_BUILD_DIR || join(sourceDir, 'build');
-const require = createRequire(join(sourceDir, 'web/package.json'));
-const { chromium } = require('playwright-core');
+let server = null;
+let b = null;
 
-let passed = 0;
-let failed = 0;
-function check(ok, what, detail = '') {
-  if (ok) {
-    passed++;
-    console.log(`ok   - ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL - ${what}${detail ? ': ' + detail : ''}`);
-  }
-}
-
-function startServer() {
-  const binary = process.env.TB_BINARY;
-  if (!binary) throw new Error('TB_BINARY is not set');
-  const logdir = resolve(sourceDir, '../shared/corpora/torch/logdir');
-  const proc = spawn(
-    binary,
-    ['--logdir', logdir, '--port', '0', '--reload_interval', '0', '--reload_task', 'blocking'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolveUrl, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not announce its port:\n${out}`)), 60000);
-    const onData = (chunk) => {
-      out += chunk.toString();
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout.off('data', onData);
-        proc.stdout.resume();
-        proc.removeAllListeners('exit');
-        resolveUrl({ proc, url: `http://127.0.0.1:${m[1]}/` });
-      }
-    };
-    proc.stdout.on('data', onData);
-    // The address is announced on stdout; accept it on stderr as well.
-    proc.stderr.on('data', (c) => {
-      process.stderr.write(c);
-      onData(c);
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early (${code}):\n${out}`));
-    });
-  });
-}
-
-async function getJson(base, path) {
-  const r = await fetch(base + path);
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return r.json();
-}
-
-async function main() {
-  let server = null;
-  let browser = null;
-  const userDataDir = mkdtempSync(join(tmpdir(), 'tboard-web-'));
+await run(async () => {
   try {
-    let base = process.env.TB_URL;
-    if (!base) {
-      server = await startServer();
-      base = server.url;
-    }
+    server = process.env.TB_URL ? { url: process.env.TB_URL } : await startServer(corpus('torch'));
+    let base = server.url;
     if (!base.endsWith('/')) base += '/';
 
     // What the API says, to compare the page against.
     const runs = await getJson(base, 'data/runs');
-    const tagsResp = await getJson(base, 'data/plugin/timeseries/tags');
-    const runTagInfo = tagsResp.scalars.runTagInfo;
-    const tagRuns = new Map();
-    for (const [run, tags] of Object.entries(runTagInfo)) {
-      for (const t of tags) {
-        if (!tagRuns.has(t)) tagRuns.set(t, []);
-        tagRuns.get(t).push(run);
-      }
-    }
+    const listing = await getJson(base, 'data/plugins_listing');
+    const ts = await getJson(base, 'data/plugin/timeseries/tags');
+    const invert = (info) => {
+      const m = new Map();
+      for (const [r, tags] of Object.entries(info)) for (const t of tags) (m.get(t) ?? m.set(t, []).get(t)).push(r);
+      return m;
+    };
+    const tagRuns = invert(ts.scalars.runTagInfo);
+    const histRuns = invert(ts.histograms.runTagInfo);
     const allTags = [...tagRuns.keys()].sort();
+    const histCards = [...histRuns.values()].reduce((n, l) => n + l.length, 0);
+    const imageCards = Object.values(ts.images.tagRunSampledInfo).reduce((n, o) => n + Object.keys(o).length, 0);
     check(allTags.length > 0, 'the corpus has scalar tags', String(allTags.length));
 
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1400, height: 900 },
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
-    const consoleErrors = [];
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (err) => consoleErrors.push(String(err)));
+    // Whether the image bytes route exists yet (it lands separately).
+    let imagesServed = false;
+    const firstImageTag = Object.keys(ts.images.tagRunSampledInfo)[0];
+    if (firstImageTag) {
+      const firstRun = Object.keys(ts.images.tagRunSampledInfo[firstImageTag])[0];
+      const form = new FormData();
+      form.append('requests', JSON.stringify([{ plugin: 'images', tag: firstImageTag, run: firstRun, sample: 0 }]));
+      const r = await (await fetch(base + 'data/plugin/timeseries/timeSeries', { method: 'POST', body: form })).json();
+      const id = r[0]?.runToSeries?.[firstRun]?.[0]?.imageId;
+      if (id) imagesServed = (await fetch(base + 'data/plugin/timeseries/imageData?imageId=' + encodeURIComponent(id))).ok;
+    }
 
+    b = await launch();
+    const { page } = b;
     const resp = await page.goto(base, { waitUntil: 'load' });
     check(resp && resp.ok(), 'the page loads', resp ? String(resp.status()) : 'no response');
 
-    // Every scalar tag has a card.
-    await page.waitForFunction((n) => document.querySelectorAll('.card[data-tag]').length >= n, allTags.length, {
+    // Tabs: the active plugins, in listing order; Time Series selected.
+    await page.waitForSelector('.tab[data-plugin]');
+    const tabs = await page.$$eval('.tabs > .tab[data-plugin]', (els) => els.map((e) => e.getAttribute('data-plugin')));
+    const enabled = Object.entries(listing).filter(([, e]) => e.enabled).map(([n]) => n);
+    check(JSON.stringify(tabs) === JSON.stringify(enabled), 'a tab per active plugin, in order', JSON.stringify(tabs));
+    const activeTab = await page.$eval('.tab.active', (e) => e.getAttribute('data-plugin'));
+    check(activeTab === 'timeseries', 'Time Series is the default dashboard', activeTab);
+
+    // Every scalar tag has a card; histogram and image cards per run.
+    await page.waitForFunction((n) => document.querySelectorAll('.card[data-kind=scalar]').length >= n, allTags.length, {
       timeout: 20000,
     });
-    const cardTags = await page.$$eval('.card[data-tag]', (els) => els.map((e) => e.getAttribute('data-tag')));
+    const cardTags = await page.$$eval('.card[data-kind=scalar]', (els) => els.map((e) => e.getAttribute('data-tag')));
     const missing = allTags.filter((t) => !cardTags.includes(t));
     const extra = cardTags.filter((t) => !tagRuns.has(t));
     check(missing.length === 0, 'every scalar tag has a card', `missing ${JSON.stringify(missing)}`);
     check(extra.length === 0, 'no card for an unknown tag', JSON.stringify(extra));
+    const nHist = await page.locator('.card[data-kind=histogram]').count();
+    check(nHist === histCards, 'a histogram card per run and histogram tag', `${nHist}, want ${histCards}`);
+    const nImg = await page.locator('.card[data-kind=image]').count();
+    check(nImg === imageCards, 'an image card per run and image tag', `${nImg}, want ${imageCards}`);
 
-    // The runs sidebar lists every run.
+    // Cards are grouped by tag prefix.
+    const groups = await page.$$eval('section.group[data-group]', (els) => els.map((e) => e.getAttribute('data-group')));
+    const wantGroups = [...new Set([...allTags, ...histRuns.keys(), ...Object.keys(ts.images.tagRunSampledInfo)].sort().map((t) => t.split('/')[0]))];
+    check(JSON.stringify(groups) === JSON.stringify(wantGroups), 'cards are grouped by tag prefix', JSON.stringify(groups));
+
     const rowRuns = await page.$$eval('[data-run]', (els) => els.map((e) => e.getAttribute('data-run')));
     check(JSON.stringify(rowRuns) === JSON.stringify(runs), 'the sidebar lists every run in order', JSON.stringify(rowRuns));
 
-    // Each card draws one line per run that has the tag (cards render lazily:
-    // scroll each into view first).
-    const cardSel = (tag) => `.card[data-tag="${tag.replace(/["\\]/g, '\\$&')}"]`;
-    async function seriesCount(tag) {
+    async function waitCount(tag, want) {
       const card = page.locator(cardSel(tag));
       await card.scrollIntoViewIfNeeded();
-      await page.waitForFunction(
-        (sel) => {
-          const el = document.querySelector(sel);
-          return el && el.hasAttribute('data-series-count');
-        },
-        cardSel(tag),
-        { timeout: 15000 },
-      );
-      return Number(await card.getAttribute('data-series-count'));
-    }
-    async function waitCount(tag, want) {
-      await page.locator(cardSel(tag)).scrollIntoViewIfNeeded();
       try {
         await page.waitForFunction(
           ([sel, n]) => document.querySelector(sel)?.getAttribute('data-series-count') === String(n),
@@ -162,33 +87,32 @@ async function main() {
       } catch {
         /* reported by the caller */
       }
-      return Number(await page.locator(cardSel(tag)).getAttribute('data-series-count'));
+      return Number(await card.getAttribute('data-series-count'));
     }
     let allRight = true;
     for (const tag of allTags) {
       const want = tagRuns.get(tag).length;
-      const got = await seriesCount(tag);
+      const got = await waitCount(tag, want);
       if (got !== want) {
         allRight = false;
         check(false, `card "${tag}" draws one line per run`, `drew ${got}, want ${want}`);
       }
-      const hasCanvas = await page.locator(`${cardSel(tag)} canvas`).count();
-      if (hasCanvas !== 1) {
+      if ((await page.locator(`${cardSel(tag)} canvas`).count()) !== 1) {
         allRight = false;
         check(false, `card "${tag}" has a chart canvas`);
       }
     }
-    check(allRight, `all ${allTags.length} cards draw one line per run that has the tag`);
+    check(allRight, `all ${allTags.length} scalar cards draw one line per run that has the tag`);
+    await page.evaluate(() => document.querySelector('.groups')?.scrollTo(0, 0));
+    await screenshot(page, 'timeseries.png');
 
     // The run filter hides runs, in the list and in the charts.
-    const target = 'eval';
-    const filterRe = '^' + target + '$';
-    await page.fill('[data-testid="run-filter"]', filterRe);
+    await page.fill('[data-testid="run-filter"]', '^eval$');
     const shownRows = await page.$$eval('[data-run]', (els) => els.map((e) => e.getAttribute('data-run')));
-    check(JSON.stringify(shownRows) === JSON.stringify([target]), 'run filter narrows the run list', JSON.stringify(shownRows));
+    check(JSON.stringify(shownRows) === JSON.stringify(['eval']), 'run filter narrows the run list', JSON.stringify(shownRows));
     let filterOk = true;
     for (const tag of allTags) {
-      const want = tagRuns.get(tag).includes(target) ? 1 : 0;
+      const want = tagRuns.get(tag).includes('eval') ? 1 : 0;
       const got = await waitCount(tag, want);
       if (got !== want) {
         filterOk = false;
@@ -196,6 +120,8 @@ async function main() {
       }
     }
     check(filterOk, 'run filter hides the other runs in every chart');
+    check((await page.locator('.card[data-kind=histogram]').count()) === (histRuns.size && [...histRuns.values()].filter((l) => l.includes('eval')).length),
+      'run filter hides the other runs\' histogram cards');
     await page.fill('[data-testid="run-filter"]', '');
     const lossWant = tagRuns.get('loss')?.length ?? 0;
     check((await waitCount('loss', lossWant)) === lossWant, 'clearing the run filter brings the runs back');
@@ -225,7 +151,7 @@ async function main() {
         [cardSel('loss'), v],
         { timeout: 10000 },
       );
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await settle(page);
     };
     const initialSmoothing = await page.$eval('[data-testid="smoothing"]', (el) => Number(el.value));
     check(initialSmoothing === 0.6, 'smoothing defaults to 0.6', String(initialSmoothing));
@@ -234,55 +160,212 @@ async function main() {
     const after = await snapshot();
     check(before !== after, 'changing smoothing changes the drawn path');
     await setSmoothing(0.6);
-    const back = await snapshot();
-    check(back === before, 'setting smoothing back redraws the same picture');
+    check((await snapshot()) === before, 'setting smoothing back redraws the same picture');
 
-    // The tooltip shows the nearest points.
-    const plot = lossCard.locator('.u-over');
-    const box = await plot.boundingBox();
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
-    const tipRows = await page
-      .waitForFunction(() => {
-        const t = document.querySelector('.tb-tooltip');
-        return t && t.style.display !== 'none' ? t.querySelectorAll('tbody tr').length : 0;
-      }, null, { timeout: 5000 })
-      .then((h) => h.jsonValue())
-      .catch(() => 0);
-    check(tipRows === lossWant, 'hovering a chart shows a tooltip row per run', `${tipRows} rows`);
+    // Ignoring outliers and the log scale change the picture too.
+    await page.check('[data-testid="log-y"]');
+    await settle(page);
+    check((await snapshot()) !== before, 'log scale redraws the chart');
+    await page.uncheck('[data-testid="log-y"]');
+    await settle(page);
 
-    await page.evaluate(() => document.querySelector('.groups')?.scrollTo(0, 0));
-    await page.mouse.move(10, 10);
-    await page.locator(cardSel('accuracy')).scrollIntoViewIfNeeded();
-    const accBox = await page.locator(`${cardSel('accuracy')} .u-over`).boundingBox();
-    if (accBox) await page.mouse.move(accBox.x + accBox.width * 0.7, accBox.y + accBox.height * 0.4);
-    await page.waitForTimeout(300);
-    const shotDir = join(buildDir, 'screenshots');
-    mkdirSync(shotDir, { recursive: true });
-    await page.screenshot({ path: join(shotDir, 'scalars.png') });
-    console.log(`screenshot: ${join(shotDir, 'scalars.png')}`);
+    // The tooltip shows the nearest points, one row per run.
+    const hover = async (card) => {
+      const box = await card.locator('.u-over').boundingBox();
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
+      return page
+        .waitForFunction(() => {
+          const t = document.querySelector('.tb-tooltip');
+          return t && t.style.display !== 'none' ? [...t.querySelectorAll('tbody td.run')].map((e) => e.textContent) : null;
+        }, null, { timeout: 5000 })
+        .then((h) => h.jsonValue())
+        .catch(() => []);
+    };
+    const tipRuns = await hover(lossCard);
+    check(tipRuns.length === lossWant, 'hovering a chart shows a tooltip row per run', `${tipRuns.length} rows`);
 
-    check(consoleErrors.length === 0, 'no console errors', consoleErrors.join(' | '));
-  } catch (e) {
-    check(false, 'test ran to completion', e && e.stack ? e.stack : String(e));
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-    if (server) {
-      server.proc.kill('SIGTERM');
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          server.proc.kill('SIGKILL');
-          r();
-        }, 5000);
-        server.proc.once('exit', () => {
-          clearTimeout(t);
-          r();
-        });
-      });
+    // Settings: tooltip order by name.
+    await page.click('[data-testid="settings-button"]');
+    await page.waitForSelector('[data-testid="settings-panel"]');
+    await screenshot(page, 'settings.png');
+    await page.selectOption('[data-testid="tooltip-sort"]', 'name');
+    await page.keyboard.press('Escape');
+    await page.mouse.move(5, 5);
+    const byName = await hover(lossCard);
+    check(JSON.stringify(byName) === JSON.stringify([...byName].sort()) && byName.length === lossWant, 'tooltip can be sorted by run name', JSON.stringify(byName));
+    await page.mouse.move(5, 5);
+
+    // Download links point at the scalars route, and it answers CSV.
+    await lossCard.locator('[data-testid="download"]').click();
+    const csvHref = await lossCard.locator('.download-menu a[data-format=csv]').first().getAttribute('href');
+    check(/data\/plugin\/scalars\/scalars\?run=.*&tag=loss&format=csv/.test(csvHref), 'download menu links CSV per run', csvHref);
+    const csv = await page.evaluate(async (href) => (await fetch(href)).text(), csvHref);
+    check(csv.startsWith('Wall time,Step,Value'), 'the CSV download has the expected header', csv.slice(0, 40));
+    const jsonHref = await lossCard.locator('.download-menu a[data-format=json]').first().getAttribute('href');
+    const json = await page.evaluate(async (href) => (await fetch(href)).json(), jsonHref);
+    check(Array.isArray(json) && json.length > 0 && json[0].length === 3, 'the JSON download is a point array');
+    await page.mouse.click(5, 400);
+
+    // Full-size toggle widens a card.
+    const w0 = (await lossCard.boundingBox()).width;
+    await lossCard.locator('[data-testid="fullsize"]').click();
+    await settle(page);
+    const w1 = (await lossCard.boundingBox()).width;
+    check(w1 > w0 * 1.3, 'full-size toggle widens the card', `${w0} -> ${w1}`);
+    await lossCard.locator('[data-testid="fullsize"]').click();
+
+    // Pinning a card moves it first.
+    const lastTag = cardTags[cardTags.length - 1];
+    await page.locator(cardSel(lastTag)).locator('[data-testid="pin"]').click();
+    await settle(page);
+    const firstCard = await page.$eval('.card', (e) => e.getAttribute('data-tag'));
+    check(firstCard === lastTag, 'pinning a card moves it first', `${firstCard}, want ${lastTag}`);
+    check(page.url().includes('pin='), 'pinned cards are in the URL', page.url());
+
+    // Tag filter.
+    await page.fill('[data-testid="tag-filter"]', 'loss');
+    await settle(page);
+    const filtered = await page.$$eval('.card[data-kind=scalar]', (els) => els.map((e) => e.getAttribute('data-tag')));
+    const wantFiltered = allTags.filter((t) => /loss/i.test(t) || t === lastTag);
+    check(
+      JSON.stringify([...filtered].sort()) === JSON.stringify([...new Set(wantFiltered)].sort()),
+      'the tag filter keeps matching (and pinned) cards',
+      JSON.stringify(filtered),
+    );
+
+    // Histogram modes draw different pictures.
+    if (histCards > 0) {
+      await page.fill('[data-testid="tag-filter"]', '');
+      const hcard = page.locator('.card[data-kind=histogram]').first();
+      await hcard.scrollIntoViewIfNeeded();
+      await page.waitForFunction(() => document.querySelector('.card[data-kind=histogram]')?.hasAttribute('data-steps'));
+      await settle(page);
+      const h0 = await hcard.locator('canvas').evaluate((c) => c.toDataURL());
+      await page.click('[data-hist-mode=overlay]');
+      await settle(page);
+      const h1 = await hcard.locator('canvas').evaluate((c) => c.toDataURL());
+      check(h0 !== h1, 'histogram overlay mode redraws the card');
+      await screenshot(page, 'histograms.png');
+      await page.click('[data-hist-mode=offset]');
+      await page.fill('[data-testid="tag-filter"]', 'loss');
     }
-    rmSync(userDataDir, { recursive: true, force: true });
-  }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
-}
 
-main();
+    // A URL with state reproduces the view after a reload.
+    await page.fill('[data-testid="run-filter"]', 'train');
+    await setSmoothing(0.8);
+    await page.check('[data-testid="log-y"]');
+    await page.click('[data-xaxis=relative]');
+    const url = page.url();
+    const b2 = await launch();
+    try {
+      const p2 = b2.page;
+      await p2.goto(url, { waitUntil: 'load' });
+      await p2.waitForSelector('.card[data-kind=scalar][data-series-count]', { timeout: 20000 });
+      const st = await p2.evaluate(() => ({
+        tags: document.querySelector('[data-testid="tag-filter"]').value,
+        runs: document.querySelector('[data-testid="run-filter"]').value,
+        smoothing: document.querySelector('[data-testid="smoothing"]').value,
+        log: document.querySelector('[data-testid="log-y"]').checked,
+        x: document.querySelector('[data-xaxis].active')?.getAttribute('data-xaxis'),
+        first: document.querySelector('.card')?.getAttribute('data-tag'),
+        cards: [...document.querySelectorAll('.card[data-kind=scalar]')].map((e) => e.getAttribute('data-tag')),
+      }));
+      check(
+        st.tags === 'loss' && st.runs === 'train' && st.smoothing === '0.8' && st.log && st.x === 'relative',
+        'a link reproduces filters, smoothing and axes in a new browser',
+        JSON.stringify(st),
+      );
+      check(st.first === lastTag, 'a link reproduces the pinned card', st.first);
+      check(JSON.stringify(st.cards) === JSON.stringify(filtered), 'a link reproduces the shown cards', JSON.stringify(st.cards));
+      await p2.reload({ waitUntil: 'load' });
+      await p2.waitForSelector('.card[data-kind=scalar]');
+      const again = await p2.$eval('[data-testid="tag-filter"]', (e) => e.value);
+      check(again === 'loss', 'the view survives a reload');
+      await screenshot(p2, 'url-state.png');
+      check(b2.consoleErrors.length === 0, 'no console errors in the linked view', b2.consoleErrors.join(' | '));
+    } finally {
+      await b2.close();
+    }
+    await page.goto(base + '#', { waitUntil: 'load' });
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('.card[data-kind=scalar]');
+
+    // Image cards: the step slider changes the image.
+    if (imageCards > 0 && imagesServed) {
+      const icard = page.locator('.card[data-kind=image][data-steps]').first();
+      await page.locator('.card[data-kind=image]').first().scrollIntoViewIfNeeded();
+      await page.waitForSelector('.card[data-kind=image][data-steps] img', { timeout: 10000 });
+      const n = Number(await icard.getAttribute('data-steps'));
+      const src0 = await icard.locator('img').getAttribute('src');
+      await icard.locator('[data-testid="image-slider"]').evaluate((el) => {
+        el.value = '0';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await settle(page);
+      const src1 = await icard.locator('img').getAttribute('src');
+      check(n < 2 || src0 !== src1, 'the step slider changes the image', `${n} steps`);
+      await page.waitForFunction(() => {
+        const img = document.querySelector('.card[data-kind=image][data-steps] img');
+        return img && img.complete && img.naturalWidth > 0;
+      }, null, { timeout: 10000 }).then(() => check(true, 'the image loads'), () => check(false, 'the image loads'));
+      await screenshot(page, 'images.png');
+    } else {
+      console.log(`skip - image step slider (${imageCards} image cards, imageData route ${imagesServed ? 'served' : 'not served yet'})`);
+    }
+
+    // Run colour picker: persisted, and charts follow.
+    const row = page.locator(`[data-run="${firstLossRun}"]`);
+    await row.locator('input[type=color]').evaluate((el) => {
+      el.value = '#123456';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await settle(page);
+    const bg = await row.locator('.swatch-picker').evaluate((e) => getComputedStyle(e).backgroundColor);
+    check(bg === 'rgb(18, 52, 86)', 'the colour picker recolours the run', bg);
+    const stored = await page.evaluate(() => localStorage.getItem('tboard.prefs'));
+    check(stored && stored.includes('#123456'), 'run colours are saved in localStorage');
+    await row.locator('.reset-color').click();
+
+    // Scalars tab: the same cards over the scalars plugin's routes.
+    const scalarTags = await getJson(base, 'data/plugin/scalars/tags');
+    const sTagRuns = new Map();
+    for (const [r, tags] of Object.entries(scalarTags)) for (const t of Object.keys(tags)) (sTagRuns.get(t) ?? sTagRuns.set(t, []).get(t)).push(r);
+    await page.click('.tab[data-plugin=scalars]');
+    await page.waitForSelector('[data-dashboard=scalars] .card[data-kind=scalar]', { timeout: 10000 });
+    check(page.url().includes('dash=scalars'), 'the selected dashboard is in the URL');
+    const sCards = await page.$$eval('.card[data-kind=scalar]', (els) => els.map((e) => e.getAttribute('data-tag')));
+    check(JSON.stringify(sCards.sort()) === JSON.stringify([...sTagRuns.keys()].sort()), 'Scalars tab: a card per scalar tag', JSON.stringify(sCards));
+    const sLoss = sTagRuns.get('loss')?.length ?? 0;
+    check((await waitCount('loss', sLoss)) === sLoss, 'Scalars tab: one line per run', String(sLoss));
+    await page.evaluate(() => document.querySelector('.groups')?.scrollTo(0, 0));
+    await screenshot(page, 'scalars.png');
+
+    // A plugin without a dashboard here says so.
+    const other = enabled.find((n) => !['timeseries', 'scalars', 'histograms', 'distributions', 'images', 'audio', 'text'].includes(n));
+    if (other) {
+      await page.click(`.tab[data-plugin="${other}"]`);
+      const msg = await page.textContent('.main .empty-state');
+      check(/not available/i.test(msg), `the ${other} tab says it is not available yet`, msg);
+    }
+
+    // Dark mode toggle.
+    await page.click('.tab[data-plugin=timeseries]');
+    await page.waitForSelector('.card[data-kind=scalar][data-series-count]');
+    await page.click('[data-testid="theme-toggle"]');
+    const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+    check(theme === 'dark', 'the theme toggle switches to dark mode', theme);
+    await page.locator(cardSel('accuracy')).scrollIntoViewIfNeeded();
+    await hover(page.locator(cardSel('accuracy')));
+    await settle(page);
+    await screenshot(page, 'timeseries-dark.png');
+    await page.mouse.move(5, 5);
+    await page.click('[data-testid="theme-toggle"]');
+
+    const ignorable = imagesServed ? [] : b.failedUrls.filter((u) => u.includes('imageData'));
+    const errors = b.consoleErrors.filter((e, i) => !(ignorable.length && /Failed to load resource/.test(e) && i < 1e9 && ignorable.length-- > 0));
+    check(errors.length === 0, 'no console errors', errors.join(' | '));
+  } finally {
+    if (b) await b.close();
+    if (!process.env.TB_URL) await stopServer(server);
+  }
+});

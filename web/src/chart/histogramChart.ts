@@ -124,7 +124,13 @@ export function drawHistograms(
     ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
     const every = Math.max(1, Math.ceil(n / Math.max(1, Math.floor(ph / 18))));
-    for (let i = 0; i < n; i += every) ctx.fillText(formatStep(usable[i].step), padL + pw + 6, base(i));
-    if ((n - 1) % every !== 0) ctx.fillText(formatStep(usable[n - 1].step), padL + pw + 6, base(n - 1));
+    let lastY = Infinity;
+    // Label the newest step, then every few older ones upwards.
+    for (let i = n - 1; i >= 0; i -= every) {
+      const y = base(i);
+      if (lastY - y < 14 && i !== n - 1) continue;
+      ctx.fillText(formatStep(usable[i].step), padL + pw + 6, y);
+      lastY = y;
+    }
   }
 }

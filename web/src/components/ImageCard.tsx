@@ -72,7 +72,15 @@ export function ImageCard({ run, tag, samples, description, color, generation, p
         onFull={() => setFull(!full)}
       />
       <div class="image-frame">
-        {cur && <img src={imageUrl(cur.imageId)} alt={`${tag} at step ${cur.step}`} data-step={String(cur.step)} />}
+        {cur && (
+          <img
+            key={cur.imageId}
+            src={imageUrl(cur.imageId)}
+            alt={`${tag} at step ${cur.step}`}
+            data-step={String(cur.step)}
+            onError={(e) => ((e.target as HTMLImageElement).style.visibility = 'hidden')}
+          />
+        )}
         {!steps && !error && <div class="plot-msg">Loading…</div>}
         {error && <div class="plot-msg error" title={error}>Failed to load</div>}
         {steps && n === 0 && <div class="plot-msg">No image</div>}

@@ -109,8 +109,8 @@ export function TopBar({ state, active, prefs: p, onReload }: Props) {
         </div>
       )}
       {!state.error && updated && (
-        <div class="status" title={p.refreshSec ? `Refreshing every ${p.refreshSec} s` : 'Automatic refresh is off'}>
-          Updated {updated}
+        <div class="status" title={`Last updated ${updated}; ` + (p.refreshSec ? `reloading every ${p.refreshSec} s` : 'automatic reload is off')}>
+          {updated}
         </div>
       )}
       <button

@@ -1,0 +1,161 @@
+// Helpers shared by the browser tests: start the real server on a log
+// directory, launch headless Chromium, count checks, collect console errors.
+//
+// Environment: TB_BINARY (the tboard executable), TB_SOURCE_DIR (source
+// tree), TB_BUILD_DIR (screenshots go to TB_BUILD_DIR/screenshots).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const sourceDir = process.env.TB_SOURCE_DIR || resolve(here, '../..');
+export const buildDir = process.env.TB_BUILD_DIR || join(sourceDir, 'build');
+export const shotDir = join(buildDir, 'screenshots');
+const require = createRequire(join(sourceDir, 'web/package.json'));
+const { chromium } = require('playwright-core');
+
+/** The shared corpora live next to the source tree. */
+export function corpus(name) {
+  return resolve(sourceDir, '../shared/corpora', name, 'logdir');
+}
+
+let passed = 0;
+let failed = 0;
+export function check(ok, what, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`ok   - ${what}`);
+  } else {
+    failed++;
+    console.log(`FAIL - ${what}${detail ? ': ' + detail : ''}`);
+  }
+  return ok;
+}
+
+export function startServer(logdir, extraArgs = []) {
+  const binary = process.env.TB_BINARY;
+  if (!binary) throw new Error('TB_BINARY is not set');
+  const proc = spawn(
+    binary,
+    ['--logdir', logdir, '--port', '0', '--reload_interval', '0', '--reload_task', 'blocking', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolveUrl, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not announce its port:\n${out}`)), 120000);
+    const onData = (chunk) => {
+      out += chunk.toString();
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout.off('data', onData);
+        proc.stdout.resume();
+        proc.removeAllListeners('exit');
+        resolveUrl({ proc, url: `http://127.0.0.1:${m[1]}/` });
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (c) => {
+      if (!/info:/.test(String(c))) process.stderr.write(c);
+      onData(c);
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early (${code}):\n${out}`));
+    });
+  });
+}
+
+export async function stopServer(server) {
+  if (!server) return;
+  server.proc.kill('SIGTERM');
+  await new Promise((r) => {
+    const t = setTimeout(() => {
+      server.proc.kill('SIGKILL');
+      r();
+    }, 5000);
+    server.proc.once('exit', () => {
+      clearTimeout(t);
+      r();
+    });
+  });
+}
+
+export async function getJson(base, path) {
+  const r = await fetch(base + path);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+/**
+ * A fresh browser profile. `prefs` seeds the UI's localStorage preferences
+ * (e.g. {refreshSec: 0}) before the first page load.
+ */
+export async function launch({ colorScheme = 'light', viewport = { width: 1400, height: 900 } } = {}) {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'tboard-web-'));
+  const browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport,
+    colorScheme,
+    acceptDownloads: true,
+  });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const consoleErrors = [];
+  const failedUrls = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  page.on('response', (r) => {
+    if (r.status() >= 400) failedUrls.push(r.url());
+  });
+  return {
+    browser,
+    page,
+    consoleErrors,
+    failedUrls,
+    async close() {
+      await browser.close().catch(() => {});
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(shotDir, { recursive: true });
+  const path = join(shotDir, name);
+  await page.screenshot({ path });
+  console.log(`screenshot: ${path}`);
+}
+
+/** Waits two animation frames, so what was set has been drawn. */
+export function settle(page) {
+  return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+export const cardSel = (tag, kind = 'scalar') =>
+  `.card[data-kind="${kind}"][data-tag="${tag.replace(/["\\]/g, '\\$&')}"]`;
+
+/** Runs `body`, reports an exception as a failed check, exits with status. */
+export async function run(body) {
+  try {
+    await body();
+  } catch (e) {
+    check(false, 'test ran to completion', e && e.stack ? e.stack : String(e));
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
