@@ -1,5 +1,8 @@
 # Browser tests of the web UI (headless Chromium driven by playwright-core).
-add_test(NAME web_scalars COMMAND node ${CMAKE_SOURCE_DIR}/tests/web/scalars_test.mjs)
-set_tests_properties(web_scalars PROPERTIES
-  ENVIRONMENT "TB_SOURCE_DIR=${CMAKE_SOURCE_DIR};TB_BUILD_DIR=${CMAKE_BINARY_DIR};TB_BINARY=$<TARGET_FILE:tboard>"
-  TIMEOUT 300)
+# web_perf uses gen_scalars from the build directory.
+set(TB_WEB_TEST_ENV
+  "TB_SOURCE_DIR=${CMAKE_SOURCE_DIR};TB_BUILD_DIR=${CMAKE_BINARY_DIR};TB_BINARY=$<TARGET_FILE:tboard>")
+foreach(name scalars shell perf)
+  add_test(NAME web_${name} COMMAND node ${CMAKE_SOURCE_DIR}/tests/web/${name}_test.mjs)
+  set_tests_properties(web_${name} PROPERTIES ENVIRONMENT "${TB_WEB_TEST_ENV}" TIMEOUT 300 RUN_SERIAL TRUE)
+endforeach()

@@ -17,7 +17,7 @@ mkdirSync(out, { recursive: true });
 await esbuild.build({
   entryPoints: { app: join(here, 'src/main.tsx') },
   bundle: true,
-  minify: true,
+  minify: process.env.TB_NO_MINIFY ? false : true,
   sourcemap: false,
   target: 'es2020',
   format: 'iife',

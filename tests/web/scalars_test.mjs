@@ -242,6 +242,8 @@ await run(async () => {
       await settle(page);
       const h0 = await hcard.locator('canvas').evaluate((c) => c.toDataURL());
       await page.click('[data-hist-mode=overlay]');
+      const weights = page.locator('.card[data-kind=histogram]').last();
+      await weights.scrollIntoViewIfNeeded();
       await settle(page);
       const h1 = await hcard.locator('canvas').evaluate((c) => c.toDataURL());
       check(h0 !== h1, 'histogram overlay mode redraws the card');

@@ -155,7 +155,7 @@ function columns(points: RawDatum[]): ScalarSeries {
 
 export interface ScalarFetchResult {
   /** A hash of the response body, to detect whether anything changed. */
-  digest: string;
+  readonly digest: string;
   runs: RunToScalars;
 }
 
@@ -183,7 +183,23 @@ export async function fetchScalars(tag: string, signal?: AbortSignal): Promise<S
   for (const run of Object.keys(rts)) {
     if (Array.isArray(rts[run])) runs.set(run, columns(rts[run] as RawDatum[]));
   }
-  return { digest: digestOf(text), runs };
+  return lazyDigest(text, runs);
+}
+
+/** The digest is only needed when comparing with an earlier answer. */
+function lazyDigest(text: string, runs: RunToScalars): ScalarFetchResult {
+  let d: string | null = null;
+  let body: string | null = text;
+  return {
+    runs,
+    get digest() {
+      if (d === null) {
+        d = digestOf(body!);
+        body = null;
+      }
+      return d;
+    },
+  };
 }
 
 /** One tag for the given runs via the scalars plugin's multi-run route. */
@@ -199,7 +215,7 @@ export async function fetchScalarsMultirun(tag: string, runs: string[]): Promise
     if (!Array.isArray(pts)) continue;
     out.set(run, columns(pts.map((p) => ({ wallTime: p[0], step: p[1], value: p[2] }))));
   }
-  return { digest: digestOf(text), runs: out };
+  return lazyDigest(text, out);
 }
 
 /** URL of one run's scalar series for download. */

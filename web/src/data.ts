@@ -29,7 +29,7 @@ class DataStore {
     runs: [],
     env: null,
     plugins: null,
-    generation: 0,
+    generation: 1,
     loading: true,
     error: null,
     lastUpdated: null,
@@ -93,7 +93,8 @@ class DataStore {
         loading: false,
         error: null,
         lastUpdated: Date.now(),
-        generation: this.state.generation + 1,
+        // Dashboards fetch on mount; only later refreshes ask them again.
+        generation: this.state.lastUpdated === null ? this.state.generation : this.state.generation + 1,
       };
       // Keep the old objects when nothing changed, to spare re-renders.
       if (JSON.stringify(runs) !== JSON.stringify(this.state.runs)) patch.runs = runs;
@@ -155,7 +156,8 @@ export interface CacheEntry {
   result: ScalarFetchResult;
 }
 
-const MAX_CONCURRENT = 6;
+/** Few at a time, so the first cards on screen are answered first. */
+const MAX_CONCURRENT = 3;
 let active = 0;
 const queue: Array<() => void> = [];
 
@@ -197,6 +199,12 @@ export class ScalarCache {
     const promise = limited(() => this.fetcher(tag))
       .then((result) => {
         const prev = this.entries.get(tag);
+        // Without an earlier answer there is nothing to compare yet: hash
+        // the body once the page is idle, after the first draw.
+        if (!prev) {
+          const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 300));
+          idle(() => void result.digest);
+        }
         // Keep the previous object when nothing changed, so charts can skip a redraw.
         const entry: CacheEntry =
           prev && prev.result.digest === result.digest ? { generation, result: prev.result } : { generation, result };

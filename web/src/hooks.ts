@@ -1,5 +1,5 @@
 // Small shared hooks: lazy visibility and the chart colour theme.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import type { RefObject } from 'preact';
 import type { ChartTheme } from './chart/scalarChart';
 import { isDark, prefs, type Prefs } from './prefs';
@@ -32,10 +32,13 @@ function sharedObserver(): IntersectionObserver {
 /** Whether the element is on screen (or close to it). */
 export function useInView(ref: RefObject<Element | null>): boolean {
   const [visible, setVisible] = useState(false);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     callbacks.set(el, setVisible);
+    // Decide at once for what is already on screen; the observer follows up.
+    const r = el.getBoundingClientRect();
+    if (r.bottom > -300 && r.top < window.innerHeight + 300 && r.width > 0) setVisible(true);
     const obs = sharedObserver();
     obs.observe(el);
     return () => {

@@ -39,9 +39,13 @@ function App() {
 
   // The selected tab: from the URL if listed, else the first active one.
   const plugins = state.plugins ?? [];
-  let active = s.dashboard;
-  if (!plugins.some(([n]) => n === active)) {
-    active = plugins.find(([, e]) => e.enabled)?.[0] ?? (state.plugins ? 'timeseries' : '');
+  // Until the listing arrives, start on the dashboard the URL names (or Time
+  // Series) so its data loads in parallel with the listing.
+  let active = s.dashboard || 'timeseries';
+  if (state.plugins && !plugins.some(([n]) => n === active)) {
+    active = plugins.find(([, e]) => e.enabled)?.[0] ?? 'timeseries';
+  } else if (state.plugins && !s.dashboard && !plugins.find(([n]) => n === active)?.[1].enabled) {
+    active = plugins.find(([, e]) => e.enabled)?.[0] ?? 'timeseries';
   }
   const entry = plugins.find(([n]) => n === active)?.[1];
   useEffect(() => {
@@ -65,12 +69,8 @@ function App() {
       <TopBar state={state} active={active} prefs={p} onReload={() => void data.refresh()} />
       <div class="body">
         <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} />
-        {!active ? (
-          <main class="main">
-            <div class="empty-state">{state.error ? 'Cannot reach the server.' : 'Loading…'}</div>
-          </main>
-        ) : Dashboard ? (
-          <Dashboard runs={state.runs} selectedRuns={selectedRuns} runColor={runColor} generation={state.generation} />
+        {Dashboard ? (
+          <Dashboard key={active} runs={state.runs} selectedRuns={selectedRuns} runColor={runColor} generation={state.generation} />
         ) : (
           <NotAvailable name={active} tab={entry?.tab_name ?? active} />
         )}

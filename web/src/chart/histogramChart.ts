@@ -26,18 +26,18 @@ export function drawHistograms(
   mode: HistogramMode,
   color: string,
   theme: HistogramTheme,
-): void {
+): boolean {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth;
   const h = canvas.clientHeight;
-  if (w <= 0 || h <= 0) return;
+  if (w <= 0 || h <= 0) return true;
   canvas.width = Math.round(w * dpr);
   canvas.height = Math.round(h * dpr);
   const ctx = canvas.getContext('2d')!;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  const usable = steps.filter((s) => s.bins.length > 0);
-  if (usable.length === 0) return;
+  const usable = steps.filter((s) => s.bins.some((b) => Number.isFinite(b.min) && Number.isFinite(b.max)));
+  if (usable.length === 0) return false;
 
   let xmin = Infinity;
   let xmax = -Infinity;
@@ -133,4 +133,5 @@ export function drawHistograms(
       lastY = y;
     }
   }
+  return true;
 }

@@ -28,6 +28,7 @@ export function HistogramCard({ run, tag, description, color, mode, generation, 
   const [error, setError] = useState('');
   const [full, setFull] = useState(false);
   const [size, setSize] = useState(0);
+  const [drawable, setDrawable] = useState(true);
 
   useEffect(() => {
     if (!visible || loadedGen >= generation) return;
@@ -55,7 +56,7 @@ export function HistogramCard({ run, tag, description, color, mode, generation, 
   }, []);
 
   useEffect(() => {
-    if (visible && steps && canvasRef.current) drawHistograms(canvasRef.current, steps, mode, color, theme);
+    if (visible && steps && canvasRef.current) setDrawable(drawHistograms(canvasRef.current, steps, mode, color, theme));
   }, [visible, steps, mode, color, theme, size]);
 
   const last = steps && steps.length ? steps[steps.length - 1] : null;
@@ -86,9 +87,9 @@ export function HistogramCard({ run, tag, description, color, mode, generation, 
         <canvas ref={canvasRef} class="hist-canvas" />
         {!steps && !error && <div class="plot-msg">Loading…</div>}
         {error && <div class="plot-msg error" title={error}>Failed to load</div>}
-        {steps && steps.length === 0 && <div class="plot-msg">No data</div>}
+        {steps && (steps.length === 0 || !drawable) && <div class="plot-msg">No finite values to draw</div>}
       </div>
-      {last && <div class="card-foot">{steps!.length} steps · last step {last.step}</div>}
+      {last && <div class="card-foot">{steps!.length} step{steps!.length === 1 ? '' : 's'} · last step {last.step}</div>}
     </div>
   );
 }
