@@ -5,10 +5,11 @@
  * rank 1 and 2 become a table of cells laid out as upstream does; higher
  * ranks show the 2-D slice at index 0 of every leading axis after a
  * warning. Every byte that comes from the event file passes through the
- * sanitiser (markdown.h) before it reaches the answer; only the fixed table
- * skeleton and warnings are written here, so no cell can break out of its
- * <td>. Values are small (at most 100 per request by default), so each
- * request renders from scratch. */
+ * sanitiser (markdown.h) before it reaches the answer, cell by cell; only
+ * the fixed table skeleton and warnings are written here, and stray
+ * table-structure tags in a cell are dropped, so no cell can end its <td>
+ * or row early. Values are small (at most 100 per request by default), so
+ * each request renders from scratch. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,15 +101,56 @@ static void cell_text(tb_buf *out, size_t *nuls, const tb_tensor *t, size_t i)
 	}
 }
 
+/* Append sanitised cell HTML without the table-structure tags that stand
+ * outside any table of the cell's own: a bare <td> or </tr> would end our
+ * cell or row in the browser. An HTML parser ignores such tags outside a
+ * table, so dropping them keeps what the cell shows. The sanitiser writes
+ * these tags without attributes, so exact matches suffice. */
+static void put_cell_html(tb_buf *out, const char *h, size_t len)
+{
+	static const char *const stray[] = {"<td>", "</td>", "<tr>", "</tr>", "<th>", "</th>",
+					    "<tbody>", "</tbody>", "<thead>", "</thead>",
+					    "</table>"};
+	int depth = 0;
+	size_t from = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (h[i] != '<')
+			continue;
+		if (len - i >= 7 && memcmp(h + i, "<table>", 7) == 0) {
+			depth++;
+			continue;
+		}
+		if (depth && len - i >= 8 && memcmp(h + i, "</table>", 8) == 0) {
+			depth--;
+			continue;
+		}
+		if (depth)
+			continue;
+		for (size_t k = 0; k < sizeof stray / sizeof stray[0]; k++) {
+			size_t n = strlen(stray[k]);
+			if (len - i >= n && memcmp(h + i, stray[k], n) == 0) {
+				tb_buf_append(out, h + from, i - from);
+				from = i + n;
+				i += n - 1;
+				break;
+			}
+		}
+	}
+	tb_buf_append(out, h + from, len - from);
+}
+
 /* One cell's HTML: Markdown rendered and sanitised, or (markdown off) the
  * text sanitised as it stands. */
 static void render_cell(tb_buf *out, const tb_buf *text, int markdown)
 {
 	const char *p = text->ptr ? text->ptr : "";
+	tb_buf html = TB_BUF_INIT;
 	if (markdown)
-		tb_markdown_to_html(out, p, text->len);
+		tb_markdown_to_html(&html, p, text->len);
 	else
-		tb_html_sanitize(out, p, text->len);
+		tb_html_sanitize(&html, p, text->len);
+	put_cell_html(out, html.ptr ? html.ptr : "", html.len);
+	tb_buf_free(&html);
 }
 
 /* The HTML of one stored value (spec HTTP_API.md 9.2). */
@@ -119,7 +161,11 @@ static void render_value(tb_buf *out, const tb_tensor *t, int markdown)
 	if (t->rank == 0) {
 		if (t->n)
 			cell_text(&text, &nuls, t, 0);
-		render_cell(&body, &text, markdown);
+		const char *p = text.ptr ? text.ptr : "";
+		if (markdown)
+			tb_markdown_to_html(&body, p, text.len);
+		else
+			tb_html_sanitize(&body, p, text.len);
 	} else {
 		size_t rows = (size_t)t->dims[t->rank - 1], cols = 1;
 		if (t->rank >= 2) {
