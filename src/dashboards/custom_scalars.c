@@ -588,7 +588,9 @@ static void handle_layout(tb_resp *resp, const tb_req *req, void *payload)
 }
 
 /* Translate a tag pattern to POSIX ERE and check it. Python spellings
- * with an ERE equivalent are rewritten (\d, \D, (?:, \t, \n, \r);
+ * with an ERE equivalent are rewritten (\d, \D, (?:, \t, \n, \r, and a
+ * brace that does not start a {m,n} quantifier, which Python reads as a
+ * literal);
  * back-references are refused because they make matching exponential;
  * an unbalanced ')' is refused as Python does (an ERE would take it
  * literally). Returns 0 with the ERE in out, or -1. */
@@ -674,21 +676,20 @@ static int translate_regex(tb_buf *out, const char *pat)
 			 * max(m, n) + 1 times once compiled. */
 			size_t j = i + 1;
 			uint64_t m = 0, n = 0;
-			int digits = 0;
-			while (pat[j] >= '0' && pat[j] <= '9' && digits < 6) {
-				m = m * 10 + (uint64_t)(pat[j++] - '0');
-				digits++;
+			for (; pat[j] >= '0' && pat[j] <= '9'; j++)
+				if (m < REGEX_MAX_EXPANSION)
+					m = m * 10 + (uint64_t)(pat[j] - '0');
+			if (pat[j] == ',')
+				for (j++; pat[j] >= '0' && pat[j] <= '9'; j++)
+					if (n < REGEX_MAX_EXPANSION)
+						n = n * 10 + (uint64_t)(pat[j] - '0');
+			if (pat[j] != '}' || j == i + 1) {
+				/* not a quantifier: Python reads the brace literally */
+				tb_buf_puts(out, "\\{");
+				total[depth] += last[depth] = 1;
+				i++;
+				continue;
 			}
-			if (pat[j] == ',') {
-				j++;
-				digits = 0;
-				while (pat[j] >= '0' && pat[j] <= '9' && digits < 6) {
-					n = n * 10 + (uint64_t)(pat[j++] - '0');
-					digits++;
-				}
-			}
-			if (pat[j] != '}')
-				return -1;
 			uint64_t times = (m > n ? m : n) + 1;
 			total[depth] += last[depth] * (times - 1);
 			last[depth] *= times;

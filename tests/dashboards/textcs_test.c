@@ -727,6 +727,13 @@ static void test_custom_scalars__regex_match(void)
 	CHECK(regex_valid(j));
 	CHECK_INT(json_object_size(json_object_get(j, "tag_to_events")), 3);
 	json_decref(j);
+	/* a brace that is no quantifier is a literal, as in Python */
+	j = cs_scalars("a", "lo{x}");
+	CHECK(regex_valid(j) && json_object_size(json_object_get(j, "tag_to_events")) == 0);
+	json_decref(j);
+	j = cs_scalars("a", "l{1}o{0,3}s{2}");
+	CHECK_INT(json_object_size(json_object_get(j, "tag_to_events")), 2);
+	json_decref(j);
 	j = cs_scalars("a", "md"); /* a text tag, not a scalar */
 	CHECK(regex_valid(j) && json_object_size(json_object_get(j, "tag_to_events")) == 0);
 	json_decref(j);
