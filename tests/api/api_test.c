@@ -52,9 +52,9 @@ static const char *const scope_routes[] = {
 	/* Each dashboard enters scope on its own line, kept apart by blank lines
 	 * so that work on different dashboards never touches the same lines. */
 
-	/* "/data/plugin/histograms/", */
+	"/data/plugin/histograms/",
 
-	/* "/data/plugin/distributions/", */
+	"/data/plugin/distributions/",
 
 	/* "/data/plugin/images/", */
 
@@ -62,7 +62,7 @@ static const char *const scope_routes[] = {
 
 	"/data/plugin/text/",
 
-	/* "/data/plugin/pr_curves/", */
+	"/data/plugin/pr_curves/",
 
 	"/data/plugin/custom_scalars/",
 
@@ -72,7 +72,7 @@ static const char *const scope_routes[] = {
 
 	/* "/data/plugin/projector/", */
 
-	/* "/data/plugin/mesh/", */
+	"/data/plugin/mesh/",
 };
 
 /* Time Series serves several data plugins; only these are compared. In
@@ -82,7 +82,7 @@ static const char *const scope_routes[] = {
 static const char *const scope_timeseries_plugins[] = {
 	"scalars",
 
-	/* "histograms", */
+	"histograms",
 
 	/* "images", */
 };
@@ -164,25 +164,6 @@ static const deliberate deliberates[] = {
 };
 #define N_DELIBERATE (sizeof deliberates / sizeof deliberates[0])
 
-/* ---- answers pending the Markdown renderer -------------------------------- */
-
-/* Text answers whose cells hold Markdown that src/dashboards/markdown.c does
- * not render yet (it is a stand-in that escapes text into one paragraph).
- * Until the real renderer lands these are checked for structure only: the
- * same number of entries, the same wall_time and step, and the same HTML
- * skeleton around the rendered cells (table, rows, cells, warnings). They
- * count neither as passed nor as failed; one that passes in full is
- * reported so that its entry can be removed. */
-static const struct pending {
-	const char *corpus, *file;
-} pendings[] = {
-	{"tb-native", "text__text__run=train__tag=text%2Fmarkdown.json"},
-	{"tb-native", "text__text__run=train__tag=text%2Fvector.json"},
-	{"tensorboardx", "text__text__run=run_a__tag=text%2Ftable%2Ftext_summary.json"},
-	{"torch", "text__text__run=train__tag=notes%2Fmarkdown_table%2Ftext_summary.json"},
-};
-#define N_PENDING (sizeof pendings / sizeof pendings[0])
-
 /* ---- bookkeeping ---------------------------------------------------------- */
 
 typedef struct counter {
@@ -192,7 +173,6 @@ typedef struct counter {
 
 static struct {
 	int passed, failed, deliberate;
-	int pending, pending_passed; /* answers of pendings[] */
 	int served; /* corpora where the server came up */
 	int not_a_server;
 	int ts_partial; /* timeseries answers compared for some plugins only */
@@ -919,100 +899,6 @@ static int compare_sha(const corpus *c, const route *r, const answer *a, const c
 	return 1;
 }
 
-/* The HTML skeleton of a text answer's "text": the text with the content of
- * every outermost <td>...</td> replaced by "...", so that only the table
- * layout (and anything around it) remains. A value that is one Markdown
- * block (no table) has the skeleton "(markdown)". */
-static char *text_skeleton(const char *t)
-{
-	buf b = {0};
-	const char *table = strstr(t, "<table>\n<tbody>\n");
-	if (!table) {
-		buf_add(&b, "(markdown)", 10);
-		return b.p;
-	}
-	buf_add(&b, t, (size_t)(table - t));
-	int depth = 0;
-	for (const char *p = table; *p;) {
-		if (strncmp(p, "<td>", 4) == 0) {
-			if (depth++ == 0)
-				buf_add(&b, "<td>...", 7);
-			p += 4;
-		} else if (strncmp(p, "</td>", 5) == 0 && depth > 0) {
-			if (--depth == 0)
-				buf_add(&b, "</td>", 5);
-			p += 5;
-		} else {
-			if (depth == 0)
-				buf_add(&b, p, 1);
-			p++;
-		}
-	}
-	if (!b.p)
-		buf_add(&b, "", 0);
-	return b.p;
-}
-
-static int pending_index(const corpus *c, const char *file)
-{
-	for (size_t i = 0; i < N_PENDING; i++)
-		if (strcmp(pendings[i].corpus, c->name) == 0 && strcmp(pendings[i].file, file) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* Compare an answer of pendings[]. Returns 1 when it passes in full, -1
- * when only rendered Markdown differs, 0 when anything else differs. */
-static int compare_pending(const corpus *c, const route *r, const answer *a, const char *exp_text,
-			   size_t exp_len)
-{
-	json_t *exp = json_loadb(exp_text, exp_len, JSON_DECODE_ANY, NULL);
-	json_t *got = json_loadb(a->body, a->len, JSON_DECODE_ANY, NULL);
-	int res = 0;
-	tb_jsondiff d;
-	tb_jsondiff_init(&d);
-	if (!exp || !got || !json_is_array(exp) || !json_is_array(got)) {
-		fail(c->name, r->file, "answer is not a JSON array");
-	} else if (tb_jsondiff_compare(&d, exp, got)) {
-		printf("note %s %s: passes in full now; remove its entry from pendings[]\n", c->name,
-		       r->file);
-		res = 1;
-	} else if (json_array_size(exp) != json_array_size(got)) {
-		fail(c->name, r->file, "expected %zu entries, got %zu", json_array_size(exp),
-		     json_array_size(got));
-	} else {
-		res = -1;
-		for (size_t i = 0; i < json_array_size(exp) && res; i++) {
-			json_t *e = json_array_get(exp, i), *g = json_array_get(got, i);
-			const char *et = json_string_value(json_object_get(e, "text"));
-			const char *gt = json_string_value(json_object_get(g, "text"));
-			json_t *ec = json_deep_copy(e), *gc = json_deep_copy(g);
-			json_object_del(ec, "text");
-			json_object_del(gc, "text");
-			tb_jsondiff_init(&d);
-			char *es = et ? text_skeleton(et) : NULL, *gs = gt ? text_skeleton(gt) : NULL;
-			if (!tb_jsondiff_compare(&d, ec, gc)) {
-				fail(c->name, r->file, "[%zu]: %s: %s", i, d.where, d.detail);
-				res = 0;
-			} else if (!es || !gs || strcmp(es, gs) != 0) {
-				fail(c->name, r->file, "[%zu].text: HTML skeleton differs: expected \"%.150s\", got \"%.150s\"",
-				     i, es ? es : "(none)", gs ? gs : "(none)");
-				res = 0;
-			}
-			free(es);
-			free(gs);
-			json_decref(ec);
-			json_decref(gc);
-		}
-		if (res)
-			printf("PENDING %s %s: differs only in Markdown-rendered text; entries, wall_time, step and table skeleton match\n",
-			       c->name, r->file);
-	}
-	json_decref(exp);
-	json_decref(got);
-	return res;
-}
-
 /* Replay one route. Returns 1 pass, 0 fail, -1 skipped. */
 static int run_route(corpus *c, const route *r)
 {
@@ -1098,12 +984,6 @@ static int run_route(corpus *c, const route *r)
 	size_t fl = strlen(r->file);
 	if (fl > 7 && strcmp(r->file + fl - 7, ".sha256") == 0) {
 		ok = compare_sha(c, r, &a, etext);
-	} else if (pending_index(c, r->file) >= 0) {
-		ok = compare_pending(c, r, &a, etext, elen);
-		if (ok == -1)
-			st.pending++;
-		else if (ok == 1)
-			st.pending_passed++;
 	} else if (strcmp(r->ctype, "application/json") == 0) {
 		ok = compare_json(c, r, &a, etext, elen, kept, &dd_count);
 		st.deliberate += dd_count > 0;
@@ -1316,9 +1196,6 @@ int main(void)
 	       st.deliberate);
 	printf("downsampled series (at the cap): %d matched point for point, %d compared by count and last point\n",
 	       st.series_exact, st.series_sampled);
-	if (st.pending || st.pending_passed)
-		printf("pending the Markdown renderer: %d answers match in structure only (PENDING above), %d pass in full\n",
-		       st.pending, st.pending_passed);
 	printf("%d passed, %d failed\n", st.passed, st.failed);
 
 	for (size_t i = 0; i < st.nskipped; i++)
