@@ -712,6 +712,7 @@ static int key_is_str(const tb_pbt_msg *entry)
 
 typedef struct entry_ref {
 	const tb_pbm *e;
+	const tb_pbt_msg *type; /* the entry schema, for qsort's comparator */
 	size_t idx;
 } entry_ref;
 
@@ -730,12 +731,10 @@ static int entry_key_cmp(const tb_pbm *x, const tb_pbm *y, const tb_pbt_msg *t)
 	return ua < ub ? -1 : ua > ub;
 }
 
-static __thread const tb_pbt_msg *tls_entry_type;
-
 static int cmp_entry(const void *x, const void *y)
 {
 	const entry_ref *a = x, *b = y;
-	int c = entry_key_cmp(a->e, b->e, tls_entry_type);
+	int c = entry_key_cmp(a->e, b->e, a->type);
 	if (c)
 		return c;
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
@@ -750,11 +749,11 @@ static size_t map_entries(entry_ref **out, const tb_pbm *m, const tb_pbt_field *
 	for (size_t i = 0; i < m->n; i++) {
 		if (m->items[i].f == f) {
 			r[k].e = m->items[i].v.m;
+			r[k].type = f->msg;
 			r[k].idx = i;
 			k++;
 		}
 	}
-	tls_entry_type = f->msg;
 	qsort(r, k, sizeof *r, cmp_entry);
 	size_t w = 0;
 	for (size_t i = 0; i < k; i++) {
