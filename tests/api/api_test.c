@@ -68,7 +68,7 @@ static const char *const scope_routes[] = {
 
 	/* "/data/plugin/hparams/", */
 
-	/* "/data/plugin/graphs/", */
+	"/data/plugin/graphs/",
 
 	/* "/data/plugin/projector/", */
 
