@@ -769,7 +769,7 @@ static int parse_py_float(float *out, const char *s, size_t n)
 	for (int w = 0; w < 3; w++)
 		if (wn == strlen(words[w]) && strncasecmp(word, words[w], wn) == 0) {
 			double v = w == 2 ? NAN : INFINITY;
-			*out = (float)(buf[0] == '-' ? -v : v);
+			*out = (float)(k && buf[0] == '-' ? -v : v);
 			return 0;
 		}
 	/* digits: runs of [0-9] joined by single underscores; returns count */
