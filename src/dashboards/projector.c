@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,34 @@
 #define CONFIG_MAX ((size_t)1 << 20)
 #define TENSOR_MAX ((size_t)256 << 20)
 #define ASSET_MAX ((size_t)64 << 20)
+
+/* Discovery runs on every request, so each distinct warning is logged
+ * once, not on every poll. */
+#define WARNED_MAX 512
+static pthread_mutex_t warned_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *warned[WARNED_MAX]; /* guarded by warned_lock */
+static size_t n_warned;          /* guarded by warned_lock */
+
+static void warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void warn_once(const char *fmt, ...)
+{
+	tb_buf b = TB_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	tb_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	int fresh = 1;
+	pthread_mutex_lock(&warned_lock);
+	for (size_t i = 0; i < n_warned && fresh; i++)
+		fresh = strcmp(warned[i], b.ptr) != 0;
+	if (fresh && n_warned < WARNED_MAX)
+		warned[n_warned++] = tb_xstrdup(b.ptr);
+	pthread_mutex_unlock(&warned_lock);
+	if (fresh)
+		tb_log_warn("projector: %s", b.ptr);
+	tb_buf_free(&b);
+}
 
 /* ---- the config model (ProjectorConfig, FORMAT.md 12.2) ------------------ */
 
@@ -171,8 +200,8 @@ static int need_message(const tb_pbtxt_field *f, errbuf e)
 
 static void warn_unknown(const char *where, const tb_pbtxt_field *f, const char *path)
 {
-	tb_log_warn("projector: %s: line %d: unknown field \"%s\" in %s, skipped", path, f->line,
-		    f->name, where);
+	warn_once("%s: line %d: unknown field \"%s\" in %s, skipped", path, f->line, f->name,
+		  where);
 }
 
 static int map_sprite(embedding *em, const tb_pbtxt_field *m, errbuf e, const char *path)
@@ -385,7 +414,7 @@ static void discovery_free(discovery *dv)
 
 static void refuse(discovery *dv, const char *run, char *msg)
 {
-	tb_log_warn("projector: run \"%s\": %s", run, msg);
+	warn_once("run \"%s\": %s", run, msg);
 	dv->bad = tb_xrealloc(dv->bad, (dv->n_bad + 1) * sizeof *dv->bad);
 	dv->bad[dv->n_bad].run = tb_xstrdup(run);
 	dv->bad[dv->n_bad++].msg = msg;
@@ -558,7 +587,7 @@ static void infer_shapes(const discovery *dv, found *f)
 			}
 		}
 		if (msg)
-			tb_log_warn("projector: %s", msg);
+			warn_once("%s", msg);
 		free(joined);
 		free(real);
 		free(msg);
