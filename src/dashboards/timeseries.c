@@ -7,6 +7,7 @@
 #include "common/alloc.h"
 #include "dash.h"
 #include "proto/event.h"
+#include "proto/pb_decode.h"
 
 enum { P_SCALARS, P_HISTOGRAMS, P_IMAGES, P_COUNT };
 
@@ -99,6 +100,20 @@ static size_t max_samples(const tb_series *s)
 	return m;
 }
 
+/* The `version` field (1) of a histogram series' plugin content; nonzero
+ * for data newer than this server understands, or content that does not
+ * decode. Such tags are left out of the listing (spec HTTP_API.md 6.4.1). */
+static int histogram_version(const tb_series *s)
+{
+	tb_pb pb = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb_field f;
+	int rc, version = 0;
+	while ((rc = tb_pb_next(&f, &pb)) == 1)
+		if (f.num == 1 && f.wire == TB_PB_VARINT)
+			version = (int)(int32_t)f.u;
+	return rc < 0 ? -1 : version;
+}
+
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
@@ -123,17 +138,23 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 			tb_run *r = tb_store_run_at(d->store, i);
 			const char **tags = tb_xcalloc(r->n_series + 1, sizeof *tags);
 			size_t n_tags = 0;
+			int listed = 0; /* a run whose histograms are all filtered shows [] */
 			for (size_t s = 0; s < r->n_series; s++) {
 				const tb_series *ser = r->series[s];
 				if (ser->data_class != kinds[k].dc || strcmp(ser->plugin, kinds[k].name))
 					continue;
+				if (k == P_HISTOGRAMS) {
+					listed = 1;
+					if (histogram_version(ser) != 0)
+						continue;
+				}
 				tags[n_tags++] = ser->tag;
 				if (*ser->description) {
 					ds = tb_xgrow(ds, &ds_alloc, n_ds + 1, sizeof *ds);
 					ds[n_ds++] = (desc){ser->tag, ser->description, r->name};
 				}
 			}
-			if (n_tags && k != P_IMAGES) {
+			if ((n_tags || listed) && k != P_IMAGES) {
 				qsort(tags, n_tags, sizeof *tags, cmp_cstr);
 				tb_json_key(&j, r->name);
 				tb_json_arr_begin(&j);

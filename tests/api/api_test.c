@@ -52,9 +52,9 @@ static const char *const scope_routes[] = {
 	/* Each dashboard enters scope on its own line, kept apart by blank lines
 	 * so that work on different dashboards never touches the same lines. */
 
-	/* "/data/plugin/histograms/", */
+	"/data/plugin/histograms/",
 
-	/* "/data/plugin/distributions/", */
+	"/data/plugin/distributions/",
 
 	/* "/data/plugin/images/", */
 
@@ -62,7 +62,7 @@ static const char *const scope_routes[] = {
 
 	/* "/data/plugin/text/", */
 
-	/* "/data/plugin/pr_curves/", */
+	"/data/plugin/pr_curves/",
 
 	/* "/data/plugin/custom_scalars/", */
 
@@ -72,7 +72,7 @@ static const char *const scope_routes[] = {
 
 	"/data/plugin/projector/",
 
-	/* "/data/plugin/mesh/", */
+	"/data/plugin/mesh/",
 };
 
 /* Time Series serves several data plugins; only these are compared. In
@@ -82,7 +82,7 @@ static const char *const scope_routes[] = {
 static const char *const scope_timeseries_plugins[] = {
 	"scalars",
 
-	/* "histograms", */
+	"histograms",
 
 	/* "images", */
 };
