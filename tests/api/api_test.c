@@ -56,9 +56,9 @@ static const char *const scope_routes[] = {
 
 	"/data/plugin/distributions/",
 
-	/* "/data/plugin/images/", */
+	"/data/plugin/images/",
 
-	/* "/data/plugin/audio/", */
+	"/data/plugin/audio/",
 
 	/* "/data/plugin/text/", */
 
@@ -84,7 +84,7 @@ static const char *const scope_timeseries_plugins[] = {
 
 	"histograms",
 
-	/* "images", */
+	"images",
 };
 
 /* ---- deliberate differences ---------------------------------------------- */
