@@ -631,7 +631,9 @@ int main(void)
 	tb_spawn *sp;
 	int clean = 0;
 	char err[256];
-	if (tb_spawn_start(&sp, &clean, bin, root, NULL, 60, err, sizeof err) != 0) {
+	/* finish loading before serving, so every run is known to the first request */
+	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
+	if (tb_spawn_start(&sp, &clean, bin, root, extra, 60, err, sizeof err) != 0) {
 		fprintf(stderr, "server did not start: %s\n", err);
 		remove_tree(tmp);
 		return 1;
