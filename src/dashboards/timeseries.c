@@ -1,5 +1,6 @@
 /* Time Series dashboard routes (spec HTTP_API.md 6.4): the combined tag
- * listing and the batch series read for scalars, histograms and images. */
+ * listing, the batch series read for scalars, histograms and images, and
+ * the image bytes behind an imageId. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,8 +412,21 @@ static void handle_time_series(tb_resp *resp, const tb_req *req, void *payload)
 	json_decref(all);
 }
 
+/* One image by its imageId (spec HTTP_API.md 6.4.3); a missing imageId
+ * gets the plain-text 400 too (decision D12). */
+static void handle_image_data(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *key = tb_req_query(req, "imageId");
+	if (!key || !*key) {
+		tb_resp_error(resp, 400, "Invalid argument: Missing 'imageId' field");
+		return;
+	}
+	tb_dash_blob_serve(resp, payload, key, "images", NULL);
+}
+
 void tb_timeseries_register(tb_router *r, tb_dash *d)
 {
 	tb_router_add(r, "/data/plugin/timeseries/tags", handle_tags, d);
 	tb_router_add(r, "/data/plugin/timeseries/timeSeries", handle_time_series, d);
+	tb_router_add(r, "/data/plugin/timeseries/imageData", handle_image_data, d);
 }

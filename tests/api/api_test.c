@@ -56,21 +56,21 @@ static const char *const scope_routes[] = {
 
 	"/data/plugin/distributions/",
 
-	/* "/data/plugin/images/", */
+	"/data/plugin/images/",
 
-	/* "/data/plugin/audio/", */
+	"/data/plugin/audio/",
 
-	/* "/data/plugin/text/", */
+	"/data/plugin/text/",
 
 	"/data/plugin/pr_curves/",
 
-	/* "/data/plugin/custom_scalars/", */
+	"/data/plugin/custom_scalars/",
 
 	/* "/data/plugin/hparams/", */
 
-	/* "/data/plugin/graphs/", */
+	"/data/plugin/graphs/",
 
-	/* "/data/plugin/projector/", */
+	"/data/plugin/projector/",
 
 	"/data/plugin/mesh/",
 };
@@ -84,7 +84,7 @@ static const char *const scope_timeseries_plugins[] = {
 
 	"histograms",
 
-	/* "images", */
+	"images",
 };
 
 /* ---- deliberate differences ---------------------------------------------- */
