@@ -17,7 +17,8 @@ mkdirSync(out, { recursive: true });
 await esbuild.build({
   entryPoints: { app: join(here, 'src/main.tsx') },
   bundle: true,
-  minify: process.env.TB_NO_MINIFY ? false : true,
+  // TB_NO_MINIFY=1 keeps names readable in browser profiles.
+  minify: !process.env.TB_NO_MINIFY,
   sourcemap: false,
   target: 'es2020',
   format: 'iife',
