@@ -182,7 +182,7 @@ char *hp_metric_run(const char *session, const char *group)
 	/* os.path.normpath(os.path.join(session, group)) */
 	size_t sl = strlen(session), gl = strlen(group);
 	char *joined = tb_xmalloc(sl + gl + 2);
-	if (group[0] == '/')
+	if (group[0] == '/' || !session[0])
 		memcpy(joined, group, gl + 1);
 	else
 		snprintf(joined, sl + gl + 2, "%s/%s", session, group);
