@@ -280,7 +280,8 @@ static int infer_info(hp_hparam_info *h, const collected *c)
 		h->domain = HP_DOMAIN_DISCRETE;
 		h->discrete.kind = HP_LIST;
 		for (size_t i = 0; i < nf; i++) {
-			if (i > 0 && strcmp(forms[i], forms[i - 1]) == 0) {
+			const hp_value *last = h->discrete.n ? &h->discrete.items[h->discrete.n - 1] : NULL;
+			if (last && strcmp(forms[i], last->str) == 0) {
 				free(forms[i]);
 				continue;
 			}
