@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "pb_wire.h"
 #include "common/error.h"
 
-enum { TB_PB_VARINT = 0, TB_PB_I64 = 1, TB_PB_LEN = 2, TB_PB_I32 = 5 };
 
 typedef struct tb_pb {
 	const uint8_t *p, *end;

@@ -17,14 +17,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-
-/* Wire types (spec FORMAT.md 2.1). */
-enum {
-	TB_PB_VARINT = 0,
-	TB_PB_I64 = 1,
-	TB_PB_LEN = 2,
-	TB_PB_I32 = 5,
-};
+#include "pb_wire.h"
 
 /* A growable byte buffer. Zero-initialise it (or call tb_pb_buf_init). */
 typedef struct tb_pb_buf {

@@ -171,9 +171,63 @@ static void test_loader__tails_growing_file(void)
 	rmdir(dir);
 }
 
+static void write_run(const char *dir, int steps)
+{
+	char path[512];
+	mkdir(dir, 0755);
+	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", dir);
+	FILE *f = fopen(path, "wb");
+	uint8_t ev[64];
+	for (int i = 0; i < steps; i++)
+		frame(f, ev, scalar_event(ev, i, (float)i));
+	fclose(f);
+}
+
+static void test_loader__new_runs_and_logdir_spec(void)
+{
+	char root[] = "/tmp/tb_loader_specXXXXXX";
+	CHECK(mkdtemp(root) != NULL);
+	char a[256], b[256], b_sub[256];
+	snprintf(a, sizeof a, "%s/a", root);
+	snprintf(b, sizeof b, "%s/b", root);
+	snprintf(b_sub, sizeof b_sub, "%s/b/sub", root);
+	write_run(a, 3);
+	mkdir(b, 0755);
+	tb_store *st = tb_store_new();
+	/* "x:" names a root; a spec entry without a name keeps plain names */
+	tb_loader_source srcs[2] = {{"x", a}, {NULL, b}};
+	tb_loader_opts o = {srcs, 2, 0, 2};
+	tb_loader *l = tb_loader_new(st, &o);
+	tb_loader_cycle(l);
+	CHECK_INT(tb_store_run_count(st), 1);
+	CHECK(tb_store_find_run(st, "x/.") != NULL); /* upstream's quirk for a named root */
+	/* a run that appears later is picked up by the next cycle */
+	write_run(b_sub, 5);
+	tb_loader_cycle(l);
+	CHECK_INT(tb_store_run_count(st), 2);
+	tb_series *s = series(st, "sub", "x");
+	CHECK(s && s->len == 5);
+	/* and one whose files are gone leaves */
+	char path[512];
+	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", b_sub);
+	unlink(path);
+	tb_loader_cycle(l);
+	CHECK_INT(tb_store_run_count(st), 1);
+	CHECK(tb_store_find_run(st, "sub") == NULL);
+	tb_loader_free(l);
+	tb_store_free(st);
+	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", a);
+	unlink(path);
+	rmdir(b_sub);
+	rmdir(b);
+	rmdir(a);
+	rmdir(root);
+}
+
 int main(void)
 {
 	TB_RUN(test_loader__edge_cases_corpus);
 	TB_RUN(test_loader__tails_growing_file);
+	TB_RUN(test_loader__new_runs_and_logdir_spec);
 	return tb_test_finish();
 }
