@@ -162,7 +162,7 @@ void hp_pretty(tb_buf *out, const char *p, size_t n)
 			break;
 		case '}':
 		case ']':
-			depth--;
+			depth -= depth > 0;
 			tb_buf_printf(out, "\n%*s", depth * 2, "");
 			tb_buf_putc(out, c);
 			break;

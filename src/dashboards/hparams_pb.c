@@ -102,7 +102,7 @@ static int decode_entry(hp_value *v, tb_slice s, int depth)
 {
 	tb_pb r = tb_pb_make(s);
 	tb_pb_field f;
-	tb_slice key = {0}, val = {0};
+	tb_slice key = tb_slice_make("", 0), val = key; /* absent: empty, never NULL */
 	int rc;
 	while ((rc = tb_pb_next(&f, &r)) == 1) {
 		if (f.wire != TB_PB_LEN)
