@@ -132,7 +132,8 @@ static void handle_metric_evals(tb_resp *resp, const tb_req *req, void *payload)
 		tb_resp_error(resp, 404, "%s", err.ptr);
 	} else {
 		size_t n;
-		uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
+		uint64_t *idx =
+		    tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
 		tb_json j;
 		tb_json_init(&j, tb_resp_body(resp));
 		tb_json_arr_begin(&j);
@@ -403,7 +404,8 @@ static void handle_download(tb_resp *resp, const tb_req *req, void *payload)
 	else if (format && strcmp(format, "latex") == 0)
 		fmt = FMT_LATEX;
 	if (!json_is_array(vis)) {
-		tb_resp_html_error(resp, 400, "Expected columnsVisibility: a JSON array of booleans");
+		tb_resp_html_error(resp, 400,
+				   "Expected columnsVisibility: a JSON array of booleans");
 		goto out;
 	}
 	if (run_groups(&g, resp, payload, text) != 0)

@@ -22,11 +22,11 @@ enum { HP_NULL = 0, HP_NUMBER, HP_STRING, HP_BOOL, HP_STRUCT, HP_LIST };
 
 typedef struct hp_value {
 	int kind;
-	double num;         /* HP_NUMBER */
-	int b;              /* HP_BOOL */
-	char *str;          /* HP_STRING (owned, NUL-terminated) */
-	size_t n;           /* HP_STRUCT, HP_LIST: number of items */
-	char **keys;        /* HP_STRUCT: keys[i] names items[i] (owned) */
+	double num;		/* HP_NUMBER */
+	int b;			/* HP_BOOL */
+	char *str;		/* HP_STRING (owned, NUL-terminated) */
+	size_t n;		/* HP_STRUCT, HP_LIST: number of items */
+	char **keys;		/* HP_STRUCT: keys[i] names items[i] (owned) */
 	struct hp_value *items; /* owned */
 } hp_value;
 
@@ -43,10 +43,10 @@ typedef struct hp_metric_name {
 
 typedef struct hp_hparam_info {
 	char *name, *display_name, *description; /* owned, never NULL */
-	int type;                                /* HP_TYPE_* */
-	int domain;                              /* HP_DOMAIN_* */
-	hp_value discrete;                       /* HP_LIST when domain is discrete */
-	double min, max;                         /* when domain is an interval */
+	int type;				 /* HP_TYPE_* */
+	int domain;				 /* HP_DOMAIN_* */
+	hp_value discrete;			 /* HP_LIST when domain is discrete */
+	double min, max;			 /* when domain is an interval */
 	int differs;
 } hp_hparam_info;
 
@@ -58,7 +58,7 @@ typedef struct hp_metric_info {
 
 typedef struct hp_experiment {
 	char *name, *description, *user; /* owned, never NULL */
-	double time_created;              /* seconds */
+	double time_created;		 /* seconds */
 	hp_hparam_info *hparams;
 	size_t n_hparams;
 	hp_metric_info *metrics;
@@ -66,13 +66,13 @@ typedef struct hp_experiment {
 } hp_experiment;
 
 typedef struct hp_start_info {
-	hp_value hparams; /* HP_STRUCT: name -> value */
+	hp_value hparams;			    /* HP_STRUCT: name -> value */
 	char *model_uri, *monitor_url, *group_name; /* owned, never NULL */
-	double start_time;                          /* seconds */
+	double start_time;			    /* seconds */
 } hp_start_info;
 
 typedef struct hp_end_info {
-	int status;      /* HP_STATUS_* (any number read from disk) */
+	int status;	 /* HP_STATUS_* (any number read from disk) */
 	double end_time; /* seconds */
 } hp_end_info;
 
@@ -132,10 +132,10 @@ char *hp_metric_run(const char *session, const char *group);
 enum { HP_FILTER_NONE = 0, HP_FILTER_REGEXP, HP_FILTER_INTERVAL, HP_FILTER_DISCRETE };
 
 typedef struct hp_col {
-	int has_metric;        /* name oneof: metric ... */
+	int has_metric;	       /* name oneof: metric ... */
 	hp_metric_name metric; /* owned when has_metric */
-	char *hparam;          /* ... or hparam (owned), NULL when unset */
-	int order;             /* HP_ORDER_* */
+	char *hparam;	       /* ... or hparam (owned), NULL when unset */
+	int order;	       /* HP_ORDER_* */
 	int missing_first;
 	int filter; /* HP_FILTER_* */
 	char *regexp;
@@ -147,7 +147,7 @@ typedef struct hp_col {
 
 typedef struct hp_exp_req {
 	int include_metrics; /* default 1 */
-	int64_t limit;       /* hparamsLimit, 0 = none */
+	int64_t limit;	     /* hparamsLimit, 0 = none */
 } hp_exp_req;
 
 typedef struct hp_groups_req {
@@ -157,12 +157,12 @@ typedef struct hp_groups_req {
 	size_t n_cols;
 	int agg_type;
 	hp_metric_name agg_metric; /* owned, never NULL after parsing */
-	int64_t start, slice;      /* startIndex, sliceSize (int32 range) */
-	int include_metrics;       /* default 1 */
+	int64_t start, slice;	   /* startIndex, sliceSize (int32 range) */
+	int include_metrics;	   /* default 1 */
 } hp_groups_req;
 
 typedef struct hp_evals_req {
-	char *session;         /* owned, never NULL after parsing */
+	char *session;	       /* owned, never NULL after parsing */
 	hp_metric_name metric; /* owned, never NULL after parsing */
 } hp_evals_req;
 
@@ -186,8 +186,8 @@ typedef struct hp_mval {
 } hp_mval;
 
 typedef struct hp_session {
-	const char *name;                    /* the run's name (borrowed) */
-	const hp_start_info *start;          /* borrowed from hp_groups.starts */
+	const char *name;	    /* the run's name (borrowed) */
+	const hp_start_info *start; /* borrowed from hp_groups.starts */
 	double end_time;
 	int status;
 	hp_mval *mv; /* owned */
@@ -195,9 +195,9 @@ typedef struct hp_session {
 } hp_session;
 
 typedef struct hp_group {
-	const char *name;  /* group name (borrowed) */
-	hp_value hparams;  /* HP_STRUCT, owned copy */
-	hp_mval *mv;       /* aggregated, owned */
+	const char *name; /* group name (borrowed) */
+	hp_value hparams; /* HP_STRUCT, owned copy */
+	hp_mval *mv;	  /* aggregated, owned */
 	size_t n_mv;
 	hp_session **sessions; /* borrowed from hp_groups.sessions, sorted by name */
 	size_t n_sessions;
@@ -209,8 +209,8 @@ typedef struct hp_groups {
 	hp_start_info *starts; /* one per session */
 	hp_session *sessions;
 	size_t n_sessions;
-	hp_group **groups; /* filtered and sorted; owned */
-	size_t n_groups;   /* totalSize */
+	hp_group **groups;   /* filtered and sorted; owned */
+	size_t n_groups;     /* totalSize */
 	size_t first, count; /* the requested slice of groups */
 } hp_groups;
 

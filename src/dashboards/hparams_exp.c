@@ -225,7 +225,7 @@ char *hp_metric_run(const char *session, const char *group)
 /* ---- inference ----------------------------------------------------------- */
 
 typedef struct collected {
-	char *name;         /* borrowed from a start info */
+	char *name;	    /* borrowed from a start info */
 	const hp_value **v; /* values in session order (borrowed) */
 	size_t n;
 } collected;
@@ -237,7 +237,7 @@ static int cmp_str(const void *a, const void *b)
 
 static int value_type(const hp_value *v)
 {
-	return v->kind == HP_NUMBER ? HP_TYPE_FLOAT64
+	return v->kind == HP_NUMBER   ? HP_TYPE_FLOAT64
 	       : v->kind == HP_STRING ? HP_TYPE_STRING
 	       : v->kind == HP_BOOL   ? HP_TYPE_BOOL
 				      : HP_TYPE_UNSET;
@@ -280,13 +280,14 @@ static int infer_info(hp_hparam_info *h, const collected *c)
 		h->domain = HP_DOMAIN_DISCRETE;
 		h->discrete.kind = HP_LIST;
 		for (size_t i = 0; i < nf; i++) {
-			const hp_value *last = h->discrete.n ? &h->discrete.items[h->discrete.n - 1] : NULL;
+			const hp_value *last =
+			    h->discrete.n ? &h->discrete.items[h->discrete.n - 1] : NULL;
 			if (last && strcmp(forms[i], last->str) == 0) {
 				free(forms[i]);
 				continue;
 			}
-			h->discrete.items = tb_xrealloc(h->discrete.items,
-							(h->discrete.n + 1) * sizeof(hp_value));
+			h->discrete.items =
+			    tb_xrealloc(h->discrete.items, (h->discrete.n + 1) * sizeof(hp_value));
 			hp_value *x = &h->discrete.items[h->discrete.n++];
 			memset(x, 0, sizeof *x);
 			x->kind = HP_STRING;
@@ -365,7 +366,8 @@ static void infer_metrics(hp_experiment *e, tb_store *s, char **sessions, size_t
 			const tb_series *ser = r->series[k];
 			if (ser->data_class != TB_DC_SCALAR || strcmp(ser->plugin, "scalars") != 0)
 				continue;
-			e->metrics = tb_xrealloc(e->metrics, (e->n_metrics + 1) * sizeof *e->metrics);
+			e->metrics =
+			    tb_xrealloc(e->metrics, (e->n_metrics + 1) * sizeof *e->metrics);
 			hp_metric_info *m = &e->metrics[e->n_metrics++];
 			memset(m, 0, sizeof *m);
 			m->name.group = tb_xstrdup(group);

@@ -36,7 +36,8 @@ static void session_metrics(hp_session *ss, tb_store *s, const hp_experiment *e)
 		const tb_series *ser = tb_dash_series(r, m->tag, "scalars", TB_DC_SCALAR);
 		if (ser && ser->len) {
 			size_t p = ser->len - 1;
-			ss->mv[ss->n_mv++] = (hp_mval){m, ser->values[p], ser->steps[p], ser->walls[p]};
+			ss->mv[ss->n_mv++] =
+			    (hp_mval){m, ser->values[p], ser->steps[p], ser->walls[p]};
 		}
 		tb_run_unlock(r);
 	}
@@ -149,8 +150,9 @@ static const hp_value *extract(hp_value *tmp, const hp_group *g, const hp_col *c
 	for (size_t i = 0; i < g->hparams.n; i++)
 		if (strcmp(g->hparams.keys[i], c->hparam) == 0) {
 			const hp_value *v = &g->hparams.items[i];
-			return v->kind == HP_NUMBER || v->kind == HP_STRING || v->kind == HP_BOOL ? v
-													      : NULL;
+			return v->kind == HP_NUMBER || v->kind == HP_STRING || v->kind == HP_BOOL
+				   ? v
+				   : NULL;
 		}
 	return NULL;
 }
@@ -175,13 +177,15 @@ static int passes(const hp_group *g, const hp_col *c, const regex_t *re, tb_buf 
 	switch (c->filter) {
 	case HP_FILTER_REGEXP:
 		if (v->kind != HP_STRING) {
-			tb_buf_puts(err, "Cannot use a regexp filter for a value that is not a string");
+			tb_buf_puts(err,
+				    "Cannot use a regexp filter for a value that is not a string");
 			return TB_EINVAL;
 		}
 		return regexec(re, v->str, 0, NULL, 0) == 0;
 	case HP_FILTER_INTERVAL:
 		if (!numeric(v)) {
-			tb_buf_puts(err, "Cannot use an interval filter for a value that is not a number");
+			tb_buf_puts(
+			    err, "Cannot use an interval filter for a value that is not a number");
 			return TB_EINVAL;
 		}
 		return c->min <= as_number(v) && as_number(v) <= c->max;
@@ -190,7 +194,8 @@ static int passes(const hp_group *g, const hp_col *c, const regex_t *re, tb_buf 
 			const hp_value *x = &c->discrete.items[i];
 			if (numeric(x) && numeric(v) && as_number(x) == as_number(v))
 				return 1;
-			if (x->kind == HP_STRING && v->kind == HP_STRING && strcmp(x->str, v->str) == 0)
+			if (x->kind == HP_STRING && v->kind == HP_STRING &&
+			    strcmp(x->str, v->str) == 0)
 				return 1;
 		}
 		return 0;
@@ -212,8 +217,8 @@ static int compare(sort_key *k, const hp_group *a, const hp_group *b)
 		return strcmp(a->name, b->name);
 	hp_value ta, tb;
 	const hp_value *x = extract(&ta, a, k->col), *y = extract(&tb, b, k->col);
-	int missing_last = k->col->order == HP_ORDER_ASC ? !k->col->missing_first
-							  : k->col->missing_first;
+	int missing_last =
+	    k->col->order == HP_ORDER_ASC ? !k->col->missing_first : k->col->missing_first;
 	int c;
 	if (!x || !y) {
 		c = !x && !y ? 0 : !x ? (missing_last ? 1 : -1) : (missing_last ? -1 : 1);
@@ -347,7 +352,8 @@ static void reduce_hparams(hp_group *gr, const hp_groups_req *q)
 	for (size_t i = 0; i < gr->hparams.n; i++) {
 		int keep = 0;
 		for (size_t c = 0; c < q->n_cols && !keep; c++)
-			keep = q->cols[c].hparam && strcmp(q->cols[c].hparam, gr->hparams.keys[i]) == 0 &&
+			keep = q->cols[c].hparam &&
+			       strcmp(q->cols[c].hparam, gr->hparams.keys[i]) == 0 &&
 			       q->cols[c].include_in_result != 0;
 		if (keep) {
 			gr->hparams.keys[w] = gr->hparams.keys[i];
@@ -385,7 +391,8 @@ int hp_groups_build(hp_groups *out, tb_store *s, const hp_groups_req *q, tb_buf 
 		const hp_col *col = &q->cols[c];
 		reduce |= col->include_in_result >= 0;
 		if (!col->has_metric && (!col->hparam || !col->hparam[0])) {
-			tb_buf_puts(err, "Got ColParams with both \"metric\" and \"hparam\" fields unset");
+			tb_buf_puts(
+			    err, "Got ColParams with both \"metric\" and \"hparam\" fields unset");
 			rc = TB_EINVAL;
 		} else if (col->filter == HP_FILTER_REGEXP) {
 			int e = regcomp(&re[c], col->regexp, REG_EXTENDED | REG_NOSUB);

@@ -139,7 +139,9 @@ static int decode_value(hp_value *v, tb_slice s, int depth)
 	tb_pb_field f;
 	int rc;
 	while ((rc = tb_pb_next(&f, &r)) == 1) {
-		int want = f.num == 2 ? TB_PB_I64 : (f.num == 1 || f.num == 4) ? TB_PB_VARINT : TB_PB_LEN;
+		int want = f.num == 2			? TB_PB_I64
+			   : (f.num == 1 || f.num == 4) ? TB_PB_VARINT
+							: TB_PB_LEN;
 		if (f.num < 1 || f.num > 6 || f.wire != want)
 			continue;
 		hp_value_free(v); /* oneof kind: the last member set wins */
@@ -197,7 +199,9 @@ static int decode_hparam_info(hp_hparam_info *h, tb_slice s)
 	int rc;
 	while ((rc = tb_pb_next(&f, &r)) == 1) {
 		if (f.num <= 3 && f.wire == TB_PB_LEN) {
-			set_str(f.num == 1 ? &h->name : f.num == 2 ? &h->display_name : &h->description,
+			set_str(f.num == 1   ? &h->name
+				: f.num == 2 ? &h->display_name
+					     : &h->description,
 				f.len);
 		} else if (f.num == 4 && f.wire == TB_PB_VARINT) {
 			h->type = (int)(int32_t)f.u;
@@ -251,11 +255,15 @@ static int decode_experiment(hp_experiment *e, tb_slice s)
 	int rc;
 	while ((rc = tb_pb_next(&f, &r)) == 1) {
 		if ((f.num == 1 || f.num == 2 || f.num == 6) && f.wire == TB_PB_LEN) {
-			set_str(f.num == 1 ? &e->description : f.num == 2 ? &e->user : &e->name, f.len);
+			set_str(f.num == 1   ? &e->description
+				: f.num == 2 ? &e->user
+					     : &e->name,
+				f.len);
 		} else if (f.num == 3 && f.wire == TB_PB_I64) {
 			e->time_created = tb_pb_double(&f);
 		} else if (f.num == 4 && f.wire == TB_PB_LEN) {
-			e->hparams = tb_xrealloc(e->hparams, (e->n_hparams + 1) * sizeof *e->hparams);
+			e->hparams =
+			    tb_xrealloc(e->hparams, (e->n_hparams + 1) * sizeof *e->hparams);
 			hp_hparam_info *h = &e->hparams[e->n_hparams++];
 			memset(h, 0, sizeof *h);
 			h->name = empty();
@@ -264,7 +272,8 @@ static int decode_experiment(hp_experiment *e, tb_slice s)
 			if (decode_hparam_info(h, f.len))
 				return TB_ECORRUPT;
 		} else if (f.num == 5 && f.wire == TB_PB_LEN) {
-			e->metrics = tb_xrealloc(e->metrics, (e->n_metrics + 1) * sizeof *e->metrics);
+			e->metrics =
+			    tb_xrealloc(e->metrics, (e->n_metrics + 1) * sizeof *e->metrics);
 			hp_metric_info *m = &e->metrics[e->n_metrics++];
 			memset(m, 0, sizeof *m);
 			m->name.group = empty();
@@ -288,8 +297,9 @@ static int decode_start(hp_start_info *si, tb_slice s)
 			if (decode_entry(&si->hparams, f.len, 0))
 				return TB_ECORRUPT;
 		} else if (f.num >= 2 && f.num <= 4 && f.wire == TB_PB_LEN) {
-			set_str(f.num == 2 ? &si->model_uri : f.num == 3 ? &si->monitor_url
-									 : &si->group_name,
+			set_str(f.num == 2   ? &si->model_uri
+				: f.num == 3 ? &si->monitor_url
+					     : &si->group_name,
 				f.len);
 		} else if (f.num == 5 && f.wire == TB_PB_I64) {
 			si->start_time = tb_pb_double(&f);

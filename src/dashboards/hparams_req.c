@@ -25,14 +25,15 @@ typedef struct field {
 
 /* Index of the field named `key` in fields, or -1 with a message in err
  * when there is none or it was given already (under either name). */
-static int field_index(const field *fields, int n, const char *msg, const char *key,
-		       unsigned *seen, tb_buf *err)
+static int field_index(const field *fields, int n, const char *msg, const char *key, unsigned *seen,
+		       tb_buf *err)
 {
 	for (int i = 0; i < n; i++) {
 		if (strcmp(key, fields[i].camel) != 0 && strcmp(key, fields[i].snake) != 0)
 			continue;
 		if (*seen & (1u << i)) {
-			tb_buf_printf(err, "Message type \"%s\" should not have multiple \"%s\" fields.",
+			tb_buf_printf(err,
+				      "Message type \"%s\" should not have multiple \"%s\" fields.",
 				      msg, fields[i].snake);
 			return -1;
 		}
@@ -42,18 +43,6 @@ static int field_index(const field *fields, int n, const char *msg, const char *
 	tb_buf_printf(err, "Message type \"%s\" has no field named \"%s\".", msg, key);
 	return -1;
 }
-
-/* Walk the members of message object v: for each, i is the field index;
- * null members are skipped (not set); an unknown or repeated name returns
- * TB_EINVAL from the enclosing function. */
-#define EACH_FIELD(v, fields, msg, x, i, err)                                                 \
-	const char *key_;                                                                     \
-	json_t *x;                                                                            \
-	unsigned seen_ = 0;                                                                   \
-	json_object_foreach(v, key_, x)                                                       \
-	if ((i = field_index(fields, N_FIELDS(fields), msg, key_, &seen_, err)) < 0)          \
-		return TB_EINVAL;                                                             \
-	else if (!json_is_null(x))
 
 static int want_object(const json_t *v, const char *msg, tb_buf *err)
 {
@@ -101,7 +90,8 @@ static int get_int32(int64_t *out, const json_t *v, const char *name, tb_buf *er
 			d = i < INT32_MIN || i > INT32_MAX ? NAN : (double)i;
 	}
 	if (!(d >= INT32_MIN && d <= INT32_MAX) || d != floor(d)) {
-		tb_buf_printf(err, "Invalid value for int32 field %s (not an integer in range).", name);
+		tb_buf_printf(err, "Invalid value for int32 field %s (not an integer in range).",
+			      name);
 		return TB_EINVAL;
 	}
 	*out = (int64_t)d;
@@ -219,9 +209,17 @@ static int get_metric_name(hp_metric_name *m, json_t *v, tb_buf *err)
 	static const field fields[] = {{"group", "group"}, {"tag", "tag"}};
 	if (want_object(v, "tensorboard.hparams.MetricName", err))
 		return TB_EINVAL;
-	int i;
-	EACH_FIELD(v, fields, "tensorboard.hparams.MetricName", x, i, err)
+	const char *key;
+	json_t *x;
+	unsigned seen = 0;
+	json_object_foreach(v, key, x)
 	{
+		int i = field_index(fields, N_FIELDS(fields), "tensorboard.hparams.MetricName", key,
+				    &seen, err);
+		if (i < 0)
+			return TB_EINVAL;
+		if (json_is_null(x))
+			continue; /* null: not set */
 		if (get_string(i == 0 ? &m->group : &m->tag, x, fields[i].snake, err))
 			return TB_EINVAL;
 	}
@@ -250,15 +248,15 @@ static int set_filter(hp_col *c, int filter, tb_buf *err)
 static int get_col(hp_col *c, json_t *v, tb_buf *err)
 {
 	static const field fields[] = {
-		{"metric", "metric"},
-		{"hparam", "hparam"},
-		{"order", "order"},
-		{"missingValuesFirst", "missing_values_first"},
-		{"filterRegexp", "filter_regexp"},
-		{"filterInterval", "filter_interval"},
-		{"filterDiscrete", "filter_discrete"},
-		{"excludeMissingValues", "exclude_missing_values"},
-		{"includeInResult", "include_in_result"},
+	    {"metric", "metric"},
+	    {"hparam", "hparam"},
+	    {"order", "order"},
+	    {"missingValuesFirst", "missing_values_first"},
+	    {"filterRegexp", "filter_regexp"},
+	    {"filterInterval", "filter_interval"},
+	    {"filterDiscrete", "filter_discrete"},
+	    {"excludeMissingValues", "exclude_missing_values"},
+	    {"includeInResult", "include_in_result"},
 	};
 	static const field interval[] = {{"minValue", "min_value"}, {"maxValue", "max_value"}};
 	const char *msg = "tensorboard.hparams.ColParams";
@@ -266,16 +264,25 @@ static int get_col(hp_col *c, json_t *v, tb_buf *err)
 	c->discrete.kind = HP_LIST;
 	if (want_object(v, msg, err))
 		return TB_EINVAL;
-	int i;
-	EACH_FIELD(v, fields, msg, x, i, err)
+	const char *key;
+	json_t *x;
+	unsigned seen = 0;
+	json_object_foreach(v, key, x)
 	{
+		int i = field_index(fields, N_FIELDS(fields), msg, key, &seen, err);
+		if (i < 0)
+			return TB_EINVAL;
+		if (json_is_null(x))
+			continue; /* null: not set */
 		int rc = 0;
 		switch (i) {
 		case 0:
 		case 1:
 			if (c->has_metric || c->hparam) {
-				tb_buf_printf(err, "Message type \"%s\" has more than one member of "
-						   "oneof \"name\".", msg);
+				tb_buf_printf(err,
+					      "Message type \"%s\" has more than one member of "
+					      "oneof \"name\".",
+					      msg);
 				return TB_EINVAL;
 			}
 			if (i == 0) {
@@ -301,10 +308,20 @@ static int get_col(hp_col *c, json_t *v, tb_buf *err)
 			     want_object(x, "tensorboard.hparams.Interval", err);
 			if (rc)
 				break;
-			int m;
-			EACH_FIELD(x, interval, "tensorboard.hparams.Interval", y, m, err)
+			const char *key2;
+			json_t *y;
+			unsigned seen2 = 0;
+			json_object_foreach(x, key2, y)
 			{
-				if (get_double(m == 0 ? &c->min : &c->max, y, interval[m].snake, err))
+				int m =
+				    field_index(interval, N_FIELDS(interval),
+						"tensorboard.hparams.Interval", key2, &seen2, err);
+				if (m < 0)
+					return TB_EINVAL;
+				if (json_is_null(y))
+					continue; /* null: not set */
+				if (get_double(m == 0 ? &c->min : &c->max, y, interval[m].snake,
+					       err))
 					return TB_EINVAL;
 			}
 			break;
@@ -314,7 +331,8 @@ static int get_col(hp_col *c, json_t *v, tb_buf *err)
 				tb_buf_puts(err, "filter_discrete must be a JSON array.");
 				return TB_EINVAL;
 			}
-			rc = set_filter(c, HP_FILTER_DISCRETE, err) || get_value(&c->discrete, x, 0, err);
+			rc = set_filter(c, HP_FILTER_DISCRETE, err) ||
+			     get_value(&c->discrete, x, 0, err);
 			break;
 		case 7:
 			rc = get_bool(&c->exclude_missing, x, "exclude_missing_values", err);
@@ -334,7 +352,8 @@ static json_t *load(const char *text, const char *type, tb_buf *err)
 	json_t *v = text ? json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL) : NULL;
 	if (!json_is_object(v)) {
 		json_decref(v);
-		tb_buf_printf(err, "Expected a JSON-formatted request data of type: %s, but got %s ",
+		tb_buf_printf(err,
+			      "Expected a JSON-formatted request data of type: %s, but got %s ",
 			      type, text ? text : "None");
 		return NULL;
 	}
@@ -348,9 +367,16 @@ static int parse_exp(hp_exp_req *q, json_t *v, tb_buf *err)
 				       {"hparamsLimit", "hparams_limit"}};
 	const char *msg = "tensorboard.hparams.GetExperimentRequest";
 	char *name = NULL;
-	int i;
-	EACH_FIELD(v, fields, msg, x, i, err)
+	const char *key;
+	json_t *x;
+	unsigned seen = 0;
+	json_object_foreach(v, key, x)
 	{
+		int i = field_index(fields, N_FIELDS(fields), msg, key, &seen, err);
+		if (i < 0)
+			return TB_EINVAL;
+		if (json_is_null(x))
+			continue; /* null: not set */
 		int rc;
 		if (i == 0) {
 			rc = get_string(&name, x, "experiment_name", err);
@@ -381,16 +407,27 @@ int hp_parse_exp_req(hp_exp_req *out, const char *text, tb_buf *err)
 static int parse_groups(hp_groups_req *q, json_t *v, tb_buf *err)
 {
 	static const field fields[] = {
-		{"experimentName", "experiment_name"}, {"allowedStatuses", "allowed_statuses"},
-		{"colParams", "col_params"},           {"aggregationType", "aggregation_type"},
-		{"aggregationMetric", "aggregation_metric"}, {"startIndex", "start_index"},
-		{"sliceSize", "slice_size"},           {"includeMetrics", "include_metrics"},
+	    {"experimentName", "experiment_name"},
+	    {"allowedStatuses", "allowed_statuses"},
+	    {"colParams", "col_params"},
+	    {"aggregationType", "aggregation_type"},
+	    {"aggregationMetric", "aggregation_metric"},
+	    {"startIndex", "start_index"},
+	    {"sliceSize", "slice_size"},
+	    {"includeMetrics", "include_metrics"},
 	};
 	const char *msg = "tensorboard.hparams.ListSessionGroupsRequest";
 	char *name = NULL;
-	int i;
-	EACH_FIELD(v, fields, msg, x, i, err)
+	const char *key;
+	json_t *x;
+	unsigned seen = 0;
+	json_object_foreach(v, key, x)
 	{
+		int i = field_index(fields, N_FIELDS(fields), msg, key, &seen, err);
+		if (i < 0)
+			return TB_EINVAL;
+		if (json_is_null(x))
+			continue; /* null: not set */
 		int rc = 0;
 		switch (i) {
 		case 0:
@@ -401,11 +438,13 @@ static int parse_groups(hp_groups_req *q, json_t *v, tb_buf *err)
 		case 1:
 		case 2:
 			if (!json_is_array(x)) {
-				tb_buf_printf(err, "Field %s must be a JSON array.", fields[i].snake);
+				tb_buf_printf(err, "Field %s must be a JSON array.",
+					      fields[i].snake);
 				return TB_EINVAL;
 			}
 			if (i == 1) {
-				q->statuses = tb_xcalloc(json_array_size(x) + 1, sizeof *q->statuses);
+				q->statuses =
+				    tb_xcalloc(json_array_size(x) + 1, sizeof *q->statuses);
 				for (size_t k = 0; k < json_array_size(x) && !rc; k++)
 					rc = get_enum(&q->statuses[q->n_statuses++],
 						      json_array_get(x, k), STATUSES, 4,
@@ -413,7 +452,8 @@ static int parse_groups(hp_groups_req *q, json_t *v, tb_buf *err)
 			} else {
 				q->cols = tb_xcalloc(json_array_size(x) + 1, sizeof *q->cols);
 				for (size_t k = 0; k < json_array_size(x) && !rc; k++)
-					rc = get_col(&q->cols[q->n_cols++], json_array_get(x, k), err);
+					rc = get_col(&q->cols[q->n_cols++], json_array_get(x, k),
+						     err);
 			}
 			break;
 		case 3:
@@ -455,9 +495,16 @@ static int parse_evals(hp_evals_req *q, json_t *v, tb_buf *err)
 				       {"metricName", "metric_name"}};
 	const char *msg = "tensorboard.hparams.ListMetricEvalsRequest";
 	char *name = NULL;
-	int i;
-	EACH_FIELD(v, fields, msg, x, i, err)
+	const char *key;
+	json_t *x;
+	unsigned seen = 0;
+	json_object_foreach(v, key, x)
 	{
+		int i = field_index(fields, N_FIELDS(fields), msg, key, &seen, err);
+		if (i < 0)
+			return TB_EINVAL;
+		if (json_is_null(x))
+			continue; /* null: not set */
 		int rc;
 		if (i == 0) {
 			rc = get_string(&name, x, "experiment_name", err);

@@ -260,7 +260,7 @@ static const char *str_at(json_t *j, const char *path)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-#define ALL_STATUSES \
+#define ALL_STATUSES                                                                               \
 	"\"allowedStatuses\": [\"STATUS_UNKNOWN\", \"STATUS_SUCCESS\", \"STATUS_FAILURE\", 3]"
 
 /* The names of the answer's session groups, joined by ','. */
@@ -303,9 +303,9 @@ static void test_hparams__inferred_experiment(void)
 	 * NaN being unequal to itself, differs); "mixed" holds numbers and
 	 * strings, so it is a string */
 	static const char *const names[] = {"bn", "lr", "mixed", "nan", "opt", "extra"};
-	static const char *const types[] = {"DATA_TYPE_BOOL",    "DATA_TYPE_FLOAT64",
-					    "DATA_TYPE_STRING",  "DATA_TYPE_FLOAT64",
-					    "DATA_TYPE_STRING",  "DATA_TYPE_STRING"};
+	static const char *const types[] = {"DATA_TYPE_BOOL",	"DATA_TYPE_FLOAT64",
+					    "DATA_TYPE_STRING", "DATA_TYPE_FLOAT64",
+					    "DATA_TYPE_STRING", "DATA_TYPE_STRING"};
 	for (size_t i = 0; i < 6 && i < json_array_size(hp); i++) {
 		json_t *h = json_array_get(hp, i);
 		CHECK_STR(str_at(h, "name"), names[i]);
@@ -384,7 +384,8 @@ static void test_hparams__groups_and_aggregation(void)
 	static const struct {
 		const char *type;
 		double acc;
-	} aggs[] = {{"AGGREGATION_MIN", 0.25}, {"AGGREGATION_MAX", 0.75}, {"AGGREGATION_MEDIAN", 0.25}};
+	} aggs[] = {
+	    {"AGGREGATION_MIN", 0.25}, {"AGGREGATION_MAX", 0.75}, {"AGGREGATION_MEDIAN", 0.25}};
 	for (size_t i = 0; i < 3; i++) {
 		char body[512];
 		snprintf(body, sizeof body,
@@ -393,13 +394,15 @@ static void test_hparams__groups_and_aggregation(void)
 			 aggs[i].type);
 		ans = post_json("session_groups", body);
 		g1 = json_array_get(json_object_get(ans, "sessionGroups"), 0);
-		mv = json_object_get(json_array_get(json_object_get(g1, "metricValues"), 0), "value");
+		mv = json_object_get(json_array_get(json_object_get(g1, "metricValues"), 0),
+				     "value");
 		CHECK(json_real_value(mv) == aggs[i].acc);
 		json_decref(ans);
 	}
 	/* no session has the aggregation metric: empty metric values */
-	ans = post_json("session_groups", "{" ALL_STATUSES ", \"sliceSize\": 10, \"aggregationType\": "
-					  "\"AGGREGATION_MAX\", \"aggregationMetric\": {\"tag\": \"none\"}}");
+	ans = post_json("session_groups",
+			"{" ALL_STATUSES ", \"sliceSize\": 10, \"aggregationType\": "
+			"\"AGGREGATION_MAX\", \"aggregationMetric\": {\"tag\": \"none\"}}");
 	g1 = json_array_get(json_object_get(ans, "sessionGroups"), 0);
 	CHECK_INT(json_array_size(json_object_get(g1, "metricValues")), 0);
 	json_decref(ans);
@@ -415,7 +418,8 @@ static void test_hparams__filters_sorting_paging(void)
 	CHECK_STR(got, "");
 	CHECK_INT(json_integer_value(json_object_get(ans, "totalSize")), 0);
 	json_decref(ans);
-	ans = post_json("session_groups", "{\"allowedStatuses\": [\"STATUS_UNKNOWN\"], \"sliceSize\": 10}");
+	ans = post_json("session_groups",
+			"{\"allowedStatuses\": [\"STATUS_UNKNOWN\"], \"sliceSize\": 10}");
 	group_names(got, sizeof got, ans);
 	CHECK_STR(got, "s3");
 	json_decref(ans);
@@ -429,30 +433,36 @@ static void test_hparams__filters_sorting_paging(void)
 	expect_groups("\"colParams\": [{\"metric\": {\"group\": \"eval\", \"tag\": \"loss\"}, "
 		      "\"excludeMissingValues\": true}]",
 		      "g1", 1);
-	expect_groups("\"colParams\": [{\"hparam\": \"extra\", \"filterRegexp\": \"^x$\"}]", "g1,s3", 2);
+	expect_groups("\"colParams\": [{\"hparam\": \"extra\", \"filterRegexp\": \"^x$\"}]",
+		      "g1,s3", 2);
 	expect_groups("\"colParams\": [{\"hparam\": \"extra\", \"filterRegexp\": \"x\", "
 		      "\"excludeMissingValues\": true}]",
 		      "s3", 1);
-	expect_groups("\"colParams\": [{\"hparam\": \"lr\", \"filterDiscrete\": [1, 0.5]}]", "s3", 1);
-	expect_groups("\"colParams\": [{\"hparam\": \"bn\", \"filterDiscrete\": [true, false]}]", "g1,s3",
-		      2);
-	expect_groups("\"colParams\": [{\"hparam\": \"lr\", \"filterDiscrete\": [true]}]", "s3", 1);
-	expect_groups("\"colParams\": [{\"hparam\": \"opt\", \"filterDiscrete\": [\"adam\", \"sgd\"]}]",
+	expect_groups("\"colParams\": [{\"hparam\": \"lr\", \"filterDiscrete\": [1, 0.5]}]", "s3",
+		      1);
+	expect_groups("\"colParams\": [{\"hparam\": \"bn\", \"filterDiscrete\": [true, false]}]",
 		      "g1,s3", 2);
+	expect_groups("\"colParams\": [{\"hparam\": \"lr\", \"filterDiscrete\": [true]}]", "s3", 1);
+	expect_groups(
+	    "\"colParams\": [{\"hparam\": \"opt\", \"filterDiscrete\": [\"adam\", \"sgd\"]}]",
+	    "g1,s3", 2);
 	/* unknown columns have no values: missing everywhere */
-	expect_groups("\"colParams\": [{\"hparam\": \"nope\", \"order\": \"ORDER_DESC\"}]", "g1,s3", 2);
+	expect_groups("\"colParams\": [{\"hparam\": \"nope\", \"order\": \"ORDER_DESC\"}]", "g1,s3",
+		      2);
 	expect_groups("\"colParams\": [{\"metric\": {\"tag\": \"nope\"}, \"excludeMissingValues\": "
 		      "true}]",
 		      "", 0);
 
 	/* sorting, missing values first or last in both directions */
-	expect_groups("\"colParams\": [{\"hparam\": \"extra\", \"order\": \"ORDER_ASC\"}]", "s3,g1", 2);
+	expect_groups("\"colParams\": [{\"hparam\": \"extra\", \"order\": \"ORDER_ASC\"}]", "s3,g1",
+		      2);
 	expect_groups("\"colParams\": [{\"hparam\": \"extra\", \"order\": \"ORDER_ASC\", "
 		      "\"missingValuesFirst\": true}]",
 		      "g1,s3", 2);
 	expect_groups("\"colParams\": [{\"hparam\": \"extra\", \"order\": 2}]", "s3,g1", 2);
-	expect_groups("\"colParams\": [{\"metric\": {\"tag\": \"acc\"}, \"order\": \"ORDER_DESC\"}]",
-		      "g1,s3", 2);
+	expect_groups(
+	    "\"colParams\": [{\"metric\": {\"tag\": \"acc\"}, \"order\": \"ORDER_DESC\"}]", "g1,s3",
+	    2);
 	expect_groups("\"colParams\": [{\"metric\": {\"tag\": \"acc\"}, \"order\": \"ORDER_ASC\"}]",
 		      "g1,s3", 2);
 	expect_groups("\"aggregationType\": \"AGGREGATION_MAX\", \"aggregationMetric\": {\"tag\": "
@@ -481,7 +491,8 @@ static void test_hparams__filters_sorting_paging(void)
 	ans = post_json("session_groups", "{" ALL_STATUSES ", \"sliceSize\": 10, \"colParams\": "
 					  "[{\"hparam\": \"lr\", \"includeInResult\": true}, "
 					  "{\"hparam\": \"opt\", \"includeInResult\": false}]}");
-	json_t *hp = json_object_get(json_array_get(json_object_get(ans, "sessionGroups"), 0), "hparams");
+	json_t *hp =
+	    json_object_get(json_array_get(json_object_get(ans, "sessionGroups"), 0), "hparams");
 	CHECK_INT(json_object_size(hp), 1);
 	CHECK(json_object_get(hp, "lr") != NULL);
 	json_decref(ans);
@@ -497,14 +508,17 @@ static void test_hparams__metric_evals(void)
 	CHECK_INT(json_integer_value(json_array_get(p, 1)), 3);
 	CHECK(json_real_value(json_array_get(p, 2)) == 1.5);
 	json_decref(ans);
-	ans = post_json("metric_evals", "{\"sessionName\": \"s2\", \"metricName\": {\"tag\": \"acc\"}}");
+	ans = post_json("metric_evals",
+			"{\"sessionName\": \"s2\", \"metricName\": {\"tag\": \"acc\"}}");
 	CHECK_INT(json_array_size(ans), 2);
 	json_decref(ans);
 
-	reply *r = post("metric_evals", "{\"sessionName\": \"s1\", \"metricName\": {\"tag\": \"nope\"}}");
+	reply *r =
+	    post("metric_evals", "{\"sessionName\": \"s1\", \"metricName\": {\"tag\": \"nope\"}}");
 	CHECK_INT(r->status, 404);
 	CHECK_STR(r->body.ptr, "Not found: No scalar data for run='s1', tag='nope'");
-	r = post("metric_evals", "{\"sessionName\": \"s1/../s2\", \"metricName\": {\"tag\": \"acc\"}}");
+	r = post("metric_evals",
+		 "{\"sessionName\": \"s1/../s2\", \"metricName\": {\"tag\": \"acc\"}}");
 	CHECK_INT(r->status, 200);
 	r = post("metric_evals", "{}");
 	CHECK_INT(r->status, 404);
@@ -513,14 +527,14 @@ static void test_hparams__metric_evals(void)
 }
 
 static const char *const DL_REQUEST =
-	"%7B%22allowedStatuses%22%3A%5B0%2C1%2C2%2C3%5D%2C%22sliceSize%22%3A10%7D";
+    "%7B%22allowedStatuses%22%3A%5B0%2C1%2C2%2C3%5D%2C%22sliceSize%22%3A10%7D";
 
 static reply *download(const char *format, const char *vis)
 {
 	char path[1024];
 	snprintf(path, sizeof path,
-		 "/data/plugin/hparams/download_data?format=%s&columnsVisibility=%s&request=%s", format,
-		 vis, DL_REQUEST);
+		 "/data/plugin/hparams/download_data?format=%s&columnsVisibility=%s&request=%s",
+		 format, vis, DL_REQUEST);
 	return request(path, NULL, 0, NULL);
 }
 
@@ -570,53 +584,55 @@ static void test_hparams__download(void)
 static void test_hparams__hostile(void)
 {
 	static const char *const bad[] = {
-		"",
-		"{",
-		"[]",
-		"null",
-		"\"text\"",
-		"{\"experimentName\": 5}",
-		"{\"allowedStatuses\": \"STATUS_SUCCESS\"}",
-		"{\"allowedStatuses\": [\"STATUS_BOGUS\"]}",
-		"{\"allowedStatuses\": [17]}",
-		"{\"sliceSize\": \"abc\"}",
-		"{\"sliceSize\": 1.5}",
-		"{\"sliceSize\": 2147483648}",
-		"{\"startIndex\": -2147483649}",
-		"{\"startIndex\": 1e300}",
-		"{\"sliceSize\": 99999999999999999999999}",
-		"{\"noSuchField\": 1}",
-		"{\"sliceSize\": 1, \"slice_size\": 2}",
-		"{\"sliceSize\": 1, \"sliceSize\": 2}",
-		"{\"aggregationType\": \"AGGREGATION_SUM\"}",
-		"{\"includeMetrics\": \"yes\"}",
-		"{\"colParams\": {}}",
-		"{\"colParams\": [5]}",
-		"{\"colParams\": [{}]}",
-		"{\"colParams\": [{\"hparam\": \"\"}]}",
-		"{\"colParams\": [{\"hparam\": 5}]}",
-		"{\"colParams\": [{\"hparam\": \"lr\", \"metric\": {\"tag\": \"acc\"}}]}",
-		"{\"colParams\": [{\"hparam\": \"lr\", \"order\": \"UP\"}]}",
-		"{\"colParams\": [{\"hparam\": \"lr\", \"filterRegexp\": \"x\", \"filterDiscrete\": []}]}",
-		"{\"colParams\": [{\"hparam\": \"lr\", \"filterInterval\": {\"min\": 1}}]}",
-		"{\"colParams\": [{\"hparam\": \"lr\", \"filterInterval\": {\"minValue\": \"low\"}}]}",
-		"{\"colParams\": [{\"hparam\": \"lr\", \"filterDiscrete\": 1}]}",
-		"{\"colParams\": [{\"metric\": {\"tag\": 1}}]}",
-		"{\"colParams\": [{\"metric\": {\"name\": \"acc\"}}]}",
-		/* runs only when there are groups to test */
-		"{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"opt\", \"filterRegexp\": \"(\"}]}",
-		"{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"lr\", \"filterRegexp\": \"1\"}]}",
-		"{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"opt\", \"filterInterval\": "
-		"{\"minValue\": 0, \"maxValue\": 1}}]}",
-		"{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"mixed\", \"order\": 1}]}",
+	    "",
+	    "{",
+	    "[]",
+	    "null",
+	    "\"text\"",
+	    "{\"experimentName\": 5}",
+	    "{\"allowedStatuses\": \"STATUS_SUCCESS\"}",
+	    "{\"allowedStatuses\": [\"STATUS_BOGUS\"]}",
+	    "{\"allowedStatuses\": [17]}",
+	    "{\"sliceSize\": \"abc\"}",
+	    "{\"sliceSize\": 1.5}",
+	    "{\"sliceSize\": 2147483648}",
+	    "{\"startIndex\": -2147483649}",
+	    "{\"startIndex\": 1e300}",
+	    "{\"sliceSize\": 99999999999999999999999}",
+	    "{\"noSuchField\": 1}",
+	    "{\"sliceSize\": 1, \"slice_size\": 2}",
+	    "{\"sliceSize\": 1, \"sliceSize\": 2}",
+	    "{\"aggregationType\": \"AGGREGATION_SUM\"}",
+	    "{\"includeMetrics\": \"yes\"}",
+	    "{\"colParams\": {}}",
+	    "{\"colParams\": [5]}",
+	    "{\"colParams\": [{}]}",
+	    "{\"colParams\": [{\"hparam\": \"\"}]}",
+	    "{\"colParams\": [{\"hparam\": 5}]}",
+	    "{\"colParams\": [{\"hparam\": \"lr\", \"metric\": {\"tag\": \"acc\"}}]}",
+	    "{\"colParams\": [{\"hparam\": \"lr\", \"order\": \"UP\"}]}",
+	    "{\"colParams\": [{\"hparam\": \"lr\", \"filterRegexp\": \"x\", \"filterDiscrete\": "
+	    "[]}]}",
+	    "{\"colParams\": [{\"hparam\": \"lr\", \"filterInterval\": {\"min\": 1}}]}",
+	    "{\"colParams\": [{\"hparam\": \"lr\", \"filterInterval\": {\"minValue\": \"low\"}}]}",
+	    "{\"colParams\": [{\"hparam\": \"lr\", \"filterDiscrete\": 1}]}",
+	    "{\"colParams\": [{\"metric\": {\"tag\": 1}}]}",
+	    "{\"colParams\": [{\"metric\": {\"name\": \"acc\"}}]}",
+	    /* runs only when there are groups to test */
+	    "{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"opt\", \"filterRegexp\": \"(\"}]}",
+	    "{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"lr\", \"filterRegexp\": \"1\"}]}",
+	    "{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"opt\", \"filterInterval\": "
+	    "{\"minValue\": 0, \"maxValue\": 1}}]}",
+	    "{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"mixed\", \"order\": 1}]}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		expect_400("session_groups", bad[i]);
 
 	/* a string and a missing value sort fine (a number against a string
 	 * does not: above) */
-	reply *r = post("session_groups", "{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"extra\", "
-					  "\"order\": \"ORDER_ASC\"}, {\"hparam\": \"x\"}]}");
+	reply *r =
+	    post("session_groups", "{" ALL_STATUSES ", \"colParams\": [{\"hparam\": \"extra\", "
+				   "\"order\": \"ORDER_ASC\"}, {\"hparam\": \"x\"}]}");
 	CHECK_INT(r->status, 200);
 
 	/* Values nested deeper than any hparam needs */
