@@ -324,7 +324,7 @@ static int decode_end(hp_end_info *ei, tb_slice s)
 
 int hp_decode(void *out, int which, const uint8_t *p, size_t n)
 {
-	tb_pb r = tb_pb_make(tb_slice_make(p, n));
+	tb_pb r = tb_pb_make(tb_slice_make(p ? p : (const uint8_t *)"", p ? n : 0));
 	tb_pb_field f;
 	int rc, member = 0;
 	uint64_t version = 0;

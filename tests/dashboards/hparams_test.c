@@ -145,7 +145,7 @@ static void session(const char *run, double lr, const char *opt, int bn, const c
 	close_run();
 }
 
-static const char *const RUNS[] = {"s1/eval", "s1", "s2", "s3"};
+static const char *const RUNS[] = {"s1/eval", "s1", "s2", "s3", "bad"};
 
 static void write_logdir(void)
 {
@@ -160,6 +160,26 @@ static void write_logdir(void)
 	close_run();
 	session("s2", 0.01, "sgd", 0, NULL, "g1", 2, 0.25f);
 	session("s3", 1.0, "adam", 1, "x", "", 0, 0.5f);
+}
+
+/* A run whose session start info claims plugin data version 1 and whose
+ * experiment summary is not a protobuf at all. */
+static void write_bad_run(void)
+{
+	open_run("bad");
+	tb_pb_buf c;
+	tb_pb_buf_init(&c);
+	tb_pb_put_int64(&c, 1, 1);
+	size_t start = tb_pb_begin(&c, 3);
+	hp_entry(&c, "lr", 2, 0.5, NULL);
+	tb_pb_end(&c, start);
+	hparams_value("_hparams_/session_start_info", &c);
+	tb_pb_buf_truncate(&c, 0);
+	tb_pb_put_raw(&c, "\xff\xff\xff", 3);
+	hparams_value("_hparams_/experiment", &c);
+	tb_pb_buf_free(&c);
+	scalar(1, "acc", 0.5f);
+	close_run();
 }
 
 static void remove_logdir(void)
@@ -676,6 +696,53 @@ static void test_hparams__hostile(void)
 	tb_buf_free(&big);
 }
 
+/* Served after write_bad_run: stored data that does not parse answers 400
+ * on the routes that need it, and the others keep working. */
+static void test_hparams__bad_stored_data(void)
+{
+	expect_400("experiment", "{}");
+	expect_400("session_groups", "{" ALL_STATUSES ", \"sliceSize\": 10}");
+	reply *r = request("/data/plugin/hparams/download_data?format=csv&columnsVisibility=%5B%5D&"
+			   "request=%7B%7D",
+			   NULL, 0, NULL);
+	CHECK_INT(r->status, 400);
+	json_t *ans =
+	    post_json("metric_evals", "{\"sessionName\": \"bad\", \"metricName\": {\"tag\": "
+				      "\"acc\"}}");
+	CHECK_INT(json_array_size(ans), 1);
+	json_decref(ans);
+}
+
+static tb_spawn *start_server(const char *binary)
+{
+	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
+	tb_spawn *srv = NULL;
+	int clean = 0;
+	char err[512];
+	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
+		fprintf(stderr, "server did not start: %s\n", err);
+		return NULL;
+	}
+	port = tb_spawn_port(srv);
+	return srv;
+}
+
+static tb_spawn *srv;
+
+/* Stop the server after checking it still answers; it must exit cleanly
+ * (sanitizer builds exit non-zero on leaks). */
+static void test_hparams__still_serving_then_clean_exit(void)
+{
+	CHECK(tb_spawn_alive(srv));
+	reply *r =
+	    post("metric_evals", "{\"sessionName\": \"s1\", \"metricName\": {\"tag\": \"acc\"}}");
+	CHECK_INT(r->status, 200);
+	tb_buf_free(&r->body);
+	int status = tb_spawn_stop(srv);
+	srv = NULL;
+	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	const char *binary = getenv("TB_BINARY");
@@ -684,37 +751,32 @@ int main(void)
 		return 2;
 	}
 	write_logdir();
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	curl = curl_easy_init();
+	srv = start_server(binary);
+	if (!srv) {
 		remove_logdir();
 		return 1;
 	}
-	port = tb_spawn_port(srv);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	curl = curl_easy_init();
-
 	TB_RUN(test_hparams__inferred_experiment);
 	TB_RUN(test_hparams__groups_and_aggregation);
 	TB_RUN(test_hparams__filters_sorting_paging);
 	TB_RUN(test_hparams__metric_evals);
 	TB_RUN(test_hparams__download);
 	TB_RUN(test_hparams__hostile);
+	TB_RUN(test_hparams__still_serving_then_clean_exit);
 
-	/* After all of that the server still answers. */
-	CHECK(tb_spawn_alive(srv));
-	reply *r = post("experiment", "{}");
-	CHECK_INT(r->status, 200);
-	tb_buf_free(&r->body);
+	write_bad_run();
+	srv = start_server(binary);
+	if (srv) {
+		TB_RUN(test_hparams__bad_stored_data);
+		TB_RUN(test_hparams__still_serving_then_clean_exit);
+	} else {
+		tb__tests_failed++;
+	}
 
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
-	int status = tb_spawn_stop(srv);
-	/* a clean shutdown exits 0; sanitizer builds exit non-zero on leaks */
-	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	remove_logdir();
 	return tb_test_finish();
 }
