@@ -46,7 +46,8 @@ static void put_chunk(tb_pb_buf *b, const char *type, const uint8_t *data, size_
 	tb_pb_put_raw(b, head, 8);
 	tb_pb_put_raw(b, data, n);
 	crc = crc32(0L, (const Bytef *)type, 4);
-	crc = crc32(crc, data, (uInt)n);
+	if (n) /* crc32 with a NULL buffer would return the initial value */
+		crc = crc32(crc, data, (uInt)n);
 	be32(crc_be, (uint32_t)crc);
 	tb_pb_put_raw(b, crc_be, 4);
 }
