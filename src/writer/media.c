@@ -5,7 +5,9 @@
  * whose output has the smallest sum of absolute values, the usual
  * heuristic; rows are filtered into one scratch line and streamed through
  * deflate, so memory is the output plus two rows. Tuned for the small
- * images of summaries (thumbnails, samples): level 6, the zlib default. */
+ * images of summaries (thumbnails, samples): level 6 with zlib's Z_FILTERED
+ * strategy, meant for filtered rows (smaller than the default at the same
+ * speed). */
 #include "writer/media.h"
 
 #include <math.h>
@@ -107,7 +109,7 @@ int tb_png_encode(tb_pb_buf *out, const uint8_t *pixels, uint32_t width, uint32_
 		return TB_EINVAL;
 	row_len = (size_t)width * (size_t)channels;
 	memset(&z, 0, sizeof z);
-	if (deflateInit(&z, Z_DEFAULT_COMPRESSION) != Z_OK)
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15, 8, Z_FILTERED) != Z_OK)
 		return TB_ENOMEM;
 	z_ok = 1;
 	idat_cap = deflateBound(&z, (uLong)((row_len + 1) * height));
