@@ -1,13 +1,13 @@
 /* PNG and WAV encoders for the image and audio summaries (media.h).
  *
  * PNG: signature, IHDR, one IDAT holding the deflate stream of all
- * filtered rows, IEND. Each row gets the filter (none, sub, up or Paeth)
- * whose output has the smallest sum of absolute values, the usual
+ * filtered rows, IEND. Each row gets the filter (none, sub, up, average or
+ * Paeth) whose output has the smallest sum of absolute values, the usual
  * heuristic; rows are filtered into one scratch line and streamed through
- * deflate, so memory is the output plus two rows. Tuned for the small
- * images of summaries (thumbnails, samples): level 6 with zlib's Z_FILTERED
- * strategy, meant for filtered rows (smaller than the default at the same
- * speed). */
+ * deflate into a buffer of deflateBound's size. Tuned for the small images
+ * of summaries (thumbnails, samples): level 6 with zlib's Z_FILTERED
+ * strategy, meant for filtered rows (smaller than the default strategy at
+ * the same speed). */
 #include "writer/media.h"
 
 #include <math.h>
