@@ -88,4 +88,31 @@ void tb_dash_description(tb_json *j, const char *markdown);
 void tb_dash_blob_key(tb_buf *out, const char *eid, const char *run, const char *tag,
 		      size_t tag_len, int64_t step, uint64_t index);
 
+/* A decoded blob key (blob.c). The strings are owned, NUL-terminated and
+ * may hold NUL bytes, so the lengths are authoritative. */
+typedef struct tb_dash_blob_ref {
+	char *eid, *run, *tag;
+	size_t eid_len, run_len, tag_len;
+	int64_t step;
+	uint64_t index;
+} tb_dash_blob_ref;
+
+/* Decode a key made by tb_dash_blob_key from n untrusted bytes. Returns 0
+ * with *out filled (free it with tb_dash_blob_ref_free), or TB_EINVAL with
+ * the reason appended to err and nothing to free. */
+int tb_dash_blob_decode(tb_dash_blob_ref *out, tb_buf *err, const char *key, size_t n);
+void tb_dash_blob_ref_free(tb_dash_blob_ref *ref);
+
+/* Answer a fetch route with the blob named by key from a blob-sequence
+ * series of data plugin `plugin`: its bytes with content_type, or with the
+ * sniffed image type when content_type is NULL. An undecodable key gives
+ * 400 "Invalid argument: ...", a run, tag, step or index that is not
+ * stored 404 "Not found: ...". Takes the store and run locks itself. */
+void tb_dash_blob_serve(tb_resp *resp, tb_dash *d, const char *key, const char *plugin,
+			const char *content_type);
+
+/* The MIME type of an encoded image from its magic bytes: image/png,
+ * image/jpeg, image/gif, image/bmp, else application/octet-stream. */
+const char *tb_dash_image_type(tb_slice bytes);
+
 #endif

@@ -1,8 +1,188 @@
-/* histograms dashboard: routes not served yet. */
+/* Histograms dashboard routes (spec HTTP_API.md 7.1, 7.2): the tag listing
+ * and one series of stored histograms.
+ *
+ * A stored histogram is a [k, 3] tensor of [left, right, count] rows
+ * (FORMAT.md 10.3). The read route serves each point's tensor as the nested
+ * list it is, so a writer's odd shape comes back unchanged rather than
+ * failing; integers stay integers and floats are widened to double. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "dash.h"
+#include "proto/event.h"
+#include "proto/pb_decode.h"
+
+/* Fixed, as upstream's route asks for it whatever --samples_per_plugin says
+ * (spec HTTP_API.md 5.3). */
+#define HISTOGRAMS_LIMIT 51
+
+/* The `version` field (1) of the plugin's content; nonzero for data newer
+ * than this server understands, or for content that does not decode. */
+static int content_version(const tb_series *s)
+{
+	tb_pb pb = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb_field f;
+	int rc, version = 0;
+	while ((rc = tb_pb_next(&f, &pb)) == 1)
+		if (f.num == 1 && f.wire == TB_PB_VARINT)
+			version = (int)(int32_t)f.u;
+	return rc < 0 ? -1 : version;
+}
+
+static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_obj_begin(&j);
+	tb_store_rdlock(d->store);
+	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
+		tb_run *r = tb_store_run_at(d->store, i);
+		tb_run_rdlock(r);
+		int opened = 0;
+		for (size_t k = 0; k < r->n_series; k++) {
+			const tb_series *s = r->series[k];
+			if (s->data_class != TB_DC_TENSOR || strcmp(s->plugin, "histograms") != 0)
+				continue;
+			if (!opened) {
+				tb_json_key(&j, r->name);
+				tb_json_obj_begin(&j);
+				opened = 1;
+			}
+			if (content_version(s) != 0)
+				continue;
+			tb_json_key_n(&j, s->tag, s->tag_len);
+			tb_json_obj_begin(&j);
+			tb_json_key(&j, "displayName");
+			tb_json_str(&j, s->display_name);
+			tb_json_key(&j, "description");
+			tb_dash_description(&j, s->description);
+			tb_json_obj_end(&j);
+		}
+		if (opened)
+			tb_json_obj_end(&j);
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+}
+
+static int is_float_dtype(int dtype)
+{
+	return dtype == TB_DT_FLOAT || dtype == TB_DT_DOUBLE || dtype == TB_DT_HALF ||
+	       dtype == TB_DT_BFLOAT16 || dtype == TB_DT_COMPLEX64 || dtype == TB_DT_COMPLEX128;
+}
+
+/* Element i of an integer tensor, exactly (int64 and uint64 included). */
+static void write_int_elem(tb_json *j, const tb_tensor *t, size_t i)
+{
+	const uint8_t *p = t->data + i * t->elem_size;
+	int64_t v;
+	switch (t->elem_size) {
+	case 1:
+		v = t->dtype == TB_DT_INT8 || t->dtype == TB_DT_QINT8 ? (int8_t)p[0] : p[0];
+		break;
+	case 2: {
+		uint16_t u;
+		memcpy(&u, p, 2);
+		v = t->dtype == TB_DT_INT16 || t->dtype == TB_DT_QINT16 ? (int16_t)u : u;
+		break;
+	}
+	case 4: {
+		uint32_t u;
+		memcpy(&u, p, 4);
+		v = t->dtype == TB_DT_UINT32 ? (int64_t)u : (int32_t)u;
+		break;
+	}
+	default: {
+		uint64_t u;
+		memcpy(&u, p, 8);
+		if (t->dtype == TB_DT_UINT64 && u > (uint64_t)INT64_MAX) {
+			tb_json_double(j, (double)u);
+			return;
+		}
+		v = (int64_t)u;
+	}
+	}
+	tb_json_int(j, v);
+}
+
+/* Dimension `dim` of t from element *at onwards, as nested JSON arrays. */
+static void write_dim(tb_json *j, const tb_tensor *t, int dim, size_t *at)
+{
+	if (dim == t->rank) {
+		size_t i = (*at)++;
+		if (t->dtype == TB_DT_BOOL)
+			tb_json_bool(j, tb_tensor_double(t, i) != 0);
+		else if (is_float_dtype(t->dtype))
+			tb_json_double(j, tb_tensor_double(t, i));
+		else
+			write_int_elem(j, t, i);
+		return;
+	}
+	tb_json_arr_begin(j);
+	for (int64_t k = 0; k < t->dims[dim]; k++)
+		write_dim(j, t, dim + 1, at);
+	tb_json_arr_end(j);
+}
+
+/* A stored tensor as Python's tolist() would give it. Tensors that are not
+ * numbers (possible only from a hostile writer) are written as []. */
+static void write_tensor(tb_json *j, const tb_tensor *t)
+{
+	if (!tb_dtype_is_numeric(t->dtype) || t->elem_size == 0) {
+		tb_json_arr_begin(j);
+		tb_json_arr_end(j);
+		return;
+	}
+	size_t at = 0;
+	write_dim(j, t, 0, &at);
+}
+
+static void handle_histograms(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
+	if (!run || !tag) {
+		tb_resp_error(resp, 400, "Invalid argument: Both run and tag must be specified");
+		return;
+	}
+	tb_store_rdlock(d->store);
+	tb_run *r = tb_dash_lock_run(d->store, run);
+	const tb_series *s = r ? tb_dash_series(r, tag, "histograms", TB_DC_TENSOR) : NULL;
+	if (!s) {
+		tb_buf msg = TB_BUF_INIT;
+		tb_buf_puts(&msg, "Not found: No histogram tag ");
+		tb_dash_pyrepr(&msg, tag);
+		tb_buf_puts(&msg, " for run ");
+		tb_dash_pyrepr(&msg, run);
+		tb_resp_error(resp, 404, "%s", msg.ptr);
+		tb_buf_free(&msg);
+	} else {
+		size_t n;
+		uint64_t *idx = tb_dash_sample(&n, s->len, HISTOGRAMS_LIMIT);
+		tb_json j;
+		tb_json_init(&j, tb_resp_body(resp));
+		tb_json_arr_begin(&j);
+		for (size_t i = 0; i < n; i++) {
+			size_t p = (size_t)idx[i];
+			tb_json_arr_begin(&j);
+			tb_json_double(&j, s->walls[p]);
+			tb_json_int(&j, s->steps[p]);
+			write_tensor(&j, s->tensors[p]);
+			tb_json_arr_end(&j);
+		}
+		tb_json_arr_end(&j);
+		free(idx);
+	}
+	if (r)
+		tb_run_unlock(r);
+	tb_store_unlock(d->store);
+}
 
 void tb_histograms_register(tb_router *r, tb_dash *d)
 {
-	(void)r;
-	(void)d;
+	tb_router_add(r, "/data/plugin/histograms/tags", handle_tags, d);
+	tb_router_add(r, "/data/plugin/histograms/histograms", handle_histograms, d);
 }

@@ -1,8 +1,172 @@
-/* images dashboard: routes not served yet. */
+/* Images dashboard routes (spec HTTP_API.md 6.6): the tag listing with
+ * sample counts, one series' steps for one sample index as blob-key
+ * queries, and the image bytes behind a key.
+ *
+ * Each stored point is a rank-1 string tensor [width, height, img_0, ...]
+ * (FORMAT.md 10.4), so sample S of a step is blob index S + 2. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
 #include "dash.h"
+#include "proto/event.h"
+#include "proto/pb_decode.h"
+
+#define IMAGES_LIMIT 10
+
+/* The varint field `num` of the series' ImagePluginData, or 0. */
+static uint64_t content_varint(const tb_series *s, uint32_t num)
+{
+	tb_pb r = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb_field f;
+	uint64_t v = 0;
+	while (tb_pb_next(&f, &r) == 1)
+		if (f.num == num && f.wire == TB_PB_VARINT)
+			v = f.u;
+	return v;
+}
+
+/* Images per step at most: the blob count minus width and height. */
+static size_t max_images(const tb_series *s)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < s->len; i++) {
+		size_t n = s->tensors[i]->n;
+		if (n > 2 && n - 2 > m)
+			m = n - 2;
+	}
+	return m;
+}
+
+static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_obj_begin(&j);
+	tb_store_rdlock(d->store);
+	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
+		tb_run *r = tb_store_run_at(d->store, i);
+		tb_run_rdlock(r);
+		int opened = 0;
+		for (size_t k = 0; k < r->n_series; k++) {
+			const tb_series *s = r->series[k];
+			if (s->data_class != TB_DC_BLOB_SEQUENCE || strcmp(s->plugin, "images") != 0)
+				continue;
+			if (!opened) {
+				tb_json_key(&j, r->name);
+				tb_json_obj_begin(&j);
+				opened = 1;
+			}
+			/* a newer format version than ours: listed as nothing */
+			if (content_varint(s, 1) != 0)
+				continue;
+			tb_json_key_n(&j, s->tag, s->tag_len);
+			tb_json_obj_begin(&j);
+			tb_json_key(&j, "displayName");
+			tb_json_str(&j, s->display_name);
+			tb_json_key(&j, "description");
+			tb_dash_description(&j, s->description);
+			tb_json_key(&j, "samples");
+			tb_json_int(&j, (int64_t)max_images(s));
+			tb_json_obj_end(&j);
+		}
+		if (opened)
+			tb_json_obj_end(&j);
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+}
+
+/* The `sample` parameter: absent means 0; otherwise decimal digits that fit
+ * an int64 (decision D10). Returns 0 or -1. */
+static int parse_sample(uint64_t *out, const char *v)
+{
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!*v)
+		return -1;
+	uint64_t n = 0;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9' || n > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+static void handle_images(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
+	uint64_t sample;
+	if (parse_sample(&sample, tb_req_query(req, "sample"))) {
+		tb_resp_error(resp, 400, "Invalid argument: sample must be a non-negative integer");
+		return;
+	}
+	tb_store_rdlock(d->store);
+	tb_run *r = tb_dash_lock_run(d->store, run);
+	const tb_series *s = r ? tb_dash_series(r, tag, "images", TB_DC_BLOB_SEQUENCE) : NULL;
+	if (!s) {
+		tb_buf msg = TB_BUF_INIT;
+		tb_buf_puts(&msg, "Not found: No image data for run=");
+		tb_dash_pyrepr(&msg, run);
+		tb_buf_puts(&msg, ", tag=");
+		tb_dash_pyrepr(&msg, tag);
+		tb_resp_error(resp, 404, "%s", msg.ptr);
+		tb_buf_free(&msg);
+		goto out;
+	}
+	size_t n;
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "images", IMAGES_LIMIT));
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_arr_begin(&j);
+	tb_buf key = TB_BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		size_t p = (size_t)idx[i];
+		/* the step needs image `sample`, i.e. more than sample + 2 blobs */
+		if (s->tensors[p]->n < 3 || sample > s->tensors[p]->n - 3)
+			continue;
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "wall_time");
+		tb_json_double(&j, s->walls[p]);
+		tb_json_key(&j, "step");
+		tb_json_int(&j, s->steps[p]);
+		tb_buf_clear(&key);
+		tb_buf_puts(&key, "blob_key=");
+		tb_dash_blob_key(&key, tb_req_experiment(req), r->name, s->tag, s->tag_len,
+				 s->steps[p], sample + 2);
+		tb_json_key(&j, "query");
+		tb_json_str_n(&j, key.ptr, key.len);
+		tb_json_obj_end(&j);
+	}
+	tb_buf_free(&key);
+	tb_json_arr_end(&j);
+	free(idx);
+out:
+	if (r)
+		tb_run_unlock(r);
+	tb_store_unlock(d->store);
+}
+
+static void handle_individual(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *key = tb_req_query(req, "blob_key");
+	if (!key) {
+		tb_resp_error(resp, 400, "Invalid run, tag, index, or sample");
+		return;
+	}
+	tb_dash_blob_serve(resp, payload, key, "images", NULL);
+}
 
 void tb_images_register(tb_router *r, tb_dash *d)
 {
-	(void)r;
-	(void)d;
+	tb_router_add(r, "/data/plugin/images/tags", handle_tags, d);
+	tb_router_add(r, "/data/plugin/images/images", handle_images, d);
+	tb_router_add(r, "/data/plugin/images/individualImage", handle_individual, d);
 }

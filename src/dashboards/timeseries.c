@@ -1,5 +1,6 @@
 /* Time Series dashboard routes (spec HTTP_API.md 6.4): the combined tag
- * listing and the batch series read for scalars, histograms and images. */
+ * listing, the batch series read for scalars, histograms and images, and
+ * the image bytes behind an imageId. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "common/alloc.h"
 #include "dash.h"
 #include "proto/event.h"
+#include "proto/pb_decode.h"
 
 enum { P_SCALARS, P_HISTOGRAMS, P_IMAGES, P_COUNT };
 
@@ -99,6 +101,20 @@ static size_t max_samples(const tb_series *s)
 	return m;
 }
 
+/* The `version` field (1) of a histogram series' plugin content; nonzero
+ * for data newer than this server understands, or content that does not
+ * decode. Such tags are left out of the listing (spec HTTP_API.md 6.4.1). */
+static int histogram_version(const tb_series *s)
+{
+	tb_pb pb = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb_field f;
+	int rc, version = 0;
+	while ((rc = tb_pb_next(&f, &pb)) == 1)
+		if (f.num == 1 && f.wire == TB_PB_VARINT)
+			version = (int)(int32_t)f.u;
+	return rc < 0 ? -1 : version;
+}
+
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
@@ -123,17 +139,23 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 			tb_run *r = tb_store_run_at(d->store, i);
 			const char **tags = tb_xcalloc(r->n_series + 1, sizeof *tags);
 			size_t n_tags = 0;
+			int listed = 0; /* a run whose histograms are all filtered shows [] */
 			for (size_t s = 0; s < r->n_series; s++) {
 				const tb_series *ser = r->series[s];
 				if (ser->data_class != kinds[k].dc || strcmp(ser->plugin, kinds[k].name))
 					continue;
+				if (k == P_HISTOGRAMS) {
+					listed = 1;
+					if (histogram_version(ser) != 0)
+						continue;
+				}
 				tags[n_tags++] = ser->tag;
 				if (*ser->description) {
 					ds = tb_xgrow(ds, &ds_alloc, n_ds + 1, sizeof *ds);
 					ds[n_ds++] = (desc){ser->tag, ser->description, r->name};
 				}
 			}
-			if (n_tags && k != P_IMAGES) {
+			if ((n_tags || listed) && k != P_IMAGES) {
 				qsort(tags, n_tags, sizeof *tags, cmp_cstr);
 				tb_json_key(&j, r->name);
 				tb_json_arr_begin(&j);
@@ -390,8 +412,21 @@ static void handle_time_series(tb_resp *resp, const tb_req *req, void *payload)
 	json_decref(all);
 }
 
+/* One image by its imageId (spec HTTP_API.md 6.4.3); a missing imageId
+ * gets the plain-text 400 too (decision D12). */
+static void handle_image_data(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *key = tb_req_query(req, "imageId");
+	if (!key || !*key) {
+		tb_resp_error(resp, 400, "Invalid argument: Missing 'imageId' field");
+		return;
+	}
+	tb_dash_blob_serve(resp, payload, key, "images", NULL);
+}
+
 void tb_timeseries_register(tb_router *r, tb_dash *d)
 {
 	tb_router_add(r, "/data/plugin/timeseries/tags", handle_tags, d);
 	tb_router_add(r, "/data/plugin/timeseries/timeSeries", handle_time_series, d);
+	tb_router_add(r, "/data/plugin/timeseries/imageData", handle_image_data, d);
 }

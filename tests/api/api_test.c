@@ -52,27 +52,27 @@ static const char *const scope_routes[] = {
 	/* Each dashboard enters scope on its own line, kept apart by blank lines
 	 * so that work on different dashboards never touches the same lines. */
 
-	/* "/data/plugin/histograms/", */
+	"/data/plugin/histograms/",
 
-	/* "/data/plugin/distributions/", */
+	"/data/plugin/distributions/",
 
-	/* "/data/plugin/images/", */
+	"/data/plugin/images/",
 
-	/* "/data/plugin/audio/", */
+	"/data/plugin/audio/",
 
-	/* "/data/plugin/text/", */
+	"/data/plugin/text/",
 
-	/* "/data/plugin/pr_curves/", */
+	"/data/plugin/pr_curves/",
 
-	/* "/data/plugin/custom_scalars/", */
+	"/data/plugin/custom_scalars/",
 
 	/* "/data/plugin/hparams/", */
 
-	/* "/data/plugin/graphs/", */
+	"/data/plugin/graphs/",
 
 	/* "/data/plugin/projector/", */
 
-	/* "/data/plugin/mesh/", */
+	"/data/plugin/mesh/",
 };
 
 /* Time Series serves several data plugins; only these are compared. In
@@ -82,9 +82,9 @@ static const char *const scope_routes[] = {
 static const char *const scope_timeseries_plugins[] = {
 	"scalars",
 
-	/* "histograms", */
+	"histograms",
 
-	/* "images", */
+	"images",
 };
 
 /* ---- deliberate differences ---------------------------------------------- */
