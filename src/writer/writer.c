@@ -7,7 +7,13 @@
  * straight into `pending` behind a reserved header, then framed in place,
  * so adding a scalar costs one encode, one CRC and no allocation once the
  * buffer has grown. Tuned for many small scalar events from one or a few
- * threads; a single mutex serialises everything. */
+ * threads; a single mutex serialises everything.
+ *
+ * The other summary kinds (summaries.c, projector.c) come in through
+ * tb_writer__emit_values, which frames any list of Summary.Values the same
+ * way. The writer also owns the runs add_scalars creates (closed with it),
+ * the tag descriptions that go into metadata, and the projector config
+ * text. */
 #include "tboard/writer.h"
 
 #include <errno.h>
@@ -728,16 +734,22 @@ double tb_writer__now(void)
 	return now_realtime();
 }
 
+/* The options w was opened with, for the runs it creates. */
+static void child_opts(tb_writer_opts *o, const tb_writer *w)
+{
+	tb_writer_opts_init(o);
+	o->filename_suffix = w->suffix;
+	o->flush_secs = w->flush_secs;
+	o->max_queue = w->max_queue > INT32_MAX ? INT32_MAX : (int)w->max_queue;
+	o->scalar_encoding = w->encoding;
+}
+
 int tb_writer__open_like(tb_writer **out, tb_writer *w, const char *path)
 {
 	tb_writer_opts o;
 	int rc;
 
-	tb_writer_opts_init(&o);
-	o.filename_suffix = w->suffix;
-	o.flush_secs = w->flush_secs;
-	o.max_queue = w->max_queue > INT32_MAX ? INT32_MAX : (int)w->max_queue;
-	o.scalar_encoding = w->encoding;
+	child_opts(&o, w);
 	rc = tb_writer_open(out, path, &o);
 	if (rc != TB_OK)
 		tb_writer__fail(w, rc, "%s", tb_writer_errmsg(NULL));
@@ -795,6 +807,7 @@ static int sub_run_get(tb_writer **out, tb_writer *w, const char *name)
 	sub_run *grown;
 	char *path, *copy;
 	tb_writer *child;
+	tb_writer_opts o;
 	int rc;
 
 	for (size_t i = 0; i < w->n_subs; i++)
@@ -814,15 +827,8 @@ static int sub_run_get(tb_writer **out, tb_writer *w, const char *name)
 		return TB_ENOMEM;
 	}
 	sprintf(path, "%s/%s", w->logdir, name);
-	{
-		tb_writer_opts o;
-		tb_writer_opts_init(&o);
-		o.filename_suffix = w->suffix;
-		o.flush_secs = w->flush_secs;
-		o.max_queue = w->max_queue > INT32_MAX ? INT32_MAX : (int)w->max_queue;
-		o.scalar_encoding = w->encoding;
-		rc = tb_writer_open(&child, path, &o);
-	}
+	child_opts(&o, w);
+	rc = tb_writer_open(&child, path, &o);
 	free(path);
 	if (rc != TB_OK) {
 		set_msg(w->errmsg, "%s", tb_writer_errmsg(NULL));
