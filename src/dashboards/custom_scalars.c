@@ -1,8 +1,860 @@
-/* custom_scalars dashboard: routes not served yet. */
+/* Custom Scalars dashboard routes (spec HTTP_API.md 6.5, FORMAT.md 10.9):
+ * the merged chart layout of all runs, the scalar tags of one run that a
+ * regular expression matches, and the download link of one series.
+ *
+ * Layouts are serialised tensorboard.Layout protos, decoded here into
+ * owned trees (copies, so runs can be unlocked one after another) and
+ * merged in sorted run order; charts are deduplicated through a hash table
+ * so a hostile layout with many charts stays linear. Tag patterns are
+ * POSIX extended regular expressions anchored at the start of the tag,
+ * with a few Python spellings translated and a cap on pattern size and on
+ * the expansion of bounded repetitions, so no pattern can make matching
+ * or compiling blow up. */
+#include <regex.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
 #include "dash.h"
+#include "proto/event.h"
+#include "proto/pb_decode.h"
+
+#define SCALARS_LIMIT 1000
+#define CONFIG_TAG "custom_scalars__config__"
+/* Longest tag pattern accepted, in bytes. */
+#define REGEX_MAX_LEN 1024
+/* Upper bound on the pattern's size once bounded repetitions like a{5}
+ * are expanded, which is what the regex compiler builds. */
+#define REGEX_MAX_EXPANSION 20000
+
+/* ---- the Layout proto ------------------------------------------------- */
+
+typedef struct str {
+	char *p; /* owned, NUL-terminated */
+	size_t n;
+} str;
+
+typedef struct series {
+	str value, lower, upper;
+} series;
+
+enum { CONTENT_NONE, CONTENT_MULTILINE, CONTENT_MARGIN };
+
+typedef struct chart {
+	str title;
+	int content;     /* CONTENT_*: which member of the oneof is set */
+	str *tags;       /* multiline: regular expressions (owned) */
+	size_t n_tags;
+	series *series;  /* margin (owned) */
+	size_t n_series;
+	uint64_t hash;   /* of everything above, for deduplication */
+} chart;
+
+typedef struct category {
+	str title;
+	chart *charts; /* owned */
+	size_t n_charts;
+	int closed;
+} category;
+
+typedef struct layout {
+	int32_t version;
+	category *cats; /* owned */
+	size_t n_cats;
+} layout;
+
+static void str_set(str *s, tb_slice v)
+{
+	free(s->p);
+	s->p = tb_xmalloc(v.len + 1);
+	if (v.len)
+		memcpy(s->p, v.ptr, v.len);
+	s->p[v.len] = '\0';
+	s->n = v.len;
+}
+
+static int str_eq(const str *a, const str *b)
+{
+	return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n) == 0);
+}
+
+static void chart_clear_content(chart *c)
+{
+	for (size_t i = 0; i < c->n_tags; i++)
+		free(c->tags[i].p);
+	for (size_t i = 0; i < c->n_series; i++) {
+		free(c->series[i].value.p);
+		free(c->series[i].lower.p);
+		free(c->series[i].upper.p);
+	}
+	free(c->tags);
+	free(c->series);
+	c->tags = NULL;
+	c->series = NULL;
+	c->n_tags = c->n_series = 0;
+	c->content = CONTENT_NONE;
+}
+
+static void chart_free(chart *c)
+{
+	chart_clear_content(c);
+	free(c->title.p);
+}
+
+static void category_free(category *c)
+{
+	for (size_t i = 0; i < c->n_charts; i++)
+		chart_free(&c->charts[i]);
+	free(c->charts);
+	free(c->title.p);
+}
+
+static void layout_free(layout *l)
+{
+	for (size_t i = 0; i < l->n_cats; i++)
+		category_free(&l->cats[i]);
+	free(l->cats);
+	memset(l, 0, sizeof *l);
+}
+
+/* Grow an array by one zeroed element and return it. */
+static void *push(void *arr, size_t *n, size_t size)
+{
+	char *p = tb_xrealloc(arr, (*n + 1) * size);
+	memset(p + *n * size, 0, size);
+	++*n;
+	return p;
+}
+
+/* Decoders follow protobuf's merge rules: a singular field seen twice
+ * keeps the last value, repeated fields append, a sub-message seen twice
+ * merges, and setting one member of a oneof clears the other. Fields with
+ * an unexpected wire type are skipped like unknown ones. Each returns 0 or
+ * TB_ECORRUPT. */
+
+static int decode_series(series *s, tb_slice in)
+{
+	tb_pb r = tb_pb_make(in);
+	tb_pb_field f;
+	int rc;
+	while ((rc = tb_pb_next(&f, &r)) == 1) {
+		if (f.wire != TB_PB_LEN)
+			continue;
+		if (f.num == 1)
+			str_set(&s->value, f.len);
+		else if (f.num == 2)
+			str_set(&s->lower, f.len);
+		else if (f.num == 3)
+			str_set(&s->upper, f.len);
+	}
+	return rc;
+}
+
+static int decode_chart(chart *c, tb_slice in)
+{
+	tb_pb r = tb_pb_make(in);
+	tb_pb_field f;
+	int rc;
+	while ((rc = tb_pb_next(&f, &r)) == 1) {
+		if (f.wire != TB_PB_LEN)
+			continue;
+		if (f.num == 1) {
+			str_set(&c->title, f.len);
+		} else if (f.num == 2 || f.num == 3) {
+			int kind = f.num == 2 ? CONTENT_MULTILINE : CONTENT_MARGIN;
+			if (c->content != kind)
+				chart_clear_content(c);
+			c->content = kind;
+			tb_pb sub = tb_pb_make(f.len);
+			tb_pb_field g;
+			while ((rc = tb_pb_next(&g, &sub)) == 1) {
+				if (g.num != 1 || g.wire != TB_PB_LEN)
+					continue;
+				if (kind == CONTENT_MULTILINE) {
+					c->tags = push(c->tags, &c->n_tags, sizeof *c->tags);
+					str_set(&c->tags[c->n_tags - 1], g.len);
+				} else {
+					c->series = push(c->series, &c->n_series, sizeof *c->series);
+					if (decode_series(&c->series[c->n_series - 1], g.len))
+						return TB_ECORRUPT;
+				}
+			}
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return rc;
+}
+
+static int decode_category(category *c, tb_slice in)
+{
+	tb_pb r = tb_pb_make(in);
+	tb_pb_field f;
+	int rc;
+	while ((rc = tb_pb_next(&f, &r)) == 1) {
+		if (f.num == 1 && f.wire == TB_PB_LEN) {
+			str_set(&c->title, f.len);
+		} else if (f.num == 2 && f.wire == TB_PB_LEN) {
+			c->charts = push(c->charts, &c->n_charts, sizeof *c->charts);
+			if (decode_chart(&c->charts[c->n_charts - 1], f.len))
+				return TB_ECORRUPT;
+		} else if (f.num == 3 && f.wire == TB_PB_VARINT) {
+			c->closed = f.u != 0;
+		}
+	}
+	return rc;
+}
+
+/* Decode a serialised Layout into *out (owned; free with layout_free, also
+ * after a failure). */
+static int decode_layout(layout *out, tb_slice in)
+{
+	tb_pb r = tb_pb_make(in);
+	tb_pb_field f;
+	int rc;
+	memset(out, 0, sizeof *out);
+	while ((rc = tb_pb_next(&f, &r)) == 1) {
+		if (f.num == 1 && f.wire == TB_PB_VARINT) {
+			out->version = (int32_t)(uint32_t)f.u;
+		} else if (f.num == 2 && f.wire == TB_PB_LEN) {
+			out->cats = push(out->cats, &out->n_cats, sizeof *out->cats);
+			if (decode_category(&out->cats[out->n_cats - 1], f.len))
+				return TB_ECORRUPT;
+		}
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- merging (spec HTTP_API.md 6.5.1, decision D8) --------------------- */
+
+static uint64_t fnv(uint64_t h, const str *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		h = (h ^ (unsigned char)s->p[i]) * 0x100000001b3ULL;
+	return (h ^ s->n) * 0x100000001b3ULL;
+}
+
+static void chart_hash(chart *c)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL ^ (uint64_t)c->content, &c->title);
+	for (size_t i = 0; i < c->n_tags; i++)
+		h = fnv(h, &c->tags[i]);
+	for (size_t i = 0; i < c->n_series; i++)
+		h = fnv(fnv(fnv(h, &c->series[i].value), &c->series[i].lower), &c->series[i].upper);
+	c->hash = h;
+}
+
+static int chart_eq(const chart *a, const chart *b)
+{
+	if (a->hash != b->hash || a->content != b->content || !str_eq(&a->title, &b->title) ||
+	    a->n_tags != b->n_tags || a->n_series != b->n_series)
+		return 0;
+	for (size_t i = 0; i < a->n_tags; i++)
+		if (!str_eq(&a->tags[i], &b->tags[i]))
+			return 0;
+	for (size_t i = 0; i < a->n_series; i++)
+		if (!str_eq(&a->series[i].value, &b->series[i].value) ||
+		    !str_eq(&a->series[i].lower, &b->series[i].lower) ||
+		    !str_eq(&a->series[i].upper, &b->series[i].upper))
+			return 0;
+	return 1;
+}
+
+/* Open-addressing set of indices into an array of items, by 64-bit hash. */
+typedef struct idxset {
+	size_t *slot; /* index + 1; 0 = empty */
+	size_t mask;
+} idxset;
+
+static void idxset_init(idxset *s, size_t n)
+{
+	size_t cap = 16;
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	s->slot = tb_xcalloc(cap, sizeof *s->slot);
+	s->mask = cap - 1;
+}
+
+static void idxset_add(idxset *s, uint64_t h, size_t idx)
+{
+	size_t i = (size_t)h & s->mask;
+	while (s->slot[i])
+		i = (i + 1) & s->mask;
+	s->slot[i] = idx + 1;
+}
+
+/* Move the charts of src that `into` did not hold before this call onto
+ * the end of `into`; the rest are freed. src is left empty. */
+static void merge_charts(category *into, category *src)
+{
+	size_t n0 = into->n_charts;
+	idxset set;
+	idxset_init(&set, n0);
+	for (size_t i = 0; i < n0; i++)
+		idxset_add(&set, into->charts[i].hash, i);
+	into->charts = tb_xrealloc(into->charts, (n0 + src->n_charts + 1) * sizeof *into->charts);
+	for (size_t k = 0; k < src->n_charts; k++) {
+		chart *c = &src->charts[k];
+		int dup = 0;
+		for (size_t i = (size_t)c->hash & set.mask; set.slot[i] && !dup; i = (i + 1) & set.mask)
+			dup = chart_eq(&into->charts[set.slot[i] - 1], c);
+		if (dup)
+			chart_free(c);
+		else
+			into->charts[into->n_charts++] = *c;
+	}
+	free(set.slot);
+	free(src->charts);
+	src->charts = NULL;
+	src->n_charts = 0;
+}
+
+typedef struct merger {
+	layout out;
+	int have;    /* a first layout was taken */
+	idxset titles; /* category index of the last category per title */
+	size_t n_titles_cap;
+} merger;
+
+static uint64_t title_hash(const str *t)
+{
+	return fnv(0xcbf29ce484222325ULL, t);
+}
+
+static void titles_rebuild(merger *m)
+{
+	free(m->titles.slot);
+	idxset_init(&m->titles, m->out.n_cats);
+	m->n_titles_cap = (m->titles.mask + 1) / 2;
+	for (size_t i = 0; i < m->out.n_cats; i++)
+		idxset_add(&m->titles, title_hash(&m->out.cats[i].title), i);
+}
+
+/* Index of the last category of m->out with this title, or SIZE_MAX. */
+static size_t titles_find(const merger *m, const str *t)
+{
+	size_t best = SIZE_MAX;
+	uint64_t h = title_hash(t);
+	for (size_t i = (size_t)h & m->titles.mask; m->titles.slot[i]; i = (i + 1) & m->titles.mask) {
+		size_t c = m->titles.slot[i] - 1;
+		if (str_eq(&m->out.cats[c].title, t) && (best == SIZE_MAX || c > best))
+			best = c;
+	}
+	return best;
+}
+
+/* Merge l into m, taking ownership of its contents. */
+static void merge_layout(merger *m, layout *l)
+{
+	for (size_t i = 0; i < l->n_cats; i++)
+		for (size_t k = 0; k < l->cats[i].n_charts; k++)
+			chart_hash(&l->cats[i].charts[k]);
+	if (!m->have) {
+		m->out = *l;
+		m->have = 1;
+		titles_rebuild(m);
+		memset(l, 0, sizeof *l);
+		return;
+	}
+	for (size_t i = 0; i < l->n_cats; i++) {
+		category *c = &l->cats[i];
+		size_t at = titles_find(m, &c->title);
+		if (at != SIZE_MAX) {
+			merge_charts(&m->out.cats[at], c);
+			category_free(c);
+			continue;
+		}
+		m->out.cats = push(m->out.cats, &m->out.n_cats, sizeof *m->out.cats);
+		m->out.cats[m->out.n_cats - 1] = *c;
+		if (m->out.n_cats > m->n_titles_cap)
+			titles_rebuild(m);
+		else
+			idxset_add(&m->titles, title_hash(&c->title), m->out.n_cats - 1);
+	}
+	free(l->cats);
+	memset(l, 0, sizeof *l);
+}
+
+/* ---- protobuf-JSON output (spec HTTP_API.md 2.3) ----------------------- */
+
+/* Pretty-printed JSON as protobuf's JSON printer writes it: two-space
+ * indent, defaults included, and in each message first the fields that
+ * hold non-default values in field order, then the defaulted ones. */
+typedef struct pj {
+	tb_buf *b;
+	int level;
+	int first; /* no member written yet at this level */
+} pj;
+
+static void pj_newline(pj *w)
+{
+	tb_buf_putc(w->b, '\n');
+	for (int i = 0; i < w->level; i++)
+		tb_buf_puts(w->b, "  ");
+}
+
+static void pj_open(pj *w, char c)
+{
+	tb_buf_putc(w->b, c);
+	w->level++;
+	w->first = 1;
+}
+
+static void pj_close(pj *w, char c)
+{
+	w->level--;
+	if (!w->first)
+		pj_newline(w);
+	tb_buf_putc(w->b, c);
+	w->first = 0;
+}
+
+/* Start the next member or element; key NULL for array elements. */
+static void pj_item(pj *w, const char *key)
+{
+	if (!w->first)
+		tb_buf_putc(w->b, ',');
+	w->first = 0;
+	pj_newline(w);
+	if (key)
+		tb_buf_printf(w->b, "\"%s\": ", key);
+}
+
+static void pj_str(pj *w, const str *s)
+{
+	tb_json j;
+	tb_json_init(&j, w->b);
+	tb_json_str_n(&j, s->p ? s->p : "", s->n);
+}
+
+static void pj_str_list(pj *w, const str *v, size_t n)
+{
+	pj_open(w, '[');
+	for (size_t i = 0; i < n; i++) {
+		pj_item(w, NULL);
+		pj_str(w, &v[i]);
+	}
+	pj_close(w, ']');
+}
+
+/* pass 0 writes the non-default members, pass 1 the default ones. */
+#define FOR_PASSES for (int pass = 0; pass < 2; pass++)
+
+static void write_series(pj *w, const series *s)
+{
+	pj_open(w, '{');
+	FOR_PASSES {
+		if ((s->value.n == 0) == pass) {
+			pj_item(w, "value");
+			pj_str(w, &s->value);
+		}
+		if ((s->lower.n == 0) == pass) {
+			pj_item(w, "lower");
+			pj_str(w, &s->lower);
+		}
+		if ((s->upper.n == 0) == pass) {
+			pj_item(w, "upper");
+			pj_str(w, &s->upper);
+		}
+	}
+	pj_close(w, '}');
+}
+
+static void write_chart(pj *w, const chart *c)
+{
+	pj_open(w, '{');
+	FOR_PASSES {
+		if ((c->title.n == 0) == pass) {
+			pj_item(w, "title");
+			pj_str(w, &c->title);
+		}
+		/* A oneof member is printed only when set, with its own
+		 * defaults inside. */
+		if (pass == 0 && c->content == CONTENT_MULTILINE) {
+			pj_item(w, "multiline");
+			pj_open(w, '{');
+			pj_item(w, "tag");
+			pj_str_list(w, c->tags, c->n_tags);
+			pj_close(w, '}');
+		} else if (pass == 0 && c->content == CONTENT_MARGIN) {
+			pj_item(w, "margin");
+			pj_open(w, '{');
+			pj_item(w, "series");
+			pj_open(w, '[');
+			for (size_t i = 0; i < c->n_series; i++) {
+				pj_item(w, NULL);
+				write_series(w, &c->series[i]);
+			}
+			pj_close(w, ']');
+			pj_close(w, '}');
+		}
+	}
+	pj_close(w, '}');
+}
+
+static void write_category(pj *w, const category *c)
+{
+	pj_open(w, '{');
+	FOR_PASSES {
+		if ((c->title.n == 0) == pass) {
+			pj_item(w, "title");
+			pj_str(w, &c->title);
+		}
+		if ((c->n_charts == 0) == pass) {
+			pj_item(w, "chart");
+			pj_open(w, '[');
+			for (size_t i = 0; i < c->n_charts; i++) {
+				pj_item(w, NULL);
+				write_chart(w, &c->charts[i]);
+			}
+			pj_close(w, ']');
+		}
+		if ((!c->closed) == pass) {
+			pj_item(w, "closed");
+			tb_buf_puts(w->b, c->closed ? "true" : "false");
+		}
+	}
+	pj_close(w, '}');
+}
+
+static void write_layout(tb_buf *b, const layout *l)
+{
+	pj w = {b, 0, 1};
+	pj_open(&w, '{');
+	FOR_PASSES {
+		if ((l->version == 0) == pass) {
+			pj_item(&w, "version");
+			tb_buf_printf(b, "%d", (int)l->version);
+		}
+		if ((l->n_cats == 0) == pass) {
+			pj_item(&w, "category");
+			pj_open(&w, '[');
+			for (size_t i = 0; i < l->n_cats; i++) {
+				pj_item(&w, NULL);
+				write_category(&w, &l->cats[i]);
+			}
+			pj_close(&w, ']');
+		}
+	}
+	pj_close(&w, '}');
+}
+
+/* ---- routes -------------------------------------------------------------- */
+
+static int cmp_run_name(const void *a, const void *b)
+{
+	return strcmp((*(tb_run *const *)a)->name, (*(tb_run *const *)b)->name);
+}
+
+static void handle_layout(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	merger m;
+	memset(&m, 0, sizeof m);
+	tb_store_rdlock(d->store);
+	size_t n = tb_store_run_count(d->store);
+	tb_run **runs = tb_xmalloc((n ? n : 1) * sizeof *runs);
+	for (size_t i = 0; i < n; i++)
+		runs[i] = tb_store_run_at(d->store, i);
+	qsort(runs, n, sizeof *runs, cmp_run_name);
+	for (size_t i = 0; i < n; i++) {
+		tb_run *r = runs[i];
+		tb_run_rdlock(r);
+		const tb_series *s = tb_dash_series(r, CONFIG_TAG, "custom_scalars", TB_DC_TENSOR);
+		/* The most recent value; a run whose layout does not decode is
+		 * left out (upstream fails the whole request). */
+		const tb_tensor *t = s && s->len ? s->tensors[s->len - 1] : NULL;
+		layout l;
+		int ok = 0;
+		if (t && t->dtype == TB_DT_STRING && t->n == 1)
+			ok = decode_layout(&l, tb_tensor_str(t, 0)) == 0;
+		else
+			memset(&l, 0, sizeof l);
+		tb_run_unlock(r);
+		if (ok)
+			merge_layout(&m, &l);
+		layout_free(&l);
+	}
+	tb_store_unlock(d->store);
+	free(runs);
+	if (m.have)
+		write_layout(tb_resp_body(resp), &m.out);
+	else
+		tb_buf_puts(tb_resp_body(resp), "{}");
+	layout_free(&m.out);
+	free(m.titles.slot);
+}
+
+/* Translate a tag pattern to POSIX ERE and check it. Python spellings
+ * with an ERE equivalent are rewritten (\d, \D, (?:, \t, \n, \r, and a
+ * brace that does not start a {m,n} quantifier, which Python reads as a
+ * literal);
+ * back-references are refused because they make matching exponential;
+ * an unbalanced ')' is refused as Python does (an ERE would take it
+ * literally). Returns 0 with the ERE in out, or -1. */
+static int translate_regex(tb_buf *out, const char *pat)
+{
+	size_t len = strlen(pat);
+	if (len == 0 || len > REGEX_MAX_LEN)
+		return -1;
+	/* Size estimate per open group: total so far and size of the last
+	 * atom, which a quantifier multiplies. */
+	uint64_t total[REGEX_MAX_LEN + 2], last[REGEX_MAX_LEN + 2];
+	int depth = 0;
+	total[0] = last[0] = 0;
+	for (size_t i = 0; i < len;) {
+		char c = pat[i];
+		if (c == '\\') {
+			char e = pat[i + 1];
+			if (e == '\0')
+				return -1;
+			if (e >= '1' && e <= '9')
+				return -1;
+			if (e == 'd')
+				tb_buf_puts(out, "[0-9]");
+			else if (e == 'D')
+				tb_buf_puts(out, "[^0-9]");
+			else if (e == 't')
+				tb_buf_putc(out, '\t');
+			else if (e == 'n')
+				tb_buf_putc(out, '\n');
+			else if (e == 'r')
+				tb_buf_putc(out, '\r');
+			else
+				tb_buf_append(out, pat + i, 2);
+			total[depth] += last[depth] = 1;
+			i += 2;
+		} else if (c == '[') {
+			/* A bracket expression, copied as it stands: a leading '^'
+			 * and a leading ']' are part of it, as are [:class:] and
+			 * friends. */
+			size_t j = i + 1;
+			if (pat[j] == '^')
+				j++;
+			if (pat[j] == ']')
+				j++;
+			while (pat[j] && pat[j] != ']') {
+				if (pat[j] == '[' && (pat[j + 1] == ':' || pat[j + 1] == '=' ||
+						      pat[j + 1] == '.')) {
+					char kind = pat[j + 1];
+					const char *endc = pat + j + 2;
+					while (*endc && !(endc[0] == kind && endc[1] == ']'))
+						endc++;
+					if (!*endc)
+						return -1;
+					j = (size_t)(endc - pat) + 2;
+				} else {
+					j++;
+				}
+			}
+			if (!pat[j])
+				return -1;
+			tb_buf_append(out, pat + i, j + 1 - i);
+			total[depth] += last[depth] = 1;
+			i = j + 1;
+		} else if (c == '(') {
+			if (pat[i + 1] == '?') {
+				if (pat[i + 2] != ':')
+					return -1;
+				i += 2;
+			}
+			tb_buf_putc(out, '(');
+			depth++;
+			total[depth] = last[depth] = 0;
+			i++;
+		} else if (c == ')') {
+			if (depth == 0)
+				return -1;
+			tb_buf_putc(out, ')');
+			depth--;
+			total[depth] += last[depth] = total[depth + 1] + 1;
+			i++;
+		} else if (c == '{') {
+			/* {m}, {m,}, {m,n}: the last atom is repeated up to
+			 * max(m, n) + 1 times once compiled. */
+			size_t j = i + 1;
+			uint64_t m = 0, n = 0;
+			for (; pat[j] >= '0' && pat[j] <= '9'; j++)
+				if (m < REGEX_MAX_EXPANSION)
+					m = m * 10 + (uint64_t)(pat[j] - '0');
+			if (pat[j] == ',')
+				for (j++; pat[j] >= '0' && pat[j] <= '9'; j++)
+					if (n < REGEX_MAX_EXPANSION)
+						n = n * 10 + (uint64_t)(pat[j] - '0');
+			if (pat[j] != '}' || j == i + 1) {
+				/* not a quantifier: Python reads the brace literally */
+				tb_buf_puts(out, "\\{");
+				total[depth] += last[depth] = 1;
+				i++;
+				continue;
+			}
+			uint64_t times = (m > n ? m : n) + 1;
+			total[depth] += last[depth] * (times - 1);
+			last[depth] *= times;
+			tb_buf_append(out, pat + i, j + 1 - i);
+			i = j + 1;
+		} else if (c == '+') {
+			/* compiled as the atom followed by its starred copy */
+			total[depth] += last[depth];
+			last[depth] *= 2;
+			tb_buf_putc(out, c);
+			i++;
+		} else {
+			tb_buf_putc(out, c);
+			total[depth] += last[depth] = 1;
+			i++;
+		}
+		if (total[depth] > REGEX_MAX_EXPANSION || last[depth] > REGEX_MAX_EXPANSION)
+			return -1;
+	}
+	return depth == 0 ? 0 : -1;
+}
+
+/* Compile pat so that regexec answers whether it matches at the start of
+ * a string (Python's re.match). Returns 0, or -1 for a pattern that is
+ * empty, invalid or refused. */
+static int compile_tag_regex(regex_t *re, const char *pat)
+{
+	tb_buf ere = TB_BUF_INIT;
+	int rc = -1;
+	if (translate_regex(&ere, pat) == 0) {
+		/* Check the pattern alone first, so that wrapping it cannot
+		 * turn an invalid one into a valid one. */
+		tb_buf_putc(&ere, '\0');
+		regex_t alone;
+		if (regcomp(&alone, ere.ptr, REG_EXTENDED | REG_NOSUB) == 0) {
+			regfree(&alone);
+			tb_buf wrapped = TB_BUF_INIT;
+			tb_buf_printf(&wrapped, "^(%s)", ere.ptr);
+			rc = regcomp(re, wrapped.ptr, REG_EXTENDED | REG_NOSUB) == 0 ? 0 : -1;
+			tb_buf_free(&wrapped);
+		}
+	}
+	tb_buf_free(&ere);
+	return rc;
+}
+
+static void write_points(tb_json *j, const tb_dash *d, const tb_series *s)
+{
+	size_t n;
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		size_t p = (size_t)idx[i];
+		tb_json_arr_begin(j);
+		tb_json_double(j, s->walls[p]);
+		tb_json_int(j, s->steps[p]);
+		tb_json_double(j, s->values[p]);
+		tb_json_arr_end(j);
+	}
+	tb_json_arr_end(j);
+	free(idx);
+}
+
+static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_obj_begin(&j);
+	regex_t re;
+	if (!tag || compile_tag_regex(&re, tag) != 0) {
+		tb_json_key(&j, "regex_valid");
+		tb_json_bool(&j, 0);
+		tb_json_key(&j, "tag_to_events");
+		tb_json_obj_begin(&j);
+		tb_json_obj_end(&j);
+		tb_json_obj_end(&j);
+		return;
+	}
+	tb_json_key(&j, "regex_valid");
+	tb_json_bool(&j, 1);
+	tb_json_key(&j, "tag_to_events");
+	tb_json_obj_begin(&j);
+	tb_store_rdlock(d->store);
+	tb_run *r = tb_dash_lock_run(d->store, run);
+	for (size_t k = 0; r && k < r->n_series; k++) {
+		const tb_series *s = r->series[k];
+		if (s->data_class != TB_DC_SCALAR || strcmp(s->plugin, "scalars") != 0)
+			continue;
+		/* regexec reads NUL-terminated strings: a tag holding a NUL
+		 * byte is matched up to it, like any other prefix. */
+		if (regexec(&re, s->tag, 0, NULL, 0) != 0)
+			continue;
+		tb_json_key_n(&j, s->tag, s->tag_len);
+		write_points(&j, d, s);
+	}
+	if (r)
+		tb_run_unlock(r);
+	tb_store_unlock(d->store);
+	regfree(&re);
+	tb_json_obj_end(&j);
+	tb_json_obj_end(&j);
+}
+
+static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
+{
+	size_t n;
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
+	tb_buf_puts(b, "Wall time,Step,Value\r\n");
+	char num[40];
+	for (size_t i = 0; i < n; i++) {
+		size_t p = (size_t)idx[i];
+		tb_buf_append(b, num, tb_fmt_double(num, s->walls[p]));
+		tb_buf_printf(b, ",%lld,", (long long)s->steps[p]);
+		tb_buf_append(b, num, tb_fmt_double(num, s->values[p]));
+		tb_buf_puts(b, "\r\n");
+	}
+	free(idx);
+}
+
+/* The same answers as scalars/scalars (decision D9). */
+static void handle_download(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
+	if (!run || !tag) {
+		tb_buf msg = TB_BUF_INIT;
+		tb_buf_puts(&msg, "Invalid argument: Both run and tag must be specified: tag=");
+		tb_dash_pyrepr(&msg, tag);
+		tb_buf_puts(&msg, ", run=");
+		tb_dash_pyrepr(&msg, run);
+		tb_resp_error(resp, 400, "%s", msg.ptr);
+		tb_buf_free(&msg);
+		return;
+	}
+	const char *format = tb_req_query(req, "format");
+	int csv = format && strcmp(format, "csv") == 0;
+	tb_store_rdlock(d->store);
+	tb_run *r = tb_dash_lock_run(d->store, run);
+	const tb_series *s = r ? tb_dash_series(r, tag, "scalars", TB_DC_SCALAR) : NULL;
+	if (!s) {
+		tb_buf msg = TB_BUF_INIT;
+		tb_buf_puts(&msg, "Not found: No scalar data for run=");
+		tb_dash_pyrepr(&msg, run);
+		tb_buf_puts(&msg, ", tag=");
+		tb_dash_pyrepr(&msg, tag);
+		tb_resp_error(resp, 404, "%s", msg.ptr);
+		tb_buf_free(&msg);
+	} else if (csv) {
+		tb_resp_type(resp, "text/csv; charset=utf-8");
+		write_csv(tb_resp_body(resp), d, s);
+	} else {
+		tb_json j;
+		tb_json_init(&j, tb_resp_body(resp));
+		write_points(&j, d, s);
+	}
+	if (r)
+		tb_run_unlock(r);
+	tb_store_unlock(d->store);
+}
 
 void tb_custom_scalars_register(tb_router *r, tb_dash *d)
 {
-	(void)r;
-	(void)d;
+	tb_router_add(r, "/data/plugin/custom_scalars/layout", handle_layout, d);
+	tb_router_add(r, "/data/plugin/custom_scalars/scalars", handle_scalars, d);
+	tb_router_add(r, "/data/plugin/custom_scalars/download_data", handle_download, d);
 }

@@ -60,15 +60,15 @@ static const char *const scope_routes[] = {
 
 	"/data/plugin/audio/",
 
-	/* "/data/plugin/text/", */
+	"/data/plugin/text/",
 
 	"/data/plugin/pr_curves/",
 
-	/* "/data/plugin/custom_scalars/", */
+	"/data/plugin/custom_scalars/",
 
 	/* "/data/plugin/hparams/", */
 
-	/* "/data/plugin/graphs/", */
+	"/data/plugin/graphs/",
 
 	/* "/data/plugin/projector/", */
 
