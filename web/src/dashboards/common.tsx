@@ -242,7 +242,9 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
           onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
         />
         <span class="tag-count">
-          {tagCount === allTags.size ? `${allTags.size} tags` : `${tagCount} of ${allTags.size} tags`}
+          {tagCount === allTags.size
+            ? `${allTags.size} tag${allTags.size === 1 ? '' : 's'}`
+            : `${tagCount} of ${allTags.size} tags`}
         </span>
         {error && items !== null && items.length > 0 && (
           <span class="dash-error" title={error}>
