@@ -70,7 +70,7 @@ static const char *const scope_routes[] = {
 
 	"/data/plugin/graphs/",
 
-	/* "/data/plugin/projector/", */
+	"/data/plugin/projector/",
 
 	"/data/plugin/mesh/",
 };
