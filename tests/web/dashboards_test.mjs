@@ -105,7 +105,7 @@ function pairsOf(listing) {
 const esc = (s) => s.replace(/["\\]/g, '\\$&');
 const cardSel = (plugin, pair) => {
   const [run, tag] = pair.split('\t');
-  return `main[data-dashboard="${plugin}"] .dash-card[data-card-run="${esc(run)}"][data-card-tag="${esc(tag)}"]`;
+  return `.dash[data-dashboard="${plugin}"] .dash-card[data-card-run="${esc(run)}"][data-card-tag="${esc(tag)}"]`;
 };
 
 /** Clicks the tab labelled `name`. Throws NoTabs when the page has no tabs. */
@@ -199,7 +199,7 @@ async function checkCharts(page, plugin, pairs, label) {
 
   // Hovering a drawn chart shows the step.
   const target = pairs.find(() => true);
-  const drawnCard = page.locator(`main[data-dashboard="${plugin}"] .dash-card[data-drawn="true"]`).first();
+  const drawnCard = page.locator(`.dash[data-dashboard="${plugin}"] .dash-card[data-drawn="true"]`).first();
   if ((await drawnCard.count()) > 0 && target) {
     await drawnCard.scrollIntoViewIfNeeded();
     const box = await drawnCard.locator('canvas').boundingBox();
@@ -222,16 +222,16 @@ async function checkCharts(page, plugin, pairs, label) {
 }
 
 async function checkHistogramModes(page, pairs, label) {
-  const card = page.locator(`main[data-dashboard="histograms"] .dash-card[data-drawn="true"]`).first();
+  const card = page.locator(`.dash[data-dashboard="histograms"] .dash-card[data-drawn="true"]`).first();
   if ((await card.count()) === 0) return;
   await card.scrollIntoViewIfNeeded();
   const snap = () => card.locator('canvas').evaluate((c) => c.toDataURL());
   const before = await snap();
-  await page.click('main[data-dashboard="histograms"] button[data-mode="overlay"]');
+  await page.click('.dash[data-dashboard="histograms"] button[data-mode="overlay"]');
   await page.waitForTimeout(200);
   const overlay = await snap();
   check(before !== overlay, `${label}: overlay mode redraws the chart`);
-  await page.click('main[data-dashboard="histograms"] button[data-mode="offset"]');
+  await page.click('.dash[data-dashboard="histograms"] button[data-mode="offset"]');
   await page.waitForTimeout(200);
   check((await snap()) === before, `${label}: back to offset mode draws the same picture`);
 }
@@ -272,7 +272,7 @@ async function checkImages(page, pairs, label, listing) {
   check(allLoaded, `${label}: every image card shows a loaded image (naturalWidth > 0)`, details.join('; '));
 
   // Moving the step slider changes the image.
-  const multi = page.locator('main[data-dashboard="images"] .dash-card').filter({
+  const multi = page.locator('.dash[data-dashboard="images"] .dash-card').filter({
     has: page.locator('[data-testid="step-slider"]'),
   });
   if ((await multi.count()) > 0) {
@@ -311,14 +311,14 @@ async function checkImages(page, pairs, label, listing) {
   // Brightness applies a CSS filter; actual size shows natural pixels.
   const first = page.locator(cardSel('images', pairs[0]));
   await first.scrollIntoViewIfNeeded();
-  await setRange(page.locator('main[data-dashboard="images"] [data-testid="brightness"]'), 1.5);
+  await setRange(page.locator('.dash[data-dashboard="images"] [data-testid="brightness"]'), 1.5);
   const filter = await first.locator('img').evaluate((img) => getComputedStyle(img).filter);
   check(/brightness\(1\.5\)/.test(filter), `${label}: brightness control filters the images`, filter);
-  await setRange(page.locator('main[data-dashboard="images"] [data-testid="brightness"]'), 1);
-  await page.locator('main[data-dashboard="images"] [data-testid="actual-size"]').check();
+  await setRange(page.locator('.dash[data-dashboard="images"] [data-testid="brightness"]'), 1);
+  await page.locator('.dash[data-dashboard="images"] [data-testid="actual-size"]').check();
   const sizes = await first.locator('img').evaluate((img) => [img.clientWidth, img.naturalWidth]);
   check(sizes[0] === sizes[1], `${label}: actual size shows the image at its natural width`, JSON.stringify(sizes));
-  await page.locator('main[data-dashboard="images"] [data-testid="actual-size"]').uncheck();
+  await page.locator('.dash[data-dashboard="images"] [data-testid="actual-size"]').uncheck();
 }
 
 async function checkAudio(page, pairs, label) {
@@ -343,7 +343,7 @@ async function checkAudio(page, pairs, label) {
     }
   }
   check(ok, `${label}: every audio card has a player whose clip loads`, details.join('; '));
-  const multi = page.locator('main[data-dashboard="audio"] .dash-card').filter({
+  const multi = page.locator('.dash[data-dashboard="audio"] .dash-card').filter({
     has: page.locator('[data-testid="step-slider"]'),
   });
   if ((await multi.count()) > 0) {
@@ -381,9 +381,9 @@ async function checkText(page, pairs, label) {
   }
   check(ok, `${label}: every text card shows rendered Markdown`, details.join('; '));
   check(tables > 0, `${label}: tables are rendered as HTML tables`);
-  const scripts = await page.locator('main[data-dashboard="text"] .dash-text script').count();
+  const scripts = await page.locator('.dash[data-dashboard="text"] .dash-text script').count();
   check(scripts === 0, `${label}: no <script> inside rendered text`);
-  const multi = page.locator('main[data-dashboard="text"] .dash-card').filter({
+  const multi = page.locator('.dash[data-dashboard="text"] .dash-card').filter({
     has: page.locator('[data-testid="step-slider"]'),
   });
   if ((await multi.count()) > 0) {
@@ -418,7 +418,7 @@ async function runCorpus(browser, corpus) {
       const listing = await getJson(base, `data/plugin/${plugin}/tags`);
       const pairs = pairsOf(listing);
       await openTab(page, entry.tab_name);
-      const root = `main[data-dashboard="${plugin}"]`;
+      const root = `.dash[data-dashboard="${plugin}"]`;
       await page.waitForFunction(
         ([r, n]) => document.querySelectorAll(`${r} .dash-card`).length >= n,
         [root, pairs.length],

@@ -231,7 +231,7 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
 
   const tagCount = new Set(shown.map((i) => i.tag)).size;
   return (
-    <main class="main dash" data-dashboard={plugin}>
+    <div class="main dash" data-dashboard={plugin}>
       <div class="controls">
         <input
           class={'filter tag-filter' + (re ? '' : ' invalid')}
@@ -255,7 +255,7 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
         {controls}
       </div>
       <div class="groups">{body}</div>
-    </main>
+    </div>
   );
 }
 
