@@ -7,7 +7,13 @@
  * straight into `pending` behind a reserved header, then framed in place,
  * so adding a scalar costs one encode, one CRC and no allocation once the
  * buffer has grown. Tuned for many small scalar events from one or a few
- * threads; a single mutex serialises everything. */
+ * threads; a single mutex serialises everything.
+ *
+ * The other summary kinds (summaries.c, projector.c) come in through
+ * tb_writer__emit_values, which frames any list of Summary.Values the same
+ * way. The writer also owns the runs add_scalars creates (closed with it),
+ * the tag descriptions that go into metadata, and the projector config
+ * text. */
 #include "tboard/writer.h"
 
 #include <errno.h>
@@ -28,6 +34,7 @@
 #include "proto/event_encode.h"
 #include "proto/pb_encode.h"
 #include "record/rec_writer.h"
+#include "writer/writer_int.h"
 
 #define WRITER_ID "tboard"
 #define DEFAULT_FLUSH_SECS 120.0
@@ -43,6 +50,17 @@ typedef struct tag_set {
 	size_t count;
 } tag_set;
 
+/* A run written by add_scalars, owned by its parent writer. */
+typedef struct sub_run {
+	char *name; /* "<main_tag>_<key>" */
+	tb_writer *w;
+} sub_run;
+
+/* A description set by tb_writer_set_description. */
+typedef struct tag_desc {
+	char *tag, *text;
+} tag_desc;
+
 struct tb_writer {
 	pthread_mutex_t mu;
 	int fd;              /* mu */
@@ -55,6 +73,13 @@ struct tb_writer {
 	double last_write;   /* mu: monotonic seconds of the last write */
 	tag_set tags;        /* mu */
 	char errmsg[ERRMSG_SIZE]; /* mu */
+	char *logdir;        /* immutable: without trailing '/' */
+	char *suffix;        /* immutable: filename_suffix, never NULL */
+	sub_run *subs;       /* mu: add_scalars runs, owned */
+	size_t n_subs;       /* mu */
+	tag_desc *descs;     /* mu: tag descriptions, owned */
+	size_t n_descs;      /* mu */
+	char *projector;     /* mu: projector_config.pbtxt so far, owned */
 };
 
 static atomic_ulong file_counter;
@@ -384,6 +409,15 @@ int tb_writer_open(tb_writer **out, const char *logdir, const tb_writer_opts *op
 		goto out;
 	}
 	mutex_ok = 1;
+	w->logdir = strdup(logdir);
+	w->suffix = strdup(o.filename_suffix);
+	if (!w->logdir || !w->suffix) {
+		set_msg(open_errmsg, "out of memory");
+		rc = TB_ENOMEM;
+		goto out;
+	}
+	for (size_t n = strlen(w->logdir); n > 1 && w->logdir[n - 1] == '/'; n--)
+		w->logdir[n - 1] = '\0';
 	if ((rc = make_dirs(logdir)) < 0 || (rc = create_file(w, logdir, o.filename_suffix)) < 0)
 		goto out;
 
@@ -409,10 +443,27 @@ out:
 			pthread_mutex_destroy(&w->mu);
 		tb_pb_buf_free(&w->pending);
 		free(w->path);
+		free(w->logdir);
+		free(w->suffix);
 		free(w);
 	}
 	return rc;
 }
+
+/* The description of tag, or NULL. Called with mu held. */
+static const char *find_desc(const tb_writer *w, const char *tag)
+{
+	for (size_t i = 0; i < w->n_descs; i++)
+		if (strcmp(w->descs[i].tag, tag) == 0)
+			return w->descs[i].text;
+	return NULL;
+}
+
+#define TB_DT_FLOAT_CODE 1
+#define TB_DT_DOUBLE_CODE 2
+
+static int add_scalar_tensor(tb_writer *w, const char *tag, int dtype, double value, int64_t step,
+			     double wall_time);
 
 /* Round to float without undefined behaviour for finite doubles beyond
  * float's range (C11 6.3.1.5). */
@@ -446,6 +497,10 @@ int tb_writer_add_scalar(tb_writer *w, const char *tag, double value, int64_t st
 	}
 	if (!(wall_time > 0) || !isfinite(wall_time))
 		wall_time = now_realtime();
+	if (w->n_descs && find_desc(w, tag)) {
+		pthread_mutex_unlock(&w->mu);
+		return add_scalar_tensor(w, tag, TB_DT_FLOAT_CODE, value, step, wall_time);
+	}
 	if (w->encoding == TB_SCALAR_SIMPLE_VALUE)
 		flags |= TB_EVENT_SIMPLE_VALUE;
 	else if (!tag_seen(&w->tags, tag, tag_len))
@@ -477,18 +532,42 @@ int tb_writer_flush(tb_writer *w)
 		return TB_EINVAL;
 	pthread_mutex_lock(&w->mu);
 	rc = write_pending(w);
+	for (size_t i = 0; i < w->n_subs; i++) {
+		int r = tb_writer_flush(w->subs[i].w);
+		if (r != TB_OK && rc == TB_OK) {
+			memcpy(w->errmsg, w->subs[i].w->errmsg, ERRMSG_SIZE);
+			rc = r;
+		}
+	}
 	pthread_mutex_unlock(&w->mu);
 	return rc;
 }
 
 int tb_writer_close(tb_writer *w)
 {
-	int rc;
+	int rc = TB_OK;
 
 	if (!w)
 		return TB_OK;
 	pthread_mutex_lock(&w->mu);
-	rc = write_pending(w);
+	for (size_t i = 0; i < w->n_subs; i++) {
+		int r = tb_writer_close(w->subs[i].w);
+		if (r != TB_OK && rc == TB_OK)
+			rc = r;
+		free(w->subs[i].name);
+	}
+	free(w->subs);
+	for (size_t i = 0; i < w->n_descs; i++) {
+		free(w->descs[i].tag);
+		free(w->descs[i].text);
+	}
+	free(w->descs);
+	free(w->projector);
+	{
+		int r = write_pending(w);
+		if (rc == TB_OK)
+			rc = r;
+	}
 	if (fsync(w->fd) != 0 && errno != EINVAL && errno != EROFS && rc == TB_OK)
 		rc = TB_EIO;
 	if (close(w->fd) != 0 && errno != EINTR && rc == TB_OK)
@@ -498,6 +577,8 @@ int tb_writer_close(tb_writer *w)
 	tb_pb_buf_free(&w->pending);
 	tag_set_free(&w->tags);
 	free(w->path);
+	free(w->logdir);
+	free(w->suffix);
 	free(w);
 	return rc;
 }
@@ -510,4 +591,346 @@ const char *tb_writer_path(const tb_writer *w)
 const char *tb_writer_errmsg(const tb_writer *w)
 {
 	return w ? w->errmsg : open_errmsg;
+}
+
+/* --- generic values, shared with summaries.c and projector.c --- */
+
+/* Event fields and the Summary.Value / SummaryMetadata fields used here. */
+#define F_WALL_TIME 1
+#define F_STEP 2
+#define F_SUMMARY 5
+#define F_SUMMARY_VALUE 1
+#define F_VALUE_TAG 1
+#define F_VALUE_TENSOR 8
+#define F_VALUE_METADATA 9
+#define F_META_PLUGIN_DATA 1
+#define F_META_DESCRIPTION 3
+#define F_PLUGIN_NAME 1
+#define F_PLUGIN_CONTENT 2
+
+static void put_event_head(tb_pb_buf *b, double wall_time, int64_t step)
+{
+	tb_pb_put_double(b, F_WALL_TIME, wall_time);
+	if (step != 0)
+		tb_pb_put_int64(b, F_STEP, step);
+}
+
+/* Queue the event built by put_body. Called with mu held. */
+static int queue_framed(tb_writer *w, size_t start)
+{
+	int rc = frame_finish(w, start);
+	if (rc < 0) {
+		set_msg(w->errmsg, "out of memory");
+		return rc;
+	}
+	w->queued++;
+	if (w->queued >= w->max_queue || now_monotonic() - w->last_write >= w->flush_secs)
+		return write_pending(w);
+	return TB_OK;
+}
+
+int tb_writer__emit_values(tb_writer *w, double wall_time, int64_t step, const tb_wvalue *v,
+			   size_t n)
+{
+	size_t start, summary;
+	int rc;
+
+	if (!(wall_time > 0) || !isfinite(wall_time))
+		wall_time = now_realtime();
+	pthread_mutex_lock(&w->mu);
+	frame_begin(w, &start);
+	put_event_head(&w->pending, wall_time, step);
+	summary = tb_pb_begin(&w->pending, F_SUMMARY);
+	for (size_t i = 0; i < n; i++) {
+		size_t val = tb_pb_begin(&w->pending, F_SUMMARY_VALUE);
+		const char *desc = w->n_descs ? find_desc(w, v[i].tag) : NULL;
+		tb_pb_put_string(&w->pending, F_VALUE_TAG, v[i].tag);
+		if (v[i].tensor)
+			tb_pb_put_bytes(&w->pending, F_VALUE_TENSOR, v[i].tensor, v[i].tensor_len);
+		if (v[i].plugin) {
+			size_t meta = tb_pb_begin(&w->pending, F_VALUE_METADATA);
+			size_t plugin = tb_pb_begin(&w->pending, F_META_PLUGIN_DATA);
+			tb_pb_put_string(&w->pending, F_PLUGIN_NAME, v[i].plugin);
+			if (v[i].content_len)
+				tb_pb_put_bytes(&w->pending, F_PLUGIN_CONTENT, v[i].content,
+						v[i].content_len);
+			tb_pb_end(&w->pending, plugin);
+			if (desc)
+				tb_pb_put_string(&w->pending, F_META_DESCRIPTION, desc);
+			tb_pb_end(&w->pending, meta);
+		}
+		tb_pb_end(&w->pending, val);
+	}
+	tb_pb_end(&w->pending, summary);
+	rc = queue_framed(w, start);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+int tb_writer__emit_field(tb_writer *w, double wall_time, int64_t step, uint32_t field,
+			  const void *bytes, size_t len)
+{
+	size_t start;
+	int rc;
+
+	if (!(wall_time > 0) || !isfinite(wall_time))
+		wall_time = now_realtime();
+	pthread_mutex_lock(&w->mu);
+	frame_begin(w, &start);
+	put_event_head(&w->pending, wall_time, step);
+	tb_pb_put_bytes(&w->pending, field, bytes, len);
+	rc = queue_framed(w, start);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+int tb_writer__fail(tb_writer *w, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	pthread_mutex_lock(&w->mu);
+	va_start(ap, fmt);
+	vsnprintf(w->errmsg, ERRMSG_SIZE, fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+int tb_writer__check_tag(tb_writer *w, const char *tag)
+{
+	if (!tag || !tag[0])
+		return tb_writer__fail(w, TB_EINVAL, "tag must be a non-empty string");
+	if (!valid_utf8((const uint8_t *)tag, strlen(tag)))
+		return tb_writer__fail(w, TB_EINVAL, "tag is not valid UTF-8");
+	return TB_OK;
+}
+
+int tb_writer__utf8(const void *s, size_t n)
+{
+	return valid_utf8(s, n);
+}
+
+const char *tb_writer__logdir(const tb_writer *w)
+{
+	return w->logdir;
+}
+
+void tb_writer__lock(tb_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+}
+
+void tb_writer__unlock(tb_writer *w)
+{
+	pthread_mutex_unlock(&w->mu);
+}
+
+char **tb_writer__projector_text_locked(tb_writer *w)
+{
+	return &w->projector;
+}
+
+double tb_writer__now(void)
+{
+	return now_realtime();
+}
+
+/* The options w was opened with, for the runs it creates. */
+static void child_opts(tb_writer_opts *o, const tb_writer *w)
+{
+	tb_writer_opts_init(o);
+	o->filename_suffix = w->suffix;
+	o->flush_secs = w->flush_secs;
+	o->max_queue = w->max_queue > INT32_MAX ? INT32_MAX : (int)w->max_queue;
+	o->scalar_encoding = w->encoding;
+}
+
+int tb_writer__open_like(tb_writer **out, tb_writer *w, const char *path)
+{
+	tb_writer_opts o;
+	int rc;
+
+	child_opts(&o, w);
+	rc = tb_writer_open(out, path, &o);
+	if (rc != TB_OK)
+		tb_writer__fail(w, rc, "%s", tb_writer_errmsg(NULL));
+	return rc;
+}
+
+/* A rank-0 DT_FLOAT (tensor_content, as the fast path writes it) or
+ * DT_DOUBLE (double_val, as PyTorch writes it) scalar with metadata. */
+static int add_scalar_tensor(tb_writer *w, const char *tag, int dtype, double value, int64_t step,
+			     double wall_time)
+{
+	uint8_t tensor[16];
+	size_t len = 0;
+	tb_wvalue v = {tag, tensor, 0, "scalars", NULL, 0};
+
+	tensor[len++] = 0x08; /* dtype */
+	tensor[len++] = (uint8_t)dtype;
+	tensor[len++] = 0x12; /* tensor_shape {} */
+	tensor[len++] = 0x00;
+	if (dtype == TB_DT_DOUBLE_CODE) {
+		uint64_t bits;
+		memcpy(&bits, &value, sizeof bits);
+		tensor[len++] = 0x32; /* double_val, packed */
+		tensor[len++] = 8;
+		for (int i = 0; i < 8; i++)
+			tensor[len++] = (uint8_t)(bits >> (8 * i));
+	} else {
+		float f = to_float(value);
+		uint32_t bits;
+		memcpy(&bits, &f, sizeof bits);
+		tensor[len++] = 0x22; /* tensor_content */
+		tensor[len++] = 4;
+		for (int i = 0; i < 4; i++)
+			tensor[len++] = (uint8_t)(bits >> (8 * i));
+	}
+	v.tensor_len = len;
+	return tb_writer__emit_values(w, wall_time, step, &v, 1);
+}
+
+int tb_writer_add_scalar_double(tb_writer *w, const char *tag, double value, int64_t step,
+				double wall_time)
+{
+	int rc;
+	if (!w)
+		return TB_EINVAL;
+	if ((rc = tb_writer__check_tag(w, tag)) != TB_OK)
+		return rc;
+	return add_scalar_tensor(w, tag, TB_DT_DOUBLE_CODE, value, step, wall_time);
+}
+
+/* The add_scalars run called name, created on first use. Called with mu
+ * held. */
+static int sub_run_get(tb_writer **out, tb_writer *w, const char *name)
+{
+	sub_run *grown;
+	char *path, *copy;
+	tb_writer *child;
+	tb_writer_opts o;
+	int rc;
+
+	for (size_t i = 0; i < w->n_subs; i++)
+		if (strcmp(w->subs[i].name, name) == 0) {
+			*out = w->subs[i].w;
+			return TB_OK;
+		}
+	path = malloc(strlen(w->logdir) + strlen(name) + 2);
+	copy = strdup(name);
+	grown = realloc(w->subs, (w->n_subs + 1) * sizeof *grown);
+	if (grown)
+		w->subs = grown;
+	if (!path || !copy || !grown) {
+		free(path);
+		free(copy);
+		set_msg(w->errmsg, "out of memory");
+		return TB_ENOMEM;
+	}
+	sprintf(path, "%s/%s", w->logdir, name);
+	child_opts(&o, w);
+	rc = tb_writer_open(&child, path, &o);
+	free(path);
+	if (rc != TB_OK) {
+		set_msg(w->errmsg, "%s", tb_writer_errmsg(NULL));
+		free(copy);
+		return rc;
+	}
+	w->subs[w->n_subs].name = copy;
+	w->subs[w->n_subs].w = child;
+	w->n_subs++;
+	*out = child;
+	return TB_OK;
+}
+
+int tb_writer_add_scalars(tb_writer *w, const char *main_tag, const char *const *keys,
+			  const double *values, size_t n, int64_t step, double wall_time)
+{
+	int rc;
+	size_t tag_len;
+
+	if (!w)
+		return TB_EINVAL;
+	if ((rc = tb_writer__check_tag(w, main_tag)) != TB_OK)
+		return rc;
+	if (!keys || !values || n == 0)
+		return tb_writer__fail(w, TB_EINVAL, "keys and values must hold at least one scalar");
+	for (size_t i = 0; i < n; i++)
+		if (!keys[i] || !keys[i][0] || strchr(keys[i], '/') ||
+		    !valid_utf8((const uint8_t *)keys[i], strlen(keys[i])) ||
+		    strcmp(keys[i], ".") == 0 || strcmp(keys[i], "..") == 0)
+			return tb_writer__fail(w, TB_EINVAL,
+					       "key %zu must be a non-empty UTF-8 name without '/'", i);
+	if (!(wall_time > 0) || !isfinite(wall_time))
+		wall_time = now_realtime();
+	tag_len = strlen(main_tag);
+	pthread_mutex_lock(&w->mu);
+	for (size_t i = 0; i < n && rc == TB_OK; i++) {
+		size_t klen = strlen(keys[i]);
+		char *name = malloc(tag_len + klen + 2);
+		tb_writer *child = NULL;
+		if (!name) {
+			set_msg(w->errmsg, "out of memory");
+			rc = TB_ENOMEM;
+			break;
+		}
+		memcpy(name, main_tag, tag_len);
+		for (size_t j = 0; j < tag_len; j++)
+			if (name[j] == '/')
+				name[j] = '_';
+		name[tag_len] = '_';
+		memcpy(name + tag_len + 1, keys[i], klen + 1);
+		rc = sub_run_get(&child, w, name);
+		free(name);
+		if (rc == TB_OK && (rc = tb_writer_add_scalar(child, main_tag, values[i], step,
+							       wall_time)) != TB_OK)
+			memcpy(w->errmsg, child->errmsg, ERRMSG_SIZE);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+int tb_writer_set_description(tb_writer *w, const char *tag, const char *markdown)
+{
+	int rc;
+	size_t i;
+
+	if (!w)
+		return TB_EINVAL;
+	if ((rc = tb_writer__check_tag(w, tag)) != TB_OK)
+		return rc;
+	if (markdown && !valid_utf8((const uint8_t *)markdown, strlen(markdown)))
+		return tb_writer__fail(w, TB_EINVAL, "description is not valid UTF-8");
+	pthread_mutex_lock(&w->mu);
+	for (i = 0; i < w->n_descs; i++)
+		if (strcmp(w->descs[i].tag, tag) == 0)
+			break;
+	if (!markdown || !markdown[0]) {
+		if (i < w->n_descs) {
+			free(w->descs[i].tag);
+			free(w->descs[i].text);
+			w->descs[i] = w->descs[--w->n_descs];
+		}
+	} else {
+		char *text = strdup(markdown);
+		char *copy = i < w->n_descs ? NULL : strdup(tag);
+		tag_desc *grown = i < w->n_descs ? w->descs
+						 : realloc(w->descs, (w->n_descs + 1) * sizeof *grown);
+		if (grown)
+			w->descs = grown;
+		if (!text || !grown || (i == w->n_descs && !copy)) {
+			free(text);
+			free(copy);
+			set_msg(w->errmsg, "out of memory");
+			rc = TB_ENOMEM;
+		} else if (i < w->n_descs) {
+			free(w->descs[i].text);
+			w->descs[i].text = text;
+		} else {
+			w->descs[i].tag = copy;
+			w->descs[i].text = text;
+			w->n_descs++;
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return rc;
 }

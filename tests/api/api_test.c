@@ -66,7 +66,7 @@ static const char *const scope_routes[] = {
 
 	"/data/plugin/custom_scalars/",
 
-	/* "/data/plugin/hparams/", */
+	"/data/plugin/hparams/",
 
 	"/data/plugin/graphs/",
 
