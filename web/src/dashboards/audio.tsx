@@ -1,13 +1,76 @@
-// Placeholder for the Audio dashboard.
+// Audio dashboard: a player per selected run and tag, with a step slider.
+import { useRef, useState } from 'preact/hooks';
+import { fetchAudio, type TagInfo } from './api_extra';
+import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing } from './common';
 import type { DashboardProps } from './registry';
 
-export default function AudioDashboard(_props: DashboardProps) {
+interface CardProps {
+  item: TagInfo;
+  color: string;
+  generation: number;
+}
+
+function AudioCard({ item, color, generation }: CardProps) {
+  const rootRef = useRef<HTMLDivElement>(null);
+  const seen = useSeen(rootRef);
+  const [sample, setSample] = useState(0);
+  const samples = Math.max(1, item.samples);
+  const s = Math.min(sample, samples - 1);
+  const { data, status, error } = useSeries(`audio\u0000${item.run}\u0000${item.tag}\u0000${s}`, generation, seen, (signal) =>
+    fetchAudio(item.run, item.tag, s, signal),
+  );
+  const [index, setIndex] = useStepIndex(data?.length ?? 0);
+  const entry = data && data.length ? data[Math.min(index, data.length - 1)] : null;
+
   return (
-    <main class="main">
-      <div class="empty-state">
-        <h3>Audio</h3>
-        <p>This dashboard is not available yet.</p>
+    <Card
+      item={item}
+      color={color}
+      status={status}
+      error={error}
+      rootRef={rootRef}
+      attrs={{ 'data-entries': data ? String(data.length) : undefined }}
+    >
+      <div class="dash-sliders">
+        <StepSlider count={data?.length ?? 0} index={index} onChange={setIndex} step={entry?.step} wallTime={entry?.wallTime} />
+        {samples > 1 && (
+          <StepSlider
+            count={samples}
+            index={s}
+            onChange={setSample}
+            step={s}
+            label={`Sample (of ${samples})`}
+            testid="sample-slider"
+          />
+        )}
       </div>
-    </main>
+      {entry && (
+        <div class="dash-audio">
+          <audio key={entry.url} controls preload="metadata" src={entry.url}>
+            <a href={entry.url}>Download the clip</a>
+          </audio>
+          {entry.html && <div class="dash-label markdown" dangerouslySetInnerHTML={{ __html: entry.html }} />}
+        </div>
+      )}
+      {!entry && status === 'loading' && <div class="dash-msg inline">Loading…</div>}
+      {!entry && status === 'ready' && <div class="dash-msg inline">No clip for this sample</div>}
+    </Card>
+  );
+}
+
+export default function AudioDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
+  const { items, error } = useTagListing('audio', generation);
+  return (
+    <DashboardLayout
+      plugin="audio"
+      noun="audio data"
+      items={items}
+      error={error}
+      runs={runs}
+      selectedRuns={selectedRuns}
+      renderCard={(item) => (
+        <AudioCard key={`${item.run}\u0000${item.tag}`} item={item} color={runColor(item.run)} generation={generation} />
+      )}
+    />
   );
 }

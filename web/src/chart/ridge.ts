@@ -1,0 +1,341 @@
+// Histogram chart over steps. Every stored histogram is re-binned onto one
+// common set of equal-width bins, then drawn either as a ridge plot (one
+// curve per step, shifted down by step, newest in front) or as overlaid
+// curves on one count axis.
+import type { Bucket, HistogramStep } from '../dashboards/api_extra';
+import { formatStep, formatTick, formatValue } from '../format';
+import { HoverTip, mixColor, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
+
+export type HistogramMode = 'offset' | 'overlay';
+
+const BINS = 48;
+
+interface Prepared {
+  lo: number;
+  hi: number;
+  /** Re-binned counts per step, BINS values each. */
+  bins: Float64Array[];
+  maxCount: number;
+  steps: HistogramStep[];
+  minStep: number;
+  maxStep: number;
+}
+
+/** The finite range covered by the buckets' edges, or null. */
+function finiteRange(steps: HistogramStep[]): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of steps) {
+    for (const b of s.buckets) {
+      if (!(b.count > 0)) continue;
+      for (const e of [b.left, b.right]) {
+        if (Number.isFinite(e)) {
+          if (e < lo) lo = e;
+          if (e > hi) hi = e;
+        }
+      }
+    }
+  }
+  if (lo > hi) return null;
+  if (lo === hi) {
+    const pad = lo === 0 ? 0.5 : Math.abs(lo) * 0.1;
+    return [lo - pad, hi + pad];
+  }
+  return [lo, hi];
+}
+
+function rebin(buckets: Bucket[], lo: number, hi: number): Float64Array {
+  const out = new Float64Array(BINS);
+  const w = (hi - lo) / BINS;
+  const binOf = (x: number) => Math.min(BINS - 1, Math.max(0, Math.floor((x - lo) / w)));
+  for (const b of buckets) {
+    if (!(b.count > 0) || Number.isNaN(b.left) || Number.isNaN(b.right)) continue;
+    const l = Math.min(hi, Math.max(lo, b.left));
+    const r = Math.min(hi, Math.max(lo, b.right));
+    if (!(r > l)) {
+      out[binOf(l)] += b.count;
+      continue;
+    }
+    const first = binOf(l);
+    const last = binOf(r - w * 1e-9);
+    for (let i = first; i <= last; i++) {
+      const a = Math.max(l, lo + i * w);
+      const z = Math.min(r, lo + (i + 1) * w);
+      if (z > a) out[i] += (b.count * (z - a)) / (r - l);
+    }
+  }
+  return out;
+}
+
+function prepare(steps: HistogramStep[]): Prepared | null {
+  const range = finiteRange(steps);
+  if (!range || steps.length === 0) return null;
+  const [lo, hi] = range;
+  const bins = steps.map((s) => rebin(s.buckets, lo, hi));
+  let maxCount = 0;
+  for (const b of bins) for (const v of b) if (v > maxCount) maxCount = v;
+  let minStep = Infinity;
+  let maxStep = -Infinity;
+  for (const s of steps) {
+    minStep = Math.min(minStep, s.step);
+    maxStep = Math.max(maxStep, s.step);
+  }
+  return { lo, hi, bins, maxCount: maxCount || 1, steps, minStep, maxStep };
+}
+
+interface Layout {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  ridge: number;
+}
+
+export class HistogramChart {
+  private canvas: HTMLCanvasElement;
+  private tip: HoverTip;
+  private data: Prepared | null = null;
+  private color = '#1f77b4';
+  private mode: HistogramMode = 'offset';
+  private width = 0;
+  private height = 0;
+  private hover: { index: number; x: number } | null = null;
+  private layout: Layout = { left: 0, right: 0, top: 0, bottom: 0, ridge: 0 };
+
+  constructor(private container: HTMLElement) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'dash-canvas';
+    container.appendChild(this.canvas);
+    this.tip = new HoverTip(container);
+    this.canvas.addEventListener('mousemove', this.onMove);
+    this.canvas.addEventListener('mouseleave', this.onLeave);
+  }
+
+  /** False when there is nothing finite to draw. */
+  setData(steps: HistogramStep[], color: string, mode: HistogramMode): boolean {
+    this.data = prepare(steps);
+    this.color = color;
+    this.mode = mode;
+    this.hover = null;
+    this.tip.hide();
+    this.draw();
+    return this.data !== null;
+  }
+
+  setSize(width: number, height: number): void {
+    this.width = Math.floor(width);
+    this.height = Math.floor(height);
+    this.draw();
+  }
+
+  redraw(): void {
+    this.draw();
+  }
+
+  destroy(): void {
+    this.canvas.removeEventListener('mousemove', this.onMove);
+    this.canvas.removeEventListener('mouseleave', this.onLeave);
+    this.tip.destroy();
+    this.canvas.remove();
+  }
+
+  private xPix(v: number): number {
+    const d = this.data!;
+    const L = this.layout;
+    return L.left + ((v - d.lo) / (d.hi - d.lo)) * (this.width - L.left - L.right);
+  }
+
+  private baseline(i: number): number {
+    const d = this.data!;
+    const L = this.layout;
+    const bottom = this.height - L.bottom;
+    if (this.mode === 'overlay' || d.maxStep === d.minStep) return bottom;
+    const t = (d.steps[i].step - d.minStep) / (d.maxStep - d.minStep);
+    return L.top + L.ridge + t * (bottom - L.top - L.ridge);
+  }
+
+  private curveY(i: number, bin: number): number {
+    const d = this.data!;
+    return this.baseline(i) - (d.bins[i][bin] / d.maxCount) * this.layout.ridge;
+  }
+
+  private binX(bin: number): number {
+    const d = this.data!;
+    return this.xPix(d.lo + ((bin + 0.5) * (d.hi - d.lo)) / BINS);
+  }
+
+  private draw(): void {
+    const W = this.width;
+    const H = this.height;
+    if (W <= 0 || H <= 0) return;
+    const ctx = prepareCanvas(this.canvas, W, H);
+    const d = this.data;
+    if (!d) return;
+    const colors = readCanvasColors();
+    const n = d.steps.length;
+    const offset = this.mode === 'offset';
+    const plotH = H - 8 - 22;
+    this.layout = {
+      left: offset ? 10 : 46,
+      right: offset ? 52 : 12,
+      top: 8,
+      bottom: 22,
+      ridge: offset && n > 1 && d.maxStep > d.minStep ? Math.max(24, plotH * 0.4) : plotH,
+    };
+    const L = this.layout;
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.lineWidth = 1;
+
+    // Horizontal axis: values.
+    const xt = niceTicks(d.lo, d.hi, Math.max(2, Math.floor((W - L.left - L.right) / 80)));
+    ctx.fillStyle = colors.text;
+    ctx.strokeStyle = colors.grid;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const v of xt) {
+      const x = Math.round(this.xPix(v)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(x, L.top);
+      ctx.lineTo(x, H - L.bottom);
+      ctx.stroke();
+      ctx.fillText(formatTick(v), x, H - L.bottom + 5);
+    }
+
+    // Vertical axis: steps (offset) or counts (overlay).
+    ctx.textBaseline = 'middle';
+    if (offset) {
+      ctx.textAlign = 'left';
+      if (d.maxStep > d.minStep) {
+        const yt = stepTicks(d.minStep, d.maxStep, Math.max(2, Math.floor((plotH - L.ridge) / 30)));
+        for (const s of yt) {
+          const y = L.top + L.ridge + ((s - d.minStep) / (d.maxStep - d.minStep)) * (H - L.bottom - L.top - L.ridge);
+          ctx.fillText(formatStep(s), W - L.right + 8, y);
+        }
+      } else {
+        ctx.fillText(formatStep(d.minStep), W - L.right + 8, H - L.bottom);
+      }
+    } else {
+      ctx.textAlign = 'right';
+      for (const c of niceTicks(0, d.maxCount, Math.max(2, Math.floor(plotH / 40)))) {
+        const y = Math.round(H - L.bottom - (c / d.maxCount) * L.ridge) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(L.left, y);
+        ctx.lineTo(W - L.right, y);
+        ctx.stroke();
+        ctx.fillText(formatTick(c), L.left - 6, y);
+      }
+    }
+    ctx.strokeStyle = colors.axis;
+    ctx.beginPath();
+    ctx.moveTo(L.left, H - L.bottom + 0.5);
+    ctx.lineTo(W - L.right, H - L.bottom + 0.5);
+    ctx.stroke();
+
+    // Curves, oldest first so newer ones are in front.
+    const hovered = this.hover?.index ?? -1;
+    for (let i = 0; i < n; i++) {
+      const age = n > 1 ? 1 - i / (n - 1) : 0;
+      const stroke = mixColor(this.color, colors.surface, 0.7 * age);
+      const base = this.baseline(i);
+      ctx.beginPath();
+      ctx.moveTo(this.xPix(d.lo), base);
+      for (let b = 0; b < BINS; b++) ctx.lineTo(this.binX(b), this.curveY(i, b));
+      ctx.lineTo(this.xPix(d.hi), base);
+      if (offset) {
+        ctx.closePath();
+        ctx.fillStyle = colors.surface;
+        ctx.fill();
+        ctx.fillStyle = rgba(this.color, 0.1 + 0.12 * (1 - age));
+        ctx.fill();
+      } else if (n === 1) {
+        ctx.fillStyle = rgba(this.color, 0.15);
+        ctx.fill();
+      }
+      ctx.strokeStyle = stroke;
+      ctx.lineWidth = i === hovered ? 2 : 1;
+      ctx.stroke();
+    }
+
+    // The hovered curve on top, in full colour.
+    if (hovered >= 0 && hovered < n && this.hover) {
+      ctx.beginPath();
+      const base = this.baseline(hovered);
+      ctx.moveTo(this.xPix(d.lo), base);
+      for (let b = 0; b < BINS; b++) ctx.lineTo(this.binX(b), this.curveY(hovered, b));
+      ctx.lineTo(this.xPix(d.hi), base);
+      ctx.strokeStyle = this.color;
+      ctx.lineWidth = 2;
+      ctx.stroke();
+      const bin = this.binAt(this.hover.x);
+      ctx.beginPath();
+      ctx.arc(this.binX(bin), this.curveY(hovered, bin), 3.5, 0, Math.PI * 2);
+      ctx.fillStyle = this.color;
+      ctx.fill();
+      ctx.strokeStyle = colors.surface;
+      ctx.lineWidth = 1.5;
+      ctx.stroke();
+      ctx.fillStyle = colors.text;
+      ctx.textAlign = offset ? 'left' : 'right';
+      ctx.textBaseline = 'bottom';
+      if (offset) ctx.fillText(formatStep(d.steps[hovered].step), W - L.right + 8, base);
+    }
+  }
+
+  private binAt(x: number): number {
+    const L = this.layout;
+    const t = (x - L.left) / (this.width - L.left - L.right);
+    return Math.min(BINS - 1, Math.max(0, Math.floor(t * BINS)));
+  }
+
+  private onMove = (e: MouseEvent): void => {
+    const d = this.data;
+    if (!d) return;
+    const rect = this.canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const L = this.layout;
+    if (x < L.left || x > this.width - L.right) {
+      this.onLeave();
+      return;
+    }
+    const bin = this.binAt(x);
+    let best = -1;
+    let bestDist = Infinity;
+    for (let i = 0; i < d.steps.length; i++) {
+      const dist = this.mode === 'offset' ? Math.abs(this.baseline(i) - y) : Math.abs(this.curveY(i, bin) - y);
+      // Ties go to the newer step, which is drawn in front.
+      if (dist <= bestDist) {
+        bestDist = dist;
+        best = i;
+      }
+    }
+    if (best < 0) return;
+    this.hover = { index: best, x };
+    this.draw();
+    const s = d.steps[best];
+    const value = d.lo + ((x - L.left) / (this.width - L.left - L.right)) * (d.hi - d.lo);
+    const bucket = s.buckets.find((b) => b.left <= value && value < b.right) ??
+      s.buckets.find((b) => b.left <= value && value <= b.right);
+    const rows: Array<[string, string]> = [['Value', formatValue(value)]];
+    if (bucket) {
+      rows.push(['Bucket', `${formatValue(bucket.left)} … ${formatValue(bucket.right)}`]);
+      rows.push(['Count', formatValue(bucket.count)]);
+    } else {
+      rows.push(['Count', '0']);
+    }
+    const w = (d.hi - d.lo) / BINS;
+    rows.push([`Bin ${formatTick(d.lo + bin * w)}…${formatTick(d.lo + (bin + 1) * w)}`, formatValue(d.bins[best][bin])]);
+    let total = 0;
+    for (const b of s.buckets) if (Number.isFinite(b.count)) total += b.count;
+    rows.push(['Total', formatValue(total)]);
+    this.tip.show(e.clientX, e.clientY, `Step ${formatStep(s.step)}`, rows, this.color);
+  };
+
+  private onLeave = (): void => {
+    this.tip.hide();
+    if (this.hover) {
+      this.hover = null;
+      this.draw();
+    }
+  };
+}
