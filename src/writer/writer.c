@@ -9,7 +9,7 @@
  * buffer has grown. Tuned for many small scalar events from one or a few
  * threads; a single mutex serialises everything.
  *
- * The other summary kinds (summaries.c, projector.c) come in through
+ * The other summary kinds (summaries.c, embedding.c) come in through
  * tb_writer__emit_values, which frames any list of Summary.Values the same
  * way. The writer also owns the runs add_scalars creates (closed with it),
  * the tag descriptions that go into metadata, and the projector config
@@ -593,7 +593,7 @@ const char *tb_writer_errmsg(const tb_writer *w)
 	return w ? w->errmsg : open_errmsg;
 }
 
-/* --- generic values, shared with summaries.c and projector.c --- */
+/* --- generic values, shared with summaries.c and embedding.c --- */
 
 /* Event fields and the Summary.Value / SummaryMetadata fields used here. */
 #define F_WALL_TIME 1

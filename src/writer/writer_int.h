@@ -1,6 +1,6 @@
 /* What the writer's modules share beyond the public API: one way to queue
  * an event of summary values, error reporting on the writer, and tag
- * checks. writer.c owns the writer; summaries.c, projector.c and media.c
+ * checks. writer.c owns the writer; summaries.c, embedding.c and media.c
  * build payloads and hand them to tb_writer__emit_values. Every function
  * here that takes a tb_writer locks its mutex itself unless its name ends
  * in _locked. */
@@ -58,7 +58,7 @@ const char *tb_writer__logdir(const tb_writer *w);
 int tb_writer__open_like(tb_writer **out, tb_writer *w, const char *path);
 
 /* The projector config text accumulated on w (an owned, NUL-terminated
- * string or NULL), for projector.c; guarded by w's mutex, which the caller
+ * string or NULL), for embedding.c; guarded by w's mutex, which the caller
  * takes with tb_writer__lock. */
 char **tb_writer__projector_text_locked(tb_writer *w);
 void tb_writer__lock(tb_writer *w);
