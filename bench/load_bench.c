@@ -12,48 +12,23 @@
  *    to that answer and the server's peak RSS (VmHWM).
  * Medians of `repeats` runs are printed; the page cache is warm after the
  * first pass, which is the case a user restarting tboard sees. */
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/error.h"
+#include "lib/bench.h"
 #include "ingest/loader.h"
 #include "ingest/scan.h"
 #include "proto/event.h"
 #include "record/rec_reader.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static double read_floor(const tb_scan_result *res, uint64_t *bytes)
 {
 	static char buf[1 << 20];
-	double t0 = now();
+	double t0 = bench_now();
 	*bytes = 0;
 	for (size_t i = 0; i < res->n_runs; i++)
 		for (size_t k = 0; k < res->runs[i].n_files; k++) {
@@ -66,7 +41,7 @@ static double read_floor(const tb_scan_result *res, uint64_t *bytes)
 			if (fd >= 0)
 				close(fd);
 		}
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 /* The last run (by name), its last file's last summary tag and step. */
@@ -98,126 +73,27 @@ static int last_point(const tb_scan_result *res, char *run, size_t run_n, char *
 	return found ? 0 : -1;
 }
 
-static void url_escape(char *out, size_t n, const char *s)
-{
-	size_t o = 0;
-	for (; *s && o + 4 < n; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, n - o, "%%%02X", c);
-	}
-	out[o] = 0;
-}
-
-/* GET path on 127.0.0.1:port; returns the body (malloc) or NULL. */
-static char *http_get(int port, const char *path)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
-		close(fd);
-		return NULL;
-	}
-	char req[8192];
-	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
-	if (write(fd, req, (size_t)n) != n) {
-		close(fd);
-		return NULL;
-	}
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	ssize_t r;
-	while ((r = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)r;
-		if (len + 1 == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	close(fd);
-	buf[len] = 0;
-	char *body = strstr(buf, "\r\n\r\n");
-	if (!body || strncmp(buf, "HTTP/1.1 200", 12) != 0) {
-		free(buf);
-		return NULL;
-	}
-	memmove(buf, body + 4, strlen(body + 4) + 1);
-	return buf;
-}
-
-/* Step of the last [wall, step, value] point of a scalars answer. */
-static long long last_step_of(const char *json)
-{
-	const char *p = strrchr(json, '[');
-	if (!p)
-		return -1;
-	const char *comma = strchr(p, ',');
-	return comma ? atoll(comma + 1) : -1;
-}
-
-static long vm_hwm_kb(pid_t pid)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	long kb = -1;
-	while (f && fgets(line, sizeof line, f))
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			kb = atol(line + 6);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 static double end_to_end(const char *tboard, const char *logdir, const char *query,
 			 long long want, long *rss_kb)
 {
-	int out[2];
-	if (pipe(out))
+	double t0 = bench_now();
+	int port, out_fd;
+	pid_t pid = bench_start_tboard(tboard, logdir, &port, &out_fd);
+	if (pid < 0)
 		return -1;
-	double t0 = now();
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(out[1], 1);
-		close(out[0]);
-		int devnull = open("/dev/null", O_WRONLY);
-		dup2(devnull, 2);
-		execl(tboard, tboard, "--logdir", logdir, "--port", "0", "--reload_interval", "0",
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	char line[512];
-	size_t len = 0;
-	int port = 0;
-	while (!port && len < sizeof line - 1) {
-		ssize_t r = read(out[0], line + len, 1);
-		if (r <= 0)
-			break;
-		if (line[len++] == '\n') {
-			line[len] = 0;
-			char *p = strstr(line, "127.0.0.1:");
-			port = p ? atoi(p + 10) : 0;
-			len = 0;
-		}
-	}
 	double t = -1;
-	while (port && now() - t0 < 120) {
-		char *body = http_get(port, query);
-		long long got = body ? last_step_of(body) : -1;
+	while (port && bench_now() - t0 < 120) {
+		char *body = bench_http_get(port, query);
+		long long got = body ? bench_last_step(body) : -1;
 		free(body);
 		if (got == want) {
-			t = now() - t0;
+			t = bench_now() - t0;
 			break;
 		}
 		usleep(2000);
 	}
-	*rss_kb = vm_hwm_kb(pid);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-	close(out[0]);
+	*rss_kb = bench_vm_hwm_kb(pid);
+	bench_stop(pid, out_fd);
 	return t;
 }
 
@@ -250,16 +126,16 @@ int main(int argc, char **argv)
 		tb_loader_source src = {NULL, logdir};
 		tb_loader_opts o = {&src, 1, 0, 0};
 		tb_loader *l = tb_loader_new(st, &o);
-		double t0 = now();
+		double t0 = bench_now();
 		tb_loader_cycle(l);
-		load_t[i] = now() - t0;
+		load_t[i] = bench_now() - t0;
 		tb_loader_stats s;
 		tb_loader_get_stats(l, &s);
 		records = s.records;
 		tb_loader_free(l);
 		tb_store_free(st);
 	}
-	double f = median(floor_t, repeats), L = median(load_t, repeats);
+	double f = bench_median(floor_t, repeats), L = bench_median(load_t, repeats);
 	printf("logdir: %zu runs, %llu records, %.1f MB\n", res.n_runs, (unsigned long long)records,
 	       (double)bytes / 1e6);
 	printf("read floor (read() only): %.3f s median of %d\n", f, repeats);
@@ -273,8 +149,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "load_bench: cannot find the last point\n");
 			return 1;
 		}
-		url_escape(erun, sizeof erun, run);
-		url_escape(etag, sizeof etag, tag);
+		bench_url_escape(erun, sizeof erun, run);
+		bench_url_escape(etag, sizeof etag, tag);
 		snprintf(query, sizeof query, "/data/plugin/scalars/scalars?run=%s&tag=%s", erun, etag);
 		for (int i = 0; i < repeats; i++)
 			e2e_t[i] = end_to_end(tboard, logdir, query, step, &rss[i]);
@@ -282,8 +158,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < repeats && i < 64; i++)
 			rs[i] = (double)rss[i];
 		printf("tboard start to last step of run %s tag %s (step %lld) served: %.3f s median of %d, server peak RSS %.0f MB\n",
-		       run, tag, step, median(e2e_t, repeats), repeats,
-		       median(rs, repeats < 64 ? repeats : 64) / 1024);
+		       run, tag, step, bench_median(e2e_t, repeats), repeats,
+		       bench_median(rs, repeats < 64 ? repeats : 64) / 1024);
 	}
 	tb_scan_result_release(&res);
 	free(floor_t);

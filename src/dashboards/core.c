@@ -222,6 +222,21 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 	tb_json_obj_end(&j);
 }
 
+/* tboard's own route: a counter that changes whenever the store does, so
+ * the UI can poll every second for one small answer and fetch data only
+ * when something is new. */
+static void handle_generation(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "generation");
+	tb_json_int(&j, (int64_t)tb_store_generation(d->store));
+	tb_json_obj_end(&j);
+}
+
 void tb_core_register(tb_router *r, tb_dash *d)
 {
 	tb_router_add(r, "/data/environment", handle_environment, d);
@@ -231,4 +246,5 @@ void tb_core_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, "/data/experiments", handle_empty_list, d);
 	tb_router_add(r, "/data/experiment_runs", handle_empty_list, d);
 	tb_router_add(r, "/data/plugins_listing", handle_plugins_listing, d);
+	tb_router_add(r, "/data/tboard/generation", handle_generation, d);
 }

@@ -20,6 +20,7 @@
 #include "proto/event.h"
 #include "record/rec_reader.h"
 #include "scan.h"
+#include "watch.h"
 
 /* Records committed per run write-lock hold. */
 #define BATCH 2048
@@ -53,6 +54,7 @@ struct tb_loader {
 
 	pthread_t thread;
 	int thread_started;
+	tb_watch *watch; /* NULL without inotify or when loading once */
 	pthread_mutex_t mu; /* guards stop and the condition below */
 	pthread_cond_t cond;
 	int stop;
@@ -78,6 +80,8 @@ tb_loader *tb_loader_new(tb_store *store, const tb_loader_opts *opts)
 		l->threads = 1;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cond, NULL);
+	if (l->reload_interval > 0)
+		l->watch = tb_watch_new();
 	return l;
 }
 
@@ -143,6 +147,8 @@ static void discover(tb_loader *l)
 	for (size_t s = 0; s < l->n_sources; s++) {
 		tb_scan_result res;
 		tb_scan(&res, l->sources[s].path);
+		for (size_t i = 0; i < res.n_dirs; i++)
+			tb_watch_add(l->watch, res.dirs[i]);
 		for (size_t i = 0; i < res.n_runs; i++) {
 			const char *rel = res.runs[i].name;
 			char *name = l->sources[s].name ? tb_xasprintf("%s/%s", l->sources[s].name, rel)
@@ -180,6 +186,7 @@ static void read_file(tb_loader *l, lrun *r, lfile *f)
 	uint64_t records = 0;
 	int done = 0;
 	while (!done) {
+		uint64_t before = records;
 		tb_run_wrlock(r->run);
 		for (int i = 0; i < BATCH; i++) {
 			tb_slice rec;
@@ -217,7 +224,8 @@ static void read_file(tb_loader *l, lrun *r, lfile *f)
 			}
 		}
 		tb_run_unlock(r->run);
-		tb_store_touch(l->store);
+		if (records != before)
+			tb_store_touch(l->store); /* clients poll this to learn of new data */
 	}
 	__atomic_add_fetch(&l->records, records, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&l->bytes, tb_rec_reader_offset(f->reader) - start, __ATOMIC_RELAXED);
@@ -255,33 +263,47 @@ void tb_loader_cycle(tb_loader *l)
 	__atomic_add_fetch(&l->cycles, 1, __ATOMIC_RELEASE);
 }
 
+/* Wait for the next cycle: a change seen by the watcher, the reload
+ * interval, or stop. Returns nonzero to stop. */
+static int wait_next(tb_loader *l)
+{
+	if (l->watch && l->reload_interval > 0) {
+		if (tb_watch_wait(l->watch, (int)(l->reload_interval * 1000)))
+			usleep(20000); /* let a burst of writes settle into one cycle */
+		pthread_mutex_lock(&l->mu);
+		int stop = l->stop;
+		pthread_mutex_unlock(&l->mu);
+		return stop;
+	}
+	pthread_mutex_lock(&l->mu);
+	if (l->reload_interval <= 0) {
+		while (!l->stop)
+			pthread_cond_wait(&l->cond, &l->mu);
+	} else if (!l->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		double secs = floor(l->reload_interval);
+		ts.tv_sec += (time_t)secs;
+		ts.tv_nsec += (long)((l->reload_interval - secs) * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (!l->stop && pthread_cond_timedwait(&l->cond, &l->mu, &ts) != ETIMEDOUT)
+			;
+	}
+	int stop = l->stop;
+	pthread_mutex_unlock(&l->mu);
+	return stop;
+}
+
 static void *reload_loop(void *arg)
 {
 	tb_loader *l = arg;
-	for (;;) {
+	do
 		tb_loader_cycle(l);
-		pthread_mutex_lock(&l->mu);
-		if (l->reload_interval <= 0) {
-			while (!l->stop)
-				pthread_cond_wait(&l->cond, &l->mu);
-		} else if (!l->stop) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			double secs = floor(l->reload_interval);
-			ts.tv_sec += (time_t)secs;
-			ts.tv_nsec += (long)((l->reload_interval - secs) * 1e9);
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			while (!l->stop && pthread_cond_timedwait(&l->cond, &l->mu, &ts) != ETIMEDOUT)
-				;
-		}
-		int stop = l->stop;
-		pthread_mutex_unlock(&l->mu);
-		if (stop)
-			return NULL;
-	}
+	while (!wait_next(l));
+	return NULL;
 }
 
 void tb_loader_start(tb_loader *l)
@@ -313,8 +335,10 @@ void tb_loader_free(tb_loader *l)
 		l->stop = 1;
 		pthread_cond_broadcast(&l->cond);
 		pthread_mutex_unlock(&l->mu);
+		tb_watch_wake(l->watch);
 		pthread_join(l->thread, NULL);
 	}
+	tb_watch_free(l->watch);
 	for (size_t i = 0; i < l->n_runs; i++)
 		lrun_free(l->runs[i]);
 	free(l->runs);

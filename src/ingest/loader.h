@@ -5,7 +5,8 @@
  * files in name order from where the last cycle stopped (spec LOADING.md
  * 5-7). Runs are read in parallel, one run per worker at a time; each run
  * commits in short batches under its own write lock, so readers never wait
- * long. A background thread repeats cycles every reload_interval seconds.
+ * long. A background thread repeats cycles every reload_interval seconds,
+ * and sooner when inotify reports a change under a source (watch.h).
  * Damage is logged once per damaged record, naming the file and offset. */
 #ifndef TB_LOADER_H
 #define TB_LOADER_H

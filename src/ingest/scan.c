@@ -16,7 +16,7 @@
 
 typedef struct walk {
 	tb_scan_result *out;
-	size_t alloc;
+	size_t alloc, dirs_alloc;
 	dev_t devs[MAX_DEPTH];
 	ino_t inos[MAX_DEPTH];
 	int depth;
@@ -61,6 +61,8 @@ static void visit(walk *w, const char *dir, const char *rel)
 	w->devs[w->depth] = st.st_dev;
 	w->inos[w->depth] = st.st_ino;
 	w->depth++;
+	w->out->dirs = tb_xgrow(w->out->dirs, &w->dirs_alloc, w->out->n_dirs + 1, sizeof(char *));
+	w->out->dirs[w->out->n_dirs++] = tb_xstrdup(dir);
 
 	char **files = NULL, **subdirs = NULL;
 	size_t n_files = 0, files_alloc = 0, n_sub = 0, sub_alloc = 0;
@@ -134,5 +136,8 @@ void tb_scan_result_release(tb_scan_result *r)
 		free(r->runs[i].dir);
 	}
 	free(r->runs);
+	for (size_t i = 0; i < r->n_dirs; i++)
+		free(r->dirs[i]);
+	free(r->dirs);
 	memset(r, 0, sizeof *r);
 }

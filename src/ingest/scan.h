@@ -20,6 +20,8 @@ typedef struct tb_scan_run {
 typedef struct tb_scan_result {
 	tb_scan_run *runs; /* sorted by name */
 	size_t n_runs;
+	char **dirs; /* every directory visited, runs or not (for watching) */
+	size_t n_dirs;
 } tb_scan_result;
 
 /* Walk `root`. Always succeeds; the result is owned by the caller. */

@@ -224,10 +224,63 @@ static void test_loader__new_runs_and_logdir_spec(void)
 	rmdir(root);
 }
 
+static void test_loader__wakes_on_change(void)
+{
+	char dir[] = "/tmp/tb_loader_liveXXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char run[300], path[400];
+	snprintf(run, sizeof run, "%s/live", dir);
+	write_run(run, 3);
+	tb_store *st = tb_store_new();
+	tb_loader_source src = {NULL, dir};
+	/* a reload interval far longer than the test: only the watcher can
+	 * bring the new points in time */
+	tb_loader_opts o = {&src, 1, 600, 1};
+	tb_loader *l = tb_loader_new(st, &o);
+	tb_loader_start(l);
+	for (int i = 0; i < 500 && tb_loader_cycles(l) < 1; i++)
+		usleep(10000);
+	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", run);
+	FILE *f = fopen(path, "ab");
+	uint8_t ev[64];
+	frame(f, ev, scalar_event(ev, 3, 3.0f));
+	fclose(f);
+	/* and a run that did not exist */
+	char run2[300];
+	snprintf(run2, sizeof run2, "%s/late", dir);
+	write_run(run2, 2);
+	size_t len = 0;
+	int seen_late = 0;
+	for (int i = 0; i < 500 && (len < 4 || !seen_late); i++) {
+		usleep(10000);
+		tb_store_rdlock(st);
+		tb_run *r = tb_store_find_run(st, "live");
+		if (r) {
+			tb_run_rdlock(r);
+			tb_series *s = tb_run_find_series(r, "x", 1);
+			len = s ? s->len : 0;
+			tb_run_unlock(r);
+		}
+		seen_late = tb_store_find_run(st, "late") != NULL;
+		tb_store_unlock(st);
+	}
+	CHECK_INT(len, 4);
+	CHECK(seen_late);
+	tb_loader_free(l);
+	tb_store_free(st);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", run2);
+	unlink(path);
+	rmdir(run);
+	rmdir(run2);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	TB_RUN(test_loader__edge_cases_corpus);
 	TB_RUN(test_loader__tails_growing_file);
 	TB_RUN(test_loader__new_runs_and_logdir_spec);
+	TB_RUN(test_loader__wakes_on_change);
 	return tb_test_finish();
 }

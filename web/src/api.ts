@@ -82,6 +82,12 @@ export function toNumber(v: unknown): number {
   return NaN;
 }
 
+/** tboard's change counter: it moves whenever the server stored new data. */
+export async function fetchGeneration(): Promise<number> {
+  const obj = JSON.parse(await fetchText('data/tboard/generation')) as { generation?: unknown };
+  return typeof obj.generation === 'number' ? obj.generation : -1;
+}
+
 export async function fetchRuns(): Promise<string[]> {
   const runs = JSON.parse(await fetchText('data/runs'));
   return Array.isArray(runs) ? runs.filter((r): r is string => typeof r === 'string') : [];

@@ -1,0 +1,26 @@
+/* Helpers shared by the benchmark programs (bench/lib/bench.c). */
+#ifndef TB_BENCH_H
+#define TB_BENCH_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Seconds on a monotonic clock. */
+double bench_now(void);
+/* Median of n values (sorts v). */
+double bench_median(double *v, int n);
+/* Percent-encode s into out (n bytes). */
+void bench_url_escape(char *out, size_t n, const char *s);
+/* GET path from 127.0.0.1:port; the body of a 200 answer (free()), or NULL. */
+char *bench_http_get(int port, const char *path);
+/* Step of the last [wall, step, value] point of a scalars answer, or -1. */
+long long bench_last_step(const char *json);
+/* Peak resident set of a process in KiB (VmHWM), or -1. */
+long bench_vm_hwm_kb(pid_t pid);
+/* Start `tboard --logdir logdir --port 0`; sets *port once it serves
+ * (0 if it never did) and *out_fd to its stdout. Returns the pid or -1. */
+pid_t bench_start_tboard(const char *tboard, const char *logdir, int *port, int *out_fd);
+/* SIGTERM, reap, close. */
+void bench_stop(pid_t pid, int out_fd);
+
+#endif
