@@ -8,6 +8,7 @@ import DistributionsDashboard from './distributions';
 import ImagesDashboard from './images';
 import AudioDashboard from './audio';
 import TextDashboard from './text';
+import GraphsDashboard from './graphs';
 
 export interface DashboardProps {
   /** All runs, in server order. */
@@ -27,4 +28,5 @@ export const dashboards: Record<string, FunctionComponent<DashboardProps>> = {
   images: ImagesDashboard,
   audio: AudioDashboard,
   text: TextDashboard,
+  graphs: GraphsDashboard,
 };
