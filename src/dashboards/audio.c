@@ -43,46 +43,22 @@ static const char *mime_type(const tb_series *s)
 	return content_varint(s, 2) == ENCODING_WAV ? "audio/wav" : "application/octet-stream";
 }
 
+/* A newer format version than ours: listed as nothing. */
+static int newer_version(const tb_series *s)
+{
+	return content_varint(s, 1) != 0;
+}
+
+static void write_samples(tb_json *j, const tb_series *s)
+{
+	tb_json_key(j, "samples");
+	tb_json_int(j, (int64_t)max_clips(s));
+}
+
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash *d = payload;
-	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		tb_run_rdlock(r);
-		int opened = 0;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *s = r->series[k];
-			if (s->data_class != TB_DC_BLOB_SEQUENCE || strcmp(s->plugin, "audio") != 0)
-				continue;
-			if (!opened) {
-				tb_json_key(&j, r->name);
-				tb_json_obj_begin(&j);
-				opened = 1;
-			}
-			/* a newer format version than ours: listed as nothing */
-			if (content_varint(s, 1) != 0)
-				continue;
-			tb_json_key_n(&j, s->tag, s->tag_len);
-			tb_json_obj_begin(&j);
-			tb_json_key(&j, "displayName");
-			tb_json_str(&j, s->display_name);
-			tb_json_key(&j, "description");
-			tb_dash_description(&j, s->description);
-			tb_json_key(&j, "samples");
-			tb_json_int(&j, (int64_t)max_clips(s));
-			tb_json_obj_end(&j);
-		}
-		if (opened)
-			tb_json_obj_end(&j);
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(d->store);
-	tb_json_obj_end(&j);
+	tb_dash_tags(resp, payload, "audio", TB_DC_BLOB_SEQUENCE, newer_version, write_samples);
 }
 
 /* The `sample` parameter: absent means 0; otherwise decimal digits that fit

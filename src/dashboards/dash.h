@@ -74,6 +74,20 @@ tb_run *tb_dash_lock_run(tb_store *s, const char *run);
  * class `dc`, or NULL. Caller holds the run lock. */
 tb_series *tb_dash_series(tb_run *run, const char *tag, const char *plugin, int dc);
 
+/* Answer a /tags route with upstream's listing {run: {tag: {displayName,
+ * description, ...}}} of the series of data plugin `plugin` with data class
+ * `dc`. A run is listed once it has such a series, even when `skip` leaves
+ * all of them out. `skip` (may be NULL) returns nonzero for a series to
+ * leave out; `extra` (may be NULL) appends more members to a tag's object.
+ * Takes the store and run locks itself. */
+void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
+		  int (*skip)(const tb_series *s), void (*extra)(tb_json *j, const tb_series *s));
+
+/* The `version` field (1) of a series' plugin content as an int32: nonzero
+ * for data newer than this server understands, -1 too for content that
+ * does not decode. */
+int tb_dash_content_version(const tb_series *s);
+
 /* Append s as Python's repr() of a str would print it ('x', or "x" when
  * s has a single quote and no double quote); NULL appends None. Used in
  * error messages that upstream formats with %r. */

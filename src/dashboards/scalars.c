@@ -12,38 +12,7 @@
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash *d = payload;
-	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		tb_run_rdlock(r);
-		int opened = 0;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *s = r->series[k];
-			if (s->data_class != TB_DC_SCALAR || strcmp(s->plugin, "scalars") != 0)
-				continue;
-			if (!opened) {
-				tb_json_key(&j, r->name);
-				tb_json_obj_begin(&j);
-				opened = 1;
-			}
-			tb_json_key_n(&j, s->tag, s->tag_len);
-			tb_json_obj_begin(&j);
-			tb_json_key(&j, "displayName");
-			tb_json_str(&j, s->display_name);
-			tb_json_key(&j, "description");
-			tb_dash_description(&j, s->description);
-			tb_json_obj_end(&j);
-		}
-		if (opened)
-			tb_json_obj_end(&j);
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(d->store);
-	tb_json_obj_end(&j);
+	tb_dash_tags(resp, payload, "scalars", TB_DC_SCALAR, NULL, NULL);
 }
 
 /* [[wall_time, step, value], ...] for the served points of s. */
