@@ -88,6 +88,18 @@ void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
  * does not decode. */
 int tb_dash_content_version(const tb_series *s);
 
+/* Write the served points of scalar series s, sampled to the scalars
+ * plugin's limit, as [[wall_time, step, value], ...] (scalars.c). Caller
+ * holds the run lock. */
+void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s);
+
+/* Answer a request for one scalar series named by the `run` and `tag`
+ * query parameters, as JSON points or, with format=csv, as CSV (spec
+ * HTTP_API.md 6.2); scalars/scalars and custom_scalars/download_data give
+ * the same answers (scalars.c). A missing parameter gives 400, a series
+ * that is not stored 404. Takes the store and run locks itself. */
+void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d);
+
 /* Append s as Python's repr() of a str would print it ('x', or "x" when
  * s has a single quote and no double quote); NULL appends None. Used in
  * error messages that upstream formats with %r. */

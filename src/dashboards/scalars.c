@@ -1,5 +1,6 @@
 /* Scalars dashboard routes (spec HTTP_API.md 6.1-6.3): tags, one series as
- * JSON or CSV, and one tag across many runs. */
+ * JSON or CSV, and one tag across many runs. The series answer and its
+ * points are shared with custom_scalars (dash.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +16,7 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 	tb_dash_tags(resp, payload, "scalars", TB_DC_SCALAR, NULL, NULL);
 }
 
-/* [[wall_time, step, value], ...] for the served points of s. */
-static void write_points(tb_json *j, const tb_dash *d, const tb_series *s)
+void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 {
 	size_t n;
 	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
@@ -49,9 +49,8 @@ static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
 	free(idx);
 }
 
-static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
+void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d)
 {
-	tb_dash *d = payload;
 	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
 	if (!run || !tag) {
 		tb_buf msg = TB_BUF_INIT;
@@ -82,11 +81,16 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	} else {
 		tb_json j;
 		tb_json_init(&j, tb_resp_body(resp));
-		write_points(&j, d, s);
+		tb_dash_scalar_points(&j, d, s);
 	}
 	if (r)
 		tb_run_unlock(r);
 	tb_store_unlock(d->store);
+}
+
+static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash_scalars_serve(resp, req, payload);
 }
 
 static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
@@ -119,7 +123,7 @@ static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
 		const tb_series *s = tb_dash_series(r, tags[0], "scalars", TB_DC_SCALAR);
 		if (s) {
 			tb_json_key(&j, r->name);
-			write_points(&j, d, s);
+			tb_dash_scalar_points(&j, d, s);
 		}
 		tb_run_unlock(r);
 	}
