@@ -11,22 +11,9 @@
 #include "common/alloc.h"
 #include "dash.h"
 #include "proto/event.h"
-#include "proto/pb_decode.h"
 
 #define AUDIO_LIMIT 10
 #define ENCODING_WAV 11
-
-/* The varint field `num` of the series' AudioPluginData, or 0. */
-static uint64_t content_varint(const tb_series *s, uint32_t num)
-{
-	tb_pb r = tb_pb_make(tb_slice_make(s->content, s->content_len));
-	tb_pb_field f;
-	uint64_t v = 0;
-	while (tb_pb_next(&f, &r) == 1)
-		if (f.num == num && f.wire == TB_PB_VARINT)
-			v = f.u;
-	return v;
-}
 
 /* Clips per step at most. */
 static size_t max_clips(const tb_series *s)
@@ -40,13 +27,13 @@ static size_t max_clips(const tb_series *s)
 
 static const char *mime_type(const tb_series *s)
 {
-	return content_varint(s, 2) == ENCODING_WAV ? "audio/wav" : "application/octet-stream";
+	return tb_dash_content_varint(s, 2) == ENCODING_WAV ? "audio/wav" : "application/octet-stream";
 }
 
 /* A newer format version than ours: listed as nothing. */
 static int newer_version(const tb_series *s)
 {
-	return content_varint(s, 1) != 0;
+	return tb_dash_content_varint(s, 1) != 0;
 }
 
 static void write_samples(tb_json *j, const tb_series *s)
@@ -61,31 +48,12 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 	tb_dash_tags(resp, payload, "audio", TB_DC_BLOB_SEQUENCE, newer_version, write_samples);
 }
 
-/* The `sample` parameter: absent means 0; otherwise decimal digits that fit
- * an int64 (decision D10). Returns 0 or -1. */
-static int parse_sample(uint64_t *out, const char *v)
-{
-	*out = 0;
-	if (!v)
-		return 0;
-	if (!*v)
-		return -1;
-	uint64_t n = 0;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || n > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return -1;
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	*out = n;
-	return 0;
-}
-
 static void handle_audio(tb_resp *resp, const tb_req *req, void *payload)
 {
 	tb_dash *d = payload;
 	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
 	uint64_t sample;
-	if (parse_sample(&sample, tb_req_query(req, "sample"))) {
+	if (tb_dash_parse_sample(&sample, tb_req_query(req, "sample"))) {
 		tb_resp_error(resp, 400, "Invalid argument: sample must be a non-negative integer");
 		return;
 	}

@@ -102,6 +102,34 @@ int tb_dash_content_version(const tb_series *s)
 	return rc < 0 ? -1 : version;
 }
 
+uint64_t tb_dash_content_varint(const tb_series *s, uint32_t num)
+{
+	tb_pb r = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb_field f;
+	uint64_t v = 0;
+	while (tb_pb_next(&f, &r) == 1)
+		if (f.num == num && f.wire == TB_PB_VARINT)
+			v = f.u;
+	return v;
+}
+
+int tb_dash_parse_sample(uint64_t *out, const char *v)
+{
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!*v)
+		return -1;
+	uint64_t n = 0;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9' || n > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	*out = n;
+	return 0;
+}
+
 void tb_dash_pyrepr(tb_buf *b, const char *s)
 {
 	if (!s) {

@@ -100,6 +100,15 @@ void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s);
  * that is not stored 404. Takes the store and run locks itself. */
 void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d);
 
+/* The last varint field `num` of a series' plugin content, or 0 when there
+ * is none; content that stops decoding keeps what was read before. */
+uint64_t tb_dash_content_varint(const tb_series *s, uint32_t num);
+
+/* Parse the `sample` query parameter v of the images and audio routes:
+ * absent (NULL) means 0, else decimal digits that fit an int64 (decision
+ * D10). Returns 0 with *out set, or -1. */
+int tb_dash_parse_sample(uint64_t *out, const char *v);
+
 /* Append s as Python's repr() of a str would print it ('x', or "x" when
  * s has a single quote and no double quote); NULL appends None. Used in
  * error messages that upstream formats with %r. */
