@@ -8,6 +8,8 @@ import DistributionsDashboard from './distributions';
 import ImagesDashboard from './images';
 import AudioDashboard from './audio';
 import TextDashboard from './text';
+import MeshDashboard from './mesh';
+import ProjectorDashboard from './projector';
 
 export interface DashboardProps {
   /** All runs, in server order. */
@@ -27,4 +29,6 @@ export const dashboards: Record<string, FunctionComponent<DashboardProps>> = {
   images: ImagesDashboard,
   audio: AudioDashboard,
   text: TextDashboard,
+  mesh: MeshDashboard,
+  projector: ProjectorDashboard,
 };
