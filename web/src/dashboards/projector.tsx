@@ -467,7 +467,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
         )}
       </div>
       <div class="proj-body">
-        <div class="proj-view" ref={boxRef}>
+        <div class="ui3d-view proj-view" ref={boxRef}>
           <canvas ref={canvasRef} class="ui3d-canvas" data-testid="proj-canvas" />
           {!webgl && <div class="plot-msg">WebGL is not available in this browser</div>}
           {webgl && (busy || runs === null) && <div class="plot-msg">{busy || 'Loading…'}</div>}
