@@ -9,6 +9,8 @@ import ImagesDashboard from './images';
 import AudioDashboard from './audio';
 import TextDashboard from './text';
 import GraphsDashboard from './graphs';
+import MeshDashboard from './mesh';
+import ProjectorDashboard from './projector';
 
 export interface DashboardProps {
   /** All runs, in server order. */
@@ -29,4 +31,6 @@ export const dashboards: Record<string, FunctionComponent<DashboardProps>> = {
   audio: AudioDashboard,
   text: TextDashboard,
   graphs: GraphsDashboard,
+  mesh: MeshDashboard,
+  projector: ProjectorDashboard,
 };

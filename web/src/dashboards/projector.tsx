@@ -1,0 +1,537 @@
+// Embedding projector: pick a run and an embedding, reduce it to 3-D or 2-D
+// with PCA or t-SNE in the page, and explore the points (colour by a
+// metadata column, search labels, hover for a label, sprite thumbnails).
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import {
+  fetchProjectorInfo,
+  fetchProjectorMetadata,
+  fetchProjectorRuns,
+  fetchProjectorTensor,
+  spriteUrl,
+  type EmbeddingInfo,
+  type Metadata,
+} from './api_ui3d';
+import { errorText, useThemeVersion } from './common';
+import { pca, TSNE } from './projector_math';
+import { PointsView } from './projector_view';
+import type { DashboardProps } from './registry';
+import { webglAvailable } from './three_util';
+import './ui3d.css';
+
+type Method = 'pca' | 'tsne';
+
+/** t-SNE keeps n² numbers several times over: cap the number of points. */
+const TSNE_MAX = 2500;
+
+const PALETTE = [
+  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd',
+  '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
+  '#3949ab', '#f4511e', '#00897b', '#c0ca33', '#8e24aa',
+  '#6d4c41', '#d81b60', '#546e7a', '#fdd835', '#039be5',
+];
+
+interface Loaded {
+  key: string;
+  x: Float32Array;
+  n: number;
+  d: number;
+  meta: Metadata;
+  sprite: HTMLImageElement | null;
+  spriteDim: [number, number] | null;
+}
+
+// The choices survive switching tabs.
+const saved = { run: '', embedding: '', method: 'pca' as Method, dims: 3, colorBy: -1, sprites: true };
+
+function hexToRgb(hex: string): [number, number, number] {
+  const v = parseInt(hex.slice(1), 16);
+  return [((v >> 16) & 255) / 255, ((v >> 8) & 255) / 255, (v & 255) / 255];
+}
+
+function hslToRgb(h: number, s: number, l: number): [number, number, number] {
+  const f = (n: number) => {
+    const k = (n + h * 12) % 12;
+    const a = s * Math.min(l, 1 - l);
+    return l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+  };
+  return [f(0), f(8), f(4)];
+}
+
+interface Coloring {
+  rgb: Float32Array;
+  legend: Array<{ label: string; color: string }>;
+  range: [number, number] | null;
+}
+
+function toCss(c: [number, number, number]): string {
+  return `rgb(${c.map((v) => Math.round(v * 255)).join(',')})`;
+}
+
+/** Colours per point from a metadata column: a ramp for numbers, categories otherwise. */
+function colorPoints(n: number, meta: Metadata, col: number, uniform: string): Coloring {
+  const rgb = new Float32Array(n * 3);
+  if (col < 0 || col >= meta.columns.length) {
+    const c = hexToRgb(uniform);
+    for (let i = 0; i < n; i++) rgb.set(c, i * 3);
+    return { rgb, legend: [], range: null };
+  }
+  const values = Array.from({ length: n }, (_, i) => meta.rows[i]?.[col] ?? '');
+  const nums = values.map((v) => (v.trim() === '' ? NaN : Number(v)));
+  const distinct = new Map<string, number>();
+  for (const v of values) if (!distinct.has(v)) distinct.set(v, distinct.size);
+  const numeric = nums.every((v, i) => Number.isFinite(v) || values[i].trim() === '') && distinct.size > PALETTE.length;
+  if (numeric) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of nums) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (let i = 0; i < n; i++) {
+      const t = Number.isFinite(nums[i]) ? (hi > lo ? (nums[i] - lo) / (hi - lo) : 0.5) : -1;
+      rgb.set(t < 0 ? [0.6, 0.6, 0.6] : hslToRgb(0.66 - 0.58 * t, 0.75, 0.5), i * 3);
+    }
+    return { rgb, legend: [], range: [lo, hi] };
+  }
+  const colors: Array<[number, number, number]> = [];
+  for (const [, idx] of distinct) {
+    colors.push(distinct.size <= PALETTE.length ? hexToRgb(PALETTE[idx]) : hslToRgb((idx * 0.618034) % 1, 0.65, 0.5));
+  }
+  for (let i = 0; i < n; i++) rgb.set(colors[distinct.get(values[i])!], i * 3);
+  const legend = [...distinct.keys()].slice(0, 12).map((label, i) => ({ label: label || '(empty)', color: toCss(colors[i]) }));
+  return { rgb, legend: distinct.size <= 12 ? legend : [], range: null };
+}
+
+/** Centres the n × k coordinates and scales them into [-1, 1]; 3 columns out. */
+function normalise(coords: ArrayLike<number>, n: number, k: number, dims: number): Float32Array {
+  const out = new Float32Array(n * 3);
+  const use = Math.min(k, dims);
+  for (let c = 0; c < use; c++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += coords[i * k + c];
+    m /= Math.max(n, 1);
+    for (let i = 0; i < n; i++) out[i * 3 + c] = coords[i * k + c] - m;
+  }
+  let max = 0;
+  for (let i = 0; i < out.length; i++) if (Number.isFinite(out[i])) max = Math.max(max, Math.abs(out[i]));
+  const s = max > 0 ? 1 / max : 1;
+  for (let i = 0; i < out.length; i++) out[i] = Number.isFinite(out[i]) ? out[i] * s : 0;
+  return out;
+}
+
+function loadImage(url: string): Promise<HTMLImageElement | null> {
+  return new Promise((resolve) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => resolve(null);
+    img.src = url;
+  });
+}
+
+function cssVar(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
+
+export default function ProjectorDashboard({ generation }: DashboardProps) {
+  const [runs, setRuns] = useState<string[] | null>(null);
+  const [runsError, setRunsError] = useState('');
+  const [run, setRunState] = useState(saved.run);
+  const [infos, setInfos] = useState<EmbeddingInfo[] | null>(null);
+  const [embedding, setEmbeddingState] = useState(saved.embedding);
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [loadError, setLoadError] = useState('');
+  const [method, setMethodState] = useState<Method>(saved.method);
+  const [dims, setDimsState] = useState(saved.dims);
+  const [colorBy, setColorByState] = useState(saved.colorBy);
+  const [showSprites, setShowSprites] = useState(saved.sprites);
+  const [search, setSearch] = useState('');
+  const [coords, setCoords] = useState<{ key: string; xyz: Float32Array; explained: number[] } | null>(null);
+  const [busy, setBusy] = useState('');
+  const [tsneState, setTsneState] = useState<{ iteration: number; running: boolean }>({ iteration: 0, running: false });
+  const [hover, setHover] = useState<{ i: number; x: number; y: number } | null>(null);
+  const [webgl] = useState(() => webglAvailable());
+  const theme = useThemeVersion();
+
+  const boxRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const viewRef = useRef<PointsView | null>(null);
+  const tsneRef = useRef<{ tsne: TSNE; raf: number; key: string } | null>(null);
+
+  const setRun = (r: string) => ((saved.run = r), setRunState(r));
+  const setEmbedding = (e: string) => ((saved.embedding = e), setEmbeddingState(e));
+  const setMethod = (m: Method) => ((saved.method = m), setMethodState(m));
+  const setDims = (d: number) => ((saved.dims = d), setDimsState(d));
+  const setColorBy = (c: number) => ((saved.colorBy = c), setColorByState(c));
+
+  // Runs with a projector config.
+  useEffect(() => {
+    const ctl = new AbortController();
+    fetchProjectorRuns(ctl.signal).then(
+      (r) => {
+        setRuns(r);
+        setRunsError('');
+      },
+      (e) => {
+        if (!ctl.signal.aborted) (setRuns((x) => x ?? []), setRunsError(errorText(e)));
+      },
+    );
+    return () => ctl.abort();
+  }, [generation]);
+
+  const activeRun = runs && runs.includes(run) ? run : runs?.[0] ?? '';
+
+  useEffect(() => {
+    if (!activeRun) return;
+    const ctl = new AbortController();
+    fetchProjectorInfo(activeRun, ctl.signal).then(
+      (i) => setInfos(i),
+      (e) => {
+        if (!ctl.signal.aborted) (setInfos([]), setLoadError(errorText(e)));
+      },
+    );
+    return () => ctl.abort();
+  }, [activeRun, generation]);
+
+  const info = infos?.find((e) => e.tensorName === embedding) ?? infos?.[0] ?? null;
+  const dataKey = info ? `${activeRun}\u0000${info.tensorName}` : '';
+
+  // Tensor, metadata and sprite of the chosen embedding.
+  useEffect(() => {
+    if (!info || loaded?.key === dataKey) return;
+    const ctl = new AbortController();
+    setLoadError('');
+    setBusy('Loading embedding…');
+    const name = info.tensorName;
+    Promise.all([
+      fetchProjectorTensor(activeRun, name, ctl.signal),
+      info.metadataPath ? fetchProjectorMetadata(activeRun, name, ctl.signal) : Promise.resolve({ columns: [], rows: [] }),
+      info.sprite ? loadImage(spriteUrl(activeRun, name)) : Promise.resolve(null),
+    ]).then(
+      ([x, meta, sprite]) => {
+        let [n, d] = info.tensorShape;
+        if (!(n > 0 && d > 0) || n * d !== x.length) {
+          d = d > 0 ? d : 1;
+          n = Math.floor(x.length / d);
+        }
+        setLoaded({ key: dataKey, x, n, d, meta, sprite, spriteDim: info.sprite?.singleImageDim ?? null });
+        setCoords(null);
+        setBusy('');
+      },
+      (e) => {
+        if (ctl.signal.aborted) return;
+        setBusy('');
+        setLoadError(errorText(e));
+      },
+    );
+    return () => ctl.abort();
+  }, [dataKey]);
+
+  // The 3-D view.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const box = boxRef.current;
+    if (!canvas || !box) return;
+    const view = new PointsView(canvas, (i, x, y) => setHover(i >= 0 ? { i, x, y } : null));
+    viewRef.current = view;
+    const ro = new ResizeObserver(() => {
+      const r = box.getBoundingClientRect();
+      view.setSize(r.width, r.height);
+    });
+    ro.observe(box);
+    return () => {
+      ro.disconnect();
+      view.destroy();
+      viewRef.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    viewRef.current?.setTheme(cssVar('--accent', '#e8710a'), cssVar('--muted', '#888888'));
+  }, [theme]);
+
+  const stopTsne = () => {
+    const t = tsneRef.current;
+    if (t && t.raf) {
+      cancelAnimationFrame(t.raf);
+      t.raf = 0;
+    }
+    setTsneState((s) => ({ ...s, running: false }));
+  };
+
+  const tsneTooLarge = !!loaded && loaded.n > TSNE_MAX;
+  const layoutKey = loaded ? `${loaded.key}\u0000${method}\u0000${dims}` : '';
+
+  const runTsne = () => {
+    const t = tsneRef.current;
+    if (!t || !loaded) return;
+    const key = t.key;
+    const n = loaded.n;
+    const perFrame = Math.max(1, Math.min(10, Math.floor(400000 / Math.max(1, n * n))));
+    const frame = () => {
+      const cur = tsneRef.current;
+      if (!cur || cur.key !== key) return;
+      for (let i = 0; i < perFrame; i++) cur.tsne.step();
+      setCoords({ key, xyz: normalise(cur.tsne.y, n, cur.tsne.dim, cur.tsne.dim), explained: [] });
+      setTsneState({ iteration: cur.tsne.iteration, running: true });
+      cur.raf = requestAnimationFrame(frame);
+    };
+    t.raf = requestAnimationFrame(frame);
+    setTsneState({ iteration: t.tsne.iteration, running: true });
+  };
+
+  // Compute the layout for the chosen method.
+  useEffect(() => {
+    if (!loaded) return;
+    const ctl = new AbortController();
+    if (method === 'pca') {
+      setBusy('Computing PCA…');
+      pca(loaded.x, loaded.n, loaded.d, 3, ctl.signal).then(
+        (r) => {
+          setCoords({ key: layoutKey, xyz: normalise(r.coords, loaded.n, r.k, dims), explained: r.explained.slice(0, dims) });
+          setBusy('');
+        },
+        (e) => {
+          if (!ctl.signal.aborted) (setBusy(''), setLoadError(errorText(e)));
+        },
+      );
+      return () => ctl.abort();
+    }
+    if (tsneTooLarge) return;
+    setBusy('Computing neighbourhoods…');
+    // Let the message paint before the O(n²) set-up.
+    const timer = setTimeout(() => {
+      const tsne = new TSNE(loaded.x, loaded.n, loaded.d, dims, 30);
+      tsneRef.current = { tsne, raf: 0, key: layoutKey };
+      setBusy('');
+      runTsne();
+    }, 30);
+    return () => {
+      clearTimeout(timer);
+      const t = tsneRef.current;
+      if (t) cancelAnimationFrame(t.raf);
+      tsneRef.current = null;
+      setTsneState({ iteration: 0, running: false });
+    };
+  }, [layoutKey]);
+
+  const coloring = useMemo(
+    () => (loaded ? colorPoints(loaded.n, loaded.meta, colorBy, cssVar('--accent', '#e8710a')) : null),
+    [loaded, colorBy, theme],
+  );
+
+  const matches = useMemo(() => {
+    const q = search.trim().toLowerCase();
+    if (!loaded || !q) return null;
+    const m = new Uint8Array(loaded.n);
+    for (let i = 0; i < loaded.n; i++) {
+      const row = loaded.meta.rows[i];
+      const text = row ? row.join('\t') : String(i);
+      if (text.toLowerCase().includes(q)) m[i] = 1;
+    }
+    return m;
+  }, [loaded, search]);
+  const matchCount = matches ? matches.reduce((a, b) => a + b, 0) : 0;
+
+  const current = coords && coords.key === layoutKey ? coords : null;
+  const spriteOn = showSprites && !!loaded?.sprite;
+
+  useEffect(() => {
+    const view = viewRef.current;
+    if (!view || !current) return;
+    view.setPositions(current.xyz, dims === 2);
+  }, [current?.xyz]);
+  useEffect(() => {
+    if (current && coloring) viewRef.current?.setColors(coloring.rgb);
+  }, [coloring, !!current, loaded]);
+  useEffect(() => {
+    if (current) viewRef.current?.setMatches(matches);
+  }, [matches, !!current, loaded]);
+  useEffect(() => {
+    viewRef.current?.setSprite(spriteOn ? loaded!.sprite : null, spriteOn ? loaded!.spriteDim : null);
+  }, [spriteOn, loaded]);
+
+  const labelOf = (i: number): string => {
+    const row = loaded?.meta.rows[i];
+    if (!row) return `#${i}`;
+    const cols = loaded!.meta.columns;
+    return cols.length <= 1 ? row[0] ?? `#${i}` : cols.map((c, k) => `${c}: ${row[k] ?? ''}`).join(' · ');
+  };
+
+  const columns = loaded?.meta.columns ?? [];
+  let notice = '';
+  if (runs !== null && runs.length === 0) notice = runsError ? 'Could not load the projector runs.' : '';
+  const empty = runs !== null && runs.length === 0;
+
+  if (empty) {
+    return (
+      <div class="main proj" data-dashboard="projector">
+        <div class="empty-state">
+          <h3>No embeddings</h3>
+          <p>{notice || 'No run in this log directory has a projector configuration with a tensor file.'}</p>
+        </div>
+      </div>
+    );
+  }
+
+  const explained = current?.explained ?? [];
+  return (
+    <div
+      class="main proj"
+      data-dashboard="projector"
+      data-webgl={String(webgl)}
+      data-points={current ? String(loaded?.n ?? 0) : undefined}
+      data-dims={String(dims)}
+      data-method={method}
+      data-matches={matches ? String(matchCount) : undefined}
+      data-color-by={String(colorBy)}
+      data-sprites={String(spriteOn)}
+      data-tsne-iteration={String(tsneState.iteration)}
+      data-tsne-running={String(tsneState.running)}
+      data-busy={busy ? 'true' : 'false'}
+    >
+      <div class="controls">
+        <label class="control">
+          Run
+          <select class="ui3d-select" data-testid="proj-run" value={activeRun} onChange={(e) => setRun((e.target as HTMLSelectElement).value)}>
+            {(runs ?? []).map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="control">
+          Embedding
+          <select
+            class="ui3d-select"
+            data-testid="proj-embedding"
+            value={info?.tensorName ?? ''}
+            onChange={(e) => setEmbedding((e.target as HTMLSelectElement).value)}
+          >
+            {(infos ?? []).map((e) => (
+              <option key={e.tensorName} value={e.tensorName}>
+                {e.tensorName} ({e.tensorShape[0]}×{e.tensorShape[1]})
+              </option>
+            ))}
+          </select>
+        </label>
+        <div class="control segmented" role="group" aria-label="Projection">
+          {(
+            [
+              ['pca', 'PCA'],
+              ['tsne', 't-SNE'],
+            ] as Array<[Method, string]>
+          ).map(([m, label]) => (
+            <button key={m} class={method === m ? 'active' : ''} aria-pressed={method === m} data-method={m} onClick={() => setMethod(m)}>
+              {label}
+            </button>
+          ))}
+        </div>
+        <div class="control segmented" role="group" aria-label="Dimensions">
+          {[3, 2].map((d) => (
+            <button key={d} class={dims === d ? 'active' : ''} aria-pressed={dims === d} data-dims={d} onClick={() => setDims(d)}>
+              {d}D
+            </button>
+          ))}
+        </div>
+        <label class="control">
+          Colour by
+          <select
+            class="ui3d-select"
+            data-testid="proj-color"
+            value={String(colorBy)}
+            onChange={(e) => setColorBy(Number((e.target as HTMLSelectElement).value))}
+          >
+            <option value="-1">None</option>
+            {columns.map((c, i) => (
+              <option key={i} value={String(i)}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <input
+          class="filter proj-search"
+          type="search"
+          placeholder="Search labels"
+          value={search}
+          data-testid="proj-search"
+          onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+        />
+        {matches && <span class="tag-count" data-testid="proj-match-count">{matchCount} match{matchCount === 1 ? '' : 'es'}</span>}
+        {loaded?.sprite && (
+          <label class="control checkbox">
+            <input type="checkbox" checked={showSprites} data-testid="proj-sprites" onChange={(e) => {
+              saved.sprites = (e.target as HTMLInputElement).checked;
+              setShowSprites(saved.sprites);
+            }} />
+            Sprites
+          </label>
+        )}
+      </div>
+      <div class="proj-body">
+        <div class="ui3d-view proj-view" ref={boxRef}>
+          <canvas ref={canvasRef} class="ui3d-canvas" data-testid="proj-canvas" />
+          {!webgl && <div class="plot-msg">WebGL is not available in this browser</div>}
+          {webgl && (busy || runs === null) && <div class="plot-msg">{busy || 'Loading…'}</div>}
+          {webgl && loadError && <div class="plot-msg error" title={loadError}>Failed to load the embedding</div>}
+          {webgl && method === 'tsne' && tsneTooLarge && (
+            <div class="plot-msg">t-SNE is limited to {TSNE_MAX} points in the browser; this embedding has {loaded!.n}.</div>
+          )}
+          {hover && (
+            <div class="proj-tip" style={{ left: `${hover.x + 14}px`, top: `${hover.y + 10}px` }} data-testid="proj-tip">
+              {labelOf(hover.i)}
+            </div>
+          )}
+          <button class="ui3d-reset" title="Reset view" data-testid="proj-reset" onClick={() => viewRef.current?.resetView()}>
+            ⟲
+          </button>
+        </div>
+        <div class="proj-status">
+          {loaded && (
+            <span data-testid="proj-count">
+              {loaded.n} points · {loaded.d} dimensions
+            </span>
+          )}
+          {method === 'pca' && explained.length > 0 && (
+            <span title="Share of the total variance along each component">
+              Variance explained: {explained.map((e) => `${(e * 100).toFixed(1)}%`).join(' · ')}
+            </span>
+          )}
+          {method === 'tsne' && !tsneTooLarge && loaded && (
+            <>
+              <span>
+                Iteration <b data-testid="tsne-iteration">{tsneState.iteration}</b>
+              </span>
+              {tsneState.running ? (
+                <button class="proj-btn" data-testid="tsne-stop" onClick={stopTsne}>
+                  Stop
+                </button>
+              ) : (
+                <button class="proj-btn" data-testid="tsne-resume" disabled={!tsneRef.current} onClick={runTsne}>
+                  Resume
+                </button>
+              )}
+            </>
+          )}
+          {coloring?.range && (
+            <span class="proj-ramp">
+              {coloring.range[0].toPrecision(3)}
+              <i />
+              {coloring.range[1].toPrecision(3)}
+            </span>
+          )}
+          {coloring && coloring.legend.length > 0 && (
+            <span class="proj-legend">
+              {coloring.legend.map((l) => (
+                <span key={l.label}>
+                  <span class="tb-swatch" style={{ background: l.color }} />
+                  {l.label}
+                </span>
+              ))}
+            </span>
+          )}
+          <span class="spacer" />
+          <span class="dash-legend">{dims === 3 ? 'Drag to orbit · wheel to zoom' : 'Drag to pan · wheel to zoom'}</span>
+        </div>
+      </div>
+    </div>
+  );
+}
