@@ -8,6 +8,9 @@ import DistributionsDashboard from './distributions';
 import ImagesDashboard from './images';
 import AudioDashboard from './audio';
 import TextDashboard from './text';
+import PrCurvesDashboard from './prcurves';
+import CustomScalarsDashboard from './customscalars';
+import HParamsDashboard from './hparams';
 
 export interface DashboardProps {
   /** All runs, in server order. */
@@ -27,4 +30,7 @@ export const dashboards: Record<string, FunctionComponent<DashboardProps>> = {
   images: ImagesDashboard,
   audio: AudioDashboard,
   text: TextDashboard,
+  pr_curves: PrCurvesDashboard,
+  custom_scalars: CustomScalarsDashboard,
+  hparams: HParamsDashboard,
 };
