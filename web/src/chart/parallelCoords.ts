@@ -3,7 +3,7 @@
 // between the column's extremes; other columns place their distinct values
 // evenly. Rows that the filters hide are drawn faintly.
 import { formatTick } from '../format';
-import { prepareCanvas, readCanvasColors } from './dashCanvas';
+import { niceTicks, prepareCanvas, readCanvasColors } from './dashCanvas';
 
 export type PcValue = number | string | boolean | undefined;
 
@@ -34,7 +34,15 @@ function scaleOf(axis: PcAxis, rows: PcRow[], col: number): Scale {
     if (!ns.length) [lo, hi] = [0, 1];
     if (lo === hi) [lo, hi] = [lo - 1, hi + 1];
     const pos = (v: PcValue) => (typeof v === 'number' && Number.isFinite(v) ? (v - lo) / (hi - lo) : null);
-    const ticks: Array<[number, string]> = ns.length ? [[0, formatTick(lo)], [1, formatTick(hi)]] : [];
+    const ticks: Array<[number, string]> = [];
+    if (ns.length) {
+      ticks.push([0, formatTick(lo)]);
+      for (const t of niceTicks(lo, hi, 4)) {
+        const p = (t - lo) / (hi - lo);
+        if (p > 0.08 && p < 0.92) ticks.push([p, formatTick(t)]);
+      }
+      ticks.push([1, formatTick(hi)]);
+    }
     return { pos, ticks };
   }
   const distinct = [...new Set(vals.map(String))].sort();

@@ -389,7 +389,12 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
               return (
                 <th
                   key={c.id}
-                  class={'hp-sortable' + (c.kind === 'metric' ? ' hp-metric-col' : '') + (active ? ' active' : '')}
+                  class={
+                    'hp-sortable' +
+                    (c.kind === 'metric' ? ' hp-metric-col' : '') +
+                    (c.type === 'number' ? ' num' : '') +
+                    (active ? ' active' : '')
+                  }
                   data-col={c.label}
                   aria-sort={active ? (sort!.desc ? 'descending' : 'ascending') : 'none'}
                   title={c.description || `Sort by ${c.label}`}
@@ -414,9 +419,11 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
                 onClick={() => setSelected(g.name === selected ? '' : g.name)}
               >
                 <td class="hp-name-col" title={g.sessions.map((s) => s.name).join('\n')}>
-                  <span class="tb-swatch" style={{ background: color }} />
-                  <span class="hp-group-name">{g.name}</span>
-                  {g.sessions.length > 1 && <span class="group-count">{g.sessions.length}</span>}
+                  <span class="hp-name-cell">
+                    <span class="tb-swatch" style={{ background: color }} />
+                    <span class="hp-group-name">{g.name}</span>
+                    {g.sessions.length > 1 && <span class="group-count">{g.sessions.length}</span>}
+                  </span>
                 </td>
                 {columns.map((c) => {
                   const v = c.get(g);
