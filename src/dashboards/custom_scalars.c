@@ -20,7 +20,6 @@
 #include "proto/event.h"
 #include "proto/pb_decode.h"
 
-#define SCALARS_LIMIT 1000
 #define CONFIG_TAG "custom_scalars__config__"
 /* Longest tag pattern accepted, in bytes. */
 #define REGEX_MAX_LEN 1024
@@ -736,23 +735,6 @@ static int compile_tag_regex(regex_t *re, const char *pat)
 	return rc;
 }
 
-static void write_points(tb_json *j, const tb_dash *d, const tb_series *s)
-{
-	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
-	tb_json_arr_begin(j);
-	for (size_t i = 0; i < n; i++) {
-		size_t p = (size_t)idx[i];
-		tb_json_arr_begin(j);
-		tb_json_double(j, s->walls[p]);
-		tb_json_int(j, s->steps[p]);
-		tb_json_double(j, s->values[p]);
-		tb_json_arr_end(j);
-	}
-	tb_json_arr_end(j);
-	free(idx);
-}
-
 static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 {
 	tb_dash *d = payload;
@@ -785,7 +767,7 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 		if (regexec(&re, s->tag, 0, NULL, 0) != 0)
 			continue;
 		tb_json_key_n(&j, s->tag, s->tag_len);
-		write_points(&j, d, s);
+		tb_dash_scalar_points(&j, d, s);
 	}
 	if (r)
 		tb_run_unlock(r);
@@ -795,61 +777,10 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_end(&j);
 }
 
-static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
-{
-	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
-	tb_buf_puts(b, "Wall time,Step,Value\r\n");
-	char num[40];
-	for (size_t i = 0; i < n; i++) {
-		size_t p = (size_t)idx[i];
-		tb_buf_append(b, num, tb_fmt_double(num, s->walls[p]));
-		tb_buf_printf(b, ",%lld,", (long long)s->steps[p]);
-		tb_buf_append(b, num, tb_fmt_double(num, s->values[p]));
-		tb_buf_puts(b, "\r\n");
-	}
-	free(idx);
-}
-
 /* The same answers as scalars/scalars (decision D9). */
 static void handle_download(tb_resp *resp, const tb_req *req, void *payload)
 {
-	tb_dash *d = payload;
-	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
-	if (!run || !tag) {
-		tb_buf msg = TB_BUF_INIT;
-		tb_buf_puts(&msg, "Invalid argument: Both run and tag must be specified: tag=");
-		tb_dash_pyrepr(&msg, tag);
-		tb_buf_puts(&msg, ", run=");
-		tb_dash_pyrepr(&msg, run);
-		tb_resp_error(resp, 400, "%s", msg.ptr);
-		tb_buf_free(&msg);
-		return;
-	}
-	const char *format = tb_req_query(req, "format");
-	int csv = format && strcmp(format, "csv") == 0;
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
-	const tb_series *s = r ? tb_dash_series(r, tag, "scalars", TB_DC_SCALAR) : NULL;
-	if (!s) {
-		tb_buf msg = TB_BUF_INIT;
-		tb_buf_puts(&msg, "Not found: No scalar data for run=");
-		tb_dash_pyrepr(&msg, run);
-		tb_buf_puts(&msg, ", tag=");
-		tb_dash_pyrepr(&msg, tag);
-		tb_resp_error(resp, 404, "%s", msg.ptr);
-		tb_buf_free(&msg);
-	} else if (csv) {
-		tb_resp_type(resp, "text/csv; charset=utf-8");
-		write_csv(tb_resp_body(resp), d, s);
-	} else {
-		tb_json j;
-		tb_json_init(&j, tb_resp_body(resp));
-		write_points(&j, d, s);
-	}
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_dash_scalars_serve(resp, req, payload);
 }
 
 void tb_custom_scalars_register(tb_router *r, tb_dash *d)

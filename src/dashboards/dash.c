@@ -6,6 +6,7 @@
 
 #include "common/alloc.h"
 #include "markdown.h"
+#include "proto/pb_decode.h"
 #include "store/pyrandom.h"
 
 uint64_t tb_dash_limit(const tb_dash *d, const char *plugin, uint64_t dflt)
@@ -48,6 +49,85 @@ tb_series *tb_dash_series(tb_run *run, const char *tag, const char *plugin, int 
 	if (!s || s->data_class != dc || strcmp(s->plugin, plugin) != 0)
 		return NULL;
 	return s;
+}
+
+void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
+		  int (*skip)(const tb_series *s), void (*extra)(tb_json *j, const tb_series *s))
+{
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_obj_begin(&j);
+	tb_store_rdlock(d->store);
+	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
+		tb_run *r = tb_store_run_at(d->store, i);
+		tb_run_rdlock(r);
+		int opened = 0;
+		for (size_t k = 0; k < r->n_series; k++) {
+			const tb_series *s = r->series[k];
+			if (s->data_class != dc || strcmp(s->plugin, plugin) != 0)
+				continue;
+			if (!opened) {
+				tb_json_key(&j, r->name);
+				tb_json_obj_begin(&j);
+				opened = 1;
+			}
+			if (skip && skip(s))
+				continue;
+			tb_json_key_n(&j, s->tag, s->tag_len);
+			tb_json_obj_begin(&j);
+			tb_json_key(&j, "displayName");
+			tb_json_str(&j, s->display_name);
+			tb_json_key(&j, "description");
+			tb_dash_description(&j, s->description);
+			if (extra)
+				extra(&j, s);
+			tb_json_obj_end(&j);
+		}
+		if (opened)
+			tb_json_obj_end(&j);
+		tb_run_unlock(r);
+	}
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+}
+
+int tb_dash_content_version(const tb_series *s)
+{
+	tb_pb pb = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb_field f;
+	int rc, version = 0;
+	while ((rc = tb_pb_next(&f, &pb)) == 1)
+		if (f.num == 1 && f.wire == TB_PB_VARINT)
+			version = (int)(int32_t)f.u;
+	return rc < 0 ? -1 : version;
+}
+
+uint64_t tb_dash_content_varint(const tb_series *s, uint32_t num)
+{
+	tb_pb r = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb_field f;
+	uint64_t v = 0;
+	while (tb_pb_next(&f, &r) == 1)
+		if (f.num == num && f.wire == TB_PB_VARINT)
+			v = f.u;
+	return v;
+}
+
+int tb_dash_parse_sample(uint64_t *out, const char *v)
+{
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!*v)
+		return -1;
+	uint64_t n = 0;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9' || n > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	*out = n;
+	return 0;
 }
 
 void tb_dash_pyrepr(tb_buf *b, const char *s)

@@ -74,6 +74,41 @@ tb_run *tb_dash_lock_run(tb_store *s, const char *run);
  * class `dc`, or NULL. Caller holds the run lock. */
 tb_series *tb_dash_series(tb_run *run, const char *tag, const char *plugin, int dc);
 
+/* Answer a /tags route with upstream's listing {run: {tag: {displayName,
+ * description, ...}}} of the series of data plugin `plugin` with data class
+ * `dc`. A run is listed once it has such a series, even when `skip` leaves
+ * all of them out. `skip` (may be NULL) returns nonzero for a series to
+ * leave out; `extra` (may be NULL) appends more members to a tag's object.
+ * Takes the store and run locks itself. */
+void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
+		  int (*skip)(const tb_series *s), void (*extra)(tb_json *j, const tb_series *s));
+
+/* The `version` field (1) of a series' plugin content as an int32: nonzero
+ * for data newer than this server understands, -1 too for content that
+ * does not decode. */
+int tb_dash_content_version(const tb_series *s);
+
+/* Write the served points of scalar series s, sampled to the scalars
+ * plugin's limit, as [[wall_time, step, value], ...] (scalars.c). Caller
+ * holds the run lock. */
+void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s);
+
+/* Answer a request for one scalar series named by the `run` and `tag`
+ * query parameters, as JSON points or, with format=csv, as CSV (spec
+ * HTTP_API.md 6.2); scalars/scalars and custom_scalars/download_data give
+ * the same answers (scalars.c). A missing parameter gives 400, a series
+ * that is not stored 404. Takes the store and run locks itself. */
+void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d);
+
+/* The last varint field `num` of a series' plugin content, or 0 when there
+ * is none; content that stops decoding keeps what was read before. */
+uint64_t tb_dash_content_varint(const tb_series *s, uint32_t num);
+
+/* Parse the `sample` query parameter v of the images and audio routes:
+ * absent (NULL) means 0, else decimal digits that fit an int64 (decision
+ * D10). Returns 0 with *out set, or -1. */
+int tb_dash_parse_sample(uint64_t *out, const char *v);
+
 /* Append s as Python's repr() of a str would print it ('x', or "x" when
  * s has a single quote and no double quote); NULL appends None. Used in
  * error messages that upstream formats with %r. */

@@ -52,6 +52,34 @@ static int want_object(const json_t *v, const char *msg, tb_buf *err)
 	return TB_EINVAL;
 }
 
+/* Store field i of a message from x, a JSON value that is not null.
+ * Returns 0, or nonzero with a message in err. */
+typedef int (*set_field_fn)(void *q, int i, json_t *x, tb_buf *err);
+
+/* Walk the members of JSON object v as the fields of message `msg`: each
+ * must name one of the n fields, not given before under either name; a
+ * null member leaves its field unset and every other one goes to set(q,
+ * i, x, err). Returns 0, or TB_EINVAL at the first refusal, with a
+ * message in err. */
+static int get_fields(json_t *v, const field *fields, int n, const char *msg, set_field_fn set,
+		      void *q, tb_buf *err)
+{
+	const char *key;
+	json_t *x;
+	unsigned seen = 0;
+	json_object_foreach(v, key, x)
+	{
+		int i = field_index(fields, n, msg, key, &seen, err);
+		if (i < 0)
+			return TB_EINVAL;
+		if (json_is_null(x))
+			continue; /* null: not set */
+		if (set(q, i, x, err))
+			return TB_EINVAL;
+	}
+	return 0;
+}
+
 static int get_string(char **out, const json_t *v, const char *name, tb_buf *err)
 {
 	if (!json_is_string(v)) {
@@ -204,26 +232,19 @@ static int get_value(hp_value *out, const json_t *v, int depth, tb_buf *err)
 	}
 }
 
+static int set_metric_name(void *q, int i, json_t *x, tb_buf *err)
+{
+	hp_metric_name *m = q;
+	return get_string(i == 0 ? &m->group : &m->tag, x, i == 0 ? "group" : "tag", err);
+}
+
 static int get_metric_name(hp_metric_name *m, json_t *v, tb_buf *err)
 {
 	static const field fields[] = {{"group", "group"}, {"tag", "tag"}};
-	if (want_object(v, "tensorboard.hparams.MetricName", err))
+	const char *msg = "tensorboard.hparams.MetricName";
+	if (want_object(v, msg, err))
 		return TB_EINVAL;
-	const char *key;
-	json_t *x;
-	unsigned seen = 0;
-	json_object_foreach(v, key, x)
-	{
-		int i = field_index(fields, N_FIELDS(fields), "tensorboard.hparams.MetricName", key,
-				    &seen, err);
-		if (i < 0)
-			return TB_EINVAL;
-		if (json_is_null(x))
-			continue; /* null: not set */
-		if (get_string(i == 0 ? &m->group : &m->tag, x, fields[i].snake, err))
-			return TB_EINVAL;
-	}
-	return 0;
+	return get_fields(v, fields, N_FIELDS(fields), msg, set_metric_name, m, err);
 }
 
 static void metric_name_init(hp_metric_name *m)
@@ -245,6 +266,68 @@ static int set_filter(hp_col *c, int filter, tb_buf *err)
 	return 0;
 }
 
+static int set_interval(void *q, int i, json_t *x, tb_buf *err)
+{
+	hp_col *c = q;
+	return get_double(i == 0 ? &c->min : &c->max, x, i == 0 ? "min_value" : "max_value", err);
+}
+
+static int set_col(void *q, int i, json_t *x, tb_buf *err)
+{
+	static const field interval[] = {{"minValue", "min_value"}, {"maxValue", "max_value"}};
+	const char *msg = "tensorboard.hparams.ColParams";
+	hp_col *c = q;
+	int rc = 0;
+	switch (i) {
+	case 0:
+	case 1:
+		if (c->has_metric || c->hparam) {
+			tb_buf_printf(err,
+				      "Message type \"%s\" has more than one member of "
+				      "oneof \"name\".",
+				      msg);
+			return TB_EINVAL;
+		}
+		if (i == 0) {
+			c->has_metric = 1;
+			rc = get_metric_name(&c->metric, x, err);
+			metric_name_init(&c->metric);
+		} else {
+			rc = get_string(&c->hparam, x, "hparam", err);
+		}
+		break;
+	case 2:
+		rc = get_enum(&c->order, x, ORDERS, 3, "order", err);
+		break;
+	case 3:
+		rc = get_bool(&c->missing_first, x, "missing_values_first", err);
+		break;
+	case 4:
+		rc = set_filter(c, HP_FILTER_REGEXP, err) ||
+		     get_string(&c->regexp, x, "filter_regexp", err);
+		break;
+	case 5:
+		rc = set_filter(c, HP_FILTER_INTERVAL, err) ||
+		     want_object(x, "tensorboard.hparams.Interval", err) ||
+		     get_fields(x, interval, N_FIELDS(interval), "tensorboard.hparams.Interval",
+				set_interval, c, err);
+		break;
+	case 6:
+		if (!json_is_array(x)) {
+			tb_buf_puts(err, "filter_discrete must be a JSON array.");
+			return TB_EINVAL;
+		}
+		rc = set_filter(c, HP_FILTER_DISCRETE, err) || get_value(&c->discrete, x, 0, err);
+		break;
+	case 7:
+		rc = get_bool(&c->exclude_missing, x, "exclude_missing_values", err);
+		break;
+	default:
+		rc = get_bool(&c->include_in_result, x, "include_in_result", err);
+	}
+	return rc;
+}
+
 static int get_col(hp_col *c, json_t *v, tb_buf *err)
 {
 	static const field fields[] = {
@@ -258,92 +341,12 @@ static int get_col(hp_col *c, json_t *v, tb_buf *err)
 	    {"excludeMissingValues", "exclude_missing_values"},
 	    {"includeInResult", "include_in_result"},
 	};
-	static const field interval[] = {{"minValue", "min_value"}, {"maxValue", "max_value"}};
 	const char *msg = "tensorboard.hparams.ColParams";
 	c->include_in_result = -1;
 	c->discrete.kind = HP_LIST;
 	if (want_object(v, msg, err))
 		return TB_EINVAL;
-	const char *key;
-	json_t *x;
-	unsigned seen = 0;
-	json_object_foreach(v, key, x)
-	{
-		int i = field_index(fields, N_FIELDS(fields), msg, key, &seen, err);
-		if (i < 0)
-			return TB_EINVAL;
-		if (json_is_null(x))
-			continue; /* null: not set */
-		int rc = 0;
-		switch (i) {
-		case 0:
-		case 1:
-			if (c->has_metric || c->hparam) {
-				tb_buf_printf(err,
-					      "Message type \"%s\" has more than one member of "
-					      "oneof \"name\".",
-					      msg);
-				return TB_EINVAL;
-			}
-			if (i == 0) {
-				c->has_metric = 1;
-				rc = get_metric_name(&c->metric, x, err);
-				metric_name_init(&c->metric);
-			} else {
-				rc = get_string(&c->hparam, x, "hparam", err);
-			}
-			break;
-		case 2:
-			rc = get_enum(&c->order, x, ORDERS, 3, "order", err);
-			break;
-		case 3:
-			rc = get_bool(&c->missing_first, x, "missing_values_first", err);
-			break;
-		case 4:
-			rc = set_filter(c, HP_FILTER_REGEXP, err) ||
-			     get_string(&c->regexp, x, "filter_regexp", err);
-			break;
-		case 5: {
-			rc = set_filter(c, HP_FILTER_INTERVAL, err) ||
-			     want_object(x, "tensorboard.hparams.Interval", err);
-			if (rc)
-				break;
-			const char *key2;
-			json_t *y;
-			unsigned seen2 = 0;
-			json_object_foreach(x, key2, y)
-			{
-				int m =
-				    field_index(interval, N_FIELDS(interval),
-						"tensorboard.hparams.Interval", key2, &seen2, err);
-				if (m < 0)
-					return TB_EINVAL;
-				if (json_is_null(y))
-					continue; /* null: not set */
-				if (get_double(m == 0 ? &c->min : &c->max, y, interval[m].snake,
-					       err))
-					return TB_EINVAL;
-			}
-			break;
-		}
-		case 6:
-			if (!json_is_array(x)) {
-				tb_buf_puts(err, "filter_discrete must be a JSON array.");
-				return TB_EINVAL;
-			}
-			rc = set_filter(c, HP_FILTER_DISCRETE, err) ||
-			     get_value(&c->discrete, x, 0, err);
-			break;
-		case 7:
-			rc = get_bool(&c->exclude_missing, x, "exclude_missing_values", err);
-			break;
-		default:
-			rc = get_bool(&c->include_in_result, x, "include_in_result", err);
-		}
-		if (rc)
-			return TB_EINVAL;
-	}
-	return 0;
+	return get_fields(v, fields, N_FIELDS(fields), msg, set_col, c, err);
 }
 
 /* Parse text into a JSON object, or say what was expected. */
@@ -360,37 +363,33 @@ static json_t *load(const char *text, const char *type, tb_buf *err)
 	return v;
 }
 
+/* Check that x is a string, which a request's experiment_name must be,
+ * without keeping it. */
+static int check_string(json_t *x, const char *name, tb_buf *err)
+{
+	char *str = NULL;
+	int rc = get_string(&str, x, name, err);
+	free(str);
+	return rc;
+}
+
+static int set_exp(void *q, int i, json_t *x, tb_buf *err)
+{
+	hp_exp_req *r = q;
+	if (i == 0)
+		return check_string(x, "experiment_name", err);
+	if (i == 1)
+		return get_bool(&r->include_metrics, x, "include_metrics", err);
+	return get_int32(&r->limit, x, "hparams_limit", err);
+}
+
 static int parse_exp(hp_exp_req *q, json_t *v, tb_buf *err)
 {
 	static const field fields[] = {{"experimentName", "experiment_name"},
 				       {"includeMetrics", "include_metrics"},
 				       {"hparamsLimit", "hparams_limit"}};
-	const char *msg = "tensorboard.hparams.GetExperimentRequest";
-	char *name = NULL;
-	const char *key;
-	json_t *x;
-	unsigned seen = 0;
-	json_object_foreach(v, key, x)
-	{
-		int i = field_index(fields, N_FIELDS(fields), msg, key, &seen, err);
-		if (i < 0)
-			return TB_EINVAL;
-		if (json_is_null(x))
-			continue; /* null: not set */
-		int rc;
-		if (i == 0) {
-			rc = get_string(&name, x, "experiment_name", err);
-			free(name);
-			name = NULL;
-		} else if (i == 1) {
-			rc = get_bool(&q->include_metrics, x, "include_metrics", err);
-		} else {
-			rc = get_int32(&q->limit, x, "hparams_limit", err);
-		}
-		if (rc)
-			return TB_EINVAL;
-	}
-	return 0;
+	return get_fields(v, fields, N_FIELDS(fields), "tensorboard.hparams.GetExperimentRequest",
+			  set_exp, q, err);
 }
 
 int hp_parse_exp_req(hp_exp_req *out, const char *text, tb_buf *err)
@@ -401,6 +400,44 @@ int hp_parse_exp_req(hp_exp_req *out, const char *text, tb_buf *err)
 	int rc = v ? parse_exp(out, v, err) : TB_EINVAL;
 	json_decref(v);
 	return rc;
+}
+
+static int set_groups(void *q, int i, json_t *x, tb_buf *err)
+{
+	hp_groups_req *r = q;
+	int rc = 0;
+	switch (i) {
+	case 0:
+		return check_string(x, "experiment_name", err);
+	case 1:
+	case 2:
+		if (!json_is_array(x)) {
+			tb_buf_printf(err, "Field %s must be a JSON array.",
+				      i == 1 ? "allowed_statuses" : "col_params");
+			return TB_EINVAL;
+		}
+		if (i == 1) {
+			r->statuses = tb_xcalloc(json_array_size(x) + 1, sizeof *r->statuses);
+			for (size_t k = 0; k < json_array_size(x) && !rc; k++)
+				rc = get_enum(&r->statuses[r->n_statuses++], json_array_get(x, k),
+					      STATUSES, 4, "allowed_statuses", err);
+		} else {
+			r->cols = tb_xcalloc(json_array_size(x) + 1, sizeof *r->cols);
+			for (size_t k = 0; k < json_array_size(x) && !rc; k++)
+				rc = get_col(&r->cols[r->n_cols++], json_array_get(x, k), err);
+		}
+		return rc;
+	case 3:
+		return get_enum(&r->agg_type, x, AGGREGATIONS, 5, "aggregation_type", err);
+	case 4:
+		return get_metric_name(&r->agg_metric, x, err);
+	case 5:
+		return get_int32(&r->start, x, "start_index", err);
+	case 6:
+		return get_int32(&r->slice, x, "slice_size", err);
+	default:
+		return get_bool(&r->include_metrics, x, "include_metrics", err);
+	}
 }
 
 /* The body of hp_parse_groups_req, returning early on the first error. */
@@ -416,65 +453,8 @@ static int parse_groups(hp_groups_req *q, json_t *v, tb_buf *err)
 	    {"sliceSize", "slice_size"},
 	    {"includeMetrics", "include_metrics"},
 	};
-	const char *msg = "tensorboard.hparams.ListSessionGroupsRequest";
-	char *name = NULL;
-	const char *key;
-	json_t *x;
-	unsigned seen = 0;
-	json_object_foreach(v, key, x)
-	{
-		int i = field_index(fields, N_FIELDS(fields), msg, key, &seen, err);
-		if (i < 0)
-			return TB_EINVAL;
-		if (json_is_null(x))
-			continue; /* null: not set */
-		int rc = 0;
-		switch (i) {
-		case 0:
-			rc = get_string(&name, x, "experiment_name", err);
-			free(name);
-			name = NULL;
-			break;
-		case 1:
-		case 2:
-			if (!json_is_array(x)) {
-				tb_buf_printf(err, "Field %s must be a JSON array.",
-					      fields[i].snake);
-				return TB_EINVAL;
-			}
-			if (i == 1) {
-				q->statuses =
-				    tb_xcalloc(json_array_size(x) + 1, sizeof *q->statuses);
-				for (size_t k = 0; k < json_array_size(x) && !rc; k++)
-					rc = get_enum(&q->statuses[q->n_statuses++],
-						      json_array_get(x, k), STATUSES, 4,
-						      "allowed_statuses", err);
-			} else {
-				q->cols = tb_xcalloc(json_array_size(x) + 1, sizeof *q->cols);
-				for (size_t k = 0; k < json_array_size(x) && !rc; k++)
-					rc = get_col(&q->cols[q->n_cols++], json_array_get(x, k),
-						     err);
-			}
-			break;
-		case 3:
-			rc = get_enum(&q->agg_type, x, AGGREGATIONS, 5, "aggregation_type", err);
-			break;
-		case 4:
-			rc = get_metric_name(&q->agg_metric, x, err);
-			break;
-		case 5:
-			rc = get_int32(&q->start, x, "start_index", err);
-			break;
-		case 6:
-			rc = get_int32(&q->slice, x, "slice_size", err);
-			break;
-		default:
-			rc = get_bool(&q->include_metrics, x, "include_metrics", err);
-		}
-		if (rc)
-			return TB_EINVAL;
-	}
-	return 0;
+	return get_fields(v, fields, N_FIELDS(fields),
+			  "tensorboard.hparams.ListSessionGroupsRequest", set_groups, q, err);
 }
 
 int hp_parse_groups_req(hp_groups_req *out, const char *text, tb_buf *err)
@@ -488,37 +468,23 @@ int hp_parse_groups_req(hp_groups_req *out, const char *text, tb_buf *err)
 	return rc;
 }
 
+static int set_evals(void *q, int i, json_t *x, tb_buf *err)
+{
+	hp_evals_req *r = q;
+	if (i == 0)
+		return check_string(x, "experiment_name", err);
+	if (i == 1)
+		return get_string(&r->session, x, "session_name", err);
+	return get_metric_name(&r->metric, x, err);
+}
+
 static int parse_evals(hp_evals_req *q, json_t *v, tb_buf *err)
 {
 	static const field fields[] = {{"experimentName", "experiment_name"},
 				       {"sessionName", "session_name"},
 				       {"metricName", "metric_name"}};
-	const char *msg = "tensorboard.hparams.ListMetricEvalsRequest";
-	char *name = NULL;
-	const char *key;
-	json_t *x;
-	unsigned seen = 0;
-	json_object_foreach(v, key, x)
-	{
-		int i = field_index(fields, N_FIELDS(fields), msg, key, &seen, err);
-		if (i < 0)
-			return TB_EINVAL;
-		if (json_is_null(x))
-			continue; /* null: not set */
-		int rc;
-		if (i == 0) {
-			rc = get_string(&name, x, "experiment_name", err);
-			free(name);
-			name = NULL;
-		} else if (i == 1) {
-			rc = get_string(&q->session, x, "session_name", err);
-		} else {
-			rc = get_metric_name(&q->metric, x, err);
-		}
-		if (rc)
-			return TB_EINVAL;
-	}
-	return 0;
+	return get_fields(v, fields, N_FIELDS(fields), "tensorboard.hparams.ListMetricEvalsRequest",
+			  set_evals, q, err);
 }
 
 int hp_parse_evals_req(hp_evals_req *out, const char *text, tb_buf *err)

@@ -10,21 +10,8 @@
 #include "common/alloc.h"
 #include "dash.h"
 #include "proto/event.h"
-#include "proto/pb_decode.h"
 
 #define IMAGES_LIMIT 10
-
-/* The varint field `num` of the series' ImagePluginData, or 0. */
-static uint64_t content_varint(const tb_series *s, uint32_t num)
-{
-	tb_pb r = tb_pb_make(tb_slice_make(s->content, s->content_len));
-	tb_pb_field f;
-	uint64_t v = 0;
-	while (tb_pb_next(&f, &r) == 1)
-		if (f.num == num && f.wire == TB_PB_VARINT)
-			v = f.u;
-	return v;
-}
 
 /* Images per step at most: the blob count minus width and height. */
 static size_t max_images(const tb_series *s)
@@ -38,65 +25,22 @@ static size_t max_images(const tb_series *s)
 	return m;
 }
 
+/* A newer format version than ours: listed as nothing. */
+static int newer_version(const tb_series *s)
+{
+	return tb_dash_content_varint(s, 1) != 0;
+}
+
+static void write_samples(tb_json *j, const tb_series *s)
+{
+	tb_json_key(j, "samples");
+	tb_json_int(j, (int64_t)max_images(s));
+}
+
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash *d = payload;
-	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		tb_run_rdlock(r);
-		int opened = 0;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *s = r->series[k];
-			if (s->data_class != TB_DC_BLOB_SEQUENCE || strcmp(s->plugin, "images") != 0)
-				continue;
-			if (!opened) {
-				tb_json_key(&j, r->name);
-				tb_json_obj_begin(&j);
-				opened = 1;
-			}
-			/* a newer format version than ours: listed as nothing */
-			if (content_varint(s, 1) != 0)
-				continue;
-			tb_json_key_n(&j, s->tag, s->tag_len);
-			tb_json_obj_begin(&j);
-			tb_json_key(&j, "displayName");
-			tb_json_str(&j, s->display_name);
-			tb_json_key(&j, "description");
-			tb_dash_description(&j, s->description);
-			tb_json_key(&j, "samples");
-			tb_json_int(&j, (int64_t)max_images(s));
-			tb_json_obj_end(&j);
-		}
-		if (opened)
-			tb_json_obj_end(&j);
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(d->store);
-	tb_json_obj_end(&j);
-}
-
-/* The `sample` parameter: absent means 0; otherwise decimal digits that fit
- * an int64 (decision D10). Returns 0 or -1. */
-static int parse_sample(uint64_t *out, const char *v)
-{
-	*out = 0;
-	if (!v)
-		return 0;
-	if (!*v)
-		return -1;
-	uint64_t n = 0;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || n > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return -1;
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	*out = n;
-	return 0;
+	tb_dash_tags(resp, payload, "images", TB_DC_BLOB_SEQUENCE, newer_version, write_samples);
 }
 
 static void handle_images(tb_resp *resp, const tb_req *req, void *payload)
@@ -104,7 +48,7 @@ static void handle_images(tb_resp *resp, const tb_req *req, void *payload)
 	tb_dash *d = payload;
 	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
 	uint64_t sample;
-	if (parse_sample(&sample, tb_req_query(req, "sample"))) {
+	if (tb_dash_parse_sample(&sample, tb_req_query(req, "sample"))) {
 		tb_resp_error(resp, 400, "Invalid argument: sample must be a non-negative integer");
 		return;
 	}

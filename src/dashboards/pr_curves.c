@@ -12,62 +12,15 @@
 #include "common/alloc.h"
 #include "dash.h"
 #include "proto/event.h"
-#include "proto/pb_decode.h"
 
 #define PR_CURVES_LIMIT 100
 
 enum { ROW_TP, ROW_FP, ROW_TN, ROW_FN, ROW_PRECISION, ROW_RECALL, N_ROWS };
 
-/* The `version` field (1) of PrCurvePluginData; nonzero for data newer
- * than this server understands, or for content that does not decode. */
-static int content_version(const tb_series *s)
-{
-	tb_pb pb = tb_pb_make(tb_slice_make(s->content, s->content_len));
-	tb_pb_field f;
-	int rc, version = 0;
-	while ((rc = tb_pb_next(&f, &pb)) == 1)
-		if (f.num == 1 && f.wire == TB_PB_VARINT)
-			version = (int)(int32_t)f.u;
-	return rc < 0 ? -1 : version;
-}
-
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash *d = payload;
-	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		tb_run_rdlock(r);
-		int opened = 0;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *s = r->series[k];
-			if (s->data_class != TB_DC_TENSOR || strcmp(s->plugin, "pr_curves") != 0)
-				continue;
-			if (!opened) {
-				tb_json_key(&j, r->name);
-				tb_json_obj_begin(&j);
-				opened = 1;
-			}
-			if (content_version(s) != 0)
-				continue;
-			tb_json_key_n(&j, s->tag, s->tag_len);
-			tb_json_obj_begin(&j);
-			tb_json_key(&j, "displayName");
-			tb_json_str(&j, s->display_name);
-			tb_json_key(&j, "description");
-			tb_dash_description(&j, s->description);
-			tb_json_obj_end(&j);
-		}
-		if (opened)
-			tb_json_obj_end(&j);
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(d->store);
-	tb_json_obj_end(&j);
+	tb_dash_tags(resp, payload, "pr_curves", TB_DC_TENSOR, tb_dash_content_version, NULL);
 }
 
 /* Counts become integers by truncation toward zero, as Python's int()

@@ -1,5 +1,6 @@
 /* Scalars dashboard routes (spec HTTP_API.md 6.1-6.3): tags, one series as
- * JSON or CSV, and one tag across many runs. */
+ * JSON or CSV, and one tag across many runs. The series answer and its
+ * points are shared with custom_scalars (dash.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,42 +13,10 @@
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash *d = payload;
-	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		tb_run_rdlock(r);
-		int opened = 0;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *s = r->series[k];
-			if (s->data_class != TB_DC_SCALAR || strcmp(s->plugin, "scalars") != 0)
-				continue;
-			if (!opened) {
-				tb_json_key(&j, r->name);
-				tb_json_obj_begin(&j);
-				opened = 1;
-			}
-			tb_json_key_n(&j, s->tag, s->tag_len);
-			tb_json_obj_begin(&j);
-			tb_json_key(&j, "displayName");
-			tb_json_str(&j, s->display_name);
-			tb_json_key(&j, "description");
-			tb_dash_description(&j, s->description);
-			tb_json_obj_end(&j);
-		}
-		if (opened)
-			tb_json_obj_end(&j);
-		tb_run_unlock(r);
-	}
-	tb_store_unlock(d->store);
-	tb_json_obj_end(&j);
+	tb_dash_tags(resp, payload, "scalars", TB_DC_SCALAR, NULL, NULL);
 }
 
-/* [[wall_time, step, value], ...] for the served points of s. */
-static void write_points(tb_json *j, const tb_dash *d, const tb_series *s)
+void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 {
 	size_t n;
 	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
@@ -80,9 +49,8 @@ static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
 	free(idx);
 }
 
-static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
+void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d)
 {
-	tb_dash *d = payload;
 	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
 	if (!run || !tag) {
 		tb_buf msg = TB_BUF_INIT;
@@ -113,11 +81,16 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	} else {
 		tb_json j;
 		tb_json_init(&j, tb_resp_body(resp));
-		write_points(&j, d, s);
+		tb_dash_scalar_points(&j, d, s);
 	}
 	if (r)
 		tb_run_unlock(r);
 	tb_store_unlock(d->store);
+}
+
+static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash_scalars_serve(resp, req, payload);
 }
 
 static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
@@ -150,7 +123,7 @@ static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
 		const tb_series *s = tb_dash_series(r, tags[0], "scalars", TB_DC_SCALAR);
 		if (s) {
 			tb_json_key(&j, r->name);
-			write_points(&j, d, s);
+			tb_dash_scalar_points(&j, d, s);
 		}
 		tb_run_unlock(r);
 	}

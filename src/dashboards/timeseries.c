@@ -8,7 +8,6 @@
 #include "common/alloc.h"
 #include "dash.h"
 #include "proto/event.h"
-#include "proto/pb_decode.h"
 
 enum { P_SCALARS, P_HISTOGRAMS, P_IMAGES, P_COUNT };
 
@@ -101,20 +100,6 @@ static size_t max_samples(const tb_series *s)
 	return m;
 }
 
-/* The `version` field (1) of a histogram series' plugin content; nonzero
- * for data newer than this server understands, or content that does not
- * decode. Such tags are left out of the listing (spec HTTP_API.md 6.4.1). */
-static int histogram_version(const tb_series *s)
-{
-	tb_pb pb = tb_pb_make(tb_slice_make(s->content, s->content_len));
-	tb_pb_field f;
-	int rc, version = 0;
-	while ((rc = tb_pb_next(&f, &pb)) == 1)
-		if (f.num == 1 && f.wire == TB_PB_VARINT)
-			version = (int)(int32_t)f.u;
-	return rc < 0 ? -1 : version;
-}
-
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
@@ -146,7 +131,9 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 					continue;
 				if (k == P_HISTOGRAMS) {
 					listed = 1;
-					if (histogram_version(ser) != 0)
+					/* newer or undecodable data is left out of the
+					 * listing (spec HTTP_API.md 6.4.1) */
+					if (tb_dash_content_version(ser) != 0)
 						continue;
 				}
 				tags[n_tags++] = ser->tag;

@@ -450,6 +450,15 @@ static void kill_item(tb_pbm *m, size_t i)
 	v->num = 0;
 }
 
+/* A new item for field f at the end of m. */
+static tb_pbv *push_field(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f)
+{
+	tb_pbv *v = push(a, m);
+	v->f = f;
+	v->num = f->num;
+	return v;
+}
+
 /* The item of singular field f, created when unset; clears the other
  * members of f's oneof. *fresh tells whether it was created. */
 static tb_pbv *singular(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f, int *fresh)
@@ -466,9 +475,7 @@ static tb_pbv *singular(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f, int *
 		*fresh = 0;
 		return &m->items[m->slot[fi]];
 	}
-	tb_pbv *v = push(a, m);
-	v->f = f;
-	v->num = f->num;
+	tb_pbv *v = push_field(a, m, f);
 	m->slot[fi] = (int32_t)(m->n - 1);
 	*fresh = 1;
 	return v;
@@ -547,19 +554,21 @@ static uint64_t norm(int type, uint64_t u)
 
 static int parse_into(tb_pbt_arena *a, tb_pbm *m, tb_slice in, int depth);
 
+/* The item a decoded value of f goes to: a new one for a repeated field,
+ * else f's single item (singular()). *fresh tells whether it was created. */
+static tb_pbv *decoded_item(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f, int *fresh)
+{
+	if (f->flags & TB_PBT_REPEATED) {
+		*fresh = 1;
+		return push_field(a, m, f);
+	}
+	return singular(a, m, f, fresh);
+}
+
 static int add_scalar(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f, uint64_t u)
 {
-	u = norm(f->type, u);
-	tb_pbv *v;
-	if (f->flags & TB_PBT_REPEATED) {
-		v = push(a, m);
-		v->f = f;
-		v->num = f->num;
-	} else {
-		int fresh;
-		v = singular(a, m, f, &fresh);
-	}
-	v->v.u = u;
+	int fresh;
+	decoded_item(a, m, f, &fresh)->v.u = norm(f->type, u);
 	return 0;
 }
 
@@ -567,35 +576,17 @@ static int add_len(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f, tb_slice s
 {
 	if (f->type == TB_PBT_STRING && !m->type->proto2 && !utf8_valid(s))
 		return TB_ECORRUPT;
+	int fresh;
 	if (f->type != TB_PBT_MESSAGE) {
-		tb_pbv *v;
-		if (f->flags & TB_PBT_REPEATED) {
-			v = push(a, m);
-			v->f = f;
-			v->num = f->num;
-		} else {
-			int fresh;
-			v = singular(a, m, f, &fresh);
-		}
-		v->v.s = s;
+		decoded_item(a, m, f, &fresh)->v.s = s;
 		return 0;
 	}
 	if (depth >= TB_PBT_MAX_DEPTH)
 		return TB_ECORRUPT;
-	tb_pbm *sub;
-	if (f->flags & TB_PBT_REPEATED) {
-		tb_pbv *v = push(a, m);
-		v->f = f;
-		v->num = f->num;
-		sub = v->v.m = tb_pbm_new(a, f->msg);
-	} else {
-		int fresh;
-		tb_pbv *v = singular(a, m, f, &fresh);
-		if (fresh)
-			v->v.m = tb_pbm_new(a, f->msg);
-		sub = v->v.m; /* a repeated singular message merges */
-	}
-	return parse_into(a, sub, s, depth + 1);
+	tb_pbv *v = decoded_item(a, m, f, &fresh);
+	if (fresh) /* else a repeated singular message merges */
+		v->v.m = tb_pbm_new(a, f->msg);
+	return parse_into(a, v->v.m, s, depth + 1);
 }
 
 static int parse_packed(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f, tb_slice s)
@@ -1174,9 +1165,7 @@ void tb_pbm_add_str(tb_pbt_arena *a, tb_pbm *m, uint32_t num, tb_slice s)
 	if (!f || (f->type != TB_PBT_STRING && f->type != TB_PBT_BYTES) ||
 	    !(f->flags & TB_PBT_REPEATED))
 		return;
-	tb_pbv *v = push(a, m);
-	v->f = f;
-	v->num = num;
+	tb_pbv *v = push_field(a, m, f);
 	v->v.s = s;
 }
 
@@ -1185,9 +1174,7 @@ tb_pbm *tb_pbm_add_msg(tb_pbt_arena *a, tb_pbm *m, uint32_t num)
 	const tb_pbt_field *f = find_field(m->type, num);
 	if (!f || f->type != TB_PBT_MESSAGE || !(f->flags & TB_PBT_REPEATED))
 		return NULL;
-	tb_pbv *v = push(a, m);
-	v->f = f;
-	v->num = num;
+	tb_pbv *v = push_field(a, m, f);
 	v->v.m = tb_pbm_new(a, f->msg);
 	return v->v.m;
 }
@@ -1214,9 +1201,7 @@ tb_pbm *tb_pbm_add_copy(tb_pbt_arena *a, tb_pbm *m, uint32_t num, const tb_pbm *
 	const tb_pbt_field *f = find_field(m->type, num);
 	if (!f || f->msg != src->type || !(f->flags & TB_PBT_REPEATED))
 		return NULL;
-	tb_pbv *v = push(a, m);
-	v->f = f;
-	v->num = num;
+	tb_pbv *v = push_field(a, m, f);
 	v->v.m = tb_pbm_copy(a, src);
 	return v->v.m;
 }
