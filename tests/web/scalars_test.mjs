@@ -343,7 +343,7 @@ await run(async () => {
     await screenshot(page, 'scalars.png');
 
     // A plugin without a dashboard here says so.
-    const other = enabled.find((n) => !['timeseries', 'scalars', 'histograms', 'distributions', 'images', 'audio', 'text'].includes(n));
+    const other = enabled.find((n) => !['timeseries', 'scalars', 'histograms', 'distributions', 'images', 'audio', 'text', 'pr_curves', 'custom_scalars', 'hparams', 'graphs', 'mesh', 'projector'].includes(n));
     if (other) {
       await page.click(`.tab[data-plugin="${other}"]`);
       const msg = await page.textContent('.main .empty-state');

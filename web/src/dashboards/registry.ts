@@ -11,6 +11,9 @@ import TextDashboard from './text';
 import GraphsDashboard from './graphs';
 import MeshDashboard from './mesh';
 import ProjectorDashboard from './projector';
+import PrCurvesDashboard from './prcurves';
+import CustomScalarsDashboard from './customscalars';
+import HParamsDashboard from './hparams';
 
 export interface DashboardProps {
   /** All runs, in server order. */
@@ -33,4 +36,7 @@ export const dashboards: Record<string, FunctionComponent<DashboardProps>> = {
   graphs: GraphsDashboard,
   mesh: MeshDashboard,
   projector: ProjectorDashboard,
+  pr_curves: PrCurvesDashboard,
+  custom_scalars: CustomScalarsDashboard,
+  hparams: HParamsDashboard,
 };

@@ -1,0 +1,155 @@
+// Margin chart: per line a value curve with a shaded band between its
+// lower and upper curves, over steps.
+import uPlot from 'uplot';
+import { withAlpha } from '../colors';
+import { formatStep, formatTick, formatValue } from '../format';
+import type { Points } from '../dashboards/api_uipr';
+import type { ChartTheme } from './scalarChart';
+
+export interface MarginLine {
+  label: string;
+  color: string;
+  value: Points;
+  lower: Points | null;
+  upper: Points | null;
+}
+
+function ticks(fmt: (v: number) => string) {
+  return (_u: uPlot, splits: number[]) => splits.map((v) => (v == null || !Number.isFinite(v) ? '' : fmt(v)));
+}
+
+/** Values of `p` on the step grid `xs` (null where `p` has no point). */
+function onGrid(xs: number[], p: Points | null): (number | null)[] {
+  const out = new Array<number | null>(xs.length).fill(null);
+  if (!p) return out;
+  const at = new Map<number, number>();
+  for (let i = 0; i < p.step.length; i++) at.set(p.step[i], p.value[i]);
+  xs.forEach((x, i) => {
+    const v = at.get(x);
+    out[i] = v !== undefined && Number.isFinite(v) ? v : null;
+  });
+  return out;
+}
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export class MarginChart {
+  private u: uPlot | null = null;
+  private width = 0;
+  private height = 0;
+  private lines: MarginLine[] = [];
+  private tip: HTMLDivElement | null = null;
+
+  constructor(private readonly el: HTMLElement) {}
+
+  setSize(width: number, height: number): void {
+    this.width = Math.max(50, Math.floor(width));
+    this.height = Math.max(50, Math.floor(height));
+    this.u?.setSize({ width: this.width, height: this.height });
+  }
+
+  update(lines: MarginLine[], theme: ChartTheme): void {
+    this.lines = lines;
+    this.u?.destroy();
+    this.u = null;
+    if (lines.length === 0) return;
+    const steps = new Set<number>();
+    for (const l of lines) for (const p of [l.value, l.lower, l.upper]) if (p) for (const s of p.step) steps.add(s);
+    const xs = [...steps].sort((a, b) => a - b);
+    const data: (number | null)[][] = [xs];
+    const series: uPlot.Series[] = [{}];
+    const bands: uPlot.Band[] = [];
+    for (const l of lines) {
+      const base = data.length;
+      data.push(onGrid(xs, l.value), onGrid(xs, l.lower), onGrid(xs, l.upper));
+      series.push(
+        { label: l.label, stroke: l.color, width: 1.75, spanGaps: true, points: { show: xs.length === 1 } },
+        { label: `${l.label} lower`, stroke: withAlpha(l.color, 0.35), width: 1, spanGaps: true, points: { show: false } },
+        { label: `${l.label} upper`, stroke: withAlpha(l.color, 0.35), width: 1, spanGaps: true, points: { show: false } },
+      );
+      bands.push({ series: [base + 2, base + 1], fill: withAlpha(l.color, 0.15) });
+    }
+    const axis = (values: (u: uPlot, s: number[]) => string[]): uPlot.Axis => ({
+      stroke: theme.text,
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { stroke: theme.grid, width: 1, size: 4 },
+      gap: 4,
+      font: '11px system-ui, sans-serif',
+      values,
+    });
+    const opts: uPlot.Options = {
+      width: this.width || 400,
+      height: this.height || 230,
+      legend: { show: false },
+      padding: [10, 18, 0, 0],
+      scales: {
+        x: {
+          time: false,
+          range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]),
+        },
+        y: {
+          range: (_u, min, max) => {
+            if (min == null || max == null || !Number.isFinite(min)) return [0, 1];
+            const pad = max > min ? (max - min) * 0.05 : Math.abs(max) * 0.1 || 1;
+            return [min - pad, max + pad];
+          },
+        },
+      },
+      axes: [
+        { ...axis(ticks(formatStep)), size: 30 },
+        { ...axis(ticks(formatTick)), size: 56 },
+      ],
+      series,
+      bands,
+      cursor: { y: false, points: { show: false }, drag: { x: true, y: false, setScale: true } },
+      hooks: { setCursor: [(u) => this.showTip(u)] },
+    };
+    this.u = new uPlot(opts, data as uPlot.AlignedData, this.el);
+    this.u.over.addEventListener('mouseleave', () => {
+      if (this.tip) this.tip.style.display = 'none';
+    });
+  }
+
+  destroy(): void {
+    this.u?.destroy();
+    this.u = null;
+    this.tip?.remove();
+    this.tip = null;
+  }
+
+  private showTip(u: uPlot): void {
+    const idx = u.cursor.idx;
+    const left = u.cursor.left ?? -1;
+    if (idx == null || left < 0) {
+      if (this.tip) this.tip.style.display = 'none';
+      return;
+    }
+    if (!this.tip) {
+      this.tip = document.createElement('div');
+      this.tip.className = 'tb-tooltip';
+      document.body.appendChild(this.tip);
+    }
+    const fmt = (v: number | null | undefined) => (v == null ? '–' : formatValue(v));
+    let html = `<table><thead><tr><th></th><th>Series</th><th>Value</th><th>Lower</th><th>Upper</th><th>Step</th></tr></thead><tbody>`;
+    this.lines.forEach((l, k) => {
+      const b = 1 + 3 * k;
+      html +=
+        `<tr><td><span class="tb-swatch" style="background:${l.color}"></span></td><td class="run">${esc(l.label)}</td>` +
+        `<td>${fmt(u.data[b][idx])}</td><td>${fmt(u.data[b + 1][idx])}</td><td>${fmt(u.data[b + 2][idx])}</td>` +
+        `<td>${formatStep(u.data[0][idx] as number)}</td></tr>`;
+    });
+    html += '</tbody></table>';
+    const tip = this.tip;
+    tip.innerHTML = html;
+    tip.style.display = 'block';
+    const rect = u.over.getBoundingClientRect();
+    const cx = rect.left + left;
+    const cy = rect.top + (u.cursor.top ?? 0);
+    let x = cx + 16;
+    if (x + tip.offsetWidth > window.innerWidth - 8) x = Math.max(8, cx - 16 - tip.offsetWidth);
+    let y = cy + 16;
+    if (y + tip.offsetHeight > window.innerHeight - 8) y = Math.max(8, cy - 16 - tip.offsetHeight);
+    tip.style.left = `${x}px`;
+    tip.style.top = `${y}px`;
+  }
+}

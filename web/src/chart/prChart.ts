@@ -1,0 +1,190 @@
+// Precision-recall chart: precision (y) against recall (x), one line per run
+// at the step chosen for it. Hover shows the nearest threshold of the
+// nearest line with its counts.
+import uPlot from 'uplot';
+import type { PrEntry } from '../dashboards/api_uipr';
+import { formatStep, formatTick, formatValue } from '../format';
+import type { ChartTheme } from './scalarChart';
+
+export interface PrLine {
+  run: string;
+  color: string;
+  entry: PrEntry;
+}
+
+function ticks(u: uPlot, splits: number[]): string[] {
+  void u;
+  return splits.map((v) => (v == null || !Number.isFinite(v) ? '' : formatTick(v)));
+}
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export class PrChart {
+  private u: uPlot | null = null;
+  private lines: PrLine[] = [];
+  private signature = '';
+  private width = 0;
+  private height = 0;
+  private tip: HTMLDivElement | null = null;
+  private dot: HTMLDivElement | null = null;
+
+  constructor(private readonly el: HTMLElement) {}
+
+  setSize(width: number, height: number): void {
+    this.width = Math.max(50, Math.floor(width));
+    this.height = Math.max(50, Math.floor(height));
+    this.u?.setSize({ width: this.width, height: this.height });
+  }
+
+  /** Number of lines with at least one point. */
+  update(lines: PrLine[], theme: ChartTheme): number {
+    this.lines = lines.filter((l) => l.entry.recall.length > 0);
+    const signature = [theme.text, theme.grid, ...this.lines.map((l) => `${l.run}\u0000${l.color}`)].join('\u0001');
+    if (this.lines.length === 0) {
+      this.hideTip();
+      this.u?.destroy();
+      this.u = null;
+      this.signature = '';
+      return 0;
+    }
+    const data = [null, ...this.lines.map((l) => [l.entry.recall, l.entry.precision])] as unknown as uPlot.AlignedData;
+    if (this.u && signature === this.signature) {
+      this.u.setData(data, true);
+      return this.lines.length;
+    }
+    this.u?.destroy();
+    this.dot = null;
+    this.signature = signature;
+    this.u = new uPlot(this.options(theme), data, this.el);
+    this.u.over.addEventListener('mouseleave', () => this.hideTip());
+    return this.lines.length;
+  }
+
+  destroy(): void {
+    this.u?.destroy();
+    this.u = null;
+    this.tip?.remove();
+    this.tip = null;
+  }
+
+  private options(theme: ChartTheme): uPlot.Options {
+    const facets: uPlot.Series.Facet[] = [
+      { scale: 'x', auto: true },
+      { scale: 'y', auto: true },
+    ];
+    const linear = uPlot.paths.linear!();
+    const axis = (label: string): uPlot.Axis => ({
+      stroke: theme.text,
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { stroke: theme.grid, width: 1, size: 4 },
+      gap: 4,
+      font: '11px system-ui, sans-serif',
+      labelFont: '11px system-ui, sans-serif',
+      label,
+      labelSize: 16,
+      values: ticks,
+    });
+    return {
+      mode: 2,
+      width: this.width || 400,
+      height: this.height || 240,
+      legend: { show: false },
+      padding: [10, 14, 0, 0],
+      scales: {
+        x: { time: false, auto: false, range: () => [0, 1] },
+        y: { auto: false, range: () => [0, 1.02] },
+      },
+      axes: [
+        { ...axis('Recall'), size: 30 },
+        { ...axis('Precision'), size: 44 },
+      ],
+      series: [
+        {},
+        ...this.lines.map((l) => ({
+          label: l.run,
+          stroke: l.color,
+          width: 1.75,
+          facets,
+          paths: linear,
+          spanGaps: true,
+          points: { show: false },
+        })),
+      ],
+      cursor: {
+        x: false,
+        y: false,
+        points: { show: false },
+        drag: { x: false, y: false, setScale: false },
+        dataIdx: () => null as unknown as number,
+      },
+      hooks: { setCursor: [(u) => this.showTip(u)] },
+    } as uPlot.Options;
+  }
+
+  private hideTip(): void {
+    if (this.tip) this.tip.style.display = 'none';
+    if (this.dot) this.dot.style.display = 'none';
+  }
+
+  private showTip(u: uPlot): void {
+    const left = u.cursor.left ?? -1;
+    const top = u.cursor.top ?? -1;
+    if (left < 0 || top < 0) {
+      this.hideTip();
+      return;
+    }
+    let best: { line: PrLine; i: number; px: number; py: number; d: number } | null = null;
+    for (const line of this.lines) {
+      const e = line.entry;
+      for (let i = 0; i < e.recall.length; i++) {
+        if (!Number.isFinite(e.recall[i]) || !Number.isFinite(e.precision[i])) continue;
+        const px = u.valToPos(e.recall[i], 'x');
+        const py = u.valToPos(e.precision[i], 'y');
+        const d = (px - left) ** 2 + (py - top) ** 2;
+        if (!best || d < best.d) best = { line, i, px, py, d };
+      }
+    }
+    if (!best || best.d > 60 * 60) {
+      this.hideTip();
+      return;
+    }
+    if (!this.dot) {
+      this.dot = document.createElement('div');
+      this.dot.className = 'tb-dot';
+      u.over.appendChild(this.dot);
+    }
+    this.dot.style.display = 'block';
+    this.dot.style.transform = `translate(${best.px}px, ${best.py}px)`;
+    this.dot.style.background = best.line.color;
+    if (!this.tip) {
+      this.tip = document.createElement('div');
+      this.tip.className = 'tb-tooltip pr-tip';
+      document.body.appendChild(this.tip);
+    }
+    const e = best.line.entry;
+    const i = best.i;
+    const row = (k: string, v: string) => `<tr><td class="k">${k}</td><td>${v}</td></tr>`;
+    this.tip.innerHTML =
+      `<div class="pr-tip-title"><span class="tb-swatch" style="background:${best.line.color}"></span>${esc(best.line.run)}` +
+      `<span class="pr-tip-step">step ${formatStep(e.step)}</span></div><table>` +
+      row('Threshold', formatValue(e.thresholds[i])) +
+      row('Precision', formatValue(e.precision[i])) +
+      row('Recall', formatValue(e.recall[i])) +
+      row('TP', String(e.tp[i] ?? '')) +
+      row('FP', String(e.fp[i] ?? '')) +
+      row('TN', String(e.tn[i] ?? '')) +
+      row('FN', String(e.fn[i] ?? '')) +
+      '</table>';
+    const tip = this.tip;
+    tip.style.display = 'block';
+    const rect = u.over.getBoundingClientRect();
+    const cx = rect.left + best.px;
+    const cy = rect.top + best.py;
+    let x = cx + 14;
+    if (x + tip.offsetWidth > window.innerWidth - 8) x = Math.max(8, cx - 14 - tip.offsetWidth);
+    let y = cy + 14;
+    if (y + tip.offsetHeight > window.innerHeight - 8) y = Math.max(8, cy - 14 - tip.offsetHeight);
+    tip.style.left = `${x}px`;
+    tip.style.top = `${y}px`;
+  }
+}

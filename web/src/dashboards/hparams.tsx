@@ -1,0 +1,512 @@
+// HParams dashboard: the session groups of the experiment as a sortable,
+// filterable table (or as parallel coordinates), and the metric curves of
+// the group the user clicks.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ParallelCoords, type PcRow } from '../chart/parallelCoords';
+import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
+import { useFetched } from '../data';
+import { formatValue } from '../format';
+import { useChartTheme } from '../hooks';
+import { usePrefs } from '../prefs';
+import {
+  fetchExperiment,
+  fetchMetricEvals,
+  fetchSessionGroups,
+  metricKey,
+  type Experiment,
+  type HType,
+  type HValue,
+  type MetricInfo,
+  type SessionGroup,
+} from './api_uipr';
+import { useSeries, useThemeVersion } from './common';
+import type { DashboardProps } from './registry';
+import './uipr.css';
+
+interface Column {
+  id: string;
+  label: string;
+  description: string;
+  kind: 'hparam' | 'metric';
+  type: HType;
+  get: (g: SessionGroup) => HValue | undefined;
+}
+
+type Filter = { text: string } | { min: string; max: string };
+type View = 'table' | 'parallel';
+
+interface Loaded {
+  exp: Experiment;
+  groups: SessionGroup[];
+}
+
+async function loadAll(): Promise<Loaded> {
+  const exp = await fetchExperiment();
+  const groups = exp.hparams.length || exp.metrics.length ? await fetchSessionGroups(exp) : [];
+  return { exp, groups };
+}
+
+// View state survives switching tabs.
+let saved: { view: View; sort: { col: string; desc: boolean } | null; filters: Record<string, Filter> } = {
+  view: 'table',
+  sort: null,
+  filters: {},
+};
+
+function compare(a: HValue | undefined, b: HValue | undefined): number {
+  if (a === undefined || b === undefined) return a === undefined ? (b === undefined ? 0 : 1) : -1;
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1;
+    return a - b;
+  }
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function cell(v: HValue | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'number') return formatValue(v);
+  return String(v);
+}
+
+function passes(v: HValue | undefined, f: Filter | undefined): boolean {
+  if (!f) return true;
+  if ('text' in f) {
+    if (!f.text) return true;
+    if (v === undefined) return false;
+    return String(v).toLowerCase().includes(f.text.toLowerCase());
+  }
+  const lo = f.min.trim() === '' ? -Infinity : Number(f.min);
+  const hi = f.max.trim() === '' ? Infinity : Number(f.max);
+  if (lo === -Infinity && hi === Infinity) return true;
+  if (typeof v !== 'number') return v === undefined ? false : true;
+  return !(v < lo) && !(v > hi);
+}
+
+function MetricChart({
+  metric,
+  group,
+  runColor,
+  generation,
+  theme,
+}: {
+  metric: MetricInfo;
+  group: SessionGroup;
+  runColor: (run: string) => string;
+  generation: number;
+  theme: ChartTheme;
+}) {
+  const key = metricKey(metric.name);
+  const sessions = group.sessions.filter((s) => s.metrics.has(key));
+  const plotRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<ScalarChart | null>(null);
+  const p = usePrefs();
+  const { data, status } = useSeries(`hparams\u0000${group.name}\u0000${key}`, generation, sessions.length > 0, async (signal) =>
+    Promise.all(sessions.map(async (s) => [s.name, await fetchMetricEvals(s.name, metric.name, signal)] as const)),
+  );
+  const [count, setCount] = useState<number | null>(null);
+  useEffect(() => {
+    const el = plotRef.current;
+    if (!el || !data) return;
+    const lines: ChartLine[] = [];
+    for (const [run, pts] of data) {
+      if (!pts || pts.step.length === 0) continue;
+      lines.push({
+        run,
+        color: runColor(run),
+        x: pts.step,
+        raw: pts.value,
+        smoothed: pts.value,
+        step: pts.step,
+        wallTime: pts.wallTime,
+        start: pts.wallTime.length ? pts.wallTime[0] : 0,
+      });
+    }
+    if (!chartRef.current) {
+      chartRef.current = new ScalarChart(el);
+      const r = el.getBoundingClientRect();
+      chartRef.current.setSize(r.width, r.height);
+    }
+    chartRef.current.update(lines, {
+      xAxis: 'step',
+      logY: false,
+      showRaw: false,
+      ignoreOutliers: false,
+      tooltipSort: p.tooltipSort,
+      theme,
+    });
+    setCount(lines.length);
+  }, [data, theme, runColor]);
+  useEffect(() => {
+    const el = plotRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => {
+      const r = el.getBoundingClientRect();
+      chartRef.current?.setSize(r.width, r.height);
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      chartRef.current?.destroy();
+      chartRef.current = null;
+    };
+  }, []);
+  return (
+    <div class="card hp-metric-card" data-metric={metric.label} data-lines={count === null ? undefined : String(count)}>
+      <div class="card-head">
+        <span class="card-title" title={metric.description || metric.label}>
+          {metric.label}
+        </span>
+      </div>
+      <div class="plot hp-metric-plot" ref={plotRef}>
+        {sessions.length === 0 && <div class="plot-msg">No values</div>}
+        {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}
+        {status === 'error' && <div class="plot-msg error">Failed to load</div>}
+      </div>
+    </div>
+  );
+}
+
+function ParallelView({
+  columns,
+  rows,
+  selected,
+  onPick,
+}: {
+  columns: Column[];
+  rows: PcRow[];
+  selected: string;
+  onPick: (id: string) => void;
+}) {
+  const boxRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<ParallelCoords | null>(null);
+  const pickRef = useRef(onPick);
+  pickRef.current = onPick;
+  const themeVersion = useThemeVersion();
+  useEffect(() => {
+    const el = boxRef.current!;
+    chartRef.current = new ParallelCoords(el, (id) => pickRef.current(id));
+    const ro = new ResizeObserver(() => {
+      const r = el.getBoundingClientRect();
+      chartRef.current?.setSize(r.width, r.height);
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      chartRef.current?.destroy();
+      chartRef.current = null;
+    };
+  }, []);
+  useEffect(() => {
+    chartRef.current?.update(
+      columns.map((c) => ({ label: c.label, numeric: c.type === 'number' || c.kind === 'metric' })),
+      rows,
+      selected,
+    );
+  }, [columns, rows, selected, themeVersion]);
+  return <div class="hp-parallel" ref={boxRef} data-testid="hp-parallel" data-rows={String(rows.filter((r) => r.shown).length)} />;
+}
+
+export default function HParamsDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
+  const { value, error } = useFetched(loadAll, generation);
+  const theme = useChartTheme();
+  const [view, setViewState] = useState<View>(saved.view);
+  const [sort, setSortState] = useState(saved.sort);
+  const [filters, setFiltersState] = useState<Record<string, Filter>>(saved.filters);
+  const [selected, setSelected] = useState('');
+  const setView = (v: View) => {
+    saved = { ...saved, view: v };
+    setViewState(v);
+  };
+  const setSort = (v: typeof sort) => {
+    saved = { ...saved, sort: v };
+    setSortState(v);
+  };
+  const setFilter = (col: string, f: Filter) => {
+    const next = { ...filters, [col]: f };
+    saved = { ...saved, filters: next };
+    setFiltersState(next);
+  };
+
+  const columns = useMemo<Column[]>(() => {
+    if (!value) return [];
+    return [
+      ...value.exp.hparams.map((h) => ({
+        id: 'h:' + h.name,
+        label: h.label,
+        description: h.description,
+        kind: 'hparam' as const,
+        type: h.type,
+        get: (g: SessionGroup) => g.hparams.get(h.name),
+      })),
+      ...value.exp.metrics.map((m) => {
+        const key = metricKey(m.name);
+        return {
+          id: 'm:' + key,
+          label: m.label,
+          description: m.description,
+          kind: 'metric' as const,
+          type: 'number' as HType,
+          get: (g: SessionGroup) => g.metrics.get(key),
+        };
+      }),
+    ];
+  }, [value]);
+
+  // The run that gives a group its colour: its first session.
+  const groupRun = (g: SessionGroup) => g.sessions[0]?.name ?? g.name;
+  const known = useMemo(() => new Set(runs), [runs]);
+  const selectedSet = useMemo(() => new Set(selectedRuns), [selectedRuns]);
+
+  const { ordered, visible } = useMemo(() => {
+    const groups = (value?.groups ?? []).filter((g) => {
+      const inRuns = g.sessions.filter((s) => known.has(s.name));
+      return inRuns.length === 0 || inRuns.some((s) => selectedSet.has(s.name));
+    });
+    const ordered = [...groups];
+    if (sort) {
+      const col = columns.find((c) => c.id === sort.col);
+      if (col) {
+        ordered.sort((a, b) => {
+          const va = col.get(a);
+          const vb = col.get(b);
+          // Missing values stay last in both directions.
+          if (va === undefined || vb === undefined) return compare(va, vb);
+          const c = compare(va, vb);
+          return sort.desc ? -c : c;
+        });
+      }
+    }
+    const visible = ordered.filter((g) => columns.every((c) => passes(c.get(g), filters[c.id])));
+    return { ordered, visible };
+  }, [value, columns, sort, filters, known, selectedSet]);
+
+  const selectedGroup = visible.find((g) => g.name === selected) ?? null;
+
+  const pcRows = useMemo<PcRow[]>(() => {
+    const shown = new Set(visible.map((g) => g.name));
+    return ordered.map((g) => ({
+      id: g.name,
+      color: runColor(groupRun(g)),
+      values: columns.map((c) => c.get(g)),
+      shown: shown.has(g.name),
+    }));
+  }, [ordered, visible, columns, runColor]);
+
+  if (!value) {
+    return (
+      <div class="main dash" data-dashboard="hparams">
+        <div class="empty-state">{error ? 'Could not load the hyperparameters.' : 'Loading…'}</div>
+      </div>
+    );
+  }
+  if (value.groups.length === 0) {
+    return (
+      <div class="main dash" data-dashboard="hparams">
+        <div class="empty-state">
+          <h3>No hyperparameter data</h3>
+          <p>No run in this log directory has logged hyperparameters with sessions yet.</p>
+        </div>
+      </div>
+    );
+  }
+
+  const filterPanel = (
+    <aside class="hp-filters" data-testid="hp-filters">
+      <div class="hp-filters-title">Filters</div>
+      {columns.map((c) => {
+        const f = filters[c.id];
+        const numeric = c.type === 'number';
+        return (
+          <div class="hp-filter" key={c.id} data-filter={c.label}>
+            <div class="hp-filter-name" title={c.description || c.label}>
+              {c.label}
+              {c.kind === 'metric' && <span class="hp-kind">metric</span>}
+            </div>
+            {numeric ? (
+              <div class="hp-range">
+                <input
+                  type="number"
+                  placeholder="min"
+                  aria-label={`${c.label} minimum`}
+                  data-testid="hp-min"
+                  value={f && 'min' in f ? f.min : ''}
+                  onInput={(e) => setFilter(c.id, { min: (e.target as HTMLInputElement).value, max: f && 'max' in f ? f.max : '' })}
+                />
+                <span>–</span>
+                <input
+                  type="number"
+                  placeholder="max"
+                  aria-label={`${c.label} maximum`}
+                  data-testid="hp-max"
+                  value={f && 'max' in f ? f.max : ''}
+                  onInput={(e) => setFilter(c.id, { min: f && 'min' in f ? f.min : '', max: (e.target as HTMLInputElement).value })}
+                />
+              </div>
+            ) : (
+              <input
+                type="search"
+                class="hp-text"
+                placeholder="contains…"
+                aria-label={`${c.label} filter`}
+                data-testid="hp-text"
+                value={f && 'text' in f ? f.text : ''}
+                onInput={(e) => setFilter(c.id, { text: (e.target as HTMLInputElement).value })}
+              />
+            )}
+          </div>
+        );
+      })}
+      {Object.values(filters).some((f) => ('text' in f ? f.text : f.min || f.max)) && (
+        <button
+          class="hp-clear"
+          onClick={() => {
+            saved = { ...saved, filters: {} };
+            setFiltersState({});
+          }}
+        >
+          Clear filters
+        </button>
+      )}
+    </aside>
+  );
+
+  const toggleSort = (id: string) => {
+    if (!sort || sort.col !== id) setSort({ col: id, desc: false });
+    else if (!sort.desc) setSort({ col: id, desc: true });
+    else setSort(null);
+  };
+
+  const table = (
+    <div class="hp-table-wrap">
+      <table class="hp-table" data-testid="hp-table">
+        <thead>
+          <tr>
+            <th class="hp-name-col">Session group</th>
+            {columns.map((c) => {
+              const active = sort?.col === c.id;
+              return (
+                <th
+                  key={c.id}
+                  class={
+                    'hp-sortable' +
+                    (c.kind === 'metric' ? ' hp-metric-col' : '') +
+                    (c.type === 'number' ? ' num' : '') +
+                    (active ? ' active' : '')
+                  }
+                  data-col={c.label}
+                  aria-sort={active ? (sort!.desc ? 'descending' : 'ascending') : 'none'}
+                  title={c.description || `Sort by ${c.label}`}
+                  onClick={() => toggleSort(c.id)}
+                >
+                  {c.label}
+                  <span class="hp-arrow">{active ? (sort!.desc ? '▼' : '▲') : ''}</span>
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          {visible.map((g) => {
+            const color = runColor(groupRun(g));
+            return (
+              <tr
+                key={g.name}
+                data-group={g.name}
+                class={g.name === selected ? 'selected' : ''}
+                style={{ '--row-color': color }}
+                onClick={() => setSelected(g.name === selected ? '' : g.name)}
+              >
+                <td class="hp-name-col" title={g.sessions.map((s) => s.name).join('\n')}>
+                  <span class="hp-name-cell">
+                    <span class="tb-swatch" style={{ background: color }} />
+                    <span class="hp-group-name">{g.name}</span>
+                    {g.sessions.length > 1 && <span class="group-count">{g.sessions.length}</span>}
+                  </span>
+                </td>
+                {columns.map((c) => {
+                  const v = c.get(g);
+                  return (
+                    <td key={c.id} class={typeof v === 'number' ? 'num' : ''}>
+                      {cell(v)}
+                    </td>
+                  );
+                })}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {visible.length === 0 && <div class="dash-msg">No session group passes the filters.</div>}
+    </div>
+  );
+
+  return (
+    <div class="main dash hp" data-dashboard="hparams">
+      <div class="controls">
+        <div class="control segmented" role="group" aria-label="View">
+          {(
+            [
+              ['table', 'Table'],
+              ['parallel', 'Parallel coordinates'],
+            ] as Array<[View, string]>
+          ).map(([k, label]) => (
+            <button key={k} class={view === k ? 'active' : ''} aria-pressed={view === k} data-view={k} onClick={() => setView(k)}>
+              {label}
+            </button>
+          ))}
+        </div>
+        <span class="tag-count" data-testid="hp-count">
+          {visible.length === ordered.length
+            ? `${ordered.length} session group${ordered.length === 1 ? '' : 's'}`
+            : `${visible.length} of ${ordered.length} session groups`}
+        </span>
+        {error && <span class="dash-error">Update failed</span>}
+        <div class="spacer" />
+        <span class="hp-hint">{selectedGroup ? '' : 'Click a row to see its metrics'}</span>
+      </div>
+      <div class="hp-body">
+        {filterPanel}
+        <div class="hp-main">
+          {view === 'table' ? (
+            table
+          ) : (
+            <ParallelView columns={columns} rows={pcRows} selected={selected} onPick={(id) => setSelected(id)} />
+          )}
+          {selectedGroup && (
+            <section class="hp-detail" data-testid="hp-detail" data-group={selectedGroup.name}>
+              <div class="hp-detail-head">
+                <span class="tb-swatch" style={{ background: runColor(groupRun(selectedGroup)) }} />
+                <b>{selectedGroup.name}</b>
+                <span class="hp-detail-sub">
+                  {selectedGroup.sessions.length} session{selectedGroup.sessions.length === 1 ? '' : 's'}
+                </span>
+                <div class="spacer" />
+                <button class="hp-close" aria-label="Close" onClick={() => setSelected('')}>
+                  ×
+                </button>
+              </div>
+              {value.exp.metrics.length === 0 ? (
+                <div class="dash-msg inline">The experiment defines no metrics.</div>
+              ) : (
+                <div class="cards hp-metric-cards">
+                  {value.exp.metrics.map((m) => (
+                    <MetricChart
+                      key={metricKey(m.name)}
+                      metric={m}
+                      group={selectedGroup}
+                      runColor={runColor}
+                      generation={generation}
+                      theme={theme}
+                    />
+                  ))}
+                </div>
+              )}
+            </section>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}
