@@ -45,8 +45,8 @@ int main(int argc, char **argv)
 		tb_pb_buf_init(&b);
 		int tensor = (i / 20) % 2; /* half legacy, half TF2 form */
 		unsigned flags = tensor ? TB_EVENT_METADATA : TB_EVENT_SIMPLE_VALUE;
-		if (tb_event_encode_scalar(&b, 1700000000.0 + (double)i * 0.25, (int64_t)(i / 20), tag,
-					   strlen(tag), (float)((double)i * 0.001), flags))
+		if (tb_event_encode_scalar(&b, 1700000000.0 + (double)i * 0.25, (int64_t)(i / 20),
+					   tag, strlen(tag), (float)((double)i * 0.001), flags))
 			return 1;
 		recs[i].p = b.data;
 		recs[i].n = b.len;
@@ -95,7 +95,8 @@ int main(int argc, char **argv)
 	}
 	qsort(ours, 5, sizeof(double), cmp_double);
 	qsort(theirs, 5, sizeof(double), cmp_double);
-	printf("decode %zu scalar events (median of 5): tboard %.1f ns/event, protobuf-c %.1f ns/event, protobuf-c/tboard = %.2fx%s\n",
+	printf("decode %zu scalar events (median of 5): tboard %.1f ns/event, protobuf-c %.1f "
+	       "ns/event, protobuf-c/tboard = %.2fx%s\n",
 	       n, ours[2] / (double)n * 1e9, theirs[2] / (double)n * 1e9, theirs[2] / ours[2],
 	       sum1 == sum2 ? "" : " (results differ!)");
 	for (size_t i = 0; i < n; i++)

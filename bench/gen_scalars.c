@@ -92,7 +92,8 @@ int main(int argc, char **argv)
 
 		tb_writer_opts_init(&o);
 		o.scalar_encoding = TB_SCALAR_SIMPLE_VALUE;
-		o.max_queue = (long long)ntags * steps < MAX_QUEUE ? (int)(ntags * steps) : MAX_QUEUE;
+		o.max_queue =
+		    (long long)ntags * steps < MAX_QUEUE ? (int)(ntags * steps) : MAX_QUEUE;
 		o.flush_secs = 1e9;
 		snprintf(dir, sizeof dir, "%s/run_%02ld", argv[1], r);
 		if (tb_writer_open(&w, dir, &o) != TB_OK) {

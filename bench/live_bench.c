@@ -71,7 +71,8 @@ int main(int argc, char **argv)
 			worst = lat[ok];
 		ok++;
 	}
-	printf("live_bench: %d points, flush to served: median %.0f ms, worst %.0f ms (reload interval 5 s)\n",
+	printf("live_bench: %d points, flush to served: median %.0f ms, worst %.0f ms (reload "
+	       "interval 5 s)\n",
 	       ok, bench_median(lat, ok) * 1000, worst * 1000);
 	bench_stop(pid, out_fd);
 	tb_writer_close(w);

@@ -33,7 +33,8 @@ static double read_floor(const tb_scan_result *res, uint64_t *bytes)
 	for (size_t i = 0; i < res->n_runs; i++)
 		for (size_t k = 0; k < res->runs[i].n_files; k++) {
 			char path[4096];
-			snprintf(path, sizeof path, "%s/%s", res->runs[i].dir, res->runs[i].files[k]);
+			snprintf(path, sizeof path, "%s/%s", res->runs[i].dir,
+				 res->runs[i].files[k]);
 			int fd = open(path, O_RDONLY);
 			ssize_t n;
 			while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
@@ -73,8 +74,8 @@ static int last_point(const tb_scan_result *res, char *run, size_t run_n, char *
 	return found ? 0 : -1;
 }
 
-static double end_to_end(const char *tboard, const char *logdir, const char *query,
-			 long long want, long *rss_kb)
+static double end_to_end(const char *tboard, const char *logdir, const char *query, long long want,
+			 long *rss_kb)
 {
 	double t0 = bench_now();
 	int port, out_fd;
@@ -139,7 +140,8 @@ int main(int argc, char **argv)
 	printf("logdir: %zu runs, %llu records, %.1f MB\n", res.n_runs, (unsigned long long)records,
 	       (double)bytes / 1e6);
 	printf("read floor (read() only): %.3f s median of %d\n", f, repeats);
-	printf("full load, %ld threads:    %.3f s median of %d = %.2f M events/s, %.0f MB/s, %.2fx the read floor\n",
+	printf("full load, %ld threads:    %.3f s median of %d = %.2f M events/s, %.0f MB/s, %.2fx "
+	       "the read floor\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), L, repeats, (double)records / L / 1e6,
 	       (double)bytes / L / 1e6, L / f);
 	if (tboard) {
@@ -151,13 +153,15 @@ int main(int argc, char **argv)
 		}
 		bench_url_escape(erun, sizeof erun, run);
 		bench_url_escape(etag, sizeof etag, tag);
-		snprintf(query, sizeof query, "/data/plugin/scalars/scalars?run=%s&tag=%s", erun, etag);
+		snprintf(query, sizeof query, "/data/plugin/scalars/scalars?run=%s&tag=%s", erun,
+			 etag);
 		for (int i = 0; i < repeats; i++)
 			e2e_t[i] = end_to_end(tboard, logdir, query, step, &rss[i]);
 		double rs[64];
 		for (int i = 0; i < repeats && i < 64; i++)
 			rs[i] = (double)rss[i];
-		printf("tboard start to last step of run %s tag %s (step %lld) served: %.3f s median of %d, server peak RSS %.0f MB\n",
+		printf("tboard start to last step of run %s tag %s (step %lld) served: %.3f s "
+		       "median of %d, server peak RSS %.0f MB\n",
 		       run, tag, step, bench_median(e2e_t, repeats), repeats,
 		       bench_median(rs, repeats < 64 ? repeats : 64) / 1024);
 	}

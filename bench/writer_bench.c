@@ -90,7 +90,8 @@ static double run_images(const char *dir, long images, long long *bytes)
 			for (int i = 0; i < IMG_SIDE; i++)
 				for (int c = 0; c < 3; c++) {
 					x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-					px[k][y][i][c] = (uint8_t)(y * 3 + i * (c + 1) + k * 20 + (x & 7));
+					px[k][y][i][c] =
+					    (uint8_t)(y * 3 + i * (c + 1) + k * 20 + (x & 7));
 				}
 	if (tb_writer_open(&w, dir, NULL) != TB_OK) {
 		fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(NULL));
@@ -100,7 +101,8 @@ static double run_images(const char *dir, long images, long long *bytes)
 	t0 = seconds();
 	for (long i = 0; i < images; i++) {
 		img.pixels = px[i % 8];
-		if (tb_writer_add_image(w, "bench/image", &img, i, 1700000000.0 + (double)i) != TB_OK) {
+		if (tb_writer_add_image(w, "bench/image", &img, i, 1700000000.0 + (double)i) !=
+		    TB_OK) {
 			fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(w));
 			tb_writer_close(w);
 			return -1;

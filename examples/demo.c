@@ -53,20 +53,20 @@ static double gaussian(void)
 
 /* How a learning rate shapes the simulated curves. */
 typedef struct config {
-	const char *name;   /* run directory prefix */
+	const char *name; /* run directory prefix */
 	const char *optimizer;
-	double lr;          /* peak learning rate */
-	double speed;       /* convergence rate per step */
-	double floor;       /* loss the run converges to */
-	double noise;       /* relative loss noise */
-	int eval;           /* also write an eval run */
-	int legacy;         /* write simple_value scalars */
+	double lr;    /* peak learning rate */
+	double speed; /* convergence rate per step */
+	double floor; /* loss the run converges to */
+	double noise; /* relative loss noise */
+	int eval;     /* also write an eval run */
+	int legacy;   /* write simple_value scalars */
 } config;
 
 static const config configs[] = {
-	{"lr_0.1", "sgd", 0.1, 0.012, 0.32, 0.18, 1, 0},
-	{"lr_0.01", "adam", 0.01, 0.006, 0.12, 0.07, 1, 0},
-	{"lr_0.001", "adam", 0.001, 0.0015, 0.25, 0.04, 0, 1},
+    {"lr_0.1", "sgd", 0.1, 0.012, 0.32, 0.18, 1, 0},
+    {"lr_0.01", "adam", 0.01, 0.006, 0.12, 0.07, 1, 0},
+    {"lr_0.001", "adam", 0.001, 0.0015, 0.25, 0.04, 0, 1},
 };
 
 /* Linear warm-up over 50 steps, then cosine decay to 1% of the peak. */
@@ -135,7 +135,8 @@ static int log_images(tb_writer *w, int step, double wall, double progress)
 		for (int y = 0; y < IMG; y++)
 			for (int x = 0; x < IMG; x++) {
 				double r2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
-				double blob = exp(-sharp * r2), noise = 0.15 * (1 - progress) * uniform();
+				double blob = exp(-sharp * r2),
+				       noise = 0.15 * (1 - progress) * uniform();
 				px[k][0][y][x] = (float)(blob * (k == 0 || k == 3) + noise);
 				px[k][1][y][x] = (float)(blob * (k == 1 || k == 3) + noise);
 				px[k][2][y][x] = (float)(blob * (k == 2) + noise);
@@ -167,33 +168,36 @@ static int log_pr(tb_writer *w, int step, double wall, double progress)
 		p = 0.5 + (labels[i] ? 1 : -1) * 0.35 * progress + 0.2 * gaussian();
 		pred[i] = p < 0 ? 0 : p > 1 ? 1 : p;
 	}
-	return tb_writer_add_pr_curve(w, "pr/positive_class", labels, pred, NULL, 200, 51, step, wall);
+	return tb_writer_add_pr_curve(w, "pr/positive_class", labels, pred, NULL, 200, 51, step,
+				      wall);
 }
 
 /* A two-layer perceptron. */
 static int log_graph(tb_writer *w, double wall)
 {
 	static const int64_t in_shape[2] = {-1, 784}, w1_shape[2] = {784, 128};
-	static const char *mm_in[2] = {"input", "dense/kernel"}, *add_in[2] = {"dense/MatMul", "dense/bias"},
-			  *relu_in[1] = {"dense/BiasAdd"}, *out_mm_in[2] = {"relu", "logits/kernel"},
-			  *sm_in[1] = {"logits/MatMul"}, *loss_in[2] = {"softmax", "labels"};
+	static const char *mm_in[2] = {"input", "dense/kernel"},
+			  *add_in[2] = {"dense/MatMul", "dense/bias"},
+			  *relu_in[1] = {"dense/BiasAdd"},
+			  *out_mm_in[2] = {"relu", "logits/kernel"}, *sm_in[1] = {"logits/MatMul"},
+			  *loss_in[2] = {"softmax", "labels"};
 	tb_graph_attr f32 = {"T", TB_ATTR_TYPE, NULL, 1, 0, NULL, 0};
 	tb_graph_attr in_attrs[2] = {{"dtype", TB_ATTR_TYPE, NULL, 1, 0, NULL, 0},
 				     {"shape", TB_ATTR_SHAPE, NULL, 0, 0, in_shape, 2}};
 	tb_graph_attr w1_attrs[2] = {{"dtype", TB_ATTR_TYPE, NULL, 1, 0, NULL, 0},
 				     {"shape", TB_ATTR_SHAPE, NULL, 0, 0, w1_shape, 2}};
 	tb_graph_node nodes[] = {
-		{"input", "Placeholder", NULL, 0, "/device:CPU:0", in_attrs, 2},
-		{"labels", "Placeholder", NULL, 0, "/device:CPU:0", in_attrs, 1},
-		{"dense/kernel", "VariableV2", NULL, 0, "/device:CPU:0", w1_attrs, 2},
-		{"dense/bias", "VariableV2", NULL, 0, "/device:CPU:0", w1_attrs, 1},
-		{"dense/MatMul", "MatMul", mm_in, 2, "/device:CPU:0", &f32, 1},
-		{"dense/BiasAdd", "BiasAdd", add_in, 2, "/device:CPU:0", &f32, 1},
-		{"relu", "Relu", relu_in, 1, "/device:CPU:0", &f32, 1},
-		{"logits/kernel", "VariableV2", NULL, 0, "/device:CPU:0", w1_attrs, 1},
-		{"logits/MatMul", "MatMul", out_mm_in, 2, "/device:CPU:0", &f32, 1},
-		{"softmax", "Softmax", sm_in, 1, "/device:CPU:0", &f32, 1},
-		{"loss", "SoftmaxCrossEntropyWithLogits", loss_in, 2, "/device:CPU:0", &f32, 1},
+	    {"input", "Placeholder", NULL, 0, "/device:CPU:0", in_attrs, 2},
+	    {"labels", "Placeholder", NULL, 0, "/device:CPU:0", in_attrs, 1},
+	    {"dense/kernel", "VariableV2", NULL, 0, "/device:CPU:0", w1_attrs, 2},
+	    {"dense/bias", "VariableV2", NULL, 0, "/device:CPU:0", w1_attrs, 1},
+	    {"dense/MatMul", "MatMul", mm_in, 2, "/device:CPU:0", &f32, 1},
+	    {"dense/BiasAdd", "BiasAdd", add_in, 2, "/device:CPU:0", &f32, 1},
+	    {"relu", "Relu", relu_in, 1, "/device:CPU:0", &f32, 1},
+	    {"logits/kernel", "VariableV2", NULL, 0, "/device:CPU:0", w1_attrs, 1},
+	    {"logits/MatMul", "MatMul", out_mm_in, 2, "/device:CPU:0", &f32, 1},
+	    {"softmax", "Softmax", sm_in, 1, "/device:CPU:0", &f32, 1},
+	    {"loss", "SoftmaxCrossEntropyWithLogits", loss_in, 2, "/device:CPU:0", &f32, 1},
 	};
 	return tb_writer_add_graph(w, nodes, sizeof nodes / sizeof nodes[0], wall);
 }
@@ -230,14 +234,16 @@ static int log_overview(const char *logdir)
 		static const tb_hparam bools[2] = {{NULL, TB_HPARAM_BOOL, 0, NULL, 0},
 						   {NULL, TB_HPARAM_BOOL, 0, NULL, 1}};
 		tb_hparam_info hi[3] = {
-			{"lr", "learning rate", NULL, TB_HPARAM_NUMBER, TB_DOMAIN_INTERVAL, 1e-4, 1, NULL, 0},
-			{"optimizer", NULL, NULL, TB_HPARAM_STRING, TB_DOMAIN_DISCRETE, 0, 0, opts, 2},
-			{"warmup", NULL, NULL, TB_HPARAM_BOOL, TB_DOMAIN_DISCRETE, 0, 0, bools, 2}};
+		    {"lr", "learning rate", NULL, TB_HPARAM_NUMBER, TB_DOMAIN_INTERVAL, 1e-4, 1,
+		     NULL, 0},
+		    {"optimizer", NULL, NULL, TB_HPARAM_STRING, TB_DOMAIN_DISCRETE, 0, 0, opts, 2},
+		    {"warmup", NULL, NULL, TB_HPARAM_BOOL, TB_DOMAIN_DISCRETE, 0, 0, bools, 2}};
 		tb_metric_info mi[3] = {
-			{"loss", "train", "training loss", NULL, TB_DATASET_TRAINING},
-			{"accuracy", "train", "training accuracy", NULL, TB_DATASET_TRAINING},
-			{"accuracy", "eval", "eval accuracy", NULL, TB_DATASET_VALIDATION}};
-		if ((rc = check(w, tb_writer_add_hparams_config(w, hi, 3, mi, 3, START_TIME))) != TB_OK)
+		    {"loss", "train", "training loss", NULL, TB_DATASET_TRAINING},
+		    {"accuracy", "train", "training accuracy", NULL, TB_DATASET_TRAINING},
+		    {"accuracy", "eval", "eval accuracy", NULL, TB_DATASET_VALIDATION}};
+		if ((rc = check(w, tb_writer_add_hparams_config(w, hi, 3, mi, 3, START_TIME))) !=
+		    TB_OK)
 			goto out;
 	}
 	{
@@ -253,16 +259,17 @@ static int log_overview(const char *logdir)
 	}
 	{
 		/* an octahedron, one colour per vertex */
-		static const float v[6][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0},
-					      {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
+		static const float v[6][3] = {{1, 0, 0},  {-1, 0, 0}, {0, 1, 0},
+					      {0, -1, 0}, {0, 0, 1},  {0, 0, -1}};
 		static const int32_t f[8][3] = {{0, 2, 4}, {2, 1, 4}, {1, 3, 4}, {3, 0, 4},
 						{2, 0, 5}, {1, 2, 5}, {3, 1, 5}, {0, 3, 5}};
-		static const uint8_t col[6][3] = {{255, 0, 0}, {0, 255, 255}, {0, 255, 0},
-						  {255, 0, 255}, {0, 0, 255}, {255, 255, 0}};
-		if ((rc = check(w, tb_writer_add_mesh(w, "octahedron", &v[0][0], 6, &f[0][0], 8,
-						      &col[0][0], 1,
-						      "{\"camera\": {\"cls\": \"PerspectiveCamera\", \"fov\": 75}}",
-						      0, START_TIME))) != TB_OK)
+		static const uint8_t col[6][3] = {{255, 0, 0},	 {0, 255, 255}, {0, 255, 0},
+						  {255, 0, 255}, {0, 0, 255},	{255, 255, 0}};
+		if ((rc =
+			 check(w, tb_writer_add_mesh(
+				      w, "octahedron", &v[0][0], 6, &f[0][0], 8, &col[0][0], 1,
+				      "{\"camera\": {\"cls\": \"PerspectiveCamera\", \"fov\": 75}}",
+				      0, START_TIME))) != TB_OK)
 			goto out;
 	}
 	{
@@ -281,13 +288,14 @@ static int log_overview(const char *logdir)
 			for (int y = 0; y < 8; y++)
 				for (int x = 0; x < 8; x++)
 					for (int ch = 0; ch < 3; ch++)
-						thumbs[i][y][x][ch] = (uint8_t)(k == 3 || k == ch ? 60 + 24 * y : 20);
+						thumbs[i][y][x][ch] =
+						    (uint8_t)(k == 3 || k == ch ? 60 + 24 * y : 20);
 			snprintf(labels[i], sizeof labels[i], "p%d", i);
 			meta[2 * i] = labels[i];
 			meta[2 * i + 1] = names[k];
 		}
-		if ((rc = check(w, tb_writer_add_embedding(w, &vec[0][0], 100, 8, meta, 2, hdr, &img,
-							   "features", 0))) != TB_OK)
+		if ((rc = check(w, tb_writer_add_embedding(w, &vec[0][0], 100, 8, meta, 2, hdr,
+							   &img, "features", 0))) != TB_OK)
 			goto out;
 	}
 out:
@@ -311,8 +319,10 @@ static int simulate(const char *logdir, const config *c, double start)
 		if ((rc = open_run(&eval, logdir, run, c->legacy)) != TB_OK)
 			goto out;
 	}
-	if ((rc = check(train, log_notes(train, c, wall))) || (rc = check(train, log_graph(train, wall))) ||
-	    (rc = open_run(&session, logdir, c->name, 0)) || (rc = check(session, log_session(session, c, wall))))
+	if ((rc = check(train, log_notes(train, c, wall))) ||
+	    (rc = check(train, log_graph(train, wall))) ||
+	    (rc = open_run(&session, logdir, c->name, 0)) ||
+	    (rc = check(session, log_session(session, c, wall))))
 		goto out;
 	for (int step = 0; step < STEPS; step++) {
 		double lr = schedule(c->lr, step), progress = (double)step / (STEPS - 1);
@@ -330,25 +340,35 @@ static int simulate(const char *logdir, const config *c, double start)
 		if (loss < 0.01)
 			loss = 0.01;
 		wall += 0.25 + 0.03 * gaussian() + (step % 100 == 99 ? 2.0 : 0.0);
-		if ((rc = check(train, tb_writer_add_scalar(train, "loss", loss + reg, step, wall))) ||
-		    (rc = check(train, tb_writer_add_scalar(train, "loss/cross_entropy", loss, step, wall))) ||
-		    (rc = check(train, tb_writer_add_scalar(train, "loss/regularization", reg, step, wall))) ||
+		if ((rc = check(train,
+				tb_writer_add_scalar(train, "loss", loss + reg, step, wall))) ||
+		    (rc = check(train, tb_writer_add_scalar(train, "loss/cross_entropy", loss, step,
+							    wall))) ||
+		    (rc = check(train, tb_writer_add_scalar(train, "loss/regularization", reg, step,
+							    wall))) ||
 		    (rc = check(train, tb_writer_add_scalar(train, "accuracy", acc, step, wall))) ||
-		    (rc = check(train, tb_writer_add_scalar(train, "learning_rate", lr, step, wall))) ||
-		    (rc = check(train, tb_writer_add_scalar(train, "metrics/precision", precision, step, wall))) ||
-		    (rc = check(train, tb_writer_add_scalar(train, "metrics/recall", recall, step, wall))))
+		    (rc = check(train,
+				tb_writer_add_scalar(train, "learning_rate", lr, step, wall))) ||
+		    (rc = check(train, tb_writer_add_scalar(train, "metrics/precision", precision,
+							    step, wall))) ||
+		    (rc = check(train,
+				tb_writer_add_scalar(train, "metrics/recall", recall, step, wall))))
 			goto out;
-		if (step % HIST_EVERY == 0 && (rc = check(train, log_histograms(train, step, wall, progress))))
+		if (step % HIST_EVERY == 0 &&
+		    (rc = check(train, log_histograms(train, step, wall, progress))))
 			goto out;
-		if (step % MEDIA_EVERY == 0 && ((rc = check(train, log_images(train, step, wall, progress))) ||
-						(rc = check(train, log_pr(train, step, wall, progress)))))
+		if (step % MEDIA_EVERY == 0 &&
+		    ((rc = check(train, log_images(train, step, wall, progress))) ||
+		     (rc = check(train, log_pr(train, step, wall, progress)))))
 			goto out;
-		if (step % AUDIO_EVERY == 0 && (rc = check(train, log_audio(train, step, wall, progress))))
+		if (step % AUDIO_EVERY == 0 &&
+		    (rc = check(train, log_audio(train, step, wall, progress))))
 			goto out;
 		if (step % EVAL_EVERY == 0) {
 			static const char *keys[2] = {"raw", "smoothed"};
 			double both[2] = {loss, ideal};
-			if ((rc = check(train, tb_writer_add_scalars(train, "loss_views", keys, both, 2, step, wall))))
+			if ((rc = check(train, tb_writer_add_scalars(train, "loss_views", keys,
+								     both, 2, step, wall))))
 				goto out;
 		}
 		if (eval && (step % EVAL_EVERY == EVAL_EVERY - 1 || step == 0)) {
@@ -356,18 +376,25 @@ static int simulate(const char *logdir, const config *c, double start)
 			double eloss = ideal * 1.08 + 0.03 + 0.02 * gaussian();
 			double eacc = 1.0 - 0.9 * eloss / 2.4 - 0.01 + 0.005 * gaussian();
 			double ewall = wall + 1.5;
-			if ((rc = check(eval, tb_writer_add_scalar(eval, "loss", eloss, step, ewall))) ||
-			    (rc = check(eval, tb_writer_add_scalar(eval, "accuracy", eacc, step, ewall))) ||
-			    (rc = check(eval, tb_writer_add_scalar(eval, "learning_rate", lr, step, ewall))) ||
-			    (rc = check(eval, tb_writer_add_scalar(eval, "metrics/precision", eacc + 0.015, step, ewall))) ||
-			    (rc = check(eval, tb_writer_add_scalar(eval, "metrics/recall", eacc - 0.02, step, ewall))))
+			if ((rc = check(eval,
+					tb_writer_add_scalar(eval, "loss", eloss, step, ewall))) ||
+			    (rc = check(eval, tb_writer_add_scalar(eval, "accuracy", eacc, step,
+								   ewall))) ||
+			    (rc = check(eval, tb_writer_add_scalar(eval, "learning_rate", lr, step,
+								   ewall))) ||
+			    (rc = check(eval, tb_writer_add_scalar(eval, "metrics/precision",
+								   eacc + 0.015, step, ewall))) ||
+			    (rc = check(eval, tb_writer_add_scalar(eval, "metrics/recall",
+								   eacc - 0.02, step, ewall))))
 				goto out;
 		}
 	}
 	if (!rc) {
-		rc = check(train, tb_writer_add_text(train, "notes", "Training **finished**.", STEPS - 1, wall));
+		rc = check(train, tb_writer_add_text(train, "notes", "Training **finished**.",
+						     STEPS - 1, wall));
 		if (!rc)
-			rc = check(session, tb_writer_add_hparams_session_end(session, TB_STATUS_SUCCESS, wall));
+			rc = check(session, tb_writer_add_hparams_session_end(
+						session, TB_STATUS_SUCCESS, wall));
 	}
 out:
 	if (tb_writer_close(session) != TB_OK && rc == TB_OK)

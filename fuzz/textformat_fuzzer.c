@@ -11,8 +11,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const tb_pbt_msg *const types[] = {
-		&tb_pbt_GraphDef, &tb_pbt_RunMetadata, &tb_pbt_NodeDef,
-		&tb_pbt_AttrValue, &tb_pbt_TensorProto, &tb_pbt_FunctionDef,
+	    &tb_pbt_GraphDef,  &tb_pbt_RunMetadata, &tb_pbt_NodeDef,
+	    &tb_pbt_AttrValue, &tb_pbt_TensorProto, &tb_pbt_FunctionDef,
 	};
 	if (size < 1)
 		return 0;

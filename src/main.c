@@ -22,38 +22,38 @@
 #define TBOARD_VERSION "0.1.0"
 
 static const char usage[] =
-	"usage: tboard --logdir DIR [options]\n"
-	"       tboard --inspect (--logdir DIR | --event_file FILE) [--tag TAG]\n"
-	"\n"
-	"Serves TensorBoard's dashboards and HTTP API for the event files under DIR.\n"
-	"\n"
-	"  --logdir DIR             directory scanned recursively for runs (every folder\n"
-	"                           holding an event file is a run; DIR itself is \".\")\n"
-	"  --logdir_spec SPEC       name:path,name:path,... several roots, runs named\n"
-	"                           name/<relative path>; instead of --logdir\n"
-	"  --host ADDR              address to bind (default 127.0.0.1)\n"
-	"  --bind_all               bind all interfaces (0.0.0.0)\n"
-	"  --port N                 port (default 6006; 0 = any free port, printed)\n"
-	"  --reload_interval SECS   seconds between reloads (default 5; 0 = load once)\n"
-	"  --reload_task MODE       auto | thread: serve at once while loading;\n"
-	"                           blocking: finish the first load before serving\n"
-	"  --samples_per_plugin S   points kept per series, e.g. scalars=500,images=20;\n"
-	"                           scalars=all or scalars=0 both keep everything\n"
-	"                           (defaults: scalars 1000, histograms 500, images 10,\n"
-	"                           audio 10, pr_curves 100, other tensors 100)\n"
-	"  --path_prefix PATH       serve under PATH, e.g. /tensorboard\n"
-	"  --window_title TITLE     browser tab title\n"
-	"  --max_reload_threads N   loader threads (default: number of cores)\n"
-	"  --inspect                print what the event files hold and exit\n"
-	"  --event_file FILE        with --inspect: one file instead of --logdir\n"
-	"  --tag TAG                with --inspect: only this tag\n"
-	"  --verbosity N            0 debug, 1 info (default), 2 warnings, 3 errors\n"
-	"  --version                print the version and exit\n"
-	"  --help                   this text\n"
-	"\n"
-	"Accepted for compatibility and ignored: --load_fast, --purge_orphaned_data,\n"
-	"--reload_multifile, --reload_multifile_inactive_secs, --detect_file_replacement,\n"
-	"--max_reload_threads applies to tboard's own loader.\n";
+    "usage: tboard --logdir DIR [options]\n"
+    "       tboard --inspect (--logdir DIR | --event_file FILE) [--tag TAG]\n"
+    "\n"
+    "Serves TensorBoard's dashboards and HTTP API for the event files under DIR.\n"
+    "\n"
+    "  --logdir DIR             directory scanned recursively for runs (every folder\n"
+    "                           holding an event file is a run; DIR itself is \".\")\n"
+    "  --logdir_spec SPEC       name:path,name:path,... several roots, runs named\n"
+    "                           name/<relative path>; instead of --logdir\n"
+    "  --host ADDR              address to bind (default 127.0.0.1)\n"
+    "  --bind_all               bind all interfaces (0.0.0.0)\n"
+    "  --port N                 port (default 6006; 0 = any free port, printed)\n"
+    "  --reload_interval SECS   seconds between reloads (default 5; 0 = load once)\n"
+    "  --reload_task MODE       auto | thread: serve at once while loading;\n"
+    "                           blocking: finish the first load before serving\n"
+    "  --samples_per_plugin S   points kept per series, e.g. scalars=500,images=20;\n"
+    "                           scalars=all or scalars=0 both keep everything\n"
+    "                           (defaults: scalars 1000, histograms 500, images 10,\n"
+    "                           audio 10, pr_curves 100, other tensors 100)\n"
+    "  --path_prefix PATH       serve under PATH, e.g. /tensorboard\n"
+    "  --window_title TITLE     browser tab title\n"
+    "  --max_reload_threads N   loader threads (default: number of cores)\n"
+    "  --inspect                print what the event files hold and exit\n"
+    "  --event_file FILE        with --inspect: one file instead of --logdir\n"
+    "  --tag TAG                with --inspect: only this tag\n"
+    "  --verbosity N            0 debug, 1 info (default), 2 warnings, 3 errors\n"
+    "  --version                print the version and exit\n"
+    "  --help                   this text\n"
+    "\n"
+    "Accepted for compatibility and ignored: --load_fast, --purge_orphaned_data,\n"
+    "--reload_multifile, --reload_multifile_inactive_secs, --detect_file_replacement,\n"
+    "--max_reload_threads applies to tboard's own loader.\n";
 
 typedef struct opts {
 	const char *logdir, *logdir_spec, *host, *port, *reload_interval, *reload_task;
@@ -66,14 +66,29 @@ static const struct {
 	const char *name;
 	size_t offset; /* of a const char * in opts, or (size_t)-1 for ignored */
 } value_flags[] = {
-#define F(n) {#n, offsetof(opts, n)}
-	F(logdir), F(logdir_spec), F(host), F(port), F(reload_interval), F(reload_task),
-	F(samples_per_plugin), F(path_prefix), F(window_title), F(max_reload_threads),
-	F(event_file), F(tag), F(verbosity),
+#define F(n)                                                                                       \
+	{                                                                                          \
+#n, offsetof(opts, n)                                                              \
+	}
+    F(logdir),
+    F(logdir_spec),
+    F(host),
+    F(port),
+    F(reload_interval),
+    F(reload_task),
+    F(samples_per_plugin),
+    F(path_prefix),
+    F(window_title),
+    F(max_reload_threads),
+    F(event_file),
+    F(tag),
+    F(verbosity),
 #undef F
-	{"load_fast", (size_t)-1}, {"purge_orphaned_data", (size_t)-1},
-	{"reload_multifile", (size_t)-1}, {"reload_multifile_inactive_secs", (size_t)-1},
-	{"detect_file_replacement", (size_t)-1},
+    {"load_fast", (size_t)-1},
+    {"purge_orphaned_data", (size_t)-1},
+    {"reload_multifile", (size_t)-1},
+    {"reload_multifile_inactive_secs", (size_t)-1},
+    {"detect_file_replacement", (size_t)-1},
 };
 
 static void die(const char *msg)
@@ -145,7 +160,9 @@ static void apply_samples(tb_store *s, const char *spec)
 			continue;
 		char *eq = strchr(item, '=');
 		if (!eq || eq == item) {
-			fprintf(stderr, "tboard: --samples_per_plugin: expected plugin=N, got '%s'\n", item);
+			fprintf(stderr,
+				"tboard: --samples_per_plugin: expected plugin=N, got '%s'\n",
+				item);
 			exit(2);
 		}
 		*eq = 0;
@@ -188,7 +205,8 @@ static size_t parse_spec(tb_loader_source **out, char *spec)
 		src = tb_xgrow(src, &alloc, n + 1, sizeof *src);
 		char *colon = strchr(item, ':');
 		int is_uri = strstr(item, "://") != NULL;
-		int is_drive = item[0] && item[1] == ':' && ((item[0] | 32) >= 'a' && (item[0] | 32) <= 'z');
+		int is_drive =
+		    item[0] && item[1] == ':' && ((item[0] | 32) >= 'a' && (item[0] | 32) <= 'z');
 		if (colon && item[0] != '/' && !is_uri && !is_drive) {
 			*colon = 0;
 			src[n].name = item;
@@ -251,10 +269,11 @@ int main(int argc, char **argv)
 		n_sources = parse_spec(&sources, spec_copy);
 	}
 	tb_loader_opts lo = {
-		.sources = sources,
-		.n_sources = n_sources,
-		.reload_interval = o.reload_interval ? parse_double("reload_interval", o.reload_interval) : 5.0,
-		.threads = o.max_reload_threads ? atoi(o.max_reload_threads) : 0,
+	    .sources = sources,
+	    .n_sources = n_sources,
+	    .reload_interval =
+		o.reload_interval ? parse_double("reload_interval", o.reload_interval) : 5.0,
+	    .threads = o.max_reload_threads ? atoi(o.max_reload_threads) : 0,
 	};
 	tb_loader *loader = tb_loader_new(store, &lo);
 	int blocking = o.reload_task && strcmp(o.reload_task, "blocking") == 0;
@@ -276,34 +295,34 @@ int main(int argc, char **argv)
 		port = (int)p;
 	}
 	tb_dash_flag flags[] = {
-		{"logdir", o.logdir ? o.logdir : ""},
-		{"logdir_spec", o.logdir_spec ? o.logdir_spec : ""},
-		{"host", host},
-		{"port", o.port ? o.port : "6006"},
-		{"path_prefix", o.path_prefix ? o.path_prefix : ""},
-		{"window_title", o.window_title ? o.window_title : ""},
-		{"reload_interval", o.reload_interval ? o.reload_interval : "5"},
-		{"reload_task", o.reload_task ? o.reload_task : "auto"},
-		{"samples_per_plugin", o.samples_per_plugin ? o.samples_per_plugin : ""},
+	    {"logdir", o.logdir ? o.logdir : ""},
+	    {"logdir_spec", o.logdir_spec ? o.logdir_spec : ""},
+	    {"host", host},
+	    {"port", o.port ? o.port : "6006"},
+	    {"path_prefix", o.path_prefix ? o.path_prefix : ""},
+	    {"window_title", o.window_title ? o.window_title : ""},
+	    {"reload_interval", o.reload_interval ? o.reload_interval : "5"},
+	    {"reload_task", o.reload_task ? o.reload_task : "auto"},
+	    {"samples_per_plugin", o.samples_per_plugin ? o.samples_per_plugin : ""},
 	};
 	tb_dash dash = {
-		.store = store,
-		.version = TBOARD_VERSION,
-		.data_location = o.logdir ? o.logdir : o.logdir_spec,
-		.logdir = o.logdir,
-		.window_title = o.window_title ? o.window_title : "",
-		.flags = flags,
-		.n_flags = sizeof flags / sizeof flags[0],
+	    .store = store,
+	    .version = TBOARD_VERSION,
+	    .data_location = o.logdir ? o.logdir : o.logdir_spec,
+	    .logdir = o.logdir,
+	    .window_title = o.window_title ? o.window_title : "",
+	    .flags = flags,
+	    .n_flags = sizeof flags / sizeof flags[0],
 	};
 	char *prefix = tb_xstrdup(o.path_prefix ? o.path_prefix : "");
 	for (size_t n = strlen(prefix); n > 0 && prefix[n - 1] == '/'; n--)
 		prefix[n - 1] = 0;
 	tb_server_opts so = {
-		.host = host,
-		.port = port,
-		.path_prefix = prefix,
-		.window_title = dash.window_title,
-		.threads = 0,
+	    .host = host,
+	    .port = port,
+	    .path_prefix = prefix,
+	    .window_title = dash.window_title,
+	    .threads = 0,
 	};
 	tb_router *router = tb_router_new();
 	tb_http_register_static(router, &so);

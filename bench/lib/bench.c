@@ -59,7 +59,8 @@ char *bench_http_get(int port, const char *path)
 		return NULL;
 	}
 	char req[8192];
-	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+			 path);
 	if (write(fd, req, (size_t)n) != n) {
 		close(fd);
 		return NULL;

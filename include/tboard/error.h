@@ -13,7 +13,7 @@ extern "C" {
 enum {
 	TB_OK = 0,
 	TB_ENOMEM = -1, /* allocation failed */
-	TB_EIO = -2,    /* a system call failed (see the object's message) */
+	TB_EIO = -2,	/* a system call failed (see the object's message) */
 	TB_EINVAL = -6, /* the caller passed something unusable */
 };
 

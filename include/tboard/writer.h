@@ -128,8 +128,8 @@ int tb_writer_add_histogram_raw(tb_writer *w, const char *tag, const double *edg
 
 /* Pixel element types and memory layouts of a tb_image. */
 enum {
-	TB_PIXEL_U8 = 0,  /* uint8_t, 0..255 */
-	TB_PIXEL_F32 = 1, /* float in [0, 1]; clamped, NaN = 0, scaled by 255 and rounded */
+	TB_PIXEL_U8 = 0,   /* uint8_t, 0..255 */
+	TB_PIXEL_F32 = 1,  /* float in [0, 1]; clamped, NaN = 0, scaled by 255 and rounded */
 	TB_LAYOUT_HWC = 0, /* rows of pixels, channels interleaved */
 	TB_LAYOUT_CHW = 1, /* one plane per channel */
 	TB_LAYOUT_HW = 2   /* one channel: channels must be 1 (or 0) */
@@ -139,8 +139,8 @@ enum {
  * (grey), 3 (RGB) or 4 (RGBA). */
 typedef struct tb_image {
 	const void *pixels; /* height * width * channels elements */
-	int pixel_type;     /* TB_PIXEL_* */
-	int layout;         /* TB_LAYOUT_* */
+	int pixel_type;	    /* TB_PIXEL_* */
+	int layout;	    /* TB_LAYOUT_* */
 	int height, width, channels;
 } tb_image;
 
@@ -162,7 +162,7 @@ int tb_writer_add_images(tb_writer *w, const char *tag, const tb_image *batch, s
 /* One audio clip for tb_writer_add_audios, borrowed for the call. */
 typedef struct tb_audio_clip {
 	const float *samples; /* frames * channels, interleaved, in [-1, 1] */
-	size_t frames;        /* samples per channel; 0 is allowed */
+	size_t frames;	      /* samples per channel; 0 is allowed */
 	const char *label;    /* Markdown, or NULL for none */
 } tb_audio_clip;
 
@@ -194,8 +194,8 @@ int tb_writer_add_text(tb_writer *w, const char *tag, const char *text, int64_t 
  * DT_STRING tensor, or rank 1 [rows] when cols is 0 (one column). The UI
  * renders it as an HTML table. Returns as tb_writer_add_text; also
  * TB_EINVAL if cells is NULL with cells to read. Thread-safe. */
-int tb_writer_add_text_table(tb_writer *w, const char *tag, const char *const *cells,
-			     size_t rows, size_t cols, int64_t step, double wall_time);
+int tb_writer_add_text_table(tb_writer *w, const char *tag, const char *const *cells, size_t rows,
+			     size_t cols, int64_t step, double wall_time);
 
 /* A precision-recall curve from n binary labels (nonzero = positive) and
  * predictions in [0, 1] (clamped; NaN ones are skipped), with weights
@@ -214,25 +214,20 @@ int tb_writer_add_pr_curve(tb_writer *w, const char *tag, const uint8_t *labels,
  * (n >= 2): tp, fp, tn, fn must be given; precision and recall may be NULL
  * and are then computed as TP / max(1e-7, TP + FP) and TP / max(1e-7,
  * TP + FN). Same form and returns as tb_writer_add_pr_curve. */
-int tb_writer_add_pr_curve_raw(tb_writer *w, const char *tag, const double *tp,
-			       const double *fp, const double *tn, const double *fn,
-			       const double *precision, const double *recall, size_t n,
-			       int64_t step, double wall_time);
+int tb_writer_add_pr_curve_raw(tb_writer *w, const char *tag, const double *tp, const double *fp,
+			       const double *tn, const double *fn, const double *precision,
+			       const double *recall, size_t n, int64_t step, double wall_time);
 
 /* Hyperparameter value types. */
-enum {
-	TB_HPARAM_NUMBER = 0,
-	TB_HPARAM_STRING = 1,
-	TB_HPARAM_BOOL = 2
-};
+enum { TB_HPARAM_NUMBER = 0, TB_HPARAM_STRING = 1, TB_HPARAM_BOOL = 2 };
 
 /* One hyperparameter value, borrowed for the call. */
 typedef struct tb_hparam {
 	const char *name;
-	int type;           /* TB_HPARAM_* */
-	double number;      /* TB_HPARAM_NUMBER */
+	int type;	    /* TB_HPARAM_* */
+	double number;	    /* TB_HPARAM_NUMBER */
 	const char *string; /* TB_HPARAM_STRING (UTF-8) */
-	int boolean;        /* TB_HPARAM_BOOL: 0 or nonzero */
+	int boolean;	    /* TB_HPARAM_BOOL: 0 or nonzero */
 } tb_hparam;
 
 /* A trial's hyperparameters and final metrics, as PyTorch's add_hparams
@@ -254,7 +249,7 @@ int tb_writer_add_hparams(tb_writer *w, const tb_hparam *hparams, size_t n_hpara
 enum {
 	TB_DOMAIN_NONE = 0,
 	TB_DOMAIN_INTERVAL = 1, /* numbers between min and max */
-	TB_DOMAIN_DISCRETE = 2  /* one of values[0..n_values) */
+	TB_DOMAIN_DISCRETE = 2	/* one of values[0..n_values) */
 };
 
 /* How the hparams dashboard should present one hyperparameter. */
@@ -262,19 +257,15 @@ typedef struct tb_hparam_info {
 	const char *name;
 	const char *display_name; /* NULL or "" for none */
 	const char *description;  /* NULL or "" for none */
-	int type;                 /* TB_HPARAM_*; the type of discrete values */
-	int domain;               /* TB_DOMAIN_* */
-	double min, max;          /* TB_DOMAIN_INTERVAL */
+	int type;		  /* TB_HPARAM_*; the type of discrete values */
+	int domain;		  /* TB_DOMAIN_* */
+	double min, max;	  /* TB_DOMAIN_INTERVAL */
 	const tb_hparam *values;  /* TB_DOMAIN_DISCRETE (names ignored) */
 	size_t n_values;
 } tb_hparam_info;
 
 /* Dataset a metric was computed on. */
-enum {
-	TB_DATASET_UNKNOWN = 0,
-	TB_DATASET_TRAINING = 1,
-	TB_DATASET_VALIDATION = 2
-};
+enum { TB_DATASET_UNKNOWN = 0, TB_DATASET_TRAINING = 1, TB_DATASET_VALIDATION = 2 };
 
 /* A metric of an experiment: the scalar tag in the session's run, or in
  * its sub-run `group` ("" or NULL: the session's run itself). */
@@ -283,16 +274,11 @@ typedef struct tb_metric_info {
 	const char *group;
 	const char *display_name; /* NULL or "" for none */
 	const char *description;  /* NULL or "" for none */
-	int dataset_type;         /* TB_DATASET_* */
+	int dataset_type;	  /* TB_DATASET_* */
 } tb_metric_info;
 
 /* Session status for tb_writer_add_hparams_session_end. */
-enum {
-	TB_STATUS_UNKNOWN = 0,
-	TB_STATUS_SUCCESS = 1,
-	TB_STATUS_FAILURE = 2,
-	TB_STATUS_RUNNING = 3
-};
+enum { TB_STATUS_UNKNOWN = 0, TB_STATUS_SUCCESS = 1, TB_STATUS_FAILURE = 2, TB_STATUS_RUNNING = 3 };
 
 /* The hparams plugin's experiment summary (tag _hparams_/experiment) in
  * w's run, as TensorBoard's hparams_config does. time_created <= 0 or not
@@ -330,9 +316,8 @@ int tb_writer_add_hparams_session_end(tb_writer *w, int status, double end_time)
  * newline, bad images, step < 0; TB_EIO if a file cannot be written;
  * TB_ENOMEM. Thread-safe. */
 int tb_writer_add_embedding(tb_writer *w, const float *vectors, size_t n, size_t dim,
-			    const char *const *metadata, size_t n_cols,
-			    const char *const *header, const tb_image *images, const char *tag,
-			    int64_t step);
+			    const char *const *metadata, size_t n_cols, const char *const *header,
+			    const tb_image *images, const char *tag, int64_t step);
 
 /* A 3D mesh (or a batch of them) for the "mesh" plugin: up to three series
  * at one step, tags <tag>_VERTEX (float x, y, z), <tag>_FACE (int32 vertex
@@ -343,10 +328,9 @@ int tb_writer_add_embedding(tb_writer *w, const float *vectors, size_t n, size_t
  * Returns TB_OK; TB_EINVAL if w or tag is bad, vertices is NULL, batch or
  * n_vertices is 0, a face index is outside 0..n_vertices-1, or config_json
  * is not UTF-8; TB_ENOMEM; TB_EIO. Thread-safe. */
-int tb_writer_add_mesh(tb_writer *w, const char *tag, const float *vertices,
-		       size_t n_vertices, const int32_t *faces, size_t n_faces,
-		       const uint8_t *colors, size_t batch, const char *config_json,
-		       int64_t step, double wall_time);
+int tb_writer_add_mesh(tb_writer *w, const char *tag, const float *vertices, size_t n_vertices,
+		       const int32_t *faces, size_t n_faces, const uint8_t *colors, size_t batch,
+		       const char *config_json, int64_t step, double wall_time);
 
 /* Custom scalars layout: charts of a category. A multiline chart plots
  * every scalar tag matching one of `tags` (regular expressions); a margin
@@ -357,9 +341,9 @@ typedef struct tb_margin_series {
 
 typedef struct tb_chart {
 	const char *title;
-	const char *const *tags;         /* multiline: n_tags patterns */
+	const char *const *tags; /* multiline: n_tags patterns */
 	size_t n_tags;
-	const tb_margin_series *margin;  /* margin chart when non-NULL */
+	const tb_margin_series *margin; /* margin chart when non-NULL */
 	size_t n_margin;
 } tb_chart;
 
@@ -383,23 +367,23 @@ enum {
 	TB_ATTR_INT = 1,
 	TB_ATTR_FLOAT = 2,
 	TB_ATTR_BOOL = 3,
-	TB_ATTR_TYPE = 4,  /* a tensor DataType code, e.g. 1 = DT_FLOAT */
-	TB_ATTR_SHAPE = 5  /* dims[0..n_dims), -1 = unknown */
+	TB_ATTR_TYPE = 4, /* a tensor DataType code, e.g. 1 = DT_FLOAT */
+	TB_ATTR_SHAPE = 5 /* dims[0..n_dims), -1 = unknown */
 };
 
 typedef struct tb_graph_attr {
 	const char *key;
-	int kind;          /* TB_ATTR_* */
-	const char *s;     /* STRING */
-	int64_t i;         /* INT, BOOL (0/1), TYPE */
-	float f;           /* FLOAT */
+	int kind;	     /* TB_ATTR_* */
+	const char *s;	     /* STRING */
+	int64_t i;	     /* INT, BOOL (0/1), TYPE */
+	float f;	     /* FLOAT */
 	const int64_t *dims; /* SHAPE */
 	size_t n_dims;
 } tb_graph_attr;
 
 /* A node: inputs are "name", "name:k" (output k) or "^name" (control). */
 typedef struct tb_graph_node {
-	const char *name;  /* unique; '/' separates name scopes */
+	const char *name; /* unique; '/' separates name scopes */
 	const char *op;
 	const char *const *inputs;
 	size_t n_inputs;

@@ -21,7 +21,10 @@ typedef struct tb_buf {
 	size_t cap;
 } tb_buf;
 
-#define TB_BUF_INIT {NULL, 0, 0}
+#define TB_BUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 static inline tb_slice tb_slice_make(const void *p, size_t n)
 {

@@ -36,9 +36,9 @@ uint32_t tb_crc32c_sw(uint32_t crc, const void *data, size_t n)
 		uint64_t w;
 		memcpy(&w, p, 8);
 		uint32_t lo = (uint32_t)w ^ crc, hi = (uint32_t)(w >> 32);
-		crc = table[7][lo & 0xFF] ^ table[6][(lo >> 8) & 0xFF] ^ table[5][(lo >> 16) & 0xFF] ^
-		      table[4][lo >> 24] ^ table[3][hi & 0xFF] ^ table[2][(hi >> 8) & 0xFF] ^
-		      table[1][(hi >> 16) & 0xFF] ^ table[0][hi >> 24];
+		crc = table[7][lo & 0xFF] ^ table[6][(lo >> 8) & 0xFF] ^
+		      table[5][(lo >> 16) & 0xFF] ^ table[4][lo >> 24] ^ table[3][hi & 0xFF] ^
+		      table[2][(hi >> 8) & 0xFF] ^ table[1][(hi >> 16) & 0xFF] ^ table[0][hi >> 24];
 		p += 8;
 		n -= 8;
 	}

@@ -27,7 +27,8 @@ static size_t max_clips(const tb_series *s)
 
 static const char *mime_type(const tb_series *s)
 {
-	return tb_dash_content_varint(s, 2) == ENCODING_WAV ? "audio/wav" : "application/octet-stream";
+	return tb_dash_content_varint(s, 2) == ENCODING_WAV ? "audio/wav"
+							    : "application/octet-stream";
 }
 
 /* A newer format version than ours: listed as nothing. */
@@ -96,8 +97,8 @@ static void handle_audio(tb_resp *resp, const tb_req *req, void *payload)
 		tb_dash_blob_key(&key, tb_req_experiment(req), r->name, s->tag, s->tag_len,
 				 s->steps[p], sample);
 		tb_buf_puts(&key, strcmp(type, "audio/wav") == 0
-					  ? "&content_type=audio%2Fwav"
-					  : "&content_type=application%2Foctet-stream");
+				      ? "&content_type=audio%2Fwav"
+				      : "&content_type=application%2Foctet-stream");
 		tb_json_key(&j, "query");
 		tb_json_str_n(&j, key.ptr, key.len);
 		tb_json_obj_end(&j);

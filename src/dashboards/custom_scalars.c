@@ -42,12 +42,12 @@ enum { CONTENT_NONE, CONTENT_MULTILINE, CONTENT_MARGIN };
 
 typedef struct chart {
 	str title;
-	int content;     /* CONTENT_*: which member of the oneof is set */
-	str *tags;       /* multiline: regular expressions (owned) */
+	int content; /* CONTENT_*: which member of the oneof is set */
+	str *tags;   /* multiline: regular expressions (owned) */
 	size_t n_tags;
-	series *series;  /* margin (owned) */
+	series *series; /* margin (owned) */
 	size_t n_series;
-	uint64_t hash;   /* of everything above, for deduplication */
+	uint64_t hash; /* of everything above, for deduplication */
 } chart;
 
 typedef struct category {
@@ -174,7 +174,8 @@ static int decode_chart(chart *c, tb_slice in)
 					c->tags = push(c->tags, &c->n_tags, sizeof *c->tags);
 					str_set(&c->tags[c->n_tags - 1], g.len);
 				} else {
-					c->series = push(c->series, &c->n_series, sizeof *c->series);
+					c->series =
+					    push(c->series, &c->n_series, sizeof *c->series);
 					if (decode_series(&c->series[c->n_series - 1], g.len))
 						return TB_ECORRUPT;
 				}
@@ -296,7 +297,8 @@ static void merge_charts(category *into, category *src)
 	for (size_t k = 0; k < src->n_charts; k++) {
 		chart *c = &src->charts[k];
 		int dup = 0;
-		for (size_t i = (size_t)c->hash & set.mask; set.slot[i] && !dup; i = (i + 1) & set.mask)
+		for (size_t i = (size_t)c->hash & set.mask; set.slot[i] && !dup;
+		     i = (i + 1) & set.mask)
 			dup = chart_eq(&into->charts[set.slot[i] - 1], c);
 		if (dup)
 			chart_free(c);
@@ -311,7 +313,7 @@ static void merge_charts(category *into, category *src)
 
 typedef struct merger {
 	layout out;
-	int have;    /* a first layout was taken */
+	int have;      /* a first layout was taken */
 	idxset titles; /* category index of the last category per title */
 	size_t n_titles_cap;
 } merger;
@@ -335,7 +337,8 @@ static size_t titles_find(const merger *m, const str *t)
 {
 	size_t best = SIZE_MAX;
 	uint64_t h = title_hash(t);
-	for (size_t i = (size_t)h & m->titles.mask; m->titles.slot[i]; i = (i + 1) & m->titles.mask) {
+	for (size_t i = (size_t)h & m->titles.mask; m->titles.slot[i];
+	     i = (i + 1) & m->titles.mask) {
 		size_t c = m->titles.slot[i] - 1;
 		if (str_eq(&m->out.cats[c].title, t) && (best == SIZE_MAX || c > best))
 			best = c;
@@ -443,7 +446,8 @@ static void pj_str_list(pj *w, const str *v, size_t n)
 static void write_series(pj *w, const series *s)
 {
 	pj_open(w, '{');
-	FOR_PASSES {
+	FOR_PASSES
+	{
 		if ((s->value.n == 0) == pass) {
 			pj_item(w, "value");
 			pj_str(w, &s->value);
@@ -463,7 +467,8 @@ static void write_series(pj *w, const series *s)
 static void write_chart(pj *w, const chart *c)
 {
 	pj_open(w, '{');
-	FOR_PASSES {
+	FOR_PASSES
+	{
 		if ((c->title.n == 0) == pass) {
 			pj_item(w, "title");
 			pj_str(w, &c->title);
@@ -495,7 +500,8 @@ static void write_chart(pj *w, const chart *c)
 static void write_category(pj *w, const category *c)
 {
 	pj_open(w, '{');
-	FOR_PASSES {
+	FOR_PASSES
+	{
 		if ((c->title.n == 0) == pass) {
 			pj_item(w, "title");
 			pj_str(w, &c->title);
@@ -521,7 +527,8 @@ static void write_layout(tb_buf *b, const layout *l)
 {
 	pj w = {b, 0, 1};
 	pj_open(&w, '{');
-	FOR_PASSES {
+	FOR_PASSES
+	{
 		if ((l->version == 0) == pass) {
 			pj_item(&w, "version");
 			tb_buf_printf(b, "%d", (int)l->version);
@@ -635,8 +642,8 @@ static int translate_regex(tb_buf *out, const char *pat)
 			if (pat[j] == ']')
 				j++;
 			while (pat[j] && pat[j] != ']') {
-				if (pat[j] == '[' && (pat[j + 1] == ':' || pat[j + 1] == '=' ||
-						      pat[j + 1] == '.')) {
+				if (pat[j] == '[' &&
+				    (pat[j + 1] == ':' || pat[j + 1] == '=' || pat[j + 1] == '.')) {
 					char kind = pat[j + 1];
 					const char *endc = pat + j + 2;
 					while (*endc && !(endc[0] == kind && endc[1] == ']'))

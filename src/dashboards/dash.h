@@ -24,7 +24,7 @@ typedef struct tb_dash {
 	tb_store *store;
 	const char *version;
 	const char *data_location; /* --logdir or --logdir_spec as given */
-	const char *logdir;        /* --logdir, or NULL with --logdir_spec */
+	const char *logdir;	   /* --logdir, or NULL with --logdir_spec */
 	const char *window_title;
 	const tb_dash_flag *flags; /* reported by /data/environment */
 	size_t n_flags;

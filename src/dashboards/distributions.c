@@ -109,7 +109,8 @@ static void compress(double out[9], const double *rows, size_t k, double *w)
 				i++;
 				continue;
 			}
-			double left = i == 0 || prev == 0.0 ? lo : py_max(rows[(i - 1) * 3 + 1], lo);
+			double left =
+			    i == 0 || prev == 0.0 ? lo : py_max(rows[(i - 1) * 3 + 1], lo);
 			double right = py_min(rows[i * 3 + 1], hi);
 			out[b++] = left + (bp - prev) * (right - left) / (cur - prev);
 			emitted = 1;

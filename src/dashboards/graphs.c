@@ -115,7 +115,8 @@ static void info_step(info *in, tb_store *st, int step)
 		tb_run_rdlock(r);
 		for (size_t k = 0; k < r->n_series; k++) {
 			const tb_series *s = r->series[k];
-			if (s->data_class != TB_DC_BLOB_SEQUENCE || strcmp(s->plugin, plugins[step]) != 0)
+			if (s->data_class != TB_DC_BLOB_SEQUENCE ||
+			    strcmp(s->plugin, plugins[step]) != 0)
 				continue;
 			if (step <= STEP_KERAS && !content_is_1(s))
 				continue;
@@ -321,7 +322,8 @@ static size_t inbound_refs(ref **out, json_t *layer)
 			size_t n_sub = json_is_array(arg) ? json_array_size(arg) : 1;
 			for (size_t m = 0; m < n_sub; m++) {
 				json_t *x = json_is_array(arg) ? json_array_get(arg, m) : arg;
-				json_t *hist = json_object_get(json_object_get(x, "config"), "keras_history");
+				json_t *hist =
+				    json_object_get(json_object_get(x, "config"), "keras_history");
 				if (!json_is_array(hist) || json_array_size(hist) < 3)
 					continue;
 				refs = tb_xgrow(refs, &cap, n + 1, sizeof *refs);
@@ -375,7 +377,8 @@ static void model_layer(keras *k, json_t *layer, const char *scope)
 	if (functional && parent_functional) {
 		for (size_t i = 0; i < n_inputs && i < n_in; i++) {
 			char *key = scoped(node, inputs[i]);
-			name_list *e = put_list(&k->input_map, &k->n_input_map, &k->cap_input_map, key);
+			name_list *e =
+			    put_list(&k->input_map, &k->n_input_map, &k->cap_input_map, key);
 			list_add(e, scoped(scope, in[i].layer));
 			free(key);
 		}
@@ -408,14 +411,39 @@ static int keras_dtype(const char *name)
 		const char *name;
 		int dt;
 	} table[] = {
-		{"float16", 19}, {"half", 19}, {"float32", 1}, {"float", 1}, {"float64", 2},
-		{"double", 2}, {"bfloat16", 14}, {"complex64", 8}, {"complex128", 18},
-		{"int8", 6}, {"uint8", 4}, {"int16", 5}, {"uint16", 17}, {"int32", 3},
-		{"uint32", 22}, {"int64", 9}, {"uint64", 23}, {"bool", 10}, {"string", 7},
-		{"qint8", 11}, {"quint8", 12}, {"qint16", 15}, {"quint16", 16}, {"qint32", 13},
-		{"resource", 20}, {"variant", 21}, {"float8_e5m2", 24}, {"float8_e4m3fn", 25},
-		{"float8_e4m3fnuz", 26}, {"float8_e4m3b11fnuz", 27}, {"float8_e5m2fnuz", 28},
-		{"int4", 29}, {"uint4", 30},
+	    {"float16", 19},
+	    {"half", 19},
+	    {"float32", 1},
+	    {"float", 1},
+	    {"float64", 2},
+	    {"double", 2},
+	    {"bfloat16", 14},
+	    {"complex64", 8},
+	    {"complex128", 18},
+	    {"int8", 6},
+	    {"uint8", 4},
+	    {"int16", 5},
+	    {"uint16", 17},
+	    {"int32", 3},
+	    {"uint32", 22},
+	    {"int64", 9},
+	    {"uint64", 23},
+	    {"bool", 10},
+	    {"string", 7},
+	    {"qint8", 11},
+	    {"quint8", 12},
+	    {"qint16", 15},
+	    {"quint16", 16},
+	    {"qint32", 13},
+	    {"resource", 20},
+	    {"variant", 21},
+	    {"float8_e5m2", 24},
+	    {"float8_e4m3fn", 25},
+	    {"float8_e4m3fnuz", 26},
+	    {"float8_e4m3b11fnuz", 27},
+	    {"float8_e5m2fnuz", 28},
+	    {"int4", 29},
+	    {"uint4", 30},
 	};
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (strcmp(table[i].name, name) == 0)
@@ -436,7 +464,8 @@ static void plain_layer(keras *k, json_t *layer, const char *scope)
 	tb_pbm_set_str(k->a, node, NODE_NAME, arena_str(k, name));
 	const char *cls = json_string_value(json_object_get(layer, "class_name"));
 	if (cls) {
-		tb_pbm *v = tb_pbm_map_value(k->a, node, NODE_ATTR, tb_slice_make("keras_class", 11));
+		tb_pbm *v =
+		    tb_pbm_map_value(k->a, node, NODE_ATTR, tb_slice_make("keras_class", 11));
 		tb_pbm_set_str(k->a, v, ATTR_S, arena_str(k, cls));
 	}
 	json_t *dt = json_object_get(cfg, "dtype");
@@ -445,7 +474,8 @@ static void plain_layer(keras *k, json_t *layer, const char *scope)
 	if (json_is_string(dt)) {
 		int t = keras_dtype(json_string_value(dt));
 		if (t >= 0) {
-			tb_pbm *v = tb_pbm_map_value(k->a, node, NODE_ATTR, tb_slice_make("dtype", 5));
+			tb_pbm *v =
+			    tb_pbm_map_value(k->a, node, NODE_ATTR, tb_slice_make("dtype", 5));
 			tb_pbm_set_u(k->a, v, ATTR_TYPE, (uint64_t)t);
 		}
 	}
@@ -461,8 +491,9 @@ static void plain_layer(keras *k, json_t *layer, const char *scope)
 				json_int_t t = in[i].tensor;
 				if (t < 0)
 					t += (json_int_t)outs->n;
-				input = t >= 0 && t < (json_int_t)outs->n ? outs->names[t]
-									   : outs->names[outs->n - 1];
+				input = t >= 0 && t < (json_int_t)outs->n
+					    ? outs->names[t]
+					    : outs->names[outs->n - 1];
 			}
 			tb_pbm_add_str(k->a, node, NODE_INPUT, arena_str(k, input));
 			free(src);
@@ -577,8 +608,8 @@ static void add_prefixed(tb_pbt_arena *a, tb_pbm *dst, tb_pbm *g, const char *pr
 		tb_pbv *v = &lib->items[i];
 		if (!v->f || v->num != LIB_FUNCTION)
 			continue;
-		tb_pbm *fn = tb_pbm_add_copy(a, tb_pbm_mutable(a, dst, GRAPH_LIBRARY), LIB_FUNCTION,
-					     v->v.m);
+		tb_pbm *fn =
+		    tb_pbm_add_copy(a, tb_pbm_mutable(a, dst, GRAPH_LIBRARY), LIB_FUNCTION, v->v.m);
 		tb_pbm *sig = tb_pbm_mutable(a, fn, FUNCDEF_SIGNATURE);
 		tb_pbm_set_str(a, sig, OPDEF_NAME,
 			       prefixed(a, prefix, '_', tb_pbm_get_str(sig, OPDEF_NAME)));
@@ -587,12 +618,14 @@ static void add_prefixed(tb_pbt_arena *a, tb_pbm *dst, tb_pbm *g, const char *pr
 		tb_pbv *v = &lib->items[i];
 		if (!v->f || v->num != LIB_GRADIENT)
 			continue;
-		tb_pbm *gr = tb_pbm_add_copy(a, tb_pbm_mutable(a, dst, GRAPH_LIBRARY), LIB_GRADIENT,
-					     v->v.m);
-		tb_pbm_set_str(a, gr, GRADIENT_FUNCTION_NAME,
-			       prefixed(a, prefix, '_', tb_pbm_get_str(gr, GRADIENT_FUNCTION_NAME)));
-		tb_pbm_set_str(a, gr, GRADIENT_GRADIENT_FUNC,
-			       prefixed(a, prefix, '_', tb_pbm_get_str(gr, GRADIENT_GRADIENT_FUNC)));
+		tb_pbm *gr =
+		    tb_pbm_add_copy(a, tb_pbm_mutable(a, dst, GRAPH_LIBRARY), LIB_GRADIENT, v->v.m);
+		tb_pbm_set_str(
+		    a, gr, GRADIENT_FUNCTION_NAME,
+		    prefixed(a, prefix, '_', tb_pbm_get_str(gr, GRADIENT_FUNCTION_NAME)));
+		tb_pbm_set_str(
+		    a, gr, GRADIENT_GRADIENT_FUNC,
+		    prefixed(a, prefix, '_', tb_pbm_get_str(gr, GRADIENT_GRADIENT_FUNC)));
 	}
 }
 
@@ -785,7 +818,8 @@ static void handle_run_metadata(tb_resp *resp, const tb_req *req, void *payload)
 		tb_buf text = TB_BUF_INIT;
 		if (tb_textformat(&text, &tb_pbt_RunMetadata,
 				  tb_slice_make(blob.ptr ? blob.ptr : "", blob.len))) {
-			tb_resp_error(resp, 400, "the stored run metadata is not a valid RunMetadata");
+			tb_resp_error(resp, 400,
+				      "the stored run metadata is not a valid RunMetadata");
 		} else {
 			tb_resp_type(resp, PROTO_TEXT);
 			tb_buf_append(tb_resp_body(resp), text.ptr ? text.ptr : "", text.len);

@@ -138,7 +138,8 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 			tb_json_key(&j, r->name);
 			tb_json_obj_begin(&j);
 			for (size_t k = 0; k < n; k++) {
-				tb_json_key_n(&j, (const char *)metas[k].name.ptr, metas[k].name.len);
+				tb_json_key_n(&j, (const char *)metas[k].name.ptr,
+					      metas[k].name.len);
 				tb_json_obj_begin(&j);
 				tb_json_key(&j, "samples");
 				tb_json_int(&j, metas[k].shape[0]);
@@ -301,11 +302,13 @@ static void put_elem(tb_buf *b, const tb_tensor *t, size_t i, int ct)
 		float f = (float)v;
 		uint32_t u;
 		memcpy(&u, &f, 4);
-		uint8_t le[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16), (uint8_t)(u >> 24)};
+		uint8_t le[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16),
+				 (uint8_t)(u >> 24)};
 		tb_buf_append(b, le, 4);
 	} else if (ct == CT_FACE) {
 		uint32_t u = (uint32_t)(uint64_t)trunc_int(v);
-		uint8_t le[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16), (uint8_t)(u >> 24)};
+		uint8_t le[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16),
+				 (uint8_t)(u >> 24)};
 		tb_buf_append(b, le, 4);
 	} else {
 		uint8_t c = (uint8_t)(uint64_t)trunc_int(v);

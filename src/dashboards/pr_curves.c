@@ -85,8 +85,9 @@ static void write_entry(tb_json *j, const tb_series *s, size_t p)
 	tb_json_int(j, s->steps[p]);
 	static const char *const names[N_ROWS] = {"true_positives", "false_positives",
 						  "true_negatives", "false_negatives",
-						  "precision",      "recall"};
-	static const int order[N_ROWS] = {ROW_PRECISION, ROW_RECALL, ROW_TP, ROW_FP, ROW_TN, ROW_FN};
+						  "precision",	    "recall"};
+	static const int order[N_ROWS] = {ROW_PRECISION, ROW_RECALL, ROW_TP,
+					  ROW_FP,	 ROW_TN,     ROW_FN};
 	for (int o = 0; o < N_ROWS; o++) {
 		int row = order[o];
 		tb_json_key(j, names[row]);
@@ -143,8 +144,8 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 			tb_dash_pyrepr(&msg, tag);
 		} else {
 			size_t n;
-			uint64_t *idx = tb_dash_sample(&n, s->len,
-						       tb_dash_limit(d, "pr_curves", PR_CURVES_LIMIT));
+			uint64_t *idx = tb_dash_sample(
+			    &n, s->len, tb_dash_limit(d, "pr_curves", PR_CURVES_LIMIT));
 			const char *why = NULL;
 			for (size_t k = 0; k < n && !why; k++)
 				if (check_counts(s->tensors[idx[k]], &why))
@@ -168,11 +169,11 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 				continue;
 			tb_run *r = tb_dash_lock_run(d->store, runs[i]);
 			const tb_series *s =
-				r ? tb_dash_series(r, tag, "pr_curves", TB_DC_TENSOR) : NULL;
+			    r ? tb_dash_series(r, tag, "pr_curves", TB_DC_TENSOR) : NULL;
 			if (s) {
 				size_t n;
 				uint64_t *idx = tb_dash_sample(
-					&n, s->len, tb_dash_limit(d, "pr_curves", PR_CURVES_LIMIT));
+				    &n, s->len, tb_dash_limit(d, "pr_curves", PR_CURVES_LIMIT));
 				tb_json_key(&j, r->name);
 				tb_json_arr_begin(&j);
 				for (size_t k = 0; k < n; k++)

@@ -45,7 +45,7 @@
 #define WARNED_MAX 512
 static pthread_mutex_t warned_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *warned[WARNED_MAX]; /* guarded by warned_lock */
-static size_t n_warned;          /* guarded by warned_lock */
+static size_t n_warned;		 /* guarded by warned_lock */
 
 static void warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -155,7 +155,8 @@ static int set_string(char **dst, const tb_pbtxt_field *f, errbuf e)
 	}
 	if (memchr(f->value, '\0', f->value_len) ||
 	    !valid_utf8((const unsigned char *)f->value, f->value_len)) {
-		snprintf(e.p, e.n, "line %d: field \"%s\" is not valid UTF-8 text", f->line, f->name);
+		snprintf(e.p, e.n, "line %d: field \"%s\" is not valid UTF-8 text", f->line,
+			 f->name);
 		return TB_ECORRUPT;
 	}
 	free(*dst);
@@ -487,7 +488,7 @@ typedef struct shape_entry {
 #define SHAPE_CACHE_MAX 256
 static pthread_mutex_t shape_lock = PTHREAD_MUTEX_INITIALIZER;
 static shape_entry shape_cache[SHAPE_CACHE_MAX]; /* guarded by shape_lock */
-static size_t shape_count;                      /* guarded by shape_lock */
+static size_t shape_count;			 /* guarded by shape_lock */
 
 static int same_file(const shape_entry *e, const char *real, const struct stat *st)
 {
@@ -533,8 +534,8 @@ static void remember_shape(const char *real, const struct stat *st, size_t rows,
  * (*joined, for messages) and its resolved form (*real). Returns 0, or
  * TB_EINVAL with *msg set when the asset resolves outside the config
  * directory or the log directory. */
-static int asset_path(char **joined, char **real, char **msg, const discovery *dv,
-		      const found *f, const char *written)
+static int asset_path(char **joined, char **real, char **msg, const discovery *dv, const found *f,
+		      const char *written)
 {
 	*joined = *real = *msg = NULL;
 	const char *home = getenv("HOME");
@@ -620,8 +621,9 @@ static void consider(discovery *dv, const char *run, const char *dir, int shapes
 	case FILE_OK:
 		break;
 	case FILE_TOO_BIG:
-		refuse(dv, run, tb_xasprintf("Projector config \"%s\" is larger than %zu bytes",
-					     path, CONFIG_MAX));
+		refuse(dv, run,
+		       tb_xasprintf("Projector config \"%s\" is larger than %zu bytes", path,
+				    CONFIG_MAX));
 		goto out;
 	default:
 		refuse(dv, run,
@@ -801,15 +803,15 @@ static int parse_py_float(float *out, const char *s, size_t n)
 			*out = (float)(k && buf[0] == '-' ? -v : v);
 			return 0;
 		}
-	/* digits: runs of [0-9] joined by single underscores; returns count */
-#define DIGITS(cnt)                                                                 \
-	do {                                                                        \
-		cnt = 0;                                                            \
-		while (i < n && s[i] >= '0' && s[i] <= '9') {                       \
-			buf[k++] = s[i++], cnt++;                                   \
-			if (i + 1 < n && s[i] == '_' && s[i + 1] >= '0' && s[i + 1] <= '9') \
-				i++;                                                \
-		}                                                                   \
+		/* digits: runs of [0-9] joined by single underscores; returns count */
+#define DIGITS(cnt)                                                                                \
+	do {                                                                                       \
+		cnt = 0;                                                                           \
+		while (i < n && s[i] >= '0' && s[i] <= '9') {                                      \
+			buf[k++] = s[i++], cnt++;                                                  \
+			if (i + 1 < n && s[i] == '_' && s[i + 1] >= '0' && s[i + 1] <= '9')        \
+				i++;                                                               \
+		}                                                                                  \
 	} while (0)
 	size_t int_digits, frac_digits = 0, exp_digits;
 	DIGITS(int_digits);
@@ -838,8 +840,7 @@ static int parse_py_float(float *out, const char *s, size_t n)
 /* The next line of text with universal newlines (\n, \r\n, \r), as Python's
  * text mode reads it. Returns 0 at the end; *line and *len exclude the line
  * end, *had_end says whether there was one. */
-static int next_line(const char **line, size_t *len, int *had_end, const char **p,
-		     const char *end)
+static int next_line(const char **line, size_t *len, int *had_end, const char **p, const char *end)
 {
 	if (*p >= end)
 		return 0;
@@ -876,9 +877,10 @@ static int parse_tsv(float **out, size_t *rows, size_t *cols, const char *text, 
 			const char *fe = tab ? tab : le;
 			v = tb_xgrow(v, &cap, len + 1, sizeof *v);
 			if (parse_py_float(&v[len], f, (size_t)(fe - f)) != 0) {
-				*msg = tb_xasprintf("Tensor file \"%s\": line %zu: value %zu is not "
-						    "a number",
-						    shown, lineno, fields + 1);
+				*msg =
+				    tb_xasprintf("Tensor file \"%s\": line %zu: value %zu is not "
+						 "a number",
+						 shown, lineno, fields + 1);
 				free(v);
 				return TB_ECORRUPT;
 			}
@@ -932,8 +934,8 @@ static int load_tensor(float **out, size_t *rows, size_t *cols, const embedding 
 		rc = TB_EINVAL;
 		goto out;
 	case FILE_TOO_BIG:
-		*msg = tb_xasprintf("Tensor file \"%s\" is larger than %zu bytes", shown,
-				    TENSOR_MAX);
+		*msg =
+		    tb_xasprintf("Tensor file \"%s\" is larger than %zu bytes", shown, TENSOR_MAX);
 		rc = TB_EINVAL;
 		goto out;
 	default:
@@ -948,8 +950,10 @@ static int load_tensor(float **out, size_t *rows, size_t *cols, const embedding 
 	const u32s *sh = &em->tensor_shape;
 	if (sh->n != 2) {
 		tb_buf m = TB_BUF_INIT;
-		tb_buf_printf(&m, "Tensor file \"%s\" is binary, so tensor_shape must have 2 "
-				  "dimensions; it has %zu", shown, sh->n);
+		tb_buf_printf(&m,
+			      "Tensor file \"%s\" is binary, so tensor_shape must have 2 "
+			      "dimensions; it has %zu",
+			      shown, sh->n);
 		*msg = tb_buf_detach(&m);
 		rc = TB_EINVAL;
 		goto out;
@@ -1018,8 +1022,8 @@ static int parse_num_rows(size_t *out, const char *s)
 
 /* Common start of the run/name routes: parameters in upstream's order, then
  * the run's config. Returns the config or NULL after answering. */
-static const found *begin(tb_resp *resp, const tb_req *req, const discovery *dv,
-			  int run_nonempty, int rows, const char **name, size_t *num_rows)
+static const found *begin(tb_resp *resp, const tb_req *req, const discovery *dv, int run_nonempty,
+			  int rows, const char **name, size_t *num_rows)
 {
 	const char *run = tb_req_query(req, "run");
 	if (!run || (run_nonempty && !*run)) {
@@ -1247,7 +1251,8 @@ static int read_asset(tb_buf *out, tb_resp *resp, const discovery *dv, const fou
 				tb_resp_error(resp, 400, "\"%s\" does not exist or is directory",
 					      joined);
 			else
-				tb_resp_error(resp, 400, "\"%s\" not found, or is not a file", joined);
+				tb_resp_error(resp, 400, "\"%s\" not found, or is not a file",
+					      joined);
 			rc = TB_ENOTFOUND;
 			break;
 		}
@@ -1373,10 +1378,9 @@ out:
 
 /* The stock plugins (spec 4.3); only the projector is module-based. */
 static const char *const plugin_names[] = {
-	"timeseries", "scalars",  "custom_scalars", "images",   "audio",
-	"debugger-v2", "graphs",  "distributions",  "histograms", "text",
-	"pr_curves",  "profile_redirect", "hparams", "mesh",     "wit_redirect",
-	"projector",
+    "timeseries", "scalars",	   "custom_scalars", "images",	  "audio",     "debugger-v2",
+    "graphs",	  "distributions", "histograms",     "text",	  "pr_curves", "profile_redirect",
+    "hparams",	  "mesh",	   "wit_redirect",   "projector",
 };
 
 #define ENTRY_SCRIPT "import(\"./index.js\").then((m) => void m.render());"

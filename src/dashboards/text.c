@@ -108,9 +108,9 @@ static void cell_text(tb_buf *out, size_t *nuls, const tb_tensor *t, size_t i)
  * these tags without attributes, so exact matches suffice. */
 static void put_cell_html(tb_buf *out, const char *h, size_t len)
 {
-	static const char *const stray[] = {"<td>", "</td>", "<tr>", "</tr>", "<th>", "</th>",
-					    "<tbody>", "</tbody>", "<thead>", "</thead>",
-					    "</table>"};
+	static const char *const stray[] = {"<td>",    "</td>",	   "<tr>",    "</tr>",
+					    "<th>",    "</th>",	   "<tbody>", "</tbody>",
+					    "<thead>", "</thead>", "</table>"};
 	int depth = 0;
 	size_t from = 0;
 	for (size_t i = 0; i < len; i++) {

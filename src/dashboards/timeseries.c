@@ -16,9 +16,9 @@ static const struct {
 	int dc;
 	uint64_t limit;
 } kinds[P_COUNT] = {
-	{"scalars", TB_DC_SCALAR, 1000},
-	{"histograms", TB_DC_TENSOR, 51},
-	{"images", TB_DC_BLOB_SEQUENCE, 10},
+    {"scalars", TB_DC_SCALAR, 1000},
+    {"histograms", TB_DC_TENSOR, 51},
+    {"images", TB_DC_BLOB_SEQUENCE, 10},
 };
 
 static int cmp_cstr(const void *a, const void *b)
@@ -127,7 +127,8 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 			int listed = 0; /* a run whose histograms are all filtered shows [] */
 			for (size_t s = 0; s < r->n_series; s++) {
 				const tb_series *ser = r->series[s];
-				if (ser->data_class != kinds[k].dc || strcmp(ser->plugin, kinds[k].name))
+				if (ser->data_class != kinds[k].dc ||
+				    strcmp(ser->plugin, kinds[k].name))
 					continue;
 				if (k == P_HISTOGRAMS) {
 					listed = 1;
@@ -173,14 +174,15 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 						dup = strcmp(seen[m], ser->tag) == 0;
 					if (dup)
 						continue;
-					seen = tb_xgrow(seen, &seen_alloc, n_seen + 1, sizeof *seen);
+					seen =
+					    tb_xgrow(seen, &seen_alloc, n_seen + 1, sizeof *seen);
 					seen[n_seen++] = ser->tag;
 					tb_json_key(&j, ser->tag);
 					tb_json_obj_begin(&j);
 					for (size_t i2 = 0; i2 < n_runs; i2++) {
 						tb_run *r2 = tb_store_run_at(d->store, i2);
 						const tb_series *s2 = tb_dash_series(
-							r2, ser->tag, "images", TB_DC_BLOB_SEQUENCE);
+						    r2, ser->tag, "images", TB_DC_BLOB_SEQUENCE);
 						if (!s2)
 							continue;
 						tb_json_key(&j, r2->name);
@@ -252,11 +254,13 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 			       const tb_run *r, const tb_series *s, int64_t sample)
 {
 	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, kinds[kind].name, kinds[kind].limit));
+	uint64_t *idx =
+	    tb_dash_sample(&n, s->len, tb_dash_limit(d, kinds[kind].name, kinds[kind].limit));
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
-		if (kind == P_IMAGES && (s->tensors[p]->n < 2 || (uint64_t)sample >= s->tensors[p]->n - 2))
+		if (kind == P_IMAGES &&
+		    (s->tensors[p]->n < 2 || (uint64_t)sample >= s->tensors[p]->n - 2))
 			continue;
 		tb_json_obj_begin(j);
 		tb_json_key(j, "wallTime");
@@ -350,8 +354,8 @@ static void answer_one(tb_json *j, tb_dash *d, const tb_req *req, json_t *rq)
 	}
 	int64_t smp = kind == P_IMAGES ? json_integer_value(sample) : 0;
 	const char *tag_s = json_string_value(tag);
-	const char *only = json_is_string(run) && json_string_length(run) ? json_string_value(run)
-									   : NULL;
+	const char *only =
+	    json_is_string(run) && json_string_length(run) ? json_string_value(run) : NULL;
 	tb_json_key(j, "runToSeries");
 	tb_json_obj_begin(j);
 	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 typedef struct tb_asset {
-	const char *path;         /* URL path, e.g. "/index.html" */
+	const char *path;	  /* URL path, e.g. "/index.html" */
 	const char *content_type; /* full header value */
 	const unsigned char *gz;  /* gzip member */
 	size_t gz_len;

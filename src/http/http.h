@@ -81,7 +81,7 @@ void tb_resp_bytes(tb_resp *r, const char *content_type, const void *p, size_t n
 /* A plain-text error: status, "text/plain; charset=utf-8", body from fmt
  * (e.g. "Invalid argument: ..."); replaces anything written so far. */
 void tb_resp_error(tb_resp *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Never gzip this response (binary payloads are never gzipped anyway). */
 void tb_resp_no_gzip(tb_resp *r);
 /* A redirect (e.g. 302) to `location` with a small HTML body and none of the
@@ -99,8 +99,8 @@ void tb_resp_html_error(tb_resp *r, int status, const char *description);
 typedef struct tb_server tb_server;
 
 typedef struct tb_server_opts {
-	const char *host;        /* address to bind; "127.0.0.1" by default */
-	int port;                /* 0 = any free port */
+	const char *host;	 /* address to bind; "127.0.0.1" by default */
+	int port;		 /* 0 = any free port */
 	const char *path_prefix; /* "" or "/tb" (normalised: no trailing '/') */
 	const char *window_title;
 	int threads; /* pool size; 0 = number of cores */

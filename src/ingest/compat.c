@@ -19,20 +19,20 @@ static int class_of_plugin(tb_slice plugin)
 		const char *name;
 		int dc;
 	} table[] = {
-		{"scalars", TB_DC_SCALAR},
-		{"histograms", TB_DC_TENSOR},
-		{"images", TB_DC_BLOB_SEQUENCE},
-		{"audio", TB_DC_BLOB_SEQUENCE},
-		{"text", TB_DC_TENSOR},
-		{"pr_curves", TB_DC_TENSOR},
-		{"hparams", TB_DC_TENSOR},
-		{"mesh", TB_DC_TENSOR},
-		{"custom_scalars", TB_DC_TENSOR},
-		{"graphs", TB_DC_BLOB_SEQUENCE},
-		{"graph_tagged_run_metadata", TB_DC_BLOB_SEQUENCE},
-		{"graph_run_metadata", TB_DC_BLOB_SEQUENCE},
-		{"graph_run_metadata_graph", TB_DC_BLOB_SEQUENCE},
-		{"graph_keras_model", TB_DC_BLOB_SEQUENCE},
+	    {"scalars", TB_DC_SCALAR},
+	    {"histograms", TB_DC_TENSOR},
+	    {"images", TB_DC_BLOB_SEQUENCE},
+	    {"audio", TB_DC_BLOB_SEQUENCE},
+	    {"text", TB_DC_TENSOR},
+	    {"pr_curves", TB_DC_TENSOR},
+	    {"hparams", TB_DC_TENSOR},
+	    {"mesh", TB_DC_TENSOR},
+	    {"custom_scalars", TB_DC_TENSOR},
+	    {"graphs", TB_DC_BLOB_SEQUENCE},
+	    {"graph_tagged_run_metadata", TB_DC_BLOB_SEQUENCE},
+	    {"graph_run_metadata", TB_DC_BLOB_SEQUENCE},
+	    {"graph_run_metadata_graph", TB_DC_BLOB_SEQUENCE},
+	    {"graph_keras_model", TB_DC_BLOB_SEQUENCE},
 	};
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (tb_slice_eq_str(plugin, table[i].name))
@@ -56,7 +56,7 @@ static tb_series *create_series(tb_store *store, tb_run *run, tb_slice tag, cons
 	int dc = TB_DC_UNKNOWN;
 	tb_slice content = md.content;
 	int legacy = 1;
-	static const uint8_t image_content[] = {0x10, 0x01};             /* converted_to_tensor */
+	static const uint8_t image_content[] = {0x10, 0x01};		 /* converted_to_tensor */
 	static const uint8_t audio_content[] = {0x10, 0x0b, 0x18, 0x01}; /* WAV, converted */
 	if (md.data_class != TB_DC_UNKNOWN) {
 		legacy = 0;
@@ -82,7 +82,8 @@ static tb_series *create_series(tb_store *store, tb_run *run, tb_slice tag, cons
 		dc = class_of_plugin(md.plugin_name);
 	}
 	char *plugin_buf = plugin ? NULL : dup_slice(md.plugin_name);
-	char *display = legacy && !md.display_name.len ? dup_slice(tag) : dup_slice(md.display_name);
+	char *display =
+	    legacy && !md.display_name.len ? dup_slice(tag) : dup_slice(md.display_name);
 	char *desc = dup_slice(md.description);
 	const char *pname = plugin ? plugin : plugin_buf;
 	uint64_t cap = tb_store_capacity(store, pname, dc);
@@ -226,8 +227,8 @@ static int add_value(tb_store *store, tb_run *run, const tb_value *v, int64_t st
 			char w[24], h[24];
 			int wl = snprintf(w, sizeof w, "%lld", (long long)im.width);
 			int hl = snprintf(h, sizeof h, "%lld", (long long)im.height);
-			tb_slice parts[3] = {tb_slice_make(w, (size_t)wl), tb_slice_make(h, (size_t)hl),
-					     im.encoded};
+			tb_slice parts[3] = {tb_slice_make(w, (size_t)wl),
+					     tb_slice_make(h, (size_t)hl), im.encoded};
 			t = string_tensor(parts, 3);
 		} else if (v->kind == TB_VAL_AUDIO) {
 			tb_audio_view au;
@@ -254,8 +255,8 @@ static int add_blob_event(tb_store *store, tb_run *run, const char *tag, size_t 
 {
 	tb_series *s = tb_run_find_series(run, tag, tag_len);
 	if (!s)
-		s = tb_run_add_series(run, tag, tag_len, plugin, TB_DC_BLOB_SEQUENCE, "", "", NULL, 0,
-				      tb_store_capacity(store, plugin, TB_DC_BLOB_SEQUENCE));
+		s = tb_run_add_series(run, tag, tag_len, plugin, TB_DC_BLOB_SEQUENCE, "", "", NULL,
+				      0, tb_store_capacity(store, plugin, TB_DC_BLOB_SEQUENCE));
 	if (s->data_class != TB_DC_BLOB_SEQUENCE)
 		return 0;
 	tb_series_add_tensor(s, step, wall, string_tensor(&blob, 1));

@@ -35,10 +35,14 @@ static const char *value_kind(const tb_value *v, char *buf, size_t n)
 {
 	tb_metadata md;
 	switch (v->kind) {
-	case TB_VAL_SIMPLE: return "scalar (simple_value)";
-	case TB_VAL_HISTO: return "histogram (histo)";
-	case TB_VAL_IMAGE: return "image";
-	case TB_VAL_AUDIO: return "audio";
+	case TB_VAL_SIMPLE:
+		return "scalar (simple_value)";
+	case TB_VAL_HISTO:
+		return "histogram (histo)";
+	case TB_VAL_IMAGE:
+		return "image";
+	case TB_VAL_AUDIO:
+		return "audio";
 	}
 	const char *what = v->kind == TB_VAL_TENSOR ? "tensor" : "metadata only";
 	if (v->has_metadata && tb_metadata_decode(&md, v->metadata) == 0 && md.plugin_name.len) {
@@ -131,7 +135,8 @@ static void inspect_file(FILE *out, const char *path, const char *only_tag)
 		switch (ev.what) {
 		case TB_EV_FILE_VERSION:
 			snprintf(fs.file_version, sizeof fs.file_version, "%.*s",
-				 (int)(ev.data.len < 60 ? ev.data.len : 60), (const char *)ev.data.ptr);
+				 (int)(ev.data.len < 60 ? ev.data.len : 60),
+				 (const char *)ev.data.ptr);
 			break;
 		case TB_EV_SUMMARY: {
 			tb_pb it = tb_pb_make(ev.data);
@@ -150,7 +155,8 @@ static void inspect_file(FILE *out, const char *path, const char *only_tag)
 			break;
 		case TB_EV_TAGGED_RUN_METADATA:
 			if (!only_tag)
-				count_tag(&fs, "(tagged_run_metadata)", 21, "run metadata", ev.step);
+				count_tag(&fs, "(tagged_run_metadata)", 21, "run metadata",
+					  ev.step);
 			break;
 		case TB_EV_SESSION_LOG: {
 			int status = 0;
@@ -171,7 +177,8 @@ static void inspect_file(FILE *out, const char *path, const char *only_tag)
 	if (fs.file_version[0])
 		fprintf(out, "    file_version %s\n", fs.file_version);
 	if (fs.events) {
-		fprintf(out, "    steps %lld .. %lld\n", (long long)fs.min_step, (long long)fs.max_step);
+		fprintf(out, "    steps %lld .. %lld\n", (long long)fs.min_step,
+			(long long)fs.max_step);
 		if (isfinite(fs.min_wall)) {
 			char a[64], b[64];
 			fmt_time(a, sizeof a, fs.min_wall);
@@ -183,7 +190,8 @@ static void inspect_file(FILE *out, const char *path, const char *only_tag)
 	for (size_t i = 0; i < fs.n_tags; i++) {
 		tag_stat *t = &fs.tags[i];
 		fprintf(out, "    %-28s %-26s %8llu values, steps %lld .. %lld", t->tag, t->kind,
-			(unsigned long long)t->count, (long long)t->min_step, (long long)t->max_step);
+			(unsigned long long)t->count, (long long)t->min_step,
+			(long long)t->max_step);
 		if (t->out_of_order)
 			fprintf(out, ", %llu out of order", (unsigned long long)t->out_of_order);
 		fputc('\n', out);

@@ -54,13 +54,13 @@ struct tb_loader {
 
 	pthread_t thread;
 	int thread_started;
-	tb_watch *watch; /* NULL without inotify or when loading once */
+	tb_watch *watch;    /* NULL without inotify or when loading once */
 	pthread_mutex_t mu; /* guards stop and the condition below */
 	pthread_cond_t cond;
 	int stop;
 	uint64_t cycles;  /* atomic */
 	uint64_t records; /* atomic */
-	uint64_t bytes;   /* atomic */
+	uint64_t bytes;	  /* atomic */
 	uint64_t damaged; /* atomic */
 };
 
@@ -71,7 +71,8 @@ tb_loader *tb_loader_new(tb_store *store, const tb_loader_opts *opts)
 	l->n_sources = opts->n_sources;
 	l->sources = tb_xcalloc(opts->n_sources ? opts->n_sources : 1, sizeof *l->sources);
 	for (size_t i = 0; i < opts->n_sources; i++) {
-		l->sources[i].name = opts->sources[i].name ? tb_xstrdup(opts->sources[i].name) : NULL;
+		l->sources[i].name =
+		    opts->sources[i].name ? tb_xstrdup(opts->sources[i].name) : NULL;
 		l->sources[i].path = tb_xstrdup(opts->sources[i].path);
 	}
 	l->reload_interval = opts->reload_interval;
@@ -151,8 +152,9 @@ static void discover(tb_loader *l)
 			tb_watch_add(l->watch, res.dirs[i]);
 		for (size_t i = 0; i < res.n_runs; i++) {
 			const char *rel = res.runs[i].name;
-			char *name = l->sources[s].name ? tb_xasprintf("%s/%s", l->sources[s].name, rel)
-							: tb_xstrdup(rel);
+			char *name = l->sources[s].name
+					 ? tb_xasprintf("%s/%s", l->sources[s].name, rel)
+					 : tb_xstrdup(rel);
 			merge_scanned(l, &res.runs[i], name);
 			free(name);
 		}
@@ -197,30 +199,33 @@ static void read_file(tb_loader *l, lrun *r, lfile *f)
 			}
 			if (rc == TB_ECORRUPT) {
 				__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
-				tb_log_warn("%s: damaged record at byte %llu (%s); skipping to the next "
-					    "intact record",
-					    f->path,
-					    (unsigned long long)tb_rec_reader_damage_offset(f->reader),
-					    tb_rec_reader_damage_reason(f->reader));
+				tb_log_warn(
+				    "%s: damaged record at byte %llu (%s); skipping to the next "
+				    "intact record",
+				    f->path,
+				    (unsigned long long)tb_rec_reader_damage_offset(f->reader),
+				    tb_rec_reader_damage_reason(f->reader));
 				continue;
 			}
 			records++;
 			tb_event ev;
 			if (tb_event_decode(&ev, rec)) {
 				__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
-				tb_log_warn("%s: record at byte %llu is not a valid event; skipped",
-					    f->path,
-					    (unsigned long long)tb_rec_reader_record_offset(f->reader));
+				tb_log_warn(
+				    "%s: record at byte %llu is not a valid event; skipped",
+				    f->path,
+				    (unsigned long long)tb_rec_reader_record_offset(f->reader));
 				continue;
 			}
 			if (!isfinite(ev.wall_time))
 				continue; /* cannot be placed in time (LOADING.md 6.2) */
 			if (tb_compat_add_event(l->store, r->run, &ev, &f->prev) < 0) {
 				__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
-				tb_log_warn("%s: event at byte %llu is partly malformed; kept what "
-					    "could be read",
-					    f->path,
-					    (unsigned long long)tb_rec_reader_record_offset(f->reader));
+				tb_log_warn(
+				    "%s: event at byte %llu is partly malformed; kept what "
+				    "could be read",
+				    f->path,
+				    (unsigned long long)tb_rec_reader_record_offset(f->reader));
 			}
 		}
 		tb_run_unlock(r->run);

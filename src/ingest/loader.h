@@ -27,7 +27,7 @@ typedef struct tb_loader_opts {
 	const tb_loader_source *sources;
 	size_t n_sources;
 	double reload_interval; /* seconds between cycles; <= 0: load once */
-	int threads;            /* 0 = number of cores */
+	int threads;		/* 0 = number of cores */
 } tb_loader_opts;
 
 /* A loader for `store` (borrowed). Sources are copied. */
@@ -43,9 +43,9 @@ void tb_loader_free(tb_loader *l);
 
 /* Counters for the last cycles, for logs and benchmarks. */
 typedef struct tb_loader_stats {
-	uint64_t records;  /* records read */
-	uint64_t bytes;    /* bytes consumed */
-	uint64_t damaged;  /* damage reports */
+	uint64_t records; /* records read */
+	uint64_t bytes;	  /* bytes consumed */
+	uint64_t damaged; /* damage reports */
 } tb_loader_stats;
 void tb_loader_get_stats(const tb_loader *l, tb_loader_stats *out);
 

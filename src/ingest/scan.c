@@ -102,7 +102,7 @@ static void visit(walk *w, const char *dir, const char *rel)
 	for (size_t i = 0; i < n_sub; i++) {
 		char *path = tb_xasprintf("%s/%s", dir, subdirs[i]);
 		char *sub_rel = strcmp(rel, ".") == 0 ? tb_xstrdup(subdirs[i])
-						       : tb_xasprintf("%s/%s", rel, subdirs[i]);
+						      : tb_xasprintf("%s/%s", rel, subdirs[i]);
 		visit(w, path, sub_rel);
 		free(path);
 		free(sub_rel);

@@ -11,9 +11,9 @@
 #include <stddef.h>
 
 typedef struct tb_scan_run {
-	char *name;    /* relative path from the root, "." for the root itself */
-	char *dir;     /* full path of the directory */
-	char **files;  /* file names (not paths), sorted bytewise */
+	char *name;   /* relative path from the root, "." for the root itself */
+	char *dir;    /* full path of the directory */
+	char **files; /* file names (not paths), sorted bytewise */
 	size_t n_files;
 } tb_scan_run;
 

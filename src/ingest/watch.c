@@ -17,13 +17,13 @@
 #include "common/alloc.h"
 #include "common/log.h"
 
-#define WATCH_MASK                                                                          \
-	(IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | \
+#define WATCH_MASK                                                                                 \
+	(IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |        \
 	 IN_DELETE_SELF)
 
 struct tb_watch {
-	int ifd; /* inotify */
-	int efd; /* eventfd for wake-ups */
+	int ifd;      /* inotify */
+	int efd;      /* eventfd for wake-ups */
 	char **paths; /* set of watched directories (open addressing) */
 	size_t n_paths, alloc;
 	int warned;
@@ -33,8 +33,9 @@ tb_watch *tb_watch_new(void)
 {
 	int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ifd < 0) {
-		tb_log_info("inotify unavailable (%s); new data is picked up at the reload interval",
-			    strerror(errno));
+		tb_log_info(
+		    "inotify unavailable (%s); new data is picked up at the reload interval",
+		    strerror(errno));
 		return NULL;
 	}
 	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -83,9 +84,10 @@ void tb_watch_add(tb_watch *w, const char *dir)
 		return;
 	if (inotify_add_watch(w->ifd, dir, WATCH_MASK) < 0) {
 		if (!w->warned && errno != ENOENT) {
-			tb_log_warn("cannot watch %s (%s); some changes are picked up at the reload "
-				    "interval only",
-				    dir, strerror(errno));
+			tb_log_warn(
+			    "cannot watch %s (%s); some changes are picked up at the reload "
+			    "interval only",
+			    dir, strerror(errno));
 			w->warned = 1;
 		}
 		return;

@@ -225,7 +225,8 @@ int tb_histo_decode(tb_histo *out, tb_slice in)
 	while ((rc = tb_pb_next(&f, &r)) == 1) {
 		if (f.num >= 1 && f.num <= 5 && f.wire == TB_PB_I64) {
 			double d = tb_pb_double(&f);
-			double *dst[] = {&out->min, &out->max, &out->num, &out->sum, &out->sum_squares};
+			double *dst[] = {&out->min, &out->max, &out->num, &out->sum,
+					 &out->sum_squares};
 			*dst[f.num - 1] = d;
 		} else if (f.num == 6) {
 			rc = add_doubles(&out->limits, &out->n_limits, &cap_l, &f);

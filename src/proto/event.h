@@ -48,9 +48,9 @@ typedef struct tb_value {
 	tb_slice node_name;
 	tb_slice metadata; /* SummaryMetadata bytes, valid when has_metadata */
 	int has_metadata;
-	int kind;          /* tb_value_kind */
-	float simple;      /* TB_VAL_SIMPLE */
-	tb_slice data;     /* the Image/Histogram/Audio/Tensor message */
+	int kind;      /* tb_value_kind */
+	float simple;  /* TB_VAL_SIMPLE */
+	tb_slice data; /* the Image/Histogram/Audio/Tensor message */
 } tb_value;
 
 /* Iterate over Summary.value: start with it = tb_pb_make(event.data).

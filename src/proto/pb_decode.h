@@ -14,7 +14,6 @@
 #include "pb_wire.h"
 #include "common/error.h"
 
-
 typedef struct tb_pb {
 	const uint8_t *p, *end;
 } tb_pb;

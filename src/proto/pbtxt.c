@@ -152,15 +152,35 @@ static void read_escape(parser *ps, tb_buf *b)
 	}
 	char c = *ps->p++;
 	switch (c) {
-	case 'a': tb_buf_putc(b, '\a'); return;
-	case 'b': tb_buf_putc(b, '\b'); return;
-	case 'f': tb_buf_putc(b, '\f'); return;
-	case 'n': tb_buf_putc(b, '\n'); return;
-	case 'r': tb_buf_putc(b, '\r'); return;
-	case 't': tb_buf_putc(b, '\t'); return;
-	case 'v': tb_buf_putc(b, '\v'); return;
-	case '\\': case '\'': case '"': case '?': tb_buf_putc(b, c); return;
-	default: break;
+	case 'a':
+		tb_buf_putc(b, '\a');
+		return;
+	case 'b':
+		tb_buf_putc(b, '\b');
+		return;
+	case 'f':
+		tb_buf_putc(b, '\f');
+		return;
+	case 'n':
+		tb_buf_putc(b, '\n');
+		return;
+	case 'r':
+		tb_buf_putc(b, '\r');
+		return;
+	case 't':
+		tb_buf_putc(b, '\t');
+		return;
+	case 'v':
+		tb_buf_putc(b, '\v');
+		return;
+	case '\\':
+	case '\'':
+	case '"':
+	case '?':
+		tb_buf_putc(b, c);
+		return;
+	default:
+		break;
 	}
 	if (c >= '0' && c <= '7') {
 		unsigned v = (unsigned)(c - '0');
@@ -413,8 +433,7 @@ static void parse_message(parser *ps, field_list *out, int close, int depth)
 	}
 }
 
-int tb_pbtxt_parse(tb_pbtxt_field **out, const char *text, size_t len, char *err,
-		   size_t errlen)
+int tb_pbtxt_parse(tb_pbtxt_field **out, const char *text, size_t len, char *err, size_t errlen)
 {
 	*out = NULL;
 	if (err && errlen)

@@ -26,13 +26,13 @@ typedef enum tb_pbtxt_kind {
 
 typedef struct tb_pbtxt_field tb_pbtxt_field;
 struct tb_pbtxt_field {
-	char *name;        /* field name as written */
+	char *name; /* field name as written */
 	tb_pbtxt_kind kind;
-	char *value;       /* STRING, SCALAR: NUL-terminated; may hold NULs (STRING) */
-	size_t value_len;  /* bytes in value, without the terminating NUL */
+	char *value;		/* STRING, SCALAR: NUL-terminated; may hold NULs (STRING) */
+	size_t value_len;	/* bytes in value, without the terminating NUL */
 	tb_pbtxt_field *fields; /* MESSAGE: its fields in file order (owned) */
 	size_t n_fields;
-	int line;          /* 1-based line where the field's name appears */
+	int line; /* 1-based line where the field's name appears */
 };
 
 /* Parse len bytes of text format. On success *out is a MESSAGE field named
@@ -40,8 +40,7 @@ struct tb_pbtxt_field {
  * TB_ECORRUPT with a message like "line 3: expected '}'" in err (errlen
  * bytes, always NUL-terminated when errlen > 0) and *out NULL. Thread-safe;
  * aborts on out-of-memory (server allocation). */
-int tb_pbtxt_parse(tb_pbtxt_field **out, const char *text, size_t len, char *err,
-		   size_t errlen);
+int tb_pbtxt_parse(tb_pbtxt_field **out, const char *text, size_t len, char *err, size_t errlen);
 
 /* Free a tree from tb_pbtxt_parse. NULL is a no-op. */
 void tb_pbtxt_free(tb_pbtxt_field *root);

@@ -17,14 +17,28 @@
 size_t tb_dtype_size(int dtype)
 {
 	switch (dtype) {
-	case TB_DT_FLOAT: case TB_DT_INT32: case TB_DT_QINT32: case TB_DT_UINT32:
+	case TB_DT_FLOAT:
+	case TB_DT_INT32:
+	case TB_DT_QINT32:
+	case TB_DT_UINT32:
 		return 4;
-	case TB_DT_DOUBLE: case TB_DT_INT64: case TB_DT_UINT64: case TB_DT_COMPLEX64:
+	case TB_DT_DOUBLE:
+	case TB_DT_INT64:
+	case TB_DT_UINT64:
+	case TB_DT_COMPLEX64:
 		return 8;
-	case TB_DT_UINT8: case TB_DT_INT8: case TB_DT_BOOL: case TB_DT_QINT8: case TB_DT_QUINT8:
+	case TB_DT_UINT8:
+	case TB_DT_INT8:
+	case TB_DT_BOOL:
+	case TB_DT_QINT8:
+	case TB_DT_QUINT8:
 		return 1;
-	case TB_DT_INT16: case TB_DT_UINT16: case TB_DT_QINT16: case TB_DT_QUINT16:
-	case TB_DT_BFLOAT16: case TB_DT_HALF:
+	case TB_DT_INT16:
+	case TB_DT_UINT16:
+	case TB_DT_QINT16:
+	case TB_DT_QUINT16:
+	case TB_DT_BFLOAT16:
+	case TB_DT_HALF:
 		return 2;
 	case TB_DT_COMPLEX128:
 		return 16;
@@ -41,19 +55,38 @@ int tb_dtype_is_numeric(int dtype)
 static uint32_t typed_field(int dtype)
 {
 	switch (dtype) {
-	case TB_DT_FLOAT: return 5;
-	case TB_DT_DOUBLE: return 6;
-	case TB_DT_INT32: case TB_DT_UINT8: case TB_DT_INT16: case TB_DT_INT8: case TB_DT_UINT16:
-	case TB_DT_QINT8: case TB_DT_QUINT8: case TB_DT_QINT32: case TB_DT_QINT16: case TB_DT_QUINT16:
+	case TB_DT_FLOAT:
+		return 5;
+	case TB_DT_DOUBLE:
+		return 6;
+	case TB_DT_INT32:
+	case TB_DT_UINT8:
+	case TB_DT_INT16:
+	case TB_DT_INT8:
+	case TB_DT_UINT16:
+	case TB_DT_QINT8:
+	case TB_DT_QUINT8:
+	case TB_DT_QINT32:
+	case TB_DT_QINT16:
+	case TB_DT_QUINT16:
 		return 7;
-	case TB_DT_STRING: return 8;
-	case TB_DT_COMPLEX64: return 9;
-	case TB_DT_INT64: return 10;
-	case TB_DT_BOOL: return 11;
-	case TB_DT_COMPLEX128: return 12;
-	case TB_DT_HALF: case TB_DT_BFLOAT16: return 13;
-	case TB_DT_UINT32: return 16;
-	case TB_DT_UINT64: return 17;
+	case TB_DT_STRING:
+		return 8;
+	case TB_DT_COMPLEX64:
+		return 9;
+	case TB_DT_INT64:
+		return 10;
+	case TB_DT_BOOL:
+		return 11;
+	case TB_DT_COMPLEX128:
+		return 12;
+	case TB_DT_HALF:
+	case TB_DT_BFLOAT16:
+		return 13;
+	case TB_DT_UINT32:
+		return 16;
+	case TB_DT_UINT64:
+		return 17;
 	}
 	return 0;
 }
@@ -63,8 +96,12 @@ static uint32_t typed_field(int dtype)
 static int fixed_width(uint32_t field)
 {
 	switch (field) {
-	case 5: case 9: return 4;
-	case 6: case 12: return 8;
+	case 5:
+	case 9:
+		return 4;
+	case 6:
+	case 12:
+		return 8;
 	}
 	return 0;
 }
@@ -255,7 +292,8 @@ int tb_tensor_decode(tb_tensor **out, tb_slice in)
 			if (h.content.len != n * size)
 				return TB_ECORRUPT;
 		} else {
-			size_t per = (h.dtype == TB_DT_COMPLEX64 || h.dtype == TB_DT_COMPLEX128) ? 2 : 1;
+			size_t per =
+			    (h.dtype == TB_DT_COMPLEX64 || h.dtype == TB_DT_COMPLEX128) ? 2 : 1;
 			if (h.typed_count != n * per && !(h.typed_count == per && n > 1))
 				return TB_ECORRUPT;
 			if (n * size > 8 * in.len && n * size > TB_TENSOR_MAX_BROADCAST)
@@ -271,7 +309,8 @@ int tb_tensor_decode(tb_tensor **out, tb_slice in)
 				free(t);
 				return TB_ECORRUPT;
 			}
-			size_t per = (h.dtype == TB_DT_COMPLEX64 || h.dtype == TB_DT_COMPLEX128) ? 2 : 1;
+			size_t per =
+			    (h.dtype == TB_DT_COMPLEX64 || h.dtype == TB_DT_COMPLEX128) ? 2 : 1;
 			if (h.typed_count == per && n > 1) /* broadcast the single value */
 				for (size_t i = 1; i < n; i++)
 					memcpy(t->data + i * size, t->data, size);
@@ -353,27 +392,44 @@ static double elem_double(int dtype, const uint8_t *p)
 	for (size_t i = 0; i < size && i < 8; i++)
 		u |= (uint64_t)p[i] << (8 * i);
 	switch (dtype) {
-	case TB_DT_FLOAT: case TB_DT_COMPLEX64: {
+	case TB_DT_FLOAT:
+	case TB_DT_COMPLEX64: {
 		uint32_t b = (uint32_t)u;
 		float f;
 		memcpy(&f, &b, 4);
 		return f;
 	}
-	case TB_DT_DOUBLE: case TB_DT_COMPLEX128: {
+	case TB_DT_DOUBLE:
+	case TB_DT_COMPLEX128: {
 		double d;
 		memcpy(&d, p, 8);
 		return d;
 	}
-	case TB_DT_INT32: case TB_DT_QINT32: return (int32_t)(uint32_t)u;
-	case TB_DT_UINT32: return (uint32_t)u;
-	case TB_DT_INT64: return (double)(int64_t)u;
-	case TB_DT_UINT64: return (double)u;
-	case TB_DT_INT16: case TB_DT_QINT16: return (int16_t)(uint16_t)u;
-	case TB_DT_UINT16: case TB_DT_QUINT16: return (uint16_t)u;
-	case TB_DT_INT8: case TB_DT_QINT8: return (int8_t)(uint8_t)u;
-	case TB_DT_UINT8: case TB_DT_QUINT8: return (uint8_t)u;
-	case TB_DT_BOOL: return u ? 1.0 : 0.0;
-	case TB_DT_HALF: return half_to_double((uint16_t)u);
+	case TB_DT_INT32:
+	case TB_DT_QINT32:
+		return (int32_t)(uint32_t)u;
+	case TB_DT_UINT32:
+		return (uint32_t)u;
+	case TB_DT_INT64:
+		return (double)(int64_t)u;
+	case TB_DT_UINT64:
+		return (double)u;
+	case TB_DT_INT16:
+	case TB_DT_QINT16:
+		return (int16_t)(uint16_t)u;
+	case TB_DT_UINT16:
+	case TB_DT_QUINT16:
+		return (uint16_t)u;
+	case TB_DT_INT8:
+	case TB_DT_QINT8:
+		return (int8_t)(uint8_t)u;
+	case TB_DT_UINT8:
+	case TB_DT_QUINT8:
+		return (uint8_t)u;
+	case TB_DT_BOOL:
+		return u ? 1.0 : 0.0;
+	case TB_DT_HALF:
+		return half_to_double((uint16_t)u);
 	case TB_DT_BFLOAT16: {
 		uint32_t b = (uint32_t)(uint16_t)u << 16;
 		float f;

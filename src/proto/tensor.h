@@ -50,9 +50,9 @@ typedef struct tb_tensor {
 	int dtype;
 	int rank;
 	int64_t dims[TB_TENSOR_MAX_RANK];
-	size_t n;         /* element count */
+	size_t n;	  /* element count */
 	size_t elem_size; /* bytes per element; 0 for DT_STRING */
-	uint8_t *data;    /* numeric: n * elem_size bytes; strings: their bytes */
+	uint8_t *data;	  /* numeric: n * elem_size bytes; strings: their bytes */
 	size_t data_len;
 	uint64_t *str_off; /* DT_STRING: n + 1 offsets into data, else NULL */
 } tb_tensor;

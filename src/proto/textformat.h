@@ -43,7 +43,7 @@ enum tb_pbt_type {
 
 /* Field flags. */
 #define TB_PBT_REPEATED 1u
-#define TB_PBT_MAP 2u      /* repeated entries {key = 1, value = 2} */
+#define TB_PBT_MAP 2u	   /* repeated entries {key = 1, value = 2} */
 #define TB_PBT_PRESENCE 4u /* proto2 optional: printed when set, even if zero */
 
 typedef struct tb_pbt_enumval {
@@ -61,9 +61,9 @@ typedef struct tb_pbt_msg tb_pbt_msg;
 typedef struct tb_pbt_field {
 	uint32_t num;
 	const char *name;
-	uint8_t type;  /* enum tb_pbt_type */
-	uint8_t flags; /* TB_PBT_* */
-	uint8_t oneof; /* 1-based oneof group within the message, 0 for none */
+	uint8_t type;	       /* enum tb_pbt_type */
+	uint8_t flags;	       /* TB_PBT_* */
+	uint8_t oneof;	       /* 1-based oneof group within the message, 0 for none */
 	const tb_pbt_msg *msg; /* TB_PBT_MESSAGE (for maps: the entry) */
 	const tb_pbt_enum *en; /* TB_PBT_ENUM */
 } tb_pbt_field;
@@ -77,10 +77,9 @@ struct tb_pbt_msg {
 
 /* Schemas (tensorflow/core/framework/ *.proto, as vendored by upstream). */
 extern const tb_pbt_msg tb_pbt_GraphDef, tb_pbt_NodeDef, tb_pbt_AttrValue,
-	tb_pbt_AttrValue_ListValue, tb_pbt_NameAttrList, tb_pbt_TensorProto,
-	tb_pbt_TensorShapeProto, tb_pbt_VersionDef, tb_pbt_FunctionDefLibrary,
-	tb_pbt_FunctionDef, tb_pbt_GradientDef, tb_pbt_OpDef, tb_pbt_RunMetadata,
-	tb_pbt_StepStats, tb_pbt_NodeExecStats;
+    tb_pbt_AttrValue_ListValue, tb_pbt_NameAttrList, tb_pbt_TensorProto, tb_pbt_TensorShapeProto,
+    tb_pbt_VersionDef, tb_pbt_FunctionDefLibrary, tb_pbt_FunctionDef, tb_pbt_GradientDef,
+    tb_pbt_OpDef, tb_pbt_RunMetadata, tb_pbt_StepStats, tb_pbt_NodeExecStats;
 
 /* --- the tree ------------------------------------------------------------ */
 

@@ -26,10 +26,10 @@ struct tb_rec_reader {
 	char *path;
 	uint8_t *buf;
 	size_t cap;
-	size_t pos, end;     /* unread bytes are buf[pos..end) */
-	uint64_t base;       /* file offset of buf[0] */
-	uint64_t rec_off;    /* offset of the last record returned */
-	int resyncing;       /* scanning for the next intact record */
+	size_t pos, end;  /* unread bytes are buf[pos..end) */
+	uint64_t base;	  /* file offset of buf[0] */
+	uint64_t rec_off; /* offset of the last record returned */
+	int resyncing;	  /* scanning for the next intact record */
 	uint64_t damage_off;
 	const char *damage_reason;
 	tb_crc32c_fn crc;
@@ -119,7 +119,8 @@ static int fill_slow(tb_rec_reader *r, size_t want)
 		r->cap = need;
 	}
 	while (r->end < want) {
-		ssize_t n = pread(r->fd, r->buf + r->end, r->cap - r->end, (off_t)(r->base + r->end));
+		ssize_t n =
+		    pread(r->fd, r->buf + r->end, r->cap - r->end, (off_t)(r->base + r->end));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -151,10 +152,11 @@ static int resync(tb_rec_reader *r)
 			if (rc)
 				return rc;
 			p = r->buf + r->pos;
-			if (tb_crc32c_unmask(load32(p + total - 4)) == r->crc(0, p + 12, total - 16)) {
+			if (tb_crc32c_unmask(load32(p + total - 4)) ==
+			    r->crc(0, p + 12, total - 16)) {
 				r->resyncing = 0;
-				tb_log_info("%s: resumed at the intact record at byte %llu", r->path,
-					    (unsigned long long)(r->base + r->pos));
+				tb_log_info("%s: resumed at the intact record at byte %llu",
+					    r->path, (unsigned long long)(r->base + r->pos));
 				return 0;
 			}
 		}

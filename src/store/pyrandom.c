@@ -23,8 +23,8 @@ void tb_pyrandom_seed0(tb_pyrandom *r)
 	init_genrand(r, 19650218u);
 	int i = 1, j = 0;
 	for (int k = 624; k; k--) {
-		r->mt[i] = (r->mt[i] ^ ((r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) * 1664525u)) + key[j] +
-			   (uint32_t)j;
+		r->mt[i] = (r->mt[i] ^ ((r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) * 1664525u)) +
+			   key[j] + (uint32_t)j;
 		i++;
 		j++;
 		if (i >= 624) {

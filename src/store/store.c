@@ -111,15 +111,19 @@ uint64_t tb_store_capacity(const tb_store *s, const char *plugin, int data_class
 		const char *name;
 		uint64_t capacity;
 	} defaults[] = {
-		{"scalars", 1000}, {"histograms", 500}, {"images", 10}, {"audio", 10}, {"pr_curves", 100},
+	    {"scalars", 1000}, {"histograms", 500}, {"images", 10},
+	    {"audio", 10},     {"pr_curves", 100},
 	};
 	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
 		if (strcmp(defaults[i].name, plugin) == 0)
 			return defaults[i].capacity;
 	switch (data_class) {
-	case TB_DC_SCALAR: return 1000;
-	case TB_DC_TENSOR: return 100;
-	default: return 10;
+	case TB_DC_SCALAR:
+		return 1000;
+	case TB_DC_TENSOR:
+		return 100;
+	default:
+		return 10;
 	}
 }
 
@@ -177,7 +181,8 @@ void tb_store_remove_run(tb_store *s, tb_run *run)
 	tb_store_wrlock(s);
 	for (size_t i = 0; i < s->n_runs; i++) {
 		if (s->runs[i] == run) {
-			memmove(s->runs + i, s->runs + i + 1, (s->n_runs - i - 1) * sizeof *s->runs);
+			memmove(s->runs + i, s->runs + i + 1,
+				(s->n_runs - i - 1) * sizeof *s->runs);
 			s->n_runs--;
 			run_free(run);
 			break;

@@ -26,13 +26,13 @@ typedef struct tb_series {
 	 * tag may contain any bytes, so tag_len is authoritative. */
 	char *tag;
 	size_t tag_len;
-	char *plugin;       /* data plugin name, e.g. "scalars" */
-	int data_class;     /* TB_DC_* from proto/event.h */
+	char *plugin;	/* data plugin name, e.g. "scalars" */
+	int data_class; /* TB_DC_* from proto/event.h */
 	char *display_name;
-	char *description;  /* Markdown */
-	uint8_t *content;   /* plugin-private SummaryMetadata content */
+	char *description; /* Markdown */
+	uint8_t *content;  /* plugin-private SummaryMetadata content */
 	size_t content_len;
-	uint64_t capacity;  /* reservoir size; 0 = keep everything */
+	uint64_t capacity; /* reservoir size; 0 = keep everything */
 
 	/* Points, oldest first, strictly increasing steps: steps[0..len) etc.
 	 * Guarded by the run's lock. The columns are views at offset `start`
@@ -41,10 +41,10 @@ typedef struct tb_series {
 	size_t len, alloc, start;
 	int64_t *steps;
 	double *walls;
-	double *values;       /* TB_DC_SCALAR */
-	tb_tensor **tensors;  /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned) */
-	uint64_t seen;        /* points offered since the last preemption rescale */
-	tb_pyrandom *rng;     /* created at the first draw */
+	double *values;	     /* TB_DC_SCALAR */
+	tb_tensor **tensors; /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned) */
+	uint64_t seen;	     /* points offered since the last preemption rescale */
+	tb_pyrandom *rng;    /* created at the first draw */
 
 	/* Loader-only: the series whose value followed this one last time,
 	 * a guess that makes the lookup of repeating tag sequences one compare. */

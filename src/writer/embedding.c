@@ -100,7 +100,8 @@ static int make_dirs(tb_writer *w, const char *path)
 		char saved = *c;
 		*c = '\0';
 		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-			rc = tb_writer__fail(w, TB_EIO, "create directory %s: %s", p, strerror(errno));
+			rc = tb_writer__fail(w, TB_EIO, "create directory %s: %s", p,
+					     strerror(errno));
 			break;
 		}
 		*c = saved;
@@ -172,12 +173,24 @@ static void put_escaped(tb_pb_buf *b, const char *s)
 	for (const uint8_t *c = (const uint8_t *)s; *c; c++) {
 		char esc[8];
 		switch (*c) {
-		case '"': tb_pb_put_raw(b, "\\\"", 2); break;
-		case '\'': tb_pb_put_raw(b, "\\'", 2); break;
-		case '\\': tb_pb_put_raw(b, "\\\\", 2); break;
-		case '\n': tb_pb_put_raw(b, "\\n", 2); break;
-		case '\r': tb_pb_put_raw(b, "\\r", 2); break;
-		case '\t': tb_pb_put_raw(b, "\\t", 2); break;
+		case '"':
+			tb_pb_put_raw(b, "\\\"", 2);
+			break;
+		case '\'':
+			tb_pb_put_raw(b, "\\'", 2);
+			break;
+		case '\\':
+			tb_pb_put_raw(b, "\\\\", 2);
+			break;
+		case '\n':
+			tb_pb_put_raw(b, "\\n", 2);
+			break;
+		case '\r':
+			tb_pb_put_raw(b, "\\r", 2);
+			break;
+		case '\t':
+			tb_pb_put_raw(b, "\\t", 2);
+			break;
 		default:
 			if (*c < 0x20 || *c >= 0x7F) {
 				snprintf(esc, sizeof esc, "\\%03o", *c);
@@ -245,9 +258,8 @@ static int make_sprite(tb_writer *w, tb_pb_buf *out, const tb_image *batch, size
 }
 
 int tb_writer_add_embedding(tb_writer *w, const float *vectors, size_t n, size_t dim,
-			    const char *const *metadata, size_t n_cols,
-			    const char *const *header, const tb_image *images, const char *tag,
-			    int64_t step)
+			    const char *const *metadata, size_t n_cols, const char *const *header,
+			    const tb_image *images, const char *tag, int64_t step)
 {
 	tb_pb_buf buf, entry;
 	char sub[64], num[40], *dir = NULL, *path = NULL, **cfg;
@@ -273,8 +285,8 @@ int tb_writer_add_embedding(tb_writer *w, const float *vectors, size_t n, size_t
 	for (size_t i = 0; metadata && i < n * n_cols; i++)
 		if (!metadata[i] || !tb_writer__utf8(metadata[i], strlen(metadata[i])) ||
 		    has_tab_or_newline(metadata[i]))
-			return tb_writer__fail(w, TB_EINVAL,
-					       "label %zu: NULL, not UTF-8, or has a tab or newline", i);
+			return tb_writer__fail(
+			    w, TB_EINVAL, "label %zu: NULL, not UTF-8, or has a tab or newline", i);
 	for (size_t i = 0; header && i < n_cols; i++)
 		if (!header[i] || !tb_writer__utf8(header[i], strlen(header[i])) ||
 		    has_tab_or_newline(header[i]))
@@ -384,7 +396,8 @@ int tb_writer_add_embedding(tb_writer *w, const float *vectors, size_t n, size_t
 	if (images) {
 		put_str(&buf, "  sprite {\n    image_path: \"");
 		put_escaped(&buf, (const char *)entry.data);
-		snprintf(num, sizeof num, "/sprite.png\"\n    single_image_dim: %d\n", images->width);
+		snprintf(num, sizeof num, "/sprite.png\"\n    single_image_dim: %d\n",
+			 images->width);
 		put_str(&buf, num);
 		snprintf(num, sizeof num, "    single_image_dim: %d\n  }\n", images->height);
 		put_str(&buf, num);

@@ -77,11 +77,21 @@ static void filter_row(uint8_t *out, uint8_t *tmp, const uint8_t *row, const uin
 			uint8_t a = i >= bpp ? row[i - bpp] : 0, b = prev ? prev[i] : 0;
 			uint8_t c = prev && i >= bpp ? prev[i - bpp] : 0, v;
 			switch (f) {
-			case 0: v = row[i]; break;
-			case 1: v = (uint8_t)(row[i] - a); break;
-			case 2: v = (uint8_t)(row[i] - b); break;
-			case 3: v = (uint8_t)(row[i] - ((a + b) >> 1)); break;
-			default: v = (uint8_t)(row[i] - paeth(a, b, c)); break;
+			case 0:
+				v = row[i];
+				break;
+			case 1:
+				v = (uint8_t)(row[i] - a);
+				break;
+			case 2:
+				v = (uint8_t)(row[i] - b);
+				break;
+			case 3:
+				v = (uint8_t)(row[i] - ((a + b) >> 1));
+				break;
+			default:
+				v = (uint8_t)(row[i] - paeth(a, b, c));
+				break;
 			}
 			tmp[1 + i] = v;
 			sum += v < 128 ? v : 256u - v;

@@ -31,10 +31,10 @@
 #define DT_UINT8 4
 #define DT_STRING 7
 
-#define CHECK_W(w)                      \
-	do {                            \
-		if (!(w))               \
-			return TB_EINVAL; \
+#define CHECK_W(w)                                                                                 \
+	do {                                                                                       \
+		if (!(w))                                                                          \
+			return TB_EINVAL;                                                          \
 	} while (0)
 
 static int oom(tb_writer *w)
@@ -109,8 +109,8 @@ static int emit_one(tb_writer *w, const char *tag, const tb_pb_buf *t, const cha
 
 /* --- histograms --- */
 
-static int emit_histogram(tb_writer *w, const char *tag, const double *rows, size_t k,
-			  int64_t step, double wall_time)
+static int emit_histogram(tb_writer *w, const char *tag, const double *rows, size_t k, int64_t step,
+			  double wall_time)
 {
 	tb_pb_buf t;
 	int64_t dims[2] = {(int64_t)k, 3};
@@ -395,7 +395,8 @@ int tb_writer_add_audios(tb_writer *w, const char *tag, const tb_audio_clip *cli
 		rc = tb_wav_encode(&wavs, clips[i].samples, clips[i].frames, channels,
 				   (uint32_t)lround(sample_rate));
 		if (rc != TB_OK) {
-			rc = rc == TB_ENOMEM ? oom(w) : tb_writer__fail(w, rc, "clip %zu too long", i);
+			rc = rc == TB_ENOMEM ? oom(w)
+					     : tb_writer__fail(w, rc, "clip %zu too long", i);
 			goto out;
 		}
 		off[i + 1] = wavs.len;
@@ -454,8 +455,8 @@ int tb_writer_add_text(tb_writer *w, const char *tag, const char *text, int64_t 
 	return emit_strings(w, tag, &text, 1, NULL, 0, "text", step, wall_time);
 }
 
-int tb_writer_add_text_table(tb_writer *w, const char *tag, const char *const *cells,
-			     size_t rows, size_t cols, int64_t step, double wall_time)
+int tb_writer_add_text_table(tb_writer *w, const char *tag, const char *const *cells, size_t rows,
+			     size_t cols, int64_t step, double wall_time)
 {
 	size_t n = cols ? rows * cols : rows;
 	int64_t dims[2] = {(int64_t)rows, (int64_t)cols};
@@ -495,7 +496,7 @@ static int emit_pr(tb_writer *w, const char *tag, const double *const rows[6], s
 	put_numeric(&t, DT_FLOAT, dims, 2, le, 24 * n);
 	free(le);
 	content[clen++] = 0x10; /* num_thresholds */
-	for (uint64_t v = n; ; v >>= 7) {
+	for (uint64_t v = n;; v >>= 7) {
 		content[clen++] = (uint8_t)(v & 0x7F) | (v >= 0x80 ? 0x80 : 0);
 		if (v < 0x80)
 			break;
@@ -510,10 +511,9 @@ static double safe_div(double a, double b)
 	return a / (b > 1e-7 ? b : 1e-7);
 }
 
-int tb_writer_add_pr_curve_raw(tb_writer *w, const char *tag, const double *tp,
-			       const double *fp, const double *tn, const double *fn,
-			       const double *precision, const double *recall, size_t n,
-			       int64_t step, double wall_time)
+int tb_writer_add_pr_curve_raw(tb_writer *w, const char *tag, const double *tp, const double *fp,
+			       const double *tn, const double *fn, const double *precision,
+			       const double *recall, size_t n, int64_t step, double wall_time)
 {
 	double *pr = NULL;
 	const double *rows[6];
@@ -601,8 +601,7 @@ static int check_hparam(tb_writer *w, const tb_hparam *h, int named)
 	if (h->type == TB_HPARAM_STRING && !str_ok(h->string))
 		return tb_writer__fail(w, TB_EINVAL, "hparam %s: string must be UTF-8",
 				       h->name ? h->name : "");
-	if (h->type != TB_HPARAM_NUMBER && h->type != TB_HPARAM_STRING &&
-	    h->type != TB_HPARAM_BOOL)
+	if (h->type != TB_HPARAM_NUMBER && h->type != TB_HPARAM_STRING && h->type != TB_HPARAM_BOOL)
 		return tb_writer__fail(w, TB_EINVAL, "hparam %s: unknown type %d",
 				       h->name ? h->name : "", h->type);
 	return TB_OK;
@@ -632,11 +631,10 @@ static void put_opt_string(tb_pb_buf *b, uint32_t field, const char *s)
 		tb_pb_put_string(b, field, s);
 }
 
-static int emit_hparams(tb_writer *w, const char *tag, const tb_pb_buf *content,
-			double wall_time)
+static int emit_hparams(tb_writer *w, const char *tag, const tb_pb_buf *content, double wall_time)
 {
-	tb_wvalue v = {tag, null_tensor, sizeof null_tensor, "hparams", content->data,
-		       content->len};
+	tb_wvalue v = {tag,	  null_tensor,	 sizeof null_tensor,
+		       "hparams", content->data, content->len};
 	if (content->err)
 		return oom(w);
 	return tb_writer__emit_values(w, wall_time, 0, &v, 1);
@@ -884,10 +882,9 @@ out:
 
 /* --- mesh --- */
 
-int tb_writer_add_mesh(tb_writer *w, const char *tag, const float *vertices,
-		       size_t n_vertices, const int32_t *faces, size_t n_faces,
-		       const uint8_t *colors, size_t batch, const char *config_json,
-		       int64_t step, double wall_time)
+int tb_writer_add_mesh(tb_writer *w, const char *tag, const float *vertices, size_t n_vertices,
+		       const int32_t *faces, size_t n_faces, const uint8_t *colors, size_t batch,
+		       const char *config_json, int64_t step, double wall_time)
 {
 	static const char *suffix[4] = {"", "_VERTEX", "_FACE", "_COLOR"};
 	tb_pb_buf t[4], c[4];
@@ -910,7 +907,8 @@ int tb_writer_add_mesh(tb_writer *w, const char *tag, const float *vertices,
 		faces = NULL;
 	for (size_t i = 0; faces && i < batch * n_faces * 3; i++)
 		if (faces[i] < 0 || (size_t)faces[i] >= n_vertices)
-			return tb_writer__fail(w, TB_EINVAL, "face index %d out of range", faces[i]);
+			return tb_writer__fail(w, TB_EINVAL, "face index %d out of range",
+					       faces[i]);
 	if (!config_json)
 		config_json = "{}";
 	if (!str_ok(config_json))
@@ -995,7 +993,8 @@ int tb_writer_add_custom_scalars(tb_writer *w, const tb_category *categories, si
 	for (size_t i = 0; i < n; i++) {
 		const tb_category *cat = &categories[i];
 		if (!str_ok(cat->title) || (cat->n_charts && !cat->charts))
-			return tb_writer__fail(w, TB_EINVAL, "category %zu: bad title or charts", i);
+			return tb_writer__fail(w, TB_EINVAL, "category %zu: bad title or charts",
+					       i);
 		for (size_t j = 0; j < cat->n_charts; j++) {
 			const tb_chart *ch = &cat->charts[j];
 			if (!str_ok(ch->title) || (ch->n_tags && !ch->tags) ||
@@ -1003,11 +1002,13 @@ int tb_writer_add_custom_scalars(tb_writer *w, const tb_category *categories, si
 				return tb_writer__fail(w, TB_EINVAL, "chart %zu.%zu is bad", i, j);
 			for (size_t k = 0; k < ch->n_tags; k++)
 				if (!str_ok(ch->tags[k]))
-					return tb_writer__fail(w, TB_EINVAL, "chart %zu.%zu: bad tag", i, j);
+					return tb_writer__fail(w, TB_EINVAL,
+							       "chart %zu.%zu: bad tag", i, j);
 			for (size_t k = 0; ch->margin && k < ch->n_margin; k++)
 				if (!str_ok(ch->margin[k].value) || !str_ok(ch->margin[k].lower) ||
 				    !str_ok(ch->margin[k].upper))
-					return tb_writer__fail(w, TB_EINVAL, "chart %zu.%zu: bad series", i, j);
+					return tb_writer__fail(w, TB_EINVAL,
+							       "chart %zu.%zu: bad series", i, j);
 		}
 	}
 	tb_pb_buf_init(&layout);
@@ -1043,8 +1044,8 @@ int tb_writer_add_custom_scalars(tb_writer *w, const tb_category *categories, si
 	}
 	tb_pb_put_uint64(&t, T_DTYPE, DT_STRING);
 	put_shape(&t, NULL, 0);
-	tb_pb_put_bytes(&t, T_STRING_VAL, layout.data ? (const void *)layout.data : (const void *)"",
-			layout.len);
+	tb_pb_put_bytes(&t, T_STRING_VAL,
+			layout.data ? (const void *)layout.data : (const void *)"", layout.len);
 	s = "custom_scalars__config__";
 	rc = layout.err ? oom(w) : emit_one(w, s, &t, "custom_scalars", NULL, 0, 0, wall_time);
 	tb_pb_buf_free(&layout);
@@ -1095,18 +1096,21 @@ int tb_writer_add_graph(tb_writer *w, const tb_graph_node *nodes, size_t n, doub
 			size_t len;
 			const char *in;
 			if (!nd->inputs[j])
-				return tb_writer__fail(w, TB_EINVAL, "node %s: NULL input", nd->name);
+				return tb_writer__fail(w, TB_EINVAL, "node %s: NULL input",
+						       nd->name);
 			in = input_node(nd->inputs[j], &len);
 			if (node_index(nodes, n, in, len) < 0)
-				return tb_writer__fail(w, TB_EINVAL, "node %s: input %s names no node",
-						       nd->name, nd->inputs[j]);
+				return tb_writer__fail(w, TB_EINVAL,
+						       "node %s: input %s names no node", nd->name,
+						       nd->inputs[j]);
 		}
 		for (size_t j = 0; j < nd->n_attrs; j++) {
 			const tb_graph_attr *a = &nd->attrs[j];
 			if (!a->key || !a->key[0] || !str_ok(a->key) || a->kind < TB_ATTR_STRING ||
 			    a->kind > TB_ATTR_SHAPE || (a->kind == TB_ATTR_STRING && !a->s) ||
 			    (a->kind == TB_ATTR_SHAPE && a->n_dims && !a->dims))
-				return tb_writer__fail(w, TB_EINVAL, "node %s: bad attr %zu", nd->name, j);
+				return tb_writer__fail(w, TB_EINVAL, "node %s: bad attr %zu",
+						       nd->name, j);
 		}
 	}
 	tb_pb_buf_init(&g);
@@ -1124,12 +1128,24 @@ int tb_writer_add_graph(tb_writer *w, const tb_graph_node *nodes, size_t n, doub
 			tb_pb_put_string(&g, 1, a->key);
 			av = tb_pb_begin(&g, 2);
 			switch (a->kind) {
-			case TB_ATTR_STRING: tb_pb_put_string(&g, 2, a->s); break;
-			case TB_ATTR_INT: tb_pb_put_int64(&g, 3, a->i); break;
-			case TB_ATTR_FLOAT: tb_pb_put_float(&g, 4, a->f); break;
-			case TB_ATTR_BOOL: tb_pb_put_bool(&g, 5, a->i != 0); break;
-			case TB_ATTR_TYPE: tb_pb_put_int64(&g, 6, a->i); break;
-			default: put_shape_field(&g, 7, a->dims, (int)a->n_dims); break;
+			case TB_ATTR_STRING:
+				tb_pb_put_string(&g, 2, a->s);
+				break;
+			case TB_ATTR_INT:
+				tb_pb_put_int64(&g, 3, a->i);
+				break;
+			case TB_ATTR_FLOAT:
+				tb_pb_put_float(&g, 4, a->f);
+				break;
+			case TB_ATTR_BOOL:
+				tb_pb_put_bool(&g, 5, a->i != 0);
+				break;
+			case TB_ATTR_TYPE:
+				tb_pb_put_int64(&g, 6, a->i);
+				break;
+			default:
+				put_shape_field(&g, 7, a->dims, (int)a->n_dims);
+				break;
 			}
 			tb_pb_end(&g, av);
 			tb_pb_end(&g, e);

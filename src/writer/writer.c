@@ -45,8 +45,8 @@
 /* Tags that already carried SummaryMetadata in this file: an open-addressed
  * hash set of owned strings. */
 typedef struct tag_set {
-	char **slot;  /* cap entries, NULL = empty */
-	size_t cap;   /* power of two, or 0 */
+	char **slot; /* cap entries, NULL = empty */
+	size_t cap;  /* power of two, or 0 */
 	size_t count;
 } tag_set;
 
@@ -63,23 +63,23 @@ typedef struct tag_desc {
 
 struct tb_writer {
 	pthread_mutex_t mu;
-	int fd;              /* mu */
-	char *path;          /* immutable after open */
-	int encoding;        /* immutable: TB_SCALAR_* */
-	double flush_secs;   /* immutable */
-	size_t max_queue;    /* immutable */
-	tb_pb_buf pending;   /* mu: framed records not yet written */
-	size_t queued;       /* mu: events added since the last full write */
-	double last_write;   /* mu: monotonic seconds of the last write */
-	tag_set tags;        /* mu */
+	int fd;			  /* mu */
+	char *path;		  /* immutable after open */
+	int encoding;		  /* immutable: TB_SCALAR_* */
+	double flush_secs;	  /* immutable */
+	size_t max_queue;	  /* immutable */
+	tb_pb_buf pending;	  /* mu: framed records not yet written */
+	size_t queued;		  /* mu: events added since the last full write */
+	double last_write;	  /* mu: monotonic seconds of the last write */
+	tag_set tags;		  /* mu */
 	char errmsg[ERRMSG_SIZE]; /* mu */
-	char *logdir;        /* immutable: without trailing '/' */
-	char *suffix;        /* immutable: filename_suffix, never NULL */
-	sub_run *subs;       /* mu: add_scalars runs, owned */
-	size_t n_subs;       /* mu */
-	tag_desc *descs;     /* mu: tag descriptions, owned */
-	size_t n_descs;      /* mu */
-	char *projector;     /* mu: projector_config.pbtxt so far, owned */
+	char *logdir;		  /* immutable: without trailing '/' */
+	char *suffix;		  /* immutable: filename_suffix, never NULL */
+	sub_run *subs;		  /* mu: add_scalars runs, owned */
+	size_t n_subs;		  /* mu */
+	tag_desc *descs;	  /* mu: tag descriptions, owned */
+	size_t n_descs;		  /* mu */
+	char *projector;	  /* mu: projector_config.pbtxt so far, owned */
 };
 
 static atomic_ulong file_counter;
@@ -150,7 +150,8 @@ static int tag_add(tag_set *t, const char *tag, size_t n)
 			return TB_ENOMEM;
 		for (size_t i = 0; i < t->cap; i++)
 			if (t->slot[i])
-				grown.slot[tag_slot(&grown, t->slot[i], strlen(t->slot[i]))] = t->slot[i];
+				grown.slot[tag_slot(&grown, t->slot[i], strlen(t->slot[i]))] =
+				    t->slot[i];
 		free(t->slot);
 		*t = grown;
 	}
@@ -334,10 +335,11 @@ static int create_file(tb_writer *w, const char *logdir, const char *suffix)
 			set_msg(open_errmsg, "out of memory");
 			return TB_ENOMEM;
 		}
-		snprintf(path, (size_t)len + 1, "%s%sevents.out.tfevents.%010ld.%s.%ld.%lu%s", logdir,
-			 sep, secs, host, (long)getpid(), n, suffix);
+		snprintf(path, (size_t)len + 1, "%s%sevents.out.tfevents.%010ld.%s.%ld.%lu%s",
+			 logdir, sep, secs, host, (long)getpid(), n, suffix);
 		do {
-			w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+			w->fd =
+			    open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
 		} while (w->fd < 0 && errno == EINTR);
 		if (w->fd >= 0) {
 			w->path = path;
@@ -400,7 +402,8 @@ int tb_writer_open(tb_writer **out, const char *logdir, const tb_writer_opts *op
 	}
 	w->fd = -1;
 	w->encoding = o.scalar_encoding;
-	w->flush_secs = o.flush_secs > 0 && !isnan(o.flush_secs) ? o.flush_secs : DEFAULT_FLUSH_SECS;
+	w->flush_secs =
+	    o.flush_secs > 0 && !isnan(o.flush_secs) ? o.flush_secs : DEFAULT_FLUSH_SECS;
 	w->max_queue = o.max_queue > 0 ? (size_t)o.max_queue : DEFAULT_MAX_QUEUE;
 	tb_pb_buf_init(&w->pending);
 	if (pthread_mutex_init(&w->mu, NULL) != 0) {
@@ -853,13 +856,14 @@ int tb_writer_add_scalars(tb_writer *w, const char *main_tag, const char *const 
 	if ((rc = tb_writer__check_tag(w, main_tag)) != TB_OK)
 		return rc;
 	if (!keys || !values || n == 0)
-		return tb_writer__fail(w, TB_EINVAL, "keys and values must hold at least one scalar");
+		return tb_writer__fail(w, TB_EINVAL,
+				       "keys and values must hold at least one scalar");
 	for (size_t i = 0; i < n; i++)
 		if (!keys[i] || !keys[i][0] || strchr(keys[i], '/') ||
 		    !valid_utf8((const uint8_t *)keys[i], strlen(keys[i])) ||
 		    strcmp(keys[i], ".") == 0 || strcmp(keys[i], "..") == 0)
-			return tb_writer__fail(w, TB_EINVAL,
-					       "key %zu must be a non-empty UTF-8 name without '/'", i);
+			return tb_writer__fail(
+			    w, TB_EINVAL, "key %zu must be a non-empty UTF-8 name without '/'", i);
 	if (!(wall_time > 0) || !isfinite(wall_time))
 		wall_time = now_realtime();
 	tag_len = strlen(main_tag);
@@ -882,7 +886,7 @@ int tb_writer_add_scalars(tb_writer *w, const char *main_tag, const char *const 
 		rc = sub_run_get(&child, w, name);
 		free(name);
 		if (rc == TB_OK && (rc = tb_writer_add_scalar(child, main_tag, values[i], step,
-							       wall_time)) != TB_OK)
+							      wall_time)) != TB_OK)
 			memcpy(w->errmsg, child->errmsg, ERRMSG_SIZE);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -913,8 +917,8 @@ int tb_writer_set_description(tb_writer *w, const char *tag, const char *markdow
 	} else {
 		char *text = strdup(markdown);
 		char *copy = i < w->n_descs ? NULL : strdup(tag);
-		tag_desc *grown = i < w->n_descs ? w->descs
-						 : realloc(w->descs, (w->n_descs + 1) * sizeof *grown);
+		tag_desc *grown =
+		    i < w->n_descs ? w->descs : realloc(w->descs, (w->n_descs + 1) * sizeof *grown);
 		if (grown)
 			w->descs = grown;
 		if (!text || !grown || (i == w->n_descs && !copy)) {

@@ -40,7 +40,7 @@ int tb_writer__emit_field(tb_writer *w, double wall_time, int64_t step, uint32_t
 
 /* Set w's message and return rc (for `return tb_writer__fail(...)`). */
 int tb_writer__fail(tb_writer *w, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* TB_OK if tag is a non-empty UTF-8 string, else TB_EINVAL with a message
  * on w. */

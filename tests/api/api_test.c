@@ -40,39 +40,39 @@
  * entry must equal the request path (without its query). Widen this list
  * as the server implements more routes. */
 static const char *const scope_routes[] = {
-	"/data/plugins_listing",
-	"/data/runs",
-	"/data/experiments",
-	"/data/environment",
-	"/data/logdir",
-	"/data/window_properties",
-	"/data/plugin/scalars/",
-	"/data/plugin/timeseries/",
+    "/data/plugins_listing",
+    "/data/runs",
+    "/data/experiments",
+    "/data/environment",
+    "/data/logdir",
+    "/data/window_properties",
+    "/data/plugin/scalars/",
+    "/data/plugin/timeseries/",
 
-	/* Each dashboard enters scope on its own line, kept apart by blank lines
-	 * so that work on different dashboards never touches the same lines. */
+    /* Each dashboard enters scope on its own line, kept apart by blank lines
+     * so that work on different dashboards never touches the same lines. */
 
-	"/data/plugin/histograms/",
+    "/data/plugin/histograms/",
 
-	"/data/plugin/distributions/",
+    "/data/plugin/distributions/",
 
-	"/data/plugin/images/",
+    "/data/plugin/images/",
 
-	"/data/plugin/audio/",
+    "/data/plugin/audio/",
 
-	"/data/plugin/text/",
+    "/data/plugin/text/",
 
-	"/data/plugin/pr_curves/",
+    "/data/plugin/pr_curves/",
 
-	"/data/plugin/custom_scalars/",
+    "/data/plugin/custom_scalars/",
 
-	"/data/plugin/hparams/",
+    "/data/plugin/hparams/",
 
-	"/data/plugin/graphs/",
+    "/data/plugin/graphs/",
 
-	"/data/plugin/projector/",
+    "/data/plugin/projector/",
 
-	"/data/plugin/mesh/",
+    "/data/plugin/mesh/",
 };
 
 /* Time Series serves several data plugins; only these are compared. In
@@ -80,11 +80,11 @@ static const char *const scope_routes[] = {
  * timeseries/timeSeries only these request objects are sent, and
  * timeseries/imageData belongs to "images". */
 static const char *const scope_timeseries_plugins[] = {
-	"scalars",
+    "scalars",
 
-	"histograms",
+    "histograms",
 
-	"images",
+    "images",
 };
 
 /* ---- deliberate differences ---------------------------------------------- */
@@ -112,55 +112,55 @@ struct deliberate {
 	const char *tag;    /* with run: the tag, for answers that hold several */
 	dd_check check;
 	long long arg, arg2; /* parameters of check */
-	const char *what;   /* what differs from upstream (for docs/COMPATIBILITY.md) */
-	const char *reason; /* why tboard differs (for docs/COMPATIBILITY.md) */
+	const char *what;    /* what differs from upstream (for docs/COMPATIBILITY.md) */
+	const char *reason;  /* why tboard differs (for docs/COMPATIBILITY.md) */
 };
 
-static int check_skip_one_record(char *, size_t, const deliberate *, const answer *,
-				 const json_t *, const json_t *);
+static int check_skip_one_record(char *, size_t, const deliberate *, const answer *, const json_t *,
+				 const json_t *);
 static int check_preempt(char *, size_t, const deliberate *, const answer *, const json_t *,
 			 const json_t *);
 static int check_4xx_text(char *, size_t, const deliberate *, const answer *, const json_t *,
 			  const json_t *);
 
-#define CRC_WHAT                                                                            \
-	"crc_corrupt_middle (one bit flipped in the payload of the record of step 99): tboard " \
+#define CRC_WHAT                                                                                   \
+	"crc_corrupt_middle (one bit flipped in the payload of the record of step 99): tboard "    \
 	"serves steps 0..98 and 100..199, all but step 99; upstream serves only 0..98."
-#define CRC_WHY                                                                             \
-	"tboard verifies every payload CRC and skips just the damaged record, whose extent "    \
-	"the intact length field still gives; upstream's Python reader stops reading the file " \
+#define CRC_WHY                                                                                    \
+	"tboard verifies every payload CRC and skips just the damaged record, whose extent "       \
+	"the intact length field still gives; upstream's Python reader stops reading the file "    \
 	"at the first bad record and shows nothing after it although the rest is intact."
-#define RESTART_WHAT                                                                        \
-	"restart_no_sessionlog (a second event file restarts at step 120 without a "          \
-	"SessionLog): tboard serves one series with strictly increasing steps, 0..119 from "  \
-	"the first file and 120..269 from the second; upstream keeps both files' points, so " \
+#define RESTART_WHAT                                                                               \
+	"restart_no_sessionlog (a second event file restarts at step 120 without a "               \
+	"SessionLog): tboard serves one series with strictly increasing steps, 0..119 from "       \
+	"the first file and 120..269 from the second; upstream keeps both files' points, so "      \
 	"steps 120..199 appear twice and the series goes backwards."
-#define RESTART_WHY                                                                         \
-	"tboard applies per-series preemption to every file (as upstream's Rust data server " \
-	"does): a point with step s drops the points already read at step s or later. "       \
+#define RESTART_WHY                                                                                \
+	"tboard applies per-series preemption to every file (as upstream's Rust data server "      \
+	"does): a point with step s drops the points already read at step s or later. "            \
 	"upstream's Python loader purges only on SessionLog START in version-2 files."
-#define BLOB_WHAT                                                                           \
-	"individualImage with a blob_key that does not decode (\"bm9fc3VjaF9ibG9i\"): tboard " \
+#define BLOB_WHAT                                                                                  \
+	"individualImage with a blob_key that does not decode (\"bm9fc3VjaF9ibG9i\"): tboard "     \
 	"answers 400 text/plain \"Invalid argument: ...\"; upstream fails with a 500 HTML page."
-#define BLOB_WHY                                                                            \
-	"a malformed parameter is the client's error (HTTP_API.md 5.4, decision D1); "         \
+#define BLOB_WHY                                                                                   \
+	"a malformed parameter is the client's error (HTTP_API.md 5.4, decision D1); "             \
 	"upstream's 500 is an unhandled exception."
 
 static const deliberate deliberates[] = {
-	{"edge-cases", "scalars__scalars__run=crc_corrupt_middle__tag=loss.json", "crc_corrupt_middle",
-	 "loss", check_skip_one_record, 99, 199, CRC_WHAT, CRC_WHY},
-	{"edge-cases", "scalars__scalars_multirun__tag=loss.json", "crc_corrupt_middle", "loss",
-	 check_skip_one_record, 99, 199, CRC_WHAT, CRC_WHY},
-	{"edge-cases", "timeseries__timeSeries__POST=scalars%2Bhistograms.json", "crc_corrupt_middle",
-	 "loss", check_skip_one_record, 99, 199, CRC_WHAT, CRC_WHY},
-	{"edge-cases", "scalars__scalars__run=restart_no_sessionlog__tag=loss.json",
-	 "restart_no_sessionlog", "loss", check_preempt, 269, 0, RESTART_WHAT, RESTART_WHY},
-	{"edge-cases", "scalars__scalars_multirun__tag=loss.json", "restart_no_sessionlog", "loss",
-	 check_preempt, 269, 0, RESTART_WHAT, RESTART_WHY},
-	{"edge-cases", "timeseries__timeSeries__POST=scalars%2Bhistograms.json",
-	 "restart_no_sessionlog", "loss", check_preempt, 269, 0, RESTART_WHAT, RESTART_WHY},
-	{"*", "images__individualImage__blob_key=bm9fc3VjaF9ibG9i.html", NULL, NULL, check_4xx_text,
-	 0, 0, BLOB_WHAT, BLOB_WHY},
+    {"edge-cases", "scalars__scalars__run=crc_corrupt_middle__tag=loss.json", "crc_corrupt_middle",
+     "loss", check_skip_one_record, 99, 199, CRC_WHAT, CRC_WHY},
+    {"edge-cases", "scalars__scalars_multirun__tag=loss.json", "crc_corrupt_middle", "loss",
+     check_skip_one_record, 99, 199, CRC_WHAT, CRC_WHY},
+    {"edge-cases", "timeseries__timeSeries__POST=scalars%2Bhistograms.json", "crc_corrupt_middle",
+     "loss", check_skip_one_record, 99, 199, CRC_WHAT, CRC_WHY},
+    {"edge-cases", "scalars__scalars__run=restart_no_sessionlog__tag=loss.json",
+     "restart_no_sessionlog", "loss", check_preempt, 269, 0, RESTART_WHAT, RESTART_WHY},
+    {"edge-cases", "scalars__scalars_multirun__tag=loss.json", "restart_no_sessionlog", "loss",
+     check_preempt, 269, 0, RESTART_WHAT, RESTART_WHY},
+    {"edge-cases", "timeseries__timeSeries__POST=scalars%2Bhistograms.json",
+     "restart_no_sessionlog", "loss", check_preempt, 269, 0, RESTART_WHAT, RESTART_WHY},
+    {"*", "images__individualImage__blob_key=bm9fc3VjaF9ibG9i.html", NULL, NULL, check_4xx_text, 0,
+     0, BLOB_WHAT, BLOB_WHY},
 };
 #define N_DELIBERATE (sizeof deliberates / sizeof deliberates[0])
 
@@ -300,8 +300,8 @@ static char *form_encode(const char *s)
 	buf b = {0};
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		char tmp[4];
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
 			tmp[0] = (char)*p;
 			buf_add(&b, tmp, 1);
 		} else if (*p == ' ') {
@@ -327,10 +327,10 @@ static int in_list(const char *s, const char *const *list, size_t n)
 /* TB_API_ALL=1 puts every route in scope, to see how far the server is. */
 static int all_in_scope;
 
-#define TS_PLUGIN_IN_SCOPE(p)                                                              \
-	(all_in_scope || in_list((p), scope_timeseries_plugins,                              \
-				 sizeof scope_timeseries_plugins /                          \
-					 sizeof scope_timeseries_plugins[0]))
+#define TS_PLUGIN_IN_SCOPE(p)                                                                      \
+	(all_in_scope ||                                                                           \
+	 in_list((p), scope_timeseries_plugins,                                                    \
+		 sizeof scope_timeseries_plugins / sizeof scope_timeseries_plugins[0]))
 
 static int route_in_scope(const char *path)
 {
@@ -483,8 +483,8 @@ static int check_skip_one_record(char *msg, size_t n, const deliberate *dd, cons
 		} else if (g[i].step != step || !json_is_number(g[i].value) ||
 			   json_number_value(g[i].value) != (double)step ||
 			   g[i].wall != w0 + (double)step) {
-			snprintf(msg, n, "point %d: expected step %lld value %lld, got step %lld", i,
-				 step, step, g[i].step);
+			snprintf(msg, n, "point %d: expected step %lld value %lld, got step %lld",
+				 i, step, step, g[i].step);
 			return 0;
 		}
 	}
@@ -516,8 +516,9 @@ static int check_preempt(char *msg, size_t n, const deliberate *dd, const answer
 	}
 	for (int i = 1; i < ng; i++)
 		if (g[i].step <= g[i - 1].step) {
-			snprintf(msg, n, "steps not strictly increasing at point %d: %lld after %lld",
-				 i, g[i].step, g[i - 1].step);
+			snprintf(msg, n,
+				 "steps not strictly increasing at point %d: %lld after %lld", i,
+				 g[i].step, g[i - 1].step);
 			return 0;
 		}
 	if (ng == 0 || g[ng - 1].step != dd->arg) {
@@ -545,7 +546,8 @@ static int check_4xx_text(char *msg, size_t n, const deliberate *dd, const answe
 	(void)exp;
 	(void)got;
 	if (a->status < 400 || a->status > 499 || strcmp(a->ctype, "text/plain; charset=utf-8")) {
-		snprintf(msg, n, "expected a 4xx text/plain error, got %ld %s", a->status, a->ctype);
+		snprintf(msg, n, "expected a 4xx text/plain error, got %ld %s", a->status,
+			 a->ctype);
 		return 0;
 	}
 	return 1;
@@ -606,7 +608,8 @@ static char *b64url_decode(const char *s, size_t n)
 	unsigned acc = 0;
 	int bits = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		const char *alpha =
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 		const char *q = s[i] ? strchr(alpha, s[i]) : NULL;
 		if (s[i] == '=')
 			break;
@@ -729,8 +732,10 @@ static void text_diff(char *out, size_t n, const char *e, size_t el, const char 
 	for (size_t j = start; j < gl && g[j] != '\n' && k < 60; j++)
 		gs[k++] = g[j] == '\r' ? '~' : g[j];
 	gs[k] = '\0';
-	snprintf(out, n, "text differs at byte %zu (line %zu; lengths %zu vs %zu): expected \"%s\", got \"%s\"",
-		 i, line, el, gl, es, gs);
+	snprintf(
+	    out, n,
+	    "text differs at byte %zu (line %zu; lengths %zu vs %zu): expected \"%s\", got \"%s\"",
+	    i, line, el, gl, es, gs);
 }
 
 /* Narrow a timeSeries POST to the plugins in scope. Returns the body to
@@ -818,7 +823,8 @@ static int compare_json(const corpus *c, const route *r, const answer *a, const 
 		json_t *v;
 		void *tmp;
 		int dropped = 0;
-		json_object_foreach_safe(exp, tmp, k, v) {
+		json_object_foreach_safe(exp, tmp, k, v)
+		{
 			if (!TS_PLUGIN_IN_SCOPE(k)) {
 				json_object_del(got, k);
 				json_object_del(exp, k);
@@ -829,9 +835,9 @@ static int compare_json(const corpus *c, const route *r, const answer *a, const 
 	} else if (kept && json_is_array(exp)) {
 		json_t *narrow = json_array();
 		for (size_t i = 0; i < json_array_size(kept); i++)
-			json_array_append(narrow,
-					  json_array_get(exp, (size_t)json_integer_value(
-								      json_array_get(kept, i))));
+			json_array_append(
+			    narrow, json_array_get(
+					exp, (size_t)json_integer_value(json_array_get(kept, i))));
 		json_decref(exp);
 		exp = narrow;
 	}
@@ -848,11 +854,13 @@ static int compare_json(const corpus *c, const route *r, const answer *a, const 
 		json_t *es = take_series(exp, dd->run, dd->tag, &whole_e);
 		json_t *gs = take_series(got, dd->run, dd->tag, &whole_g);
 		if (!es) {
-			fail(c->name, r->file, "deliberate difference: upstream's answer has no series for run %s",
+			fail(c->name, r->file,
+			     "deliberate difference: upstream's answer has no series for run %s",
 			     dd->run);
 			ok = 0;
 		} else if (!gs) {
-			fail(c->name, r->file, "deliberate difference: no series for run %s", dd->run);
+			fail(c->name, r->file, "deliberate difference: no series for run %s",
+			     dd->run);
 			ok = 0;
 		} else if (!dd->check(msg, sizeof msg, dd, a, es, gs)) {
 			fail(c->name, r->file, "run %s (deliberate difference): %s", dd->run, msg);
@@ -872,7 +880,8 @@ static int compare_json(const corpus *c, const route *r, const answer *a, const 
 			ok = 0;
 		}
 		if (d.series_exact || d.series_sampled)
-			printf("note %s %s: %d series at the cap matched point for point, %d compared by count and last point\n",
+			printf("note %s %s: %d series at the cap matched point for point, %d "
+			       "compared by count and last point\n",
 			       c->name, r->file, d.series_exact, d.series_sampled);
 		st.series_exact += d.series_exact;
 		st.series_sampled += d.series_sampled;
@@ -892,7 +901,9 @@ static int compare_sha(const corpus *c, const route *r, const answer *a, const c
 	}
 	tb_sha256_hex(hex, a->body, a->len);
 	if (len != a->len || strcmp(hex, want) != 0) {
-		fail(c->name, r->file, "binary body differs: expected %llu bytes sha256 %.16s..., got %zu bytes %.16s...",
+		fail(c->name, r->file,
+		     "binary body differs: expected %llu bytes sha256 %.16s..., got %zu bytes "
+		     "%.16s...",
 		     len, want, a->len, hex);
 		return 0;
 	}
@@ -905,8 +916,8 @@ static int run_route(corpus *c, const route *r)
 	char path[1024];
 	snprintf(path, sizeof path, "%.*s", (int)strcspn(r->path, "?"), r->path);
 	int ts_series = strcmp(path, "/data/plugin/timeseries/timeSeries") == 0;
-	if (!route_in_scope(path) ||
-	    (strcmp(path, "/data/plugin/timeseries/imageData") == 0 && !TS_PLUGIN_IN_SCOPE("images"))) {
+	if (!route_in_scope(path) || (strcmp(path, "/data/plugin/timeseries/imageData") == 0 &&
+				      !TS_PLUGIN_IN_SCOPE("images"))) {
 		count_skip(path);
 		return -1;
 	}
@@ -930,8 +941,8 @@ static int run_route(corpus *c, const route *r)
 		body = strdup(r->body);
 	}
 	const char *body_ctype = strncmp(path, "/data/plugin/hparams/", 21) == 0
-					 ? "application/json"
-					 : "application/x-www-form-urlencoded";
+				     ? "application/json"
+				     : "application/x-www-form-urlencoded";
 
 	long status = 0;
 	char ctype[256], err[512];
@@ -968,8 +979,8 @@ static int run_route(corpus *c, const route *r)
 	if (status != r->status || strcmp(ctype, r->ctype) != 0) {
 		char snip[100];
 		snprintf(snip, sizeof snip, "%.80s", got.p);
-		fail(c->name, r->file, "expected %ld %s, got %ld %s (body \"%s\")", r->status, r->ctype,
-		     status, ctype, snip);
+		fail(c->name, r->file, "expected %ld %s, got %ld %s (body \"%s\")", r->status,
+		     r->ctype, status, ctype, snip);
 		goto out;
 	}
 
@@ -1047,8 +1058,8 @@ static void run_corpus(const char *corpora_dir, const char *name, const char *bi
 	for (size_t i = 0; i < N_DELIBERATE; i++) {
 		const char *f = deliberates[i].file;
 		size_t fl = strlen(f);
-		for (const char *p = strstr(routes, f); p && strcmp(deliberates[i].corpus, name) == 0;
-		     p = strstr(p + 1, f))
+		for (const char *p = strstr(routes, f);
+		     p && strcmp(deliberates[i].corpus, name) == 0; p = strstr(p + 1, f))
 			if (p[-1] == '\t' && (p[fl] == '\n' || p[fl] == '\r' || p[fl] == '\0'))
 				st.dd_seen[i] = 1;
 	}
@@ -1191,10 +1202,12 @@ int main(void)
 		printf("\n");
 	}
 	if (st.ts_partial)
-		printf("timeseries answers compared for plugins in scope only: %d\n", st.ts_partial);
+		printf("timeseries answers compared for plugins in scope only: %d\n",
+		       st.ts_partial);
 	printf("deliberate differences checked against tboard's own rule: %d answers\n",
 	       st.deliberate);
-	printf("downsampled series (at the cap): %d matched point for point, %d compared by count and last point\n",
+	printf("downsampled series (at the cap): %d matched point for point, %d compared by count "
+	       "and last point\n",
 	       st.series_exact, st.series_sampled);
 	printf("%d passed, %d failed\n", st.passed, st.failed);
 

@@ -89,7 +89,8 @@ static void test_compare__nan_string_vs_number(void)
 	CHECK(!same(&d, "[1.5, 3, \"NaN\"]", "[1.5, 3, 0.0]"));
 	CHECK_STR(d.where, "$[2]");
 	CHECK(!same(&d, "[\"Infinity\"]", "[\"-Infinity\"]"));
-	CHECK(same(&d, "[\"NaN\", \"Infinity\", \"-Infinity\"]", "[\"NaN\", \"Infinity\", \"-Infinity\"]"));
+	CHECK(same(&d, "[\"NaN\", \"Infinity\", \"-Infinity\"]",
+		   "[\"NaN\", \"Infinity\", \"-Infinity\"]"));
 }
 
 static void test_compare__array_length(void)
@@ -183,7 +184,8 @@ static void test_compare__series_cap_kinds(void)
 
 static void test_compare__logdir_placeholder(void)
 {
-	json_t *j = parse("{\"logdir\": \"<LOGDIR>\", \"p\": \"x(logdir='<LOGDIR>')\", \"<LOGDIR>\": 1}");
+	json_t *j =
+	    parse("{\"logdir\": \"<LOGDIR>\", \"p\": \"x(logdir='<LOGDIR>')\", \"<LOGDIR>\": 1}");
 	tb_jsondiff_subst(j, "<LOGDIR>", "/tmp/a b");
 	CHECK_STR(json_string_value(json_object_get(j, "logdir")), "/tmp/a b");
 	CHECK_STR(json_string_value(json_object_get(j, "p")), "x(logdir='/tmp/a b')");

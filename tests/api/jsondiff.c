@@ -109,15 +109,17 @@ static void compare_query(tb_jsondiff *d, const char *path, const json_t *e, con
 			if (used[j] || strncmp(gparams[j], eparams[i], klen) != 0 ||
 			    (gparams[j][klen] != '=' && gparams[j][klen] != '\0'))
 				continue;
-			if (blob ? tb_jsondiff_blob_key_ok(gparams[j] + klen + (gparams[j][klen] == '='))
+			if (blob ? tb_jsondiff_blob_key_ok(gparams[j] + klen +
+							   (gparams[j][klen] == '='))
 				 : strcmp(gparams[j], eparams[i]) == 0) {
 				used[j] = 1;
 				found = 1;
 			}
 		}
 		if (!found) {
-			differ(d, path, blob ? "query blob_key missing or malformed"
-					     : "query parameter differs",
+			differ(d, path,
+			       blob ? "query blob_key missing or malformed"
+				    : "query parameter differs",
 			       e, g);
 			goto out;
 		}
@@ -219,7 +221,8 @@ static void compare_object(tb_jsondiff *d, const char *path, const json_t *e, co
 	const char *k;
 	json_t *v;
 	char sub[256];
-	json_object_foreach((json_t *)e, k, v) {
+	json_object_foreach((json_t *)e, k, v)
+	{
 		child_path(sub, sizeof sub, path, k, 0);
 		json_t *gv = json_object_get(g, k);
 		if (!gv)
@@ -227,7 +230,8 @@ static void compare_object(tb_jsondiff *d, const char *path, const json_t *e, co
 		else
 			compare_at(d, sub, k, v, gv);
 	}
-	json_object_foreach((json_t *)g, k, v) {
+	json_object_foreach((json_t *)g, k, v)
+	{
 		if (!json_object_get(e, k)) {
 			child_path(sub, sizeof sub, path, k, 0);
 			differ(d, sub, "unexpected key", NULL, v);
@@ -273,8 +277,7 @@ static void compare_at(tb_jsondiff *d, const char *path, const char *key, const 
 			differ(d, path, "number", e, g);
 		return;
 	}
-	if (json_typeof(e) != json_typeof(g) &&
-	    !(json_is_boolean(e) && json_is_boolean(g))) {
+	if (json_typeof(e) != json_typeof(g) && !(json_is_boolean(e) && json_is_boolean(g))) {
 		snprintf(what, sizeof what, "type %s vs %s", type_name(e), type_name(g));
 		differ(d, path, what, e, g);
 		return;

@@ -12,12 +12,12 @@
 #include <stddef.h>
 
 typedef struct tb_jsondiff {
-	double rel_tol;      /* relative tolerance for reals; tb_jsondiff_init sets 1e-6 */
-	int diffs;           /* differences found */
-	char where[256];     /* JSON path of the first difference; "$" is the root */
-	char detail[400];    /* what differs there: "expected X, got Y" */
-	int series_exact;    /* series at the cap whose points all matched */
-	int series_sampled;  /* series at the cap matched by count and last point only */
+	double rel_tol;	    /* relative tolerance for reals; tb_jsondiff_init sets 1e-6 */
+	int diffs;	    /* differences found */
+	char where[256];    /* JSON path of the first difference; "$" is the root */
+	char detail[400];   /* what differs there: "expected X, got Y" */
+	int series_exact;   /* series at the cap whose points all matched */
+	int series_sampled; /* series at the cap matched by count and last point only */
 } tb_jsondiff;
 
 void tb_jsondiff_init(tb_jsondiff *d);

@@ -20,9 +20,9 @@
 struct tb_spawn {
 	pid_t pid;
 	int port;
-	int fd;          /* read end of the child's stdout */
-	int reaped;      /* 1 once waitpid returned the child */
-	int status;      /* wait status once reaped */
+	int fd;		 /* read end of the child's stdout */
+	int reaped;	 /* 1 once waitpid returned the child */
+	int status;	 /* wait status once reaped */
 	pthread_t drain; /* discards stdout after the URL line */
 	int draining;
 };

@@ -16,7 +16,8 @@ static void test_crc32c__zeros(void)
 
 static void test_crc32c__masked_vectors(void)
 {
-	const char s[] = "\x1a\x11" "CRC test, one two";
+	const char s[] = "\x1a\x11"
+			 "CRC test, one two";
 	CHECK_INT(tb_crc32c_mask(tb_crc32c(s, sizeof s - 1)), 0x5794D08Au);
 	unsigned char len24[8] = {0x18};
 	CHECK_INT(tb_crc32c_mask(tb_crc32c(len24, 8)), 0x224B7FA3u);

@@ -158,11 +158,11 @@ static void run_metadata_two_graphs(tb_pb_buf *rm, int p1, int p2)
 }
 
 static const char keras_json[] =
-	"{\"class_name\": \"Sequential\", \"config\": {\"name\": \"seq\", \"layers\": ["
-	"{\"class_name\": \"InputLayer\", \"config\": {\"name\": \"in\", \"dtype\": \"float32\"}},"
-	"{\"class_name\": \"Dense\", \"config\": {\"name\": \"d1\", \"dtype\": {\"module\": "
-	"\"keras\", \"config\": {\"name\": \"float32\"}}}},"
-	"{\"class_name\": \"Dense\", \"config\": {\"name\": \"d2\", \"dtype\": \"mystery\"}}]}}";
+    "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"seq\", \"layers\": ["
+    "{\"class_name\": \"InputLayer\", \"config\": {\"name\": \"in\", \"dtype\": \"float32\"}},"
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d1\", \"dtype\": {\"module\": "
+    "\"keras\", \"config\": {\"name\": \"float32\"}}}},"
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d2\", \"dtype\": \"mystery\"}}]}}";
 
 static void write_logdir(const char *logdir)
 {
@@ -289,17 +289,19 @@ static void test_graphs__info(void)
 	reply r;
 	get(&r, "/data/plugin/graphs/info");
 	CHECK_INT(r.status, 200);
-	CHECK(strstr(r.body.ptr,
-		     "\"good\": {\"run\": \"good\", \"tags\": {\"unmergeable\": {\"tag\": "
-		     "\"unmergeable\", \"conceptual_graph\": false, \"op_graph\": true, \"profile\": "
-		     "false}, \"merged\": {\"tag\": \"merged\", \"conceptual_graph\": false, "
-		     "\"op_graph\": true, \"profile\": true}, \"keras\": {\"tag\": \"keras\", "
-		     "\"conceptual_graph\": true, \"op_graph\": false, \"profile\": false}, "
-		     "\"keras_bad\": {\"tag\": \"keras_bad\", \"conceptual_graph\": true, "
-		     "\"op_graph\": false, \"profile\": false}, \"step1\": {\"tag\": \"step1\", "
-		     "\"conceptual_graph\": false, \"op_graph\": false, \"profile\": true}}, "
-		     "\"run_graph\": true}") != NULL);
-	CHECK(strstr(r.body.ptr, "\"deep\": {\"run\": \"deep\", \"tags\": {}, \"run_graph\": true}"));
+	CHECK(
+	    strstr(r.body.ptr,
+		   "\"good\": {\"run\": \"good\", \"tags\": {\"unmergeable\": {\"tag\": "
+		   "\"unmergeable\", \"conceptual_graph\": false, \"op_graph\": true, \"profile\": "
+		   "false}, \"merged\": {\"tag\": \"merged\", \"conceptual_graph\": false, "
+		   "\"op_graph\": true, \"profile\": true}, \"keras\": {\"tag\": \"keras\", "
+		   "\"conceptual_graph\": true, \"op_graph\": false, \"profile\": false}, "
+		   "\"keras_bad\": {\"tag\": \"keras_bad\", \"conceptual_graph\": true, "
+		   "\"op_graph\": false, \"profile\": false}, \"step1\": {\"tag\": \"step1\", "
+		   "\"conceptual_graph\": false, \"op_graph\": false, \"profile\": true}}, "
+		   "\"run_graph\": true}") != NULL);
+	CHECK(
+	    strstr(r.body.ptr, "\"deep\": {\"run\": \"deep\", \"tags\": {}, \"run_graph\": true}"));
 	tb_buf_free(&r.body);
 }
 
@@ -324,9 +326,9 @@ static void test_graphs__valid_graphs(void)
 				     "name: \"seq/d2\"\n  input: \"seq/d1\"\n  attr {\n    key: "
 				     "\"keras_class\"\n",
 				     NULL});
-	expect_text("/data/plugin/graphs/run_metadata?run=good&tag=step1",
-		    (const char *[]){"step_stats {\n  dev_stats {\n    device: \"/device:CPU:0\"\n",
-				     NULL});
+	expect_text(
+	    "/data/plugin/graphs/run_metadata?run=good&tag=step1",
+	    (const char *[]){"step_stats {\n  dev_stats {\n    device: \"/device:CPU:0\"\n", NULL});
 	/* a limit beyond 64 bits filters nothing */
 	expect_text("/data/plugin/graphs/graph?run=good&limit_attr_size=99999999999999999999999"
 		    "&large_attrs_key=k",
@@ -343,7 +345,8 @@ static void test_graphs__missing_and_unknown(void)
 	expect_error("/data/plugin/graphs/graph?run=good&conceptual=true", 404, "Not found");
 	expect_error("/data/plugin/graphs/graph?run=good&tag=merged&conceptual=true", 404,
 		     "Not found");
-	expect_error("/data/plugin/graphs/run_metadata", 400, "query parameter \"tag\" is required");
+	expect_error("/data/plugin/graphs/run_metadata", 400,
+		     "query parameter \"tag\" is required");
 	expect_error("/data/plugin/graphs/run_metadata?run=good", 400,
 		     "query parameter \"tag\" is required");
 	expect_error("/data/plugin/graphs/run_metadata?tag=step1", 400,
@@ -404,7 +407,8 @@ static void remove_tree(const char *dir)
 	const char *runs[] = {"good", "garbage", "deep"};
 	char path[PATH_MAX];
 	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s/%s/events.out.tfevents.1700000000.test", dir, runs[i]);
+		snprintf(path, sizeof path, "%s/%s/events.out.tfevents.1700000000.test", dir,
+			 runs[i]);
 		unlink(path);
 		snprintf(path, sizeof path, "%s/%s", dir, runs[i]);
 		rmdir(path);

@@ -59,7 +59,7 @@ static void get(reply *r, const char *path)
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, NULL);
 	struct curl_slist *h = curl_slist_append(NULL, ask_gzip ? "Accept-Encoding: gzip"
-								 : "Accept-Encoding: identity");
+								: "Accept-Encoding: identity");
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 	CURLcode rc = curl_easy_perform(curl);
 	if (rc != CURLE_OK)
@@ -115,7 +115,8 @@ static char *listed_key(const char *path, size_t i)
 
 static void test_media__valid_fetches(void)
 {
-	char *key = listed_key("/data/plugin/images/images?run=train&tag=input%2Fimages&sample=1", 0);
+	char *key =
+	    listed_key("/data/plugin/images/images?run=train&tag=input%2Fimages&sample=1", 0);
 	CHECK(key != NULL);
 	if (!key)
 		return;
@@ -155,7 +156,8 @@ static void test_media__valid_fetches(void)
 	tb_buf_free(&r.body);
 	/* the same clip as an opaque download */
 	snprintf(path, sizeof path,
-		 "/data/plugin/audio/individualAudio?blob_key=%s&content_type=application%%2Foctet-stream",
+		 "/data/plugin/audio/"
+		 "individualAudio?blob_key=%s&content_type=application%%2Foctet-stream",
 		 key);
 	get(&r, path);
 	CHECK_INT(r.status, 200);
@@ -175,16 +177,16 @@ static void test_media__undecodable_keys(void)
 	snprintf(truncated, sizeof truncated, "%.*s", (int)good.len - 3, good.ptr);
 	snprintf(padded, sizeof padded, "%s==", good.ptr);
 	const char *bad[] = {
-		"bm9fc3VjaF9ibG9i", /* base64 of "no_such_blob" */
-		"!!!!",
-		"%00%01%02",
-		"%FF%FE",
-		truncated,
-		padded,
-		"WyIiLCJ0cmFpbiJd",         /* ["","train"] */
-		"WyIiLCJ0cmFpbiIsInQiLDEuNSwyXQ", /* ["","train","t",1.5,2] */
-		"e30",                      /* {} */
-		"W1tbW1tbW1tbW1tbW1tbW1tbW1tb", /* [[[[... */
+	    "bm9fc3VjaF9ibG9i", /* base64 of "no_such_blob" */
+	    "!!!!",
+	    "%00%01%02",
+	    "%FF%FE",
+	    truncated,
+	    padded,
+	    "WyIiLCJ0cmFpbiJd",		      /* ["","train"] */
+	    "WyIiLCJ0cmFpbiIsInQiLDEuNSwyXQ", /* ["","train","t",1.5,2] */
+	    "e30",			      /* {} */
+	    "W1tbW1tbW1tbW1tbW1tbW1tbW1tb",   /* [[[[... */
 	};
 	for (size_t r = 0; r < 2; r++) {
 		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -193,8 +195,8 @@ static void test_media__undecodable_keys(void)
 			/* "%00..." decodes to an empty C string: a missing imageId */
 			expect_error(path, 400,
 				     bad[i][0] == '%' && bad[i][2] == '0'
-					     ? "Invalid argument: "
-					     : "Invalid argument: failed to parse blob key");
+					 ? "Invalid argument: "
+					 : "Invalid argument: failed to parse blob key");
 		}
 	}
 	/* a key as long as a URL may be */
@@ -208,23 +210,24 @@ static void test_media__undecodable_keys(void)
 
 	/* huge, negative and fractional numbers inside a well-formed key */
 	static const char *const json[] = {
-		"[\"\",\"train\",\"input/images\",99999999999999999999,2]",
-		"[\"\",\"train\",\"input/images\",0,-1]",
-		"[\"\",\"train\",\"input/images\",0,18446744073709551616]",
-		"[\"\",\"train\",\"input/images\",0,2e0]",
-		"[\"\",\"train\",\"input/images\",0,2,3]",
-		"[\"\",\"train\",\"input/images\",\"0\",2]",
-		"[\"\",\"train\",\"\\ud800\",0,2]",
+	    "[\"\",\"train\",\"input/images\",99999999999999999999,2]",
+	    "[\"\",\"train\",\"input/images\",0,-1]",
+	    "[\"\",\"train\",\"input/images\",0,18446744073709551616]",
+	    "[\"\",\"train\",\"input/images\",0,2e0]",
+	    "[\"\",\"train\",\"input/images\",0,2,3]",
+	    "[\"\",\"train\",\"input/images\",\"0\",2]",
+	    "[\"\",\"train\",\"\\ud800\",0,2]",
 	};
 	for (size_t i = 0; i < sizeof json / sizeof json[0]; i++) {
 		static const char abc[] =
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 		tb_buf p = TB_BUF_INIT;
 		tb_buf_puts(&p, routes[i % 2]);
 		const unsigned char *s = (const unsigned char *)json[i];
 		size_t n = strlen(json[i]);
 		for (size_t k = 0; k < n; k += 3) {
-			uint32_t v = (uint32_t)s[k] << 16 | (k + 1 < n ? (uint32_t)s[k + 1] << 8 : 0) |
+			uint32_t v = (uint32_t)s[k] << 16 |
+				     (k + 1 < n ? (uint32_t)s[k + 1] << 8 : 0) |
 				     (k + 2 < n ? s[k + 2] : 0);
 			size_t chars = n - k >= 3 ? 4 : n - k + 1;
 			for (size_t c = 0; c < chars; c++)
@@ -243,16 +246,19 @@ static void test_media__stale_keys(void)
 		uint64_t index;
 		const char *prefix;
 	} cases[] = {
-		{"nope", "input/images", 0, 2, "Not found: no such run: 'nope'"},
-		{"train", "nope", 0, 2, "Not found: run 'train' has no such images tag: 'nope'"},
-		{"train", "audio/tones", 0, 0, "Not found: run 'train' has no such images tag"},
-		{"train", "epoch_loss", 0, 0, "Not found: run 'train' has no such images tag"},
-		{"train", "input/images", 999, 2, "Not found: run 'train', tag 'input/images' has no step 999"},
-		{"train", "input/images", -1, 2, "Not found: run 'train', tag 'input/images' has no step -1"},
-		{"train", "input/images", INT64_MIN, 2, "Not found:"},
-		{"train", "input/images", INT64_MAX, 2, "Not found:"},
-		{"train", "input/images", 0, 5, "Not found: run 'train', tag 'input/images' has no blob 5 at step 0"},
-		{"train", "input/images", 0, UINT64_MAX, "Not found:"},
+	    {"nope", "input/images", 0, 2, "Not found: no such run: 'nope'"},
+	    {"train", "nope", 0, 2, "Not found: run 'train' has no such images tag: 'nope'"},
+	    {"train", "audio/tones", 0, 0, "Not found: run 'train' has no such images tag"},
+	    {"train", "epoch_loss", 0, 0, "Not found: run 'train' has no such images tag"},
+	    {"train", "input/images", 999, 2,
+	     "Not found: run 'train', tag 'input/images' has no step 999"},
+	    {"train", "input/images", -1, 2,
+	     "Not found: run 'train', tag 'input/images' has no step -1"},
+	    {"train", "input/images", INT64_MIN, 2, "Not found:"},
+	    {"train", "input/images", INT64_MAX, 2, "Not found:"},
+	    {"train", "input/images", 0, 5,
+	     "Not found: run 'train', tag 'input/images' has no blob 5 at step 0"},
+	    {"train", "input/images", 0, UINT64_MAX, "Not found:"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *p = key_path(i % 2 ? "/data/plugin/timeseries/imageData"
@@ -281,15 +287,18 @@ static void test_media__stale_keys(void)
 
 static void test_media__missing_parameters(void)
 {
-	expect_error("/data/plugin/images/individualImage", 400, "Invalid run, tag, index, or sample");
+	expect_error("/data/plugin/images/individualImage", 400,
+		     "Invalid run, tag, index, or sample");
 	expect_error("/data/plugin/images/individualImage?ts=1", 400,
 		     "Invalid run, tag, index, or sample");
 	expect_error("/data/plugin/images/individualImage?blob_key=", 400,
 		     "Invalid argument: failed to parse blob key: empty key");
-	expect_error("/data/plugin/timeseries/imageData", 400, "Invalid argument: Missing 'imageId'");
+	expect_error("/data/plugin/timeseries/imageData", 400,
+		     "Invalid argument: Missing 'imageId'");
 	expect_error("/data/plugin/timeseries/imageData?imageId=", 400,
 		     "Invalid argument: Missing 'imageId'");
-	expect_error("/data/plugin/audio/individualAudio", 400, "Invalid argument: Missing 'blob_key'");
+	expect_error("/data/plugin/audio/individualAudio", 400,
+		     "Invalid argument: Missing 'blob_key'");
 	char *p = key_path("/data/plugin/audio/individualAudio", "blob_key", "train", "audio/tones",
 			   0, 0, NULL);
 	expect_error(p, 400, "Invalid argument: Missing 'content_type'");
@@ -303,7 +312,8 @@ static void test_media__missing_parameters(void)
 	expect_error(p, 400, "Invalid argument: Illegal mime type 'text/html'");
 	free(p);
 
-	expect_error("/data/plugin/images/images", 404, "Not found: No image data for run=None, tag=None");
+	expect_error("/data/plugin/images/images", 404,
+		     "Not found: No image data for run=None, tag=None");
 	expect_error("/data/plugin/images/images?run=train", 404,
 		     "Not found: No image data for run='train', tag=None");
 	expect_error("/data/plugin/images/images?run=nope&tag=input%2Fimages", 404,
@@ -318,23 +328,24 @@ static void test_media__missing_parameters(void)
 
 static void test_media__bad_samples(void)
 {
-	static const char *const bad[] = {"-1", "abc", "1.5", "", "99999999999999999999",
-					  "9223372036854775808", "0x1", "%201"};
+	static const char *const bad[] = {
+	    "-1", "abc", "1.5", "", "99999999999999999999", "9223372036854775808", "0x1", "%201"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char p[256];
-		snprintf(p, sizeof p, "/data/plugin/images/images?run=train&tag=input%%2Fimages&sample=%s",
+		snprintf(p, sizeof p,
+			 "/data/plugin/images/images?run=train&tag=input%%2Fimages&sample=%s",
 			 bad[i]);
 		expect_error(p, 400, "Invalid argument: sample must be a non-negative integer");
-		snprintf(p, sizeof p, "/data/plugin/audio/audio?run=train&tag=audio%%2Ftones&sample=%s",
-			 bad[i]);
+		snprintf(p, sizeof p,
+			 "/data/plugin/audio/audio?run=train&tag=audio%%2Ftones&sample=%s", bad[i]);
 		expect_error(p, 400, "Invalid argument: sample must be a non-negative integer");
 	}
 	/* A sample beyond every step is a valid question with no answer. */
 	static const char *const none[] = {
-		"/data/plugin/images/images?run=train&tag=input%2Fimages&sample=3",
-		"/data/plugin/images/images?run=train&tag=input%2Fimages&sample=9223372036854775807",
-		"/data/plugin/audio/audio?run=train&tag=audio%2Ftones&sample=2",
-		"/data/plugin/audio/audio?run=train&tag=audio%2Ftones&sample=9223372036854775807",
+	    "/data/plugin/images/images?run=train&tag=input%2Fimages&sample=3",
+	    "/data/plugin/images/images?run=train&tag=input%2Fimages&sample=9223372036854775807",
+	    "/data/plugin/audio/audio?run=train&tag=audio%2Ftones&sample=2",
+	    "/data/plugin/audio/audio?run=train&tag=audio%2Ftones&sample=9223372036854775807",
 	};
 	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
 		reply r;
@@ -348,7 +359,8 @@ static void test_media__bad_samples(void)
 	get(&r, "/data/plugin/audio/audio?run=train&tag=audio%2Ftones&sample=1");
 	json_t *a = json_loads(r.body.ptr, 0, NULL);
 	CHECK_INT(json_array_size(a), 3);
-	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0), "contentType")), "audio/wav");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0), "contentType")),
+		  "audio/wav");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0), "label")), "");
 	json_decref(a);
 	tb_buf_free(&r.body);

@@ -125,8 +125,8 @@ static void write_logdir(void)
 	tensor_event(0, "h/v1", "histograms", v1, sizeof v1, DT_DOUBLE, 2, d23, two, sizeof two);
 
 	/* pr/ok: [6, 3]; the last threshold has TP + FP == 0. */
-	const float pr[18] = {10, 4, 0, /* TP */ 5, 1.9f, 0, /* FP */ 0, 3, 5, /* TN */
-			      0, 6, 10, /* FN */ 0.5f, 0.75f, 1, /* P */ 1, 0.4f, 0 /* R */};
+	const float pr[18] = {10, 4, 0,	 /* TP */ 5,	1.9f,  0, /* FP */ 0, 3,    5, /* TN */
+			      0,  6, 10, /* FN */ 0.5f, 0.75f, 1, /* P */ 1,  0.4f, 0 /* R */};
 	const int64_t d63[2] = {6, 3};
 	tensor_event(0, "pr/ok", "pr_curves", NULL, 0, DT_FLOAT, 2, d63, pr, sizeof pr);
 	float prn[18];
@@ -146,7 +146,8 @@ static void write_logdir(void)
 			col[i] = (float)(200 + i); /* colours written as floats, as PyTorch does */
 		}
 		size_t n = mesh_content(content, "m", 1, d233);
-		tensor_event(s, "m_VERTEX", "mesh", content, n, DT_FLOAT, 3, d233, vert, sizeof vert);
+		tensor_event(s, "m_VERTEX", "mesh", content, n, DT_FLOAT, 3, d233, vert,
+			     sizeof vert);
 		n = mesh_content(content, "m", 2, d233);
 		tensor_event(s, "m_FACE", "mesh", content, n, DT_INT32, 3, d233, face, sizeof face);
 		n = mesh_content(content, "m", 3, d233);
@@ -249,13 +250,15 @@ static void test_numeric__histograms_tags_filter_versions(void)
 	CHECK(json_object_get(r, "h/ok") != NULL);
 	CHECK(json_object_get(r, "h/odd") != NULL);
 	CHECK(json_object_get(r, "h/v1") == NULL);
-	CHECK_STR(json_string_value(json_object_get(json_object_get(r, "h/ok"), "description")), "");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(r, "h/ok"), "description")),
+		  "");
 	json_decref(j);
 	j = fetch_json("/data/plugin/distributions/tags", 200);
 	CHECK_INT(json_object_size(json_object_get(j, "r")), 2);
 	json_decref(j);
 	j = fetch_json("/data/plugin/timeseries/tags", 200);
-	json_t *tags = json_object_get(json_object_get(json_object_get(j, "histograms"), "runTagInfo"), "r");
+	json_t *tags =
+	    json_object_get(json_object_get(json_object_get(j, "histograms"), "runTagInfo"), "r");
 	CHECK_INT(json_array_size(tags), 2);
 	CHECK_STR(json_string_value(json_array_get(tags, 0)), "h/odd");
 	CHECK_STR(json_string_value(json_array_get(tags, 1)), "h/ok");
@@ -309,8 +312,8 @@ static void test_numeric__distributions(void)
 	json_t *j = fetch_json("/data/plugin/distributions/distributions?run=r&tag=h%2Fok", 200);
 	CHECK_INT(json_array_size(j), 60);
 	/* buckets [0,1) x1 and [1,2] x1: linear within each half, 2 at the top */
-	static const double want[9][2] = {{0, 0.0},	  {668, 0.1336},   {1587, 0.3174},
-					  {3085, 0.617},  {5000, 1.0},	    {6915, 1.383},
+	static const double want[9][2] = {{0, 0.0},	  {668, 0.1336},  {1587, 0.3174},
+					  {3085, 0.617},  {5000, 1.0},	  {6915, 1.383},
 					  {8413, 1.6826}, {9332, 1.8664}, {10000, 2.0}};
 	json_t *pts = json_array_get(json_array_get(j, 0), 2);
 	CHECK_INT(json_array_size(pts), 9);
@@ -350,7 +353,8 @@ static void test_numeric__pr_curves_serve(void)
 	json_t *j = fetch_json("/data/plugin/pr_curves/pr_curves?run=r&run=r&tag=pr%2Fok", 200);
 	CHECK_INT(json_object_size(j), 1);
 	json_t *e = json_array_get(json_object_get(j, "r"), 0);
-	json_t *tp = json_object_get(e, "true_positives"), *fp = json_object_get(e, "false_positives");
+	json_t *tp = json_object_get(e, "true_positives"),
+	       *fp = json_object_get(e, "false_positives");
 	json_t *th = json_object_get(e, "thresholds"), *pr = json_object_get(e, "precision");
 	/* the third threshold has TP + FP == 0 and is trimmed */
 	CHECK_INT(json_array_size(tp), 2);
@@ -379,7 +383,8 @@ static void test_numeric__mesh_listing(void)
 	CHECK_INT(json_integer_value(json_object_get(m, "samples")), 2);
 	json_decref(j);
 	const char *empty[] = {"/data/plugin/mesh/meshes", "/data/plugin/mesh/meshes?run=r",
-			       "/data/plugin/mesh/meshes?tag=m", "/data/plugin/mesh/meshes?run=x&tag=m",
+			       "/data/plugin/mesh/meshes?tag=m",
+			       "/data/plugin/mesh/meshes?run=x&tag=m",
 			       "/data/plugin/mesh/meshes?run=r&tag=m_VERTEX"};
 	for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
 		j = fetch_json(empty[i], 200);
@@ -432,8 +437,8 @@ static void test_numeric__mesh_data_bad_params(void)
 static void test_numeric__mesh_data(void)
 {
 	/* VERTEX, sample 1, step 1: float32 LE of 100 + 9..17 + 0.25 */
-	reply *r = fetch("/data/plugin/mesh/data?run=r&tag=m&content_type=VERTEX&sample=1&step=1.0",
-			 NULL);
+	reply *r =
+	    fetch("/data/plugin/mesh/data?run=r&tag=m&content_type=VERTEX&sample=1&step=1.0", NULL);
 	CHECK_INT(r->status, 200);
 	CHECK_STR(r->ctype, "arraybuffer");
 	CHECK_INT(r->body.len, 9 * 4);
@@ -463,10 +468,11 @@ static void test_numeric__mesh_data(void)
 
 static void test_numeric__timeseries_histograms(void)
 {
-	reply *r = fetch("/data/plugin/timeseries/timeSeries",
-			 "requests=%5B%7B%22plugin%22%3A%22histograms%22%2C%22tag%22%3A%22h%2Fok%22%2C"
-			 "%22run%22%3A%22r%22%7D%2C%7B%22plugin%22%3A%22histograms%22%2C%22tag%22%3A"
-			 "%22h%2Fok%22%7D%5D");
+	reply *r =
+	    fetch("/data/plugin/timeseries/timeSeries",
+		  "requests=%5B%7B%22plugin%22%3A%22histograms%22%2C%22tag%22%3A%22h%2Fok%22%2C"
+		  "%22run%22%3A%22r%22%7D%2C%7B%22plugin%22%3A%22histograms%22%2C%22tag%22%3A"
+		  "%22h%2Fok%22%7D%5D");
 	CHECK_INT(r->status, 200);
 	json_t *j = json_loadb(r->body.ptr, r->body.len, 0, NULL);
 	CHECK(json_array_size(j) == 2);
@@ -508,8 +514,9 @@ int main(void)
 		return 2;
 	}
 	write_logdir();
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking",
-				     "--samples_per_plugin", "histograms=100", NULL};
+	const char *const extra[] = {
+	    "--reload_interval", "0", "--reload_task", "blocking", "--samples_per_plugin",
+	    "histograms=100",	 NULL};
 	tb_spawn *srv = NULL;
 	int clean = 0;
 	char err[512];

@@ -98,17 +98,17 @@ static void build(void)
 		  "embeddings { tensor_path: \"secret.tsv\" metadata_path: \"secret.txt\" }\n");
 
 	make_run("good");
-	config("good",
-	       "# the happy path\n"
-	       "embeddings {\n"
-	       "  tensor_name: \"words:0\"\n"
-	       "  tensor_path: \"data/tensors.tsv\"\n"
-	       "  metadata_path: \"data/meta.tsv\"\n"
-	       "  bookmarks_path: \"data/bookmarks.json\"\n"
-	       "  sprite { image_path: 'data/sprite.png' single_image_dim: [4, 4] }\n"
-	       "}\n"
-	       "embeddings { tensor_name: \"raw\" tensor_path: \"raw.bin\" tensor_shape: 3 tensor_shape: 2 }\n"
-	       "embeddings < tensor_path: \"data/tensors.tsv\" ; unknown_field: 7 >\n");
+	config("good", "# the happy path\n"
+		       "embeddings {\n"
+		       "  tensor_name: \"words:0\"\n"
+		       "  tensor_path: \"data/tensors.tsv\"\n"
+		       "  metadata_path: \"data/meta.tsv\"\n"
+		       "  bookmarks_path: \"data/bookmarks.json\"\n"
+		       "  sprite { image_path: 'data/sprite.png' single_image_dim: [4, 4] }\n"
+		       "}\n"
+		       "embeddings { tensor_name: \"raw\" tensor_path: \"raw.bin\" tensor_shape: 3 "
+		       "tensor_shape: 2 }\n"
+		       "embeddings < tensor_path: \"data/tensors.tsv\" ; unknown_field: 7 >\n");
 	puts_file("logdir/good/data/tensors.tsv", "1\t2.5\r\n-3e2\t 1_000 \n\ninf\tnan\n");
 	puts_file("logdir/good/data/meta.tsv", "label\tidx\na\t0\r\nb\t1\nc\t2\n");
 	puts_file("logdir/good/data/bookmarks.json", "[{\"label\": \"x\"}]");
@@ -174,7 +174,8 @@ static void build(void)
 	mkdir(dir, 0755);
 
 	make_run("fifo");
-	config("fifo", "embeddings { tensor_name: \"t\" tensor_path: \"p\" metadata_path: \"p\" }\n");
+	config("fifo",
+	       "embeddings { tensor_name: \"t\" tensor_path: \"p\" metadata_path: \"p\" }\n");
 	snprintf(dir, sizeof dir, "%s/fifo/p", root);
 	CHECK_INT(mkfifo(dir, 0644), 0);
 
@@ -284,14 +285,14 @@ static void test_projector__runs_lists_usable_configs_only(void)
 {
 	reply r;
 	expect_200(&r, "/data/plugin/projector/runs", "application/json");
-	const char *want[] = {"\"good\"", "\"dotdot\"", "\"absolute\"", "\"links\"",
-			      "\"garbage\"", "\"missing\"", "\"fifo\"", "\"assets\""};
+	const char *want[] = {"\"good\"",    "\"dotdot\"",  "\"absolute\"", "\"links\"",
+			      "\"garbage\"", "\"missing\"", "\"fifo\"",	    "\"assets\""};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		CHECK(strstr(r.body.ptr, want[i]) != NULL);
-	const char *not[] = {"config_link", "malformed", "unterminated", "checkpoint_only",
-			     "\".\""};
-	for (size_t i = 0; i < sizeof not / sizeof not[0]; i++)
-		CHECK(strstr(r.body.ptr, not[i]) == NULL);
+	const char *
+	    not [] = {"config_link", "malformed", "unterminated", "checkpoint_only", "\".\""};
+	for (size_t i = 0; i < sizeof not / sizeof not [0]; i++)
+		CHECK(strstr(r.body.ptr, not [i]) == NULL);
 	reply_free(&r);
 
 	expect_200(&r, "/data/plugins_listing", "application/json");
@@ -355,7 +356,8 @@ static void check_floats(const reply *r, const float *want, size_t n)
 	for (size_t i = 0; i < n && r->body.len == 4 * n; i++) {
 		const unsigned char *q = (const unsigned char *)r->body.ptr + 4 * i;
 		uint32_t u = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
-			     (uint32_t)q[3] << 24, w;
+			     (uint32_t)q[3] << 24,
+			 w;
 		memcpy(&w, &want[i], 4);
 		if (u != w)
 			fprintf(stderr, "float %zu: %08x, expected %08x\n", i, u, w);
@@ -434,7 +436,8 @@ static void test_projector__paths_out_of_the_config_directory_are_refused(void)
 	static const char *const routes[] = {"tensor", "metadata", "bookmarks", "sprite_image"};
 	for (size_t i = 0; i < 4; i++) {
 		char path[256];
-		snprintf(path, sizeof path, "/data/plugin/projector/%s?run=dotdot&name=t", routes[i]);
+		snprintf(path, sizeof path, "/data/plugin/projector/%s?run=dotdot&name=t",
+			 routes[i]);
 		expect_400(path, "resolves outside the config directory");
 		expect_400(path, "Asset path \"");
 	}
@@ -450,7 +453,8 @@ static void test_projector__paths_out_of_the_config_directory_are_refused(void)
 	expect_400("/data/plugin/projector/sprite_image?run=links&name=t",
 		   "Asset path \"s.png\" resolves outside the config directory");
 	/* a config that is a link out of the log directory is never read */
-	expect_400("/data/plugin/projector/info?run=config_link", "resolves outside the log directory");
+	expect_400("/data/plugin/projector/info?run=config_link",
+		   "resolves outside the log directory");
 	expect_400("/data/plugin/projector/tensor?run=config_link&name=secret.tsv",
 		   "resolves outside the log directory");
 	alive();
@@ -478,24 +482,24 @@ static void test_projector__garbage_tensors(void)
 static void test_projector__missing_files_and_special_files(void)
 {
 	expect_400("/data/plugin/projector/tensor?run=missing&name=t", "does not exist");
-	expect_400("/data/plugin/projector/metadata?run=missing&name=t", "not found, or is not a file");
+	expect_400("/data/plugin/projector/metadata?run=missing&name=t",
+		   "not found, or is not a file");
 	expect_400("/data/plugin/projector/bookmarks?run=missing&name=t",
 		   "not found, or is not a file");
 	expect_400("/data/plugin/projector/sprite_image?run=missing&name=t",
 		   "does not exist or is directory");
 	/* a FIFO is not read (reading it would block) */
 	expect_400("/data/plugin/projector/tensor?run=fifo&name=t", "is not a file");
-	expect_400("/data/plugin/projector/metadata?run=fifo&name=t", "not found, or is not a file");
+	expect_400("/data/plugin/projector/metadata?run=fifo&name=t",
+		   "not found, or is not a file");
 	alive();
 }
 
 static void test_projector__malformed_configs(void)
 {
-	expect_400("/data/plugin/projector/info?run=malformed",
-		   "Malformed projector config \"");
+	expect_400("/data/plugin/projector/info?run=malformed", "Malformed projector config \"");
 	expect_400("/data/plugin/projector/info?run=malformed", "line 3: field \"tensor_shape\"");
-	expect_400("/data/plugin/projector/tensor?run=unterminated&name=a.tsv",
-		   "expected '}'");
+	expect_400("/data/plugin/projector/tensor?run=unterminated&name=a.tsv", "expected '}'");
 	expect_400("/data/plugin/projector/info?run=checkpoint_only",
 		   "Unknown run: \"checkpoint_only\"");
 	alive();
@@ -505,8 +509,10 @@ static void test_projector__parameters(void)
 {
 	expect_400("/data/plugin/projector/info", "query parameter \"run\" is required");
 	expect_400("/data/plugin/projector/tensor?name=x", "query parameter \"run\" is required");
-	expect_400("/data/plugin/projector/tensor?run=good", "query parameter \"name\" is required");
-	expect_400("/data/plugin/projector/metadata?run=good", "query parameter \"name\" is required");
+	expect_400("/data/plugin/projector/tensor?run=good",
+		   "query parameter \"name\" is required");
+	expect_400("/data/plugin/projector/metadata?run=good",
+		   "query parameter \"name\" is required");
 	expect_400("/data/plugin/projector/bookmarks?run=&name=x",
 		   "query parameter \"run\" is required");
 	expect_400("/data/plugin/projector/sprite_image?run=&name=x",
@@ -514,11 +520,13 @@ static void test_projector__parameters(void)
 	const char *bad_rows[] = {"0", "-3", "abc", "1.5", "1e3", "_1", "0x10"};
 	for (size_t i = 0; i < sizeof bad_rows / sizeof bad_rows[0]; i++) {
 		char path[200];
-		snprintf(path, sizeof path, "/data/plugin/projector/tensor?run=good&name=words&num_rows=%s",
+		snprintf(path, sizeof path,
+			 "/data/plugin/projector/tensor?run=good&name=words&num_rows=%s",
 			 bad_rows[i]);
 		expect_400(path, "query parameter num_rows must be integer > 0");
 		snprintf(path, sizeof path,
-			 "/data/plugin/projector/metadata?run=good&name=words&num_rows=%s", bad_rows[i]);
+			 "/data/plugin/projector/metadata?run=good&name=words&num_rows=%s",
+			 bad_rows[i]);
 		expect_400(path, "query parameter num_rows must be integer > 0");
 	}
 	/* Python's int() accepts these */
@@ -549,9 +557,10 @@ static void test_projector__plugin_entry_page(void)
 {
 	reply r;
 	expect_200(&r, "/data/plugin_entry.html?name=projector", "text/html; charset=utf-8");
-	CHECK_STR(r.body.ptr, "\n<!DOCTYPE html>\n<head><base href=\"plugin/projector/\" /></head>\n"
-			      "<body><script type=\"module\">import(\"./index.js\").then((m) => "
-			      "void m.render());</script></body>\n");
+	CHECK_STR(r.body.ptr,
+		  "\n<!DOCTYPE html>\n<head><base href=\"plugin/projector/\" /></head>\n"
+		  "<body><script type=\"module\">import(\"./index.js\").then((m) => "
+		  "void m.render());</script></body>\n");
 	/* the CSP allows exactly the inline script, by its digest */
 	const char *s = strstr(r.body.ptr, "<script type=\"module\">");
 	const char *e = strstr(r.body.ptr, "</script>");
@@ -568,7 +577,8 @@ static void test_projector__plugin_entry_page(void)
 		char enc[64] = "'sha256-";
 		size_t n = strlen(enc);
 		for (int i = 0; i < 33; i += 3) {
-			uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < 32 ? (uint32_t)d[i + 1] << 8 : 0) |
+			uint32_t v = (uint32_t)d[i] << 16 |
+				     (i + 1 < 32 ? (uint32_t)d[i + 1] << 8 : 0) |
 				     (i + 2 < 32 ? d[i + 2] : 0);
 			enc[n++] = b64[v >> 18 & 63];
 			enc[n++] = b64[v >> 12 & 63];
@@ -579,8 +589,9 @@ static void test_projector__plugin_entry_page(void)
 		enc[n] = '\0';
 		CHECK_STR(enc, "'sha256-PVZp/wXI2V6hq7T2aNiDNM+vJWIOWwNwyhE53i+6lSQ='");
 		CHECK(strstr(r.head.ptr, "Content-Security-Policy: default-src 'self';") != NULL);
-		CHECK(strstr(r.head.ptr, "script-src 'self' 'unsafe-eval' 'sha256-PVZp/wXI2V6hq7T2aN"
-					 "iDNM+vJWIOWwNwyhE53i+6lSQ='\r\n") != NULL);
+		CHECK(strstr(r.head.ptr,
+			     "script-src 'self' 'unsafe-eval' 'sha256-PVZp/wXI2V6hq7T2aN"
+			     "iDNM+vJWIOWwNwyhE53i+6lSQ='\r\n") != NULL);
 	}
 	reply_free(&r);
 

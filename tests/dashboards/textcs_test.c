@@ -142,20 +142,20 @@ static void write_logdir(void)
 	snprintf(dir, sizeof dir, "%s/a", logdir);
 	efile_open(&e, dir);
 	static const char *const hostile[] = {
-		"<script>alert(1)</script>",
-		"<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-		"[click](javascript:alert(1))",
-		"<a href=\"javascript:alert(1)\" onclick=\"alert(2)\">y</a>",
-		"<a href=\" JaVaScRiPt:alert(1)\">z</a>",
-		"<img src=x onerror=alert(1)>",
-		"<svg onload=alert(1)><iframe src=\"http://evil.example/\"></iframe>",
-		"<p style=\"x\" onmouseover=\"alert(1)\">hover</p>",
-		"<scr<script>ipt>alert(1)</scr</script>ipt>",
-		"<!--<script>alert(1)</script>-->",
-		"<a href=\"data:text/html,<script>alert(1)</script>\">d</a>",
-		"`<script>alert(1)</script>` and ```\n<script>alert(1)</script>\n```",
-		"<math><mi xlink:href=\"javascript:alert(1)\">m</mi></math>",
-		"<object data=\"javascript:alert(1)\"></object><embed src=\"javascript:alert(1)\">",
+	    "<script>alert(1)</script>",
+	    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+	    "[click](javascript:alert(1))",
+	    "<a href=\"javascript:alert(1)\" onclick=\"alert(2)\">y</a>",
+	    "<a href=\" JaVaScRiPt:alert(1)\">z</a>",
+	    "<img src=x onerror=alert(1)>",
+	    "<svg onload=alert(1)><iframe src=\"http://evil.example/\"></iframe>",
+	    "<p style=\"x\" onmouseover=\"alert(1)\">hover</p>",
+	    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+	    "<!--<script>alert(1)</script>-->",
+	    "<a href=\"data:text/html,<script>alert(1)</script>\">d</a>",
+	    "`<script>alert(1)</script>` and ```\n<script>alert(1)</script>\n```",
+	    "<math><mi xlink:href=\"javascript:alert(1)\">m</mi></math>",
+	    "<object data=\"javascript:alert(1)\"></object><embed src=\"javascript:alert(1)\">",
 	};
 	size_t n_hostile = sizeof hostile / sizeof hostile[0];
 	for (size_t i = 0; i < n_hostile; i++)
@@ -163,10 +163,10 @@ static void write_logdir(void)
 	put_strings(&e, 0, "hostile/vector", "text", 1, (int64_t[]){(int64_t)n_hostile}, hostile,
 		    NULL, n_hostile);
 	static const char *const breakout[] = {
-		"</td></tr></tbody></table><script>alert(1)</script>",
-		"<td>fake cell</td>",
-		"</table>after",
-		"<table><tr><td>nested",
+	    "</td></tr></tbody></table><script>alert(1)</script>",
+	    "<td>fake cell</td>",
+	    "</table>after",
+	    "<table><tr><td>nested",
 	};
 	put_strings(&e, 0, "breakout", "text", 2, (int64_t[]){2, 2}, breakout, NULL, 4);
 	static const char *const cube[] = {"c000", "c001", "c010", "c011",
@@ -313,7 +313,8 @@ static json_t *get_json(const char *path)
 	get(&r, path);
 	json_t *j = NULL;
 	if (r.status != 200 || strcmp(r.ctype, "application/json") != 0) {
-		fprintf(stderr, "%.200s: got %ld %s \"%.200s\"\n", path, r.status, r.ctype, r.body.ptr);
+		fprintf(stderr, "%.200s: got %ld %s \"%.200s\"\n", path, r.status, r.ctype,
+			r.body.ptr);
 		CHECK(0);
 	} else {
 		j = json_loads(r.body.ptr, JSON_DECODE_ANY, NULL);
@@ -341,9 +342,9 @@ static char *enc(const char *s)
 static int html_safe(const char *html)
 {
 	static const char *const ok_tags[] = {
-		"ul", "ol", "li", "p", "pre", "code", "blockquote", "h1", "h2", "h3", "h4", "h5",
-		"h6", "hr", "br", "strong", "em", "a", "img", "table", "thead", "tbody", "td",
-		"tr", "th", NULL};
+	    "ul",  "ol",    "li",    "p",     "pre", "code", "blockquote", "h1", "h2",
+	    "h3",  "h4",    "h5",    "h6",    "hr",  "br",   "strong",	   "em", "a",
+	    "img", "table", "thead", "tbody", "td",  "tr",   "th",	   NULL};
 	const char *p = html;
 	if (strncmp(p, "<!-- WARNING: discarded ", 24) == 0)
 		p = strstr(p, "-->\n") + 4;
@@ -399,7 +400,8 @@ static int html_safe(const char *html)
 				    !((k == 4 && !strncasecmp(v, "http", 4)) ||
 				      (k == 5 && !strncasecmp(v, "https", 5)) ||
 				      (k == 6 && !strncasecmp(v, "mailto", 6)))) {
-					fprintf(stderr, "unsafe: URL \"%.*s\"\n", (int)(end - v), v);
+					fprintf(stderr, "unsafe: URL \"%.*s\"\n", (int)(end - v),
+						v);
 					return 0;
 				}
 				q = end + 1;
@@ -446,7 +448,8 @@ static char *text_of(const char *tag, const char *extra, size_t i, size_t *n_ent
 {
 	char path[1024];
 	char *etag = enc(tag);
-	snprintf(path, sizeof path, "/data/plugin/text/text?run=a&tag=%s%s", etag, extra ? extra : "");
+	snprintf(path, sizeof path, "/data/plugin/text/text?run=a&tag=%s%s", etag,
+		 extra ? extra : "");
 	free(etag);
 	json_t *j = get_json(path);
 	const char *t = json_string_value(json_object_get(json_array_get(j, i), "text"));
@@ -464,8 +467,15 @@ static void test_text__tags(void)
 	json_t *j = get_json("/data/plugin/text/tags");
 	json_t *a = json_object_get(j, "a");
 	CHECK(json_is_array(a));
-	const char *want[] = {"hostile/scalar", "hostile/vector", "breakout", "cube", "empty", "nul",
-			      "md", "huge", "many"};
+	const char *want[] = {"hostile/scalar",
+			      "hostile/vector",
+			      "breakout",
+			      "cube",
+			      "empty",
+			      "nul",
+			      "md",
+			      "huge",
+			      "many"};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		int found = 0;
 		for (size_t k = 0; k < json_array_size(a); k++)
@@ -481,15 +491,15 @@ static void test_text__tags(void)
 static void test_text__missing_and_unknown(void)
 {
 	const char *paths[] = {
-		"/data/plugin/text/text",
-		"/data/plugin/text/text?run=a",
-		"/data/plugin/text/text?tag=md",
-		"/data/plugin/text/text?run=nope&tag=md",
-		"/data/plugin/text/text?run=a&tag=nope",
-		"/data/plugin/text/text?run=a&tag=loss", /* a scalar tag */
-		"/data/plugin/text/text?run=&tag=",
-		"/data/plugin/text/text?run=%ff%fe&tag=%00",
-		"/data/plugin/text/text?run=a&tag=md&run=b&markdown",
+	    "/data/plugin/text/text",
+	    "/data/plugin/text/text?run=a",
+	    "/data/plugin/text/text?tag=md",
+	    "/data/plugin/text/text?run=nope&tag=md",
+	    "/data/plugin/text/text?run=a&tag=nope",
+	    "/data/plugin/text/text?run=a&tag=loss", /* a scalar tag */
+	    "/data/plugin/text/text?run=&tag=",
+	    "/data/plugin/text/text?run=%ff%fe&tag=%00",
+	    "/data/plugin/text/text?run=a&tag=md&run=b&markdown",
 	};
 	for (size_t i = 0; i + 1 < sizeof paths / sizeof paths[0]; i++) {
 		json_t *j = get_json(paths[i]);
@@ -512,7 +522,9 @@ static void test_text__no_script_reaches_the_output(void)
 			if (!t)
 				break;
 			if (!html_safe(t)) {
-				fprintf(stderr, "  in hostile/scalar[%zu] markdown=%d: \"%.200s\"\n", i, md, t);
+				fprintf(stderr,
+					"  in hostile/scalar[%zu] markdown=%d: \"%.200s\"\n", i, md,
+					t);
 				CHECK(0);
 			}
 			free(t);
@@ -551,13 +563,15 @@ static void test_text__shapes(void)
 	char *t = text_of("cube", NULL, 0, NULL);
 	CHECK(t != NULL);
 	if (t) {
-		const char *warn = "<p><strong>Warning:</strong> This text summary contained data of "
-				   "dimensionality 3, but only   2d tables are supported. Showing a "
-				   "2d slice of the data instead.</p><table>\n<tbody>\n";
+		const char *warn =
+		    "<p><strong>Warning:</strong> This text summary contained data of "
+		    "dimensionality 3, but only   2d tables are supported. Showing a "
+		    "2d slice of the data instead.</p><table>\n<tbody>\n";
 		CHECK(strncmp(t, warn, strlen(warn)) == 0);
 		CHECK_INT(count(t, "<tr>"), 2);
 		CHECK_INT(count(t, "<td>"), 4);
-		CHECK(strstr(t, "c000") && strstr(t, "c001") && strstr(t, "c010") && strstr(t, "c011"));
+		CHECK(strstr(t, "c000") && strstr(t, "c001") && strstr(t, "c010") &&
+		      strstr(t, "c011"));
 		CHECK(!strstr(t, "c100"));
 		CHECK(html_safe(t));
 	}
@@ -577,7 +591,8 @@ static void test_text__shapes(void)
 static void test_text__nul_bytes(void)
 {
 	char *t = text_of("nul", NULL, 0, NULL);
-	const char *warn = "<!-- WARNING: discarded 2 null bytes in markdown string after UTF-8 decoding -->\n";
+	const char *warn =
+	    "<!-- WARNING: discarded 2 null bytes in markdown string after UTF-8 decoding -->\n";
 	CHECK(t && strncmp(t, warn, strlen(warn)) == 0);
 	CHECK(t && strstr(t, "abc"));
 	free(t);
@@ -624,8 +639,8 @@ static void test_text__huge_and_many(void)
 
 static const char *chart_title(json_t *cat, size_t i)
 {
-	return json_string_value(json_object_get(json_array_get(json_object_get(cat, "chart"), i),
-						 "title"));
+	return json_string_value(
+	    json_object_get(json_array_get(json_object_get(cat, "chart"), i), "title"));
 }
 
 static void test_custom_scalars__layout_merge(void)
@@ -687,7 +702,8 @@ static json_t *cs_scalars(const char *run, const char *pattern)
 		j = json_loads(r.body.ptr, 0, NULL);
 	}
 	if (r.secs > 5) {
-		fprintf(stderr, "pattern %.60s took %.1f s\n", pattern ? pattern : "(none)", r.secs);
+		fprintf(stderr, "pattern %.60s took %.1f s\n", pattern ? pattern : "(none)",
+			r.secs);
 		CHECK(0);
 	}
 	tb_buf_free(&r.body);
@@ -752,14 +768,28 @@ static void test_custom_scalars__bad_patterns(void)
 	memset(long_pat, 'a', 4000);
 	long_pat[4000] = '\0';
 	const char *bad[] = {
-		NULL, "", "(", ")", "a)", "[", "[a-", "*a", "(?P<x>a)", "(?=a)", "(a)\\1",
-		"\\", "a{99999}", "((a{100}){100}){100}", "(((((((((((a{9}){9}){9}){9}){9})))))))",
-		long_pat,
+	    NULL,
+	    "",
+	    "(",
+	    ")",
+	    "a)",
+	    "[",
+	    "[a-",
+	    "*a",
+	    "(?P<x>a)",
+	    "(?=a)",
+	    "(a)\\1",
+	    "\\",
+	    "a{99999}",
+	    "((a{100}){100}){100}",
+	    "(((((((((((a{9}){9}){9}){9}){9})))))))",
+	    long_pat,
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		json_t *j = cs_scalars("a", bad[i]);
 		if (!j || regex_valid(j) || json_object_size(json_object_get(j, "tag_to_events"))) {
-			fprintf(stderr, "pattern #%zu \"%.40s\" was accepted\n", i, bad[i] ? bad[i] : "(none)");
+			fprintf(stderr, "pattern #%zu \"%.40s\" was accepted\n", i,
+				bad[i] ? bad[i] : "(none)");
 			CHECK(0);
 		}
 		json_decref(j);
@@ -770,8 +800,8 @@ static void test_custom_scalars__bad_patterns(void)
 static void test_custom_scalars__catastrophic_patterns(void)
 {
 	/* Exponential for a backtracking matcher against the 199-'a' tag. */
-	const char *slow[] = {"(a*)*b", "(a|aa)*b", "(a+)+$x", "(.*a){20}b", "((a|a)*)*z",
-			      "(a|a?)+b", "([a-z]+)*[0-9]"};
+	const char *slow[] = {"(a*)*b",	    "(a|aa)*b", "(a+)+$x",	 "(.*a){20}b",
+			      "((a|a)*)*z", "(a|a?)+b", "([a-z]+)*[0-9]"};
 	for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++) {
 		json_t *j = cs_scalars("a", slow[i]);
 		CHECK(j != NULL);
@@ -789,7 +819,8 @@ static void test_custom_scalars__download(void)
 	get(&r, "/data/plugin/custom_scalars/download_data?run=a");
 	CHECK_INT(r.status, 400);
 	CHECK_STR(r.ctype, "text/plain; charset=utf-8");
-	CHECK_STR(r.body.ptr, "Invalid argument: Both run and tag must be specified: tag=None, run='a'");
+	CHECK_STR(r.body.ptr,
+		  "Invalid argument: Both run and tag must be specified: tag=None, run='a'");
 	tb_buf_free(&r.body);
 	get(&r, "/data/plugin/custom_scalars/download_data");
 	CHECK_INT(r.status, 400);

@@ -85,7 +85,10 @@ static void test_loader__edge_cases_corpus(void)
 
 	tb_run *empty = tb_store_find_run(st, "empty_file");
 	CHECK(empty && empty->n_series == 0 && !empty->has_start);
-	CHECK(tb_store_find_run(st, "\xc3\xbc" "n\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9-run") != NULL);
+	CHECK(tb_store_find_run(st, "\xc3\xbc"
+				    "n\xc3\xaf"
+				    "c\xc3\xb6"
+				    "d\xc3\xa9-run") != NULL);
 	tb_loader_free(l);
 	tb_store_free(st);
 }

@@ -19,7 +19,8 @@ static void test_event_encode__file_version(void)
 {
 	static const char expect[] = "\x18\x00\x00\x00\x00\x00\x00\x00\xa3\x7f\x4b\x22"
 				     "\x09\x00\x00\x00\x40\xfc\x54\xd9\x41"
-				     "\x1a\x0d" "brain.Event:2"
+				     "\x1a\x0d"
+				     "brain.Event:2"
 				     "\xec\xed\x8f\x9d";
 	tb_pb_buf b = {0};
 	uint8_t out[128];
@@ -40,7 +41,8 @@ static void test_event_encode__legacy_scalar(void)
 				     "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41"
 				     "\x10\x01"
 				     "\x2a\x0d\x0a\x0b"
-				     "\x0a\x04" "loss"
+				     "\x0a\x04"
+				     "loss"
 				     "\x15\x00\x00\x80\x3e"
 				     "\xde\xd4\xdb\x41";
 	tb_pb_buf b = {0};
@@ -58,13 +60,16 @@ static void test_event_encode__tf2_scalar(void)
 	static const char expect[] = "\x2e\x00\x00\x00\x00\x00\x00\x00\xc5\xcb\x57\xfa"
 				     "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41\x10\x01"
 				     "\x2a\x21\x0a\x1f"
-				     "\x0a\x04" "loss"
+				     "\x0a\x04"
+				     "loss"
 				     "\x42\x0a\x08\x01\x12\x00\x22\x04\x00\x00\x80\x3e"
-				     "\x4a\x0b\x0a\x09\x0a\x07" "scalars"
+				     "\x4a\x0b\x0a\x09\x0a\x07"
+				     "scalars"
 				     "\xb4\xce\x93\x39";
 	tb_pb_buf b = {0};
 	uint8_t out[128];
-	CHECK_INT(tb_event_encode_scalar(&b, 1700000001.5, 1, "loss", 4, 0.25f, TB_EVENT_METADATA), 0);
+	CHECK_INT(tb_event_encode_scalar(&b, 1700000001.5, 1, "loss", 4, 0.25f, TB_EVENT_METADATA),
+		  0);
 	CHECK_INT(frame(out, &b), 62);
 	CHECK(memcmp(out, expect, 62) == 0);
 
@@ -82,9 +87,11 @@ static void test_event_encode__tf2_accuracy_from_upstream(void)
 				     "\x09\xc4\x05\xb7\x3d\x99\xd6\xd7\x41"
 				     "\x10\x4d"
 				     "\x2a\x25\x0a\x23"
-				     "\x0a\x08" "accuracy"
+				     "\x0a\x08"
+				     "accuracy"
 				     "\x42\x0a\x08\x01\x12\x00\x22\x04\xa4\x70\x7d\x3f"
-				     "\x4a\x0b\x0a\x09\x0a\x07" "scalars"
+				     "\x4a\x0b\x0a\x09\x0a\x07"
+				     "scalars"
 				     "\xa5\x5b\x64\x33";
 	tb_pb_buf b = {0};
 	uint8_t out[128];
@@ -204,7 +211,8 @@ static void test_event_encode__matches_pytorch_corpus(void)
 		reencode_file(path, &same, &differ);
 	}
 	closedir(d);
-	printf("pytorch corpus: %d simple_value records re-encoded identically, %d differ\n", same, differ);
+	printf("pytorch corpus: %d simple_value records re-encoded identically, %d differ\n", same,
+	       differ);
 	CHECK(same > 1000);
 	CHECK_INT(differ, 0);
 }

@@ -13,9 +13,9 @@
 static void test_event__legacy_scalar(void)
 {
 	/* FORMAT.md 3.6 payload */
-	static const uint8_t p[] = {0x09, 0, 0, 0x60, 0x40, 0xfc, 0x54, 0xd9, 0x41, 0x10, 0x01,
-				    0x2a, 0x0d, 0x0a, 0x0b, 0x0a, 0x04, 'l', 'o', 's', 's',
-				    0x15, 0, 0, 0x80, 0x3e};
+	static const uint8_t p[] = {0x09, 0,	0,    0x60, 0x40, 0xfc, 0x54, 0xd9, 0x41,
+				    0x10, 0x01, 0x2a, 0x0d, 0x0a, 0x0b, 0x0a, 0x04, 'l',
+				    'o',  's',	's',  0x15, 0,	  0,	0x80, 0x3e};
 	tb_event ev;
 	CHECK_INT(tb_event_decode(&ev, tb_slice_make(p, sizeof p)), 0);
 	CHECK(ev.wall_time == 1700000001.5);
@@ -33,11 +33,11 @@ static void test_event__legacy_scalar(void)
 static void test_event__tf2_scalar_real_record(void)
 {
 	/* FORMAT.md 15: tf.summary.scalar("accuracy", 0.99, step=77) */
-	static const uint8_t p[] = {
-		0x09, 0xc4, 0x05, 0xb7, 0x3d, 0x99, 0xd6, 0xd7, 0x41, 0x10, 0x4d, 0x2a, 0x25, 0x0a,
-		0x23, 0x0a, 0x08, 'a', 'c', 'c', 'u', 'r', 'a', 'c', 'y', 0x42, 0x0a, 0x08, 0x01,
-		0x12, 0x00, 0x22, 0x04, 0xa4, 0x70, 0x7d, 0x3f, 0x4a, 0x0b, 0x0a, 0x09, 0x0a, 0x07,
-		's', 'c', 'a', 'l', 'a', 'r', 's'};
+	static const uint8_t p[] = {0x09, 0xc4, 0x05, 0xb7, 0x3d, 0x99, 0xd6, 0xd7, 0x41, 0x10,
+				    0x4d, 0x2a, 0x25, 0x0a, 0x23, 0x0a, 0x08, 'a',  'c',  'c',
+				    'u',  'r',	'a',  'c',  'y',  0x42, 0x0a, 0x08, 0x01, 0x12,
+				    0x00, 0x22, 0x04, 0xa4, 0x70, 0x7d, 0x3f, 0x4a, 0x0b, 0x0a,
+				    0x09, 0x0a, 0x07, 's',  'c',  'a',	'l',  'a',  'r',  's'};
 	tb_event ev;
 	CHECK_INT(tb_event_decode(&ev, tb_slice_make(p, sizeof p)), 0);
 	CHECK_INT(ev.step, 77);
@@ -72,10 +72,10 @@ static void test_tensor__layouts(void)
 	CHECK_INT(tb_tensor_scalar(&x, S("\x08\x09\x50\x07")), 0);
 	CHECK(x == 7.0);
 	/* float_val packed, shape [2,3] */
-	static const uint8_t packed[] = {0x08, 0x01, 0x12, 0x08, 0x12, 0x02, 0x08, 0x02, 0x12,
-					 0x02, 0x08, 0x03, 0x2a, 0x18, 0, 0, 0x80, 0x3f, 0, 0,
-					 0, 0x40, 0, 0, 0x40, 0x40, 0, 0, 0x80, 0x40, 0, 0, 0xa0,
-					 0x40, 0, 0, 0xc0, 0x40};
+	static const uint8_t packed[] = {0x08, 0x01, 0x12, 0x08, 0x12, 0x02, 0x08, 0x02, 0x12, 0x02,
+					 0x08, 0x03, 0x2a, 0x18, 0,    0,    0x80, 0x3f, 0,    0,
+					 0,    0x40, 0,	   0,	 0x40, 0x40, 0,	   0,	 0x80, 0x40,
+					 0,    0,    0xa0, 0x40, 0,    0,    0xc0, 0x40};
 	CHECK_INT(tb_tensor_decode(&t, tb_slice_make(packed, sizeof packed)), 0);
 	CHECK_INT(t->rank, 2);
 	CHECK_INT(t->dims[0], 2);
@@ -83,17 +83,20 @@ static void test_tensor__layouts(void)
 	CHECK(tb_tensor_double(t, 5) == 6.0);
 	free(t);
 	/* one value broadcast over [4] (version 0 rule), unpacked */
-	CHECK_INT(tb_tensor_decode(&t, S("\x08\x01\x12\x04\x12\x02\x08\x04\x2d\x00\x00\x00\x40")), 0);
+	CHECK_INT(tb_tensor_decode(&t, S("\x08\x01\x12\x04\x12\x02\x08\x04\x2d\x00\x00\x00\x40")),
+		  0);
 	CHECK_INT(t->n, 4);
 	CHECK(tb_tensor_double(t, 3) == 2.0);
 	free(t);
 	/* strings [2] */
-	CHECK_INT(tb_tensor_decode(&t, S("\x08\x07\x12\x04\x12\x02\x08\x02\x42\x02hi\x42\x03you")), 0);
+	CHECK_INT(tb_tensor_decode(&t, S("\x08\x07\x12\x04\x12\x02\x08\x02\x42\x02hi\x42\x03you")),
+		  0);
 	CHECK_INT(t->n, 2);
 	CHECK(tb_slice_eq_str(tb_tensor_str(t, 1), "you"));
 	free(t);
 	/* int_val narrowed to DT_UINT8 */
-	CHECK_INT(tb_tensor_decode(&t, S("\x08\x04\x12\x04\x12\x02\x08\x02\x3a\x03\xff\x01\x05")), 0);
+	CHECK_INT(tb_tensor_decode(&t, S("\x08\x04\x12\x04\x12\x02\x08\x02\x3a\x03\xff\x01\x05")),
+		  0);
 	CHECK(tb_tensor_double(t, 0) == 255.0 && tb_tensor_double(t, 1) == 5.0);
 	free(t);
 	/* half */
@@ -106,8 +109,9 @@ static void test_tensor__malformed(void)
 	tb_tensor *t;
 	double x;
 	/* count does not match the shape */
-	CHECK_INT(tb_tensor_decode(&t, S("\x08\x01\x12\x04\x12\x02\x08\x03\x2a\x08\0\0\0\0\0\0\0\0")),
-		  TB_ECORRUPT);
+	CHECK_INT(
+	    tb_tensor_decode(&t, S("\x08\x01\x12\x04\x12\x02\x08\x03\x2a\x08\0\0\0\0\0\0\0\0")),
+	    TB_ECORRUPT);
 	/* tensor_content of the wrong size */
 	CHECK_INT(tb_tensor_decode(&t, S("\x08\x01\x22\x03\0\0\0")), TB_ECORRUPT);
 	/* no values at all for a rank-0 number */
@@ -131,9 +135,10 @@ static void test_tensor__malformed(void)
 static void test_histo__packed_and_unpacked(void)
 {
 	/* min=1 (field 1), bucket_limit packed [2,3], bucket unpacked 4, 5 */
-	static const uint8_t p[] = {0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x32, 0x10, 0, 0, 0, 0,
-				    0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0x08, 0x40, 0x39, 0, 0,
-				    0, 0, 0, 0, 0x10, 0x40, 0x39, 0, 0, 0, 0, 0, 0, 0x14, 0x40};
+	static const uint8_t p[] = {
+	    0x09, 0, 0, 0,    0,    0,	  0,	0xf0, 0x3f, 0x32, 0x10, 0,    0,    0,	  0,
+	    0,	  0, 0, 0x40, 0,    0,	  0,	0,    0,    0,	  0x08, 0x40, 0x39, 0,	  0,
+	    0,	  0, 0, 0,    0x10, 0x40, 0x39, 0,    0,    0,	  0,	0,    0,    0x14, 0x40};
 	tb_histo h;
 	CHECK_INT(tb_histo_decode(&h, tb_slice_make(p, sizeof p)), 0);
 	CHECK(h.min == 1.0);

@@ -44,7 +44,8 @@ static void test_pb_encode__fixed_and_bytes(void)
 	tb_pb_put_bool(&b, 4, 7);
 	CHECK(bytes_eq(&b,
 		       "\x09\x00\x00\x00\x40\xfc\x54\xd9\x41"
-		       "\x1a\x0d" "brain.Event:2"
+		       "\x1a\x0d"
+		       "brain.Event:2"
 		       "\x15\x00\x00\x80\x3e"
 		       "\x20\x01",
 		       9 + 15 + 5 + 2));

@@ -113,7 +113,8 @@ static void test_pbtxt__lists_expand_to_repeated_fields(void)
 
 static void test_pbtxt__string_escapes_and_concatenation(void)
 {
-	tb_pbtxt_field *root = parse_ok("s: \"a\\n\\t\\\\\\\"\\'\\x41\\101\\0z\" 'b\"c' \"\\u00e9\"");
+	tb_pbtxt_field *root =
+	    parse_ok("s: \"a\\n\\t\\\\\\\"\\'\\x41\\101\\0z\" 'b\"c' \"\\u00e9\"");
 	if (!root)
 		return;
 	const tb_pbtxt_field *s = &root->fields[0];
@@ -127,7 +128,8 @@ static void test_pbtxt__string_escapes_and_concatenation(void)
 
 static void test_pbtxt__scalars(void)
 {
-	tb_pbtxt_field *root = parse_ok("a: -1.5e-3 b: - 7 c: 0x1F d: true e: -inf f: .5 g: ENUM_X");
+	tb_pbtxt_field *root =
+	    parse_ok("a: -1.5e-3 b: - 7 c: 0x1F d: true e: -inf f: .5 g: ENUM_X");
 	if (!root)
 		return;
 	const char *want[] = {"-1.5e-3", "-7", "0x1F", "true", "-inf", ".5", "ENUM_X"};

@@ -24,11 +24,11 @@ static char *text(const tb_pbt_msg *type, tb_slice in)
 	return tb_buf_detach(&out);
 }
 
-#define CHECK_TEXT(type, b, want)                                                     \
-	do {                                                                          \
-		char *got__ = text(type, sl(b));                                      \
-		CHECK_STR(got__, want);                                               \
-		free(got__);                                                          \
+#define CHECK_TEXT(type, b, want)                                                                  \
+	do {                                                                                       \
+		char *got__ = text(type, sl(b));                                                   \
+		CHECK_STR(got__, want);                                                            \
+		free(got__);                                                                       \
 	} while (0)
 
 /* An AttrValue field holding a message built by fn. */
@@ -119,8 +119,8 @@ static void test_textformat__numbers(void)
 	check_double(-INFINITY, "-inf");
 
 	tb_pb_buf b = {0};
-	tb_pb_put_int64(&b, 3, -1); /* int32 version_number, sign-extended */
-	tb_pb_put_int64(&b, 1, 77); /* an enum value without a name */
+	tb_pb_put_int64(&b, 3, -1);	      /* int32 version_number, sign-extended */
+	tb_pb_put_int64(&b, 1, 77);	      /* an enum value without a name */
 	tb_pb_put_uint64(&b, 17, UINT64_MAX); /* unpacked uint64_val */
 	CHECK_TEXT(&tb_pbt_TensorProto, &b,
 		   "dtype: 77\nversion_number: -1\nuint64_val: 18446744073709551615\n");
@@ -207,8 +207,8 @@ static void test_textformat__unknown_fields(void)
 {
 	tb_pb_buf b = {0};
 	tb_pb_put_string(&b, 1, "n");
-	tb_pb_put_uint64(&b, 99, 5);      /* unknown number */
-	tb_pb_put_uint64(&b, 2, 5);       /* op is a string: wrong wire type */
+	tb_pb_put_uint64(&b, 99, 5);	  /* unknown number */
+	tb_pb_put_uint64(&b, 2, 5);	  /* op is a string: wrong wire type */
 	tb_pb_put_string(&b, 12345, "x"); /* unknown LEN */
 	CHECK_TEXT(&tb_pbt_NodeDef, &b, "name: \"n\"\n");
 	tb_pbt_arena *a = tb_pbt_arena_new();

@@ -26,10 +26,10 @@ static size_t frame(uint8_t *out, const void *payload, size_t n)
 static void test_rec__file_version_vector(void)
 {
 	/* FORMAT.md 3.5, byte for byte */
-	static const uint8_t rec[] = {
-		0x18, 0, 0, 0, 0, 0, 0, 0, 0xa3, 0x7f, 0x4b, 0x22, 0x09, 0, 0, 0, 0x40, 0xfc, 0x54,
-		0xd9, 0x41, 0x1a, 0x0d, 'b', 'r', 'a', 'i', 'n', '.', 'E', 'v', 'e', 'n', 't', ':',
-		'2', 0xec, 0xed, 0x8f, 0x9d};
+	static const uint8_t rec[] = {0x18, 0,	  0,	0,   0,	  0,   0,    0,	   0xa3, 0x7f,
+				      0x4b, 0x22, 0x09, 0,   0,	  0,   0x40, 0xfc, 0x54, 0xd9,
+				      0x41, 0x1a, 0x0d, 'b', 'r', 'a', 'i',  'n',  '.',	 'E',
+				      'v',  'e',  'n',	't', ':', '2', 0xec, 0xed, 0x8f, 0x9d};
 	tb_slice p;
 	size_t used;
 	CHECK_INT(tb_rec_parse(&p, &used, rec, sizeof rec), 0);
@@ -128,7 +128,7 @@ static void test_rec__bad_payload_crc_skips_one(void)
 
 static void test_rec__bad_length_crc_resyncs(void)
 {
-	check_damage(46 * 3 + 9, 19, 3);  /* the length CRC of record 3 */
+	check_damage(46 * 3 + 9, 19, 3);   /* the length CRC of record 3 */
 	check_damage(46 * 12 + 2, 19, 12); /* the length itself */
 	check_damage(46 * 12 + 7, 19, 12); /* its top byte: an impossible length */
 }

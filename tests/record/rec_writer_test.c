@@ -18,7 +18,8 @@ static void test_rec_writer__header_vectors(void)
 
 static void test_rec_writer__footer_vector(void)
 {
-	const char s[] = "\x1a\x11" "CRC test, one two";
+	const char s[] = "\x1a\x11"
+			 "CRC test, one two";
 	uint8_t f[TB_REC_FOOTER_SIZE];
 	tb_rec_footer(f, s, sizeof s - 1);
 	CHECK(memcmp(f, "\x8a\xd0\x94\x57", 4) == 0); /* masked 0x5794D08A */
@@ -27,10 +28,12 @@ static void test_rec_writer__footer_vector(void)
 static void test_rec_writer__file_version_record(void)
 {
 	static const char payload[] = "\x09\x00\x00\x00\x40\xfc\x54\xd9\x41"
-				      "\x1a\x0d" "brain.Event:2";
+				      "\x1a\x0d"
+				      "brain.Event:2";
 	static const char expect[] = "\x18\x00\x00\x00\x00\x00\x00\x00\xa3\x7f\x4b\x22"
 				     "\x09\x00\x00\x00\x40\xfc\x54\xd9\x41"
-				     "\x1a\x0d" "brain.Event:2"
+				     "\x1a\x0d"
+				     "brain.Event:2"
 				     "\xec\xed\x8f\x9d";
 	uint8_t out[64];
 	CHECK_INT(sizeof payload - 1, 24);

@@ -61,12 +61,13 @@ static void test_store__tensor_points_owned_and_preempted(void)
 {
 	tb_store *st = tb_store_new();
 	tb_run *run = tb_store_add_run(st, "r");
-	tb_series *s = tb_run_add_series(run, "img", 3, "images", TB_DC_BLOB_SEQUENCE, "", "",
-					 "x", 1, 2);
+	tb_series *s =
+	    tb_run_add_series(run, "img", 3, "images", TB_DC_BLOB_SEQUENCE, "", "", "x", 1, 2);
 	for (int i = 0; i < 20; i++) {
 		tb_slice parts[1] = {tb_slice_make("abc", 3)};
 		int64_t dims[1] = {1};
-		tb_series_add_tensor(s, i % 7, i, tb_tensor_new(TB_DT_STRING, 1, dims, NULL, parts));
+		tb_series_add_tensor(s, i % 7, i,
+				     tb_tensor_new(TB_DT_STRING, 1, dims, NULL, parts));
 	}
 	CHECK(s->len <= 2);
 	CHECK(s->steps[s->len - 1] == 19 % 7);

@@ -122,8 +122,14 @@ static tb_slice content(tb_slice meta)
 /* EXACT_VALUE_ANY_WALL: the hparams calls take the experiment's creation
  * time or the session's start time as the event's wall time, while
  * TensorBoard stamps the event separately. */
-enum { EXACT_VALUE, EXACT_SUMMARY, DECODED_SCALAR, DECODED_IMAGE, GRAPH_NODES,
-       EXACT_VALUE_ANY_WALL };
+enum {
+	EXACT_VALUE,
+	EXACT_SUMMARY,
+	DECODED_SCALAR,
+	DECODED_IMAGE,
+	GRAPH_NODES,
+	EXACT_VALUE_ANY_WALL
+};
 
 /* Scalar tags whose metadata has been seen in libtboard's output: it puts
  * metadata on the first value of a tag only (FORMAT.md 14.5). */
@@ -134,7 +140,8 @@ static int metadata_ok(const cev *want, const cev *got)
 {
 	size_t i;
 	for (i = 0; i < n_seen; i++)
-		if (want->tag.len == strlen(seen[i]) && memcmp(seen[i], want->tag.ptr, want->tag.len) == 0)
+		if (want->tag.len == strlen(seen[i]) &&
+		    memcmp(seen[i], want->tag.ptr, want->tag.len) == 0)
 			break;
 	if (i < n_seen)
 		return got->meta.len == 0 || slice_eq(want->meta, got->meta);
@@ -200,7 +207,8 @@ static void compare(const cev *want, const cev *got, int how, const char *what)
 		while (wu_next(&p, pe, &f)) {
 			if (f.num != 1)
 				continue;
-			ok &= wu_next(&q, qe, &g) && g.num == 1 && f.n == g.n && memcmp(f.p, g.p, f.n) == 0;
+			ok &= wu_next(&q, qe, &g) && g.num == 1 && f.n == g.n &&
+			      memcmp(f.p, g.p, f.n) == 0;
 			nodes++;
 		}
 		ok &= nodes > 0 && !wu_next(&q, qe, &g);
@@ -209,7 +217,8 @@ static void compare(const cev *want, const cev *got, int how, const char *what)
 	}
 	if (!ok) {
 		fprintf(stderr, "mismatch: %s, tag %.*s, step %lld, mode %d\n  want ", what,
-			(int)want->tag.len, (const char *)want->tag.ptr, (long long)want->step, how);
+			(int)want->tag.len, (const char *)want->tag.ptr, (long long)want->step,
+			how);
 		for (size_t i = 0; i < want->value.len && i < 80; i++)
 			fprintf(stderr, "%02x", want->value.ptr[i]);
 		fprintf(stderr, "\n  got  ");
@@ -229,7 +238,8 @@ static void feed_scalar(tb_writer *w, const cev *e, const char *tag)
 	if (d)
 		CHECK_INT(tb_writer_set_description(w, tag, d), TB_OK);
 	if (t)
-		CHECK_INT(tb_writer_add_scalar(w, tag, tb_tensor_double(t, 0), e->step, e->wall), TB_OK);
+		CHECK_INT(tb_writer_add_scalar(w, tag, tb_tensor_double(t, 0), e->step, e->wall),
+			  TB_OK);
 	free(d);
 	free(t);
 }
@@ -253,7 +263,8 @@ static void feed_histogram(tb_writer *w, const cev *e, const char *tag)
 		double v[3] = {1, 2, INFINITY};
 		CHECK_INT(tb_writer_add_histogram(w, tag, v, 3, (int)k, e->step, e->wall), TB_OK);
 	} else if (strcmp(tag, "bad/empty") == 0) {
-		CHECK_INT(tb_writer_add_histogram(w, tag, NULL, 0, (int)k, e->step, e->wall), TB_OK);
+		CHECK_INT(tb_writer_add_histogram(w, tag, NULL, 0, (int)k, e->step, e->wall),
+			  TB_OK);
 	} else if (constant && k > 0) {
 		size_t n = (size_t)tb_tensor_double(t, 3 * k - 1);
 		double *v = malloc(n * sizeof *v);
@@ -262,13 +273,15 @@ static void feed_histogram(tb_writer *w, const cev *e, const char *tag)
 		CHECK_INT(tb_writer_add_histogram(w, tag, v, n, (int)k, e->step, e->wall), TB_OK);
 		free(v);
 	} else {
-		double *edges = malloc((k + 1) * sizeof *edges), *counts = malloc(k * sizeof *counts);
+		double *edges = malloc((k + 1) * sizeof *edges),
+		       *counts = malloc(k * sizeof *counts);
 		for (size_t i = 0; i < k; i++) {
 			edges[i] = tb_tensor_double(t, 3 * i);
 			edges[i + 1] = tb_tensor_double(t, 3 * i + 1);
 			counts[i] = tb_tensor_double(t, 3 * i + 2);
 		}
-		CHECK_INT(tb_writer_add_histogram_raw(w, tag, edges, counts, k, e->step, e->wall), TB_OK);
+		CHECK_INT(tb_writer_add_histogram_raw(w, tag, edges, counts, k, e->step, e->wall),
+			  TB_OK);
 		free(edges);
 		free(counts);
 	}
@@ -287,8 +300,9 @@ static void feed_text(tb_writer *w, const cev *e, const char *tag)
 	if (t->rank == 0)
 		CHECK_INT(tb_writer_add_text(w, tag, cells[0], e->step, e->wall), TB_OK);
 	else
-		CHECK_INT(tb_writer_add_text_table(w, tag, (const char *const *)cells, (size_t)t->dims[0],
-						   t->rank == 2 ? (size_t)t->dims[1] : 0, e->step, e->wall),
+		CHECK_INT(tb_writer_add_text_table(
+			      w, tag, (const char *const *)cells, (size_t)t->dims[0],
+			      t->rank == 2 ? (size_t)t->dims[1] : 0, e->step, e->wall),
 			  TB_OK);
 	for (size_t i = 0; i < t->n; i++)
 		free(cells[i]);
@@ -427,8 +441,9 @@ static void feed_mesh(tb_writer *w, const cev *e)
 	}
 	CHECK(name && v);
 	if (name && v)
-		CHECK_INT(tb_writer_add_mesh(w, name, v, nv, f, nf, c, batch, json, e->step, e->wall),
-			  TB_OK);
+		CHECK_INT(
+		    tb_writer_add_mesh(w, name, v, nv, f, nf, c, batch, json, e->step, e->wall),
+		    TB_OK);
 	free(v);
 	free(f);
 	free(c);
@@ -484,11 +499,13 @@ static void feed_layout(tb_writer *w, const cev *e)
 					else if (h.num == 2) {
 						ch->tags = tags[nc][cat->n_charts];
 						while (wu_next(&s, se, &m))
-							tags[nc][cat->n_charts][ch->n_tags++] = KEEP(m);
+							tags[nc][cat->n_charts][ch->n_tags++] =
+							    KEEP(m);
 					} else if (h.num == 3) {
 						ch->margin = ms[nc][cat->n_charts];
 						while (wu_next(&s, se, &m)) {
-							tb_margin_series *x = &ms[nc][cat->n_charts][ch->n_margin++];
+							tb_margin_series *x =
+							    &ms[nc][cat->n_charts][ch->n_margin++];
 							const uint8_t *u = m.p, *ue = m.p + m.n;
 							wu_field o;
 							x->value = x->lower = x->upper = "";
@@ -570,7 +587,8 @@ static const char *corpus_dir(const char *run)
 {
 	static char path[4096];
 	const char *src = getenv("TB_SOURCE_DIR");
-	snprintf(path, sizeof path, "%s/../shared/corpora/tb-native/logdir/%s", src ? src : ".", run);
+	snprintf(path, sizeof path, "%s/../shared/corpora/tb-native/logdir/%s", src ? src : ".",
+		 run);
 	return path;
 }
 
@@ -678,8 +696,9 @@ static void feed_hparams(tb_writer *w, const cev *e)
 					else if (h.num == 3)
 						x->description = KEEP(h);
 					else if (h.num == 4)
-						x->type = h.v == 1 ? TB_HPARAM_STRING
-							: h.v == 2 ? TB_HPARAM_BOOL : TB_HPARAM_NUMBER;
+						x->type = h.v == 1   ? TB_HPARAM_STRING
+							  : h.v == 2 ? TB_HPARAM_BOOL
+								     : TB_HPARAM_NUMBER;
 					else if (h.num == 6) {
 						wu_field m;
 						x->domain = TB_DOMAIN_INTERVAL;

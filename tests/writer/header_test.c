@@ -34,7 +34,8 @@ static void test_header__summary_types(void)
 	tb_graph_attr attr = {"T", TB_ATTR_TYPE, NULL, 1, 0.0f, NULL, 0};
 	tb_graph_node node = {"n", "Op", NULL, 0, NULL, &attr, 1};
 	CHECK_INT(img.channels + (clip.frames == 0) + hp.type + hi.domain + mi.dataset_type, 5);
-	CHECK_INT(cat.n_charts + node.n_attrs + TB_STATUS_RUNNING + TB_PIXEL_F32 + TB_LAYOUT_CHW, 7);
+	CHECK_INT(cat.n_charts + node.n_attrs + TB_STATUS_RUNNING + TB_PIXEL_F32 + TB_LAYOUT_CHW,
+		  7);
 	CHECK_INT(tb_writer_add_image(NULL, "t", &img, 0, 0), TB_EINVAL);
 }
 

@@ -31,7 +31,8 @@ static size_t count_records(const char *path, int *bad, size_t *trail)
 	{
 		size_t off = 0;
 		while (len - off >= 16) {
-			uint64_t l = (uint64_t)wu_le32(all + off) | (uint64_t)wu_le32(all + off + 4) << 32;
+			uint64_t l = (uint64_t)wu_le32(all + off) | (uint64_t)wu_le32(all + off + 4)
+									<< 32;
 			if (len - off - 16 < l)
 				break;
 			off += 16 + (size_t)l;
@@ -61,7 +62,8 @@ static void test_hostile__null_writer(void)
 	CHECK_INT(tb_writer_add_text(NULL, "t", "x", 0, 0), TB_EINVAL);
 	CHECK_INT(tb_writer_add_text_table(NULL, "t", k, 1, 1, 0, 0), TB_EINVAL);
 	CHECK_INT(tb_writer_add_pr_curve(NULL, "t", l, d, NULL, 2, 0, 0, 0), TB_EINVAL);
-	CHECK_INT(tb_writer_add_pr_curve_raw(NULL, "t", d, d, d, d, NULL, NULL, 2, 0, 0), TB_EINVAL);
+	CHECK_INT(tb_writer_add_pr_curve_raw(NULL, "t", d, d, d, d, NULL, NULL, 2, 0, 0),
+		  TB_EINVAL);
 	CHECK_INT(tb_writer_add_hparams(NULL, NULL, 0, NULL, NULL, 0, NULL, 0), TB_EINVAL);
 	CHECK_INT(tb_writer_add_hparams_config(NULL, NULL, 0, NULL, 0, 0), TB_EINVAL);
 	CHECK_INT(tb_writer_add_hparams_session_start(NULL, NULL, 0, NULL, 0), TB_EINVAL);
@@ -99,7 +101,8 @@ static void test_hostile__bad_arguments_queue_nothing(void)
 		CHECK_INT(tb_writer_add_audio(w, tags[i], f, 2, 1, 8000, NULL, 0, 0), TB_EINVAL);
 		CHECK_INT(tb_writer_add_text(w, tags[i], "x", 0, 0), TB_EINVAL);
 		CHECK_INT(tb_writer_add_pr_curve(w, tags[i], l, d, NULL, 2, 0, 0, 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_mesh(w, tags[i], f, 2, NULL, 0, NULL, 1, NULL, 0, 0), TB_EINVAL);
+		CHECK_INT(tb_writer_add_mesh(w, tags[i], f, 2, NULL, 0, NULL, 1, NULL, 0, 0),
+			  TB_EINVAL);
 		CHECK_INT(tb_writer_set_description(w, tags[i], "x"), TB_EINVAL);
 		CHECK(tb_writer_errmsg(w)[0] != '\0');
 	}
@@ -142,7 +145,8 @@ static void test_hostile__bad_arguments_queue_nothing(void)
 	CHECK_INT(tb_writer_add_pr_curve(w, "p", l, d, NULL, 2, 1, 0, 0), TB_EINVAL);
 	CHECK_INT(tb_writer_add_pr_curve(w, "p", l, d, NULL, 2, 100000, 0, 0), TB_EINVAL);
 	CHECK_INT(tb_writer_add_pr_curve_raw(w, "p", d, d, d, d, NULL, NULL, 1, 0, 0), TB_EINVAL);
-	CHECK_INT(tb_writer_add_pr_curve_raw(w, "p", d, NULL, d, d, NULL, NULL, 2, 0, 0), TB_EINVAL);
+	CHECK_INT(tb_writer_add_pr_curve_raw(w, "p", d, NULL, d, d, NULL, NULL, 2, 0, 0),
+		  TB_EINVAL);
 	/* hparams */
 	{
 		tb_hparam noname = {NULL, TB_HPARAM_NUMBER, 1, NULL, 0};
@@ -157,7 +161,8 @@ static void test_hostile__bad_arguments_queue_nothing(void)
 		CHECK_INT(tb_writer_add_hparams_session_start(w, NULL, 1, NULL, 0), TB_EINVAL);
 		CHECK_INT(tb_writer_add_hparams_session_end(w, 9, 0), TB_EINVAL);
 		CHECK_INT(tb_writer_add_hparams(w, &ok, 1, mt, mv, 1, "x", 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_hparams(w, &ok, 1, NULL, NULL, 0, "../escape", 0), TB_EINVAL);
+		CHECK_INT(tb_writer_add_hparams(w, &ok, 1, NULL, NULL, 0, "../escape", 0),
+			  TB_EINVAL);
 		CHECK_INT(tb_writer_add_hparams(w, &ok, 1, NULL, NULL, 0, "/abs", 0), TB_EINVAL);
 		tb_hparam_info hi = {"x", NULL, NULL, TB_HPARAM_NUMBER, 7, 0, 0, NULL, 0};
 		CHECK_INT(tb_writer_add_hparams_config(w, &hi, 1, NULL, 0, 0), TB_EINVAL);
@@ -167,10 +172,14 @@ static void test_hostile__bad_arguments_queue_nothing(void)
 	/* mesh */
 	{
 		int32_t faces[3] = {0, 1, 5};
-		CHECK_INT(tb_writer_add_mesh(w, "m", NULL, 2, NULL, 0, NULL, 1, NULL, 0, 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_mesh(w, "m", f, 0, NULL, 0, NULL, 1, NULL, 0, 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_mesh(w, "m", f, 2, faces, 1, NULL, 1, NULL, 0, 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_mesh(w, "m", f, 2, NULL, 0, NULL, 1, bad_utf8, 0, 0), TB_EINVAL);
+		CHECK_INT(tb_writer_add_mesh(w, "m", NULL, 2, NULL, 0, NULL, 1, NULL, 0, 0),
+			  TB_EINVAL);
+		CHECK_INT(tb_writer_add_mesh(w, "m", f, 0, NULL, 0, NULL, 1, NULL, 0, 0),
+			  TB_EINVAL);
+		CHECK_INT(tb_writer_add_mesh(w, "m", f, 2, faces, 1, NULL, 1, NULL, 0, 0),
+			  TB_EINVAL);
+		CHECK_INT(tb_writer_add_mesh(w, "m", f, 2, NULL, 0, NULL, 1, bad_utf8, 0, 0),
+			  TB_EINVAL);
 	}
 	/* custom scalars */
 	{
@@ -198,12 +207,18 @@ static void test_hostile__bad_arguments_queue_nothing(void)
 	/* embeddings */
 	{
 		const char *tabbed[2] = {"a\tb", "c"};
-		CHECK_INT(tb_writer_add_embedding(w, NULL, 2, 1, NULL, 0, NULL, NULL, NULL, 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_embedding(w, f, 0, 1, NULL, 0, NULL, NULL, NULL, 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_embedding(w, f, 2, 1, tabbed, 1, NULL, NULL, NULL, 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_embedding(w, f, 2, 1, NULL, 0, tabbed, NULL, NULL, 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_embedding(w, f, 2, 1, NULL, 0, NULL, NULL, "", 0), TB_EINVAL);
-		CHECK_INT(tb_writer_add_embedding(w, f, 2, 1, NULL, 0, NULL, NULL, NULL, -1), TB_EINVAL);
+		CHECK_INT(tb_writer_add_embedding(w, NULL, 2, 1, NULL, 0, NULL, NULL, NULL, 0),
+			  TB_EINVAL);
+		CHECK_INT(tb_writer_add_embedding(w, f, 0, 1, NULL, 0, NULL, NULL, NULL, 0),
+			  TB_EINVAL);
+		CHECK_INT(tb_writer_add_embedding(w, f, 2, 1, tabbed, 1, NULL, NULL, NULL, 0),
+			  TB_EINVAL);
+		CHECK_INT(tb_writer_add_embedding(w, f, 2, 1, NULL, 0, tabbed, NULL, NULL, 0),
+			  TB_EINVAL);
+		CHECK_INT(tb_writer_add_embedding(w, f, 2, 1, NULL, 0, NULL, NULL, "", 0),
+			  TB_EINVAL);
+		CHECK_INT(tb_writer_add_embedding(w, f, 2, 1, NULL, 0, NULL, NULL, NULL, -1),
+			  TB_EINVAL);
 	}
 	/* Nothing above was queued: the file holds the first record only. */
 	CHECK_INT(tb_writer_flush(w), TB_OK);

@@ -41,10 +41,9 @@ static int str_is(tb_slice s, const char *want)
 	return s.len == strlen(want) && memcmp(s.ptr, want, s.len) == 0;
 }
 
-static const uint8_t rgb[4 * 3 * 3] = {
-	255, 0,   0,   0,   255, 0,   0,   0,   255, 10,  20,  30,
-	0,   0,   0,   255, 255, 255, 1,   2,   3,   200, 100, 50,
-	9,   8,   7,   6,   5,   4,   3,   2,   1,   128, 128, 128};
+static const uint8_t rgb[4 * 3 * 3] = {255, 0, 0, 0,   255, 0,	 0, 0, 255, 10,	 20,  30,
+				       0,   0, 0, 255, 255, 255, 1, 2, 3,   200, 100, 50,
+				       9,   8, 7, 6,   5,   4,	 3, 2, 1,   128, 128, 128};
 
 static void write_everything(const char *dir)
 {
@@ -66,7 +65,8 @@ static void write_everything(const char *dir)
 			v[i] = i;
 		CHECK_INT(tb_writer_add_histogram(w, "weights", v, 100, 0, 1, 1000.0), TB_OK);
 		double edges[3] = {0, 1, 2}, counts[2] = {5, 7};
-		CHECK_INT(tb_writer_add_histogram_raw(w, "raw_hist", edges, counts, 2, 1, 1000.0), TB_OK);
+		CHECK_INT(tb_writer_add_histogram_raw(w, "raw_hist", edges, counts, 2, 1, 1000.0),
+			  TB_OK);
 	}
 	{
 		tb_image img = {rgb, TB_PIXEL_U8, TB_LAYOUT_HWC, 3, 4, 3};
@@ -89,14 +89,16 @@ static void write_everything(const char *dir)
 	{
 		uint8_t labels[4] = {1, 0, 1, 0};
 		double pred[4] = {0.9, 0.8, 0.3, 0.1};
-		CHECK_INT(tb_writer_add_pr_curve(w, "pr", labels, pred, NULL, 4, 11, 5, 1000.0), TB_OK);
+		CHECK_INT(tb_writer_add_pr_curve(w, "pr", labels, pred, NULL, 4, 11, 5, 1000.0),
+			  TB_OK);
 	}
 	{
 		tb_hparam disc[2] = {{NULL, TB_HPARAM_STRING, 0, "adam", 0},
 				     {NULL, TB_HPARAM_STRING, 0, "sgd", 0}};
 		tb_hparam_info hi[2] = {
-			{"lr", NULL, NULL, TB_HPARAM_NUMBER, TB_DOMAIN_INTERVAL, 1e-4, 1, NULL, 0},
-			{"opt", "Optimizer", NULL, TB_HPARAM_STRING, TB_DOMAIN_DISCRETE, 0, 0, disc, 2}};
+		    {"lr", NULL, NULL, TB_HPARAM_NUMBER, TB_DOMAIN_INTERVAL, 1e-4, 1, NULL, 0},
+		    {"opt", "Optimizer", NULL, TB_HPARAM_STRING, TB_DOMAIN_DISCRETE, 0, 0, disc,
+		     2}};
 		tb_metric_info mi[1] = {{"loss", NULL, "Loss", NULL, TB_DATASET_TRAINING}};
 		tb_hparam hp[2] = {{"lr", TB_HPARAM_NUMBER, 0.01, NULL, 0},
 				   {"opt", TB_HPARAM_STRING, 0, "adam", 0}};
@@ -107,14 +109,16 @@ static void write_everything(const char *dir)
 		double mv[1] = {0.9};
 		tb_hparam torch_hp[2] = {{"lr", TB_HPARAM_NUMBER, 0.1, NULL, 0},
 					 {"aug", TB_HPARAM_BOOL, 0, NULL, 1}};
-		CHECK_INT(tb_writer_add_hparams(w, torch_hp, 2, mt, mv, 1, "hp_trial", 1000.0), TB_OK);
+		CHECK_INT(tb_writer_add_hparams(w, torch_hp, 2, mt, mv, 1, "hp_trial", 1000.0),
+			  TB_OK);
 	}
 	{
 		float v[12] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1};
 		int32_t f[6] = {0, 1, 2, 0, 2, 3};
 		uint8_t c[12] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9};
-		CHECK_INT(tb_writer_add_mesh(w, "shape", v, 4, f, 2, c, 1, "{\"camera\": {}}", 6, 1000.0),
-			  TB_OK);
+		CHECK_INT(
+		    tb_writer_add_mesh(w, "shape", v, 4, f, 2, c, 1, "{\"camera\": {}}", 6, 1000.0),
+		    TB_OK);
 	}
 	{
 		const char *ml[1] = {"^loss"};
@@ -140,8 +144,10 @@ static void write_everything(const char *dir)
 		for (int i = 0; i < 12; i++)
 			px[i] = (uint8_t)(i * 20);
 		tb_image imgs = {px, TB_PIXEL_U8, TB_LAYOUT_HW, 2, 2, 1};
-		CHECK_INT(tb_writer_add_embedding(w, vec, 3, 2, meta, 2, hdr, &imgs, "feat/x", 0), TB_OK);
-		CHECK_INT(tb_writer_add_embedding(w, vec, 2, 3, NULL, 0, NULL, NULL, NULL, 12), TB_OK);
+		CHECK_INT(tb_writer_add_embedding(w, vec, 3, 2, meta, 2, hdr, &imgs, "feat/x", 0),
+			  TB_OK);
+		CHECK_INT(tb_writer_add_embedding(w, vec, 2, 3, NULL, 0, NULL, NULL, NULL, 12),
+			  TB_OK);
 	}
 	CHECK_INT(tb_writer_close(w), TB_OK);
 }
@@ -259,7 +265,8 @@ static void test_roundtrip__store(void)
 	CHECK(s && strcmp(s->plugin, "mesh") == 0 && s->len == 1 && s->tensors[0]->dtype == 1 &&
 	      s->tensors[0]->dims[1] == 4 && s->tensors[0]->dims[2] == 3);
 	s = series(st, "run", "shape_FACE");
-	CHECK(s && s->len == 1 && s->tensors[0]->dtype == 3 && tb_tensor_double(s->tensors[0], 5) == 3);
+	CHECK(s && s->len == 1 && s->tensors[0]->dtype == 3 &&
+	      tb_tensor_double(s->tensors[0], 5) == 3);
 	s = series(st, "run", "shape_COLOR");
 	CHECK(s && s->len == 1 && s->tensors[0]->dtype == 4 &&
 	      tb_tensor_double(s->tensors[0], 9) == 9);
@@ -269,14 +276,16 @@ static void test_roundtrip__store(void)
 	      s->tensors[0]->dtype == 7);
 	if (s && s->len == 1) {
 		tb_slice lay = tb_tensor_str(s->tensors[0], 0);
-		CHECK(memmem(lay.ptr, lay.len, "^loss", 5) && memmem(lay.ptr, lay.len, "acc_hi", 6));
+		CHECK(memmem(lay.ptr, lay.len, "^loss", 5) &&
+		      memmem(lay.ptr, lay.len, "acc_hi", 6));
 	}
 
 	s = series(st, "run", "__run_graph__");
 	CHECK(s && strcmp(s->plugin, "graphs") == 0 && s->len == 1);
 	if (s && s->len == 1) {
 		tb_slice g = tb_tensor_str(s->tensors[0], 0);
-		CHECK(memmem(g.ptr, g.len, "layer/relu", 10) && memmem(g.ptr, g.len, "Placeholder", 11));
+		CHECK(memmem(g.ptr, g.len, "layer/relu", 10) &&
+		      memmem(g.ptr, g.len, "Placeholder", 11));
 	}
 	tb_store_free(st);
 }
@@ -313,7 +322,8 @@ static void test_roundtrip__projector_files(void)
 	free(s);
 	snprintf(path, sizeof path, "%s/run/00000/feat%%2fx/tensors.tsv", root);
 	s = slurp_str(path);
-	CHECK(s && strcmp(s, "0.10000000149011612\t1.0\n2.0\t3.5\n-4.0\t1.0000000116860974e-07\n") == 0);
+	CHECK(s &&
+	      strcmp(s, "0.10000000149011612\t1.0\n2.0\t3.5\n-4.0\t1.0000000116860974e-07\n") == 0);
 	free(s);
 	snprintf(path, sizeof path, "%s/run/00000/feat%%2fx/metadata.tsv", root);
 	s = slurp_str(path);
@@ -369,13 +379,15 @@ static void test_roundtrip__http_scalars(void)
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
 	CHECK_INT(curl_easy_perform(c), CURLE_OK);
-	CHECK(body && strstr(body, "[1000.0, 0, 1.0]") && strstr(body, "[1004.0, 4, 0.20000000298023224]"));
+	CHECK(body && strstr(body, "[1000.0, 0, 1.0]") &&
+	      strstr(body, "[1004.0, 4, 0.20000000298023224]"));
 	if (body && !strstr(body, "[1004.0, 4,"))
 		fprintf(stderr, "scalars answer: %s\n", body);
 	free(body);
 	body = NULL;
 	snprintf(url, sizeof url,
-		 "http://127.0.0.1:%d/data/plugin/scalars/scalars?run=run%%2Facc_all_eval&tag=acc%%2Fall",
+		 "http://127.0.0.1:%d/data/plugin/scalars/"
+		 "scalars?run=run%%2Facc_all_eval&tag=acc%%2Fall",
 		 tb_spawn_port(sp));
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	CHECK_INT(curl_easy_perform(c), CURLE_OK);
@@ -384,15 +396,15 @@ static void test_roundtrip__http_scalars(void)
 
 	/* Other dashboards, where tboard serves them already (404 = not yet). */
 	static const char *const routes[][2] = {
-		{"histograms/tags", "\"raw_hist\""},
-		{"images/tags", "\"img/batch\""},
-		{"audio/tags", "\"sound\""},
-		{"text/tags", "\"notes\""},
-		{"pr_curves/tags", "\"pr\""},
-		{"mesh/tags", "\"shape\""},
-		{"graphs/graph?run=run", "layer/relu"},
-		{"custom_scalars/layout", "acc_hi"},
-		{"projector/runs", "\"run\""},
+	    {"histograms/tags", "\"raw_hist\""},
+	    {"images/tags", "\"img/batch\""},
+	    {"audio/tags", "\"sound\""},
+	    {"text/tags", "\"notes\""},
+	    {"pr_curves/tags", "\"pr\""},
+	    {"mesh/tags", "\"shape\""},
+	    {"graphs/graph?run=run", "layer/relu"},
+	    {"custom_scalars/layout", "acc_hi"},
+	    {"projector/runs", "\"run\""},
 	};
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		long status = 0;

@@ -21,8 +21,8 @@ typedef struct records {
 	uint8_t *rec[20000];
 	size_t len[20000];
 	size_t n;
-	int bad;       /* framing or CRC errors seen */
-	size_t trail;  /* bytes after the last whole record */
+	int bad;      /* framing or CRC errors seen */
+	size_t trail; /* bytes after the last whole record */
 } records;
 
 static uint32_t le32(const uint8_t *p)
@@ -109,21 +109,26 @@ static void remove_tmpdir(void)
 static const char legacy_366[] = "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41"
 				 "\x10\x01"
 				 "\x2a\x0d\x0a\x0b"
-				 "\x0a\x04" "loss"
+				 "\x0a\x04"
+				 "loss"
 				 "\x15\x00\x00\x80\x3e";
 
 static const char tf2_377[] = "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41\x10\x01"
 			      "\x2a\x21\x0a\x1f"
-			      "\x0a\x04" "loss"
+			      "\x0a\x04"
+			      "loss"
 			      "\x42\x0a\x08\x01\x12\x00\x22\x04\x00\x00\x80\x3e"
-			      "\x4a\x0b\x0a\x09\x0a\x07" "scalars";
+			      "\x4a\x0b\x0a\x09\x0a\x07"
+			      "scalars";
 
 static const char tf2_accuracy_15[] = "\x09\xc4\x05\xb7\x3d\x99\xd6\xd7\x41"
 				      "\x10\x4d"
 				      "\x2a\x25\x0a\x23"
-				      "\x0a\x08" "accuracy"
+				      "\x0a\x08"
+				      "accuracy"
 				      "\x42\x0a\x08\x01\x12\x00\x22\x04\xa4\x70\x7d\x3f"
-				      "\x4a\x0b\x0a\x09\x0a\x07" "scalars";
+				      "\x4a\x0b\x0a\x09\x0a\x07"
+				      "scalars";
 
 static int rec_is(const records *r, size_t i, const char *bytes, size_t n)
 {
@@ -178,7 +183,11 @@ static void test_writer__first_record(void)
 		CHECK(recs.rec[0][0] == 0x09);
 		memcpy(&wall, recs.rec[0] + 1, 8);
 		CHECK(fabs(wall - (double)time(NULL)) < 5);
-		CHECK(memcmp(recs.rec[0] + 9, "\x1a\x0d" "brain.Event:2" "\x52\x08\x0a\x06" "tboard",
+		CHECK(memcmp(recs.rec[0] + 9,
+			     "\x1a\x0d"
+			     "brain.Event:2"
+			     "\x52\x08\x0a\x06"
+			     "tboard",
 			     25) == 0);
 	}
 	free_records(&recs);
@@ -288,7 +297,8 @@ static void test_writer__distinct_files_in_one_process(void)
 		CHECK_INT(tb_writer_open(&w[i], dir, NULL), TB_OK);
 	for (int i = 0; i < 5; i++)
 		for (int j = i + 1; j < 5; j++)
-			CHECK(w[i] && w[j] && strcmp(tb_writer_path(w[i]), tb_writer_path(w[j])) != 0);
+			CHECK(w[i] && w[j] &&
+			      strcmp(tb_writer_path(w[i]), tb_writer_path(w[j])) != 0);
 	for (int i = 0; i < 5; i++) {
 		CHECK_INT(tb_writer_add_scalar(w[i], "x", i, i, 0), TB_OK);
 		CHECK_INT(tb_writer_close(w[i]), TB_OK);
@@ -397,9 +407,9 @@ static void test_writer__hostile_input(void)
 	CHECK(tb_writer_errmsg(w)[0] != '\0');
 	CHECK_INT(tb_writer_add_scalar(w, "", 1, 1, 0), TB_EINVAL);
 	CHECK_INT(tb_writer_add_scalar(w, "bad\xff", 1, 1, 0), TB_EINVAL);
-	CHECK_INT(tb_writer_add_scalar(w, "\xc0\xaf", 1, 1, 0), TB_EINVAL);      /* overlong */
-	CHECK_INT(tb_writer_add_scalar(w, "\xed\xa0\x80", 1, 1, 0), TB_EINVAL);  /* surrogate */
-	CHECK_INT(tb_writer_add_scalar(w, "\xe2\x82", 1, 1, 0), TB_EINVAL);      /* cut short */
+	CHECK_INT(tb_writer_add_scalar(w, "\xc0\xaf", 1, 1, 0), TB_EINVAL);	/* overlong */
+	CHECK_INT(tb_writer_add_scalar(w, "\xed\xa0\x80", 1, 1, 0), TB_EINVAL); /* surrogate */
+	CHECK_INT(tb_writer_add_scalar(w, "\xe2\x82", 1, 1, 0), TB_EINVAL);	/* cut short */
 	CHECK_INT(tb_writer_add_scalar(NULL, "v", 1, 1, 0), TB_EINVAL);
 	CHECK_INT(tb_writer_flush(NULL), TB_EINVAL);
 
@@ -407,7 +417,7 @@ static void test_writer__hostile_input(void)
 	CHECK_INT(tb_writer_add_scalar(w, "v", INFINITY, 2, 1700000001.5), TB_OK);
 	CHECK_INT(tb_writer_add_scalar(w, "v", -INFINITY, 3, 1700000001.5), TB_OK);
 	CHECK_INT(tb_writer_add_scalar(w, "v", 1e300, 4, 1700000001.5), TB_OK);
-	CHECK_INT(tb_writer_add_scalar(w, "v", 1, -1, NAN), TB_OK);       /* wall: now */
+	CHECK_INT(tb_writer_add_scalar(w, "v", 1, -1, NAN), TB_OK); /* wall: now */
 	CHECK_INT(tb_writer_add_scalar(w, "v", 1, INT64_MAX, INFINITY), TB_OK);
 	CHECK_INT(tb_writer_add_scalar(w, "caf\xc3\xa9/\xf0\x9f\x93\x88", 1, 1, -5), TB_OK);
 	CHECK_INT(tb_writer_close(w), TB_OK);
@@ -423,7 +433,8 @@ static void test_writer__hostile_input(void)
 		CHECK(legacy_value_bits(&recs, 4, &bits) && bits == 0x7f800000u);
 		memcpy(&wall, recs.rec[5] + 1, 8);
 		CHECK(fabs(wall - (double)time(NULL)) < 5);
-		CHECK(memcmp(recs.rec[5] + 9, "\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11) == 0);
+		CHECK(memcmp(recs.rec[5] + 9, "\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11) ==
+		      0);
 		memcpy(&wall, recs.rec[6] + 1, 8);
 		CHECK(fabs(wall - (double)time(NULL)) < 5);
 		memcpy(&wall, recs.rec[7] + 1, 8);

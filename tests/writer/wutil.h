@@ -73,12 +73,14 @@ static inline uint32_t wu_le32(const uint8_t *p)
  * hold; returns the number of bad records, and the bytes after the last
  * whole record in *trail. */
 typedef void (*wu_rec_fn)(const uint8_t *p, size_t n, void *payload);
-static inline int wu_records(const uint8_t *all, size_t size, wu_rec_fn fn, void *payload, size_t *trail)
+static inline int wu_records(const uint8_t *all, size_t size, wu_rec_fn fn, void *payload,
+			     size_t *trail)
 {
 	size_t off = 0;
 	int bad = 0;
 	while (size - off >= 12) {
-		uint64_t len = (uint64_t)wu_le32(all + off) | (uint64_t)wu_le32(all + off + 4) << 32;
+		uint64_t len = (uint64_t)wu_le32(all + off) | (uint64_t)wu_le32(all + off + 4)
+								  << 32;
 		if (tb_crc32c_mask(tb_crc32c(all + off, 8)) != wu_le32(all + off + 8)) {
 			bad++;
 			break;
@@ -100,8 +102,8 @@ static inline int wu_records(const uint8_t *all, size_t size, wu_rec_fn fn, void
 typedef struct wu_field {
 	uint32_t num;
 	int wt;
-	uint64_t v;           /* varint, fixed64, fixed32 */
-	const uint8_t *p;     /* length-delimited */
+	uint64_t v;	  /* varint, fixed64, fixed32 */
+	const uint8_t *p; /* length-delimited */
 	size_t n;
 } wu_field;
 
@@ -234,12 +236,24 @@ static inline uint8_t *wu_png_decode(const uint8_t *png, size_t len, int *w, int
 				int a = i >= bpp ? row[i - bpp] : 0, b = up ? up[i] : 0;
 				int c = up && i >= bpp ? up[i - bpp] : 0, v = in[1 + i];
 				switch (in[0]) {
-				case 0: break;
-				case 1: v += a; break;
-				case 2: v += b; break;
-				case 3: v += (a + b) / 2; break;
-				case 4: v += wu_paeth(a, b, c); break;
-				default: free(out); out = NULL; goto fail;
+				case 0:
+					break;
+				case 1:
+					v += a;
+					break;
+				case 2:
+					v += b;
+					break;
+				case 3:
+					v += (a + b) / 2;
+					break;
+				case 4:
+					v += wu_paeth(a, b, c);
+					break;
+				default:
+					free(out);
+					out = NULL;
+					goto fail;
 				}
 				row[i] = (uint8_t)v;
 			}
