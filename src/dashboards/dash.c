@@ -6,6 +6,7 @@
 
 #include "common/alloc.h"
 #include "markdown.h"
+#include "proto/event.h"
 #include "proto/pb_decode.h"
 #include "store/pyrandom.h"
 
@@ -89,6 +90,47 @@ void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
 	}
 	tb_store_unlock(d->store);
 	tb_json_obj_end(&j);
+}
+
+void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint64_t limit,
+			     void (*write)(tb_json *j, const tb_tensor *t))
+{
+	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
+	if (!run || !tag) {
+		tb_resp_error(resp, 400, "Invalid argument: Both run and tag must be specified");
+		return;
+	}
+	tb_store_rdlock(d->store);
+	tb_run *r = tb_dash_lock_run(d->store, run);
+	const tb_series *s = r ? tb_dash_series(r, tag, "histograms", TB_DC_TENSOR) : NULL;
+	if (!s) {
+		tb_buf msg = TB_BUF_INIT;
+		tb_buf_puts(&msg, "Not found: No histogram tag ");
+		tb_dash_pyrepr(&msg, tag);
+		tb_buf_puts(&msg, " for run ");
+		tb_dash_pyrepr(&msg, run);
+		tb_resp_error(resp, 404, "%s", msg.ptr);
+		tb_buf_free(&msg);
+	} else {
+		size_t n;
+		uint64_t *idx = tb_dash_sample(&n, s->len, limit);
+		tb_json j;
+		tb_json_init(&j, tb_resp_body(resp));
+		tb_json_arr_begin(&j);
+		for (size_t i = 0; i < n; i++) {
+			size_t p = (size_t)idx[i];
+			tb_json_arr_begin(&j);
+			tb_json_double(&j, s->walls[p]);
+			tb_json_int(&j, s->steps[p]);
+			write(&j, s->tensors[p]);
+			tb_json_arr_end(&j);
+		}
+		tb_json_arr_end(&j);
+		free(idx);
+	}
+	if (r)
+		tb_run_unlock(r);
+	tb_store_unlock(d->store);
 }
 
 int tb_dash_content_version(const tb_series *s)

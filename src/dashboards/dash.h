@@ -93,6 +93,14 @@ int tb_dash_content_version(const tb_series *s);
  * holds the run lock. */
 void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s);
 
+/* Answer a histograms or distributions read route for the histogram series
+ * named by the `run` and `tag` query parameters: [[wall_time, step, x],
+ * ...] for up to `limit` sampled points, where `write` writes x from the
+ * point's tensor. A missing parameter gives 400, a series that is not
+ * stored 404. Takes the store and run locks itself. */
+void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint64_t limit,
+			     void (*write)(tb_json *j, const tb_tensor *t));
+
 /* Answer a request for one scalar series named by the `run` and `tag`
  * query parameters, as JSON points or, with format=csv, as CSV (spec
  * HTTP_API.md 6.2); scalars/scalars and custom_scalars/download_data give
