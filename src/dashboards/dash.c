@@ -257,3 +257,56 @@ void tb_dash_blob_key(tb_buf *out, const char *eid, const char *run, const char 
 	base64url(out, (const uint8_t *)j.ptr, j.len);
 	tb_buf_free(&j);
 }
+
+void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
+			     const tb_dash_blob_list *how)
+{
+	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
+	uint64_t sample;
+	if (tb_dash_parse_sample(&sample, tb_req_query(req, "sample"))) {
+		tb_resp_error(resp, 400, "Invalid argument: sample must be a non-negative integer");
+		return;
+	}
+	tb_store_rdlock(d->store);
+	tb_run *r = tb_dash_lock_run(d->store, run);
+	const tb_series *s = r ? tb_dash_series(r, tag, how->plugin, TB_DC_BLOB_SEQUENCE) : NULL;
+	if (!s) {
+		tb_buf msg = TB_BUF_INIT;
+		tb_buf_printf(&msg, "Not found: No %s data for run=", how->noun);
+		tb_dash_pyrepr(&msg, run);
+		tb_buf_puts(&msg, ", tag=");
+		tb_dash_pyrepr(&msg, tag);
+		tb_resp_error(resp, 404, "%s", msg.ptr);
+		tb_buf_free(&msg);
+		goto out;
+	}
+	/* sample fits an int64, so the sum cannot wrap */
+	uint64_t index = how->first + sample;
+	size_t n;
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, how->plugin, how->limit));
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_arr_begin(&j);
+	tb_buf query = TB_BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		size_t p = (size_t)idx[i];
+		if (index >= s->tensors[p]->n)
+			continue;
+		tb_json_obj_begin(&j);
+		tb_buf_clear(&query);
+		tb_buf_puts(&query, "blob_key=");
+		tb_dash_blob_key(&query, tb_req_experiment(req), r->name, s->tag, s->tag_len,
+				 s->steps[p], index);
+		how->point(&j, &query, s, p);
+		tb_json_key(&j, "query");
+		tb_json_str_n(&j, query.ptr, query.len);
+		tb_json_obj_end(&j);
+	}
+	tb_buf_free(&query);
+	tb_json_arr_end(&j);
+	free(idx);
+out:
+	if (r)
+		tb_run_unlock(r);
+	tb_store_unlock(d->store);
+}

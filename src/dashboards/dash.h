@@ -131,6 +131,25 @@ void tb_dash_description(tb_json *j, const char *markdown);
 void tb_dash_blob_key(tb_buf *out, const char *eid, const char *run, const char *tag,
 		      size_t tag_len, int64_t step, uint64_t index);
 
+/* How a blob-sequence plugin (images, audio) lists a series' steps. */
+typedef struct tb_dash_blob_list {
+	const char *plugin; /* data plugin, also the --samples_per_plugin name */
+	const char *noun;   /* the 404 reads "No <noun> data for run=..." */
+	uint64_t limit;	    /* points per series unless --samples_per_plugin says */
+	uint64_t first;	    /* blob index of sample 0 in a point's tensor */
+	/* Write the members of point p before "query"; may append to query,
+	 * which holds "blob_key=<key>" already. */
+	void (*point)(tb_json *j, tb_buf *query, const tb_series *s, size_t p);
+} tb_dash_blob_list;
+
+/* Answer a listing route of series `run`, `tag` (query parameters): one
+ * object per sampled point that holds blob `first` + `sample` (query
+ * parameter, decision D11), ending with the query that fetches it. A bad
+ * sample gives 400, a series that is not stored 404. Takes the store and
+ * run locks itself. */
+void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
+			     const tb_dash_blob_list *how);
+
 /* A decoded blob key (blob.c). The strings are owned, NUL-terminated and
  * may hold NUL bytes, so the lengths are authoritative. */
 typedef struct tb_dash_blob_ref {

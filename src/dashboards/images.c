@@ -43,59 +43,19 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 	tb_dash_tags(resp, payload, "images", TB_DC_BLOB_SEQUENCE, newer_version, write_samples);
 }
 
+static void write_point(tb_json *j, tb_buf *query, const tb_series *s, size_t p)
+{
+	(void)query;
+	tb_json_key(j, "wall_time");
+	tb_json_double(j, s->walls[p]);
+	tb_json_key(j, "step");
+	tb_json_int(j, s->steps[p]);
+}
+
 static void handle_images(tb_resp *resp, const tb_req *req, void *payload)
 {
-	tb_dash *d = payload;
-	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
-	uint64_t sample;
-	if (tb_dash_parse_sample(&sample, tb_req_query(req, "sample"))) {
-		tb_resp_error(resp, 400, "Invalid argument: sample must be a non-negative integer");
-		return;
-	}
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
-	const tb_series *s = r ? tb_dash_series(r, tag, "images", TB_DC_BLOB_SEQUENCE) : NULL;
-	if (!s) {
-		tb_buf msg = TB_BUF_INIT;
-		tb_buf_puts(&msg, "Not found: No image data for run=");
-		tb_dash_pyrepr(&msg, run);
-		tb_buf_puts(&msg, ", tag=");
-		tb_dash_pyrepr(&msg, tag);
-		tb_resp_error(resp, 404, "%s", msg.ptr);
-		tb_buf_free(&msg);
-		goto out;
-	}
-	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "images", IMAGES_LIMIT));
-	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_arr_begin(&j);
-	tb_buf key = TB_BUF_INIT;
-	for (size_t i = 0; i < n; i++) {
-		size_t p = (size_t)idx[i];
-		/* the step needs image `sample`, i.e. more than sample + 2 blobs */
-		if (s->tensors[p]->n < 3 || sample > s->tensors[p]->n - 3)
-			continue;
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "wall_time");
-		tb_json_double(&j, s->walls[p]);
-		tb_json_key(&j, "step");
-		tb_json_int(&j, s->steps[p]);
-		tb_buf_clear(&key);
-		tb_buf_puts(&key, "blob_key=");
-		tb_dash_blob_key(&key, tb_req_experiment(req), r->name, s->tag, s->tag_len,
-				 s->steps[p], sample + 2);
-		tb_json_key(&j, "query");
-		tb_json_str_n(&j, key.ptr, key.len);
-		tb_json_obj_end(&j);
-	}
-	tb_buf_free(&key);
-	tb_json_arr_end(&j);
-	free(idx);
-out:
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	static const tb_dash_blob_list how = {"images", "image", IMAGES_LIMIT, 2, write_point};
+	tb_dash_blob_list_serve(resp, req, payload, &how);
 }
 
 static void handle_individual(tb_resp *resp, const tb_req *req, void *payload)
