@@ -1,75 +1,9 @@
 // Distributions dashboard: percentile bands over steps per selected run and tag.
-import { useEffect, useRef, useState } from 'preact/hooks';
 import { DistributionChart } from '../chart/bands';
-import { fetchDistributions, type TagInfo } from './api_extra';
-import { Card, DashboardLayout, useSeen, useSeries, useTagListing, useThemeVersion } from './common';
+import { fetchDistributions } from './api_extra';
+import { DashboardLayout, useTagListing, useThemeVersion } from './common';
 import type { DashboardProps } from './registry';
-
-interface CardProps {
-  item: TagInfo;
-  color: string;
-  generation: number;
-  theme: number;
-}
-
-function DistributionCard({ item, color, generation, theme }: CardProps) {
-  const rootRef = useRef<HTMLDivElement>(null);
-  const plotRef = useRef<HTMLDivElement>(null);
-  const chartRef = useRef<DistributionChart | null>(null);
-  const seen = useSeen(rootRef);
-  const { data, status, error } = useSeries(`distributions\u0000${item.run}\u0000${item.tag}`, generation, seen, (signal) =>
-    fetchDistributions(item.run, item.tag, signal),
-  );
-  const [drawn, setDrawn] = useState<{ steps: number; finite: boolean } | null>(null);
-
-  useEffect(() => {
-    const el = plotRef.current;
-    if (!el || !data) return;
-    if (!chartRef.current) {
-      chartRef.current = new DistributionChart(el);
-      const r = el.getBoundingClientRect();
-      chartRef.current.setSize(r.width, r.height);
-    }
-    const finite = chartRef.current.setData(data, color);
-    setDrawn({ steps: data.length, finite });
-  }, [data, color]);
-
-  useEffect(() => chartRef.current?.redraw(), [theme]);
-
-  useEffect(() => {
-    const el = plotRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      chartRef.current?.setSize(r.width, r.height);
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      chartRef.current?.destroy();
-      chartRef.current = null;
-    };
-  }, []);
-
-  const steps = drawn?.steps ?? 0;
-  return (
-    <Card
-      item={item}
-      color={color}
-      status={status}
-      error={error}
-      rootRef={rootRef}
-      aside={drawn ? `${steps} step${steps === 1 ? '' : 's'}` : ''}
-      attrs={{ 'data-steps': drawn ? String(steps) : undefined, 'data-drawn': drawn ? String(drawn.finite) : undefined }}
-    >
-      <div class="plot dash-plot" ref={plotRef}>
-        {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}
-        {drawn && steps === 0 && <div class="plot-msg">No data</div>}
-        {drawn && steps > 0 && !drawn.finite && <div class="plot-msg">Nothing finite to draw</div>}
-      </div>
-    </Card>
-  );
-}
+import { StepChartCard } from './stepchart';
 
 export default function DistributionsDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
   const { items, error } = useTagListing('distributions', generation);
@@ -89,12 +23,16 @@ export default function DistributionsDashboard({ runs, selectedRuns, runColor, g
       selectedRuns={selectedRuns}
       controls={legend}
       renderCard={(item) => (
-        <DistributionCard
+        <StepChartCard
           key={`${item.run}\u0000${item.tag}`}
           item={item}
           color={runColor(item.run)}
           generation={generation}
           theme={theme}
+          plugin="distributions"
+          fetch={fetchDistributions}
+          create={(el) => new DistributionChart(el)}
+          draw={(chart, data, color) => chart.setData(data, color)}
         />
       )}
     />

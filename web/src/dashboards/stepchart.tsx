@@ -1,0 +1,97 @@
+// The card of the histograms and distributions dashboards: one run/tag
+// series of steps, fetched once on screen, drawn by a canvas chart that
+// follows the card's size and the colour theme.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { TagInfo } from './api_extra';
+import { Card, useSeen, useSeries } from './common';
+
+/** What the card needs of a chart besides drawing its data. */
+export interface StepChart {
+  setSize(width: number, height: number): void;
+  redraw(): void;
+  destroy(): void;
+}
+
+interface StepChartCardProps<T, C extends StepChart> {
+  item: TagInfo;
+  color: string;
+  generation: number;
+  theme: number;
+  /** The plugin whose series this is; names the series in the cache. */
+  plugin: string;
+  fetch: (run: string, tag: string, signal: AbortSignal) => Promise<T[]>;
+  create: (el: HTMLDivElement) => C;
+  /** Draws the data; returns whether anything finite was drawn. */
+  draw: (chart: C, data: T[], color: string) => boolean;
+  /** Another input of `draw`: the data are drawn again when it changes. */
+  mode?: string;
+}
+
+export function StepChartCard<T, C extends StepChart>({
+  item,
+  color,
+  generation,
+  theme,
+  plugin,
+  fetch,
+  create,
+  draw,
+  mode,
+}: StepChartCardProps<T, C>) {
+  const rootRef = useRef<HTMLDivElement>(null);
+  const plotRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<C | null>(null);
+  const seen = useSeen(rootRef);
+  const { data, status, error } = useSeries(`${plugin}\u0000${item.run}\u0000${item.tag}`, generation, seen, (signal) =>
+    fetch(item.run, item.tag, signal),
+  );
+  const [drawn, setDrawn] = useState<{ steps: number; finite: boolean } | null>(null);
+
+  useEffect(() => {
+    const el = plotRef.current;
+    if (!el || !data) return;
+    if (!chartRef.current) {
+      chartRef.current = create(el);
+      const r = el.getBoundingClientRect();
+      chartRef.current.setSize(r.width, r.height);
+    }
+    const finite = draw(chartRef.current, data, color);
+    setDrawn({ steps: data.length, finite });
+  }, [data, color, mode]);
+
+  useEffect(() => chartRef.current?.redraw(), [theme]);
+
+  useEffect(() => {
+    const el = plotRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => {
+      const r = el.getBoundingClientRect();
+      chartRef.current?.setSize(r.width, r.height);
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      chartRef.current?.destroy();
+      chartRef.current = null;
+    };
+  }, []);
+
+  const steps = drawn?.steps ?? 0;
+  return (
+    <Card
+      item={item}
+      color={color}
+      status={status}
+      error={error}
+      rootRef={rootRef}
+      aside={drawn ? `${steps} step${steps === 1 ? '' : 's'}` : ''}
+      attrs={{ 'data-steps': drawn ? String(steps) : undefined, 'data-drawn': drawn ? String(drawn.finite) : undefined }}
+    >
+      <div class="plot dash-plot" ref={plotRef}>
+        {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}
+        {drawn && steps === 0 && <div class="plot-msg">No data</div>}
+        {drawn && steps > 0 && !drawn.finite && <div class="plot-msg">Nothing finite to draw</div>}
+      </div>
+    </Card>
+  );
+}
