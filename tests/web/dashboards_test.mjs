@@ -6,91 +6,10 @@
 // Environment: TB_BINARY (the tboard executable), TB_SOURCE_DIR (source
 // tree), TB_BUILD_DIR (screenshots go to TB_BUILD_DIR/screenshots).
 // Exits 77 (skipped) when the page has no dashboard tabs at all.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const sourceDir = process.env.TB_SOURCE_DIR || resolve(here, '../..');
-const buildDir = process.env.TB_BUILD_DIR || join(sourceDir, 'build');
-const require = createRequire(join(sourceDir, 'web/package.json'));
-const { chromium } = require('playwright-core');
+import { Skip, check, corpus, getJson, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
 
 const CORPORA = ['tb-native', 'torch', 'tensorboardx'];
 const DASHBOARDS = ['histograms', 'distributions', 'images', 'audio', 'text'];
-const shotDir = join(buildDir, 'screenshots');
-
-let passed = 0;
-let failed = 0;
-function check(ok, what, detail = '') {
-  if (ok) {
-    passed++;
-    console.log(`ok   - ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL - ${what}${detail ? ': ' + detail : ''}`);
-  }
-  return ok;
-}
-
-class NoTabs extends Error {}
-
-function startServer(logdir) {
-  const binary = process.env.TB_BINARY;
-  if (!binary) throw new Error('TB_BINARY is not set');
-  const proc = spawn(
-    binary,
-    ['--logdir', logdir, '--port', '0', '--reload_interval', '0', '--reload_task', 'blocking'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolveUrl, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not announce its port:\n${out}`)), 60000);
-    const onData = (chunk) => {
-      out += chunk.toString();
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout.off('data', onData);
-        proc.stdout.resume();
-        proc.removeAllListeners('exit');
-        resolveUrl({ proc, url: `http://127.0.0.1:${m[1]}/` });
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', (c) => {
-      process.stderr.write(c);
-      onData(c);
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early (${code}):\n${out}`));
-    });
-  });
-}
-
-async function stopServer(server) {
-  server.proc.kill('SIGTERM');
-  await new Promise((r) => {
-    const t = setTimeout(() => {
-      server.proc.kill('SIGKILL');
-      r();
-    }, 5000);
-    server.proc.once('exit', () => {
-      clearTimeout(t);
-      r();
-    });
-  });
-}
-
-async function getJson(base, path) {
-  const r = await fetch(base + path);
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return r.json();
-}
 
 /** (run, tag) pairs of a plugin's tag listing, as "run\ttag" strings. */
 function pairsOf(listing) {
@@ -108,7 +27,7 @@ const cardSel = (plugin, pair) => {
   return `.dash[data-dashboard="${plugin}"] .dash-card[data-card-run="${esc(run)}"][data-card-tag="${esc(tag)}"]`;
 };
 
-/** Clicks the tab labelled `name`. Throws NoTabs when the page has no tabs. */
+/** Clicks the tab labelled `name`. Throws Skip when the page has no tabs. */
 async function openTab(page, name) {
   const re = new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i');
   const candidates = page.locator('[role="tab"], nav button, nav a, button, a').filter({ hasText: re });
@@ -131,7 +50,7 @@ async function openTab(page, name) {
     }
   }
   const anyTab = await page.locator('[role="tab"]').count();
-  if (anyTab === 0) throw new NoTabs(`no tabs on the page (looking for "${name}")`);
+  if (anyTab === 0) throw new Skip(`no tabs on the page (looking for "${name}")`);
   throw new Error(`no tab "${name}"`);
 }
 
@@ -397,24 +316,20 @@ async function checkText(page, pairs, label) {
   }
 }
 
-async function runCorpus(browser, corpus) {
-  const logdir = resolve(sourceDir, '../shared/corpora', corpus, 'logdir');
-  const server = await startServer(logdir);
+async function runCorpus(name) {
+  const server = await startServer(corpus(name));
   const base = server.url;
-  const page = await browser.newPage();
-  const consoleErrors = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  let b = null;
   try {
+    b = await launch();
+    const { page, consoleErrors } = b;
     const plugins = await getJson(base, 'data/plugins_listing');
     const resp = await page.goto(base, { waitUntil: 'load' });
-    check(resp && resp.ok(), `${corpus}: the page loads`);
+    check(resp && resp.ok(), `${name}: the page loads`);
     for (const plugin of DASHBOARDS) {
       const entry = plugins[plugin];
       if (!entry || !entry.enabled) continue;
-      const label = `${corpus}/${plugin}`;
+      const label = `${name}/${plugin}`;
       const listing = await getJson(base, `data/plugin/${plugin}/tags`);
       const pairs = pairsOf(listing);
       await openTab(page, entry.tab_name);
@@ -463,70 +378,29 @@ async function runCorpus(browser, corpus) {
       await page.locator(`${root} .groups`).evaluate((el) => el.scrollTo(0, 0));
       await page.mouse.move(2, 2);
       await page.waitForTimeout(150);
-      const shot = join(shotDir, `${plugin}_${corpus}.png`);
-      await page.screenshot({ path: shot });
-      console.log(`screenshot: ${shot}`);
-      if (corpus === 'tb-native') {
+      await screenshot(page, `${plugin}_${name}.png`);
+      if (name === 'tb-native') {
         await page.emulateMedia({ colorScheme: 'dark' });
         await page.waitForTimeout(250);
-        const dark = join(shotDir, `${plugin}_${corpus}_dark.png`);
-        await page.screenshot({ path: dark });
-        console.log(`screenshot: ${dark}`);
+        await screenshot(page, `${plugin}_${name}_dark.png`);
         await page.emulateMedia({ colorScheme: 'light' });
         await page.waitForTimeout(100);
       }
     }
-    check(consoleErrors.length === 0, `${corpus}: no console errors`, consoleErrors.join(' | '));
+    check(consoleErrors.length === 0, `${name}: no console errors`, consoleErrors.join(' | '));
   } finally {
-    await page.close().catch(() => {});
+    if (b) await b.close();
     await stopServer(server);
   }
 }
 
-async function main() {
-  let browser = null;
-  let skipped = '';
-  const userDataDir = mkdtempSync(join(tmpdir(), 'tboard-dash-'));
-  mkdirSync(shotDir, { recursive: true });
-  try {
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1400, height: 900 },
-    });
-    for (const corpus of CORPORA) {
-      try {
-        await runCorpus(browser, corpus);
-      } catch (e) {
-        if (e instanceof NoTabs) {
-          skipped = e.message;
-          break;
-        }
-        check(false, `${corpus}: test ran to completion`, e && e.stack ? e.stack : String(e));
-      }
+await run(async () => {
+  for (const name of CORPORA) {
+    try {
+      await runCorpus(name);
+    } catch (e) {
+      if (e instanceof Skip) throw e;
+      check(false, `${name}: test ran to completion`, e && e.stack ? e.stack : String(e));
     }
-  } catch (e) {
-    check(false, 'test ran to completion', e && e.stack ? e.stack : String(e));
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-    rmSync(userDataDir, { recursive: true, force: true });
   }
-  if (skipped && failed === 0) {
-    console.log(`SKIP: ${skipped}`);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(77);
-  }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
-}
-
-main();
+});
