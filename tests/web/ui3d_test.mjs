@@ -80,6 +80,18 @@ function pixels(page, selector) {
   }, selector);
 }
 
+/** Pixels of the canvas once they differ from `before` (a redraw may land a
+ * few frames after the state change), or the last reading after `timeout`. */
+async function pixelsChanged(page, selector, before, timeout = 10000) {
+  const end = Date.now() + timeout;
+  let now = await pixels(page, selector);
+  while (now.sum === before.sum && Date.now() < end) {
+    await page.waitForTimeout(100);
+    now = await pixels(page, selector);
+  }
+  return now;
+}
+
 function waitAttr(page, selector, attr, pred = '(v) => v !== null', timeout = 60000) {
   return page.waitForFunction(
     ([s, a, p]) => {
@@ -205,14 +217,14 @@ async function projectorTest() {
       await page.uncheck('[data-testid="proj-sprites"]');
       await waitAttr(page, root, 'data-sprites', "(v) => v === 'false'");
       await settle(page);
-      const dots = await pixels(page, canvasSel);
+      const dots = webgl ? await pixelsChanged(page, canvasSel, withSprites) : withSprites;
       if (webgl) check(dots.sum !== withSprites.sum, 'projector: turning sprites off redraws');
     }
     const plain = await pixels(page, canvasSel);
     await page.selectOption('[data-testid="proj-color"]', '0');
     await waitAttr(page, root, 'data-color-by', "(v) => v === '0'");
     await settle(page);
-    const colored = await pixels(page, canvasSel);
+    const colored = webgl ? await pixelsChanged(page, canvasSel, plain) : plain;
     if (webgl) check(colored.sum !== plain.sum, 'projector: colouring by metadata changes the pixels');
     else check(true, 'projector: colour-by column selected');
     await shot(page, 'ui3d_projector_pca.png');
@@ -227,7 +239,7 @@ async function projectorTest() {
     await waitAttr(page, root, 'data-matches');
     check(Number(await page.getAttribute(root, 'data-matches')) === expected, `projector: search "${term}" matches ${expected}`, await page.getAttribute(root, 'data-matches'));
     await settle(page);
-    const searched = await pixels(page, canvasSel);
+    const searched = webgl ? await pixelsChanged(page, canvasSel, colored) : colored;
     if (webgl) check(searched.sum !== colored.sum, 'projector: search highlighting changes the pixels');
     await shot(page, 'ui3d_projector_search.png');
 
