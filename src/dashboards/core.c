@@ -156,26 +156,34 @@ static const plugin_entry plugins[] = {
     {"projector", "projector", NULL, 1, {NULL}},
 };
 
-/* Nonzero when some stored series of a known data class belongs to a
- * data plugin of entry p. Caller holds the store read lock. */
-static int plugin_active(tb_store *s, const plugin_entry *p)
+#define N_PLUGINS (sizeof plugins / sizeof plugins[0])
+_Static_assert(N_PLUGINS <= 32, "active_plugins keeps one bit per plugin");
+
+/* Bit i set when some stored series of a known data class belongs to a
+ * data plugin of plugins[i]. One pass over the store; a series whose plugin
+ * name equals the previous series' is not matched again, so the cost is
+ * about one string compare per series. Caller holds the store read lock. */
+static uint32_t active_plugins(tb_store *s)
 {
+	uint32_t mask = 0;
 	for (size_t i = 0; i < tb_store_run_count(s); i++) {
 		tb_run *r = tb_store_run_at(s, i);
-		int found = 0;
+		const char *prev = NULL;
 		tb_run_rdlock(r);
-		for (size_t k = 0; k < r->n_series && !found; k++) {
+		for (size_t k = 0; k < r->n_series; k++) {
 			const tb_series *ser = r->series[k];
-			if (ser->data_class == TB_DC_UNKNOWN)
+			if (ser->data_class == TB_DC_UNKNOWN ||
+			    (prev && strcmp(prev, ser->plugin) == 0))
 				continue;
-			for (int m = 0; m < 6 && p->data_plugins[m] && !found; m++)
-				found = strcmp(ser->plugin, p->data_plugins[m]) == 0;
+			prev = ser->plugin;
+			for (size_t e = 0; e < N_PLUGINS; e++)
+				for (int m = 0; m < 6 && plugins[e].data_plugins[m]; m++)
+					if (strcmp(ser->plugin, plugins[e].data_plugins[m]) == 0)
+						mask |= 1u << e;
 		}
 		tb_run_unlock(r);
-		if (found)
-			return 1;
 	}
-	return 0;
+	return mask;
 }
 
 static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *payload)
@@ -186,7 +194,8 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 	begin_json(resp, &j);
 	tb_json_obj_begin(&j);
 	tb_store_rdlock(d->store);
-	for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++) {
+	uint32_t active = active_plugins(d->store);
+	for (size_t i = 0; i < N_PLUGINS; i++) {
 		const plugin_entry *p = &plugins[i];
 		tb_json_key(&j, p->key);
 		tb_json_obj_begin(&j);
@@ -196,7 +205,7 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 		if (strcmp(p->key, "projector") == 0)
 			tb_json_bool(&j, projector_active);
 		else
-			tb_json_bool(&j, plugin_active(d->store, p));
+			tb_json_bool(&j, (active >> i) & 1);
 		tb_json_key(&j, "remove_dom");
 		tb_json_bool(&j, 0);
 		tb_json_key(&j, "tab_name");
