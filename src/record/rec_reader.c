@@ -220,8 +220,3 @@ const char *tb_rec_reader_damage_reason(const tb_rec_reader *r)
 {
 	return r->damage_reason ? r->damage_reason : "";
 }
-
-const char *tb_rec_reader_path(const tb_rec_reader *r)
-{
-	return r->path;
-}

@@ -45,7 +45,6 @@ uint64_t tb_rec_reader_record_offset(const tb_rec_reader *r);
 uint64_t tb_rec_reader_offset(const tb_rec_reader *r);
 uint64_t tb_rec_reader_damage_offset(const tb_rec_reader *r);
 const char *tb_rec_reader_damage_reason(const tb_rec_reader *r);
-const char *tb_rec_reader_path(const tb_rec_reader *r);
 
 /* Close the file and free the reader. NULL is a no-op. */
 void tb_rec_reader_free(tb_rec_reader *r);
