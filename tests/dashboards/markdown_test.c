@@ -1,6 +1,6 @@
 /* Tests for the Markdown renderer and HTML sanitiser: the examples of spec
  * HTTP_API.md 12, hostile input, and upstream's text answers from the shared
- * corpora (read in place from $TB_SOURCE_DIR/../shared/corpora). */
+ * corpora (tests/corpora). */
 #include <glob.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -429,14 +429,14 @@ static void test_markdown__plugin_examples(void)
 	CHECK_MD("three RGB samples", "<p>three RGB samples</p>");
 }
 
-/* ---- upstream's answers from the shared corpora ---- */
+/* ---- upstream's answers from tests/corpora ---- */
 
 static const char *corpora_dir(char *buf, size_t n)
 {
 	const char *src = getenv("TB_SOURCE_DIR");
 	if (!src)
 		return NULL;
-	snprintf(buf, n, "%s/../shared/corpora", src);
+	snprintf(buf, n, "%s/tests/corpora", src);
 	FILE *f = fopen(buf, "r");
 	if (!f)
 		return NULL;
@@ -577,10 +577,9 @@ static void check_table_answer(const char *dir, const char *file, const char *co
 static void test_markdown__corpora(void)
 {
 	char dir[4096];
-	if (!corpora_dir(dir, sizeof dir)) {
-		printf("corpora not found; skipping\n");
+	CHECK(corpora_dir(dir, sizeof dir) != NULL);
+	if (!corpora_dir(dir, sizeof dir))
 		return;
-	}
 	char pat[4200];
 	snprintf(pat, sizeof pat, "%s/*/expected/text__text__*__markdown=false.json", dir);
 	glob_t g;

@@ -1,7 +1,7 @@
 /* Hostile-input tests for the images and audio dashboards and the blob-key
  * fetch routes (individualImage, individualAudio, timeseries/imageData),
  * against the real server on the tb-native corpus (read in place under
- * $TB_SOURCE_DIR/../shared/corpora). Every bad request must get a clear
+ * $TB_SOURCE_DIR/tests/corpora). Every bad request must get a clear
  * 4xx with a plain-text reason, and the server must keep serving. */
 #include <curl/curl.h>
 #include <jansson.h>
@@ -393,7 +393,7 @@ int main(void)
 		return 1;
 	}
 	char dir[PATH_MAX], logdir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s/../shared/corpora/tb-native/logdir", src);
+	snprintf(dir, sizeof dir, "%s/tests/corpora/tb-native/logdir", src);
 	if (!realpath(dir, logdir)) {
 		fprintf(stderr, "no corpus at %s\n", dir);
 		return 1;

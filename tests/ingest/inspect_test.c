@@ -11,7 +11,7 @@ static void test_inspect__edge_cases(void)
 {
 	const char *src = getenv("TB_SOURCE_DIR");
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/../shared/corpora/edge-cases/logdir", src ? src : ".");
+	snprintf(dir, sizeof dir, "%s/tests/corpora/edge-cases/logdir", src ? src : ".");
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);

@@ -24,7 +24,7 @@ static char *corpus(const char *name)
 {
 	const char *src = getenv("TB_SOURCE_DIR");
 	static char path[4096];
-	snprintf(path, sizeof path, "%s/../shared/corpora/%s/logdir", src ? src : ".", name);
+	snprintf(path, sizeof path, "%s/tests/corpora/%s/logdir", src ? src : ".", name);
 	return path;
 }
 

@@ -199,7 +199,7 @@ static void test_event_encode__matches_pytorch_corpus(void)
 		printf("skip: TB_SOURCE_DIR not set\n");
 		return;
 	}
-	snprintf(dir, sizeof dir, "%s/../shared/corpora/torch/logdir/train", src);
+	snprintf(dir, sizeof dir, "%s/tests/corpora/torch/logdir/train", src);
 	if (!(d = opendir(dir))) {
 		printf("skip: no corpus at %s\n", dir);
 		return;

@@ -17,9 +17,9 @@ export const shotDir = join(buildDir, 'screenshots');
 const require = createRequire(join(sourceDir, 'web/package.json'));
 const { chromium } = require('playwright-core');
 
-/** The shared corpora live next to the source tree. */
+/** The corpora live in tests/corpora. */
 export function corpus(name) {
-  return resolve(sourceDir, '../shared/corpora', name, 'logdir');
+  return resolve(sourceDir, 'tests/corpora', name, 'logdir');
 }
 
 let passed = 0;

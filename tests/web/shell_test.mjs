@@ -1,4 +1,4 @@
-// The shell on every shared corpus: the right tabs in listing order, the
+// The shell on every corpus: the right tabs in listing order, the
 // inactive ones in the "More" menu, a scalar card per tag on Time Series,
 // no console errors; a screenshot of each.
 import { check, corpus, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';

@@ -1,5 +1,5 @@
 // Browser test of the mesh and projector dashboards (three.js views):
-// starts the real server on the shared corpora, opens the UI in headless
+// starts the real server on the corpora, opens the UI in headless
 // Chromium with a software WebGL implementation and checks what a person
 // sees: canvases with pixels drawn, step sliders and controls that change
 // them, point counts matching the API, no console errors.

@@ -1,5 +1,5 @@
 // Browser test of the PR curves, custom scalars and hparams dashboards:
-// starts the real server on shared corpora, opens each dashboard in
+// starts the real server on the corpora, opens each dashboard in
 // headless Chromium and checks what a person sees against the API.
 import { check, corpus, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
 

@@ -587,7 +587,7 @@ static const char *corpus_dir(const char *run)
 {
 	static char path[4096];
 	const char *src = getenv("TB_SOURCE_DIR");
-	snprintf(path, sizeof path, "%s/../shared/corpora/tb-native/logdir/%s", src ? src : ".",
+	snprintf(path, sizeof path, "%s/tests/corpora/tb-native/logdir/%s", src ? src : ".",
 		 run);
 	return path;
 }
