@@ -210,6 +210,30 @@ void tb_json_str(tb_json *j, const char *s)
 	tb_json_str_n(j, s, strlen(s));
 }
 
+/* Room for a separator and one number, then a pointer to write it at: the
+ * hot path of number arrays writes straight into the buffer. Ends with
+ * number_done. */
+static char *number_begin(tb_json *j)
+{
+	tb_buf_reserve(j->out, 48);
+	char *o = j->out->ptr + j->out->len;
+	if (j->after_key) {
+		j->after_key = 0;
+	} else if (j->count[j->depth]) {
+		*o++ = ',';
+		*o++ = ' ';
+	} else {
+		j->count[j->depth] = 1;
+	}
+	return o;
+}
+
+static void number_done(tb_json *j, char *end)
+{
+	*end = '\0';
+	j->out->len = (size_t)(end - j->out->ptr);
+}
+
 void tb_json_int(tb_json *j, int64_t v)
 {
 	char tmp[24];
@@ -222,24 +246,25 @@ void tb_json_int(tb_json *j, int64_t v)
 	} while (u);
 	if (v < 0)
 		tmp[--k] = '-';
-	before_item(j);
-	tb_buf_append(j->out, tmp + k, sizeof tmp - k);
+	char *o = number_begin(j);
+	memcpy(o, tmp + k, sizeof tmp - k);
+	number_done(j, o + (sizeof tmp - k));
 }
 
 void tb_json_double(tb_json *j, double v)
 {
-	before_item(j);
 	if (isnan(v)) {
+		before_item(j);
 		tb_buf_append(j->out, "\"NaN\"", 5);
 	} else if (isinf(v)) {
+		before_item(j);
 		if (v > 0)
 			tb_buf_append(j->out, "\"Infinity\"", 10);
 		else
 			tb_buf_append(j->out, "\"-Infinity\"", 11);
 	} else {
-		char tmp[40];
-		size_t n = tb_fmt_double(tmp, v);
-		tb_buf_append(j->out, tmp, n);
+		char *o = number_begin(j);
+		number_done(j, o + tb_fmt_double(o, v));
 	}
 }
 
