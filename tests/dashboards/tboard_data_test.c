@@ -393,7 +393,7 @@ static void test_tboard_data__etag_and_304(void)
 	fetch(&a, "/data/tboard/scalars?tag=loss&run=spiky", NULL, NULL);
 	tb_writer_add_scalar_double(grow, "loss", 2.0, 1002, 0);
 	tb_writer_flush(grow);
-	wait_for_n("/data/tboard/scalars?tag=loss&run=grow&start=1002", 1);
+	json_decref(wait_for_n("/data/tboard/scalars?tag=loss&run=grow&start=1002", 1));
 	fetch(&b, "/data/tboard/scalars?tag=loss&run=spiky", NULL, a.etag);
 	CHECK_INT(b.status, 304);
 	tb_buf_free(&a.body);
