@@ -34,14 +34,6 @@ struct tb_cache {
 	size_t bytes, max_bytes;
 };
 
-uint64_t tb_cache_hash(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
 tb_cache *tb_cache_new(size_t max_bytes)
 {
 	tb_cache *c = tb_xcalloc(1, sizeof *c);

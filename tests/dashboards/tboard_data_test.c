@@ -306,7 +306,7 @@ static void test_tboard_data__many_runs_in_one_request(void)
 	tb_buf_puts(&body, "{\"tag\": \"loss\", \"runs\": [");
 	for (int i = 0; i < N_MANY; i++)
 		tb_buf_printf(&body, "%s\"many/r%03d\"", i ? ", " : "", i);
-	tb_buf_puts(&body, ", \"no such run\"]}");
+	tb_buf_puts(&body, ", \"no such run\", \"many/r007\"]}"); /* and a repeat */
 	json_t *a = get_json("/data/tboard/scalars", body.ptr);
 	CHECK_INT(json_object_size(json_object_get(a, "runs")), N_MANY);
 	json_t *r = run_of(a, "many/r123");
