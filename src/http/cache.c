@@ -163,6 +163,23 @@ void tb_cache_put(tb_cache *c, uint64_t hash, const void *key, size_t klen, uint
 	pthread_mutex_unlock(&c->lock);
 }
 
+size_t tb_cache_bytes(tb_cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	size_t n = c->bytes;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+int tb_cache_has(tb_cache *c, uint64_t hash, const void *key, size_t klen, uint64_t token)
+{
+	pthread_mutex_lock(&c->lock);
+	entry **slot = find_slot(c, hash, key, klen);
+	int has = *slot && (*slot)->token == token;
+	pthread_mutex_unlock(&c->lock);
+	return has;
+}
+
 void tb_cache_free(tb_cache *c)
 {
 	if (!c)
