@@ -7,7 +7,13 @@
  * completion on the thread that read it, so handlers may block on the store.
  * The raw request target is captured in the URI log callback so that the
  * query string is parsed by our own rules (repeated names, '+' as space).
- * Bodies are buffered whole, up to TB_HTTP_MAX_BODY. */
+ * Bodies are buffered whole, up to TB_HTTP_MAX_BODY.
+ *
+ * Routes with a version function (tb_router_set_version) get an ETag named
+ * after the request and the state token; a matching If-None-Match gets 304
+ * and a repeated request is answered from the cache (cache.h). Event
+ * streams (sse.h) park their connections with suspend/resume, and are ended
+ * before the daemon stops. */
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdint.h>
