@@ -123,6 +123,11 @@ const char *tb_rql_table_run_name(const tb_rql_table *t, size_t run)
 	return t->names[run];
 }
 
+const char *tb_rql_table_folder(const tb_rql_table *t, size_t run)
+{
+	return t->folders[run];
+}
+
 static tb_rql_value col_value(const tb_rql_table *t, long c, size_t run)
 {
 	tb_rql_value none = {0};
@@ -229,9 +234,9 @@ static tb_rql_value cell(eval *e, size_t run, int col)
 		v = (tb_rql_value){TB_RQL_STR, 0, e->t->folders[run]};
 	} else if (c->kind == RQ_COL_HP) {
 		v = col_value(e->t, e->hp[col], run);
-	} else if (e->t->get) {
+	} else {
 		tb_rql_series s;
-		if (e->t->get(&s, run, c->key, e->t->payload)) {
+		if (e->t->get && e->t->get(&s, run, c->key, e->t->payload)) {
 			v = summarize(c, &s);
 			if (e->t->done)
 				e->t->done(run, e->t->payload);

@@ -71,6 +71,8 @@ void tb_rql_table_series(tb_rql_table *t, tb_rql_series_fn get, tb_rql_done_fn d
 			 void *payload);
 size_t tb_rql_table_runs(const tb_rql_table *t);
 const char *tb_rql_table_run_name(const tb_rql_table *t, size_t run);
+/* The folder of run `run` (see tb_rql_table_add_run). */
+const char *tb_rql_table_folder(const tb_rql_table *t, size_t run);
 /* The value of hparam `name` of run `run` (MISSING when unset). */
 tb_rql_value tb_rql_table_get(const tb_rql_table *t, size_t run, const char *name);
 
