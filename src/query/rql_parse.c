@@ -441,8 +441,13 @@ static int parse_literal(parser *p, rq_operand *out, const char *what)
 		out->lit.type = TB_RQL_NUM;
 		out->lit.num = strtod(buf, NULL) * (neg ? -1 : 1);
 	} else if (t.kind == T_STR) {
+		char *str = decode_string(p, t);
+		if (p->failed) {
+			free(str);
+			return -1;
+		}
 		out->lit.type = TB_RQL_STR;
-		out->lit.str = decode_string(p, t);
+		out->lit.str = str;
 	} else if (is_word(p, t, "true") || is_word(p, t, "false")) {
 		out->lit.type = TB_RQL_BOOL;
 		out->lit.num = is_word(p, t, "true");
