@@ -90,6 +90,7 @@ tb_runtable *tb_runtable_new(tb_store *s)
 	}
 	tb_runtable *rt = tb_xcalloc(1, sizeof *rt);
 	rt->table = tb_rql_table_new();
+	tb_rql_table_reserve(rt->table, n);
 	rt->runs = tb_xcalloc(n + 1, sizeof *rt->runs);
 	rt->child = tb_xcalloc(n + 1, sizeof *rt->child);
 	char *donor = tb_xcalloc(n + 1, 1);

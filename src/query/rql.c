@@ -61,6 +61,13 @@ void tb_rql_table_free(tb_rql_table *t)
 	free(t);
 }
 
+void tb_rql_table_reserve(tb_rql_table *t, size_t n)
+{
+	size_t cap = t->runs_cap;
+	t->names = tb_xgrow(t->names, &cap, n, sizeof *t->names);
+	t->folders = tb_xgrow(t->folders, &t->runs_cap, n, sizeof *t->folders);
+}
+
 size_t tb_rql_table_add_run(tb_rql_table *t, const char *name)
 {
 	size_t cap = t->runs_cap;
@@ -95,9 +102,16 @@ void tb_rql_table_set(tb_rql_table *t, size_t run, const char *name, const tb_rq
 	t->hint = c + 1;
 	hcol *h = &t->cols[c];
 	if (run >= h->len) {
-		size_t len = h->len;
-		h->v = tb_xgrow(h->v, &h->len, run + 1, sizeof *h->v);
-		memset(h->v + len, 0, (h->len - len) * sizeof *h->v);
+		/* Room for every run the table has room for: one allocation per
+		 * column when the caller reserved (zeroed pages, no memset). */
+		size_t len = h->len, want = t->runs_cap > run ? t->runs_cap : run + 1;
+		if (!h->v) {
+			h->v = tb_xcalloc(want, sizeof *h->v);
+			h->len = want;
+		} else {
+			h->v = tb_xgrow(h->v, &h->len, want, sizeof *h->v);
+			memset(h->v + len, 0, (h->len - len) * sizeof *h->v);
+		}
 	}
 	if (h->v[run].type == TB_RQL_STR)
 		free((char *)h->v[run].str);

@@ -60,6 +60,8 @@ typedef struct tb_rql_table tb_rql_table;
 tb_rql_table *tb_rql_table_new(void);
 /* NULL is a no-op. */
 void tb_rql_table_free(tb_rql_table *t);
+/* Make room for n runs in all (optional; saves regrowing each column). */
+void tb_rql_table_reserve(tb_rql_table *t, size_t n);
 /* Append a run (name copied); returns its index. Its folder is the name up
  * to the last '/', or "." when there is none. */
 size_t tb_rql_table_add_run(tb_rql_table *t, const char *name);
