@@ -216,22 +216,35 @@ static tb_rql_value summarize(const rq_col *c, const tb_rql_series *s)
 		v.num = s->values[c->fn == RQ_LAST ? i1 - 1 : i0];
 		return v;
 	}
-	/* max, min and mean leave NaN points out. */
+	/* max, min and mean leave NaN points out (a NaN compares false, so
+	 * max and min skip it without a test; one loop each vectorises). */
+	const double *x = s->values;
 	size_t n = 0;
-	double acc = 0;
-	for (size_t i = i0; i < i1; i++) {
-		double x = s->values[i];
-		if (isnan(x))
-			continue;
-		if (n == 0 || (c->fn == RQ_MAX && x > acc) || (c->fn == RQ_MIN && x < acc))
-			acc = c->fn == RQ_MEAN ? 0 : x;
-		if (c->fn == RQ_MEAN)
-			acc += x;
-		n++;
+	double acc;
+	if (c->fn == RQ_MAX) {
+		acc = -INFINITY;
+		for (size_t i = i0; i < i1; i++) {
+			acc = x[i] > acc ? x[i] : acc;
+			n += x[i] == x[i];
+		}
+	} else if (c->fn == RQ_MIN) {
+		acc = INFINITY;
+		for (size_t i = i0; i < i1; i++) {
+			acc = x[i] < acc ? x[i] : acc;
+			n += x[i] == x[i];
+		}
+	} else {
+		acc = 0;
+		for (size_t i = i0; i < i1; i++) {
+			int ok = x[i] == x[i];
+			acc += ok ? x[i] : 0;
+			n += (size_t)ok;
+		}
+		acc /= (double)(n ? n : 1);
 	}
 	if (!n)
 		return none;
-	v.num = c->fn == RQ_MEAN ? acc / (double)n : acc;
+	v.num = acc;
 	return v;
 }
 
