@@ -76,7 +76,7 @@ static int select_runs(tb_runtable **rt, tb_rql **q, tb_rql_result **res, tb_res
 		json_error(resp, "q", e.msg, e.col);
 		return -1;
 	}
-	*rt = tb_runtable_new(s);
+	*rt = tb_runtable_get(s);
 	if (tb_rql_eval(res, *q, tb_runtable_table(*rt), &e)) {
 		json_error(resp, "q", e.msg, e.col);
 		return -1;
@@ -121,7 +121,7 @@ static void handle_query(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_end(&j);
 out:
 	tb_rql_result_free(r);
-	tb_runtable_free(rt);
+	tb_runtable_put(rt);
 	tb_store_unlock(d->store);
 	tb_rql_free(q);
 }
@@ -508,7 +508,7 @@ static void handle_groups(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_end(&j);
 unlock:
 	tb_rql_result_free(r);
-	tb_runtable_free(rt);
+	tb_runtable_put(rt);
 	tb_store_unlock(d->store);
 out:
 	for (size_t i = 0; i < n; i++)

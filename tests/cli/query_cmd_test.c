@@ -497,6 +497,56 @@ static void test_compare__groups_errors(void)
 	json_decref(j);
 }
 
+/* A server that reloads: the shared query table follows a run that
+ * appears later, hparams included. */
+static void test_compare__table_follows_new_runs(void)
+{
+	const char *const extra[] = {"--reload_interval", "1", NULL};
+	tb_spawn *srv = NULL;
+	int clean = 0;
+	char err[512];
+	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
+		fprintf(stderr, "server did not start: %s\n", err);
+		CHECK(0);
+		return;
+	}
+	port = tb_spawn_port(srv);
+	const char *kv[] = {"q", "hp.lr = 0.5", NULL};
+	long st;
+	json_t *j = NULL;
+	for (int i = 0; i < 600; i++) { /* the first load may still be running */
+		json_decref(j);
+		const char *all[] = {"q", "", NULL};
+		j = call(&st, "/data/tboard/runs/query", all, 0);
+		if (json_integer_value(json_object_get(j, "total")) == 4 * 3 * SEEDS)
+			break;
+		usleep(100000);
+	}
+	json_decref(j);
+	j = call(&st, "/data/tboard/runs/query", kv, 0);
+	CHECK_INT(json_integer_value(json_object_get(j, "total")), 0);
+	json_decref(j);
+
+	char dir[256];
+	snprintf(dir, sizeof dir, "%s/lr0.5_bs16/seed0", logdir);
+	tb_writer *w;
+	CHECK_INT(tb_writer_open(&w, dir, NULL), 0);
+	tb_writer_add_scalar(w, "val/acc", 0.25, 0, 1700000000);
+	tb_hparam hp[] = {{"lr", TB_HPARAM_NUMBER, 0.5, NULL, 0}};
+	CHECK_INT(tb_writer_add_hparams(w, hp, 1, NULL, NULL, 0, NULL, 0), 0);
+	CHECK_INT(tb_writer_close(w), 0);
+	int64_t total = 0;
+	for (int i = 0; i < 300 && total != 1; i++) {
+		usleep(100000);
+		j = call(&st, "/data/tboard/runs/query", kv, 0);
+		total = json_integer_value(json_object_get(j, "total"));
+		json_decref(j);
+	}
+	CHECK_INT(total, 1);
+	int status = tb_spawn_stop(srv);
+	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	binary = getenv("TB_BINARY");
@@ -535,6 +585,7 @@ int main(void)
 		CHECK(tb_spawn_alive(srv));
 		int status = tb_spawn_stop(srv);
 		CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		TB_RUN(test_compare__table_follows_new_runs);
 	} else {
 		fprintf(stderr, "server did not start: %s\n", err);
 		tb__tests_failed++;
