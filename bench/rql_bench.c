@@ -182,56 +182,58 @@ static tb_store *build_store(void)
 	return s;
 }
 
+/* Parse and evaluate query over t; the number of matches. */
+static size_t answer(const char *query, tb_rql_table *t)
+{
+	tb_rql *q;
+	tb_rql_error e;
+	tb_rql_result *r;
+	if (tb_rql_parse(&q, query, strlen(query), &e) || tb_rql_eval(&r, q, t, &e)) {
+		fprintf(stderr, "query: col %zu: %s\n", e.col, e.msg);
+		exit(1);
+	}
+	size_t total = tb_rql_result_total(r);
+	tb_rql_result_free(r);
+	tb_rql_free(q);
+	return total;
+}
+
+/* reps times: take a table of s (a new one, or the shared one) into tb[k],
+ * and that plus answering query into tq[k]. Caller holds the store lock. */
+static size_t time_store(tb_store *s, const char *query, int reps, int shared, double *tb,
+			 double *tq)
+{
+	size_t total = 0;
+	for (int k = 0; k < reps; k++) {
+		double a = cpu_now();
+		tb_runtable *rt = shared ? tb_runtable_get(s) : tb_runtable_new(s);
+		tb[k] = cpu_now() - a;
+		total = answer(query, tb_runtable_table(rt));
+		if (shared)
+			tb_runtable_put(rt);
+		else
+			tb_runtable_free(rt);
+		tq[k] = cpu_now() - a;
+	}
+	return total;
+}
+
 static void store_figures(const char *query, int reps)
 {
 	tb_store *s = build_store();
 	double *tb = malloc((size_t)reps * sizeof *tb), *tq = malloc((size_t)reps * sizeof *tq);
-	size_t total = 0;
-	for (int k = 0; k < reps; k++) {
-		tb_store_rdlock(s);
-		double a = cpu_now();
-		tb_runtable *rt = tb_runtable_new(s);
-		tb[k] = cpu_now() - a;
-		tb_rql *q;
-		tb_rql_error e;
-		tb_rql_result *r;
-		if (tb_rql_parse(&q, query, strlen(query), &e) ||
-		    tb_rql_eval(&r, q, tb_runtable_table(rt), &e)) {
-			fprintf(stderr, "store query: col %zu: %s\n", e.col, e.msg);
-			exit(1);
-		}
-		total = tb_rql_result_total(r);
-		tb_rql_result_free(r);
-		tb_rql_free(q);
-		tb_runtable_free(rt);
-		tq[k] = cpu_now() - a;
-		tb_store_unlock(s);
-	}
+	tb_store_rdlock(s);
+	size_t total = time_store(s, query, reps, 0, tb, tq);
 	printf("store: query table from %zu runs' session_start_info in %.1f ms; table + query 1 "
 	       "(%zu matches) in %.1f ms\n",
 	       n_runs, bench_median(tb, reps) * 1e3, total, bench_median(tq, reps) * 1e3);
 	/* The shared table, as the HTTP routes take it: built once, then
 	 * checked against the store (a pointer, a name and a memcmp per run). */
-	tb_store_rdlock(s);
 	tb_runtable_put(tb_runtable_get(s));
-	for (int k = 0; k < reps; k++) {
-		double a = cpu_now();
-		tb_runtable *rt = tb_runtable_get(s);
-		tb[k] = cpu_now() - a;
-		tb_rql *q;
-		tb_rql_error e;
-		tb_rql_result *r;
-		if (tb_rql_parse(&q, query, strlen(query), &e) ||
-		    tb_rql_eval(&r, q, tb_runtable_table(rt), &e))
-			exit(1);
-		tb_rql_result_free(r);
-		tb_rql_free(q);
-		tb_runtable_put(rt);
-		tq[k] = cpu_now() - a;
-	}
-	tb_store_unlock(s);
+	time_store(s, query, reps, 1, tb, tq);
 	printf("store: shared table checked in %.2f ms; checked table + query 1 in %.1f ms\n",
 	       bench_median(tb, reps) * 1e3, bench_median(tq, reps) * 1e3);
+	tb_store_unlock(s);
 	free(tb);
 	free(tq);
 	tb_store_free(s);
@@ -275,17 +277,7 @@ int main(int argc, char **argv)
 		size_t total = 0, sink = 0;
 		for (int k = 0; k < reps; k++) {
 			double a = cpu_now();
-			tb_rql *q;
-			tb_rql_error e;
-			tb_rql_result *r;
-			if (tb_rql_parse(&q, queries[qi], strlen(queries[qi]), &e) ||
-			    tb_rql_eval(&r, q, t, &e)) {
-				fprintf(stderr, "query %d: col %zu: %s\n", qi, e.col, e.msg);
-				return 1;
-			}
-			total = tb_rql_result_total(r);
-			tb_rql_result_free(r);
-			tb_rql_free(q);
+			total = answer(queries[qi], t);
 			tq[k] = cpu_now() - a;
 			a = cpu_now();
 			if (qi < 2)
