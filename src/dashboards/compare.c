@@ -22,6 +22,9 @@
 #include "runtable.h"
 
 #define DEFAULT_POINTS 1000
+/* Each aligned step visits every member, so a group costs members x
+ * points: this bounds what one request can ask. */
+#define MAX_POINTS 10000
 
 /* A parameter from the query string, or from a POST form. */
 static const char *param(const tb_req *req, const char *name)
@@ -137,7 +140,7 @@ typedef struct grouping {
 	char **hp; /* BY_HP: hparam names (owned) */
 	size_t n_hp;
 	tb_rql_regex *re; /* BY_REGEX */
-	uint64_t points;  /* 0 = every step */
+	uint64_t points;  /* aligned steps kept per group, 1..MAX_POINTS */
 } grouping;
 
 typedef struct member {
@@ -214,8 +217,9 @@ static int parse_grouping(grouping *g, tb_resp *resp, const tb_req *req)
 		return -1;
 	}
 	g->points = DEFAULT_POINTS;
-	if (points && tb_dash_parse_sample(&g->points, points)) {
-		json_error(resp, "points", "points must be a count (0: every step)", 0);
+	if (points && (tb_dash_parse_sample(&g->points, points) || g->points < 1 ||
+		       g->points > MAX_POINTS)) {
+		json_error(resp, "points", "points must be a count from 1 to 10000", 0);
 		return -1;
 	}
 	return 0;
@@ -321,7 +325,7 @@ static int64_t *grid(size_t *n_out, const curve *c, size_t n, uint64_t points)
 	for (size_t i = 0; i < total; i++)
 		if (u == 0 || g[u - 1] != g[i])
 			g[u++] = g[i];
-	if (points && u > points) {
+	if (u > points) {
 		size_t w = 0;
 		for (uint64_t p = 0; p < points; p++) {
 			size_t at = points == 1 ? u - 1 : (size_t)((p * (u - 1)) / (points - 1));

@@ -473,6 +473,8 @@ static void test_compare__groups_errors(void)
 	    {"agg", "mode", "q", "", "agg", 0},
 	    {"band", "iqr", "q", "", "band", 0},
 	    {"points", "-1", "q", "", "points", 0},
+	    {"points", "0", "q", "", "points", 0},
+	    {"points", "10001", "q", "", "points", 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		long st;
