@@ -170,8 +170,8 @@ static tb_store *build_store(void)
 		tb_pb_end(&c, start);
 		static const char sst[] = "_hparams_/session_start_info";
 		tb_run_wrlock(run);
-		tb_run_add_series(run, sst, sizeof sst - 1, "hparams", TB_DC_TENSOR, "", "",
-				  c.data, c.len, 1);
+		tb_run_add_series(run, sst, sizeof sst - 1, "hparams", TB_DC_TENSOR, "", "", c.data,
+				  c.len, 1);
 		tb_series *acc = tb_run_add_series(run, "val/acc", 7, "scalars", TB_DC_SCALAR, "",
 						   "", NULL, 0, 0);
 		for (size_t i = 0; i < n_points; i++)
@@ -258,7 +258,8 @@ int main(int argc, char **argv)
 	for (size_t r = 0; r < n_runs; r++) {
 		double rate = 0.002 + 0.01 * uniform();
 		for (size_t i = 0; i < n_points; i++)
-			values[r * n_points + i] = 1 - exp(-rate * (double)i) * 0.9 + 0.02 * uniform();
+			values[r * n_points + i] =
+			    1 - exp(-rate * (double)i) * 0.9 + 0.02 * uniform();
 	}
 	rng_at_build = rng;
 	double t0 = cpu_now();
@@ -273,7 +274,8 @@ int main(int argc, char **argv)
 	    "sort by hp.h3, hp.opt desc, run limit 100",
 	};
 	for (int qi = 0; qi < 3; qi++) {
-		double *tq = malloc((size_t)reps * sizeof *tq), *th = malloc((size_t)reps * sizeof *th);
+		double *tq = malloc((size_t)reps * sizeof *tq),
+		       *th = malloc((size_t)reps * sizeof *th);
 		size_t total = 0, sink = 0;
 		for (int k = 0; k < reps; k++) {
 			double a = cpu_now();
@@ -286,7 +288,8 @@ int main(int argc, char **argv)
 		}
 		double mq = bench_median(tq, reps) * 1e3, mh = bench_median(th, reps) * 1e3;
 		if (qi < 2)
-			printf("query %d: %zu matches; rql %.2f ms, by hand %.2f ms, ratio %.2f  [%s]\n",
+			printf("query %d: %zu matches; rql %.2f ms, by hand %.2f ms, ratio %.2f  "
+			       "[%s]\n",
 			       qi, total, mq, mh, mq / mh, queries[qi]);
 		else
 			printf("query %d: %zu matches; rql %.2f ms  [%s]\n", qi, total, mq,

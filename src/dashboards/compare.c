@@ -58,10 +58,17 @@ static void json_error(tb_resp *resp, const char *name, const char *msg, size_t 
 static void write_value(tb_json *j, tb_rql_value v)
 {
 	switch (v.type) {
-	case TB_RQL_NUM: tb_json_double(j, v.num); break;
-	case TB_RQL_STR: tb_json_str(j, v.str); break;
-	case TB_RQL_BOOL: tb_json_bool(j, v.num != 0); break;
-	default: tb_json_null(j);
+	case TB_RQL_NUM:
+		tb_json_double(j, v.num);
+		break;
+	case TB_RQL_STR:
+		tb_json_str(j, v.str);
+		break;
+	case TB_RQL_BOOL:
+		tb_json_bool(j, v.num != 0);
+		break;
+	default:
+		tb_json_null(j);
 	}
 }
 
@@ -217,8 +224,8 @@ static int parse_grouping(grouping *g, tb_resp *resp, const tb_req *req)
 		return -1;
 	}
 	g->points = DEFAULT_POINTS;
-	if (points && (tb_dash_parse_sample(&g->points, points) || g->points < 1 ||
-		       g->points > MAX_POINTS)) {
+	if (points &&
+	    (tb_dash_parse_sample(&g->points, points) || g->points < 1 || g->points > MAX_POINTS)) {
 		json_error(resp, "points", "points must be a count from 1 to 10000", 0);
 		return -1;
 	}
@@ -236,7 +243,8 @@ static char *group_name(const grouping *g, tb_rql_table *t, size_t row)
 			char num[40];
 			tb_rql_value v = tb_rql_table_get(t, row, g->hp[i]);
 			tb_buf_printf(&b, "%s%s=%s", i ? ", " : "", g->hp[i],
-				      v.type == TB_RQL_MISSING ? "(missing)" : tb_rql_format(num, v));
+				      v.type == TB_RQL_MISSING ? "(missing)"
+							       : tb_rql_format(num, v));
 		}
 	} else {
 		const char *name = tb_rql_table_run_name(t, row);
@@ -249,7 +257,8 @@ static char *group_name(const grouping *g, tb_rql_table *t, size_t row)
 				if (k > 1)
 					tb_buf_putc(&b, '/');
 				if (ov[2 * k] != SIZE_MAX)
-					tb_buf_append(&b, name + ov[2 * k], ov[2 * k + 1] - ov[2 * k]);
+					tb_buf_append(&b, name + ov[2 * k],
+						      ov[2 * k + 1] - ov[2 * k]);
 			}
 			tb_buf_puts(&b, "");
 		}

@@ -158,10 +158,15 @@ tb_rql_value tb_rql_table_get(const tb_rql_table *t, size_t run, const char *nam
 const char *tb_rql_format(char *buf, tb_rql_value v)
 {
 	switch (v.type) {
-	case TB_RQL_NUM: tb_fmt_double(buf, v.num); return buf;
-	case TB_RQL_STR: return v.str;
-	case TB_RQL_BOOL: return v.num ? "true" : "false";
-	default: return "";
+	case TB_RQL_NUM:
+		tb_fmt_double(buf, v.num);
+		return buf;
+	case TB_RQL_STR:
+		return v.str;
+	case TB_RQL_BOOL:
+		return v.num ? "true" : "false";
+	default:
+		return "";
 	}
 }
 
@@ -299,21 +304,33 @@ static int compare(tb_rql_value a, int op, tb_rql_value b)
 	if (a.type == TB_RQL_STR) {
 		int c = strcmp(a.str, b.str);
 		switch (op) {
-		case RQ_EQ: return c == 0;
-		case RQ_NE: return c != 0;
-		case RQ_LT: return c < 0;
-		case RQ_LE: return c <= 0;
-		case RQ_GT: return c > 0;
-		default: return c >= 0;
+		case RQ_EQ:
+			return c == 0;
+		case RQ_NE:
+			return c != 0;
+		case RQ_LT:
+			return c < 0;
+		case RQ_LE:
+			return c <= 0;
+		case RQ_GT:
+			return c > 0;
+		default:
+			return c >= 0;
 		}
 	}
 	switch (op) {
-	case RQ_EQ: return a.num == b.num;
-	case RQ_NE: return a.num != b.num;
-	case RQ_LT: return a.num < b.num;
-	case RQ_LE: return a.num <= b.num;
-	case RQ_GT: return a.num > b.num;
-	default: return a.num >= b.num;
+	case RQ_EQ:
+		return a.num == b.num;
+	case RQ_NE:
+		return a.num != b.num;
+	case RQ_LT:
+		return a.num < b.num;
+	case RQ_LE:
+		return a.num <= b.num;
+	case RQ_GT:
+		return a.num > b.num;
+	default:
+		return a.num >= b.num;
 	}
 }
 
@@ -323,15 +340,19 @@ static int holds(eval *e, const rq_node *n, size_t run)
 	int a;
 	tb_rql_value v;
 	switch (n->kind) {
-	case RQ_TRUE: return 1;
+	case RQ_TRUE:
+		return 1;
 	case RQ_OR:
 	case RQ_AND:
 		a = holds(e, n->a, run);
 		if (a < 0 || a == (n->kind == RQ_OR))
 			return a;
 		return holds(e, n->b, run);
-	case RQ_NOT: a = holds(e, n->a, run); return a < 0 ? a : !a;
-	case RQ_CMP: return compare(operand(e, run, &n->l), n->op, operand(e, run, &n->r));
+	case RQ_NOT:
+		a = holds(e, n->a, run);
+		return a < 0 ? a : !a;
+	case RQ_CMP:
+		return compare(operand(e, run, &n->l), n->op, operand(e, run, &n->r));
 	case RQ_IN:
 		v = operand(e, run, &n->l);
 		if (v.type == TB_RQL_MISSING)
@@ -358,7 +379,8 @@ static int holds(eval *e, const rq_node *n, size_t run)
 	}
 	default: /* RQ_TRUTH */
 		v = operand(e, run, &n->l);
-		return (v.type == TB_RQL_BOOL || v.type == TB_RQL_NUM) && v.num != 0 && !isnan(v.num);
+		return (v.type == TB_RQL_BOOL || v.type == TB_RQL_NUM) && v.num != 0 &&
+		       !isnan(v.num);
 	}
 }
 

@@ -69,8 +69,7 @@ size_t tb_rql_table_add_run(tb_rql_table *t, const char *name);
  * name twice keeps the last value. */
 void tb_rql_table_set(tb_rql_table *t, size_t run, const char *name, const tb_rql_value *v);
 /* Where scalar series come from; without one every metric is missing. */
-void tb_rql_table_series(tb_rql_table *t, tb_rql_series_fn get, tb_rql_done_fn done,
-			 void *payload);
+void tb_rql_table_series(tb_rql_table *t, tb_rql_series_fn get, tb_rql_done_fn done, void *payload);
 size_t tb_rql_table_runs(const tb_rql_table *t);
 const char *tb_rql_table_run_name(const tb_rql_table *t, size_t run);
 /* The folder of run `run` (see tb_rql_table_add_run). */

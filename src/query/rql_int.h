@@ -39,7 +39,7 @@ typedef struct rq_operand {
 
 typedef struct rq_node {
 	int kind;
-	size_t col; /* 1-based query column, for messages */
+	size_t col;	       /* 1-based query column, for messages */
 	struct rq_node *a, *b; /* RQ_OR, RQ_AND: both; RQ_NOT: a */
 	int op;		       /* RQ_CMP: RQ_EQ...; RQ_IN, RQ_MATCH: 1 = negated */
 	rq_operand l, r;       /* RQ_CMP: l op r; RQ_IN, RQ_MATCH, RQ_TRUTH: l */

@@ -55,7 +55,8 @@ typedef struct parser {
 
 static const char *const fn_names[] = {"last", "first", "max", "min", "mean", "count", "at"};
 
-static int fail_at(parser *p, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_at(parser *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Record the first error at byte offset off; returns -1 for the caller. */
 static int fail_at(parser *p, size_t off, const char *fmt, ...)
@@ -111,15 +112,15 @@ static tok peek(parser *p)
 		return t;
 	char c = s[i];
 	t.end = i + 1;
+	static const char punct[] = "()[],:-~";
+	static const int punct_kind[] = {T_LP,	  T_RP,	   T_LB,    T_RB,
+					 T_COMMA, T_COLON, T_MINUS, T_MATCH};
+	const char *pc = c ? strchr(punct, c) : NULL;
+	if (pc) {
+		t.kind = punct_kind[pc - punct];
+		return t;
+	}
 	switch (c) {
-	case '(': t.kind = T_LP; return t;
-	case ')': t.kind = T_RP; return t;
-	case '[': t.kind = T_LB; return t;
-	case ']': t.kind = T_RB; return t;
-	case ',': t.kind = T_COMMA; return t;
-	case ':': t.kind = T_COLON; return t;
-	case '-': t.kind = T_MINUS; return t;
-	case '~': t.kind = T_MATCH; return t;
 	case '=':
 		t.kind = T_CMP, t.op = RQ_EQ;
 		if (i + 1 < n && s[i + 1] == '=')
@@ -157,7 +158,8 @@ static tok peek(parser *p)
 		t.kind = T_BAD; /* unterminated; reported by the caller */
 		t.op = '\'';
 		return t;
-	default: break;
+	default:
+		break;
 	}
 	if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(s[i + 1]))) {
 		size_t j = i;
@@ -304,7 +306,9 @@ static char *column_text(const rq_col *c)
 {
 	tb_buf b = TB_BUF_INIT;
 	switch (c->kind) {
-	case RQ_COL_FOLDER: tb_buf_puts(&b, "folder"); break;
+	case RQ_COL_FOLDER:
+		tb_buf_puts(&b, "folder");
+		break;
 	case RQ_COL_HP:
 		if (simple_name(c->key)) {
 			tb_buf_printf(&b, "hp.%s", c->key);
@@ -458,7 +462,8 @@ static int parse_literal(parser *p, rq_operand *out, const char *what)
 	return p->failed ? -1 : 0;
 }
 
-#define VALUE_WORDS "a value (hp.NAME, run, folder, last(TAG), ..., a number, a string, true or false)"
+#define VALUE_WORDS                                                                                \
+	"a value (hp.NAME, run, folder, last(TAG), ..., a number, a string, true or false)"
 
 /* A column or a literal. */
 static int parse_operand(parser *p, rq_operand *out)
@@ -485,7 +490,8 @@ static int parse_operand(parser *p, rq_operand *out)
 		size_t i = t.end;
 		if (i < p->n && p->s[i] == '.') {
 			size_t j = ++i;
-			while (j < p->n && (is_alpha(p->s[j]) || is_digit(p->s[j]) || p->s[j] == '.'))
+			while (j < p->n &&
+			       (is_alpha(p->s[j]) || is_digit(p->s[j]) || p->s[j] == '.'))
 				j++;
 			if (j == i)
 				return fail_at(p, i, "expected a hyperparameter name after 'hp.'");
@@ -639,8 +645,8 @@ static rq_node *parse_cmp(parser *p)
 		size_t off;
 		if (!p->failed &&
 		    tb_rql_regex_new(&n->re, pat, strlen(pat), msg, sizeof msg, &off) != 0)
-			fail_at(p, s.start, "bad regular expression (at pattern offset %zu): %s", off,
-				msg);
+			fail_at(p, s.start, "bad regular expression (at pattern offset %zu): %s",
+				off, msg);
 		free(pat);
 		if (p->failed)
 			goto fail;

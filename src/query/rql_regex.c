@@ -83,7 +83,8 @@ int tb_rql_regex_match(const tb_rql_regex *re, const char *s, size_t n, size_t *
 		PCRE2_SIZE *v = pcre2_get_ovector_pointer(md);
 		uint32_t have = pcre2_get_ovector_count(md);
 		for (size_t i = 0; i < 2 * max; i++)
-			ov[i] = i < 2 * (size_t)have && v[i] != PCRE2_UNSET ? (size_t)v[i] : SIZE_MAX;
+			ov[i] =
+			    i < 2 * (size_t)have && v[i] != PCRE2_UNSET ? (size_t)v[i] : SIZE_MAX;
 		ret = 1;
 	} else if (rc == PCRE2_ERROR_NOMATCH) {
 		ret = 0;

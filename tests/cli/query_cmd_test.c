@@ -59,7 +59,8 @@ static int write_sweep(void)
 				int64_t steps[16];
 				int n = steps_of(s, steps);
 				for (int k = 0; k < n; k++)
-					tb_writer_add_scalar(w, "val/acc", acc(LRS[l], BSS[b], s, steps[k]),
+					tb_writer_add_scalar(w, "val/acc",
+							     acc(LRS[l], BSS[b], s, steps[k]),
 							     steps[k], 1700000000 + k);
 				tb_hparam hp[] = {
 				    {"lr", TB_HPARAM_NUMBER, LRS[l], NULL, 0},
@@ -202,9 +203,10 @@ static void test_query_cmd__metrics_sort_limit(void)
 
 	/* a range summary, an at() and the add_hparams metric read through the
 	 * folded child */
-	c = run_cli("--logdir", logdir,
-		    "run = 'lr0.003_bs64/seed3' and max(val/acc, 20:50) > 0 and at(val/acc, 50) > 0 "
-		    "and last(hparam/final_acc) > 0");
+	c = run_cli(
+	    "--logdir", logdir,
+	    "run = 'lr0.003_bs64/seed3' and max(val/acc, 20:50) > 0 and at(val/acc, 50) > 0 "
+	    "and last(hparam/final_acc) > 0");
 	CHECK_INT(c->status, 0);
 	const char *r = row_of(c->out.ptr, "lr0.003_bs64/seed3");
 	CHECK(r != NULL);
@@ -303,9 +305,8 @@ static void test_compare__runs_query_route(void)
 	const char *kv2[] = {"q", "run = 'lr0.1_bs64/seed1' sort by hp.nope", NULL};
 	j = call(&st, "/data/tboard/runs/query", kv2, 1);
 	CHECK_INT(st, 200);
-	CHECK(json_is_null(
-	    json_array_get(json_object_get(json_array_get(json_object_get(j, "runs"), 0), "values"),
-			   0)));
+	CHECK(json_is_null(json_array_get(
+	    json_object_get(json_array_get(json_object_get(j, "runs"), 0), "values"), 0)));
 	json_decref(j);
 
 	const char *bad[] = {"q", "hp.lr > 0.1 and (last(val/acc) > 0.5", NULL};
@@ -401,8 +402,8 @@ static void test_compare__groups_by_seed_regex(void)
 	static const char *const bands[] = {"std", "minmax", "ci95"};
 	for (int bi = 0; bi < 3; bi++) {
 		long st;
-		const char *kv[] = {"tag", "val/acc", "by", "regex:(.*)/seed\\d+", "band", bands[bi],
-				    NULL};
+		const char *kv[] = {"tag",  "val/acc", "by", "regex:(.*)/seed\\d+",
+				    "band", bands[bi], NULL};
 		json_t *j = call(&st, "/data/tboard/groups", kv, bi == 1);
 		CHECK_INT(st, 200);
 		json_t *groups = json_object_get(j, "groups");
@@ -430,8 +431,8 @@ static void test_compare__groups_by_seed_regex(void)
 static void test_compare__groups_by_hparams_with_query(void)
 {
 	long st;
-	const char *kv[] = {"tag", "val/acc", "by", "hp:lr,opt", "q", "hp.bs >= 32", "agg",
-			    "median", "band", "minmax", NULL};
+	const char *kv[] = {"tag", "val/acc", "by",   "hp:lr,opt", "q", "hp.bs >= 32",
+			    "agg", "median",  "band", "minmax",	   NULL};
 	json_t *j = call(&st, "/data/tboard/groups", kv, 0);
 	CHECK_INT(st, 200);
 	json_t *groups = json_object_get(j, "groups");
@@ -466,20 +467,16 @@ static void test_compare__groups_errors(void)
 		const char *k1, *v1, *k2, *v2, *param;
 		long col;
 	} cases[] = {
-	    {"by", "folder", "q", "hp.lr >", "q", 8},
-	    {"by", "regex:(", "q", "", "by", 0},
-	    {"by", "nope", "q", "", "by", 0},
-	    {"by", "hp:", "q", "", "by", 0},
-	    {"agg", "mode", "q", "", "agg", 0},
-	    {"band", "iqr", "q", "", "band", 0},
-	    {"points", "-1", "q", "", "points", 0},
-	    {"points", "0", "q", "", "points", 0},
+	    {"by", "folder", "q", "hp.lr >", "q", 8},  {"by", "regex:(", "q", "", "by", 0},
+	    {"by", "nope", "q", "", "by", 0},	       {"by", "hp:", "q", "", "by", 0},
+	    {"agg", "mode", "q", "", "agg", 0},	       {"band", "iqr", "q", "", "band", 0},
+	    {"points", "-1", "q", "", "points", 0},    {"points", "0", "q", "", "points", 0},
 	    {"points", "10001", "q", "", "points", 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		long st;
-		const char *kv[] = {"tag", "val/acc", cases[i].k1, cases[i].v1, cases[i].k2,
-				    cases[i].v2, NULL};
+		const char *kv[] = {"tag",	 "val/acc",   cases[i].k1, cases[i].v1,
+				    cases[i].k2, cases[i].v2, NULL};
 		json_t *j = call(&st, "/data/tboard/groups", kv, 0);
 		CHECK_INT(st, 400);
 		CHECK_STR(json_string_value(json_object_get(j, "param")), cases[i].param);

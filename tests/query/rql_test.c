@@ -138,7 +138,7 @@ static void test_rql__comparisons_and_literals(void)
 	EXPECT(t, "hp.use_bn = false", "lr0.1/seed1");
 	EXPECT(t, "hp.use_bn", "lr0.1/seed0"); /* a bare value holds when true */
 	EXPECT(t, "hp[\"batch size\"] = 32", "lr0.1/seed0");
-	EXPECT(t, "hp.opt = 1", "");	    /* a string is never equal to a number */
+	EXPECT(t, "hp.opt = 1", ""); /* a string is never equal to a number */
 	EXPECT(t, "hp.opt != 1", "lr0.01/seed0,lr0.1/seed0,lr0.1/seed1");
 	EXPECT(t, "run = 'other'", "other");
 	EXPECT(t, "folder = 'lr0.1'", "lr0.1/seed0,lr0.1/seed1");
@@ -181,7 +181,8 @@ static void test_rql__missing_values(void)
 	EXPECT(t, "not hp.lr = 0.1", "lr0.01/seed0,other");
 	/* missing sorts last in both directions */
 	EXPECT_V(t, "sort by hp.lr", "lr0.01/seed0=0.01,lr0.1/seed0=0.1,lr0.1/seed1=0.1,other=-");
-	EXPECT_V(t, "sort by hp.lr desc", "lr0.1/seed0=0.1,lr0.1/seed1=0.1,lr0.01/seed0=0.01,other=-");
+	EXPECT_V(t, "sort by hp.lr desc",
+		 "lr0.1/seed0=0.1,lr0.1/seed1=0.1,lr0.01/seed0=0.01,other=-");
 	/* a metric of a run without the series is missing; its count is 0 */
 	EXPECT_V(t, "run ~ 'seed0' sort by last(val/acc) desc, run",
 		 "lr0.1/seed0=0.9,lr0.01/seed0=-");
@@ -194,12 +195,14 @@ static void test_rql__metrics(void)
 	tb_rql_table *t = make_table();
 	EXPECT_V(t, "run = 'lr0.1/seed0' and last(val/acc) > 0 and first(val/acc) >= 0",
 		 "lr0.1/seed0=0.9|0.1");
-	EXPECT_V(t, "run = 'lr0.1/seed0' and max(val/acc) > 0 and min(val/acc) > 0 and "
-		    "mean(val/acc) > 0 and count(val/acc) > 0",
+	EXPECT_V(t,
+		 "run = 'lr0.1/seed0' and max(val/acc) > 0 and min(val/acc) > 0 and "
+		 "mean(val/acc) > 0 and count(val/acc) > 0",
 		 "lr0.1/seed0=0.9|0.1|0.475|4.0");
 	/* ranges include both ends; open ends reach the first or last point */
-	EXPECT_V(t, "run = 'lr0.1/seed0' and max(val/acc, 10:20) > 0 and last(val/acc, :15) > 0 "
-		    "and count(val/acc, 11:) > 0 and mean(val/acc, 30:99) > 0",
+	EXPECT_V(t,
+		 "run = 'lr0.1/seed0' and max(val/acc, 10:20) > 0 and last(val/acc, :15) > 0 "
+		 "and count(val/acc, 11:) > 0 and mean(val/acc, 30:99) > 0",
 		 "lr0.1/seed0=0.5|0.5|2.0|0.9");
 	EXPECT_V(t, "run = 'lr0.1/seed0' and count(val/acc, 40:50) = 0", "lr0.1/seed0=0.0");
 	EXPECT(t, "max(val/acc, 40:50) > 0 or max(val/acc, 40:50) <= 0", "");
@@ -234,7 +237,8 @@ static void test_rql__sort_and_limit(void)
 	EXPECT(t, "sort by run desc limit 2", "other,lr0.1/seed1 total=4");
 	EXPECT(t, "hp.lr = 0.1 limit 1", "lr0.1/seed0 total=2");
 	EXPECT(t, "limit 0", " total=4");
-	EXPECT(t, "sort by folder desc, run limit 3", "lr0.1/seed0,lr0.1/seed1,lr0.01/seed0 total=4");
+	EXPECT(t, "sort by folder desc, run limit 3",
+	       "lr0.1/seed0,lr0.1/seed1,lr0.01/seed0 total=4");
 	tb_rql_table_free(t);
 }
 
@@ -256,7 +260,8 @@ static void check_columns(const char *q, const char *want)
 static void test_rql__columns(void)
 {
 	check_columns("hp[\"lr\"] > 0 and hp.lr < 1 and run ~ 'x'", "hp.lr");
-	check_columns("hp['batch size'] = 1 sort by last(val/acc)", "hp[\"batch size\"] ; last(val/acc)");
+	check_columns("hp['batch size'] = 1 sort by last(val/acc)",
+		      "hp[\"batch size\"] ; last(val/acc)");
 	check_columns("MAX( 'val acc' , 1 : ) > 0 and max(val/acc,:5) > 0 and at(x.y-z, -3) > 0",
 		      "max(\"val acc\", 1:) ; max(val/acc, :5) ; at(x.y-z, -3)");
 	check_columns("folder = 'a' sort by folder, mean(loss)", "folder ; mean(loss)");
@@ -282,7 +287,8 @@ static void test_rql__errors_name_their_column(void)
 	    {"last val", "ERR col 6: expected '(' after a function name, found 'val'"},
 	    {"last()", "ERR col 6: expected a tag name, found ')'"},
 	    {"last(val/acc", "ERR col 13: expected ')', found the end of the query"},
-	    {"max(val/acc, 5)", "ERR col 15: expected ':' in a step range such as 100:500, found ')'"},
+	    {"max(val/acc, 5)",
+	     "ERR col 15: expected ':' in a step range such as 100:500, found ')'"},
 	    {"max(val/acc, a:5)", "ERR col 14: expected an integer step, found 'a'"},
 	    {"at(val/acc)", "ERR col 11: expected ',' and a step: at(TAG, STEP), found ')'"},
 	    {"at(val/acc, 1.5)", "ERR col 13: expected an integer step"},
