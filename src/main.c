@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/query_cmd.h"
 #include "common/alloc.h"
 #include "common/log.h"
 #include "dashboards/dash.h"
@@ -24,6 +25,8 @@
 static const char usage[] =
     "usage: tboard --logdir DIR [options]\n"
     "       tboard --inspect (--logdir DIR | --event_file FILE) [--tag TAG]\n"
+    "       tboard query (--logdir DIR | --logdir_spec SPEC) 'QUERY'\n"
+    "                (print the runs QUERY selects, tab-separated; see docs/HTTP_API.md)\n"
     "\n"
     "Serves TensorBoard's dashboards and HTTP API for the event files under DIR.\n"
     "\n"
@@ -60,6 +63,8 @@ typedef struct opts {
 	const char *samples_per_plugin, *path_prefix, *window_title, *max_reload_threads;
 	const char *event_file, *tag, *verbosity;
 	int bind_all, inspect;
+	int query_cmd;	   /* `tboard query ...` */
+	const char *query; /* its QUERY argument */
 } opts;
 
 static const struct {
@@ -101,6 +106,10 @@ static void parse_args(opts *o, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		if (o->query_cmd && !o->query && (a[0] != '-' || a[1] == 0)) {
+			o->query = a;
+			continue;
+		}
 		if (a[0] != '-' || a[1] == 0) {
 			fprintf(stderr, "tboard: unexpected argument '%s'\n", a);
 			exit(2);
@@ -236,7 +245,10 @@ static double parse_double(const char *flag, const char *v)
 int main(int argc, char **argv)
 {
 	opts o = {0};
-	parse_args(&o, argc, argv);
+	o.query_cmd = argc > 1 && strcmp(argv[1], "query") == 0;
+	parse_args(&o, argc - o.query_cmd, argv + o.query_cmd);
+	if (o.query_cmd && !o.verbosity)
+		tb_log_set_level(2); /* the answer goes to stdout; keep stderr for trouble */
 	if (o.verbosity)
 		tb_log_set_level(atoi(o.verbosity));
 	if (o.inspect) {
@@ -276,6 +288,16 @@ int main(int argc, char **argv)
 	    .threads = o.max_reload_threads ? atoi(o.max_reload_threads) : 0,
 	};
 	tb_loader *loader = tb_loader_new(store, &lo);
+	if (o.query_cmd) {
+		tb_loader_cycle(loader);
+		int rc = tb_query_cmd(stdout, stderr, store, o.query ? o.query : "");
+		tb_loader_free(loader);
+		tb_store_free(store);
+		if (sources != &single)
+			free(sources);
+		free(spec_copy);
+		return rc;
+	}
 	int blocking = o.reload_task && strcmp(o.reload_task, "blocking") == 0;
 	if (o.reload_task && !blocking && strcmp(o.reload_task, "auto") &&
 	    strcmp(o.reload_task, "thread"))
