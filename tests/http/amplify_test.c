@@ -140,11 +140,9 @@ static void test_amplify__post_100(void)
 {
 	char *body = many(100);
 	tb_buf out = TB_BUF_INIT;
-	double secs = 0;
-	CHECK_INT(fetch("/data/plugin/timeseries/timeSeries", body, NULL, &secs, &out), 200);
+	CHECK_INT(fetch("/data/plugin/timeseries/timeSeries", body, NULL, NULL, &out), 200);
 	tb_buf_puts(&out, "");
 	CHECK(strstr(out.ptr, "\"runToSeries\""));
-	CHECK(secs < 10);
 	free(body);
 	tb_buf_free(&out);
 }

@@ -304,6 +304,22 @@ static void test_limits__time_and_size(void)
 	tb_router_free(rt);
 }
 
+/* A handler working longer than the idle timeout still gets its answer
+ * out: the idle timeout is for silent clients, not for slow work. */
+static void test_limits__work_outlives_idle(void)
+{
+	tb_router *rt = routes();
+	tb_server *s = start(rt, (tb_server_opts){.idle_timeout = 1, .request_timeout = 2.5});
+	int port = tb_server_port(s);
+	reply r;
+	get(&r, port, "/data/plugin/test/slow", NULL, 6000);
+	CHECK_INT(r.status, 503);
+	CHECK(r.secs > 2 && r.secs < 4);
+	reply_free(&r);
+	tb_server_free(s);
+	tb_router_free(rt);
+}
+
 typedef struct slow_arg {
 	int port;
 	long status;
@@ -337,11 +353,11 @@ static void test_limits__queue(void)
 	get(&r, port, "/data/plugin/test/slow", NULL, 1000);
 	CHECK_INT(r.status, 429);
 	CHECK(strstr(r.head.ptr, "Retry-After: 1"));
-	CHECK(r.secs < 0.5);
+	CHECK(r.secs < 1);
 	reply_free(&r);
 	get(&r, port, "/data/runs", NULL, 1000);
 	CHECK_INT(r.status, 200);
-	CHECK(r.secs < 0.5);
+	CHECK(r.secs < 1);
 	reply_free(&r);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
@@ -438,6 +454,7 @@ int main(void)
 	TB_RUN(test_limits__auth);
 	TB_RUN(test_limits__client_leaves);
 	TB_RUN(test_limits__time_and_size);
+	TB_RUN(test_limits__work_outlives_idle);
 	TB_RUN(test_limits__queue);
 	TB_RUN(test_limits__slow_header);
 	TB_RUN(test_limits__flood);
