@@ -44,11 +44,13 @@ $(FUZZ_BUILD)/CMakeCache.txt:
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTB_FUZZ=ON -DTB_SANITIZE=ON
 
 fuzz: $(FUZZ_BUILD)/CMakeCache.txt
+	cmake -S . -B $(FUZZ_BUILD) >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECS)
 
 # the same, then merge the small new inputs that add coverage into fuzz/corpora/
 fuzz-grow: $(FUZZ_BUILD)/CMakeCache.txt
+	cmake -S . -B $(FUZZ_BUILD) >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECS) --grow
 
