@@ -161,6 +161,29 @@ static void test_amplify__get_2500(void)
 	tb_buf_free(&path);
 }
 
+/* scalars_multirun: each run once in the order first named, whatever the
+ * repeats; more than 10000 names is a 400 at once. */
+static void test_amplify__multirun(void)
+{
+	tb_buf form = TB_BUF_INIT, out = TB_BUF_INIT;
+	tb_buf_puts(&form, "tag=loss");
+	for (int i = 0; i < 3000; i++)
+		tb_buf_printf(&form, "&runs=run%d", (i * 7) % 3);
+	CHECK_INT(fetch("/data/plugin/scalars/scalars_multirun", form.ptr, NULL, NULL, &out), 200);
+	tb_buf_puts(&out, "");
+	const char *a = strstr(out.ptr, "\"run0\""), *b = strstr(out.ptr, "\"run1\"");
+	const char *c = strstr(out.ptr, "\"run2\"");
+	CHECK(a && b && c && a < b && b < c);
+	CHECK(!strstr(a + 1, "\"run0\"") && !strstr(out.ptr, "\"run3\""));
+	for (int i = 0; i < 8000; i++)
+		tb_buf_puts(&form, "&runs=x");
+	double secs = 0;
+	CHECK_INT(fetch("/data/plugin/scalars/scalars_multirun", form.ptr, NULL, &secs, NULL), 400);
+	CHECK(secs < 1);
+	tb_buf_free(&form);
+	tb_buf_free(&out);
+}
+
 static const char *binary;
 
 static void test_amplify__token_file(void)
@@ -212,6 +235,7 @@ int main(void)
 	TB_RUN(test_amplify__post_1000);
 	TB_RUN(test_amplify__post_100);
 	TB_RUN(test_amplify__get_2500);
+	TB_RUN(test_amplify__multirun);
 	CHECK(tb_spawn_alive(srv));
 	tb_spawn_stop(srv);
 	TB_RUN(test_amplify__token_file);
