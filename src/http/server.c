@@ -526,6 +526,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
+		/* a body dripped in slowly holds the connection: it shares the
+		 * request's time limit */
+		if (tb_guard_now() > q->deadline) {
+			tb_log_info("http: request body too slow; closing the connection");
+			return MHD_NO;
+		}
 		if (!q->too_large && q->body.len + *upload_size > s->max_body) {
 			q->too_large = 1;
 			tb_buf_free(&q->body);

@@ -404,6 +404,31 @@ static void test_limits__slow_header(void)
 	tb_router_free(rt);
 }
 
+/* A body sent a few bytes at a time is cut off at the request time limit. */
+static void test_limits__slow_body(void)
+{
+	tb_router *rt = routes();
+	tb_server *s = start(rt, (tb_server_opts){.request_timeout = 1});
+	int port = tb_server_port(s);
+	int fd = dial(NULL, port);
+	const char *head = "POST /data/runs HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n"
+			   "Content-Type: application/x-www-form-urlencoded\r\n\r\n";
+	double t0 = now(), closed_at = 0;
+	if (write(fd, head, strlen(head)) < 0)
+		CHECK(0);
+	while (now() - t0 < 4 && !closed_at) {
+		usleep(200000);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char c;
+		if (write(fd, "a=1&", 4) < 0 || (poll(&p, 1, 0) == 1 && read(fd, &c, 1) <= 0))
+			closed_at = now();
+	}
+	close(fd);
+	CHECK(closed_at > 0 && closed_at - t0 < 2.5);
+	tb_server_free(s);
+	tb_router_free(rt);
+}
+
 /* 1100 idle sockets from one address, then 1020 more from four others:
  * a client from yet another address is still served. */
 static void test_limits__flood(void)
@@ -457,6 +482,7 @@ int main(void)
 	TB_RUN(test_limits__work_outlives_idle);
 	TB_RUN(test_limits__queue);
 	TB_RUN(test_limits__slow_header);
+	TB_RUN(test_limits__slow_body);
 	TB_RUN(test_limits__flood);
 	curl_global_cleanup();
 	return tb_test_finish();
