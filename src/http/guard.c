@@ -4,12 +4,15 @@
  * wakes four times a second and walks the list; with a few thousand
  * connections that is microseconds. tb_guard_closed runs before
  * libmicrohttpd closes the socket and takes the same mutex, so the watchdog
- * never shuts down a descriptor number that has been reused. */
+ * never shuts down a descriptor number that has been reused. A connection
+ * with unread bytes waiting is left alone: libmicrohttpd has not got to it
+ * yet, and a slow client's bytes are read as soon as they arrive. */
 #include "guard.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -60,6 +63,12 @@ static void *watch(void *arg)
 		double now = tb_guard_now();
 		for (tb_guard_conn *c = g->head; c; c = c->next) {
 			if (c->busy || c->shut || now < c->deadline)
+				continue;
+			/* bytes the server has not read yet: the server, not
+			 * the client, is behind (a thread busy with a long
+			 * answer); look again on the next tick */
+			int unread = 0;
+			if (ioctl(c->fd, FIONREAD, &unread) == 0 && unread > 0)
 				continue;
 			/* EOF for libmicrohttpd's next read; it closes the socket */
 			shutdown(c->fd, SHUT_RDWR);

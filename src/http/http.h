@@ -140,6 +140,8 @@ int tb_server_port(const tb_server *s);
  * requests whose work stopped early because their client left. */
 unsigned long tb_server_header_timeouts(const tb_server *s);
 unsigned long tb_server_abandoned(const tb_server *s);
+/* Requests waiting for a worker right now. */
+size_t tb_server_queued(const tb_server *s);
 /* Stop accepting, finish in-flight requests, free. NULL is a no-op. */
 void tb_server_free(tb_server *s);
 

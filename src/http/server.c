@@ -707,6 +707,11 @@ unsigned long tb_server_abandoned(const tb_server *s)
 	return atomic_load(&((tb_server *)s)->abandoned);
 }
 
+size_t tb_server_queued(const tb_server *s)
+{
+	return tb_workers_queued(s->workers);
+}
+
 void tb_server_free(tb_server *s)
 {
 	if (!s)

@@ -38,7 +38,7 @@ static int write_logdir(void)
 		tb_writer *w;
 		if (tb_writer_open(&w, dir, NULL) != 0)
 			return -1;
-		for (int step = 0; step < 1000; step++)
+		for (int step = 0; step < 100; step++)
 			tb_writer_add_scalar(w, "loss", 1.0 / (step + 1), step, 1.7e9 + step);
 		tb_writer_close(w);
 	}
@@ -72,7 +72,7 @@ static long fetch(const char *path, const char *post, const char *auth, double *
 	curl_easy_setopt(c, CURLOPT_URL, u.ptr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out ? out : &body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	struct curl_slist *h = auth ? curl_slist_append(NULL, auth) : NULL;
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);

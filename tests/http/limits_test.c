@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -36,14 +37,23 @@ static void h_small(tb_resp *resp, const tb_req *req, void *payload)
 	tb_buf_puts(tb_resp_body(resp), "{\"ok\": 1}");
 }
 
+static atomic_int slow_running; /* h_slow calls in progress */
+
 /* Works until told to stop, in small steps, up to 20 s. */
 static void h_slow(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)payload;
+	atomic_fetch_add(&slow_running, 1);
 	double end = now() + 20;
 	while (now() < end && !tb_req_should_stop(req, resp))
 		usleep(2000);
+	atomic_fetch_sub(&slow_running, 1);
 }
+
+/* Wait up to 5 s for cond to hold. */
+#define WAIT_FOR(cond)                                                                             \
+	for (double wait_end = now() + 5; !(cond) && now() < wait_end;)                            \
+		usleep(5000)
 
 /* Builds a body of 1 KiB pieces until told to stop. */
 static void h_big(tb_resp *resp, const tb_req *req, void *payload)
@@ -329,7 +339,7 @@ static void *slow_client(void *p)
 {
 	slow_arg *a = p;
 	reply r;
-	get(&r, a->port, "/data/plugin/test/slow", NULL, 5000);
+	get(&r, a->port, "/data/plugin/test/slow", NULL, 10000);
 	a->status = r.status;
 	reply_free(&r);
 	return NULL;
@@ -341,14 +351,15 @@ static void test_limits__queue(void)
 {
 	tb_router *rt = routes();
 	tb_server *s =
-	    start(rt, (tb_server_opts){.workers = 1, .max_queued = 1, .request_timeout = 1.5});
+	    start(rt, (tb_server_opts){.workers = 1, .max_queued = 1, .request_timeout = 3});
 	int port = tb_server_port(s);
 	pthread_t t[2];
 	slow_arg a[2] = {{port, 0}, {port, 0}};
 	pthread_create(&t[0], NULL, slow_client, &a[0]);
-	usleep(200000);
+	WAIT_FOR(atomic_load(&slow_running) == 1);
 	pthread_create(&t[1], NULL, slow_client, &a[1]);
-	usleep(200000);
+	WAIT_FOR(tb_server_queued(s) == 1);
+	CHECK_INT(tb_server_queued(s), 1);
 	reply r;
 	get(&r, port, "/data/plugin/test/slow", NULL, 1000);
 	CHECK_INT(r.status, 429);
