@@ -6,7 +6,8 @@
  *
  * libmicrohttpd runs a pool of epoll threads that do the I/O and run the
  * cheap routes (core data, static assets) inline. Handlers under
- * /data/plugin/ can be expensive: their connection is suspended and the
+ * /data/plugin/ and /data/tboard/scalars can be expensive: their
+ * connection is suspended and the
  * handler runs on the worker pool (workers.c), tag listings before series
  * reads; the connection is resumed to send the answer. The guard
  * (guard.c) closes connections slow to send a header; libmicrohttpd caps
