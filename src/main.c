@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -44,6 +45,8 @@ static const char usage[] =
     "  --path_prefix PATH       serve under PATH, e.g. /tensorboard\n"
     "  --window_title TITLE     browser tab title\n"
     "  --max_reload_threads N   loader threads (default: number of cores)\n"
+    "  --max_open_files N       event files kept open at once (default: a quarter\n"
+    "                           of the file descriptor limit)\n"
     "  --inspect                print what the event files hold and exit\n"
     "  --event_file FILE        with --inspect: one file instead of --logdir\n"
     "  --tag TAG                with --inspect: only this tag\n"
@@ -58,7 +61,7 @@ static const char usage[] =
 typedef struct opts {
 	const char *logdir, *logdir_spec, *host, *port, *reload_interval, *reload_task;
 	const char *samples_per_plugin, *path_prefix, *window_title, *max_reload_threads;
-	const char *event_file, *tag, *verbosity;
+	const char *event_file, *tag, *verbosity, *max_open_files;
 	int bind_all, inspect;
 } opts;
 
@@ -83,6 +86,7 @@ static const struct {
     F(event_file),
     F(tag),
     F(verbosity),
+    F(max_open_files),
 #undef F
     {"load_fast", (size_t)-1},
     {"purge_orphaned_data", (size_t)-1},
@@ -257,6 +261,14 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL); /* threads inherit the mask */
 
+	/* As many descriptors as allowed: the loader keeps its open event
+	 * files to a quarter of them, the rest is for connections. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
 	tb_store *store = tb_store_new();
 	if (o.samples_per_plugin)
 		apply_samples(store, o.samples_per_plugin);
@@ -274,6 +286,8 @@ int main(int argc, char **argv)
 	    .reload_interval =
 		o.reload_interval ? parse_double("reload_interval", o.reload_interval) : 5.0,
 	    .threads = o.max_reload_threads ? atoi(o.max_reload_threads) : 0,
+	    .max_open_files =
+		o.max_open_files ? (size_t)parse_double("max_open_files", o.max_open_files) : 0,
 	};
 	tb_loader *loader = tb_loader_new(store, &lo);
 	int blocking = o.reload_task && strcmp(o.reload_task, "blocking") == 0;

@@ -26,12 +26,16 @@ struct tb_store {
 		uint64_t capacity;
 	} overrides[MAX_OVERRIDES];
 	int n_overrides;
+	pthread_mutex_t assets_mu;
+	tb_store_asset *assets; /* guarded by assets_mu */
+	size_t n_assets;
 };
 
 tb_store *tb_store_new(void)
 {
 	tb_store *s = tb_xcalloc(1, sizeof *s);
 	pthread_rwlock_init(&s->lock, NULL);
+	pthread_mutex_init(&s->assets_mu, NULL);
 	return s;
 }
 
@@ -73,6 +77,8 @@ void tb_store_free(tb_store *s)
 	for (size_t i = 0; i < s->n_runs; i++)
 		run_free(s->runs[i]);
 	free(s->runs);
+	tb_store_assets_free(s->assets, s->n_assets);
+	pthread_mutex_destroy(&s->assets_mu);
 	pthread_rwlock_destroy(&s->lock);
 	free(s);
 }
@@ -200,6 +206,49 @@ uint64_t tb_store_generation(const tb_store *s)
 void tb_store_touch(tb_store *s)
 {
 	__atomic_add_fetch(&s->generation, 1, __ATOMIC_RELEASE);
+}
+
+static tb_store_asset *copy_assets(const tb_store_asset *v, size_t n, int kind, size_t *count)
+{
+	tb_store_asset *c = tb_xcalloc(n ? n : 1, sizeof *c);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!kind || v[i].kind == kind)
+			c[k++] = (tb_store_asset){v[i].kind, tb_xstrdup(v[i].run),
+						  tb_xstrdup(v[i].path)};
+	*count = k;
+	return c;
+}
+
+void tb_store_set_assets(tb_store *s, const tb_store_asset *v, size_t n)
+{
+	size_t k;
+	tb_store_asset *c = copy_assets(v, n, 0, &k);
+	pthread_mutex_lock(&s->assets_mu);
+	tb_store_asset *old = s->assets;
+	size_t n_old = s->n_assets;
+	s->assets = c;
+	s->n_assets = k;
+	pthread_mutex_unlock(&s->assets_mu);
+	tb_store_assets_free(old, n_old);
+}
+
+size_t tb_store_assets(tb_store_asset **out, tb_store *s, int kind)
+{
+	size_t k;
+	pthread_mutex_lock(&s->assets_mu);
+	*out = copy_assets(s->assets, s->n_assets, kind, &k);
+	pthread_mutex_unlock(&s->assets_mu);
+	return k;
+}
+
+void tb_store_assets_free(tb_store_asset *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].run);
+		free(v[i].path);
+	}
+	free(v);
 }
 
 void tb_run_rdlock(tb_run *r)

@@ -38,7 +38,7 @@ static void test_loader__edge_cases_corpus(void)
 {
 	tb_store *st = tb_store_new();
 	tb_loader_source src = {NULL, corpus("edge-cases")};
-	tb_loader_opts o = {&src, 1, 0, 2};
+	tb_loader_opts o = {&src, 1, 0, 2, 0};
 	tb_loader *l = tb_loader_new(st, &o);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
@@ -149,7 +149,7 @@ static void test_loader__tails_growing_file(void)
 
 	tb_store *st = tb_store_new();
 	tb_loader_source src = {NULL, dir};
-	tb_loader_opts o = {&src, 1, 0, 1};
+	tb_loader_opts o = {&src, 1, 0, 1, 0};
 	tb_loader *l = tb_loader_new(st, &o);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
@@ -199,7 +199,7 @@ static void test_loader__new_runs_and_logdir_spec(void)
 	tb_store *st = tb_store_new();
 	/* "x:" names a root; a spec entry without a name keeps plain names */
 	tb_loader_source srcs[2] = {{"x", a}, {NULL, b}};
-	tb_loader_opts o = {srcs, 2, 0, 2};
+	tb_loader_opts o = {srcs, 2, 0, 2, 0};
 	tb_loader *l = tb_loader_new(st, &o);
 	tb_loader_cycle(l);
 	CHECK_INT(tb_store_run_count(st), 1);
@@ -238,7 +238,7 @@ static void test_loader__wakes_on_change(void)
 	tb_loader_source src = {NULL, dir};
 	/* a reload interval far longer than the test: only the watcher can
 	 * bring the new points in time */
-	tb_loader_opts o = {&src, 1, 600, 1};
+	tb_loader_opts o = {&src, 1, 600, 1, 0};
 	tb_loader *l = tb_loader_new(st, &o);
 	tb_loader_start(l);
 	for (int i = 0; i < 500 && tb_loader_cycles(l) < 1; i++)
