@@ -46,7 +46,7 @@ static const char usage[] =
     "  --window_title TITLE     browser tab title\n"
     "  --max_reload_threads N   loader threads (default: number of cores)\n"
     "  --max_open_files N       event files kept open at once (default: a quarter\n"
-    "                           of the file descriptor limit)\n"
+    "                           of the file descriptor limit, at most 512)\n"
     "  --inspect                print what the event files hold and exit\n"
     "  --event_file FILE        with --inspect: one file instead of --logdir\n"
     "  --tag TAG                with --inspect: only this tag\n"
@@ -262,7 +262,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL); /* threads inherit the mask */
 
 	/* As many descriptors as allowed: the loader keeps its open event
-	 * files to a quarter of them, the rest is for connections. */
+	 * files to a quarter of them (at most 512), the rest is for
+	 * connections. */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;

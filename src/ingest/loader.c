@@ -7,8 +7,9 @@
  *
  * Resources are bounded whatever the number of runs: a reader between
  * passes keeps only its offset and resync state; open files form one LRU
- * pool of at most max_open_files handles (an idle file is closed when
- * another needs the slot, and reopened at its offset when it grows); read
+ * pool of at most max_open_files handles (a file with nothing new in a
+ * pass is closed, the least recently used one when another needs the slot,
+ * and it is reopened at its offset when stat says it grew); read
  * buffers are lent to a file for one pass and come from a small free list
  * shared by the workers. Failures are states: a folder or file that cannot
  * be read now is warned about once, retried with back-off, and never taken
@@ -232,8 +233,8 @@ size_t tb_loader_default_open_files(void)
 			  ? (size_t)rl.rlim_cur
 			  : 1024;
 	size_t n = soft / 4;
-	if (n > 4096)
-		n = 4096;
+	if (n > 512)
+		n = 512;
 	return n < 8 ? 8 : n;
 }
 
@@ -344,11 +345,14 @@ static void note_failures(tb_loader *l, tb_scan_failure *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (in_list(l->failed, l->n_failed, v[i].path))
 			continue;
+		/* msg names the path where it comes from the fs layer */
+		const char *sep = strstr(v[i].msg, v[i].path) ? "" : ": ";
+		const char *path = *sep ? v[i].path : "";
 		if (v[i].transient)
-			tb_log_info("%s: %s; runs below it are kept and it is retried",
-				    v[i].path, v[i].msg);
+			tb_log_info("%s%s%s; runs below it are kept and it is retried", path, sep,
+				    v[i].msg);
 		else
-			tb_log_warn("%s: %s; runs below it are kept", v[i].path, v[i].msg);
+			tb_log_warn("%s%s%s; runs below it are kept", path, sep, v[i].msg);
 	}
 	for (size_t i = 0; i < l->n_failed; i++) {
 		if (!in_list(now, n, l->failed[i]))
@@ -578,6 +582,8 @@ static void read_file(tb_loader *l, lrun *r, lfile *f, batch *b)
 		return;
 	}
 	if (rc) {
+		if (below_failure(l, r->dir)) /* said once for the folder */
+			f->failing = 1;
 		file_failed(f, tb_fs_errmsg(), tb_fs_transient());
 		return;
 	}
@@ -589,8 +595,9 @@ static void read_file(tb_loader *l, lrun *r, lfile *f, batch *b)
 			pool_close(&l->pool, f);
 			tb_rec_reader_rewind(f->reader);
 		} else if (st.size == off && !tb_rec_reader_scanning(f->reader)) {
+			pool_close(&l->pool, f); /* idle for a pass: give the slot back */
 			file_ok(f);
-			return; /* nothing new: needs no handle */
+			return;
 		}
 	}
 	rc = pool_acquire(&l->pool, f);

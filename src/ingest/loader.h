@@ -40,7 +40,7 @@ typedef struct tb_loader_opts {
 	size_t max_open_files;	/* 0 = tb_loader_default_open_files() */
 } tb_loader_opts;
 
-/* A quarter of the soft RLIMIT_NOFILE (at least 8, at most 4096). */
+/* A quarter of the soft RLIMIT_NOFILE (at least 8, at most 512). */
 size_t tb_loader_default_open_files(void);
 
 /* A loader for `store` (borrowed). Sources are copied. */
