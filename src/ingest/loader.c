@@ -38,11 +38,11 @@
 /* Records read and decoded per commit (one run write-lock hold), and the
  * payload bytes a batch may gather before it is committed. */
 #define BATCH 2048
-#define BATCH_BYTES ((size_t)4 << 20)
+#define BATCH_BYTES ((size_t)512 << 10)
 /* Bytes a damaged file's resync scan may examine per pass (LOADING.md 5). */
 #define SCAN_BUDGET ((uint64_t)16 << 20)
 /* Read buffers kept for reuse, and the largest size kept. */
-#define READ_BUF (1u << 20)
+#define READ_BUF (256u << 10)
 #define MAX_FREE_BUFS 8
 /* Retry delays after a failure, seconds. */
 #define BACKOFF_MIN 0.25
@@ -206,8 +206,8 @@ static uint8_t *pool_get_buf(fpool *p, size_t *cap)
 	if (p->n_bufs)
 		b = p->bufs[--p->n_bufs];
 	pthread_mutex_unlock(&p->mu);
-	*cap = b ? READ_BUF : 0;
-	return b;
+	*cap = READ_BUF;
+	return b ? b : tb_xmalloc(READ_BUF);
 }
 
 static void pool_put_buf(fpool *p, uint8_t *b, size_t cap)

@@ -176,7 +176,8 @@ static inline int fill(tb_rec_reader *r, size_t want)
 
 static int fill_slow(tb_rec_reader *r, size_t want)
 {
-	if (want > READ_CHUNK) {
+	size_t chunk = r->cap ? r->cap : READ_CHUNK; /* a lent buffer sets the read size */
+	if (want > chunk) {
 		/* a large record: do not grow the buffer for bytes not on disk */
 		int64_t size = r->io.size(r->io.payload);
 		if (size >= 0 && (uint64_t)size < r->base + r->pos + (uint64_t)want)
@@ -188,7 +189,7 @@ static int fill_slow(tb_rec_reader *r, size_t want)
 		r->end -= r->pos;
 		r->pos = 0;
 	}
-	size_t need = want > READ_CHUNK ? want : READ_CHUNK;
+	size_t need = want > chunk ? want : chunk;
 	if (r->cap < need) {
 		r->buf = tb_xrealloc(r->buf, need);
 		r->cap = need;

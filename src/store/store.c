@@ -49,12 +49,8 @@ static void series_free(tb_series *s)
 	free(s->display_name);
 	free(s->description);
 	free(s->content);
-	free(s->steps - s->start);
-	free(s->walls - s->start);
-	if (s->values)
-		free(s->values - s->start);
-	if (s->tensors)
-		free(s->tensors - s->start);
+	if (s->steps)
+		free(s->steps - s->start); /* one block holds every column */
 	free(s->rng);
 	free(s);
 }
@@ -403,19 +399,37 @@ static void reserve_slot(tb_series *s)
 		shift_views(s, -(ptrdiff_t)s->start);
 		return;
 	}
-	size_t want = s->alloc ? s->alloc * 2 : 4;
+	size_t want = s->alloc ? s->alloc * 2 : 8;
 	/* a bounded reservoir needs one spare slot beyond its capacity so a
 	 * removal at the front never forces a copy of the whole buffer */
 	if (s->capacity && want > s->capacity + s->capacity / 8 + 1)
 		want = (size_t)(s->capacity + s->capacity / 8 + 1);
 	if (want <= s->len)
 		want = s->len + 1;
-	s->steps = tb_xrealloc(s->steps, want * sizeof *s->steps);
-	s->walls = tb_xrealloc(s->walls, want * sizeof *s->walls);
-	if (s->data_class == TB_DC_SCALAR)
-		s->values = tb_xrealloc(s->values, want * sizeof *s->values);
-	else
-		s->tensors = tb_xrealloc(s->tensors, want * sizeof *s->tensors);
+	/* one block for the columns: steps, walls, then values or tensors */
+	size_t n = s->len;
+	uint8_t *blk = tb_xmalloc(want * (sizeof *s->steps + sizeof *s->walls +
+					  (s->data_class == TB_DC_SCALAR ? sizeof *s->values
+									 : sizeof *s->tensors)));
+	int64_t *steps = (int64_t *)blk;
+	double *walls = (double *)(blk + want * sizeof *steps);
+	void *col = blk + want * (sizeof *steps + sizeof *walls);
+	if (n) {
+		memcpy(steps, s->steps, n * sizeof *steps);
+		memcpy(walls, s->walls, n * sizeof *walls);
+	}
+	if (s->data_class == TB_DC_SCALAR) {
+		if (n)
+			memcpy(col, s->values, n * sizeof *s->values);
+		s->values = col;
+	} else {
+		if (n)
+			memcpy(col, s->tensors, n * sizeof *s->tensors);
+		s->tensors = col;
+	}
+	free(s->steps); /* start is 0 here */
+	s->steps = steps;
+	s->walls = walls;
 	s->alloc = want;
 }
 
