@@ -399,7 +399,7 @@ static void reserve_slot(tb_series *s)
 		shift_views(s, -(ptrdiff_t)s->start);
 		return;
 	}
-	size_t want = s->alloc ? s->alloc * 2 : 8;
+	size_t want = s->alloc ? s->alloc + s->alloc / 2 : 8; /* 1.5x: less slack */
 	/* a bounded reservoir needs one spare slot beyond its capacity so a
 	 * removal at the front never forces a copy of the whole buffer */
 	if (s->capacity && want > s->capacity + s->capacity / 8 + 1)
