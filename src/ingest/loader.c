@@ -35,10 +35,9 @@
 #include "record/rec_reader.h"
 #include "scan.h"
 
-/* Records read and decoded per commit (one run write-lock hold), and the
- * payload bytes a batch may gather before it is committed. */
+/* Records read and decoded per commit (one run write-lock hold); a batch
+ * also ends where the read buffer does (its records are views into it). */
 #define BATCH 2048
-#define BATCH_BYTES ((size_t)512 << 10)
 /* Bytes a damaged file's resync scan may examine per pass (LOADING.md 5). */
 #define SCAN_BUDGET ((uint64_t)16 << 20)
 /* Read buffers kept for reuse, and the largest size kept. */
@@ -477,11 +476,12 @@ static int64_t lfile_size(void *payload)
 	return tb_fs_fstat(&st, f->fh) ? -1 : (int64_t)st.size;
 }
 
-/* A batch of records read from one file, decoded outside the run lock. */
+/* A batch of records read from one file, decoded outside the run lock.
+ * The records are views into the reader's buffer, held until the next
+ * batch (tb_rec_reader_hold). */
 typedef struct batch {
-	tb_buf bytes; /* payloads back to back */
 	struct brec {
-		size_t off, len;
+		tb_slice rec;
 		uint64_t file_off;
 	} *recs;
 	tb_event *evs;
@@ -491,7 +491,6 @@ typedef struct batch {
 
 static void batch_free(batch *b)
 {
-	tb_buf_free(&b->bytes);
 	free(b->recs);
 	free(b->evs);
 	free(b->ok);
@@ -501,12 +500,14 @@ static void batch_free(batch *b)
  * more right now, 0 when it is read to its end (or failed). */
 static int read_batch(tb_loader *l, lfile *f, batch *b, int *failed)
 {
-	tb_buf_clear(&b->bytes);
 	b->n = 0;
-	while (b->n < BATCH && b->bytes.len < BATCH_BYTES) {
+	tb_rec_reader_hold(f->reader, 1); /* releases the previous batch */
+	while (b->n < BATCH) {
 		tb_slice rec;
 		int rc = tb_rec_reader_next(&rec, f->reader);
 		if (rc == TB_EPARTIAL) {
+			if (tb_rec_reader_hold_full(f->reader))
+				return 1; /* the buffer is full of this batch */
 			if (tb_rec_reader_scanning(f->reader))
 				__atomic_store_n(&l->more, 1, __ATOMIC_RELAXED);
 			return 0;
@@ -525,9 +526,7 @@ static int read_batch(tb_loader *l, lfile *f, batch *b, int *failed)
 			continue;
 		}
 		b->recs = tb_xgrow(b->recs, &b->alloc, b->n + 1, sizeof *b->recs);
-		b->recs[b->n++] = (struct brec){b->bytes.len, rec.len,
-						tb_rec_reader_record_offset(f->reader)};
-		tb_buf_append(&b->bytes, rec.ptr, rec.len);
+		b->recs[b->n++] = (struct brec){rec, tb_rec_reader_record_offset(f->reader)};
 	}
 	return 1;
 }
@@ -538,9 +537,7 @@ static void decode_batch(tb_loader *l, lfile *f, batch *b)
 	b->evs = tb_xgrow(b->evs, &b->evs_alloc, b->n ? b->n : 1, sizeof *b->evs);
 	b->ok = tb_xgrow(b->ok, &b->ok_alloc, b->n ? b->n : 1, sizeof *b->ok);
 	for (size_t i = 0; i < b->n; i++) {
-		tb_slice rec = tb_slice_make((const uint8_t *)b->bytes.ptr + b->recs[i].off,
-					     b->recs[i].len);
-		b->ok[i] = tb_event_decode(&b->evs[i], rec) == 0;
+		b->ok[i] = tb_event_decode(&b->evs[i], b->recs[i].rec) == 0;
 		if (!b->ok[i]) {
 			__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
 			tb_log_warn("%s: record at byte %llu is not a valid event; skipped",
@@ -633,6 +630,7 @@ static void read_file(tb_loader *l, lrun *r, lfile *f, batch *b)
 		commit_batch(l, r, f, b);
 	}
 	uint64_t end = tb_rec_reader_offset(f->reader);
+	tb_rec_reader_hold(f->reader, 0);
 	tb_rec_reader_detach(f->reader, &buf, &cap);
 	pool_put_buf(&l->pool, buf, cap);
 	pool_release(&l->pool, f);

@@ -40,6 +40,9 @@ struct tb_rec_reader {
 	tb_crc32c_fn crc;
 	uint64_t scan_budget; /* bytes per next() call while resyncing; 0 = all */
 	int scanning;	      /* the last next() stopped at the scan budget */
+	int hold;	      /* records returned stay valid (see tb_rec_reader_hold) */
+	size_t held;	      /* records returned since the hold began */
+	int hold_full;	      /* the last next() stopped for want of room */
 };
 
 static uint32_t load32(const uint8_t *p)
@@ -153,6 +156,18 @@ int tb_rec_reader_scanning(const tb_rec_reader *r)
 	return r->scanning;
 }
 
+void tb_rec_reader_hold(tb_rec_reader *r, int on)
+{
+	r->hold = on;
+	r->held = 0;
+	r->hold_full = 0;
+}
+
+int tb_rec_reader_hold_full(const tb_rec_reader *r)
+{
+	return r->hold_full;
+}
+
 void tb_rec_reader_free(tb_rec_reader *r)
 {
 	if (!r)
@@ -174,8 +189,29 @@ static inline int fill(tb_rec_reader *r, size_t want)
 	return r->end - r->pos >= want ? 0 : fill_slow(r, want);
 }
 
+/* While records are held: read into the free tail only. */
+static int fill_tail(tb_rec_reader *r, size_t want)
+{
+	if (want > r->cap - r->pos) {
+		r->hold_full = 1;
+		return TB_EPARTIAL;
+	}
+	while (r->end - r->pos < want) {
+		int64_t n = r->io.read(r->io.payload, r->buf + r->end, r->cap - r->end,
+				       r->base + r->end);
+		if (n < 0)
+			return TB_EIO;
+		if (n == 0)
+			return TB_EPARTIAL;
+		r->end += (size_t)n;
+	}
+	return 0;
+}
+
 static int fill_slow(tb_rec_reader *r, size_t want)
 {
+	if (r->hold && r->held)
+		return fill_tail(r, want);
 	size_t chunk = r->cap ? r->cap : READ_CHUNK; /* a lent buffer sets the read size */
 	if (want > chunk) {
 		/* a large record: do not grow the buffer for bytes not on disk */
@@ -272,6 +308,7 @@ int tb_rec_reader_next(tb_slice *out, tb_rec_reader *r)
 {
 	int rc;
 	r->scanning = 0;
+	r->hold_full = 0;
 	if (r->resyncing && (rc = resync(r)))
 		return rc;
 	if ((rc = fill(r, 12)))
@@ -293,6 +330,7 @@ int tb_rec_reader_next(tb_slice *out, tb_rec_reader *r)
 			r->rec_off = r->base + r->pos;
 			*out = tb_slice_make(p + 12, (size_t)len);
 			r->pos += (size_t)len + 16;
+			r->held += r->hold;
 			return 0;
 		}
 	}

@@ -56,6 +56,16 @@ void tb_rec_reader_rewind(tb_rec_reader *r);
 void tb_rec_reader_set_scan_budget(tb_rec_reader *r, uint64_t bytes);
 int tb_rec_reader_scanning(const tb_rec_reader *r);
 
+/* Hold (on = 1) or release (on = 0) the records returned from now on:
+ * while held, each record next() returns stays valid (the buffer is not
+ * moved or grown) until release, so a caller can gather a batch without
+ * copying it. When the next record does not fit in what remains of the
+ * buffer, next() returns TB_EPARTIAL and tb_rec_reader_hold_full() is
+ * nonzero: use the held records, then hold again (which releases them) and
+ * go on. Holding again starts a new batch. */
+void tb_rec_reader_hold(tb_rec_reader *r, int on);
+int tb_rec_reader_hold_full(const tb_rec_reader *r);
+
 /* Open `path` for reading from offset 0. Returns 0, or TB_EIO (the message
  * is in tb_rec_reader_errmsg of no reader: it is logged). */
 int tb_rec_reader_open(tb_rec_reader **out, const char *path);

@@ -250,6 +250,50 @@ static void test_rec__zero_run_budget_and_detach(void)
 	tb_rec_reader_free(r);
 }
 
+/* Held records stay valid until the next hold: with a 1 KiB buffer, each
+ * batch ends when the buffer is full (hold_full), and every record of a
+ * batch still holds its bytes when the batch is used. */
+static void test_rec__hold_batches(void)
+{
+	static uint8_t buf[100 * 46];
+	size_t len = build(buf, 0, 100, 30);
+	write_file(buf, len, "wb");
+	io_fd = open(path, O_RDONLY);
+	tb_rec_io io = {io_read, io_size, NULL};
+	tb_rec_reader *r = tb_rec_reader_new(path);
+	tb_rec_reader_attach(r, &io, malloc(1024), 1024);
+	int total = 0, batches = 0, done = 0;
+	while (!done && batches < 100) {
+		tb_slice held[64];
+		int n = 0;
+		tb_rec_reader_hold(r, 1);
+		for (;;) {
+			int rc = tb_rec_reader_next(&held[n], r);
+			if (rc == TB_EPARTIAL) {
+				done = !tb_rec_reader_hold_full(r);
+				break;
+			}
+			CHECK_INT(rc, 0);
+			n++;
+		}
+		CHECK(n <= 1024 / 46);
+		for (int i = 0; i < n; i++)
+			CHECK(held[i].len == 30 && held[i].ptr[0] == total + i &&
+			      held[i].ptr[29] == total + i);
+		total += n;
+		batches++;
+	}
+	CHECK_INT(total, 100);
+	CHECK(batches >= 100 / (1024 / 46));
+	uint8_t *b;
+	size_t cap;
+	tb_rec_reader_detach(r, &b, &cap);
+	CHECK_INT(cap, 1024); /* held batches never grow the buffer */
+	free(b);
+	tb_rec_reader_free(r);
+	close(io_fd);
+}
+
 static void test_rec__missing_file(void)
 {
 	tb_rec_reader *r = NULL;
@@ -270,6 +314,7 @@ int main(void)
 	TB_RUN(test_rec__damage_in_growing_tail);
 	TB_RUN(test_rec__large_records);
 	TB_RUN(test_rec__zero_run_budget_and_detach);
+	TB_RUN(test_rec__hold_batches);
 	TB_RUN(test_rec__missing_file);
 	unlink(path);
 	return tb_test_finish();
