@@ -189,13 +189,9 @@ static inline int fill(tb_rec_reader *r, size_t want)
 	return r->end - r->pos >= want ? 0 : fill_slow(r, want);
 }
 
-/* While records are held: read into the free tail only. */
-static int fill_tail(tb_rec_reader *r, size_t want)
+/* Read into the free tail until `want` bytes are unread. */
+static int read_tail(tb_rec_reader *r, size_t want)
 {
-	if (want > r->cap - r->pos) {
-		r->hold_full = 1;
-		return TB_EPARTIAL;
-	}
 	while (r->end - r->pos < want) {
 		int64_t n = r->io.read(r->io.payload, r->buf + r->end, r->cap - r->end,
 				       r->base + r->end);
@@ -210,8 +206,14 @@ static int fill_tail(tb_rec_reader *r, size_t want)
 
 static int fill_slow(tb_rec_reader *r, size_t want)
 {
-	if (r->hold && r->held)
-		return fill_tail(r, want);
+	if (r->hold && r->held) {
+		/* held records pin the buffer: only its free tail may be used */
+		if (want > r->cap - r->pos) {
+			r->hold_full = 1;
+			return TB_EPARTIAL;
+		}
+		return read_tail(r, want);
+	}
 	size_t chunk = r->cap ? r->cap : READ_CHUNK; /* a lent buffer sets the read size */
 	if (want > chunk) {
 		/* a large record: do not grow the buffer for bytes not on disk */
@@ -230,16 +232,7 @@ static int fill_slow(tb_rec_reader *r, size_t want)
 		r->buf = tb_xrealloc(r->buf, need);
 		r->cap = need;
 	}
-	while (r->end < want) {
-		int64_t n = r->io.read(r->io.payload, r->buf + r->end, r->cap - r->end,
-				       r->base + r->end);
-		if (n < 0)
-			return TB_EIO;
-		if (n == 0)
-			return TB_EPARTIAL;
-		r->end += (size_t)n;
-	}
-	return 0;
+	return read_tail(r, want);
 }
 
 /* Index of the first nonzero byte of p[0..n), or n. */
