@@ -461,6 +461,65 @@ static void test_loader__unreadable_then_readable(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+static void touch(const char *root, const char *rel)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	FILE *f = fopen(path, "w");
+	if (f)
+		fclose(f);
+}
+
+/* The scan notes projector configs and profiler traces as it walks; the
+ * store lists them per run, named as runs are. */
+static void test_loader__assets(void)
+{
+	char root[] = "/tmp/tb_loader_assetsXXXXXX";
+	CHECK(mkdtemp(root) != NULL);
+	char run[300], dir[600];
+	snprintf(run, sizeof run, "%s/train", root);
+	write_run(run, 2);
+	touch(run, "projector_config.pbtxt");
+	snprintf(dir, sizeof dir, "%s/plugins", run);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof dir, "%s/plugins/profile", run);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof dir, "%s/plugins/profile/2024_01_01", run);
+	mkdir(dir, 0755);
+	touch(dir, "host.trace.json.gz");
+	snprintf(dir, sizeof dir, "%s/prof", root);
+	mkdir(dir, 0755);
+	touch(dir, "worker0.pt.trace.json");
+	touch(dir, "notes.json");
+	tb_store *st = tb_store_new();
+	tb_loader_source src = {"x", root};
+	tb_loader_opts o = {&src, 1, 0, 1, 0};
+	tb_loader *l = tb_loader_new(st, &o);
+	tb_loader_cycle(l);
+	tb_store_asset *v;
+	size_t n = tb_store_assets(&v, st, TB_ASSET_PROJECTOR_CONFIG);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_STR(v[0].run, "x/train");
+	tb_store_assets_free(v, n);
+	n = tb_store_assets(&v, st, TB_ASSET_PROFILE_TRACE);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(v[0].run, "x/prof");
+		CHECK(strstr(v[0].path, "/prof/worker0.pt.trace.json") != NULL);
+		CHECK_STR(v[1].run, "x/train");
+		CHECK(strstr(v[1].path, "/plugins/profile/2024_01_01/host.trace.json.gz") != NULL);
+	}
+	tb_store_assets_free(v, n);
+	CHECK_INT(tb_store_assets(&v, st, 0), 3);
+	tb_store_assets_free(v, 3);
+	tb_loader_free(l);
+	tb_store_free(st);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	TB_RUN(test_loader__edge_cases_corpus);
@@ -470,5 +529,6 @@ int main(void)
 	TB_RUN(test_loader__pool_reopens_at_offset);
 	TB_RUN(test_loader__truncated_and_replaced);
 	TB_RUN(test_loader__unreadable_then_readable);
+	TB_RUN(test_loader__assets);
 	return tb_test_finish();
 }
