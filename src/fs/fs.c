@@ -84,8 +84,11 @@ static int local_list(tb_fs_dirent **out, size_t *n, const char *dir)
 		memset(de, 0, sizeof *de);
 		de->name = tb_xstrdup(e->d_name);
 		struct stat st;
-		if (fstatat(dfd, e->d_name, &st, 0) == 0)
+		if (fstatat(dfd, e->d_name, &st, 0) == 0) {
 			fill_stat(&de->st, &st);
+		} else if (errno != ENOENT && errno != ELOOP) {
+			break; /* an entry we cannot see into: the listing is not whole */
+		}
 		errno = 0;
 	}
 	int rc = errno ? fail(errno, "cannot read directory", dir) : 0;

@@ -56,8 +56,10 @@ const tb_fs_ops *tb_fs_for(const char *path);
 extern const tb_fs_ops tb_fs_local;
 
 /* List the entries of dir (not "." and ".."), sorted bytewise by name, each
- * with its stat. *out is owned by the caller (tb_fs_dirents_free). Returns
- * 0, TB_ENOTFOUND or TB_EIO. */
+ * with its stat (dangling or looping links: TB_FS_OTHER). An entry that
+ * cannot be stat'ed for another reason (permissions) fails the listing, so
+ * nothing below it is taken for gone. *out is owned by the caller
+ * (tb_fs_dirents_free). Returns 0, TB_ENOTFOUND or TB_EIO. */
 int tb_fs_list(tb_fs_dirent **out, size_t *n, const char *dir);
 void tb_fs_dirents_free(tb_fs_dirent *v, size_t n);
 /* Stat path, following links. Returns 0, TB_ENOTFOUND or TB_EIO. */
