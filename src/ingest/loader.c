@@ -330,7 +330,7 @@ static int cmp_str(const void *a, const void *b)
 
 static int in_list(char *const *v, size_t n, const char *s)
 {
-	return bsearch(&s, v, n, sizeof *v, cmp_str) != NULL;
+	return n && bsearch(&s, v, n, sizeof *v, cmp_str) != NULL;
 }
 
 /* Warn about folders that became unreadable, once, and say when they are
@@ -396,10 +396,13 @@ static void discover(tb_loader *l)
 			free(name);
 		}
 		/* failures and assets move into the cycle's lists */
-		failed = tb_xgrow(failed, &failed_alloc, n_failed + res.n_failed, sizeof *failed);
-		memcpy(failed + n_failed, res.failed, res.n_failed * sizeof *failed);
-		n_failed += res.n_failed;
-		res.n_failed = 0;
+		if (res.n_failed) {
+			failed = tb_xgrow(failed, &failed_alloc, n_failed + res.n_failed,
+					  sizeof *failed);
+			memcpy(failed + n_failed, res.failed, res.n_failed * sizeof *failed);
+			n_failed += res.n_failed;
+			res.n_failed = 0;
+		}
 		assets = tb_xgrow(assets, &assets_alloc, n_assets + res.n_assets, sizeof *assets);
 		for (size_t i = 0; i < res.n_assets; i++) {
 			tb_store_asset *a = &res.assets[i];
