@@ -61,7 +61,7 @@ static void note_asset(walk *w, const char *dir, const char *rel, const char *na
 		add_asset(w, TB_ASSET_PROFILE_TRACE, rel, dir, name);
 		return;
 	}
-	/* <run>/plugins/profile/<session>/<host>.trace.json.gz */
+	/* <run>/plugins/profile/<timestamp>/<host>.trace.json.gz */
 	if (!ends_with(name, ".trace.json.gz"))
 		return;
 	const char *p = strstr(rel, "plugins/profile/");
