@@ -49,8 +49,9 @@ static void series_free(tb_series *s)
 	free(s->display_name);
 	free(s->description);
 	free(s->content);
+	/* columns are allocated with the first point, in one block */
 	if (s->steps)
-		free(s->steps - s->start); /* one block holds every column */
+		free(s->steps - s->start);
 	free(s->rng);
 	free(s);
 }
@@ -280,7 +281,7 @@ tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
 		if (!slot)
 			return NULL;
 		tb_series *s = r->series[slot - 1];
-		if (s->tag_len == tag_len && memcmp(s->tag, tag, tag_len) == 0)
+		if (s->tag_len == tag_len && (!tag_len || memcmp(s->tag, tag, tag_len) == 0))
 			return s;
 	}
 }
