@@ -315,8 +315,10 @@ static char *read_token(const opts *o)
 	return t;
 }
 
-/* Every connection is a descriptor: lift the soft limit to the hard one so
- * the connection cap, not EMFILE, is what refuses clients. */
+/* Every connection and open event file is a descriptor: lift the soft
+ * limit to the hard one so the connection cap, not EMFILE, is what refuses
+ * clients. The loader keeps its open files to a quarter of the result (at
+ * most 512); the rest is for connections. */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -355,15 +357,6 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL); /* threads inherit the mask */
-
-	/* As many descriptors as allowed: the loader keeps its open event
-	 * files to a quarter of them (at most 512), the rest is for
-	 * connections. */
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 
 	tb_store *store = tb_store_new();
 	if (o.samples_per_plugin)
