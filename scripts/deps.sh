@@ -10,7 +10,7 @@ packages=(
   build-essential cmake pkg-config clang
   libmicrohttpd-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev libspng-dev
-  libprotobuf-c-dev protobuf-c-compiler
+  libprotobuf-c-dev protobuf-c-compiler libyajl-dev
   nodejs npm chromium
 )
 

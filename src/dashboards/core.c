@@ -154,6 +154,7 @@ static const plugin_entry plugins[] = {
     {"mesh", "mesh", "mesh-dashboard", 0, {"mesh"}},
     {"wit_redirect", "What-If Tool", "tf-wit-redirect-dashboard", 0, {NULL}},
     {"projector", "projector", NULL, 1, {NULL}},
+    {"pytorch_profiler", "pytorch_profiler", NULL, 1, {NULL}},
 };
 
 #define N_PLUGINS (sizeof plugins / sizeof plugins[0])
@@ -191,19 +192,23 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 	tb_dash *d = payload;
 	tb_json j;
 	int projector_active = tb_projector_active(d);
+	int profile_active = tb_profile_active(d);
 	begin_json(resp, &j);
 	tb_json_obj_begin(&j);
 	tb_store_rdlock(d->store);
 	uint32_t active = active_plugins(d->store);
 	for (size_t i = 0; i < N_PLUGINS; i++) {
 		const plugin_entry *p = &plugins[i];
+		int profile = strcmp(p->key, "pytorch_profiler") == 0;
+		if (profile && !profile_active)
+			continue; /* listed only where there are traces */
 		tb_json_key(&j, p->key);
 		tb_json_obj_begin(&j);
 		tb_json_key(&j, "disable_reload");
 		tb_json_bool(&j, p->disable_reload);
 		tb_json_key(&j, "enabled");
-		if (strcmp(p->key, "projector") == 0)
-			tb_json_bool(&j, projector_active);
+		if (strcmp(p->key, "projector") == 0 || profile)
+			tb_json_bool(&j, strcmp(p->key, "projector") == 0 ? projector_active : 1);
 		else
 			tb_json_bool(&j, (active >> i) & 1);
 		tb_json_key(&j, "remove_dom");
@@ -213,11 +218,11 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 		tb_json_key(&j, "loading_mechanism");
 		tb_json_obj_begin(&j);
 		tb_json_key(&j, "type");
-		if (strcmp(p->key, "projector") == 0) {
+		if (strcmp(p->key, "projector") == 0 || profile) {
 			tb_json_str(&j, "IFRAME");
 			tb_json_key(&j, "module_path");
-			char *path = tb_xasprintf("%s/data/plugin/projector/index.js",
-						  tb_req_script_root(req));
+			char *path = tb_xasprintf("%s/data/plugin/%s/index.js",
+						  tb_req_script_root(req), p->key);
 			tb_json_str(&j, path);
 			free(path);
 		} else if (p->element) {

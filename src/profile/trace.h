@@ -1,0 +1,87 @@
+/* One PyTorch profiler trace (`*.pt.trace.json[.gz]`) reduced to what the
+ * Profile dashboard serves: a few flags that decide its views and, per
+ * kernel name, the kernel statistics. The file is read once, streaming
+ * (yajl over zlib's gzread, which also reads uncompressed files), so
+ * memory stays bounded by the number of distinct kernel names and
+ * communication operators, never by the file's size.
+ *
+ * A trace is either a Kineto JSON object ({"traceEvents": [...], ...}),
+ * the legacy bare array written by profilers built without Kineto (listed,
+ * no views), or unusable (truncated, invalid JSON, or an event the
+ * reference plugin rejects); the last two carry a message.
+ *
+ * A tb_prof_trace is immutable once built and may be read from any
+ * thread. */
+#ifndef TB_PROF_TRACE_H
+#define TB_PROF_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum tb_prof_status {
+	TB_PROF_OK = 0,	    /* a Kineto trace object */
+	TB_PROF_LEGACY = 1, /* a bare event array: no views */
+	TB_PROF_BAD = 2,    /* unreadable or rejected; see error */
+};
+
+/* Communication libraries seen (bits of comm_libs). */
+#define TB_PROF_NCCL 1
+#define TB_PROF_GLOO 2
+
+/* Statistics of the kernels that share a name. */
+typedef struct tb_prof_kernel {
+	char *name;
+	uint64_t count;
+	double sum, min, max; /* durations in microseconds */
+	double wbps, wocc;    /* sums of duration x blocks per SM / occupancy */
+	int tensor_cores;     /* the name marks a Tensor Core kernel */
+} tb_prof_kernel;
+
+/* A communication operator (nccl:* or gloo:* collective) with the number
+ * of time ranges the reference attaches to it (itself plus its NCCL
+ * kernels), in (start, -end) order. */
+typedef struct tb_prof_comm {
+	double start, end;
+	uint32_t ranges;
+} tb_prof_comm;
+
+typedef struct tb_prof_trace {
+	int status;
+	char *error; /* status TB_PROF_BAD: what is wrong, one line */
+	uint64_t events;
+	int has_kernel, has_runtime, has_memcpy_or_memset;
+	int has_memory;	    /* [memory] instant events */
+	int has_module;	    /* python_function events of nn.Modules */
+	int has_blocks_per_sm, has_occupancy;
+	int kernel_dur_float; /* some kernel duration is not an integer */
+	int comm_libs;	      /* TB_PROF_NCCL | TB_PROF_GLOO */
+	tb_prof_kernel *kernels; /* by total duration, descending, then name */
+	size_t n_kernels;
+	tb_prof_comm *comms; /* empty when both libraries are used */
+	size_t n_comms;
+	size_t n_comm_ops; /* communication operators, before deduplication */
+} tb_prof_trace;
+
+/* A streaming parser: feed the file's bytes in pieces, then finish. */
+typedef struct tb_prof_parser tb_prof_parser;
+
+tb_prof_parser *tb_prof_parser_new(void);
+/* Parse the next n bytes. Returns 0, or TB_ECORRUPT once the input is
+ * known to be bad (later calls do nothing). */
+int tb_prof_parser_feed(tb_prof_parser *p, const void *buf, size_t n);
+/* End of input: build the trace into *out (caller frees with
+ * tb_prof_trace_free) and free p. Always succeeds; a bad input gives a
+ * trace with status TB_PROF_BAD and a message. */
+void tb_prof_parser_finish(tb_prof_trace **out, tb_prof_parser *p);
+void tb_prof_parser_free(tb_prof_parser *p);
+
+/* Read and parse the file at path (gzip or not). Always gives a trace;
+ * an unreadable file gives TB_PROF_BAD. */
+void tb_prof_trace_read(tb_prof_trace **out, const char *path);
+void tb_prof_trace_free(tb_prof_trace *t);
+
+/* Whether kernel `name` uses Tensor Cores by the reference's list of
+ * name fragments. */
+int tb_prof_tensor_core_kernel(const char *name);
+
+#endif
