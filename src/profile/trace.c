@@ -493,6 +493,8 @@ static int key_is(const unsigned char *s, size_t n, const char *z)
 static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 {
 	tb_prof_parser *p = ctx;
+	if (p->depth == 2 && p->events_not_array == 2)
+		p->events_not_array = 1; /* keys of a "traceEvents" object */
 	if (p->depth == 1 && p->top == 1) {
 		p->top_key_events = key_is(s, n, "traceEvents");
 		p->field = key_is(s, n, "Framework") ? F_NAME : F_NONE;
@@ -580,7 +582,7 @@ static int cb_end_map(void *ctx)
 	else if (p->in_events && p->depth == 3)
 		p->field = F_NONE; /* end of args */
 	else if (p->depth == 1 && p->events_not_array == 2)
-		p->events_not_array = 1; /* a non-empty object (keys were seen) */
+		p->events_not_array = 0; /* an empty object: nothing to iterate */
 	return 1;
 }
 
