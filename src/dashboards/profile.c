@@ -410,35 +410,273 @@ static void handle_tc_pie(tb_resp *resp, const tb_req *req, void *payload)
 
 /* ---- Trace view ---------------------------------------------------------------- */
 
-/* The trace file as JSON text. The reference splices GPU utilisation
- * counters into traces with kernels; those are not served yet. */
+/* The reference computes the GPU counters it splices into a trace with
+ * Python numbers; ints stay ints and print without a point, so each value
+ * here carries whether it is a float. */
+typedef tb_prof_num num;
+
+static num num_add(num a, num b)
+{
+	num r = {a.v + b.v, a.is_float || b.is_float};
+	return r;
+}
+
+static num num_sub(num a, num b)
+{
+	num r = {a.v - b.v, a.is_float || b.is_float};
+	return r;
+}
+
+static num num_int(double v)
+{
+	num r = {v, 0};
+	return r;
+}
+
+static void put_num(tb_buf *b, num n)
+{
+	if (n.is_float) {
+		char tmp[40];
+		tb_buf_append(b, tmp, tb_fmt_double(tmp, n.v));
+	} else {
+		tb_buf_printf(b, "%lld", (long long)n.v);
+	}
+}
+
+typedef struct span3 {
+	num start, end, value;
+} span3;
+
+static void counter(tb_buf *b, const char *what, const char *arg, int gpu, num ts, num value)
+{
+	if (b->len)
+		tb_buf_puts(b, ", ");
+	tb_buf_printf(b, "{\"ph\":\"C\", \"name\":\"GPU %d %s\", \"pid\":%d, \"ts\":", gpu, what, gpu);
+	put_num(b, ts);
+	tb_buf_printf(b, ", \"args\":{\"%s\":", arg);
+	put_num(b, value);
+	tb_buf_puts(b, "}}");
+}
+
+/* Busy time of one device's kernels per time bucket, as fractions; out
+ * gets (start, fraction) per bucket and a closing (end, 0). */
+static size_t utilization(span3 *out, const tb_prof_kspan *k, size_t n, int gpu, const num *edges,
+			  size_t buckets)
+{
+	/* merge the device's kernel ranges, in start order */
+	span3 *m = tb_xmalloc((n ? n : 1) * sizeof *m);
+	size_t nm = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k[i].device != gpu)
+			continue;
+		if (nm && k[i].end.v > m[nm - 1].end.v && k[i].start.v <= m[nm - 1].end.v)
+			m[nm - 1].end = k[i].end;
+		else if (!nm || k[i].end.v > m[nm - 1].end.v)
+			m[nm].start = k[i].start, m[nm].end = k[i].end, nm++;
+	}
+	num *busy = tb_xcalloc(buckets, sizeof *busy);
+	size_t ri = 0, bi = 0;
+	while (ri < nm && bi < buckets) {
+		num b0 = edges[bi], b1 = edges[bi + 1];
+		if (b1.v <= m[ri].start.v) {
+			bi++;
+		} else if (b0.v >= m[ri].end.v) {
+			ri++;
+		} else {
+			num left = m[ri].start.v >= b0.v ? m[ri].start : b0;
+			num right = m[ri].end.v <= b1.v ? m[ri].end : b1;
+			busy[bi] = num_add(busy[bi], num_sub(right, left));
+			if (b1.v < m[ri].end.v)
+				bi++;
+			else
+				ri++;
+		}
+	}
+	for (size_t i = 0; i < buckets; i++) {
+		num size = num_sub(edges[i + 1], edges[i]);
+		out[i].start = edges[i];
+		out[i].value.v = busy[i].v / size.v;
+		out[i].value.is_float = 1;
+	}
+	out[buckets].start = edges[buckets];
+	out[buckets].value = num_int(0);
+	free(busy);
+	free(m);
+	return buckets + 1;
+}
+
+typedef struct endpoint {
+	num time;
+	int end;
+	num value;
+	size_t seq;
+} endpoint;
+
+static int cmp_endpoint(const void *a, const void *b)
+{
+	const endpoint *x = a, *y = b;
+	if (x->time.v != y->time.v)
+		return x->time.v < y->time.v ? -1 : 1;
+	if (x->end != y->end)
+		return x->end - y->end;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Estimated SM efficiency over time: the sum of the blocks per SM of the
+ * kernels running, capped at 1, per stretch between kernel edges. */
+static size_t sm_efficiency(span3 **out, const tb_prof_kspan *k, size_t n, int gpu)
+{
+	endpoint *ep = tb_xmalloc((2 * n + 1) * sizeof *ep);
+	size_t ne = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k[i].device != gpu || !k[i].has_bps || !(k[i].bps.v > 0.0))
+			continue;
+		ep[ne] = (endpoint){k[i].start, 0, k[i].bps, ne};
+		ne++;
+		ep[ne] = (endpoint){k[i].end, 1, k[i].bps, ne};
+		ne++;
+	}
+	qsort(ep, ne, sizeof *ep, cmp_endpoint);
+	span3 *r = tb_xmalloc((ne ? ne : 1) * sizeof *r);
+	size_t nr = 0;
+	if (ne) {
+		num last_t = ep[0].time, last_v = ep[0].value;
+		for (size_t i = 1; i < ne; i++) {
+			if (ep[i].time.v > last_t.v && last_v.v > 0.0) {
+				num one = {1.0, 1};
+				r[nr].start = last_t;
+				r[nr].end = ep[i].time;
+				r[nr].value = 1.0 < last_v.v ? one : last_v;
+				nr++;
+			}
+			last_t = ep[i].time;
+			last_v = ep[i].end ? num_sub(last_v, ep[i].value) : num_add(last_v, ep[i].value);
+		}
+	}
+	free(ep);
+	*out = r;
+	return nr;
+}
+
+#define MAX_GPUS 64
+
+/* The counter events the reference splices into a trace with kernels:
+ * per device, utilisation in 10^k microsecond buckets over the profiled
+ * range, then estimated SM efficiency. */
+static void gpu_counters(tb_buf *b, const tb_prof_trace *t)
+{
+	if (!t->has_range)
+		return;
+	num range = num_sub(t->range_end, t->range_start);
+	double size = 1;
+	while (range.v / size > 100)
+		size *= 10;
+	size_t buckets = range.v / size > 0 ? (size_t)(range.v / size) : 0;
+	if (!buckets)
+		return;
+	num *edges = tb_xmalloc((buckets + 1) * sizeof *edges);
+	for (size_t i = 0; i < buckets; i++)
+		edges[i] = num_add(t->range_start, num_int((double)i * size));
+	edges[buckets] = t->range_end;
+	int used[MAX_GPUS] = {0};
+	for (size_t i = 0; i < t->n_kspans; i++)
+		if (t->kspans[i].device < MAX_GPUS)
+			used[t->kspans[i].device] = 1;
+	span3 *util = tb_xmalloc((buckets + 1) * sizeof *util);
+	for (int g = 0; g < MAX_GPUS; g++) {
+		if (!used[g])
+			continue;
+		size_t nu = utilization(util, t->kspans, t->n_kspans, g, edges, buckets);
+		counter(b, "Utilization", "GPU Utilization", g, util[0].start, num_int(1));
+		counter(b, "Utilization", "GPU Utilization", g, util[0].start, num_int(0));
+		for (size_t i = 0; i < nu; i++)
+			counter(b, "Utilization", "GPU Utilization", g, util[i].start, util[i].value);
+	}
+	for (int g = 0; g < MAX_GPUS; g++) {
+		if (!used[g])
+			continue;
+		span3 *r;
+		size_t nr = sm_efficiency(&r, t->kspans, t->n_kspans, g);
+		if (nr) {
+			counter(b, "Est. SM Efficiency", "Est. SM Efficiency", g, edges[0], num_int(1));
+			counter(b, "Est. SM Efficiency", "Est. SM Efficiency", g, edges[0], num_int(0));
+		}
+		for (size_t i = 0; i < nr; i++) {
+			counter(b, "Est. SM Efficiency", "Est. SM Efficiency", g, r[i].start, r[i].value);
+			counter(b, "Est. SM Efficiency", "Est. SM Efficiency", g, r[i].end, num_int(0));
+		}
+		free(r);
+	}
+	free(util);
+	free(edges);
+}
+
+/* Offset just past the first `"traceEvents" : [` (either quote, any
+ * spaces), or 0. */
+static size_t events_array_start(const char *s, size_t n)
+{
+	static const char key[] = "traceEvents";
+	for (size_t i = 0; i + sizeof key + 1 < n; i++) {
+		if ((s[i] != '"' && s[i] != '\'') || memcmp(s + i + 1, key, sizeof key - 1) != 0 ||
+		    s[i + sizeof key] != s[i])
+			continue;
+		size_t k = i + sizeof key + 1;
+		while (k < n && strchr(" \t\n\r\f\v", s[k]) && s[k])
+			k++;
+		if (k >= n || s[k] != ':')
+			continue;
+		k++;
+		while (k < n && strchr(" \t\n\r\f\v", s[k]) && s[k])
+			k++;
+		if (k < n && s[k] == '[')
+			return k + 1;
+	}
+	return 0;
+}
+
+/* The trace file as JSON text; for traces with kernels, with the GPU
+ * counters spliced in at the start of the event array. */
 static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
 {
 	const tb_prof_profile *p = need_profile(resp, req, payload);
 	if (!p)
 		return;
-	if (p->trace->has_kernel) {
-		tb_resp_error(resp, 501, "the trace of a run with GPU kernels is not served yet");
-		return;
-	}
 	gzFile f = gzopen(p->path, "rb");
 	if (!f) {
 		tb_resp_error(resp, 404, "cannot read %s", p->file);
 		return;
 	}
-	tb_buf *body = tb_resp_body(resp);
-	char buf[1 << 16];
+	tb_buf raw = TB_BUF_INIT;
+	char chunk[1 << 16];
 	int n;
-	while ((n = gzread(f, buf, sizeof buf)) > 0)
-		tb_buf_append(body, buf, (size_t)n);
-	int code = Z_OK;
-	if (n < 0)
-		gzerror(f, &code);
+	while ((n = gzread(f, chunk, sizeof chunk)) > 0)
+		tb_buf_append(&raw, chunk, (size_t)n);
 	gzclose(f);
 	if (n < 0) {
+		tb_buf_free(&raw);
 		tb_resp_error(resp, 500, "cannot read %s", p->file);
 		return;
 	}
+	tb_buf *body = tb_resp_body(resp);
+	size_t at = p->trace->has_kernel ? events_array_start(raw.ptr, raw.len) : 0;
+	if (at) {
+		tb_prof_parser *ps = tb_prof_parser_new();
+		tb_prof_parser_keep_kernels(ps);
+		tb_prof_parser_feed(ps, raw.ptr, raw.len);
+		tb_prof_trace *t;
+		tb_prof_parser_finish(&t, ps);
+		tb_buf counters = TB_BUF_INIT;
+		gpu_counters(&counters, t);
+		tb_prof_trace_free(t);
+		tb_buf_append(body, raw.ptr, at);
+		tb_buf_append(body, counters.ptr ? counters.ptr : "", counters.len);
+		tb_buf_putc(body, ',');
+		tb_buf_append(body, raw.ptr + at, raw.len - at);
+		tb_buf_free(&counters);
+	} else if (raw.len) {
+		tb_buf_append(body, raw.ptr, raw.len);
+	}
+	tb_buf_free(&raw);
 	tb_resp_type(resp, "application/json");
 }
 

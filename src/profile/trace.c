@@ -37,16 +37,29 @@ enum field {
 	A_MODULE,
 };
 
-enum kind { K_NONE, K_KERNEL, K_MEMCPY, K_MEMSET, K_RUNTIME, K_OPERATOR, K_ANNOTATION, K_PYTHON, K_PYFUNC, K_OTHER };
+enum kind {
+	K_NONE,
+	K_KERNEL,
+	K_MEMCPY,
+	K_MEMSET,
+	K_RUNTIME,
+	K_OPERATOR,
+	K_ANNOTATION,
+	K_PYTHON,
+	K_PYFUNC,
+	K_TRACE,
+	K_OTHER
+};
 
 typedef struct event {
 	tb_buf name, ph, cat;
 	int has_name, name_is_str, has_cat;
-	int has_ts, has_dur, dur_float;
+	int has_ts, has_dur, dur_float, ts_float, bps_float;
 	double ts, dur;
 	int has_ext, has_ext_old;
 	int64_t ext, ext_old;
 	int has_bps, has_occ, has_device, has_module;
+	int device; /* -1 unless an integer */
 	double bps, occ;
 } event;
 
@@ -84,6 +97,11 @@ struct tb_prof_parser {
 	size_t n_kernel_ext, cap_kernel_ext;
 	comm_op *comm;
 	size_t n_comm, cap_comm;
+	int keep_kernels;
+	size_t cap_kspans;
+	tb_prof_num min_ts, max_end; /* over complete events, for the range */
+	int has_minmax, has_profiler0;
+	tb_prof_num p0_start, p0_end;
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -160,7 +178,7 @@ static enum kind kind_of(const char *cat)
 		const char *cat;
 		enum kind kind;
 	} map[] = {
-	    {"trace", K_OTHER},		  {"cpu_op", K_OPERATOR},	   {"operator", K_OPERATOR},
+	    {"trace", K_TRACE},		  {"cpu_op", K_OPERATOR},	   {"operator", K_OPERATOR},
 	    {"runtime", K_RUNTIME},	  {"cuda_runtime", K_RUNTIME},	   {"mtia_runtime", K_RUNTIME},
 	    {"glow_runtime", K_RUNTIME},  {"xpu_runtime", K_RUNTIME},	   {"privateuse1_runtime", K_RUNTIME},
 	    {"kernel", K_KERNEL},	  {"memcpy", K_MEMCPY},		   {"gpu_memcpy", K_MEMCPY},
@@ -229,10 +247,11 @@ static void event_reset(event *e)
 	tb_buf_clear(&e->ph);
 	tb_buf_clear(&e->cat);
 	e->has_name = e->name_is_str = e->has_cat = 0;
-	e->has_ts = e->has_dur = e->dur_float = 0;
+	e->has_ts = e->has_dur = e->dur_float = e->ts_float = e->bps_float = 0;
 	e->has_ext = e->has_ext_old = 0;
 	e->has_bps = e->has_occ = e->has_device = e->has_module = 0;
 	e->ts = e->dur = e->bps = e->occ = 0;
+	e->device = -1;
 }
 
 static const char *event_name(const event *e)
@@ -268,15 +287,39 @@ static void fold_event(tb_prof_parser *p)
 		return;
 	}
 	enum kind k = kind_of(e->cat.ptr ? e->cat.ptr : "");
-	if (k == K_NONE)
+	if (k == K_NONE || (k == K_PYFUNC && p->lightning))
 		return;
+	if (!e->has_dur || !e->has_ts) {
+		reject(p, "a complete event has no ts or dur%s", NULL);
+		return;
+	}
+	tb_prof_num ts = {e->ts, e->ts_float}, end = {e->ts + e->dur, e->ts_float || e->dur_float};
+	/* min() and max() keep the first of equal values */
+	if (!p->has_minmax || ts.v < p->min_ts.v)
+		p->min_ts = ts;
+	if (!p->has_minmax || end.v > p->max_end.v)
+		p->max_end = end;
+	p->has_minmax = 1;
+	if (k == K_TRACE && e->name_is_str && strcmp(name, "PyTorch Profiler (0)") == 0 &&
+	    (!p->has_profiler0 || ts.v >= p->p0_start.v)) {
+		p->has_profiler0 = 1;
+		p->p0_start = ts;
+		p->p0_end = end;
+	}
 	int has_ext = e->has_ext || e->has_ext_old;
 	int64_t ext = e->has_ext ? e->ext : e->ext_old;
 	switch (k) {
 	case K_KERNEL: {
-		if (!e->has_dur || !e->has_ts) {
-			reject(p, "a kernel has no ts or dur%s", NULL);
-			return;
+		if (p->keep_kernels && e->has_device && e->device >= 0) {
+			t->kspans = tb_xgrow(t->kspans, &p->cap_kspans, t->n_kspans + 1,
+					     sizeof *t->kspans);
+			tb_prof_kspan *ks = &t->kspans[t->n_kspans++];
+			ks->start = ts;
+			ks->end = end;
+			ks->bps.v = e->bps;
+			ks->bps.is_float = e->bps_float;
+			ks->has_bps = e->has_bps;
+			ks->device = e->device;
 		}
 		p->kernel_ext = tb_xgrow(p->kernel_ext, &p->cap_kernel_ext, p->n_kernel_ext + 1,
 					 sizeof *p->kernel_ext);
@@ -391,7 +434,7 @@ static int cb_number(void *ctx, const char *s, size_t n)
 		if (p->depth == 3) {
 			switch (p->field) {
 			case F_TS:
-				e->has_ts = 1, e->ts = v;
+				e->has_ts = 1, e->ts = v, e->ts_float = is_float;
 				break;
 			case F_DUR:
 				e->has_dur = 1, e->dur = v, e->dur_float = is_float;
@@ -414,13 +457,15 @@ static int cb_number(void *ctx, const char *s, size_t n)
 				e->has_ext_old = 1, e->ext_old = (int64_t)v;
 				break;
 			case A_BPS:
-				e->has_bps = 1, e->bps = v;
+				e->has_bps = 1, e->bps = v, e->bps_float = is_float;
 				break;
 			case A_OCC:
 				e->has_occ = 1, e->occ = v;
 				break;
 			case A_DEVICE:
 				e->has_device = 1;
+				if (!is_float && v >= 0 && v < 1e9)
+					e->device = (int)v;
 				break;
 			case A_MODULE:
 				e->has_module = 1;
@@ -867,6 +912,36 @@ static void order_kernels(tb_prof_kernel *k, size_t n)
 	free(rev);
 }
 
+/* Stable merge sort of kernels by start time, as Python's sort of the
+ * events by ts leaves them. */
+static void merge_kspans(tb_prof_kspan *k, tb_prof_kspan *tmp, size_t n)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	merge_kspans(k, tmp, h);
+	merge_kspans(k + h, tmp, n - h);
+	if (!(k[h].start.v < k[h - 1].start.v))
+		return; /* already in order */
+	size_t a = 0, b = h, o = 0;
+	while (a < h && b < n)
+		tmp[o++] = k[b].start.v < k[a].start.v ? k[b++] : k[a++];
+	while (a < h)
+		tmp[o++] = k[a++];
+	while (b < n)
+		tmp[o++] = k[b++];
+	memcpy(k, tmp, n * sizeof *k);
+}
+
+static void sort_kspans(tb_prof_kspan *k, size_t n)
+{
+	if (n < 2)
+		return;
+	tb_prof_kspan *tmp = tb_xmalloc(n * sizeof *tmp);
+	merge_kspans(k, tmp, n);
+	free(tmp);
+}
+
 /* The reference keys communication operators by external id (the last by
  * time wins) and gives each its own range plus, with NCCL, one per kernel
  * launched under the same external id. */
@@ -956,6 +1031,16 @@ void tb_prof_parser_finish(tb_prof_trace **out, tb_prof_parser *p)
 	}
 	if (t->status == TB_PROF_OK) {
 		build_comms(p);
+		if (p->has_profiler0) {
+			t->has_range = 1;
+			t->range_start = p->p0_start;
+			t->range_end = p->p0_end;
+		} else if (p->has_minmax) {
+			t->has_range = 1;
+			t->range_start = p->min_ts;
+			t->range_end = p->max_end;
+		}
+		sort_kspans(t->kspans, t->n_kspans);
 		t->kernels = p->kern;
 		t->n_kernels = p->n_kern;
 		p->kern = NULL;
@@ -990,9 +1075,15 @@ void tb_prof_parser_free(tb_prof_parser *p)
 	free(p);
 }
 
-void tb_prof_trace_read(tb_prof_trace **out, const char *path)
+void tb_prof_parser_keep_kernels(tb_prof_parser *p)
+{
+	p->keep_kernels = 1;
+}
+
+static void read_file(tb_prof_trace **out, const char *path, int keep_kernels)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
+	p->keep_kernels = keep_kernels;
 	gzFile f = gzopen(path, "rb");
 	if (!f) {
 		tb_prof_parser_free(p);
@@ -1034,6 +1125,16 @@ void tb_prof_trace_read(tb_prof_trace **out, const char *path)
 	tb_prof_parser_finish(out, p);
 }
 
+void tb_prof_trace_read(tb_prof_trace **out, const char *path)
+{
+	read_file(out, path, 0);
+}
+
+void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path)
+{
+	read_file(out, path, 1);
+}
+
 void tb_prof_trace_free(tb_prof_trace *t)
 {
 	if (!t)
@@ -1043,5 +1144,6 @@ void tb_prof_trace_free(tb_prof_trace *t)
 		free(t->kernels[i].name);
 	free(t->kernels);
 	free(t->comms);
+	free(t->kspans);
 	free(t);
 }

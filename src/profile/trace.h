@@ -45,6 +45,19 @@ typedef struct tb_prof_comm {
 	uint32_t ranges;
 } tb_prof_comm;
 
+/* A number as Python holds it after json.loads: an int or a float. */
+typedef struct tb_prof_num {
+	double v;
+	int is_float;
+} tb_prof_num;
+
+/* A kernel on a device, kept only when asked (tb_prof_parser_keep_kernels). */
+typedef struct tb_prof_kspan {
+	tb_prof_num start, end, bps;
+	int device;
+	int has_bps;
+} tb_prof_kspan;
+
 typedef struct tb_prof_trace {
 	int status;
 	char *error; /* status TB_PROF_BAD: what is wrong, one line */
@@ -60,6 +73,12 @@ typedef struct tb_prof_trace {
 	tb_prof_comm *comms; /* empty when both libraries are used */
 	size_t n_comms;
 	size_t n_comm_ops; /* communication operators, before deduplication */
+	/* the time range the reference draws GPU counters over: the
+	 * "PyTorch Profiler (0)" event, else all complete events */
+	int has_range;
+	tb_prof_num range_start, range_end;
+	tb_prof_kspan *kspans; /* in time order (stable); only when kept */
+	size_t n_kspans;
 } tb_prof_trace;
 
 /* A streaming parser: feed the file's bytes in pieces, then finish. */
@@ -74,10 +93,15 @@ int tb_prof_parser_feed(tb_prof_parser *p, const void *buf, size_t n);
  * trace with status TB_PROF_BAD and a message. */
 void tb_prof_parser_finish(tb_prof_trace **out, tb_prof_parser *p);
 void tb_prof_parser_free(tb_prof_parser *p);
+/* Also keep every kernel that names its device (kspans): memory grows with
+ * the number of kernels, so this is for one pass that needs them. */
+void tb_prof_parser_keep_kernels(tb_prof_parser *p);
 
 /* Read and parse the file at path (gzip or not). Always gives a trace;
  * an unreadable file gives TB_PROF_BAD. */
 void tb_prof_trace_read(tb_prof_trace **out, const char *path);
+/* The same, keeping the kernels (see tb_prof_parser_keep_kernels). */
+void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path);
 void tb_prof_trace_free(tb_prof_trace *t);
 
 /* Whether kernel `name` uses Tensor Cores by the reference's list of
