@@ -680,6 +680,161 @@ static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
 	tb_resp_type(resp, "application/json");
 }
 
+/* ---- Distributed view ------------------------------------------------------------ */
+
+/* The span of a Distributed profile (worker "All"), or NULL after
+ * answering. */
+static tb_prof_run *need_dist(const char **span, tb_resp *resp, const tb_req *req,
+			      const tb_dash *d)
+{
+	const char *unused;
+	tb_prof_run *r = need_run_and(&unused, resp, req, d, NULL);
+	if (!r)
+		return NULL;
+	*span = tb_req_query(req, "span");
+	if (!*span || !tb_prof_run_has_dist(r, *span)) {
+		tb_resp_error(resp, 404, "could not find the profile for %s/All/%s", r->name,
+			      *span ? *span : "None");
+		return NULL;
+	}
+	return r;
+}
+
+static void put_json_num(tb_json *j, tb_prof_num n)
+{
+	if (n.is_float)
+		tb_json_double(j, n.v);
+	else
+		tb_json_int(j, (int64_t)n.v);
+}
+
+/* What deviceProperties says of device id, as the reference's GPU info. */
+static void gpu_info(tb_json *j, const tb_prof_device *dev)
+{
+	tb_json_obj_begin(j);
+	if (dev->name) {
+		tb_json_key(j, "Name");
+		tb_json_str(j, dev->name);
+	}
+	if (dev->has_mem) {
+		char gb[64];
+		tb_fmt_double(gb, round2(dev->mem.v / 1024 / 1024 / 1024));
+		tb_json_key(j, "Memory");
+		char *text = tb_xasprintf("%s GB", gb);
+		tb_json_str(j, text);
+		free(text);
+		tb_json_key(j, "Memory Raw");
+		put_json_num(j, dev->mem);
+	}
+	if (dev->has_major && dev->has_minor) {
+		tb_buf cc = TB_BUF_INIT;
+		put_num(&cc, dev->major);
+		tb_buf_putc(&cc, '.');
+		put_num(&cc, dev->minor);
+		tb_json_key(j, "Compute Capability");
+		tb_json_str(j, cc.ptr);
+		tb_buf_free(&cc);
+	}
+	tb_json_obj_end(j);
+}
+
+/* Node and process of a worker: split at its last "_<digits>". */
+static int split_worker(char **node, char **process, const char *worker)
+{
+	for (size_t i = strlen(worker); i-- > 0;) {
+		if (worker[i] == '_' && worker[i + 1] >= '0' && worker[i + 1] <= '9') {
+			size_t d = i + 1;
+			while (worker[d] >= '0' && worker[d] <= '9')
+				d++;
+			*node = tb_xstrndup(worker, i);
+			*process = tb_xstrndup(worker + i + 1, d - i - 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+typedef struct gpu_proc {
+	char *node, *process;
+	const tb_prof_trace *t;
+} gpu_proc;
+
+static int cmp_gpu_proc(const void *a, const void *b)
+{
+	const gpu_proc *x = a, *y = b;
+	int c = strcmp(x->node, y->node);
+	return c ? c : strcmp(x->process, y->process);
+}
+
+static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *span;
+	tb_prof_run *r = need_dist(&span, resp, req, payload);
+	if (!r)
+		return;
+	gpu_proc *procs = tb_xcalloc(r->n_profiles + 1, sizeof *procs);
+	size_t n = 0, unmatched = 0;
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		const tb_prof_profile *p = &r->profiles[i];
+		if (p->trace->status != TB_PROF_OK || strcmp(p->span, span) != 0 ||
+		    !p->trace->n_devices)
+			continue;
+		gpu_proc *g = &procs[n++];
+		char *pid;
+		if (split_worker(&g->node, &pid, p->worker) != 0) {
+			g->node = tb_xstrdup(p->worker);
+			pid = tb_xasprintf("%zu", unmatched++);
+		}
+		g->process = tb_xasprintf("Process %s", pid);
+		free(pid);
+		g->t = p->trace;
+	}
+	qsort(procs, n, sizeof *procs, cmp_gpu_proc);
+	tb_json j;
+	begin_json(resp, &j);
+	if (!n) {
+		tb_json_null(&j);
+	} else {
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "metadata");
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "title");
+		tb_json_str(&j, "Device Information");
+		tb_json_obj_end(&j);
+		tb_json_key(&j, "data");
+		tb_json_obj_begin(&j);
+		for (size_t i = 0; i < n; i++) {
+			if (i == 0 || strcmp(procs[i].node, procs[i - 1].node) != 0) {
+				if (i)
+					tb_json_obj_end(&j);
+				tb_json_key(&j, procs[i].node);
+				tb_json_obj_begin(&j);
+			}
+			tb_json_key(&j, procs[i].process);
+			tb_json_obj_begin(&j);
+			const tb_prof_trace *t = procs[i].t;
+			for (size_t k = 0; k < t->n_used_devices; k++) {
+				int id = t->used_devices[k];
+				if (id < 0 || (size_t)id >= t->n_devices)
+					continue;
+				char key[32];
+				snprintf(key, sizeof key, "GPU%d", id);
+				tb_json_key(&j, key);
+				gpu_info(&j, &t->devices[id]);
+			}
+			tb_json_obj_end(&j);
+		}
+		tb_json_obj_end(&j);
+		tb_json_obj_end(&j);
+		tb_json_obj_end(&j);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(procs[i].node);
+		free(procs[i].process);
+	}
+	free(procs);
+}
+
 static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)payload;
@@ -691,7 +846,7 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	static const char *const later[] = {
 	    "/overview",	    "/operation",	   "/operation/table",	 "/operation/stack",
 	    "/memory",		    "/memory_curve",	   "/memory_events",	 "/module",
-	    "/tree",		    "/diff",		   "/diffnode",		 "/distributed/gpuinfo",
+	    "/tree",		    "/diff",		   "/diffnode",
 	    "/distributed/overlap", "/distributed/waittime", "/distributed/commops",
 	};
 	tb_router_add(r, PREFIX "/runs", handle_runs, d);
@@ -702,6 +857,7 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/kernel/table", handle_kernel_table, d);
 	tb_router_add(r, PREFIX "/kernel/tc_pie", handle_tc_pie, d);
 	tb_router_add(r, PREFIX "/trace", handle_trace, d);
+	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);
 	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
 		char *path = tb_xasprintf(PREFIX "%s", later[i]);
 		tb_router_add(r, path, handle_not_yet, d);

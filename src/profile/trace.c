@@ -29,6 +29,11 @@ enum field {
 	F_TS,
 	F_DUR,
 	F_ARGS,
+	F_PID,
+	P_NAME, /* deviceProperties fields */
+	P_MEM,
+	P_MAJOR,
+	P_MINOR,
 	A_EXT,	   /* "external id" */
 	A_EXT_OLD, /* "External id" */
 	A_BPS,
@@ -60,6 +65,7 @@ typedef struct event {
 	int64_t ext, ext_old;
 	int has_bps, has_occ, has_device, has_module;
 	int device; /* -1 unless an integer */
+	int pid;    /* -1 unless a small non-negative integer */
 	double bps, occ;
 } event;
 
@@ -98,6 +104,11 @@ struct tb_prof_parser {
 	comm_op *comm;
 	size_t n_comm, cap_comm;
 	int keep_kernels;
+	int in_props;	      /* inside the top object's "deviceProperties" array */
+	int top_key_props;    /* the pending top-level key is "deviceProperties" */
+	enum field prop_field;
+	size_t cap_devices;
+	uint64_t used[1024];  /* bit set of device pids seen */
 	size_t cap_kspans;
 	tb_prof_num min_ts, max_end; /* over complete events, for the range */
 	int has_minmax, has_profiler0;
@@ -252,11 +263,19 @@ static void event_reset(event *e)
 	e->has_bps = e->has_occ = e->has_device = e->has_module = 0;
 	e->ts = e->dur = e->bps = e->occ = 0;
 	e->device = -1;
+	e->pid = -1;
 }
 
 static const char *event_name(const event *e)
 {
 	return e->name.ptr ? e->name.ptr : "";
+}
+
+static void note_device(tb_prof_parser *p)
+{
+	int pid = p->ev.pid;
+	if (pid >= 0)
+		p->used[pid / 64] |= 1ull << (pid % 64);
 }
 
 static void fold_event(tb_prof_parser *p)
@@ -310,6 +329,7 @@ static void fold_event(tb_prof_parser *p)
 	int64_t ext = e->has_ext ? e->ext : e->ext_old;
 	switch (k) {
 	case K_KERNEL: {
+		note_device(p);
 		if (p->keep_kernels && e->has_device && e->device >= 0) {
 			t->kspans = tb_xgrow(t->kspans, &p->cap_kspans, t->n_kspans + 1,
 					     sizeof *t->kspans);
@@ -348,6 +368,7 @@ static void fold_event(tb_prof_parser *p)
 	case K_MEMCPY:
 	case K_MEMSET:
 		t->has_memcpy_or_memset = 1;
+		note_device(p);
 		return;
 	case K_RUNTIME:
 		t->has_runtime = 1;
@@ -418,9 +439,32 @@ static int cb_bool(void *ctx, int v)
 	return cb_null(ctx);
 }
 
+static tb_prof_device *cur_device(tb_prof_parser *p)
+{
+	return p->t->n_devices ? &p->t->devices[p->t->n_devices - 1] : NULL;
+}
+
 static int cb_number(void *ctx, const char *s, size_t n)
 {
 	tb_prof_parser *p = ctx;
+	if (p->in_props && p->depth == 3 && cur_device(p)) {
+		char tmp[64];
+		tb_prof_device *d = cur_device(p);
+		tb_prof_num v = {0, memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n)};
+		if (n < sizeof tmp) {
+			memcpy(tmp, s, n);
+			tmp[n] = 0;
+			v.v = strtod(tmp, NULL);
+		}
+		if (p->prop_field == P_MEM)
+			d->has_mem = 1, d->mem = v;
+		else if (p->prop_field == P_MAJOR)
+			d->has_major = 1, d->major = v;
+		else if (p->prop_field == P_MINOR)
+			d->has_minor = 1, d->minor = v;
+		p->prop_field = F_NONE;
+		return 1;
+	}
 	if (p->in_events && (p->depth == 3 || p->depth == 4)) {
 		char tmp[64];
 		int is_float = memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n);
@@ -438,6 +482,10 @@ static int cb_number(void *ctx, const char *s, size_t n)
 				break;
 			case F_DUR:
 				e->has_dur = 1, e->dur = v, e->dur_float = is_float;
+				break;
+			case F_PID:
+				if (!is_float && v >= 0 && v < 65536)
+					e->pid = (int)v;
 				break;
 			case F_NAME:
 				e->has_name = 1;
@@ -483,6 +531,14 @@ static int cb_number(void *ctx, const char *s, size_t n)
 static int cb_string(void *ctx, const unsigned char *s, size_t n)
 {
 	tb_prof_parser *p = ctx;
+	if (p->in_props && p->depth == 3 && cur_device(p)) {
+		if (p->prop_field == P_NAME && !memchr(s, 0, n)) {
+			free(cur_device(p)->name);
+			cur_device(p)->name = tb_xstrndup((const char *)s, n);
+		}
+		p->prop_field = F_NONE;
+		return 1;
+	}
 	if (p->depth == 1 && p->top == 1 && p->top_key_events) {
 		/* "traceEvents": "..." iterates characters: rejected unless empty */
 		p->events_seen = 1;
@@ -540,7 +596,16 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 	tb_prof_parser *p = ctx;
 	if (p->depth == 2 && p->events_not_array == 2)
 		p->events_not_array = 1; /* keys of a "traceEvents" object */
+	if (p->in_props && p->depth == 3) {
+		p->prop_field = key_is(s, n, "name")		 ? P_NAME
+				: key_is(s, n, "totalGlobalMem") ? P_MEM
+				: key_is(s, n, "computeMajor")	 ? P_MAJOR
+				: key_is(s, n, "computeMinor")	 ? P_MINOR
+								 : F_NONE;
+		return 1;
+	}
 	if (p->depth == 1 && p->top == 1) {
+		p->top_key_props = key_is(s, n, "deviceProperties");
 		p->top_key_events = key_is(s, n, "traceEvents");
 		p->field = key_is(s, n, "Framework") ? F_NAME : F_NONE;
 	} else if (p->in_events && p->depth == 3) {
@@ -557,6 +622,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 			f = F_DUR;
 		else if (key_is(s, n, "args"))
 			f = F_ARGS;
+		else if (key_is(s, n, "pid"))
+			f = F_PID;
 		p->field = f;
 	} else if (p->in_events && p->depth == 4 && p->field == F_ARGS) {
 		enum field f = F_NONE;
@@ -606,6 +673,11 @@ static int cb_start_map(void *ctx)
 		p->events_seen = 1;
 		p->events_not_array = 2;
 		p->top_key_events = 0;
+	} else if (p->in_props && p->depth == 2) {
+		tb_prof_trace *t = p->t;
+		t->devices = tb_xgrow(t->devices, &p->cap_devices, t->n_devices + 1, sizeof *t->devices);
+		memset(&t->devices[t->n_devices++], 0, sizeof *t->devices);
+		p->prop_field = F_NONE;
 	} else if (p->in_events && p->depth == 2) {
 		event_reset(&p->ev);
 		p->field = F_NONE;
@@ -641,6 +713,9 @@ static int cb_start_array(void *ctx)
 		p->events_not_array = 0;
 		p->in_events = 1;
 		p->top_key_events = 0;
+	} else if (p->depth == 1 && p->top == 1 && p->top_key_props) {
+		p->in_props = 1;
+		p->top_key_props = 0;
 	} else {
 		nested_value(p);
 	}
@@ -654,6 +729,8 @@ static int cb_end_array(void *ctx)
 	p->depth--;
 	if (p->in_events && p->depth == 1)
 		p->in_events = 0;
+	if (p->in_props && p->depth == 1)
+		p->in_props = 0;
 	else if (p->top == 2 && p->depth == 0)
 		return 1;
 	return 1;
@@ -1041,6 +1118,12 @@ void tb_prof_parser_finish(tb_prof_trace **out, tb_prof_parser *p)
 			t->range_end = p->max_end;
 		}
 		sort_kspans(t->kspans, t->n_kspans);
+		for (int i = 0; i < 65536; i++)
+			if (p->used[i / 64] >> (i % 64) & 1) {
+				t->used_devices = tb_xrealloc(t->used_devices, (t->n_used_devices + 1) *
+										   sizeof *t->used_devices);
+				t->used_devices[t->n_used_devices++] = i;
+			}
 		t->kernels = p->kern;
 		t->n_kernels = p->n_kern;
 		p->kern = NULL;
@@ -1145,5 +1228,9 @@ void tb_prof_trace_free(tb_prof_trace *t)
 	free(t->kernels);
 	free(t->comms);
 	free(t->kspans);
+	for (size_t i = 0; i < t->n_devices; i++)
+		free(t->devices[i].name);
+	free(t->devices);
+	free(t->used_devices);
 	free(t);
 }

@@ -58,6 +58,13 @@ typedef struct tb_prof_kspan {
 	int has_bps;
 } tb_prof_kspan;
 
+/* One entry of the trace's deviceProperties, as far as the views use it. */
+typedef struct tb_prof_device {
+	char *name; /* NULL when absent */
+	int has_mem, has_major, has_minor;
+	tb_prof_num mem, major, minor; /* totalGlobalMem, computeMajor, computeMinor */
+} tb_prof_device;
+
 typedef struct tb_prof_trace {
 	int status;
 	char *error; /* status TB_PROF_BAD: what is wrong, one line */
@@ -79,6 +86,10 @@ typedef struct tb_prof_trace {
 	tb_prof_num range_start, range_end;
 	tb_prof_kspan *kspans; /* in time order (stable); only when kept */
 	size_t n_kspans;
+	tb_prof_device *devices; /* deviceProperties, in order */
+	size_t n_devices;
+	int *used_devices; /* pids of kernels, memcpys and memsets, ascending */
+	size_t n_used_devices;
 } tb_prof_trace;
 
 /* A streaming parser: feed the file's bytes in pieces, then finish. */

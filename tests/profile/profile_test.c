@@ -301,66 +301,44 @@ static void check_row(ctx *c, const char *path, long want_status, const char *fi
 	free(got.p);
 }
 
-int main(void)
+/* Replay one set of recorded answers against tboard serving logdir.
+ * Returns 0 when nothing differs. */
+static int run_set(const char *label, const char *binary, const char *logdir, const char *expected,
+		   int verbose)
 {
-	const char *src = getenv("TB_SOURCE_DIR"), *binary = getenv("TB_BINARY");
-	const char *extra = getenv("TBOARD_EXTRA_CORPORA");
-	if (!src || !binary) {
-		fprintf(stderr, "TB_SOURCE_DIR and TB_BINARY must be set (run through CTest)\n");
-		return 1;
-	}
 	ctx c;
 	memset(&c, 0, sizeof c);
-	c.verbose = getenv("TB_PROFILE_VERBOSE") != NULL;
-	char *expected, *logdir = NULL, *runs_json;
-	if (asprintf(&expected, "%s/tests/corpora/profile/expected", src) < 0)
-		abort();
-	if (extra && *extra) {
-		if (asprintf(&logdir, "%s/profile/logdir", extra) < 0)
-			abort();
-		if (!is_dir(logdir)) {
-			printf("profile: %s is not a folder; using the in-repo runs\n", logdir);
-			free(logdir);
-			logdir = NULL;
-		}
-	}
-	if (!logdir && asprintf(&logdir, "%s/tests/corpora/profile/logdir", src) < 0)
-		abort();
+	c.verbose = verbose;
 	c.logdir = logdir;
 	c.expected = expected;
-	if (asprintf(&runs_json, "%s/RUNS.json", expected) < 0)
+	char *path;
+	if (asprintf(&path, "%s/RUNS.json", expected) < 0)
 		abort();
-	json_t *runs = json_load_file(runs_json, 0, NULL);
-	free(runs_json);
-	c.known_runs = json_object_get(runs, "runs");
-	if (!json_is_object(c.known_runs))
-		c.known_runs = runs;
-	if (!json_is_object(c.known_runs)) {
-		fprintf(stderr, "cannot read expected/RUNS.json\n");
+	json_t *runs = json_load_file(path, 0, NULL);
+	free(path);
+	c.known_runs = runs;
+	if (asprintf(&path, "%s/ROUTES.tsv", expected) < 0)
+		abort();
+	FILE *f = fopen(path, "r");
+	free(path);
+	if (!json_is_object(runs) || !f) {
+		fprintf(stderr, "%s: cannot read RUNS.json and ROUTES.tsv in %s\n", label, expected);
+		json_decref(runs);
+		if (f)
+			fclose(f);
 		return 1;
 	}
-
-	char *tsv;
-	if (asprintf(&tsv, "%s/ROUTES.tsv", expected) < 0)
-		abort();
-	FILE *f = fopen(tsv, "r");
-	free(tsv);
-	if (!f) {
-		fprintf(stderr, "cannot read expected/ROUTES.tsv\n");
-		return 1;
-	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	tb_spawn *srv = NULL;
 	int clean = 0;
 	char err[512];
 	if (tb_spawn_start(&srv, &clean, binary, logdir, NULL, START_TIMEOUT_S, err, sizeof err) != 0) {
-		fprintf(stderr, "tboard did not start: %s\n", err);
+		fprintf(stderr, "%s: tboard did not start: %s\n", label, err);
+		json_decref(runs);
+		fclose(f);
 		return 1;
 	}
 	c.port = tb_spawn_port(srv);
 	c.curl = curl_easy_init();
-	printf("profile: comparing against %s\n",
-	       strstr(logdir, "/tests/corpora/") ? "the in-repo runs" : "$TBOARD_EXTRA_CORPORA");
 
 	char line[16384];
 	int header = 1;
@@ -386,12 +364,11 @@ int main(void)
 	int alive = tb_spawn_alive(srv);
 	tb_spawn_stop(srv);
 	curl_easy_cleanup(c.curl);
-	curl_global_cleanup();
 
-	printf("profile: %d answers compared, %d match, %d differ\n", c.compared, c.passed,
+	printf("%s: %d answers compared, %d match, %d differ\n", label, c.compared, c.passed,
 	       c.failed);
 	if (c.not_impl) {
-		printf("profile: %d answers not implemented:", c.not_impl);
+		printf("%s: %d answers not implemented:", label, c.not_impl);
 		for (int i = 0; i < MAX_NOT_IMPLEMENTED && c.not_impl_list[i]; i++) {
 			printf(" %s", c.not_impl_list[i]);
 			free(c.not_impl_list[i]);
@@ -401,9 +378,50 @@ int main(void)
 	if (c.not_run)
 		printf("did not run: %d answers need traces from $TBOARD_EXTRA_CORPORA\n", c.not_run);
 	if (!alive)
-		printf("FAIL tboard exited during the test\n");
+		printf("FAIL %s: tboard exited during the test\n", label);
 	json_decref(runs);
+	return c.failed || !alive || c.compared == 0;
+}
+
+int main(void)
+{
+	const char *src = getenv("TB_SOURCE_DIR"), *binary = getenv("TB_BINARY");
+	const char *extra = getenv("TBOARD_EXTRA_CORPORA");
+	if (!src || !binary) {
+		fprintf(stderr, "TB_SOURCE_DIR and TB_BINARY must be set (run through CTest)\n");
+		return 1;
+	}
+	int verbose = getenv("TB_PROFILE_VERBOSE") != NULL;
+	char *expected, *logdir = NULL, *plugin_logdir = NULL, *plugin_expected = NULL;
+	if (asprintf(&expected, "%s/tests/corpora/profile/expected", src) < 0)
+		abort();
+	if (extra && *extra) {
+		if (asprintf(&logdir, "%s/profile/logdir", extra) < 0 ||
+		    asprintf(&plugin_logdir, "%s/profile/plugin-tests/logdir", extra) < 0 ||
+		    asprintf(&plugin_expected, "%s/profile/plugin-tests/expected", extra) < 0)
+			abort();
+		if (!is_dir(logdir)) {
+			printf("profile: %s is not a folder; using the in-repo runs\n", logdir);
+			free(logdir);
+			logdir = NULL;
+		}
+	}
+	int in_repo = !logdir;
+	if (!logdir && asprintf(&logdir, "%s/tests/corpora/profile/logdir", src) < 0)
+		abort();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	printf("profile: comparing against %s\n",
+	       in_repo ? "the in-repo runs" : "the runs in $TBOARD_EXTRA_CORPORA");
+	int bad = run_set("profile", binary, logdir, expected, verbose);
+	/* the reference's own unit-test traces, with its answers for them */
+	if (plugin_logdir && is_dir(plugin_logdir) && is_dir(plugin_expected))
+		bad |= run_set("plugin-tests", binary, plugin_logdir, plugin_expected, verbose);
+	else
+		printf("did not run: the plugin-tests answers need $TBOARD_EXTRA_CORPORA\n");
+	curl_global_cleanup();
 	free(expected);
 	free(logdir);
-	return c.failed || !alive || c.compared == 0 ? 1 : 0;
+	free(plugin_logdir);
+	free(plugin_expected);
+	return bad ? 1 : 0;
 }
