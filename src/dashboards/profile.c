@@ -443,6 +443,14 @@ static void put_num(tb_buf *b, num n)
 	}
 }
 
+static void put_json_num(tb_json *j, tb_prof_num n)
+{
+	if (n.is_float)
+		tb_json_double(j, n.v);
+	else
+		tb_json_int(j, (int64_t)n.v);
+}
+
 typedef struct span3 {
 	num start, end, value;
 } span3;
@@ -680,6 +688,252 @@ static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
 	tb_resp_type(resp, "application/json");
 }
 
+/* ---- Memory view ------------------------------------------------------------------ */
+
+/* The reference's unit names and factors (from microseconds and bytes). */
+static int time_unit(const char **name, double *factor, const char *q)
+{
+	static const struct {
+		const char *alias, *name;
+		double per;
+	} units[] = {
+	    {"micro", "us", 1},	      {"microsecond", "us", 1}, {"us", "us", 1},
+	    {"milli", "ms", 1e3},     {"millisecond", "ms", 1e3}, {"ms", "ms", 1e3},
+	    {"", "s", 1e6},	      {"second", "s", 1e6},	  {"s", "s", 1e6},
+	};
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(q, units[i].alias) == 0) {
+			*name = units[i].name;
+			*factor = 1 / units[i].per;
+			return 0;
+		}
+	return -1;
+}
+
+static int memory_unit(const char **name, double *factor, const char *q)
+{
+	static const struct {
+		const char *alias, *name;
+		double per;
+	} units[] = {
+	    {"", "B", 1},	   {"B", "B", 1},	       {"K", "KB", 1024.0},
+	    {"KB", "KB", 1024.0}, {"M", "MB", 1048576.0},    {"MB", "MB", 1048576.0},
+	    {"G", "GB", 1073741824.0}, {"GB", "GB", 1073741824.0},
+	};
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(q, units[i].alias) == 0) {
+			*name = units[i].name;
+			*factor = 1 / units[i].per;
+			return 0;
+		}
+	return -1;
+}
+
+typedef struct curve {
+	int device; /* -1: CPU */
+	double (*pts)[3];
+	size_t n, cap;
+	double peak;
+} curve;
+
+static void device_name(char *out, size_t n, int device)
+{
+	if (device < 0)
+		snprintf(out, n, "CPU");
+	else
+		snprintf(out, n, "GPU%d", device);
+}
+
+static int cmp_curve(const void *a, const void *b)
+{
+	char x[32], y[32];
+	device_name(x, sizeof x, ((const curve *)a)->device);
+	device_name(y, sizeof y, ((const curve *)b)->device);
+	return strcmp(x, y);
+}
+
+#define LTTB_POINTS 10240
+
+/* Largest-triangle-three-buckets down to LTTB_POINTS points, on (time,
+ * allocated): the first and last points stay, and each of the buckets in
+ * between keeps the point that makes the largest triangle with the point
+ * kept before it and the mean of the next bucket. */
+static void lttb(curve *c)
+{
+	size_t n = c->n, bins = LTTB_POINTS - 2, inner = n - 2;
+	if (n <= LTTB_POINTS)
+		return;
+	double(*out)[3] = tb_xmalloc(LTTB_POINTS * sizeof *out);
+	memcpy(out[0], c->pts[0], sizeof out[0]);
+	memcpy(out[LTTB_POINTS - 1], c->pts[n - 1], sizeof out[0]);
+	size_t q = inner / bins, r = inner % bins;
+	/* bin i starts at 1 + i*q + min(i, r) */
+	for (size_t i = 0; i < bins; i++) {
+		size_t lo = 1 + i * q + (i < r ? i : r), len = q + (i < r);
+		double cx, cy;
+		if (i + 1 < bins) {
+			size_t nlo = 1 + (i + 1) * q + (i + 1 < r ? i + 1 : r), nlen = q + (i + 1 < r);
+			cx = cy = 0;
+			for (size_t k = 0; k < nlen; k++)
+				cx += c->pts[nlo + k][0], cy += c->pts[nlo + k][1];
+			cx /= (double)nlen;
+			cy /= (double)nlen;
+		} else {
+			cx = c->pts[n - 1][0];
+			cy = c->pts[n - 1][1];
+		}
+		const double *a = out[i];
+		size_t best = lo;
+		double best_area = -1;
+		for (size_t k = lo; k < lo + len; k++) {
+			const double *b = c->pts[k];
+			double area = 0.5 * fabs((a[0] - cx) * (b[1] - a[1]) - (a[0] - b[0]) * (cy - a[1]));
+			if (area > best_area)
+				best_area = area, best = k;
+		}
+		memcpy(out[i + 1], c->pts[best], sizeof out[0]);
+	}
+	free(c->pts);
+	c->pts = out;
+	c->n = c->cap = LTTB_POINTS;
+}
+
+static void curve_add(curve *c, double t, double a, double r)
+{
+	c->pts = tb_xgrow(c->pts, &c->cap, c->n + 1, sizeof *c->pts);
+	c->pts[c->n][0] = t;
+	c->pts[c->n][1] = a;
+	c->pts[c->n][2] = r;
+	c->n++;
+}
+
+static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	const tb_prof_trace *t = p->trace;
+	const char *tq = tb_req_query(req, "time_metric"), *mq = tb_req_query(req, "memory_metric");
+	const char *tname, *mname;
+	double tf, mf;
+	if (time_unit(&tname, &tf, tq ? tq : "ms") != 0 || memory_unit(&mname, &mf, mq ? mq : "MB") != 0) {
+		tb_resp_error(resp, 400, "unknown time_metric or memory_metric");
+		return;
+	}
+	if (!t->has_memory) {
+		tb_resp_error(resp, 404, "%s has no memory events", p->file);
+		return;
+	}
+	curve *cs = NULL;
+	size_t nc = 0;
+	for (size_t i = 0; i < t->n_mem; i++) {
+		const tb_prof_mem *m = &t->mem[i];
+		size_t k = 0;
+		while (k < nc && cs[k].device != m->device)
+			k++;
+		if (k == nc) {
+			cs = tb_xrealloc(cs, (nc + 1) * sizeof *cs);
+			memset(&cs[nc++], 0, sizeof *cs);
+			cs[k].device = m->device;
+		}
+		curve *c = &cs[k];
+		double time = tf * (m->ts.v - t->start.v);
+		/* drawn as steps: each point first at the previous level */
+		if (c->n)
+			curve_add(c, time, c->pts[c->n - 1][1], c->pts[c->n - 1][2]);
+		curve_add(c, time, mf * m->allocated, mf * m->reserved);
+		if (m->allocated > c->peak)
+			c->peak = m->allocated;
+	}
+	qsort(cs, nc, sizeof *cs, cmp_curve);
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "metadata");
+	tb_json_obj_begin(&j);
+	char dev[32];
+	const char *dflt = "CPU";
+	for (size_t i = 0; i < nc && !strcmp(dflt, "CPU"); i++)
+		if (cs[i].device >= 0) {
+			device_name(dev, sizeof dev, cs[i].device);
+			dflt = dev;
+		}
+	tb_json_key(&j, "default_device");
+	tb_json_str(&j, dflt);
+	tb_json_key(&j, "devices");
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < nc; i++) {
+		char name[32];
+		device_name(name, sizeof name, cs[i].device);
+		tb_json_str(&j, name);
+	}
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "peaks");
+	tb_json_obj_begin(&j);
+	for (size_t i = 0; i < nc; i++) {
+		char name[32], text[96];
+		device_name(name, sizeof name, cs[i].device);
+		snprintf(text, sizeof text, "Peak Memory Usage: %.1f%s", mf * cs[i].peak, mname);
+		tb_json_key(&j, name);
+		tb_json_str(&j, text);
+	}
+	tb_json_obj_end(&j);
+	tb_json_key(&j, "totals"); /* the reference never fills it in */
+	tb_json_obj_begin(&j);
+	tb_json_obj_end(&j);
+	tb_json_key(&j, "first_ts");
+	put_json_num(&j, t->start);
+	tb_json_key(&j, "time_metric");
+	tb_json_str(&j, tname);
+	tb_json_key(&j, "memory_metric");
+	tb_json_str(&j, mname);
+	tb_json_key(&j, "time_factor");
+	tb_json_double(&j, tf);
+	tb_json_key(&j, "memory_factor");
+	tb_json_double(&j, mf);
+	tb_json_obj_end(&j);
+	tb_json_key(&j, "columns");
+	tb_json_arr_begin(&j);
+	static const char *const tips[3] = {
+	    "Time since profiler starts.", "Total memory in use.",
+	    "Total reserved memory by allocator, both used and unused."};
+	for (int i = 0; i < 3; i++) {
+		char *name = i == 0   ? tb_xasprintf("Time (%s)", tname)
+			     : i == 1 ? tb_xasprintf("Allocated (%s)", mname)
+				      : tb_xasprintf("Reserved (%s)", mname);
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "name");
+		tb_json_str(&j, name);
+		tb_json_key(&j, "type");
+		tb_json_str(&j, "number");
+		tb_json_key(&j, "tooltip");
+		tb_json_str(&j, tips[i]);
+		tb_json_obj_end(&j);
+		free(name);
+	}
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "rows");
+	tb_json_obj_begin(&j);
+	for (size_t i = 0; i < nc; i++) {
+		char name[32];
+		device_name(name, sizeof name, cs[i].device);
+		lttb(&cs[i]);
+		tb_json_key(&j, name);
+		tb_json_arr_begin(&j);
+		for (size_t k = 0; k < cs[i].n; k++) {
+			tb_json_arr_begin(&j);
+			for (int v = 0; v < 3; v++)
+				tb_json_double(&j, cs[i].pts[k][v]);
+			tb_json_arr_end(&j);
+		}
+		tb_json_arr_end(&j);
+		free(cs[i].pts);
+	}
+	tb_json_obj_end(&j);
+	tb_json_obj_end(&j);
+	free(cs);
+}
+
 /* ---- Distributed view ------------------------------------------------------------ */
 
 /* The span of a Distributed profile (worker "All"), or NULL after
@@ -698,14 +952,6 @@ static tb_prof_run *need_dist(const char **span, tb_resp *resp, const tb_req *re
 		return NULL;
 	}
 	return r;
-}
-
-static void put_json_num(tb_json *j, tb_prof_num n)
-{
-	if (n.is_float)
-		tb_json_double(j, n.v);
-	else
-		tb_json_int(j, (int64_t)n.v);
 }
 
 /* What deviceProperties says of device id, as the reference's GPU info. */
@@ -845,7 +1091,7 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 {
 	static const char *const later[] = {
 	    "/overview",	    "/operation",	   "/operation/table",	 "/operation/stack",
-	    "/memory",		    "/memory_curve",	   "/memory_events",	 "/module",
+	    "/memory",		    "/memory_events",	   "/module",
 	    "/tree",		    "/diff",		   "/diffnode",
 	    "/distributed/overlap", "/distributed/waittime", "/distributed/commops",
 	};
@@ -858,6 +1104,7 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/kernel/tc_pie", handle_tc_pie, d);
 	tb_router_add(r, PREFIX "/trace", handle_trace, d);
 	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);
+	tb_router_add(r, PREFIX "/memory_curve", handle_memory_curve, d);
 	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
 		char *path = tb_xasprintf(PREFIX "%s", later[i]);
 		tb_router_add(r, path, handle_not_yet, d);

@@ -40,6 +40,11 @@ enum field {
 	A_OCC,
 	A_DEVICE,
 	A_MODULE,
+	A_DEVTYPE,
+	A_DEVID,
+	A_ADDR,
+	A_TALLOC,
+	A_TRES,
 };
 
 enum kind {
@@ -67,6 +72,8 @@ typedef struct event {
 	int device; /* -1 unless an integer */
 	int pid;    /* -1 unless a small non-negative integer */
 	double bps, occ;
+	int has_addr, has_talloc, has_tres, devtype, devid;
+	double talloc, tres;
 } event;
 
 typedef struct comm_op {
@@ -104,6 +111,7 @@ struct tb_prof_parser {
 	comm_op *comm;
 	size_t n_comm, cap_comm;
 	int keep_kernels;
+	size_t cap_mem;
 	int in_props;	      /* inside the top object's "deviceProperties" array */
 	int top_key_props;    /* the pending top-level key is "deviceProperties" */
 	enum field prop_field;
@@ -264,11 +272,22 @@ static void event_reset(event *e)
 	e->ts = e->dur = e->bps = e->occ = 0;
 	e->device = -1;
 	e->pid = -1;
+	e->has_addr = e->has_talloc = e->has_tres = 0;
+	e->devtype = e->devid = -1;
+	e->talloc = e->tres = 0;
 }
 
 static const char *event_name(const event *e)
 {
 	return e->name.ptr ? e->name.ptr : "";
+}
+
+/* profiler_start_ts: min() over every event the reference creates */
+static void note_start(tb_prof_parser *p, tb_prof_num ts)
+{
+	if (!p->t->has_start || ts.v < p->t->start.v)
+		p->t->start = ts;
+	p->t->has_start = 1;
 }
 
 static void note_device(tb_prof_parser *p)
@@ -297,6 +316,21 @@ static void fold_event(tb_prof_parser *p)
 	const char *ph = e->ph.ptr ? e->ph.ptr : "";
 	if (strcmp(ph, "i") == 0 && e->name_is_str && strcmp(name, "[memory]") == 0) {
 		t->has_memory = 1;
+		if (!e->has_ts) {
+			reject(p, "a memory event has no ts%s", NULL);
+			return;
+		}
+		tb_prof_num ts = {e->ts, e->ts_float};
+		note_start(p, ts);
+		/* the curve skips records without an address or a total */
+		if (!e->has_addr || !e->has_talloc || !e->has_tres || e->devtype < 0 || e->devtype > 1)
+			return;
+		t->mem = tb_xgrow(t->mem, &p->cap_mem, t->n_mem + 1, sizeof *t->mem);
+		tb_prof_mem *m = &t->mem[t->n_mem++];
+		m->ts = ts;
+		m->device = e->devtype == 0 ? -1 : e->devid;
+		m->allocated = e->talloc;
+		m->reserved = e->tres;
 		return;
 	}
 	if (strcmp(ph, "X") != 0)
@@ -313,6 +347,7 @@ static void fold_event(tb_prof_parser *p)
 		return;
 	}
 	tb_prof_num ts = {e->ts, e->ts_float}, end = {e->ts + e->dur, e->ts_float || e->dur_float};
+	note_start(p, ts);
 	/* min() and max() keep the first of equal values */
 	if (!p->has_minmax || ts.v < p->min_ts.v)
 		p->min_ts = ts;
@@ -518,6 +553,23 @@ static int cb_number(void *ctx, const char *s, size_t n)
 			case A_MODULE:
 				e->has_module = 1;
 				break;
+			case A_DEVTYPE:
+				if (!is_float && v >= 0 && v < 1e9)
+					e->devtype = (int)v;
+				break;
+			case A_DEVID:
+				if (!is_float && v >= 0 && v < 1e9)
+					e->devid = (int)v;
+				break;
+			case A_ADDR:
+				e->has_addr = 1;
+				break;
+			case A_TALLOC:
+				e->has_talloc = 1, e->talloc = v;
+				break;
+			case A_TRES:
+				e->has_tres = 1, e->tres = v;
+				break;
 			default:
 				break;
 			}
@@ -581,6 +633,8 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
 			p->ev.has_device = 1;
 		else if (p->arg_field == A_MODULE)
 			p->ev.has_module = 1;
+		else if (p->arg_field == A_ADDR)
+			p->ev.has_addr = 1;
 		p->arg_field = F_NONE;
 	}
 	return on_value(p);
@@ -639,6 +693,16 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 			f = A_DEVICE;
 		else if (key_is(s, n, "Python module id"))
 			f = A_MODULE;
+		else if (key_is(s, n, "Device Type"))
+			f = A_DEVTYPE;
+		else if (key_is(s, n, "Device Id"))
+			f = A_DEVID;
+		else if (key_is(s, n, "Addr"))
+			f = A_ADDR;
+		else if (key_is(s, n, "Total Allocated"))
+			f = A_TALLOC;
+		else if (key_is(s, n, "Total Reserved"))
+			f = A_TRES;
 		p->arg_field = f;
 	}
 	return 1;
@@ -989,34 +1053,45 @@ static void order_kernels(tb_prof_kernel *k, size_t n)
 	free(rev);
 }
 
-/* Stable merge sort of kernels by start time, as Python's sort of the
- * events by ts leaves them. */
-static void merge_kspans(tb_prof_kspan *k, tb_prof_kspan *tmp, size_t n)
+/* Stable merge sort by a double key, as Python's sort of the events by
+ * ts leaves them (traces are nearly in order: sorted halves are skipped). */
+static void merge_sort(char *a, char *tmp, size_t n, size_t size, double (*key)(const void *))
 {
 	if (n < 2)
 		return;
 	size_t h = n / 2;
-	merge_kspans(k, tmp, h);
-	merge_kspans(k + h, tmp, n - h);
-	if (!(k[h].start.v < k[h - 1].start.v))
-		return; /* already in order */
-	size_t a = 0, b = h, o = 0;
-	while (a < h && b < n)
-		tmp[o++] = k[b].start.v < k[a].start.v ? k[b++] : k[a++];
-	while (a < h)
-		tmp[o++] = k[a++];
-	while (b < n)
-		tmp[o++] = k[b++];
-	memcpy(k, tmp, n * sizeof *k);
+	merge_sort(a, tmp, h, size, key);
+	merge_sort(a + h * size, tmp, n - h, size, key);
+	if (!(key(a + h * size) < key(a + (h - 1) * size)))
+		return;
+	size_t x = 0, y = h, o = 0;
+	while (x < h && y < n) {
+		int right = key(a + y * size) < key(a + x * size);
+		memcpy(tmp + o++ * size, a + (right ? y++ : x++) * size, size);
+	}
+	memcpy(tmp + o * size, a + x * size, (h - x) * size);
+	o += h - x;
+	memcpy(tmp + o * size, a + y * size, (n - y) * size);
+	memcpy(a, tmp, n * size);
 }
 
-static void sort_kspans(tb_prof_kspan *k, size_t n)
+static void stable_sort(void *a, size_t n, size_t size, double (*key)(const void *))
 {
 	if (n < 2)
 		return;
-	tb_prof_kspan *tmp = tb_xmalloc(n * sizeof *tmp);
-	merge_kspans(k, tmp, n);
+	char *tmp = tb_xmalloc(n * size);
+	merge_sort(a, tmp, n, size, key);
 	free(tmp);
+}
+
+static double kspan_start(const void *k)
+{
+	return ((const tb_prof_kspan *)k)->start.v;
+}
+
+static double mem_ts(const void *m)
+{
+	return ((const tb_prof_mem *)m)->ts.v;
 }
 
 /* The reference keys communication operators by external id (the last by
@@ -1117,7 +1192,8 @@ void tb_prof_parser_finish(tb_prof_trace **out, tb_prof_parser *p)
 			t->range_start = p->min_ts;
 			t->range_end = p->max_end;
 		}
-		sort_kspans(t->kspans, t->n_kspans);
+		stable_sort(t->kspans, t->n_kspans, sizeof *t->kspans, kspan_start);
+		stable_sort(t->mem, t->n_mem, sizeof *t->mem, mem_ts);
 		for (int i = 0; i < 65536; i++)
 			if (p->used[i / 64] >> (i % 64) & 1) {
 				t->used_devices = tb_xrealloc(t->used_devices, (t->n_used_devices + 1) *
@@ -1228,6 +1304,7 @@ void tb_prof_trace_free(tb_prof_trace *t)
 	free(t->kernels);
 	free(t->comms);
 	free(t->kspans);
+	free(t->mem);
 	for (size_t i = 0; i < t->n_devices; i++)
 		free(t->devices[i].name);
 	free(t->devices);

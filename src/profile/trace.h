@@ -58,6 +58,14 @@ typedef struct tb_prof_kspan {
 	int has_bps;
 } tb_prof_kspan;
 
+/* A [memory] event with an address and both totals: one point of the
+ * memory curve. */
+typedef struct tb_prof_mem {
+	tb_prof_num ts;
+	int device; /* -1: CPU, else the CUDA device id */
+	double allocated, reserved;
+} tb_prof_mem;
+
 /* One entry of the trace's deviceProperties, as far as the views use it. */
 typedef struct tb_prof_device {
 	char *name; /* NULL when absent */
@@ -90,6 +98,10 @@ typedef struct tb_prof_trace {
 	size_t n_devices;
 	int *used_devices; /* pids of kernels, memcpys and memsets, ascending */
 	size_t n_used_devices;
+	int has_start;
+	tb_prof_num start; /* earliest event the reference reads (profiler_start_ts) */
+	tb_prof_mem *mem; /* memory curve points in time order (stable) */
+	size_t n_mem;
 } tb_prof_trace;
 
 /* A streaming parser: feed the file's bytes in pieces, then finish. */
