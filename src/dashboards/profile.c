@@ -691,39 +691,29 @@ static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
 /* ---- Memory view ------------------------------------------------------------------ */
 
 /* The reference's unit names and factors (from microseconds and bytes). */
-static int time_unit(const char **name, double *factor, const char *q)
-{
-	static const struct {
-		const char *alias, *name;
-		double per;
-	} units[] = {
-	    {"micro", "us", 1},	      {"microsecond", "us", 1}, {"us", "us", 1},
-	    {"milli", "ms", 1e3},     {"millisecond", "ms", 1e3}, {"ms", "ms", 1e3},
-	    {"", "s", 1e6},	      {"second", "s", 1e6},	  {"s", "s", 1e6},
-	};
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (strcmp(q, units[i].alias) == 0) {
-			*name = units[i].name;
-			*factor = 1 / units[i].per;
-			return 0;
-		}
-	return -1;
-}
+typedef struct unit {
+	const char *alias, *name;
+	double per;
+} unit;
 
-static int memory_unit(const char **name, double *factor, const char *q)
+static const unit time_units[] = {
+    {"micro", "us", 1},	  {"microsecond", "us", 1},   {"us", "us", 1},
+    {"milli", "ms", 1e3}, {"millisecond", "ms", 1e3}, {"ms", "ms", 1e3},
+    {"", "s", 1e6},	  {"second", "s", 1e6},	      {"s", "s", 1e6},
+};
+
+static const unit memory_units[] = {
+    {"", "B", 1},	       {"B", "B", 1},		    {"K", "KB", 1024.0},
+    {"KB", "KB", 1024.0},      {"M", "MB", 1048576.0},	    {"MB", "MB", 1048576.0},
+    {"G", "GB", 1073741824.0}, {"GB", "GB", 1073741824.0},
+};
+
+static int find_unit(const char **name, double *factor, const unit *u, size_t n, const char *q)
 {
-	static const struct {
-		const char *alias, *name;
-		double per;
-	} units[] = {
-	    {"", "B", 1},	   {"B", "B", 1},	       {"K", "KB", 1024.0},
-	    {"KB", "KB", 1024.0}, {"M", "MB", 1048576.0},    {"MB", "MB", 1048576.0},
-	    {"G", "GB", 1073741824.0}, {"GB", "GB", 1073741824.0},
-	};
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (strcmp(q, units[i].alias) == 0) {
-			*name = units[i].name;
-			*factor = 1 / units[i].per;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(q, u[i].alias) == 0) {
+			*name = u[i].name;
+			*factor = 1 / u[i].per;
 			return 0;
 		}
 	return -1;
@@ -816,7 +806,10 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	const char *tq = tb_req_query(req, "time_metric"), *mq = tb_req_query(req, "memory_metric");
 	const char *tname, *mname;
 	double tf, mf;
-	if (time_unit(&tname, &tf, tq ? tq : "ms") != 0 || memory_unit(&mname, &mf, mq ? mq : "MB") != 0) {
+	if (find_unit(&tname, &tf, time_units, sizeof time_units / sizeof time_units[0],
+		      tq ? tq : "ms") != 0 ||
+	    find_unit(&mname, &mf, memory_units, sizeof memory_units / sizeof memory_units[0],
+		      mq ? mq : "MB") != 0) {
 		tb_resp_error(resp, 400, "unknown time_metric or memory_metric");
 		return;
 	}
