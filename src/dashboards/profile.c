@@ -544,7 +544,8 @@ static size_t sm_efficiency(span3 **out, const tb_prof_kspan *k, size_t n, int g
 		ep[ne] = (endpoint){k[i].end, 1, k[i].bps, ne};
 		ne++;
 	}
-	qsort(ep, ne, sizeof *ep, cmp_endpoint);
+	if (ne)
+		qsort(ep, ne, sizeof *ep, cmp_endpoint);
 	span3 *r = tb_xmalloc((ne ? ne : 1) * sizeof *r);
 	size_t nr = 0;
 	if (ne) {
@@ -838,7 +839,8 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 		if (m->allocated > c->peak)
 			c->peak = m->allocated;
 	}
-	qsort(cs, nc, sizeof *cs, cmp_curve);
+	if (nc)
+		qsort(cs, nc, sizeof *cs, cmp_curve);
 	tb_json j;
 	begin_json(resp, &j);
 	tb_json_obj_begin(&j);
@@ -1028,7 +1030,8 @@ static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
 		free(pid);
 		g->t = p->trace;
 	}
-	qsort(procs, n, sizeof *procs, cmp_gpu_proc);
+	if (n)
+		qsort(procs, n, sizeof *procs, cmp_gpu_proc);
 	tb_json j;
 	begin_json(resp, &j);
 	if (!n) {

@@ -327,7 +327,8 @@ static void load_run(tb_prof_run *r)
 	}
 	/* number the timestamps of each worker 1.. in string order; files
 	 * with the same worker and timestamp share the number */
-	qsort(es, n, sizeof *es, cmp_entry_stamp);
+	if (n)
+		qsort(es, n, sizeof *es, cmp_entry_stamp);
 	r->profiles = tb_xcalloc(n ? n : 1, sizeof *r->profiles);
 	size_t idx = 0, dup_pending = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -365,7 +366,8 @@ static void load_run(tb_prof_run *r)
 				    r->name, p->file);
 	}
 	free(es);
-	qsort(r->profiles, r->n_profiles, sizeof *r->profiles, cmp_profile);
+	if (r->n_profiles)
+		qsort(r->profiles, r->n_profiles, sizeof *r->profiles, cmp_profile);
 	/* one profile per (worker, span): a later file replaces an earlier */
 	size_t k = 0;
 	for (size_t i = 0; i < r->n_profiles; i++) {

@@ -1034,7 +1034,8 @@ static void np_argsort(const double *v, size_t *idx, size_t num)
  * argsort of the reversed totals, read backwards. */
 static void order_kernels(tb_prof_kernel *k, size_t n)
 {
-	qsort(k, n, sizeof *k, cmp_kernel_name);
+	if (n)
+		qsort(k, n, sizeof *k, cmp_kernel_name);
 	if (n < 2)
 		return;
 	double *rev = tb_xmalloc(n * sizeof *rev);
@@ -1100,8 +1101,10 @@ static double mem_ts(const void *m)
 static void build_comms(tb_prof_parser *p)
 {
 	tb_prof_trace *t = p->t;
-	qsort(p->kernel_ext, p->n_kernel_ext, sizeof *p->kernel_ext, cmp_i64);
-	qsort(p->comm, p->n_comm, sizeof *p->comm, cmp_comm_ext);
+	if (p->n_kernel_ext)
+		qsort(p->kernel_ext, p->n_kernel_ext, sizeof *p->kernel_ext, cmp_i64);
+	if (p->n_comm)
+		qsort(p->comm, p->n_comm, sizeof *p->comm, cmp_comm_ext);
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_comm; i++) {
 		if (i + 1 < p->n_comm && p->comm[i + 1].ext == p->comm[i].ext)
@@ -1141,7 +1144,8 @@ static void build_comms(tb_prof_parser *p)
 		}
 	}
 	t->n_comms = n;
-	qsort(t->comms, n, sizeof *t->comms, cmp_comm_time);
+	if (n)
+		qsort(t->comms, n, sizeof *t->comms, cmp_comm_time);
 }
 
 void tb_prof_parser_finish(tb_prof_trace **out, tb_prof_parser *p)
