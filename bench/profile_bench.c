@@ -151,27 +151,16 @@ static double read_floor(const char *path, size_t *bytes)
 	return bench_now() - t0;
 }
 
+static int has_views(const char *body, void *payload)
+{
+	(void)payload;
+	return strstr(body, "Overview") != NULL;
+}
+
 static double first_view(const char *tboard, const char *logdir, long *rss_kb)
 {
-	double t0 = bench_now();
-	int port, out_fd;
-	pid_t pid = bench_start_tboard(tboard, logdir, &port, &out_fd);
-	if (pid < 0)
-		return -1;
-	double t = -1;
-	while (port && bench_now() - t0 < 600) {
-		char *body = bench_http_get(port, "/data/plugin/pytorch_profiler/views?run=big");
-		int ok = body && strstr(body, "Overview");
-		free(body);
-		if (ok) {
-			t = bench_now() - t0;
-			break;
-		}
-		usleep(2000);
-	}
-	*rss_kb = bench_vm_hwm_kb(pid);
-	bench_stop(pid, out_fd);
-	return t;
+	return bench_time_to_answer(rss_kb, tboard, logdir,
+				    "/data/plugin/pytorch_profiler/views?run=big", has_views, NULL, 600);
 }
 
 int main(int argc, char **argv)
