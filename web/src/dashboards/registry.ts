@@ -14,6 +14,7 @@ import ProjectorDashboard from './projector';
 import PrCurvesDashboard from './prcurves';
 import CustomScalarsDashboard from './customscalars';
 import HParamsDashboard from './hparams';
+import ProfileDashboard from './profile';
 
 export interface DashboardProps {
   /** All runs, in server order. */
@@ -39,4 +40,5 @@ export const dashboards: Record<string, FunctionComponent<DashboardProps>> = {
   pr_curves: PrCurvesDashboard,
   custom_scalars: CustomScalarsDashboard,
   hparams: HParamsDashboard,
+  pytorch_profiler: ProfileDashboard,
 };
