@@ -49,6 +49,7 @@ void tb_hparams_register(tb_router *r, tb_dash *d);
 void tb_graphs_register(tb_router *r, tb_dash *d);
 void tb_projector_register(tb_router *r, tb_dash *d);
 void tb_mesh_register(tb_router *r, tb_dash *d);
+void tb_compare_register(tb_router *r, tb_dash *d);
 void tb_profile_register(tb_router *r, tb_dash *d);
 
 /* Nonzero when a run folder holds PyTorch profiler traces (profile.c). */

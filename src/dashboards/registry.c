@@ -17,5 +17,6 @@ void tb_dashboards_register(tb_router *r, tb_dash *d)
 	tb_graphs_register(r, d);
 	tb_projector_register(r, d);
 	tb_mesh_register(r, d);
+	tb_compare_register(r, d);
 	tb_profile_register(r, d);
 }
