@@ -203,9 +203,19 @@ static double round2(double x)
 	return strtod(buf, NULL);
 }
 
+/* An integral double as a JSON int; beyond int64 (absurd input) as a
+ * float, never an overflowing conversion. */
+static void json_integral(tb_json *j, double x)
+{
+	if (x > -9e18 && x < 9e18)
+		tb_json_int(j, (int64_t)x);
+	else
+		tb_json_double(j, x);
+}
+
 static void json_round(tb_json *j, double x)
 {
-	tb_json_int(j, (int64_t)nearbyint(x));
+	json_integral(j, nearbyint(x));
 }
 
 static void json_duration(tb_json *j, const tb_prof_trace *t, double x)
@@ -213,7 +223,7 @@ static void json_duration(tb_json *j, const tb_prof_trace *t, double x)
 	if (t->kernel_dur_float)
 		tb_json_double(j, x);
 	else
-		tb_json_int(j, (int64_t)x);
+		json_integral(j, x);
 }
 
 /* {"total": {"columns": [name, value], "rows": [ ... opened for the rows;
@@ -435,12 +445,11 @@ static num num_int(double v)
 
 static void put_num(tb_buf *b, num n)
 {
-	if (n.is_float) {
-		char tmp[40];
+	char tmp[40];
+	if (n.is_float || !(n.v > -9e18 && n.v < 9e18))
 		tb_buf_append(b, tmp, tb_fmt_double(tmp, n.v));
-	} else {
+	else
 		tb_buf_printf(b, "%lld", (long long)n.v);
-	}
 }
 
 static void put_json_num(tb_json *j, tb_prof_num n)
@@ -448,7 +457,7 @@ static void put_json_num(tb_json *j, tb_prof_num n)
 	if (n.is_float)
 		tb_json_double(j, n.v);
 	else
-		tb_json_int(j, (int64_t)n.v);
+		json_integral(j, n.v);
 }
 
 typedef struct span3 {
@@ -577,6 +586,8 @@ static void gpu_counters(tb_buf *b, const tb_prof_trace *t)
 	if (!t->has_range)
 		return;
 	num range = num_sub(t->range_end, t->range_start);
+	if (!isfinite(range.v) || range.v <= 0)
+		return;
 	double size = 1;
 	while (range.v / size > 100)
 		size *= 10;

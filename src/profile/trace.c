@@ -479,6 +479,13 @@ static tb_prof_device *cur_device(tb_prof_parser *p)
 	return p->t->n_devices ? &p->t->devices[p->t->n_devices - 1] : NULL;
 }
 
+/* An id read as a double, as an integer; out-of-range values (which no
+ * profiler writes) collapse to one id instead of overflowing. */
+static int64_t to_id(double v)
+{
+	return v > -9e18 && v < 9e18 ? (int64_t)v : INT64_MAX;
+}
+
 static int cb_number(void *ctx, const char *s, size_t n)
 {
 	tb_prof_parser *p = ctx;
@@ -534,10 +541,10 @@ static int cb_number(void *ctx, const char *s, size_t n)
 		} else {
 			switch (p->arg_field) {
 			case A_EXT:
-				e->has_ext = 1, e->ext = (int64_t)v;
+				e->has_ext = 1, e->ext = to_id(v);
 				break;
 			case A_EXT_OLD:
-				e->has_ext_old = 1, e->ext_old = (int64_t)v;
+				e->has_ext_old = 1, e->ext_old = to_id(v);
 				break;
 			case A_BPS:
 				e->has_bps = 1, e->bps = v, e->bps_float = is_float;
