@@ -13,10 +13,11 @@
 
 #include "common/alloc.h"
 #include "common/log.h"
-#include "dashboards/dash.h"
+#include "dashboards/registry.h"
 #include "http/http.h"
 #include "ingest/inspect.h"
 #include "ingest/loader.h"
+#include "store/kinds.h"
 #include "store/store.h"
 
 #define TBOARD_VERSION "0.1.0"
@@ -39,8 +40,7 @@ static const char usage[] =
     "                           blocking: finish the first load before serving\n"
     "  --samples_per_plugin S   points kept per series, e.g. scalars=500,images=20;\n"
     "                           scalars=all or scalars=0 both keep everything\n"
-    "                           (defaults: scalars 1000, histograms 500, images 10,\n"
-    "                           audio 10, pr_curves 100, other tensors 100)\n"
+    "                           (defaults: %s)\n"
     "  --path_prefix PATH       serve under PATH, e.g. /tensorboard\n"
     "  --window_title TITLE     browser tab title\n"
     "  --max_reload_threads N   loader threads (default: number of cores)\n"
@@ -54,6 +54,32 @@ static const char usage[] =
     "Accepted for compatibility and ignored: --load_fast, --purge_orphaned_data,\n"
     "--reload_multifile, --reload_multifile_inactive_secs, --detect_file_replacement,\n"
     "--max_reload_threads applies to tboard's own loader.\n";
+
+/* The usage text with the summary kinds' default sizes, wrapped under the
+ * option's description column. */
+static void print_usage(void)
+{
+	tb_buf defaults = TB_BUF_INIT, wrapped = TB_BUF_INIT;
+	tb_kind_describe_defaults(&defaults);
+	size_t col = sizeof "                           (defaults: " - 1;
+	for (const char *p = defaults.ptr; *p;) {
+		p += *p == ' ';
+		size_t word = strcspn(p, " ");
+		if (wrapped.len && col + 1 + word > 78) {
+			tb_buf_puts(&wrapped, "\n                           ");
+			col = 27;
+		} else if (wrapped.len) {
+			tb_buf_putc(&wrapped, ' ');
+			col++;
+		}
+		tb_buf_append(&wrapped, p, word);
+		col += word;
+		p += word;
+	}
+	printf(usage, wrapped.ptr);
+	tb_buf_free(&defaults);
+	tb_buf_free(&wrapped);
+}
 
 typedef struct opts {
 	const char *logdir, *logdir_spec, *host, *port, *reload_interval, *reload_task;
@@ -109,7 +135,7 @@ static void parse_args(opts *o, int argc, char **argv)
 		const char *eq = strchr(a, '=');
 		size_t n = eq ? (size_t)(eq - a) : strlen(a);
 		if ((n == 4 && !strncmp(a, "help", 4)) || (n == 1 && a[0] == 'h')) {
-			fputs(usage, stdout);
+			print_usage();
 			exit(0);
 		}
 		if (n == 7 && !strncmp(a, "version", 7)) {

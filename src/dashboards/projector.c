@@ -30,6 +30,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "dash.h"
+#include "registry.h"
 #include "proto/pbtxt.h"
 
 #define CONFIG_NAME "projector_config.pbtxt"
@@ -1377,12 +1378,6 @@ out:
 /* ---- the module page (spec 3.12) ------------------------------------------ */
 
 /* The stock plugins (spec 4.3); only the projector is module-based. */
-static const char *const plugin_names[] = {
-    "timeseries", "scalars",	   "custom_scalars", "images",	  "audio",     "debugger-v2",
-    "graphs",	  "distributions", "histograms",     "text",	  "pr_curves", "profile_redirect",
-    "hparams",	  "mesh",	   "wit_redirect",   "projector",
-};
-
 #define ENTRY_SCRIPT "import(\"./index.js\").then((m) => void m.render());"
 /* base64 of the SHA-256 of ENTRY_SCRIPT, allowed by the page's CSP */
 #define ENTRY_SCRIPT_SHA256 "PVZp/wXI2V6hq7T2aNiDNM+vJWIOWwNwyhE53i+6lSQ="
@@ -1401,14 +1396,12 @@ static void handle_plugin_entry(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)payload;
 	const char *name = tb_req_query(req, "name");
-	int known = 0;
-	for (size_t i = 0; name && i < sizeof plugin_names / sizeof plugin_names[0]; i++)
-		known |= strcmp(name, plugin_names[i]) == 0;
+	const tb_dashboard *db = name ? tb_dashboard_find(name) : NULL;
 	if (!name) {
 		tb_resp_error(resp, 404, "Not found");
-	} else if (!known) {
+	} else if (!db) {
 		tb_resp_error(resp, 404, "Not found: %s", name);
-	} else if (strcmp(name, "projector") != 0) {
+	} else if (db->loading != TB_LOAD_IFRAME) {
 		tb_resp_error(resp, 400, "Plugin is not module loadable");
 	} else {
 		tb_resp_bytes(resp, "text/html; charset=utf-8", ENTRY_PAGE, sizeof ENTRY_PAGE - 1);
