@@ -10,13 +10,14 @@ import {
   spriteUrl,
   type EmbeddingInfo,
   type Metadata,
-} from './mesh_api';
+} from './projector_api';
 import { errorText, useThemeVersion } from './common';
 import { pca, TSNE } from './projector_math';
 import { PointsView } from './projector_view';
 import type { DashboardProps } from './registry';
 import { webglAvailable } from './three_util';
 import './view3d.css';
+import './projector.css';
 
 type Method = 'pca' | 'tsne';
 
