@@ -32,6 +32,7 @@
 #include "dash.h"
 #include "registry.h"
 #include "proto/pbtxt.h"
+#include "common/chars.h"
 
 #define CONFIG_NAME "projector_config.pbtxt"
 #define ASSETS_DIR "plugins/org_tensorflow_tensorboard_projector"
@@ -108,41 +109,6 @@ static void pconfig_free(pconfig *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Strict UTF-8 as Python decodes it: no overlongs, no surrogates. */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t len;
-		uint32_t cp, min;
-		if (c >= 0xc2 && c <= 0xdf) {
-			len = 2, cp = c & 0x1f, min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3, cp = c & 0x0f, min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4, cp = c & 0x07, min = 0x10000;
-		} else {
-			return 0;
-		}
-		if (n - i < len)
-			return 0;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
-
 typedef struct errbuf {
 	char *p;
 	size_t n;
@@ -154,8 +120,7 @@ static int set_string(char **dst, const tb_pbtxt_field *f, errbuf e)
 		snprintf(e.p, e.n, "line %d: field \"%s\" needs a quoted string", f->line, f->name);
 		return TB_ECORRUPT;
 	}
-	if (memchr(f->value, '\0', f->value_len) ||
-	    !valid_utf8((const unsigned char *)f->value, f->value_len)) {
+	if (memchr(f->value, '\0', f->value_len) || !tb_utf8_valid(f->value, f->value_len)) {
 		snprintf(e.p, e.n, "line %d: field \"%s\" is not valid UTF-8 text", f->line,
 			 f->name);
 		return TB_ECORRUPT;
@@ -944,7 +909,7 @@ static int load_tensor(float **out, size_t *rows, size_t *cols, const embedding 
 		rc = TB_EIO;
 		goto out;
 	}
-	if (valid_utf8((const unsigned char *)b.ptr, b.len)) {
+	if (tb_utf8_valid(b.ptr, b.len)) {
 		rc = parse_tsv(out, rows, cols, b.ptr ? b.ptr : "", b.len, shown, msg);
 		goto out;
 	}
@@ -1283,7 +1248,7 @@ static void handle_metadata(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	if (read_asset(&text, resp, &dv, f, em->metadata_path, 0))
 		goto out;
-	if (!valid_utf8((const unsigned char *)text.ptr, text.len)) {
+	if (!tb_utf8_valid(text.ptr, text.len)) {
 		tb_resp_error(resp, 400, "Metadata file \"%s\" is not UTF-8 text",
 			      em->metadata_path);
 		goto out;
@@ -1333,22 +1298,6 @@ out:
 	discovery_free(&dv);
 }
 
-/* The image type as Python's imghdr names it, for the types upstream maps. */
-static const char *sniff_image(const unsigned char *p, size_t n)
-{
-	if (n >= 10 && (memcmp(p + 6, "JFIF", 4) == 0 || memcmp(p + 6, "Exif", 4) == 0))
-		return "image/jpeg";
-	if (n >= 4 && memcmp(p, "\xff\xd8\xff\xdb", 4) == 0)
-		return "image/jpeg";
-	if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
-		return "image/png";
-	if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
-		return "image/gif";
-	if (n >= 2 && memcmp(p, "BM", 2) == 0)
-		return "image/bmp";
-	return "application/octet-stream";
-}
-
 static void handle_sprite_image(tb_resp *resp, const tb_req *req, void *payload)
 {
 	discovery dv;
@@ -1369,7 +1318,7 @@ static void handle_sprite_image(tb_resp *resp, const tb_req *req, void *payload)
 	if (read_asset(&data, resp, &dv, f, em->image_path, 1))
 		goto out;
 	const unsigned char *p = (const unsigned char *)(data.ptr ? data.ptr : "");
-	tb_resp_bytes(resp, sniff_image(p, data.len), p, data.len);
+	tb_resp_bytes(resp, tb_dash_image_type(tb_slice_make(p, data.len)), p, data.len);
 out:
 	tb_buf_free(&data);
 	discovery_free(&dv);

@@ -16,6 +16,7 @@
 #include "jsondiff.h"
 #include "sha256sum.h"
 #include "spawn.h"
+#include "common/chars.h"
 
 #include <curl/curl.h>
 #include <dirent.h>
@@ -171,7 +172,7 @@ typedef struct counter {
 
 static struct {
 	int passed, failed, deliberate;
-	int served; /* corpora where the server came up */
+	int served;	/* corpora where the server came up */
 	int ts_partial; /* timeseries answers compared for some plugins only */
 	int series_exact, series_sampled;
 	counter *skipped; /* out-of-scope request paths and their counts */
@@ -263,17 +264,6 @@ static char *join(const char *a, const char *b)
 	return out;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode application/x-www-form-urlencoded text (%XX and '+'). */
 static char *form_decode(const char *s, size_t n)
 {
@@ -281,9 +271,9 @@ static char *form_decode(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '+')
 			*w++ = ' ';
-		else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-			 hexval(s[i + 2]) >= 0) {
-			*w++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		else if (s[i] == '%' && i + 2 < n && tb_hex_digit(s[i + 1]) >= 0 &&
+			 tb_hex_digit(s[i + 2]) >= 0) {
+			*w++ = (char)(tb_hex_digit(s[i + 1]) * 16 + tb_hex_digit(s[i + 2]));
 			i += 2;
 		} else
 			*w++ = s[i];
@@ -1154,8 +1144,7 @@ int main(void)
 		/* The profile corpus's answers are the profile dashboard's, compared
 		 * by its own test. */
 		if (de->d_name[0] != '.' && strcmp(de->d_name, "profile") != 0 &&
-		    access(p, R_OK) == 0 &&
-		    (!only || strcmp(only, de->d_name) == 0))
+		    access(p, R_OK) == 0 && (!only || strcmp(only, de->d_name) == 0))
 			names[n++] = strdup(de->d_name);
 		free(p);
 		free(dir);
