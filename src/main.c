@@ -19,8 +19,7 @@
 #include "ingest/loader.h"
 #include "store/kinds.h"
 #include "store/store.h"
-
-#define TBOARD_VERSION "0.1.0"
+#include "tboard/version.h"
 
 static const char usage[] =
     "usage: tboard --logdir DIR [options]\n"
@@ -139,7 +138,7 @@ static void parse_args(opts *o, int argc, char **argv)
 			exit(0);
 		}
 		if (n == 7 && !strncmp(a, "version", 7)) {
-			puts("tboard " TBOARD_VERSION);
+			puts("tboard " TB_VERSION_STRING);
 			exit(0);
 		}
 		if (n == 8 && !strncmp(a, "bind_all", 8)) {
@@ -333,7 +332,7 @@ int main(int argc, char **argv)
 	};
 	tb_dash dash = {
 	    .store = store,
-	    .version = TBOARD_VERSION,
+	    .version = TB_VERSION_STRING,
 	    .data_location = o.logdir ? o.logdir : o.logdir_spec,
 	    .logdir = o.logdir,
 	    .window_title = o.window_title ? o.window_title : "",
@@ -363,7 +362,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *shown = o.bind_all ? "0.0.0.0" : host;
-	printf("tboard %s at http://%s:%d%s/ (Press CTRL+C to quit)\n", TBOARD_VERSION, shown,
+	printf("tboard %s at http://%s:%d%s/ (Press CTRL+C to quit)\n", TB_VERSION_STRING, shown,
 	       tb_server_port(server), so.path_prefix);
 	fflush(stdout);
 
