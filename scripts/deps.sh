@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config clang
   libmicrohttpd-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev
-  libcmark-gfm-dev libcmark-gfm-extensions-dev
+  libcmark-gfm-dev libcmark-gfm-extensions-dev libpcre2-dev
   libprotobuf-c-dev protobuf-c-compiler
   nodejs npm chromium
 )
