@@ -15,6 +15,7 @@
  * server's stdout. */
 #include "jsondiff.h"
 #include "sha256sum.h"
+#include "http_client.h"
 #include "spawn.h"
 #include "common/chars.h"
 
@@ -334,47 +335,30 @@ static int route_in_scope(const char *path)
 
 /* ---- HTTP ------------------------------------------------------------------ */
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *payload)
-{
-	buf_add(payload, data, size * nmemb);
-	return size * nmemb;
-}
-
 /* Send one request; fills *status, ctype (copied) and body. */
 static int http_do(CURL *c, int port, const char *method, const char *path, const char *body,
 		   const char *body_ctype, long *status, char *ctype, size_t ctlen, buf *out,
 		   char *err, size_t errlen)
 {
-	char url[8192];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)REQUEST_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-	struct curl_slist *hdr = NULL;
+	char h[128];
+	snprintf(h, sizeof h, "Content-Type: %s", body_ctype ? body_ctype : "");
+	const char *const post_headers[] = {h, "Expect:", NULL};
+	tb_http_req req = {.method = method, .timeout_s = REQUEST_TIMEOUT_S};
 	if (strcmp(method, "POST") == 0) {
-		char h[128];
-		snprintf(h, sizeof h, "Content-Type: %s", body_ctype);
-		hdr = curl_slist_append(hdr, h);
-		hdr = curl_slist_append(hdr, "Expect:");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	} else if (strcmp(method, "GET") != 0) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		req.headers = post_headers;
+		req.body = body;
+		req.body_len = -1;
 	}
-	CURLcode rc = curl_easy_perform(c);
-	curl_slist_free_all(hdr);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s %s: %s", method, path, curl_easy_strerror(rc));
+	tb_http_reply r;
+	if (tb_http_send(&r, c, port, path, &req) != CURLE_OK) {
+		snprintf(err, errlen, "%s %s: request failed", method, path);
+		tb_http_reply_free(&r);
 		return -1;
 	}
-	char *ct = NULL;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-	snprintf(ctype, ctlen, "%s", ct ? ct : "(none)");
+	*status = r.status;
+	snprintf(ctype, ctlen, "%s", r.ctype[0] ? r.ctype : "(none)");
+	buf_add(out, r.body.ptr, r.body.len);
+	tb_http_reply_free(&r);
 	if (!out->p)
 		buf_add(out, "", 0);
 	return 0;
