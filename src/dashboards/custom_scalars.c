@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/hash.h"
 #include "common/regex.h"
 #include "dash.h"
 #include "proto/event.h"
@@ -222,16 +223,17 @@ static int decode_layout(layout *out, tb_slice in)
 
 /* ---- merging (spec HTTP_API.md 6.5.1, decision D8) --------------------- */
 
+/* Hash one string of a chart, its length too, so ("ab","c") and ("a","bc")
+ * differ. */
 static uint64_t fnv(uint64_t h, const str *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		h = (h ^ (unsigned char)s->p[i]) * 0x100000001b3ULL;
-	return (h ^ s->n) * 0x100000001b3ULL;
+	h = tb_hash_bytes(h, s->p, s->n);
+	return tb_hash_bytes(h, &s->n, sizeof s->n);
 }
 
 static void chart_hash(chart *c)
 {
-	uint64_t h = fnv(0xcbf29ce484222325ULL ^ (uint64_t)c->content, &c->title);
+	uint64_t h = fnv(TB_HASH_SEED ^ (uint64_t)c->content, &c->title);
 	for (size_t i = 0; i < c->n_tags; i++)
 		h = fnv(h, &c->tags[i]);
 	for (size_t i = 0; i < c->n_series; i++)
@@ -255,27 +257,10 @@ static int chart_eq(const chart *a, const chart *b)
 	return 1;
 }
 
-/* Open-addressing set of indices into an array of items, by 64-bit hash. */
-typedef struct idxset {
-	size_t *slot; /* index + 1; 0 = empty */
-	size_t mask;
-} idxset;
-
-static void idxset_init(idxset *s, size_t n)
+static void index_add(tb_idxset *s, uint64_t h, size_t idx)
 {
-	size_t cap = 16;
-	while (cap < 2 * n + 2)
-		cap *= 2;
-	s->slot = tb_xcalloc(cap, sizeof *s->slot);
-	s->mask = cap - 1;
-}
-
-static void idxset_add(idxset *s, uint64_t h, size_t idx)
-{
-	size_t i = (size_t)h & s->mask;
-	while (s->slot[i])
-		i = (i + 1) & s->mask;
-	s->slot[i] = idx + 1;
+	if (tb_idxset_add(s, h, idx) != 0)
+		abort(); /* out of memory: the server stops (alloc.h) */
 }
 
 /* Move the charts of src that `into` did not hold before this call onto
@@ -283,23 +268,22 @@ static void idxset_add(idxset *s, uint64_t h, size_t idx)
 static void merge_charts(category *into, category *src)
 {
 	size_t n0 = into->n_charts;
-	idxset set;
-	idxset_init(&set, n0);
+	tb_idxset set = TB_IDXSET_INIT;
 	for (size_t i = 0; i < n0; i++)
-		idxset_add(&set, into->charts[i].hash, i);
+		index_add(&set, into->charts[i].hash, i);
 	into->charts = tb_xrealloc(into->charts, (n0 + src->n_charts + 1) * sizeof *into->charts);
 	for (size_t k = 0; k < src->n_charts; k++) {
 		chart *c = &src->charts[k];
 		int dup = 0;
-		for (size_t i = (size_t)c->hash & set.mask; set.slot[i] && !dup;
-		     i = (i + 1) & set.mask)
-			dup = chart_eq(&into->charts[set.slot[i] - 1], c);
+		size_t pos = 0, i;
+		while (!dup && (i = tb_idxset_next(&set, c->hash, &pos)))
+			dup = chart_eq(&into->charts[i - 1], c);
 		if (dup)
 			chart_free(c);
 		else
 			into->charts[into->n_charts++] = *c;
 	}
-	free(set.slot);
+	tb_idxset_free(&set);
 	free(src->charts);
 	src->charts = NULL;
 	src->n_charts = 0;
@@ -307,23 +291,20 @@ static void merge_charts(category *into, category *src)
 
 typedef struct merger {
 	layout out;
-	int have;      /* a first layout was taken */
-	idxset titles; /* category index of the last category per title */
-	size_t n_titles_cap;
+	int have;	  /* a first layout was taken */
+	tb_idxset titles; /* title hash -> categories of m->out */
 } merger;
 
 static uint64_t title_hash(const str *t)
 {
-	return fnv(0xcbf29ce484222325ULL, t);
+	return fnv(TB_HASH_SEED, t);
 }
 
 static void titles_rebuild(merger *m)
 {
-	free(m->titles.slot);
-	idxset_init(&m->titles, m->out.n_cats);
-	m->n_titles_cap = (m->titles.mask + 1) / 2;
+	tb_idxset_free(&m->titles);
 	for (size_t i = 0; i < m->out.n_cats; i++)
-		idxset_add(&m->titles, title_hash(&m->out.cats[i].title), i);
+		index_add(&m->titles, title_hash(&m->out.cats[i].title), i);
 }
 
 /* Index of the last category of m->out with this title, or SIZE_MAX. */
@@ -331,9 +312,9 @@ static size_t titles_find(const merger *m, const str *t)
 {
 	size_t best = SIZE_MAX;
 	uint64_t h = title_hash(t);
-	for (size_t i = (size_t)h & m->titles.mask; m->titles.slot[i];
-	     i = (i + 1) & m->titles.mask) {
-		size_t c = m->titles.slot[i] - 1;
+	size_t pos = 0, k;
+	while ((k = tb_idxset_next(&m->titles, h, &pos))) {
+		size_t c = k - 1;
 		if (str_eq(&m->out.cats[c].title, t) && (best == SIZE_MAX || c > best))
 			best = c;
 	}
@@ -363,10 +344,7 @@ static void merge_layout(merger *m, layout *l)
 		}
 		m->out.cats = push(m->out.cats, &m->out.n_cats, sizeof *m->out.cats);
 		m->out.cats[m->out.n_cats - 1] = *c;
-		if (m->out.n_cats > m->n_titles_cap)
-			titles_rebuild(m);
-		else
-			idxset_add(&m->titles, title_hash(&c->title), m->out.n_cats - 1);
+		index_add(&m->titles, title_hash(&c->title), m->out.n_cats - 1);
 	}
 	free(l->cats);
 	memset(l, 0, sizeof *l);
@@ -584,7 +562,7 @@ static void handle_layout(tb_resp *resp, const tb_req *req, void *payload)
 	else
 		tb_buf_puts(tb_resp_body(resp), "{}");
 	layout_free(&m.out);
-	free(m.titles.slot);
+	tb_idxset_free(&m.titles);
 }
 
 static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)

@@ -37,6 +37,7 @@
 #include "record/rec_writer.h"
 #include "writer/writer_int.h"
 #include "common/chars.h"
+#include "common/hash.h"
 
 #define WRITER_ID "tboard"
 #define DEFAULT_FLUSH_SECS 120.0
@@ -44,12 +45,11 @@
 #define ERRMSG_SIZE 512
 #define OPEN_ATTEMPTS 100
 
-/* Tags that already carried SummaryMetadata in this file: an open-addressed
- * hash set of owned strings. */
+/* Tags that already carried SummaryMetadata in this file. */
 typedef struct tag_set {
-	char **slot; /* cap entries, NULL = empty */
-	size_t cap;  /* power of two, or 0 */
-	size_t count;
+	char **tags; /* owned copies, in order of first use */
+	size_t n, alloc;
+	tb_idxset index; /* tag hash -> tags[] */
 } tag_set;
 
 /* A run written by add_scalars, owned by its parent writer. */
@@ -117,63 +117,47 @@ static double now_monotonic(void)
 }
 
 /* FNV-1a; tags are short, so this is cheap and spreads well enough. */
-static uint64_t hash_tag(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (uint8_t)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* The slot holding tag, or the empty slot where it would go. cap > 0. */
-static size_t tag_slot(const tag_set *t, const char *tag, size_t n)
-{
-	size_t i = (size_t)hash_tag(tag, n) & (t->cap - 1);
-	while (t->slot[i] && !(strncmp(t->slot[i], tag, n) == 0 && t->slot[i][n] == '\0'))
-		i = (i + 1) & (t->cap - 1);
-	return i;
-}
-
 static int tag_seen(const tag_set *t, const char *tag, size_t n)
 {
-	return t->cap && t->slot[tag_slot(t, tag, n)] != NULL;
+	size_t pos = 0, k;
+	uint64_t h = tb_hash_bytes(TB_HASH_SEED, tag, n);
+	while ((k = tb_idxset_next(&t->index, h, &pos)))
+		if (strncmp(t->tags[k - 1], tag, n) == 0 && t->tags[k - 1][n] == '\0')
+			return 1;
+	return 0;
 }
 
 static int tag_add(tag_set *t, const char *tag, size_t n)
 {
-	char *copy;
-
-	if ((t->count + 1) * 2 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		tag_set grown = {calloc(cap, sizeof(char *)), cap, t->count};
-		if (!grown.slot)
+	if (t->n == t->alloc) {
+		size_t alloc = t->alloc ? t->alloc * 2 : 16;
+		char **tags = realloc(t->tags, alloc * sizeof *tags);
+		if (!tags)
 			return TB_ENOMEM;
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->slot[i])
-				grown.slot[tag_slot(&grown, t->slot[i], strlen(t->slot[i]))] =
-				    t->slot[i];
-		free(t->slot);
-		*t = grown;
+		t->tags = tags;
+		t->alloc = alloc;
 	}
-	copy = malloc(n + 1);
+	char *copy = malloc(n + 1);
 	if (!copy)
 		return TB_ENOMEM;
 	memcpy(copy, tag, n);
 	copy[n] = '\0';
-	t->slot[tag_slot(t, tag, n)] = copy;
-	t->count++;
+	if (tb_idxset_add(&t->index, tb_hash_bytes(TB_HASH_SEED, tag, n), t->n) != 0) {
+		free(copy);
+		return TB_ENOMEM;
+	}
+	t->tags[t->n++] = copy;
 	return TB_OK;
 }
 
 static void tag_set_free(tag_set *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->slot[i]);
-	free(t->slot);
-	t->slot = NULL;
-	t->cap = t->count = 0;
+	for (size_t i = 0; i < t->n; i++)
+		free(t->tags[i]);
+	free(t->tags);
+	tb_idxset_free(&t->index);
+	memset(t, 0, sizeof *t);
 }
 
 /* Write all of pending to the file. On failure keep what was not written
