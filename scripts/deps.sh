@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential cmake pkg-config clang
+  build-essential cmake pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev libpcre2-dev
   libprotobuf-c-dev protobuf-c-compiler

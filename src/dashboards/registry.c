@@ -19,6 +19,7 @@ void tb_hparams_register(tb_router *r, tb_dash *d);
 void tb_graphs_register(tb_router *r, tb_dash *d);
 void tb_projector_register(tb_router *r, tb_dash *d);
 void tb_mesh_register(tb_router *r, tb_dash *d);
+void tb_compare_register(tb_router *r, tb_dash *d);
 
 #define NG TB_LOAD_NG, NULL
 #define EL(name) TB_LOAD_ELEMENT, name
@@ -85,4 +86,5 @@ void tb_dashboards_register(tb_router *r, tb_dash *d)
 	for (size_t i = 0; i < N_DASHBOARDS; i++)
 		if (dashboards[i].register_routes)
 			dashboards[i].register_routes(r, d);
+	tb_compare_register(r, d); /* run comparison routes, not a tab */
 }
