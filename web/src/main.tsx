@@ -10,7 +10,7 @@ import { prefs, usePrefs } from './prefs';
 import { applyTheme } from './hooks';
 import { TopBar } from './components/TopBar';
 import { RunsSidebar } from './components/RunsSidebar';
-import { dashboards } from './dashboards/registry';
+import { useDashboard } from './dashboards/registry';
 
 applyTheme();
 prefs.subscribe((p) => applyTheme(p));
@@ -63,7 +63,7 @@ function App() {
     return state.runs.filter((r) => !s.hiddenRuns.has(r) && (!re || re.test(r)));
   }, [state.runs, s.runFilter, s.hiddenRuns]);
 
-  const Dashboard = dashboards[active];
+  const Dashboard = useDashboard(active);
   return (
     <div class="app">
       <TopBar state={state} active={active} prefs={p} onReload={() => void data.refresh()} />
@@ -71,6 +71,8 @@ function App() {
         <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} />
         {Dashboard ? (
           <Dashboard key={active} runs={state.runs} selectedRuns={selectedRuns} runColor={runColor} generation={state.generation} />
+        ) : Dashboard === null ? (
+          <div class="dash-loading" />
         ) : (
           <NotAvailable name={active} tab={entry?.tab_name ?? active} />
         )}

@@ -2,7 +2,7 @@
 // common set of equal-width bins, then drawn either as a ridge plot (one
 // curve per step, shifted down by step, newest in front) or as overlaid
 // curves on one count axis.
-import type { Bucket, HistogramStep } from '../dashboards/api_extra';
+import type { Bucket, HistogramStep } from '../dashboards/series_api';
 import { formatStep, formatTick, formatValue } from '../format';
 import { HoverTip, mixColor, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
 

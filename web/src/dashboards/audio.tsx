@@ -1,6 +1,6 @@
 // Audio dashboard: a player per selected run and tag, with a step slider.
 import { useRef, useState } from 'preact/hooks';
-import { fetchAudio, type TagInfo } from './api_extra';
+import { fetchAudio, type TagInfo } from './series_api';
 import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing } from './common';
 import type { DashboardProps } from './registry';
 

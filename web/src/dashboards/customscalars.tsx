@@ -11,10 +11,10 @@ import { useChartTheme } from '../hooks';
 import { usePrefs, type Prefs } from '../prefs';
 import { smooth } from '../smoothing';
 import { compileFilter, useSettings, type Settings } from '../state';
-import { fetchCustomLayout, fetchCustomScalars, type LayoutCategory, type LayoutChart, type Points } from './api_uipr';
+import { fetchCustomLayout, fetchCustomScalars, type LayoutCategory, type LayoutChart, type Points } from './custom_scalars_api';
 import { useSeen, useSeries } from './common';
 import type { DashboardProps } from './registry';
-import './uipr.css';
+import './customscalars.css';
 
 /** Loaded series of a chart: "run\0tag" -> points. */
 type ChartData = Map<string, Points>;

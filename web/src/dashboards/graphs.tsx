@@ -3,7 +3,7 @@
 // a side panel shows the selected node and, for profiled tags, device stats.
 import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { fetchGraphDef, fetchGraphInfo, fetchRunMetadata, LARGE_ATTRS_KEY, type GraphRunInfo } from './api_uigraph';
+import { fetchGraphDef, fetchGraphInfo, fetchRunMetadata, LARGE_ATTRS_KEY, type GraphRunInfo } from './graphs_api';
 import {
   ancestors,
   buildModel,

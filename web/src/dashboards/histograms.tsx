@@ -1,7 +1,7 @@
 // Histograms dashboard: one ridge plot per selected run and tag.
 import { useState } from 'preact/hooks';
 import { HistogramChart, type HistogramMode } from '../chart/ridge';
-import { fetchHistograms } from './api_extra';
+import { fetchHistograms } from './series_api';
 import { DashboardLayout, useTagListing, useThemeVersion } from './common';
 import type { DashboardProps } from './registry';
 import { StepChartCard } from './stepchart';

@@ -18,10 +18,10 @@ import {
   type HValue,
   type MetricInfo,
   type SessionGroup,
-} from './api_uipr';
+} from './hparams_api';
 import { useSeries, useThemeVersion } from './common';
 import type { DashboardProps } from './registry';
-import './uipr.css';
+import './hparams.css';
 
 interface Column {
   id: string;

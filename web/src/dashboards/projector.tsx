@@ -10,13 +10,14 @@ import {
   spriteUrl,
   type EmbeddingInfo,
   type Metadata,
-} from './api_ui3d';
+} from './projector_api';
 import { errorText, useThemeVersion } from './common';
 import { pca, TSNE } from './projector_math';
 import { PointsView } from './projector_view';
 import type { DashboardProps } from './registry';
 import { webglAvailable } from './three_util';
-import './ui3d.css';
+import './view3d.css';
+import './projector.css';
 
 type Method = 'pca' | 'tsne';
 
@@ -389,7 +390,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
       <div class="controls">
         <label class="control">
           Run
-          <select class="ui3d-select" data-testid="proj-run" value={activeRun} onChange={(e) => setRun((e.target as HTMLSelectElement).value)}>
+          <select class="view3d-select" data-testid="proj-run" value={activeRun} onChange={(e) => setRun((e.target as HTMLSelectElement).value)}>
             {(runs ?? []).map((r) => (
               <option key={r} value={r}>
                 {r}
@@ -400,7 +401,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
         <label class="control">
           Embedding
           <select
-            class="ui3d-select"
+            class="view3d-select"
             data-testid="proj-embedding"
             value={info?.tensorName ?? ''}
             onChange={(e) => setEmbedding((e.target as HTMLSelectElement).value)}
@@ -434,7 +435,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
         <label class="control">
           Colour by
           <select
-            class="ui3d-select"
+            class="view3d-select"
             data-testid="proj-color"
             value={String(colorBy)}
             onChange={(e) => setColorBy(Number((e.target as HTMLSelectElement).value))}
@@ -467,8 +468,8 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
         )}
       </div>
       <div class="proj-body">
-        <div class="ui3d-view proj-view" ref={boxRef}>
-          <canvas ref={canvasRef} class="ui3d-canvas" data-testid="proj-canvas" />
+        <div class="view3d-view proj-view" ref={boxRef}>
+          <canvas ref={canvasRef} class="view3d-canvas" data-testid="proj-canvas" />
           {!webgl && <div class="plot-msg">WebGL is not available in this browser</div>}
           {webgl && (busy || runs === null) && <div class="plot-msg">{busy || 'Loading…'}</div>}
           {webgl && loadError && <div class="plot-msg error" title={loadError}>Failed to load the embedding</div>}
@@ -480,7 +481,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
               {labelOf(hover.i)}
             </div>
           )}
-          <button class="ui3d-reset" title="Reset view" data-testid="proj-reset" onClick={() => viewRef.current?.resetView()}>
+          <button class="view3d-reset" title="Reset view" data-testid="proj-reset" onClick={() => viewRef.current?.resetView()}>
             ⟲
           </button>
         </div>
