@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cardSel, check, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
+import { cardSel, check, corpus, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
 
 const HANG_MS = 15000;
 
@@ -100,6 +100,49 @@ await run(async () => {
     ).catch((e) => String(e));
     check(reloaded === true, 'a reload with log=1 in the URL draws', String(reloaded));
     await screenshot(page, 'ui-log-scale-1280-light.png');
+    await b.close();
+    b = null;
+
+    // --- Tabs: at 1280 and 1366 px every active dashboard is a tab in the
+    // bar or an entry under "More", and each opens; at 1440 px opening
+    // "More" moves nothing.
+    await stopServer(server);
+    server = await startServer(corpus('torch'));
+    const listing = await getJson(server.url, 'data/plugins_listing');
+    const enabled = Object.entries(listing).filter(([, e]) => e.enabled).map(([n]) => n);
+    for (const width of [1280, 1366, 1440]) {
+      b = await launch({ viewport: { width, height: 800 }, colorScheme: width === 1366 ? 'dark' : 'light' });
+      page = b.page;
+      await page.goto(server.url, { waitUntil: 'load' });
+      await page.waitForSelector('.tab[data-plugin]');
+      await settle(page);
+      const bar = await page.$$eval('.tabs > .tab[data-plugin]:not(.overflowed)', (els) =>
+        els.map((e) => ({ name: e.dataset.plugin, ...e.getBoundingClientRect().toJSON() })),
+      );
+      const right = await page.$eval('.topbar .status, .topbar .icon-button', (e) => e.getBoundingClientRect().left);
+      const clipped = bar.filter((t) => t.left < 0 || t.right > right);
+      check(clipped.length === 0, `${width} px: the tabs in the bar are whole and clear of the buttons`, JSON.stringify(clipped));
+      await page.click('[data-testid="more-tabs"]');
+      const inMenu = await page.$$eval('.tabs-menu [data-overflow-plugin]', (els) => els.map((e) => e.dataset.overflowPlugin));
+      const reachable = [...bar.map((t) => t.name), ...inMenu];
+      const lost = enabled.filter((n) => !reachable.includes(n));
+      check(lost.length === 0, `${width} px: every active dashboard is in the bar or under More`, `lost ${JSON.stringify(lost)}`);
+      const first = await page.$eval('.tab[data-plugin=timeseries]', (e) => e.getBoundingClientRect().left);
+      const scrolled = await page.$eval('.tabs', (e) => e.scrollLeft + window.scrollX);
+      check(first > 0 && first === bar[0].left && scrolled === 0, `${width} px: opening More moves no tab`, `${first} vs ${bar[0].left}`);
+      const menuBox = await page.$eval('.tabs-menu', (e) => e.getBoundingClientRect().toJSON());
+      check(menuBox.left >= 0 && menuBox.right <= width, `${width} px: the More menu is on screen`, JSON.stringify(menuBox));
+      await screenshot(page, `ui-tabs-more-${width}-${width === 1366 ? 'dark' : 'light'}.png`);
+      if (inMenu.length) {
+        const last = inMenu[inMenu.length - 1];
+        await page.click(`.tabs-menu [data-overflow-plugin="${last}"]`);
+        await page.waitForSelector(`.main[data-dashboard="${last}"]`, { timeout: 10000 });
+        const shown = await page.$eval(`.tab[data-plugin="${last}"]`, (e) => !e.classList.contains('overflowed') && e.classList.contains('active'));
+        check(shown, `${width} px: a dashboard opened from More gets its tab in the bar`);
+      }
+      await b.close();
+      b = null;
+    }
   } finally {
     await b?.close();
     await stopServer(server);
