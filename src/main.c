@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -221,6 +222,25 @@ static size_t parse_spec(tb_loader_source **out, char *spec)
 	return n;
 }
 
+/* Say on stderr which log directories do not exist (yet) or are not
+ * directories: a mistyped path would otherwise look like an empty one. */
+static void warn_missing(const tb_loader_source *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (strstr(src[i].path, "://"))
+			continue;
+		if (stat(src[i].path, &st) != 0)
+			fprintf(stderr,
+				"tboard: warning: log directory '%s' does not exist (%s); "
+				"serving nothing from it until it appears\n",
+				src[i].path, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			fprintf(stderr, "tboard: warning: log directory '%s' is not a directory\n",
+				src[i].path);
+	}
+}
+
 static double parse_double(const char *flag, const char *v)
 {
 	char *end;
@@ -275,6 +295,7 @@ int main(int argc, char **argv)
 		o.reload_interval ? parse_double("reload_interval", o.reload_interval) : 5.0,
 	    .threads = o.max_reload_threads ? atoi(o.max_reload_threads) : 0,
 	};
+	warn_missing(sources, n_sources);
 	tb_loader *loader = tb_loader_new(store, &lo);
 	int blocking = o.reload_task && strcmp(o.reload_task, "blocking") == 0;
 	if (o.reload_task && !blocking && strcmp(o.reload_task, "auto") &&
@@ -310,6 +331,8 @@ int main(int argc, char **argv)
 	    .version = TBOARD_VERSION,
 	    .data_location = o.logdir ? o.logdir : o.logdir_spec,
 	    .logdir = o.logdir,
+	    .sources = sources,
+	    .n_sources = n_sources,
 	    .window_title = o.window_title ? o.window_title : "",
 	    .flags = flags,
 	    .n_flags = sizeof flags / sizeof flags[0],

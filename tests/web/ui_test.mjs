@@ -103,6 +103,30 @@ await run(async () => {
     await b.close();
     b = null;
 
+    // --- A missing log directory: the CLI warns, the status route and the
+    // runs sidebar say which path and that it does not exist.
+    const nowhere = join(logdir, 'no-such-dir');
+    missing = await startServer(nowhere);
+    check(missing.output.includes(`'${nowhere}' does not exist`), 'the CLI warns that the log directory does not exist', missing.output);
+    const status = await getJson(missing.url, 'data/tboard/status');
+    check(
+      status.logdirs.length === 1 && status.logdirs[0].path === nowhere && status.logdirs[0].exists === false && status.runs === 0,
+      '/data/tboard/status reports the missing directory',
+      JSON.stringify(status),
+    );
+    b = await launch({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    page = b.page;
+    await page.goto(missing.url, { waitUntil: 'load' });
+    const hint = page.getByTestId('logdir-status');
+    await hint.waitFor({ timeout: 10000 });
+    const hintText = await hint.textContent();
+    check(hintText.includes(nowhere) && /does not exist/.test(hintText), 'the sidebar shows the missing path and says it does not exist', hintText);
+    await screenshot(page, 'ui-missing-logdir-1280-dark.png');
+    await b.close();
+    b = null;
+    const good = await getJson(base, 'data/tboard/status');
+    check(good.logdirs[0]?.exists === true && good.logdirs[0]?.is_directory === true && good.runs > 0, 'an existing log directory is reported as found', JSON.stringify(good));
+
     // --- Tabs: at 1280 and 1366 px every active dashboard is a tab in the
     // bar or an entry under "More", and each opens; at 1440 px opening
     // "More" moves nothing.

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type Settings } from '../state';
 import { setRunColor } from '../colors';
+import { LogdirStatus } from './LogdirStatus';
 
 interface Props {
   runs: string[];
@@ -118,6 +119,7 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors }: Props
           })}
         </div>
       </div>
+      <LogdirStatus runCount={runs.length} />
     </aside>
   );
 }
