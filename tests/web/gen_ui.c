@@ -6,7 +6,8 @@
  * smaller dashboards:
  *   OUTDIR/axes    log-axis tags: ranges across and inside decades, values
  *                  with zeros and negatives, only non-positive values, a
- *                  range of forty decades, a constant; steps near 2^62
+ *                  range of forty decades, a constant; steps near 2^62;
+ *                  a histogram every 10 steps
  *   OUTDIR/short   one tag written over 40 seconds (relative-time ticks)
  *   OUTDIR/cs_a,   two runs with two tags each and a custom-scalars layout
  *   OUTDIR/cs_b    drawing both tags of a run in one chart
@@ -67,6 +68,12 @@ static int write_axes(const char *outdir)
 		if (rc == TB_OK)
 			rc = tb_writer_add_scalar(w, "x/huge_steps", decay(0.5, 1.5, i, n),
 						  (int64_t)(4611686018427387904.0 + 1e6 * i), t);
+		if (rc == TB_OK && i % 10 == 0) {
+			double v[200];
+			for (int k = 0; k < 200; k++)
+				v[k] = sin(k * 12.9898 + i) * (1.0 + 0.01 * i);
+			rc = tb_writer_add_histogram(w, "hist/weights", v, 200, 30, i, t);
+		}
 	}
 	rc = close_run(w, rc);
 	return rc;

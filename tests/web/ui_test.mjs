@@ -100,6 +100,116 @@ await run(async () => {
     ).catch((e) => String(e));
     check(reloaded === true, 'a reload with log=1 in the URL draws', String(reloaded));
     await screenshot(page, 'ui-log-scale-1280-light.png');
+
+    // --- Relative time on a 40-second run: seconds, not "0.01h".
+    await page.goto(base + '#dash=scalars&x=relative&tags=' + encodeURIComponent('^x/'), { waitUntil: 'load' });
+    await page.waitForSelector(`${cardSel('x/short_run')}[data-series-count="1"]`, { timeout: 20000 });
+    await settle(page);
+    const xLabels = (tag) => page.locator(cardSel(tag)).evaluate((el) => el.querySelector('.plot').tbChart.xLabels());
+    const rel = (await xLabels('x/short_run')).filter((l) => l);
+    check(rel.length >= 2 && rel.every((l) => l === '0' || /^\d+(\.\d+)?s$/.test(l)), 'relative time on a short run ticks in seconds', JSON.stringify(rel));
+
+    // --- Steps near 2^62: labels that differ and fit side by side.
+    await page.click('[data-xaxis=step]');
+    const huge = page.locator(cardSel('x/huge_steps'));
+    await huge.scrollIntoViewIfNeeded();
+    await page.waitForSelector(`${cardSel('x/huge_steps')}[data-series-count="1"]`, { timeout: 20000 });
+    await settle(page);
+    const steps = (await xLabels('x/huge_steps')).filter((l) => l);
+    const plotWidth = await huge.evaluate((el) => el.querySelector('.u-over').clientWidth);
+    const longest = Math.max(...steps.map((l) => l.length));
+    check(steps.length >= 2 && new Set(steps).size === steps.length, 'step labels near 2^62 differ', JSON.stringify(steps));
+    check(steps.length * longest * 7 <= plotWidth, 'step labels near 2^62 fit side by side', `${JSON.stringify(steps)} in ${plotWidth} px`);
+
+    // --- Ignore outliers is on by default (as upstream) and kept in the URL when off.
+    const outliers = page.getByTestId('ignore-outliers');
+    check(await outliers.isChecked(), '"Ignore outliers" is on by default');
+    await outliers.uncheck();
+    check(page.url().includes('outliers=1'), 'turning "Ignore outliers" off is kept in the URL', page.url());
+    await outliers.check();
+    check(!page.url().includes('outliers'), 'the default leaves no outliers parameter', page.url());
+
+    // --- Pinned cards: the group header's icon is drawn, not an emoji.
+    await huge.getByTestId('pin').click();
+    const pinned = page.locator('.pinned-group .group-name');
+    await pinned.waitFor();
+    const pinText = (await pinned.textContent()).trim();
+    check(pinText === 'Pinned' && (await pinned.locator('svg.pin-icon').count()) === 1, 'the Pinned header has an SVG pin and plain text', pinText);
+    await screenshot(page, 'ui-axes-pinned-1280-light.png');
+
+    // --- Histograms: one count in the tooltip; the mode is in the URL.
+    await page.goto(base + '#dash=histograms', { waitUntil: 'load' });
+    const histCanvas = page.locator('.dash[data-dashboard=histograms] canvas.dash-canvas').first();
+    await histCanvas.waitFor({ timeout: 20000 });
+    await settle(page);
+    const hbox = await histCanvas.boundingBox();
+    await page.mouse.move(hbox.x + hbox.width * 0.45, hbox.y + hbox.height * 0.6);
+    await page.waitForSelector('.dash-tip', { state: 'visible', timeout: 5000 });
+    const tipText = await page.$eval('.dash-tip', (e) => e.innerText);
+    const counts = tipText.split('\n').filter((l) => /^(Count|Bin)\b/.test(l.trim()));
+    check(counts.length === 1, 'the histogram tooltip shows one count', JSON.stringify(tipText));
+    await page.mouse.move(0, 0);
+    await page.click('.dash[data-dashboard=histograms] [data-mode=overlay]');
+    check(page.url().includes('hist=overlay'), 'the histogram mode is in the URL', page.url());
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('.dash[data-dashboard=histograms] [data-mode=overlay][aria-pressed=true]', { timeout: 10000 });
+    check(true, 'the overlay mode survives a reload');
+
+    // --- HParams: the view and the sort are in the URL.
+    await page.goto(base + '#dash=hparams', { waitUntil: 'load' });
+    await page.waitForSelector('[data-testid=hp-table] th[data-col="lr"]', { timeout: 20000 });
+    await page.click('[data-testid=hp-table] th[data-col="lr"]');
+    await page.click('[data-testid=hp-table] th[data-col="lr"]');
+    await page.click('[data-view=parallel]');
+    check(/hpview=parallel/.test(page.url()) && /hpsort=-/.test(page.url()), 'the HParams view and sort are in the URL', page.url());
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('[data-view=parallel][aria-pressed=true]', { timeout: 20000 });
+    await page.click('[data-view=table]');
+    const sorted = await page.$eval('[data-testid=hp-table] th[data-col="lr"]', (e) => e.getAttribute('aria-sort'));
+    check(sorted === 'descending', 'the HParams view and sort survive a reload', sorted);
+
+    // --- Custom scalars: lines of one run differ by dash, with a legend.
+    await page.goto(base + '#dash=custom_scalars', { waitUntil: 'load' });
+    await page.waitForSelector('.cs-card[data-lines="4"]', { timeout: 20000 });
+    const legend = await page.$$eval('[data-testid=cs-legend] .cs-legend-item', (els) =>
+      els.map((e) => ({
+        label: e.textContent,
+        color: e.querySelector('line').getAttribute('stroke'),
+        dash: e.querySelector('line').getAttribute('stroke-dasharray') ?? '',
+      })),
+    );
+    check(legend.length === 4, 'the custom-scalars chart has a legend entry per line', JSON.stringify(legend));
+    const byRun = {};
+    for (const l of legend) (byRun[l.label.match(/\((.*)\)$/)?.[1]] ??= []).push(l.dash);
+    check(
+      Object.keys(byRun).length === 2 && Object.values(byRun).every((d) => new Set(d).size === d.length),
+      'lines of one run differ by dash pattern',
+      JSON.stringify(byRun),
+    );
+
+    // --- Audio: a short clip says its length.
+    await page.goto(base + '#dash=audio', { waitUntil: 'load' });
+    const len = page.getByTestId('audio-length');
+    await len.waitFor({ timeout: 20000 });
+    check((await len.textContent()).trim() === '0.40 s', 'a 0.4 s clip shows its length', await len.textContent());
+
+    // --- The runs sidebar resizes by dragging its edge; the width is kept.
+    const side = page.locator('.sidebar');
+    const w0 = (await side.boundingBox()).width;
+    const handle = await page.getByTestId('sidebar-resize').boundingBox();
+    await page.mouse.move(handle.x + handle.width / 2, handle.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + handle.width / 2 + 120, handle.y + 200, { steps: 5 });
+    await page.mouse.up();
+    const w1 = (await side.boundingBox()).width;
+    check(Math.abs(w1 - w0 - 120) <= 2, 'dragging the sidebar edge widens it', `${w0} -> ${w1}`);
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('.sidebar');
+    const w2 = (await side.boundingBox()).width;
+    check(Math.abs(w2 - w1) <= 1, 'the sidebar width survives a reload', `${w1} -> ${w2}`);
+    const titled = await page.$$eval('.run-name', (els) => els.every((e) => e.getAttribute('title') === e.textContent));
+    check(titled, 'every run name has its full name as a tooltip');
+
     await b.close();
     b = null;
 

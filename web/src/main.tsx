@@ -68,7 +68,7 @@ function App() {
     <div class="app">
       <TopBar state={state} active={active} prefs={p} onReload={() => void data.refresh()} />
       <div class="body">
-        <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} />
+        <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} width={p.sidebarWidth} />
         {Dashboard ? (
           <Dashboard key={active} runs={state.runs} selectedRuns={selectedRuns} runColor={runColor} generation={state.generation} />
         ) : (

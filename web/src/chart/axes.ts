@@ -148,6 +148,16 @@ export const RELATIVE_INCRS = [
   86400, 172800, 604800, 1209600, 2592000, 7776000, 31536000,
 ].map((s) => s * SEC);
 
+/** Ticks over [min, max] hours at the smallest RELATIVE_INCRS spacing giving at most `maxTicks`. */
+export function relativeTicks(min: number, max: number, maxTicks: number): number[] {
+  if (!(max > min) || !Number.isFinite(max - min)) return Number.isFinite(min) ? [min] : [];
+  const want = (max - min) / Math.max(1, maxTicks);
+  const incr = RELATIVE_INCRS.find((i) => i >= want) ?? niceStep(want / 8760) * 8760;
+  const out: number[] = [];
+  for (let i = Math.ceil(min / incr - 1e-9); i * incr <= max + incr * 1e-9 && out.length <= maxTicks + 1; i++) out.push(i * incr);
+  return out;
+}
+
 /**
  * Relative-time labels for ticks `splits` (hours): in the unit the tick
  * spacing calls for, "30s", "2.5min", "6h", "3d", never "0.01h".

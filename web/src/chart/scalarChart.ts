@@ -5,7 +5,7 @@
 import uPlot from 'uplot';
 import { withAlpha } from '../colors';
 import { formatDuration, formatStep, formatTick, formatValue, formatWallTime } from '../format';
-import { logRange, logTicks, relativeLabels, RELATIVE_INCRS, stepLabels, stepSpace, type Ticks } from './axes';
+import { logRange, logTicks, relativeLabels, relativeTicks, stepLabels, stepSpace, type Ticks } from './axes';
 import type { XAxis } from '../state';
 import type { TooltipSort } from '../prefs';
 
@@ -20,6 +20,8 @@ export interface ChartLine {
   wallTime: Float64Array;
   /** wall time of the run's first point, for the relative column. */
   start: number;
+  /** Dash pattern (canvas setLineDash), to tell apart lines of one colour. */
+  dash?: number[];
 }
 
 export interface ChartTheme {
@@ -75,6 +77,8 @@ function ticks(fmt: (v: number) => string): (u: uPlot, splits: number[]) => stri
 
 /** Pixels a y label needs, for how many labels fit the axis. */
 const Y_LABEL_SPACE = 24;
+/** Pixels an x label of relative time needs. */
+const X_LABEL_SPACE = 64;
 
 function xAxisOptions(kind: XAxis): Partial<uPlot.Axis> {
   if (kind === 'step')
@@ -82,7 +86,13 @@ function xAxisOptions(kind: XAxis): Partial<uPlot.Axis> {
       values: (_u: uPlot, splits: number[]) => stepLabels(splits),
       space: (u: uPlot, _i: number, min: number, max: number, dim: number) => stepSpace(min, max, dim || u.bbox.width),
     };
-  if (kind === 'relative') return { values: (_u: uPlot, splits: number[]) => relativeLabels(splits), incrs: RELATIVE_INCRS };
+  if (kind === 'relative')
+    return {
+      values: (_u: uPlot, splits: number[]) => relativeLabels(splits),
+      // Our own ticks: uPlot only steps by decimal increments.
+      splits: (u: uPlot, _i: number, min: number, max: number) =>
+        relativeTicks(min, max, Math.max(2, Math.floor(u.bbox.width / devicePixelRatio / X_LABEL_SPACE))),
+    };
   return {}; // wall time: uPlot's own date ticks
 }
 
@@ -151,7 +161,7 @@ export class ScalarChart {
       opts.ignoreOutliers,
       opts.theme.text,
       opts.theme.grid,
-      ...lines.map((l) => `${l.run}\u0000${l.color}`),
+      ...lines.map((l) => `${l.run}\u0000${l.color}\u0000${l.dash ?? ''}`),
     ].join('\u0001');
     const prevX = this.opts?.xAxis;
     this.lines = lines;
@@ -235,6 +245,7 @@ export class ScalarChart {
         label: l.run,
         stroke: l.color,
         width: 1.5,
+        ...(l.dash ? { dash: l.dash } : {}),
         facets,
         paths: linear,
         spanGaps: true,

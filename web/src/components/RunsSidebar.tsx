@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type Settings } from '../state';
 import { setRunColor } from '../colors';
 import { LogdirStatus } from './LogdirStatus';
+import { prefs, SIDEBAR_MAX, SIDEBAR_MIN } from '../prefs';
 
 interface Props {
   runs: string[];
@@ -11,12 +12,53 @@ interface Props {
   settings: Settings;
   /** Runs picked a colour by hand. */
   customColors: Record<string, string>;
+  width: number;
+}
+
+/** Drag (or arrow keys) on the sidebar's right edge sets its width, kept in the preferences. */
+function ResizeHandle({ width }: { width: number }) {
+  const set = (w: number) => prefs.update({ sidebarWidth: Math.round(Math.min(SIDEBAR_MAX, Math.max(SIDEBAR_MIN, w))) });
+  const onDown = (e: PointerEvent) => {
+    e.preventDefault();
+    const el = e.currentTarget as HTMLElement;
+    el.setPointerCapture(e.pointerId);
+    const x0 = e.clientX;
+    const move = (ev: PointerEvent) => set(width + ev.clientX - x0);
+    const up = () => {
+      el.removeEventListener('pointermove', move);
+      el.removeEventListener('pointerup', up);
+      el.removeEventListener('pointercancel', up);
+    };
+    el.addEventListener('pointermove', move);
+    el.addEventListener('pointerup', up);
+    el.addEventListener('pointercancel', up);
+  };
+  return (
+    <div
+      class="sidebar-resize"
+      role="separator"
+      aria-orientation="vertical"
+      aria-label="Resize the runs list"
+      aria-valuenow={width}
+      aria-valuemin={SIDEBAR_MIN}
+      aria-valuemax={SIDEBAR_MAX}
+      tabIndex={0}
+      title="Drag to resize; double-click to reset"
+      data-testid="sidebar-resize"
+      onPointerDown={onDown}
+      onDblClick={() => prefs.update({ sidebarWidth: 260 })}
+      onKeyDown={(e) => {
+        if (e.key === 'ArrowLeft') set(width - 20);
+        if (e.key === 'ArrowRight') set(width + 20);
+      }}
+    />
+  );
 }
 
 const ROW = 28;
 const OVERSCAN = 8;
 
-export function RunsSidebar({ runs, runColor, settings: s, customColors }: Props) {
+export function RunsSidebar({ runs, runColor, settings: s, customColors, width }: Props) {
   const re = compileFilter(s.runFilter);
   const matching = re ? runs.filter((r) => re.test(r)) : runs;
   const shown = matching.filter((r) => !s.hiddenRuns.has(r)).length;
@@ -52,7 +94,8 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors }: Props
   const rows = matching.slice(first, last);
 
   return (
-    <aside class="sidebar">
+    <aside class="sidebar" style={{ width: `${width}px` }}>
+      <ResizeHandle width={width} />
       <div class="sidebar-head">
         <h2>Runs</h2>
         <span class="count" data-testid="run-count">
