@@ -13,6 +13,7 @@
  *   OUTDIR/cs_b    drawing both tags of a run in one chart
  *   OUTDIR/hp/trial_N  three runs with hparams (lr, optimizer) and a metric
  *   OUTDIR/audio   a 0.4 s clip
+ *   OUTDIR/graph   a graph: 20 layers of three ops under the scope "model"
  * Values are fixed, so two runs produce the same series. */
 #include <math.h>
 #include <stdio.h>
@@ -138,6 +139,41 @@ static int write_hparams(const char *outdir)
 	return rc;
 }
 
+/* A chain of LAYERS layers (MatMul, BiasAdd, Relu) under the scope "model". */
+static int write_graph(const char *outdir)
+{
+	enum { LAYERS = 20, PER = 3, N = LAYERS * PER + 2 };
+	static const char *const ops[PER] = {"MatMul", "BiasAdd", "Relu"};
+	static const char *const kinds[PER] = {"matmul", "add", "relu"};
+	char names[N][48];
+	const char *inputs[N];
+	tb_graph_node nodes[N];
+	tb_writer *w = NULL;
+	int rc, i;
+	memset(nodes, 0, sizeof nodes);
+	snprintf(names[0], sizeof names[0], "input");
+	nodes[0].name = names[0];
+	nodes[0].op = "Placeholder";
+	for (i = 1; i < N - 1; i++) {
+		int layer = (i - 1) / PER, k = (i - 1) % PER;
+		snprintf(names[i], sizeof names[i], "model/layer_%02d/%s", layer, kinds[k]);
+		nodes[i].name = names[i];
+		nodes[i].op = ops[k];
+	}
+	snprintf(names[N - 1], sizeof names[N - 1], "loss");
+	nodes[N - 1].name = names[N - 1];
+	nodes[N - 1].op = "Mean";
+	for (i = 1; i < N; i++) {
+		inputs[i] = names[i - 1];
+		nodes[i].inputs = &inputs[i];
+		nodes[i].n_inputs = 1;
+	}
+	rc = open_run(&w, outdir, "graph");
+	if (rc == TB_OK)
+		rc = tb_writer_add_graph(w, nodes, N, T0);
+	return close_run(w, rc);
+}
+
 static int write_audio(const char *outdir)
 {
 	enum { RATE = 8000, FRAMES = RATE * 2 / 5 };
@@ -172,6 +208,8 @@ int main(int argc, char **argv)
 		rc = write_hparams(argv[1]);
 	if (rc == TB_OK)
 		rc = write_audio(argv[1]);
+	if (rc == TB_OK)
+		rc = write_graph(argv[1]);
 	if (rc != TB_OK) {
 		fprintf(stderr, "gen_ui: %s\n", tb_writer_errmsg(NULL));
 		return 1;

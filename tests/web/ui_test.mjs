@@ -193,6 +193,34 @@ await run(async () => {
     await len.waitFor({ timeout: 20000 });
     check((await len.textContent()).trim() === '0.40 s', 'a 0.4 s clip shows its length', await len.textContent());
 
+    // --- Graphs: opening a big scope keeps the zoom (labels stay readable)
+    // and shows the scope; search finds op types too.
+    await page.goto(base + '#dash=graphs', { waitUntil: 'load' });
+    const scopeBox = page.locator('svg.graph-svg g.graph-node[data-kind="scope"][data-name="model"]');
+    await scopeBox.waitFor({ timeout: 30000 });
+    await settle(page);
+    const svg = page.locator('svg.graph-svg');
+    const zBefore = Number(await svg.getAttribute('data-zoom'));
+    await scopeBox.click();
+    await page.waitForSelector('g.graph-cluster[data-name="model"]', { timeout: 10000 });
+    await settle(page);
+    const zAfter = Number(await svg.getAttribute('data-zoom'));
+    check(zAfter >= zBefore, 'opening a scope keeps the zoom', `${zBefore} -> ${zAfter}`);
+    const seen = await page.evaluate(() => {
+      const svgBox = document.querySelector('svg.graph-svg').getBoundingClientRect();
+      const head = document.querySelector('g.graph-cluster[data-name="model"]').getBoundingClientRect();
+      return head.left >= svgBox.left - 1 && head.top >= svgBox.top - 1 && head.left < svgBox.right && head.top < svgBox.bottom;
+    });
+    check(seen, 'the opened scope starts inside the view');
+    await screenshot(page, 'ui-graph-expanded-1280-light.png');
+    const gsearch = page.getByTestId('graph-search');
+    await gsearch.fill('biasadd');
+    const found = await page.$$eval('.graph-search-results li', (els) => els.map((e) => e.textContent));
+    check(found.length > 0 && found.every((t) => /\/add.*BiasAdd$/.test(t)), 'graph search finds nodes by op type', JSON.stringify(found.slice(0, 3)));
+    await gsearch.press('Enter');
+    await page.waitForSelector('[data-testid="graph-details"][data-name="model/layer_00/add"]', { timeout: 10000 });
+    check(true, 'picking an op-type match selects the node');
+
     // --- The runs sidebar resizes by dragging its edge; the width is kept.
     const side = page.locator('.sidebar');
     const w0 = (await side.boundingBox()).width;
