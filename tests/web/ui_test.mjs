@@ -221,6 +221,22 @@ await run(async () => {
     await page.waitForSelector('[data-testid="graph-details"][data-name="model/layer_00/add"]', { timeout: 10000 });
     check(true, 'picking an op-type match selects the node');
 
+    // --- Run groups: by directory and by regex; a group shares a colour.
+    const swatch = (run) => page.$eval(`[data-run="${run}"] .swatch-picker`, (e) => getComputedStyle(e).backgroundColor);
+    await page.selectOption('[data-testid=run-group-mode]', 'dir');
+    await page.waitForSelector('[data-run-group="hp"]');
+    const hpRuns = await page.$eval('[data-run-group="hp"] .count', (e) => e.textContent);
+    const trialColors = new Set([await swatch('hp/trial_0'), await swatch('hp/trial_1'), await swatch('hp/trial_2')]);
+    check(hpRuns === '3' && trialColors.size === 1, 'grouping by directory: hp/* under one header, one colour', `${hpRuns} ${[...trialColors]}`);
+    check((await swatch('cs_a')) !== (await swatch('cs_b')), 'runs outside a group keep their own colours');
+    await page.selectOption('[data-testid=run-group-mode]', 're');
+    await page.getByTestId('run-group-regex').fill('^(cs|hp)');
+    await page.waitForSelector('[data-run-group="cs"]');
+    check((await swatch('cs_a')) === (await swatch('cs_b')) && (await swatch('hp')) === (await swatch('hp/trial_1')), 'grouping by a regex: its capture groups share a colour');
+    check(page.url().includes('group=re%3A'), 'the grouping is in the URL', page.url());
+    await screenshot(page, 'ui-run-groups-1280-light.png');
+    await page.selectOption('[data-testid=run-group-mode]', '');
+
     // --- The runs sidebar resizes by dragging its edge; the width is kept.
     const side = page.locator('.sidebar');
     const w0 = (await side.boundingBox()).width;

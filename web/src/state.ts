@@ -20,6 +20,12 @@ export interface Settings {
   hparamsSort: string;
   hparamsSortDesc: boolean;
   runFilter: string;
+  /**
+   * How runs are grouped (and coloured) in the sidebar: '' each run alone,
+   * 'dir' by their first path component, 're:PATTERN' by what a regex
+   * matches (its capture groups when it has any).
+   */
+  runGroup: string;
   tagFilter: string;
   /** Runs the user unticked; new runs are shown by default. */
   hiddenRuns: ReadonlySet<string>;
@@ -44,6 +50,7 @@ export function defaultSettings(): Settings {
     hparamsSort: '',
     hparamsSortDesc: false,
     runFilter: '',
+    runGroup: '',
     tagFilter: '',
     hiddenRuns: new Set(),
     collapsedGroups: new Set(),
@@ -73,6 +80,7 @@ export function parseHash(hash: string): Settings {
   s.hparamsSortDesc = sort.startsWith('-');
   s.hparamsSort = s.hparamsSortDesc ? sort.slice(1) : sort;
   s.runFilter = p.get('runs') ?? '';
+  s.runGroup = p.get('group') ?? '';
   s.tagFilter = p.get('tags') ?? '';
   s.hiddenRuns = new Set(p.getAll('hide'));
   s.collapsedGroups = new Set(p.getAll('collapse'));
@@ -94,6 +102,7 @@ export function formatHash(s: Settings): string {
   if (s.hparamsView !== 'table') p.set('hpview', s.hparamsView);
   if (s.hparamsSort) p.set('hpsort', (s.hparamsSortDesc ? '-' : '') + s.hparamsSort);
   if (s.runFilter) p.set('runs', s.runFilter);
+  if (s.runGroup) p.set('group', s.runGroup);
   if (s.tagFilter) p.set('tags', s.tagFilter);
   for (const r of s.hiddenRuns) p.append('hide', r);
   for (const g of s.collapsedGroups) p.append('collapse', g);
