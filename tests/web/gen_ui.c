@@ -14,6 +14,7 @@
  *   OUTDIR/hp/trial_N  three runs with hparams (lr, optimizer) and a metric
  *   OUTDIR/audio   a 0.4 s clip
  *   OUTDIR/graph   a graph: 20 layers of three ops under the scope "model"
+ *   OUTDIR/projector  300 points in 16 dimensions in three clusters
  * Values are fixed, so two runs produce the same series. */
 #include <math.h>
 #include <stdio.h>
@@ -174,6 +175,37 @@ static int write_graph(const char *outdir)
 	return close_run(w, rc);
 }
 
+/* EMB_N points in EMB_D dimensions around three well-separated centres,
+ * labelled c<cluster>_<index>. */
+static int write_embedding(const char *outdir)
+{
+	enum { EMB_N = 300, EMB_D = 16 };
+	float *x = malloc(sizeof(float) * EMB_N * EMB_D);
+	char(*labels)[16] = malloc(sizeof *labels * EMB_N);
+	const char **meta = malloc(sizeof *meta * EMB_N);
+	tb_writer *w = NULL;
+	int rc = TB_ENOMEM, i, c;
+	if (!x || !labels || !meta)
+		goto out;
+	for (i = 0; i < EMB_N; i++) {
+		int cluster = i % 3;
+		for (c = 0; c < EMB_D; c++)
+			x[i * EMB_D + c] = (float)((c % 3 == cluster ? 5.0 : 0.0) +
+						   0.3 * sin(i * 7.13 + c * 3.7));
+		snprintf(labels[i], sizeof labels[i], "c%d_%d", cluster, i);
+		meta[i] = labels[i];
+	}
+	rc = open_run(&w, outdir, "projector");
+	if (rc == TB_OK)
+		rc = tb_writer_add_embedding(w, x, EMB_N, EMB_D, meta, 1, NULL, NULL, "clusters", 0);
+	rc = close_run(w, rc);
+out:
+	free(x);
+	free(labels);
+	free(meta);
+	return rc;
+}
+
 static int write_audio(const char *outdir)
 {
 	enum { RATE = 8000, FRAMES = RATE * 2 / 5 };
@@ -210,6 +242,8 @@ int main(int argc, char **argv)
 		rc = write_audio(argv[1]);
 	if (rc == TB_OK)
 		rc = write_graph(argv[1]);
+	if (rc == TB_OK)
+		rc = write_embedding(argv[1]);
 	if (rc != TB_OK) {
 		fprintf(stderr, "gen_ui: %s\n", tb_writer_errmsg(NULL));
 		return 1;

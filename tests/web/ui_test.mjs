@@ -142,8 +142,12 @@ await run(async () => {
     const histCanvas = page.locator('.dash[data-dashboard=histograms] canvas.dash-canvas').first();
     await histCanvas.waitFor({ timeout: 20000 });
     await settle(page);
+    // Hover until the chart answers (it draws once its data has arrived).
     const hbox = await histCanvas.boundingBox();
-    await page.mouse.move(hbox.x + hbox.width * 0.45, hbox.y + hbox.height * 0.6);
+    for (let t = 0; t < 20 && !(await page.isVisible('.dash-tip')); t++) {
+      await page.mouse.move(hbox.x + hbox.width * (0.4 + 0.01 * t), hbox.y + hbox.height * 0.6, { steps: 2 });
+      await page.waitForTimeout(250);
+    }
     await page.waitForSelector('.dash-tip', { state: 'visible', timeout: 5000 });
     const tipText = await page.$eval('.dash-tip', (e) => e.innerText);
     const counts = tipText.split('\n').filter((l) => /^(Count|Bin)\b/.test(l.trim()));
@@ -236,6 +240,49 @@ await run(async () => {
     check(page.url().includes('group=re%3A'), 'the grouping is in the URL', page.url());
     await screenshot(page, 'ui-run-groups-1280-light.png');
     await page.selectOption('[data-testid=run-group-mode]', '');
+
+    // --- Projector: picking a point lists its nearest neighbours (k and
+    // metric adjustable); t-SNE takes a perplexity and a learning rate.
+    await page.goto(base + '#dash=projector', { waitUntil: 'load' });
+    const proj = '.proj[data-dashboard="projector"]';
+    await page.waitForSelector(`${proj}[data-points="300"]`, { timeout: 30000 });
+    await settle(page);
+    const canvasBox = await page.getByTestId('proj-canvas').boundingBox();
+    const [px, py] = await page.getByTestId('proj-canvas').evaluate((c) => c.tbView.screenOf(0));
+    await page.mouse.click(canvasBox.x + px, canvasBox.y + py);
+    const nbPanel = page.getByTestId('proj-neighbours');
+    await nbPanel.waitFor({ timeout: 10000 });
+    const nbLabels = () => page.$$eval('[data-testid=proj-neighbours] .proj-nb-label', (els) => els.map((e) => e.textContent));
+    const pickedLabel = (await nbPanel.locator('b').textContent()).trim();
+    let nb = await nbLabels();
+    check(nb.length === 10 && nb.every((l) => l.startsWith(pickedLabel.slice(0, 3))), 'picking a point lists its 10 nearest neighbours, of its cluster', `${pickedLabel}: ${JSON.stringify(nb)}`);
+    await page.getByTestId('proj-k').fill('5');
+    await page.getByTestId('proj-k').press('Enter');
+    await page.selectOption('[data-testid=proj-metric]', 'euclidean');
+    nb = await nbLabels();
+    check(nb.length === 5 && nb.every((l) => l.startsWith(pickedLabel.slice(0, 3))), 'k and the metric are adjustable', JSON.stringify(nb));
+    await screenshot(page, 'ui-projector-neighbours-1280-light.png');
+    await page.click(`${proj} [data-method=tsne]`);
+    await page.getByTestId('tsne-perplexity').waitFor({ timeout: 10000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=tsne-iteration]')?.textContent) > 20, null, { timeout: 30000 });
+    const before = await page.evaluate(() => {
+      // Record the smallest iteration shown from now on.
+      const w = window;
+      w.tbMinIteration = Infinity;
+      new MutationObserver(() => {
+        const v = Number(document.querySelector('[data-testid=tsne-iteration]')?.textContent);
+        if (v < w.tbMinIteration) w.tbMinIteration = v;
+      }).observe(document.querySelector('.proj-status'), { subtree: true, childList: true, characterData: true });
+      return Number(document.querySelector('[data-testid=tsne-iteration]').textContent);
+    });
+    await page.getByTestId('tsne-perplexity').fill('10');
+    await page.getByTestId('tsne-perplexity').press('Enter');
+    await page.getByTestId('tsne-learning-rate').fill('50');
+    await page.getByTestId('tsne-learning-rate').press('Enter');
+    await page.waitForTimeout(500);
+    const restarted = await page.evaluate(() => window.tbMinIteration);
+    check(restarted < before && restarted <= 20, 'changing the perplexity restarts t-SNE', `${before} -> ${restarted}`);
+    await page.getByTestId('tsne-stop').click();
 
     // --- The runs sidebar resizes by dragging its edge; the width is kept.
     const side = page.locator('.sidebar');
