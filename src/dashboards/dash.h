@@ -52,6 +52,7 @@ void tb_hparams_register(tb_router *r, tb_dash *d);
 void tb_graphs_register(tb_router *r, tb_dash *d);
 void tb_projector_register(tb_router *r, tb_dash *d);
 void tb_mesh_register(tb_router *r, tb_dash *d);
+void tb_compare_register(tb_router *r, tb_dash *d);
 
 /* Nonzero when the log directory or one of its runs has a projector
  * configuration naming an embedding (spec HTTP_API.md 4.4). Once true it

@@ -155,6 +155,11 @@ fail:
 	return -1;
 }
 
+pid_t tb_spawn_pid(const tb_spawn *s)
+{
+	return s->pid;
+}
+
 int tb_spawn_port(const tb_spawn *s)
 {
 	return s->port;
