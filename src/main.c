@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/query_cmd.h"
@@ -280,6 +281,25 @@ static size_t parse_spec(tb_loader_source **out, char *spec)
 	return n;
 }
 
+/* Say on stderr which log directories do not exist (yet) or are not
+ * directories: a mistyped path would otherwise look like an empty one. */
+static void warn_missing(const tb_loader_source *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (strstr(src[i].path, "://"))
+			continue;
+		if (stat(src[i].path, &st) != 0)
+			fprintf(stderr,
+				"tboard: warning: log directory '%s' does not exist (%s); "
+				"serving nothing from it until it appears\n",
+				src[i].path, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			fprintf(stderr, "tboard: warning: log directory '%s' is not a directory\n",
+				src[i].path);
+	}
+}
+
 static double parse_double(const char *flag, const char *v)
 {
 	char *end;
@@ -403,6 +423,7 @@ int main(int argc, char **argv)
 	    .max_open_files =
 		o.max_open_files ? (size_t)parse_double("max_open_files", o.max_open_files) : 0,
 	};
+	warn_missing(sources, n_sources);
 	tb_loader *loader = tb_loader_new(store, &lo);
 	if (o.query_cmd) {
 		tb_loader_cycle(loader);
@@ -448,6 +469,8 @@ int main(int argc, char **argv)
 	    .version = TB_VERSION_STRING,
 	    .data_location = o.logdir ? o.logdir : o.logdir_spec,
 	    .logdir = o.logdir,
+	    .sources = sources,
+	    .n_sources = n_sources,
 	    .window_title = o.window_title ? o.window_title : "",
 	    .flags = flags,
 	    .n_flags = sizeof flags / sizeof flags[0],

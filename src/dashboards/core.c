@@ -2,6 +2,7 @@
  * properties, runs, experiments and the plugin listing. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "dash.h"
@@ -215,6 +216,45 @@ static void handle_generation(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_end(&j);
 }
 
+/* tboard's own route: the log directories as given and whether each is a
+ * directory now (checked on every call, so one created later shows), and
+ * how many runs were found, so the UI can tell a missing or mistyped
+ * --logdir from an empty one. */
+static void handle_status(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "logdirs");
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < d->n_sources; i++) {
+		const tb_loader_source *src = &d->sources[i];
+		struct stat st;
+		int found = stat(src->path, &st) == 0;
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "name");
+		if (src->name)
+			tb_json_str(&j, src->name);
+		else
+			tb_json_null(&j);
+		tb_json_key(&j, "path");
+		tb_json_str(&j, src->path);
+		tb_json_key(&j, "exists");
+		tb_json_bool(&j, found);
+		tb_json_key(&j, "is_directory");
+		tb_json_bool(&j, found && S_ISDIR(st.st_mode));
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "runs");
+	tb_store_rdlock(d->store);
+	tb_json_int(&j, (int64_t)tb_store_run_count(d->store));
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+}
+
 void tb_core_register(tb_router *r, tb_dash *d)
 {
 	tb_router_add(r, "/data/environment", handle_environment, d);
@@ -225,4 +265,5 @@ void tb_core_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, "/data/experiment_runs", handle_empty_list, d);
 	tb_router_add(r, "/data/plugins_listing", handle_plugins_listing, d);
 	tb_router_add(r, "/data/tboard/generation", handle_generation, d);
+	tb_router_add(r, "/data/tboard/status", handle_status, d);
 }

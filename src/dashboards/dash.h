@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "http/http.h"
 #include "http/json.h"
+#include "ingest/loader.h"
 #include "store/store.h"
 
 typedef struct tb_dash_flag {
@@ -25,6 +26,8 @@ typedef struct tb_dash {
 	const char *version;
 	const char *data_location; /* --logdir or --logdir_spec as given */
 	const char *logdir;	   /* --logdir, or NULL with --logdir_spec */
+	const tb_loader_source *sources; /* the log directories read, as given */
+	size_t n_sources;
 	const char *window_title;
 	const tb_dash_flag *flags; /* reported by /data/environment */
 	size_t n_flags;

@@ -336,3 +336,17 @@ export async function fetchImages(run: string, tag: string, sample: number): Pro
 export function imageUrl(imageId: string): string {
   return apiUrl('data/plugin/timeseries/imageData?imageId=' + encodeURIComponent(imageId));
 }
+
+/** One log directory the server reads, as given on its command line. */
+export interface LogdirInfo {
+  name: string | null;
+  path: string;
+  exists: boolean;
+  is_directory: boolean;
+}
+
+/** tboard's status route: the log directories and how many runs were found. */
+export async function fetchStatus(): Promise<{ logdirs: LogdirInfo[]; runs: number }> {
+  const obj = JSON.parse(await fetchText('data/tboard/status')) as { logdirs?: LogdirInfo[]; runs?: number };
+  return { logdirs: Array.isArray(obj.logdirs) ? obj.logdirs : [], runs: typeof obj.runs === 'number' ? obj.runs : 0 };
+}

@@ -5,6 +5,7 @@ import { useEffect, useMemo } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { data, useData } from './data';
+import { groupedColors } from './colors';
 import { compileFilter, useSettings } from './state';
 import { prefs, usePrefs } from './prefs';
 import { applyTheme } from './hooks';
@@ -55,8 +56,10 @@ function App() {
   const runColorKey = JSON.stringify(p.runColors);
   const runColor = useMemo(() => {
     const c = data.colors;
-    return (run: string) => c.color(run);
-  }, [runColorKey, state.runs]);
+    if (!s.runGroup) return (run: string) => c.color(run);
+    const grouped = groupedColors(state.runs, s.runGroup);
+    return (run: string) => grouped.get(run) ?? c.color(run);
+  }, [runColorKey, state.runs, s.runGroup]);
 
   const selectedRuns = useMemo(() => {
     const re = compileFilter(s.runFilter);
@@ -68,7 +71,7 @@ function App() {
     <div class="app">
       <TopBar state={state} active={active} prefs={p} onReload={() => void data.refresh()} />
       <div class="body">
-        <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} />
+        <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} width={p.sidebarWidth} />
         {Dashboard ? (
           <Dashboard key={active} runs={state.runs} selectedRuns={selectedRuns} runColor={runColor} generation={state.generation} />
         ) : Dashboard === null ? (

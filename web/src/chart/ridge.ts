@@ -323,8 +323,6 @@ export class HistogramChart {
     } else {
       rows.push(['Count', '0']);
     }
-    const w = (d.hi - d.lo) / BINS;
-    rows.push([`Bin ${formatTick(d.lo + bin * w)}…${formatTick(d.lo + (bin + 1) * w)}`, formatValue(d.bins[best][bin])]);
     let total = 0;
     for (const b of s.buckets) if (Number.isFinite(b.count)) total += b.count;
     rows.push(['Total', formatValue(total)]);
