@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "http/http.h"
 #include "http/json.h"
+#include "ingest/loader.h"
 #include "store/store.h"
 
 typedef struct tb_dash_flag {
@@ -25,45 +26,24 @@ typedef struct tb_dash {
 	const char *version;
 	const char *data_location; /* --logdir or --logdir_spec as given */
 	const char *logdir;	   /* --logdir, or NULL with --logdir_spec */
+	const tb_loader_source *sources; /* the log directories read, as given */
+	size_t n_sources;
 	const char *window_title;
 	const tb_dash_flag *flags; /* reported by /data/environment */
 	size_t n_flags;
 	int projector_seen; /* atomic: a projector config was found */
 } tb_dash;
 
-/* Register every dashboard's routes (registry.c). */
-void tb_dashboards_register(tb_router *r, tb_dash *d);
-
-/* Registration, one per dashboard file. */
-void tb_core_register(tb_router *r, tb_dash *d);
-void tb_scalars_register(tb_router *r, tb_dash *d);
-void tb_timeseries_register(tb_router *r, tb_dash *d);
-void tb_histograms_register(tb_router *r, tb_dash *d);
-void tb_distributions_register(tb_router *r, tb_dash *d);
-void tb_images_register(tb_router *r, tb_dash *d);
-void tb_audio_register(tb_router *r, tb_dash *d);
-void tb_text_register(tb_router *r, tb_dash *d);
-void tb_pr_curves_register(tb_router *r, tb_dash *d);
-void tb_custom_scalars_register(tb_router *r, tb_dash *d);
-void tb_hparams_register(tb_router *r, tb_dash *d);
-void tb_graphs_register(tb_router *r, tb_dash *d);
-void tb_projector_register(tb_router *r, tb_dash *d);
-void tb_mesh_register(tb_router *r, tb_dash *d);
-void tb_compare_register(tb_router *r, tb_dash *d);
-void tb_profile_register(tb_router *r, tb_dash *d);
-
-/* Nonzero when a run folder holds PyTorch profiler traces (profile.c). */
-int tb_profile_active(tb_dash *d);
-
 /* Nonzero when the log directory or one of its runs has a projector
  * configuration naming an embedding (spec HTTP_API.md 4.4). Once true it
  * stays true, as upstream's does. Takes the store lock itself. */
 int tb_projector_active(tb_dash *d);
 
-/* Number of points a read route returns for `plugin` per series: the
- * --samples_per_plugin value when given (0 or "all": everything), else
- * `dflt` (spec HTTP_API.md 5.3). */
-uint64_t tb_dash_limit(const tb_dash *d, const char *plugin, uint64_t dflt);
+/* Number of points a read route returns per series of data plugin
+ * `plugin`: the --samples_per_plugin value when given (0 or "all":
+ * everything), else the `samples` of the dashboard of that name in the
+ * registry (spec HTTP_API.md 5.3). */
+uint64_t tb_dash_limit(const tb_dash *d, const char *plugin);
 
 /* Indices of the points to serve from a series of n points with limit k:
  * all of them in order when n <= k, else upstream's seeded sample that
@@ -140,7 +120,6 @@ void tb_dash_blob_key(tb_buf *out, const char *eid, const char *run, const char 
 typedef struct tb_dash_blob_list {
 	const char *plugin; /* data plugin, also the --samples_per_plugin name */
 	const char *noun;   /* the 404 reads "No <noun> data for run=..." */
-	uint64_t limit;	    /* points per series unless --samples_per_plugin says */
 	uint64_t first;	    /* blob index of sample 0 in a point's tensor */
 	/* Write the members of point p before "query"; may append to query,
 	 * which holds "blob_key=<key>" already. */
