@@ -168,6 +168,8 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 	tb_json_obj_begin(&j);
 	for (size_t i = 0; i < tb_dashboard_count(); i++) {
 		const tb_dashboard *p = tb_dashboard_at(i);
+		if (strcmp(p->key, "pytorch_profiler") == 0 && !p->active(d))
+			continue; /* listed only where there are profiler traces */
 		tb_json_key(&j, p->key);
 		tb_json_obj_begin(&j);
 		tb_json_key(&j, "disable_reload");

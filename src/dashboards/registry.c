@@ -20,6 +20,8 @@ void tb_graphs_register(tb_router *r, tb_dash *d);
 void tb_projector_register(tb_router *r, tb_dash *d);
 void tb_mesh_register(tb_router *r, tb_dash *d);
 void tb_compare_register(tb_router *r, tb_dash *d);
+void tb_profile_register(tb_router *r, tb_dash *d);
+int tb_profile_active(tb_dash *d);
 
 #define NG TB_LOAD_NG, NULL
 #define EL(name) TB_LOAD_ELEMENT, name
@@ -49,6 +51,7 @@ static const tb_dashboard dashboards[] = {
     {"mesh", "mesh", EL("mesh-dashboard"), 0, {"mesh"}, 100, tb_mesh_register, NULL},
     {"wit_redirect", "What-If Tool", EL("tf-wit-redirect-dashboard"), 0, NONE, 0, NULL, NULL},
     {"projector", "projector", IFRAME, 1, NONE, 0, tb_projector_register, tb_projector_active},
+    {"pytorch_profiler", "pytorch_profiler", IFRAME, 1, NONE, 0, tb_profile_register, tb_profile_active},
 };
 /* clang-format on */
 

@@ -39,6 +39,7 @@ export const dashboards: Record<string, DashboardEntry> = {
   hparams: { load: () => import('./hparams') },
   mesh: { load: () => import('./mesh') },
   projector: { load: () => import('./projector') },
+  pytorch_profiler: { load: () => import('./profile') },
 };
 
 const loaded = new Map<string, DashboardComponent>();
