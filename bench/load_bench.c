@@ -74,28 +74,15 @@ static int last_point(const tb_scan_result *res, char *run, size_t run_n, char *
 	return found ? 0 : -1;
 }
 
+static int has_step(const char *body, void *payload)
+{
+	return bench_last_step(body) == *(const long long *)payload;
+}
+
 static double end_to_end(const char *tboard, const char *logdir, const char *query, long long want,
 			 long *rss_kb)
 {
-	double t0 = bench_now();
-	int port, out_fd;
-	pid_t pid = bench_start_tboard(tboard, logdir, &port, &out_fd);
-	if (pid < 0)
-		return -1;
-	double t = -1;
-	while (port && bench_now() - t0 < 120) {
-		char *body = bench_http_get(port, query);
-		long long got = body ? bench_last_step(body) : -1;
-		free(body);
-		if (got == want) {
-			t = bench_now() - t0;
-			break;
-		}
-		usleep(2000);
-	}
-	*rss_kb = bench_vm_hwm_kb(pid);
-	bench_stop(pid, out_fd);
-	return t;
+	return bench_time_to_answer(rss_kb, tboard, logdir, query, has_step, &want, 120);
 }
 
 int main(int argc, char **argv)

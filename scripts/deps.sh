@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev
-  libcmark-gfm-dev libcmark-gfm-extensions-dev libspng-dev
-  libprotobuf-c-dev protobuf-c-compiler libpcre2-dev
+  libcmark-gfm-dev libcmark-gfm-extensions-dev libpcre2-dev
+  libprotobuf-c-dev protobuf-c-compiler libyajl-dev
   nodejs npm chromium
 )
 

@@ -10,18 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/query_cmd.h"
 #include "common/alloc.h"
 #include "common/log.h"
-#include "dashboards/dash.h"
+#include "dashboards/registry.h"
 #include "http/http.h"
 #include "ingest/inspect.h"
 #include "ingest/loader.h"
+#include "store/kinds.h"
 #include "store/store.h"
-
-#define TBOARD_VERSION "0.1.0"
+#include "tboard/version.h"
 
 static const char usage[] =
     "usage: tboard --logdir DIR [options]\n"
@@ -56,8 +57,7 @@ static const char usage[] =
     "                           blocking: finish the first load before serving\n"
     "  --samples_per_plugin S   points kept per series, e.g. scalars=500,images=20;\n"
     "                           scalars=all or scalars=0 both keep everything\n"
-    "                           (defaults: scalars 1000, histograms 500, images 10,\n"
-    "                           audio 10, pr_curves 100, other tensors 100)\n"
+    "                           (defaults: %s)\n"
     "  --path_prefix PATH       serve under PATH, e.g. /tensorboard\n"
     "  --window_title TITLE     browser tab title\n"
     "  --max_reload_threads N   loader threads (default: number of cores)\n"
@@ -74,6 +74,32 @@ static const char usage[] =
     "Accepted for compatibility and ignored: --load_fast, --purge_orphaned_data,\n"
     "--reload_multifile, --reload_multifile_inactive_secs, --detect_file_replacement,\n"
     "--max_reload_threads applies to tboard's own loader.\n";
+
+/* The usage text with the summary kinds' default sizes, wrapped under the
+ * option's description column. */
+static void print_usage(void)
+{
+	tb_buf defaults = TB_BUF_INIT, wrapped = TB_BUF_INIT;
+	tb_kind_describe_defaults(&defaults);
+	size_t col = sizeof "                           (defaults: " - 1;
+	for (const char *p = defaults.ptr; *p;) {
+		p += *p == ' ';
+		size_t word = strcspn(p, " ");
+		if (wrapped.len && col + 1 + word > 78) {
+			tb_buf_puts(&wrapped, "\n                           ");
+			col = 27;
+		} else if (wrapped.len) {
+			tb_buf_putc(&wrapped, ' ');
+			col++;
+		}
+		tb_buf_append(&wrapped, p, word);
+		col += word;
+		p += word;
+	}
+	printf(usage, wrapped.ptr);
+	tb_buf_free(&defaults);
+	tb_buf_free(&wrapped);
+}
 
 typedef struct opts {
 	const char *logdir, *logdir_spec, *host, *port, *reload_interval, *reload_task;
@@ -146,11 +172,11 @@ static void parse_args(opts *o, int argc, char **argv)
 		const char *eq = strchr(a, '=');
 		size_t n = eq ? (size_t)(eq - a) : strlen(a);
 		if ((n == 4 && !strncmp(a, "help", 4)) || (n == 1 && a[0] == 'h')) {
-			fputs(usage, stdout);
+			print_usage();
 			exit(0);
 		}
 		if (n == 7 && !strncmp(a, "version", 7)) {
-			puts("tboard " TBOARD_VERSION);
+			puts("tboard " TB_VERSION_STRING);
 			exit(0);
 		}
 		if (n == 8 && !strncmp(a, "bind_all", 8)) {
@@ -256,6 +282,25 @@ static size_t parse_spec(tb_loader_source **out, char *spec)
 	}
 	*out = src;
 	return n;
+}
+
+/* Say on stderr which log directories do not exist (yet) or are not
+ * directories: a mistyped path would otherwise look like an empty one. */
+static void warn_missing(const tb_loader_source *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (strstr(src[i].path, "://"))
+			continue;
+		if (stat(src[i].path, &st) != 0)
+			fprintf(stderr,
+				"tboard: warning: log directory '%s' does not exist (%s); "
+				"serving nothing from it until it appears\n",
+				src[i].path, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			fprintf(stderr, "tboard: warning: log directory '%s' is not a directory\n",
+				src[i].path);
+	}
 }
 
 static double parse_double(const char *flag, const char *v)
@@ -381,6 +426,7 @@ int main(int argc, char **argv)
 	    .max_open_files =
 		o.max_open_files ? (size_t)parse_double("max_open_files", o.max_open_files) : 0,
 	};
+	warn_missing(sources, n_sources);
 	tb_loader *loader = tb_loader_new(store, &lo);
 	if (o.query_cmd) {
 		tb_loader_cycle(loader);
@@ -423,9 +469,11 @@ int main(int argc, char **argv)
 	};
 	tb_dash dash = {
 	    .store = store,
-	    .version = TBOARD_VERSION,
+	    .version = TB_VERSION_STRING,
 	    .data_location = o.logdir ? o.logdir : o.logdir_spec,
 	    .logdir = o.logdir,
+	    .sources = sources,
+	    .n_sources = n_sources,
 	    .window_title = o.window_title ? o.window_title : "",
 	    .flags = flags,
 	    .n_flags = sizeof flags / sizeof flags[0],
@@ -477,7 +525,7 @@ int main(int argc, char **argv)
 	}
 	tb_notifier *notifier = tb_notifier_start(store, events);
 	const char *shown = o.bind_all ? "0.0.0.0" : host;
-	printf("tboard %s at http://%s:%d%s/%s%s (Press CTRL+C to quit)\n", TBOARD_VERSION, shown,
+	printf("tboard %s at http://%s:%d%s/%s%s (Press CTRL+C to quit)\n", TB_VERSION_STRING, shown,
 	       tb_server_port(server), so.path_prefix, token ? "?token=" : "", token ? token : "");
 	fflush(stdout);
 	if (!token && strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0 &&

@@ -179,3 +179,27 @@ void bench_stop(pid_t pid, int out_fd)
 	waitpid(pid, NULL, 0);
 	close(out_fd);
 }
+
+double bench_time_to_answer(long *rss_kb, const char *tboard, const char *logdir, const char *path,
+			    int (*done)(const char *body, void *payload), void *payload, double timeout_s)
+{
+	double t0 = bench_now();
+	int port, out_fd;
+	pid_t pid = bench_start_tboard(tboard, logdir, &port, &out_fd);
+	if (pid < 0)
+		return -1;
+	double t = -1;
+	while (port && bench_now() - t0 < timeout_s) {
+		char *body = bench_http_get(port, path);
+		int ok = body && done(body, payload);
+		free(body);
+		if (ok) {
+			t = bench_now() - t0;
+			break;
+		}
+		usleep(2000);
+	}
+	*rss_kb = bench_vm_hwm_kb(pid);
+	bench_stop(pid, out_fd);
+	return t;
+}

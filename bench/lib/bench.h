@@ -30,5 +30,11 @@ pid_t bench_start_tboard_args(const char *tboard, const char *logdir, const char
 			      int *port, int *out_fd);
 /* SIGTERM, reap, close. */
 void bench_stop(pid_t pid, int out_fd);
+/* Start tboard on logdir and GET path until done(body, payload) says the
+ * answer is the awaited one (or timeout_s passes). Returns the seconds from
+ * exec to that answer (-1 if it never came) and the server's peak RSS in
+ * *rss_kb; the server is stopped again. */
+double bench_time_to_answer(long *rss_kb, const char *tboard, const char *logdir, const char *path,
+			    int (*done)(const char *body, void *payload), void *payload, double timeout_s);
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef TBOARD_ERROR_H
 #define TBOARD_ERROR_H
 
+#include "export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -19,7 +21,7 @@ enum {
 
 /* A short English name for an error code, e.g. "out of memory". Returns a
  * static string, never NULL, also for unknown codes. Thread-safe. */
-const char *tb_strerror(int code);
+TB_EXPORT const char *tb_strerror(int code);
 
 #ifdef __cplusplus
 }

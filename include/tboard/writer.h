@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,7 +60,7 @@ typedef struct tb_writer_opts {
 
 /* Fill *opts with the defaults: no suffix, flush_secs 120, max_queue 10,
  * TB_SCALAR_TENSOR. Thread-safe. */
-void tb_writer_opts_init(tb_writer_opts *opts);
+TB_EXPORT void tb_writer_opts_init(tb_writer_opts *opts);
 
 /* Create logdir (and its parents) if needed, create a new event file in it
  * and write its first record (file_version "brain.Event:2", source_metadata
@@ -73,7 +74,7 @@ void tb_writer_opts_init(tb_writer_opts *opts);
  * written; TB_ENOMEM. On failure *out is NULL and tb_writer_errmsg(NULL)
  * explains it.
  * Thread-safe: writers may be opened from several threads at once. */
-int tb_writer_open(tb_writer **out, const char *logdir, const tb_writer_opts *opts);
+TB_EXPORT int tb_writer_open(tb_writer **out, const char *logdir, const tb_writer_opts *opts);
 
 /* Queue one scalar event: value for tag at step. value is stored as a
  * 32-bit float (NaN and infinities are kept; finite values beyond float's
@@ -85,15 +86,15 @@ int tb_writer_open(tb_writer **out, const char *logdir, const tb_writer_opts *op
  * writing queued events failed, in which case this event is still queued
  * and unwritten bytes are retried on the next write.
  * Thread-safe: calls on one writer are serialised by a mutex. */
-int tb_writer_add_scalar(tb_writer *w, const char *tag, double value, int64_t step,
-			 double wall_time);
+TB_EXPORT int tb_writer_add_scalar(tb_writer *w, const char *tag, double value, int64_t step,
+				   double wall_time);
 
 /* Like tb_writer_add_scalar, but the value keeps double precision: a
  * rank-0 DT_DOUBLE tensor with "scalars" metadata (what PyTorch writes with
  * double_precision=True). Written in tensor form whatever scalar_encoding
  * says. Same returns and thread safety as tb_writer_add_scalar. */
-int tb_writer_add_scalar_double(tb_writer *w, const char *tag, double value, int64_t step,
-				double wall_time);
+TB_EXPORT int tb_writer_add_scalar_double(tb_writer *w, const char *tag, double value, int64_t step,
+					  double wall_time);
 
 /* Several related scalars at one step, as PyTorch's add_scalars does: value
  * i goes to the run "<logdir>/<main_tag>_<keys[i]>" (each '/' in main_tag
@@ -103,8 +104,8 @@ int tb_writer_add_scalar_double(tb_writer *w, const char *tag, double value, int
  * or a key is NULL, empty or contains '/' (nothing is written); TB_EIO if
  * a sub-run cannot be created or written; TB_ENOMEM. On an error, values
  * before the failing key have been queued. Thread-safe. */
-int tb_writer_add_scalars(tb_writer *w, const char *main_tag, const char *const *keys,
-			  const double *values, size_t n, int64_t step, double wall_time);
+TB_EXPORT int tb_writer_add_scalars(tb_writer *w, const char *main_tag, const char *const *keys,
+				    const double *values, size_t n, int64_t step, double wall_time);
 
 /* Histogram of n raw values in the "histograms" plugin's form: a [k, 3]
  * DT_DOUBLE tensor of rows [left edge, right edge, count], bucketed as
@@ -115,16 +116,17 @@ int tb_writer_add_scalars(tb_writer *w, const char *main_tag, const char *const 
  * infinities) are not counted. buckets <= 0 means 30.
  * Returns TB_OK; TB_EINVAL if w or tag is bad or values is NULL with
  * n > 0; TB_ENOMEM; TB_EIO as for tb_writer_add_scalar. Thread-safe. */
-int tb_writer_add_histogram(tb_writer *w, const char *tag, const double *values, size_t n,
-			    int buckets, int64_t step, double wall_time);
+TB_EXPORT int tb_writer_add_histogram(tb_writer *w, const char *tag, const double *values, size_t n,
+				      int buckets, int64_t step, double wall_time);
 
 /* A histogram from given buckets: k buckets, bucket i spanning edges[i] to
  * edges[i + 1] (so edges holds k + 1 values) with counts[i] values. k may
  * be 0. Stored as add_histogram stores its result.
  * Returns TB_OK; TB_EINVAL if w or tag is bad, or edges or counts is NULL
  * with k > 0; TB_ENOMEM; TB_EIO. Thread-safe. */
-int tb_writer_add_histogram_raw(tb_writer *w, const char *tag, const double *edges,
-				const double *counts, size_t k, int64_t step, double wall_time);
+TB_EXPORT int tb_writer_add_histogram_raw(tb_writer *w, const char *tag, const double *edges,
+					  const double *counts, size_t k, int64_t step,
+					  double wall_time);
 
 /* Pixel element types and memory layouts of a tb_image. */
 enum {
@@ -149,15 +151,15 @@ typedef struct tb_image {
  * Returns TB_OK; TB_EINVAL if w, tag or img is bad (NULL pixels, a size
  * <= 0 or so large that it overflows, channels not 1, 3 or 4, unknown
  * type or layout); TB_ENOMEM; TB_EIO. Thread-safe. */
-int tb_writer_add_image(tb_writer *w, const char *tag, const tb_image *img, int64_t step,
-			double wall_time);
+TB_EXPORT int tb_writer_add_image(tb_writer *w, const char *tag, const tb_image *img, int64_t step,
+				  double wall_time);
 
 /* A batch of n images of one size: batch->pixels holds n images one after
  * another, each laid out as batch describes. Stored as [width, height,
  * png_0, ..., png_{n-1}]; n == 0 stores no image (pixels may then be NULL).
  * Returns and thread safety as tb_writer_add_image. */
-int tb_writer_add_images(tb_writer *w, const char *tag, const tb_image *batch, size_t n,
-			 int64_t step, double wall_time);
+TB_EXPORT int tb_writer_add_images(tb_writer *w, const char *tag, const tb_image *batch, size_t n,
+				   int64_t step, double wall_time);
 
 /* One audio clip for tb_writer_add_audios, borrowed for the call. */
 typedef struct tb_audio_clip {
@@ -175,27 +177,28 @@ typedef struct tb_audio_clip {
  * a clip has NULL samples with frames > 0, a label is not UTF-8, or
  * channels or sample_rate is out of range; TB_ENOMEM; TB_EIO.
  * Thread-safe. */
-int tb_writer_add_audios(tb_writer *w, const char *tag, const tb_audio_clip *clips, size_t k,
-			 int channels, double sample_rate, int64_t step, double wall_time);
+TB_EXPORT int tb_writer_add_audios(tb_writer *w, const char *tag, const tb_audio_clip *clips,
+				   size_t k, int channels, double sample_rate, int64_t step,
+				   double wall_time);
 
 /* One clip: tb_writer_add_audios with k = 1. */
-int tb_writer_add_audio(tb_writer *w, const char *tag, const float *samples, size_t frames,
-			int channels, double sample_rate, const char *label, int64_t step,
-			double wall_time);
+TB_EXPORT int tb_writer_add_audio(tb_writer *w, const char *tag, const float *samples,
+				  size_t frames, int channels, double sample_rate,
+				  const char *label, int64_t step, double wall_time);
 
 /* Markdown text in the "text" plugin's form: a rank-0 DT_STRING tensor, as
  * TensorBoard's summary API writes it. text must be valid UTF-8.
  * Returns TB_OK; TB_EINVAL if w, tag or text is bad; TB_ENOMEM; TB_EIO.
  * Thread-safe. */
-int tb_writer_add_text(tb_writer *w, const char *tag, const char *text, int64_t step,
-		       double wall_time);
+TB_EXPORT int tb_writer_add_text(tb_writer *w, const char *tag, const char *text, int64_t step,
+				 double wall_time);
 
 /* A table of Markdown cells, rows x cols, row-major: stored as a rank-2
  * DT_STRING tensor, or rank 1 [rows] when cols is 0 (one column). The UI
  * renders it as an HTML table. Returns as tb_writer_add_text; also
  * TB_EINVAL if cells is NULL with cells to read. Thread-safe. */
-int tb_writer_add_text_table(tb_writer *w, const char *tag, const char *const *cells, size_t rows,
-			     size_t cols, int64_t step, double wall_time);
+TB_EXPORT int tb_writer_add_text_table(tb_writer *w, const char *tag, const char *const *cells,
+				       size_t rows, size_t cols, int64_t step, double wall_time);
 
 /* A precision-recall curve from n binary labels (nonzero = positive) and
  * predictions in [0, 1] (clamped; NaN ones are skipped), with weights
@@ -206,17 +209,18 @@ int tb_writer_add_text_table(tb_writer *w, const char *tag, const char *const *c
  * Returns TB_OK; TB_EINVAL if w or tag is bad, labels or predictions is
  * NULL with n > 0, or num_thresholds is out of range; TB_ENOMEM; TB_EIO.
  * Thread-safe. */
-int tb_writer_add_pr_curve(tb_writer *w, const char *tag, const uint8_t *labels,
-			   const double *predictions, const double *weights, size_t n,
-			   int num_thresholds, int64_t step, double wall_time);
+TB_EXPORT int tb_writer_add_pr_curve(tb_writer *w, const char *tag, const uint8_t *labels,
+				     const double *predictions, const double *weights, size_t n,
+				     int num_thresholds, int64_t step, double wall_time);
 
 /* A precision-recall curve from counts already computed at n thresholds
  * (n >= 2): tp, fp, tn, fn must be given; precision and recall may be NULL
  * and are then computed as TP / max(1e-7, TP + FP) and TP / max(1e-7,
  * TP + FN). Same form and returns as tb_writer_add_pr_curve. */
-int tb_writer_add_pr_curve_raw(tb_writer *w, const char *tag, const double *tp, const double *fp,
-			       const double *tn, const double *fn, const double *precision,
-			       const double *recall, size_t n, int64_t step, double wall_time);
+TB_EXPORT int tb_writer_add_pr_curve_raw(tb_writer *w, const char *tag, const double *tp,
+					 const double *fp, const double *tn, const double *fn,
+					 const double *precision, const double *recall, size_t n,
+					 int64_t step, double wall_time);
 
 /* Hyperparameter value types. */
 enum { TB_HPARAM_NUMBER = 0, TB_HPARAM_STRING = 1, TB_HPARAM_BOOL = 2 };
@@ -241,9 +245,9 @@ typedef struct tb_hparam {
  * metric arrays are NULL with n_metrics > 0, or run_name is empty or
  * escapes the logdir; TB_EIO if the run cannot be written; TB_ENOMEM.
  * Thread-safe. */
-int tb_writer_add_hparams(tb_writer *w, const tb_hparam *hparams, size_t n_hparams,
-			  const char *const *metric_tags, const double *metric_values,
-			  size_t n_metrics, const char *run_name, double wall_time);
+TB_EXPORT int tb_writer_add_hparams(tb_writer *w, const tb_hparam *hparams, size_t n_hparams,
+				    const char *const *metric_tags, const double *metric_values,
+				    size_t n_metrics, const char *run_name, double wall_time);
 
 /* Domain of a hyperparameter in an experiment config. */
 enum {
@@ -285,21 +289,21 @@ enum { TB_STATUS_UNKNOWN = 0, TB_STATUS_SUCCESS = 1, TB_STATUS_FAILURE = 2, TB_S
  * finite leaves it out. Returns TB_OK; TB_EINVAL for NULL arrays with a
  * nonzero count, NULL or empty names or tags, unknown types or domains,
  * strings that are not UTF-8; TB_ENOMEM; TB_EIO. Thread-safe. */
-int tb_writer_add_hparams_config(tb_writer *w, const tb_hparam_info *hparams, size_t n_hparams,
-				 const tb_metric_info *metrics, size_t n_metrics,
-				 double time_created);
+TB_EXPORT int tb_writer_add_hparams_config(tb_writer *w, const tb_hparam_info *hparams,
+					   size_t n_hparams, const tb_metric_info *metrics,
+					   size_t n_metrics, double time_created);
 
 /* The session_start_info summary (tag _hparams_/session_start_info) that
  * makes w's run one session (trial) with these hyperparameter values.
  * group_name NULL or "": the session is its own group. start_time <= 0 or
  * not finite: now. Returns as tb_writer_add_hparams_config. Thread-safe. */
-int tb_writer_add_hparams_session_start(tb_writer *w, const tb_hparam *hparams, size_t n,
-					const char *group_name, double start_time);
+TB_EXPORT int tb_writer_add_hparams_session_start(tb_writer *w, const tb_hparam *hparams, size_t n,
+						  const char *group_name, double start_time);
 
 /* The session_end_info summary (tag _hparams_/session_end_info): status is
  * a TB_STATUS_*; end_time <= 0 or not finite: now. Returns TB_OK, TB_EINVAL
  * for an unknown status, TB_ENOMEM, TB_EIO. Thread-safe. */
-int tb_writer_add_hparams_session_end(tb_writer *w, int status, double end_time);
+TB_EXPORT int tb_writer_add_hparams_session_end(tb_writer *w, int status, double end_time);
 
 /* An embedding for the projector, laid out as PyTorch's add_embedding
  * does: <logdir>/<step, 5 digits>/<tag>/tensors.tsv (n rows of dim
@@ -315,9 +319,10 @@ int tb_writer_add_hparams_session_end(tb_writer *w, int status, double end_time)
  * (vectors with n * dim > 0), n_cols 0 with metadata, a label with a tab or
  * newline, bad images, step < 0; TB_EIO if a file cannot be written;
  * TB_ENOMEM. Thread-safe. */
-int tb_writer_add_embedding(tb_writer *w, const float *vectors, size_t n, size_t dim,
-			    const char *const *metadata, size_t n_cols, const char *const *header,
-			    const tb_image *images, const char *tag, int64_t step);
+TB_EXPORT int tb_writer_add_embedding(tb_writer *w, const float *vectors, size_t n, size_t dim,
+				      const char *const *metadata, size_t n_cols,
+				      const char *const *header, const tb_image *images,
+				      const char *tag, int64_t step);
 
 /* A 3D mesh (or a batch of them) for the "mesh" plugin: up to three series
  * at one step, tags <tag>_VERTEX (float x, y, z), <tag>_FACE (int32 vertex
@@ -328,9 +333,10 @@ int tb_writer_add_embedding(tb_writer *w, const float *vectors, size_t n, size_t
  * Returns TB_OK; TB_EINVAL if w or tag is bad, vertices is NULL, batch or
  * n_vertices is 0, a face index is outside 0..n_vertices-1, or config_json
  * is not UTF-8; TB_ENOMEM; TB_EIO. Thread-safe. */
-int tb_writer_add_mesh(tb_writer *w, const char *tag, const float *vertices, size_t n_vertices,
-		       const int32_t *faces, size_t n_faces, const uint8_t *colors, size_t batch,
-		       const char *config_json, int64_t step, double wall_time);
+TB_EXPORT int tb_writer_add_mesh(tb_writer *w, const char *tag, const float *vertices,
+				 size_t n_vertices, const int32_t *faces, size_t n_faces,
+				 const uint8_t *colors, size_t batch, const char *config_json,
+				 int64_t step, double wall_time);
 
 /* Custom scalars layout: charts of a category. A multiline chart plots
  * every scalar tag matching one of `tags` (regular expressions); a margin
@@ -358,8 +364,8 @@ typedef struct tb_category {
  * rank-0 DT_STRING tensor under tag custom_scalars__config__ at step 0.
  * Returns TB_OK; TB_EINVAL for NULL arrays with nonzero counts, NULL
  * strings or strings that are not UTF-8; TB_ENOMEM; TB_EIO. Thread-safe. */
-int tb_writer_add_custom_scalars(tb_writer *w, const tb_category *categories, size_t n,
-				 double wall_time);
+TB_EXPORT int tb_writer_add_custom_scalars(tb_writer *w, const tb_category *categories, size_t n,
+					   double wall_time);
 
 /* Attribute of a graph node: an AttrValue with one member set. */
 enum {
@@ -398,35 +404,36 @@ typedef struct tb_graph_node {
  * Returns TB_OK; TB_EINVAL for NULL arrays with nonzero counts, NULL,
  * empty or duplicate names, NULL ops, inputs naming no node, unknown attr
  * kinds, strings that are not UTF-8; TB_ENOMEM; TB_EIO. Thread-safe. */
-int tb_writer_add_graph(tb_writer *w, const tb_graph_node *nodes, size_t n, double wall_time);
+TB_EXPORT int tb_writer_add_graph(tb_writer *w, const tb_graph_node *nodes, size_t n,
+				  double wall_time);
 
 /* Attach a Markdown description (shown beside the chart) to tag: every
  * later value of tag written by w carries it in its metadata. NULL or ""
  * removes it. Returns TB_OK, TB_EINVAL (bad w, tag or text), TB_ENOMEM.
  * Thread-safe. */
-int tb_writer_set_description(tb_writer *w, const char *tag, const char *markdown);
+TB_EXPORT int tb_writer_set_description(tb_writer *w, const char *tag, const char *markdown);
 
 /* Write all queued events to the file (write(2); no fsync).
  * Returns TB_OK; TB_EINVAL if w is NULL; TB_EIO on a write error, with the
  * unwritten bytes kept for the next attempt and a message in
  * tb_writer_errmsg(w). Thread-safe. */
-int tb_writer_flush(tb_writer *w);
+TB_EXPORT int tb_writer_flush(tb_writer *w);
 
 /* Write queued events, fsync and close the file, and free w. NULL does
  * nothing and returns TB_OK. w is freed even when an error is returned.
  * Returns TB_OK or TB_EIO (data may be lost). Not thread-safe with other
  * calls on w: no other thread may use w during or after this call. */
-int tb_writer_close(tb_writer *w);
+TB_EXPORT int tb_writer_close(tb_writer *w);
 
 /* The path of w's event file: borrowed, valid until tb_writer_close(w).
  * NULL if w is NULL. Thread-safe. */
-const char *tb_writer_path(const tb_writer *w);
+TB_EXPORT const char *tb_writer_path(const tb_writer *w);
 
 /* A message describing the last failure on w, or "" if none. With w NULL,
  * the message of the calling thread's last failed tb_writer_open. Borrowed:
  * valid until the next call on w (or the thread's next tb_writer_open).
  * Read it from the thread that saw the error. Never NULL. */
-const char *tb_writer_errmsg(const tb_writer *w);
+TB_EXPORT const char *tb_writer_errmsg(const tb_writer *w);
 
 #ifdef __cplusplus
 }

@@ -12,7 +12,6 @@
 #include "dash.h"
 #include "proto/event.h"
 
-#define AUDIO_LIMIT 10
 #define ENCODING_WAV 11
 
 /* Clips per step at most. */
@@ -67,7 +66,7 @@ static void write_point(tb_json *j, tb_buf *query, const tb_series *s, size_t p)
 
 static void handle_audio(tb_resp *resp, const tb_req *req, void *payload)
 {
-	static const tb_dash_blob_list how = {"audio", "audio", AUDIO_LIMIT, 0, write_point};
+	static const tb_dash_blob_list how = {"audio", "audio", 0, write_point};
 	tb_dash_blob_list_serve(resp, req, payload, &how);
 }
 

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "dash.h"
 #include "proto/event.h"
+#include "common/chars.h"
 
 /* --- base64url, unpadded ------------------------------------------------ */
 
@@ -100,10 +101,7 @@ static int hex4(unsigned *out, cursor *c)
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
 		unsigned char h = c->p[i];
-		int d = h >= '0' && h <= '9'   ? h - '0'
-			: h >= 'a' && h <= 'f' ? h - 'a' + 10
-			: h >= 'A' && h <= 'F' ? h - 'A' + 10
-					       : -1;
+		int d = tb_hex_digit(h);
 		if (d < 0)
 			return TB_EINVAL;
 		v = v << 4 | (unsigned)d;
@@ -111,32 +109,6 @@ static int hex4(unsigned *out, cursor *c)
 	c->p += 4;
 	*out = v;
 	return 0;
-}
-
-static void put_utf8(tb_buf *b, unsigned cp)
-{
-	char u[4];
-	size_t n;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	tb_buf_append(b, u, n);
 }
 
 /* A JSON string into out (NUL-terminated, may hold NULs). Raw bytes of
@@ -203,7 +175,8 @@ static int parse_string(char **out, size_t *out_len, cursor *c, const char *what
 					goto bad_escape;
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 			}
-			put_utf8(&b, cp);
+			char u[4];
+			tb_buf_append(&b, u, tb_utf8_encode(u, cp));
 			break;
 		default:
 			goto bad_escape;

@@ -2,9 +2,11 @@
  * properties, runs, experiments and the plugin listing. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "dash.h"
+#include "registry.h"
 #include "proto/event.h"
 
 static void begin_json(tb_resp *resp, tb_json *j)
@@ -123,49 +125,15 @@ static void handle_runs(tb_resp *resp, const tb_req *req, void *payload)
 	free(order);
 }
 
-typedef struct plugin_entry {
-	const char *key;
-	const char *tab_name;
-	const char *element; /* CUSTOM_ELEMENT name; NULL: NG_COMPONENT */
-	int disable_reload;
-	const char *data_plugins[6]; /* which stored plugins make it active */
-} plugin_entry;
-
-/* The stock plugin table in tab order (spec HTTP_API.md 4.3). */
-static const plugin_entry plugins[] = {
-    {"timeseries", "Time Series", NULL, 0, {"scalars", "histograms", "images"}},
-    {"scalars", "scalars", "tf-scalar-dashboard", 0, {"scalars"}},
-    {"custom_scalars", "Custom Scalars", "tf-custom-scalar-dashboard", 0, {"custom_scalars"}},
-    {"images", "images", "tf-image-dashboard", 0, {"images"}},
-    {"audio", "audio", "tf-audio-dashboard", 0, {"audio"}},
-    {"debugger-v2", "Debugger V2", NULL, 0, {NULL}},
-    {"graphs",
-     "graphs",
-     "tf-graph-dashboard",
-     1,
-     {"graphs", "graph_run_metadata", "graph_run_metadata_graph", "graph_keras_model",
-      "graph_tagged_run_metadata"}},
-    {"distributions", "distributions", "tf-distribution-dashboard", 0, {"histograms"}},
-    {"histograms", "histograms", "tf-histogram-dashboard", 0, {"histograms"}},
-    {"text", "text", "tf-text-dashboard", 0, {"text"}},
-    {"pr_curves", "PR Curves", "tf-pr-curve-dashboard", 0, {"pr_curves"}},
-    {"profile_redirect", "Profile", "tf-profile-redirect-dashboard", 0, {NULL}},
-    {"hparams", "hparams", "tf-hparams-dashboard", 0, {"hparams"}},
-    {"mesh", "mesh", "mesh-dashboard", 0, {"mesh"}},
-    {"wit_redirect", "What-If Tool", "tf-wit-redirect-dashboard", 0, {NULL}},
-    {"projector", "projector", NULL, 1, {NULL}},
-};
-
-#define N_PLUGINS (sizeof plugins / sizeof plugins[0])
-_Static_assert(N_PLUGINS <= 32, "active_plugins keeps one bit per plugin");
-
 /* Bit i set when some stored series of a known data class belongs to a
- * data plugin of plugins[i]. One pass over the store; a series whose plugin
- * name equals the previous series' is not matched again, so the cost is
- * about one string compare per series. Caller holds the store read lock. */
+ * data plugin of dashboard i. One pass over the store; a series whose
+ * plugin name equals the previous series' is not matched again, so the
+ * cost is about one string compare per series. Caller holds the store read
+ * lock. */
 static uint32_t active_plugins(tb_store *s)
 {
 	uint32_t mask = 0;
+	size_t n = tb_dashboard_count();
 	for (size_t i = 0; i < tb_store_run_count(s); i++) {
 		tb_run *r = tb_store_run_at(s, i);
 		const char *prev = NULL;
@@ -176,10 +144,13 @@ static uint32_t active_plugins(tb_store *s)
 			    (prev && strcmp(prev, ser->plugin) == 0))
 				continue;
 			prev = ser->plugin;
-			for (size_t e = 0; e < N_PLUGINS; e++)
-				for (int m = 0; m < 6 && plugins[e].data_plugins[m]; m++)
-					if (strcmp(ser->plugin, plugins[e].data_plugins[m]) == 0)
+			for (size_t e = 0; e < n; e++) {
+				const tb_dashboard *db = tb_dashboard_at(e);
+				for (int m = 0; m < TB_DASHBOARD_MAX_PLUGINS && db->data_plugins[m];
+				     m++)
+					if (strcmp(ser->plugin, db->data_plugins[m]) == 0)
 						mask |= 1u << e;
+			}
 		}
 		tb_run_unlock(r);
 	}
@@ -190,22 +161,21 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 {
 	tb_dash *d = payload;
 	tb_json j;
-	int projector_active = tb_projector_active(d);
-	begin_json(resp, &j);
-	tb_json_obj_begin(&j);
 	tb_store_rdlock(d->store);
 	uint32_t active = active_plugins(d->store);
-	for (size_t i = 0; i < N_PLUGINS; i++) {
-		const plugin_entry *p = &plugins[i];
+	tb_store_unlock(d->store);
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	for (size_t i = 0; i < tb_dashboard_count(); i++) {
+		const tb_dashboard *p = tb_dashboard_at(i);
+		if (strcmp(p->key, "pytorch_profiler") == 0 && !p->active(d))
+			continue; /* listed only where there are profiler traces */
 		tb_json_key(&j, p->key);
 		tb_json_obj_begin(&j);
 		tb_json_key(&j, "disable_reload");
 		tb_json_bool(&j, p->disable_reload);
 		tb_json_key(&j, "enabled");
-		if (strcmp(p->key, "projector") == 0)
-			tb_json_bool(&j, projector_active);
-		else
-			tb_json_bool(&j, (active >> i) & 1);
+		tb_json_bool(&j, p->active ? p->active(d) : (int)((active >> i) & 1));
 		tb_json_key(&j, "remove_dom");
 		tb_json_bool(&j, 0);
 		tb_json_key(&j, "tab_name");
@@ -213,14 +183,14 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 		tb_json_key(&j, "loading_mechanism");
 		tb_json_obj_begin(&j);
 		tb_json_key(&j, "type");
-		if (strcmp(p->key, "projector") == 0) {
+		if (p->loading == TB_LOAD_IFRAME) {
 			tb_json_str(&j, "IFRAME");
 			tb_json_key(&j, "module_path");
-			char *path = tb_xasprintf("%s/data/plugin/projector/index.js",
-						  tb_req_script_root(req));
+			char *path = tb_xasprintf("%s/data/plugin/%s/index.js",
+						  tb_req_script_root(req), p->key);
 			tb_json_str(&j, path);
 			free(path);
-		} else if (p->element) {
+		} else if (p->loading == TB_LOAD_ELEMENT) {
 			tb_json_str(&j, "CUSTOM_ELEMENT");
 			tb_json_key(&j, "element_name");
 			tb_json_str(&j, p->element);
@@ -230,7 +200,6 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 		tb_json_obj_end(&j);
 		tb_json_obj_end(&j);
 	}
-	tb_store_unlock(d->store);
 	tb_json_obj_end(&j);
 }
 
@@ -249,6 +218,45 @@ static void handle_generation(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_end(&j);
 }
 
+/* tboard's own route: the log directories as given and whether each is a
+ * directory now (checked on every call, so one created later shows), and
+ * how many runs were found, so the UI can tell a missing or mistyped
+ * --logdir from an empty one. */
+static void handle_status(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "logdirs");
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < d->n_sources; i++) {
+		const tb_loader_source *src = &d->sources[i];
+		struct stat st;
+		int found = stat(src->path, &st) == 0;
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "name");
+		if (src->name)
+			tb_json_str(&j, src->name);
+		else
+			tb_json_null(&j);
+		tb_json_key(&j, "path");
+		tb_json_str(&j, src->path);
+		tb_json_key(&j, "exists");
+		tb_json_bool(&j, found);
+		tb_json_key(&j, "is_directory");
+		tb_json_bool(&j, found && S_ISDIR(st.st_mode));
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "runs");
+	tb_store_rdlock(d->store);
+	tb_json_int(&j, (int64_t)tb_store_run_count(d->store));
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+}
+
 void tb_core_register(tb_router *r, tb_dash *d)
 {
 	tb_router_add(r, "/data/environment", handle_environment, d);
@@ -259,4 +267,5 @@ void tb_core_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, "/data/experiment_runs", handle_empty_list, d);
 	tb_router_add(r, "/data/plugins_listing", handle_plugins_listing, d);
 	tb_router_add(r, "/data/tboard/generation", handle_generation, d);
+	tb_router_add(r, "/data/tboard/status", handle_status, d);
 }

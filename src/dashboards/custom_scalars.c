@@ -6,26 +6,21 @@
  * owned trees (copies, so runs can be unlocked one after another) and
  * merged in sorted run order; charts are deduplicated through a hash table
  * so a hostile layout with many charts stays linear. Tag patterns are
- * POSIX extended regular expressions anchored at the start of the tag,
- * with a few Python spellings translated and a cap on pattern size and on
- * the expansion of bounded repetitions, so no pattern can make matching
- * or compiling blow up. */
-#include <regex.h>
+ * Python-style regular expressions anchored at the start of the tag
+ * (common/regex.h: PCRE2 with size and match limits, so no pattern can make
+ * compiling or matching blow up). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/hash.h"
+#include "common/regex.h"
 #include "dash.h"
 #include "proto/event.h"
 #include "proto/pb_decode.h"
 
 #define CONFIG_TAG "custom_scalars__config__"
-/* Longest tag pattern accepted, in bytes. */
-#define REGEX_MAX_LEN 1024
-/* Upper bound on the pattern's size once bounded repetitions like a{5}
- * are expanded, which is what the regex compiler builds. */
-#define REGEX_MAX_EXPANSION 20000
 
 /* ---- the Layout proto ------------------------------------------------- */
 
@@ -228,16 +223,17 @@ static int decode_layout(layout *out, tb_slice in)
 
 /* ---- merging (spec HTTP_API.md 6.5.1, decision D8) --------------------- */
 
+/* Hash one string of a chart, its length too, so ("ab","c") and ("a","bc")
+ * differ. */
 static uint64_t fnv(uint64_t h, const str *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		h = (h ^ (unsigned char)s->p[i]) * 0x100000001b3ULL;
-	return (h ^ s->n) * 0x100000001b3ULL;
+	h = tb_hash_bytes(h, s->p, s->n);
+	return tb_hash_bytes(h, &s->n, sizeof s->n);
 }
 
 static void chart_hash(chart *c)
 {
-	uint64_t h = fnv(0xcbf29ce484222325ULL ^ (uint64_t)c->content, &c->title);
+	uint64_t h = fnv(TB_HASH_SEED ^ (uint64_t)c->content, &c->title);
 	for (size_t i = 0; i < c->n_tags; i++)
 		h = fnv(h, &c->tags[i]);
 	for (size_t i = 0; i < c->n_series; i++)
@@ -261,27 +257,10 @@ static int chart_eq(const chart *a, const chart *b)
 	return 1;
 }
 
-/* Open-addressing set of indices into an array of items, by 64-bit hash. */
-typedef struct idxset {
-	size_t *slot; /* index + 1; 0 = empty */
-	size_t mask;
-} idxset;
-
-static void idxset_init(idxset *s, size_t n)
+static void index_add(tb_idxset *s, uint64_t h, size_t idx)
 {
-	size_t cap = 16;
-	while (cap < 2 * n + 2)
-		cap *= 2;
-	s->slot = tb_xcalloc(cap, sizeof *s->slot);
-	s->mask = cap - 1;
-}
-
-static void idxset_add(idxset *s, uint64_t h, size_t idx)
-{
-	size_t i = (size_t)h & s->mask;
-	while (s->slot[i])
-		i = (i + 1) & s->mask;
-	s->slot[i] = idx + 1;
+	if (tb_idxset_add(s, h, idx) != 0)
+		abort(); /* out of memory: the server stops (alloc.h) */
 }
 
 /* Move the charts of src that `into` did not hold before this call onto
@@ -289,23 +268,22 @@ static void idxset_add(idxset *s, uint64_t h, size_t idx)
 static void merge_charts(category *into, category *src)
 {
 	size_t n0 = into->n_charts;
-	idxset set;
-	idxset_init(&set, n0);
+	tb_idxset set = TB_IDXSET_INIT;
 	for (size_t i = 0; i < n0; i++)
-		idxset_add(&set, into->charts[i].hash, i);
+		index_add(&set, into->charts[i].hash, i);
 	into->charts = tb_xrealloc(into->charts, (n0 + src->n_charts + 1) * sizeof *into->charts);
 	for (size_t k = 0; k < src->n_charts; k++) {
 		chart *c = &src->charts[k];
 		int dup = 0;
-		for (size_t i = (size_t)c->hash & set.mask; set.slot[i] && !dup;
-		     i = (i + 1) & set.mask)
-			dup = chart_eq(&into->charts[set.slot[i] - 1], c);
+		size_t pos = 0, i;
+		while (!dup && (i = tb_idxset_next(&set, c->hash, &pos)))
+			dup = chart_eq(&into->charts[i - 1], c);
 		if (dup)
 			chart_free(c);
 		else
 			into->charts[into->n_charts++] = *c;
 	}
-	free(set.slot);
+	tb_idxset_free(&set);
 	free(src->charts);
 	src->charts = NULL;
 	src->n_charts = 0;
@@ -313,23 +291,20 @@ static void merge_charts(category *into, category *src)
 
 typedef struct merger {
 	layout out;
-	int have;      /* a first layout was taken */
-	idxset titles; /* category index of the last category per title */
-	size_t n_titles_cap;
+	int have;	  /* a first layout was taken */
+	tb_idxset titles; /* title hash -> categories of m->out */
 } merger;
 
 static uint64_t title_hash(const str *t)
 {
-	return fnv(0xcbf29ce484222325ULL, t);
+	return fnv(TB_HASH_SEED, t);
 }
 
 static void titles_rebuild(merger *m)
 {
-	free(m->titles.slot);
-	idxset_init(&m->titles, m->out.n_cats);
-	m->n_titles_cap = (m->titles.mask + 1) / 2;
+	tb_idxset_free(&m->titles);
 	for (size_t i = 0; i < m->out.n_cats; i++)
-		idxset_add(&m->titles, title_hash(&m->out.cats[i].title), i);
+		index_add(&m->titles, title_hash(&m->out.cats[i].title), i);
 }
 
 /* Index of the last category of m->out with this title, or SIZE_MAX. */
@@ -337,9 +312,9 @@ static size_t titles_find(const merger *m, const str *t)
 {
 	size_t best = SIZE_MAX;
 	uint64_t h = title_hash(t);
-	for (size_t i = (size_t)h & m->titles.mask; m->titles.slot[i];
-	     i = (i + 1) & m->titles.mask) {
-		size_t c = m->titles.slot[i] - 1;
+	size_t pos = 0, k;
+	while ((k = tb_idxset_next(&m->titles, h, &pos))) {
+		size_t c = k - 1;
 		if (str_eq(&m->out.cats[c].title, t) && (best == SIZE_MAX || c > best))
 			best = c;
 	}
@@ -369,10 +344,7 @@ static void merge_layout(merger *m, layout *l)
 		}
 		m->out.cats = push(m->out.cats, &m->out.n_cats, sizeof *m->out.cats);
 		m->out.cats[m->out.n_cats - 1] = *c;
-		if (m->out.n_cats > m->n_titles_cap)
-			titles_rebuild(m);
-		else
-			idxset_add(&m->titles, title_hash(&c->title), m->out.n_cats - 1);
+		index_add(&m->titles, title_hash(&c->title), m->out.n_cats - 1);
 	}
 	free(l->cats);
 	memset(l, 0, sizeof *l);
@@ -590,156 +562,7 @@ static void handle_layout(tb_resp *resp, const tb_req *req, void *payload)
 	else
 		tb_buf_puts(tb_resp_body(resp), "{}");
 	layout_free(&m.out);
-	free(m.titles.slot);
-}
-
-/* Translate a tag pattern to POSIX ERE and check it. Python spellings
- * with an ERE equivalent are rewritten (\d, \D, (?:, \t, \n, \r, and a
- * brace that does not start a {m,n} quantifier, which Python reads as a
- * literal);
- * back-references are refused because they make matching exponential;
- * an unbalanced ')' is refused as Python does (an ERE would take it
- * literally). Returns 0 with the ERE in out, or -1. */
-static int translate_regex(tb_buf *out, const char *pat)
-{
-	size_t len = strlen(pat);
-	if (len == 0 || len > REGEX_MAX_LEN)
-		return -1;
-	/* Size estimate per open group: total so far and size of the last
-	 * atom, which a quantifier multiplies. */
-	uint64_t total[REGEX_MAX_LEN + 2], last[REGEX_MAX_LEN + 2];
-	int depth = 0;
-	total[0] = last[0] = 0;
-	for (size_t i = 0; i < len;) {
-		char c = pat[i];
-		if (c == '\\') {
-			char e = pat[i + 1];
-			if (e == '\0')
-				return -1;
-			if (e >= '1' && e <= '9')
-				return -1;
-			if (e == 'd')
-				tb_buf_puts(out, "[0-9]");
-			else if (e == 'D')
-				tb_buf_puts(out, "[^0-9]");
-			else if (e == 't')
-				tb_buf_putc(out, '\t');
-			else if (e == 'n')
-				tb_buf_putc(out, '\n');
-			else if (e == 'r')
-				tb_buf_putc(out, '\r');
-			else
-				tb_buf_append(out, pat + i, 2);
-			total[depth] += last[depth] = 1;
-			i += 2;
-		} else if (c == '[') {
-			/* A bracket expression, copied as it stands: a leading '^'
-			 * and a leading ']' are part of it, as are [:class:] and
-			 * friends. */
-			size_t j = i + 1;
-			if (pat[j] == '^')
-				j++;
-			if (pat[j] == ']')
-				j++;
-			while (pat[j] && pat[j] != ']') {
-				if (pat[j] == '[' &&
-				    (pat[j + 1] == ':' || pat[j + 1] == '=' || pat[j + 1] == '.')) {
-					char kind = pat[j + 1];
-					const char *endc = pat + j + 2;
-					while (*endc && !(endc[0] == kind && endc[1] == ']'))
-						endc++;
-					if (!*endc)
-						return -1;
-					j = (size_t)(endc - pat) + 2;
-				} else {
-					j++;
-				}
-			}
-			if (!pat[j])
-				return -1;
-			tb_buf_append(out, pat + i, j + 1 - i);
-			total[depth] += last[depth] = 1;
-			i = j + 1;
-		} else if (c == '(') {
-			if (pat[i + 1] == '?') {
-				if (pat[i + 2] != ':')
-					return -1;
-				i += 2;
-			}
-			tb_buf_putc(out, '(');
-			depth++;
-			total[depth] = last[depth] = 0;
-			i++;
-		} else if (c == ')') {
-			if (depth == 0)
-				return -1;
-			tb_buf_putc(out, ')');
-			depth--;
-			total[depth] += last[depth] = total[depth + 1] + 1;
-			i++;
-		} else if (c == '{') {
-			/* {m}, {m,}, {m,n}: the last atom is repeated up to
-			 * max(m, n) + 1 times once compiled. */
-			size_t j = i + 1;
-			uint64_t m = 0, n = 0;
-			for (; pat[j] >= '0' && pat[j] <= '9'; j++)
-				if (m < REGEX_MAX_EXPANSION)
-					m = m * 10 + (uint64_t)(pat[j] - '0');
-			if (pat[j] == ',')
-				for (j++; pat[j] >= '0' && pat[j] <= '9'; j++)
-					if (n < REGEX_MAX_EXPANSION)
-						n = n * 10 + (uint64_t)(pat[j] - '0');
-			if (pat[j] != '}' || j == i + 1) {
-				/* not a quantifier: Python reads the brace literally */
-				tb_buf_puts(out, "\\{");
-				total[depth] += last[depth] = 1;
-				i++;
-				continue;
-			}
-			uint64_t times = (m > n ? m : n) + 1;
-			total[depth] += last[depth] * (times - 1);
-			last[depth] *= times;
-			tb_buf_append(out, pat + i, j + 1 - i);
-			i = j + 1;
-		} else if (c == '+') {
-			/* compiled as the atom followed by its starred copy */
-			total[depth] += last[depth];
-			last[depth] *= 2;
-			tb_buf_putc(out, c);
-			i++;
-		} else {
-			tb_buf_putc(out, c);
-			total[depth] += last[depth] = 1;
-			i++;
-		}
-		if (total[depth] > REGEX_MAX_EXPANSION || last[depth] > REGEX_MAX_EXPANSION)
-			return -1;
-	}
-	return depth == 0 ? 0 : -1;
-}
-
-/* Compile pat so that regexec answers whether it matches at the start of
- * a string (Python's re.match). Returns 0, or -1 for a pattern that is
- * empty, invalid or refused. */
-static int compile_tag_regex(regex_t *re, const char *pat)
-{
-	tb_buf ere = TB_BUF_INIT;
-	int rc = -1;
-	if (translate_regex(&ere, pat) == 0) {
-		/* Check the pattern alone first, so that wrapping it cannot
-		 * turn an invalid one into a valid one. */
-		tb_buf_putc(&ere, '\0');
-		regex_t alone;
-		if (regcomp(&alone, ere.ptr, REG_EXTENDED | REG_NOSUB) == 0) {
-			regfree(&alone);
-			tb_buf wrapped = TB_BUF_INIT;
-			tb_buf_printf(&wrapped, "^(%s)", ere.ptr);
-			rc = regcomp(re, wrapped.ptr, REG_EXTENDED | REG_NOSUB) == 0 ? 0 : -1;
-			tb_buf_free(&wrapped);
-		}
-	}
-	tb_buf_free(&ere);
-	return rc;
+	tb_idxset_free(&m.titles);
 }
 
 static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
@@ -749,8 +572,10 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_obj_begin(&j);
-	regex_t re;
-	if (!tag || compile_tag_regex(&re, tag) != 0) {
+	tb_regex *re = NULL;
+	/* An empty pattern is refused, as an unusable filter. */
+	if (!tag || !tag[0] ||
+	    tb_regex_new(&re, tag, strlen(tag), TB_REGEX_ANCHORED, NULL, 0) != 0) {
 		tb_json_key(&j, "regex_valid");
 		tb_json_bool(&j, 0);
 		tb_json_key(&j, "tag_to_events");
@@ -769,9 +594,7 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 		const tb_series *s = r->series[k];
 		if (s->data_class != TB_DC_SCALAR || strcmp(s->plugin, "scalars") != 0)
 			continue;
-		/* regexec reads NUL-terminated strings: a tag holding a NUL
-		 * byte is matched up to it, like any other prefix. */
-		if (regexec(&re, s->tag, 0, NULL, 0) != 0)
+		if (!tb_regex_match(re, s->tag, s->tag_len))
 			continue;
 		tb_json_key_n(&j, s->tag, s->tag_len);
 		tb_dash_scalar_points(&j, d, s);
@@ -779,7 +602,7 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	if (r)
 		tb_run_unlock(r);
 	tb_store_unlock(d->store);
-	regfree(&re);
+	tb_regex_free(re);
 	tb_json_obj_end(&j);
 	tb_json_obj_end(&j);
 }

@@ -8,14 +8,15 @@
 #include "markdown.h"
 #include "proto/event.h"
 #include "proto/pb_decode.h"
+#include "registry.h"
 #include "store/pyrandom.h"
 
-uint64_t tb_dash_limit(const tb_dash *d, const char *plugin, uint64_t dflt)
+uint64_t tb_dash_limit(const tb_dash *d, const char *plugin)
 {
 	uint64_t v;
 	if (tb_store_override(d->store, plugin, &v))
 		return v ? v : UINT64_MAX;
-	return dflt;
+	return tb_dashboard_samples(plugin);
 }
 
 uint64_t *tb_dash_sample(size_t *count, size_t n, uint64_t k)
@@ -283,7 +284,7 @@ void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 	/* sample fits an int64, so the sum cannot wrap */
 	uint64_t index = how->first + sample;
 	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, how->plugin, how->limit));
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, how->plugin));
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_arr_begin(&j);

@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "http/http.h"
 #include "http/json.h"
+#include "ingest/loader.h"
 #include "store/store.h"
 
 typedef struct tb_dash_flag {
@@ -25,6 +26,8 @@ typedef struct tb_dash {
 	const char *version;
 	const char *data_location; /* --logdir or --logdir_spec as given */
 	const char *logdir;	   /* --logdir, or NULL with --logdir_spec */
+	const tb_loader_source *sources; /* the log directories read, as given */
+	size_t n_sources;
 	const char *window_title;
 	const tb_dash_flag *flags; /* reported by /data/environment */
 	size_t n_flags;
@@ -32,25 +35,6 @@ typedef struct tb_dash {
 	tb_sse_hub *events; /* /data/tboard/events streams; NULL: none */
 } tb_dash;
 
-/* Register every dashboard's routes (registry.c). */
-void tb_dashboards_register(tb_router *r, tb_dash *d);
-
-/* Registration, one per dashboard file. */
-void tb_core_register(tb_router *r, tb_dash *d);
-void tb_scalars_register(tb_router *r, tb_dash *d);
-void tb_timeseries_register(tb_router *r, tb_dash *d);
-void tb_histograms_register(tb_router *r, tb_dash *d);
-void tb_distributions_register(tb_router *r, tb_dash *d);
-void tb_images_register(tb_router *r, tb_dash *d);
-void tb_audio_register(tb_router *r, tb_dash *d);
-void tb_text_register(tb_router *r, tb_dash *d);
-void tb_pr_curves_register(tb_router *r, tb_dash *d);
-void tb_custom_scalars_register(tb_router *r, tb_dash *d);
-void tb_hparams_register(tb_router *r, tb_dash *d);
-void tb_graphs_register(tb_router *r, tb_dash *d);
-void tb_projector_register(tb_router *r, tb_dash *d);
-void tb_mesh_register(tb_router *r, tb_dash *d);
-void tb_compare_register(tb_router *r, tb_dash *d);
 /* tboard's own data routes, and which routes the server may cache; call
  * after every other registration (tboard_data.c). */
 void tb_tboard_data_register(tb_router *r, tb_dash *d);
@@ -68,10 +52,11 @@ void tb_notifier_stop(tb_notifier *nt);
  * stays true, as upstream's does. Takes the store lock itself. */
 int tb_projector_active(tb_dash *d);
 
-/* Number of points a read route returns for `plugin` per series: the
- * --samples_per_plugin value when given (0 or "all": everything), else
- * `dflt` (spec HTTP_API.md 5.3). */
-uint64_t tb_dash_limit(const tb_dash *d, const char *plugin, uint64_t dflt);
+/* Number of points a read route returns per series of data plugin
+ * `plugin`: the --samples_per_plugin value when given (0 or "all":
+ * everything), else the `samples` of the dashboard of that name in the
+ * registry (spec HTTP_API.md 5.3). */
+uint64_t tb_dash_limit(const tb_dash *d, const char *plugin);
 
 /* Indices of the points to serve from a series of n points with limit k:
  * all of them in order when n <= k, else upstream's seeded sample that
@@ -148,7 +133,6 @@ void tb_dash_blob_key(tb_buf *out, const char *eid, const char *run, const char 
 typedef struct tb_dash_blob_list {
 	const char *plugin; /* data plugin, also the --samples_per_plugin name */
 	const char *noun;   /* the 404 reads "No <noun> data for run=..." */
-	uint64_t limit;	    /* points per series unless --samples_per_plugin says */
 	uint64_t first;	    /* blob index of sample 0 in a point's tensor */
 	/* Write the members of point p before "query"; may append to query,
 	 * which holds "blob_key=<key>" already. */

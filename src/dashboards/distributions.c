@@ -11,10 +11,8 @@
 #include <string.h>
 
 #include "dash.h"
+#include "registry.h"
 #include "proto/event.h"
-
-/* Fixed, whatever --samples_per_plugin says (spec HTTP_API.md 5.3). */
-#define DISTRIBUTIONS_LIMIT 501
 
 static const int basis_points[9] = {0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 10000};
 
@@ -147,7 +145,9 @@ static void write_point(tb_json *j, const tb_tensor *t)
 
 static void handle_distributions(tb_resp *resp, const tb_req *req, void *payload)
 {
-	tb_dash_histogram_serve(resp, req, payload, DISTRIBUTIONS_LIMIT, write_point);
+	/* Fixed, whatever --samples_per_plugin says (spec HTTP_API.md 5.3). */
+	tb_dash_histogram_serve(resp, req, payload, tb_dashboard_samples("distributions"),
+				write_point);
 }
 
 void tb_distributions_register(tb_router *r, tb_dash *d)

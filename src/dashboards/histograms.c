@@ -9,11 +9,8 @@
 #include <string.h>
 
 #include "dash.h"
+#include "registry.h"
 #include "proto/event.h"
-
-/* Fixed, as upstream's route asks for it whatever --samples_per_plugin says
- * (spec HTTP_API.md 5.3). */
-#define HISTOGRAMS_LIMIT 51
 
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
@@ -95,7 +92,10 @@ static void write_tensor(tb_json *j, const tb_tensor *t)
 
 static void handle_histograms(tb_resp *resp, const tb_req *req, void *payload)
 {
-	tb_dash_histogram_serve(resp, req, payload, HISTOGRAMS_LIMIT, write_tensor);
+	/* Fixed, as upstream's route asks for it whatever --samples_per_plugin
+	 * says (spec HTTP_API.md 5.3). */
+	tb_dash_histogram_serve(resp, req, payload, tb_dashboard_samples("histograms"),
+				write_tensor);
 }
 
 void tb_histograms_register(tb_router *r, tb_dash *d)

@@ -16,8 +16,6 @@
 #include "hparams.h"
 #include "proto/event.h"
 
-#define SCALARS_LIMIT 1000
-
 /* The request text, or NULL. A form-encoded POST carries no request. */
 static char *request_text(const tb_req *req)
 {
@@ -132,8 +130,7 @@ static void handle_metric_evals(tb_resp *resp, const tb_req *req, void *payload)
 		tb_resp_error(resp, 404, "%s", err.ptr);
 	} else {
 		size_t n;
-		uint64_t *idx =
-		    tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
+		uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars"));
 		tb_json j;
 		tb_json_init(&j, tb_resp_body(resp));
 		tb_json_arr_begin(&j);

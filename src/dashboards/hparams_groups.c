@@ -10,12 +10,12 @@
  * unhandled exception (a filter that does not fit the value, a column
  * holding numbers and strings) this answers TB_EINVAL instead. */
 #include <math.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/regex.h"
 #include "hparams.h"
 #include "proto/event.h"
 
@@ -168,7 +168,7 @@ static double as_number(const hp_value *v)
 }
 
 /* Whether group g passes column c's filter: 1, 0, or TB_EINVAL. */
-static int passes(const hp_group *g, const hp_col *c, const regex_t *re, tb_buf *err)
+static int passes(const hp_group *g, const hp_col *c, const tb_regex *re, tb_buf *err)
 {
 	hp_value tmp;
 	const hp_value *v = extract(&tmp, g, c);
@@ -181,7 +181,7 @@ static int passes(const hp_group *g, const hp_col *c, const regex_t *re, tb_buf 
 				    "Cannot use a regexp filter for a value that is not a string");
 			return TB_EINVAL;
 		}
-		return regexec(re, v->str, 0, NULL, 0) == 0;
+		return tb_regex_match(re, v->str, strlen(v->str));
 	case HP_FILTER_INTERVAL:
 		if (!numeric(v)) {
 			tb_buf_puts(
@@ -384,8 +384,7 @@ int hp_groups_build(hp_groups *out, tb_store *s, const hp_groups_req *q, tb_buf 
 {
 	memset(out, 0, sizeof *out);
 	size_t nc = q->n_cols;
-	regex_t *re = tb_xcalloc(nc + 1, sizeof *re);
-	int *compiled = tb_xcalloc(nc + 1, sizeof *compiled);
+	tb_regex **re = tb_xcalloc(nc + 1, sizeof *re);
 	int rc = 0, reduce = 0;
 	for (size_t c = 0; c < nc && !rc; c++) {
 		const hp_col *col = &q->cols[c];
@@ -395,14 +394,13 @@ int hp_groups_build(hp_groups *out, tb_store *s, const hp_groups_req *q, tb_buf 
 			    err, "Got ColParams with both \"metric\" and \"hparam\" fields unset");
 			rc = TB_EINVAL;
 		} else if (col->filter == HP_FILTER_REGEXP) {
-			int e = regcomp(&re[c], col->regexp, REG_EXTENDED | REG_NOSUB);
+			char msg[200];
+			int e = tb_regex_new(&re[c], col->regexp, strlen(col->regexp),
+					     TB_REGEX_SEARCH, msg, sizeof msg);
 			if (e) {
-				char msg[200];
-				regerror(e, &re[c], msg, sizeof msg);
-				tb_buf_printf(err, "Invalid filter regexp: %s", msg);
+				tb_buf_printf(err, "Invalid filter regexp: %s",
+					      e == TB_ENOMEM ? "out of memory" : msg);
 				rc = TB_EINVAL;
-			} else {
-				compiled[c] = 1;
 			}
 		}
 	}
@@ -432,7 +430,7 @@ int hp_groups_build(hp_groups *out, tb_store *s, const hp_groups_req *q, tb_buf 
 		int ok = rc ? 0 : 1;
 		for (size_t c = 0; c < nc && ok == 1; c++)
 			if (q->cols[c].filter || q->cols[c].exclude_missing)
-				ok = passes(groups[i], &q->cols[c], &re[c], err);
+				ok = passes(groups[i], &q->cols[c], re[c], err);
 		if (ok < 0)
 			rc = TB_EINVAL;
 		if (ok == 1 && !rc)
@@ -467,10 +465,8 @@ int hp_groups_build(hp_groups *out, tb_store *s, const hp_groups_req *q, tb_buf 
 	out->n_groups = n;
 	py_slice(&out->first, &out->count, q->start, q->slice, n);
 	for (size_t c = 0; c < nc; c++)
-		if (compiled[c])
-			regfree(&re[c]);
+		tb_regex_free(re[c]);
 	free(re);
-	free(compiled);
 	return rc;
 }
 

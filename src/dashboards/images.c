@@ -11,8 +11,6 @@
 #include "dash.h"
 #include "proto/event.h"
 
-#define IMAGES_LIMIT 10
-
 /* Images per step at most: the blob count minus width and height. */
 static size_t max_images(const tb_series *s)
 {
@@ -54,7 +52,7 @@ static void write_point(tb_json *j, tb_buf *query, const tb_series *s, size_t p)
 
 static void handle_images(tb_resp *resp, const tb_req *req, void *payload)
 {
-	static const tb_dash_blob_list how = {"images", "image", IMAGES_LIMIT, 2, write_point};
+	static const tb_dash_blob_list how = {"images", "image", 2, write_point};
 	tb_dash_blob_list_serve(resp, req, payload, &how);
 }
 

@@ -17,7 +17,6 @@
 #include "proto/event.h"
 #include "proto/pb_decode.h"
 
-#define MESH_LIMIT 100
 #define MESH_MAX_SHAPE 32
 
 enum { CT_UNDEFINED = 0, CT_VERTEX = 1, CT_FACE = 2, CT_COLOR = 3 };
@@ -177,7 +176,7 @@ static item *collect(size_t *count, const tb_dash *d, const tb_run *r, const cha
 {
 	item *items = NULL;
 	size_t n = 0, alloc = 0;
-	uint64_t limit = tb_dash_limit(d, "mesh", MESH_LIMIT);
+	uint64_t limit = tb_dash_limit(d, "mesh");
 	for (size_t k = 0; r && tag && k < r->n_series; k++) {
 		const tb_series *s = r->series[k];
 		mesh_meta m;

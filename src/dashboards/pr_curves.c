@@ -13,8 +13,6 @@
 #include "dash.h"
 #include "proto/event.h"
 
-#define PR_CURVES_LIMIT 100
-
 enum { ROW_TP, ROW_FP, ROW_TN, ROW_FN, ROW_PRECISION, ROW_RECALL, N_ROWS };
 
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
@@ -144,8 +142,7 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 			tb_dash_pyrepr(&msg, tag);
 		} else {
 			size_t n;
-			uint64_t *idx = tb_dash_sample(
-			    &n, s->len, tb_dash_limit(d, "pr_curves", PR_CURVES_LIMIT));
+			uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "pr_curves"));
 			const char *why = NULL;
 			for (size_t k = 0; k < n && !why; k++)
 				if (check_counts(s->tensors[idx[k]], &why))
@@ -172,8 +169,8 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 			    r ? tb_dash_series(r, tag, "pr_curves", TB_DC_TENSOR) : NULL;
 			if (s) {
 				size_t n;
-				uint64_t *idx = tb_dash_sample(
-				    &n, s->len, tb_dash_limit(d, "pr_curves", PR_CURVES_LIMIT));
+				uint64_t *idx =
+				    tb_dash_sample(&n, s->len, tb_dash_limit(d, "pr_curves"));
 				tb_json_key(&j, r->name);
 				tb_json_arr_begin(&j);
 				for (size_t k = 0; k < n; k++)

@@ -31,7 +31,9 @@
 #include "common/log.h"
 #include "dash.h"
 #include "fs/fs.h"
+#include "registry.h"
 #include "proto/pbtxt.h"
+#include "common/chars.h"
 
 #define CONFIG_NAME "projector_config.pbtxt"
 #define ASSETS_DIR "plugins/org_tensorflow_tensorboard_projector"
@@ -108,41 +110,6 @@ static void pconfig_free(pconfig *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Strict UTF-8 as Python decodes it: no overlongs, no surrogates. */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t len;
-		uint32_t cp, min;
-		if (c >= 0xc2 && c <= 0xdf) {
-			len = 2, cp = c & 0x1f, min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3, cp = c & 0x0f, min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4, cp = c & 0x07, min = 0x10000;
-		} else {
-			return 0;
-		}
-		if (n - i < len)
-			return 0;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
-
 typedef struct errbuf {
 	char *p;
 	size_t n;
@@ -154,8 +121,7 @@ static int set_string(char **dst, const tb_pbtxt_field *f, errbuf e)
 		snprintf(e.p, e.n, "line %d: field \"%s\" needs a quoted string", f->line, f->name);
 		return TB_ECORRUPT;
 	}
-	if (memchr(f->value, '\0', f->value_len) ||
-	    !valid_utf8((const unsigned char *)f->value, f->value_len)) {
+	if (memchr(f->value, '\0', f->value_len) || !tb_utf8_valid(f->value, f->value_len)) {
 		snprintf(e.p, e.n, "line %d: field \"%s\" is not valid UTF-8 text", f->line,
 			 f->name);
 		return TB_ECORRUPT;
@@ -947,7 +913,7 @@ static int load_tensor(float **out, size_t *rows, size_t *cols, const embedding 
 		rc = TB_EIO;
 		goto out;
 	}
-	if (valid_utf8((const unsigned char *)b.ptr, b.len)) {
+	if (tb_utf8_valid(b.ptr, b.len)) {
 		rc = parse_tsv(out, rows, cols, b.ptr ? b.ptr : "", b.len, shown, msg);
 		goto out;
 	}
@@ -1286,7 +1252,7 @@ static void handle_metadata(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	if (read_asset(&text, resp, &dv, f, em->metadata_path, 0))
 		goto out;
-	if (!valid_utf8((const unsigned char *)text.ptr, text.len)) {
+	if (!tb_utf8_valid(text.ptr, text.len)) {
 		tb_resp_error(resp, 400, "Metadata file \"%s\" is not UTF-8 text",
 			      em->metadata_path);
 		goto out;
@@ -1336,22 +1302,6 @@ out:
 	discovery_free(&dv);
 }
 
-/* The image type as Python's imghdr names it, for the types upstream maps. */
-static const char *sniff_image(const unsigned char *p, size_t n)
-{
-	if (n >= 10 && (memcmp(p + 6, "JFIF", 4) == 0 || memcmp(p + 6, "Exif", 4) == 0))
-		return "image/jpeg";
-	if (n >= 4 && memcmp(p, "\xff\xd8\xff\xdb", 4) == 0)
-		return "image/jpeg";
-	if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
-		return "image/png";
-	if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
-		return "image/gif";
-	if (n >= 2 && memcmp(p, "BM", 2) == 0)
-		return "image/bmp";
-	return "application/octet-stream";
-}
-
 static void handle_sprite_image(tb_resp *resp, const tb_req *req, void *payload)
 {
 	discovery dv;
@@ -1372,7 +1322,7 @@ static void handle_sprite_image(tb_resp *resp, const tb_req *req, void *payload)
 	if (read_asset(&data, resp, &dv, f, em->image_path, 1))
 		goto out;
 	const unsigned char *p = (const unsigned char *)(data.ptr ? data.ptr : "");
-	tb_resp_bytes(resp, sniff_image(p, data.len), p, data.len);
+	tb_resp_bytes(resp, tb_dash_image_type(tb_slice_make(p, data.len)), p, data.len);
 out:
 	tb_buf_free(&data);
 	discovery_free(&dv);
@@ -1381,12 +1331,6 @@ out:
 /* ---- the module page (spec 3.12) ------------------------------------------ */
 
 /* The stock plugins (spec 4.3); only the projector is module-based. */
-static const char *const plugin_names[] = {
-    "timeseries", "scalars",	   "custom_scalars", "images",	  "audio",     "debugger-v2",
-    "graphs",	  "distributions", "histograms",     "text",	  "pr_curves", "profile_redirect",
-    "hparams",	  "mesh",	   "wit_redirect",   "projector",
-};
-
 #define ENTRY_SCRIPT "import(\"./index.js\").then((m) => void m.render());"
 /* base64 of the SHA-256 of ENTRY_SCRIPT, allowed by the page's CSP */
 #define ENTRY_SCRIPT_SHA256 "PVZp/wXI2V6hq7T2aNiDNM+vJWIOWwNwyhE53i+6lSQ="
@@ -1405,14 +1349,12 @@ static void handle_plugin_entry(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)payload;
 	const char *name = tb_req_query(req, "name");
-	int known = 0;
-	for (size_t i = 0; name && i < sizeof plugin_names / sizeof plugin_names[0]; i++)
-		known |= strcmp(name, plugin_names[i]) == 0;
+	const tb_dashboard *db = name ? tb_dashboard_find(name) : NULL;
 	if (!name) {
 		tb_resp_error(resp, 404, "Not found");
-	} else if (!known) {
+	} else if (!db) {
 		tb_resp_error(resp, 404, "Not found: %s", name);
-	} else if (strcmp(name, "projector") != 0) {
+	} else if (db->loading != TB_LOAD_IFRAME) {
 		tb_resp_error(resp, 400, "Plugin is not module loadable");
 	} else {
 		tb_resp_bytes(resp, "text/html; charset=utf-8", ENTRY_PAGE, sizeof ENTRY_PAGE - 1);

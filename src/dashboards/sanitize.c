@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/chars.h"
 
 /* Allowed elements, in one table so a tag is an index. */
 /* clang-format off */
@@ -70,9 +71,15 @@ static int is_alnum(unsigned char c)
 	return is_alpha(c) || is_digit(c);
 }
 
+static void put_char(tb_buf *out, uint32_t cp)
+{
+	char u[4];
+	tb_buf_append(out, u, tb_utf8_encode(u, cp));
+}
+
 static int is_hex(unsigned char c)
 {
-	return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+	return tb_hex_digit(c) >= 0;
 }
 
 /* HTML whitespace, as the tokeniser sees it. */
@@ -95,69 +102,6 @@ static int name_eq(const char *p, size_t n, const char *z)
 	return z[i] == 0;
 }
 
-static void put_utf8(tb_buf *out, unsigned cp)
-{
-	char b[4];
-	size_t n;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	tb_buf_append(out, b, n);
-}
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629 table 3-7), or 0
- * with *bad set to the length of the maximal invalid prefix to replace. */
-static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
-{
-	unsigned char c = s[0];
-	size_t need;
-	unsigned char lo = 0x80, hi = 0xBF;
-	*bad = 1;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		need = 1;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else
-		return 0;
-	for (size_t k = 1; k <= need; k++) {
-		if (k >= n || s[k] < lo || s[k] > hi) {
-			*bad = k;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	return need + 1;
-}
-
 void tb_sanitize_utf8(tb_buf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -166,14 +110,15 @@ void tb_sanitize_utf8(tb_buf *out, const char *s, size_t len)
 	while (i < len) {
 		unsigned char c = p[i];
 		if (c >= 0x80) {
-			size_t bad, k = utf8_seq(p + i, len - i, &bad);
-			if (k) {
+			uint32_t cp;
+			size_t k = tb_utf8_decode(&cp, p + i, len - i);
+			if (cp != TB_UTF8_INVALID) {
 				i += k;
 				continue;
 			}
 			tb_buf_append(out, p + run, i - run);
 			tb_buf_puts(out, "\xEF\xBF\xBD");
-			i += bad;
+			i += k;
 			run = i;
 		} else if (c == 0 || c == '\r') {
 			tb_buf_append(out, p + run, i - run);
@@ -329,7 +274,7 @@ static void decode_attr(tb_buf *out, const char *s, size_t n)
 				cp = cp1252[cp - 0x80];
 			else if (cp == '\r')
 				cp = '\n'; /* as the parser will normalise it when read back */
-			put_utf8(out, (unsigned)cp);
+			put_char(out, (uint32_t)cp);
 			i = j;
 			continue;
 		}
@@ -344,7 +289,7 @@ static void decode_attr(tb_buf *out, const char *s, size_t n)
 				break;
 		if (k < sizeof named_refs / sizeof named_refs[0] &&
 		    (semi || named_refs[k].legacy) && !(!semi && j < n && s[j] == '=')) {
-			put_utf8(out, named_refs[k].cp);
+			put_char(out, named_refs[k].cp);
 			i = j + (size_t)semi;
 		} else
 			tb_buf_putc(out, s[i++]);

@@ -8,8 +8,6 @@
 #include "dash.h"
 #include "proto/event.h"
 
-#define SCALARS_LIMIT 1000
-
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
@@ -19,7 +17,7 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 {
 	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars"));
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
@@ -36,7 +34,7 @@ void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
 {
 	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars", SCALARS_LIMIT));
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars"));
 	tb_buf_puts(b, "Wall time,Step,Value\r\n");
 	char num[40];
 	for (size_t i = 0; i < n; i++) {

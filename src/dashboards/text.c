@@ -18,7 +18,6 @@
 #include "proto/event.h"
 #include "proto/pb_decode.h"
 
-#define TEXT_LIMIT 100
 #define TEXT_MAX_EMPTY_ROWS 10000
 
 /* TextPluginData.version (field 1); data newer than version 0 is not
@@ -224,7 +223,7 @@ static void handle_text(tb_resp *resp, const tb_req *req, void *payload)
 	const tb_series *s = r ? tb_dash_series(r, tag, "text", TB_DC_TENSOR) : NULL;
 	if (s) {
 		size_t n;
-		uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "text", TEXT_LIMIT));
+		uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "text"));
 		tb_buf html = TB_BUF_INIT;
 		for (size_t i = 0; i < n; i++) {
 			size_t p = (size_t)idx[i];

@@ -19,11 +19,10 @@ enum { P_SCALARS, P_HISTOGRAMS, P_IMAGES, P_COUNT };
 static const struct {
 	const char *name;
 	int dc;
-	uint64_t limit;
 } kinds[P_COUNT] = {
-    {"scalars", TB_DC_SCALAR, 1000},
-    {"histograms", TB_DC_TENSOR, 51},
-    {"images", TB_DC_BLOB_SEQUENCE, 10},
+    {"scalars", TB_DC_SCALAR},
+    {"histograms", TB_DC_TENSOR},
+    {"images", TB_DC_BLOB_SEQUENCE},
 };
 
 static int cmp_cstr(const void *a, const void *b)
@@ -259,8 +258,8 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 			       const tb_run *r, const tb_series *s, int64_t sample)
 {
 	size_t n;
-	uint64_t *idx =
-	    tb_dash_sample(&n, s->len, tb_dash_limit(d, kinds[kind].name, kinds[kind].limit));
+	/* As many points as the dashboard of the same name serves. */
+	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, kinds[kind].name));
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];

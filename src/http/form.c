@@ -12,17 +12,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "common/chars.h"
 
 size_t tb_url_decode(char *out, const char *s, size_t n, int plus_is_space)
 {
@@ -30,8 +20,8 @@ size_t tb_url_decode(char *out, const char *s, size_t n, int plus_is_space)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		int hi, lo;
-		if (c == '%' && i + 2 < n && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		if (c == '%' && i + 2 < n && (hi = tb_hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = tb_hex_digit((unsigned char)s[i + 2])) >= 0) {
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else if (c == '+' && plus_is_space) {

@@ -7,6 +7,7 @@
  * shortest round-trip digits in one pass of integer arithmetic (Schubfach,
  * see fmt_digits) instead of trial printf/strtod round trips. */
 #include "json.h"
+#include "common/chars.h"
 
 #include <assert.h>
 #include <math.h>
@@ -79,52 +80,6 @@ static void put_u16(tb_buf *b, unsigned cp)
 	tb_buf_append(b, e, 6);
 }
 
-/* Decode one UTF-8 sequence at p (n > 0 bytes left). Stores the code point
- * and returns the bytes consumed. An ill-formed sequence yields U+FFFD and
- * consumes its maximal valid prefix (at least one byte), as Python's
- * "replace" error handler does. */
-static size_t utf8_next(unsigned *cp, const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len;
-	unsigned lo = 0x80, hi = 0xbf, v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		v = c & 0x0f;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		v = c & 0x07;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if (i >= n || p[i] < lo || p[i] > hi) {
-			*cp = 0xfffd;
-			return i;
-		}
-		v = (v << 6) | (p[i] & 0x3f);
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*cp = v;
-	return len;
-}
-
 static void put_string(tb_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -173,8 +128,10 @@ static void put_string(tb_buf *b, const char *s, size_t n)
 		default:
 			break;
 		}
-		unsigned cp;
-		i += utf8_next(&cp, p + i, n - i);
+		uint32_t cp;
+		i += tb_utf8_decode(&cp, p + i, n - i);
+		if (cp == TB_UTF8_INVALID)
+			cp = 0xFFFD;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
 			put_u16(b, 0xd800 | (cp >> 10));

@@ -1,4 +1,5 @@
-/* Exact-match routing table: an open-addressing hash table keyed by path.
+/* Exact-match routing table: routes in an array, found through a
+ * tb_idxset keyed by the path's hash.
  *
  * Upstream has no wildcard routes (spec HTTP_API.md 1.5), so a lookup is one
  * hash and usually one string compare. The table is written only while the
@@ -11,11 +12,11 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/hash.h"
 
 typedef struct route {
-	char *path; /* NULL = empty slot */
+	char *path;
 	size_t len;
-	uint64_t hash;
 	tb_handler_fn fn;
 	void *payload;
 	tb_version_fn version; /* NULL: not cacheable */
@@ -23,63 +24,38 @@ typedef struct route {
 } route;
 
 struct tb_router {
-	route *slots;
-	size_t cap; /* power of two */
-	size_t count;
+	route *routes;
+	size_t n, alloc;
+	tb_idxset index; /* path hash -> routes[] */
 };
-
-static uint64_t hash_path(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 tb_router *tb_router_new(void)
 {
-	tb_router *r = tb_xcalloc(1, sizeof *r);
-	r->cap = 128;
-	r->slots = tb_xcalloc(r->cap, sizeof *r->slots);
-	return r;
+	return tb_xcalloc(1, sizeof(tb_router));
 }
 
-static route *slot_for(route *slots, size_t cap, const char *path, size_t n, uint64_t h)
+static route *find(const tb_router *r, const char *path, size_t n, uint64_t h)
 {
-	size_t i = (size_t)h & (cap - 1);
-	while (slots[i].path &&
-	       !(slots[i].hash == h && slots[i].len == n && memcmp(slots[i].path, path, n) == 0))
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
-}
-
-static void grow(tb_router *r)
-{
-	size_t cap = r->cap * 2;
-	route *slots = tb_xcalloc(cap, sizeof *slots);
-	for (size_t i = 0; i < r->cap; i++)
-		if (r->slots[i].path)
-			*slot_for(slots, cap, r->slots[i].path, r->slots[i].len, r->slots[i].hash) =
-			    r->slots[i];
-	free(r->slots);
-	r->slots = slots;
-	r->cap = cap;
+	size_t pos = 0, k;
+	while ((k = tb_idxset_next(&r->index, h, &pos)))
+		if (r->routes[k - 1].len == n && memcmp(r->routes[k - 1].path, path, n) == 0)
+			return &r->routes[k - 1];
+	return NULL;
 }
 
 void tb_router_add(tb_router *r, const char *path, tb_handler_fn fn, void *payload)
 {
-	if ((r->count + 1) * 2 > r->cap)
-		grow(r);
 	size_t n = strlen(path);
-	uint64_t h = hash_path(path, n);
-	route *s = slot_for(r->slots, r->cap, path, n, h);
-	if (!s->path) {
+	uint64_t h = tb_hash_bytes(TB_HASH_SEED, path, n);
+	route *s = find(r, path, n, h);
+	if (!s) {
+		r->routes = tb_xgrow(r->routes, &r->alloc, r->n + 1, sizeof *r->routes);
+		if (tb_idxset_add(&r->index, h, r->n) != 0)
+			abort(); /* out of memory while setting up: the server stops (alloc.h) */
+		s = &r->routes[r->n++];
+		memset(s, 0, sizeof *s);
 		s->path = tb_xstrndup(path, n);
 		s->len = n;
-		s->hash = h;
-		r->count++;
 	}
 	s->fn = fn;
 	s->payload = payload;
@@ -87,9 +63,8 @@ void tb_router_add(tb_router *r, const char *path, tb_handler_fn fn, void *paylo
 
 tb_handler_fn tb_router_find(const tb_router *r, const char *path, size_t n, void **payload)
 {
-	uint64_t h = hash_path(path, n);
-	route *s = slot_for(r->slots, r->cap, path, n, h);
-	if (!s->path)
+	const route *s = find(r, path, n, tb_hash_bytes(TB_HASH_SEED, path, n));
+	if (!s)
 		return NULL;
 	*payload = s->payload;
 	return s->fn;
@@ -98,8 +73,8 @@ tb_handler_fn tb_router_find(const tb_router *r, const char *path, size_t n, voi
 void tb_router_set_version(tb_router *r, const char *path, tb_version_fn fn, void *payload)
 {
 	size_t n = strlen(path);
-	route *s = slot_for(r->slots, r->cap, path, n, hash_path(path, n));
-	if (!s->path)
+	route *s = find(r, path, n, tb_hash_bytes(TB_HASH_SEED, path, n));
+	if (!s)
 		return;
 	s->version = fn;
 	s->version_payload = payload;
@@ -107,8 +82,8 @@ void tb_router_set_version(tb_router *r, const char *path, tb_version_fn fn, voi
 
 tb_version_fn tb_router_version(const tb_router *r, const char *path, size_t n, void **payload)
 {
-	route *s = slot_for(r->slots, r->cap, path, n, hash_path(path, n));
-	if (!s->path || !s->version)
+	const route *s = find(r, path, n, tb_hash_bytes(TB_HASH_SEED, path, n));
+	if (!s || !s->version)
 		return NULL;
 	*payload = s->version_payload;
 	return s->version;
@@ -118,8 +93,9 @@ void tb_router_free(tb_router *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->cap; i++)
-		free(r->slots[i].path);
-	free(r->slots);
+	for (size_t i = 0; i < r->n; i++)
+		free(r->routes[i].path);
+	free(r->routes);
+	tb_idxset_free(&r->index);
 	free(r);
 }

@@ -13,35 +13,9 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "proto/tensor.h"
+#include "store/kinds.h"
 
 /* Data class of a plugin whose writer did not say (FORMAT.md 10.1). */
-static int class_of_plugin(tb_slice plugin)
-{
-	static const struct {
-		const char *name;
-		int dc;
-	} table[] = {
-	    {"scalars", TB_DC_SCALAR},
-	    {"histograms", TB_DC_TENSOR},
-	    {"images", TB_DC_BLOB_SEQUENCE},
-	    {"audio", TB_DC_BLOB_SEQUENCE},
-	    {"text", TB_DC_TENSOR},
-	    {"pr_curves", TB_DC_TENSOR},
-	    {"hparams", TB_DC_TENSOR},
-	    {"mesh", TB_DC_TENSOR},
-	    {"custom_scalars", TB_DC_TENSOR},
-	    {"graphs", TB_DC_BLOB_SEQUENCE},
-	    {"graph_tagged_run_metadata", TB_DC_BLOB_SEQUENCE},
-	    {"graph_run_metadata", TB_DC_BLOB_SEQUENCE},
-	    {"graph_run_metadata_graph", TB_DC_BLOB_SEQUENCE},
-	    {"graph_keras_model", TB_DC_BLOB_SEQUENCE},
-	};
-	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-		if (tb_slice_eq_str(plugin, table[i].name))
-			return table[i].dc;
-	return TB_DC_UNKNOWN;
-}
-
 static char *dup_slice(tb_slice s)
 {
 	return tb_xstrndup((const char *)s.ptr, s.len);
@@ -81,7 +55,7 @@ static tb_series *create_series(tb_store *store, tb_run *run, tb_slice tag, cons
 		content = tb_slice_make(NULL, 0);
 	} else {
 		legacy = 0;
-		dc = class_of_plugin(md.plugin_name);
+		dc = tb_kind_data_class(md.plugin_name);
 	}
 	char *plugin_buf = plugin ? NULL : dup_slice(md.plugin_name);
 	char *display =
@@ -183,7 +157,8 @@ static int first_point_ok(const tb_value *v)
 	memset(&md, 0, sizeof md);
 	if (v->has_metadata && tb_metadata_decode(&md, v->metadata) < 0)
 		return 1;
-	int dc = md.data_class != TB_DC_UNKNOWN ? md.data_class : class_of_plugin(md.plugin_name);
+	int dc =
+	    md.data_class != TB_DC_UNKNOWN ? md.data_class : tb_kind_data_class(md.plugin_name);
 	double x;
 	return dc != TB_DC_SCALAR || tb_tensor_scalar(&x, v->data) == 0;
 }

@@ -16,6 +16,7 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/chars.h"
 
 typedef struct parser {
 	const char *p, *end;
@@ -105,43 +106,6 @@ static char *read_ident(parser *ps)
 	return tb_xstrndup(s, (size_t)(ps->p - s));
 }
 
-static int hex_val(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static void put_utf8(tb_buf *b, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	tb_buf_append(b, u, n);
-}
-
 /* One escape sequence after the backslash (cursor on the character after
  * it), decoded into b. */
 static void read_escape(parser *ps, tb_buf *b)
@@ -196,8 +160,8 @@ static void read_escape(parser *ps, tb_buf *b)
 	if (c == 'x' || c == 'X') {
 		int digits = 0;
 		unsigned v = 0;
-		while (digits < 2 && ps->p < ps->end && hex_val((unsigned char)*ps->p) >= 0) {
-			v = v * 16 + (unsigned)hex_val((unsigned char)*ps->p++);
+		while (digits < 2 && ps->p < ps->end && tb_hex_digit((unsigned char)*ps->p) >= 0) {
+			v = v * 16 + (unsigned)tb_hex_digit((unsigned char)*ps->p++);
 			digits++;
 		}
 		if (!digits) {
@@ -211,7 +175,7 @@ static void read_escape(parser *ps, tb_buf *b)
 		int want = c == 'u' ? 4 : 8;
 		uint32_t cp = 0;
 		for (int i = 0; i < want; i++) {
-			int h = ps->p < ps->end ? hex_val((unsigned char)*ps->p) : -1;
+			int h = ps->p < ps->end ? tb_hex_digit((unsigned char)*ps->p) : -1;
 			if (h < 0) {
 				fail(ps, "\\%c escape needs %d hex digits", c, want);
 				return;
@@ -223,7 +187,8 @@ static void read_escape(parser *ps, tb_buf *b)
 			fail(ps, "\\%c escape is not a Unicode scalar value", c);
 			return;
 		}
-		put_utf8(b, cp);
+		char u[4];
+		tb_buf_append(b, u, tb_utf8_encode(u, cp));
 		return;
 	}
 	if ((unsigned char)c >= 0x21 && (unsigned char)c < 0x7f)

@@ -19,6 +19,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "proto/pb_decode.h"
+#include "common/chars.h"
 
 /* --- schemas ------------------------------------------------------------- */
 
@@ -672,44 +673,6 @@ static tb_pbv *singular(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f, int *
 
 /* --- decoding ------------------------------------------------------------ */
 
-static int utf8_valid(tb_slice s)
-{
-	const uint8_t *p = s.ptr, *end = s.ptr + s.len;
-	while (p < end) {
-		uint8_t c = *p;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		size_t n;
-		uint32_t cp;
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 2;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 3;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 4;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if ((size_t)(end - p) < n)
-			return 0;
-		for (size_t k = 1; k < n; k++) {
-			if ((p[k] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[k] & 0x3F);
-		}
-		if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		p += n;
-	}
-	return 1;
-}
-
 static int wire_of(int type)
 {
 	switch (type) {
@@ -763,7 +726,7 @@ static int add_scalar(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f, uint64_
 
 static int add_len(tb_pbt_arena *a, tb_pbm *m, const tb_pbt_field *f, tb_slice s, int depth)
 {
-	if (f->type == TB_PBT_STRING && !m->type->proto2 && !utf8_valid(s))
+	if (f->type == TB_PBT_STRING && !m->type->proto2 && !tb_utf8_valid(s.ptr, s.len))
 		return TB_ECORRUPT;
 	int fresh;
 	if (f->type != TB_PBT_MESSAGE) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "kinds.h"
 #include "proto/event.h"
 
 #define MAX_OVERRIDES 32
@@ -111,24 +112,7 @@ uint64_t tb_store_capacity(const tb_store *s, const char *plugin, int data_class
 	uint64_t v;
 	if (tb_store_override(s, plugin, &v))
 		return v;
-	static const struct {
-		const char *name;
-		uint64_t capacity;
-	} defaults[] = {
-	    {"scalars", 1000}, {"histograms", 500}, {"images", 10},
-	    {"audio", 10},     {"pr_curves", 100},
-	};
-	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
-		if (strcmp(defaults[i].name, plugin) == 0)
-			return defaults[i].capacity;
-	switch (data_class) {
-	case TB_DC_SCALAR:
-		return 1000;
-	case TB_DC_TENSOR:
-		return 100;
-	default:
-		return 10;
-	}
+	return tb_kind_keep(plugin, data_class);
 }
 
 void tb_store_rdlock(tb_store *s)

@@ -78,8 +78,7 @@ void tb_store_set_capacity(tb_store *s, const char *plugin, uint64_t capacity);
  * and sets *out, else returns 0. */
 int tb_store_override(const tb_store *s, const char *plugin, uint64_t *out);
 /* The capacity a new series of this plugin and data class gets: the
- * override, else upstream's defaults (scalars 1000, histograms 500, images
- * and audio 10, pr_curves 100, other tensors 100, other blobs 10). */
+ * override, else the summary kind's default (tb_kind_keep). */
 uint64_t tb_store_capacity(const tb_store *s, const char *plugin, int data_class);
 
 void tb_store_rdlock(tb_store *s);

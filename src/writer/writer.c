@@ -14,6 +14,7 @@
  * way. The writer also owns the runs add_scalars creates (closed with it),
  * the tag descriptions that go into metadata, and the projector config
  * text. */
+#include "tboard/version.h"
 #include "tboard/writer.h"
 
 #include <errno.h>
@@ -35,6 +36,8 @@
 #include "proto/pb_encode.h"
 #include "record/rec_writer.h"
 #include "writer/writer_int.h"
+#include "common/chars.h"
+#include "common/hash.h"
 
 #define WRITER_ID "tboard"
 #define DEFAULT_FLUSH_SECS 120.0
@@ -42,12 +45,11 @@
 #define ERRMSG_SIZE 512
 #define OPEN_ATTEMPTS 100
 
-/* Tags that already carried SummaryMetadata in this file: an open-addressed
- * hash set of owned strings. */
+/* Tags that already carried SummaryMetadata in this file. */
 typedef struct tag_set {
-	char **slot; /* cap entries, NULL = empty */
-	size_t cap;  /* power of two, or 0 */
-	size_t count;
+	char **tags; /* owned copies, in order of first use */
+	size_t n, alloc;
+	tb_idxset index; /* tag hash -> tags[] */
 } tag_set;
 
 /* A run written by add_scalars, owned by its parent writer. */
@@ -115,98 +117,47 @@ static double now_monotonic(void)
 }
 
 /* FNV-1a; tags are short, so this is cheap and spreads well enough. */
-static uint64_t hash_tag(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (uint8_t)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* The slot holding tag, or the empty slot where it would go. cap > 0. */
-static size_t tag_slot(const tag_set *t, const char *tag, size_t n)
-{
-	size_t i = (size_t)hash_tag(tag, n) & (t->cap - 1);
-	while (t->slot[i] && !(strncmp(t->slot[i], tag, n) == 0 && t->slot[i][n] == '\0'))
-		i = (i + 1) & (t->cap - 1);
-	return i;
-}
-
 static int tag_seen(const tag_set *t, const char *tag, size_t n)
 {
-	return t->cap && t->slot[tag_slot(t, tag, n)] != NULL;
+	size_t pos = 0, k;
+	uint64_t h = tb_hash_bytes(TB_HASH_SEED, tag, n);
+	while ((k = tb_idxset_next(&t->index, h, &pos)))
+		if (strncmp(t->tags[k - 1], tag, n) == 0 && t->tags[k - 1][n] == '\0')
+			return 1;
+	return 0;
 }
 
 static int tag_add(tag_set *t, const char *tag, size_t n)
 {
-	char *copy;
-
-	if ((t->count + 1) * 2 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		tag_set grown = {calloc(cap, sizeof(char *)), cap, t->count};
-		if (!grown.slot)
+	if (t->n == t->alloc) {
+		size_t alloc = t->alloc ? t->alloc * 2 : 16;
+		char **tags = realloc(t->tags, alloc * sizeof *tags);
+		if (!tags)
 			return TB_ENOMEM;
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->slot[i])
-				grown.slot[tag_slot(&grown, t->slot[i], strlen(t->slot[i]))] =
-				    t->slot[i];
-		free(t->slot);
-		*t = grown;
+		t->tags = tags;
+		t->alloc = alloc;
 	}
-	copy = malloc(n + 1);
+	char *copy = malloc(n + 1);
 	if (!copy)
 		return TB_ENOMEM;
 	memcpy(copy, tag, n);
 	copy[n] = '\0';
-	t->slot[tag_slot(t, tag, n)] = copy;
-	t->count++;
+	if (tb_idxset_add(&t->index, tb_hash_bytes(TB_HASH_SEED, tag, n), t->n) != 0) {
+		free(copy);
+		return TB_ENOMEM;
+	}
+	t->tags[t->n++] = copy;
 	return TB_OK;
 }
 
 static void tag_set_free(tag_set *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->slot[i]);
-	free(t->slot);
-	t->slot = NULL;
-	t->cap = t->count = 0;
-}
-
-/* Strict UTF-8 as protobuf requires for proto3 strings: no overlongs, no
- * surrogates, nothing above U+10FFFF. */
-static int valid_utf8(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t k;
-		uint32_t cp, min;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			k = 1, cp = c & 0x1F, min = 0x80;
-		} else if ((c & 0xF0) == 0xE0) {
-			k = 2, cp = c & 0x0F, min = 0x800;
-		} else if ((c & 0xF8) == 0xF0) {
-			k = 3, cp = c & 0x07, min = 0x10000;
-		} else {
-			return 0;
-		}
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
+	for (size_t i = 0; i < t->n; i++)
+		free(t->tags[i]);
+	free(t->tags);
+	tb_idxset_free(&t->index);
+	memset(t, 0, sizeof *t);
 }
 
 /* Write all of pending to the file. On failure keep what was not written
@@ -493,7 +444,7 @@ int tb_writer_add_scalar(tb_writer *w, const char *tag, double value, int64_t st
 		goto out;
 	}
 	tag_len = strlen(tag);
-	if (!valid_utf8((const uint8_t *)tag, tag_len)) {
+	if (!tb_utf8_valid(tag, tag_len)) {
 		set_msg(w->errmsg, "tag is not valid UTF-8");
 		rc = TB_EINVAL;
 		goto out;
@@ -702,14 +653,14 @@ int tb_writer__check_tag(tb_writer *w, const char *tag)
 {
 	if (!tag || !tag[0])
 		return tb_writer__fail(w, TB_EINVAL, "tag must be a non-empty string");
-	if (!valid_utf8((const uint8_t *)tag, strlen(tag)))
+	if (!tb_utf8_valid(tag, strlen(tag)))
 		return tb_writer__fail(w, TB_EINVAL, "tag is not valid UTF-8");
 	return TB_OK;
 }
 
 int tb_writer__utf8(const void *s, size_t n)
 {
-	return valid_utf8(s, n);
+	return tb_utf8_valid(s, n);
 }
 
 const char *tb_writer__logdir(const tb_writer *w)
@@ -860,8 +811,8 @@ int tb_writer_add_scalars(tb_writer *w, const char *main_tag, const char *const 
 				       "keys and values must hold at least one scalar");
 	for (size_t i = 0; i < n; i++)
 		if (!keys[i] || !keys[i][0] || strchr(keys[i], '/') ||
-		    !valid_utf8((const uint8_t *)keys[i], strlen(keys[i])) ||
-		    strcmp(keys[i], ".") == 0 || strcmp(keys[i], "..") == 0)
+		    !tb_utf8_valid(keys[i], strlen(keys[i])) || strcmp(keys[i], ".") == 0 ||
+		    strcmp(keys[i], "..") == 0)
 			return tb_writer__fail(
 			    w, TB_EINVAL, "key %zu must be a non-empty UTF-8 name without '/'", i);
 	if (!(wall_time > 0) || !isfinite(wall_time))
@@ -902,7 +853,7 @@ int tb_writer_set_description(tb_writer *w, const char *tag, const char *markdow
 		return TB_EINVAL;
 	if ((rc = tb_writer__check_tag(w, tag)) != TB_OK)
 		return rc;
-	if (markdown && !valid_utf8((const uint8_t *)markdown, strlen(markdown)))
+	if (markdown && !tb_utf8_valid(markdown, strlen(markdown)))
 		return tb_writer__fail(w, TB_EINVAL, "description is not valid UTF-8");
 	pthread_mutex_lock(&w->mu);
 	for (i = 0; i < w->n_descs; i++)
@@ -937,4 +888,9 @@ int tb_writer_set_description(tb_writer *w, const char *tag, const char *markdow
 	}
 	pthread_mutex_unlock(&w->mu);
 	return rc;
+}
+
+const char *tb_version(void)
+{
+	return TB_VERSION_STRING;
 }

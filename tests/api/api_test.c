@@ -15,7 +15,9 @@
  * server's stdout. */
 #include "jsondiff.h"
 #include "sha256sum.h"
+#include "http_client.h"
 #include "spawn.h"
+#include "common/chars.h"
 
 #include <curl/curl.h>
 #include <dirent.h>
@@ -171,7 +173,7 @@ typedef struct counter {
 
 static struct {
 	int passed, failed, deliberate;
-	int served; /* corpora where the server came up */
+	int served;	/* corpora where the server came up */
 	int ts_partial; /* timeseries answers compared for some plugins only */
 	int series_exact, series_sampled;
 	counter *skipped; /* out-of-scope request paths and their counts */
@@ -263,17 +265,6 @@ static char *join(const char *a, const char *b)
 	return out;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode application/x-www-form-urlencoded text (%XX and '+'). */
 static char *form_decode(const char *s, size_t n)
 {
@@ -281,9 +272,9 @@ static char *form_decode(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '+')
 			*w++ = ' ';
-		else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-			 hexval(s[i + 2]) >= 0) {
-			*w++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		else if (s[i] == '%' && i + 2 < n && tb_hex_digit(s[i + 1]) >= 0 &&
+			 tb_hex_digit(s[i + 2]) >= 0) {
+			*w++ = (char)(tb_hex_digit(s[i + 1]) * 16 + tb_hex_digit(s[i + 2]));
 			i += 2;
 		} else
 			*w++ = s[i];
@@ -344,47 +335,30 @@ static int route_in_scope(const char *path)
 
 /* ---- HTTP ------------------------------------------------------------------ */
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *payload)
-{
-	buf_add(payload, data, size * nmemb);
-	return size * nmemb;
-}
-
 /* Send one request; fills *status, ctype (copied) and body. */
 static int http_do(CURL *c, int port, const char *method, const char *path, const char *body,
 		   const char *body_ctype, long *status, char *ctype, size_t ctlen, buf *out,
 		   char *err, size_t errlen)
 {
-	char url[8192];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)REQUEST_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-	struct curl_slist *hdr = NULL;
+	char h[128];
+	snprintf(h, sizeof h, "Content-Type: %s", body_ctype ? body_ctype : "");
+	const char *const post_headers[] = {h, "Expect:", NULL};
+	tb_http_req req = {.method = method, .timeout_s = REQUEST_TIMEOUT_S};
 	if (strcmp(method, "POST") == 0) {
-		char h[128];
-		snprintf(h, sizeof h, "Content-Type: %s", body_ctype);
-		hdr = curl_slist_append(hdr, h);
-		hdr = curl_slist_append(hdr, "Expect:");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	} else if (strcmp(method, "GET") != 0) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		req.headers = post_headers;
+		req.body = body;
+		req.body_len = -1;
 	}
-	CURLcode rc = curl_easy_perform(c);
-	curl_slist_free_all(hdr);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s %s: %s", method, path, curl_easy_strerror(rc));
+	tb_http_reply r;
+	if (tb_http_send(&r, c, port, path, &req) != CURLE_OK) {
+		snprintf(err, errlen, "%s %s: request failed", method, path);
+		tb_http_reply_free(&r);
 		return -1;
 	}
-	char *ct = NULL;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-	snprintf(ctype, ctlen, "%s", ct ? ct : "(none)");
+	*status = r.status;
+	snprintf(ctype, ctlen, "%s", r.ctype[0] ? r.ctype : "(none)");
+	buf_add(out, r.body.ptr, r.body.len);
+	tb_http_reply_free(&r);
 	if (!out->p)
 		buf_add(out, "", 0);
 	return 0;
@@ -1154,8 +1128,7 @@ int main(void)
 		/* The profile corpus's answers are the profile dashboard's, compared
 		 * by its own test. */
 		if (de->d_name[0] != '.' && strcmp(de->d_name, "profile") != 0 &&
-		    access(p, R_OK) == 0 &&
-		    (!only || strcmp(only, de->d_name) == 0))
+		    access(p, R_OK) == 0 && (!only || strcmp(only, de->d_name) == 0))
 			names[n++] = strdup(de->d_name);
 		free(p);
 		free(dir);

@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "proto/pb_encode.h"
 #include "record/rec_writer.h"
+#include "../api/http_client.h"
 
 /* --- writing the log directory ------------------------------------------- */
 
@@ -220,38 +221,14 @@ static void write_logdir(const char *logdir)
 
 /* --- HTTP ------------------------------------------------------------------ */
 
-typedef struct reply {
-	long status;
-	char ctype[128];
-	tb_buf body;
-} reply;
+typedef tb_http_reply reply;
 
 static CURL *curl;
 static int port;
 
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
-
 static void get(reply *r, const char *path)
 {
-	char url[4096];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-	memset(r, 0, sizeof *r);
-	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r->body);
-	CURLcode rc = curl_easy_perform(curl);
-	if (rc != CURLE_OK)
-		fprintf(stderr, "curl %s: %s\n", path, curl_easy_strerror(rc));
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
-	char *ct = NULL;
-	curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct);
-	snprintf(r->ctype, sizeof r->ctype, "%s", ct ? ct : "");
-	tb_buf_puts(&r->body, "");
+	tb_http_send(r, curl, port, path, NULL);
 }
 
 /* Expect a plain-text error with this status and exact body. */

@@ -20,6 +20,7 @@
 #include "common/buf.h"
 #include "proto/pb_encode.h"
 #include "record/rec_writer.h"
+#include "../api/http_client.h"
 
 /* ---- writing the log directory ------------------------------------------ */
 
@@ -200,49 +201,19 @@ static void remove_logdir(void)
 static int port;
 static CURL *curl;
 
-typedef struct reply {
-	long status;
-	char ctype[128];
-	tb_buf body;
-} reply;
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
+typedef tb_http_reply reply;
 
 /* GET path, or POST body (n bytes, Content-Type ctype) when body is set. */
 static reply *request(const char *path, const char *body, size_t n, const char *ctype)
 {
 	static reply r;
-	tb_buf_free(&r.body);
-	memset(&r, 0, sizeof r);
-	char url[4096];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-	struct curl_slist *h = NULL;
-	if (body) {
-		char line[200];
-		snprintf(line, sizeof line, "Content-Type: %s", ctype);
-		h = curl_slist_append(h, line);
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)n);
-	}
-	if (curl_easy_perform(curl) == CURLE_OK) {
-		char *ct = NULL;
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-		curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct);
-		snprintf(r.ctype, sizeof r.ctype, "%s", ct ? ct : "");
-	}
-	curl_slist_free_all(h);
-	tb_buf_putc(&r.body, '\0');
-	r.body.len--;
+	tb_http_reply_free(&r);
+	char line[200];
+	snprintf(line, sizeof line, "Content-Type: %s", ctype ? ctype : "");
+	const char *const headers[] = {line, NULL};
+	tb_http_req req = {
+	    .headers = body ? headers : NULL, .body = body, .body_len = (long)n, .timeout_s = 30};
+	tb_http_send(&r, curl, port, path, &req);
 	return &r;
 }
 

@@ -16,60 +16,21 @@
 #include "../harness.h"
 #include "common/buf.h"
 #include "dashboards/dash.h"
+#include "../api/http_client.h"
 
-typedef struct reply {
-	long status;
-	char ctype[128];
-	char encoding[64];
-	tb_buf body;
-} reply;
+typedef tb_http_reply reply;
 
 static CURL *curl;
 static int port;
 static int ask_gzip; /* send Accept-Encoding: gzip (bodies then may come compressed) */
 
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
-
-static size_t on_head(char *p, size_t sz, size_t n, void *ud)
-{
-	reply *r = ud;
-	size_t len = sz * n;
-	if (len > 18 && strncasecmp(p, "Content-Encoding:", 17) == 0)
-		snprintf(r->encoding, sizeof r->encoding, "%.*s", (int)strcspn(p + 17, "\r\n"),
-			 p + 17);
-	return len;
-}
-
 /* GET path; the reply's body is NUL-terminated. */
 static void get(reply *r, const char *path)
 {
-	char url[8192];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-	memset(r, 0, sizeof *r);
-	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r->body);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_head);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, NULL);
-	struct curl_slist *h = curl_slist_append(NULL, ask_gzip ? "Accept-Encoding: gzip"
-								: "Accept-Encoding: identity");
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	CURLcode rc = curl_easy_perform(curl);
-	if (rc != CURLE_OK)
-		fprintf(stderr, "curl %s: %s\n", path, curl_easy_strerror(rc));
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
-	char *ct = NULL;
-	curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct);
-	snprintf(r->ctype, sizeof r->ctype, "%s", ct ? ct : "");
-	tb_buf_puts(&r->body, "");
-	curl_slist_free_all(h);
+	const char *const headers[] = {
+	    ask_gzip ? "Accept-Encoding: gzip" : "Accept-Encoding: identity", NULL};
+	tb_http_req req = {.headers = headers};
+	tb_http_send(r, curl, port, path, &req);
 }
 
 /* GET path and expect status with a text/plain body starting with prefix. */

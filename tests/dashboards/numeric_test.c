@@ -20,6 +20,7 @@
 #include "proto/event_encode.h"
 #include "proto/pb_encode.h"
 #include "record/rec_writer.h"
+#include "../api/http_client.h"
 
 enum { DT_FLOAT = 1, DT_DOUBLE = 2, DT_INT32 = 3 };
 
@@ -171,43 +172,15 @@ static void remove_logdir(void)
 static int port;
 static CURL *curl;
 
-typedef struct reply {
-	long status;
-	char ctype[128];
-	tb_buf body;
-} reply;
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
+typedef tb_http_reply reply;
 
 /* GET path (or POST form when form is not NULL) into a static reply. */
 static reply *fetch(const char *path, const char *form)
 {
 	static reply r;
-	tb_buf_free(&r.body);
-	memset(&r, 0, sizeof r);
-	size_t n = strlen(path) + 64;
-	char *url = malloc(n);
-	snprintf(url, n, "http://127.0.0.1:%d%s", port, path);
-	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-	if (form)
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
-	if (curl_easy_perform(curl) == CURLE_OK) {
-		char *ct = NULL;
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-		curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct);
-		snprintf(r.ctype, sizeof r.ctype, "%s", ct ? ct : "");
-	}
-	tb_buf_putc(&r.body, '\0');
-	r.body.len--;
-	free(url);
+	tb_http_reply_free(&r);
+	tb_http_req req = {.body = form, .body_len = -1, .timeout_s = 30};
+	tb_http_send(&r, curl, port, path, &req);
 	return &r;
 }
 

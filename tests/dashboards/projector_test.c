@@ -22,6 +22,7 @@
 #include "../harness.h"
 #include "common/buf.h"
 #include "tboard/writer.h"
+#include "../api/http_client.h"
 
 /* Bytes only the files outside the log directory hold. */
 #define SECRET "SECRET-OUTSIDE-7f3a"
@@ -200,42 +201,14 @@ static void build(void)
 
 /* ---- requests ----------------------------------------------------------- */
 
-typedef struct reply {
-	long status;
-	char type[128];
-	tb_buf body;
-	tb_buf head;
-} reply;
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud)
-{
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
+typedef tb_http_reply reply;
 
 static void get(reply *r, const char *path)
 {
-	memset(r, 0, sizeof *r);
-	char url[2048];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
 	CURL *c = curl_easy_init();
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->head);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	CURLcode rc = curl_easy_perform(c);
-	if (rc != CURLE_OK)
-		fprintf(stderr, "GET %s: %s\n", path, curl_easy_strerror(rc));
-	CHECK_INT(rc, CURLE_OK);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	char *ct = NULL;
-	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-	snprintf(r->type, sizeof r->type, "%s", ct ? ct : "");
+	tb_http_req req = {.timeout_s = 30, .want_head = 1};
+	CHECK_INT(tb_http_send(r, c, port, path, &req), CURLE_OK);
 	curl_easy_cleanup(c);
-	if (!r->body.ptr)
-		tb_buf_puts(&r->body, "");
 	/* nothing from outside the log directory, ever */
 	if (strstr(r->body.ptr, SECRET)) {
 		fprintf(stderr, "GET %s served bytes from outside the log directory\n", path);
@@ -258,7 +231,7 @@ static void expect_400(const char *path, const char *want)
 		fprintf(stderr, "GET %s: %ld \"%s\", expected 400 with \"%s\"\n", path, r.status,
 			r.body.ptr, want);
 	CHECK_INT(r.status, 400);
-	CHECK_STR(r.type, "text/plain; charset=utf-8");
+	CHECK_STR(r.ctype, "text/plain; charset=utf-8");
 	CHECK(strstr(r.body.ptr, want) != NULL);
 	reply_free(&r);
 }
@@ -269,7 +242,7 @@ static void expect_200(reply *r, const char *path, const char *type)
 	if (r->status != 200)
 		fprintf(stderr, "GET %s: %ld \"%s\"\n", path, r->status, r->body.ptr);
 	CHECK_INT(r->status, 200);
-	CHECK_STR(r->type, type);
+	CHECK_STR(r->ctype, type);
 }
 
 static void alive(void)

@@ -15,35 +15,18 @@
 #include "common/buf.h"
 #include "http/assets.h"
 #include "http/http.h"
+#include "../api/http_client.h"
 
 /* --- a tiny client ------------------------------------------------------- */
 
-typedef struct reply {
-	long status;
-	tb_buf head; /* raw header block */
-	tb_buf body;
-	long connects; /* new connections the request needed */
-} reply;
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
-
-static size_t on_head(char *p, size_t sz, size_t n, void *ud)
-{
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
+typedef tb_http_reply reply;
 
 static CURL *shared; /* one handle, so keep-alive can be observed */
 static int port, port_prefixed;
 
 static void reply_free(reply *r)
 {
-	tb_buf_free(&r->head);
-	tb_buf_free(&r->body);
+	tb_http_reply_free(r);
 }
 
 /* Value of header name in r (case-insensitive), in a static buffer, or NULL. */
@@ -76,41 +59,9 @@ static const char *hdr(const reply *r, const char *name)
 static void req(reply *out, const char *method, int to_port, const char *path,
 		const char *const *extra, const char *body, long body_len, curl_mime *mime)
 {
-	char url[2048];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", to_port, path);
-	memset(out, 0, sizeof *out);
-	CURL *c = shared;
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_head);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->head);
-	struct curl_slist *h = NULL;
-	for (size_t i = 0; extra && extra[i]; i++)
-		h = curl_slist_append(h, extra[i]);
-	if (h)
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	else if (mime)
-		curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
-	else if (body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, body_len);
-	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
-	    strcmp(method, "POST") != 0)
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	CURLcode rc = curl_easy_perform(c);
-	if (rc != CURLE_OK)
-		fprintf(stderr, "curl %s: %s\n", url, curl_easy_strerror(rc));
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &out->connects);
-	tb_buf_puts(&out->body, "");
-	tb_buf_puts(&out->head, "");
-	curl_slist_free_all(h);
+	tb_http_req r = {
+	    .method = method, .headers = extra, .body = body, .body_len = body_len, .mime = mime, .want_head = 1};
+	tb_http_send(out, shared, to_port, path, &r);
 }
 
 static void get(reply *out, const char *path, const char *const *extra)
@@ -680,46 +631,22 @@ static void test_server__body_cap(void)
 	CHECK_INT(raw_status("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
 
 	/* a chunked body that grows past the cap */
-	char url[128];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/echo", port);
 	CURL *c = curl_easy_init();
+	static const char *const chunked[] = {"Transfer-Encoding: chunked", NULL};
 	feed f = {TB_HTTP_MAX_BODY + 1024};
-	tb_buf body = TB_BUF_INIT;
-	struct curl_slist *h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(c, CURLOPT_READDATA, &f);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	CHECK_INT(curl_easy_perform(c), CURLE_OK);
-	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	CHECK_INT(status, 413);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	tb_buf_free(&body);
+	tb_http_req big = {.headers = chunked, .read = on_read, .read_data = &f};
+	reply r;
+	CHECK_INT(tb_http_send(&r, c, port, "/echo", &big), CURLE_OK);
+	CHECK_INT(r.status, 413);
+	reply_free(&r);
 
 	/* a chunked body under the cap is accepted */
-	reply r;
-	c = curl_easy_init();
 	feed small = {100000};
-	h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(c, CURLOPT_READDATA, &small);
-	memset(&r, 0, sizeof r);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-	CHECK_INT(curl_easy_perform(c), CURLE_OK);
-	tb_buf_puts(&r.body, "");
+	tb_http_req ok = {.headers = chunked, .read = on_read, .read_data = &small};
+	CHECK_INT(tb_http_send(&r, c, port, "/echo", &ok), CURLE_OK);
 	CHECK(strstr(r.body.ptr, "bodylen=100000\n"));
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
 	reply_free(&r);
+	curl_easy_cleanup(c);
 
 	/* junk requests get an answer, not a crash */
 	int st = raw_status("\x01\x02 garbage\r\n\r\n");
@@ -805,21 +732,14 @@ static void test_server__static(void)
 static void *hammer(void *arg)
 {
 	int *fails = arg;
-	char url[128];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/json", port);
 	CURL *c = curl_easy_init();
 	for (int i = 0; i < 50; i++) {
-		tb_buf b = TB_BUF_INIT;
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-		long status = 0;
-		if (curl_easy_perform(c) != CURLE_OK)
+		reply r;
+		if (tb_http_send(&r, c, port, "/json", NULL) != CURLE_OK)
 			(*fails)++;
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		if (status != 200 || b.len < 1000)
+		if (r.status != 200 || r.body.len < 1000)
 			(*fails)++;
-		tb_buf_free(&b);
+		reply_free(&r);
 	}
 	curl_easy_cleanup(c);
 	return NULL;

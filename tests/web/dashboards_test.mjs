@@ -62,7 +62,8 @@ async function settle(page, sel, attr = 'data-state', timeout = 15000) {
         const el = document.querySelector(s);
         const st = el?.getAttribute('data-state');
         if (a === 'data-state') return st === 'ready' || st === 'error';
-        return st === 'error' || (el && el.hasAttribute(a));
+        // Ready again too: the 10-second refresh refetches with the old chart still drawn.
+        return st === 'error' || (st === 'ready' && el.hasAttribute(a));
       },
       [sel, attr],
       { timeout },

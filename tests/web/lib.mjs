@@ -35,6 +35,7 @@ export function check(ok, what, detail = '') {
   return ok;
 }
 
+/** Starts tboard; resolves to {proc, url, output (what it printed until it served)}. */
 export function startServer(logdir, extraArgs = []) {
   const binary = process.env.TB_BINARY;
   if (!binary) throw new Error('TB_BINARY is not set');
@@ -54,7 +55,7 @@ export function startServer(logdir, extraArgs = []) {
         proc.stdout.off('data', onData);
         proc.stdout.resume();
         proc.removeAllListeners('exit');
-        resolveUrl({ proc, url: `http://127.0.0.1:${m[1]}/` });
+        resolveUrl({ proc, url: `http://127.0.0.1:${m[1]}/`, output: out });
       }
     };
     proc.stdout.on('data', onData);

@@ -1,6 +1,7 @@
 /* The public header compiles alone, first, as C99 (the build sets
  * -std=c99 -pedantic-errors for this file), and its constants hold. */
 #include <tboard/writer.h>
+#include <tboard/version.h>
 
 #include "../harness.h"
 
@@ -17,6 +18,8 @@ static void test_header__defaults_and_codes(void)
 	CHECK_INT(TB_EIO, -2);
 	CHECK_INT(TB_EINVAL, -6);
 	CHECK_STR(tb_strerror(TB_EINVAL), "invalid argument");
+	CHECK_STR(tb_version(), TB_VERSION_STRING);
+	CHECK(TB_VERSION_MAJOR >= 0 && TB_VERSION_MINOR >= 0 && TB_VERSION_PATCH >= 0);
 }
 
 /* The types of the summary calls are usable from strict C99. */

@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "tboard/writer.h"
 #include "wutil.h"
+#include "../api/http_client.h"
 
 static char root[] = "/tmp/tb_roundtripXXXXXX";
 
@@ -343,23 +344,13 @@ static void test_roundtrip__projector_files(void)
 	}
 }
 
-static size_t collect(char *data, size_t size, size_t n, void *payload)
-{
-	char **buf = payload;
-	size_t old = *buf ? strlen(*buf) : 0;
-	*buf = realloc(*buf, old + size * n + 1);
-	memcpy(*buf + old, data, size * n);
-	(*buf)[old + size * n] = '\0';
-	return size * n;
-}
-
 static void test_roundtrip__http_scalars(void)
 {
 	const char *bin = getenv("TB_BINARY");
 	tb_spawn *sp = NULL;
 	int clean = 0;
-	char err[256], url[512];
-	char *body = NULL;
+	char err[256], path[256];
+	tb_http_reply r;
 	CURL *c;
 
 	if (!bin) {
@@ -372,27 +363,20 @@ static void test_roundtrip__http_scalars(void)
 	if (!sp)
 		return;
 	c = curl_easy_init();
-	snprintf(url, sizeof url,
-		 "http://127.0.0.1:%d/data/plugin/scalars/scalars?run=run&tag=loss",
-		 tb_spawn_port(sp));
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	CHECK_INT(curl_easy_perform(c), CURLE_OK);
-	CHECK(body && strstr(body, "[1000.0, 0, 1.0]") &&
-	      strstr(body, "[1004.0, 4, 0.20000000298023224]"));
-	if (body && !strstr(body, "[1004.0, 4,"))
-		fprintf(stderr, "scalars answer: %s\n", body);
-	free(body);
-	body = NULL;
-	snprintf(url, sizeof url,
-		 "http://127.0.0.1:%d/data/plugin/scalars/"
-		 "scalars?run=run%%2Facc_all_eval&tag=acc%%2Fall",
-		 tb_spawn_port(sp));
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	CHECK_INT(curl_easy_perform(c), CURLE_OK);
-	CHECK(body && strstr(body, ", 7, 0.75]"));
-	free(body);
+	int port = tb_spawn_port(sp);
+	CHECK_INT(tb_http_send(&r, c, port, "/data/plugin/scalars/scalars?run=run&tag=loss", NULL),
+		  CURLE_OK);
+	CHECK(strstr(r.body.ptr, "[1000.0, 0, 1.0]") &&
+	      strstr(r.body.ptr, "[1004.0, 4, 0.20000000298023224]"));
+	if (!strstr(r.body.ptr, "[1004.0, 4,"))
+		fprintf(stderr, "scalars answer: %s\n", r.body.ptr);
+	tb_http_reply_free(&r);
+	CHECK_INT(tb_http_send(&r, c, port,
+			       "/data/plugin/scalars/scalars?run=run%2Facc_all_eval&tag=acc%2Fall",
+			       NULL),
+		  CURLE_OK);
+	CHECK(strstr(r.body.ptr, ", 7, 0.75]"));
+	tb_http_reply_free(&r);
 
 	/* Other dashboards, where tboard serves them already (404 = not yet). */
 	static const char *const routes[][2] = {
@@ -407,20 +391,15 @@ static void test_roundtrip__http_scalars(void)
 	    {"projector/runs", "\"run\""},
 	};
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		long status = 0;
-		body = NULL;
-		snprintf(url, sizeof url, "http://127.0.0.1:%d/data/plugin/%s", tb_spawn_port(sp),
-			 routes[i][0]);
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		CHECK_INT(curl_easy_perform(c), CURLE_OK);
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		if (status == 404) {
+		snprintf(path, sizeof path, "/data/plugin/%s", routes[i][0]);
+		CHECK_INT(tb_http_send(&r, c, port, path, NULL), CURLE_OK);
+		if (r.status == 404) {
 			fprintf(stderr, "not served yet: %s\n", routes[i][0]);
 		} else {
-			CHECK_INT(status, 200);
-			CHECK(body && strstr(body, routes[i][1]));
+			CHECK_INT(r.status, 200);
+			CHECK(strstr(r.body.ptr, routes[i][1]));
 		}
-		free(body);
+		tb_http_reply_free(&r);
 	}
 	curl_easy_cleanup(c);
 	tb_spawn_stop(sp);

@@ -63,11 +63,55 @@ export class HttpError extends Error {
   }
 }
 
-async function fetchText(path: string, init?: RequestInit): Promise<string> {
+/**
+ * The one wrapper around fetch(): requests `path` (relative to the server
+ * root) without the HTTP cache and rejects with HttpError on a non-2xx
+ * answer, quoting the start of its body.
+ */
+export async function request(path: string, init?: RequestInit): Promise<Response> {
   const resp = await fetch(apiUrl(path), { cache: 'no-store', ...init });
-  const text = await resp.text();
-  if (!resp.ok) throw new HttpError(resp.status, `${path}: HTTP ${resp.status} ${text.slice(0, 200)}`);
-  return text;
+  if (!resp.ok) {
+    const text = await resp.text();
+    throw new HttpError(resp.status, `${path}: HTTP ${resp.status} ${text.slice(0, 200)}`);
+  }
+  return resp;
+}
+
+async function fetchText(path: string, init?: RequestInit): Promise<string> {
+  return (await request(path, init)).text();
+}
+
+/** GET a text document. */
+export function getText(path: string, signal?: AbortSignal): Promise<string> {
+  return fetchText(path, { signal });
+}
+
+/** GET a JSON document. */
+export async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+  return JSON.parse(await fetchText(path, { signal }));
+}
+
+/** POST `body` as JSON and parse the JSON answer. */
+export async function postJson(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  const text = await fetchText(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  return JSON.parse(text);
+}
+
+/** A URL query string from parameters. */
+export function query(params: Record<string, string | number>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) p.set(k, String(v));
+  return p.toString();
+}
+
+/** A JSON object (not null, not an array). */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** JSON numbers may come as the strings "NaN", "Infinity", "-Infinity". */
@@ -80,6 +124,16 @@ export function toNumber(v: unknown): number {
     return v.trim() !== '' && !Number.isNaN(n) ? n : NaN;
   }
   return NaN;
+}
+
+/** Every element of a JSON array through toNumber; [] for anything else. */
+export function toNumbers(v: unknown): number[] {
+  return Array.isArray(v) ? v.map(toNumber) : [];
+}
+
+/** A JSON string, or '' for anything else. */
+export function asString(v: unknown): string {
+  return typeof v === 'string' ? v : '';
 }
 
 /** tboard's change counter: it moves whenever the server stored new data. */
@@ -281,4 +335,18 @@ export async function fetchImages(run: string, tag: string, sample: number): Pro
 
 export function imageUrl(imageId: string): string {
   return apiUrl('data/plugin/timeseries/imageData?imageId=' + encodeURIComponent(imageId));
+}
+
+/** One log directory the server reads, as given on its command line. */
+export interface LogdirInfo {
+  name: string | null;
+  path: string;
+  exists: boolean;
+  is_directory: boolean;
+}
+
+/** tboard's status route: the log directories and how many runs were found. */
+export async function fetchStatus(): Promise<{ logdirs: LogdirInfo[]; runs: number }> {
+  const obj = JSON.parse(await fetchText('data/tboard/status')) as { logdirs?: LogdirInfo[]; runs?: number };
+  return { logdirs: Array.isArray(obj.logdirs) ? obj.logdirs : [], runs: typeof obj.runs === 'number' ? obj.runs : 0 };
 }

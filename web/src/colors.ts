@@ -33,6 +33,51 @@ export class RunColors {
   }
 }
 
+/**
+ * The group of `run` under the grouping `mode` (see Settings.runGroup), or
+ * null when the run stands alone: 'dir' groups by the first path component,
+ * 're:PATTERN' by the regex's capture groups (or its whole match). An
+ * invalid regex groups nothing.
+ */
+export function runGroupOf(run: string, mode: string, re: RegExp | null): string | null {
+  if (mode === 'dir') {
+    const i = run.indexOf('/');
+    return i > 0 ? run.slice(0, i) : null;
+  }
+  if (!mode.startsWith('re:') || !re) return null;
+  const m = re.exec(run);
+  if (!m) return null;
+  return m.length > 1 ? m.slice(1).map((g) => g ?? '').join(' ') : m[0];
+}
+
+/** The regex of a 're:' grouping (case-insensitive), or null. */
+export function runGroupRegex(mode: string): RegExp | null {
+  if (!mode.startsWith('re:') || mode.length === 3) return null;
+  try {
+    return new RegExp(mode.slice(3), 'i');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Colours when runs are grouped: every run of a group gets the group's
+ * palette slot (groups numbered in run order); runs in no group follow
+ * with slots of their own. A colour picked by hand still wins.
+ */
+export function groupedColors(runs: string[], mode: string): Map<string, string> {
+  const re = runGroupRegex(mode);
+  const slots = new Map<string, number>();
+  const out = new Map<string, string>();
+  for (const run of runs) {
+    const g = runGroupOf(run, mode, re);
+    const key = g === null ? '\u0000' + run : g;
+    if (!slots.has(key)) slots.set(key, slots.size);
+    out.set(run, prefs.get().runColors[run] || PALETTE[slots.get(key)! % PALETTE.length]);
+  }
+  return out;
+}
+
 /** Same colour with an alpha channel, for the faint raw line. */
 export function withAlpha(hex: string, alpha: number): string {
   const n = parseInt(hex.slice(1), 16);

@@ -5,12 +5,13 @@ import { useEffect, useMemo } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { data, useData } from './data';
+import { groupedColors } from './colors';
 import { compileFilter, useSettings } from './state';
 import { prefs, usePrefs } from './prefs';
 import { applyTheme } from './hooks';
 import { TopBar } from './components/TopBar';
 import { RunsSidebar } from './components/RunsSidebar';
-import { dashboards } from './dashboards/registry';
+import { useDashboard } from './dashboards/registry';
 
 applyTheme();
 prefs.subscribe((p) => applyTheme(p));
@@ -55,22 +56,26 @@ function App() {
   const runColorKey = JSON.stringify(p.runColors);
   const runColor = useMemo(() => {
     const c = data.colors;
-    return (run: string) => c.color(run);
-  }, [runColorKey, state.runs]);
+    if (!s.runGroup) return (run: string) => c.color(run);
+    const grouped = groupedColors(state.runs, s.runGroup);
+    return (run: string) => grouped.get(run) ?? c.color(run);
+  }, [runColorKey, state.runs, s.runGroup]);
 
   const selectedRuns = useMemo(() => {
     const re = compileFilter(s.runFilter);
     return state.runs.filter((r) => !s.hiddenRuns.has(r) && (!re || re.test(r)));
   }, [state.runs, s.runFilter, s.hiddenRuns]);
 
-  const Dashboard = dashboards[active];
+  const Dashboard = useDashboard(active);
   return (
     <div class="app">
       <TopBar state={state} active={active} prefs={p} onReload={() => void data.refresh()} />
       <div class="body">
-        <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} />
+        <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} width={p.sidebarWidth} />
         {Dashboard ? (
           <Dashboard key={active} runs={state.runs} selectedRuns={selectedRuns} runColor={runColor} generation={state.generation} />
+        ) : Dashboard === null ? (
+          <div class="dash-loading" />
         ) : (
           <NotAvailable name={active} tab={entry?.tab_name ?? active} />
         )}

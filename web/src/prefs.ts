@@ -5,6 +5,10 @@ import { useEffect, useState } from 'preact/hooks';
 export type Theme = 'system' | 'light' | 'dark';
 export type TooltipSort = 'nearest' | 'ascending' | 'descending' | 'name';
 
+/** Limits of the runs sidebar width, in pixels. */
+export const SIDEBAR_MIN = 160;
+export const SIDEBAR_MAX = 720;
+
 export interface Prefs {
   /** Seconds between automatic refreshes; 0 turns them off. */
   refreshSec: number;
@@ -14,6 +18,8 @@ export interface Prefs {
   theme: Theme;
   /** Minimum card width in pixels. */
   cardWidth: number;
+  /** Width of the runs sidebar in pixels (drag its edge). */
+  sidebarWidth: number;
   tooltipSort: TooltipSort;
   /** Colours the user picked, by run. */
   runColors: Record<string, string>;
@@ -25,6 +31,7 @@ export const DEFAULT_PREFS: Prefs = {
   pageSize: 24,
   theme: 'system',
   cardWidth: 400,
+  sidebarWidth: 260,
   tooltipSort: 'nearest',
   runColors: {},
 };
@@ -57,6 +64,7 @@ function load(): Prefs {
     pageSize: Math.round(clampNum(raw.pageSize, 1, 500, d.pageSize)),
     theme,
     cardWidth: clampNum(raw.cardWidth, 240, 1600, d.cardWidth),
+    sidebarWidth: Math.round(clampNum(raw.sidebarWidth, SIDEBAR_MIN, SIDEBAR_MAX, d.sidebarWidth)),
     tooltipSort: sorts.includes(raw.tooltipSort as TooltipSort) ? (raw.tooltipSort as TooltipSort) : d.tooltipSort,
     runColors,
   };

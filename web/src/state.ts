@@ -5,6 +5,7 @@ import { prefs } from './prefs';
 
 export type XAxis = 'step' | 'relative' | 'wall';
 export type HistogramMode = 'offset' | 'overlay';
+export type HparamsView = 'table' | 'parallel';
 
 export interface Settings {
   /** Selected dashboard (plugin name); '' means the first active one. */
@@ -14,7 +15,17 @@ export interface Settings {
   logY: boolean;
   ignoreOutliers: boolean;
   histogramMode: HistogramMode;
+  /** HParams dashboard: the view and the sorted column ('' = unsorted). */
+  hparamsView: HparamsView;
+  hparamsSort: string;
+  hparamsSortDesc: boolean;
   runFilter: string;
+  /**
+   * How runs are grouped (and coloured) in the sidebar: '' each run alone,
+   * 'dir' by their first path component, 're:PATTERN' by what a regex
+   * matches (its capture groups when it has any).
+   */
+  runGroup: string;
   tagFilter: string;
   /** Runs the user unticked; new runs are shown by default. */
   hiddenRuns: ReadonlySet<string>;
@@ -33,9 +44,13 @@ export function defaultSettings(): Settings {
     smoothing: prefs.get().defaultSmoothing,
     xAxis: 'step',
     logY: false,
-    ignoreOutliers: false,
+    ignoreOutliers: true,
     histogramMode: 'offset',
+    hparamsView: 'table',
+    hparamsSort: '',
+    hparamsSortDesc: false,
     runFilter: '',
+    runGroup: '',
     tagFilter: '',
     hiddenRuns: new Set(),
     collapsedGroups: new Set(),
@@ -57,9 +72,15 @@ export function parseHash(hash: string): Settings {
   const x = p.get('x') as XAxis | null;
   if (x && X_AXES.includes(x)) s.xAxis = x;
   s.logY = p.get('log') === '1';
-  s.ignoreOutliers = p.get('outliers') === '0';
+  // On by default, as upstream; outliers=1 shows them (outliers=0 is the default spelled out).
+  s.ignoreOutliers = p.get('outliers') !== '1';
   s.histogramMode = p.get('hist') === 'overlay' ? 'overlay' : 'offset';
+  s.hparamsView = p.get('hpview') === 'parallel' ? 'parallel' : 'table';
+  const sort = p.get('hpsort') ?? '';
+  s.hparamsSortDesc = sort.startsWith('-');
+  s.hparamsSort = s.hparamsSortDesc ? sort.slice(1) : sort;
   s.runFilter = p.get('runs') ?? '';
+  s.runGroup = p.get('group') ?? '';
   s.tagFilter = p.get('tags') ?? '';
   s.hiddenRuns = new Set(p.getAll('hide'));
   s.collapsedGroups = new Set(p.getAll('collapse'));
@@ -76,9 +97,12 @@ export function formatHash(s: Settings): string {
     p.set('smoothing', String(s.smoothing));
   if (s.xAxis !== 'step') p.set('x', s.xAxis);
   if (s.logY) p.set('log', '1');
-  if (s.ignoreOutliers) p.set('outliers', '0');
+  if (!s.ignoreOutliers) p.set('outliers', '1');
   if (s.histogramMode !== 'offset') p.set('hist', s.histogramMode);
+  if (s.hparamsView !== 'table') p.set('hpview', s.hparamsView);
+  if (s.hparamsSort) p.set('hpsort', (s.hparamsSortDesc ? '-' : '') + s.hparamsSort);
   if (s.runFilter) p.set('runs', s.runFilter);
+  if (s.runGroup) p.set('group', s.runGroup);
   if (s.tagFilter) p.set('tags', s.tagFilter);
   for (const r of s.hiddenRuns) p.append('hide', r);
   for (const g of s.collapsedGroups) p.append('collapse', g);

@@ -1,6 +1,6 @@
 // Distribution chart: the nine percentile curves of a histogram series over
 // steps, drawn as nested shaded bands around the median.
-import type { DistributionStep } from '../dashboards/api_extra';
+import type { DistributionStep } from '../dashboards/series_api';
 import { formatStep, formatTick, formatValue } from '../format';
 import { HoverTip, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
 

@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import { withAlpha } from '../colors';
 import { formatStep, formatTick, formatValue } from '../format';
-import type { Points } from '../dashboards/api_uipr';
+import type { Points } from '../dashboards/custom_scalars_api';
 import type { ChartTheme } from './scalarChart';
 
 export interface MarginLine {

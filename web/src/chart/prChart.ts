@@ -2,7 +2,7 @@
 // at the step chosen for it. Hover shows the nearest threshold of the
 // nearest line with its counts.
 import uPlot from 'uplot';
-import type { PrEntry } from '../dashboards/api_uipr';
+import type { PrEntry } from '../dashboards/pr_curves_api';
 import { formatStep, formatTick, formatValue } from '../format';
 import type { ChartTheme } from './scalarChart';
 

@@ -2,7 +2,7 @@
 // common set of equal-width bins, then drawn either as a ridge plot (one
 // curve per step, shifted down by step, newest in front) or as overlaid
 // curves on one count axis.
-import type { Bucket, HistogramStep } from '../dashboards/api_extra';
+import type { Bucket, HistogramStep } from '../dashboards/series_api';
 import { formatStep, formatTick, formatValue } from '../format';
 import { HoverTip, mixColor, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
 
@@ -323,8 +323,6 @@ export class HistogramChart {
     } else {
       rows.push(['Count', '0']);
     }
-    const w = (d.hi - d.lo) / BINS;
-    rows.push([`Bin ${formatTick(d.lo + bin * w)}…${formatTick(d.lo + (bin + 1) * w)}`, formatValue(d.bins[best][bin])]);
     let total = 0;
     for (const b of s.buckets) if (Number.isFinite(b.count)) total += b.count;
     rows.push(['Total', formatValue(total)]);

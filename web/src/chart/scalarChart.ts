@@ -5,6 +5,7 @@
 import uPlot from 'uplot';
 import { withAlpha } from '../colors';
 import { formatDuration, formatStep, formatTick, formatValue, formatWallTime } from '../format';
+import { logRange, logTicks, relativeLabels, relativeTicks, stepLabels, stepSpace, type Ticks } from './axes';
 import type { XAxis } from '../state';
 import type { TooltipSort } from '../prefs';
 
@@ -19,6 +20,8 @@ export interface ChartLine {
   wallTime: Float64Array;
   /** wall time of the run's first point, for the relative column. */
   start: number;
+  /** Dash pattern (canvas setLineDash), to tell apart lines of one colour. */
+  dash?: number[];
 }
 
 export interface ChartTheme {
@@ -72,27 +75,25 @@ function ticks(fmt: (v: number) => string): (u: uPlot, splits: number[]) => stri
   return (_u, splits) => splits.map((v) => (v == null || !Number.isFinite(v) ? '' : fmt(v)));
 }
 
-/**
- * Log axes: label 1, 2 and 5 times a power of ten; on short ranges, any
- * whole digit times a power of ten. Splits at the scale's edges stay blank.
- */
-function logTicks(u: uPlot, splits: number[]): string[] {
-  const mantissa = (v: number) => v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
-  const isIn = (v: number, set: number[]) => {
-    if (v == null || !(v > 0)) return false;
-    const m = mantissa(v);
-    return set.some((n) => Math.abs(m - n) < 1e-6 * n);
-  };
-  const all = ticks(formatTick)(u, splits);
-  let set = [1, 2, 5, 10];
-  if (splits.filter((v) => isIn(v, set)).length < 3) set = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  return all.map((label, i) => (isIn(splits[i], set) ? label : ''));
-}
+/** Pixels a y label needs, for how many labels fit the axis. */
+const Y_LABEL_SPACE = 24;
+/** Pixels an x label of relative time needs. */
+const X_LABEL_SPACE = 64;
 
-function xTickFormatter(kind: XAxis): ((u: uPlot, splits: number[]) => string[]) | undefined {
-  if (kind === 'step') return ticks(formatStep);
-  if (kind === 'relative') return ticks((h) => (h === 0 ? '0' : `${formatTick(h)}h`));
-  return undefined; // wall time: uPlot's own date ticks
+function xAxisOptions(kind: XAxis): Partial<uPlot.Axis> {
+  if (kind === 'step')
+    return {
+      values: (_u: uPlot, splits: number[]) => stepLabels(splits),
+      space: (u: uPlot, _i: number, min: number, max: number, dim: number) => stepSpace(min, max, dim || u.bbox.width),
+    };
+  if (kind === 'relative')
+    return {
+      values: (_u: uPlot, splits: number[]) => relativeLabels(splits),
+      // Our own ticks: uPlot only steps by decimal increments.
+      splits: (u: uPlot, _i: number, min: number, max: number) =>
+        relativeTicks(min, max, Math.max(2, Math.floor(u.bbox.width / devicePixelRatio / X_LABEL_SPACE))),
+    };
+  return {}; // wall time: uPlot's own date ticks
 }
 
 export class ScalarChart {
@@ -105,6 +106,8 @@ export class ScalarChart {
   private dots: HTMLDivElement[] = [];
   private width = 0;
   private height = 0;
+  /** The log y axis's last ticks, for its labels. */
+  private logYTicks: Ticks | null = null;
 
   constructor(private readonly el: HTMLElement) {
     // Reachable from the element, for measuring tools and tests.
@@ -122,6 +125,21 @@ export class ScalarChart {
   xRange(): [number, number] | null {
     const sx = this.u?.scales.x;
     return sx && sx.min != null && sx.max != null ? [sx.min, sx.max] : null;
+  }
+
+  /** The y axis as drawn: range, tick positions and labels ('' = unlabelled). */
+  yAxis(): { min: number; max: number; splits: number[]; labels: string[] } | null {
+    const u = this.u as (uPlot & { axes: Array<{ _splits?: number[]; _values?: string[] }> }) | null;
+    const sy = u?.scales.y;
+    if (!u || !sy || sy.min == null || sy.max == null) return null;
+    const ax = u.axes[1];
+    return { min: sy.min, max: sy.max, splits: [...(ax._splits ?? [])], labels: [...(ax._values ?? [])] };
+  }
+
+  /** The x axis's tick labels as drawn. */
+  xLabels(): string[] {
+    const u = this.u as (uPlot & { axes: Array<{ _values?: string[] }> }) | null;
+    return [...(u?.axes[0]._values ?? [])];
   }
 
   get lineCount(): number {
@@ -143,7 +161,7 @@ export class ScalarChart {
       opts.ignoreOutliers,
       opts.theme.text,
       opts.theme.grid,
-      ...lines.map((l) => `${l.run}\u0000${l.color}`),
+      ...lines.map((l) => `${l.run}\u0000${l.color}\u0000${l.dash ?? ''}`),
     ].join('\u0001');
     const prevX = this.opts?.xAxis;
     this.lines = lines;
@@ -227,6 +245,7 @@ export class ScalarChart {
         label: l.run,
         stroke: l.color,
         width: 1.5,
+        ...(l.dash ? { dash: l.dash } : {}),
         facets,
         paths: linear,
         spanGaps: true,
@@ -264,9 +283,22 @@ export class ScalarChart {
           : { auto: true, range: (u: uPlot) => this.yRange(u, false) },
       },
       axes: [
-        { ...axis(xTickFormatter(opts.xAxis)), size: opts.xAxis === 'wall' ? 44 : 30 },
+        { ...axis(), ...xAxisOptions(opts.xAxis), size: opts.xAxis === 'wall' ? 44 : 30 },
         opts.logY
-          ? { ...axis(logTicks), size: 56, filter: (_u: uPlot, splits: number[]) => splits }
+          ? {
+              ...axis(),
+              size: 56,
+              // Our own ticks: uPlot's log splits assume a range starting on a power of ten.
+              splits: (u: uPlot, _i: number, min: number, max: number) => {
+                this.logYTicks = logTicks(min, max, (u.bbox.height / devicePixelRatio || this.height - 40) / Y_LABEL_SPACE);
+                return this.logYTicks.splits;
+              },
+              values: (_u: uPlot, splits: number[]) => {
+                const t = this.logYTicks;
+                return splits.map((v, i) => (t && t.splits[i] === v && t.labelled[i] ? formatTick(v) : ''));
+              },
+              filter: (_u: uPlot, splits: number[]) => splits,
+            }
           : { ...axis(ticks(formatTick)), size: 56 },
       ],
       series,
@@ -348,11 +380,8 @@ export class ScalarChart {
       lo = Math.max(lo, a - extra);
       hi = Math.min(hi, b + extra);
     }
-    if (lo > hi) return log ? [1, 10] : [0, 1];
-    if (log) {
-      const pad = Math.pow(hi / lo, 0.05) * 1.02;
-      return [lo / pad, hi * pad];
-    }
+    if (log) return logRange(lo, hi);
+    if (lo > hi) return [0, 1];
     const span = hi - lo;
     const pad = span > 0 ? span * 0.05 : Math.abs(hi) * 0.1 || 1;
     return [lo - pad, hi + pad];

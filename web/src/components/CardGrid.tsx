@@ -4,6 +4,7 @@ import type { VNode } from 'preact';
 import { useState } from 'preact/hooks';
 import { settings, type Settings } from '../state';
 import type { Prefs } from '../prefs';
+import { PinIcon } from './CardHead';
 
 export interface CardSpec {
   id: string;
@@ -65,7 +66,10 @@ export function CardGrid({ cards, pinnedCards, settings: s, prefs: p }: Props) {
               <span class={'chevron' + (collapsed ? ' collapsed' : '')} aria-hidden="true">
                 ▾
               </span>
-              <span class="group-name">{name === PINNED ? 'Pinned' : name}</span>
+              <span class="group-name">
+                {name === PINNED && <PinIcon filled class="pin-icon" />}
+                {name === PINNED ? 'Pinned' : name}
+              </span>
               <span class="group-count">{list.length}</span>
             </button>
             {!collapsed && (

@@ -7,6 +7,21 @@ function plainText(html: string): string {
   return new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '';
 }
 
+/** A push pin, drawn (no emoji font needed). */
+export function PinIcon({ filled, class: cls }: { filled: boolean; class?: string }) {
+  return (
+    <svg viewBox="0 0 24 24" aria-hidden="true" class={cls}>
+      <path
+        d="M9 3h6l-1 6 4 4H6l4-4-1-6zM12 13v8"
+        fill={filled ? 'currentColor' : 'none'}
+        stroke="currentColor"
+        stroke-width="1.8"
+        stroke-linejoin="round"
+      />
+    </svg>
+  );
+}
+
 interface Props {
   title: string;
   subtitle?: ComponentChildren;
@@ -41,15 +56,7 @@ export function CardHead({ title, subtitle, description, pinned, onPin, full, on
           data-testid="pin"
           onClick={onPin}
         >
-          <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path
-              d="M9 3h6l-1 6 4 4H6l4-4-1-6zM12 13v8"
-              fill={pinned ? 'currentColor' : 'none'}
-              stroke="currentColor"
-              stroke-width="1.8"
-              stroke-linejoin="round"
-            />
-          </svg>
+          <PinIcon filled={pinned} />
         </button>
         <button
           class={'card-button' + (full ? ' on' : '')}

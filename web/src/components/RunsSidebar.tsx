@@ -2,7 +2,9 @@
 // all/none, count. Rows are virtualised so thousands of runs stay fast.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type Settings } from '../state';
-import { setRunColor } from '../colors';
+import { runGroupOf, runGroupRegex, setRunColor } from '../colors';
+import { LogdirStatus } from './LogdirStatus';
+import { prefs, SIDEBAR_MAX, SIDEBAR_MIN } from '../prefs';
 
 interface Props {
   runs: string[];
@@ -10,12 +12,92 @@ interface Props {
   settings: Settings;
   /** Runs picked a colour by hand. */
   customColors: Record<string, string>;
+  width: number;
+}
+
+interface GroupItem {
+  group: string;
+  runs: string[];
+}
+
+/**
+ * The rows of the runs list: with a grouping, each group's header (where
+ * its first run would be) followed by its runs; runs in no group stay
+ * where they are.
+ */
+function listItems(runs: string[], mode: string): { items: Array<string | GroupItem>; groupOf: Map<string, string> } {
+  const groupOf = new Map<string, string>();
+  if (!mode) return { items: runs, groupOf };
+  const re = runGroupRegex(mode);
+  const groups = new Map<string, GroupItem>();
+  const order: Array<string | GroupItem> = [];
+  for (const run of runs) {
+    const g = runGroupOf(run, mode, re);
+    if (g === null) {
+      order.push(run);
+      continue;
+    }
+    groupOf.set(run, g);
+    let item = groups.get(g);
+    if (!item) {
+      item = { group: g, runs: [] };
+      groups.set(g, item);
+      order.push(item);
+    }
+    item.runs.push(run);
+  }
+  const items: Array<string | GroupItem> = [];
+  for (const o of order) {
+    items.push(o);
+    if (typeof o !== 'string') items.push(...o.runs);
+  }
+  return { items, groupOf };
+}
+
+/** Drag (or arrow keys) on the sidebar's right edge sets its width, kept in the preferences. */
+function ResizeHandle({ width }: { width: number }) {
+  const set = (w: number) => prefs.update({ sidebarWidth: Math.round(Math.min(SIDEBAR_MAX, Math.max(SIDEBAR_MIN, w))) });
+  const onDown = (e: PointerEvent) => {
+    e.preventDefault();
+    const el = e.currentTarget as HTMLElement;
+    el.setPointerCapture(e.pointerId);
+    const x0 = e.clientX;
+    const move = (ev: PointerEvent) => set(width + ev.clientX - x0);
+    const up = () => {
+      el.removeEventListener('pointermove', move);
+      el.removeEventListener('pointerup', up);
+      el.removeEventListener('pointercancel', up);
+    };
+    el.addEventListener('pointermove', move);
+    el.addEventListener('pointerup', up);
+    el.addEventListener('pointercancel', up);
+  };
+  return (
+    <div
+      class="sidebar-resize"
+      role="separator"
+      aria-orientation="vertical"
+      aria-label="Resize the runs list"
+      aria-valuenow={width}
+      aria-valuemin={SIDEBAR_MIN}
+      aria-valuemax={SIDEBAR_MAX}
+      tabIndex={0}
+      title="Drag to resize; double-click to reset"
+      data-testid="sidebar-resize"
+      onPointerDown={onDown}
+      onDblClick={() => prefs.update({ sidebarWidth: 260 })}
+      onKeyDown={(e) => {
+        if (e.key === 'ArrowLeft') set(width - 20);
+        if (e.key === 'ArrowRight') set(width + 20);
+      }}
+    />
+  );
 }
 
 const ROW = 28;
 const OVERSCAN = 8;
 
-export function RunsSidebar({ runs, runColor, settings: s, customColors }: Props) {
+export function RunsSidebar({ runs, runColor, settings: s, customColors, width }: Props) {
   const re = compileFilter(s.runFilter);
   const matching = re ? runs.filter((r) => re.test(r)) : runs;
   const shown = matching.filter((r) => !s.hiddenRuns.has(r)).length;
@@ -46,12 +128,23 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors }: Props
     settings.update({ hiddenRuns: hidden });
   };
 
+  const { items, groupOf } = listItems(matching, s.runGroup);
   const first = Math.max(0, Math.floor(scroll / ROW) - OVERSCAN);
-  const last = Math.min(matching.length, Math.ceil((scroll + height) / ROW) + OVERSCAN);
-  const rows = matching.slice(first, last);
+  const last = Math.min(items.length, Math.ceil((scroll + height) / ROW) + OVERSCAN);
+  const rows = items.slice(first, last);
+  const setGroupShown = (runsOf: string[], visible: boolean) => {
+    const hidden = new Set(s.hiddenRuns);
+    for (const r of runsOf) {
+      if (visible) hidden.delete(r);
+      else hidden.add(r);
+    }
+    settings.update({ hiddenRuns: hidden });
+  };
+  const groupMode = s.runGroup === 'dir' ? 'dir' : s.runGroup.startsWith('re:') ? 're' : '';
 
   return (
-    <aside class="sidebar">
+    <aside class="sidebar" style={{ width: `${width}px` }}>
+      <ResizeHandle width={width} />
       <div class="sidebar-head">
         <h2>Runs</h2>
         <span class="count" data-testid="run-count">
@@ -75,16 +168,69 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors }: Props
         </button>
         {re && s.runFilter && <span class="count">{matching.length} match</span>}
       </div>
+      <div class="run-grouping">
+        <label>
+          <span>Group &amp; colour</span>
+          <select
+            value={groupMode}
+            data-testid="run-group-mode"
+            onChange={(e) => {
+              const v = (e.target as HTMLSelectElement).value;
+              settings.update({ runGroup: v === 're' ? 're:' : v });
+            }}
+          >
+            <option value="">by run</option>
+            <option value="dir">by directory</option>
+            <option value="re">by regex</option>
+          </select>
+        </label>
+        {groupMode === 're' && (
+          <input
+            class={'filter' + (s.runGroup.length > 3 && !runGroupRegex(s.runGroup) ? ' invalid' : '')}
+            type="search"
+            placeholder="Group regex, e.g. lr_([^/]+)"
+            title="Runs whose names match share a group and a colour; with capture groups, runs are grouped by what the groups capture"
+            value={s.runGroup.slice(3)}
+            data-testid="run-group-regex"
+            onInput={(e) => settings.update({ runGroup: 're:' + (e.target as HTMLInputElement).value })}
+          />
+        )}
+      </div>
       <div class="run-list" ref={listRef} onScroll={(e) => setScroll((e.target as HTMLDivElement).scrollTop)}>
         {matching.length === 0 && <div class="empty">{runs.length ? 'No runs match the filter' : 'No runs yet'}</div>}
-        <div class="run-list-inner" style={{ height: `${matching.length * ROW}px` }}>
-          {rows.map((run, k) => {
+        <div class="run-list-inner" style={{ height: `${items.length * ROW}px` }}>
+          {rows.map((item, k) => {
+            if (typeof item !== 'string') {
+              const on = item.runs.filter((r) => !s.hiddenRuns.has(r)).length;
+              return (
+                <div
+                  key={'\u0000group\u0000' + item.group}
+                  class="run-group-row"
+                  data-run-group={item.group}
+                  style={{ transform: `translateY(${(first + k) * ROW}px)` }}
+                >
+                  <input
+                    type="checkbox"
+                    checked={on === item.runs.length}
+                    indeterminate={on > 0 && on < item.runs.length}
+                    aria-label={`Show the runs of ${item.group}`}
+                    onChange={() => setGroupShown(item.runs, on < item.runs.length)}
+                  />
+                  <span class="swatch-picker" style={{ background: runColor(item.runs[0]) }} />
+                  <span class="run-group-name" title={item.group}>
+                    {item.group}
+                  </span>
+                  <span class="count">{item.runs.length}</span>
+                </div>
+              );
+            }
+            const run = item;
             const checked = !s.hiddenRuns.has(run);
             const color = runColor(run);
             return (
               <div
                 key={run}
-                class="run-row"
+                class={'run-row' + (groupOf.has(run) ? ' in-group' : '')}
                 data-run={run}
                 data-selected={checked ? 'true' : 'false'}
                 style={{ transform: `translateY(${(first + k) * ROW}px)` }}
@@ -118,6 +264,7 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors }: Props
           })}
         </div>
       </div>
+      <LogdirStatus runCount={runs.length} />
     </aside>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { DataState } from '../data';
 import type { PluginsListing } from '../api';
 import { isDark, prefs, type Prefs } from '../prefs';
@@ -30,44 +30,101 @@ function useOutsideClose(open: boolean, close: () => void) {
   return ref;
 }
 
+/** Pixels kept free at the end of the tab bar. */
+const TAB_SLACK = 8;
+
+/**
+ * How many of the tabs (widths `widths`, in order) fit in `room` pixels,
+ * leaving room for the "More" button (`moreWidth`) when any does not fit
+ * or `alwaysMore`.
+ */
+function tabsThatFit(widths: number[], room: number, moreWidth: number, alwaysMore: boolean): number {
+  let total = widths.reduce((a, b) => a + b, 0);
+  if (total + (alwaysMore ? moreWidth : 0) <= room) return widths.length;
+  let n = widths.length;
+  while (n > 1 && total + moreWidth > room) total -= widths[--n];
+  return n;
+}
+
+/**
+ * The dashboards' tabs. Tabs that do not fit the bar move to the "More"
+ * menu (above the inactive dashboards); the selected one always stays in
+ * the bar. Overflowing tabs stay in the DOM, hidden, to be measured.
+ */
 function Tabs({ plugins, active }: { plugins: PluginsListing; active: string }) {
   const [open, setOpen] = useState(false);
   const ref = useOutsideClose(open, () => setOpen(false));
+  const navRef = useRef<HTMLElement>(null);
   const enabled = plugins.filter(([, e]) => e.enabled);
   const inactive = plugins.filter(([, e]) => !e.enabled);
   const activeInactive = inactive.find(([n]) => n === active);
+  const bar = [...enabled, ...(activeInactive ? [activeInactive] : [])];
+  const [fit, setFit] = useState(bar.length);
+  const names = bar.map(([n]) => n).join('\u0000');
+  useLayoutEffect(() => {
+    const nav = navRef.current;
+    if (!nav) return;
+    const measure = () => {
+      const tabs = [...nav.querySelectorAll<HTMLElement>(':scope > .tab[data-plugin]')];
+      const gap = parseFloat(getComputedStyle(nav).columnGap) || 0;
+      const widths = tabs.map((t) => t.getBoundingClientRect().width + gap);
+      // The selected tab is always shown: count it first.
+      const sel = tabs.findIndex((t) => t.dataset.plugin === active);
+      if (sel > 0) widths.unshift(widths.splice(sel, 1)[0]);
+      const more = nav.querySelector<HTMLElement>('.tab.more');
+      const moreWidth = (more ? more.getBoundingClientRect().width : 72) + gap;
+      setFit(tabsThatFit(widths, nav.clientWidth - TAB_SLACK, moreWidth, inactive.length > 0));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(nav);
+    return () => ro.disconnect();
+  }, [names, active, inactive.length]);
+  // The first `fit` tabs, counting the selected one first.
+  const shown = new Set<string>(active && bar.some(([n]) => n === active) ? [active] : []);
+  for (const [name] of bar) if (shown.size < fit) shown.add(name);
+  const overflow = bar.filter(([n]) => !shown.has(n));
   const select = (name: string) => {
     setOpen(false);
     settings.update({ dashboard: name });
   };
   return (
-    <nav class="tabs" role="tablist" data-testid="tabs">
-      {[...enabled, ...(activeInactive ? [activeInactive] : [])].map(([name, e]) => (
+    <nav class="tabs" role="tablist" data-testid="tabs" ref={navRef}>
+      {bar.map(([name, e]) => (
         <button
           key={name}
           role="tab"
-          class={'tab' + (name === active ? ' active' : '')}
+          class={'tab' + (name === active ? ' active' : '') + (shown.has(name) ? '' : ' overflowed')}
           aria-selected={name === active}
+          aria-hidden={shown.has(name) ? undefined : true}
+          tabIndex={shown.has(name) ? undefined : -1}
           data-plugin={name}
           onClick={() => select(name)}
         >
           {e.tab_name}
         </button>
       ))}
-      {inactive.length > 0 && (
+      {(inactive.length > 0 || overflow.length > 0) && (
         <div class="menu-anchor" ref={ref}>
           <button
             class={'tab more' + (open ? ' open' : '')}
             aria-haspopup="menu"
             aria-expanded={open}
+            title={overflow.length ? `${overflow.length} more dashboard${overflow.length === 1 ? '' : 's'}` : 'Inactive dashboards'}
             data-testid="more-tabs"
             onClick={() => setOpen(!open)}
           >
-            More ▾
+            {overflow.length ? `More (${overflow.length})` : 'More'} ▾
           </button>
           {open && (
             <div class="menu tabs-menu" role="menu">
-              <div class="menu-title">Inactive dashboards</div>
+              {overflow.length > 0 && <div class="menu-title">Dashboards</div>}
+              {overflow.map(([name, e]) => (
+                <button role="menuitem" class="menu-item" key={name} data-overflow-plugin={name} onClick={() => select(name)}>
+                  {e.tab_name}
+                </button>
+              ))}
+              {inactive.length > 0 && <div class="menu-title">Inactive dashboards</div>}
               {inactive.map(([name, e]) => (
                 <button role="menuitem" class="menu-item" key={name} data-plugin={name} onClick={() => select(name)}>
                   {e.tab_name}
@@ -102,7 +159,7 @@ export function TopBar({ state, active, prefs: p, onReload }: Props) {
         </div>
       )}
       {state.plugins && <Tabs plugins={state.plugins} active={active} />}
-      <div class="spacer" />
+      {!state.plugins && <div class="spacer" />}
       {state.error && (
         <div class="status error" title={state.error}>
           Cannot reach the server

@@ -1,8 +1,17 @@
 // Audio dashboard: a player per selected run and tag, with a step slider.
 import { useRef, useState } from 'preact/hooks';
-import { fetchAudio, type TagInfo } from './api_extra';
+import { fetchAudio, type TagInfo } from './series_api';
 import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing } from './common';
 import type { DashboardProps } from './registry';
+
+/** A clip's length: "0.40 s" under a minute, else "m:ss". */
+function clipLength(sec: number): string {
+  if (!Number.isFinite(sec) || sec < 0) return '';
+  if (sec < 60) return `${sec < 10 ? sec.toFixed(2) : sec.toFixed(1)} s`;
+  const m = Math.floor(sec / 60);
+  const r = Math.round(sec - m * 60);
+  return `${m}:${String(r).padStart(2, '0')}`;
+}
 
 interface CardProps {
   item: TagInfo;
@@ -21,6 +30,8 @@ function AudioCard({ item, color, generation }: CardProps) {
   );
   const [index, setIndex] = useStepIndex(data?.length ?? 0);
   const entry = data && data.length ? data[Math.min(index, data.length - 1)] : null;
+  // The player rounds down to whole seconds (a 0.4 s clip reads 0:00): say the length.
+  const [duration, setDuration] = useState<number | null>(null);
 
   return (
     <Card
@@ -46,9 +57,20 @@ function AudioCard({ item, color, generation }: CardProps) {
       </div>
       {entry && (
         <div class="dash-audio">
-          <audio key={entry.url} controls preload="metadata" src={entry.url}>
+          <audio
+            key={entry.url}
+            controls
+            preload="metadata"
+            src={entry.url}
+            onLoadedMetadata={(e) => setDuration((e.target as HTMLAudioElement).duration)}
+          >
             <a href={entry.url}>Download the clip</a>
           </audio>
+          {duration !== null && (
+            <span class="dash-audio-length" data-testid="audio-length" title="Length of the clip">
+              {clipLength(duration)}
+            </span>
+          )}
           {entry.html && <div class="dash-label markdown" dangerouslySetInnerHTML={{ __html: entry.html }} />}
         </div>
       )}

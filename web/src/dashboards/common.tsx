@@ -2,7 +2,7 @@
 // text dashboards: tag listings, lazy loading, grouping, step sliders.
 import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { fetchTagListing, type TagInfo } from './api_extra';
+import { fetchTagListing, type TagInfo } from './series_api';
 import './dashboards.css';
 
 function errorText(err: unknown): string {

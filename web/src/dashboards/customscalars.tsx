@@ -11,10 +11,10 @@ import { useChartTheme } from '../hooks';
 import { usePrefs, type Prefs } from '../prefs';
 import { smooth } from '../smoothing';
 import { compileFilter, useSettings, type Settings } from '../state';
-import { fetchCustomLayout, fetchCustomScalars, type LayoutCategory, type LayoutChart, type Points } from './api_uipr';
+import { fetchCustomLayout, fetchCustomScalars, type LayoutCategory, type LayoutChart, type Points } from './custom_scalars_api';
 import { useSeen, useSeries } from './common';
 import type { DashboardProps } from './registry';
-import './uipr.css';
+import './customscalars.css';
 
 /** Loaded series of a chart: "run\0tag" -> points. */
 type ChartData = Map<string, Points>;
@@ -64,6 +64,37 @@ function shade(hex: string, k: number): string {
   return '#' + ((r << 16) | (g << 8) | b).toString(16).padStart(6, '0');
 }
 
+/** Dash patterns for the k-th tag of a chart: lines of one run share a colour. */
+const DASHES: number[][] = [[], [6, 4], [2, 3], [9, 3, 2, 3], [12, 5]];
+
+function dashOf(k: number): number[] | undefined {
+  const d = DASHES[k % DASHES.length];
+  return d.length ? d : undefined;
+}
+
+interface LegendEntry {
+  label: string;
+  color: string;
+  dash?: number[];
+}
+
+/** Which line is which: a sample of each line's stroke and its label. */
+function Legend({ entries }: { entries: LegendEntry[] }) {
+  if (entries.length < 2) return null;
+  return (
+    <div class="cs-legend" data-testid="cs-legend">
+      {entries.map((e) => (
+        <span class="cs-legend-item" key={e.label} title={e.label}>
+          <svg viewBox="0 0 24 8" aria-hidden="true">
+            <line x1="1" y1="4" x2="23" y2="4" stroke={e.color} stroke-width="2" stroke-dasharray={e.dash ? e.dash.join(' ') : undefined} />
+          </svg>
+          <span class="cs-legend-label">{e.label}</span>
+        </span>
+      ))}
+    </div>
+  );
+}
+
 interface CardProps {
   chart: LayoutChart;
   chartKey: string;
@@ -85,6 +116,7 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
     loadChart(chart, runs, signal),
   );
   const [lines, setLines] = useState<number | null>(null);
+  const [legend, setLegend] = useState<LegendEntry[]>([]);
   const kind = chart.series ? 'margin' : 'multiline';
 
   useEffect(() => {
@@ -101,6 +133,7 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
           out.push({
             run: tags.length > 1 || runs.length === 1 ? `${tag} (${run})` : run,
             color: shade(runColor(run), tags.indexOf(tag)),
+            dash: dashOf(tags.indexOf(tag)),
             x: xValues(pts, s.xAxis),
             raw: pts.value,
             smoothed: smooth(pts.value, s.smoothing),
@@ -123,6 +156,7 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
         theme,
       });
       setLines(out.length);
+      setLegend(out.map((l) => ({ label: l.run, color: l.color, dash: l.dash })));
     } else {
       const out: MarginLine[] = [];
       for (const run of runs) {
@@ -144,6 +178,7 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
       }
       marginRef.current.update(out, theme);
       setLines(out.length);
+      setLegend(out.map((l) => ({ label: l.label, color: l.color })));
     }
   }, [data, runs.join('\u0000'), runColor, s.smoothing, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme]);
 
@@ -190,6 +225,7 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
         {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}
         {lines === 0 && <div class="plot-msg">No matching scalar data in the selected runs</div>}
       </div>
+      <Legend entries={legend} />
       {status === 'error' && (
         <div class="dash-msg error" title={error}>
           Failed to load

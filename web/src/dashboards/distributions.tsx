@@ -1,6 +1,6 @@
 // Distributions dashboard: percentile bands over steps per selected run and tag.
 import { DistributionChart } from '../chart/bands';
-import { fetchDistributions } from './api_extra';
+import { fetchDistributions } from './series_api';
 import { DashboardLayout, useTagListing, useThemeVersion } from './common';
 import type { DashboardProps } from './registry';
 import { StepChartCard } from './stepchart';

@@ -3,7 +3,7 @@
 // a side panel shows the selected node and, for profiled tags, device stats.
 import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { fetchGraphDef, fetchGraphInfo, fetchRunMetadata, LARGE_ATTRS_KEY, type GraphRunInfo } from './api_uigraph';
+import { fetchGraphDef, fetchGraphInfo, fetchRunMetadata, LARGE_ATTRS_KEY, type GraphRunInfo } from './graphs_api';
 import {
   ancestors,
   buildModel,
@@ -32,6 +32,9 @@ interface Choice {
   /** Tag whose run metadata to show, if any. */
   profileTag: string | null;
 }
+
+/** Search results listed at most. */
+const SEARCH_RESULTS = 12;
 
 function choicesFor(info: GraphRunInfo | undefined): Choice[] {
   if (!info) return [];
@@ -228,10 +231,17 @@ export default function GraphsDashboard({ runs, generation }: DashboardProps) {
     const q = search.trim().toLowerCase();
     if (!current || !q) return [];
     const out: string[] = [];
+    // Names first, then nodes whose op type matches.
     for (const name of current.nodes.keys()) {
       if (name.toLowerCase().includes(q)) {
         out.push(name);
-        if (out.length >= 12) break;
+        if (out.length >= SEARCH_RESULTS) return out;
+      }
+    }
+    for (const [name, node] of current.nodes) {
+      if (node.op.toLowerCase().includes(q) && !name.toLowerCase().includes(q)) {
+        out.push(name);
+        if (out.length >= SEARCH_RESULTS) break;
       }
     }
     return out;
@@ -306,7 +316,7 @@ export default function GraphsDashboard({ runs, generation }: DashboardProps) {
           <input
             class="filter"
             type="search"
-            placeholder="Find a node by name"
+            placeholder="Find a node by name or op type"
             value={search}
             data-testid="graph-search"
             disabled={!current}
@@ -339,7 +349,8 @@ export default function GraphsDashboard({ runs, generation }: DashboardProps) {
                     setSearchOpen(false);
                   }}
                 >
-                  {m}
+                  <span class="graph-search-name">{m}</span>
+                  <span class="graph-search-op">{current?.nodes.get(m)?.op}</span>
                 </li>
               ))}
             </ul>
@@ -438,7 +449,8 @@ function GraphCanvas({ model, layout, selected, focusRef, onSelect, onToggle }: 
       fitted.current = true;
     }
     // Centre on a node picked by search (at a readable zoom), or on a scope
-    // that was just opened or closed (zooming out until it fits).
+    // that was just opened or closed, keeping the zoom: a scope too big for
+    // the view shows its top-left corner instead of shrinking to fit.
     const id = focusRef.current;
     if (id) {
       focusRef.current = null;
@@ -446,11 +458,12 @@ function GraphCanvas({ model, layout, selected, focusRef, onSelect, onToggle }: 
       const svg = svgRef.current;
       if (b && svg) {
         const r = svg.getBoundingClientRect();
-        let k: number;
-        if (b.kind === 'op') k = Math.max(view.current.k, 0.8);
-        else k = Math.min(view.current.k, (r.width - 48) / Math.max(1, b.w), (r.height - 48) / Math.max(1, b.h));
-        k = Math.max(0.05, k);
-        view.current = { k, x: r.width / 2 - b.x * k, y: r.height / 2 - b.y * k };
+        const k = b.kind === 'op' ? Math.max(view.current.k, 0.8) : view.current.k;
+        const pad = 24;
+        // Centred along an axis where the box fits, else its near edge at the pad.
+        const place = (size: number, centre: number, extent: number) =>
+          extent * k <= size - 2 * pad ? size / 2 - centre * k : pad - (centre - extent / 2) * k;
+        view.current = { k, x: place(r.width, b.x, b.w), y: place(r.height, b.y, b.h) };
       }
     }
     apply();

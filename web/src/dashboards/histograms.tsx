@@ -1,21 +1,17 @@
 // Histograms dashboard: one ridge plot per selected run and tag.
-import { useState } from 'preact/hooks';
 import { HistogramChart, type HistogramMode } from '../chart/ridge';
-import { fetchHistograms } from './api_extra';
+import { settings, useSettings } from '../state';
+import { fetchHistograms } from './series_api';
 import { DashboardLayout, useTagListing, useThemeVersion } from './common';
 import type { DashboardProps } from './registry';
 import { StepChartCard } from './stepchart';
 
-let savedMode: HistogramMode = 'offset';
-
 export default function HistogramsDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
   const { items, error } = useTagListing('histograms', generation);
-  const [mode, setModeState] = useState<HistogramMode>(savedMode);
+  // The mode is in the URL (shared with Time Series' histogram cards).
+  const mode = useSettings().histogramMode;
   const theme = useThemeVersion();
-  const setMode = (m: HistogramMode) => {
-    savedMode = m;
-    setModeState(m);
-  };
+  const setMode = (m: HistogramMode) => settings.update({ histogramMode: m });
   const controls = (
     <div class="control segmented" role="group" aria-label="Histogram mode">
       {(

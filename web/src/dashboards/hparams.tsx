@@ -8,6 +8,7 @@ import { useFetched } from '../data';
 import { formatValue } from '../format';
 import { useChartTheme } from '../hooks';
 import { usePrefs } from '../prefs';
+import { settings, useSettings, type HparamsView } from '../state';
 import {
   fetchExperiment,
   fetchMetricEvals,
@@ -18,10 +19,10 @@ import {
   type HValue,
   type MetricInfo,
   type SessionGroup,
-} from './api_uipr';
+} from './hparams_api';
 import { useSeries, useThemeVersion } from './common';
 import type { DashboardProps } from './registry';
-import './uipr.css';
+import './hparams.css';
 
 interface Column {
   id: string;
@@ -33,7 +34,7 @@ interface Column {
 }
 
 type Filter = { text: string } | { min: string; max: string };
-type View = 'table' | 'parallel';
+type View = HparamsView;
 
 interface Loaded {
   exp: Experiment;
@@ -46,12 +47,8 @@ async function loadAll(): Promise<Loaded> {
   return { exp, groups };
 }
 
-// View state survives switching tabs.
-let saved: { view: View; sort: { col: string; desc: boolean } | null; filters: Record<string, Filter> } = {
-  view: 'table',
-  sort: null,
-  filters: {},
-};
+// The view and the sorted column are in the URL; filters survive switching tabs.
+let saved: { filters: Record<string, Filter> } = { filters: {} };
 
 function compare(a: HValue | undefined, b: HValue | undefined): number {
   if (a === undefined || b === undefined) return a === undefined ? (b === undefined ? 0 : 1) : -1;
@@ -211,18 +208,16 @@ function ParallelView({
 export default function HParamsDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
   const { value, error } = useFetched(loadAll, generation);
   const theme = useChartTheme();
-  const [view, setViewState] = useState<View>(saved.view);
-  const [sort, setSortState] = useState(saved.sort);
+  const s = useSettings();
+  const view = s.hparamsView;
+  const sort = useMemo(
+    () => (s.hparamsSort ? { col: s.hparamsSort, desc: s.hparamsSortDesc } : null),
+    [s.hparamsSort, s.hparamsSortDesc],
+  );
   const [filters, setFiltersState] = useState<Record<string, Filter>>(saved.filters);
   const [selected, setSelected] = useState('');
-  const setView = (v: View) => {
-    saved = { ...saved, view: v };
-    setViewState(v);
-  };
-  const setSort = (v: typeof sort) => {
-    saved = { ...saved, sort: v };
-    setSortState(v);
-  };
+  const setView = (v: View) => settings.update({ hparamsView: v });
+  const setSort = (v: typeof sort) => settings.update({ hparamsSort: v?.col ?? '', hparamsSortDesc: !!v?.desc });
   const setFilter = (col: string, f: Filter) => {
     const next = { ...filters, [col]: f };
     saved = { ...saved, filters: next };

@@ -1,7 +1,7 @@
 // Images dashboard: one card per selected run and tag, with a step slider,
 // a sample picker for batched images and display adjustments.
 import { useRef, useState } from 'preact/hooks';
-import { fetchImages, type TagInfo } from './api_extra';
+import { fetchImages, type TagInfo } from './series_api';
 import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing } from './common';
 import type { DashboardProps } from './registry';
 

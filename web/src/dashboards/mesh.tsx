@@ -4,12 +4,12 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { TagInfo } from './api_extra';
-import { fetchMeshData, fetchMeshSteps, type MeshData, type MeshStep } from './api_ui3d';
+import type { TagInfo } from './series_api';
+import { fetchMeshData, fetchMeshSteps, type MeshData, type MeshStep } from './mesh_api';
 import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing, useThemeVersion } from './common';
 import type { DashboardProps } from './registry';
 import { disposeObject, disposeRenderer, makeRenderer } from './three_util';
-import './ui3d.css';
+import './view3d.css';
 
 type Cfg = Record<string, unknown>;
 
@@ -294,13 +294,13 @@ function MeshCard({ item, color: runColor, generation }: CardProps) {
         'data-faces': drawn ? String(drawn.faces) : undefined,
       }}
     >
-      <div class="ui3d-view mesh-view" ref={boxRef}>
-        <canvas ref={canvasRef} class="ui3d-canvas" data-testid="mesh-canvas" />
+      <div class="view3d-view mesh-view" ref={boxRef}>
+        <canvas ref={canvasRef} class="view3d-canvas" data-testid="mesh-canvas" />
         {!webgl && <div class="plot-msg">WebGL is not available in this browser</div>}
         {webgl && steps.status === 'ready' && list.length === 0 && <div class="plot-msg">No data</div>}
         {webgl && !drawn && (steps.status === 'loading' || data.status === 'loading') && <div class="plot-msg">Loading…</div>}
         {webgl && drawn && (
-          <button class="ui3d-reset" title="Reset view" data-testid="mesh-reset" onClick={() => viewRef.current?.reset()}>
+          <button class="view3d-reset" title="Reset view" data-testid="mesh-reset" onClick={() => viewRef.current?.reset()}>
             ⟲
           </button>
         )}

@@ -3,11 +3,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PrChart } from '../chart/prChart';
 import { useChartTheme } from '../hooks';
-import type { TagInfo } from './api_extra';
-import { fetchPrCurves, type PrEntry } from './api_uipr';
+import type { TagInfo } from './series_api';
+import { fetchPrCurves, type PrEntry } from './pr_curves_api';
 import { StepSlider, tagPrefix, useSeen, useSeries, useTagListing } from './common';
 import type { DashboardProps } from './registry';
-import './uipr.css';
+import './prcurves.css';
 
 let savedFilter = '';
 

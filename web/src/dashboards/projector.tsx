@@ -10,13 +10,14 @@ import {
   spriteUrl,
   type EmbeddingInfo,
   type Metadata,
-} from './api_ui3d';
+} from './projector_api';
 import { errorText, useThemeVersion } from './common';
-import { pca, TSNE } from './projector_math';
+import { nearestNeighbours, pca, TSNE, type Metric } from './projector_math';
 import { PointsView } from './projector_view';
 import type { DashboardProps } from './registry';
 import { webglAvailable } from './three_util';
-import './ui3d.css';
+import './view3d.css';
+import './projector.css';
 
 type Method = 'pca' | 'tsne';
 
@@ -41,7 +42,18 @@ interface Loaded {
 }
 
 // The choices survive switching tabs.
-const saved = { run: '', embedding: '', method: 'pca' as Method, dims: 3, colorBy: -1, sprites: true };
+const saved = {
+  run: '',
+  embedding: '',
+  method: 'pca' as Method,
+  dims: 3,
+  colorBy: -1,
+  sprites: true,
+  perplexity: 30,
+  learningRate: 10,
+  neighbours: 10,
+  metric: 'cosine' as Metric,
+};
 
 function hexToRgb(hex: string): [number, number, number] {
   const v = parseInt(hex.slice(1), 16);
@@ -129,6 +141,36 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
+/**
+ * A number input that keeps what is typed until Enter or leaving the field
+ * (frequent redraws, e.g. while t-SNE runs, must not reset it), then
+ * commits it clamped to [min, max].
+ */
+function NumberField(props: { value: number; min: number; max: number; step: number; testid: string; onCommit: (v: number) => void }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const commit = () => {
+    if (draft === null) return;
+    const v = Number(draft);
+    setDraft(null);
+    if (draft.trim() !== '' && Number.isFinite(v)) props.onCommit(Math.min(props.max, Math.max(props.min, v)));
+  };
+  return (
+    <input
+      class="number"
+      type="number"
+      min={props.min}
+      max={props.max}
+      step={props.step}
+      value={draft ?? String(props.value)}
+      data-testid={props.testid}
+      onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
+      onChange={commit}
+      onBlur={commit}
+      onKeyDown={(e) => e.key === 'Enter' && commit()}
+    />
+  );
+}
+
 export default function ProjectorDashboard({ generation }: DashboardProps) {
   const [runs, setRuns] = useState<string[] | null>(null);
   const [runsError, setRunsError] = useState('');
@@ -146,6 +188,13 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   const [busy, setBusy] = useState('');
   const [tsneState, setTsneState] = useState<{ iteration: number; running: boolean }>({ iteration: 0, running: false });
   const [hover, setHover] = useState<{ i: number; x: number; y: number } | null>(null);
+  const [perplexity, setPerplexityState] = useState(saved.perplexity);
+  const [learningRate, setLearningRateState] = useState(saved.learningRate);
+  const [picked, setPicked] = useState(-1);
+  const [neighbourCount, setNeighbourCountState] = useState(saved.neighbours);
+  const [metric, setMetricState] = useState<Metric>(saved.metric);
+  const learningRateRef = useRef(learningRate);
+  learningRateRef.current = learningRate;
   const [webgl] = useState(() => webglAvailable());
   const theme = useThemeVersion();
 
@@ -159,6 +208,10 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   const setMethod = (m: Method) => ((saved.method = m), setMethodState(m));
   const setDims = (d: number) => ((saved.dims = d), setDimsState(d));
   const setColorBy = (c: number) => ((saved.colorBy = c), setColorByState(c));
+  const setPerplexity = (v: number) => ((saved.perplexity = v), setPerplexityState(v));
+  const setLearningRate = (v: number) => ((saved.learningRate = v), setLearningRateState(v));
+  const setNeighbourCount = (v: number) => ((saved.neighbours = v), setNeighbourCountState(v));
+  const setMetric = (m: Metric) => ((saved.metric = m), setMetricState(m));
 
   // Runs with a projector config.
   useEffect(() => {
@@ -230,12 +283,26 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
     if (!canvas || !box) return;
     const view = new PointsView(canvas, (i, x, y) => setHover(i >= 0 ? { i, x, y } : null));
     viewRef.current = view;
+    // Reachable from the canvas, for measuring tools and tests.
+    (canvas as HTMLCanvasElement & { tbView?: PointsView }).tbView = view;
     const ro = new ResizeObserver(() => {
       const r = box.getBoundingClientRect();
       view.setSize(r.width, r.height);
     });
     ro.observe(box);
+    // A click (not a drag) picks the point under the pointer, or clears the pick.
+    let down: [number, number] | null = null;
+    const onDown = (e: PointerEvent) => (down = [e.clientX, e.clientY]);
+    const onUp = (e: PointerEvent) => {
+      if (!down || Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 4) return;
+      const r = canvas.getBoundingClientRect();
+      setPicked(view.pick(e.clientX - r.left, e.clientY - r.top));
+    };
+    canvas.addEventListener('pointerdown', onDown);
+    canvas.addEventListener('pointerup', onUp);
     return () => {
+      canvas.removeEventListener('pointerdown', onDown);
+      canvas.removeEventListener('pointerup', onUp);
       ro.disconnect();
       view.destroy();
       viewRef.current = null;
@@ -256,7 +323,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   };
 
   const tsneTooLarge = !!loaded && loaded.n > TSNE_MAX;
-  const layoutKey = loaded ? `${loaded.key}\u0000${method}\u0000${dims}` : '';
+  const layoutKey = loaded ? `${loaded.key}\u0000${method}\u0000${dims}\u0000${method === 'tsne' ? perplexity : ''}` : '';
 
   const runTsne = () => {
     const t = tsneRef.current;
@@ -267,7 +334,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
     const frame = () => {
       const cur = tsneRef.current;
       if (!cur || cur.key !== key) return;
-      for (let i = 0; i < perFrame; i++) cur.tsne.step();
+      for (let i = 0; i < perFrame; i++) cur.tsne.step(learningRateRef.current);
       setCoords({ key, xyz: normalise(cur.tsne.y, n, cur.tsne.dim, cur.tsne.dim), explained: [] });
       setTsneState({ iteration: cur.tsne.iteration, running: true });
       cur.raf = requestAnimationFrame(frame);
@@ -297,7 +364,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
     setBusy('Computing neighbourhoods…');
     // Let the message paint before the O(n²) set-up.
     const timer = setTimeout(() => {
-      const tsne = new TSNE(loaded.x, loaded.n, loaded.d, dims, 30);
+      const tsne = new TSNE(loaded.x, loaded.n, loaded.d, dims, perplexity);
       tsneRef.current = { tsne, raf: 0, key: layoutKey };
       setBusy('');
       runTsne();
@@ -340,9 +407,26 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   useEffect(() => {
     if (current && coloring) viewRef.current?.setColors(coloring.rgb);
   }, [coloring, !!current, loaded]);
+  // The picked point's nearest neighbours in the original space.
+  const neighbours = useMemo(
+    () =>
+      loaded && picked >= 0 && picked < loaded.n
+        ? nearestNeighbours(loaded.x, loaded.n, loaded.d, picked, neighbourCount, metric)
+        : null,
+    [loaded, picked, neighbourCount, metric],
+  );
+  // Highlighted: the picked point and its neighbours, else the search matches.
+  const highlighted = useMemo(() => {
+    if (!neighbours || !loaded) return matches;
+    const m = new Uint8Array(loaded.n);
+    m[picked] = 1;
+    for (const nb of neighbours) m[nb.i] = 1;
+    return m;
+  }, [neighbours, matches, loaded]);
   useEffect(() => {
-    if (current) viewRef.current?.setMatches(matches);
-  }, [matches, !!current, loaded]);
+    if (current) viewRef.current?.setMatches(highlighted);
+  }, [highlighted, !!current, loaded]);
+  useEffect(() => setPicked(-1), [loaded?.key]);
   useEffect(() => {
     viewRef.current?.setSprite(spriteOn ? loaded!.sprite : null, spriteOn ? loaded!.spriteDim : null);
   }, [spriteOn, loaded]);
@@ -389,7 +473,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
       <div class="controls">
         <label class="control">
           Run
-          <select class="ui3d-select" data-testid="proj-run" value={activeRun} onChange={(e) => setRun((e.target as HTMLSelectElement).value)}>
+          <select class="view3d-select" data-testid="proj-run" value={activeRun} onChange={(e) => setRun((e.target as HTMLSelectElement).value)}>
             {(runs ?? []).map((r) => (
               <option key={r} value={r}>
                 {r}
@@ -400,7 +484,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
         <label class="control">
           Embedding
           <select
-            class="ui3d-select"
+            class="view3d-select"
             data-testid="proj-embedding"
             value={info?.tensorName ?? ''}
             onChange={(e) => setEmbedding((e.target as HTMLSelectElement).value)}
@@ -431,10 +515,22 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
             </button>
           ))}
         </div>
+        {method === 'tsne' && (
+          <>
+            <label class="control" title="Effective number of neighbours each point keeps close (restarts t-SNE)">
+              Perplexity
+              <NumberField value={perplexity} min={2} max={100} step={1} testid="tsne-perplexity" onCommit={(v) => setPerplexity(Math.round(v))} />
+            </label>
+            <label class="control" title="Step size of each t-SNE iteration (applies at once)">
+              Learning rate
+              <NumberField value={learningRate} min={0.1} max={1000} step={1} testid="tsne-learning-rate" onCommit={setLearningRate} />
+            </label>
+          </>
+        )}
         <label class="control">
           Colour by
           <select
-            class="ui3d-select"
+            class="view3d-select"
             data-testid="proj-color"
             value={String(colorBy)}
             onChange={(e) => setColorBy(Number((e.target as HTMLSelectElement).value))}
@@ -467,8 +563,8 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
         )}
       </div>
       <div class="proj-body">
-        <div class="ui3d-view proj-view" ref={boxRef}>
-          <canvas ref={canvasRef} class="ui3d-canvas" data-testid="proj-canvas" />
+        <div class="view3d-view proj-view" ref={boxRef}>
+          <canvas ref={canvasRef} class="view3d-canvas" data-testid="proj-canvas" />
           {!webgl && <div class="plot-msg">WebGL is not available in this browser</div>}
           {webgl && (busy || runs === null) && <div class="plot-msg">{busy || 'Loading…'}</div>}
           {webgl && loadError && <div class="plot-msg error" title={loadError}>Failed to load the embedding</div>}
@@ -480,10 +576,38 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
               {labelOf(hover.i)}
             </div>
           )}
-          <button class="ui3d-reset" title="Reset view" data-testid="proj-reset" onClick={() => viewRef.current?.resetView()}>
+          <button class="view3d-reset" title="Reset view" data-testid="proj-reset" onClick={() => viewRef.current?.resetView()}>
             ⟲
           </button>
         </div>
+        {neighbours && (
+          <aside class="proj-neighbours" data-testid="proj-neighbours">
+            <div class="proj-nb-head">
+              <b title={labelOf(picked)}>{labelOf(picked)}</b>
+              <button class="proj-btn" data-testid="proj-unpick" onClick={() => setPicked(-1)}>
+                Clear
+              </button>
+            </div>
+            <div class="proj-nb-controls">
+              <label>
+                Neighbours
+                <NumberField value={neighbourCount} min={1} max={100} step={1} testid="proj-k" onCommit={(v) => setNeighbourCount(Math.round(v))} />
+              </label>
+              <select value={metric} data-testid="proj-metric" onChange={(e) => setMetric((e.target as HTMLSelectElement).value as Metric)}>
+                <option value="cosine">cosine</option>
+                <option value="euclidean">euclidean</option>
+              </select>
+            </div>
+            <ol class="proj-nb-list">
+              {neighbours.map((nb) => (
+                <li key={nb.i} data-index={nb.i} onClick={() => setPicked(nb.i)} title={labelOf(nb.i)}>
+                  <span class="proj-nb-label">{labelOf(nb.i)}</span>
+                  <span class="proj-nb-dist">{nb.dist.toPrecision(3)}</span>
+                </li>
+              ))}
+            </ol>
+          </aside>
+        )}
         <div class="proj-status">
           {loaded && (
             <span data-testid="proj-count">

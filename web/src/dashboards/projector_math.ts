@@ -227,3 +227,46 @@ export class TSNE {
     this.iteration++;
   }
 }
+
+export type Metric = 'cosine' | 'euclidean';
+
+/**
+ * The k points nearest to point `i` of the n × d rows `x` (brute force,
+ * O(n·d)), nearest first, with their distances: 1 − cosine similarity, or
+ * the Euclidean distance.
+ */
+export function nearestNeighbours(x: Float32Array, n: number, d: number, i: number, k: number, metric: Metric): Array<{ i: number; dist: number }> {
+  const norm = (r: number) => {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += x[r * d + c] * x[r * d + c];
+    return Math.sqrt(s);
+  };
+  const ni = metric === 'cosine' ? norm(i) : 0;
+  const best: Array<{ i: number; dist: number }> = [];
+  for (let j = 0; j < n; j++) {
+    if (j === i) continue;
+    let dist: number;
+    if (metric === 'cosine') {
+      let dot = 0;
+      for (let c = 0; c < d; c++) dot += x[i * d + c] * x[j * d + c];
+      const nj = norm(j);
+      dist = ni > 0 && nj > 0 ? 1 - dot / (ni * nj) : 1;
+    } else {
+      let s = 0;
+      for (let c = 0; c < d; c++) {
+        const t = x[i * d + c] - x[j * d + c];
+        s += t * t;
+      }
+      dist = Math.sqrt(s);
+    }
+    if (!Number.isFinite(dist)) continue;
+    if (best.length < k || dist < best[best.length - 1].dist) {
+      // Insert in order; k is small.
+      if (best.length >= k) best.pop();
+      let p = best.length;
+      while (p > 0 && best[p - 1].dist > dist) p--;
+      best.splice(p, 0, { i: j, dist });
+    }
+  }
+  return best;
+}

@@ -2,7 +2,7 @@
 // series of steps, fetched once on screen, drawn by a canvas chart that
 // follows the card's size and the colour theme.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { TagInfo } from './api_extra';
+import type { TagInfo } from './series_api';
 import { Card, useSeen, useSeries } from './common';
 
 /** What the card needs of a chart besides drawing its data. */

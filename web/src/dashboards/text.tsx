@@ -1,6 +1,6 @@
 // Text dashboard: the server's rendered (and sanitised) Markdown per step.
 import { useRef } from 'preact/hooks';
-import { fetchText, type TagInfo } from './api_extra';
+import { fetchText, type TagInfo } from './series_api';
 import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing } from './common';
 import type { DashboardProps } from './registry';
 

@@ -76,7 +76,7 @@ async function testCorpus(name, { colorScheme = 'light', expectStats = false } =
     check(drawnIds.every((id) => top.has(id)), `${label}: top-level boxes are the GraphDef's top-level scopes and nodes`, drawnIds.join(', '));
     const edges = await page.locator('svg.graph-svg path.graph-edge').count();
     check(edges > 0, `${label}: edges are drawn`, `got ${edges}`);
-    await screenshot(page, `uigraph_${name}_${colorScheme}_collapsed.png`);
+    await screenshot(page, `graphs_${name}_${colorScheme}_collapsed.png`);
 
     // The biggest collapsed scope opens on click and shows its contents.
     const scopes = await page.$$eval(`${leafSel}[data-kind="scope"]`, (els) =>
@@ -101,7 +101,7 @@ async function testCorpus(name, { colorScheme = 'light', expectStats = false } =
     );
     const want = top.size - 1 + children.size;
     check(n1 === want && n1 > n0, `${label}: clicking scope "${scope}" expands it to ${want} boxes`, `got ${n1}`);
-    await screenshot(page, `uigraph_${name}_${colorScheme}_expanded.png`);
+    await screenshot(page, `graphs_${name}_${colorScheme}_expanded.png`);
 
     // Clicking an op shows its details.
     const opNode = page.locator(`${leafSel}[data-kind="op"]`).first();
@@ -128,7 +128,7 @@ async function testCorpus(name, { colorScheme = 'light', expectStats = false } =
     await page.waitForSelector(`[data-testid="graph-details"][data-name="${deep}"]`, { timeout: 10000 });
     const sel = await page.locator(`${leafSel}.selected`).getAttribute('data-name');
     check(sel === deep, `${label}: search finds and selects ${deep}`, `selected ${sel}`);
-    await screenshot(page, `uigraph_${name}_${colorScheme}_search.png`);
+    await screenshot(page, `graphs_${name}_${colorScheme}_search.png`);
 
     // Pan and zoom change the view; fit restores it.
     const svg = page.locator('svg.graph-svg');
@@ -161,7 +161,7 @@ async function testCorpus(name, { colorScheme = 'light', expectStats = false } =
         await page.waitForSelector('[data-testid="graph-device-stats"]', { timeout: 10000 });
         const text = await page.locator('[data-testid="graph-device-stats"]').innerText();
         check(text.includes('/device:CPU:0'), `${label}: device stats of ${tags[0]} list /device:CPU:0`, text);
-        await screenshot(page, `uigraph_${name}_${colorScheme}_profile.png`);
+        await screenshot(page, `graphs_${name}_${colorScheme}_profile.png`);
       }
     }
 

@@ -1,14 +1,7 @@
 // Server routes of the graphs dashboard. URLs are relative to the server
 // root (see api.ts).
-import { apiUrl, HttpError } from '../api';
+import { getText, isObject } from '../api';
 import { parsePbText, type PbMessage } from './pbtext';
-
-async function getText(path: string, signal?: AbortSignal): Promise<string> {
-  const resp = await fetch(apiUrl(path), { cache: 'no-store', signal });
-  const text = await resp.text();
-  if (!resp.ok) throw new HttpError(resp.status, `${path}: HTTP ${resp.status} ${text.slice(0, 200)}`);
-  return text;
-}
 
 export interface GraphTagInfo {
   tag: string;
@@ -21,10 +14,6 @@ export interface GraphRunInfo {
   run: string;
   runGraph: boolean;
   tags: GraphTagInfo[];
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** graphs/info: which runs have which kinds of graphs. */

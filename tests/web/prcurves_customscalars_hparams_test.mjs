@@ -129,7 +129,7 @@ async function checkPr(page, base, name) {
     if (tip) break;
   }
   check(/Threshold[\s\S]*Precision[\s\S]*Recall[\s\S]*TP[\s\S]*FP[\s\S]*TN[\s\S]*FN/.test(tip), `${name}: hovering a PR curve shows threshold, precision, recall and counts`, tip.slice(0, 120));
-  await screenshot(page, `uipr-pr-${name}.png`);
+  await screenshot(page, `prcurves-customscalars-hparams-pr-${name}.png`);
   await page.mouse.move(2, 2);
 }
 
@@ -224,7 +224,7 @@ async function checkCustomScalars(page, base, name, runs) {
   await page.locator('.cs-category').first().scrollIntoViewIfNeeded();
   await settle(page);
   await page.waitForTimeout(200);
-  await screenshot(page, `uipr-custom-${name}.png`);
+  await screenshot(page, `prcurves-customscalars-hparams-custom-${name}.png`);
 }
 
 async function checkHparams(page, base, name) {
@@ -328,7 +328,7 @@ async function checkHparams(page, base, name) {
     check(drawn > 0, `${name}: the metric curves of the clicked group are drawn`, `${drawn} of ${cardsN}`);
   }
   await settle(page);
-  await screenshot(page, `uipr-hparams-table-${name}.png`);
+  await screenshot(page, `prcurves-customscalars-hparams-hparams-table-${name}.png`);
 
   // Parallel coordinates.
   await page.click('button[data-view="parallel"]');
@@ -339,7 +339,7 @@ async function checkHparams(page, base, name) {
   check(px > 2000, `${name}: the parallel-coordinates canvas is drawn`, `${px} px`);
   const shownRows = await page.getAttribute('[data-testid="hp-parallel"]', 'data-rows');
   check(shownRows === String(sg.length), `${name}: a polyline per session group`, shownRows);
-  await screenshot(page, `uipr-hparams-parallel-${name}.png`);
+  await screenshot(page, `prcurves-customscalars-hparams-hparams-parallel-${name}.png`);
   await page.click('button[data-view="table"]');
 }
 

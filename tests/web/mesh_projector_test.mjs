@@ -17,7 +17,7 @@ const { chromium } = require('playwright-core');
 
 /** Like lib.mjs's launch(), with WebGL through SwiftShader. */
 async function launch({ colorScheme = 'light' } = {}) {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'tboard-ui3d-'));
+  const userDataDir = mkdtempSync(join(tmpdir(), 'tboard-mesh-projector-'));
   const browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     args: [
@@ -141,7 +141,7 @@ async function meshTest() {
     const canvasSel = `${sel} canvas`;
     const before = await pixels(page, canvasSel);
     if (webgl) check(before.drawn > 200, 'mesh: canvas is not blank', JSON.stringify(before));
-    await shot(page, 'ui3d_mesh.png');
+    await shot(page, 'mesh.png');
 
     // The step slider shows another step and changes the picture.
     const slider = page.locator(`${sel} [data-testid="step-slider"]`);
@@ -173,7 +173,7 @@ async function meshTest() {
     await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
     await page.emulateMedia({ colorScheme: 'dark' });
     await settle(page);
-    await shot(page, 'ui3d_mesh_dark.png');
+    await shot(page, 'mesh_dark.png');
     check(consoleErrors.length === 0, 'mesh: no console errors', consoleErrors.join('\n'));
   } finally {
     await b.close();
@@ -210,7 +210,7 @@ async function projectorTest() {
     check(sprites === !!emb.sprite, `projector: sprites ${emb.sprite ? 'shown' : 'off'}`);
     const withSprites = await pixels(page, canvasSel);
     if (webgl) check(withSprites.drawn > 500, 'projector: canvas is not blank', JSON.stringify(withSprites));
-    await shot(page, 'ui3d_projector_sprites.png');
+    await shot(page, 'projector_sprites.png');
 
     // Points as dots, then coloured by a metadata column.
     if (sprites) {
@@ -227,7 +227,7 @@ async function projectorTest() {
     const colored = webgl ? await pixelsChanged(page, canvasSel, plain) : plain;
     if (webgl) check(colored.sum !== plain.sum, 'projector: colouring by metadata changes the pixels');
     else check(true, 'projector: colour-by column selected');
-    await shot(page, 'ui3d_projector_pca.png');
+    await shot(page, 'projector_pca.png');
 
     // Search highlights the matching labels.
     const meta = await (await fetch(server.url + `data/plugin/projector/metadata?run=${encodeURIComponent(runs[0])}&name=${encodeURIComponent(emb.tensorName)}`)).text();
@@ -241,7 +241,7 @@ async function projectorTest() {
     await settle(page);
     const searched = webgl ? await pixelsChanged(page, canvasSel, colored) : colored;
     if (webgl) check(searched.sum !== colored.sum, 'projector: search highlighting changes the pixels');
-    await shot(page, 'ui3d_projector_search.png');
+    await shot(page, 'projector_search.png');
 
     // Hover shows a label.
     const box = await page.locator(canvasSel).boundingBox();
@@ -267,7 +267,7 @@ async function projectorTest() {
     const later = Number(await page.getAttribute(root, 'data-tsne-iteration'));
     check(later === stoppedAt && stoppedAt >= 5, `projector: t-SNE stops on the button (iteration ${stoppedAt})`, `${stoppedAt} -> ${later}`);
     check(Number(await page.getAttribute(root, 'data-points')) === n, `projector: t-SNE shows ${n} points`);
-    await shot(page, 'ui3d_projector_tsne.png');
+    await shot(page, 'projector_tsne.png');
 
     // 2-D PCA, dark mode.
     await page.click(`${root} button[data-method="pca"]`);
@@ -277,7 +277,7 @@ async function projectorTest() {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.waitForFunction((s) => document.querySelector(s)?.getAttribute('data-busy') === 'false', root);
     await settle(page);
-    await shot(page, 'ui3d_projector_2d_dark.png');
+    await shot(page, 'projector_2d_dark.png');
     check(consoleErrors.length === 0, 'projector: no console errors', consoleErrors.join('\n'));
   } finally {
     await b.close();

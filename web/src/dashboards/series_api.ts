@@ -1,24 +1,6 @@
 // Server routes used by the histograms, distributions, images, audio and
 // text dashboards. URLs are relative to the server root (see api.ts).
-import { apiUrl, HttpError, toNumber } from '../api';
-
-/** GET a JSON document; rejects with HttpError on a non-2xx answer. */
-async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
-  const resp = await fetch(apiUrl(path), { cache: 'no-store', signal });
-  const text = await resp.text();
-  if (!resp.ok) throw new HttpError(resp.status, `${path}: HTTP ${resp.status} ${text.slice(0, 200)}`);
-  return JSON.parse(text);
-}
-
-function query(params: Record<string, string | number>): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) p.set(k, String(v));
-  return p.toString();
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { apiUrl, getJson, isObject, query, toNumber } from '../api';
 
 /** One tag of one run in a plugin's tag listing. */
 export interface TagInfo {

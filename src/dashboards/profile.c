@@ -1,0 +1,1120 @@
+/* Profile dashboard routes under /data/plugin/pytorch_profiler/: PyTorch
+ * profiler traces found beside the event files, answered as the reference
+ * plugin (torch-tb-profiler 0.4.3) answers (spec: docs/HTTP_API.md,
+ * "Profile"). The traces are read by src/profile/ the first time a run is
+ * asked for; these handlers only format its summaries.
+ *
+ * Served so far: runs, views, workers, spans, the Kernel view (kernel,
+ * kernel/table grouped by kernel, kernel/tc_pie) and trace for traces
+ * without GPU kernels. The other routes answer 501 until they are built.
+ * Errors are plain-text 4xx, also where the reference fails with 500. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "common/alloc.h"
+#include "dash.h"
+#include "profile/profiles.h"
+
+#define PREFIX "/data/plugin/pytorch_profiler"
+
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+static tb_prof_store *store;
+static const char *store_logdir;
+
+static void store_init(void)
+{
+	store = tb_prof_store_new(store_logdir);
+}
+
+static tb_prof_store *get_store(const tb_dash *d)
+{
+	store_logdir = d->logdir;
+	pthread_once(&store_once, store_init);
+	return store;
+}
+
+int tb_profile_active(tb_dash *d)
+{
+	tb_prof_store *s = get_store(d);
+	tb_prof_store_scan(s);
+	char **names = NULL;
+	size_t n = tb_prof_store_names(&names, s);
+	tb_prof_names_free(names);
+	return n > 0;
+}
+
+static void begin_json(tb_resp *resp, tb_json *j)
+{
+	tb_resp_type(resp, "application/json");
+	tb_json_init(j, tb_resp_body(resp));
+}
+
+/* A required query parameter, or NULL after answering 400. */
+static const char *need(tb_resp *resp, const tb_req *req, const char *name)
+{
+	const char *v = tb_req_query(req, name);
+	if (!v)
+		tb_resp_error(resp, 400, "Must specify %s in request url", name);
+	return v;
+}
+
+static tb_prof_run *need_run(tb_resp *resp, const tb_dash *d, const char *name)
+{
+	tb_prof_run *r = tb_prof_store_run(get_store(d), name);
+	if (!r)
+		tb_resp_error(resp, 404, "could not find the run for %s", name);
+	return r;
+}
+
+/* The run named by the `run` parameter, once `param` (when not NULL) is
+ * given too (its value in *value), or NULL after answering 400 or 404. */
+static tb_prof_run *need_run_and(const char **value, tb_resp *resp, const tb_req *req,
+				 const tb_dash *d, const char *param)
+{
+	const char *name = need(resp, req, "run");
+	*value = name && param ? need(resp, req, param) : NULL;
+	if (!name || (param && !*value))
+		return NULL;
+	return need_run(resp, d, name);
+}
+
+/* The profile named by run, worker and span, or NULL after answering. */
+static const tb_prof_profile *need_profile(tb_resp *resp, const tb_req *req, const tb_dash *d)
+{
+	const char *worker;
+	tb_prof_run *r = need_run_and(&worker, resp, req, d, "worker");
+	if (!r)
+		return NULL;
+	const char *run = r->name;
+	const char *span = tb_req_query(req, "span");
+	const tb_prof_profile *p = span ? tb_prof_run_profile(r, worker, span) : NULL;
+	if (!p && span && strcmp(worker, "All") == 0 && tb_prof_run_has_dist(r, span)) {
+		tb_resp_error(resp, 400, "the profile of %s/All is the distributed one", run);
+		return NULL;
+	}
+	if (!p)
+		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", run, worker,
+			      span ? span : "None");
+	return p;
+}
+
+/* ---- runs, views, workers, spans ------------------------------------------ */
+
+static void handle_runs(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_prof_store *s = get_store(payload);
+	tb_prof_store_scan(s);
+	char **names = NULL;
+	size_t n = tb_prof_store_names(&names, s);
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "runs");
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < n; i++)
+		tb_json_str(&j, names[i]);
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "loading");
+	tb_json_bool(&j, 0);
+	tb_json_obj_end(&j);
+	tb_prof_names_free(names);
+}
+
+static void handle_views(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *unused;
+	tb_prof_run *r = need_run_and(&unused, resp, req, payload, NULL);
+	if (!r)
+		return;
+	unsigned v = tb_prof_run_views(r);
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_arr_begin(&j);
+	for (int i = 0; i < TB_PROF_N_VIEWS; i++)
+		if (v >> i & 1)
+			tb_json_str(&j, tb_prof_view_name(i));
+	tb_json_arr_end(&j);
+}
+
+static void handle_workers(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *view;
+	tb_prof_run *r = need_run_and(&view, resp, req, payload, "view");
+	if (!r)
+		return;
+	int vi = -1;
+	for (int i = 0; i < TB_PROF_N_VIEWS; i++)
+		if (strcmp(view, tb_prof_view_name(i)) == 0)
+			vi = i;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_arr_begin(&j);
+	if (vi == TB_PROF_DISTRIBUTED) {
+		if (r->n_dist_spans)
+			tb_json_str(&j, "All");
+	} else if (vi >= 0) {
+		/* profiles are sorted by worker: list each worker once */
+		const char *prev = NULL;
+		for (size_t i = 0; i < r->n_profiles; i++) {
+			const tb_prof_profile *p = &r->profiles[i];
+			if (!(p->views >> vi & 1) || (prev && strcmp(prev, p->worker) == 0))
+				continue;
+			tb_json_str(&j, p->worker);
+			prev = p->worker;
+		}
+	}
+	tb_json_arr_end(&j);
+}
+
+static void handle_spans(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *worker;
+	tb_prof_run *r = need_run_and(&worker, resp, req, payload, "worker");
+	if (!r)
+		return;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_arr_begin(&j);
+	if (strcmp(worker, "All") == 0) {
+		/* dist_spans follow the profiles' order, which is sorted */
+		for (size_t i = 0; i < r->n_dist_spans; i++)
+			tb_json_str(&j, r->dist_spans[i]);
+	}
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		const tb_prof_profile *p = &r->profiles[i];
+		if (p->trace->status == TB_PROF_OK && strcmp(p->worker, worker) == 0)
+			tb_json_str(&j, p->span);
+	}
+	tb_json_arr_end(&j);
+}
+
+/* ---- Kernel view ------------------------------------------------------------ */
+
+/* Python's round(x, 2) (correctly rounded, ties to even on the exact
+ * binary value, as printf does). */
+static double round2(double x)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%.2f", x);
+	return strtod(buf, NULL);
+}
+
+/* An integral double as a JSON int; beyond int64 (absurd input) as a
+ * float, never an overflowing conversion. */
+static void json_integral(tb_json *j, double x)
+{
+	if (x > -9e18 && x < 9e18)
+		tb_json_int(j, (int64_t)x);
+	else
+		tb_json_double(j, x);
+}
+
+static void json_round(tb_json *j, double x)
+{
+	json_integral(j, nearbyint(x));
+}
+
+static void json_duration(tb_json *j, const tb_prof_trace *t, double x)
+{
+	if (t->kernel_dur_float)
+		tb_json_double(j, x);
+	else
+		json_integral(j, x);
+}
+
+/* {"total": {"columns": [name, value], "rows": [ ... opened for the rows;
+ * end_pie closes it. */
+static void begin_pie(tb_json *j)
+{
+	tb_json_obj_begin(j);
+	tb_json_key(j, "total");
+	tb_json_obj_begin(j);
+	tb_json_key(j, "columns");
+	tb_json_arr_begin(j);
+	static const char *const cols[2][2] = {{"string", "name"}, {"number", "value"}};
+	for (int i = 0; i < 2; i++) {
+		tb_json_obj_begin(j);
+		tb_json_key(j, "type");
+		tb_json_str(j, cols[i][0]);
+		tb_json_key(j, "name");
+		tb_json_str(j, cols[i][1]);
+		tb_json_obj_end(j);
+	}
+	tb_json_arr_end(j);
+	tb_json_key(j, "rows");
+	tb_json_arr_begin(j);
+}
+
+static void end_pie(tb_json *j)
+{
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
+}
+
+/* Start a Kernel view answer: the trace, or NULL after answering null as
+ * the reference does for a profile without kernels. */
+static const tb_prof_trace *begin_kernel_answer(tb_json *j, tb_resp *resp,
+						const tb_prof_profile *p)
+{
+	begin_json(resp, j);
+	if (!p->trace->has_kernel) {
+		tb_json_null(j);
+		return NULL;
+	}
+	return p->trace;
+}
+
+static void handle_kernel(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	tb_json j;
+	const tb_prof_trace *t = begin_kernel_answer(&j, resp, p);
+	if (!t)
+		return;
+	begin_pie(&j);
+	for (size_t i = 0; i < t->n_kernels; i++) {
+		tb_json_arr_begin(&j);
+		tb_json_str(&j, t->kernels[i].name);
+		json_duration(&j, t, t->kernels[i].sum);
+		tb_json_arr_end(&j);
+	}
+	end_pie(&j);
+}
+
+static void column(tb_json *j, const char *type, const char *name, const char *tooltip)
+{
+	tb_json_obj_begin(j);
+	tb_json_key(j, "type");
+	tb_json_str(j, type);
+	tb_json_key(j, "name");
+	tb_json_str(j, name);
+	if (tooltip) {
+		tb_json_key(j, "tooltip");
+		tb_json_str(j, tooltip);
+	}
+	tb_json_obj_end(j);
+}
+
+/* The reference's column tooltips (answer text, kept verbatim). */
+static const char TIP_USES_TC[] = "Whether this kernel uses Tensor Cores.";
+static const char TIP_BLOCKS_PER_SM[] =
+    "Blocks Per SM = blocks of this kernel / SM number of this GPU.\n"
+    "If this number is less than 1, it indicates the GPU multiprocessors are not fully "
+    "utilized.\n"
+    "\"Mean Blocks per SM\" is the weighted average of all calls of this kernel, using each "
+    "call's execution duration as weight.";
+static const char TIP_OCCUPANCY[] =
+    "Est. Achieved Occupancy:\n"
+    "For most cases such as memory bandwidth bounded kernels, the higher the better. Occupancy "
+    "is the ratio of active warps on an SM to the maximum number of active warps supported by "
+    "the SM. The theoretical occupancy of a kernel is upper limit occupancy of this kernel, "
+    "limited by multiple factors such as kernel shape, kernel used resource, and the GPU compute "
+    "capability.\n"
+    "Est. Achieved Occupancy of a kernel, OCC_K = min(threads of the kernel / SM number / max "
+    "threads per SM, theoretical occupancy of the kernel). This \"Mean\" number is the weighted "
+    "average of all calls' OCC_K of the kernel, using each call's execution duration as weight. "
+    "It shows fine-grained low-level GPU utilization.";
+
+static void handle_kernel_table(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	const char *group = tb_req_query(req, "group_by");
+	if (!group || strcmp(group, "Kernel") != 0) {
+		tb_resp_error(resp, 501, "kernel/table grouped by kernel and operator is not served yet");
+		return;
+	}
+	tb_json j;
+	const tb_prof_trace *t = begin_kernel_answer(&j, resp, p);
+	if (!t)
+		return;
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "metadata");
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "sort");
+	tb_json_str(&j, "Total Duration (us)");
+	tb_json_obj_end(&j);
+	tb_json_key(&j, "data");
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "columns");
+	tb_json_arr_begin(&j);
+	column(&j, "string", "Name", NULL);
+	column(&j, "string", "Tensor Cores Used", TIP_USES_TC);
+	column(&j, "number", "Calls", NULL);
+	column(&j, "number", "Total Duration (us)", NULL);
+	column(&j, "number", "Mean Duration (us)", NULL);
+	column(&j, "number", "Max Duration (us)", NULL);
+	column(&j, "number", "Min Duration (us)", NULL);
+	if (t->has_blocks_per_sm)
+		column(&j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
+	if (t->has_occupancy)
+		column(&j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "rows");
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < t->n_kernels; i++) {
+		const tb_prof_kernel *k = &t->kernels[i];
+		tb_json_arr_begin(&j);
+		tb_json_str(&j, k->name);
+		tb_json_str(&j, k->tensor_cores ? "Yes" : "No");
+		tb_json_int(&j, (int64_t)k->count);
+		json_round(&j, k->sum);
+		json_round(&j, k->sum / (double)k->count);
+		json_round(&j, k->max);
+		json_round(&j, k->min);
+		/* duration-weighted means; 0 when the durations sum to 0 */
+		if (t->has_blocks_per_sm) {
+			if (k->sum != 0)
+				tb_json_double(&j, round2(k->wbps / k->sum));
+			else
+				tb_json_int(&j, 0);
+		}
+		if (t->has_occupancy) {
+			if (k->sum != 0)
+				tb_json_double(&j, round2(k->wocc / k->sum));
+			else
+				tb_json_int(&j, 0);
+		}
+		tb_json_arr_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_obj_end(&j);
+	tb_json_obj_end(&j);
+}
+
+static void handle_tc_pie(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	tb_json j;
+	const tb_prof_trace *t = begin_kernel_answer(&j, resp, p);
+	if (!t)
+		return;
+	double total = 0, tc = 0;
+	for (size_t i = 0; i < t->n_kernels; i++) {
+		total += t->kernels[i].sum;
+		if (t->kernels[i].tensor_cores)
+			tc += t->kernels[i].sum;
+	}
+	double ratio = total > 0 ? tc / total : 0.0;
+	begin_pie(&j);
+	tb_json_arr_begin(&j);
+	tb_json_str(&j, "Using Tensor Cores");
+	tb_json_double(&j, ratio);
+	tb_json_arr_end(&j);
+	tb_json_arr_begin(&j);
+	tb_json_str(&j, "Not Using Tensor Cores");
+	tb_json_double(&j, 1.0 - ratio);
+	tb_json_arr_end(&j);
+	end_pie(&j);
+}
+
+/* ---- Trace view ---------------------------------------------------------------- */
+
+/* The reference computes the GPU counters it splices into a trace with
+ * Python numbers; ints stay ints and print without a point, so each value
+ * here carries whether it is a float. */
+typedef tb_prof_num num;
+
+static num num_add(num a, num b)
+{
+	num r = {a.v + b.v, a.is_float || b.is_float};
+	return r;
+}
+
+static num num_sub(num a, num b)
+{
+	num r = {a.v - b.v, a.is_float || b.is_float};
+	return r;
+}
+
+static num num_int(double v)
+{
+	num r = {v, 0};
+	return r;
+}
+
+static void put_num(tb_buf *b, num n)
+{
+	char tmp[40];
+	if (n.is_float || !(n.v > -9e18 && n.v < 9e18))
+		tb_buf_append(b, tmp, tb_fmt_double(tmp, n.v));
+	else
+		tb_buf_printf(b, "%lld", (long long)n.v);
+}
+
+static void put_json_num(tb_json *j, tb_prof_num n)
+{
+	if (n.is_float)
+		tb_json_double(j, n.v);
+	else
+		json_integral(j, n.v);
+}
+
+typedef struct span3 {
+	num start, end, value;
+} span3;
+
+static void counter(tb_buf *b, const char *what, const char *arg, int gpu, num ts, num value)
+{
+	if (b->len)
+		tb_buf_puts(b, ", ");
+	tb_buf_printf(b, "{\"ph\":\"C\", \"name\":\"GPU %d %s\", \"pid\":%d, \"ts\":", gpu, what, gpu);
+	put_num(b, ts);
+	tb_buf_printf(b, ", \"args\":{\"%s\":", arg);
+	put_num(b, value);
+	tb_buf_puts(b, "}}");
+}
+
+/* Busy time of one device's kernels per time bucket, as fractions; out
+ * gets (start, fraction) per bucket and a closing (end, 0). */
+static size_t utilization(span3 *out, const tb_prof_kspan *k, size_t n, int gpu, const num *edges,
+			  size_t buckets)
+{
+	/* merge the device's kernel ranges, in start order */
+	span3 *m = tb_xmalloc((n ? n : 1) * sizeof *m);
+	size_t nm = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k[i].device != gpu)
+			continue;
+		if (nm && k[i].end.v > m[nm - 1].end.v && k[i].start.v <= m[nm - 1].end.v)
+			m[nm - 1].end = k[i].end;
+		else if (!nm || k[i].end.v > m[nm - 1].end.v)
+			m[nm].start = k[i].start, m[nm].end = k[i].end, nm++;
+	}
+	num *busy = tb_xcalloc(buckets, sizeof *busy);
+	size_t ri = 0, bi = 0;
+	while (ri < nm && bi < buckets) {
+		num b0 = edges[bi], b1 = edges[bi + 1];
+		if (b1.v <= m[ri].start.v) {
+			bi++;
+		} else if (b0.v >= m[ri].end.v) {
+			ri++;
+		} else {
+			num left = m[ri].start.v >= b0.v ? m[ri].start : b0;
+			num right = m[ri].end.v <= b1.v ? m[ri].end : b1;
+			busy[bi] = num_add(busy[bi], num_sub(right, left));
+			if (b1.v < m[ri].end.v)
+				bi++;
+			else
+				ri++;
+		}
+	}
+	for (size_t i = 0; i < buckets; i++) {
+		num size = num_sub(edges[i + 1], edges[i]);
+		out[i].start = edges[i];
+		out[i].value.v = busy[i].v / size.v;
+		out[i].value.is_float = 1;
+	}
+	out[buckets].start = edges[buckets];
+	out[buckets].value = num_int(0);
+	free(busy);
+	free(m);
+	return buckets + 1;
+}
+
+typedef struct endpoint {
+	num time;
+	int end;
+	num value;
+	size_t seq;
+} endpoint;
+
+static int cmp_endpoint(const void *a, const void *b)
+{
+	const endpoint *x = a, *y = b;
+	if (x->time.v != y->time.v)
+		return x->time.v < y->time.v ? -1 : 1;
+	if (x->end != y->end)
+		return x->end - y->end;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Estimated SM efficiency over time: the sum of the blocks per SM of the
+ * kernels running, capped at 1, per stretch between kernel edges. */
+static size_t sm_efficiency(span3 **out, const tb_prof_kspan *k, size_t n, int gpu)
+{
+	endpoint *ep = tb_xmalloc((2 * n + 1) * sizeof *ep);
+	size_t ne = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k[i].device != gpu || !k[i].has_bps || !(k[i].bps.v > 0.0))
+			continue;
+		ep[ne] = (endpoint){k[i].start, 0, k[i].bps, ne};
+		ne++;
+		ep[ne] = (endpoint){k[i].end, 1, k[i].bps, ne};
+		ne++;
+	}
+	if (ne)
+		qsort(ep, ne, sizeof *ep, cmp_endpoint);
+	span3 *r = tb_xmalloc((ne ? ne : 1) * sizeof *r);
+	size_t nr = 0;
+	if (ne) {
+		num last_t = ep[0].time, last_v = ep[0].value;
+		for (size_t i = 1; i < ne; i++) {
+			if (ep[i].time.v > last_t.v && last_v.v > 0.0) {
+				num one = {1.0, 1};
+				r[nr].start = last_t;
+				r[nr].end = ep[i].time;
+				r[nr].value = 1.0 < last_v.v ? one : last_v;
+				nr++;
+			}
+			last_t = ep[i].time;
+			last_v = ep[i].end ? num_sub(last_v, ep[i].value) : num_add(last_v, ep[i].value);
+		}
+	}
+	free(ep);
+	*out = r;
+	return nr;
+}
+
+#define MAX_GPUS 64
+
+/* The counter events the reference splices into a trace with kernels:
+ * per device, utilisation in 10^k microsecond buckets over the profiled
+ * range, then estimated SM efficiency. */
+static void gpu_counters(tb_buf *b, const tb_prof_trace *t)
+{
+	if (!t->has_range)
+		return;
+	num range = num_sub(t->range_end, t->range_start);
+	if (!isfinite(range.v) || range.v <= 0)
+		return;
+	double size = 1;
+	while (range.v / size > 100)
+		size *= 10;
+	size_t buckets = range.v / size > 0 ? (size_t)(range.v / size) : 0;
+	if (!buckets)
+		return;
+	num *edges = tb_xmalloc((buckets + 1) * sizeof *edges);
+	for (size_t i = 0; i < buckets; i++)
+		edges[i] = num_add(t->range_start, num_int((double)i * size));
+	edges[buckets] = t->range_end;
+	int used[MAX_GPUS] = {0};
+	for (size_t i = 0; i < t->n_kspans; i++)
+		if (t->kspans[i].device < MAX_GPUS)
+			used[t->kspans[i].device] = 1;
+	span3 *util = tb_xmalloc((buckets + 1) * sizeof *util);
+	for (int g = 0; g < MAX_GPUS; g++) {
+		if (!used[g])
+			continue;
+		size_t nu = utilization(util, t->kspans, t->n_kspans, g, edges, buckets);
+		counter(b, "Utilization", "GPU Utilization", g, util[0].start, num_int(1));
+		counter(b, "Utilization", "GPU Utilization", g, util[0].start, num_int(0));
+		for (size_t i = 0; i < nu; i++)
+			counter(b, "Utilization", "GPU Utilization", g, util[i].start, util[i].value);
+	}
+	for (int g = 0; g < MAX_GPUS; g++) {
+		if (!used[g])
+			continue;
+		span3 *r;
+		size_t nr = sm_efficiency(&r, t->kspans, t->n_kspans, g);
+		if (nr) {
+			counter(b, "Est. SM Efficiency", "Est. SM Efficiency", g, edges[0], num_int(1));
+			counter(b, "Est. SM Efficiency", "Est. SM Efficiency", g, edges[0], num_int(0));
+		}
+		for (size_t i = 0; i < nr; i++) {
+			counter(b, "Est. SM Efficiency", "Est. SM Efficiency", g, r[i].start, r[i].value);
+			counter(b, "Est. SM Efficiency", "Est. SM Efficiency", g, r[i].end, num_int(0));
+		}
+		free(r);
+	}
+	free(util);
+	free(edges);
+}
+
+/* Offset just past the first `"traceEvents" : [` (either quote, any
+ * spaces), or 0. */
+static size_t events_array_start(const char *s, size_t n)
+{
+	static const char key[] = "traceEvents";
+	for (size_t i = 0; i + sizeof key + 1 < n; i++) {
+		if ((s[i] != '"' && s[i] != '\'') || memcmp(s + i + 1, key, sizeof key - 1) != 0 ||
+		    s[i + sizeof key] != s[i])
+			continue;
+		size_t k = i + sizeof key + 1;
+		while (k < n && strchr(" \t\n\r\f\v", s[k]) && s[k])
+			k++;
+		if (k >= n || s[k] != ':')
+			continue;
+		k++;
+		while (k < n && strchr(" \t\n\r\f\v", s[k]) && s[k])
+			k++;
+		if (k < n && s[k] == '[')
+			return k + 1;
+	}
+	return 0;
+}
+
+/* The trace file as JSON text; for traces with kernels, with the GPU
+ * counters spliced in at the start of the event array. */
+static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	gzFile f = gzopen(p->path, "rb");
+	if (!f) {
+		tb_resp_error(resp, 404, "cannot read %s", p->file);
+		return;
+	}
+	tb_buf raw = TB_BUF_INIT;
+	char chunk[1 << 16];
+	int n;
+	while ((n = gzread(f, chunk, sizeof chunk)) > 0)
+		tb_buf_append(&raw, chunk, (size_t)n);
+	gzclose(f);
+	if (n < 0) {
+		tb_buf_free(&raw);
+		tb_resp_error(resp, 500, "cannot read %s", p->file);
+		return;
+	}
+	tb_buf *body = tb_resp_body(resp);
+	size_t at = p->trace->has_kernel ? events_array_start(raw.ptr, raw.len) : 0;
+	if (at) {
+		tb_prof_parser *ps = tb_prof_parser_new();
+		tb_prof_parser_keep_kernels(ps);
+		tb_prof_parser_feed(ps, raw.ptr, raw.len);
+		tb_prof_trace *t;
+		tb_prof_parser_finish(&t, ps);
+		tb_buf counters = TB_BUF_INIT;
+		gpu_counters(&counters, t);
+		tb_prof_trace_free(t);
+		tb_buf_append(body, raw.ptr, at);
+		tb_buf_append(body, counters.ptr ? counters.ptr : "", counters.len);
+		tb_buf_putc(body, ',');
+		tb_buf_append(body, raw.ptr + at, raw.len - at);
+		tb_buf_free(&counters);
+	} else if (raw.len) {
+		tb_buf_append(body, raw.ptr, raw.len);
+	}
+	tb_buf_free(&raw);
+	tb_resp_type(resp, "application/json");
+}
+
+/* ---- Memory view ------------------------------------------------------------------ */
+
+/* The reference's unit names and factors (from microseconds and bytes). */
+typedef struct unit {
+	const char *alias, *name;
+	double per;
+} unit;
+
+static const unit time_units[] = {
+    {"micro", "us", 1},	  {"microsecond", "us", 1},   {"us", "us", 1},
+    {"milli", "ms", 1e3}, {"millisecond", "ms", 1e3}, {"ms", "ms", 1e3},
+    {"", "s", 1e6},	  {"second", "s", 1e6},	      {"s", "s", 1e6},
+};
+
+static const unit memory_units[] = {
+    {"", "B", 1},	       {"B", "B", 1},		    {"K", "KB", 1024.0},
+    {"KB", "KB", 1024.0},      {"M", "MB", 1048576.0},	    {"MB", "MB", 1048576.0},
+    {"G", "GB", 1073741824.0}, {"GB", "GB", 1073741824.0},
+};
+
+static int find_unit(const char **name, double *factor, const unit *u, size_t n, const char *q)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(q, u[i].alias) == 0) {
+			*name = u[i].name;
+			*factor = 1 / u[i].per;
+			return 0;
+		}
+	return -1;
+}
+
+typedef struct curve {
+	int device; /* -1: CPU */
+	double (*pts)[3];
+	size_t n, cap;
+	double peak;
+} curve;
+
+static void device_name(char *out, size_t n, int device)
+{
+	if (device < 0)
+		snprintf(out, n, "CPU");
+	else
+		snprintf(out, n, "GPU%d", device);
+}
+
+static int cmp_curve(const void *a, const void *b)
+{
+	char x[32], y[32];
+	device_name(x, sizeof x, ((const curve *)a)->device);
+	device_name(y, sizeof y, ((const curve *)b)->device);
+	return strcmp(x, y);
+}
+
+#define LTTB_POINTS 10240
+
+/* Largest-triangle-three-buckets down to LTTB_POINTS points, on (time,
+ * allocated): the first and last points stay, and each of the buckets in
+ * between keeps the point that makes the largest triangle with the point
+ * kept before it and the mean of the next bucket. */
+static void lttb(curve *c)
+{
+	size_t n = c->n, bins = LTTB_POINTS - 2, inner = n - 2;
+	if (n <= LTTB_POINTS)
+		return;
+	double(*out)[3] = tb_xmalloc(LTTB_POINTS * sizeof *out);
+	memcpy(out[0], c->pts[0], sizeof out[0]);
+	memcpy(out[LTTB_POINTS - 1], c->pts[n - 1], sizeof out[0]);
+	size_t q = inner / bins, r = inner % bins;
+	/* bin i starts at 1 + i*q + min(i, r) */
+	for (size_t i = 0; i < bins; i++) {
+		size_t lo = 1 + i * q + (i < r ? i : r), len = q + (i < r);
+		double cx, cy;
+		if (i + 1 < bins) {
+			size_t nlo = 1 + (i + 1) * q + (i + 1 < r ? i + 1 : r), nlen = q + (i + 1 < r);
+			cx = cy = 0;
+			for (size_t k = 0; k < nlen; k++)
+				cx += c->pts[nlo + k][0], cy += c->pts[nlo + k][1];
+			cx /= (double)nlen;
+			cy /= (double)nlen;
+		} else {
+			cx = c->pts[n - 1][0];
+			cy = c->pts[n - 1][1];
+		}
+		const double *a = out[i];
+		size_t best = lo;
+		double best_area = -1;
+		for (size_t k = lo; k < lo + len; k++) {
+			const double *b = c->pts[k];
+			double area = 0.5 * fabs((a[0] - cx) * (b[1] - a[1]) - (a[0] - b[0]) * (cy - a[1]));
+			if (area > best_area)
+				best_area = area, best = k;
+		}
+		memcpy(out[i + 1], c->pts[best], sizeof out[0]);
+	}
+	free(c->pts);
+	c->pts = out;
+	c->n = c->cap = LTTB_POINTS;
+}
+
+static void curve_add(curve *c, double t, double a, double r)
+{
+	c->pts = tb_xgrow(c->pts, &c->cap, c->n + 1, sizeof *c->pts);
+	c->pts[c->n][0] = t;
+	c->pts[c->n][1] = a;
+	c->pts[c->n][2] = r;
+	c->n++;
+}
+
+static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	const tb_prof_trace *t = p->trace;
+	const char *tq = tb_req_query(req, "time_metric"), *mq = tb_req_query(req, "memory_metric");
+	const char *tname, *mname;
+	double tf, mf;
+	if (find_unit(&tname, &tf, time_units, sizeof time_units / sizeof time_units[0],
+		      tq ? tq : "ms") != 0 ||
+	    find_unit(&mname, &mf, memory_units, sizeof memory_units / sizeof memory_units[0],
+		      mq ? mq : "MB") != 0) {
+		tb_resp_error(resp, 400, "unknown time_metric or memory_metric");
+		return;
+	}
+	if (!t->has_memory) {
+		tb_resp_error(resp, 404, "%s has no memory events", p->file);
+		return;
+	}
+	curve *cs = NULL;
+	size_t nc = 0;
+	for (size_t i = 0; i < t->n_mem; i++) {
+		const tb_prof_mem *m = &t->mem[i];
+		size_t k = 0;
+		while (k < nc && cs[k].device != m->device)
+			k++;
+		if (k == nc) {
+			cs = tb_xrealloc(cs, (nc + 1) * sizeof *cs);
+			memset(&cs[nc++], 0, sizeof *cs);
+			cs[k].device = m->device;
+		}
+		curve *c = &cs[k];
+		double time = tf * (m->ts.v - t->start.v);
+		/* drawn as steps: each point first at the previous level */
+		if (c->n)
+			curve_add(c, time, c->pts[c->n - 1][1], c->pts[c->n - 1][2]);
+		curve_add(c, time, mf * m->allocated, mf * m->reserved);
+		if (m->allocated > c->peak)
+			c->peak = m->allocated;
+	}
+	if (nc)
+		qsort(cs, nc, sizeof *cs, cmp_curve);
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "metadata");
+	tb_json_obj_begin(&j);
+	char dev[32];
+	const char *dflt = "CPU";
+	for (size_t i = 0; i < nc && !strcmp(dflt, "CPU"); i++)
+		if (cs[i].device >= 0) {
+			device_name(dev, sizeof dev, cs[i].device);
+			dflt = dev;
+		}
+	tb_json_key(&j, "default_device");
+	tb_json_str(&j, dflt);
+	tb_json_key(&j, "devices");
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < nc; i++) {
+		char name[32];
+		device_name(name, sizeof name, cs[i].device);
+		tb_json_str(&j, name);
+	}
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "peaks");
+	tb_json_obj_begin(&j);
+	for (size_t i = 0; i < nc; i++) {
+		char name[32], text[96];
+		device_name(name, sizeof name, cs[i].device);
+		snprintf(text, sizeof text, "Peak Memory Usage: %.1f%s", mf * cs[i].peak, mname);
+		tb_json_key(&j, name);
+		tb_json_str(&j, text);
+	}
+	tb_json_obj_end(&j);
+	tb_json_key(&j, "totals"); /* the reference never fills it in */
+	tb_json_obj_begin(&j);
+	tb_json_obj_end(&j);
+	tb_json_key(&j, "first_ts");
+	put_json_num(&j, t->start);
+	tb_json_key(&j, "time_metric");
+	tb_json_str(&j, tname);
+	tb_json_key(&j, "memory_metric");
+	tb_json_str(&j, mname);
+	tb_json_key(&j, "time_factor");
+	tb_json_double(&j, tf);
+	tb_json_key(&j, "memory_factor");
+	tb_json_double(&j, mf);
+	tb_json_obj_end(&j);
+	tb_json_key(&j, "columns");
+	tb_json_arr_begin(&j);
+	static const char *const tips[3] = {
+	    "Time since profiler starts.", "Total memory in use.",
+	    "Total reserved memory by allocator, both used and unused."};
+	for (int i = 0; i < 3; i++) {
+		char *name = i == 0   ? tb_xasprintf("Time (%s)", tname)
+			     : i == 1 ? tb_xasprintf("Allocated (%s)", mname)
+				      : tb_xasprintf("Reserved (%s)", mname);
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "name");
+		tb_json_str(&j, name);
+		tb_json_key(&j, "type");
+		tb_json_str(&j, "number");
+		tb_json_key(&j, "tooltip");
+		tb_json_str(&j, tips[i]);
+		tb_json_obj_end(&j);
+		free(name);
+	}
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "rows");
+	tb_json_obj_begin(&j);
+	for (size_t i = 0; i < nc; i++) {
+		char name[32];
+		device_name(name, sizeof name, cs[i].device);
+		lttb(&cs[i]);
+		tb_json_key(&j, name);
+		tb_json_arr_begin(&j);
+		for (size_t k = 0; k < cs[i].n; k++) {
+			tb_json_arr_begin(&j);
+			for (int v = 0; v < 3; v++)
+				tb_json_double(&j, cs[i].pts[k][v]);
+			tb_json_arr_end(&j);
+		}
+		tb_json_arr_end(&j);
+		free(cs[i].pts);
+	}
+	tb_json_obj_end(&j);
+	tb_json_obj_end(&j);
+	free(cs);
+}
+
+/* ---- Distributed view ------------------------------------------------------------ */
+
+/* The span of a Distributed profile (worker "All"), or NULL after
+ * answering. */
+static tb_prof_run *need_dist(const char **span, tb_resp *resp, const tb_req *req,
+			      const tb_dash *d)
+{
+	const char *unused;
+	tb_prof_run *r = need_run_and(&unused, resp, req, d, NULL);
+	if (!r)
+		return NULL;
+	*span = tb_req_query(req, "span");
+	if (!*span || !tb_prof_run_has_dist(r, *span)) {
+		tb_resp_error(resp, 404, "could not find the profile for %s/All/%s", r->name,
+			      *span ? *span : "None");
+		return NULL;
+	}
+	return r;
+}
+
+/* What deviceProperties says of device id, as the reference's GPU info. */
+static void gpu_info(tb_json *j, const tb_prof_device *dev)
+{
+	tb_json_obj_begin(j);
+	if (dev->name) {
+		tb_json_key(j, "Name");
+		tb_json_str(j, dev->name);
+	}
+	if (dev->has_mem) {
+		char gb[64];
+		tb_fmt_double(gb, round2(dev->mem.v / 1024 / 1024 / 1024));
+		tb_json_key(j, "Memory");
+		char *text = tb_xasprintf("%s GB", gb);
+		tb_json_str(j, text);
+		free(text);
+		tb_json_key(j, "Memory Raw");
+		put_json_num(j, dev->mem);
+	}
+	if (dev->has_major && dev->has_minor) {
+		tb_buf cc = TB_BUF_INIT;
+		put_num(&cc, dev->major);
+		tb_buf_putc(&cc, '.');
+		put_num(&cc, dev->minor);
+		tb_json_key(j, "Compute Capability");
+		tb_json_str(j, cc.ptr);
+		tb_buf_free(&cc);
+	}
+	tb_json_obj_end(j);
+}
+
+/* Node and process of a worker: split at its last "_<digits>". */
+static int split_worker(char **node, char **process, const char *worker)
+{
+	for (size_t i = strlen(worker); i-- > 0;) {
+		if (worker[i] == '_' && worker[i + 1] >= '0' && worker[i + 1] <= '9') {
+			size_t d = i + 1;
+			while (worker[d] >= '0' && worker[d] <= '9')
+				d++;
+			*node = tb_xstrndup(worker, i);
+			*process = tb_xstrndup(worker + i + 1, d - i - 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+typedef struct gpu_proc {
+	char *node, *process;
+	const tb_prof_trace *t;
+} gpu_proc;
+
+static int cmp_gpu_proc(const void *a, const void *b)
+{
+	const gpu_proc *x = a, *y = b;
+	int c = strcmp(x->node, y->node);
+	return c ? c : strcmp(x->process, y->process);
+}
+
+static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *span;
+	tb_prof_run *r = need_dist(&span, resp, req, payload);
+	if (!r)
+		return;
+	gpu_proc *procs = tb_xcalloc(r->n_profiles + 1, sizeof *procs);
+	size_t n = 0, unmatched = 0;
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		const tb_prof_profile *p = &r->profiles[i];
+		if (p->trace->status != TB_PROF_OK || strcmp(p->span, span) != 0 ||
+		    !p->trace->n_devices)
+			continue;
+		gpu_proc *g = &procs[n++];
+		char *pid;
+		if (split_worker(&g->node, &pid, p->worker) != 0) {
+			g->node = tb_xstrdup(p->worker);
+			pid = tb_xasprintf("%zu", unmatched++);
+		}
+		g->process = tb_xasprintf("Process %s", pid);
+		free(pid);
+		g->t = p->trace;
+	}
+	if (n)
+		qsort(procs, n, sizeof *procs, cmp_gpu_proc);
+	tb_json j;
+	begin_json(resp, &j);
+	if (!n) {
+		tb_json_null(&j);
+	} else {
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "metadata");
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "title");
+		tb_json_str(&j, "Device Information");
+		tb_json_obj_end(&j);
+		tb_json_key(&j, "data");
+		tb_json_obj_begin(&j);
+		for (size_t i = 0; i < n; i++) {
+			if (i == 0 || strcmp(procs[i].node, procs[i - 1].node) != 0) {
+				if (i)
+					tb_json_obj_end(&j);
+				tb_json_key(&j, procs[i].node);
+				tb_json_obj_begin(&j);
+			}
+			tb_json_key(&j, procs[i].process);
+			tb_json_obj_begin(&j);
+			const tb_prof_trace *t = procs[i].t;
+			for (size_t k = 0; k < t->n_used_devices; k++) {
+				int id = t->used_devices[k];
+				if (id < 0 || (size_t)id >= t->n_devices)
+					continue;
+				char key[32];
+				snprintf(key, sizeof key, "GPU%d", id);
+				tb_json_key(&j, key);
+				gpu_info(&j, &t->devices[id]);
+			}
+			tb_json_obj_end(&j);
+		}
+		tb_json_obj_end(&j);
+		tb_json_obj_end(&j);
+		tb_json_obj_end(&j);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(procs[i].node);
+		free(procs[i].process);
+	}
+	free(procs);
+}
+
+static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)payload;
+	tb_resp_error(resp, 501, "%s is not served yet", tb_req_path(req));
+}
+
+void tb_profile_register(tb_router *r, tb_dash *d)
+{
+	static const char *const later[] = {
+	    "/overview",	    "/operation",	   "/operation/table",	 "/operation/stack",
+	    "/memory",		    "/memory_events",	   "/module",
+	    "/tree",		    "/diff",		   "/diffnode",
+	    "/distributed/overlap", "/distributed/waittime", "/distributed/commops",
+	};
+	tb_router_add(r, PREFIX "/runs", handle_runs, d);
+	tb_router_add(r, PREFIX "/views", handle_views, d);
+	tb_router_add(r, PREFIX "/workers", handle_workers, d);
+	tb_router_add(r, PREFIX "/spans", handle_spans, d);
+	tb_router_add(r, PREFIX "/kernel", handle_kernel, d);
+	tb_router_add(r, PREFIX "/kernel/table", handle_kernel_table, d);
+	tb_router_add(r, PREFIX "/kernel/tc_pie", handle_tc_pie, d);
+	tb_router_add(r, PREFIX "/trace", handle_trace, d);
+	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);
+	tb_router_add(r, PREFIX "/memory_curve", handle_memory_curve, d);
+	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
+		char *path = tb_xasprintf(PREFIX "%s", later[i]);
+		tb_router_add(r, path, handle_not_yet, d);
+		free(path);
+	}
+}

@@ -1,0 +1,443 @@
+/* Profiler runs of a log directory (see profiles.h). Folders are found by
+ * a walk of the log directory; a later file-system layer may hand us the
+ * trace files it notes while scanning instead (find_runs is the one place
+ * to swap). */
+#include "profiles.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "common/log.h"
+
+#define SCAN_INTERVAL_S 5
+
+struct tb_prof_store {
+	char *logdir;
+	pthread_mutex_t lock; /* guards runs, n_runs, last_scan */
+	tb_prof_run **runs;   /* by name; never removed, so pointers stay valid */
+	size_t n_runs, cap_runs;
+	time_t last_scan;
+	int scanned;
+};
+
+static const char *const view_names[TB_PROF_N_VIEWS] = {
+    "Overview", "Operator", "Kernel", "Trace", "Distributed", "Memory", "Module",
+};
+
+const char *tb_prof_view_name(int v)
+{
+	return v >= 0 && v < TB_PROF_N_VIEWS ? view_names[v] : NULL;
+}
+
+/* ^(.*?)(\.\d+)?\.pt\.trace\.json(\.gz)?$ */
+int tb_prof_split_name(char **worker, char **stamp, const char *file)
+{
+	static const char suffix[] = ".pt.trace.json";
+	size_t n = strlen(file), sl = sizeof suffix - 1;
+	if (n >= 3 && strcmp(file + n - 3, ".gz") == 0 && n - 3 >= sl &&
+	    memcmp(file + n - 3 - sl, suffix, sl) == 0)
+		n -= 3;
+	if (n < sl || memcmp(file + n - sl, suffix, sl) != 0)
+		return -1;
+	n -= sl;
+	/* the shortest worker: a trailing ".<digits>" is the timestamp */
+	size_t d = n;
+	while (d > 0 && file[d - 1] >= '0' && file[d - 1] <= '9')
+		d--;
+	if (d < n && d > 0 && file[d - 1] == '.') {
+		*worker = tb_xstrndup(file, d - 1);
+		*stamp = tb_xstrndup(file + d, n - d);
+	} else {
+		*worker = tb_xstrndup(file, n);
+		*stamp = NULL;
+	}
+	return 0;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* ---- finding runs ---------------------------------------------------------- */
+
+static int has_trace(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	int found = 0;
+	while (!found && (de = readdir(d))) {
+		char *w = NULL, *st = NULL;
+		if (tb_prof_split_name(&w, &st, de->d_name) == 0) {
+			char *full = tb_xasprintf("%s/%s", dir, de->d_name);
+			found = !is_dir(full);
+			free(full);
+		}
+		free(w);
+		free(st);
+	}
+	closedir(d);
+	return found;
+}
+
+static void add_run(tb_prof_store *s, const char *name, const char *dir)
+{
+	size_t lo = 0, hi = s->n_runs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->runs[mid]->name, name);
+		if (c == 0)
+			return;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s->runs = tb_xgrow(s->runs, &s->cap_runs, s->n_runs + 1, sizeof *s->runs);
+	memmove(s->runs + lo + 1, s->runs + lo, (s->n_runs - lo) * sizeof *s->runs);
+	tb_prof_run *r = tb_xcalloc(1, sizeof *r);
+	r->name = tb_xstrdup(name);
+	r->dir = tb_xstrdup(dir);
+	pthread_mutex_init(&r->lock, NULL);
+	s->runs[lo] = r;
+	s->n_runs++;
+}
+
+/* Walk dir (relative name rel, "" at the top) without following links to
+ * folders, as os.walk does. */
+static void walk(tb_prof_store *s, const char *dir, const char *rel, int depth)
+{
+	if (depth > 64)
+		return;
+	if (has_trace(dir)) {
+		if (*rel) {
+			add_run(s, rel, dir);
+		} else {
+			const char *base = strrchr(s->logdir, '/');
+			add_run(s, base && base[1] ? base + 1 : s->logdir, dir);
+		}
+	}
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char *full = tb_xasprintf("%s/%s", dir, de->d_name);
+		struct stat st;
+		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+			char *r = *rel ? tb_xasprintf("%s/%s", rel, de->d_name) : tb_xstrdup(de->d_name);
+			walk(s, full, r, depth + 1);
+			free(r);
+		}
+		free(full);
+	}
+	closedir(d);
+}
+
+static void find_runs(tb_prof_store *s)
+{
+	if (!s->logdir || !is_dir(s->logdir))
+		return;
+	walk(s, s->logdir, "", 0);
+}
+
+tb_prof_store *tb_prof_store_new(const char *logdir)
+{
+	tb_prof_store *s = tb_xcalloc(1, sizeof *s);
+	if (logdir) {
+		size_t n = strlen(logdir);
+		while (n > 1 && logdir[n - 1] == '/')
+			n--;
+		s->logdir = tb_xstrndup(logdir, n);
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+static void profile_clear(tb_prof_profile *p)
+{
+	free(p->worker);
+	free(p->span);
+	free(p->file);
+	free(p->path);
+	tb_prof_trace_free(p->trace);
+}
+
+void tb_prof_store_free(tb_prof_store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_runs; i++) {
+		tb_prof_run *r = s->runs[i];
+		for (size_t k = 0; k < r->n_profiles; k++)
+			profile_clear(&r->profiles[k]);
+		free(r->profiles);
+		for (size_t k = 0; k < r->n_dist_spans; k++)
+			free(r->dist_spans[k]);
+		free(r->dist_spans);
+		pthread_mutex_destroy(&r->lock);
+		free(r->name);
+		free(r->dir);
+		free(r);
+	}
+	free(s->runs);
+	pthread_mutex_destroy(&s->lock);
+	free(s->logdir);
+	free(s);
+}
+
+static void scan_locked(tb_prof_store *s, int force)
+{
+	time_t now = time(NULL);
+	if (!force && s->scanned && now - s->last_scan < SCAN_INTERVAL_S)
+		return;
+	find_runs(s);
+	s->scanned = 1;
+	s->last_scan = now;
+}
+
+void tb_prof_store_scan(tb_prof_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	scan_locked(s, 0);
+	pthread_mutex_unlock(&s->lock);
+}
+
+size_t tb_prof_store_names(char ***out, tb_prof_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	char **names = tb_xcalloc(s->n_runs + 1, sizeof *names);
+	for (size_t i = 0; i < s->n_runs; i++)
+		names[i] = tb_xstrdup(s->runs[i]->name);
+	size_t n = s->n_runs;
+	pthread_mutex_unlock(&s->lock);
+	*out = names;
+	return n;
+}
+
+void tb_prof_names_free(char **names)
+{
+	if (!names)
+		return;
+	for (char **p = names; *p; p++)
+		free(*p);
+	free(names);
+}
+
+/* ---- loading a run ---------------------------------------------------------- */
+
+typedef struct entry {
+	char *file, *worker, *stamp;
+} entry;
+
+static int cmp_entry_stamp(const void *a, const void *b)
+{
+	const entry *x = a, *y = b;
+	int c = strcmp(x->worker, y->worker);
+	if (c)
+		return c;
+	if (!x->stamp || !y->stamp)
+		return !x->stamp - !y->stamp;
+	c = strcmp(x->stamp, y->stamp);
+	return c ? c : strcmp(x->file, y->file);
+}
+
+static int cmp_profile(const void *a, const void *b)
+{
+	const tb_prof_profile *x = a, *y = b;
+	int c = strcmp(x->worker, y->worker);
+	return c ? c : strcmp(x->span, y->span);
+}
+
+static unsigned views_of(const tb_prof_trace *t)
+{
+	if (t->status != TB_PROF_OK)
+		return 0;
+	unsigned v = 1u << TB_PROF_OVERVIEW | 1u << TB_PROF_OPERATOR | 1u << TB_PROF_TRACE;
+	if (t->has_kernel)
+		v |= 1u << TB_PROF_KERNEL;
+	if (t->has_memory)
+		v |= 1u << TB_PROF_MEMORY;
+	if (t->has_module)
+		v |= 1u << TB_PROF_MODULE;
+	return v;
+}
+
+/* The reference's test for a Distributed view of one span: every parsed
+ * worker has communication operators, as many as the first, each with as
+ * many kernel ranges as the first's. */
+static int span_distributed(const tb_prof_run *r, const char *span)
+{
+	const tb_prof_trace *first = NULL;
+	int any = 0;
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		const tb_prof_profile *p = &r->profiles[i];
+		if (strcmp(p->span, span) != 0 || p->trace->status != TB_PROF_OK)
+			continue;
+		const tb_prof_trace *t = p->trace;
+		any = 1;
+		if (!t->n_comm_ops || !t->n_comms)
+			return 0;
+		if (!first) {
+			first = t;
+			continue;
+		}
+		if (t->n_comms != first->n_comms)
+			return 0;
+		for (size_t k = 0; k < t->n_comms; k++)
+			if (t->comms[k].ranges != first->comms[k].ranges)
+				return 0;
+	}
+	return any;
+}
+
+static void load_run(tb_prof_run *r)
+{
+	DIR *d = opendir(r->dir);
+	entry *es = NULL;
+	size_t n = 0, cap = 0;
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			entry e = {NULL, NULL, NULL};
+			if (tb_prof_split_name(&e.worker, &e.stamp, de->d_name) != 0)
+				continue;
+			char *full = tb_xasprintf("%s/%s", r->dir, de->d_name);
+			int dir = is_dir(full);
+			free(full);
+			if (dir) {
+				free(e.worker);
+				free(e.stamp);
+				continue;
+			}
+			e.file = tb_xstrdup(de->d_name);
+			es = tb_xgrow(es, &cap, n + 1, sizeof *es);
+			es[n++] = e;
+		}
+		closedir(d);
+	}
+	/* number the timestamps of each worker 1.. in string order; files
+	 * with the same worker and timestamp share the number */
+	if (n)
+		qsort(es, n, sizeof *es, cmp_entry_stamp);
+	r->profiles = tb_xcalloc(n ? n : 1, sizeof *r->profiles);
+	size_t idx = 0, dup_pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		entry *e = &es[i];
+		if (i == 0 || strcmp(e->worker, es[i - 1].worker) != 0)
+			idx = 0;
+		tb_prof_profile *p = &r->profiles[r->n_profiles++];
+		p->worker = e->worker;
+		if (e->stamp) {
+			/* equal timestamps all take the number of the last of them */
+			if (dup_pending) {
+				dup_pending--;
+			} else {
+				idx++;
+				for (size_t j = i; j + 1 < n && es[j + 1].stamp &&
+						   strcmp(es[j + 1].worker, e->worker) == 0 &&
+						   strcmp(es[j + 1].stamp, e->stamp) == 0;
+				     j++)
+					idx++, dup_pending++;
+			}
+			p->span = tb_xasprintf("%zu", idx);
+		} else {
+			p->span = tb_xstrdup("default");
+		}
+		free(e->stamp);
+		p->file = e->file;
+		p->path = tb_xasprintf("%s/%s", r->dir, e->file);
+		tb_prof_trace_read(&p->trace, p->path);
+		p->views = views_of(p->trace);
+		if (p->trace->status == TB_PROF_BAD)
+			tb_log_warn("profile: run %s: %s is not used: %s", r->name, p->file,
+				    p->trace->error);
+		else if (p->trace->status == TB_PROF_LEGACY)
+			tb_log_info("profile: run %s: %s is a legacy event array: listed without views",
+				    r->name, p->file);
+	}
+	free(es);
+	if (r->n_profiles)
+		qsort(r->profiles, r->n_profiles, sizeof *r->profiles, cmp_profile);
+	/* one profile per (worker, span): a later file replaces an earlier */
+	size_t k = 0;
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		if (k && cmp_profile(&r->profiles[k - 1], &r->profiles[i]) == 0) {
+			profile_clear(&r->profiles[k - 1]);
+			r->profiles[k - 1] = r->profiles[i];
+			continue;
+		}
+		r->profiles[k++] = r->profiles[i];
+	}
+	r->n_profiles = k;
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		const char *span = r->profiles[i].span;
+		int seen = 0;
+		for (size_t j = 0; j < r->n_dist_spans; j++)
+			seen |= strcmp(r->dist_spans[j], span) == 0;
+		if (seen || !span_distributed(r, span))
+			continue;
+		r->dist_spans = tb_xrealloc(r->dist_spans, (r->n_dist_spans + 1) * sizeof *r->dist_spans);
+		r->dist_spans[r->n_dist_spans++] = tb_xstrdup(span);
+	}
+	r->loaded = 1;
+}
+
+tb_prof_run *tb_prof_store_run(tb_prof_store *s, const char *name)
+{
+	tb_prof_run *r = NULL;
+	pthread_mutex_lock(&s->lock);
+	for (int pass = 0; pass < 2 && !r; pass++) {
+		if (pass)
+			scan_locked(s, 0);
+		for (size_t i = 0; i < s->n_runs && !r; i++)
+			if (strcmp(s->runs[i]->name, name) == 0)
+				r = s->runs[i];
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!r)
+		return NULL;
+	pthread_mutex_lock(&r->lock);
+	if (!r->loaded)
+		load_run(r);
+	pthread_mutex_unlock(&r->lock);
+	return r;
+}
+
+unsigned tb_prof_run_views(const tb_prof_run *r)
+{
+	unsigned v = 0;
+	for (size_t i = 0; i < r->n_profiles; i++)
+		v |= r->profiles[i].views;
+	if (r->n_dist_spans)
+		v |= 1u << TB_PROF_DISTRIBUTED;
+	return v;
+}
+
+const tb_prof_profile *tb_prof_run_profile(const tb_prof_run *r, const char *worker,
+					   const char *span)
+{
+	for (size_t i = 0; i < r->n_profiles; i++)
+		if (r->profiles[i].trace->status == TB_PROF_OK &&
+		    strcmp(r->profiles[i].worker, worker) == 0 &&
+		    strcmp(r->profiles[i].span, span) == 0)
+			return &r->profiles[i];
+	return NULL;
+}
+
+int tb_prof_run_has_dist(const tb_prof_run *r, const char *span)
+{
+	for (size_t i = 0; i < r->n_dist_spans; i++)
+		if (strcmp(r->dist_spans[i], span) == 0)
+			return 1;
+	return 0;
+}

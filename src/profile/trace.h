@@ -1,0 +1,134 @@
+/* One PyTorch profiler trace (`*.pt.trace.json[.gz]`) reduced to what the
+ * Profile dashboard serves: a few flags that decide its views and, per
+ * kernel name, the kernel statistics. The file is read once, streaming
+ * (yajl over zlib's gzread, which also reads uncompressed files), so
+ * memory stays bounded by the number of distinct kernel names and
+ * communication operators, never by the file's size.
+ *
+ * A trace is either a Kineto JSON object ({"traceEvents": [...], ...}),
+ * the legacy bare array written by profilers built without Kineto (listed,
+ * no views), or unusable (truncated, invalid JSON, or an event the
+ * reference plugin rejects); the last two carry a message.
+ *
+ * A tb_prof_trace is immutable once built and may be read from any
+ * thread. */
+#ifndef TB_PROF_TRACE_H
+#define TB_PROF_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum tb_prof_status {
+	TB_PROF_OK = 0,	    /* a Kineto trace object */
+	TB_PROF_LEGACY = 1, /* a bare event array: no views */
+	TB_PROF_BAD = 2,    /* unreadable or rejected; see error */
+};
+
+/* Communication libraries seen (bits of comm_libs). */
+#define TB_PROF_NCCL 1
+#define TB_PROF_GLOO 2
+
+/* Statistics of the kernels that share a name. */
+typedef struct tb_prof_kernel {
+	char *name;
+	uint64_t count;
+	double sum, min, max; /* durations in microseconds */
+	double wbps, wocc;    /* sums of duration x blocks per SM / occupancy */
+	int tensor_cores;     /* the name marks a Tensor Core kernel */
+} tb_prof_kernel;
+
+/* A communication operator (nccl:* or gloo:* collective) with the number
+ * of time ranges the reference attaches to it (itself plus its NCCL
+ * kernels), in (start, -end) order. */
+typedef struct tb_prof_comm {
+	double start, end;
+	uint32_t ranges;
+} tb_prof_comm;
+
+/* A number as Python holds it after json.loads: an int or a float. */
+typedef struct tb_prof_num {
+	double v;
+	int is_float;
+} tb_prof_num;
+
+/* A kernel on a device, kept only when asked (tb_prof_parser_keep_kernels). */
+typedef struct tb_prof_kspan {
+	tb_prof_num start, end, bps;
+	int device;
+	int has_bps;
+} tb_prof_kspan;
+
+/* A [memory] event with an address and both totals: one point of the
+ * memory curve. */
+typedef struct tb_prof_mem {
+	tb_prof_num ts;
+	int device; /* -1: CPU, else the CUDA device id */
+	double allocated, reserved;
+} tb_prof_mem;
+
+/* One entry of the trace's deviceProperties, as far as the views use it. */
+typedef struct tb_prof_device {
+	char *name; /* NULL when absent */
+	int has_mem, has_major, has_minor;
+	tb_prof_num mem, major, minor; /* totalGlobalMem, computeMajor, computeMinor */
+} tb_prof_device;
+
+typedef struct tb_prof_trace {
+	int status;
+	char *error; /* status TB_PROF_BAD: what is wrong, one line */
+	uint64_t events;
+	int has_kernel, has_runtime, has_memcpy_or_memset;
+	int has_memory;	    /* [memory] instant events */
+	int has_module;	    /* python_function events of nn.Modules */
+	int has_blocks_per_sm, has_occupancy;
+	int kernel_dur_float; /* some kernel duration is not an integer */
+	int comm_libs;	      /* TB_PROF_NCCL | TB_PROF_GLOO */
+	tb_prof_kernel *kernels; /* by total duration, descending, then name */
+	size_t n_kernels;
+	tb_prof_comm *comms; /* empty when both libraries are used */
+	size_t n_comms;
+	size_t n_comm_ops; /* communication operators, before deduplication */
+	/* the time range the reference draws GPU counters over: the
+	 * "PyTorch Profiler (0)" event, else all complete events */
+	int has_range;
+	tb_prof_num range_start, range_end;
+	tb_prof_kspan *kspans; /* in time order (stable); only when kept */
+	size_t n_kspans;
+	tb_prof_device *devices; /* deviceProperties, in order */
+	size_t n_devices;
+	int *used_devices; /* pids of kernels, memcpys and memsets, ascending */
+	size_t n_used_devices;
+	int has_start;
+	tb_prof_num start; /* earliest event the reference reads (profiler_start_ts) */
+	tb_prof_mem *mem; /* memory curve points in time order (stable) */
+	size_t n_mem;
+} tb_prof_trace;
+
+/* A streaming parser: feed the file's bytes in pieces, then finish. */
+typedef struct tb_prof_parser tb_prof_parser;
+
+tb_prof_parser *tb_prof_parser_new(void);
+/* Parse the next n bytes. Returns 0, or TB_ECORRUPT once the input is
+ * known to be bad (later calls do nothing). */
+int tb_prof_parser_feed(tb_prof_parser *p, const void *buf, size_t n);
+/* End of input: build the trace into *out (caller frees with
+ * tb_prof_trace_free) and free p. Always succeeds; a bad input gives a
+ * trace with status TB_PROF_BAD and a message. */
+void tb_prof_parser_finish(tb_prof_trace **out, tb_prof_parser *p);
+void tb_prof_parser_free(tb_prof_parser *p);
+/* Also keep every kernel that names its device (kspans): memory grows with
+ * the number of kernels, so this is for one pass that needs them. */
+void tb_prof_parser_keep_kernels(tb_prof_parser *p);
+
+/* Read and parse the file at path (gzip or not). Always gives a trace;
+ * an unreadable file gives TB_PROF_BAD. */
+void tb_prof_trace_read(tb_prof_trace **out, const char *path);
+/* The same, keeping the kernels (see tb_prof_parser_keep_kernels). */
+void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path);
+void tb_prof_trace_free(tb_prof_trace *t);
+
+/* Whether kernel `name` uses Tensor Cores by the reference's list of
+ * name fragments. */
+int tb_prof_tensor_core_kernel(const char *name);
+
+#endif

@@ -1,0 +1,301 @@
+/* Tests for the trace reader (src/profile/trace.c) and the run store
+ * (src/profile/profiles.c): Kineto objects, legacy arrays, and inputs the
+ * reader must turn into one clear message instead of a crash or a view:
+ * truncated files, invalid JSON, events the reference rejects. */
+#include "../harness.h"
+#include "profile/profiles.h"
+#include "profile/trace.h"
+
+#include <stdlib.h>
+
+/* Parse text fed in pieces of `step` bytes (0: all at once). */
+static tb_prof_trace *parse(const char *text, size_t step)
+{
+	tb_prof_parser *p = tb_prof_parser_new();
+	size_t n = strlen(text);
+	if (!step)
+		step = n ? n : 1;
+	for (size_t off = 0; off < n; off += step)
+		if (tb_prof_parser_feed(p, text + off, off + step > n ? n - off : step) != 0)
+			break;
+	tb_prof_trace *t;
+	tb_prof_parser_finish(&t, p);
+	return t;
+}
+
+static const char KINETO[] =
+    "{\"schemaVersion\": 1, \"deviceProperties\": [{\"id\": 0, \"name\": \"GPU\"}],\n"
+    " \"traceEvents\": [\n"
+    "  {\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::mm\", \"pid\": 1, \"tid\": 1,"
+    "   \"ts\": 10, \"dur\": 50, \"args\": {\"External id\": 7, \"Input Dims\": [[2, 3], [3, 4]]}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"cuda_runtime\", \"name\": \"cudaLaunchKernel\", \"ts\": 12,"
+    "   \"dur\": 5, \"args\": {\"external id\": 7, \"correlation\": 99}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"volta_h884gemm\", \"ts\": 20, \"dur\": 30,"
+    "   \"args\": {\"external id\": 7, \"device\": 0, \"blocks per SM\": 2.5,"
+    "              \"est. achieved occupancy %\": 40}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"volta_h884gemm\", \"ts\": 60, \"dur\": 10,"
+    "   \"args\": {\"external id\": 7, \"device\": 0, \"blocks per SM\": 0.5,"
+    "              \"est. achieved occupancy %\": 80}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"elementwise\", \"ts\": 80, \"dur\": 40,"
+    "   \"args\": {\"device\": 0}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"alpha\", \"ts\": 90, \"dur\": 40,"
+    "   \"args\": {\"device\": 0}},\n"
+    "  {\"ph\": \"i\", \"name\": \"[memory]\", \"ts\": 15, \"args\": {\"Bytes\": 4}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"python_function\", \"name\": \"nn.Module: Linear\", \"ts\": 1,"
+    "   \"dur\": 90, \"args\": {\"Python module id\": 0}},\n"
+    "  {\"ph\": \"s\", \"cat\": \"fwdbwd\", \"id\": 1, \"ts\": 3, \"name\": \"fwdbwd\"}\n"
+    " ]}\n";
+
+static void check_kineto(const tb_prof_trace *t)
+{
+	CHECK_INT(t->status, TB_PROF_OK);
+	CHECK_INT(t->events, 9);
+	CHECK(t->has_kernel);
+	CHECK(t->has_runtime);
+	CHECK(t->has_memory);
+	CHECK(t->has_module);
+	CHECK(t->has_blocks_per_sm);
+	CHECK(t->has_occupancy);
+	CHECK(!t->kernel_dur_float);
+	CHECK_INT(t->n_kernels, 3);
+	if (t->n_kernels != 3)
+		return;
+	/* by total duration, descending; equal totals in name order */
+	CHECK_STR(t->kernels[0].name, "alpha");
+	CHECK_STR(t->kernels[1].name, "elementwise");
+	CHECK_STR(t->kernels[2].name, "volta_h884gemm");
+	const tb_prof_kernel *k = &t->kernels[2];
+	CHECK_INT(k->count, 2);
+	CHECK(k->sum == 40 && k->min == 10 && k->max == 30);
+	CHECK(k->wbps == 2.5 * 30 + 0.5 * 10);
+	CHECK(k->wocc == 40 * 30 + 80 * 10);
+	CHECK(k->tensor_cores);
+	CHECK(!t->kernels[0].tensor_cores);
+}
+
+static void test_trace__kineto_object(void)
+{
+	tb_prof_trace *t = parse(KINETO, 0);
+	check_kineto(t);
+	tb_prof_trace_free(t);
+}
+
+static void test_trace__fed_byte_by_byte(void)
+{
+	tb_prof_trace *t = parse(KINETO, 1);
+	check_kineto(t);
+	tb_prof_trace_free(t);
+	t = parse(KINETO, 7);
+	check_kineto(t);
+	tb_prof_trace_free(t);
+}
+
+static void test_trace__legacy_array(void)
+{
+	tb_prof_trace *t = parse("[{\"name\": \"aten::add\", \"ph\": \"X\", \"ts\": 1, \"dur\": 2, "
+				 "\"tid\": 1, \"pid\": \"CPU functions\", \"args\": {}}]",
+				 0);
+	CHECK_INT(t->status, TB_PROF_LEGACY);
+	CHECK(!t->has_kernel);
+	tb_prof_trace_free(t);
+}
+
+static void test_trace__truncated(void)
+{
+	/* every proper prefix of a trace is unusable, with a message */
+	size_t n = strlen(KINETO);
+	for (size_t cut = 0; cut < n; cut += 13) {
+		char *text = strndup(KINETO, cut);
+		tb_prof_trace *t = parse(text, 5);
+		int ends_in_space = cut > 0 && strspn(KINETO + cut, " \n") == n - cut;
+		if (!ends_in_space) {
+			CHECK_INT(t->status, TB_PROF_BAD);
+			CHECK(t->error && *t->error);
+			CHECK(!t->has_kernel && !t->has_memory);
+		}
+		tb_prof_trace_free(t);
+		free(text);
+	}
+	tb_prof_trace *t = parse("{\"traceEvents\": [{\"ph\": \"X\", \"na", 0);
+	CHECK_INT(t->status, TB_PROF_BAD);
+	CHECK(strstr(t->error, "ends early") != NULL);
+	tb_prof_trace_free(t);
+}
+
+static void test_trace__invalid_json(void)
+{
+	const char *bad[] = {
+	    "{\"traceEvents\": [1 2]}", "{\"traceEvents\": [}", "{\"traceEvents\": []}}",
+	    "{traceEvents: []}",     "\xff\xfe",		 "{\"traceEvents\": [N/A]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		tb_prof_trace *t = parse(bad[i], 0);
+		CHECK_INT(t->status, TB_PROF_BAD);
+		CHECK(t->error && strstr(t->error, "JSON"));
+		tb_prof_trace_free(t);
+	}
+}
+
+/* Inputs that are JSON but that the reference cannot use. */
+static void test_trace__rejected_like_the_reference(void)
+{
+	const char *bad[] = {
+	    "\"just a string\"",
+	    "{\"schemaVersion\": 1}",
+	    "{\"traceEvents\": {\"a\": 1}}",
+	    "{\"traceEvents\": 5}",
+	    "{\"traceEvents\": [5]}",
+	    "{\"traceEvents\": [{\"ph\": \"X\", \"name\": \"a\", \"ts\": 1, \"dur\": 1}]}",
+	    "{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"ts\": 1, \"dur\": 1}]}",
+	    "{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"ProfilerStep#x\", "
+	    "\"ts\": 1, \"dur\": 1}]}",
+	    "{\"traceEvents\": [{\"ph\": \"i\", \"ts\": 1}]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		tb_prof_trace *t = parse(bad[i], 0);
+		CHECK_INT(t->status, TB_PROF_BAD);
+		CHECK(t->error && *t->error);
+		tb_prof_trace_free(t);
+	}
+	/* empty containers iterate to nothing and are fine */
+	tb_prof_trace *t = parse("{\"traceEvents\": {}}", 0);
+	CHECK_INT(t->status, TB_PROF_OK);
+	tb_prof_trace_free(t);
+	t = parse("{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": "
+		  "\"ProfilerStep#1_0\", \"ts\": 1, \"dur\": 1}]}",
+		  0);
+	CHECK_INT(t->status, TB_PROF_OK);
+	tb_prof_trace_free(t);
+}
+
+/* Kernels launched by an NCCL collective are communication, not compute;
+ * the collectives line up by their ranges. */
+static void test_trace__communication(void)
+{
+	const char *text =
+	    "{\"traceEvents\": ["
+	    "{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"nccl:all_reduce\", \"ts\": 5, \"dur\": 9,"
+	    " \"args\": {\"External id\": 3}},"
+	    "{\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"ncclKernel\", \"ts\": 6, \"dur\": 2,"
+	    " \"args\": {\"External id\": 3}},"
+	    "{\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"ncclKernel\", \"ts\": 9, \"dur\": 2,"
+	    " \"args\": {\"External id\": 3}}]}";
+	tb_prof_trace *t = parse(text, 0);
+	CHECK_INT(t->status, TB_PROF_OK);
+	CHECK(!t->has_kernel);
+	CHECK_INT(t->comm_libs, TB_PROF_NCCL);
+	CHECK_INT(t->n_comms, 1);
+	if (t->n_comms)
+		CHECK_INT(t->comms[0].ranges, 3);
+	tb_prof_trace_free(t);
+}
+
+static void test_trace__files_of_the_corpus(void)
+{
+	const char *src = getenv("TB_SOURCE_DIR");
+	if (!src)
+		src = ".";
+	char path[4096];
+	tb_prof_trace *t;
+	snprintf(path, sizeof path,
+		 "%s/tests/corpora/profile/logdir/mlp_gzip/vm_20271.1796592182308.pt.trace.json.gz",
+		 src);
+	tb_prof_trace_read(&t, path);
+	CHECK_INT(t->status, TB_PROF_LEGACY);
+	tb_prof_trace_free(t);
+	snprintf(path, sizeof path,
+		 "%s/tests/corpora/profile/logdir/damaged/vm_20271.1796592195288.pt.trace.json", src);
+	tb_prof_trace_read(&t, path);
+	CHECK_INT(t->status, TB_PROF_BAD);
+	CHECK(t->error && strstr(t->error, "ends early"));
+	tb_prof_trace_free(t);
+	tb_prof_trace_read(&t, "/nonexistent/x.pt.trace.json");
+	CHECK_INT(t->status, TB_PROF_BAD);
+	tb_prof_trace_free(t);
+}
+
+static void check_split(const char *file, const char *worker, const char *stamp)
+{
+	char *w = NULL, *s = NULL;
+	int rc = tb_prof_split_name(&w, &s, file);
+	if (!worker) {
+		CHECK_INT(rc, -1);
+	} else {
+		CHECK_INT(rc, 0);
+		CHECK_STR(w, worker);
+		if (stamp)
+			CHECK_STR(s, stamp);
+		else
+			CHECK(s == NULL);
+	}
+	free(w);
+	free(s);
+}
+
+static void test_profiles__file_names(void)
+{
+	check_split("worker0.1623143089861.pt.trace.json.gz", "worker0", "1623143089861");
+	check_split("rank-34.Jul_15_10_52_41.1074.pt.trace.json.gz", "rank-34.Jul_15_10_52_41",
+		    "1074");
+	check_split("worker0.pt.trace.json", "worker0", NULL);
+	check_split("a.1.2.pt.trace.json", "a.1", "2");
+	check_split(".5.pt.trace.json", "", "5");
+	check_split("pt.trace.json", NULL, NULL);
+	check_split("x.pt.trace.json.gz.bak", NULL, NULL);
+	check_split("x.pt.trace.jsonl", NULL, NULL);
+}
+
+static void test_profiles__legacy_runs(void)
+{
+	const char *src = getenv("TB_SOURCE_DIR");
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/tests/corpora/profile/logdir", src ? src : ".");
+	tb_prof_store *s = tb_prof_store_new(dir);
+	tb_prof_store_scan(s);
+	char **names;
+	size_t n = tb_prof_store_names(&names, s);
+	CHECK_INT(n, 6);
+	if (n == 6) {
+		CHECK_STR(names[0], "batch_64");
+		CHECK_STR(names[5], "mlp_gzip");
+	}
+	tb_prof_names_free(names);
+	tb_prof_run *r = tb_prof_store_run(s, "convnet");
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_INT(r->n_profiles, 2);
+		CHECK_STR(r->profiles[0].span, "1");
+		CHECK_STR(r->profiles[1].span, "2");
+		CHECK_INT(tb_prof_run_views(r), 0);
+		CHECK(tb_prof_run_profile(r, "vm_20271", "1") == NULL);
+	}
+	r = tb_prof_store_run(s, "damaged");
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_INT(r->n_profiles, 2);
+		CHECK_INT(r->profiles[0].trace->status, TB_PROF_BAD);
+		CHECK_INT(r->profiles[1].trace->status, TB_PROF_LEGACY);
+	}
+	CHECK(tb_prof_store_run(s, "no_such_run") == NULL);
+	tb_prof_store_free(s);
+	s = tb_prof_store_new(NULL);
+	tb_prof_store_scan(s);
+	CHECK_INT(tb_prof_store_names(&names, s), 0);
+	tb_prof_names_free(names);
+	tb_prof_store_free(s);
+}
+
+int main(void)
+{
+	TB_RUN(test_trace__kineto_object);
+	TB_RUN(test_trace__fed_byte_by_byte);
+	TB_RUN(test_trace__legacy_array);
+	TB_RUN(test_trace__truncated);
+	TB_RUN(test_trace__invalid_json);
+	TB_RUN(test_trace__rejected_like_the_reference);
+	TB_RUN(test_trace__communication);
+	TB_RUN(test_trace__files_of_the_corpus);
+	TB_RUN(test_profiles__file_names);
+	TB_RUN(test_profiles__legacy_runs);
+	return tb_test_finish();
+}
