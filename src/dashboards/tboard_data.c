@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "common/alloc.h"
+#include "common/hash.h"
 #include "dash.h"
 #include "proto/event.h"
 
@@ -290,14 +291,16 @@ static tb_run **find_runs(tb_store *st, const char *const *runs, size_t n)
 	unsigned char *taken = tb_xcalloc(cap, 1);
 	for (size_t i = 0; i < nr; i++) {
 		tb_run *r = tb_store_run_at(st, i);
-		size_t h = (size_t)tb_hash64(r->name, strlen(r->name)) & (cap - 1);
+		size_t h =
+		    (size_t)tb_hash_bytes(TB_HASH_SEED, r->name, strlen(r->name)) & (cap - 1);
 		while (table[h])
 			h = (h + 1) & (cap - 1);
 		table[h] = r;
 	}
 	tb_run **out = tb_xcalloc(n ? n : 1, sizeof *out);
 	for (size_t i = 0; i < n; i++) {
-		size_t h = (size_t)tb_hash64(runs[i], strlen(runs[i])) & (cap - 1);
+		size_t h =
+		    (size_t)tb_hash_bytes(TB_HASH_SEED, runs[i], strlen(runs[i])) & (cap - 1);
 		while (table[h] && strcmp(table[h]->name, runs[i]) != 0)
 			h = (h + 1) & (cap - 1);
 		if (table[h] && !taken[h]) {

@@ -6,6 +6,7 @@
 
 #include "../harness.h"
 #include "common/buf.h"
+#include "common/hash.h"
 #include "http/cache.h"
 
 static char body[10000];
@@ -13,12 +14,14 @@ static char body[10000];
 static void put(tb_cache *c, const char *key, uint64_t token, size_t len)
 {
 	struct MHD_Response *m = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_PERSISTENT);
-	tb_cache_put(c, tb_hash64(key, strlen(key)), key, strlen(key), token, 200, m, len);
+	tb_cache_put(c, tb_hash_bytes(TB_HASH_SEED, key, strlen(key)), key, strlen(key), token, 200,
+		     m, len);
 }
 
 static int has(tb_cache *c, const char *key, uint64_t token)
 {
-	return tb_cache_has(c, tb_hash64(key, strlen(key)), key, strlen(key), token);
+	return tb_cache_has(c, tb_hash_bytes(TB_HASH_SEED, key, strlen(key)), key, strlen(key),
+			    token);
 }
 
 static void test_cache__key_and_token(void)
