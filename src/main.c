@@ -63,6 +63,7 @@ static const char usage[] =
     "  --max_reload_threads N   loader threads (default: number of cores)\n"
     "  --max_open_files N       event files kept open at once (default: a quarter\n"
     "                           of the file descriptor limit, at most 512)\n"
+    "  --answer_cache_mb N      memory for cached answers (default 64; 0 = none)\n"
     "  --inspect                print what the event files hold and exit\n"
     "  --event_file FILE        with --inspect: one file instead of --logdir\n"
     "  --tag TAG                with --inspect: only this tag\n"
@@ -106,6 +107,7 @@ typedef struct opts {
 	const char *event_file, *tag, *verbosity, *max_open_files;
 	const char *auth_token, *auth_token_file, *max_connections, *max_connections_per_client;
 	const char *header_timeout, *request_timeout;
+	const char *answer_cache_mb;
 	int bind_all, inspect;
 	int query_cmd;	   /* `tboard query ...` */
 	const char *query; /* its QUERY argument */
@@ -139,6 +141,7 @@ static const struct {
     F(max_connections_per_client),
     F(header_timeout),
     F(request_timeout),
+    F(answer_cache_mb),
 #undef F
     {"load_fast", (size_t)-1},
     {"purge_orphaned_data", (size_t)-1},
@@ -352,8 +355,8 @@ static char *read_token(const opts *o)
 		return NULL;
 	}
 	size_t n = strlen(t);
-	if (n < 8 || strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") !=
-			 n) {
+	if (n < 8 ||
+	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") != n) {
 		free(t);
 		die("the access token needs at least 8 characters, only letters, digits, - . _ ~");
 	}
@@ -475,6 +478,17 @@ int main(int argc, char **argv)
 	    .flags = flags,
 	    .n_flags = sizeof flags / sizeof flags[0],
 	};
+	size_t cache_mb = 64;
+	if (o.answer_cache_mb) {
+		char *end;
+		long long mb = strtoll(o.answer_cache_mb, &end, 10);
+		if (*end || end == o.answer_cache_mb || mb < 0 || mb > 1 << 20)
+			die("--answer_cache_mb must be a number of megabytes (0 turns the cache "
+			    "off)");
+		cache_mb = (size_t)mb;
+	}
+	tb_sse_hub *events = tb_sse_hub_new();
+	dash.events = events;
 	char *prefix = tb_xstrdup(o.path_prefix ? o.path_prefix : "");
 	for (size_t n = strlen(prefix); n > 0 && prefix[n - 1] == '/'; n--)
 		prefix[n - 1] = 0;
@@ -485,11 +499,15 @@ int main(int argc, char **argv)
 	    .window_title = dash.window_title,
 	    .threads = 0,
 	    .max_connections = parse_count("max_connections", o.max_connections),
-	    .max_per_client = parse_count("max_connections_per_client", o.max_connections_per_client),
-	    .header_timeout = o.header_timeout ? parse_double("header_timeout", o.header_timeout) : 0,
+	    .max_per_client =
+		parse_count("max_connections_per_client", o.max_connections_per_client),
+	    .header_timeout =
+		o.header_timeout ? parse_double("header_timeout", o.header_timeout) : 0,
 	    .request_timeout =
 		o.request_timeout ? parse_double("request_timeout", o.request_timeout) : 0,
 	    .auth_token = token,
+	    .cache_bytes = cache_mb << 20,
+	    .events = events,
 	};
 	tb_router *router = tb_router_new();
 	tb_http_register_static(router, &so);
@@ -499,11 +517,13 @@ int main(int argc, char **argv)
 	if (tb_server_start(&server, router, &so)) {
 		tb_loader_free(loader);
 		tb_router_free(router);
+		tb_sse_hub_free(events);
 		tb_store_free(store);
 		free(prefix);
 		free(token);
 		return 1;
 	}
+	tb_notifier *notifier = tb_notifier_start(store, events);
 	const char *shown = o.bind_all ? "0.0.0.0" : host;
 	printf("tboard %s at http://%s:%d%s/%s%s (Press CTRL+C to quit)\n", TB_VERSION_STRING, shown,
 	       tb_server_port(server), so.path_prefix, token ? "?token=" : "", token ? token : "");
@@ -517,7 +537,9 @@ int main(int argc, char **argv)
 	int sig;
 	sigwait(&stop_signals, &sig);
 	tb_log_info("shutting down");
+	tb_notifier_stop(notifier);
 	tb_server_free(server);
+	tb_sse_hub_free(events);
 	tb_loader_free(loader);
 	tb_router_free(router);
 	tb_store_free(store);

@@ -35,6 +35,7 @@ struct tb_req {
 	void *payload;
 	tb_resp *resp; /* owned; the answer built off the I/O thread */
 	int gone;      /* tb_req_should_stop saw the client leave */
+	void *answer;  /* server.c: the cache name of a versioned route's answer */
 };
 
 typedef struct tb_header {
@@ -48,7 +49,8 @@ struct tb_resp {
 	size_t nhdr, hdr_cap;
 	tb_buf body;
 	int no_gzip;
-	int raw; /* send as is: no common headers, no gzip (redirects, HTML errors) */
+	int raw;	 /* send as is: no common headers, no gzip (redirects, HTML errors) */
+	tb_sse_hub *sse; /* an event stream on this hub (tb_resp_sse) */
 };
 
 void tb_req_init(tb_req *q);

@@ -19,6 +19,8 @@ typedef struct route {
 	size_t len;
 	tb_handler_fn fn;
 	void *payload;
+	tb_version_fn version; /* NULL: not cacheable */
+	void *version_payload;
 } route;
 
 struct tb_router {
@@ -51,6 +53,7 @@ void tb_router_add(tb_router *r, const char *path, tb_handler_fn fn, void *paylo
 		if (tb_idxset_add(&r->index, h, r->n) != 0)
 			abort(); /* out of memory while setting up: the server stops (alloc.h) */
 		s = &r->routes[r->n++];
+		memset(s, 0, sizeof *s);
 		s->path = tb_xstrndup(path, n);
 		s->len = n;
 	}
@@ -65,6 +68,25 @@ tb_handler_fn tb_router_find(const tb_router *r, const char *path, size_t n, voi
 		return NULL;
 	*payload = s->payload;
 	return s->fn;
+}
+
+void tb_router_set_version(tb_router *r, const char *path, tb_version_fn fn, void *payload)
+{
+	size_t n = strlen(path);
+	route *s = find(r, path, n, tb_hash_bytes(TB_HASH_SEED, path, n));
+	if (!s)
+		return;
+	s->version = fn;
+	s->version_payload = payload;
+}
+
+tb_version_fn tb_router_version(const tb_router *r, const char *path, size_t n, void **payload)
+{
+	const route *s = find(r, path, n, tb_hash_bytes(TB_HASH_SEED, path, n));
+	if (!s || !s->version)
+		return NULL;
+	*payload = s->version_payload;
+	return s->version;
 }
 
 void tb_router_free(tb_router *r)

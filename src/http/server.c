@@ -6,14 +6,21 @@
  *
  * libmicrohttpd runs a pool of epoll threads that do the I/O and run the
  * cheap routes (core data, static assets) inline. Handlers under
- * /data/plugin/ can be expensive: their connection is suspended and the
+ * /data/plugin/ and /data/tboard/scalars can be expensive: their
+ * connection is suspended and the
  * handler runs on the worker pool (workers.c), tag listings before series
  * reads; the connection is resumed to send the answer. The guard
  * (guard.c) closes connections slow to send a header; libmicrohttpd caps
  * connections in total and per client address.
  * The raw request target is captured in the URI log callback so that the
  * query string is parsed by our own rules (repeated names, '+' as space).
- * Bodies are buffered whole, up to the body limit. */
+ * Bodies are buffered whole, up to the body limit.
+ *
+ * Routes with a version function (tb_router_set_version) get an ETag named
+ * after the request and the state token; a matching If-None-Match gets 304
+ * and a repeated request is answered from the cache (cache.h). Event
+ * streams (sse.h) park their connections with suspend/resume, and are ended
+ * before the daemon stops. */
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdatomic.h>
@@ -28,7 +35,9 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "cache.h"
 #include "common/alloc.h"
+#include "common/hash.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "auth.h"
@@ -36,6 +45,7 @@
 #include "http.h"
 #include "message.h"
 #include "router.h"
+#include "sse.h"
 #include "workers.h"
 
 struct tb_server {
@@ -45,12 +55,23 @@ struct tb_server {
 	int port;
 	tb_workers *workers;
 	tb_guard *guard;
-	char *token;	      /* NULL = no access control */
-	char *cookie;	      /* "tboard_token_<port>" */
+	char *token;		/* NULL = no access control */
+	char *cookie;		/* "tboard_token_<port>" */
 	double request_timeout; /* seconds */
 	size_t max_body, max_response;
 	atomic_ulong abandoned; /* requests whose client left mid-work */
+	tb_cache *cache;	/* NULL when --answer_cache_mb is 0 */
+	tb_sse_hub *events;	/* borrowed; its streams end when the server stops */
 };
+
+/* How one request of a versioned route is named (docs/HTTP_API.md):
+ * method, target, gzip or not, body; plus the state token. Owned by the
+ * request (tb_req.answer), freed when it completes. */
+typedef struct answer_key {
+	tb_buf key;
+	uint64_t hash, token;
+	char etag[40];
+} answer_key;
 
 static const char CSP[] =
     "default-src 'self';font-src 'self' data:;frame-src 'self' https://ui.perfetto.dev;"
@@ -154,10 +175,13 @@ static void add_header(struct MHD_Response *m, const char *name, const char *val
 		tb_log_debug("http: header %s dropped", name);
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const tb_req *q)
+static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const tb_req *q,
+				 tb_cache *cache)
 {
+	const answer_key *ak = q->answer;
 	if (q->max_response && r->body.len > q->max_response)
-		tb_resp_error(r, 413, "Response too large: more than %zu bytes; ask for fewer series",
+		tb_resp_error(r, 413,
+			      "Response too large: more than %zu bytes; ask for fewer series",
 			      q->max_response);
 	char *type = NULL;
 	if (!r->raw && r->type) {
@@ -179,10 +203,17 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const 
 		}
 	}
 	size_t len = r->body.len;
-	char *bytes = tb_buf_detach(&r->body);
-	struct MHD_Response *m = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *m;
+	if (r->sse && r->status == 200) {
+		m = tb_sse_open(r->sse, conn, r->body.ptr ? r->body.ptr : "", len);
+		ak = NULL; /* a stream is never cached */
+	} else {
+		char *bytes = tb_buf_detach(&r->body);
+		m = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+		if (!m)
+			free(bytes);
+	}
 	if (!m) {
-		free(bytes);
 		free(type);
 		return MHD_NO;
 	}
@@ -202,8 +233,14 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const 
 		    !tb_resp_get_header(r, "Content-Security-Policy"))
 			add_header(m, "Content-Security-Policy", CSP);
 	}
+	int keep = ak && r->status == 200;
+	if (keep)
+		add_header(m, MHD_HTTP_HEADER_ETAG, ak->etag);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, m);
-	MHD_destroy_response(m);
+	if (keep && cache)
+		tb_cache_put(cache, ak->hash, ak->key.ptr, ak->key.len, ak->token, 200, m, len);
+	else
+		MHD_destroy_response(m);
 	free(type);
 	return ret;
 }
@@ -264,7 +301,9 @@ static void parse_body(tb_resp *r, tb_req *q)
 /* Handlers that may take long run on the worker pool; listings first. */
 static int is_heavy(const char *path, size_t n, int *urgent)
 {
-	static const char plugin[] = "/data/plugin/";
+	static const char plugin[] = "/data/plugin/", tboard_scalars[] = "/data/tboard/scalars";
+	if (n == sizeof tboard_scalars - 1 && memcmp(path, tboard_scalars, n) == 0)
+		return 1;
 	if (n < sizeof plugin - 1 || memcmp(path, plugin, sizeof plugin - 1) != 0)
 		return 0;
 	*urgent = n >= 5 && memcmp(path + n - 5, "/tags", 5) == 0;
@@ -299,8 +338,8 @@ static void token_redirect(tb_server *s, tb_resp *r, const char *uri)
 	}
 	tb_buf_puts(&loc, "");
 	tb_resp_redirect(r, 302, loc.ptr);
-	char *cookie = tb_xasprintf("%s=%s; Path=%s/; HttpOnly; SameSite=Lax", s->cookie, s->token,
-				    s->prefix);
+	char *cookie =
+	    tb_xasprintf("%s=%s; Path=%s/; HttpOnly; SameSite=Lax", s->cookie, s->token, s->prefix);
 	tb_resp_header(r, "Set-Cookie", cookie);
 	free(cookie);
 	tb_buf_free(&loc);
@@ -430,6 +469,57 @@ out:
 	return rc;
 }
 
+/* 304 Not Modified for a client that holds the current answer. */
+static enum MHD_Result send_not_modified(struct MHD_Connection *conn, const char *etag)
+{
+	struct MHD_Response *m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!m)
+		return MHD_NO;
+	add_header(m, MHD_HTTP_HEADER_ETAG, etag);
+	add_header(m, MHD_HTTP_HEADER_EXPIRES, "0");
+	add_header(m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, must-revalidate");
+	add_header(m, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, m);
+	MHD_destroy_response(m);
+	return ret;
+}
+
+/* Name a request of a versioned route (q->answer); returns 1 when it was
+ * answered (304, or from the cache) with the result in *ret. */
+static int answer_early(tb_server *s, enum MHD_Result *ret, tb_req *q, struct MHD_Connection *conn,
+			tb_version_fn version, void *vpayload)
+{
+	answer_key *ak = tb_xcalloc(1, sizeof *ak);
+	q->answer = ak;
+	ak->token = version(q, vpayload);
+	tb_buf_puts(&ak->key, q->method);
+	tb_buf_putc(&ak->key, '\0');
+	tb_buf_puts(&ak->key, q->uri);
+	tb_buf_putc(&ak->key, '\0');
+	tb_buf_putc(&ak->key, tb_req_accepts_gzip(q) ? 'z' : '-');
+	tb_buf_append(&ak->key, q->body.ptr ? q->body.ptr : "", q->body.len);
+	ak->hash = tb_hash_bytes(TB_HASH_SEED, ak->key.ptr, ak->key.len);
+	snprintf(ak->etag, sizeof ak->etag, "\"%016llx-%016llx\"", (unsigned long long)ak->hash,
+		 (unsigned long long)ak->token);
+	const char *inm = tb_req_header(q, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm && strstr(inm, ak->etag)) {
+		*ret = send_not_modified(conn, ak->etag);
+		return 1;
+	}
+	return s->cache &&
+	       tb_cache_serve(s->cache, ret, conn, ak->hash, ak->key.ptr, ak->key.len, ak->token);
+}
+
+static void answer_free(tb_req *q)
+{
+	answer_key *ak = q->answer;
+	if (ak) {
+		tb_buf_free(&ak->key);
+		free(ak);
+		q->answer = NULL;
+	}
+}
+
 /* A worker runs one suspended request's handler, then hands the
  * connection back to libmicrohttpd, which calls on_request again. */
 static void run_job(int cancelled, void *payload)
@@ -454,6 +544,11 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 	int rc = prepare(s, q, &r, conn, &ret);
 	if (rc < 0)
 		goto out;
+	void *vpayload = NULL;
+	tb_version_fn version =
+	    rc > 0 ? tb_router_version(s->router, q->path, q->path_len, &vpayload) : NULL;
+	if (version && answer_early(s, &ret, q, conn, version, vpayload))
+		goto out;
 	int urgent = 0;
 	if (rc > 0 && is_heavy(q->path, q->path_len, &urgent)) {
 		q->resp = tb_xmalloc(sizeof *q->resp);
@@ -468,7 +563,7 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 	}
 	if (rc > 0)
 		q->fn(&r, q, q->payload);
-	ret = send_resp(conn, &r, q);
+	ret = send_resp(conn, &r, q, s->cache);
 out:
 	tb_resp_release(&r);
 	return ret;
@@ -480,7 +575,7 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, tb_req *q, int st
 	tb_resp r;
 	tb_resp_init(&r);
 	tb_resp_error(&r, status, "%s", msg);
-	enum MHD_Result ret = send_resp(conn, &r, q);
+	enum MHD_Result ret = send_resp(conn, &r, q, NULL);
 	tb_resp_release(&r);
 	return ret;
 }
@@ -517,7 +612,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		tb_guard_busy(s->guard, guard_of(conn), 1);
 		if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
 		    !tb_req_header(q, MHD_HTTP_HEADER_HOST))
-			return send_error(conn, q, 400, "Bad request: HTTP/1.1 needs a Host header");
+			return send_error(conn, q, 400,
+					  "Bad request: HTTP/1.1 needs a Host header");
 		const char *cl = tb_req_header(q, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > s->max_body) {
 			q->too_large = 1;
@@ -544,7 +640,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (q->too_large)
 		return send_error(conn, q, 413, "Request body too large");
 	if (q->resp) /* back from a worker */
-		return send_resp(conn, q->resp, q);
+		return send_resp(conn, q->resp, q, s->cache);
 	return serve(s, q, conn);
 }
 
@@ -568,6 +664,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (q) {
 		if (q->gone)
 			atomic_fetch_add(&s->abandoned, 1);
+		answer_free(q);
 		tb_req_release(q);
 		free(q);
 		*req_cls = NULL;
@@ -651,6 +748,9 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 	atomic_init(&s->abandoned, 0);
 	if (opts && opts->auth_token && *opts->auth_token)
 		s->token = tb_xstrdup(opts->auth_token);
+	if (opts && opts->cache_bytes)
+		s->cache = tb_cache_new(opts->cache_bytes);
+	s->events = opts ? opts->events : NULL;
 	if ((rc = tb_guard_new(&s->guard, OPT_OR(header_timeout, 10.0))) != TB_OK ||
 	    (rc = tb_workers_new(&s->workers, OPT_OR(workers, cores()),
 				 OPT_OR(max_queued, (size_t)256))) != TB_OK)
@@ -658,7 +758,8 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 
 	/* epoll lifts select()'s 1024-descriptor ceiling; suspend/resume lets
 	 * the workers answer while the I/O threads go on polling. */
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	unsigned flags =
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	struct MHD_OptionItem pool[] = {
@@ -719,8 +820,11 @@ void tb_server_free(tb_server *s)
 	/* the workers resume every suspended connection before the daemon
 	 * stops; the daemon reports every close to the guard before it goes */
 	tb_workers_free(s->workers);
+	/* libmicrohttpd must not stop with suspended connections */
+	tb_sse_hub_close(s->events);
 	if (s->d)
 		MHD_stop_daemon(s->d);
+	tb_cache_free(s->cache);
 	tb_guard_free(s->guard);
 	free(s->token);
 	free(s->cookie);
