@@ -78,3 +78,33 @@ export function useChartTheme(): ChartTheme {
   }, []);
   return theme;
 }
+
+// Chart redraws, one per task: after a change that touches many cards
+// (a run ticked, the smoothing moved), input is handled between two cards
+// instead of after all of them.
+const drawQueue = new Map<object, () => void>();
+let drawPending = false;
+const drawChannel = new MessageChannel();
+drawChannel.port1.onmessage = () => {
+  const first = drawQueue.entries().next();
+  if (!first.done) {
+    const [key, fn] = first.value;
+    drawQueue.delete(key);
+    fn();
+  }
+  if (drawQueue.size) drawChannel.port2.postMessage(0);
+  else drawPending = false;
+};
+
+/** Runs `fn` in a task of its own; a later call for the same key replaces it. */
+export function scheduleDraw(key: object, fn: () => void): void {
+  drawQueue.delete(key);
+  drawQueue.set(key, fn);
+  if (drawPending) return;
+  drawPending = true;
+  drawChannel.port2.postMessage(0);
+}
+
+export function cancelDraw(key: object): void {
+  drawQueue.delete(key);
+}

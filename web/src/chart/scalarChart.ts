@@ -19,6 +19,13 @@ export interface ChartLine {
   wallTime: Float64Array;
   /** wall time of the run's first point, for the relative column. */
   start: number;
+  /**
+   * Downsampled runs: per point (bucket), the lowest and highest raw value
+   * and the x where the bucket starts; drawn as a shaded envelope.
+   */
+  lo?: Float64Array;
+  hi?: Float64Array;
+  x0?: Float64Array;
 }
 
 export interface ChartTheme {
@@ -95,6 +102,17 @@ function xTickFormatter(kind: XAxis): ((u: uPlot, splits: number[]) => string[])
   return undefined; // wall time: uPlot's own date ticks
 }
 
+/** The canvas context, saved and clipped to the plot area. */
+function clipToPlot(u: uPlot): CanvasRenderingContext2D {
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  return ctx;
+}
+
 export class ScalarChart {
   private u: uPlot | null = null;
   private signature = '';
@@ -105,6 +123,9 @@ export class ScalarChart {
   private dots: HTMLDivElement[] = [];
   private width = 0;
   private height = 0;
+  private hover: string | null = null;
+  /** Told the x range after every change of it; `zoomed` once the user zoomed. */
+  onXRange: ((min: number, max: number, zoomed: boolean) => void) | null = null;
 
   constructor(private readonly el: HTMLElement) {
     // Reachable from the element, for measuring tools and tests.
@@ -122,6 +143,16 @@ export class ScalarChart {
   xRange(): [number, number] | null {
     const sx = this.u?.scales.x;
     return sx && sx.min != null && sx.max != null ? [sx.min, sx.max] : null;
+  }
+
+  /** The run drawn on top while the others are dimmed, if any. */
+  get highlighted(): string | null {
+    return this.hover;
+  }
+
+  /** Alpha of each drawn series (raw ones first), for tests. */
+  seriesAlpha(): number[] {
+    return this.u ? this.u.series.slice(1).map((s) => s.alpha ?? 1) : [];
   }
 
   get lineCount(): number {
@@ -178,6 +209,7 @@ export class ScalarChart {
     if (!keepRange) this.zoomed = false;
     this.u?.destroy();
     this.dots = [];
+    this.hover = null;
     this.signature = signature;
     this.u = new uPlot(this.buildOptions(lines, opts), data, this.el);
     if (keepRange) this.u.setScale('x', keepRange);
@@ -185,7 +217,10 @@ export class ScalarChart {
       this.zoomed = false;
       if (this.u) this.u.setData(this.u.data, true);
     });
-    this.u.over.addEventListener('mouseleave', () => this.hideTooltip());
+    this.u.over.addEventListener('mouseleave', () => {
+      this.hideTooltip();
+      this.highlight(null);
+    });
   }
 
   destroy(): void {
@@ -285,21 +320,96 @@ export class ScalarChart {
           },
         ],
         setCursor: [(u) => this.showTooltip(u)],
-        draw: [(u) => this.drawLonePoints(u)],
+        setScale: [
+          (u, key) => {
+            const sx = u.scales.x;
+            if (key === 'x' && sx.min != null && sx.max != null) this.onXRange?.(sx.min, sx.max, this.zoomed);
+          },
+        ],
+        draw: [
+          (u) => {
+            this.drawEnvelopes(u);
+            this.drawLonePoints(u);
+            this.drawHighlight(u);
+          },
+        ],
       },
     } as uPlot.Options;
+  }
+
+  /**
+   * Dims every run but `run` (null: none dimmed). The hovered line is drawn
+   * again on top, so it stays readable among many.
+   */
+  private highlight(run: string | null): void {
+    if (run === this.hover || !this.u) return;
+    this.hover = run;
+    this.el.dataset.highlight = run ?? '';
+    for (const s of this.u.series.slice(1)) s.alpha = run === null || s.label === run ? 1 : 0.15;
+    this.u.redraw(false, false);
+  }
+
+  private drawHighlight(u: uPlot): void {
+    const line = this.hover === null ? null : this.lines.find((l) => l.run === this.hover);
+    if (!line) return;
+    const log = this.opts?.logY ?? false;
+    const ctx = clipToPlot(u);
+    ctx.beginPath();
+    let pen = false;
+    for (let i = 0; i < line.smoothed.length; i++) {
+      const y = line.smoothed[i];
+      if (!Number.isFinite(y) || (log && y <= 0)) continue;
+      const px = u.valToPos(line.x[i], 'x', true);
+      const py = u.valToPos(y, 'y', true);
+      if (pen) ctx.lineTo(px, py);
+      else ctx.moveTo(px, py);
+      pen = true;
+    }
+    ctx.lineWidth = 2.5 * devicePixelRatio;
+    ctx.strokeStyle = line.color;
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  /** Shades the min/max envelope of downsampled runs. */
+  private drawEnvelopes(u: uPlot): void {
+    const log = this.opts?.logY ?? false;
+    const ctx = clipToPlot(u);
+    const clampY = (v: number) => (log && v <= 0 ? NaN : v);
+    for (const l of this.lines) {
+      if (!l.lo || !l.hi) continue;
+      const x0 = l.x0 ?? l.x;
+      const dim = this.hover !== null && l.run !== this.hover;
+      ctx.beginPath();
+      let n = 0;
+      for (let i = 0; i < l.hi.length; i++) {
+        const y = clampY(l.hi[i]);
+        if (!Number.isFinite(y)) continue;
+        const py = u.valToPos(y, 'y', true);
+        ctx.lineTo(u.valToPos(x0[i], 'x', true), py);
+        ctx.lineTo(u.valToPos(l.x[i], 'x', true), py);
+        n++;
+      }
+      for (let i = l.lo.length - 1; i >= 0; i--) {
+        const y = clampY(l.lo[i]);
+        if (!Number.isFinite(y)) continue;
+        const py = u.valToPos(y, 'y', true);
+        ctx.lineTo(u.valToPos(l.x[i], 'x', true), py);
+        ctx.lineTo(u.valToPos(x0[i], 'x', true), py);
+      }
+      if (n === 0) continue;
+      ctx.closePath();
+      ctx.fillStyle = withAlpha(l.color, dim ? 0.04 : 0.18);
+      ctx.fill();
+    }
+    ctx.restore();
   }
 
   /** A run with a single finite point draws no line; mark it with a dot. */
   private drawLonePoints(u: uPlot): void {
     const log = this.opts?.logY ?? false;
-    const ctx = u.ctx;
-    const { left, top, width, height } = u.bbox;
+    const ctx = clipToPlot(u);
     const r = 3.5 * devicePixelRatio;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width, height);
-    ctx.clip();
     for (const l of this.lines) {
       if (countFinite(l.smoothed) !== 1) continue;
       for (let i = 0; i < l.smoothed.length; i++) {
@@ -337,6 +447,10 @@ export class ScalarChart {
     for (const l of this.lines) {
       scan(l.x, l.smoothed);
       if (this.opts?.showRaw) scan(l.x, l.raw);
+      if (l.lo && l.hi) {
+        scan(l.x, l.lo);
+        scan(l.x, l.hi);
+      }
     }
     if (trim && kept.length >= 20) {
       // The 5th to 95th percentile, widened a little.
@@ -386,8 +500,13 @@ export class ScalarChart {
     }
     if (hits.length === 0) {
       this.hideTooltip();
+      this.highlight(null);
       return;
     }
+    // The line under the pointer (within a few pixels) is highlighted.
+    let near: Hit | null = null;
+    for (const h of hits) if (h.dist <= 12 && (!near || h.dist < near.dist)) near = h;
+    this.highlight(near ? near.line.run : null);
     const val = (h: Hit) => {
       const v = h.line.smoothed[h.i];
       return Number.isNaN(v) ? -Infinity : v;
