@@ -87,13 +87,16 @@ let drawPending = false;
 const drawChannel = new MessageChannel();
 drawChannel.port1.onmessage = () => {
   const first = drawQueue.entries().next();
-  if (!first.done) {
-    const [key, fn] = first.value;
-    drawQueue.delete(key);
-    fn();
+  try {
+    if (!first.done) {
+      const [key, fn] = first.value;
+      drawQueue.delete(key);
+      fn();
+    }
+  } finally {
+    if (drawQueue.size) drawChannel.port2.postMessage(0);
+    else drawPending = false;
   }
-  if (drawQueue.size) drawChannel.port2.postMessage(0);
-  else drawPending = false;
 };
 
 /** Runs `fn` in a task of its own; a later call for the same key replaces it. */
@@ -107,4 +110,15 @@ export function scheduleDraw(key: object, fn: () => void): void {
 
 export function cancelDraw(key: object): void {
   drawQueue.delete(key);
+}
+
+/** `value`, once it has stayed the same for `ms` (a first value at once). */
+export function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    if (Object.is(value, settled)) return;
+    const t = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value]);
+  return settled;
 }

@@ -7,7 +7,7 @@ import './styles.css';
 import { data, useData } from './data';
 import { compileFilter, useSettings } from './state';
 import { prefs, usePrefs } from './prefs';
-import { applyTheme } from './hooks';
+import { applyTheme, useSettled } from './hooks';
 import { TopBar } from './components/TopBar';
 import { RunsSidebar } from './components/RunsSidebar';
 import { dashboards } from './dashboards/registry';
@@ -58,10 +58,13 @@ function App() {
     return (run: string) => c.color(run);
   }, [runColorKey, state.runs]);
 
+  // The runs list follows every keystroke of the run filter; the charts
+  // follow once typing pauses.
+  const runFilter = useSettled(s.runFilter, 150);
   const selectedRuns = useMemo(() => {
-    const re = compileFilter(s.runFilter);
+    const re = compileFilter(runFilter);
     return state.runs.filter((r) => !s.hiddenRuns.has(r) && (!re || re.test(r)));
-  }, [state.runs, s.runFilter, s.hiddenRuns]);
+  }, [state.runs, runFilter, s.hiddenRuns]);
 
   const Dashboard = dashboards[active];
   return (
