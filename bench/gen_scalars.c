@@ -19,6 +19,8 @@
 
 #include <tboard/writer.h>
 
+#include "lib/bench.h"
+
 #define START_TIME 1700000000.0
 #define MAX_QUEUE (1 << 16) /* events per write(): about 3 MB, stays in cache */
 
@@ -45,20 +47,6 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static long arg(int argc, char **argv, int i, long def)
-{
-	char *end;
-	long v;
-	if (argc <= i)
-		return def;
-	v = strtol(argv[i], &end, 10);
-	if (*end || v <= 0) {
-		fprintf(stderr, "gen_scalars: bad number %s\n", argv[i]);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	long runs, ntags, steps;
@@ -70,9 +58,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s OUTDIR [runs=10] [tags=20] [steps=50000]\n", argv[0]);
 		return 2;
 	}
-	runs = arg(argc, argv, 2, 10);
-	ntags = arg(argc, argv, 3, 20);
-	steps = arg(argc, argv, 4, 50000);
+	runs = bench_arg(argc, argv, 2, 10, 1);
+	ntags = bench_arg(argc, argv, 3, 20, 1);
+	steps = bench_arg(argc, argv, 4, 50000, 1);
 	tags = malloc((size_t)ntags * sizeof *tags);
 	level = malloc((size_t)ntags * sizeof *level);
 	if (!tags || !level) {

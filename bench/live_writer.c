@@ -11,9 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <tboard/writer.h>
+
+#include "lib/bench.h"
 
 static volatile sig_atomic_t stop;
 
@@ -23,20 +24,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static long arg(int argc, char **argv, int i, long def)
-{
-	char *end;
-	long v;
-	if (argc <= i)
-		return def;
-	v = strtol(argv[i], &end, 10);
-	if (*end || v < 0) {
-		fprintf(stderr, "live_writer: bad number %s\n", argv[i]);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 6) {
@@ -44,10 +31,10 @@ int main(int argc, char **argv)
 				"[seconds=60]\n");
 		return 2;
 	}
-	long step = arg(argc, argv, 2, 0);
-	long ntags = arg(argc, argv, 3, 1);
-	long interval = arg(argc, argv, 4, 100);
-	long seconds = arg(argc, argv, 5, 60);
+	long step = bench_arg(argc, argv, 2, 0, 0);
+	long ntags = bench_arg(argc, argv, 3, 1, 0);
+	long interval = bench_arg(argc, argv, 4, 100, 0);
+	long seconds = bench_arg(argc, argv, 5, 60, 0);
 	if (ntags < 1 || ntags > 1000)
 		ntags = 1;
 	signal(SIGTERM, on_signal);

@@ -148,3 +148,17 @@ void bench_stop(pid_t pid, int out_fd)
 	waitpid(pid, NULL, 0);
 	close(out_fd);
 }
+
+long bench_arg(int argc, char **argv, int i, long def, long min)
+{
+	char *end;
+	long v;
+	if (argc <= i)
+		return def;
+	v = strtol(argv[i], &end, 10);
+	if (*end || v < min) {
+		fprintf(stderr, "%s: bad number %s\n", argv[0], argv[i]);
+		exit(2);
+	}
+	return v;
+}
