@@ -44,6 +44,7 @@ static const char usage[] =
     "  --path_prefix PATH       serve under PATH, e.g. /tensorboard\n"
     "  --window_title TITLE     browser tab title\n"
     "  --max_reload_threads N   loader threads (default: number of cores)\n"
+    "  --answer_cache_mb N      memory for cached answers (default 64; 0 = none)\n"
     "  --inspect                print what the event files hold and exit\n"
     "  --event_file FILE        with --inspect: one file instead of --logdir\n"
     "  --tag TAG                with --inspect: only this tag\n"
@@ -58,7 +59,7 @@ static const char usage[] =
 typedef struct opts {
 	const char *logdir, *logdir_spec, *host, *port, *reload_interval, *reload_task;
 	const char *samples_per_plugin, *path_prefix, *window_title, *max_reload_threads;
-	const char *event_file, *tag, *verbosity;
+	const char *event_file, *tag, *verbosity, *answer_cache_mb;
 	int bind_all, inspect;
 } opts;
 
@@ -83,6 +84,7 @@ static const struct {
     F(event_file),
     F(tag),
     F(verbosity),
+    F(answer_cache_mb),
 #undef F
     {"load_fast", (size_t)-1},
     {"purge_orphaned_data", (size_t)-1},
@@ -314,6 +316,17 @@ int main(int argc, char **argv)
 	    .flags = flags,
 	    .n_flags = sizeof flags / sizeof flags[0],
 	};
+	size_t cache_mb = 64;
+	if (o.answer_cache_mb) {
+		char *end;
+		long long mb = strtoll(o.answer_cache_mb, &end, 10);
+		if (*end || end == o.answer_cache_mb || mb < 0 || mb > 1 << 20)
+			die("--answer_cache_mb must be a number of megabytes (0 turns the cache "
+			    "off)");
+		cache_mb = (size_t)mb;
+	}
+	tb_sse_hub *events = tb_sse_hub_new();
+	dash.events = events;
 	char *prefix = tb_xstrdup(o.path_prefix ? o.path_prefix : "");
 	for (size_t n = strlen(prefix); n > 0 && prefix[n - 1] == '/'; n--)
 		prefix[n - 1] = 0;
@@ -323,6 +336,8 @@ int main(int argc, char **argv)
 	    .path_prefix = prefix,
 	    .window_title = dash.window_title,
 	    .threads = 0,
+	    .cache_bytes = cache_mb << 20,
+	    .events = events,
 	};
 	tb_router *router = tb_router_new();
 	tb_http_register_static(router, &so);
@@ -332,10 +347,12 @@ int main(int argc, char **argv)
 	if (tb_server_start(&server, router, &so)) {
 		tb_loader_free(loader);
 		tb_router_free(router);
+		tb_sse_hub_free(events);
 		tb_store_free(store);
 		free(prefix);
 		return 1;
 	}
+	tb_notifier *notifier = tb_notifier_start(store, events);
 	const char *shown = o.bind_all ? "0.0.0.0" : host;
 	printf("tboard %s at http://%s:%d%s/ (Press CTRL+C to quit)\n", TBOARD_VERSION, shown,
 	       tb_server_port(server), so.path_prefix);
@@ -344,7 +361,9 @@ int main(int argc, char **argv)
 	int sig;
 	sigwait(&stop_signals, &sig);
 	tb_log_info("shutting down");
+	tb_notifier_stop(notifier);
 	tb_server_free(server);
+	tb_sse_hub_free(events);
 	tb_loader_free(loader);
 	tb_router_free(router);
 	tb_store_free(store);

@@ -29,6 +29,7 @@ typedef struct tb_dash {
 	const tb_dash_flag *flags; /* reported by /data/environment */
 	size_t n_flags;
 	int projector_seen; /* atomic: a projector config was found */
+	tb_sse_hub *events; /* /data/tboard/events streams; NULL: none */
 } tb_dash;
 
 /* Register every dashboard's routes (registry.c). */
@@ -49,6 +50,17 @@ void tb_hparams_register(tb_router *r, tb_dash *d);
 void tb_graphs_register(tb_router *r, tb_dash *d);
 void tb_projector_register(tb_router *r, tb_dash *d);
 void tb_mesh_register(tb_router *r, tb_dash *d);
+/* tboard's own data routes, and which routes the server may cache; call
+ * after every other registration (tboard_data.c). */
+void tb_tboard_data_register(tb_router *r, tb_dash *d);
+void tb_tboard_events_register(tb_router *r, tb_dash *d);
+
+/* The thread that tells hub's streams what changed in store, at most five
+ * times a second (tboard_events.c). Returns NULL when no thread can be
+ * started. Stop it before freeing the store or the hub; NULL is a no-op. */
+typedef struct tb_notifier tb_notifier;
+tb_notifier *tb_notifier_start(tb_store *store, tb_sse_hub *hub);
+void tb_notifier_stop(tb_notifier *nt);
 
 /* Nonzero when the log directory or one of its runs has a projector
  * configuration naming an embedding (spec HTTP_API.md 4.4). Once true it

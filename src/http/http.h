@@ -29,6 +29,15 @@ tb_router *tb_router_new(void);
 void tb_router_add(tb_router *r, const char *path, tb_handler_fn fn, void *payload);
 void tb_router_free(tb_router *r);
 
+/* A token for the state a route's answer depends on: equal tokens mean
+ * that equal requests get equal answers. Called on a pool thread before the
+ * handler, with the route's request; must be cheap and thread-safe. */
+typedef uint64_t (*tb_version_fn)(const tb_req *req, void *payload);
+/* Let the server answer `path` (already added) with ETag / 304 and from its
+ * answer cache, keyed by the request and fn's token (docs/HTTP_API.md).
+ * Only 200 answers are cached. Unknown paths are ignored. */
+void tb_router_set_version(tb_router *r, const char *path, tb_version_fn fn, void *payload);
+
 /* --- request ------------------------------------------------------------- */
 
 /* "GET", "POST", "HEAD", ... */
@@ -94,6 +103,25 @@ void tb_resp_redirect(tb_resp *r, int status, const char *location);
  * (add the Allow header with tb_resp_header afterwards). */
 void tb_resp_html_error(tb_resp *r, int status, const char *description);
 
+/* --- event streams (Server-Sent Events) ------------------------------------ */
+
+/* A set of open text/event-stream responses that receive the same events.
+ * Thread-safe. Free it after the server that served its streams. */
+typedef struct tb_sse_hub tb_sse_hub;
+tb_sse_hub *tb_sse_hub_new(void);
+void tb_sse_hub_free(tb_sse_hub *h);
+/* Queue n bytes (whole events, e.g. "event: x\ndata: {...}\n\n") on every
+ * open stream and wake the idle ones. */
+void tb_sse_hub_send(tb_sse_hub *h, const char *p, size_t n);
+/* The number of open streams. */
+size_t tb_sse_hub_streams(tb_sse_hub *h);
+/* End every stream once its queued bytes are out; later streams end after
+ * their first bytes. The server calls it when it stops. NULL is a no-op. */
+void tb_sse_hub_close(tb_sse_hub *h);
+/* Answer with an open event stream on hub that starts with the n bytes at
+ * first ("text/event-stream", never gzipped, never cached). */
+void tb_resp_sse(tb_resp *r, tb_sse_hub *h, const char *first, size_t n);
+
 /* --- server -------------------------------------------------------------- */
 
 typedef struct tb_server tb_server;
@@ -103,7 +131,9 @@ typedef struct tb_server_opts {
 	int port;		 /* 0 = any free port */
 	const char *path_prefix; /* "" or "/tb" (normalised: no trailing '/') */
 	const char *window_title;
-	int threads; /* pool size; 0 = number of cores */
+	int threads;	    /* pool size; 0 = number of cores */
+	size_t cache_bytes; /* answer cache bound; 0 = no cache (ETag/304 stay) */
+	tb_sse_hub *events; /* closed when the server stops; may be NULL */
 } tb_server_opts;
 
 /* Bind and start serving `router` (borrowed; must outlive the server).

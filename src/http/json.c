@@ -3,15 +3,14 @@
  * escaping, float repr, NaN/Infinity replaced by strings.
  *
  * Tuned for responses of many thousands of numbers: strings are copied in
- * runs of safe bytes, integers are formatted by hand, and doubles need at
- * most three snprintf/strtod round trips (see fmt_digits). */
+ * runs of safe bytes, integers are formatted by hand, and doubles get their
+ * shortest round-trip digits in one pass of integer arithmetic (Schubfach,
+ * see fmt_digits) instead of trial printf/strtod round trips. */
 #include "json.h"
 
 #include <assert.h>
-#include <float.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 void tb_json_init(tb_json *j, tb_buf *out)
@@ -259,42 +258,227 @@ void tb_json_null(tb_json *j)
 	tb_buf_append(j->out, "null", 4);
 }
 
-/* Try "%.{prec}e" for v > 0: on a round trip, store the significant digits
- * without trailing zeros in digits, the decimal exponent in *exp10, and
- * return the digit count; else return 0. */
-static int try_prec(char *digits, int *exp10, double v, int prec)
+/* --- shortest digits: Schubfach ------------------------------------------
+ *
+ * R. Giulietti, "The Schubfach way to render doubles" (2020): for
+ * v = c * 2^q, pick k = floor(log10(2^q)) so that the rounding interval of v,
+ * scaled by 10^-k, is between 1 and 10 units wide; then at most one decimal
+ * with one digit less lies in it, and otherwise the closest of the two
+ * neighbouring integers does. The scaling multiplies by a 128-bit
+ * approximation g of 10^-k (rounded up), keeping a sticky bit ("round to
+ * odd"), which the paper proves exact enough for every double. One pass, no
+ * trial printing. Debian packages no C implementation of this family (only
+ * Rust crates and the C++ double-conversion), hence this one.
+ *
+ * The 619 entries of g are computed once at first use with exact integer
+ * arithmetic (below) instead of being pasted in as a table. */
+
+__extension__ typedef unsigned __int128 u128;
+
+#define POW10_MIN (-292)
+#define POW10_MAX 326
+#define BIG_LIMBS 24 /* 1536 bits: enough for 2^(127 + 1084) */
+
+typedef struct pow10_entry {
+	uint64_t hi, lo;
+} pow10_entry;
+
+static pow10_entry pow10_tab[POW10_MAX - POW10_MIN + 1];
+static pthread_once_t pow10_once = PTHREAD_ONCE_INIT;
+
+/* floor(log2(10^e)) for |e| <= 1233, floor(log10(2^e)) for |e| <= 2620,
+ * floor(log10(3/4 * 2^e)): fixed-point forms of the logarithms. */
+static int floor_log2_pow10(int e)
 {
-	char tmp[40];
-	snprintf(tmp, sizeof tmp, "%.*e", prec, v);
-	if (strtod(tmp, NULL) != v)
-		return 0;
-	int n = 0;
-	const char *p = tmp;
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9')
-			digits[n++] = *p;
-	while (n > 1 && digits[n - 1] == '0')
-		n--;
-	*exp10 = *p == 'e' ? atoi(p + 1) : 0;
-	return n;
+	return (e * 1741647) >> 19;
+}
+static int floor_log10_pow2(int e)
+{
+	return (e * 1262611) >> 22;
+}
+static int floor_log10_three_quarters_pow2(int e)
+{
+	return (e * 1262611 - 524031) >> 22;
 }
 
-/* Shortest round-trip digits of v > 0. For normal doubles a k <= 15 digit
- * string that reads back as v is also the 15-digit rounding of v (DBL_DIG),
- * so 15, 16, 17 digits in turn are enough. Subnormals have fewer bits of
- * precision, so they search upwards from one digit. */
+/* Little-endian big integers of BIG_LIMBS 64-bit limbs. */
+static void big_mul_small(uint64_t *a, uint64_t m)
+{
+	u128 carry = 0;
+	for (int i = 0; i < BIG_LIMBS; i++) {
+		u128 t = (u128)a[i] * m + carry;
+		a[i] = (uint64_t)t;
+		carry = t >> 64;
+	}
+}
+
+/* a = floor(a / d) */
+static void big_div_small(uint64_t *a, uint64_t d)
+{
+	u128 rem = 0;
+	for (int i = BIG_LIMBS - 1; i >= 0; i--) {
+		u128 cur = (rem << 64) | a[i];
+		a[i] = (uint64_t)(cur / d);
+		rem = cur % d;
+	}
+}
+
+static int big_bitlen(const uint64_t *a)
+{
+	for (int i = BIG_LIMBS - 1; i >= 0; i--)
+		if (a[i])
+			return i * 64 + 64 - __builtin_clzll(a[i]);
+	return 0;
+}
+
+/* Bits [from, from + 64) of a. */
+static uint64_t big_bits(const uint64_t *a, int from)
+{
+	int li = from / 64, sh = from % 64;
+	uint64_t lo = li < BIG_LIMBS ? a[li] >> sh : 0;
+	if (sh && li + 1 < BIG_LIMBS)
+		lo |= a[li + 1] << (64 - sh);
+	return lo;
+}
+
+static void big_pow10(uint64_t *a, int m)
+{
+	memset(a, 0, BIG_LIMBS * sizeof *a);
+	a[0] = 1;
+	for (; m >= 19; m -= 19)
+		big_mul_small(a, 10000000000000000000ull);
+	for (; m > 0; m--)
+		big_mul_small(a, 10);
+}
+
+/* g(e) = floor(10^e * 2^(127 - floor(log2(10^e)))) + 1, so 2^127 <= g < 2^128. */
+static void pow10_init(void)
+{
+	uint64_t a[BIG_LIMBS];
+	for (int e = POW10_MIN; e <= POW10_MAX; e++) {
+		pow10_entry *g = &pow10_tab[e - POW10_MIN];
+		if (e >= 0) {
+			big_pow10(a, e);
+			int bl = big_bitlen(a);
+			if (bl <= 128) {
+				u128 v = (u128)a[1] << 64 | a[0];
+				v <<= 128 - bl;
+				g->hi = (uint64_t)(v >> 64);
+				g->lo = (uint64_t)v;
+			} else {
+				g->hi = big_bits(a, bl - 64);
+				g->lo = big_bits(a, bl - 128);
+			}
+		} else {
+			/* 10^e with e < 0 lies in (2^-bl, 2^(1-bl)) where bl is the
+			 * bit length of 10^-e, so g = floor(2^(127 + bl) / 10^-e). */
+			big_pow10(a, -e);
+			int n = 127 + big_bitlen(a);
+			memset(a, 0, sizeof a);
+			a[n / 64] = 1ull << (n % 64);
+			int m = -e;
+			for (; m >= 19; m -= 19)
+				big_div_small(a, 10000000000000000000ull);
+			uint64_t d = 1;
+			for (; m > 0; m--)
+				d *= 10;
+			big_div_small(a, d);
+			g->hi = a[1];
+			g->lo = a[0];
+		}
+		if (++g->lo == 0)
+			g->hi++;
+	}
+}
+
+/* The upper 64 bits of g * cp / 2^64, with the discarded part folded into
+ * the lowest bit ("round to odd"). */
+static uint64_t round_to_odd(const pow10_entry *g, uint64_t cp)
+{
+	u128 x = (u128)g->lo * cp;
+	u128 y = (u128)g->hi * cp;
+	uint64_t y0 = (uint64_t)y + (uint64_t)(x >> 64);
+	uint64_t y1 = (uint64_t)(y >> 64) + (y0 < (uint64_t)(x >> 64));
+	return y1 | (y0 > 1);
+}
+
+/* v > 0 finite: the shortest decimal s * 10^k that reads back as v, the
+ * closest to v among those. */
+static void schubfach(uint64_t *out_s, int *out_k, double v)
+{
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof bits);
+	uint64_t frac = bits & ((1ull << 52) - 1);
+	int bexp = (int)(bits >> 52) & 0x7ff;
+	uint64_t c;
+	int q;
+	if (bexp) {
+		c = frac | (1ull << 52);
+		q = bexp - 1075;
+	} else {
+		c = frac;
+		q = -1074;
+	}
+	int even = (c & 1) == 0;
+	int lower_closer = frac == 0 && bexp > 1;
+	uint64_t cbl = 4 * c - 2 + (uint64_t)lower_closer;
+	uint64_t cb = 4 * c;
+	uint64_t cbr = 4 * c + 2;
+	int k = lower_closer ? floor_log10_three_quarters_pow2(q) : floor_log10_pow2(q);
+	int h = q + floor_log2_pow10(-k) + 1;
+	const pow10_entry *g = &pow10_tab[-k - POW10_MIN];
+	uint64_t vbl = round_to_odd(g, cbl << h);
+	uint64_t vb = round_to_odd(g, cb << h);
+	uint64_t vbr = round_to_odd(g, cbr << h);
+	uint64_t lower = vbl + !even;
+	uint64_t upper = vbr - !even;
+	uint64_t s = vb / 4;
+	if (s >= 10) {
+		/* one digit less: at most one such decimal is inside */
+		uint64_t sp = s / 10;
+		int up_in = lower <= 40 * sp;
+		int wp_in = 40 * sp + 40 <= upper;
+		if (up_in != wp_in) {
+			*out_s = sp + (uint64_t)wp_in;
+			*out_k = k + 1;
+			return;
+		}
+	}
+	int u_in = lower <= 4 * s;
+	int w_in = 4 * s + 4 <= upper;
+	if (u_in != w_in) {
+		*out_s = s + (uint64_t)w_in;
+		*out_k = k;
+		return;
+	}
+	/* both neighbours read back: the closer one, ties to even */
+	uint64_t mid = 4 * s + 2;
+	int up = vb > mid || (vb == mid && (s & 1) != 0);
+	*out_s = s + (uint64_t)up;
+	*out_k = k;
+}
+
+/* Shortest round-trip digits of v > 0 into digits (no trailing zeros);
+ * stores the decimal exponent of the first digit and returns the count. */
 static int fmt_digits(char *digits, int *exp10, double v)
 {
-	int n;
-	if (v < DBL_MIN) {
-		for (int prec = 0; prec < 17; prec++)
-			if ((n = try_prec(digits, exp10, v, prec)))
-				return n;
+	pthread_once(&pow10_once, pow10_init);
+	uint64_t s;
+	int k;
+	schubfach(&s, &k, v);
+	while (s % 10 == 0) {
+		s /= 10;
+		k++;
 	}
-	if ((n = try_prec(digits, exp10, v, 14)) || (n = try_prec(digits, exp10, v, 15)))
-		return n;
-	n = try_prec(digits, exp10, v, 16);
-	assert(n > 0);
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + s % 10);
+		s /= 10;
+	} while (s);
+	for (int i = 0; i < n; i++)
+		digits[i] = tmp[n - 1 - i];
+	*exp10 = k + n - 1;
 	return n;
 }
 

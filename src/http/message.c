@@ -197,6 +197,14 @@ void tb_resp_no_gzip(tb_resp *r)
 	r->no_gzip = 1;
 }
 
+void tb_resp_sse(tb_resp *r, tb_sse_hub *h, const char *first, size_t n)
+{
+	tb_resp_bytes(r, "text/event-stream", first, n);
+	tb_resp_header(r, "Cache-Control", "no-cache");
+	r->no_gzip = 1;
+	r->sse = h;
+}
+
 /* Percent-encode what may not appear raw in a header or URL. */
 static void put_url(tb_buf *b, const char *s)
 {

@@ -39,7 +39,8 @@ struct tb_resp {
 	size_t nhdr, hdr_cap;
 	tb_buf body;
 	int no_gzip;
-	int raw; /* send as is: no common headers, no gzip (redirects, HTML errors) */
+	int raw;	 /* send as is: no common headers, no gzip (redirects, HTML errors) */
+	tb_sse_hub *sse; /* an event stream on this hub (tb_resp_sse) */
 };
 
 void tb_req_init(tb_req *q);

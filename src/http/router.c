@@ -18,6 +18,8 @@ typedef struct route {
 	uint64_t hash;
 	tb_handler_fn fn;
 	void *payload;
+	tb_version_fn version; /* NULL: not cacheable */
+	void *version_payload;
 } route;
 
 struct tb_router {
@@ -91,6 +93,25 @@ tb_handler_fn tb_router_find(const tb_router *r, const char *path, size_t n, voi
 		return NULL;
 	*payload = s->payload;
 	return s->fn;
+}
+
+void tb_router_set_version(tb_router *r, const char *path, tb_version_fn fn, void *payload)
+{
+	size_t n = strlen(path);
+	route *s = slot_for(r->slots, r->cap, path, n, hash_path(path, n));
+	if (!s->path)
+		return;
+	s->version = fn;
+	s->version_payload = payload;
+}
+
+tb_version_fn tb_router_version(const tb_router *r, const char *path, size_t n, void **payload)
+{
+	route *s = slot_for(r->slots, r->cap, path, n, hash_path(path, n));
+	if (!s->path || !s->version)
+		return NULL;
+	*payload = s->version_payload;
+	return s->version;
 }
 
 void tb_router_free(tb_router *r)

@@ -10,4 +10,7 @@
  * Safe to call from many threads once registration has finished. */
 tb_handler_fn tb_router_find(const tb_router *r, const char *path, size_t n, void **payload);
 
+/* The version function of exactly `path` and its payload, or NULL. */
+tb_version_fn tb_router_version(const tb_router *r, const char *path, size_t n, void **payload);
+
 #endif

@@ -21,19 +21,31 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "cache.h"
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "http.h"
 #include "message.h"
 #include "router.h"
+#include "sse.h"
 
 struct tb_server {
 	struct MHD_Daemon *d;
 	tb_router *router; /* borrowed, read-only while serving */
 	char *prefix;	   /* normalised: "" or "/x" without trailing '/' */
 	int port;
+	tb_cache *cache;    /* NULL when --answer_cache_mb is 0 */
+	tb_sse_hub *events; /* borrowed; its streams end when the server stops */
 };
+
+/* How one request of a versioned route is named (docs/HTTP_API.md):
+ * method, target, gzip or not, body; plus the state token. */
+typedef struct answer_key {
+	tb_buf key;
+	uint64_t hash, token;
+	char etag[40];
+} answer_key;
 
 static const char CSP[] =
     "default-src 'self';font-src 'self' data:;frame-src 'self' https://ui.perfetto.dev;"
@@ -137,7 +149,8 @@ static void add_header(struct MHD_Response *m, const char *name, const char *val
 		tb_log_debug("http: header %s dropped", name);
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const tb_req *q)
+static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const tb_req *q,
+				 tb_cache *cache, const answer_key *ak)
 {
 	char *type = NULL;
 	if (!r->raw && r->type) {
@@ -159,10 +172,17 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const 
 		}
 	}
 	size_t len = r->body.len;
-	char *bytes = tb_buf_detach(&r->body);
-	struct MHD_Response *m = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *m;
+	if (r->sse && r->status == 200) {
+		m = tb_sse_open(r->sse, conn, r->body.ptr ? r->body.ptr : "", len);
+		ak = NULL; /* a stream is never cached */
+	} else {
+		char *bytes = tb_buf_detach(&r->body);
+		m = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+		if (!m)
+			free(bytes);
+	}
 	if (!m) {
-		free(bytes);
 		free(type);
 		return MHD_NO;
 	}
@@ -182,8 +202,14 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const 
 		    !tb_resp_get_header(r, "Content-Security-Policy"))
 			add_header(m, "Content-Security-Policy", CSP);
 	}
+	int keep = ak && r->status == 200;
+	if (keep)
+		add_header(m, MHD_HTTP_HEADER_ETAG, ak->etag);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, m);
-	MHD_destroy_response(m);
+	if (keep && cache)
+		tb_cache_put(cache, ak->hash, ak->key.ptr, ak->key.len, ak->token, 200, m, len);
+	else
+		MHD_destroy_response(m);
 	free(type);
 	return ret;
 }
@@ -241,11 +267,52 @@ static void parse_body(tb_resp *r, tb_req *q)
 	}
 }
 
+/* 304 Not Modified for a client that holds the current answer. */
+static enum MHD_Result send_not_modified(struct MHD_Connection *conn, const char *etag)
+{
+	struct MHD_Response *m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!m)
+		return MHD_NO;
+	add_header(m, MHD_HTTP_HEADER_ETAG, etag);
+	add_header(m, MHD_HTTP_HEADER_EXPIRES, "0");
+	add_header(m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, must-revalidate");
+	add_header(m, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, m);
+	MHD_destroy_response(m);
+	return ret;
+}
+
+/* Name a request of a versioned route; returns 1 when it was answered
+ * (304, or from the cache) with the result in *ret. */
+static int answer_early(tb_server *s, enum MHD_Result *ret, answer_key *ak, tb_req *q,
+			struct MHD_Connection *conn, tb_version_fn version, void *vpayload)
+{
+	ak->token = version(q, vpayload);
+	tb_buf_puts(&ak->key, q->method);
+	tb_buf_putc(&ak->key, '\0');
+	tb_buf_puts(&ak->key, q->uri);
+	tb_buf_putc(&ak->key, '\0');
+	tb_buf_putc(&ak->key, tb_req_accepts_gzip(q) ? 'z' : '-');
+	tb_buf_append(&ak->key, q->body.ptr ? q->body.ptr : "", q->body.len);
+	ak->hash = tb_cache_hash(TB_CACHE_HASH_INIT, ak->key.ptr, ak->key.len);
+	snprintf(ak->etag, sizeof ak->etag, "\"%016llx-%016llx\"", (unsigned long long)ak->hash,
+		 (unsigned long long)ak->token);
+	const char *inm = tb_req_header(q, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm && strstr(inm, ak->etag)) {
+		*ret = send_not_modified(conn, ak->etag);
+		return 1;
+	}
+	return s->cache &&
+	       tb_cache_serve(s->cache, ret, conn, ak->hash, ak->key.ptr, ak->key.len, ak->token);
+}
+
 static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *conn)
 {
 	tb_resp r;
 	tb_resp_init(&r);
 	enum MHD_Result ret;
+	answer_key ak = {TB_BUF_INIT, 0, 0, ""};
+	int versioned = 0;
 	const char *uri = q->uri ? q->uri : "";
 	size_t raw_path_len = strcspn(uri, "?#");
 	const char *qs = uri[raw_path_len] == '?' ? uri + raw_path_len + 1 : NULL;
@@ -315,15 +382,23 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 		tb_resp_error(&r, 404, "Not found");
 		goto send;
 	}
+	void *vpayload = NULL;
+	tb_version_fn version = tb_router_version(s->router, q->path, n, &vpayload);
+	if (version) {
+		versioned = 1;
+		if (answer_early(s, &ret, &ak, q, conn, version, vpayload))
+			goto out;
+	}
 	parse_body(&r, q);
 	if (r.status != 200)
 		goto send;
 	fn(&r, q, payload);
 
 send:
-	ret = send_resp(conn, &r, q);
+	ret = send_resp(conn, &r, q, s->cache, versioned ? &ak : NULL);
 out:
 	free(path);
+	tb_buf_free(&ak.key);
 	tb_resp_release(&r);
 	return ret;
 }
@@ -333,7 +408,7 @@ static enum MHD_Result send_too_large(struct MHD_Connection *conn, tb_req *q)
 	tb_resp r;
 	tb_resp_init(&r);
 	tb_resp_error(&r, 413, "Request body too large");
-	enum MHD_Result ret = send_resp(conn, &r, q);
+	enum MHD_Result ret = send_resp(conn, &r, q, NULL, NULL);
 	tb_resp_release(&r);
 	return ret;
 }
@@ -452,7 +527,12 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 	tb_server *s = tb_xcalloc(1, sizeof *s);
 	s->router = router;
 	s->prefix = tb_xstrndup(prefix, plen);
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	if (opts && opts->cache_bytes)
+		s->cache = tb_cache_new(opts->cache_bytes);
+	s->events = opts ? opts->events : NULL;
+	/* suspend/resume: an idle event stream parks its connection */
+	unsigned flags =
+	    MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	struct MHD_OptionItem pool[] = {
@@ -469,6 +549,7 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 	if (!s->d) {
 		tb_log_error("cannot listen on %s:%d (address in use or not available)", host,
 			     port);
+		tb_cache_free(s->cache);
 		free(s->prefix);
 		free(s);
 		return TB_EIO;
@@ -488,7 +569,10 @@ void tb_server_free(tb_server *s)
 {
 	if (!s)
 		return;
+	/* libmicrohttpd must not stop with suspended connections */
+	tb_sse_hub_close(s->events);
 	MHD_stop_daemon(s->d);
+	tb_cache_free(s->cache);
 	free(s->prefix);
 	free(s);
 }

@@ -21,6 +21,7 @@ struct tb_store {
 	tb_run **runs; /* guarded by lock */
 	size_t n_runs, runs_alloc;
 	uint64_t generation; /* atomic */
+	uint64_t next_uid;   /* guarded by lock */
 	struct {
 		char name[64];
 		uint64_t capacity;
@@ -167,6 +168,7 @@ tb_run *tb_store_add_run(tb_store *s, const char *name)
 	if (!r) {
 		r = tb_xcalloc(1, sizeof *r);
 		r->name = tb_xstrdup(name);
+		r->uid = ++s->next_uid;
 		pthread_rwlock_init(&r->lock, NULL);
 		s->runs = tb_xgrow(s->runs, &s->runs_alloc, s->n_runs + 1, sizeof *s->runs);
 		s->runs[s->n_runs++] = r;
@@ -282,7 +284,7 @@ tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const c
 
 /* Drop retained points with step >= step, rescaling `seen` as upstream's
  * purge does (round half to even of seen * kept / before). */
-static void preempt(tb_series *s, int64_t step)
+size_t tb_series_lower_bound(const tb_series *s, int64_t step)
 {
 	size_t lo = 0, hi = s->len;
 	while (lo < hi) {
@@ -292,6 +294,12 @@ static void preempt(tb_series *s, int64_t step)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static void preempt(tb_series *s, int64_t step)
+{
+	size_t lo = tb_series_lower_bound(s, step);
 	size_t before = s->len;
 	if (s->tensors)
 		for (size_t i = lo; i < before; i++)
@@ -394,6 +402,7 @@ static size_t make_slot(tb_series *s, int64_t step)
 		slot = s->len;
 	}
 	s->seen++;
+	s->changes++;
 	reserve_slot(s);
 	s->len = slot + 1;
 	s->steps[slot] = step;

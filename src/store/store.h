@@ -44,6 +44,7 @@ typedef struct tb_series {
 	double *values;	     /* TB_DC_SCALAR */
 	tb_tensor **tensors; /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned) */
 	uint64_t seen;	     /* points offered since the last preemption rescale */
+	uint64_t changes;    /* points added or replaced so far; never goes back */
 	tb_pyrandom *rng;    /* created at the first draw */
 
 	/* Loader-only: the series whose value followed this one last time,
@@ -53,6 +54,7 @@ typedef struct tb_series {
 
 typedef struct tb_run {
 	char *name;
+	uint64_t uid; /* unique for the life of the store; set at creation */
 	pthread_rwlock_t lock;
 	/* guarded by lock: */
 	int has_start;
@@ -118,6 +120,9 @@ tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const c
  * while there is room, else the new point replaces a random one or the
  * latest. tb_series_add_tensor takes ownership of t in every case. */
 void tb_series_add_scalar(tb_series *s, int64_t step, double wall, double value);
+/* The index of the first retained point with step >= step (len when none).
+ * Caller holds the run lock. */
+size_t tb_series_lower_bound(const tb_series *s, int64_t step);
 void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t);
 
 #endif

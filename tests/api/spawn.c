@@ -160,6 +160,11 @@ int tb_spawn_port(const tb_spawn *s)
 	return s->port;
 }
 
+pid_t tb_spawn_pid(const tb_spawn *s)
+{
+	return s->pid;
+}
+
 int tb_spawn_alive(tb_spawn *s)
 {
 	if (s->reaped)

@@ -20,6 +20,9 @@ int tb_spawn_start(tb_spawn **out, int *exited_clean, const char *binary, const 
 /* The port the child serves on. */
 int tb_spawn_port(const tb_spawn *s);
 
+/* The child's process id. */
+pid_t tb_spawn_pid(const tb_spawn *s);
+
 /* 1 if the child is still running. */
 int tb_spawn_alive(tb_spawn *s);
 

@@ -1,6 +1,7 @@
 /* Tests for the JSON writer: Python-repr floats, ensure_ascii escaping and
  * separators, checked against strings Python's json.dumps produces. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../harness.h"
@@ -67,6 +68,151 @@ static void test_json__float_roundtrip(void)
 			bad++;
 	}
 	CHECK_INT(bad, 0);
+}
+
+/* The reference: the former formatter's search, printf at growing
+ * precision until strtod reads the value back, i.e. the nearest decimal of
+ * the shortest length that round-trips. Returns digits and exponent in the
+ * %e form ("d.ddde+XX"), which the new path must match. */
+static void ref_digits(char *out, size_t cap, double v)
+{
+	for (int prec = 0; prec < 17; prec++) {
+		snprintf(out, cap, "%.*e", prec, v);
+		if (strtod(out, NULL) == v)
+			return;
+	}
+	snprintf(out, cap, "%.16e", v);
+}
+
+/* tb_fmt_double's output as %e digits: parse it back to digits/exponent
+ * and print it in the same "%.*e" form with the same precision. */
+static int same_as_ref(double v)
+{
+	char got[64], ref[64], norm[64];
+	tb_fmt_double(got, v);
+	if (strtod(got, NULL) != v)
+		return 0;
+	ref_digits(ref, sizeof ref, v);
+	/* digits of ref (without the dot) vs digits of got: compare by
+	 * re-printing got's value at ref's precision and by digit count */
+	const char *e = strchr(ref, 'e');
+	int prec = e && strchr(ref, '.') ? (int)(e - strchr(ref, '.') - 1) : 0;
+	snprintf(norm, sizeof norm, "%.*e", prec, strtod(got, NULL));
+	if (strcmp(norm, ref) != 0)
+		return 0;
+	/* and got has no more significant digits than ref */
+	int sig = 0, seen = 0, zeros = 0;
+	for (const char *p = got; *p && *p != 'e'; p++) {
+		if (*p < '0' || *p > '9')
+			continue;
+		if (*p == '0' && !seen)
+			continue;
+		seen = 1;
+		if (*p == '0') {
+			zeros++;
+		} else {
+			sig += zeros + 1;
+			zeros = 0;
+		}
+	}
+	return sig <= prec + 1;
+}
+
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Random bit patterns, random short decimals, every power of two and of
+ * ten, subnormals and the integers around 2^53: the one-pass digits equal
+ * the old printf/strtod search's. */
+static void test_json__float_matches_search(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int bad = 0, tried = 0;
+	for (int i = 0; i < 300000; i++) {
+		uint64_t bits = xorshift(&x);
+		double v;
+		memcpy(&v, &bits, sizeof v);
+		if (!isfinite(v) || v == 0)
+			continue;
+		tried++;
+		if (!same_as_ref(fabs(v)) && bad++ < 5)
+			fprintf(stderr, "mismatch: %.17g\n", v);
+	}
+	for (int i = 0; i < 100000; i++) {
+		/* decimals people write: k / 10^m, k * 10^m */
+		double k = (double)(xorshift(&x) % 100000000);
+		int m = (int)(xorshift(&x) % 40);
+		double v = i & 1 ? k / pow(10, m) : k * pow(10, m);
+		if (v == 0 || !isfinite(v))
+			continue;
+		tried++;
+		if (!same_as_ref(v) && bad++ < 5)
+			fprintf(stderr, "mismatch: %.17g\n", v);
+	}
+	for (int e = -1074; e <= 1023; e++) {
+		double v = ldexp(1.0, e);
+		double around[3] = {v, nextafter(v, 0), nextafter(v, INFINITY)};
+		for (int k = 0; k < 3; k++) {
+			if (!isfinite(around[k]) || around[k] == 0)
+				continue;
+			tried++;
+			if (!same_as_ref(around[k]) && bad++ < 5)
+				fprintf(stderr, "mismatch: %.17g\n", around[k]);
+		}
+	}
+	for (int e = -323; e <= 308; e++) {
+		char lit[16];
+		snprintf(lit, sizeof lit, "1e%d", e);
+		double v = strtod(lit, NULL);
+		tried++;
+		if (!same_as_ref(v) && bad++ < 5)
+			fprintf(stderr, "mismatch: %s\n", lit);
+	}
+	for (uint64_t m = 1; m < 200000; m += 7) {
+		double v;
+		uint64_t sub = m * 22517998136ull % (1ull << 52); /* subnormal fractions */
+		memcpy(&v, &sub, sizeof v);
+		if (v == 0)
+			continue;
+		tried++;
+		if (!same_as_ref(v) && bad++ < 5)
+			fprintf(stderr, "mismatch: %.17g\n", v);
+	}
+	for (int64_t d = -50; d <= 50; d++) {
+		tried++;
+		if (!same_as_ref((double)((1ll << 53) + d)) && bad++ < 5)
+			fprintf(stderr, "mismatch: 2^53%+lld\n", (long long)d);
+	}
+	CHECK(tried > 400000);
+	CHECK_INT(bad, 0);
+}
+
+static void test_json__float_edges(void)
+{
+	CHECK_STR(fmt(9007199254740992.0), "9007199254740992.0");
+	CHECK_STR(fmt(9007199254740993.0), "9007199254740992.0");
+	CHECK_STR(fmt(9007199254740994.0), "9007199254740994.0");
+	CHECK_STR(fmt(4.9406564584124654e-324), "5e-324");
+	CHECK_STR(fmt(2.2250738585072009e-308), "2.225073858507201e-308");
+	CHECK_STR(fmt(1e23), "1e+23");
+	CHECK_STR(fmt(1e22), "1e+22");
+	CHECK_STR(fmt(1e-5), "1e-05");
+	CHECK_STR(fmt(1e-4), "0.0001");
+	CHECK_STR(fmt(1e15), "1000000000000000.0");
+	CHECK_STR(fmt(1e16), "1e+16");
+	CHECK_STR(fmt(-1e16), "-1e+16");
+	CHECK_STR(fmt(ldexp(1.0, 1023)), "8.98846567431158e+307");
+	CHECK_STR(fmt(ldexp(1.0, -1022)), "2.2250738585072014e-308");
+	CHECK_STR(fmt(0.5), "0.5");
+	CHECK_STR(fmt(1.5e300), "1.5e+300");
+	CHECK_STR(fmt(5e-324 * 3), "1.5e-323");
+	CHECK_STR(fmt(123456789.0), "123456789.0");
+	CHECK_STR(fmt(-0.0), "-0.0");
 }
 
 static const char *render(void (*fn)(tb_json *j))
@@ -179,6 +325,8 @@ int main(void)
 {
 	TB_RUN(test_json__float_repr);
 	TB_RUN(test_json__float_roundtrip);
+	TB_RUN(test_json__float_matches_search);
+	TB_RUN(test_json__float_edges);
 	TB_RUN(test_json__structure);
 	TB_RUN(test_json__escaping);
 	TB_RUN(test_json__keys);

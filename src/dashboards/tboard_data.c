@@ -1,0 +1,422 @@
+/* tboard's own data routes (docs/HTTP_API.md): one scalar tag across many
+ * runs as columns, limited to a step range, to the points after a step the
+ * client already holds, or to a point budget answered in min/max buckets so
+ * a spike survives at any zoom. Also marks which routes' answers the server
+ * may cache and under which state token.
+ *
+ * Tuned for the web UI: a chart asks once for everything in view, then
+ * only for what is new; a repeated question is answered from the server's
+ * cache, keyed by the change counters of exactly the series it reads. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/alloc.h"
+#include "dash.h"
+#include "proto/event.h"
+
+#define MAX_BUCKETS 100000
+
+__extension__ typedef unsigned __int128 u128;
+
+typedef struct scalars_query {
+	const char *tag;
+	const char **runs; /* NULL: every run with the tag */
+	size_t n_runs;
+	int64_t *after;	   /* per asked run; with `all_after` when runs is NULL */
+	int64_t all_after; /* INT64_MIN: none */
+	int64_t start, end;
+	uint64_t buckets; /* 0: no budget */
+	json_t *body;	  /* POST: owns the strings above */
+} scalars_query;
+
+static int parse_i64(int64_t *out, const char *v)
+{
+	if (!v || !*v)
+		return -1;
+	char *end;
+	errno = 0;
+	long long x = strtoll(v, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static void query_release(scalars_query *q)
+{
+	free(q->runs);
+	free(q->after);
+	if (q->body)
+		json_decref(q->body);
+}
+
+static int json_i64(int64_t *out, const json_t *v)
+{
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	return -1;
+}
+
+/* Fill q from the POST body; returns 0 or -1 with the reason in *why. */
+static int parse_body(scalars_query *q, const char **why, tb_slice body)
+{
+	q->body = json_loadb((const char *)body.ptr, body.len, 0, NULL);
+	if (!json_is_object(q->body)) {
+		*why = "the body must be a JSON object";
+		return -1;
+	}
+	json_t *tag = json_object_get(q->body, "tag");
+	if (!json_is_string(tag)) {
+		*why = "tag must be a string";
+		return -1;
+	}
+	q->tag = json_string_value(tag);
+	json_t *runs = json_object_get(q->body, "runs");
+	json_t *after = json_object_get(q->body, "after");
+	if (runs && !json_is_array(runs)) {
+		*why = "runs must be a list of strings";
+		return -1;
+	}
+	if (after && !json_is_object(after) && json_i64(&q->all_after, after)) {
+		*why = "after must be an integer or an object of integers";
+		return -1;
+	}
+	if (runs) {
+		q->n_runs = json_array_size(runs);
+		q->runs = tb_xcalloc(q->n_runs ? q->n_runs : 1, sizeof *q->runs);
+		q->after = tb_xcalloc(q->n_runs ? q->n_runs : 1, sizeof *q->after);
+		for (size_t i = 0; i < q->n_runs; i++) {
+			json_t *r = json_array_get(runs, i);
+			if (!json_is_string(r)) {
+				*why = "runs must be a list of strings";
+				return -1;
+			}
+			q->runs[i] = json_string_value(r);
+			q->after[i] = q->all_after;
+			json_t *a =
+			    json_is_object(after) ? json_object_get(after, q->runs[i]) : NULL;
+			if (a && json_i64(&q->after[i], a)) {
+				*why = "after must be an integer or an object of integers";
+				return -1;
+			}
+		}
+	}
+	json_t *v;
+	if ((v = json_object_get(q->body, "start")) && json_i64(&q->start, v)) {
+		*why = "start must be an integer";
+		return -1;
+	}
+	if ((v = json_object_get(q->body, "end")) && json_i64(&q->end, v)) {
+		*why = "end must be an integer";
+		return -1;
+	}
+	int64_t b = 0;
+	if ((v = json_object_get(q->body, "buckets")) && (json_i64(&b, v) || b < 1)) {
+		*why = "buckets must be a positive integer";
+		return -1;
+	}
+	q->buckets = (uint64_t)b;
+	return 0;
+}
+
+static int parse_get(scalars_query *q, const char **why, const tb_req *req)
+{
+	q->tag = tb_req_query(req, "tag");
+	if (!q->tag) {
+		*why = "tag must be specified";
+		return -1;
+	}
+	const char *v;
+	if ((v = tb_req_query(req, "after")) && parse_i64(&q->all_after, v)) {
+		*why = "after must be an integer";
+		return -1;
+	}
+	if ((v = tb_req_query(req, "start")) && parse_i64(&q->start, v)) {
+		*why = "start must be an integer";
+		return -1;
+	}
+	if ((v = tb_req_query(req, "end")) && parse_i64(&q->end, v)) {
+		*why = "end must be an integer";
+		return -1;
+	}
+	int64_t b = 0;
+	if ((v = tb_req_query(req, "buckets")) && (parse_i64(&b, v) || b < 1)) {
+		*why = "buckets must be a positive integer";
+		return -1;
+	}
+	q->buckets = (uint64_t)b;
+	size_t n = tb_req_query_all(req, "run", NULL, 0);
+	if (n) {
+		q->n_runs = n;
+		q->runs = tb_xcalloc(n, sizeof *q->runs);
+		q->after = tb_xcalloc(n, sizeof *q->after);
+		tb_req_query_all(req, "run", q->runs, n);
+		for (size_t i = 0; i < n; i++)
+			q->after[i] = q->all_after;
+	}
+	return 0;
+}
+
+static int query_parse(scalars_query *q, const char **why, const tb_req *req)
+{
+	memset(q, 0, sizeof *q);
+	q->all_after = INT64_MIN;
+	q->start = INT64_MIN;
+	q->end = INT64_MAX;
+	int rc = strcmp(tb_req_method(req), "POST") == 0 ? parse_body(q, why, tb_req_body(req))
+							 : parse_get(q, why, req);
+	if (rc == 0 && q->buckets > MAX_BUCKETS) {
+		*why = "buckets must be at most 100000";
+		rc = -1;
+	}
+	return rc;
+}
+
+/* The retained points of s in the query's range, after `after`: [*lo, *hi). */
+static void selection(size_t *lo, size_t *hi, const tb_series *s, const scalars_query *q,
+		      int64_t after)
+{
+	int64_t from = q->start;
+	if (after != INT64_MIN && after >= from)
+		from = after == INT64_MAX ? INT64_MAX : after + 1;
+	*lo = tb_series_lower_bound(s, from);
+	*hi = q->end == INT64_MAX ? s->len : tb_series_lower_bound(s, q->end + 1);
+	if (after == INT64_MAX || *hi < *lo)
+		*hi = *lo;
+}
+
+static void write_steps(tb_json *j, const char *key, const int64_t *v, size_t n)
+{
+	tb_json_key(j, key);
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++)
+		tb_json_int(j, v[i]);
+	tb_json_arr_end(j);
+}
+
+static void write_doubles(tb_json *j, const char *key, const double *v, size_t n)
+{
+	tb_json_key(j, key);
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++)
+		tb_json_double(j, v[i]);
+	tb_json_arr_end(j);
+}
+
+/* Points [lo, hi) of s in at most nb buckets of equal step width. */
+static void write_buckets(tb_json *j, const tb_series *s, size_t lo, size_t hi, uint64_t nb)
+{
+	int64_t *first_step = tb_xmalloc(nb * sizeof *first_step);
+	int64_t *last_step = tb_xmalloc(nb * sizeof *last_step);
+	double *cols = tb_xmalloc(5 * nb * sizeof *cols);
+	double *first = cols, *last = cols + nb, *mn = cols + 2 * nb, *mx = cols + 3 * nb,
+	       *wall = cols + 4 * nb;
+	/* steps are strictly increasing, so the span fits in an unsigned */
+	u128 span = (u128)((uint64_t)s->steps[hi - 1] - (uint64_t)s->steps[lo]) + 1;
+	size_t k = 0;
+	uint64_t cur = UINT64_MAX;
+	for (size_t i = lo; i < hi; i++) {
+		u128 off = (u128)((uint64_t)s->steps[i] - (uint64_t)s->steps[lo]);
+		uint64_t b = (uint64_t)(off * nb / span);
+		double v = s->values[i];
+		if (b != cur) {
+			cur = b;
+			first_step[k] = s->steps[i];
+			first[k] = v;
+			mn[k] = mx[k] = v;
+			k++;
+		} else if (v == v) {
+			/* NaN never wins a comparison; a NaN start gives way to a number */
+			if (!(mn[k - 1] <= v))
+				mn[k - 1] = v;
+			if (!(mx[k - 1] >= v))
+				mx[k - 1] = v;
+		}
+		last_step[k - 1] = s->steps[i];
+		last[k - 1] = v;
+		wall[k - 1] = s->walls[i];
+	}
+	tb_json_key(j, "bucketed");
+	tb_json_bool(j, 1);
+	write_steps(j, "step", first_step, k);
+	write_steps(j, "step_last", last_step, k);
+	write_doubles(j, "first", first, k);
+	write_doubles(j, "last", last, k);
+	write_doubles(j, "min", mn, k);
+	write_doubles(j, "max", mx, k);
+	write_doubles(j, "wall", wall, k);
+	free(first_step);
+	free(last_step);
+	free(cols);
+}
+
+static void write_run(tb_json *j, const tb_run *r, const tb_series *s, const scalars_query *q,
+		      int64_t after)
+{
+	size_t lo, hi;
+	selection(&lo, &hi, s, q, after);
+	size_t n = hi - lo;
+	tb_json_key(j, r->name);
+	tb_json_obj_begin(j);
+	tb_json_key(j, "gen");
+	tb_json_int(j, (int64_t)s->changes);
+	tb_json_key(j, "n");
+	tb_json_int(j, (int64_t)n);
+	if (q->buckets && n > q->buckets) {
+		write_buckets(j, s, lo, hi, q->buckets);
+	} else {
+		write_steps(j, "step", s->steps + lo, n);
+		write_doubles(j, "wall", s->walls + lo, n);
+		write_doubles(j, "value", s->values + lo, n);
+	}
+	tb_json_obj_end(j);
+}
+
+/* Call fn on every (run, series) the query reads, under the run's read
+ * lock; the caller holds the store read lock. */
+static void each_series(tb_store *st, const scalars_query *q,
+			void (*fn)(const tb_run *r, const tb_series *s, int64_t after,
+				   void *payload),
+			void *payload)
+{
+	size_t n = q->runs ? q->n_runs : tb_store_run_count(st);
+	for (size_t i = 0; i < n; i++) {
+		tb_run *r;
+		if (q->runs) {
+			int dup = 0;
+			for (size_t k = 0; k < i && !dup; k++)
+				dup = strcmp(q->runs[k], q->runs[i]) == 0;
+			r = dup ? NULL : tb_dash_lock_run(st, q->runs[i]);
+		} else {
+			r = tb_store_run_at(st, i);
+			tb_run_rdlock(r);
+		}
+		if (!r)
+			continue;
+		const tb_series *s = tb_dash_series(r, q->tag, "scalars", TB_DC_SCALAR);
+		if (s)
+			fn(r, s, q->runs ? q->after[i] : q->all_after, payload);
+		tb_run_unlock(r);
+	}
+}
+
+typedef struct write_ctx {
+	tb_json *j;
+	const scalars_query *q;
+} write_ctx;
+
+static void write_one(const tb_run *r, const tb_series *s, int64_t after, void *payload)
+{
+	write_ctx *c = payload;
+	write_run(c->j, r, s, c->q, after);
+}
+
+static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	const char *m = tb_req_method(req);
+	if (strcmp(m, "GET") != 0 && strcmp(m, "POST") != 0 && strcmp(m, "HEAD") != 0) {
+		tb_resp_html_error(resp, 405, "The method is not allowed for the requested URL.");
+		tb_resp_header(resp, "Allow", "GET, POST");
+		return;
+	}
+	scalars_query q;
+	const char *why = NULL;
+	if (query_parse(&q, &why, req)) {
+		tb_resp_error(resp, 400, "Invalid argument: %s", why);
+		query_release(&q);
+		return;
+	}
+	tb_json j;
+	tb_json_init(&j, tb_resp_body(resp));
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "tag");
+	tb_json_str(&j, q.tag);
+	tb_store_rdlock(d->store);
+	tb_json_key(&j, "generation");
+	tb_json_int(&j, (int64_t)tb_store_generation(d->store));
+	tb_json_key(&j, "runs");
+	tb_json_obj_begin(&j);
+	write_ctx c = {&j, &q};
+	each_series(d->store, &q, write_one, &c);
+	tb_json_obj_end(&j);
+	tb_store_unlock(d->store);
+	tb_json_obj_end(&j);
+	query_release(&q);
+}
+
+/* --- cache tokens -------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
+}
+
+static void token_one(const tb_run *r, const tb_series *s, int64_t after, void *payload)
+{
+	(void)after;
+	uint64_t *h = payload;
+	*h = mix(mix(*h, r->uid), s->changes);
+}
+
+/* The answer of /data/tboard/scalars depends only on the series it reads
+ * (which runs have the tag, and each one's points). */
+static uint64_t scalars_token(const tb_req *req, void *payload)
+{
+	tb_dash *d = payload;
+	scalars_query q;
+	const char *why;
+	uint64_t h = 0x51ed270b27d6c4a3ull;
+	if (query_parse(&q, &why, req) == 0) {
+		tb_store_rdlock(d->store);
+		each_series(d->store, &q, token_one, &h);
+		tb_store_unlock(d->store);
+	}
+	query_release(&q);
+	return h;
+}
+
+/* Upstream's routes that read nothing but the store: any change to the
+ * store may change their answers. */
+static uint64_t store_token(const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	return tb_store_generation(d->store);
+}
+
+static const char *const store_routes[] = {
+    "/data/runs",
+    "/data/plugin/scalars/tags",
+    "/data/plugin/scalars/scalars",
+    "/data/plugin/scalars/scalars_multirun",
+    "/data/plugin/histograms/tags",
+    "/data/plugin/histograms/histograms",
+    "/data/plugin/distributions/tags",
+    "/data/plugin/distributions/distributions",
+    "/data/plugin/images/tags",
+    "/data/plugin/images/images",
+    "/data/plugin/audio/tags",
+    "/data/plugin/audio/audio",
+    "/data/plugin/text/tags",
+    "/data/plugin/text/text",
+    "/data/plugin/pr_curves/tags",
+    "/data/plugin/pr_curves/pr_curves",
+    "/data/plugin/timeseries/tags",
+    "/data/plugin/timeseries/timeSeries",
+};
+
+void tb_tboard_data_register(tb_router *r, tb_dash *d)
+{
+	tb_router_add(r, "/data/tboard/scalars", handle_scalars, d);
+	tb_router_set_version(r, "/data/tboard/scalars", scalars_token, d);
+	for (size_t i = 0; i < sizeof store_routes / sizeof store_routes[0]; i++)
+		tb_router_set_version(r, store_routes[i], store_token, d);
+}
