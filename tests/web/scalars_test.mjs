@@ -124,7 +124,8 @@ await run(async () => {
       'run filter hides the other runs\' histogram cards');
     await page.fill('[data-testid="run-filter"]', '');
     const lossWant = tagRuns.get('loss')?.length ?? 0;
-    check((await waitCount('loss', lossWant)) === lossWant, 'clearing the run filter brings the runs back');
+    const lossGot = await waitCount('loss', lossWant);
+    check(lossGot === lossWant, 'clearing the run filter brings the runs back', `drew ${lossGot}, want ${lossWant}`);
 
     // Unticking a run removes its line.
     const firstLossRun = tagRuns.get('loss')[0];

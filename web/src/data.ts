@@ -57,9 +57,12 @@ class DataStore {
   };
   private listeners = new Set<(s: DataState) => void>();
   private inFlight: Promise<void> | null = null;
+  private timer: number | undefined;
   private liveTimer: number | undefined;
   private source: EventSource | null = null;
   private reconnecting = false;
+  /** Changes were announced while reloads were off. */
+  private missed = false;
   private soon: number | undefined;
   private serverGeneration = -1;
   private interval = -1;
@@ -87,16 +90,7 @@ class DataStore {
     // Without the push channel, ask the server once a second whether it
     // stored anything new (a few bytes); only an answer that moved reloads.
     this.liveTimer = window.setInterval(() => {
-      if (this.source || document.visibilityState === 'hidden' || this.paused || this.interval <= 0) return;
-      fetchGeneration().then(
-        (g) => {
-          if (g < 0 || g === this.serverGeneration) return;
-          const first = this.serverGeneration < 0;
-          this.serverGeneration = g;
-          if (!first) void this.refresh();
-        },
-        () => undefined,
-      );
+      if (!this.source) this.poll();
     }, 1000);
     return prefs.subscribe(() => this.schedule());
   }
@@ -115,13 +109,18 @@ class DataStore {
     es.addEventListener('hello', (ev) => {
       hello = true;
       this.source = es;
+      pushing = true;
       const g = parseEvent(ev).generation;
       if (typeof g === 'number') this.serverGeneration = g;
     });
     es.addEventListener('changed', (ev) => {
       const msg = parseEvent(ev);
+      // Ignored while reloads are off; the next reload catches up.
+      if (this.paused || this.interval <= 0) {
+        this.missed = true;
+        return;
+      }
       if (typeof msg.generation === 'number') this.serverGeneration = msg.generation;
-      if (this.paused || this.interval <= 0) return;
       const runs = (msg.runs ?? {}) as Record<string, unknown>;
       let unknown = (Array.isArray(msg.new_runs) && msg.new_runs.length > 0) ||
         (Array.isArray(msg.removed_runs) && msg.removed_runs.length > 0);
@@ -139,13 +138,17 @@ class DataStore {
         es.close();
         return;
       }
-      if (es.readyState === EventSource.CLOSED) this.source = null;
+      if (es.readyState === EventSource.CLOSED) {
+        this.source = null;
+        pushing = false;
+      }
       else this.reconnecting = true;
     };
     es.addEventListener('open', () => {
       if (this.reconnecting) {
+        // Events may have been missed: every loaded run may have moved.
         this.reconnecting = false;
-        void this.refresh();
+        void this.reload();
       }
     });
   }
@@ -159,13 +162,46 @@ class DataStore {
     }, 1000);
   }
 
-  /** Reads the refresh interval: 0 turns live updates off. */
+  /** Reloads when the server's generation moved since the page last saw it. */
+  private poll(): void {
+    if (document.visibilityState === 'hidden' || this.paused || this.interval <= 0) return;
+    fetchGeneration().then(
+      (g) => {
+        if (g < 0 || g === this.serverGeneration) return;
+        const first = this.serverGeneration < 0;
+        this.serverGeneration = g;
+        if (!first) void this.refresh();
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * (Re)arms the periodic check after the refresh interval changed (0 turns
+   * automatic reloads off). With the push channel the check is a safety
+   * net: it finds the generation the events already brought, and stops.
+   */
   private schedule(): void {
-    this.interval = prefs.get().refreshSec;
+    const sec = prefs.get().refreshSec;
+    if (sec === this.interval) return;
+    this.interval = sec;
+    window.clearInterval(this.timer);
+    this.timer = undefined;
+    if (sec > 0) this.timer = window.setInterval(() => this.poll(), sec * 1000);
+  }
+
+  /** A reload the user asked for: every loaded series is checked too. */
+  reload(): Promise<void> {
+    this.missed = true;
+    return this.refresh();
   }
 
   /** Reloads the listing and runs, and tells every dashboard to refetch. */
   refresh(): Promise<void> {
+    if (this.missed) {
+      this.missed = false;
+      for (const st of liveStores) st.staleAll();
+    }
     if (this.inFlight) return this.inFlight;
     this.set({ loading: true });
     this.inFlight = this.doRefresh().finally(() => {
@@ -213,10 +249,10 @@ export function useFetched<T>(
   generation: number,
   key = '',
 ): { value: T | null; error: string | null } {
-  const [state, setState] = useState<{ value: T | null; error: string | null; text: string; key: string }>({
+  const [state, setState] = useState<{ value: T | null; error: string | null; text: string | null; key: string }>({
     value: null,
     error: null,
-    text: '',
+    text: null,
     key,
   });
   useEffect(() => {
@@ -224,8 +260,15 @@ export function useFetched<T>(
     fetcher().then(
       (v) => {
         if (cancelled) return;
-        const text = JSON.stringify(v);
-        setState((prev) => (prev.text === text && prev.key === key ? prev : { value: v, error: null, text, key }));
+        // The first answer is taken as is; later ones are compared as text
+        // (the earlier one's text is made then, off the first draw's path).
+        setState((prev) => {
+          if (prev.value === null || prev.key !== key) return { value: v, error: null, text: null, key };
+          const text = JSON.stringify(v);
+          const before = prev.text ?? JSON.stringify(prev.value);
+          if (before !== text) return { value: v, error: null, text, key };
+          return prev.text === null ? { ...prev, text } : prev;
+        });
       },
       (e) => {
         if (!cancelled) setState((prev) => ({ ...prev, error: e instanceof Error ? e.message : String(e) }));
@@ -277,6 +320,9 @@ export interface TagEntry {
 }
 
 type Upstream = (tag: string) => Promise<ScalarFetchResult>;
+
+/** Whether the push channel is up: then a reload alone means no new points. */
+let pushing = false;
 
 /** Stores of the mounted dashboards, told by the push channel what moved. */
 const liveStores = new Set<SeriesStore>();
@@ -364,6 +410,15 @@ export class SeriesStore {
     return this.listing.get(tag)?.has(run) ?? false;
   }
 
+  /** Marks every loaded run of every tag stale. */
+  staleAll(): void {
+    for (const [tag, e] of this.entries) {
+      for (const r of e.runs.keys()) e.stale.add(r);
+      this.changed.add(tag);
+    }
+    this.flush();
+  }
+
   /** Tells the cards of the tags that moved. */
   flush(): void {
     for (const tag of this.changed) this.bump(tag);
@@ -398,7 +453,7 @@ export class SeriesStore {
     const e = this.entry(tag);
     if (generation > e.generation) {
       // A reload without word of what moved: every loaded run may have.
-      if (e.generation > 0) for (const r of e.runs.keys()) e.stale.add(r);
+      if (e.generation > 0 && !pushing) for (const r of e.runs.keys()) e.stale.add(r);
       e.generation = generation;
     }
     const missing = runs.filter((r) => !e.runs.has(r));

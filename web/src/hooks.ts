@@ -29,6 +29,23 @@ function sharedObserver(): IntersectionObserver {
   return observer;
 }
 
+const toMeasure = new Set<Element>();
+
+function measureSoon(el: Element): void {
+  if (toMeasure.size === 0) {
+    queueMicrotask(() => {
+      const els = [...toMeasure];
+      toMeasure.clear();
+      const rects = els.map((e) => e.getBoundingClientRect());
+      els.forEach((e, i) => {
+        const r = rects[i];
+        if (r.bottom > -300 && r.top < window.innerHeight + 300 && r.width > 0) callbacks.get(e)?.(true);
+      });
+    });
+  }
+  toMeasure.add(el);
+}
+
 /** Whether the element is on screen (or close to it). */
 export function useInView(ref: RefObject<Element | null>): boolean {
   const [visible, setVisible] = useState(false);
@@ -36,9 +53,9 @@ export function useInView(ref: RefObject<Element | null>): boolean {
     const el = ref.current;
     if (!el) return;
     callbacks.set(el, setVisible);
-    // Decide at once for what is already on screen; the observer follows up.
-    const r = el.getBoundingClientRect();
-    if (r.bottom > -300 && r.top < window.innerHeight + 300 && r.width > 0) setVisible(true);
+    // Decide soon for what is already on screen, measuring every new
+    // element in one layout; the observer follows up.
+    measureSoon(el);
     const obs = sharedObserver();
     obs.observe(el);
     return () => {

@@ -69,7 +69,7 @@ function App() {
   const Dashboard = dashboards[active];
   return (
     <div class="app">
-      <TopBar state={state} active={active} prefs={p} onReload={() => void data.refresh()} />
+      <TopBar state={state} active={active} prefs={p} onReload={() => void data.reload()} />
       <div class="body">
         <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} />
         {Dashboard ? (

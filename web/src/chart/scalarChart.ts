@@ -376,6 +376,15 @@ export class ScalarChart {
     const log = this.opts?.logY ?? false;
     const ctx = clipToPlot(u);
     const clampY = (v: number) => (log && v <= 0 ? NaN : v);
+    // Linear axes map by hand: this runs for every bucket of every run.
+    const sx = u.scales.x;
+    const sy = u.scales.y;
+    const { left, top, width, height } = u.bbox;
+    const linear = !log && this.opts?.xAxis !== 'wall' && sx.min != null && sx.max != null && sy.min != null && sy.max != null;
+    const kx = linear ? width / (sx.max! - sx.min!) : 0;
+    const ky = linear ? height / (sy.max! - sy.min!) : 0;
+    const posX = linear ? (v: number) => left + (v - sx.min!) * kx : (v: number) => u.valToPos(v, 'x', true);
+    const posY = linear ? (v: number) => top + height - (v - sy.min!) * ky : (v: number) => u.valToPos(v, 'y', true);
     for (const l of this.lines) {
       if (!l.lo || !l.hi) continue;
       const x0 = l.x0 ?? l.x;
@@ -385,17 +394,17 @@ export class ScalarChart {
       for (let i = 0; i < l.hi.length; i++) {
         const y = clampY(l.hi[i]);
         if (!Number.isFinite(y)) continue;
-        const py = u.valToPos(y, 'y', true);
-        ctx.lineTo(u.valToPos(x0[i], 'x', true), py);
-        ctx.lineTo(u.valToPos(l.x[i], 'x', true), py);
+        const py = posY(y);
+        ctx.lineTo(posX(x0[i]), py);
+        ctx.lineTo(posX(l.x[i]), py);
         n++;
       }
       for (let i = l.lo.length - 1; i >= 0; i--) {
         const y = clampY(l.lo[i]);
         if (!Number.isFinite(y)) continue;
-        const py = u.valToPos(y, 'y', true);
-        ctx.lineTo(u.valToPos(l.x[i], 'x', true), py);
-        ctx.lineTo(u.valToPos(x0[i], 'x', true), py);
+        const py = posY(y);
+        ctx.lineTo(posX(l.x[i]), py);
+        ctx.lineTo(posX(x0[i]), py);
       }
       if (n === 0) continue;
       ctx.closePath();

@@ -41,22 +41,40 @@ function smoothOnce(values: Float64Array, weight: number): Float64Array {
   return out;
 }
 
-/** Chart options from the view settings. */
-export function chartOptions(s: Settings, p: Prefs, theme: ChartTheme): ChartOptions {
+/** Redraws for new points alone, at most once per this many ms. */
+const LIVE_REDRAW_MS = 1000;
+
+/**
+ * Above this many lines the faint unsmoothed lines are left out: they would
+ * double the drawing for a tangle nobody can read; downsampled runs still
+ * show their min/max envelope.
+ */
+const RAW_LINES_MAX = 100;
+
+/** Chart options from the view settings, for `lines` lines. */
+export function chartOptions(s: Settings, p: Prefs, theme: ChartTheme, lines = 0): ChartOptions {
   return {
     xAxis: s.xAxis,
     logY: s.logY,
-    showRaw: s.smoothing > 0,
+    showRaw: s.smoothing > 0 && lines <= RAW_LINES_MAX,
     ignoreOutliers: s.ignoreOutliers,
     tooltipSort: p.tooltipSort,
     theme,
   };
 }
 
-/** Points a run may bring: about one per pixel of the plot. */
-function pixelBudget(el: HTMLElement | null): number {
+/** Points a card draws at most, over all its runs, before downsampling. */
+const CARD_POINTS = 25000;
+
+/**
+ * Points (or buckets) a run may bring: about one per pixel of the plot,
+ * fewer when many runs share the card, never under 16. A downsampled run
+ * keeps its extremes in the envelope; zooming in fetches full detail.
+ */
+function pixelBudget(el: HTMLElement | null, runs: number): number {
   const w = el ? el.getBoundingClientRect().width : 400;
-  return Math.max(100, Math.ceil(w / 50) * 50);
+  const perPixel = Math.max(100, Math.ceil(w / 50) * 50);
+  return Math.max(16, Math.min(perPixel, Math.floor(CARD_POINTS / Math.max(1, runs))));
 }
 
 /** Finer data for a zoomed step range, for the runs that came downsampled. */
@@ -138,7 +156,7 @@ export function ScalarCard(props: Props) {
     if (!visible) return;
     let cancelled = false;
     if (!store.peek(tag)?.runs.size) setStatus('loading');
-    store.ensure(tag, runs, pixelBudget(plotRef.current), generation).then(
+    store.ensure(tag, runs, pixelBudget(plotRef.current, runs.length), generation).then(
       () => {
         if (cancelled) return;
         setStatus('ready');
@@ -158,12 +176,27 @@ export function ScalarCard(props: Props) {
   // Draw (or redraw) when on screen, each card in a task of its own.
   const entry = store.peek(tag);
   const runsKey = runs.map((r) => r + '\u0001' + runColor(r)).join('\u0000');
+  const view = [visible, detail, runsKey, s.smoothing, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
+  const lastView = useRef<unknown[]>([]);
+  const lastDraw = useRef(0);
+  const liveTimer = useRef<number | undefined>(undefined);
   useEffect(() => {
     if (!visible || !entry || !plotRef.current) return;
     const key = rootRef;
+    // New points alone redraw at most once a second; what the user changed
+    // redraws at once.
+    const liveOnly = view.every((v, i) => Object.is(v, lastView.current[i]));
+    const wait = liveOnly ? lastDraw.current + LIVE_REDRAW_MS - performance.now() : 0;
+    window.clearTimeout(liveTimer.current);
+    if (wait > 0) {
+      liveTimer.current = window.setTimeout(() => setVersion((v) => v + 1), wait);
+      return;
+    }
     scheduleDraw(key, () => {
       const el = plotRef.current;
       if (!el) return;
+      lastView.current = view;
+      lastDraw.current = performance.now();
       const lines: ChartLine[] = [];
       for (const run of runs) {
         const whole = entry.runs.get(run);
@@ -191,11 +224,11 @@ export function ScalarCard(props: Props) {
         chartRef.current.setSize(r.width, r.height);
       }
       chartRef.current.onXRange = onXRange;
-      chartRef.current.update(lines, chartOptions(s, p, theme));
+      chartRef.current.update(lines, chartOptions(s, p, theme, lines.length));
       setDrawn({ count: lines.length, smoothing: s.smoothing });
     });
     return () => cancelDraw(key);
-  }, [visible, entry, version, detail, runsKey, s.smoothing, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme]);
+  }, [entry, version, ...view]);
 
   // Zoomed in on steps: ask for the range at full resolution for the runs
   // that came downsampled. Zooming out drops it.
@@ -215,7 +248,7 @@ export function ScalarCard(props: Props) {
     });
     if (coarse.length === 0) return;
     zoomTimer.current = window.setTimeout(() => {
-      const budget = pixelBudget(plotRef.current);
+      const budget = pixelBudget(plotRef.current, coarse.length);
       fetchTagScalars(tag, { runs: coarse, start, end, buckets: budget }).then(
         (res) => {
           if (res && chartRef.current?.xRange()) setDetail({ start, end, runs: res.runs });
@@ -240,6 +273,7 @@ export function ScalarCard(props: Props) {
   useEffect(
     () => () => {
       window.clearTimeout(zoomTimer.current);
+      window.clearTimeout(liveTimer.current);
       chartRef.current?.destroy();
       chartRef.current = null;
     },
