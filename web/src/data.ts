@@ -476,8 +476,8 @@ export class SeriesStore {
       for (const [run, series] of res.runs) {
         const prev = e.runs.get(run);
         const merged = prev && run in after ? appendSeries(prev, series) : series;
-        // Appended points past twice the budget: fetch the run afresh.
-        if (merged.step.length > 2 * Math.max(buckets, merged.min ? 0 : merged.n)) e.runs.delete(run);
+        // A downsampled run grown well past its budget: fetch it afresh.
+        if (merged.min && merged.step.length > 4 * buckets + 100) e.runs.delete(run);
         else e.runs.set(run, merged);
       }
       this.bump(tag);

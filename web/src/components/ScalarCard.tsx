@@ -41,7 +41,8 @@ function smoothOnce(values: Float64Array, weight: number): Float64Array {
   return out;
 }
 
-/** Redraws for new points alone, at most once per this many ms. */
+/** Redraws for new points alone, at most once per this many ms (or ten
+ * times the card's last draw, if longer). */
 const LIVE_REDRAW_MS = 1000;
 
 /**
@@ -179,6 +180,7 @@ export function ScalarCard(props: Props) {
   const view = [visible, detail, runsKey, s.smoothing, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
   const lastView = useRef<unknown[]>([]);
   const lastDraw = useRef(0);
+  const drawCost = useRef(0);
   const liveTimer = useRef<number | undefined>(undefined);
   useEffect(() => {
     if (!visible || !entry || !plotRef.current) return;
@@ -186,7 +188,10 @@ export function ScalarCard(props: Props) {
     // New points alone redraw at most once a second; what the user changed
     // redraws at once.
     const liveOnly = view.every((v, i) => Object.is(v, lastView.current[i]));
-    const wait = liveOnly ? lastDraw.current + LIVE_REDRAW_MS - performance.now() : 0;
+    // A card that takes long to draw (many runs, a busy machine) redraws
+    // for new points less often, so watching stays light.
+    const every = Math.max(LIVE_REDRAW_MS, 10 * drawCost.current);
+    const wait = liveOnly ? lastDraw.current + every - performance.now() : 0;
     window.clearTimeout(liveTimer.current);
     if (wait > 0) {
       liveTimer.current = window.setTimeout(() => setVersion((v) => v + 1), wait);
@@ -224,7 +229,10 @@ export function ScalarCard(props: Props) {
         chartRef.current.setSize(r.width, r.height);
       }
       chartRef.current.onXRange = onXRange;
+      const t0 = performance.now();
       chartRef.current.update(lines, chartOptions(s, p, theme, lines.length));
+      // uPlot draws in a microtask queued by update(); this one runs after it.
+      queueMicrotask(() => (drawCost.current = performance.now() - t0));
       setDrawn({ count: lines.length, smoothing: s.smoothing });
     });
     return () => cancelDraw(key);
