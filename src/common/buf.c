@@ -96,3 +96,12 @@ void tb_buf_free(tb_buf *b)
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 }
+
+uint64_t tb_hash64(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}

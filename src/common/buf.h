@@ -46,4 +46,8 @@ void tb_buf_clear(tb_buf *b); /* length 0, keeps the memory */
 char *tb_buf_detach(tb_buf *b);
 void tb_buf_free(tb_buf *b);
 
+/* FNV-1a of n bytes: a fast 64-bit hash for in-memory tables (not for
+ * anything an attacker should not collide). */
+uint64_t tb_hash64(const void *p, size_t n);
+
 #endif

@@ -277,6 +277,39 @@ static void write_run(tb_json *j, const tb_run *r, const tb_series *s, const sca
 	tb_json_obj_end(j);
 }
 
+/* The asked runs, found in one pass over the store: slot i is the run named
+ * runs[i], or NULL when there is none or an earlier slot has it already.
+ * A name table over the store makes a request for N of R runs cost
+ * O(N + R) instead of O(N x R). Caller holds the store lock; free() it. */
+static tb_run **find_runs(tb_store *st, const char *const *runs, size_t n)
+{
+	size_t nr = tb_store_run_count(st), cap = 16;
+	while (cap < 2 * nr)
+		cap *= 2;
+	tb_run **table = tb_xcalloc(cap, sizeof *table);
+	unsigned char *taken = tb_xcalloc(cap, 1);
+	for (size_t i = 0; i < nr; i++) {
+		tb_run *r = tb_store_run_at(st, i);
+		size_t h = (size_t)tb_hash64(r->name, strlen(r->name)) & (cap - 1);
+		while (table[h])
+			h = (h + 1) & (cap - 1);
+		table[h] = r;
+	}
+	tb_run **out = tb_xcalloc(n ? n : 1, sizeof *out);
+	for (size_t i = 0; i < n; i++) {
+		size_t h = (size_t)tb_hash64(runs[i], strlen(runs[i])) & (cap - 1);
+		while (table[h] && strcmp(table[h]->name, runs[i]) != 0)
+			h = (h + 1) & (cap - 1);
+		if (table[h] && !taken[h]) {
+			out[i] = table[h];
+			taken[h] = 1;
+		}
+	}
+	free(table);
+	free(taken);
+	return out;
+}
+
 /* Call fn on every (run, series) the query reads, under the run's read
  * lock; the caller holds the store read lock. */
 static void each_series(tb_store *st, const scalars_query *q,
@@ -285,24 +318,18 @@ static void each_series(tb_store *st, const scalars_query *q,
 			void *payload)
 {
 	size_t n = q->runs ? q->n_runs : tb_store_run_count(st);
+	tb_run **asked = q->runs ? find_runs(st, q->runs, n) : NULL;
 	for (size_t i = 0; i < n; i++) {
-		tb_run *r;
-		if (q->runs) {
-			int dup = 0;
-			for (size_t k = 0; k < i && !dup; k++)
-				dup = strcmp(q->runs[k], q->runs[i]) == 0;
-			r = dup ? NULL : tb_dash_lock_run(st, q->runs[i]);
-		} else {
-			r = tb_store_run_at(st, i);
-			tb_run_rdlock(r);
-		}
+		tb_run *r = asked ? asked[i] : tb_store_run_at(st, i);
 		if (!r)
 			continue;
+		tb_run_rdlock(r);
 		const tb_series *s = tb_dash_series(r, q->tag, "scalars", TB_DC_SCALAR);
 		if (s)
 			fn(r, s, q->runs ? q->after[i] : q->all_after, payload);
 		tb_run_unlock(r);
 	}
+	free(asked);
 }
 
 typedef struct write_ctx {

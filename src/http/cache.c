@@ -34,14 +34,6 @@ struct tb_cache {
 	size_t bytes, max_bytes;
 };
 
-uint64_t tb_cache_hash(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
 tb_cache *tb_cache_new(size_t max_bytes)
 {
 	tb_cache *c = tb_xcalloc(1, sizeof *c);
@@ -169,6 +161,23 @@ void tb_cache_put(tb_cache *c, uint64_t hash, const void *key, size_t klen, uint
 	c->bytes += cost;
 	c->count++;
 	pthread_mutex_unlock(&c->lock);
+}
+
+size_t tb_cache_bytes(tb_cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	size_t n = c->bytes;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+int tb_cache_has(tb_cache *c, uint64_t hash, const void *key, size_t klen, uint64_t token)
+{
+	pthread_mutex_lock(&c->lock);
+	entry **slot = find_slot(c, hash, key, klen);
+	int has = *slot && (*slot)->token == token;
+	pthread_mutex_unlock(&c->lock);
+	return has;
 }
 
 void tb_cache_free(tb_cache *c)

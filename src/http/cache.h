@@ -33,8 +33,9 @@ int tb_cache_serve(tb_cache *c, enum MHD_Result *ret, struct MHD_Connection *con
 void tb_cache_put(tb_cache *c, uint64_t hash, const void *key, size_t klen, uint64_t token,
 		  unsigned status, struct MHD_Response *m, size_t body_len);
 
-/* FNV-1a of n bytes, continuing from h (start with TB_CACHE_HASH_INIT). */
-#define TB_CACHE_HASH_INIT 1469598103934665603ull
-uint64_t tb_cache_hash(uint64_t h, const void *p, size_t n);
+/* Bytes counted against the bound, and whether (key, token) is kept
+ * (without touching its place in the LRU order); for tests. */
+size_t tb_cache_bytes(tb_cache *c);
+int tb_cache_has(tb_cache *c, uint64_t hash, const void *key, size_t klen, uint64_t token);
 
 #endif

@@ -210,6 +210,30 @@ void tb_json_str(tb_json *j, const char *s)
 	tb_json_str_n(j, s, strlen(s));
 }
 
+/* Room for a separator and one number, then a pointer to write it at: the
+ * hot path of number arrays writes straight into the buffer. Ends with
+ * number_done. */
+static char *number_begin(tb_json *j)
+{
+	tb_buf_reserve(j->out, 48);
+	char *o = j->out->ptr + j->out->len;
+	if (j->after_key) {
+		j->after_key = 0;
+	} else if (j->count[j->depth]) {
+		*o++ = ',';
+		*o++ = ' ';
+	} else {
+		j->count[j->depth] = 1;
+	}
+	return o;
+}
+
+static void number_done(tb_json *j, char *end)
+{
+	*end = '\0';
+	j->out->len = (size_t)(end - j->out->ptr);
+}
+
 void tb_json_int(tb_json *j, int64_t v)
 {
 	char tmp[24];
@@ -222,24 +246,25 @@ void tb_json_int(tb_json *j, int64_t v)
 	} while (u);
 	if (v < 0)
 		tmp[--k] = '-';
-	before_item(j);
-	tb_buf_append(j->out, tmp + k, sizeof tmp - k);
+	char *o = number_begin(j);
+	memcpy(o, tmp + k, sizeof tmp - k);
+	number_done(j, o + (sizeof tmp - k));
 }
 
 void tb_json_double(tb_json *j, double v)
 {
-	before_item(j);
 	if (isnan(v)) {
+		before_item(j);
 		tb_buf_append(j->out, "\"NaN\"", 5);
 	} else if (isinf(v)) {
+		before_item(j);
 		if (v > 0)
 			tb_buf_append(j->out, "\"Infinity\"", 10);
 		else
 			tb_buf_append(j->out, "\"-Infinity\"", 11);
 	} else {
-		char tmp[40];
-		size_t n = tb_fmt_double(tmp, v);
-		tb_buf_append(j->out, tmp, n);
+		char *o = number_begin(j);
+		number_done(j, o + tb_fmt_double(o, v));
 	}
 }
 
@@ -466,18 +491,56 @@ static int fmt_digits(char *digits, int *exp10, double v)
 	uint64_t s;
 	int k;
 	schubfach(&s, &k, v);
-	while (s % 10 == 0) {
+	while (s % 100 == 0) {
+		s /= 100;
+		k += 2;
+	}
+	if (s % 10 == 0) {
 		s /= 10;
 		k++;
 	}
-	char tmp[24];
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + s % 10);
-		s /= 10;
-	} while (s);
-	for (int i = 0; i < n; i++)
-		digits[i] = tmp[n - 1 - i];
+	static const uint64_t pow10[20] = {1ull,
+					   10ull,
+					   100ull,
+					   1000ull,
+					   10000ull,
+					   100000ull,
+					   1000000ull,
+					   10000000ull,
+					   100000000ull,
+					   1000000000ull,
+					   10000000000ull,
+					   100000000000ull,
+					   1000000000000ull,
+					   10000000000000ull,
+					   100000000000000ull,
+					   1000000000000000ull,
+					   10000000000000000ull,
+					   100000000000000000ull,
+					   1000000000000000000ull,
+					   10000000000000000000ull};
+	/* digit count from the bit length: log10(2) ~ 1233 / 4096 */
+	int t = ((64 - __builtin_clzll(s)) * 1233) >> 12;
+	int n = t + 1 - (s < pow10[t]);
+	/* two digits per division, from the right */
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	int i = n;
+	while (s >= 100) {
+		uint64_t q = s / 100;
+		unsigned r = (unsigned)(s - q * 100);
+		digits[--i] = pairs[2 * r + 1];
+		digits[--i] = pairs[2 * r];
+		s = q;
+	}
+	if (s >= 10) {
+		digits[--i] = pairs[2 * s + 1];
+		digits[--i] = pairs[2 * s];
+	} else {
+		digits[--i] = (char)('0' + s);
+	}
 	*exp10 = k + n - 1;
 	return n;
 }
@@ -513,14 +576,16 @@ size_t tb_fmt_double(char *buf, double v)
 		if (e < 0) {
 			*o++ = '0';
 			*o++ = '.';
-			for (int i = 0; i < -e - 1; i++)
-				*o++ = '0';
+			memset(o, '0', (size_t)(-e - 1));
+			o += -e - 1;
 			memcpy(o, d, (size_t)n);
 			o += n;
 		} else {
 			/* e + 1 integer digits, padded with zeros past the digits. */
-			for (int i = 0; i <= e; i++)
-				*o++ = i < n ? d[i] : '0';
+			int whole = n < e + 1 ? n : e + 1;
+			memcpy(o, d, (size_t)whole);
+			memset(o + whole, '0', (size_t)(e + 1 - whole));
+			o += e + 1;
 			*o++ = '.';
 			if (n > e + 1) {
 				memcpy(o, d + e + 1, (size_t)(n - e - 1));

@@ -294,7 +294,7 @@ static int answer_early(tb_server *s, enum MHD_Result *ret, answer_key *ak, tb_r
 	tb_buf_putc(&ak->key, '\0');
 	tb_buf_putc(&ak->key, tb_req_accepts_gzip(q) ? 'z' : '-');
 	tb_buf_append(&ak->key, q->body.ptr ? q->body.ptr : "", q->body.len);
-	ak->hash = tb_cache_hash(TB_CACHE_HASH_INIT, ak->key.ptr, ak->key.len);
+	ak->hash = tb_hash64(ak->key.ptr, ak->key.len);
 	snprintf(ak->etag, sizeof ak->etag, "\"%016llx-%016llx\"", (unsigned long long)ak->hash,
 		 (unsigned long long)ak->token);
 	const char *inm = tb_req_header(q, MHD_HTTP_HEADER_IF_NONE_MATCH);

@@ -19,6 +19,9 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 
+/* A stream whose client stopped reading is ended once this much waits. */
+#define MAX_PENDING ((size_t)1 << 20)
+
 typedef struct stream {
 	struct stream *prev, *next;
 	tb_sse_hub *hub;
@@ -64,7 +67,13 @@ void tb_sse_hub_send(tb_sse_hub *h, const char *p, size_t n)
 {
 	pthread_mutex_lock(&h->lock);
 	for (stream *st = h->head; st; st = st->next) {
-		tb_buf_append(&st->pending, p, n);
+		if (st->closing)
+			continue;
+		if (st->pending.len - st->sent + n > MAX_PENDING) {
+			st->closing = 1; /* what is queued goes out, then the end */
+		} else {
+			tb_buf_append(&st->pending, p, n);
+		}
 		wake(st);
 	}
 	pthread_mutex_unlock(&h->lock);
