@@ -79,8 +79,14 @@ await run(async () => {
       const card = page.locator(cardSel(tag));
       await card.scrollIntoViewIfNeeded();
       try {
+        // Kept in view while waiting: cards above may still be coming in
+        // (the run filter reaches the cards once typing pauses).
         await page.waitForFunction(
-          ([sel, n]) => document.querySelector(sel)?.getAttribute('data-series-count') === String(n),
+          ([sel, n]) => {
+            const el = document.querySelector(sel);
+            el?.scrollIntoView({ block: 'nearest' });
+            return el?.getAttribute('data-series-count') === String(n);
+          },
           [cardSel(tag), want],
           { timeout: 10000 },
         );

@@ -346,6 +346,10 @@ function concat(a: Float64Array | undefined, b: Float64Array, fill: Float64Array
   return out;
 }
 
+function emptySeries(): RunScalars {
+  return { n: 0, gen: 0, step: new Float64Array(0), wallTime: new Float64Array(0), value: new Float64Array(0) };
+}
+
 /** `prev` followed by the points of `more` (fetched with `after`). */
 export function appendSeries(prev: RunScalars, more: RunScalars): RunScalars {
   if (more.step.length === 0) return prev;
@@ -461,18 +465,22 @@ export class SeriesStore {
     if (missing.length === 0 && stale.length === 0) return;
     const after: Record<string, number> = {};
     for (const r of stale) {
+      // A run without points yet is asked for whole.
       const st = e.runs.get(r)!.step;
-      after[r] = st.length ? st[st.length - 1] : -Infinity;
+      if (st.length) after[r] = st[st.length - 1];
     }
     const q: ScalarQuery = { buckets };
     const listed = this.listing.get(tag);
     // Everything the tag has and nothing loaded: no need to name the runs.
     const whole = e.runs.size === 0 && listed !== undefined && missing.length === listed.size;
     if (!whole) q.runs = [...missing, ...stale];
-    if (stale.length) q.after = after;
+    if (Object.keys(after).length) q.after = after;
     const res = await limited(() => fetchTagScalars(tag, q));
     if (res) {
       for (const r of stale) e.stale.delete(r);
+      // Asked for but not answered (gone, or no points of this tag):
+      // remember as empty rather than ask again at every render.
+      for (const r of missing) if (!res.runs.has(r)) e.runs.set(r, emptySeries());
       for (const [run, series] of res.runs) {
         const prev = e.runs.get(run);
         const merged = prev && run in after ? appendSeries(prev, series) : series;
@@ -498,10 +506,7 @@ export class SeriesStore {
     }
     for (const run of [...e.runs.keys()]) if (!result.runs.has(run)) e.runs.delete(run);
     // Runs asked for but without data: remember them as empty, not missing.
-    for (const run of missing) {
-      if (!e.runs.has(run))
-        e.runs.set(run, { n: 0, gen: 0, step: new Float64Array(0), wallTime: new Float64Array(0), value: new Float64Array(0) });
-    }
+    for (const run of missing) if (!e.runs.has(run)) e.runs.set(run, emptySeries());
     this.bump(tag);
   }
 }
