@@ -26,9 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			double x;
 			if (v.kind == TB_VAL_TENSOR) {
 				if (tb_tensor_decode(&t, v.data) == 0) {
+					/* read a few elements; a negative or NaN value
+					 * must not be cast to an integer here */
+					volatile double sink = 0;
 					for (size_t i = 0; i < t->n && i < 4; i++)
-						(void)(t->str_off ? tb_tensor_str(t, i).len
-								  : (size_t)tb_tensor_double(t, i));
+						sink += t->str_off ? (double)tb_tensor_str(t, i).len
+								   : tb_tensor_double(t, i);
+					(void)sink;
 					free(t);
 				}
 				tb_tensor_scalar(&x, v.data);

@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential cmake pkg-config clang
+  build-essential cmake pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev libspng-dev
-  libprotobuf-c-dev protobuf-c-compiler
+  libprotobuf-c-dev protobuf-c-compiler libpcre2-dev
   nodejs npm chromium
 )
 

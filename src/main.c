@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "cli/query_cmd.h"
 #include "common/alloc.h"
 #include "common/log.h"
 #include "dashboards/dash.h"
@@ -24,6 +26,8 @@
 static const char usage[] =
     "usage: tboard --logdir DIR [options]\n"
     "       tboard --inspect (--logdir DIR | --event_file FILE) [--tag TAG]\n"
+    "       tboard query (--logdir DIR | --logdir_spec SPEC) 'QUERY'\n"
+    "                (print the runs QUERY selects, tab-separated; see docs/HTTP_API.md)\n"
     "\n"
     "Serves TensorBoard's dashboards and HTTP API for the event files under DIR.\n"
     "\n"
@@ -32,7 +36,20 @@ static const char usage[] =
     "  --logdir_spec SPEC       name:path,name:path,... several roots, runs named\n"
     "                           name/<relative path>; instead of --logdir\n"
     "  --host ADDR              address to bind (default 127.0.0.1)\n"
-    "  --bind_all               bind all interfaces (0.0.0.0)\n"
+    "  --bind_all               bind all interfaces (0.0.0.0): anyone who can reach\n"
+    "                           this machine can read every run under DIR (names,\n"
+    "                           metrics, images, text) unless an --auth_token is set\n"
+    "  --auth_token TOKEN       require TOKEN (letters, digits, - . _ ~) on every\n"
+    "                           request: \"Authorization: Bearer TOKEN\" or the cookie\n"
+    "                           set by opening the printed ?token= link once\n"
+    "                           (default: none; fine on 127.0.0.1 for one user)\n"
+    "  --auth_token_file F      the same, with the token read from the file F\n"
+    "  --max_connections N      open connections in total (default 4096)\n"
+    "  --max_connections_per_client N\n"
+    "                           open connections per client address (default 256)\n"
+    "  --header_timeout SECS    time to send a request header (default 10)\n"
+    "  --request_timeout SECS   work per request before it is stopped with 503\n"
+    "                           (default 30)\n"
     "  --port N                 port (default 6006; 0 = any free port, printed)\n"
     "  --reload_interval SECS   seconds between reloads (default 5; 0 = load once)\n"
     "  --reload_task MODE       auto | thread: serve at once while loading;\n"
@@ -59,8 +76,13 @@ static const char usage[] =
 typedef struct opts {
 	const char *logdir, *logdir_spec, *host, *port, *reload_interval, *reload_task;
 	const char *samples_per_plugin, *path_prefix, *window_title, *max_reload_threads;
-	const char *event_file, *tag, *verbosity, *answer_cache_mb;
+	const char *event_file, *tag, *verbosity;
+	const char *auth_token, *auth_token_file, *max_connections, *max_connections_per_client;
+	const char *header_timeout, *request_timeout;
+	const char *answer_cache_mb;
 	int bind_all, inspect;
+	int query_cmd;	   /* `tboard query ...` */
+	const char *query; /* its QUERY argument */
 } opts;
 
 static const struct {
@@ -84,6 +106,12 @@ static const struct {
     F(event_file),
     F(tag),
     F(verbosity),
+    F(auth_token),
+    F(auth_token_file),
+    F(max_connections),
+    F(max_connections_per_client),
+    F(header_timeout),
+    F(request_timeout),
     F(answer_cache_mb),
 #undef F
     {"load_fast", (size_t)-1},
@@ -103,6 +131,10 @@ static void parse_args(opts *o, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		if (o->query_cmd && !o->query && (a[0] != '-' || a[1] == 0)) {
+			o->query = a;
+			continue;
+		}
 		if (a[0] != '-' || a[1] == 0) {
 			fprintf(stderr, "tboard: unexpected argument '%s'\n", a);
 			exit(2);
@@ -235,10 +267,72 @@ static double parse_double(const char *flag, const char *v)
 	return d;
 }
 
+static int parse_count(const char *flag, const char *v)
+{
+	char *end;
+	errno = 0;
+	long n = v ? strtol(v, &end, 10) : 0;
+	if (!v)
+		return 0;
+	if (errno || end == v || *end || n < 1 || n > 1000000) {
+		fprintf(stderr, "tboard: --%s must be a count from 1 to 1000000, got '%s'\n", flag,
+			v);
+		exit(2);
+	}
+	return (int)n;
+}
+
+/* The token from --auth_token or the first line of --auth_token_file;
+ * NULL when neither is given. Exits on a token that cannot go in a URL
+ * as is. */
+static char *read_token(const opts *o)
+{
+	char *t = NULL;
+	if (o->auth_token && o->auth_token_file)
+		die("--auth_token and --auth_token_file cannot be used together");
+	if (o->auth_token) {
+		t = tb_xstrdup(o->auth_token);
+	} else if (o->auth_token_file) {
+		FILE *f = fopen(o->auth_token_file, "r");
+		char line[512];
+		if (!f || !fgets(line, sizeof line, f)) {
+			fprintf(stderr, "tboard: cannot read --auth_token_file %s\n",
+				o->auth_token_file);
+			exit(2);
+		}
+		fclose(f);
+		line[strcspn(line, "\r\n")] = 0;
+		t = tb_xstrdup(line);
+	} else {
+		return NULL;
+	}
+	size_t n = strlen(t);
+	if (n < 8 ||
+	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") != n) {
+		free(t);
+		die("the access token needs at least 8 characters, only letters, digits, - . _ ~");
+	}
+	return t;
+}
+
+/* Every connection is a descriptor: lift the soft limit to the hard one so
+ * the connection cap, not EMFILE, is what refuses clients. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	opts o = {0};
-	parse_args(&o, argc, argv);
+	o.query_cmd = argc > 1 && strcmp(argv[1], "query") == 0;
+	parse_args(&o, argc - o.query_cmd, argv + o.query_cmd);
+	if (o.query_cmd && !o.verbosity)
+		tb_log_set_level(2); /* the answer goes to stdout; keep stderr for trouble */
 	if (o.verbosity)
 		tb_log_set_level(atoi(o.verbosity));
 	if (o.inspect) {
@@ -250,6 +344,9 @@ int main(int argc, char **argv)
 		die("a log directory is required: --logdir DIR (or --logdir_spec name:DIR,...)");
 	if (o.logdir && o.logdir_spec)
 		die("--logdir and --logdir_spec cannot be used together");
+
+	char *token = read_token(&o);
+	raise_fd_limit();
 
 	/* Writes to a closed browser connection must not kill the server. */
 	signal(SIGPIPE, SIG_IGN);
@@ -278,6 +375,16 @@ int main(int argc, char **argv)
 	    .threads = o.max_reload_threads ? atoi(o.max_reload_threads) : 0,
 	};
 	tb_loader *loader = tb_loader_new(store, &lo);
+	if (o.query_cmd) {
+		tb_loader_cycle(loader);
+		int rc = tb_query_cmd(stdout, stderr, store, o.query ? o.query : "");
+		tb_loader_free(loader);
+		tb_store_free(store);
+		if (sources != &single)
+			free(sources);
+		free(spec_copy);
+		return rc;
+	}
 	int blocking = o.reload_task && strcmp(o.reload_task, "blocking") == 0;
 	if (o.reload_task && !blocking && strcmp(o.reload_task, "auto") &&
 	    strcmp(o.reload_task, "thread"))
@@ -336,6 +443,14 @@ int main(int argc, char **argv)
 	    .path_prefix = prefix,
 	    .window_title = dash.window_title,
 	    .threads = 0,
+	    .max_connections = parse_count("max_connections", o.max_connections),
+	    .max_per_client =
+		parse_count("max_connections_per_client", o.max_connections_per_client),
+	    .header_timeout =
+		o.header_timeout ? parse_double("header_timeout", o.header_timeout) : 0,
+	    .request_timeout =
+		o.request_timeout ? parse_double("request_timeout", o.request_timeout) : 0,
+	    .auth_token = token,
 	    .cache_bytes = cache_mb << 20,
 	    .events = events,
 	};
@@ -350,13 +465,19 @@ int main(int argc, char **argv)
 		tb_sse_hub_free(events);
 		tb_store_free(store);
 		free(prefix);
+		free(token);
 		return 1;
 	}
 	tb_notifier *notifier = tb_notifier_start(store, events);
 	const char *shown = o.bind_all ? "0.0.0.0" : host;
-	printf("tboard %s at http://%s:%d%s/ (Press CTRL+C to quit)\n", TBOARD_VERSION, shown,
-	       tb_server_port(server), so.path_prefix);
+	printf("tboard %s at http://%s:%d%s/%s%s (Press CTRL+C to quit)\n", TBOARD_VERSION, shown,
+	       tb_server_port(server), so.path_prefix, token ? "?token=" : "", token ? token : "");
 	fflush(stdout);
+	if (!token && strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0 &&
+	    strcmp(host, "::1") != 0)
+		tb_log_warn("serving %s without --auth_token: anyone who can reach this address "
+			    "can read every run",
+			    host);
 
 	int sig;
 	sigwait(&stop_signals, &sig);
@@ -371,5 +492,6 @@ int main(int argc, char **argv)
 		free(sources);
 	free(spec_copy);
 	free(prefix);
+	free(token);
 	return 0;
 }

@@ -51,6 +51,13 @@ void bench_url_escape(char *out, size_t n, const char *s)
 /* GET path on 127.0.0.1:port; returns the body (malloc) or NULL. */
 char *bench_http_get(int port, const char *path)
 {
+	return bench_http_request(port, path, NULL, NULL);
+}
+
+char *bench_http_request(int port, const char *path, const char *form, int *status)
+{
+	if (status)
+		*status = 0;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -59,9 +66,14 @@ char *bench_http_get(int port, const char *path)
 		return NULL;
 	}
 	char req[8192];
-	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-			 path);
-	if (write(fd, req, (size_t)n) != n) {
+	int n = form ? snprintf(req, sizeof req,
+				"POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+				"Content-Type: application/x-www-form-urlencoded\r\n"
+				"Content-Length: %zu\r\n\r\n%s",
+				path, strlen(form), form)
+		     : snprintf(req, sizeof req,
+				"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+	if (n < 0 || (size_t)n >= sizeof req || write(fd, req, (size_t)n) != n) {
 		close(fd);
 		return NULL;
 	}
@@ -76,6 +88,8 @@ char *bench_http_get(int port, const char *path)
 	close(fd);
 	buf[len] = 0;
 	char *body = strstr(buf, "\r\n\r\n");
+	if (status && len > 12)
+		*status = atoi(buf + 9);
 	if (!body || strncmp(buf, "HTTP/1.1 200", 12) != 0) {
 		free(buf);
 		return NULL;
@@ -94,21 +108,33 @@ long long bench_last_step(const char *json)
 	return comma ? atoll(comma + 1) : -1;
 }
 
-long bench_vm_hwm_kb(pid_t pid)
+long bench_status_kb(pid_t pid, const char *field)
 {
 	char path[64], line[256];
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "r");
 	long kb = -1;
+	size_t n = strlen(field);
 	while (f && fgets(line, sizeof line, f))
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			kb = atol(line + 6);
+		if (strncmp(line, field, n) == 0 && line[n] == ':')
+			kb = atol(line + n + 1);
 	if (f)
 		fclose(f);
 	return kb;
 }
 
+long bench_vm_hwm_kb(pid_t pid)
+{
+	return bench_status_kb(pid, "VmHWM");
+}
+
 pid_t bench_start_tboard(const char *tboard, const char *logdir, int *port, int *out_fd)
+{
+	return bench_start_tboard_args(tboard, logdir, NULL, port, out_fd);
+}
+
+pid_t bench_start_tboard_args(const char *tboard, const char *logdir, const char *const *extra,
+			      int *port, int *out_fd)
 {
 	int out[2];
 	if (pipe(out))
@@ -119,8 +145,13 @@ pid_t bench_start_tboard(const char *tboard, const char *logdir, int *port, int 
 		close(out[0]);
 		int devnull = open("/dev/null", O_WRONLY);
 		dup2(devnull, 2);
-		execl(tboard, tboard, "--logdir", logdir, "--port", "0", "--reload_interval", "5",
-		      (char *)NULL);
+		const char *argv[32] = {tboard, "--logdir", logdir, "--port", "0",
+					"--reload_interval", "5"};
+		size_t n = 7;
+		for (size_t i = 0; extra && extra[i] && n < 31; i++)
+			argv[n++] = extra[i];
+		argv[n] = NULL;
+		execv(tboard, (char *const *)argv);
 		_exit(127);
 	}
 	close(out[1]);

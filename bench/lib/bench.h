@@ -13,8 +13,13 @@ double bench_median(double *v, int n);
 void bench_url_escape(char *out, size_t n, const char *s);
 /* GET path from 127.0.0.1:port; the body of a 200 answer (free()), or NULL. */
 char *bench_http_get(int port, const char *path);
+/* GET, or POST when form (an urlencoded body) is given; *status (may be
+ * NULL) gets the status code, 0 when no answer. Body as bench_http_get. */
+char *bench_http_request(int port, const char *path, const char *form, int *status);
 /* Step of the last [wall, step, value] point of a scalars answer, or -1. */
 long long bench_last_step(const char *json);
+/* A KiB field of /proc/PID/status ("VmRSS", "VmHWM"), or -1. */
+long bench_status_kb(pid_t pid, const char *field);
 /* Peak resident set of a process in KiB (VmHWM), or -1. */
 long bench_vm_hwm_kb(pid_t pid);
 /* Start `tboard --logdir logdir --port 0`; sets *port once it serves
@@ -23,6 +28,9 @@ pid_t bench_start_tboard(const char *tboard, const char *logdir, int *port, int 
 /* argv[i] as a number >= min, or def when absent; exits with status 2 on
  * anything else. */
 long bench_arg(int argc, char **argv, int i, long def, long min);
+/* The same with extra flags (NULL-terminated, up to 24). */
+pid_t bench_start_tboard_args(const char *tboard, const char *logdir, const char *const *extra,
+			      int *port, int *out_fd);
 /* SIGTERM, reap, close. */
 void bench_stop(pid_t pid, int out_fd);
 

@@ -50,6 +50,7 @@ void tb_hparams_register(tb_router *r, tb_dash *d);
 void tb_graphs_register(tb_router *r, tb_dash *d);
 void tb_projector_register(tb_router *r, tb_dash *d);
 void tb_mesh_register(tb_router *r, tb_dash *d);
+void tb_compare_register(tb_router *r, tb_dash *d);
 /* tboard's own data routes, and which routes the server may cache; call
  * after every other registration (tboard_data.c). */
 void tb_tboard_data_register(tb_router *r, tb_dash *d);

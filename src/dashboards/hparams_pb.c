@@ -64,23 +64,66 @@ void hp_value_copy(hp_value *out, const hp_value *v)
 	}
 }
 
-/* Append an item (and, for a struct, its key; an existing key is replaced
- * as a later map entry replaces an earlier one). Returns the slot. */
-static hp_value *add_item(hp_value *v, const char *key)
+/* Append an item (and, for a struct, its key, which the item takes over).
+ * Arrays grow by doubling: a session can hold hundreds of hparams. */
+static hp_value *add_item(hp_value *v, char *key)
 {
-	if (key)
-		for (size_t i = 0; i < v->n; i++)
-			if (strcmp(v->keys[i], key) == 0) {
-				hp_value_free(&v->items[i]);
-				return &v->items[i];
-			}
-	v->items = tb_xrealloc(v->items, (v->n + 1) * sizeof *v->items);
-	memset(&v->items[v->n], 0, sizeof *v->items);
-	if (key) {
-		v->keys = tb_xrealloc(v->keys, (v->n + 1) * sizeof *v->keys);
-		v->keys[v->n] = tb_xstrdup(key);
+	if ((v->n & (v->n - 1)) == 0) { /* 0, 1, 2, 4, ...: full */
+		size_t cap = v->n ? 2 * v->n : 1;
+		v->items = tb_xrealloc(v->items, cap * sizeof *v->items);
+		if (key || v->keys)
+			v->keys = tb_xrealloc(v->keys, cap * sizeof *v->keys);
 	}
+	memset(&v->items[v->n], 0, sizeof *v->items);
+	if (key)
+		v->keys[v->n] = key;
 	return &v->items[v->n++];
+}
+
+static int cmp_key_index(const void *a, const void *b, void *payload)
+{
+	char **keys = payload;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(keys[x], keys[y]);
+	return c ? c : (x > y) - (x < y);
+}
+
+/* A later map entry replaces an earlier one with the same key, in the
+ * earlier one's place (protobuf map semantics). One sort finds them, so a
+ * session with many hparams costs n log n compares, not n^2. */
+static void merge_duplicate_keys(hp_value *v)
+{
+	if (v->n < 2)
+		return;
+	size_t *order = tb_xcalloc(v->n, sizeof *order);
+	char *drop = tb_xcalloc(v->n, 1);
+	for (size_t i = 0; i < v->n; i++)
+		order[i] = i;
+	qsort_r(order, v->n, sizeof *order, cmp_key_index, v->keys);
+	for (size_t i = 0; i + 1 < v->n; i++) {
+		size_t first = order[i], last = first;
+		while (i + 1 < v->n && strcmp(v->keys[order[i + 1]], v->keys[first]) == 0) {
+			last = order[++i];
+			drop[last] = 1;
+		}
+		if (last != first) { /* the last value, in the first one's place */
+			hp_value_free(&v->items[first]);
+			v->items[first] = v->items[last];
+			memset(&v->items[last], 0, sizeof v->items[last]);
+		}
+	}
+	size_t w = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		if (drop[i]) {
+			free(v->keys[i]);
+			continue;
+		}
+		v->items[w] = v->items[i];
+		v->keys[w++] = v->keys[i];
+	}
+	v->n = w;
+	free(order);
+	free(drop);
 }
 
 static int decode_value(hp_value *v, tb_slice s, int depth);
@@ -114,10 +157,7 @@ static int decode_entry(hp_value *v, tb_slice s, int depth)
 	}
 	if (rc)
 		return rc;
-	char *k = dup_slice(key);
-	rc = decode_value(add_item(v, k), val, depth + 1);
-	free(k);
-	return rc;
+	return decode_value(add_item(v, dup_slice(key)), val, depth + 1);
 }
 
 static int decode_struct(hp_value *v, tb_slice s, int depth)
@@ -128,6 +168,7 @@ static int decode_struct(hp_value *v, tb_slice s, int depth)
 	while ((rc = tb_pb_next(&f, &r)) == 1)
 		if (f.num == 1 && f.wire == TB_PB_LEN && decode_entry(v, f.len, depth))
 			return TB_ECORRUPT;
+	merge_duplicate_keys(v);
 	return rc;
 }
 
@@ -305,6 +346,7 @@ static int decode_start(hp_start_info *si, tb_slice s)
 			si->start_time = tb_pb_double(&f);
 		}
 	}
+	merge_duplicate_keys(&si->hparams);
 	return rc;
 }
 

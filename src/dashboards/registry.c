@@ -17,6 +17,7 @@ void tb_dashboards_register(tb_router *r, tb_dash *d)
 	tb_graphs_register(r, d);
 	tb_projector_register(r, d);
 	tb_mesh_register(r, d);
+	tb_compare_register(r, d);
 	tb_tboard_events_register(r, d);
 	tb_tboard_data_register(r, d);
 }

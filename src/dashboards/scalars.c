@@ -93,6 +93,29 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	tb_dash_scalars_serve(resp, req, payload);
 }
 
+/* Run names per scalars_multirun call: every name costs a run lookup. */
+#define MAX_RUNS 10000
+
+/* A requested run that exists, and where it was first asked for. */
+typedef struct pick {
+	tb_run *run;
+	size_t at;
+} pick;
+
+static int cmp_pick_run(const void *a, const void *b)
+{
+	const pick *x = a, *y = b;
+	if (x->run != y->run)
+		return (uintptr_t)x->run < (uintptr_t)y->run ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+static int cmp_pick_at(const void *a, const void *b)
+{
+	const pick *x = a, *y = b;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
 static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
 {
 	tb_dash *d = payload;
@@ -107,19 +130,37 @@ static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
 		return;
 	}
 	size_t n_runs = tb_req_form_all(req, "runs", NULL, 0);
+	if (n_runs > MAX_RUNS) {
+		tb_resp_error(resp, 400, "Invalid argument: at most %d runs per call, got %zu",
+			      MAX_RUNS, n_runs);
+		return;
+	}
 	const char **runs = tb_xcalloc(n_runs ? n_runs : 1, sizeof *runs);
+	pick *picks = tb_xcalloc(n_runs ? n_runs : 1, sizeof *picks);
 	tb_req_form_all(req, "runs", runs, n_runs);
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_obj_begin(&j);
 	tb_store_rdlock(d->store);
+	/* each run once, in the order first asked for, without comparing
+	 * every name with every other */
+	size_t n = 0, kept = 0;
 	for (size_t i = 0; i < n_runs; i++) {
-		int dup = 0;
-		for (size_t k = 0; k < i && !dup; k++)
-			dup = strcmp(runs[k], runs[i]) == 0;
-		tb_run *r = dup ? NULL : tb_dash_lock_run(d->store, runs[i]);
-		if (!r)
-			continue;
+		tb_run *r = tb_store_find_run(d->store, runs[i]);
+		if (r)
+			picks[n++] = (pick){r, i};
+	}
+	if (n)
+		qsort(picks, n, sizeof *picks, cmp_pick_run);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || picks[i].run != picks[i - 1].run)
+			picks[kept++] = picks[i];
+	if (kept)
+		qsort(picks, kept, sizeof *picks, cmp_pick_at);
+	int stop = 0;
+	for (size_t i = 0; i < kept && !(stop = tb_req_should_stop(req, resp)); i++) {
+		tb_run *r = picks[i].run;
+		tb_run_rdlock(r);
 		const tb_series *s = tb_dash_series(r, tags[0], "scalars", TB_DC_SCALAR);
 		if (s) {
 			tb_json_key(&j, r->name);
@@ -128,7 +169,9 @@ static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
 		tb_run_unlock(r);
 	}
 	tb_store_unlock(d->store);
-	tb_json_obj_end(&j);
+	if (!stop)
+		tb_json_obj_end(&j);
+	free(picks);
 	free(runs);
 }
 

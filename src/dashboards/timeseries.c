@@ -11,6 +11,11 @@
 
 enum { P_SCALARS, P_HISTOGRAMS, P_IMAGES, P_COUNT };
 
+/* Series reads per timeSeries call. Each one can cost a full series, so a
+ * longer list (a 74 KB body, or a URL an <img> on any page can carry) would
+ * amplify into hundreds of MB of work; the web UI asks one at a time. */
+#define MAX_REQUESTS 100
+
 static const struct {
 	const char *name;
 	int dc;
@@ -310,7 +315,9 @@ static int has_sample(const tb_series *s, int64_t sample)
 	return 0;
 }
 
-static void answer_one(tb_json *j, tb_dash *d, const tb_req *req, json_t *rq)
+/* Write one request's answer; returns 1 when the request must stop (resp
+ * then holds the error, or the client has gone), leaving j unfinished. */
+static int answer_one(tb_json *j, tb_dash *d, const tb_req *req, tb_resp *resp, json_t *rq)
 {
 	json_t *plugin = json_object_get(rq, "plugin"), *tag = json_object_get(rq, "tag");
 	json_t *run = json_object_get(rq, "run"), *sample = json_object_get(rq, "sample");
@@ -350,7 +357,7 @@ static void answer_one(tb_json *j, tb_dash *d, const tb_req *req, json_t *rq)
 		tb_json_key(j, "error");
 		tb_json_str(j, error);
 		tb_json_obj_end(j);
-		return;
+		return 0;
 	}
 	int64_t smp = kind == P_IMAGES ? json_integer_value(sample) : 0;
 	const char *tag_s = json_string_value(tag);
@@ -362,6 +369,8 @@ static void answer_one(tb_json *j, tb_dash *d, const tb_req *req, json_t *rq)
 		tb_run *r = tb_store_run_at(d->store, i);
 		if (only && strcmp(r->name, only) != 0)
 			continue;
+		if (tb_req_should_stop(req, resp))
+			return 1;
 		tb_run_rdlock(r);
 		const tb_series *s = tb_dash_series(r, tag_s, kinds[kind].name, kinds[kind].dc);
 		if (s && (kind != P_IMAGES || (smp >= 0 && has_sample(s, smp)))) {
@@ -372,6 +381,7 @@ static void answer_one(tb_json *j, tb_dash *d, const tb_req *req, json_t *rq)
 	}
 	tb_json_obj_end(j);
 	tb_json_obj_end(j);
+	return 0;
 }
 
 static void handle_time_series(tb_resp *resp, const tb_req *req, void *payload)
@@ -393,13 +403,25 @@ static void handle_time_series(tb_resp *resp, const tb_req *req, void *payload)
 		tb_resp_error(resp, 400, "Invalid argument: Unable to parse 'requests' as JSON");
 		return;
 	}
+	if (json_array_size(all) > MAX_REQUESTS) {
+		tb_resp_error(resp, 400, "Invalid argument: at most %d requests per call, got %zu",
+			      MAX_REQUESTS, json_array_size(all));
+		json_decref(all);
+		return;
+	}
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_arr_begin(&j);
 	tb_store_rdlock(d->store);
-	json_array_foreach(all, i, rq) answer_one(&j, d, req, rq);
+	int stop = 0;
+	json_array_foreach(all, i, rq)
+	{
+		if ((stop = tb_req_should_stop(req, resp) || answer_one(&j, d, req, resp, rq)))
+			break;
+	}
 	tb_store_unlock(d->store);
-	tb_json_arr_end(&j);
+	if (!stop)
+		tb_json_arr_end(&j);
 	json_decref(all);
 }
 

@@ -68,8 +68,19 @@ const char *tb_req_path_prefix(const tb_req *req);
  * "Content-Encoding: gzip" itself. */
 int tb_req_accepts_gzip(const tb_req *req);
 
-/* Request bodies larger than this are refused with 413. */
-#define TB_HTTP_MAX_BODY ((size_t)64 << 20)
+/* Nonzero when the handler should stop working on req and return at once:
+ * the client has closed its connection, the request's time limit has
+ * passed, or resp's body has grown past the response limit. In the last two
+ * cases resp becomes a plain-text 503 or 413; when the client has gone resp
+ * is left as it is (nobody reads it). Costs one poll(2); call it between
+ * units of work (a series, a run). Only from the handler serving req. */
+int tb_req_should_stop(const tb_req *req, tb_resp *resp);
+
+/* Default limits (tb_server_opts overrides them): request bodies larger
+ * than TB_HTTP_MAX_BODY are refused with 413, and so are responses whose
+ * body grows past TB_HTTP_MAX_RESPONSE before compression. */
+#define TB_HTTP_MAX_BODY ((size_t)4 << 20)
+#define TB_HTTP_MAX_RESPONSE ((size_t)64 << 20)
 
 /* --- response ------------------------------------------------------------ */
 
@@ -131,7 +142,20 @@ typedef struct tb_server_opts {
 	int port;		 /* 0 = any free port */
 	const char *path_prefix; /* "" or "/tb" (normalised: no trailing '/') */
 	const char *window_title;
-	int threads;	    /* pool size; 0 = number of cores */
+	int threads; /* I/O threads; 0 = number of cores (at least 2) */
+	int workers; /* threads for /data/plugin/ handlers; 0 = number of cores (at least 2) */
+	int max_connections;	/* open connections in total; 0 = 4096 */
+	int max_per_client;	/* open connections per client address; 0 = 256 */
+	double header_timeout;	/* seconds to send a request header; 0 = 10 */
+	double idle_timeout;	/* seconds a connection may stay silent mid-request; 0 = 30 */
+	double request_timeout; /* seconds of work per request; 0 = 30 */
+	size_t max_body;	/* request body bytes; 0 = TB_HTTP_MAX_BODY */
+	size_t max_response;	/* response body bytes; 0 = TB_HTTP_MAX_RESPONSE */
+	size_t max_queued;	/* requests waiting for a worker; 0 = 256, more get 429 */
+	/* When set, every request must carry this token: "Authorization:
+	 * Bearer TOKEN", the cookie tboard_token_<port>, or ?token=TOKEN (which
+	 * redirects to the URL without it and sets the cookie). */
+	const char *auth_token;
 	size_t cache_bytes; /* answer cache bound; 0 = no cache (ETag/304 stay) */
 	tb_sse_hub *events; /* closed when the server stops; may be NULL */
 } tb_server_opts;
@@ -142,6 +166,12 @@ typedef struct tb_server_opts {
 int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *opts);
 /* The port actually bound (useful with port 0). */
 int tb_server_port(const tb_server *s);
+/* Counters since start: connections closed for a late request header, and
+ * requests whose work stopped early because their client left. */
+unsigned long tb_server_header_timeouts(const tb_server *s);
+unsigned long tb_server_abandoned(const tb_server *s);
+/* Requests waiting for a worker right now. */
+size_t tb_server_queued(const tb_server *s);
 /* Stop accepting, finish in-flight requests, free. NULL is a no-op. */
 void tb_server_free(tb_server *s);
 

@@ -6,6 +6,7 @@
 #include "message.h"
 
 #include <microhttpd.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,13 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "guard.h"
 
 void tb_req_init(tb_req *q)
 {
 	memset(q, 0, sizeof *q);
 	q->prefix = "";
+	q->fd = -1;
 }
 
 void tb_req_release(tb_req *q)
@@ -29,6 +32,10 @@ void tb_req_release(tb_req *q)
 	tb_form_free(&q->query);
 	tb_form_free(&q->form);
 	tb_buf_free(&q->body);
+	if (q->resp) {
+		tb_resp_release(q->resp);
+		free(q->resp);
+	}
 }
 
 const char *tb_req_method(const tb_req *req)
@@ -107,6 +114,39 @@ int tb_accept_encoding_gzip(const char *v)
 		if ((n == 4 && memcmp(t, "gzip", 4) == 0) ||
 		    (n == 6 && memcmp(t, "x-gzip", 6) == 0) || (n == 1 && *t == '*'))
 			return 1;
+	}
+	return 0;
+}
+
+/* 1 when the peer has closed or reset the connection. A request pipelined
+ * behind this one is readable data, not a hang-up. */
+static int client_gone(int fd)
+{
+	if (fd < 0)
+		return 0;
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+int tb_req_should_stop(const tb_req *req, tb_resp *resp)
+{
+	if (req->gone)
+		return 1;
+	if (client_gone(req->fd)) {
+		/* the one field a handler's request changes: tells the server
+		 * to log the abandoned work */
+		((tb_req *)req)->gone = 1;
+		return 1;
+	}
+	if (req->max_response && resp->body.len > req->max_response) {
+		tb_resp_error(resp, 413,
+			      "Response too large: more than %zu bytes; ask for fewer series",
+			      req->max_response);
+		return 1;
+	}
+	if (req->deadline > 0 && tb_guard_now() > req->deadline) {
+		tb_resp_error(resp, 503, "Request took too long and was stopped");
+		return 1;
 	}
 	return 0;
 }
@@ -278,10 +318,14 @@ static const char *status_text(int status)
 		return "Method Not Allowed";
 	case 413:
 		return "Request Entity Too Large";
+	case 429:
+		return "Too Many Requests";
 	case 500:
 		return "Internal Server Error";
 	case 501:
 		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
 	default:
 		return "Error";
 	}

@@ -25,7 +25,17 @@ struct tb_req {
 	tb_form form;
 	tb_buf body;
 	int started;   /* the header-only first callback has happened */
-	int too_large; /* the body went past TB_HTTP_MAX_BODY */
+	int too_large; /* the body went past the request body limit */
+	/* limits, set by server.c when the header arrives */
+	int fd;		     /* the client's socket, polled by tb_req_should_stop */
+	double deadline;     /* monotonic seconds after which work stops */
+	size_t max_response; /* body bytes a handler may build */
+	/* a request handed to the worker pool (server.c) */
+	tb_handler_fn fn;
+	void *payload;
+	tb_resp *resp; /* owned; the answer built off the I/O thread */
+	int gone;      /* tb_req_should_stop saw the client leave */
+	void *answer;  /* server.c: the cache name of a versioned route's answer */
 };
 
 typedef struct tb_header {

@@ -1,15 +1,29 @@
 /* The HTTP server: libmicrohttpd glue and the request pipeline of spec
  * HTTP_API.md 1 (prefix, /experiment/<id>, empty-path redirect, feature
  * flags, trailing slash, exact routing) and the response rules of 2
- * (charset, caching and security headers, gzip).
+ * (charset, caching and security headers, gzip), with limits so that no
+ * client can stall or starve the others.
  *
- * libmicrohttpd runs a pool of polling threads; each request is handled to
- * completion on the thread that read it, so handlers may block on the store.
+ * libmicrohttpd runs a pool of epoll threads that do the I/O and run the
+ * cheap routes (core data, static assets) inline. Handlers under
+ * /data/plugin/ and /data/tboard/scalars can be expensive: their
+ * connection is suspended and the
+ * handler runs on the worker pool (workers.c), tag listings before series
+ * reads; the connection is resumed to send the answer. The guard
+ * (guard.c) closes connections slow to send a header; libmicrohttpd caps
+ * connections in total and per client address.
  * The raw request target is captured in the URI log callback so that the
  * query string is parsed by our own rules (repeated names, '+' as space).
- * Bodies are buffered whole, up to TB_HTTP_MAX_BODY. */
+ * Bodies are buffered whole, up to the body limit.
+ *
+ * Routes with a version function (tb_router_set_version) get an ETag named
+ * after the request and the state token; a matching If-None-Match gets 304
+ * and a repeated request is answered from the cache (cache.h). Event
+ * streams (sse.h) park their connections with suspend/resume, and are ended
+ * before the daemon stops. */
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,22 +39,33 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "auth.h"
+#include "guard.h"
 #include "http.h"
 #include "message.h"
 #include "router.h"
 #include "sse.h"
+#include "workers.h"
 
 struct tb_server {
 	struct MHD_Daemon *d;
 	tb_router *router; /* borrowed, read-only while serving */
 	char *prefix;	   /* normalised: "" or "/x" without trailing '/' */
 	int port;
-	tb_cache *cache;    /* NULL when --answer_cache_mb is 0 */
-	tb_sse_hub *events; /* borrowed; its streams end when the server stops */
+	tb_workers *workers;
+	tb_guard *guard;
+	char *token;		/* NULL = no access control */
+	char *cookie;		/* "tboard_token_<port>" */
+	double request_timeout; /* seconds */
+	size_t max_body, max_response;
+	atomic_ulong abandoned; /* requests whose client left mid-work */
+	tb_cache *cache;	/* NULL when --answer_cache_mb is 0 */
+	tb_sse_hub *events;	/* borrowed; its streams end when the server stops */
 };
 
 /* How one request of a versioned route is named (docs/HTTP_API.md):
- * method, target, gzip or not, body; plus the state token. */
+ * method, target, gzip or not, body; plus the state token. Owned by the
+ * request (tb_req.answer), freed when it completes. */
 typedef struct answer_key {
 	tb_buf key;
 	uint64_t hash, token;
@@ -150,8 +175,13 @@ static void add_header(struct MHD_Response *m, const char *name, const char *val
 }
 
 static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const tb_req *q,
-				 tb_cache *cache, const answer_key *ak)
+				 tb_cache *cache)
 {
+	const answer_key *ak = q->answer;
+	if (q->max_response && r->body.len > q->max_response)
+		tb_resp_error(r, 413,
+			      "Response too large: more than %zu bytes; ask for fewer series",
+			      q->max_response);
 	char *type = NULL;
 	if (!r->raw && r->type) {
 		/* Spec 2.1: textual types get a charset, except the JSON ones. */
@@ -267,52 +297,89 @@ static void parse_body(tb_resp *r, tb_req *q)
 	}
 }
 
-/* 304 Not Modified for a client that holds the current answer. */
-static enum MHD_Result send_not_modified(struct MHD_Connection *conn, const char *etag)
+/* Handlers that may take long run on the worker pool; listings first. */
+static int is_heavy(const char *path, size_t n, int *urgent)
 {
-	struct MHD_Response *m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	if (!m)
-		return MHD_NO;
-	add_header(m, MHD_HTTP_HEADER_ETAG, etag);
-	add_header(m, MHD_HTTP_HEADER_EXPIRES, "0");
-	add_header(m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, must-revalidate");
-	add_header(m, "X-Content-Type-Options", "nosniff");
-	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, m);
-	MHD_destroy_response(m);
-	return ret;
-}
-
-/* Name a request of a versioned route; returns 1 when it was answered
- * (304, or from the cache) with the result in *ret. */
-static int answer_early(tb_server *s, enum MHD_Result *ret, answer_key *ak, tb_req *q,
-			struct MHD_Connection *conn, tb_version_fn version, void *vpayload)
-{
-	ak->token = version(q, vpayload);
-	tb_buf_puts(&ak->key, q->method);
-	tb_buf_putc(&ak->key, '\0');
-	tb_buf_puts(&ak->key, q->uri);
-	tb_buf_putc(&ak->key, '\0');
-	tb_buf_putc(&ak->key, tb_req_accepts_gzip(q) ? 'z' : '-');
-	tb_buf_append(&ak->key, q->body.ptr ? q->body.ptr : "", q->body.len);
-	ak->hash = tb_hash64(ak->key.ptr, ak->key.len);
-	snprintf(ak->etag, sizeof ak->etag, "\"%016llx-%016llx\"", (unsigned long long)ak->hash,
-		 (unsigned long long)ak->token);
-	const char *inm = tb_req_header(q, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (inm && strstr(inm, ak->etag)) {
-		*ret = send_not_modified(conn, ak->etag);
+	static const char plugin[] = "/data/plugin/", tboard_scalars[] = "/data/tboard/scalars";
+	if (n == sizeof tboard_scalars - 1 && memcmp(path, tboard_scalars, n) == 0)
 		return 1;
-	}
-	return s->cache &&
-	       tb_cache_serve(s->cache, ret, conn, ak->hash, ak->key.ptr, ak->key.len, ak->token);
+	if (n < sizeof plugin - 1 || memcmp(path, plugin, sizeof plugin - 1) != 0)
+		return 0;
+	*urgent = n >= 5 && memcmp(path + n - 5, "/tags", 5) == 0;
+	return 1;
 }
 
-static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *conn)
+/* The ?token= link: answer with a redirect to the same URL without the
+ * token and set the cookie, so the token leaves the address bar. */
+static void token_redirect(tb_server *s, tb_resp *r, const char *uri)
 {
-	tb_resp r;
-	tb_resp_init(&r);
-	enum MHD_Result ret;
-	answer_key ak = {TB_BUF_INIT, 0, 0, ""};
-	int versioned = 0;
+	size_t path_len = strcspn(uri, "?#");
+	tb_buf loc = TB_BUF_INIT;
+	tb_buf_append(&loc, uri, path_len);
+	const char *p = uri[path_len] == '?' ? uri + path_len + 1 : "";
+	size_t qlen = strcspn(p, "#");
+	char sep = '?';
+	while (qlen > 0) {
+		size_t item = strcspn(p, "&");
+		if (item > qlen)
+			item = qlen;
+		if (item && !(item >= 6 && memcmp(p, "token=", 6) == 0)) {
+			tb_buf_putc(&loc, sep);
+			tb_buf_append(&loc, p, item);
+			sep = '&';
+		}
+		p += item;
+		qlen -= item;
+		if (qlen > 0) {
+			p++;
+			qlen--;
+		}
+	}
+	tb_buf_puts(&loc, "");
+	tb_resp_redirect(r, 302, loc.ptr);
+	char *cookie =
+	    tb_xasprintf("%s=%s; Path=%s/; HttpOnly; SameSite=Lax", s->cookie, s->token, s->prefix);
+	tb_resp_header(r, "Set-Cookie", cookie);
+	free(cookie);
+	tb_buf_free(&loc);
+}
+
+/* 1 when q may proceed; otherwise r holds the 401 or the redirect. */
+static int authorized(tb_server *s, tb_req *q, tb_resp *r)
+{
+	if (!s->token)
+		return 1;
+	const char *h = tb_req_header(q, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (h && strncasecmp(h, "Bearer ", 7) == 0 && tb_auth_equal(h + 7, strlen(h + 7), s->token))
+		return 1;
+	size_t n = 0;
+	const char *c = tb_auth_cookie(&n, tb_req_header(q, MHD_HTTP_HEADER_COOKIE), s->cookie);
+	if (c && tb_auth_equal(c, n, s->token))
+		return 1;
+	const char *t = tb_req_query(q, "token");
+	if (t && tb_auth_equal(t, strlen(t), s->token)) {
+		token_redirect(s, r, q->uri);
+		return 0;
+	}
+	tb_resp_error(r, 401,
+		      "Unauthorized: this tboard needs its access token (open the link it "
+		      "printed at start, or send Authorization: Bearer TOKEN)");
+	tb_resp_header(r, "WWW-Authenticate", "Bearer");
+	return 0;
+}
+
+static int method_known(const char *m)
+{
+	return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "POST") == 0;
+}
+
+/* Run the pipeline up to the handler. Returns 1 with q->fn and q->payload
+ * set when a handler should run; 0 when r already holds the answer; -1
+ * after queueing the empty-path redirect itself (*ret set). */
+static int prepare(tb_server *s, tb_req *q, tb_resp *r, struct MHD_Connection *conn,
+		   enum MHD_Result *ret)
+{
+	int rc = 0;
 	const char *uri = q->uri ? q->uri : "";
 	size_t raw_path_len = strcspn(uri, "?#");
 	const char *qs = uri[raw_path_len] == '?' ? uri + raw_path_len + 1 : NULL;
@@ -322,11 +389,20 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 	const char *p = path;
 	size_t plen = strlen(s->prefix);
 
+	if (memchr(path, '\0', n)) {
+		tb_resp_error(r, 400, "Invalid argument: NUL byte in the path");
+		goto out;
+	}
+	if (qs)
+		tb_form_parse_urlencoded(&q->query, qs, strcspn(qs, "#"));
+	if (!authorized(s, q, r))
+		goto out;
+
 	/* 1.1: the prefix must be the whole path or be followed by '/'. */
 	if (plen &&
 	    !(n >= plen && memcmp(p, s->prefix, plen) == 0 && (n == plen || p[plen] == '/'))) {
-		tb_resp_error(&r, 404, "Not found");
-		goto send;
+		tb_resp_error(r, 404, "Not found");
+		goto out;
 	}
 	p += plen;
 	n -= plen;
@@ -352,23 +428,21 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 	/* 1.3 */
 	if (n == 0) {
 		char *loc = tb_xasprintf("%s/", q->script_root);
-		ret = send_moved(conn, loc);
+		*ret = send_moved(conn, loc);
 		free(loc);
+		rc = -1;
 		goto out;
 	}
-
-	if (qs)
-		tb_form_parse_urlencoded(&q->query, qs, strcspn(qs, "#"));
 
 	/* 1.4: header first, then the query parameter. */
 	const char *why = NULL;
 	if (!flags_ok(&why, tb_req_header(q, "X-TensorBoard-Feature-Flags"))) {
-		tb_resp_error(&r, 400, "Invalid argument: X-TensorBoard-Feature-Flags %s", why);
-		goto send;
+		tb_resp_error(r, 400, "Invalid argument: X-TensorBoard-Feature-Flags %s", why);
+		goto out;
 	}
 	if (!flags_ok(&why, tb_req_query(q, "tensorBoardFeatureFlags"))) {
-		tb_resp_error(&r, 400, "Invalid argument: tensorBoardFeatureFlags %s", why);
-		goto send;
+		tb_resp_error(r, 400, "Invalid argument: tensorBoardFeatureFlags %s", why);
+		goto out;
 	}
 
 	/* 1.5: one trailing slash is dropped, then exact match. */
@@ -376,41 +450,140 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 		n--;
 	q->path = tb_xstrndup(p, n);
 	q->path_len = n;
-	void *payload = NULL;
-	tb_handler_fn fn = tb_router_find(s->router, q->path, n, &payload);
-	if (!fn || strlen(q->path) != n) {
-		tb_resp_error(&r, 404, "Not found");
-		goto send;
+	q->fn = tb_router_find(s->router, q->path, n, &q->payload);
+	if (!q->fn) {
+		tb_resp_error(r, 404, "Not found");
+		goto out;
 	}
-	void *vpayload = NULL;
-	tb_version_fn version = tb_router_version(s->router, q->path, n, &vpayload);
-	if (version) {
-		versioned = 1;
-		if (answer_early(s, &ret, &ak, q, conn, version, vpayload))
-			goto out;
+	if (!method_known(q->method)) {
+		tb_resp_html_error(r, 405, "The method is not allowed for the requested URL.");
+		tb_resp_header(r, "Allow", "GET, HEAD, POST");
+		goto out;
 	}
-	parse_body(&r, q);
-	if (r.status != 200)
-		goto send;
-	fn(&r, q, payload);
-
-send:
-	ret = send_resp(conn, &r, q, s->cache, versioned ? &ak : NULL);
+	parse_body(r, q);
+	if (r->status == 200)
+		rc = 1;
 out:
 	free(path);
-	tb_buf_free(&ak.key);
+	return rc;
+}
+
+/* 304 Not Modified for a client that holds the current answer. */
+static enum MHD_Result send_not_modified(struct MHD_Connection *conn, const char *etag)
+{
+	struct MHD_Response *m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!m)
+		return MHD_NO;
+	add_header(m, MHD_HTTP_HEADER_ETAG, etag);
+	add_header(m, MHD_HTTP_HEADER_EXPIRES, "0");
+	add_header(m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, must-revalidate");
+	add_header(m, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, m);
+	MHD_destroy_response(m);
+	return ret;
+}
+
+/* Name a request of a versioned route (q->answer); returns 1 when it was
+ * answered (304, or from the cache) with the result in *ret. */
+static int answer_early(tb_server *s, enum MHD_Result *ret, tb_req *q, struct MHD_Connection *conn,
+			tb_version_fn version, void *vpayload)
+{
+	answer_key *ak = tb_xcalloc(1, sizeof *ak);
+	q->answer = ak;
+	ak->token = version(q, vpayload);
+	tb_buf_puts(&ak->key, q->method);
+	tb_buf_putc(&ak->key, '\0');
+	tb_buf_puts(&ak->key, q->uri);
+	tb_buf_putc(&ak->key, '\0');
+	tb_buf_putc(&ak->key, tb_req_accepts_gzip(q) ? 'z' : '-');
+	tb_buf_append(&ak->key, q->body.ptr ? q->body.ptr : "", q->body.len);
+	ak->hash = tb_hash64(ak->key.ptr, ak->key.len);
+	snprintf(ak->etag, sizeof ak->etag, "\"%016llx-%016llx\"", (unsigned long long)ak->hash,
+		 (unsigned long long)ak->token);
+	const char *inm = tb_req_header(q, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm && strstr(inm, ak->etag)) {
+		*ret = send_not_modified(conn, ak->etag);
+		return 1;
+	}
+	return s->cache &&
+	       tb_cache_serve(s->cache, ret, conn, ak->hash, ak->key.ptr, ak->key.len, ak->token);
+}
+
+static void answer_free(tb_req *q)
+{
+	answer_key *ak = q->answer;
+	if (ak) {
+		tb_buf_free(&ak->key);
+		free(ak);
+		q->answer = NULL;
+	}
+}
+
+/* A worker runs one suspended request's handler, then hands the
+ * connection back to libmicrohttpd, which calls on_request again. */
+static void run_job(int cancelled, void *payload)
+{
+	tb_req *q = payload;
+	double started = tb_guard_now();
+	if (cancelled)
+		tb_resp_error(q->resp, 503, "Server is shutting down");
+	else if (!tb_req_should_stop(q, q->resp))
+		q->fn(q->resp, q, q->payload);
+	if (q->gone)
+		tb_log_info("http: client left; stopped %s %s after %.3f s", q->method, q->path,
+			    tb_guard_now() - started);
+	MHD_resume_connection(q->conn);
+}
+
+static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *conn)
+{
+	tb_resp r;
+	tb_resp_init(&r);
+	enum MHD_Result ret = MHD_YES;
+	int rc = prepare(s, q, &r, conn, &ret);
+	if (rc < 0)
+		goto out;
+	void *vpayload = NULL;
+	tb_version_fn version =
+	    rc > 0 ? tb_router_version(s->router, q->path, q->path_len, &vpayload) : NULL;
+	if (version && answer_early(s, &ret, q, conn, version, vpayload))
+		goto out;
+	int urgent = 0;
+	if (rc > 0 && is_heavy(q->path, q->path_len, &urgent)) {
+		q->resp = tb_xmalloc(sizeof *q->resp);
+		*q->resp = r;
+		MHD_suspend_connection(conn);
+		if (tb_workers_submit(s->workers, urgent, run_job, q) != TB_OK) {
+			tb_resp_error(q->resp, 429, "Too many requests in progress; retry shortly");
+			tb_resp_header(q->resp, "Retry-After", "1");
+			MHD_resume_connection(conn);
+		}
+		return MHD_YES;
+	}
+	if (rc > 0)
+		q->fn(&r, q, q->payload);
+	ret = send_resp(conn, &r, q, s->cache);
+out:
 	tb_resp_release(&r);
 	return ret;
 }
 
-static enum MHD_Result send_too_large(struct MHD_Connection *conn, tb_req *q)
+static enum MHD_Result send_error(struct MHD_Connection *conn, tb_req *q, int status,
+				  const char *msg)
 {
 	tb_resp r;
 	tb_resp_init(&r);
-	tb_resp_error(&r, 413, "Request body too large");
-	enum MHD_Result ret = send_resp(conn, &r, q, NULL, NULL);
+	tb_resp_error(&r, status, "%s", msg);
+	enum MHD_Result ret = send_resp(conn, &r, q, NULL);
 	tb_resp_release(&r);
 	return ret;
+}
+
+static tb_guard_conn *guard_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -419,7 +592,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	tb_server *s = cls;
 	tb_req *q = *req_cls;
-	(void)version;
 	if (!q) { /* the URI log callback always runs first; be safe anyway */
 		q = tb_xmalloc(sizeof *q);
 		tb_req_init(q);
@@ -431,15 +603,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		q->conn = conn;
 		q->method = method;
 		q->prefix = s->prefix;
+		q->deadline = tb_guard_now() + s->request_timeout;
+		q->max_response = s->max_response;
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		q->fd = ci ? ci->connect_fd : -1;
+		tb_guard_busy(s->guard, guard_of(conn), 1);
+		if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+		    !tb_req_header(q, MHD_HTTP_HEADER_HOST))
+			return send_error(conn, q, 400,
+					  "Bad request: HTTP/1.1 needs a Host header");
 		const char *cl = tb_req_header(q, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > TB_HTTP_MAX_BODY) {
+		if (cl && strtoull(cl, NULL, 10) > s->max_body) {
 			q->too_large = 1;
-			return send_too_large(conn, q);
+			return send_error(conn, q, 413, "Request body too large");
 		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!q->too_large && q->body.len + *upload_size > TB_HTTP_MAX_BODY) {
+		/* a body dripped in slowly holds the connection: it shares the
+		 * request's time limit */
+		if (tb_guard_now() > q->deadline) {
+			tb_log_info("http: request body too slow; closing the connection");
+			return MHD_NO;
+		}
+		if (!q->too_large && q->body.len + *upload_size > s->max_body) {
 			q->too_large = 1;
 			tb_buf_free(&q->body);
 		}
@@ -449,7 +637,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (q->too_large)
-		return send_too_large(conn, q);
+		return send_error(conn, q, 413, "Request body too large");
+	if (q->resp) /* back from a worker */
+		return send_resp(conn, q->resp, q, s->cache);
 	return serve(s, q, conn);
 }
 
@@ -466,14 +656,31 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode code)
 {
-	(void)cls;
-	(void)conn;
+	tb_server *s = cls;
 	(void)code;
+	tb_guard_busy(s->guard, guard_of(conn), 0);
 	tb_req *q = *req_cls;
 	if (q) {
+		if (q->gone)
+			atomic_fetch_add(&s->abandoned, 1);
+		answer_free(q);
 		tb_req_release(q);
 		free(q);
 		*req_cls = NULL;
+	}
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	tb_server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? tb_guard_opened(s->guard, ci->connect_fd) : NULL;
+	} else {
+		tb_guard_closed(s->guard, *socket_context);
+		*socket_context = NULL;
 	}
 }
 
@@ -488,13 +695,26 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* --- lifecycle ----------------------------------------------------------- */
 
+static int cores(void)
+{
+	long nc = sysconf(_SC_NPROCESSORS_ONLN);
+	return nc > 2 ? (nc > 256 ? 256 : (int)nc) : 2;
+}
+
+#define OPT_OR(field, dflt) (opts && opts->field > 0 ? opts->field : (dflt))
+
 int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *opts)
 {
 	*out = NULL;
+	int rc = TB_OK;
+	struct addrinfo *ai = NULL;
+	tb_server *s = NULL;
 	const char *host = opts && opts->host && *opts->host ? opts->host : "127.0.0.1";
 	int port = opts ? opts->port : 0;
 	const char *prefix = opts && opts->path_prefix ? opts->path_prefix : "";
-	int threads = opts ? opts->threads : 0;
+	int threads = OPT_OR(threads, cores());
+	if (threads > 256)
+		threads = 256;
 	if (port < 0 || port > 65535 || !router)
 		return TB_EINVAL;
 	size_t plen = strlen(prefix);
@@ -504,14 +724,8 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 		tb_log_error("--path_prefix must start with slash: %s", prefix);
 		return TB_EINVAL;
 	}
-	if (threads <= 0) {
-		long nc = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = nc > 0 ? (int)nc : 1;
-	}
-	if (threads > 256)
-		threads = 256;
 
-	struct addrinfo hints, *ai = NULL;
+	struct addrinfo hints;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -524,40 +738,58 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 		return TB_EIO;
 	}
 
-	tb_server *s = tb_xcalloc(1, sizeof *s);
+	s = tb_xcalloc(1, sizeof *s);
 	s->router = router;
 	s->prefix = tb_xstrndup(prefix, plen);
+	s->request_timeout = OPT_OR(request_timeout, 30.0);
+	s->max_body = OPT_OR(max_body, TB_HTTP_MAX_BODY);
+	s->max_response = OPT_OR(max_response, TB_HTTP_MAX_RESPONSE);
+	atomic_init(&s->abandoned, 0);
+	if (opts && opts->auth_token && *opts->auth_token)
+		s->token = tb_xstrdup(opts->auth_token);
 	if (opts && opts->cache_bytes)
 		s->cache = tb_cache_new(opts->cache_bytes);
 	s->events = opts ? opts->events : NULL;
-	/* suspend/resume: an idle event stream parks its connection */
+	if ((rc = tb_guard_new(&s->guard, OPT_OR(header_timeout, 10.0))) != TB_OK ||
+	    (rc = tb_workers_new(&s->workers, OPT_OR(workers, cores()),
+				 OPT_OR(max_queued, (size_t)256))) != TB_OK)
+		goto out;
+
+	/* epoll lifts select()'s 1024-descriptor ceiling; suspend/resume lets
+	 * the workers answer while the I/O threads go on polling. */
 	unsigned flags =
-	    MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	struct MHD_OptionItem pool[] = {
 	    {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
 	    {MHD_OPTION_END, 0, NULL},
 	};
+	unsigned idle = (unsigned)OPT_OR(idle_timeout, 30.0);
 	s->d = MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, (void *)s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)s,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    on_completed, (void *)s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)s, MHD_OPTION_CONNECTION_TIMEOUT,
+	    idle ? idle : 1u, MHD_OPTION_CONNECTION_LIMIT, (unsigned)OPT_OR(max_connections, 4096),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)OPT_OR(max_per_client, 256),
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)256 * 1024, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
-	freeaddrinfo(ai);
 	if (!s->d) {
 		tb_log_error("cannot listen on %s:%d (address in use or not available)", host,
 			     port);
-		tb_cache_free(s->cache);
-		free(s->prefix);
-		free(s);
-		return TB_EIO;
+		rc = TB_EIO;
+		goto out;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : port;
+	s->cookie = tb_xasprintf("tboard_token_%d", s->port);
 	*out = s;
-	return TB_OK;
+	s = NULL;
+out:
+	freeaddrinfo(ai);
+	tb_server_free(s);
+	return rc;
 }
 
 int tb_server_port(const tb_server *s)
@@ -565,14 +797,36 @@ int tb_server_port(const tb_server *s)
 	return s->port;
 }
 
+unsigned long tb_server_header_timeouts(const tb_server *s)
+{
+	return tb_guard_timeouts(s->guard);
+}
+
+unsigned long tb_server_abandoned(const tb_server *s)
+{
+	return atomic_load(&((tb_server *)s)->abandoned);
+}
+
+size_t tb_server_queued(const tb_server *s)
+{
+	return tb_workers_queued(s->workers);
+}
+
 void tb_server_free(tb_server *s)
 {
 	if (!s)
 		return;
+	/* the workers resume every suspended connection before the daemon
+	 * stops; the daemon reports every close to the guard before it goes */
+	tb_workers_free(s->workers);
 	/* libmicrohttpd must not stop with suspended connections */
 	tb_sse_hub_close(s->events);
-	MHD_stop_daemon(s->d);
+	if (s->d)
+		MHD_stop_daemon(s->d);
 	tb_cache_free(s->cache);
+	tb_guard_free(s->guard);
+	free(s->token);
+	free(s->cookie);
 	free(s->prefix);
 	free(s);
 }

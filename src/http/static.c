@@ -74,7 +74,7 @@ static void serve_index(tb_resp *resp, const tb_req *req, void *payload)
 		return;
 	}
 	tb_resp_type(resp, "text/html; charset=utf-8");
-	tb_resp_header(resp, "Content-Encoding", "identity");
+	tb_resp_no_gzip(resp);
 }
 
 static int is_javascript(const char *type)

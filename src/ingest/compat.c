@@ -4,12 +4,14 @@
 #include "compat.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "proto/tensor.h"
 
 /* Data class of a plugin whose writer did not say (FORMAT.md 10.1). */
@@ -170,12 +172,43 @@ static tb_tensor *fix_blob_sequence(const tb_series *s, tb_tensor *t)
 	return NULL;
 }
 
+/* 0 when v is a tensor for a scalar series that holds no usable number
+ * (a string or complex dtype, not one element, damaged): the first point of
+ * a tag must not create a series that would stay empty. */
+static int first_point_ok(const tb_value *v)
+{
+	if (v->kind != TB_VAL_TENSOR)
+		return 1;
+	tb_metadata md;
+	memset(&md, 0, sizeof md);
+	if (v->has_metadata && tb_metadata_decode(&md, v->metadata) < 0)
+		return 1;
+	int dc = md.data_class != TB_DC_UNKNOWN ? md.data_class : class_of_plugin(md.plugin_name);
+	double x;
+	return dc != TB_DC_SCALAR || tb_tensor_scalar(&x, v->data) == 0;
+}
+
+/* Say once per process that unusable scalars are being skipped. */
+static void warn_bad_scalar(const tb_run *run, tb_slice tag)
+{
+	static atomic_int warned;
+	if (atomic_exchange(&warned, 1))
+		return;
+	tb_log_warn("run %s, tag %.*s: a scalar value that is not one number (string or complex "
+		    "dtype, or damaged) is skipped; further ones are skipped silently",
+		    run->name, (int)(tag.len > 200 ? 200 : tag.len), (const char *)tag.ptr);
+}
+
 static tb_series *lookup(tb_store *store, tb_run *run, tb_slice tag, const tb_value *v,
 			 tb_series **prev)
 {
 	tb_series *s = *prev ? (*prev)->next_hint : NULL;
 	if (!s || s->tag_len != tag.len || memcmp(s->tag, tag.ptr, tag.len) != 0) {
 		s = tb_run_find_series(run, (const char *)tag.ptr, tag.len);
+		if (!s && !first_point_ok(v)) {
+			warn_bad_scalar(run, tag);
+			return NULL;
+		}
 		if (!s)
 			s = create_series(store, run, tag, v);
 		if (*prev)
@@ -191,14 +224,20 @@ static int add_value(tb_store *store, tb_run *run, const tb_value *v, int64_t st
 	tb_slice tag = v->tag;
 	if (!tag.len && v->kind == TB_VAL_TENSOR && v->node_name.len)
 		tag = v->node_name;
+	if (!tag.ptr) /* an empty tag: never hand NULL to memcmp */
+		tag = tb_slice_make("", 0);
 	tb_series *s = lookup(store, run, tag, v, prev);
+	if (!s)
+		return 0;
 	switch (s->data_class) {
 	case TB_DC_SCALAR: {
 		double x;
-		if (v->kind == TB_VAL_SIMPLE)
+		if (v->kind == TB_VAL_SIMPLE) {
 			x = v->simple;
-		else if (v->kind != TB_VAL_TENSOR || tb_tensor_scalar(&x, v->data))
+		} else if (v->kind != TB_VAL_TENSOR || tb_tensor_scalar(&x, v->data)) {
+			warn_bad_scalar(run, tag);
 			return 0;
+		}
 		tb_series_add_scalar(s, step, wall, x);
 		return 1;
 	}

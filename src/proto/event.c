@@ -209,6 +209,8 @@ static int add_doubles(double **arr, size_t *n, size_t *cap, const tb_pb_field *
 	if (f->wire != TB_PB_LEN || f->len.len % 8)
 		return TB_ECORRUPT;
 	size_t k = f->len.len / 8;
+	if (!k) /* an empty packed field: nothing to add, maybe no array yet */
+		return 0;
 	*arr = tb_xgrow(*arr, cap, *n + k, sizeof(double));
 	memcpy(*arr + *n, f->len.ptr, k * 8);
 	*n += k;

@@ -46,8 +46,11 @@ static void series_free(tb_series *s)
 	free(s->display_name);
 	free(s->description);
 	free(s->content);
-	free(s->steps - s->start);
-	free(s->walls - s->start);
+	/* columns are allocated with the first point */
+	if (s->steps)
+		free(s->steps - s->start);
+	if (s->walls)
+		free(s->walls - s->start);
 	if (s->values)
 		free(s->values - s->start);
 	if (s->tensors)
@@ -237,7 +240,7 @@ tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
 		if (!slot)
 			return NULL;
 		tb_series *s = r->series[slot - 1];
-		if (s->tag_len == tag_len && memcmp(s->tag, tag, tag_len) == 0)
+		if (s->tag_len == tag_len && (!tag_len || memcmp(s->tag, tag, tag_len) == 0))
 			return s;
 	}
 }
