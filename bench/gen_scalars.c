@@ -1,7 +1,7 @@
 /* gen_scalars: write a large, fixed-seed scalar log directory for loader
  * benchmarks.
  *
- *     gen_scalars OUTDIR [runs=10] [tags=20] [steps=50000]
+ *     gen_scalars OUTDIR [runs=10] [tags=20] [steps=50000] [buckets=0]
  *
  * Writes runs x tags x steps legacy simple_value scalar events with
  * libtboard, one event per tag per step as PyTorch's add_scalar does, into
@@ -9,7 +9,9 @@
  * random walks and wall times advance 0.25 s per step, all from a fixed
  * seed, so two runs of the same arguments produce identical events (only
  * the file names and first-record times differ). The defaults give about
- * 517 MB. Prints events, bytes and time. */
+ * 517 MB. With buckets > 0 every event is a histogram of that many buckets
+ * instead (add_histogram_raw: a [buckets, 3] tensor around the same random
+ * walk). Prints events, bytes and time. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,13 +56,19 @@ int main(int argc, char **argv)
 	char dir[4096], (*tags)[32];
 	double *level, t0;
 
-	if (argc < 2 || argc > 5) {
-		fprintf(stderr, "usage: %s OUTDIR [runs=10] [tags=20] [steps=50000]\n", argv[0]);
+	long buckets;
+	double edges[1025], counts[1024];
+	if (argc < 2 || argc > 6) {
+		fprintf(stderr, "usage: %s OUTDIR [runs=10] [tags=20] [steps=50000] [buckets=0]\n",
+			argv[0]);
 		return 2;
 	}
 	runs = bench_arg(argc, argv, 2, 10, 1);
 	ntags = bench_arg(argc, argv, 3, 20, 1);
 	steps = bench_arg(argc, argv, 4, 50000, 1);
+	buckets = bench_arg(argc, argv, 5, 0, 0);
+	if (buckets > 1024)
+		buckets = 1024;
 	tags = malloc((size_t)ntags * sizeof *tags);
 	level = malloc((size_t)ntags * sizeof *level);
 	if (!tags || !level) {
@@ -95,8 +103,19 @@ int main(int argc, char **argv)
 			double wall = START_TIME + 0.25 * (double)s;
 			for (long t = 0; t < ntags; t++) {
 				level[t] += 0.01 * noise() - 0.00001 * level[t];
-				rc = tb_writer_add_scalar(w, tags[t], level[t] + 0.05 * noise(), s,
-							  wall + 1e-4 * (double)t);
+				if (buckets) {
+					for (long k = 0; k <= buckets; k++)
+						edges[k] = level[t] + 0.1 * (double)(k - buckets / 2);
+					for (long k = 0; k < buckets; k++)
+						counts[k] = (double)(next_u64() % 100);
+					rc = tb_writer_add_histogram_raw(w, tags[t], edges, counts,
+									 (size_t)buckets, s,
+									 wall + 1e-4 * (double)t);
+				} else {
+					rc = tb_writer_add_scalar(w, tags[t],
+								  level[t] + 0.05 * noise(), s,
+								  wall + 1e-4 * (double)t);
+				}
 				if (rc != TB_OK) {
 					fprintf(stderr, "gen_scalars: %s\n", tb_writer_errmsg(w));
 					tb_writer_close(w);

@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 		floor_t[i] = read_floor(&res, &bytes);
 		tb_store *st = tb_store_new();
 		tb_loader_source src = {NULL, logdir};
-		tb_loader_opts o = {&src, 1, 0, 0};
+		tb_loader_opts o = {&src, 1, 0, 0, 0};
 		tb_loader *l = tb_loader_new(st, &o);
 		double t0 = bench_now();
 		tb_loader_cycle(l);

@@ -62,6 +62,8 @@ static const char usage[] =
     "  --window_title TITLE     browser tab title\n"
     "  --max_reload_threads N   loader threads (default: number of cores)\n"
     "  --answer_cache_mb N      memory for cached answers (default 64; 0 = none)\n"
+    "  --max_open_files N       event files kept open at once (default: a quarter\n"
+    "                           of the file descriptor limit, at most 512)\n"
     "  --inspect                print what the event files hold and exit\n"
     "  --event_file FILE        with --inspect: one file instead of --logdir\n"
     "  --tag TAG                with --inspect: only this tag\n"
@@ -76,7 +78,7 @@ static const char usage[] =
 typedef struct opts {
 	const char *logdir, *logdir_spec, *host, *port, *reload_interval, *reload_task;
 	const char *samples_per_plugin, *path_prefix, *window_title, *max_reload_threads;
-	const char *event_file, *tag, *verbosity;
+	const char *event_file, *tag, *verbosity, *max_open_files;
 	const char *auth_token, *auth_token_file, *max_connections, *max_connections_per_client;
 	const char *header_timeout, *request_timeout;
 	const char *answer_cache_mb;
@@ -106,6 +108,7 @@ static const struct {
     F(event_file),
     F(tag),
     F(verbosity),
+    F(max_open_files),
     F(auth_token),
     F(auth_token_file),
     F(max_connections),
@@ -315,8 +318,10 @@ static char *read_token(const opts *o)
 	return t;
 }
 
-/* Every connection is a descriptor: lift the soft limit to the hard one so
- * the connection cap, not EMFILE, is what refuses clients. */
+/* Every connection and open event file is a descriptor: lift the soft
+ * limit to the hard one so the connection cap, not EMFILE, is what refuses
+ * clients. The loader keeps its open files to a quarter of the result (at
+ * most 512); the rest is for connections. */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -373,6 +378,8 @@ int main(int argc, char **argv)
 	    .reload_interval =
 		o.reload_interval ? parse_double("reload_interval", o.reload_interval) : 5.0,
 	    .threads = o.max_reload_threads ? atoi(o.max_reload_threads) : 0,
+	    .max_open_files =
+		o.max_open_files ? (size_t)parse_double("max_open_files", o.max_open_files) : 0,
 	};
 	tb_loader *loader = tb_loader_new(store, &lo);
 	if (o.query_cmd) {

@@ -30,6 +30,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "dash.h"
+#include "fs/fs.h"
 #include "proto/pbtxt.h"
 
 #define CONFIG_NAME "projector_config.pbtxt"
@@ -429,16 +430,18 @@ typedef enum file_err {
 	FILE_IO,
 } file_err;
 
-/* Read the regular file at the resolved path real (at most cap bytes) into
- * out. Never follows a final symlink and never blocks on a FIFO. */
-static file_err read_file(tb_buf *out, const char *real, size_t cap)
+/* Read the regular file at the resolved path real, checked to lie inside
+ * root, (at most cap bytes) into out. The open is confined to root as well
+ * (tb_fs_open_beneath), so a link swapped in after the check cannot lead
+ * out; never follows a final symlink and never blocks on a FIFO. */
+static file_err read_file(tb_buf *out, const char *root, const char *real, size_t cap)
 {
-	int fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return FILE_MISSING;
-		return errno == ELOOP ? FILE_NOT_FILE : FILE_IO;
-	}
+	const char *rel = real + strlen(root);
+	while (*rel == '/')
+		rel++;
+	int fd = tb_fs_open_beneath(root, rel);
+	if (fd < 0)
+		return fd == TB_ENOTFOUND ? FILE_MISSING : fd == TB_EINVAL ? FILE_NOT_FILE : FILE_IO;
 	struct stat st;
 	file_err rc = FILE_OK;
 	if (fstat(fd, &st) != 0) {
@@ -472,7 +475,7 @@ static file_err read_file(tb_buf *out, const char *real, size_t cap)
 }
 
 static int load_tensor(float **out, size_t *rows, size_t *cols, const embedding *em,
-		       const char *real, const char *shown, char **msg);
+		       const char *root, const char *real, const char *shown, char **msg);
 
 /* Tensor shapes inferred from tensor files, keyed by the resolved path and
  * the file's identity, size and modification time. */
@@ -575,7 +578,8 @@ static void infer_shapes(const discovery *dv, found *f)
 			int ok = stat(real, &st) == 0 && cached_shape(&rows, &cols, real, &st);
 			if (!ok) {
 				float *t = NULL;
-				ok = load_tensor(&t, &rows, &cols, em, real, joined, &msg) == 0;
+				ok = load_tensor(&t, &rows, &cols, em, dv->root, real, joined,
+						 &msg) == 0;
 				free(t);
 				if (ok && stat(real, &st) == 0)
 					remember_shape(real, &st, rows, cols);
@@ -617,7 +621,7 @@ static void consider(discovery *dv, const char *run, const char *dir, int shapes
 				    path));
 		goto out;
 	}
-	switch (read_file(&text, file_real, CONFIG_MAX)) {
+	switch (read_file(&text, dv->root, file_real, CONFIG_MAX)) {
 	case FILE_OK:
 		break;
 	case FILE_TOO_BIG:
@@ -917,12 +921,12 @@ static int parse_tsv(float **out, size_t *rows, size_t *cols, const char *text, 
  * shown is the path for messages. Returns 0, or an error with *msg set
  * (TB_ENOTFOUND when the file does not exist). */
 static int load_tensor(float **out, size_t *rows, size_t *cols, const embedding *em,
-		       const char *real, const char *shown, char **msg)
+		       const char *root, const char *real, const char *shown, char **msg)
 {
 	*out = NULL;
 	tb_buf b = TB_BUF_INIT;
 	int rc = 0;
-	switch (read_file(&b, real, TENSOR_MAX)) {
+	switch (read_file(&b, root, real, TENSOR_MAX)) {
 	case FILE_OK:
 		break;
 	case FILE_MISSING:
@@ -1199,7 +1203,7 @@ static void handle_tensor(tb_resp *resp, const tb_req *req, void *payload)
 	float *t = NULL;
 	size_t rows, cols;
 	if (asset_path(&joined, &real, &msg, &dv, f, em->tensor_path) == 0 &&
-	    load_tensor(&t, &rows, &cols, em, real, joined, &msg) == 0) {
+	    load_tensor(&t, &rows, &cols, em, dv.root, real, joined, &msg) == 0) {
 		if (num_rows && num_rows < rows)
 			rows = num_rows;
 		size_t n = rows * cols;
@@ -1235,7 +1239,7 @@ static int read_asset(tb_buf *out, tb_resp *resp, const discovery *dv, const fou
 		tb_resp_error(resp, 400, "%s", msg);
 	} else {
 		size_t cap = ASSET_MAX;
-		switch (read_file(out, real, cap)) {
+		switch (read_file(out, dv->root, real, cap)) {
 		case FILE_OK:
 			break;
 		case FILE_TOO_BIG:

@@ -1,8 +1,19 @@
 /* Loader: discovery + parallel incremental reading (see loader.h).
  *
- * Per-run state (open readers, file list) belongs to the loader and is only
- * touched by the worker that holds the run during a cycle; the store's run
- * object is shared with readers and is only changed under its write lock. */
+ * Per-run state (file list, readers) belongs to the loader and is only
+ * touched by the worker that holds the run during a pass; the store's run
+ * object is shared with readers and is only changed under its write lock,
+ * which is taken only to commit an already read and decoded batch.
+ *
+ * Resources are bounded whatever the number of runs: a reader between
+ * passes keeps only its offset and resync state; open files form one LRU
+ * pool of at most max_open_files handles (a file with nothing new in a
+ * pass is closed, the least recently used one when another needs the slot,
+ * and it is reopened at its offset when stat says it grew); read
+ * buffers are lent to a file for one pass and come from a small free list
+ * shared by the workers. Failures are states: a folder or file that cannot
+ * be read now is warned about once, retried with back-off, and never taken
+ * for deleted, so no run and no point is lost to a passing error. */
 #include "loader.h"
 
 #include <errno.h>
@@ -10,36 +21,64 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/buf.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "compat.h"
+#include "fs/fs.h"
 #include "proto/event.h"
 #include "record/rec_reader.h"
 #include "scan.h"
-#include "watch.h"
 
-/* Records committed per run write-lock hold. */
+/* Records read and decoded per commit (one run write-lock hold); a batch
+ * also ends where the read buffer does (its records are views into it). */
 #define BATCH 2048
+/* Bytes a damaged file's resync scan may examine per pass (LOADING.md 5). */
+#define SCAN_BUDGET ((uint64_t)16 << 20)
+/* Read buffers kept for reuse, and the largest size kept. */
+#define READ_BUF (256u << 10)
+#define MAX_FREE_BUFS 8
+/* Retry delays after a failure, seconds. */
+#define BACKOFF_MIN 0.25
+#define BACKOFF_MAX 8.0
 
 typedef struct lfile {
 	char *name;
 	char *path;
-	tb_rec_reader *reader;
-	tb_series *prev; /* last series stored into, see tb_compat_add_event */
-	int dead;
+	tb_rec_reader *reader; /* created at the first read; keeps the offset */
+	tb_series *prev;       /* last series stored into, see tb_compat_add_event */
+	uint64_t id;	       /* identity of the file the reader has read */
+	int failing;	       /* the last attempt failed (warned once) */
+	double retry_at;       /* monotonic seconds: no attempt before */
+	double backoff;
+	/* guarded by the pool's mutex: */
+	tb_fs_file *fh; /* open handle, or NULL */
+	int in_use;	/* a worker reads it; not to be closed */
+	struct lfile *lru_prev, *lru_next;
 } lfile;
 
 typedef struct lrun {
 	char *name;
+	char *dir;
 	tb_run *run; /* in the store */
-	lfile *files;
+	lfile **files;
 	size_t n_files, files_alloc;
 	int present; /* seen by the current scan */
 } lrun;
+
+typedef struct fpool {
+	pthread_mutex_t mu;
+	lfile lru;	     /* sentinel: lru.lru_next is the most recent */
+	size_t open, limit;  /* handles open, at most limit */
+	size_t peak;	     /* most handles ever open at once */
+	uint8_t **bufs;	     /* free read buffers of READ_BUF bytes */
+	size_t n_bufs, bufs_alloc;
+} fpool;
 
 struct tb_loader {
 	tb_store *store;
@@ -47,10 +86,14 @@ struct tb_loader {
 	size_t n_sources;
 	double reload_interval;
 	int threads;
+	fpool pool;
 
 	lrun **runs; /* owned by the cycle in progress */
 	size_t n_runs, runs_alloc;
 	size_t next_job; /* atomic: next run index for workers */
+	int more;	 /* atomic: a file has more to do right away */
+	char **failed;	 /* folders the last scan could not read, sorted */
+	size_t n_failed;
 
 	pthread_t thread;
 	int thread_started;
@@ -63,6 +106,136 @@ struct tb_loader {
 	uint64_t bytes;	  /* atomic */
 	uint64_t damaged; /* atomic */
 };
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- the pool of open files and read buffers ------------------------------ */
+
+static void lru_unlink(lfile *f)
+{
+	f->lru_prev->lru_next = f->lru_next;
+	f->lru_next->lru_prev = f->lru_prev;
+	f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_push_front(fpool *p, lfile *f)
+{
+	f->lru_next = p->lru.lru_next;
+	f->lru_prev = &p->lru;
+	p->lru.lru_next->lru_prev = f;
+	p->lru.lru_next = f;
+}
+
+/* Close f's handle if open. Caller holds p->mu; f is not in use. */
+static void pool_close_locked(fpool *p, lfile *f)
+{
+	if (!f->fh)
+		return;
+	lru_unlink(f);
+	tb_fs_close(f->fh);
+	f->fh = NULL;
+	p->open--;
+}
+
+static void pool_close(fpool *p, lfile *f)
+{
+	pthread_mutex_lock(&p->mu);
+	pool_close_locked(p, f);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Make f's handle available to the calling worker, opening the file (and
+ * closing the least recently used idle one when the pool is full). Returns
+ * 0, 1 when every handle is in use by other workers, TB_ENOTFOUND or
+ * TB_EIO (tb_fs_errmsg / tb_fs_transient tell why). */
+static int pool_acquire(fpool *p, lfile *f)
+{
+	pthread_mutex_lock(&p->mu);
+	if (f->fh) {
+		lru_unlink(f);
+		lru_push_front(p, f);
+		f->in_use = 1;
+		pthread_mutex_unlock(&p->mu);
+		return 0;
+	}
+	while (p->open >= p->limit) {
+		lfile *v = p->lru.lru_prev;
+		while (v != &p->lru && v->in_use)
+			v = v->lru_prev;
+		if (v == &p->lru) {
+			pthread_mutex_unlock(&p->mu);
+			return 1; /* every handle busy: try again next pass */
+		}
+		pool_close_locked(p, v);
+	}
+	p->open++; /* reserve the slot while opening without the lock */
+	if (p->open > p->peak)
+		p->peak = p->open;
+	pthread_mutex_unlock(&p->mu);
+	tb_fs_file *fh;
+	int rc = tb_fs_open(&fh, f->path);
+	pthread_mutex_lock(&p->mu);
+	if (rc) {
+		p->open--;
+	} else {
+		f->fh = fh;
+		f->in_use = 1;
+		lru_push_front(p, f);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+static void pool_release(fpool *p, lfile *f)
+{
+	pthread_mutex_lock(&p->mu);
+	f->in_use = 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
+static uint8_t *pool_get_buf(fpool *p, size_t *cap)
+{
+	uint8_t *b = NULL;
+	pthread_mutex_lock(&p->mu);
+	if (p->n_bufs)
+		b = p->bufs[--p->n_bufs];
+	pthread_mutex_unlock(&p->mu);
+	*cap = READ_BUF;
+	return b ? b : tb_xmalloc(READ_BUF);
+}
+
+static void pool_put_buf(fpool *p, uint8_t *b, size_t cap)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (cap == READ_BUF && p->n_bufs < MAX_FREE_BUFS) {
+		p->bufs = tb_xgrow(p->bufs, &p->bufs_alloc, p->n_bufs + 1, sizeof *p->bufs);
+		p->bufs[p->n_bufs++] = b;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(b); /* grown for a large record, or enough kept */
+}
+
+/* ---- loader ---------------------------------------------------------------- */
+
+size_t tb_loader_default_open_files(void)
+{
+	struct rlimit rl;
+	size_t soft = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+			  ? (size_t)rl.rlim_cur
+			  : 1024;
+	size_t n = soft / 4;
+	if (n > 512)
+		n = 512;
+	return n < 8 ? 8 : n;
+}
 
 tb_loader *tb_loader_new(tb_store *store, const tb_loader_opts *opts)
 {
@@ -79,10 +252,14 @@ tb_loader *tb_loader_new(tb_store *store, const tb_loader_opts *opts)
 	l->threads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (l->threads < 1)
 		l->threads = 1;
+	pthread_mutex_init(&l->pool.mu, NULL);
+	l->pool.lru.lru_next = l->pool.lru.lru_prev = &l->pool.lru;
+	l->pool.limit =
+	    opts->max_open_files ? opts->max_open_files : tb_loader_default_open_files();
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cond, NULL);
-	if (l->reload_interval > 0)
-		l->watch = tb_watch_new();
+	if (l->reload_interval > 0 && l->n_sources)
+		l->watch = tb_fs_watch_new(l->sources[0].path);
 	return l;
 }
 
@@ -94,21 +271,25 @@ static lrun *find_lrun(tb_loader *l, const char *name)
 	return NULL;
 }
 
-static void lrun_free(lrun *r)
+static void lrun_free(tb_loader *l, lrun *r)
 {
 	for (size_t i = 0; i < r->n_files; i++) {
-		tb_rec_reader_free(r->files[i].reader);
-		free(r->files[i].name);
-		free(r->files[i].path);
+		lfile *f = r->files[i];
+		pool_close(&l->pool, f);
+		tb_rec_reader_free(f->reader);
+		free(f->name);
+		free(f->path);
+		free(f);
 	}
 	free(r->files);
 	free(r->name);
+	free(r->dir);
 	free(r);
 }
 
 static int cmp_lfile(const void *a, const void *b)
 {
-	return strcmp(((const lfile *)a)->name, ((const lfile *)b)->name);
+	return strcmp((*(lfile *const *)a)->name, (*(lfile *const *)b)->name);
 }
 
 /* Merge a scanned run into the loader's state; new runs enter the store. */
@@ -118,6 +299,7 @@ static void merge_scanned(tb_loader *l, const tb_scan_run *sr, const char *name)
 	if (!r) {
 		r = tb_xcalloc(1, sizeof *r);
 		r->name = tb_xstrdup(name);
+		r->dir = tb_xstrdup(sr->dir);
 		r->run = tb_store_add_run(l->store, name);
 		l->runs = tb_xgrow(l->runs, &l->runs_alloc, l->n_runs + 1, sizeof *l->runs);
 		l->runs[l->n_runs++] = r;
@@ -127,131 +309,362 @@ static void merge_scanned(tb_loader *l, const tb_scan_run *sr, const char *name)
 	for (size_t i = 0; i < sr->n_files; i++) {
 		int known = 0;
 		for (size_t j = 0; j < r->n_files && !known; j++)
-			known = strcmp(r->files[j].name, sr->files[i]) == 0;
+			known = strcmp(r->files[j]->name, sr->files[i]) == 0;
 		if (known)
 			continue;
 		r->files = tb_xgrow(r->files, &r->files_alloc, r->n_files + 1, sizeof *r->files);
-		lfile *f = &r->files[r->n_files++];
-		memset(f, 0, sizeof *f);
+		lfile *f = tb_xcalloc(1, sizeof *f);
 		f->name = tb_xstrdup(sr->files[i]);
 		f->path = tb_xasprintf("%s/%s", sr->dir, sr->files[i]);
+		r->files[r->n_files++] = f;
 		added = 1;
 	}
 	if (added)
 		qsort(r->files, r->n_files, sizeof *r->files, cmp_lfile);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int in_list(char *const *v, size_t n, const char *s)
+{
+	return n && bsearch(&s, v, n, sizeof *v, cmp_str) != NULL;
+}
+
+/* Warn about folders that became unreadable, once, and say when they are
+ * readable again; keep the new list. */
+static void note_failures(tb_loader *l, tb_scan_failure *v, size_t n)
+{
+	char **now = tb_xcalloc(n ? n : 1, sizeof *now);
+	for (size_t i = 0; i < n; i++)
+		now[i] = tb_xstrdup(v[i].path);
+	qsort(now, n, sizeof *now, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (in_list(l->failed, l->n_failed, v[i].path))
+			continue;
+		/* msg names the path where it comes from the fs layer */
+		const char *sep = strstr(v[i].msg, v[i].path) ? "" : ": ";
+		const char *path = *sep ? v[i].path : "";
+		if (v[i].transient)
+			tb_log_info("%s%s%s; runs below it are kept and it is retried", path, sep,
+				    v[i].msg);
+		else
+			tb_log_warn("%s%s%s; runs below it are kept", path, sep, v[i].msg);
+	}
+	for (size_t i = 0; i < l->n_failed; i++) {
+		if (!in_list(now, n, l->failed[i]))
+			tb_log_info("%s: readable again", l->failed[i]);
+		free(l->failed[i]);
+	}
+	free(l->failed);
+	l->failed = now;
+	l->n_failed = n;
+}
+
+/* Nonzero when dir is, or is below, a folder the last scan could not read:
+ * its runs cannot be judged gone. */
+static int below_failure(const tb_loader *l, const char *dir)
+{
+	for (size_t i = 0; i < l->n_failed; i++) {
+		size_t k = strlen(l->failed[i]);
+		if (strncmp(dir, l->failed[i], k) == 0 && (dir[k] == '\0' || dir[k] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
 static void discover(tb_loader *l)
 {
 	for (size_t i = 0; i < l->n_runs; i++)
 		l->runs[i]->present = 0;
+	tb_scan_failure *failed = NULL;
+	size_t n_failed = 0, failed_alloc = 0;
+	tb_store_asset *assets = NULL;
+	size_t n_assets = 0, assets_alloc = 0;
 	for (size_t s = 0; s < l->n_sources; s++) {
 		tb_scan_result res;
 		tb_scan(&res, l->sources[s].path);
 		for (size_t i = 0; i < res.n_dirs; i++)
 			tb_watch_add(l->watch, res.dirs[i]);
+		const char *prefix = l->sources[s].name;
 		for (size_t i = 0; i < res.n_runs; i++) {
 			const char *rel = res.runs[i].name;
-			char *name = l->sources[s].name
-					 ? tb_xasprintf("%s/%s", l->sources[s].name, rel)
-					 : tb_xstrdup(rel);
+			char *name = prefix ? tb_xasprintf("%s/%s", prefix, rel) : tb_xstrdup(rel);
 			merge_scanned(l, &res.runs[i], name);
 			free(name);
 		}
+		/* failures and assets move into the cycle's lists */
+		if (res.n_failed) {
+			failed = tb_xgrow(failed, &failed_alloc, n_failed + res.n_failed,
+					  sizeof *failed);
+			memcpy(failed + n_failed, res.failed, res.n_failed * sizeof *failed);
+			n_failed += res.n_failed;
+			res.n_failed = 0;
+		}
+		assets = tb_xgrow(assets, &assets_alloc, n_assets + res.n_assets, sizeof *assets);
+		for (size_t i = 0; i < res.n_assets; i++) {
+			tb_store_asset *a = &res.assets[i];
+			if (prefix) {
+				char *run = tb_xasprintf("%s/%s", prefix, a->run);
+				free(a->run);
+				a->run = run;
+			}
+			assets[n_assets++] = *a;
+		}
+		res.n_assets = 0;
 		tb_scan_result_release(&res);
 	}
-	/* Runs whose event files are all gone leave the store (LOADING.md 3.4). */
+	note_failures(l, failed, n_failed);
+	for (size_t i = 0; i < n_failed; i++) {
+		free(failed[i].path);
+		free(failed[i].msg);
+	}
+	free(failed);
+	tb_store_set_assets(l->store, assets, n_assets);
+	tb_store_assets_free(assets, n_assets);
+
+	/* Runs whose event files are all gone leave the store (LOADING.md 3.4);
+	 * a run below a folder that could not be read stays. */
 	size_t kept = 0;
 	for (size_t i = 0; i < l->n_runs; i++) {
 		lrun *r = l->runs[i];
-		if (r->present) {
+		if (r->present || below_failure(l, r->dir)) {
 			l->runs[kept++] = r;
 		} else {
 			tb_log_info("run %s: no event files any more; removed", r->name);
 			tb_store_remove_run(l->store, r->run);
-			lrun_free(r);
+			lrun_free(l, r);
 		}
 	}
 	l->n_runs = kept;
 }
 
-/* Read everything new in one file. */
-static void read_file(tb_loader *l, lrun *r, lfile *f)
+/* Enter the failing state (warn once) and schedule a retry. */
+static void file_failed(lfile *f, const char *msg, int transient)
 {
-	if (f->dead)
-		return;
-	if (!f->reader && tb_rec_reader_open(&f->reader, f->path)) {
-		f->dead = 1; /* vanished or unreadable: keep what was read */
-		return;
+	if (!f->failing) {
+		if (transient)
+			tb_log_info("%s; retrying", msg);
+		else
+			tb_log_warn("%s; retrying with back-off", msg);
 	}
-	uint64_t start = tb_rec_reader_offset(f->reader);
-	uint64_t records = 0;
-	int done = 0;
-	while (!done) {
-		uint64_t before = records;
-		tb_run_wrlock(r->run);
-		for (int i = 0; i < BATCH; i++) {
-			tb_slice rec;
-			int rc = tb_rec_reader_next(&rec, f->reader);
-			if (rc == TB_EPARTIAL || rc == TB_EIO) {
-				done = 1;
-				break;
-			}
-			if (rc == TB_ECORRUPT) {
-				__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
-				tb_log_warn(
-				    "%s: damaged record at byte %llu (%s); skipping to the next "
+	f->failing = 1;
+	f->backoff = f->backoff ? f->backoff * 2 : BACKOFF_MIN;
+	if (f->backoff > BACKOFF_MAX)
+		f->backoff = BACKOFF_MAX;
+	f->retry_at = now_mono() + (transient ? BACKOFF_MIN : f->backoff);
+}
+
+static void file_ok(lfile *f)
+{
+	if (f->failing)
+		tb_log_info("%s: readable again", f->path);
+	f->failing = 0;
+	f->backoff = 0;
+	f->retry_at = 0;
+}
+
+static int64_t lfile_read(void *payload, void *buf, size_t n, uint64_t off)
+{
+	lfile *f = payload;
+	return tb_fs_read(f->fh, buf, n, off);
+}
+
+static int64_t lfile_size(void *payload)
+{
+	lfile *f = payload;
+	tb_fs_stat st;
+	return tb_fs_fstat(&st, f->fh) ? -1 : (int64_t)st.size;
+}
+
+/* A batch of records read from one file, decoded outside the run lock.
+ * The records are views into the reader's buffer, held until the next
+ * batch (tb_rec_reader_hold). */
+typedef struct batch {
+	struct brec {
+		tb_slice rec;
+		uint64_t file_off;
+	} *recs;
+	tb_event *evs;
+	int *ok;
+	size_t n, alloc, evs_alloc, ok_alloc;
+} batch;
+
+static void batch_free(batch *b)
+{
+	free(b->recs);
+	free(b->evs);
+	free(b->ok);
+}
+
+/* Read up to one batch from f's reader. Returns 1 when the file may have
+ * more right now, 0 when it is read to its end (or failed). */
+static int read_batch(tb_loader *l, lfile *f, batch *b, int *failed)
+{
+	b->n = 0;
+	tb_rec_reader_hold(f->reader, 1); /* releases the previous batch */
+	while (b->n < BATCH) {
+		tb_slice rec;
+		int rc = tb_rec_reader_next(&rec, f->reader);
+		if (rc == TB_EPARTIAL) {
+			if (tb_rec_reader_hold_full(f->reader))
+				return 1; /* the buffer is full of this batch */
+			if (tb_rec_reader_scanning(f->reader))
+				__atomic_store_n(&l->more, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+		if (rc == TB_EIO) {
+			*failed = 1;
+			return 0;
+		}
+		if (rc == TB_ECORRUPT) {
+			__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
+			tb_log_warn("%s: damaged record at byte %llu (%s); skipping to the next "
 				    "intact record",
 				    f->path,
 				    (unsigned long long)tb_rec_reader_damage_offset(f->reader),
 				    tb_rec_reader_damage_reason(f->reader));
-				continue;
-			}
-			records++;
-			tb_event ev;
-			if (tb_event_decode(&ev, rec)) {
-				__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
-				tb_log_warn(
-				    "%s: record at byte %llu is not a valid event; skipped",
-				    f->path,
-				    (unsigned long long)tb_rec_reader_record_offset(f->reader));
-				continue;
-			}
-			if (!isfinite(ev.wall_time))
-				continue; /* cannot be placed in time (LOADING.md 6.2) */
-			if (tb_compat_add_event(l->store, r->run, &ev, &f->prev) < 0) {
-				__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
-				tb_log_warn(
-				    "%s: event at byte %llu is partly malformed; kept what "
-				    "could be read",
-				    f->path,
-				    (unsigned long long)tb_rec_reader_record_offset(f->reader));
-			}
+			continue;
 		}
-		tb_run_unlock(r->run);
-		if (records != before)
-			tb_store_touch(l->store); /* clients poll this to learn of new data */
+		b->recs = tb_xgrow(b->recs, &b->alloc, b->n + 1, sizeof *b->recs);
+		b->recs[b->n++] = (struct brec){rec, tb_rec_reader_record_offset(f->reader)};
 	}
-	__atomic_add_fetch(&l->records, records, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&l->bytes, tb_rec_reader_offset(f->reader) - start, __ATOMIC_RELAXED);
+	return 1;
+}
+
+/* Decode the batch's events (no lock held). */
+static void decode_batch(tb_loader *l, lfile *f, batch *b)
+{
+	b->evs = tb_xgrow(b->evs, &b->evs_alloc, b->n ? b->n : 1, sizeof *b->evs);
+	b->ok = tb_xgrow(b->ok, &b->ok_alloc, b->n ? b->n : 1, sizeof *b->ok);
+	for (size_t i = 0; i < b->n; i++) {
+		b->ok[i] = tb_event_decode(&b->evs[i], b->recs[i].rec) == 0;
+		if (!b->ok[i]) {
+			__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
+			tb_log_warn("%s: record at byte %llu is not a valid event; skipped",
+				    f->path, (unsigned long long)b->recs[i].file_off);
+		} else if (!isfinite(b->evs[i].wall_time)) {
+			b->ok[i] = 0; /* cannot be placed in time (LOADING.md 6.2) */
+		}
+	}
+}
+
+/* Commit the decoded batch under the run's write lock. */
+static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b)
+{
+	tb_run_wrlock(r->run);
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->ok[i] && tb_compat_add_event(l->store, r->run, &b->evs[i], &f->prev) < 0) {
+			__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
+			tb_log_warn("%s: event at byte %llu is partly malformed; kept what "
+				    "could be read",
+				    f->path, (unsigned long long)b->recs[i].file_off);
+		}
+	}
+	tb_run_unlock(r->run);
+	__atomic_add_fetch(&l->records, b->n, __ATOMIC_RELAXED);
+	if (b->n)
+		tb_store_touch(l->store); /* clients poll this to learn of new data */
+}
+
+/* Read everything new in one file (up to the scan budget of a damaged
+ * one). Opens the file only when it has something new. */
+static void read_file(tb_loader *l, lrun *r, lfile *f, batch *b)
+{
+	if (f->retry_at && now_mono() < f->retry_at)
+		return;
+	tb_fs_stat st;
+	int rc = tb_fs_stat_path(&st, f->path);
+	if (rc == TB_ENOTFOUND) {
+		pool_close(&l->pool, f); /* gone: keep what was read */
+		return;
+	}
+	if (rc) {
+		if (below_failure(l, r->dir)) /* said once for the folder */
+			f->failing = 1;
+		file_failed(f, tb_fs_errmsg(), tb_fs_transient());
+		return;
+	}
+	if (f->reader) {
+		uint64_t off = tb_rec_reader_offset(f->reader);
+		if (st.id != f->id || st.size < off) {
+			tb_log_info("%s was %s; reading it again from the start", f->path,
+				    st.id != f->id ? "replaced" : "truncated");
+			pool_close(&l->pool, f);
+			tb_rec_reader_rewind(f->reader);
+		} else if (st.size == off && !tb_rec_reader_scanning(f->reader)) {
+			pool_close(&l->pool, f); /* idle for a pass: give the slot back */
+			file_ok(f);
+			return;
+		}
+	}
+	rc = pool_acquire(&l->pool, f);
+	if (rc == TB_ENOTFOUND)
+		return;
+	if (rc == 1) {
+		__atomic_store_n(&l->more, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (rc) {
+		file_failed(f, tb_fs_errmsg(), tb_fs_transient());
+		return;
+	}
+	tb_fs_stat fst;
+	if (tb_fs_fstat(&fst, f->fh) == 0)
+		st = fst;
+	if (!f->reader) {
+		f->reader = tb_rec_reader_new(f->path);
+		tb_rec_reader_set_scan_budget(f->reader, SCAN_BUDGET);
+	} else if (st.id != f->id) {
+		tb_rec_reader_rewind(f->reader); /* replaced between stat and open */
+	}
+	f->id = st.id;
+	size_t cap;
+	uint8_t *buf = pool_get_buf(&l->pool, &cap);
+	tb_rec_io io = {lfile_read, lfile_size, f};
+	tb_rec_reader_attach(f->reader, &io, buf, cap);
+	uint64_t start = tb_rec_reader_offset(f->reader);
+	int failed = 0, more = 1;
+	while (more) {
+		more = read_batch(l, f, b, &failed);
+		decode_batch(l, f, b);
+		commit_batch(l, r, f, b);
+	}
+	uint64_t end = tb_rec_reader_offset(f->reader);
+	tb_rec_reader_hold(f->reader, 0);
+	tb_rec_reader_detach(f->reader, &buf, &cap);
+	pool_put_buf(&l->pool, buf, cap);
+	pool_release(&l->pool, f);
+	__atomic_add_fetch(&l->bytes, end > start ? end - start : 0, __ATOMIC_RELAXED);
+	if (failed)
+		file_failed(f, tb_fs_errmsg(), tb_fs_transient());
+	else
+		file_ok(f);
 }
 
 static void *worker(void *arg)
 {
 	tb_loader *l = arg;
+	batch b;
+	memset(&b, 0, sizeof b);
 	for (;;) {
 		size_t i = __atomic_fetch_add(&l->next_job, 1, __ATOMIC_RELAXED);
 		if (i >= l->n_runs)
-			return NULL;
+			break;
 		lrun *r = l->runs[i];
 		for (size_t j = 0; j < r->n_files; j++)
-			read_file(l, r, &r->files[j]);
+			read_file(l, r, r->files[j], &b);
 	}
+	batch_free(&b);
+	return NULL;
 }
 
-void tb_loader_cycle(tb_loader *l)
+/* One read pass over every run, in parallel. */
+static void read_pass(tb_loader *l)
 {
-	discover(l);
+	__atomic_store_n(&l->more, 0, __ATOMIC_RELAXED);
 	l->next_job = 0;
 	int n = l->threads;
 	if ((size_t)n > l->n_runs)
@@ -265,6 +678,15 @@ void tb_loader_cycle(tb_loader *l)
 	for (int i = 1; i <= started; i++)
 		pthread_join(tids[i], NULL);
 	free(tids);
+}
+
+void tb_loader_cycle(tb_loader *l)
+{
+	discover(l);
+	read_pass(l);
+	/* loading once: finish what the per-pass budgets left over */
+	while (l->reload_interval <= 0 && __atomic_load_n(&l->more, __ATOMIC_RELAXED))
+		read_pass(l);
 	__atomic_add_fetch(&l->cycles, 1, __ATOMIC_RELEASE);
 }
 
@@ -272,6 +694,15 @@ void tb_loader_cycle(tb_loader *l)
  * interval, or stop. Returns nonzero to stop. */
 static int wait_next(tb_loader *l)
 {
+	if (__atomic_load_n(&l->more, __ATOMIC_RELAXED)) {
+		/* unfinished work (a resync scan, a busy pool): go on, briefly
+		 * yielding the cores to requests */
+		usleep(2000);
+		pthread_mutex_lock(&l->mu);
+		int stop = l->stop;
+		pthread_mutex_unlock(&l->mu);
+		return stop;
+	}
 	if (l->watch && l->reload_interval > 0) {
 		if (tb_watch_wait(l->watch, (int)(l->reload_interval * 1000)))
 			usleep(20000); /* let a burst of writes settle into one cycle */
@@ -329,6 +760,12 @@ void tb_loader_get_stats(const tb_loader *l, tb_loader_stats *out)
 	out->records = __atomic_load_n(&l->records, __ATOMIC_RELAXED);
 	out->bytes = __atomic_load_n(&l->bytes, __ATOMIC_RELAXED);
 	out->damaged = __atomic_load_n(&l->damaged, __ATOMIC_RELAXED);
+	fpool *p = (fpool *)&l->pool;
+	pthread_mutex_lock(&p->mu);
+	out->open_files = p->open;
+	out->open_files_peak = p->peak;
+	out->open_files_limit = p->limit;
+	pthread_mutex_unlock(&p->mu);
 }
 
 void tb_loader_free(tb_loader *l)
@@ -345,8 +782,15 @@ void tb_loader_free(tb_loader *l)
 	}
 	tb_watch_free(l->watch);
 	for (size_t i = 0; i < l->n_runs; i++)
-		lrun_free(l->runs[i]);
+		lrun_free(l, l->runs[i]);
 	free(l->runs);
+	for (size_t i = 0; i < l->n_failed; i++)
+		free(l->failed[i]);
+	free(l->failed);
+	for (size_t i = 0; i < l->pool.n_bufs; i++)
+		free(l->pool.bufs[i]);
+	free(l->pool.bufs);
+	pthread_mutex_destroy(&l->pool.mu);
 	for (size_t i = 0; i < l->n_sources; i++) {
 		free((char *)l->sources[i].name);
 		free((char *)l->sources[i].path);

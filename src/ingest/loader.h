@@ -3,11 +3,20 @@
  *
  * One cycle = scan every source for runs and files, then read each run's
  * files in name order from where the last cycle stopped (spec LOADING.md
- * 5-7). Runs are read in parallel, one run per worker at a time; each run
- * commits in short batches under its own write lock, so readers never wait
- * long. A background thread repeats cycles every reload_interval seconds,
- * and sooner when inotify reports a change under a source (watch.h).
- * Damage is logged once per damaged record, naming the file and offset. */
+ * 5-7). Runs are read in parallel, one run per worker at a time; a worker
+ * reads and decodes a batch of records with no lock held and takes the
+ * run's write lock only to commit it, so readers never wait long. A
+ * background thread repeats cycles every reload_interval seconds, and
+ * sooner when the file-system layer reports a change under a source.
+ *
+ * Resources stay bounded with any number of runs: at most max_open_files
+ * event files are open at once (least recently used closed first), read
+ * buffers are shared, and a damaged file's resync scan examines a bounded
+ * number of bytes per pass. Folders and files that cannot be read now
+ * (permissions, out of descriptors) are warned about once, retried with
+ * back-off and never taken for deleted. A file that shrank or was replaced
+ * is read again from the start. Damage is logged once per damaged record,
+ * naming the file and offset. */
 #ifndef TB_LOADER_H
 #define TB_LOADER_H
 
@@ -28,7 +37,11 @@ typedef struct tb_loader_opts {
 	size_t n_sources;
 	double reload_interval; /* seconds between cycles; <= 0: load once */
 	int threads;		/* 0 = number of cores */
+	size_t max_open_files;	/* 0 = tb_loader_default_open_files() */
 } tb_loader_opts;
+
+/* A quarter of the soft RLIMIT_NOFILE (at least 8, at most 512). */
+size_t tb_loader_default_open_files(void);
 
 /* A loader for `store` (borrowed). Sources are copied. */
 tb_loader *tb_loader_new(tb_store *store, const tb_loader_opts *opts);
@@ -46,6 +59,9 @@ typedef struct tb_loader_stats {
 	uint64_t records; /* records read */
 	uint64_t bytes;	  /* bytes consumed */
 	uint64_t damaged; /* damage reports */
+	size_t open_files;	 /* event files open now */
+	size_t open_files_peak;	 /* most ever open at once */
+	size_t open_files_limit; /* the pool's limit */
 } tb_loader_stats;
 void tb_loader_get_stats(const tb_loader *l, tb_loader_stats *out);
 

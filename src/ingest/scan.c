@@ -1,24 +1,21 @@
-/* Recursive log directory walk (see scan.h). Directories on the current
- * path are remembered by (device, inode) so a symlink loop is reported and
- * cut instead of followed forever. */
+/* Recursive log directory walk (see scan.h), one tb_fs_list per folder.
+ * Directories on the current path are remembered by their identity so a
+ * symlink loop is reported and cut instead of followed forever. */
 #include "scan.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/alloc.h"
-#include "common/log.h"
+#include "common/error.h"
+#include "fs/fs.h"
 
 #define MAX_DEPTH 64
 
 typedef struct walk {
 	tb_scan_result *out;
-	size_t alloc, dirs_alloc;
-	dev_t devs[MAX_DEPTH];
-	ino_t inos[MAX_DEPTH];
+	size_t alloc, dirs_alloc, failed_alloc, assets_alloc;
+	uint64_t ids[MAX_DEPTH];
 	int depth;
 } walk;
 
@@ -27,9 +24,10 @@ int tb_scan_is_event_file(const char *name)
 	return strstr(name, "tfevents") != NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int ends_with(const char *s, const char *suffix)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
 }
 
 static int cmp_run(const void *a, const void *b)
@@ -37,78 +35,100 @@ static int cmp_run(const void *a, const void *b)
 	return strcmp(((const tb_scan_run *)a)->name, ((const tb_scan_run *)b)->name);
 }
 
-static void visit(walk *w, const char *dir, const char *rel)
+static void add_failure(walk *w, const char *path, char *msg, int transient)
 {
-	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	tb_scan_result *o = w->out;
+	o->failed = tb_xgrow(o->failed, &w->failed_alloc, o->n_failed + 1, sizeof *o->failed);
+	o->failed[o->n_failed++] = (tb_scan_failure){tb_xstrdup(path), msg, transient};
+}
+
+static void add_asset(walk *w, int kind, const char *run, const char *dir, const char *name)
+{
+	tb_scan_result *o = w->out;
+	o->assets = tb_xgrow(o->assets, &w->assets_alloc, o->n_assets + 1, sizeof *o->assets);
+	o->assets[o->n_assets++] =
+	    (tb_store_asset){kind, tb_xstrdup(run), tb_xasprintf("%s/%s", dir, name)};
+}
+
+/* The files dashboards look for (see tb_store_asset). */
+static void note_asset(walk *w, const char *dir, const char *rel, const char *name)
+{
+	if (strcmp(name, "projector_config.pbtxt") == 0) {
+		add_asset(w, TB_ASSET_PROJECTOR_CONFIG, rel, dir, name);
 		return;
+	}
+	if (ends_with(name, ".pt.trace.json") || ends_with(name, ".pt.trace.json.gz")) {
+		add_asset(w, TB_ASSET_PROFILE_TRACE, rel, dir, name);
+		return;
+	}
+	/* <run>/plugins/profile/<timestamp>/<host>.trace.json.gz */
+	if (!ends_with(name, ".trace.json.gz"))
+		return;
+	const char *p = strstr(rel, "plugins/profile/");
+	if (!p || (p != rel && p[-1] != '/') || strchr(p + 16, '/') || !p[16])
+		return;
+	char *run = p == rel ? tb_xstrdup(".") : tb_xstrndup(rel, (size_t)(p - rel - 1));
+	add_asset(w, TB_ASSET_PROFILE_TRACE, run, dir, name);
+	free(run);
+}
+
+static void visit(walk *w, const char *dir, const char *rel, uint64_t id)
+{
 	for (int i = 0; i < w->depth; i++) {
-		if (w->devs[i] == st.st_dev && w->inos[i] == st.st_ino) {
-			tb_log_warn("%s: symbolic link loop, not followed", dir);
+		if (w->ids[i] == id) {
+			add_failure(w, dir, tb_xstrdup("symbolic link loop, not followed"), 0);
 			return;
 		}
 	}
 	if (w->depth == MAX_DEPTH) {
-		tb_log_warn("%s: nested too deeply, not read", dir);
+		add_failure(w, dir, tb_xstrdup("nested too deeply, not read"), 0);
 		return;
 	}
-	DIR *d = opendir(dir);
-	if (!d) {
-		if (errno != ENOENT)
-			tb_log_warn("cannot read directory %s: %s", dir, strerror(errno));
+	tb_fs_dirent *ents;
+	size_t n_ents;
+	int rc = tb_fs_list(&ents, &n_ents, dir);
+	if (rc == TB_ENOTFOUND)
+		return;
+	if (rc) {
+		add_failure(w, dir, tb_xstrdup(tb_fs_errmsg()), tb_fs_transient());
 		return;
 	}
-	w->devs[w->depth] = st.st_dev;
-	w->inos[w->depth] = st.st_ino;
-	w->depth++;
+	w->ids[w->depth++] = id;
 	w->out->dirs = tb_xgrow(w->out->dirs, &w->dirs_alloc, w->out->n_dirs + 1, sizeof(char *));
 	w->out->dirs[w->out->n_dirs++] = tb_xstrdup(dir);
 
-	char **files = NULL, **subdirs = NULL;
-	size_t n_files = 0, files_alloc = 0, n_sub = 0, sub_alloc = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+	char **files = NULL;
+	size_t n_files = 0, files_alloc = 0;
+	for (size_t i = 0; i < n_ents; i++) {
+		if (ents[i].st.type != TB_FS_REG)
 			continue;
-		char *path = tb_xasprintf("%s/%s", dir, e->d_name);
-		struct stat es;
-		if (stat(path, &es) == 0) {
-			if (S_ISREG(es.st_mode) && tb_scan_is_event_file(e->d_name)) {
-				files = tb_xgrow(files, &files_alloc, n_files + 1, sizeof *files);
-				files[n_files++] = tb_xstrdup(e->d_name);
-			} else if (S_ISDIR(es.st_mode)) {
-				subdirs = tb_xgrow(subdirs, &sub_alloc, n_sub + 1, sizeof *subdirs);
-				subdirs[n_sub++] = tb_xstrdup(e->d_name);
-			}
+		if (tb_scan_is_event_file(ents[i].name)) {
+			files = tb_xgrow(files, &files_alloc, n_files + 1, sizeof *files);
+			files[n_files++] = tb_xstrdup(ents[i].name);
+		} else {
+			note_asset(w, dir, rel, ents[i].name);
 		}
-		free(path);
 	}
-	closedir(d);
-
 	if (n_files) {
-		qsort(files, n_files, sizeof *files, cmp_str);
 		tb_scan_result *o = w->out;
 		o->runs = tb_xgrow(o->runs, &w->alloc, o->n_runs + 1, sizeof *o->runs);
 		tb_scan_run *run = &o->runs[o->n_runs++];
 		run->name = tb_xstrdup(rel);
 		run->dir = tb_xstrdup(dir);
-		run->files = files;
+		run->files = files; /* the listing is sorted, so are these */
 		run->n_files = n_files;
-	} else {
-		free(files);
 	}
-	if (n_sub)
-		qsort(subdirs, n_sub, sizeof *subdirs, cmp_str);
-	for (size_t i = 0; i < n_sub; i++) {
-		char *path = tb_xasprintf("%s/%s", dir, subdirs[i]);
-		char *sub_rel = strcmp(rel, ".") == 0 ? tb_xstrdup(subdirs[i])
-						      : tb_xasprintf("%s/%s", rel, subdirs[i]);
-		visit(w, path, sub_rel);
+	for (size_t i = 0; i < n_ents; i++) {
+		if (ents[i].st.type != TB_FS_DIR)
+			continue;
+		char *path = tb_xasprintf("%s/%s", dir, ents[i].name);
+		char *sub_rel = strcmp(rel, ".") == 0 ? tb_xstrdup(ents[i].name)
+						      : tb_xasprintf("%s/%s", rel, ents[i].name);
+		visit(w, path, sub_rel, ents[i].st.id);
 		free(path);
 		free(sub_rel);
-		free(subdirs[i]);
 	}
-	free(subdirs);
+	tb_fs_dirents_free(ents, n_ents);
 	w->depth--;
 }
 
@@ -120,7 +140,12 @@ void tb_scan(tb_scan_result *out, const char *root)
 	while (n > 1 && root[n - 1] == '/')
 		n--;
 	char *r = tb_xstrndup(root, n);
-	visit(&w, r, ".");
+	tb_fs_stat st;
+	int rc = tb_fs_stat_path(&st, r);
+	if (rc == 0 && st.type == TB_FS_DIR)
+		visit(&w, r, ".", st.id);
+	else if (rc && rc != TB_ENOTFOUND)
+		add_failure(&w, r, tb_xstrdup(tb_fs_errmsg()), tb_fs_transient());
 	free(r);
 	if (out->n_runs)
 		qsort(out->runs, out->n_runs, sizeof *out->runs, cmp_run);
@@ -139,5 +164,11 @@ void tb_scan_result_release(tb_scan_result *r)
 	for (size_t i = 0; i < r->n_dirs; i++)
 		free(r->dirs[i]);
 	free(r->dirs);
+	for (size_t i = 0; i < r->n_failed; i++) {
+		free(r->failed[i].path);
+		free(r->failed[i].msg);
+	}
+	free(r->failed);
+	tb_store_assets_free(r->assets, r->n_assets);
 	memset(r, 0, sizeof *r);
 }

@@ -10,8 +10,12 @@
  * where a record's length CRC and payload CRC both check.
  *
  * Tuned for sequential bulk reads of many small records: one growing buffer,
- * large read() calls, records returned as views into the buffer. One reader
- * belongs to one thread at a time. */
+ * large read() calls, records returned as views into the buffer. The bytes
+ * come from a tb_rec_io (pread-like callbacks), so the same reader serves
+ * local files and any other storage; a reader can give its file and its
+ * buffer back between reads (detach) and keep only its offset and resync
+ * state, which lets a loader hold thousands of readers with a few buffers
+ * and descriptors. One reader belongs to one thread at a time. */
 #ifndef TB_REC_READER_H
 #define TB_REC_READER_H
 
@@ -23,6 +27,44 @@ typedef struct tb_rec_reader tb_rec_reader;
 
 /* Records longer than this are treated as damage (FORMAT.md 3.4). */
 #define TB_REC_MAX_LEN (1u << 30)
+
+/* Where a reader's bytes come from. */
+typedef struct tb_rec_io {
+	/* Up to n bytes at offset off: bytes read, 0 at end of file, < 0 on
+	 * failure (reported by the callee). */
+	int64_t (*read)(void *payload, void *buf, size_t n, uint64_t off);
+	/* Current size of the file, or < 0 if unknown. */
+	int64_t (*size)(void *payload);
+	void *payload;
+} tb_rec_io;
+
+/* A detached reader for the file called `name` (used in messages), at
+ * offset 0. Attach a source before calling next(). */
+tb_rec_reader *tb_rec_reader_new(const char *name);
+/* Give r a source and a read buffer (buf may be NULL, cap 0; the reader
+ * grows it as needed and owns it until detach). */
+void tb_rec_reader_attach(tb_rec_reader *r, const tb_rec_io *io, uint8_t *buf, size_t cap);
+/* Take the source and the buffer back: unread buffered bytes are dropped,
+ * the reader keeps its offset (next unread byte) and resync state. The
+ * buffer, which may have grown, is returned in *buf / *cap. */
+void tb_rec_reader_detach(tb_rec_reader *r, uint8_t **buf, size_t *cap);
+/* Start again at offset 0, forgetting damage state (a replaced file). */
+void tb_rec_reader_rewind(tb_rec_reader *r);
+/* Limit the bytes a resynchronising scan may examine per call of next()
+ * (0 = no limit). When the limit is hit, next() returns TB_EPARTIAL and
+ * tb_rec_reader_scanning() is nonzero: call again to continue the scan. */
+void tb_rec_reader_set_scan_budget(tb_rec_reader *r, uint64_t bytes);
+int tb_rec_reader_scanning(const tb_rec_reader *r);
+
+/* Hold (on = 1) or release (on = 0) the records returned from now on:
+ * while held, each record next() returns stays valid (the buffer is not
+ * moved or grown) until release, so a caller can gather a batch without
+ * copying it. When the next record does not fit in what remains of the
+ * buffer, next() returns TB_EPARTIAL and tb_rec_reader_hold_full() is
+ * nonzero: use the held records, then hold again (which releases them) and
+ * go on. Holding again starts a new batch. */
+void tb_rec_reader_hold(tb_rec_reader *r, int on);
+int tb_rec_reader_hold_full(const tb_rec_reader *r);
 
 /* Open `path` for reading from offset 0. Returns 0, or TB_EIO (the message
  * is in tb_rec_reader_errmsg of no reader: it is logged). */
@@ -46,7 +88,8 @@ uint64_t tb_rec_reader_offset(const tb_rec_reader *r);
 uint64_t tb_rec_reader_damage_offset(const tb_rec_reader *r);
 const char *tb_rec_reader_damage_reason(const tb_rec_reader *r);
 
-/* Close the file and free the reader. NULL is a no-op. */
+/* Close the file (when opened by tb_rec_reader_open), free the buffer if
+ * attached and free the reader. NULL is a no-op. */
 void tb_rec_reader_free(tb_rec_reader *r);
 
 /* Parse one record from memory, for fuzzing and tests: same checks as the

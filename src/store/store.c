@@ -27,12 +27,16 @@ struct tb_store {
 		uint64_t capacity;
 	} overrides[MAX_OVERRIDES];
 	int n_overrides;
+	pthread_mutex_t assets_mu;
+	tb_store_asset *assets; /* guarded by assets_mu */
+	size_t n_assets;
 };
 
 tb_store *tb_store_new(void)
 {
 	tb_store *s = tb_xcalloc(1, sizeof *s);
 	pthread_rwlock_init(&s->lock, NULL);
+	pthread_mutex_init(&s->assets_mu, NULL);
 	return s;
 }
 
@@ -46,15 +50,9 @@ static void series_free(tb_series *s)
 	free(s->display_name);
 	free(s->description);
 	free(s->content);
-	/* columns are allocated with the first point */
+	/* columns are allocated with the first point, in one block */
 	if (s->steps)
 		free(s->steps - s->start);
-	if (s->walls)
-		free(s->walls - s->start);
-	if (s->values)
-		free(s->values - s->start);
-	if (s->tensors)
-		free(s->tensors - s->start);
 	free(s->rng);
 	free(s);
 }
@@ -77,6 +75,8 @@ void tb_store_free(tb_store *s)
 	for (size_t i = 0; i < s->n_runs; i++)
 		run_free(s->runs[i]);
 	free(s->runs);
+	tb_store_assets_free(s->assets, s->n_assets);
+	pthread_mutex_destroy(&s->assets_mu);
 	pthread_rwlock_destroy(&s->lock);
 	free(s);
 }
@@ -205,6 +205,49 @@ uint64_t tb_store_generation(const tb_store *s)
 void tb_store_touch(tb_store *s)
 {
 	__atomic_add_fetch(&s->generation, 1, __ATOMIC_RELEASE);
+}
+
+static tb_store_asset *copy_assets(const tb_store_asset *v, size_t n, int kind, size_t *count)
+{
+	tb_store_asset *c = tb_xcalloc(n ? n : 1, sizeof *c);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!kind || v[i].kind == kind)
+			c[k++] = (tb_store_asset){v[i].kind, tb_xstrdup(v[i].run),
+						  tb_xstrdup(v[i].path)};
+	*count = k;
+	return c;
+}
+
+void tb_store_set_assets(tb_store *s, const tb_store_asset *v, size_t n)
+{
+	size_t k;
+	tb_store_asset *c = copy_assets(v, n, 0, &k);
+	pthread_mutex_lock(&s->assets_mu);
+	tb_store_asset *old = s->assets;
+	size_t n_old = s->n_assets;
+	s->assets = c;
+	s->n_assets = k;
+	pthread_mutex_unlock(&s->assets_mu);
+	tb_store_assets_free(old, n_old);
+}
+
+size_t tb_store_assets(tb_store_asset **out, tb_store *s, int kind)
+{
+	size_t k;
+	pthread_mutex_lock(&s->assets_mu);
+	*out = copy_assets(s->assets, s->n_assets, kind, &k);
+	pthread_mutex_unlock(&s->assets_mu);
+	return k;
+}
+
+void tb_store_assets_free(tb_store_asset *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].run);
+		free(v[i].path);
+	}
+	free(v);
 }
 
 void tb_run_rdlock(tb_run *r)
@@ -365,19 +408,37 @@ static void reserve_slot(tb_series *s)
 		shift_views(s, -(ptrdiff_t)s->start);
 		return;
 	}
-	size_t want = s->alloc ? s->alloc * 2 : 4;
+	size_t want = s->alloc ? s->alloc + s->alloc / 2 : 8; /* 1.5x: less slack */
 	/* a bounded reservoir needs one spare slot beyond its capacity so a
 	 * removal at the front never forces a copy of the whole buffer */
 	if (s->capacity && want > s->capacity + s->capacity / 8 + 1)
 		want = (size_t)(s->capacity + s->capacity / 8 + 1);
 	if (want <= s->len)
 		want = s->len + 1;
-	s->steps = tb_xrealloc(s->steps, want * sizeof *s->steps);
-	s->walls = tb_xrealloc(s->walls, want * sizeof *s->walls);
-	if (s->data_class == TB_DC_SCALAR)
-		s->values = tb_xrealloc(s->values, want * sizeof *s->values);
-	else
-		s->tensors = tb_xrealloc(s->tensors, want * sizeof *s->tensors);
+	/* one block for the columns: steps, walls, then values or tensors */
+	size_t n = s->len;
+	uint8_t *blk = tb_xmalloc(want * (sizeof *s->steps + sizeof *s->walls +
+					  (s->data_class == TB_DC_SCALAR ? sizeof *s->values
+									 : sizeof *s->tensors)));
+	int64_t *steps = (int64_t *)blk;
+	double *walls = (double *)(blk + want * sizeof *steps);
+	void *col = blk + want * (sizeof *steps + sizeof *walls);
+	if (n) {
+		memcpy(steps, s->steps, n * sizeof *steps);
+		memcpy(walls, s->walls, n * sizeof *walls);
+	}
+	if (s->data_class == TB_DC_SCALAR) {
+		if (n)
+			memcpy(col, s->values, n * sizeof *s->values);
+		s->values = col;
+	} else {
+		if (n)
+			memcpy(col, s->tensors, n * sizeof *s->tensors);
+		s->tensors = col;
+	}
+	free(s->steps); /* start is 0 here */
+	s->steps = steps;
+	s->walls = walls;
 	s->alloc = want;
 }
 

@@ -102,6 +102,28 @@ void tb_store_remove_run(tb_store *s, tb_run *run);
 uint64_t tb_store_generation(const tb_store *s);
 void tb_store_touch(tb_store *s);
 
+/* Files the loader noticed while scanning that dashboards read themselves
+ * (dashboards never walk the log directory). */
+enum tb_asset_kind {
+	TB_ASSET_PROJECTOR_CONFIG = 1, /* projector_config.pbtxt in a folder */
+	TB_ASSET_PROFILE_TRACE = 2,    /* *.pt.trace.json[.gz] in a folder, or
+					* <run>/plugins/profile/<timestamp>/
+					* *.trace.json.gz (run = <run>) */
+};
+typedef struct tb_store_asset {
+	int kind;   /* TB_ASSET_* */
+	char *run;  /* run name: the folder's path below its log directory
+		     * ("." for the root), prefixed as run names are */
+	char *path; /* full path of the file */
+} tb_store_asset;
+
+/* Replace the asset list with a copy of v[0..n). Thread-safe. */
+void tb_store_set_assets(tb_store *s, const tb_store_asset *v, size_t n);
+/* A copy of the assets of `kind` (0 = all), in scan order; the caller frees
+ * it with tb_store_assets_free. Returns the count. Thread-safe. */
+size_t tb_store_assets(tb_store_asset **out, tb_store *s, int kind);
+void tb_store_assets_free(tb_store_asset *v, size_t n);
+
 void tb_run_rdlock(tb_run *r);
 void tb_run_wrlock(tb_run *r);
 void tb_run_unlock(tb_run *r);

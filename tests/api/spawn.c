@@ -155,14 +155,14 @@ fail:
 	return -1;
 }
 
-int tb_spawn_port(const tb_spawn *s)
-{
-	return s->port;
-}
-
 pid_t tb_spawn_pid(const tb_spawn *s)
 {
 	return s->pid;
+}
+
+int tb_spawn_port(const tb_spawn *s)
+{
+	return s->port;
 }
 
 int tb_spawn_alive(tb_spawn *s)

@@ -2,6 +2,7 @@
  * (edge-cases/MANIFEST.md) and on files that grow while being read. */
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../harness.h"
@@ -38,7 +39,7 @@ static void test_loader__edge_cases_corpus(void)
 {
 	tb_store *st = tb_store_new();
 	tb_loader_source src = {NULL, corpus("edge-cases")};
-	tb_loader_opts o = {&src, 1, 0, 2};
+	tb_loader_opts o = {&src, 1, 0, 2, 0};
 	tb_loader *l = tb_loader_new(st, &o);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
@@ -149,7 +150,7 @@ static void test_loader__tails_growing_file(void)
 
 	tb_store *st = tb_store_new();
 	tb_loader_source src = {NULL, dir};
-	tb_loader_opts o = {&src, 1, 0, 1};
+	tb_loader_opts o = {&src, 1, 0, 1, 0};
 	tb_loader *l = tb_loader_new(st, &o);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
@@ -176,7 +177,7 @@ static void test_loader__tails_growing_file(void)
 
 static void write_run(const char *dir, int steps)
 {
-	char path[512];
+	char path[1024];
 	mkdir(dir, 0755);
 	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", dir);
 	FILE *f = fopen(path, "wb");
@@ -199,7 +200,7 @@ static void test_loader__new_runs_and_logdir_spec(void)
 	tb_store *st = tb_store_new();
 	/* "x:" names a root; a spec entry without a name keeps plain names */
 	tb_loader_source srcs[2] = {{"x", a}, {NULL, b}};
-	tb_loader_opts o = {srcs, 2, 0, 2};
+	tb_loader_opts o = {srcs, 2, 0, 2, 0};
 	tb_loader *l = tb_loader_new(st, &o);
 	tb_loader_cycle(l);
 	CHECK_INT(tb_store_run_count(st), 1);
@@ -211,7 +212,7 @@ static void test_loader__new_runs_and_logdir_spec(void)
 	tb_series *s = series(st, "sub", "x");
 	CHECK(s && s->len == 5);
 	/* and one whose files are gone leaves */
-	char path[512];
+	char path[1024];
 	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", b_sub);
 	unlink(path);
 	tb_loader_cycle(l);
@@ -238,7 +239,7 @@ static void test_loader__wakes_on_change(void)
 	tb_loader_source src = {NULL, dir};
 	/* a reload interval far longer than the test: only the watcher can
 	 * bring the new points in time */
-	tb_loader_opts o = {&src, 1, 600, 1};
+	tb_loader_opts o = {&src, 1, 600, 1, 0};
 	tb_loader *l = tb_loader_new(st, &o);
 	tb_loader_start(l);
 	for (int i = 0; i < 500 && tb_loader_cycles(l) < 1; i++)
@@ -279,11 +280,255 @@ static void test_loader__wakes_on_change(void)
 	rmdir(dir);
 }
 
+static char *run_file(char *buf, size_t n, const char *dir)
+{
+	snprintf(buf, n, "%s/events.out.tfevents.1.host", dir);
+	return buf;
+}
+
+static void append_steps(const char *dir, int from, int to, float base)
+{
+	char path[1024];
+	FILE *f = fopen(run_file(path, sizeof path, dir), "ab");
+	uint8_t ev[64];
+	for (int i = from; i < to; i++)
+		frame(f, ev, scalar_event(ev, i, base + (float)i));
+	fclose(f);
+}
+
+/* The pool of open files: with room for two, ten runs load completely,
+ * never more than two files are open, and a file that grows after being
+ * closed is reopened where it stopped (its old records are not read
+ * again). */
+static void test_loader__pool_reopens_at_offset(void)
+{
+	char root[] = "/tmp/tb_loader_poolXXXXXX";
+	CHECK(mkdtemp(root) != NULL);
+	char *dirs[10];
+	for (int i = 0; i < 10; i++) {
+		CHECK(asprintf(&dirs[i], "%s/r%d", root, i) > 0);
+		write_run(dirs[i], 5);
+	}
+	tb_store *st = tb_store_new();
+	tb_loader_source src = {NULL, root};
+	tb_loader_opts o = {&src, 1, 0, 2, 2};
+	tb_loader *l = tb_loader_new(st, &o);
+	tb_loader_cycle(l);
+	tb_loader_stats a, b;
+	tb_loader_get_stats(l, &a);
+	CHECK_INT(a.records, 50);
+	CHECK_INT(a.open_files_limit, 2);
+	CHECK(a.open_files_peak <= 2);
+	for (int i = 0; i < 10; i++)
+		append_steps(dirs[i], 5, 8, 0);
+	tb_loader_cycle(l);
+	tb_loader_get_stats(l, &b);
+	CHECK_INT(b.records - a.records, 30);
+	CHECK(b.open_files_peak <= 2);
+	for (int i = 0; i < 10; i++) {
+		char name[8];
+		snprintf(name, sizeof name, "r%d", i);
+		tb_series *s = series(st, name, "x");
+		CHECK(s && s->len == 8 && s->steps[7] == 7);
+	}
+	/* nothing new: every file is closed again */
+	tb_loader_cycle(l);
+	tb_loader_get_stats(l, &b);
+	CHECK_INT(b.open_files, 0);
+	tb_loader_free(l);
+	tb_store_free(st);
+	char path[1024];
+	for (int i = 0; i < 10; i++) {
+		unlink(run_file(path, sizeof path, dirs[i]));
+		rmdir(dirs[i]);
+		free(dirs[i]);
+	}
+	rmdir(root);
+}
+
+/* A file truncated and written again, then one replaced by another (a new
+ * inode, larger than the old one), is read anew from the start: the
+ * series shows the new points only. */
+static void test_loader__truncated_and_replaced(void)
+{
+	char root[] = "/tmp/tb_loader_truncXXXXXX";
+	CHECK(mkdtemp(root) != NULL);
+	char path[1024], tmp[300];
+	write_run(root, 100);
+	tb_store *st = tb_store_new();
+	tb_loader_source src = {NULL, root};
+	tb_loader_opts o = {&src, 1, 0, 1, 0};
+	tb_loader *l = tb_loader_new(st, &o);
+	tb_loader_cycle(l);
+	tb_series *s = series(st, ".", "x");
+	CHECK(s && s->len == 100);
+	CHECK(truncate(run_file(path, sizeof path, root), 0) == 0);
+	append_steps(root, 0, 20, 1000);
+	tb_loader_cycle(l);
+	CHECK(s && s->len == 20);
+	for (size_t i = 0; s && i < s->len; i++)
+		CHECK(s->values[i] == 1000.0 + (double)i);
+	snprintf(tmp, sizeof tmp, "%s/new", root);
+	mkdir(tmp, 0755);
+	append_steps(tmp, 0, 30, 2000);
+	char moved[1024];
+	CHECK(rename(run_file(moved, sizeof moved, tmp), path) == 0);
+	rmdir(tmp);
+	tb_loader_cycle(l);
+	CHECK(s && s->len == 30);
+	for (size_t i = 0; s && i < s->len; i++)
+		CHECK(s->values[i] == 2000.0 + (double)i);
+	tb_loader_free(l);
+	tb_store_free(st);
+	unlink(path);
+	rmdir(root);
+}
+
+/* Body of the permissions test, in a process that cannot read what it
+ * cannot read (not root). Returns the number of failed checks. */
+static int unreadable_body(void)
+{
+	int before = tb__failed_checks;
+	char root[] = "/tmp/tb_loader_permXXXXXX";
+	CHECK(mkdtemp(root) != NULL);
+	char a[300], b[300], c[300], path[1024];
+	snprintf(a, sizeof a, "%s/a", root);
+	snprintf(b, sizeof b, "%s/b", root);
+	snprintf(c, sizeof c, "%s/c", root);
+	write_run(a, 5);
+	write_run(b, 5);
+	write_run(c, 5);
+	CHECK(chmod(run_file(path, sizeof path, b), 0) == 0);
+	tb_store *st = tb_store_new();
+	tb_loader_source src = {NULL, root};
+	tb_loader_opts o = {&src, 1, 0, 1, 0};
+	tb_loader *l = tb_loader_new(st, &o);
+	warnings = 0;
+	tb_log_set_hook(count_warnings, NULL);
+	tb_loader_cycle(l);
+	CHECK_INT(warnings, 1); /* b's file, once */
+	tb_series *s = series(st, "a", "x");
+	CHECK(s && s->len == 5);
+	CHECK(tb_store_find_run(st, "b") != NULL);
+	CHECK(series(st, "b", "x") == NULL);
+	/* a folder that cannot be read any more keeps its run and its points,
+	 * and is warned about once however often it is tried */
+	CHECK(chmod(c, 0) == 0);
+	for (int i = 0; i < 3; i++) {
+		usleep(300000);
+		tb_loader_cycle(l);
+	}
+	CHECK_INT(warnings, 2);
+	s = series(st, "c", "x");
+	CHECK(s && s->len == 5);
+	/* readable again: picked up at the next retry */
+	CHECK(chmod(path, 0644) == 0);
+	CHECK(chmod(c, 0755) == 0);
+	for (int i = 0; i < 100 && !series(st, "b", "x"); i++) {
+		usleep(100000);
+		tb_loader_cycle(l);
+	}
+	s = series(st, "b", "x");
+	CHECK(s && s->len == 5);
+	CHECK_INT(warnings, 2);
+	tb_log_set_hook(NULL, NULL);
+	tb_loader_free(l);
+	tb_store_free(st);
+	unlink(run_file(path, sizeof path, a));
+	unlink(run_file(path, sizeof path, b));
+	unlink(run_file(path, sizeof path, c));
+	rmdir(a);
+	rmdir(b);
+	rmdir(c);
+	rmdir(root);
+	return tb__failed_checks - before;
+}
+
+/* Permissions: as root everything is readable, so the test drops to the
+ * unprivileged "nobody" user in a child process. */
+static void test_loader__unreadable_then_readable(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) {
+			fprintf(stderr, "did not run: cannot drop root privileges\n");
+			_exit(0);
+		}
+		_exit(unreadable_body() ? 1 : 0);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void touch(const char *root, const char *rel)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	FILE *f = fopen(path, "w");
+	if (f)
+		fclose(f);
+}
+
+/* The scan notes projector configs and profiler traces as it walks; the
+ * store lists them per run, named as runs are. */
+static void test_loader__assets(void)
+{
+	char root[] = "/tmp/tb_loader_assetsXXXXXX";
+	CHECK(mkdtemp(root) != NULL);
+	char run[300], dir[600];
+	snprintf(run, sizeof run, "%s/train", root);
+	write_run(run, 2);
+	touch(run, "projector_config.pbtxt");
+	snprintf(dir, sizeof dir, "%s/plugins", run);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof dir, "%s/plugins/profile", run);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof dir, "%s/plugins/profile/2024_01_01", run);
+	mkdir(dir, 0755);
+	touch(dir, "host.trace.json.gz");
+	snprintf(dir, sizeof dir, "%s/prof", root);
+	mkdir(dir, 0755);
+	touch(dir, "worker0.pt.trace.json");
+	touch(dir, "notes.json");
+	tb_store *st = tb_store_new();
+	tb_loader_source src = {"x", root};
+	tb_loader_opts o = {&src, 1, 0, 1, 0};
+	tb_loader *l = tb_loader_new(st, &o);
+	tb_loader_cycle(l);
+	tb_store_asset *v;
+	size_t n = tb_store_assets(&v, st, TB_ASSET_PROJECTOR_CONFIG);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_STR(v[0].run, "x/train");
+	tb_store_assets_free(v, n);
+	n = tb_store_assets(&v, st, TB_ASSET_PROFILE_TRACE);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(v[0].run, "x/prof");
+		CHECK(strstr(v[0].path, "/prof/worker0.pt.trace.json") != NULL);
+		CHECK_STR(v[1].run, "x/train");
+		CHECK(strstr(v[1].path, "/plugins/profile/2024_01_01/host.trace.json.gz") != NULL);
+	}
+	tb_store_assets_free(v, n);
+	CHECK_INT(tb_store_assets(&v, st, 0), 3);
+	tb_store_assets_free(v, 3);
+	tb_loader_free(l);
+	tb_store_free(st);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	TB_RUN(test_loader__edge_cases_corpus);
 	TB_RUN(test_loader__tails_growing_file);
 	TB_RUN(test_loader__new_runs_and_logdir_spec);
 	TB_RUN(test_loader__wakes_on_change);
+	TB_RUN(test_loader__pool_reopens_at_offset);
+	TB_RUN(test_loader__truncated_and_replaced);
+	TB_RUN(test_loader__unreadable_then_readable);
+	TB_RUN(test_loader__assets);
 	return tb_test_finish();
 }

@@ -29,7 +29,7 @@ static tb_store *load(const char *dir)
 {
 	tb_store *st = tb_store_new();
 	tb_loader_source src = {NULL, dir};
-	tb_loader_opts o = {&src, 1, 0, 1};
+	tb_loader_opts o = {&src, 1, 0, 1, 0};
 	tb_loader *l = tb_loader_new(st, &o);
 	tb_loader_cycle(l);
 	tb_loader_free(l);

@@ -1,0 +1,145 @@
+/* scale_bench: what a whole first load costs a tboard binary, compared with
+ * another binary in the same run.
+ *
+ *     scale_bench LOGDIR REPEATS TBOARD [BASELINE] [-- extra flags...]
+ *
+ * Starts `TBOARD --logdir LOGDIR --port 0 --reload_task blocking
+ * --reload_interval 0 [extra]`, which serves only once the load is done, and
+ * measures the time from exec to the serving line, the peak number of open
+ * descriptors (sampled from /proc every 2 ms while loading) and the peak
+ * RSS (VmHWM once serving). With BASELINE, the two binaries alternate
+ * REPEATS times each, so both see the same machine state; medians and the
+ * ratios TBOARD / BASELINE are printed. */
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/bench.h"
+
+typedef struct sample {
+	double secs;
+	long rss_kb;
+	int fds;
+} sample;
+
+static int count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 2;
+}
+
+static int run_once(sample *out, const char *tboard, const char *logdir, char **extra, int n_extra)
+{
+	const char *argv[64] = {tboard,		"--logdir",	     logdir, "--port", "0",
+				"--reload_task", "blocking", "--reload_interval", "0"};
+	int argc = 9;
+	for (int i = 0; i < n_extra && argc < 63; i++)
+		argv[argc++] = extra[i];
+	argv[argc] = NULL;
+	int fds[2];
+	if (pipe(fds))
+		return -1;
+	double t0 = bench_now();
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		FILE *null = fopen("/dev/null", "w");
+		if (null)
+			dup2(fileno(null), 2);
+		execv(tboard, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	char buf[4096];
+	size_t len = 0;
+	int peak = 0, serving = 0;
+	while (!serving) {
+		struct pollfd p = {fds[0], POLLIN, 0};
+		int n = count_fds(pid);
+		if (n > peak)
+			peak = n;
+		if (poll(&p, 1, 2) <= 0)
+			continue;
+		ssize_t got = read(fds[0], buf + len, sizeof buf - 1 - len);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+		buf[len] = 0;
+		serving = strstr(buf, "http://127.0.0.1:") != NULL;
+		if (len == sizeof buf - 1)
+			len = 0;
+	}
+	out->secs = bench_now() - t0;
+	out->fds = peak;
+	out->rss_kb = bench_vm_hwm_kb(pid);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
+	return serving ? 0 : -1;
+}
+
+static void report(const char *label, sample *v, int n, double *t, double *rss, double *fd)
+{
+	double a[256], b[256], c[256];
+	for (int i = 0; i < n; i++) {
+		a[i] = v[i].secs;
+		b[i] = (double)v[i].rss_kb / 1024;
+		c[i] = v[i].fds;
+	}
+	*t = bench_median(a, n);
+	*rss = bench_median(b, n);
+	*fd = bench_median(c, n);
+	printf("%-9s load %.3f s, peak RSS %.1f MB, peak open descriptors %.0f (medians of %d)\n",
+	       label, *t, *rss, *fd, n);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: scale_bench LOGDIR REPEATS TBOARD [BASELINE] [-- flags...]\n");
+		return 2;
+	}
+	const char *logdir = argv[1];
+	int repeats = atoi(argv[2]);
+	if (repeats < 1 || repeats > 256)
+		repeats = 3;
+	const char *bins[2] = {argv[3], NULL};
+	int i = 4;
+	if (i < argc && strcmp(argv[i], "--") != 0)
+		bins[1] = argv[i++];
+	char **extra = NULL;
+	int n_extra = 0;
+	if (i < argc && strcmp(argv[i], "--") == 0) {
+		extra = argv + i + 1;
+		n_extra = argc - i - 1;
+	}
+	sample v[2][256];
+	for (int r = 0; r < repeats; r++)
+		for (int b = 0; b < 2 && bins[b]; b++)
+			if (run_once(&v[b][r], bins[b], logdir, extra, n_extra)) {
+				fprintf(stderr, "scale_bench: %s did not serve\n", bins[b]);
+				return 1;
+			}
+	double t[2], rss[2], fd[2];
+	report("tboard", v[0], repeats, &t[0], &rss[0], &fd[0]);
+	if (bins[1]) {
+		report("baseline", v[1], repeats, &t[1], &rss[1], &fd[1]);
+		printf("ratio     load %.2fx, peak RSS %.2fx, descriptors %.2fx\n", t[0] / t[1],
+		       rss[0] / rss[1], fd[0] / fd[1]);
+	}
+	return 0;
+}
