@@ -21,6 +21,8 @@
 
 #include <tboard/writer.h>
 
+#include "lib/bench.h"
+
 #define START_TIME 1700000000.0
 #define MAX_QUEUE (1 << 16) /* events per write(): about 3 MB, stays in cache */
 
@@ -47,20 +49,6 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static long arg(int argc, char **argv, int i, long def)
-{
-	char *end;
-	long v;
-	if (argc <= i)
-		return def;
-	v = strtol(argv[i], &end, 10);
-	if (*end || v <= 0) {
-		fprintf(stderr, "gen_scalars: bad number %s\n", argv[i]);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	long runs, ntags, steps;
@@ -75,10 +63,10 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	runs = arg(argc, argv, 2, 10);
-	ntags = arg(argc, argv, 3, 20);
-	steps = arg(argc, argv, 4, 50000);
-	buckets = argc > 5 ? arg(argc, argv, 5, 0) : 0;
+	runs = bench_arg(argc, argv, 2, 10, 1);
+	ntags = bench_arg(argc, argv, 3, 20, 1);
+	steps = bench_arg(argc, argv, 4, 50000, 1);
+	buckets = bench_arg(argc, argv, 5, 0, 0);
 	if (buckets > 1024)
 		buckets = 1024;
 	tags = malloc((size_t)ntags * sizeof *tags);

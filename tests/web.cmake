@@ -1,7 +1,8 @@
 # Browser tests of the web UI (headless Chromium driven by playwright-core),
 # one per tests/web/<name>_test.mjs, named web_<name>. The shell, scalars and
 # perf tests measure timings and run alone; web_perf uses gen_scalars from
-# the build directory; web_ui runs on a log directory gen_ui writes (log-axis
+# the build directory, web_scale gen_scalars and live_writer; web_ui runs on
+# a log directory gen_ui writes (log-axis
 # ranges, steps near 2^62, the smaller dashboards).
 add_executable(gen_ui tests/web/gen_ui.c)
 target_link_libraries(gen_ui tboard_static)
@@ -13,7 +14,7 @@ foreach(src ${TB_WEB_TESTS})
   string(REGEX REPLACE "_test\\.mjs$" "" name ${file})
   add_test(NAME web_${name} COMMAND node ${src})
   set_tests_properties(web_${name} PROPERTIES ENVIRONMENT "${TB_WEB_TEST_ENV}" TIMEOUT 300)
-  if(name MATCHES "^(scalars|shell|perf)$")
+  if(name MATCHES "^(scalars|shell|perf|scale)$")
     set_tests_properties(web_${name} PROPERTIES RUN_SERIAL TRUE)
   endif()
 endforeach()

@@ -203,3 +203,17 @@ double bench_time_to_answer(long *rss_kb, const char *tboard, const char *logdir
 	bench_stop(pid, out_fd);
 	return t;
 }
+
+long bench_arg(int argc, char **argv, int i, long def, long min)
+{
+	char *end;
+	long v;
+	if (argc <= i)
+		return def;
+	v = strtol(argv[i], &end, 10);
+	if (*end || v < min) {
+		fprintf(stderr, "%s: bad number %s\n", argv[0], argv[i]);
+		exit(2);
+	}
+	return v;
+}

@@ -25,6 +25,9 @@ long bench_vm_hwm_kb(pid_t pid);
 /* Start `tboard --logdir logdir --port 0`; sets *port once it serves
  * (0 if it never did) and *out_fd to its stdout. Returns the pid or -1. */
 pid_t bench_start_tboard(const char *tboard, const char *logdir, int *port, int *out_fd);
+/* argv[i] as a number >= min, or def when absent; exits with status 2 on
+ * anything else. */
+long bench_arg(int argc, char **argv, int i, long def, long min);
 /* The same with extra flags (NULL-terminated, up to 24). */
 pid_t bench_start_tboard_args(const char *tboard, const char *logdir, const char *const *extra,
 			      int *port, int *out_fd);

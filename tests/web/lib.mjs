@@ -92,6 +92,15 @@ export async function getJson(base, path) {
 }
 
 /**
+ * The UI asks for tboard's own scalars route and push channel first and
+ * falls back to upstream's routes on a 404: that answer is expected from
+ * servers without them.
+ */
+function tboardProbe(url, status) {
+  return status === 404 && /\/data\/tboard\/(scalars|events)$/.test(url);
+}
+
+/**
  * A fresh browser profile. `prefs` seeds the UI's localStorage preferences
  * (e.g. {refreshSec: 0}) before the first page load.
  */
@@ -117,11 +126,13 @@ export async function launch({ colorScheme = 'light', viewport = { width: 1400, 
   const consoleErrors = [];
   const failedUrls = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(msg.text());
+    if (msg.type() !== 'error') return;
+    if (tboardProbe(msg.location()?.url ?? '', /404/.test(msg.text()) ? 404 : 0)) return;
+    consoleErrors.push(msg.text());
   });
   page.on('pageerror', (err) => consoleErrors.push(String(err)));
   page.on('response', (r) => {
-    if (r.status() >= 400) failedUrls.push(r.url());
+    if (r.status() >= 400 && !tboardProbe(r.url(), r.status())) failedUrls.push(r.url());
   });
   return {
     browser,

@@ -79,8 +79,14 @@ await run(async () => {
       const card = page.locator(cardSel(tag));
       await card.scrollIntoViewIfNeeded();
       try {
+        // Kept in view while waiting: cards above may still be coming in
+        // (the run filter reaches the cards once typing pauses).
         await page.waitForFunction(
-          ([sel, n]) => document.querySelector(sel)?.getAttribute('data-series-count') === String(n),
+          ([sel, n]) => {
+            const el = document.querySelector(sel);
+            el?.scrollIntoView({ block: 'nearest' });
+            return el?.getAttribute('data-series-count') === String(n);
+          },
           [cardSel(tag), want],
           { timeout: 10000 },
         );
@@ -124,7 +130,8 @@ await run(async () => {
       'run filter hides the other runs\' histogram cards');
     await page.fill('[data-testid="run-filter"]', '');
     const lossWant = tagRuns.get('loss')?.length ?? 0;
-    check((await waitCount('loss', lossWant)) === lossWant, 'clearing the run filter brings the runs back');
+    const lossGot = await waitCount('loss', lossWant);
+    check(lossGot === lossWant, 'clearing the run filter brings the runs back', `drew ${lossGot}, want ${lossWant}`);
 
     // Unticking a run removes its line.
     const firstLossRun = tagRuns.get('loss')[0];

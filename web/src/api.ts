@@ -214,19 +214,7 @@ function columns(points: RawDatum[]): ScalarSeries {
 }
 
 export interface ScalarFetchResult {
-  /** A hash of the response body, to detect whether anything changed. */
-  readonly digest: string;
   runs: RunToScalars;
-}
-
-/** 32-bit FNV-1a of a string, plus its length. Cheap change detection. */
-function digestOf(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return `${text.length}:${(h >>> 0).toString(16)}`;
 }
 
 /** All runs' scalar series for one tag (Time Series API). */
@@ -243,23 +231,7 @@ export async function fetchScalars(tag: string, signal?: AbortSignal): Promise<S
   for (const run of Object.keys(rts)) {
     if (Array.isArray(rts[run])) runs.set(run, columns(rts[run] as RawDatum[]));
   }
-  return lazyDigest(text, runs);
-}
-
-/** The digest is only needed when comparing with an earlier answer. */
-function lazyDigest(text: string, runs: RunToScalars): ScalarFetchResult {
-  let d: string | null = null;
-  let body: string | null = text;
-  return {
-    runs,
-    get digest() {
-      if (d === null) {
-        d = digestOf(body!);
-        body = null;
-      }
-      return d;
-    },
-  };
+  return { runs };
 }
 
 /** One tag for the given runs via the scalars plugin's multi-run route. */
@@ -275,7 +247,104 @@ export async function fetchScalarsMultirun(tag: string, runs: string[]): Promise
     if (!Array.isArray(pts)) continue;
     out.set(run, columns(pts.map((p) => ({ wallTime: p[0], step: p[1], value: p[2] }))));
   }
-  return lazyDigest(text, out);
+  return { runs: out };
+}
+
+/**
+ * One run's scalars as tboard's own route answers them: every point of the
+ * asked range, or, past the pixel budget, one entry per bucket where `step`
+ * and `value` are the bucket's last point and `min`/`max` its envelope.
+ */
+export interface RunScalars extends ScalarSeries {
+  /** Points the range holds on the server (more than drawn when bucketed). */
+  n: number;
+  /** The run's change counter on the server. */
+  gen: number;
+  /** Per bucket: first step, and lowest and highest value. */
+  firstStep?: Float64Array;
+  min?: Float64Array;
+  max?: Float64Array;
+}
+
+export interface TagScalars {
+  generation: number;
+  runs: Map<string, RunScalars>;
+}
+
+export interface ScalarQuery {
+  /** Runs to answer; omitted means every run with the tag. */
+  runs?: string[];
+  /** Per run: only points with a larger step. */
+  after?: Record<string, number>;
+  /** Step range (inclusive). */
+  start?: number;
+  end?: number;
+  /** Pixel budget: above this many points a run comes bucketed. */
+  buckets?: number;
+}
+
+const f64 = (a: unknown): Float64Array => {
+  const arr = Array.isArray(a) ? a : [];
+  const out = new Float64Array(arr.length);
+  for (let i = 0; i < arr.length; i++) out[i] = toNumber(arr[i]);
+  return out;
+};
+
+/** Whether the server has tboard's scalars route: null until first asked. */
+let tboardScalars: boolean | null = null;
+
+export function hasTboardScalars(): boolean | null {
+  return tboardScalars;
+}
+
+/**
+ * One tag's scalars from tboard's own route (POST /data/tboard/scalars).
+ * Resolves to null when the server does not have that route, so callers
+ * fall back to upstream's routes.
+ */
+export async function fetchTagScalars(tag: string, q: ScalarQuery, signal?: AbortSignal): Promise<TagScalars | null> {
+  if (tboardScalars === false) return null;
+  const body: Record<string, unknown> = { tag };
+  if (q.runs) body.runs = q.runs;
+  if (q.after && Object.keys(q.after).length) body.after = q.after;
+  if (q.start !== undefined) body.start = q.start;
+  if (q.end !== undefined) body.end = q.end;
+  if (q.buckets !== undefined) body.buckets = q.buckets;
+  let text: string;
+  try {
+    text = await fetchText('data/tboard/scalars', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (e) {
+    if (e instanceof HttpError && (e.status === 404 || e.status === 405)) {
+      tboardScalars = false;
+      return null;
+    }
+    throw e;
+  }
+  tboardScalars = true;
+  const parsed = JSON.parse(text) as { generation?: unknown; runs?: Record<string, Record<string, unknown>> };
+  const runs = new Map<string, RunScalars>();
+  for (const [run, r] of Object.entries(parsed.runs ?? {})) {
+    if (!r || typeof r !== 'object') continue;
+    const base = { n: toNumber(r.n), gen: toNumber(r.gen), wallTime: f64(r.wall) };
+    if (r.bucketed) {
+      runs.set(run, {
+        ...base,
+        step: f64(r.step_last),
+        value: f64(r.last),
+        firstStep: f64(r.step),
+        min: f64(r.min),
+        max: f64(r.max),
+      });
+    } else {
+      runs.set(run, { ...base, step: f64(r.step), value: f64(r.value) });
+    }
+  }
+  return { generation: toNumber(parsed.generation), runs };
 }
 
 /** URL of one run's scalar series for download. */

@@ -4,11 +4,15 @@ import { useEffect, useState } from 'preact/hooks';
 import {
   Environment,
   PluginsListing,
+  RunScalars,
   ScalarFetchResult,
+  ScalarQuery,
+  apiUrl,
   fetchEnvironment,
   fetchGeneration,
   fetchPluginsListing,
   fetchRuns,
+  fetchTagScalars,
 } from './api';
 import { RunColors } from './colors';
 import { prefs } from './prefs';
@@ -22,6 +26,22 @@ export interface DataState {
   loading: boolean;
   error: string | null;
   lastUpdated: number | null;
+}
+
+interface PushMessage {
+  generation?: unknown;
+  runs?: unknown;
+  new_runs?: unknown;
+  removed_runs?: unknown;
+}
+
+function parseEvent(ev: Event): PushMessage {
+  try {
+    const v = JSON.parse(String((ev as MessageEvent).data));
+    return v && typeof v === 'object' ? (v as PushMessage) : {};
+  } catch {
+    return {};
+  }
 }
 
 class DataStore {
@@ -39,6 +59,11 @@ class DataStore {
   private inFlight: Promise<void> | null = null;
   private timer: number | undefined;
   private liveTimer: number | undefined;
+  private source: EventSource | null = null;
+  private reconnecting = false;
+  /** Changes were announced while reloads were off. */
+  private missed = false;
+  private soon: number | undefined;
   private serverGeneration = -1;
   private interval = -1;
   /** While true (the active tab asked for it), automatic refresh pauses. */
@@ -61,40 +86,122 @@ class DataStore {
   start(): () => void {
     void this.refresh();
     this.schedule();
-    // Between full refreshes, ask the server once a second whether it
-    // stored anything new, so a point written to disk shows within about a
-    // second; the answer is a few bytes.
+    this.listen();
+    // Without the push channel, ask the server once a second whether it
+    // stored anything new (a few bytes); only an answer that moved reloads.
     this.liveTimer = window.setInterval(() => {
-      if (document.visibilityState === 'hidden' || this.paused || this.interval <= 0) return;
-      fetchGeneration().then(
-        (g) => {
-          if (g < 0 || g === this.serverGeneration) return;
-          const first = this.serverGeneration < 0;
-          this.serverGeneration = g;
-          if (!first) void this.refresh();
-        },
-        () => undefined,
-      );
+      if (!this.source) this.poll();
     }, 1000);
     return prefs.subscribe(() => this.schedule());
   }
 
-  /** (Re)arms the polling timer after the refresh interval changed. */
+  /**
+   * Subscribes to the server's push channel. Each `changed` event names
+   * the runs and tags that moved: cards of those tags fetch the new points,
+   * nothing else is asked for. The listing reloads only when a run or tag
+   * appears that the page does not know yet. Servers without the channel
+   * answer 404 and the page stays on generation polling.
+   */
+  private listen(): void {
+    if (typeof EventSource === 'undefined') return;
+    const es = new EventSource(apiUrl('data/tboard/events'));
+    let hello = false;
+    es.addEventListener('hello', (ev) => {
+      hello = true;
+      this.source = es;
+      pushing = true;
+      const g = parseEvent(ev).generation;
+      if (typeof g === 'number') this.serverGeneration = g;
+    });
+    es.addEventListener('changed', (ev) => {
+      const msg = parseEvent(ev);
+      // Ignored while reloads are off; the next reload catches up.
+      if (this.paused || this.interval <= 0) {
+        this.missed = true;
+        return;
+      }
+      if (typeof msg.generation === 'number') this.serverGeneration = msg.generation;
+      const runs = (msg.runs ?? {}) as Record<string, unknown>;
+      let unknown = (Array.isArray(msg.new_runs) && msg.new_runs.length > 0) ||
+        (Array.isArray(msg.removed_runs) && msg.removed_runs.length > 0);
+      for (const [run, tags] of Object.entries(runs)) {
+        if (!Array.isArray(tags)) continue;
+        for (const tag of tags) if (typeof tag === 'string' && !seriesMoved(run, tag)) unknown = true;
+      }
+      flushMoved();
+      if (unknown) this.refreshSoon();
+    });
+    es.onerror = () => {
+      // Before the greeting: no channel here, poll instead. After it the
+      // browser reconnects by itself; reload once it is back.
+      if (!hello) {
+        es.close();
+        return;
+      }
+      if (es.readyState === EventSource.CLOSED) {
+        this.source = null;
+        pushing = false;
+      }
+      else this.reconnecting = true;
+    };
+    es.addEventListener('open', () => {
+      if (this.reconnecting) {
+        // Events may have been missed: every loaded run may have moved.
+        this.reconnecting = false;
+        void this.reload();
+      }
+    });
+  }
+
+  /** A reload at most once a second, however often something appears. */
+  private refreshSoon(): void {
+    if (this.soon !== undefined) return;
+    this.soon = window.setTimeout(() => {
+      this.soon = undefined;
+      void this.refresh();
+    }, 1000);
+  }
+
+  /** Reloads when the server's generation moved since the page last saw it. */
+  private poll(): void {
+    if (document.visibilityState === 'hidden' || this.paused || this.interval <= 0) return;
+    fetchGeneration().then(
+      (g) => {
+        if (g < 0 || g === this.serverGeneration) return;
+        const first = this.serverGeneration < 0;
+        this.serverGeneration = g;
+        if (!first) void this.refresh();
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * (Re)arms the periodic check after the refresh interval changed (0 turns
+   * automatic reloads off). With the push channel the check is a safety
+   * net: it finds the generation the events already brought, and stops.
+   */
   private schedule(): void {
     const sec = prefs.get().refreshSec;
     if (sec === this.interval) return;
     this.interval = sec;
     window.clearInterval(this.timer);
     this.timer = undefined;
-    if (sec <= 0) return;
-    this.timer = window.setInterval(() => {
-      if (document.visibilityState === 'hidden' || this.paused) return;
-      void this.refresh();
-    }, sec * 1000);
+    if (sec > 0) this.timer = window.setInterval(() => this.poll(), sec * 1000);
+  }
+
+  /** A reload the user asked for: every loaded series is checked too. */
+  reload(): Promise<void> {
+    this.missed = true;
+    return this.refresh();
   }
 
   /** Reloads the listing and runs, and tells every dashboard to refetch. */
   refresh(): Promise<void> {
+    if (this.missed) {
+      this.missed = false;
+      for (const st of liveStores) st.staleAll();
+    }
     if (this.inFlight) return this.inFlight;
     this.set({ loading: true });
     this.inFlight = this.doRefresh().finally(() => {
@@ -142,10 +249,10 @@ export function useFetched<T>(
   generation: number,
   key = '',
 ): { value: T | null; error: string | null } {
-  const [state, setState] = useState<{ value: T | null; error: string | null; text: string; key: string }>({
+  const [state, setState] = useState<{ value: T | null; error: string | null; text: string | null; key: string }>({
     value: null,
     error: null,
-    text: '',
+    text: null,
     key,
   });
   useEffect(() => {
@@ -153,8 +260,15 @@ export function useFetched<T>(
     fetcher().then(
       (v) => {
         if (cancelled) return;
-        const text = JSON.stringify(v);
-        setState((prev) => (prev.text === text && prev.key === key ? prev : { value: v, error: null, text, key }));
+        // The first answer is taken as is; later ones are compared as text
+        // (the earlier one's text is made then, off the first draw's path).
+        setState((prev) => {
+          if (prev.value === null || prev.key !== key) return { value: v, error: null, text: null, key };
+          const text = JSON.stringify(v);
+          const before = prev.text ?? JSON.stringify(prev.value);
+          if (before !== text) return { value: v, error: null, text, key };
+          return prev.text === null ? { ...prev, text } : prev;
+        });
       },
       (e) => {
         if (!cancelled) setState((prev) => ({ ...prev, error: e instanceof Error ? e.message : String(e) }));
@@ -168,11 +282,6 @@ export function useFetched<T>(
 }
 
 // --- per-tag scalar series, fetched on demand with bounded concurrency.
-
-export interface CacheEntry {
-  generation: number;
-  result: ScalarFetchResult;
-}
 
 /** Few at a time, so the first cards on screen are answered first. */
 const MAX_CONCURRENT = 3;
@@ -197,41 +306,207 @@ export function limited<T>(job: () => Promise<T>): Promise<T> {
   });
 }
 
-export class ScalarCache {
-  private entries = new Map<string, CacheEntry>();
-  private pending = new Map<string, Promise<CacheEntry>>();
+// --- per-tag scalar series, fetched on demand and kept up to date.
 
-  constructor(private readonly fetcher: (tag: string) => Promise<ScalarFetchResult>) {}
+/** A tag's loaded series, by run. */
+export interface TagEntry {
+  runs: Map<string, RunScalars>;
+  /** Loaded runs whose server data moved since. */
+  stale: Set<string>;
+  /** The page generation the entry was brought up to. */
+  generation: number;
+  /** Bumped on every change, for cards to redraw. */
+  version: number;
+}
 
-  peek(tag: string): CacheEntry | undefined {
+type Upstream = (tag: string) => Promise<ScalarFetchResult>;
+
+/** Whether the push channel is up: then a reload alone means no new points. */
+let pushing = false;
+
+/** Stores of the mounted dashboards, told by the push channel what moved. */
+const liveStores = new Set<SeriesStore>();
+
+/** Marks (run, tag) moved; false when no mounted dashboard lists it. */
+function seriesMoved(run: string, tag: string): boolean {
+  let known = false;
+  for (const st of liveStores) if (st.moved(run, tag)) known = true;
+  return known;
+}
+
+function flushMoved(): void {
+  for (const st of liveStores) st.flush();
+}
+
+function concat(a: Float64Array | undefined, b: Float64Array, fill: Float64Array): Float64Array {
+  const head = a ?? fill;
+  const out = new Float64Array(head.length + b.length);
+  out.set(head);
+  out.set(b, head.length);
+  return out;
+}
+
+function emptySeries(): RunScalars {
+  return { n: 0, gen: 0, step: new Float64Array(0), wallTime: new Float64Array(0), value: new Float64Array(0) };
+}
+
+/** `prev` followed by the points of `more` (fetched with `after`). */
+export function appendSeries(prev: RunScalars, more: RunScalars): RunScalars {
+  if (more.step.length === 0) return prev;
+  const bucketed = !!(prev.min || more.min);
+  const out: RunScalars = {
+    n: prev.n + more.n,
+    gen: more.gen,
+    step: concat(prev.step, more.step, prev.step),
+    wallTime: concat(prev.wallTime, more.wallTime, prev.wallTime),
+    value: concat(prev.value, more.value, prev.value),
+  };
+  if (bucketed) {
+    // A raw point is a bucket of one.
+    out.firstStep = concat(prev.firstStep ?? prev.step, more.firstStep ?? more.step, prev.step);
+    out.min = concat(prev.min ?? prev.value, more.min ?? more.value, prev.value);
+    out.max = concat(prev.max ?? prev.value, more.max ?? more.value, prev.value);
+  }
+  return out;
+}
+
+/**
+ * Scalar series of the tags on screen. With tboard's own route a card asks
+ * only for the runs it is missing, downsampled to its width, and after a
+ * change only for the points past the last step it has. Against a server
+ * with upstream's routes only, a tag is fetched whole, again at each
+ * generation.
+ */
+export class SeriesStore {
+  private entries = new Map<string, TagEntry>();
+  private listeners = new Map<string, Set<() => void>>();
+  private running = new Map<string, Promise<void>>();
+  private changed = new Set<string>();
+  private listing = new Map<string, ReadonlySet<string>>();
+
+  constructor(private readonly upstream: Upstream) {}
+
+  /** Starts following the push channel for the tags in `listing` (tag -> runs). */
+  attach(listing: Map<string, string[]>): () => void {
+    this.listing = new Map([...listing].map(([t, rs]) => [t, new Set(rs)]));
+    liveStores.add(this);
+    return () => liveStores.delete(this);
+  }
+
+  peek(tag: string): TagEntry | undefined {
     return this.entries.get(tag);
   }
 
-  /** Data for `tag` at least as new as `generation`. */
-  load(tag: string, generation: number): Promise<CacheEntry> {
-    const have = this.entries.get(tag);
-    if (have && have.generation >= generation) return Promise.resolve(have);
-    const key = `${tag}\u0000${generation}`;
-    const p = this.pending.get(key);
-    if (p) return p;
-    const promise = limited(() => this.fetcher(tag))
-      .then((result) => {
-        const prev = this.entries.get(tag);
-        // Without an earlier answer there is nothing to compare yet: hash
-        // the body once the page is idle, after the first draw.
-        if (!prev) {
-          const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 300));
-          idle(() => void result.digest);
-        }
-        // Keep the previous object when nothing changed, so charts can skip a redraw.
-        const entry: CacheEntry =
-          prev && prev.result.digest === result.digest ? { generation, result: prev.result } : { generation, result };
-        const cur = this.entries.get(tag);
-        if (!cur || cur.generation <= generation) this.entries.set(tag, entry);
-        return entry;
-      })
-      .finally(() => this.pending.delete(key));
-    this.pending.set(key, promise);
-    return promise;
+  subscribe(tag: string, fn: () => void): () => void {
+    let set = this.listeners.get(tag);
+    if (!set) this.listeners.set(tag, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  }
+
+  /** Records that `run` has new points of `tag`; true when the tag is listed. */
+  moved(run: string, tag: string): boolean {
+    const e = this.entries.get(tag);
+    if (e && e.runs.has(run)) {
+      e.stale.add(run);
+      this.changed.add(tag);
+    }
+    return this.listing.get(tag)?.has(run) ?? false;
+  }
+
+  /** Marks every loaded run of every tag stale. */
+  staleAll(): void {
+    for (const [tag, e] of this.entries) {
+      for (const r of e.runs.keys()) e.stale.add(r);
+      this.changed.add(tag);
+    }
+    this.flush();
+  }
+
+  /** Tells the cards of the tags that moved. */
+  flush(): void {
+    for (const tag of this.changed) this.bump(tag);
+    this.changed.clear();
+  }
+
+  private bump(tag: string): void {
+    const e = this.entries.get(tag);
+    if (e) e.version++;
+    for (const fn of this.listeners.get(tag) ?? []) fn();
+  }
+
+  private entry(tag: string): TagEntry {
+    let e = this.entries.get(tag);
+    if (!e) this.entries.set(tag, (e = { runs: new Map(), stale: new Set(), generation: 0, version: 0 }));
+    return e;
+  }
+
+  /**
+   * Brings `runs` of `tag` up to date: fetches what is missing or stale.
+   * `buckets` is the pixel budget of a newly fetched run.
+   */
+  ensure(tag: string, runs: string[], buckets: number, generation: number): Promise<void> {
+    const busy = this.running.get(tag);
+    if (busy) return busy.then(() => this.ensure(tag, runs, buckets, generation));
+    const p = this.update(tag, runs, buckets, generation).finally(() => this.running.delete(tag));
+    this.running.set(tag, p);
+    return p;
+  }
+
+  private async update(tag: string, runs: string[], buckets: number, generation: number): Promise<void> {
+    const e = this.entry(tag);
+    if (generation > e.generation) {
+      // A reload without word of what moved: every loaded run may have.
+      if (e.generation > 0 && !pushing) for (const r of e.runs.keys()) e.stale.add(r);
+      e.generation = generation;
+    }
+    const missing = runs.filter((r) => !e.runs.has(r));
+    const stale = runs.filter((r) => e.stale.has(r));
+    if (missing.length === 0 && stale.length === 0) return;
+    const after: Record<string, number> = {};
+    for (const r of stale) {
+      // A run without points yet is asked for whole.
+      const st = e.runs.get(r)!.step;
+      if (st.length) after[r] = st[st.length - 1];
+    }
+    const q: ScalarQuery = { buckets };
+    const listed = this.listing.get(tag);
+    // Everything the tag has and nothing loaded: no need to name the runs.
+    const whole = e.runs.size === 0 && listed !== undefined && missing.length === listed.size;
+    if (!whole) q.runs = [...missing, ...stale];
+    if (Object.keys(after).length) q.after = after;
+    const res = await limited(() => fetchTagScalars(tag, q));
+    if (res) {
+      for (const r of stale) e.stale.delete(r);
+      // Asked for but not answered (gone, or no points of this tag):
+      // remember as empty rather than ask again at every render.
+      for (const r of missing) if (!res.runs.has(r)) e.runs.set(r, emptySeries());
+      for (const [run, series] of res.runs) {
+        const prev = e.runs.get(run);
+        const merged = prev && run in after ? appendSeries(prev, series) : series;
+        // A downsampled run grown well past its budget: fetch it afresh.
+        if (merged.min && merged.step.length > 4 * buckets + 100) e.runs.delete(run);
+        else e.runs.set(run, merged);
+      }
+      this.bump(tag);
+      return;
+    }
+    // Upstream's routes: the whole tag, all runs.
+    const result = await limited(() => this.upstream(tag));
+    e.stale.clear();
+    for (const [run, series] of result.runs) {
+      const prev = e.runs.get(run);
+      // Keep the previous object when nothing changed, so charts can skip work.
+      const same =
+        prev &&
+        prev.step.length === series.step.length &&
+        prev.step.every((v, i) => v === series.step[i]) &&
+        prev.value.every((v, i) => Object.is(v, series.value[i]));
+      if (!same) e.runs.set(run, { ...series, n: series.step.length, gen: 0 });
+    }
+    for (const run of [...e.runs.keys()]) if (!result.runs.has(run)) e.runs.delete(run);
+    // Runs asked for but without data: remember them as empty, not missing.
+    for (const run of missing) if (!e.runs.has(run)) e.runs.set(run, emptySeries());
+    this.bump(tag);
   }
 }

@@ -29,6 +29,23 @@ function sharedObserver(): IntersectionObserver {
   return observer;
 }
 
+const toMeasure = new Set<Element>();
+
+function measureSoon(el: Element): void {
+  if (toMeasure.size === 0) {
+    queueMicrotask(() => {
+      const els = [...toMeasure];
+      toMeasure.clear();
+      const rects = els.map((e) => e.getBoundingClientRect());
+      els.forEach((e, i) => {
+        const r = rects[i];
+        if (r.bottom > -300 && r.top < window.innerHeight + 300 && r.width > 0) callbacks.get(e)?.(true);
+      });
+    });
+  }
+  toMeasure.add(el);
+}
+
 /** Whether the element is on screen (or close to it). */
 export function useInView(ref: RefObject<Element | null>): boolean {
   const [visible, setVisible] = useState(false);
@@ -36,9 +53,9 @@ export function useInView(ref: RefObject<Element | null>): boolean {
     const el = ref.current;
     if (!el) return;
     callbacks.set(el, setVisible);
-    // Decide at once for what is already on screen; the observer follows up.
-    const r = el.getBoundingClientRect();
-    if (r.bottom > -300 && r.top < window.innerHeight + 300 && r.width > 0) setVisible(true);
+    // Decide soon for what is already on screen, measuring every new
+    // element in one layout; the observer follows up.
+    measureSoon(el);
     const obs = sharedObserver();
     obs.observe(el);
     return () => {
@@ -77,4 +94,48 @@ export function useChartTheme(): ChartTheme {
     };
   }, []);
   return theme;
+}
+
+// Chart redraws, one per task: after a change that touches many cards
+// (a run ticked, the smoothing moved), input is handled between two cards
+// instead of after all of them.
+const drawQueue = new Map<object, () => void>();
+let drawPending = false;
+const drawChannel = new MessageChannel();
+drawChannel.port1.onmessage = () => {
+  const first = drawQueue.entries().next();
+  try {
+    if (!first.done) {
+      const [key, fn] = first.value;
+      drawQueue.delete(key);
+      fn();
+    }
+  } finally {
+    if (drawQueue.size) drawChannel.port2.postMessage(0);
+    else drawPending = false;
+  }
+};
+
+/** Runs `fn` in a task of its own; a later call for the same key replaces it. */
+export function scheduleDraw(key: object, fn: () => void): void {
+  drawQueue.delete(key);
+  drawQueue.set(key, fn);
+  if (drawPending) return;
+  drawPending = true;
+  drawChannel.port2.postMessage(0);
+}
+
+export function cancelDraw(key: object): void {
+  drawQueue.delete(key);
+}
+
+/** `value`, once it has stayed the same for `ms` (a first value at once). */
+export function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    if (Object.is(value, settled)) return;
+    const t = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value]);
+  return settled;
 }

@@ -8,7 +8,7 @@ import { data, useData } from './data';
 import { groupedColors } from './colors';
 import { compileFilter, useSettings } from './state';
 import { prefs, usePrefs } from './prefs';
-import { applyTheme } from './hooks';
+import { applyTheme, useSettled } from './hooks';
 import { TopBar } from './components/TopBar';
 import { RunsSidebar } from './components/RunsSidebar';
 import { useDashboard } from './dashboards/registry';
@@ -61,15 +61,18 @@ function App() {
     return (run: string) => grouped.get(run) ?? c.color(run);
   }, [runColorKey, state.runs, s.runGroup]);
 
+  // The runs list follows every keystroke of the run filter; the charts
+  // follow once typing pauses.
+  const runFilter = useSettled(s.runFilter, 150);
   const selectedRuns = useMemo(() => {
-    const re = compileFilter(s.runFilter);
+    const re = compileFilter(runFilter);
     return state.runs.filter((r) => !s.hiddenRuns.has(r) && (!re || re.test(r)));
-  }, [state.runs, s.runFilter, s.hiddenRuns]);
+  }, [state.runs, runFilter, s.hiddenRuns]);
 
   const Dashboard = useDashboard(active);
   return (
     <div class="app">
-      <TopBar state={state} active={active} prefs={p} onReload={() => void data.refresh()} />
+      <TopBar state={state} active={active} prefs={p} onReload={() => void data.reload()} />
       <div class="body">
         <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} width={p.sidebarWidth} />
         {Dashboard ? (

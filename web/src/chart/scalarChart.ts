@@ -22,6 +22,13 @@ export interface ChartLine {
   start: number;
   /** Dash pattern (canvas setLineDash), to tell apart lines of one colour. */
   dash?: number[];
+  /**
+   * Downsampled runs: per point (bucket), the lowest and highest raw value
+   * and the x where the bucket starts; drawn as a shaded envelope.
+   */
+  lo?: Float64Array;
+  hi?: Float64Array;
+  x0?: Float64Array;
 }
 
 export interface ChartTheme {
@@ -96,6 +103,17 @@ function xAxisOptions(kind: XAxis): Partial<uPlot.Axis> {
   return {}; // wall time: uPlot's own date ticks
 }
 
+/** The canvas context, saved and clipped to the plot area. */
+function clipToPlot(u: uPlot): CanvasRenderingContext2D {
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  return ctx;
+}
+
 export class ScalarChart {
   private u: uPlot | null = null;
   private signature = '';
@@ -108,6 +126,9 @@ export class ScalarChart {
   private height = 0;
   /** The log y axis's last ticks, for its labels. */
   private logYTicks: Ticks | null = null;
+  private hover: string | null = null;
+  /** Told the x range after every change of it; `zoomed` once the user zoomed. */
+  onXRange: ((min: number, max: number, zoomed: boolean) => void) | null = null;
 
   constructor(private readonly el: HTMLElement) {
     // Reachable from the element, for measuring tools and tests.
@@ -140,6 +161,16 @@ export class ScalarChart {
   xLabels(): string[] {
     const u = this.u as (uPlot & { axes: Array<{ _values?: string[] }> }) | null;
     return [...(u?.axes[0]._values ?? [])];
+  }
+
+  /** The run drawn on top while the others are dimmed, if any. */
+  get highlighted(): string | null {
+    return this.hover;
+  }
+
+  /** Alpha of each drawn series (raw ones first), for tests. */
+  seriesAlpha(): number[] {
+    return this.u ? this.u.series.slice(1).map((s) => s.alpha ?? 1) : [];
   }
 
   get lineCount(): number {
@@ -196,6 +227,7 @@ export class ScalarChart {
     if (!keepRange) this.zoomed = false;
     this.u?.destroy();
     this.dots = [];
+    this.hover = null;
     this.signature = signature;
     this.u = new uPlot(this.buildOptions(lines, opts), data, this.el);
     if (keepRange) this.u.setScale('x', keepRange);
@@ -203,7 +235,10 @@ export class ScalarChart {
       this.zoomed = false;
       if (this.u) this.u.setData(this.u.data, true);
     });
-    this.u.over.addEventListener('mouseleave', () => this.hideTooltip());
+    this.u.over.addEventListener('mouseleave', () => {
+      this.hideTooltip();
+      this.highlight(null);
+    });
   }
 
   destroy(): void {
@@ -317,21 +352,105 @@ export class ScalarChart {
           },
         ],
         setCursor: [(u) => this.showTooltip(u)],
-        draw: [(u) => this.drawLonePoints(u)],
+        setScale: [
+          (u, key) => {
+            const sx = u.scales.x;
+            if (key === 'x' && sx.min != null && sx.max != null) this.onXRange?.(sx.min, sx.max, this.zoomed);
+          },
+        ],
+        draw: [
+          (u) => {
+            this.drawEnvelopes(u);
+            this.drawLonePoints(u);
+            this.drawHighlight(u);
+          },
+        ],
       },
     } as uPlot.Options;
+  }
+
+  /**
+   * Dims every run but `run` (null: none dimmed). The hovered line is drawn
+   * again on top, so it stays readable among many.
+   */
+  private highlight(run: string | null): void {
+    if (run === this.hover || !this.u) return;
+    this.hover = run;
+    this.el.dataset.highlight = run ?? '';
+    for (const s of this.u.series.slice(1)) s.alpha = run === null || s.label === run ? 1 : 0.15;
+    this.u.redraw(false, false);
+  }
+
+  private drawHighlight(u: uPlot): void {
+    const line = this.hover === null ? null : this.lines.find((l) => l.run === this.hover);
+    if (!line) return;
+    const log = this.opts?.logY ?? false;
+    const ctx = clipToPlot(u);
+    ctx.beginPath();
+    let pen = false;
+    for (let i = 0; i < line.smoothed.length; i++) {
+      const y = line.smoothed[i];
+      if (!Number.isFinite(y) || (log && y <= 0)) continue;
+      const px = u.valToPos(line.x[i], 'x', true);
+      const py = u.valToPos(y, 'y', true);
+      if (pen) ctx.lineTo(px, py);
+      else ctx.moveTo(px, py);
+      pen = true;
+    }
+    ctx.lineWidth = 2.5 * devicePixelRatio;
+    ctx.strokeStyle = line.color;
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  /** Shades the min/max envelope of downsampled runs. */
+  private drawEnvelopes(u: uPlot): void {
+    const log = this.opts?.logY ?? false;
+    const ctx = clipToPlot(u);
+    const clampY = (v: number) => (log && v <= 0 ? NaN : v);
+    // Linear axes map by hand: this runs for every bucket of every run.
+    const sx = u.scales.x;
+    const sy = u.scales.y;
+    const { left, top, width, height } = u.bbox;
+    const linear = !log && this.opts?.xAxis !== 'wall' && sx.min != null && sx.max != null && sy.min != null && sy.max != null;
+    const kx = linear ? width / (sx.max! - sx.min!) : 0;
+    const ky = linear ? height / (sy.max! - sy.min!) : 0;
+    const posX = linear ? (v: number) => left + (v - sx.min!) * kx : (v: number) => u.valToPos(v, 'x', true);
+    const posY = linear ? (v: number) => top + height - (v - sy.min!) * ky : (v: number) => u.valToPos(v, 'y', true);
+    for (const l of this.lines) {
+      if (!l.lo || !l.hi) continue;
+      const x0 = l.x0 ?? l.x;
+      const dim = this.hover !== null && l.run !== this.hover;
+      ctx.beginPath();
+      let n = 0;
+      for (let i = 0; i < l.hi.length; i++) {
+        const y = clampY(l.hi[i]);
+        if (!Number.isFinite(y)) continue;
+        const py = posY(y);
+        ctx.lineTo(posX(x0[i]), py);
+        ctx.lineTo(posX(l.x[i]), py);
+        n++;
+      }
+      for (let i = l.lo.length - 1; i >= 0; i--) {
+        const y = clampY(l.lo[i]);
+        if (!Number.isFinite(y)) continue;
+        const py = posY(y);
+        ctx.lineTo(posX(l.x[i]), py);
+        ctx.lineTo(posX(x0[i]), py);
+      }
+      if (n === 0) continue;
+      ctx.closePath();
+      ctx.fillStyle = withAlpha(l.color, dim ? 0.04 : 0.18);
+      ctx.fill();
+    }
+    ctx.restore();
   }
 
   /** A run with a single finite point draws no line; mark it with a dot. */
   private drawLonePoints(u: uPlot): void {
     const log = this.opts?.logY ?? false;
-    const ctx = u.ctx;
-    const { left, top, width, height } = u.bbox;
+    const ctx = clipToPlot(u);
     const r = 3.5 * devicePixelRatio;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width, height);
-    ctx.clip();
     for (const l of this.lines) {
       if (countFinite(l.smoothed) !== 1) continue;
       for (let i = 0; i < l.smoothed.length; i++) {
@@ -369,6 +488,10 @@ export class ScalarChart {
     for (const l of this.lines) {
       scan(l.x, l.smoothed);
       if (this.opts?.showRaw) scan(l.x, l.raw);
+      if (l.lo && l.hi) {
+        scan(l.x, l.lo);
+        scan(l.x, l.hi);
+      }
     }
     if (trim && kept.length >= 20) {
       // The 5th to 95th percentile, widened a little.
@@ -415,8 +538,13 @@ export class ScalarChart {
     }
     if (hits.length === 0) {
       this.hideTooltip();
+      this.highlight(null);
       return;
     }
+    // The line under the pointer (within a few pixels) is highlighted.
+    let near: Hit | null = null;
+    for (const h of hits) if (h.dist <= 12 && (!near || h.dist < near.dist)) near = h;
+    this.highlight(near ? near.line.run : null);
     const val = (h: Hit) => {
       const v = h.line.smoothed[h.i];
       return Number.isNaN(v) ? -Infinity : v;

@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
-import type { ScalarCache } from '../data';
-import { useInView } from '../hooks';
+import { ScalarChart, type ChartLine, type ChartOptions, type ChartTheme } from '../chart/scalarChart';
+import type { SeriesStore } from '../data';
+import { cancelDraw, scheduleDraw, useInView } from '../hooks';
 import { smooth } from '../smoothing';
 import type { Settings } from '../state';
 import type { Prefs } from '../prefs';
-import { scalarDownloadUrl, type ScalarSeries } from '../api';
+import { fetchTagScalars, scalarDownloadUrl, type RunScalars, type ScalarSeries } from '../api';
 import { CardHead } from './CardHead';
 
 interface Props {
@@ -14,7 +14,7 @@ interface Props {
   runs: string[];
   description: string;
   generation: number;
-  cache: ScalarCache;
+  store: SeriesStore;
   settings: Settings;
   prefs: Prefs;
   runColor: (run: string) => string;
@@ -25,11 +25,64 @@ interface Props {
 
 type Status = 'idle' | 'loading' | 'ready' | 'error';
 
-function xValues(series: ScalarSeries, axis: Settings['xAxis']): Float64Array {
+function xValues(series: ScalarSeries, axis: Settings['xAxis'], start: number): Float64Array {
   if (axis === 'step') return series.step;
   if (axis === 'wall') return series.wallTime;
-  const start = series.wallTime.length ? series.wallTime[0] : 0;
   return series.wallTime.map((t) => (t - start) / 3600);
+}
+
+// Smoothed values by series, so ticking one run re-smooths only that run.
+const smoothed = new WeakMap<Float64Array, { weight: number; out: Float64Array }>();
+function smoothOnce(values: Float64Array, weight: number): Float64Array {
+  const have = smoothed.get(values);
+  if (have && have.weight === weight) return have.out;
+  const out = smooth(values, weight);
+  smoothed.set(values, { weight, out });
+  return out;
+}
+
+/** Redraws for new points alone, at most once per this many ms (or ten
+ * times the card's last draw, if longer). */
+const LIVE_REDRAW_MS = 1000;
+
+/**
+ * Above this many lines the faint unsmoothed lines are left out: they would
+ * double the drawing for a tangle nobody can read; downsampled runs still
+ * show their min/max envelope.
+ */
+const RAW_LINES_MAX = 100;
+
+/** Chart options from the view settings, for `lines` lines. */
+export function chartOptions(s: Settings, p: Prefs, theme: ChartTheme, lines = 0): ChartOptions {
+  return {
+    xAxis: s.xAxis,
+    logY: s.logY,
+    showRaw: s.smoothing > 0 && lines <= RAW_LINES_MAX,
+    ignoreOutliers: s.ignoreOutliers,
+    tooltipSort: p.tooltipSort,
+    theme,
+  };
+}
+
+/** Points a card draws at most, over all its runs, before downsampling. */
+const CARD_POINTS = 25000;
+
+/**
+ * Points (or buckets) a run may bring: about one per pixel of the plot,
+ * fewer when many runs share the card, never under 16. A downsampled run
+ * keeps its extremes in the envelope; zooming in fetches full detail.
+ */
+function pixelBudget(el: HTMLElement | null, runs: number): number {
+  const w = el ? el.getBoundingClientRect().width : 400;
+  const perPixel = Math.max(100, Math.ceil(w / 50) * 50);
+  return Math.max(16, Math.min(perPixel, Math.floor(CARD_POINTS / Math.max(1, runs))));
+}
+
+/** Finer data for a zoomed step range, for the runs that came downsampled. */
+interface Detail {
+  start: number;
+  end: number;
+  runs: Map<string, RunScalars>;
 }
 
 function DownloadMenu({ tag, runs }: { tag: string; runs: string[] }) {
@@ -82,27 +135,31 @@ function DownloadMenu({ tag, runs }: { tag: string; runs: string[] }) {
 }
 
 export function ScalarCard(props: Props) {
-  const { tag, runs, description, generation, cache, settings: s, prefs: p, runColor, theme } = props;
+  const { tag, runs, description, generation, store, settings: s, prefs: p, runColor, theme } = props;
   const rootRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<ScalarChart | null>(null);
   const visible = useInView(rootRef);
-  const [entry, setEntry] = useState(() => cache.peek(tag));
-  const [status, setStatus] = useState<Status>(entry ? 'ready' : 'idle');
+  const [version, setVersion] = useState(0);
+  const [status, setStatus] = useState<Status>(store.peek(tag)?.runs.size ? 'ready' : 'idle');
   const [error, setError] = useState('');
   const [drawn, setDrawn] = useState<{ count: number; smoothing: number } | null>(null);
   const [full, setFull] = useState(false);
+  const [detail, setDetail] = useState<Detail | null>(null);
+  const zoomTimer = useRef<number | undefined>(undefined);
 
-  // Fetch when on screen and the data is older than the current generation.
+  // New points of this tag: redraw, and fetch them if on screen.
+  useEffect(() => store.subscribe(tag, () => setVersion((v) => v + 1)), [tag]);
+
+  // Fetch what is missing or moved, only while on screen.
+  const runsList = runs.join('\u0000');
   useEffect(() => {
     if (!visible) return;
-    if (entry && entry.generation >= generation) return;
     let cancelled = false;
-    if (!entry) setStatus('loading');
-    cache.load(tag, generation).then(
-      (e) => {
+    if (!store.peek(tag)?.runs.size) setStatus('loading');
+    store.ensure(tag, runs, pixelBudget(plotRef.current, runs.length), generation).then(
+      () => {
         if (cancelled) return;
-        setEntry(e);
         setStatus('ready');
         setError('');
       },
@@ -115,43 +172,99 @@ export function ScalarCard(props: Props) {
     return () => {
       cancelled = true;
     };
-  }, [visible, generation, tag, entry]);
+  }, [visible, generation, tag, runsList, version]);
 
-  // Draw (or redraw) when on screen.
-  const result = entry?.result;
+  // Draw (or redraw) when on screen, each card in a task of its own.
+  const entry = store.peek(tag);
   const runsKey = runs.map((r) => r + '\u0001' + runColor(r)).join('\u0000');
+  const view = [visible, detail, runsKey, s.smoothing, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
+  const lastView = useRef<unknown[]>([]);
+  const lastDraw = useRef(0);
+  const drawCost = useRef(0);
+  const liveTimer = useRef<number | undefined>(undefined);
   useEffect(() => {
-    if (!visible || !result || !plotRef.current) return;
-    const lines: ChartLine[] = [];
-    for (const run of runs) {
-      const series = result.runs.get(run);
-      if (!series) continue;
-      lines.push({
-        run,
-        color: runColor(run),
-        x: xValues(series, s.xAxis),
-        raw: series.value,
-        smoothed: smooth(series.value, s.smoothing),
-        step: series.step,
-        wallTime: series.wallTime,
-        start: series.wallTime.length ? series.wallTime[0] : 0,
-      });
+    if (!visible || !entry || !plotRef.current) return;
+    const key = rootRef;
+    // New points alone redraw at most once a second; what the user changed
+    // redraws at once.
+    const liveOnly = view.every((v, i) => Object.is(v, lastView.current[i]));
+    // A card that takes long to draw (many runs, a busy machine) redraws
+    // for new points less often, so watching stays light.
+    const every = Math.max(LIVE_REDRAW_MS, 10 * drawCost.current);
+    const wait = liveOnly ? lastDraw.current + every - performance.now() : 0;
+    window.clearTimeout(liveTimer.current);
+    if (wait > 0) {
+      liveTimer.current = window.setTimeout(() => setVersion((v) => v + 1), wait);
+      return;
     }
-    if (!chartRef.current) {
-      chartRef.current = new ScalarChart(plotRef.current);
-      const r = plotRef.current.getBoundingClientRect();
-      chartRef.current.setSize(r.width, r.height);
-    }
-    chartRef.current.update(lines, {
-      xAxis: s.xAxis,
-      logY: s.logY,
-      showRaw: s.smoothing > 0,
-      ignoreOutliers: s.ignoreOutliers,
-      tooltipSort: p.tooltipSort,
-      theme,
+    scheduleDraw(key, () => {
+      const el = plotRef.current;
+      if (!el) return;
+      lastView.current = view;
+      lastDraw.current = performance.now();
+      const lines: ChartLine[] = [];
+      for (const run of runs) {
+        const whole = entry.runs.get(run);
+        if (!whole) continue;
+        const series = detail?.runs.get(run) ?? whole;
+        const start = whole.wallTime.length ? whole.wallTime[0] : 0;
+        const x = xValues(series, s.xAxis, start);
+        lines.push({
+          run,
+          color: runColor(run),
+          x,
+          raw: series.value,
+          smoothed: smoothOnce(series.value, s.smoothing),
+          step: series.step,
+          wallTime: series.wallTime,
+          start,
+          lo: series.min,
+          hi: series.max,
+          x0: series.firstStep && s.xAxis === 'step' ? series.firstStep : undefined,
+        });
+      }
+      if (!chartRef.current) {
+        chartRef.current = new ScalarChart(el);
+        const r = el.getBoundingClientRect();
+        chartRef.current.setSize(r.width, r.height);
+      }
+      chartRef.current.onXRange = onXRange;
+      const t0 = performance.now();
+      chartRef.current.update(lines, chartOptions(s, p, theme, lines.length));
+      // uPlot draws in a microtask queued by update(); this one runs after it.
+      queueMicrotask(() => (drawCost.current = performance.now() - t0));
+      setDrawn({ count: lines.length, smoothing: s.smoothing });
     });
-    setDrawn({ count: lines.length, smoothing: s.smoothing });
-  }, [visible, result, runsKey, s.smoothing, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme]);
+    return () => cancelDraw(key);
+  }, [entry, version, ...view]);
+
+  // Zoomed in on steps: ask for the range at full resolution for the runs
+  // that came downsampled. Zooming out drops it.
+  const onXRange = (min: number, max: number, zoomed: boolean) => {
+    window.clearTimeout(zoomTimer.current);
+    if (!zoomed || s.xAxis !== 'step') {
+      if (detail) setDetail(null);
+      return;
+    }
+    const start = Math.floor(min);
+    const end = Math.ceil(max);
+    if (detail && detail.start === start && detail.end === end) return;
+    const e = store.peek(tag);
+    const coarse = runs.filter((r) => {
+      const ser = e?.runs.get(r);
+      return ser && ser.min !== undefined;
+    });
+    if (coarse.length === 0) return;
+    zoomTimer.current = window.setTimeout(() => {
+      const budget = pixelBudget(plotRef.current, coarse.length);
+      fetchTagScalars(tag, { runs: coarse, start, end, buckets: budget }).then(
+        (res) => {
+          if (res && chartRef.current?.xRange()) setDetail({ start, end, runs: res.runs });
+        },
+        () => undefined,
+      );
+    }, 150);
+  };
 
   // Follow the card's size.
   useEffect(() => {
@@ -167,13 +280,15 @@ export function ScalarCard(props: Props) {
 
   useEffect(
     () => () => {
+      window.clearTimeout(zoomTimer.current);
+      window.clearTimeout(liveTimer.current);
       chartRef.current?.destroy();
       chartRef.current = null;
     },
     [],
   );
 
-  const withData = result ? runs.filter((r) => result.runs.has(r)) : [];
+  const withData = entry ? runs.filter((r) => entry.runs.has(r)) : [];
   return (
     <div
       class={'card scalar-card' + (full ? ' full' : '')}

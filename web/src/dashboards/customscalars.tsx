@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { MarginChart, type MarginLine } from '../chart/marginChart';
 import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
 import { Controls } from '../components/Controls';
+import { chartOptions } from '../components/ScalarCard';
 import { useFetched } from '../data';
 import { useChartTheme } from '../hooks';
 import { usePrefs, type Prefs } from '../prefs';
@@ -147,14 +148,7 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
         lineRef.current = new ScalarChart(el);
         lineRef.current.setSize(r.width, r.height);
       }
-      lineRef.current.update(out, {
-        xAxis: s.xAxis,
-        logY: s.logY,
-        showRaw: s.smoothing > 0,
-        ignoreOutliers: s.ignoreOutliers,
-        tooltipSort: p.tooltipSort,
-        theme,
-      });
+      lineRef.current.update(out, chartOptions(s, p, theme));
       setLines(out.length);
       setLegend(out.map((l) => ({ label: l.run, color: l.color, dash: l.dash })));
     } else {

@@ -1,7 +1,7 @@
 // Scalars: one chart per scalar tag, over the scalars plugin's own routes.
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import { fetchScalarPluginTags, fetchScalarsMultirun } from '../api';
-import { ScalarCache, useFetched } from '../data';
+import { SeriesStore, useFetched } from '../data';
 import { useChartTheme } from '../hooks';
 import { usePrefs } from '../prefs';
 import { compileFilter, togglePin, useSettings } from '../state';
@@ -12,7 +12,7 @@ import type { DashboardProps } from './registry';
 
 /** Runs having each tag, as last listed; the cache asks for all of them. */
 let tagRuns = new Map<string, string[]>();
-const cache = new ScalarCache((tag) => fetchScalarsMultirun(tag, tagRuns.get(tag) ?? []));
+const store = new SeriesStore((tag) => fetchScalarsMultirun(tag, tagRuns.get(tag) ?? []));
 
 export default function ScalarsDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
   const s = useSettings();
@@ -34,6 +34,7 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
     return m;
   }, [listing, runs]);
   tagRuns = byTag;
+  useEffect(() => store.attach(byTag), [byTag]);
 
   const selected = new Set(selectedRuns);
   const pinned = new Set(s.pinned);
@@ -50,7 +51,7 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
           runs={(byTag.get(tag) ?? []).filter((r) => selected.has(r))}
           description={listing?.tagDescriptions[tag] ?? ''}
           generation={generation}
-          cache={cache}
+          store={store}
           settings={s}
           prefs={p}
           runColor={runColor}

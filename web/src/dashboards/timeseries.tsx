@@ -1,7 +1,7 @@
 // Time Series: scalar, histogram and image cards grouped by tag prefix.
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import { fetchScalars, fetchTimeSeriesTags } from '../api';
-import { ScalarCache, useFetched } from '../data';
+import { SeriesStore, useFetched } from '../data';
 import { useChartTheme } from '../hooks';
 import { usePrefs } from '../prefs';
 import { compileFilter, togglePin, useSettings } from '../state';
@@ -12,7 +12,7 @@ import { HistogramCard } from '../components/HistogramCard';
 import { ImageCard } from '../components/ImageCard';
 import type { DashboardProps } from './registry';
 
-const cache = new ScalarCache((tag) => fetchScalars(tag));
+const store = new SeriesStore((tag) => fetchScalars(tag));
 
 export const scalarCardId = (tag: string) => 's:' + tag;
 const histCardId = (run: string, tag: string) => 'h:' + JSON.stringify([run, tag]);
@@ -44,6 +44,7 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
   const scalarRuns = useMemo(() => invert(tags?.scalars.runTagInfo ?? {}, order), [tags, order]);
   const histRuns = useMemo(() => invert(tags?.histograms.runTagInfo ?? {}, order), [tags, order]);
   const imageInfo = tags?.images.tagRunSampledInfo ?? {};
+  useEffect(() => store.attach(scalarRuns), [scalarRuns]);
 
   const selected = new Set(selectedRuns);
   const pinned = new Set(s.pinned);
@@ -67,7 +68,7 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
           runs={drawn}
           description={tags?.scalars.tagDescriptions[tag] ?? ''}
           generation={generation}
-          cache={cache}
+          store={store}
           settings={s}
           prefs={p}
           runColor={runColor}

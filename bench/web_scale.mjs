@@ -1,0 +1,205 @@
+// web_scale: the scalar UI at 1000 runs, in headless Chromium.
+//
+//     node bench/web_scale.mjs BUILD_DIR [runs=1000] [tags=50] [steps=200] [live_seconds=60]
+//
+// Writes two log directories with gen_scalars (RUNS and 10 runs, same tags
+// and steps) and serves each with tboard. Measures, on the same machine in
+// the same run:
+//  1. first chart drawn after navigation, RUNS runs vs 10 runs (median of 5);
+//  2. next frame after ticking a run, moving the smoothing, typing a run
+//     regex (the time from the input event to the first task after the next
+//     frame), and the longest task in the second after each input;
+//  3. with run_0000 writing one point of g0/scalar_00 every 100 ms
+//     (live_writer), for live_seconds: bytes of tboard's scalars route per
+//     live update of the moving card, bytes fetched for the visible cards
+//     whose runs did not move, and the main thread's busy share (Chrome's
+//     TaskDuration over wall time).
+// Prints the figures as JSON. Paths only under the system's temp dir.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const buildDir = resolve(process.argv[2] || 'build');
+const RUNS = Number(process.argv[3] || 1000);
+const TAGS = Number(process.argv[4] || 50);
+const STEPS = Number(process.argv[5] || 200);
+const LIVE_S = Number(process.argv[6] || 60);
+process.env.TB_BINARY ||= join(buildDir, 'tboard');
+process.env.TB_BUILD_DIR ||= buildDir;
+const { launch, startServer, stopServer } = await import('../tests/web/lib.mjs');
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (f) => s[Math.min(s.length - 1, Math.floor(f * s.length))];
+  return { n: s.length, median: r1(q(0.5)), p95: r1(q(0.95)), max: r1(s[s.length - 1]) };
+};
+const r1 = (v) => Math.round(v * 10) / 10;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const LIVE_TAG = 'g0/scalar_00';
+
+async function firstChart(page, base, runs) {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto('about:blank');
+    await sleep(1500);
+    await page.goto(base + '#', { waitUntil: 'commit' });
+    const t = await page.waitForFunction(
+      (n) => (document.querySelector(`.card[data-series-count="${n}"] canvas`) ? performance.now() : 0),
+      runs,
+      { polling: 'raf', timeout: 120000 },
+    );
+    times.push(await t.jsonValue());
+  }
+  return stats(times);
+}
+
+// In the page: time from each input event to the first task after the next
+// frame, and long tasks.
+function instrument() {
+  window.__lat = [];
+  window.__long = [];
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) window.__long.push({ start: e.startTime, dur: e.duration });
+  }).observe({ type: 'longtask', buffered: false });
+  for (const type of ['click', 'input']) {
+    document.addEventListener(
+      type,
+      () => {
+        const t0 = performance.now();
+        requestAnimationFrame(() => setTimeout(() => window.__lat.push({ type, t0, ms: performance.now() - t0 })));
+      },
+      true,
+    );
+  }
+}
+
+async function interactions(page) {
+  await page.evaluate(instrument);
+  const out = { tick: [], smoothing: [], regex: [] };
+  const take = async (key, wait = 1000) => {
+    await sleep(wait);
+    const { lat, long } = await page.evaluate(() => {
+      const r = { lat: window.__lat, long: window.__long };
+      window.__lat = [];
+      window.__long = [];
+      return r;
+    });
+    // One input may fire both click and input: the first one counts.
+    for (const l of lat.slice(0, 1)) out[key].push({ ms: l.ms, longest: Math.max(0, ...long.filter((t) => t.start >= l.t0 - 1).map((t) => t.dur)) });
+  };
+  for (let i = 0; i < 7; i++) {
+    await page.locator('.run-row input[type=checkbox]').nth(3 + i).click();
+    await take('tick');
+  }
+  for (let i = 0; i < 7; i++) {
+    await page.$eval(
+      '[data-testid=smoothing]',
+      (el, v) => {
+        el.value = String(v);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      },
+      0.5 + i * 0.05,
+    );
+    await take('smoothing');
+  }
+  const filter = page.locator('[data-testid=run-filter]');
+  // Typed at about 6 keys a second.
+  for (let i = 0; i < 4; i++) {
+    await filter.fill('');
+    await sleep(1000);
+    for (const ch of 'run_0' + i) {
+      await filter.press(ch);
+      await take('regex', 150);
+    }
+  }
+  await filter.fill('');
+  const sum = (xs) => ({ nextFrameMs: stats(xs.map((x) => x.ms)), longestTaskMs: stats(xs.map((x) => x.longest)) });
+  return { tick: sum(out.tick), smoothing: sum(out.smoothing), regex: sum(out.regex) };
+}
+
+async function live(page, dir, base) {
+  await page.goto(base + '#', { waitUntil: 'load' });
+  await page.waitForSelector(`.card[data-series-count="${RUNS}"] canvas`, { timeout: 120000 });
+  await sleep(5000);
+  const visible = await page.$$eval('.card[data-kind=scalar]', (els) =>
+    els.filter((e) => {
+      const r = e.getBoundingClientRect();
+      return r.bottom > 0 && r.top < innerHeight;
+    }).map((e) => e.getAttribute('data-tag')),
+  );
+  const reqs = [];
+  const onResp = async (resp) => {
+    const url = resp.url();
+    if (!/data\/(tboard\/scalars|plugin\/timeseries\/timeSeries)/.test(url)) return;
+    const body = resp.request().postData() ?? '';
+    const m = body.match(/"tag":"((?:[^"\\]|\\.)*)"/);
+    const len = (await resp.body().catch(() => Buffer.alloc(0))).length;
+    reqs.push({ tag: m ? JSON.parse(`"${m[1]}"`) : '?', bytes: len });
+  };
+  page.on('response', onResp);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metric = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'TaskDuration').value;
+  };
+  const w = spawn(join(buildDir, 'live_writer'), [join(dir, 'run_0000'), String(STEPS), '1', '100', String(LIVE_S)], {
+    stdio: 'ignore',
+  });
+  const task0 = await metric();
+  const wall0 = Date.now();
+  await new Promise((r) => w.on('exit', r));
+  const busy = (await metric()) - task0;
+  const wall = (Date.now() - wall0) / 1000;
+  await sleep(500);
+  page.off('response', onResp);
+  const moving = reqs.filter((r) => r.tag === LIVE_TAG);
+  const still = reqs.filter((r) => r.tag !== LIVE_TAG && visible.includes(r.tag));
+  const sizes = moving.map((r) => r.bytes);
+  return {
+    seconds: r1(wall),
+    visibleCards: visible.length,
+    liveCardUpdates: moving.length,
+    bytesPerLiveUpdate: sizes.length ? stats(sizes) : null,
+    bytesPerMinuteStillCards: r1((still.reduce((n, r) => n + r.bytes, 0) * 60) / wall),
+    mainThreadBusyPercent: r1((busy / wall) * 100),
+  };
+}
+
+const out = { runs: RUNS, tags: TAGS, steps: STEPS };
+const dirs = [];
+try {
+  const pages = {};
+  for (const n of [RUNS, 10]) {
+    const dir = mkdtempSync(join(tmpdir(), 'tboard-webscale-'));
+    dirs.push(dir);
+    // Run names sort as numbers at any count: run_0000 ...
+    execFileSync(join(buildDir, 'gen_scalars'), [dir, String(n), String(TAGS), String(STEPS)], { stdio: 'ignore' });
+    for (const e of readdirSync(dir)) {
+      const m = e.match(/^run_(\d+)$/);
+      if (m) renameSync(join(dir, e), join(dir, 'run_' + m[1].padStart(4, '0')));
+    }
+    pages[n] = dir;
+  }
+  const servers = {};
+  for (const n of [RUNS, 10]) {
+    servers[n] = await startServer(pages[n], ['--reload_interval', '1', '--reload_task', 'auto']);
+    await fetch(servers[n].url + 'data/plugin/timeseries/tags');
+  }
+  const b = await launch();
+  try {
+    const many = await firstChart(b.page, servers[RUNS].url, RUNS);
+    const few = await firstChart(b.page, servers[10].url, 10);
+    out.firstChartMs = { [RUNS]: many, 10: few, ratio: r1((many.median / few.median) * 100) / 100 };
+    out.interactions = await interactions(b.page);
+    out.live = await live(b.page, pages[RUNS], servers[RUNS].url);
+    out.loadAverage = loadavg()[0];
+  } finally {
+    await b.close();
+    for (const s of Object.values(servers)) await stopServer(s);
+  }
+  console.log(JSON.stringify(out, null, 2));
+} finally {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}

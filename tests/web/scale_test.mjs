@@ -1,0 +1,151 @@
+// Browser test of the scalar cards at scale, on a log directory written by
+// gen_scalars (40 runs x 48 tags) with one run kept writing by live_writer:
+//  - cards off screen fetch nothing; scrolling one into view fetches it;
+//  - a point written to disk reaches the visible card of its tag, and with
+//    tboard's own routes it comes in a small request naming only that run,
+//    while cards of tags that did not move fetch nothing;
+//  - hovering a line highlights it and dims the others; the tooltip lists
+//    the nearest run first.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDir, cardSel, check, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
+
+const RUNS = 40;
+const TAGS = 48;
+const STEPS = 100;
+const LIVE_TAG = 'g0/scalar_00';
+
+const isScalarRequest = (url) => /data\/tboard\/scalars|data\/plugin\/timeseries\/timeSeries/.test(url);
+
+/** The tag a scalar request asks for (either route). */
+function requestTag(req) {
+  const body = req.postData() ?? '';
+  if (req.url().includes('data/tboard/scalars')) return JSON.parse(body).tag;
+  const m = body.match(/"tag":"((?:[^"\\]|\\.)*)"/);
+  return m ? JSON.parse(`"${m[1]}"`) : null;
+}
+
+await run(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tboard-scale-'));
+  let server = null;
+  let b = null;
+  let writer = null;
+  try {
+    execFileSync(join(buildDir, 'gen_scalars'), [dir, String(RUNS), String(TAGS), String(STEPS)], { stdio: 'ignore' });
+    server = await startServer(dir, ['--reload_interval', '1', '--reload_task', 'auto']);
+    const base = server.url;
+    await fetch(base + 'data/plugin/timeseries/tags');
+    const routes = (await fetch(base + 'data/tboard/scalars?tag=' + encodeURIComponent(LIVE_TAG))).status !== 404;
+
+    b = await launch({ viewport: { width: 1400, height: 900 } });
+    const { page } = b;
+    await page.goto(base + '#', { waitUntil: 'load' });
+    await page.evaluate(() => localStorage.setItem('tboard.prefs', JSON.stringify({ refreshSec: 10, pageSize: 48 })));
+    await page.goto('about:blank');
+    const requests = [];
+    page.on('request', (req) => {
+      if (isScalarRequest(req.url())) requests.push({ t: Date.now(), tag: requestTag(req), req });
+    });
+    await page.goto(base + '#', { waitUntil: 'load' });
+    await page.waitForSelector(`${cardSel(LIVE_TAG)}[data-series-count="${RUNS}"] canvas`, { timeout: 60000 });
+    await new Promise((r) => setTimeout(r, 1500));
+
+    // 1. Only cards on screen (or within the prefetch margin) were asked for.
+    const near = await page.$$eval('.card[data-kind=scalar]', (els) =>
+      els
+        .filter((e) => {
+          const r = e.getBoundingClientRect();
+          return r.bottom > -300 && r.top < innerHeight + 300;
+        })
+        .map((e) => e.getAttribute('data-tag')),
+    );
+    const asked = [...new Set(requests.map((r) => r.tag))];
+    const strays = asked.filter((t) => !near.includes(t));
+    check(asked.length > 0 && asked.length < TAGS, 'only some tags are fetched at first', `${asked.length} of ${TAGS}`);
+    check(strays.length === 0, 'no off-screen card fetches', JSON.stringify(strays));
+    const lastTag = await page.$$eval('.card[data-kind=scalar]', (els) => els[els.length - 1].getAttribute('data-tag'));
+    check(!asked.includes(lastTag), 'the last card, far below, was not fetched', lastTag);
+    await page.locator(cardSel(lastTag)).scrollIntoViewIfNeeded();
+    await page.waitForSelector(`${cardSel(lastTag)}[data-series-count="${RUNS}"] canvas`, { timeout: 30000 });
+    check(requests.some((r) => r.tag === lastTag), 'a card scrolled into view fetches its tag');
+    await page.locator(cardSel(LIVE_TAG)).scrollIntoViewIfNeeded();
+    await settle(page);
+    await new Promise((r) => setTimeout(r, 1000));
+
+    // 2. Hover: the line under the pointer is highlighted, the others dimmed.
+    const sel = `${cardSel(LIVE_TAG)} .plot`;
+    const target = await page.$eval(sel, (el) => {
+      const c = el.tbChart;
+      const u = c.u;
+      const line = c.lines[Math.floor(c.lines.length / 2)];
+      const i = Math.floor(line.x.length / 2);
+      const r = u.over.getBoundingClientRect();
+      return { run: line.run, x: r.left + u.valToPos(line.x[i], 'x'), y: r.top + u.valToPos(line.smoothed[i], 'y') };
+    });
+    await page.mouse.move(target.x, target.y);
+    await settle(page);
+    const hover = await page.$eval(sel, (el) => ({ run: el.tbChart.highlighted, alpha: el.tbChart.seriesAlpha(), attr: el.dataset.highlight }));
+    check(hover.run !== null && hover.attr === hover.run, 'hovering a line highlights a run', JSON.stringify(hover.run));
+    const labels = await page.$eval(sel, (el) => el.tbChart.u.series.slice(1).map((s) => s.label));
+    const dimmed = hover.alpha.filter((a, k) => labels[k] !== hover.run);
+    const lit = hover.alpha.filter((a, k) => labels[k] === hover.run);
+    check(dimmed.length > 0 && dimmed.every((a) => a < 0.5), 'the other lines are dimmed', JSON.stringify(dimmed.slice(0, 5)));
+    check(lit.length > 0 && lit.every((a) => a === 1), 'the highlighted line is not dimmed', JSON.stringify(lit));
+    const firstRow = await page.$eval('.tb-tooltip tbody tr td.run', (e) => e.textContent);
+    check(firstRow === hover.run, 'the tooltip lists the nearest run first', `${firstRow} vs ${hover.run}`);
+    await screenshot(page, 'scale-hover.png');
+    await page.mouse.move(5, 5);
+    await settle(page);
+    const after = await page.$eval(sel, (el) => el.tbChart.highlighted);
+    check(after === null, 'leaving the chart undims the lines', String(after));
+
+    // 3. A live run: run_00 writes LIVE_TAG every 100 ms.
+    const before = requests.length;
+    const since = Date.now();
+    writer = spawn(join(buildDir, 'live_writer'), [join(dir, 'run_00'), String(STEPS), '1', '100', '30'], {
+      stdio: 'ignore',
+    });
+    const lastStep = () =>
+      page.$eval(`${cardSel(LIVE_TAG)} .plot`, (el, want) => {
+        const line = el.tbChart?.lines?.find((l) => l.run === want);
+        return line && line.step.length ? line.step[line.step.length - 1] : -1;
+      }, 'run_00');
+    let reached = -1;
+    for (let i = 0; i < 100 && reached < STEPS + 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      reached = await lastStep();
+    }
+    check(reached >= STEPS + 5, 'live points reach the visible card', `last step drawn ${reached}`);
+    await new Promise((r) => setTimeout(r, 3000));
+    writer.kill('SIGTERM');
+    const live = requests.slice(before).filter((r) => r.t >= since);
+    if (!routes) {
+      console.log('did not run: small live requests (the server has no data/tboard/scalars route)');
+    } else {
+      const sizes = [];
+      for (const r of live) {
+        const resp = await r.req.response();
+        sizes.push(resp ? (await resp.body()).length : 0);
+      }
+      const other = live.filter((r) => r.tag !== LIVE_TAG);
+      check(live.length > 0, 'the live card fetched new points', String(live.length));
+      check(other.length === 0, 'cards of tags that did not move fetch nothing', JSON.stringify(other.map((r) => r.tag)));
+      const bodies = live.filter((r) => r.tag === LIVE_TAG).map((r) => JSON.parse(r.req.postData()));
+      check(
+        bodies.every((q) => Array.isArray(q.runs) && q.runs.length === 1 && q.runs[0] === 'run_00' && q.after?.run_00 >= STEPS - 1),
+        'each live request names only the moved run and asks for points after the last step',
+        JSON.stringify(bodies.slice(0, 3)),
+      );
+      check(Math.max(0, ...sizes) < 2048, 'each live answer is under 2 KB', JSON.stringify(sizes.slice(0, 10)));
+    }
+
+    check(b.consoleErrors.length === 0, 'no console errors', b.consoleErrors.join(' | '));
+  } finally {
+    if (writer) writer.kill('SIGTERM');
+    if (b) await b.close();
+    await stopServer(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
