@@ -36,6 +36,12 @@ await run(async () => {
     execFileSync(join(buildDir, 'gen_scalars'), [dir, String(RUNS), String(TAGS), String(STEPS)], { stdio: 'ignore' });
     server = await startServer(dir, ['--reload_interval', '1', '--reload_task', 'auto']);
     const base = server.url;
+    // Open the page once every run is listed, so the first fetch of each
+    // card sees them all (the server serves while it is still loading).
+    for (let t0 = Date.now(); Date.now() - t0 < 60000; await new Promise((r) => setTimeout(r, 200))) {
+      const runs = await (await fetch(base + 'data/runs')).json();
+      if (runs.length >= RUNS) break;
+    }
     await fetch(base + 'data/plugin/timeseries/tags');
     const routes = (await fetch(base + 'data/tboard/scalars?tag=' + encodeURIComponent(LIVE_TAG))).status !== 404;
 
