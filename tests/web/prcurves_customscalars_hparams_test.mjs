@@ -317,7 +317,10 @@ async function checkHparams(page, base, name) {
         .evaluate((el) => new Promise((r) => {
           const t0 = performance.now();
           const poll = () => {
-            if (el.getAttribute('data-lines') !== null || el.querySelector('.plot-msg')) return r(el.getAttribute('data-lines'));
+            // "Loading…" is not an answer: wait for lines or a final message.
+            const msg = el.querySelector('.plot-msg');
+            const final = msg && !/Loading/.test(msg.textContent || '');
+            if (el.getAttribute('data-lines') !== null || final) return r(el.getAttribute('data-lines'));
             if (performance.now() - t0 > 15000) return r(null);
             setTimeout(poll, 50);
           };
