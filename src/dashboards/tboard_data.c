@@ -218,16 +218,18 @@ static void write_buckets(tb_json *j, const tb_series *s, size_t lo, size_t hi, 
 	double *first = cols, *last = cols + nb, *mn = cols + 2 * nb, *mx = cols + 3 * nb,
 	       *wall = cols + 4 * nb;
 	/* steps are strictly increasing, so the span fits in an unsigned */
-	u128 span = (u128)((uint64_t)s->steps[hi - 1] - (uint64_t)s->steps[lo]) + 1;
+	int64_t step_lo = tb_series_step(s, lo);
+	u128 span = (u128)((uint64_t)tb_series_step(s, hi - 1) - (uint64_t)step_lo) + 1;
 	size_t k = 0;
 	uint64_t cur = UINT64_MAX;
 	for (size_t i = lo; i < hi; i++) {
-		u128 off = (u128)((uint64_t)s->steps[i] - (uint64_t)s->steps[lo]);
+		int64_t step = tb_series_step(s, i);
+		u128 off = (u128)((uint64_t)step - (uint64_t)step_lo);
 		uint64_t b = (uint64_t)(off * nb / span);
-		double v = s->values[i];
+		double v = tb_series_value(s, i);
 		if (b != cur) {
 			cur = b;
-			first_step[k] = s->steps[i];
+			first_step[k] = step;
 			first[k] = v;
 			mn[k] = mx[k] = v;
 			k++;
@@ -238,9 +240,9 @@ static void write_buckets(tb_json *j, const tb_series *s, size_t lo, size_t hi, 
 			if (!(mx[k - 1] >= v))
 				mx[k - 1] = v;
 		}
-		last_step[k - 1] = s->steps[i];
+		last_step[k - 1] = step;
 		last[k - 1] = v;
-		wall[k - 1] = s->walls[i];
+		wall[k - 1] = tb_series_wall(s, i);
 	}
 	tb_json_key(j, "bucketed");
 	tb_json_bool(j, 1);
@@ -271,9 +273,21 @@ static void write_run(tb_json *j, const tb_run *r, const tb_series *s, const sca
 	if (q->buckets && n > q->buckets) {
 		write_buckets(j, s, lo, hi, q->buckets);
 	} else {
-		write_steps(j, "step", s->steps + lo, n);
-		write_doubles(j, "wall", s->walls + lo, n);
-		write_doubles(j, "value", s->values + lo, n);
+		tb_json_key(j, "step");
+		tb_json_arr_begin(j);
+		for (size_t i = lo; i < hi; i++)
+			tb_json_int(j, tb_series_step(s, i));
+		tb_json_arr_end(j);
+		tb_json_key(j, "wall");
+		tb_json_arr_begin(j);
+		for (size_t i = lo; i < hi; i++)
+			tb_json_double(j, tb_series_wall(s, i));
+		tb_json_arr_end(j);
+		tb_json_key(j, "value");
+		tb_json_arr_begin(j);
+		for (size_t i = lo; i < hi; i++)
+			tb_json_double(j, tb_series_value(s, i));
+		tb_json_arr_end(j);
 	}
 	tb_json_obj_end(j);
 }
