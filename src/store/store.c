@@ -453,8 +453,8 @@ static void repack(tb_series *s, const tb_series_layout *L, size_t alloc)
 /* A layout that holds every kept point and the new one: the old layout
  * widened, its wall line refitted through the first and the new point when
  * the series has doubled since the last fit. */
-static tb_series_layout widen(tb_series *s, const tb_series_layout *from, int64_t step,
-			       double wall, double value)
+static tb_series_layout widen(tb_series *s, const tb_series_layout *from, int64_t step, double wall,
+			      double value)
 {
 	tb_series_layout L = *from;
 	if (s->len && s->len >= 2 * s->fit_len) {

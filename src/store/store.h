@@ -102,7 +102,7 @@ typedef struct tb_series {
 	tb_series_layout pk;
 	uint8_t *steps_pk, *walls_pk, *values_pk; /* columns in block */
 	tb_tensor **tensors; /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned); point
-			     * i is tensors[i] */
+			      * i is tensors[i] */
 	size_t fit_len;	     /* len when the wall line was last fitted */
 	uint64_t seen;	     /* points offered since the last preemption rescale */
 	uint64_t changes;    /* points added or replaced so far; never goes back */
@@ -210,13 +210,15 @@ void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
 /* Point i (0 <= i < len) of a series. Caller holds the run lock. */
 static inline int64_t tb_series_step(const tb_series *s, size_t i)
 {
-	return (int64_t)((uint64_t)s->pk.step0 + tb_pk_get(s->steps_pk, s->pk.step_w, s->start + i));
+	return (int64_t)((uint64_t)s->pk.step0 +
+			 tb_pk_get(s->steps_pk, s->pk.step_w, s->start + i));
 }
 
 static inline double tb_series_wall(const tb_series *s, size_t i)
 {
 	size_t k = s->start + i;
-	uint64_t bits = s->pk.wall0 + (uint64_t)s->pk.slope * tb_pk_get(s->steps_pk, s->pk.step_w, k) +
+	uint64_t bits = s->pk.wall0 +
+			(uint64_t)s->pk.slope * tb_pk_get(s->steps_pk, s->pk.step_w, k) +
 			(uint64_t)tb_pk_sget(s->walls_pk, s->pk.wall_w, k);
 	double w;
 	memcpy(&w, &bits, sizeof w);

@@ -163,7 +163,8 @@ static void test_roundtrip__store(void)
 
 	s = series(st, "run", "loss");
 	CHECK(s && s->data_class == TB_DC_SCALAR && strcmp(s->plugin, "scalars") == 0);
-	CHECK(s && s->len == 5 && tb_series_value(s, 4) == (double)0.2f && tb_series_wall(s, 4) == 1004.0);
+	CHECK(s && s->len == 5 && tb_series_value(s, 4) == (double)0.2f &&
+	      tb_series_wall(s, 4) == 1004.0);
 	CHECK(s && s->description && strstr(s->description, "**loss**") != NULL);
 	s = series(st, "run", "precise");
 	CHECK(s && s->len == 1 && tb_series_value(s, 0) == 0.1 && tb_series_step(s, 0) == 3);
