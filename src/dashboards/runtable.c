@@ -38,9 +38,6 @@ static tb_runtable *cached;
 /* The run tb_runtable_series left locked on this thread: a cached table is
  * read by several requests at once. */
 static __thread tb_run *locked;
-/* Its points, copied out of the store's packed columns. */
-static __thread int64_t *copied_steps;
-static __thread double *copied_values;
 
 /* The series holding run r's session_start_info, as hp_read_start finds
  * it, or NULL. Caller holds r's lock. */
@@ -196,14 +193,7 @@ static int series_of(tb_rql_series *out, tb_run *r, const char *tag)
 		tb_run_unlock(r);
 		return 0;
 	}
-	/* the store packs its points; a query reads plain arrays, valid
-	 * until tb_runtable_done */
-	int64_t *steps = tb_xmalloc((s->len + 1) * sizeof *steps);
-	double *values = tb_xmalloc((s->len + 1) * sizeof *values);
-	tb_series_copy(s, 0, s->len, steps, values);
-	*out = (tb_rql_series){steps, values, s->len};
-	copied_steps = steps;
-	copied_values = values;
+	*out = (tb_rql_series){NULL, NULL, s->len, s};
 	return 1;
 }
 
@@ -227,10 +217,6 @@ void tb_runtable_done(size_t row, void *payload)
 	if (locked)
 		tb_run_unlock(locked);
 	locked = NULL;
-	free(copied_steps);
-	free(copied_values);
-	copied_steps = NULL;
-	copied_values = NULL;
 }
 
 /* Whether rt was built from exactly the runs and sessions s holds now.

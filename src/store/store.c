@@ -323,12 +323,54 @@ size_t tb_series_lower_bound(const tb_series *s, int64_t step)
 	return lo;
 }
 
+/* out[i] = base + the unsigned w-byte slot i of p, for i < n: one loop per
+ * width, so each vectorises. */
+static void unpack(int64_t *out, const uint8_t *p, unsigned w, size_t n, uint64_t base)
+{
+	switch (w) {
+	case 1:
+		for (size_t i = 0; i < n; i++)
+			out[i] = (int64_t)(base + p[i]);
+		break;
+	case 2:
+		for (size_t i = 0; i < n; i++) {
+			uint16_t v;
+			memcpy(&v, p + 2 * i, 2);
+			out[i] = (int64_t)(base + v);
+		}
+		break;
+	case 4:
+		for (size_t i = 0; i < n; i++) {
+			uint32_t v;
+			memcpy(&v, p + 4 * i, 4);
+			out[i] = (int64_t)(base + v);
+		}
+		break;
+	default:
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v;
+			memcpy(&v, p + 8 * i, 8);
+			out[i] = (int64_t)(base + v);
+		}
+	}
+}
+
 void tb_series_copy(const tb_series *s, size_t i0, size_t i1, int64_t *steps, double *values)
 {
-	for (size_t i = i0; i < i1; i++)
-		steps[i - i0] = tb_series_step(s, i);
-	for (size_t i = i0; i < i1; i++)
-		values[i - i0] = tb_series_value(s, i);
+	size_t k = s->start + i0, n = i1 - i0;
+	if (steps)
+		unpack(steps, s->steps_pk + k * s->pk.step_w, s->pk.step_w, n,
+		       (uint64_t)s->pk.step0);
+	if (s->pk.value_w == 8) {
+		memcpy(values, s->values_pk + 8 * k, 8 * n);
+		return;
+	}
+	const uint8_t *p = s->values_pk + 4 * k;
+	for (size_t i = 0; i < n; i++) {
+		float f;
+		memcpy(&f, p + 4 * i, 4);
+		values[i] = f;
+	}
 }
 
 /* Drop retained points with step >= step, rescaling `seen` as upstream's

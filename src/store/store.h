@@ -238,7 +238,8 @@ static inline double tb_series_value(const tb_series *s, size_t i)
 	return v;
 }
 
-/* Steps and values of points [i0, i1) into arrays (a scalar series). */
+/* Steps (unless NULL) and values of points [i0, i1) into arrays (a scalar
+ * series). */
 void tb_series_copy(const tb_series *s, size_t i0, size_t i1, int64_t *steps, double *values);
 
 #endif
