@@ -575,7 +575,7 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	tb_regex *re = NULL;
 	/* An empty pattern is refused, as an unusable filter. */
 	if (!tag || !tag[0] ||
-	    tb_regex_new(&re, tag, strlen(tag), TB_REGEX_ANCHORED, NULL, 0) != 0) {
+	    tb_regex_new(&re, tag, strlen(tag), TB_REGEX_ANCHORED, NULL, 0, NULL) != 0) {
 		tb_json_key(&j, "regex_valid");
 		tb_json_bool(&j, 0);
 		tb_json_key(&j, "tag_to_events");

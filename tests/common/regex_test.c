@@ -10,7 +10,7 @@
 static int matches(const char *pat, int mode, const char *subject)
 {
 	tb_regex *re;
-	if (tb_regex_new(&re, pat, strlen(pat), mode, NULL, 0) != 0)
+	if (tb_regex_new(&re, pat, strlen(pat), mode, NULL, 0, NULL) != 0)
 		return -1;
 	int m = tb_regex_match(re, subject, strlen(subject));
 	tb_regex_free(re);
@@ -50,7 +50,7 @@ static void test_regex__invalid(void)
 		tb_regex *re = (tb_regex *)1;
 		char err[128] = "";
 		CHECK_INT(
-		    tb_regex_new(&re, bad[i], strlen(bad[i]), TB_REGEX_SEARCH, err, sizeof err),
+		    tb_regex_new(&re, bad[i], strlen(bad[i]), TB_REGEX_SEARCH, err, sizeof err, NULL),
 		    TB_EINVAL);
 		CHECK(re == NULL);
 		CHECK(err[0] != '\0');
@@ -59,7 +59,7 @@ static void test_regex__invalid(void)
 	memset(long_pat, 'a', sizeof long_pat - 1);
 	long_pat[sizeof long_pat - 1] = '\0';
 	tb_regex *re;
-	CHECK_INT(tb_regex_new(&re, long_pat, strlen(long_pat), TB_REGEX_SEARCH, NULL, 0),
+	CHECK_INT(tb_regex_new(&re, long_pat, strlen(long_pat), TB_REGEX_SEARCH, NULL, 0, NULL),
 		  TB_EINVAL);
 	tb_regex_free(NULL);
 }
@@ -75,7 +75,7 @@ static void test_regex__catastrophic_bounded(void)
 			      "((a|a)*)*z", "(a|a?)+b", "([a-z]+)*[0-9]", "(a|a)*\\1b"};
 	for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++) {
 		tb_regex *re;
-		CHECK_INT(tb_regex_new(&re, slow[i], strlen(slow[i]), TB_REGEX_SEARCH, NULL, 0), 0);
+		CHECK_INT(tb_regex_new(&re, slow[i], strlen(slow[i]), TB_REGEX_SEARCH, NULL, 0, NULL), 0);
 		double t0 = now();
 		CHECK_INT(tb_regex_match(re, subject, strlen(subject)), 0);
 		double secs = now() - t0;
@@ -91,7 +91,7 @@ static void test_regex__catastrophic_bounded(void)
 static void test_regex__bytes(void)
 {
 	tb_regex *re;
-	CHECK_INT(tb_regex_new(&re, "a.b", 3, TB_REGEX_ANCHORED, NULL, 0), 0);
+	CHECK_INT(tb_regex_new(&re, "a.b", 3, TB_REGEX_ANCHORED, NULL, 0, NULL), 0);
 	CHECK_INT(tb_regex_match(re, "a\0b", 3), 1);
 	CHECK_INT(tb_regex_match(re,
 				 "a\xff"
@@ -99,7 +99,7 @@ static void test_regex__bytes(void)
 				 3),
 		  0);
 	tb_regex_free(re);
-	CHECK_INT(tb_regex_new(&re, "x", 1, TB_REGEX_SEARCH, NULL, 0), 0);
+	CHECK_INT(tb_regex_new(&re, "x", 1, TB_REGEX_SEARCH, NULL, 0, NULL), 0);
 	CHECK_INT(tb_regex_match(re, "\xff\xfex", 3), 1);
 	tb_regex_free(re);
 }
