@@ -298,31 +298,29 @@ static void write_run(tb_json *j, const tb_run *r, const tb_series *s, const sca
  * O(N + R) instead of O(N x R). Caller holds the store lock; free() it. */
 static tb_run **find_runs(tb_store *st, const char *const *runs, size_t n)
 {
-	size_t nr = tb_store_run_count(st), cap = 16;
-	while (cap < 2 * nr)
-		cap *= 2;
-	tb_run **table = tb_xcalloc(cap, sizeof *table);
-	unsigned char *taken = tb_xcalloc(cap, 1);
+	size_t nr = tb_store_run_count(st);
+	tb_idxset names = TB_IDXSET_INIT;
 	for (size_t i = 0; i < nr; i++) {
-		tb_run *r = tb_store_run_at(st, i);
-		size_t h =
-		    (size_t)tb_hash_bytes(TB_HASH_SEED, r->name, strlen(r->name)) & (cap - 1);
-		while (table[h])
-			h = (h + 1) & (cap - 1);
-		table[h] = r;
+		const char *name = tb_store_run_at(st, i)->name;
+		if (tb_idxset_add(&names, tb_hash_bytes(TB_HASH_SEED, name, strlen(name)), i))
+			abort(); /* out of memory: the server stops (alloc.h) */
 	}
+	unsigned char *taken = tb_xcalloc(nr ? nr : 1, 1);
 	tb_run **out = tb_xcalloc(n ? n : 1, sizeof *out);
 	for (size_t i = 0; i < n; i++) {
-		size_t h =
-		    (size_t)tb_hash_bytes(TB_HASH_SEED, runs[i], strlen(runs[i])) & (cap - 1);
-		while (table[h] && strcmp(table[h]->name, runs[i]) != 0)
-			h = (h + 1) & (cap - 1);
-		if (table[h] && !taken[h]) {
-			out[i] = table[h];
-			taken[h] = 1;
+		uint64_t h = tb_hash_bytes(TB_HASH_SEED, runs[i], strlen(runs[i]));
+		size_t pos = 0, k;
+		while ((k = tb_idxset_next(&names, h, &pos))) {
+			tb_run *r = tb_store_run_at(st, k - 1);
+			if (strcmp(r->name, runs[i]) == 0) {
+				if (!taken[k - 1])
+					out[i] = r;
+				taken[k - 1] = 1;
+				break;
+			}
 		}
 	}
-	free(table);
+	tb_idxset_free(&names);
 	free(taken);
 	return out;
 }

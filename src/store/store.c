@@ -61,7 +61,7 @@ static void run_free(tb_run *r)
 	for (size_t i = 0; i < r->n_series; i++)
 		series_free(r->series[i]);
 	free(r->series);
-	free(r->index);
+	tb_idxset_free(&r->index);
 	free(r->name);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
@@ -247,37 +247,16 @@ void tb_run_unlock(tb_run *r)
 	pthread_rwlock_unlock(&r->lock);
 }
 
-static uint64_t hash_tag(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
-	return h;
-}
-
 tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
 {
-	if (!r->index_alloc)
-		return NULL;
-	size_t mask = r->index_alloc - 1;
-	for (size_t i = hash_tag(tag, tag_len) & mask;; i = (i + 1) & mask) {
-		uint32_t slot = r->index[i];
-		if (!slot)
-			return NULL;
-		tb_series *s = r->series[slot - 1];
+	uint64_t h = tb_hash_bytes(TB_HASH_SEED, tag, tag_len);
+	size_t pos = 0, k;
+	while ((k = tb_idxset_next(&r->index, h, &pos))) {
+		tb_series *s = r->series[k - 1];
 		if (s->tag_len == tag_len && (!tag_len || memcmp(s->tag, tag, tag_len) == 0))
 			return s;
 	}
-}
-
-static void index_insert(tb_run *r, size_t idx)
-{
-	tb_series *s = r->series[idx];
-	size_t mask = r->index_alloc - 1;
-	size_t i = hash_tag(s->tag, s->tag_len) & mask;
-	while (r->index[i])
-		i = (i + 1) & mask;
-	r->index[i] = (uint32_t)(idx + 1);
+	return NULL;
 }
 
 tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const char *plugin,
@@ -298,15 +277,8 @@ tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const c
 	s->capacity = capacity;
 	r->series = tb_xgrow(r->series, &r->series_alloc, r->n_series + 1, sizeof *r->series);
 	r->series[r->n_series++] = s;
-	if (r->n_series * 2 > r->index_alloc) {
-		free(r->index);
-		r->index_alloc = r->index_alloc ? r->index_alloc * 2 : 16;
-		r->index = tb_xcalloc(r->index_alloc, sizeof *r->index);
-		for (size_t i = 0; i < r->n_series; i++)
-			index_insert(r, i);
-	} else {
-		index_insert(r, r->n_series - 1);
-	}
+	if (tb_idxset_add(&r->index, tb_hash_bytes(TB_HASH_SEED, tag, tag_len), r->n_series - 1))
+		abort(); /* out of memory: the server stops (alloc.h) */
 	return s;
 }
 

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "proto/tensor.h"
 #include "pyrandom.h"
 
@@ -122,8 +123,7 @@ typedef struct tb_run {
 	double start_time; /* wall time of the run's first event */
 	tb_series **series;
 	size_t n_series, series_alloc;
-	uint32_t *index; /* open addressing: series index + 1, 0 = empty */
-	size_t index_alloc;
+	tb_idxset index; /* series by tag hash */
 } tb_run;
 
 typedef struct tb_store tb_store;
