@@ -46,7 +46,7 @@ async function loadChart(chart: LayoutChart, runs: string[], signal: AbortSignal
 }
 
 function xValues(p: Points, axis: Settings['xAxis']): Float64Array {
-  if (axis === 'step') return p.step;
+  if (axis === 'step' || axis === 'tag') return p.step;
   if (axis === 'wall') return p.wallTime;
   const start = p.wallTime.length ? p.wallTime[0] : 0;
   return p.wallTime.map((t) => (t - start) / 3600);

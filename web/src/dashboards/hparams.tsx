@@ -2,13 +2,14 @@
 // filterable table (or as parallel coordinates), and the metric curves of
 // the group the user clicks.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ParallelCoords, type PcRow } from '../chart/parallelCoords';
+import { ParallelCoords, type PcBrushes, type PcRow } from '../chart/parallelCoords';
+import { ScatterMatrix } from '../chart/scatterMatrix';
 import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
 import { useFetched } from '../data';
 import { formatValue } from '../format';
-import { useChartTheme } from '../hooks';
+import { useChartFit, useChartTheme } from '../hooks';
 import { usePrefs } from '../prefs';
-import { settings, useSettings, type HparamsView } from '../state';
+import { settings, useSettings, type Brush, type HparamsView } from '../state';
 import {
   fetchExperiment,
   fetchMetricEvals,
@@ -31,6 +32,19 @@ interface Column {
   kind: 'hparam' | 'metric';
   type: HType;
   get: (g: SessionGroup) => HValue | undefined;
+  /** The same value as a run query column (hp.NAME, last(TAG)), or '' when it has none. */
+  query: string;
+}
+
+/** An hparam name as the query language spells it. */
+function hpColumn(name: string): string {
+  return /^[A-Za-z0-9_.]+$/.test(name) ? `hp.${name}` : `hp[${JSON.stringify(name)}]`;
+}
+
+/** A session metric as a query column: the last value of its tag in the run (metrics of a sub-run have none). */
+function metricColumn(m: MetricInfo): string {
+  if (m.name.group) return '';
+  return /^[^\s,()'"]+$/.test(m.name.tag) ? `last(${m.name.tag})` : `last(${JSON.stringify(m.name.tag)})`;
 }
 
 type Filter = { text: string } | { min: string; max: string };
@@ -135,20 +149,7 @@ function MetricChart({
     });
     setCount(lines.length);
   }, [data, theme, runColor]);
-  useEffect(() => {
-    const el = plotRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      chartRef.current?.setSize(r.width, r.height);
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      chartRef.current?.destroy();
-      chartRef.current = null;
-    };
-  }, []);
+  useChartFit(plotRef, chartRef);
   return (
     <div class="card hp-metric-card" data-metric={metric.label} data-lines={count === null ? undefined : String(count)}>
       <div class="card-head">
@@ -170,11 +171,13 @@ function ParallelView({
   rows,
   selected,
   onPick,
+  brushes,
 }: {
   columns: Column[];
   rows: PcRow[];
   selected: string;
   onPick: (id: string) => void;
+  brushes: readonly Brush[];
 }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<ParallelCoords | null>(null);
@@ -196,13 +199,71 @@ function ParallelView({
     };
   }, []);
   useEffect(() => {
-    chartRef.current?.update(
-      columns.map((c) => ({ label: c.label, numeric: c.type === 'number' || c.kind === 'metric' })),
+    const chart = chartRef.current;
+    if (!chart) return;
+    // A brush narrows the runs of every view: it joins the run query.
+    chart.onBrush = (axis, range) => {
+      const col = columns[axis]?.query;
+      if (!col) return;
+      const others = settings.get().brushes.filter((b) => b.col !== col);
+      settings.update({ brushes: range ? [...others, { col, lo: range[0], hi: range[1] }] : others });
+    };
+    const byAxis: PcBrushes = new Map(
+      brushes.flatMap((b) => {
+        const i = columns.findIndex((c) => c.query === b.col);
+        return i < 0 ? [] : [[i, [b.lo, b.hi] as const]];
+      }),
+    );
+    chart.update(
+      columns.map((c) => ({ label: c.label, numeric: c.type === 'number' || c.kind === 'metric', brushable: !!c.query })),
       rows,
       selected,
+      byAxis,
     );
-  }, [columns, rows, selected, themeVersion]);
-  return <div class="hp-parallel" ref={boxRef} data-testid="hp-parallel" data-rows={String(rows.filter((r) => r.shown).length)} />;
+  }, [columns, rows, selected, themeVersion, brushes]);
+  return (
+    <div
+      class="hp-parallel"
+      ref={boxRef}
+      data-testid="hp-parallel"
+      data-rows={String(rows.filter((r) => r.shown).length)}
+      title="Drag along an axis to keep a range of it; click the axis to clear"
+    />
+  );
+}
+
+/** Every hparam against every metric, one small chart each, points coloured by run. */
+function ScatterView({ columns, rows, onPick }: { columns: Column[]; rows: PcRow[]; onPick: (id: string) => void }) {
+  const boxRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<ScatterMatrix | null>(null);
+  const pickRef = useRef(onPick);
+  pickRef.current = onPick;
+  const themeVersion = useThemeVersion();
+  useEffect(() => {
+    chartRef.current = new ScatterMatrix(boxRef.current!, (id) => pickRef.current(id));
+    return () => {
+      chartRef.current?.destroy();
+      chartRef.current = null;
+    };
+  }, []);
+  const xs = columns.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'hparam');
+  const ys = columns.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'metric');
+  useEffect(() => {
+    chartRef.current?.update(
+      xs.map(([c, i]) => ({ label: c.label, numeric: c.type === 'number', col: i })),
+      ys.map(([c, i]) => ({ label: c.label, numeric: true, col: i })),
+      rows,
+    );
+  }, [columns, rows, themeVersion]);
+  return (
+    <div
+      class="hp-scatter"
+      ref={boxRef}
+      data-testid="hp-scatter"
+      data-cells={String(xs.length * ys.length)}
+      data-points={String(rows.filter((r) => r.shown).length)}
+    />
+  );
 }
 
 export default function HParamsDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
@@ -234,6 +295,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         kind: 'hparam' as const,
         type: h.type,
         get: (g: SessionGroup) => g.hparams.get(h.name),
+        query: h.type === 'number' ? hpColumn(h.name) : '',
       })),
       ...value.exp.metrics.map((m) => {
         const key = metricKey(m.name);
@@ -244,6 +306,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
           kind: 'metric' as const,
           type: 'number' as HType,
           get: (g: SessionGroup) => g.metrics.get(key),
+          query: metricColumn(m),
         };
       }),
     ];
@@ -255,11 +318,13 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
   const selectedSet = useMemo(() => new Set(selectedRuns), [selectedRuns]);
 
   const { ordered, visible } = useMemo(() => {
-    const groups = (value?.groups ?? []).filter((g) => {
+    // Groups of runs the runs list, the query or the brushes leave out stay
+    // in `ordered` (drawn faintly in parallel coordinates), not in `visible`.
+    const picked = (g: SessionGroup) => {
       const inRuns = g.sessions.filter((s) => known.has(s.name));
       return inRuns.length === 0 || inRuns.some((s) => selectedSet.has(s.name));
-    });
-    const ordered = [...groups];
+    };
+    const ordered = [...(value?.groups ?? [])];
     if (sort) {
       const col = columns.find((c) => c.id === sort.col);
       if (col) {
@@ -273,7 +338,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         });
       }
     }
-    const visible = ordered.filter((g) => columns.every((c) => passes(c.get(g), filters[c.id])));
+    const visible = ordered.filter((g) => picked(g) && columns.every((c) => passes(c.get(g), filters[c.id])));
     return { ordered, visible };
   }, [value, columns, sort, filters, known, selectedSet]);
 
@@ -445,6 +510,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
             [
               ['table', 'Table'],
               ['parallel', 'Parallel coordinates'],
+              ['scatter', 'Scatter matrix'],
             ] as Array<[View, string]>
           ).map(([k, label]) => (
             <button key={k} class={view === k ? 'active' : ''} aria-pressed={view === k} data-view={k} onClick={() => setView(k)}>
@@ -466,8 +532,10 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         <div class="hp-main">
           {view === 'table' ? (
             table
+          ) : view === 'parallel' ? (
+            <ParallelView columns={columns} rows={pcRows} selected={selected} onPick={(id) => setSelected(id)} brushes={s.brushes} />
           ) : (
-            <ParallelView columns={columns} rows={pcRows} selected={selected} onPick={(id) => setSelected(id)} />
+            <ScatterView columns={columns} rows={pcRows} onPick={(id) => setSelected(id)} />
           )}
           {selectedGroup && (
             <section class="hp-detail" data-testid="hp-detail" data-group={selectedGroup.name}>
