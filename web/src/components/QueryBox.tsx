@@ -47,7 +47,7 @@ export function QueryBox({ settings: s, state }: Props) {
         </div>
       )}
       {!err && state.answer && state.text.trim() && (
-        <div class="count query-count" data-testid="query-count">
+        <div class="count query-count" data-testid="query-count" data-q={state.text}>
           {state.answer.total} run{state.answer.total === 1 ? '' : 's'} match
           {state.answer.runs.length < state.answer.total ? `, first ${state.answer.runs.length} kept` : ''}
         </div>
