@@ -303,6 +303,32 @@ await run(async () => {
     await page.selectOption('[data-testid="x-tag"]', '');
     await page.selectOption('[data-testid="group-mode"]', '');
 
+    // Smoothing by a trailing or centred moving average: at 0.6 the window
+    // is (1 + 0.6) / (1 - 0.6) = 4 points.
+    await waitCard(page, card('val/acc'), 'data-series-count', '60');
+    const raw = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((st) => acc(0.01, 64, 2, st));
+    const mean = (a, b) => {
+      const xs = raw.slice(Math.max(0, a), Math.min(raw.length, b + 1));
+      return xs.reduce((x, y) => x + y, 0) / xs.length;
+    };
+    for (const [mode, before, after] of [
+      ['trailing', 3, 0],
+      ['centred', 1, 2],
+    ]) {
+      await page.selectOption('[data-testid="smooth-mode"]', mode);
+      await page.waitForFunction((m) => new URLSearchParams(location.hash.slice(1)).get('smode') === m, mode);
+      await settle(page);
+      await page.waitForTimeout(300);
+      const l = (await drawnLines(page, card('val/acc'))).find((x) => x.run === 'lr0.01_bs64/seed2');
+      const want = raw.map((_, i) => mean(i - before, i + after));
+      check(
+        l && l.center.length === 11 && l.center.every((v, i) => close(v, want[i])),
+        `smoothing: a ${mode} moving average of 4 points`,
+        l ? `${l.center.slice(0, 4)} vs ${want.slice(0, 4)}` : 'no line',
+      );
+    }
+    await page.selectOption('[data-testid="smooth-mode"]', 'ema');
+
     // --- HParams: brushing on parallel coordinates, the scatter matrix.
     await page.goto(`${base}#dash=hparams&hpview=parallel`, { waitUntil: 'load' });
     await page.waitForFunction(

@@ -8,6 +8,8 @@ export type XAxis = 'step' | 'relative' | 'wall' | 'tag';
 export type HistogramMode = 'offset' | 'overlay';
 export type HparamsView = 'table' | 'parallel' | 'scatter';
 export type GroupAgg = 'mean' | 'median';
+/** Debiased EMA (as upstream), or a trailing or centred moving average. */
+export type SmoothMode = 'ema' | 'trailing' | 'centred';
 export type GroupBand = 'std' | 'minmax' | 'ci95';
 
 /** A brushed range on a parallel-coordinates axis: a query column between lo and hi. */
@@ -21,6 +23,7 @@ export interface Settings {
   /** Selected dashboard (plugin name); '' means the first active one. */
   dashboard: string;
   smoothing: number;
+  smoothMode: SmoothMode;
   xAxis: XAxis;
   logY: boolean;
   ignoreOutliers: boolean;
@@ -68,6 +71,7 @@ export function defaultSettings(): Settings {
   return {
     dashboard: '',
     smoothing: prefs.get().defaultSmoothing,
+    smoothMode: 'ema',
     xAxis: 'step',
     logY: false,
     ignoreOutliers: true,
@@ -120,6 +124,8 @@ export function parseHash(hash: string): Settings {
   s.hiddenRuns = new Set(p.getAll('hide'));
   s.collapsedGroups = new Set(p.getAll('collapse'));
   s.pinned = [...new Set(p.getAll('pin'))];
+  const smode = p.get('smode');
+  if (smode === 'trailing' || smode === 'centred') s.smoothMode = smode;
   s.runQuery = p.get('q') ?? '';
   s.groupBy = p.get('gby') ?? '';
   s.groupAgg = p.get('agg') === 'median' ? 'median' : 'mean';
@@ -158,6 +164,7 @@ export function formatHash(s: Settings): string {
   for (const r of s.hiddenRuns) p.append('hide', r);
   for (const g of s.collapsedGroups) p.append('collapse', g);
   for (const c of s.pinned) p.append('pin', c);
+  if (s.smoothMode !== 'ema') p.set('smode', s.smoothMode);
   if (s.runQuery) p.set('q', s.runQuery);
   if (s.groupBy) p.set('gby', s.groupBy);
   if (s.groupAgg !== 'mean') p.set('agg', s.groupAgg);

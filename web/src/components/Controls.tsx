@@ -1,7 +1,7 @@
 // The toolbar above the cards: tag filter, smoothing, x axis, y scale,
 // outliers and (for Time Series) the histogram mode.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { compileFilter, settings, type HistogramMode, type Settings, type XAxis } from '../state';
+import { compileFilter, settings, type HistogramMode, type Settings, type SmoothMode, type XAxis } from '../state';
 import { GroupControls } from './GroupControls';
 
 const X_LABELS: Array<[XAxis, string]> = [
@@ -86,8 +86,17 @@ export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
         {shown === total ? `${total} tags` : `${shown} of ${total} tags`}
       </span>
       <div class="spacer" />
-      <label class="control smoothing" title="Exponential moving average weight">
-        <span>Smoothing</span>
+      <label class="control smoothing" title="Exponential moving average weight, or the moving average's window it stands for">
+        <select
+          aria-label="Smoothing kind"
+          data-testid="smooth-mode"
+          value={s.smoothMode}
+          onChange={(e) => settings.update({ smoothMode: (e.target as HTMLSelectElement).value as SmoothMode })}
+        >
+          <option value="ema">Smoothing (EMA)</option>
+          <option value="trailing">Trailing mean</option>
+          <option value="centred">Centred mean</option>
+        </select>
         <input
           type="range"
           min="0"

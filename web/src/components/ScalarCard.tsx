@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ScalarChart, type ChartLine, type ChartOptions, type ChartTheme } from '../chart/scalarChart';
 import type { SeriesStore } from '../data';
 import { cancelDraw, scheduleDraw, useInView } from '../hooks';
-import { smooth } from '../smoothing';
+import { smoothBy } from '../smoothing';
 import type { Settings } from '../state';
 import type { Prefs } from '../prefs';
 import { fetchTagScalars, scalarDownloadUrl, type RunScalars, type ScalarSeries } from '../api';
@@ -34,12 +34,12 @@ function xValues(series: ScalarSeries, axis: Settings['xAxis'], start: number): 
 }
 
 // Smoothed values by series, so ticking one run re-smooths only that run.
-const smoothed = new WeakMap<Float64Array, { weight: number; out: Float64Array }>();
-function smoothOnce(values: Float64Array, weight: number): Float64Array {
+const smoothed = new WeakMap<Float64Array, { weight: number; mode: Settings['smoothMode']; out: Float64Array }>();
+function smoothOnce(values: Float64Array, weight: number, mode: Settings['smoothMode']): Float64Array {
   const have = smoothed.get(values);
-  if (have && have.weight === weight) return have.out;
-  const out = smooth(values, weight);
-  smoothed.set(values, { weight, out });
+  if (have && have.weight === weight && have.mode === mode) return have.out;
+  const out = smoothBy(values, weight, mode);
+  smoothed.set(values, { weight, mode, out });
   return out;
 }
 
@@ -185,7 +185,7 @@ export function ScalarCard(props: ScalarCardProps) {
   // Draw (or redraw) when on screen, each card in a task of its own.
   const entry = store.peek(tag);
   const runsKey = runs.map((r) => r + '\u0001' + runColor(r)).join('\u0000');
-  const view = [visible, detail, runsKey, s.smoothing, s.xAxis, xTag, s.logX, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
+  const view = [visible, detail, runsKey, s.smoothing, s.smoothMode, s.xAxis, xTag, s.logX, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
   const lastView = useRef<unknown[]>([]);
   const lastDraw = useRef(0);
   const drawCost = useRef(0);
@@ -224,7 +224,7 @@ export function ScalarCard(props: ScalarCardProps) {
           color: runColor(run),
           x,
           raw: series.value,
-          smoothed: smoothOnce(series.value, s.smoothing),
+          smoothed: smoothOnce(series.value, s.smoothing, s.smoothMode),
           step: series.step,
           wallTime: series.wallTime,
           start,
