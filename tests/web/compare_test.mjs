@@ -422,6 +422,24 @@ await run(async () => {
       timeout: 30000,
     });
     check(true, 'brushing: clearing the brushes brings every run back');
+
+    // Checkbox filters for a categorical hparam, colour by a metric.
+    await page.click('[data-view="table"]');
+    await page.click('.hp-filter[data-filter="opt"] input[type="checkbox"][data-value="sgd"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="hp-count"]')?.textContent === '40 of 60 session groups', null, {
+      timeout: 20000,
+    });
+    check(true, 'HParams: unticking opt = sgd leaves the 40 adam runs');
+    await page.selectOption('[data-testid="hp-color-by"]', { label: 'by hparam/final_acc' });
+    const rowColors = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="hp-table"] tbody tr')].map((r) => r.style.getPropertyValue('--row-color')),
+    );
+    check(
+      rowColors.length === 40 && rowColors.every((c) => c.startsWith('hsl(')) && new Set(rowColors).size > 10,
+      'HParams: colour by a metric gives each row a colour from its value',
+      rowColors.slice(0, 3).join(' '),
+    );
+    await screenshot(page, 'compare-hparams-color.png');
     // The bad query's 400 is the one failed request expected.
     const failed = b.failedUrls.filter((u) => !/\/data\/tboard\/runs\/query$/.test(u));
     const errors = b.consoleErrors.filter((m) => !/status of 400/.test(m));

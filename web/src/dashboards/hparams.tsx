@@ -47,7 +47,16 @@ function metricColumn(m: MetricInfo): string {
   return /^[^\s,()'"]+$/.test(m.name.tag) ? `last(${m.name.tag})` : `last(${JSON.stringify(m.name.tag)})`;
 }
 
-type Filter = { text: string } | { min: string; max: string };
+/** A column's filter: text it contains and the categories unticked, or a numeric range. */
+type Filter = { text: string; off?: string[] } | { min: string; max: string };
+
+/** Categorical columns with at most this many values get a checkbox each. */
+const CHECKBOX_MAX = 12;
+
+/** Whether a filter narrows anything. */
+function active(f: Filter): boolean {
+  return 'text' in f ? !!f.text || !!f.off?.length : !!(f.min || f.max);
+}
 type View = HparamsView;
 
 interface Loaded {
@@ -84,6 +93,7 @@ function cell(v: HValue | undefined): string {
 function passes(v: HValue | undefined, f: Filter | undefined): boolean {
   if (!f) return true;
   if ('text' in f) {
+    if (f.off && v !== undefined && f.off.includes(String(v))) return false;
     if (!f.text) return true;
     if (v === undefined) return false;
     return String(v).toLowerCase().includes(f.text.toLowerCase());
@@ -277,6 +287,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
   );
   const [filters, setFiltersState] = useState<Record<string, Filter>>(saved.filters);
   const [selected, setSelected] = useState('');
+  const [colorBy, setColorBy] = useState('');
   const setView = (v: View) => settings.update({ hparamsView: v });
   const setSort = (v: typeof sort) => settings.update({ hparamsSort: v?.col ?? '', hparamsSortDesc: !!v?.desc });
   const setFilter = (col: string, f: Filter) => {
@@ -344,15 +355,41 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
 
   const selectedGroup = visible.find((g) => g.name === selected) ?? null;
 
+  // The distinct values of each categorical column, when few enough for checkboxes.
+  const categories = useMemo(() => {
+    const m = new Map<string, string[]>();
+    for (const c of columns) {
+      if (c.type === 'number') continue;
+      const vals = [...new Set((value?.groups ?? []).map((g) => c.get(g)).filter((v) => v !== undefined).map(String))].sort();
+      if (vals.length <= CHECKBOX_MAX) m.set(c.id, vals);
+    }
+    return m;
+  }, [value, columns]);
+
+  // Colour by run, or by a metric's value (blue for the lowest, orange for the highest).
+  const colorCol = columns.find((c) => c.id === colorBy && c.kind === 'metric');
+  const rowColor = useMemo(() => {
+    if (!colorCol) return (g: SessionGroup) => runColor(groupRun(g));
+    const vals = ordered.map((g) => colorCol.get(g)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const lo = vals.length ? Math.min(...vals) : 0;
+    const hi = vals.length ? Math.max(...vals) : 1;
+    return (g: SessionGroup) => {
+      const v = colorCol.get(g);
+      if (typeof v !== 'number' || !Number.isFinite(v)) return '#9e9e9e';
+      const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+      return `hsl(${Math.round(220 - 190 * t)}, 75%, ${Math.round(42 + 8 * t)}%)`;
+    };
+  }, [colorCol, ordered, runColor]);
+
   const pcRows = useMemo<PcRow[]>(() => {
     const shown = new Set(visible.map((g) => g.name));
     return ordered.map((g) => ({
       id: g.name,
-      color: runColor(groupRun(g)),
+      color: rowColor(g),
       values: columns.map((c) => c.get(g)),
       shown: shown.has(g.name),
     }));
-  }, [ordered, visible, columns, runColor]);
+  }, [ordered, visible, columns, rowColor]);
 
   if (!value) {
     return (
@@ -405,6 +442,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
                 />
               </div>
             ) : (
+              <>
               <input
                 type="search"
                 class="hp-text"
@@ -412,13 +450,33 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
                 aria-label={`${c.label} filter`}
                 data-testid="hp-text"
                 value={f && 'text' in f ? f.text : ''}
-                onInput={(e) => setFilter(c.id, { text: (e.target as HTMLInputElement).value })}
+                onInput={(e) => setFilter(c.id, { text: (e.target as HTMLInputElement).value, off: f && 'text' in f ? f.off : undefined })}
               />
+              {categories.get(c.id) && (
+                <div class="hp-checks" data-testid="hp-checks">
+                  {categories.get(c.id)!.map((v) => {
+                    const text = f && 'text' in f ? f.text : '';
+                    const off = (f && 'text' in f ? f.off : undefined) ?? [];
+                    return (
+                      <label key={v} class="hp-check">
+                        <input
+                          type="checkbox"
+                          checked={!off.includes(v)}
+                          data-value={v}
+                          onChange={() => setFilter(c.id, { text, off: off.includes(v) ? off.filter((x) => x !== v) : [...off, v] })}
+                        />
+                        <span>{v}</span>
+                      </label>
+                    );
+                  })}
+                </div>
+              )}
+              </>
             )}
           </div>
         );
       })}
-      {Object.values(filters).some((f) => ('text' in f ? f.text : f.min || f.max)) && (
+      {Object.values(filters).some(active) && (
         <button
           class="hp-clear"
           onClick={() => {
@@ -469,7 +527,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         </thead>
         <tbody>
           {visible.map((g) => {
-            const color = runColor(groupRun(g));
+            const color = rowColor(g);
             return (
               <tr
                 key={g.name}
@@ -524,6 +582,21 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
             : `${visible.length} of ${ordered.length} session groups`}
         </span>
         {error && <span class="dash-error">Update failed</span>}
+        {value.exp.metrics.length > 0 && (
+          <label class="control">
+            <span>Colour</span>
+            <select data-testid="hp-color-by" value={colorBy} onChange={(e) => setColorBy((e.target as HTMLSelectElement).value)}>
+              <option value="">by run</option>
+              {columns
+                .filter((c) => c.kind === 'metric')
+                .map((c) => (
+                  <option key={c.id} value={c.id}>
+                    by {c.label}
+                  </option>
+                ))}
+            </select>
+          </label>
+        )}
         <div class="spacer" />
         <span class="hp-hint">{selectedGroup ? '' : 'Click a row to see its metrics'}</span>
       </div>
