@@ -138,6 +138,9 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
   const re = compileFilter(s.runFilter);
   const [colSort, setColSort] = useState<{ col: number; desc: boolean } | null>(null);
   const q = useQueryRows(runs, colSort);
+  // A new set of columns drops the sort by an old one.
+  const colsKey = q.columns.join('\u0000');
+  useEffect(() => setColSort(null), [colsKey]);
   const listed = q.order ?? runs;
   const matching = re ? listed.filter((r) => re.test(r)) : listed;
   const shown = matching.filter((r) => !s.hiddenRuns.has(r)).length;
