@@ -75,13 +75,27 @@ export class ScatterMatrix {
         ctx.fillStyle = colors.text;
         ctx.textBaseline = 'top';
         ctx.textAlign = 'center';
-        for (const [p, label] of sx.ticks) ctx.fillText(label, PAD.left + p * w, PAD.top + h + 3, 60);
+        // Labels that would overlap the one before are left out.
+        let lastX = -Infinity;
+        for (const [p, label] of sx.ticks) {
+          const x = PAD.left + p * w;
+          const half = ctx.measureText(label).width / 2;
+          if (x - half < lastX + 4) continue;
+          ctx.fillText(label, x, PAD.top + h + 3, 60);
+          lastX = x + half;
+        }
         ctx.font = '600 11px system-ui, sans-serif';
         ctx.fillText(xa.label + (sx.log ? ' (log)' : ''), PAD.left + w / 2, CELL_H - 14, w);
         ctx.font = '10px system-ui, sans-serif';
         ctx.textAlign = 'right';
         ctx.textBaseline = 'middle';
-        for (const [p, label] of sy.ticks) ctx.fillText(label, PAD.left - 3, PAD.top + (1 - p) * h, PAD.left - 4);
+        let lastY = Infinity;
+        for (const [p, label] of sy.ticks) {
+          const y = PAD.top + (1 - p) * h;
+          if (y > lastY - 11) continue;
+          ctx.fillText(label, PAD.left - 3, y, PAD.left - 4);
+          lastY = y;
+        }
         if (i === 0) {
           ctx.save();
           ctx.translate(10, PAD.top + h / 2);
