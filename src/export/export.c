@@ -92,18 +92,39 @@ typedef struct sstate {
 	double last_wall, min, max, sum, last;
 } sstate;
 
-typedef struct ex {
+typedef struct todo {
+	char *name;
+	const tb_scan_run *sr;
+} todo;
+
+struct tb_export {
 	const tb_export_opts *o;
 	tb_export_progress p;
 	tb_store *store;
+	tb_scan_result *scans; /* one per source */
+	todo *todo;	       /* the runs to read, in order */
+	size_t n_todo;
+	/* where reading stands: run `at`, its file `file` (open when reader) */
+	size_t at, file;
+	tb_run *cur; /* the run being read, in store */
+	tb_fs_file *fh;
+	tb_rec_reader *reader;
+	tb_series *prev;
+	uint64_t base; /* bytes_done before the open file */
+	uint8_t *buf;
+	size_t cap;
 	const char *run; /* name of the run being read */
 	size_t run_len;
 	sstate *st;
 	size_t n_st, st_alloc;
 	tb_idxset by_series; /* series pointer -> index in st */
 	size_t last;	     /* index of the last state looked up + 1 */
+	char **tags;	     /* o->tag_names sorted, or NULL */
 	int err;
-} ex;
+};
+typedef struct tb_export ex;
+
+static int cmp_str(const void *a, const void *b);
 
 static uint64_t hash_ptr(const void *p)
 {
@@ -126,7 +147,9 @@ static sstate *state_of(ex *x, const tb_series *s)
 	sstate *st = &x->st[x->n_st];
 	memset(st, 0, sizeof *st);
 	st->s = s;
-	int wanted = !x->o->tags || tb_regex_match(x->o->tags, s->tag, s->tag_len);
+	int wanted =
+	    (!x->o->tags || tb_regex_match(x->o->tags, s->tag, s->tag_len)) &&
+	    (!x->tags || bsearch(&s->tag, x->tags, x->o->n_tag_names, sizeof *x->tags, cmp_str));
 	if (wanted && s->data_class == TB_DC_SCALAR &&
 	    (x->o->tables[TB_EXPORT_SCALARS] || x->o->tables[TB_EXPORT_SUMMARIES]))
 		st->as = AS_SCALAR;
@@ -228,58 +251,74 @@ static int64_t io_size(void *payload)
 	return tb_fs_fstat(&st, payload) ? -1 : (int64_t)st.size;
 }
 
-static int report(ex *x)
+static void close_file(ex *x)
 {
-	if (x->o->progress && x->o->progress(&x->p, x->o->payload))
-		keep_err(x, TB_EINVAL);
-	return x->err;
+	tb_run_unlock(x->cur);
+	x->p.bytes_done = x->base + tb_rec_reader_offset(x->reader);
+	tb_rec_reader_detach(x->reader, &x->buf, &x->cap);
+	tb_rec_reader_free(x->reader);
+	tb_fs_close(x->fh);
+	x->reader = NULL;
+	x->fh = NULL;
+	x->file++;
 }
 
-static void read_file(ex *x, tb_run *run, const char *path, uint8_t **buf, size_t *cap)
+/* Open the current run's next file; 0, or TB_ENOTFOUND when it cannot be
+ * opened (logged; the caller moves on). */
+static int open_file(ex *x)
 {
-	tb_fs_file *fh;
-	if (tb_fs_open(&fh, path)) {
+	const tb_scan_run *sr = x->todo[x->at].sr;
+	char *path = tb_xasprintf("%s/%s", sr->dir, sr->files[x->file]);
+	int rc = 0;
+	if (tb_fs_open(&x->fh, path)) {
 		tb_log_warn("%s: cannot open (%s); not exported", path, tb_fs_errmsg());
-		return;
+		x->file++;
+		rc = TB_ENOTFOUND;
+		goto out;
 	}
-	tb_rec_reader *r = tb_rec_reader_new(path);
-	tb_rec_io io = {io_read, io_size, fh};
-	tb_rec_reader_attach(r, &io, *buf, *cap);
-	tb_series *prev = NULL;
-	uint64_t base = x->p.bytes_done, n = 0;
-	tb_run_wrlock(run);
-	for (;;) {
+	x->reader = tb_rec_reader_new(path);
+	tb_rec_io io = {io_read, io_size, x->fh};
+	tb_rec_reader_attach(x->reader, &io, x->buf, x->cap);
+	x->buf = NULL;
+	x->cap = 0;
+	x->prev = NULL;
+	x->base = x->p.bytes_done;
+	tb_run_wrlock(x->cur);
+out:
+	free(path);
+	return rc;
+}
+
+/* Read up to budget records of the open file; closes it at its end. A
+ * record cut short at the end ends the file: an export takes what is there. */
+static void read_records(ex *x, size_t *budget)
+{
+	while (*budget && !x->err) {
 		tb_slice rec;
-		int rc = tb_rec_reader_next(&rec, r);
+		int rc = tb_rec_reader_next(&rec, x->reader);
 		if (rc == TB_ECORRUPT) {
 			tb_log_warn("%s: damaged record at byte %llu (%s); skipping to the next "
 				    "intact record",
-				    path, (unsigned long long)tb_rec_reader_damage_offset(r),
-				    tb_rec_reader_damage_reason(r));
+				    x->todo[x->at].sr->files[x->file],
+				    (unsigned long long)tb_rec_reader_damage_offset(x->reader),
+				    tb_rec_reader_damage_reason(x->reader));
 			continue;
 		}
 		if (rc == TB_EIO)
-			tb_log_warn("%s: read error; the rest of the file is not exported", path);
-		if (rc)
-			break;
+			tb_log_warn("%s: read error; the rest of the file is not exported",
+				    x->todo[x->at].sr->files[x->file]);
+		if (rc) {
+			close_file(x);
+			return;
+		}
+		(*budget)--;
 		tb_event ev;
 		if (tb_event_decode(&ev, rec) == 0 && ev.what == TB_EV_SUMMARY) {
-			int stored = tb_compat_add_event(x->store, run, &ev, &prev);
-			drain(x, run, prev, stored);
-		}
-		if (x->err)
-			break;
-		if (++n % PROGRESS_RECORDS == 0) {
-			x->p.bytes_done = base + tb_rec_reader_offset(r);
-			if (report(x))
-				break;
+			int stored = tb_compat_add_event(x->store, x->cur, &ev, &x->prev);
+			drain(x, x->cur, x->prev, stored);
 		}
 	}
-	tb_run_unlock(run);
-	x->p.bytes_done = base + tb_rec_reader_offset(r);
-	tb_rec_reader_detach(r, buf, cap);
-	tb_rec_reader_free(r);
-	tb_fs_close(fh);
+	x->p.bytes_done = x->base + tb_rec_reader_offset(x->reader);
 }
 
 static void put_hparams(ex *x, tb_run *run)
@@ -332,27 +371,50 @@ static void put_summaries(ex *x)
 	}
 }
 
-static void export_one(ex *x, const char *name, const tb_scan_run *sr, uint8_t **buf, size_t *cap)
+/* The run's tables after its last file, then forget the run. */
+static void finish_run(ex *x)
 {
-	tb_run *run = tb_store_add_run(x->store, name);
-	x->run = name;
-	x->run_len = strlen(name);
-	for (size_t f = 0; f < sr->n_files && !x->err; f++) {
-		char *path = tb_xasprintf("%s/%s", sr->dir, sr->files[f]);
-		read_file(x, run, path, buf, cap);
-		free(path);
-		report(x);
-	}
-	tb_run_rdlock(run);
+	tb_run_rdlock(x->cur);
 	if (!x->err && x->o->tables[TB_EXPORT_SUMMARIES])
 		put_summaries(x);
 	if (!x->err && x->o->tables[TB_EXPORT_HPARAMS])
-		put_hparams(x, run);
-	tb_run_unlock(run);
-	tb_store_remove_run(x->store, run);
+		put_hparams(x, x->cur);
+	tb_run_unlock(x->cur);
+	tb_store_remove_run(x->store, x->cur);
+	x->cur = NULL;
 	x->n_st = 0;
 	x->last = 0;
 	tb_idxset_free(&x->by_series);
+	x->at++;
+	x->p.runs_done++;
+}
+
+int tb_export_step(tb_export *x, size_t budget)
+{
+	while (budget && !x->err) {
+		if (!x->cur) {
+			if (x->at == x->n_todo)
+				return 0;
+			x->cur = tb_store_add_run(x->store, x->todo[x->at].name);
+			x->run = x->todo[x->at].name;
+			x->run_len = strlen(x->run);
+			x->file = 0;
+		}
+		if (!x->reader) {
+			if (x->file == x->todo[x->at].sr->n_files)
+				finish_run(x);
+			else
+				open_file(x);
+			continue;
+		}
+		read_records(x, &budget);
+	}
+	return x->err ? x->err : 1;
+}
+
+const tb_export_progress *tb_export_progress_of(const tb_export *x)
+{
+	return &x->p;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -360,74 +422,86 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The run names to export, sorted, for bsearch; NULL for every run. */
-static char **wanted_runs(const tb_export_opts *o)
+/* A sorted copy of names[0..n) for bsearch; NULL for NULL. */
+static char **sorted(const char *const *names, size_t n)
 {
-	if (!o->runs)
+	if (!names)
 		return NULL;
-	char **v = tb_xcalloc(o->n_runs + 1, sizeof *v);
-	memcpy(v, o->runs, o->n_runs * sizeof *v);
-	qsort(v, o->n_runs, sizeof *v, cmp_str);
+	char **v = tb_xcalloc(n + 1, sizeof *v);
+	memcpy(v, names, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_str);
 	return v;
 }
 
-typedef struct todo {
-	char *name;
-	const tb_scan_run *sr;
-} todo;
-
-int tb_export_run(tb_export_progress *out, const tb_export_opts *o)
+tb_export *tb_export_new(const tb_export_opts *o)
 {
-	ex x = {.o = o, .store = tb_store_new()};
-	tb_idxset empty = TB_IDXSET_INIT;
-	x.by_series = empty;
-	char **want = wanted_runs(o);
-	tb_scan_result *res = tb_xcalloc(o->n_sources + 1, sizeof *res);
-	todo *runs = NULL;
-	size_t n = 0, alloc = 0;
+	ex *x = tb_xcalloc(1, sizeof *x);
+	x->o = o;
+	x->store = tb_store_new();
+	char **want = sorted(o->runs, o->n_runs);
+	x->tags = sorted(o->tag_names, o->n_tag_names);
+	x->scans = tb_xcalloc(o->n_sources + 1, sizeof *x->scans);
+	size_t alloc = 0;
 	for (size_t s = 0; s < o->n_sources; s++) {
-		tb_scan(&res[s], o->sources[s].path);
+		tb_scan(&x->scans[s], o->sources[s].path);
 		const char *prefix = o->sources[s].name;
-		for (size_t i = 0; i < res[s].n_runs; i++) {
-			const tb_scan_run *sr = &res[s].runs[i];
+		for (size_t i = 0; i < x->scans[s].n_runs; i++) {
+			const tb_scan_run *sr = &x->scans[s].runs[i];
 			char *name =
 			    prefix ? tb_xasprintf("%s/%s", prefix, sr->name) : tb_xstrdup(sr->name);
 			if (want && !bsearch(&name, want, o->n_runs, sizeof *want, cmp_str)) {
 				free(name);
 				continue;
 			}
-			runs = tb_xgrow(runs, &alloc, n + 1, sizeof *runs);
-			runs[n++] = (todo){name, sr};
+			x->todo = tb_xgrow(x->todo, &alloc, x->n_todo + 1, sizeof *x->todo);
+			x->todo[x->n_todo++] = (todo){name, sr};
 			for (size_t f = 0; f < sr->n_files; f++) {
 				char *path = tb_xasprintf("%s/%s", sr->dir, sr->files[f]);
 				tb_fs_stat st;
 				if (tb_fs_stat_path(&st, path) == 0)
-					x.p.bytes += st.size;
+					x->p.bytes += st.size;
 				free(path);
 			}
 		}
 	}
-	x.p.runs = n;
-	uint8_t *buf = tb_xmalloc(READ_BUF);
-	size_t cap = READ_BUF;
-	report(&x);
-	for (size_t i = 0; i < n && !x.err; i++) {
-		export_one(&x, runs[i].name, runs[i].sr, &buf, &cap);
-		x.p.runs_done++;
-		report(&x);
-	}
-	free(buf);
-	for (size_t i = 0; i < n; i++)
-		free(runs[i].name);
-	free(runs);
-	for (size_t s = 0; s < o->n_sources; s++)
-		tb_scan_result_release(&res[s]);
-	free(res);
+	x->p.runs = x->n_todo;
+	x->buf = tb_xmalloc(READ_BUF);
+	x->cap = READ_BUF;
 	free(want);
-	free(x.st);
-	tb_idxset_free(&x.by_series);
-	tb_store_free(x.store);
+	return x;
+}
+
+void tb_export_free(tb_export *x)
+{
+	if (!x)
+		return;
+	if (x->reader)
+		close_file(x);
+	free(x->buf);
+	for (size_t i = 0; i < x->n_todo; i++)
+		free(x->todo[i].name);
+	free(x->todo);
+	for (size_t s = 0; s < x->o->n_sources; s++)
+		tb_scan_result_release(&x->scans[s]);
+	free(x->scans);
+	free(x->st);
+	free(x->tags);
+	tb_idxset_free(&x->by_series);
+	tb_store_free(x->store);
+	free(x);
+}
+
+int tb_export_run(tb_export_progress *out, const tb_export_opts *o)
+{
+	tb_export *x = tb_export_new(o);
+	int rc;
+	do {
+		rc = tb_export_step(x, PROGRESS_RECORDS);
+		if (rc >= 0 && o->progress && o->progress(&x->p, o->payload))
+			rc = TB_EINVAL;
+	} while (rc > 0);
 	if (out)
-		*out = x.p;
-	return x.err;
+		*out = x->p;
+	tb_export_free(x);
+	return rc;
 }

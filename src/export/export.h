@@ -48,13 +48,31 @@ typedef struct tb_export_opts {
 	size_t n_sources;
 	const char *const *runs; /* run names to export; NULL: every run */
 	size_t n_runs;
-	const tb_regex *tags;		    /* tags to export; NULL: every tag */
+	const tb_regex *tags;	      /* tags to export; NULL: every tag */
+	const char *const *tag_names; /* and only these tags; NULL: no such limit */
+	size_t n_tag_names;
 	tb_table *tables[TB_EXPORT_TABLES]; /* by TB_EXPORT_*; NULL: not written */
-	/* Called after each file and every 64k records; nonzero stops the
+	/* tb_export_run calls it every 64k records; nonzero stops the
 	 * export. May be NULL. */
 	int (*progress)(const tb_export_progress *p, void *payload);
 	void *payload;
 } tb_export_opts;
+
+typedef struct tb_export tb_export;
+
+/* An export of o (borrowed until tb_export_free): finds the runs to read
+ * and the bytes they hold; reads nothing yet. */
+tb_export *tb_export_new(const tb_export_opts *o);
+/* Read up to `records` more records, writing their points to the tables
+ * (and a run's summaries and hparams after its last file). Returns 1 while
+ * there is more to read, 0 when everything is written, or a table's output
+ * error. Lets a caller interleave an export with other work (a streamed
+ * HTTP answer asks for the next chunk). */
+int tb_export_step(tb_export *x, size_t records);
+/* Counts so far (borrowed from x). */
+const tb_export_progress *tb_export_progress_of(const tb_export *x);
+/* Close what is open and free. NULL is a no-op. */
+void tb_export_free(tb_export *x);
 
 /* Write the tables of o (it does not finish them: the caller calls
  * tb_table_finish). Files that cannot be read are logged and skipped.
