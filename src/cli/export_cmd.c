@@ -202,7 +202,7 @@ int tb_export_cmd(int argc, char **argv)
 	char err[256];
 	rc = 2;
 	if (a.tags &&
-	    tb_regex_new(&tags, a.tags, strlen(a.tags), TB_REGEX_SEARCH, err, sizeof err)) {
+	    tb_regex_new(&tags, a.tags, strlen(a.tags), TB_REGEX_SEARCH, err, sizeof err, NULL)) {
 		fprintf(stderr, "tboard export: --tags: %s\n", err);
 		goto out;
 	}

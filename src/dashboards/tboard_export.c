@@ -123,7 +123,7 @@ static void handle_export(tb_resp *resp, const tb_req *req, void *payload)
 	job *j = tb_xcalloc(1, sizeof *j);
 	char err[256];
 	if (tags && *tags &&
-	    tb_regex_new(&j->re, tags, strlen(tags), TB_REGEX_SEARCH, err, sizeof err)) {
+	    tb_regex_new(&j->re, tags, strlen(tags), TB_REGEX_SEARCH, err, sizeof err, NULL)) {
 		tb_resp_error(resp, 400, "Invalid argument: tags: %s", err);
 		job_free(j);
 		return;
