@@ -1,0 +1,195 @@
+// Helpers for the object storage tests and benchmark: a real S3-compatible
+// server (s3rver, from web/'s npm packages) on loopback, uploads, a loopback
+// proxy in front of it that counts requests and bytes and injects faults,
+// and tboard started against s3:// paths.
+//
+// s3rver checks AWS Signature V4 with the key pair S3RVER / S3RVER and
+// takes unsigned requests as anonymous; the uploads here are unsigned.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const sourceDir = process.env.TB_SOURCE_DIR || resolve(here, '../..');
+export const buildDir = process.env.TB_BUILD_DIR || join(sourceDir, 'build');
+const require = createRequire(join(sourceDir, 'web/package.json'));
+
+export const KEY = 'S3RVER';
+export const SECRET = 'S3RVER';
+
+export { check, getJson, run, stopServer as stopTboard } from '../web/lib.mjs';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts s3rver on 127.0.0.1 with the given buckets; resolves to {endpoint, close}. */
+export async function startStore(buckets) {
+  let S3rver;
+  try {
+    S3rver = require('s3rver');
+  } catch {
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tboard-s3-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: dir,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
+  const addr = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${addr.port}`,
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function put(endpoint, bucket, key, bytes) {
+  const url = `${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const r = await fetch(url, { method: 'PUT', body: bytes });
+  if (!r.ok) throw new Error(`PUT ${key}: HTTP ${r.status} ${await r.text()}`);
+}
+
+export async function remove(endpoint, bucket, key) {
+  const url = `${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  await fetch(url, { method: 'DELETE' });
+}
+
+function walk(dir, out = []) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else if (e.isFile() || statSync(p).isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** Uploads every file below localDir to bucket/prefix/...; resolves to the count. */
+export async function uploadDir(endpoint, bucket, prefix, localDir) {
+  const files = walk(localDir);
+  for (const f of files) await put(endpoint, bucket, `${prefix}/${relative(localDir, f)}`, readFileSync(f));
+  return files.length;
+}
+
+/**
+ * A proxy on 127.0.0.1 in front of `target`. Counts requests (by kind) and
+ * response bytes; fault(req, n) may return {status, code} to answer with an
+ * S3 error instead, or {dropAfter: bytes} to cut the answer's body there.
+ */
+export async function startProxy(target, fault = () => null) {
+  const t = new URL(target);
+  const stats = { requests: 0, lists: 0, gets: 0, heads: 0, bytes: 0, log: [] };
+  const server = http.createServer((req, res) => {
+    const n = stats.requests++;
+    const isList = /[?&]list-type=2/.test(req.url);
+    if (req.method === 'HEAD') stats.heads++;
+    else if (isList) stats.lists++;
+    else stats.gets++;
+    stats.log.push({ method: req.method, url: req.url, range: req.headers.range || '' });
+    const f = fault(req, n);
+    if (f && f.status) {
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${f.code}</Code><Message>injected</Message></Error>`;
+      res.writeHead(f.status, { 'Content-Type': 'application/xml', 'Content-Length': body.length });
+      res.end(body);
+      return;
+    }
+    const up = http.request(
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
+      (ur) => {
+        res.writeHead(ur.statusCode, ur.headers);
+        let sent = 0;
+        ur.on('data', (chunk) => {
+          if (f && f.dropAfter !== undefined && sent + chunk.length > f.dropAfter) {
+            res.write(chunk.subarray(0, Math.max(0, f.dropAfter - sent)));
+            stats.bytes += Math.max(0, f.dropAfter - sent);
+            ur.destroy();
+            res.socket.destroy();
+            return;
+          }
+          sent += chunk.length;
+          stats.bytes += chunk.length;
+          res.write(chunk);
+        });
+        ur.on('end', () => res.end());
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    stats,
+    reset() {
+      Object.assign(stats, { requests: 0, lists: 0, gets: 0, heads: 0, bytes: 0, log: [] });
+    },
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
+}
+
+/**
+ * Starts tboard with args (and --port 0) and env added to the store's
+ * credentials; resolves to {proc, url, log()} once it serves.
+ */
+export function startTboard(args, env = {}) {
+  const binary = process.env.TB_BINARY || join(buildDir, 'tboard');
+  const proc = spawn(binary, ['--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET, ...env },
+  });
+  let out = '';
+  proc.stdout.on('data', (c) => (out += c));
+  proc.stderr.on('data', (c) => (out += c));
+  return new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tboard did not serve:\n${out}`)), 120000);
+    const poll = setInterval(() => {
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        clearInterval(poll);
+        proc.removeAllListeners('exit');
+        resolveUrl({ proc, url: `http://127.0.0.1:${m[1]}`, log: () => out });
+      }
+    }, 20);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      reject(new Error(`tboard exited early (${code}):\n${out}`));
+    });
+  });
+}
+
+/** Polls fn() until it returns a truthy value or timeoutMs passes. */
+export async function waitFor(fn, timeoutMs = 60000, stepMs = 100) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > end) return null;
+    await sleep(stepMs);
+  }
+}
+
+/** Splits TFRecord bytes into records (each with its framing). */
+export function records(bytes) {
+  const out = [];
+  for (let off = 0; off + 12 <= bytes.length; ) {
+    const len = Number(bytes.readBigUInt64LE(off));
+    const end = off + 12 + len + 4;
+    if (end > bytes.length) break;
+    out.push(bytes.subarray(off, end));
+    off = end;
+  }
+  return out;
+}
