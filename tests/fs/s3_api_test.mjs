@@ -3,12 +3,13 @@
 // loopback, then tests/api/api_test runs exactly as on the local folders,
 // with each log directory given as s3://corpora/<name> (and once as
 // gs://corpora/<name> for one corpus, through --gs_endpoint with HMAC keys).
+// Requests go through the proxy of s3lib.mjs, which checks their signatures.
 //
 // Environment: TB_BINARY, TB_BUILD_DIR, TB_SOURCE_DIR (set by CTest).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDir, check, KEY, run, SECRET, sourceDir, startStore, uploadDir } from './s3lib.mjs';
+import { buildDir, check, KEY, run, SECRET, sourceDir, startProxy, startStore, uploadDir } from './s3lib.mjs';
 
 function apiTest(env) {
   return new Promise((resolve) => {
@@ -37,10 +38,11 @@ await run(async () => {
       files += await uploadDir(store.endpoint, 'corpora', name, join(root, name, 'logdir'));
     }
     check(files > 0, `uploaded the corpora (${files} files)`);
+    const proxy = await startProxy(store.endpoint);
 
     const s3 = await apiTest({
       TB_API_LOGDIR_URL: 's3://corpora',
-      AWS_ENDPOINT_URL: store.endpoint,
+      AWS_ENDPOINT_URL: proxy.endpoint,
       AWS_ACCESS_KEY_ID: KEY,
       AWS_SECRET_ACCESS_KEY: SECRET,
     });
@@ -52,12 +54,14 @@ await run(async () => {
     const gs = await apiTest({
       TB_API_LOGDIR_URL: 'gs://corpora',
       TB_API_CORPUS: 'tensorboardx',
-      TB_API_SERVER_ARGS: `--gs_endpoint ${store.endpoint}`,
+      TB_API_SERVER_ARGS: `--gs_endpoint ${proxy.endpoint}`,
       GS_ACCESS_KEY_ID: KEY,
       GS_SECRET_ACCESS_KEY: SECRET,
     });
     console.log(gs.out.split('\n').filter((l) => /passed/.test(l)).join('\n'));
     check(gs.code === 0, 'the tensorboardx corpus answers the same on gs://', gs.code ? gs.out.slice(-4000) : '');
+    check(proxy.stats.requests > 0 && proxy.stats.refused === 0, `every request was signed correctly (${proxy.stats.requests} requests)`);
+    await proxy.close();
   } finally {
     await store.close();
   }

@@ -3,8 +3,11 @@
 // proxy in front of it that counts requests and bytes and injects faults,
 // and tboard started against s3:// paths.
 //
-// s3rver checks AWS Signature V4 with the key pair S3RVER / S3RVER and
-// takes unsigned requests as anonymous; the uploads here are unsigned.
+// s3rver knows the key S3RVER but does not check Signature V4 itself, so the
+// proxy does (with the aws4 package): a signed request whose key or
+// signature is wrong is refused as S3 would (403 InvalidAccessKeyId,
+// SignatureDoesNotMatch). Unsigned requests are anonymous; the uploads here
+// are unsigned and go to s3rver directly.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -17,6 +20,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const sourceDir = process.env.TB_SOURCE_DIR || resolve(here, '../..');
 export const buildDir = process.env.TB_BUILD_DIR || join(sourceDir, 'build');
 const require = createRequire(join(sourceDir, 'web/package.json'));
+const aws4 = require('aws4');
 
 export const KEY = 'S3RVER';
 export const SECRET = 'S3RVER';
@@ -78,26 +82,62 @@ export async function uploadDir(endpoint, bucket, prefix, localDir) {
   return files.length;
 }
 
+function s3Error(res, status, code, message) {
+  const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': body.length });
+  res.end(body);
+}
+
+/** Why a signed request must be refused ([code, message]), or null. */
+function badSignature(req) {
+  const auth = req.headers.authorization;
+  if (!auth) return null;
+  const m = auth.match(/^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/);
+  if (!m) return ['AccessDenied', 'malformed Authorization header'];
+  const [, key, region, signed, signature] = m;
+  if (key !== KEY) return ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'];
+  const names = signed.split(';');
+  for (const h of ['host', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token'])
+    if (h in req.headers && !names.includes(h)) return ['AccessDenied', `${h} is not signed`];
+  const headers = {};
+  for (const h of names) headers[h] = req.headers[h] ?? '';
+  const want = aws4.sign({ host: req.headers.host, method: req.method, path: req.url, service: 's3', region, headers }, { accessKeyId: KEY, secretAccessKey: SECRET });
+  const got = want.headers.Authorization.match(/Signature=([0-9a-f]{64})/)[1];
+  if (got !== signature || want.headers.Authorization.indexOf(`SignedHeaders=${signed},`) < 0)
+    return ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'];
+  return null;
+}
+
 /**
- * A proxy on 127.0.0.1 in front of `target`. Counts requests (by kind) and
+ * A proxy on 127.0.0.1 in front of `target` that checks signatures. Counts requests (by kind) and
  * response bytes; fault(req, n) may return {status, code} to answer with an
  * S3 error instead, or {dropAfter: bytes} to cut the answer's body there.
  */
 export async function startProxy(target, fault = () => null) {
   const t = new URL(target);
-  const stats = { requests: 0, lists: 0, gets: 0, heads: 0, bytes: 0, log: [] };
+  const stats = { requests: 0, lists: 0, gets: 0, heads: 0, bytes: 0, refused: 0, log: [] };
   const server = http.createServer((req, res) => {
     const n = stats.requests++;
     const isList = /[?&]list-type=2/.test(req.url);
     if (req.method === 'HEAD') stats.heads++;
     else if (isList) stats.lists++;
     else stats.gets++;
-    stats.log.push({ method: req.method, url: req.url, range: req.headers.range || '' });
+    stats.log.push({
+      method: req.method,
+      url: req.url,
+      range: req.headers.range || '',
+      signed: !!req.headers.authorization,
+      token: req.headers['x-amz-security-token'],
+    });
+    const bad = badSignature(req);
+    if (bad) {
+      stats.refused++;
+      s3Error(res, 403, ...bad);
+      return;
+    }
     const f = fault(req, n);
     if (f && f.status) {
-      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${f.code}</Code><Message>injected</Message></Error>`;
-      res.writeHead(f.status, { 'Content-Type': 'application/xml', 'Content-Length': body.length });
-      res.end(body);
+      s3Error(res, f.status, f.code, 'injected');
       return;
     }
     const up = http.request(
@@ -128,7 +168,7 @@ export async function startProxy(target, fault = () => null) {
     endpoint: `http://127.0.0.1:${server.address().port}`,
     stats,
     reset() {
-      Object.assign(stats, { requests: 0, lists: 0, gets: 0, heads: 0, bytes: 0, log: [] });
+      Object.assign(stats, { requests: 0, lists: 0, gets: 0, heads: 0, bytes: 0, refused: 0, log: [] });
     },
     close: () =>
       new Promise((r) => {
