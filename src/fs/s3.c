@@ -55,6 +55,8 @@ typedef struct snap {
 	char *prefix; /* "" or ending in '/' */
 	obj *v;	      /* sorted bytewise by key */
 	size_t n;
+	char *error;   /* the listing failed and there is no older one: why */
+	int transient; /* and whether that may pass */
 } snap;
 
 static struct {
@@ -270,6 +272,7 @@ static void snap_free(snap *s)
 	free(s->v);
 	free(s->bucket);
 	free(s->prefix);
+	free(s->error);
 	free(s);
 }
 
@@ -839,12 +842,22 @@ static int snapshot_loc(const loc *l, const char *path)
 	s->gs = l->gs;
 	s->bucket = tb_xstrdup(l->bucket);
 	int rc = list_all(s, l, path);
-	if (rc) {
+	pthread_mutex_lock(&g.mu);
+	snap *old = find_snap_locked(l, s->prefix);
+	if (rc && old && !old->error) { /* keep answering from the last good one */
+		pthread_mutex_unlock(&g.mu);
 		snap_free(s);
 		return rc;
 	}
-	pthread_mutex_lock(&g.mu);
-	snap *old = find_snap_locked(l, s->prefix);
+	if (rc) { /* remember why, so that stat and list say it without asking */
+		for (size_t i = 0; i < s->n; i++) {
+			free(s->v[i].key);
+			free(s->v[i].etag);
+		}
+		s->n = 0;
+		s->error = tb_xstrdup(tb_fs_errmsg());
+		s->transient = tb_fs_transient();
+	}
 	carry_ids_locked(s, old);
 	if (old) {
 		for (size_t i = 0; i < g.n_snaps; i++)
@@ -856,7 +869,7 @@ static int snapshot_loc(const loc *l, const char *path)
 	}
 	pthread_mutex_unlock(&g.mu);
 	snap_free(old);
-	return 0;
+	return rc;
 }
 
 static int s3_snapshot(const char *root)
@@ -948,6 +961,11 @@ static int s3_list(tb_fs_dirent **out, size_t *n, const char *dir)
 		goto out;
 	pthread_mutex_lock(&g.mu);
 	snap *s = covering_locked(&l);
+	if (s && s->error) {
+		rc = tb_fs_fail(s->transient, "%s", s->error);
+		pthread_mutex_unlock(&g.mu);
+		goto out;
+	}
 	char *pre = *l.key ? tb_xasprintf("%s/", l.key) : tb_xstrdup("");
 	size_t pn = strlen(pre), len = 0, alloc = 0;
 	tb_fs_dirent *v = NULL;
@@ -1026,7 +1044,9 @@ static int stat_loc(tb_fs_stat *out, const loc *l, const char *path, obj *copy)
 {
 	pthread_mutex_lock(&g.mu);
 	snap *s = covering_locked(l);
-	int rc = s ? stat_in_locked(out, s, l, copy) : 0;
+	int rc = s && s->error ? tb_fs_fail(s->transient, "%s", s->error)
+	    : s		       ? stat_in_locked(out, s, l, copy)
+				: 0;
 	pthread_mutex_unlock(&g.mu);
 	if (!s)
 		return stat_uncovered(out, l, path, copy);

@@ -99,9 +99,14 @@ await run(async () => {
     // --- idle cycles: one listing each, nothing else
     await sleep(1500);
     proxy.reset();
-    await sleep(3500);
+    let status = null;
+    for (let i = 0; i < 5; i++) {
+      status = await getJson(t.url, '/data/tboard/status');
+      await sleep(700);
+    }
     const idle = { ...proxy.stats };
-    check(idle.lists >= 2 && idle.gets === 0 && idle.heads === 0, `idle cycles cost one listing each (${idle.lists} lists, ${idle.gets} GETs, ${idle.heads} HEADs)`);
+    check(status.logdirs[0].exists && status.logdirs[0].is_directory, 'the status route sees the s3:// log directory');
+    check(idle.lists >= 2 && idle.gets === 0 && idle.heads === 0, `idle cycles cost one listing each, status polls nothing (${idle.lists} lists, ${idle.gets} GETs, ${idle.heads} HEADs)`);
 
     // --- a replaced object (smaller, other content): read again from the start
     proxy.reset();
