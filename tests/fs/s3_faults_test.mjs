@@ -38,6 +38,13 @@ async function points(t, run, tag) {
 
 const occurrences = (s, re) => (s.match(re) || []).length;
 
+// Stops t and checks that it ended cleanly (sanitizer builds report here).
+async function stop(t, what) {
+  if (!t) return;
+  await stopTboard(t);
+  check(t.proc.exitCode === 0 && !/Sanitizer|runtime error/.test(t.log()), `${what}: tboard stopped cleanly`, t.log().slice(-3000));
+}
+
 await run(async () => {
   const store = await startStore(['logs']);
   if (!store) {
@@ -77,7 +84,7 @@ await run(async () => {
     check(resumed.length === 1 && resumed[0] <= 100000, 'the cut GET resumed where its bytes stopped, not from 0', ranges.join(' '));
     check(proxy.stats.lists === 3, 'the listing was retried after 503 and 429', `${proxy.stats.lists} lists`);
     check(!/damaged/.test(t.log()), 'no damage reported');
-    await stopTboard(t);
+    await stop(t, 'throttling');
     t = null;
     fault = () => null;
 
@@ -115,7 +122,7 @@ await run(async () => {
     check(replaced, 'the replacement\'s own tags are served');
     check(/reading it again from the start/.test(t.log()), 'the log says the file is read again from the start');
     check(proxy.stats.log.some((l) => l.range.startsWith('bytes=0-')), 'the replacement was fetched from byte 0');
-    await stopTboard(t);
+    await stop(t, 'growing and replaced');
     t = null;
 
     // --- a wrong key: one clear error, the other source keeps serving
@@ -130,7 +137,7 @@ await run(async () => {
     const log = t.log();
     check(occurrences(log, /access denied by the store \(403 SignatureDoesNotMatch/g) === 1, 'one clear error about the key, however many reloads', log.slice(-2000));
     check(proxy.stats.refused >= 3, `the refused listing was tried again each reload (${proxy.stats.refused})`);
-    await stopTboard(t);
+    await stop(t, 'wrong key');
     t = null;
 
     // --- credentials from a profile of a shared credentials file, with a
@@ -147,12 +154,12 @@ await run(async () => {
     });
     check((await points(t, 'train', 'loss')) === 2000 && proxy.stats.refused === 0, 'a profile\'s key signs every request');
     check(proxy.stats.log.every((l) => l.token === 'token-123'), 'and sends its session token');
-    await stopTboard(t);
+    await stop(t, 'profile');
     rmSync(dir, { recursive: true, force: true });
     proxy.reset();
     t = await startTboard(args('s3://logs/throttle', ['--reload_interval', '0', '--reload_task', 'blocking', '--s3_anonymous']), env);
     check((await points(t, 'train', 'loss')) === 2000 && proxy.stats.log.every((l) => !l.signed), '--s3_anonymous reads a public bucket unsigned');
-    await stopTboard(t);
+    await stop(t, 'anonymous');
     t = null;
 
     // --- a request budget: requests wait their turn, nothing is lost
@@ -166,7 +173,7 @@ await run(async () => {
     check(served.length === 30, `all 30 runs loaded under a budget of 120 requests a minute (${served.length})`);
     check(proxy.stats.requests === 31 && secs >= 4, `31 requests took ${secs.toFixed(1)} s: 20 at once, then 2 a second`);
   } finally {
-    await stopTboard(t);
+    await stop(t, 'budget');
     await proxy.close();
     await store.close();
   }
