@@ -56,6 +56,7 @@ await run(async () => {
   const env = { AWS_ENDPOINT_URL: proxy.endpoint };
   const full = readFileSync(trainFile);
   const recs = records(full);
+  const small = readFileSync(join(sourceDir, 'tests/corpora/torch/logdir/eval', 'events.out.tfevents.1795334632.vm.25712.3'));
   const args = (logdir, more = []) => ['--logdir', logdir, '--samples_per_plugin', 'scalars=all', ...more];
   let t = null;
   try {
@@ -162,8 +163,22 @@ await run(async () => {
     await stop(t, 'anonymous');
     t = null;
 
+    // --- listings of more than one page, and keys that need encoding
+    const odd = ['with space', 'ü+x', 'a=b&c', 'tilde~'];
+    const keys = [];
+    for (let i = 0; i < 997; i++) keys.push(`paged/r${String(i).padStart(4, '0')}/events.out.tfevents.1.x`);
+    for (const o of odd) keys.push(`paged/${o}/events.out.tfevents.1.x`);
+    for (let i = 0; i < keys.length; i += 25) await Promise.all(keys.slice(i, i + 25).map((k) => put(store.endpoint, 'logs', k, small)));
+    proxy.reset();
+    t = await startTboard(args('s3://logs/paged', ['--reload_interval', '0', '--reload_task', 'blocking']), env);
+    const paged = await getJson(t.url, '/data/runs');
+    check(paged.length === 1001, `1001 runs from a two-page listing (${paged.length})`);
+    check(odd.every((o) => paged.includes(o)), 'runs whose names need encoding are read', odd.filter((o) => !paged.includes(o)).join(', '));
+    check(proxy.stats.lists === 2 && proxy.stats.refused === 0, `two listing pages, every request signed correctly (${proxy.stats.lists} lists)`);
+    await stop(t, 'paged');
+    t = null;
+
     // --- a request budget: requests wait their turn, nothing is lost
-    const small = readFileSync(join(sourceDir, 'tests/corpora/torch/logdir/eval', 'events.out.tfevents.1795334632.vm.25712.3'));
     for (let i = 0; i < 30; i++) await put(store.endpoint, 'logs', `budget/run${String(i).padStart(2, '0')}/events.out.tfevents.1.x`, small);
     proxy.reset();
     const t0 = Date.now();

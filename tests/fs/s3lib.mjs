@@ -29,27 +29,34 @@ export { check, getJson, run, stopServer as stopTboard } from '../web/lib.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts s3rver on 127.0.0.1 with the given buckets; resolves to {endpoint, close}. */
+/** Starts s3rver on 127.0.0.1 with the given buckets (a child process, see
+ * s3rver_main.mjs); resolves to {endpoint, close}, or null without s3rver. */
 export async function startStore(buckets) {
-  let S3rver;
   try {
-    S3rver = require('s3rver');
+    require.resolve('s3rver');
   } catch {
     return null;
   }
   const dir = mkdtempSync(join(tmpdir(), 'tboard-s3-'));
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: dir,
-    configureBuckets: buckets.map((name) => ({ name })),
+  const proc = spawn(process.execPath, ['--openssl-legacy-provider', join(here, 's3rver_main.mjs'), dir, ...buckets], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const addr = await server.run();
+  const port = await new Promise((resolvePort, reject) => {
+    let out = '';
+    proc.stdout.on('data', (c) => {
+      out += c;
+      const m = out.match(/port (\d+)/);
+      if (m) resolvePort(Number(m[1]));
+    });
+    proc.on('exit', (code) => reject(new Error(`s3rver exited (${code}): ${out}`)));
+  });
+  proc.removeAllListeners('exit');
   return {
-    endpoint: `http://127.0.0.1:${addr.port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     async close() {
-      await server.close();
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await gone;
       rmSync(dir, { recursive: true, force: true });
     },
   };
