@@ -567,6 +567,7 @@ int main(int argc, char **argv)
 	tb_notifier_stop(notifier);
 	tb_server_free(server);
 	tb_sse_hub_free(events);
+	tb_fs_s3_cancel(); /* the loader stops without waiting for the store */
 	tb_loader_free(loader);
 	tb_fs_s3_shutdown();
 	tb_router_free(router);

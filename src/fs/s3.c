@@ -74,6 +74,7 @@ static struct {
 	size_t n_conns, conns_alloc;
 	double tokens, tokens_at; /* request budget: a bucket refilled at rpm/60 per s */
 	tb_fs_s3_stats stats;	  /* atomic */
+	int cancel;		  /* atomic: tb_fs_s3_cancel was called */
 } g = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .next_id = 1};
 
 static double now_mono(void)
@@ -83,10 +84,21 @@ static double now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static int cancelled(void)
+{
+	return __atomic_load_n(&g.cancel, __ATOMIC_RELAXED);
+}
+
+/* Sleep s seconds, waking early on cancel. */
 static void sleep_s(double s)
 {
-	if (s > 0)
-		usleep((useconds_t)(s * 1e6));
+	for (; s > 0 && !cancelled(); s -= 0.05)
+		usleep((useconds_t)(fmin(s, 0.05) * 1e6));
+}
+
+void tb_fs_s3_cancel(void)
+{
+	__atomic_store_n(&g.cancel, 1, __ATOMIC_RELAXED);
 }
 
 static void count(uint64_t *c, uint64_t n)
@@ -450,14 +462,17 @@ static void conn_give(CURL *c)
 	pthread_mutex_unlock(&g.mu);
 }
 
-/* Wait for the budget to allow one more request. */
-static void budget_take(void)
+/* Wait for the budget to allow one more request. Returns nonzero when
+ * cancelled instead. */
+static int budget_take(void)
 {
 	for (;;) {
+		if (cancelled())
+			return -1;
 		pthread_mutex_lock(&g.mu);
 		if (g.rpm <= 0) {
 			pthread_mutex_unlock(&g.mu);
-			return;
+			return 0;
 		}
 		double now = now_mono(), rate = g.rpm / 60;
 		g.tokens = fmin(fmax(1, g.rpm / 6), g.tokens + (now - g.tokens_at) * rate);
@@ -467,7 +482,7 @@ static void budget_take(void)
 			g.tokens -= 1;
 		pthread_mutex_unlock(&g.mu);
 		if (wait == 0)
-			return;
+			return 0;
 		sleep_s(fmin(wait, 1));
 	}
 }
@@ -496,6 +511,12 @@ static int status_transient(long s)
 	return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
 }
 
+static int on_progress(void *payload, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)payload, (void)dt, (void)dn, (void)ut, (void)un;
+	return cancelled(); /* nonzero aborts the transfer */
+}
+
 /* One attempt. Returns the curl code; q->status is the HTTP status. */
 static CURLcode attempt(CURL *c, req *q, char *errbuf)
 {
@@ -512,6 +533,8 @@ static CURLcode attempt(CURL *c, req *q, char *errbuf)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	if (strcmp(q->method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (!g.anonymous && cr->key && cr->secret) {
@@ -542,7 +565,11 @@ static CURLcode attempt(CURL *c, req *q, char *errbuf)
 	q->length = 0;
 	q->retry_after = 0;
 	errbuf[0] = '\0';
-	budget_take();
+	if (budget_take()) {
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+		curl_slist_free_all(h);
+		return CURLE_ABORTED_BY_CALLBACK;
+	}
 	count(&g.stats.requests, 1);
 	size_t before = q->body.len;
 	CURLcode rc = curl_easy_perform(c);
@@ -574,6 +601,10 @@ static int perform(req *q, const char *path)
 		int resumable = q->len && q->status == 206;
 		if (!resumable || cc == CURLE_OK)
 			q->body.len = kept; /* an error page or a cut answer: drop it */
+		if (cc == CURLE_ABORTED_BY_CALLBACK) {
+			rc = tb_fs_fail(1, "%s: stopped (shutting down)", path);
+			break;
+		}
 		if (cc != CURLE_OK && !curl_transient(cc)) {
 			rc = tb_fs_fail(1, "%s: %s", path, *errbuf ? errbuf : curl_easy_strerror(cc));
 			break;

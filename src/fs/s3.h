@@ -36,6 +36,10 @@ typedef struct tb_fs_s3_opts {
  * COMPATIBILITY.md): call once before any s3:// or gs:// path is used,
  * before threads start. Without it, defaults apply. */
 void tb_fs_s3_configure(const tb_fs_s3_opts *o);
+/* Make requests waiting for the budget or a retry, and transfers under
+ * way, fail at once (a transient TB_EIO), so that shutdown does not wait
+ * for the store. Thread-safe; for good. */
+void tb_fs_s3_cancel(void);
 /* Free snapshots and connections; call after every user has stopped. */
 void tb_fs_s3_shutdown(void);
 

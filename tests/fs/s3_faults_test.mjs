@@ -178,6 +178,14 @@ await run(async () => {
     await stop(t, 'paged');
     t = null;
 
+    // --- stopping while requests wait for a small budget does not wait
+    t = await startTboard(['--logdir', 's3://logs/paged', '--reload_interval', '5', '--s3_requests_per_minute', '6'], env);
+    await sleep(2000);
+    const stopAt = Date.now();
+    await stop(t, 'stopped under a budget');
+    check(Date.now() - stopAt < 5000, `it stopped in ${Date.now() - stopAt} ms with requests still waiting for the budget`);
+    t = null;
+
     // --- a request budget: requests wait their turn, nothing is lost
     for (let i = 0; i < 30; i++) await put(store.endpoint, 'logs', `budget/run${String(i).padStart(2, '0')}/events.out.tfevents.1.x`, small);
     proxy.reset();
