@@ -469,6 +469,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
       data-matches={matches ? String(matchCount) : undefined}
       data-color-by={String(colorBy)}
       data-sprites={String(spriteOn)}
+      data-ready={current && !busy ? 'true' : 'false'}
       data-visible={current && loaded ? String(isolated ? isolated.length : loaded.n) : undefined}
       data-iteration={String(layoutState.iteration)}
       data-running={String(layoutState.running)}

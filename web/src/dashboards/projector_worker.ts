@@ -37,6 +37,9 @@ let job: Job | null = null;
 /** The last neighbour graph, reused while the rows stay the same. */
 let graph: { rows: Int32Array | null; g: KnnGraph } | null = null;
 
+/** The last PCA, reused when the same rows come back to PCA. */
+let lastPca: { rows: Int32Array | null; r: Awaited<ReturnType<typeof pca>> } | null = null;
+
 /** t-SNE's neighbours at perplexity 30 (3 × 30): one graph serves most runs. */
 const KNN_DEFAULT = 90;
 
@@ -123,8 +126,9 @@ async function run(m: Extract<ToWorker, { type: 'run' }>) {
   try {
     if (m.method === 'pca') {
       post({ type: 'status', job: j.id, text: 'Computing PCA…' });
-      const r = await pca(x, n, d, 3, j.ctl.signal);
+      const r = lastPca && sameRows(lastPca.rows, rows) ? lastPca.r : await pca(x, n, d, 3, j.ctl.signal);
       if (job !== j) return;
+      lastPca = { rows, r };
       j.coords = () => ({ data: r.coords, k: r.k });
       sendLayout(j, r.explained.slice(0, m.dims));
       return;
@@ -207,6 +211,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       stop();
       data = { x: m.x, n: m.n, d: m.d };
       graph = null;
+      lastPca = null;
       break;
     case 'run':
       stop();
