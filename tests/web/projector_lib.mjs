@@ -11,7 +11,17 @@ export const CANVAS = `${ROOT} canvas`;
 export async function openProjector(page, url, n, timeout = 240000) {
   const t0 = Date.now();
   await page.goto(url + '#dash=projector', { waitUntil: 'load' });
-  await page.waitForSelector(`${ROOT}[data-points="${n}"][data-ready="true"]`, { timeout });
+  // data-ready, or data-busy on builds before the layout worker.
+  await page.waitForFunction(
+    ([root, n]) => {
+      const el = document.querySelector(root);
+      if (!el || el.getAttribute('data-points') !== String(n)) return false;
+      const ready = el.getAttribute('data-ready');
+      return ready === null ? el.getAttribute('data-busy') === 'false' : ready === 'true';
+    },
+    [ROOT, n],
+    { timeout },
+  );
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   return Date.now() - t0;
 }
