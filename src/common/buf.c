@@ -96,3 +96,25 @@ void tb_buf_free(tb_buf *b)
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 }
+
+void tb_buf_base64url(tb_buf *out, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t i = 0;
+	for (; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		char c[4] = {abc[v >> 18], abc[(v >> 12) & 63], abc[(v >> 6) & 63], abc[v & 63]};
+		tb_buf_append(out, c, 4);
+	}
+	if (n - i == 1) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		char c[2] = {abc[v >> 18], abc[(v >> 12) & 63]};
+		tb_buf_append(out, c, 2);
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+		char c[3] = {abc[v >> 18], abc[(v >> 12) & 63], abc[(v >> 6) & 63]};
+		tb_buf_append(out, c, 3);
+	}
+}

@@ -72,7 +72,7 @@ function App() {
   const Dashboard = useDashboard(active);
   return (
     <div class="app">
-      <TopBar state={state} active={active} prefs={p} onReload={() => void data.reload()} />
+      <TopBar state={state} active={active} prefs={p} onReload={() => void data.reload()} selectedRuns={selectedRuns} />
       <div class="body">
         <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} width={p.sidebarWidth} />
         {Dashboard ? (

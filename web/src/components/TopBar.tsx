@@ -4,12 +4,16 @@ import type { PluginsListing } from '../api';
 import { isDark, prefs, type Prefs } from '../prefs';
 import { settings } from '../state';
 import { SettingsPanel } from './SettingsPanel';
+import { ShareButton } from './ShareButton';
+import { isSnapshot } from '../snapshot';
 
 interface Props {
   state: DataState;
   active: string;
   prefs: Prefs;
   onReload: () => void;
+  /** Runs on screen, for the Share button. */
+  selectedRuns?: string[];
 }
 
 function useOutsideClose(open: boolean, close: () => void) {
@@ -138,7 +142,7 @@ function Tabs({ plugins, active }: { plugins: PluginsListing; active: string }) 
   );
 }
 
-export function TopBar({ state, active, prefs: p, onReload }: Props) {
+export function TopBar({ state, active, prefs: p, onReload, selectedRuns }: Props) {
   const env = state.env;
   const title = env?.window_title || '';
   const updated = state.lastUpdated ? new Date(state.lastUpdated).toLocaleTimeString() : '';
@@ -170,6 +174,7 @@ export function TopBar({ state, active, prefs: p, onReload }: Props) {
           {updated}
         </div>
       )}
+      {!isSnapshot && selectedRuns && <ShareButton runs={selectedRuns} />}
       <button
         class={'icon-button' + (state.loading ? ' spinning' : '')}
         title="Reload data"
