@@ -97,8 +97,70 @@ function runTagPairs(listing) {
   return out;
 }
 
+/** Saves the download the click on `sel` starts; its path. */
+async function download(page, sel, path) {
+  const [d] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.click(sel)]);
+  await d.saveAs(path);
+  return path;
+}
+
+/** Distinct colours and opaque pixels of an image file, drawn in the page. */
+function imageStats(page, path, type) {
+  const b64 = readFileSync(path).toString('base64');
+  return page.evaluate(
+    async ([data, t]) => {
+      const img = new Image();
+      img.src = `data:${t};base64,${data}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set();
+      for (let i = 0; i < d.length; i += 4 * 7) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      return { width: img.naturalWidth, height: img.naturalHeight, colours: colours.size, corner: [d[0], d[1], d[2]] };
+    },
+    [b64, type],
+  );
+}
+
+/** A scalar card saved as SVG (light) and PNG (dark) at a chosen size. */
+async function checkImages(page, dir, [tag, runs]) {
+  const card = cardSel(tag);
+  await page.locator(card).scrollIntoViewIfNeeded();
+  await page.click(`${card} [data-testid="chart-image"]`);
+  await page.fill(`${card} [data-testid="image-width"]`, '640');
+  await page.fill(`${card} [data-testid="image-height"]`, '420');
+  await page.selectOption(`${card} [data-testid="image-theme"]`, 'light');
+  const svgPath = await download(page, `${card} [data-testid="download-svg"]`, join(dir, 'chart.svg'));
+  const svg = readFileSync(svgPath, 'utf8');
+  check(/<svg[^>]+width="640"[^>]+height="420"/.test(svg), 'the SVG has the chosen size', svg.slice(0, 120));
+  const legend = [...svg.matchAll(/<g class="legend-entry">.*?<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  check(
+    runs.every((r) => legend.some((l) => l === r || (l.endsWith('…') && r.startsWith(l.slice(0, -1))))),
+    'the SVG legend names every run of the chart',
+    JSON.stringify(legend),
+  );
+  const paths = [...svg.matchAll(/<path class="line" data-run="[^"]*" d="M[^"]{20,}"/g)].length;
+  check(paths === runs.length, 'the SVG draws a line per run', `${paths} lines, ${runs.length} runs`);
+  check(svg.includes(`>${tag}</text>`) && /fill="#ffffff"/.test(svg), 'the SVG carries the title on a light background');
+  const svgStats = await imageStats(page, svgPath, 'image/svg+xml');
+  check(svgStats.width === 640 && svgStats.colours > 8, 'the SVG renders, not blank', JSON.stringify(svgStats));
+
+  await page.selectOption(`${card} [data-testid="image-theme"]`, 'dark');
+  const pngPath = await download(page, `${card} [data-testid="download-png"]`, join(dir, 'chart.png'));
+  const png = readFileSync(pngPath);
+  check(png.subarray(1, 4).toString() === 'PNG' && png.readUInt32BE(16) === 640 && png.readUInt32BE(20) === 420, 'the PNG is 640 x 420', `${png.readUInt32BE(16)} x ${png.readUInt32BE(20)}`);
+  const st = await imageStats(page, pngPath, 'image/png');
+  check(st.colours > 8 && st.corner.every((c) => c < 60), 'the PNG is drawn, on a dark background', JSON.stringify(st));
+  await page.keyboard.press('Escape');
+  await page.mouse.click(5, 5);
+}
+
 /** Every dashboard of a snapshot file, against the listings of the live server `base`. */
-async function checkSnapshot(browser, page, file, base, label, runs) {
+async function checkSnapshot(browser, page, file, base, label, runs, tmpDir) {
   const blocked = await blockNetwork(browser);
   const keep = (listing) => Object.fromEntries(Object.entries(listing).filter(([r]) => runs.includes(r)));
   const scalarTags = new Map();
@@ -118,6 +180,7 @@ async function checkSnapshot(browser, page, file, base, label, runs) {
     .then(() => true)
     .catch(() => false);
   check(imgOk, `${label}: Time Series image cards show their image`);
+  if (label === 'cli') await checkImages(page, tmpDir, [...scalarTags][0]);
   await checkScalars(page, file, 'scalars', scalarTags, label);
   await checkStepCharts(page, file, 'histograms', runTagPairs(keep(await getJson(base, 'data/plugin/histograms/tags'))), label);
   await checkStepCharts(page, file, 'distributions', runTagPairs(keep(await getJson(base, 'data/plugin/distributions/tags'))), label);
@@ -179,7 +242,7 @@ await run(async () => {
     server = await startServer(logdir);
     const base = server.url;
     const runs = await getJson(base, 'data/runs');
-    await checkSnapshot(b.browser, b.page, file, base, 'cli', runs);
+    await checkSnapshot(b.browser, b.page, file, base, 'cli', runs, tmp);
 
     // The Share button: untick one run, download, open the file.
     const { page } = b;
@@ -192,7 +255,7 @@ await run(async () => {
     await download.saveAs(shared);
     check(download.suggestedFilename() === 'tboard-snapshot.html', 'Share downloads tboard-snapshot.html', download.suggestedFilename());
     const kept = runs.filter((r) => r !== dropped);
-    await checkSnapshot(b.browser, page, shared, base, 'share', kept);
+    await checkSnapshot(b.browser, page, shared, base, 'share', kept, tmp);
     await open(page, shared, 'timeseries');
     await settle(page);
     const listed = await page.$$eval('.run-row[data-run]', (els) => els.map((e) => e.getAttribute('data-run')));

@@ -7,6 +7,7 @@ import type { Settings } from '../state';
 import type { Prefs } from '../prefs';
 import { fetchTagScalars, scalarDownloadUrl, type RunScalars, type ScalarSeries } from '../api';
 import { CardHead } from './CardHead';
+import { ChartImageMenu } from './ChartImageMenu';
 
 interface Props {
   tag: string;
@@ -309,6 +310,7 @@ export function ScalarCard(props: Props) {
         onFull={() => setFull(!full)}
       >
         <DownloadMenu tag={tag} runs={withData} />
+        <ChartImageMenu title={tag} view={() => chartRef.current?.view() ?? null} />
       </CardHead>
       <div class="plot" ref={plotRef}>
         {status === 'loading' && <div class="plot-msg">Loading…</div>}

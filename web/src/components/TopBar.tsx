@@ -3,6 +3,7 @@ import type { DataState } from '../data';
 import type { PluginsListing } from '../api';
 import { isDark, prefs, type Prefs } from '../prefs';
 import { settings } from '../state';
+import { useOutsideClose } from '../hooks';
 import { SettingsPanel } from './SettingsPanel';
 import { ShareButton } from './ShareButton';
 import { isSnapshot } from '../snapshot';
@@ -14,24 +15,6 @@ interface Props {
   onReload: () => void;
   /** Runs on screen, for the Share button. */
   selectedRuns?: string[];
-}
-
-function useOutsideClose(open: boolean, close: () => void) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => {
-      if (!ref.current?.contains(e.target as Node)) close();
-    };
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close();
-    document.addEventListener('mousedown', onDown);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('mousedown', onDown);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [open]);
-  return ref;
 }
 
 /** Pixels kept free at the end of the tab bar. */
