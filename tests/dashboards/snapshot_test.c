@@ -91,33 +91,12 @@ static int run_snapshot(const char *const *args)
 	return WEXITSTATUS(status);
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '-' ? 62 : c == '_' ? 63 : -1;
-}
-
 /* base64url without padding, as the page's decoder reads it. */
 static void unbase64url(tb_buf *out, const char *s, size_t n)
 {
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64val((unsigned char)s[i]);
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			tb_buf_putc(out, (char)((acc >> bits) & 0xff));
-		}
-	}
+	tb_buf err = TB_BUF_INIT;
+	CHECK_INT(tb_buf_unbase64url(out, &err, s, n), 0);
+	tb_buf_free(&err);
 }
 
 /* The table of a snapshot page (NULL when it cannot be read). */
