@@ -778,7 +778,7 @@ int tb_snapshot_build(tb_buf *out, char **errmsg, const tb_router *r, const tb_s
 	if (o->tags && *o->tags) {
 		char err[256];
 		if (tb_regex_new(&s.tags, o->tags, strlen(o->tags), TB_REGEX_SEARCH, err,
-				 sizeof err)) {
+				 sizeof err, NULL)) {
 			*errmsg = tb_xasprintf("tag pattern: %s", err);
 			rc = TB_EINVAL;
 			goto out;

@@ -6,7 +6,6 @@
  * and tag pattern narrows it; bad arguments and bad route bodies fail
  * plainly. */
 #include <curl/curl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <spawn.h>
@@ -21,6 +20,7 @@
 
 #include "../api/http_client.h"
 #include "../api/spawn.h"
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "common/buf.h"
 
@@ -42,9 +42,7 @@ static double loss_value(int i)
 
 static void write_logdir(void)
 {
-	snprintf(logdir, sizeof logdir, "%s/tb_snapshot_XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(logdir))
+	if (tb_test_tmpdir(logdir, sizeof logdir, "tb_snapshot_") != 0)
 		abort();
 	const char *runs[] = {"a", "b", "c"};
 	for (int r = 0; r < 3; r++) {
@@ -62,14 +60,6 @@ static void write_logdir(void)
 					     1700000000.0 + i);
 		tb_writer_close(w);
 	}
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
 }
 
 /* Run `tboard snapshot --logdir D --samples_per_plugin scalars=all ARGS`;
@@ -353,7 +343,7 @@ int main(void)
 	char err[512];
 	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
 		fprintf(stderr, "server did not start: %s\n", err);
-		nftw(logdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		tb_test_rmtree(logdir);
 		return 1;
 	}
 	port = tb_spawn_port(srv);
@@ -370,6 +360,6 @@ int main(void)
 	int status = tb_spawn_stop(srv);
 	/* sanitizer builds exit non-zero on leaks */
 	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	nftw(logdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tb_test_rmtree(logdir);
 	return tb_test_finish();
 }
