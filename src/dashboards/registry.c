@@ -95,4 +95,5 @@ void tb_dashboards_register(tb_router *r, tb_dash *d)
 	tb_snapshot_register(r);   /* static snapshots, built from the routes above */
 	tb_tboard_events_register(r, d);
 	tb_tboard_data_register(r, d);
+	tb_tboard_export_register(r, d);
 }

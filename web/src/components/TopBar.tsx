@@ -7,14 +7,15 @@ import { useOutsideClose } from '../hooks';
 import { SettingsPanel } from './SettingsPanel';
 import { ShareButton } from './ShareButton';
 import { isSnapshot } from '../snapshot';
+import { ExportMenu } from './ExportMenu';
 
 interface Props {
   state: DataState;
   active: string;
   prefs: Prefs;
   onReload: () => void;
-  /** Runs on screen, for the Share button. */
-  selectedRuns?: string[];
+  /** The runs ticked in the sidebar (what Export and Share write). */
+  selectedRuns?: readonly string[];
 }
 
 /** Pixels kept free at the end of the tab bar. */
@@ -125,7 +126,7 @@ function Tabs({ plugins, active }: { plugins: PluginsListing; active: string }) 
   );
 }
 
-export function TopBar({ state, active, prefs: p, onReload, selectedRuns }: Props) {
+export function TopBar({ state, active, prefs: p, onReload, selectedRuns = [] }: Props) {
   const env = state.env;
   const title = env?.window_title || '';
   const updated = state.lastUpdated ? new Date(state.lastUpdated).toLocaleTimeString() : '';
@@ -157,7 +158,8 @@ export function TopBar({ state, active, prefs: p, onReload, selectedRuns }: Prop
           {updated}
         </div>
       )}
-      {!isSnapshot && selectedRuns && <ShareButton runs={selectedRuns} />}
+      {!isSnapshot && selectedRuns.length > 0 && <ShareButton runs={[...selectedRuns]} />}
+      <ExportMenu active={active} runs={selectedRuns} />
       <button
         class={'icon-button' + (state.loading ? ' spinning' : '')}
         title="Reload data"
