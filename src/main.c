@@ -15,6 +15,7 @@
 
 #include "cli/export_cmd.h"
 #include "cli/query_cmd.h"
+#include "cli/snapshot_cmd.h"
 #include "common/alloc.h"
 #include "common/log.h"
 #include "dashboards/registry.h"
@@ -31,6 +32,9 @@ static const char usage[] =
     "       tboard --inspect (--logdir DIR | --event_file FILE) [--tag TAG]\n"
     "       tboard query (--logdir DIR | --logdir_spec SPEC) 'QUERY'\n"
     "                (print the runs QUERY selects, tab-separated; see docs/HTTP_API.md)\n"
+    "       tboard snapshot --logdir DIR [--runs QUERY] [--tags REGEX] -o report.html\n"
+    "                (one HTML file with the app and the selected data; opens without a\n"
+    "                server; see docs/HTTP_API.md)\n"
     "       tboard export --logdir DIR --format csv|jsonl|parquet -o OUT [--runs QUERY]\n"
     "                [--tags REGEX] (every point of the runs; tboard export --help)\n"
     "\n"
@@ -374,6 +378,14 @@ int main(int argc, char **argv)
 		return tb_export_cmd(argc - 1, argv + 1);
 	opts o = {0};
 	o.query_cmd = argc > 1 && strcmp(argv[1], "query") == 0;
+	int snapshot_cmd = argc > 1 && strcmp(argv[1], "snapshot") == 0;
+	tb_snapshot_args snap = {0};
+	if (snapshot_cmd) {
+		if (tb_snapshot_cmd_args(&snap, &argc, argv, stderr))
+			return 2;
+		argc--, argv++;
+		tb_log_set_level(2);
+	}
 	parse_args(&o, argc - o.query_cmd, argv + o.query_cmd);
 	if (o.query_cmd && !o.verbosity)
 		tb_log_set_level(2); /* the answer goes to stdout; keep stderr for trouble */
@@ -446,9 +458,9 @@ int main(int argc, char **argv)
 	if (o.reload_task && !blocking && strcmp(o.reload_task, "auto") &&
 	    strcmp(o.reload_task, "thread"))
 		die("--reload_task must be auto, thread or blocking");
-	if (blocking)
+	if (blocking || snapshot_cmd)
 		tb_loader_cycle(loader);
-	if (!blocking || lo.reload_interval > 0)
+	if (!snapshot_cmd && (!blocking || lo.reload_interval > 0))
 		tb_loader_start(loader);
 
 	const char *host = o.bind_all ? "0.0.0.0" : o.host ? o.host : "127.0.0.1";
@@ -516,18 +528,18 @@ int main(int argc, char **argv)
 	tb_router *router = tb_router_new();
 	tb_http_register_static(router, &so);
 	tb_dashboards_register(router, &dash);
-
-	tb_server *server;
-	if (tb_server_start(&server, router, &so)) {
-		tb_loader_free(loader);
-		tb_router_free(router);
-		tb_sse_hub_free(events);
-		tb_store_free(store);
-		free(prefix);
-		free(token);
-		return 1;
+	int rc = 0;
+	tb_server *server = NULL;
+	tb_notifier *notifier = NULL;
+	if (snapshot_cmd) {
+		rc = tb_snapshot_cmd(stdout, stderr, router, &snap);
+		goto out;
 	}
-	tb_notifier *notifier = tb_notifier_start(store, events);
+	if (tb_server_start(&server, router, &so)) {
+		rc = 1;
+		goto out;
+	}
+	notifier = tb_notifier_start(store, events);
 	const char *shown = o.bind_all ? "0.0.0.0" : host;
 	printf("tboard %s at http://%s:%d%s/%s%s (Press CTRL+C to quit)\n", TB_VERSION_STRING, shown,
 	       tb_server_port(server), so.path_prefix, token ? "?token=" : "", token ? token : "");
@@ -541,6 +553,7 @@ int main(int argc, char **argv)
 	int sig;
 	sigwait(&stop_signals, &sig);
 	tb_log_info("shutting down");
+out:
 	tb_notifier_stop(notifier);
 	tb_server_free(server);
 	tb_sse_hub_free(events);
@@ -554,5 +567,5 @@ int main(int argc, char **argv)
 	free(spec_copy);
 	free(prefix);
 	free(token);
-	return 0;
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "error.h"
 
 int tb_slice_eq_str(tb_slice s, const char *z)
 {
@@ -95,4 +96,73 @@ void tb_buf_free(tb_buf *b)
 	free(b->ptr);
 	b->ptr = NULL;
 	b->len = b->cap = 0;
+}
+
+void tb_buf_base64url(tb_buf *out, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t i = 0;
+	for (; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		char c[4] = {abc[v >> 18], abc[(v >> 12) & 63], abc[(v >> 6) & 63], abc[v & 63]};
+		tb_buf_append(out, c, 4);
+	}
+	if (n - i == 1) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		char c[2] = {abc[v >> 18], abc[(v >> 12) & 63]};
+		tb_buf_append(out, c, 2);
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+		char c[3] = {abc[v >> 18], abc[(v >> 12) & 63], abc[(v >> 6) & 63]};
+		tb_buf_append(out, c, 3);
+	}
+}
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+int tb_buf_unbase64url(tb_buf *out, tb_buf *err, const char *s, size_t n)
+{
+	if (n % 4 == 1) {
+		tb_buf_puts(err, "bad base64 length");
+		return TB_EINVAL;
+	}
+	uint32_t acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64_value((unsigned char)s[i]);
+		if (v < 0) {
+			if (s[i] == '=')
+				tb_buf_puts(err, "base64 padding is not allowed");
+			else
+				tb_buf_printf(err, "invalid base64 byte 0x%02x at offset %zu",
+					      (unsigned char)s[i], i);
+			return TB_EINVAL;
+		}
+		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			tb_buf_putc(out, (char)(acc >> bits & 0xff));
+		}
+	}
+	if (acc & ((1u << bits) - 1)) {
+		tb_buf_puts(err, "non-canonical base64 trailing bits");
+		return TB_EINVAL;
+	}
+	return 0;
 }

@@ -44,6 +44,14 @@ void tb_buf_vprintf(tb_buf *b, const char *fmt, va_list ap);
 void tb_buf_clear(tb_buf *b); /* length 0, keeps the memory */
 /* Hand the bytes to the caller (free() them); b becomes empty. Never NULL. */
 char *tb_buf_detach(tb_buf *b);
+/* Append n bytes as URL-safe base64 (RFC 4648 section 5) without padding. */
+void tb_buf_base64url(tb_buf *out, const void *p, size_t n);
+/* Append the bytes of n characters of unpadded base64url to out. Strict:
+ * only the URL-safe alphabet, no '=' padding, no length that leaves a lone
+ * sextet, and zero bits after the last byte (so each byte string has
+ * exactly one spelling). Returns 0, or TB_EINVAL with the reason appended
+ * to err. */
+int tb_buf_unbase64url(tb_buf *out, tb_buf *err, const char *s, size_t n);
 void tb_buf_free(tb_buf *b);
 
 #endif

@@ -18,57 +18,6 @@
 #include "proto/event.h"
 #include "common/chars.h"
 
-/* --- base64url, unpadded ------------------------------------------------ */
-
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Strict: only the URL-safe alphabet, no '=' padding, no length that
- * leaves a lone sextet, and zero bits after the last byte (so each byte
- * string has exactly one key). */
-static int b64url_decode(tb_buf *out, tb_buf *err, const char *s, size_t n)
-{
-	if (n % 4 == 1) {
-		tb_buf_puts(err, "bad base64 length");
-		return TB_EINVAL;
-	}
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64_value((unsigned char)s[i]);
-		if (v < 0) {
-			if (s[i] == '=')
-				tb_buf_puts(err, "base64 padding is not allowed");
-			else
-				tb_buf_printf(err, "invalid base64 byte 0x%02x at offset %zu",
-					      (unsigned char)s[i], i);
-			return TB_EINVAL;
-		}
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			tb_buf_putc(out, (char)(acc >> bits & 0xff));
-		}
-	}
-	if (acc & ((1u << bits) - 1)) {
-		tb_buf_puts(err, "non-canonical base64 trailing bits");
-		return TB_EINVAL;
-	}
-	return 0;
-}
 
 /* --- the JSON array --------------------------------------------------------- */
 
@@ -256,7 +205,7 @@ int tb_dash_blob_decode(tb_dash_blob_ref *out, tb_buf *err, const char *key, siz
 		return TB_EINVAL;
 	}
 	tb_buf raw = TB_BUF_INIT;
-	int rc = b64url_decode(&raw, err, key, n);
+	int rc = tb_buf_unbase64url(&raw, err, key, n);
 	if (rc)
 		goto out;
 	cursor c = {(const unsigned char *)raw.ptr, (const unsigned char *)raw.ptr + raw.len, err};

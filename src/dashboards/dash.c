@@ -212,27 +212,6 @@ void tb_dash_description(tb_json *j, const char *markdown)
 	tb_buf_free(&html);
 }
 
-static void base64url(tb_buf *out, const uint8_t *p, size_t n)
-{
-	static const char abc[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t i = 0;
-	for (; i + 3 <= n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		char c[4] = {abc[v >> 18], abc[(v >> 12) & 63], abc[(v >> 6) & 63], abc[v & 63]};
-		tb_buf_append(out, c, 4);
-	}
-	if (n - i == 1) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		char c[2] = {abc[v >> 18], abc[(v >> 12) & 63]};
-		tb_buf_append(out, c, 2);
-	} else if (n - i == 2) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-		char c[3] = {abc[v >> 18], abc[(v >> 12) & 63], abc[(v >> 6) & 63]};
-		tb_buf_append(out, c, 3);
-	}
-}
-
 /* A JSON string without the writer's spacing rules, for compact keys. */
 static void compact_str(tb_buf *b, const char *s, size_t n)
 {
@@ -255,7 +234,7 @@ void tb_dash_blob_key(tb_buf *out, const char *eid, const char *run, const char 
 	tb_buf_putc(&j, ',');
 	compact_str(&j, tag, tag_len);
 	tb_buf_printf(&j, ",%lld,%llu]", (long long)step, (unsigned long long)index);
-	base64url(out, (const uint8_t *)j.ptr, j.len);
+	tb_buf_base64url(out, j.ptr, j.len);
 	tb_buf_free(&j);
 }
 

@@ -217,6 +217,11 @@ int tb_form_parse_multipart(tb_form *f, const char *content_type, const void *bo
 	return rc;
 }
 
+void tb_form_add(tb_form *f, const char *name, const char *value)
+{
+	add_field(f, name, strlen(name), value, strlen(value), 0);
+}
+
 const char *tb_form_get(const tb_form *f, const char *name)
 {
 	for (size_t i = 0; i < f->n; i++)

@@ -45,6 +45,9 @@ void tb_form_parse_urlencoded(tb_form *f, const char *s, size_t n);
  * body is malformed (fields parsed before the error are kept). */
 int tb_form_parse_multipart(tb_form *f, const char *content_type, const void *body, size_t n);
 
+/* Append one field, copying name and value (NUL-terminated, taken as is). */
+void tb_form_add(tb_form *f, const char *name, const char *value);
+
 /* First value of name, or NULL. */
 const char *tb_form_get(const tb_form *f, const char *name);
 /* All values of name in order; returns the count, stores at most max. */

@@ -133,6 +133,35 @@ void tb_sse_hub_close(tb_sse_hub *h);
  * first ("text/event-stream", never gzipped, never cached). */
 void tb_resp_sse(tb_resp *r, tb_sse_hub *h, const char *first, size_t n);
 
+/* --- answering in-process ------------------------------------------------ */
+
+/* One request made without a connection (tb_router_call): no headers, no
+ * time limit, no response limit. Query and form fields come as name/value
+ * pairs: 2 * n strings, name first. */
+typedef struct tb_call {
+	const char *method; /* NULL: "GET" */
+	const char *path;   /* exact route, e.g. "/data/runs" */
+	const char *const *query;
+	size_t n_query;
+	const char *const *form;
+	size_t n_form;
+	tb_slice body; /* e.g. a JSON document for a POST route */
+} tb_call;
+
+/* Run the handler routed at c->path on this thread, as the server would for
+ * a request without headers at the root path (no prefix, no experiment),
+ * and return its response, owned by the caller (tb_resp_free). A path with
+ * no route answers 404. Safe from many threads once registration is done;
+ * a handler may itself call this. */
+tb_resp *tb_router_call(const tb_router *r, const tb_call *c);
+/* What a response holds: its status and Content-Type. */
+int tb_resp_get_status(const tb_resp *r);
+const char *tb_resp_get_type(const tb_resp *r);
+void tb_resp_free(tb_resp *r);
+
+/* Append the bytes of the embedded web asset at `path` (e.g. "/app.js") to
+ * out. Returns 0, TB_ENOTFOUND when there is none, or TB_ECORRUPT. */
+int tb_http_asset(tb_buf *out, const char *path);
 /* --- streamed answers ------------------------------------------------------ */
 
 /* Append the next part of a streamed answer to out. Returns 1 while more

@@ -186,6 +186,24 @@ void tb_resp_type(tb_resp *r, const char *content_type)
 	r->type = tb_xstrdup(content_type);
 }
 
+int tb_resp_get_status(const tb_resp *r)
+{
+	return r->status;
+}
+
+const char *tb_resp_get_type(const tb_resp *r)
+{
+	return r->type ? r->type : "application/json";
+}
+
+void tb_resp_free(tb_resp *r)
+{
+	if (!r)
+		return;
+	tb_resp_release(r);
+	free(r);
+}
+
 const char *tb_resp_get_header(const tb_resp *r, const char *name)
 {
 	for (size_t i = 0; i < r->nhdr; i++)

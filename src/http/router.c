@@ -13,6 +13,7 @@
 
 #include "common/alloc.h"
 #include "common/hash.h"
+#include "message.h"
 
 typedef struct route {
 	char *path;
@@ -98,4 +99,31 @@ void tb_router_free(tb_router *r)
 	free(r->routes);
 	tb_idxset_free(&r->index);
 	free(r);
+}
+
+tb_resp *tb_router_call(const tb_router *r, const tb_call *c)
+{
+	tb_req q;
+	tb_req_init(&q);
+	tb_resp *resp = tb_xmalloc(sizeof *resp);
+	tb_resp_init(resp);
+	q.method = c->method ? c->method : "GET";
+	q.path = tb_xstrdup(c->path);
+	q.path_len = strlen(c->path);
+	q.experiment = tb_xstrdup("");
+	q.script_root = tb_xstrdup("");
+	for (size_t i = 0; i < c->n_query; i++)
+		tb_form_add(&q.query, c->query[2 * i], c->query[2 * i + 1]);
+	for (size_t i = 0; i < c->n_form; i++)
+		tb_form_add(&q.form, c->form[2 * i], c->form[2 * i + 1]);
+	if (c->body.len)
+		tb_buf_append(&q.body, c->body.ptr, c->body.len);
+	void *payload;
+	tb_handler_fn fn = tb_router_find(r, q.path, q.path_len, &payload);
+	if (fn)
+		fn(resp, &q, payload);
+	else
+		tb_resp_error(resp, 404, "Not found");
+	tb_req_release(&q);
+	return resp;
 }

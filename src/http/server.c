@@ -305,7 +305,10 @@ static void parse_body(tb_resp *r, tb_req *q)
 static int is_heavy(const char *path, size_t n, int *urgent)
 {
 	static const char plugin[] = "/data/plugin/", tboard_scalars[] = "/data/tboard/scalars";
+	static const char tboard_snapshot[] = "/data/tboard/snapshot";
 	if (n == sizeof tboard_scalars - 1 && memcmp(path, tboard_scalars, n) == 0)
+		return 1;
+	if (n == sizeof tboard_snapshot - 1 && memcmp(path, tboard_snapshot, n) == 0)
 		return 1;
 	if (n < sizeof plugin - 1 || memcmp(path, plugin, sizeof plugin - 1) != 0)
 		return 0;

@@ -47,6 +47,12 @@ static int inflate_asset(tb_buf *out, const tb_asset *a)
 	return rc;
 }
 
+int tb_http_asset(tb_buf *out, const char *path)
+{
+	const tb_asset *a = tb_asset_find(path);
+	return a ? inflate_asset(out, a) : TB_ENOTFOUND;
+}
+
 /* Spec 3.1: the relative path from the script root back to the prefix. */
 static const char *relative_root(const tb_req *req)
 {

@@ -1,6 +1,8 @@
 // Access to the server's HTTP API. Every URL is relative to the server root
 // announced by the page's <meta name="tb-relative-root">, so the UI keeps
-// working under --path_prefix.
+// working under --path_prefix. In a snapshot page (snapshot.ts) the same
+// wrapper answers from the data stored in the page.
+import { isSnapshot, snapshotFetch, snapshotUrl } from './snapshot';
 
 export interface Environment {
   version?: string;
@@ -54,7 +56,7 @@ function relativeRoot(): string {
 const ROOT = relativeRoot();
 
 export function apiUrl(path: string): string {
-  return ROOT + path;
+  return (isSnapshot && snapshotUrl(path)) || ROOT + path;
 }
 
 export class HttpError extends Error {
@@ -69,7 +71,7 @@ export class HttpError extends Error {
  * answer, quoting the start of its body.
  */
 export async function request(path: string, init?: RequestInit): Promise<Response> {
-  const resp = await fetch(apiUrl(path), { cache: 'no-store', ...init });
+  const resp = isSnapshot ? await snapshotFetch(path, init) : await fetch(apiUrl(path), { cache: 'no-store', ...init });
   if (!resp.ok) {
     const text = await resp.text();
     throw new HttpError(resp.status, `${path}: HTTP ${resp.status} ${text.slice(0, 200)}`);

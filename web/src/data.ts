@@ -16,6 +16,7 @@ import {
 } from './api';
 import { RunColors } from './colors';
 import { prefs } from './prefs';
+import { isSnapshot } from './snapshot';
 
 export interface DataState {
   runs: string[];
@@ -103,7 +104,7 @@ class DataStore {
    * answer 404 and the page stays on generation polling.
    */
   private listen(): void {
-    if (typeof EventSource === 'undefined') return;
+    if (typeof EventSource === 'undefined' || isSnapshot) return;
     const es = new EventSource(apiUrl('data/tboard/events'));
     let hello = false;
     es.addEventListener('hello', (ev) => {

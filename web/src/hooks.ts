@@ -1,5 +1,5 @@
-// Small shared hooks: lazy visibility and the chart colour theme.
-import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
+// Small shared hooks: lazy visibility, the chart colour theme, popups that close from outside.
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { RefObject } from 'preact';
 import type { ChartTheme } from './chart/scalarChart';
 import { isDark, prefs, type Prefs } from './prefs';
@@ -138,6 +138,28 @@ export function useSettled<T>(value: T, ms: number): T {
     return () => window.clearTimeout(t);
   }, [value]);
   return settled;
+}
+
+/**
+ * A ref for a popup that closes on a click outside it or on Escape while
+ * `open`.
+ */
+export function useOutsideClose(open: boolean, close: () => void) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (!ref.current?.contains(e.target as Node)) close();
+    };
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close();
+    document.addEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+  return ref;
 }
 
 /**

@@ -52,6 +52,13 @@ export interface ChartOptions {
   theme: ChartTheme;
 }
 
+export interface ChartView {
+  lines: ChartLine[];
+  opts: ChartOptions;
+  x: [number, number];
+  y: [number, number];
+}
+
 const MAX_TOOLTIP_ROWS = 12;
 
 function yColumn(values: Float64Array, logY: boolean): (number | null)[] {
@@ -187,6 +194,15 @@ export class ScalarChart {
 
   get lineCount(): number {
     return this.lines.length;
+  }
+
+  /** What is drawn: the lines, the options and the axis ranges in view. */
+  view(): ChartView | null {
+    const u = this.u;
+    if (!u || !this.opts) return null;
+    const { x, y } = u.scales;
+    if (x.min == null || x.max == null || y.min == null || y.max == null) return null;
+    return { lines: this.lines, opts: this.opts, x: [x.min, x.max], y: [y.min, y.max] };
   }
 
   /** The lines as last drawn. */

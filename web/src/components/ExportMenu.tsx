@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { apiUrl, getJson, isObject } from '../api';
 import { compileFilter, settings } from '../state';
-import { useOutsideClose } from './TopBar';
+import { useOutsideClose } from '../hooks';
 
 type Table = 'scalars' | 'histograms' | 'hparams' | 'summaries';
 

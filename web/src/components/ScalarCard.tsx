@@ -7,6 +7,7 @@ import type { Settings } from '../state';
 import type { Prefs } from '../prefs';
 import { fetchTagScalars, scalarDownloadUrl, type RunScalars, type ScalarSeries } from '../api';
 import { CardHead } from './CardHead';
+import { ChartImageMenu } from './ChartImageMenu';
 import { ChartTable, TableButton } from './DataTable';
 import { alignByStep } from '../compare';
 
@@ -320,6 +321,7 @@ export function ScalarCard(props: ScalarCardProps) {
       >
         <TableButton open={table} onClick={() => setTable(!table)} />
         <DownloadMenu tag={tag} runs={withData} />
+        <ChartImageMenu title={tag} view={() => chartRef.current?.view() ?? null} />
       </CardHead>
       <div class="plot" ref={plotRef}>
         {status === 'loading' && <div class="plot-msg">Loading…</div>}

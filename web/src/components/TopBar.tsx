@@ -3,7 +3,10 @@ import type { DataState } from '../data';
 import type { PluginsListing } from '../api';
 import { isDark, prefs, type Prefs } from '../prefs';
 import { settings } from '../state';
+import { useOutsideClose } from '../hooks';
 import { SettingsPanel } from './SettingsPanel';
+import { ShareButton } from './ShareButton';
+import { isSnapshot } from '../snapshot';
 import { ExportMenu } from './ExportMenu';
 
 interface Props {
@@ -11,26 +14,8 @@ interface Props {
   active: string;
   prefs: Prefs;
   onReload: () => void;
-  /** The runs ticked in the sidebar (what Export writes). */
+  /** The runs ticked in the sidebar (what Export and Share write). */
   selectedRuns?: readonly string[];
-}
-
-export function useOutsideClose(open: boolean, close: () => void) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => {
-      if (!ref.current?.contains(e.target as Node)) close();
-    };
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close();
-    document.addEventListener('mousedown', onDown);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('mousedown', onDown);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [open]);
-  return ref;
 }
 
 /** Pixels kept free at the end of the tab bar. */
@@ -173,6 +158,7 @@ export function TopBar({ state, active, prefs: p, onReload, selectedRuns = [] }:
           {updated}
         </div>
       )}
+      {!isSnapshot && selectedRuns.length > 0 && <ShareButton runs={[...selectedRuns]} />}
       <ExportMenu active={active} runs={selectedRuns} />
       <button
         class={'icon-button' + (state.loading ? ' spinning' : '')}
