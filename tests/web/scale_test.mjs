@@ -74,12 +74,14 @@ await run(async () => {
     const strays = asked.filter((t) => !near.includes(t));
     check(asked.length > 0 && asked.length < TAGS, 'only some tags are fetched at first', `${asked.length} of ${TAGS}`);
     check(strays.length === 0, 'no off-screen card fetches', JSON.stringify(strays));
-    const lastTag = await page.$$eval('.card[data-kind=scalar]', (els) => els[els.length - 1].getAttribute('data-tag'));
+    // The grid is virtualised: the last card's slot is there, empty.
+    const lastTag = await page.$$eval('.card-slot[data-card-id^="s:"]', (els) => els[els.length - 1].getAttribute('data-card-id').slice(2));
     check(!asked.includes(lastTag), 'the last card, far below, was not fetched', lastTag);
-    await page.locator(cardSel(lastTag)).scrollIntoViewIfNeeded();
+    check((await page.locator(cardSel(lastTag)).count()) === 0, 'the last card, far below, is not in the page');
+    await page.locator(`.card-slot[data-card-id="s:${lastTag}"]`).scrollIntoViewIfNeeded();
     await page.waitForSelector(`${cardSel(lastTag)}[data-series-count="${RUNS}"] canvas`, { timeout: 30000 });
     check(requests.some((r) => r.tag === lastTag), 'a card scrolled into view fetches its tag');
-    await page.locator(cardSel(LIVE_TAG)).scrollIntoViewIfNeeded();
+    await page.locator(`.card-slot[data-card-id="s:${LIVE_TAG}"]`).scrollIntoViewIfNeeded();
     await settle(page);
     await new Promise((r) => setTimeout(r, 1000));
 
