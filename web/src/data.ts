@@ -321,6 +321,9 @@ export interface TagEntry {
 
 type Upstream = (tag: string) => Promise<ScalarFetchResult>;
 
+/** Cards hear of new points of their tag at most this often (ms). */
+const LIVE_NOTIFY_MS = 1000;
+
 /** Whether the push channel is up: then a reload alone means no new points. */
 let pushing = false;
 
@@ -383,6 +386,9 @@ export class SeriesStore {
   private running = new Map<string, Promise<void>>();
   private changed = new Set<string>();
   private listing = new Map<string, ReadonlySet<string>>();
+  /** When each tag's cards were last told of moved runs, and pending tellings. */
+  private notified = new Map<string, number>();
+  private later = new Map<string, number>();
 
   constructor(private readonly upstream: Upstream) {}
 
@@ -420,12 +426,33 @@ export class SeriesStore {
       for (const r of e.runs.keys()) e.stale.add(r);
       this.changed.add(tag);
     }
-    this.flush();
+    this.flush(true);
   }
 
-  /** Tells the cards of the tags that moved. */
-  flush(): void {
-    for (const tag of this.changed) this.bump(tag);
+  /**
+   * Tells the cards of the tags that moved, each tag at most once per
+   * LIVE_NOTIFY_MS: a run writing ten points a second makes its cards fetch
+   * and redraw once a second, with the points gathered meanwhile. A reload
+   * the user asked for tells them at once.
+   */
+  flush(immediate = false): void {
+    const now = performance.now();
+    for (const tag of this.changed) {
+      const wait = immediate ? 0 : (this.notified.get(tag) ?? -Infinity) + LIVE_NOTIFY_MS - now;
+      if (wait <= 0) {
+        this.notified.set(tag, now);
+        this.bump(tag);
+      } else if (!this.later.has(tag)) {
+        this.later.set(
+          tag,
+          window.setTimeout(() => {
+            this.later.delete(tag);
+            this.notified.set(tag, performance.now());
+            this.bump(tag);
+          }, wait),
+        );
+      }
+    }
     this.changed.clear();
   }
 
