@@ -374,6 +374,41 @@ export function appendSeries(prev: RunScalars, more: RunScalars): RunScalars {
 }
 
 /**
+ * A bucketed series with neighbouring buckets merged in pairs: each keeps
+ * the first step of its first half, the last point of its second, and the
+ * lowest and highest value of both, so the line and its envelope stay what
+ * the server would answer for half the budget. A run grown past its budget
+ * by live points is made coarser here instead of fetched afresh.
+ */
+export function halveBuckets(s: RunScalars): RunScalars {
+  const m = s.step.length >> 1;
+  const first = s.firstStep ?? s.step;
+  const lo = s.min ?? s.value;
+  const hi = s.max ?? s.value;
+  const out: RunScalars = {
+    n: s.n,
+    gen: s.gen,
+    step: new Float64Array(m + (s.step.length & 1)),
+    wallTime: new Float64Array(m + (s.step.length & 1)),
+    value: new Float64Array(m + (s.step.length & 1)),
+    firstStep: new Float64Array(m + (s.step.length & 1)),
+    min: new Float64Array(m + (s.step.length & 1)),
+    max: new Float64Array(m + (s.step.length & 1)),
+  };
+  for (let i = 0; i < out.step.length; i++) {
+    const a = 2 * i;
+    const b = Math.min(a + 1, s.step.length - 1);
+    out.firstStep![i] = first[a];
+    out.step[i] = s.step[b];
+    out.wallTime[i] = s.wallTime[b];
+    out.value[i] = s.value[b];
+    out.min![i] = Math.min(lo[a], lo[b]);
+    out.max![i] = Math.max(hi[a], hi[b]);
+  }
+  return out;
+}
+
+/**
  * Scalar series of the tags on screen. With tboard's own route a card asks
  * only for the runs it is missing, downsampled to its width, and after a
  * change only for the points past the last step it has. Against a server
@@ -511,9 +546,8 @@ export class SeriesStore {
       for (const [run, series] of res.runs) {
         const prev = e.runs.get(run);
         const merged = prev && run in after ? appendSeries(prev, series) : series;
-        // A downsampled run grown well past its budget: fetch it afresh.
-        if (merged.min && merged.step.length > 4 * buckets + 100) e.runs.delete(run);
-        else e.runs.set(run, merged);
+        // A downsampled run grown past twice its budget: coarser buckets.
+        e.runs.set(run, merged.min && merged.step.length > 2 * buckets ? halveBuckets(merged) : merged);
       }
       this.bump(tag);
       return;
