@@ -1,6 +1,10 @@
 // web_scale: the scalar UI at 1000 runs, in headless Chromium.
 //
 //     node bench/web_scale.mjs BUILD_DIR [runs=1000] [tags=50] [steps=200] [live_seconds=60]
+//     node bench/web_scale.mjs BUILD_DIR filter [runs=10000] [tags=2] [steps=20]
+//
+// The second form measures only typing a run regex, on many runs: next
+// frame and longest task after each key (median, p95).
 //
 // Writes two log directories with gen_scalars (RUNS and 10 runs, same tags
 // and steps) and serves each with tboard. Measures, on the same machine in
@@ -21,10 +25,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const buildDir = resolve(process.argv[2] || 'build');
-const RUNS = Number(process.argv[3] || 1000);
-const TAGS = Number(process.argv[4] || 50);
-const STEPS = Number(process.argv[5] || 200);
-const LIVE_S = Number(process.argv[6] || 60);
+const FILTER_ONLY = process.argv[3] === 'filter';
+const args = process.argv.slice(FILTER_ONLY ? 4 : 3);
+const RUNS = Number(args[0] || (FILTER_ONLY ? 10000 : 1000));
+const TAGS = Number(args[1] || (FILTER_ONLY ? 2 : 50));
+const STEPS = Number(args[2] || (FILTER_ONLY ? 20 : 200));
+const LIVE_S = Number(args[3] || 60);
 process.env.TB_BINARY ||= join(buildDir, 'tboard');
 process.env.TB_BUILD_DIR ||= buildDir;
 const { launch, startServer, stopServer } = await import('../tests/web/lib.mjs');
@@ -74,10 +80,10 @@ function instrument() {
   }
 }
 
-async function interactions(page) {
-  await page.evaluate(instrument);
-  const out = { tick: [], smoothing: [], regex: [] };
-  const take = async (key, wait = 1000) => {
+// Collects, after each input, its next-frame latency and the longest task
+// that followed it into out[key].
+function taker(page, out) {
+  return async (key, wait = 1000) => {
     await sleep(wait);
     const { lat, long } = await page.evaluate(() => {
       const r = { lat: window.__lat, long: window.__long };
@@ -88,6 +94,12 @@ async function interactions(page) {
     // One input may fire both click and input: the first one counts.
     for (const l of lat.slice(0, 1)) out[key].push({ ms: l.ms, longest: Math.max(0, ...long.filter((t) => t.start >= l.t0 - 1).map((t) => t.dur)) });
   };
+}
+
+async function interactions(page) {
+  await page.evaluate(instrument);
+  const out = { tick: [], smoothing: [], regex: [] };
+  const take = taker(page, out);
   for (let i = 0; i < 7; i++) {
     await page.locator('.run-row input[type=checkbox]').nth(3 + i).click();
     await take('tick');
@@ -103,8 +115,15 @@ async function interactions(page) {
     );
     await take('smoothing');
   }
+  await typeRegex(page, take);
+  return { tick: summary(out.tick), smoothing: summary(out.smoothing), regex: summary(out.regex) };
+}
+
+const summary = (xs) => ({ nextFrameMs: stats(xs.map((x) => x.ms)), longestTaskMs: stats(xs.map((x) => x.longest)) });
+
+/** Types run regexes into the run filter at about 6 keys a second. */
+async function typeRegex(page, take) {
   const filter = page.locator('[data-testid=run-filter]');
-  // Typed at about 6 keys a second.
   for (let i = 0; i < 4; i++) {
     await filter.fill('');
     await sleep(1000);
@@ -114,8 +133,6 @@ async function interactions(page) {
     }
   }
   await filter.fill('');
-  const sum = (xs) => ({ nextFrameMs: stats(xs.map((x) => x.ms)), longestTaskMs: stats(xs.map((x) => x.longest)) });
-  return { tick: sum(out.tick), smoothing: sum(out.smoothing), regex: sum(out.regex) };
 }
 
 async function live(page, dir, base) {
@@ -171,7 +188,7 @@ const out = { runs: RUNS, tags: TAGS, steps: STEPS };
 const dirs = [];
 try {
   const pages = {};
-  for (const n of [RUNS, 10]) {
+  for (const n of FILTER_ONLY ? [RUNS] : [RUNS, 10]) {
     const dir = mkdtempSync(join(tmpdir(), 'tboard-webscale-'));
     dirs.push(dir);
     // Run names sort as numbers at any count: run_0000 ...
@@ -183,17 +200,27 @@ try {
     pages[n] = dir;
   }
   const servers = {};
-  for (const n of [RUNS, 10]) {
+  for (const n of FILTER_ONLY ? [RUNS] : [RUNS, 10]) {
     servers[n] = await startServer(pages[n], ['--reload_interval', '1', '--reload_task', 'auto']);
     await fetch(servers[n].url + 'data/plugin/timeseries/tags');
   }
   const b = await launch();
   try {
-    const many = await firstChart(b.page, servers[RUNS].url, RUNS);
-    const few = await firstChart(b.page, servers[10].url, 10);
-    out.firstChartMs = { [RUNS]: many, 10: few, ratio: r1((many.median / few.median) * 100) / 100 };
-    out.interactions = await interactions(b.page);
-    out.live = await live(b.page, pages[RUNS], servers[RUNS].url);
+    if (FILTER_ONLY) {
+      await b.page.goto(servers[RUNS].url + '#', { waitUntil: 'load' });
+      await b.page.waitForSelector(`.card[data-series-count="${RUNS}"] canvas`, { timeout: 300000 });
+      await sleep(3000);
+      await b.page.evaluate(instrument);
+      const typed = { regex: [] };
+      await typeRegex(b.page, taker(b.page, typed));
+      out.regex = summary(typed.regex);
+    } else {
+      const many = await firstChart(b.page, servers[RUNS].url, RUNS);
+      const few = await firstChart(b.page, servers[10].url, 10);
+      out.firstChartMs = { [RUNS]: many, 10: few, ratio: r1((many.median / few.median) * 100) / 100 };
+      out.interactions = await interactions(b.page);
+      out.live = await live(b.page, pages[RUNS], servers[RUNS].url);
+    }
     out.loadAverage = loadavg()[0];
   } finally {
     await b.close();

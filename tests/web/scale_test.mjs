@@ -5,9 +5,12 @@
 //    tboard's own routes it comes in a small request naming only that run,
 //    while cards of tags that did not move fetch nothing;
 //  - hovering a line highlights it and dims the others; the tooltip lists
-//    the nearest run first.
+//    the nearest run first;
+//  - runs that appear after the card's first fetch reach the card: two
+//    whole runs moved in at once, and a run that starts writing while the
+//    page watches.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDir, cardSel, check, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
@@ -71,12 +74,14 @@ await run(async () => {
     const strays = asked.filter((t) => !near.includes(t));
     check(asked.length > 0 && asked.length < TAGS, 'only some tags are fetched at first', `${asked.length} of ${TAGS}`);
     check(strays.length === 0, 'no off-screen card fetches', JSON.stringify(strays));
-    const lastTag = await page.$$eval('.card[data-kind=scalar]', (els) => els[els.length - 1].getAttribute('data-tag'));
+    // The grid is virtualised: the last card's slot is there, empty.
+    const lastTag = await page.$$eval('.card-slot[data-card-id^="s:"]', (els) => els[els.length - 1].getAttribute('data-card-id').slice(2));
     check(!asked.includes(lastTag), 'the last card, far below, was not fetched', lastTag);
-    await page.locator(cardSel(lastTag)).scrollIntoViewIfNeeded();
+    check((await page.locator(cardSel(lastTag)).count()) === 0, 'the last card, far below, is not in the page');
+    await page.locator(`.card-slot[data-card-id="s:${lastTag}"]`).scrollIntoViewIfNeeded();
     await page.waitForSelector(`${cardSel(lastTag)}[data-series-count="${RUNS}"] canvas`, { timeout: 30000 });
     check(requests.some((r) => r.tag === lastTag), 'a card scrolled into view fetches its tag');
-    await page.locator(cardSel(LIVE_TAG)).scrollIntoViewIfNeeded();
+    await page.locator(`.card-slot[data-card-id="s:${LIVE_TAG}"]`).scrollIntoViewIfNeeded();
     await settle(page);
     await new Promise((r) => setTimeout(r, 1000));
 
@@ -146,6 +151,34 @@ await run(async () => {
       );
       check(Math.max(0, ...sizes) < 2048, 'each live answer is under 2 KB', JSON.stringify(sizes.slice(0, 10)));
     }
+
+    // 4. Runs appearing while the card is on screen: two written elsewhere
+    // and moved in whole, one that starts writing now.
+    const stage = mkdtempSync(join(tmpdir(), 'tboard-scale-late-'));
+    try {
+      execFileSync(join(buildDir, 'gen_scalars'), [stage, '2', String(TAGS), String(STEPS)], { stdio: 'ignore' });
+      renameSync(join(stage, 'run_00'), join(dir, 'late_0'));
+      renameSync(join(stage, 'run_01'), join(dir, 'late_1'));
+    } finally {
+      rmSync(stage, { recursive: true, force: true });
+    }
+    writer = spawn(join(buildDir, 'live_writer'), [join(dir, 'late_live'), '0', '1', '100', '30'], { stdio: 'ignore' });
+    const lateLines = () =>
+      page.$eval(`${cardSel(LIVE_TAG)} .plot`, (el) =>
+        Object.fromEntries(
+          (el.tbChart?.lines ?? []).filter((l) => l.run.startsWith('late')).map((l) => [l.run, l.step.length ? l.step[l.step.length - 1] : -1]),
+        ),
+      );
+    let late = {};
+    for (let t0 = Date.now(); Date.now() - t0 < 60000; await new Promise((r) => setTimeout(r, 250))) {
+      late = await lateLines();
+      if (late.late_0 === STEPS - 1 && late.late_1 === STEPS - 1 && late.late_live >= 20) break;
+    }
+    check(late.late_0 === STEPS - 1 && late.late_1 === STEPS - 1, 'runs moved in after the first fetch are drawn whole', JSON.stringify(late));
+    check(late.late_live >= 20, 'a run that starts writing while watched is drawn and follows its new points', JSON.stringify(late));
+    const count = await page.$eval(cardSel(LIVE_TAG), (e) => Number(e.getAttribute('data-series-count')));
+    check(count === RUNS + 3, 'the card counts the new runs', String(count));
+    writer.kill('SIGTERM');
 
     check(b.consoleErrors.length === 0, 'no console errors', b.consoleErrors.join(' | '));
   } finally {

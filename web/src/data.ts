@@ -322,6 +322,9 @@ export interface TagEntry {
 
 type Upstream = (tag: string) => Promise<ScalarFetchResult>;
 
+/** Cards hear of new points of their tag at most this often (ms). */
+const LIVE_NOTIFY_MS = 1000;
+
 /** Whether the push channel is up: then a reload alone means no new points. */
 let pushing = false;
 
@@ -372,6 +375,41 @@ export function appendSeries(prev: RunScalars, more: RunScalars): RunScalars {
 }
 
 /**
+ * A bucketed series with neighbouring buckets merged in pairs: each keeps
+ * the first step of its first half, the last point of its second, and the
+ * lowest and highest value of both, so the line and its envelope stay what
+ * the server would answer for half the budget. A run grown past its budget
+ * by live points is made coarser here instead of fetched afresh.
+ */
+export function halveBuckets(s: RunScalars): RunScalars {
+  const m = s.step.length >> 1;
+  const first = s.firstStep ?? s.step;
+  const lo = s.min ?? s.value;
+  const hi = s.max ?? s.value;
+  const out: RunScalars = {
+    n: s.n,
+    gen: s.gen,
+    step: new Float64Array(m + (s.step.length & 1)),
+    wallTime: new Float64Array(m + (s.step.length & 1)),
+    value: new Float64Array(m + (s.step.length & 1)),
+    firstStep: new Float64Array(m + (s.step.length & 1)),
+    min: new Float64Array(m + (s.step.length & 1)),
+    max: new Float64Array(m + (s.step.length & 1)),
+  };
+  for (let i = 0; i < out.step.length; i++) {
+    const a = 2 * i;
+    const b = Math.min(a + 1, s.step.length - 1);
+    out.firstStep![i] = first[a];
+    out.step[i] = s.step[b];
+    out.wallTime[i] = s.wallTime[b];
+    out.value[i] = s.value[b];
+    out.min![i] = Math.min(lo[a], lo[b]);
+    out.max![i] = Math.max(hi[a], hi[b]);
+  }
+  return out;
+}
+
+/**
  * Scalar series of the tags on screen. With tboard's own route a card asks
  * only for the runs it is missing, downsampled to its width, and after a
  * change only for the points past the last step it has. Against a server
@@ -384,6 +422,9 @@ export class SeriesStore {
   private running = new Map<string, Promise<void>>();
   private changed = new Set<string>();
   private listing = new Map<string, ReadonlySet<string>>();
+  /** When each tag's cards were last told of moved runs, and pending tellings. */
+  private notified = new Map<string, number>();
+  private later = new Map<string, number>();
 
   constructor(private readonly upstream: Upstream) {}
 
@@ -421,12 +462,33 @@ export class SeriesStore {
       for (const r of e.runs.keys()) e.stale.add(r);
       this.changed.add(tag);
     }
-    this.flush();
+    this.flush(true);
   }
 
-  /** Tells the cards of the tags that moved. */
-  flush(): void {
-    for (const tag of this.changed) this.bump(tag);
+  /**
+   * Tells the cards of the tags that moved, each tag at most once per
+   * LIVE_NOTIFY_MS: a run writing ten points a second makes its cards fetch
+   * and redraw once a second, with the points gathered meanwhile. A reload
+   * the user asked for tells them at once.
+   */
+  flush(immediate = false): void {
+    const now = performance.now();
+    for (const tag of this.changed) {
+      const wait = immediate ? 0 : (this.notified.get(tag) ?? -Infinity) + LIVE_NOTIFY_MS - now;
+      if (wait <= 0) {
+        this.notified.set(tag, now);
+        this.bump(tag);
+      } else if (!this.later.has(tag)) {
+        this.later.set(
+          tag,
+          window.setTimeout(() => {
+            this.later.delete(tag);
+            this.notified.set(tag, performance.now());
+            this.bump(tag);
+          }, wait),
+        );
+      }
+    }
     this.changed.clear();
   }
 
@@ -485,9 +547,8 @@ export class SeriesStore {
       for (const [run, series] of res.runs) {
         const prev = e.runs.get(run);
         const merged = prev && run in after ? appendSeries(prev, series) : series;
-        // A downsampled run grown well past its budget: fetch it afresh.
-        if (merged.min && merged.step.length > 4 * buckets + 100) e.runs.delete(run);
-        else e.runs.set(run, merged);
+        // A downsampled run grown past twice its budget: coarser buckets.
+        e.runs.set(run, merged.min && merged.step.length > 2 * buckets ? halveBuckets(merged) : merged);
       }
       this.bump(tag);
       return;

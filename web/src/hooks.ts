@@ -13,20 +13,30 @@ export function applyTheme(p: Prefs = prefs.get()): void {
 
 type VisibilityCallback = (visible: boolean) => void;
 
-// One IntersectionObserver for every lazily rendered element on the page.
+// One IntersectionObserver per margin for every lazily rendered element on
+// the page.
 const callbacks = new WeakMap<Element, VisibilityCallback>();
-let observer: IntersectionObserver | null = null;
+const margins = new WeakMap<Element, number>();
+const heights = new WeakMap<Element, number>();
+const observers = new Map<number, IntersectionObserver>();
 
-function sharedObserver(): IntersectionObserver {
-  if (!observer) {
-    observer = new IntersectionObserver(
+function sharedObserver(margin: number): IntersectionObserver {
+  let obs = observers.get(margin);
+  if (!obs) {
+    obs = new IntersectionObserver(
       (entries) => {
-        for (const e of entries) callbacks.get(e.target)?.(e.isIntersecting);
+        for (const e of entries) {
+          if (e.boundingClientRect.height > 0) heights.set(e.target, e.boundingClientRect.height);
+          callbacks.get(e.target)?.(e.isIntersecting);
+        }
       },
-      { rootMargin: '300px 0px' },
+      // The cards scroll inside the page, not the page itself: the margin
+      // applies to scrolling ancestors too (scrollMargin), where supported.
+      { rootMargin: `${margin}px 0px`, scrollMargin: `${margin}px 0px` } as IntersectionObserverInit,
     );
+    observers.set(margin, obs);
   }
-  return observer;
+  return obs;
 }
 
 const toMeasure = new Set<Element>();
@@ -39,31 +49,38 @@ function measureSoon(el: Element): void {
       const rects = els.map((e) => e.getBoundingClientRect());
       els.forEach((e, i) => {
         const r = rects[i];
-        if (r.bottom > -300 && r.top < window.innerHeight + 300 && r.width > 0) callbacks.get(e)?.(true);
+        const m = margins.get(e) ?? 0;
+        if (r.bottom > -m && r.top < window.innerHeight + m && r.width > 0) callbacks.get(e)?.(true);
       });
     });
   }
   toMeasure.add(el);
 }
 
-/** Whether the element is on screen (or close to it). */
-export function useInView(ref: RefObject<Element | null>): boolean {
+/** Whether the element is on screen or within `margin` pixels of it. */
+export function useInView(ref: RefObject<Element | null>, margin = 300): boolean {
   const [visible, setVisible] = useState(false);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     callbacks.set(el, setVisible);
+    margins.set(el, margin);
     // Decide soon for what is already on screen, measuring every new
     // element in one layout; the observer follows up.
     measureSoon(el);
-    const obs = sharedObserver();
+    const obs = sharedObserver(margin);
     obs.observe(el);
     return () => {
       obs.unobserve(el);
       callbacks.delete(el);
     };
-  }, [ref.current]);
+  }, [ref.current, margin]);
   return visible;
+}
+
+/** The height an observed element had when last seen by its observer (0 if never). */
+export function lastHeight(el: Element | null): number {
+  return (el && heights.get(el)) || 0;
 }
 
 function readTheme(): ChartTheme {

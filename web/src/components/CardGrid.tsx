@@ -1,7 +1,11 @@
 // Cards laid out in collapsible groups (by tag prefix), with pinned cards in
 // a group of their own at the top and long groups shown a page at a time.
+// The grid is virtualised: every card has a slot, but only slots near the
+// viewport hold their card; the others are empty boxes of the card's last
+// height, so thousands of cards cost a div each.
 import type { VNode } from 'preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import { lastHeight, useInView } from '../hooks';
 import { settings, type Settings } from '../state';
 import type { Prefs } from '../prefs';
 import { PinIcon } from './CardHead';
@@ -20,6 +24,23 @@ export function tagGroup(tag: string): string {
 }
 
 const PINNED = '\u0000pinned';
+
+/** Slots this far (px) above or below the viewport hold their card. */
+const NEAR_PX = 1200;
+
+/** Grids of fewer cards hold them all: a screen or two gains nothing. */
+const VIRTUAL_MIN = 40;
+
+function CardSlot({ card, always }: { card: CardSpec; always: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const near = useInView(ref, NEAR_PX) || always;
+  const h = near ? 0 : lastHeight(ref.current);
+  return (
+    <div class={'card-slot' + (near ? '' : ' far')} ref={ref} data-card-id={card.id} style={h ? { height: `${h}px` } : undefined}>
+      {near && card.render()}
+    </div>
+  );
+}
 
 interface Props {
   cards: CardSpec[];
@@ -42,6 +63,8 @@ export function CardGrid({ cards, pinnedCards, settings: s, prefs: p }: Props) {
   const all: Array<[string, CardSpec[]]> = [];
   if (pinnedCards.length) all.push([PINNED, pinnedCards]);
   all.push(...groups);
+
+  const few = cards.length + pinnedCards.length < VIRTUAL_MIN;
 
   const toggle = (name: string) => {
     const c = new Set(s.collapsedGroups);
@@ -75,9 +98,7 @@ export function CardGrid({ cards, pinnedCards, settings: s, prefs: p }: Props) {
             {!collapsed && (
               <div class="cards">
                 {visible.map((c) => (
-                  <div class="card-slot" key={c.id} data-card-id={c.id}>
-                    {c.render()}
-                  </div>
+                  <CardSlot key={c.id} card={c} always={few} />
                 ))}
               </div>
             )}

@@ -186,16 +186,21 @@ export function ScalarCard(props: ScalarCardProps) {
   // Draw (or redraw) when on screen, each card in a task of its own.
   const entry = store.peek(tag);
   const runsKey = runs.map((r) => r + '\u0001' + runColor(r)).join('\u0000');
-  const view = [visible, detail, runsKey, s.smoothing, s.smoothMode, s.xAxis, xTag, s.logX, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
+  // Runs of the card that have arrived: a run arriving draws at once.
+  const loaded = entry ? runs.reduce((n, r) => n + (entry.runs.has(r) ? 1 : 0), 0) : 0;
+  const view = [visible, detail, runsKey, loaded, s.smoothing, s.smoothMode, s.xAxis, xTag, s.logX, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
   const lastView = useRef<unknown[]>([]);
   const lastDraw = useRef(0);
   const drawCost = useRef(0);
   const liveTimer = useRef<number | undefined>(undefined);
   useEffect(() => {
     if (!visible || !entry || !plotRef.current) return;
+    // Nothing to draw until the first answer (then an empty chart says
+    // that no selected run has the tag).
+    if (loaded === 0 && status !== 'ready') return;
     const key = rootRef;
     // New points alone redraw at most once a second; what the user changed
-    // redraws at once.
+    // and runs arriving redraw at once.
     const liveOnly = view.every((v, i) => Object.is(v, lastView.current[i]));
     // A card that takes long to draw (many runs, a busy machine) redraws
     // for new points less often, so watching stays light.
@@ -247,7 +252,7 @@ export function ScalarCard(props: ScalarCardProps) {
       setDrawn({ count: lines.length, smoothing: s.smoothing });
     });
     return () => cancelDraw(key);
-  }, [entry, version, ...view]);
+  }, [entry, version, status, ...view]);
 
   // Zoomed in on steps: ask for the range at full resolution for the runs
   // that came downsampled. Zooming out drops it.
