@@ -1,0 +1,800 @@
+/* The operator tree and its aggregates (see optree.h).
+ *
+ * Events are kept compactly (strings interned) until the end of the
+ * file. Lookups by correlation id, external id and thread keep the
+ * insertion order the reference's dictionaries have, including a key
+ * that was removed and added again going to the end, because the order
+ * of the aggregates (and so of equal rows after sorting) follows it. */
+#include "optree.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/hash.h"
+
+/* ---- interned strings ------------------------------------------------------- */
+
+typedef struct strpool {
+	char **s; /* s[0] is NULL: "none" */
+	size_t n, cap;
+	tb_idxset set;
+} strpool;
+
+static uint64_t hash_z(const char *s)
+{
+	return tb_hash_bytes(TB_HASH_SEED, s, strlen(s));
+}
+
+static uint32_t intern(strpool *p, const char *s)
+{
+	if (!s)
+		return 0;
+	if (!p->n) {
+		p->s = tb_xgrow(p->s, &p->cap, 1, sizeof *p->s);
+		p->s[p->n++] = NULL;
+	}
+	uint64_t h = hash_z(s);
+	size_t pos = 0, i1;
+	while ((i1 = tb_idxset_next(&p->set, h, &pos)))
+		if (strcmp(p->s[i1 - 1], s) == 0)
+			return (uint32_t)(i1 - 1);
+	p->s = tb_xgrow(p->s, &p->cap, p->n + 1, sizeof *p->s);
+	p->s[p->n] = tb_xstrdup(s);
+	if (tb_idxset_add(&p->set, h, p->n) != 0)
+		abort();
+	return (uint32_t)p->n++;
+}
+
+static void strpool_free(strpool *p)
+{
+	for (size_t i = 1; i < p->n; i++)
+		free(p->s[i]);
+	free(p->s);
+	tb_idxset_free(&p->set);
+}
+
+/* ---- small vectors and ordered maps ----------------------------------------- */
+
+typedef struct vec {
+	uint32_t *v;
+	size_t n, cap;
+} vec;
+
+static void vpush(vec *a, uint32_t x)
+{
+	a->v = tb_xgrow(a->v, &a->cap, a->n + 1, sizeof *a->v);
+	a->v[a->n++] = x;
+}
+
+/* A key (an id that may be absent, like Python's None) to a list, in
+ * order of insertion; a removed key that comes back goes last. */
+typedef struct mentry {
+	int has, alive;
+	int64_t key;
+	vec list;
+} mentry;
+
+typedef struct imap {
+	mentry *e;
+	size_t n, cap;
+	tb_idxset set;
+} imap;
+
+static uint64_t hash_key(int has, int64_t key)
+{
+	int64_t k[2] = {has, has ? key : 0};
+	return tb_hash_bytes(TB_HASH_SEED, k, sizeof k);
+}
+
+static mentry *imap_get(imap *m, int has, int64_t key)
+{
+	uint64_t h = hash_key(has, key);
+	size_t pos = 0, i1;
+	while ((i1 = tb_idxset_next(&m->set, h, &pos))) {
+		mentry *e = &m->e[i1 - 1];
+		if (e->alive && e->has == has && (!has || e->key == key))
+			return e;
+	}
+	return NULL;
+}
+
+static mentry *imap_put(imap *m, int has, int64_t key)
+{
+	mentry *e = imap_get(m, has, key);
+	if (e)
+		return e;
+	m->e = tb_xgrow(m->e, &m->cap, m->n + 1, sizeof *m->e);
+	e = &m->e[m->n];
+	memset(e, 0, sizeof *e);
+	e->has = has;
+	e->key = has ? key : 0;
+	e->alive = 1;
+	if (tb_idxset_add(&m->set, hash_key(has, key), m->n) != 0)
+		abort();
+	m->n++;
+	return e;
+}
+
+/* Remove key; its list moves to *out (empty when absent). */
+static void imap_pop(vec *out, imap *m, int has, int64_t key)
+{
+	memset(out, 0, sizeof *out);
+	mentry *e = imap_get(m, has, key);
+	if (!e)
+		return;
+	*out = e->list;
+	memset(&e->list, 0, sizeof e->list);
+	e->alive = 0;
+}
+
+static void imap_free(imap *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->e[i].list.v);
+	free(m->e);
+	tb_idxset_free(&m->set);
+}
+
+/* ---- events, nodes ----------------------------------------------------------- */
+
+typedef struct orec {
+	uint8_t kind, has_ext, has_corr, has_bps, has_occ, tid_is_str;
+	uint32_t name, stack, shape, grid, block, regs, shmem;
+	double ts, dur, bps, occ;
+	int64_t tid, ext, corr;
+} orec;
+
+enum ncls { NC_OP, NC_STEP, NC_MODULE, NC_DATALOADER, NC_OPTIMIZER, NC_ROOT };
+
+typedef struct onode {
+	uint8_t cls, type, has_ext, tc_eligible;
+	uint32_t name, shape, stack;
+	double start, end;
+	int64_t ext;
+	vec children, runtimes;
+	double dev, self_host, self_dev, tc_self, tc_total;
+} onode;
+
+typedef struct ort {
+	int has_time, has_ext;
+	double start, end;
+	int64_t ext;
+	vec devs;
+	double dev, tc;
+} ort;
+
+typedef struct odev {
+	uint32_t rec;
+	uint32_t op_name; /* 0: none */
+	int op_tc, tc_used;
+	double start, end;
+} odev;
+
+struct tb_prof_opbuild {
+	strpool str;
+	orec *r;
+	size_t n, cap;
+	onode *node;
+	size_t n_node, cap_node;
+	ort *rt;
+	size_t n_rt, cap_rt;
+	odev *dev;
+	size_t n_dev, cap_dev;
+	vec ops, kernels; /* the walk's result: node and device indices */
+};
+
+tb_prof_opbuild *tb_prof_opbuild_new(void)
+{
+	return tb_xcalloc(1, sizeof(tb_prof_opbuild));
+}
+
+void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *in)
+{
+	b->r = tb_xgrow(b->r, &b->cap, b->n + 1, sizeof *b->r);
+	orec *r = &b->r[b->n++];
+	memset(r, 0, sizeof *r);
+	r->kind = (uint8_t)in->kind;
+	r->name = intern(&b->str, in->name ? in->name : "");
+	r->ts = in->ts;
+	r->dur = in->dur;
+	r->tid = in->tid;
+	r->tid_is_str = (uint8_t)in->tid_is_str;
+	r->has_ext = (uint8_t)in->has_ext;
+	r->ext = in->ext;
+	r->has_corr = (uint8_t)in->has_corr;
+	r->corr = in->corr;
+	r->stack = intern(&b->str, in->stack);
+	r->shape = intern(&b->str, in->shape ? in->shape : "[]");
+	if (in->kind == TB_OK_KERNEL) {
+		r->grid = intern(&b->str, in->grid ? in->grid : "None");
+		r->block = intern(&b->str, in->block ? in->block : "None");
+		r->regs = intern(&b->str, in->regs ? in->regs : "0");
+		r->shmem = intern(&b->str, in->shmem ? in->shmem : "0");
+		r->has_bps = (uint8_t)in->has_bps;
+		r->has_occ = (uint8_t)in->has_occ;
+		r->bps = in->bps;
+		r->occ = in->occ;
+	}
+}
+
+static const char *S(const tb_prof_opbuild *b, uint32_t id)
+{
+	return b->str.s[id];
+}
+
+/* ---- stable sorts ---------------------------------------------------------------- */
+
+typedef int (*cmp_fn)(const void *ctx, uint32_t a, uint32_t b);
+
+static void msort(uint32_t *a, uint32_t *tmp, size_t n, cmp_fn cmp, const void *ctx)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	msort(a, tmp, h, cmp, ctx);
+	msort(a + h, tmp, n - h, cmp, ctx);
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		tmp[k++] = cmp(ctx, a[j], a[i]) < 0 ? a[j++] : a[i++];
+	while (i < h)
+		tmp[k++] = a[i++];
+	while (j < n)
+		tmp[k++] = a[j++];
+	memcpy(a, tmp, n * sizeof *a);
+}
+
+static void stable_sort_idx(uint32_t *a, size_t n, cmp_fn cmp, const void *ctx)
+{
+	if (n < 2)
+		return;
+	uint32_t *tmp = tb_xmalloc(n * sizeof *tmp);
+	msort(a, tmp, n, cmp, ctx);
+	free(tmp);
+}
+
+static int cmp_d(double a, double b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_rec_ts(const void *ctx, uint32_t a, uint32_t b)
+{
+	const tb_prof_opbuild *bd = ctx;
+	return cmp_d(bd->r[a].ts, bd->r[b].ts);
+}
+
+/* (start, -end) */
+static int cmp_node(const void *ctx, uint32_t a, uint32_t b)
+{
+	const onode *n = ((const tb_prof_opbuild *)ctx)->node;
+	int c = cmp_d(n[a].start, n[b].start);
+	return c ? c : cmp_d(n[b].end, n[a].end);
+}
+
+/* (start, -end); a runtime without times last */
+static int cmp_rt(const void *ctx, uint32_t a, uint32_t b)
+{
+	const ort *r = ((const tb_prof_opbuild *)ctx)->rt;
+	double sa = r[a].has_time ? r[a].start : INFINITY,
+	       sb = r[b].has_time ? r[b].start : INFINITY;
+	double ea = r[a].has_time ? r[a].end : -INFINITY, eb = r[b].has_time ? r[b].end : -INFINITY;
+	int c = cmp_d(sa, sb);
+	return c ? c : cmp_d(eb, ea);
+}
+
+static int cmp_dev(const void *ctx, uint32_t a, uint32_t b)
+{
+	const odev *d = ((const tb_prof_opbuild *)ctx)->dev;
+	int c = cmp_d(d[a].start, d[b].start);
+	return c ? c : cmp_d(d[b].end, d[a].end);
+}
+
+/* ---- the reference's name lists ------------------------------------------------- */
+
+static const char *const tc_ops[] = {
+    "aten::_convolution",
+    "aten::conv1d",
+    "aten::conv2d",
+    "aten::conv3d",
+    "aten::conv_tbc",
+    "aten::conv_transpose1d",
+    "aten::conv_transpose2d",
+    "aten::conv_transpose3d",
+    "aten::convolution",
+    "aten::cudnn_convolution",
+    "aten::cudnn_convolution_transpose",
+    "aten::prelu",
+    "aten::addmm",
+    "aten::addmv",
+    "aten::addr",
+    "aten::matmul",
+    "aten::mm",
+    "aten::mv",
+    "aten::linear",
+    "aten::addbmm",
+    "aten::baddbmm",
+    "aten::bmm",
+    "aten::chain_matmul",
+    "aten::linalg_multi_dot",
+    "aten::_thnn_fused_lstm_cell",
+    "aten::_thnn_fused_gru_cell",
+    "aten::lstm_cell",
+    "aten::gru_cell",
+    "aten::rnn_tanh_cell",
+    "aten::rnn_relu_cell",
+    "CudnnConvolutionBackward",
+    "BmmBackward0",
+    "aten::cudnn_convolution_transpose_backward",
+    "CudnnConvolutionTransposeBackward",
+    "MmBackward",
+    "aten::cudnn_convolution_backward_weight",
+    "aten::addmm_",
+    "AddmvBackward",
+    "MvBackward",
+    "aten::cudnn_convolution_transpose_backward_weight",
+    "aten::cudnn_convolution_transpose_backward_input",
+    "AddmmBackward",
+    "aten::cudnn_convolution_backward_input",
+    "AddbmmBackward",
+    "aten::cudnn_convolution_backward",
+};
+
+static int tc_eligible_op(const char *name)
+{
+	for (size_t i = 0; i < sizeof tc_ops / sizeof tc_ops[0]; i++)
+		if (strcmp(name, tc_ops[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_comm_op(const char *n)
+{
+	static const char *const ops[] = {"broadcast", "reduce", "all_reduce", "all_gather",
+					  "reduce_scatter"};
+	if (strncmp(n, "nccl:", 5) != 0 && strncmp(n, "gloo:", 5) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (strcmp(n + 5, ops[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int is_operator_node(const tb_prof_opbuild *b, const onode *n)
+{
+	const char *name = S(b, n->name);
+	return n->cls == NC_OP && n->type == TB_OK_OPERATOR &&
+	       strcmp(name, "DataParallel.forward") != 0 &&
+	       strcmp(name, "DistributedDataParallel.forward") != 0 &&
+	       strncmp(name, "Optimizer.", 10) != 0;
+}
+
+/* ---- building ---------------------------------------------------------------------- */
+
+static uint32_t new_node(tb_prof_opbuild *b, const orec *r, int cls)
+{
+	b->node = tb_xgrow(b->node, &b->cap_node, b->n_node + 1, sizeof *b->node);
+	onode *n = &b->node[b->n_node];
+	memset(n, 0, sizeof *n);
+	n->cls = (uint8_t)cls;
+	if (r) {
+		n->type = r->kind;
+		n->name = r->name;
+		n->shape = r->shape;
+		n->stack = r->stack;
+		n->start = r->ts;
+		n->end = r->ts + r->dur;
+		/* module nodes drop their external id, as the reference does */
+		n->has_ext = cls == NC_MODULE ? 0 : r->has_ext;
+		n->ext = r->ext;
+		n->tc_eligible = (uint8_t)tc_eligible_op(S(b, r->name));
+	}
+	return (uint32_t)b->n_node++;
+}
+
+/* The node class of an operator-like event, or -1 when it makes none. */
+static int node_class(const tb_prof_opbuild *b, const orec *r)
+{
+	const char *name = S(b, r->name);
+	if (r->kind == TB_OK_STEP)
+		return NC_STEP;
+	if (r->kind == TB_OK_MODULE)
+		return NC_MODULE;
+	if ((strncmp(name, "enumerate(DataLoader)#", 22) == 0 && ends_with(name, ".__next__")) ||
+	    strncmp(name, "enumerate(DataPipe)#", 20) == 0)
+		return NC_DATALOADER;
+	if (strncmp(name, "Optimizer.step", 14) == 0)
+		return NC_OPTIMIZER;
+	if (r->kind == TB_OK_ANNOTATION)
+		return is_comm_op(name) ? NC_OP : -1;
+	return NC_OP;
+}
+
+static void rt_fill(tb_prof_opbuild *b, ort *rt, const onode *op)
+{
+	for (size_t i = 0; i < rt->devs.n; i++) {
+		odev *d = &b->dev[rt->devs.v[i]];
+		if (op) {
+			d->op_name = op->name;
+			d->op_tc = op->tc_eligible;
+		}
+		double dur = d->end - d->start;
+		rt->dev += dur;
+		rt->tc += d->tc_used ? dur : 0;
+	}
+}
+
+static void fill_stats(tb_prof_opbuild *b, uint32_t ni)
+{
+	onode *n = &b->node[ni];
+	stable_sort_idx(n->children.v, n->children.n, cmp_node, b);
+	stable_sort_idx(n->runtimes.v, n->runtimes.n, cmp_rt, b);
+	for (size_t i = 0; i < b->node[ni].children.n; i++)
+		fill_stats(b, b->node[ni].children.v[i]);
+	n = &b->node[ni];
+	for (size_t i = 0; i < n->runtimes.n; i++)
+		rt_fill(b, &b->rt[n->runtimes.v[i]], n);
+	n->self_host = n->end - n->start;
+	for (size_t i = 0; i < n->children.n; i++) {
+		const onode *c = &b->node[n->children.v[i]];
+		n->dev += c->dev;
+		n->self_host -= c->end - c->start;
+		n->tc_total += c->tc_total;
+		if (n->type == TB_OK_OPERATOR && !n->tc_eligible && c->tc_eligible)
+			n->tc_eligible = 1;
+	}
+	for (size_t i = 0; i < n->runtimes.n; i++) {
+		const ort *rt = &b->rt[n->runtimes.v[i]];
+		if (rt->has_time)
+			n->self_host -= rt->end - rt->start;
+		n->dev += rt->dev;
+		n->self_dev += rt->dev;
+		n->tc_self += rt->tc;
+		n->tc_total += rt->tc;
+		if (n->type == TB_OK_OPERATOR && !n->tc_eligible && rt->tc > 0)
+			n->tc_eligible = 1;
+	}
+	if (n->cls == NC_MODULE)
+		for (size_t i = 0; i < n->children.n; i++) {
+			const onode *c = &b->node[n->children.v[i]];
+			if (is_operator_node(b, c))
+				n->self_dev += c->dev;
+		}
+}
+
+/* Merge a node with its only child of the same name (both operators),
+ * as the autograd profiler does. */
+static void remove_dups(tb_prof_opbuild *b, uint32_t ni)
+{
+	for (;;) {
+		onode *n = &b->node[ni];
+		if (n->children.n != 1)
+			break;
+		onode *c = &b->node[n->children.v[0]];
+		if (n->name != c->name || n->type != TB_OK_OPERATOR || c->type != TB_OK_OPERATOR)
+			break;
+		free(n->children.v);
+		free(n->runtimes.v);
+		n->children = c->children;
+		n->runtimes = c->runtimes;
+		memset(&c->children, 0, sizeof c->children);
+		memset(&c->runtimes, 0, sizeof c->runtimes);
+	}
+	for (size_t i = 0; i < b->node[ni].children.n; i++)
+		remove_dups(b, b->node[ni].children.v[i]);
+}
+
+/* One thread's tree: nest its operators by time range under a root. */
+static uint32_t build_thread(tb_prof_opbuild *b, vec *ops, const vec *zero_rts, const vec *staled)
+{
+	stable_sort_idx(ops->v, ops->n, cmp_node, b);
+	int has_step = 0;
+	for (size_t i = 0; i < ops->n; i++)
+		if (strncmp(S(b, b->node[ops->v[i]].name), "ProfilerStep#", 13) == 0)
+			has_step = 1;
+	uint32_t root = new_node(b, NULL, NC_ROOT);
+	onode *rn = &b->node[root];
+	rn->type = TB_OK_PYTHON;
+	rn->name = intern(&b->str, "CallTreeRoot");
+	rn->start = -INFINITY;
+	rn->end = INFINITY;
+	for (size_t i = 0; zero_rts && i < zero_rts->n; i++)
+		vpush(&rn->runtimes, zero_rts->v[i]);
+	if (has_step && staled->n) {
+		/* kernels no runtime claimed hang off a timeless runtime of
+		 * the thread that has the steps */
+		b->rt = tb_xgrow(b->rt, &b->cap_rt, b->n_rt + 1, sizeof *b->rt);
+		ort *d = &b->rt[b->n_rt];
+		memset(d, 0, sizeof *d);
+		for (size_t i = 0; i < staled->n; i++)
+			vpush(&d->devs, staled->v[i]);
+		stable_sort_idx(d->devs.v, d->devs.n, cmp_dev, b);
+		rt_fill(b, d, NULL);
+		vpush(&b->node[root].runtimes, (uint32_t)b->n_rt++);
+	}
+	vec stack = {0};
+	vpush(&stack, root);
+	for (size_t i = 0; i < ops->n; i++) {
+		uint32_t ni = ops->v[i];
+		for (;;) {
+			uint32_t tail = stack.v[stack.n - 1];
+			if (b->node[ni].start < b->node[tail].end) {
+				if (b->node[ni].end <= b->node[tail].end) {
+					vpush(&b->node[tail].children, ni);
+					vpush(&stack, ni);
+				}
+				break; /* an operator crossing its parent's end is dropped */
+			}
+			stack.n--;
+		}
+	}
+	free(stack.v);
+	remove_dups(b, root);
+	fill_stats(b, root);
+	return root;
+}
+
+/* Post-order: operators and the kernels their runtimes launched. */
+static void walk(tb_prof_opbuild *b, uint32_t ni)
+{
+	const onode *n = &b->node[ni];
+	for (size_t i = 0; i < n->children.n; i++)
+		walk(b, b->node[ni].children.v[i]);
+	n = &b->node[ni];
+	for (size_t i = 0; i < n->runtimes.n; i++) {
+		const ort *rt = &b->rt[n->runtimes.v[i]];
+		for (size_t k = 0; k < rt->devs.n; k++)
+			if (b->r[b->dev[rt->devs.v[k]].rec].kind == TB_OK_KERNEL)
+				vpush(&b->kernels, rt->devs.v[k]);
+	}
+	if (is_operator_node(b, n))
+		vpush(&b->ops, ni);
+}
+
+/* ---- aggregation ----------------------------------------------------------------- */
+
+#define KEY_IDS 6
+
+typedef struct aggmap {
+	tb_idxset set;
+	uint32_t (*keys)[KEY_IDS];
+	size_t cap_keys;
+} aggmap;
+
+/* The index of the aggregate with key k (string ids; unused ones 0)
+ * among the *n so far, added (*added = 1) when new. */
+static size_t agg_slot(aggmap *m, size_t *n, const uint32_t k[KEY_IDS], int *added)
+{
+	size_t size = KEY_IDS * sizeof *k;
+	uint64_t h = tb_hash_bytes(TB_HASH_SEED, k, size);
+	size_t pos = 0, i1;
+	while ((i1 = tb_idxset_next(&m->set, h, &pos)))
+		if (memcmp(m->keys[i1 - 1], k, size) == 0) {
+			*added = 0;
+			return i1 - 1;
+		}
+	m->keys = tb_xgrow(m->keys, &m->cap_keys, *n + 1, sizeof *m->keys);
+	memcpy(m->keys[*n], k, size);
+	if (tb_idxset_add(&m->set, h, *n) != 0)
+		abort();
+	*added = 1;
+	return (*n)++;
+}
+
+static void aggmap_free(aggmap *m)
+{
+	tb_idxset_free(&m->set);
+	free(m->keys);
+}
+
+static char *dup_id(const tb_prof_opbuild *b, uint32_t id)
+{
+	return id ? tb_xstrdup(S(b, id)) : NULL;
+}
+
+static void aggregate_ops(tb_prof_opbuild *b, tb_prof_trace *t)
+{
+	for (int g = 0; g < TB_PROF_N_GROUPS; g++) {
+		aggmap m = {0};
+		size_t cap = 0;
+		for (size_t i = 0; i < b->ops.n; i++) {
+			const onode *n = &b->node[b->ops.v[i]];
+			int with_shape = g == TB_PROF_BY_SHAPE || g == TB_PROF_BY_SHAPE_STACK;
+			int with_stack = g >= TB_PROF_BY_NAME_STACK;
+			/* the stack groupings keep only calls with a call stack */
+			if (with_stack && (!n->stack || !*S(b, n->stack)))
+				continue;
+			int added;
+			uint32_t key[KEY_IDS] = {n->name, with_shape ? n->shape : 0,
+						 with_stack ? n->stack : 0};
+			size_t k = agg_slot(&m, &t->n_ops[g], key, &added);
+			if (added) {
+				t->ops[g] =
+				    tb_xgrow(t->ops[g], &cap, t->n_ops[g], sizeof *t->ops[g]);
+				tb_prof_opagg *a = &t->ops[g][k];
+				memset(a, 0, sizeof *a);
+				a->name = dup_id(b, n->name);
+				a->shape = dup_id(b, n->shape);
+				a->stack = with_stack ? dup_id(b, n->stack) : NULL;
+				a->tc_eligible = n->tc_eligible;
+			}
+			tb_prof_opagg *a = &t->ops[g][k];
+			a->calls++;
+			a->host += n->end - n->start;
+			a->device += n->dev;
+			a->self_host += n->self_host;
+			a->self_device += n->self_dev;
+			a->tc_self += n->tc_self;
+			a->tc_total += n->tc_total;
+		}
+		aggmap_free(&m);
+	}
+}
+
+static void aggregate_kernels(tb_prof_opbuild *b, tb_prof_trace *t)
+{
+	uint32_t na = intern(&b->str, "N/A");
+	aggmap m = {0};
+	size_t cap = 0;
+	for (size_t i = 0; i < b->kernels.n; i++) {
+		const odev *d = &b->dev[b->kernels.v[i]];
+		const orec *r = &b->r[d->rec];
+		uint32_t op = d->op_name ? d->op_name : na;
+		int added;
+		uint32_t key[KEY_IDS] = {r->name, op, r->grid, r->block, r->regs, r->shmem};
+		size_t k = agg_slot(&m, &t->n_kops, key, &added);
+		if (added) {
+			t->kops = tb_xgrow(t->kops, &cap, t->n_kops, sizeof *t->kops);
+			tb_prof_kopagg *a = &t->kops[k];
+			memset(a, 0, sizeof *a);
+			a->name = dup_id(b, r->name);
+			a->op = dup_id(b, op);
+			a->grid = dup_id(b, r->grid);
+			a->block = dup_id(b, r->block);
+			a->regs = dup_id(b, r->regs);
+			a->shmem = dup_id(b, r->shmem);
+			a->tc_used = d->tc_used;
+			a->op_tc_eligible = d->op_tc;
+		}
+		tb_prof_kopagg *a = &t->kops[k];
+		double dur = d->end - d->start;
+		if (a->calls == 0 || dur < a->min)
+			a->min = dur;
+		if (dur > a->max)
+			a->max = dur;
+		a->calls++;
+		a->sum += dur;
+		a->wbps += (r->has_bps ? r->bps : 0.0) * dur;
+		a->wocc += (r->has_occ ? r->occ : 0.0) * dur;
+	}
+	aggmap_free(&m);
+}
+
+void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
+{
+	uint32_t *order = tb_xmalloc((b->n ? b->n : 1) * sizeof *order);
+	for (size_t i = 0; i < b->n; i++)
+		order[i] = (uint32_t)i;
+	stable_sort_idx(order, b->n, cmp_rec_ts, b);
+
+	imap corr_dev = {0}, corr_rt = {0}, ext_rt = {0}, tid_ops = {0}, tid_zero = {0};
+	for (size_t oi = 0; oi < b->n; oi++) {
+		uint32_t ri = order[oi];
+		const orec *r = &b->r[ri];
+		switch (r->kind) {
+		case TB_OK_KERNEL:
+		case TB_OK_MEMCPY:
+		case TB_OK_MEMSET: {
+			b->dev = tb_xgrow(b->dev, &b->cap_dev, b->n_dev + 1, sizeof *b->dev);
+			odev *d = &b->dev[b->n_dev];
+			memset(d, 0, sizeof *d);
+			d->rec = ri;
+			d->start = r->ts;
+			d->end = r->ts + r->dur;
+			d->tc_used = tb_prof_tensor_core_kernel(S(b, r->name));
+			mentry *e = imap_get(&corr_rt, r->has_corr, r->corr);
+			if (e)
+				vpush(&b->rt[e->list.v[0]].devs, (uint32_t)b->n_dev);
+			else
+				vpush(&imap_put(&corr_dev, r->has_corr, r->corr)->list,
+				      (uint32_t)b->n_dev);
+			b->n_dev++;
+			break;
+		}
+		case TB_OK_RUNTIME: {
+			b->rt = tb_xgrow(b->rt, &b->cap_rt, b->n_rt + 1, sizeof *b->rt);
+			ort *rt = &b->rt[b->n_rt];
+			memset(rt, 0, sizeof *rt);
+			rt->has_time = 1;
+			rt->start = r->ts;
+			rt->end = r->ts + r->dur;
+			rt->has_ext = r->has_ext;
+			rt->ext = r->ext;
+			imap_pop(&rt->devs, &corr_dev, r->has_corr, r->corr);
+			stable_sort_idx(rt->devs.v, rt->devs.n, cmp_dev, b);
+			mentry *e = imap_put(&corr_rt, r->has_corr, r->corr);
+			e->list.n = 0;
+			vpush(&e->list, (uint32_t)b->n_rt);
+			vpush(&imap_put(&ext_rt, r->has_ext, r->ext)->list, (uint32_t)b->n_rt);
+			/* the reference files these under the thread id as written
+			 * and looks them up by its int(): a string id never matches */
+			if (r->has_ext && r->ext == 0 && !r->tid_is_str)
+				vpush(&imap_put(&tid_zero, 1, r->tid)->list, (uint32_t)b->n_rt);
+			b->n_rt++;
+			break;
+		}
+		default: {
+			int cls = node_class(b, r);
+			if (cls < 0)
+				break;
+			uint32_t ni = new_node(b, r, cls);
+			vpush(&imap_put(&tid_ops, 1, r->tid)->list, ni);
+			break;
+		}
+		}
+	}
+	free(order);
+
+	/* runtimes to their operator, by external id (first operator wins) */
+	for (size_t i = 0; i < tid_ops.n; i++) {
+		const vec *ops = &tid_ops.e[i].list;
+		for (size_t k = 0; k < ops->n; k++) {
+			onode *n = &b->node[ops->v[k]];
+			vec rts;
+			imap_pop(&rts, &ext_rt, n->has_ext, n->ext);
+			for (size_t j = 0; j < rts.n; j++)
+				vpush(&b->node[ops->v[k]].runtimes, rts.v[j]);
+			free(rts.v);
+		}
+	}
+	vec staled = {0};
+	for (size_t i = 0; i < corr_dev.n; i++) {
+		const mentry *e = &corr_dev.e[i];
+		for (size_t k = 0; e->alive && k < e->list.n; k++)
+			if (b->r[b->dev[e->list.v[k]].rec].kind == TB_OK_KERNEL)
+				vpush(&staled, e->list.v[k]);
+	}
+	for (size_t i = 0; i < tid_ops.n; i++) {
+		mentry *e = &tid_ops.e[i];
+		const mentry *z = imap_get(&tid_zero, 1, e->key);
+		uint32_t root = build_thread(b, &e->list, z ? &z->list : NULL, &staled);
+		walk(b, root);
+	}
+	free(staled.v);
+	imap_free(&corr_dev);
+	imap_free(&corr_rt);
+	imap_free(&ext_rt);
+	imap_free(&tid_ops);
+	imap_free(&tid_zero);
+
+	aggregate_ops(b, t);
+	aggregate_kernels(b, t);
+	tb_prof_opbuild_free(b);
+}
+
+void tb_prof_opbuild_free(tb_prof_opbuild *b)
+{
+	if (!b)
+		return;
+	strpool_free(&b->str);
+	free(b->r);
+	for (size_t i = 0; i < b->n_node; i++) {
+		free(b->node[i].children.v);
+		free(b->node[i].runtimes.v);
+	}
+	free(b->node);
+	for (size_t i = 0; i < b->n_rt; i++)
+		free(b->rt[i].devs.v);
+	free(b->rt);
+	free(b->dev);
+	free(b->ops.v);
+	free(b->kernels.v);
+	free(b);
+}
