@@ -146,7 +146,10 @@ typedef struct orec {
 	int64_t tid, ext, corr;
 } orec;
 
-enum ncls { NC_OP, NC_STEP, NC_MODULE, NC_DATALOADER, NC_OPTIMIZER, NC_ROOT };
+enum ncls { NC_OP, NC_STEP, NC_MODULE, NC_DATALOADER, NC_OPTIMIZER, NC_ROOT, NC_BACKWARD };
+
+/* The type of a backward module node: none of the event kinds. */
+#define TYPE_BACKWARD 0xff
 
 typedef struct onode {
 	uint8_t cls, type, has_ext, tc_eligible;
@@ -183,7 +186,19 @@ struct tb_prof_opbuild {
 	odev *dev;
 	size_t n_dev, cap_dev;
 	vec ops, kernels; /* the walk's result: node and device indices */
+	imap fwd, bwd;	  /* flows: id to the index of its last ts in flow_ts */
+	double *flow_ts;
+	size_t n_flow, cap_flow;
 };
+
+void tb_prof_opbuild_flow(tb_prof_opbuild *b, int is_start, int64_t id, double ts)
+{
+	b->flow_ts = tb_xgrow(b->flow_ts, &b->cap_flow, b->n_flow + 1, sizeof *b->flow_ts);
+	b->flow_ts[b->n_flow] = ts;
+	mentry *e = imap_put(is_start ? &b->fwd : &b->bwd, 1, id);
+	e->list.n = 0;
+	vpush(&e->list, (uint32_t)b->n_flow++);
+}
 
 tb_prof_opbuild *tb_prof_opbuild_new(void)
 {
@@ -492,7 +507,8 @@ static void remove_dups(tb_prof_opbuild *b, uint32_t ni)
 }
 
 /* One thread's tree: nest its operators by time range under a root. */
-static uint32_t build_thread(tb_prof_opbuild *b, vec *ops, const vec *zero_rts, const vec *staled)
+static uint32_t build_thread(tb_prof_opbuild *b, vec *ops, const vec *zero_rts, const vec *staled,
+			     int *step)
 {
 	stable_sort_idx(ops->v, ops->n, cmp_node, b);
 	int has_step = 0;
@@ -538,6 +554,7 @@ static uint32_t build_thread(tb_prof_opbuild *b, vec *ops, const vec *zero_rts, 
 	free(stack.v);
 	remove_dups(b, root);
 	fill_stats(b, root);
+	*step = has_step;
 	return root;
 }
 
@@ -556,6 +573,288 @@ static void walk(tb_prof_opbuild *b, uint32_t ni)
 	}
 	if (is_operator_node(b, n))
 		vpush(&b->ops, ni);
+}
+
+/* ---- backward modules ------------------------------------------------------------- */
+
+#define BACKWARD_PREFIX "autograd::engine::evaluate_function:"
+#define ACCUMULATE_GRAD "autograd::engine::evaluate_function: torch::autograd::AccumulateGrad"
+
+/* A time as a map key (its bits). */
+static int64_t tkey(double t)
+{
+	int64_t k;
+	if (t == 0)
+		t = 0; /* -0.0 is 0 */
+	memcpy(&k, &t, sizeof k);
+	return k;
+}
+
+static int is_backward_root(const tb_prof_opbuild *b, uint32_t ni)
+{
+	return strncmp(S(b, b->node[ni].name), BACKWARD_PREFIX, sizeof BACKWARD_PREFIX - 1) == 0;
+}
+
+/* Modules (not entered) and backward roots directly under a root or its
+ * steps; bw maps each such parent to its backward roots. */
+static void find_modules(tb_prof_opbuild *b, uint32_t parent, uint32_t ni, vec *modules, imap *bw)
+{
+	const onode *n = &b->node[ni];
+	if (n->cls == NC_MODULE) {
+		vpush(modules, ni);
+	} else if (n->cls == NC_STEP) {
+		for (size_t i = 0; i < b->node[ni].children.n; i++)
+			find_modules(b, ni, b->node[ni].children.v[i], modules, bw);
+	} else if (is_backward_root(b, ni)) {
+		vpush(&imap_put(bw, 1, parent)->list, ni);
+	}
+}
+
+/* Child start time to parent, the first seen winning. */
+static void node_parents(const tb_prof_opbuild *b, uint32_t ni, imap *parent)
+{
+	const onode *n = &b->node[ni];
+	for (size_t i = 0; i < n->children.n; i++) {
+		uint32_t c = n->children.v[i];
+		int64_t k = tkey(b->node[c].start);
+		if (!imap_get(parent, 1, k))
+			vpush(&imap_put(parent, 1, k)->list, ni);
+		node_parents(b, c, parent);
+	}
+}
+
+static void fill_backward(tb_prof_opbuild *b, uint32_t ni)
+{
+	onode *n = &b->node[ni];
+	stable_sort_idx(n->children.v, n->children.n, cmp_node, b);
+	n->start = b->node[n->children.v[0]].start;
+	n->end = b->node[n->children.v[n->children.n - 1]].end;
+	n->self_host = n->end - n->start;
+	for (size_t i = 0; i < n->children.n; i++) {
+		const onode *c = &b->node[n->children.v[i]];
+		n->dev += c->dev;
+		n->self_host -= c->end - c->start;
+		n->tc_total += c->tc_total;
+		if (!n->tc_eligible && c->tc_eligible)
+			n->tc_eligible = 1;
+	}
+}
+
+/* "<module>.backward" for module ni and its submodules, holding the
+ * backward operators of the forward operators inside them. */
+static void build_backward(tb_prof_opbuild *b, uint32_t ni, int64_t parent, imap *fwd_groups,
+			   vec *result)
+{
+	if (b->node[ni].cls == NC_MODULE) {
+		char *name = tb_xasprintf("%s.backward", S(b, b->node[ni].name));
+		uint32_t bn = new_node(b, NULL, NC_BACKWARD);
+		onode *x = &b->node[bn];
+		x->type = TYPE_BACKWARD;
+		x->name = intern(&b->str, name);
+		x->start = b->node[ni].start;
+		x->end = b->node[ni].end;
+		free(name);
+		if (parent < 0)
+			vpush(result, bn);
+		else
+			vpush(&b->node[parent].children, bn);
+		parent = bn;
+	}
+	for (size_t i = 0; i < b->node[ni].children.n; i++) {
+		uint32_t c = b->node[ni].children.v[i];
+		if (parent >= 0 && is_operator_node(b, &b->node[c])) {
+			const mentry *g = imap_get(fwd_groups, 1, tkey(b->node[c].start));
+			for (size_t k = 0; g && k < g->list.n; k++)
+				vpush(&b->node[parent].children, g->list.v[k]);
+		}
+		build_backward(b, c, parent, fwd_groups, result);
+	}
+	if (b->node[ni].cls == NC_MODULE && parent >= 0 && b->node[parent].children.n)
+		fill_backward(b, (uint32_t)parent);
+}
+
+static void vinsert(vec *a, size_t at, uint32_t x)
+{
+	vpush(a, x);
+	memmove(a->v + at + 1, a->v + at, (a->n - 1 - at) * sizeof *a->v);
+	a->v[at] = x;
+}
+
+/* Place the backward modules (sorted) in the tree under root, each under
+ * the deepest node whose range holds it; those outside are dropped. */
+static void insert_backward(tb_prof_opbuild *b, uint32_t root, vec *mods)
+{
+	stable_sort_idx(mods->v, mods->n, cmp_node, b);
+	vec stack = {0}, stack_i = {0};
+	int64_t cur = root;
+	size_t ci = 0;
+	for (size_t mi = 0; mi < mods->n;) {
+		const onode *m = &b->node[mods->v[mi]];
+		if (cur < 0 || m->end < b->node[cur].start) {
+			mi++;
+			continue;
+		}
+		if (m->start > b->node[cur].end) {
+			if (stack.n) {
+				cur = stack.v[--stack.n];
+				ci = stack_i.v[--stack_i.n] + 1;
+			} else {
+				cur = -1;
+			}
+			continue;
+		}
+		while (ci < b->node[cur].children.n) {
+			const onode *c = &b->node[b->node[cur].children.v[ci]];
+			if (m->end < c->start)
+				break;
+			if (m->start >= c->end) {
+				ci++;
+			} else {
+				vpush(&stack, (uint32_t)cur);
+				vpush(&stack_i, (uint32_t)ci);
+				cur = b->node[cur].children.v[ci];
+				ci = 0;
+			}
+		}
+		vinsert(&b->node[cur].children, ci, mods->v[mi]);
+		ci++;
+		mi++;
+	}
+	free(stack.v);
+	free(stack_i.v);
+}
+
+/* The reference's backward modules: with nn.Module events and
+ * forward/backward flows, the backward roots leave their place and go
+ * under "<module>.backward" nodes inserted in the main thread's tree.
+ * roots[i] is the tree of thread tids[i]; main is the index of the
+ * thread with steps, or -1. Returns 1 when the trees were rebuilt (the
+ * reference then drops threads left without operators). */
+static int backward_modules(tb_prof_opbuild *b, const vec *roots, const int64_t *tids, int main)
+{
+	int rebuilt = 0;
+	/* forward ts -> backward ts, in order of the forward flows */
+	imap fb = {0};
+	vec fb_order = {0};
+	for (size_t i = 0; i < b->fwd.n; i++) {
+		const mentry *f = &b->fwd.e[i];
+		const mentry *k = imap_get(&b->bwd, 1, f->key);
+		if (!k)
+			continue;
+		double fts = b->flow_ts[f->list.v[0]];
+		mentry *e = imap_get(&fb, 1, tkey(fts));
+		if (!e) {
+			e = imap_put(&fb, 1, tkey(fts));
+			vpush(&fb_order, f->list.v[0]);
+		}
+		e->list.n = 0;
+		vpush(&e->list, k->list.v[0]);
+	}
+	if (!fb.n)
+		goto out_fb;
+	if (main < 0) {
+		if (roots->n == 1) {
+			main = 0;
+		} else {
+			/* the longest thread other than the backward one */
+			int64_t bw_tid = 0;
+			int has_bw = 0;
+			for (size_t i = 0; i < roots->n && !has_bw; i++) {
+				const onode *r = &b->node[roots->v[i]];
+				for (size_t k = 0; k < r->children.n && !has_bw; k++)
+					if (is_backward_root(b, r->children.v[k]))
+						has_bw = 1, bw_tid = tids[i];
+			}
+			double best = 0;
+			for (size_t i = 0; i < roots->n; i++) {
+				const onode *r = &b->node[roots->v[i]];
+				if ((has_bw && tids[i] == bw_tid) || !r->children.n)
+					continue;
+				double len = b->node[r->children.v[r->children.n - 1]].end -
+					     b->node[r->children.v[0]].start;
+				if (main < 0 || len > best)
+					main = (int)i, best = len;
+			}
+			if (main < 0)
+				goto out_fb;
+		}
+	}
+	vec modules = {0}, flat = {0};
+	imap bw = {0};
+	for (size_t i = 0; i < roots->n; i++) {
+		const onode *r = &b->node[roots->v[i]];
+		for (size_t k = 0; k < r->children.n; k++)
+			find_modules(b, roots->v[i], b->node[roots->v[i]].children.v[k], &modules,
+				     &bw);
+	}
+	if (!modules.n)
+		goto out;
+	/* the backward roots leave their parents */
+	for (size_t i = 0; i < bw.n; i++) {
+		const mentry *e = &bw.e[i];
+		vec *ch = &b->node[e->key].children;
+		size_t w = 0;
+		for (size_t k = 0; k < ch->n; k++) {
+			int gone = 0;
+			for (size_t j = 0; j < e->list.n && !gone; j++)
+				gone = e->list.v[j] == ch->v[k];
+			if (!gone)
+				ch->v[w++] = ch->v[k];
+		}
+		ch->n = w;
+		for (size_t k = 0; k < e->list.n; k++)
+			vpush(&flat, e->list.v[k]);
+	}
+	if (!flat.n)
+		goto out;
+	imap parent = {0}, groups = {0}, fwd_groups = {0};
+	for (size_t i = 0; i < flat.n; i++)
+		node_parents(b, flat.v[i], &parent);
+	/* a root and the AccumulateGrad roots after it form one group */
+	int64_t head = -1;
+	for (size_t i = 0; i < flat.n; i++) {
+		if (head < 0 || strcmp(S(b, b->node[flat.v[i]].name), ACCUMULATE_GRAD) != 0)
+			head = flat.v[i];
+		vpush(&imap_put(&groups, 1, head)->list, flat.v[i]);
+	}
+	for (size_t i = 0; i < fb_order.n; i++) {
+		double fts = b->flow_ts[fb_order.v[i]];
+		const mentry *e = imap_get(&fb, 1, tkey(fts));
+		double bts = b->flow_ts[e->list.v[0]];
+		const mentry *pe = imap_get(&parent, 1, tkey(bts));
+		int64_t p = pe ? (int64_t)pe->list.v[0] : -1;
+		for (size_t guard = 0;
+		     p >= 0 && !is_backward_root(b, (uint32_t)p) && guard < b->n_node; guard++) {
+			pe = imap_get(&parent, 1, tkey(b->node[p].start));
+			p = pe ? (int64_t)pe->list.v[0] : -1;
+		}
+		if (p < 0 || (p >= 0 && !is_backward_root(b, (uint32_t)p)))
+			continue;
+		vec g;
+		imap_pop(&g, &groups, 1, p);
+		if (!g.n)
+			continue; /* the reference fails on a root claimed twice */
+		mentry *fe = imap_put(&fwd_groups, 1, tkey(fts));
+		free(fe->list.v);
+		fe->list = g;
+	}
+	rebuilt = 1;
+	vec result = {0};
+	for (size_t i = 0; fwd_groups.n && i < modules.n; i++)
+		build_backward(b, modules.v[i], -1, &fwd_groups, &result);
+	insert_backward(b, roots->v[main], &result);
+	free(result.v);
+	imap_free(&parent);
+	imap_free(&groups);
+	imap_free(&fwd_groups);
+out:
+	free(modules.v);
+	free(flat.v);
+	imap_free(&bw);
+out_fb:
+	imap_free(&fb);
+	free(fb_order.v);
+	return rebuilt;
 }
 
 /* ---- aggregation ----------------------------------------------------------------- */
@@ -761,13 +1060,25 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 			if (b->r[b->dev[e->list.v[k]].rec].kind == TB_OK_KERNEL)
 				vpush(&staled, e->list.v[k]);
 	}
+	vec roots = {0};
+	int64_t *tids = tb_xmalloc((tid_ops.n ? tid_ops.n : 1) * sizeof *tids);
+	int main = -1;
 	for (size_t i = 0; i < tid_ops.n; i++) {
 		mentry *e = &tid_ops.e[i];
 		const mentry *z = imap_get(&tid_zero, 1, e->key);
-		uint32_t root = build_thread(b, &e->list, z ? &z->list : NULL, &staled);
-		walk(b, root);
+		int has_step;
+		vpush(&roots, build_thread(b, &e->list, z ? &z->list : NULL, &staled, &has_step));
+		tids[roots.n - 1] = e->key;
+		if (has_step)
+			main = (int)(roots.n - 1);
 	}
 	free(staled.v);
+	int rebuilt = backward_modules(b, &roots, tids, main);
+	for (size_t i = 0; i < roots.n; i++)
+		if (!rebuilt || b->node[roots.v[i]].children.n)
+			walk(b, roots.v[i]);
+	free(roots.v);
+	free(tids);
 	imap_free(&corr_dev);
 	imap_free(&corr_rt);
 	imap_free(&ext_rt);
@@ -796,5 +1107,8 @@ void tb_prof_opbuild_free(tb_prof_opbuild *b)
 	free(b->dev);
 	free(b->ops.v);
 	free(b->kernels.v);
+	imap_free(&b->fwd);
+	imap_free(&b->bwd);
+	free(b->flow_ts);
 	free(b);
 }

@@ -12,9 +12,11 @@
  * the aggregates stay (in tb_prof_trace); the events and the tree are
  * freed.
  *
- * Not yet built from the tree: the backward modules the reference
- * rebuilds from forward/backward flows when a trace has nn.Module events
- * (they change nothing in the Operator view's sums, only its order). */
+ * When the trace has nn.Module events and forward/backward flows, the
+ * backward operators move under "<module>.backward" nodes placed in the
+ * main thread's tree, as the reference does; backward operators it cannot
+ * pair with a forward operator of a module leave the tree (and so the
+ * aggregates) there too. */
 #ifndef TB_PROF_OPTREE_H
 #define TB_PROF_OPTREE_H
 
@@ -57,6 +59,8 @@ typedef struct tb_prof_opbuild tb_prof_opbuild;
 
 tb_prof_opbuild *tb_prof_opbuild_new(void);
 void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *r);
+/* A forward/backward flow event: its start (is_start) or its end. */
+void tb_prof_opbuild_flow(tb_prof_opbuild *b, int is_start, int64_t id, double ts);
 /* Build the tree, store the aggregates in t and free b. */
 void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t);
 void tb_prof_opbuild_free(tb_prof_opbuild *b);

@@ -33,6 +33,7 @@ enum field {
 	F_ARGS,
 	F_PID,
 	F_TID,
+	F_ID,
 	P_NAME, /* deviceProperties fields */
 	P_MEM,
 	P_MAJOR,
@@ -95,8 +96,8 @@ typedef struct event {
 	double bps, occ;
 	int has_addr, has_talloc, has_tres, devtype, devid;
 	double talloc, tres;
-	int has_tid, tid_is_str, has_corr;
-	int64_t tid, corr;
+	int has_tid, tid_is_str, has_corr, has_id;
+	int64_t tid, corr, id;
 	tb_buf cap[N_CAP];   /* str() of the argument's value */
 	int cap_has[N_CAP];  /* present */
 	int cap_str[N_CAP];  /* the value is a string */
@@ -307,7 +308,7 @@ static void event_reset(event *e)
 	e->has_addr = e->has_talloc = e->has_tres = 0;
 	e->devtype = e->devid = -1;
 	e->talloc = e->tres = 0;
-	e->has_tid = e->tid_is_str = e->has_corr = 0;
+	e->has_tid = e->tid_is_str = e->has_corr = e->has_id = 0;
 	e->tid = e->corr = 0;
 	for (int i = 0; i < N_CAP; i++) {
 		tb_buf_clear(&e->cap[i]);
@@ -420,8 +421,14 @@ static void fold_event(tb_prof_parser *p)
 	else if (strncmp(name, "Iteration Start:", 16) == 0)
 		p->last_iter = idx;
 
-	if (e->has_cat && e->cat.ptr && strcmp(e->cat.ptr, "fwdbwd") == 0)
+	if (e->has_cat && e->cat.ptr && strcmp(e->cat.ptr, "fwdbwd") == 0) {
+		/* a forward operator's flow to its backward: the tree's
+		 * backward modules pair them by id */
+		const char *fph = e->ph.ptr ? e->ph.ptr : "";
+		if (p->ops && e->has_id && e->has_ts && (!strcmp(fph, "s") || !strcmp(fph, "f")))
+			tb_prof_opbuild_flow(p->ops, fph[0] == 's', e->id, e->ts);
 		return;
+	}
 	const char *ph = e->ph.ptr ? e->ph.ptr : "";
 	if (strcmp(ph, "i") == 0 && e->name_is_str && strcmp(name, "[memory]") == 0) {
 		t->has_memory = 1;
@@ -800,6 +807,9 @@ static int cb_number(void *ctx, const char *s, size_t n)
 			case F_TID:
 				e->has_tid = 1, e->tid = to_id(v);
 				break;
+			case F_ID:
+				e->has_id = !is_float, e->id = to_id(v);
+				break;
 			case F_NAME:
 				e->has_name = 1;
 				break;
@@ -991,6 +1001,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 			f = F_PID;
 		else if (key_is(s, n, "tid"))
 			f = F_TID;
+		else if (key_is(s, n, "id"))
+			f = F_ID;
 		p->field = f;
 	} else if (p->in_events && p->depth == 4 && p->field == F_ARGS) {
 		enum field f = F_NONE;
