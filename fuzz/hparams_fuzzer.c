@@ -1,7 +1,8 @@
 /* Fuzz target for the hparams dashboard's parsers of untrusted bytes: the
  * stored HParamsPluginData (as an experiment, a session start info and a
  * session end info), the protobuf-JSON requests, the session/group path
- * join, and the JSON re-indenter run over what the writer produced.
+ * join, and the experiment written by the one-line and the indenting JSON
+ * writers.
  *
  * The whole input goes to each parser; for the path join it is split at
  * the first newline into session and group. */
@@ -18,7 +19,8 @@ static void write_and_pretty(const hp_experiment *e)
 	tb_json j;
 	tb_json_init(&j, &compact);
 	hp_write_experiment(&j, e);
-	hp_pretty(&pretty, compact.ptr, compact.len);
+	tb_json_init_indent(&j, &pretty, 2);
+	hp_write_experiment(&j, e);
 	if (pretty.len < compact.len / 2)
 		abort();
 	tb_buf_free(&compact);

@@ -6,17 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph.pb-c.h"
 #include "proto/textformat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const tb_pbt_msg *const types[] = {
-	    &tb_pbt_GraphDef,  &tb_pbt_RunMetadata, &tb_pbt_NodeDef,
-	    &tb_pbt_AttrValue, &tb_pbt_TensorProto, &tb_pbt_FunctionDef,
+	const ProtobufCMessageDescriptor *const types[] = {
+	    &tensorflow__graph_def__descriptor,	 &tensorflow__run_metadata__descriptor,
+	    &tensorflow__node_def__descriptor,	 &tensorflow__attr_value__descriptor,
+	    &tensorflow__tensor_proto__descriptor, &tensorflow__function_def__descriptor,
 	};
 	if (size < 1)
 		return 0;
-	const tb_pbt_msg *type = types[data[0] % (sizeof types / sizeof types[0])];
+	const tb_pbt_msg *type = tb_pbt_schema(types[data[0] % (sizeof types / sizeof types[0])]);
 	tb_pbt_arena *a = tb_pbt_arena_new();
 	tb_pbm *m;
 	if (tb_pbm_parse(&m, a, type, tb_slice_make(data + 1, size - 1)) == 0) {

@@ -18,7 +18,7 @@
 
 #include "common/alloc.h"
 #include "dash.h"
-#include "query/rql_regex.h"
+#include "common/regex.h"
 #include "runtable.h"
 
 #define DEFAULT_POINTS 1000
@@ -146,7 +146,7 @@ typedef struct grouping {
 	int by, agg, band;
 	char **hp; /* BY_HP: hparam names (owned) */
 	size_t n_hp;
-	tb_rql_regex *re; /* BY_REGEX */
+	tb_regex *re; /* BY_REGEX */
 	uint64_t points;  /* aligned steps kept per group, 1..MAX_POINTS */
 } grouping;
 
@@ -166,7 +166,7 @@ static void grouping_free(grouping *g)
 	for (size_t i = 0; i < g->n_hp; i++)
 		free(g->hp[i]);
 	free(g->hp);
-	tb_rql_regex_free(g->re);
+	tb_regex_free(g->re);
 }
 
 /* Read by, agg, band and points. Returns 0, or -1 with the 400 sent. */
@@ -195,7 +195,8 @@ static int parse_grouping(grouping *g, tb_resp *resp, const tb_req *req)
 		g->by = BY_REGEX;
 		char msg[200], full[260];
 		size_t off;
-		if (tb_rql_regex_new(&g->re, by + 6, strlen(by + 6), msg, sizeof msg, &off)) {
+		if (tb_regex_new(&g->re, by + 6, strlen(by + 6), TB_REGEX_SEARCH, msg, sizeof msg,
+				 &off)) {
 			snprintf(full, sizeof full, "bad regular expression at offset %zu: %s", off,
 				 msg);
 			json_error(resp, "by", full, 0);
@@ -248,9 +249,9 @@ static char *group_name(const grouping *g, tb_rql_table *t, size_t row)
 		}
 	} else {
 		const char *name = tb_rql_table_run_name(t, row);
-		size_t groups = tb_rql_regex_groups(g->re), max = groups + 1;
+		size_t groups = tb_regex_groups(g->re), max = groups + 1;
 		size_t *ov = tb_xcalloc(2 * max, sizeof *ov);
-		if (tb_rql_regex_match(g->re, name, strlen(name), ov, max) == 1) {
+		if (tb_regex_exec(g->re, name, strlen(name), ov, max) == 1) {
 			if (!groups)
 				tb_buf_append(&b, name + ov[0], ov[1] - ov[0]);
 			for (size_t k = 1; k <= groups; k++) {

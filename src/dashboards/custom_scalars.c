@@ -352,170 +352,124 @@ static void merge_layout(merger *m, layout *l)
 
 /* ---- protobuf-JSON output (spec HTTP_API.md 2.3) ----------------------- */
 
-/* Pretty-printed JSON as protobuf's JSON printer writes it: two-space
- * indent, defaults included, and in each message first the fields that
- * hold non-default values in field order, then the defaulted ones. */
-typedef struct pj {
-	tb_buf *b;
-	int level;
-	int first; /* no member written yet at this level */
-} pj;
-
-static void pj_newline(pj *w)
+/* Written by an indenting tb_json (two spaces, as protobuf's JSON printer
+ * lays it out), defaults included, and in each message first the fields
+ * that hold non-default values in field order, then the defaulted ones. */
+static void pj_str(tb_json *w, const str *s)
 {
-	tb_buf_putc(w->b, '\n');
-	for (int i = 0; i < w->level; i++)
-		tb_buf_puts(w->b, "  ");
+	tb_json_str_n(w, s->p ? s->p : "", s->n);
 }
 
-static void pj_open(pj *w, char c)
+static void pj_str_list(tb_json *w, const str *v, size_t n)
 {
-	tb_buf_putc(w->b, c);
-	w->level++;
-	w->first = 1;
-}
-
-static void pj_close(pj *w, char c)
-{
-	w->level--;
-	if (!w->first)
-		pj_newline(w);
-	tb_buf_putc(w->b, c);
-	w->first = 0;
-}
-
-/* Start the next member or element; key NULL for array elements. */
-static void pj_item(pj *w, const char *key)
-{
-	if (!w->first)
-		tb_buf_putc(w->b, ',');
-	w->first = 0;
-	pj_newline(w);
-	if (key)
-		tb_buf_printf(w->b, "\"%s\": ", key);
-}
-
-static void pj_str(pj *w, const str *s)
-{
-	tb_json j;
-	tb_json_init(&j, w->b);
-	tb_json_str_n(&j, s->p ? s->p : "", s->n);
-}
-
-static void pj_str_list(pj *w, const str *v, size_t n)
-{
-	pj_open(w, '[');
-	for (size_t i = 0; i < n; i++) {
-		pj_item(w, NULL);
+	tb_json_arr_begin(w);
+	for (size_t i = 0; i < n; i++)
 		pj_str(w, &v[i]);
-	}
-	pj_close(w, ']');
+	tb_json_arr_end(w);
 }
 
 /* pass 0 writes the non-default members, pass 1 the default ones. */
 #define FOR_PASSES for (int pass = 0; pass < 2; pass++)
 
-static void write_series(pj *w, const series *s)
+static void write_series(tb_json *w, const series *s)
 {
-	pj_open(w, '{');
+	tb_json_obj_begin(w);
 	FOR_PASSES
 	{
 		if ((s->value.n == 0) == pass) {
-			pj_item(w, "value");
+			tb_json_key(w, "value");
 			pj_str(w, &s->value);
 		}
 		if ((s->lower.n == 0) == pass) {
-			pj_item(w, "lower");
+			tb_json_key(w, "lower");
 			pj_str(w, &s->lower);
 		}
 		if ((s->upper.n == 0) == pass) {
-			pj_item(w, "upper");
+			tb_json_key(w, "upper");
 			pj_str(w, &s->upper);
 		}
 	}
-	pj_close(w, '}');
+	tb_json_obj_end(w);
 }
 
-static void write_chart(pj *w, const chart *c)
+static void write_chart(tb_json *w, const chart *c)
 {
-	pj_open(w, '{');
+	tb_json_obj_begin(w);
 	FOR_PASSES
 	{
 		if ((c->title.n == 0) == pass) {
-			pj_item(w, "title");
+			tb_json_key(w, "title");
 			pj_str(w, &c->title);
 		}
 		/* A oneof member is printed only when set, with its own
 		 * defaults inside. */
 		if (pass == 0 && c->content == CONTENT_MULTILINE) {
-			pj_item(w, "multiline");
-			pj_open(w, '{');
-			pj_item(w, "tag");
+			tb_json_key(w, "multiline");
+			tb_json_obj_begin(w);
+			tb_json_key(w, "tag");
 			pj_str_list(w, c->tags, c->n_tags);
-			pj_close(w, '}');
+			tb_json_obj_end(w);
 		} else if (pass == 0 && c->content == CONTENT_MARGIN) {
-			pj_item(w, "margin");
-			pj_open(w, '{');
-			pj_item(w, "series");
-			pj_open(w, '[');
+			tb_json_key(w, "margin");
+			tb_json_obj_begin(w);
+			tb_json_key(w, "series");
+			tb_json_arr_begin(w);
 			for (size_t i = 0; i < c->n_series; i++) {
-				pj_item(w, NULL);
 				write_series(w, &c->series[i]);
 			}
-			pj_close(w, ']');
-			pj_close(w, '}');
+			tb_json_arr_end(w);
+			tb_json_obj_end(w);
 		}
 	}
-	pj_close(w, '}');
+	tb_json_obj_end(w);
 }
 
-static void write_category(pj *w, const category *c)
+static void write_category(tb_json *w, const category *c)
 {
-	pj_open(w, '{');
+	tb_json_obj_begin(w);
 	FOR_PASSES
 	{
 		if ((c->title.n == 0) == pass) {
-			pj_item(w, "title");
+			tb_json_key(w, "title");
 			pj_str(w, &c->title);
 		}
 		if ((c->n_charts == 0) == pass) {
-			pj_item(w, "chart");
-			pj_open(w, '[');
+			tb_json_key(w, "chart");
+			tb_json_arr_begin(w);
 			for (size_t i = 0; i < c->n_charts; i++) {
-				pj_item(w, NULL);
 				write_chart(w, &c->charts[i]);
 			}
-			pj_close(w, ']');
+			tb_json_arr_end(w);
 		}
 		if ((!c->closed) == pass) {
-			pj_item(w, "closed");
-			tb_buf_puts(w->b, c->closed ? "true" : "false");
+			tb_json_key(w, "closed");
+			tb_json_bool(w, c->closed);
 		}
 	}
-	pj_close(w, '}');
+	tb_json_obj_end(w);
 }
 
 static void write_layout(tb_buf *b, const layout *l)
 {
-	pj w = {b, 0, 1};
-	pj_open(&w, '{');
+	tb_json w;
+	tb_json_init_indent(&w, b, 2);
+	tb_json_obj_begin(&w);
 	FOR_PASSES
 	{
 		if ((l->version == 0) == pass) {
-			pj_item(&w, "version");
-			tb_buf_printf(b, "%d", (int)l->version);
+			tb_json_key(&w, "version");
+			tb_json_int(&w, l->version);
 		}
 		if ((l->n_cats == 0) == pass) {
-			pj_item(&w, "category");
-			pj_open(&w, '[');
+			tb_json_key(&w, "category");
+			tb_json_arr_begin(&w);
 			for (size_t i = 0; i < l->n_cats; i++) {
-				pj_item(&w, NULL);
 				write_category(&w, &l->cats[i]);
 			}
-			pj_close(&w, ']');
+			tb_json_arr_end(&w);
 		}
 	}
-	pj_close(&w, '}');
+	tb_json_obj_end(&w);
 }
 
 /* ---- routes -------------------------------------------------------------- */
@@ -575,7 +529,7 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	tb_regex *re = NULL;
 	/* An empty pattern is refused, as an unusable filter. */
 	if (!tag || !tag[0] ||
-	    tb_regex_new(&re, tag, strlen(tag), TB_REGEX_ANCHORED, NULL, 0) != 0) {
+	    tb_regex_new(&re, tag, strlen(tag), TB_REGEX_ANCHORED, NULL, 0, NULL) != 0) {
 		tb_json_key(&j, "regex_valid");
 		tb_json_bool(&j, 0);
 		tb_json_key(&j, "tag_to_events");

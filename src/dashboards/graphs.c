@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "dash.h"
 #include "proto/event.h"
+#include "graph.pb-c.h"
 #include "proto/textformat.h"
 
 #define RUN_GRAPH_TAG "__run_graph__"
@@ -546,7 +547,7 @@ static tb_pbm *keras_graph(tb_pbt_arena *a, tb_slice json, const char **err)
 	keras k;
 	memset(&k, 0, sizeof k);
 	k.a = a;
-	k.graph = tb_pbm_new(a, &tb_pbt_GraphDef);
+	k.graph = tb_pbm_new(a, tb_pbt_schema(&tensorflow__graph_def__descriptor));
 	walk(&k, root, "", 0);
 	free(k.prev);
 	free_lists(k.input_map, k.n_input_map);
@@ -640,15 +641,15 @@ static tb_pbm *op_graph(tb_pbt_arena *a, tb_pbm *rm)
 		if (!v->f || v->num != RUNMD_FUNCTION_GRAPHS)
 			continue;
 		tb_pbv *pre = tb_pbm_get(v->v.m, FUNCGRAPHS_PRE_OPTIMIZATION);
-		graphs[n++] = pre ? pre->v.m : tb_pbm_new(a, &tb_pbt_GraphDef);
+		graphs[n++] = pre ? pre->v.m : tb_pbm_new(a, tb_pbt_schema(&tensorflow__graph_def__descriptor));
 	}
 	tb_pbm *dst = NULL;
 	if (n == 0) {
-		dst = tb_pbm_new(a, &tb_pbt_GraphDef);
+		dst = tb_pbm_new(a, tb_pbt_schema(&tensorflow__graph_def__descriptor));
 	} else if (n == 1) {
 		dst = graphs[0];
 	} else {
-		dst = tb_pbm_new(a, &tb_pbt_GraphDef);
+		dst = tb_pbm_new(a, tb_pbt_schema(&tensorflow__graph_def__descriptor));
 		tb_pbv *ver = tb_pbm_get(graphs[0], GRAPH_VERSIONS);
 		if (producer(graphs[0])) {
 			tb_pbm_mutable(a, dst, GRAPH_VERSIONS);
@@ -769,11 +770,11 @@ static void handle_graph(tb_resp *resp, const tb_req *req, void *payload)
 	if (is_conceptual) {
 		graph = keras_graph(a, in, &err);
 	} else if (!tag) {
-		if (tb_pbm_parse(&graph, a, &tb_pbt_GraphDef, in))
+		if (tb_pbm_parse(&graph, a, tb_pbt_schema(&tensorflow__graph_def__descriptor), in))
 			err = "the stored graph is not a valid GraphDef";
 	} else {
 		tb_pbm *rm;
-		if (tb_pbm_parse(&rm, a, &tb_pbt_RunMetadata, in))
+		if (tb_pbm_parse(&rm, a, tb_pbt_schema(&tensorflow__run_metadata__descriptor), in))
 			err = "the stored run metadata is not a valid RunMetadata";
 		else if (!(graph = op_graph(a, rm)))
 			err = "Cannot combine GraphDefs of different versions.";
@@ -816,7 +817,7 @@ static void handle_run_metadata(tb_resp *resp, const tb_req *req, void *payload)
 		tb_resp_error(resp, 404, "Not found");
 	} else {
 		tb_buf text = TB_BUF_INIT;
-		if (tb_textformat(&text, &tb_pbt_RunMetadata,
+		if (tb_textformat(&text, tb_pbt_schema(&tensorflow__run_metadata__descriptor),
 				  tb_slice_make(blob.ptr ? blob.ptr : "", blob.len))) {
 			tb_resp_error(resp, 400,
 				      "the stored run metadata is not a valid RunMetadata");

@@ -38,16 +38,10 @@ static void bad_request(tb_resp *resp, tb_buf *err)
 	tb_resp_html_error(resp, 400, err->len ? err->ptr : "Bad request");
 }
 
-/* Write the protobuf-JSON answer pretty-printed, as upstream lays it out. */
-static void send_pretty(tb_resp *resp, const tb_buf *compact)
-{
-	hp_pretty(tb_resp_body(resp), compact->ptr ? compact->ptr : "", compact->len);
-}
-
 static void handle_experiment(tb_resp *resp, const tb_req *req, void *payload)
 {
 	tb_dash *d = payload;
-	tb_buf err = TB_BUF_INIT, out = TB_BUF_INIT;
+	tb_buf err = TB_BUF_INIT;
 	char *text = request_text(req);
 	hp_exp_req q;
 	hp_experiment e = {0};
@@ -62,15 +56,13 @@ static void handle_experiment(tb_resp *resp, const tb_req *req, void *payload)
 		bad_request(resp, &err);
 		goto out;
 	}
-	tb_json j;
-	tb_json_init(&j, &out);
+	tb_json j; /* pretty-printed, as upstream's protobuf-JSON answer */
+	tb_json_init_indent(&j, tb_resp_body(resp), 2);
 	hp_write_experiment(&j, &e);
-	send_pretty(resp, &out);
 out:
 	hp_experiment_free(&e);
 	free(text);
 	tb_buf_free(&err);
-	tb_buf_free(&out);
 }
 
 /* Parse a ListSessionGroupsRequest from text and run it into *g. Returns
@@ -97,12 +89,9 @@ static void handle_session_groups(tb_resp *resp, const tb_req *req, void *payloa
 	char *text = request_text(req);
 	hp_groups g = {0};
 	if (run_groups(&g, resp, payload, text) == 0) {
-		tb_buf out = TB_BUF_INIT;
 		tb_json j;
-		tb_json_init(&j, &out);
+		tb_json_init_indent(&j, tb_resp_body(resp), 2);
 		hp_write_groups(&j, &g);
-		send_pretty(resp, &out);
-		tb_buf_free(&out);
 	}
 	hp_groups_free(&g);
 	free(text);

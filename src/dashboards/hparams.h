@@ -102,10 +102,6 @@ void hp_write_metric_name(tb_json *j, const hp_metric_name *m);
 /* The experiment as protobuf JSON with every default present. */
 void hp_write_experiment(tb_json *j, const hp_experiment *e);
 
-/* Re-indent compact JSON from tb_json as protobuf's printer lays it out:
- * two-space indent, one member or element per line (spec 2.3). */
-void hp_pretty(tb_buf *out, const char *compact, size_t n);
-
 /* --- hparams_exp.c: the experiment (spec 10.3) --------------------------- */
 
 /* Build the experiment of the store: the first stored one, else inferred

@@ -131,52 +131,6 @@ void hp_write_experiment(tb_json *j, const hp_experiment *e)
 	tb_json_obj_end(j);
 }
 
-void hp_pretty(tb_buf *out, const char *p, size_t n)
-{
-	int depth = 0, in_str = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = p[i];
-		if (in_str) {
-			tb_buf_putc(out, c);
-			if (c == '\\' && i + 1 < n)
-				tb_buf_putc(out, p[++i]);
-			else if (c == '"')
-				in_str = 0;
-			continue;
-		}
-		switch (c) {
-		case '"':
-			in_str = 1;
-			tb_buf_putc(out, c);
-			break;
-		case '{':
-		case '[':
-			if (i + 1 < n && (p[i + 1] == '}' || p[i + 1] == ']')) {
-				tb_buf_putc(out, c);
-				tb_buf_putc(out, p[++i]);
-				break;
-			}
-			tb_buf_putc(out, c);
-			depth++;
-			tb_buf_printf(out, "\n%*s", depth * 2, "");
-			break;
-		case '}':
-		case ']':
-			depth -= depth > 0;
-			tb_buf_printf(out, "\n%*s", depth * 2, "");
-			tb_buf_putc(out, c);
-			break;
-		case ',':
-			tb_buf_printf(out, ",\n%*s", depth * 2, "");
-			if (i + 1 < n && p[i + 1] == ' ')
-				i++;
-			break;
-		default:
-			tb_buf_putc(out, c);
-		}
-	}
-}
-
 char *hp_metric_run(const char *session, const char *group)
 {
 	/* os.path.normpath(os.path.join(session, group)) */

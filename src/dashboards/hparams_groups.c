@@ -395,11 +395,15 @@ int hp_groups_build(hp_groups *out, tb_store *s, const hp_groups_req *q, tb_buf 
 			rc = TB_EINVAL;
 		} else if (col->filter == HP_FILTER_REGEXP) {
 			char msg[200];
+			size_t off;
 			int e = tb_regex_new(&re[c], col->regexp, strlen(col->regexp),
-					     TB_REGEX_SEARCH, msg, sizeof msg);
-			if (e) {
-				tb_buf_printf(err, "Invalid filter regexp: %s",
-					      e == TB_ENOMEM ? "out of memory" : msg);
+					     TB_REGEX_SEARCH, msg, sizeof msg, &off);
+			if (e == TB_ENOMEM) {
+				tb_buf_puts(err, "Invalid filter regexp: out of memory");
+				rc = TB_EINVAL;
+			} else if (e) {
+				tb_buf_printf(err, "Invalid filter regexp: %s at position %zu", msg,
+					      off);
 				rc = TB_EINVAL;
 			}
 		}

@@ -1030,76 +1030,25 @@ static void handle_runs(tb_resp *resp, const tb_req *req, void *payload)
 	discovery_free(&dv);
 }
 
-/* Protobuf-JSON pretty printing (spec 2.3): 2-space indent, one member or
- * element per line. */
-typedef struct pretty {
-	tb_buf *b;
-	int depth;
-	int empty[8]; /* nothing written yet at this depth */
-} pretty;
-
-static void pr_newline(pretty *w)
-{
-	tb_buf_putc(w->b, '\n');
-	for (int i = 0; i < w->depth; i++)
-		tb_buf_puts(w->b, "  ");
-}
-
-static void pr_item(pretty *w)
-{
-	if (!w->empty[w->depth])
-		tb_buf_putc(w->b, ',');
-	w->empty[w->depth] = 0;
-	pr_newline(w);
-}
-
-static void pr_open(pretty *w, char c)
-{
-	tb_buf_putc(w->b, c);
-	w->empty[++w->depth] = 1;
-}
-
-static void pr_close(pretty *w, char c)
-{
-	int was_empty = w->empty[w->depth--];
-	if (!was_empty)
-		pr_newline(w);
-	tb_buf_putc(w->b, c);
-}
-
-static void pr_string(pretty *w, const char *s)
-{
-	tb_json j;
-	tb_json_init(&j, w->b);
-	tb_json_str(&j, s);
-}
-
-static void pr_key(pretty *w, const char *key)
-{
-	pr_item(w);
-	pr_string(w, key);
-	tb_buf_puts(w->b, ": ");
-}
-
-static void pr_str_field(pretty *w, const char *key, const char *v)
+/* ProjectorConfig as protobuf JSON (spec 2.3): an indenting writer, and
+ * fields at their defaults left out. */
+static void pr_str_field(tb_json *w, const char *key, const char *v)
 {
 	if (!*v)
-		return; /* defaults are omitted */
-	pr_key(w, key);
-	pr_string(w, v);
+		return;
+	tb_json_key(w, key);
+	tb_json_str(w, v);
 }
 
-static void pr_u32_field(pretty *w, const char *key, const u32s *v)
+static void pr_u32_field(tb_json *w, const char *key, const u32s *v)
 {
 	if (!v->n)
 		return;
-	pr_key(w, key);
-	pr_open(w, '[');
-	for (size_t i = 0; i < v->n; i++) {
-		pr_item(w);
-		tb_buf_printf(w->b, "%u", v->v[i]);
-	}
-	pr_close(w, ']');
+	tb_json_key(w, key);
+	tb_json_arr_begin(w);
+	for (size_t i = 0; i < v->n; i++)
+		tb_json_int(w, v->v[i]);
+	tb_json_arr_end(w);
 }
 
 static void handle_info(tb_resp *resp, const tb_req *req, void *payload)
@@ -1119,34 +1068,34 @@ static void handle_info(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	const pconfig *c = &f->cfg;
 	tb_resp_type(resp, "application/json");
-	pretty w = {tb_resp_body(resp), 0, {1}};
-	pr_open(&w, '{');
+	tb_json w;
+	tb_json_init_indent(&w, tb_resp_body(resp), 2);
+	tb_json_obj_begin(&w);
 	pr_str_field(&w, "modelCheckpointPath", c->model_checkpoint_path);
 	if (c->n_emb) {
-		pr_key(&w, "embeddings");
-		pr_open(&w, '[');
+		tb_json_key(&w, "embeddings");
+		tb_json_arr_begin(&w);
 		for (size_t i = 0; i < c->n_emb; i++) {
 			const embedding *e = &c->emb[i];
-			pr_item(&w);
-			pr_open(&w, '{');
+			tb_json_obj_begin(&w);
 			pr_str_field(&w, "tensorName", e->tensor_name);
 			pr_str_field(&w, "metadataPath", e->metadata_path);
 			pr_str_field(&w, "bookmarksPath", e->bookmarks_path);
 			pr_u32_field(&w, "tensorShape", &e->tensor_shape);
 			if (e->has_sprite) {
-				pr_key(&w, "sprite");
-				pr_open(&w, '{');
+				tb_json_key(&w, "sprite");
+				tb_json_obj_begin(&w);
 				pr_str_field(&w, "imagePath", e->image_path);
 				pr_u32_field(&w, "singleImageDim", &e->single_image_dim);
-				pr_close(&w, '}');
+				tb_json_obj_end(&w);
 			}
 			pr_str_field(&w, "tensorPath", e->tensor_path);
-			pr_close(&w, '}');
+			tb_json_obj_end(&w);
 		}
-		pr_close(&w, ']');
+		tb_json_arr_end(&w);
 	}
 	pr_str_field(&w, "modelCheckpointDir", c->model_checkpoint_dir);
-	pr_close(&w, '}');
+	tb_json_obj_end(&w);
 	discovery_free(&dv);
 }
 

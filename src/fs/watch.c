@@ -1,7 +1,7 @@
 /* inotify-based change notification for the loader (see watch.h).
  *
- * Directories already watched are remembered by path in a small open-
- * addressing set, so re-adding every scanned directory each cycle costs one
+ * Directories already watched are remembered by path (an array indexed by
+ * a tb_idxset), so re-adding every scanned directory each cycle costs one
  * hash lookup, not a system call. */
 #include "watch.h"
 
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/hash.h"
 #include "common/log.h"
 
 #define WATCH_MASK                                                                                 \
@@ -24,8 +25,9 @@
 struct tb_watch {
 	int ifd;      /* inotify */
 	int efd;      /* eventfd for wake-ups */
-	char **paths; /* set of watched directories (open addressing) */
-	size_t n_paths, alloc;
+	char **paths; /* watched directories */
+	size_t n_paths, cap;
+	tb_idxset index; /* paths by hash */
 	int warned;
 };
 
@@ -49,31 +51,12 @@ tb_watch *tb_watch_new(void)
 	return w;
 }
 
-static uint64_t hash_path(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
-}
-
-static void set_insert(tb_watch *w, char *path)
-{
-	size_t mask = w->alloc - 1;
-	size_t i = hash_path(path) & mask;
-	while (w->paths[i])
-		i = (i + 1) & mask;
-	w->paths[i] = path;
-	w->n_paths++;
-}
-
 static int set_has(const tb_watch *w, const char *path)
 {
-	if (!w->alloc)
-		return 0;
-	size_t mask = w->alloc - 1;
-	for (size_t i = hash_path(path) & mask; w->paths[i]; i = (i + 1) & mask)
-		if (strcmp(w->paths[i], path) == 0)
+	uint64_t h = tb_hash_bytes(TB_HASH_SEED, path, strlen(path));
+	size_t pos = 0, i1;
+	while ((i1 = tb_idxset_next(&w->index, h, &pos)))
+		if (strcmp(w->paths[i1 - 1], path) == 0)
 			return 1;
 	return 0;
 }
@@ -92,18 +75,13 @@ void tb_watch_add(tb_watch *w, const char *dir)
 		}
 		return;
 	}
-	if ((w->n_paths + 1) * 2 > w->alloc) {
-		char **old = w->paths;
-		size_t old_alloc = w->alloc;
-		w->alloc = w->alloc ? w->alloc * 2 : 64;
-		w->paths = tb_xcalloc(w->alloc, sizeof *w->paths);
-		w->n_paths = 0;
-		for (size_t i = 0; i < old_alloc; i++)
-			if (old[i])
-				set_insert(w, old[i]);
-		free(old);
+	if (w->n_paths == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 64;
+		w->paths = tb_xrealloc(w->paths, w->cap * sizeof *w->paths);
 	}
-	set_insert(w, tb_xstrdup(dir));
+	if (tb_idxset_add(&w->index, tb_hash_bytes(TB_HASH_SEED, dir, strlen(dir)), w->n_paths))
+		abort(); /* out of memory, as tb_xmalloc */
+	w->paths[w->n_paths++] = tb_xstrdup(dir);
 }
 
 int tb_watch_wait(tb_watch *w, int timeout_ms)
@@ -138,9 +116,10 @@ void tb_watch_free(tb_watch *w)
 {
 	if (!w)
 		return;
-	for (size_t i = 0; i < w->alloc; i++)
+	for (size_t i = 0; i < w->n_paths; i++)
 		free(w->paths[i]);
 	free(w->paths);
+	tb_idxset_free(&w->index);
 	close(w->ifd);
 	close(w->efd);
 	free(w);

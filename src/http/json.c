@@ -20,6 +20,23 @@ void tb_json_init(tb_json *j, tb_buf *out)
 	j->out = out;
 }
 
+void tb_json_init_indent(tb_json *j, tb_buf *out, int indent)
+{
+	tb_json_init(j, out);
+	j->indent = (unsigned char)(indent < 1 ? 1 : indent > 8 ? 8 : indent);
+}
+
+static void newline(tb_json *j, int depth)
+{
+	static const char spaces[] = "                                ";
+	tb_buf_putc(j->out, '\n');
+	for (size_t n = (size_t)depth * j->indent; n;) {
+		size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+		tb_buf_append(j->out, spaces, k);
+		n -= k;
+	}
+}
+
 /* Put the separator that precedes a new item at the current level. */
 static void before_item(tb_json *j)
 {
@@ -28,9 +45,11 @@ static void before_item(tb_json *j)
 		return;
 	}
 	if (j->count[j->depth])
-		tb_buf_append(j->out, ", ", 2);
+		tb_buf_append(j->out, ", ", j->indent ? 1 : 2);
 	else
 		j->count[j->depth] = 1;
+	if (j->indent && j->depth > 0)
+		newline(j, j->depth);
 }
 
 static void nest_open(tb_json *j, char c)
@@ -45,6 +64,8 @@ static void nest_open(tb_json *j, char c)
 
 static void nest_close(tb_json *j, char c)
 {
+	if (j->indent && j->count[j->depth] && j->depth > 0)
+		newline(j, j->depth - 1);
 	tb_buf_putc(j->out, c);
 	if (j->depth > 0)
 		j->depth--;
@@ -172,6 +193,11 @@ void tb_json_str(tb_json *j, const char *s)
  * number_done. */
 static char *number_begin(tb_json *j)
 {
+	if (j->indent) { /* the separator may need more room: not the hot path */
+		before_item(j);
+		tb_buf_reserve(j->out, 48);
+		return j->out->ptr + j->out->len;
+	}
 	tb_buf_reserve(j->out, 48);
 	char *o = j->out->ptr + j->out->len;
 	if (j->after_key) {

@@ -2,7 +2,10 @@
  * (spec HTTP_API.md 2.2): ", " and ": " separators, non-ASCII escaped as
  * \uXXXX, floats in Python's shortest repr, NaN/Infinity as strings.
  *
- * Commas are inserted automatically from a nesting stack. Not thread-safe;
+ * Commas are inserted automatically from a nesting stack. An indenting
+ * writer (tb_json_init_indent) lays the same values out as protobuf's JSON
+ * printer and Python's json.dumps(indent=N) do: one member or element per
+ * line, "," at line ends, empty containers as {} and []. Not thread-safe;
  * one writer per response. */
 #ifndef TB_JSON_H
 #define TB_JSON_H
@@ -19,9 +22,12 @@ typedef struct tb_json {
 	int depth;
 	unsigned char count[TB_JSON_MAX_DEPTH]; /* items so far at each level (saturating) */
 	unsigned char after_key;
+	unsigned char indent; /* spaces per level; 0: one line */
 } tb_json;
 
 void tb_json_init(tb_json *j, tb_buf *out);
+/* An indenting writer: indent spaces per nesting level (1 to 8). */
+void tb_json_init_indent(tb_json *j, tb_buf *out, int indent);
 void tb_json_obj_begin(tb_json *j);
 void tb_json_obj_end(tb_json *j);
 void tb_json_arr_begin(tb_json *j);

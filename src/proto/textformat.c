@@ -11,6 +11,8 @@
 #include "proto/textformat.h"
 
 #include <float.h>
+#include <protobuf-c/protobuf-c.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,507 +25,176 @@
 
 /* --- schemas ------------------------------------------------------------- */
 
-static const tb_pbt_enumval datatype_vals[] = {
-    {0, "DT_INVALID"},
-    {1, "DT_FLOAT"},
-    {2, "DT_DOUBLE"},
-    {3, "DT_INT32"},
-    {4, "DT_UINT8"},
-    {5, "DT_INT16"},
-    {6, "DT_INT8"},
-    {7, "DT_STRING"},
-    {8, "DT_COMPLEX64"},
-    {9, "DT_INT64"},
-    {10, "DT_BOOL"},
-    {11, "DT_QINT8"},
-    {12, "DT_QUINT8"},
-    {13, "DT_QINT32"},
-    {14, "DT_BFLOAT16"},
-    {15, "DT_QINT16"},
-    {16, "DT_QUINT16"},
-    {17, "DT_UINT16"},
-    {18, "DT_COMPLEX128"},
-    {19, "DT_HALF"},
-    {20, "DT_RESOURCE"},
-    {21, "DT_VARIANT"},
-    {22, "DT_UINT32"},
-    {23, "DT_UINT64"},
-    {24, "DT_FLOAT8_E5M2"},
-    {25, "DT_FLOAT8_E4M3FN"},
-    {26, "DT_FLOAT8_E4M3FNUZ"},
-    {27, "DT_FLOAT8_E4M3B11FNUZ"},
-    {28, "DT_FLOAT8_E5M2FNUZ"},
-    {29, "DT_INT4"},
-    {30, "DT_UINT4"},
-    {31, "DT_INT2"},
-    {32, "DT_UINT2"},
-    {33, "DT_FLOAT4_E2M1FN"},
-    {101, "DT_FLOAT_REF"},
-    {102, "DT_DOUBLE_REF"},
-    {103, "DT_INT32_REF"},
-    {104, "DT_UINT8_REF"},
-    {105, "DT_INT16_REF"},
-    {106, "DT_INT8_REF"},
-    {107, "DT_STRING_REF"},
-    {108, "DT_COMPLEX64_REF"},
-    {109, "DT_INT64_REF"},
-    {110, "DT_BOOL_REF"},
-    {111, "DT_QINT8_REF"},
-    {112, "DT_QUINT8_REF"},
-    {113, "DT_QINT32_REF"},
-    {114, "DT_BFLOAT16_REF"},
-    {115, "DT_QINT16_REF"},
-    {116, "DT_QUINT16_REF"},
-    {117, "DT_UINT16_REF"},
-    {118, "DT_COMPLEX128_REF"},
-    {119, "DT_HALF_REF"},
-    {120, "DT_RESOURCE_REF"},
-    {121, "DT_VARIANT_REF"},
-    {122, "DT_UINT32_REF"},
-    {123, "DT_UINT64_REF"},
-    {124, "DT_FLOAT8_E5M2_REF"},
-    {125, "DT_FLOAT8_E4M3FN_REF"},
-    {126, "DT_FLOAT8_E4M3FNUZ_REF"},
-    {127, "DT_FLOAT8_E4M3B11FNUZ_REF"},
-    {128, "DT_FLOAT8_E5M2FNUZ_REF"},
-    {129, "DT_INT4_REF"},
-    {130, "DT_UINT4_REF"},
-    {131, "DT_INT2_REF"},
-    {132, "DT_UINT2_REF"},
-    {133, "DT_FLOAT4_E2M1FN_REF"},
-};
-static const tb_pbt_enum datatype = {datatype_vals, sizeof datatype_vals / sizeof datatype_vals[0]};
+/* Built once per descriptor under schema_lock and never freed: the tables
+ * are shared by every tree of the process. */
+typedef struct schema_ref {
+	const void *desc; /* ProtobufCMessageDescriptor or ProtobufCEnumDescriptor */
+	const void *built; /* tb_pbt_msg or tb_pbt_enum */
+} schema_ref;
 
-static const tb_pbt_enumval fulltype_vals[] = {
-    {0, "TFT_UNSET"},
-    {1, "TFT_VAR"},
-    {2, "TFT_ANY"},
-    {3, "TFT_PRODUCT"},
-    {4, "TFT_NAMED"},
-    {20, "TFT_FOR_EACH"},
-    {100, "TFT_CALLABLE"},
-    {200, "TFT_BOOL"},
-    {201, "TFT_UINT8"},
-    {202, "TFT_UINT16"},
-    {203, "TFT_UINT32"},
-    {204, "TFT_UINT64"},
-    {205, "TFT_INT8"},
-    {206, "TFT_INT16"},
-    {207, "TFT_INT32"},
-    {208, "TFT_INT64"},
-    {209, "TFT_HALF"},
-    {210, "TFT_FLOAT"},
-    {211, "TFT_DOUBLE"},
-    {212, "TFT_COMPLEX64"},
-    {213, "TFT_COMPLEX128"},
-    {214, "TFT_STRING"},
-    {215, "TFT_BFLOAT16"},
-    {1000, "TFT_TENSOR"},
-    {1001, "TFT_ARRAY"},
-    {1002, "TFT_OPTIONAL"},
-    {1003, "TFT_LITERAL"},
-    {1004, "TFT_ENCODED"},
-    {1005, "TFT_SHAPE_TENSOR"},
-    {10102, "TFT_DATASET"},
-    {10103, "TFT_RAGGED"},
-    {10104, "TFT_ITERATOR"},
-    {10202, "TFT_MUTEX_LOCK"},
-    {10203, "TFT_LEGACY_VARIANT"},
-};
-static const tb_pbt_enum fulltype = {fulltype_vals, sizeof fulltype_vals / sizeof fulltype_vals[0]};
+static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
+static schema_ref *schemas;
+static size_t n_schemas;
 
-#define S(n, nm, t)                                                                                \
-	{                                                                                          \
-		n, nm, TB_PBT_##t, 0, 0, NULL, NULL                                                \
+static const void *schema_find(const void *desc)
+{
+	for (size_t i = 0; i < n_schemas; i++)
+		if (schemas[i].desc == desc)
+			return schemas[i].built;
+	return NULL;
+}
+
+static void schema_add(const void *desc, const void *built)
+{
+	schemas = tb_xrealloc(schemas, (n_schemas + 1) * sizeof *schemas);
+	schemas[n_schemas++] = (schema_ref){desc, built};
+}
+
+static const tb_pbt_enum *build_enum(const ProtobufCEnumDescriptor *d)
+{
+	const tb_pbt_enum *have = schema_find(d);
+	if (have)
+		return have;
+	tb_pbt_enumval *vals = tb_xcalloc(d->n_values ? d->n_values : 1, sizeof *vals);
+	for (unsigned i = 0; i < d->n_values; i++)
+		vals[i] = (tb_pbt_enumval){d->values[i].value, d->values[i].name};
+	tb_pbt_enum *e = tb_xmalloc(sizeof *e);
+	*e = (tb_pbt_enum){vals, d->n_values};
+	schema_add(d, e);
+	return e;
+}
+
+static uint8_t field_type(ProtobufCType t)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_INT32:
+		return TB_PBT_INT32;
+	case PROTOBUF_C_TYPE_INT64:
+		return TB_PBT_INT64;
+	case PROTOBUF_C_TYPE_UINT32:
+		return TB_PBT_UINT32;
+	case PROTOBUF_C_TYPE_UINT64:
+		return TB_PBT_UINT64;
+	case PROTOBUF_C_TYPE_BOOL:
+		return TB_PBT_BOOL;
+	case PROTOBUF_C_TYPE_ENUM:
+		return TB_PBT_ENUM;
+	case PROTOBUF_C_TYPE_FLOAT:
+		return TB_PBT_FLOAT;
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return TB_PBT_DOUBLE;
+	case PROTOBUF_C_TYPE_FIXED64:
+		return TB_PBT_FIXED64;
+	case PROTOBUF_C_TYPE_STRING:
+		return TB_PBT_STRING;
+	case PROTOBUF_C_TYPE_BYTES:
+		return TB_PBT_BYTES;
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return TB_PBT_MESSAGE;
+	default:
+		/* zigzag and the other fixed widths: no message of the schema
+		 * uses them, and the wire reader has no case for them */
+		abort();
 	}
-#define SO(n, nm, t, g)                                                                            \
-	{                                                                                          \
-		n, nm, TB_PBT_##t, 0, g, NULL, NULL                                                \
+}
+
+/* Whether d is a map entry: protoc turns map<K, V> name into a repeated
+ * nested message <Name>Entry {K key = 1; V value = 2;}. */
+static int is_entry(const ProtobufCMessageDescriptor *d)
+{
+	size_t sl = strlen(d->short_name);
+	return sl > 5 && strcmp(d->short_name + sl - 5, "Entry") == 0 && d->n_fields == 2 &&
+	       d->fields[0].id == 1 && d->fields[1].id == 2;
+}
+
+/* Whether field f of message d is a map field. */
+static int is_map(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
+{
+	if (f->label != PROTOBUF_C_LABEL_REPEATED || f->type != PROTOBUF_C_TYPE_MESSAGE)
+		return 0;
+	const ProtobufCMessageDescriptor *e = f->descriptor;
+	size_t pl = strlen(d->name);
+	return is_entry(e) && strncmp(e->name, d->name, pl) == 0 && e->name[pl] == '.';
+}
+
+static int wire_of(int type);
+
+static int by_num(const void *a, const void *b)
+{
+	uint32_t x = ((const tb_pbt_field *)a)->num, y = ((const tb_pbt_field *)b)->num;
+	return (x > y) - (x < y);
+}
+
+static const tb_pbt_msg *build_msg(const ProtobufCMessageDescriptor *d)
+{
+	const tb_pbt_msg *have = schema_find(d);
+	if (have)
+		return have;
+	/* Registered before its fields are built: messages nest recursively
+	 * (AttrValue holds NameAttrList, which holds AttrValue). */
+	tb_pbt_msg *m = tb_xcalloc(1, sizeof *m);
+	schema_add(d, m);
+	tb_pbt_field *fs = tb_xcalloc(d->n_fields ? d->n_fields : 1, sizeof *fs);
+	unsigned oneof_at[16];
+	size_t n_oneof = 0;
+	int entry = is_entry(d);
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = &d->fields[i];
+		tb_pbt_field *f = &fs[i];
+		f->num = fd->id;
+		f->name = fd->name;
+		f->type = field_type(fd->type);
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED)
+			f->flags |= TB_PBT_REPEATED;
+		if (fd->label == PROTOBUF_C_LABEL_OPTIONAL ||
+		    fd->label == PROTOBUF_C_LABEL_REQUIRED) {
+			/* an entry's key and value are printed by their own
+			 * rule (print_entry), proto2 or not */
+			if (!entry)
+				f->flags |= TB_PBT_PRESENCE;
+			m->proto2 = 1;
+		}
+		if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			size_t g = 0;
+			while (g < n_oneof && oneof_at[g] != fd->quantifier_offset)
+				g++;
+			if (g == n_oneof) {
+				if (n_oneof == sizeof oneof_at / sizeof oneof_at[0])
+					abort();
+				oneof_at[n_oneof++] = fd->quantifier_offset;
+			}
+			f->oneof = (uint8_t)(g + 1);
+		}
+		if (fd->type == PROTOBUF_C_TYPE_ENUM)
+			f->en = build_enum(fd->descriptor);
+		if (fd->type == PROTOBUF_C_TYPE_MESSAGE)
+			f->msg = build_msg(fd->descriptor);
+		if (is_map(d, fd)) {
+			f->flags |= TB_PBT_MAP;
+			m->proto2 |= f->msg->proto2;
+		}
+		/* Descriptors do not name their file's syntax. What tells
+		 * proto2 apart when no field is singular: repeated numbers
+		 * unpacked by default, and map entries whose key and value
+		 * have presence. */
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED && wire_of(f->type) != TB_PB_LEN &&
+		    !(fd->flags & PROTOBUF_C_FIELD_FLAG_PACKED))
+			m->proto2 = 1;
 	}
-#define SP(n, nm, t)                                                                               \
-	{                                                                                          \
-		n, nm, TB_PBT_##t, TB_PBT_PRESENCE, 0, NULL, NULL                                  \
-	}
-#define R(n, nm, t)                                                                                \
-	{                                                                                          \
-		n, nm, TB_PBT_##t, TB_PBT_REPEATED, 0, NULL, NULL                                  \
-	}
-#define E(n, nm, en)                                                                               \
-	{                                                                                          \
-		n, nm, TB_PBT_ENUM, 0, 0, NULL, &en                                                \
-	}
-#define EO(n, nm, en, g)                                                                           \
-	{                                                                                          \
-		n, nm, TB_PBT_ENUM, 0, g, NULL, &en                                                \
-	}
-#define RE(n, nm, en)                                                                              \
-	{                                                                                          \
-		n, nm, TB_PBT_ENUM, TB_PBT_REPEATED, 0, NULL, &en                                  \
-	}
-#define M(n, nm, m)                                                                                \
-	{                                                                                          \
-		n, nm, TB_PBT_MESSAGE, 0, 0, &m, NULL                                              \
-	}
-#define MO(n, nm, m, g)                                                                            \
-	{                                                                                          \
-		n, nm, TB_PBT_MESSAGE, 0, g, &m, NULL                                              \
-	}
-#define RM(n, nm, m)                                                                               \
-	{                                                                                          \
-		n, nm, TB_PBT_MESSAGE, TB_PBT_REPEATED, 0, &m, NULL                                \
-	}
-#define MAP(n, nm, m)                                                                              \
-	{                                                                                          \
-		n, nm, TB_PBT_MESSAGE, TB_PBT_REPEATED | TB_PBT_MAP, 0, &m, NULL                   \
-	}
-#define MSG(var, nm, fl) const tb_pbt_msg var = {nm, fl, sizeof fl / sizeof fl[0], 0}
-#define MSG2(var, nm, fl) const tb_pbt_msg var = {nm, fl, sizeof fl / sizeof fl[0], 1}
+	qsort(fs, d->n_fields, sizeof *fs, by_num);
+	m->name = d->short_name;
+	m->fields = fs;
+	m->n_fields = d->n_fields;
+	return m;
+}
 
-/* Forward declarations of the internal (static) message schemas. */
-static const tb_pbt_msg m_attr_entry, m_full_type, m_debug_info_node, m_dim, m_resource,
-    m_dtype_shape, m_variant, m_graph_debug, m_file_line_col, m_stack_trace, m_traces_entry,
-    m_frames_entry, m_traces_by_id_entry, m_name_to_trace_entry, m_registered_grad, m_str_str_entry,
-    m_arg_attrs, m_arg_attr_entry, m_u32_u32_entry, m_arg_def, m_attr_def, m_op_deprecation,
-    m_cost_graph, m_cost_node, m_input_info, m_output_info, m_agg_cost, m_function_graphs,
-    m_session_md, m_device_step_stats, m_thread_names_entry, m_alloc_mem, m_alloc_record,
-    m_node_output, m_tensor_desc, m_alloc_desc, m_memory_stats;
-
-/* graph.proto */
-static const tb_pbt_field f_graph_def[] = {
-    RM(1, "node", tb_pbt_NodeDef),
-    M(2, "library", tb_pbt_FunctionDefLibrary),
-    S(3, "version", INT32),
-    M(4, "versions", tb_pbt_VersionDef),
-    M(5, "debug_info", m_graph_debug),
-};
-MSG(tb_pbt_GraphDef, "GraphDef", f_graph_def);
-
-/* node_def.proto */
-static const tb_pbt_field f_node_def[] = {
-    S(1, "name", STRING),
-    S(2, "op", STRING),
-    R(3, "input", STRING),
-    S(4, "device", STRING),
-    MAP(5, "attr", m_attr_entry),
-    M(6, "experimental_debug_info", m_debug_info_node),
-    M(7, "experimental_type", m_full_type),
-};
-MSG(tb_pbt_NodeDef, "NodeDef", f_node_def);
-static const tb_pbt_field f_attr_entry[] = {S(1, "key", STRING), M(2, "value", tb_pbt_AttrValue)};
-static MSG(m_attr_entry, "AttrEntry", f_attr_entry);
-static const tb_pbt_field f_debug_info_node[] = {
-    R(1, "original_node_names", STRING),
-    R(2, "original_func_names", STRING),
-};
-static MSG(m_debug_info_node, "ExperimentalDebugInfo", f_debug_info_node);
-
-/* full_type.proto */
-static const tb_pbt_field f_full_type[] = {
-    E(1, "type_id", fulltype),
-    RM(2, "args", m_full_type),
-    SO(3, "s", STRING, 1),
-    SO(4, "i", INT64, 1),
-};
-static MSG(m_full_type, "FullTypeDef", f_full_type);
-
-/* attr_value.proto */
-static const tb_pbt_field f_attr_value[] = {
-    MO(1, "list", tb_pbt_AttrValue_ListValue, 1),
-    SO(2, "s", BYTES, 1),
-    SO(3, "i", INT64, 1),
-    SO(4, "f", FLOAT, 1),
-    SO(5, "b", BOOL, 1),
-    EO(6, "type", datatype, 1),
-    MO(7, "shape", tb_pbt_TensorShapeProto, 1),
-    MO(8, "tensor", tb_pbt_TensorProto, 1),
-    SO(9, "placeholder", STRING, 1),
-    MO(10, "func", tb_pbt_NameAttrList, 1),
-};
-MSG(tb_pbt_AttrValue, "AttrValue", f_attr_value);
-static const tb_pbt_field f_list_value[] = {
-    R(2, "s", BYTES),
-    R(3, "i", INT64),
-    R(4, "f", FLOAT),
-    R(5, "b", BOOL),
-    RE(6, "type", datatype),
-    RM(7, "shape", tb_pbt_TensorShapeProto),
-    RM(8, "tensor", tb_pbt_TensorProto),
-    RM(9, "func", tb_pbt_NameAttrList),
-};
-MSG(tb_pbt_AttrValue_ListValue, "ListValue", f_list_value);
-static const tb_pbt_field f_name_attr_list[] = {S(1, "name", STRING), MAP(2, "attr", m_attr_entry)};
-MSG(tb_pbt_NameAttrList, "NameAttrList", f_name_attr_list);
-
-/* tensor.proto, tensor_shape.proto, resource_handle.proto */
-static const tb_pbt_field f_tensor[] = {
-    E(1, "dtype", datatype),	      M(2, "tensor_shape", tb_pbt_TensorShapeProto),
-    S(3, "version_number", INT32),    S(4, "tensor_content", BYTES),
-    R(5, "float_val", FLOAT),	      R(6, "double_val", DOUBLE),
-    R(7, "int_val", INT32),	      R(8, "string_val", BYTES),
-    R(9, "scomplex_val", FLOAT),      R(10, "int64_val", INT64),
-    R(11, "bool_val", BOOL),	      R(12, "dcomplex_val", DOUBLE),
-    R(13, "half_val", INT32),	      RM(14, "resource_handle_val", m_resource),
-    RM(15, "variant_val", m_variant), R(16, "uint32_val", UINT32),
-    R(17, "uint64_val", UINT64),      S(18, "float8_val", BYTES),
-};
-MSG(tb_pbt_TensorProto, "TensorProto", f_tensor);
-static const tb_pbt_field f_variant[] = {
-    S(1, "type_name", STRING),
-    S(2, "metadata", BYTES),
-    RM(3, "tensors", tb_pbt_TensorProto),
-};
-static MSG(m_variant, "VariantTensorDataProto", f_variant);
-static const tb_pbt_field f_shape[] = {RM(2, "dim", m_dim), S(3, "unknown_rank", BOOL)};
-MSG(tb_pbt_TensorShapeProto, "TensorShapeProto", f_shape);
-static const tb_pbt_field f_dim[] = {S(1, "size", INT64), S(2, "name", STRING)};
-static MSG(m_dim, "Dim", f_dim);
-static const tb_pbt_field f_resource[] = {
-    S(1, "device", STRING),
-    S(2, "container", STRING),
-    S(3, "name", STRING),
-    S(4, "hash_code", UINT64),
-    S(5, "maybe_type_name", STRING),
-    RM(6, "dtypes_and_shapes", m_dtype_shape),
-};
-static MSG(m_resource, "ResourceHandleProto", f_resource);
-static const tb_pbt_field f_dtype_shape[] = {
-    E(1, "dtype", datatype),
-    M(2, "shape", tb_pbt_TensorShapeProto),
-};
-static MSG(m_dtype_shape, "DtypeAndShape", f_dtype_shape);
-
-/* versions.proto */
-static const tb_pbt_field f_versions[] = {
-    S(1, "producer", INT32),
-    S(2, "min_consumer", INT32),
-    R(3, "bad_consumers", INT32),
-};
-MSG(tb_pbt_VersionDef, "VersionDef", f_versions);
-
-/* graph_debug_info.proto (proto2) */
-static const tb_pbt_field f_graph_debug[] = {
-    R(1, "files", STRING),
-    MAP(2, "traces", m_traces_entry),
-    MAP(4, "frames_by_id", m_frames_entry),
-    MAP(5, "name_to_trace_id", m_name_to_trace_entry),
-    MAP(6, "traces_by_id", m_traces_by_id_entry),
-};
-static MSG2(m_graph_debug, "GraphDebugInfo", f_graph_debug);
-static const tb_pbt_field f_file_line_col[] = {
-    SP(1, "file_index", INT32), SP(2, "line", INT32),  SP(3, "col", INT32),
-    SP(4, "func", STRING),	SP(5, "code", STRING),
-};
-static MSG2(m_file_line_col, "FileLineCol", f_file_line_col);
-static const tb_pbt_field f_stack_trace[] = {
-    RM(1, "file_line_cols", m_file_line_col),
-    R(2, "frame_id", FIXED64),
-};
-static MSG2(m_stack_trace, "StackTrace", f_stack_trace);
-static const tb_pbt_field f_traces_entry[] = {S(1, "key", STRING), M(2, "value", m_stack_trace)};
-static MSG2(m_traces_entry, "TracesEntry", f_traces_entry);
-static const tb_pbt_field f_frames_entry[] = {S(1, "key", FIXED64), M(2, "value", m_file_line_col)};
-static MSG2(m_frames_entry, "FramesByIdEntry", f_frames_entry);
-static const tb_pbt_field f_traces_by_id_entry[] = {
-    S(1, "key", FIXED64),
-    M(2, "value", m_stack_trace),
-};
-static MSG2(m_traces_by_id_entry, "TracesByIdEntry", f_traces_by_id_entry);
-static const tb_pbt_field f_name_to_trace_entry[] = {S(1, "key", STRING), S(2, "value", FIXED64)};
-static MSG2(m_name_to_trace_entry, "NameToTraceIdEntry", f_name_to_trace_entry);
-
-/* function.proto */
-static const tb_pbt_field f_library[] = {
-    RM(1, "function", tb_pbt_FunctionDef),
-    RM(2, "gradient", tb_pbt_GradientDef),
-    RM(3, "registered_gradients", m_registered_grad),
-};
-MSG(tb_pbt_FunctionDefLibrary, "FunctionDefLibrary", f_library);
-static const tb_pbt_field f_function[] = {
-    M(1, "signature", tb_pbt_OpDef),
-    RM(3, "node_def", tb_pbt_NodeDef),
-    MAP(4, "ret", m_str_str_entry),
-    MAP(5, "attr", m_attr_entry),
-    MAP(6, "control_ret", m_str_str_entry),
-    MAP(7, "arg_attr", m_arg_attr_entry),
-    MAP(8, "resource_arg_unique_id", m_u32_u32_entry),
-};
-MSG(tb_pbt_FunctionDef, "FunctionDef", f_function);
-static const tb_pbt_field f_str_str_entry[] = {S(1, "key", STRING), S(2, "value", STRING)};
-static MSG(m_str_str_entry, "StringEntry", f_str_str_entry);
-static const tb_pbt_field f_arg_attrs[] = {MAP(1, "attr", m_attr_entry)};
-static MSG(m_arg_attrs, "ArgAttrs", f_arg_attrs);
-static const tb_pbt_field f_arg_attr_entry[] = {S(1, "key", UINT32), M(2, "value", m_arg_attrs)};
-static MSG(m_arg_attr_entry, "ArgAttrEntry", f_arg_attr_entry);
-static const tb_pbt_field f_u32_u32_entry[] = {S(1, "key", UINT32), S(2, "value", UINT32)};
-static MSG(m_u32_u32_entry, "ResourceArgUniqueIdEntry", f_u32_u32_entry);
-static const tb_pbt_field f_gradient[] = {S(1, "function_name", STRING),
-					  S(2, "gradient_func", STRING)};
-MSG(tb_pbt_GradientDef, "GradientDef", f_gradient);
-static const tb_pbt_field f_registered_grad[] = {
-    S(1, "gradient_func", STRING),
-    S(2, "registered_op_type", STRING),
-};
-static MSG(m_registered_grad, "RegisteredGradient", f_registered_grad);
-
-/* op_def.proto */
-static const tb_pbt_field f_op_def[] = {
-    S(1, "name", STRING),
-    RM(2, "input_arg", m_arg_def),
-    RM(3, "output_arg", m_arg_def),
-    RM(4, "attr", m_attr_def),
-    S(5, "summary", STRING),
-    S(6, "description", STRING),
-    M(8, "deprecation", m_op_deprecation),
-    S(16, "is_aggregate", BOOL),
-    S(17, "is_stateful", BOOL),
-    S(18, "is_commutative", BOOL),
-    S(19, "allows_uninitialized_input", BOOL),
-    R(20, "control_output", STRING),
-    S(21, "is_distributed_communication", BOOL),
-};
-MSG(tb_pbt_OpDef, "OpDef", f_op_def);
-static const tb_pbt_field f_arg_def[] = {
-    S(1, "name", STRING),
-    S(2, "description", STRING),
-    E(3, "type", datatype),
-    S(4, "type_attr", STRING),
-    S(5, "number_attr", STRING),
-    S(6, "type_list_attr", STRING),
-    RM(7, "handle_data", m_dtype_shape),
-    S(16, "is_ref", BOOL),
-    M(17, "experimental_full_type", m_full_type),
-};
-static MSG(m_arg_def, "ArgDef", f_arg_def);
-static const tb_pbt_field f_attr_def[] = {
-    S(1, "name", STRING),
-    S(2, "type", STRING),
-    M(3, "default_value", tb_pbt_AttrValue),
-    S(4, "description", STRING),
-    S(5, "has_minimum", BOOL),
-    S(6, "minimum", INT64),
-    M(7, "allowed_values", tb_pbt_AttrValue),
-};
-static MSG(m_attr_def, "AttrDef", f_attr_def);
-static const tb_pbt_field f_op_deprecation[] = {S(1, "version", INT32),
-						S(2, "explanation", STRING)};
-static MSG(m_op_deprecation, "OpDeprecation", f_op_deprecation);
-
-/* config.proto RunMetadata, cost_graph.proto, step_stats.proto */
-static const tb_pbt_field f_run_metadata[] = {
-    M(1, "step_stats", tb_pbt_StepStats),	M(2, "cost_graph", m_cost_graph),
-    RM(3, "partition_graphs", tb_pbt_GraphDef), RM(4, "function_graphs", m_function_graphs),
-    M(5, "session_metadata", m_session_md),
-};
-MSG(tb_pbt_RunMetadata, "RunMetadata", f_run_metadata);
-static const tb_pbt_field f_function_graphs[] = {
-    RM(1, "partition_graphs", tb_pbt_GraphDef),
-    M(2, "pre_optimization_graph", tb_pbt_GraphDef),
-    M(3, "post_optimization_graph", tb_pbt_GraphDef),
-};
-static MSG(m_function_graphs, "FunctionGraphs", f_function_graphs);
-static const tb_pbt_field f_session_md[] = {S(1, "name", STRING), S(2, "version", INT64)};
-static MSG(m_session_md, "SessionMetadata", f_session_md);
-static const tb_pbt_field f_cost_graph[] = {RM(1, "node", m_cost_node), RM(2, "cost", m_agg_cost)};
-static MSG(m_cost_graph, "CostGraphDef", f_cost_graph);
-static const tb_pbt_field f_cost_node[] = {
-    S(1, "name", STRING),
-    S(2, "device", STRING),
-    S(3, "id", INT32),
-    RM(4, "input_info", m_input_info),
-    RM(5, "output_info", m_output_info),
-    S(6, "temporary_memory_size", INT64),
-    S(7, "is_final", BOOL),
-    R(8, "control_input", INT32),
-    S(9, "compute_cost", INT64),
-    S(10, "host_temp_memory_size", INT64),
-    S(11, "device_temp_memory_size", INT64),
-    S(12, "persistent_memory_size", INT64),
-    S(14, "compute_time", INT64),
-    S(15, "memory_time", INT64),
-    S(16, "device_persistent_memory_size", INT64),
-    S(17, "inaccurate", BOOL),
-};
-static MSG(m_cost_node, "Node", f_cost_node);
-static const tb_pbt_field f_input_info[] = {S(1, "preceding_node", INT32),
-					    S(2, "preceding_port", INT32)};
-static MSG(m_input_info, "InputInfo", f_input_info);
-static const tb_pbt_field f_output_info[] = {
-    S(1, "size", INT64),
-    S(2, "alias_input_port", INT64),
-    M(3, "shape", tb_pbt_TensorShapeProto),
-    E(4, "dtype", datatype),
-};
-static MSG(m_output_info, "OutputInfo", f_output_info);
-static const tb_pbt_field f_agg_cost[] = {S(1, "cost", FLOAT), S(2, "dimension", STRING)};
-static MSG(m_agg_cost, "AggregatedCost", f_agg_cost);
-static const tb_pbt_field f_step_stats[] = {RM(1, "dev_stats", m_device_step_stats)};
-MSG(tb_pbt_StepStats, "StepStats", f_step_stats);
-static const tb_pbt_field f_device_step_stats[] = {
-    S(1, "device", STRING),
-    RM(2, "node_stats", tb_pbt_NodeExecStats),
-    MAP(3, "thread_names", m_thread_names_entry),
-};
-static MSG(m_device_step_stats, "DeviceStepStats", f_device_step_stats);
-static const tb_pbt_field f_thread_names_entry[] = {S(1, "key", UINT32), S(2, "value", STRING)};
-static MSG(m_thread_names_entry, "ThreadNamesEntry", f_thread_names_entry);
-static const tb_pbt_field f_node_exec_stats[] = {
-    S(1, "node_name", STRING),
-    S(2, "all_start_micros", INT64),
-    S(3, "op_start_rel_micros", INT64),
-    S(4, "op_end_rel_micros", INT64),
-    S(5, "all_end_rel_micros", INT64),
-    RM(6, "memory", m_alloc_mem),
-    RM(7, "output", m_node_output),
-    S(8, "timeline_label", STRING),
-    S(9, "scheduled_micros", INT64),
-    S(10, "thread_id", UINT32),
-    RM(11, "referenced_tensor", m_alloc_desc),
-    M(12, "memory_stats", m_memory_stats),
-    S(13, "all_start_nanos", INT64),
-    S(14, "op_start_rel_nanos", INT64),
-    S(15, "op_end_rel_nanos", INT64),
-    S(16, "all_end_rel_nanos", INT64),
-    S(17, "scheduled_nanos", INT64),
-};
-MSG(tb_pbt_NodeExecStats, "NodeExecStats", f_node_exec_stats);
-static const tb_pbt_field f_alloc_mem[] = {
-    S(1, "allocator_name", STRING),
-    S(2, "total_bytes", INT64),
-    S(3, "peak_bytes", INT64),
-    S(4, "live_bytes", INT64),
-    S(5, "allocator_bytes_in_use", INT64),
-    RM(6, "allocation_records", m_alloc_record),
-};
-static MSG(m_alloc_mem, "AllocatorMemoryUsed", f_alloc_mem);
-static const tb_pbt_field f_alloc_record[] = {S(1, "alloc_micros", INT64),
-					      S(2, "alloc_bytes", INT64)};
-static MSG(m_alloc_record, "AllocationRecord", f_alloc_record);
-static const tb_pbt_field f_node_output[] = {
-    S(1, "slot", INT32),
-    M(3, "tensor_description", m_tensor_desc),
-};
-static MSG(m_node_output, "NodeOutput", f_node_output);
-static const tb_pbt_field f_tensor_desc[] = {
-    E(1, "dtype", datatype),
-    M(2, "shape", tb_pbt_TensorShapeProto),
-    M(4, "allocation_description", m_alloc_desc),
-};
-static MSG(m_tensor_desc, "TensorDescription", f_tensor_desc);
-static const tb_pbt_field f_alloc_desc[] = {
-    S(1, "requested_bytes", INT64),	S(2, "allocated_bytes", INT64),
-    S(3, "allocator_name", STRING),	S(4, "allocation_id", INT64),
-    S(5, "has_single_reference", BOOL), S(6, "ptr", UINT64),
-};
-static MSG(m_alloc_desc, "AllocationDescription", f_alloc_desc);
-static const tb_pbt_field f_memory_stats[] = {
-    S(1, "temp_memory_size", INT64),
-    S(2, "device_temp_memory_size", INT64),
-    S(3, "persistent_memory_size", INT64),
-    S(4, "device_persistent_memory_size", INT64),
-    R(5, "persistent_tensor_alloc_ids", INT64),
-    R(6, "device_persistent_tensor_alloc_ids", INT64),
-};
-static MSG(m_memory_stats, "MemoryStats", f_memory_stats);
+const tb_pbt_msg *tb_pbt_schema(const struct ProtobufCMessageDescriptor *d)
+{
+	pthread_mutex_lock(&schema_lock);
+	const tb_pbt_msg *m = build_msg(d);
+	pthread_mutex_unlock(&schema_lock);
+	return m;
+}
 
 /* --- arena --------------------------------------------------------------- */
 

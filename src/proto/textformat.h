@@ -1,6 +1,6 @@
 /* Protocol Buffers text format for the graph family (spec HTTP_API.md 8.6,
- * FORMAT.md 8 and 9), driven by small schema tables instead of generated
- * code.
+ * FORMAT.md 8 and 9), driven by schema tables built from the descriptors
+ * protoc-c generates from the .proto files in src/proto/schema.
  *
  * A message is decoded into a tree (tb_pbm) that keeps protobuf's merge
  * semantics: the last value of a singular scalar wins, repeated occurrences
@@ -75,11 +75,14 @@ struct tb_pbt_msg {
 	int proto2; /* strings are not UTF-8 checked; see TB_PBT_PRESENCE */
 };
 
-/* Schemas (tensorflow/core/framework/ *.proto, as vendored by upstream). */
-extern const tb_pbt_msg tb_pbt_GraphDef, tb_pbt_NodeDef, tb_pbt_AttrValue,
-    tb_pbt_AttrValue_ListValue, tb_pbt_NameAttrList, tb_pbt_TensorProto, tb_pbt_TensorShapeProto,
-    tb_pbt_VersionDef, tb_pbt_FunctionDefLibrary, tb_pbt_FunctionDef, tb_pbt_GradientDef,
-    tb_pbt_OpDef, tb_pbt_RunMetadata, tb_pbt_StepStats, tb_pbt_NodeExecStats;
+/* The schema of the message type protoc-c described in d (from
+ * src/proto/schema/; e.g. &tensorflow__graph_def__descriptor), built at
+ * first use and kept for the life of the process. Thread-safe. Map fields
+ * are those whose type is a nested message named ...Entry with fields key
+ * = 1 and value = 2, as protoc writes map<K, V>; fields of a proto2
+ * message have presence; a oneof's members share a group number. */
+struct ProtobufCMessageDescriptor;
+const tb_pbt_msg *tb_pbt_schema(const struct ProtobufCMessageDescriptor *d);
 
 /* --- the tree ------------------------------------------------------------ */
 

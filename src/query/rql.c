@@ -367,7 +367,7 @@ static int holds(eval *e, const rq_node *n, size_t run)
 			return 0;
 		char buf[40];
 		const char *s = tb_rql_format(buf, v);
-		int m = tb_rql_regex_match(n->re, s, strlen(s), NULL, 0);
+		int m = tb_regex_exec(n->re, s, strlen(s), NULL, 0);
 		if (m < 0) {
 			e->err->col = n->col;
 			snprintf(e->err->msg, sizeof e->err->msg,

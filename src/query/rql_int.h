@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "rql.h"
-#include "rql_regex.h"
+#include "common/regex.h"
 
 /* Column kinds. */
 enum { RQ_COL_FOLDER, RQ_COL_HP, RQ_COL_METRIC };
@@ -45,7 +45,7 @@ typedef struct rq_node {
 	rq_operand l, r;       /* RQ_CMP: l op r; RQ_IN, RQ_MATCH, RQ_TRUTH: l */
 	rq_operand *set;       /* RQ_IN: literals (owned) */
 	size_t n_set;
-	tb_rql_regex *re; /* RQ_MATCH (owned) */
+	tb_regex *re; /* RQ_MATCH (owned) */
 } rq_node;
 
 typedef struct rq_sort {

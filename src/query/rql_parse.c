@@ -547,7 +547,7 @@ static void node_free(rq_node *n)
 	for (size_t i = 0; i < n->n_set; i++)
 		operand_free(&n->set[i]);
 	free(n->set);
-	tb_rql_regex_free(n->re);
+	tb_regex_free(n->re);
 	free(n);
 }
 
@@ -644,7 +644,7 @@ static rq_node *parse_cmp(parser *p)
 		char msg[160];
 		size_t off;
 		if (!p->failed &&
-		    tb_rql_regex_new(&n->re, pat, strlen(pat), msg, sizeof msg, &off) != 0)
+		    tb_regex_new(&n->re, pat, strlen(pat), TB_REGEX_SEARCH, msg, sizeof msg, &off) != 0)
 			fail_at(p, s.start, "bad regular expression (at pattern offset %zu): %s",
 				off, msg);
 		free(pat);

@@ -26,7 +26,8 @@ typedef struct tb_http_req {
 	/* a streamed body instead (libcurl's read callback and its data) */
 	size_t (*read)(char *p, size_t size, size_t n, void *data);
 	void *read_data;
-	long timeout_s; /* 0: 60 */
+	long timeout_s;	 /* 0: 60 */
+	long timeout_ms; /* when not 0, instead of timeout_s */
 	int want_head;	/* keep the raw header block in the reply */
 } tb_http_req;
 

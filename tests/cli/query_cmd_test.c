@@ -6,7 +6,6 @@
  * numbers are recomputed here from the generator, not from the server. */
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <spawn.h>
@@ -16,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../api/http_client.h"
 #include "../api/spawn.h"
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "common/buf.h"
 #include "tboard/writer.h"
@@ -75,14 +76,6 @@ static int write_sweep(void)
 					return -1;
 			}
 	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 /* --- the CLI ------------------------------------------------------------- */
@@ -247,40 +240,26 @@ static void test_query_cmd__logdir_spec(void)
 static int port;
 static CURL *curl;
 
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
-
 /* GET path?params (each value URL-encoded), or POST them as a form. */
 static json_t *call(long *status, const char *path, const char *const *kv, int post)
 {
-	tb_buf q = TB_BUF_INIT, body = TB_BUF_INIT;
+	tb_buf q = TB_BUF_INIT, url = TB_BUF_INIT;
 	tb_buf_puts(&q, "");
 	for (size_t i = 0; kv && kv[i]; i += 2) {
 		char *v = curl_easy_escape(curl, kv[i + 1], 0);
 		tb_buf_printf(&q, "%s%s=%s", i ? "&" : "", kv[i], v);
 		curl_free(v);
 	}
-	char url[8192];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s%s%s", port, path, post ? "" : "?",
-		 post ? "" : q.ptr);
-	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-	if (post)
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, q.ptr);
-	*status = 0;
+	tb_buf_printf(&url, "%s%s%s", path, post ? "" : "?", post ? "" : q.ptr);
+	tb_http_req req = {.body = post ? q.ptr : NULL, .body_len = -1, .timeout_s = 30};
+	tb_http_reply r;
 	json_t *j = NULL;
-	if (curl_easy_perform(curl) == CURLE_OK) {
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-		j = json_loadb(body.ptr ? body.ptr : "", body.len, 0, NULL);
-	}
+	if (tb_http_send(&r, curl, port, url.ptr, &req) == CURLE_OK)
+		j = json_loadb(r.body.ptr, r.body.len, 0, NULL);
+	*status = r.status;
+	tb_http_reply_free(&r);
 	tb_buf_free(&q);
-	tb_buf_free(&body);
+	tb_buf_free(&url);
 	return j;
 }
 
@@ -553,15 +532,14 @@ int main(void)
 		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
 		return 2;
 	}
-	snprintf(tmp, sizeof tmp, "/tmp/tb_query_cmd_test_XXXXXX");
-	if (!mkdtemp(tmp)) {
+	if (tb_test_tmpdir(tmp, sizeof tmp, "tb_query_cmd_test_") != 0) {
 		perror("mkdtemp");
 		return 2;
 	}
 	snprintf(logdir, sizeof logdir, "%s/sweep", tmp);
 	if (write_sweep()) {
 		fprintf(stderr, "writing the sweep failed: %s\n", tb_writer_errmsg(NULL));
-		nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		tb_test_rmtree(tmp);
 		return 1;
 	}
 	TB_RUN(test_query_cmd__selects_and_prints_columns);
@@ -594,6 +572,6 @@ int main(void)
 	cli *c = run_cli("--logdir", logdir, ""); /* frees the captured output */
 	tb_buf_free(&c->out);
 	tb_buf_free(&c->err);
-	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tb_test_rmtree(tmp);
 	return tb_test_finish();
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "common/error.h"
 #include "common/regex.h"
@@ -10,19 +11,13 @@
 static int matches(const char *pat, int mode, const char *subject)
 {
 	tb_regex *re;
-	if (tb_regex_new(&re, pat, strlen(pat), mode, NULL, 0) != 0)
+	if (tb_regex_new(&re, pat, strlen(pat), mode, NULL, 0, NULL) != 0)
 		return -1;
 	int m = tb_regex_match(re, subject, strlen(subject));
 	tb_regex_free(re);
 	return m;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void test_regex__modes(void)
 {
@@ -50,7 +45,7 @@ static void test_regex__invalid(void)
 		tb_regex *re = (tb_regex *)1;
 		char err[128] = "";
 		CHECK_INT(
-		    tb_regex_new(&re, bad[i], strlen(bad[i]), TB_REGEX_SEARCH, err, sizeof err),
+		    tb_regex_new(&re, bad[i], strlen(bad[i]), TB_REGEX_SEARCH, err, sizeof err, NULL),
 		    TB_EINVAL);
 		CHECK(re == NULL);
 		CHECK(err[0] != '\0');
@@ -59,7 +54,7 @@ static void test_regex__invalid(void)
 	memset(long_pat, 'a', sizeof long_pat - 1);
 	long_pat[sizeof long_pat - 1] = '\0';
 	tb_regex *re;
-	CHECK_INT(tb_regex_new(&re, long_pat, strlen(long_pat), TB_REGEX_SEARCH, NULL, 0),
+	CHECK_INT(tb_regex_new(&re, long_pat, strlen(long_pat), TB_REGEX_SEARCH, NULL, 0, NULL),
 		  TB_EINVAL);
 	tb_regex_free(NULL);
 }
@@ -75,10 +70,10 @@ static void test_regex__catastrophic_bounded(void)
 			      "((a|a)*)*z", "(a|a?)+b", "([a-z]+)*[0-9]", "(a|a)*\\1b"};
 	for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++) {
 		tb_regex *re;
-		CHECK_INT(tb_regex_new(&re, slow[i], strlen(slow[i]), TB_REGEX_SEARCH, NULL, 0), 0);
-		double t0 = now();
+		CHECK_INT(tb_regex_new(&re, slow[i], strlen(slow[i]), TB_REGEX_SEARCH, NULL, 0, NULL), 0);
+		double t0 = tb_test_now();
 		CHECK_INT(tb_regex_match(re, subject, strlen(subject)), 0);
-		double secs = now() - t0;
+		double secs = tb_test_now() - t0;
 		if (secs > 1.0) {
 			fprintf(stderr, "%s took %.2f s\n", slow[i], secs);
 			CHECK(0);
@@ -91,7 +86,7 @@ static void test_regex__catastrophic_bounded(void)
 static void test_regex__bytes(void)
 {
 	tb_regex *re;
-	CHECK_INT(tb_regex_new(&re, "a.b", 3, TB_REGEX_ANCHORED, NULL, 0), 0);
+	CHECK_INT(tb_regex_new(&re, "a.b", 3, TB_REGEX_ANCHORED, NULL, 0, NULL), 0);
 	CHECK_INT(tb_regex_match(re, "a\0b", 3), 1);
 	CHECK_INT(tb_regex_match(re,
 				 "a\xff"
@@ -99,7 +94,7 @@ static void test_regex__bytes(void)
 				 3),
 		  0);
 	tb_regex_free(re);
-	CHECK_INT(tb_regex_new(&re, "x", 1, TB_REGEX_SEARCH, NULL, 0), 0);
+	CHECK_INT(tb_regex_new(&re, "x", 1, TB_REGEX_SEARCH, NULL, 0, NULL), 0);
 	CHECK_INT(tb_regex_match(re, "\xff\xfex", 3), 1);
 	tb_regex_free(re);
 }

@@ -6,7 +6,6 @@
  * 100 open streams cost the server no threads). */
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -21,7 +20,9 @@
 
 #include <tboard/writer.h>
 
+#include "../api/http_client.h"
 #include "../api/spawn.h"
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "common/buf.h"
 
@@ -32,13 +33,6 @@ static char logdir[256];
 static int port;
 static CURL *curl;
 static tb_writer *grow; /* the run written while the test reads */
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static double spiky_value(int64_t step)
 {
@@ -66,9 +60,7 @@ static tb_writer *open_run(const char *name)
 
 static void write_logdir(void)
 {
-	snprintf(logdir, sizeof logdir, "%s/tb_tboard_data_XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(logdir))
+	if (tb_test_tmpdir(logdir, sizeof logdir, "tb_tboard_data_") != 0)
 		abort();
 	tb_writer *w = open_run("spiky");
 	for (int64_t s = 0; s < N_SPIKY; s++)
@@ -88,19 +80,6 @@ static void write_logdir(void)
 	tb_writer_flush(grow);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void remove_logdir(void)
-{
-	nftw(logdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* ---- HTTP ----------------------------------------------------------------- */
 
 typedef struct reply {
@@ -109,54 +88,32 @@ typedef struct reply {
 	tb_buf body;
 } reply;
 
-static size_t on_body(char *p, size_t size, size_t n, void *b)
-{
-	tb_buf_append(b, p, size * n);
-	return size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *r)
-{
-	reply *rep = r;
-	size_t len = size * n;
-	if (len > 6 && strncasecmp(p, "ETag: ", 6) == 0) {
-		size_t k = len - 6;
-		while (k && (p[6 + k - 1] == '\r' || p[6 + k - 1] == '\n'))
-			k--;
-		snprintf(rep->etag, sizeof rep->etag, "%.*s", (int)k, p + 6);
-	}
-	return len;
-}
-
 /* GET path, or POST a JSON body; if_none_match may be NULL. */
 static void fetch(reply *r, const char *path, const char *json_body, const char *if_none_match)
 {
 	memset(r, 0, sizeof *r);
-	char url[4096];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r->body);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
-	struct curl_slist *h = NULL;
-	if (json_body) {
-		h = curl_slist_append(h, "Content-Type: application/json");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json_body);
-	}
 	char inm[128];
+	const char *headers[3] = {NULL, NULL, NULL};
+	size_t k = 0;
+	if (json_body)
+		headers[k++] = "Content-Type: application/json";
 	if (if_none_match) {
 		snprintf(inm, sizeof inm, "If-None-Match: %s", if_none_match);
-		h = curl_slist_append(h, inm);
+		headers[k++] = inm;
 	}
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	if (curl_easy_perform(curl) == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_slist_free_all(h);
-	tb_buf_putc(&r->body, '\0');
-	r->body.len--;
+	tb_http_req req = {
+	    .body = json_body, .body_len = -1, .headers = headers, .timeout_s = 30, .want_head = 1};
+	tb_http_reply h;
+	tb_http_send(&h, curl, port, path, &req);
+	r->status = h.status;
+	const char *e = strcasestr(h.head.ptr, "\nETag: ");
+	if (e) {
+		e += 7;
+		snprintf(r->etag, sizeof r->etag, "%.*s", (int)strcspn(e, "\r\n"), e);
+	}
+	r->body = h.body;
+	memset(&h.body, 0, sizeof h.body);
+	tb_http_reply_free(&h);
 }
 
 static json_t *get_json(const char *path, const char *json_body)
@@ -251,14 +208,14 @@ static void test_tboard_data__buckets_keep_spikes(void)
 /* Wait until run grow's series has `want` points in the selection of path. */
 static json_t *wait_for_n(const char *path, json_int_t want)
 {
-	double t0 = now_s();
+	double t0 = tb_test_now();
 	for (;;) {
 		json_t *a = get_json(path, NULL);
 		json_t *r = run_of(a, "grow");
 		if (r && json_integer_value(json_object_get(r, "n")) == want)
 			return a;
 		json_decref(a);
-		if (now_s() - t0 > 20)
+		if (tb_test_now() - t0 > 20)
 			return NULL;
 		usleep(20000);
 	}
@@ -364,9 +321,9 @@ static void check_etag(const char *path, int64_t step)
 	tb_buf_free(&c.body);
 	tb_writer_add_scalar_double(grow, "loss", 1.0, step, 0);
 	tb_writer_flush(grow);
-	double t0 = now_s();
+	double t0 = tb_test_now();
 	int changed = 0;
-	while (!changed && now_s() - t0 < 20) {
+	while (!changed && tb_test_now() - t0 < 20) {
 		fetch(&c, path, NULL, a.etag);
 		changed = c.status == 200;
 		if (changed) {
@@ -426,14 +383,14 @@ static int open_stream(void)
 /* Read from fd into b until b holds all of the needles or timeout_s passes. */
 static int read_until(tb_buf *b, int fd, const char *const *needles, double timeout_s)
 {
-	double t0 = now_s();
+	double t0 = tb_test_now();
 	for (;;) {
 		int all = 1;
 		for (const char *const *n = needles; *n && all; n++)
 			all = b->ptr && strstr(b->ptr, *n) != NULL;
 		if (all)
 			return 1;
-		double left = timeout_s - (now_s() - t0);
+		double left = timeout_s - (tb_test_now() - t0);
 		if (left <= 0)
 			return 0;
 		struct pollfd p = {fd, POLLIN, 0};
@@ -471,12 +428,12 @@ static void test_tboard_data__events_name_run_and_tag(void)
 	const char *hello[] = {"text/event-stream", "event: hello", "\"generation\": ", NULL};
 	CHECK(read_until(&got, fd, hello, 10));
 	tb_buf_clear(&got);
-	double t0 = now_s();
+	double t0 = tb_test_now();
 	tb_writer_add_scalar(grow, "sse/new_tag", 1.0, 5, 0);
 	tb_writer_flush(grow);
 	const char *changed[] = {"event: changed", "\"grow\": [", "\"sse/new_tag\"", NULL};
 	int ok = read_until(&got, fd, changed, 10);
-	double dt = now_s() - t0;
+	double dt = tb_test_now() - t0;
 	CHECK(ok);
 	printf("changed event %.0f ms after the flush\n", dt * 1000);
 	/* within a second of the write, with slack for a loaded machine */
@@ -533,14 +490,14 @@ int main(void)
 	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
 		fprintf(stderr, "server did not start: %s\n", err);
 		tb_writer_close(grow);
-		remove_logdir();
+		tb_test_rmtree(logdir);
 		return 1;
 	}
 	port = tb_spawn_port(srv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 	/* wait for the first load: every run of the directory is served */
-	double t0 = now_s();
+	double t0 = tb_test_now();
 	for (;;) {
 		json_t *a = get_json("/data/tboard/scalars?tag=loss&end=0", NULL);
 		size_t n = json_object_size(json_object_get(a, "runs"));
@@ -548,7 +505,7 @@ int main(void)
 		json_t *s = get_json("/data/tboard/scalars?tag=loss&run=spiky&start=19999", NULL);
 		json_int_t last = json_integer_value(json_object_get(run_of(s, "spiky"), "n"));
 		json_decref(s);
-		if ((n == N_MANY + 2 && last == 1) || now_s() - t0 > 60)
+		if ((n == N_MANY + 2 && last == 1) || tb_test_now() - t0 > 60)
 			break;
 		usleep(50000);
 	}
@@ -578,6 +535,6 @@ int main(void)
 	CHECK(read_until(&got, open_fd, end, 10));
 	close(open_fd);
 	tb_buf_free(&got);
-	remove_logdir();
+	tb_test_rmtree(logdir);
 	return tb_test_finish();
 }

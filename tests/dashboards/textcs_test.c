@@ -8,7 +8,6 @@
  * script reaches the output, and the server keeps serving. */
 #include <curl/curl.h>
 #include <ctype.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "proto/pb_encode.h"
 #include "record/rec_writer.h"
 #include "../api/http_client.h"
+#include "../api/testutil.h"
 
 /* ---- writing a log directory ------------------------------------------- */
 
@@ -131,7 +131,7 @@ static void put_layout(efile *e, const tb_pb_buf *layout)
 	put_strings(e, 0, "custom_scalars__config__", "custom_scalars", 1, &one, &s, &len, 1);
 }
 
-static char logdir[] = "/tmp/textcs_test_XXXXXX";
+static char logdir[256];
 static char huge_text[1 << 20];
 
 static void write_logdir(void)
@@ -252,14 +252,6 @@ static void write_logdir(void)
 	put_layout(&e, &bad);
 	tb_pb_buf_free(&bad);
 	fclose(e.f);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 /* ---- a tiny client ------------------------------------------------------ */
@@ -834,7 +826,7 @@ int main(void)
 		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
 		return 2;
 	}
-	if (!mkdtemp(logdir)) {
+	if (tb_test_tmpdir(logdir, sizeof logdir, "textcs_test_") != 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -847,7 +839,7 @@ int main(void)
 	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
 	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
 		fprintf(stderr, "server did not start: %s\n", err);
-		nftw(logdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		tb_test_rmtree(logdir);
 		return 1;
 	}
 	port = tb_spawn_port(srv);
@@ -878,6 +870,6 @@ int main(void)
 
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
-	nftw(logdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tb_test_rmtree(logdir);
 	return tb_test_finish();
 }

@@ -5,32 +5,23 @@
  * libtboard into a temporary log directory. */
 #define _XOPEN_SOURCE 700
 #include <curl/curl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../harness.h"
+#include "../api/http_client.h"
 #include "../api/spawn.h"
+#include "../api/testutil.h"
 #include "common/buf.h"
 #include "tboard/writer.h"
 
 static char logdir[256];
 static int port;
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int write_logdir(void)
 {
-	snprintf(logdir, sizeof logdir, "%s/tb_amplify_XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(logdir))
+	if (tb_test_tmpdir(logdir, sizeof logdir, "tb_amplify_") != 0)
 		return -1;
 	for (int r = 0; r < 8; r++) {
 		char dir[300];
@@ -45,49 +36,23 @@ static int write_logdir(void)
 	return 0;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud)
-{
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
-
-/* One request; post is the urlencoded body or NULL for GET. Returns the
- * status; *secs the time it took; body in out if given. */
+/* One request; post is the urlencoded body or NULL for GET, auth an extra
+ * header line or NULL. Returns the status; *secs the time it took; the body
+ * in out if given. Each call has its own handle, so threads may call it. */
 static long fetch(const char *path, const char *post, const char *auth, double *secs, tb_buf *out)
 {
-	char url[256];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-	tb_buf u = TB_BUF_INIT, body = TB_BUF_INIT;
-	tb_buf_puts(&u, url);
-	tb_buf_puts(&u, path);
+	const char *headers[] = {auth, NULL};
+	tb_http_req req = {.body = post, .body_len = -1, .headers = headers};
+	tb_http_reply r;
 	CURL *c = curl_easy_init();
-	curl_easy_setopt(c, CURLOPT_URL, u.ptr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, out ? out : &body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	struct curl_slist *h = auth ? curl_slist_append(NULL, auth) : NULL;
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	if (post)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
-	double t0 = now();
-	long status = 0;
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (secs)
-		*secs = now() - t0;
-	curl_slist_free_all(h);
+	tb_http_send(&r, c, port, path, &req);
 	curl_easy_cleanup(c);
-	tb_buf_free(&u);
-	tb_buf_free(&body);
+	if (secs)
+		*secs = r.secs;
+	if (out)
+		tb_buf_append(out, r.body.ptr, r.body.len);
+	long status = r.status;
+	tb_http_reply_free(&r);
 	return status;
 }
 
@@ -228,7 +193,7 @@ int main(void)
 	const char *extra[] = {"--reload_task", "blocking", NULL};
 	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
 		fprintf(stderr, "server did not start: %s\n", err);
-		nftw(logdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		tb_test_rmtree(logdir);
 		return 1;
 	}
 	port = tb_spawn_port(srv);
@@ -239,7 +204,7 @@ int main(void)
 	CHECK(tb_spawn_alive(srv));
 	tb_spawn_stop(srv);
 	TB_RUN(test_amplify__token_file);
-	nftw(logdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tb_test_rmtree(logdir);
 	curl_global_cleanup();
 	return tb_test_finish();
 }

@@ -215,14 +215,23 @@ static void test_json__float_edges(void)
 	CHECK_STR(fmt(-0.0), "-0.0");
 }
 
-static const char *render(void (*fn)(tb_json *j))
+/* fn's document, on one line (indent 0) or indented. */
+static const char *render_indent(void (*fn)(tb_json *j), int indent)
 {
 	static tb_buf b = TB_BUF_INIT;
 	tb_buf_clear(&b);
 	tb_json j;
-	tb_json_init(&j, &b);
+	if (indent)
+		tb_json_init_indent(&j, &b, indent);
+	else
+		tb_json_init(&j, &b);
 	fn(&j);
 	return b.ptr;
+}
+
+static const char *render(void (*fn)(tb_json *j))
+{
+	return render_indent(fn, 0);
 }
 
 static void doc_nested(tb_json *j)
@@ -268,6 +277,34 @@ static void test_json__structure(void)
 		  "{\"a\": [1.5, 2, 0.25, \"NaN\", \"Infinity\", \"-Infinity\"], \"b\": {}, "
 		  "\"c\": [], \"d\": true, \"e\": false, \"f\": null, "
 		  "\"g\": -9223372036854775808, \"h\": [[\"x\"], []]}");
+}
+
+/* As Python's json.dumps(indent=2) and protobuf's JSON printer lay it out. */
+static void test_json__indent(void)
+{
+	CHECK_STR(render_indent(doc_nested, 2),
+		  "{\n"
+		  "  \"a\": [\n"
+		  "    1.5,\n"
+		  "    2,\n"
+		  "    0.25,\n"
+		  "    \"NaN\",\n"
+		  "    \"Infinity\",\n"
+		  "    \"-Infinity\"\n"
+		  "  ],\n"
+		  "  \"b\": {},\n"
+		  "  \"c\": [],\n"
+		  "  \"d\": true,\n"
+		  "  \"e\": false,\n"
+		  "  \"f\": null,\n"
+		  "  \"g\": -9223372036854775808,\n"
+		  "  \"h\": [\n"
+		  "    [\n"
+		  "      \"x\"\n"
+		  "    ],\n"
+		  "    []\n"
+		  "  ]\n"
+		  "}");
 }
 
 static const char *esc(const char *s, size_t n)
@@ -328,6 +365,7 @@ int main(void)
 	TB_RUN(test_json__float_matches_search);
 	TB_RUN(test_json__float_edges);
 	TB_RUN(test_json__structure);
+	TB_RUN(test_json__indent);
 	TB_RUN(test_json__escaping);
 	TB_RUN(test_json__keys);
 	return tb_test_finish();

@@ -17,16 +17,11 @@
 #include <unistd.h>
 
 #include "../harness.h"
+#include "../api/http_client.h"
+#include "../api/testutil.h"
 #include "common/buf.h"
 #include "http/auth.h"
 #include "http/http.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* --- test handlers ------------------------------------------------------- */
 
@@ -44,15 +39,15 @@ static void h_slow(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)payload;
 	atomic_fetch_add(&slow_running, 1);
-	double end = now() + 20;
-	while (now() < end && !tb_req_should_stop(req, resp))
+	double end = tb_test_now() + 20;
+	while (tb_test_now() < end && !tb_req_should_stop(req, resp))
 		usleep(2000);
 	atomic_fetch_sub(&slow_running, 1);
 }
 
 /* Wait up to 5 s for cond to hold. */
 #define WAIT_FOR(cond)                                                                             \
-	for (double wait_end = now() + 5; !(cond) && now() < wait_end;)                            \
+	for (double wait_end = tb_test_now() + 5; !(cond) && tb_test_now() < wait_end;)                            \
 		usleep(5000)
 
 /* Builds a body of 1 KiB pieces until told to stop. */
@@ -106,10 +101,10 @@ static int raw(const char *from, int port, const char *request, double timeout_s
 	char buf[4096] = {0};
 	size_t got = 0;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	double end = now() + timeout_s;
+	double end = tb_test_now() + timeout_s;
 	while (got < sizeof buf - 1 && !strstr(buf, "\r\n\r\n")) {
 		buf[got] = 0;
-		int left = (int)((end - now()) * 1000);
+		int left = (int)((end - tb_test_now()) * 1000);
 		if (left <= 0 || poll(&p, 1, left) != 1)
 			break;
 		ssize_t k = read(fd, buf + got, sizeof buf - 1 - got);
@@ -128,51 +123,17 @@ out:
 	return status;
 }
 
-typedef struct reply {
-	long status;
-	tb_buf head, body;
-	double secs;
-	CURLcode rc;
-} reply;
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud)
+/* GET path with extra headers (NULL-terminated, may be NULL), giving up
+ * after timeout_ms; the reply keeps its header block. Returns libcurl's
+ * code. */
+static int get(tb_http_reply *out, int port, const char *path, const char *const *extra,
+	       long timeout_ms)
 {
-	tb_buf_append(ud, p, sz * n);
-	return sz * n;
-}
-
-/* GET url with extra headers (NULL-terminated), giving up after timeout_ms. */
-static void get(reply *out, int port, const char *path, const char *const *extra, long timeout_ms)
-{
-	char url[1024];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-	memset(out, 0, sizeof *out);
 	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	for (size_t i = 0; extra && extra[i]; i++)
-		h = curl_slist_append(h, extra[i]);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->head);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	double t0 = now();
-	out->rc = curl_easy_perform(c);
-	out->secs = now() - t0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-	tb_buf_puts(&out->head, "");
-	tb_buf_puts(&out->body, "");
-	curl_slist_free_all(h);
+	tb_http_req req = {.headers = extra, .timeout_ms = timeout_ms, .want_head = 1};
+	int rc = tb_http_send(out, c, port, path, &req);
 	curl_easy_cleanup(c);
-}
-
-static void reply_free(reply *r)
-{
-	tb_buf_free(&r->head);
-	tb_buf_free(&r->body);
+	return rc;
 }
 
 static tb_router *routes(void)
@@ -234,22 +195,22 @@ static void test_limits__auth(void)
 	tb_router *rt = routes();
 	tb_server *s = start(rt, (tb_server_opts){.auth_token = "tok-123"});
 	int port = tb_server_port(s);
-	reply r;
+	tb_http_reply r;
 	get(&r, port, "/data/runs", NULL, 2000);
 	CHECK_INT(r.status, 401);
 	CHECK(strstr(r.head.ptr, "WWW-Authenticate: Bearer"));
-	reply_free(&r);
+	tb_http_reply_free(&r);
 
 	const char *bad[] = {"Authorization: Bearer tok-12", NULL};
 	get(&r, port, "/data/runs", bad, 2000);
 	CHECK_INT(r.status, 401);
-	reply_free(&r);
+	tb_http_reply_free(&r);
 
 	const char *good[] = {"Authorization: Bearer tok-123", NULL};
 	get(&r, port, "/data/runs", good, 2000);
 	CHECK_INT(r.status, 200);
 	CHECK_STR(r.body.ptr, "{\"ok\": 1}");
-	reply_free(&r);
+	tb_http_reply_free(&r);
 
 	/* the printed link: redirect without the token, cookie set */
 	get(&r, port, "/data/runs?a=1&token=tok-123&b=2", NULL, 2000);
@@ -258,21 +219,21 @@ static void test_limits__auth(void)
 	char want[128];
 	snprintf(want, sizeof want, "Set-Cookie: tboard_token_%d=tok-123; Path=/; HttpOnly", port);
 	CHECK(strstr(r.head.ptr, want));
-	reply_free(&r);
+	tb_http_reply_free(&r);
 	get(&r, port, "/data/runs?token=nope", NULL, 2000);
 	CHECK_INT(r.status, 401);
-	reply_free(&r);
+	tb_http_reply_free(&r);
 
 	char cookie[128];
 	snprintf(cookie, sizeof cookie, "Cookie: x=1; tboard_token_%d=tok-123", port);
 	const char *with_cookie[] = {cookie, NULL};
 	get(&r, port, "/data/plugin/test/tags", with_cookie, 2000);
 	CHECK_INT(r.status, 200);
-	reply_free(&r);
+	tb_http_reply_free(&r);
 	snprintf(cookie, sizeof cookie, "Cookie: tboard_token_%d=tok-124", port);
 	get(&r, port, "/data/plugin/test/tags", with_cookie, 2000);
 	CHECK_INT(r.status, 401);
-	reply_free(&r);
+	tb_http_reply_free(&r);
 	tb_server_free(s);
 	tb_router_free(rt);
 }
@@ -283,12 +244,11 @@ static void test_limits__client_leaves(void)
 	tb_router *rt = routes();
 	tb_server *s = start(rt, (tb_server_opts){0});
 	int port = tb_server_port(s);
-	reply r;
-	get(&r, port, "/data/plugin/test/slow", NULL, 300);
-	CHECK_INT(r.rc, CURLE_OPERATION_TIMEDOUT);
-	reply_free(&r);
-	double end = now() + 2;
-	while (tb_server_abandoned(s) == 0 && now() < end)
+	tb_http_reply r;
+	CHECK_INT(get(&r, port, "/data/plugin/test/slow", NULL, 300), CURLE_OPERATION_TIMEDOUT);
+	tb_http_reply_free(&r);
+	double end = tb_test_now() + 2;
+	while (tb_server_abandoned(s) == 0 && tb_test_now() < end)
 		usleep(10000);
 	CHECK_INT(tb_server_abandoned(s), 1);
 	tb_server_free(s);
@@ -301,15 +261,15 @@ static void test_limits__time_and_size(void)
 	tb_server *s =
 	    start(rt, (tb_server_opts){.request_timeout = 0.5, .max_response = 1 << 20});
 	int port = tb_server_port(s);
-	reply r;
+	tb_http_reply r;
 	get(&r, port, "/data/plugin/test/slow", NULL, 3000);
 	CHECK_INT(r.status, 503);
 	CHECK(r.secs < 2);
-	reply_free(&r);
+	tb_http_reply_free(&r);
 	get(&r, port, "/data/plugin/test/big", NULL, 3000);
 	CHECK_INT(r.status, 413);
 	CHECK(strstr(r.body.ptr, "Response too large"));
-	reply_free(&r);
+	tb_http_reply_free(&r);
 	tb_server_free(s);
 	tb_router_free(rt);
 }
@@ -321,11 +281,11 @@ static void test_limits__work_outlives_idle(void)
 	tb_router *rt = routes();
 	tb_server *s = start(rt, (tb_server_opts){.idle_timeout = 1, .request_timeout = 2.5});
 	int port = tb_server_port(s);
-	reply r;
+	tb_http_reply r;
 	get(&r, port, "/data/plugin/test/slow", NULL, 6000);
 	CHECK_INT(r.status, 503);
 	CHECK(r.secs > 2 && r.secs < 4);
-	reply_free(&r);
+	tb_http_reply_free(&r);
 	tb_server_free(s);
 	tb_router_free(rt);
 }
@@ -338,10 +298,10 @@ typedef struct slow_arg {
 static void *slow_client(void *p)
 {
 	slow_arg *a = p;
-	reply r;
+	tb_http_reply r;
 	get(&r, a->port, "/data/plugin/test/slow", NULL, 10000);
 	a->status = r.status;
-	reply_free(&r);
+	tb_http_reply_free(&r);
 	return NULL;
 }
 
@@ -360,16 +320,16 @@ static void test_limits__queue(void)
 	pthread_create(&t[1], NULL, slow_client, &a[1]);
 	WAIT_FOR(tb_server_queued(s) == 1);
 	CHECK_INT(tb_server_queued(s), 1);
-	reply r;
+	tb_http_reply r;
 	get(&r, port, "/data/plugin/test/slow", NULL, 1000);
 	CHECK_INT(r.status, 429);
 	CHECK(strstr(r.head.ptr, "Retry-After: 1"));
 	CHECK(r.secs < 1);
-	reply_free(&r);
+	tb_http_reply_free(&r);
 	get(&r, port, "/data/runs", NULL, 1000);
 	CHECK_INT(r.status, 200);
 	CHECK(r.secs < 1);
-	reply_free(&r);
+	tb_http_reply_free(&r);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	/* the first ran out its time; the second waited past its deadline */
@@ -388,17 +348,17 @@ static void test_limits__slow_header(void)
 	int port = tb_server_port(s);
 	int fd = dial(NULL, port);
 	CHECK(fd >= 0);
-	double t0 = now(), closed_at = 0;
+	double t0 = tb_test_now(), closed_at = 0;
 	if (write(fd, "GET /data/runs HTTP/1.1\r\n", 25) < 0)
 		CHECK(0);
-	while (now() - t0 < 4 && !closed_at) {
+	while (tb_test_now() - t0 < 4 && !closed_at) {
 		usleep(200000);
 		if (write(fd, "X-A: b\r\n", 8) < 0)
-			closed_at = now();
+			closed_at = tb_test_now();
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		char c;
 		if (poll(&p, 1, 0) == 1 && read(fd, &c, 1) <= 0)
-			closed_at = now();
+			closed_at = tb_test_now();
 	}
 	close(fd);
 	CHECK(closed_at > 0);
@@ -406,10 +366,10 @@ static void test_limits__slow_header(void)
 	CHECK(tb_server_header_timeouts(s) >= 1);
 	/* an idle keep-alive connection too */
 	fd = dial(NULL, port);
-	t0 = now();
+	t0 = tb_test_now();
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	CHECK_INT(poll(&p, 1, 3000), 1);
-	CHECK(now() - t0 < 2.5);
+	CHECK(tb_test_now() - t0 < 2.5);
 	close(fd);
 	tb_server_free(s);
 	tb_router_free(rt);
@@ -424,15 +384,15 @@ static void test_limits__slow_body(void)
 	int fd = dial(NULL, port);
 	const char *head = "POST /data/runs HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n"
 			   "Content-Type: application/x-www-form-urlencoded\r\n\r\n";
-	double t0 = now(), closed_at = 0;
+	double t0 = tb_test_now(), closed_at = 0;
 	if (write(fd, head, strlen(head)) < 0)
 		CHECK(0);
-	while (now() - t0 < 4 && !closed_at) {
+	while (tb_test_now() - t0 < 4 && !closed_at) {
 		usleep(200000);
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		char c;
 		if (write(fd, "a=1&", 4) < 0 || (poll(&p, 1, 0) == 1 && read(fd, &c, 1) <= 0))
-			closed_at = now();
+			closed_at = tb_test_now();
 	}
 	close(fd);
 	CHECK(closed_at > 0 && closed_at - t0 < 2.5);
@@ -469,10 +429,10 @@ static void test_limits__flood(void)
 				n++;
 	CHECK(n >= 2000);
 	usleep(300000);
-	double t0 = now();
+	double t0 = tb_test_now();
 	CHECK_INT(raw("127.0.0.2", port, "GET /data/runs HTTP/1.1\r\nHost: a\r\n\r\n", 1, NULL),
 		  200);
-	CHECK(now() - t0 < 1);
+	CHECK(tb_test_now() - t0 < 1);
 	/* the flooding address itself gets no more than its share */
 	CHECK_INT(raw("127.0.0.1", port, "GET /data/runs HTTP/1.1\r\nHost: a\r\n\r\n", 1, NULL),
 		  0);

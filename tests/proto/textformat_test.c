@@ -6,6 +6,7 @@
 #include "../harness.h"
 #include "common/error.h"
 #include "proto/pb_encode.h"
+#include "graph.pb-c.h"
 #include "proto/textformat.h"
 
 static tb_slice sl(const tb_pb_buf *b)
@@ -60,7 +61,7 @@ static void test_textformat__spec_example(void)
 	attr_entry(&g, 5, "value", &value); /* out of key order */
 	attr_entry(&g, 5, "dtype", &dtype);
 	tb_pb_end(&g, n);
-	CHECK_TEXT(&tb_pbt_GraphDef, &g,
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__graph_def__descriptor), &g,
 		   "node {\n  name: \"k1\"\n  op: \"Const\"\n  attr {\n    key: \"dtype\"\n"
 		   "    value {\n      type: DT_FLOAT\n    }\n  }\n  attr {\n    key: \"value\"\n"
 		   "    value {\n      tensor {\n        dtype: DT_FLOAT\n        tensor_shape {\n"
@@ -75,7 +76,7 @@ static void test_textformat__escapes(void)
 {
 	tb_pb_buf b = {0};
 	tb_pb_put_bytes(&b, 1, "a\n\r\t\"'\\\x01\x7f\xc3\xa9 z", 13);
-	CHECK_TEXT(&tb_pbt_NodeDef, &b, "name: \"a\\n\\r\\t\\\"\\'\\\\\\001\\177\\303\\251 z\"\n");
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__node_def__descriptor), &b, "name: \"a\\n\\r\\t\\\"\\'\\\\\\001\\177\\303\\251 z\"\n");
 	tb_pb_buf_free(&b);
 }
 
@@ -85,7 +86,7 @@ static void check_float(float f, const char *want)
 	tb_pb_put_float(&b, 4, f);
 	char expect[64];
 	snprintf(expect, sizeof expect, "f: %s\n", want);
-	CHECK_TEXT(&tb_pbt_AttrValue, &b, expect);
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__attr_value__descriptor), &b, expect);
 	tb_pb_buf_free(&b);
 }
 
@@ -95,7 +96,7 @@ static void check_double(double d, const char *want)
 	tb_pb_put_double(&b, 6, d);
 	char expect[64];
 	snprintf(expect, sizeof expect, "double_val: %s\n", want);
-	CHECK_TEXT(&tb_pbt_TensorProto, &b, expect);
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__tensor_proto__descriptor), &b, expect);
 	tb_pb_buf_free(&b);
 }
 
@@ -122,7 +123,7 @@ static void test_textformat__numbers(void)
 	tb_pb_put_int64(&b, 3, -1);	      /* int32 version_number, sign-extended */
 	tb_pb_put_int64(&b, 1, 77);	      /* an enum value without a name */
 	tb_pb_put_uint64(&b, 17, UINT64_MAX); /* unpacked uint64_val */
-	CHECK_TEXT(&tb_pbt_TensorProto, &b,
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__tensor_proto__descriptor), &b,
 		   "dtype: 77\nversion_number: -1\nuint64_val: 18446744073709551615\n");
 	tb_pb_buf_free(&b);
 }
@@ -132,14 +133,14 @@ static void test_textformat__proto3_defaults_and_oneofs(void)
 	tb_pb_buf b = {0};
 	tb_pb_put_string(&b, 1, ""); /* name: default, omitted */
 	tb_pb_put_string(&b, 3, ""); /* a repeated empty string is kept */
-	CHECK_TEXT(&tb_pbt_NodeDef, &b, "input: \"\"\n");
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__node_def__descriptor), &b, "input: \"\"\n");
 	tb_pb_buf_truncate(&b, 0);
 	tb_pb_put_bytes(&b, 2, "", 0); /* s: "" is a set oneof member */
-	CHECK_TEXT(&tb_pbt_AttrValue, &b, "s: \"\"\n");
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__attr_value__descriptor), &b, "s: \"\"\n");
 	tb_pb_buf_truncate(&b, 0);
 	tb_pb_put_bytes(&b, 2, "x", 1);
 	tb_pb_put_int64(&b, 3, 5); /* i replaces s */
-	CHECK_TEXT(&tb_pbt_AttrValue, &b, "i: 5\n");
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__attr_value__descriptor), &b, "i: 5\n");
 	tb_pb_buf_free(&b);
 }
 
@@ -156,13 +157,13 @@ static void test_textformat__merge_semantics(void)
 	int64_t bad[2] = {8, 10};
 	tb_pb_put_packed_int64(&g, 3, bad, 2); /* packed after unpacked */
 	tb_pb_end(&g, v);
-	CHECK_TEXT(&tb_pbt_GraphDef, &g,
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__graph_def__descriptor), &g,
 		   "versions {\n  producer: 1\n  min_consumer: 9\n  bad_consumers: 7\n"
 		   "  bad_consumers: 8\n  bad_consumers: 10\n}\n");
 	tb_pb_buf_truncate(&b, 0);
 	tb_pb_put_string(&b, 1, "first");
 	tb_pb_put_string(&b, 1, "second");
-	CHECK_TEXT(&tb_pbt_NodeDef, &b, "name: \"second\"\n");
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__node_def__descriptor), &b, "name: \"second\"\n");
 	tb_pb_buf_free(&b);
 	tb_pb_buf_free(&g);
 }
@@ -175,7 +176,7 @@ static void test_textformat__maps(void)
 	attr_entry(&b, 5, "b", &one);
 	attr_entry(&b, 5, "a", &one);
 	attr_entry(&b, 5, "b", &two); /* a repeated key: the last one wins */
-	CHECK_TEXT(&tb_pbt_NodeDef, &b,
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__node_def__descriptor), &b,
 		   "attr {\n  key: \"a\"\n  value {\n    i: 1\n  }\n}\n"
 		   "attr {\n  key: \"b\"\n  value {\n    i: 2\n  }\n}\n");
 	/* uint32 keys sort numerically */
@@ -193,7 +194,7 @@ static void test_textformat__maps(void)
 	tb_pb_end(&s, e);
 	tb_pb_end(&s, dev);
 	tb_pb_end(&s, d);
-	CHECK_TEXT(&tb_pbt_RunMetadata, &s,
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__run_metadata__descriptor), &s,
 		   "step_stats {\n  dev_stats {\n    device: \"/cpu:0\"\n"
 		   "    thread_names {\n      key: 9\n      value: \"nine\"\n    }\n"
 		   "    thread_names {\n      key: 10\n      value: \"ten\"\n    }\n  }\n}\n");
@@ -210,10 +211,10 @@ static void test_textformat__unknown_fields(void)
 	tb_pb_put_uint64(&b, 99, 5);	  /* unknown number */
 	tb_pb_put_uint64(&b, 2, 5);	  /* op is a string: wrong wire type */
 	tb_pb_put_string(&b, 12345, "x"); /* unknown LEN */
-	CHECK_TEXT(&tb_pbt_NodeDef, &b, "name: \"n\"\n");
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__node_def__descriptor), &b, "name: \"n\"\n");
 	tb_pbt_arena *a = tb_pbt_arena_new();
 	tb_pbm *m;
-	CHECK_INT(tb_pbm_parse(&m, a, &tb_pbt_NodeDef, sl(&b)), 0);
+	CHECK_INT(tb_pbm_parse(&m, a, tb_pbt_schema(&tensorflow__node_def__descriptor), sl(&b)), 0);
 	CHECK_INT(tb_pbm_size(m), b.len); /* unknown fields count in the size */
 	tb_pbt_arena_free(a);
 	tb_pb_buf_free(&b);
@@ -236,7 +237,7 @@ static void test_textformat__size_is_canonical(void)
 	tb_pb_end(&b, l);
 	tb_pbt_arena *a = tb_pbt_arena_new();
 	tb_pbm *m;
-	CHECK_INT(tb_pbm_parse(&m, a, &tb_pbt_AttrValue, sl(&b)), 0);
+	CHECK_INT(tb_pbm_parse(&m, a, tb_pbt_schema(&tensorflow__attr_value__descriptor), sl(&b)), 0);
 	CHECK_INT(tb_pbm_size(m), b.len);
 	/* unpacked input is measured packed */
 	tb_pb_buf u = {0};
@@ -244,7 +245,7 @@ static void test_textformat__size_is_canonical(void)
 	tb_pb_put_int64(&u, 3, 1);
 	tb_pb_put_int64(&u, 3, 2);
 	tb_pb_end(&u, l2);
-	CHECK_INT(tb_pbm_parse(&m, a, &tb_pbt_AttrValue, sl(&u)), 0);
+	CHECK_INT(tb_pbm_parse(&m, a, tb_pbt_schema(&tensorflow__attr_value__descriptor), sl(&u)), 0);
 	CHECK_INT(tb_pbm_size(m), 6); /* 0a 04 1a 02 01 02 */
 	tb_pbt_arena_free(a);
 	tb_pb_buf_free(&b);
@@ -255,15 +256,15 @@ static void test_textformat__corrupt(void)
 {
 	tb_pb_buf b = {0};
 	tb_pb_put_string(&b, 1, "abc");
-	CHECK(text(&tb_pbt_NodeDef, tb_slice_make(b.data, b.len - 1)) == NULL);
+	CHECK(text(tb_pbt_schema(&tensorflow__node_def__descriptor), tb_slice_make(b.data, b.len - 1)) == NULL);
 	tb_pb_buf_truncate(&b, 0);
 	tb_pb_put_bytes(&b, 1, "\xff\xfe", 2); /* a proto3 string must be UTF-8 */
-	CHECK(text(&tb_pbt_NodeDef, sl(&b)) == NULL);
+	CHECK(text(tb_pbt_schema(&tensorflow__node_def__descriptor), sl(&b)) == NULL);
 	tb_pb_buf_truncate(&b, 0);
 	tb_pb_put_bytes(&b, 2, "\xff\xfe", 2); /* bytes need not be */
-	CHECK_TEXT(&tb_pbt_AttrValue, &b, "s: \"\\377\\376\"\n");
-	CHECK(text(&tb_pbt_GraphDef, tb_slice_make("\x0b\x00", 2)) == NULL); /* group */
-	CHECK(text(&tb_pbt_GraphDef, tb_slice_make("\x0a\x05\x0a", 3)) == NULL);
+	CHECK_TEXT(tb_pbt_schema(&tensorflow__attr_value__descriptor), &b, "s: \"\\377\\376\"\n");
+	CHECK(text(tb_pbt_schema(&tensorflow__graph_def__descriptor), tb_slice_make("\x0b\x00", 2)) == NULL); /* group */
+	CHECK(text(tb_pbt_schema(&tensorflow__graph_def__descriptor), tb_slice_make("\x0a\x05\x0a", 3)) == NULL);
 	tb_pb_buf_free(&b);
 }
 
@@ -284,19 +285,19 @@ static void test_textformat__depth_limit(void)
 {
 	tb_pb_buf b = {0};
 	nested(&b, 90);
-	char *s = text(&tb_pbt_NodeDef, sl(&b));
+	char *s = text(tb_pbt_schema(&tensorflow__node_def__descriptor), sl(&b));
 	CHECK(s != NULL && strstr(s, "type_id: TFT_TENSOR") != NULL);
 	free(s);
 	tb_pb_buf_truncate(&b, 0);
 	nested(&b, 200);
-	CHECK(text(&tb_pbt_NodeDef, sl(&b)) == NULL);
+	CHECK(text(tb_pbt_schema(&tensorflow__node_def__descriptor), sl(&b)) == NULL);
 	tb_pb_buf_free(&b);
 }
 
 static void test_textformat__editing(void)
 {
 	tb_pbt_arena *a = tb_pbt_arena_new();
-	tb_pbm *n = tb_pbm_new(a, &tb_pbt_NodeDef);
+	tb_pbm *n = tb_pbm_new(a, tb_pbt_schema(&tensorflow__node_def__descriptor));
 	tb_pbm_set_str(a, n, 1, tb_slice_make("x", 1));
 	tb_pbm *v = tb_pbm_map_value(a, n, 5, tb_slice_make("s", 1));
 	tb_pbm_set_str(a, v, 2, tb_slice_make("hi", 2));

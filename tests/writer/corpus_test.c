@@ -818,6 +818,6 @@ int main(void)
 	}
 	TB_RUN(test_corpus__train_run);
 	TB_RUN(test_corpus__hparams);
-	wu_rmrf(tmp);
+	tb_test_rmtree(tmp);
 	return tb_test_finish();
 }

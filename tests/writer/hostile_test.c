@@ -333,6 +333,6 @@ int main(void)
 	TB_RUN(test_hostile__bad_arguments_queue_nothing);
 	TB_RUN(test_hostile__directories_that_cannot_be_made);
 	TB_RUN(test_hostile__full_disk);
-	wu_rmrf(tmp);
+	tb_test_rmtree(tmp);
 	return tb_test_finish();
 }

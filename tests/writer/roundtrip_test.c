@@ -416,6 +416,6 @@ int main(void)
 	TB_RUN(test_roundtrip__projector_files);
 	TB_RUN(test_roundtrip__http_scalars);
 	curl_global_cleanup();
-	wu_rmrf(root);
+	tb_test_rmtree(root);
 	return tb_test_finish();
 }

@@ -3,8 +3,8 @@
  * buffering, several writers and threads, and hostile input. Files are
  * re-read record by record with both CRCs checked. */
 #include "../harness.h"
+#include "../api/testutil.h"
 
-#include <ftw.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -83,19 +83,11 @@ static long file_size(const char *path)
 	return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st, (void)type, (void)ftw;
-	return remove(p);
-}
-
 static char tmpdir[4096];
 
 static const char *make_tmpdir(void)
 {
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/tb_writer_test.XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir))
+	if (tb_test_tmpdir(tmpdir, sizeof tmpdir, "tb_writer_test.") != 0)
 		tmpdir[0] = '\0';
 	return tmpdir;
 }
@@ -103,7 +95,7 @@ static const char *make_tmpdir(void)
 static void remove_tmpdir(void)
 {
 	if (tmpdir[0])
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		tb_test_rmtree(tmpdir);
 }
 
 static const char legacy_366[] = "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41"

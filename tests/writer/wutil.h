@@ -1,11 +1,10 @@
-/* Helpers shared by the writer tests: temporary directories, reading
+/* Helpers shared by the writer tests: reading
  * event files record by record, a minimal protobuf field walker, and a PNG
  * decoder (zlib inflate plus the five row filters) to check pixels. */
 #ifndef TB_WUTIL_H
 #define TB_WUTIL_H
 
 #include <dirent.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,18 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../api/testutil.h"
 #include "common/crc32c.h"
-
-static inline int wu_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-static inline void wu_rmrf(const char *dir)
-{
-	nftw(dir, wu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* The single event file in dir ("" if none); static storage. */
 static inline const char *wu_event_file(const char *dir)
