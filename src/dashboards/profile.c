@@ -228,6 +228,14 @@ static void json_time(tb_json *j, double x)
 		tb_json_double(j, x);
 }
 
+static void put_json_num(tb_json *j, tb_prof_num n)
+{
+	if (n.is_float)
+		tb_json_double(j, n.v);
+	else
+		json_integral(j, n.v);
+}
+
 static void json_duration(tb_json *j, const tb_prof_trace *t, double x)
 {
 	if (t->kernel_dur_float)
@@ -510,6 +518,219 @@ static void handle_tc_pie(tb_resp *resp, const tb_req *req, void *payload)
 	end_pie(&j);
 }
 
+/* ---- Overview -------------------------------------------------------------------- */
+
+static void py_num(char *out, tb_prof_num n)
+{
+	if (n.is_float || !(n.v > -9e18 && n.v < 9e18))
+		tb_fmt_double(out, n.v);
+	else
+		snprintf(out, 40, "%lld", (long long)n.v);
+}
+
+static const char *const role_names[TB_PROF_N_ROLES] = {
+    "Kernel", "Memcpy", "Memset", "Communication", "Runtime", "DataLoader", "CPU Exec", "Other",
+};
+
+/* The step chart's tooltip of one part, as the reference writes it. */
+static void part_tooltip(tb_json *j, const tb_prof_step *st, int role)
+{
+	char total[40], part[40], pct[40];
+	py_num(total, st->total);
+	py_num(part, st->cost[role]);
+	tb_fmt_double(pct, st->total.v == 0 ? 0.0 : round2(100 * st->cost[role].v / st->total.v));
+	char *text = tb_xasprintf("<div class=\"visualization-tooltip\" style=\"white-space: nowrap;\">"
+				  "Step %s<br>Total: %sus<br><b>%s: %sus</b><br>Percentage: %s%%</div>",
+				  st->name, total, role_names[role], part, pct);
+	tb_json_str(j, text);
+	free(text);
+}
+
+static void href(tb_buf *b, const char *text, const char *url)
+{
+	tb_buf_printf(b, "<a href=\"%s\" target=\"_blank\">%s</a>", url, text);
+}
+
+/* The reference's recommendations that a trace without GPU activity can
+ * trigger, as <li> items. */
+static void recommendations(tb_buf *b, const tb_prof_trace *t, const double *avg)
+{
+	double total = avg[TB_PROF_N_ROLES];
+	double dl = total != 0 ? avg[TB_PROF_ROLE_DATALOADER] / total : 0;
+	if (dl > 0.05) {
+		tb_buf_printf(b,
+			      "<li>This run has high time cost on input data loading. %.1f%% of the step "
+			      "time is in DataLoader. You could try to set num_workers on DataLoader's "
+			      "construction and ",
+			      dl * 100);
+		href(b, "enable multi-processes on data loading",
+		     "https://pytorch.org/docs/stable/data.html#single-and-multi-process-data-loading");
+		tb_buf_puts(b, ".</li>");
+	}
+	if (t->use_ddp && !(t->comm_libs & TB_PROF_NCCL)) {
+		for (size_t i = 0; i < t->n_devices; i++) {
+			const tb_prof_device *d = &t->devices[i];
+			if (!d->has_major || !d->has_minor)
+				continue;
+			char m[40], n[40];
+			py_num(m, d->major);
+			py_num(n, d->minor);
+			char *cc = tb_xasprintf("%s.%s", m, n);
+			double v = strtod(cc, NULL);
+			free(cc);
+			if (v >= 3.5) {
+				tb_buf_puts(b, "<li>Nccl backend is currently the fastest and highly "
+					       "recommended backend when using DDP for training.</li>");
+				break;
+			}
+		}
+	}
+	double comm = total != 0 ? avg[TB_PROF_ROLE_COMM] / total : 0;
+	if (comm > 0.1) {
+		tb_buf_printf(b,
+			      "<li>This run has high time cost on communication. %.1f%% of the step time "
+			      "is in communication. You could try ",
+			      comm * 100);
+		/* the reference's link is a one-element tuple, printed as such */
+		href(b, "Gradient Compression", "('https://pytorch.org/docs/stable/ddp_comm_hooks.html',)");
+		tb_buf_puts(b, " or ");
+		href(b, "Gradient Accumulation",
+		     "https://towardsdatascience.com/what-is-gradient-accumulation-in-deep-learning-ec034122cfa");
+		tb_buf_puts(b, " or increase the batch size. Note: Gradient accumulation will increase "
+			       "global effective batch size, which may hurt model convergence and accuracy. "
+			       "For such case, you may want to evaluate ");
+		href(b, "LAMB optimizer",
+		     "https://nvidia.github.io/apex/optimizers.html#apex.optimizers.FusedLAMB");
+		tb_buf_puts(b, ".</li>");
+	}
+}
+
+static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	const tb_prof_trace *t = p->trace;
+	if (!t->has_overview) {
+		tb_resp_error(resp, 501, "the Overview of traces with GPU activity is not served yet");
+		return;
+	}
+	const char *run = tb_req_query(req, "run");
+	const tb_prof_run *r = tb_prof_store_run(get_store(payload), run);
+	size_t workers = 0;
+	for (size_t i = 0; r && i < r->n_profiles; i++)
+		if (r->profiles[i].views &&
+		    (i == 0 || strcmp(r->profiles[i].worker, r->profiles[i - 1].worker) != 0))
+			workers++;
+	int roles[TB_PROF_N_ROLES], nr = 0;
+	if (t->has_comm_role)
+		roles[nr++] = TB_PROF_ROLE_COMM;
+	roles[nr++] = TB_PROF_ROLE_DATALOADER;
+	roles[nr++] = TB_PROF_ROLE_CPU;
+	roles[nr++] = TB_PROF_ROLE_OTHER;
+	double avg[TB_PROF_N_ROLES + 1] = {0};
+	for (size_t s = 0; s < t->n_steps; s++) {
+		for (int i = 0; i < TB_PROF_N_ROLES; i++)
+			avg[i] += t->steps[s].cost[i].v;
+		avg[TB_PROF_N_ROLES] += t->steps[s].total.v;
+	}
+	for (int i = 0; i <= TB_PROF_N_ROLES; i++)
+		avg[i] /= (double)(t->n_steps ? t->n_steps : 1);
+
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "steps");
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "columns");
+	tb_json_arr_begin(&j);
+	column(&j, "string", "Step", NULL);
+	for (int i = 0; i < nr; i++) {
+		column(&j, "number", role_names[roles[i]], NULL);
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "type");
+		tb_json_str(&j, "string");
+		tb_json_key(&j, "role");
+		tb_json_str(&j, "tooltip");
+		tb_json_key(&j, "p");
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "html");
+		tb_json_str(&j, "true");
+		tb_json_obj_end(&j);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "rows");
+	tb_json_arr_begin(&j);
+	for (size_t s = 0; s < t->n_steps; s++) {
+		const tb_prof_step *st = &t->steps[s];
+		tb_json_arr_begin(&j);
+		tb_json_str(&j, st->name);
+		for (int i = 0; i < nr; i++) {
+			put_json_num(&j, st->cost[roles[i]]);
+			part_tooltip(&j, st, roles[i]);
+		}
+		tb_json_arr_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_obj_end(&j);
+
+	double total = avg[TB_PROF_N_ROLES];
+	tb_json_key(&j, "performance");
+	tb_json_arr_begin(&j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "name");
+	tb_json_str(&j, "Average Step Time");
+	tb_json_key(&j, "description");
+	tb_json_str(&j, "");
+	tb_json_key(&j, "value");
+	json_round(&j, total);
+	tb_json_key(&j, "extra");
+	tb_json_int(&j, 100);
+	tb_json_key(&j, "children");
+	tb_json_arr_begin(&j);
+	for (int i = 0; i < nr; i++) {
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "name");
+		tb_json_str(&j, role_names[roles[i]]);
+		tb_json_key(&j, "description");
+		tb_json_str(&j, "");
+		tb_json_key(&j, "value");
+		json_round(&j, avg[roles[i]]);
+		tb_json_key(&j, "extra");
+		tb_json_double(&j, total != 0 ? round2(100 * avg[roles[i]] / total) : 0.0);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_obj_end(&j);
+	tb_json_arr_end(&j);
+
+	tb_buf rec = TB_BUF_INIT;
+	recommendations(&rec, t, avg);
+	char *ul = tb_xasprintf("<ul>%s</ul>", rec.len ? rec.ptr : "<li>N/A</li>");
+	tb_json_key(&j, "recommendations");
+	tb_json_str(&j, ul);
+	free(ul);
+	tb_buf_free(&rec);
+
+	tb_json_key(&j, "environments");
+	tb_json_arr_begin(&j);
+	char nw[32];
+	snprintf(nw, sizeof nw, "%zu", workers);
+	static const char *const titles[2] = {"Number of Worker(s)", "Device Type"};
+	const char *values[2] = {nw, "CPU"};
+	for (int i = 0; i < 2; i++) {
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "title");
+		tb_json_str(&j, titles[i]);
+		tb_json_key(&j, "value");
+		tb_json_str(&j, values[i]);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_obj_end(&j);
+}
+
 /* ---- Operator view ------------------------------------------------------------ */
 
 /* The grouping asked for: by name and input shape, or by name. */
@@ -778,14 +999,6 @@ static void put_num(tb_buf *b, num n)
 		tb_buf_append(b, tmp, tb_fmt_double(tmp, n.v));
 	else
 		tb_buf_printf(b, "%lld", (long long)n.v);
-}
-
-static void put_json_num(tb_json *j, tb_prof_num n)
-{
-	if (n.is_float)
-		tb_json_double(j, n.v);
-	else
-		json_integral(j, n.v);
 }
 
 typedef struct span3 {
@@ -1425,7 +1638,6 @@ static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 void tb_profile_register(tb_router *r, tb_dash *d)
 {
 	static const char *const later[] = {
-	    "/overview",
 	    "/memory",		    "/memory_events",	   "/module",
 	    "/tree",		    "/diff",		   "/diffnode",
 	    "/distributed/overlap", "/distributed/waittime", "/distributed/commops",
@@ -1436,6 +1648,7 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/spans", handle_spans, d);
 	tb_router_add(r, PREFIX "/kernel", handle_kernel, d);
 	tb_router_add(r, PREFIX "/kernel/table", handle_kernel_table, d);
+	tb_router_add(r, PREFIX "/overview", handle_overview, d);
 	tb_router_add(r, PREFIX "/operation", handle_operation, d);
 	tb_router_add(r, PREFIX "/operation/table", handle_operation_table, d);
 	tb_router_add(r, PREFIX "/operation/stack", handle_operation_stack, d);

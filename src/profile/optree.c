@@ -140,7 +140,7 @@ static void imap_free(imap *m)
 /* ---- events, nodes ----------------------------------------------------------- */
 
 typedef struct orec {
-	uint8_t kind, has_ext, has_corr, has_bps, has_occ, tid_is_str;
+	uint8_t kind, has_ext, has_corr, has_bps, has_occ, tid_is_str, is_float;
 	uint32_t name, stack, shape, grid, block, regs, shmem;
 	double ts, dur, bps, occ;
 	int64_t tid, ext, corr;
@@ -216,6 +216,7 @@ void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *in)
 	r->dur = in->dur;
 	r->tid = in->tid;
 	r->tid_is_str = (uint8_t)in->tid_is_str;
+	r->is_float = (uint8_t)in->is_float;
 	r->has_ext = (uint8_t)in->has_ext;
 	r->ext = in->ext;
 	r->has_corr = (uint8_t)in->has_corr;
@@ -857,6 +858,273 @@ out_fb:
 	return rebuilt;
 }
 
+/* ---- the Overview: step time by role ---------------------------------------------- */
+
+typedef struct rng {
+	double a, b;
+} rng;
+
+typedef struct rlist {
+	rng *r;
+	size_t n, cap;
+} rlist;
+
+static void rpush(rlist *l, double a, double b)
+{
+	l->r = tb_xgrow(l->r, &l->cap, l->n + 1, sizeof *l->r);
+	l->r[l->n].a = a;
+	l->r[l->n].b = b;
+	l->n++;
+}
+
+/* Sorted by start (stable) and merged where they overlap or touch. */
+static void merge_ranges(rlist *out, const rlist *in)
+{
+	out->n = 0;
+	if (!in->n)
+		return;
+	rng *s = tb_xmalloc(in->n * sizeof *s);
+	memcpy(s, in->r, in->n * sizeof *s);
+	/* a stable sort: indices as the tie-break */
+	uint32_t *idx = tb_xmalloc(in->n * sizeof *idx);
+	for (size_t i = 0; i < in->n; i++)
+		idx[i] = (uint32_t)i;
+	for (size_t i = 1; i < in->n; i++) {
+		uint32_t x = idx[i];
+		size_t k = i;
+		while (k > 0 && s[idx[k - 1]].a > s[x].a) {
+			idx[k] = idx[k - 1];
+			k--;
+		}
+		idx[k] = x;
+	}
+	rpush(out, s[idx[0]].a, s[idx[0]].b);
+	for (size_t i = 1; i < in->n; i++) {
+		rng c = s[idx[i]];
+		rng *last = &out->r[out->n - 1];
+		if (c.b > last->b) {
+			if (c.a <= last->b)
+				last->b = c.b;
+			else
+				rpush(out, c.a, c.b);
+		}
+	}
+	free(idx);
+	free(s);
+}
+
+/* The parts of l1 inside l2 (both sorted, disjoint). */
+static void intersect(rlist *out, const rlist *l1, const rlist *l2)
+{
+	out->n = 0;
+	if (!l1->n || !l2->n)
+		return;
+	size_t i1 = 0, i2 = 0;
+	rng r1 = l1->r[0], r2 = l2->r[0];
+	while (i1 < l1->n && i2 < l2->n) {
+		if (r2.b <= r1.a) {
+			if (++i2 < l2->n)
+				r2 = l2->r[i2];
+		} else if (r2.a <= r1.a && r2.b < r1.b) {
+			rpush(out, r1.a, r2.b);
+			r1.a = r2.b;
+			if (++i2 < l2->n)
+				r2 = l2->r[i2];
+		} else if (r2.a <= r1.a) {
+			rpush(out, r1.a, r1.b);
+			r2.a = r1.b;
+			if (++i1 < l1->n)
+				r1 = l1->r[i1];
+		} else if (r2.b < r1.b) {
+			rpush(out, r2.a, r2.b);
+			r1.a = r2.b;
+			if (++i2 < l2->n)
+				r2 = l2->r[i2];
+		} else if (r2.a < r1.b) {
+			rpush(out, r2.a, r1.b);
+			r2.a = r1.b;
+			if (++i1 < l1->n)
+				r1 = l1->r[i1];
+		} else {
+			if (++i1 < l1->n)
+				r1 = l1->r[i1];
+		}
+	}
+}
+
+/* The parts of l1 outside l2. */
+static void subtract(rlist *out, const rlist *l1, const rlist *l2)
+{
+	out->n = 0;
+	if (!l1->n)
+		return;
+	if (!l2->n) {
+		for (size_t i = 0; i < l1->n; i++)
+			rpush(out, l1->r[i].a, l1->r[i].b);
+		return;
+	}
+	size_t i1 = 0, i2 = 0;
+	rng r1 = l1->r[0], r2 = l2->r[0];
+	while (i1 < l1->n) {
+		if (i2 == l2->n) {
+			rpush(out, r1.a, r1.b);
+			if (++i1 < l1->n)
+				r1 = l1->r[i1];
+		} else if (r2.b <= r1.a) {
+			if (++i2 < l2->n)
+				r2 = l2->r[i2];
+		} else if (r2.a <= r1.a && r2.b < r1.b) {
+			r1.a = r2.b;
+			if (++i2 < l2->n)
+				r2 = l2->r[i2];
+		} else if (r2.a <= r1.a) {
+			r2.a = r1.b;
+			if (++i1 < l1->n)
+				r1 = l1->r[i1];
+		} else if (r2.a < r1.b) {
+			rpush(out, r1.a, r2.a);
+			r1.a = r2.a;
+		} else {
+			rpush(out, r1.a, r1.b);
+			if (++i1 < l1->n)
+				r1 = l1->r[i1];
+		}
+	}
+}
+
+/* Python's int() of a step number ("5", " 5", "0_5"), as text. */
+static char *step_name(const char *s)
+{
+	const char *hash = strchr(s, '#');
+	size_t n = hash ? (size_t)(hash - s) : strlen(s);
+	char digits[64];
+	size_t k = 0;
+	int neg = 0;
+	for (size_t i = 0; i < n && k + 1 < sizeof digits; i++) {
+		if (s[i] == '-')
+			neg = 1;
+		else if (s[i] >= '0' && s[i] <= '9')
+			digits[k++] = s[i];
+	}
+	digits[k] = 0;
+	const char *d = digits;
+	while (d[0] == '0' && d[1])
+		d++;
+	return tb_xasprintf("%s%s", neg && strcmp(d, "0") ? "-" : "", k ? d : "0");
+}
+
+static void overview(const tb_prof_opbuild *b, const uint32_t *order, tb_prof_trace *t)
+{
+	rlist role[TB_PROF_ROLE_OTHER] = {{0}}, steps = {0};
+	vec names = {0};
+	double cpu_min = INFINITY, cpu_max = -INFINITY;
+	int any_float = 0;
+	for (size_t oi = 0; oi < b->n; oi++) {
+		const orec *r = &b->r[order[oi]];
+		const char *name = S(b, r->name);
+		double a = r->ts, e = r->ts + r->dur;
+		any_float |= r->is_float;
+		switch (r->kind) {
+		case TB_OK_KERNEL:
+		case TB_OK_MEMCPY:
+		case TB_OK_MEMSET:
+		case TB_OK_RUNTIME:
+			goto out; /* GPU activity: not built yet */
+		case TB_OK_STEP:
+			rpush(&steps, a, e);
+			vpush(&names, (uint32_t)oi);
+			break;
+		case TB_OK_OPERATOR:
+		case TB_OK_ANNOTATION:
+		case TB_OK_PYTHON:
+			if (r->kind != TB_OK_PYTHON &&
+			    ((strncmp(name, "enumerate(DataLoader)#", 22) == 0 &&
+			      ends_with(name, ".__next__")) ||
+			     strncmp(name, "enumerate(DataPipe)#", 20) == 0))
+				rpush(&role[TB_PROF_ROLE_DATALOADER], a, e);
+			else if (is_comm_op(name))
+				rpush(&role[TB_PROF_ROLE_COMM], a, e);
+			else
+				rpush(&role[TB_PROF_ROLE_CPU], a, e);
+			if (strcmp(name, "DataParallel.forward") == 0)
+				t->use_dp = 1;
+			if (strcmp(name, "DistributedDataParallel.forward") == 0)
+				t->use_ddp = 1;
+			break;
+		default:
+			break;
+		}
+		if (r->kind == TB_OK_PYTHON || r->kind == TB_OK_OPERATOR || r->kind == TB_OK_STEP) {
+			if (a < cpu_min)
+				cpu_min = a;
+			if (e > cpu_max)
+				cpu_max = e;
+		}
+	}
+	/* without steps the whole CPU time is one step; with neither, the
+	 * reference's step runs from sys.maxsize to -sys.maxsize - 1, a
+	 * negative time beyond 64 bits that is no Overview */
+	if (!steps.n && cpu_min == INFINITY)
+		goto out;
+	if (!steps.n)
+		rpush(&steps, cpu_min, cpu_max);
+	t->has_comm_role = role[TB_PROF_ROLE_COMM].n > 0;
+	rlist merged[TB_PROF_ROLE_OTHER] = {{0}};
+	for (int i = 0; i < TB_PROF_ROLE_OTHER; i++)
+		merge_ranges(&merged[i], &role[i]);
+	/* each role takes what the roles before it left of the steps; the
+	 * rest is Other. As the reference: the first role, and any role met
+	 * once nothing is left, is taken whole and the steps start again. */
+	rlist cost[TB_PROF_N_ROLES] = {{0}}, slots = {0}, tmp = {0};
+	for (int i = 0; i < TB_PROF_ROLE_OTHER; i++) {
+		if (slots.n) {
+			intersect(&cost[i], &slots, &merged[i]);
+		} else {
+			for (size_t k = 0; k < merged[i].n; k++)
+				rpush(&cost[i], merged[i].r[k].a, merged[i].r[k].b);
+			merge_ranges(&slots, &steps);
+		}
+		subtract(&tmp, &slots, &cost[i]);
+		rlist x = slots;
+		slots = tmp;
+		tmp = x;
+	}
+	for (size_t k = 0; k < slots.n; k++)
+		rpush(&cost[TB_PROF_ROLE_OTHER], slots.r[k].a, slots.r[k].b);
+	t->n_steps = steps.n;
+	t->steps = tb_xcalloc(steps.n, sizeof *t->steps);
+	for (size_t s = 0; s < steps.n; s++) {
+		tb_prof_step *st = &t->steps[s];
+		st->name =
+		    names.n ? step_name(S(b, b->r[order[names.v[s]]].name) + 13) : tb_xstrdup("0");
+		st->total.v = steps.r[s].b - steps.r[s].a;
+		st->total.is_float = any_float;
+		rlist one = {0};
+		rpush(&one, steps.r[s].a, steps.r[s].b);
+		for (int i = 0; i < TB_PROF_N_ROLES; i++) {
+			intersect(&tmp, &one, &cost[i]);
+			double sum = 0;
+			for (size_t k = 0; k < tmp.n; k++)
+				sum += tmp.r[k].b - tmp.r[k].a;
+			st->cost[i].v = sum;
+			st->cost[i].is_float = any_float && tmp.n > 0;
+		}
+		free(one.r);
+	}
+	t->has_overview = 1;
+	for (int i = 0; i < TB_PROF_N_ROLES; i++)
+		free(cost[i].r);
+	for (int i = 0; i < TB_PROF_ROLE_OTHER; i++)
+		free(merged[i].r);
+	free(slots.r);
+	free(tmp.r);
+out:
+	for (int i = 0; i < TB_PROF_ROLE_OTHER; i++)
+		free(role[i].r);
+	free(steps.r);
+	free(names.v);
+}
+
 /* ---- aggregation ----------------------------------------------------------------- */
 
 #define KEY_IDS 6
@@ -982,6 +1250,7 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 	for (size_t i = 0; i < b->n; i++)
 		order[i] = (uint32_t)i;
 	stable_sort_idx(order, b->n, cmp_rec_ts, b);
+	overview(b, order, t);
 
 	imap corr_dev = {0}, corr_rt = {0}, ext_rt = {0}, tid_ops = {0}, tid_zero = {0};
 	for (size_t oi = 0; oi < b->n; oi++) {

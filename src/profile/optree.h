@@ -16,7 +16,10 @@
  * backward operators move under "<module>.backward" nodes placed in the
  * main thread's tree, as the reference does; backward operators it cannot
  * pair with a forward operator of a module leave the tree (and so the
- * aggregates) there too. */
+ * aggregates) there too.
+ *
+ * For traces without GPU activity it also splits each step's time into
+ * the reference's roles (the Overview). */
 #ifndef TB_PROF_OPTREE_H
 #define TB_PROF_OPTREE_H
 
@@ -53,6 +56,7 @@ typedef struct tb_prof_oprec {
 	const char *grid, *block, *regs, *shmem;
 	int has_bps, has_occ;
 	double bps, occ;
+	int is_float; /* ts or dur was written with a fraction */
 } tb_prof_oprec;
 
 typedef struct tb_prof_opbuild tb_prof_opbuild;

@@ -404,6 +404,7 @@ static void keep_op(tb_prof_parser *p, enum kind k, int has_ext, int64_t ext)
 	r.bps = e->bps;
 	r.has_occ = e->has_occ;
 	r.occ = e->occ;
+	r.is_float = e->ts_float || e->dur_float;
 	tb_prof_opbuild_add(p->ops, &r);
 }
 
@@ -1684,5 +1685,8 @@ void tb_prof_trace_free(tb_prof_trace *t)
 		free(k->shmem);
 	}
 	free(t->kops);
+	for (size_t i = 0; i < t->n_steps; i++)
+		free(t->steps[i].name);
+	free(t->steps);
 	free(t);
 }

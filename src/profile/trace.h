@@ -104,6 +104,27 @@ typedef struct tb_prof_kopagg {
 	int tc_used, op_tc_eligible;
 } tb_prof_kopagg;
 
+/* Where a step's time goes, in the reference's order. */
+enum tb_prof_role {
+	TB_PROF_ROLE_KERNEL,
+	TB_PROF_ROLE_MEMCPY,
+	TB_PROF_ROLE_MEMSET,
+	TB_PROF_ROLE_COMM,
+	TB_PROF_ROLE_RUNTIME,
+	TB_PROF_ROLE_DATALOADER,
+	TB_PROF_ROLE_CPU,
+	TB_PROF_ROLE_OTHER,
+	TB_PROF_N_ROLES,
+};
+
+/* One step of the Overview: its name ("5" for ProfilerStep#5, "0" for a
+ * trace without steps), its time per role and in all. Each number carries
+ * whether Python holds it as a float (a sum over no range is the int 0). */
+typedef struct tb_prof_step {
+	char *name;
+	tb_prof_num cost[TB_PROF_N_ROLES], total;
+} tb_prof_step;
+
 typedef struct tb_prof_trace {
 	int status;
 	char *error; /* status TB_PROF_BAD: what is wrong, one line */
@@ -139,6 +160,13 @@ typedef struct tb_prof_trace {
 	size_t n_ops[TB_PROF_N_GROUPS];
 	tb_prof_kopagg *kops;
 	size_t n_kops;
+	/* the Overview, built for traces without GPU activity (no kernels,
+	 * copies, sets or runtime calls) */
+	int has_overview;
+	int has_comm_role; /* some communication time */
+	int use_dp, use_ddp; /* DataParallel.forward / DistributedDataParallel.forward seen */
+	tb_prof_step *steps;
+	size_t n_steps;
 } tb_prof_trace;
 
 /* A streaming parser: feed the file's bytes in pieces, then finish. */
