@@ -1,6 +1,7 @@
 // Profile dashboard: PyTorch profiler traces (data/plugin/pytorch_profiler/).
 // Pick a run, worker and span; the views the server builds so far are
-// shown (Operator table with its top operators and call stacks, Kernel
+// shown (Overview of CPU traces: step time by role and recommendations;
+// Operator table with its top operators and call stacks, Kernel
 // table, memory peaks, the trace as a download for Perfetto or
 // chrome://tracing); the others are named as not available yet.
 import { Fragment } from 'preact';
@@ -9,7 +10,7 @@ import { apiUrl } from '../api';
 import type { DashboardProps } from './registry';
 
 const BASE = 'data/plugin/pytorch_profiler/';
-const SERVED = new Set(['Operator', 'Kernel', 'Trace', 'Memory']);
+const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory']);
 const MAX_ROWS = 500;
 
 async function get<T>(path: string, signal: AbortSignal): Promise<T> {
@@ -21,21 +22,27 @@ async function get<T>(path: string, signal: AbortSignal): Promise<T> {
 
 const query = (p: Record<string, string>) => new URLSearchParams(p).toString();
 
-/** A JSON answer of the profile routes; null path: nothing to fetch. */
+/** A JSON answer of the profile routes; null path: nothing to fetch. An
+ * answer to an earlier path is never returned, so choices made from it
+ * (worker, span) do not outlive the run they came from. */
 function useAnswer<T>(path: string | null, generation: number): { data: T | null; error: string } {
-  const [state, setState] = useState<{ data: T | null; error: string }>({ data: null, error: '' });
+  const [state, setState] = useState<{ path: string | null; data: T | null; error: string }>({
+    path: null,
+    data: null,
+    error: '',
+  });
   useEffect(() => {
-    setState({ data: null, error: '' });
+    setState({ path, data: null, error: '' });
     if (!path) return;
     const ctl = new AbortController();
     get<T>(path, ctl.signal)
-      .then((data) => setState({ data, error: '' }))
+      .then((data) => setState({ path, data, error: '' }))
       .catch((e: unknown) => {
-        if (!ctl.signal.aborted) setState({ data: null, error: e instanceof Error ? e.message : String(e) });
+        if (!ctl.signal.aborted) setState({ path, data: null, error: e instanceof Error ? e.message : String(e) });
       });
     return () => ctl.abort();
   }, [path, generation]);
-  return state;
+  return state.path === path ? state : { data: null, error: '' };
 }
 
 /** Keeps a choice valid: the current value if offered, else the first. */
@@ -110,6 +117,89 @@ function KernelView({ params, generation }: { params: string; generation: number
         </table>
       </div>
       {rows.length > MAX_ROWS && <div class="dash-msg inline">First {MAX_ROWS} of {rows.length} kernels.</div>}
+    </section>
+  );
+}
+
+interface Overview {
+  steps: { columns: Array<{ name?: string; role?: string }>; rows: Array<Array<string | number>> };
+  performance: Array<{ value: number; children: Array<{ name: string; value: number; extra: number }> }>;
+  recommendations: string;
+  environments: Array<{ title: string; value: string }>;
+}
+
+const ROLE_COLOURS = ['#1976d2', '#388e3c', '#fbc02d', '#7b1fa2', '#0097a7', '#e64a19', '#f57c00', '#9e9e9e'];
+
+/** Each step's time as a stacked bar, one colour per role. */
+function OverviewView({ params, generation }: { params: string; generation: number }) {
+  const { data, error } = useAnswer<Overview>(`overview?${params}`, generation);
+  if (error)
+    return (
+      <div class="dash-msg inline" data-testid="profile-overview-missing">
+        Overview: {error.includes('HTTP 501') ? 'not available yet for traces with GPU activity.' : error}
+      </div>
+    );
+  if (!data) return <div class="dash-msg inline">Loading…</div>;
+  const roles = data.steps.columns
+    .map((c, i) => ({ name: c.name ?? '', i }))
+    .filter((c) => c.i > 0 && c.name);
+  const totals = data.steps.rows.map((r) => roles.reduce((s, c) => s + Number(r[c.i]), 0));
+  const max = Math.max(1, ...totals);
+  const perf = data.performance[0];
+  return (
+    <section class="profile-section" data-testid="profile-overview" data-steps={String(data.steps.rows.length)}>
+      <h3>Overview</h3>
+      <p class="dash-msg inline">
+        {data.environments.map((e) => `${e.title}: ${e.value}`).join(' · ')} · Average step time: {perf.value} us
+      </p>
+      <div class="profile-legend">
+        {roles.map((c, k) => (
+          <span key={c.name}>
+            <i style={{ background: ROLE_COLOURS[k % ROLE_COLOURS.length] }} /> {c.name}
+          </span>
+        ))}
+      </div>
+      <div class="profile-steps" data-testid="profile-step-chart">
+        {data.steps.rows.map((r, s) => (
+          <div class="profile-step" key={String(r[0])}>
+            <span class="profile-bar-label">Step {String(r[0])}</span>
+            <span class="profile-step-bar" style={{ width: `${(100 * totals[s]) / max}%` }}>
+              {roles.map((c, k) => (
+                <span
+                  key={c.name}
+                  title={`${c.name}: ${r[c.i]} us`}
+                  style={{
+                    width: `${totals[s] ? (100 * Number(r[c.i])) / totals[s] : 0}%`,
+                    background: ROLE_COLOURS[k % ROLE_COLOURS.length],
+                  }}
+                />
+              ))}
+            </span>
+            <span class="profile-bar-value">{Math.round(totals[s])}</span>
+          </div>
+        ))}
+      </div>
+      <table class="profile-table" data-testid="profile-performance">
+        <thead>
+          <tr>
+            <th>Category</th>
+            <th>Time (us)</th>
+            <th>Percentage (%)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {perf.children.map((c) => (
+            <tr key={c.name}>
+              <td>{c.name}</td>
+              <td class="num">{c.value}</td>
+              <td class="num">{c.extra}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h4>Recommendations</h4>
+      {/* the server writes this list from fixed texts and numbers */}
+      <div data-testid="profile-recommendations" dangerouslySetInnerHTML={{ __html: data.recommendations }} />
     </section>
   );
 }
@@ -365,6 +455,7 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
           (with GPU utilisation counters; open it in Perfetto or chrome://tracing).
         </p>
       )}
+      {params && shown.includes('Overview') && <OverviewView params={params} generation={generation} />}
       {params && shown.includes('Operator') && <OperatorView params={params} generation={generation} />}
       {params && shown.includes('Kernel') && <KernelView params={params} generation={generation} />}
       {params && shown.includes('Memory') && <MemoryView params={params} generation={generation} />}
