@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/export_cmd.h"
 #include "cli/query_cmd.h"
 #include "common/alloc.h"
 #include "common/log.h"
@@ -29,6 +30,8 @@ static const char usage[] =
     "       tboard --inspect (--logdir DIR | --event_file FILE) [--tag TAG]\n"
     "       tboard query (--logdir DIR | --logdir_spec SPEC) 'QUERY'\n"
     "                (print the runs QUERY selects, tab-separated; see docs/HTTP_API.md)\n"
+    "       tboard export --logdir DIR --format csv|jsonl|parquet -o OUT [--runs QUERY]\n"
+    "                [--tags REGEX] (every point of the runs; tboard export --help)\n"
     "\n"
     "Serves TensorBoard's dashboards and HTTP API for the event files under DIR.\n"
     "\n"
@@ -256,34 +259,6 @@ static void apply_samples(tb_store *s, const char *spec)
 	free(copy);
 }
 
-/* Split --logdir_spec into sources (spec LOADING.md 4). */
-static size_t parse_spec(tb_loader_source **out, char *spec)
-{
-	size_t n = 0, alloc = 0;
-	tb_loader_source *src = NULL;
-	char *save = NULL;
-	for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		if (!*item)
-			continue;
-		src = tb_xgrow(src, &alloc, n + 1, sizeof *src);
-		char *colon = strchr(item, ':');
-		int is_uri = strstr(item, "://") != NULL;
-		int is_drive =
-		    item[0] && item[1] == ':' && ((item[0] | 32) >= 'a' && (item[0] | 32) <= 'z');
-		if (colon && item[0] != '/' && !is_uri && !is_drive) {
-			*colon = 0;
-			src[n].name = item;
-			src[n].path = colon + 1;
-		} else {
-			src[n].name = NULL;
-			src[n].path = item;
-		}
-		n++;
-	}
-	*out = src;
-	return n;
-}
-
 /* Say on stderr which log directories do not exist (yet) or are not
  * directories: a mistyped path would otherwise look like an empty one. */
 static void warn_missing(const tb_loader_source *src, size_t n)
@@ -378,6 +353,8 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return tb_export_cmd(argc - 1, argv + 1);
 	opts o = {0};
 	o.query_cmd = argc > 1 && strcmp(argv[1], "query") == 0;
 	parse_args(&o, argc - o.query_cmd, argv + o.query_cmd);
@@ -415,7 +392,7 @@ int main(int argc, char **argv)
 	size_t n_sources = 1;
 	if (o.logdir_spec) {
 		spec_copy = tb_xstrdup(o.logdir_spec);
-		n_sources = parse_spec(&sources, spec_copy);
+		n_sources = tb_loader_split_spec(&sources, spec_copy);
 	}
 	tb_loader_opts lo = {
 	    .sources = sources,

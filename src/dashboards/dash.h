@@ -39,6 +39,8 @@ typedef struct tb_dash {
  * after every other registration (tboard_data.c). */
 void tb_tboard_data_register(tb_router *r, tb_dash *d);
 void tb_tboard_events_register(tb_router *r, tb_dash *d);
+/* GET or POST /data/tboard/export: an export table, streamed (tboard_export.c). */
+void tb_tboard_export_register(tb_router *r, tb_dash *d);
 
 /* The thread that tells hub's streams what changed in store, at most five
  * times a second (tboard_events.c). Returns NULL when no thread can be

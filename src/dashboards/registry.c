@@ -92,4 +92,5 @@ void tb_dashboards_register(tb_router *r, tb_dash *d)
 	tb_compare_register(r, d); /* run comparison routes, not a tab */
 	tb_tboard_events_register(r, d);
 	tb_tboard_data_register(r, d);
+	tb_tboard_export_register(r, d);
 }

@@ -133,6 +133,21 @@ void tb_sse_hub_close(tb_sse_hub *h);
  * first ("text/event-stream", never gzipped, never cached). */
 void tb_resp_sse(tb_resp *r, tb_sse_hub *h, const char *first, size_t n);
 
+/* --- streamed answers ------------------------------------------------------ */
+
+/* Append the next part of a streamed answer to out. Returns 1 while more
+ * follows, 0 after the last part, or a negative TB_E* code to cut the
+ * answer short (the client sees a broken transfer, not a complete file).
+ * Called on a server I/O thread, one call per chunk the client reads:
+ * keep each call's work bounded (about a few hundred KiB of output). */
+typedef int (*tb_stream_fn)(tb_buf *out, void *payload);
+/* Answer 200 with a body made by fn as the client reads it (chunked
+ * transfer encoding; never gzipped by the server, never cached). free_fn
+ * (may be NULL) gets payload once, when the answer ends, the client
+ * leaves, or the response is dropped unsent. Set the type and headers as
+ * usual. */
+void tb_resp_stream(tb_resp *r, tb_stream_fn fn, void *payload, void (*free_fn)(void *));
+
 /* --- server -------------------------------------------------------------- */
 
 typedef struct tb_server tb_server;

@@ -171,6 +171,8 @@ void tb_resp_release(tb_resp *r)
 	}
 	free(r->hdr);
 	tb_buf_free(&r->body);
+	if (r->stream && r->stream_free)
+		r->stream_free(r->stream_payload);
 }
 
 void tb_resp_status(tb_resp *r, int status)
@@ -243,6 +245,14 @@ void tb_resp_sse(tb_resp *r, tb_sse_hub *h, const char *first, size_t n)
 	tb_resp_header(r, "Cache-Control", "no-cache");
 	r->no_gzip = 1;
 	r->sse = h;
+}
+
+void tb_resp_stream(tb_resp *r, tb_stream_fn fn, void *payload, void (*free_fn)(void *))
+{
+	r->no_gzip = 1;
+	r->stream = fn;
+	r->stream_payload = payload;
+	r->stream_free = free_fn;
 }
 
 /* Percent-encode what may not appear raw in a header or URL. */

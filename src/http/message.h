@@ -51,6 +51,9 @@ struct tb_resp {
 	int no_gzip;
 	int raw;	 /* send as is: no common headers, no gzip (redirects, HTML errors) */
 	tb_sse_hub *sse; /* an event stream on this hub (tb_resp_sse) */
+	tb_stream_fn stream; /* a streamed body (tb_resp_stream) */
+	void *stream_payload;
+	void (*stream_free)(void *);
 };
 
 void tb_req_init(tb_req *q);

@@ -207,6 +207,9 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const 
 	if (r->sse && r->status == 200) {
 		m = tb_sse_open(r->sse, conn, r->body.ptr ? r->body.ptr : "", len);
 		ak = NULL; /* a stream is never cached */
+	} else if (r->stream && r->status == 200) {
+		m = tb_stream_open(r);
+		ak = NULL;
 	} else {
 		char *bytes = tb_buf_detach(&r->body);
 		m = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);

@@ -18,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "message.h"
 
 /* A stream whose client stopped reading is ended once this much waits. */
 #define MAX_PENDING ((size_t)1 << 20)
@@ -168,5 +169,60 @@ struct MHD_Response *tb_sse_open(tb_sse_hub *h, struct MHD_Connection *conn, con
 	h->head = st;
 	h->count++;
 	pthread_mutex_unlock(&h->lock);
+	return m;
+}
+
+/* --- streamed answers (tb_resp_stream) ------------------------------------ */
+
+typedef struct chunked {
+	tb_stream_fn fn;
+	void *payload;
+	void (*free_fn)(void *);
+	tb_buf part; /* made by fn, not yet sent from off */
+	size_t off;
+	int done;
+} chunked;
+
+static ssize_t on_chunk(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	chunked *c = cls;
+	(void)pos;
+	while (c->off == c->part.len && !c->done) {
+		tb_buf_clear(&c->part);
+		c->off = 0;
+		int rc = c->fn(&c->part, c->payload);
+		if (rc < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		c->done = rc == 0;
+	}
+	if (c->off == c->part.len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	size_t n = c->part.len - c->off < max ? c->part.len - c->off : max;
+	memcpy(buf, c->part.ptr + c->off, n);
+	c->off += n;
+	return (ssize_t)n;
+}
+
+static void on_chunked_free(void *cls)
+{
+	chunked *c = cls;
+	if (c->free_fn)
+		c->free_fn(c->payload);
+	tb_buf_free(&c->part);
+	free(c);
+}
+
+struct MHD_Response *tb_stream_open(tb_resp *r)
+{
+	chunked *c = tb_xcalloc(1, sizeof *c);
+	*c = (chunked){r->stream, r->stream_payload, r->stream_free, TB_BUF_INIT, 0, 0};
+	struct MHD_Response *m =
+	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, on_chunk, c,
+					      on_chunked_free);
+	if (!m) {
+		free(c);
+		return NULL;
+	}
+	r->stream = NULL; /* the response owns it now */
 	return m;
 }

@@ -16,4 +16,9 @@
 struct MHD_Response *tb_sse_open(tb_sse_hub *h, struct MHD_Connection *conn, const char *first,
 				 size_t n);
 
+/* A response whose body r's stream function makes as conn's client reads
+ * it (tb_resp_stream); takes the stream from r. NULL when it cannot be
+ * made (the stream stays on r, freed with it). */
+struct MHD_Response *tb_stream_open(tb_resp *r);
+
 #endif

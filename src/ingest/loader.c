@@ -800,3 +800,30 @@ void tb_loader_free(tb_loader *l)
 	pthread_cond_destroy(&l->cond);
 	free(l);
 }
+
+size_t tb_loader_split_spec(tb_loader_source **out, char *spec)
+{
+	size_t n = 0, alloc = 0;
+	tb_loader_source *src = NULL;
+	char *save = NULL;
+	for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (!*item)
+			continue;
+		src = tb_xgrow(src, &alloc, n + 1, sizeof *src);
+		char *colon = strchr(item, ':');
+		int is_uri = strstr(item, "://") != NULL;
+		int is_drive =
+		    item[0] && item[1] == ':' && ((item[0] | 32) >= 'a' && (item[0] | 32) <= 'z');
+		if (colon && item[0] != '/' && !is_uri && !is_drive) {
+			*colon = 0;
+			src[n].name = item;
+			src[n].path = colon + 1;
+		} else {
+			src[n].name = NULL;
+			src[n].path = item;
+		}
+		n++;
+	}
+	*out = src;
+	return n;
+}

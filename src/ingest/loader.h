@@ -54,6 +54,12 @@ uint64_t tb_loader_cycles(const tb_loader *l);
 /* Stop the background thread (if any) and free. NULL is a no-op. */
 void tb_loader_free(tb_loader *l);
 
+/* Split a --logdir_spec value, name:path,name:path,... (spec LOADING.md 4),
+ * into sources: a path with a scheme (s3://), a leading '/' or a drive
+ * letter has no name. The sources point into spec, which is modified;
+ * *out is the caller's to free(). Returns the count. */
+size_t tb_loader_split_spec(tb_loader_source **out, char *spec);
+
 /* Counters for the last cycles, for logs and benchmarks. */
 typedef struct tb_loader_stats {
 	uint64_t records; /* records read */

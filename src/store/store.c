@@ -476,3 +476,12 @@ void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
 	s->walls[i] = wall;
 	s->tensors[i] = t;
 }
+
+void tb_series_clear(tb_series *s)
+{
+	if (s->tensors)
+		for (size_t i = 0; i < s->len; i++)
+			free(s->tensors[i]);
+	s->len = 0;
+	s->seen = 0;
+}

@@ -145,5 +145,9 @@ void tb_series_add_scalar(tb_series *s, int64_t step, double wall, double value)
  * Caller holds the run lock. */
 size_t tb_series_lower_bound(const tb_series *s, int64_t step);
 void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t);
+/* Drop every point of s, keeping the series and its buffers, as if
+ * nothing had been offered yet (bulk export takes points out as they come).
+ * Caller holds the run write lock. */
+void tb_series_clear(tb_series *s);
 
 #endif

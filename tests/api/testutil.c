@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "record/rec_writer.h"
+
 double tb_test_now(void)
 {
 	struct timespec ts;
@@ -37,4 +39,15 @@ static int remove_one(const char *p, const struct stat *st, int flag, struct FTW
 int tb_test_rmtree(const char *path)
 {
 	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+int tb_test_put_record(FILE *f, const void *payload, size_t len)
+{
+	unsigned char *rec = malloc(len + TB_REC_OVERHEAD);
+	if (!rec)
+		return -1;
+	size_t n = tb_rec_frame(rec, payload, len);
+	int rc = fwrite(rec, 1, n, f) == n ? 0 : -1;
+	free(rec);
+	return rc;
 }

@@ -1,9 +1,10 @@
 /* Small things many tests need: a monotonic clock, a temporary folder and
- * removing it again. */
+ * removing it again, and one TFRecord appended to an event file. */
 #ifndef TB_TESTUTIL_H
 #define TB_TESTUTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Seconds on the monotonic clock. */
 double tb_test_now(void);
@@ -15,5 +16,9 @@ int tb_test_tmpdir(char *out, size_t n, const char *prefix);
 /* Remove path and everything under it, not following symbolic links.
  * Returns 0, or -1 when something could not be removed. */
 int tb_test_rmtree(const char *path);
+
+/* Append the len bytes of payload to f as one TFRecord (length, CRCs).
+ * Returns 0, or -1 when writing failed. */
+int tb_test_put_record(FILE *f, const void *payload, size_t len);
 
 #endif

@@ -18,15 +18,13 @@
 #include "proto/pb_encode.h"
 #include "record/rec_writer.h"
 #include "../api/http_client.h"
+#include "../api/testutil.h"
 
 /* --- writing the log directory ------------------------------------------- */
 
 static void put_record(FILE *f, const tb_pb_buf *payload)
 {
-	uint8_t *rec = malloc(payload->len + TB_REC_OVERHEAD);
-	size_t n = tb_rec_frame(rec, payload->data, payload->len);
-	fwrite(rec, 1, n, f);
-	free(rec);
+	tb_test_put_record(f, payload->data, payload->len);
 }
 
 static FILE *open_events(const char *logdir, const char *run)
@@ -379,20 +377,6 @@ static void test_graphs__still_serving(void)
 	tb_buf_free(&r.body);
 }
 
-static void remove_tree(const char *dir)
-{
-	const char *runs[] = {"good", "garbage", "deep"};
-	char path[PATH_MAX];
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s/%s/events.out.tfevents.1700000000.test", dir,
-			 runs[i]);
-		unlink(path);
-		snprintf(path, sizeof path, "%s/%s", dir, runs[i]);
-		rmdir(path);
-	}
-	rmdir(dir);
-}
-
 int main(void)
 {
 	const char *binary = getenv("TB_BINARY");
@@ -400,8 +384,8 @@ int main(void)
 		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
 		return 1;
 	}
-	char logdir[] = "/tmp/tb_graphs_test.XXXXXX";
-	if (!mkdtemp(logdir)) {
+	char logdir[256];
+	if (tb_test_tmpdir(logdir, sizeof logdir, "tb_graphs_test.") != 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -414,7 +398,7 @@ int main(void)
 	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
 	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
 		fprintf(stderr, "server did not start: %s\n", err);
-		remove_tree(logdir);
+		tb_test_rmtree(logdir);
 		return 1;
 	}
 	port = tb_spawn_port(srv);
@@ -432,6 +416,6 @@ int main(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
-	remove_tree(logdir);
+	tb_test_rmtree(logdir);
 	return tb_test_finish();
 }

@@ -19,6 +19,7 @@
 #include "common/buf.h"
 #include "proto/event_encode.h"
 #include "proto/pb_encode.h"
+#include "../api/testutil.h"
 #include "record/rec_writer.h"
 #include "../api/http_client.h"
 
@@ -30,12 +31,7 @@ static FILE *out_file;
 
 static void emit(tb_pb_buf *b)
 {
-	uint8_t head[TB_REC_HEADER_SIZE], foot[TB_REC_FOOTER_SIZE];
-	tb_rec_header(head, b->len);
-	tb_rec_footer(foot, b->data, b->len);
-	fwrite(head, 1, sizeof head, out_file);
-	fwrite(b->data, 1, b->len, out_file);
-	fwrite(foot, 1, sizeof foot, out_file);
+	tb_test_put_record(out_file, b->data, b->len);
 	tb_pb_buf_truncate(b, 0);
 }
 

@@ -23,6 +23,7 @@
 #include "common/buf.h"
 #include "tboard/writer.h"
 #include "../api/http_client.h"
+#include "../api/testutil.h"
 
 /* Bytes only the files outside the log directory hold. */
 #define SECRET "SECRET-OUTSIDE-7f3a"
@@ -588,14 +589,6 @@ static void test_projector__plugin_entry_page(void)
 
 /* ---- main ------------------------------------------------------------------- */
 
-static void remove_tree(const char *path)
-{
-	char cmd[1200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", path);
-}
-
 int main(void)
 {
 	const char *bin = getenv("TB_BINARY");
@@ -603,9 +596,7 @@ int main(void)
 		fprintf(stderr, "TB_BINARY is not set\n");
 		return 1;
 	}
-	const char *t = getenv("TMPDIR");
-	snprintf(tmp, sizeof tmp, "%s/tb_projector_XXXXXX", t && *t ? t : "/tmp");
-	if (!mkdtemp(tmp)) {
+	if (tb_test_tmpdir(tmp, sizeof tmp, "tb_projector_") != 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -619,7 +610,7 @@ int main(void)
 	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
 	if (tb_spawn_start(&sp, &clean, bin, root, extra, 60, err, sizeof err) != 0) {
 		fprintf(stderr, "server did not start: %s\n", err);
-		remove_tree(tmp);
+		tb_test_rmtree(tmp);
 		return 1;
 	}
 	port = tb_spawn_port(sp);
@@ -641,6 +632,6 @@ int main(void)
 	CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
 	      (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM));
 	curl_global_cleanup();
-	remove_tree(tmp);
+	tb_test_rmtree(tmp);
 	return tb_test_finish();
 }

@@ -35,10 +35,7 @@ typedef struct efile {
 
 static void put_record(efile *e, const tb_pb_buf *b)
 {
-	uint8_t *rec = malloc(b->len + TB_REC_OVERHEAD);
-	size_t n = tb_rec_frame(rec, b->data, b->len);
-	fwrite(rec, 1, n, e->f);
-	free(rec);
+	tb_test_put_record(e->f, b->data, b->len);
 }
 
 static void efile_open(efile *e, const char *dir)

@@ -289,10 +289,10 @@ async function checkHparams(page, base, name) {
   if (strH) {
     const v = String(sg[0].hparams[strH.name]);
     const want = sg.filter((g) => String(g.hparams[strH.name] ?? '').toLowerCase().includes(v.toLowerCase())).length;
-    await page.locator(`.hp-filter[data-filter="${esc(strH.displayName || strH.name)}"] input`).fill(v);
+    await page.locator(`.hp-filter[data-filter="${esc(strH.displayName || strH.name)}"] [data-testid="hp-text"]`).fill(v);
     const n = (await rowNames()).length;
     check(n === want && n <= sg.length, `${name}: filtering "${strH.name}" by "${v}" leaves the matching rows`, `${n} rows, want ${want}`);
-    await page.locator(`.hp-filter[data-filter="${esc(strH.displayName || strH.name)}"] input`).fill('');
+    await page.locator(`.hp-filter[data-filter="${esc(strH.displayName || strH.name)}"] [data-testid="hp-text"]`).fill('');
   }
   // A min/max filter on the numeric column.
   const values = sg.map(valueOf).filter((x) => typeof x === 'number');

@@ -78,6 +78,11 @@ export function groupedColors(runs: string[], mode: string): Map<string, string>
   return out;
 }
 
+/** The palette colour of a stable hash (a group's key): the same whatever else is shown. */
+export function keyColor(key: number): string {
+  return PALETTE[(key >>> 0) % PALETTE.length];
+}
+
 /** Same colour with an alpha channel, for the faint raw line. */
 export function withAlpha(hex: string, alpha: number): string {
   const n = parseInt(hex.slice(1), 16);

@@ -139,3 +139,27 @@ export function useSettled<T>(value: T, ms: number): T {
   }, [value]);
   return settled;
 }
+
+/**
+ * Keeps the chart in `chartRef` sized to the element in `ref`, and destroys
+ * it when the component goes.
+ */
+export function useChartFit(
+  ref: RefObject<HTMLElement | null>,
+  chartRef: RefObject<{ setSize(w: number, h: number): void; destroy(): void } | null>,
+): void {
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => {
+      const r = el.getBoundingClientRect();
+      chartRef.current?.setSize(r.width, r.height);
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      chartRef.current?.destroy();
+      (chartRef as { current: unknown }).current = null;
+    };
+  }, []);
+}

@@ -12,6 +12,7 @@ import { applyTheme, useSettled } from './hooks';
 import { TopBar } from './components/TopBar';
 import { RunsSidebar } from './components/RunsSidebar';
 import { useDashboard } from './dashboards/registry';
+import { effectiveQuery, queryKeeps, runQuery, useRunQuery } from './compare';
 
 applyTheme();
 prefs.subscribe((p) => applyTheme(p));
@@ -64,15 +65,21 @@ function App() {
   // The runs list follows every keystroke of the run filter; the charts
   // follow once typing pauses.
   const runFilter = useSettled(s.runFilter, 150);
+  // The run query is asked once typing pauses; its answer narrows every view.
+  const queryText = effectiveQuery(useSettled(s.runQuery, 300), s.brushes);
+  useEffect(() => runQuery.ask(queryText, state.generation), [queryText, state.generation]);
+  const rq = useRunQuery();
+  const matched = queryText.trim() ? rq.runs : null;
   const selectedRuns = useMemo(() => {
     const re = compileFilter(runFilter);
-    return state.runs.filter((r) => !s.hiddenRuns.has(r) && (!re || re.test(r)));
-  }, [state.runs, runFilter, s.hiddenRuns]);
+    const keep = matched ? queryKeeps(state.runs, matched) : null;
+    return state.runs.filter((r) => !s.hiddenRuns.has(r) && (!re || re.test(r)) && (!keep || keep.has(r)));
+  }, [state.runs, runFilter, s.hiddenRuns, matched]);
 
   const Dashboard = useDashboard(active);
   return (
     <div class="app">
-      <TopBar state={state} active={active} prefs={p} onReload={() => void data.reload()} />
+      <TopBar state={state} active={active} prefs={p} onReload={() => void data.reload()} selectedRuns={selectedRuns} />
       <div class="body">
         <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} width={p.sidebarWidth} />
         {Dashboard ? (

@@ -3,14 +3,27 @@
 import { useEffect, useState } from 'preact/hooks';
 import { prefs } from './prefs';
 
-export type XAxis = 'step' | 'relative' | 'wall';
+/** 'tag': another scalar tag of the same run, aligned by step (Settings.xTag). */
+export type XAxis = 'step' | 'relative' | 'wall' | 'tag';
 export type HistogramMode = 'offset' | 'overlay';
-export type HparamsView = 'table' | 'parallel';
+export type HparamsView = 'table' | 'parallel' | 'scatter';
+export type GroupAgg = 'mean' | 'median';
+/** Debiased EMA (as upstream), or a trailing or centred moving average. */
+export type SmoothMode = 'ema' | 'trailing' | 'centred';
+export type GroupBand = 'std' | 'minmax' | 'ci95';
+
+/** A brushed range on a parallel-coordinates axis: a query column between lo and hi. */
+export interface Brush {
+  col: string;
+  lo: number;
+  hi: number;
+}
 
 export interface Settings {
   /** Selected dashboard (plugin name); '' means the first active one. */
   dashboard: string;
   smoothing: number;
+  smoothMode: SmoothMode;
   xAxis: XAxis;
   logY: boolean;
   ignoreOutliers: boolean;
@@ -33,6 +46,22 @@ export interface Settings {
   collapsedGroups: ReadonlySet<string>;
   /** Pinned card ids, in pinning order. */
   pinned: readonly string[];
+  /** The run query (docs/HTTP_API.md) that selects and sorts runs; '' = all. */
+  runQuery: string;
+  /**
+   * Scalar cards draw one line per group when set: 'folder', 'hp:NAME,...'
+   * or 'regex:PATTERN', as the groups route's `by`.
+   */
+  groupBy: string;
+  groupAgg: GroupAgg;
+  groupBand: GroupBand;
+  /** Groups a card shows as their runs instead (by group name). */
+  expandedGroups: ReadonlySet<string>;
+  /** The scalar tag on the x axis when xAxis is 'tag'. */
+  xTag: string;
+  logX: boolean;
+  /** HParams brushes; each narrows the runs as a query condition would. */
+  brushes: readonly Brush[];
 }
 
 /** Smoothing a link without a value stands for. */
@@ -42,6 +71,7 @@ export function defaultSettings(): Settings {
   return {
     dashboard: '',
     smoothing: prefs.get().defaultSmoothing,
+    smoothMode: 'ema',
     xAxis: 'step',
     logY: false,
     ignoreOutliers: true,
@@ -55,10 +85,18 @@ export function defaultSettings(): Settings {
     hiddenRuns: new Set(),
     collapsedGroups: new Set(),
     pinned: [],
+    runQuery: '',
+    groupBy: '',
+    groupAgg: 'mean',
+    groupBand: 'std',
+    expandedGroups: new Set(),
+    xTag: '',
+    logX: false,
+    brushes: [],
   };
 }
 
-const X_AXES: XAxis[] = ['step', 'relative', 'wall'];
+const X_AXES: XAxis[] = ['step', 'relative', 'wall', 'tag'];
 
 export function parseHash(hash: string): Settings {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
@@ -75,7 +113,8 @@ export function parseHash(hash: string): Settings {
   // On by default, as upstream; outliers=1 shows them (outliers=0 is the default spelled out).
   s.ignoreOutliers = p.get('outliers') !== '1';
   s.histogramMode = p.get('hist') === 'overlay' ? 'overlay' : 'offset';
-  s.hparamsView = p.get('hpview') === 'parallel' ? 'parallel' : 'table';
+  const hpview = p.get('hpview');
+  s.hparamsView = hpview === 'parallel' || hpview === 'scatter' ? hpview : 'table';
   const sort = p.get('hpsort') ?? '';
   s.hparamsSortDesc = sort.startsWith('-');
   s.hparamsSort = s.hparamsSortDesc ? sort.slice(1) : sort;
@@ -85,6 +124,24 @@ export function parseHash(hash: string): Settings {
   s.hiddenRuns = new Set(p.getAll('hide'));
   s.collapsedGroups = new Set(p.getAll('collapse'));
   s.pinned = [...new Set(p.getAll('pin'))];
+  const smode = p.get('smode');
+  if (smode === 'trailing' || smode === 'centred') s.smoothMode = smode;
+  s.runQuery = p.get('q') ?? '';
+  s.groupBy = p.get('gby') ?? '';
+  s.groupAgg = p.get('agg') === 'median' ? 'median' : 'mean';
+  const band = p.get('band');
+  s.groupBand = band === 'minmax' || band === 'ci95' ? band : 'std';
+  s.expandedGroups = new Set(p.getAll('expand'));
+  s.xTag = p.get('xtag') ?? '';
+  if (s.xAxis === 'tag' && !s.xTag) s.xAxis = 'step';
+  s.logX = p.get('logx') === '1';
+  s.brushes = p.getAll('brush').flatMap((b) => {
+    // col:lo:hi, the column last-split so it may hold ':'.
+    const m = /^(.*):([^:]*):([^:]*)$/.exec(b);
+    const lo = m ? Number(m[2]) : NaN;
+    const hi = m ? Number(m[3]) : NaN;
+    return m && m[1] && m[2] && m[3] && lo <= hi ? [{ col: m[1], lo, hi }] : [];
+  });
   return s;
 }
 
@@ -107,6 +164,15 @@ export function formatHash(s: Settings): string {
   for (const r of s.hiddenRuns) p.append('hide', r);
   for (const g of s.collapsedGroups) p.append('collapse', g);
   for (const c of s.pinned) p.append('pin', c);
+  if (s.smoothMode !== 'ema') p.set('smode', s.smoothMode);
+  if (s.runQuery) p.set('q', s.runQuery);
+  if (s.groupBy) p.set('gby', s.groupBy);
+  if (s.groupAgg !== 'mean') p.set('agg', s.groupAgg);
+  if (s.groupBand !== 'std') p.set('band', s.groupBand);
+  for (const g of s.expandedGroups) p.append('expand', g);
+  if (s.xAxis === 'tag') p.set('xtag', s.xTag);
+  if (s.logX) p.set('logx', '1');
+  for (const b of s.brushes) p.append('brush', `${b.col}:${b.lo}:${b.hi}`);
   const q = p.toString();
   return q ? '#' + q : '';
 }

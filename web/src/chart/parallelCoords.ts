@@ -1,7 +1,10 @@
 // Parallel coordinates on a canvas: one vertical axis per column (hparams,
 // then metrics), one polyline per row across them. Numeric axes are linear
-// between the column's extremes; other columns place their distinct values
-// evenly. Rows that the filters hide are drawn faintly.
+// between the column's extremes, or logarithmic when the values are positive
+// and span more than a decade (a ratio of 20); other columns place their distinct values
+// evenly. Rows that the filters hide are drawn faintly. Dragging along a
+// brushable numeric axis brushes a range of it (the owner filters the
+// rows); a click on the axis clears its brush.
 import { formatTick } from '../format';
 import { niceTicks, prepareCanvas, readCanvasColors } from './dashCanvas';
 
@@ -10,7 +13,12 @@ export type PcValue = number | string | boolean | undefined;
 export interface PcAxis {
   label: string;
   numeric: boolean;
+  /** A range of the axis can be brushed. */
+  brushable?: boolean;
 }
+
+/** A brushed value range [lo, hi] of an axis, by axis index. */
+export type PcBrushes = ReadonlyMap<number, readonly [number, number]>;
 
 export interface PcRow {
   id: string;
@@ -20,36 +28,52 @@ export interface PcRow {
   shown: boolean;
 }
 
-interface Scale {
+export interface Scale {
   pos: (v: PcValue) => number | null; // 0 (bottom) .. 1 (top)
+  /** The value at a position (numeric scales). */
+  value: (p: number) => number;
   ticks: Array<[number, string]>;
+  log: boolean;
 }
 
-function scaleOf(axis: PcAxis, rows: PcRow[], col: number): Scale {
-  const vals = rows.map((r) => r.values[col]).filter((v) => v !== undefined);
-  if (axis.numeric) {
+/** Positive values spanning this ratio (more than a decade) or more get a log axis. */
+const LOG_SPAN = 20;
+
+/** The scale of one column's values: numeric (linear or log) or by distinct value. */
+export function scaleOf(numeric: boolean, values: PcValue[]): Scale {
+  const vals = values.filter((v) => v !== undefined);
+  if (numeric) {
     const ns = vals.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    let lo = Math.min(...ns);
-    let hi = Math.max(...ns);
-    if (!ns.length) [lo, hi] = [0, 1];
+    let lo = ns.length ? ns.reduce((a, b) => Math.min(a, b)) : 0;
+    let hi = ns.length ? ns.reduce((a, b) => Math.max(a, b)) : 1;
+    const log = lo > 0 && hi / lo >= LOG_SPAN;
     if (lo === hi) [lo, hi] = [lo - 1, hi + 1];
-    const pos = (v: PcValue) => (typeof v === 'number' && Number.isFinite(v) ? (v - lo) / (hi - lo) : null);
+    const f = log ? Math.log10 : (v: number) => v;
+    const fl = f(lo);
+    const fh = f(hi);
+    const pos = (v: PcValue) => (typeof v === 'number' && Number.isFinite(v) && (!log || v > 0) ? (f(v) - fl) / (fh - fl) : null);
+    const value = (p: number) => (log ? Math.pow(10, fl + p * (fh - fl)) : lo + p * (hi - lo));
     const ticks: Array<[number, string]> = [];
     if (ns.length) {
       ticks.push([0, formatTick(lo)]);
-      for (const t of niceTicks(lo, hi, 4)) {
-        const p = (t - lo) / (hi - lo);
+      const inner = log
+        ? Array.from({ length: Math.floor(fh) - Math.ceil(fl) + 1 }, (_, k) => Math.pow(10, Math.ceil(fl) + k))
+        : niceTicks(lo, hi, 4);
+      for (const t of inner) {
+        const p = pos(t)!;
         if (p > 0.08 && p < 0.92) ticks.push([p, formatTick(t)]);
       }
       ticks.push([1, formatTick(hi)]);
     }
-    return { pos, ticks };
+    return { pos, value, ticks, log };
   }
   const distinct = [...new Set(vals.map(String))].sort();
   const at = new Map(distinct.map((v, i) => [v, distinct.length === 1 ? 0.5 : i / (distinct.length - 1)]));
   return {
     pos: (v) => (v === undefined ? null : (at.get(String(v)) ?? null)),
+    value: () => NaN,
     ticks: distinct.map((v) => [at.get(v)!, v]),
+    log: false,
   };
 }
 
@@ -63,20 +87,94 @@ export class ParallelCoords {
   private pad = { left: 40, right: 40, top: 34, bottom: 26 };
   /** Screen points of each drawn row, for picking. */
   private paths = new Map<string, Array<[number, number]>>();
+  private brushes: PcBrushes = new Map();
+  private scales: Scale[] = [];
+  /** The brush being dragged: axis and the two positions (0..1). */
+  private drag: { axis: number; from: number; to: number } | null = null;
+  /** Told a brush's new range when a drag ends (null: cleared by a click). */
+  onBrush: ((axis: number, range: [number, number] | null) => void) | null = null;
 
   constructor(container: HTMLElement, private readonly onPick: (id: string) => void) {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'pc-canvas';
     container.appendChild(this.canvas);
-    this.canvas.addEventListener('click', (e) => {
+    // Reachable from the element, for tests.
+    (container as HTMLElement & { tbParallel?: ParallelCoords }).tbParallel = this;
+    const at = (e: MouseEvent) => {
       const r = this.canvas.getBoundingClientRect();
-      const id = this.pick(e.clientX - r.left, e.clientY - r.top);
+      return [e.clientX - r.left, e.clientY - r.top];
+    };
+    this.canvas.addEventListener('pointerdown', (e) => {
+      const [x, y] = at(e);
+      const axis = this.axisAt(x);
+      if (axis < 0) return;
+      e.preventDefault();
+      this.canvas.setPointerCapture(e.pointerId);
+      const p = this.posAt(y);
+      this.drag = { axis, from: p, to: p };
+    });
+    this.canvas.addEventListener('pointermove', (e) => {
+      const [x, y] = at(e);
+      if (this.drag) {
+        this.drag.to = this.posAt(y);
+        this.draw();
+        return;
+      }
+      this.canvas.style.cursor = this.axisAt(x) >= 0 ? 'ns-resize' : this.pick(x, y) ? 'pointer' : 'default';
+    });
+    this.canvas.addEventListener('pointerup', (e) => {
+      const d = this.drag;
+      this.drag = null;
+      if (!d) return;
+      const [, y] = at(e);
+      d.to = this.posAt(y);
+      const sc = this.scales[d.axis];
+      const h = this.height - this.pad.top - this.pad.bottom;
+      if (Math.abs(d.to - d.from) * h < 4 || !sc) this.onBrush?.(d.axis, null);
+      else {
+        // Widened by a hair, so a brush to an axis end keeps the extreme
+        // value that the log scale's round trip may miss in the last digit.
+        const a = sc.value(Math.min(d.from, d.to));
+        const b = sc.value(Math.max(d.from, d.to));
+        this.onBrush?.(d.axis, [a - Math.abs(a) * 1e-9, b + Math.abs(b) * 1e-9]);
+      }
+      this.draw();
+    });
+    this.canvas.addEventListener('click', (e) => {
+      const [x, y] = at(e);
+      if (this.axisAt(x) >= 0) return;
+      const id = this.pick(x, y);
       if (id) this.onPick(id);
     });
-    this.canvas.addEventListener('mousemove', (e) => {
-      const r = this.canvas.getBoundingClientRect();
-      this.canvas.style.cursor = this.pick(e.clientX - r.left, e.clientY - r.top) ? 'pointer' : 'default';
-    });
+  }
+
+  /** The brushable axis within a few pixels of x, or -1. */
+  private axisAt(x: number): number {
+    const n = this.axes.length;
+    const w = this.width - this.pad.left - this.pad.right;
+    for (let i = 0; i < n; i++) {
+      const ax = this.pad.left + (n === 1 ? w / 2 : (i * w) / (n - 1));
+      if (Math.abs(x - ax) <= 8 && this.axes[i].brushable) return i;
+    }
+    return -1;
+  }
+
+  /** The axis position (0 bottom .. 1 top) of a y in the canvas, clamped. */
+  private posAt(y: number): number {
+    const h = this.height - this.pad.top - this.pad.bottom;
+    return Math.min(1, Math.max(0, 1 - (y - this.pad.top) / h));
+  }
+
+  /** Screen x of axis i and the y range of positions, for tests driving a brush. */
+  axisGeometry(i: number): { x: number; top: number; bottom: number } {
+    const n = this.axes.length;
+    const w = this.width - this.pad.left - this.pad.right;
+    return { x: this.pad.left + (n === 1 ? w / 2 : (i * w) / (n - 1)), top: this.pad.top, bottom: this.height - this.pad.bottom };
+  }
+
+  /** Whether axis i is drawn on a log scale. */
+  isLog(i: number): boolean {
+    return this.scales[i]?.log ?? false;
   }
 
   setSize(width: number, height: number): void {
@@ -85,10 +183,17 @@ export class ParallelCoords {
     this.draw();
   }
 
-  update(axes: PcAxis[], rows: PcRow[], selected: string): void {
+  update(axes: PcAxis[], rows: PcRow[], selected: string, brushes: PcBrushes = new Map()): void {
     this.axes = axes;
     this.rows = rows;
     this.selected = selected;
+    this.brushes = brushes;
+    this.scales = axes.map((a, i) =>
+      scaleOf(
+        a.numeric,
+        rows.map((r) => r.values[i]),
+      ),
+    );
     this.draw();
   }
 
@@ -132,7 +237,7 @@ export class ParallelCoords {
     const h = this.height - top - bottom;
     const xAt = (i: number) => left + (n === 1 ? w / 2 : (i * w) / (n - 1));
     const yAt = (p: number) => top + (1 - p) * h;
-    const scales = this.axes.map((a, i) => scaleOf(a, this.rows, i));
+    const scales = this.scales;
 
     const line = (row: PcRow, alpha: number, width: number) => {
       const pts: Array<[number, number]> = [];
@@ -163,6 +268,26 @@ export class ParallelCoords {
     const sel = this.rows.find((r) => r.id === this.selected && r.shown);
     if (sel) line(sel, 1, 3.5);
 
+    // Brushes: the kept range of an axis, as a band along it.
+    const band = (i: number, p0: number, p1: number) => {
+      ctx.fillStyle = colors.text;
+      ctx.globalAlpha = 0.18;
+      ctx.fillRect(xAt(i) - 7, yAt(Math.max(p0, p1)), 14, Math.abs(p1 - p0) * h);
+      ctx.globalAlpha = 0.7;
+      ctx.strokeStyle = colors.text;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(xAt(i) - 7 + 0.5, yAt(Math.max(p0, p1)) + 0.5, 14, Math.abs(p1 - p0) * h);
+      ctx.globalAlpha = 1;
+    };
+    for (const [i, [lo, hi]] of this.brushes) {
+      const sc = scales[i];
+      if (!sc || (this.drag && this.drag.axis === i)) continue;
+      const p0 = sc.pos(lo);
+      const p1 = sc.pos(hi);
+      band(i, Math.max(0, p0 ?? 0), Math.min(1, p1 ?? 1));
+    }
+    if (this.drag) band(this.drag.axis, this.drag.from, this.drag.to);
+
     // Axes with their ticks and titles.
     ctx.font = '11px system-ui, sans-serif';
     for (let i = 0; i < n; i++) {
@@ -178,7 +303,7 @@ export class ParallelCoords {
       ctx.fillStyle = colors.text;
       ctx.textAlign = i === 0 ? 'left' : i === n - 1 ? 'right' : 'center';
       ctx.textBaseline = 'bottom';
-      const title = this.axes[i].label;
+      const title = this.axes[i].label + (scales[i].log ? ' (log)' : '');
       const maxW = n > 1 ? w / (n - 1) - 8 : w;
       ctx.font = '600 11px system-ui, sans-serif';
       ctx.fillText(this.fit(ctx, title, maxW), i === 0 ? x - 6 : i === n - 1 ? x + 6 : x, top - 12);

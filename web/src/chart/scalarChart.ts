@@ -29,6 +29,9 @@ export interface ChartLine {
   lo?: Float64Array;
   hi?: Float64Array;
   x0?: Float64Array;
+  /** A group's line: its runs, and per point how many of them count. */
+  members?: string[];
+  n?: Float64Array;
 }
 
 export interface ChartTheme {
@@ -39,6 +42,8 @@ export interface ChartTheme {
 export interface ChartOptions {
   xAxis: XAxis;
   logY: boolean;
+  /** Log x axis; points at x <= 0 are left out. */
+  logX?: boolean;
   /** Draw the faint unsmoothed line behind the smoothed one. */
   showRaw: boolean;
   /** Fit y to the bulk of the data, leaving extreme values off the chart. */
@@ -124,11 +129,13 @@ export class ScalarChart {
   private dots: HTMLDivElement[] = [];
   private width = 0;
   private height = 0;
-  /** The log y axis's last ticks, for its labels. */
-  private logYTicks: Ticks | null = null;
   private hover: string | null = null;
   /** Told the x range after every change of it; `zoomed` once the user zoomed. */
   onXRange: ((min: number, max: number, zoomed: boolean) => void) | null = null;
+  /** Told the x under the pointer while it moves over the plot (null when it leaves). */
+  onHoverX: ((x: number | null) => void) | null = null;
+  /** Told the x of a click on the plot (a click, not a drag). */
+  onClickX: ((x: number) => void) | null = null;
 
   constructor(private readonly el: HTMLElement) {
     // Reachable from the element, for measuring tools and tests.
@@ -157,6 +164,11 @@ export class ScalarChart {
     return { min: sy.min, max: sy.max, splits: [...(ax._splits ?? [])], labels: [...(ax._values ?? [])] };
   }
 
+  /** Whether the x axis is logarithmic. */
+  xLog(): boolean {
+    return this.u?.scales.x.distr === 3;
+  }
+
   /** The x axis's tick labels as drawn. */
   xLabels(): string[] {
     const u = this.u as (uPlot & { axes: Array<{ _values?: string[] }> }) | null;
@@ -177,6 +189,11 @@ export class ScalarChart {
     return this.lines.length;
   }
 
+  /** The lines as last drawn. */
+  get drawnLines(): readonly ChartLine[] {
+    return this.lines;
+  }
+
   setSize(width: number, height: number): void {
     this.width = Math.max(50, Math.floor(width));
     this.height = Math.max(50, Math.floor(height));
@@ -188,6 +205,7 @@ export class ScalarChart {
     const signature = [
       opts.xAxis,
       opts.logY,
+      opts.logX,
       opts.showRaw,
       opts.ignoreOutliers,
       opts.theme.text,
@@ -238,6 +256,14 @@ export class ScalarChart {
     this.u.over.addEventListener('mouseleave', () => {
       this.hideTooltip();
       this.highlight(null);
+      this.onHoverX?.(null);
+    });
+    let down: [number, number] | null = null;
+    this.u.over.addEventListener('mousedown', (e) => (down = [e.clientX, e.clientY]));
+    this.u.over.addEventListener('click', (e) => {
+      const u = this.u;
+      if (!u || !down || Math.abs(e.clientX - down[0]) > 3 || Math.abs(e.clientY - down[1]) > 3) return;
+      this.onClickX?.(u.posToVal(e.clientX - u.over.getBoundingClientRect().left, 'x'));
     });
   }
 
@@ -250,8 +276,16 @@ export class ScalarChart {
 
   private buildData(lines: ChartLine[], opts: ChartOptions): uPlot.AlignedData {
     const data: unknown[] = [null];
-    if (opts.showRaw) for (const l of lines) data.push([l.x, yColumn(l.raw, opts.logY)]);
-    for (const l of lines) data.push([l.x, yColumn(l.smoothed, opts.logY)]);
+    const column = (l: ChartLine, ys: Float64Array) => {
+      const y = yColumn(ys, opts.logY);
+      if (!opts.logX) return [l.x, y];
+      // A log x axis has no place for x <= 0 (step 0): leave those points out.
+      const keep: number[] = [];
+      for (let i = 0; i < l.x.length; i++) if (l.x[i] > 0) keep.push(i);
+      return [Float64Array.from(keep, (i) => l.x[i]), keep.map((i) => y[i])];
+    };
+    if (opts.showRaw) for (const l of lines) data.push(column(l, l.raw));
+    for (const l of lines) data.push(column(l, l.smoothed));
     return data as unknown as uPlot.AlignedData;
   }
 
@@ -305,9 +339,11 @@ export class ScalarChart {
         x: {
           time: opts.xAxis === 'wall',
           auto: true,
+          ...(opts.logX ? { distr: 3, log: 10 } : {}),
           // Widen a single x value (one point per run) into a visible range.
           range: (_u: uPlot, min: number | null, max: number | null): [number, number] => {
-            if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+            if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return opts.logX ? [1, 10] : [0, 1];
+            if (opts.logX) return min > 0 ? logRange(min, max) : [1, 10];
             if (min !== max) return [min, max];
             const pad = opts.xAxis === 'wall' ? 60 : opts.xAxis === 'relative' ? 0.01 : 1;
             return [min - pad, max + pad];
@@ -318,22 +354,9 @@ export class ScalarChart {
           : { auto: true, range: (u: uPlot) => this.yRange(u, false) },
       },
       axes: [
-        { ...axis(), ...xAxisOptions(opts.xAxis), size: opts.xAxis === 'wall' ? 44 : 30 },
+        opts.logX ? { ...axis(), ...this.logAxis('x'), size: 30 } : { ...axis(), ...xAxisOptions(opts.xAxis), size: opts.xAxis === 'wall' ? 44 : 30 },
         opts.logY
-          ? {
-              ...axis(),
-              size: 56,
-              // Our own ticks: uPlot's log splits assume a range starting on a power of ten.
-              splits: (u: uPlot, _i: number, min: number, max: number) => {
-                this.logYTicks = logTicks(min, max, (u.bbox.height / devicePixelRatio || this.height - 40) / Y_LABEL_SPACE);
-                return this.logYTicks.splits;
-              },
-              values: (_u: uPlot, splits: number[]) => {
-                const t = this.logYTicks;
-                return splits.map((v, i) => (t && t.splits[i] === v && t.labelled[i] ? formatTick(v) : ''));
-              },
-              filter: (_u: uPlot, splits: number[]) => splits,
-            }
+          ? { ...axis(), ...this.logAxis('y'), size: 56 }
           : { ...axis(ticks(formatTick)), size: 56 },
       ],
       series,
@@ -367,6 +390,26 @@ export class ScalarChart {
         ],
       },
     } as uPlot.Options;
+  }
+
+  /**
+   * Ticks and labels of a log axis: our own, since uPlot's log splits
+   * assume a range starting on a power of ten.
+   */
+  private logAxis(dim: 'x' | 'y'): Partial<uPlot.Axis> {
+    let last: Ticks | null = null;
+    return {
+      splits: (u: uPlot, _i: number, min: number, max: number) => {
+        const room =
+          dim === 'x'
+            ? (u.bbox.width / devicePixelRatio || this.width - 60) / X_LABEL_SPACE
+            : (u.bbox.height / devicePixelRatio || this.height - 40) / Y_LABEL_SPACE;
+        last = logTicks(min, max, room);
+        return last.splits;
+      },
+      values: (_u: uPlot, splits: number[]) => splits.map((v, i) => (last && last.splits[i] === v && last.labelled[i] ? formatTick(v) : '')),
+      filter: (_u: uPlot, splits: number[]) => splits,
+    };
   }
 
   /**
@@ -412,7 +455,7 @@ export class ScalarChart {
     const sx = u.scales.x;
     const sy = u.scales.y;
     const { left, top, width, height } = u.bbox;
-    const linear = !log && this.opts?.xAxis !== 'wall' && sx.min != null && sx.max != null && sy.min != null && sy.max != null;
+    const linear = !log && !this.opts?.logX && this.opts?.xAxis !== 'wall' && sx.min != null && sx.max != null && sy.min != null && sy.max != null;
     const kx = linear ? width / (sx.max! - sx.min!) : 0;
     const ky = linear ? height / (sy.max! - sy.min!) : 0;
     const posX = linear ? (v: number) => left + (v - sx.min!) * kx : (v: number) => u.valToPos(v, 'x', true);
@@ -524,6 +567,7 @@ export class ScalarChart {
       return;
     }
     const xVal = u.posToVal(left, 'x');
+    this.onHoverX?.(xVal);
     type Hit = { line: ChartLine; i: number; px: number; py: number; dist: number };
     const hits: Hit[] = [];
     for (const line of this.lines) {
@@ -595,7 +639,7 @@ export class ScalarChart {
       const l = h.line;
       html +=
         `<tr><td><span class="tb-swatch" style="background:${l.color}"></span></td>` +
-        `<td class="run">${esc(l.run)}</td>` +
+        `<td class="run">${esc(l.run)}${l.members ? ` <span class="members">(${l.members.length} runs: ${esc(l.members.slice(0, 4).join(', '))}${l.members.length > 4 ? ', …' : ''})</span>` : ''}</td>` +
         `<td>${formatValue(l.smoothed[h.i])}</td>` +
         `<td>${formatValue(l.raw[h.i])}</td>` +
         `<td>${formatStep(l.step[h.i])}</td>` +

@@ -1,7 +1,8 @@
 // The toolbar above the cards: tag filter, smoothing, x axis, y scale,
 // outliers and (for Time Series) the histogram mode.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { compileFilter, settings, type HistogramMode, type Settings, type XAxis } from '../state';
+import { compileFilter, settings, type HistogramMode, type Settings, type SmoothMode, type XAxis } from '../state';
+import { GroupControls } from './GroupControls';
 
 const X_LABELS: Array<[XAxis, string]> = [
   ['step', 'Step'],
@@ -43,15 +44,32 @@ function useThrottledSmoothing(current: number): [number, (v: number) => void] {
   return [local, set];
 }
 
+/** A checkbox bound to a boolean setting. */
+function Toggle(p: { s: Settings; field: 'logX' | 'logY' | 'ignoreOutliers'; testid: string; label: string; title?: string }) {
+  return (
+    <label class="control checkbox" title={p.title}>
+      <input
+        type="checkbox"
+        checked={p.s[p.field]}
+        data-testid={p.testid}
+        onChange={(e) => settings.update({ [p.field]: (e.target as HTMLInputElement).checked })}
+      />
+      <span>{p.label}</span>
+    </label>
+  );
+}
+
 interface Props {
   s: Settings;
   shown: number;
   total: number;
   /** Show the histogram offset/overlay switch. */
   histograms?: boolean;
+  /** Scalar tags another may be plotted against (the x axis by tag). */
+  scalarTags?: string[];
 }
 
-export function Controls({ s, shown, total, histograms }: Props) {
+export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
   const tagRe = compileFilter(s.tagFilter);
   const [smoothing, setSmoothing] = useThrottledSmoothing(s.smoothing);
   return (
@@ -68,8 +86,17 @@ export function Controls({ s, shown, total, histograms }: Props) {
         {shown === total ? `${total} tags` : `${shown} of ${total} tags`}
       </span>
       <div class="spacer" />
-      <label class="control smoothing" title="Exponential moving average weight">
-        <span>Smoothing</span>
+      <label class="control smoothing" title="Exponential moving average weight, or the moving average's window it stands for">
+        <select
+          aria-label="Smoothing kind"
+          data-testid="smooth-mode"
+          value={s.smoothMode}
+          onChange={(e) => settings.update({ smoothMode: (e.target as HTMLSelectElement).value as SmoothMode })}
+        >
+          <option value="ema">Smoothing (EMA)</option>
+          <option value="trailing">Trailing mean</option>
+          <option value="centred">Centred mean</option>
+        </select>
         <input
           type="range"
           min="0"
@@ -105,25 +132,33 @@ export function Controls({ s, shown, total, histograms }: Props) {
             {label}
           </button>
         ))}
+        {scalarTags && scalarTags.length > 0 && (
+          <select
+            class={s.xAxis === 'tag' ? 'active' : ''}
+            title="Plot against another scalar logged at the same steps (aligned by step)"
+            aria-label="Horizontal axis: a scalar tag"
+            data-testid="x-tag"
+            value={s.xAxis === 'tag' ? s.xTag : ''}
+            onChange={(e) => {
+              const tag = (e.target as HTMLSelectElement).value;
+              settings.update(tag ? { xAxis: 'tag', xTag: tag } : { xAxis: 'step', xTag: '' });
+            }}
+          >
+            <option value="">Tag…</option>
+            {scalarTags.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        )}
       </div>
-      <label class="control checkbox">
-        <input
-          type="checkbox"
-          checked={s.logY}
-          data-testid="log-y"
-          onChange={(e) => settings.update({ logY: (e.target as HTMLInputElement).checked })}
-        />
-        <span>Log scale</span>
-      </label>
-      <label class="control checkbox" title="Fit the y axis to the 5th–95th percentile">
-        <input
-          type="checkbox"
-          checked={s.ignoreOutliers}
-          data-testid="ignore-outliers"
-          onChange={(e) => settings.update({ ignoreOutliers: (e.target as HTMLInputElement).checked })}
-        />
-        <span>Ignore outliers</span>
-      </label>
+      {scalarTags && (
+        <Toggle s={s} field="logX" testid="log-x" label="Log x" title="Logarithmic x axis (points at x ≤ 0 are left out)" />
+      )}
+      <Toggle s={s} field="logY" testid="log-y" label="Log scale" />
+      <Toggle s={s} field="ignoreOutliers" testid="ignore-outliers" label="Ignore outliers" title="Fit the y axis to the 5th–95th percentile" />
+      {scalarTags && <GroupControls s={s} />}
       {histograms && (
         <div class="control segmented" role="group" aria-label="Histogram mode">
           {(['offset', 'overlay'] as HistogramMode[]).map((m) => (

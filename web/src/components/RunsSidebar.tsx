@@ -5,6 +5,9 @@ import { compileFilter, settings, type Settings } from '../state';
 import { runGroupOf, runGroupRegex, setRunColor } from '../colors';
 import { LogdirStatus } from './LogdirStatus';
 import { prefs, SIDEBAR_MAX, SIDEBAR_MIN } from '../prefs';
+import { QueryBox } from './QueryBox';
+import { useRunQuery, type QueryValue } from '../compare';
+import { formatValue } from '../format';
 
 interface Props {
   runs: string[];
@@ -97,9 +100,49 @@ function ResizeHandle({ width }: { width: number }) {
 const ROW = 28;
 const OVERSCAN = 8;
 
+function queryCell(v: QueryValue | undefined): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'number' ? formatValue(v) : String(v);
+}
+
+/** Query values order as the server orders them: missing last, numbers before strings. */
+function compareValues(a: QueryValue | undefined, b: QueryValue | undefined, desc: boolean): number {
+  const missing = (v: QueryValue | undefined) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
+  if (missing(a) || missing(b)) return missing(a) ? (missing(b) ? 0 : 1) : -1;
+  const rank = (v: QueryValue | undefined) => (typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : 2);
+  let c = rank(a) - rank(b);
+  if (c === 0) c = a! < b! ? -1 : a! > b! ? 1 : 0;
+  return desc ? -c : c;
+}
+
+/**
+ * The runs the query answered, in its order (or sorted by a column the
+ * user clicked), and each one's values of the query's columns.
+ */
+function useQueryRows(runs: string[], sort: { col: number; desc: boolean } | null) {
+  const rq = useRunQuery();
+  if (!rq.answer || !rq.text.trim()) return { rq, columns: [] as string[], order: null, values: null };
+  const known = new Set(runs);
+  const rows = rq.answer.runs.filter((r) => known.has(r.run));
+  if (sort && sort.col < rq.answer.columns.length)
+    rows.sort((a, b) => compareValues(a.values[sort.col], b.values[sort.col], sort.desc));
+  return {
+    rq,
+    columns: rq.answer.columns,
+    order: rows.map((r) => r.run),
+    values: new Map(rows.map((r) => [r.run, r.values])),
+  };
+}
+
 export function RunsSidebar({ runs, runColor, settings: s, customColors, width }: Props) {
   const re = compileFilter(s.runFilter);
-  const matching = re ? runs.filter((r) => re.test(r)) : runs;
+  const [colSort, setColSort] = useState<{ col: number; desc: boolean } | null>(null);
+  const q = useQueryRows(runs, colSort);
+  // A new set of columns drops the sort by an old one.
+  const colsKey = q.columns.join('\u0000');
+  useEffect(() => setColSort(null), [colsKey]);
+  const listed = q.order ?? runs;
+  const matching = re ? listed.filter((r) => re.test(r)) : listed;
   const shown = matching.filter((r) => !s.hiddenRuns.has(r)).length;
   const listRef = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState(0);
@@ -151,6 +194,7 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
           {shown} of {runs.length}
         </span>
       </div>
+      <QueryBox settings={s} state={q.rq} />
       <input
         class={'filter' + (re ? '' : ' invalid')}
         type="search"
@@ -196,6 +240,27 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
           />
         )}
       </div>
+      {q.columns.length > 0 && (
+        <div class="query-head" data-testid="query-head">
+          <span class="run-name">Run</span>
+          {q.columns.map((c, i) => {
+            const on = colSort?.col === i;
+            return (
+              <button
+                key={c}
+                class={'query-col' + (on ? ' active' : '')}
+                title={`Sort by ${c}`}
+                data-col={c}
+                aria-sort={on ? (colSort!.desc ? 'descending' : 'ascending') : 'none'}
+                onClick={() => setColSort(!on ? { col: i, desc: false } : !colSort!.desc ? { col: i, desc: true } : null)}
+              >
+                {c}
+                {on ? (colSort!.desc ? ' ▼' : ' ▲') : ''}
+              </button>
+            );
+          })}
+        </div>
+      )}
       <div class="run-list" ref={listRef} onScroll={(e) => setScroll((e.target as HTMLDivElement).scrollTop)}>
         {matching.length === 0 && <div class="empty">{runs.length ? 'No runs match the filter' : 'No runs yet'}</div>}
         <div class="run-list-inner" style={{ height: `${items.length * ROW}px` }}>
@@ -254,6 +319,12 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
                 <span class="run-name" title={run} onClick={() => toggle(run)}>
                   {run}
                 </span>
+                {q.values &&
+                  (q.values.get(run) ?? []).map((v, i) => (
+                    <span class="query-val" key={i} data-col={q.columns[i]}>
+                      {queryCell(v)}
+                    </span>
+                  ))}
                 {customColors[run] && (
                   <button class="reset-color" title="Default colour" aria-label="Default colour" onClick={() => setRunColor(run, null)}>
                     ×

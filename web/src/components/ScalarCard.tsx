@@ -2,13 +2,15 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ScalarChart, type ChartLine, type ChartOptions, type ChartTheme } from '../chart/scalarChart';
 import type { SeriesStore } from '../data';
 import { cancelDraw, scheduleDraw, useInView } from '../hooks';
-import { smooth } from '../smoothing';
+import { smoothBy } from '../smoothing';
 import type { Settings } from '../state';
 import type { Prefs } from '../prefs';
 import { fetchTagScalars, scalarDownloadUrl, type RunScalars, type ScalarSeries } from '../api';
 import { CardHead } from './CardHead';
+import { ChartTable, TableButton } from './DataTable';
+import { alignByStep } from '../compare';
 
-interface Props {
+export interface ScalarCardProps {
   tag: string;
   /** Runs that have this tag and are selected, in run order. */
   runs: string[];
@@ -32,12 +34,12 @@ function xValues(series: ScalarSeries, axis: Settings['xAxis'], start: number): 
 }
 
 // Smoothed values by series, so ticking one run re-smooths only that run.
-const smoothed = new WeakMap<Float64Array, { weight: number; out: Float64Array }>();
-function smoothOnce(values: Float64Array, weight: number): Float64Array {
+const smoothed = new WeakMap<Float64Array, { weight: number; mode: Settings['smoothMode']; out: Float64Array }>();
+function smoothOnce(values: Float64Array, weight: number, mode: Settings['smoothMode']): Float64Array {
   const have = smoothed.get(values);
-  if (have && have.weight === weight) return have.out;
-  const out = smooth(values, weight);
-  smoothed.set(values, { weight, out });
+  if (have && have.weight === weight && have.mode === mode) return have.out;
+  const out = smoothBy(values, weight, mode);
+  smoothed.set(values, { weight, mode, out });
   return out;
 }
 
@@ -57,6 +59,7 @@ export function chartOptions(s: Settings, p: Prefs, theme: ChartTheme, lines = 0
   return {
     xAxis: s.xAxis,
     logY: s.logY,
+    logX: s.logX,
     showRaw: s.smoothing > 0 && lines <= RAW_LINES_MAX,
     ignoreOutliers: s.ignoreOutliers,
     tooltipSort: p.tooltipSort,
@@ -134,7 +137,7 @@ function DownloadMenu({ tag, runs }: { tag: string; runs: string[] }) {
   );
 }
 
-export function ScalarCard(props: Props) {
+export function ScalarCard(props: ScalarCardProps) {
   const { tag, runs, description, generation, store, settings: s, prefs: p, runColor, theme } = props;
   const rootRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<HTMLDivElement>(null);
@@ -146,6 +149,10 @@ export function ScalarCard(props: Props) {
   const [drawn, setDrawn] = useState<{ count: number; smoothing: number } | null>(null);
   const [full, setFull] = useState(false);
   const [detail, setDetail] = useState<Detail | null>(null);
+  const [table, setTable] = useState(false);
+  // The x axis by another tag: its series too, aligned by step.
+  const xTag = s.xAxis === 'tag' ? s.xTag : '';
+  useEffect(() => (xTag ? store.subscribe(xTag, () => setVersion((v) => v + 1)) : undefined), [xTag]);
   const zoomTimer = useRef<number | undefined>(undefined);
 
   // New points of this tag: redraw, and fetch them if on screen.
@@ -157,7 +164,8 @@ export function ScalarCard(props: Props) {
     if (!visible) return;
     let cancelled = false;
     if (!store.peek(tag)?.runs.size) setStatus('loading');
-    store.ensure(tag, runs, pixelBudget(plotRef.current, runs.length), generation).then(
+    const budget = pixelBudget(plotRef.current, runs.length);
+    Promise.all([store.ensure(tag, runs, budget, generation), xTag && store.ensure(xTag, runs, budget, generation)]).then(
       () => {
         if (cancelled) return;
         setStatus('ready');
@@ -172,12 +180,12 @@ export function ScalarCard(props: Props) {
     return () => {
       cancelled = true;
     };
-  }, [visible, generation, tag, runsList, version]);
+  }, [visible, generation, tag, runsList, version, xTag]);
 
   // Draw (or redraw) when on screen, each card in a task of its own.
   const entry = store.peek(tag);
   const runsKey = runs.map((r) => r + '\u0001' + runColor(r)).join('\u0000');
-  const view = [visible, detail, runsKey, s.smoothing, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
+  const view = [visible, detail, runsKey, s.smoothing, s.smoothMode, s.xAxis, xTag, s.logX, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
   const lastView = useRef<unknown[]>([]);
   const lastDraw = useRef(0);
   const drawCost = useRef(0);
@@ -208,13 +216,15 @@ export function ScalarCard(props: Props) {
         if (!whole) continue;
         const series = detail?.runs.get(run) ?? whole;
         const start = whole.wallTime.length ? whole.wallTime[0] : 0;
-        const x = xValues(series, s.xAxis, start);
+        const xs = xTag ? store.peek(xTag)?.runs.get(run) : undefined;
+        if (xTag && !xs?.step.length) continue;
+        const x = xs ? alignByStep(series.step, xs.step, xs.value) : xValues(series, s.xAxis, start);
         lines.push({
           run,
           color: runColor(run),
           x,
           raw: series.value,
-          smoothed: smoothOnce(series.value, s.smoothing),
+          smoothed: smoothOnce(series.value, s.smoothing, s.smoothMode),
           step: series.step,
           wallTime: series.wallTime,
           start,
@@ -308,6 +318,7 @@ export function ScalarCard(props: Props) {
         full={full}
         onFull={() => setFull(!full)}
       >
+        <TableButton open={table} onClick={() => setTable(!table)} />
         <DownloadMenu tag={tag} runs={withData} />
       </CardHead>
       <div class="plot" ref={plotRef}>
@@ -319,6 +330,7 @@ export function ScalarCard(props: Props) {
         )}
         {status === 'ready' && drawn && drawn.count === 0 && <div class="plot-msg">No selected run has this tag</div>}
       </div>
+      {table && <ChartTable chart={chartRef.current} version={drawn} what="Run" />}
     </div>
   );
 }

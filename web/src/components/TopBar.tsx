@@ -4,15 +4,18 @@ import type { PluginsListing } from '../api';
 import { isDark, prefs, type Prefs } from '../prefs';
 import { settings } from '../state';
 import { SettingsPanel } from './SettingsPanel';
+import { ExportMenu } from './ExportMenu';
 
 interface Props {
   state: DataState;
   active: string;
   prefs: Prefs;
   onReload: () => void;
+  /** The runs ticked in the sidebar (what Export writes). */
+  selectedRuns?: readonly string[];
 }
 
-function useOutsideClose(open: boolean, close: () => void) {
+export function useOutsideClose(open: boolean, close: () => void) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
@@ -138,7 +141,7 @@ function Tabs({ plugins, active }: { plugins: PluginsListing; active: string }) 
   );
 }
 
-export function TopBar({ state, active, prefs: p, onReload }: Props) {
+export function TopBar({ state, active, prefs: p, onReload, selectedRuns = [] }: Props) {
   const env = state.env;
   const title = env?.window_title || '';
   const updated = state.lastUpdated ? new Date(state.lastUpdated).toLocaleTimeString() : '';
@@ -170,6 +173,7 @@ export function TopBar({ state, active, prefs: p, onReload }: Props) {
           {updated}
         </div>
       )}
+      <ExportMenu active={active} runs={selectedRuns} />
       <button
         class={'icon-button' + (state.loading ? ' spinning' : '')}
         title="Reload data"

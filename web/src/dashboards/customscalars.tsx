@@ -10,7 +10,7 @@ import { chartOptions } from '../components/ScalarCard';
 import { useFetched } from '../data';
 import { useChartTheme } from '../hooks';
 import { usePrefs, type Prefs } from '../prefs';
-import { smooth } from '../smoothing';
+import { smoothBy } from '../smoothing';
 import { compileFilter, useSettings, type Settings } from '../state';
 import { fetchCustomLayout, fetchCustomScalars, type LayoutCategory, type LayoutChart, type Points } from './custom_scalars_api';
 import { useSeen, useSeries } from './common';
@@ -46,7 +46,7 @@ async function loadChart(chart: LayoutChart, runs: string[], signal: AbortSignal
 }
 
 function xValues(p: Points, axis: Settings['xAxis']): Float64Array {
-  if (axis === 'step') return p.step;
+  if (axis === 'step' || axis === 'tag') return p.step;
   if (axis === 'wall') return p.wallTime;
   const start = p.wallTime.length ? p.wallTime[0] : 0;
   return p.wallTime.map((t) => (t - start) / 3600);
@@ -137,7 +137,7 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
             dash: dashOf(tags.indexOf(tag)),
             x: xValues(pts, s.xAxis),
             raw: pts.value,
-            smoothed: smooth(pts.value, s.smoothing),
+            smoothed: smoothBy(pts.value, s.smoothing, s.smoothMode),
             step: pts.step,
             wallTime: pts.wallTime,
             start: pts.wallTime.length ? pts.wallTime[0] : 0,
@@ -174,7 +174,7 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
       setLines(out.length);
       setLegend(out.map((l) => ({ label: l.label, color: l.color })));
     }
-  }, [data, runs.join('\u0000'), runColor, s.smoothing, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme]);
+  }, [data, runs.join('\u0000'), runColor, s.smoothing, s.smoothMode, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme]);
 
   useEffect(() => {
     const el = plotRef.current;

@@ -2,13 +2,14 @@
 // filterable table (or as parallel coordinates), and the metric curves of
 // the group the user clicks.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ParallelCoords, type PcRow } from '../chart/parallelCoords';
+import { ParallelCoords, type PcBrushes, type PcRow } from '../chart/parallelCoords';
+import { ScatterMatrix } from '../chart/scatterMatrix';
 import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
 import { useFetched } from '../data';
 import { formatValue } from '../format';
-import { useChartTheme } from '../hooks';
+import { useChartFit, useChartTheme } from '../hooks';
 import { usePrefs } from '../prefs';
-import { settings, useSettings, type HparamsView } from '../state';
+import { settings, useSettings, type Brush, type HparamsView } from '../state';
 import {
   fetchExperiment,
   fetchMetricEvals,
@@ -31,9 +32,31 @@ interface Column {
   kind: 'hparam' | 'metric';
   type: HType;
   get: (g: SessionGroup) => HValue | undefined;
+  /** The same value as a run query column (hp.NAME, last(TAG)), or '' when it has none. */
+  query: string;
 }
 
-type Filter = { text: string } | { min: string; max: string };
+/** An hparam name as the query language spells it. */
+function hpColumn(name: string): string {
+  return /^[A-Za-z0-9_.]+$/.test(name) ? `hp.${name}` : `hp[${JSON.stringify(name)}]`;
+}
+
+/** A session metric as a query column: the last value of its tag in the run (metrics of a sub-run have none). */
+function metricColumn(m: MetricInfo): string {
+  if (m.name.group) return '';
+  return /^[^\s,()'"]+$/.test(m.name.tag) ? `last(${m.name.tag})` : `last(${JSON.stringify(m.name.tag)})`;
+}
+
+/** A column's filter: text it contains and the categories unticked, or a numeric range. */
+type Filter = { text: string; off?: string[] } | { min: string; max: string };
+
+/** Categorical columns with at most this many values get a checkbox each. */
+const CHECKBOX_MAX = 12;
+
+/** Whether a filter narrows anything. */
+function active(f: Filter): boolean {
+  return 'text' in f ? !!f.text || !!f.off?.length : !!(f.min || f.max);
+}
 type View = HparamsView;
 
 interface Loaded {
@@ -70,6 +93,7 @@ function cell(v: HValue | undefined): string {
 function passes(v: HValue | undefined, f: Filter | undefined): boolean {
   if (!f) return true;
   if ('text' in f) {
+    if (f.off && v !== undefined && f.off.includes(String(v))) return false;
     if (!f.text) return true;
     if (v === undefined) return false;
     return String(v).toLowerCase().includes(f.text.toLowerCase());
@@ -135,20 +159,7 @@ function MetricChart({
     });
     setCount(lines.length);
   }, [data, theme, runColor]);
-  useEffect(() => {
-    const el = plotRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      chartRef.current?.setSize(r.width, r.height);
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      chartRef.current?.destroy();
-      chartRef.current = null;
-    };
-  }, []);
+  useChartFit(plotRef, chartRef);
   return (
     <div class="card hp-metric-card" data-metric={metric.label} data-lines={count === null ? undefined : String(count)}>
       <div class="card-head">
@@ -170,11 +181,13 @@ function ParallelView({
   rows,
   selected,
   onPick,
+  brushes,
 }: {
   columns: Column[];
   rows: PcRow[];
   selected: string;
   onPick: (id: string) => void;
+  brushes: readonly Brush[];
 }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<ParallelCoords | null>(null);
@@ -196,13 +209,71 @@ function ParallelView({
     };
   }, []);
   useEffect(() => {
-    chartRef.current?.update(
-      columns.map((c) => ({ label: c.label, numeric: c.type === 'number' || c.kind === 'metric' })),
+    const chart = chartRef.current;
+    if (!chart) return;
+    // A brush narrows the runs of every view: it joins the run query.
+    chart.onBrush = (axis, range) => {
+      const col = columns[axis]?.query;
+      if (!col) return;
+      const others = settings.get().brushes.filter((b) => b.col !== col);
+      settings.update({ brushes: range ? [...others, { col, lo: range[0], hi: range[1] }] : others });
+    };
+    const byAxis: PcBrushes = new Map(
+      brushes.flatMap((b) => {
+        const i = columns.findIndex((c) => c.query === b.col);
+        return i < 0 ? [] : [[i, [b.lo, b.hi] as const]];
+      }),
+    );
+    chart.update(
+      columns.map((c) => ({ label: c.label, numeric: c.type === 'number' || c.kind === 'metric', brushable: !!c.query })),
       rows,
       selected,
+      byAxis,
     );
-  }, [columns, rows, selected, themeVersion]);
-  return <div class="hp-parallel" ref={boxRef} data-testid="hp-parallel" data-rows={String(rows.filter((r) => r.shown).length)} />;
+  }, [columns, rows, selected, themeVersion, brushes]);
+  return (
+    <div
+      class="hp-parallel"
+      ref={boxRef}
+      data-testid="hp-parallel"
+      data-rows={String(rows.filter((r) => r.shown).length)}
+      title="Drag along an axis to keep a range of it; click the axis to clear"
+    />
+  );
+}
+
+/** Every hparam against every metric, one small chart each, points coloured by run. */
+function ScatterView({ columns, rows, onPick }: { columns: Column[]; rows: PcRow[]; onPick: (id: string) => void }) {
+  const boxRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<ScatterMatrix | null>(null);
+  const pickRef = useRef(onPick);
+  pickRef.current = onPick;
+  const themeVersion = useThemeVersion();
+  useEffect(() => {
+    chartRef.current = new ScatterMatrix(boxRef.current!, (id) => pickRef.current(id));
+    return () => {
+      chartRef.current?.destroy();
+      chartRef.current = null;
+    };
+  }, []);
+  const xs = columns.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'hparam');
+  const ys = columns.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'metric');
+  useEffect(() => {
+    chartRef.current?.update(
+      xs.map(([c, i]) => ({ label: c.label, numeric: c.type === 'number', col: i })),
+      ys.map(([c, i]) => ({ label: c.label, numeric: true, col: i })),
+      rows,
+    );
+  }, [columns, rows, themeVersion]);
+  return (
+    <div
+      class="hp-scatter"
+      ref={boxRef}
+      data-testid="hp-scatter"
+      data-cells={String(xs.length * ys.length)}
+      data-points={String(rows.filter((r) => r.shown).length)}
+    />
+  );
 }
 
 export default function HParamsDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
@@ -216,6 +287,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
   );
   const [filters, setFiltersState] = useState<Record<string, Filter>>(saved.filters);
   const [selected, setSelected] = useState('');
+  const [colorBy, setColorBy] = useState('');
   const setView = (v: View) => settings.update({ hparamsView: v });
   const setSort = (v: typeof sort) => settings.update({ hparamsSort: v?.col ?? '', hparamsSortDesc: !!v?.desc });
   const setFilter = (col: string, f: Filter) => {
@@ -234,6 +306,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         kind: 'hparam' as const,
         type: h.type,
         get: (g: SessionGroup) => g.hparams.get(h.name),
+        query: h.type === 'number' ? hpColumn(h.name) : '',
       })),
       ...value.exp.metrics.map((m) => {
         const key = metricKey(m.name);
@@ -244,6 +317,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
           kind: 'metric' as const,
           type: 'number' as HType,
           get: (g: SessionGroup) => g.metrics.get(key),
+          query: metricColumn(m),
         };
       }),
     ];
@@ -255,11 +329,13 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
   const selectedSet = useMemo(() => new Set(selectedRuns), [selectedRuns]);
 
   const { ordered, visible } = useMemo(() => {
-    const groups = (value?.groups ?? []).filter((g) => {
+    // Groups of runs the runs list, the query or the brushes leave out stay
+    // in `ordered` (drawn faintly in parallel coordinates), not in `visible`.
+    const picked = (g: SessionGroup) => {
       const inRuns = g.sessions.filter((s) => known.has(s.name));
       return inRuns.length === 0 || inRuns.some((s) => selectedSet.has(s.name));
-    });
-    const ordered = [...groups];
+    };
+    const ordered = [...(value?.groups ?? [])];
     if (sort) {
       const col = columns.find((c) => c.id === sort.col);
       if (col) {
@@ -273,21 +349,47 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         });
       }
     }
-    const visible = ordered.filter((g) => columns.every((c) => passes(c.get(g), filters[c.id])));
+    const visible = ordered.filter((g) => picked(g) && columns.every((c) => passes(c.get(g), filters[c.id])));
     return { ordered, visible };
   }, [value, columns, sort, filters, known, selectedSet]);
 
   const selectedGroup = visible.find((g) => g.name === selected) ?? null;
 
+  // The distinct values of each categorical column, when few enough for checkboxes.
+  const categories = useMemo(() => {
+    const m = new Map<string, string[]>();
+    for (const c of columns) {
+      if (c.type === 'number') continue;
+      const vals = [...new Set((value?.groups ?? []).map((g) => c.get(g)).filter((v) => v !== undefined).map(String))].sort();
+      if (vals.length <= CHECKBOX_MAX) m.set(c.id, vals);
+    }
+    return m;
+  }, [value, columns]);
+
+  // Colour by run, or by a metric's value (blue for the lowest, orange for the highest).
+  const colorCol = columns.find((c) => c.id === colorBy && c.kind === 'metric');
+  const rowColor = useMemo(() => {
+    if (!colorCol) return (g: SessionGroup) => runColor(groupRun(g));
+    const vals = ordered.map((g) => colorCol.get(g)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const lo = vals.length ? Math.min(...vals) : 0;
+    const hi = vals.length ? Math.max(...vals) : 1;
+    return (g: SessionGroup) => {
+      const v = colorCol.get(g);
+      if (typeof v !== 'number' || !Number.isFinite(v)) return '#9e9e9e';
+      const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+      return `hsl(${Math.round(220 - 190 * t)}, 75%, ${Math.round(42 + 8 * t)}%)`;
+    };
+  }, [colorCol, ordered, runColor]);
+
   const pcRows = useMemo<PcRow[]>(() => {
     const shown = new Set(visible.map((g) => g.name));
     return ordered.map((g) => ({
       id: g.name,
-      color: runColor(groupRun(g)),
+      color: rowColor(g),
       values: columns.map((c) => c.get(g)),
       shown: shown.has(g.name),
     }));
-  }, [ordered, visible, columns, runColor]);
+  }, [ordered, visible, columns, rowColor]);
 
   if (!value) {
     return (
@@ -340,6 +442,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
                 />
               </div>
             ) : (
+              <>
               <input
                 type="search"
                 class="hp-text"
@@ -347,13 +450,33 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
                 aria-label={`${c.label} filter`}
                 data-testid="hp-text"
                 value={f && 'text' in f ? f.text : ''}
-                onInput={(e) => setFilter(c.id, { text: (e.target as HTMLInputElement).value })}
+                onInput={(e) => setFilter(c.id, { text: (e.target as HTMLInputElement).value, off: f && 'text' in f ? f.off : undefined })}
               />
+              {categories.get(c.id) && (
+                <div class="hp-checks" data-testid="hp-checks">
+                  {categories.get(c.id)!.map((v) => {
+                    const text = f && 'text' in f ? f.text : '';
+                    const off = (f && 'text' in f ? f.off : undefined) ?? [];
+                    return (
+                      <label key={v} class="hp-check">
+                        <input
+                          type="checkbox"
+                          checked={!off.includes(v)}
+                          data-value={v}
+                          onChange={() => setFilter(c.id, { text, off: off.includes(v) ? off.filter((x) => x !== v) : [...off, v] })}
+                        />
+                        <span>{v}</span>
+                      </label>
+                    );
+                  })}
+                </div>
+              )}
+              </>
             )}
           </div>
         );
       })}
-      {Object.values(filters).some((f) => ('text' in f ? f.text : f.min || f.max)) && (
+      {Object.values(filters).some(active) && (
         <button
           class="hp-clear"
           onClick={() => {
@@ -404,7 +527,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         </thead>
         <tbody>
           {visible.map((g) => {
-            const color = runColor(groupRun(g));
+            const color = rowColor(g);
             return (
               <tr
                 key={g.name}
@@ -445,6 +568,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
             [
               ['table', 'Table'],
               ['parallel', 'Parallel coordinates'],
+              ['scatter', 'Scatter matrix'],
             ] as Array<[View, string]>
           ).map(([k, label]) => (
             <button key={k} class={view === k ? 'active' : ''} aria-pressed={view === k} data-view={k} onClick={() => setView(k)}>
@@ -458,6 +582,21 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
             : `${visible.length} of ${ordered.length} session groups`}
         </span>
         {error && <span class="dash-error">Update failed</span>}
+        {value.exp.metrics.length > 0 && (
+          <label class="control">
+            <span>Colour</span>
+            <select data-testid="hp-color-by" value={colorBy} onChange={(e) => setColorBy((e.target as HTMLSelectElement).value)}>
+              <option value="">by run</option>
+              {columns
+                .filter((c) => c.kind === 'metric')
+                .map((c) => (
+                  <option key={c.id} value={c.id}>
+                    by {c.label}
+                  </option>
+                ))}
+            </select>
+          </label>
+        )}
         <div class="spacer" />
         <span class="hp-hint">{selectedGroup ? '' : 'Click a row to see its metrics'}</span>
       </div>
@@ -466,8 +605,10 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         <div class="hp-main">
           {view === 'table' ? (
             table
+          ) : view === 'parallel' ? (
+            <ParallelView columns={columns} rows={pcRows} selected={selected} onPick={(id) => setSelected(id)} brushes={s.brushes} />
           ) : (
-            <ParallelView columns={columns} rows={pcRows} selected={selected} onPick={(id) => setSelected(id)} />
+            <ScatterView columns={columns} rows={pcRows} onPick={(id) => setSelected(id)} />
           )}
           {selectedGroup && (
             <section class="hp-detail" data-testid="hp-detail" data-group={selectedGroup.name}>

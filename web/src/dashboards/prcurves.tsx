@@ -2,7 +2,7 @@
 // selected run, and a step slider per run.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PrChart } from '../chart/prChart';
-import { useChartTheme } from '../hooks';
+import { useChartFit, useChartTheme } from '../hooks';
 import type { TagInfo } from './series_api';
 import { fetchPrCurves, type PrEntry } from './pr_curves_api';
 import { StepSlider, tagPrefix, useSeen, useSeries, useTagListing } from './common';
@@ -64,20 +64,7 @@ function PrCard({ tag, runs, description, runColor, generation }: CardProps) {
     setLineCount(n);
   }, [shown, theme, runColor]);
 
-  useEffect(() => {
-    const el = plotRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      chartRef.current?.setSize(r.width, r.height);
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      chartRef.current?.destroy();
-      chartRef.current = null;
-    };
-  }, []);
+  useChartFit(plotRef, chartRef);
 
   const desc = useMemo(() => plainText(description), [description]);
   return (

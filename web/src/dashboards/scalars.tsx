@@ -7,7 +7,7 @@ import { usePrefs } from '../prefs';
 import { compileFilter, togglePin, useSettings } from '../state';
 import { CardGrid, tagGroup, type CardSpec } from '../components/CardGrid';
 import { Controls } from '../components/Controls';
-import { ScalarCard } from '../components/ScalarCard';
+import { TagCard } from '../components/GroupCard';
 import type { DashboardProps } from './registry';
 
 /** Runs having each tag, as last listed; the cache asks for all of them. */
@@ -46,8 +46,9 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
       id,
       group: tagGroup(tag),
       render: () => (
-        <ScalarCard
+        <TagCard
           tag={tag}
+          allRuns={byTag.get(tag)?.length ?? 0}
           runs={(byTag.get(tag) ?? []).filter((r) => selected.has(r))}
           description={listing?.tagDescriptions[tag] ?? ''}
           generation={generation}
@@ -83,7 +84,7 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
   }
   return (
     <main class="main" data-dashboard="scalars">
-      <Controls s={s} shown={tags.length} total={allTags.length} />
+      <Controls s={s} shown={tags.length} total={allTags.length} scalarTags={allTags} />
       <div class="groups">{body}</div>
     </main>
   );

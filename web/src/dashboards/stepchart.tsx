@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TagInfo } from './series_api';
 import { Card, useSeen, useSeries } from './common';
+import { useChartFit } from '../hooks';
 
 /** What the card needs of a chart besides drawing its data. */
 export interface StepChart {
@@ -61,20 +62,7 @@ export function StepChartCard<T, C extends StepChart>({
 
   useEffect(() => chartRef.current?.redraw(), [theme]);
 
-  useEffect(() => {
-    const el = plotRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      chartRef.current?.setSize(r.width, r.height);
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      chartRef.current?.destroy();
-      chartRef.current = null;
-    };
-  }, []);
+  useChartFit(plotRef, chartRef);
 
   const steps = drawn?.steps ?? 0;
   return (

@@ -7,7 +7,7 @@ import { usePrefs } from '../prefs';
 import { compileFilter, togglePin, useSettings } from '../state';
 import { CardGrid, tagGroup, type CardSpec } from '../components/CardGrid';
 import { Controls } from '../components/Controls';
-import { ScalarCard } from '../components/ScalarCard';
+import { TagCard } from '../components/GroupCard';
 import { HistogramCard } from '../components/HistogramCard';
 import { ImageCard } from '../components/ImageCard';
 import type { DashboardProps } from './registry';
@@ -63,8 +63,9 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
       rank: 0,
       group: tagGroup(tag),
       render: () => (
-        <ScalarCard
+        <TagCard
           tag={tag}
+          allRuns={tagRunsList.length}
           runs={drawn}
           description={tags?.scalars.tagDescriptions[tag] ?? ''}
           generation={generation}
@@ -157,7 +158,13 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
 
   return (
     <main class="main" data-dashboard="timeseries">
-      <Controls s={s} shown={shownTags.size} total={allTags.size} histograms={histRuns.size > 0} />
+      <Controls
+        s={s}
+        shown={shownTags.size}
+        total={allTags.size}
+        histograms={histRuns.size > 0}
+        scalarTags={[...scalarRuns.keys()].sort(cmp)}
+      />
       <div class="groups">{body}</div>
     </main>
   );
