@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tb_prof_parser_feed(p, data + cut, size - cut);
 	tb_prof_trace *t;
 	tb_prof_parser_finish(&t, p);
-	volatile size_t sink = t->n_kernels + t->n_comms + t->n_ops[0] + t->n_kops + (t->error ? 1 : 0);
+	volatile size_t sink =
+	    t->n_kernels + t->n_comms + t->n_ops[0] + t->n_kops + (t->error ? 1 : 0);
 	(void)sink;
 	tb_prof_trace_free(t);
 	return 0;

@@ -539,9 +539,10 @@ static void part_tooltip(tb_json *j, const tb_prof_step *st, int role)
 	py_num(total, st->total);
 	py_num(part, st->cost[role]);
 	tb_fmt_double(pct, st->total.v == 0 ? 0.0 : round2(100 * st->cost[role].v / st->total.v));
-	char *text = tb_xasprintf("<div class=\"visualization-tooltip\" style=\"white-space: nowrap;\">"
-				  "Step %s<br>Total: %sus<br><b>%s: %sus</b><br>Percentage: %s%%</div>",
-				  st->name, total, role_names[role], part, pct);
+	char *text =
+	    tb_xasprintf("<div class=\"visualization-tooltip\" style=\"white-space: nowrap;\">"
+			 "Step %s<br>Total: %sus<br><b>%s: %sus</b><br>Percentage: %s%%</div>",
+			 st->name, total, role_names[role], part, pct);
 	tb_json_str(j, text);
 	free(text);
 }
@@ -558,13 +559,15 @@ static void recommendations(tb_buf *b, const tb_prof_trace *t, const double *avg
 	double total = avg[TB_PROF_N_ROLES];
 	double dl = total != 0 ? avg[TB_PROF_ROLE_DATALOADER] / total : 0;
 	if (dl > 0.05) {
-		tb_buf_printf(b,
-			      "<li>This run has high time cost on input data loading. %.1f%% of the step "
-			      "time is in DataLoader. You could try to set num_workers on DataLoader's "
-			      "construction and ",
-			      dl * 100);
+		tb_buf_printf(
+		    b,
+		    "<li>This run has high time cost on input data loading. %.1f%% of the step "
+		    "time is in DataLoader. You could try to set num_workers on DataLoader's "
+		    "construction and ",
+		    dl * 100);
 		href(b, "enable multi-processes on data loading",
-		     "https://pytorch.org/docs/stable/data.html#single-and-multi-process-data-loading");
+		     "https://pytorch.org/docs/stable/"
+		     "data.html#single-and-multi-process-data-loading");
 		tb_buf_puts(b, ".</li>");
 	}
 	if (t->use_ddp && !(t->comm_libs & TB_PROF_NCCL)) {
@@ -579,26 +582,32 @@ static void recommendations(tb_buf *b, const tb_prof_trace *t, const double *avg
 			double v = strtod(cc, NULL);
 			free(cc);
 			if (v >= 3.5) {
-				tb_buf_puts(b, "<li>Nccl backend is currently the fastest and highly "
-					       "recommended backend when using DDP for training.</li>");
+				tb_buf_puts(
+				    b, "<li>Nccl backend is currently the fastest and highly "
+				       "recommended backend when using DDP for training.</li>");
 				break;
 			}
 		}
 	}
 	double comm = total != 0 ? avg[TB_PROF_ROLE_COMM] / total : 0;
 	if (comm > 0.1) {
-		tb_buf_printf(b,
-			      "<li>This run has high time cost on communication. %.1f%% of the step time "
-			      "is in communication. You could try ",
-			      comm * 100);
+		tb_buf_printf(
+		    b,
+		    "<li>This run has high time cost on communication. %.1f%% of the step time "
+		    "is in communication. You could try ",
+		    comm * 100);
 		/* the reference's link is a one-element tuple, printed as such */
-		href(b, "Gradient Compression", "('https://pytorch.org/docs/stable/ddp_comm_hooks.html',)");
+		href(b, "Gradient Compression",
+		     "('https://pytorch.org/docs/stable/ddp_comm_hooks.html',)");
 		tb_buf_puts(b, " or ");
 		href(b, "Gradient Accumulation",
-		     "https://towardsdatascience.com/what-is-gradient-accumulation-in-deep-learning-ec034122cfa");
-		tb_buf_puts(b, " or increase the batch size. Note: Gradient accumulation will increase "
-			       "global effective batch size, which may hurt model convergence and accuracy. "
-			       "For such case, you may want to evaluate ");
+		     "https://towardsdatascience.com/"
+		     "what-is-gradient-accumulation-in-deep-learning-ec034122cfa");
+		tb_buf_puts(
+		    b,
+		    " or increase the batch size. Note: Gradient accumulation will increase "
+		    "global effective batch size, which may hurt model convergence and accuracy. "
+		    "For such case, you may want to evaluate ");
 		href(b, "LAMB optimizer",
 		     "https://nvidia.github.io/apex/optimizers.html#apex.optimizers.FusedLAMB");
 		tb_buf_puts(b, ".</li>");
@@ -612,7 +621,8 @@ static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
 		return;
 	const tb_prof_trace *t = p->trace;
 	if (!t->has_overview) {
-		tb_resp_error(resp, 501, "the Overview of traces with GPU activity is not served yet");
+		tb_resp_error(resp, 501,
+			      "the Overview of traces with GPU activity is not served yet");
 		return;
 	}
 	const char *run = tb_req_query(req, "run");
@@ -785,8 +795,10 @@ static void op_pie(tb_json *j, const tb_prof_trace *t, int g, int what, const ch
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		const tb_prof_opagg *a = &t->ops[g][i];
-		double v = what == 0 ? a->device : what == 1 ? a->self_device : what == 2 ? a->host
-											: a->self_host;
+		double v = what == 0   ? a->device
+			   : what == 1 ? a->self_device
+			   : what == 2 ? a->host
+				       : a->self_host;
 		if (v > 0)
 			it[m].a = a, it[m].key = v, m++;
 	}
@@ -837,7 +849,8 @@ static void handle_operation(tb_resp *resp, const tb_req *req, void *payload)
 }
 
 static const char TIP_OP_TC_ELIGIBLE[] = "Whether this operator is eligible to use Tensor Cores.";
-static const char TIP_OP_TC_SELF[] = "Time of self-kernels with Tensor Cores / Time of self-kernels.";
+static const char TIP_OP_TC_SELF[] =
+    "Time of self-kernels with Tensor Cores / Time of self-kernels.";
 static const char TIP_OP_TC_TOTAL[] = "Time of kernels with Tensor Cores / Time of kernels.";
 
 /* Whether some call of operator a (in grouping g) recorded a call stack. */
@@ -1638,9 +1651,15 @@ static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 void tb_profile_register(tb_router *r, tb_dash *d)
 {
 	static const char *const later[] = {
-	    "/memory",		    "/memory_events",	   "/module",
-	    "/tree",		    "/diff",		   "/diffnode",
-	    "/distributed/overlap", "/distributed/waittime", "/distributed/commops",
+	    "/memory",
+	    "/memory_events",
+	    "/module",
+	    "/tree",
+	    "/diff",
+	    "/diffnode",
+	    "/distributed/overlap",
+	    "/distributed/waittime",
+	    "/distributed/commops",
 	};
 	tb_router_add(r, PREFIX "/runs", handle_runs, d);
 	tb_router_add(r, PREFIX "/views", handle_views, d);

@@ -54,8 +54,8 @@ enum field {
 
 /* Arguments kept as Python's str() of their value, for the operator tree. */
 enum cap {
-	CAP_STACK, /* "Call stack" */
-	CAP_DIMS,  /* "Input Dims" */
+	CAP_STACK,    /* "Call stack" */
+	CAP_DIMS,     /* "Input Dims" */
 	CAP_DIMS_OLD, /* "Input dims" */
 	CAP_GRID,
 	CAP_BLOCK,
@@ -65,8 +65,8 @@ enum cap {
 };
 
 static const char *const cap_keys[N_CAP] = {
-    "Call stack", "Input Dims", "Input dims", "grid", "block", "registers per thread",
-    "shared memory",
+    "Call stack", "Input Dims",		  "Input dims",	   "grid",
+    "block",	  "registers per thread", "shared memory",
 };
 
 enum kind {
@@ -98,10 +98,10 @@ typedef struct event {
 	double talloc, tres;
 	int has_tid, tid_is_str, has_corr, has_id;
 	int64_t tid, corr, id;
-	tb_buf cap[N_CAP];   /* str() of the argument's value */
-	int cap_has[N_CAP];  /* present */
-	int cap_str[N_CAP];  /* the value is a string */
-	int cap_none[N_CAP]; /* the value is null */
+	tb_buf cap[N_CAP];    /* str() of the argument's value */
+	int cap_has[N_CAP];   /* present */
+	int cap_str[N_CAP];   /* the value is a string */
+	int cap_none[N_CAP];  /* the value is null */
 	int cap_false[N_CAP]; /* the value is falsy in Python */
 } event;
 
@@ -150,9 +150,9 @@ struct tb_prof_parser {
 	tb_prof_num min_ts, max_end; /* over complete events, for the range */
 	int has_minmax, has_profiler0;
 	tb_prof_num p0_start, p0_end;
-	tb_prof_opbuild *ops; /* the operator tree's builder, when kept */
-	int cap_i;	       /* argument being captured, or -1 */
-	int cap_depth;	       /* depth of its value */
+	tb_prof_opbuild *ops;	    /* the operator tree's builder, when kept */
+	int cap_i;		    /* argument being captured, or -1 */
+	int cap_depth;		    /* depth of its value */
 	uint64_t cap_more, cap_map; /* per nesting level: not first / a map */
 };
 
@@ -364,8 +364,8 @@ static void keep_op(tb_prof_parser *p, enum kind k, int has_ext, int64_t ext)
 	case K_OPERATOR:
 	case K_ANNOTATION:
 		r.kind = strncmp(name, "ProfilerStep#", 13) == 0 ? TB_OK_STEP
-			 : k == K_OPERATOR			? TB_OK_OPERATOR
-								: TB_OK_ANNOTATION;
+			 : k == K_OPERATOR			 ? TB_OK_OPERATOR
+								 : TB_OK_ANNOTATION;
 		break;
 	case K_PYTHON:
 		r.kind = TB_OK_PYTHON;

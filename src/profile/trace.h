@@ -163,7 +163,7 @@ typedef struct tb_prof_trace {
 	/* the Overview, built for traces without GPU activity (no kernels,
 	 * copies, sets or runtime calls) */
 	int has_overview;
-	int has_comm_role; /* some communication time */
+	int has_comm_role;   /* some communication time */
 	int use_dp, use_ddp; /* DataParallel.forward / DistributedDataParallel.forward seen */
 	tb_prof_step *steps;
 	size_t n_steps;

@@ -279,7 +279,8 @@ static void check_tree(const tb_prof_trace *t)
 	CHECK(mm->host == 50 && mm->self_host == 45 && mm->device == 30 && mm->self_device == 30);
 	CHECK(mm->tc_self == 30 && mm->tc_eligible);
 	const tb_prof_opagg *lin = find_op(t, TB_PROF_BY_NAME, "aten::linear");
-	CHECK(lin->host == 100 && lin->self_host == 30 && lin->device == 30 && lin->self_device == 0);
+	CHECK(lin->host == 100 && lin->self_host == 30 && lin->device == 30 &&
+	      lin->self_device == 0);
 	CHECK_STR(lin->shape, "[[2, 3], [], 'x']");
 	const tb_prof_opagg *add = find_op(t, TB_PROF_BY_NAME, "aten::add_");
 	CHECK_INT(add->calls, 1); /* the nested call of the same name merged */
