@@ -29,6 +29,7 @@ measure() {
 	label=$1
 	dir=$2
 	shift 2
+	rm -f "$TMP/out" # else the last server's line can be read before this one starts
 	"$B/tboard" --logdir "$dir" --port 0 --reload_interval 0 --reload_task blocking "$@" \
 		>"$TMP/out" 2>/dev/null &
 	PID=$!

@@ -62,7 +62,7 @@ static int get(tb_rql_series *out, size_t run, const char *tag, void *payload)
 	(void)payload;
 	if (strcmp(tag, "val/acc") != 0)
 		return 0;
-	*out = (tb_rql_series){steps, values + run * n_points, n_points};
+	*out = (tb_rql_series){steps, values + run * n_points, n_points, NULL};
 	return 1;
 }
 

@@ -19,7 +19,7 @@ static int get(tb_rql_series *out, size_t run, const char *tag, void *payload)
 	(void)payload;
 	if (run == 1 || !tag[0])
 		return 0;
-	*out = (tb_rql_series){steps, values, 3};
+	*out = (tb_rql_series){steps, values, 3, NULL};
 	return 1;
 }
 

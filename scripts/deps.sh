@@ -12,6 +12,7 @@ packages=(
   libcmark-gfm-dev libcmark-gfm-extensions-dev libpcre2-dev
   libprotobuf-c-dev protobuf-c-compiler libyajl-dev
   nodejs npm chromium
+  libexpat1-dev
 )
 
 missing=()

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "dashboards/registry.h"
 #include "http/http.h"
+#include "fs/s3.h"
 #include "ingest/inspect.h"
 #include "ingest/loader.h"
 #include "store/kinds.h"
@@ -67,6 +68,13 @@ static const char usage[] =
     "  --max_open_files N       event files kept open at once (default: a quarter\n"
     "                           of the file descriptor limit, at most 512)\n"
     "  --answer_cache_mb N      memory for cached answers (default 64; 0 = none)\n"
+    "  --s3_endpoint URL        S3-compatible store for s3:// paths, path-style\n"
+    "                           (default $AWS_ENDPOINT_URL, else AWS itself)\n"
+    "  --gs_endpoint URL        store for gs:// paths (default storage.googleapis.com)\n"
+    "  --s3_anonymous           send s3:// and gs:// requests unsigned (public buckets)\n"
+    "  --s3_requests_per_minute N\n"
+    "                           at most N requests a minute to object storage\n"
+    "                           (default: no limit; requests wait their turn)\n"
     "  --inspect                print what the event files hold and exit\n"
     "  --event_file FILE        with --inspect: one file instead of --logdir\n"
     "  --tag TAG                with --inspect: only this tag\n"
@@ -111,6 +119,8 @@ typedef struct opts {
 	const char *auth_token, *auth_token_file, *max_connections, *max_connections_per_client;
 	const char *header_timeout, *request_timeout;
 	const char *answer_cache_mb;
+	const char *s3_endpoint, *gs_endpoint, *s3_requests_per_minute;
+	int s3_anonymous;
 	int bind_all, inspect;
 	int query_cmd;	   /* `tboard query ...` */
 	const char *query; /* its QUERY argument */
@@ -145,6 +155,9 @@ static const struct {
     F(header_timeout),
     F(request_timeout),
     F(answer_cache_mb),
+    F(s3_endpoint),
+    F(gs_endpoint),
+    F(s3_requests_per_minute),
 #undef F
     {"load_fast", (size_t)-1},
     {"purge_orphaned_data", (size_t)-1},
@@ -184,6 +197,10 @@ static void parse_args(opts *o, int argc, char **argv)
 		}
 		if (n == 8 && !strncmp(a, "bind_all", 8)) {
 			o->bind_all = !eq || strcmp(eq + 1, "false") != 0;
+			continue;
+		}
+		if (n == 12 && !strncmp(a, "s3_anonymous", 12)) {
+			o->s3_anonymous = !eq || strcmp(eq + 1, "false") != 0;
 			continue;
 		}
 		if (n == 7 && !strncmp(a, "inspect", 7)) {
@@ -404,11 +421,21 @@ int main(int argc, char **argv)
 		o.max_open_files ? (size_t)parse_double("max_open_files", o.max_open_files) : 0,
 	};
 	warn_missing(sources, n_sources);
+	tb_fs_s3_opts s3o = {
+	    .s3_endpoint = o.s3_endpoint,
+	    .gs_endpoint = o.gs_endpoint,
+	    .anonymous = o.s3_anonymous,
+	    .requests_per_minute = o.s3_requests_per_minute
+				       ? parse_double("s3_requests_per_minute", o.s3_requests_per_minute)
+				       : 0,
+	};
+	tb_fs_s3_configure(&s3o);
 	tb_loader *loader = tb_loader_new(store, &lo);
 	if (o.query_cmd) {
 		tb_loader_cycle(loader);
 		int rc = tb_query_cmd(stdout, stderr, store, o.query ? o.query : "");
 		tb_loader_free(loader);
+		tb_fs_s3_shutdown();
 		tb_store_free(store);
 		if (sources != &single)
 			free(sources);
@@ -517,7 +544,9 @@ int main(int argc, char **argv)
 	tb_notifier_stop(notifier);
 	tb_server_free(server);
 	tb_sse_hub_free(events);
+	tb_fs_s3_cancel(); /* the loader stops without waiting for the store */
 	tb_loader_free(loader);
+	tb_fs_s3_shutdown();
 	tb_router_free(router);
 	tb_store_free(store);
 	if (sources != &single)

@@ -19,3 +19,5 @@ foreach(src ${TB_WEB_TESTS})
     set_tests_properties(web_${name} PROPERTIES RUN_SERIAL TRUE)
   endif()
 endforeach()
+# The projector at 50,000 points: minutes of layout work under load.
+set_tests_properties(web_projector_scale PROPERTIES TIMEOUT 900 RUN_SERIAL TRUE)

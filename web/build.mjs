@@ -15,7 +15,8 @@ if (!out) {
 mkdirSync(out, { recursive: true });
 
 await esbuild.build({
-  entryPoints: { app: join(here, 'src/main.tsx') },
+  // The projector's layouts run in a Web Worker loaded from its own script.
+  entryPoints: { app: join(here, 'src/main.tsx'), projector_worker: join(here, 'src/dashboards/projector_worker.ts') },
   bundle: true,
   // TB_NO_MINIFY=1 keeps names readable in browser profiles.
   minify: !process.env.TB_NO_MINIFY,
@@ -34,5 +35,6 @@ const files = [
   ['/index.html', 'index.html'],
   ['/app.js', 'app.js'],
   ['/app.css', 'app.css'],
+  ['/projector_worker.js', 'projector_worker.js'],
 ];
 writeFileSync(join(out, 'manifest.txt'), files.map(([u, f]) => `${u}\t${f}\n`).join(''));

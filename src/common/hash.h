@@ -2,8 +2,8 @@
  * open-addressing table of indices into the caller's own array keyed by a
  * 64-bit hash. The caller keeps the items and decides equality; the set
  * only narrows a lookup to the entries with the same hash. Used by the
- * router, the writer's tag set, the custom scalars layout merge and the
- * file watcher.
+ * router, the writer's tag set, the custom scalars layout merge, the file
+ * watcher and the store's series of a run.
  *
  * Lookups and inserts are O(1) expected; the table doubles at half full.
  * Allocation failure is reported (TB_ENOMEM), never fatal, so libtboard

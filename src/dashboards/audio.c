@@ -52,11 +52,11 @@ static void write_point(tb_json *j, tb_buf *query, const tb_series *s, size_t p)
 {
 	const char *type = mime_type(s);
 	tb_json_key(j, "wall_time");
-	tb_json_double(j, s->walls[p]);
+	tb_json_double(j, tb_series_wall(s, p));
 	tb_json_key(j, "label");
 	tb_json_str(j, "");
 	tb_json_key(j, "step");
-	tb_json_int(j, s->steps[p]);
+	tb_json_int(j, tb_series_step(s, p));
 	tb_json_key(j, "contentType");
 	tb_json_str(j, type);
 	tb_buf_puts(query, strcmp(type, "audio/wav") == 0

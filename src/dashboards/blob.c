@@ -313,12 +313,12 @@ static ptrdiff_t find_step(const tb_series *s, int64_t step)
 	size_t lo = 0, hi = s->len;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s->steps[mid] < step)
+		if (tb_series_step(s, mid) < step)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < s->len && s->steps[lo] == step ? (ptrdiff_t)lo : -1;
+	return lo < s->len && tb_series_step(s, lo) == step ? (ptrdiff_t)lo : -1;
 }
 
 void tb_dash_blob_serve(tb_resp *resp, tb_dash *d, const char *key, const char *plugin,

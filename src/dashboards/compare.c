@@ -430,8 +430,12 @@ static int read_curve(curve *c, tb_runtable *rt, size_t row, const char *tag)
 	c->n = s.n;
 	c->steps = tb_xcalloc(s.n + 1, sizeof *c->steps);
 	c->values = tb_xcalloc(s.n + 1, sizeof *c->values);
-	memcpy(c->steps, s.steps, s.n * sizeof *c->steps);
-	memcpy(c->values, s.values, s.n * sizeof *c->values);
+	if (s.packed) {
+		tb_series_copy(s.packed, 0, s.n, c->steps, c->values);
+	} else {
+		memcpy(c->steps, s.steps, s.n * sizeof *c->steps);
+		memcpy(c->values, s.values, s.n * sizeof *c->values);
+	}
 	tb_runtable_done(row, rt);
 	return 1;
 }

@@ -6,6 +6,7 @@
 
 #include "common/alloc.h"
 #include "dash.h"
+#include "fs/fs.h"
 #include "registry.h"
 #include "proto/event.h"
 
@@ -233,8 +234,8 @@ static void handle_status(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_arr_begin(&j);
 	for (size_t i = 0; i < d->n_sources; i++) {
 		const tb_loader_source *src = &d->sources[i];
-		struct stat st;
-		int found = stat(src->path, &st) == 0;
+		tb_fs_stat st; /* object storage: from the last listing */
+		int found = tb_fs_stat_path(&st, src->path) == 0;
 		tb_json_obj_begin(&j);
 		tb_json_key(&j, "name");
 		if (src->name)
@@ -246,7 +247,7 @@ static void handle_status(tb_resp *resp, const tb_req *req, void *payload)
 		tb_json_key(&j, "exists");
 		tb_json_bool(&j, found);
 		tb_json_key(&j, "is_directory");
-		tb_json_bool(&j, found && S_ISDIR(st.st_mode));
+		tb_json_bool(&j, found && st.type == TB_FS_DIR);
 		tb_json_obj_end(&j);
 	}
 	tb_json_arr_end(&j);

@@ -121,8 +121,8 @@ void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint6
 		for (size_t i = 0; i < n; i++) {
 			size_t p = (size_t)idx[i];
 			tb_json_arr_begin(&j);
-			tb_json_double(&j, s->walls[p]);
-			tb_json_int(&j, s->steps[p]);
+			tb_json_double(&j, tb_series_wall(s, p));
+			tb_json_int(&j, tb_series_step(s, p));
 			write(&j, s->tensors[p]);
 			tb_json_arr_end(&j);
 		}
@@ -297,7 +297,7 @@ void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 		tb_buf_clear(&query);
 		tb_buf_puts(&query, "blob_key=");
 		tb_dash_blob_key(&query, tb_req_experiment(req), r->name, s->tag, s->tag_len,
-				 s->steps[p], index);
+				 tb_series_step(s, p), index);
 		how->point(&j, &query, s, p);
 		tb_json_key(&j, "query");
 		tb_json_str_n(&j, query.ptr, query.len);

@@ -125,9 +125,9 @@ static void handle_metric_evals(tb_resp *resp, const tb_req *req, void *payload)
 		tb_json_arr_begin(&j);
 		for (size_t i = 0; i < n; i++) {
 			tb_json_arr_begin(&j);
-			tb_json_double(&j, s->walls[idx[i]]);
-			tb_json_int(&j, s->steps[idx[i]]);
-			tb_json_double(&j, s->values[idx[i]]);
+			tb_json_double(&j, tb_series_wall(s, idx[i]));
+			tb_json_int(&j, tb_series_step(s, idx[i]));
+			tb_json_double(&j, tb_series_value(s, idx[i]));
 			tb_json_arr_end(&j);
 		}
 		tb_json_arr_end(&j);

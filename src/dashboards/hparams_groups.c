@@ -37,7 +37,8 @@ static void session_metrics(hp_session *ss, tb_store *s, const hp_experiment *e)
 		if (ser && ser->len) {
 			size_t p = ser->len - 1;
 			ss->mv[ss->n_mv++] =
-			    (hp_mval){m, ser->values[p], ser->steps[p], ser->walls[p]};
+			    (hp_mval){m, tb_series_value(ser, p), tb_series_step(ser, p),
+				      tb_series_wall(ser, p)};
 		}
 		tb_run_unlock(r);
 	}

@@ -45,9 +45,9 @@ static void write_point(tb_json *j, tb_buf *query, const tb_series *s, size_t p)
 {
 	(void)query;
 	tb_json_key(j, "wall_time");
-	tb_json_double(j, s->walls[p]);
+	tb_json_double(j, tb_series_wall(s, p));
 	tb_json_key(j, "step");
-	tb_json_int(j, s->steps[p]);
+	tb_json_int(j, tb_series_step(s, p));
 }
 
 static void handle_images(tb_resp *resp, const tb_req *req, void *payload)

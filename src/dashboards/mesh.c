@@ -164,7 +164,7 @@ typedef struct item {
 static int cmp_item(const void *a, const void *b)
 {
 	const item *x = a, *y = b;
-	int64_t sx = x->s->steps[x->point], sy = y->s->steps[y->point];
+	int64_t sx = tb_series_step(x->s, x->point), sy = tb_series_step(y->s, y->point);
 	if (sx != sy)
 		return sx < sy ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
@@ -212,9 +212,9 @@ static void handle_meshes(tb_resp *resp, const tb_req *req, void *payload)
 		const item *it = &items[i];
 		tb_json_obj_begin(&j);
 		tb_json_key(&j, "wall_time");
-		tb_json_double(&j, it->s->walls[it->point]);
+		tb_json_double(&j, tb_series_wall(it->s, it->point));
 		tb_json_key(&j, "step");
-		tb_json_int(&j, it->s->steps[it->point]);
+		tb_json_int(&j, tb_series_step(it->s, it->point));
 		tb_json_key(&j, "content_type");
 		tb_json_int(&j, it->meta.content_type);
 		tb_json_key(&j, "components");
@@ -353,7 +353,7 @@ static void handle_data(tb_resp *resp, const tb_req *req, void *payload)
 	int bad = 0;
 	for (size_t i = 0; i < n && !bad; i++) {
 		const item *it = &items[i];
-		if ((double)it->s->steps[it->point] != step || it->meta.content_type != ct)
+		if ((double)tb_series_step(it->s, it->point) != step || it->meta.content_type != ct)
 			continue;
 		/* Batch element `sample` (negative counts from the end, as in
 		 * Python); a scalar has no batch to index. */

@@ -78,9 +78,9 @@ static void write_entry(tb_json *j, const tb_series *s, size_t p)
 	}
 	tb_json_obj_begin(j);
 	tb_json_key(j, "wall_time");
-	tb_json_double(j, s->walls[p]);
+	tb_json_double(j, tb_series_wall(s, p));
 	tb_json_key(j, "step");
-	tb_json_int(j, s->steps[p]);
+	tb_json_int(j, tb_series_step(s, p));
 	static const char *const names[N_ROWS] = {"true_positives", "false_positives",
 						  "true_negatives", "false_negatives",
 						  "precision",	    "recall"};

@@ -10,6 +10,10 @@
  * byte is read. Files are opened without following a final symlink and
  * without blocking (FIFOs), must be regular, and are read up to a size cap.
  *
+ * A log directory in object storage (s3://, gs://) is read through the
+ * file-system layer: it has no links, so paths there are resolved
+ * lexically and checked the same way.
+ *
  * Discovery is redone on each request, as upstream's is; configs are a few
  * hundred bytes. Only tensor shapes, which need the whole tensor file, are
  * cached, keyed by the file's identity and modification time. */
@@ -282,17 +286,31 @@ static int inside(const char *p, const char *dir)
 	return strncmp(p, dir, n) == 0 && (p[n] == '/' || p[n] == '\0');
 }
 
+static int is_url(const char *p)
+{
+	return strstr(p, "://") != NULL;
+}
+
 /* Resolve p as os.path.realpath does without strict mode: symbolic links
- * in the existing part are followed, the missing rest is taken lexically.
+ * in the existing part are followed, the missing rest is taken lexically
+ * (all of it for an object storage URL, never above its bucket).
  * Returns a malloc'd absolute path, or NULL when a component is a link
  * that cannot be followed (dangling or looping) or the path is unusable. */
 static char *resolve(const char *p)
 {
-	char *r = realpath(p, NULL);
+	int url = is_url(p);
+	char *r = url ? NULL : realpath(p, NULL);
 	if (r)
 		return r;
 	tb_buf cur = TB_BUF_INIT;
-	if (p[0] != '/') {
+	const char *s = p;
+	size_t floor = 0; /* ".." never goes above the first floor bytes */
+	if (url) {
+		const char *bucket = strstr(p, "://") + 3;
+		s = bucket + strcspn(bucket, "/");
+		tb_buf_append(&cur, p, (size_t)(s - p));
+		floor = cur.len;
+	} else if (p[0] != '/') {
 		char *cwd = getcwd(NULL, 0);
 		if (!cwd)
 			return NULL;
@@ -301,7 +319,6 @@ static char *resolve(const char *p)
 	}
 	/* cur never holds a link: each existing component is resolved as it is
 	 * appended, so ".." can be taken lexically, as realpath() does. */
-	const char *s = p;
 	while (*s) {
 		while (*s == '/')
 			s++;
@@ -312,13 +329,13 @@ static char *resolve(const char *p)
 			/* nothing */
 		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
 			char *slash = cur.ptr ? strrchr(cur.ptr, '/') : NULL;
-			if (slash)
+			if (slash && (size_t)(slash - cur.ptr) >= floor)
 				cur.len = (size_t)(slash - cur.ptr), cur.ptr[cur.len] = '\0';
 		} else {
 			tb_buf_putc(&cur, '/');
 			tb_buf_append(&cur, s, n);
 			struct stat st;
-			if (lstat(cur.ptr, &st) == 0 && S_ISLNK(st.st_mode)) {
+			if (!url && lstat(cur.ptr, &st) == 0 && S_ISLNK(st.st_mode)) {
 				char *real = realpath(cur.ptr, NULL);
 				if (!real) {
 					tb_buf_free(&cur);
@@ -336,6 +353,31 @@ static char *resolve(const char *p)
 	if (cur.len == 0)
 		tb_buf_putc(&cur, '/');
 	return tb_buf_detach(&cur);
+}
+
+/* realpath(p), or for a URL its lexical form when p exists. */
+static char *real_path(const char *p)
+{
+	if (!is_url(p))
+		return realpath(p, NULL);
+	tb_fs_stat st;
+	return tb_fs_stat_path(&st, p) == 0 ? resolve(p) : NULL;
+}
+
+/* stat(p) for a local path; for a URL the fields the shape cache compares
+ * (the object's identity and size). Returns 0 or -1. */
+static int stat_any(const char *p, struct stat *out)
+{
+	if (!is_url(p))
+		return stat(p, out);
+	tb_fs_stat st;
+	if (tb_fs_stat_path(&st, p) != 0)
+		return -1;
+	memset(out, 0, sizeof *out);
+	out->st_ino = (ino_t)st.id;
+	out->st_size = (off_t)st.size;
+	out->st_mode = st.type == TB_FS_REG ? S_IFREG : st.type == TB_FS_DIR ? S_IFDIR : 0;
+	return 0;
 }
 
 /* ---- discovery (spec 11.1) ------------------------------------------------ */
@@ -400,8 +442,40 @@ typedef enum file_err {
  * root, (at most cap bytes) into out. The open is confined to root as well
  * (tb_fs_open_beneath), so a link swapped in after the check cannot lead
  * out; never follows a final symlink and never blocks on a FIFO. */
+static file_err read_url(tb_buf *out, const char *real, size_t cap)
+{
+	tb_fs_file *f;
+	int rc = tb_fs_open(&f, real);
+	if (rc)
+		return rc == TB_ENOTFOUND ? FILE_MISSING : FILE_IO;
+	tb_fs_stat st;
+	file_err err = FILE_OK;
+	if (tb_fs_fstat(&st, f) != 0)
+		err = FILE_IO;
+	else if (st.type != TB_FS_REG)
+		err = FILE_NOT_FILE;
+	else if (st.size > cap)
+		err = FILE_TOO_BIG;
+	else
+		tb_buf_reserve(out, (size_t)st.size + 1);
+	while (!err && out->len < st.size) {
+		int64_t got = tb_fs_read(f, out->ptr + out->len, (size_t)st.size - out->len,
+					 out->len);
+		if (got <= 0)
+			err = FILE_IO;
+		else
+			out->len += (size_t)got;
+	}
+	if (out->ptr)
+		out->ptr[out->len] = '\0';
+	tb_fs_close(f);
+	return err;
+}
+
 static file_err read_file(tb_buf *out, const char *root, const char *real, size_t cap)
 {
+	if (is_url(real))
+		return read_url(out, real, cap);
 	const char *rel = real + strlen(root);
 	while (*rel == '/')
 		rel++;
@@ -541,13 +615,13 @@ static void infer_shapes(const discovery *dv, found *f)
 		if (asset_path(&joined, &real, &msg, dv, f, em->tensor_path) == 0) {
 			struct stat st;
 			size_t rows = 0, cols = 0;
-			int ok = stat(real, &st) == 0 && cached_shape(&rows, &cols, real, &st);
+			int ok = stat_any(real, &st) == 0 && cached_shape(&rows, &cols, real, &st);
 			if (!ok) {
 				float *t = NULL;
 				ok = load_tensor(&t, &rows, &cols, em, dv->root, real, joined,
 						 &msg) == 0;
 				free(t);
-				if (ok && stat(real, &st) == 0)
+				if (ok && stat_any(real, &st) == 0)
 					remember_shape(real, &st, rows, cols);
 			}
 			if (ok && rows <= UINT32_MAX && cols <= UINT32_MAX) {
@@ -576,10 +650,10 @@ static void consider(discovery *dv, const char *run, const char *dir, int shapes
 	pconfig cfg = {0};
 	tb_buf text = TB_BUF_INIT;
 	struct stat st;
-	if (lstat(path, &st) != 0)
+	if (is_url(path) ? stat_any(path, &st) != 0 : lstat(path, &st) != 0)
 		goto out; /* no config here */
-	cdir_real = realpath(cdir, NULL);
-	file_real = realpath(path, NULL);
+	cdir_real = real_path(cdir);
+	file_real = real_path(path);
 	if (!cdir_real || !file_real || !inside(cdir_real, dv->root) ||
 	    !inside(file_real, dv->root)) {
 		refuse(dv, run,
@@ -668,7 +742,7 @@ static void discover(discovery *dv, tb_dash *d, int shapes)
 	memset(dv, 0, sizeof *dv);
 	if (!d->logdir) /* --logdir_spec: run folders are not <logdir>/<run> */
 		return;
-	dv->root = realpath(d->logdir, NULL);
+	dv->root = real_path(d->logdir);
 	if (!dv->root)
 		return;
 	tb_store_rdlock(d->store);

@@ -193,7 +193,7 @@ static int series_of(tb_rql_series *out, tb_run *r, const char *tag)
 		tb_run_unlock(r);
 		return 0;
 	}
-	*out = (tb_rql_series){s->steps, s->values, s->len};
+	*out = (tb_rql_series){NULL, NULL, s->len, s};
 	return 1;
 }
 

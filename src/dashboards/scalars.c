@@ -22,9 +22,9 @@ void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
 		tb_json_arr_begin(j);
-		tb_json_double(j, s->walls[p]);
-		tb_json_int(j, s->steps[p]);
-		tb_json_double(j, s->values[p]);
+		tb_json_double(j, tb_series_wall(s, p));
+		tb_json_int(j, tb_series_step(s, p));
+		tb_json_double(j, tb_series_value(s, p));
 		tb_json_arr_end(j);
 	}
 	tb_json_arr_end(j);
@@ -39,9 +39,9 @@ static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
 	char num[40];
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
-		tb_buf_append(b, num, tb_fmt_double(num, s->walls[p]));
-		tb_buf_printf(b, ",%lld,", (long long)s->steps[p]);
-		tb_buf_append(b, num, tb_fmt_double(num, s->values[p]));
+		tb_buf_append(b, num, tb_fmt_double(num, tb_series_wall(s, p)));
+		tb_buf_printf(b, ",%lld,", (long long)tb_series_step(s, p));
+		tb_buf_append(b, num, tb_fmt_double(num, tb_series_value(s, p)));
 		tb_buf_puts(b, "\r\n");
 	}
 	free(idx);

@@ -218,16 +218,18 @@ static void write_buckets(tb_json *j, const tb_series *s, size_t lo, size_t hi, 
 	double *first = cols, *last = cols + nb, *mn = cols + 2 * nb, *mx = cols + 3 * nb,
 	       *wall = cols + 4 * nb;
 	/* steps are strictly increasing, so the span fits in an unsigned */
-	u128 span = (u128)((uint64_t)s->steps[hi - 1] - (uint64_t)s->steps[lo]) + 1;
+	int64_t step_lo = tb_series_step(s, lo);
+	u128 span = (u128)((uint64_t)tb_series_step(s, hi - 1) - (uint64_t)step_lo) + 1;
 	size_t k = 0;
 	uint64_t cur = UINT64_MAX;
 	for (size_t i = lo; i < hi; i++) {
-		u128 off = (u128)((uint64_t)s->steps[i] - (uint64_t)s->steps[lo]);
+		int64_t step = tb_series_step(s, i);
+		u128 off = (u128)((uint64_t)step - (uint64_t)step_lo);
 		uint64_t b = (uint64_t)(off * nb / span);
-		double v = s->values[i];
+		double v = tb_series_value(s, i);
 		if (b != cur) {
 			cur = b;
-			first_step[k] = s->steps[i];
+			first_step[k] = step;
 			first[k] = v;
 			mn[k] = mx[k] = v;
 			k++;
@@ -238,9 +240,9 @@ static void write_buckets(tb_json *j, const tb_series *s, size_t lo, size_t hi, 
 			if (!(mx[k - 1] >= v))
 				mx[k - 1] = v;
 		}
-		last_step[k - 1] = s->steps[i];
+		last_step[k - 1] = step;
 		last[k - 1] = v;
-		wall[k - 1] = s->walls[i];
+		wall[k - 1] = tb_series_wall(s, i);
 	}
 	tb_json_key(j, "bucketed");
 	tb_json_bool(j, 1);
@@ -271,9 +273,21 @@ static void write_run(tb_json *j, const tb_run *r, const tb_series *s, const sca
 	if (q->buckets && n > q->buckets) {
 		write_buckets(j, s, lo, hi, q->buckets);
 	} else {
-		write_steps(j, "step", s->steps + lo, n);
-		write_doubles(j, "wall", s->walls + lo, n);
-		write_doubles(j, "value", s->values + lo, n);
+		tb_json_key(j, "step");
+		tb_json_arr_begin(j);
+		for (size_t i = lo; i < hi; i++)
+			tb_json_int(j, tb_series_step(s, i));
+		tb_json_arr_end(j);
+		tb_json_key(j, "wall");
+		tb_json_arr_begin(j);
+		for (size_t i = lo; i < hi; i++)
+			tb_json_double(j, tb_series_wall(s, i));
+		tb_json_arr_end(j);
+		tb_json_key(j, "value");
+		tb_json_arr_begin(j);
+		for (size_t i = lo; i < hi; i++)
+			tb_json_double(j, tb_series_value(s, i));
+		tb_json_arr_end(j);
 	}
 	tb_json_obj_end(j);
 }
@@ -284,31 +298,29 @@ static void write_run(tb_json *j, const tb_run *r, const tb_series *s, const sca
  * O(N + R) instead of O(N x R). Caller holds the store lock; free() it. */
 static tb_run **find_runs(tb_store *st, const char *const *runs, size_t n)
 {
-	size_t nr = tb_store_run_count(st), cap = 16;
-	while (cap < 2 * nr)
-		cap *= 2;
-	tb_run **table = tb_xcalloc(cap, sizeof *table);
-	unsigned char *taken = tb_xcalloc(cap, 1);
+	size_t nr = tb_store_run_count(st);
+	tb_idxset names = TB_IDXSET_INIT;
 	for (size_t i = 0; i < nr; i++) {
-		tb_run *r = tb_store_run_at(st, i);
-		size_t h =
-		    (size_t)tb_hash_bytes(TB_HASH_SEED, r->name, strlen(r->name)) & (cap - 1);
-		while (table[h])
-			h = (h + 1) & (cap - 1);
-		table[h] = r;
+		const char *name = tb_store_run_at(st, i)->name;
+		if (tb_idxset_add(&names, tb_hash_bytes(TB_HASH_SEED, name, strlen(name)), i))
+			abort(); /* out of memory: the server stops (alloc.h) */
 	}
+	unsigned char *taken = tb_xcalloc(nr ? nr : 1, 1);
 	tb_run **out = tb_xcalloc(n ? n : 1, sizeof *out);
 	for (size_t i = 0; i < n; i++) {
-		size_t h =
-		    (size_t)tb_hash_bytes(TB_HASH_SEED, runs[i], strlen(runs[i])) & (cap - 1);
-		while (table[h] && strcmp(table[h]->name, runs[i]) != 0)
-			h = (h + 1) & (cap - 1);
-		if (table[h] && !taken[h]) {
-			out[i] = table[h];
-			taken[h] = 1;
+		uint64_t h = tb_hash_bytes(TB_HASH_SEED, runs[i], strlen(runs[i]));
+		size_t pos = 0, k;
+		while ((k = tb_idxset_next(&names, h, &pos))) {
+			tb_run *r = tb_store_run_at(st, k - 1);
+			if (strcmp(r->name, runs[i]) == 0) {
+				if (!taken[k - 1])
+					out[i] = r;
+				taken[k - 1] = 1;
+				break;
+			}
 		}
 	}
-	free(table);
+	tb_idxset_free(&names);
 	free(taken);
 	return out;
 }

@@ -231,9 +231,9 @@ static void handle_text(tb_resp *resp, const tb_req *req, void *payload)
 			render_value(&html, s->tensors[p], markdown);
 			tb_json_obj_begin(&j);
 			tb_json_key(&j, "wall_time");
-			tb_json_double(&j, s->walls[p]);
+			tb_json_double(&j, tb_series_wall(s, p));
 			tb_json_key(&j, "step");
-			tb_json_int(&j, s->steps[p]);
+			tb_json_int(&j, tb_series_step(s, p));
 			tb_json_key(&j, "text");
 			tb_json_str_n(&j, html.ptr ? html.ptr : "", html.len);
 			tb_json_obj_end(&j);

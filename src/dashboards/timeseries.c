@@ -268,12 +268,12 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 			continue;
 		tb_json_obj_begin(j);
 		tb_json_key(j, "wallTime");
-		tb_json_double(j, s->walls[p]);
+		tb_json_double(j, tb_series_wall(s, p));
 		tb_json_key(j, "step");
-		tb_json_int(j, s->steps[p]);
+		tb_json_int(j, tb_series_step(s, p));
 		if (kind == P_SCALARS) {
 			tb_json_key(j, "value");
-			tb_json_double(j, s->values[p]);
+			tb_json_double(j, tb_series_value(s, p));
 		} else if (kind == P_HISTOGRAMS) {
 			const tb_tensor *t = s->tensors[p];
 			tb_json_key(j, "bins");
@@ -294,7 +294,7 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 		} else {
 			tb_buf key = TB_BUF_INIT;
 			tb_dash_blob_key(&key, tb_req_experiment(req), r->name, s->tag, s->tag_len,
-					 s->steps[p], (uint64_t)sample + 2);
+					 tb_series_step(s, p), (uint64_t)sample + 2);
 			tb_json_key(j, "imageId");
 			tb_json_str_n(j, key.ptr, key.len);
 			tb_buf_free(&key);

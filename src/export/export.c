@@ -217,9 +217,11 @@ static void take(ex *x, tb_series *s)
 	sstate *st = state_of(x, s);
 	for (size_t i = 0; i < s->len; i++) {
 		if (st->as == AS_SCALAR)
-			put_scalar(x, st, s->steps[i], s->walls[i], s->values[i]);
+			put_scalar(x, st, tb_series_step(s, i), tb_series_wall(s, i),
+				   tb_series_value(s, i));
 		else if (st->as == AS_HISTOGRAM)
-			put_histogram(x, st, s->steps[i], s->walls[i], s->tensors[i]);
+			put_histogram(x, st, tb_series_step(s, i), tb_series_wall(s, i),
+				      s->tensors[i]);
 	}
 	tb_series_clear(s);
 }

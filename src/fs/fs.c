@@ -20,13 +20,14 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "s3.h"
 
 struct tb_fs_file {
-	const tb_fs_ops *ops;
+	const tb_fs_ops *ops; /* first in every backend's file: the dispatch reads it */
 	int fd;
 };
 
-static _Thread_local char last_msg[256];
+static _Thread_local char last_msg[512];
 static _Thread_local int last_transient;
 
 static int fail(int err, const char *what, const char *path)
@@ -45,6 +46,16 @@ int tb_fs_transient(void)
 const char *tb_fs_errmsg(void)
 {
 	return last_msg;
+}
+
+int tb_fs_fail(int transient, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_msg, sizeof last_msg, fmt, ap);
+	va_end(ap);
+	last_transient = transient;
+	return TB_EIO;
 }
 
 static void fill_stat(tb_fs_stat *out, const struct stat *st)
@@ -169,7 +180,11 @@ const tb_fs_ops *tb_fs_for(const char *path)
 	const char *colon = strstr(path, "://");
 	if (!colon)
 		return &tb_fs_local;
-	return NULL; /* object storage backends plug in here */
+	if (colon - path == 2 && memcmp(path, "s3", 2) == 0)
+		return &tb_fs_s3;
+	if (colon - path == 2 && memcmp(path, "gs", 2) == 0)
+		return &tb_fs_gs;
+	return NULL;
 }
 
 static const tb_fs_ops *ops_for(const char *path)
@@ -186,6 +201,14 @@ int tb_fs_list(tb_fs_dirent **out, size_t *n, const char *dir)
 {
 	const tb_fs_ops *ops = ops_for(dir);
 	return ops ? ops->list(out, n, dir) : TB_EIO;
+}
+
+int tb_fs_snapshot(const char *root)
+{
+	const tb_fs_ops *ops = ops_for(root);
+	if (!ops)
+		return TB_EIO;
+	return ops->snapshot ? ops->snapshot(root) : 0;
 }
 
 void tb_fs_dirents_free(tb_fs_dirent *v, size_t n)

@@ -2,8 +2,8 @@
  * one small interface, so a log directory can live somewhere other than the
  * local disk. A backend (tb_fs_ops) lists a folder, stats a path, opens a
  * file and reads byte ranges of it, and may offer change notification; the
- * local backend (POSIX calls, inotify) is the only one so far and is picked
- * for every path without a URL scheme.
+ * local backend (POSIX calls, inotify) is picked for every path without a
+ * URL scheme, the object storage backends (s3.h) for s3:// and gs://.
  *
  * Errors are sorted for the caller, which must never mistake a passing
  * failure for a vanished file: TB_ENOTFOUND means the path is gone, TB_EIO
@@ -48,6 +48,10 @@ typedef struct tb_fs_ops {
 	void (*close)(tb_fs_file *f);
 	/* A watcher for change notification, or NULL where there is none. */
 	tb_watch *(*watch_new)(void);
+	/* Optional: take a fresh view of everything below root, from which
+	 * list and stat below it may answer until the next call (object
+	 * stores: one recursive listing per reload). Returns 0 or TB_EIO. */
+	int (*snapshot)(const char *root);
 } tb_fs_ops;
 
 /* The backend for `path` (by URL scheme; local for plain paths), or NULL
@@ -72,6 +76,16 @@ int tb_fs_fstat(tb_fs_stat *out, tb_fs_file *f);
 void tb_fs_close(tb_fs_file *f);
 /* A watcher for changes under paths of this backend, or NULL. */
 tb_watch *tb_fs_watch_new(const char *path);
+
+/* Refresh the backend's view of everything below root before walking it
+ * (see tb_fs_ops.snapshot; nothing to do for local paths). Returns 0 or
+ * TB_EIO (tb_fs_errmsg / tb_fs_transient tell why; the previous view is
+ * kept). */
+int tb_fs_snapshot(const char *root);
+
+/* For backends: record this thread's failure text and whether it may pass
+ * by itself; returns TB_EIO. */
+int tb_fs_fail(int transient, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Nonzero when the last failure of this thread's fs calls may pass by
  * itself (out of file descriptors or memory, interrupted, busy), so the

@@ -811,7 +811,7 @@ size_t tb_loader_split_spec(tb_loader_source **out, char *spec)
 			continue;
 		src = tb_xgrow(src, &alloc, n + 1, sizeof *src);
 		char *colon = strchr(item, ':');
-		int is_uri = strstr(item, "://") != NULL;
+		int is_uri = colon && strncmp(colon, "://", 3) == 0; /* name:s3://... is named */
 		int is_drive =
 		    item[0] && item[1] == ':' && ((item[0] | 32) >= 'a' && (item[0] | 32) <= 'z');
 		if (colon && item[0] != '/' && !is_uri && !is_drive) {

@@ -1,4 +1,5 @@
-/* Recursive log directory walk (see scan.h), one tb_fs_list per folder.
+/* Recursive log directory walk (see scan.h), one tb_fs_list per folder
+ * after one tb_fs_snapshot of the root (an object store lists it whole).
  * Directories on the current path are remembered by their identity so a
  * symlink loop is reported and cut instead of followed forever. */
 #include "scan.h"
@@ -141,7 +142,9 @@ void tb_scan(tb_scan_result *out, const char *root)
 		n--;
 	char *r = tb_xstrndup(root, n);
 	tb_fs_stat st;
-	int rc = tb_fs_stat_path(&st, r);
+	int rc = tb_fs_snapshot(r);
+	if (rc == 0)
+		rc = tb_fs_stat_path(&st, r);
 	if (rc == 0 && st.type == TB_FS_DIR)
 		visit(&w, r, ".", st.id);
 	else if (rc && rc != TB_ENOTFOUND)

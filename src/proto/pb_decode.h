@@ -42,6 +42,12 @@ int tb_pb_varint_slow(uint64_t *out, tb_pb *r);
 TB_PB_INLINE int tb_pb_varint(uint64_t *out, tb_pb *r)
 {
 	const uint8_t *p = r->p;
+	if (p < r->end && !(*p & 0x80)) {
+		/* one byte, the usual case, also near the end of a message */
+		*out = *p;
+		r->p = p + 1;
+		return 0;
+	}
 	if (r->end - p >= 10) {
 		/* enough bytes left for any varint: no bounds check per byte */
 		uint64_t v = *p & 0x7F;

@@ -185,6 +185,8 @@ static int parse_header(header *h, tb_slice in)
 			return TB_ECORRUPT;
 		h->n *= h->dims[i];
 	}
+	if (h->content.len && h->dtype != TB_DT_STRING)
+		return 0; /* the typed values are not read then */
 	r = tb_pb_make(in);
 	while ((rc = tb_pb_next(&f, &r)) == 1) {
 		if (f.num != field)
@@ -299,8 +301,11 @@ int tb_tensor_decode(tb_tensor **out, tb_slice in)
 			if (n * size > 8 * in.len && n * size > TB_TENSOR_MAX_BROADCAST)
 				return TB_ECORRUPT;
 		}
-		t = tb_xcalloc(1, sizeof *t + n * size + 1);
+		/* every element is written below: clear only the header */
+		t = tb_xmalloc(sizeof *t + n * size + 1);
+		memset(t, 0, sizeof *t);
 		t->data = (uint8_t *)(t + 1);
+		t->data[n * size] = 0;
 		t->data_len = n * size;
 		if (h.content.len) {
 			memcpy(t->data, h.content.ptr, n * size);
@@ -357,8 +362,11 @@ tb_tensor *tb_tensor_new(int dtype, int rank, const int64_t *dims, const void *d
 		size_t size = tb_dtype_size(dtype);
 		if (!size)
 			return NULL;
-		t = tb_xcalloc(1, sizeof *t + n * size + 1);
+		/* every element is written below: clear only the header */
+		t = tb_xmalloc(sizeof *t + n * size + 1);
+		memset(t, 0, sizeof *t);
 		t->data = (uint8_t *)(t + 1);
+		t->data[n * size] = 0;
 		t->data_len = n * size;
 		t->elem_size = size;
 		if (n)

@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "http/json.h"
 #include "rql_int.h"
+#include "store/store.h"
 
 typedef struct hcol {
 	char *name;
@@ -181,13 +182,24 @@ typedef struct eval {
 	tb_rql_error *err;
 } eval;
 
-/* First index in steps[0..n) whose step is >= s (after_eq = 1) or > s. */
-static size_t bound(const int64_t *steps, size_t n, int64_t s, int after_eq)
+static int64_t step_at(const tb_rql_series *s, size_t i)
 {
-	size_t lo = 0, hi = n;
+	return s->packed ? tb_series_step(s->packed, i) : s->steps[i];
+}
+
+static double value_at(const tb_rql_series *s, size_t i)
+{
+	return s->packed ? tb_series_value(s->packed, i) : s->values[i];
+}
+
+/* First index of s whose step is >= st (after_eq = 1) or > st. */
+static size_t bound(const tb_rql_series *s, int64_t st, int after_eq)
+{
+	size_t lo = 0, hi = s->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (after_eq ? steps[mid] < s : steps[mid] <= s)
+		int64_t m = step_at(s, mid);
+		if (after_eq ? m < st : m <= st)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -201,16 +213,16 @@ static tb_rql_value summarize(const rq_col *c, const tb_rql_series *s)
 	if (c->fn == RQ_AT) {
 		/* The point at the step, or the last one before it while the run
 		 * reaches the step at all. */
-		if (!s->n || s->steps[s->n - 1] < c->lo)
+		if (!s->n || step_at(s, s->n - 1) < c->lo)
 			return none;
-		size_t i = bound(s->steps, s->n, c->lo, 0);
+		size_t i = bound(s, c->lo, 0);
 		if (i == 0)
 			return none;
-		v.num = s->values[i - 1];
+		v.num = value_at(s, i - 1);
 		return v;
 	}
-	size_t i0 = c->has_lo ? bound(s->steps, s->n, c->lo, 1) : 0;
-	size_t i1 = c->has_hi ? bound(s->steps, s->n, c->hi, 0) : s->n;
+	size_t i0 = c->has_lo ? bound(s, c->lo, 1) : 0;
+	size_t i1 = c->has_hi ? bound(s, c->hi, 0) : s->n;
 	if (c->fn == RQ_COUNT) {
 		v.num = i1 > i0 ? (double)(i1 - i0) : 0;
 		return v;
@@ -218,35 +230,44 @@ static tb_rql_value summarize(const rq_col *c, const tb_rql_series *s)
 	if (i1 <= i0)
 		return none;
 	if (c->fn == RQ_LAST || c->fn == RQ_FIRST) {
-		v.num = s->values[c->fn == RQ_LAST ? i1 - 1 : i0];
+		v.num = value_at(s, c->fn == RQ_LAST ? i1 - 1 : i0);
 		return v;
+	}
+	/* a packed series' range is unpacked once, then read as an array */
+	size_t m = i1 - i0;
+	double *unpacked = NULL;
+	const double *x = s->values ? s->values + i0 : NULL;
+	if (s->packed) {
+		unpacked = tb_xmalloc(m * sizeof *unpacked);
+		tb_series_copy(s->packed, i0, i1, NULL, unpacked);
+		x = unpacked;
 	}
 	/* max, min and mean leave NaN points out (a NaN compares false, so
 	 * max and min skip it without a test; one loop each vectorises). */
-	const double *x = s->values;
 	size_t n = 0;
 	double acc;
 	if (c->fn == RQ_MAX) {
 		acc = -INFINITY;
-		for (size_t i = i0; i < i1; i++) {
+		for (size_t i = 0; i < m; i++) {
 			acc = x[i] > acc ? x[i] : acc;
 			n += x[i] == x[i];
 		}
 	} else if (c->fn == RQ_MIN) {
 		acc = INFINITY;
-		for (size_t i = i0; i < i1; i++) {
+		for (size_t i = 0; i < m; i++) {
 			acc = x[i] < acc ? x[i] : acc;
 			n += x[i] == x[i];
 		}
 	} else {
 		acc = 0;
-		for (size_t i = i0; i < i1; i++) {
+		for (size_t i = 0; i < m; i++) {
 			int ok = x[i] == x[i];
 			acc += ok ? x[i] : 0;
 			n += (size_t)ok;
 		}
 		acc /= (double)(n ? n : 1);
 	}
+	free(unpacked);
 	if (!n)
 		return none;
 	v.num = acc;

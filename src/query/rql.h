@@ -41,11 +41,16 @@ typedef struct tb_rql_error {
 
 /* --- tables of runs ------------------------------------------------------ */
 
-/* A view of one run's scalar series: steps strictly increasing, n points. */
+struct tb_series;
+
+/* A view of one run's scalar series: steps strictly increasing, n points,
+ * as arrays, or (steps and values NULL) the points of a store series, read
+ * in place. */
 typedef struct tb_rql_series {
 	const int64_t *steps;
 	const double *values;
 	size_t n;
+	const struct tb_series *packed;
 } tb_rql_series;
 
 /* Find the scalar series `tag` of run `run`: return 1 with *out set (a

@@ -51,9 +51,7 @@ static void series_free(tb_series *s)
 	free(s->display_name);
 	free(s->description);
 	free(s->content);
-	/* columns are allocated with the first point, in one block */
-	if (s->steps)
-		free(s->steps - s->start);
+	free(s->block);
 	free(s->rng);
 	free(s);
 }
@@ -63,7 +61,7 @@ static void run_free(tb_run *r)
 	for (size_t i = 0; i < r->n_series; i++)
 		series_free(r->series[i]);
 	free(r->series);
-	free(r->index);
+	tb_idxset_free(&r->index);
 	free(r->name);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
@@ -249,37 +247,16 @@ void tb_run_unlock(tb_run *r)
 	pthread_rwlock_unlock(&r->lock);
 }
 
-static uint64_t hash_tag(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
-	return h;
-}
-
 tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
 {
-	if (!r->index_alloc)
-		return NULL;
-	size_t mask = r->index_alloc - 1;
-	for (size_t i = hash_tag(tag, tag_len) & mask;; i = (i + 1) & mask) {
-		uint32_t slot = r->index[i];
-		if (!slot)
-			return NULL;
-		tb_series *s = r->series[slot - 1];
+	uint64_t h = tb_hash_bytes(TB_HASH_SEED, tag, tag_len);
+	size_t pos = 0, k;
+	while ((k = tb_idxset_next(&r->index, h, &pos))) {
+		tb_series *s = r->series[k - 1];
 		if (s->tag_len == tag_len && (!tag_len || memcmp(s->tag, tag, tag_len) == 0))
 			return s;
 	}
-}
-
-static void index_insert(tb_run *r, size_t idx)
-{
-	tb_series *s = r->series[idx];
-	size_t mask = r->index_alloc - 1;
-	size_t i = hash_tag(s->tag, s->tag_len) & mask;
-	while (r->index[i])
-		i = (i + 1) & mask;
-	r->index[i] = (uint32_t)(idx + 1);
+	return NULL;
 }
 
 tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const char *plugin,
@@ -300,26 +277,17 @@ tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const c
 	s->capacity = capacity;
 	r->series = tb_xgrow(r->series, &r->series_alloc, r->n_series + 1, sizeof *r->series);
 	r->series[r->n_series++] = s;
-	if (r->n_series * 2 > r->index_alloc) {
-		free(r->index);
-		r->index_alloc = r->index_alloc ? r->index_alloc * 2 : 16;
-		r->index = tb_xcalloc(r->index_alloc, sizeof *r->index);
-		for (size_t i = 0; i < r->n_series; i++)
-			index_insert(r, i);
-	} else {
-		index_insert(r, r->n_series - 1);
-	}
+	if (tb_idxset_add(&r->index, tb_hash_bytes(TB_HASH_SEED, tag, tag_len), r->n_series - 1))
+		abort(); /* out of memory: the server stops (alloc.h) */
 	return s;
 }
 
-/* Drop retained points with step >= step, rescaling `seen` as upstream's
- * purge does (round half to even of seen * kept / before). */
 size_t tb_series_lower_bound(const tb_series *s, int64_t step)
 {
 	size_t lo = 0, hi = s->len;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s->steps[mid] < step)
+		if (tb_series_step(s, mid) < step)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -327,6 +295,58 @@ size_t tb_series_lower_bound(const tb_series *s, int64_t step)
 	return lo;
 }
 
+/* out[i] = base + the unsigned w-byte slot i of p, for i < n: one loop per
+ * width, so each vectorises. */
+static void unpack(int64_t *out, const uint8_t *p, unsigned w, size_t n, uint64_t base)
+{
+	switch (w) {
+	case 1:
+		for (size_t i = 0; i < n; i++)
+			out[i] = (int64_t)(base + p[i]);
+		break;
+	case 2:
+		for (size_t i = 0; i < n; i++) {
+			uint16_t v;
+			memcpy(&v, p + 2 * i, 2);
+			out[i] = (int64_t)(base + v);
+		}
+		break;
+	case 4:
+		for (size_t i = 0; i < n; i++) {
+			uint32_t v;
+			memcpy(&v, p + 4 * i, 4);
+			out[i] = (int64_t)(base + v);
+		}
+		break;
+	default:
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v;
+			memcpy(&v, p + 8 * i, 8);
+			out[i] = (int64_t)(base + v);
+		}
+	}
+}
+
+void tb_series_copy(const tb_series *s, size_t i0, size_t i1, int64_t *steps, double *values)
+{
+	size_t k = s->start + i0, n = i1 - i0;
+	if (steps)
+		unpack(steps, s->steps_pk + k * s->pk.step_w, s->pk.step_w, n,
+		       (uint64_t)s->pk.step0);
+	if (s->pk.value_w == 8) {
+		memcpy(values, s->values_pk + 8 * k, 8 * n);
+		return;
+	}
+	const uint8_t *p = s->values_pk + 4 * k;
+	for (size_t i = 0; i < n; i++) {
+		float f;
+		memcpy(&f, p + 4 * i, 4);
+		values[i] = f;
+	}
+}
+
+/* Drop retained points with step >= step, rescaling `seen` as upstream's
+ * purge does (round half to even of seen * kept / before). */
 static void preempt(tb_series *s, int64_t step)
 {
 	size_t lo = tb_series_lower_bound(s, step);
@@ -338,16 +358,142 @@ static void preempt(tb_series *s, int64_t step)
 	s->seen = (uint64_t)nearbyint((double)s->seen * (double)lo / (double)before);
 }
 
-/* Shift the columns' views by `delta` slots (the buffers stay). */
-static void shift_views(tb_series *s, ptrdiff_t delta)
+static void pk_set(uint8_t *p, unsigned w, size_t i, uint64_t v)
 {
-	s->steps += delta;
-	s->walls += delta;
-	if (s->values)
-		s->values += delta;
-	if (s->tensors)
-		s->tensors += delta;
-	s->start = (size_t)((ptrdiff_t)s->start + delta);
+	switch (w) {
+	case 1:
+		p[i] = (uint8_t)v;
+		break;
+	case 2: {
+		uint16_t x = (uint16_t)v;
+		memcpy(p + 2 * i, &x, 2);
+		break;
+	}
+	case 4: {
+		uint32_t x = (uint32_t)v;
+		memcpy(p + 4 * i, &x, 4);
+		break;
+	}
+	default:
+		memcpy(p + 8 * i, &v, 8);
+	}
+}
+
+/* The narrowest width holding v as unsigned (is_signed = 0) or signed. */
+static unsigned pk_width(uint64_t v, int is_signed)
+{
+	if (is_signed) {
+		int64_t x = (int64_t)v;
+		return x == (int8_t)x ? 1 : x == (int16_t)x ? 2 : x == (int32_t)x ? 4 : 8;
+	}
+	return v <= UINT8_MAX ? 1 : v <= UINT16_MAX ? 2 : v <= UINT32_MAX ? 4 : 8;
+}
+
+static uint64_t wall_bits(double wall)
+{
+	uint64_t b;
+	memcpy(&b, &wall, sizeof b);
+	return b;
+}
+
+static int value_is_float(double v)
+{
+	double back = (double)(float)v;
+	return memcmp(&back, &v, sizeof v) == 0;
+}
+
+/* A point in packed form under layout L. */
+typedef struct {
+	uint64_t step, resid;
+} pk_point;
+
+static pk_point pk_encode(const tb_series_layout *L, int64_t step, double wall)
+{
+	uint64_t d = (uint64_t)step - (uint64_t)L->step0;
+	return (pk_point){d, wall_bits(wall) - L->wall0 - (uint64_t)L->slope * d};
+}
+
+static int pk_fits(const tb_series_layout *L, pk_point p, double value, int scalar)
+{
+	return pk_width(p.step, 0) <= L->step_w && pk_width(p.resid, 1) <= L->wall_w &&
+	       (!scalar || L->value_w == 8 || value_is_float(value));
+}
+
+static size_t block_size(const tb_series *s, const tb_series_layout *L, size_t alloc)
+{
+	size_t per = (size_t)L->step_w + L->wall_w +
+		     (s->data_class == TB_DC_SCALAR ? L->value_w : sizeof(tb_tensor *));
+	return alloc * per;
+}
+
+/* Re-pack every point into a new block of `alloc` slots under layout L
+ * (the points then start at slot 0). */
+static void repack(tb_series *s, const tb_series_layout *L, size_t alloc)
+{
+	uint8_t *blk = tb_xmalloc(block_size(s, L, alloc));
+	int scalar = s->data_class == TB_DC_SCALAR;
+	/* the tensor pointers first, so they stay aligned */
+	tb_tensor **tensors = scalar ? NULL : (tb_tensor **)blk;
+	uint8_t *steps = blk + (scalar ? 0 : alloc * sizeof *tensors);
+	uint8_t *walls = steps + alloc * L->step_w;
+	uint8_t *values = scalar ? walls + alloc * L->wall_w : NULL;
+	for (size_t i = 0; i < s->len; i++) {
+		pk_point p = pk_encode(L, tb_series_step(s, i), tb_series_wall(s, i));
+		pk_set(steps, L->step_w, i, p.step);
+		pk_set(walls, L->wall_w, i, p.resid);
+		if (!scalar)
+			continue;
+		double v = tb_series_value(s, i);
+		if (L->value_w == 4) {
+			float f = (float)v;
+			memcpy(values + 4 * i, &f, 4);
+		} else {
+			memcpy(values + 8 * i, &v, 8);
+		}
+	}
+	if (tensors && s->len)
+		memcpy(tensors, s->tensors, s->len * sizeof *tensors);
+	free(s->block);
+	s->block = blk;
+	s->pk = *L;
+	s->alloc = alloc;
+	s->start = 0;
+	s->steps_pk = steps;
+	s->walls_pk = walls;
+	s->values_pk = values;
+	s->tensors = tensors;
+}
+
+/* A layout that holds every kept point and the new one: the old layout
+ * widened, its wall line refitted through the first and the new point when
+ * the series has doubled since the last fit. */
+static tb_series_layout widen(tb_series *s, const tb_series_layout *from, int64_t step, double wall,
+			      double value)
+{
+	tb_series_layout L = *from;
+	if (s->len && s->len >= 2 * s->fit_len) {
+		uint64_t b0 = wall_bits(tb_series_wall(s, 0));
+		uint64_t d0 = (uint64_t)tb_series_step(s, 0) - (uint64_t)L.step0;
+		uint64_t d1 = (uint64_t)step - (uint64_t)L.step0;
+		int64_t span = (int64_t)(d1 - d0);
+		L.slope = span > 0 ? (int64_t)(wall_bits(wall) - b0) / span : 0;
+		L.wall0 = b0 - (uint64_t)L.slope * d0;
+		s->fit_len = s->len;
+	}
+	unsigned ww = 1;
+	for (size_t i = 0; i <= s->len; i++) {
+		pk_point p = i < s->len ? pk_encode(&L, tb_series_step(s, i), tb_series_wall(s, i))
+					: pk_encode(&L, step, wall);
+		unsigned w = pk_width(p.resid, 1);
+		ww = w > ww ? w : ww;
+	}
+	pk_point p = pk_encode(&L, step, wall);
+	unsigned sw = pk_width(p.step, 0);
+	L.step_w = sw > L.step_w ? (uint8_t)sw : L.step_w;
+	L.wall_w = ww > L.wall_w ? (uint8_t)ww : L.wall_w;
+	if (s->data_class == TB_DC_SCALAR && !value_is_float(value))
+		L.value_w = 8;
+	return L;
 }
 
 /* Remove point i, moving whichever side of it is shorter. */
@@ -355,82 +501,72 @@ static void remove_at(tb_series *s, size_t i)
 {
 	if (s->tensors)
 		free(s->tensors[i]);
+	uint8_t *col[3] = {s->steps_pk, s->walls_pk, s->values_pk};
+	unsigned w[3] = {s->pk.step_w, s->pk.wall_w, s->pk.value_w};
+	size_t k = s->start + i;
 	if (i < s->len / 2) {
-		memmove(s->steps + 1, s->steps, i * sizeof *s->steps);
-		memmove(s->walls + 1, s->walls, i * sizeof *s->walls);
-		if (s->values)
-			memmove(s->values + 1, s->values, i * sizeof *s->values);
-		if (s->tensors)
+		for (int c = 0; c < 3; c++)
+			if (col[c])
+				memmove(col[c] + (s->start + 1) * w[c], col[c] + s->start * w[c],
+					i * w[c]);
+		if (s->tensors) {
 			memmove(s->tensors + 1, s->tensors, i * sizeof *s->tensors);
-		shift_views(s, 1);
+			s->tensors++;
+		}
+		s->start++;
 	} else {
 		size_t tail = s->len - i - 1;
-		memmove(s->steps + i, s->steps + i + 1, tail * sizeof *s->steps);
-		memmove(s->walls + i, s->walls + i + 1, tail * sizeof *s->walls);
-		if (s->values)
-			memmove(s->values + i, s->values + i + 1, tail * sizeof *s->values);
+		for (int c = 0; c < 3; c++)
+			if (col[c])
+				memmove(col[c] + k * w[c], col[c] + (k + 1) * w[c], tail * w[c]);
 		if (s->tensors)
 			memmove(s->tensors + i, s->tensors + i + 1, tail * sizeof *s->tensors);
 	}
 	s->len--;
 }
 
-/* Make room for one more point at the end of the views. */
-static void reserve_slot(tb_series *s)
+/* Make room for one more point at the end under layout L. */
+static void reserve_slot(tb_series *s, const tb_series_layout *L)
 {
-	if (s->start + s->len < s->alloc)
+	const tb_series_layout *o = &s->pk;
+	int same = s->block && L->step0 == o->step0 && L->wall0 == o->wall0 &&
+		   L->slope == o->slope && L->step_w == o->step_w && L->wall_w == o->wall_w &&
+		   L->value_w == o->value_w;
+	if (same && s->start + s->len < s->alloc)
 		return;
-	if (s->start > 0) {
-		/* recentre: the buffers have room at the front */
-		size_t n = s->len;
-		memmove(s->steps - s->start, s->steps, n * sizeof *s->steps);
-		memmove(s->walls - s->start, s->walls, n * sizeof *s->walls);
-		if (s->values)
-			memmove(s->values - s->start, s->values, n * sizeof *s->values);
-		if (s->tensors)
-			memmove(s->tensors - s->start, s->tensors, n * sizeof *s->tensors);
-		shift_views(s, -(ptrdiff_t)s->start);
+	if (same && s->start > 0) {
+		/* recentre: the block has room at the front */
+		uint8_t *col[3] = {s->steps_pk, s->walls_pk, s->values_pk};
+		unsigned w[3] = {o->step_w, o->wall_w, o->value_w};
+		for (int c = 0; c < 3; c++)
+			if (col[c])
+				memmove(col[c], col[c] + s->start * w[c], s->len * w[c]);
+		if (s->tensors) {
+			memmove(s->tensors - s->start, s->tensors, s->len * sizeof *s->tensors);
+			s->tensors -= s->start;
+		}
+		s->start = 0;
 		return;
 	}
-	size_t want = s->alloc ? s->alloc + s->alloc / 2 : 8; /* 1.5x: less slack */
-	/* a bounded reservoir needs one spare slot beyond its capacity so a
-	 * removal at the front never forces a copy of the whole buffer */
-	if (s->capacity && want > s->capacity + s->capacity / 8 + 1)
-		want = (size_t)(s->capacity + s->capacity / 8 + 1);
-	if (want <= s->len)
-		want = s->len + 1;
-	/* one block for the columns: steps, walls, then values or tensors */
-	size_t n = s->len;
-	uint8_t *blk = tb_xmalloc(want * (sizeof *s->steps + sizeof *s->walls +
-					  (s->data_class == TB_DC_SCALAR ? sizeof *s->values
-									 : sizeof *s->tensors)));
-	int64_t *steps = (int64_t *)blk;
-	double *walls = (double *)(blk + want * sizeof *steps);
-	void *col = blk + want * (sizeof *steps + sizeof *walls);
-	if (n) {
-		memcpy(steps, s->steps, n * sizeof *steps);
-		memcpy(walls, s->walls, n * sizeof *walls);
+	size_t want = s->alloc;
+	if (s->len + 1 > s->alloc) {
+		want = s->alloc ? s->alloc + s->alloc / 2 : 8; /* 1.5x: less slack */
+		/* a bounded reservoir needs one spare slot beyond its capacity
+		 * so a removal at the front never forces a copy of the whole
+		 * buffer */
+		if (s->capacity && want > s->capacity + s->capacity / 8 + 1)
+			want = (size_t)(s->capacity + s->capacity / 8 + 1);
+		if (want <= s->len)
+			want = s->len + 1;
 	}
-	if (s->data_class == TB_DC_SCALAR) {
-		if (n)
-			memcpy(col, s->values, n * sizeof *s->values);
-		s->values = col;
-	} else {
-		if (n)
-			memcpy(col, s->tensors, n * sizeof *s->tensors);
-		s->tensors = col;
-	}
-	free(s->steps); /* start is 0 here */
-	s->steps = steps;
-	s->walls = walls;
-	s->alloc = want;
+	repack(s, L, want);
 }
 
 /* Decide where a new point goes: returns the slot index to write (len for
  * an append), after making room. */
-static size_t make_slot(tb_series *s, int64_t step)
+static size_t make_slot(tb_series *s, int64_t step, double wall, double value)
 {
-	if (s->len && s->steps[s->len - 1] >= step)
+	if (s->len && tb_series_step(s, s->len - 1) >= step)
 		preempt(s, step);
 	size_t slot;
 	if (s->capacity == 0 || s->len < s->capacity) {
@@ -451,9 +587,31 @@ static size_t make_slot(tb_series *s, int64_t step)
 	}
 	s->seen++;
 	s->changes++;
-	reserve_slot(s);
+	tb_series_layout L = s->pk;
+	if (!s->len) {
+		/* an empty series starts over at the narrowest layout */
+		L = (tb_series_layout){step, wall_bits(wall), 0, 1, 1, 4};
+		s->fit_len = 0;
+	}
+	int scalar = s->data_class == TB_DC_SCALAR;
+	pk_point p = pk_encode(&L, step, wall);
+	if (!pk_fits(&L, p, value, scalar)) {
+		L = widen(s, &L, step, wall, value);
+		p = pk_encode(&L, step, wall);
+	}
+	reserve_slot(s, &L);
+	size_t k = s->start + slot;
+	pk_set(s->steps_pk, L.step_w, k, p.step);
+	pk_set(s->walls_pk, L.wall_w, k, p.resid);
+	if (scalar) {
+		if (L.value_w == 4) {
+			float f = (float)value;
+			memcpy(s->values_pk + 4 * k, &f, 4);
+		} else {
+			memcpy(s->values_pk + 8 * k, &value, 8);
+		}
+	}
 	s->len = slot + 1;
-	s->steps[slot] = step;
 	return slot;
 }
 
@@ -461,9 +619,7 @@ void tb_series_add_scalar(tb_series *s, int64_t step, double wall, double value)
 {
 	if (s->data_class != TB_DC_SCALAR)
 		return;
-	size_t i = make_slot(s, step);
-	s->walls[i] = wall;
-	s->values[i] = value;
+	make_slot(s, step, wall, value);
 }
 
 void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
@@ -472,8 +628,7 @@ void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
 		free(t);
 		return;
 	}
-	size_t i = make_slot(s, step);
-	s->walls[i] = wall;
+	size_t i = make_slot(s, step, wall, 0);
 	s->tensors[i] = t;
 }
 

@@ -7,19 +7,79 @@
  * them. The loader takes one run's write lock per batch of records, so a
  * reader waits at most one short batch. Lock order: store, then run.
  *
- * Tuned for many small scalar points: scalar series keep three columns
- * (step, wall time, value); tensor and blob-sequence series keep one owned
- * tb_tensor per point (a blob sequence is a rank-1 DT_STRING tensor, its
- * bytes stored once). */
+ * Tuned for many small scalar points: a series keeps its points in packed
+ * columns (see tb_series_layout), about 6 bytes per scalar point when steps
+ * and wall times are regular; tensor and blob-sequence series also keep one
+ * owned tb_tensor per point (a blob sequence is a rank-1 DT_STRING tensor,
+ * its bytes stored once). Read points with tb_series_step, tb_series_wall
+ * and tb_series_value. */
 #ifndef TB_STORE_H
 #define TB_STORE_H
 
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "common/hash.h"
 #include "proto/tensor.h"
 #include "pyrandom.h"
+
+/* How a series packs its points, exactly (every step, wall time and value
+ * reads back bit for bit):
+ * - step i is step0 + an unsigned step_w-byte offset;
+ * - wall time i has the bits of the double wall0 + slope * (step offset)
+ *   + a signed wall_w-byte residual (64-bit wrapping arithmetic), so wall
+ *   times that advance steadily with the step need one byte;
+ * - value i is a float when value_w is 4 (every value kept converts to
+ *   float and back unchanged, as `simple_value` always does), else a double.
+ * Widths are 1, 2, 4 or 8 bytes and only grow; a point that does not fit
+ * re-packs the series once with wider columns. */
+typedef struct tb_series_layout {
+	int64_t step0;
+	uint64_t wall0;
+	int64_t slope;
+	uint8_t step_w, wall_w, value_w;
+} tb_series_layout;
+
+static inline uint64_t tb_pk_get(const uint8_t *p, unsigned w, size_t i)
+{
+	switch (w) {
+	case 1:
+		return p[i];
+	case 2: {
+		uint16_t v;
+		memcpy(&v, p + 2 * i, 2);
+		return v;
+	}
+	case 4: {
+		uint32_t v;
+		memcpy(&v, p + 4 * i, 4);
+		return v;
+	}
+	default: {
+		uint64_t v;
+		memcpy(&v, p + 8 * i, 8);
+		return v;
+	}
+	}
+}
+
+/* The same slot read as a signed number of w bytes. */
+static inline int64_t tb_pk_sget(const uint8_t *p, unsigned w, size_t i)
+{
+	uint64_t v = tb_pk_get(p, w, i);
+	switch (w) {
+	case 1:
+		return (int8_t)v;
+	case 2:
+		return (int16_t)v;
+	case 4:
+		return (int32_t)v;
+	default:
+		return (int64_t)v;
+	}
+}
 
 typedef struct tb_series {
 	/* Set at creation, immutable afterwards. Strings are NUL-terminated;
@@ -34,15 +94,17 @@ typedef struct tb_series {
 	size_t content_len;
 	uint64_t capacity; /* reservoir size; 0 = keep everything */
 
-	/* Points, oldest first, strictly increasing steps: steps[0..len) etc.
-	 * Guarded by the run's lock. The columns are views at offset `start`
-	 * into buffers of `alloc` slots, so a removal near the front moves the
-	 * head instead of the tail. */
+	/* Points, oldest first, strictly increasing steps, len of them.
+	 * Guarded by the run's lock. Columns live in one block of `alloc`
+	 * slots; the points are slots [start, start + len), so a removal near
+	 * the front moves the head instead of the tail. */
 	size_t len, alloc, start;
-	int64_t *steps;
-	double *walls;
-	double *values;	     /* TB_DC_SCALAR */
-	tb_tensor **tensors; /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned) */
+	uint8_t *block;
+	tb_series_layout pk;
+	uint8_t *steps_pk, *walls_pk, *values_pk; /* columns in block */
+	tb_tensor **tensors; /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned); point
+			      * i is tensors[i] */
+	size_t fit_len;	     /* len when the wall line was last fitted */
 	uint64_t seen;	     /* points offered since the last preemption rescale */
 	uint64_t changes;    /* points added or replaced so far; never goes back */
 	tb_pyrandom *rng;    /* created at the first draw */
@@ -61,8 +123,7 @@ typedef struct tb_run {
 	double start_time; /* wall time of the run's first event */
 	tb_series **series;
 	size_t n_series, series_alloc;
-	uint32_t *index; /* open addressing: series index + 1, 0 = empty */
-	size_t index_alloc;
+	tb_idxset index; /* series by tag hash */
 } tb_run;
 
 typedef struct tb_store tb_store;
@@ -149,5 +210,40 @@ void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
  * nothing had been offered yet (bulk export takes points out as they come).
  * Caller holds the run write lock. */
 void tb_series_clear(tb_series *s);
+
+/* Point i (0 <= i < len) of a series. Caller holds the run lock. */
+static inline int64_t tb_series_step(const tb_series *s, size_t i)
+{
+	return (int64_t)((uint64_t)s->pk.step0 +
+			 tb_pk_get(s->steps_pk, s->pk.step_w, s->start + i));
+}
+
+static inline double tb_series_wall(const tb_series *s, size_t i)
+{
+	size_t k = s->start + i;
+	uint64_t bits = s->pk.wall0 +
+			(uint64_t)s->pk.slope * tb_pk_get(s->steps_pk, s->pk.step_w, k) +
+			(uint64_t)tb_pk_sget(s->walls_pk, s->pk.wall_w, k);
+	double w;
+	memcpy(&w, &bits, sizeof w);
+	return w;
+}
+
+static inline double tb_series_value(const tb_series *s, size_t i)
+{
+	size_t k = s->start + i;
+	if (s->pk.value_w == 4) {
+		float f;
+		memcpy(&f, s->values_pk + 4 * k, 4);
+		return f;
+	}
+	double v;
+	memcpy(&v, s->values_pk + 8 * k, 8);
+	return v;
+}
+
+/* Steps (unless NULL) and values of points [i0, i1) into arrays (a scalar
+ * series). */
+void tb_series_copy(const tb_series *s, size_t i0, size_t i1, int64_t *steps, double *values);
 
 #endif

@@ -12,7 +12,10 @@
  * Environment: TB_SOURCE_DIR, TB_BINARY (set by CTest); optional
  * TB_API_CORPUS=name to run one corpus, TB_API_ALL=1 to compare every
  * route whatever the scope table says, TB_API_VERBOSE=1 to echo the
- * server's stdout. */
+ * server's stdout, TB_API_LOGDIR_URL=s3://bucket to serve each corpus from
+ * that URL + "/" + its name instead of the local folder (the corpora
+ * uploaded there by tests/fs/s3_api_test.mjs), TB_API_SERVER_ARGS="--flag
+ * value ..." to pass more flags to the server. */
 #include "jsondiff.h"
 #include "sha256sum.h"
 #include "http_client.h"
@@ -1019,6 +1022,11 @@ static void run_corpus(const char *corpora_dir, const char *name, const char *bi
 		st.failed++;
 		goto out;
 	}
+	const char *url = getenv("TB_API_LOGDIR_URL");
+	if (url && *url) {
+		free(logdir);
+		logdir = join(url, name);
+	}
 	size_t len;
 	routes = read_file(routes_path, &len);
 	if (!routes) {
@@ -1041,11 +1049,20 @@ static void run_corpus(const char *corpora_dir, const char *name, const char *bi
 		goto out;
 	}
 
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
+	/* TB_API_SERVER_ARGS: more flags, separated by spaces */
+	const char *extra[16] = {"--reload_interval", "0", "--reload_task", "blocking"};
+	char *more = getenv("TB_API_SERVER_ARGS") ? strdup(getenv("TB_API_SERVER_ARGS")) : NULL;
+	size_t n_extra = 4;
+	char *save_arg = NULL;
+	for (char *a = more ? strtok_r(more, " ", &save_arg) : NULL; a && n_extra < 15;
+	     a = strtok_r(NULL, " ", &save_arg))
+		extra[n_extra++] = a;
 	int clean = 0;
 	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, START_TIMEOUT_S, err, sizeof err) !=
-	    0) {
+	int started =
+	    tb_spawn_start(&srv, &clean, binary, logdir, extra, START_TIMEOUT_S, err, sizeof err);
+	free(more);
+	if (started != 0) {
 		fail(name, "-", "server did not start%s: %s", clean ? " (it exited cleanly)" : "",
 		     err);
 		st.failed++;

@@ -8,6 +8,7 @@
 #include "../harness.h"
 #include "common/error.h"
 #include "fs/fs.h"
+#include "fs/s3.h"
 
 static char root[] = "/tmp/tb_fs_testXXXXXX";
 
@@ -67,8 +68,10 @@ static void test_fs__list_stat_read(void)
 
 	CHECK(tb_fs_for("/a/b") == &tb_fs_local);
 	CHECK(tb_fs_for("relative") == &tb_fs_local);
-	CHECK(tb_fs_for("s3://bucket/x") == NULL);
-	CHECK_INT(tb_fs_list(&v, &n, "s3://bucket/x"), TB_EIO);
+	CHECK(tb_fs_for("s3://bucket/x") == &tb_fs_s3);
+	CHECK(tb_fs_for("gs://bucket/x") == &tb_fs_gs);
+	CHECK(tb_fs_for("hdfs://host/x") == NULL);
+	CHECK_INT(tb_fs_list(&v, &n, "hdfs://host/x"), TB_EIO);
 	CHECK(!tb_fs_transient());
 }
 

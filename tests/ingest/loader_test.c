@@ -54,32 +54,32 @@ static void test_loader__edge_cases_corpus(void)
 	if (s) {
 		CHECK_INT(s->len, 199);
 		for (size_t i = 0; i < s->len; i++)
-			CHECK_INT(s->steps[i], i < 99 ? (int64_t)i : (int64_t)i + 1);
+			CHECK_INT(tb_series_step(s, i), i < 99 ? (int64_t)i : (int64_t)i + 1);
 	}
 	s = series(st, "truncated_tail", "loss");
-	CHECK(s && s->len == 99 && s->steps[98] == 98);
+	CHECK(s && s->len == 99 && tb_series_step(s, 98) == 98);
 
 	/* a restart replaces what it re-covers: one clean line */
 	s = series(st, "restart_no_sessionlog", "loss");
 	CHECK(s && s->len == 270);
 	if (s)
 		for (size_t i = 0; i < s->len; i++) {
-			CHECK_INT(s->steps[i], (int64_t)i);
-			CHECK((s->values[i] > 0) == (i < 120));
+			CHECK_INT(tb_series_step(s, i), (int64_t)i);
+			CHECK((tb_series_value(s, i) > 0) == (i < 120));
 		}
 	s = series(st, "restart_sessionlog", "loss");
 	CHECK(s && s->len == 110);
 	if (s)
 		for (size_t i = 0; i < s->len; i++)
-			CHECK(s->values[i] == (i < 50 ? (double)i : 1000.0 + (double)i));
+			CHECK(tb_series_value(s, i) == (i < 50 ? (double)i : 1000.0 + (double)i));
 	s = series(st, "legacy_no_file_version", "loss");
-	CHECK(s && s->len == 70 && s->steps[69] == 69 && s->values[69] == 99.0);
+	CHECK(s && s->len == 70 && tb_series_step(s, 69) == 69 && tb_series_value(s, 69) == 99.0);
 
 	s = series(st, "multi_file", "loss");
-	CHECK(s && s->len == 300 && s->steps[299] == 299);
+	CHECK(s && s->len == 300 && tb_series_step(s, 299) == 299);
 	s = series(st, "huge_steps", "metric/acc");
-	CHECK(s && s->len == 8 && s->steps[6] == 9007199254740993LL &&
-	      s->steps[7] == 4611686018427387904LL);
+	CHECK(s && s->len == 8 && tb_series_step(s, 6) == 9007199254740993LL &&
+	      tb_series_step(s, 7) == 4611686018427387904LL);
 	CHECK(s && s->data_class == TB_DC_SCALAR && strcmp(s->display_name, "") == 0);
 	s = series(st, "huge_steps", "loss");
 	CHECK(s && strcmp(s->display_name, "loss") == 0);
@@ -168,7 +168,7 @@ static void test_loader__tails_growing_file(void)
 	tb_loader_cycle(l);
 	tb_log_set_hook(NULL, NULL);
 	CHECK_INT(warnings, 0); /* a cut record is never damage */
-	CHECK(s && s->len == 15 && s->steps[14] == 14);
+	CHECK(s && s->len == 15 && tb_series_step(s, 14) == 14);
 	tb_loader_free(l);
 	tb_store_free(st);
 	unlink(path);
@@ -329,7 +329,7 @@ static void test_loader__pool_reopens_at_offset(void)
 		char name[8];
 		snprintf(name, sizeof name, "r%d", i);
 		tb_series *s = series(st, name, "x");
-		CHECK(s && s->len == 8 && s->steps[7] == 7);
+		CHECK(s && s->len == 8 && tb_series_step(s, 7) == 7);
 	}
 	/* nothing new: every file is closed again */
 	tb_loader_cycle(l);
@@ -367,7 +367,7 @@ static void test_loader__truncated_and_replaced(void)
 	tb_loader_cycle(l);
 	CHECK(s && s->len == 20);
 	for (size_t i = 0; s && i < s->len; i++)
-		CHECK(s->values[i] == 1000.0 + (double)i);
+		CHECK(tb_series_value(s, i) == 1000.0 + (double)i);
 	snprintf(tmp, sizeof tmp, "%s/new", root);
 	mkdir(tmp, 0755);
 	append_steps(tmp, 0, 30, 2000);
@@ -377,7 +377,7 @@ static void test_loader__truncated_and_replaced(void)
 	tb_loader_cycle(l);
 	CHECK(s && s->len == 30);
 	for (size_t i = 0; s && i < s->len; i++)
-		CHECK(s->values[i] == 2000.0 + (double)i);
+		CHECK(tb_series_value(s, i) == 2000.0 + (double)i);
 	tb_loader_free(l);
 	tb_store_free(st);
 	unlink(path);

@@ -31,7 +31,7 @@ static int get_series(tb_rql_series *out, size_t run, const char *tag, void *pay
 	for (int k = 0; k < 2; k++) {
 		const fake_series *f = &series[run][k];
 		if (f->tag && strcmp(f->tag, tag) == 0) {
-			*out = (tb_rql_series){f->steps, f->values, f->n};
+			*out = (tb_rql_series){f->steps, f->values, f->n, NULL};
 			open_calls++;
 			return 1;
 		}

@@ -1,7 +1,9 @@
 /* Tests for src/store/store.c: reservoir sampling as upstream's Python
  * loader keeps points (LOADING.md 10.2 vectors), preemption on restart,
  * series lookup, run table. */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../harness.h"
 #include "proto/event.h"
@@ -23,15 +25,15 @@ static void test_store__reservoir_matches_python(void)
 	const int64_t want_a[] = {3, 20, 24, 32, 37, 49, 52, 53, 67, 99};
 	CHECK_INT(a->len, 10);
 	for (int i = 0; i < 10; i++)
-		CHECK_INT(a->steps[i], want_a[i]);
+		CHECK_INT(tb_series_step(a, i), want_a[i]);
 	tb_series *b = scalar_series(run, "b", 5);
 	for (int i = 0; i < 1000; i++)
 		tb_series_add_scalar(b, i, i, i * 2.0);
 	const int64_t want_b[] = {304, 668, 784, 929, 999};
 	CHECK_INT(b->len, 5);
 	for (int i = 0; i < 5; i++) {
-		CHECK_INT(b->steps[i], want_b[i]);
-		CHECK(b->values[i] == want_b[i] * 2.0);
+		CHECK_INT(tb_series_step(b, i), want_b[i]);
+		CHECK(tb_series_value(b, i) == want_b[i] * 2.0);
 	}
 	tb_store_free(st);
 }
@@ -47,13 +49,13 @@ static void test_store__restart_drops_recovered_steps(void)
 		tb_series_add_scalar(s, i, i, 2.0);
 	CHECK_INT(s->len, 270);
 	for (size_t i = 0; i < s->len; i++) {
-		CHECK_INT(s->steps[i], (int64_t)i);
-		CHECK(s->values[i] == (i < 120 ? 1.0 : 2.0));
+		CHECK_INT(tb_series_step(s, i), (int64_t)i);
+		CHECK(tb_series_value(s, i) == (i < 120 ? 1.0 : 2.0));
 	}
 	/* the same step twice keeps the later value */
 	tb_series_add_scalar(s, 269, 0, 3.0);
 	CHECK_INT(s->len, 270);
-	CHECK(s->values[269] == 3.0);
+	CHECK(tb_series_value(s, 269) == 3.0);
 	tb_store_free(st);
 }
 
@@ -70,7 +72,7 @@ static void test_store__tensor_points_owned_and_preempted(void)
 				     tb_tensor_new(TB_DT_STRING, 1, dims, NULL, parts));
 	}
 	CHECK(s->len <= 2);
-	CHECK(s->steps[s->len - 1] == 19 % 7);
+	CHECK(tb_series_step(s, s->len - 1) == 19 % 7);
 	tb_store_free(st); /* LeakSanitizer checks every tensor was freed */
 }
 
@@ -109,6 +111,75 @@ static void test_store__capacities(void)
 	tb_store_free(st);
 }
 
+static int same_bits(double a, double b)
+{
+	return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* A wall time and a value that are a function of the step, irregular
+ * enough to need every width. */
+static double wall_of(int64_t step)
+{
+	uint64_t h = (uint64_t)step * 0x9e3779b97f4a7c15ull;
+	if (step % 97 == 5)
+		return -1.5 * (double)step;
+	return 1.7e9 + 0.25 * (double)step + (double)(h >> 44) * 1e-6;
+}
+
+static double value_of(int64_t step)
+{
+	if (step % 13 == 7)
+		return 0.1 * (double)step; /* not a float */
+	if (step % 31 == 3)
+		return step % 2 ? -0.0 : NAN;
+	return (double)(float)((double)step / 7.0);
+}
+
+static void test_store__packed_points_read_back_exactly(void)
+{
+	tb_store *st = tb_store_new();
+	tb_run *run = tb_store_add_run(st, "train");
+	/* steady steps, wall times and float values: the narrowest columns */
+	tb_series *a = scalar_series(run, "steady", 1000);
+	for (int64_t i = 0; i < 200; i++)
+		tb_series_add_scalar(a, i, 1.7e9 + 0.25 * (double)i + 1e-4, (float)i / 3.0f);
+	CHECK(a->pk.step_w == 1 && a->pk.wall_w == 1 && a->pk.value_w == 4);
+	for (size_t i = 0; i < a->len; i++) {
+		CHECK_INT(tb_series_step(a, i), (int64_t)i);
+		CHECK(same_bits(tb_series_wall(a, i), 1.7e9 + 0.25 * (double)i + 1e-4));
+		CHECK(same_bits(tb_series_value(a, i), (float)i / 3.0f));
+	}
+	/* everything kept, with restarts and steps up to the int64 limit */
+	tb_series *b = scalar_series(run, "wide", 0);
+	int64_t steps[] = {5, 6, 7, 300, 70000, 3, 4, 1LL << 40, INT64_MAX - 1, INT64_MAX};
+	int64_t model[16];
+	size_t n = 0;
+	for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+		while (n && model[n - 1] >= steps[k])
+			n--;
+		model[n++] = steps[k];
+		tb_series_add_scalar(b, steps[k], wall_of(steps[k]), value_of(steps[k]));
+	}
+	CHECK_INT(b->len, n);
+	for (size_t i = 0; i < b->len && i < n; i++) {
+		CHECK_INT(tb_series_step(b, i), model[i]);
+		CHECK(same_bits(tb_series_wall(b, i), wall_of(model[i])));
+		CHECK(same_bits(tb_series_value(b, i), value_of(model[i])));
+	}
+	/* a reservoir moving points both ways while the columns widen */
+	tb_series *c = scalar_series(run, "reservoir", 50);
+	for (int64_t i = 0; i < 3000; i++)
+		tb_series_add_scalar(c, i * (i < 1500 ? 1 : 1000), wall_of(i), value_of(i));
+	CHECK_INT(c->len, 50);
+	for (size_t i = 0; i < c->len; i++) {
+		int64_t s = tb_series_step(c, i), at = s < 1500 ? s : s / 1000;
+		CHECK(i == 0 || s > tb_series_step(c, i - 1));
+		CHECK(same_bits(tb_series_wall(c, i), wall_of(at)));
+		CHECK(same_bits(tb_series_value(c, i), value_of(at)));
+	}
+	tb_store_free(st);
+}
+
 int main(void)
 {
 	TB_RUN(test_store__reservoir_matches_python);
@@ -116,5 +187,6 @@ int main(void)
 	TB_RUN(test_store__tensor_points_owned_and_preempted);
 	TB_RUN(test_store__series_lookup_many_tags);
 	TB_RUN(test_store__capacities);
+	TB_RUN(test_store__packed_points_read_back_exactly);
 	return tb_test_finish();
 }

@@ -102,16 +102,20 @@ function tboardProbe(url, status) {
 
 /**
  * A fresh browser profile. `prefs` seeds the UI's localStorage preferences
- * (e.g. {refreshSec: 0}) before the first page load.
+ * (e.g. {refreshSec: 0}) before the first page load. `webgl`: WebGL through
+ * SwiftShader (software), for the three.js views.
  */
-export async function launch({ colorScheme = 'light', viewport = { width: 1400, height: 900 } } = {}) {
+export async function launch({ colorScheme = 'light', viewport = { width: 1400, height: 900 }, webgl = false } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'tboard-web-'));
+  const gl = webgl
+    ? ['--use-angle=swiftshader', '--use-gl=angle', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist']
+    : ['--disable-gpu'];
   const browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     args: [
       '--headless',
       '--no-sandbox',
-      '--disable-gpu',
+      ...gl,
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',
@@ -151,6 +155,54 @@ export async function screenshot(page, name) {
   const path = join(shotDir, name);
   await page.screenshot({ path });
   console.log(`screenshot: ${path}`);
+}
+
+/** Drawn pixels of a WebGL canvas: how many are not transparent, and a checksum. */
+export function canvasPixels(page, selector) {
+  return page.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    if (!c || !c.width || !c.height) return { drawn: 0, sum: 0 };
+    const tmp = document.createElement('canvas');
+    tmp.width = c.width;
+    tmp.height = c.height;
+    const ctx = tmp.getContext('2d');
+    ctx.drawImage(c, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let drawn = 0;
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 0) drawn++;
+      sum = (sum * 31 + d[i] * 7 + d[i + 1] * 13 + d[i + 2] * 17 + d[i + 3]) % 1000000007;
+    }
+    return { drawn, sum };
+  }, selector);
+}
+
+/** Pixels of the canvas once they differ from `before` (a redraw may land a
+ * few frames after the state change), or the last reading after `timeout`. */
+export async function canvasPixelsChanged(page, selector, before, timeout = 10000) {
+  const end = Date.now() + timeout;
+  let now = await canvasPixels(page, selector);
+  while (now.sum === before.sum && Date.now() < end) {
+    await page.waitForTimeout(100);
+    now = await canvasPixels(page, selector);
+  }
+  return now;
+}
+
+/** Waits until attribute `attr` of `selector` satisfies `pred` (source of a
+ * function of the value; by default: present). */
+export function waitAttr(page, selector, attr, pred = '(v) => v !== null', timeout = 60000) {
+  return page.waitForFunction(
+    ([s, a, p]) => {
+      const el = document.querySelector(s);
+      if (!el) return false;
+      // eslint-disable-next-line no-new-func
+      return new Function('return ' + p)()(el.getAttribute(a));
+    },
+    [selector, attr, pred],
+    { timeout },
+  );
 }
 
 /** Waits two animation frames, so what was set has been drawn. */

@@ -6,103 +6,11 @@
 //
 // Environment: TB_BINARY (the tboard executable), TB_SOURCE_DIR (source
 // tree), TB_BUILD_DIR (screenshots go to TB_BUILD_DIR/screenshots).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { check, corpus, getJson, run, settle, shotDir, sourceDir, startServer, stopServer } from './lib.mjs';
+import { canvasPixels as pixels, canvasPixelsChanged as pixelsChanged, check, corpus, getJson, launch as launchBrowser, run, screenshot as shot, settle, startServer, stopServer, waitAttr } from './lib.mjs';
 
-const require = createRequire(join(sourceDir, 'web/package.json'));
-const { chromium } = require('playwright-core');
-
-/** Like lib.mjs's launch(), with WebGL through SwiftShader. */
-async function launch({ colorScheme = 'light' } = {}) {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'tboard-mesh-projector-'));
-  const browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--use-angle=swiftshader',
-      '--use-gl=angle',
-      '--enable-unsafe-swiftshader',
-      '--ignore-gpu-blocklist',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1400, height: 900 },
-    colorScheme,
-  });
-  const page = browser.pages()[0] ?? (await browser.newPage());
-  const consoleErrors = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(String(err)));
-  return {
-    page,
-    consoleErrors,
-    async close() {
-      await browser.close().catch(() => {});
-      rmSync(userDataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function shot(page, name) {
-  mkdirSync(shotDir, { recursive: true });
-  const path = join(shotDir, name);
-  await page.screenshot({ path });
-  console.log(`screenshot: ${path}`);
-}
-
-/** Drawn pixels of a WebGL canvas: how many are not transparent, and a checksum. */
-function pixels(page, selector) {
-  return page.evaluate((sel) => {
-    const c = document.querySelector(sel);
-    if (!c || !c.width || !c.height) return { drawn: 0, sum: 0 };
-    const tmp = document.createElement('canvas');
-    tmp.width = c.width;
-    tmp.height = c.height;
-    const ctx = tmp.getContext('2d');
-    ctx.drawImage(c, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let drawn = 0;
-    let sum = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i + 3] > 0) drawn++;
-      sum = (sum * 31 + d[i] * 7 + d[i + 1] * 13 + d[i + 2] * 17 + d[i + 3]) % 1000000007;
-    }
-    return { drawn, sum };
-  }, selector);
-}
-
-/** Pixels of the canvas once they differ from `before` (a redraw may land a
- * few frames after the state change), or the last reading after `timeout`. */
-async function pixelsChanged(page, selector, before, timeout = 10000) {
-  const end = Date.now() + timeout;
-  let now = await pixels(page, selector);
-  while (now.sum === before.sum && Date.now() < end) {
-    await page.waitForTimeout(100);
-    now = await pixels(page, selector);
-  }
-  return now;
-}
-
-function waitAttr(page, selector, attr, pred = '(v) => v !== null', timeout = 60000) {
-  return page.waitForFunction(
-    ([s, a, p]) => {
-      const el = document.querySelector(s);
-      if (!el) return false;
-      // eslint-disable-next-line no-new-func
-      return new Function('return ' + p)()(el.getAttribute(a));
-    },
-    [selector, attr, pred],
-    { timeout },
-  );
+/** The browser with WebGL through SwiftShader. */
+function launch(opts = {}) {
+  return launchBrowser({ ...opts, webgl: true });
 }
 
 async function meshTest() {
@@ -211,6 +119,19 @@ async function projectorTest() {
     const withSprites = await pixels(page, canvasSel);
     if (webgl) check(withSprites.drawn > 500, 'projector: canvas is not blank', JSON.stringify(withSprites));
     await shot(page, 'projector_sprites.png');
+
+    // Colour by a column shows over the sprites too (a frame in the point's colour).
+    if (sprites) {
+      await page.selectOption('[data-testid="proj-color"]', '0');
+      await waitAttr(page, root, 'data-color-by', "(v) => v === '0'");
+      await settle(page);
+      const tinted = webgl ? await pixelsChanged(page, canvasSel, withSprites) : withSprites;
+      if (webgl) check(tinted.sum !== withSprites.sum, 'projector: colouring by a column shows while sprites are on');
+      await shot(page, 'projector_sprites_coloured.png');
+      await page.selectOption('[data-testid="proj-color"]', '-1');
+      await waitAttr(page, root, 'data-color-by', "(v) => v === '-1'");
+      await settle(page);
+    }
 
     // Points as dots, then coloured by a metadata column.
     if (sprites) {

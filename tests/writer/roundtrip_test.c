@@ -163,14 +163,15 @@ static void test_roundtrip__store(void)
 
 	s = series(st, "run", "loss");
 	CHECK(s && s->data_class == TB_DC_SCALAR && strcmp(s->plugin, "scalars") == 0);
-	CHECK(s && s->len == 5 && s->values[4] == (double)0.2f && s->walls[4] == 1004.0);
+	CHECK(s && s->len == 5 && tb_series_value(s, 4) == (double)0.2f &&
+	      tb_series_wall(s, 4) == 1004.0);
 	CHECK(s && s->description && strstr(s->description, "**loss**") != NULL);
 	s = series(st, "run", "precise");
-	CHECK(s && s->len == 1 && s->values[0] == 0.1 && s->steps[0] == 3);
+	CHECK(s && s->len == 1 && tb_series_value(s, 0) == 0.1 && tb_series_step(s, 0) == 3);
 	s = series(st, "run/acc_all_train", "acc/all");
-	CHECK(s && s->len == 1 && s->values[0] == 0.5 && s->steps[0] == 7);
+	CHECK(s && s->len == 1 && tb_series_value(s, 0) == 0.5 && tb_series_step(s, 0) == 7);
 	s = series(st, "run/acc_all_eval", "acc/all");
-	CHECK(s && s->len == 1 && s->values[0] == 0.75);
+	CHECK(s && s->len == 1 && tb_series_value(s, 0) == 0.75);
 
 	s = series(st, "run", "weights");
 	CHECK(s && s->data_class == TB_DC_TENSOR && strcmp(s->plugin, "histograms") == 0);
@@ -260,7 +261,7 @@ static void test_roundtrip__store(void)
 		CHECK(s && strcmp(s->plugin, "hparams") == 0 && s->len == 1);
 	}
 	s = series(st, "run/hp_trial", "hparam/accuracy");
-	CHECK(s && s->len == 1 && s->values[0] == (double)0.9f);
+	CHECK(s && s->len == 1 && tb_series_value(s, 0) == (double)0.9f);
 
 	s = series(st, "run", "shape_VERTEX");
 	CHECK(s && strcmp(s->plugin, "mesh") == 0 && s->len == 1 && s->tensors[0]->dtype == 1 &&

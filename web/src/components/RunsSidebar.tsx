@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type Settings } from '../state';
 import { runGroupOf, runGroupRegex, setRunColor } from '../colors';
 import { LogdirStatus } from './LogdirStatus';
+import { HparamCells, HparamColumnPicker, HparamHeader, sortRuns, useRunHparams } from './RunHparams';
 import { prefs, SIDEBAR_MAX, SIDEBAR_MIN } from '../prefs';
 import { QueryBox } from './QueryBox';
 import { useRunQuery, type QueryValue } from '../compare';
@@ -147,6 +148,7 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
   const listRef = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState(0);
   const [height, setHeight] = useState(600);
+  const hp = useRunHparams(runs.length);
 
   useEffect(() => {
     const el = listRef.current;
@@ -171,7 +173,7 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
     settings.update({ hiddenRuns: hidden });
   };
 
-  const { items, groupOf } = listItems(matching, s.runGroup);
+  const { items, groupOf } = listItems(sortRuns(matching, hp), s.runGroup);
   const first = Math.max(0, Math.floor(scroll / ROW) - OVERSCAN);
   const last = Math.min(items.length, Math.ceil((scroll + height) / ROW) + OVERSCAN);
   const rows = items.slice(first, last);
@@ -211,6 +213,7 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
           Select none
         </button>
         {re && s.runFilter && <span class="count">{matching.length} match</span>}
+        <HparamColumnPicker hp={hp} />
       </div>
       <div class="run-grouping">
         <label>
@@ -261,6 +264,7 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
           })}
         </div>
       )}
+      <HparamHeader hp={hp} />
       <div class="run-list" ref={listRef} onScroll={(e) => setScroll((e.target as HTMLDivElement).scrollTop)}>
         {matching.length === 0 && <div class="empty">{runs.length ? 'No runs match the filter' : 'No runs yet'}</div>}
         <div class="run-list-inner" style={{ height: `${items.length * ROW}px` }}>
@@ -319,6 +323,7 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
                 <span class="run-name" title={run} onClick={() => toggle(run)}>
                   {run}
                 </span>
+                <HparamCells hp={hp} run={run} />
                 {q.values &&
                   (q.values.get(run) ?? []).map((v, i) => (
                     <span class="query-val" key={i} data-col={q.columns[i]}>

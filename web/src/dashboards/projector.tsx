@@ -1,6 +1,9 @@
 // Embedding projector: pick a run and an embedding, reduce it to 3-D or 2-D
-// with PCA or t-SNE in the page, and explore the points (colour by a
-// metadata column, search labels, hover for a label, sprite thumbnails).
+// with PCA, t-SNE or UMAP in a Web Worker (the page stays responsive at
+// 50,000 points), and explore the points (colour by a metadata column, also
+// over sprite thumbnails; search labels; hover for a label; pick a point for
+// its nearest neighbours; isolate the highlighted points and lay them out
+// alone).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   fetchProjectorInfo,
@@ -12,17 +15,14 @@ import {
   type Metadata,
 } from './projector_api';
 import { errorText, useThemeVersion } from './common';
-import { nearestNeighbours, pca, TSNE, type Metric } from './projector_math';
+import { LayoutWorker, type Layout, type Method } from './projector_jobs';
+import { nearestNeighbours, type Metric } from './projector_math';
 import { PointsView } from './projector_view';
 import type { DashboardProps } from './registry';
 import { webglAvailable } from './three_util';
 import './view3d.css';
 import './projector.css';
 
-type Method = 'pca' | 'tsne';
-
-/** t-SNE keeps n² numbers several times over: cap the number of points. */
-const TSNE_MAX = 2500;
 
 const PALETTE = [
   '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd',
@@ -51,6 +51,7 @@ const saved = {
   sprites: true,
   perplexity: 30,
   learningRate: 10,
+  umapNeighbours: 15,
   neighbours: 10,
   metric: 'cosine' as Metric,
 };
@@ -111,23 +112,6 @@ function colorPoints(n: number, meta: Metadata, col: number, uniform: string): C
   return { rgb, legend: distinct.size <= 12 ? legend : [], range: null };
 }
 
-/** Centres the n × k coordinates and scales them into [-1, 1]; 3 columns out. */
-function normalise(coords: ArrayLike<number>, n: number, k: number, dims: number): Float32Array {
-  const out = new Float32Array(n * 3);
-  const use = Math.min(k, dims);
-  for (let c = 0; c < use; c++) {
-    let m = 0;
-    for (let i = 0; i < n; i++) m += coords[i * k + c];
-    m /= Math.max(n, 1);
-    for (let i = 0; i < n; i++) out[i * 3 + c] = coords[i * k + c] - m;
-  }
-  let max = 0;
-  for (let i = 0; i < out.length; i++) if (Number.isFinite(out[i])) max = Math.max(max, Math.abs(out[i]));
-  const s = max > 0 ? 1 / max : 1;
-  for (let i = 0; i < out.length; i++) out[i] = Number.isFinite(out[i]) ? out[i] * s : 0;
-  return out;
-}
-
 function loadImage(url: string): Promise<HTMLImageElement | null> {
   return new Promise((resolve) => {
     const img = new Image();
@@ -186,22 +170,28 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   const [search, setSearch] = useState('');
   const [coords, setCoords] = useState<{ key: string; xyz: Float32Array; explained: number[] } | null>(null);
   const [busy, setBusy] = useState('');
-  const [tsneState, setTsneState] = useState<{ iteration: number; running: boolean }>({ iteration: 0, running: false });
+  const [layoutState, setLayoutState] = useState<{ iteration: number; total: number; running: boolean; stepMs: number }>({
+    iteration: 0,
+    total: 0,
+    running: false,
+    stepMs: 0,
+  });
+  const [umapNeighbours, setUmapNeighboursState] = useState(saved.umapNeighbours);
+  /** Rows laid out alone (isolated), ascending, or null for all. */
+  const [isolated, setIsolated] = useState<Int32Array | null>(null);
   const [hover, setHover] = useState<{ i: number; x: number; y: number } | null>(null);
   const [perplexity, setPerplexityState] = useState(saved.perplexity);
   const [learningRate, setLearningRateState] = useState(saved.learningRate);
   const [picked, setPicked] = useState(-1);
   const [neighbourCount, setNeighbourCountState] = useState(saved.neighbours);
   const [metric, setMetricState] = useState<Metric>(saved.metric);
-  const learningRateRef = useRef(learningRate);
-  learningRateRef.current = learningRate;
   const [webgl] = useState(() => webglAvailable());
   const theme = useThemeVersion();
 
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const viewRef = useRef<PointsView | null>(null);
-  const tsneRef = useRef<{ tsne: TSNE; raf: number; key: string } | null>(null);
+  const workerRef = useRef<LayoutWorker | null>(null);
 
   const setRun = (r: string) => ((saved.run = r), setRunState(r));
   const setEmbedding = (e: string) => ((saved.embedding = e), setEmbeddingState(e));
@@ -209,7 +199,12 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   const setDims = (d: number) => ((saved.dims = d), setDimsState(d));
   const setColorBy = (c: number) => ((saved.colorBy = c), setColorByState(c));
   const setPerplexity = (v: number) => ((saved.perplexity = v), setPerplexityState(v));
-  const setLearningRate = (v: number) => ((saved.learningRate = v), setLearningRateState(v));
+  const setLearningRate = (v: number) => {
+    saved.learningRate = v;
+    setLearningRateState(v);
+    workerRef.current?.send({ type: 'learningRate', value: v });
+  };
+  const setUmapNeighbours = (v: number) => ((saved.umapNeighbours = v), setUmapNeighboursState(v));
   const setNeighbourCount = (v: number) => ((saved.neighbours = v), setNeighbourCountState(v));
   const setMetric = (m: Metric) => ((saved.metric = m), setMetricState(m));
 
@@ -313,70 +308,51 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
     viewRef.current?.setTheme(cssVar('--accent', '#e8710a'), cssVar('--muted', '#888888'));
   }, [theme]);
 
-  const stopTsne = () => {
-    const t = tsneRef.current;
-    if (t && t.raf) {
-      cancelAnimationFrame(t.raf);
-      t.raf = 0;
-    }
-    setTsneState((s) => ({ ...s, running: false }));
-  };
-
-  const tsneTooLarge = !!loaded && loaded.n > TSNE_MAX;
-  const layoutKey = loaded ? `${loaded.key}\u0000${method}\u0000${dims}\u0000${method === 'tsne' ? perplexity : ''}` : '';
-
-  const runTsne = () => {
-    const t = tsneRef.current;
-    if (!t || !loaded) return;
-    const key = t.key;
-    const n = loaded.n;
-    const perFrame = Math.max(1, Math.min(10, Math.floor(400000 / Math.max(1, n * n))));
-    const frame = () => {
-      const cur = tsneRef.current;
-      if (!cur || cur.key !== key) return;
-      for (let i = 0; i < perFrame; i++) cur.tsne.step(learningRateRef.current);
-      setCoords({ key, xyz: normalise(cur.tsne.y, n, cur.tsne.dim, cur.tsne.dim), explained: [] });
-      setTsneState({ iteration: cur.tsne.iteration, running: true });
-      cur.raf = requestAnimationFrame(frame);
-    };
-    t.raf = requestAnimationFrame(frame);
-    setTsneState({ iteration: t.tsne.iteration, running: true });
-  };
-
-  // Compute the layout for the chosen method.
+  // The layout worker, for the dashboard's lifetime.
   useEffect(() => {
-    if (!loaded) return;
-    const ctl = new AbortController();
-    if (method === 'pca') {
-      setBusy('Computing PCA…');
-      pca(loaded.x, loaded.n, loaded.d, 3, ctl.signal).then(
-        (r) => {
-          setCoords({ key: layoutKey, xyz: normalise(r.coords, loaded.n, r.k, dims), explained: r.explained.slice(0, dims) });
-          setBusy('');
-        },
-        (e) => {
-          if (!ctl.signal.aborted) (setBusy(''), setLoadError(errorText(e)));
-        },
-      );
-      return () => ctl.abort();
-    }
-    if (tsneTooLarge) return;
-    setBusy('Computing neighbourhoods…');
-    // Let the message paint before the O(n²) set-up.
-    const timer = setTimeout(() => {
-      const tsne = new TSNE(loaded.x, loaded.n, loaded.d, dims, perplexity);
-      tsneRef.current = { tsne, raf: 0, key: layoutKey };
-      setBusy('');
-      runTsne();
-    }, 30);
+    const w = new LayoutWorker({
+      layout: (l: Layout) => {
+        const key = layoutKeyRef.current;
+        setCoords({ key, xyz: l.xyz, explained: l.explained });
+        setLayoutState({ iteration: l.iteration, total: l.total, running: l.running, stepMs: l.stepMs });
+        setBusy('');
+      },
+      status: (text) => setBusy(text),
+      error: (message) => (setBusy(''), setLoadError(message)),
+    });
+    workerRef.current = w;
     return () => {
-      clearTimeout(timer);
-      const t = tsneRef.current;
-      if (t) cancelAnimationFrame(t.raf);
-      tsneRef.current = null;
-      setTsneState({ iteration: 0, running: false });
+      w.destroy();
+      workerRef.current = null;
     };
+  }, []);
+
+  const isolatedKey = useMemo(() => {
+    if (!isolated) return '';
+    let h = 0;
+    for (const i of isolated) h = (Math.imul(h, 31) + i) | 0;
+    return `${isolated.length}:${h}`;
+  }, [isolated]);
+  const layoutKey = loaded
+    ? [loaded.key, method, dims, method === 'tsne' ? perplexity : '', method === 'umap' ? umapNeighbours : '', isolatedKey].join('\u0000')
+    : '';
+  const layoutKeyRef = useRef(layoutKey);
+  layoutKeyRef.current = layoutKey;
+
+  // Compute the layout for the chosen method, in the worker.
+  useEffect(() => {
+    const w = workerRef.current;
+    if (!loaded || !w) return;
+    setLoadError('');
+    setBusy(method === 'pca' ? 'Computing PCA…' : 'Finding neighbours…');
+    setLayoutState({ iteration: 0, total: 0, running: false, stepMs: 0 });
+    w.setData(loaded.key, loaded.x, loaded.n, loaded.d);
+    w.run({ method, dims, perplexity, learningRate, neighbours: umapNeighbours, subset: isolated });
+    return () => w.cancel();
   }, [layoutKey]);
+
+  const stopLayout = () => workerRef.current?.send({ type: 'pause' });
+  const resumeLayout = () => workerRef.current?.send({ type: 'resume' });
 
   const coloring = useMemo(
     () => (loaded ? colorPoints(loaded.n, loaded.meta, colorBy, cssVar('--accent', '#e8710a')) : null),
@@ -397,13 +373,28 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   const matchCount = matches ? matches.reduce((a, b) => a + b, 0) : 0;
 
   const current = coords && coords.key === layoutKey ? coords : null;
+  // Isolated points fill their rows of the full n × 3 array; the rest hide.
+  const positions = useMemo(() => {
+    if (!current || !loaded) return null;
+    if (!isolated) return current.xyz;
+    const xyz = new Float32Array(loaded.n * 3);
+    for (let r = 0; r < isolated.length; r++) xyz.set(current.xyz.subarray(r * 3, r * 3 + 3), isolated[r] * 3);
+    return xyz;
+  }, [current?.xyz, isolated]);
+  const hidden = useMemo(() => {
+    if (!isolated || !loaded) return null;
+    const h = new Uint8Array(loaded.n).fill(1);
+    for (const i of isolated) h[i] = 0;
+    return h;
+  }, [isolated, loaded]);
   const spriteOn = showSprites && !!loaded?.sprite;
 
   useEffect(() => {
     const view = viewRef.current;
-    if (!view || !current) return;
-    view.setPositions(current.xyz, dims === 2);
-  }, [current?.xyz]);
+    if (!view || !positions) return;
+    view.setPositions(positions, dims === 2);
+    view.setHidden(hidden);
+  }, [positions]);
   useEffect(() => {
     if (current && coloring) viewRef.current?.setColors(coloring.rgb);
   }, [coloring, !!current, loaded]);
@@ -426,7 +417,19 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   useEffect(() => {
     if (current) viewRef.current?.setMatches(highlighted);
   }, [highlighted, !!current, loaded]);
-  useEffect(() => setPicked(-1), [loaded?.key]);
+  useEffect(() => {
+    setPicked(-1);
+    setIsolated(null);
+  }, [loaded?.key]);
+  const highlightedCount = useMemo(() => (highlighted ? highlighted.reduce((a, b) => a + b, 0) : 0), [highlighted]);
+  const isolate = () => {
+    if (!highlighted || !highlightedCount) return;
+    const rows = new Int32Array(highlightedCount);
+    let r = 0;
+    for (let i = 0; i < highlighted.length; i++) if (highlighted[i]) rows[r++] = i;
+    setIsolated(rows);
+  };
+  useEffect(() => viewRef.current?.setTint(spriteOn && colorBy >= 0), [spriteOn, colorBy]);
   useEffect(() => {
     viewRef.current?.setSprite(spriteOn ? loaded!.sprite : null, spriteOn ? loaded!.spriteDim : null);
   }, [spriteOn, loaded]);
@@ -466,8 +469,13 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
       data-matches={matches ? String(matchCount) : undefined}
       data-color-by={String(colorBy)}
       data-sprites={String(spriteOn)}
-      data-tsne-iteration={String(tsneState.iteration)}
-      data-tsne-running={String(tsneState.running)}
+      data-ready={current && !busy ? 'true' : 'false'}
+      data-visible={current && loaded ? String(isolated ? isolated.length : loaded.n) : undefined}
+      data-iteration={String(layoutState.iteration)}
+      data-running={String(layoutState.running)}
+      data-step-ms={layoutState.stepMs.toFixed(2)}
+      data-tsne-iteration={String(layoutState.iteration)}
+      data-tsne-running={String(layoutState.running)}
       data-busy={busy ? 'true' : 'false'}
     >
       <div class="controls">
@@ -501,6 +509,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
             [
               ['pca', 'PCA'],
               ['tsne', 't-SNE'],
+              ['umap', 'UMAP'],
             ] as Array<[Method, string]>
           ).map(([m, label]) => (
             <button key={m} class={method === m ? 'active' : ''} aria-pressed={method === m} data-method={m} onClick={() => setMethod(m)}>
@@ -527,6 +536,12 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
             </label>
           </>
         )}
+        {method === 'umap' && (
+          <label class="control" title="Neighbours each point is tied to: small values keep local detail, large ones the global shape (restarts UMAP)">
+            Neighbours
+            <NumberField value={umapNeighbours} min={2} max={200} step={1} testid="umap-neighbours" onCommit={(v) => setUmapNeighbours(Math.round(v))} />
+          </label>
+        )}
         <label class="control">
           Colour by
           <select
@@ -552,6 +567,17 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
           onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
         />
         {matches && <span class="tag-count" data-testid="proj-match-count">{matchCount} match{matchCount === 1 ? '' : 'es'}</span>}
+        {isolated ? (
+          <button class="proj-btn" data-testid="proj-show-all" title="Lay out every point again" onClick={() => setIsolated(null)}>
+            Show all {loaded?.n ?? ''} points
+          </button>
+        ) : (
+          highlightedCount > 1 && (
+            <button class="proj-btn" data-testid="proj-isolate" title="Lay out only the highlighted points" onClick={isolate}>
+              Isolate {highlightedCount} points
+            </button>
+          )
+        )}
         {loaded?.sprite && (
           <label class="control checkbox">
             <input type="checkbox" checked={showSprites} data-testid="proj-sprites" onChange={(e) => {
@@ -568,9 +594,6 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
           {!webgl && <div class="plot-msg">WebGL is not available in this browser</div>}
           {webgl && (busy || runs === null) && <div class="plot-msg">{busy || 'Loading…'}</div>}
           {webgl && loadError && <div class="plot-msg error" title={loadError}>Failed to load the embedding</div>}
-          {webgl && method === 'tsne' && tsneTooLarge && (
-            <div class="plot-msg">t-SNE is limited to {TSNE_MAX} points in the browser; this embedding has {loaded!.n}.</div>
-          )}
           {hover && (
             <div class="proj-tip" style={{ left: `${hover.x + 14}px`, top: `${hover.y + 10}px` }} data-testid="proj-tip">
               {labelOf(hover.i)}
@@ -611,7 +634,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
         <div class="proj-status">
           {loaded && (
             <span data-testid="proj-count">
-              {loaded.n} points · {loaded.d} dimensions
+              {isolated ? `${isolated.length} of ${loaded.n}` : loaded.n} points · {loaded.d} dimensions
             </span>
           )}
           {method === 'pca' && explained.length > 0 && (
@@ -619,17 +642,23 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
               Variance explained: {explained.map((e) => `${(e * 100).toFixed(1)}%`).join(' · ')}
             </span>
           )}
-          {method === 'tsne' && !tsneTooLarge && loaded && (
+          {method !== 'pca' && loaded && (
             <>
-              <span>
-                Iteration <b data-testid="tsne-iteration">{tsneState.iteration}</b>
+              <span title={layoutState.stepMs ? `${layoutState.stepMs.toFixed(1)} ms per iteration` : undefined}>
+                Iteration <b data-testid="tsne-iteration">{layoutState.iteration}</b>
+                {layoutState.total > 0 && <> / {layoutState.total}</>}
               </span>
-              {tsneState.running ? (
-                <button class="proj-btn" data-testid="tsne-stop" onClick={stopTsne}>
+              {layoutState.running ? (
+                <button class="proj-btn" data-testid="tsne-stop" onClick={stopLayout}>
                   Stop
                 </button>
               ) : (
-                <button class="proj-btn" data-testid="tsne-resume" disabled={!tsneRef.current} onClick={runTsne}>
+                <button
+                  class="proj-btn"
+                  data-testid="tsne-resume"
+                  disabled={!current || (method === 'umap' && layoutState.iteration >= layoutState.total)}
+                  onClick={resumeLayout}
+                >
                   Resume
                 </button>
               )}

@@ -1,5 +1,6 @@
-// Dimensionality reduction for the projector, computed in the page: PCA by
-// power iteration (in slices, yielding to the event loop) and exact t-SNE.
+// Arithmetic of the projector: PCA by power iteration (run in the layout
+// worker), the layout's scaling into the view, and the nearest neighbours
+// of one point (brute force, on the page).
 
 function pause(): Promise<void> {
   return new Promise((r) => setTimeout(r, 0));
@@ -102,130 +103,21 @@ export async function pca(x: Float32Array, n: number, d: number, k: number, sign
   return { coords, k, explained };
 }
 
-/** Exact t-SNE (O(n²) per iteration), stepped by the caller. */
-export class TSNE {
-  readonly n: number;
-  readonly dim: number;
-  iteration = 0;
-  /** n × dim coordinates, row-major. */
-  y: Float64Array;
-  private p: Float64Array;
-  private gains: Float64Array;
-  private velocity: Float64Array;
-  private q: Float64Array;
-
-  constructor(x: Float32Array, n: number, d: number, dim: number, perplexity: number, seed = 1) {
-    this.n = n;
-    this.dim = dim;
-    this.p = TSNE.affinities(x, n, d, Math.min(perplexity, Math.max(2, (n - 1) / 3)));
-    const rand = rng(seed);
-    this.y = new Float64Array(n * dim);
-    for (let i = 0; i < this.y.length; i++) {
-      // Box–Muller: small Gaussian start.
-      const u = Math.max(rand(), 1e-12);
-      this.y[i] = 1e-4 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-    }
-    this.gains = new Float64Array(n * dim).fill(1);
-    this.velocity = new Float64Array(n * dim);
-    this.q = new Float64Array(n * n);
+/** Centres the n × k coordinates and scales them into [-1, 1]; 3 columns out. */
+export function normalise(coords: ArrayLike<number>, n: number, k: number, dims: number): Float32Array {
+  const out = new Float32Array(n * 3);
+  const use = Math.min(k, dims);
+  for (let c = 0; c < use; c++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += coords[i * k + c];
+    m /= Math.max(n, 1);
+    for (let i = 0; i < n; i++) out[i * 3 + c] = coords[i * k + c] - m;
   }
-
-  /** Symmetric joint probabilities with the given perplexity per point. */
-  private static affinities(x: Float32Array, n: number, d: number, perplexity: number): Float64Array {
-    const dist = new Float64Array(n * n);
-    for (let i = 0; i < n; i++)
-      for (let j = i + 1; j < n; j++) {
-        let s = 0;
-        for (let k = 0; k < d; k++) {
-          const t = x[i * d + k] - x[j * d + k];
-          s += t * t;
-        }
-        if (!Number.isFinite(s)) s = 0;
-        dist[i * n + j] = dist[j * n + i] = s;
-      }
-    const target = Math.log(perplexity);
-    const p = new Float64Array(n * n);
-    const row = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let beta = 1;
-      let lo = -Infinity;
-      let hi = Infinity;
-      for (let tries = 0; tries < 50; tries++) {
-        let sum = 0;
-        for (let j = 0; j < n; j++) {
-          row[j] = j === i ? 0 : Math.exp(-dist[i * n + j] * beta);
-          sum += row[j];
-        }
-        let h = 0;
-        if (sum > 0) {
-          for (let j = 0; j < n; j++) {
-            row[j] /= sum;
-            if (row[j] > 1e-12) h -= row[j] * Math.log(row[j]);
-          }
-        }
-        const diff = h - target;
-        if (Math.abs(diff) < 1e-5) break;
-        if (diff > 0) {
-          lo = beta;
-          beta = hi === Infinity ? beta * 2 : (beta + hi) / 2;
-        } else {
-          hi = beta;
-          beta = lo === -Infinity ? beta / 2 : (beta + lo) / 2;
-        }
-      }
-      for (let j = 0; j < n; j++) p[i * n + j] = row[j];
-    }
-    const out = new Float64Array(n * n);
-    const z = 2 * n;
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) out[i * n + j] = Math.max((p[i * n + j] + p[j * n + i]) / z, 1e-100);
-    return out;
-  }
-
-  /** One gradient step. */
-  step(learningRate = 10): void {
-    const { n, dim, y, p, q, gains, velocity } = this;
-    const exaggeration = this.iteration < 100 ? 4 : 1;
-    const momentum = this.iteration < 250 ? 0.5 : 0.8;
-    let qsum = 0;
-    for (let i = 0; i < n; i++)
-      for (let j = i + 1; j < n; j++) {
-        let s = 0;
-        for (let k = 0; k < dim; k++) {
-          const t = y[i * dim + k] - y[j * dim + k];
-          s += t * t;
-        }
-        const v = 1 / (1 + s);
-        q[i * n + j] = q[j * n + i] = v;
-        qsum += 2 * v;
-      }
-    const grad = new Float64Array(dim);
-    for (let i = 0; i < n; i++) {
-      grad.fill(0);
-      for (let j = 0; j < n; j++) {
-        if (j === i) continue;
-        const num = q[i * n + j];
-        const m = (exaggeration * p[i * n + j] - num / qsum) * num;
-        for (let k = 0; k < dim; k++) grad[k] += 4 * m * (y[i * dim + k] - y[j * dim + k]);
-      }
-      for (let k = 0; k < dim; k++) {
-        const a = i * dim + k;
-        const g = grad[k];
-        gains[a] = Math.sign(g) === Math.sign(velocity[a]) ? gains[a] * 0.8 : gains[a] + 0.2;
-        if (gains[a] < 0.01) gains[a] = 0.01;
-        velocity[a] = momentum * velocity[a] - learningRate * gains[a] * g;
-        y[a] += velocity[a];
-      }
-    }
-    // Keep the layout centred.
-    for (let k = 0; k < dim; k++) {
-      let m = 0;
-      for (let i = 0; i < n; i++) m += y[i * dim + k];
-      m /= n;
-      for (let i = 0; i < n; i++) y[i * dim + k] -= m;
-    }
-    this.iteration++;
-  }
+  let max = 0;
+  for (let i = 0; i < out.length; i++) if (Number.isFinite(out[i])) max = Math.max(max, Math.abs(out[i]));
+  const s = max > 0 ? 1 / max : 1;
+  for (let i = 0; i < out.length; i++) out[i] = Number.isFinite(out[i]) ? out[i] * s : 0;
+  return out;
 }
 
 export type Metric = 'cosine' | 'euclidean';

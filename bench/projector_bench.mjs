@@ -1,0 +1,87 @@
+// projector_bench: the projector at 10,000 and 50,000 points, in headless
+// Chromium with software WebGL (SwiftShader).
+//
+//     node bench/projector_bench.mjs BUILD_DIR [sizes=10000,50000] [baseline_tboard]
+//
+// For each size, gen_embedding writes a log directory (32 dimensions, no
+// sprites) under the system's temp dir, tboard serves it, and the bench
+// measures:
+//  1. time from navigation to the first PCA layout drawn;
+//  2. frame times while orbiting and zooming (median and p95);
+//  3. input latency (keydown to the first task after its handlers) with no
+//     layout running and while t-SNE's neighbour search runs;
+//  4. t-SNE: time from the click to iteration 1 (neighbour search and
+//     set-up), then ms per iteration; UMAP the same per epoch (its set-up
+//     reuses t-SNE's neighbours).
+// With a baseline tboard (another build), items 1-3 are measured on it too,
+// in the same run; where the baseline runs t-SNE on the page's thread the
+// latency is measured there. Prints JSON.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const buildDir = resolve(process.argv[2] || 'build');
+const SIZES = (process.argv[3] || '10000,50000').split(',').map(Number);
+const BASELINE = process.argv[4] || '';
+process.env.TB_BINARY ||= join(buildDir, 'tboard');
+process.env.TB_BUILD_DIR ||= buildDir;
+const { launch, startServer, stopServer, waitAttr } = await import('../tests/web/lib.mjs');
+const { frameTimes, inputLatency, median, openProjector, ROOT, runMethod } = await import('../tests/web/projector_lib.mjs');
+
+const r1 = (v) => Math.round(v * 10) / 10;
+const p95 = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(0.95 * s.length))];
+};
+
+async function measure(binary, dir, n, layouts) {
+  process.env.TB_BINARY = binary;
+  const server = await startServer(dir);
+  const b = await launch({ webgl: true, viewport: { width: 1440, height: 900 } });
+  const out = {};
+  try {
+    const { page } = b;
+    out.first_pca_ms = await openProjector(page, server.url, n, 900000);
+    const frames = await frameTimes(page, 3000);
+    out.frame_ms = { median: r1(median(frames)), p95: r1(p95(frames)), frames: frames.length };
+    out.idle_input_ms = r1(median(await inputLatency(page, '[data-testid="proj-search"]', 10)));
+    await page.fill('[data-testid="proj-search"]', '');
+    // t-SNE: latency while it starts (the baseline computes on the page).
+    const t0 = Date.now();
+    await page.click(`${ROOT} button[data-method="tsne"]`);
+    out.tsne_input_ms = r1(median(await inputLatency(page, '[data-testid="proj-search"]', 10)));
+    await page.fill('[data-testid="proj-search"]', '');
+    if (layouts) {
+      await waitAttr(page, ROOT, 'data-iteration', '(v) => Number(v) >= 1', 1800000);
+      out.tsne_first_ms = Date.now() - t0;
+      await waitAttr(page, ROOT, 'data-iteration', '(v) => Number(v) >= 30', 1800000);
+      out.tsne_iteration_ms = Number(await page.getAttribute(ROOT, 'data-step-ms'));
+      await page.click('[data-testid="tsne-stop"]');
+      out.umap_first_ms = await runMethod(page, 'umap', 1, 1800000);
+      await waitAttr(page, ROOT, 'data-iteration', '(v) => Number(v) >= 20', 1800000);
+      out.umap_epoch_ms = Number(await page.getAttribute(ROOT, 'data-step-ms'));
+      out.umap_epochs = Number(await page.getAttribute(ROOT, 'data-iteration').then(() => page.textContent(`${ROOT} .proj-status`)).then((t) => (t.match(/\/ (\d+)/) || [])[1]));
+    }
+  } finally {
+    await b.close();
+    await stopServer(server);
+  }
+  return out;
+}
+
+const result = { load_before: loadavg().map(r1), sizes: {} };
+for (const n of SIZES) {
+  const dir = mkdtempSync(join(tmpdir(), 'tboard-projector-bench-'));
+  try {
+    execFileSync(join(buildDir, 'gen_embedding'), [dir, String(n), '32', '0'], { stdio: 'ignore' });
+    const row = { tboard: await measure(join(buildDir, 'tboard'), dir, n, true) };
+    if (BASELINE) row.baseline = await measure(BASELINE, dir, n, false);
+    result.sizes[n] = row;
+    console.error(JSON.stringify({ n, ...row }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+result.load_after = loadavg().map(r1);
+console.log(JSON.stringify(result, null, 2));
