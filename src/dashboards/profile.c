@@ -218,6 +218,24 @@ static void json_round(tb_json *j, double x)
 	json_integral(j, nearbyint(x));
 }
 
+/* A time as the reference sums it: an int unless the trace's times have
+ * fractions. */
+static void json_time(tb_json *j, double x)
+{
+	if (x == nearbyint(x))
+		json_integral(j, x);
+	else
+		tb_json_double(j, x);
+}
+
+static void put_json_num(tb_json *j, tb_prof_num n)
+{
+	if (n.is_float)
+		tb_json_double(j, n.v);
+	else
+		json_integral(j, n.v);
+}
+
 static void json_duration(tb_json *j, const tb_prof_trace *t, double x)
 {
 	if (t->kernel_dur_float)
@@ -322,20 +340,102 @@ static const char TIP_OCCUPANCY[] =
     "average of all calls' OCC_K of the kernel, using each call's execution duration as weight. "
     "It shows fine-grained low-level GPU utilization.";
 
+/* Kernels grouped by name and the operator that launched them. */
+static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
+{
+	tb_json_obj_begin(j);
+	tb_json_key(j, "metadata");
+	tb_json_obj_begin(j);
+	tb_json_key(j, "sort");
+	tb_json_str(j, "Total Duration (us)");
+	tb_json_obj_end(j);
+	tb_json_key(j, "data");
+	tb_json_obj_begin(j);
+	tb_json_key(j, "columns");
+	tb_json_arr_begin(j);
+	column(j, "string", "Name", NULL);
+	column(j, "string", "Operator", NULL);
+	column(j, "string", "Grid", NULL);
+	column(j, "string", "Block", NULL);
+	column(j, "number", "Register Per Thread", NULL);
+	column(j, "number", "Shared Memory", NULL);
+	column(j, "string", "Kernel Uses Tensor Cores", TIP_USES_TC);
+	column(j, "string", "Op is Tensor Cores eligible",
+	       "Whether the operator launched this kernel is eligible to use Tensor Cores.");
+	column(j, "number", "Calls", NULL);
+	column(j, "number", "Total Duration (us)", NULL);
+	column(j, "number", "Mean Duration (us)", NULL);
+	column(j, "number", "Max Duration (us)", NULL);
+	column(j, "number", "Min Duration (us)", NULL);
+	if (t->has_blocks_per_sm)
+		column(j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
+	if (t->has_occupancy)
+		column(j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
+	tb_json_arr_end(j);
+	/* by total duration, descending, stable */
+	size_t n = t->n_kops;
+	size_t *order = tb_xmalloc((n ? n : 1) * sizeof *order);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+		while (k > 0 && t->kops[order[k - 1]].sum < t->kops[i].sum) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = i;
+	}
+	tb_json_key(j, "rows");
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const tb_prof_kopagg *k = &t->kops[order[i]];
+		tb_json_arr_begin(j);
+		tb_json_str(j, k->name);
+		tb_json_str(j, k->op);
+		tb_json_str(j, k->grid);
+		tb_json_str(j, k->block);
+		tb_json_str(j, k->regs);
+		tb_json_str(j, k->shmem);
+		tb_json_str(j, k->tc_used ? "Yes" : "No");
+		tb_json_str(j, k->op_tc_eligible ? "Yes" : "No");
+		tb_json_int(j, (int64_t)k->calls);
+		json_time(j, k->sum);
+		json_round(j, k->sum / (double)k->calls);
+		json_time(j, k->max);
+		json_time(j, k->min);
+		/* the int 0 when the durations sum to 0 */
+		if (t->has_blocks_per_sm) {
+			if (k->sum > 0)
+				tb_json_double(j, round2(k->wbps / k->sum));
+			else
+				tb_json_int(j, 0);
+		}
+		if (t->has_occupancy) {
+			if (k->sum > 0)
+				tb_json_double(j, round2(k->wocc / k->sum));
+			else
+				tb_json_int(j, 0);
+		}
+		tb_json_arr_end(j);
+	}
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
+	free(order);
+}
+
 static void handle_kernel_table(tb_resp *resp, const tb_req *req, void *payload)
 {
 	const tb_prof_profile *p = need_profile(resp, req, payload);
 	if (!p)
 		return;
 	const char *group = tb_req_query(req, "group_by");
-	if (!group || strcmp(group, "Kernel") != 0) {
-		tb_resp_error(resp, 501, "kernel/table grouped by kernel and operator is not served yet");
-		return;
-	}
 	tb_json j;
 	const tb_prof_trace *t = begin_kernel_answer(&j, resp, p);
 	if (!t)
 		return;
+	if (!group || strcmp(group, "Kernel") != 0) {
+		kernel_op_table(&j, t);
+		return;
+	}
 	tb_json_obj_begin(&j);
 	tb_json_key(&j, "metadata");
 	tb_json_obj_begin(&j);
@@ -418,6 +518,468 @@ static void handle_tc_pie(tb_resp *resp, const tb_req *req, void *payload)
 	end_pie(&j);
 }
 
+/* ---- Overview -------------------------------------------------------------------- */
+
+static void py_num(char *out, tb_prof_num n)
+{
+	if (n.is_float || !(n.v > -9e18 && n.v < 9e18))
+		tb_fmt_double(out, n.v);
+	else
+		snprintf(out, 40, "%lld", (long long)n.v);
+}
+
+static const char *const role_names[TB_PROF_N_ROLES] = {
+    "Kernel", "Memcpy", "Memset", "Communication", "Runtime", "DataLoader", "CPU Exec", "Other",
+};
+
+/* The step chart's tooltip of one part, as the reference writes it. */
+static void part_tooltip(tb_json *j, const tb_prof_step *st, int role)
+{
+	char total[40], part[40], pct[40];
+	py_num(total, st->total);
+	py_num(part, st->cost[role]);
+	tb_fmt_double(pct, st->total.v == 0 ? 0.0 : round2(100 * st->cost[role].v / st->total.v));
+	char *text =
+	    tb_xasprintf("<div class=\"visualization-tooltip\" style=\"white-space: nowrap;\">"
+			 "Step %s<br>Total: %sus<br><b>%s: %sus</b><br>Percentage: %s%%</div>",
+			 st->name, total, role_names[role], part, pct);
+	tb_json_str(j, text);
+	free(text);
+}
+
+static void href(tb_buf *b, const char *text, const char *url)
+{
+	tb_buf_printf(b, "<a href=\"%s\" target=\"_blank\">%s</a>", url, text);
+}
+
+/* The reference's recommendations that a trace without GPU activity can
+ * trigger, as <li> items. */
+static void recommendations(tb_buf *b, const tb_prof_trace *t, const double *avg)
+{
+	double total = avg[TB_PROF_N_ROLES];
+	double dl = total != 0 ? avg[TB_PROF_ROLE_DATALOADER] / total : 0;
+	if (dl > 0.05) {
+		tb_buf_printf(
+		    b,
+		    "<li>This run has high time cost on input data loading. %.1f%% of the step "
+		    "time is in DataLoader. You could try to set num_workers on DataLoader's "
+		    "construction and ",
+		    dl * 100);
+		href(b, "enable multi-processes on data loading",
+		     "https://pytorch.org/docs/stable/"
+		     "data.html#single-and-multi-process-data-loading");
+		tb_buf_puts(b, ".</li>");
+	}
+	if (t->use_ddp && !(t->comm_libs & TB_PROF_NCCL)) {
+		for (size_t i = 0; i < t->n_devices; i++) {
+			const tb_prof_device *d = &t->devices[i];
+			if (!d->has_major || !d->has_minor)
+				continue;
+			char m[40], n[40];
+			py_num(m, d->major);
+			py_num(n, d->minor);
+			char *cc = tb_xasprintf("%s.%s", m, n);
+			double v = strtod(cc, NULL);
+			free(cc);
+			if (v >= 3.5) {
+				tb_buf_puts(
+				    b, "<li>Nccl backend is currently the fastest and highly "
+				       "recommended backend when using DDP for training.</li>");
+				break;
+			}
+		}
+	}
+	double comm = total != 0 ? avg[TB_PROF_ROLE_COMM] / total : 0;
+	if (comm > 0.1) {
+		tb_buf_printf(
+		    b,
+		    "<li>This run has high time cost on communication. %.1f%% of the step time "
+		    "is in communication. You could try ",
+		    comm * 100);
+		/* the reference's link is a one-element tuple, printed as such */
+		href(b, "Gradient Compression",
+		     "('https://pytorch.org/docs/stable/ddp_comm_hooks.html',)");
+		tb_buf_puts(b, " or ");
+		href(b, "Gradient Accumulation",
+		     "https://towardsdatascience.com/"
+		     "what-is-gradient-accumulation-in-deep-learning-ec034122cfa");
+		tb_buf_puts(
+		    b,
+		    " or increase the batch size. Note: Gradient accumulation will increase "
+		    "global effective batch size, which may hurt model convergence and accuracy. "
+		    "For such case, you may want to evaluate ");
+		href(b, "LAMB optimizer",
+		     "https://nvidia.github.io/apex/optimizers.html#apex.optimizers.FusedLAMB");
+		tb_buf_puts(b, ".</li>");
+	}
+}
+
+static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	const tb_prof_trace *t = p->trace;
+	if (!t->has_overview) {
+		tb_resp_error(resp, 501,
+			      "the Overview of traces with GPU activity is not served yet");
+		return;
+	}
+	const char *run = tb_req_query(req, "run");
+	const tb_prof_run *r = tb_prof_store_run(get_store(payload), run);
+	size_t workers = 0;
+	for (size_t i = 0; r && i < r->n_profiles; i++)
+		if (r->profiles[i].views &&
+		    (i == 0 || strcmp(r->profiles[i].worker, r->profiles[i - 1].worker) != 0))
+			workers++;
+	int roles[TB_PROF_N_ROLES], nr = 0;
+	if (t->has_comm_role)
+		roles[nr++] = TB_PROF_ROLE_COMM;
+	roles[nr++] = TB_PROF_ROLE_DATALOADER;
+	roles[nr++] = TB_PROF_ROLE_CPU;
+	roles[nr++] = TB_PROF_ROLE_OTHER;
+	double avg[TB_PROF_N_ROLES + 1] = {0};
+	for (size_t s = 0; s < t->n_steps; s++) {
+		for (int i = 0; i < TB_PROF_N_ROLES; i++)
+			avg[i] += t->steps[s].cost[i].v;
+		avg[TB_PROF_N_ROLES] += t->steps[s].total.v;
+	}
+	for (int i = 0; i <= TB_PROF_N_ROLES; i++)
+		avg[i] /= (double)(t->n_steps ? t->n_steps : 1);
+
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "steps");
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "columns");
+	tb_json_arr_begin(&j);
+	column(&j, "string", "Step", NULL);
+	for (int i = 0; i < nr; i++) {
+		column(&j, "number", role_names[roles[i]], NULL);
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "type");
+		tb_json_str(&j, "string");
+		tb_json_key(&j, "role");
+		tb_json_str(&j, "tooltip");
+		tb_json_key(&j, "p");
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "html");
+		tb_json_str(&j, "true");
+		tb_json_obj_end(&j);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "rows");
+	tb_json_arr_begin(&j);
+	for (size_t s = 0; s < t->n_steps; s++) {
+		const tb_prof_step *st = &t->steps[s];
+		tb_json_arr_begin(&j);
+		tb_json_str(&j, st->name);
+		for (int i = 0; i < nr; i++) {
+			put_json_num(&j, st->cost[roles[i]]);
+			part_tooltip(&j, st, roles[i]);
+		}
+		tb_json_arr_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_obj_end(&j);
+
+	double total = avg[TB_PROF_N_ROLES];
+	tb_json_key(&j, "performance");
+	tb_json_arr_begin(&j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "name");
+	tb_json_str(&j, "Average Step Time");
+	tb_json_key(&j, "description");
+	tb_json_str(&j, "");
+	tb_json_key(&j, "value");
+	json_round(&j, total);
+	tb_json_key(&j, "extra");
+	tb_json_int(&j, 100);
+	tb_json_key(&j, "children");
+	tb_json_arr_begin(&j);
+	for (int i = 0; i < nr; i++) {
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "name");
+		tb_json_str(&j, role_names[roles[i]]);
+		tb_json_key(&j, "description");
+		tb_json_str(&j, "");
+		tb_json_key(&j, "value");
+		json_round(&j, avg[roles[i]]);
+		tb_json_key(&j, "extra");
+		tb_json_double(&j, total != 0 ? round2(100 * avg[roles[i]] / total) : 0.0);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_obj_end(&j);
+	tb_json_arr_end(&j);
+
+	tb_buf rec = TB_BUF_INIT;
+	recommendations(&rec, t, avg);
+	char *ul = tb_xasprintf("<ul>%s</ul>", rec.len ? rec.ptr : "<li>N/A</li>");
+	tb_json_key(&j, "recommendations");
+	tb_json_str(&j, ul);
+	free(ul);
+	tb_buf_free(&rec);
+
+	tb_json_key(&j, "environments");
+	tb_json_arr_begin(&j);
+	char nw[32];
+	snprintf(nw, sizeof nw, "%zu", workers);
+	static const char *const titles[2] = {"Number of Worker(s)", "Device Type"};
+	const char *values[2] = {nw, "CPU"};
+	for (int i = 0; i < 2; i++) {
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "title");
+		tb_json_str(&j, titles[i]);
+		tb_json_key(&j, "value");
+		tb_json_str(&j, values[i]);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_obj_end(&j);
+}
+
+/* ---- Operator view ------------------------------------------------------------ */
+
+/* The grouping asked for: by name and input shape, or by name. */
+static int shape_grouping(const tb_req *req)
+{
+	const char *g = tb_req_query(req, "group_by");
+	return g && strcmp(g, "OperationAndInputShape") == 0;
+}
+
+typedef struct op_item {
+	const tb_prof_opagg *a;
+	double key;
+} op_item;
+
+static int cmp_op_item(const void *x, const void *y)
+{
+	const op_item *a = x, *b = y;
+	return a->key > b->key ? -1 : a->key < b->key;
+}
+
+/* By key, descending; equal keys keep their order (an insertion sort:
+ * tables are a few thousand rows at most). */
+static void sort_items(op_item *it, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		op_item x = it[i];
+		size_t k = i;
+		while (k > 0 && cmp_op_item(&it[k - 1], &x) > 0) {
+			it[k] = it[k - 1];
+			k--;
+		}
+		it[k] = x;
+	}
+}
+
+/* Pointers to the n aggregates by self time (device or host). */
+static op_item *sort_ops(const tb_prof_opagg *ops, size_t n, int by_device)
+{
+	op_item *it = tb_xmalloc((n ? n : 1) * sizeof *it);
+	for (size_t i = 0; i < n; i++) {
+		it[i].a = &ops[i];
+		it[i].key = by_device ? ops[i].self_device : ops[i].self_host;
+	}
+	sort_items(it, n);
+	return it;
+}
+
+static void op_pie(tb_json *j, const tb_prof_trace *t, int g, int what, const char *title)
+{
+	size_t n = t->n_ops[g];
+	op_item *it = tb_xmalloc((n ? n : 1) * sizeof *it);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		const tb_prof_opagg *a = &t->ops[g][i];
+		double v = what == 0   ? a->device
+			   : what == 1 ? a->self_device
+			   : what == 2 ? a->host
+				       : a->self_host;
+		if (v > 0)
+			it[m].a = a, it[m].key = v, m++;
+	}
+	sort_items(it, m);
+	if (!m) {
+		tb_json_null(j);
+	} else {
+		tb_json_obj_begin(j);
+		tb_json_key(j, "title");
+		tb_json_str(j, title);
+		tb_json_key(j, "columns");
+		tb_json_arr_begin(j);
+		column(j, "string", "name", NULL);
+		column(j, "number", "value", NULL);
+		tb_json_arr_end(j);
+		tb_json_key(j, "rows");
+		tb_json_arr_begin(j);
+		for (size_t i = 0; i < m; i++) {
+			tb_json_arr_begin(j);
+			tb_json_str(j, it[i].a->name);
+			json_time(j, it[i].key);
+			tb_json_arr_end(j);
+		}
+		tb_json_arr_end(j);
+		tb_json_obj_end(j);
+	}
+	free(it);
+}
+
+static void handle_operation(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	int g = shape_grouping(req) ? TB_PROF_BY_SHAPE : TB_PROF_BY_NAME;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	static const char *const keys[4] = {"device_total_time", "device_self_time",
+					    "host_total_time", "host_self_time"};
+	static const char *const titles[4] = {"Device Total Time (us)", "Device Self Time (us)",
+					      "Host Total Time (us)", "Host Self Time (us)"};
+	for (int w = 0; w < 4; w++) {
+		tb_json_key(&j, keys[w]);
+		op_pie(&j, p->trace, g, w, titles[w]);
+	}
+	tb_json_obj_end(&j);
+}
+
+static const char TIP_OP_TC_ELIGIBLE[] = "Whether this operator is eligible to use Tensor Cores.";
+static const char TIP_OP_TC_SELF[] =
+    "Time of self-kernels with Tensor Cores / Time of self-kernels.";
+static const char TIP_OP_TC_TOTAL[] = "Time of kernels with Tensor Cores / Time of kernels.";
+
+/* Whether some call of operator a (in grouping g) recorded a call stack. */
+static int has_stack(const tb_prof_trace *t, int g, const tb_prof_opagg *a)
+{
+	int sg = g == TB_PROF_BY_SHAPE ? TB_PROF_BY_SHAPE_STACK : TB_PROF_BY_NAME_STACK;
+	for (size_t i = 0; i < t->n_ops[sg]; i++) {
+		const tb_prof_opagg *s = &t->ops[sg][i];
+		if (strcmp(s->name, a->name) == 0 &&
+		    (g != TB_PROF_BY_SHAPE || strcmp(s->shape, a->shape) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* The Operator table of the n aggregates at ops (grouping g); with a call
+ * stack column for the stack groupings. */
+static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_opagg *ops, size_t n)
+{
+	int show_gpu = t->has_kernel || t->has_memcpy_or_memset;
+	int with_shape = g == TB_PROF_BY_SHAPE || g == TB_PROF_BY_SHAPE_STACK;
+	int stacks = g >= TB_PROF_BY_NAME_STACK;
+	op_item *it = sort_ops(ops, n, show_gpu);
+	tb_json_obj_begin(j);
+	tb_json_key(j, "metadata");
+	tb_json_obj_begin(j);
+	tb_json_key(j, "sort");
+	tb_json_str(j, show_gpu ? "device_self_duration" : "host_self_duration");
+	tb_json_key(j, "tooltips");
+	tb_json_obj_begin(j);
+	tb_json_key(j, "tc_eligible");
+	tb_json_str(j, TIP_OP_TC_ELIGIBLE);
+	tb_json_key(j, "tc_self_ratio");
+	tb_json_str(j, TIP_OP_TC_SELF);
+	tb_json_key(j, "tc_total_ratio");
+	tb_json_str(j, TIP_OP_TC_TOTAL);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
+	tb_json_key(j, "data");
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const tb_prof_opagg *a = it[i].a;
+		tb_json_obj_begin(j);
+		tb_json_key(j, "name");
+		tb_json_str(j, a->name);
+		if (with_shape) {
+			tb_json_key(j, "input_shape");
+			tb_json_str(j, a->shape);
+		}
+		tb_json_key(j, "calls");
+		tb_json_int(j, (int64_t)a->calls);
+		if (show_gpu) {
+			tb_json_key(j, "device_self_duration");
+			json_round(j, a->self_device);
+			tb_json_key(j, "device_total_duration");
+			json_round(j, a->device);
+		}
+		tb_json_key(j, "host_self_duration");
+		json_round(j, a->self_host);
+		tb_json_key(j, "host_total_duration");
+		json_round(j, a->host);
+		tb_json_key(j, "tc_eligible");
+		tb_json_str(j, a->tc_eligible ? "Yes" : "No");
+		/* the ratios are the int 0 without device time */
+		tb_json_key(j, "tc_self_ratio");
+		if (a->self_device > 0)
+			tb_json_double(j, round2(100 * a->tc_self / a->self_device));
+		else
+			tb_json_int(j, 0);
+		tb_json_key(j, "tc_total_ratio");
+		if (a->device > 0)
+			tb_json_double(j, round2(100 * a->tc_total / a->device));
+		else
+			tb_json_int(j, 0);
+		if (stacks) {
+			tb_json_key(j, "call_stack");
+			tb_json_str(j, a->stack ? a->stack : "");
+		} else {
+			tb_json_key(j, "has_call_stack");
+			tb_json_bool(j, has_stack(t, g, a));
+		}
+		tb_json_obj_end(j);
+	}
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
+	free(it);
+}
+
+static void handle_operation_table(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	int g = shape_grouping(req) ? TB_PROF_BY_SHAPE : TB_PROF_BY_NAME;
+	tb_json j;
+	begin_json(resp, &j);
+	op_table(&j, p->trace, g, p->trace->ops[g], p->trace->n_ops[g]);
+}
+
+/* The calls of one operator (and input shape) by call stack. */
+static void handle_operation_stack(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = need_profile(resp, req, payload);
+	if (!p)
+		return;
+	const char *name = tb_req_query(req, "op_name");
+	const char *shape = tb_req_query(req, "input_shape");
+	int by_shape = shape_grouping(req);
+	int g = by_shape ? TB_PROF_BY_SHAPE_STACK : TB_PROF_BY_NAME_STACK;
+	const tb_prof_trace *t = p->trace;
+	tb_prof_opagg *sel = tb_xmalloc((t->n_ops[g] ? t->n_ops[g] : 1) * sizeof *sel);
+	size_t n = 0;
+	for (size_t i = 0; i < t->n_ops[g]; i++) {
+		const tb_prof_opagg *a = &t->ops[g][i];
+		if (name && strcmp(a->name, name) == 0 &&
+		    (!by_shape || strcmp(a->shape, shape ? shape : "None") == 0))
+			sel[n++] = *a;
+	}
+	if (!n) {
+		tb_resp_error(resp, 404, "no call stack recorded for operator %s",
+			      name ? name : "None");
+	} else {
+		tb_json j;
+		begin_json(resp, &j);
+		op_table(&j, t, g, sel, n);
+	}
+	free(sel);
+}
+
 /* ---- Trace view ---------------------------------------------------------------- */
 
 /* The reference computes the GPU counters it splices into a trace with
@@ -450,14 +1012,6 @@ static void put_num(tb_buf *b, num n)
 		tb_buf_append(b, tmp, tb_fmt_double(tmp, n.v));
 	else
 		tb_buf_printf(b, "%lld", (long long)n.v);
-}
-
-static void put_json_num(tb_json *j, tb_prof_num n)
-{
-	if (n.is_float)
-		tb_json_double(j, n.v);
-	else
-		json_integral(j, n.v);
 }
 
 typedef struct span3 {
@@ -1097,10 +1651,15 @@ static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 void tb_profile_register(tb_router *r, tb_dash *d)
 {
 	static const char *const later[] = {
-	    "/overview",	    "/operation",	   "/operation/table",	 "/operation/stack",
-	    "/memory",		    "/memory_events",	   "/module",
-	    "/tree",		    "/diff",		   "/diffnode",
-	    "/distributed/overlap", "/distributed/waittime", "/distributed/commops",
+	    "/memory",
+	    "/memory_events",
+	    "/module",
+	    "/tree",
+	    "/diff",
+	    "/diffnode",
+	    "/distributed/overlap",
+	    "/distributed/waittime",
+	    "/distributed/commops",
 	};
 	tb_router_add(r, PREFIX "/runs", handle_runs, d);
 	tb_router_add(r, PREFIX "/views", handle_views, d);
@@ -1108,6 +1667,10 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/spans", handle_spans, d);
 	tb_router_add(r, PREFIX "/kernel", handle_kernel, d);
 	tb_router_add(r, PREFIX "/kernel/table", handle_kernel_table, d);
+	tb_router_add(r, PREFIX "/overview", handle_overview, d);
+	tb_router_add(r, PREFIX "/operation", handle_operation, d);
+	tb_router_add(r, PREFIX "/operation/table", handle_operation_table, d);
+	tb_router_add(r, PREFIX "/operation/stack", handle_operation_stack, d);
 	tb_router_add(r, PREFIX "/kernel/tc_pie", handle_tc_pie, d);
 	tb_router_add(r, PREFIX "/trace", handle_trace, d);
 	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);

@@ -20,6 +20,8 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/error.h"
+#include "http/json.h"
+#include "optree.h"
 
 enum field {
 	F_NONE,
@@ -30,6 +32,8 @@ enum field {
 	F_DUR,
 	F_ARGS,
 	F_PID,
+	F_TID,
+	F_ID,
 	P_NAME, /* deviceProperties fields */
 	P_MEM,
 	P_MAJOR,
@@ -45,6 +49,24 @@ enum field {
 	A_ADDR,
 	A_TALLOC,
 	A_TRES,
+	A_CORR,
+};
+
+/* Arguments kept as Python's str() of their value, for the operator tree. */
+enum cap {
+	CAP_STACK,    /* "Call stack" */
+	CAP_DIMS,     /* "Input Dims" */
+	CAP_DIMS_OLD, /* "Input dims" */
+	CAP_GRID,
+	CAP_BLOCK,
+	CAP_REGS,  /* "registers per thread" */
+	CAP_SHMEM, /* "shared memory" */
+	N_CAP,
+};
+
+static const char *const cap_keys[N_CAP] = {
+    "Call stack", "Input Dims",		  "Input dims",	   "grid",
+    "block",	  "registers per thread", "shared memory",
 };
 
 enum kind {
@@ -74,6 +96,13 @@ typedef struct event {
 	double bps, occ;
 	int has_addr, has_talloc, has_tres, devtype, devid;
 	double talloc, tres;
+	int has_tid, tid_is_str, has_corr, has_id;
+	int64_t tid, corr, id;
+	tb_buf cap[N_CAP];    /* str() of the argument's value */
+	int cap_has[N_CAP];   /* present */
+	int cap_str[N_CAP];   /* the value is a string */
+	int cap_none[N_CAP];  /* the value is null */
+	int cap_false[N_CAP]; /* the value is falsy in Python */
 } event;
 
 typedef struct comm_op {
@@ -121,6 +150,10 @@ struct tb_prof_parser {
 	tb_prof_num min_ts, max_end; /* over complete events, for the range */
 	int has_minmax, has_profiler0;
 	tb_prof_num p0_start, p0_end;
+	tb_prof_opbuild *ops;	    /* the operator tree's builder, when kept */
+	int cap_i;		    /* argument being captured, or -1 */
+	int cap_depth;		    /* depth of its value */
+	uint64_t cap_more, cap_map; /* per nesting level: not first / a map */
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -275,6 +308,12 @@ static void event_reset(event *e)
 	e->has_addr = e->has_talloc = e->has_tres = 0;
 	e->devtype = e->devid = -1;
 	e->talloc = e->tres = 0;
+	e->has_tid = e->tid_is_str = e->has_corr = e->has_id = 0;
+	e->tid = e->corr = 0;
+	for (int i = 0; i < N_CAP; i++) {
+		tb_buf_clear(&e->cap[i]);
+		e->cap_has[i] = e->cap_str[i] = e->cap_none[i] = e->cap_false[i] = 0;
+	}
 }
 
 static const char *event_name(const event *e)
@@ -297,6 +336,78 @@ static void note_device(tb_prof_parser *p)
 		p->used[pid / 64] |= 1ull << (pid % 64);
 }
 
+/* str() of captured argument i, or NULL when absent. */
+static const char *cap_text(const event *e, int i)
+{
+	return e->cap_has[i] ? (e->cap[i].ptr ? e->cap[i].ptr : "") : NULL;
+}
+
+/* Hand a complete event of kind k to the operator tree's builder. */
+static void keep_op(tb_prof_parser *p, enum kind k, int has_ext, int64_t ext)
+{
+	const event *e = &p->ev;
+	const char *name = event_name(e);
+	tb_prof_oprec r = {0};
+	switch (k) {
+	case K_KERNEL:
+		r.kind = TB_OK_KERNEL;
+		break;
+	case K_MEMCPY:
+		r.kind = TB_OK_MEMCPY;
+		break;
+	case K_MEMSET:
+		r.kind = TB_OK_MEMSET;
+		break;
+	case K_RUNTIME:
+		r.kind = TB_OK_RUNTIME;
+		break;
+	case K_OPERATOR:
+	case K_ANNOTATION:
+		r.kind = strncmp(name, "ProfilerStep#", 13) == 0 ? TB_OK_STEP
+			 : k == K_OPERATOR			 ? TB_OK_OPERATOR
+								 : TB_OK_ANNOTATION;
+		break;
+	case K_PYTHON:
+		r.kind = TB_OK_PYTHON;
+		break;
+	case K_PYFUNC:
+		if (p->lightning || !e->has_module)
+			return;
+		r.kind = TB_OK_MODULE;
+		break;
+	default:
+		return;
+	}
+	r.name = name;
+	r.ts = e->ts;
+	r.dur = e->dur;
+	r.tid = e->has_tid ? e->tid : 0;
+	r.tid_is_str = e->tid_is_str;
+	r.has_ext = has_ext;
+	r.ext = ext;
+	r.has_corr = e->has_corr;
+	r.corr = e->corr;
+	r.stack = e->cap_has[CAP_STACK] && e->cap_str[CAP_STACK] ? cap_text(e, CAP_STACK) : NULL;
+	/* "Input Dims", else "Input dims", else [] */
+	if (e->cap_has[CAP_DIMS] && !e->cap_none[CAP_DIMS])
+		r.shape = cap_text(e, CAP_DIMS);
+	else if (e->cap_has[CAP_DIMS_OLD])
+		r.shape = cap_text(e, CAP_DIMS_OLD);
+	else
+		r.shape = "[]";
+	r.grid = cap_text(e, CAP_GRID);
+	r.block = cap_text(e, CAP_BLOCK);
+	/* str(x or '0') */
+	r.regs = e->cap_has[CAP_REGS] && !e->cap_false[CAP_REGS] ? cap_text(e, CAP_REGS) : "0";
+	r.shmem = e->cap_has[CAP_SHMEM] && !e->cap_false[CAP_SHMEM] ? cap_text(e, CAP_SHMEM) : "0";
+	r.has_bps = e->has_bps;
+	r.bps = e->bps;
+	r.has_occ = e->has_occ;
+	r.occ = e->occ;
+	r.is_float = e->ts_float || e->dur_float;
+	tb_prof_opbuild_add(p->ops, &r);
+}
+
 static void fold_event(tb_prof_parser *p)
 {
 	event *e = &p->ev;
@@ -311,8 +422,14 @@ static void fold_event(tb_prof_parser *p)
 	else if (strncmp(name, "Iteration Start:", 16) == 0)
 		p->last_iter = idx;
 
-	if (e->has_cat && e->cat.ptr && strcmp(e->cat.ptr, "fwdbwd") == 0)
+	if (e->has_cat && e->cat.ptr && strcmp(e->cat.ptr, "fwdbwd") == 0) {
+		/* a forward operator's flow to its backward: the tree's
+		 * backward modules pair them by id */
+		const char *fph = e->ph.ptr ? e->ph.ptr : "";
+		if (p->ops && e->has_id && e->has_ts && (!strcmp(fph, "s") || !strcmp(fph, "f")))
+			tb_prof_opbuild_flow(p->ops, fph[0] == 's', e->id, e->ts);
 		return;
+	}
 	const char *ph = e->ph.ptr ? e->ph.ptr : "";
 	if (strcmp(ph, "i") == 0 && e->name_is_str && strcmp(name, "[memory]") == 0) {
 		t->has_memory = 1;
@@ -362,6 +479,8 @@ static void fold_event(tb_prof_parser *p)
 	}
 	int has_ext = e->has_ext || e->has_ext_old;
 	int64_t ext = e->has_ext ? e->ext : e->ext_old;
+	if (p->ops)
+		keep_op(p, k, has_ext, ext);
 	switch (k) {
 	case K_KERNEL: {
 		note_device(p);
@@ -443,6 +562,157 @@ static void fold_event(tb_prof_parser *p)
 	}
 }
 
+/* ---- arguments kept as Python's str() ------------------------------------- */
+
+/* Python's repr() of a string. */
+static void py_repr_str(tb_buf *b, const unsigned char *s, size_t n)
+{
+	char q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
+	tb_buf_putc(b, q);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (c == (unsigned char)q || c == '\\') {
+			tb_buf_putc(b, '\\');
+			tb_buf_putc(b, (char)c);
+		} else if (c == '\n') {
+			tb_buf_puts(b, "\\n");
+		} else if (c == '\r') {
+			tb_buf_puts(b, "\\r");
+		} else if (c == '\t') {
+			tb_buf_puts(b, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			tb_buf_printf(b, "\\x%02x", c);
+		} else {
+			tb_buf_putc(b, (char)c);
+		}
+	}
+	tb_buf_putc(b, q);
+}
+
+static void cap_begin(tb_prof_parser *p, int i)
+{
+	event *e = &p->ev;
+	tb_buf_clear(&e->cap[i]);
+	e->cap_has[i] = 1;
+	e->cap_str[i] = e->cap_none[i] = e->cap_false[i] = 0;
+	p->cap_i = i;
+	p->cap_depth = p->depth;
+	p->cap_more = p->cap_map = 0;
+}
+
+/* Before a value inside the captured one: the separator its container
+ * needs. Returns the buffer. */
+static tb_buf *cap_value(tb_prof_parser *p)
+{
+	int level = p->depth - p->cap_depth;
+	tb_buf *b = &p->ev.cap[p->cap_i];
+	if (level > 0 && level < 64 && !(p->cap_map >> level & 1)) {
+		if (p->cap_more >> level & 1)
+			tb_buf_puts(b, ", ");
+		p->cap_more |= 1ull << level;
+	}
+	return b;
+}
+
+/* After a scalar or a closed container: the capture ends with the
+ * argument's own value. */
+static void cap_after(tb_prof_parser *p)
+{
+	if (p->depth == p->cap_depth) {
+		p->cap_i = -1;
+		p->arg_field = F_NONE;
+	}
+}
+
+/* A scalar token while capturing: type 'n' null, 'b' bool, 'd' number,
+ * 's' string. */
+static int cap_scalar(tb_prof_parser *p, int type, const char *s, size_t n, int v)
+{
+	event *e = &p->ev;
+	int top = p->depth == p->cap_depth, i = p->cap_i;
+	tb_buf *b = cap_value(p);
+	switch (type) {
+	case 'n':
+		tb_buf_puts(b, "None");
+		if (top)
+			e->cap_none[i] = e->cap_false[i] = 1;
+		break;
+	case 'b':
+		tb_buf_puts(b, v ? "True" : "False");
+		if (top && !v)
+			e->cap_false[i] = 1;
+		break;
+	case 'd': {
+		char tmp[64];
+		double x = 0;
+		if (n < sizeof tmp) {
+			memcpy(tmp, s, n);
+			tmp[n] = 0;
+			x = strtod(tmp, NULL);
+		}
+		if (memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n))
+			tb_buf_append(b, tmp, tb_fmt_double(tmp, x));
+		else
+			tb_buf_append(b, s, n);
+		if (top && x == 0)
+			e->cap_false[i] = 1;
+		break;
+	}
+	default:
+		if (top) {
+			tb_buf_append(b, s, n); /* str() of a string is itself */
+			e->cap_str[i] = 1;
+			if (!n)
+				e->cap_false[i] = 1;
+		} else {
+			py_repr_str(b, (const unsigned char *)s, n);
+		}
+	}
+	cap_after(p);
+	return 1;
+}
+
+static int cap_open(tb_prof_parser *p, int is_map)
+{
+	tb_buf *b = cap_value(p);
+	tb_buf_putc(b, is_map ? '{' : '[');
+	p->depth++;
+	int level = p->depth - p->cap_depth;
+	if (level < 64) {
+		p->cap_more &= ~(1ull << level);
+		if (is_map)
+			p->cap_map |= 1ull << level;
+		else
+			p->cap_map &= ~(1ull << level);
+	}
+	return 1;
+}
+
+static int cap_close(tb_prof_parser *p, int is_map)
+{
+	tb_buf *b = &p->ev.cap[p->cap_i];
+	tb_buf_putc(b, is_map ? '}' : ']');
+	if (p->depth == p->cap_depth + 1 && b->len == 2)
+		p->ev.cap_false[p->cap_i] = 1; /* [] or {} */
+	p->depth--;
+	cap_after(p);
+	return 1;
+}
+
+static int cap_key(tb_prof_parser *p, const unsigned char *s, size_t n)
+{
+	int level = p->depth - p->cap_depth;
+	tb_buf *b = &p->ev.cap[p->cap_i];
+	if (level > 0 && level < 64) {
+		if (p->cap_more >> level & 1)
+			tb_buf_puts(b, ", ");
+		p->cap_more |= 1ull << level;
+	}
+	py_repr_str(b, s, n);
+	tb_buf_puts(b, ": ");
+	return 1;
+}
+
 /* ---- yajl callbacks ------------------------------------------------------- */
 
 static int on_value(tb_prof_parser *p)
@@ -459,6 +729,8 @@ static int on_value(tb_prof_parser *p)
 static int cb_null(void *ctx)
 {
 	tb_prof_parser *p = ctx;
+	if (p->cap_i >= 0)
+		return cap_scalar(p, 'n', NULL, 0, 0);
 	if (p->depth == 3 && p->in_events && p->field == F_NAME)
 		p->ev.has_name = 1;
 	if (p->depth == 3 && p->in_events && p->field == F_CAT)
@@ -470,7 +742,9 @@ static int cb_null(void *ctx)
 
 static int cb_bool(void *ctx, int v)
 {
-	(void)v;
+	tb_prof_parser *p = ctx;
+	if (p->cap_i >= 0)
+		return cap_scalar(p, 'b', NULL, 0, v);
 	return cb_null(ctx);
 }
 
@@ -489,6 +763,8 @@ static int64_t to_id(double v)
 static int cb_number(void *ctx, const char *s, size_t n)
 {
 	tb_prof_parser *p = ctx;
+	if (p->cap_i >= 0)
+		return cap_scalar(p, 'd', s, n, 0);
 	if (p->in_props && p->depth == 3 && cur_device(p)) {
 		char tmp[64];
 		tb_prof_device *d = cur_device(p);
@@ -528,6 +804,12 @@ static int cb_number(void *ctx, const char *s, size_t n)
 			case F_PID:
 				if (!is_float && v >= 0 && v < 65536)
 					e->pid = (int)v;
+				break;
+			case F_TID:
+				e->has_tid = 1, e->tid = to_id(v);
+				break;
+			case F_ID:
+				e->has_id = !is_float, e->id = to_id(v);
 				break;
 			case F_NAME:
 				e->has_name = 1;
@@ -577,6 +859,9 @@ static int cb_number(void *ctx, const char *s, size_t n)
 			case A_TRES:
 				e->has_tres = 1, e->tres = v;
 				break;
+			case A_CORR:
+				e->has_corr = 1, e->corr = to_id(v);
+				break;
 			default:
 				break;
 			}
@@ -587,9 +872,32 @@ static int cb_number(void *ctx, const char *s, size_t n)
 	return on_value(p);
 }
 
+/* Python's int() of a decimal string (spaces around, a sign, digits);
+ * returns 0 when it is not one. */
+static int str_int(int64_t *out, const unsigned char *s, size_t n)
+{
+	char tmp[32];
+	while (n && isspace(*s))
+		s++, n--;
+	while (n && isspace(s[n - 1]))
+		n--;
+	if (!n || n >= sizeof tmp)
+		return 0;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	char *end;
+	long long v = strtoll(tmp, &end, 10);
+	if (*end || !isdigit((unsigned char)tmp[n - 1]) || isspace((unsigned char)tmp[0]))
+		return 0;
+	*out = v;
+	return 1;
+}
+
 static int cb_string(void *ctx, const unsigned char *s, size_t n)
 {
 	tb_prof_parser *p = ctx;
+	if (p->cap_i >= 0)
+		return cap_scalar(p, 's', (const char *)s, n, 0);
 	if (p->in_props && p->depth == 3 && cur_device(p)) {
 		if (p->prop_field == P_NAME && !memchr(s, 0, n)) {
 			free(cur_device(p)->name);
@@ -631,6 +939,11 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
 			tb_buf_clear(&e->cat);
 			tb_buf_append(&e->cat, s, n);
 			break;
+		case F_TID:
+			/* the reference groups operators by int(tid) */
+			e->has_tid = str_int(&e->tid, s, n);
+			e->tid_is_str = 1;
+			break;
 		default:
 			break;
 		}
@@ -655,6 +968,8 @@ static int key_is(const unsigned char *s, size_t n, const char *z)
 static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 {
 	tb_prof_parser *p = ctx;
+	if (p->cap_i >= 0)
+		return cap_key(p, s, n);
 	if (p->depth == 2 && p->events_not_array == 2)
 		p->events_not_array = 1; /* keys of a "traceEvents" object */
 	if (p->in_props && p->depth == 3) {
@@ -685,6 +1000,10 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 			f = F_ARGS;
 		else if (key_is(s, n, "pid"))
 			f = F_PID;
+		else if (key_is(s, n, "tid"))
+			f = F_TID;
+		else if (key_is(s, n, "id"))
+			f = F_ID;
 		p->field = f;
 	} else if (p->in_events && p->depth == 4 && p->field == F_ARGS) {
 		enum field f = F_NONE;
@@ -710,7 +1029,12 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 			f = A_TALLOC;
 		else if (key_is(s, n, "Total Reserved"))
 			f = A_TRES;
+		else if (key_is(s, n, "correlation"))
+			f = A_CORR;
 		p->arg_field = f;
+		for (int i = 0; p->ops && f == F_NONE && i < N_CAP; i++)
+			if (key_is(s, n, cap_keys[i]))
+				cap_begin(p, i);
 	}
 	return 1;
 }
@@ -737,6 +1061,8 @@ static void nested_value(tb_prof_parser *p)
 static int cb_start_map(void *ctx)
 {
 	tb_prof_parser *p = ctx;
+	if (p->cap_i >= 0)
+		return cap_open(p, 1);
 	if (p->depth == 0) {
 		p->top = 1;
 	} else if (p->depth == 1 && p->top == 1 && p->top_key_events) {
@@ -764,6 +1090,8 @@ static int cb_start_map(void *ctx)
 static int cb_end_map(void *ctx)
 {
 	tb_prof_parser *p = ctx;
+	if (p->cap_i >= 0)
+		return cap_close(p, 1);
 	p->depth--;
 	if (p->in_events && p->depth == 2)
 		fold_event(p);
@@ -777,6 +1105,8 @@ static int cb_end_map(void *ctx)
 static int cb_start_array(void *ctx)
 {
 	tb_prof_parser *p = ctx;
+	if (p->cap_i >= 0)
+		return cap_open(p, 0);
 	if (p->depth == 0) {
 		p->top = 2;
 	} else if (p->depth == 1 && p->top == 1 && p->top_key_events) {
@@ -797,6 +1127,8 @@ static int cb_start_array(void *ctx)
 static int cb_end_array(void *ctx)
 {
 	tb_prof_parser *p = ctx;
+	if (p->cap_i >= 0)
+		return cap_close(p, 0);
 	p->depth--;
 	if (p->in_events && p->depth == 1)
 		p->in_events = 0;
@@ -857,6 +1189,7 @@ tb_prof_parser *tb_prof_parser_new(void)
 		abort();
 	yajl_config(p->h, yajl_dont_validate_strings, 1);
 	p->last_nameless = p->last_rwe = p->last_iter = -1;
+	p->cap_i = -1;
 	return p;
 }
 
@@ -1193,6 +1526,9 @@ void tb_prof_parser_finish(tb_prof_trace **out, tb_prof_parser *p)
 		}
 	}
 	if (t->status == TB_PROF_OK) {
+		if (p->ops)
+			tb_prof_opbuild_finish(p->ops, t);
+		p->ops = NULL;
 		build_comms(p);
 		if (p->has_profiler0) {
 			t->has_range = 1;
@@ -1235,6 +1571,9 @@ void tb_prof_parser_free(tb_prof_parser *p)
 	tb_buf_free(&p->ev.name);
 	tb_buf_free(&p->ev.ph);
 	tb_buf_free(&p->ev.cat);
+	for (int i = 0; i < N_CAP; i++)
+		tb_buf_free(&p->ev.cap[i]);
+	tb_prof_opbuild_free(p->ops);
 	for (size_t i = 0; i < p->n_kern; i++)
 		free(p->kern[i].name);
 	free(p->kern);
@@ -1250,10 +1589,18 @@ void tb_prof_parser_keep_kernels(tb_prof_parser *p)
 	p->keep_kernels = 1;
 }
 
+void tb_prof_parser_keep_ops(tb_prof_parser *p)
+{
+	if (!p->ops)
+		p->ops = tb_prof_opbuild_new();
+}
+
 static void read_file(tb_prof_trace **out, const char *path, int keep_kernels)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
 	p->keep_kernels = keep_kernels;
+	if (!keep_kernels)
+		tb_prof_parser_keep_ops(p);
 	gzFile f = gzopen(path, "rb");
 	if (!f) {
 		tb_prof_parser_free(p);
@@ -1320,5 +1667,26 @@ void tb_prof_trace_free(tb_prof_trace *t)
 		free(t->devices[i].name);
 	free(t->devices);
 	free(t->used_devices);
+	for (int g = 0; g < TB_PROF_N_GROUPS; g++) {
+		for (size_t i = 0; i < t->n_ops[g]; i++) {
+			free(t->ops[g][i].name);
+			free(t->ops[g][i].shape);
+			free(t->ops[g][i].stack);
+		}
+		free(t->ops[g]);
+	}
+	for (size_t i = 0; i < t->n_kops; i++) {
+		tb_prof_kopagg *k = &t->kops[i];
+		free(k->name);
+		free(k->op);
+		free(k->grid);
+		free(k->block);
+		free(k->regs);
+		free(k->shmem);
+	}
+	free(t->kops);
+	for (size_t i = 0; i < t->n_steps; i++)
+		free(t->steps[i].name);
+	free(t->steps);
 	free(t);
 }

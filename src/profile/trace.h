@@ -73,6 +73,58 @@ typedef struct tb_prof_device {
 	tb_prof_num mem, major, minor; /* totalGlobalMem, computeMajor, computeMinor */
 } tb_prof_device;
 
+/* Operators that share a key (name; name and input shapes; and, for the
+ * call-stack groupings, the call stack too), summed over their calls.
+ * Times in microseconds, as read (whole numbers unless the trace has
+ * fractional times). */
+typedef struct tb_prof_opagg {
+	char *name;
+	char *shape; /* Python's str() of the first call's input shapes */
+	char *stack; /* the call stack (stack groupings only), else NULL */
+	uint64_t calls;
+	double host, self_host, device, self_device, tc_self, tc_total;
+	int tc_eligible;
+} tb_prof_opagg;
+
+/* Operator groupings (index of tb_prof_trace.ops). */
+enum tb_prof_group {
+	TB_PROF_BY_NAME,
+	TB_PROF_BY_SHAPE,	/* name and input shapes */
+	TB_PROF_BY_NAME_STACK,	/* name and call stack, only calls with a stack */
+	TB_PROF_BY_SHAPE_STACK, /* name, input shapes and call stack, likewise */
+	TB_PROF_N_GROUPS,
+};
+
+/* Kernels that share name, launching operator, grid, block, registers
+ * and shared memory. */
+typedef struct tb_prof_kopagg {
+	char *name, *op, *grid, *block, *regs, *shmem;
+	uint64_t calls;
+	double sum, min, max, wbps, wocc;
+	int tc_used, op_tc_eligible;
+} tb_prof_kopagg;
+
+/* Where a step's time goes, in the reference's order. */
+enum tb_prof_role {
+	TB_PROF_ROLE_KERNEL,
+	TB_PROF_ROLE_MEMCPY,
+	TB_PROF_ROLE_MEMSET,
+	TB_PROF_ROLE_COMM,
+	TB_PROF_ROLE_RUNTIME,
+	TB_PROF_ROLE_DATALOADER,
+	TB_PROF_ROLE_CPU,
+	TB_PROF_ROLE_OTHER,
+	TB_PROF_N_ROLES,
+};
+
+/* One step of the Overview: its name ("5" for ProfilerStep#5, "0" for a
+ * trace without steps), its time per role and in all. Each number carries
+ * whether Python holds it as a float (a sum over no range is the int 0). */
+typedef struct tb_prof_step {
+	char *name;
+	tb_prof_num cost[TB_PROF_N_ROLES], total;
+} tb_prof_step;
+
 typedef struct tb_prof_trace {
 	int status;
 	char *error; /* status TB_PROF_BAD: what is wrong, one line */
@@ -102,6 +154,19 @@ typedef struct tb_prof_trace {
 	tb_prof_num start; /* earliest event the reference reads (profiler_start_ts) */
 	tb_prof_mem *mem; /* memory curve points in time order (stable) */
 	size_t n_mem;
+	/* the operator tree's aggregates (optree.h), in the reference's
+	 * order: first seen in a post-order walk of the threads' trees */
+	tb_prof_opagg *ops[TB_PROF_N_GROUPS];
+	size_t n_ops[TB_PROF_N_GROUPS];
+	tb_prof_kopagg *kops;
+	size_t n_kops;
+	/* the Overview, built for traces without GPU activity (no kernels,
+	 * copies, sets or runtime calls) */
+	int has_overview;
+	int has_comm_role;   /* some communication time */
+	int use_dp, use_ddp; /* DataParallel.forward / DistributedDataParallel.forward seen */
+	tb_prof_step *steps;
+	size_t n_steps;
 } tb_prof_trace;
 
 /* A streaming parser: feed the file's bytes in pieces, then finish. */
@@ -119,6 +184,11 @@ void tb_prof_parser_free(tb_prof_parser *p);
 /* Also keep every kernel that names its device (kspans): memory grows with
  * the number of kernels, so this is for one pass that needs them. */
 void tb_prof_parser_keep_kernels(tb_prof_parser *p);
+
+/* Also build the operator tree (optree.h) and keep its aggregates: memory
+ * grows with the number of events until the end of the input. The run
+ * load (tb_prof_trace_read) does this. */
+void tb_prof_parser_keep_ops(tb_prof_parser *p);
 
 /* Read and parse the file at path (gzip or not). Always gives a trace;
  * an unreadable file gives TB_PROF_BAD. */

@@ -214,6 +214,135 @@ static void test_trace__files_of_the_corpus(void)
 	tb_prof_trace_free(t);
 }
 
+/* ---- the operator tree ----------------------------------------------------------- */
+
+static tb_prof_trace *parse_ops(const char *text, size_t step)
+{
+	tb_prof_parser *p = tb_prof_parser_new();
+	tb_prof_parser_keep_ops(p);
+	size_t n = strlen(text);
+	if (!step)
+		step = n ? n : 1;
+	for (size_t off = 0; off < n; off += step)
+		if (tb_prof_parser_feed(p, text + off, off + step > n ? n - off : step) != 0)
+			break;
+	tb_prof_trace *t;
+	tb_prof_parser_finish(&t, p);
+	return t;
+}
+
+/* aten::linear [0, 100) holds aten::addmm [10, 60) (a runtime call of 5 us
+ * launching a 30 us Tensor Core kernel) and aten::add_ [70, 90) holding
+ * aten::add_ [72, 88) (merged into one call); thread 2 (written as a
+ * string) has aten::mul with a call stack; one kernel has no runtime. */
+static const char TREE[] =
+    "{\"traceEvents\": [\n"
+    "  {\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::linear\", \"tid\": 1, \"ts\": 0,"
+    "   \"dur\": 100, \"args\": {\"External id\": 1, \"Input Dims\": [[2, 3], [], \"x\"]}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::addmm\", \"tid\": 1, \"ts\": 10,"
+    "   \"dur\": 50, \"args\": {\"External id\": 2}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"cuda_runtime\", \"name\": \"cudaLaunchKernel\", \"tid\": 1,"
+    "   \"ts\": 12, \"dur\": 5, \"args\": {\"external id\": 2, \"correlation\": 9}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"volta_h884gemm\", \"tid\": 7, \"ts\": 20,"
+    "   \"dur\": 30, \"args\": {\"correlation\": 9, \"device\": 0, \"grid\": [4, 1, 1],"
+    "   \"block\": [128, 1, 1], \"registers per thread\": 64, \"shared memory\": 0}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::add_\", \"tid\": 1, \"ts\": 70,"
+    "   \"dur\": 20, \"args\": {\"External id\": 3}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::add_\", \"tid\": 1, \"ts\": 72,"
+    "   \"dur\": 16, \"args\": {\"External id\": 4}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::mul\", \"tid\": \"2\", \"ts\": 5,"
+    "   \"dur\": 8, \"args\": {\"External id\": 5, \"Call stack\": \"a.py(1): f\"}},\n"
+    "  {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"lonely\", \"ts\": 95, \"dur\": 2,"
+    "   \"args\": {\"correlation\": 77, \"device\": 0}}\n"
+    " ]}\n";
+
+static const tb_prof_opagg *find_op(const tb_prof_trace *t, int g, const char *name)
+{
+	for (size_t i = 0; i < t->n_ops[g]; i++)
+		if (strcmp(t->ops[g][i].name, name) == 0)
+			return &t->ops[g][i];
+	return NULL;
+}
+
+static void check_tree(const tb_prof_trace *t)
+{
+	CHECK_INT(t->status, TB_PROF_OK);
+	/* post-order per thread: addmm, add_, linear; then thread 2's mul */
+	CHECK_INT(t->n_ops[TB_PROF_BY_NAME], 4);
+	if (t->n_ops[TB_PROF_BY_NAME] != 4)
+		return;
+	CHECK_STR(t->ops[TB_PROF_BY_NAME][0].name, "aten::addmm");
+	CHECK_STR(t->ops[TB_PROF_BY_NAME][1].name, "aten::add_");
+	CHECK_STR(t->ops[TB_PROF_BY_NAME][2].name, "aten::linear");
+	CHECK_STR(t->ops[TB_PROF_BY_NAME][3].name, "aten::mul");
+	const tb_prof_opagg *mm = find_op(t, TB_PROF_BY_NAME, "aten::addmm");
+	CHECK(mm->host == 50 && mm->self_host == 45 && mm->device == 30 && mm->self_device == 30);
+	CHECK(mm->tc_self == 30 && mm->tc_eligible);
+	const tb_prof_opagg *lin = find_op(t, TB_PROF_BY_NAME, "aten::linear");
+	CHECK(lin->host == 100 && lin->self_host == 30 && lin->device == 30 &&
+	      lin->self_device == 0);
+	CHECK_STR(lin->shape, "[[2, 3], [], 'x']");
+	const tb_prof_opagg *add = find_op(t, TB_PROF_BY_NAME, "aten::add_");
+	CHECK_INT(add->calls, 1); /* the nested call of the same name merged */
+	CHECK_STR(find_op(t, TB_PROF_BY_NAME, "aten::mul")->shape, "[]");
+	/* only calls with a stack in the stack groupings */
+	CHECK_INT(t->n_ops[TB_PROF_BY_NAME_STACK], 1);
+	CHECK_STR(t->ops[TB_PROF_BY_NAME_STACK][0].stack, "a.py(1): f");
+	/* kernels by operator; the unclaimed one belongs to no operator
+	 * (no thread has steps) */
+	CHECK_INT(t->n_kops, 1);
+	if (t->n_kops == 1) {
+		const tb_prof_kopagg *k = &t->kops[0];
+		CHECK_STR(k->op, "aten::addmm");
+		CHECK_STR(k->grid, "[4, 1, 1]");
+		CHECK_STR(k->block, "[128, 1, 1]");
+		CHECK_STR(k->regs, "64");
+		CHECK_STR(k->shmem, "0");
+		CHECK(k->tc_used && k->op_tc_eligible && k->sum == 30);
+	}
+}
+
+static void test_optree__operators(void)
+{
+	tb_prof_trace *t = parse_ops(TREE, 0);
+	check_tree(t);
+	tb_prof_trace_free(t);
+	t = parse_ops(TREE, 1);
+	check_tree(t);
+	tb_prof_trace_free(t);
+}
+
+static void test_optree__truncated_and_invalid(void)
+{
+	/* cut anywhere: one message, no aggregates, no leak */
+	size_t n = strlen(TREE);
+	char *cut = malloc(n + 1);
+	for (size_t len = 0; len + 2 < n; len += 7) {
+		memcpy(cut, TREE, len);
+		cut[len] = 0;
+		tb_prof_trace *t = parse_ops(cut, 0);
+		CHECK_INT(t->status, TB_PROF_BAD);
+		CHECK(t->error != NULL);
+		CHECK_INT(t->n_ops[TB_PROF_BY_NAME] + t->n_kops, 0);
+		tb_prof_trace_free(t);
+	}
+	free(cut);
+	/* nonsense where the tree reads ids, stacks and shapes */
+	tb_prof_trace *t = parse_ops(
+	    "{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"op\", \"ts\": 1,"
+	    " \"dur\": 2, \"tid\": \"x\", \"args\": {\"Input Dims\": {\"a\": [null, true, 1.5]},"
+	    " \"Call stack\": 3, \"External id\": \"e\"}},"
+	    " {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"k\", \"ts\": 1, \"dur\": 1,"
+	    " \"args\": {\"correlation\": [], \"grid\": {}, \"registers per thread\": null}}]}",
+	    3);
+	CHECK_INT(t->status, TB_PROF_OK);
+	CHECK_INT(t->n_ops[TB_PROF_BY_NAME], 1);
+	if (t->n_ops[TB_PROF_BY_NAME] == 1)
+		CHECK_STR(t->ops[TB_PROF_BY_NAME][0].shape, "{'a': [None, True, 1.5]}");
+	CHECK_INT(t->n_ops[TB_PROF_BY_NAME_STACK], 0);
+	tb_prof_trace_free(t);
+}
+
 static void check_split(const char *file, const char *worker, const char *stamp)
 {
 	char *w = NULL, *s = NULL;
@@ -295,6 +424,8 @@ int main(void)
 	TB_RUN(test_trace__rejected_like_the_reference);
 	TB_RUN(test_trace__communication);
 	TB_RUN(test_trace__files_of_the_corpus);
+	TB_RUN(test_optree__operators);
+	TB_RUN(test_optree__truncated_and_invalid);
 	TB_RUN(test_profiles__file_names);
 	TB_RUN(test_profiles__legacy_runs);
 	return tb_test_finish();
