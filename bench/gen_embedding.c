@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	double t0 = bench_now();
 	float *x = malloc(n * dim * sizeof *x);
 	double *centre = malloc(CLUSTERS * dim * sizeof *centre);
-	char (*cells)[24] = malloc(n * 3 * sizeof *cells);
+	char (*cells)[48] = malloc(n * 3 * sizeof *cells);
 	const char **meta = malloc(n * 3 * sizeof *meta);
 	uint8_t *pixels = sprites ? malloc(n * SPRITE * SPRITE) : NULL;
 	tb_writer *w = NULL;
