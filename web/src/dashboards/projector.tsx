@@ -649,11 +649,14 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
                 {layoutState.total > 0 && <> / {layoutState.total}</>}
               </span>
               {layoutState.running ? (
-                <button class="proj-btn" data-testid="tsne-stop" onClick={stopLayout}>
+                // Keyed, so a click aimed at Stop never lands on Resume when
+                // the layout pauses itself at that moment.
+                <button key="stop" class="proj-btn" data-testid="tsne-stop" onClick={stopLayout}>
                   Stop
                 </button>
               ) : (
                 <button
+                  key="resume"
                   class="proj-btn"
                   data-testid="tsne-resume"
                   disabled={!current || (method === 'umap' && layoutState.iteration >= layoutState.total)}
