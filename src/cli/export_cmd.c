@@ -154,13 +154,6 @@ typedef struct progress {
 	int tty, shown;
 } progress;
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void print_progress(progress *pr, const tb_export_progress *p, double t)
 {
 	fprintf(stderr, "%stboard export: %zu/%zu runs, %.1f/%.1f MB read, %llu points, %.1f s%s",
@@ -174,7 +167,7 @@ static void print_progress(progress *pr, const tb_export_progress *p, double t)
 static int on_progress(const tb_export_progress *p, void *payload)
 {
 	progress *pr = payload;
-	double t = now();
+	double t = tb_now();
 	if (t - pr->start >= 1.0 && t - pr->last >= (pr->tty ? 0.25 : 5.0))
 		print_progress(pr, p, t);
 	return 0;
@@ -237,7 +230,7 @@ int tb_export_cmd(int argc, char **argv)
 		free(path);
 		o.tables[t] = tb_export_table_new(t, format, gzip, out_file, files[t]);
 	}
-	progress pr = {.start = now(), .tty = isatty(2)};
+	progress pr = {.start = tb_now(), .tty = isatty(2)};
 	if (!a.quiet) {
 		o.progress = on_progress;
 		o.payload = &pr;
@@ -253,7 +246,7 @@ int tb_export_cmd(int argc, char **argv)
 		goto out;
 	}
 	if (!a.quiet) {
-		print_progress(&pr, &done, now());
+		print_progress(&pr, &done, tb_now());
 		if (pr.tty)
 			fputc('\n', stderr);
 	}

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int min_level = TB_LOG_INFO;
@@ -40,4 +41,11 @@ void tb_log(int level, const char *fmt, ...)
 	line[len++] = '\n';
 	ssize_t w = write(2, line, len);
 	(void)w;
+}
+
+double tb_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -1,4 +1,5 @@
-/* Logging to stderr, one line per message, with a level.
+/* Logging to stderr, one line per message, with a level; and the
+ * monotonic clock that deadlines, back-off and progress lines read.
  *
  * Thread-safe: each message is written with a single write(). Tests can
  * install a hook to capture messages instead of printing them. */
@@ -19,5 +20,8 @@ void tb_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define tb_log_info(...) tb_log(TB_LOG_INFO, __VA_ARGS__)
 #define tb_log_warn(...) tb_log(TB_LOG_WARN, __VA_ARGS__)
 #define tb_log_error(...) tb_log(TB_LOG_ERROR, __VA_ARGS__)
+
+/* Seconds on the monotonic clock. */
+double tb_now(void);
 
 #endif

@@ -27,6 +27,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/log.h"
 
 /* Bytes fetched ahead by one ranged GET when the reader asks for less. */
 #define WINDOW ((size_t)8 << 20)
@@ -76,13 +77,6 @@ static struct {
 	tb_fs_s3_stats stats;	  /* atomic */
 	int cancel;		  /* atomic: tb_fs_s3_cancel was called */
 } g = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .next_id = 1};
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int cancelled(void)
 {
@@ -240,7 +234,7 @@ static void apply_opts(const tb_fs_s3_opts *o)
 	g.rpm = o ? o->requests_per_minute : 0;
 	g.retry_max_s = o && o->retry_max_s > 0 ? o->retry_max_s : 60;
 	g.tokens = g.rpm > 0 ? fmax(1, g.rpm / 6) : 0;
-	g.tokens_at = now_mono();
+	g.tokens_at = tb_now();
 	load_aws(&g.aws);
 	g.gcs.key = env_dup("GS_ACCESS_KEY_ID");
 	g.gcs.secret = env_dup("GS_SECRET_ACCESS_KEY");
@@ -474,7 +468,7 @@ static int budget_take(void)
 			pthread_mutex_unlock(&g.mu);
 			return 0;
 		}
-		double now = now_mono(), rate = g.rpm / 60;
+		double now = tb_now(), rate = g.rpm / 60;
 		g.tokens = fmin(fmax(1, g.rpm / 6), g.tokens + (now - g.tokens_at) * rate);
 		g.tokens_at = now;
 		double wait = g.tokens >= 1 ? 0 : (1 - g.tokens) / rate;
@@ -590,7 +584,7 @@ static int perform(req *q, const char *path)
 	if (!c)
 		return tb_fs_fail(1, "%s: cannot start a request", path);
 	char errbuf[CURL_ERROR_SIZE];
-	double start = now_mono(), delay = BACKOFF_FIRST_S;
+	double start = tb_now(), delay = BACKOFF_FIRST_S;
 	int rc = 0;
 	uint64_t off0 = q->off, len0 = q->len;
 	for (;;) {
@@ -610,14 +604,14 @@ static int perform(req *q, const char *path)
 			break;
 		}
 		double wait = q->retry_after > 0 ? fmin(q->retry_after, 30) : delay;
-		if (now_mono() + wait - start > g.retry_max_s) {
+		if (tb_now() + wait - start > g.retry_max_s) {
 			if (cc != CURLE_OK)
 				rc = tb_fs_fail(1, "%s: %s (retried for %.0f s)", path,
 						*errbuf ? errbuf : curl_easy_strerror(cc),
-						now_mono() - start);
+						tb_now() - start);
 			else
 				rc = tb_fs_fail(1, "%s: the store answered %ld (retried for %.0f s)",
-						path, q->status, now_mono() - start);
+						path, q->status, tb_now() - start);
 			break;
 		}
 		/* jitter, so that workers throttled together do not return together */

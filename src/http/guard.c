@@ -38,13 +38,6 @@ struct tb_guard {
 	pthread_t thread;
 };
 
-double tb_guard_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *watch(void *arg)
 {
 	tb_guard *g = arg;
@@ -60,7 +53,7 @@ static void *watch(void *arg)
 		int rc = pthread_cond_timedwait(&g->cv, &g->mu, &ts);
 		if (rc != 0 && rc != ETIMEDOUT)
 			continue;
-		double now = tb_guard_now();
+		double now = tb_now();
 		for (tb_guard_conn *c = g->head; c; c = c->next) {
 			if (c->busy || c->shut || now < c->deadline)
 				continue;
@@ -103,7 +96,7 @@ tb_guard_conn *tb_guard_opened(tb_guard *g, int fd)
 	tb_guard_conn *c = tb_xcalloc(1, sizeof *c);
 	c->fd = fd;
 	pthread_mutex_lock(&g->mu);
-	c->deadline = tb_guard_now() + g->timeout;
+	c->deadline = tb_now() + g->timeout;
 	c->next = g->head;
 	if (g->head)
 		g->head->prev = c;
@@ -134,7 +127,7 @@ void tb_guard_busy(tb_guard *g, tb_guard_conn *c, int busy)
 	pthread_mutex_lock(&g->mu);
 	c->busy = busy;
 	if (!busy)
-		c->deadline = tb_guard_now() + g->timeout;
+		c->deadline = tb_now() + g->timeout;
 	pthread_mutex_unlock(&g->mu);
 }
 

@@ -30,7 +30,4 @@ unsigned long tb_guard_timeouts(tb_guard *g);
 /* Stop the watchdog and free every entry. NULL is a no-op. */
 void tb_guard_free(tb_guard *g);
 
-/* Monotonic clock in seconds. */
-double tb_guard_now(void);
-
 #endif

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "common/alloc.h"
+#include "common/log.h"
 #include "guard.h"
 
 void tb_req_init(tb_req *q)
@@ -144,7 +145,7 @@ int tb_req_should_stop(const tb_req *req, tb_resp *resp)
 			      req->max_response);
 		return 1;
 	}
-	if (req->deadline > 0 && tb_guard_now() > req->deadline) {
+	if (req->deadline > 0 && tb_now() > req->deadline) {
 		tb_resp_error(resp, 503, "Request took too long and was stopped");
 		return 1;
 	}

@@ -531,14 +531,14 @@ static void answer_free(tb_req *q)
 static void run_job(int cancelled, void *payload)
 {
 	tb_req *q = payload;
-	double started = tb_guard_now();
+	double started = tb_now();
 	if (cancelled)
 		tb_resp_error(q->resp, 503, "Server is shutting down");
 	else if (!tb_req_should_stop(q, q->resp))
 		q->fn(q->resp, q, q->payload);
 	if (q->gone)
 		tb_log_info("http: client left; stopped %s %s after %.3f s", q->method, q->path,
-			    tb_guard_now() - started);
+			    tb_now() - started);
 	MHD_resume_connection(q->conn);
 }
 
@@ -610,7 +610,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		q->conn = conn;
 		q->method = method;
 		q->prefix = s->prefix;
-		q->deadline = tb_guard_now() + s->request_timeout;
+		q->deadline = tb_now() + s->request_timeout;
 		q->max_response = s->max_response;
 		const union MHD_ConnectionInfo *ci =
 		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -630,7 +630,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size) {
 		/* a body dripped in slowly holds the connection: it shares the
 		 * request's time limit */
-		if (tb_guard_now() > q->deadline) {
+		if (tb_now() > q->deadline) {
 			tb_log_info("http: request body too slow; closing the connection");
 			return MHD_NO;
 		}

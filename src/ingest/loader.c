@@ -107,13 +107,6 @@ struct tb_loader {
 	uint64_t damaged; /* atomic */
 };
 
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---- the pool of open files and read buffers ------------------------------ */
 
 static void lru_unlink(lfile *f)
@@ -454,7 +447,7 @@ static void file_failed(lfile *f, const char *msg, int transient)
 	f->backoff = f->backoff ? f->backoff * 2 : BACKOFF_MIN;
 	if (f->backoff > BACKOFF_MAX)
 		f->backoff = BACKOFF_MAX;
-	f->retry_at = now_mono() + (transient ? BACKOFF_MIN : f->backoff);
+	f->retry_at = tb_now() + (transient ? BACKOFF_MIN : f->backoff);
 }
 
 static void file_ok(lfile *f)
@@ -573,7 +566,7 @@ static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b)
  * one). Opens the file only when it has something new. */
 static void read_file(tb_loader *l, lrun *r, lfile *f, batch *b)
 {
-	if (f->retry_at && now_mono() < f->retry_at)
+	if (f->retry_at && tb_now() < f->retry_at)
 		return;
 	tb_fs_stat st;
 	int rc = tb_fs_stat_path(&st, f->path);
