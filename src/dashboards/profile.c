@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "common/alloc.h"
+#include "common/error.h"
 #include "dash.h"
 #include "profile/profiles.h"
 
@@ -22,16 +22,16 @@
 
 static pthread_once_t store_once = PTHREAD_ONCE_INIT;
 static tb_prof_store *store;
-static const char *store_logdir;
+static const tb_dash *store_dash;
 
 static void store_init(void)
 {
-	store = tb_prof_store_new(store_logdir);
+	store = tb_prof_store_new(store_dash->store, store_dash->logdir);
 }
 
 static tb_prof_store *get_store(const tb_dash *d)
 {
-	store_logdir = d->logdir;
+	store_dash = d;
 	pthread_once(&store_once, store_init);
 	return store;
 }
@@ -1208,6 +1208,12 @@ static size_t events_array_start(const char *s, size_t n)
 	return 0;
 }
 
+static int append_text(const void *buf, size_t n, void *payload)
+{
+	tb_buf_append(payload, buf, n);
+	return 0;
+}
+
 /* The trace file as JSON text; for traces with kernels, with the GPU
  * counters spliced in at the start of the event array. */
 static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
@@ -1215,20 +1221,13 @@ static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
 	const tb_prof_profile *p = need_profile(resp, req, payload);
 	if (!p)
 		return;
-	gzFile f = gzopen(p->path, "rb");
-	if (!f) {
-		tb_resp_error(resp, 404, "cannot read %s", p->file);
-		return;
-	}
 	tb_buf raw = TB_BUF_INIT;
-	char chunk[1 << 16];
-	int n;
-	while ((n = gzread(f, chunk, sizeof chunk)) > 0)
-		tb_buf_append(&raw, chunk, (size_t)n);
-	gzclose(f);
-	if (n < 0) {
+	char *msg = NULL;
+	int rc = tb_prof_read_text(&msg, p->path, append_text, &raw);
+	if (rc) {
+		tb_resp_error(resp, rc == TB_ENOTFOUND ? 404 : 500, "cannot read %s", p->file);
+		free(msg);
 		tb_buf_free(&raw);
-		tb_resp_error(resp, 500, "cannot read %s", p->file);
 		return;
 	}
 	tb_buf *body = tb_resp_body(resp);

@@ -1,27 +1,21 @@
-/* Profiler runs of a log directory (see profiles.h). Folders are found by
- * a walk of the log directory; a later file-system layer may hand us the
- * trace files it notes while scanning instead (find_runs is the one place
- * to swap). */
+/* Profiler runs of a log directory (see profiles.h). The trace files come
+ * from the asset list the loader's scan leaves in the store (one walk of
+ * the log directory, through the file-system layer, locally and in object
+ * storage alike); nothing here lists a folder or opens a file itself. */
 #include "profiles.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "common/alloc.h"
 #include "common/log.h"
 
-#define SCAN_INTERVAL_S 5
-
 struct tb_prof_store {
-	char *logdir;
-	pthread_mutex_t lock; /* guards runs, n_runs, last_scan */
+	tb_store *store;      /* its asset list names the trace files; NULL: none */
+	char *root_name;      /* the run at the top of the log directory */
+	pthread_mutex_t lock; /* guards runs, n_runs */
 	tb_prof_run **runs;   /* by name; never removed, so pointers stay valid */
 	size_t n_runs, cap_runs;
-	time_t last_scan;
-	int scanned;
 };
 
 static const char *const view_names[TB_PROF_N_VIEWS] = {
@@ -58,33 +52,22 @@ int tb_prof_split_name(char **worker, char **stamp, const char *file)
 	return 0;
 }
 
-static int is_dir(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* ---- finding runs ---------------------------------------------------------- */
 
-static int has_trace(const char *dir)
+/* The folder and file name of a trace asset, when its name is a trace's
+ * (the scan also notes other profilers' files); *dir is the caller's. */
+static const char *trace_file(char **dir, const tb_store_asset *a)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return 0;
-	struct dirent *de;
-	int found = 0;
-	while (!found && (de = readdir(d))) {
-		char *w = NULL, *st = NULL;
-		if (tb_prof_split_name(&w, &st, de->d_name) == 0) {
-			char *full = tb_xasprintf("%s/%s", dir, de->d_name);
-			found = !is_dir(full);
-			free(full);
-		}
-		free(w);
-		free(st);
-	}
-	closedir(d);
-	return found;
+	const char *slash = strrchr(a->path, '/');
+	const char *file = slash ? slash + 1 : a->path;
+	char *w = NULL, *st = NULL;
+	int ok = tb_prof_split_name(&w, &st, file) == 0;
+	free(w);
+	free(st);
+	if (!ok)
+		return NULL;
+	*dir = tb_xstrndup(a->path, slash ? (size_t)(slash - a->path) : 0);
+	return file;
 }
 
 static void add_run(tb_prof_store *s, const char *name, const char *dir)
@@ -110,55 +93,47 @@ static void add_run(tb_prof_store *s, const char *name, const char *dir)
 	s->n_runs++;
 }
 
-/* Walk dir (relative name rel, "" at the top) without following links to
- * folders, as os.walk does. */
-static void walk(tb_prof_store *s, const char *dir, const char *rel, int depth)
+/* The run name of a folder the scan names `run`: its path below the log
+ * directory, the top folder by the log directory's base name, the top
+ * folder of a named source (--logdir_spec) by that name. */
+static char *run_name(const tb_prof_store *s, const char *run)
 {
-	if (depth > 64)
-		return;
-	if (has_trace(dir)) {
-		if (*rel) {
-			add_run(s, rel, dir);
-		} else {
-			const char *base = strrchr(s->logdir, '/');
-			add_run(s, base && base[1] ? base + 1 : s->logdir, dir);
-		}
-	}
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		char *full = tb_xasprintf("%s/%s", dir, de->d_name);
-		struct stat st;
-		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-			char *r = *rel ? tb_xasprintf("%s/%s", rel, de->d_name) : tb_xstrdup(de->d_name);
-			walk(s, full, r, depth + 1);
-			free(r);
-		}
-		free(full);
-	}
-	closedir(d);
+	size_t n = strlen(run);
+	if (strcmp(run, ".") == 0)
+		return tb_xstrdup(s->root_name);
+	if (n > 2 && strcmp(run + n - 2, "/.") == 0)
+		return tb_xstrndup(run, n - 2);
+	return tb_xstrdup(run);
 }
 
 static void find_runs(tb_prof_store *s)
 {
-	if (!s->logdir || !is_dir(s->logdir))
-		return;
-	walk(s, s->logdir, "", 0);
+	tb_store_asset *v = NULL;
+	size_t n = s->store ? tb_store_assets(&v, s->store, TB_ASSET_PROFILE_TRACE) : 0;
+	for (size_t i = 0; i < n; i++) {
+		char *dir = NULL;
+		if (!trace_file(&dir, &v[i]))
+			continue;
+		char *name = run_name(s, v[i].run);
+		add_run(s, name, dir);
+		free(name);
+		free(dir);
+	}
+	tb_store_assets_free(v, n);
 }
 
-tb_prof_store *tb_prof_store_new(const char *logdir)
+tb_prof_store *tb_prof_store_new(tb_store *store, const char *logdir)
 {
 	tb_prof_store *s = tb_xcalloc(1, sizeof *s);
-	if (logdir) {
-		size_t n = strlen(logdir);
-		while (n > 1 && logdir[n - 1] == '/')
-			n--;
-		s->logdir = tb_xstrndup(logdir, n);
-	}
+	s->store = store;
+	size_t n = logdir ? strlen(logdir) : 0;
+	while (n > 1 && logdir[n - 1] == '/')
+		n--;
+	const char *base = logdir ? logdir : ".";
+	for (size_t i = 0; i + 1 < n; i++)
+		if (logdir[i] == '/')
+			base = logdir + i + 1;
+	s->root_name = logdir ? tb_xstrndup(base, n - (size_t)(base - logdir)) : tb_xstrdup(".");
 	pthread_mutex_init(&s->lock, NULL);
 	return s;
 }
@@ -191,24 +166,14 @@ void tb_prof_store_free(tb_prof_store *s)
 	}
 	free(s->runs);
 	pthread_mutex_destroy(&s->lock);
-	free(s->logdir);
+	free(s->root_name);
 	free(s);
-}
-
-static void scan_locked(tb_prof_store *s, int force)
-{
-	time_t now = time(NULL);
-	if (!force && s->scanned && now - s->last_scan < SCAN_INTERVAL_S)
-		return;
-	find_runs(s);
-	s->scanned = 1;
-	s->last_scan = now;
 }
 
 void tb_prof_store_scan(tb_prof_store *s)
 {
 	pthread_mutex_lock(&s->lock);
-	scan_locked(s, 0);
+	find_runs(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -300,31 +265,25 @@ static int span_distributed(const tb_prof_run *r, const char *span)
 	return any;
 }
 
-static void load_run(tb_prof_run *r)
+static void load_run(tb_prof_store *s, tb_prof_run *r)
 {
-	DIR *d = opendir(r->dir);
 	entry *es = NULL;
 	size_t n = 0, cap = 0;
-	if (d) {
-		struct dirent *de;
-		while ((de = readdir(d))) {
-			entry e = {NULL, NULL, NULL};
-			if (tb_prof_split_name(&e.worker, &e.stamp, de->d_name) != 0)
-				continue;
-			char *full = tb_xasprintf("%s/%s", r->dir, de->d_name);
-			int dir = is_dir(full);
-			free(full);
-			if (dir) {
-				free(e.worker);
-				free(e.stamp);
-				continue;
-			}
-			e.file = tb_xstrdup(de->d_name);
-			es = tb_xgrow(es, &cap, n + 1, sizeof *es);
-			es[n++] = e;
-		}
-		closedir(d);
+	tb_store_asset *v = NULL;
+	size_t nv = s->store ? tb_store_assets(&v, s->store, TB_ASSET_PROFILE_TRACE) : 0;
+	for (size_t i = 0; i < nv; i++) {
+		char *dir = NULL;
+		const char *file = trace_file(&dir, &v[i]);
+		int here = file && strcmp(dir, r->dir) == 0;
+		free(dir);
+		if (!here)
+			continue;
+		entry e = {tb_xstrdup(file), NULL, NULL};
+		tb_prof_split_name(&e.worker, &e.stamp, file);
+		es = tb_xgrow(es, &cap, n + 1, sizeof *es);
+		es[n++] = e;
 	}
+	tb_store_assets_free(v, nv);
 	/* number the timestamps of each worker 1.. in string order; files
 	 * with the same worker and timestamp share the number */
 	if (n)
@@ -398,7 +357,7 @@ tb_prof_run *tb_prof_store_run(tb_prof_store *s, const char *name)
 	pthread_mutex_lock(&s->lock);
 	for (int pass = 0; pass < 2 && !r; pass++) {
 		if (pass)
-			scan_locked(s, 0);
+			find_runs(s);
 		for (size_t i = 0; i < s->n_runs && !r; i++)
 			if (strcmp(s->runs[i]->name, name) == 0)
 				r = s->runs[i];
@@ -408,7 +367,7 @@ tb_prof_run *tb_prof_store_run(tb_prof_store *s, const char *name)
 		return NULL;
 	pthread_mutex_lock(&r->lock);
 	if (!r->loaded)
-		load_run(r);
+		load_run(s, r);
 	pthread_mutex_unlock(&r->lock);
 	return r;
 }

@@ -1,7 +1,9 @@
 /* The profiler runs of a log directory: every folder holding a file named
  * `<worker>[.<timestamp>].pt.trace.json[.gz]` is a run, named by its path
  * relative to the log directory (the log directory itself by its base
- * name). A run's traces are parsed (trace.h) the first time the run is
+ * name). The files are the TB_ASSET_PROFILE_TRACE assets the loader's
+ * scan leaves in the store, so a log directory in object storage has its
+ * profiles too; traces are read through the file-system layer. A run's traces are parsed (trace.h) the first time the run is
  * asked for, all of them, and kept as small summaries; after that the run
  * is immutable and read without locks, as the reference reads a run once.
  *
@@ -19,6 +21,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "store/store.h"
 #include "trace.h"
 
 /* Views in the reference's order (bit i of a view mask is view i). */
@@ -58,11 +61,15 @@ typedef struct tb_prof_run {
 
 typedef struct tb_prof_store tb_prof_store;
 
-/* A store for `logdir` (NULL: no runs). Nothing is read until asked. */
-tb_prof_store *tb_prof_store_new(const char *logdir);
+/* A store of the runs whose traces are among the assets of `store` (NULL:
+ * no runs; borrowed, must outlive s); the run at the top of the log
+ * directory is named by the base name of `logdir` ("." when NULL).
+ * Nothing is read until asked. */
+tb_prof_store *tb_prof_store_new(tb_store *store, const char *logdir);
 void tb_prof_store_free(tb_prof_store *s);
 
-/* Find run folders (at most once per few seconds). */
+/* Take the run folders from the store's current asset list (a copy of a
+ * list, no file-system access); runs once found stay. */
 void tb_prof_store_scan(tb_prof_store *s);
 
 /* Names of the runs found so far, sorted; *out is a NULL-terminated array

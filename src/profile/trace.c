@@ -20,6 +20,7 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/error.h"
+#include "fs/fs.h"
 #include "http/json.h"
 #include "optree.h"
 
@@ -1595,50 +1596,119 @@ void tb_prof_parser_keep_ops(tb_prof_parser *p)
 		p->ops = tb_prof_opbuild_new();
 }
 
+/* Bytes asked of the file-system layer at a time, and inflated at a time. */
+#define CHUNK ((size_t)1 << 17)
+
+/* Inflate the n bytes at in, passing what comes out to fn. *state is 0
+ * inside a gzip member, 1 after one ended (a next member may follow, as
+ * gzip allows), 2 once bytes that start no member followed (ignored, as
+ * gzread ignores them). Returns 0, fn's nonzero answer, or TB_ECORRUPT. */
+static int inflate_piece(char **msg, z_stream *z, int *state, unsigned char *out,
+			 unsigned char *in, size_t n, tb_prof_sink fn, void *payload)
+{
+	z->next_in = in;
+	z->avail_in = (uInt)n;
+	do {
+		if (*state == 2 || (*state == 1 && !z->avail_in))
+			return 0;
+		if (*state == 1) {
+			if (z->next_in[0] != 0x1f) {
+				*state = 2;
+				return 0;
+			}
+			inflateReset(z);
+			*state = 0;
+		}
+		z->next_out = out;
+		z->avail_out = (uInt)CHUNK;
+		int zr = inflate(z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			*msg = tb_xasprintf("cannot decompress: %s", z->msg ? z->msg : "zlib error");
+			return TB_ECORRUPT;
+		}
+		size_t got = CHUNK - z->avail_out;
+		int rc = got ? fn(out, got, payload) : 0;
+		if (rc)
+			return rc;
+		if (zr == Z_STREAM_END)
+			*state = 1;
+	} while (z->avail_in || !z->avail_out);
+	return 0;
+}
+
+int tb_prof_read_text(char **msg, const char *path, tb_prof_sink fn, void *payload)
+{
+	*msg = NULL;
+	tb_fs_file *f = NULL;
+	unsigned char *in = NULL, *out = NULL;
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	int gz = -1, state = 0, zinit = 0; /* gz: -1 until the first bytes tell */
+	int rc = tb_fs_open(&f, path);
+	if (rc) {
+		*msg = tb_xasprintf("cannot open the file: %s", tb_fs_errmsg());
+		goto out;
+	}
+	in = tb_xmalloc(CHUNK);
+	for (uint64_t off = 0;;) {
+		int64_t n = tb_fs_read(f, in, CHUNK, off);
+		if (n < 0) {
+			*msg = tb_xasprintf("cannot read the file: %s", tb_fs_errmsg());
+			rc = TB_EIO;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (gz < 0) {
+			gz = n >= 2 && in[0] == 0x1f && in[1] == 0x8b;
+			zinit = gz && inflateInit2(&z, 15 + 16) == Z_OK;
+			if (gz && !zinit) {
+				*msg = tb_xstrdup("cannot decompress: zlib did not start");
+				rc = TB_EIO;
+				goto out;
+			}
+			if (gz)
+				out = tb_xmalloc(CHUNK);
+		}
+		off += (uint64_t)n;
+		rc = gz ? inflate_piece(msg, &z, &state, out, in, (size_t)n, fn, payload)
+			: fn(in, (size_t)n, payload);
+		if (rc)
+			goto out;
+	}
+	if (gz > 0 && state == 0) {
+		*msg = tb_xstrdup("cannot decompress: unexpected end of file");
+		rc = TB_ECORRUPT;
+	}
+out:
+	if (zinit)
+		inflateEnd(&z);
+	free(in);
+	free(out);
+	tb_fs_close(f);
+	return rc;
+}
+
+static int feed_parser(const void *buf, size_t n, void *payload)
+{
+	return tb_prof_parser_feed(payload, buf, n);
+}
+
 static void read_file(tb_prof_trace **out, const char *path, int keep_kernels)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
 	p->keep_kernels = keep_kernels;
 	if (!keep_kernels)
 		tb_prof_parser_keep_ops(p);
-	gzFile f = gzopen(path, "rb");
-	if (!f) {
-		tb_prof_parser_free(p);
-		tb_prof_trace *t = tb_xcalloc(1, sizeof *t);
-		t->status = TB_PROF_BAD;
-		t->error = tb_xstrdup("cannot open the file");
-		*out = t;
-		return;
-	}
-	gzbuffer(f, 1 << 17);
-	char *buf = tb_xmalloc(1 << 17);
-	char *ioerr = NULL;
-	for (;;) {
-		int n = gzread(f, buf, 1 << 17);
-		if (n < 0) {
-			int code;
-			const char *m = gzerror(f, &code);
-			ioerr = tb_xasprintf("cannot decompress: %s", m ? m : "zlib error");
-			break;
-		}
-		if (n == 0) {
-			int code;
-			const char *m = gzerror(f, &code);
-			if (code != Z_OK && code != Z_STREAM_END)
-				ioerr = tb_xasprintf("cannot decompress: %s", m ? m : "zlib error");
-			break;
-		}
-		if (tb_prof_parser_feed(p, buf, (size_t)n) != 0)
-			break;
-	}
-	free(buf);
-	gzclose(f);
-	if (ioerr && !p->failed) {
+	char *msg = NULL;
+	tb_prof_read_text(&msg, path, feed_parser, p);
+	/* a parse failure keeps its own message; a read failure is the cause */
+	if (msg && !p->failed) {
 		p->failed = 1;
-		p->err = ioerr;
-		ioerr = NULL;
+		p->err = msg;
+		msg = NULL;
 	}
-	free(ioerr);
+	free(msg);
 	tb_prof_parser_finish(out, p);
 }
 

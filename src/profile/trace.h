@@ -1,9 +1,10 @@
 /* One PyTorch profiler trace (`*.pt.trace.json[.gz]`) reduced to what the
  * Profile dashboard serves: a few flags that decide its views and, per
- * kernel name, the kernel statistics. The file is read once, streaming
- * (yajl over zlib's gzread, which also reads uncompressed files), so
- * memory stays bounded by the number of distinct kernel names and
- * communication operators, never by the file's size.
+ * kernel name, the kernel statistics. The file is read once, streaming,
+ * through the file-system layer (ranged reads of 128 KiB, gzip inflated
+ * as it arrives, yajl on the text), so a trace in object storage reads
+ * as a local one and memory stays bounded by the number of distinct
+ * kernel names and communication operators, never by the file's size.
  *
  * A trace is either a Kineto JSON object ({"traceEvents": [...], ...}),
  * the legacy bare array written by profilers built without Kineto (listed,
@@ -190,7 +191,20 @@ void tb_prof_parser_keep_kernels(tb_prof_parser *p);
  * load (tb_prof_trace_read) does this. */
 void tb_prof_parser_keep_ops(tb_prof_parser *p);
 
-/* Read and parse the file at path (gzip or not). Always gives a trace;
+/* Receives a file's text piece by piece; nonzero stops the reading. */
+typedef int (*tb_prof_sink)(const void *buf, size_t n, void *payload);
+
+/* Read the file at path (a local path or an object storage URL) through
+ * the file-system layer in chunks, inflating it when it starts as gzip
+ * (concatenated members too), and pass its text to fn in pieces of at
+ * most 128 KiB. Returns 0 once all of it was passed; fn's nonzero answer
+ * as soon as it gives one; TB_ENOTFOUND or TB_EIO when the file cannot be
+ * opened or read, or TB_ECORRUPT when the gzip stream is damaged or cut,
+ * those three with *msg set to one line saying why (the caller frees it;
+ * NULL otherwise). Thread-safe. */
+int tb_prof_read_text(char **msg, const char *path, tb_prof_sink fn, void *payload);
+
+/* Read and parse the file at path (gzip or not) with tb_prof_read_text. Always gives a trace;
  * an unreadable file gives TB_PROF_BAD. */
 void tb_prof_trace_read(tb_prof_trace **out, const char *path);
 /* The same, keeping the kernels (see tb_prof_parser_keep_kernels). */

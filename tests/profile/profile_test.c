@@ -338,7 +338,9 @@ static int run_set(const char *label, const char *binary, const char *logdir, co
 	tb_spawn *srv = NULL;
 	int clean = 0;
 	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, NULL, START_TIMEOUT_S, err, sizeof err) != 0) {
+	/* the runs are the first scan's: serve once it is done */
+	const char *const args[] = {"--reload_task", "blocking", NULL};
+	if (tb_spawn_start(&srv, &clean, binary, logdir, args, START_TIMEOUT_S, err, sizeof err) != 0) {
 		fprintf(stderr, "%s: tboard did not start: %s\n", label, err);
 		json_decref(runs);
 		fclose(f);

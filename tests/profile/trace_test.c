@@ -3,10 +3,15 @@
  * reader must turn into one clear message instead of a crash or a view:
  * truncated files, invalid JSON, events the reference rejects. */
 #include "../harness.h"
+#include "common/error.h"
+#include "ingest/scan.h"
 #include "profile/profiles.h"
 #include "profile/trace.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 /* Parse text fed in pieces of `step` bytes (0: all at once). */
 static tb_prof_trace *parse(const char *text, size_t step)
@@ -374,12 +379,24 @@ static void test_profiles__file_names(void)
 	check_split("x.pt.trace.jsonl", NULL, NULL);
 }
 
+/* A store holding the assets the loader's scan finds below dir. */
+static tb_store *scanned(const char *dir)
+{
+	tb_store *st = tb_store_new();
+	tb_scan_result res;
+	tb_scan(&res, dir);
+	tb_store_set_assets(st, res.assets, res.n_assets);
+	tb_scan_result_release(&res);
+	return st;
+}
+
 static void test_profiles__legacy_runs(void)
 {
 	const char *src = getenv("TB_SOURCE_DIR");
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s/tests/corpora/profile/logdir", src ? src : ".");
-	tb_prof_store *s = tb_prof_store_new(dir);
+	tb_store *st = scanned(dir);
+	tb_prof_store *s = tb_prof_store_new(st, dir);
 	tb_prof_store_scan(s);
 	char **names;
 	size_t n = tb_prof_store_names(&names, s);
@@ -407,11 +424,147 @@ static void test_profiles__legacy_runs(void)
 	}
 	CHECK(tb_prof_store_run(s, "no_such_run") == NULL);
 	tb_prof_store_free(s);
-	s = tb_prof_store_new(NULL);
+	tb_store_free(st);
+	s = tb_prof_store_new(NULL, NULL);
 	tb_prof_store_scan(s);
 	CHECK_INT(tb_prof_store_names(&names, s), 0);
 	tb_prof_names_free(names);
 	tb_prof_store_free(s);
+}
+
+/* Write text to root/rel, making its folders. */
+static void put_file(const char *root, const char *rel, const char *text)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* Runs come from the scan's assets: the top folder is named by the log
+ * directory's base name, files that are not PyTorch traces are left out,
+ * and a run found later is added on the next scan. */
+static void test_profiles__runs_from_assets(void)
+{
+	char root[] = "/tmp/tb_prof_assetsXXXXXX";
+	CHECK(mkdtemp(root) != NULL);
+	put_file(root, "w.1.pt.trace.json", "[]");
+	put_file(root, "plugins/profile/2024/host.trace.json.gz", "");
+	tb_store *st = scanned(root);
+	tb_prof_store *s = tb_prof_store_new(st, root);
+	tb_prof_store_scan(s);
+	char **names;
+	CHECK_INT(tb_prof_store_names(&names, s), 1);
+	CHECK_STR(names[0], strrchr(root, '/') + 1);
+	tb_prof_names_free(names);
+	tb_prof_run *r = tb_prof_store_run(s, strrchr(root, '/') + 1);
+	CHECK(r && r->n_profiles == 1 && strcmp(r->profiles[0].span, "1") == 0);
+	CHECK(r && r->profiles[0].trace->status == TB_PROF_LEGACY);
+
+	put_file(root, "later/w.pt.trace.json", "[]");
+	tb_store_free(st);
+	st = scanned(root);
+	tb_prof_store_free(s);
+	s = tb_prof_store_new(st, NULL);
+	CHECK(tb_prof_store_run(s, "later") != NULL);
+	CHECK(tb_prof_store_run(s, ".") != NULL);
+	tb_prof_store_free(s);
+	tb_store_free(st);
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	CHECK(system(cmd) == 0);
+}
+
+static int collect(const void *buf, size_t n, void *payload)
+{
+	tb_buf_append(payload, buf, n);
+	return 0;
+}
+
+static int stop_at_once(const void *buf, size_t n, void *payload)
+{
+	(void)buf;
+	(void)n;
+	(*(int *)payload)++;
+	return TB_ECORRUPT;
+}
+
+/* Text read through the file-system layer: plain and gzip alike, larger
+ * than one read, two gzip members read as one text, a cut gzip stream and
+ * a missing file told apart, and the sink's answer stops the reading. */
+static void test_trace__read_text(void)
+{
+	char root[] = "/tmp/tb_prof_readXXXXXX";
+	CHECK(mkdtemp(root) != NULL);
+	tb_buf want = TB_BUF_INIT;
+	for (int i = 0; i < 40000; i++)
+		tb_buf_printf(&want, "{\"i\": %d},\n", i);
+	char plain[4200], gz[4200], cut[4200];
+	snprintf(plain, sizeof plain, "%s/a.json", root);
+	snprintf(gz, sizeof gz, "%s/a.json.gz", root);
+	snprintf(cut, sizeof cut, "%s/cut.json.gz", root);
+	put_file(root, "a.json", want.ptr);
+	size_t half = want.len / 2;
+	gzFile g = gzopen(gz, "wb");
+	gzwrite(g, want.ptr, (unsigned)half);
+	gzclose(g);
+	g = gzopen(gz, "ab"); /* a second member */
+	gzwrite(g, want.ptr + half, (unsigned)(want.len - half));
+	gzclose(g);
+
+	const char *paths[] = {plain, gz};
+	for (int i = 0; i < 2; i++) {
+		tb_buf got = TB_BUF_INIT;
+		char *msg = NULL;
+		CHECK_INT(tb_prof_read_text(&msg, paths[i], collect, &got), 0);
+		CHECK(msg == NULL);
+		CHECK_INT(got.len, want.len);
+		CHECK(got.len == want.len && memcmp(got.ptr, want.ptr, want.len) == 0);
+		tb_buf_free(&got);
+	}
+
+	/* the first member, cut in its middle */
+	FILE *in = fopen(gz, "rb");
+	char head[20000];
+	size_t n = fread(head, 1, sizeof head, in);
+	fclose(in);
+	FILE *f = fopen(cut, "wb");
+	fwrite(head, 1, n / 2, f);
+	fclose(f);
+	tb_buf got = TB_BUF_INIT;
+	char *msg = NULL;
+	CHECK_INT(tb_prof_read_text(&msg, cut, collect, &got), TB_ECORRUPT);
+	CHECK(msg && strstr(msg, "unexpected end of file"));
+	free(msg);
+	tb_buf_free(&got);
+	tb_prof_trace *t;
+	tb_prof_trace_read(&t, cut);
+	CHECK_INT(t->status, TB_PROF_BAD);
+	tb_prof_trace_free(t);
+
+	snprintf(cut, sizeof cut, "%s/missing.json", root);
+	CHECK_INT(tb_prof_read_text(&msg, cut, collect, &got), TB_ENOTFOUND);
+	CHECK(msg && strstr(msg, "cannot open"));
+	free(msg);
+
+	int calls = 0;
+	CHECK_INT(tb_prof_read_text(&msg, gz, stop_at_once, &calls), TB_ECORRUPT);
+	CHECK_INT(calls, 1);
+	CHECK(msg == NULL);
+
+	tb_buf_free(&want);
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	CHECK(system(cmd) == 0);
 }
 
 int main(void)
@@ -424,9 +577,11 @@ int main(void)
 	TB_RUN(test_trace__rejected_like_the_reference);
 	TB_RUN(test_trace__communication);
 	TB_RUN(test_trace__files_of_the_corpus);
+	TB_RUN(test_trace__read_text);
 	TB_RUN(test_optree__operators);
 	TB_RUN(test_optree__truncated_and_invalid);
 	TB_RUN(test_profiles__file_names);
 	TB_RUN(test_profiles__legacy_runs);
+	TB_RUN(test_profiles__runs_from_assets);
 	return tb_test_finish();
 }
