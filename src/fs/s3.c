@@ -8,13 +8,12 @@
  * identity (tb_fs_stat.id) therefore survives a new ETag when the object
  * got larger, and changes when it shrank or kept its size with other
  * bytes: the loader then reads only the new tail of a grown file, and a
- * replaced one again from the start. The XML answers are parsed with
- * expat; signing is libcurl's (CURLOPT_AWS_SIGV4). */
+ * replaced one again from the start. The XML answers are parsed by
+ * s3xml.h; signing is libcurl's (CURLOPT_AWS_SIGV4). */
 #include "s3.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <expat.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "s3xml.h"
 
 /* Bytes fetched ahead by one ranged GET when the reader asks for less. */
 #define WINDOW ((size_t)8 << 20)
@@ -43,12 +43,7 @@ typedef struct creds {
 	char *key, *secret, *token, *region;
 } creds;
 
-typedef struct obj {
-	char *key;
-	char *etag;
-	uint64_t size; /* bytes */
-	uint64_t id;
-} obj;
+typedef tb_s3xml_obj obj;
 
 typedef struct snap {
 	int gs;
@@ -630,113 +625,12 @@ static int perform(req *q, const char *path)
 	return rc;
 }
 
-/* ---- XML answers (ListObjectsV2 pages and errors) ------------------------ */
-
-typedef struct xml {
-	tb_buf text;
-	int in_contents;
-	obj cur;
-	obj *v;
-	size_t n, alloc;
-	int truncated;
-	char *next_token;
-	char *code, *message;
-} xml;
-
-static void XMLCALL on_start(void *payload, const XML_Char *name, const XML_Char **attrs)
-{
-	(void)attrs;
-	xml *x = payload;
-	tb_buf_clear(&x->text);
-	if (strcmp(name, "Contents") == 0) {
-		x->in_contents = 1;
-		memset(&x->cur, 0, sizeof x->cur);
-	}
-}
-
-static void XMLCALL on_text(void *payload, const XML_Char *s, int len)
-{
-	xml *x = payload;
-	tb_buf_append(&x->text, s, (size_t)len);
-}
-
-static void set_text(char **dst, xml *x)
-{
-	free(*dst);
-	*dst = tb_xstrdup(x->text.ptr ? x->text.ptr : "");
-}
-
-static void XMLCALL on_end(void *payload, const XML_Char *name)
-{
-	xml *x = payload;
-	const char *t = x->text.ptr ? x->text.ptr : "";
-	if (x->in_contents) {
-		if (strcmp(name, "Key") == 0) {
-			set_text(&x->cur.key, x);
-		} else if (strcmp(name, "ETag") == 0) {
-			set_text(&x->cur.etag, x);
-		} else if (strcmp(name, "Size") == 0) {
-			x->cur.size = strtoull(t, NULL, 10);
-		} else if (strcmp(name, "Contents") == 0) {
-			x->in_contents = 0;
-			if (x->cur.key) {
-				x->v = tb_xgrow(x->v, &x->alloc, x->n + 1, sizeof *x->v);
-				if (!x->cur.etag)
-					x->cur.etag = tb_xstrdup("");
-				x->v[x->n++] = x->cur;
-			} else {
-				free(x->cur.etag);
-			}
-			memset(&x->cur, 0, sizeof x->cur);
-		}
-	} else if (strcmp(name, "IsTruncated") == 0) {
-		x->truncated = strcmp(t, "true") == 0;
-	} else if (strcmp(name, "NextContinuationToken") == 0) {
-		set_text(&x->next_token, x);
-	} else if (strcmp(name, "Code") == 0) {
-		set_text(&x->code, x);
-	} else if (strcmp(name, "Message") == 0) {
-		set_text(&x->message, x);
-	}
-	tb_buf_clear(&x->text);
-}
-
-static void xml_free(xml *x)
-{
-	tb_buf_free(&x->text);
-	free(x->cur.key);
-	free(x->cur.etag);
-	for (size_t i = 0; i < x->n; i++) {
-		free(x->v[i].key);
-		free(x->v[i].etag);
-	}
-	free(x->v);
-	free(x->next_token);
-	free(x->code);
-	free(x->message);
-}
-
-/* Parse an answer body into x. Returns 0 or TB_ECORRUPT. */
-static int xml_parse(xml *x, const tb_buf *body)
-{
-	memset(x, 0, sizeof *x);
-	XML_Parser p = XML_ParserCreate("UTF-8");
-	if (!p)
-		return TB_ENOMEM;
-	XML_SetUserData(p, x);
-	XML_SetElementHandler(p, on_start, on_end);
-	XML_SetCharacterDataHandler(p, on_text);
-	int ok = XML_Parse(p, body->ptr ? body->ptr : "", (int)body->len, 1) == XML_STATUS_OK;
-	XML_ParserFree(p);
-	return ok ? 0 : TB_ECORRUPT;
-}
-
 /* Say why the store refused q, from its XML error if it sent one.
  * Returns TB_ENOTFOUND for a missing key, else TB_EIO. */
 static int answer_error(req *q, const char *path)
 {
-	xml x;
-	int parsed = q->body.len && xml_parse(&x, &q->body) == 0;
+	tb_s3xml x = {0};
+	int parsed = q->body.len && tb_s3xml_parse(&x, q->body.ptr, q->body.len) == 0;
 	const char *code = parsed && x.code ? x.code : "", *msg = parsed && x.message ? x.message : "";
 	int rc;
 	if (q->status == 404 && strcmp(code, "NoSuchBucket") != 0) {
@@ -749,8 +643,7 @@ static int answer_error(req *q, const char *path)
 		rc = tb_fs_fail(status_transient(q->status), "%s: the store answered %ld%s%s%s%s",
 				path, q->status, *code ? " " : "", code, *msg ? ": " : "", msg);
 	}
-	if (parsed)
-		xml_free(&x);
+	tb_s3xml_release(&x);
 	return rc;
 }
 
@@ -801,14 +694,15 @@ static int list_all(snap *out, const loc *l, const char *path)
 		req q = {.gs = l->gs, .method = "GET", .url = tb_buf_detach(&u), .body_max = MAX_XML};
 		rc = perform(&q, path);
 		count(&g.stats.lists, 1);
-		xml x;
+		tb_s3xml x;
 		int parsed = 0;
 		if (!rc && q.status != 200) {
 			rc = answer_error(&q, path);
 			if (rc == TB_ENOTFOUND)
 				rc = tb_fs_fail(0, "%s: no such bucket", path);
-		} else if (!rc && xml_parse(&x, &q.body) != 0) {
-			rc = tb_fs_fail(1, "%s: the store's listing is not valid XML", path);
+		} else if (!rc && tb_s3xml_parse(&x, q.body.ptr, q.body.len) != 0) {
+			tb_s3xml_release(&x);
+			rc = tb_fs_fail(1, "%s: the store's listing is not a valid ListObjectsV2 answer", path);
 		} else if (!rc) {
 			parsed = 1;
 		}
@@ -826,7 +720,7 @@ static int list_all(snap *out, const loc *l, const char *path)
 			token = x.next_token;
 			x.next_token = NULL;
 		}
-		xml_free(&x);
+		tb_s3xml_release(&x);
 	} while (token);
 	if (out->n)
 		qsort(out->v, out->n, sizeof *out->v, cmp_obj);
