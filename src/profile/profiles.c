@@ -274,8 +274,11 @@ static void load_run(tb_prof_store *s, tb_prof_run *r)
 	for (size_t i = 0; i < nv; i++) {
 		char *dir = NULL;
 		const char *file = trace_file(&dir, &v[i]);
-		int here = file && strcmp(dir, r->dir) == 0;
+		char *name = file ? run_name(s, v[i].run) : NULL;
+		/* one folder may be two runs (two sources of --logdir_spec) */
+		int here = file && strcmp(dir, r->dir) == 0 && strcmp(name, r->name) == 0;
 		free(dir);
+		free(name);
 		if (!here)
 			continue;
 		entry e = {tb_xstrdup(file), NULL, NULL};

@@ -457,6 +457,7 @@ static void test_profiles__runs_from_assets(void)
 {
 	char root[] = "/tmp/tb_prof_assetsXXXXXX";
 	CHECK(mkdtemp(root) != NULL);
+	char path[4200];
 	put_file(root, "w.1.pt.trace.json", "[]");
 	put_file(root, "plugins/profile/2024/host.trace.json.gz", "");
 	tb_store *st = scanned(root);
@@ -477,6 +478,25 @@ static void test_profiles__runs_from_assets(void)
 	s = tb_prof_store_new(st, NULL);
 	CHECK(tb_prof_store_run(s, "later") != NULL);
 	CHECK(tb_prof_store_run(s, ".") != NULL);
+	tb_prof_store_free(s);
+
+	/* --logdir_spec one:<root>/later,two:<root>: one folder, two runs */
+	snprintf(path, sizeof path, "%s/later/w.pt.trace.json", root);
+	tb_store_asset spec[] = {
+	    {TB_ASSET_PROFILE_TRACE, "one/.", path},
+	    {TB_ASSET_PROFILE_TRACE, "two/later", path},
+	};
+	tb_store_set_assets(st, spec, 2);
+	s = tb_prof_store_new(st, NULL);
+	tb_prof_store_scan(s);
+	CHECK_INT(tb_prof_store_names(&names, s), 2);
+	CHECK_STR(names[0], "one");
+	CHECK_STR(names[1], "two/later");
+	tb_prof_names_free(names);
+	r = tb_prof_store_run(s, "one");
+	CHECK(r && r->n_profiles == 1);
+	r = tb_prof_store_run(s, "two/later");
+	CHECK(r && r->n_profiles == 1);
 	tb_prof_store_free(s);
 	tb_store_free(st);
 	char cmd[4200];
