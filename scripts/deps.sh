@@ -13,6 +13,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler libyajl-dev
   nodejs npm chromium
   libexpat1-dev
+  libjwt-dev
 )
 
 missing=()

@@ -27,6 +27,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "gcs_auth.h"
 #include "s3xml.h"
 
 /* Bytes fetched ahead by one ranged GET when the reader asks for less. */
@@ -41,6 +42,7 @@
 
 typedef struct creds {
 	char *key, *secret, *token, *region;
+	tb_gcs_auth *oauth; /* gs:// without an HMAC key: a service account */
 } creds;
 
 typedef tb_s3xml_obj obj;
@@ -200,6 +202,7 @@ static void creds_free(creds *c)
 	free(c->secret);
 	free(c->token);
 	free(c->region);
+	tb_gcs_auth_free(c->oauth);
 	memset(c, 0, sizeof *c);
 }
 
@@ -234,6 +237,15 @@ static void apply_opts(const tb_fs_s3_opts *o)
 	g.gcs.key = env_dup("GS_ACCESS_KEY_ID");
 	g.gcs.secret = env_dup("GS_SECRET_ACCESS_KEY");
 	g.gcs.region = tb_xstrdup("auto");
+	const char *sa = getenv("GOOGLE_APPLICATION_CREDENTIALS");
+	if (!g.anonymous && !(g.gcs.key && g.gcs.secret) && sa && *sa) {
+		char *msg;
+		if (tb_gcs_auth_load(&g.gcs.oauth, &msg, sa) != 0) {
+			tb_log_warn(
+			    "gs://: GOOGLE_APPLICATION_CREDENTIALS: %s; requests go unsigned", msg);
+			free(msg);
+		}
+	}
 }
 
 static void init_once(void)
@@ -395,6 +407,7 @@ typedef struct req {
 	uint64_t length; /* Content-Length */
 	char etag[128];
 	double retry_after; /* seconds, 0 when not said */
+	char *bearer;	    /* gs:// OAuth access token, or NULL */
 } req;
 
 static size_t on_body(char *p, size_t sz, size_t n, void *payload)
@@ -539,6 +552,12 @@ static CURLcode attempt(CURL *c, req *q, char *errbuf)
 			h = curl_slist_append(h, line);
 		}
 	}
+	if (q->bearer) {
+		tb_buf auth = TB_BUF_INIT;
+		tb_buf_printf(&auth, "Authorization: Bearer %s", q->bearer);
+		h = curl_slist_append(h, auth.ptr);
+		tb_buf_free(&auth);
+	}
 	if (q->if_match) {
 		snprintf(line, sizeof line, "If-Match: %s", q->if_match);
 		h = curl_slist_append(h, line);
@@ -581,6 +600,10 @@ static int perform(req *q, const char *path)
 	char errbuf[CURL_ERROR_SIZE];
 	double start = tb_now(), delay = BACKOFF_FIRST_S;
 	int rc = 0;
+	if (q->gs && g.gcs.oauth && tb_gcs_auth_token(&q->bearer, g.gcs.oauth) != 0) {
+		conn_give(c);
+		return TB_EIO;
+	}
 	uint64_t off0 = q->off, len0 = q->len;
 	for (;;) {
 		size_t kept = q->body.len;
@@ -621,6 +644,8 @@ static int perform(req *q, const char *path)
 	}
 	q->off = off0;
 	q->len = len0;
+	free(q->bearer);
+	q->bearer = NULL;
 	conn_give(c);
 	return rc;
 }
@@ -702,7 +727,8 @@ static int list_all(snap *out, const loc *l, const char *path)
 				rc = tb_fs_fail(0, "%s: no such bucket", path);
 		} else if (!rc && tb_s3xml_parse(&x, q.body.ptr, q.body.len) != 0) {
 			tb_s3xml_release(&x);
-			rc = tb_fs_fail(1, "%s: the store's listing is not a valid ListObjectsV2 answer", path);
+			rc = tb_fs_fail(
+			    1, "%s: the store's listing is not a valid ListObjectsV2 answer", path);
 		} else if (!rc) {
 			parsed = 1;
 		}

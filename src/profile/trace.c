@@ -1603,8 +1603,8 @@ void tb_prof_parser_keep_ops(tb_prof_parser *p)
  * inside a gzip member, 1 after one ended (a next member may follow, as
  * gzip allows), 2 once bytes that start no member followed (ignored, as
  * gzread ignores them). Returns 0, fn's nonzero answer, or TB_ECORRUPT. */
-static int inflate_piece(char **msg, z_stream *z, int *state, unsigned char *out,
-			 unsigned char *in, size_t n, tb_prof_sink fn, void *payload)
+static int inflate_piece(char **msg, z_stream *z, int *state, unsigned char *out, unsigned char *in,
+			 size_t n, tb_prof_sink fn, void *payload)
 {
 	z->next_in = in;
 	z->avail_in = (uInt)n;
@@ -1623,7 +1623,8 @@ static int inflate_piece(char **msg, z_stream *z, int *state, unsigned char *out
 		z->avail_out = (uInt)CHUNK;
 		int zr = inflate(z, Z_NO_FLUSH);
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-			*msg = tb_xasprintf("cannot decompress: %s", z->msg ? z->msg : "zlib error");
+			*msg =
+			    tb_xasprintf("cannot decompress: %s", z->msg ? z->msg : "zlib error");
 			return TB_ECORRUPT;
 		}
 		size_t got = CHUNK - z->avail_out;

@@ -95,10 +95,12 @@ function s3Error(res, status, code, message) {
   res.end(body);
 }
 
-/** Why a signed request must be refused ([code, message]), or null. */
-function badSignature(req) {
+/** Why a signed request must be refused ([code, message]), or null. A
+ * request with an OAuth bearer token passes when it is `bearer`. */
+function badSignature(req, bearer) {
   const auth = req.headers.authorization;
   if (!auth) return null;
+  if (auth.startsWith('Bearer ')) return auth === `Bearer ${bearer}` ? null : ['AccessDenied', 'invalid bearer token'];
   const m = auth.match(/^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/);
   if (!m) return ['AccessDenied', 'malformed Authorization header'];
   const [, key, region, signed, signature] = m;
@@ -119,8 +121,10 @@ function badSignature(req) {
  * A proxy on 127.0.0.1 in front of `target` that checks signatures. Counts requests (by kind) and
  * response bytes; fault(req, n) may return {status, code} to answer with an
  * S3 error instead, or {dropAfter: bytes} to cut the answer's body there.
+ * `bearer`: the OAuth access token accepted in place of a signature (the
+ * header is not passed on, since s3rver knows no tokens).
  */
-export async function startProxy(target, fault = () => null) {
+export async function startProxy(target, fault = () => null, bearer = null) {
   const t = new URL(target);
   const stats = { requests: 0, lists: 0, gets: 0, heads: 0, bytes: 0, refused: 0, log: [] };
   const server = http.createServer((req, res) => {
@@ -136,7 +140,8 @@ export async function startProxy(target, fault = () => null) {
       signed: !!req.headers.authorization,
       token: req.headers['x-amz-security-token'],
     });
-    const bad = badSignature(req);
+    stats.log[stats.log.length - 1].bearer = /^Bearer /.test(req.headers.authorization || '');
+    const bad = badSignature(req, bearer);
     if (bad) {
       stats.refused++;
       s3Error(res, 403, ...bad);
@@ -147,8 +152,10 @@ export async function startProxy(target, fault = () => null) {
       s3Error(res, f.status, f.code, 'injected');
       return;
     }
+    const headers = { ...req.headers };
+    if (/^Bearer /.test(headers.authorization || '')) delete headers.authorization;
     const up = http.request(
-      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers },
       (ur) => {
         res.writeHead(ur.statusCode, ur.headers);
         let sent = 0;

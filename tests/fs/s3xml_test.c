@@ -41,9 +41,10 @@ static void test_s3xml__page(void)
 static void test_s3xml__truncated_and_error(void)
 {
 	tb_s3xml x;
-	CHECK_INT(parse(&x, "<ListBucketResult><NextContinuationToken>1wS+/=</NextContinuationToken>"
-			    "<IsTruncated>true</IsTruncated><Contents><Key>k</Key><Size>7</Size>"
-			    "</Contents></ListBucketResult>"),
+	CHECK_INT(parse(&x,
+			"<ListBucketResult><NextContinuationToken>1wS+/=</NextContinuationToken>"
+			"<IsTruncated>true</IsTruncated><Contents><Key>k</Key><Size>7</Size>"
+			"</Contents></ListBucketResult>"),
 		  0);
 	CHECK_INT(x.truncated, 1);
 	CHECK(x.next_token && strcmp(x.next_token, "1wS+/=") == 0);
@@ -78,8 +79,9 @@ static void test_s3xml__refused(void)
 	}
 	/* a Contents inside a Contents starts over; nothing leaks */
 	tb_s3xml x;
-	CHECK_INT(parse(&x, "<L><Contents><Key>a</Key><Contents><Key>b</Key></Contents></Contents></L>"),
-		  0);
+	CHECK_INT(
+	    parse(&x, "<L><Contents><Key>a</Key><Contents><Key>b</Key></Contents></Contents></L>"),
+	    0);
 	CHECK(x.n == 1 && strcmp(x.v[0].key, "b") == 0);
 	tb_s3xml_release(&x);
 }
