@@ -422,7 +422,7 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
   const shown = views.data ?? [];
 
   return (
-    <div class="dash profile" data-dashboard="pytorch_profiler">
+    <div class="main dash profile" data-dashboard="pytorch_profiler">
       <div class="profile-controls">
         {runs.data && <Select label="Run" testid="profile-run" options={runs.data.runs} value={run} onChange={setRun} />}
         {workers.data && workers.data.length > 0 && (
