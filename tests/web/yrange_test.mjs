@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDir, cardSel, check, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
+import { buildDir, cardSel, check, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
 
 const LRS = [0.1, 0.03, 0.01, 0.003];
 const BSS = [16, 32, 64];
@@ -178,7 +178,8 @@ await run(async () => {
         { timeout: 60000 },
       );
     await rowsAre(60);
-    const cbox = await page.locator(`${pc} canvas`).boundingBox();
+    // Measured before each use: the runs list widens to show the query's columns.
+    const canvasBox = () => page.locator(`${pc} canvas`).boundingBox();
     const axis = (label) =>
       page.evaluate(
         ([s, l]) => {
@@ -191,6 +192,7 @@ await run(async () => {
     const clickCategory = async (label, value) => {
       const a = await axis(label);
       const y = await page.evaluate(([s, i, v]) => document.querySelector(s).tbParallel.categoryY(i, v), [pc, a.i, value]);
+      const cbox = await canvasBox();
       await page.mouse.click(cbox.x + a.g.x, cbox.y + y);
     };
     await clickCategory('opt', 'sgd');
@@ -207,7 +209,9 @@ await run(async () => {
     check(true, `categorical brush: bn = true combines with it: ${sgdEven.length} runs (bs 64, even seeds) in HParams and the runs list`);
 
     // A sub-run metric: train/epoch_loss, brushed over its lower half.
+    await settle(page);
     const m = await axis('train/epoch_loss');
+    const cbox = await canvasBox();
     check(m.i >= 0 && m.brushable, 'sub-run metric: train/epoch_loss is a brushable axis', JSON.stringify(m));
     const mx = cbox.x + m.g.x;
     await page.mouse.move(mx, cbox.y + m.g.bottom + 2);
