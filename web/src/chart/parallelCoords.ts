@@ -323,12 +323,12 @@ export class ParallelCoords {
       const p1 = sc.pos(hi);
       band(i, Math.max(0, p0 ?? 0), Math.min(1, p1 ?? 1));
     }
-    // Kept categories: a short band around each.
-    const half = Math.min(0.5, CATEGORY_PICK_PX / 1.5 / Math.max(1, h));
+    // Kept categories: a short band centred on each (past the axis ends too).
+    const half = 6 / Math.max(1, h);
     for (const [i, kept] of this.cats) {
       const sc = scales[i];
       if (!sc || (this.drag && this.drag.axis === i)) continue;
-      for (const [p, v] of sc.ticks) if (kept.has(v)) band(i, Math.max(0, p - half), Math.min(1, p + half));
+      for (const [p, v] of sc.ticks) if (kept.has(v)) band(i, p - half, p + half);
     }
     if (this.drag) band(this.drag.axis, this.drag.from, this.drag.to);
 
