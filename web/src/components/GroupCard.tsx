@@ -13,6 +13,7 @@ import { keyColor } from '../colors';
 import { alignByStep, effectiveQuery, fetchGroups, type GroupsAnswer, type GroupsRequest } from '../compare';
 import { useSeries } from '../dashboards/common';
 import { CardHead } from './CardHead';
+import { ChartImageMenu } from './ChartImageMenu';
 import { ChartTable, TableButton } from './DataTable';
 import { chartOptions, ScalarCard, type ScalarCardProps } from './ScalarCard';
 
@@ -175,6 +176,7 @@ export function GroupCard(props: Props) {
         onFull={() => setFull(!full)}
       >
         <TableButton open={table} onClick={() => setTable(!table)} />
+        <ChartImageMenu title={tag} view={() => chartRef.current?.view() ?? null} />
       </CardHead>
       <div class="plot" ref={plotRef}>
         {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}
