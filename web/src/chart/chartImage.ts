@@ -96,10 +96,7 @@ const num = (v: number) => (Math.round(v * 100) / 100).toString();
 /** x tick positions and labels for the scalar chart's x axis kind. */
 function xTicks(view: ChartView, count: number): Ticks {
   const [lo, hi] = view.x;
-  if (view.opts.logX) {
-    const t = logTicks(lo, hi, count);
-    return t.splits.map((v, i) => [v, t.labelled[i] ? formatTick(v) : '']);
-  }
+  if (view.opts.logX) return valueTicks(lo, hi, count, true);
   if (view.opts.xAxis === 'relative') {
     const t = relativeTicks(lo, hi, count);
     const labels = relativeLabels(t);
