@@ -8,6 +8,7 @@
 // axis a drag keeps the values it covers and a click toggles the value
 // under it.
 import { formatTick } from '../format';
+import type { Figure, FigureMark, FigureText } from './chartImage';
 import { niceTicks, prepareCanvas, readCanvasColors } from './dashCanvas';
 
 export type PcValue = number | string | boolean | undefined;
@@ -236,6 +237,47 @@ export class ParallelCoords {
 
   destroy(): void {
     this.canvas.remove();
+  }
+
+  /**
+   * What is drawn, as a Figure for an image: axis i at x = i, positions
+   * 0..1 up each axis, column names under the axes, each axis's tick
+   * labels beside it; rows the filters hide faintly, the picked row wider.
+   */
+  figure(): Figure | null {
+    const n = this.axes.length;
+    if (n === 0) return null;
+    const scales = this.scales;
+    const xs = this.axes.map((_, i) => i);
+    const marks: FigureMark[] = xs.map((i) => ({ kind: 'line', xs: [i, i], ys: [0, 1], color: 'currentColor', width: 1, opacity: 0.6 }));
+    const ys = (r: PcRow) => r.values.map((v, i) => scales[i].pos(v) ?? NaN);
+    for (const r of this.rows) if (!r.shown) marks.push({ kind: 'line', xs, ys: ys(r), color: 'currentColor', width: 1, opacity: 0.15 });
+    const shown = this.rows.filter((r) => r.shown);
+    for (const r of shown) {
+      const picked = r.id === this.selected;
+      marks.push({ kind: 'line', xs, ys: ys(r), color: r.color, width: picked ? 3.5 : 1.75, opacity: this.selected && !picked ? 0.55 : 0.9, series: r.id });
+    }
+    const texts: FigureText[] = [];
+    scales.forEach((sc, i) => {
+      for (const [p, label] of sc.ticks) texts.push({ x: i, y: p, text: label.length > 14 ? label.slice(0, 13) + '…' : label, dx: 6 });
+    });
+    const fit = (s: string, chars: number) => (s.length > chars ? s.slice(0, Math.max(1, chars - 1)) + '…' : s);
+    return {
+      panels: [
+        {
+          x: {
+            // Half an axis spacing either side, so every column name has room.
+            range: [-0.5, n - 0.5],
+            ticks: (px) => this.axes.map((a, i) => [i, fit(a.label + (scales[i].log ? ' (log)' : ''), Math.floor((px / n - 10) / 7))]),
+            grid: false,
+          },
+          y: { range: [0, 1], ticks: [], grid: false },
+          marks,
+          texts,
+        },
+      ],
+      legend: shown.map((r) => ({ name: r.id, color: r.color })),
+    };
   }
 
   private pick(x: number, y: number): string {

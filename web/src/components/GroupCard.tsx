@@ -13,6 +13,7 @@ import { keyColor } from '../colors';
 import { alignByStep, effectiveQuery, fetchGroups, queryString, type GroupsAnswer, type GroupsRequest } from '../compare';
 import { useSeries } from '../dashboards/common';
 import { CardHead } from './CardHead';
+import { ChartImageMenu } from './ChartImageMenu';
 import { ChartTable, TableButton } from './DataTable';
 import { chartOptions, ScalarCard, type ScalarCardProps } from './ScalarCard';
 import { useYAxis, yLinkOf } from '../yrange';
@@ -180,6 +181,7 @@ export function GroupCard(props: Props) {
       >
         <TableButton open={table} onClick={() => setTable(!table)} />
         <YRangeButton s={s} tag={tag} open={yBar} onClick={() => setYBar(!yBar)} />
+        <ChartImageMenu title={tag} view={() => chartRef.current?.view() ?? null} />
       </CardHead>
       <YRangeBar s={s} tag={tag} open={yBar} />
       <div class="plot" ref={plotRef}>

@@ -4,6 +4,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ParallelCoords, type PcBrushes, type PcCategories, type PcRow } from '../chart/parallelCoords';
 import { ScatterMatrix } from '../chart/scatterMatrix';
+import { ChartImageMenu } from '../components/ChartImageMenu';
+import type { Figure } from '../chart/chartImage';
+
+/** Where a chart view tells the dashboard's image menu how to draw itself. */
+type FigureSource = { current: () => Figure | null };
 import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
 import { useFetched } from '../data';
 import { formatValue } from '../format';
@@ -167,6 +172,7 @@ function MetricChart({
         <span class="card-title" title={metric.description || metric.label}>
           {metric.label}
         </span>
+        <ChartImageMenu title={metric.label} view={() => chartRef.current?.view() ?? null} />
       </div>
       <div class="plot hp-metric-plot" ref={plotRef}>
         {sessions.length === 0 && <div class="plot-msg">No values</div>}
@@ -183,15 +189,18 @@ function ParallelView({
   selected,
   onPick,
   brushes,
+  figure,
 }: {
   columns: Column[];
   rows: PcRow[];
   selected: string;
   onPick: (id: string) => void;
   brushes: readonly Brush[];
+  figure: FigureSource;
 }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<ParallelCoords | null>(null);
+  figure.current = () => chartRef.current?.figure() ?? null;
   const pickRef = useRef(onPick);
   pickRef.current = onPick;
   const themeVersion = useThemeVersion();
@@ -260,9 +269,10 @@ function ParallelView({
 }
 
 /** Every hparam against every metric, one small chart each, points coloured by run. */
-function ScatterView({ columns, rows, onPick }: { columns: Column[]; rows: PcRow[]; onPick: (id: string) => void }) {
+function ScatterView({ columns, rows, onPick, figure }: { columns: Column[]; rows: PcRow[]; onPick: (id: string) => void; figure: FigureSource }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<ScatterMatrix | null>(null);
+  figure.current = () => chartRef.current?.figure() ?? null;
   const pickRef = useRef(onPick);
   pickRef.current = onPick;
   const themeVersion = useThemeVersion();
@@ -306,6 +316,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
   const [selected, setSelected] = useState('');
   const [colorBy, setColorBy] = useState('');
   const setView = (v: View) => settings.update({ hparamsView: v });
+  const figure = useRef<() => Figure | null>(() => null);
   const setSort = (v: typeof sort) => settings.update({ hparamsSort: v?.col ?? '', hparamsSortDesc: !!v?.desc });
   const setFilter = (col: string, f: Filter) => {
     const next = { ...filters, [col]: f };
@@ -616,6 +627,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         )}
         <div class="spacer" />
         <span class="hp-hint">{selectedGroup ? '' : 'Click a row to see its metrics'}</span>
+        {view !== 'table' && <ChartImageMenu title={view === 'parallel' ? 'Parallel coordinates' : 'Scatter matrix'} figure={() => figure.current()} />}
       </div>
       <div class="hp-body">
         {filterPanel}
@@ -623,9 +635,9 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
           {view === 'table' ? (
             table
           ) : view === 'parallel' ? (
-            <ParallelView columns={columns} rows={pcRows} selected={selected} onPick={(id) => setSelected(id)} brushes={s.brushes} />
+            <ParallelView columns={columns} rows={pcRows} selected={selected} onPick={(id) => setSelected(id)} brushes={s.brushes} figure={figure} />
           ) : (
-            <ScatterView columns={columns} rows={pcRows} onPick={(id) => setSelected(id)} />
+            <ScatterView columns={columns} rows={pcRows} onPick={(id) => setSelected(id)} figure={figure} />
           )}
           {selectedGroup && (
             <section class="hp-detail" data-testid="hp-detail" data-group={selectedGroup.name}>
