@@ -18,8 +18,9 @@
  * pair with a forward operator of a module leave the tree (and so the
  * aggregates) there too.
  *
- * For traces without GPU activity it also splits each step's time into
- * the reference's roles (the Overview). */
+ * It also splits each step's time into the reference's roles (the
+ * Overview), with steps stretched to the device activity they launched,
+ * and keeps the GPU summary and the communication operators. */
 #ifndef TB_PROF_OPTREE_H
 #define TB_PROF_OPTREE_H
 
@@ -57,6 +58,8 @@ typedef struct tb_prof_oprec {
 	int has_bps, has_occ;
 	double bps, occ;
 	int is_float; /* ts or dur was written with a fraction */
+	int device;   /* kernels: args.device, -1 when absent */
+	const char *types; /* Python's str() of "Input type", NULL when absent */
 } tb_prof_oprec;
 
 typedef struct tb_prof_opbuild tb_prof_opbuild;

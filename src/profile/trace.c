@@ -61,12 +61,13 @@ enum cap {
 	CAP_BLOCK,
 	CAP_REGS,  /* "registers per thread" */
 	CAP_SHMEM, /* "shared memory" */
+	CAP_TYPES, /* "Input type" */
 	N_CAP,
 };
 
 static const char *const cap_keys[N_CAP] = {
     "Call stack", "Input Dims",		  "Input dims",	   "grid",
-    "block",	  "registers per thread", "shared memory",
+    "block",	  "registers per thread", "shared memory", "Input type",
 };
 
 enum kind {
@@ -405,6 +406,8 @@ static void keep_op(tb_prof_parser *p, enum kind k, int has_ext, int64_t ext)
 	r.has_occ = e->has_occ;
 	r.occ = e->occ;
 	r.is_float = e->ts_float || e->dur_float;
+	r.device = e->has_device ? e->device : -1;
+	r.types = cap_text(e, CAP_TYPES);
 	tb_prof_opbuild_add(p->ops, &r);
 }
 
@@ -1688,5 +1691,11 @@ void tb_prof_trace_free(tb_prof_trace *t)
 	for (size_t i = 0; i < t->n_steps; i++)
 		free(t->steps[i].name);
 	free(t->steps);
+	free(t->gpus);
+	for (size_t i = 0; i < t->n_commnodes; i++) {
+		free(t->commnodes[i].name);
+		free(t->commnodes[i].ranges);
+	}
+	free(t->commnodes);
 	free(t);
 }
