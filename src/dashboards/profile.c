@@ -17,7 +17,7 @@
 #include "common/alloc.h"
 #include "dash.h"
 #include "profile/profiles.h"
-#include "profile_dist.h"
+#include "profile_views.h"
 
 #define PREFIX "/data/plugin/pytorch_profiler"
 
@@ -1804,6 +1804,17 @@ tb_prof_run *tb_profile_dist_run(const char **span, tb_resp *resp, const tb_req 
 	return need_dist(span, resp, req, d);
 }
 
+const tb_prof_profile *tb_profile_find(tb_resp *resp, const tb_dash *d, const char *run,
+				       const char *worker, const char *span)
+{
+	tb_prof_run *r = need_run(resp, d, run);
+	const tb_prof_profile *p = r ? tb_prof_run_profile(r, worker, span) : NULL;
+	if (r && !p)
+		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", run, worker,
+			      span);
+	return p;
+}
+
 void tb_profile_json_num(tb_json *j, tb_prof_num n)
 {
 	put_json_num(j, n);
@@ -1818,7 +1829,10 @@ static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 void tb_profile_register(tb_router *r, tb_dash *d)
 {
 	static const char *const later[] = {
-	    "/memory", "/memory_events", "/module", "/tree", "/diff", "/diffnode",
+	    "/memory",
+	    "/memory_events",
+	    "/module",
+	    "/tree",
 	};
 	tb_router_add(r, PREFIX "/runs", handle_runs, d);
 	tb_router_add(r, PREFIX "/views", handle_views, d);
@@ -1835,6 +1849,7 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);
 	tb_router_add(r, PREFIX "/memory_curve", handle_memory_curve, d);
 	tb_profile_dist_register(r, d, PREFIX);
+	tb_profile_diff_register(r, d, PREFIX);
 	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
 		char *path = tb_xasprintf(PREFIX "%s", later[i]);
 		tb_router_add(r, path, handle_not_yet, d);

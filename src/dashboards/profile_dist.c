@@ -8,7 +8,7 @@
  * workers: each worker's kernel range j of collective i is cut to the
  * shortest range j of collective i among all workers, ending where it
  * ends; the rest of the range is time spent waiting for the others. */
-#include "profile_dist.h"
+#include "profile_views.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -147,6 +147,7 @@ typedef struct orec {
 	int64_t tid, ext, corr;
 } orec;
 
+/* in the order of enum tb_prof_tclass, which the kept tree uses */
 enum ncls { NC_OP, NC_STEP, NC_MODULE, NC_DATALOADER, NC_OPTIMIZER, NC_ROOT, NC_BACKWARD };
 
 /* The type of a backward module node: none of the event kinds. */
@@ -190,6 +191,7 @@ struct tb_prof_opbuild {
 	imap fwd, bwd;	  /* flows: id to the index of its last ts in flow_ts */
 	double *flow_ts;
 	size_t n_flow, cap_flow;
+	int keep_tree;
 };
 
 void tb_prof_opbuild_flow(tb_prof_opbuild *b, int is_start, int64_t id, double ts)
@@ -206,6 +208,11 @@ static int is_comm_op(const char *n);
 tb_prof_opbuild *tb_prof_opbuild_new(void)
 {
 	return tb_xcalloc(1, sizeof(tb_prof_opbuild));
+}
+
+void tb_prof_opbuild_keep_tree(tb_prof_opbuild *b)
+{
+	b->keep_tree = 1;
 }
 
 void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *in)
@@ -1554,6 +1561,58 @@ static void gpu_summary(const tb_prof_opbuild *b, const vec *roots, tb_prof_trac
 	free(all);
 }
 
+
+/* ---- the kept tree ---------------------------------------------------------------- */
+
+/* Copy node ni into slot at of out; its kids take the slots from *next. */
+static void keep_node(tb_prof_optree *out, size_t at, size_t *next, const tb_prof_opbuild *b,
+		      uint32_t ni)
+{
+	const onode *n = &b->node[ni];
+	tb_prof_tnode *x = &out->nodes[at];
+	x->name = tb_xstrdup(S(b, n->name) ? S(b, n->name) : "");
+	x->cls = n->cls;
+	x->is_op = is_operator_node(b, n);
+	x->start = n->start;
+	x->end = n->end;
+	x->dev = n->dev;
+	x->self_host = n->self_host;
+	x->self_dev = n->self_dev;
+	x->first_kid = *next;
+	x->n_kids = n->children.n;
+	*next += n->children.n;
+	for (size_t i = 0; i < n->children.n; i++)
+		keep_node(out, x->first_kid + i, next, b, n->children.v[i]);
+}
+
+static size_t count_nodes(const tb_prof_opbuild *b, uint32_t ni)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < b->node[ni].children.n; i++)
+		n += count_nodes(b, b->node[ni].children.v[i]);
+	return n;
+}
+
+static void keep_tree(const tb_prof_opbuild *b, uint32_t root, tb_prof_trace *t)
+{
+	tb_prof_optree *out = tb_xcalloc(1, sizeof *out);
+	out->n_nodes = count_nodes(b, root);
+	out->nodes = tb_xcalloc(out->n_nodes, sizeof *out->nodes);
+	size_t next = 1;
+	keep_node(out, 0, &next, b, root);
+	t->tree = out;
+}
+
+void tb_prof_optree_free(tb_prof_optree *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n_nodes; i++)
+		free(t->nodes[i].name);
+	free(t->nodes);
+	free(t);
+}
+
 /* ---- aggregation ----------------------------------------------------------------- */
 
 #define KEY_IDS 6
@@ -1776,6 +1835,8 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 		if (!rebuilt || b->node[roots.v[i]].children.n)
 			walk(b, roots.v[i]);
 	gpu_summary(b, &roots, t);
+	if (b->keep_tree && roots.n)
+		keep_tree(b, roots.v[0], t);
 	free(roots.v);
 	free(tids);
 	imap_free(&corr_dev);

@@ -1598,12 +1598,15 @@ void tb_prof_parser_keep_ops(tb_prof_parser *p)
 		p->ops = tb_prof_opbuild_new();
 }
 
-static void read_file(tb_prof_trace **out, const char *path, int keep_kernels)
+/* keep: 0 the aggregates, 1 the kernels, 2 the aggregates and tree */
+static void read_file(tb_prof_trace **out, const char *path, int keep)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
-	p->keep_kernels = keep_kernels;
-	if (!keep_kernels)
+	p->keep_kernels = keep == 1;
+	if (keep != 1)
 		tb_prof_parser_keep_ops(p);
+	if (keep == 2)
+		tb_prof_opbuild_keep_tree(p->ops);
 	gzFile f = gzopen(path, "rb");
 	if (!f) {
 		tb_prof_parser_free(p);
@@ -1655,6 +1658,11 @@ void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path)
 	read_file(out, path, 1);
 }
 
+void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path)
+{
+	read_file(out, path, 2);
+}
+
 void tb_prof_trace_free(tb_prof_trace *t)
 {
 	if (!t)
@@ -1692,6 +1700,7 @@ void tb_prof_trace_free(tb_prof_trace *t)
 		free(t->steps[i].name);
 	free(t->steps);
 	free(t->gpus);
+	tb_prof_optree_free(t->tree);
 	for (size_t i = 0; i < t->n_commnodes; i++) {
 		free(t->commnodes[i].name);
 		free(t->commnodes[i].ranges);

@@ -201,6 +201,7 @@ typedef struct tb_prof_trace {
 	tb_prof_commnode *commnodes;
 	size_t n_commnodes;
 	int times_float; /* some time was written with a fraction */
+	struct tb_prof_optree *tree; /* only when read with tb_prof_trace_read_tree */
 } tb_prof_trace;
 
 /* A streaming parser: feed the file's bytes in pieces, then finish. */
@@ -229,6 +230,9 @@ void tb_prof_parser_keep_ops(tb_prof_parser *p);
 void tb_prof_trace_read(tb_prof_trace **out, const char *path);
 /* The same, keeping the kernels (see tb_prof_parser_keep_kernels). */
 void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path);
+/* The same, keeping the first thread's operator tree (optree.h): memory
+ * grows with its operators, so this is for one request that needs it. */
+void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path);
 void tb_prof_trace_free(tb_prof_trace *t);
 
 /* Whether kernel `name` uses Tensor Cores by the reference's list of
