@@ -1,7 +1,7 @@
 // Browser test of the Profile dashboard's GPU Overview, Distributed view
 // and Diff view on the Kineto traces of $TBOARD_EXTRA_CORPORA (other
 // projects' files, not in the repository): a GPU run's Overview shows its
-// GPU summary; a two-rank NCCL run's Distributed view draws a bar per
+// GPU summary and the step time of both its profiling cycles; a two-rank NCCL run's Distributed view draws a bar per
 // worker and the collectives' tables the API answers; the ResNet-50 run's
 // two profiling cycles are compared, drilled into, and the operator diff
 // is sorted. Screenshots go to build/screenshots.
@@ -45,6 +45,18 @@ async function views(logdir) {
     check(util.includes('GPU Utilization') && util.includes('Tesla V100'), 'with utilisation and the device', util);
     await page.locator('[data-testid="profile-gpu-summary"]').scrollIntoViewIfNeeded();
     await screenshot(page, 'profile-gpu-overview.png');
+
+    // the step time of both profiling cycles in one chart
+    const other = await getJson(base, `${API}overview?run=resnet50_num_workers_0&worker=worker0&span=2`);
+    const want = overview.steps.rows.length + other.steps.rows.length;
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="profile-span-steps"]')?.getAttribute('data-bars') === String(n),
+      want,
+      { timeout: 60000 },
+    );
+    check(true, 'the steps of every span are drawn in one chart', `${want}`);
+    await page.locator('[data-testid="profile-span-steps"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'profile-span-steps.png');
 
     // the Diff view: span 1 against span 2 of the same run (the default)
     await page.locator('[data-testid="profile-diff-go"]').click();

@@ -7,14 +7,14 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
-import { DataTable, DiffView, DistributedView, GpuSummary, type GpuMetrics } from './profile_dist';
+import { DataTable, DiffView, DistributedView, GpuSummary, SpanSteps, type GpuMetrics } from './profile_dist';
 import type { DashboardProps } from './registry';
 
 const BASE = 'data/plugin/pytorch_profiler/';
 const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory', 'Distributed']);
 const MAX_ROWS = 500;
 
-async function get<T>(path: string, signal: AbortSignal): Promise<T> {
+export async function get<T>(path: string, signal: AbortSignal): Promise<T> {
   const resp = await fetch(apiUrl(BASE + path), { cache: 'no-store', signal });
   const text = await resp.text();
   if (!resp.ok) throw new Error(`${path}: HTTP ${resp.status} ${text.slice(0, 200)}`);
@@ -438,6 +438,9 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
         </p>
       )}
       {params && shown.includes('Overview') && <OverviewView params={params} generation={generation} />}
+      {params && shown.includes('Overview') && spans.data && spans.data.length > 1 && (
+        <SpanSteps run={run} worker={worker} spans={spans.data} generation={generation} />
+      )}
       {params && shown.includes('Operator') && <OperatorView params={params} generation={generation} />}
       {params && shown.includes('Kernel') && <KernelView params={params} generation={generation} />}
       {params && shown.includes('Memory') && <MemoryView params={params} generation={generation} />}

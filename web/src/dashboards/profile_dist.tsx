@@ -4,9 +4,10 @@
 // synchronizing time (as bars, for all steps or one), and the collectives'
 // table. Diff: this profile against another (any run, worker and span),
 // the operator tree compared node by node (drill into a node), and the
-// operators of the node side by side with their deltas, sortable.
-import { useState } from 'preact/hooks';
-import { query, ROLE_COLOURS, Select, useAnswer, useChoice } from './profile';
+// operators of the node side by side with their deltas, sortable. Spans:
+// the step time of every profiling cycle of a worker in one chart.
+import { useEffect, useState } from 'preact/hooks';
+import { get, query, ROLE_COLOURS, Select, useAnswer, useChoice } from './profile';
 
 export interface GpuMetrics {
   title: string;
@@ -387,6 +388,68 @@ export function DiffView({ base, runs, generation }: { base: Profile; runs: stri
           <OpDiff node={node.data} />
         </div>
       )}
+    </section>
+  );
+}
+
+interface SpanOverview {
+  steps: { rows: Array<Array<string | number>> };
+  performance: Array<{ value: number }>;
+}
+
+/** Every step of every span of one worker, as bars in time order, so
+ * profiling cycles can be compared at a glance. */
+export function SpanSteps({ run, worker, spans, generation }: {
+  run: string;
+  worker: string;
+  spans: string[];
+  generation: number;
+}) {
+  const [state, setState] = useState<{ key: string; data: SpanOverview[] | null; error: string }>({
+    key: '',
+    data: null,
+    error: '',
+  });
+  const key = [run, worker, ...spans].join('\u0000');
+  useEffect(() => {
+    const ctl = new AbortController();
+    Promise.all(spans.map((span) => get<SpanOverview>(`overview?${query({ run, worker, span })}`, ctl.signal)))
+      .then((data) => setState({ key, data, error: '' }))
+      .catch((e: unknown) => {
+        if (!ctl.signal.aborted) setState({ key, data: null, error: e instanceof Error ? e.message : String(e) });
+      });
+    return () => ctl.abort();
+  }, [key, generation]);
+  if (state.key !== key) return <div class="dash-msg inline">Loading…</div>;
+  if (state.error) return <div class="dash-msg error">{state.error}</div>;
+  const bars = (state.data ?? []).flatMap((o, k) =>
+    o.steps.rows.map((r) => ({
+      label: `${spans[k]} · ${String(r[0])}`,
+      span: k,
+      total: r.reduce<number>((s, v, i) => (i > 0 && typeof v === 'number' ? s + v : s), 0),
+    })),
+  );
+  const max = Math.max(1, ...bars.map((b) => b.total));
+  return (
+    <section class="profile-section" data-testid="profile-span-steps" data-bars={String(bars.length)}>
+      <h3>Step time per span</h3>
+      <p class="dash-msg inline">
+        {spans.map((s, k) => `span ${s}: mean ${state.data?.[k]?.performance[0]?.value ?? ''} us`).join(' · ')}
+      </p>
+      <div class="profile-steps">
+        {bars.map((b) => (
+          <div class="profile-step" key={b.label}>
+            <span class="profile-bar-label">{b.label}</span>
+            <span class="profile-step-bar" style={{ width: `${(100 * b.total) / max}%` }}>
+              <span
+                title={`${b.total} us`}
+                style={{ width: '100%', background: ROLE_COLOURS[b.span % ROLE_COLOURS.length] }}
+              />
+            </span>
+            <span class="profile-bar-value">{Math.round(b.total)}</span>
+          </div>
+        ))}
+      </div>
     </section>
   );
 }
