@@ -7,7 +7,9 @@
  * Served so far: runs, views, workers, spans, the Kernel view (kernel,
  * kernel/table grouped by kernel, kernel/tc_pie) and trace for traces
  * without GPU kernels. The other routes answer 501 until they are built.
- * Errors are plain-text 4xx, also where the reference fails with 500. */
+ * Errors are plain-text 4xx, also where the reference fails with 500.
+ * distributed/overlap, waittime and commops are in profile_dist.c, diff
+ * and diffnode in profile_diff.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
