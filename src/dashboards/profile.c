@@ -1208,6 +1208,27 @@ static size_t events_array_start(const char *s, size_t n)
 	return 0;
 }
 
+/* The text of p's trace file (uncompressed) in raw; -1 after answering. */
+static int read_trace_file(tb_buf *raw, tb_resp *resp, const tb_prof_profile *p)
+{
+	gzFile f = gzopen(p->path, "rb");
+	if (!f) {
+		tb_resp_error(resp, 404, "cannot read %s", p->file);
+		return -1;
+	}
+	char chunk[1 << 16];
+	int n;
+	while ((n = gzread(f, chunk, sizeof chunk)) > 0)
+		tb_buf_append(raw, chunk, (size_t)n);
+	gzclose(f);
+	if (n < 0) {
+		tb_buf_free(raw);
+		tb_resp_error(resp, 500, "cannot read %s", p->file);
+		return -1;
+	}
+	return 0;
+}
+
 /* The trace file as JSON text; for traces with kernels, with the GPU
  * counters spliced in at the start of the event array. */
 static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
@@ -1215,22 +1236,9 @@ static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
 	const tb_prof_profile *p = need_profile(resp, req, payload);
 	if (!p)
 		return;
-	gzFile f = gzopen(p->path, "rb");
-	if (!f) {
-		tb_resp_error(resp, 404, "cannot read %s", p->file);
-		return;
-	}
 	tb_buf raw = TB_BUF_INIT;
-	char chunk[1 << 16];
-	int n;
-	while ((n = gzread(f, chunk, sizeof chunk)) > 0)
-		tb_buf_append(&raw, chunk, (size_t)n);
-	gzclose(f);
-	if (n < 0) {
-		tb_buf_free(&raw);
-		tb_resp_error(resp, 500, "cannot read %s", p->file);
+	if (read_trace_file(&raw, resp, p) < 0)
 		return;
-	}
 	tb_buf *body = tb_resp_body(resp);
 	size_t at = p->trace->has_kernel ? events_array_start(raw.ptr, raw.len) : 0;
 	if (at) {
@@ -1642,6 +1650,71 @@ static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
 	free(procs);
 }
 
+/* ---- tboard's own: the traces the Trace view draws -------------------------- */
+
+static const char *trace_format(const tb_prof_trace *t)
+{
+	return t->status == TB_PROF_OK ? "kineto" : t->status == TB_PROF_LEGACY ? "legacy" : NULL;
+}
+
+/* Every trace file of a run, with its format ("kineto", "legacy") or, for
+ * a file that did not parse, its error: the legacy ones, which have no
+ * view of the reference's, are drawn too. */
+static void handle_timelines(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *unused;
+	tb_prof_run *r = need_run_and(&unused, resp, req, payload, NULL);
+	if (!r)
+		return;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		const tb_prof_profile *p = &r->profiles[i];
+		const char *format = trace_format(p->trace);
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "worker");
+		tb_json_str(&j, p->worker);
+		tb_json_key(&j, "span");
+		tb_json_str(&j, p->span);
+		tb_json_key(&j, "file");
+		tb_json_str(&j, p->file);
+		tb_json_key(&j, "format");
+		if (format)
+			tb_json_str(&j, format);
+		else
+			tb_json_null(&j);
+		tb_json_key(&j, "error");
+		if (!format && p->trace->error)
+			tb_json_str(&j, p->trace->error);
+		else
+			tb_json_null(&j);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+}
+
+/* The trace file of run, worker and span as it is (no GPU counters spliced
+ * in, so nothing is parsed again), for Kineto and legacy traces. */
+static void handle_timeline(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *worker;
+	tb_prof_run *r = need_run_and(&worker, resp, req, payload, "worker");
+	const char *span = r ? need(resp, req, "span") : NULL;
+	if (!span)
+		return;
+	const tb_prof_profile *p = NULL;
+	for (size_t i = 0; i < r->n_profiles && !p; i++)
+		if (strcmp(r->profiles[i].worker, worker) == 0 && strcmp(r->profiles[i].span, span) == 0)
+			p = &r->profiles[i];
+	if (!p || !trace_format(p->trace)) {
+		tb_resp_error(resp, 404, "no trace to draw for %s/%s/%s", r->name, worker, span);
+		return;
+	}
+	if (read_trace_file(tb_resp_body(resp), resp, p) == 0)
+		tb_resp_type(resp, "application/json");
+}
+
 static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)payload;
@@ -1675,6 +1748,8 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/trace", handle_trace, d);
 	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);
 	tb_router_add(r, PREFIX "/memory_curve", handle_memory_curve, d);
+	tb_router_add(r, PREFIX "/timelines", handle_timelines, d);
+	tb_router_add(r, PREFIX "/timeline", handle_timeline, d);
 	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
 		char *path = tb_xasprintf(PREFIX "%s", later[i]);
 		tb_router_add(r, path, handle_not_yet, d);

@@ -8,6 +8,7 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
 import type { DashboardProps } from './registry';
+import { RunTimelines, TraceView } from './profile_trace';
 
 const BASE = 'data/plugin/pytorch_profiler/';
 const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory']);
@@ -436,8 +437,8 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
       {runs.data && runs.data.runs.length === 0 && <div class="dash-msg">No PyTorch profiler traces found.</div>}
       {views.data && shown.length === 0 && (
         <div class="dash-msg" data-testid="profile-no-views">
-          This run has no trace tboard can show: legacy traces (a bare event array, from PyTorch built without
-          Kineto) and traces that did not parse are listed without views. The server log says which.
+          This run has none of the profiler's views: legacy traces (a bare event array, from PyTorch built without
+          Kineto) and traces that did not parse are listed without views. The legacy ones are drawn below.
         </div>
       )}
       {shown.length > 0 && (
@@ -455,6 +456,8 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
           (with GPU utilisation counters; open it in Perfetto or chrome://tracing).
         </p>
       )}
+      {params && shown.includes('Trace') && <TraceView path={`${BASE}timeline?${params}`} generation={generation} />}
+      {run && views.data && shown.length === 0 && <RunTimelines base={BASE} run={run} generation={generation} />}
       {params && shown.includes('Overview') && <OverviewView params={params} generation={generation} />}
       {params && shown.includes('Operator') && <OperatorView params={params} generation={generation} />}
       {params && shown.includes('Kernel') && <KernelView params={params} generation={generation} />}
