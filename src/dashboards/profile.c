@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "common/alloc.h"
+#include "common/error.h"
 #include "dash.h"
 #include "profile/profiles.h"
 
@@ -1208,27 +1209,6 @@ static size_t events_array_start(const char *s, size_t n)
 	return 0;
 }
 
-/* The text of p's trace file (uncompressed) in raw; -1 after answering. */
-static int read_trace_file(tb_buf *raw, tb_resp *resp, const tb_prof_profile *p)
-{
-	gzFile f = gzopen(p->path, "rb");
-	if (!f) {
-		tb_resp_error(resp, 404, "cannot read %s", p->file);
-		return -1;
-	}
-	char chunk[1 << 16];
-	int n;
-	while ((n = gzread(f, chunk, sizeof chunk)) > 0)
-		tb_buf_append(raw, chunk, (size_t)n);
-	gzclose(f);
-	if (n < 0) {
-		tb_buf_free(raw);
-		tb_resp_error(resp, 500, "cannot read %s", p->file);
-		return -1;
-	}
-	return 0;
-}
-
 /* The trace file as JSON text; for traces with kernels, with the GPU
  * counters spliced in at the start of the event array. */
 static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
@@ -1236,9 +1216,22 @@ static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
 	const tb_prof_profile *p = need_profile(resp, req, payload);
 	if (!p)
 		return;
-	tb_buf raw = TB_BUF_INIT;
-	if (read_trace_file(&raw, resp, p) < 0)
+	gzFile f = gzopen(p->path, "rb");
+	if (!f) {
+		tb_resp_error(resp, 404, "cannot read %s", p->file);
 		return;
+	}
+	tb_buf raw = TB_BUF_INIT;
+	char chunk[1 << 16];
+	int n;
+	while ((n = gzread(f, chunk, sizeof chunk)) > 0)
+		tb_buf_append(&raw, chunk, (size_t)n);
+	gzclose(f);
+	if (n < 0) {
+		tb_buf_free(&raw);
+		tb_resp_error(resp, 500, "cannot read %s", p->file);
+		return;
+	}
 	tb_buf *body = tb_resp_body(resp);
 	size_t at = p->trace->has_kernel ? events_array_start(raw.ptr, raw.len) : 0;
 	if (at) {
@@ -1694,8 +1687,27 @@ static void handle_timelines(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_arr_end(&j);
 }
 
+/* The next part of a streamed trace file: up to 256 KiB, uncompressed. */
+static int next_trace_part(tb_buf *out, void *payload)
+{
+	gzFile f = payload;
+	tb_buf_reserve(out, 1 << 18);
+	int n = gzread(f, out->ptr + out->len, 1 << 18);
+	if (n < 0)
+		return TB_EIO;
+	out->len += (size_t)n;
+	out->ptr[out->len] = '\0';
+	return n > 0;
+}
+
+static void close_trace_file(void *payload)
+{
+	gzclose(payload);
+}
+
 /* The trace file of run, worker and span as it is (no GPU counters spliced
- * in, so nothing is parsed again), for Kineto and legacy traces. */
+ * in, so nothing is parsed again), for Kineto and legacy traces; streamed
+ * as it is read, so a trace of any size is served in bounded memory. */
 static void handle_timeline(tb_resp *resp, const tb_req *req, void *payload)
 {
 	const char *worker;
@@ -1711,8 +1723,14 @@ static void handle_timeline(tb_resp *resp, const tb_req *req, void *payload)
 		tb_resp_error(resp, 404, "no trace to draw for %s/%s/%s", r->name, worker, span);
 		return;
 	}
-	if (read_trace_file(tb_resp_body(resp), resp, p) == 0)
-		tb_resp_type(resp, "application/json");
+	gzFile f = gzopen(p->path, "rb");
+	if (!f) {
+		tb_resp_error(resp, 404, "cannot read %s", p->file);
+		return;
+	}
+	gzbuffer(f, 1 << 18);
+	tb_resp_type(resp, "application/json");
+	tb_resp_stream(resp, next_trace_part, f, close_trace_file);
 }
 
 static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)

@@ -7,7 +7,7 @@
 //
 // Environment: TB_BINARY, TB_SOURCE_DIR, TB_BUILD_DIR (see lib.mjs),
 // optional TBOARD_EXTRA_CORPORA.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canvasPixels, check, corpus, getJson, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
 
@@ -78,6 +78,11 @@ async function legacy() {
     const base = server.url;
     const files = await getJson(base, 'data/plugin/pytorch_profiler/timelines?run=convnet');
     check(files.length === 2 && files.every((f) => f.format === 'legacy'), 'timelines lists the legacy traces');
+    const body = await (await fetch(`${base}data/plugin/pytorch_profiler/timeline?run=convnet&worker=vm_20271&span=1`)).text();
+    const file = readFileSync(join(corpus('profile'), 'convnet', files[0].file), 'utf8');
+    check(body === file, 'timeline serves the trace file as written');
+    const missing = await fetch(`${base}data/plugin/pytorch_profiler/timeline?run=damaged&worker=vm_20271&span=1`);
+    check(missing.status === 404, 'timeline of a truncated trace is 404', `${missing.status}`);
     b = await launch();
     const { page } = b;
     await openProfile(page, base, 'convnet');

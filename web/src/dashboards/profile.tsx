@@ -456,7 +456,7 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
           (with GPU utilisation counters; open it in Perfetto or chrome://tracing).
         </p>
       )}
-      {params && shown.includes('Trace') && <TraceView path={`${BASE}timeline?${params}`} generation={generation} />}
+      {params && shown.includes('Trace') && <TraceView path={`${BASE}timeline?${params}`} />}
       {run && views.data && shown.length === 0 && <RunTimelines base={BASE} run={run} generation={generation} />}
       {params && shown.includes('Overview') && <OverviewView params={params} generation={generation} />}
       {params && shown.includes('Operator') && <OperatorView params={params} generation={generation} />}

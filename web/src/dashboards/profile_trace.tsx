@@ -700,8 +700,9 @@ function TimelineView({ model }: { model: TraceModel }) {
   );
 }
 
-/** The Trace view: loaded on demand (a trace can be hundreds of MB). */
-export function TraceView({ path, generation }: { path: string; generation: number }) {
+/** The Trace view: loaded on demand (a trace can be hundreds of MB), and
+ * once: a trace file does not change, so reloads do not fetch it again. */
+export function TraceView({ path }: { path: string }) {
   const [open, setOpen] = useState(false);
   const [state, setState] = useState<{ model: TraceModel | null; error: string; bytes: number }>({
     model: null,
@@ -727,7 +728,7 @@ export function TraceView({ path, generation }: { path: string; generation: numb
       if (!ctl.signal.aborted) setState({ model: null, error: e instanceof Error ? e.message : String(e), bytes: 0 });
     });
     return () => ctl.abort();
-  }, [path, generation, open]);
+  }, [path, open]);
 
   return (
     <section class="profile-section" data-testid="profile-trace-view">
@@ -808,7 +809,6 @@ export function RunTimelines({ base, run, generation }: { base: string; run: str
         <TraceView
           key={chosen.file}
           path={`${base}timeline?${new URLSearchParams({ run, worker: chosen.worker, span: chosen.span })}`}
-          generation={generation}
         />
       )}
     </div>
