@@ -1717,7 +1717,8 @@ static void handle_timeline(tb_resp *resp, const tb_req *req, void *payload)
 		return;
 	const tb_prof_profile *p = NULL;
 	for (size_t i = 0; i < r->n_profiles && !p; i++)
-		if (strcmp(r->profiles[i].worker, worker) == 0 && strcmp(r->profiles[i].span, span) == 0)
+		if (strcmp(r->profiles[i].worker, worker) == 0 &&
+		    strcmp(r->profiles[i].span, span) == 0)
 			p = &r->profiles[i];
 	if (!p || !trace_format(p->trace)) {
 		tb_resp_error(resp, 404, "no trace to draw for %s/%s/%s", r->name, worker, span);
