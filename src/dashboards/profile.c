@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "common/alloc.h"
+#include "common/error.h"
 #include "dash.h"
 #include "profile/profiles.h"
 #include "profile_views.h"
@@ -1822,6 +1823,97 @@ void tb_profile_json_num(tb_json *j, tb_prof_num n)
 	put_json_num(j, n);
 }
 
+/* ---- tboard's own: the traces the Trace view draws -------------------------- */
+
+static const char *trace_format(const tb_prof_trace *t)
+{
+	return t->status == TB_PROF_OK ? "kineto" : t->status == TB_PROF_LEGACY ? "legacy" : NULL;
+}
+
+/* Every trace file of a run, with its format ("kineto", "legacy") or, for
+ * a file that did not parse, its error: the legacy ones, which have no
+ * view of the reference's, are drawn too. */
+static void handle_timelines(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *unused;
+	tb_prof_run *r = need_run_and(&unused, resp, req, payload, NULL);
+	if (!r)
+		return;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		const tb_prof_profile *p = &r->profiles[i];
+		const char *format = trace_format(p->trace);
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "worker");
+		tb_json_str(&j, p->worker);
+		tb_json_key(&j, "span");
+		tb_json_str(&j, p->span);
+		tb_json_key(&j, "file");
+		tb_json_str(&j, p->file);
+		tb_json_key(&j, "format");
+		if (format)
+			tb_json_str(&j, format);
+		else
+			tb_json_null(&j);
+		tb_json_key(&j, "error");
+		if (!format && p->trace->error)
+			tb_json_str(&j, p->trace->error);
+		else
+			tb_json_null(&j);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+}
+
+/* The next part of a streamed trace file: up to 256 KiB, uncompressed. */
+static int next_trace_part(tb_buf *out, void *payload)
+{
+	gzFile f = payload;
+	tb_buf_reserve(out, 1 << 18);
+	int n = gzread(f, out->ptr + out->len, 1 << 18);
+	if (n < 0)
+		return TB_EIO;
+	out->len += (size_t)n;
+	out->ptr[out->len] = '\0';
+	return n > 0;
+}
+
+static void close_trace_file(void *payload)
+{
+	gzclose(payload);
+}
+
+/* The trace file of run, worker and span as it is (no GPU counters spliced
+ * in, so nothing is parsed again), for Kineto and legacy traces; streamed
+ * as it is read, so a trace of any size is served in bounded memory. */
+static void handle_timeline(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *worker;
+	tb_prof_run *r = need_run_and(&worker, resp, req, payload, "worker");
+	const char *span = r ? need(resp, req, "span") : NULL;
+	if (!span)
+		return;
+	const tb_prof_profile *p = NULL;
+	for (size_t i = 0; i < r->n_profiles && !p; i++)
+		if (strcmp(r->profiles[i].worker, worker) == 0 &&
+		    strcmp(r->profiles[i].span, span) == 0)
+			p = &r->profiles[i];
+	if (!p || !trace_format(p->trace)) {
+		tb_resp_error(resp, 404, "no trace to draw for %s/%s/%s", r->name, worker, span);
+		return;
+	}
+	gzFile f = gzopen(p->path, "rb");
+	if (!f) {
+		tb_resp_error(resp, 404, "cannot read %s", p->file);
+		return;
+	}
+	gzbuffer(f, 1 << 18);
+	tb_resp_type(resp, "application/json");
+	tb_resp_stream(resp, next_trace_part, f, close_trace_file);
+}
+
 static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)payload;
@@ -1852,6 +1944,8 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/memory_curve", handle_memory_curve, d);
 	tb_profile_dist_register(r, d, PREFIX);
 	tb_profile_diff_register(r, d, PREFIX);
+	tb_router_add(r, PREFIX "/timelines", handle_timelines, d);
+	tb_router_add(r, PREFIX "/timeline", handle_timeline, d);
 	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
 		char *path = tb_xasprintf(PREFIX "%s", later[i]);
 		tb_router_add(r, path, handle_not_yet, d);

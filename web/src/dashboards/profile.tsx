@@ -9,6 +9,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
 import { DataTable, DiffView, DistributedView, GpuSummary, SpanSteps, type GpuMetrics } from './profile_dist';
 import type { DashboardProps } from './registry';
+import { RunTimelines, TraceView } from './profile_trace';
 
 const BASE = 'data/plugin/pytorch_profiler/';
 const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory', 'Distributed']);
@@ -418,8 +419,8 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
       {runs.data && runs.data.runs.length === 0 && <div class="dash-msg">No PyTorch profiler traces found.</div>}
       {views.data && shown.length === 0 && (
         <div class="dash-msg" data-testid="profile-no-views">
-          This run has no trace tboard can show: legacy traces (a bare event array, from PyTorch built without
-          Kineto) and traces that did not parse are listed without views. The server log says which.
+          This run has none of the profiler's views: legacy traces (a bare event array, from PyTorch built without
+          Kineto) and traces that did not parse are listed without views. The legacy ones are drawn below.
         </div>
       )}
       {shown.length > 0 && (
@@ -437,6 +438,8 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
           (with GPU utilisation counters; open it in Perfetto or chrome://tracing).
         </p>
       )}
+      {params && shown.includes('Trace') && <TraceView path={`${BASE}timeline?${params}`} />}
+      {run && views.data && shown.length === 0 && <RunTimelines base={BASE} run={run} generation={generation} />}
       {params && shown.includes('Overview') && <OverviewView params={params} generation={generation} />}
       {params && shown.includes('Overview') && spans.data && spans.data.length > 1 && (
         <SpanSteps run={run} worker={worker} spans={spans.data} generation={generation} />
