@@ -62,12 +62,13 @@ enum cap {
 	CAP_BLOCK,
 	CAP_REGS,  /* "registers per thread" */
 	CAP_SHMEM, /* "shared memory" */
+	CAP_TYPES, /* "Input type" */
 	N_CAP,
 };
 
 static const char *const cap_keys[N_CAP] = {
     "Call stack", "Input Dims",		  "Input dims",	   "grid",
-    "block",	  "registers per thread", "shared memory",
+    "block",	  "registers per thread", "shared memory", "Input type",
 };
 
 enum kind {
@@ -406,6 +407,8 @@ static void keep_op(tb_prof_parser *p, enum kind k, int has_ext, int64_t ext)
 	r.has_occ = e->has_occ;
 	r.occ = e->occ;
 	r.is_float = e->ts_float || e->dur_float;
+	r.device = e->has_device ? e->device : -1;
+	r.types = cap_text(e, CAP_TYPES);
 	tb_prof_opbuild_add(p->ops, &r);
 }
 
@@ -1599,94 +1602,153 @@ void tb_prof_parser_keep_ops(tb_prof_parser *p)
 /* Bytes asked of the file-system layer at a time, and inflated at a time. */
 #define CHUNK ((size_t)1 << 17)
 
-/* Inflate the n bytes at in, passing what comes out to fn. *state is 0
- * inside a gzip member, 1 after one ended (a next member may follow, as
- * gzip allows), 2 once bytes that start no member followed (ignored, as
- * gzread ignores them). Returns 0, fn's nonzero answer, or TB_ECORRUPT. */
-static int inflate_piece(char **msg, z_stream *z, int *state, unsigned char *out, unsigned char *in,
-			 size_t n, tb_prof_sink fn, void *payload)
+struct tb_prof_text {
+	tb_fs_file *f;
+	uint64_t off;	   /* of the next read from the file */
+	unsigned char *in; /* CHUNK bytes read, not yet inflated */
+	int gz;		   /* -1 until the first bytes tell */
+	int state;	   /* 0 in a gzip member, 1 after one, 2 at the end */
+	int zinit;
+	z_stream z;
+};
+
+int tb_prof_text_open(tb_prof_text **out, char **msg, const char *path)
 {
-	z->next_in = in;
-	z->avail_in = (uInt)n;
-	do {
-		if (*state == 2 || (*state == 1 && !z->avail_in))
-			return 0;
-		if (*state == 1) {
-			if (z->next_in[0] != 0x1f) {
-				*state = 2;
-				return 0;
-			}
-			inflateReset(z);
-			*state = 0;
+	*out = NULL;
+	*msg = NULL;
+	tb_prof_text *t = tb_xcalloc(1, sizeof *t);
+	t->gz = -1;
+	int rc = tb_fs_open(&t->f, path);
+	if (rc) {
+		*msg = tb_xasprintf("cannot open the file: %s", tb_fs_errmsg());
+		free(t);
+		return rc;
+	}
+	t->in = tb_xmalloc(CHUNK);
+	*out = t;
+	return 0;
+}
+
+/* Refill t->in from the file; returns bytes read (0 at the end) or TB_EIO. */
+static int64_t refill(tb_prof_text *t, char **msg)
+{
+	int64_t n = tb_fs_read(t->f, t->in, CHUNK, t->off);
+	if (n < 0) {
+		*msg = tb_xasprintf("cannot read the file: %s", tb_fs_errmsg());
+		return TB_EIO;
+	}
+	t->off += (uint64_t)n;
+	t->z.next_in = t->in;
+	t->z.avail_in = (uInt)n;
+	return n;
+}
+
+int64_t tb_prof_text_read(tb_prof_text *t, void *buf, size_t n, char **msg)
+{
+	*msg = NULL;
+	if (t->gz < 0) {
+		int64_t got = refill(t, msg);
+		if (got <= 0)
+			return got;
+		t->gz = got >= 2 && t->in[0] == 0x1f && t->in[1] == 0x8b;
+		t->zinit = t->gz && inflateInit2(&t->z, 15 + 16) == Z_OK;
+		if (t->gz && !t->zinit) {
+			*msg = tb_xstrdup("cannot decompress: zlib did not start");
+			return TB_EIO;
 		}
-		z->next_out = out;
-		z->avail_out = (uInt)CHUNK;
-		int zr = inflate(z, Z_NO_FLUSH);
-		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-			*msg =
-			    tb_xasprintf("cannot decompress: %s", z->msg ? z->msg : "zlib error");
+		if (!t->gz) { /* plain text: hand out what was read first */
+			size_t k = (size_t)got < n ? (size_t)got : n;
+			memcpy(buf, t->in, k);
+			t->z.next_in = t->in + k;
+			t->z.avail_in = (uInt)((size_t)got - k);
+			return (int64_t)k;
+		}
+	}
+	if (!t->gz) {
+		if (t->z.avail_in) {
+			size_t k = t->z.avail_in < n ? t->z.avail_in : n;
+			memcpy(buf, t->z.next_in, k);
+			t->z.next_in += k;
+			t->z.avail_in -= (uInt)k;
+			return (int64_t)k;
+		}
+		int64_t got = tb_fs_read(t->f, buf, n, t->off);
+		if (got < 0) {
+			*msg = tb_xasprintf("cannot read the file: %s", tb_fs_errmsg());
+			return TB_EIO;
+		}
+		t->off += (uint64_t)got;
+		return got;
+	}
+	n = n > UINT32_MAX ? UINT32_MAX : n;
+	t->z.next_out = buf;
+	t->z.avail_out = (uInt)n;
+	while (t->z.avail_out == n && t->state != 2) {
+		if (!t->z.avail_in) {
+			int64_t got = refill(t, msg);
+			if (got < 0)
+				return got;
+			if (got == 0) {
+				if (t->state == 0) {
+					*msg =
+					    tb_xstrdup("cannot decompress: unexpected end of file");
+					return TB_ECORRUPT;
+				}
+				t->state = 2;
+				break;
+			}
+		}
+		if (t->state == 1) { /* a member ended: another, or trailing bytes */
+			if (t->z.next_in[0] != 0x1f) {
+				t->state = 2;
+				break;
+			}
+			inflateReset(&t->z);
+			t->state = 0;
+		}
+		int zr = inflate(&t->z, Z_NO_FLUSH);
+		int stuck = zr == Z_BUF_ERROR && t->z.avail_in && t->z.avail_out == n;
+		if ((zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) || stuck) {
+			*msg = tb_xasprintf("cannot decompress: %s",
+					    t->z.msg ? t->z.msg : "zlib error");
 			return TB_ECORRUPT;
 		}
-		size_t got = CHUNK - z->avail_out;
-		int rc = got ? fn(out, got, payload) : 0;
-		if (rc)
-			return rc;
 		if (zr == Z_STREAM_END)
-			*state = 1;
-	} while (z->avail_in || !z->avail_out);
-	return 0;
+			t->state = 1;
+	}
+	return (int64_t)(n - t->z.avail_out);
+}
+
+void tb_prof_text_close(tb_prof_text *t)
+{
+	if (!t)
+		return;
+	if (t->zinit)
+		inflateEnd(&t->z);
+	free(t->in);
+	tb_fs_close(t->f);
+	free(t);
 }
 
 int tb_prof_read_text(char **msg, const char *path, tb_prof_sink fn, void *payload)
 {
-	*msg = NULL;
-	tb_fs_file *f = NULL;
-	unsigned char *in = NULL, *out = NULL;
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	int gz = -1, state = 0, zinit = 0; /* gz: -1 until the first bytes tell */
-	int rc = tb_fs_open(&f, path);
-	if (rc) {
-		*msg = tb_xasprintf("cannot open the file: %s", tb_fs_errmsg());
-		goto out;
-	}
-	in = tb_xmalloc(CHUNK);
-	for (uint64_t off = 0;;) {
-		int64_t n = tb_fs_read(f, in, CHUNK, off);
-		if (n < 0) {
-			*msg = tb_xasprintf("cannot read the file: %s", tb_fs_errmsg());
-			rc = TB_EIO;
-			goto out;
-		}
-		if (n == 0)
+	tb_prof_text *t;
+	int rc = tb_prof_text_open(&t, msg, path);
+	if (rc)
+		return rc;
+	char *buf = tb_xmalloc(CHUNK);
+	for (;;) {
+		int64_t n = tb_prof_text_read(t, buf, CHUNK, msg);
+		if (n <= 0) {
+			rc = (int)n;
 			break;
-		if (gz < 0) {
-			gz = n >= 2 && in[0] == 0x1f && in[1] == 0x8b;
-			zinit = gz && inflateInit2(&z, 15 + 16) == Z_OK;
-			if (gz && !zinit) {
-				*msg = tb_xstrdup("cannot decompress: zlib did not start");
-				rc = TB_EIO;
-				goto out;
-			}
-			if (gz)
-				out = tb_xmalloc(CHUNK);
 		}
-		off += (uint64_t)n;
-		rc = gz ? inflate_piece(msg, &z, &state, out, in, (size_t)n, fn, payload)
-			: fn(in, (size_t)n, payload);
+		rc = fn(buf, (size_t)n, payload);
 		if (rc)
-			goto out;
+			break;
 	}
-	if (gz > 0 && state == 0) {
-		*msg = tb_xstrdup("cannot decompress: unexpected end of file");
-		rc = TB_ECORRUPT;
-	}
-out:
-	if (zinit)
-		inflateEnd(&z);
-	free(in);
-	free(out);
-	tb_fs_close(f);
+	free(buf);
+	tb_prof_text_close(t);
 	return rc;
 }
 
@@ -1695,12 +1757,15 @@ static int feed_parser(const void *buf, size_t n, void *payload)
 	return tb_prof_parser_feed(payload, buf, n);
 }
 
-static void read_file(tb_prof_trace **out, const char *path, int keep_kernels)
+/* keep: 0 the aggregates, 1 the kernels, 2 the aggregates and tree */
+static void read_file(tb_prof_trace **out, const char *path, int keep)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
-	p->keep_kernels = keep_kernels;
-	if (!keep_kernels)
+	p->keep_kernels = keep == 1;
+	if (keep != 1)
 		tb_prof_parser_keep_ops(p);
+	if (keep == 2)
+		tb_prof_opbuild_keep_tree(p->ops);
 	char *msg = NULL;
 	tb_prof_read_text(&msg, path, feed_parser, p);
 	/* a parse failure keeps its own message; a read failure is the cause */
@@ -1721,6 +1786,11 @@ void tb_prof_trace_read(tb_prof_trace **out, const char *path)
 void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path)
 {
 	read_file(out, path, 1);
+}
+
+void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path)
+{
+	read_file(out, path, 2);
 }
 
 void tb_prof_trace_free(tb_prof_trace *t)
@@ -1759,5 +1829,12 @@ void tb_prof_trace_free(tb_prof_trace *t)
 	for (size_t i = 0; i < t->n_steps; i++)
 		free(t->steps[i].name);
 	free(t->steps);
+	free(t->gpus);
+	tb_prof_optree_free(t->tree);
+	for (size_t i = 0; i < t->n_commnodes; i++) {
+		free(t->commnodes[i].name);
+		free(t->commnodes[i].ranges);
+	}
+	free(t->commnodes);
 	free(t);
 }

@@ -98,7 +98,7 @@ async function compareAll(local, remote) {
           'operation/table?group_by=Operation', 'operation/table?group_by=OperationAndInputShape',
           'operation/stack?group_by=Operation&op_name=aten%3A%3Amm',
           'kernel?group_by=Kernel', 'kernel/table?group_by=Kernel', 'kernel/table?group_by=KernelNameAndOpName',
-          'kernel/tc_pie', 'trace', 'memory', 'memory_curve', 'memory_events', 'module', 'tree', 'distributed/gpuinfo',
+          'kernel/tc_pie', 'trace', 'timeline', 'memory', 'memory_curve', 'memory_events', 'module', 'tree', 'distributed/gpuinfo',
         ];
         for (const p of paths) {
           const [route, extra] = p.split('?');

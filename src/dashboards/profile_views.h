@@ -1,0 +1,25 @@
+/* Profile dashboard routes served outside profile.c: the Distributed
+ * view (profile_dist.c) and the Diff view (profile_diff.c), and what they
+ * borrow from profile.c. */
+#ifndef TB_DASH_PROFILE_VIEWS_H
+#define TB_DASH_PROFILE_VIEWS_H
+
+#include "dash.h"
+#include "profile/profiles.h"
+
+/* The run of a Distributed profile (worker "All") and its span, or NULL
+ * after answering 400 or 404. */
+tb_prof_run *tb_profile_dist_run(const char **span, tb_resp *resp, const tb_req *req,
+				 const tb_dash *d);
+/* The profile of run, worker and span, or NULL after answering 404. */
+const tb_prof_profile *tb_profile_find(tb_resp *resp, const tb_dash *d, const char *run,
+				       const char *worker, const char *span);
+/* A number as Python prints it: an int or a float. */
+void tb_profile_json_num(tb_json *j, tb_prof_num n);
+
+/* distributed/overlap, distributed/waittime, distributed/commops */
+void tb_profile_dist_register(tb_router *r, tb_dash *d, const char *prefix);
+/* diff, diffnode */
+void tb_profile_diff_register(tb_router *r, tb_dash *d, const char *prefix);
+
+#endif
