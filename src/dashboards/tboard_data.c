@@ -29,8 +29,8 @@ typedef struct scalars_query {
 	int64_t *after;	   /* per asked run; with `all_after` when runs is NULL */
 	int64_t all_after; /* INT64_MIN: none */
 	int64_t start, end;
-	uint64_t buckets; /* 0: no budget */
-	json_t *body;	  /* POST: owns the strings above */
+	uint64_t buckets;  /* 0: no budget */
+	json_t *body;	   /* POST: owns the strings above */
 	const char *error; /* why the query is refused; NULL when it is valid */
 } scalars_query;
 

@@ -483,6 +483,7 @@ typedef struct batch {
 	tb_event *evs;
 	int *ok;
 	size_t n, alloc, evs_alloc, ok_alloc;
+	tb_compat_defer defer; /* tensors decoded only if still kept at commit end */
 } batch;
 
 static void batch_free(batch *b)
@@ -490,6 +491,7 @@ static void batch_free(batch *b)
 	free(b->recs);
 	free(b->evs);
 	free(b->ok);
+	tb_compat_defer_free(&b->defer);
 }
 
 /* Read up to one batch from f's reader. Returns 1 when the file may have
@@ -544,19 +546,26 @@ static void decode_batch(tb_loader *l, lfile *f, batch *b)
 	}
 }
 
-/* Commit the decoded batch under the run's write lock. */
+/* Commit the decoded batch under the run's write lock. Tensor values are
+ * decoded at the end, only those the reservoirs still keep. */
 static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b)
 {
 	tb_run_wrlock(r->run);
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->ok[i] && tb_compat_add_event(l->store, r->run, &b->evs[i], &f->prev) < 0) {
+		if (b->ok[i] && tb_compat_add_event_deferred(l->store, r->run, &b->evs[i], &f->prev,
+							     &b->defer) < 0) {
 			__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
 			tb_log_warn("%s: event at byte %llu is partly malformed; kept what "
 				    "could be read",
 				    f->path, (unsigned long long)b->recs[i].file_off);
 		}
 	}
+	size_t bad = tb_compat_settle(&b->defer);
 	tb_run_unlock(r->run);
+	if (bad) {
+		__atomic_add_fetch(&l->damaged, bad, __ATOMIC_RELAXED);
+		tb_log_warn("%s: %zu tensor values could not be decoded; skipped", f->path, bad);
+	}
 	__atomic_add_fetch(&l->records, b->n, __ATOMIC_RELAXED);
 	if (b->n)
 		tb_store_touch(l->store); /* clients poll this to learn of new data */

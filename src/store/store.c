@@ -640,3 +640,9 @@ void tb_series_clear(tb_series *s)
 	s->len = 0;
 	s->seen = 0;
 }
+
+void tb_series_remove(tb_series *s, size_t i)
+{
+	remove_at(s, i);
+	s->changes++;
+}

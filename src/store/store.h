@@ -210,6 +210,9 @@ void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
  * nothing had been offered yet (bulk export takes points out as they come).
  * Caller holds the run write lock. */
 void tb_series_clear(tb_series *s);
+/* Remove point i (0 <= i < len) and free its tensor. Caller holds the run
+ * write lock. */
+void tb_series_remove(tb_series *s, size_t i);
 
 /* Point i (0 <= i < len) of a series. Caller holds the run lock. */
 static inline int64_t tb_series_step(const tb_series *s, size_t i)
