@@ -16,6 +16,7 @@
  * for deleted, so no run and no point is lost to a passing error. */
 #include "loader.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -46,6 +47,9 @@
 /* Retry delays after a failure, seconds. */
 #define BACKOFF_MIN 0.25
 #define BACKOFF_MAX 8.0
+/* Descriptors left free below the budget for what others open between two
+ * counts: a connection, a profile trace, the scan's folder listings. */
+#define FD_HEADROOM 4
 
 typedef struct lfile {
 	char *name;
@@ -74,7 +78,8 @@ typedef struct lrun {
 typedef struct fpool {
 	pthread_mutex_t mu;
 	lfile lru;	     /* sentinel: lru.lru_next is the most recent */
-	size_t open, limit;  /* handles open, at most limit */
+	size_t open, limit;  /* handles open; limit: the process's descriptor budget */
+	size_t others;	     /* descriptors held outside the pool at the last count */
 	size_t peak;	     /* most handles ever open at once */
 	uint8_t **bufs;	     /* free read buffers of READ_BUF bytes */
 	size_t n_bufs, bufs_alloc;
@@ -142,6 +147,40 @@ static void pool_close(fpool *p, lfile *f)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Descriptors this process holds now, or 0 when /proc cannot tell. */
+static size_t process_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n ? n - 1 : 0; /* not the listing's own */
+}
+
+/* Count the descriptors held outside the pool (sockets, the watcher,
+ * stdio, traces a request reads), so that files take only what they
+ * leave of the budget. Called before each read pass. */
+static void pool_count_others(fpool *p)
+{
+	size_t total = process_fds();
+	pthread_mutex_lock(&p->mu);
+	p->others = total > p->open ? total - p->open : 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Handles the pool may hold: the budget less the others and the headroom,
+ * at least one. Caller holds p->mu. */
+static size_t pool_cap(const fpool *p)
+{
+	size_t used = p->others + FD_HEADROOM;
+	return p->limit > used ? p->limit - used : 1;
+}
+
 /* Make f's handle available to the calling worker, opening the file (and
  * closing the least recently used idle one when the pool is full). Returns
  * 0, 1 when every handle is in use by other workers, TB_ENOTFOUND or
@@ -156,7 +195,7 @@ static int pool_acquire(fpool *p, lfile *f)
 		pthread_mutex_unlock(&p->mu);
 		return 0;
 	}
-	while (p->open >= p->limit) {
+	while (p->open >= pool_cap(p)) {
 		lfile *v = p->lru.lru_prev;
 		while (v != &p->lru && v->in_use)
 			v = v->lru_prev;
@@ -667,6 +706,7 @@ static void *worker(void *arg)
 static void read_pass(tb_loader *l)
 {
 	__atomic_store_n(&l->more, 0, __ATOMIC_RELAXED);
+	pool_count_others(&l->pool);
 	l->next_job = 0;
 	int n = l->threads;
 	if ((size_t)n > l->n_runs)
