@@ -298,6 +298,27 @@ static void append_steps(const char *dir, int from, int to, float base)
 	fclose(f);
 }
 
+/* Ten runs of five steps in a new folder from the mkdtemp template root. */
+static void ten_runs(char *root, char **dirs)
+{
+	CHECK(mkdtemp(root) != NULL);
+	for (int i = 0; i < 10; i++) {
+		CHECK(asprintf(&dirs[i], "%s/r%d", root, i) > 0);
+		write_run(dirs[i], 5);
+	}
+}
+
+static void remove_ten_runs(const char *root, char **dirs)
+{
+	char path[1024];
+	for (int i = 0; i < 10; i++) {
+		unlink(run_file(path, sizeof path, dirs[i]));
+		rmdir(dirs[i]);
+		free(dirs[i]);
+	}
+	rmdir(root);
+}
+
 /* The pool of open files: with room for two, ten runs load completely,
  * never more than two files are open, and a file that grows after being
  * closed is reopened where it stopped (its old records are not read
@@ -305,12 +326,8 @@ static void append_steps(const char *dir, int from, int to, float base)
 static void test_loader__pool_reopens_at_offset(void)
 {
 	char root[] = "/tmp/tb_loader_poolXXXXXX";
-	CHECK(mkdtemp(root) != NULL);
 	char *dirs[10];
-	for (int i = 0; i < 10; i++) {
-		CHECK(asprintf(&dirs[i], "%s/r%d", root, i) > 0);
-		write_run(dirs[i], 5);
-	}
+	ten_runs(root, dirs);
 	tb_store *st = tb_store_new();
 	tb_loader_source src = {NULL, root};
 	tb_loader_opts o = {&src, 1, 0, 2, 2};
@@ -339,13 +356,7 @@ static void test_loader__pool_reopens_at_offset(void)
 	CHECK_INT(b.open_files, 0);
 	tb_loader_free(l);
 	tb_store_free(st);
-	char path[1024];
-	for (int i = 0; i < 10; i++) {
-		unlink(run_file(path, sizeof path, dirs[i]));
-		rmdir(dirs[i]);
-		free(dirs[i]);
-	}
-	rmdir(root);
+	remove_ten_runs(root, dirs);
 }
 
 /* The budget covers every descriptor of the process: with twelve held
@@ -354,12 +365,8 @@ static void test_loader__pool_reopens_at_offset(void)
 static void test_loader__budget_counts_other_descriptors(void)
 {
 	char root[] = "/tmp/tb_loader_budgetXXXXXX";
-	CHECK(mkdtemp(root) != NULL);
 	char *dirs[10];
-	for (int i = 0; i < 10; i++) {
-		CHECK(asprintf(&dirs[i], "%s/r%d", root, i) > 0);
-		write_run(dirs[i], 5);
-	}
+	ten_runs(root, dirs);
 	int extra[6];
 	for (int i = 0; i < 6; i++)
 		extra[i] = open("/dev/null", O_RDONLY);
@@ -383,13 +390,7 @@ static void test_loader__budget_counts_other_descriptors(void)
 	tb_store_free(st);
 	for (int i = 0; i < 6; i++)
 		close(extra[i]);
-	char path[1024];
-	for (int i = 0; i < 10; i++) {
-		unlink(run_file(path, sizeof path, dirs[i]));
-		rmdir(dirs[i]);
-		free(dirs[i]);
-	}
-	rmdir(root);
+	remove_ten_runs(root, dirs);
 }
 
 /* A file truncated and written again, then one replaced by another (a new
