@@ -193,11 +193,6 @@ static tb_series *lookup(tb_store *store, tb_run *run, tb_slice tag, const tb_va
 	return s;
 }
 
-/* A placeholder's dtype: never a real one, and never seen outside the
- * commit that stores it (tb_compat_settle replaces it before the run lock
- * is released). Its rank says which value kind its bytes hold. */
-#define DT_DEFERRED (-1)
-
 static tb_tensor *decode_tensor(int kind, tb_slice data)
 {
 	tb_tensor *t = NULL;
@@ -212,12 +207,10 @@ static tb_tensor *decode_tensor(int kind, tb_slice data)
 static void defer_value(tb_compat_defer *d, tb_series *s, const tb_value *v, int64_t step,
 			double wall)
 {
-	tb_tensor *t = tb_xmalloc(sizeof *t);
-	t->dtype = DT_DEFERRED;
-	t->rank = v->kind;
-	t->data = (uint8_t *)(uintptr_t)v->data.ptr;
-	t->data_len = v->data.len;
-	tb_series_add_tensor(s, step, wall, t);
+	d->vals = tb_xgrow(d->vals, &d->vals_alloc, d->n_vals + 1, sizeof *d->vals);
+	d->vals[d->n_vals] = (struct tb_deferred_value){v->data, v->kind};
+	/* never a pointer, and never seen outside this commit */
+	tb_series_add_tensor(s, step, wall, (tb_tensor *)(uintptr_t)(d->n_vals++ << 1 | 1));
 	uint64_t h = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull; /* Fibonacci hashing */
 	size_t pos = 0, k;
 	while ((k = tb_idxset_next(&d->index, h, &pos)))
@@ -240,13 +233,12 @@ size_t tb_compat_settle(tb_compat_defer *d)
 		 * still kept are among the last `added` slots */
 		size_t lo = s->len > d->v[k].added ? s->len - d->v[k].added : 0;
 		for (size_t i = s->len; i-- > lo;) {
-			tb_tensor *p = s->tensors[i];
-			if (p->dtype != DT_DEFERRED)
+			if (!TB_TENSOR_IS_DEFERRED(s->tensors[i]))
 				continue;
-			tb_tensor *t = decode_tensor(p->rank, tb_slice_make(p->data, p->data_len));
+			const struct tb_deferred_value *p = &d->vals[(uintptr_t)s->tensors[i] >> 1];
+			tb_tensor *t = decode_tensor(p->kind, p->data);
 			if (t) {
 				s->tensors[i] = t;
-				free(p);
 			} else {
 				tb_series_remove(s, i);
 				removed++;
@@ -254,6 +246,7 @@ size_t tb_compat_settle(tb_compat_defer *d)
 		}
 	}
 	d->n = 0;
+	d->n_vals = 0;
 	tb_idxset_free(&d->index);
 	return removed;
 }
@@ -261,6 +254,7 @@ size_t tb_compat_settle(tb_compat_defer *d)
 void tb_compat_defer_free(tb_compat_defer *d)
 {
 	free(d->v);
+	free(d->vals);
 	tb_idxset_free(&d->index);
 	memset(d, 0, sizeof *d);
 }
