@@ -16,6 +16,8 @@
 
 #include "common/alloc.h"
 #include "dash.h"
+#include "profile.h"
+#include "profile/memory.h"
 #include "profile/profiles.h"
 
 #define PREFIX "/data/plugin/pytorch_profiler"
@@ -1292,20 +1294,9 @@ typedef struct curve {
 	double peak;
 } curve;
 
-static void device_name(char *out, size_t n, int device)
-{
-	if (device < 0)
-		snprintf(out, n, "CPU");
-	else
-		snprintf(out, n, "GPU%d", device);
-}
-
 static int cmp_curve(const void *a, const void *b)
 {
-	char x[32], y[32];
-	device_name(x, sizeof x, ((const curve *)a)->device);
-	device_name(y, sizeof y, ((const curve *)b)->device);
-	return strcmp(x, y);
+	return tb_prof_device_cmp(&((const curve *)a)->device, &((const curve *)b)->device);
 }
 
 #define LTTB_POINTS 10240
@@ -1415,7 +1406,7 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	const char *dflt = "CPU";
 	for (size_t i = 0; i < nc && !strcmp(dflt, "CPU"); i++)
 		if (cs[i].device >= 0) {
-			device_name(dev, sizeof dev, cs[i].device);
+			tb_prof_device_name(dev, sizeof dev, cs[i].device);
 			dflt = dev;
 		}
 	tb_json_key(&j, "default_device");
@@ -1424,7 +1415,7 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_arr_begin(&j);
 	for (size_t i = 0; i < nc; i++) {
 		char name[32];
-		device_name(name, sizeof name, cs[i].device);
+		tb_prof_device_name(name, sizeof name, cs[i].device);
 		tb_json_str(&j, name);
 	}
 	tb_json_arr_end(&j);
@@ -1432,7 +1423,7 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_begin(&j);
 	for (size_t i = 0; i < nc; i++) {
 		char name[32], text[96];
-		device_name(name, sizeof name, cs[i].device);
+		tb_prof_device_name(name, sizeof name, cs[i].device);
 		snprintf(text, sizeof text, "Peak Memory Usage: %.1f%s", mf * cs[i].peak, mname);
 		tb_json_key(&j, name);
 		tb_json_str(&j, text);
@@ -1476,7 +1467,7 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_begin(&j);
 	for (size_t i = 0; i < nc; i++) {
 		char name[32];
-		device_name(name, sizeof name, cs[i].device);
+		tb_prof_device_name(name, sizeof name, cs[i].device);
 		lttb(&cs[i]);
 		tb_json_key(&j, name);
 		tb_json_arr_begin(&j);
@@ -1642,6 +1633,19 @@ static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
 	free(procs);
 }
 
+const tb_prof_profile *tb_profile_need(tb_resp *resp, const tb_req *req, const tb_dash *d)
+{
+	return need_profile(resp, req, d);
+}
+
+int tb_profile_unit(const char **name, double *factor, int memory, const char *q)
+{
+	if (memory)
+		return find_unit(name, factor, memory_units,
+				 sizeof memory_units / sizeof memory_units[0], q);
+	return find_unit(name, factor, time_units, sizeof time_units / sizeof time_units[0], q);
+}
+
 static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)payload;
@@ -1651,10 +1655,7 @@ static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 void tb_profile_register(tb_router *r, tb_dash *d)
 {
 	static const char *const later[] = {
-	    "/memory",
-	    "/memory_events",
 	    "/module",
-	    "/tree",
 	    "/diff",
 	    "/diffnode",
 	    "/distributed/overlap",
@@ -1675,6 +1676,7 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/trace", handle_trace, d);
 	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);
 	tb_router_add(r, PREFIX "/memory_curve", handle_memory_curve, d);
+	tb_profile_memory_register(r, d);
 	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
 		char *path = tb_xasprintf(PREFIX "%s", later[i]);
 		tb_router_add(r, path, handle_not_yet, d);

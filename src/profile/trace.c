@@ -21,6 +21,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "http/json.h"
+#include "memory.h"
 #include "optree.h"
 
 enum field {
@@ -48,6 +49,7 @@ enum field {
 	A_DEVID,
 	A_ADDR,
 	A_TALLOC,
+	A_BYTES,
 	A_TRES,
 	A_CORR,
 };
@@ -96,6 +98,8 @@ typedef struct event {
 	double bps, occ;
 	int has_addr, has_talloc, has_tres, devtype, devid;
 	double talloc, tres;
+	uint64_t addr;
+	int64_t bytes;
 	int has_tid, tid_is_str, has_corr, has_id;
 	int64_t tid, corr, id;
 	tb_buf cap[N_CAP];    /* str() of the argument's value */
@@ -308,6 +312,8 @@ static void event_reset(event *e)
 	e->has_addr = e->has_talloc = e->has_tres = 0;
 	e->devtype = e->devid = -1;
 	e->talloc = e->tres = 0;
+	e->addr = 0;
+	e->bytes = 0;
 	e->has_tid = e->tid_is_str = e->has_corr = e->has_id = 0;
 	e->tid = e->corr = 0;
 	for (int i = 0; i < N_CAP; i++) {
@@ -322,6 +328,25 @@ static const char *event_name(const event *e)
 }
 
 /* profiler_start_ts: min() over every event the reference creates */
+/* Keep a [memory] event for the memory tables (memory.h). */
+static void add_memrec(tb_prof_trace *t, const event *e)
+{
+	if (!t->memory)
+		t->memory = tb_prof_memory_new();
+	tb_prof_memrec r = {0};
+	r.ts = e->ts;
+	r.has_tid = (uint8_t)e->has_tid;
+	r.tid_is_str = (uint8_t)e->tid_is_str;
+	r.tid = e->tid;
+	r.has_addr = (uint8_t)e->has_addr;
+	r.addr = e->addr;
+	r.bytes = e->bytes;
+	r.device = e->devtype == 0				 ? -1
+		   : e->devtype == 1 && e->devid >= 0 ? e->devid
+							 : TB_PROF_MEM_NODEV;
+	tb_prof_memory_add(t->memory, &r);
+}
+
 static void note_start(tb_prof_parser *p, tb_prof_num ts)
 {
 	if (!p->t->has_start || ts.v < p->t->start.v)
@@ -439,6 +464,8 @@ static void fold_event(tb_prof_parser *p)
 		}
 		tb_prof_num ts = {e->ts, e->ts_float};
 		note_start(p, ts);
+		if (p->ops)
+			add_memrec(t, e);
 		/* the curve skips records without an address or a total */
 		if (!e->has_addr || !e->has_talloc || !e->has_tres || e->devtype < 0 || e->devtype > 1)
 			return;
@@ -852,6 +879,12 @@ static int cb_number(void *ctx, const char *s, size_t n)
 				break;
 			case A_ADDR:
 				e->has_addr = 1;
+				if (n < sizeof tmp)
+					e->addr = strtoull(tmp, NULL, 10);
+				break;
+			case A_BYTES:
+				if (n < sizeof tmp)
+					e->bytes = strtoll(tmp, NULL, 10);
 				break;
 			case A_TALLOC:
 				e->has_talloc = 1, e->talloc = v;
@@ -1025,6 +1058,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 			f = A_DEVID;
 		else if (key_is(s, n, "Addr"))
 			f = A_ADDR;
+		else if (key_is(s, n, "Bytes"))
+			f = A_BYTES;
 		else if (key_is(s, n, "Total Allocated"))
 			f = A_TALLOC;
 		else if (key_is(s, n, "Total Reserved"))
@@ -1663,6 +1698,7 @@ void tb_prof_trace_free(tb_prof_trace *t)
 	free(t->comms);
 	free(t->kspans);
 	free(t->mem);
+	tb_prof_memory_free(t->memory);
 	for (size_t i = 0; i < t->n_devices; i++)
 		free(t->devices[i].name);
 	free(t->devices);

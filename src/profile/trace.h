@@ -167,6 +167,9 @@ typedef struct tb_prof_trace {
 	int use_dp, use_ddp; /* DataParallel.forward / DistributedDataParallel.forward seen */
 	tb_prof_step *steps;
 	size_t n_steps;
+	/* the memory tables (memory.h), kept when the run load builds the
+	 * operator tree and the trace has [memory] events, else NULL */
+	struct tb_prof_memory *memory;
 } tb_prof_trace;
 
 /* A streaming parser: feed the file's bytes in pieces, then finish. */
