@@ -1655,7 +1655,6 @@ static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
 void tb_profile_register(tb_router *r, tb_dash *d)
 {
 	static const char *const later[] = {
-	    "/module",
 	    "/diff",
 	    "/diffnode",
 	    "/distributed/overlap",

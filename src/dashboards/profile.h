@@ -16,7 +16,7 @@ const tb_prof_profile *tb_profile_need(tb_resp *resp, const tb_req *req, const t
  * or -1 for an unknown unit. */
 int tb_profile_unit(const char **name, double *factor, int memory, const char *q);
 
-/* The routes memory, memory_events and tree (profile_memory.c). */
+/* The routes memory, memory_events, module and tree (profile_memory.c). */
 void tb_profile_memory_register(tb_router *r, tb_dash *d);
 
 #endif

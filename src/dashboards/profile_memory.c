@@ -4,8 +4,9 @@
  * time range start_ts..end_ts (absolute trace microseconds, as the page
  * computes them from a selection on the memory curve). Answered as the
  * reference plugin answers; src/profile/memory.c computes the rows. Also
- * tree, the operator tree of the trace's first thread, which the Module
- * view reads. */
+ * the Module view's routes: module (the nn.Module hierarchy with its
+ * times, src/profile/modules.c) and tree (the operator tree of the
+ * trace's first thread). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "common/alloc.h"
 #include "profile.h"
 #include "profile/memory.h"
+#include "profile/modules.h"
 #include "profile/optree.h"
 
 #define PREFIX "/data/plugin/pytorch_profiler"
@@ -347,9 +349,86 @@ static void handle_tree(tb_resp *resp, const tb_req *req, void *payload)
 	tree_node(&j, nodes, names, (uint32_t)root);
 }
 
+static void module_row(tb_json *j, const tb_prof_modrow *rows, size_t i)
+{
+	const tb_prof_modrow *r = &rows[i];
+	tb_json_obj_begin(j);
+	tb_json_key(j, "name");
+	tb_json_str(j, r->name);
+	tb_json_key(j, "id");
+	tb_json_int(j, r->id);
+	tb_json_key(j, "occurences");
+	tb_json_int(j, (int64_t)r->occurrences);
+	tb_json_key(j, "operators");
+	tb_json_int(j, (int64_t)r->operators);
+	static const char *const keys[] = {"host_duration", "self_host_duration",
+					   "device_duration", "self_device_duration",
+					   "avg_duration"};
+	const double v[] = {r->host, r->self_host, r->device, r->self_device, r->avg};
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		tb_json_key(j, keys[k]);
+		tree_time(j, v[k]);
+	}
+	tb_json_key(j, "children");
+	tb_json_arr_begin(j);
+	size_t c = i + 1;
+	for (uint32_t k = 0; k < r->n_children; k++) {
+		module_row(j, rows, c);
+		c += rows[c].size;
+	}
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
+}
+
+static void handle_module(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const tb_prof_profile *p = tb_profile_need(resp, req, payload);
+	if (!p)
+		return;
+	const tb_prof_modrow *rows;
+	size_t n = tb_prof_modules_rows(&rows, p->trace->modules);
+	if (!n) {
+		tb_resp_error(resp, 404, "could not find the run for %s/%s/%s",
+			      tb_req_query(req, "run"), p->worker, p->span);
+		return;
+	}
+	tb_json j;
+	begin_answer(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key(&j, "columns");
+	tb_json_arr_begin(&j);
+	static const char *const cols[][3] = {
+	    {"Module Name", "string", "name"},
+	    {"Occurences", "number", "occurences"},
+	    {"Operators", "number", "operators"},
+	    {"Host Total Time", "number", "host_duration"},
+	    {"Host Self Time", "number", "self_host_duration"},
+	    {"Device Total Time", "number", "device_duration"},
+	    {"Device Self Time", "number", "self_device_duration"},
+	};
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "name");
+		tb_json_str(&j, cols[i][0]);
+		tb_json_key(&j, "type");
+		tb_json_str(&j, cols[i][1]);
+		tb_json_key(&j, "key");
+		tb_json_str(&j, cols[i][2]);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+	tb_json_key(&j, "data");
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < n; i += rows[i].size)
+		module_row(&j, rows, i);
+	tb_json_arr_end(&j);
+	tb_json_obj_end(&j);
+}
+
 void tb_profile_memory_register(tb_router *r, tb_dash *d)
 {
 	tb_router_add(r, PREFIX "/memory", handle_memory, d);
 	tb_router_add(r, PREFIX "/memory_events", handle_memory_events, d);
 	tb_router_add(r, PREFIX "/tree", handle_tree, d);
+	tb_router_add(r, PREFIX "/module", handle_module, d);
 }

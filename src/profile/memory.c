@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "common/hash.h"
+#include "omap.h"
 
 struct tb_prof_memory {
 	tb_prof_memrec *rec; /* in time order once the tree is set */
@@ -72,69 +72,6 @@ int64_t tb_prof_memory_tree(const tb_prof_tnode **nodes, char *const **names,
 	*nodes = m ? m->node : NULL;
 	*names = m ? m->names : NULL;
 	return m && m->n_roots ? (int64_t)m->roots[0] : -1;
-}
-
-/* ---- an insertion-ordered map from a 64-bit key to an index ------------------ */
-
-/* Python dict semantics: setting a present key keeps its place, removing
- * a key and setting it again moves it to the end. Keys live in `keys`
- * (one per distinct key, never removed); each has its current slot. */
-typedef struct omap {
-	tb_idxset set;
-	uint64_t *keys;
-	int64_t *cur; /* slot of keys[i], -1: absent */
-	size_t n_keys, cap_keys, cap_cur;
-	int64_t *slot_val; /* slot -> value, -1: removed */
-	size_t n_slots, cap_slots;
-} omap;
-
-static size_t omap_key(omap *o, uint64_t key)
-{
-	uint64_t h = tb_hash_bytes(TB_HASH_SEED, &key, sizeof key);
-	size_t pos = 0, i1;
-	while ((i1 = tb_idxset_next(&o->set, h, &pos)))
-		if (o->keys[i1 - 1] == key)
-			return i1 - 1;
-	o->keys = tb_xgrow(o->keys, &o->cap_keys, o->n_keys + 1, sizeof *o->keys);
-	o->cur = tb_xgrow(o->cur, &o->cap_cur, o->n_keys + 1, sizeof *o->cur);
-	o->keys[o->n_keys] = key;
-	o->cur[o->n_keys] = -1;
-	if (tb_idxset_add(&o->set, h, o->n_keys) != 0)
-		abort();
-	return o->n_keys++;
-}
-
-static int64_t omap_get(omap *o, uint64_t key)
-{
-	size_t k = omap_key(o, key);
-	return o->cur[k] < 0 ? -1 : o->slot_val[o->cur[k]];
-}
-
-static void omap_set(omap *o, uint64_t key, int64_t val)
-{
-	size_t k = omap_key(o, key);
-	if (o->cur[k] < 0) {
-		o->slot_val =
-		    tb_xgrow(o->slot_val, &o->cap_slots, o->n_slots + 1, sizeof *o->slot_val);
-		o->cur[k] = (int64_t)o->n_slots++;
-	}
-	o->slot_val[o->cur[k]] = val;
-}
-
-static void omap_del(omap *o, uint64_t key)
-{
-	size_t k = omap_key(o, key);
-	if (o->cur[k] >= 0)
-		o->slot_val[o->cur[k]] = -1;
-	o->cur[k] = -1;
-}
-
-static void omap_free(omap *o)
-{
-	tb_idxset_free(&o->set);
-	free(o->keys);
-	free(o->cur);
-	free(o->slot_val);
 }
 
 /* ---- tying records to nodes --------------------------------------------------- */
@@ -271,7 +208,7 @@ void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_tnode *nodes, size_t n, 
 	sort_records(m->rec, m->n_rec);
 
 	/* threads in order of their first record, records in time order */
-	omap tids = {0};
+	tb_prof_omap tids = {0};
 	uint32_t *order = tb_xmalloc((m->n_rec + 1) * sizeof *order);
 	uint32_t *node_of = tb_xmalloc((m->n_rec + 1) * sizeof *node_of);
 	uint32_t *owner = tb_xmalloc((m->n_rec + 1) * sizeof *owner);
@@ -281,10 +218,10 @@ void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_tnode *nodes, size_t n, 
 		/* a string thread id never finds its tree: its own group */
 		uint64_t key = r->tid_is_str || !r->has_tid ? UINT64_MAX - (r->has_tid ? 0 : 1)
 							    : (uint64_t)r->tid;
-		int64_t g = omap_get(&tids, key);
+		int64_t g = tb_prof_omap_get(&tids, key);
 		if (g < 0) {
 			g = (int64_t)n_threads++;
-			omap_set(&tids, key, g);
+			tb_prof_omap_set(&tids, key, g);
 			count = tb_xgrow(count, &cap_count, n_threads, sizeof *count);
 			count[g] = 0;
 		}
@@ -327,26 +264,26 @@ void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_tnode *nodes, size_t n, 
 	free(count);
 	free(at);
 	free(fill);
-	omap_free(&tids);
+	tb_prof_omap_free(&tids);
 
 	/* a free carries the operator of its allocation */
-	omap alloc = {0};
+	tb_prof_omap alloc = {0};
 	for (size_t i = 0; i < m->n_rec; i++) {
 		tb_prof_memrec *r = &m->rec[i];
 		if (!r->has_addr)
 			continue;
 		if (r->bytes > 0) {
-			omap_set(&alloc, r->addr, (int64_t)i);
+			tb_prof_omap_set(&alloc, r->addr, (int64_t)i);
 		} else {
-			int64_t a = omap_get(&alloc, r->addr);
+			int64_t a = tb_prof_omap_get(&alloc, r->addr);
 			if (a >= 0) {
 				r->op = m->rec[a].op;
 				r->parent = m->rec[a].parent;
-				omap_del(&alloc, r->addr);
+				tb_prof_omap_del(&alloc, r->addr);
 			}
 		}
 	}
-	omap_free(&alloc);
+	tb_prof_omap_free(&alloc);
 
 	for (size_t i = 0; i < m->n_rec; i++) {
 		int d = m->rec[i].device;
@@ -510,7 +447,7 @@ size_t tb_prof_memory_events(tb_prof_memevent **out, const tb_prof_memory *m,
 	*out = NULL;
 	if (!m)
 		return 0;
-	omap alloc = {0}, freed = {0};
+	tb_prof_omap alloc = {0}, freed = {0};
 	tb_prof_memevent *rows = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < m->n_rec; i++) {
@@ -518,10 +455,10 @@ size_t tb_prof_memory_events(tb_prof_memevent **out, const tb_prof_memory *m,
 		if (!x->has_addr || !in_range(r, x->ts))
 			continue;
 		if (x->bytes > 0) {
-			omap_set(&alloc, x->addr, (int64_t)i);
+			tb_prof_omap_set(&alloc, x->addr, (int64_t)i);
 			continue;
 		}
-		int64_t a = omap_get(&alloc, x->addr);
+		int64_t a = tb_prof_omap_get(&alloc, x->addr);
 		if (a >= 0) {
 			const tb_prof_memrec *ar = &m->rec[a];
 			rows = tb_xgrow(rows, &cap, n + 1, sizeof *rows);
@@ -531,13 +468,13 @@ size_t tb_prof_memory_events(tb_prof_memevent **out, const tb_prof_memory *m,
 			rows[n].alloc_ts = ar->ts;
 			rows[n].free_ts = x->ts;
 			n++;
-			omap_del(&alloc, x->addr);
+			tb_prof_omap_del(&alloc, x->addr);
 		} else {
-			omap_set(&freed, x->addr, (int64_t)i);
+			tb_prof_omap_set(&freed, x->addr, (int64_t)i);
 		}
 	}
 	for (int pass = 0; pass < 2; pass++) {
-		const omap *o = pass ? &freed : &alloc;
+		const tb_prof_omap *o = pass ? &freed : &alloc;
 		for (size_t s = 0; s < o->n_slots; s++) {
 			if (o->slot_val[s] < 0)
 				continue;
@@ -552,8 +489,8 @@ size_t tb_prof_memory_events(tb_prof_memevent **out, const tb_prof_memory *m,
 			n++;
 		}
 	}
-	omap_free(&alloc);
-	omap_free(&freed);
+	tb_prof_omap_free(&alloc);
+	tb_prof_omap_free(&freed);
 	*out = rows;
 	return n;
 }

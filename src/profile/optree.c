@@ -14,6 +14,7 @@
 #include "common/alloc.h"
 #include "common/hash.h"
 #include "memory.h"
+#include "modules.h"
 
 /* ---- interned strings ------------------------------------------------------- */
 
@@ -145,6 +146,7 @@ typedef struct orec {
 	uint32_t name, stack, shape, grid, block, regs, shmem;
 	double ts, dur, bps, occ;
 	int64_t tid, ext, corr;
+	int64_t mid; /* modules: the Python module id */
 } orec;
 
 enum ncls { NC_OP, NC_STEP, NC_MODULE, NC_DATALOADER, NC_OPTIMIZER, NC_ROOT, NC_BACKWARD };
@@ -159,7 +161,7 @@ typedef struct onode {
 	int64_t ext;
 	vec children, runtimes;
 	double dev, self_host, self_dev, tc_self, tc_total;
-	int64_t tid;
+	int64_t tid, mid;
 } onode;
 
 typedef struct ort {
@@ -223,6 +225,7 @@ void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *in)
 	r->ext = in->ext;
 	r->has_corr = (uint8_t)in->has_corr;
 	r->corr = in->corr;
+	r->mid = in->module_id;
 	r->stack = intern(&b->str, in->stack);
 	r->shape = intern(&b->str, in->shape ? in->shape : "[]");
 	if (in->kind == TB_OK_KERNEL) {
@@ -413,6 +416,7 @@ static uint32_t new_node(tb_prof_opbuild *b, const orec *r, int cls)
 		n->has_ext = cls == NC_MODULE ? 0 : r->has_ext;
 		n->ext = r->ext;
 		n->tid = r->tid;
+		n->mid = r->mid;
 		n->tc_eligible = (uint8_t)tc_eligible_op(S(b, r->name));
 	}
 	return (uint32_t)b->n_node++;
@@ -1326,6 +1330,25 @@ static void export_tree(tb_prof_opbuild *b, tb_prof_trace *t, const vec *roots,
 	free(rtid);
 }
 
+/* Hand the module nodes reachable through steps, modules and operators
+ * to the Module view (modules.h), as the reference collects them. */
+static void module_nodes(tb_prof_opbuild *b, tb_prof_modules *m, uint32_t ni)
+{
+	const onode *n = &b->node[ni];
+	if (n->cls != NC_OP && n->cls != NC_STEP && n->cls != NC_MODULE && n->cls != NC_OPTIMIZER &&
+	    n->cls != NC_DATALOADER)
+		return;
+	if (n->cls == NC_MODULE) {
+		uint64_t ops = 0;
+		for (size_t i = 0; i < n->children.n; i++)
+			ops += (uint64_t)is_operator_node(b, &b->node[n->children.v[i]]);
+		tb_prof_modules_node(m, S(b, n->name), n->mid, ops, n->end - n->start, n->self_host,
+				     n->dev, n->self_dev);
+	}
+	for (size_t i = 0; i < b->node[ni].children.n; i++)
+		module_nodes(b, m, b->node[ni].children.v[i]);
+}
+
 void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 {
 	uint32_t *order = tb_xmalloc((b->n ? b->n : 1) * sizeof *order);
@@ -1430,6 +1453,12 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 	for (size_t i = 0; i < roots.n; i++)
 		if (!rebuilt || b->node[roots.v[i]].children.n)
 			walk(b, roots.v[i]);
+	for (size_t i = 0; t->modules && i < roots.n; i++)
+		if (!rebuilt || b->node[roots.v[i]].children.n)
+			for (size_t c = 0; c < b->node[roots.v[i]].children.n; c++)
+				module_nodes(b, t->modules, b->node[roots.v[i]].children.v[c]);
+	if (t->modules)
+		tb_prof_modules_finish(t->modules);
 	if (t->has_module && !t->memory)
 		t->memory = tb_prof_memory_new();
 	if (t->memory)

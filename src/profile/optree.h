@@ -57,6 +57,7 @@ typedef struct tb_prof_oprec {
 	int has_bps, has_occ;
 	double bps, occ;
 	int is_float; /* ts or dur was written with a fraction */
+	int64_t module_id; /* modules: "Python module id" */
 } tb_prof_oprec;
 
 typedef struct tb_prof_opbuild tb_prof_opbuild;

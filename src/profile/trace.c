@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "http/json.h"
 #include "memory.h"
+#include "modules.h"
 #include "optree.h"
 
 enum field {
@@ -50,6 +51,8 @@ enum field {
 	A_ADDR,
 	A_TALLOC,
 	A_BYTES,
+	A_PYID,
+	A_PYPARENT,
 	A_TRES,
 	A_CORR,
 };
@@ -100,6 +103,8 @@ typedef struct event {
 	double talloc, tres;
 	uint64_t addr;
 	int64_t bytes;
+	int has_pyid, has_pyparent;
+	int64_t pyid, pyparent, module_id;
 	int has_tid, tid_is_str, has_corr, has_id;
 	int64_t tid, corr, id;
 	tb_buf cap[N_CAP];    /* str() of the argument's value */
@@ -314,6 +319,8 @@ static void event_reset(event *e)
 	e->talloc = e->tres = 0;
 	e->addr = 0;
 	e->bytes = 0;
+	e->has_pyid = e->has_pyparent = 0;
+	e->pyid = e->pyparent = e->module_id = 0;
 	e->has_tid = e->tid_is_str = e->has_corr = e->has_id = 0;
 	e->tid = e->corr = 0;
 	for (int i = 0; i < N_CAP; i++) {
@@ -399,6 +406,7 @@ static void keep_op(tb_prof_parser *p, enum kind k, int has_ext, int64_t ext)
 		if (p->lightning || !e->has_module)
 			return;
 		r.kind = TB_OK_MODULE;
+		r.module_id = e->module_id;
 		break;
 	default:
 		return;
@@ -583,6 +591,14 @@ static void fold_event(tb_prof_parser *p)
 	case K_PYFUNC:
 		if (!p->lightning && e->has_module)
 			t->has_module = 1;
+		if (p->ops && !p->lightning) {
+			/* the Module view's hierarchy (modules.h) */
+			if (!t->modules)
+				t->modules = tb_prof_modules_new();
+			tb_prof_modules_event(t->modules, e->has_pyid, e->pyid, e->has_pyparent,
+					      e->pyparent, e->has_module ? name : NULL,
+					      e->module_id);
+		}
 		return;
 	default:
 		return;
@@ -868,6 +884,13 @@ static int cb_number(void *ctx, const char *s, size_t n)
 				break;
 			case A_MODULE:
 				e->has_module = 1;
+				e->module_id = to_id(v);
+				break;
+			case A_PYID:
+				e->has_pyid = 1, e->pyid = to_id(v);
+				break;
+			case A_PYPARENT:
+				e->has_pyparent = 1, e->pyparent = to_id(v);
 				break;
 			case A_DEVTYPE:
 				if (!is_float && v >= 0 && v < 1e9)
@@ -1050,6 +1073,10 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 			f = A_OCC;
 		else if (key_is(s, n, "device"))
 			f = A_DEVICE;
+		else if (key_is(s, n, "Python id"))
+			f = A_PYID;
+		else if (key_is(s, n, "Python parent id"))
+			f = A_PYPARENT;
 		else if (key_is(s, n, "Python module id"))
 			f = A_MODULE;
 		else if (key_is(s, n, "Device Type"))
@@ -1699,6 +1726,7 @@ void tb_prof_trace_free(tb_prof_trace *t)
 	free(t->kspans);
 	free(t->mem);
 	tb_prof_memory_free(t->memory);
+	tb_prof_modules_free(t->modules);
 	for (size_t i = 0; i < t->n_devices; i++)
 		free(t->devices[i].name);
 	free(t->devices);

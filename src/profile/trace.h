@@ -170,6 +170,9 @@ typedef struct tb_prof_trace {
 	/* the memory tables (memory.h), kept when the run load builds the
 	 * operator tree and the trace has [memory] events, else NULL */
 	struct tb_prof_memory *memory;
+	/* the Module view (modules.h), likewise for traces with
+	 * python_function events, else NULL */
+	struct tb_prof_modules *modules;
 } tb_prof_trace;
 
 /* A streaming parser: feed the file's bytes in pieces, then finish. */
