@@ -2,16 +2,18 @@
 // Pick a run, worker and span; the views the server builds so far are
 // shown (Overview of CPU traces: step time by role and recommendations;
 // Operator table with its top operators and call stacks, Kernel
-// table, memory peaks, the trace as a download for Perfetto or
-// chrome://tracing); the others are named as not available yet.
+// table, the trace as a download for Perfetto or chrome://tracing; the
+// Memory and Module views are in profile_memory.tsx); the others are
+// named as not available yet.
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
+import { MemoryView, ModuleView } from './profile_memory';
 import type { DashboardProps } from './registry';
 
 const BASE = 'data/plugin/pytorch_profiler/';
-const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory']);
-const MAX_ROWS = 500;
+const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory', 'Module']);
+export const MAX_ROWS = 500;
 
 async function get<T>(path: string, signal: AbortSignal): Promise<T> {
   const resp = await fetch(apiUrl(BASE + path), { cache: 'no-store', signal });
@@ -20,12 +22,12 @@ async function get<T>(path: string, signal: AbortSignal): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-const query = (p: Record<string, string>) => new URLSearchParams(p).toString();
+export const query = (p: Record<string, string>) => new URLSearchParams(p).toString();
 
 /** A JSON answer of the profile routes; null path: nothing to fetch. An
  * answer to an earlier path is never returned, so choices made from it
  * (worker, span) do not outlive the run they came from. */
-function useAnswer<T>(path: string | null, generation: number): { data: T | null; error: string } {
+export function useAnswer<T>(path: string | null, generation: number): { data: T | null; error: string } {
   const [state, setState] = useState<{ path: string | null; data: T | null; error: string }>({
     path: null,
     data: null,
@@ -59,11 +61,8 @@ interface Column {
 interface KernelTable {
   data: { columns: Column[]; rows: Array<Array<string | number>> };
 }
-interface MemoryCurve {
-  metadata: { devices: string[]; peaks: Record<string, string> };
-}
 
-function Select({ label, testid, options, value, onChange }: {
+export function Select({ label, testid, options, value, onChange }: {
   label: string;
   testid: string;
   options: string[];
@@ -385,26 +384,6 @@ function OperatorView({ params, generation }: { params: string; generation: numb
   );
 }
 
-function MemoryView({ params, generation }: { params: string; generation: number }) {
-  const { data, error } = useAnswer<MemoryCurve>(`memory_curve?${params}`, generation);
-  if (error) return <div class="dash-msg error">{error}</div>;
-  if (!data) return <div class="dash-msg inline">Loading…</div>;
-  const devices = data.metadata.devices;
-  return (
-    <section class="profile-section" data-testid="profile-memory">
-      <h3>Memory</h3>
-      {devices.length === 0 && <div class="dash-msg inline">The memory events carry no totals.</div>}
-      <ul>
-        {devices.map((d) => (
-          <li key={d}>
-            {d}: {data.metadata.peaks[d] ?? ''}
-          </li>
-        ))}
-      </ul>
-    </section>
-  );
-}
-
 export default function ProfileDashboard({ generation }: DashboardProps) {
   const runs = useAnswer<{ runs: string[] }>('runs', generation);
   const [run, setRun] = useChoice(runs.data?.runs ?? null);
@@ -459,6 +438,7 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
       {params && shown.includes('Operator') && <OperatorView params={params} generation={generation} />}
       {params && shown.includes('Kernel') && <KernelView params={params} generation={generation} />}
       {params && shown.includes('Memory') && <MemoryView params={params} generation={generation} />}
+      {params && shown.includes('Module') && <ModuleView params={params} generation={generation} />}
     </div>
   );
 }
