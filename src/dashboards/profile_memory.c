@@ -340,7 +340,8 @@ static void handle_tree(tb_resp *resp, const tb_req *req, void *payload)
 	char *const *names;
 	int64_t root = tb_prof_memory_tree(&nodes, &names, p->trace->memory);
 	if (root < 0) {
-		tb_resp_error(resp, 404, "%s has no operator tree kept (no modules or memory events)",
+		tb_resp_error(resp, 404,
+			      "%s has no operator tree kept (no modules or memory events)",
 			      p->file);
 		return;
 	}
@@ -361,9 +362,8 @@ static void module_row(tb_json *j, const tb_prof_modrow *rows, size_t i)
 	tb_json_int(j, (int64_t)r->occurrences);
 	tb_json_key(j, "operators");
 	tb_json_int(j, (int64_t)r->operators);
-	static const char *const keys[] = {"host_duration", "self_host_duration",
-					   "device_duration", "self_device_duration",
-					   "avg_duration"};
+	static const char *const keys[] = {"host_duration", "self_host_duration", "device_duration",
+					   "self_device_duration", "avg_duration"};
 	const double v[] = {r->host, r->self_host, r->device, r->self_device, r->avg};
 	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
 		tb_json_key(j, keys[k]);

@@ -193,8 +193,7 @@ int tb_prof_device_cmp(const void *a, const void *b)
 }
 
 void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_tnode *nodes, size_t n, uint32_t *roots,
-			     const int64_t *root_tids, size_t n_roots, char **names,
-			     size_t n_names)
+			     const int64_t *root_tids, size_t n_roots, char **names, size_t n_names)
 {
 	m->node = nodes;
 	m->n_node = n;
@@ -304,7 +303,7 @@ void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_tnode *nodes, size_t n, 
 typedef struct walk {
 	const tb_prof_memory *m;
 	const tb_prof_mrange *r;
-	int64_t *agg;	/* [name][dev][TB_MS_N] */
+	int64_t *agg;	 /* [name][dev][TB_MS_N] */
 	uint64_t *calls; /* [name] */
 	int64_t **lvl;	 /* per depth: [dev][3] totals of the node being walked */
 	size_t n_lvl;
@@ -386,8 +385,7 @@ static int cmp_stat(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-size_t tb_prof_memory_stats(tb_prof_memstat **out, const tb_prof_memory *m,
-			    const tb_prof_mrange *r)
+size_t tb_prof_memory_stats(tb_prof_memstat **out, const tb_prof_memory *m, const tb_prof_mrange *r)
 {
 	*out = NULL;
 	if (!m || !m->n_devs)

@@ -98,7 +98,7 @@ enum {
 };
 typedef struct tb_prof_memstat {
 	int device;
-	const char *name; /* borrowed from m */
+	const char *name;   /* borrowed from m */
 	int64_t v[TB_MS_N]; /* bytes and counts, in the order above */
 	uint64_t calls;	    /* operators of the name in the range */
 } tb_prof_memstat;

@@ -245,7 +245,8 @@ void tb_prof_modules_finish(tb_prof_modules *m)
 			uint32_t id = ev_id[ev];
 			if (m->ev[ev].name) {
 				if (cur >= 0)
-					tb_prof_omap_set(&parent_of, (uint64_t)cur, (int64_t)id + 1);
+					tb_prof_omap_set(&parent_of, (uint64_t)cur,
+							 (int64_t)id + 1);
 				cur = id;
 				if (tb_prof_omap_get(&parent_of, id) == TB_PROF_OMAP_NONE)
 					tb_prof_omap_set(&parent_of, id, 0);

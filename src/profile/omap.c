@@ -33,8 +33,8 @@ void tb_prof_omap_set(tb_prof_omap *o, uint64_t key, int64_t val)
 	if (o->cur[k] < 0) {
 		o->slot_val =
 		    tb_xgrow(o->slot_val, &o->cap_slots, o->n_slots + 1, sizeof *o->slot_val);
-		o->slot_key = tb_xgrow(o->slot_key, &o->cap_slot_keys, o->n_slots + 1,
-				       sizeof *o->slot_key);
+		o->slot_key =
+		    tb_xgrow(o->slot_key, &o->cap_slot_keys, o->n_slots + 1, sizeof *o->slot_key);
 		o->slot_key[o->n_slots] = key;
 		o->cur[k] = (int64_t)o->n_slots++;
 	}

@@ -23,7 +23,7 @@ typedef struct tb_prof_omap {
 	uint64_t *keys;
 	int64_t *cur; /* slot of keys[i], -1: absent */
 	size_t n_keys, cap_keys, cap_cur;
-	int64_t *slot_val; /* slot -> value; TB_PROF_OMAP_NONE: removed */
+	int64_t *slot_val;  /* slot -> value; TB_PROF_OMAP_NONE: removed */
 	uint64_t *slot_key; /* slot -> its key */
 	size_t n_slots, cap_slots, cap_slot_keys;
 } tb_prof_omap;
