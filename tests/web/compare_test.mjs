@@ -113,7 +113,7 @@ await run(async () => {
       'query: the runs list holds exactly the matching runs',
       rows.join(' '),
     );
-    const cols = await page.locator('[data-testid="query-head"] .query-col').evaluateAll((els) => els.map((e) => e.getAttribute('data-col')));
+    const cols = await page.locator('[data-testid="runs-head"] .query-col').evaluateAll((els) => els.map((e) => e.getAttribute('data-col')));
     check(cols.join(',') === 'hp.lr,hp.bs', 'query: the runs list shows the columns the query names', cols.join(','));
     const hash = await page.evaluate(() => location.hash);
     check(new URLSearchParams(hash.slice(1)).get('q') === q, 'query: kept in the URL', hash);
@@ -123,7 +123,7 @@ await run(async () => {
     check(boxValue === q, 'query: a reload restores the query from the URL and its runs', boxValue);
 
     // Sorting by a column of the query: by hp.lr, ascending then descending.
-    await page.click('[data-testid="query-head"] .query-col[data-col="hp.lr"]');
+    await page.click('[data-testid="runs-head"] .query-col[data-col="hp.lr"]');
     const lrOf = () =>
       page.locator('.run-row').evaluateAll((els) =>
         els
@@ -131,7 +131,7 @@ await run(async () => {
           .map((e) => Number(e.querySelector('.query-val[data-col="hp.lr"]')?.textContent)),
       );
     const asc = await lrOf();
-    await page.click('[data-testid="query-head"] .query-col[data-col="hp.lr"]');
+    await page.click('[data-testid="runs-head"] .query-col[data-col="hp.lr"]');
     const desc = await lrOf();
     check(
       asc[0] === 0.03 && asc[9] === 0.1 && desc[0] === 0.1 && desc[9] === 0.03,

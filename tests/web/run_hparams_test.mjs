@@ -88,6 +88,23 @@ run(async () => {
     check((await head.getAttribute('data-sort')) === 'desc', 'the columns and the sort survive a reload');
     await head.click();
     check((await head.getAttribute('data-sort')) === 'none', 'a third click leaves the runs unsorted');
+
+    // A run query with columns of its own and the hparam columns share one
+    // header, and one column sorts at a time.
+    await head.click();
+    await page.fill('[data-testid="run-query"]', 'hp.lr > 0');
+    await page.waitForSelector('[data-testid="runs-head"] .query-col[data-col="hp.lr"]', { timeout: 60000 });
+    const heads = await page.$$eval('.sidebar .run-columns-head', (els) => els.length);
+    const cells = await page.$$eval('[data-testid="runs-head"] button', (els) => els.map((e) => e.getAttribute('data-hparam') ?? e.getAttribute('data-col')));
+    check(heads === 1 && JSON.stringify(cells) === JSON.stringify(['lr', 'optimizer', 'hp.lr']), 'a query and hparam columns share one header', `${heads} headers: ${JSON.stringify(cells)}`);
+    await page.click('[data-testid="runs-head"] .query-col[data-col="hp.lr"]');
+    const hpSort = await head.getAttribute('data-sort');
+    const qSort = await page.getAttribute('[data-testid="runs-head"] .query-col[data-col="hp.lr"]', 'aria-sort');
+    check(hpSort === 'none' && qSort === 'ascending', 'sorting by a query column drops the hparam sort', `${hpSort} / ${qSort}`);
+    await head.click();
+    const qAfter = await page.getAttribute('[data-testid="runs-head"] .query-col[data-col="hp.lr"]', 'aria-sort');
+    check((await head.getAttribute('data-sort')) === 'asc' && qAfter === 'none', 'sorting by an hparam column drops the query sort', qAfter);
+    await screenshot(page, 'ui-run-columns-one-header-1280-light.png');
     check(consoleErrors.length === 0, 'no console errors', consoleErrors.join('\n'));
   } finally {
     if (b) await b.close();

@@ -115,17 +115,21 @@ export function HparamColumnPicker({ hp }: { hp: RunHparams }) {
   );
 }
 
-/** Column names above the list; a click cycles ascending, descending, unsorted. */
-export function HparamHeader({ hp }: { hp: RunHparams }) {
+/**
+ * The hparam column names for the runs list's header; a click cycles
+ * ascending, descending, unsorted. `onSort` hears of a click, so the header
+ * can drop any other column's sort: the list has one sort at a time.
+ */
+export function HparamHeaderCells({ hp, onSort }: { hp: RunHparams; onSort?: () => void }) {
   if (!hp.columns.length) return null;
   const sort = hp.saved.sort;
   const cycle = (name: string) => {
     const next = sort?.name !== name ? { name, desc: false } : !sort.desc ? { name, desc: true } : null;
     hp.update({ ...hp.saved, sort: next });
+    onSort?.();
   };
   return (
-    <div class="run-columns-head">
-      <span class="run-name">Run</span>
+    <>
       {hp.columns.map((h) => {
         const dir = sort?.name === h.name ? (sort.desc ? 'desc' : 'asc') : 'none';
         return (
@@ -144,7 +148,7 @@ export function HparamHeader({ hp }: { hp: RunHparams }) {
           </button>
         );
       })}
-    </div>
+    </>
   );
 }
 

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type Settings } from '../state';
 import { runGroupOf, runGroupRegex, setRunColor } from '../colors';
 import { LogdirStatus } from './LogdirStatus';
-import { HparamCells, HparamColumnPicker, HparamHeader, sortRuns, useRunHparams } from './RunHparams';
+import { HparamCells, HparamColumnPicker, HparamHeaderCells, sortRuns, useRunHparams } from './RunHparams';
 import { prefs, SIDEBAR_MAX, SIDEBAR_MIN } from '../prefs';
 import { QueryBox } from './QueryBox';
 import { useRunQuery, type QueryValue } from '../compare';
@@ -99,6 +99,9 @@ function ResizeHandle({ width }: { width: number }) {
 }
 
 const ROW = 28;
+/** Width a row needs beside its columns (paddings, checkbox, swatch, a run name), and per column. */
+const COLUMNS_BASE = 170;
+const COLUMN = 72;
 const OVERSCAN = 8;
 
 function queryCell(v: QueryValue | undefined): string {
@@ -186,10 +189,14 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
     settings.update({ hiddenRuns: hidden });
   };
   const groupMode = s.runGroup === 'dir' ? 'dir' : s.runGroup.startsWith('re:') ? 're' : '';
+  // Columns widen the sidebar as far as they need, so every column and a
+  // readable run name show without scrolling sideways.
+  const nCols = hp.columns.length + q.columns.length;
+  const shownWidth = nCols ? Math.min(SIDEBAR_MAX, Math.max(width, COLUMNS_BASE + COLUMN * nCols)) : width;
 
   return (
-    <aside class="sidebar" style={{ width: `${width}px` }}>
-      <ResizeHandle width={width} />
+    <aside class="sidebar" style={{ width: `${shownWidth}px` }}>
+      <ResizeHandle width={shownWidth} />
       <div class="sidebar-head">
         <h2>Runs</h2>
         <span class="count" data-testid="run-count">
@@ -243,9 +250,12 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
           />
         )}
       </div>
-      {q.columns.length > 0 && (
-        <div class="query-head" data-testid="query-head">
+      {(q.columns.length > 0 || hp.columns.length > 0) && (
+        // One header over the list, its cells in the rows' order: hparam
+        // columns, then the query's. One column sorts at a time.
+        <div class="run-columns-head" data-testid="runs-head">
           <span class="run-name">Run</span>
+          <HparamHeaderCells hp={hp} onSort={() => setColSort(null)} />
           {q.columns.map((c, i) => {
             const on = colSort?.col === i;
             return (
@@ -255,7 +265,10 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
                 title={`Sort by ${c}`}
                 data-col={c}
                 aria-sort={on ? (colSort!.desc ? 'descending' : 'ascending') : 'none'}
-                onClick={() => setColSort(!on ? { col: i, desc: false } : !colSort!.desc ? { col: i, desc: true } : null)}
+                onClick={() => {
+                  if (hp.saved.sort) hp.update({ ...hp.saved, sort: null });
+                  setColSort(!on ? { col: i, desc: false } : !colSort!.desc ? { col: i, desc: true } : null);
+                }}
               >
                 {c}
                 {on ? (colSort!.desc ? ' ▼' : ' ▲') : ''}
@@ -264,7 +277,6 @@ export function RunsSidebar({ runs, runColor, settings: s, customColors, width }
           })}
         </div>
       )}
-      <HparamHeader hp={hp} />
       <div class="run-list" ref={listRef} onScroll={(e) => setScroll((e.target as HTMLDivElement).scrollTop)}>
         {matching.length === 0 && <div class="empty">{runs.length ? 'No runs match the filter' : 'No runs yet'}</div>}
         <div class="run-list-inner" style={{ height: `${items.length * ROW}px` }}>
