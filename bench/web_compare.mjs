@@ -12,7 +12,10 @@
 //     the answer (the box waits for a 300 ms pause in typing first; that
 //     pause is included);
 //  4. HParams brushing: from the end of a drag on the lr axis of the
-//     parallel coordinates to the rows filtered (1000 rows).
+//     parallel coordinates to the rows filtered (1000 rows);
+//  5. shared y: navigation to the val/acc and train/loss cards both drawn
+//     with every run, their y axes linked (#ylink=*: both on one range),
+//     against the same two cards each fitting its own range.
 // Prints the figures as JSON. Paths only under the system's temp dir.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -55,6 +58,30 @@ async function firstDraw(page, url, kind, n) {
   return median(times);
 }
 
+/** ms from navigation to the val/acc and train/loss cards drawn with n runs each (and one y range when linked). */
+async function twoCards(page, url, n, linked) {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto('about:blank');
+    await sleep(1000);
+    await page.goto(url, { waitUntil: 'commit' });
+    const t = await page.waitForFunction(
+      ([c, same]) => {
+        const ys = ['val/acc', 'train/loss'].map((tag) => {
+          const el = document.querySelector(`.card[data-kind="scalar"][data-tag="${tag}"][data-state="ready"][data-series-count="${c}"]`);
+          return el?.querySelector('canvas') ? el.querySelector('.plot').tbChart.yAxis() : null;
+        });
+        if (!ys[0] || !ys[1]) return 0;
+        return !same || (ys[0].min === ys[1].min && ys[0].max === ys[1].max) ? performance.now() : 0;
+      },
+      [String(n), linked],
+      { polling: 'raf', timeout: 180000 },
+    );
+    times.push(await t.jsonValue());
+  }
+  return median(times);
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'tboard-web-compare-'));
 let server = null;
 let b = null;
@@ -68,6 +95,9 @@ try {
   const tags = `tags=${encodeURIComponent('^val/acc$')}`;
   const runMode = await firstDraw(page, `${base}#${tags}`, 'scalar', RUNS);
   const groupMode = await firstDraw(page, `${base}#${tags}&gby=${encodeURIComponent('regex:(.*)/seed\\d+')}`, 'scalar-groups', GROUPS);
+  const two = `tags=${encodeURIComponent('^(val/acc|train/loss)$')}`;
+  const ownY = await twoCards(page, `${base}#${two}`, RUNS, false);
+  const sharedY = await twoCards(page, `${base}#${two}&ylink=*`, RUNS, true);
 
   // The run query: alternate two queries so each one is asked anew.
   await page.goto(`${base}#${tags}`, { waitUntil: 'load' });
@@ -130,6 +160,7 @@ try {
         firstDrawMs: { runMode, groupMode, ratio: Math.round((groupMode / runMode) * 100) / 100 },
         queryToListMs: median(query),
         brushToRowsMs: median(brush),
+        twoCardsDrawnMs: { ownY, sharedY, ratio: Math.round((sharedY / ownY) * 100) / 100 },
       },
       null,
       1,

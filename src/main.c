@@ -532,7 +532,7 @@ int main(int argc, char **argv)
 	tb_server *server = NULL;
 	tb_notifier *notifier = NULL;
 	if (snapshot_cmd) {
-		rc = tb_snapshot_cmd(stdout, stderr, router, &snap);
+		rc = tb_snapshot_cmd(stdout, stderr, &dash, &snap);
 		goto out;
 	}
 	if (tb_server_start(&server, router, &so)) {

@@ -4,7 +4,8 @@
 # the build directory, web_scale gen_scalars and live_writer; web_ui runs on
 # a log directory gen_ui writes (log-axis
 # ranges, steps near 2^62, the smaller dashboards).
-# web_compare runs on a sweep that gen_sweep (bench/) writes.
+# web_compare runs on a sweep that gen_sweep (bench/) writes, web_yrange on
+# its Keras-style sweep (keras=1).
 add_executable(gen_ui tests/web/gen_ui.c)
 target_link_libraries(gen_ui tboard_static)
 set(TB_WEB_TEST_ENV

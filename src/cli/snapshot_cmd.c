@@ -54,7 +54,7 @@ int tb_snapshot_cmd_args(tb_snapshot_args *out, int *argc, char **argv, FILE *er
 	return 0;
 }
 
-int tb_snapshot_cmd(FILE *out, FILE *err, const tb_router *r, const tb_snapshot_args *a)
+int tb_snapshot_cmd(FILE *out, FILE *err, tb_dash *d, const tb_snapshot_args *a)
 {
 	if (!a->output) {
 		fprintf(err, "tboard snapshot: an output file is required: -o report.html\n");
@@ -64,7 +64,7 @@ int tb_snapshot_cmd(FILE *out, FILE *err, const tb_router *r, const tb_snapshot_
 	tb_buf html = TB_BUF_INIT;
 	char *msg = NULL;
 	int status = 0;
-	int rc = tb_snapshot_build(&html, &msg, r, &o);
+	int rc = tb_snapshot_build(&html, &msg, d, &o);
 	if (rc) {
 		fprintf(err, "tboard snapshot: %s\n", msg ? msg : tb_strerror(rc));
 		status = rc == TB_EINVAL || rc == TB_ENOTFOUND ? 2 : 1;

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "dashboards/dash.h"
 #include "http/http.h"
 
 /* The command's own flags, taken out of argv by tb_snapshot_cmd_args. */
@@ -19,9 +20,9 @@ typedef struct tb_snapshot_args {
  * or TB_EINVAL (message on err) when one lacks its value. */
 int tb_snapshot_cmd_args(tb_snapshot_args *out, int *argc, char **argv, FILE *err);
 
-/* Build the snapshot from router r (every route registered) and write it to
+/* Build the snapshot from d's router (every route registered) and write it to
  * a->output. Returns the process exit status: 0, 1 when the file cannot be
  * written, 2 for bad arguments; messages on err, the size on out. */
-int tb_snapshot_cmd(FILE *out, FILE *err, const tb_router *r, const tb_snapshot_args *a);
+int tb_snapshot_cmd(FILE *out, FILE *err, tb_dash *d, const tb_snapshot_args *a);
 
 #endif

@@ -33,11 +33,33 @@ typedef struct tb_dash {
 	size_t n_flags;
 	int projector_seen; /* atomic: a projector config was found */
 	tb_sse_hub *events; /* /data/tboard/events streams; NULL: none */
+	const tb_router *router; /* the routes over this state (tb_dashboards_register) */
 } tb_dash;
 
 /* tboard's own data routes, and which routes the server may cache; call
  * after every other registration (tboard_data.c). */
 void tb_tboard_data_register(tb_router *r, tb_dash *d);
+
+/* One run's part of a /data/tboard/scalars answer as columns of k values:
+ * every selected point (step, wall, value), or with a point budget below
+ * its n points, k min/max buckets (step, step_last, first, last, min, max,
+ * wall); the other pointers are NULL. */
+typedef struct tb_scalar_cols {
+	const char *run;
+	uint64_t gen; /* the series' change counter */
+	size_t n;     /* points selected */
+	size_t k;
+	int bucketed;
+	const int64_t *step, *step_last;
+	const double *value, *first, *last, *min, *max, *wall;
+} tb_scalar_cols;
+typedef void (*tb_scalar_cols_fn)(const tb_scalar_cols *c, void *arg);
+/* Call fn with the columns of tag's scalars in each of the n runs that has
+ * them (each once, in the order given), at most `buckets` values per run
+ * (0: every point), as /data/tboard/scalars answers them, under the store's
+ * read lock; returns the store's generation (tboard_data.c). */
+uint64_t tb_scalar_columns(tb_dash *d, const char *tag, const char *const *runs, size_t n,
+			   uint64_t buckets, tb_scalar_cols_fn fn, void *arg);
 void tb_tboard_events_register(tb_router *r, tb_dash *d);
 /* GET or POST /data/tboard/export: an export table, streamed (tboard_export.c). */
 void tb_tboard_export_register(tb_router *r, tb_dash *d);

@@ -92,7 +92,8 @@ void tb_dashboards_register(tb_router *r, tb_dash *d)
 		if (dashboards[i].register_routes)
 			dashboards[i].register_routes(r, d);
 	tb_compare_register(r, d); /* run comparison routes, not a tab */
-	tb_snapshot_register(r);   /* static snapshots, built from the routes above */
+	d->router = r;
+	tb_snapshot_register(r, d); /* static snapshots, built from the routes above */
 	tb_tboard_events_register(r, d);
 	tb_tboard_data_register(r, d);
 	tb_tboard_export_register(r, d);

@@ -6,10 +6,12 @@
  * records every answer with the request that produced it; the page's fetch
  * wrapper looks requests up in that table when there is no server. Tag
  * listings and the run list are narrowed to the selection. Scalars are the
- * one reshaped answer: /data/tboard/scalars is asked once per tag with a
- * point budget shared by all series, and its columns are stored as binary
- * (steps and wall times delta-coded, values as float32 when that is exact)
- * because decimal text of random-looking values is most of a snapshot.
+ * one reshaped answer: the columns of /data/tboard/scalars are taken once
+ * per tag with a point budget shared by all series, straight from the
+ * function behind that route (tb_scalar_columns; no JSON text written and
+ * parsed back), and stored as binary (steps and wall times delta-coded,
+ * values as float32 when that is exact) because decimal text of
+ * random-looking values is most of a snapshot.
  * Identical binary answers (an image under two routes) are stored once.
  *
  * The table is JSON, deflated (zlib) and base64url-encoded into a script
@@ -41,6 +43,7 @@ static const char *const included[] = {
 #define MAX_METRIC_EVALS 2000
 
 typedef struct snap {
+	tb_dash *d;
 	const tb_router *r;
 	const tb_snapshot_opts *o;
 	json_t *entries; /* the answers, each with its request */
@@ -69,16 +72,20 @@ static json_t *pairs_json(const char *const *p, size_t n)
 	return a;
 }
 
+/* Whether the parent request must stop (its client left or its time is up). */
+static int stopping(snap *s)
+{
+	if (!s->stopped && s->o->parent && tb_req_should_stop(s->o->parent, s->o->parent_resp))
+		s->stopped = 1;
+	return s->stopped;
+}
+
 /* The answer to one request, or NULL when it is not a 200 or the parent
  * request must stop. */
 static tb_resp *ask(snap *s, const tb_call *c)
 {
-	if (s->stopped)
+	if (stopping(s))
 		return NULL;
-	if (s->o->parent && tb_req_should_stop(s->o->parent, s->o->parent_resp)) {
-		s->stopped = 1;
-		return NULL;
-	}
 	tb_resp *resp = tb_router_call(s->r, c);
 	if (tb_resp_get_status(resp) != 200) {
 		tb_resp_free(resp);
@@ -185,29 +192,17 @@ static json_t *take_post(snap *s, const char *path, const json_t *body)
 
 /* --- scalars as columns ------------------------------------------------------ */
 
-static double number(const json_t *v)
-{
-	if (json_is_number(v))
-		return json_number_value(v);
-	const char *t = json_string_value(v);
-	if (t && !strcmp(t, "Infinity"))
-		return INFINITY;
-	if (t && !strcmp(t, "-Infinity"))
-		return -INFINITY;
-	return NAN;
-}
-
 /* One numeric array as {"e": encoding, "x": base64url of little-endian
  * values}: "d8" float64 differences from the previous value (exact for
  * steps and wall times, and small numbers compress), "f4" float32 where
- * every value survives the conversion, else "f8". */
-static json_t *column(const json_t *a, int delta)
+ * every value survives the conversion, else "f8". Every NaN is stored as
+ * the one NaN the page's answers carry. */
+static json_t *column(const double *src, size_t n, int delta)
 {
-	size_t n = json_array_size(a);
 	double *v = tb_xmalloc((n ? n : 1) * sizeof *v);
 	int f4 = !delta;
 	for (size_t i = 0; i < n; i++) {
-		v[i] = number(json_array_get(a, i));
+		v[i] = isnan(src[i]) ? NAN : src[i];
 		if (f4 && !isnan(v[i]) && (double)(float)v[i] != v[i])
 			f4 = 0;
 	}
@@ -233,32 +228,37 @@ static json_t *column(const json_t *a, int delta)
 	return col;
 }
 
-/* The answer of /data/tboard/scalars with its arrays as columns. The
- * buckets' first values are left out: the page does not draw them. */
-static json_t *columns(const json_t *answer)
+/* Steps as a "d8" column. */
+static json_t *step_column(const int64_t *steps, size_t n)
 {
-	json_t *runs = json_object();
-	const char *run;
-	json_t *r;
-	json_object_foreach(json_object_get(answer, "runs"), run, r)
-	{
-		json_t *out = json_object();
-		const char *key;
-		json_t *v;
-		json_object_foreach(r, key, v)
-		{
-			if (!json_is_array(v))
-				json_object_set(out, key, v);
-			else if (strcmp(key, "first"))
-				json_object_set_new(out, key,
-						    column(v, !strcmp(key, "step") ||
-								  !strcmp(key, "step_last") ||
-								  !strcmp(key, "wall")));
-		}
-		json_object_set_new(runs, run, out);
+	double *v = tb_xmalloc((n ? n : 1) * sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (double)steps[i];
+	json_t *col = column(v, n, 1);
+	free(v);
+	return col;
+}
+
+/* One run's scalars as columns, keyed as /data/tboard/scalars answers
+ * them, into the runs object `arg`. The buckets' first values are left
+ * out: the page does not draw them. */
+static void run_columns(const tb_scalar_cols *c, void *arg)
+{
+	json_t *out = json_pack("{s:I,s:I}", "gen", (json_int_t)c->gen, "n", (json_int_t)c->n);
+	if (c->bucketed) {
+		json_object_set_new(out, "bucketed", json_true());
+		json_object_set_new(out, "step", step_column(c->step, c->k));
+		json_object_set_new(out, "step_last", step_column(c->step_last, c->k));
+		json_object_set_new(out, "last", column(c->last, c->k, 0));
+		json_object_set_new(out, "min", column(c->min, c->k, 0));
+		json_object_set_new(out, "max", column(c->max, c->k, 0));
+		json_object_set_new(out, "wall", column(c->wall, c->k, 1));
+	} else {
+		json_object_set_new(out, "step", step_column(c->step, c->k));
+		json_object_set_new(out, "wall", column(c->wall, c->k, 1));
+		json_object_set_new(out, "value", column(c->value, c->k, 0));
 	}
-	return json_pack("{s:O,s:o}", "generation", json_object_get(answer, "generation"), "runs",
-			 runs);
+	json_object_set_new((json_t *)arg, c->run, out);
 }
 
 /* Every scalar tag (tag -> its selected runs) asked once, with a point
@@ -276,20 +276,22 @@ static void add_scalars(snap *s, json_t *tag_runs)
 		buckets = TB_SNAPSHOT_MIN_BUCKETS;
 	if (buckets > TB_SNAPSHOT_MAX_BUCKETS)
 		buckets = TB_SNAPSHOT_MAX_BUCKETS;
+	const char **names = NULL;
 	json_object_foreach(tag_runs, tag, runs)
 	{
-		json_t *body = json_pack("{s:s,s:O,s:I}", "tag", tag, "runs", runs, "buckets",
-					 (json_int_t)buckets);
-		char *text = json_dumps(body, JSON_COMPACT);
-		json_t *answer = peek(s, &(tb_call){.method = "POST",
-						    .path = "/data/tboard/scalars",
-						    .body = tb_slice_make(text, strlen(text))});
-		free(text);
-		json_decref(body);
-		if (answer)
-			json_object_set_new(s->scalars, tag, columns(answer));
-		json_decref(answer);
+		if (stopping(s))
+			break;
+		size_t n = json_array_size(runs);
+		names = tb_xrealloc(names, (n ? n : 1) * sizeof *names);
+		for (size_t i = 0; i < n; i++)
+			names[i] = json_string_value(json_array_get(runs, i));
+		json_t *cols = json_object();
+		uint64_t gen = tb_scalar_columns(s->d, tag, names, n, buckets, run_columns, cols);
+		json_object_set_new(
+		    s->scalars, tag,
+		    json_pack("{s:I,s:o}", "generation", (json_int_t)gen, "runs", cols));
 	}
+	free(names);
 }
 
 /* --- tag listings ---------------------------------------------------------- */
@@ -764,9 +766,10 @@ out:
 	return rc;
 }
 
-int tb_snapshot_build(tb_buf *out, char **errmsg, const tb_router *r, const tb_snapshot_opts *o)
+int tb_snapshot_build(tb_buf *out, char **errmsg, tb_dash *d, const tb_snapshot_opts *o)
 {
-	snap s = {.r = r,
+	snap s = {.d = d,
+		  .r = d->router,
 		  .o = o,
 		  .entries = json_array(),
 		  .scalars = json_object(),
@@ -863,7 +866,7 @@ out:
 
 static void handle_snapshot(tb_resp *resp, const tb_req *req, void *payload)
 {
-	const tb_router *r = payload;
+	tb_dash *d = payload;
 	if (strcmp(tb_req_method(req), "POST")) {
 		tb_resp_html_error(resp, 405, "The method is not allowed for the requested URL.");
 		tb_resp_header(resp, "Allow", "POST");
@@ -894,7 +897,7 @@ static void handle_snapshot(tb_resp *resp, const tb_req *req, void *payload)
 			      .parent_resp = resp};
 	tb_buf html = TB_BUF_INIT;
 	char *err = NULL;
-	int rc = runs && !k ? TB_ENOTFOUND : tb_snapshot_build(&html, &err, r, &o);
+	int rc = runs && !k ? TB_ENOTFOUND : tb_snapshot_build(&html, &err, d, &o);
 	if (rc == TB_EINVAL || rc == TB_ENOTFOUND) {
 		tb_resp_error(resp, 400, "Invalid argument: %s", err ? err : "no run selected");
 	} else if (rc == 0) {
@@ -910,7 +913,7 @@ static void handle_snapshot(tb_resp *resp, const tb_req *req, void *payload)
 	json_decref(j);
 }
 
-void tb_snapshot_register(tb_router *r)
+void tb_snapshot_register(tb_router *r, tb_dash *d)
 {
-	tb_router_add(r, "/data/tboard/snapshot", handle_snapshot, r);
+	tb_router_add(r, "/data/tboard/snapshot", handle_snapshot, d);
 }

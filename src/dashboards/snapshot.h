@@ -3,15 +3,17 @@
  * disk with no server and no network (docs/HTTP_API.md, "Snapshots").
  *
  * The answers are the server's own: every one comes from running a route's
- * handler in-process (tb_router_call), so a snapshot shows what the server
- * would. `tboard snapshot` and POST /data/tboard/snapshot build it with the
- * same function. */
+ * handler in-process (tb_router_call), or for scalars from the function
+ * behind /data/tboard/scalars (tb_scalar_columns), so a snapshot shows what
+ * the server would. `tboard snapshot` and POST /data/tboard/snapshot build
+ * it with the same function. */
 #ifndef TB_SNAPSHOT_H
 #define TB_SNAPSHOT_H
 
 #include <stddef.h>
 
 #include "common/buf.h"
+#include "dash.h"
 #include "http/http.h"
 
 typedef struct tb_snapshot_opts {
@@ -36,15 +38,15 @@ typedef struct tb_snapshot_opts {
 #define TB_SNAPSHOT_MIN_BUCKETS 16
 #define TB_SNAPSHOT_MAX_BUCKETS 1000
 
-/* Append the snapshot HTML for o to out, asking router r for every answer.
+/* Append the snapshot HTML for o to out, asking d's router for every answer.
  * Returns 0; TB_EINVAL for a bad tag pattern or run query, with a message
  * in *errmsg (caller frees); TB_ENOTFOUND when no run is selected; TB_EIO
  * when the parent request was stopped (its response already says why). */
-int tb_snapshot_build(tb_buf *out, char **errmsg, const tb_router *r, const tb_snapshot_opts *o);
+int tb_snapshot_build(tb_buf *out, char **errmsg, tb_dash *d, const tb_snapshot_opts *o);
 
 /* POST /data/tboard/snapshot: the snapshot of a JSON body {"runs": [...],
- * "tags": "regex"} (both optional), as an HTML attachment. r must be the
- * router the route is added to. */
-void tb_snapshot_register(tb_router *r);
+ * "tags": "regex"} (both optional), as an HTML attachment. d->router must
+ * be r. */
+void tb_snapshot_register(tb_router *r, tb_dash *d);
 
 #endif

@@ -209,14 +209,21 @@ static void write_doubles(tb_json *j, const char *key, const double *v, size_t n
 	tb_json_arr_end(j);
 }
 
-/* Points [lo, hi) of s in at most nb buckets of equal step width. */
-static void write_buckets(tb_json *j, const tb_series *s, size_t lo, size_t hi, uint64_t nb)
+/* The buffers behind one run's columns. */
+typedef struct cols_buf {
+	int64_t *steps;
+	double *vals;
+} cols_buf;
+
+/* Points [lo, hi) of s in at most nb buckets of equal step width, into c. */
+static void bucket_columns(tb_scalar_cols *c, cols_buf *cb, const tb_series *s, size_t lo,
+			   size_t hi, uint64_t nb)
 {
-	int64_t *first_step = tb_xmalloc(nb * sizeof *first_step);
-	int64_t *last_step = tb_xmalloc(nb * sizeof *last_step);
-	double *cols = tb_xmalloc(5 * nb * sizeof *cols);
-	double *first = cols, *last = cols + nb, *mn = cols + 2 * nb, *mx = cols + 3 * nb,
-	       *wall = cols + 4 * nb;
+	cb->steps = tb_xmalloc(2 * nb * sizeof *cb->steps);
+	cb->vals = tb_xmalloc(5 * nb * sizeof *cb->vals);
+	int64_t *first_step = cb->steps, *last_step = cb->steps + nb;
+	double *first = cb->vals, *last = cb->vals + nb, *mn = cb->vals + 2 * nb,
+	       *mx = cb->vals + 3 * nb, *wall = cb->vals + 4 * nb;
 	/* steps are strictly increasing, so the span fits in an unsigned */
 	int64_t step_lo = tb_series_step(s, lo);
 	u128 span = (u128)((uint64_t)tb_series_step(s, hi - 1) - (uint64_t)step_lo) + 1;
@@ -244,50 +251,70 @@ static void write_buckets(tb_json *j, const tb_series *s, size_t lo, size_t hi, 
 		last[k - 1] = v;
 		wall[k - 1] = tb_series_wall(s, i);
 	}
-	tb_json_key(j, "bucketed");
-	tb_json_bool(j, 1);
-	write_steps(j, "step", first_step, k);
-	write_steps(j, "step_last", last_step, k);
-	write_doubles(j, "first", first, k);
-	write_doubles(j, "last", last, k);
-	write_doubles(j, "min", mn, k);
-	write_doubles(j, "max", mx, k);
-	write_doubles(j, "wall", wall, k);
-	free(first_step);
-	free(last_step);
-	free(cols);
+	c->bucketed = 1;
+	c->k = k;
+	c->step = first_step;
+	c->step_last = last_step;
+	c->first = first;
+	c->last = last;
+	c->min = mn;
+	c->max = mx;
+	c->wall = wall;
 }
 
-static void write_run(tb_json *j, const tb_run *r, const tb_series *s, const scalars_query *q,
-		      int64_t after)
+/* The columns of s's points that the query selects after `after`, into
+ * c; free cb's buffers once c is used. */
+static void run_columns(tb_scalar_cols *c, cols_buf *cb, const tb_run *r, const tb_series *s,
+			const scalars_query *q, int64_t after)
 {
 	size_t lo, hi;
 	selection(&lo, &hi, s, q, after);
 	size_t n = hi - lo;
-	tb_json_key(j, r->name);
+	memset(c, 0, sizeof *c);
+	c->run = r->name;
+	c->gen = s->changes;
+	c->n = n;
+	if (q->buckets && n > q->buckets) {
+		bucket_columns(c, cb, s, lo, hi, q->buckets);
+		return;
+	}
+	cb->steps = tb_xmalloc((n ? n : 1) * sizeof *cb->steps);
+	cb->vals = tb_xmalloc(2 * (n ? n : 1) * sizeof *cb->vals);
+	for (size_t i = 0; i < n; i++) {
+		cb->steps[i] = tb_series_step(s, lo + i);
+		cb->vals[i] = tb_series_wall(s, lo + i);
+		cb->vals[n + i] = tb_series_value(s, lo + i);
+	}
+	c->k = n;
+	c->step = cb->steps;
+	c->wall = cb->vals;
+	c->value = cb->vals + n;
+}
+
+/* One run's part of the answer. */
+static void write_run(const tb_scalar_cols *c, void *payload)
+{
+	tb_json *j = payload;
+	tb_json_key(j, c->run);
 	tb_json_obj_begin(j);
 	tb_json_key(j, "gen");
-	tb_json_int(j, (int64_t)s->changes);
+	tb_json_int(j, (int64_t)c->gen);
 	tb_json_key(j, "n");
-	tb_json_int(j, (int64_t)n);
-	if (q->buckets && n > q->buckets) {
-		write_buckets(j, s, lo, hi, q->buckets);
+	tb_json_int(j, (int64_t)c->n);
+	if (c->bucketed) {
+		tb_json_key(j, "bucketed");
+		tb_json_bool(j, 1);
+		write_steps(j, "step", c->step, c->k);
+		write_steps(j, "step_last", c->step_last, c->k);
+		write_doubles(j, "first", c->first, c->k);
+		write_doubles(j, "last", c->last, c->k);
+		write_doubles(j, "min", c->min, c->k);
+		write_doubles(j, "max", c->max, c->k);
+		write_doubles(j, "wall", c->wall, c->k);
 	} else {
-		tb_json_key(j, "step");
-		tb_json_arr_begin(j);
-		for (size_t i = lo; i < hi; i++)
-			tb_json_int(j, tb_series_step(s, i));
-		tb_json_arr_end(j);
-		tb_json_key(j, "wall");
-		tb_json_arr_begin(j);
-		for (size_t i = lo; i < hi; i++)
-			tb_json_double(j, tb_series_wall(s, i));
-		tb_json_arr_end(j);
-		tb_json_key(j, "value");
-		tb_json_arr_begin(j);
-		for (size_t i = lo; i < hi; i++)
-			tb_json_double(j, tb_series_value(s, i));
-		tb_json_arr_end(j);
+		write_steps(j, "step", c->step, c->k);
+		write_doubles(j, "wall", c->wall, c->k);
+		write_doubles(j, "value", c->value, c->k);
 	}
 	tb_json_obj_end(j);
 }
@@ -347,15 +374,42 @@ static void each_series(tb_store *st, const scalars_query *q,
 	free(asked);
 }
 
-typedef struct write_ctx {
-	tb_json *j;
+typedef struct cols_ctx {
 	const scalars_query *q;
-} write_ctx;
+	tb_scalar_cols_fn fn;
+	void *arg;
+} cols_ctx;
 
-static void write_one(const tb_run *r, const tb_series *s, int64_t after, void *payload)
+static void cols_one(const tb_run *r, const tb_series *s, int64_t after, void *payload)
 {
-	write_ctx *c = payload;
-	write_run(c->j, r, s, c->q, after);
+	cols_ctx *x = payload;
+	tb_scalar_cols c;
+	cols_buf cb;
+	run_columns(&c, &cb, r, s, x->q, after);
+	x->fn(&c, x->arg);
+	free(cb.steps);
+	free(cb.vals);
+}
+
+uint64_t tb_scalar_columns(tb_dash *d, const char *tag, const char *const *runs, size_t n,
+			   uint64_t buckets, tb_scalar_cols_fn fn, void *arg)
+{
+	scalars_query q = {.tag = tag,
+			   .runs = (const char **)runs,
+			   .n_runs = n,
+			   .after = tb_xmalloc((n ? n : 1) * sizeof *q.after),
+			   .all_after = INT64_MIN,
+			   .start = INT64_MIN,
+			   .end = INT64_MAX,
+			   .buckets = buckets};
+	for (size_t i = 0; i < n; i++)
+		q.after[i] = INT64_MIN;
+	tb_store_rdlock(d->store);
+	uint64_t gen = tb_store_generation(d->store);
+	each_series(d->store, &q, cols_one, &(cols_ctx){&q, fn, arg});
+	tb_store_unlock(d->store);
+	free(q.after);
+	return gen;
 }
 
 static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
@@ -384,8 +438,7 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_int(&j, (int64_t)tb_store_generation(d->store));
 	tb_json_key(&j, "runs");
 	tb_json_obj_begin(&j);
-	write_ctx c = {&j, &q};
-	each_series(d->store, &q, write_one, &c);
+	each_series(d->store, &q, cols_one, &(cols_ctx){&q, write_run, &j});
 	tb_json_obj_end(&j);
 	tb_store_unlock(d->store);
 	tb_json_obj_end(&j);

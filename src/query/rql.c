@@ -179,6 +179,7 @@ typedef struct eval {
 	long *hp; /* per query column: the table column of an hparam, or -1 */
 	tb_rql_value *cells;
 	unsigned char *have;
+	size_t *by_name; /* run indices by name, built when a column reads a sub-run */
 	tb_rql_error *err;
 } eval;
 
@@ -274,6 +275,45 @@ static tb_rql_value summarize(const rq_col *c, const tb_rql_series *s)
 	return v;
 }
 
+static int name_cmp(const void *pa, const void *pb, void *payload)
+{
+	char *const *names = payload;
+	return strcmp(names[*(const size_t *)pa], names[*(const size_t *)pb]);
+}
+
+/* The table index of run "<name of run>/<sub>", or -1 when there is none.
+ * The first call sorts the runs by name (once per evaluation). */
+static long sub_run(eval *e, size_t run, const char *sub)
+{
+	const tb_rql_table *t = e->t;
+	if (!e->by_name) {
+		e->by_name = tb_xcalloc(t->n_runs + 1, sizeof *e->by_name);
+		for (size_t i = 0; i < t->n_runs; i++)
+			e->by_name[i] = i;
+		qsort_r(e->by_name, t->n_runs, sizeof *e->by_name, name_cmp, t->names);
+	}
+	const char *name = t->names[run];
+	size_t nl = strlen(name);
+	size_t lo = 0, hi = t->n_runs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *m = t->names[e->by_name[mid]];
+		/* compare m with name + "/" + sub without building it */
+		int c = strncmp(m, name, nl);
+		if (!c)
+			c = (unsigned char)m[nl] - (unsigned char)'/';
+		if (!c)
+			c = strcmp(m + nl + 1, sub);
+		if (!c)
+			return (long)e->by_name[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 static tb_rql_value cell(eval *e, size_t run, int col)
 {
 	if (col == RQ_RUN)
@@ -289,10 +329,11 @@ static tb_rql_value cell(eval *e, size_t run, int col)
 		v = col_value(e->t, e->hp[col], run);
 	} else {
 		tb_rql_series s;
-		if (e->t->get && e->t->get(&s, run, c->key, e->t->payload)) {
+		long from = c->sub ? sub_run(e, run, c->sub) : (long)run;
+		if (from >= 0 && e->t->get && e->t->get(&s, (size_t)from, c->key, e->t->payload)) {
 			v = summarize(c, &s);
 			if (e->t->done)
-				e->t->done(run, e->t->payload);
+				e->t->done((size_t)from, e->t->payload);
 		} else if (c->fn == RQ_COUNT) {
 			v = (tb_rql_value){TB_RQL_NUM, 0, NULL};
 		}
@@ -482,6 +523,7 @@ out:
 	free(e.hp);
 	free(e.cells);
 	free(e.have);
+	free(e.by_name);
 	return rc;
 }
 

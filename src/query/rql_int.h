@@ -18,6 +18,8 @@ typedef struct rq_col {
 	int kind;
 	char *name; /* canonical text, e.g. "max(val/acc, 100:500)" (owned) */
 	char *key;  /* RQ_COL_HP: hparam name; RQ_COL_METRIC: tag (owned) */
+	char *sub;  /* RQ_COL_METRIC: the sub-run "<run>/<sub>" the tag is read
+		     * from, or NULL for the run itself (owned) */
 	int fn;	    /* RQ_COL_METRIC: RQ_* */
 	int has_lo, has_hi;
 	int64_t lo, hi; /* step range, both ends included; RQ_AT: lo = the step */

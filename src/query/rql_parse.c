@@ -337,6 +337,10 @@ static char *column_text(const rq_col *c)
 			if (c->has_hi)
 				tb_buf_printf(&b, "%lld", (long long)c->hi);
 		}
+		if (c->sub) {
+			tb_buf_puts(&b, ", in ");
+			put_quoted(&b, c->sub);
+		}
 		tb_buf_putc(&b, ')');
 	}
 	}
@@ -353,6 +357,7 @@ static int add_column(parser *p, rq_col *c)
 		if (strcmp(q->cols[i].name, c->name) == 0) {
 			free(c->name);
 			free(c->key);
+			free(c->sub);
 			return (int)i;
 		}
 	}
@@ -361,7 +366,53 @@ static int add_column(parser *p, rq_col *c)
 	return (int)q->n_cols++;
 }
 
-/* fn(TAG [, RANGE]) after the function name; the current token is '('. */
+/* The step argument of at() or the step range of another summary, after
+ * the comma. */
+static int parse_range(parser *p, int fn, rq_col *c)
+{
+	if (fn == RQ_AT) {
+		if (parse_step(p, &c->lo))
+			return -1;
+		c->has_lo = c->has_hi = 1;
+		c->hi = c->lo;
+		return 0;
+	}
+	if (peek(p).kind != T_COLON) {
+		if (parse_step(p, &c->lo))
+			return -1;
+		c->has_lo = 1;
+	}
+	if (expect(p, T_COLON, "':' in a step range such as 100:500"))
+		return -1;
+	if (peek(p).kind != T_RP && peek(p).kind != T_COMMA) {
+		if (parse_step(p, &c->hi))
+			return -1;
+		c->has_hi = 1;
+	}
+	return 0;
+}
+
+/* The sub-run of a metric call, `in STRING`, when the current token is
+ * the word `in`: returns 1 with c->sub set, 0 when there is none, -1 on an
+ * error. */
+static int parse_sub(parser *p, rq_col *c)
+{
+	tok t = peek(p);
+	if (!is_word(p, t, "in"))
+		return 0;
+	p->pos = t.end;
+	t = peek(p);
+	if (t.kind != T_STR)
+		return bad_token(p, t, "a quoted sub-run name after 'in'");
+	c->sub = decode_string(p, t);
+	p->pos = t.end;
+	if (!p->failed && !c->sub[0])
+		return fail_at(p, t.start, "expected a sub-run name, found ''");
+	return p->failed ? -1 : 1;
+}
+
+/* fn(TAG [, RANGE] [, in SUB]) after the function name; the current token
+ * is '('. */
 static int parse_metric(parser *p, int fn, rq_operand *out)
 {
 	rq_col c = {.kind = RQ_COL_METRIC, .fn = fn};
@@ -388,26 +439,17 @@ static int parse_metric(parser *p, int fn, rq_operand *out)
 	tok t = peek(p);
 	if (t.kind == T_COMMA) {
 		p->pos = t.end;
-		if (fn == RQ_AT) {
-			if (parse_step(p, &c.lo))
+		int sub = fn == RQ_AT ? 0 : parse_sub(p, &c);
+		if (sub < 0 || (!sub && parse_range(p, fn, &c)))
+			goto fail;
+		t = peek(p);
+		if (!sub && t.kind == T_COMMA) {
+			p->pos = t.end;
+			sub = parse_sub(p, &c);
+			if (sub == 0)
+				bad_token(p, peek(p), "in 'SUB-RUN'");
+			if (sub <= 0)
 				goto fail;
-			c.has_lo = c.has_hi = 1;
-			c.hi = c.lo;
-		} else {
-			t = peek(p);
-			if (t.kind != T_COLON) {
-				if (parse_step(p, &c.lo))
-					goto fail;
-				c.has_lo = 1;
-			}
-			if (expect(p, T_COLON, "':' in a step range such as 100:500"))
-				goto fail;
-			t = peek(p);
-			if (t.kind != T_RP) {
-				if (parse_step(p, &c.hi))
-					goto fail;
-				c.has_hi = 1;
-			}
 		}
 	} else if (fn == RQ_AT) {
 		bad_token(p, t, "',' and a step: at(TAG, STEP)");
@@ -419,6 +461,7 @@ static int parse_metric(parser *p, int fn, rq_operand *out)
 	return 0;
 fail:
 	free(c.key);
+	free(c.sub);
 	return -1;
 }
 
@@ -821,6 +864,7 @@ void tb_rql_free(tb_rql *q)
 	for (size_t i = 0; i < q->n_cols; i++) {
 		free(q->cols[i].name);
 		free(q->cols[i].key);
+		free(q->cols[i].sub);
 	}
 	free(q->cols);
 	free(q->sort);

@@ -268,6 +268,48 @@ static void test_rql__columns(void)
 	check_columns("hp.a.b = 1 and hp[\"x\\\"y\"] = 2", "hp.a.b ; hp[\"x\\\"y\"]");
 }
 
+/* Runs with sub-runs, as Keras writes them: a session run and its train
+ * and validation runs, each with epoch_loss = 1 / (index + 1) at step 1. */
+static const char *const sub_names[] = {"b",   "a/validation", "a",	   "a/train",
+					"a.b", "b/train",      "ab/train", "a/train/x"};
+
+static int get_sub_series(tb_rql_series *out, size_t run, const char *tag, void *payload)
+{
+	static const int64_t step = 1;
+	static double values[8];
+	(void)payload;
+	if (strcmp(tag, "epoch_loss") != 0 || strchr(sub_names[run], '/') == NULL)
+		return 0;
+	values[run] = 1.0 / (double)(run + 1);
+	*out = (tb_rql_series){&step, &values[run], 1, NULL};
+	return 1;
+}
+
+static void test_rql__sub_runs(void)
+{
+	tb_rql_table *t = tb_rql_table_new();
+	for (size_t i = 0; i < sizeof sub_names / sizeof *sub_names; i++)
+		tb_rql_table_add_run(t, sub_names[i]);
+	tb_rql_table_series(t, get_sub_series, NULL, NULL);
+	/* a/train is run 3 (0.25), a/validation run 1 (0.5), b/train run 5 */
+	EXPECT_V(t, "last(epoch_loss, in 'train') > 0", "a=0.25,b=0.16666666666666666");
+	EXPECT_V(t, "last(epoch_loss, in \"validation\") >= 0.5", "a=0.5");
+	EXPECT_V(t, "max(epoch_loss, 0:, in 'train') < 0.2", "b=0.16666666666666666");
+	EXPECT_V(t, "at(epoch_loss, 1, in 'train/x') > 0", "a=0.125");
+	EXPECT(t, "count(epoch_loss, in 'test') = 0",
+	       "a,a.b,a/train,a/train/x,a/validation,ab/train,b,b/train");
+	EXPECT(t, "last(epoch_loss, in 'train') < 1 sort by last(epoch_loss, in 'train')", "b,a");
+	check_columns("last(epoch_loss,in 'train') > 0 and last(epoch_loss, in \"train\") > 0 and "
+		      "mean(x, 1:2, in 'a\"b') > 0",
+		      "last(epoch_loss, in \"train\") ; mean(x, 1:2, in \"a\\\"b\")");
+	EXPECT(t, "last(x, in train)",
+	       "ERR col 12: expected a quoted sub-run name after 'in', found 'train'");
+	EXPECT(t, "last(x, in '')", "ERR col 12: expected a sub-run name, found ''");
+	EXPECT(t, "last(x, 1:, 'a')", "ERR col 13: expected in 'SUB-RUN', found ''a''");
+	EXPECT(t, "at(x, in 'a')", "ERR col 7: expected an integer step, found 'in'");
+	tb_rql_table_free(t);
+}
+
 static void test_rql__errors_name_their_column(void)
 {
 	static const struct {
@@ -404,6 +446,7 @@ int main(void)
 	TB_RUN(test_rql__metrics);
 	TB_RUN(test_rql__sort_and_limit);
 	TB_RUN(test_rql__columns);
+	TB_RUN(test_rql__sub_runs);
 	TB_RUN(test_rql__errors_name_their_column);
 	TB_RUN(test_rql__regex);
 	TB_RUN(test_rql__table);

@@ -4,7 +4,7 @@
 // Environment: TB_BINARY (the tboard executable), TB_SOURCE_DIR (source
 // tree), TB_BUILD_DIR (screenshots go to TB_BUILD_DIR/screenshots).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -222,4 +222,39 @@ export async function run(body) {
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed !== 0 ? 1 : 0);
+}
+
+/**
+ * An image file decoded in the page: its size, distinct colours (sampled),
+ * the top-left pixel (the background) and how many pixels of the middle
+ * region (15-95% across, 15-60% down: inside a chart image's plot area)
+ * differ from that background.
+ */
+export function imageFacts(page, path, type) {
+  const b64 = readFileSync(path).toString('base64');
+  return page.evaluate(
+    async ([data, t]) => {
+      const img = new Image();
+      img.src = `data:${t};base64,${data}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set();
+      for (let i = 0; i < d.length; i += 4 * 7) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      const bg = [d[0], d[1], d[2]];
+      let ink = 0;
+      for (let y = Math.floor(c.height * 0.15); y < c.height * 0.6; y++) {
+        for (let x = Math.floor(c.width * 0.15); x < c.width * 0.95; x++) {
+          const i = (y * c.width + x) * 4;
+          if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 40) ink++;
+        }
+      }
+      return { width: img.naturalWidth, height: img.naturalHeight, colours: colours.size, corner: bg, ink };
+    },
+    [b64, type],
+  );
 }

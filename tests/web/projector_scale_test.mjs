@@ -56,7 +56,7 @@ run(async () => {
 
     // t-SNE on every point: the worker searches neighbours, the page answers keys.
     await page.click(`${ROOT} button[data-method="tsne"]`);
-    await page.waitForFunction((s) => /neighbours/i.test(document.querySelector(`${s} .plot-msg`)?.textContent ?? ''), ROOT, { timeout: 30000 });
+    await page.waitForFunction((s) => /neighbours/i.test(document.querySelector(`${s} .plot-msg`)?.textContent ?? ''), ROOT, { timeout: 120000 });
     const latency = await inputLatency(page, '[data-testid="proj-search"]');
     const lat = median(latency);
     // A main thread busy with the search would answer after many seconds.

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDir, cardSel, check, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
+import { buildDir, cardSel, check, getJson, imageFacts, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
 
 const esc = (s) => s.replace(/["\\]/g, '\\$&');
 
@@ -104,28 +104,6 @@ async function download(page, sel, path) {
   return path;
 }
 
-/** Distinct colours and opaque pixels of an image file, drawn in the page. */
-function imageStats(page, path, type) {
-  const b64 = readFileSync(path).toString('base64');
-  return page.evaluate(
-    async ([data, t]) => {
-      const img = new Image();
-      img.src = `data:${t};base64,${data}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.naturalWidth;
-      c.height = img.naturalHeight;
-      const ctx = c.getContext('2d');
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      const colours = new Set();
-      for (let i = 0; i < d.length; i += 4 * 7) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-      return { width: img.naturalWidth, height: img.naturalHeight, colours: colours.size, corner: [d[0], d[1], d[2]] };
-    },
-    [b64, type],
-  );
-}
-
 /** A scalar card saved as SVG (light) and PNG (dark) at a chosen size. */
 async function checkImages(page, dir, [tag, runs]) {
   const card = cardSel(tag);
@@ -143,17 +121,17 @@ async function checkImages(page, dir, [tag, runs]) {
     'the SVG legend names every run of the chart',
     JSON.stringify(legend),
   );
-  const paths = [...svg.matchAll(/<path class="line" data-run="[^"]*" d="M[^"]{20,}"/g)].length;
+  const paths = [...svg.matchAll(/<path class="line" data-series="[^"]*" d="M[^"]{20,}"/g)].length;
   check(paths === runs.length, 'the SVG draws a line per run', `${paths} lines, ${runs.length} runs`);
   check(svg.includes(`>${tag}</text>`) && /fill="#ffffff"/.test(svg), 'the SVG carries the title on a light background');
-  const svgStats = await imageStats(page, svgPath, 'image/svg+xml');
+  const svgStats = await imageFacts(page, svgPath, 'image/svg+xml');
   check(svgStats.width === 640 && svgStats.colours > 8, 'the SVG renders, not blank', JSON.stringify(svgStats));
 
   await page.selectOption(`${card} [data-testid="image-theme"]`, 'dark');
   const pngPath = await download(page, `${card} [data-testid="download-png"]`, join(dir, 'chart.png'));
   const png = readFileSync(pngPath);
   check(png.subarray(1, 4).toString() === 'PNG' && png.readUInt32BE(16) === 640 && png.readUInt32BE(20) === 420, 'the PNG is 640 x 420', `${png.readUInt32BE(16)} x ${png.readUInt32BE(20)}`);
-  const st = await imageStats(page, pngPath, 'image/png');
+  const st = await imageFacts(page, pngPath, 'image/png');
   check(st.colours > 8 && st.corner.every((c) => c < 60), 'the PNG is drawn, on a dark background', JSON.stringify(st));
   await page.keyboard.press('Escape');
   await page.mouse.click(5, 5);

@@ -102,11 +102,26 @@ function literal(v: number): string {
   return Number.isFinite(v) ? String(v) : '0';
 }
 
-/** The user's query narrowed by the brushes (each `col >= lo and col <= hi`). */
+/** A string as a query literal. */
+export function queryString(v: string): string {
+  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** A string or bool as a query literal. */
+function catLiteral(v: string | boolean): string {
+  return typeof v === 'boolean' ? String(v) : queryString(v);
+}
+
+/**
+ * The user's query narrowed by the brushes: each `col >= lo and col <= hi`,
+ * or `col in [...]` for a brush on categories.
+ */
 export function effectiveQuery(user: string, brushes: readonly Brush[]): string {
   if (brushes.length === 0) return user;
   const [cond, tail] = splitQuery(user);
-  const parts = brushes.map((b) => `${b.col} >= ${literal(b.lo)} and ${b.col} <= ${literal(b.hi)}`);
+  const parts = brushes.map((b) =>
+    b.cats ? `${b.col} in [${b.cats.map(catLiteral).join(', ')}]` : `${b.col} >= ${literal(b.lo)} and ${b.col} <= ${literal(b.hi)}`,
+  );
   if (cond) parts.unshift(`(${cond})`);
   return parts.join(' and ') + (tail ? ' ' + tail : '');
 }

@@ -12,11 +12,21 @@ export type GroupAgg = 'mean' | 'median';
 export type SmoothMode = 'ema' | 'trailing' | 'centred';
 export type GroupBand = 'std' | 'minmax' | 'ci95';
 
-/** A brushed range on a parallel-coordinates axis: a query column between lo and hi. */
+/**
+ * A brush on a parallel-coordinates axis: a query column between lo and hi,
+ * or (a categorical axis) one of the values `cats`, lo and hi then unused.
+ */
 export interface Brush {
   col: string;
   lo: number;
   hi: number;
+  cats?: readonly (string | boolean)[];
+}
+
+/** A y range typed for one card: either bound may be left to the data. */
+export interface YLimits {
+  lo?: number;
+  hi?: number;
 }
 
 export interface Settings {
@@ -62,6 +72,13 @@ export interface Settings {
   logX: boolean;
   /** HParams brushes; each narrows the runs as a query condition would. */
   brushes: readonly Brush[];
+  /** y ranges typed for scalar cards, by tag. */
+  yRanges: ReadonlyMap<string, YLimits>;
+  /**
+   * Cards that share one y range: the tag groups named, or every shown
+   * card when it holds '*'.
+   */
+  yLinks: ReadonlySet<string>;
 }
 
 /** Smoothing a link without a value stands for. */
@@ -93,6 +110,8 @@ export function defaultSettings(): Settings {
     xTag: '',
     logX: false,
     brushes: [],
+    yRanges: new Map(),
+    yLinks: new Set(),
   };
 }
 
@@ -142,6 +161,31 @@ export function parseHash(hash: string): Settings {
     const hi = m ? Number(m[3]) : NaN;
     return m && m[1] && m[2] && m[3] && lo <= hi ? [{ col: m[1], lo, hi }] : [];
   });
+  // A categorical brush: a JSON array, the column then its values.
+  for (const c of p.getAll('cbrush')) {
+    try {
+      const a: unknown = JSON.parse(c);
+      if (!Array.isArray(a) || typeof a[0] !== 'string' || !a[0] || a.length < 2) continue;
+      const cats = a.slice(1).filter((v): v is string | boolean => typeof v === 'string' || typeof v === 'boolean');
+      if (cats.length) s.brushes = [...s.brushes, { col: a[0], lo: NaN, hi: NaN, cats }];
+    } catch {
+      // not JSON: left out
+    }
+  }
+  s.yRanges = new Map(
+    p.getAll('yr').flatMap((r) => {
+      // tag:lo:hi, the tag last-split so it may hold ':'; an empty bound is the data's.
+      const m = /^(.*):([^:]*):([^:]*)$/.exec(r);
+      if (!m || !m[1]) return [];
+      const lim: YLimits = {};
+      if (m[2].trim() !== '' && Number.isFinite(Number(m[2]))) lim.lo = Number(m[2]);
+      if (m[3].trim() !== '' && Number.isFinite(Number(m[3]))) lim.hi = Number(m[3]);
+      if (lim.lo === undefined && lim.hi === undefined) return [];
+      if (lim.lo !== undefined && lim.hi !== undefined && !(lim.lo < lim.hi)) return [];
+      return [[m[1], lim] as const];
+    }),
+  );
+  s.yLinks = new Set(p.getAll('ylink'));
   return s;
 }
 
@@ -172,7 +216,12 @@ export function formatHash(s: Settings): string {
   for (const g of s.expandedGroups) p.append('expand', g);
   if (s.xAxis === 'tag') p.set('xtag', s.xTag);
   if (s.logX) p.set('logx', '1');
-  for (const b of s.brushes) p.append('brush', `${b.col}:${b.lo}:${b.hi}`);
+  for (const b of s.brushes) {
+    if (b.cats) p.append('cbrush', JSON.stringify([b.col, ...b.cats]));
+    else p.append('brush', `${b.col}:${b.lo}:${b.hi}`);
+  }
+  for (const [tag, r] of s.yRanges) p.append('yr', `${tag}:${r.lo ?? ''}:${r.hi ?? ''}`);
+  for (const g of s.yLinks) p.append('ylink', g);
   const q = p.toString();
   return q ? '#' + q : '';
 }

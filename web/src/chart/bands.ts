@@ -2,6 +2,7 @@
 // steps, drawn as nested shaded bands around the median.
 import type { DistributionStep } from '../dashboards/series_api';
 import { formatStep, formatTick, formatValue } from '../format';
+import type { Figure, FigureMark } from './chartImage';
 import { HoverTip, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
 
 /** Band pairs from the outside in: (min, max), (7%, 93%), (16%, 84%), (31%, 69%). */
@@ -95,6 +96,50 @@ export class DistributionChart {
 
   redraw(): void {
     this.draw();
+  }
+
+  /** What is drawn, as a Figure for an image: the bands, then the median. */
+  figure(name: string): Figure | null {
+    if (!this.steps.length || !this.finite) return null;
+    const single = this.steps.length === 1;
+    const marks: FigureMark[] = [];
+    const curve = (s: number, e: number, k: number) => {
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (let i = s; i <= e; i++) {
+        const at = single ? [this.x0 + 0.5, this.x1 - 0.5] : [this.steps[i].step];
+        for (const x of at) {
+          xs.push(x);
+          ys.push(this.steps[i].values[k]);
+        }
+      }
+      return { xs, ys };
+    };
+    for (const [a, b] of BANDS) {
+      for (const [s, e] of this.segments(a, b)) {
+        const upper = curve(s, e, b);
+        marks.push({ kind: 'area', xs: upper.xs, ys: upper.ys, lo: curve(s, e, a).ys, color: this.color, opacity: 0.16 });
+      }
+    }
+    for (const [s, e] of this.segments(MEDIAN, MEDIAN)) {
+      const m = curve(s, e, MEDIAN);
+      marks.push({ kind: s === e && !single ? 'dots' : 'line', xs: m.xs, ys: m.ys, color: this.color, series: 'median' });
+    }
+    const x: [number, number] = [this.x0, this.x1];
+    return {
+      panels: [
+        {
+          x: {
+            range: x,
+            ticks: (px) => (single ? [this.steps[0].step] : stepTicks(this.x0, this.x1, Math.max(2, Math.floor(px / 70)))).map((v) => [v, formatStep(v)]),
+            label: 'Step',
+          },
+          y: { range: [this.y0, this.y1], ticks: (px) => niceTicks(this.y0, this.y1, Math.max(2, Math.floor(px / 40))).map((v) => [v, formatTick(v)]) },
+          marks,
+        },
+      ],
+      legend: [{ name, color: this.color }],
+    };
   }
 
   destroy(): void {

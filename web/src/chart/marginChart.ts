@@ -4,6 +4,7 @@ import uPlot from 'uplot';
 import { withAlpha } from '../colors';
 import { formatStep, formatTick, formatValue } from '../format';
 import type { Points } from '../dashboards/custom_scalars_api';
+import { valueTicks, type Figure, type FigureMark } from './chartImage';
 import type { ChartTheme } from './scalarChart';
 
 export interface MarginLine {
@@ -108,6 +109,41 @@ export class MarginChart {
     this.u.over.addEventListener('mouseleave', () => {
       if (this.tip) this.tip.style.display = 'none';
     });
+  }
+
+  /** What is drawn (the x and y ranges in view), as a Figure for an image. */
+  figure(): Figure | null {
+    const u = this.u;
+    if (!u) return null;
+    const { x, y } = u.scales;
+    if (x.min == null || x.max == null || y.min == null || y.max == null) return null;
+    const [x0, x1, y0, y1] = [x.min, x.max, y.min, y.max];
+    const xs = u.data[0] as number[];
+    const col = (k: number) => (u.data[k] as (number | null)[]).map((v) => v ?? NaN);
+    const marks: FigureMark[] = [];
+    this.lines.forEach((l, k) => {
+      const [value, lower, upper] = [col(1 + 3 * k), col(2 + 3 * k), col(3 + 3 * k)];
+      marks.push(
+        { kind: 'area', xs, ys: upper, lo: lower, color: l.color, opacity: 0.15, spanGaps: true },
+        { kind: 'line', xs, ys: lower, color: l.color, width: 1, opacity: 0.35, spanGaps: true },
+        { kind: 'line', xs, ys: upper, color: l.color, width: 1, opacity: 0.35, spanGaps: true },
+        { kind: xs.length === 1 ? 'dots' : 'line', xs, ys: value, color: l.color, width: 1.75, series: l.label, spanGaps: true },
+      );
+    });
+    return {
+      panels: [
+        {
+          x: {
+            range: [x0, x1],
+            ticks: (px) => valueTicks(x0, x1, Math.max(2, Math.floor(px / 80))).map(([v]) => [v, formatStep(v)]),
+            label: 'Step',
+          },
+          y: { range: [y0, y1], ticks: (px) => valueTicks(y0, y1, Math.max(2, Math.floor(px / 40))) },
+          marks,
+        },
+      ],
+      legend: this.lines.map((l) => ({ name: l.label, color: l.color })),
+    };
   }
 
   destroy(): void {

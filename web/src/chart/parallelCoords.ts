@@ -4,8 +4,11 @@
 // and span more than a decade (a ratio of 20); other columns place their distinct values
 // evenly. Rows that the filters hide are drawn faintly. Dragging along a
 // brushable numeric axis brushes a range of it (the owner filters the
-// rows); a click on the axis clears its brush.
+// rows); a click on the axis clears its brush. On a brushable categorical
+// axis a drag keeps the values it covers and a click toggles the value
+// under it.
 import { formatTick } from '../format';
+import type { Figure, FigureMark, FigureText } from './chartImage';
 import { niceTicks, prepareCanvas, readCanvasColors } from './dashCanvas';
 
 export type PcValue = number | string | boolean | undefined;
@@ -19,6 +22,11 @@ export interface PcAxis {
 
 /** A brushed value range [lo, hi] of an axis, by axis index. */
 export type PcBrushes = ReadonlyMap<number, readonly [number, number]>;
+/** The values kept on a categorical axis (as their labels), by axis index. */
+export type PcCategories = ReadonlyMap<number, ReadonlySet<string>>;
+
+/** Pixels from a category's tick that a click still picks it. */
+const CATEGORY_PICK_PX = 10;
 
 export interface PcRow {
   id: string;
@@ -88,11 +96,14 @@ export class ParallelCoords {
   /** Screen points of each drawn row, for picking. */
   private paths = new Map<string, Array<[number, number]>>();
   private brushes: PcBrushes = new Map();
+  private cats: PcCategories = new Map();
   private scales: Scale[] = [];
   /** The brush being dragged: axis and the two positions (0..1). */
   private drag: { axis: number; from: number; to: number } | null = null;
   /** Told a brush's new range when a drag ends (null: cleared by a click). */
   onBrush: ((axis: number, range: [number, number] | null) => void) | null = null;
+  /** Told the values a categorical axis keeps after a drag or click (null: none, cleared). */
+  onCategories: ((axis: number, values: string[] | null) => void) | null = null;
 
   constructor(container: HTMLElement, private readonly onPick: (id: string) => void) {
     this.canvas = document.createElement('canvas');
@@ -130,7 +141,8 @@ export class ParallelCoords {
       d.to = this.posAt(y);
       const sc = this.scales[d.axis];
       const h = this.height - this.pad.top - this.pad.bottom;
-      if (Math.abs(d.to - d.from) * h < 4 || !sc) this.onBrush?.(d.axis, null);
+      if (sc && !this.axes[d.axis].numeric) this.onCategories?.(d.axis, this.categoriesAfter(d, sc, h));
+      else if (Math.abs(d.to - d.from) * h < 4 || !sc) this.onBrush?.(d.axis, null);
       else {
         // Widened by a hair, so a brush to an axis end keeps the extreme
         // value that the log scale's round trip may miss in the last digit.
@@ -146,6 +158,31 @@ export class ParallelCoords {
       const id = this.pick(x, y);
       if (id) this.onPick(id);
     });
+  }
+
+  /**
+   * The values a categorical axis keeps after a drag (those it covers) or
+   * a click (the kept ones with the nearest value toggled); null for none.
+   */
+  private categoriesAfter(d: { axis: number; from: number; to: number }, sc: Scale, h: number): string[] | null {
+    const kept = new Set(this.cats.get(d.axis) ?? []);
+    if (Math.abs(d.to - d.from) * h >= 4) {
+      const [a, b] = [Math.min(d.from, d.to), Math.max(d.from, d.to)];
+      const covered = sc.ticks.filter(([p]) => p >= a && p <= b).map(([, v]) => v);
+      return covered.length ? covered : null;
+    }
+    let near: [number, string] | null = null;
+    for (const t of sc.ticks) if (!near || Math.abs(t[0] - d.from) < Math.abs(near[0] - d.from)) near = t;
+    if (!near || Math.abs(near[0] - d.from) * h > CATEGORY_PICK_PX) return kept.size ? [...kept] : null;
+    if (kept.has(near[1])) kept.delete(near[1]);
+    else kept.add(near[1]);
+    return kept.size ? sc.ticks.map(([, v]) => v).filter((v) => kept.has(v)) : null;
+  }
+
+  /** Screen y of a categorical axis's value, for tests clicking one; null when absent. */
+  categoryY(i: number, value: string): number | null {
+    const t = this.scales[i]?.ticks.find(([, v]) => v === value);
+    return t ? this.pad.top + (1 - t[0]) * (this.height - this.pad.top - this.pad.bottom) : null;
   }
 
   /** The brushable axis within a few pixels of x, or -1. */
@@ -183,11 +220,12 @@ export class ParallelCoords {
     this.draw();
   }
 
-  update(axes: PcAxis[], rows: PcRow[], selected: string, brushes: PcBrushes = new Map()): void {
+  update(axes: PcAxis[], rows: PcRow[], selected: string, brushes: PcBrushes = new Map(), cats: PcCategories = new Map()): void {
     this.axes = axes;
     this.rows = rows;
     this.selected = selected;
     this.brushes = brushes;
+    this.cats = cats;
     this.scales = axes.map((a, i) =>
       scaleOf(
         a.numeric,
@@ -199,6 +237,47 @@ export class ParallelCoords {
 
   destroy(): void {
     this.canvas.remove();
+  }
+
+  /**
+   * What is drawn, as a Figure for an image: axis i at x = i, positions
+   * 0..1 up each axis, column names under the axes, each axis's tick
+   * labels beside it; rows the filters hide faintly, the picked row wider.
+   */
+  figure(): Figure | null {
+    const n = this.axes.length;
+    if (n === 0) return null;
+    const scales = this.scales;
+    const xs = this.axes.map((_, i) => i);
+    const marks: FigureMark[] = xs.map((i) => ({ kind: 'line', xs: [i, i], ys: [0, 1], color: 'currentColor', width: 1, opacity: 0.6 }));
+    const ys = (r: PcRow) => r.values.map((v, i) => scales[i].pos(v) ?? NaN);
+    for (const r of this.rows) if (!r.shown) marks.push({ kind: 'line', xs, ys: ys(r), color: 'currentColor', width: 1, opacity: 0.15 });
+    const shown = this.rows.filter((r) => r.shown);
+    for (const r of shown) {
+      const picked = r.id === this.selected;
+      marks.push({ kind: 'line', xs, ys: ys(r), color: r.color, width: picked ? 3.5 : 1.75, opacity: this.selected && !picked ? 0.55 : 0.9, series: r.id });
+    }
+    const texts: FigureText[] = [];
+    scales.forEach((sc, i) => {
+      for (const [p, label] of sc.ticks) texts.push({ x: i, y: p, text: label.length > 14 ? label.slice(0, 13) + '…' : label, dx: 6 });
+    });
+    const fit = (s: string, chars: number) => (s.length > chars ? s.slice(0, Math.max(1, chars - 1)) + '…' : s);
+    return {
+      panels: [
+        {
+          x: {
+            // Half an axis spacing either side, so every column name has room.
+            range: [-0.5, n - 0.5],
+            ticks: (px) => this.axes.map((a, i) => [i, fit(a.label + (scales[i].log ? ' (log)' : ''), Math.floor((px / n - 10) / 7))]),
+            grid: false,
+          },
+          y: { range: [0, 1], ticks: [], grid: false },
+          marks,
+          texts,
+        },
+      ],
+      legend: shown.map((r) => ({ name: r.id, color: r.color })),
+    };
   }
 
   private pick(x: number, y: number): string {
@@ -285,6 +364,13 @@ export class ParallelCoords {
       const p0 = sc.pos(lo);
       const p1 = sc.pos(hi);
       band(i, Math.max(0, p0 ?? 0), Math.min(1, p1 ?? 1));
+    }
+    // Kept categories: a short band centred on each (past the axis ends too).
+    const half = 6 / Math.max(1, h);
+    for (const [i, kept] of this.cats) {
+      const sc = scales[i];
+      if (!sc || (this.drag && this.drag.axis === i)) continue;
+      for (const [p, v] of sc.ticks) if (kept.has(v)) band(i, p - half, p + half);
     }
     if (this.drag) band(this.drag.axis, this.drag.from, this.drag.to);
 

@@ -4,6 +4,7 @@
 import uPlot from 'uplot';
 import type { PrEntry } from '../dashboards/pr_curves_api';
 import { formatStep, formatTick, formatValue } from '../format';
+import { valueTicks, type Figure } from './chartImage';
 import type { ChartTheme } from './scalarChart';
 
 export interface PrLine {
@@ -58,6 +59,21 @@ export class PrChart {
     this.u = new uPlot(this.options(theme), data, this.el);
     this.u.over.addEventListener('mouseleave', () => this.hideTip());
     return this.lines.length;
+  }
+
+  /** What is drawn, as a Figure for an image. */
+  figure(): Figure | null {
+    if (!this.u) return null;
+    return {
+      panels: [
+        {
+          x: { range: [0, 1], ticks: (px) => valueTicks(0, 1, Math.max(2, Math.floor(px / 80))), label: 'Recall' },
+          y: { range: [0, 1.02], ticks: (px) => valueTicks(0, 1.02, Math.max(2, Math.floor(px / 40))), label: 'Precision' },
+          marks: this.lines.map((l) => ({ kind: 'line', xs: l.entry.recall, ys: l.entry.precision, color: l.color, width: 1.75, series: l.run, spanGaps: true })),
+        },
+      ],
+      legend: this.lines.map((l) => ({ name: l.run, color: l.color })),
+    };
   }
 
   destroy(): void {

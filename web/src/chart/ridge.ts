@@ -4,6 +4,7 @@
 // curves on one count axis.
 import type { Bucket, HistogramStep } from '../dashboards/series_api';
 import { formatStep, formatTick, formatValue } from '../format';
+import type { Figure, FigureMark, Ticks } from './chartImage';
 import { HoverTip, mixColor, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
 
 export type HistogramMode = 'offset' | 'overlay';
@@ -83,6 +84,55 @@ function prepare(steps: HistogramStep[]): Prepared | null {
   return { lo, hi, bins, maxCount: maxCount || 1, steps, minStep, maxStep };
 }
 
+/** Part of the plot height a ridge may rise above its baseline in offset mode. */
+const RIDGE = 0.4;
+
+/**
+ * Histograms over steps as a Figure (chartImage.ts), in the chart's modes:
+ * offset puts step s's baseline at (1 - RIDGE) * (1 - t) for t its place
+ * between the first and last step, the curve rising RIDGE at the highest
+ * count, newest in front; overlay draws every curve on one count axis.
+ */
+export function histogramFigure(steps: HistogramStep[], color: string, mode: HistogramMode, name: string): Figure | null {
+  const d = prepare(steps);
+  if (!d) return null;
+  const n = d.steps.length;
+  const offset = mode === 'offset' && n > 1 && d.maxStep > d.minStep;
+  const base = (i: number) => (offset ? (1 - RIDGE) * (1 - (d.steps[i].step - d.minStep) / (d.maxStep - d.minStep)) : 0);
+  const height = offset ? RIDGE : d.maxCount;
+  const xs = [d.lo];
+  for (let b = 0; b < BINS; b++) xs.push(d.lo + ((b + 0.5) * (d.hi - d.lo)) / BINS);
+  xs.push(d.hi);
+  const marks: FigureMark[] = [];
+  for (let i = 0; i < n; i++) {
+    const age = n > 1 ? 1 - i / (n - 1) : 0;
+    const y0 = base(i);
+    const ys = [y0, ...Array.from(d.bins[i], (c) => y0 + (c / d.maxCount) * height), y0];
+    if (offset || n === 1) {
+      const floor = xs.map(() => y0);
+      marks.push({ kind: 'area', xs, ys, lo: floor, color, opacity: offset ? 0.1 + 0.12 * (1 - age) : 0.15, opaque: offset });
+    }
+    marks.push({ kind: 'line', xs, ys, color, width: 1, opacity: 1 - 0.7 * age, series: `step ${d.steps[i].step}` });
+  }
+  const yTicks = (px: number): Ticks =>
+    offset
+      ? stepTicks(d.minStep, d.maxStep, Math.max(2, Math.floor((px * (1 - RIDGE)) / 30))).map((s) => [
+          (1 - RIDGE) * (1 - (s - d.minStep) / (d.maxStep - d.minStep)),
+          formatStep(s),
+        ])
+      : niceTicks(0, d.maxCount, Math.max(2, Math.floor(px / 40))).map((c) => [c, formatTick(c)]);
+  return {
+    panels: [
+      {
+        x: { range: [d.lo, d.hi], ticks: (px) => niceTicks(d.lo, d.hi, Math.max(2, Math.floor(px / 80))).map((v) => [v, formatTick(v)]), label: 'Value' },
+        y: { range: [0, offset ? 1 : d.maxCount], ticks: yTicks, label: offset ? 'Step' : 'Count', grid: !offset },
+        marks,
+      },
+    ],
+    legend: [{ name, color }],
+  };
+}
+
 interface Layout {
   left: number;
   right: number;
@@ -130,6 +180,11 @@ export class HistogramChart {
 
   redraw(): void {
     this.draw();
+  }
+
+  /** What is drawn, as a Figure for an image; null before any finite data. */
+  figure(name: string): Figure | null {
+    return this.data ? histogramFigure(this.data.steps, this.color, this.mode, name) : null;
   }
 
   destroy(): void {
@@ -180,7 +235,7 @@ export class HistogramChart {
       right: offset ? 52 : 12,
       top: 8,
       bottom: 22,
-      ridge: offset && n > 1 && d.maxStep > d.minStep ? Math.max(24, plotH * 0.4) : plotH,
+      ridge: offset && n > 1 && d.maxStep > d.minStep ? Math.max(24, plotH * RIDGE) : plotH,
     };
     const L = this.layout;
     ctx.font = '11px system-ui, sans-serif';

@@ -6,7 +6,7 @@ import uPlot from 'uplot';
 import { withAlpha } from '../colors';
 import { formatDuration, formatStep, formatTick, formatValue, formatWallTime } from '../format';
 import { logRange, logTicks, relativeLabels, relativeTicks, stepLabels, stepSpace, type Ticks } from './axes';
-import type { XAxis } from '../state';
+import type { XAxis, YLimits } from '../state';
 import type { TooltipSort } from '../prefs';
 
 export interface ChartLine {
@@ -50,6 +50,13 @@ export interface ChartOptions {
   ignoreOutliers: boolean;
   tooltipSort: TooltipSort;
   theme: ChartTheme;
+  /** Bounds typed for this chart; each one set replaces the fitted one. */
+  yLimits?: YLimits;
+  /**
+   * The data extent shared by linked charts (the union of each one's
+   * `dataExtent`): fitted and padded in place of this chart's own.
+   */
+  yShared?: readonly [number, number] | null;
 }
 
 export interface ChartView {
@@ -87,6 +94,69 @@ function nearestIndex(xs: Float64Array, x: number): number {
   }
   if (lo > 0 && Math.abs(xs[lo - 1] - x) <= Math.abs(xs[lo] - x)) return lo - 1;
   return lo;
+}
+
+/**
+ * The y extent of `lines` with x in [x0, x1]: the lowest and highest value
+ * drawn (smoothed, raw when shown, downsampling envelopes), or with
+ * ignoreOutliers the 5th to 95th percentile widened by a tenth of it
+ * (kept inside the extremes); positive values only on a log axis. lo > hi
+ * when nothing is drawn.
+ */
+export function dataExtent(lines: readonly ChartLine[], opts: ChartOptions, x0 = -Infinity, x1 = Infinity): [number, number] {
+  const log = opts.logY;
+  let lo = Infinity;
+  let hi = -Infinity;
+  const trim = opts.ignoreOutliers;
+  const kept: number[] = [];
+  const scan = (xs: Float64Array, ys: Float64Array) => {
+    for (let i = 0; i < ys.length; i++) {
+      const y = ys[i];
+      if (!Number.isFinite(y) || (log && y <= 0) || xs[i] < x0 || xs[i] > x1) continue;
+      if (trim) kept.push(y);
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
+    }
+  };
+  for (const l of lines) {
+    scan(l.x, l.smoothed);
+    if (opts.showRaw) scan(l.x, l.raw);
+    if (l.lo && l.hi) {
+      scan(l.x, l.lo);
+      scan(l.x, l.hi);
+    }
+  }
+  if (trim && kept.length >= 20) {
+    // The 5th to 95th percentile, widened a little.
+    const sorted = Float64Array.from(kept).sort();
+    const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(f * (sorted.length - 1))))];
+    const a = q(0.05);
+    const b = q(0.95);
+    const extra = log ? 0 : (b - a) * 0.1;
+    lo = Math.max(lo, a - extra);
+    hi = Math.min(hi, b + extra);
+  }
+  return [lo, hi];
+}
+
+/** The y range drawn for a data extent: padded (or to decades on a log axis), then the typed bounds. */
+function fitY(lo: number, hi: number, log: boolean, limits: YLimits | undefined): [number, number] {
+  let r: [number, number];
+  if (log) r = logRange(lo, hi);
+  else if (lo > hi) r = [0, 1];
+  else {
+    const span = hi - lo;
+    const pad = span > 0 ? span * 0.05 : Math.abs(hi) * 0.1 || 1;
+    r = [lo - pad, hi + pad];
+  }
+  const a = limits?.lo;
+  const b = limits?.hi;
+  const ok = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && (!log || v > 0);
+  if (ok(a) && ok(b) && a < b) return [a, b];
+  // One bound typed: the other is fitted, and moved off it if they cross.
+  if (ok(a)) r = [a, r[1] > a ? r[1] : log ? a * 10 : a + Math.max(1, Math.abs(a))];
+  if (ok(b)) r = [r[0] < b ? r[0] : log ? b / 10 : b - Math.max(1, Math.abs(b)), b];
+  return r;
 }
 
 /** uPlot may hand null splits (e.g. on log scales) to tick formatters. */
@@ -526,47 +596,34 @@ export class ScalarChart {
     ctx.restore();
   }
 
-  /** y limits fitting the drawn values inside the current x range. */
+  /**
+   * y limits fitting the drawn values inside the current x range, or the
+   * extent shared with linked charts; typed bounds replace fitted ones.
+   */
   private yRange(u: uPlot, log: boolean): [number, number] {
+    const opts = this.opts;
+    if (!opts) return [0, 1];
     const sx = u.scales.x;
-    const x0 = sx.min ?? -Infinity;
-    const x1 = sx.max ?? Infinity;
-    let lo = Infinity;
-    let hi = -Infinity;
-    const trim = this.opts?.ignoreOutliers ?? false;
-    const kept: number[] = [];
-    const scan = (xs: Float64Array, ys: Float64Array) => {
-      for (let i = 0; i < ys.length; i++) {
-        const y = ys[i];
-        if (!Number.isFinite(y) || (log && y <= 0) || xs[i] < x0 || xs[i] > x1) continue;
-        if (trim) kept.push(y);
-        if (y < lo) lo = y;
-        if (y > hi) hi = y;
-      }
-    };
-    for (const l of this.lines) {
-      scan(l.x, l.smoothed);
-      if (this.opts?.showRaw) scan(l.x, l.raw);
-      if (l.lo && l.hi) {
-        scan(l.x, l.lo);
-        scan(l.x, l.hi);
-      }
-    }
-    if (trim && kept.length >= 20) {
-      // The 5th to 95th percentile, widened a little.
-      const sorted = Float64Array.from(kept).sort();
-      const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(f * (sorted.length - 1))))];
-      const a = q(0.05);
-      const b = q(0.95);
-      const extra = log ? 0 : (b - a) * 0.1;
-      lo = Math.max(lo, a - extra);
-      hi = Math.min(hi, b + extra);
-    }
-    if (log) return logRange(lo, hi);
-    if (lo > hi) return [0, 1];
-    const span = hi - lo;
-    const pad = span > 0 ? span * 0.05 : Math.abs(hi) * 0.1 || 1;
-    return [lo - pad, hi + pad];
+    const [lo, hi] = opts.yShared ?? dataExtent(this.lines, opts, sx.min ?? -Infinity, sx.max ?? Infinity);
+    return fitY(lo, hi, log, opts.yLimits);
+  }
+
+  /** Takes a new shared extent (null: none) and fits y to it again. */
+  setYShared(ext: readonly [number, number] | null): void {
+    const opts = this.opts;
+    const have = opts?.yShared ?? null;
+    if (!opts || (have === ext) || (have && ext && have[0] === ext[0] && have[1] === ext[1])) return;
+    this.opts = { ...opts, yShared: ext };
+    this.refitY();
+  }
+
+  /** Fits y again with the current data and x range. */
+  private refitY(): void {
+    const u = this.u;
+    const sx = u?.scales.x;
+    if (!u || !sx || sx.min == null || sx.max == null) return;
+    // setScale on x re-ranges y (an auto scale) and redraws.
+    u.setScale('x', { min: sx.min, max: sx.max });
   }
 
   private hideTooltip(): void {

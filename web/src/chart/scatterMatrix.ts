@@ -3,6 +3,7 @@
 // its run's colour. Axes scale as in parallel coordinates (scaleOf): linear,
 // log for positive values spanning decades, evenly placed categories.
 // Rows the filters hide are left out. Clicking a point picks its row.
+import type { Figure, FigurePanel } from './chartImage';
 import { prepareCanvas, readCanvasColors } from './dashCanvas';
 import { scaleOf, type PcRow } from './parallelCoords';
 
@@ -21,6 +22,7 @@ const R = 3.5;
 export class ScatterMatrix {
   private readonly grid: HTMLDivElement;
   private points: Array<{ canvas: HTMLCanvasElement; x: number; y: number; id: string }> = [];
+  private drawn: { xs: SmAxis[]; ys: SmAxis[]; rows: PcRow[] } | null = null;
 
   constructor(container: HTMLElement, private readonly onPick: (id: string) => void) {
     this.grid = document.createElement('div');
@@ -44,6 +46,7 @@ export class ScatterMatrix {
   }
 
   update(xs: SmAxis[], ys: SmAxis[], rows: PcRow[]): void {
+    this.drawn = { xs, ys, rows };
     const colors = readCanvasColors();
     const shown = rows.filter((r) => r.shown);
     const scale = (a: SmAxis) =>
@@ -128,5 +131,30 @@ export class ScatterMatrix {
 
   destroy(): void {
     this.grid.remove();
+  }
+
+  /** What is drawn, as a Figure for an image: a panel per cell, hparams across, metrics down. */
+  figure(): Figure | null {
+    const d = this.drawn;
+    if (!d || d.xs.length === 0 || d.ys.length === 0) return null;
+    const shown = d.rows.filter((r) => r.shown);
+    const colors = [...new Set(shown.map((r) => r.color))];
+    const panels: FigurePanel[] = [];
+    for (const ya of d.ys) {
+      const sy = scaleOf(ya.numeric, d.rows.map((r) => r.values[ya.col]));
+      for (const xa of d.xs) {
+        const sx = scaleOf(xa.numeric, d.rows.map((r) => r.values[xa.col]));
+        const pos = (r: PcRow) => [sx.pos(r.values[xa.col]) ?? NaN, sy.pos(r.values[ya.col]) ?? NaN];
+        panels.push({
+          x: { range: [-0.05, 1.05], ticks: sx.ticks, label: xa.label + (sx.log ? ' (log)' : '') },
+          y: { range: [-0.05, 1.05], ticks: sy.ticks, label: ya.label + (sy.log ? ' (log)' : '') },
+          marks: colors.map((color) => {
+            const pts = shown.filter((r) => r.color === color).map(pos);
+            return { kind: 'dots', xs: pts.map((p) => p[0]), ys: pts.map((p) => p[1]), color, opacity: 0.85 };
+          }),
+        });
+      }
+    }
+    return { panels, columns: d.xs.length, legend: shown.map((r) => ({ name: r.id, color: r.color })) };
   }
 }

@@ -9,6 +9,7 @@ import { lastHeight, useInView } from '../hooks';
 import { settings, type Settings } from '../state';
 import type { Prefs } from '../prefs';
 import { PinIcon } from './CardHead';
+import { YLinkButton } from './YRange';
 
 export interface CardSpec {
   id: string;
@@ -95,6 +96,7 @@ export function CardGrid({ cards, pinnedCards, settings: s, prefs: p }: Props) {
               </span>
               <span class="group-count">{list.length}</span>
             </button>
+            {name !== PINNED && list.some((c) => c.id.startsWith('s:')) && <YLinkButton s={s} group={name} />}
             {!collapsed && (
               <div class="cards">
                 {visible.map((c) => (

@@ -1,7 +1,8 @@
 // A chart card's "Image" menu: the chart as SVG or PNG at a chosen size,
-// light or dark (chart/chartImage.ts), saved as a file.
+// light or dark (chart/chartImage.ts), saved as a file. A scalar card hands
+// over its chart's view; every other chart its own Figure.
 import { useState } from 'preact/hooks';
-import { chartPng, chartSvg } from '../chart/chartImage';
+import { chartPng, figureSvg, scalarFigure, type Figure } from '../chart/chartImage';
 import type { ChartView } from '../chart/scalarChart';
 import { downloadBlob } from '../download';
 import { useOutsideClose } from '../hooks';
@@ -9,7 +10,13 @@ import { isDark } from '../prefs';
 
 const clamp = (v: number, lo: number, hi: number, dflt: number) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : dflt);
 
-export function ChartImageMenu({ title, view }: { title: string; view: () => ChartView | null }) {
+interface Props {
+  title: string;
+  view?: () => ChartView | null;
+  figure?: () => Figure | null;
+}
+
+export function ChartImageMenu({ title, view, figure }: Props) {
   const [open, setOpen] = useState(false);
   const [width, setWidth] = useState(800);
   const [height, setHeight] = useState(500);
@@ -18,15 +25,16 @@ export function ChartImageMenu({ title, view }: { title: string; view: () => Cha
   const ref = useOutsideClose(open, () => setOpen(false));
   const file = (ext: string) => `${title}.${ext}`.replace(/[^\w.-]+/g, '_');
   const save = async (kind: 'svg' | 'png') => {
-    const v = view();
-    if (!v) {
+    const v = view?.();
+    const fig = v ? scalarFigure(v) : (figure?.() ?? null);
+    if (!fig || fig.panels.length === 0) {
       setError('Nothing drawn yet');
       return;
     }
     setError('');
     const w = clamp(width, 200, 8000, 800);
     const h = clamp(height, 150, 8000, 500);
-    const svg = chartSvg(v, { width: w, height: h, dark, title });
+    const svg = figureSvg(fig, { width: w, height: h, dark, title });
     try {
       if (kind === 'svg') downloadBlob(new Blob([svg], { type: 'image/svg+xml' }), file('svg'));
       else downloadBlob(await chartPng(svg, w, h), file('png'));

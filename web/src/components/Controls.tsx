@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type HistogramMode, type Settings, type SmoothMode, type XAxis } from '../state';
 import { GroupControls } from './GroupControls';
+import { YRangeControls } from './YRange';
 
 const X_LABELS: Array<[XAxis, string]> = [
   ['step', 'Step'],
@@ -158,6 +159,7 @@ export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
       )}
       <Toggle s={s} field="logY" testid="log-y" label="Log scale" />
       <Toggle s={s} field="ignoreOutliers" testid="ignore-outliers" label="Ignore outliers" title="Fit the y axis to the 5th–95th percentile" />
+      <YRangeControls s={s} />
       {scalarTags && <GroupControls s={s} />}
       {histograms && (
         <div class="control segmented" role="group" aria-label="Histogram mode">

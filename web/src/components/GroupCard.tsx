@@ -10,11 +10,14 @@ import { ScalarChart, type ChartLine } from '../chart/scalarChart';
 import { cancelDraw, scheduleDraw, useChartFit, useInView, useSettled } from '../hooks';
 import { settings, type Settings } from '../state';
 import { keyColor } from '../colors';
-import { alignByStep, effectiveQuery, fetchGroups, type GroupsAnswer, type GroupsRequest } from '../compare';
+import { alignByStep, effectiveQuery, fetchGroups, queryString, type GroupsAnswer, type GroupsRequest } from '../compare';
 import { useSeries } from '../dashboards/common';
 import { CardHead } from './CardHead';
+import { ChartImageMenu } from './ChartImageMenu';
 import { ChartTable, TableButton } from './DataTable';
 import { chartOptions, ScalarCard, type ScalarCardProps } from './ScalarCard';
+import { useYAxis, yLinkOf } from '../yrange';
+import { YRangeBar, YRangeButton, yRangeKey } from './YRange';
 
 interface Props extends ScalarCardProps {
   /** How many runs have this tag, selected or not. */
@@ -41,7 +44,7 @@ function selectionQuery(s: Settings, runs: string[], all: number): string {
   if (runs.length === all) return '';
   const q = effectiveQuery(s.runQuery, s.brushes);
   if (!s.runFilter && s.hiddenRuns.size === 0) return q;
-  const list = `run in [${runs.map((r) => `'${r.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}]`;
+  const list = `run in [${runs.map(queryString).join(', ')}]`;
   return list.length <= LIST_MAX ? list : q;
 }
 
@@ -55,6 +58,8 @@ export function GroupCard(props: Props) {
   const [table, setTable] = useState(false);
   const [drawn, setDrawn] = useState<{ count: number } | null>(null);
   const [version, setVersion] = useState(0);
+  const [yBar, setYBar] = useState(false);
+  const withY = useYAxis(tag, s, chartRef);
   const by = useSettled(s.groupBy, 300);
   const xTag = s.xAxis === 'tag' ? s.xTag : '';
   const q = selectionQuery(s, runs, props.allRuns);
@@ -139,11 +144,11 @@ export function GroupCard(props: Props) {
       // Group lines are plotted against steps (or the x tag): wall and
       // relative time differ between a group's runs.
       const opts = chartOptions({ ...s, xAxis: xTag ? 'tag' : 'step', smoothing: 0 }, p, theme, lines.length);
-      chartRef.current.update(lines, opts);
+      chartRef.current.update(lines, withY(lines, opts));
       setDrawn({ count: lines.length });
     });
     return () => cancelDraw(keyRef);
-  }, [visible, data, version, s.expandedGroups, s.logX, s.logY, s.ignoreOutliers, theme, p.tooltipSort]);
+  }, [visible, data, version, s.expandedGroups, s.logX, s.logY, s.ignoreOutliers, theme, p.tooltipSort, yRangeKey(s, tag), yLinkOf(s, tag)]);
 
   useChartFit(plotRef, chartRef);
 
@@ -175,7 +180,10 @@ export function GroupCard(props: Props) {
         onFull={() => setFull(!full)}
       >
         <TableButton open={table} onClick={() => setTable(!table)} />
+        <YRangeButton s={s} tag={tag} open={yBar} onClick={() => setYBar(!yBar)} />
+        <ChartImageMenu title={tag} view={() => chartRef.current?.view() ?? null} />
       </CardHead>
+      <YRangeBar s={s} tag={tag} open={yBar} />
       <div class="plot" ref={plotRef}>
         {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}
         {status === 'error' && (

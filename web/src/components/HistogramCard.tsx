@@ -1,11 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { fetchHistograms, type HistogramStep } from '../api';
 import { drawHistograms } from '../chart/histogramChart';
+import { histogramFigure } from '../chart/ridge';
 import type { ChartTheme } from '../chart/scalarChart';
 import { limited } from '../data';
 import { useInView } from '../hooks';
 import type { HistogramMode } from '../state';
 import { CardHead } from './CardHead';
+import { ChartImageMenu } from './ChartImageMenu';
 
 interface Props {
   run: string;
@@ -82,7 +84,20 @@ export function HistogramCard({ run, tag, description, color, mode, generation, 
         onPin={onPin}
         full={full}
         onFull={() => setFull(!full)}
-      />
+      >
+        <ChartImageMenu
+          title={`${tag} (${run})`}
+          figure={() =>
+            steps &&
+            histogramFigure(
+              steps.map((s) => ({ wallTime: s.wallTime, step: s.step, buckets: s.bins.map((b) => ({ left: b.min, right: b.max, count: b.count })) })),
+              color,
+              mode,
+              run,
+            )
+          }
+        />
+      </CardHead>
       <div class="plot">
         <canvas ref={canvasRef} class="hist-canvas" />
         {!steps && !error && <div class="plot-msg">Loading…</div>}

@@ -10,6 +10,8 @@ import { CardHead } from './CardHead';
 import { ChartImageMenu } from './ChartImageMenu';
 import { ChartTable, TableButton } from './DataTable';
 import { alignByStep } from '../compare';
+import { useYAxis, yLinkOf } from '../yrange';
+import { YRangeBar, YRangeButton, yRangeKey } from './YRange';
 
 export interface ScalarCardProps {
   tag: string;
@@ -151,6 +153,8 @@ export function ScalarCard(props: ScalarCardProps) {
   const [full, setFull] = useState(false);
   const [detail, setDetail] = useState<Detail | null>(null);
   const [table, setTable] = useState(false);
+  const [yBar, setYBar] = useState(false);
+  const withY = useYAxis(tag, s, chartRef);
   // The x axis by another tag: its series too, aligned by step.
   const xTag = s.xAxis === 'tag' ? s.xTag : '';
   useEffect(() => (xTag ? store.subscribe(xTag, () => setVersion((v) => v + 1)) : undefined), [xTag]);
@@ -188,7 +192,7 @@ export function ScalarCard(props: ScalarCardProps) {
   const runsKey = runs.map((r) => r + '\u0001' + runColor(r)).join('\u0000');
   // Runs of the card that have arrived: a run arriving draws at once.
   const loaded = entry ? runs.reduce((n, r) => n + (entry.runs.has(r) ? 1 : 0), 0) : 0;
-  const view = [visible, detail, runsKey, loaded, s.smoothing, s.smoothMode, s.xAxis, xTag, s.logX, s.logY, s.ignoreOutliers, p.tooltipSort, theme];
+  const view = [visible, detail, runsKey, loaded, s.smoothing, s.smoothMode, s.xAxis, xTag, s.logX, s.logY, s.ignoreOutliers, p.tooltipSort, theme, yRangeKey(s, tag), yLinkOf(s, tag)];
   const lastView = useRef<unknown[]>([]);
   const lastDraw = useRef(0);
   const drawCost = useRef(0);
@@ -246,7 +250,7 @@ export function ScalarCard(props: ScalarCardProps) {
       }
       chartRef.current.onXRange = onXRange;
       const t0 = performance.now();
-      chartRef.current.update(lines, chartOptions(s, p, theme, lines.length));
+      chartRef.current.update(lines, withY(lines, chartOptions(s, p, theme, lines.length)));
       // uPlot draws in a microtask queued by update(); this one runs after it.
       queueMicrotask(() => (drawCost.current = performance.now() - t0));
       setDrawn({ count: lines.length, smoothing: s.smoothing });
@@ -325,9 +329,11 @@ export function ScalarCard(props: ScalarCardProps) {
         onFull={() => setFull(!full)}
       >
         <TableButton open={table} onClick={() => setTable(!table)} />
+        <YRangeButton s={s} tag={tag} open={yBar} onClick={() => setYBar(!yBar)} />
         <DownloadMenu tag={tag} runs={withData} />
         <ChartImageMenu title={tag} view={() => chartRef.current?.view() ?? null} />
       </CardHead>
+      <YRangeBar s={s} tag={tag} open={yBar} />
       <div class="plot" ref={plotRef}>
         {status === 'loading' && <div class="plot-msg">Loading…</div>}
         {status === 'error' && (

@@ -267,6 +267,8 @@ interface CardProps {
   rootRef: RefObject<HTMLDivElement | null>;
   /** Right side of the header (e.g. a step label). */
   aside?: ComponentChildren;
+  /** Buttons at the header's right end (e.g. the image menu). */
+  tools?: ComponentChildren;
   class?: string;
   children: ComponentChildren;
   attrs?: Record<string, string | undefined>;
@@ -278,7 +280,7 @@ function plainText(html: string): string {
 }
 
 /** The frame of a run/tag card: title, run, description tooltip. */
-export function Card({ item, color, status, error, rootRef, aside, children, attrs, class: cls }: CardProps) {
+export function Card({ item, color, status, error, rootRef, aside, tools, children, attrs, class: cls }: CardProps) {
   const desc = useMemo(() => plainText(item.description), [item.description]);
   return (
     <div
@@ -299,6 +301,7 @@ export function Card({ item, color, status, error, rootRef, aside, children, att
           </span>
         )}
         {aside && <span class="dash-aside">{aside}</span>}
+        {tools}
       </div>
       <div class="dash-card-run" title={item.run}>
         <span class="tb-swatch" style={{ background: color }} />

@@ -4,6 +4,7 @@
 // charts draw a value line inside a shaded lower/upper band.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { MarginChart, type MarginLine } from '../chart/marginChart';
+import { ChartImageMenu } from '../components/ChartImageMenu';
 import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
 import { Controls } from '../components/Controls';
 import { chartOptions } from '../components/ScalarCard';
@@ -214,6 +215,11 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
           {kind === 'margin' ? 'margin · ' : ''}
           {what}
         </span>
+        <ChartImageMenu
+          title={chart.title || 'chart'}
+          view={() => (kind === 'multiline' ? (lineRef.current?.view() ?? null) : null)}
+          figure={() => marginRef.current?.figure() ?? null}
+        />
       </div>
       <div class="plot dash-plot" ref={plotRef}>
         {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}

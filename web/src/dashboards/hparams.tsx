@@ -2,8 +2,13 @@
 // filterable table (or as parallel coordinates), and the metric curves of
 // the group the user clicks.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ParallelCoords, type PcBrushes, type PcRow } from '../chart/parallelCoords';
+import { ParallelCoords, type PcBrushes, type PcCategories, type PcRow } from '../chart/parallelCoords';
 import { ScatterMatrix } from '../chart/scatterMatrix';
+import { ChartImageMenu } from '../components/ChartImageMenu';
+import type { Figure } from '../chart/chartImage';
+
+/** Where a chart view tells the dashboard's image menu how to draw itself. */
+type FigureSource = { current: () => Figure | null };
 import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
 import { useFetched } from '../data';
 import { formatValue } from '../format';
@@ -22,6 +27,7 @@ import {
   type SessionGroup,
 } from './hparams_api';
 import { useSeries, useThemeVersion } from './common';
+import { queryString } from '../compare';
 import type { DashboardProps } from './registry';
 import './hparams.css';
 
@@ -41,10 +47,10 @@ function hpColumn(name: string): string {
   return /^[A-Za-z0-9_.]+$/.test(name) ? `hp.${name}` : `hp[${JSON.stringify(name)}]`;
 }
 
-/** A session metric as a query column: the last value of its tag in the run (metrics of a sub-run have none). */
+/** A session metric as a query column: the last value of its tag in the run, or in its sub-run `group`. */
 function metricColumn(m: MetricInfo): string {
-  if (m.name.group) return '';
-  return /^[^\s,()'"]+$/.test(m.name.tag) ? `last(${m.name.tag})` : `last(${JSON.stringify(m.name.tag)})`;
+  const tag = /^[^\s,()'"]+$/.test(m.name.tag) ? m.name.tag : queryString(m.name.tag);
+  return m.name.group ? `last(${tag}, in ${queryString(m.name.group)})` : `last(${tag})`;
 }
 
 /** A column's filter: text it contains and the categories unticked, or a numeric range. */
@@ -166,6 +172,7 @@ function MetricChart({
         <span class="card-title" title={metric.description || metric.label}>
           {metric.label}
         </span>
+        <ChartImageMenu title={metric.label} view={() => chartRef.current?.view() ?? null} />
       </div>
       <div class="plot hp-metric-plot" ref={plotRef}>
         {sessions.length === 0 && <div class="plot-msg">No values</div>}
@@ -182,15 +189,18 @@ function ParallelView({
   selected,
   onPick,
   brushes,
+  figure,
 }: {
   columns: Column[];
   rows: PcRow[];
   selected: string;
   onPick: (id: string) => void;
   brushes: readonly Brush[];
+  figure: FigureSource;
 }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<ParallelCoords | null>(null);
+  figure.current = () => chartRef.current?.figure() ?? null;
   const pickRef = useRef(onPick);
   pickRef.current = onPick;
   const themeVersion = useThemeVersion();
@@ -218,10 +228,25 @@ function ParallelView({
       const others = settings.get().brushes.filter((b) => b.col !== col);
       settings.update({ brushes: range ? [...others, { col, lo: range[0], hi: range[1] }] : others });
     };
+    // Categories kept on a string or bool axis: the query's `in [...]`, typed.
+    chart.onCategories = (axis, values) => {
+      const c = columns[axis];
+      if (!c?.query) return;
+      const others = settings.get().brushes.filter((b) => b.col !== c.query);
+      const cats = (values ?? []).map((v) => (c.type === 'bool' ? v === 'true' : v));
+      settings.update({ brushes: cats.length ? [...others, { col: c.query, lo: NaN, hi: NaN, cats }] : others });
+    };
+    const axisOf = (b: Brush) => columns.findIndex((c) => c.query === b.col);
     const byAxis: PcBrushes = new Map(
       brushes.flatMap((b) => {
-        const i = columns.findIndex((c) => c.query === b.col);
-        return i < 0 ? [] : [[i, [b.lo, b.hi] as const]];
+        const i = axisOf(b);
+        return i < 0 || b.cats ? [] : [[i, [b.lo, b.hi] as const]];
+      }),
+    );
+    const cats: PcCategories = new Map(
+      brushes.flatMap((b) => {
+        const i = axisOf(b);
+        return i < 0 || !b.cats ? [] : [[i, new Set(b.cats.map(String))] as const];
       }),
     );
     chart.update(
@@ -229,6 +254,7 @@ function ParallelView({
       rows,
       selected,
       byAxis,
+      cats,
     );
   }, [columns, rows, selected, themeVersion, brushes]);
   return (
@@ -237,15 +263,16 @@ function ParallelView({
       ref={boxRef}
       data-testid="hp-parallel"
       data-rows={String(rows.filter((r) => r.shown).length)}
-      title="Drag along an axis to keep a range of it; click the axis to clear"
+      title="Drag along an axis to keep a range of it; click the axis to clear. On a text or true/false axis, click values to keep them"
     />
   );
 }
 
 /** Every hparam against every metric, one small chart each, points coloured by run. */
-function ScatterView({ columns, rows, onPick }: { columns: Column[]; rows: PcRow[]; onPick: (id: string) => void }) {
+function ScatterView({ columns, rows, onPick, figure }: { columns: Column[]; rows: PcRow[]; onPick: (id: string) => void; figure: FigureSource }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<ScatterMatrix | null>(null);
+  figure.current = () => chartRef.current?.figure() ?? null;
   const pickRef = useRef(onPick);
   pickRef.current = onPick;
   const themeVersion = useThemeVersion();
@@ -289,6 +316,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
   const [selected, setSelected] = useState('');
   const [colorBy, setColorBy] = useState('');
   const setView = (v: View) => settings.update({ hparamsView: v });
+  const figure = useRef<() => Figure | null>(() => null);
   const setSort = (v: typeof sort) => settings.update({ hparamsSort: v?.col ?? '', hparamsSortDesc: !!v?.desc });
   const setFilter = (col: string, f: Filter) => {
     const next = { ...filters, [col]: f };
@@ -306,7 +334,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         kind: 'hparam' as const,
         type: h.type,
         get: (g: SessionGroup) => g.hparams.get(h.name),
-        query: h.type === 'number' ? hpColumn(h.name) : '',
+        query: hpColumn(h.name),
       })),
       ...value.exp.metrics.map((m) => {
         const key = metricKey(m.name);
@@ -599,6 +627,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
         )}
         <div class="spacer" />
         <span class="hp-hint">{selectedGroup ? '' : 'Click a row to see its metrics'}</span>
+        {view !== 'table' && <ChartImageMenu title={view === 'parallel' ? 'Parallel coordinates' : 'Scatter matrix'} figure={() => figure.current()} />}
       </div>
       <div class="hp-body">
         {filterPanel}
@@ -606,9 +635,9 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
           {view === 'table' ? (
             table
           ) : view === 'parallel' ? (
-            <ParallelView columns={columns} rows={pcRows} selected={selected} onPick={(id) => setSelected(id)} brushes={s.brushes} />
+            <ParallelView columns={columns} rows={pcRows} selected={selected} onPick={(id) => setSelected(id)} brushes={s.brushes} figure={figure} />
           ) : (
-            <ScatterView columns={columns} rows={pcRows} onPick={(id) => setSelected(id)} />
+            <ScatterView columns={columns} rows={pcRows} onPick={(id) => setSelected(id)} figure={figure} />
           )}
           {selectedGroup && (
             <section class="hp-detail" data-testid="hp-detail" data-group={selectedGroup.name}>

@@ -2,6 +2,7 @@
 // selected run, and a step slider per run.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PrChart } from '../chart/prChart';
+import { ChartImageMenu } from '../components/ChartImageMenu';
 import { useChartFit, useChartTheme } from '../hooks';
 import type { TagInfo } from './series_api';
 import { fetchPrCurves, type PrEntry } from './pr_curves_api';
@@ -87,6 +88,7 @@ function PrCard({ tag, runs, description, runColor, generation }: CardProps) {
         <span class="dash-aside">
           {runs.length} run{runs.length === 1 ? '' : 's'}
         </span>
+        <ChartImageMenu title={tag} figure={() => chartRef.current?.figure() ?? null} />
       </div>
       <div class="plot dash-plot pr-plot" ref={plotRef}>
         {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}

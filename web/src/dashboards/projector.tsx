@@ -185,7 +185,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   const [picked, setPicked] = useState(-1);
   const [neighbourCount, setNeighbourCountState] = useState(saved.neighbours);
   const [metric, setMetricState] = useState<Metric>(saved.metric);
-  const [webgl] = useState(() => webglAvailable());
+  const [webgl, setWebgl] = useState(() => webglAvailable());
   const theme = useThemeVersion();
 
   const boxRef = useRef<HTMLDivElement>(null);
@@ -278,6 +278,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
     if (!canvas || !box) return;
     const view = new PointsView(canvas, (i, x, y) => setHover(i >= 0 ? { i, x, y } : null));
     viewRef.current = view;
+    if (!webglAvailable()) setWebgl(false);
     // Reachable from the canvas, for measuring tools and tests.
     (canvas as HTMLCanvasElement & { tbView?: PointsView }).tbView = view;
     const ro = new ResizeObserver(() => {

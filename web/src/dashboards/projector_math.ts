@@ -1,4 +1,4 @@
-// Arithmetic of the projector: PCA by power iteration (run in the layout
+// Arithmetic of the projector: PCA on the scatter matrix (run in the layout
 // worker), the layout's scaling into the view, and the nearest neighbours
 // of one point (brute force, on the page).
 
@@ -28,42 +28,68 @@ export interface PcaResult {
 }
 
 /**
- * The first k principal components of the n × d matrix `x`, by power
- * iteration on XᵀX (never formed) with deflation against earlier components.
+ * The first k principal components of the n × d matrix `x`: the d × d
+ * scatter matrix XᵀX of the centred rows is accumulated in one pass over
+ * the data (n·d²/2 multiply-adds), then each component is found by power
+ * iteration on that small matrix with deflation against earlier ones, so an
+ * iteration costs d² instead of two passes over the n rows. Non-finite
+ * entries count as the column's mean.
  */
 export async function pca(x: Float32Array, n: number, d: number, k: number, signal?: AbortSignal): Promise<PcaResult> {
   k = Math.max(1, Math.min(k, d));
   const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j];
-  for (let j = 0; j < d; j++) mean[j] /= Math.max(n, 1);
-  const c = new Float64Array(n * d);
-  let total = 0;
   for (let i = 0; i < n; i++)
     for (let j = 0; j < d; j++) {
-      const v = x[i * d + j] - mean[j];
-      c[i * d + j] = Number.isFinite(v) ? v : 0;
-      total += c[i * d + j] * c[i * d + j];
+      const v = x[i * d + j];
+      if (Number.isFinite(v)) mean[j] += v;
     }
+  for (let j = 0; j < d; j++) mean[j] /= Math.max(n, 1);
+  const centred = (i: number, row: Float64Array) => {
+    for (let j = 0; j < d; j++) {
+      const v = x[i * d + j] - mean[j];
+      row[j] = Number.isFinite(v) ? v : 0;
+    }
+  };
+  // The upper triangle of XᵀX, then mirrored.
+  const cov = new Float64Array(d * d);
+  const row = new Float64Array(d);
+  // Every few million operations, a pause lets an abort arrive.
+  let work = 0;
+  const due = (ops: number) => (work += ops) >= 4e6;
+  const breathe = async () => {
+    work = 0;
+    await pause();
+    if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+  };
+  for (let i = 0; i < n; i++) {
+    centred(i, row);
+    for (let a = 0; a < d; a++) {
+      const va = row[a];
+      if (va === 0) continue;
+      const base = a * d;
+      for (let b2 = a; b2 < d; b2++) cov[base + b2] += va * row[b2];
+    }
+    if (due((d * (d + 1)) / 2)) await breathe();
+  }
+  let total = 0;
+  for (let a = 0; a < d; a++) {
+    total += cov[a * d + a];
+    for (let b2 = a + 1; b2 < d; b2++) cov[b2 * d + a] = cov[a * d + b2];
+  }
   const comps: Float64Array[] = [];
   const explained: number[] = [];
   const rand = rng(42);
-  const xv = new Float64Array(n);
-  let work = 0;
   for (let p = 0; p < k; p++) {
     let v = new Float64Array(d);
     for (let j = 0; j < d; j++) v[j] = rand() - 0.5;
     let lambda = 0;
-    for (let it = 0; it < 200; it++) {
-      // xv = C v; w = Cᵀ xv
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let j = 0; j < d; j++) s += c[i * d + j] * v[j];
-        xv[i] = s;
-      }
+    for (let it = 0; it < 1000; it++) {
       const w = new Float64Array(d);
-      for (let i = 0; i < n; i++) {
-        const s = xv[i];
-        if (s !== 0) for (let j = 0; j < d; j++) w[j] += c[i * d + j] * s;
+      for (let a = 0; a < d; a++) {
+        let s = 0;
+        const base = a * d;
+        for (let j = 0; j < d; j++) s += cov[base + j] * v[j];
+        w[a] = s;
       }
       for (const q of comps) {
         let dot = 0;
@@ -81,25 +107,22 @@ export async function pca(x: Float32Array, n: number, d: number, k: number, sign
       }
       v = w;
       lambda = norm;
-      work += 2 * n * d;
-      if (work > 4e6) {
-        work = 0;
-        await pause();
-        if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
-      }
-      if (diff < 1e-7 * d) break;
+      if (due(d * d)) await breathe();
+      if (diff < 1e-9 * d) break;
     }
     comps.push(v);
     explained.push(total > 0 ? lambda / total : 0);
   }
   const coords = new Float32Array(n * k);
-  for (let i = 0; i < n; i++)
+  for (let i = 0; i < n; i++) {
+    centred(i, row);
     for (let p = 0; p < k; p++) {
       let s = 0;
       const q = comps[p];
-      for (let j = 0; j < d; j++) s += c[i * d + j] * q[j];
+      for (let j = 0; j < d; j++) s += row[j] * q[j];
       coords[i * k + p] = s;
     }
+  }
   return { coords, k, explained };
 }
 

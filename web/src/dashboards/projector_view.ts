@@ -96,7 +96,8 @@ export class PointsView {
     private canvas: HTMLCanvasElement,
     private onHover: (index: number, x: number, y: number) => void,
   ) {
-    this.renderer = makeRenderer(canvas);
+    // The point shader smooths each point's edge itself: no multisampling.
+    this.renderer = makeRenderer(canvas, false);
     this.material = new THREE.ShaderMaterial({
       vertexShader: VERTEX,
       fragmentShader: FRAGMENT,

@@ -5,12 +5,16 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TagInfo } from './series_api';
 import { Card, useSeen, useSeries } from './common';
 import { useChartFit } from '../hooks';
+import type { Figure } from '../chart/chartImage';
+import { ChartImageMenu } from '../components/ChartImageMenu';
 
 /** What the card needs of a chart besides drawing its data. */
 export interface StepChart {
   setSize(width: number, height: number): void;
   redraw(): void;
   destroy(): void;
+  /** What is drawn, as a Figure for an image, the legend naming the run. */
+  figure(name: string): Figure | null;
 }
 
 interface StepChartCardProps<T, C extends StepChart> {
@@ -73,6 +77,7 @@ export function StepChartCard<T, C extends StepChart>({
       error={error}
       rootRef={rootRef}
       aside={drawn ? `${steps} step${steps === 1 ? '' : 's'}` : ''}
+      tools={<ChartImageMenu title={`${item.tag} (${item.run})`} figure={() => chartRef.current?.figure(item.run) ?? null} />}
       attrs={{ 'data-steps': drawn ? String(steps) : undefined, 'data-drawn': drawn ? String(drawn.finite) : undefined }}
     >
       <div class="plot dash-plot" ref={plotRef}>

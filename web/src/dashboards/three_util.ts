@@ -3,26 +3,24 @@ import * as THREE from 'three';
 
 let glAvailable: boolean | null = null;
 
-/** Whether this browser can create a WebGL context (checked once). */
+/**
+ * Whether this browser may create a WebGL context: true until a renderer
+ * fails to get one. No throwaway context is made to find out, since making
+ * a context is the slowest step of a view's start on software renderers.
+ */
 export function webglAvailable(): boolean {
-  if (glAvailable === null) {
-    try {
-      const c = document.createElement('canvas');
-      const gl = c.getContext('webgl2') || c.getContext('webgl');
-      glAvailable = !!gl;
-      (gl as WebGLRenderingContext | null)?.getExtension('WEBGL_lose_context')?.loseContext();
-    } catch {
-      glAvailable = false;
-    }
-  }
+  if (glAvailable === null) glAvailable = typeof WebGLRenderingContext !== 'undefined';
   return glAvailable;
 }
 
-/** A renderer, or null when WebGL is not available. */
-export function makeRenderer(canvas: HTMLCanvasElement): THREE.WebGLRenderer | null {
+/**
+ * A renderer, or null when WebGL is not available. `antialias` asks for a
+ * multisampled buffer; views whose shapes smooth their own edges skip it.
+ */
+export function makeRenderer(canvas: HTMLCanvasElement, antialias = true): THREE.WebGLRenderer | null {
   if (!webglAvailable()) return null;
   try {
-    const r = new THREE.WebGLRenderer({ canvas, antialias: true, alpha: true, preserveDrawingBuffer: true });
+    const r = new THREE.WebGLRenderer({ canvas, antialias, alpha: true, preserveDrawingBuffer: true });
     r.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
     r.setClearColor(0x000000, 0);
     return r;
