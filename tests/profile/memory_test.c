@@ -125,8 +125,8 @@ static void test_events(void)
 static const char MODULES[] =
     "{\"traceEvents\":[" PY("nn.Module: Net_0", 0, 100, 1, 0, ",\"Python module id\":1")
 	PY("nn.Module: Linear_0", 10, 20, 2, 1, ",\"Python module id\":7")
-	    PY("helper", 40, 30, 3, 1, "") PY("nn.Module: Linear_0", 45, 20, 4, 3,
-					      ",\"Python module id\":7")
+	    PY("utils.py(3): pad", 40, 30, 3, 1, "") PY("nn.Module: Linear_0", 45, 20, 4, 3,
+							",\"Python module id\":7")
 		PY("nn.Module: ReLU_0", 80, 10, 5, 1, ",\"Python module id\":9")
 		    OP("aten::linear", 12, 10)
 			OP("aten::linear", 47,
