@@ -16,6 +16,11 @@
 // With a baseline tboard (another build), items 1-3 are measured on it too,
 // in the same run; where the baseline runs t-SNE on the page's thread the
 // latency is measured there. Prints JSON.
+//
+//     node bench/projector_bench.mjs BUILD_DIR SIZES BASELINE_TBOARD first [rounds=3]
+//
+// measures only item 1, alternating this build and the baseline for each
+// round, and prints the medians and their ratio.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -70,7 +75,41 @@ async function measure(binary, dir, n, layouts) {
   return out;
 }
 
+async function firstOnly(binary, dir, n) {
+  process.env.TB_BINARY = binary;
+  const server = await startServer(dir);
+  const b = await launch({ webgl: true, viewport: { width: 1440, height: 900 } });
+  try {
+    return await openProjector(b.page, server.url, n, 900000);
+  } finally {
+    await b.close();
+    await stopServer(server);
+  }
+}
+
 const result = { load_before: loadavg().map(r1), sizes: {} };
+if (process.argv[5] === 'first') {
+  const rounds = Number(process.argv[6] || 3);
+  for (const n of SIZES) {
+    const dir = mkdtempSync(join(tmpdir(), 'tboard-projector-bench-'));
+    try {
+      execFileSync(join(buildDir, 'gen_embedding'), [dir, String(n), '32', '0'], { stdio: 'ignore' });
+      const now = [];
+      const base = [];
+      for (let r = 0; r < rounds; r++) {
+        now.push(await firstOnly(join(buildDir, 'tboard'), dir, n));
+        base.push(await firstOnly(BASELINE, dir, n));
+      }
+      result.sizes[n] = { first_pca_ms: { tboard: median(now), baseline: median(base), ratio: r1((median(now) / median(base)) * 100) / 100, runs: { now, base } } };
+      console.error(JSON.stringify({ n, ...result.sizes[n] }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  result.load_after = loadavg().map(r1);
+  console.log(JSON.stringify(result, null, 2));
+  process.exit(0);
+}
 for (const n of SIZES) {
   const dir = mkdtempSync(join(tmpdir(), 'tboard-projector-bench-'));
   try {

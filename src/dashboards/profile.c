@@ -4,10 +4,10 @@
  * "Profile"). The traces are read by src/profile/ the first time a run is
  * asked for; these handlers only format its summaries.
  *
- * Served so far: runs, views, workers, spans, the Kernel view (kernel,
- * kernel/table grouped by kernel, kernel/tc_pie) and trace for traces
- * without GPU kernels. The other routes answer 501 until they are built.
- * Errors are plain-text 4xx, also where the reference fails with 500. */
+ * Errors are plain-text 4xx, also where the reference fails with 500.
+ * distributed/overlap, waittime and commops are in profile_dist.c, diff
+ * and diffnode in profile_diff.c, memory, memory_events, module and tree
+ * in profile_memory.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +15,11 @@
 #include <zlib.h>
 
 #include "common/alloc.h"
+#include "common/error.h"
 #include "dash.h"
-#include "profile.h"
 #include "profile/memory.h"
 #include "profile/profiles.h"
+#include "profile_views.h"
 
 #define PREFIX "/data/plugin/pytorch_profiler"
 
@@ -330,15 +331,17 @@ static const char TIP_BLOCKS_PER_SM[] =
     "utilized.\n"
     "\"Mean Blocks per SM\" is the weighted average of all calls of this kernel, using each "
     "call's execution duration as weight.";
-static const char TIP_OCCUPANCY[] =
-    "Est. Achieved Occupancy:\n"
-    "For most cases such as memory bandwidth bounded kernels, the higher the better. Occupancy "
-    "is the ratio of active warps on an SM to the maximum number of active warps supported by "
-    "the SM. The theoretical occupancy of a kernel is upper limit occupancy of this kernel, "
-    "limited by multiple factors such as kernel shape, kernel used resource, and the GPU compute "
-    "capability.\n"
-    "Est. Achieved Occupancy of a kernel, OCC_K = min(threads of the kernel / SM number / max "
-    "threads per SM, theoretical occupancy of the kernel). This \"Mean\" number is the weighted "
+#define TIP_OCC_COMMON                                                                             \
+	"Est. Achieved Occupancy:\n"                                                               \
+	"For most cases such as memory bandwidth bounded kernels, the higher the better. "         \
+	"Occupancy is the ratio of active warps on an SM to the maximum number of active warps "   \
+	"supported by the SM. The theoretical occupancy of a kernel is upper limit occupancy of "  \
+	"this kernel, limited by multiple factors such as kernel shape, kernel used resource, "    \
+	"and the GPU compute capability.\n"                                                        \
+	"Est. Achieved Occupancy of a kernel, OCC_K = min(threads of the kernel / SM number / "    \
+	"max threads per SM, theoretical occupancy of the kernel). "
+static const char TIP_OCCUPANCY[] = TIP_OCC_COMMON
+    "This \"Mean\" number is the weighted "
     "average of all calls' OCC_K of the kernel, using each call's execution duration as weight. "
     "It shows fine-grained low-level GPU utilization.";
 
@@ -554,8 +557,22 @@ static void href(tb_buf *b, const char *text, const char *url)
 	tb_buf_printf(b, "<a href=\"%s\" target=\"_blank\">%s</a>", url, text);
 }
 
-/* The reference's recommendations that a trace without GPU activity can
- * trigger, as <li> items. */
+/* The reference's GPU ids "0, 1and 2" with its verb ("has" only when
+ * that text is one character long). */
+static void gpu_list(tb_buf *b, const tb_prof_trace *t, const size_t *low, size_t n)
+{
+	tb_buf ids = TB_BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		tb_buf_printf(&ids,
+			      i == 0	   ? "%d"
+			      : i == n - 1 ? "and %d"
+					   : ", %d",
+			      t->gpus[low[i]].id);
+	tb_buf_printf(b, "%s %s", ids.ptr, ids.len == 1 ? "has" : "have");
+	tb_buf_free(&ids);
+}
+
+/* The reference's recommendations, as <li> items, in its order. */
 static void recommendations(tb_buf *b, const tb_prof_trace *t, const double *avg)
 {
 	double total = avg[TB_PROF_N_ROLES];
@@ -571,6 +588,12 @@ static void recommendations(tb_buf *b, const tb_prof_trace *t, const double *avg
 		     "https://pytorch.org/docs/stable/"
 		     "data.html#single-and-multi-process-data-loading");
 		tb_buf_puts(b, ".</li>");
+	}
+	if (t->use_dp && t->n_used_devices > 1) {
+		tb_buf_puts(b, "<li>It is recommended to ");
+		href(b, "use DistributedDataParallel instead of DataParallel",
+		     "https://pytorch.org/docs/stable/notes/cuda.html#cuda-nn-ddp-instead");
+		tb_buf_puts(b, " to do multi-GPU training.</li>");
 	}
 	if (t->use_ddp && !(t->comm_libs & TB_PROF_NCCL)) {
 		for (size_t i = 0; i < t->n_devices; i++) {
@@ -614,6 +637,133 @@ static void recommendations(tb_buf *b, const tb_prof_trace *t, const double *avg
 		     "https://nvidia.github.io/apex/optimizers.html#apex.optimizers.FusedLAMB");
 		tb_buf_puts(b, ".</li>");
 	}
+	size_t *low = tb_xmalloc((t->n_gpus ? t->n_gpus : 1) * sizeof *low), n_low = 0;
+	for (size_t i = 0; i < t->n_gpus; i++)
+		if (t->gpus[i].util < 0.5)
+			low[n_low++] = i;
+	if (n_low) {
+		tb_buf_puts(b, "<li>GPU ");
+		gpu_list(b, t, low, n_low);
+		tb_buf_puts(b, " low utilization. You could try to increase batch size to improve. "
+			       "Note: Increasing batch size may affect the speed and stability of "
+			       "model convergence.</li>");
+	}
+	free(low);
+	if (t->n_devices && t->devices[0].has_major && t->devices[0].major.v >= 7 &&
+	    t->has_kernel) {
+		double tc = 0, all = 0;
+		for (size_t i = 0; i < t->n_kernels; i++) {
+			all += t->kernels[i].sum;
+			tc += t->kernels[i].tensor_cores ? t->kernels[i].sum : 0;
+		}
+		if ((all == 0 || tc / all == 0.0) && t->tc_eligible_ratio > 0.0) {
+			tb_buf_printf(b,
+				      "<li>Kernels with %.0f%% time are launched by Tensor Cores "
+				      "eligible operators. You could enable ",
+				      nearbyint(t->tc_eligible_ratio * 100));
+			href(b, "Automatic Mixed Precision",
+			     "https://pytorch.org/docs/stable/amp.html");
+			tb_buf_puts(b, " to speedup by using FP16.</li>");
+		}
+	}
+}
+
+static const char TIP_GPU[] =
+    "The GPU usage metrics:\n\nGPU Utilization:\nGPU busy time / All steps time. The higher, "
+    "the better. GPU busy time is the time during which there is at least one GPU kernel "
+    "running on it. All steps time is the total time of all profiler steps(or called as "
+    "iterations).\n";
+static const char TIP_SM_EFF[] =
+    "\nEst. SM Efficiency:\nEstimated Stream Multiprocessor Efficiency. The higher, the "
+    "better. This metric of a kernel, SM_Eff_K = min(blocks of this kernel / SM number of "
+    "this GPU, 100%). This overall number is the sum of all kernels' SM_Eff_K weighted by "
+    "kernel's execution duration, divided by all steps time.\n";
+static const char TIP_OCC_OVERVIEW[] =
+    "This overall number is the weighted average of all kernels' OCC_K using kernel's "
+    "execution duration as weight. It shows fine-grained low-level GPU utilization.\n";
+static const char TIP_TC[] = "\nKernel using Tensor Cores:\nTotal GPU Time for Tensor Core "
+			     "kernels / Total GPU Time for all kernels.\n";
+
+static void title_value(tb_json *j, const char *title, const char *value)
+{
+	tb_json_obj_begin(j);
+	tb_json_key(j, "title");
+	tb_json_str(j, title);
+	tb_json_key(j, "value");
+	tb_json_str(j, value);
+	tb_json_obj_end(j);
+}
+
+static void percent_row(tb_json *j, const char *title, double x)
+{
+	char num[40], text[48];
+	tb_fmt_double(num, round2(x));
+	snprintf(text, sizeof text, "%s %%", num);
+	title_value(j, title, text);
+}
+
+/* The Overview's GPU summary: per device its name, memory, compute
+ * capability (when deviceProperties has it) and the usage metrics. */
+static void gpu_metrics(tb_json *j, const tb_prof_trace *t)
+{
+	int sm = 0, occ = 0, tc = 0;
+	if (!t->n_gpus)
+		return;
+	tb_json_key(j, "gpu_metrics");
+	tb_json_obj_begin(j);
+	tb_json_key(j, "title");
+	tb_json_str(j, "GPU Summary");
+	tb_json_key(j, "data");
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < t->n_gpus; i++) {
+		const tb_prof_gpu *g = &t->gpus[i];
+		char head[48];
+		if (i)
+			title_value(j, "<hr/>", "");
+		snprintf(head, sizeof head, "GPU %d:", g->id);
+		title_value(j, head, "");
+		if (g->id < (int)t->n_devices) {
+			const tb_prof_device *d = &t->devices[g->id];
+			if (d->name)
+				title_value(j, "Name", d->name);
+			if (d->has_mem) {
+				char gb[64], text[80];
+				tb_fmt_double(gb, round2(d->mem.v / 1024 / 1024 / 1024));
+				snprintf(text, sizeof text, "%s GB", gb);
+				title_value(j, "Memory", text);
+			}
+			if (d->has_major && d->has_minor) {
+				char m[40], n[40], text[90];
+				py_num(m, d->major);
+				py_num(n, d->minor);
+				snprintf(text, sizeof text, "%s.%s", m, n);
+				title_value(j, "Compute Capability", text);
+			}
+		}
+		percent_row(j, "GPU Utilization", g->util * 100);
+		if (g->has_sm_eff)
+			percent_row(j, "Est. SM Efficiency", g->sm_eff * 100), sm = 1;
+		if (g->has_occ)
+			percent_row(j, "Est. Achieved Occupancy", g->occ), occ = 1;
+		if (g->has_tc)
+			percent_row(j, "Kernel Time using Tensor Cores", g->tc * 100), tc = 1;
+	}
+	tb_json_arr_end(j);
+	tb_buf tip = TB_BUF_INIT;
+	tb_buf_puts(&tip, TIP_GPU);
+	if (sm)
+		tb_buf_puts(&tip, TIP_SM_EFF);
+	if (occ) {
+		tb_buf_puts(&tip, "\n");
+		tb_buf_puts(&tip, TIP_OCC_COMMON);
+		tb_buf_puts(&tip, TIP_OCC_OVERVIEW);
+	}
+	if (tc)
+		tb_buf_puts(&tip, TIP_TC);
+	tb_json_key(j, "tooltip");
+	tb_json_str(j, tip.ptr);
+	tb_buf_free(&tip);
+	tb_json_obj_end(j);
 }
 
 static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
@@ -623,8 +773,11 @@ static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
 		return;
 	const tb_prof_trace *t = p->trace;
 	if (!t->has_overview) {
+		/* the reference times one step from sys.maxsize to
+		 * -sys.maxsize - 1: a negative time beyond 64 bits */
 		tb_resp_error(resp, 501,
-			      "the Overview of traces with GPU activity is not served yet");
+			      "the trace of %s has neither steps nor CPU operators: no Overview",
+			      p->worker);
 		return;
 	}
 	const char *run = tb_req_query(req, "run");
@@ -635,8 +788,16 @@ static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
 		    (i == 0 || strcmp(r->profiles[i].worker, r->profiles[i - 1].worker) != 0))
 			workers++;
 	int roles[TB_PROF_N_ROLES], nr = 0;
+	int gpu = t->has_kernel || t->has_runtime || t->has_memcpy_or_memset;
+	if (gpu) {
+		roles[nr++] = TB_PROF_ROLE_KERNEL;
+		roles[nr++] = TB_PROF_ROLE_MEMCPY;
+		roles[nr++] = TB_PROF_ROLE_MEMSET;
+	}
 	if (t->has_comm_role)
 		roles[nr++] = TB_PROF_ROLE_COMM;
+	if (gpu)
+		roles[nr++] = TB_PROF_ROLE_RUNTIME;
 	roles[nr++] = TB_PROF_ROLE_DATALOADER;
 	roles[nr++] = TB_PROF_ROLE_CPU;
 	roles[nr++] = TB_PROF_ROLE_OTHER;
@@ -730,16 +891,11 @@ static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
 	char nw[32];
 	snprintf(nw, sizeof nw, "%zu", workers);
 	static const char *const titles[2] = {"Number of Worker(s)", "Device Type"};
-	const char *values[2] = {nw, "CPU"};
-	for (int i = 0; i < 2; i++) {
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "title");
-		tb_json_str(&j, titles[i]);
-		tb_json_key(&j, "value");
-		tb_json_str(&j, values[i]);
-		tb_json_obj_end(&j);
-	}
+	const char *values[2] = {nw, gpu ? "GPU" : "CPU"};
+	for (int i = 0; i < 2; i++)
+		title_value(&j, titles[i], values[i]);
 	tb_json_arr_end(&j);
+	gpu_metrics(&j, t);
 	tb_json_obj_end(&j);
 }
 
@@ -1646,21 +1802,121 @@ int tb_profile_unit(const char **name, double *factor, int memory, const char *q
 	return find_unit(name, factor, time_units, sizeof time_units / sizeof time_units[0], q);
 }
 
-static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
+tb_prof_run *tb_profile_dist_run(const char **span, tb_resp *resp, const tb_req *req,
+				 const tb_dash *d)
 {
-	(void)payload;
-	tb_resp_error(resp, 501, "%s is not served yet", tb_req_path(req));
+	return need_dist(span, resp, req, d);
+}
+
+const tb_prof_profile *tb_profile_find(tb_resp *resp, const tb_dash *d, const char *run,
+				       const char *worker, const char *span)
+{
+	tb_prof_run *r = need_run(resp, d, run);
+	const tb_prof_profile *p = r ? tb_prof_run_profile(r, worker, span) : NULL;
+	if (r && !p)
+		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", run, worker,
+			      span);
+	return p;
+}
+
+void tb_profile_json_num(tb_json *j, tb_prof_num n)
+{
+	put_json_num(j, n);
+}
+
+/* ---- tboard's own: the traces the Trace view draws -------------------------- */
+
+static const char *trace_format(const tb_prof_trace *t)
+{
+	return t->status == TB_PROF_OK ? "kineto" : t->status == TB_PROF_LEGACY ? "legacy" : NULL;
+}
+
+/* Every trace file of a run, with its format ("kineto", "legacy") or, for
+ * a file that did not parse, its error: the legacy ones, which have no
+ * view of the reference's, are drawn too. */
+static void handle_timelines(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *unused;
+	tb_prof_run *r = need_run_and(&unused, resp, req, payload, NULL);
+	if (!r)
+		return;
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		const tb_prof_profile *p = &r->profiles[i];
+		const char *format = trace_format(p->trace);
+		tb_json_obj_begin(&j);
+		tb_json_key(&j, "worker");
+		tb_json_str(&j, p->worker);
+		tb_json_key(&j, "span");
+		tb_json_str(&j, p->span);
+		tb_json_key(&j, "file");
+		tb_json_str(&j, p->file);
+		tb_json_key(&j, "format");
+		if (format)
+			tb_json_str(&j, format);
+		else
+			tb_json_null(&j);
+		tb_json_key(&j, "error");
+		if (!format && p->trace->error)
+			tb_json_str(&j, p->trace->error);
+		else
+			tb_json_null(&j);
+		tb_json_obj_end(&j);
+	}
+	tb_json_arr_end(&j);
+}
+
+/* The next part of a streamed trace file: up to 256 KiB, uncompressed. */
+static int next_trace_part(tb_buf *out, void *payload)
+{
+	gzFile f = payload;
+	tb_buf_reserve(out, 1 << 18);
+	int n = gzread(f, out->ptr + out->len, 1 << 18);
+	if (n < 0)
+		return TB_EIO;
+	out->len += (size_t)n;
+	out->ptr[out->len] = '\0';
+	return n > 0;
+}
+
+static void close_trace_file(void *payload)
+{
+	gzclose(payload);
+}
+
+/* The trace file of run, worker and span as it is (no GPU counters spliced
+ * in, so nothing is parsed again), for Kineto and legacy traces; streamed
+ * as it is read, so a trace of any size is served in bounded memory. */
+static void handle_timeline(tb_resp *resp, const tb_req *req, void *payload)
+{
+	const char *worker;
+	tb_prof_run *r = need_run_and(&worker, resp, req, payload, "worker");
+	const char *span = r ? need(resp, req, "span") : NULL;
+	if (!span)
+		return;
+	const tb_prof_profile *p = NULL;
+	for (size_t i = 0; i < r->n_profiles && !p; i++)
+		if (strcmp(r->profiles[i].worker, worker) == 0 &&
+		    strcmp(r->profiles[i].span, span) == 0)
+			p = &r->profiles[i];
+	if (!p || !trace_format(p->trace)) {
+		tb_resp_error(resp, 404, "no trace to draw for %s/%s/%s", r->name, worker, span);
+		return;
+	}
+	gzFile f = gzopen(p->path, "rb");
+	if (!f) {
+		tb_resp_error(resp, 404, "cannot read %s", p->file);
+		return;
+	}
+	gzbuffer(f, 1 << 18);
+	tb_resp_type(resp, "application/json");
+	tb_resp_stream(resp, next_trace_part, f, close_trace_file);
 }
 
 void tb_profile_register(tb_router *r, tb_dash *d)
 {
-	static const char *const later[] = {
-	    "/diff",
-	    "/diffnode",
-	    "/distributed/overlap",
-	    "/distributed/waittime",
-	    "/distributed/commops",
-	};
 	tb_router_add(r, PREFIX "/runs", handle_runs, d);
 	tb_router_add(r, PREFIX "/views", handle_views, d);
 	tb_router_add(r, PREFIX "/workers", handle_workers, d);
@@ -1676,9 +1932,8 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);
 	tb_router_add(r, PREFIX "/memory_curve", handle_memory_curve, d);
 	tb_profile_memory_register(r, d);
-	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
-		char *path = tb_xasprintf(PREFIX "%s", later[i]);
-		tb_router_add(r, path, handle_not_yet, d);
-		free(path);
-	}
+	tb_profile_dist_register(r, d, PREFIX);
+	tb_profile_diff_register(r, d, PREFIX);
+	tb_router_add(r, PREFIX "/timelines", handle_timelines, d);
+	tb_router_add(r, PREFIX "/timeline", handle_timeline, d);
 }

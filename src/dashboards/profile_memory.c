@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "profile.h"
+#include "profile_views.h"
 #include "profile/memory.h"
 #include "profile/modules.h"
 #include "profile/optree.h"
@@ -309,9 +309,9 @@ static void tree_time(tb_json *j, double t)
 		tb_json_double(j, t);
 }
 
-static void tree_node(tb_json *j, const tb_prof_tnode *nodes, char *const *names, uint32_t ni)
+static void tree_node(tb_json *j, const tb_prof_mnode *nodes, char *const *names, uint32_t ni)
 {
-	const tb_prof_tnode *n = &nodes[ni];
+	const tb_prof_mnode *n = &nodes[ni];
 	tb_json_obj_begin(j);
 	tb_json_key(j, "name");
 	tb_json_str(j, names[n->name]);
@@ -336,7 +336,7 @@ static void handle_tree(tb_resp *resp, const tb_req *req, void *payload)
 	const tb_prof_profile *p = tb_profile_need(resp, req, payload);
 	if (!p)
 		return;
-	const tb_prof_tnode *nodes;
+	const tb_prof_mnode *nodes;
 	char *const *names;
 	int64_t root = tb_prof_memory_tree(&nodes, &names, p->trace->memory);
 	if (root < 0) {

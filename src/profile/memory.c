@@ -20,7 +20,7 @@
 struct tb_prof_memory {
 	tb_prof_memrec *rec; /* in time order once the tree is set */
 	size_t n_rec, cap_rec;
-	tb_prof_tnode *node;
+	tb_prof_mnode *node;
 	size_t n_node;
 	uint32_t *roots;
 	int64_t *root_tid;
@@ -66,7 +66,7 @@ size_t tb_prof_memory_count(const tb_prof_memory *m)
 	return m ? m->n_rec : 0;
 }
 
-int64_t tb_prof_memory_tree(const tb_prof_tnode **nodes, char *const **names,
+int64_t tb_prof_memory_tree(const tb_prof_mnode **nodes, char *const **names,
 			    const tb_prof_memory *m)
 {
 	*nodes = m ? m->node : NULL;
@@ -134,7 +134,7 @@ static void tie_thread(tb_prof_memory *m, uint32_t *node_of, const uint32_t *idx
 			i++;
 			continue;
 		}
-		tb_prof_tnode *c = &m->node[cur];
+		tb_prof_mnode *c = &m->node[cur];
 		if (r->ts < c->start) {
 			i++;
 			continue;
@@ -150,7 +150,7 @@ static void tie_thread(tb_prof_memory *m, uint32_t *node_of, const uint32_t *idx
 			continue;
 		}
 		while (child < m->node[cur].n) {
-			const tb_prof_tnode *k = &m->node[m->node[cur].first + child];
+			const tb_prof_mnode *k = &m->node[m->node[cur].first + child];
 			if (r->ts < k->start)
 				break;
 			if (r->ts >= k->end) {
@@ -192,7 +192,7 @@ int tb_prof_device_cmp(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_tnode *nodes, size_t n, uint32_t *roots,
+void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_mnode *nodes, size_t n, uint32_t *roots,
 			     const int64_t *root_tids, size_t n_roots, char **names, size_t n_names)
 {
 	m->node = nodes;
@@ -253,7 +253,7 @@ void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_tnode *nodes, size_t n, 
 	m->rec_of = tb_xmalloc((sum + 1) * sizeof *m->rec_of);
 	for (size_t i = 0; i < m->n_rec; i++)
 		if (node_of[i] != UINT32_MAX) {
-			tb_prof_tnode *k = &m->node[node_of[i]];
+			tb_prof_mnode *k = &m->node[node_of[i]];
 			m->rec_of[k->rec_first + k->n_recs++] = order[i];
 		}
 	free(per);
@@ -326,7 +326,7 @@ static int in_range(const tb_prof_mrange *r, double ts)
 static void walk_node(walk *w, uint32_t ni, size_t d, int64_t *up)
 {
 	const tb_prof_memory *m = w->m;
-	const tb_prof_tnode *n = &m->node[ni];
+	const tb_prof_mnode *n = &m->node[ni];
 	if (w->r->has_start && n->end < w->r->start)
 		return;
 	if (w->r->has_end && n->start > w->r->end)
@@ -397,7 +397,7 @@ size_t tb_prof_memory_stats(tb_prof_memstat **out, const tb_prof_memory *m, cons
 	w.agg = tb_xcalloc(m->n_names * nd * TB_MS_N + 1, sizeof *w.agg);
 	w.calls = tb_xcalloc(m->n_names + 1, sizeof *w.calls);
 	for (size_t i = 0; i < m->n_roots; i++) {
-		const tb_prof_tnode *root = &m->node[m->roots[i]];
+		const tb_prof_mnode *root = &m->node[m->roots[i]];
 		for (uint32_t c = 0; c < root->n; c++)
 			walk_node(&w, root->first + c, 0, NULL);
 	}

@@ -43,7 +43,7 @@ typedef struct tb_prof_memrec {
 } tb_prof_memrec;
 
 /* A node of the operator tree: its children are nodes[first .. first+n). */
-typedef struct tb_prof_tnode {
+typedef struct tb_prof_mnode {
 	double start, end;
 	int64_t tid;
 	uint32_t name;
@@ -52,7 +52,7 @@ typedef struct tb_prof_tnode {
 	uint8_t kind;		    /* enum tb_prof_okind (optree.h), 0xff: backward module */
 	uint8_t is_op;		    /* an operator node (not a step, module, ...) */
 	uint8_t processed;	    /* reached while tying records to nodes */
-} tb_prof_tnode;
+} tb_prof_mnode;
 
 typedef struct tb_prof_memory tb_prof_memory;
 
@@ -68,7 +68,7 @@ void tb_prof_memory_add(tb_prof_memory *m, const tb_prof_memrec *r);
  * strings and the arrays). Ties each record to the innermost node that
  * contains it on its thread, as the reference does, then orders the
  * records by time. Called once. */
-void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_tnode *nodes, size_t n, uint32_t *roots,
+void tb_prof_memory_set_tree(tb_prof_memory *m, tb_prof_mnode *nodes, size_t n, uint32_t *roots,
 			     const int64_t *root_tids, size_t n_roots, char **names,
 			     size_t n_names);
 
@@ -77,7 +77,7 @@ size_t tb_prof_memory_count(const tb_prof_memory *m);
 
 /* The first thread's tree (the reference's operator tree answer): the
  * nodes, the name table and the root's index, or -1 when there is none. */
-int64_t tb_prof_memory_tree(const tb_prof_tnode **nodes, char *const **names,
+int64_t tb_prof_memory_tree(const tb_prof_mnode **nodes, char *const **names,
 			    const tb_prof_memory *m);
 
 /* Time range of a query: has_start / has_end say which bound is given. */

@@ -143,12 +143,14 @@ static void imap_free(imap *m)
 
 typedef struct orec {
 	uint8_t kind, has_ext, has_corr, has_bps, has_occ, tid_is_str, is_float;
-	uint32_t name, stack, shape, grid, block, regs, shmem;
+	uint32_t name, stack, shape, grid, block, regs, shmem, types;
+	int32_t device;
 	double ts, dur, bps, occ;
 	int64_t tid, ext, corr;
 	int64_t mid; /* modules: the Python module id */
 } orec;
 
+/* in the order of enum tb_prof_tclass, which the kept tree uses */
 enum ncls { NC_OP, NC_STEP, NC_MODULE, NC_DATALOADER, NC_OPTIMIZER, NC_ROOT, NC_BACKWARD };
 
 /* The type of a backward module node: none of the event kinds. */
@@ -193,6 +195,7 @@ struct tb_prof_opbuild {
 	imap fwd, bwd;	  /* flows: id to the index of its last ts in flow_ts */
 	double *flow_ts;
 	size_t n_flow, cap_flow;
+	int keep_tree;
 };
 
 void tb_prof_opbuild_flow(tb_prof_opbuild *b, int is_start, int64_t id, double ts)
@@ -204,9 +207,16 @@ void tb_prof_opbuild_flow(tb_prof_opbuild *b, int is_start, int64_t id, double t
 	vpush(&e->list, (uint32_t)b->n_flow++);
 }
 
+static int is_comm_op(const char *n);
+
 tb_prof_opbuild *tb_prof_opbuild_new(void)
 {
 	return tb_xcalloc(1, sizeof(tb_prof_opbuild));
+}
+
+void tb_prof_opbuild_keep_tree(tb_prof_opbuild *b)
+{
+	b->keep_tree = 1;
 }
 
 void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *in)
@@ -228,6 +238,9 @@ void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *in)
 	r->mid = in->module_id;
 	r->stack = intern(&b->str, in->stack);
 	r->shape = intern(&b->str, in->shape ? in->shape : "[]");
+	r->device = in->device;
+	if (in->types && is_comm_op(in->name ? in->name : ""))
+		r->types = intern(&b->str, in->types);
 	if (in->kind == TB_OK_KERNEL) {
 		r->grid = intern(&b->str, in->grid ? in->grid : "None");
 		r->block = intern(&b->str, in->block ? in->block : "None");
@@ -1021,12 +1034,255 @@ static char *step_name(const char *s)
 	return tb_xasprintf("%s%s", neg && strcmp(d, "0") ? "-" : "", k ? d : "0");
 }
 
+static double rsum(const rlist *l)
+{
+	double s = 0;
+	for (size_t k = 0; k < l->n; k++)
+		s += l->r[k].b - l->r[k].a;
+	return s;
+}
+
+/* The time of l inside [a, b), as Python holds it: a float when the
+ * trace has fractional times and some range is inside, else an int. */
+static tb_prof_num rsum_in(const rlist *l, double a, double b, int any_float)
+{
+	rlist one = {0}, in = {0};
+	rpush(&one, a, b);
+	intersect(&in, &one, l);
+	tb_prof_num n = {rsum(&in), any_float && in.n > 0};
+	free(one.r);
+	free(in.r);
+	return n;
+}
+
+/* Stretch each step to the device activity its runtime calls launched
+ * and drop tail steps that launched little, as the reference does. */
+static void device_steps(const tb_prof_opbuild *b, rlist *steps, size_t *n_names)
+{
+	size_t ns = steps->n;
+	double *dmin = tb_xmalloc((ns ? ns : 1) * sizeof *dmin);
+	double *dmax = tb_xmalloc((ns ? ns : 1) * sizeof *dmax);
+	size_t *matched = tb_xcalloc(ns ? ns : 1, sizeof *matched);
+	uint8_t *hit = tb_xcalloc(b->n_dev ? b->n_dev : 1, 1);
+	size_t any = 0, is = 0, ir = 0;
+	double lo = INFINITY, hi = -INFINITY;
+	/* runtimes are in time order (b->rt follows the sorted records) */
+	while (is < ns && ir < b->n_rt) {
+		const ort *rt = &b->rt[ir];
+		if (rt->start < steps->r[is].a) {
+			ir++;
+		} else if (rt->end <= steps->r[is].b) {
+			for (size_t k = 0; k < rt->devs.n; k++) {
+				const odev *d = &b->dev[rt->devs.v[k]];
+				lo = fmin(lo, d->start);
+				hi = fmax(hi, d->end);
+				if (!hit[rt->devs.v[k]])
+					any++;
+				hit[rt->devs.v[k]] = 1;
+				matched[is]++;
+			}
+			ir++;
+		} else if (rt->start < steps->r[is].b) {
+			ir++;
+		} else {
+			dmin[is] = lo, dmax[is] = hi, is++;
+			lo = INFINITY, hi = -INFINITY;
+		}
+	}
+	for (; is < ns; is++) {
+		dmin[is] = lo, dmax[is] = hi;
+		lo = INFINITY, hi = -INFINITY;
+	}
+	if (any) {
+		double prev = steps->r[0].a;
+		if (dmin[0] != INFINITY)
+			for (size_t k = 0; k < b->n_dev; k++)
+				if (!hit[k] && b->dev[k].end < dmin[0])
+					prev = fmax(prev, b->dev[k].end);
+		for (size_t i = 0; i < ns; i++) {
+			double a = fmax(prev, steps->r[i].a), e = steps->r[i].b;
+			if (dmin[i] == INFINITY)
+				e = fmax(e, a);
+			else
+				e = fmax(fmax(e, dmax[i]), a);
+			steps->r[i].a = a;
+			steps->r[i].b = e;
+			prev = e;
+		}
+		if (ns > 1) {
+			size_t i = ns;
+			while (i > 0 && !matched[i - 1])
+				i--;
+			if (i > 0) {
+				size_t keep = i;
+				if (i > 1 && (double)matched[i - 2] * 0.8 > (double)matched[i - 1])
+					keep = i - 1;
+				steps->n = keep;
+				if (*n_names > keep)
+					*n_names = keep;
+			}
+		}
+	}
+	free(dmin);
+	free(dmax);
+	free(matched);
+	free(hit);
+}
+
+/* Bytes of a communication operator's inputs from str() of its "Input
+ * Dims" and "Input type", as the reference counts them. */
+static double comm_bytes(const char *shape, const char *types)
+{
+	static const struct {
+		const char *name;
+		int size;
+	} sizes[] = {{"long int", 8},  {"float", 4},	     {"int", 4},
+		     {"c10::Half", 2}, {"c10::BFloat16", 2}, {"unsigned char", 1}};
+	if (!shape || shape[0] != '[' || !types)
+		return 0;
+	double total = 0;
+	const char *s = shape + 1, *ty = types;
+	while (*s && *s != ']') {
+		while (*s == ' ' || *s == ',')
+			s++;
+		if (*s != '[')
+			break;
+		double prod = 1;
+		for (s++; *s && *s != ']';) {
+			char *end;
+			double v = strtod(s, &end);
+			if (end == s)
+				break;
+			prod *= v;
+			s = end;
+			while (*s == ' ' || *s == ',')
+				s++;
+		}
+		if (*s == ']')
+			s++;
+		/* the next quoted type name */
+		const char *q = strchr(ty, '\'');
+		int size = 0;
+		if (q) {
+			const char *e = strchr(q + 1, '\'');
+			if (!e)
+				break;
+			for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+				if (strlen(sizes[k].name) == (size_t)(e - q - 1) &&
+				    strncmp(q + 1, sizes[k].name, (size_t)(e - q - 1)) == 0)
+					size = sizes[k].size;
+			ty = e + 1;
+		}
+		total += prod * size;
+	}
+	return total;
+}
+
+static int cmp_range_desc(const void *x, const void *y)
+{
+	const double *a = x, *b = y;
+	if (a[0] != b[0])
+		return a[0] < b[0] ? -1 : 1;
+	return a[1] > b[1] ? -1 : a[1] < b[1];
+}
+
+static int cmp_commnode(const void *x, const void *y)
+{
+	const tb_prof_commnode *a = x, *b = y;
+	return cmp_range_desc(a->ranges, b->ranges);
+}
+
+/* The communication operators (keyed by external id, the last wins) with
+ * their NCCL kernels, in time order, each placed in its step. */
+static void comm_nodes(const tb_prof_opbuild *b, const uint32_t *order, const imap *comm,
+		       const rlist *steps, tb_prof_trace *t)
+{
+	if (!comm->n || t->comm_libs == (TB_PROF_NCCL | TB_PROF_GLOO))
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < comm->n; i++)
+		n += comm->e[i].alive;
+	tb_prof_commnode *c = tb_xcalloc(n, sizeof *c);
+	size_t *cap = tb_xcalloc(n, sizeof *cap);
+	imap slot = {0};
+	size_t k = 0;
+	for (size_t i = 0; i < comm->n; i++) {
+		const mentry *e = &comm->e[i];
+		if (!e->alive)
+			continue;
+		const orec *r = &b->r[e->list.v[e->list.n - 1]];
+		c[k].name = tb_xstrdup(S(b, r->name));
+		c[k].bytes = comm_bytes(S(b, r->shape), r->types ? S(b, r->types) : NULL);
+		c[k].ranges = tb_xgrow(c[k].ranges, &cap[k], 2, sizeof *c[k].ranges);
+		c[k].ranges[0] = r->ts;
+		c[k].ranges[1] = r->ts + r->dur;
+		c[k].n_ranges = 1;
+		c[k].step = -1;
+		vpush(&imap_put(&slot, e->has, e->key)->list, (uint32_t)k);
+		k++;
+	}
+	for (size_t oi = 0; (t->comm_libs & TB_PROF_NCCL) && oi < b->n; oi++) {
+		const orec *r = &b->r[order[oi]];
+		const mentry *e =
+		    r->kind == TB_OK_KERNEL ? imap_get(&slot, r->has_ext, r->ext) : NULL;
+		if (!e)
+			continue;
+		tb_prof_commnode *x = &c[e->list.v[0]];
+		x->ranges =
+		    tb_xgrow(x->ranges, &cap[e->list.v[0]], 2 * x->n_ranges + 2, sizeof *x->ranges);
+		x->ranges[2 * x->n_ranges] = r->ts;
+		x->ranges[2 * x->n_ranges + 1] = r->ts + r->dur;
+		x->n_ranges++;
+	}
+	imap_free(&slot);
+	free(cap);
+	for (size_t i = 0; i < n; i++)
+		qsort(c[i].ranges, c[i].n_ranges, 2 * sizeof *c[i].ranges, cmp_range_desc);
+	qsort(c, n, sizeof *c, cmp_commnode);
+	size_t s = 0;
+	for (size_t i = 0; i < n && s < steps->n; i++) {
+		double a = c[i].ranges[0], e = c[i].ranges[1];
+		while (s < steps->n) {
+			if (a >= steps->r[s].a && e <= steps->r[s].b) {
+				c[i].step = (long)s;
+				break;
+			} else if (a >= steps->r[s].b) {
+				s++;
+			} else {
+				break;
+			}
+		}
+	}
+	t->commnodes = c;
+	t->n_commnodes = n;
+}
+
+static int is_dataloader(const char *name)
+{
+	return (strncmp(name, "enumerate(DataLoader)#", 22) == 0 && ends_with(name, ".__next__")) ||
+	       strncmp(name, "enumerate(DataPipe)#", 20) == 0;
+}
+
+/* Each step's time split into the reference's roles, the steps' split
+ * into compute and communication, and the communication operators. Runs
+ * once runtime calls know the device activity they launched. */
 static void overview(const tb_prof_opbuild *b, const uint32_t *order, tb_prof_trace *t)
 {
 	rlist role[TB_PROF_ROLE_OTHER] = {{0}}, steps = {0};
 	vec names = {0};
+	imap comm = {0};
 	double cpu_min = INFINITY, cpu_max = -INFINITY;
 	int any_float = 0;
+	for (size_t oi = 0; oi < b->n; oi++) {
+		const orec *r = &b->r[order[oi]];
+		if ((r->kind == TB_OK_OPERATOR || r->kind == TB_OK_ANNOTATION ||
+		     r->kind == TB_OK_PYTHON || r->kind == TB_OK_STEP || r->kind == TB_OK_MODULE) &&
+		    is_comm_op(S(b, r->name))) {
+			mentry *e = imap_put(&comm, r->has_ext, r->ext);
+			e->list.n = 0;
+			vpush(&e->list, order[oi]);
+		}
+	}
 	for (size_t oi = 0; oi < b->n; oi++) {
 		const orec *r = &b->r[order[oi]];
 		const char *name = S(b, r->name);
@@ -1034,10 +1290,19 @@ static void overview(const tb_prof_opbuild *b, const uint32_t *order, tb_prof_tr
 		any_float |= r->is_float;
 		switch (r->kind) {
 		case TB_OK_KERNEL:
+			rpush(&role[imap_get(&comm, r->has_ext, r->ext) ? TB_PROF_ROLE_COMM
+									: TB_PROF_ROLE_KERNEL],
+			      a, e);
+			break;
 		case TB_OK_MEMCPY:
+			rpush(&role[TB_PROF_ROLE_MEMCPY], a, e);
+			break;
 		case TB_OK_MEMSET:
+			rpush(&role[TB_PROF_ROLE_MEMSET], a, e);
+			break;
 		case TB_OK_RUNTIME:
-			goto out; /* GPU activity: not built yet */
+			rpush(&role[TB_PROF_ROLE_RUNTIME], a, e);
+			break;
 		case TB_OK_STEP:
 			rpush(&steps, a, e);
 			vpush(&names, (uint32_t)oi);
@@ -1045,10 +1310,7 @@ static void overview(const tb_prof_opbuild *b, const uint32_t *order, tb_prof_tr
 		case TB_OK_OPERATOR:
 		case TB_OK_ANNOTATION:
 		case TB_OK_PYTHON:
-			if (r->kind != TB_OK_PYTHON &&
-			    ((strncmp(name, "enumerate(DataLoader)#", 22) == 0 &&
-			      ends_with(name, ".__next__")) ||
-			     strncmp(name, "enumerate(DataPipe)#", 20) == 0))
+			if (r->kind != TB_OK_PYTHON && is_dataloader(name))
 				rpush(&role[TB_PROF_ROLE_DATALOADER], a, e);
 			else if (is_comm_op(name))
 				rpush(&role[TB_PROF_ROLE_COMM], a, e);
@@ -1069,13 +1331,19 @@ static void overview(const tb_prof_opbuild *b, const uint32_t *order, tb_prof_tr
 				cpu_max = e;
 		}
 	}
+	t->times_float = any_float;
 	/* without steps the whole CPU time is one step; with neither, the
 	 * reference's step runs from sys.maxsize to -sys.maxsize - 1, a
 	 * negative time beyond 64 bits that is no Overview */
-	if (!steps.n && cpu_min == INFINITY)
+	if (!steps.n && cpu_min == INFINITY) {
+		comm_nodes(b, order, &comm, &steps, t); /* in no step */
 		goto out;
+	}
 	if (!steps.n)
 		rpush(&steps, cpu_min, cpu_max);
+	size_t n_names = names.n;
+	device_steps(b, &steps, &n_names);
+	comm_nodes(b, order, &comm, &steps, t);
 	t->has_comm_role = role[TB_PROF_ROLE_COMM].n > 0;
 	rlist merged[TB_PROF_ROLE_OTHER] = {{0}};
 	for (int i = 0; i < TB_PROF_ROLE_OTHER; i++)
@@ -1099,27 +1367,33 @@ static void overview(const tb_prof_opbuild *b, const uint32_t *order, tb_prof_tr
 	}
 	for (size_t k = 0; k < slots.n; k++)
 		rpush(&cost[TB_PROF_ROLE_OTHER], slots.r[k].a, slots.r[k].b);
+	/* compute is kernel time, else CPU operator time */
+	const rlist *compute = merged[TB_PROF_ROLE_KERNEL].n ? &merged[TB_PROF_ROLE_KERNEL]
+							     : &merged[TB_PROF_ROLE_CPU];
+	rlist overlap = {0};
+	intersect(&overlap, compute, &merged[TB_PROF_ROLE_COMM]);
 	t->n_steps = steps.n;
 	t->steps = tb_xcalloc(steps.n, sizeof *t->steps);
 	for (size_t s = 0; s < steps.n; s++) {
 		tb_prof_step *st = &t->steps[s];
+		double a = steps.r[s].a, e = steps.r[s].b;
 		st->name =
-		    names.n ? step_name(S(b, b->r[order[names.v[s]]].name) + 13) : tb_xstrdup("0");
-		st->total.v = steps.r[s].b - steps.r[s].a;
+		    n_names ? step_name(S(b, b->r[order[names.v[s]]].name) + 13) : tb_xstrdup("0");
+		st->total.v = e - a;
 		st->total.is_float = any_float;
-		rlist one = {0};
-		rpush(&one, steps.r[s].a, steps.r[s].b);
-		for (int i = 0; i < TB_PROF_N_ROLES; i++) {
-			intersect(&tmp, &one, &cost[i]);
-			double sum = 0;
-			for (size_t k = 0; k < tmp.n; k++)
-				sum += tmp.r[k].b - tmp.r[k].a;
-			st->cost[i].v = sum;
-			st->cost[i].is_float = any_float && tmp.n > 0;
-		}
-		free(one.r);
+		for (int i = 0; i < TB_PROF_N_ROLES; i++)
+			st->cost[i] = rsum_in(&cost[i], a, e, any_float);
+		st->overlap = rsum_in(&overlap, a, e, any_float);
+		st->compute = rsum_in(compute, a, e, any_float);
+		st->comm = rsum_in(&merged[TB_PROF_ROLE_COMM], a, e, any_float);
+		st->other.v = st->total.v + st->overlap.v - st->compute.v - st->comm.v;
+		st->other.is_float = st->total.is_float || st->overlap.is_float ||
+				     st->compute.is_float || st->comm.is_float;
 	}
 	t->has_overview = 1;
+	t->steps_start = steps.r[0].a;
+	t->steps_end = steps.r[steps.n - 1].b;
+	free(overlap.r);
 	for (int i = 0; i < TB_PROF_N_ROLES; i++)
 		free(cost[i].r);
 	for (int i = 0; i < TB_PROF_ROLE_OTHER; i++)
@@ -1131,6 +1405,220 @@ out:
 		free(role[i].r);
 	free(steps.r);
 	free(names.v);
+	imap_free(&comm);
+}
+
+/* ---- GPU summary ------------------------------------------------------------------ */
+
+typedef struct endpoint {
+	double t, v;
+	int end;
+	size_t seq;
+} endpoint;
+
+static int cmp_endpoint(const void *x, const void *y)
+{
+	const endpoint *a = x, *b = y;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	if (a->end != b->end)
+		return a->end - b->end;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The reference's estimated SM efficiency of one device: blocks per SM
+ * summed over overlapping kernels, capped at 1, weighted by time inside
+ * [a, b) and divided by its length. Returns 0 when no kernel counts. */
+static int sm_efficiency(double *out, const tb_prof_opbuild *b, int gpu, double a, double e)
+{
+	endpoint *p = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t k = 0; k < b->n_dev; k++) {
+		const orec *r = &b->r[b->dev[k].rec];
+		if (r->kind != TB_OK_KERNEL || r->device != gpu || !r->has_bps || !(r->bps > 0))
+			continue;
+		p = tb_xgrow(p, &cap, n + 2, sizeof *p);
+		p[n] = (endpoint){r->ts, r->bps, 0, n};
+		p[n + 1] = (endpoint){r->ts + r->dur, r->bps, 1, n + 1};
+		n += 2;
+	}
+	int found = 0;
+	double sum = 0;
+	if (n) {
+		qsort(p, n, sizeof *p, cmp_endpoint);
+		double last_t = p[0].t, v = p[0].v;
+		for (size_t i = 1; i < n; i++) {
+			if (p[i].t > last_t && v > 0.0) {
+				double lo = fmax(last_t, a), hi = fmin(p[i].t, e);
+				if (lo < hi) {
+					sum += fmin(v, 1.0) * (hi - lo);
+					found = 1;
+				}
+			}
+			last_t = p[i].t;
+			v += p[i].end ? -p[i].v : p[i].v;
+		}
+	}
+	free(p);
+	*out = found ? sum / (e - a) : 0;
+	return found;
+}
+
+/* Kernel time of the runtime calls of operators (Tensor Core kernels
+ * only when tc); per device into by_dev[id] when not NULL. */
+static double op_kernel_time(const tb_prof_opbuild *b, uint32_t ni, int tc, double *by_dev)
+{
+	double sum = 0;
+	const onode *n = &b->node[ni];
+	for (size_t i = 0; i < n->runtimes.n; i++) {
+		const ort *rt = &b->rt[n->runtimes.v[i]];
+		for (size_t k = 0; k < rt->devs.n; k++) {
+			const odev *d = &b->dev[rt->devs.v[k]];
+			const orec *r = &b->r[d->rec];
+			if (r->kind != TB_OK_KERNEL || (tc && !d->tc_used))
+				continue;
+			sum += d->end - d->start;
+			if (by_dev && r->device >= 0 && r->device < TB_PROF_MAX_GPUS)
+				by_dev[r->device] += d->end - d->start;
+		}
+	}
+	return sum;
+}
+
+/* Kernel time of the lowest Tensor Core eligible operators under ni;
+ * *found tells whether there is one. */
+static double bottom_tc_time(const tb_prof_opbuild *b, uint32_t ni, int *found)
+{
+	double sum = 0;
+	int below = 0;
+	for (size_t i = 0; i < b->node[ni].children.n; i++)
+		sum += bottom_tc_time(b, b->node[ni].children.v[i], &below);
+	*found |= below;
+	if (b->node[ni].tc_eligible && !below) {
+		*found = 1;
+		sum += op_kernel_time(b, ni, 0, NULL);
+	}
+	return sum;
+}
+
+/* Utilisation, SM efficiency, occupancy and Tensor Core share per device
+ * over all steps, as the Overview's GPU summary gives them. */
+static void gpu_summary(const tb_prof_opbuild *b, const vec *roots, tb_prof_trace *t)
+{
+	if (!t->n_steps)
+		return;
+	double a = t->steps_start, e = t->steps_end;
+	double *tc = tb_xcalloc(TB_PROF_MAX_GPUS, sizeof *tc);
+	double *all = tb_xcalloc(TB_PROF_MAX_GPUS, sizeof *all);
+	double ops_sum = 0;
+	int has_kernel = 0;
+	for (size_t i = 0; i < b->ops.n; i++) {
+		ops_sum += op_kernel_time(b, b->ops.v[i], 0, all);
+		op_kernel_time(b, b->ops.v[i], 1, tc);
+	}
+	for (size_t i = 0; i < TB_PROF_MAX_GPUS; i++)
+		has_kernel |= all[i] > 0;
+	double bottom = 0;
+	for (size_t i = 0; i < roots->n; i++) {
+		const onode *rn = &b->node[roots->v[i]];
+		for (size_t k = 0; k < rn->children.n; k++) {
+			int found = 0;
+			bottom += bottom_tc_time(b, rn->children.v[k], &found);
+		}
+	}
+	t->tc_eligible_ratio = ops_sum > 0 ? bottom / ops_sum : 0.0;
+	uint8_t seen[TB_PROF_MAX_GPUS] = {0};
+	for (size_t k = 0; k < b->n_dev; k++) {
+		const orec *r = &b->r[b->dev[k].rec];
+		if (r->kind == TB_OK_KERNEL && r->device >= 0 && r->device < TB_PROF_MAX_GPUS)
+			seen[r->device] = 1;
+	}
+	for (int g = 0; g < TB_PROF_MAX_GPUS; g++) {
+		if (!seen[g])
+			continue;
+		t->gpus = tb_xrealloc(t->gpus, (t->n_gpus + 1) * sizeof *t->gpus);
+		tb_prof_gpu *x = &t->gpus[t->n_gpus++];
+		memset(x, 0, sizeof *x);
+		x->id = g;
+		rlist ks = {0}, m = {0};
+		double occ = 0, occ_t = 0;
+		for (size_t k = 0; k < b->n_dev; k++) {
+			const orec *r = &b->r[b->dev[k].rec];
+			if (r->kind != TB_OK_KERNEL || r->device != g)
+				continue;
+			rpush(&ks, r->ts, r->ts + r->dur);
+			if (r->has_occ && r->occ >= 0.0) {
+				double lo = fmax(r->ts, a), hi = fmin(r->ts + r->dur, e);
+				if (lo < hi) {
+					occ += r->occ * (hi - lo);
+					occ_t += hi - lo;
+				}
+			}
+		}
+		merge_ranges(&m, &ks);
+		x->util = rsum_in(&m, a, e, 0).v / (e - a);
+		free(ks.r);
+		free(m.r);
+		x->has_sm_eff = sm_efficiency(&x->sm_eff, b, g, a, e);
+		x->has_occ = occ_t > 0;
+		x->occ = x->has_occ ? occ / occ_t : 0;
+		x->has_tc = has_kernel;
+		x->tc = all[g] > 0 ? tc[g] / all[g] : 0.0;
+	}
+	free(tc);
+	free(all);
+}
+
+
+/* ---- the kept tree ---------------------------------------------------------------- */
+
+/* Copy node ni into slot at of out; its kids take the slots from *next. */
+static void keep_node(tb_prof_optree *out, size_t at, size_t *next, const tb_prof_opbuild *b,
+		      uint32_t ni)
+{
+	const onode *n = &b->node[ni];
+	tb_prof_tnode *x = &out->nodes[at];
+	x->name = tb_xstrdup(S(b, n->name) ? S(b, n->name) : "");
+	x->cls = n->cls;
+	x->is_op = is_operator_node(b, n);
+	x->start = n->start;
+	x->end = n->end;
+	x->dev = n->dev;
+	x->self_host = n->self_host;
+	x->self_dev = n->self_dev;
+	x->first_kid = *next;
+	x->n_kids = n->children.n;
+	*next += n->children.n;
+	for (size_t i = 0; i < n->children.n; i++)
+		keep_node(out, x->first_kid + i, next, b, n->children.v[i]);
+}
+
+static size_t count_nodes(const tb_prof_opbuild *b, uint32_t ni)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < b->node[ni].children.n; i++)
+		n += count_nodes(b, b->node[ni].children.v[i]);
+	return n;
+}
+
+static void keep_tree(const tb_prof_opbuild *b, uint32_t root, tb_prof_trace *t)
+{
+	tb_prof_optree *out = tb_xcalloc(1, sizeof *out);
+	out->n_nodes = count_nodes(b, root);
+	out->nodes = tb_xcalloc(out->n_nodes, sizeof *out->nodes);
+	size_t next = 1;
+	keep_node(out, 0, &next, b, root);
+	t->tree = out;
+}
+
+void tb_prof_optree_free(tb_prof_optree *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n_nodes; i++)
+		free(t->nodes[i].name);
+	free(t->nodes);
+	free(t);
 }
 
 /* ---- aggregation ----------------------------------------------------------------- */
@@ -1285,7 +1773,7 @@ static void export_tree(tb_prof_opbuild *b, tb_prof_trace *t, const vec *roots,
 	size_t n_names = 1, cap_names = 0;
 	names = tb_xgrow(names, &cap_names, 1, sizeof *names);
 	names[0] = NULL;
-	tb_prof_tnode *out = NULL;
+	tb_prof_mnode *out = NULL;
 	uint32_t *src = NULL, *rl = tb_xmalloc((roots->n + 1) * sizeof *rl);
 	int64_t *rtid = tb_xmalloc((roots->n + 1) * sizeof *rtid);
 	size_t n = 0, cap = 0, cap_src = 0, nr = 0;
@@ -1301,7 +1789,7 @@ static void export_tree(tb_prof_opbuild *b, tb_prof_trace *t, const vec *roots,
 		/* breadth first: each node's children follow one another */
 		for (size_t k = q; k < n; k++) {
 			const onode *bn = &b->node[src[k]];
-			tb_prof_tnode *tn = &out[k];
+			tb_prof_mnode *tn = &out[k];
 			memset(tn, 0, sizeof *tn);
 			tn->start = k == q ? span[i][0] : bn->start;
 			tn->end = k == q ? span[i][1] : bn->end;
@@ -1355,7 +1843,6 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 	for (size_t i = 0; i < b->n; i++)
 		order[i] = (uint32_t)i;
 	stable_sort_idx(order, b->n, cmp_rec_ts, b);
-	overview(b, order, t);
 
 	imap corr_dev = {0}, corr_rt = {0}, ext_rt = {0}, tid_ops = {0}, tid_zero = {0};
 	for (size_t oi = 0; oi < b->n; oi++) {
@@ -1413,6 +1900,7 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 		}
 		}
 	}
+	overview(b, order, t);
 	free(order);
 
 	/* runtimes to their operator, by external id (first operator wins) */
@@ -1463,6 +1951,9 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 		t->memory = tb_prof_memory_new();
 	if (t->memory)
 		export_tree(b, t, &roots, tids, (const double(*)[2])span, rebuilt);
+	gpu_summary(b, &roots, t);
+	if (b->keep_tree && roots.n)
+		keep_tree(b, roots.v[0], t);
 	free(roots.v);
 	free(tids);
 	free(span);

@@ -18,8 +18,9 @@
  * pair with a forward operator of a module leave the tree (and so the
  * aggregates) there too.
  *
- * For traces without GPU activity it also splits each step's time into
- * the reference's roles (the Overview). */
+ * It also splits each step's time into the reference's roles (the
+ * Overview), with steps stretched to the device activity they launched,
+ * and keeps the GPU summary and the communication operators. */
 #ifndef TB_PROF_OPTREE_H
 #define TB_PROF_OPTREE_H
 
@@ -58,14 +59,47 @@ typedef struct tb_prof_oprec {
 	double bps, occ;
 	int is_float; /* ts or dur was written with a fraction */
 	int64_t module_id; /* modules: "Python module id" */
+	int device;   /* kernels: args.device, -1 when absent */
+	const char *types; /* Python's str() of "Input type", NULL when absent */
 } tb_prof_oprec;
 
 typedef struct tb_prof_opbuild tb_prof_opbuild;
+
+/* Node classes of the operator tree, as the reference's node types. */
+enum tb_prof_tclass {
+	TB_TC_OP,
+	TB_TC_STEP,
+	TB_TC_MODULE,
+	TB_TC_DATALOADER,
+	TB_TC_OPTIMIZER,
+	TB_TC_ROOT,
+	TB_TC_BACKWARD,
+};
+
+/* One node of a kept tree; times in microseconds. */
+typedef struct tb_prof_tnode {
+	char *name;
+	int cls;   /* enum tb_prof_tclass */
+	int is_op; /* aggregated as an operator */
+	double start, end, dev, self_host, self_dev;
+	size_t first_kid, n_kids; /* its children are nodes first_kid.. */
+} tb_prof_tnode;
+
+/* The first thread's operator tree (node 0 is its root), kept when asked
+ * (tb_prof_opbuild_keep_tree) for the Diff view. */
+typedef struct tb_prof_optree {
+	tb_prof_tnode *nodes;
+	size_t n_nodes;
+} tb_prof_optree;
+
+void tb_prof_optree_free(tb_prof_optree *t);
 
 tb_prof_opbuild *tb_prof_opbuild_new(void);
 void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *r);
 /* A forward/backward flow event: its start (is_start) or its end. */
 void tb_prof_opbuild_flow(tb_prof_opbuild *b, int is_start, int64_t id, double ts);
+/* Also keep the first thread's tree in t->tree. */
+void tb_prof_opbuild_keep_tree(tb_prof_opbuild *b);
 /* Build the tree, store the aggregates in t and free b. */
 void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t);
 void tb_prof_opbuild_free(tb_prof_opbuild *b);

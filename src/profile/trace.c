@@ -66,12 +66,13 @@ enum cap {
 	CAP_BLOCK,
 	CAP_REGS,  /* "registers per thread" */
 	CAP_SHMEM, /* "shared memory" */
+	CAP_TYPES, /* "Input type" */
 	N_CAP,
 };
 
 static const char *const cap_keys[N_CAP] = {
     "Call stack", "Input Dims",		  "Input dims",	   "grid",
-    "block",	  "registers per thread", "shared memory",
+    "block",	  "registers per thread", "shared memory", "Input type",
 };
 
 enum kind {
@@ -438,6 +439,8 @@ static void keep_op(tb_prof_parser *p, enum kind k, int has_ext, int64_t ext)
 	r.has_occ = e->has_occ;
 	r.occ = e->occ;
 	r.is_float = e->ts_float || e->dur_float;
+	r.device = e->has_device ? e->device : -1;
+	r.types = cap_text(e, CAP_TYPES);
 	tb_prof_opbuild_add(p->ops, &r);
 }
 
@@ -1657,12 +1660,15 @@ void tb_prof_parser_keep_ops(tb_prof_parser *p)
 		p->ops = tb_prof_opbuild_new();
 }
 
-static void read_file(tb_prof_trace **out, const char *path, int keep_kernels)
+/* keep: 0 the aggregates, 1 the kernels, 2 the aggregates and tree */
+static void read_file(tb_prof_trace **out, const char *path, int keep)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
-	p->keep_kernels = keep_kernels;
-	if (!keep_kernels)
+	p->keep_kernels = keep == 1;
+	if (keep != 1)
 		tb_prof_parser_keep_ops(p);
+	if (keep == 2)
+		tb_prof_opbuild_keep_tree(p->ops);
 	gzFile f = gzopen(path, "rb");
 	if (!f) {
 		tb_prof_parser_free(p);
@@ -1714,6 +1720,11 @@ void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path)
 	read_file(out, path, 1);
 }
 
+void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path)
+{
+	read_file(out, path, 2);
+}
+
 void tb_prof_trace_free(tb_prof_trace *t)
 {
 	if (!t)
@@ -1752,5 +1763,12 @@ void tb_prof_trace_free(tb_prof_trace *t)
 	for (size_t i = 0; i < t->n_steps; i++)
 		free(t->steps[i].name);
 	free(t->steps);
+	free(t->gpus);
+	tb_prof_optree_free(t->tree);
+	for (size_t i = 0; i < t->n_commnodes; i++) {
+		free(t->commnodes[i].name);
+		free(t->commnodes[i].ranges);
+	}
+	free(t->commnodes);
 	free(t);
 }

@@ -123,7 +123,32 @@ enum tb_prof_role {
 typedef struct tb_prof_step {
 	char *name;
 	tb_prof_num cost[TB_PROF_N_ROLES], total;
+	/* the Distributed view's split: compute (kernels, else CPU
+	 * operators), communication, their overlap, and the rest */
+	tb_prof_num compute, comm, overlap, other;
 } tb_prof_step;
+
+/* Device ids the GPU summary counts (args.device below this). */
+#define TB_PROF_MAX_GPUS 1024
+
+/* What the Overview's GPU summary says of one device that ran kernels. */
+typedef struct tb_prof_gpu {
+	int id;
+	double util; /* busy time / all steps' time */
+	int has_sm_eff, has_occ, has_tc;
+	double sm_eff, occ, tc; /* est. SM efficiency, achieved occupancy (%), Tensor Core share */
+} tb_prof_gpu;
+
+/* A communication operator as the Distributed view reads it: its ranges
+ * (its own, then with NCCL its kernels', by start then longest first),
+ * the bytes of its inputs and the index of its step (-1: none). */
+typedef struct tb_prof_commnode {
+	char *name;
+	double bytes;
+	double *ranges; /* n_ranges pairs of start, end */
+	size_t n_ranges;
+	long step;
+} tb_prof_commnode;
 
 typedef struct tb_prof_trace {
 	int status;
@@ -160,8 +185,7 @@ typedef struct tb_prof_trace {
 	size_t n_ops[TB_PROF_N_GROUPS];
 	tb_prof_kopagg *kops;
 	size_t n_kops;
-	/* the Overview, built for traces without GPU activity (no kernels,
-	 * copies, sets or runtime calls) */
+	/* the Overview */
 	int has_overview;
 	int has_comm_role;   /* some communication time */
 	int use_dp, use_ddp; /* DataParallel.forward / DistributedDataParallel.forward seen */
@@ -173,6 +197,17 @@ typedef struct tb_prof_trace {
 	/* the Module view (modules.h), likewise for traces with
 	 * python_function events, else NULL */
 	struct tb_prof_modules *modules;
+	/* GPU activity: the Overview's GPU summary, the share of kernel time
+	 * launched by Tensor Core eligible operators, the communication
+	 * operators in time order (none when both libraries are used) */
+	double steps_start, steps_end; /* from the first step's start to the last's end */
+	tb_prof_gpu *gpus;
+	size_t n_gpus;
+	double tc_eligible_ratio;
+	tb_prof_commnode *commnodes;
+	size_t n_commnodes;
+	int times_float; /* some time was written with a fraction */
+	struct tb_prof_optree *tree; /* only when read with tb_prof_trace_read_tree */
 } tb_prof_trace;
 
 /* A streaming parser: feed the file's bytes in pieces, then finish. */
@@ -201,6 +236,9 @@ void tb_prof_parser_keep_ops(tb_prof_parser *p);
 void tb_prof_trace_read(tb_prof_trace **out, const char *path);
 /* The same, keeping the kernels (see tb_prof_parser_keep_kernels). */
 void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path);
+/* The same, keeping the first thread's operator tree (optree.h): memory
+ * grows with its operators, so this is for one request that needs it. */
+void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path);
 void tb_prof_trace_free(tb_prof_trace *t);
 
 /* Whether kernel `name` uses Tensor Cores by the reference's list of

@@ -156,7 +156,7 @@ static void test_modules(void)
 		CHECK(r[3].avg == 10); /* no device time: the host average */
 	}
 	/* no [memory] events: the tree is kept for the Module view alone */
-	const tb_prof_tnode *nodes;
+	const tb_prof_mnode *nodes;
 	char *const *names;
 	int64_t root = tb_prof_memory_tree(&nodes, &names, t->memory);
 	CHECK(root >= 0);

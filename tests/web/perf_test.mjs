@@ -2,7 +2,9 @@
 //  1. time to the first drawn chart for a log directory of 100 runs x 50
 //     tags (written with gen_scalars);
 //  2. frame times while a chart of 100,000 points is zoomed and panned
-//     programmatically.
+//     programmatically;
+//  3. 5,000 lines put into one chart: drawn in bulk, and hovering one
+//     highlights it, dims the others and lists it first in the tooltip.
 // Figures are printed and written to TB_BUILD_DIR/web_perf.json.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -153,6 +155,44 @@ await run(async () => {
     judge(ws.p95 < 16, 'zooming and panning 100k points redraws within a 60 Hz frame (p95)', `${r1(ws.p95)} ms`);
     judge(fs.median < 34, 'frames keep coming while zooming and panning (median interval)', `${r1(fs.median)} ms`);
     await screenshot(page, 'perf-100k-points.png');
+
+    // 5,000 lines in the same card: drawn in bulk (hairlines, one path per
+    // colour); hovering one still highlights it and lists it first.
+    const LINES = 5000;
+    const many = await page.evaluate(async (n) => {
+      const plot = document.querySelector('.card[data-series-count="1"] .plot');
+      const chart = plot.tbChart;
+      const lines = [];
+      let seed = 7;
+      for (let l = 0; l < n; l++) {
+        const x = new Float64Array(25);
+        const y = new Float64Array(25);
+        for (let i = 0; i < 25; i++) {
+          seed = (seed * 1103515245 + 12345) % 2147483648;
+          x[i] = i * 8;
+          y[i] = l / n + (seed / 2147483648) * 0.01;
+        }
+        lines.push({ run: `line_${l}`, color: ['#1f77b4', '#ff7f0e', '#2ca02c'][l % 3], x, raw: y, smoothed: y, step: x, wallTime: x, start: 0 });
+      }
+      const t0 = performance.now();
+      chart.update(lines, { xAxis: 'step', logY: false, showRaw: false, ignoreOutliers: false, tooltipSort: 'nearest', theme: { text: '#555', grid: '#eee' } });
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r)));
+      const draw = performance.now() - t0;
+      const line = lines[Math.floor(n / 2)];
+      const r = chart.u.over.getBoundingClientRect();
+      return { draw, bulk: chart.bulkDrawn, run: line.run, x: r.left + chart.u.valToPos(line.x[12], 'x'), y: r.top + chart.u.valToPos(line.smoothed[12], 'y') };
+    }, LINES);
+    await page.mouse.move(many.x, many.y);
+    const hoverMs = await page.evaluate(() => new Promise((r) => { const t0 = performance.now(); requestAnimationFrame(() => setTimeout(() => r(performance.now() - t0))); }));
+    const lit = await page.$eval('.card[data-series-count="1"] .plot', (el) => ({ run: el.tbChart.highlighted, alpha: el.tbChart.seriesAlpha() }));
+    const firstRow = await page.$eval('.tb-tooltip tbody tr td.run', (e) => e.textContent);
+    out.manyLines = { lines: LINES, drawMs: r1(many.draw) };
+    console.log(`${LINES} lines in one card: drawn in ${r1(many.draw)} ms (bulk: ${many.bulk})`);
+    check(many.bulk, `${LINES} lines are drawn in bulk`);
+    check(lit.run !== null && firstRow === lit.run, 'hovering among 5,000 lines highlights one and lists it first', `${lit.run} / ${firstRow}`);
+    check(lit.alpha.filter((a) => a < 0.5).length === LINES - 1, 'the other 4,999 lines are dimmed');
+    judge(many.draw < 500, `${LINES} lines drawn within 0.5 s`, `${r1(many.draw)} ms; hover frame ${r1(hoverMs)} ms`);
+    await page.mouse.move(5, 5);
     writeFileSync(join(buildDir, 'web_perf.json'), JSON.stringify(out, null, 2) + '\n');
     const errors = b.consoleErrors;
     check(errors.length === 0, 'no console errors', errors.join(' | '));

@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, corpus, getJson, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
 
-// The Overview of GPU traces answers 501 (not built yet): the browser logs
-// that failed fetch, which is expected; any other console error is not.
+// Routes not built yet answer 501: the browser logs that failed fetch,
+// which is expected; any other console error is not.
 const unexpected = (errors) => errors.filter((e) => !e.includes('status of 501'));
 
 async function openProfile(page, base) {
@@ -126,8 +126,8 @@ async function operators(logdir) {
       check(true, 'an operator\'s call stacks open under its row');
       await screenshot(page, 'profile-operator-stacks.png');
     }
-    await page.waitForSelector('[data-testid="profile-overview-missing"]', { timeout: 30000 });
-    check(true, 'a GPU trace says its Overview is not available yet');
+    await page.waitForSelector('[data-testid="profile-gpu-summary"]', { timeout: 30000 });
+    check(true, 'a GPU trace\'s Overview shows its GPU summary');
 
     const cpu = 'run=hta_cpu_only_gloo&worker=rank-34.Jul_15_10_52_41&span=1';
     const overview = await getJson(base, `data/plugin/pytorch_profiler/overview?${cpu}`);

@@ -68,6 +68,23 @@ export interface ChartView {
 
 const MAX_TOOLTIP_ROWS = 12;
 
+/**
+ * From this many lines on, a chart draws its lines itself, one canvas path
+ * per colour, instead of as uPlot series: uPlot's cost per series (its
+ * setup, paths and cursor bookkeeping) makes thousands of lines block the
+ * page for seconds. Bulk lines are one device pixel wide, which canvases
+ * draw as hairlines without turning each stroke into a filled outline
+ * (1.5 px lines took about eight times as long at 10,000 runs), and only
+ * the hovered run shows its min/max envelope. The drawn lines are kept in
+ * an offscreen canvas, so hovering (which dims them) and the tooltip redraw
+ * by copying it. uPlot keeps the axes, the cursor and zooming, over one
+ * invisible series spanning the data; ticking a run then only redraws.
+ */
+const BULK_MIN = 200;
+
+/** Alpha of the lines dimmed while another is hovered. */
+const DIM_ALPHA = 0.15;
+
 function yColumn(values: Float64Array, logY: boolean): (number | null)[] {
   const out = new Array<number | null>(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -94,6 +111,26 @@ function nearestIndex(xs: Float64Array, x: number): number {
   }
   if (lo > 0 && Math.abs(xs[lo - 1] - x) <= Math.abs(xs[lo] - x)) return lo - 1;
   return lo;
+}
+
+/**
+ * The data of the one series uPlot holds for bulk lines: two points at the
+ * lowest and highest x of all lines (x > 0 on a log x axis), so that the x
+ * scale spans them. The y scale ranges itself over the lines (yRange).
+ */
+function bulkFrame(lines: ChartLine[], logX: boolean): [Float64Array, number[]] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const l of lines) {
+    for (let i = 0; i < l.x.length; i++) {
+      const x = l.x[i];
+      if (!Number.isFinite(x) || (logX && x <= 0)) continue;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+  }
+  if (lo > hi) return [new Float64Array(0), []];
+  return [Float64Array.of(lo, hi), [0, 0]];
 }
 
 /**
@@ -207,6 +244,12 @@ export class ScalarChart {
   private width = 0;
   private height = 0;
   private hover: string | null = null;
+  /** Lines drawn by drawBulk rather than as uPlot series. */
+  private bulk = false;
+  /** drawBulk's last drawing, for the lines and scales it was drawn for. */
+  private bulkCache: { key: string; lines: ChartLine[]; canvas: HTMLCanvasElement } | null = null;
+  /** yRange's last answer, for the lines and x range it was found for. */
+  private yCache: { key: string; lines: ChartLine[]; range: [number, number] } | null = null;
   /** Told the x range after every change of it; `zoomed` once the user zoomed. */
   onXRange: ((min: number, max: number, zoomed: boolean) => void) | null = null;
   /** Told the x under the pointer while it moves over the plot (null when it leaves). */
@@ -259,7 +302,13 @@ export class ScalarChart {
 
   /** Alpha of each drawn series (raw ones first), for tests. */
   seriesAlpha(): number[] {
+    if (this.bulk) return this.lines.map((l) => (this.hover === null || l.run === this.hover ? 1 : DIM_ALPHA));
     return this.u ? this.u.series.slice(1).map((s) => s.alpha ?? 1) : [];
+  }
+
+  /** Whether the lines are drawn in one pass per colour (many lines). */
+  get bulkDrawn(): boolean {
+    return this.bulk;
   }
 
   get lineCount(): number {
@@ -288,7 +337,9 @@ export class ScalarChart {
 
   /** Draws `lines`; keeps the user's zoom when only the data changed. */
   update(lines: ChartLine[], opts: ChartOptions): void {
+    const bulk = lines.length >= BULK_MIN;
     const signature = [
+      bulk,
       opts.xAxis,
       opts.logY,
       opts.logX,
@@ -296,11 +347,13 @@ export class ScalarChart {
       opts.ignoreOutliers,
       opts.theme.text,
       opts.theme.grid,
-      ...lines.map((l) => `${l.run}\u0000${l.color}\u0000${l.dash ?? ''}`),
+      // Bulk lines are read at each draw: uPlot's series do not depend on them.
+      ...(bulk ? [] : lines.map((l) => `${l.run}\u0000${l.color}\u0000${l.dash ?? ''}`)),
     ].join('\u0001');
     const prevX = this.opts?.xAxis;
     this.lines = lines;
     this.opts = opts;
+    this.bulk = bulk;
     if (lines.length === 0) {
       // uPlot's faceted mode needs at least one series; show an empty card.
       this.hideTooltip();
@@ -361,6 +414,7 @@ export class ScalarChart {
   }
 
   private buildData(lines: ChartLine[], opts: ChartOptions): uPlot.AlignedData {
+    if (this.bulk) return [null, bulkFrame(lines, opts.logX ?? false)] as unknown as uPlot.AlignedData;
     const data: unknown[] = [null];
     const column = (l: ChartLine, ys: Float64Array) => {
       const y = yColumn(ys, opts.logY);
@@ -382,7 +436,10 @@ export class ScalarChart {
     ];
     const linear = uPlot.paths.linear!();
     const series: uPlot.Series[] = [{}];
-    if (opts.showRaw) {
+    if (this.bulk) {
+      // One series that only spans the data, for the x scale; drawBulk draws the lines.
+      series.push({ label: '', facets, paths: () => null, points: { show: false } });
+    } else if (opts.showRaw) {
       for (const l of lines) {
         series.push({
           label: l.run,
@@ -395,7 +452,7 @@ export class ScalarChart {
         });
       }
     }
-    for (const l of lines) {
+    for (const l of this.bulk ? [] : lines) {
       series.push({
         label: l.run,
         stroke: l.color,
@@ -470,6 +527,7 @@ export class ScalarChart {
         draw: [
           (u) => {
             this.drawEnvelopes(u);
+            this.drawBulk(u);
             this.drawLonePoints(u);
             this.drawHighlight(u);
           },
@@ -506,7 +564,7 @@ export class ScalarChart {
     if (run === this.hover || !this.u) return;
     this.hover = run;
     this.el.dataset.highlight = run ?? '';
-    for (const s of this.u.series.slice(1)) s.alpha = run === null || s.label === run ? 1 : 0.15;
+    if (!this.bulk) for (const s of this.u.series.slice(1)) s.alpha = run === null || s.label === run ? 1 : DIM_ALPHA;
     this.u.redraw(false, false);
   }
 
@@ -532,22 +590,32 @@ export class ScalarChart {
     ctx.restore();
   }
 
-  /** Shades the min/max envelope of downsampled runs. */
-  private drawEnvelopes(u: uPlot): void {
+  /**
+   * Value to canvas pixel maps. Linear axes map by hand: these run for
+   * every point of every run.
+   */
+  private mapper(u: uPlot): { posX: (v: number) => number; posY: (v: number) => number } {
     const log = this.opts?.logY ?? false;
-    const ctx = clipToPlot(u);
-    const clampY = (v: number) => (log && v <= 0 ? NaN : v);
-    // Linear axes map by hand: this runs for every bucket of every run.
     const sx = u.scales.x;
     const sy = u.scales.y;
     const { left, top, width, height } = u.bbox;
     const linear = !log && !this.opts?.logX && this.opts?.xAxis !== 'wall' && sx.min != null && sx.max != null && sy.min != null && sy.max != null;
     const kx = linear ? width / (sx.max! - sx.min!) : 0;
     const ky = linear ? height / (sy.max! - sy.min!) : 0;
-    const posX = linear ? (v: number) => left + (v - sx.min!) * kx : (v: number) => u.valToPos(v, 'x', true);
-    const posY = linear ? (v: number) => top + height - (v - sy.min!) * ky : (v: number) => u.valToPos(v, 'y', true);
+    return {
+      posX: linear ? (v: number) => left + (v - sx.min!) * kx : (v: number) => u.valToPos(v, 'x', true),
+      posY: linear ? (v: number) => top + height - (v - sy.min!) * ky : (v: number) => u.valToPos(v, 'y', true),
+    };
+  }
+
+  /** Shades the min/max envelope of downsampled runs (in bulk, the hovered run's). */
+  private drawEnvelopes(u: uPlot): void {
+    const log = this.opts?.logY ?? false;
+    const ctx = clipToPlot(u);
+    const clampY = (v: number) => (log && v <= 0 ? NaN : v);
+    const { posX, posY } = this.mapper(u);
     for (const l of this.lines) {
-      if (!l.lo || !l.hi) continue;
+      if (!l.lo || !l.hi || (this.bulk && l.run !== this.hover)) continue;
       const x0 = l.x0 ?? l.x;
       const dim = this.hover !== null && l.run !== this.hover;
       ctx.beginPath();
@@ -573,6 +641,70 @@ export class ScalarChart {
       ctx.fill();
     }
     ctx.restore();
+  }
+
+  /** Many lines: each colour's lines as one path (see BULK_MIN). */
+  private drawBulk(u: uPlot): void {
+    if (!this.bulk || !this.opts) return;
+    const { x, y } = u.scales;
+    const { left, top, width, height } = u.bbox;
+    const key = [x.min, x.max, y.min, y.max, left, top, width, height, u.ctx.canvas.width, u.ctx.canvas.height, this.opts.showRaw].join();
+    let cache = this.bulkCache;
+    if (!cache || cache.key !== key || cache.lines !== this.lines) {
+      const canvas = cache?.canvas ?? document.createElement('canvas');
+      canvas.width = u.ctx.canvas.width;
+      canvas.height = u.ctx.canvas.height;
+      this.paintBulk(u, canvas.getContext('2d')!);
+      this.bulkCache = cache = { key, lines: this.lines, canvas };
+    }
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.globalAlpha = this.hover === null ? 1 : DIM_ALPHA;
+    ctx.drawImage(cache.canvas, 0, 0);
+    ctx.restore();
+  }
+
+  /** Draws every line onto `ctx` (a canvas the size of the chart's). */
+  private paintBulk(u: uPlot, ctx: CanvasRenderingContext2D): void {
+    const logY = this.opts!.logY;
+    const logX = this.opts!.logX ?? false;
+    const { posX, posY } = this.mapper(u);
+    const { left, top, width, height } = u.bbox;
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    const groups = new Map<string, ChartLine[]>();
+    for (const l of this.lines) {
+      const key = l.color + '\u0000' + (l.dash ?? '');
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(l);
+    }
+    const pass = (values: (l: ChartLine) => Float64Array, color: (l: ChartLine) => string) => {
+      ctx.lineWidth = 1;
+      for (const group of groups.values()) {
+        ctx.beginPath();
+        for (const l of group) {
+          const ys = values(l);
+          let pen = false;
+          for (let i = 0; i < ys.length; i++) {
+            const y = ys[i];
+            // Gaps are spanned, as uPlot's series do (spanGaps).
+            if (!Number.isFinite(y) || (logY && y <= 0) || (logX && l.x[i] <= 0)) continue;
+            const px = posX(l.x[i]);
+            const py = posY(y);
+            if (pen) ctx.lineTo(px, py);
+            else ctx.moveTo(px, py);
+            pen = true;
+          }
+        }
+        ctx.setLineDash(group[0].dash ?? []);
+        ctx.strokeStyle = color(group[0]);
+        ctx.stroke();
+      }
+    };
+    if (this.opts!.showRaw) pass((l) => l.raw, (l) => withAlpha(l.color, 0.25));
+    pass((l) => l.smoothed, (l) => l.color);
   }
 
   /** A run with a single finite point draws no line; mark it with a dot. */
@@ -604,8 +736,18 @@ export class ScalarChart {
     const opts = this.opts;
     if (!opts) return [0, 1];
     const sx = u.scales.x;
-    const [lo, hi] = opts.yShared ?? dataExtent(this.lines, opts, sx.min ?? -Infinity, sx.max ?? Infinity);
-    return fitY(lo, hi, log, opts.yLimits);
+    const x0 = sx.min ?? -Infinity;
+    const x1 = sx.max ?? Infinity;
+    let ext = opts.yShared;
+    if (!ext) {
+      // uPlot asks again on every redraw that re-ranges; with thousands of
+      // lines the scan costs more than the drawing.
+      const key = [x0, x1, log, opts.ignoreOutliers, opts.showRaw].join();
+      if (!this.yCache || this.yCache.lines !== this.lines || this.yCache.key !== key)
+        this.yCache = { key, lines: this.lines, range: dataExtent(this.lines, opts, x0, x1) };
+      ext = this.yCache.range;
+    }
+    return fitY(ext[0], ext[1], log, opts.yLimits);
   }
 
   /** Takes a new shared extent (null: none) and fits y to it again. */

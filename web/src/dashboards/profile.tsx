@@ -9,13 +9,15 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
 import { MemoryView, ModuleView } from './profile_memory';
+import { DataTable, DiffView, DistributedView, GpuSummary, SpanSteps, type GpuMetrics } from './profile_dist';
 import type { DashboardProps } from './registry';
+import { RunTimelines, TraceView } from './profile_trace';
 
 const BASE = 'data/plugin/pytorch_profiler/';
-const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory', 'Module']);
+const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory', 'Distributed', 'Module']);
 export const MAX_ROWS = 500;
 
-async function get<T>(path: string, signal: AbortSignal): Promise<T> {
+export async function get<T>(path: string, signal: AbortSignal): Promise<T> {
   const resp = await fetch(apiUrl(BASE + path), { cache: 'no-store', signal });
   const text = await resp.text();
   if (!resp.ok) throw new Error(`${path}: HTTP ${resp.status} ${text.slice(0, 200)}`);
@@ -48,7 +50,7 @@ export function useAnswer<T>(path: string | null, generation: number): { data: T
 }
 
 /** Keeps a choice valid: the current value if offered, else the first. */
-function useChoice(options: string[] | null): [string, (v: string) => void] {
+export function useChoice(options: string[] | null): [string, (v: string) => void] {
   const [value, setValue] = useState('');
   const valid = options && options.includes(value) ? value : (options?.[0] ?? '');
   return [valid, setValue];
@@ -92,28 +94,7 @@ function KernelView({ params, generation }: { params: string; generation: number
     <section class="profile-section" data-testid="profile-kernels" data-rows={String(rows.length)}>
       <h3>Kernels</h3>
       <div class="profile-table-wrap">
-        <table class="profile-table">
-          <thead>
-            <tr>
-              {data.data.columns.map((c) => (
-                <th key={c.name} title={c.tooltip ?? ''}>
-                  {c.name}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.slice(0, MAX_ROWS).map((r, i) => (
-              <tr key={i}>
-                {r.map((v, k) => (
-                  <td key={k} class={typeof v === 'number' ? 'num' : ''}>
-                    {String(v)}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable columns={data.data.columns} rows={rows.slice(0, MAX_ROWS)} />
       </div>
       {rows.length > MAX_ROWS && <div class="dash-msg inline">First {MAX_ROWS} of {rows.length} kernels.</div>}
     </section>
@@ -125,9 +106,10 @@ interface Overview {
   performance: Array<{ value: number; children: Array<{ name: string; value: number; extra: number }> }>;
   recommendations: string;
   environments: Array<{ title: string; value: string }>;
+  gpu_metrics?: GpuMetrics;
 }
 
-const ROLE_COLOURS = ['#1976d2', '#388e3c', '#fbc02d', '#7b1fa2', '#0097a7', '#e64a19', '#f57c00', '#9e9e9e'];
+export const ROLE_COLOURS = ['#1976d2', '#388e3c', '#fbc02d', '#7b1fa2', '#0097a7', '#e64a19', '#f57c00', '#9e9e9e'];
 
 /** Each step's time as a stacked bar, one colour per role. */
 function OverviewView({ params, generation }: { params: string; generation: number }) {
@@ -135,7 +117,7 @@ function OverviewView({ params, generation }: { params: string; generation: numb
   if (error)
     return (
       <div class="dash-msg inline" data-testid="profile-overview-missing">
-        Overview: {error.includes('HTTP 501') ? 'not available yet for traces with GPU activity.' : error}
+        Overview: {error.includes('HTTP 501') ? 'this trace has neither steps nor CPU operators.' : error}
       </div>
     );
   if (!data) return <div class="dash-msg inline">Loading…</div>;
@@ -196,6 +178,7 @@ function OverviewView({ params, generation }: { params: string; generation: numb
           ))}
         </tbody>
       </table>
+      {data.gpu_metrics && <GpuSummary metrics={data.gpu_metrics} />}
       <h4>Recommendations</h4>
       {/* the server writes this list from fixed texts and numbers */}
       <div data-testid="profile-recommendations" dangerouslySetInnerHTML={{ __html: data.recommendations }} />
@@ -415,8 +398,8 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
       {runs.data && runs.data.runs.length === 0 && <div class="dash-msg">No PyTorch profiler traces found.</div>}
       {views.data && shown.length === 0 && (
         <div class="dash-msg" data-testid="profile-no-views">
-          This run has no trace tboard can show: legacy traces (a bare event array, from PyTorch built without
-          Kineto) and traces that did not parse are listed without views. The server log says which.
+          This run has none of the profiler's views: legacy traces (a bare event array, from PyTorch built without
+          Kineto) and traces that did not parse are listed without views. The legacy ones are drawn below.
         </div>
       )}
       {shown.length > 0 && (
@@ -434,11 +417,20 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
           (with GPU utilisation counters; open it in Perfetto or chrome://tracing).
         </p>
       )}
+      {params && shown.includes('Trace') && <TraceView path={`${BASE}timeline?${params}`} />}
+      {run && views.data && shown.length === 0 && <RunTimelines base={BASE} run={run} generation={generation} />}
       {params && shown.includes('Overview') && <OverviewView params={params} generation={generation} />}
+      {params && shown.includes('Overview') && spans.data && spans.data.length > 1 && (
+        <SpanSteps run={run} worker={worker} spans={spans.data} generation={generation} />
+      )}
       {params && shown.includes('Operator') && <OperatorView params={params} generation={generation} />}
       {params && shown.includes('Kernel') && <KernelView params={params} generation={generation} />}
       {params && shown.includes('Memory') && <MemoryView params={params} generation={generation} />}
       {params && shown.includes('Module') && <ModuleView params={params} generation={generation} />}
+      {run && shown.includes('Distributed') && <DistributedView run={run} generation={generation} />}
+      {params && shown.includes('Operator') && runs.data && (
+        <DiffView base={{ run, worker, span }} runs={runs.data.runs} generation={generation} />
+      )}
     </div>
   );
 }

@@ -1,0 +1,178 @@
+// profile_trace_bench: the Profile dashboard's Trace view (canvas timeline)
+// on a trace of over a million events, in headless Chromium.
+//
+//     node bench/profile_trace_bench.mjs BUILD_DIR SOURCE_TRACE [target_mb=345] [repeats=3]
+//
+// 1. builds a large Kineto trace with BUILD_DIR/profile_bench (repeats=0:
+//    build only) by repeating SOURCE_TRACE's events, each copy shifted in
+//    time, in a fresh directory under the system's temp dir (deleted at
+//    the end);
+// 2. serves it with BUILD_DIR/tboard, opens the Profile dashboard and, per
+//    repeat, clicks "Show the timeline" and times the first drawn frame
+//    (fetch, stream parse, lanes, first draw), beside, in the same page,
+//    the floor of fetching the same route and reading its body without
+//    parsing it;
+// 3. frame times while zooming and panning with the keys held (W, D, S, A)
+//    from the whole trace, and while dragging: per phase the time to draw a
+//    frame and the interval between animation frames (median, p95), against
+//    the 16.7 ms budget of 60 fps.
+// Prints the figures as JSON.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const buildDir = resolve(process.argv[2] || 'build');
+const source = process.argv[3];
+const TARGET_MB = Number(process.argv[4] || 345);
+const REPEATS = Number(process.argv[5] || 3);
+if (!source) {
+  console.error('usage: node bench/profile_trace_bench.mjs BUILD_DIR SOURCE_TRACE [target_mb=345] [repeats=3]');
+  process.exit(2);
+}
+process.env.TB_BINARY ||= join(buildDir, 'tboard');
+process.env.TB_BUILD_DIR ||= buildDir;
+const { launch, startServer, stopServer } = await import('../tests/web/lib.mjs');
+
+const r1 = (v) => Math.round(v * 10) / 10;
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (f) => s[Math.min(s.length - 1, Math.floor(f * s.length))];
+  return { n: s.length, median: r1(q(0.5)), p95: r1(q(0.95)), max: r1(s[s.length - 1]) };
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const CANVAS = '[data-testid="profile-trace-canvas"]';
+
+function countEvents(path) {
+  const buf = readFileSync(path);
+  const needle = Buffer.from('"ph"');
+  let n = 0;
+  for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + 4)) n++;
+  return n;
+}
+
+async function openDashboard(page, base) {
+  await page.goto(base, { waitUntil: 'load' });
+  await page.waitForSelector('[role="tab"]', { timeout: 60000 });
+  await page.locator('[role="tab"]').filter({ hasText: /pytorch_profiler/ }).first().click();
+  // the run's first request parses the trace on the server: not timed here
+  await page.waitForSelector('[data-testid="profile-trace-open"]', { timeout: 600000 });
+}
+
+/** Milliseconds from the click to the first drawn frame. */
+async function firstDraw(page) {
+  await page.evaluate(() => {
+    window.__t0 = performance.now();
+    document.querySelector('[data-testid="profile-trace-open"]').click();
+  });
+  const t = await page.waitForFunction(
+    (s) => (document.querySelector(s)?.getAttribute('data-state') === 'drawn' ? performance.now() - window.__t0 : 0),
+    CANVAS,
+    { polling: 'raf', timeout: 600000 },
+  );
+  return t.jsonValue();
+}
+
+/** Milliseconds to fetch the timeline route and read its body, unparsed. */
+function fetchFloor(page, path) {
+  return page.evaluate(async (p) => {
+    const t0 = performance.now();
+    const r = await fetch(p, { cache: 'no-store' });
+    const reader = r.body.getReader();
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
+    return performance.now() - t0;
+  }, path);
+}
+
+/** Frame intervals and draw times while `act` runs. */
+async function frames(page, act) {
+  await page.evaluate((s) => {
+    window.__frames = [];
+    window.__draws0 = document.querySelector(s).traceStats.draws.length;
+    window.__going = true;
+    let last = 0;
+    const loop = (now) => {
+      if (last) window.__frames.push(now - last);
+      last = now;
+      if (window.__going) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+  }, CANVAS);
+  await act();
+  return page.evaluate((s) => {
+    window.__going = false;
+    const draws = document.querySelector(s).traceStats.draws.slice(window.__draws0);
+    return { frames: window.__frames, draws, range: document.querySelector(s).getAttribute('data-range') };
+  }, CANVAS);
+}
+
+async function hold(page, key, ms) {
+  await page.keyboard.down(key);
+  await page.waitForTimeout(ms);
+  await page.keyboard.up(key);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'tboard-trace-bench-'));
+let server;
+let b;
+try {
+  execFileSync(join(buildDir, 'profile_bench'), [source, work, String(TARGET_MB), '0'], { stdio: 'inherit' });
+  const file = join(work, 'big', 'worker0.pt.trace.json');
+  const bytes = statSync(file).size;
+  const events = countEvents(file);
+  server = await startServer(work);
+  b = await launch({ viewport: { width: 1400, height: 900 } });
+  const { page } = b;
+  const first = [];
+  const floor = [];
+  let complete = 0;
+  for (let r = 0; r < REPEATS; r++) {
+    await openDashboard(page, server.url);
+    const path = await page.evaluate(() => {
+      const a = document.querySelector('[data-testid="profile-trace"]');
+      return a.getAttribute('href').replace('/trace?', '/timeline?');
+    });
+    floor.push(await fetchFloor(page, path));
+    first.push(await firstDraw(page));
+    complete = Number(await page.getAttribute(CANVAS, 'data-events'));
+    console.error(`repeat ${r + 1}: first draw ${r1(first[r])} ms, fetch floor ${r1(floor[r])} ms`);
+  }
+  await page.focus(CANVAS);
+  const box = await page.locator(CANVAS).boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+  const phases = {};
+  const zoomIn = await frames(page, () => hold(page, 'w', 3000));
+  phases['W held 3 s (zoom in from the whole trace)'] = zoomIn;
+  phases['D held 2 s (pan)'] = await frames(page, () => hold(page, 'd', 2000));
+  phases['S held 3 s (zoom out)'] = await frames(page, () => hold(page, 's', 3000));
+  await page.click('[data-testid="profile-trace-reset"]');
+  await page.focus(CANVAS);
+  phases['A held 2 s (pan, whole trace)'] = await frames(page, () => hold(page, 'a', 2000));
+  phases['drag 60 steps (whole trace)'] = await frames(page, async () => {
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 60; i++) await page.mouse.move(box.x + box.width * (0.8 - i * 0.005), box.y + box.height / 2);
+    await page.mouse.up();
+  });
+  const out = {
+    trace: { MB: r1(bytes / 1e6), events, complete_events: complete },
+    first_draw_ms: { median: r1(median(first)), runs: first.map(r1) },
+    fetch_floor_ms: { median: r1(median(floor)), runs: floor.map(r1) },
+    first_draw_over_floor: r1(median(first) / median(floor)),
+    frames: Object.fromEntries(
+      Object.entries(phases).map(([k, v]) => [
+        k,
+        { draw_ms: stats(v.draws), frame_interval_ms: stats(v.frames), budget_ms: 16.7 },
+      ]),
+    ),
+    load_average: loadavg().map(r1),
+  };
+  console.log(JSON.stringify(out, null, 1));
+} finally {
+  if (b) await b.close();
+  await stopServer(server);
+  rmSync(work, { recursive: true, force: true });
+}
