@@ -6,16 +6,19 @@
  * Starts `TBOARD --logdir LOGDIR --port 0 --reload_task blocking
  * --reload_interval 0 [extra]`, which serves only once the load is done, and
  * measures the time from exec to the serving line, the peak number of open
- * descriptors (sampled from /proc every 2 ms while loading) and the peak
- * RSS (VmHWM once serving). With BASELINE, the two binaries alternate
+ * descriptors (sampled from /proc every 2 ms while loading, printed beside
+ * tboard's descriptor budget), the peak RSS (VmHWM once serving) and the
+ * CPU time (user + system) the process used. With BASELINE, the two binaries alternate
  * REPEATS times each, so both see the same machine state; medians and the
  * ratios TBOARD / BASELINE are printed. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +26,7 @@
 
 typedef struct sample {
 	double secs;
+	double cpu; /* user + system seconds of the whole run */
 	long rss_kb;
 	int fds;
 } sample;
@@ -57,9 +61,12 @@ static int run_once(sample *out, const char *tboard, const char *logdir, char **
 	if (pid == 0) {
 		dup2(fds[1], 1);
 		close(fds[0]);
-		FILE *null = fopen("/dev/null", "w");
-		if (null)
-			dup2(fileno(null), 2);
+		close(fds[1]);
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0) {
+			dup2(null, 2);
+			close(null); /* tboard starts with stdio only */
+		}
 		execv(tboard, (char *const *)argv);
 		_exit(127);
 	}
@@ -87,24 +94,46 @@ static int run_once(sample *out, const char *tboard, const char *logdir, char **
 	out->fds = peak;
 	out->rss_kb = bench_vm_hwm_kb(pid);
 	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	struct rusage ru;
+	if (wait4(pid, NULL, 0, &ru) == pid)
+		out->cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			   (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	close(fds[0]);
 	return serving ? 0 : -1;
 }
 
-static void report(const char *label, sample *v, int n, double *t, double *rss, double *fd)
+static void report(const char *label, sample *v, int n, double *t, double *cpu, double *rss,
+		   double *fd)
 {
-	double a[256], b[256], c[256];
+	double a[256], b[256], c[256], d[256];
 	for (int i = 0; i < n; i++) {
 		a[i] = v[i].secs;
 		b[i] = (double)v[i].rss_kb / 1024;
 		c[i] = v[i].fds;
+		d[i] = v[i].cpu;
 	}
 	*t = bench_median(a, n);
 	*rss = bench_median(b, n);
 	*fd = bench_median(c, n);
-	printf("%-9s load %.3f s, peak RSS %.1f MB, peak open descriptors %.0f (medians of %d)\n",
-	       label, *t, *rss, *fd, n);
+	*cpu = bench_median(d, n);
+	printf("%-9s load %.3f s (CPU %.3f s), peak RSS %.1f MB, peak open descriptors %.0f "
+	       "(medians of %d)\n",
+	       label, *t, *cpu, *rss, *fd, n);
+}
+
+/* tboard's descriptor budget: --max_open_files when given, else a quarter
+ * of the hard limit (tboard raises its soft limit to it), 8 to 512. */
+static long fd_budget(char **extra, int n_extra)
+{
+	for (int i = 0; i + 1 < n_extra; i++)
+		if (strcmp(extra[i], "--max_open_files") == 0)
+			return atol(extra[i + 1]);
+	struct rlimit rl;
+	long hard = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY
+			? (long)rl.rlim_max
+			: 1024;
+	long n = hard / 4;
+	return n > 512 ? 512 : n < 8 ? 8 : n;
 }
 
 int main(int argc, char **argv)
@@ -134,12 +163,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "scale_bench: %s did not serve\n", bins[b]);
 				return 1;
 			}
-	double t[2], rss[2], fd[2];
-	report("tboard", v[0], repeats, &t[0], &rss[0], &fd[0]);
+	double t[2], cpu[2], rss[2], fd[2];
+	report("tboard", v[0], repeats, &t[0], &cpu[0], &rss[0], &fd[0]);
 	if (bins[1]) {
-		report("baseline", v[1], repeats, &t[1], &rss[1], &fd[1]);
-		printf("ratio     load %.2fx, peak RSS %.2fx, descriptors %.2fx\n", t[0] / t[1],
-		       rss[0] / rss[1], fd[0] / fd[1]);
+		report("baseline", v[1], repeats, &t[1], &cpu[1], &rss[1], &fd[1]);
+		printf("ratio     load %.2fx, CPU %.2fx, peak RSS %.2fx, descriptors %.2fx\n",
+		       t[0] / t[1], cpu[0] / cpu[1], rss[0] / rss[1], fd[0] / fd[1]);
 	}
+	printf("descriptor budget %ld\n", fd_budget(extra, n_extra));
 	return 0;
 }

@@ -2,19 +2,22 @@
 # wrk_bench.sh: requests per second of the scalar answers against the tiny
 # /data/runs route, measured in the same run, one connection, one thread.
 #
-#     bench/wrk_bench.sh [BUILD_DIR=build] [SECONDS=3] [REPEATS=3]
+#     bench/wrk_bench.sh [BUILD_DIR=build] [SECONDS=3] [REPEATS=3] [BASE_BUILD_DIR]
 #
 # Writes two fixed-seed log directories with gen_scalars (1 run x 1 tag x
 # 1000 steps; 1000 runs x 50 tags x 200 steps), starts tboard on each
 # (--reload_interval 0, so nothing changes while measuring) and runs wrk
 # REPEATS times per route, printing the median req/s, the median p50
 # latency and the ratio to /data/runs. "no cache" is a second server with
-# --answer_cache_mb 0: every answer is encoded again. Installs wrk with
-# apt-get when it is missing.
+# --answer_cache_mb 0: every answer is encoded again. With BASE_BUILD_DIR
+# (another build, e.g. of an older commit), its servers start too and
+# every route is measured on both, alternating, each ratio against its own
+# binary's /data/runs. Installs wrk with apt-get when it is missing.
 set -eu
 B=${1:-build}
 SECS=${2:-3}
 REPS=${3:-3}
+BASE_B=${4:-}
 command -v wrk >/dev/null 2>&1 || apt-get install -y wrk >/dev/null
 TMP=$(mktemp -d)
 PIDS=""
@@ -49,10 +52,20 @@ start one "$TMP/one"
 start nocache "$TMP/one" --answer_cache_mb 0
 start wide "$TMP/wide"
 start widenc "$TMP/wide" --answer_cache_mb 0
+if [ -n "$BASE_B" ]; then
+	NEW_B=$B
+	B=$BASE_B
+	start b_one "$TMP/one"
+	start b_nocache "$TMP/one" --answer_cache_mb 0
+	start b_wide "$TMP/wide"
+	start b_widenc "$TMP/wide" --answer_cache_mb 0
+	B=$NEW_B
+fi
 
-# measure LABEL URL [HEADER]: median req/s and p50 of REPS wrk runs
+# measure1 LABEL URL [HEADER]: median req/s and p50 of REPS wrk runs
 BASE=""
-measure() {
+BBASE=""
+measure1() {
 	label=$1
 	url=$2
 	hdr=${3:-X-Bench: 1}
@@ -67,10 +80,36 @@ measure() {
 	done
 	rate=$(echo $rates | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 	lat=$(echo $lats | tr ' ' '\n' | sort | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-	[ -z "$BASE" ] && BASE=$rate
-	ratio=$(awk -v a="$rate" -v b="$BASE" 'BEGIN {printf "%.0f%%", 100 * a / b}')
+	case $label in
+	base:*)
+		[ -z "$BBASE" ] && BBASE=$rate
+		ref=$BBASE
+		;;
+	*)
+		[ -z "$BASE" ] && BASE=$rate
+		ref=$BASE
+		;;
+	esac
+	ratio=$(awk -v a="$rate" -v b="$ref" 'BEGIN {printf "%.0f%%", 100 * a / b}')
 	size=$(curl -s -H "$hdr" "$url" | wc -c)
 	printf '| %s | %s | %s | %s B | %s |\n' "$label" "$rate" "$lat" "$size" "$ratio"
+}
+
+# measure LABEL URL [HEADER]: measure1 on this build's server, then the
+# same route on the baseline's (URL's port swapped for its twin's)
+measure() {
+	measure1 "$@"
+	[ -z "$BASE_B" ] && return 0
+	label=$1
+	url=$2
+	shift 2
+	for pair in "$PORT_one:$PORT_b_one" "$PORT_nocache:$PORT_b_nocache" \
+		"$PORT_wide:$PORT_b_wide" "$PORT_widenc:$PORT_b_widenc"; do
+		url=$(echo "$url" | sed "s|:${pair%%:*}/|:${pair##*:}/|")
+	done
+	hdr=${1:-X-Bench: 1}
+	hdr=$(echo "$hdr" | sed "s|$etag|$b_etag|; s|$tetag|$b_tetag|")
+	measure1 "base: $label" "$url" "$hdr"
 }
 
 ONE="http://127.0.0.1:$PORT_one"
@@ -82,6 +121,14 @@ etag=$(curl -s -D - -o /dev/null "$ONE/data/plugin/scalars/scalars?$Q" | tr -d '
 	awk 'tolower($1) == "etag:" {print $2}')
 tetag=$(curl -s -D - -o /dev/null "$ONE/data/tboard/scalars?$Q" | tr -d '\r' |
 	awk 'tolower($1) == "etag:" {print $2}')
+
+if [ -n "$BASE_B" ]; then
+	BONE="http://127.0.0.1:$PORT_b_one"
+	b_etag=$(curl -s -D - -o /dev/null "$BONE/data/plugin/scalars/scalars?$Q" | tr -d '\r' |
+		awk 'tolower($1) == "etag:" {print $2}')
+	b_tetag=$(curl -s -D - -o /dev/null "$BONE/data/tboard/scalars?$Q" | tr -d '\r' |
+		awk 'tolower($1) == "etag:" {print $2}')
+fi
 
 echo "| route (1 connection) | req/s (median of $REPS) | p50 | body | vs /data/runs |"
 echo "| --- | --- | --- | --- | --- |"

@@ -29,8 +29,9 @@ typedef struct scalars_query {
 	int64_t *after;	   /* per asked run; with `all_after` when runs is NULL */
 	int64_t all_after; /* INT64_MIN: none */
 	int64_t start, end;
-	uint64_t buckets; /* 0: no budget */
-	json_t *body;	  /* POST: owns the strings above */
+	uint64_t buckets;  /* 0: no budget */
+	json_t *body;	   /* POST: owns the strings above */
+	const char *error; /* why the query is refused; NULL when it is valid */
 } scalars_query;
 
 static int parse_i64(int64_t *out, const char *v)
@@ -163,19 +164,28 @@ static int parse_get(scalars_query *q, const char **why, const tb_req *req)
 	return 0;
 }
 
-static int query_parse(scalars_query *q, const char **why, const tb_req *req)
+/* Fill q from the request; q->error says whether it is valid. Release q
+ * with query_release in either case. */
+static void query_parse(scalars_query *q, const tb_req *req)
 {
+	const char *why = NULL;
 	memset(q, 0, sizeof *q);
 	q->all_after = INT64_MIN;
 	q->start = INT64_MIN;
 	q->end = INT64_MAX;
-	int rc = strcmp(tb_req_method(req), "POST") == 0 ? parse_body(q, why, tb_req_body(req))
-							 : parse_get(q, why, req);
+	int rc = strcmp(tb_req_method(req), "POST") == 0 ? parse_body(q, &why, tb_req_body(req))
+							 : parse_get(q, &why, req);
 	if (rc == 0 && q->buckets > MAX_BUCKETS) {
-		*why = "buckets must be at most 100000";
+		why = "buckets must be at most 100000";
 		rc = -1;
 	}
-	return rc;
+	q->error = rc ? why : NULL;
+}
+
+static void query_free(void *q)
+{
+	query_release(q);
+	free(q);
 }
 
 /* The retained points of s in the query's range, after `after`: [*lo, *hi). */
@@ -421,28 +431,34 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 		tb_resp_header(resp, "Allow", "GET, POST");
 		return;
 	}
-	scalars_query q;
-	const char *why = NULL;
-	if (query_parse(&q, &why, req)) {
-		tb_resp_error(resp, 400, "Invalid argument: %s", why);
-		query_release(&q);
-		return;
+	/* parsed once, by scalars_token, when the server asked for the token */
+	scalars_query own;
+	const scalars_query *q = tb_req_parsed(req);
+	if (!q) {
+		query_parse(&own, req);
+		q = &own;
+	}
+	if (q->error) {
+		tb_resp_error(resp, 400, "Invalid argument: %s", q->error);
+		goto out;
 	}
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_obj_begin(&j);
 	tb_json_key(&j, "tag");
-	tb_json_str(&j, q.tag);
+	tb_json_str(&j, q->tag);
 	tb_store_rdlock(d->store);
 	tb_json_key(&j, "generation");
 	tb_json_int(&j, (int64_t)tb_store_generation(d->store));
 	tb_json_key(&j, "runs");
 	tb_json_obj_begin(&j);
-	each_series(d->store, &q, cols_one, &(cols_ctx){&q, write_run, &j});
+	each_series(d->store, q, cols_one, &(cols_ctx){q, write_run, &j});
 	tb_json_obj_end(&j);
 	tb_store_unlock(d->store);
 	tb_json_obj_end(&j);
-	query_release(&q);
+out:
+	if (q == &own)
+		query_release(&own);
 }
 
 /* --- cache tokens -------------------------------------------------------- */
@@ -463,26 +479,28 @@ static void token_one(const tb_run *r, const tb_series *s, int64_t after, void *
 
 /* The answer of /data/tboard/scalars depends only on the series it reads
  * (which runs have the tag, and each one's points). */
-static uint64_t scalars_token(const tb_req *req, void *payload)
+static uint64_t scalars_token(const tb_req *req, void *payload, tb_parsed *parsed)
 {
 	tb_dash *d = payload;
-	scalars_query q;
-	const char *why;
+	scalars_query *q = tb_xmalloc(sizeof *q);
+	query_parse(q, req);
+	parsed->ptr = q; /* the handler answers from it */
+	parsed->release = query_free;
 	uint64_t h = 0x51ed270b27d6c4a3ull;
-	if (query_parse(&q, &why, req) == 0) {
+	if (!q->error) {
 		tb_store_rdlock(d->store);
-		each_series(d->store, &q, token_one, &h);
+		each_series(d->store, q, token_one, &h);
 		tb_store_unlock(d->store);
 	}
-	query_release(&q);
 	return h;
 }
 
 /* Upstream's routes that read nothing but the store: any change to the
  * store may change their answers. */
-static uint64_t store_token(const tb_req *req, void *payload)
+static uint64_t store_token(const tb_req *req, void *payload, tb_parsed *parsed)
 {
 	(void)req;
+	(void)parsed;
 	tb_dash *d = payload;
 	return tb_store_generation(d->store);
 }

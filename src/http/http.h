@@ -29,10 +29,18 @@ tb_router *tb_router_new(void);
 void tb_router_add(tb_router *r, const char *path, tb_handler_fn fn, void *payload);
 void tb_router_free(tb_router *r);
 
+/* What a version function parsed from the request, handed on to the
+ * route's handler (tb_req_parsed) so that a request is parsed once; the
+ * server calls release(ptr) when the request is done. */
+typedef struct tb_parsed {
+	void *ptr;
+	void (*release)(void *ptr);
+} tb_parsed;
 /* A token for the state a route's answer depends on: equal tokens mean
  * that equal requests get equal answers. Called on a pool thread before the
- * handler, with the route's request; must be cheap and thread-safe. */
-typedef uint64_t (*tb_version_fn)(const tb_req *req, void *payload);
+ * handler, with the route's request; must be cheap and thread-safe. It may
+ * fill *parsed (empty on entry) with what it parsed. */
+typedef uint64_t (*tb_version_fn)(const tb_req *req, void *payload, tb_parsed *parsed);
 /* Let the server answer `path` (already added) with ETag / 304 and from its
  * answer cache, keyed by the request and fn's token (docs/HTTP_API.md).
  * Only 200 answers are cached. Unknown paths are ignored. */
@@ -59,6 +67,9 @@ const char *tb_req_form(const tb_req *req, const char *name);
 size_t tb_req_form_all(const tb_req *req, const char *name, const char **out, size_t max);
 /* A request header (case-insensitive name), or NULL. */
 const char *tb_req_header(const tb_req *req, const char *name);
+/* What the route's version function parsed (tb_parsed.ptr), or NULL when
+ * it kept nothing or did not run (tb_router_call, a route without one). */
+const void *tb_req_parsed(const tb_req *req);
 /* The raw request body (empty for GET). */
 tb_slice tb_req_body(const tb_req *req);
 /* The server's --path_prefix ("" or e.g. "/tb"). */

@@ -37,6 +37,13 @@ void tb_req_release(tb_req *q)
 		tb_resp_release(q->resp);
 		free(q->resp);
 	}
+	if (q->parsed.release)
+		q->parsed.release(q->parsed.ptr);
+}
+
+const void *tb_req_parsed(const tb_req *req)
+{
+	return req->parsed.ptr;
 }
 
 const char *tb_req_method(const tb_req *req)

@@ -33,9 +33,10 @@ struct tb_req {
 	/* a request handed to the worker pool (server.c) */
 	tb_handler_fn fn;
 	void *payload;
-	tb_resp *resp; /* owned; the answer built off the I/O thread */
-	int gone;      /* tb_req_should_stop saw the client leave */
-	void *answer;  /* server.c: the cache name of a versioned route's answer */
+	tb_resp *resp;	  /* owned; the answer built off the I/O thread */
+	int gone;	  /* tb_req_should_stop saw the client leave */
+	void *answer;	  /* server.c: the cache name of a versioned route's answer */
+	tb_parsed parsed; /* what the version function parsed, for the handler */
 };
 
 typedef struct tb_header {

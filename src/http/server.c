@@ -497,7 +497,7 @@ static int answer_early(tb_server *s, enum MHD_Result *ret, tb_req *q, struct MH
 {
 	answer_key *ak = tb_xcalloc(1, sizeof *ak);
 	q->answer = ak;
-	ak->token = version(q, vpayload);
+	ak->token = version(q, vpayload, &q->parsed);
 	tb_buf_puts(&ak->key, q->method);
 	tb_buf_putc(&ak->key, '\0');
 	tb_buf_puts(&ak->key, q->uri);

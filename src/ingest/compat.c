@@ -193,8 +193,74 @@ static tb_series *lookup(tb_store *store, tb_run *run, tb_slice tag, const tb_va
 	return s;
 }
 
+static tb_tensor *decode_tensor(int kind, tb_slice data)
+{
+	tb_tensor *t = NULL;
+	if (kind == TB_VAL_HISTO)
+		t = convert_histo(data);
+	else if (tb_tensor_decode(&t, data))
+		t = NULL;
+	return t;
+}
+
+/* Store a placeholder for v's tensor in s and note it in d. */
+static void defer_value(tb_compat_defer *d, tb_series *s, const tb_value *v, int64_t step,
+			double wall)
+{
+	d->vals = tb_xgrow(d->vals, &d->vals_alloc, d->n_vals + 1, sizeof *d->vals);
+	d->vals[d->n_vals] = (struct tb_deferred_value){v->data, v->kind};
+	/* never a pointer, and never seen outside this commit */
+	tb_series_add_tensor(s, step, wall, (tb_tensor *)(uintptr_t)(d->n_vals++ << 1 | 1));
+	uint64_t h = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull; /* Fibonacci hashing */
+	size_t pos = 0, k;
+	while ((k = tb_idxset_next(&d->index, h, &pos)))
+		if (d->v[k - 1].s == s) {
+			d->v[k - 1].added++;
+			return;
+		}
+	if (tb_idxset_add(&d->index, h, d->n))
+		abort(); /* out of memory: the loader stops (alloc.h) */
+	d->v = tb_xgrow(d->v, &d->alloc, d->n + 1, sizeof *d->v);
+	d->v[d->n++] = (struct tb_deferred){s, 1};
+}
+
+size_t tb_compat_settle(tb_compat_defer *d)
+{
+	size_t removed = 0;
+	for (size_t k = 0; k < d->n; k++) {
+		tb_series *s = d->v[k].s;
+		/* a batch's points are its series' newest: its placeholders
+		 * still kept are among the last `added` slots */
+		size_t lo = s->len > d->v[k].added ? s->len - d->v[k].added : 0;
+		for (size_t i = s->len; i-- > lo;) {
+			if (!TB_TENSOR_IS_DEFERRED(s->tensors[i]))
+				continue;
+			const struct tb_deferred_value *p = &d->vals[(uintptr_t)s->tensors[i] >> 1];
+			tb_tensor *t = decode_tensor(p->kind, p->data);
+			if (t) {
+				s->tensors[i] = t;
+			} else {
+				tb_series_remove(s, i);
+				removed++;
+			}
+		}
+	}
+	d->n = 0;
+	d->n_vals = 0;
+	tb_idxset_free(&d->index);
+	return removed;
+}
+
+void tb_compat_defer_free(tb_compat_defer *d)
+{
+	free(d->v);
+	free(d->vals);
+	tb_idxset_free(&d->index);
+	memset(d, 0, sizeof *d);
+}
+
 static int add_value(tb_store *store, tb_run *run, const tb_value *v, int64_t step, double wall,
-		     tb_series **prev)
+		     tb_series **prev, tb_compat_defer *d)
 {
 	tb_slice tag = v->tag;
 	if (!tag.len && v->kind == TB_VAL_TENSOR && v->node_name.len)
@@ -218,11 +284,11 @@ static int add_value(tb_store *store, tb_run *run, const tb_value *v, int64_t st
 	}
 	case TB_DC_TENSOR: {
 		tb_tensor *t = NULL;
-		if (v->kind == TB_VAL_HISTO) {
-			t = convert_histo(v->data);
-		} else if (v->kind == TB_VAL_TENSOR) {
-			if (tb_tensor_decode(&t, v->data))
-				t = NULL;
+		if ((v->kind == TB_VAL_HISTO || v->kind == TB_VAL_TENSOR) && d) {
+			defer_value(d, s, v, step, wall);
+			return 1;
+		} else if (v->kind == TB_VAL_HISTO || v->kind == TB_VAL_TENSOR) {
+			t = decode_tensor(v->kind, v->data);
 		} else if (v->kind == TB_VAL_NONE) {
 			int64_t zero = 0; /* the null tensor: DT_FLOAT, shape [0] */
 			t = tb_tensor_new(TB_DT_FLOAT, 1, &zero, NULL, NULL);
@@ -277,7 +343,8 @@ static int add_blob_event(tb_store *store, tb_run *run, const char *tag, size_t 
 	return 1;
 }
 
-int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev, tb_series **prev)
+static int add_event(tb_store *store, tb_run *run, const tb_event *ev, tb_series **prev,
+		     tb_compat_defer *d)
 {
 	if (!run->has_start) {
 		run->has_start = 1;
@@ -289,7 +356,7 @@ int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev, tb_ser
 		tb_value v;
 		int rc, stored = 0;
 		while ((rc = tb_summary_next(&v, &it)) == 1)
-			stored += add_value(store, run, &v, ev->step, ev->wall_time, prev);
+			stored += add_value(store, run, &v, ev->step, ev->wall_time, prev, d);
 		return rc < 0 ? rc : stored;
 	}
 	case TB_EV_GRAPH_DEF:
@@ -304,4 +371,15 @@ int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev, tb_ser
 	}
 	}
 	return 0;
+}
+
+int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev, tb_series **prev)
+{
+	return add_event(store, run, ev, prev, NULL);
+}
+
+int tb_compat_add_event_deferred(tb_store *store, tb_run *run, const tb_event *ev, tb_series **prev,
+				 tb_compat_defer *d)
+{
+	return add_event(store, run, ev, prev, d);
 }

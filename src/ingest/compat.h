@@ -19,4 +19,34 @@
  * event could not be decoded (the rest of it is still stored). */
 int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev, tb_series **prev);
 
+/* Tensor and histogram values a batch stored without decoding them: each
+ * takes its reservoir place at once with a placeholder (a tagged index
+ * into vals, which point into the event's bytes), and only the ones still
+ * kept when the batch ends are
+ * decoded (tb_compat_settle), so a point the reservoir replaces within the
+ * batch costs no decode and no copy of its buckets. Start zeroed. */
+typedef struct tb_compat_defer {
+	struct tb_deferred {
+		tb_series *s;
+		size_t added; /* placeholders stored into s by this batch */
+	} *v;
+	size_t n, alloc;
+	tb_idxset index; /* series pointer -> v[] */
+	struct tb_deferred_value {
+		tb_slice data; /* the Tensor or HistogramProto message */
+		int kind;      /* TB_VAL_TENSOR or TB_VAL_HISTO */
+	} *vals;	       /* placeholder i (store.h, TB_TENSOR_IS_DEFERRED) */
+	size_t n_vals, vals_alloc;
+} tb_compat_defer;
+
+/* tb_compat_add_event, deferring the decode of tensor-class values into d.
+ * The events' bytes must stay valid until tb_compat_settle. */
+int tb_compat_add_event_deferred(tb_store *store, tb_run *run, const tb_event *ev, tb_series **prev,
+				 tb_compat_defer *d);
+/* Decode every placeholder still kept (same run write lock as the adds);
+ * a value that does not decode is removed from its series. Returns the
+ * number removed and empties d for the next batch. */
+size_t tb_compat_settle(tb_compat_defer *d);
+void tb_compat_defer_free(tb_compat_defer *d);
+
 #endif

@@ -16,6 +16,7 @@
  * for deleted, so no run and no point is lost to a passing error. */
 #include "loader.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -46,6 +47,9 @@
 /* Retry delays after a failure, seconds. */
 #define BACKOFF_MIN 0.25
 #define BACKOFF_MAX 8.0
+/* Descriptors left free below the budget for what others open between two
+ * counts: a connection, a profile trace, the scan's folder listings. */
+#define FD_HEADROOM 4
 
 typedef struct lfile {
 	char *name;
@@ -74,7 +78,8 @@ typedef struct lrun {
 typedef struct fpool {
 	pthread_mutex_t mu;
 	lfile lru;	     /* sentinel: lru.lru_next is the most recent */
-	size_t open, limit;  /* handles open, at most limit */
+	size_t open, limit;  /* handles open; limit: the process's descriptor budget */
+	size_t others;	     /* descriptors held outside the pool at the last count */
 	size_t peak;	     /* most handles ever open at once */
 	uint8_t **bufs;	     /* free read buffers of READ_BUF bytes */
 	size_t n_bufs, bufs_alloc;
@@ -142,6 +147,40 @@ static void pool_close(fpool *p, lfile *f)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Descriptors this process holds now, or 0 when /proc cannot tell. */
+static size_t process_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n ? n - 1 : 0; /* not the listing's own */
+}
+
+/* Count the descriptors held outside the pool (sockets, the watcher,
+ * stdio, traces a request reads), so that files take only what they
+ * leave of the budget. Called before each read pass. */
+static void pool_count_others(fpool *p)
+{
+	size_t total = process_fds();
+	pthread_mutex_lock(&p->mu);
+	p->others = total > p->open ? total - p->open : 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Handles the pool may hold: the budget less the others and the headroom,
+ * at least one. Caller holds p->mu. */
+static size_t pool_cap(const fpool *p)
+{
+	size_t used = p->others + FD_HEADROOM;
+	return p->limit > used ? p->limit - used : 1;
+}
+
 /* Make f's handle available to the calling worker, opening the file (and
  * closing the least recently used idle one when the pool is full). Returns
  * 0, 1 when every handle is in use by other workers, TB_ENOTFOUND or
@@ -156,7 +195,7 @@ static int pool_acquire(fpool *p, lfile *f)
 		pthread_mutex_unlock(&p->mu);
 		return 0;
 	}
-	while (p->open >= p->limit) {
+	while (p->open >= pool_cap(p)) {
 		lfile *v = p->lru.lru_prev;
 		while (v != &p->lru && v->in_use)
 			v = v->lru_prev;
@@ -483,6 +522,7 @@ typedef struct batch {
 	tb_event *evs;
 	int *ok;
 	size_t n, alloc, evs_alloc, ok_alloc;
+	tb_compat_defer defer; /* tensors decoded only if still kept at commit end */
 } batch;
 
 static void batch_free(batch *b)
@@ -490,6 +530,7 @@ static void batch_free(batch *b)
 	free(b->recs);
 	free(b->evs);
 	free(b->ok);
+	tb_compat_defer_free(&b->defer);
 }
 
 /* Read up to one batch from f's reader. Returns 1 when the file may have
@@ -544,19 +585,26 @@ static void decode_batch(tb_loader *l, lfile *f, batch *b)
 	}
 }
 
-/* Commit the decoded batch under the run's write lock. */
+/* Commit the decoded batch under the run's write lock. Tensor values are
+ * decoded at the end, only those the reservoirs still keep. */
 static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b)
 {
 	tb_run_wrlock(r->run);
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->ok[i] && tb_compat_add_event(l->store, r->run, &b->evs[i], &f->prev) < 0) {
+		if (b->ok[i] && tb_compat_add_event_deferred(l->store, r->run, &b->evs[i], &f->prev,
+							     &b->defer) < 0) {
 			__atomic_add_fetch(&l->damaged, 1, __ATOMIC_RELAXED);
 			tb_log_warn("%s: event at byte %llu is partly malformed; kept what "
 				    "could be read",
 				    f->path, (unsigned long long)b->recs[i].file_off);
 		}
 	}
+	size_t bad = tb_compat_settle(&b->defer);
 	tb_run_unlock(r->run);
+	if (bad) {
+		__atomic_add_fetch(&l->damaged, bad, __ATOMIC_RELAXED);
+		tb_log_warn("%s: %zu tensor values could not be decoded; skipped", f->path, bad);
+	}
 	__atomic_add_fetch(&l->records, b->n, __ATOMIC_RELAXED);
 	if (b->n)
 		tb_store_touch(l->store); /* clients poll this to learn of new data */
@@ -658,6 +706,7 @@ static void *worker(void *arg)
 static void read_pass(tb_loader *l)
 {
 	__atomic_store_n(&l->more, 0, __ATOMIC_RELAXED);
+	pool_count_others(&l->pool);
 	l->next_job = 0;
 	int n = l->threads;
 	if ((size_t)n > l->n_runs)

@@ -9,8 +9,10 @@
  * background thread repeats cycles every reload_interval seconds, and
  * sooner when the file-system layer reports a change under a source.
  *
- * Resources stay bounded with any number of runs: at most max_open_files
- * event files are open at once (least recently used closed first), read
+ * Resources stay bounded with any number of runs: the process holds at
+ * most max_open_files descriptors, event files taking what sockets, the
+ * watcher and the rest leave (counted before each read pass; least
+ * recently used file closed first), read
  * buffers are shared, and a damaged file's resync scan examines a bounded
  * number of bytes per pass. Folders and files that cannot be read now
  * (permissions, out of descriptors) are warned about once, retried with
@@ -37,7 +39,8 @@ typedef struct tb_loader_opts {
 	size_t n_sources;
 	double reload_interval; /* seconds between cycles; <= 0: load once */
 	int threads;		/* 0 = number of cores */
-	size_t max_open_files;	/* 0 = tb_loader_default_open_files() */
+	size_t max_open_files;	/* descriptor budget of the whole process: event files
+				 * take what the rest leave; 0 = the default below */
 } tb_loader_opts;
 
 /* A quarter of the soft RLIMIT_NOFILE (at least 8, at most 512). */
@@ -67,7 +70,7 @@ typedef struct tb_loader_stats {
 	uint64_t damaged; /* damage reports */
 	size_t open_files;	 /* event files open now */
 	size_t open_files_peak;	 /* most ever open at once */
-	size_t open_files_limit; /* the pool's limit */
+	size_t open_files_limit; /* the descriptor budget (max_open_files) */
 } tb_loader_stats;
 void tb_loader_get_stats(const tb_loader *l, tb_loader_stats *out);
 

@@ -41,11 +41,18 @@ tb_store *tb_store_new(void)
 	return s;
 }
 
+/* Free a point's tensor; a deferred value (store.h) owns nothing. */
+static void drop_tensor(tb_tensor *t)
+{
+	if (!TB_TENSOR_IS_DEFERRED(t))
+		free(t);
+}
+
 static void series_free(tb_series *s)
 {
 	if (s->tensors)
 		for (size_t i = 0; i < s->len; i++)
-			free(s->tensors[i]);
+			drop_tensor(s->tensors[i]);
 	free(s->tag);
 	free(s->plugin);
 	free(s->display_name);
@@ -353,7 +360,7 @@ static void preempt(tb_series *s, int64_t step)
 	size_t before = s->len;
 	if (s->tensors)
 		for (size_t i = lo; i < before; i++)
-			free(s->tensors[i]);
+			drop_tensor(s->tensors[i]);
 	s->len = lo;
 	s->seen = (uint64_t)nearbyint((double)s->seen * (double)lo / (double)before);
 }
@@ -500,7 +507,7 @@ static tb_series_layout widen(tb_series *s, const tb_series_layout *from, int64_
 static void remove_at(tb_series *s, size_t i)
 {
 	if (s->tensors)
-		free(s->tensors[i]);
+		drop_tensor(s->tensors[i]);
 	uint8_t *col[3] = {s->steps_pk, s->walls_pk, s->values_pk};
 	unsigned w[3] = {s->pk.step_w, s->pk.wall_w, s->pk.value_w};
 	size_t k = s->start + i;
@@ -580,7 +587,7 @@ static size_t make_slot(tb_series *s, int64_t step, double wall, double value)
 		if (r < s->capacity)
 			remove_at(s, (size_t)r);
 		else if (s->tensors)
-			free(s->tensors[--s->len]);
+			drop_tensor(s->tensors[--s->len]);
 		else
 			s->len--;
 		slot = s->len;
@@ -625,7 +632,7 @@ void tb_series_add_scalar(tb_series *s, int64_t step, double wall, double value)
 void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
 {
 	if (s->data_class == TB_DC_SCALAR) {
-		free(t);
+		drop_tensor(t);
 		return;
 	}
 	size_t i = make_slot(s, step, wall, 0);
@@ -636,7 +643,13 @@ void tb_series_clear(tb_series *s)
 {
 	if (s->tensors)
 		for (size_t i = 0; i < s->len; i++)
-			free(s->tensors[i]);
+			drop_tensor(s->tensors[i]);
 	s->len = 0;
 	s->seen = 0;
+}
+
+void tb_series_remove(tb_series *s, size_t i)
+{
+	remove_at(s, i);
+	s->changes++;
 }

@@ -206,10 +206,18 @@ void tb_series_add_scalar(tb_series *s, int64_t step, double wall, double value)
  * Caller holds the run lock. */
 size_t tb_series_lower_bound(const tb_series *s, int64_t step);
 void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t);
+/* A tensor slot may hold, for the length of one commit, a value whose
+ * decode the loader deferred: a tagged word (lowest bit set), never a
+ * pointer, that the loader replaces before it releases the run lock
+ * (ingest/compat.h). The store drops such a slot without freeing it. */
+#define TB_TENSOR_IS_DEFERRED(t) (((uintptr_t)(t) & 1u) != 0)
 /* Drop every point of s, keeping the series and its buffers, as if
  * nothing had been offered yet (bulk export takes points out as they come).
  * Caller holds the run write lock. */
 void tb_series_clear(tb_series *s);
+/* Remove point i (0 <= i < len) and free its tensor. Caller holds the run
+ * write lock. */
+void tb_series_remove(tb_series *s, size_t i);
 
 /* Point i (0 <= i < len) of a series. Caller holds the run lock. */
 static inline int64_t tb_series_step(const tb_series *s, size_t i)

@@ -804,6 +804,67 @@ static void test_server__router_replace(void)
 	tb_router_free(rt);
 }
 
+/* A versioned route whose version function parses the query once and
+ * hands the result to the handler. */
+static int parses, handled;
+
+static void parsed_free(void *p)
+{
+	free(p);
+}
+
+static uint64_t v_parse(const tb_req *req, void *payload, tb_parsed *parsed)
+{
+	(void)payload;
+	__atomic_add_fetch(&parses, 1, __ATOMIC_RELAXED);
+	const char *a = tb_req_query(req, "a");
+	parsed->ptr = strdup(a ? a : "-");
+	parsed->release = parsed_free;
+	return 7;
+}
+
+static void h_parsed(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)payload;
+	__atomic_add_fetch(&handled, 1, __ATOMIC_RELAXED);
+	const char *a = tb_req_parsed(req);
+	tb_resp_type(resp, "text/plain");
+	tb_buf_printf(tb_resp_body(resp), "a=%s", a ? a : "(not parsed)");
+}
+
+static void test_server__version_hands_parse_to_handler(void)
+{
+	tb_router *rt = tb_router_new();
+	tb_router_add(rt, "/v", h_parsed, NULL);
+	tb_router_set_version(rt, "/v", v_parse, NULL);
+	tb_server *s = NULL;
+	tb_server_opts o = {.threads = 2, .cache_bytes = 1 << 20};
+	CHECK_INT(tb_server_start(&s, rt, &o), 0);
+	int saved = port;
+	port = tb_server_port(s);
+	reply r;
+	get(&r, "/v?a=xy", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK_STR(r.body.ptr, "a=xy");
+	CHECK_INT(parses, 1);
+	CHECK_INT(handled, 1);
+	reply_free(&r);
+	get(&r, "/v?a=xy", NULL); /* from the cache: parsed for the token only */
+	CHECK_STR(r.body.ptr, "a=xy");
+	CHECK_INT(parses, 2);
+	CHECK_INT(handled, 1);
+	reply_free(&r);
+	port = saved;
+	tb_server_free(s);
+	/* in-process calls run no version function: the handler parses */
+	tb_call c = {.path = "/v"};
+	tb_resp *resp = tb_router_call(rt, &c);
+	CHECK_INT(tb_resp_get_status(resp), 200);
+	tb_resp_free(resp);
+	CHECK_INT(parses, 2);
+	tb_router_free(rt);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
@@ -843,6 +904,7 @@ int main(void)
 	TB_RUN(test_server__concurrent);
 	TB_RUN(test_server__bad_options);
 	TB_RUN(test_server__router_replace);
+	TB_RUN(test_server__version_hands_parse_to_handler);
 
 	tb_server_free(s);
 	tb_server_free(sp);

@@ -1,5 +1,7 @@
 /* Tests for src/ingest/: the loader on the damaged shared corpus
  * (edge-cases/MANIFEST.md) and on files that grow while being read. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -296,6 +298,27 @@ static void append_steps(const char *dir, int from, int to, float base)
 	fclose(f);
 }
 
+/* Ten runs of five steps in a new folder from the mkdtemp template root. */
+static void ten_runs(char *root, char **dirs)
+{
+	CHECK(mkdtemp(root) != NULL);
+	for (int i = 0; i < 10; i++) {
+		CHECK(asprintf(&dirs[i], "%s/r%d", root, i) > 0);
+		write_run(dirs[i], 5);
+	}
+}
+
+static void remove_ten_runs(const char *root, char **dirs)
+{
+	char path[1024];
+	for (int i = 0; i < 10; i++) {
+		unlink(run_file(path, sizeof path, dirs[i]));
+		rmdir(dirs[i]);
+		free(dirs[i]);
+	}
+	rmdir(root);
+}
+
 /* The pool of open files: with room for two, ten runs load completely,
  * never more than two files are open, and a file that grows after being
  * closed is reopened where it stopped (its old records are not read
@@ -303,12 +326,8 @@ static void append_steps(const char *dir, int from, int to, float base)
 static void test_loader__pool_reopens_at_offset(void)
 {
 	char root[] = "/tmp/tb_loader_poolXXXXXX";
-	CHECK(mkdtemp(root) != NULL);
 	char *dirs[10];
-	for (int i = 0; i < 10; i++) {
-		CHECK(asprintf(&dirs[i], "%s/r%d", root, i) > 0);
-		write_run(dirs[i], 5);
-	}
+	ten_runs(root, dirs);
 	tb_store *st = tb_store_new();
 	tb_loader_source src = {NULL, root};
 	tb_loader_opts o = {&src, 1, 0, 2, 2};
@@ -337,13 +356,41 @@ static void test_loader__pool_reopens_at_offset(void)
 	CHECK_INT(b.open_files, 0);
 	tb_loader_free(l);
 	tb_store_free(st);
-	char path[1024];
-	for (int i = 0; i < 10; i++) {
-		unlink(run_file(path, sizeof path, dirs[i]));
-		rmdir(dirs[i]);
-		free(dirs[i]);
-	}
-	rmdir(root);
+	remove_ten_runs(root, dirs);
+}
+
+/* The budget covers every descriptor of the process: with twelve held
+ * elsewhere (stdio, six more opened here, ...) and a budget of those plus
+ * the headroom plus two, ten runs load with at most two files open. */
+static void test_loader__budget_counts_other_descriptors(void)
+{
+	char root[] = "/tmp/tb_loader_budgetXXXXXX";
+	char *dirs[10];
+	ten_runs(root, dirs);
+	int extra[6];
+	for (int i = 0; i < 6; i++)
+		extra[i] = open("/dev/null", O_RDONLY);
+	size_t held = 0;
+	DIR *d = opendir("/proc/self/fd");
+	for (struct dirent *e; d && (e = readdir(d));)
+		held += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	held--; /* the listing's own */
+	tb_store *st = tb_store_new();
+	tb_loader_source src = {NULL, root};
+	tb_loader_opts o = {&src, 1, 0, 2, held + 4 + 2};
+	tb_loader *l = tb_loader_new(st, &o);
+	tb_loader_cycle(l);
+	tb_loader_stats a;
+	tb_loader_get_stats(l, &a);
+	CHECK_INT(a.records, 50);
+	CHECK(a.open_files_peak <= 2);
+	tb_loader_free(l);
+	tb_store_free(st);
+	for (int i = 0; i < 6; i++)
+		close(extra[i]);
+	remove_ten_runs(root, dirs);
 }
 
 /* A file truncated and written again, then one replaced by another (a new
@@ -527,6 +574,7 @@ int main(void)
 	TB_RUN(test_loader__new_runs_and_logdir_spec);
 	TB_RUN(test_loader__wakes_on_change);
 	TB_RUN(test_loader__pool_reopens_at_offset);
+	TB_RUN(test_loader__budget_counts_other_descriptors);
 	TB_RUN(test_loader__truncated_and_replaced);
 	TB_RUN(test_loader__unreadable_then_readable);
 	TB_RUN(test_loader__assets);
