@@ -4,12 +4,10 @@
  * "Profile"). The traces are read by src/profile/ the first time a run is
  * asked for; these handlers only format its summaries.
  *
- * Served so far: runs, views, workers, spans, the Kernel view (kernel,
- * kernel/table grouped by kernel, kernel/tc_pie) and trace for traces
- * without GPU kernels. The other routes answer 501 until they are built.
  * Errors are plain-text 4xx, also where the reference fails with 500.
  * distributed/overlap, waittime and commops are in profile_dist.c, diff
- * and diffnode in profile_diff.c. */
+ * and diffnode in profile_diff.c, memory, memory_events, module and tree
+ * in profile_memory.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +16,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "dash.h"
+#include "profile/memory.h"
 #include "profile/profiles.h"
 #include "profile_views.h"
 
@@ -1449,20 +1448,9 @@ typedef struct curve {
 	double peak;
 } curve;
 
-static void device_name(char *out, size_t n, int device)
-{
-	if (device < 0)
-		snprintf(out, n, "CPU");
-	else
-		snprintf(out, n, "GPU%d", device);
-}
-
 static int cmp_curve(const void *a, const void *b)
 {
-	char x[32], y[32];
-	device_name(x, sizeof x, ((const curve *)a)->device);
-	device_name(y, sizeof y, ((const curve *)b)->device);
-	return strcmp(x, y);
+	return tb_prof_device_cmp(&((const curve *)a)->device, &((const curve *)b)->device);
 }
 
 #define LTTB_POINTS 10240
@@ -1572,7 +1560,7 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	const char *dflt = "CPU";
 	for (size_t i = 0; i < nc && !strcmp(dflt, "CPU"); i++)
 		if (cs[i].device >= 0) {
-			device_name(dev, sizeof dev, cs[i].device);
+			tb_prof_device_name(dev, sizeof dev, cs[i].device);
 			dflt = dev;
 		}
 	tb_json_key(&j, "default_device");
@@ -1581,7 +1569,7 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_arr_begin(&j);
 	for (size_t i = 0; i < nc; i++) {
 		char name[32];
-		device_name(name, sizeof name, cs[i].device);
+		tb_prof_device_name(name, sizeof name, cs[i].device);
 		tb_json_str(&j, name);
 	}
 	tb_json_arr_end(&j);
@@ -1589,7 +1577,7 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_begin(&j);
 	for (size_t i = 0; i < nc; i++) {
 		char name[32], text[96];
-		device_name(name, sizeof name, cs[i].device);
+		tb_prof_device_name(name, sizeof name, cs[i].device);
 		snprintf(text, sizeof text, "Peak Memory Usage: %.1f%s", mf * cs[i].peak, mname);
 		tb_json_key(&j, name);
 		tb_json_str(&j, text);
@@ -1633,7 +1621,7 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_begin(&j);
 	for (size_t i = 0; i < nc; i++) {
 		char name[32];
-		device_name(name, sizeof name, cs[i].device);
+		tb_prof_device_name(name, sizeof name, cs[i].device);
 		lttb(&cs[i]);
 		tb_json_key(&j, name);
 		tb_json_arr_begin(&j);
@@ -1799,6 +1787,19 @@ static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
 	free(procs);
 }
 
+const tb_prof_profile *tb_profile_need(tb_resp *resp, const tb_req *req, const tb_dash *d)
+{
+	return need_profile(resp, req, d);
+}
+
+int tb_profile_unit(const char **name, double *factor, int memory, const char *q)
+{
+	if (memory)
+		return find_unit(name, factor, memory_units,
+				 sizeof memory_units / sizeof memory_units[0], q);
+	return find_unit(name, factor, time_units, sizeof time_units / sizeof time_units[0], q);
+}
+
 tb_prof_run *tb_profile_dist_run(const char **span, tb_resp *resp, const tb_req *req,
 				 const tb_dash *d)
 {
@@ -1914,20 +1915,8 @@ static void handle_timeline(tb_resp *resp, const tb_req *req, void *payload)
 	tb_resp_stream(resp, next_trace_part, f, close_trace_file);
 }
 
-static void handle_not_yet(tb_resp *resp, const tb_req *req, void *payload)
-{
-	(void)payload;
-	tb_resp_error(resp, 501, "%s is not served yet", tb_req_path(req));
-}
-
 void tb_profile_register(tb_router *r, tb_dash *d)
 {
-	static const char *const later[] = {
-	    "/memory",
-	    "/memory_events",
-	    "/module",
-	    "/tree",
-	};
 	tb_router_add(r, PREFIX "/runs", handle_runs, d);
 	tb_router_add(r, PREFIX "/views", handle_views, d);
 	tb_router_add(r, PREFIX "/workers", handle_workers, d);
@@ -1942,13 +1931,9 @@ void tb_profile_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, PREFIX "/trace", handle_trace, d);
 	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);
 	tb_router_add(r, PREFIX "/memory_curve", handle_memory_curve, d);
+	tb_profile_memory_register(r, d);
 	tb_profile_dist_register(r, d, PREFIX);
 	tb_profile_diff_register(r, d, PREFIX);
 	tb_router_add(r, PREFIX "/timelines", handle_timelines, d);
 	tb_router_add(r, PREFIX "/timeline", handle_timeline, d);
-	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
-		char *path = tb_xasprintf(PREFIX "%s", later[i]);
-		tb_router_add(r, path, handle_not_yet, d);
-		free(path);
-	}
 }

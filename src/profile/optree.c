@@ -13,6 +13,8 @@
 
 #include "common/alloc.h"
 #include "common/hash.h"
+#include "memory.h"
+#include "modules.h"
 
 /* ---- interned strings ------------------------------------------------------- */
 
@@ -145,6 +147,7 @@ typedef struct orec {
 	int32_t device;
 	double ts, dur, bps, occ;
 	int64_t tid, ext, corr;
+	int64_t mid; /* modules: the Python module id */
 } orec;
 
 /* in the order of enum tb_prof_tclass, which the kept tree uses */
@@ -160,6 +163,7 @@ typedef struct onode {
 	int64_t ext;
 	vec children, runtimes;
 	double dev, self_host, self_dev, tc_self, tc_total;
+	int64_t tid, mid;
 } onode;
 
 typedef struct ort {
@@ -231,6 +235,7 @@ void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *in)
 	r->ext = in->ext;
 	r->has_corr = (uint8_t)in->has_corr;
 	r->corr = in->corr;
+	r->mid = in->module_id;
 	r->stack = intern(&b->str, in->stack);
 	r->shape = intern(&b->str, in->shape ? in->shape : "[]");
 	r->device = in->device;
@@ -423,6 +428,8 @@ static uint32_t new_node(tb_prof_opbuild *b, const orec *r, int cls)
 		/* module nodes drop their external id, as the reference does */
 		n->has_ext = cls == NC_MODULE ? 0 : r->has_ext;
 		n->ext = r->ext;
+		n->tid = r->tid;
+		n->mid = r->mid;
 		n->tc_eligible = (uint8_t)tc_eligible_op(S(b, r->name));
 	}
 	return (uint32_t)b->n_node++;
@@ -667,6 +674,7 @@ static void build_backward(tb_prof_opbuild *b, uint32_t ni, int64_t parent, imap
 		x->name = intern(&b->str, name);
 		x->start = b->node[ni].start;
 		x->end = b->node[ni].end;
+		x->tid = b->node[ni].tid;
 		free(name);
 		if (parent < 0)
 			vpush(result, bn);
@@ -1732,6 +1740,103 @@ static void aggregate_kernels(tb_prof_opbuild *b, tb_prof_trace *t)
 	aggmap_free(&m);
 }
 
+/* A root's time range as the reference sets it after building: from its
+ * first child's start to its last child's end (NAN: no children). */
+static void root_span(const tb_prof_opbuild *b, uint32_t root, double out[2])
+{
+	const vec *c = &b->node[root].children;
+	out[0] = c->n ? b->node[c->v[0]].start : NAN;
+	out[1] = c->n ? b->node[c->v[c->n - 1]].end : NAN;
+}
+
+/* ---- the tree for the memory tables ------------------------------------------- */
+
+static uint32_t export_name(uint32_t *map, char ***names, size_t *n, size_t *cap, const char *s,
+			    uint32_t id)
+{
+	if (!map[id]) {
+		*names = tb_xgrow(*names, cap, *n + 1, sizeof **names);
+		(*names)[*n] = tb_xstrdup(s ? s : "");
+		map[id] = (uint32_t)(*n)++;
+	}
+	return map[id];
+}
+
+/* Copy the kept thread trees (memory.h) into t->memory, children laid
+ * out together; span[i] is root i's time range as the reference sets it
+ * once the tree is built (NAN: none). */
+static void export_tree(tb_prof_opbuild *b, tb_prof_trace *t, const vec *roots,
+			const int64_t *tids, const double (*span)[2], int rebuilt)
+{
+	uint32_t *map = tb_xcalloc(b->str.n + 1, sizeof *map);
+	char **names = NULL;
+	size_t n_names = 1, cap_names = 0;
+	names = tb_xgrow(names, &cap_names, 1, sizeof *names);
+	names[0] = NULL;
+	tb_prof_mnode *out = NULL;
+	uint32_t *src = NULL, *rl = tb_xmalloc((roots->n + 1) * sizeof *rl);
+	int64_t *rtid = tb_xmalloc((roots->n + 1) * sizeof *rtid);
+	size_t n = 0, cap = 0, cap_src = 0, nr = 0;
+	for (size_t i = 0; i < roots->n; i++) {
+		if (rebuilt && !b->node[roots->v[i]].children.n)
+			continue;
+		size_t q = n;
+		rl[nr] = (uint32_t)n;
+		rtid[nr++] = tids[i];
+		out = tb_xgrow(out, &cap, n + 1, sizeof *out);
+		src = tb_xgrow(src, &cap_src, n + 1, sizeof *src);
+		src[n++] = roots->v[i];
+		/* breadth first: each node's children follow one another */
+		for (size_t k = q; k < n; k++) {
+			const onode *bn = &b->node[src[k]];
+			tb_prof_mnode *tn = &out[k];
+			memset(tn, 0, sizeof *tn);
+			tn->start = k == q ? span[i][0] : bn->start;
+			tn->end = k == q ? span[i][1] : bn->end;
+			tn->name = export_name(map, &names, &n_names, &cap_names, S(b, bn->name), bn->name);
+			tn->is_op = (uint8_t)is_operator_node(b, bn);
+			tn->kind = bn->type;
+			tn->tid = k == q ? tids[i] : bn->tid;
+			/* a backward module answers with the thread of the backward
+			 * operators it holds, as the reference's do */
+			for (const onode *x = bn; x->type == TYPE_BACKWARD && x->children.n;) {
+				x = &b->node[x->children.v[0]];
+				tn->tid = x->tid;
+			}
+			tn->first = (uint32_t)n;
+			tn->n = (uint32_t)bn->children.n;
+			for (size_t c = 0; c < bn->children.n; c++) {
+				out = tb_xgrow(out, &cap, n + 1, sizeof *out);
+				src = tb_xgrow(src, &cap_src, n + 1, sizeof *src);
+				src[n++] = b->node[src[k]].children.v[c];
+			}
+		}
+	}
+	free(src);
+	free(map);
+	tb_prof_memory_set_tree(t->memory, out, n, rl, rtid, nr, names, n_names);
+	free(rtid);
+}
+
+/* Hand the module nodes reachable through steps, modules and operators
+ * to the Module view (modules.h), as the reference collects them. */
+static void module_nodes(tb_prof_opbuild *b, tb_prof_modules *m, uint32_t ni)
+{
+	const onode *n = &b->node[ni];
+	if (n->cls != NC_OP && n->cls != NC_STEP && n->cls != NC_MODULE && n->cls != NC_OPTIMIZER &&
+	    n->cls != NC_DATALOADER)
+		return;
+	if (n->cls == NC_MODULE) {
+		uint64_t ops = 0;
+		for (size_t i = 0; i < n->children.n; i++)
+			ops += (uint64_t)is_operator_node(b, &b->node[n->children.v[i]]);
+		tb_prof_modules_node(m, S(b, n->name), n->mid, ops, n->end - n->start, n->self_host,
+				     n->dev, n->self_dev);
+	}
+	for (size_t i = 0; i < b->node[ni].children.n; i++)
+		module_nodes(b, m, b->node[ni].children.v[i]);
+}
+
 void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 {
 	uint32_t *order = tb_xmalloc((b->n ? b->n : 1) * sizeof *order);
@@ -1819,6 +1924,7 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 	}
 	vec roots = {0};
 	int64_t *tids = tb_xmalloc((tid_ops.n ? tid_ops.n : 1) * sizeof *tids);
+	double(*span)[2] = tb_xmalloc((tid_ops.n ? tid_ops.n : 1) * sizeof *span);
 	int main = -1;
 	for (size_t i = 0; i < tid_ops.n; i++) {
 		mentry *e = &tid_ops.e[i];
@@ -1826,6 +1932,7 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 		int has_step;
 		vpush(&roots, build_thread(b, &e->list, z ? &z->list : NULL, &staled, &has_step));
 		tids[roots.n - 1] = e->key;
+		root_span(b, roots.v[roots.n - 1], span[roots.n - 1]);
 		if (has_step)
 			main = (int)(roots.n - 1);
 	}
@@ -1834,11 +1941,22 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 	for (size_t i = 0; i < roots.n; i++)
 		if (!rebuilt || b->node[roots.v[i]].children.n)
 			walk(b, roots.v[i]);
+	for (size_t i = 0; t->modules && i < roots.n; i++)
+		if (!rebuilt || b->node[roots.v[i]].children.n)
+			for (size_t c = 0; c < b->node[roots.v[i]].children.n; c++)
+				module_nodes(b, t->modules, b->node[roots.v[i]].children.v[c]);
+	if (t->modules)
+		tb_prof_modules_finish(t->modules);
+	if (t->has_module && !t->memory)
+		t->memory = tb_prof_memory_new();
+	if (t->memory)
+		export_tree(b, t, &roots, tids, (const double(*)[2])span, rebuilt);
 	gpu_summary(b, &roots, t);
 	if (b->keep_tree && roots.n)
 		keep_tree(b, roots.v[0], t);
 	free(roots.v);
 	free(tids);
+	free(span);
 	imap_free(&corr_dev);
 	imap_free(&corr_rt);
 	imap_free(&ext_rt);

@@ -58,6 +58,7 @@ typedef struct tb_prof_oprec {
 	int has_bps, has_occ;
 	double bps, occ;
 	int is_float; /* ts or dur was written with a fraction */
+	int64_t module_id; /* modules: "Python module id" */
 	int device;   /* kernels: args.device, -1 when absent */
 	const char *types; /* Python's str() of "Input type", NULL when absent */
 } tb_prof_oprec;

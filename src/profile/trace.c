@@ -22,6 +22,8 @@
 #include "common/error.h"
 #include "fs/fs.h"
 #include "http/json.h"
+#include "memory.h"
+#include "modules.h"
 #include "optree.h"
 
 enum field {
@@ -49,6 +51,9 @@ enum field {
 	A_DEVID,
 	A_ADDR,
 	A_TALLOC,
+	A_BYTES,
+	A_PYID,
+	A_PYPARENT,
 	A_TRES,
 	A_CORR,
 };
@@ -98,6 +103,10 @@ typedef struct event {
 	double bps, occ;
 	int has_addr, has_talloc, has_tres, devtype, devid;
 	double talloc, tres;
+	uint64_t addr;
+	int64_t bytes;
+	int has_pyid, has_pyparent;
+	int64_t pyid, pyparent, module_id;
 	int has_tid, tid_is_str, has_corr, has_id;
 	int64_t tid, corr, id;
 	tb_buf cap[N_CAP];    /* str() of the argument's value */
@@ -310,6 +319,10 @@ static void event_reset(event *e)
 	e->has_addr = e->has_talloc = e->has_tres = 0;
 	e->devtype = e->devid = -1;
 	e->talloc = e->tres = 0;
+	e->addr = 0;
+	e->bytes = 0;
+	e->has_pyid = e->has_pyparent = 0;
+	e->pyid = e->pyparent = e->module_id = 0;
 	e->has_tid = e->tid_is_str = e->has_corr = e->has_id = 0;
 	e->tid = e->corr = 0;
 	for (int i = 0; i < N_CAP; i++) {
@@ -324,6 +337,25 @@ static const char *event_name(const event *e)
 }
 
 /* profiler_start_ts: min() over every event the reference creates */
+/* Keep a [memory] event for the memory tables (memory.h). */
+static void add_memrec(tb_prof_trace *t, const event *e)
+{
+	if (!t->memory)
+		t->memory = tb_prof_memory_new();
+	tb_prof_memrec r = {0};
+	r.ts = e->ts;
+	r.has_tid = (uint8_t)e->has_tid;
+	r.tid_is_str = (uint8_t)e->tid_is_str;
+	r.tid = e->tid;
+	r.has_addr = (uint8_t)e->has_addr;
+	r.addr = e->addr;
+	r.bytes = e->bytes;
+	r.device = e->devtype == 0				 ? -1
+		   : e->devtype == 1 && e->devid >= 0 ? e->devid
+							 : TB_PROF_MEM_NODEV;
+	tb_prof_memory_add(t->memory, &r);
+}
+
 static void note_start(tb_prof_parser *p, tb_prof_num ts)
 {
 	if (!p->t->has_start || ts.v < p->t->start.v)
@@ -376,6 +408,7 @@ static void keep_op(tb_prof_parser *p, enum kind k, int has_ext, int64_t ext)
 		if (p->lightning || !e->has_module)
 			return;
 		r.kind = TB_OK_MODULE;
+		r.module_id = e->module_id;
 		break;
 	default:
 		return;
@@ -443,6 +476,8 @@ static void fold_event(tb_prof_parser *p)
 		}
 		tb_prof_num ts = {e->ts, e->ts_float};
 		note_start(p, ts);
+		if (p->ops)
+			add_memrec(t, e);
 		/* the curve skips records without an address or a total */
 		if (!e->has_addr || !e->has_talloc || !e->has_tres || e->devtype < 0 || e->devtype > 1)
 			return;
@@ -560,6 +595,14 @@ static void fold_event(tb_prof_parser *p)
 	case K_PYFUNC:
 		if (!p->lightning && e->has_module)
 			t->has_module = 1;
+		if (p->ops && !p->lightning) {
+			/* the Module view's hierarchy (modules.h) */
+			if (!t->modules)
+				t->modules = tb_prof_modules_new();
+			tb_prof_modules_event(t->modules, e->has_pyid, e->pyid, e->has_pyparent,
+					      e->pyparent, e->has_module ? name : NULL,
+					      e->module_id);
+		}
 		return;
 	default:
 		return;
@@ -845,6 +888,13 @@ static int cb_number(void *ctx, const char *s, size_t n)
 				break;
 			case A_MODULE:
 				e->has_module = 1;
+				e->module_id = to_id(v);
+				break;
+			case A_PYID:
+				e->has_pyid = 1, e->pyid = to_id(v);
+				break;
+			case A_PYPARENT:
+				e->has_pyparent = 1, e->pyparent = to_id(v);
 				break;
 			case A_DEVTYPE:
 				if (!is_float && v >= 0 && v < 1e9)
@@ -856,6 +906,12 @@ static int cb_number(void *ctx, const char *s, size_t n)
 				break;
 			case A_ADDR:
 				e->has_addr = 1;
+				if (n < sizeof tmp)
+					e->addr = strtoull(tmp, NULL, 10);
+				break;
+			case A_BYTES:
+				if (n < sizeof tmp)
+					e->bytes = strtoll(tmp, NULL, 10);
 				break;
 			case A_TALLOC:
 				e->has_talloc = 1, e->talloc = v;
@@ -1021,6 +1077,10 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 			f = A_OCC;
 		else if (key_is(s, n, "device"))
 			f = A_DEVICE;
+		else if (key_is(s, n, "Python id"))
+			f = A_PYID;
+		else if (key_is(s, n, "Python parent id"))
+			f = A_PYPARENT;
 		else if (key_is(s, n, "Python module id"))
 			f = A_MODULE;
 		else if (key_is(s, n, "Device Type"))
@@ -1029,6 +1089,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 			f = A_DEVID;
 		else if (key_is(s, n, "Addr"))
 			f = A_ADDR;
+		else if (key_is(s, n, "Bytes"))
+			f = A_BYTES;
 		else if (key_is(s, n, "Total Allocated"))
 			f = A_TALLOC;
 		else if (key_is(s, n, "Total Reserved"))
@@ -1804,6 +1866,8 @@ void tb_prof_trace_free(tb_prof_trace *t)
 	free(t->comms);
 	free(t->kspans);
 	free(t->mem);
+	tb_prof_memory_free(t->memory);
+	tb_prof_modules_free(t->modules);
 	for (size_t i = 0; i < t->n_devices; i++)
 		free(t->devices[i].name);
 	free(t->devices);

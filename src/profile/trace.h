@@ -192,6 +192,12 @@ typedef struct tb_prof_trace {
 	int use_dp, use_ddp; /* DataParallel.forward / DistributedDataParallel.forward seen */
 	tb_prof_step *steps;
 	size_t n_steps;
+	/* the memory tables (memory.h), kept when the run load builds the
+	 * operator tree and the trace has [memory] events, else NULL */
+	struct tb_prof_memory *memory;
+	/* the Module view (modules.h), likewise for traces with
+	 * python_function events, else NULL */
+	struct tb_prof_modules *modules;
 	/* GPU activity: the Overview's GPU summary, the share of kernel time
 	 * launched by Tensor Core eligible operators, the communication
 	 * operators in time order (none when both libraries are used) */

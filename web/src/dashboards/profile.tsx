@@ -2,18 +2,20 @@
 // Pick a run, worker and span; the views the server builds so far are
 // shown (Overview of CPU traces: step time by role and recommendations;
 // Operator table with its top operators and call stacks, Kernel
-// table, memory peaks, the trace as a download for Perfetto or
-// chrome://tracing); the others are named as not available yet.
+// table, the trace as a download for Perfetto or chrome://tracing; the
+// Memory and Module views are in profile_memory.tsx); the others are
+// named as not available yet.
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
+import { MemoryView, ModuleView } from './profile_memory';
 import { DataTable, DiffView, DistributedView, GpuSummary, SpanSteps, type GpuMetrics } from './profile_dist';
 import type { DashboardProps } from './registry';
 import { RunTimelines, TraceView } from './profile_trace';
 
 const BASE = 'data/plugin/pytorch_profiler/';
-const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory', 'Distributed']);
-const MAX_ROWS = 500;
+const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory', 'Distributed', 'Module']);
+export const MAX_ROWS = 500;
 
 export async function get<T>(path: string, signal: AbortSignal): Promise<T> {
   const resp = await fetch(apiUrl(BASE + path), { cache: 'no-store', signal });
@@ -60,9 +62,6 @@ interface Column {
 }
 interface KernelTable {
   data: { columns: Column[]; rows: Array<Array<string | number>> };
-}
-interface MemoryCurve {
-  metadata: { devices: string[]; peaks: Record<string, string> };
 }
 
 export function Select({ label, testid, options, value, onChange }: {
@@ -368,26 +367,6 @@ function OperatorView({ params, generation }: { params: string; generation: numb
   );
 }
 
-function MemoryView({ params, generation }: { params: string; generation: number }) {
-  const { data, error } = useAnswer<MemoryCurve>(`memory_curve?${params}`, generation);
-  if (error) return <div class="dash-msg error">{error}</div>;
-  if (!data) return <div class="dash-msg inline">Loading…</div>;
-  const devices = data.metadata.devices;
-  return (
-    <section class="profile-section" data-testid="profile-memory">
-      <h3>Memory</h3>
-      {devices.length === 0 && <div class="dash-msg inline">The memory events carry no totals.</div>}
-      <ul>
-        {devices.map((d) => (
-          <li key={d}>
-            {d}: {data.metadata.peaks[d] ?? ''}
-          </li>
-        ))}
-      </ul>
-    </section>
-  );
-}
-
 export default function ProfileDashboard({ generation }: DashboardProps) {
   const runs = useAnswer<{ runs: string[] }>('runs', generation);
   const [run, setRun] = useChoice(runs.data?.runs ?? null);
@@ -447,6 +426,7 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
       {params && shown.includes('Operator') && <OperatorView params={params} generation={generation} />}
       {params && shown.includes('Kernel') && <KernelView params={params} generation={generation} />}
       {params && shown.includes('Memory') && <MemoryView params={params} generation={generation} />}
+      {params && shown.includes('Module') && <ModuleView params={params} generation={generation} />}
       {run && shown.includes('Distributed') && <DistributedView run={run} generation={generation} />}
       {params && shown.includes('Operator') && runs.data && (
         <DiffView base={{ run, worker, span }} runs={runs.data.runs} generation={generation} />
