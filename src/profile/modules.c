@@ -284,7 +284,8 @@ void tb_prof_modules_finish(tb_prof_modules *m)
 		if (!dup)
 			roots[kept++] = roots[i];
 	}
-	qsort(roots, kept, sizeof *roots, cmp_root);
+	if (kept)
+		qsort(roots, kept, sizeof *roots, cmp_root);
 	if (m->n_agg)
 		for (size_t i = 0; i < kept; i++)
 			emit(m, &h, roots[i].dense, 0);
