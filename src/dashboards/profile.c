@@ -901,10 +901,10 @@ static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
 /* ---- Operator view ------------------------------------------------------------ */
 
 /* The grouping asked for: by name and input shape, or by name. */
-static int shape_grouping(const tb_req *req)
+static int op_grouping(const tb_req *req)
 {
 	const char *g = tb_req_query(req, "group_by");
-	return g && strcmp(g, "OperationAndInputShape") == 0;
+	return g && strcmp(g, "OperationAndInputShape") == 0 ? TB_PROF_BY_SHAPE : TB_PROF_BY_NAME;
 }
 
 typedef struct op_item {
@@ -990,7 +990,7 @@ static void handle_operation(tb_resp *resp, const tb_req *req, void *payload)
 	const tb_prof_profile *p = need_profile(resp, req, payload);
 	if (!p)
 		return;
-	int g = shape_grouping(req) ? TB_PROF_BY_SHAPE : TB_PROF_BY_NAME;
+	int g = op_grouping(req);
 	tb_json j;
 	begin_json(resp, &j);
 	tb_json_obj_begin(&j);
@@ -1101,7 +1101,7 @@ static void handle_operation_table(tb_resp *resp, const tb_req *req, void *paylo
 	const tb_prof_profile *p = need_profile(resp, req, payload);
 	if (!p)
 		return;
-	int g = shape_grouping(req) ? TB_PROF_BY_SHAPE : TB_PROF_BY_NAME;
+	int g = op_grouping(req);
 	tb_json j;
 	begin_json(resp, &j);
 	op_table(&j, p->trace, g, p->trace->ops[g], p->trace->n_ops[g]);
@@ -1115,7 +1115,7 @@ static void handle_operation_stack(tb_resp *resp, const tb_req *req, void *paylo
 		return;
 	const char *name = tb_req_query(req, "op_name");
 	const char *shape = tb_req_query(req, "input_shape");
-	int by_shape = shape_grouping(req);
+	int by_shape = op_grouping(req) == TB_PROF_BY_SHAPE;
 	int g = by_shape ? TB_PROF_BY_SHAPE_STACK : TB_PROF_BY_NAME_STACK;
 	const tb_prof_trace *t = p->trace;
 	tb_prof_opagg *sel = tb_xmalloc((t->n_ops[g] ? t->n_ops[g] : 1) * sizeof *sel);

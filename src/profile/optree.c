@@ -467,6 +467,22 @@ static void rt_fill(tb_prof_opbuild *b, ort *rt, const onode *op)
 	}
 }
 
+/* Node n's totals from its children: device time and Tensor Core time
+ * summed, host self time its span less theirs; with inherit_tc, n is
+ * Tensor Core eligible when a child is. */
+static void add_children(const tb_prof_opbuild *b, onode *n, int inherit_tc)
+{
+	n->self_host = n->end - n->start;
+	for (size_t i = 0; i < n->children.n; i++) {
+		const onode *c = &b->node[n->children.v[i]];
+		n->dev += c->dev;
+		n->self_host -= c->end - c->start;
+		n->tc_total += c->tc_total;
+		if (inherit_tc && c->tc_eligible)
+			n->tc_eligible = 1;
+	}
+}
+
 static void fill_stats(tb_prof_opbuild *b, uint32_t ni)
 {
 	onode *n = &b->node[ni];
@@ -477,15 +493,7 @@ static void fill_stats(tb_prof_opbuild *b, uint32_t ni)
 	n = &b->node[ni];
 	for (size_t i = 0; i < n->runtimes.n; i++)
 		rt_fill(b, &b->rt[n->runtimes.v[i]], n);
-	n->self_host = n->end - n->start;
-	for (size_t i = 0; i < n->children.n; i++) {
-		const onode *c = &b->node[n->children.v[i]];
-		n->dev += c->dev;
-		n->self_host -= c->end - c->start;
-		n->tc_total += c->tc_total;
-		if (n->type == TB_OK_OPERATOR && !n->tc_eligible && c->tc_eligible)
-			n->tc_eligible = 1;
-	}
+	add_children(b, n, n->type == TB_OK_OPERATOR);
 	for (size_t i = 0; i < n->runtimes.n; i++) {
 		const ort *rt = &b->rt[n->runtimes.v[i]];
 		if (rt->has_time)
@@ -650,15 +658,7 @@ static void fill_backward(tb_prof_opbuild *b, uint32_t ni)
 	stable_sort_idx(n->children.v, n->children.n, cmp_node, b);
 	n->start = b->node[n->children.v[0]].start;
 	n->end = b->node[n->children.v[n->children.n - 1]].end;
-	n->self_host = n->end - n->start;
-	for (size_t i = 0; i < n->children.n; i++) {
-		const onode *c = &b->node[n->children.v[i]];
-		n->dev += c->dev;
-		n->self_host -= c->end - c->start;
-		n->tc_total += c->tc_total;
-		if (!n->tc_eligible && c->tc_eligible)
-			n->tc_eligible = 1;
-	}
+	add_children(b, n, 1);
 }
 
 /* "<module>.backward" for module ni and its submodules, holding the
