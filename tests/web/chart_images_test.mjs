@@ -23,7 +23,16 @@ async function download(page, sel, path) {
 /** The value of `sel`'s attribute once it has one (or null after the wait). */
 async function attrOf(page, sel, attr) {
   await waitAttr(page, sel, attr, '(v) => v !== null', 30000).catch(() => null);
-  return page.getAttribute(sel, attr).catch(() => null);
+  // A card's count grows while its runs' answers arrive (slowly under
+  // ASan): take it once it has held for a second.
+  let v = await page.getAttribute(sel, attr).catch(() => null);
+  for (let i = 0; i < 30; i++) {
+    await page.waitForTimeout(1000);
+    const again = await page.getAttribute(sel, attr).catch(() => null);
+    if (again === v) break;
+    v = again;
+  }
+  return v;
 }
 
 /** What an SVG holds, parsed in the page with DOMParser. */
