@@ -21,11 +21,7 @@ void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
-		tb_json_arr_begin(j);
-		tb_json_double(j, tb_series_wall(s, p));
-		tb_json_int(j, tb_series_step(s, p));
-		tb_json_double(j, tb_series_value(s, p));
-		tb_json_arr_end(j);
+		tb_json_point(j, tb_series_wall(s, p), tb_series_step(s, p), tb_series_value(s, p));
 	}
 	tb_json_arr_end(j);
 	free(idx);
