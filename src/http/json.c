@@ -261,8 +261,7 @@ static inline __attribute__((always_inline)) void put_digits(char *o, uint64_t v
 	put_pairs32(o, w, count);
 }
 
-/* v in decimal at o (no terminator); returns the length. */
-static size_t fmt_int(char *o, int64_t v)
+size_t tb_fmt_int(char *o, int64_t v)
 {
 	/* unsigned, so INT64_MIN negates without overflow */
 	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -306,7 +305,7 @@ static void number_done(tb_json *j, char *end)
 void tb_json_int(tb_json *j, int64_t v)
 {
 	char *o = number_begin(j);
-	number_done(j, o + fmt_int(o, v));
+	number_done(j, o + tb_fmt_int(o, v));
 }
 
 /* A double as a JSON value at o (room for 32 bytes); returns the end. */
@@ -350,7 +349,7 @@ void tb_json_point(tb_json *j, double wall, int64_t step, double value)
 	o = put_double(o, wall);
 	memcpy(o, ", ", 2);
 	o += 2;
-	o += fmt_int(o, step);
+	o += tb_fmt_int(o, step);
 	memcpy(o, ", ", 2);
 	o += 2;
 	o = put_double(o, value);

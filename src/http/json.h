@@ -53,5 +53,8 @@ void tb_json_null(tb_json *j);
  * Returns the length. Non-finite values give "nan", "inf", "-inf" (the CSV
  * spellings). */
 size_t tb_fmt_double(char *buf, double v);
+/* v in decimal into buf (at least 21 bytes, no terminator); returns the
+ * length. */
+size_t tb_fmt_int(char *buf, int64_t v);
 
 #endif
