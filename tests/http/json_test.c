@@ -241,8 +241,10 @@ static void test_json__ints(void)
 	tb_json_int(&j, INT64_MIN);
 	tb_json_arr_end(&j);
 	CHECK_STR(b.ptr, "[0, -1, 7, 9223372036854775807, -9223372036854775808]");
-	int64_t p = 1;
-	for (int k = 0; k < 19; k++, p *= 10) {
+	for (int k = 0; k < 19; k++) {
+		int64_t p = 1;
+		for (int m = 0; m < k; m++)
+			p *= 10;
 		int64_t vs[4] = {p - 1, p, -p, p + 1};
 		for (int i = 0; i < 4; i++) {
 			char want[32];
