@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 void tb_json_init(tb_json *j, tb_buf *out)
@@ -415,6 +416,7 @@ typedef struct pow10_entry {
 
 static pow10_entry pow10_tab[POW10_MAX - POW10_MIN + 1];
 static pthread_once_t pow10_once = PTHREAD_ONCE_INIT;
+static atomic_int pow10_ready; /* set once the table is filled: skips the call */
 
 /* floor(log2(10^e)) for |e| <= 1233, floor(log10(2^e)) for |e| <= 2620,
  * floor(log10(3/4 * 2^e)): fixed-point forms of the logarithms. */
@@ -593,7 +595,10 @@ static void schubfach(uint64_t *out_s, int *out_k, double v)
  * first in *exp10. */
 static uint64_t fmt_digits(int *n, int *exp10, double v)
 {
-	pthread_once(&pow10_once, pow10_init);
+	if (!atomic_load_explicit(&pow10_ready, memory_order_acquire)) {
+		pthread_once(&pow10_once, pow10_init);
+		atomic_store_explicit(&pow10_ready, 1, memory_order_release);
+	}
 	uint64_t s;
 	int k;
 	schubfach(&s, &k, v);
