@@ -538,15 +538,22 @@ static void answer_free(tb_req *q)
 	}
 }
 
-/* Remember how long the handler of a versioned request took. */
+/* Remember how long the handler of a versioned request took. A cheap
+ * request has to measure slow twice in a row to leave the I/O thread: a
+ * handler that waited for a core once on a busy machine is not slow. */
 static void cost_note(const tb_req *q, double secs)
 {
 	const answer_key *ak = q->answer;
 	if (!ak)
 		return;
+	uint64_t key = ak->hash & ~(uint64_t)0xffff;
 	double us = secs * 1e6;
 	uint64_t v = us >= 65535 ? 65535 : us > 0 ? (uint64_t)us : 0;
-	atomic_store_explicit(ak->cost, (ak->hash & ~(uint64_t)0xffff) | v, memory_order_relaxed);
+	uint64_t was = atomic_load_explicit(ak->cost, memory_order_relaxed);
+	if (v > INLINE_US && was && (was & ~(uint64_t)0xffff) == key &&
+	    (was & 0xffff) < INLINE_US)
+		v = INLINE_US; /* one strike: still cheap, slow if it happens again */
+	atomic_store_explicit(ak->cost, key | v, memory_order_relaxed);
 }
 
 /* Whether this versioned request was cheap the last time it was answered. */

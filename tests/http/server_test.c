@@ -868,12 +868,15 @@ static void test_server__version_hands_parse_to_handler(void)
 /* A heavy route (under /data/plugin/) that says which thread answered:
  * libmicrohttpd names its I/O threads "MHD-...". With ?sleep_ms= it takes
  * that long. */
+static int thread_sleep_ms; /* for requests without ?sleep_ms= */
+
 static void h_thread(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)payload;
 	const char *ms = tb_req_query(req, "sleep_ms");
-	if (ms)
-		usleep((useconds_t)atoi(ms) * 1000);
+	int sleep_ms = ms ? atoi(ms) : __atomic_load_n(&thread_sleep_ms, __ATOMIC_RELAXED);
+	if (sleep_ms)
+		usleep((useconds_t)sleep_ms * 1000);
 	char name[32] = "";
 	pthread_getname_np(pthread_self(), name, sizeof name);
 	tb_resp_type(resp, "text/plain");
@@ -890,7 +893,8 @@ static uint64_t v_const(const tb_req *req, void *payload, tb_parsed *parsed)
 
 /* Without the answer cache, a heavy versioned request goes to the worker
  * pool the first time; once it is known to be cheap it is answered on the
- * I/O thread, and one that took long stays on the workers. */
+ * I/O thread until it is slow twice in a row, and one that took long
+ * stays on the workers. */
 static void test_server__cheap_requests_inline(void)
 {
 	tb_router *rt = tb_router_new();
@@ -915,6 +919,15 @@ static void test_server__cheap_requests_inline(void)
 		reply_free(&r);
 	}
 	CHECK(inline_seen);
+	/* the same request turns slow: once is forgiven, twice is not */
+	__atomic_store_n(&thread_sleep_ms, 20, __ATOMIC_RELAXED);
+	const char *want[] = {"io", "io", "worker"};
+	for (int i = 0; i < 3; i++) {
+		get(&r, "/data/plugin/t/thread?a=1", NULL);
+		CHECK_STR(r.body.ptr, want[i]);
+		reply_free(&r);
+	}
+	__atomic_store_n(&thread_sleep_ms, 0, __ATOMIC_RELAXED);
 	for (int i = 0; i < 2; i++) {
 		get(&r, "/data/plugin/t/thread?sleep_ms=20", NULL);
 		CHECK_STR(r.body.ptr, "worker");
