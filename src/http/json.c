@@ -242,17 +242,40 @@ static inline __attribute__((always_inline)) void put_pairs32(char *o, uint32_t 
 	}
 }
 
+/* The 8 digits of w < 10^8 at o, zero-padded. On a little-endian machine
+ * all at once in the lanes of one 64-bit word: split into two halves of 4
+ * digits (32-bit lanes), each into two of 2 (16-bit lanes), each into two
+ * of 1 (bytes), dividing by 100 and 10 with multiply-and-shift, which is
+ * exact for lanes this small; the first digit ends in the lowest byte. */
+static inline __attribute__((always_inline)) void put8(char *o, uint32_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x = (uint64_t)(w / 10000) | (uint64_t)(w % 10000) << 32;
+	uint64_t y = ((x * 10486) >> 20) & 0x0000007f0000007full; /* lane / 100 */
+	x = y | (x - y * 100) << 16;
+	y = ((x * 103) >> 10) & 0x000f000f000f000full; /* lane / 10 */
+	x = (y | (x - y * 10) << 8) | 0x3030303030303030ull;
+	memcpy(o, &x, 8);
+#else
+	put_pairs32(o, w, 8);
+#endif
+}
+
 /* Exactly count digits of v (v < 10^count, count <= 20) at o, zero-padded
  * on the left. */
 static inline __attribute__((always_inline)) void put_digits(char *o, uint64_t v, int count)
 {
 	while (count > 8) {
 		uint64_t q = v / 100000000;
-		put_pairs32(o + count - 8, (uint32_t)(v - q * 100000000), 8);
+		put8(o + count - 8, (uint32_t)(v - q * 100000000));
 		v = q;
 		count -= 8;
 	}
 	uint32_t w = (uint32_t)v;
+	if (count == 8) {
+		put8(o, w);
+		return;
+	}
 	if (count & 1) {
 		uint32_t q = w / 10;
 		o[count - 1] = (char)('0' + (w - q * 10));
