@@ -238,7 +238,7 @@ size_t tb_compat_settle(tb_compat_defer *d)
 			const struct tb_deferred_value *p = &d->vals[(uintptr_t)s->tensors[i] >> 1];
 			tb_tensor *t = decode_tensor(p->kind, p->data);
 			if (t) {
-				s->tensors[i] = t;
+				tb_series_set_tensor(s, i, t);
 			} else {
 				tb_series_remove(s, i);
 				removed++;
