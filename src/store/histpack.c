@@ -20,36 +20,37 @@ struct tb_histpack {
 	uint8_t data[];
 };
 
-/* Nonzero when element i of t has the bits of v as a t->dtype value. */
-static int holds(const tb_tensor *t, size_t i, double v)
+/* Element i of a float (es 4) or double tensor as a double; *bits gets
+ * its raw bits, so that equality checks are exact (NaNs, -0.0). */
+static inline __attribute__((always_inline)) double value_at(const tb_tensor *t, size_t i,
+							     size_t es, uint64_t *bits)
 {
-	float f = (float)v;
-	const void *b = t->dtype == TB_DT_FLOAT ? (const void *)&f : (const void *)&v;
-	return memcmp(t->data + i * t->elem_size, b, t->elem_size) == 0;
-}
-
-static int float_exact(double v)
-{
-	double back = (float)v;
-	return memcmp(&back, &v, sizeof v) == 0;
-}
-
-/* The narrowest unsigned width holding every count exactly (-0.0 and
- * fractions do not), or 0. */
-static unsigned count_width(const tb_tensor *t, size_t k)
-{
-	uint32_t max = 0;
-	for (size_t i = 0; i < k; i++) {
-		double c = tb_tensor_double(t, 3 * i + 2);
-		if (!(c >= 0 && c <= 4294967295.0))
-			return 0;
-		uint32_t u = (uint32_t)c;
-		if (!holds(t, 3 * i + 2, u))
-			return 0;
-		if (u > max)
-			max = u;
+	if (es == 4) {
+		uint32_t u;
+		float f;
+		memcpy(&u, t->data + 4 * i, 4);
+		memcpy(&f, &u, 4);
+		*bits = u;
+		return f;
 	}
-	return max < 256 ? 1 : max < 65536 ? 2 : 4;
+	double d;
+	memcpy(bits, t->data + 8 * i, 8);
+	memcpy(&d, bits, 8);
+	return d;
+}
+
+/* The raw bits of v as a float (size 4) or a double. */
+static inline uint64_t bits_of(double v, size_t size)
+{
+	if (size == 4) {
+		float f = (float)v;
+		uint32_t u;
+		memcpy(&u, &f, 4);
+		return u;
+	}
+	uint64_t u;
+	memcpy(&u, &v, 8);
+	return u;
 }
 
 static void put(uint8_t *p, unsigned w, uint64_t v)
@@ -67,13 +68,27 @@ static void put(uint8_t *p, unsigned w, uint64_t v)
 	}
 }
 
+/* Copy one element of size w (4 or 8) with a constant-size copy. */
+static inline void copy_elem(uint8_t *to, const uint8_t *from, size_t w)
+{
+	if (w == 4)
+		memcpy(to, from, 4);
+	else
+		memcpy(to, from, 8);
+}
+
 static uint64_t get(const uint8_t *p, unsigned w)
 {
-	uint8_t b[8] = {0};
-	memcpy(b, p, w);
-	uint64_t v;
-	memcpy(&v, b, 8);
-	return v; /* little-endian, as the store is */
+	if (w == 1)
+		return *p;
+	if (w == 2) {
+		uint16_t u;
+		memcpy(&u, p, 2);
+		return u;
+	}
+	uint32_t u;
+	memcpy(&u, p, 4);
+	return u;
 }
 
 /* Store element i of t as an edge of w bytes: its own bytes, or a double
@@ -81,9 +96,10 @@ static uint64_t get(const uint8_t *p, unsigned w)
 static void put_edge(uint8_t *p, unsigned w, const tb_tensor *t, size_t i)
 {
 	if (w == t->elem_size) {
-		memcpy(p, t->data + i * w, w);
+		copy_elem(p, t->data + i * w, w);
 	} else {
-		float f = (float)tb_tensor_double(t, i);
+		uint64_t bits;
+		float f = (float)value_at(t, i, 8, &bits);
 		memcpy(p, &f, 4);
 	}
 }
@@ -92,7 +108,7 @@ static void put_edge(uint8_t *p, unsigned w, const tb_tensor *t, size_t i)
 static void get_edge(tb_tensor *t, size_t i, const uint8_t *p, unsigned w)
 {
 	if (w == t->elem_size) {
-		memcpy(t->data + i * w, p, w);
+		copy_elem(t->data + i * w, p, w);
 	} else {
 		float f;
 		memcpy(&f, p, 4);
@@ -101,22 +117,47 @@ static void get_edge(tb_tensor *t, size_t i, const uint8_t *p, unsigned w)
 	}
 }
 
+typedef struct packing {
+	int joined, edges_float, whole;
+	uint32_t max; /* the largest count, when whole */
+} packing;
+
+/* Which packings keep every bit of t's k rows, in one pass; es is
+ * t->elem_size, a constant at each call so that the loop is compiled once
+ * per element type. */
+static inline __attribute__((always_inline)) packing scan(const tb_tensor *t, size_t k, size_t es)
+{
+	packing pk = {1, 1, 1, 0};
+	uint64_t right = 0;
+	for (size_t i = 0; i < k; i++) {
+		uint64_t lb, rb, cb;
+		double l = value_at(t, 3 * i, es, &lb), r = value_at(t, 3 * i + 1, es, &rb);
+		double c = value_at(t, 3 * i + 2, es, &cb);
+		pk.joined &= i == 0 || lb == right;
+		right = rb;
+		pk.edges_float &= bits_of((float)l, es) == lb && bits_of((float)r, es) == rb;
+		if (pk.whole && c >= 0 && c <= 4294967295.0) {
+			uint32_t u = (uint32_t)c;
+			pk.whole = bits_of(u, es) == cb; /* no fraction, no -0.0 */
+			pk.max = u > pk.max ? u : pk.max;
+		} else {
+			pk.whole = 0;
+		}
+	}
+	return pk;
+}
+
 tb_histpack *tb_histpack_new(const tb_tensor *t)
 {
 	if ((t->dtype != TB_DT_FLOAT && t->dtype != TB_DT_DOUBLE) || t->rank != 2 ||
 	    t->dims[1] != 3 || t->dims[0] < 1 || t->dims[0] > UINT32_MAX)
 		return NULL;
 	size_t k = (size_t)t->dims[0], es = t->elem_size;
-	int joined = 1, edges_float = t->dtype == TB_DT_FLOAT;
-	for (size_t i = 0; i + 1 < k && joined; i++)
-		joined = memcmp(t->data + (3 * i + 1) * es, t->data + 3 * (i + 1) * es, es) == 0;
-	if (!edges_float) {
-		edges_float = 1;
-		for (size_t i = 0; i < k && edges_float; i++)
-			edges_float = float_exact(tb_tensor_double(t, 3 * i)) &&
-				      float_exact(tb_tensor_double(t, 3 * i + 1));
-	}
-	unsigned ew = edges_float ? 4 : 8, cw = count_width(t, k);
+	packing pk = es == 8 ? scan(t, k, 8) : scan(t, k, 4);
+	int joined = pk.joined, edges_float = pk.edges_float, whole = pk.whole;
+	uint32_t max = pk.max;
+	unsigned ew = es == 4 || edges_float ? 4 : 8;
+	unsigned cw = !whole ? 0 : max < 256 ? 1 : max < 65536 ? 2 : 4;
 	size_t n_edges = joined ? k + 1 : 2 * k;
 	size_t size = n_edges * ew + k * (cw ? cw : es);
 	if (size >= 3 * k * es)
@@ -132,10 +173,12 @@ tb_histpack *tb_histpack_new(const tb_tensor *t)
 		}
 		put_edge(e, ew, t, 3 * i + 1);
 		e += ew;
-		if (cw)
-			put(c, cw, (uint64_t)tb_tensor_double(t, 3 * i + 2));
-		else
-			memcpy(c, t->data + (3 * i + 2) * es, es);
+		if (cw) {
+			uint64_t bits;
+			put(c, cw, (uint32_t)value_at(t, 3 * i + 2, es, &bits));
+		} else {
+			copy_elem(c, t->data + (3 * i + 2) * es, es);
+		}
 		c += cw ? cw : es;
 	}
 	return p;
@@ -186,7 +229,7 @@ void tb_histpack_unpack(tb_tensor *out, uint8_t **buf, size_t *cap, const tb_his
 		if (cw)
 			set_elem(out, 3 * i + 2, (double)get(c, cw));
 		else
-			memcpy(out->data + (3 * i + 2) * es, c, es);
+			copy_elem(out->data + (3 * i + 2) * es, c, es);
 		c += cw ? cw : es;
 	}
 }
