@@ -122,6 +122,25 @@ typedef struct packing {
 	uint32_t max; /* the largest count, when whole */
 } packing;
 
+/* Note an edge of bits b (value v) in pk: still a float? */
+static inline void see_edge(packing *pk, double v, uint64_t b, size_t es)
+{
+	pk->edges_float &= bits_of((float)v, es) == b;
+}
+
+/* Note a count of bits b (value c) in pk: still a whole number that an
+ * unsigned 32-bit integer holds (no fraction, no -0.0)? */
+static inline void see_count(packing *pk, double c, uint64_t b, size_t es)
+{
+	if (pk->whole && c >= 0 && c <= 4294967295.0) {
+		uint32_t u = (uint32_t)c;
+		pk->whole = bits_of(u, es) == b;
+		pk->max = u > pk->max ? u : pk->max;
+	} else {
+		pk->whole = 0;
+	}
+}
+
 /* Which packings keep every bit of t's k rows, in one pass; es is
  * t->elem_size, a constant at each call so that the loop is compiled once
  * per element type. */
@@ -135,16 +154,58 @@ static inline __attribute__((always_inline)) packing scan(const tb_tensor *t, si
 		double c = value_at(t, 3 * i + 2, es, &cb);
 		pk.joined &= i == 0 || lb == right;
 		right = rb;
-		pk.edges_float &= bits_of((float)l, es) == lb && bits_of((float)r, es) == rb;
-		if (pk.whole && c >= 0 && c <= 4294967295.0) {
-			uint32_t u = (uint32_t)c;
-			pk.whole = bits_of(u, es) == cb; /* no fraction, no -0.0 */
-			pk.max = u > pk.max ? u : pk.max;
-		} else {
-			pk.whole = 0;
-		}
+		see_edge(&pk, l, lb, es);
+		see_edge(&pk, r, rb, es);
+		see_count(&pk, c, cb, es);
 	}
 	return pk;
+}
+
+/* A packed histogram of k rows laid out as pk allows, data unfilled; NULL
+ * when that is no smaller than the tensor. */
+static tb_histpack *alloc_pack(const packing *pk, size_t k, int dtype, size_t es)
+{
+	unsigned ew = es == 4 || pk->edges_float ? 4 : 8;
+	unsigned cw = !pk->whole ? 0 : pk->max < 256 ? 1 : pk->max < 65536 ? 2 : 4;
+	size_t n_edges = pk->joined ? k + 1 : 2 * k;
+	size_t size = n_edges * ew + k * (cw ? cw : es);
+	if (size >= 3 * k * es)
+		return NULL;
+	tb_histpack *p = tb_xmalloc(sizeof *p + size);
+	*p = (tb_histpack){(uint32_t)k, (uint8_t)dtype, (uint8_t)ew, (uint8_t)cw,
+			   (uint8_t)pk->joined};
+	return p;
+}
+
+tb_histpack *tb_histpack_joined(const double *edges, const double *counts, size_t k)
+{
+	if (k < 1 || k > UINT32_MAX)
+		return NULL;
+	packing pk = {1, 1, 1, 0};
+	for (size_t j = 0; j <= k; j++)
+		see_edge(&pk, edges[j], bits_of(edges[j], 8), 8);
+	for (size_t i = 0; i < k && pk.whole; i++)
+		see_count(&pk, counts[i], bits_of(counts[i], 8), 8);
+	tb_histpack *p = alloc_pack(&pk, k, TB_DT_DOUBLE, 8);
+	if (!p)
+		return NULL;
+	unsigned ew = p->edge_w, cw = p->count_w;
+	uint8_t *c = p->data + (k + 1) * ew;
+	for (size_t j = 0; j <= k; j++) {
+		if (ew == 4) {
+			float f = (float)edges[j];
+			memcpy(p->data + 4 * j, &f, 4);
+		} else {
+			memcpy(p->data + 8 * j, &edges[j], 8);
+		}
+	}
+	for (size_t i = 0; i < k; i++) {
+		if (cw)
+			put(c + i * cw, cw, (uint32_t)counts[i]);
+		else
+			memcpy(c + 8 * i, &counts[i], 8);
+	}
+	return p;
 }
 
 tb_histpack *tb_histpack_new(const tb_tensor *t)
@@ -154,17 +215,11 @@ tb_histpack *tb_histpack_new(const tb_tensor *t)
 		return NULL;
 	size_t k = (size_t)t->dims[0], es = t->elem_size;
 	packing pk = es == 8 ? scan(t, k, 8) : scan(t, k, 4);
-	int joined = pk.joined, edges_float = pk.edges_float, whole = pk.whole;
-	uint32_t max = pk.max;
-	unsigned ew = es == 4 || edges_float ? 4 : 8;
-	unsigned cw = !whole ? 0 : max < 256 ? 1 : max < 65536 ? 2 : 4;
-	size_t n_edges = joined ? k + 1 : 2 * k;
-	size_t size = n_edges * ew + k * (cw ? cw : es);
-	if (size >= 3 * k * es)
+	tb_histpack *p = alloc_pack(&pk, k, t->dtype, es);
+	if (!p)
 		return NULL;
-	tb_histpack *p = tb_xmalloc(sizeof *p + size);
-	*p = (tb_histpack){(uint32_t)k, (uint8_t)t->dtype, (uint8_t)ew, (uint8_t)cw,
-			   (uint8_t)joined};
+	unsigned ew = p->edge_w, cw = p->count_w, joined = p->joined;
+	size_t n_edges = joined ? k + 1 : 2 * k;
 	uint8_t *e = p->data, *c = p->data + n_edges * ew;
 	for (size_t i = 0; i < k; i++) {
 		if (!joined || i == 0) {

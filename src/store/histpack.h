@@ -21,6 +21,12 @@ typedef struct tb_histpack tb_histpack;
  * taken. */
 tb_histpack *tb_histpack_new(const tb_tensor *t);
 
+/* The packed form of the [k, 3] double histogram whose rows are
+ * (edges[i], edges[i + 1], counts[i]), k >= 1, exactly as tb_histpack_new
+ * packs that tensor (NULL when it would not pack smaller), without
+ * building it. */
+tb_histpack *tb_histpack_joined(const double *edges, const double *counts, size_t k);
+
 /* The element count of p's tensor (3k). */
 size_t tb_histpack_n(const tb_histpack *p);
 

@@ -662,6 +662,12 @@ void tb_series_set_tensor(tb_series *s, size_t i, tb_tensor *t)
 	s->tensors[i] = tensor_slot(t);
 }
 
+void tb_series_set_histpack(tb_series *s, size_t i, tb_histpack *p)
+{
+	drop_tensor(s->tensors[i]);
+	s->tensors[i] = (uintptr_t)p | SLOT_PACKED;
+}
+
 const tb_tensor *tb_series_tensor(const tb_series *s, size_t i, tb_tensor_tmp *tmp)
 {
 	uintptr_t v = s->tensors[i];

@@ -217,6 +217,10 @@ void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
  * Caller holds the run write lock. */
 void tb_series_set_tensor(tb_series *s, size_t i, tb_tensor *t);
 
+/* The same with a packed histogram (taken), store/histpack.h. */
+struct tb_histpack;
+void tb_series_set_histpack(tb_series *s, size_t i, struct tb_histpack *p);
+
 /* Where tb_series_tensor unpacks a packed point: zero it before first
  * use ({0}), free with tb_tensor_tmp_free. */
 typedef struct tb_tensor_tmp {

@@ -120,6 +120,41 @@ static void test_histpack__packs_smaller(void)
 	free(t);
 }
 
+/* Packing from edges and counts equals packing the tensor they make. */
+static void test_histpack__joined_matches_tensor(void)
+{
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	for (unsigned how = 0; how < 20; how++) {
+		if (how & 2)
+			continue; /* not joined */
+		for (size_t k = 1; k < 70; k += 17) {
+			tb_tensor *t = histogram(TB_DT_DOUBLE, k, how);
+			double *edges = malloc((k + 1) * sizeof *edges),
+			       *counts = malloc(k * sizeof *counts);
+			for (size_t i = 0; i < k; i++) {
+				memcpy(&edges[i], t->data + 24 * i, 8);
+				memcpy(&counts[i], t->data + 24 * i + 16, 8);
+			}
+			memcpy(&edges[k], t->data + 24 * (k - 1) + 8, 8);
+			tb_histpack *a = tb_histpack_new(t),
+				    *b = tb_histpack_joined(edges, counts, k);
+			CHECK((a == NULL) == (b == NULL));
+			if (b) {
+				tb_tensor u;
+				tb_histpack_unpack(&u, &buf, &cap, b);
+				CHECK(same(t, &u));
+			}
+			free(a);
+			free(b);
+			free(edges);
+			free(counts);
+			free(t);
+		}
+	}
+	free(buf);
+}
+
 static void test_histpack__series_returns_what_was_offered(void)
 {
 	tb_store *st = tb_store_new();
@@ -151,6 +186,7 @@ int main(void)
 {
 	TB_RUN(test_histpack__reads_back_exactly);
 	TB_RUN(test_histpack__packs_smaller);
+	TB_RUN(test_histpack__joined_matches_tensor);
 	TB_RUN(test_histpack__series_returns_what_was_offered);
 	return tb_test_finish();
 }
