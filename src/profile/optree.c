@@ -1947,7 +1947,8 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 				module_nodes(b, t->modules, b->node[roots.v[i]].children.v[c]);
 	if (t->modules)
 		tb_prof_modules_finish(t->modules);
-	if (t->has_module && !t->memory)
+	/* the copy also answers the operator tree route of traces read again */
+	if ((t->has_module || b->keep_tree) && !t->memory)
 		t->memory = tb_prof_memory_new();
 	if (t->memory)
 		export_tree(b, t, &roots, tids, (const double(*)[2])span, rebuilt);
