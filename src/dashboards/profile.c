@@ -157,6 +157,13 @@ static void json_duration(tb_json *j, const tb_prof_trace *t, double x)
 		json_integral(j, x);
 }
 
+/* A column of a table: {"type", "name"} and the tooltip when given. */
+static void column(tb_json *j, const char *type, const char *name, const char *tooltip)
+{
+	tb_profile_json_strs(j, 3,
+			     (const char *const[]){"type", type, "name", name, "tooltip", tooltip});
+}
+
 /* {"total": {"columns": [name, value], "rows": [ ... opened for the rows;
  * end_pie closes it. */
 static void begin_pie(tb_json *j)
@@ -166,15 +173,8 @@ static void begin_pie(tb_json *j)
 	tb_json_obj_begin(j);
 	tb_json_key(j, "columns");
 	tb_json_arr_begin(j);
-	static const char *const cols[2][2] = {{"string", "name"}, {"number", "value"}};
-	for (int i = 0; i < 2; i++) {
-		tb_json_obj_begin(j);
-		tb_json_key(j, "type");
-		tb_json_str(j, cols[i][0]);
-		tb_json_key(j, "name");
-		tb_json_str(j, cols[i][1]);
-		tb_json_obj_end(j);
-	}
+	column(j, "string", "name", NULL);
+	column(j, "number", "value", NULL);
 	tb_json_arr_end(j);
 	tb_json_key(j, "rows");
 	tb_json_arr_begin(j);
@@ -211,20 +211,6 @@ static void handle_kernel(tb_json *j, const tb_profile_ask *a)
 		tb_json_arr_end(j);
 	}
 	end_pie(j);
-}
-
-static void column(tb_json *j, const char *type, const char *name, const char *tooltip)
-{
-	tb_json_obj_begin(j);
-	tb_json_key(j, "type");
-	tb_json_str(j, type);
-	tb_json_key(j, "name");
-	tb_json_str(j, name);
-	if (tooltip) {
-		tb_json_key(j, "tooltip");
-		tb_json_str(j, tooltip);
-	}
-	tb_json_obj_end(j);
 }
 
 /* The reference's column tooltips (answer text, kept verbatim). */
@@ -1478,14 +1464,9 @@ static void handle_memory_curve(tb_json *j, const tb_profile_ask *a)
 		char *name = i == 0   ? tb_xasprintf("Time (%s)", tname)
 			     : i == 1 ? tb_xasprintf("Allocated (%s)", mname)
 				      : tb_xasprintf("Reserved (%s)", mname);
-		tb_json_obj_begin(j);
-		tb_json_key(j, "name");
-		tb_json_str(j, name);
-		tb_json_key(j, "type");
-		tb_json_str(j, "number");
-		tb_json_key(j, "tooltip");
-		tb_json_str(j, tips[i]);
-		tb_json_obj_end(j);
+		tb_profile_json_strs(
+		    j, 3,
+		    (const char *const[]){"name", name, "type", "number", "tooltip", tips[i]});
 		free(name);
 	}
 	tb_json_arr_end(j);

@@ -389,20 +389,10 @@ static void comm_table(tb_json *j, const worker *w)
 	tb_json_obj_begin(j);
 	tb_json_key(j, "columns");
 	tb_json_arr_begin(j);
-	tb_json_obj_begin(j);
-	tb_json_key(j, "type");
-	tb_json_str(j, "string");
-	tb_json_key(j, "name");
-	tb_json_str(j, "Name");
-	tb_json_obj_end(j);
-	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-		tb_json_obj_begin(j);
-		tb_json_key(j, "type");
-		tb_json_str(j, "number");
-		tb_json_key(j, "name");
-		tb_json_str(j, cols[i]);
-		tb_json_obj_end(j);
-	}
+	tb_profile_json_strs(j, 2, (const char *const[]){"type", "string", "name", "Name"});
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		tb_profile_json_strs(j, 2,
+				     (const char *const[]){"type", "number", "name", cols[i]});
 	tb_json_arr_end(j);
 	tb_json_key(j, "rows");
 	tb_json_arr_begin(j);

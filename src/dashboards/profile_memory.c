@@ -79,16 +79,8 @@ static int need_unit(const char **name, double *factor, tb_resp *resp, const tb_
 
 static void column(tb_json *j, const char *name, const char *type, const char *tooltip)
 {
-	tb_json_obj_begin(j);
-	tb_json_key(j, "name");
-	tb_json_str(j, name);
-	tb_json_key(j, "type");
-	tb_json_str(j, type);
-	if (tooltip) {
-		tb_json_key(j, "tooltip");
-		tb_json_str(j, tooltip);
-	}
-	tb_json_obj_end(j);
+	tb_profile_json_strs(j, 3,
+			     (const char *const[]){"name", name, "type", type, "tooltip", tooltip});
 }
 
 /* Open the answer and its metadata (left open): the title and the
@@ -427,16 +419,10 @@ static void handle_module(tb_json *j, const tb_profile_ask *a)
 	    {"Device Total Time", "number", "device_duration"},
 	    {"Device Self Time", "number", "self_device_duration"},
 	};
-	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-		tb_json_obj_begin(j);
-		tb_json_key(j, "name");
-		tb_json_str(j, cols[i][0]);
-		tb_json_key(j, "type");
-		tb_json_str(j, cols[i][1]);
-		tb_json_key(j, "key");
-		tb_json_str(j, cols[i][2]);
-		tb_json_obj_end(j);
-	}
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		tb_profile_json_strs(j, 3,
+				     (const char *const[]){"name", cols[i][0], "type", cols[i][1],
+							   "key", cols[i][2]});
 	tb_json_arr_end(j);
 	tb_json_key(j, "data");
 	tb_json_arr_begin(j);

@@ -128,6 +128,18 @@ void tb_profile_routes(tb_router *r, const tb_dash *d, tb_profile_route *routes,
 	}
 }
 
+void tb_profile_json_strs(tb_json *j, size_t n, const char *const *kv)
+{
+	tb_json_obj_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		if (!kv[2 * i + 1])
+			continue;
+		tb_json_key(j, kv[2 * i]);
+		tb_json_str(j, kv[2 * i + 1]);
+	}
+	tb_json_obj_end(j);
+}
+
 /* ---- things built from traces read again -------------------------------------- */
 
 typedef struct cached {

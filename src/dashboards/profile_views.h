@@ -71,6 +71,9 @@ typedef struct tb_profile_build {
 void tb_profile_cached(tb_json *j, const tb_profile_ask *a, const char *key,
 		       const tb_profile_build *b);
 
+/* An object of n string fields: keys kv[0], kv[2], ... with values
+ * kv[1], kv[3], ...; a field whose value is NULL is left out. */
+void tb_profile_json_strs(tb_json *j, size_t n, const char *const *kv);
 /* A number as Python prints it: an int or a float. */
 void tb_profile_json_num(tb_json *j, tb_prof_num n);
 /* The reference's unit for query value q (a time unit unless memory):
