@@ -322,15 +322,13 @@ static void put_tree(tb_json *j, const tb_profile_ask *a, const tb_prof_memory *
 		tree_node(j, nodes, names, (uint32_t)root);
 }
 
-/* The trace read again with the copy of its operator tree (the Diff
- * view's tree is not needed here), or NULL after answering 404. */
+/* The trace read again with the copy of its operator tree, or NULL after
+ * answering 404. */
 static void *read_tree(const tb_profile_ask *a, void *payload)
 {
 	(void)payload;
 	tb_prof_trace *t;
-	tb_prof_trace_read_tree(&t, a->profile->path);
-	tb_prof_optree_free(t->tree);
-	t->tree = NULL;
+	tb_prof_trace_read_copy(&t, a->profile->path);
 	const tb_prof_mnode *nodes;
 	char *const *names;
 	if (tb_prof_memory_tree(&nodes, &names, t->memory) < 0) {

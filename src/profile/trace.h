@@ -259,11 +259,13 @@ void tb_prof_text_close(tb_prof_text *t);
 void tb_prof_trace_read(tb_prof_trace **out, const char *path);
 /* The same, keeping the kernels (see tb_prof_parser_keep_kernels). */
 void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path);
-/* The same, keeping the first thread's operator tree (optree.h) and the
- * memory tables' copy of the threads' trees (memory.h), even without
- * [memory] events: memory grows with the operators, so this is for the
- * few requests that need them. */
+/* The same, keeping the first thread's operator tree (optree.h): memory
+ * grows with its operators, so this is for one request that needs it. */
 void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path);
+/* The same, keeping instead the memory tables' compact copy of the
+ * threads' trees (memory.h) even when the trace has neither [memory] nor
+ * module events. */
+void tb_prof_trace_read_copy(tb_prof_trace **out, const char *path);
 void tb_prof_trace_free(tb_prof_trace *t);
 
 /* Whether kernel `name` uses Tensor Cores by the reference's list of

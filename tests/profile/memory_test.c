@@ -206,7 +206,7 @@ static void test_tree_read_again(void)
 	CHECK_INT((int)write(fd, OPS_ONLY, sizeof OPS_ONLY - 1), (int)(sizeof OPS_ONLY - 1));
 	close(fd);
 	tb_prof_trace *again;
-	tb_prof_trace_read_tree(&again, path);
+	tb_prof_trace_read_copy(&again, path);
 	unlink(path);
 	tb_prof_trace *kept = parse_ops(TRACE);
 	const tb_prof_mnode *an, *kn;
