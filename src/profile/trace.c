@@ -1819,7 +1819,8 @@ static int feed_parser(const void *buf, size_t n, void *payload)
 	return tb_prof_parser_feed(payload, buf, n);
 }
 
-/* keep: 0 the aggregates, 1 the kernels, 2 the aggregates and tree */
+/* keep: 0 the aggregates, 1 the kernels, 2 the aggregates and tree, 3 the
+ * aggregates and the memory tables' copy of the trees */
 static void read_file(tb_prof_trace **out, const char *path, int keep)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
@@ -1828,6 +1829,8 @@ static void read_file(tb_prof_trace **out, const char *path, int keep)
 		tb_prof_parser_keep_ops(p);
 	if (keep == 2)
 		tb_prof_opbuild_keep_tree(p->ops);
+	if (keep == 3)
+		tb_prof_opbuild_keep_copy(p->ops);
 	char *msg = NULL;
 	tb_prof_read_text(&msg, path, feed_parser, p);
 	/* a parse failure keeps its own message; a read failure is the cause */
@@ -1853,6 +1856,11 @@ void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path)
 void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path)
 {
 	read_file(out, path, 2);
+}
+
+void tb_prof_trace_read_copy(tb_prof_trace **out, const char *path)
+{
+	read_file(out, path, 3);
 }
 
 void tb_prof_trace_free(tb_prof_trace *t)

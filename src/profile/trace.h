@@ -262,6 +262,10 @@ void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path);
 /* The same, keeping the first thread's operator tree (optree.h): memory
  * grows with its operators, so this is for one request that needs it. */
 void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path);
+/* The same, keeping instead the memory tables' compact copy of the
+ * threads' trees (memory.h) even when the trace has neither [memory] nor
+ * module events. */
+void tb_prof_trace_read_copy(tb_prof_trace **out, const char *path);
 void tb_prof_trace_free(tb_prof_trace *t);
 
 /* Whether kernel `name` uses Tensor Cores by the reference's list of

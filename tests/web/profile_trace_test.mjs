@@ -7,20 +7,25 @@
 //
 // Environment: TB_BINARY, TB_SOURCE_DIR, TB_BUILD_DIR (see lib.mjs),
 // optional TBOARD_EXTRA_CORPORA.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canvasPixels, check, corpus, getJson, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
+import {
+  canvasPixels,
+  check,
+  corpus,
+  getJson,
+  openProfile,
+  profileExtraLogdir,
+  run,
+  screenshot,
+  withProfileServer,
+} from './lib.mjs';
 
 const CANVAS = '[data-testid="profile-trace-canvas"]';
-// The Overview of GPU traces answers 501 (not built yet); the browser logs it.
-const unexpected = (errors) => errors.filter((e) => !e.includes('status of 501'));
 
-async function openProfile(page, base, runName) {
-  await page.goto(base, { waitUntil: 'load' });
-  await page.waitForSelector('[role="tab"]', { timeout: 60000 });
-  await page.locator('[role="tab"]').filter({ hasText: /pytorch_profiler/ }).first().click();
-  await page.waitForSelector('[data-testid="profile-run"]', { timeout: 30000 });
-  await page.selectOption('[data-testid="profile-run"]', runName);
+/** Opens the Trace view of run runName and waits until it is drawn. */
+async function openTrace(page, base, runName) {
+  await openProfile(page, base, runName);
   const open = page.locator('[data-testid="profile-trace-open"]');
   await open.waitFor({ timeout: 30000 });
   await open.click();
@@ -72,10 +77,7 @@ async function clickSelected(page) {
 }
 
 async function legacy() {
-  const server = await startServer(corpus('profile'));
-  let b;
-  try {
-    const base = server.url;
+  await withProfileServer(corpus('profile'), async ({ base, page }) => {
     const files = await getJson(base, 'data/plugin/pytorch_profiler/timelines?run=convnet');
     check(files.length === 2 && files.every((f) => f.format === 'legacy'), 'timelines lists the legacy traces');
     const body = await (await fetch(`${base}data/plugin/pytorch_profiler/timeline?run=convnet&worker=vm_20271&span=1`)).text();
@@ -83,9 +85,7 @@ async function legacy() {
     check(body === file, 'timeline serves the trace file as written');
     const missing = await fetch(`${base}data/plugin/pytorch_profiler/timeline?run=damaged&worker=vm_20271&span=1`);
     check(missing.status === 404, 'timeline of a truncated trace is 404', `${missing.status}`);
-    b = await launch();
-    const { page } = b;
-    await openProfile(page, base, 'convnet');
+    await openTrace(page, base, 'convnet');
     check((await page.getAttribute(CANVAS, 'data-events')) === '837', 'the first trace\'s 837 complete events are read');
     const px = await canvasPixels(page, CANVAS);
     check(px.drawn > 0, 'the canvas is drawn', JSON.stringify(px));
@@ -149,20 +149,12 @@ async function legacy() {
       timeout: 30000,
     });
     check(true, 'the intact trace of that run is drawn');
-    check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
-  } finally {
-    if (b) await b.close();
-    await stopServer(server);
-  }
+  });
 }
 
 async function kineto(logdir) {
-  const server = await startServer(logdir);
-  let b;
-  try {
-    b = await launch();
-    const { page } = b;
-    await openProfile(page, server.url, 'hta_sampled_2_of_128_ranks');
+  await withProfileServer(logdir, async ({ base, page }) => {
+    await openTrace(page, base, 'hta_sampled_2_of_128_ranks');
     const lanes = Number(await page.getAttribute(CANVAS, 'data-lanes'));
     check(lanes >= 4, 'CPU threads and GPU streams each have a lane', `${lanes}`);
     const px = await canvasPixels(page, CANVAS);
@@ -173,17 +165,11 @@ async function kineto(logdir) {
     const flows = await page.textContent('[data-testid="profile-trace-flows"]');
     check(/^1 launch → kernel arrow/.test(flows), 'the launch has its arrow to the kernel', flows);
     await screenshot(page, 'profile-trace-kineto.png');
-    check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
-  } finally {
-    if (b) await b.close();
-    await stopServer(server);
-  }
+  });
 }
 
 run(async () => {
   await legacy();
-  const extra = process.env.TBOARD_EXTRA_CORPORA;
-  const logdir = extra ? join(extra, 'profile', 'logdir') : '';
-  if (logdir && existsSync(logdir)) await kineto(logdir);
-  else console.log('did not run: the Kineto GPU trace checks need traces from $TBOARD_EXTRA_CORPORA');
+  const logdir = profileExtraLogdir('the Kineto GPU trace checks');
+  if (logdir) await kineto(logdir);
 });
