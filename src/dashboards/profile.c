@@ -83,6 +83,20 @@ static tb_prof_run *need_run_and(const char **value, tb_resp *resp, const tb_req
 	return need_run(resp, d, name);
 }
 
+/* Answers that run/worker/span has no profile of the reference's views:
+ * another profiler's trace says so, as it has the Trace view only. */
+static void no_profile(tb_resp *resp, const tb_prof_run *r, const char *worker, const char *span)
+{
+	if (span && tb_prof_run_chrome(r, worker, span))
+		tb_resp_error(resp, 400,
+			      "%s/%s/%s is a Chrome trace of another profiler (TensorFlow, JAX): "
+			      "it has the Trace view only (the timeline route)",
+			      r->name, worker, span);
+	else
+		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", r->name,
+			      worker, span ? span : "None");
+}
+
 /* The profile named by run, worker and span, or NULL after answering. */
 static const tb_prof_profile *need_profile(tb_resp *resp, const tb_req *req, const tb_dash *d)
 {
@@ -98,8 +112,7 @@ static const tb_prof_profile *need_profile(tb_resp *resp, const tb_req *req, con
 		return NULL;
 	}
 	if (!p)
-		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", run, worker,
-			      span ? span : "None");
+		no_profile(resp, r, worker, span);
 	return p;
 }
 
@@ -188,7 +201,7 @@ static void handle_spans(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	for (size_t i = 0; i < r->n_profiles; i++) {
 		const tb_prof_profile *p = &r->profiles[i];
-		if (p->trace->status == TB_PROF_OK && strcmp(p->worker, worker) == 0)
+		if (p->views && strcmp(p->worker, worker) == 0)
 			tb_json_str(&j, p->span);
 	}
 	tb_json_arr_end(&j);
@@ -1812,8 +1825,7 @@ const tb_prof_profile *tb_profile_find(tb_resp *resp, const tb_dash *d, const ch
 	tb_prof_run *r = need_run(resp, d, run);
 	const tb_prof_profile *p = r ? tb_prof_run_profile(r, worker, span) : NULL;
 	if (r && !p)
-		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", run, worker,
-			      span);
+		no_profile(resp, r, worker, span);
 	return p;
 }
 
@@ -1826,10 +1838,14 @@ void tb_profile_json_num(tb_json *j, tb_prof_num n)
 
 static const char *trace_format(const tb_prof_trace *t)
 {
-	return t->status == TB_PROF_OK ? "kineto" : t->status == TB_PROF_LEGACY ? "legacy" : NULL;
+	return t->status == TB_PROF_OK		? "kineto"
+	       : t->status == TB_PROF_LEGACY	? "legacy"
+	       : t->status == TB_PROF_CHROME ? "chrome"
+					     : NULL;
 }
 
-/* Every trace file of a run, with its format ("kineto", "legacy") or, for
+/* Every trace file of a run, with its format ("kineto", "legacy",
+ * "chrome" for another profiler's) or, for
  * a file that did not parse, its error: the legacy ones, which have no
  * view of the reference's, are drawn too. */
 static void handle_timelines(tb_resp *resp, const tb_req *req, void *payload)
