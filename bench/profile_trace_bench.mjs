@@ -9,9 +9,12 @@
 //    the end);
 // 2. serves it with BUILD_DIR/tboard, opens the Profile dashboard and, per
 //    repeat, clicks "Show the timeline" and times the first drawn frame
-//    (fetch, stream parse, lanes, first draw), beside, in the same page,
-//    the floor of fetching the same route and reading its body without
-//    parsing it;
+//    (the worker's first model: fetch, stream parse, lanes, first draw) and
+//    the whole trace drawn (its last model), beside, in the same page, the
+//    floor of fetching the same route and reading its body without parsing
+//    it; while it loads, how responsive the page stays: the longest task
+//    on the page's main thread (Long Tasks API) and the longest interval
+//    between animation frames;
 // 3. frame times while zooming and panning with the keys held (W, D, S, A)
 //    from the whole trace, and while dragging: per phase the time to draw a
 //    frame and the interval between animation frames (median, p95), against
@@ -59,18 +62,42 @@ async function openDashboard(page, base) {
   await page.waitForSelector('[data-testid="profile-trace-open"]', { timeout: 600000 });
 }
 
-/** Milliseconds from the click to the first drawn frame. */
+/** From the click: milliseconds to the first drawn frame and to the whole
+ * trace drawn; the longest main-thread task and animation frame interval
+ * in between. */
 async function firstDraw(page) {
   await page.evaluate(() => {
+    window.__tasks = [];
+    window.__gaps = [];
+    window.__loading = true;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (window.__loading) window.__tasks.push(e.duration);
+    }).observe({ entryTypes: ['longtask'] });
+    let last = 0;
+    const loop = (now) => {
+      if (last) window.__gaps.push(now - last);
+      last = now;
+      if (window.__loading) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
     window.__t0 = performance.now();
     document.querySelector('[data-testid="profile-trace-open"]').click();
   });
-  const t = await page.waitForFunction(
+  const first = await page.waitForFunction(
     (s) => (document.querySelector(s)?.getAttribute('data-state') === 'drawn' ? performance.now() - window.__t0 : 0),
     CANVAS,
     { polling: 'raf', timeout: 600000 },
   );
-  return t.jsonValue();
+  const whole = await page.waitForFunction(
+    (s) => (document.querySelector(s)?.getAttribute('data-complete') === '1' ? performance.now() - window.__t0 : 0),
+    CANVAS,
+    { polling: 'raf', timeout: 600000 },
+  );
+  const busy = await page.evaluate(() => {
+    window.__loading = false;
+    return { longestTask: Math.max(0, ...window.__tasks), tasks: window.__tasks.length, longestGap: Math.max(0, ...window.__gaps) };
+  });
+  return { first: await first.jsonValue(), whole: await whole.jsonValue(), ...busy };
 }
 
 /** Milliseconds to fetch the timeline route and read its body, unparsed. */
@@ -127,6 +154,9 @@ try {
   b = await launch({ viewport: { width: 1400, height: 900 } });
   const { page } = b;
   const first = [];
+  const whole = [];
+  const task = [];
+  const gap = [];
   const floor = [];
   let complete = 0;
   for (let r = 0; r < REPEATS; r++) {
@@ -136,9 +166,16 @@ try {
       return a.getAttribute('href').replace('/trace?', '/timeline?');
     });
     floor.push(await fetchFloor(page, path));
-    first.push(await firstDraw(page));
+    const t = await firstDraw(page);
+    first.push(t.first);
+    whole.push(t.whole);
+    task.push(t.longestTask);
+    gap.push(t.longestGap);
     complete = Number(await page.getAttribute(CANVAS, 'data-events'));
-    console.error(`repeat ${r + 1}: first draw ${r1(first[r])} ms, fetch floor ${r1(floor[r])} ms`);
+    console.error(
+      `repeat ${r + 1}: first draw ${r1(t.first)} ms, whole trace ${r1(t.whole)} ms, fetch floor ${r1(floor[r])} ms, ` +
+        `longest main-thread task ${r1(t.longestTask)} ms (${t.tasks} over 50 ms), longest frame interval ${r1(t.longestGap)} ms`,
+    );
   }
   await page.focus(CANVAS);
   const box = await page.locator(CANVAS).boundingBox();
@@ -160,8 +197,14 @@ try {
   const out = {
     trace: { MB: r1(bytes / 1e6), events, complete_events: complete },
     first_draw_ms: { median: r1(median(first)), runs: first.map(r1) },
+    whole_trace_drawn_ms: { median: r1(median(whole)), runs: whole.map(r1) },
+    while_loading: {
+      longest_main_thread_task_ms: { median: r1(median(task)), runs: task.map(r1) },
+      longest_frame_interval_ms: { median: r1(median(gap)), runs: gap.map(r1) },
+    },
     fetch_floor_ms: { median: r1(median(floor)), runs: floor.map(r1) },
     first_draw_over_floor: r1(median(first) / median(floor)),
+    whole_trace_over_floor: r1(median(whole) / median(floor)),
     frames: Object.fromEntries(
       Object.entries(phases).map(([k, v]) => [
         k,
