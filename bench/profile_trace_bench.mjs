@@ -14,7 +14,9 @@
 //    floor of fetching the same route and reading its body without parsing
 //    it; while it loads, how responsive the page stays: the longest task
 //    on the page's main thread (Long Tasks API) and the longest interval
-//    between animation frames;
+//    between animation frames; each repeat also reads the trace on the
+//    page's own thread (`?trace_reader=page`, the baseline: no worker,
+//    drawn once read), alternating with the worker;
 // 3. frame times while zooming and panning with the keys held (W, D, S, A)
 //    from the whole trace, and while dragging: per phase the time to draw a
 //    frame and the interval between animation frames (median, p95), against
@@ -38,6 +40,7 @@ process.env.TB_BUILD_DIR ||= buildDir;
 const { launch, startServer, stopServer } = await import('../tests/web/lib.mjs');
 
 const r1 = (v) => Math.round(v * 10) / 10;
+const r2 = (v) => Math.round(v * 100) / 100;
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const q = (f) => s[Math.min(s.length - 1, Math.floor(f * s.length))];
@@ -153,30 +156,38 @@ try {
   server = await startServer(work);
   b = await launch({ viewport: { width: 1400, height: 900 } });
   const { page } = b;
-  const first = [];
-  const whole = [];
-  const task = [];
-  const gap = [];
+  const runs = { worker: [], page: [] };
   const floor = [];
   let complete = 0;
   for (let r = 0; r < REPEATS; r++) {
-    await openDashboard(page, server.url);
-    const path = await page.evaluate(() => {
-      const a = document.querySelector('[data-testid="profile-trace"]');
-      return a.getAttribute('href').replace('/trace?', '/timeline?');
-    });
-    floor.push(await fetchFloor(page, path));
-    const t = await firstDraw(page);
-    first.push(t.first);
-    whole.push(t.whole);
-    task.push(t.longestTask);
-    gap.push(t.longestGap);
-    complete = Number(await page.getAttribute(CANVAS, 'data-events'));
-    console.error(
-      `repeat ${r + 1}: first draw ${r1(t.first)} ms, whole trace ${r1(t.whole)} ms, fetch floor ${r1(floor[r])} ms, ` +
-        `longest main-thread task ${r1(t.longestTask)} ms (${t.tasks} over 50 ms), longest frame interval ${r1(t.longestGap)} ms`,
-    );
+    for (const mode of ['page', 'worker']) {
+      await openDashboard(page, mode === 'page' ? `${server.url}?trace_reader=page` : server.url);
+      if (mode === 'worker') {
+        const path = await page.evaluate(() => {
+          const a = document.querySelector('[data-testid="profile-trace"]');
+          return a.getAttribute('href').replace('/trace?', '/timeline?');
+        });
+        floor.push(await fetchFloor(page, path));
+      }
+      const t = await firstDraw(page);
+      runs[mode].push(t);
+      complete = Number(await page.getAttribute(CANVAS, 'data-events'));
+      console.error(
+        `repeat ${r + 1}, read in the ${mode === 'page' ? "page's thread" : 'worker'}: first draw ${r1(t.first)} ms, ` +
+          `whole trace ${r1(t.whole)} ms, longest main-thread task ${r1(t.longestTask)} ms (${t.tasks} over 50 ms), ` +
+          `longest frame interval ${r1(t.longestGap)} ms`,
+      );
+    }
+    console.error(`repeat ${r + 1}: fetch floor ${r1(floor[r])} ms`);
   }
+  const loadFigures = (list) => ({
+    first_draw_ms: { median: r1(median(list.map((t) => t.first))), runs: list.map((t) => r1(t.first)) },
+    whole_trace_drawn_ms: { median: r1(median(list.map((t) => t.whole))), runs: list.map((t) => r1(t.whole)) },
+    longest_main_thread_task_ms: { median: r1(median(list.map((t) => t.longestTask))), runs: list.map((t) => r1(t.longestTask)) },
+    longest_frame_interval_ms: { median: r1(median(list.map((t) => t.longestGap))), runs: list.map((t) => r1(t.longestGap)) },
+  });
+  const worker = loadFigures(runs.worker);
+  const onPage = loadFigures(runs.page);
   await page.focus(CANVAS);
   const box = await page.locator(CANVAS).boundingBox();
   await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
@@ -196,15 +207,16 @@ try {
   });
   const out = {
     trace: { MB: r1(bytes / 1e6), events, complete_events: complete },
-    first_draw_ms: { median: r1(median(first)), runs: first.map(r1) },
-    whole_trace_drawn_ms: { median: r1(median(whole)), runs: whole.map(r1) },
-    while_loading: {
-      longest_main_thread_task_ms: { median: r1(median(task)), runs: task.map(r1) },
-      longest_frame_interval_ms: { median: r1(median(gap)), runs: gap.map(r1) },
+    read_in_worker: worker,
+    read_in_page_baseline: onPage,
+    worker_over_page: {
+      first_draw: r2(worker.first_draw_ms.median / onPage.first_draw_ms.median),
+      whole_trace_drawn: r2(worker.whole_trace_drawn_ms.median / onPage.whole_trace_drawn_ms.median),
+      longest_main_thread_task: r2(worker.longest_main_thread_task_ms.median / onPage.longest_main_thread_task_ms.median),
     },
     fetch_floor_ms: { median: r1(median(floor)), runs: floor.map(r1) },
-    first_draw_over_floor: r1(median(first) / median(floor)),
-    whole_trace_over_floor: r1(median(whole) / median(floor)),
+    first_draw_over_floor: r1(worker.first_draw_ms.median / median(floor)),
+    whole_trace_over_floor: r1(worker.whole_trace_drawn_ms.median / median(floor)),
     frames: Object.fromEntries(
       Object.entries(phases).map(([k, v]) => [
         k,

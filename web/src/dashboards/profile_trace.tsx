@@ -15,7 +15,7 @@
 // and drawn as it arrives.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
-import { TraceReader } from './trace_jobs';
+import { readTraceFile, type TraceSource } from './trace_jobs';
 import { INSTANT, firstEndingAfter, type Lane, type TraceModel } from './trace_model';
 import './profile_trace.css';
 
@@ -916,11 +916,11 @@ export function TraceView({ path }: { path: string }) {
     bytes: 0,
     final: false,
   });
-  const reader = useRef<TraceReader | null>(null);
+  const reader = useRef<TraceSource | null>(null);
   useEffect(() => {
     setState({ model: null, error: '', bytes: 0, final: false });
     if (!open) return;
-    const r = new TraceReader(apiUrl(path), {
+    const r = readTraceFile(apiUrl(path), {
       progress: (bytes) => setState((s) => ({ ...s, bytes })),
       model: (model, final) => setState((s) => ({ ...s, model, final })),
       error: (error) => setState((s) => ({ ...s, model: null, error })),

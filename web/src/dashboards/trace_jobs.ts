@@ -1,7 +1,9 @@
 // The page's side of the Trace view's reader (trace_worker.ts): one worker
 // per open trace, which fetches and parses it and posts the model; the
-// events' args are asked for one event at a time.
-import type { TraceModel } from './trace_model';
+// events' args are asked for one event at a time. Without Web Workers, or
+// with `?trace_reader=page` in the page's address (the baseline the bench
+// compares with), the page reads the trace itself, in one piece.
+import { TraceBuilder, readTrace, type TraceModel } from './trace_model';
 
 export type ToTraceWorker = { type: 'load'; url: string } | { type: 'args'; id: number } | { type: 'stop' };
 
@@ -17,7 +19,51 @@ export interface TraceHandlers {
   error(message: string): void;
 }
 
-export class TraceReader {
+/** A trace being read, whichever thread reads it. */
+export interface TraceSource {
+  args(id: number): Promise<Record<string, unknown> | undefined>;
+  stop(): void;
+}
+
+/** Starts reading the trace at url. */
+export function readTraceFile(url: string, handlers: TraceHandlers): TraceSource {
+  const onPage = typeof Worker === 'undefined' || new URLSearchParams(location.search).get('trace_reader') === 'page';
+  return onPage ? new PageTraceReader(url, handlers) : new TraceReader(url, handlers);
+}
+
+/** The page reads the trace on its own thread, and draws it once read. */
+class PageTraceReader implements TraceSource {
+  private builder = new TraceBuilder();
+  private ctl = new AbortController();
+
+  constructor(url: string, handlers: TraceHandlers) {
+    const { signal } = this.ctl;
+    (async () => {
+      const resp = await fetch(url, { cache: 'no-store', signal });
+      if (!resp.ok) throw new Error(`trace: HTTP ${resp.status} ${(await resp.text()).slice(0, 200)}`);
+      let shown = 0;
+      await readTrace(resp, this.builder, (bytes) => {
+        if (bytes - shown > 8 << 20) {
+          shown = bytes;
+          handlers.progress(bytes);
+        }
+      });
+      if (!signal.aborted) handlers.model(this.builder.finish(), true);
+    })().catch((e: unknown) => {
+      if (!signal.aborted) handlers.error(e instanceof Error ? e.message : String(e));
+    });
+  }
+
+  args(id: number) {
+    return Promise.resolve(this.builder.args[id]);
+  }
+
+  stop() {
+    this.ctl.abort();
+  }
+}
+
+export class TraceReader implements TraceSource {
   private worker: Worker;
   private pending = new Map<number, Array<(a: Record<string, unknown> | undefined) => void>>();
 
