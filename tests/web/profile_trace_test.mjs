@@ -92,9 +92,8 @@ async function clickSelected(page) {
   };
 }
 
-async function legacy() {
+async function legacy(b) {
   const server = await startServer(corpus('profile'));
-  let b;
   try {
     const base = server.url;
     const files = await getJson(base, 'data/plugin/pytorch_profiler/timelines?run=convnet');
@@ -104,7 +103,6 @@ async function legacy() {
     check(body === file, 'timeline serves the trace file as written');
     const missing = await fetch(`${base}data/plugin/pytorch_profiler/timeline?run=damaged&worker=vm_20271&span=1`);
     check(missing.status === 404, 'timeline of a truncated trace is 404', `${missing.status}`);
-    b = await launch();
     const { page } = b;
     await openProfile(page, base, 'convnet');
     check((await page.getAttribute(CANVAS, 'data-events')) === '837', 'the first trace\'s 837 complete events are read');
@@ -172,16 +170,15 @@ async function legacy() {
     check(true, 'the intact trace of that run is drawn');
     check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
   } finally {
-    if (b) await b.close();
+    // leave the page first: a stream cut by the server's end is a console error
+    await b.page.goto('about:blank').catch(() => {});
     await stopServer(server);
   }
 }
 
-async function kineto(logdir) {
+async function kineto(b, logdir) {
   const server = await startServer(logdir);
-  let b;
   try {
-    b = await launch();
     const { page } = b;
     await openProfile(page, server.url, 'hta_sampled_2_of_128_ranks');
     const lanes = Number(await page.getAttribute(CANVAS, 'data-lanes'));
@@ -196,7 +193,8 @@ async function kineto(logdir) {
     await screenshot(page, 'profile-trace-kineto.png');
     check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
   } finally {
-    if (b) await b.close();
+    // leave the page first: a stream cut by the server's end is a console error
+    await b.page.goto('about:blank').catch(() => {});
     await stopServer(server);
   }
 }
@@ -218,9 +216,8 @@ function pixelsIn(page, boxAttr) {
   );
 }
 
-async function tensorflow() {
+async function tensorflow(b) {
   const server = await startServer(corpus('chrome-trace'));
-  let b;
   try {
     const base = server.url;
     const api = `${base}data/plugin/pytorch_profiler/`;
@@ -238,7 +235,6 @@ async function tensorflow() {
       JSON.stringify(mixed),
     );
 
-    b = await launch();
     const { page } = b;
     await openProfile(page, base, 'tf');
     const labels = (await page.getAttribute(CANVAS, 'data-lane-labels')).split('\n');
@@ -289,16 +285,23 @@ async function tensorflow() {
     check(true, 'a run with both kinds lists both workers; the TensorFlow one has the Trace view only');
     check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
   } finally {
-    if (b) await b.close();
+    // leave the page first: a stream cut by the server's end is a console error
+    await b.page.goto('about:blank').catch(() => {});
     await stopServer(server);
   }
 }
 
 run(async () => {
-  await legacy();
-  await tensorflow();
-  const extra = process.env.TBOARD_EXTRA_CORPORA;
-  const logdir = extra ? join(extra, 'profile', 'logdir') : '';
-  if (logdir && existsSync(logdir)) await kineto(logdir);
-  else console.log('did not run: the Kineto GPU trace checks need traces from $TBOARD_EXTRA_CORPORA');
+  // one browser for every corpus: each has its own server (and origin)
+  const b = await launch();
+  try {
+    await legacy(b);
+    await tensorflow(b);
+    const extra = process.env.TBOARD_EXTRA_CORPORA;
+    const logdir = extra ? join(extra, 'profile', 'logdir') : '';
+    if (logdir && existsSync(logdir)) await kineto(b, logdir);
+    else console.log('did not run: the Kineto GPU trace checks need traces from $TBOARD_EXTRA_CORPORA');
+  } finally {
+    await b.close();
+  }
 });
