@@ -93,8 +93,8 @@ static void no_profile(tb_resp *resp, const tb_prof_run *r, const char *worker, 
 			      "it has the Trace view only (the timeline route)",
 			      r->name, worker, span);
 	else
-		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", r->name,
-			      worker, span ? span : "None");
+		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", r->name, worker,
+			      span ? span : "None");
 }
 
 /* The profile named by run, worker and span, or NULL after answering. */
@@ -1838,8 +1838,8 @@ void tb_profile_json_num(tb_json *j, tb_prof_num n)
 
 static const char *trace_format(const tb_prof_trace *t)
 {
-	return t->status == TB_PROF_OK		? "kineto"
-	       : t->status == TB_PROF_LEGACY	? "legacy"
+	return t->status == TB_PROF_OK	     ? "kineto"
+	       : t->status == TB_PROF_LEGACY ? "legacy"
 	       : t->status == TB_PROF_CHROME ? "chrome"
 					     : NULL;
 }

@@ -3,12 +3,13 @@
  * Chrome trace `plugins/profile/<stamp>/<host>.trace.json[.gz]` (as
  * TensorFlow and JAX write them; worker = host, span = stamp, only the
  * Trace view), is a run, named by its path relative to the log directory
- * (the log directory itself by its base name). The files are the TB_ASSET_PROFILE_TRACE assets the loader's
- * scan leaves in the store, so a log directory in object storage has its
- * profiles too; traces are read through the file-system layer. A run's
- * traces are parsed (trace.h) the first time the run is asked for, all of
- * them, and kept as small summaries; after that the run is immutable and
- * read without locks, as the reference reads a run once.
+ * (the log directory itself by its base name). The files are the
+ * TB_ASSET_PROFILE_TRACE assets the loader's scan leaves in the store, so
+ * a log directory in object storage has its profiles too; traces are read
+ * through the file-system layer. A run's traces are parsed (trace.h) the
+ * first time the run is asked for, all of them, and kept as small
+ * summaries; after that the run is immutable and read without locks, as
+ * the reference reads a run once.
  *
  * Per run: the profiles (one per worker and span: spans of a worker are
  * numbered 1.. in string order of their timestamps, a file without one is

@@ -1165,8 +1165,7 @@ static int cb_end_map(void *ctx)
 		event_reset(&p->ev);
 	} else if (p->in_events && p->depth == 2) {
 		fold_event(p);
-	}
-	else if (p->in_events && p->depth == 3)
+	} else if (p->in_events && p->depth == 3)
 		p->field = F_NONE; /* end of args */
 	else if (p->depth == 1 && p->events_not_array == 2)
 		p->events_not_array = 0; /* an empty object: nothing to iterate */
