@@ -99,7 +99,7 @@ static void handle_spans(tb_json *j, const tb_profile_ask *a)
 	}
 	for (size_t i = 0; i < r->n_profiles; i++) {
 		const tb_prof_profile *p = &r->profiles[i];
-		if (p->trace->status == TB_PROF_OK && strcmp(p->worker, worker) == 0)
+		if (p->views && strcmp(p->worker, worker) == 0)
 			tb_json_str(j, p->span);
 	}
 	tb_json_arr_end(j);
@@ -1635,10 +1635,14 @@ void tb_profile_json_num(tb_json *j, tb_prof_num n)
 
 static const char *trace_format(const tb_prof_trace *t)
 {
-	return t->status == TB_PROF_OK ? "kineto" : t->status == TB_PROF_LEGACY ? "legacy" : NULL;
+	return t->status == TB_PROF_OK	     ? "kineto"
+	       : t->status == TB_PROF_LEGACY ? "legacy"
+	       : t->status == TB_PROF_CHROME ? "chrome"
+					     : NULL;
 }
 
-/* Every trace file of a run, with its format ("kineto", "legacy") or, for
+/* Every trace file of a run, with its format ("kineto", "legacy",
+ * "chrome" for another profiler's) or, for
  * a file that did not parse, its error: the legacy ones, which have no
  * view of the reference's, are drawn too. */
 static void handle_timelines(tb_json *j, const tb_profile_ask *a)

@@ -41,14 +41,27 @@ static tb_prof_run *need_run(tb_resp *resp, const tb_dash *d, const char *name)
 	return r;
 }
 
+/* Answers that run/worker/span has no profile of the reference's views:
+ * another profiler's trace says so, as it has the Trace view only. */
+static void no_profile(tb_resp *resp, const tb_prof_run *r, const char *worker, const char *span)
+{
+	if (span && tb_prof_run_chrome(r, worker, span))
+		tb_resp_error(resp, 400,
+			      "%s/%s/%s is a Chrome trace of another profiler (TensorFlow, JAX): "
+			      "it has the Trace view only (the timeline route)",
+			      r->name, worker, span);
+	else
+		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", r->name, worker,
+			      span ? span : "None");
+}
+
 const tb_prof_profile *tb_profile_find(tb_resp *resp, const tb_dash *d, const char *run,
 				       const char *worker, const char *span)
 {
 	tb_prof_run *r = need_run(resp, d, run);
 	const tb_prof_profile *p = r ? tb_prof_run_profile(r, worker, span) : NULL;
 	if (r && !p)
-		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", run, worker,
-			      span);
+		no_profile(resp, r, worker, span);
 	return p;
 }
 
@@ -64,8 +77,7 @@ static int need_profile(tb_profile_ask *a)
 		return -1;
 	}
 	if (!a->profile) {
-		tb_resp_error(a->resp, 404, "could not find the profile for %s/%s/%s", run, worker,
-			      span ? span : "None");
+		no_profile(a->resp, a->run, worker, span);
 		return -1;
 	}
 	return 0;

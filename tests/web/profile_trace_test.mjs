@@ -4,6 +4,10 @@
 // Kineto GPU trace (CPU threads and a GPU stream, launch -> kernel flows).
 // Checks: lanes are drawn (canvas pixels), zooming changes the visible
 // range, a search finds an event, a click on an event shows its details.
+// On the chrome-trace corpus (TensorFlow/JAX traces under
+// plugins/profile/<stamp>/): lanes named from the metadata events, a
+// counter track drawn, a click on an instant shows its details, a run with
+// a PyTorch trace too lists both workers, a damaged file says why.
 //
 // Environment: TB_BINARY, TB_SOURCE_DIR, TB_BUILD_DIR (see lib.mjs),
 // optional TBOARD_EXTRA_CORPORA.
@@ -25,13 +29,28 @@ const CANVAS = '[data-testid="profile-trace-canvas"]';
 
 /** Opens the Trace view of run runName and waits until it is drawn. */
 async function openTrace(page, base, runName) {
-  await openProfile(page, base, runName);
+  await openProfile(page, base);
+  await openRun(page, runName);
+}
+
+/** Picks a run and shows its timeline, once it is read whole. */
+async function openRun(page, runName) {
+  await page.selectOption('[data-testid="profile-run"]', runName);
   const open = page.locator('[data-testid="profile-trace-open"]');
   await open.waitFor({ timeout: 30000 });
   await open.click();
-  await page.waitForFunction((s) => document.querySelector(s)?.getAttribute('data-state') === 'drawn', CANVAS, {
-    timeout: 60000,
-  });
+  await drawnWhole(page);
+}
+
+async function drawnWhole(page) {
+  await page.waitForFunction(
+    (s) => {
+      const c = document.querySelector(s);
+      return c?.getAttribute('data-state') === 'drawn' && c.getAttribute('data-complete') === '1';
+    },
+    CANVAS,
+    { timeout: 60000 },
+  );
 }
 
 const range = async (page) => (await page.getAttribute(CANVAS, 'data-range')).split(' ').map(Number);
@@ -70,9 +89,11 @@ async function clickSelected(page) {
   const box = await page.locator(CANVAS).boundingBox();
   await page.mouse.click(box.x + x + w / 2, box.y + y + h / 2);
   await details.waitFor({ timeout: 10000 });
+  const duration = details.locator('[data-testid="profile-trace-duration"]');
   return {
     name: await details.locator('[data-testid="profile-trace-name"]').textContent(),
-    duration: await details.locator('[data-testid="profile-trace-duration"]').textContent(),
+    kind: await details.locator('[data-testid="profile-trace-kind"]').textContent(),
+    duration: (await duration.count()) ? await duration.textContent() : '',
   };
 }
 
@@ -168,8 +189,93 @@ async function kineto(logdir) {
   });
 }
 
+/** Non-background pixels inside the canvas's box "x y w h" (CSS px). */
+function pixelsIn(page, boxAttr) {
+  return page.evaluate(
+    ([s, attr]) => {
+      const c = document.querySelector(s);
+      const [x, y, w, h] = c.getAttribute(attr).split(' ').map(Number);
+      const k = c.width / c.clientWidth;
+      const d = c.getContext('2d').getImageData(Math.round(x * k), Math.round(y * k), Math.round(w * k), Math.round(h * k)).data;
+      const bg = [d[0], d[1], d[2]];
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 255) + Math.abs(d[i + 1] - 255) + Math.abs(d[i + 2] - 255) > 30) n++;
+      return { n, bg };
+    },
+    [CANVAS, boxAttr],
+  );
+}
+
+async function tensorflow() {
+  await withProfileServer(corpus('chrome-trace'), async ({ base, page }) => {
+    const api = `${base}data/plugin/pytorch_profiler/`;
+    const views = await getJson(base, 'data/plugin/pytorch_profiler/views?run=tf');
+    check(JSON.stringify(views) === '["Trace"]', 'a TensorFlow run has the Trace view only', JSON.stringify(views));
+    const spans = await getJson(base, 'data/plugin/pytorch_profiler/spans?run=tf&worker=host0');
+    check(spans.length === 2 && spans[0] === '2026_01_02_03_04_05', 'spans are the profile folders', JSON.stringify(spans));
+    const ov = await fetch(`${api}overview?run=tf&worker=host0&span=2026_01_02_03_04_05`);
+    const why = await ov.text();
+    check(ov.status === 400 && /Chrome trace of another profiler/.test(why), 'the Overview route says why it has no answer', why);
+    const mixed = await getJson(base, 'data/plugin/pytorch_profiler/timelines?run=mixed');
+    check(
+      mixed.map((f) => `${f.worker}:${f.format}`).join(' ') === 'host0:chrome w0:kineto',
+      'a run lists its PyTorch and TensorFlow traces',
+      JSON.stringify(mixed),
+    );
+
+    await openTrace(page, base, 'tf');
+    const labels = (await page.getAttribute(CANVAS, 'data-lane-labels')).split('\n');
+    check(labels[0] === '/device:GPU:0 · GPU memory', 'the GPU (sort index 1) comes first, its counter on top', labels[0]);
+    check(labels.includes('/device:GPU:0 · Stream #7(Compute)'), 'a GPU stream is named by thread_name', labels.join(' | '));
+    check(labels.includes('/host:CPU · tf_Compute'), 'a host thread is named by thread_name');
+    check(labels.includes('/host:CPU · async'), 'async spans have their lane');
+    check(labels.indexOf('/device:GPU:0 · Stream #7(Compute)') < labels.indexOf('/host:CPU · tf_Compute'), 'process_sort_index orders the lanes');
+    check((await page.getAttribute(CANVAS, 'data-counters')) === '1', 'one counter track');
+    const area = await pixelsIn(page, 'data-counter-box');
+    check(area.n > 500, 'the counter track is drawn as an area', JSON.stringify(area));
+    // an instant: found by a search, then clicked
+    const found = await searchFor(page, 'StepMarker');
+    check(found === 'StepMarker', 'the search finds the instant', found);
+    const instant = await clickSelected(page);
+    check(instant.name === 'StepMarker', 'a click on the instant shows it', instant.name);
+    check(instant.kind === 'instant' && !instant.duration, 'the details say it is an instant', JSON.stringify(instant));
+    await page.waitForSelector('[data-testid="profile-trace-args"]', { timeout: 10000 });
+    check(/step_num/.test(await page.textContent('[data-testid="profile-trace-args"]')), 'its args come from the worker');
+    await screenshot(page, 'profile-trace-tensorflow.png');
+    // a click on the counter track, the whole trace shown, gives its values
+    await page.click('[data-testid="profile-trace-reset"]');
+    const box = await page.locator(CANVAS).boundingBox();
+    const [cx, cy, cw, ch] = (await page.getAttribute(CANVAS, 'data-counter-box')).split(' ').map(Number);
+    await page.mouse.click(box.x + cx + cw * 0.5, box.y + cy + ch / 2);
+    await page.waitForFunction(() => document.querySelector('[data-testid="profile-trace-kind"]')?.textContent === 'counter', null, {
+      timeout: 10000,
+    });
+    check(/allocated_MiB/.test(await page.textContent('[data-testid="profile-trace-args"]')), 'the counter shows its series');
+
+    // JAX: pids and tids that are strings
+    await openRun(page, 'jax');
+    const jax = await page.getAttribute(CANVAS, 'data-lane-labels');
+    check(jax === 'TPU:0 · HBM\nTPU:0 · XLA Ops\n/host:CPU · Python', 'string pids and tids are named too', jax);
+    // a damaged file says why; the good one is drawn
+    await openRun(page, 'damaged');
+    await page.waitForSelector('[data-testid="profile-trace-bad"]', { timeout: 30000 });
+    check(/cut\.trace\.json\.gz: .*truncated/.test(await page.textContent('[data-testid="profile-trace-bad"]')), 'the damaged file says why');
+    check(/tf_Compute/.test(await page.getAttribute(CANVAS, 'data-lane-labels')), 'the good file of that run is drawn');
+    // a PyTorch run with a TensorFlow trace: both workers
+    await page.selectOption('[data-testid="profile-run"]', 'mixed');
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="profile-worker"] option')].map((o) => o.value).join(' ') === 'host0 w0',
+      null,
+      { timeout: 30000 },
+    );
+    await page.waitForSelector('[data-testid="profile-chrome-trace"]', { timeout: 30000 });
+    check(true, 'a run with both kinds lists both workers; the TensorFlow one has the Trace view only');
+  });
+}
+
 run(async () => {
   await legacy();
+  await tensorflow();
   const logdir = profileExtraLogdir('the Kineto GPU trace checks');
   if (logdir) await kineto(logdir);
 });
