@@ -4,10 +4,10 @@
 // a new job or 'cancel' ends the one before. Iterative methods run in slices of about 40 ms, yielding
 // between slices so 'pause', 'resume' and 'learningRate' take effect at
 // once, and post the normalised n × 3 layout at most every 80 ms.
-import { UMAP } from 'umap-js';
-import { normalise, pca, rng } from './projector_math';
+import { normalise, pca } from './projector_math';
 import { knnGraph, TSNE, type KnnGraph } from './projector_tsne';
 import type { FromWorker, ToWorker } from './projector_jobs';
+import { umapLayout } from './projector_umap';
 
 /** t-SNE pauses itself here; 'resume' goes on. */
 const TSNE_ITERATIONS = 1000;
@@ -153,40 +153,15 @@ async function run(m: Extract<ToWorker, { type: 'run' }>) {
       if (job !== j) return;
       post({ type: 'status', job: j.id, text: 'Building the UMAP graph…' });
       await pause();
-      const umap = new UMAP({ nComponents: m.dims, nNeighbors: k, random: rng(1) });
-      // umap-js counts each point as its own nearest neighbour.
-      const knnIdx: number[][] = [];
-      const knnDist: number[][] = [];
-      for (let i = 0; i < n; i++) {
-        const ii = [i];
-        const dd = [0];
-        for (let q = 0; q < k - 1; q++) {
-          ii.push(g.idx[i * g.k + q]);
-          dd.push(Math.sqrt(g.dist[i * g.k + q]));
-        }
-        knnIdx.push(ii);
-        knnDist.push(dd);
-      }
-      umap.setPrecomputedKNN(knnIdx, knnDist);
-      // The search graph serves only umap.transform(), never called here;
-      // building it costs a third of the set-up at 50,000 points.
-      (umap as unknown as { makeSearchGraph: () => null }).makeSearchGraph = () => null;
-      const matrix: number[][] = [];
-      for (let i = 0; i < n; i++) matrix.push(Array.from(x.subarray(i * d, (i + 1) * d), (v) => (Number.isFinite(v) ? v : 0)));
-      const epochs = umap.initializeFit(matrix);
+      const u = umapLayout(n, g, k, m.dims);
       if (job !== j) return;
       let epoch = 0;
-      j.total = epochs;
+      j.total = u.total;
       j.iteration = () => epoch;
-      j.coords = () => {
-        const e = umap.getEmbedding();
-        const flat = new Float64Array(n * m.dims);
-        for (let i = 0; i < n; i++) for (let c = 0; c < m.dims; c++) flat[i * m.dims + c] = e[i][c];
-        return { data: flat, k: m.dims };
-      };
+      j.coords = () => ({ data: u.coords(), k: m.dims });
       j.step = () => {
-        epoch = umap.step();
-        return epoch >= epochs;
+        epoch = u.step();
+        return epoch >= u.total;
       };
     }
     j.running = true;
