@@ -41,7 +41,7 @@ const BASELINE = process.argv[4] || '';
 process.env.TB_BINARY ||= join(buildDir, 'tboard');
 process.env.TB_BUILD_DIR ||= buildDir;
 const { launch, startServer, stopServer, waitAttr } = await import('../tests/web/lib.mjs');
-const { frameTimes, inputLatency, median, openProjector, ROOT, runMethod } = await import('../tests/web/projector_lib.mjs');
+const { frameTimes, inputLatency, median, openProjector, ROOT, runMethod, stopLayout } = await import('../tests/web/projector_lib.mjs');
 
 const r1 = (v) => Math.round(v * 10) / 10;
 const p95 = (xs) => {
@@ -71,7 +71,7 @@ async function measure(binary, dir, n, layouts) {
       out.tsne_first_ms = Date.now() - t0;
       await waitAttr(page, ROOT, 'data-iteration', '(v) => Number(v) >= 30', 1800000);
       out.tsne_iteration_ms = Number(await page.getAttribute(ROOT, 'data-step-ms'));
-      await page.click('[data-testid="tsne-stop"]');
+      await stopLayout(page);
       out.umap_first_ms = await runMethod(page, 'umap', 1, 1800000);
       await waitAttr(page, ROOT, 'data-iteration', '(v) => Number(v) >= 20', 1800000);
       out.umap_epoch_ms = Number(await page.getAttribute(ROOT, 'data-step-ms'));

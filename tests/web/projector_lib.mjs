@@ -36,11 +36,23 @@ export async function openProjector(page, url, n, timeout = 240000) {
  * first iterations drawn). */
 export async function runMethod(page, method, minIteration = 1, timeout = 600000) {
   const t0 = Date.now();
-  await page.click(`${ROOT} button[data-method="${method}"]`);
+  // Generous: under load a page drawing 50,000 sprites in software takes
+  // seconds per frame, and a click waits for two frames.
+  await page.click(`${ROOT} button[data-method="${method}"]`, { timeout: 120000 });
   await waitAttr(page, ROOT, 'data-method', `(v) => v === '${method}'`);
   await page.waitForSelector(`${ROOT}[data-ready="true"]`, { timeout });
   if (method !== 'pca') await waitAttr(page, ROOT, 'data-iteration', `(v) => Number(v) >= ${minIteration}`, timeout);
   return Date.now() - t0;
+}
+
+/** Stops a running t-SNE or UMAP; one that finishes and pauses itself
+ * before the click (Stop turns to Resume) counts as stopped. */
+export async function stopLayout(page) {
+  await page
+    .locator('[data-testid="tsne-stop"]')
+    .click({ timeout: 10000 })
+    .catch(() => {});
+  await waitAttr(page, ROOT, 'data-running', "(v) => v === 'false'", 120000);
 }
 
 /**

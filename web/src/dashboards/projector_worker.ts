@@ -3,7 +3,9 @@
 // page sends the embedding once ('data'), then one job at a time ('run');
 // a new job or 'cancel' ends the one before. Iterative methods run in slices of about 40 ms, yielding
 // between slices so 'pause', 'resume' and 'learningRate' take effect at
-// once, and post the normalised n × 3 layout at most every 80 ms.
+// once, and post the normalised n × 3 layout at most every 80 ms, and only
+// once the page has drawn the one before ('drawn'), so a page that draws
+// slowly (50,000 sprites on a software renderer) is never flooded.
 import { normalise, pca } from './projector_math';
 import { knnGraph, TSNE, type KnnGraph } from './projector_tsne';
 import type { FromWorker, ToWorker } from './projector_jobs';
@@ -28,6 +30,8 @@ interface Job {
   n: number;
   stepMs: number;
   looping: boolean;
+  /** A layout of this job has been posted. */
+  posted: boolean;
 }
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -71,7 +75,20 @@ function subsetRows(x: Float32Array, d: number, rows: Int32Array): Float32Array 
   return out;
 }
 
+/** A layout is posted and not yet drawn; another is waiting for that. */
+let inFlight = false;
+let waiting = false;
+
+/** Posts j's layout. While another is in flight, a running layout's
+ * later ones wait (its first, last and paused ones go at once). */
 function sendLayout(j: Job, explained: number[] = []) {
+  if (inFlight && j.running && j.posted) {
+    waiting = true;
+    return;
+  }
+  inFlight = true;
+  j.posted = true;
+  waiting = false;
   const c = j.coords!();
   const xyz = normalise(c.data, j.n, c.k, j.dims);
   post(
@@ -121,6 +138,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>) {
     n,
     stepMs: 0,
     looping: false,
+    posted: false,
   };
   job = j;
   try {
@@ -197,6 +215,10 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       break;
     case 'learningRate':
       if (job) job.learningRate = m.value;
+      break;
+    case 'drawn':
+      inFlight = false;
+      if (waiting && job && job.coords) sendLayout(job);
       break;
     case 'pause':
       if (job && job.running) {
