@@ -145,7 +145,9 @@ if (process.argv[5] === 'finish') {
         const base = [];
         for (let r = 0; r < rounds; r++) {
           now.push(await finished(join(buildDir, 'tboard'), dir, n, method, capMs));
+          console.error(JSON.stringify({ n, method, round: r, tboard: now[r] }));
           if (BASELINE) base.push(await finished(BASELINE, dir, n, method, capMs));
+          if (BASELINE) console.error(JSON.stringify({ n, method, round: r, baseline: base[r] }));
         }
         const a = med(now);
         const b = BASELINE ? med(base) : null;
