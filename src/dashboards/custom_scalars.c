@@ -497,13 +497,15 @@ static void handle_layout(tb_resp *resp, const tb_req *req, void *payload)
 		const tb_series *s = tb_dash_series(r, CONFIG_TAG, "custom_scalars", TB_DC_TENSOR);
 		/* The most recent value; a run whose layout does not decode is
 		 * left out (upstream fails the whole request). */
-		const tb_tensor *t = s && s->len ? s->tensors[s->len - 1] : NULL;
+		tb_tensor_tmp tmp = {0};
+		const tb_tensor *t = s && s->len ? tb_series_tensor(s, s->len - 1, &tmp) : NULL;
 		layout l;
 		int ok = 0;
 		if (t && t->dtype == TB_DT_STRING && t->n == 1)
 			ok = decode_layout(&l, tb_tensor_str(t, 0)) == 0;
 		else
 			memset(&l, 0, sizeof l);
+		tb_tensor_tmp_free(&tmp);
 		tb_run_unlock(r);
 		if (ok)
 			merge_layout(&m, &l);

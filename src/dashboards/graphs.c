@@ -196,13 +196,14 @@ static int read_blob(tb_buf *out, tb_dash *d, const char *run, const char *tag,
 		     const char *const *plugins, size_t n_plugins)
 {
 	int rc = TB_ENOTFOUND;
+	tb_tensor_tmp tmp = {0};
 	tb_store_rdlock(d->store);
 	tb_run *r = tag ? tb_dash_lock_run(d->store, run) : NULL;
 	for (size_t i = 0; r && i < n_plugins && rc; i++) {
 		const tb_series *s = tb_dash_series(r, tag, plugins[i], TB_DC_BLOB_SEQUENCE);
 		if (!s || s->len == 0)
 			continue;
-		const tb_tensor *t = s->tensors[s->len - 1];
+		const tb_tensor *t = tb_series_tensor(s, s->len - 1, &tmp);
 		if (!t || t->dtype != TB_DT_STRING || t->n == 0)
 			continue;
 		tb_slice b = tb_tensor_str(t, 0);
@@ -212,6 +213,7 @@ static int read_blob(tb_buf *out, tb_dash *d, const char *run, const char *tag,
 	if (r)
 		tb_run_unlock(r);
 	tb_store_unlock(d->store);
+	tb_tensor_tmp_free(&tmp);
 	return rc;
 }
 

@@ -350,6 +350,7 @@ static void handle_data(tb_resp *resp, const tb_req *req, void *payload)
 	size_t n;
 	item *items = collect(&n, d, r, tag);
 	tb_buf body = TB_BUF_INIT;
+	tb_tensor_tmp tmp = {0};
 	int bad = 0;
 	for (size_t i = 0; i < n && !bad; i++) {
 		const item *it = &items[i];
@@ -357,7 +358,7 @@ static void handle_data(tb_resp *resp, const tb_req *req, void *payload)
 			continue;
 		/* Batch element `sample` (negative counts from the end, as in
 		 * Python); a scalar has no batch to index. */
-		const tb_tensor *t = it->s->tensors[it->point];
+		const tb_tensor *t = tb_series_tensor(it->s, it->point, &tmp);
 		int64_t b = t->rank > 0 ? t->dims[0] : 0;
 		int64_t at = sample < 0 ? sample + b : sample;
 		if (!tb_dtype_is_numeric(t->dtype) || t->rank == 0 || at < 0 || at >= b) {
@@ -369,6 +370,7 @@ static void handle_data(tb_resp *resp, const tb_req *req, void *payload)
 			put_elem(&body, t, (size_t)at * inner + e, ct);
 	}
 	free(items);
+	tb_tensor_tmp_free(&tmp);
 	if (r)
 		tb_run_unlock(r);
 	tb_store_unlock(d->store);

@@ -215,14 +215,16 @@ static void put_histogram(ex *x, sstate *st, int64_t step, double wall, const tb
 static void take(ex *x, tb_series *s)
 {
 	sstate *st = state_of(x, s);
+	tb_tensor_tmp tmp = {0};
 	for (size_t i = 0; i < s->len; i++) {
 		if (st->as == AS_SCALAR)
 			put_scalar(x, st, tb_series_step(s, i), tb_series_wall(s, i),
 				   tb_series_value(s, i));
 		else if (st->as == AS_HISTOGRAM)
 			put_histogram(x, st, tb_series_step(s, i), tb_series_wall(s, i),
-				      s->tensors[i]);
+				      tb_series_tensor(s, i, &tmp));
 	}
+	tb_tensor_tmp_free(&tmp);
 	tb_series_clear(s);
 }
 

@@ -10,9 +10,10 @@
  * Tuned for many small scalar points: a series keeps its points in packed
  * columns (see tb_series_layout), about 6 bytes per scalar point when steps
  * and wall times are regular; tensor and blob-sequence series also keep one
- * owned tb_tensor per point (a blob sequence is a rank-1 DT_STRING tensor,
- * its bytes stored once). Read points with tb_series_step, tb_series_wall
- * and tb_series_value. */
+ * owned tensor per point (a blob sequence is a rank-1 DT_STRING tensor,
+ * its bytes stored once; a histogram is packed, store/histpack.h). Read
+ * points with tb_series_step, tb_series_wall, tb_series_value and
+ * tb_series_tensor. */
 #ifndef TB_STORE_H
 #define TB_STORE_H
 
@@ -102,8 +103,9 @@ typedef struct tb_series {
 	uint8_t *block;
 	tb_series_layout pk;
 	uint8_t *steps_pk, *walls_pk, *values_pk; /* columns in block */
-	tb_tensor **tensors; /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned); point
-			      * i is tensors[i] */
+	/* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE: point i's tensor, owned; read it
+	 * with tb_series_tensor */
+	uintptr_t *tensors;
 	size_t fit_len;	     /* len when the wall line was last fitted */
 	uint64_t seen;	     /* points offered since the last preemption rescale */
 	uint64_t changes;    /* points added or replaced so far; never goes back */
@@ -211,6 +213,31 @@ void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
  * pointer, that the loader replaces before it releases the run lock
  * (ingest/compat.h). The store drops such a slot without freeing it. */
 #define TB_TENSOR_IS_DEFERRED(t) (((uintptr_t)(t) & 1u) != 0)
+/* Replace point i's deferred value with its decoded tensor t (taken).
+ * Caller holds the run write lock. */
+void tb_series_set_tensor(tb_series *s, size_t i, tb_tensor *t);
+
+/* The same with a packed histogram (taken), store/histpack.h. */
+struct tb_histpack;
+void tb_series_set_histpack(tb_series *s, size_t i, struct tb_histpack *p);
+
+/* Where tb_series_tensor unpacks a packed point: zero it before first
+ * use ({0}), free with tb_tensor_tmp_free. */
+typedef struct tb_tensor_tmp {
+	tb_tensor t;
+	uint8_t *buf;
+	size_t cap;
+} tb_tensor_tmp;
+
+/* Point i's tensor (0 <= i < len, a tensor or blob-sequence series): the
+ * stored one, or a packed one unpacked into *tmp, exactly as it was
+ * offered. Valid until the next call with tmp or the run lock's release.
+ * Caller holds the run lock. */
+const tb_tensor *tb_series_tensor(const tb_series *s, size_t i, tb_tensor_tmp *tmp);
+void tb_tensor_tmp_free(tb_tensor_tmp *tmp);
+/* The element count of point i's tensor, without unpacking it. */
+size_t tb_series_tensor_n(const tb_series *s, size_t i);
+
 /* Drop every point of s, keeping the series and its buffers, as if
  * nothing had been offered yet (bulk export takes points out as they come).
  * Caller holds the run write lock. */
