@@ -21,6 +21,15 @@
 //
 // measures only item 1, alternating this build and the baseline for each
 // round, and prints the medians and their ratio.
+//
+//     node bench/projector_bench.mjs BUILD_DIR SIZES BASELINE_TBOARD finish [rounds=1] [cap_minutes=60]
+//
+// measures finished layouts: from navigation to t-SNE's last iteration
+// drawn (1,000 iterations, 3-D, the page's defaults), and in a fresh page
+// from navigation to UMAP's last epoch drawn (neighbour search included in
+// both), alternating this build and the baseline for each round; prints
+// the medians and their ratio. A layout not finished within cap_minutes
+// counts as unfinished (null), with the iteration it reached.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -32,7 +41,7 @@ const BASELINE = process.argv[4] || '';
 process.env.TB_BINARY ||= join(buildDir, 'tboard');
 process.env.TB_BUILD_DIR ||= buildDir;
 const { launch, startServer, stopServer, waitAttr } = await import('../tests/web/lib.mjs');
-const { frameTimes, inputLatency, median, openProjector, ROOT, runMethod } = await import('../tests/web/projector_lib.mjs');
+const { frameTimes, inputLatency, median, openProjector, ROOT, runMethod, stopLayout } = await import('../tests/web/projector_lib.mjs');
 
 const r1 = (v) => Math.round(v * 10) / 10;
 const p95 = (xs) => {
@@ -62,7 +71,7 @@ async function measure(binary, dir, n, layouts) {
       out.tsne_first_ms = Date.now() - t0;
       await waitAttr(page, ROOT, 'data-iteration', '(v) => Number(v) >= 30', 1800000);
       out.tsne_iteration_ms = Number(await page.getAttribute(ROOT, 'data-step-ms'));
-      await page.click('[data-testid="tsne-stop"]');
+      await stopLayout(page);
       out.umap_first_ms = await runMethod(page, 'umap', 1, 1800000);
       await waitAttr(page, ROOT, 'data-iteration', '(v) => Number(v) >= 20', 1800000);
       out.umap_epoch_ms = Number(await page.getAttribute(ROOT, 'data-step-ms'));
@@ -87,7 +96,73 @@ async function firstOnly(binary, dir, n) {
   }
 }
 
+/** ms from navigation to the last iteration of `method` drawn, or null
+ * with the iteration reached if it has not finished within capMs. */
+async function finished(binary, dir, n, method, capMs) {
+  process.env.TB_BINARY = binary;
+  const server = await startServer(dir);
+  const b = await launch({ webgl: true, viewport: { width: 1440, height: 900 } });
+  try {
+    const { page } = b;
+    const t0 = Date.now();
+    await openProjector(page, server.url, n, 900000);
+    await page.click(`${ROOT} button[data-method="${method}"]`);
+    await waitAttr(page, ROOT, 'data-method', `(v) => v === '${method}'`);
+    // Finished: iterated, and stopped by itself (nothing here pauses it).
+    const done = await page
+      .waitForFunction(
+        (root) => {
+          const el = document.querySelector(root);
+          return Number(el.getAttribute('data-iteration')) >= 1 && el.getAttribute('data-running') === 'false';
+        },
+        ROOT,
+        { timeout: capMs, polling: 250 },
+      )
+      .then(() => true)
+      .catch(() => false);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const ms = Date.now() - t0;
+    const iteration = Number(await page.getAttribute(ROOT, 'data-iteration'));
+    return done ? { ms, iteration } : { ms: null, after_ms: ms, iteration };
+  } finally {
+    await b.close();
+    await stopServer(server);
+  }
+}
+
 const result = { load_before: loadavg().map(r1), sizes: {} };
+if (process.argv[5] === 'finish') {
+  const rounds = Number(process.argv[6] || 1);
+  const capMs = Number(process.argv[7] || 60) * 60000;
+  const med = (runs) => (runs.every((r) => r.ms !== null) ? median(runs.map((r) => r.ms)) : null);
+  for (const n of SIZES) {
+    const dir = mkdtempSync(join(tmpdir(), 'tboard-projector-bench-'));
+    try {
+      execFileSync(join(buildDir, 'gen_embedding'), [dir, String(n), '32', '0'], { stdio: 'ignore' });
+      const row = {};
+      for (const method of ['tsne', 'umap']) {
+        const now = [];
+        const base = [];
+        for (let r = 0; r < rounds; r++) {
+          now.push(await finished(join(buildDir, 'tboard'), dir, n, method, capMs));
+          console.error(JSON.stringify({ n, method, round: r, tboard: now[r] }));
+          if (BASELINE) base.push(await finished(BASELINE, dir, n, method, capMs));
+          if (BASELINE) console.error(JSON.stringify({ n, method, round: r, baseline: base[r] }));
+        }
+        const a = med(now);
+        const b = BASELINE ? med(base) : null;
+        row[`${method}_finished_ms`] = { tboard: a, baseline: b, ratio: a !== null && b !== null ? r1((a / b) * 100) / 100 : null, runs: { now, base } };
+        console.error(JSON.stringify({ n, method, ...row[`${method}_finished_ms`] }));
+      }
+      result.sizes[n] = row;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  result.load_after = loadavg().map(r1);
+  console.log(JSON.stringify(result, null, 2));
+  process.exit(0);
+}
 if (process.argv[5] === 'first') {
   const rounds = Number(process.argv[6] || 3);
   for (const n of SIZES) {

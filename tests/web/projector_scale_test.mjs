@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDir, canvasPixels, canvasPixelsChanged, check, launch, run, screenshot, settle, startServer, stopServer, waitAttr } from './lib.mjs';
-import { CANVAS, frameTimes, inputLatency, median, openProjector, ROOT, runMethod } from './projector_lib.mjs';
+import { CANVAS, frameTimes, inputLatency, median, openProjector, ROOT, runMethod, stopLayout } from './projector_lib.mjs';
 
 const N = 50000;
 const CLUSTER = 3; // gen_embedding puts row i in cluster i % 12
@@ -82,14 +82,13 @@ run(async () => {
     check(stepMs > 0, `t-SNE of the ${IN_CLUSTER} isolated points iterates (${tsneMs} ms to iteration 20, ${stepMs} ms per iteration)`);
     const tsneLatency = median(await inputLatency(page, '[data-testid="proj-search"]', 6));
     check(tsneLatency < 1000, `key presses answered in ${tsneLatency.toFixed(1)} ms while t-SNE iterates`);
-    await page.click('[data-testid="tsne-stop"]');
-    await waitAttr(page, ROOT, 'data-running', "(v) => v === 'false'");
+    await stopLayout(page);
     await screenshot(page, 'projector-50k-tsne-1440-light.png');
 
     const umapMs = await runMethod(page, 'umap', 10);
     check(await page.getByTestId('umap-neighbours').isVisible(), 'UMAP offers its neighbour count');
     check(true, `UMAP of the ${IN_CLUSTER} isolated points iterates (${umapMs} ms to epoch 10)`);
-    await page.click('[data-testid="tsne-stop"]');
+    await stopLayout(page);
 
     await runMethod(page, 'pca');
     await page.click('[data-testid="proj-show-all"]');

@@ -17,6 +17,8 @@ export type ToWorker =
       subset: Int32Array | null;
     }
   | { type: 'learningRate'; value: number }
+  /** A posted layout has been drawn: the worker may post the next. */
+  | { type: 'drawn' }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'cancel' };
@@ -54,6 +56,9 @@ export class LayoutWorker {
     this.worker = new Worker(new URL('projector_worker.js', document.baseURI));
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
       const m = e.data;
+      // Every layout is acknowledged once the next frame is drawn, those of
+      // an older job too, so the worker never posts faster than the page draws.
+      if (m.type === 'layout') requestAnimationFrame(() => this.send({ type: 'drawn' }));
       if (m.job !== this.job) return;
       if (m.type === 'layout') this.handlers.layout(m);
       else if (m.type === 'status') this.handlers.status(m.text);

@@ -3,11 +3,13 @@
 // page sends the embedding once ('data'), then one job at a time ('run');
 // a new job or 'cancel' ends the one before. Iterative methods run in slices of about 40 ms, yielding
 // between slices so 'pause', 'resume' and 'learningRate' take effect at
-// once, and post the normalised n × 3 layout at most every 80 ms.
-import { UMAP } from 'umap-js';
-import { normalise, pca, rng } from './projector_math';
+// once, and post the normalised n × 3 layout at most every 80 ms, and only
+// once the page has drawn the one before ('drawn'), so a page that draws
+// slowly (50,000 sprites on a software renderer) is never flooded.
+import { normalise, pca } from './projector_math';
 import { knnGraph, TSNE, type KnnGraph } from './projector_tsne';
 import type { FromWorker, ToWorker } from './projector_jobs';
+import { umapLayout } from './projector_umap';
 
 /** t-SNE pauses itself here; 'resume' goes on. */
 const TSNE_ITERATIONS = 1000;
@@ -28,6 +30,8 @@ interface Job {
   n: number;
   stepMs: number;
   looping: boolean;
+  /** A layout of this job has been posted. */
+  posted: boolean;
 }
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -71,7 +75,20 @@ function subsetRows(x: Float32Array, d: number, rows: Int32Array): Float32Array 
   return out;
 }
 
+/** A layout is posted and not yet drawn; another is waiting for that. */
+let inFlight = false;
+let waiting = false;
+
+/** Posts j's layout. While another is in flight, a running layout's
+ * later ones wait (its first, last and paused ones go at once). */
 function sendLayout(j: Job, explained: number[] = []) {
+  if (inFlight && j.running && j.posted) {
+    waiting = true;
+    return;
+  }
+  inFlight = true;
+  j.posted = true;
+  waiting = false;
   const c = j.coords!();
   const xyz = normalise(c.data, j.n, c.k, j.dims);
   post(
@@ -121,6 +138,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>) {
     n,
     stepMs: 0,
     looping: false,
+    posted: false,
   };
   job = j;
   try {
@@ -153,40 +171,15 @@ async function run(m: Extract<ToWorker, { type: 'run' }>) {
       if (job !== j) return;
       post({ type: 'status', job: j.id, text: 'Building the UMAP graph…' });
       await pause();
-      const umap = new UMAP({ nComponents: m.dims, nNeighbors: k, random: rng(1) });
-      // umap-js counts each point as its own nearest neighbour.
-      const knnIdx: number[][] = [];
-      const knnDist: number[][] = [];
-      for (let i = 0; i < n; i++) {
-        const ii = [i];
-        const dd = [0];
-        for (let q = 0; q < k - 1; q++) {
-          ii.push(g.idx[i * g.k + q]);
-          dd.push(Math.sqrt(g.dist[i * g.k + q]));
-        }
-        knnIdx.push(ii);
-        knnDist.push(dd);
-      }
-      umap.setPrecomputedKNN(knnIdx, knnDist);
-      // The search graph serves only umap.transform(), never called here;
-      // building it costs a third of the set-up at 50,000 points.
-      (umap as unknown as { makeSearchGraph: () => null }).makeSearchGraph = () => null;
-      const matrix: number[][] = [];
-      for (let i = 0; i < n; i++) matrix.push(Array.from(x.subarray(i * d, (i + 1) * d), (v) => (Number.isFinite(v) ? v : 0)));
-      const epochs = umap.initializeFit(matrix);
+      const u = umapLayout(n, g, k, m.dims);
       if (job !== j) return;
       let epoch = 0;
-      j.total = epochs;
+      j.total = u.total;
       j.iteration = () => epoch;
-      j.coords = () => {
-        const e = umap.getEmbedding();
-        const flat = new Float64Array(n * m.dims);
-        for (let i = 0; i < n; i++) for (let c = 0; c < m.dims; c++) flat[i * m.dims + c] = e[i][c];
-        return { data: flat, k: m.dims };
-      };
+      j.coords = () => ({ data: u.coords(), k: m.dims });
       j.step = () => {
-        epoch = umap.step();
-        return epoch >= epochs;
+        epoch = u.step();
+        return epoch >= u.total;
       };
     }
     j.running = true;
@@ -222,6 +215,10 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       break;
     case 'learningRate':
       if (job) job.learningRate = m.value;
+      break;
+    case 'drawn':
+      inFlight = false;
+      if (waiting && job && job.coords) sendLayout(job);
       break;
     case 'pause':
       if (job && job.running) {
