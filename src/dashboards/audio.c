@@ -18,9 +18,9 @@
 static size_t max_clips(const tb_series *s)
 {
 	size_t m = 0;
-	for (size_t i = 0; i < s->len; i++)
-		if (s->tensors[i]->n > m)
-			m = s->tensors[i]->n;
+	for (size_t i = 0; i < tb_series_len(s); i++)
+		if (tb_series_tensor(s, i)->n > m)
+			m = tb_series_tensor(s, i)->n;
 	return m;
 }
 

@@ -5,7 +5,7 @@
  * keeps the same points upstream shows; on top of it every offer first drops
  * retained points at or after the offered step (LOADING.md 11.1), which
  * keeps steps strictly increasing. */
-#include "store.h"
+#include "store_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -254,7 +254,7 @@ void tb_run_unlock(tb_run *r)
 	pthread_rwlock_unlock(&r->lock);
 }
 
-tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
+tb_series *tb_run_series_w(tb_run *r, const char *tag, size_t tag_len)
 {
 	uint64_t h = tb_hash_bytes(TB_HASH_SEED, tag, tag_len);
 	size_t pos = 0, k;
@@ -264,6 +264,11 @@ tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
 			return s;
 	}
 	return NULL;
+}
+
+const tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
+{
+	return tb_run_series_w((tb_run *)r, tag, tag_len);
 }
 
 tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const char *plugin,
@@ -287,6 +292,37 @@ tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const c
 	if (tb_idxset_add(&r->index, tb_hash_bytes(TB_HASH_SEED, tag, tag_len), r->n_series - 1))
 		abort(); /* out of memory: the server stops (alloc.h) */
 	return s;
+}
+
+void tb_series_points(tb_points *out, const tb_series *s)
+{
+	*out = (tb_points){s->len, s->start, s->pk, s->steps_pk, s->walls_pk, s->values_pk};
+}
+
+int64_t tb_series_step(const tb_series *s, size_t i)
+{
+	tb_points p;
+	tb_series_points(&p, s);
+	return tb_points_step(&p, i);
+}
+
+double tb_series_wall(const tb_series *s, size_t i)
+{
+	tb_points p;
+	tb_series_points(&p, s);
+	return tb_points_wall(&p, i);
+}
+
+double tb_series_value(const tb_series *s, size_t i)
+{
+	tb_points p;
+	tb_series_points(&p, s);
+	return tb_points_value(&p, i);
+}
+
+const tb_tensor *tb_series_tensor(const tb_series *s, size_t i)
+{
+	return s->tensors ? s->tensors[i] : NULL;
 }
 
 size_t tb_series_lower_bound(const tb_series *s, int64_t step)
@@ -652,4 +688,165 @@ void tb_series_remove(tb_series *s, size_t i)
 {
 	remove_at(s, i);
 	s->changes++;
+}
+
+/* --- reading (store.h) --------------------------------------------------- */
+
+void tb_reader_begin(tb_reader *rd, tb_store *s)
+{
+	*rd = (tb_reader){.store = s};
+	tb_store_rdlock(s);
+}
+
+void tb_reader_release(tb_reader *rd)
+{
+	if (rd->all)
+		for (size_t i = 0; i < rd->store->n_runs; i++)
+			tb_run_unlock(rd->store->runs[i]);
+	for (size_t i = 0; i < rd->n_held; i++)
+		tb_run_unlock(rd->held[i]);
+	rd->n_held = 0;
+	rd->all = 0;
+}
+
+void tb_reader_end(tb_reader *rd)
+{
+	tb_reader_release(rd);
+	free(rd->held);
+	tb_store_unlock(rd->store);
+	*rd = (tb_reader){0};
+}
+
+const tb_run *tb_reader_hold(tb_reader *rd, const tb_run *r)
+{
+	if (!r || rd->all)
+		return r;
+	/* a request holds one or two runs at a time: the list stays short */
+	for (size_t i = rd->n_held; i-- > 0;)
+		if (rd->held[i] == r)
+			return r;
+	rd->held = tb_xgrow(rd->held, &rd->held_alloc, rd->n_held + 1, sizeof *rd->held);
+	rd->held[rd->n_held++] = (tb_run *)r;
+	tb_run_rdlock((tb_run *)r);
+	return r;
+}
+
+void tb_reader_hold_all(tb_reader *rd)
+{
+	if (rd->all)
+		return;
+	tb_reader_release(rd);
+	for (size_t i = 0; i < rd->store->n_runs; i++)
+		tb_run_rdlock(rd->store->runs[i]);
+	rd->all = 1;
+}
+
+size_t tb_reader_run_count(const tb_reader *rd)
+{
+	return rd->store->n_runs;
+}
+
+const tb_run *tb_reader_run_at(tb_reader *rd, size_t i)
+{
+	return tb_reader_hold(rd, tb_store_run_at(rd->store, i));
+}
+
+const char *tb_reader_run_name(const tb_reader *rd, size_t i)
+{
+	return rd->store->runs[i]->name;
+}
+
+const tb_run *tb_reader_find_run(tb_reader *rd, const char *name)
+{
+	return name ? tb_reader_hold(rd, tb_store_find_run(rd->store, name)) : NULL;
+}
+
+const tb_run *tb_reader_next_run(tb_reader *rd, size_t *pos)
+{
+	if (!rd->all)
+		tb_reader_release(rd);
+	if (*pos >= rd->store->n_runs)
+		return NULL;
+	return tb_reader_run_at(rd, (*pos)++);
+}
+
+const char *tb_run_name(const tb_run *r)
+{
+	return r->name;
+}
+
+uint64_t tb_run_uid(const tb_run *r)
+{
+	return r->uid;
+}
+
+int tb_run_start_time(double *out, const tb_run *r)
+{
+	*out = r->has_start ? r->start_time : 0;
+	return r->has_start;
+}
+
+size_t tb_run_series_count(const tb_run *r)
+{
+	return r->n_series;
+}
+
+const tb_series *tb_run_series_at(const tb_run *r, size_t i)
+{
+	return r->series[i];
+}
+
+const tb_series *tb_run_next_series(const tb_run *r, size_t *pos, const char *plugin, int dc)
+{
+	while (*pos < r->n_series) {
+		const tb_series *s = r->series[(*pos)++];
+		if ((dc < 0 || s->data_class == dc) && (!plugin || strcmp(s->plugin, plugin) == 0))
+			return s;
+	}
+	return NULL;
+}
+
+const char *tb_series_tag(const tb_series *s)
+{
+	return s->tag;
+}
+
+size_t tb_series_tag_len(const tb_series *s)
+{
+	return s->tag_len;
+}
+
+const char *tb_series_plugin(const tb_series *s)
+{
+	return s->plugin;
+}
+
+int tb_series_data_class(const tb_series *s)
+{
+	return s->data_class;
+}
+
+const char *tb_series_display_name(const tb_series *s)
+{
+	return s->display_name;
+}
+
+const char *tb_series_description(const tb_series *s)
+{
+	return s->description;
+}
+
+tb_slice tb_series_content(const tb_series *s)
+{
+	return tb_slice_make(s->content, s->content_len);
+}
+
+size_t tb_series_len(const tb_series *s)
+{
+	return s->len;
+}
+
+uint64_t tb_series_changes(const tb_series *s)
+{
+	return s->changes;
 }

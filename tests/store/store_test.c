@@ -7,7 +7,7 @@
 
 #include "../harness.h"
 #include "proto/event.h"
-#include "store/store.h"
+#include "store/store_internal.h"
 
 static tb_series *scalar_series(tb_run *run, const char *tag, uint64_t cap)
 {
@@ -87,10 +87,10 @@ static void test_store__series_lookup_many_tags(void)
 	}
 	for (int i = 0; i < 500; i++) {
 		snprintf(tag, sizeof tag, "group%d/tag%d", i % 7, i);
-		tb_series *s = tb_run_find_series(run, tag, strlen(tag));
+		tb_series *s = tb_run_series_w(run, tag, strlen(tag));
 		CHECK(s && strcmp(s->tag, tag) == 0);
 	}
-	CHECK(tb_run_find_series(run, "nope", 4) == NULL);
+	CHECK(tb_run_series_w(run, "nope", 4) == NULL);
 	CHECK(tb_store_add_run(st, "r") == run);
 	CHECK(tb_store_find_run(st, "r") == run);
 	tb_store_remove_run(st, run);
