@@ -2,7 +2,7 @@
  * settings that some routes echo, and small helpers for finding series,
  * downsampling and writing the common JSON shapes.
  *
- * Handlers only read the store (under its read locks); none opens event
+ * Handlers only read the store (through a tb_reader); none opens event
  * files. The context is set up once by main and is read-only afterwards. */
 #ifndef TB_DASH_H
 #define TB_DASH_H
@@ -56,8 +56,8 @@ typedef struct tb_scalar_cols {
 typedef void (*tb_scalar_cols_fn)(const tb_scalar_cols *c, void *arg);
 /* Call fn with the columns of tag's scalars in each of the n runs that has
  * them (each once, in the order given), at most `buckets` values per run
- * (0: every point), as /data/tboard/scalars answers them, under the store's
- * read lock; returns the store's generation (tboard_data.c). */
+ * (0: every point), as /data/tboard/scalars answers them, through one
+ * reader; returns the store's generation (tboard_data.c). */
 uint64_t tb_scalar_columns(tb_dash *d, const char *tag, const char *const *runs, size_t n,
 			   uint64_t buckets, tb_scalar_cols_fn fn, void *arg);
 void tb_tboard_events_register(tb_router *r, tb_dash *d);

@@ -4,8 +4,8 @@
  * and its protobuf-JSON form.
  *
  * Built afresh for every request from the store (a few runs carry hparams
- * data, so this is cheap); the caller holds the store read lock and this
- * module takes each run's read lock while it reads the run. */
+ * data, so this is cheap) through the caller's reader, one run at a
+ * time. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -221,8 +221,8 @@ void tb_runtable_done(size_t row, void *payload)
 	tb_reader_release(reading);
 }
 
-/* Whether rt was built from exactly the runs and sessions s holds now.
- * Caller holds the store read lock. */
+/* Whether rt was built from exactly the runs and sessions rd's store holds
+ * now. */
 static int still_valid(const tb_runtable *rt, tb_reader *rd)
 {
 	if (rt->store != rd->store || rt->n_src != tb_reader_run_count(rd))

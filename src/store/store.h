@@ -171,8 +171,9 @@ const tb_run *tb_reader_hold(tb_reader *rd, const tb_run *r);
 /* Read-lock every run at once, for a request that reads runs side by side
  * many times over. */
 void tb_reader_hold_all(tb_reader *rd);
-/* Release the runs held so far; runs handed out before are not to be read
- * again until handed out (or held) again. */
+/* Release the runs held so far. A released run stays in the store while
+ * the reader is open, and its name and id (which never change) stay
+ * readable; its series are read again only once it is held again. */
 void tb_reader_release(tb_reader *rd);
 
 /* A run's name, unique in the store; its id, unique for the life of the
