@@ -41,6 +41,31 @@ tb_store *tb_store_new(void)
 	return s;
 }
 
+/* The point readers of store.h, inlined where the store reads its own
+ * points (the loader's offers binary-search and re-pack through them). */
+static inline tb_points points_of(const tb_series *s)
+{
+	return (tb_points){s->len, s->start, s->pk, s->steps_pk, s->walls_pk, s->values_pk};
+}
+
+static inline int64_t step_at(const tb_series *s, size_t i)
+{
+	/* tb_points_step without the view: every offer reads the last step */
+	return (int64_t)((uint64_t)s->pk.step0 + tb_pk_get(s->steps_pk, s->pk.step_w, s->start + i));
+}
+
+static inline double wall_at(const tb_series *s, size_t i)
+{
+	tb_points p = points_of(s);
+	return tb_points_wall(&p, i);
+}
+
+static inline double value_at(const tb_series *s, size_t i)
+{
+	tb_points p = points_of(s);
+	return tb_points_value(&p, i);
+}
+
 /* Free a point's tensor; a deferred value (store.h) owns nothing. */
 static void drop_tensor(tb_tensor *t)
 {
@@ -296,28 +321,22 @@ tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const c
 
 void tb_series_points(tb_points *out, const tb_series *s)
 {
-	*out = (tb_points){s->len, s->start, s->pk, s->steps_pk, s->walls_pk, s->values_pk};
+	*out = points_of(s);
 }
 
 int64_t tb_series_step(const tb_series *s, size_t i)
 {
-	tb_points p;
-	tb_series_points(&p, s);
-	return tb_points_step(&p, i);
+	return step_at(s, i);
 }
 
 double tb_series_wall(const tb_series *s, size_t i)
 {
-	tb_points p;
-	tb_series_points(&p, s);
-	return tb_points_wall(&p, i);
+	return wall_at(s, i);
 }
 
 double tb_series_value(const tb_series *s, size_t i)
 {
-	tb_points p;
-	tb_series_points(&p, s);
-	return tb_points_value(&p, i);
+	return value_at(s, i);
 }
 
 const tb_tensor *tb_series_tensor(const tb_series *s, size_t i)
@@ -330,7 +349,7 @@ size_t tb_series_lower_bound(const tb_series *s, int64_t step)
 	size_t lo = 0, hi = s->len;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (tb_series_step(s, mid) < step)
+		if (step_at(s, mid) < step)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -481,12 +500,12 @@ static void repack(tb_series *s, const tb_series_layout *L, size_t alloc)
 	uint8_t *walls = steps + alloc * L->step_w;
 	uint8_t *values = scalar ? walls + alloc * L->wall_w : NULL;
 	for (size_t i = 0; i < s->len; i++) {
-		pk_point p = pk_encode(L, tb_series_step(s, i), tb_series_wall(s, i));
+		pk_point p = pk_encode(L, step_at(s, i), wall_at(s, i));
 		pk_set(steps, L->step_w, i, p.step);
 		pk_set(walls, L->wall_w, i, p.resid);
 		if (!scalar)
 			continue;
-		double v = tb_series_value(s, i);
+		double v = value_at(s, i);
 		if (L->value_w == 4) {
 			float f = (float)v;
 			memcpy(values + 4 * i, &f, 4);
@@ -515,8 +534,8 @@ static tb_series_layout widen(tb_series *s, const tb_series_layout *from, int64_
 {
 	tb_series_layout L = *from;
 	if (s->len && s->len >= 2 * s->fit_len) {
-		uint64_t b0 = wall_bits(tb_series_wall(s, 0));
-		uint64_t d0 = (uint64_t)tb_series_step(s, 0) - (uint64_t)L.step0;
+		uint64_t b0 = wall_bits(wall_at(s, 0));
+		uint64_t d0 = (uint64_t)step_at(s, 0) - (uint64_t)L.step0;
 		uint64_t d1 = (uint64_t)step - (uint64_t)L.step0;
 		int64_t span = (int64_t)(d1 - d0);
 		L.slope = span > 0 ? (int64_t)(wall_bits(wall) - b0) / span : 0;
@@ -525,7 +544,7 @@ static tb_series_layout widen(tb_series *s, const tb_series_layout *from, int64_
 	}
 	unsigned ww = 1;
 	for (size_t i = 0; i <= s->len; i++) {
-		pk_point p = i < s->len ? pk_encode(&L, tb_series_step(s, i), tb_series_wall(s, i))
+		pk_point p = i < s->len ? pk_encode(&L, step_at(s, i), wall_at(s, i))
 					: pk_encode(&L, step, wall);
 		unsigned w = pk_width(p.resid, 1);
 		ww = w > ww ? w : ww;
@@ -609,7 +628,7 @@ static void reserve_slot(tb_series *s, const tb_series_layout *L)
  * an append), after making room. */
 static size_t make_slot(tb_series *s, int64_t step, double wall, double value)
 {
-	if (s->len && tb_series_step(s, s->len - 1) >= step)
+	if (s->len && step_at(s, s->len - 1) >= step)
 		preempt(s, step);
 	size_t slot;
 	if (s->capacity == 0 || s->len < s->capacity) {
