@@ -280,6 +280,7 @@ void tb_dash_blob_serve(tb_resp *resp, tb_dash *d, const char *key, const char *
 	const tb_run *r = strlen(ref.run) == ref.run_len ? tb_reader_find_run(&rd, ref.run) : NULL;
 	const tb_series *s = NULL;
 	ptrdiff_t p = -1;
+	tb_tensor_tmp tmp = {0};
 	tb_buf_puts(&msg, "Not found: ");
 	if (!r) {
 		tb_buf_puts(&msg, "no such run: ");
@@ -296,7 +297,7 @@ void tb_dash_blob_serve(tb_resp *resp, tb_dash *d, const char *key, const char *
 		goto fail;
 	}
 	p = find_step(s, ref.step);
-	const tb_tensor *t = p >= 0 ? tb_series_tensor(s, (size_t)p) : NULL;
+	const tb_tensor *t = p >= 0 ? tb_series_tensor(s, (size_t)p, &tmp) : NULL;
 	if (!t || t->dtype != TB_DT_STRING || ref.index >= t->n) {
 		tb_buf_puts(&msg, "run ");
 		tb_dash_pyrepr(&msg, ref.run);
@@ -319,5 +320,6 @@ fail:
 out:
 	tb_reader_end(&rd);
 	tb_buf_free(&msg);
+	tb_tensor_tmp_free(&tmp);
 	tb_dash_blob_ref_free(&ref);
 }

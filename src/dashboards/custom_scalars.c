@@ -499,14 +499,16 @@ static void handle_layout(tb_resp *resp, const tb_req *req, void *payload)
 		const tb_series *s = tb_dash_series(r, CONFIG_TAG, "custom_scalars", TB_DC_TENSOR);
 		/* The most recent value; a run whose layout does not decode is
 		 * left out (upstream fails the whole request). */
+		tb_tensor_tmp tmp = {0};
 		size_t len = s ? tb_series_len(s) : 0;
-		const tb_tensor *t = len ? tb_series_tensor(s, len - 1) : NULL;
+		const tb_tensor *t = len ? tb_series_tensor(s, len - 1, &tmp) : NULL;
 		layout l;
 		int ok = 0;
 		if (t && t->dtype == TB_DT_STRING && t->n == 1)
 			ok = decode_layout(&l, tb_tensor_str(t, 0)) == 0;
 		else
 			memset(&l, 0, sizeof l);
+		tb_tensor_tmp_free(&tmp);
 		tb_reader_release(&rd);
 		if (ok)
 			merge_layout(&m, &l);

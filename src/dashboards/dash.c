@@ -108,15 +108,17 @@ void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint6
 		tb_json j;
 		tb_json_init(&j, tb_resp_body(resp));
 		tb_json_arr_begin(&j);
+		tb_tensor_tmp tmp = {0};
 		for (size_t i = 0; i < n; i++) {
 			size_t p = (size_t)idx[i];
 			tb_json_arr_begin(&j);
 			tb_json_double(&j, tb_series_wall(s, p));
 			tb_json_int(&j, tb_series_step(s, p));
-			write(&j, tb_series_tensor(s, p));
+			write(&j, tb_series_tensor(s, p, &tmp));
 			tb_json_arr_end(&j);
 		}
 		tb_json_arr_end(&j);
+		tb_tensor_tmp_free(&tmp);
 		free(idx);
 	}
 	tb_reader_end(&rd);
@@ -259,7 +261,7 @@ void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 	tb_buf query = TB_BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
-		if (index >= tb_series_tensor(s, p)->n)
+		if (index >= tb_series_tensor_n(s, p))
 			continue;
 		tb_json_obj_begin(&j);
 		tb_buf_clear(&query);

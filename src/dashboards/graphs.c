@@ -198,6 +198,7 @@ static int read_blob(tb_buf *out, tb_dash *d, const char *run, const char *tag,
 		     const char *const *plugins, size_t n_plugins)
 {
 	int rc = TB_ENOTFOUND;
+	tb_tensor_tmp tmp = {0};
 	tb_reader rd;
 	tb_reader_begin(&rd, d->store);
 	const tb_run *r = tag ? tb_reader_find_run(&rd, run) : NULL;
@@ -205,7 +206,7 @@ static int read_blob(tb_buf *out, tb_dash *d, const char *run, const char *tag,
 		const tb_series *s = tb_dash_series(r, tag, plugins[i], TB_DC_BLOB_SEQUENCE);
 		if (!s || tb_series_len(s) == 0)
 			continue;
-		const tb_tensor *t = tb_series_tensor(s, tb_series_len(s) - 1);
+		const tb_tensor *t = tb_series_tensor(s, tb_series_len(s) - 1, &tmp);
 		if (!t || t->dtype != TB_DT_STRING || t->n == 0)
 			continue;
 		tb_slice b = tb_tensor_str(t, 0);
@@ -213,6 +214,7 @@ static int read_blob(tb_buf *out, tb_dash *d, const char *run, const char *tag,
 		rc = 0;
 	}
 	tb_reader_end(&rd);
+	tb_tensor_tmp_free(&tmp);
 	return rc;
 }
 

@@ -343,6 +343,7 @@ static void handle_data(tb_resp *resp, const tb_req *req, void *payload)
 	size_t n;
 	item *items = collect(&n, d, r, tag);
 	tb_buf body = TB_BUF_INIT;
+	tb_tensor_tmp tmp = {0};
 	int bad = 0;
 	for (size_t i = 0; i < n && !bad; i++) {
 		const item *it = &items[i];
@@ -350,7 +351,7 @@ static void handle_data(tb_resp *resp, const tb_req *req, void *payload)
 			continue;
 		/* Batch element `sample` (negative counts from the end, as in
 		 * Python); a scalar has no batch to index. */
-		const tb_tensor *t = tb_series_tensor(it->s, it->point);
+		const tb_tensor *t = tb_series_tensor(it->s, it->point, &tmp);
 		int64_t b = t->rank > 0 ? t->dims[0] : 0;
 		int64_t at = sample < 0 ? sample + b : sample;
 		if (!tb_dtype_is_numeric(t->dtype) || t->rank == 0 || at < 0 || at >= b) {
@@ -362,6 +363,7 @@ static void handle_data(tb_resp *resp, const tb_req *req, void *payload)
 			put_elem(&body, t, (size_t)at * inner + e, ct);
 	}
 	free(items);
+	tb_tensor_tmp_free(&tmp);
 	tb_reader_end(&rd);
 	if (bad)
 		tb_resp_error(resp, 400, "Invalid argument: sample %lld is out of range",

@@ -58,9 +58,9 @@ static int check_counts(const tb_tensor *t, const char **why)
 	return 0;
 }
 
-static void write_entry(tb_json *j, const tb_series *s, size_t p)
+static void write_entry(tb_json *j, const tb_series *s, size_t p, tb_tensor_tmp *tmp)
 {
-	const tb_tensor *t = tb_series_tensor(s, p);
+	const tb_tensor *t = tb_series_tensor(s, p, tmp);
 	size_t n = 0;
 	if (t->rank == 2 && t->dims[0] == N_ROWS && tb_dtype_is_numeric(t->dtype))
 		n = (size_t)t->dims[1];
@@ -146,9 +146,11 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 			uint64_t *idx =
 			    tb_dash_sample(&n, tb_series_len(s), tb_dash_limit(d, "pr_curves"));
 			const char *why = NULL;
+			tb_tensor_tmp tmp = {0};
 			for (size_t k = 0; k < n && !why; k++)
-				if (check_counts(tb_series_tensor(s, (size_t)idx[k]), &why))
+				if (check_counts(tb_series_tensor(s, (size_t)idx[k], &tmp), &why))
 					tb_buf_puts(&msg, why);
+			tb_tensor_tmp_free(&tmp);
 			free(idx);
 		}
 		tb_reader_release(&rd);
@@ -173,8 +175,10 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 							       tb_dash_limit(d, "pr_curves"));
 				tb_json_key(&j, tb_run_name(r));
 				tb_json_arr_begin(&j);
+				tb_tensor_tmp tmp = {0};
 				for (size_t k = 0; k < n; k++)
-					write_entry(&j, s, (size_t)idx[k]);
+					write_entry(&j, s, (size_t)idx[k], &tmp);
+				tb_tensor_tmp_free(&tmp);
 				tb_json_arr_end(&j);
 				free(idx);
 			}

@@ -223,10 +223,11 @@ static void handle_text(tb_resp *resp, const tb_req *req, void *payload)
 		size_t n;
 		uint64_t *idx = tb_dash_sample(&n, tb_series_len(s), tb_dash_limit(d, "text"));
 		tb_buf html = TB_BUF_INIT;
+		tb_tensor_tmp tmp = {0};
 		for (size_t i = 0; i < n; i++) {
 			size_t p = (size_t)idx[i];
 			tb_buf_clear(&html);
-			render_value(&html, tb_series_tensor(s, p), markdown);
+			render_value(&html, tb_series_tensor(s, p, &tmp), markdown);
 			tb_json_obj_begin(&j);
 			tb_json_key(&j, "wall_time");
 			tb_json_double(&j, tb_series_wall(s, p));
@@ -237,6 +238,7 @@ static void handle_text(tb_resp *resp, const tb_req *req, void *payload)
 			tb_json_obj_end(&j);
 		}
 		tb_buf_free(&html);
+		tb_tensor_tmp_free(&tmp);
 		free(idx);
 	}
 	tb_reader_end(&rd);

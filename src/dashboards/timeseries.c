@@ -97,7 +97,7 @@ static size_t max_samples(const tb_series *s)
 {
 	size_t m = 0;
 	for (size_t i = 0; i < tb_series_len(s); i++) {
-		size_t n = tb_series_tensor(s, i)->n, k = n >= 2 ? n - 2 : 0;
+		size_t n = tb_series_tensor_n(s, i), k = n >= 2 ? n - 2 : 0;
 		if (k > m)
 			m = k;
 	}
@@ -259,11 +259,12 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 	tb_points pt;
 	tb_series_points(&pt, s);
 	uint64_t *idx = tb_dash_sample(&n, pt.len, tb_dash_limit(d, kinds[kind].name));
+	tb_tensor_tmp tmp = {0};
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
-		if (kind == P_IMAGES && (tb_series_tensor(s, p)->n < 2 ||
-					 (uint64_t)sample >= tb_series_tensor(s, p)->n - 2))
+		if (kind == P_IMAGES && (tb_series_tensor_n(s, p) < 2 ||
+					 (uint64_t)sample >= tb_series_tensor_n(s, p) - 2))
 			continue;
 		tb_json_obj_begin(j);
 		tb_json_key(j, "wallTime");
@@ -274,7 +275,7 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 			tb_json_key(j, "value");
 			tb_json_double(j, tb_points_value(&pt, p));
 		} else if (kind == P_HISTOGRAMS) {
-			const tb_tensor *t = tb_series_tensor(s, p);
+			const tb_tensor *t = tb_series_tensor(s, p, &tmp);
 			tb_json_key(j, "bins");
 			tb_json_arr_begin(j);
 			if (t->rank == 2 && t->dims[1] == 3 && t->elem_size) {
@@ -302,6 +303,7 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 		tb_json_obj_end(j);
 	}
 	tb_json_arr_end(j);
+	tb_tensor_tmp_free(&tmp);
 	free(idx);
 }
 
@@ -309,7 +311,7 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 static int has_sample(const tb_series *s, int64_t sample)
 {
 	for (size_t i = 0; i < tb_series_len(s); i++) {
-		size_t n = tb_series_tensor(s, i)->n;
+		size_t n = tb_series_tensor_n(s, i);
 		if (n >= 2 && (uint64_t)sample < n - 2)
 			return 1;
 	}

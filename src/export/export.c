@@ -218,6 +218,7 @@ static void take(const tb_series *s, void *payload)
 {
 	ex *x = payload;
 	sstate *st = state_of(x, s);
+	tb_tensor_tmp tmp = {0};
 	tb_points pt;
 	tb_series_points(&pt, s);
 	for (size_t i = 0; i < pt.len; i++) {
@@ -226,8 +227,9 @@ static void take(const tb_series *s, void *payload)
 				   tb_points_value(&pt, i));
 		else if (st->as == AS_HISTOGRAM)
 			put_histogram(x, st, tb_points_step(&pt, i), tb_points_wall(&pt, i),
-				      tb_series_tensor(s, i));
+				      tb_series_tensor(s, i, &tmp));
 	}
+	tb_tensor_tmp_free(&tmp);
 }
 
 static int64_t io_read(void *payload, void *buf, size_t n, uint64_t off)

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "proto/tensor.h"
+#include "store/histpack.h"
 #include "store/kinds.h"
 #include "store/store_internal.h"
 
@@ -78,8 +79,10 @@ static tb_tensor *string_tensor(const tb_slice *parts, int64_t n)
 }
 
 /* Legacy histogram -> [k, 3] rows (left, right, count), trimming empty
- * buckets at both ends as upstream's Python loader does (FORMAT.md 11.2). */
-static tb_tensor *convert_histo(tb_slice data)
+ * buckets at both ends as upstream's Python loader does (FORMAT.md 11.2).
+ * With `packed`, a histogram that packs is returned there instead, packed
+ * straight from the message (NULL returned). */
+static tb_tensor *convert_histo(tb_slice data, tb_histpack **packed)
 {
 	tb_histo h;
 	if (tb_histo_decode(&h, data))
@@ -100,15 +103,26 @@ static tb_tensor *convert_histo(tb_slice data)
 		t = tb_tensor_new(TB_DT_DOUBLE, 2, dims, NULL, NULL);
 	} else if (h.n_limits >= e) {
 		size_t k = e - s + 1;
-		double *rows = tb_xmalloc(k * 3 * sizeof *rows);
-		for (size_t i = 0; i < k; i++) {
-			rows[3 * i] = i == 0 ? h.min : h.limits[s + i - 1];
-			rows[3 * i + 1] = i == k - 1 ? h.max : h.limits[s + i];
-			rows[3 * i + 2] = h.counts[s + i];
+		/* row i is (edges[i], edges[i + 1], counts[s + i]) */
+		double *edges = tb_xmalloc((k + 1) * sizeof *edges);
+		edges[0] = h.min;
+		if (k > 1)
+			memcpy(edges + 1, h.limits + s, (k - 1) * sizeof *edges);
+		edges[k] = h.max;
+		if (packed)
+			*packed = tb_histpack_joined(edges, h.counts + s, k);
+		if (!packed || !*packed) {
+			double *rows = tb_xmalloc(k * 3 * sizeof *rows);
+			for (size_t i = 0; i < k; i++) {
+				rows[3 * i] = edges[i];
+				rows[3 * i + 1] = edges[i + 1];
+				rows[3 * i + 2] = h.counts[s + i];
+			}
+			dims[0] = (int64_t)k;
+			t = tb_tensor_new(TB_DT_DOUBLE, 2, dims, rows, NULL);
+			free(rows);
 		}
-		dims[0] = (int64_t)k;
-		t = tb_tensor_new(TB_DT_DOUBLE, 2, dims, rows, NULL);
-		free(rows);
+		free(edges);
 	}
 	tb_histo_release(&h);
 	return t;
@@ -194,11 +208,13 @@ static tb_series *lookup(tb_store *store, tb_run *run, tb_slice tag, const tb_va
 	return s;
 }
 
-static tb_tensor *decode_tensor(int kind, tb_slice data)
+/* A value's tensor; with `packed`, a legacy histogram that packs comes
+ * back there instead (NULL returned). */
+static tb_tensor *decode_tensor(int kind, tb_slice data, tb_histpack **packed)
 {
 	tb_tensor *t = NULL;
 	if (kind == TB_VAL_HISTO)
-		t = convert_histo(data);
+		t = convert_histo(data, packed);
 	else if (tb_tensor_decode(&t, data))
 		t = NULL;
 	return t;
@@ -237,9 +253,12 @@ size_t tb_compat_settle(tb_compat_defer *d)
 			if (!TB_TENSOR_IS_DEFERRED(s->tensors[i]))
 				continue;
 			const struct tb_deferred_value *p = &d->vals[(uintptr_t)s->tensors[i] >> 1];
-			tb_tensor *t = decode_tensor(p->kind, p->data);
-			if (t) {
-				s->tensors[i] = t;
+			tb_histpack *packed = NULL;
+			tb_tensor *t = decode_tensor(p->kind, p->data, &packed);
+			if (packed) {
+				tb_series_set_histpack(s, i, packed);
+			} else if (t) {
+				tb_series_set_tensor(s, i, t);
 			} else {
 				tb_series_remove(s, i);
 				removed++;
@@ -289,7 +308,7 @@ static int add_value(tb_store *store, tb_run *run, const tb_value *v, int64_t st
 			defer_value(d, s, v, step, wall);
 			return 1;
 		} else if (v->kind == TB_VAL_HISTO || v->kind == TB_VAL_TENSOR) {
-			t = decode_tensor(v->kind, v->data);
+			t = decode_tensor(v->kind, v->data, NULL);
 		} else if (v->kind == TB_VAL_NONE) {
 			int64_t zero = 0; /* the null tensor: DT_FLOAT, shape [0] */
 			t = tb_tensor_new(TB_DT_FLOAT, 1, &zero, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "histpack.h"
 #include "kinds.h"
 #include "proto/event.h"
 
@@ -66,11 +67,27 @@ static inline double value_at(const tb_series *s, size_t i)
 	return tb_points_value(&p, i);
 }
 
-/* Free a point's tensor; a deferred value (store.h) owns nothing. */
-static void drop_tensor(tb_tensor *t)
+/* A tensor slot holds a tb_tensor pointer, a tb_histpack pointer with
+ * bit 1 set, or a deferred value (bit 0, store.h). */
+#define SLOT_PACKED ((uintptr_t)2)
+
+/* Free a point's tensor; a deferred value owns nothing. */
+static void drop_tensor(uintptr_t t)
 {
 	if (!TB_TENSOR_IS_DEFERRED(t))
-		free(t);
+		free((void *)(t & ~SLOT_PACKED));
+}
+
+/* The slot for t (taken): packed when it is a histogram that packs. */
+static uintptr_t tensor_slot(tb_tensor *t)
+{
+	if (TB_TENSOR_IS_DEFERRED(t))
+		return (uintptr_t)t;
+	tb_histpack *p = tb_histpack_new(t);
+	if (!p)
+		return (uintptr_t)t;
+	free(t);
+	return (uintptr_t)p | SLOT_PACKED;
 }
 
 static void series_free(tb_series *s)
@@ -339,11 +356,6 @@ double tb_series_value(const tb_series *s, size_t i)
 	return value_at(s, i);
 }
 
-const tb_tensor *tb_series_tensor(const tb_series *s, size_t i)
-{
-	return s->tensors ? s->tensors[i] : NULL;
-}
-
 size_t tb_series_lower_bound(const tb_series *s, int64_t step)
 {
 	size_t lo = 0, hi = s->len;
@@ -484,7 +496,7 @@ static int pk_fits(const tb_series_layout *L, pk_point p, double value, int scal
 static size_t block_size(const tb_series *s, const tb_series_layout *L, size_t alloc)
 {
 	size_t per = (size_t)L->step_w + L->wall_w +
-		     (s->data_class == TB_DC_SCALAR ? L->value_w : sizeof(tb_tensor *));
+		     (s->data_class == TB_DC_SCALAR ? L->value_w : sizeof(uintptr_t));
 	return alloc * per;
 }
 
@@ -495,7 +507,7 @@ static void repack(tb_series *s, const tb_series_layout *L, size_t alloc)
 	uint8_t *blk = tb_xmalloc(block_size(s, L, alloc));
 	int scalar = s->data_class == TB_DC_SCALAR;
 	/* the tensor pointers first, so they stay aligned */
-	tb_tensor **tensors = scalar ? NULL : (tb_tensor **)blk;
+	uintptr_t *tensors = scalar ? NULL : (uintptr_t *)blk;
 	uint8_t *steps = blk + (scalar ? 0 : alloc * sizeof *tensors);
 	uint8_t *walls = steps + alloc * L->step_w;
 	uint8_t *values = scalar ? walls + alloc * L->wall_w : NULL;
@@ -687,11 +699,47 @@ void tb_series_add_scalar(tb_series *s, int64_t step, double wall, double value)
 void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
 {
 	if (s->data_class == TB_DC_SCALAR) {
-		drop_tensor(t);
+		drop_tensor((uintptr_t)t);
 		return;
 	}
 	size_t i = make_slot(s, step, wall, 0);
-	s->tensors[i] = t;
+	s->tensors[i] = tensor_slot(t);
+}
+
+void tb_series_set_tensor(tb_series *s, size_t i, tb_tensor *t)
+{
+	drop_tensor(s->tensors[i]);
+	s->tensors[i] = tensor_slot(t);
+}
+
+void tb_series_set_histpack(tb_series *s, size_t i, tb_histpack *p)
+{
+	drop_tensor(s->tensors[i]);
+	s->tensors[i] = (uintptr_t)p | SLOT_PACKED;
+}
+
+const tb_tensor *tb_series_tensor(const tb_series *s, size_t i, tb_tensor_tmp *tmp)
+{
+	uintptr_t v = s->tensors[i];
+	if (!(v & SLOT_PACKED))
+		return (const tb_tensor *)v;
+	tb_histpack_unpack(&tmp->t, &tmp->buf, &tmp->cap, (const tb_histpack *)(v & ~SLOT_PACKED));
+	return &tmp->t;
+}
+
+size_t tb_series_tensor_n(const tb_series *s, size_t i)
+{
+	uintptr_t v = s->tensors[i];
+	if (v & SLOT_PACKED)
+		return tb_histpack_n((const tb_histpack *)(v & ~SLOT_PACKED));
+	return ((const tb_tensor *)v)->n;
+}
+
+void tb_tensor_tmp_free(tb_tensor_tmp *tmp)
+{
+	free(tmp->buf);
+	tmp->buf = NULL;
+	tmp->cap = 0;
 }
 
 void tb_series_clear(tb_series *s)

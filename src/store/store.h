@@ -14,9 +14,10 @@
  * Tuned for many small scalar points: a series keeps its points in packed
  * columns (see tb_series_layout), about 6 bytes per scalar point when steps
  * and wall times are regular; tensor and blob-sequence series also keep one
- * owned tb_tensor per point (a blob sequence is a rank-1 DT_STRING tensor,
- * its bytes stored once). Read one point with tb_series_step, tb_series_wall
- * and tb_series_value, many through a tb_points view (inline readers). */
+ * owned tensor per point (a blob sequence is a rank-1 DT_STRING tensor,
+ * its bytes stored once; a histogram is packed, store/histpack.h). Read one
+ * point with tb_series_step, tb_series_wall, tb_series_value and
+ * tb_series_tensor, many through a tb_points view (inline readers). */
 #ifndef TB_STORE_H
 #define TB_STORE_H
 
@@ -209,17 +210,32 @@ tb_slice tb_series_content(const tb_series *s);
  * so a cache keyed on it sees every change). */
 size_t tb_series_len(const tb_series *s);
 uint64_t tb_series_changes(const tb_series *s);
-/* Point i (0 <= i < len). The tensor of a tensor or blob-sequence series'
- * point (NULL for a scalar series). */
+/* Point i (0 <= i < len). */
 int64_t tb_series_step(const tb_series *s, size_t i);
 double tb_series_wall(const tb_series *s, size_t i);
 double tb_series_value(const tb_series *s, size_t i);
-const tb_tensor *tb_series_tensor(const tb_series *s, size_t i);
 /* The index of the first point with step >= step (len when none). */
 size_t tb_series_lower_bound(const tb_series *s, int64_t step);
 /* Steps (unless NULL) and values of points [i0, i1) into arrays (a scalar
  * series). */
 void tb_series_copy(const tb_series *s, size_t i0, size_t i1, int64_t *steps, double *values);
+
+/* Where tb_series_tensor unpacks a packed point: zero it before first
+ * use ({0}), free with tb_tensor_tmp_free. */
+typedef struct tb_tensor_tmp {
+	tb_tensor t;
+	uint8_t *buf;
+	size_t cap;
+} tb_tensor_tmp;
+
+/* Point i's tensor (0 <= i < len, a tensor or blob-sequence series): the
+ * stored one, or a packed one unpacked into *tmp, exactly as it was
+ * offered. Valid until the next call with tmp or the reader's release of
+ * the run; the only way to a stored tensor. */
+const tb_tensor *tb_series_tensor(const tb_series *s, size_t i, tb_tensor_tmp *tmp);
+void tb_tensor_tmp_free(tb_tensor_tmp *tmp);
+/* The element count of point i's tensor, without unpacking it. */
+size_t tb_series_tensor_n(const tb_series *s, size_t i);
 
 /* A view of a series' point columns for loops over many points, read with
  * the inline tb_points_* below. Valid while the reader holds the run. The

@@ -33,8 +33,9 @@ struct tb_series {
 	uint8_t *block;
 	tb_series_layout pk;
 	uint8_t *steps_pk, *walls_pk, *values_pk; /* columns in block */
-	tb_tensor **tensors; /* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE (owned); point
-			      * i is tensors[i] */
+	/* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE: point i's tensor, owned; read it
+	 * with tb_series_tensor */
+	uintptr_t *tensors;
 	size_t fit_len;	     /* len when the wall line was last fitted */
 	uint64_t seen;	     /* points offered since the last preemption rescale */
 	uint64_t changes;    /* points added or replaced so far; never goes back */
@@ -92,6 +93,13 @@ void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
  * pointer, that the loader replaces before it releases the run lock
  * (ingest/compat.h). The store drops such a slot without freeing it. */
 #define TB_TENSOR_IS_DEFERRED(t) (((uintptr_t)(t)&1u) != 0)
+/* Replace point i's deferred value with its decoded tensor t (taken).
+ * Caller holds the run write lock. */
+void tb_series_set_tensor(tb_series *s, size_t i, tb_tensor *t);
+
+/* The same with a packed histogram (taken), store/histpack.h. */
+struct tb_histpack;
+void tb_series_set_histpack(tb_series *s, size_t i, struct tb_histpack *p);
 /* Drop every point of s, keeping the series and its buffers, as if
  * nothing had been offered yet (bulk export takes points out as they come).
  * Caller holds the run write lock. */

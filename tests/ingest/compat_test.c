@@ -164,11 +164,16 @@ static void test_compat__deferred_same_points(void)
 	CHECK_INT(removed, 0);
 	tb_series *s1 = tb_run_series_w(now, "h", 1), *s2 = tb_run_series_w(later, "h", 1);
 	CHECK(s1 && s2 && s1->len == 20 && s2->len == 20);
+	tb_tensor_tmp tmp1 = {0}, tmp2 = {0};
 	for (size_t i = 0; s1 && s2 && i < s1->len; i++) {
 		CHECK(tb_series_step(s1, i) == tb_series_step(s2, i));
-		CHECK(s2->tensors[i]->dtype == TB_DT_DOUBLE && s2->tensors[i]->n == 6);
-		CHECK(memcmp(s1->tensors[i]->data, s2->tensors[i]->data, 48) == 0);
+		const tb_tensor *t1 = tb_series_tensor(s1, i, &tmp1);
+		const tb_tensor *t2 = tb_series_tensor(s2, i, &tmp2);
+		CHECK(t2->dtype == TB_DT_DOUBLE && t2->n == 6);
+		CHECK(memcmp(t1->data, t2->data, 48) == 0);
 	}
+	tb_tensor_tmp_free(&tmp1);
+	tb_tensor_tmp_free(&tmp2);
 	/* the damaged last one was kept (the newest always is), then removed */
 	CHECK_INT(tb_compat_add_event_deferred(st, later, &ev[N], &p2, &d), 1);
 	CHECK_INT(tb_compat_settle(&d), 1);

@@ -251,7 +251,7 @@ static void test_store__reader_holds_and_releases(void)
 		CHECK(tb_points_value(&pt, i) == tb_series_value(s, i));
 	}
 	CHECK_INT(tb_series_lower_bound(s, 31), 11);
-	CHECK(tb_series_tensor(s, 0) == NULL);
+	CHECK_INT(tb_series_data_class(s), TB_DC_SCALAR);
 	CHECK_INT(tb_series_changes(s), 50);
 	tb_reader_end(&rd);
 	CHECK(run_free_now(a) && run_free_now(b));

@@ -26,6 +26,13 @@ static tb_series *series(tb_store *st, const char *run, const char *tag)
 	return r ? tb_run_series_w(r, tag, strlen(tag)) : NULL;
 }
 
+/* The single point's tensor of s (unpacked when stored packed). */
+static tb_tensor_tmp tmp0;
+static const tb_tensor *tensor0(const tb_series *s)
+{
+	return tb_series_tensor(s, 0, &tmp0);
+}
+
 static tb_store *load(const char *dir)
 {
 	tb_store *st = tb_store_new();
@@ -176,7 +183,7 @@ static void test_roundtrip__store(void)
 	s = series(st, "run", "weights");
 	CHECK(s && s->data_class == TB_DC_TENSOR && strcmp(s->plugin, "histograms") == 0);
 	if (s && s->len == 1) {
-		tb_tensor *t = s->tensors[0];
+		const tb_tensor *t = tensor0(s);
 		CHECK(t->rank == 2 && t->dims[0] == 30 && t->dims[1] == 3 && t->dtype == 2);
 		double total = 0;
 		for (int i = 0; i < 30; i++)
@@ -185,27 +192,27 @@ static void test_roundtrip__store(void)
 		CHECK(tb_tensor_double(t, 0) == 0 && tb_tensor_double(t, 88) == 99);
 	}
 	s = series(st, "run", "raw_hist");
-	CHECK(s && s->len == 1 && tb_tensor_double(s->tensors[0], 5) == 7 &&
-	      tb_tensor_double(s->tensors[0], 4) == 2);
+	CHECK(s && s->len == 1 && tb_tensor_double(tensor0(s), 5) == 7 &&
+	      tb_tensor_double(tensor0(s), 4) == 2);
 
 	s = series(st, "run", "img/rgb");
 	CHECK(s && s->data_class == TB_DC_BLOB_SEQUENCE && strcmp(s->plugin, "images") == 0);
-	if (s && s->len == 1 && s->tensors[0]->n == 3) {
-		tb_slice png = tb_tensor_str(s->tensors[0], 2);
+	if (s && s->len == 1 && tensor0(s)->n == 3) {
+		tb_slice png = tb_tensor_str(tensor0(s), 2);
 		int w, h, c;
 		uint8_t *px = wu_png_decode((const uint8_t *)png.ptr, png.len, &w, &h, &c);
-		CHECK(str_is(tb_tensor_str(s->tensors[0], 0), "4"));
-		CHECK(str_is(tb_tensor_str(s->tensors[0], 1), "3"));
+		CHECK(str_is(tb_tensor_str(tensor0(s), 0), "4"));
+		CHECK(str_is(tb_tensor_str(tensor0(s), 1), "3"));
 		CHECK(px && w == 4 && h == 3 && c == 3 && memcmp(px, rgb, sizeof rgb) == 0);
 		free(px);
 	} else {
 		CHECK(0);
 	}
 	s = series(st, "run", "img/batch");
-	if (s && s->len == 1 && s->tensors[0]->n == 4) {
+	if (s && s->len == 1 && tensor0(s)->n == 4) {
 		static const uint8_t want[2][4] = {{0, 128, 255, 255}, {0, 64, 191, 0}};
 		for (int k = 0; k < 2; k++) {
-			tb_slice png = tb_tensor_str(s->tensors[0], 2 + (size_t)k);
+			tb_slice png = tb_tensor_str(tensor0(s), 2 + (size_t)k);
 			int w, h, c;
 			uint8_t *px = wu_png_decode((const uint8_t *)png.ptr, png.len, &w, &h, &c);
 			CHECK(px && w == 2 && h == 2 && c == 1 && memcmp(px, want[k], 4) == 0);
@@ -218,8 +225,8 @@ static void test_roundtrip__store(void)
 	s = series(st, "run", "sound");
 	CHECK(s && s->data_class == TB_DC_BLOB_SEQUENCE && strcmp(s->plugin, "audio") == 0);
 	CHECK(s && s->content_len == 2 && s->content[0] == 0x10 && s->content[1] == 11);
-	if (s && s->len == 1 && s->tensors[0]->n == 2) {
-		tb_slice wav = tb_tensor_str(s->tensors[0], 0);
+	if (s && s->len == 1 && tensor0(s)->n == 2) {
+		tb_slice wav = tb_tensor_str(tensor0(s), 0);
 		const uint8_t *p = (const uint8_t *)wav.ptr;
 		CHECK(wav.len == 44 + 16 && memcmp(p, "RIFF", 4) == 0 && p[22] == 2);
 		CHECK(wu_le32(p + 24) == 22050 && wu_le32(p + 40) == 16);
@@ -227,23 +234,23 @@ static void test_roundtrip__store(void)
 		memcpy(smp, p + 44, 16);
 		CHECK(smp[0] == 0 && smp[1] == 16384 && smp[2] == -16384 && smp[3] == 32767 &&
 		      smp[4] == -32768 && smp[5] == 32767 && smp[6] == 8192);
-		CHECK(tb_tensor_str(s->tensors[0], 1).len == 44 + 8);
+		CHECK(tb_tensor_str(tensor0(s), 1).len == 44 + 8);
 	} else {
 		CHECK(0);
 	}
 
 	s = series(st, "run", "notes");
 	CHECK(s && s->data_class == TB_DC_TENSOR && strcmp(s->plugin, "text") == 0);
-	CHECK(s && s->len == 1 && s->tensors[0]->rank == 0 &&
-	      str_is(tb_tensor_str(s->tensors[0], 0), "# Hello\n\n*world*"));
+	CHECK(s && s->len == 1 && tensor0(s)->rank == 0 &&
+	      str_is(tb_tensor_str(tensor0(s), 0), "# Hello\n\n*world*"));
 	s = series(st, "run", "table");
-	CHECK(s && s->len == 1 && s->tensors[0]->rank == 2 &&
-	      str_is(tb_tensor_str(s->tensors[0], 3), "d"));
+	CHECK(s && s->len == 1 && tensor0(s)->rank == 2 &&
+	      str_is(tb_tensor_str(tensor0(s), 3), "d"));
 
 	s = series(st, "run", "pr");
 	CHECK(s && strcmp(s->plugin, "pr_curves") == 0 && s->data_class == TB_DC_TENSOR);
 	if (s && s->len == 1) {
-		tb_tensor *t = s->tensors[0];
+		const tb_tensor *t = tensor0(s);
 		CHECK(t->dims[0] == 6 && t->dims[1] == 11 && t->dtype == 1);
 		/* threshold 0: TP 2, FP 2; threshold 0.5 (col 5): TP 1, FP 1, TN 1, FN 1 */
 		CHECK(tb_tensor_double(t, 0) == 2 && tb_tensor_double(t, 11) == 2);
@@ -264,20 +271,18 @@ static void test_roundtrip__store(void)
 	CHECK(s && s->len == 1 && tb_series_value(s, 0) == (double)0.9f);
 
 	s = series(st, "run", "shape_VERTEX");
-	CHECK(s && strcmp(s->plugin, "mesh") == 0 && s->len == 1 && s->tensors[0]->dtype == 1 &&
-	      s->tensors[0]->dims[1] == 4 && s->tensors[0]->dims[2] == 3);
+	CHECK(s && strcmp(s->plugin, "mesh") == 0 && s->len == 1 && tensor0(s)->dtype == 1 &&
+	      tensor0(s)->dims[1] == 4 && tensor0(s)->dims[2] == 3);
 	s = series(st, "run", "shape_FACE");
-	CHECK(s && s->len == 1 && s->tensors[0]->dtype == 3 &&
-	      tb_tensor_double(s->tensors[0], 5) == 3);
+	CHECK(s && s->len == 1 && tensor0(s)->dtype == 3 && tb_tensor_double(tensor0(s), 5) == 3);
 	s = series(st, "run", "shape_COLOR");
-	CHECK(s && s->len == 1 && s->tensors[0]->dtype == 4 &&
-	      tb_tensor_double(s->tensors[0], 9) == 9);
+	CHECK(s && s->len == 1 && tensor0(s)->dtype == 4 && tb_tensor_double(tensor0(s), 9) == 9);
 
 	s = series(st, "run", "custom_scalars__config__");
 	CHECK(s && strcmp(s->plugin, "custom_scalars") == 0 && s->len == 1 &&
-	      s->tensors[0]->dtype == 7);
+	      tensor0(s)->dtype == 7);
 	if (s && s->len == 1) {
-		tb_slice lay = tb_tensor_str(s->tensors[0], 0);
+		tb_slice lay = tb_tensor_str(tensor0(s), 0);
 		CHECK(memmem(lay.ptr, lay.len, "^loss", 5) &&
 		      memmem(lay.ptr, lay.len, "acc_hi", 6));
 	}
@@ -285,7 +290,7 @@ static void test_roundtrip__store(void)
 	s = series(st, "run", "__run_graph__");
 	CHECK(s && strcmp(s->plugin, "graphs") == 0 && s->len == 1);
 	if (s && s->len == 1) {
-		tb_slice g = tb_tensor_str(s->tensors[0], 0);
+		tb_slice g = tb_tensor_str(tensor0(s), 0);
 		CHECK(memmem(g.ptr, g.len, "layer/relu", 10) &&
 		      memmem(g.ptr, g.len, "Placeholder", 11));
 	}
@@ -418,5 +423,6 @@ int main(void)
 	TB_RUN(test_roundtrip__http_scalars);
 	curl_global_cleanup();
 	tb_test_rmtree(root);
+	tb_tensor_tmp_free(&tmp0);
 	return tb_test_finish();
 }
