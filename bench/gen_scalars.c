@@ -1,11 +1,11 @@
 /* gen_scalars: write a large, fixed-seed scalar log directory for loader
  * benchmarks.
  *
- *     gen_scalars OUTDIR [runs=10] [tags=20] [steps=50000] [buckets=0]
+ *     gen_scalars OUTDIR [runs=10] [tags=20] [steps=50000] [buckets=0] [groups=4]
  *
  * Writes runs x tags x steps legacy simple_value scalar events with
  * libtboard, one event per tag per step as PyTorch's add_scalar does, into
- * OUTDIR/run_NN. Tags look like g0/scalar_00 (4 groups); values are noisy
+ * OUTDIR/run_NN. Tags look like g0/scalar_00 (4 groups, or groups); values are noisy
  * random walks and wall times advance 0.25 s per step, all from a fixed
  * seed, so two runs of the same arguments produce identical events (only
  * the file names and first-record times differ). The defaults give about
@@ -53,20 +53,23 @@ int main(int argc, char **argv)
 {
 	long runs, ntags, steps;
 	long long events = 0, bytes = 0;
-	char dir[4096], (*tags)[32];
+	char dir[4096], (*tags)[48];
 	double *level, t0;
 
-	long buckets;
+	long buckets, groups;
 	double edges[1025], counts[1024];
-	if (argc < 2 || argc > 6) {
-		fprintf(stderr, "usage: %s OUTDIR [runs=10] [tags=20] [steps=50000] [buckets=0]\n",
-			argv[0]);
+	if (argc < 2 || argc > 7) {
+		fprintf(
+		    stderr,
+		    "usage: %s OUTDIR [runs=10] [tags=20] [steps=50000] [buckets=0] [groups=4]\n",
+		    argv[0]);
 		return 2;
 	}
 	runs = bench_arg(argc, argv, 2, 10, 1);
 	ntags = bench_arg(argc, argv, 3, 20, 1);
 	steps = bench_arg(argc, argv, 4, 50000, 1);
 	buckets = bench_arg(argc, argv, 5, 0, 0);
+	groups = bench_arg(argc, argv, 6, 4, 1);
 	if (buckets > 1024)
 		buckets = 1024;
 	tags = malloc((size_t)ntags * sizeof *tags);
@@ -76,7 +79,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (long t = 0; t < ntags; t++)
-		snprintf(tags[t], sizeof tags[t], "g%ld/scalar_%02ld", t % 4, t);
+		snprintf(tags[t], sizeof tags[t], "g%ld/scalar_%02ld", t % groups, t);
 
 	t0 = seconds();
 	for (long r = 0; r < runs; r++) {

@@ -14,7 +14,11 @@
  * 4. end to end (when a tboard binary is given): start `tboard --logdir
  *    OUTDIR --port 0`, ask for the run's views until they arrive (the first
  *    request parses the trace) and report the time from exec to that answer
- *    and the server's peak RSS (VmHWM).
+ *    and the server's peak RSS (VmHWM);
+ * 5. the operator tree (when a tboard binary is given): on a server that has
+ *    loaded the run, the time of one /tree answer and the server's peak RSS
+ *    before and after it (a trace without [memory] or module events keeps
+ *    no tree after the load: the route reads it again).
  * Medians of `repeats` runs are printed; the page cache is warm after the
  * first pass. repeats=0 only builds the file (for bench/profile_trace_bench.mjs). */
 #include <errno.h>
@@ -163,6 +167,44 @@ static double first_view(const char *tboard, const char *logdir, long *rss_kb)
 				    "/data/plugin/pytorch_profiler/views?run=big", has_views, NULL, 600);
 }
 
+/* One /tree answer of a loaded run: its time and size, and the server's
+ * peak RSS before (*before_kb) and after (*after_kb) it; -1 on failure. */
+static double tree_answer(long *before_kb, long *after_kb, size_t *bytes, const char *tboard,
+			  const char *logdir)
+{
+	*before_kb = *after_kb = 0;
+	*bytes = 0;
+	int port, out_fd;
+	pid_t pid = bench_start_tboard(tboard, logdir, &port, &out_fd);
+	if (pid < 0)
+		return -1;
+	double t = -1, t0 = bench_now();
+	char *body = NULL;
+	while (port && !body && bench_now() - t0 < 600) {
+		body = bench_http_get(port, "/data/plugin/pytorch_profiler/views?run=big");
+		if (body && !has_views(body, NULL)) {
+			free(body);
+			body = NULL;
+			usleep(2000);
+		}
+	}
+	if (body) {
+		free(body);
+		*before_kb = bench_vm_hwm_kb(pid);
+		t0 = bench_now();
+		body = bench_http_get(
+		    port, "/data/plugin/pytorch_profiler/tree?run=big&worker=worker0&span=default");
+		if (body && strncmp(body, "{\"name\"", 7) == 0) {
+			t = bench_now() - t0;
+			*bytes = strlen(body);
+		}
+		free(body);
+		*after_kb = bench_vm_hwm_kb(pid);
+	}
+	bench_stop(pid, out_fd);
+	return t;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -216,6 +258,15 @@ int main(int argc, char **argv)
 				max_rss = rss[r];
 		printf("first view (exec to /views answer) %8.3f s, peak RSS %.1f MB\n",
 		       bench_median(view_s, repeats), (double)max_rss / 1024);
+		double tree_s[50];
+		long before = 0, after = 0;
+		size_t tree_bytes = 0;
+		for (int r = 0; r < repeats; r++)
+			tree_s[r] = tree_answer(&before, &after, &tree_bytes, tboard, argv[2]);
+		printf("tree (one /tree answer after the load) %8.3f s, %.1f MB; peak RSS %.1f MB "
+		       "before it, %.1f MB after\n",
+		       bench_median(tree_s, repeats), (double)tree_bytes / 1e6,
+		       (double)before / 1024, (double)after / 1024);
 	}
 	return 0;
 }

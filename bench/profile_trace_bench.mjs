@@ -9,9 +9,14 @@
 //    the end);
 // 2. serves it with BUILD_DIR/tboard, opens the Profile dashboard and, per
 //    repeat, clicks "Show the timeline" and times the first drawn frame
-//    (fetch, stream parse, lanes, first draw), beside, in the same page,
-//    the floor of fetching the same route and reading its body without
-//    parsing it;
+//    (the worker's first model: fetch, stream parse, lanes, first draw) and
+//    the whole trace drawn (its last model), beside, in the same page, the
+//    floor of fetching the same route and reading its body without parsing
+//    it; while it loads, how responsive the page stays: the longest task
+//    on the page's main thread (Long Tasks API) and the longest interval
+//    between animation frames; each repeat also reads the trace on the
+//    page's own thread (`?trace_reader=page`, the baseline: no worker,
+//    drawn once read), alternating with the worker;
 // 3. frame times while zooming and panning with the keys held (W, D, S, A)
 //    from the whole trace, and while dragging: per phase the time to draw a
 //    frame and the interval between animation frames (median, p95), against
@@ -35,6 +40,7 @@ process.env.TB_BUILD_DIR ||= buildDir;
 const { launch, startServer, stopServer } = await import('../tests/web/lib.mjs');
 
 const r1 = (v) => Math.round(v * 10) / 10;
+const r2 = (v) => Math.round(v * 100) / 100;
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const q = (f) => s[Math.min(s.length - 1, Math.floor(f * s.length))];
@@ -59,18 +65,42 @@ async function openDashboard(page, base) {
   await page.waitForSelector('[data-testid="profile-trace-open"]', { timeout: 600000 });
 }
 
-/** Milliseconds from the click to the first drawn frame. */
+/** From the click: milliseconds to the first drawn frame and to the whole
+ * trace drawn; the longest main-thread task and animation frame interval
+ * in between. */
 async function firstDraw(page) {
   await page.evaluate(() => {
+    window.__tasks = [];
+    window.__gaps = [];
+    window.__loading = true;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (window.__loading) window.__tasks.push(e.duration);
+    }).observe({ entryTypes: ['longtask'] });
+    let last = 0;
+    const loop = (now) => {
+      if (last) window.__gaps.push(now - last);
+      last = now;
+      if (window.__loading) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
     window.__t0 = performance.now();
     document.querySelector('[data-testid="profile-trace-open"]').click();
   });
-  const t = await page.waitForFunction(
+  const first = await page.waitForFunction(
     (s) => (document.querySelector(s)?.getAttribute('data-state') === 'drawn' ? performance.now() - window.__t0 : 0),
     CANVAS,
     { polling: 'raf', timeout: 600000 },
   );
-  return t.jsonValue();
+  const whole = await page.waitForFunction(
+    (s) => (document.querySelector(s)?.getAttribute('data-complete') === '1' ? performance.now() - window.__t0 : 0),
+    CANVAS,
+    { polling: 'raf', timeout: 600000 },
+  );
+  const busy = await page.evaluate(() => {
+    window.__loading = false;
+    return { longestTask: Math.max(0, ...window.__tasks), tasks: window.__tasks.length, longestGap: Math.max(0, ...window.__gaps) };
+  });
+  return { first: await first.jsonValue(), whole: await whole.jsonValue(), ...busy };
 }
 
 /** Milliseconds to fetch the timeline route and read its body, unparsed. */
@@ -126,20 +156,38 @@ try {
   server = await startServer(work);
   b = await launch({ viewport: { width: 1400, height: 900 } });
   const { page } = b;
-  const first = [];
+  const runs = { worker: [], page: [] };
   const floor = [];
   let complete = 0;
   for (let r = 0; r < REPEATS; r++) {
-    await openDashboard(page, server.url);
-    const path = await page.evaluate(() => {
-      const a = document.querySelector('[data-testid="profile-trace"]');
-      return a.getAttribute('href').replace('/trace?', '/timeline?');
-    });
-    floor.push(await fetchFloor(page, path));
-    first.push(await firstDraw(page));
-    complete = Number(await page.getAttribute(CANVAS, 'data-events'));
-    console.error(`repeat ${r + 1}: first draw ${r1(first[r])} ms, fetch floor ${r1(floor[r])} ms`);
+    for (const mode of ['page', 'worker']) {
+      await openDashboard(page, mode === 'page' ? `${server.url}?trace_reader=page` : server.url);
+      if (mode === 'worker') {
+        const path = await page.evaluate(() => {
+          const a = document.querySelector('[data-testid="profile-trace"]');
+          return a.getAttribute('href').replace('/trace?', '/timeline?');
+        });
+        floor.push(await fetchFloor(page, path));
+      }
+      const t = await firstDraw(page);
+      runs[mode].push(t);
+      complete = Number(await page.getAttribute(CANVAS, 'data-events'));
+      console.error(
+        `repeat ${r + 1}, read in the ${mode === 'page' ? "page's thread" : 'worker'}: first draw ${r1(t.first)} ms, ` +
+          `whole trace ${r1(t.whole)} ms, longest main-thread task ${r1(t.longestTask)} ms (${t.tasks} over 50 ms), ` +
+          `longest frame interval ${r1(t.longestGap)} ms`,
+      );
+    }
+    console.error(`repeat ${r + 1}: fetch floor ${r1(floor[r])} ms`);
   }
+  const loadFigures = (list) => ({
+    first_draw_ms: { median: r1(median(list.map((t) => t.first))), runs: list.map((t) => r1(t.first)) },
+    whole_trace_drawn_ms: { median: r1(median(list.map((t) => t.whole))), runs: list.map((t) => r1(t.whole)) },
+    longest_main_thread_task_ms: { median: r1(median(list.map((t) => t.longestTask))), runs: list.map((t) => r1(t.longestTask)) },
+    longest_frame_interval_ms: { median: r1(median(list.map((t) => t.longestGap))), runs: list.map((t) => r1(t.longestGap)) },
+  });
+  const worker = loadFigures(runs.worker);
+  const onPage = loadFigures(runs.page);
   await page.focus(CANVAS);
   const box = await page.locator(CANVAS).boundingBox();
   await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
@@ -159,9 +207,16 @@ try {
   });
   const out = {
     trace: { MB: r1(bytes / 1e6), events, complete_events: complete },
-    first_draw_ms: { median: r1(median(first)), runs: first.map(r1) },
+    read_in_worker: worker,
+    read_in_page_baseline: onPage,
+    worker_over_page: {
+      first_draw: r2(worker.first_draw_ms.median / onPage.first_draw_ms.median),
+      whole_trace_drawn: r2(worker.whole_trace_drawn_ms.median / onPage.whole_trace_drawn_ms.median),
+      longest_main_thread_task: r2(worker.longest_main_thread_task_ms.median / onPage.longest_main_thread_task_ms.median),
+    },
     fetch_floor_ms: { median: r1(median(floor)), runs: floor.map(r1) },
-    first_draw_over_floor: r1(median(first) / median(floor)),
+    first_draw_over_floor: r1(worker.first_draw_ms.median / median(floor)),
+    whole_trace_over_floor: r1(worker.whole_trace_drawn_ms.median / median(floor)),
     frames: Object.fromEntries(
       Object.entries(phases).map(([k, v]) => [
         k,

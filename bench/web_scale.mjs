@@ -2,9 +2,18 @@
 //
 //     node bench/web_scale.mjs BUILD_DIR [runs=1000] [tags=50] [steps=200] [live_seconds=60]
 //     node bench/web_scale.mjs BUILD_DIR filter [runs=10000] [tags=2] [steps=20]
+//     node bench/web_scale.mjs BUILD_DIR tags [tags=12345] [runs=2] [steps=5] [groups=1235]
 //
-// The second form measures only typing a run regex, on many runs: next
-// frame and longest task after each key (median, p95).
+// The second form measures, on many runs, the first chart (one load, with
+// the bytes of scalar answers before it) and typing a run regex: next
+// frame and longest task after each key (median, p95). The third, on many
+// tags in many groups (gen_scalars' groups): time from navigation to the
+// tag list (the tag count and the first group shown, median of 5) and the
+// next frame and longest task after each key typed in the tag filter.
+//
+// With TB_BASE_BINARY set to another build's tboard (the baseline), every
+// figure is measured for both, one build after the other in the same run,
+// and printed side by side with this build's ratio to the baseline.
 //
 // Writes two log directories with gen_scalars (RUNS and 10 runs, same tags
 // and steps) and serves each with tboard. Measures, on the same machine in
@@ -26,11 +35,14 @@ import { join, resolve } from 'node:path';
 
 const buildDir = resolve(process.argv[2] || 'build');
 const FILTER_ONLY = process.argv[3] === 'filter';
-const args = process.argv.slice(FILTER_ONLY ? 4 : 3);
-const RUNS = Number(args[0] || (FILTER_ONLY ? 10000 : 1000));
-const TAGS = Number(args[1] || (FILTER_ONLY ? 2 : 50));
-const STEPS = Number(args[2] || (FILTER_ONLY ? 20 : 200));
+const TAGS_ONLY = process.argv[3] === 'tags';
+const args = process.argv.slice(FILTER_ONLY || TAGS_ONLY ? 4 : 3);
+const RUNS = TAGS_ONLY ? Number(args[1] || 2) : Number(args[0] || (FILTER_ONLY ? 10000 : 1000));
+const TAGS = TAGS_ONLY ? Number(args[0] || 12345) : Number(args[1] || (FILTER_ONLY ? 2 : 50));
+const STEPS = Number(args[2] || (FILTER_ONLY ? 20 : TAGS_ONLY ? 5 : 200));
 const LIVE_S = Number(args[3] || 60);
+const GROUPS = TAGS_ONLY ? Number(args[3] || Math.ceil(TAGS / 10)) : 4;
+const BASE_BINARY = process.env.TB_BASE_BINARY ? resolve(process.env.TB_BASE_BINARY) : '';
 process.env.TB_BINARY ||= join(buildDir, 'tboard');
 process.env.TB_BUILD_DIR ||= buildDir;
 const { launch, startServer, stopServer } = await import('../tests/web/lib.mjs');
@@ -44,20 +56,84 @@ const r1 = (v) => Math.round(v * 10) / 10;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const LIVE_TAG = 'g0/scalar_00';
 
-async function firstChart(page, base, runs) {
+async function firstChart(page, base, runs, loads = 5) {
+  const times = [];
+  const bytes = [];
+  for (let i = 0; i < loads; i++) {
+    await page.goto('about:blank');
+    await sleep(1500);
+    // Bytes of the scalar answers that arrived before the first chart.
+    let got = 0;
+    const onResp = (resp) => {
+      if (!/data\/(tboard\/scalars|plugin\/timeseries\/timeSeries)/.test(resp.url())) return;
+      resp.request().sizes().then((z) => (got += z.responseBodySize), () => undefined);
+    };
+    page.on('response', onResp);
+    await page.goto(base + '#', { waitUntil: 'commit' });
+    const t = await page.waitForFunction(
+      (n) => (document.querySelector(`.card[data-series-count="${n}"] canvas`) ? performance.now() : 0),
+      runs,
+      { polling: 'raf', timeout: 300000 },
+    );
+    times.push(await t.jsonValue());
+    await sleep(200);
+    page.off('response', onResp);
+    bytes.push(got);
+  }
+  return { ...stats(times), scalarBytesBeforeChart: stats(bytes).median };
+}
+
+/** Navigation to the tag list shown (tag count and first group), median of 5. */
+async function tagList(page, base) {
   const times = [];
   for (let i = 0; i < 5; i++) {
     await page.goto('about:blank');
     await sleep(1500);
     await page.goto(base + '#', { waitUntil: 'commit' });
     const t = await page.waitForFunction(
-      (n) => (document.querySelector(`.card[data-series-count="${n}"] canvas`) ? performance.now() : 0),
-      runs,
-      { polling: 'raf', timeout: 120000 },
+      (n) => {
+        const count = document.querySelector('[data-testid=tag-count]');
+        return count && count.textContent === `${n} tags` && document.querySelector('.group .group-head') ? performance.now() : 0;
+      },
+      TAGS,
+      { polling: 'raf', timeout: 300000 },
     );
     times.push(await t.jsonValue());
   }
   return stats(times);
+}
+
+/**
+ * Types tag regexes into the tag filter at about 6 keys a second; `shown`
+ * gets, for each regex, the time from its last key to the tag count naming
+ * what it matches (the cards having followed).
+ */
+async function typeTagFilter(page, take, shown) {
+  const filter = page.locator('[data-testid=tag-filter]');
+  const names = Array.from({ length: TAGS }, (_, t) => `g${t % GROUPS}/scalar_${String(t).padStart(2, '0')}`);
+  for (let i = 0; i < 4; i++) {
+    await filter.fill('');
+    await sleep(1000);
+    const word = 'alar_' + (i + 1) + '2';
+    for (let k = 0; k < word.length; k++) {
+      await filter.press(word[k]);
+      if (k < word.length - 1) {
+        await take('key', 150);
+        continue;
+      }
+      const want = `${names.filter((n) => n.includes(word)).length} of ${TAGS} tags`;
+      const t = await page.waitForFunction(
+        (w) => (document.querySelector('[data-testid=tag-count]')?.textContent === w ? performance.now() : 0),
+        want,
+        { polling: 'raf', timeout: 60000 },
+      );
+      const end = await t.jsonValue();
+      const t0 = await page.evaluate(() => window.__lat.at(-1)?.t0 ?? 0);
+      shown.push(end - t0);
+      await take('key', 150);
+    }
+  }
+  await filter.fill('');
 }
 
 // In the page: time from each input event to the first task after the next
@@ -135,6 +211,8 @@ async function typeRegex(page, take) {
   await filter.fill('');
 }
 
+let liveStart = STEPS;
+
 async function live(page, dir, base) {
   await page.goto(base + '#', { waitUntil: 'load' });
   await page.waitForSelector(`.card[data-series-count="${RUNS}"] canvas`, { timeout: 120000 });
@@ -161,9 +239,11 @@ async function live(page, dir, base) {
     const { metrics } = await cdp.send('Performance.getMetrics');
     return metrics.find((m) => m.name === 'TaskDuration').value;
   };
-  const w = spawn(join(buildDir, 'live_writer'), [join(dir, 'run_0000'), String(STEPS), '1', '100', String(LIVE_S)], {
+  // Each measured build's live points come after the previous build's.
+  const w = spawn(join(buildDir, 'live_writer'), [join(dir, 'run_0000'), String(liveStart), '1', '100', String(LIVE_S)], {
     stdio: 'ignore',
   });
+  liveStart += LIVE_S * 10 + 100;
   const task0 = await metric();
   const wall0 = Date.now();
   await new Promise((r) => w.on('exit', r));
@@ -184,31 +264,29 @@ async function live(page, dir, base) {
   };
 }
 
-const out = { runs: RUNS, tags: TAGS, steps: STEPS };
-const dirs = [];
-try {
-  const pages = {};
-  for (const n of FILTER_ONLY ? [RUNS] : [RUNS, 10]) {
-    const dir = mkdtempSync(join(tmpdir(), 'tboard-webscale-'));
-    dirs.push(dir);
-    // Run names sort as numbers at any count: run_0000 ...
-    execFileSync(join(buildDir, 'gen_scalars'), [dir, String(n), String(TAGS), String(STEPS)], { stdio: 'ignore' });
-    for (const e of readdirSync(dir)) {
-      const m = e.match(/^run_(\d+)$/);
-      if (m) renameSync(join(dir, e), join(dir, 'run_' + m[1].padStart(4, '0')));
-    }
-    pages[n] = dir;
-  }
+/** Every figure of the chosen form for the tboard at `binary`. */
+async function measure(binary, pages) {
+  const out = {};
   const servers = {};
-  for (const n of FILTER_ONLY ? [RUNS] : [RUNS, 10]) {
-    servers[n] = await startServer(pages[n], ['--reload_interval', '1', '--reload_task', 'auto']);
-    await fetch(servers[n].url + 'data/plugin/timeseries/tags');
-  }
+  const saved = process.env.TB_BINARY;
+  process.env.TB_BINARY = binary;
   const b = await launch();
   try {
-    if (FILTER_ONLY) {
-      await b.page.goto(servers[RUNS].url + '#', { waitUntil: 'load' });
-      await b.page.waitForSelector(`.card[data-series-count="${RUNS}"] canvas`, { timeout: 300000 });
+    for (const n of Object.keys(pages)) {
+      servers[n] = await startServer(pages[n], ['--reload_interval', '1', '--reload_task', 'auto']);
+      await fetch(servers[n].url + 'data/plugin/timeseries/tags');
+    }
+    if (TAGS_ONLY) {
+      out.tagListMs = await tagList(b.page, servers[RUNS].url);
+      await sleep(3000);
+      await b.page.evaluate(instrument);
+      const typed = { key: [] };
+      const shown = [];
+      await typeTagFilter(b.page, taker(b.page, typed), shown);
+      out.tagFilter = { ...summary(typed.key), listShownAfterLastKeyMs: stats(shown) };
+    } else if (FILTER_ONLY) {
+      // One load: at 10,000 runs a slow build takes minutes.
+      out.firstChartMs = await firstChart(b.page, servers[RUNS].url, RUNS, 1);
       await sleep(3000);
       await b.page.evaluate(instrument);
       const typed = { regex: [] };
@@ -225,6 +303,46 @@ try {
   } finally {
     await b.close();
     for (const s of Object.values(servers)) await stopServer(s);
+    process.env.TB_BINARY = saved;
+  }
+  return out;
+}
+
+/** This build's figure over the baseline's, for every number both have. */
+function ratios(a, b) {
+  if (typeof a === 'number' && typeof b === 'number') return b ? Math.round((a / b) * 1000) / 1000 : null;
+  if (!a || !b || typeof a !== 'object') return undefined;
+  const r = {};
+  for (const k of Object.keys(a)) {
+    if (k === 'n' || k === 'loadAverage') continue;
+    const v = ratios(a[k], b[k]);
+    if (v !== undefined) r[k] = v;
+  }
+  return r;
+}
+
+const out = { runs: RUNS, tags: TAGS, steps: STEPS };
+if (TAGS_ONLY) out.groups = GROUPS;
+const dirs = [];
+try {
+  const pages = {};
+  for (const n of FILTER_ONLY || TAGS_ONLY ? [RUNS] : [RUNS, 10]) {
+    const dir = mkdtempSync(join(tmpdir(), 'tboard-webscale-'));
+    dirs.push(dir);
+    // Run names sort as numbers at any count: run_0000 ...
+    execFileSync(join(buildDir, 'gen_scalars'), [dir, String(n), String(TAGS), String(STEPS), '0', String(GROUPS)], { stdio: 'ignore' });
+    for (const e of readdirSync(dir)) {
+      const m = e.match(/^run_(\d+)$/);
+      if (m) renameSync(join(dir, e), join(dir, 'run_' + m[1].padStart(4, '0')));
+    }
+    pages[n] = dir;
+  }
+  if (BASE_BINARY) {
+    out.this = await measure(process.env.TB_BINARY, pages);
+    out.base = await measure(BASE_BINARY, pages);
+    out.ratioToBase = ratios(out.this, out.base);
+  } else {
+    Object.assign(out, await measure(process.env.TB_BINARY, pages));
   }
   console.log(JSON.stringify(out, null, 2));
 } finally {

@@ -12,7 +12,9 @@
 # --answer_cache_mb 0: every answer is encoded again. With BASE_BUILD_DIR
 # (another build, e.g. of an older commit), its servers start too and
 # every route is measured on both, alternating, each ratio against its own
-# binary's /data/runs. Installs wrk with apt-get when it is missing.
+# binary's /data/runs (a baseline from before the answer cache starts
+# without --answer_cache_mb). WIDE_DIR=DIR reuses an existing 1000 x 50 x
+# 200 directory. Installs wrk with apt-get when it is missing.
 set -eu
 B=${1:-build}
 SECS=${2:-3}
@@ -28,13 +30,18 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 "$B/gen_scalars" "$TMP/one" 1 1 1000 >/dev/null
-"$B/gen_scalars" "$TMP/wide" 1000 50 200 >/dev/null
+WIDE_LOGS=${WIDE_DIR:-$TMP/wide} # WIDE_DIR: an existing 1000 x 50 x 200 directory to reuse
+[ -n "${WIDE_DIR:-}" ] || "$B/gen_scalars" "$WIDE_LOGS" 1000 50 200 >/dev/null
 
 # start NAME LOGDIR FLAGS...: start tboard, wait for its port, set PORT_<NAME>
 start() {
 	name=$1
 	dir=$2
 	shift 2
+	# a binary from before the answer cache has no such flag (and no cache)
+	if [ "${1:-}" = --answer_cache_mb ] && ! "$B/tboard" --help 2>&1 | grep -q answer_cache_mb; then
+		shift 2
+	fi
 	"$B/tboard" --logdir "$dir" --port 0 --reload_interval 0 --reload_task blocking "$@" \
 		>"$TMP/$name.out" 2>/dev/null &
 	PIDS="$PIDS $!"
@@ -44,15 +51,15 @@ start() {
 
 start one "$TMP/one"
 start nocache "$TMP/one" --answer_cache_mb 0
-start wide "$TMP/wide"
-start widenc "$TMP/wide" --answer_cache_mb 0
+start wide "$WIDE_LOGS"
+start widenc "$WIDE_LOGS" --answer_cache_mb 0
 if [ -n "$BASE_B" ]; then
 	NEW_B=$B
 	B=$BASE_B
 	start b_one "$TMP/one"
 	start b_nocache "$TMP/one" --answer_cache_mb 0
-	start b_wide "$TMP/wide"
-	start b_widenc "$TMP/wide" --answer_cache_mb 0
+	start b_wide "$WIDE_LOGS"
+	start b_widenc "$WIDE_LOGS" --answer_cache_mb 0
 	B=$NEW_B
 fi
 

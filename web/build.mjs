@@ -16,7 +16,12 @@ mkdirSync(out, { recursive: true });
 
 await esbuild.build({
   // The projector's layouts run in a Web Worker loaded from its own script.
-  entryPoints: { app: join(here, 'src/main.tsx'), projector_worker: join(here, 'src/dashboards/projector_worker.ts') },
+  entryPoints: {
+    app: join(here, 'src/main.tsx'),
+    projector_worker: join(here, 'src/dashboards/projector_worker.ts'),
+    // the Profile Trace view reads its trace in a Web Worker too
+    trace_worker: join(here, 'src/dashboards/trace_worker.ts'),
+  },
   bundle: true,
   // TB_NO_MINIFY=1 keeps names readable in browser profiles.
   minify: !process.env.TB_NO_MINIFY,
@@ -36,5 +41,6 @@ const files = [
   ['/app.js', 'app.js'],
   ['/app.css', 'app.css'],
   ['/projector_worker.js', 'projector_worker.js'],
+  ['/trace_worker.js', 'trace_worker.js'],
 ];
 writeFileSync(join(out, 'manifest.txt'), files.map(([u, f]) => `${u}\t${f}\n`).join(''));

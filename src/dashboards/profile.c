@@ -5,6 +5,7 @@
  * asked for; these handlers only format its summaries.
  *
  * Errors are plain-text 4xx, also where the reference fails with 500.
+ * Every route's handler runs after profile_req.c found what it needs.
  * distributed/overlap, waittime and commops are in profile_dist.c, diff
  * and diffnode in profile_diff.c, memory, memory_events, module and tree
  * in profile_memory.c. */
@@ -20,27 +21,9 @@
 #include "profile/profiles.h"
 #include "profile_views.h"
 
-#define PREFIX "/data/plugin/pytorch_profiler"
-
-static pthread_once_t store_once = PTHREAD_ONCE_INIT;
-static tb_prof_store *store;
-static const tb_dash *store_dash;
-
-static void store_init(void)
-{
-	store = tb_prof_store_new(store_dash->store, store_dash->logdir);
-}
-
-static tb_prof_store *get_store(const tb_dash *d)
-{
-	store_dash = d;
-	pthread_once(&store_once, store_init);
-	return store;
-}
-
 int tb_profile_active(tb_dash *d)
 {
-	tb_prof_store *s = get_store(d);
+	tb_prof_store *s = tb_profile_store(d);
 	tb_prof_store_scan(s);
 	char **names = NULL;
 	size_t n = tb_prof_store_names(&names, s);
@@ -48,116 +31,48 @@ int tb_profile_active(tb_dash *d)
 	return n > 0;
 }
 
-static void begin_json(tb_resp *resp, tb_json *j)
-{
-	tb_resp_type(resp, "application/json");
-	tb_json_init(j, tb_resp_body(resp));
-}
-
-/* A required query parameter, or NULL after answering 400. */
-static const char *need(tb_resp *resp, const tb_req *req, const char *name)
-{
-	const char *v = tb_req_query(req, name);
-	if (!v)
-		tb_resp_error(resp, 400, "Must specify %s in request url", name);
-	return v;
-}
-
-static tb_prof_run *need_run(tb_resp *resp, const tb_dash *d, const char *name)
-{
-	tb_prof_run *r = tb_prof_store_run(get_store(d), name);
-	if (!r)
-		tb_resp_error(resp, 404, "could not find the run for %s", name);
-	return r;
-}
-
-/* The run named by the `run` parameter, once `param` (when not NULL) is
- * given too (its value in *value), or NULL after answering 400 or 404. */
-static tb_prof_run *need_run_and(const char **value, tb_resp *resp, const tb_req *req,
-				 const tb_dash *d, const char *param)
-{
-	const char *name = need(resp, req, "run");
-	*value = name && param ? need(resp, req, param) : NULL;
-	if (!name || (param && !*value))
-		return NULL;
-	return need_run(resp, d, name);
-}
-
-/* The profile named by run, worker and span, or NULL after answering. */
-static const tb_prof_profile *need_profile(tb_resp *resp, const tb_req *req, const tb_dash *d)
-{
-	const char *worker;
-	tb_prof_run *r = need_run_and(&worker, resp, req, d, "worker");
-	if (!r)
-		return NULL;
-	const char *run = r->name;
-	const char *span = tb_req_query(req, "span");
-	const tb_prof_profile *p = span ? tb_prof_run_profile(r, worker, span) : NULL;
-	if (!p && span && strcmp(worker, "All") == 0 && tb_prof_run_has_dist(r, span)) {
-		tb_resp_error(resp, 400, "the profile of %s/All is the distributed one", run);
-		return NULL;
-	}
-	if (!p)
-		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", run, worker,
-			      span ? span : "None");
-	return p;
-}
-
 /* ---- runs, views, workers, spans ------------------------------------------ */
 
-static void handle_runs(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_runs(tb_json *j, const tb_profile_ask *a)
 {
-	(void)req;
-	tb_prof_store *s = get_store(payload);
+	tb_prof_store *s = tb_profile_store(a->dash);
 	tb_prof_store_scan(s);
 	char **names = NULL;
 	size_t n = tb_prof_store_names(&names, s);
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "runs");
-	tb_json_arr_begin(&j);
+	tb_json_obj_begin(j);
+	tb_json_key(j, "runs");
+	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++)
-		tb_json_str(&j, names[i]);
-	tb_json_arr_end(&j);
-	tb_json_key(&j, "loading");
-	tb_json_bool(&j, 0);
-	tb_json_obj_end(&j);
+		tb_json_str(j, names[i]);
+	tb_json_arr_end(j);
+	tb_json_key(j, "loading");
+	tb_json_bool(j, 0);
+	tb_json_obj_end(j);
 	tb_prof_names_free(names);
 }
 
-static void handle_views(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_views(tb_json *j, const tb_profile_ask *a)
 {
-	const char *unused;
-	tb_prof_run *r = need_run_and(&unused, resp, req, payload, NULL);
-	if (!r)
-		return;
-	unsigned v = tb_prof_run_views(r);
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_arr_begin(&j);
+	unsigned v = tb_prof_run_views(a->run);
+	tb_json_arr_begin(j);
 	for (int i = 0; i < TB_PROF_N_VIEWS; i++)
 		if (v >> i & 1)
-			tb_json_str(&j, tb_prof_view_name(i));
-	tb_json_arr_end(&j);
+			tb_json_str(j, tb_prof_view_name(i));
+	tb_json_arr_end(j);
 }
 
-static void handle_workers(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_workers(tb_json *j, const tb_profile_ask *a)
 {
-	const char *view;
-	tb_prof_run *r = need_run_and(&view, resp, req, payload, "view");
-	if (!r)
-		return;
+	const tb_prof_run *r = a->run;
+	const char *view = tb_req_query(a->req, "view");
 	int vi = -1;
 	for (int i = 0; i < TB_PROF_N_VIEWS; i++)
 		if (strcmp(view, tb_prof_view_name(i)) == 0)
 			vi = i;
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_arr_begin(&j);
+	tb_json_arr_begin(j);
 	if (vi == TB_PROF_DISTRIBUTED) {
 		if (r->n_dist_spans)
-			tb_json_str(&j, "All");
+			tb_json_str(j, "All");
 	} else if (vi >= 0) {
 		/* profiles are sorted by worker: list each worker once */
 		const char *prev = NULL;
@@ -165,33 +80,29 @@ static void handle_workers(tb_resp *resp, const tb_req *req, void *payload)
 			const tb_prof_profile *p = &r->profiles[i];
 			if (!(p->views >> vi & 1) || (prev && strcmp(prev, p->worker) == 0))
 				continue;
-			tb_json_str(&j, p->worker);
+			tb_json_str(j, p->worker);
 			prev = p->worker;
 		}
 	}
-	tb_json_arr_end(&j);
+	tb_json_arr_end(j);
 }
 
-static void handle_spans(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_spans(tb_json *j, const tb_profile_ask *a)
 {
-	const char *worker;
-	tb_prof_run *r = need_run_and(&worker, resp, req, payload, "worker");
-	if (!r)
-		return;
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_arr_begin(&j);
+	const tb_prof_run *r = a->run;
+	const char *worker = tb_req_query(a->req, "worker");
+	tb_json_arr_begin(j);
 	if (strcmp(worker, "All") == 0) {
 		/* dist_spans follow the profiles' order, which is sorted */
 		for (size_t i = 0; i < r->n_dist_spans; i++)
-			tb_json_str(&j, r->dist_spans[i]);
+			tb_json_str(j, r->dist_spans[i]);
 	}
 	for (size_t i = 0; i < r->n_profiles; i++) {
 		const tb_prof_profile *p = &r->profiles[i];
-		if (p->trace->status == TB_PROF_OK && strcmp(p->worker, worker) == 0)
-			tb_json_str(&j, p->span);
+		if (p->views && strcmp(p->worker, worker) == 0)
+			tb_json_str(j, p->span);
 	}
-	tb_json_arr_end(&j);
+	tb_json_arr_end(j);
 }
 
 /* ---- Kernel view ------------------------------------------------------------ */
@@ -246,6 +157,13 @@ static void json_duration(tb_json *j, const tb_prof_trace *t, double x)
 		json_integral(j, x);
 }
 
+/* A column of a table: {"type", "name"} and the tooltip when given. */
+static void column(tb_json *j, const char *type, const char *name, const char *tooltip)
+{
+	tb_profile_json_strs(j, 3,
+			     (const char *const[]){"type", type, "name", name, "tooltip", tooltip});
+}
+
 /* {"total": {"columns": [name, value], "rows": [ ... opened for the rows;
  * end_pie closes it. */
 static void begin_pie(tb_json *j)
@@ -255,15 +173,8 @@ static void begin_pie(tb_json *j)
 	tb_json_obj_begin(j);
 	tb_json_key(j, "columns");
 	tb_json_arr_begin(j);
-	static const char *const cols[2][2] = {{"string", "name"}, {"number", "value"}};
-	for (int i = 0; i < 2; i++) {
-		tb_json_obj_begin(j);
-		tb_json_key(j, "type");
-		tb_json_str(j, cols[i][0]);
-		tb_json_key(j, "name");
-		tb_json_str(j, cols[i][1]);
-		tb_json_obj_end(j);
-	}
+	column(j, "string", "name", NULL);
+	column(j, "number", "value", NULL);
 	tb_json_arr_end(j);
 	tb_json_key(j, "rows");
 	tb_json_arr_begin(j);
@@ -276,12 +187,10 @@ static void end_pie(tb_json *j)
 	tb_json_obj_end(j);
 }
 
-/* Start a Kernel view answer: the trace, or NULL after answering null as
- * the reference does for a profile without kernels. */
-static const tb_prof_trace *begin_kernel_answer(tb_json *j, tb_resp *resp,
-						const tb_prof_profile *p)
+/* The trace of a Kernel view answer, or NULL after answering null as the
+ * reference does for a profile without kernels. */
+static const tb_prof_trace *kernel_trace(tb_json *j, const tb_prof_profile *p)
 {
-	begin_json(resp, j);
 	if (!p->trace->has_kernel) {
 		tb_json_null(j);
 		return NULL;
@@ -289,37 +198,19 @@ static const tb_prof_trace *begin_kernel_answer(tb_json *j, tb_resp *resp,
 	return p->trace;
 }
 
-static void handle_kernel(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_kernel(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = need_profile(resp, req, payload);
-	if (!p)
-		return;
-	tb_json j;
-	const tb_prof_trace *t = begin_kernel_answer(&j, resp, p);
+	const tb_prof_trace *t = kernel_trace(j, a->profile);
 	if (!t)
 		return;
-	begin_pie(&j);
+	begin_pie(j);
 	for (size_t i = 0; i < t->n_kernels; i++) {
-		tb_json_arr_begin(&j);
-		tb_json_str(&j, t->kernels[i].name);
-		json_duration(&j, t, t->kernels[i].sum);
-		tb_json_arr_end(&j);
+		tb_json_arr_begin(j);
+		tb_json_str(j, t->kernels[i].name);
+		json_duration(j, t, t->kernels[i].sum);
+		tb_json_arr_end(j);
 	}
-	end_pie(&j);
-}
-
-static void column(tb_json *j, const char *type, const char *name, const char *tooltip)
-{
-	tb_json_obj_begin(j);
-	tb_json_key(j, "type");
-	tb_json_str(j, type);
-	tb_json_key(j, "name");
-	tb_json_str(j, name);
-	if (tooltip) {
-		tb_json_key(j, "tooltip");
-		tb_json_str(j, tooltip);
-	}
-	tb_json_obj_end(j);
+	end_pie(j);
 }
 
 /* The reference's column tooltips (answer text, kept verbatim). */
@@ -344,8 +235,9 @@ static const char TIP_OCCUPANCY[] = TIP_OCC_COMMON
     "average of all calls' OCC_K of the kernel, using each call's execution duration as weight. "
     "It shows fine-grained low-level GPU utilization.";
 
-/* Kernels grouped by name and the operator that launched them. */
-static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
+/* Open a kernel table (sorted by total duration) and its columns, up to
+ * the first, the kernel's name. */
+static void begin_kernel_table(tb_json *j)
 {
 	tb_json_obj_begin(j);
 	tb_json_key(j, "metadata");
@@ -358,6 +250,12 @@ static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
 	tb_json_key(j, "columns");
 	tb_json_arr_begin(j);
 	column(j, "string", "Name", NULL);
+}
+
+/* Kernels grouped by name and the operator that launched them. */
+static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
+{
+	begin_kernel_table(j);
 	column(j, "string", "Operator", NULL);
 	column(j, "string", "Grid", NULL);
 	column(j, "string", "Block", NULL);
@@ -426,81 +324,63 @@ static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
 	free(order);
 }
 
-static void handle_kernel_table(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_kernel_table(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = need_profile(resp, req, payload);
-	if (!p)
-		return;
-	const char *group = tb_req_query(req, "group_by");
-	tb_json j;
-	const tb_prof_trace *t = begin_kernel_answer(&j, resp, p);
+	const char *group = tb_req_query(a->req, "group_by");
+	const tb_prof_trace *t = kernel_trace(j, a->profile);
 	if (!t)
 		return;
 	if (!group || strcmp(group, "Kernel") != 0) {
-		kernel_op_table(&j, t);
+		kernel_op_table(j, t);
 		return;
 	}
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "metadata");
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "sort");
-	tb_json_str(&j, "Total Duration (us)");
-	tb_json_obj_end(&j);
-	tb_json_key(&j, "data");
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "columns");
-	tb_json_arr_begin(&j);
-	column(&j, "string", "Name", NULL);
-	column(&j, "string", "Tensor Cores Used", TIP_USES_TC);
-	column(&j, "number", "Calls", NULL);
-	column(&j, "number", "Total Duration (us)", NULL);
-	column(&j, "number", "Mean Duration (us)", NULL);
-	column(&j, "number", "Max Duration (us)", NULL);
-	column(&j, "number", "Min Duration (us)", NULL);
+	begin_kernel_table(j);
+	column(j, "string", "Tensor Cores Used", TIP_USES_TC);
+	column(j, "number", "Calls", NULL);
+	column(j, "number", "Total Duration (us)", NULL);
+	column(j, "number", "Mean Duration (us)", NULL);
+	column(j, "number", "Max Duration (us)", NULL);
+	column(j, "number", "Min Duration (us)", NULL);
 	if (t->has_blocks_per_sm)
-		column(&j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
+		column(j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
 	if (t->has_occupancy)
-		column(&j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
-	tb_json_arr_end(&j);
-	tb_json_key(&j, "rows");
-	tb_json_arr_begin(&j);
+		column(j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
+	tb_json_arr_end(j);
+	tb_json_key(j, "rows");
+	tb_json_arr_begin(j);
 	for (size_t i = 0; i < t->n_kernels; i++) {
 		const tb_prof_kernel *k = &t->kernels[i];
-		tb_json_arr_begin(&j);
-		tb_json_str(&j, k->name);
-		tb_json_str(&j, k->tensor_cores ? "Yes" : "No");
-		tb_json_int(&j, (int64_t)k->count);
-		json_round(&j, k->sum);
-		json_round(&j, k->sum / (double)k->count);
-		json_round(&j, k->max);
-		json_round(&j, k->min);
+		tb_json_arr_begin(j);
+		tb_json_str(j, k->name);
+		tb_json_str(j, k->tensor_cores ? "Yes" : "No");
+		tb_json_int(j, (int64_t)k->count);
+		json_round(j, k->sum);
+		json_round(j, k->sum / (double)k->count);
+		json_round(j, k->max);
+		json_round(j, k->min);
 		/* duration-weighted means; 0 when the durations sum to 0 */
 		if (t->has_blocks_per_sm) {
 			if (k->sum != 0)
-				tb_json_double(&j, round2(k->wbps / k->sum));
+				tb_json_double(j, round2(k->wbps / k->sum));
 			else
-				tb_json_int(&j, 0);
+				tb_json_int(j, 0);
 		}
 		if (t->has_occupancy) {
 			if (k->sum != 0)
-				tb_json_double(&j, round2(k->wocc / k->sum));
+				tb_json_double(j, round2(k->wocc / k->sum));
 			else
-				tb_json_int(&j, 0);
+				tb_json_int(j, 0);
 		}
-		tb_json_arr_end(&j);
+		tb_json_arr_end(j);
 	}
-	tb_json_arr_end(&j);
-	tb_json_obj_end(&j);
-	tb_json_obj_end(&j);
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
 }
 
-static void handle_tc_pie(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_tc_pie(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = need_profile(resp, req, payload);
-	if (!p)
-		return;
-	tb_json j;
-	const tb_prof_trace *t = begin_kernel_answer(&j, resp, p);
+	const tb_prof_trace *t = kernel_trace(j, a->profile);
 	if (!t)
 		return;
 	double total = 0, tc = 0;
@@ -510,16 +390,16 @@ static void handle_tc_pie(tb_resp *resp, const tb_req *req, void *payload)
 			tc += t->kernels[i].sum;
 	}
 	double ratio = total > 0 ? tc / total : 0.0;
-	begin_pie(&j);
-	tb_json_arr_begin(&j);
-	tb_json_str(&j, "Using Tensor Cores");
-	tb_json_double(&j, ratio);
-	tb_json_arr_end(&j);
-	tb_json_arr_begin(&j);
-	tb_json_str(&j, "Not Using Tensor Cores");
-	tb_json_double(&j, 1.0 - ratio);
-	tb_json_arr_end(&j);
-	end_pie(&j);
+	begin_pie(j);
+	tb_json_arr_begin(j);
+	tb_json_str(j, "Using Tensor Cores");
+	tb_json_double(j, ratio);
+	tb_json_arr_end(j);
+	tb_json_arr_begin(j);
+	tb_json_str(j, "Not Using Tensor Cores");
+	tb_json_double(j, 1.0 - ratio);
+	tb_json_arr_end(j);
+	end_pie(j);
 }
 
 /* ---- Overview -------------------------------------------------------------------- */
@@ -765,24 +645,21 @@ static void gpu_metrics(tb_json *j, const tb_prof_trace *t)
 	tb_json_obj_end(j);
 }
 
-static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_overview(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = need_profile(resp, req, payload);
-	if (!p)
-		return;
+	const tb_prof_profile *p = a->profile;
 	const tb_prof_trace *t = p->trace;
 	if (!t->has_overview) {
 		/* the reference times one step from sys.maxsize to
 		 * -sys.maxsize - 1: a negative time beyond 64 bits */
-		tb_resp_error(resp, 501,
+		tb_resp_error(a->resp, 501,
 			      "the trace of %s has neither steps nor CPU operators: no Overview",
 			      p->worker);
 		return;
 	}
-	const char *run = tb_req_query(req, "run");
-	const tb_prof_run *r = tb_prof_store_run(get_store(payload), run);
+	const tb_prof_run *r = a->run;
 	size_t workers = 0;
-	for (size_t i = 0; r && i < r->n_profiles; i++)
+	for (size_t i = 0; i < r->n_profiles; i++)
 		if (r->profiles[i].views &&
 		    (i == 0 || strcmp(r->profiles[i].worker, r->profiles[i - 1].worker) != 0))
 			workers++;
@@ -809,93 +686,91 @@ static void handle_overview(tb_resp *resp, const tb_req *req, void *payload)
 	for (int i = 0; i <= TB_PROF_N_ROLES; i++)
 		avg[i] /= (double)(t->n_steps ? t->n_steps : 1);
 
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "steps");
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "columns");
-	tb_json_arr_begin(&j);
-	column(&j, "string", "Step", NULL);
+	tb_json_obj_begin(j);
+	tb_json_key(j, "steps");
+	tb_json_obj_begin(j);
+	tb_json_key(j, "columns");
+	tb_json_arr_begin(j);
+	column(j, "string", "Step", NULL);
 	for (int i = 0; i < nr; i++) {
-		column(&j, "number", role_names[roles[i]], NULL);
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "type");
-		tb_json_str(&j, "string");
-		tb_json_key(&j, "role");
-		tb_json_str(&j, "tooltip");
-		tb_json_key(&j, "p");
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "html");
-		tb_json_str(&j, "true");
-		tb_json_obj_end(&j);
-		tb_json_obj_end(&j);
+		column(j, "number", role_names[roles[i]], NULL);
+		tb_json_obj_begin(j);
+		tb_json_key(j, "type");
+		tb_json_str(j, "string");
+		tb_json_key(j, "role");
+		tb_json_str(j, "tooltip");
+		tb_json_key(j, "p");
+		tb_json_obj_begin(j);
+		tb_json_key(j, "html");
+		tb_json_str(j, "true");
+		tb_json_obj_end(j);
+		tb_json_obj_end(j);
 	}
-	tb_json_arr_end(&j);
-	tb_json_key(&j, "rows");
-	tb_json_arr_begin(&j);
+	tb_json_arr_end(j);
+	tb_json_key(j, "rows");
+	tb_json_arr_begin(j);
 	for (size_t s = 0; s < t->n_steps; s++) {
 		const tb_prof_step *st = &t->steps[s];
-		tb_json_arr_begin(&j);
-		tb_json_str(&j, st->name);
+		tb_json_arr_begin(j);
+		tb_json_str(j, st->name);
 		for (int i = 0; i < nr; i++) {
-			put_json_num(&j, st->cost[roles[i]]);
-			part_tooltip(&j, st, roles[i]);
+			put_json_num(j, st->cost[roles[i]]);
+			part_tooltip(j, st, roles[i]);
 		}
-		tb_json_arr_end(&j);
+		tb_json_arr_end(j);
 	}
-	tb_json_arr_end(&j);
-	tb_json_obj_end(&j);
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
 
 	double total = avg[TB_PROF_N_ROLES];
-	tb_json_key(&j, "performance");
-	tb_json_arr_begin(&j);
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "name");
-	tb_json_str(&j, "Average Step Time");
-	tb_json_key(&j, "description");
-	tb_json_str(&j, "");
-	tb_json_key(&j, "value");
-	json_round(&j, total);
-	tb_json_key(&j, "extra");
-	tb_json_int(&j, 100);
-	tb_json_key(&j, "children");
-	tb_json_arr_begin(&j);
+	tb_json_key(j, "performance");
+	tb_json_arr_begin(j);
+	tb_json_obj_begin(j);
+	tb_json_key(j, "name");
+	tb_json_str(j, "Average Step Time");
+	tb_json_key(j, "description");
+	tb_json_str(j, "");
+	tb_json_key(j, "value");
+	json_round(j, total);
+	tb_json_key(j, "extra");
+	tb_json_int(j, 100);
+	tb_json_key(j, "children");
+	tb_json_arr_begin(j);
 	for (int i = 0; i < nr; i++) {
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "name");
-		tb_json_str(&j, role_names[roles[i]]);
-		tb_json_key(&j, "description");
-		tb_json_str(&j, "");
-		tb_json_key(&j, "value");
-		json_round(&j, avg[roles[i]]);
-		tb_json_key(&j, "extra");
-		tb_json_double(&j, total != 0 ? round2(100 * avg[roles[i]] / total) : 0.0);
-		tb_json_obj_end(&j);
+		tb_json_obj_begin(j);
+		tb_json_key(j, "name");
+		tb_json_str(j, role_names[roles[i]]);
+		tb_json_key(j, "description");
+		tb_json_str(j, "");
+		tb_json_key(j, "value");
+		json_round(j, avg[roles[i]]);
+		tb_json_key(j, "extra");
+		tb_json_double(j, total != 0 ? round2(100 * avg[roles[i]] / total) : 0.0);
+		tb_json_obj_end(j);
 	}
-	tb_json_arr_end(&j);
-	tb_json_obj_end(&j);
-	tb_json_arr_end(&j);
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
+	tb_json_arr_end(j);
 
 	tb_buf rec = TB_BUF_INIT;
 	recommendations(&rec, t, avg);
 	char *ul = tb_xasprintf("<ul>%s</ul>", rec.len ? rec.ptr : "<li>N/A</li>");
-	tb_json_key(&j, "recommendations");
-	tb_json_str(&j, ul);
+	tb_json_key(j, "recommendations");
+	tb_json_str(j, ul);
 	free(ul);
 	tb_buf_free(&rec);
 
-	tb_json_key(&j, "environments");
-	tb_json_arr_begin(&j);
+	tb_json_key(j, "environments");
+	tb_json_arr_begin(j);
 	char nw[32];
 	snprintf(nw, sizeof nw, "%zu", workers);
 	static const char *const titles[2] = {"Number of Worker(s)", "Device Type"};
 	const char *values[2] = {nw, gpu ? "GPU" : "CPU"};
 	for (int i = 0; i < 2; i++)
-		title_value(&j, titles[i], values[i]);
-	tb_json_arr_end(&j);
-	gpu_metrics(&j, t);
-	tb_json_obj_end(&j);
+		title_value(j, titles[i], values[i]);
+	tb_json_arr_end(j);
+	gpu_metrics(j, t);
+	tb_json_obj_end(j);
 }
 
 /* ---- Operator view ------------------------------------------------------------ */
@@ -985,24 +860,20 @@ static void op_pie(tb_json *j, const tb_prof_trace *t, int g, int what, const ch
 	free(it);
 }
 
-static void handle_operation(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_operation(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = need_profile(resp, req, payload);
-	if (!p)
-		return;
-	int g = op_grouping(req);
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_obj_begin(&j);
+	const tb_prof_profile *p = a->profile;
+	int g = op_grouping(a->req);
+	tb_json_obj_begin(j);
 	static const char *const keys[4] = {"device_total_time", "device_self_time",
 					    "host_total_time", "host_self_time"};
 	static const char *const titles[4] = {"Device Total Time (us)", "Device Self Time (us)",
 					      "Host Total Time (us)", "Host Self Time (us)"};
 	for (int w = 0; w < 4; w++) {
-		tb_json_key(&j, keys[w]);
-		op_pie(&j, p->trace, g, w, titles[w]);
+		tb_json_key(j, keys[w]);
+		op_pie(j, p->trace, g, w, titles[w]);
 	}
-	tb_json_obj_end(&j);
+	tb_json_obj_end(j);
 }
 
 static const char TIP_OP_TC_ELIGIBLE[] = "Whether this operator is eligible to use Tensor Cores.";
@@ -1096,26 +967,20 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 	free(it);
 }
 
-static void handle_operation_table(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_operation_table(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = need_profile(resp, req, payload);
-	if (!p)
-		return;
-	int g = op_grouping(req);
-	tb_json j;
-	begin_json(resp, &j);
-	op_table(&j, p->trace, g, p->trace->ops[g], p->trace->n_ops[g]);
+	const tb_prof_profile *p = a->profile;
+	int g = op_grouping(a->req);
+	op_table(j, p->trace, g, p->trace->ops[g], p->trace->n_ops[g]);
 }
 
 /* The calls of one operator (and input shape) by call stack. */
-static void handle_operation_stack(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_operation_stack(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = need_profile(resp, req, payload);
-	if (!p)
-		return;
-	const char *name = tb_req_query(req, "op_name");
-	const char *shape = tb_req_query(req, "input_shape");
-	int by_shape = op_grouping(req) == TB_PROF_BY_SHAPE;
+	const tb_prof_profile *p = a->profile;
+	const char *name = tb_req_query(a->req, "op_name");
+	const char *shape = tb_req_query(a->req, "input_shape");
+	int by_shape = op_grouping(a->req) == TB_PROF_BY_SHAPE;
 	int g = by_shape ? TB_PROF_BY_SHAPE_STACK : TB_PROF_BY_NAME_STACK;
 	const tb_prof_trace *t = p->trace;
 	tb_prof_opagg *sel = tb_xmalloc((t->n_ops[g] ? t->n_ops[g] : 1) * sizeof *sel);
@@ -1127,12 +992,10 @@ static void handle_operation_stack(tb_resp *resp, const tb_req *req, void *paylo
 			sel[n++] = *a;
 	}
 	if (!n) {
-		tb_resp_error(resp, 404, "no call stack recorded for operator %s",
+		tb_resp_error(a->resp, 404, "no call stack recorded for operator %s",
 			      name ? name : "None");
 	} else {
-		tb_json j;
-		begin_json(resp, &j);
-		op_table(&j, t, g, sel, n);
+		op_table(j, t, g, sel, n);
 	}
 	free(sel);
 }
@@ -1373,21 +1236,20 @@ static int append_text(const void *buf, size_t n, void *payload)
 
 /* The trace file as JSON text; for traces with kernels, with the GPU
  * counters spliced in at the start of the event array. */
-static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_trace(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = need_profile(resp, req, payload);
-	if (!p)
-		return;
+	(void)j; /* the body is the file's text */
+	const tb_prof_profile *p = a->profile;
 	tb_buf raw = TB_BUF_INIT;
 	char *msg = NULL;
 	int rc = tb_prof_read_text(&msg, p->path, append_text, &raw);
 	if (rc) {
-		tb_resp_error(resp, rc == TB_ENOTFOUND ? 404 : 500, "cannot read %s", p->file);
+		tb_resp_error(a->resp, rc == TB_ENOTFOUND ? 404 : 500, "cannot read %s", p->file);
 		free(msg);
 		tb_buf_free(&raw);
 		return;
 	}
-	tb_buf *body = tb_resp_body(resp);
+	tb_buf *body = tb_resp_body(a->resp);
 	size_t at = p->trace->has_kernel ? events_array_start(raw.ptr, raw.len) : 0;
 	if (at) {
 		tb_prof_parser *ps = tb_prof_parser_new();
@@ -1407,7 +1269,6 @@ static void handle_trace(tb_resp *resp, const tb_req *req, void *payload)
 		tb_buf_append(body, raw.ptr, raw.len);
 	}
 	tb_buf_free(&raw);
-	tb_resp_type(resp, "application/json");
 }
 
 /* ---- Memory view ------------------------------------------------------------------ */
@@ -1508,24 +1369,23 @@ static void curve_add(curve *c, double t, double a, double r)
 	c->n++;
 }
 
-static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_memory_curve(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = need_profile(resp, req, payload);
-	if (!p)
-		return;
+	const tb_prof_profile *p = a->profile;
 	const tb_prof_trace *t = p->trace;
-	const char *tq = tb_req_query(req, "time_metric"), *mq = tb_req_query(req, "memory_metric");
+	const char *tq = tb_req_query(a->req, "time_metric"),
+		   *mq = tb_req_query(a->req, "memory_metric");
 	const char *tname, *mname;
 	double tf, mf;
 	if (find_unit(&tname, &tf, time_units, sizeof time_units / sizeof time_units[0],
 		      tq ? tq : "ms") != 0 ||
 	    find_unit(&mname, &mf, memory_units, sizeof memory_units / sizeof memory_units[0],
 		      mq ? mq : "MB") != 0) {
-		tb_resp_error(resp, 400, "unknown time_metric or memory_metric");
+		tb_resp_error(a->resp, 400, "unknown time_metric or memory_metric");
 		return;
 	}
 	if (!t->has_memory) {
-		tb_resp_error(resp, 404, "%s has no memory events", p->file);
+		tb_resp_error(a->resp, 404, "%s has no memory events", p->file);
 		return;
 	}
 	curve *cs = NULL;
@@ -1551,11 +1411,9 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	if (nc)
 		qsort(cs, nc, sizeof *cs, cmp_curve);
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "metadata");
-	tb_json_obj_begin(&j);
+	tb_json_obj_begin(j);
+	tb_json_key(j, "metadata");
+	tb_json_obj_begin(j);
 	char dev[32];
 	const char *dflt = "CPU";
 	for (size_t i = 0; i < nc && !strcmp(dflt, "CPU"); i++)
@@ -1563,42 +1421,42 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 			tb_prof_device_name(dev, sizeof dev, cs[i].device);
 			dflt = dev;
 		}
-	tb_json_key(&j, "default_device");
-	tb_json_str(&j, dflt);
-	tb_json_key(&j, "devices");
-	tb_json_arr_begin(&j);
+	tb_json_key(j, "default_device");
+	tb_json_str(j, dflt);
+	tb_json_key(j, "devices");
+	tb_json_arr_begin(j);
 	for (size_t i = 0; i < nc; i++) {
 		char name[32];
 		tb_prof_device_name(name, sizeof name, cs[i].device);
-		tb_json_str(&j, name);
+		tb_json_str(j, name);
 	}
-	tb_json_arr_end(&j);
-	tb_json_key(&j, "peaks");
-	tb_json_obj_begin(&j);
+	tb_json_arr_end(j);
+	tb_json_key(j, "peaks");
+	tb_json_obj_begin(j);
 	for (size_t i = 0; i < nc; i++) {
 		char name[32], text[96];
 		tb_prof_device_name(name, sizeof name, cs[i].device);
 		snprintf(text, sizeof text, "Peak Memory Usage: %.1f%s", mf * cs[i].peak, mname);
-		tb_json_key(&j, name);
-		tb_json_str(&j, text);
+		tb_json_key(j, name);
+		tb_json_str(j, text);
 	}
-	tb_json_obj_end(&j);
-	tb_json_key(&j, "totals"); /* the reference never fills it in */
-	tb_json_obj_begin(&j);
-	tb_json_obj_end(&j);
-	tb_json_key(&j, "first_ts");
-	put_json_num(&j, t->start);
-	tb_json_key(&j, "time_metric");
-	tb_json_str(&j, tname);
-	tb_json_key(&j, "memory_metric");
-	tb_json_str(&j, mname);
-	tb_json_key(&j, "time_factor");
-	tb_json_double(&j, tf);
-	tb_json_key(&j, "memory_factor");
-	tb_json_double(&j, mf);
-	tb_json_obj_end(&j);
-	tb_json_key(&j, "columns");
-	tb_json_arr_begin(&j);
+	tb_json_obj_end(j);
+	tb_json_key(j, "totals"); /* the reference never fills it in */
+	tb_json_obj_begin(j);
+	tb_json_obj_end(j);
+	tb_json_key(j, "first_ts");
+	put_json_num(j, t->start);
+	tb_json_key(j, "time_metric");
+	tb_json_str(j, tname);
+	tb_json_key(j, "memory_metric");
+	tb_json_str(j, mname);
+	tb_json_key(j, "time_factor");
+	tb_json_double(j, tf);
+	tb_json_key(j, "memory_factor");
+	tb_json_double(j, mf);
+	tb_json_obj_end(j);
+	tb_json_key(j, "columns");
+	tb_json_arr_begin(j);
 	static const char *const tips[3] = {
 	    "Time since profiler starts.", "Total memory in use.",
 	    "Total reserved memory by allocator, both used and unused."};
@@ -1606,58 +1464,35 @@ static void handle_memory_curve(tb_resp *resp, const tb_req *req, void *payload)
 		char *name = i == 0   ? tb_xasprintf("Time (%s)", tname)
 			     : i == 1 ? tb_xasprintf("Allocated (%s)", mname)
 				      : tb_xasprintf("Reserved (%s)", mname);
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "name");
-		tb_json_str(&j, name);
-		tb_json_key(&j, "type");
-		tb_json_str(&j, "number");
-		tb_json_key(&j, "tooltip");
-		tb_json_str(&j, tips[i]);
-		tb_json_obj_end(&j);
+		tb_profile_json_strs(
+		    j, 3,
+		    (const char *const[]){"name", name, "type", "number", "tooltip", tips[i]});
 		free(name);
 	}
-	tb_json_arr_end(&j);
-	tb_json_key(&j, "rows");
-	tb_json_obj_begin(&j);
+	tb_json_arr_end(j);
+	tb_json_key(j, "rows");
+	tb_json_obj_begin(j);
 	for (size_t i = 0; i < nc; i++) {
 		char name[32];
 		tb_prof_device_name(name, sizeof name, cs[i].device);
 		lttb(&cs[i]);
-		tb_json_key(&j, name);
-		tb_json_arr_begin(&j);
+		tb_json_key(j, name);
+		tb_json_arr_begin(j);
 		for (size_t k = 0; k < cs[i].n; k++) {
-			tb_json_arr_begin(&j);
+			tb_json_arr_begin(j);
 			for (int v = 0; v < 3; v++)
-				tb_json_double(&j, cs[i].pts[k][v]);
-			tb_json_arr_end(&j);
+				tb_json_double(j, cs[i].pts[k][v]);
+			tb_json_arr_end(j);
 		}
-		tb_json_arr_end(&j);
+		tb_json_arr_end(j);
 		free(cs[i].pts);
 	}
-	tb_json_obj_end(&j);
-	tb_json_obj_end(&j);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
 	free(cs);
 }
 
 /* ---- Distributed view ------------------------------------------------------------ */
-
-/* The span of a Distributed profile (worker "All"), or NULL after
- * answering. */
-static tb_prof_run *need_dist(const char **span, tb_resp *resp, const tb_req *req,
-			      const tb_dash *d)
-{
-	const char *unused;
-	tb_prof_run *r = need_run_and(&unused, resp, req, d, NULL);
-	if (!r)
-		return NULL;
-	*span = tb_req_query(req, "span");
-	if (!*span || !tb_prof_run_has_dist(r, *span)) {
-		tb_resp_error(resp, 404, "could not find the profile for %s/All/%s", r->name,
-			      *span ? *span : "None");
-		return NULL;
-	}
-	return r;
-}
 
 /* What deviceProperties says of device id, as the reference's GPU info. */
 static void gpu_info(tb_json *j, const tb_prof_device *dev)
@@ -1717,12 +1552,10 @@ static int cmp_gpu_proc(const void *a, const void *b)
 	return c ? c : strcmp(x->process, y->process);
 }
 
-static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_gpuinfo(tb_json *j, const tb_profile_ask *a)
 {
-	const char *span;
-	tb_prof_run *r = need_dist(&span, resp, req, payload);
-	if (!r)
-		return;
+	const tb_prof_run *r = a->run;
+	const char *span = a->span;
 	gpu_proc *procs = tb_xcalloc(r->n_profiles + 1, sizeof *procs);
 	size_t n = 0, unmatched = 0;
 	for (size_t i = 0; i < r->n_profiles; i++) {
@@ -1742,28 +1575,26 @@ static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	if (n)
 		qsort(procs, n, sizeof *procs, cmp_gpu_proc);
-	tb_json j;
-	begin_json(resp, &j);
 	if (!n) {
-		tb_json_null(&j);
+		tb_json_null(j);
 	} else {
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "metadata");
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "title");
-		tb_json_str(&j, "Device Information");
-		tb_json_obj_end(&j);
-		tb_json_key(&j, "data");
-		tb_json_obj_begin(&j);
+		tb_json_obj_begin(j);
+		tb_json_key(j, "metadata");
+		tb_json_obj_begin(j);
+		tb_json_key(j, "title");
+		tb_json_str(j, "Device Information");
+		tb_json_obj_end(j);
+		tb_json_key(j, "data");
+		tb_json_obj_begin(j);
 		for (size_t i = 0; i < n; i++) {
 			if (i == 0 || strcmp(procs[i].node, procs[i - 1].node) != 0) {
 				if (i)
-					tb_json_obj_end(&j);
-				tb_json_key(&j, procs[i].node);
-				tb_json_obj_begin(&j);
+					tb_json_obj_end(j);
+				tb_json_key(j, procs[i].node);
+				tb_json_obj_begin(j);
 			}
-			tb_json_key(&j, procs[i].process);
-			tb_json_obj_begin(&j);
+			tb_json_key(j, procs[i].process);
+			tb_json_obj_begin(j);
 			const tb_prof_trace *t = procs[i].t;
 			for (size_t k = 0; k < t->n_used_devices; k++) {
 				int id = t->used_devices[k];
@@ -1771,14 +1602,14 @@ static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
 					continue;
 				char key[32];
 				snprintf(key, sizeof key, "GPU%d", id);
-				tb_json_key(&j, key);
-				gpu_info(&j, &t->devices[id]);
+				tb_json_key(j, key);
+				gpu_info(j, &t->devices[id]);
 			}
-			tb_json_obj_end(&j);
+			tb_json_obj_end(j);
 		}
-		tb_json_obj_end(&j);
-		tb_json_obj_end(&j);
-		tb_json_obj_end(&j);
+		tb_json_obj_end(j);
+		tb_json_obj_end(j);
+		tb_json_obj_end(j);
 	}
 	for (size_t i = 0; i < n; i++) {
 		free(procs[i].node);
@@ -1787,34 +1618,12 @@ static void handle_gpuinfo(tb_resp *resp, const tb_req *req, void *payload)
 	free(procs);
 }
 
-const tb_prof_profile *tb_profile_need(tb_resp *resp, const tb_req *req, const tb_dash *d)
-{
-	return need_profile(resp, req, d);
-}
-
 int tb_profile_unit(const char **name, double *factor, int memory, const char *q)
 {
 	if (memory)
 		return find_unit(name, factor, memory_units,
 				 sizeof memory_units / sizeof memory_units[0], q);
 	return find_unit(name, factor, time_units, sizeof time_units / sizeof time_units[0], q);
-}
-
-tb_prof_run *tb_profile_dist_run(const char **span, tb_resp *resp, const tb_req *req,
-				 const tb_dash *d)
-{
-	return need_dist(span, resp, req, d);
-}
-
-const tb_prof_profile *tb_profile_find(tb_resp *resp, const tb_dash *d, const char *run,
-				       const char *worker, const char *span)
-{
-	tb_prof_run *r = need_run(resp, d, run);
-	const tb_prof_profile *p = r ? tb_prof_run_profile(r, worker, span) : NULL;
-	if (r && !p)
-		tb_resp_error(resp, 404, "could not find the profile for %s/%s/%s", run, worker,
-			      span);
-	return p;
 }
 
 void tb_profile_json_num(tb_json *j, tb_prof_num n)
@@ -1826,44 +1635,43 @@ void tb_profile_json_num(tb_json *j, tb_prof_num n)
 
 static const char *trace_format(const tb_prof_trace *t)
 {
-	return t->status == TB_PROF_OK ? "kineto" : t->status == TB_PROF_LEGACY ? "legacy" : NULL;
+	return t->status == TB_PROF_OK	     ? "kineto"
+	       : t->status == TB_PROF_LEGACY ? "legacy"
+	       : t->status == TB_PROF_CHROME ? "chrome"
+					     : NULL;
 }
 
-/* Every trace file of a run, with its format ("kineto", "legacy") or, for
+/* Every trace file of a run, with its format ("kineto", "legacy",
+ * "chrome" for another profiler's) or, for
  * a file that did not parse, its error: the legacy ones, which have no
  * view of the reference's, are drawn too. */
-static void handle_timelines(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_timelines(tb_json *j, const tb_profile_ask *a)
 {
-	const char *unused;
-	tb_prof_run *r = need_run_and(&unused, resp, req, payload, NULL);
-	if (!r)
-		return;
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_arr_begin(&j);
+	const tb_prof_run *r = a->run;
+	tb_json_arr_begin(j);
 	for (size_t i = 0; i < r->n_profiles; i++) {
 		const tb_prof_profile *p = &r->profiles[i];
 		const char *format = trace_format(p->trace);
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "worker");
-		tb_json_str(&j, p->worker);
-		tb_json_key(&j, "span");
-		tb_json_str(&j, p->span);
-		tb_json_key(&j, "file");
-		tb_json_str(&j, p->file);
-		tb_json_key(&j, "format");
+		tb_json_obj_begin(j);
+		tb_json_key(j, "worker");
+		tb_json_str(j, p->worker);
+		tb_json_key(j, "span");
+		tb_json_str(j, p->span);
+		tb_json_key(j, "file");
+		tb_json_str(j, p->file);
+		tb_json_key(j, "format");
 		if (format)
-			tb_json_str(&j, format);
+			tb_json_str(j, format);
 		else
-			tb_json_null(&j);
-		tb_json_key(&j, "error");
+			tb_json_null(j);
+		tb_json_key(j, "error");
 		if (!format && p->trace->error)
-			tb_json_str(&j, p->trace->error);
+			tb_json_str(j, p->trace->error);
 		else
-			tb_json_null(&j);
-		tb_json_obj_end(&j);
+			tb_json_null(j);
+		tb_json_obj_end(j);
 	}
-	tb_json_arr_end(&j);
+	tb_json_arr_end(j);
 }
 
 /* The next part of a streamed trace file: up to 256 KiB, uncompressed. */
@@ -1888,52 +1696,53 @@ static void close_trace_file(void *payload)
 /* The trace file of run, worker and span as it is (no GPU counters spliced
  * in, so nothing is parsed again), for Kineto and legacy traces; streamed
  * as it is read, so a trace of any size is served in bounded memory. */
-static void handle_timeline(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_timeline(tb_json *j, const tb_profile_ask *a)
 {
-	const char *worker;
-	tb_prof_run *r = need_run_and(&worker, resp, req, payload, "worker");
-	const char *span = r ? need(resp, req, "span") : NULL;
-	if (!span)
-		return;
+	(void)j; /* the body is the file's text, streamed */
+	const tb_prof_run *r = a->run;
+	const char *worker = tb_req_query(a->req, "worker"), *span = tb_req_query(a->req, "span");
 	const tb_prof_profile *p = NULL;
 	for (size_t i = 0; i < r->n_profiles && !p; i++)
 		if (strcmp(r->profiles[i].worker, worker) == 0 &&
 		    strcmp(r->profiles[i].span, span) == 0)
 			p = &r->profiles[i];
 	if (!p || !trace_format(p->trace)) {
-		tb_resp_error(resp, 404, "no trace to draw for %s/%s/%s", r->name, worker, span);
+		tb_resp_error(a->resp, 404, "no trace to draw for %s/%s/%s", r->name, worker, span);
 		return;
 	}
 	tb_prof_text *f;
 	char *msg;
 	if (tb_prof_text_open(&f, &msg, p->path) != 0) {
 		free(msg);
-		tb_resp_error(resp, 404, "cannot read %s", p->file);
+		tb_resp_error(a->resp, 404, "cannot read %s", p->file);
 		return;
 	}
-	tb_resp_type(resp, "application/json");
-	tb_resp_stream(resp, next_trace_part, f, close_trace_file);
+	tb_resp_stream(a->resp, next_trace_part, f, close_trace_file);
 }
+
+static tb_profile_route routes[] = {
+    {"/runs", handle_runs, TB_PROFILE_NOTHING, {NULL}, NULL},
+    {"/views", handle_views, TB_PROFILE_RUN, {NULL}, NULL},
+    {"/workers", handle_workers, TB_PROFILE_RUN, {"view"}, NULL},
+    {"/spans", handle_spans, TB_PROFILE_RUN, {"worker"}, NULL},
+    {"/kernel", handle_kernel, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/kernel/table", handle_kernel_table, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/overview", handle_overview, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/operation", handle_operation, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/operation/table", handle_operation_table, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/operation/stack", handle_operation_stack, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/kernel/tc_pie", handle_tc_pie, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/trace", handle_trace, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/distributed/gpuinfo", handle_gpuinfo, TB_PROFILE_DIST, {NULL}, NULL},
+    {"/memory_curve", handle_memory_curve, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/timelines", handle_timelines, TB_PROFILE_RUN, {NULL}, NULL},
+    {"/timeline", handle_timeline, TB_PROFILE_RUN, {"worker", "span"}, NULL},
+};
 
 void tb_profile_register(tb_router *r, tb_dash *d)
 {
-	tb_router_add(r, PREFIX "/runs", handle_runs, d);
-	tb_router_add(r, PREFIX "/views", handle_views, d);
-	tb_router_add(r, PREFIX "/workers", handle_workers, d);
-	tb_router_add(r, PREFIX "/spans", handle_spans, d);
-	tb_router_add(r, PREFIX "/kernel", handle_kernel, d);
-	tb_router_add(r, PREFIX "/kernel/table", handle_kernel_table, d);
-	tb_router_add(r, PREFIX "/overview", handle_overview, d);
-	tb_router_add(r, PREFIX "/operation", handle_operation, d);
-	tb_router_add(r, PREFIX "/operation/table", handle_operation_table, d);
-	tb_router_add(r, PREFIX "/operation/stack", handle_operation_stack, d);
-	tb_router_add(r, PREFIX "/kernel/tc_pie", handle_tc_pie, d);
-	tb_router_add(r, PREFIX "/trace", handle_trace, d);
-	tb_router_add(r, PREFIX "/distributed/gpuinfo", handle_gpuinfo, d);
-	tb_router_add(r, PREFIX "/memory_curve", handle_memory_curve, d);
+	tb_profile_routes(r, d, routes, sizeof routes / sizeof routes[0]);
 	tb_profile_memory_register(r, d);
-	tb_profile_dist_register(r, d, PREFIX);
-	tb_profile_diff_register(r, d, PREFIX);
-	tb_router_add(r, PREFIX "/timelines", handle_timelines, d);
-	tb_router_add(r, PREFIX "/timeline", handle_timeline, d);
+	tb_profile_dist_register(r, d);
+	tb_profile_diff_register(r, d);
 }

@@ -13,10 +13,9 @@
  *
  * The trees are not kept after a run's load, so memory stays bounded by
  * the summaries: a comparison reads both traces again (with their trees)
- * and the last few comparisons are kept for the diffnode requests that
- * walk them. */
+ * and lives in the profile routes' shared cache (profile_req.c) for the
+ * diffnode requests that walk it. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,126 +292,115 @@ static const dnode *at_path(const dnode *d, const char *path)
 	return d;
 }
 
-/* The last few comparisons, with the trees they point into: a diff and
- * the diffnode requests that walk it read the traces once. Requests hold
- * the lock while they answer. */
-#define CACHED 4
-
-typedef struct cached {
-	char *key;
+/* A comparison with the trees it points into. */
+typedef struct comparison {
 	tb_prof_trace *lt, *rt;
 	dnode d;
-	uint64_t used;
-} cached;
+} comparison;
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static cached cache[CACHED];
-static uint64_t cache_clock;
-
-/* The comparison the request asks for, from the cache or built into it,
- * or NULL after answering an error. Called with cache_lock held. */
-static const dnode *diff_of(tb_resp *resp, const tb_req *req, const tb_dash *dash)
+static void drop_comparison(void *value)
 {
-	static const char *const params[6] = {"run",	 "worker",     "span",
-					      "exp_run", "exp_worker", "exp_span"};
-	const char *v[6];
-	for (int i = 0; i < 6; i++) {
-		v[i] = tb_req_query(req, params[i]);
-		if (!v[i]) {
-			tb_resp_error(resp, 400, "Must specify %s in request url", params[i]);
-			return NULL;
-		}
-	}
-	const tb_prof_profile *l = tb_profile_find(resp, dash, v[0], v[1], v[2]);
-	const tb_prof_profile *r = l ? tb_profile_find(resp, dash, v[3], v[4], v[5]) : NULL;
-	if (!r)
-		return NULL;
-	char *key = tb_xasprintf("%s\n%s", l->path, r->path);
-	cached *c = &cache[0];
-	for (int i = 0; i < CACHED; i++) {
-		if (cache[i].key && strcmp(cache[i].key, key) == 0) {
-			free(key);
-			cache[i].used = ++cache_clock;
-			return &cache[i].d;
-		}
-		if (cache[i].used < c->used)
-			c = &cache[i];
-	}
-	free(c->key);
+	comparison *c = value;
 	tb_prof_trace_free(c->lt);
 	tb_prof_trace_free(c->rt);
 	dnode_free(&c->d);
-	memset(c, 0, sizeof *c);
-	tb_prof_trace_read_tree(&c->lt, l->path);
+	free(c);
+}
+
+/* Both traces read again with their trees and compared, or NULL after
+ * answering 404. */
+static void *compare_traces(const tb_profile_ask *a, void *payload)
+{
+	const tb_prof_profile *r = payload;
+	comparison *c = tb_xcalloc(1, sizeof *c);
+	tb_prof_trace_read_tree(&c->lt, a->profile->path);
 	tb_prof_trace_read_tree(&c->rt, r->path);
 	if (!c->lt->tree || !c->rt->tree) {
-		tb_resp_error(resp, 404, "the trace of %s has no operators",
-			      !c->lt->tree ? l->worker : r->worker);
-		free(key);
+		tb_resp_error(a->resp, 404, "the trace of %s has no operators",
+			      !c->lt->tree ? a->profile->worker : r->worker);
+		drop_comparison(c);
 		return NULL;
 	}
-	c->key = key;
-	c->used = ++cache_clock;
 	c->d.l = top(c->lt->tree);
 	c->d.r = top(c->rt->tree);
 	build(&c->d);
-	return &c->d;
+	return c;
 }
 
-static void handle_diff(tb_resp *resp, const tb_req *req, void *payload)
+static void put_diff(tb_json *j, const tb_profile_ask *a, void *value, void *payload)
 {
-	pthread_mutex_lock(&cache_lock);
-	const dnode *d = diff_of(resp, req, payload);
-	if (d) {
-		tb_json j;
-		tb_resp_type(resp, "application/json");
-		tb_json_init(&j, tb_resp_body(resp));
-		put_tree(&j, d);
-	}
-	pthread_mutex_unlock(&cache_lock);
+	(void)a;
+	(void)payload;
+	put_tree(j, &((comparison *)value)->d);
 }
 
-static void handle_diffnode(tb_resp *resp, const tb_req *req, void *payload)
+static void put_diffnode(tb_json *j, const tb_profile_ask *a, void *value, void *payload)
 {
-	pthread_mutex_lock(&cache_lock);
-	const dnode *d = diff_of(resp, req, payload);
-	const char *path = tb_req_query(req, "path");
+	(void)payload;
+	const char *path = tb_req_query(a->req, "path");
 	if (!path)
 		path = "0";
-	const dnode *n = d ? at_path(d, path) : NULL;
-	if (d && !n)
-		tb_resp_error(resp, 404, "could not find diff run for %s", path);
-	if (n) {
-		tb_json j;
-		tb_resp_type(resp, "application/json");
-		tb_json_init(&j, tb_resp_body(resp));
-		tb_json_obj_begin(&j);
-		put_sides(&j, n);
-		tb_json_key(&j, "path");
-		tb_json_str(&j, path);
-		tb_json_key(&j, "children");
-		tb_json_arr_begin(&j);
-		for (size_t i = 0; i < n->n_kids; i++) {
-			char *kp = tb_xasprintf("%s-%zu", path, i);
-			tb_json_obj_begin(&j);
-			put_sides(&j, &n->kids[i]);
-			tb_json_key(&j, "path");
-			tb_json_str(&j, kp);
-			tb_json_obj_end(&j);
-			free(kp);
-		}
-		tb_json_arr_end(&j);
-		tb_json_obj_end(&j);
+	const dnode *n = at_path(&((comparison *)value)->d, path);
+	if (!n) {
+		tb_resp_error(a->resp, 404, "could not find diff run for %s", path);
+		return;
 	}
-	pthread_mutex_unlock(&cache_lock);
+	tb_json_obj_begin(j);
+	put_sides(j, n);
+	tb_json_key(j, "path");
+	tb_json_str(j, path);
+	tb_json_key(j, "children");
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n->n_kids; i++) {
+		char *kp = tb_xasprintf("%s-%zu", path, i);
+		tb_json_obj_begin(j);
+		put_sides(j, &n->kids[i]);
+		tb_json_key(j, "path");
+		tb_json_str(j, kp);
+		tb_json_obj_end(j);
+		free(kp);
+	}
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
 }
 
-void tb_profile_diff_register(tb_router *r, tb_dash *d, const char *prefix)
+/* The comparison of the asked profile with exp_run, exp_worker and
+ * exp_span's, from the shared cache (a diff and the diffnode requests that
+ * walk it read the traces once), answered by use. */
+static void answer(tb_json *j, const tb_profile_ask *a,
+		   void (*use)(tb_json *, const tb_profile_ask *, void *, void *))
 {
-	char *path = tb_xasprintf("%s/diff", prefix);
-	tb_router_add(r, path, handle_diff, d);
-	free(path);
-	path = tb_xasprintf("%s/diffnode", prefix);
-	tb_router_add(r, path, handle_diffnode, d);
-	free(path);
+	const tb_prof_profile *r =
+	    tb_profile_find(a->resp, a->dash, tb_req_query(a->req, "exp_run"),
+			    tb_req_query(a->req, "exp_worker"), tb_req_query(a->req, "exp_span"));
+	if (!r)
+		return;
+	const tb_profile_build b = {compare_traces, use, drop_comparison, (void *)r};
+	char *key = tb_xasprintf("diff\n%s\n%s", a->profile->path, r->path);
+	tb_profile_cached(j, a, key, &b);
+	free(key);
+}
+
+static void handle_diff(tb_json *j, const tb_profile_ask *a)
+{
+	answer(j, a, put_diff);
+}
+
+static void handle_diffnode(tb_json *j, const tb_profile_ask *a)
+{
+	answer(j, a, put_diffnode);
+}
+
+static tb_profile_route routes[] = {
+    {"/diff", handle_diff, TB_PROFILE_PROFILE, {"span", "exp_run", "exp_worker", "exp_span"}, NULL},
+    {"/diffnode",
+     handle_diffnode,
+     TB_PROFILE_PROFILE,
+     {"span", "exp_run", "exp_worker", "exp_span"},
+     NULL},
+};
+
+void tb_profile_diff_register(tb_router *r, tb_dash *d)
+{
+	tb_profile_routes(r, d, routes, sizeof routes / sizeof routes[0]);
 }

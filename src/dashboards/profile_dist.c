@@ -264,29 +264,22 @@ static void put_chart(tb_json *j, const dist *d, const chart *c)
 }
 
 /* The workers of the asked span (with real, their data transfer
- * ranges) and the answer's JSON begun with its metadata, or 0 after
- * answering an error. */
-static int begin(dist *d, tb_json *j, tb_resp *resp, const tb_req *req, const tb_dash *dash,
-		 int real, const char *title, const char *const *legends, size_t n)
+ * ranges) and the answer's metadata, or 0 after answering an error. */
+static int begin(dist *d, tb_json *j, const tb_profile_ask *a, int real, const char *title,
+		 const char *const *legends, size_t n)
 {
-	const char *span;
-	tb_prof_run *r = tb_profile_dist_run(&span, resp, req, dash);
-	if (!r)
-		return 0;
-	dist_load(d, r, span, real);
+	dist_load(d, a->run, a->span, real);
 	for (size_t w = 0; !real && w < d->n; w++) {
 		if (!d->w[w].p->trace->has_overview) {
 			/* as the Overview: the reference's step is negative
 			 * and beyond 64 bits */
-			tb_resp_error(resp, 501,
+			tb_resp_error(a->resp, 501,
 				      "the trace of %s has neither steps nor CPU operators",
 				      d->w[w].p->worker);
 			dist_free(d);
 			return 0;
 		}
 	}
-	tb_resp_type(resp, "application/json");
-	tb_json_init(j, tb_resp_body(resp));
 	tb_json_obj_begin(j);
 	metadata(j, title, legends, n);
 	return 1;
@@ -321,17 +314,16 @@ static void overlap_vals(const dist *d, size_t w, size_t k, tb_prof_num *out, vo
 	out[3] = s->other;
 }
 
-static void handle_overlap(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_overlap(tb_json *j, const tb_profile_ask *a)
 {
 	static const char *const legends[] = {"Computation", "Overlapping", "Communication",
 					      "Other"};
 	dist d;
-	tb_json j;
-	if (!begin(&d, &j, resp, req, payload, 0, "Computation/Communication Overview", legends, 4))
+	if (!begin(&d, j, a, 0, "Computation/Communication Overview", legends, 4))
 		return;
 	chart c = {4, overlap_steps, overlap_name, overlap_vals, NULL};
-	put_chart(&j, &d, &c);
-	tb_json_obj_end(&j);
+	put_chart(j, &d, &c);
+	tb_json_obj_end(j);
 	dist_free(&d);
 }
 
@@ -361,20 +353,18 @@ static void wait_vals(const dist *d, size_t w, size_t k, tb_prof_num *out, void 
 	out[1] = num_sub(s->all, s->real);
 }
 
-static void handle_waittime(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_waittime(tb_json *j, const tb_profile_ask *a)
 {
 	static const char *const legends[] = {"Data Transfer Time", "Synchronizing Time"};
 	dist d;
-	tb_json j;
-	if (!begin(&d, &j, resp, req, payload, 1, "Synchronizing/Communication Overview", legends,
-		   2))
+	if (!begin(&d, j, a, 1, "Synchronizing/Communication Overview", legends, 2))
 		return;
 	waits ws = {tb_xcalloc(d.n + 1, sizeof *ws.s), tb_xcalloc(d.n + 1, sizeof *ws.n)};
 	for (size_t w = 0; w < d.n; w++)
 		ws.n[w] = step_stats(&ws.s[w], &d.w[w]);
 	chart c = {2, wait_steps, wait_name, wait_vals, &ws};
-	put_chart(&j, &d, &c);
-	tb_json_obj_end(&j);
+	put_chart(j, &d, &c);
+	tb_json_obj_end(j);
 	for (size_t w = 0; w < d.n; w++)
 		free(ws.s[w]);
 	free(ws.s);
@@ -399,20 +389,10 @@ static void comm_table(tb_json *j, const worker *w)
 	tb_json_obj_begin(j);
 	tb_json_key(j, "columns");
 	tb_json_arr_begin(j);
-	tb_json_obj_begin(j);
-	tb_json_key(j, "type");
-	tb_json_str(j, "string");
-	tb_json_key(j, "name");
-	tb_json_str(j, "Name");
-	tb_json_obj_end(j);
-	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-		tb_json_obj_begin(j);
-		tb_json_key(j, "type");
-		tb_json_str(j, "number");
-		tb_json_key(j, "name");
-		tb_json_str(j, cols[i]);
-		tb_json_obj_end(j);
-	}
+	tb_profile_json_strs(j, 2, (const char *const[]){"type", "string", "name", "Name"});
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		tb_profile_json_strs(j, 2,
+				     (const char *const[]){"type", "number", "name", cols[i]});
 	tb_json_arr_end(j);
 	tb_json_key(j, "rows");
 	tb_json_arr_begin(j);
@@ -443,36 +423,29 @@ static void comm_table(tb_json *j, const worker *w)
 	tb_json_obj_end(j);
 }
 
-static void handle_commops(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_commops(tb_json *j, const tb_profile_ask *a)
 {
 	dist d;
-	tb_json j;
-	if (!begin(&d, &j, resp, req, payload, 1, "Communication Operations Stats", NULL, 0))
+	if (!begin(&d, j, a, 1, "Communication Operations Stats", NULL, 0))
 		return;
-	tb_json_key(&j, "data");
-	tb_json_obj_begin(&j);
+	tb_json_key(j, "data");
+	tb_json_obj_begin(j);
 	for (size_t w = 0; w < d.n; w++) {
-		tb_json_key(&j, d.w[w].p->worker);
-		comm_table(&j, &d.w[w]);
+		tb_json_key(j, d.w[w].p->worker);
+		comm_table(j, &d.w[w]);
 	}
-	tb_json_obj_end(&j);
-	tb_json_obj_end(&j);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
 	dist_free(&d);
 }
 
-void tb_profile_dist_register(tb_router *r, tb_dash *d, const char *prefix)
+static tb_profile_route routes[] = {
+    {"/distributed/overlap", handle_overlap, TB_PROFILE_DIST, {NULL}, NULL},
+    {"/distributed/waittime", handle_waittime, TB_PROFILE_DIST, {NULL}, NULL},
+    {"/distributed/commops", handle_commops, TB_PROFILE_DIST, {NULL}, NULL},
+};
+
+void tb_profile_dist_register(tb_router *r, tb_dash *d)
 {
-	static const struct {
-		const char *path;
-		void (*fn)(tb_resp *, const tb_req *, void *);
-	} routes[] = {
-	    {"/distributed/overlap", handle_overlap},
-	    {"/distributed/waittime", handle_waittime},
-	    {"/distributed/commops", handle_commops},
-	};
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		char *path = tb_xasprintf("%s%s", prefix, routes[i].path);
-		tb_router_add(r, path, routes[i].fn, d);
-		free(path);
-	}
+	tb_profile_routes(r, d, routes, sizeof routes / sizeof routes[0]);
 }

@@ -6,7 +6,8 @@
  * reference plugin answers; src/profile/memory.c computes the rows. Also
  * the Module view's routes: module (the nn.Module hierarchy with its
  * times, src/profile/modules.c) and tree (the operator tree of the
- * trace's first thread). */
+ * trace's first thread: the copy the load kept for the memory tables and
+ * the Module view, or for other traces the trace read again). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,6 @@
 #include "profile/memory.h"
 #include "profile/modules.h"
 #include "profile/optree.h"
-
-#define PREFIX "/data/plugin/pytorch_profiler"
 
 /* The reference's DisplayRounder(2): Python's round(v, 2), or for
  * smaller magnitudes round to the first significant digit's place. */
@@ -51,23 +50,20 @@ static int bound(int *has, double *out, tb_resp *resp, const tb_req *req, const 
 	return 0;
 }
 
-/* The profile, its memory tables and the time range asked for, or NULL
+/* The profile's memory tables and the time range asked for; 0, or -1
  * after answering. */
-static const tb_prof_profile *need_memory(tb_prof_mrange *r, tb_resp *resp, const tb_req *req,
-					  void *payload)
+static int need_memory(tb_prof_mrange *r, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = tb_profile_need(resp, req, payload);
-	if (!p)
-		return NULL;
+	const tb_prof_profile *p = a->profile;
 	if (!p->trace->memory || !tb_prof_memory_count(p->trace->memory)) {
-		tb_resp_error(resp, 404, "%s has no memory events", p->file);
-		return NULL;
+		tb_resp_error(a->resp, 404, "%s has no memory events", p->file);
+		return -1;
 	}
 	memset(r, 0, sizeof *r);
-	if (bound(&r->has_start, &r->start, resp, req, "start_ts") != 0 ||
-	    bound(&r->has_end, &r->end, resp, req, "end_ts") != 0)
-		return NULL;
-	return p;
+	if (bound(&r->has_start, &r->start, a->resp, a->req, "start_ts") != 0 ||
+	    bound(&r->has_end, &r->end, a->resp, a->req, "end_ts") != 0)
+		return -1;
+	return 0;
 }
 
 static int need_unit(const char **name, double *factor, tb_resp *resp, const tb_req *req,
@@ -81,35 +77,20 @@ static int need_unit(const char **name, double *factor, tb_resp *resp, const tb_
 	return 0;
 }
 
-static void begin_answer(tb_resp *resp, tb_json *j)
-{
-	tb_resp_type(resp, "application/json");
-	tb_json_init(j, tb_resp_body(resp));
-}
-
 static void column(tb_json *j, const char *name, const char *type, const char *tooltip)
 {
-	tb_json_obj_begin(j);
-	tb_json_key(j, "name");
-	tb_json_str(j, name);
-	tb_json_key(j, "type");
-	tb_json_str(j, type);
-	if (tooltip) {
-		tb_json_key(j, "tooltip");
-		tb_json_str(j, tooltip);
-	}
-	tb_json_obj_end(j);
+	tb_profile_json_strs(j, 3,
+			     (const char *const[]){"name", name, "type", type, "tooltip", tooltip});
 }
 
 /* Open the answer and its metadata (left open): the title and the
  * default device, the first GPU among devs (sorted by name), else CPU. */
-static void begin_table(tb_resp *resp, tb_json *j, const char *title, const int *devs, size_t nd)
+static void begin_table(tb_json *j, const char *title, const int *devs, size_t nd)
 {
 	char dev[32] = "CPU";
 	for (size_t i = 0; i < nd && !strcmp(dev, "CPU"); i++)
 		if (devs[i] >= 0)
 			tb_prof_device_name(dev, sizeof dev, devs[i]);
-	begin_answer(resp, j);
 	tb_json_obj_begin(j);
 	tb_json_key(j, "metadata");
 	tb_json_obj_begin(j);
@@ -119,14 +100,14 @@ static void begin_table(tb_resp *resp, tb_json *j, const char *title, const int 
 	tb_json_str(j, dev);
 }
 
-static void handle_memory(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_memory(tb_json *j, const tb_profile_ask *a)
 {
 	tb_prof_mrange r;
-	const tb_prof_profile *p = need_memory(&r, resp, req, payload);
 	const char *unit;
 	double f;
-	if (!p || need_unit(&unit, &f, resp, req, 1) != 0)
+	if (need_memory(&r, a) != 0 || need_unit(&unit, &f, a->resp, a->req, 1) != 0)
 		return;
+	const tb_prof_profile *p = a->profile;
 	tb_prof_memstat *rows;
 	size_t n = tb_prof_memory_stats(&rows, p->trace->memory, &r);
 	int *devs = tb_xmalloc((n + 1) * sizeof *devs);
@@ -134,60 +115,59 @@ static void handle_memory(tb_resp *resp, const tb_req *req, void *payload)
 	for (size_t i = 0; i < n; i++)
 		if (!nd || devs[nd - 1] != rows[i].device)
 			devs[nd++] = rows[i].device;
-	tb_json j;
 	char dev[32], text[96];
-	begin_table(resp, &j, "Memory View", devs, nd);
-	tb_json_key(&j, "search");
-	tb_json_str(&j, "Operator Name");
-	tb_json_key(&j, "sort");
+	begin_table(j, "Memory View", devs, nd);
+	tb_json_key(j, "search");
+	tb_json_str(j, "Operator Name");
+	tb_json_key(j, "sort");
 	snprintf(text, sizeof text, "Self Size Increase (%s)", unit);
-	tb_json_str(&j, text);
-	tb_json_obj_end(&j);
-	tb_json_key(&j, "columns");
-	tb_json_arr_begin(&j);
-	column(&j, "Operator Name", "string", NULL);
-	column(&j, "Calls", "number", "# of calls of the operator.");
+	tb_json_str(j, text);
+	tb_json_obj_end(j);
+	tb_json_key(j, "columns");
+	tb_json_arr_begin(j);
+	column(j, "Operator Name", "string", NULL);
+	column(j, "Calls", "number", "# of calls of the operator.");
 	snprintf(text, sizeof text, "Size Increase (%s)", unit);
-	column(&j, text, "number", "The memory increase size include all children operators.");
+	column(j, text, "number", "The memory increase size include all children operators.");
 	snprintf(text, sizeof text, "Self Size Increase (%s)", unit);
-	column(&j, text, "number", "The memory increase size associated with the operator itself.");
-	column(&j, "Allocation Count", "number",
+	column(j, text, "number", "The memory increase size associated with the operator itself.");
+	column(j, "Allocation Count", "number",
 	       "The allocation count including all chidren operators.");
-	column(&j, "Self Allocation Count", "number",
+	column(j, "Self Allocation Count", "number",
 	       "The allocation count belonging to the operator itself.");
 	snprintf(text, sizeof text, "Allocation Size (%s)", unit);
-	column(&j, text, "number", "The allocation size including all children operators.");
+	column(j, text, "number", "The allocation size including all children operators.");
 	snprintf(text, sizeof text, "Self Allocation Size (%s)", unit);
-	column(&j, text, "number",
+	column(j, text, "number",
 	       "The allocation size belonging to the operator itself.\n"
 	       "It will sum up all allocation bytes without considering the memory free.");
-	tb_json_arr_end(&j);
-	tb_json_key(&j, "rows");
-	tb_json_obj_begin(&j);
+	tb_json_arr_end(j);
+	tb_json_key(j, "rows");
+	tb_json_obj_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		const tb_prof_memstat *s = &rows[i];
 		if (i == 0 || rows[i - 1].device != s->device) {
 			if (i)
-				tb_json_arr_end(&j);
+				tb_json_arr_end(j);
 			tb_prof_device_name(dev, sizeof dev, s->device);
-			tb_json_key(&j, dev);
-			tb_json_arr_begin(&j);
+			tb_json_key(j, dev);
+			tb_json_arr_begin(j);
 		}
-		tb_json_arr_begin(&j);
-		tb_json_str(&j, s->name);
-		tb_json_int(&j, (int64_t)s->calls);
-		tb_json_double(&j, display_round(f * (double)s->v[TB_MS_INCREASE]));
-		tb_json_double(&j, display_round(f * (double)s->v[TB_MS_SELF_INCREASE]));
-		tb_json_int(&j, s->v[TB_MS_ALLOC_COUNT]);
-		tb_json_int(&j, s->v[TB_MS_SELF_ALLOC_COUNT]);
-		tb_json_double(&j, display_round(f * (double)s->v[TB_MS_ALLOC_SIZE]));
-		tb_json_double(&j, display_round(f * (double)s->v[TB_MS_SELF_ALLOC_SIZE]));
-		tb_json_arr_end(&j);
+		tb_json_arr_begin(j);
+		tb_json_str(j, s->name);
+		tb_json_int(j, (int64_t)s->calls);
+		tb_json_double(j, display_round(f * (double)s->v[TB_MS_INCREASE]));
+		tb_json_double(j, display_round(f * (double)s->v[TB_MS_SELF_INCREASE]));
+		tb_json_int(j, s->v[TB_MS_ALLOC_COUNT]);
+		tb_json_int(j, s->v[TB_MS_SELF_ALLOC_COUNT]);
+		tb_json_double(j, display_round(f * (double)s->v[TB_MS_ALLOC_SIZE]));
+		tb_json_double(j, display_round(f * (double)s->v[TB_MS_SELF_ALLOC_SIZE]));
+		tb_json_arr_end(j);
 	}
 	if (n)
-		tb_json_arr_end(&j);
-	tb_json_obj_end(&j);
-	tb_json_obj_end(&j);
+		tb_json_arr_end(j);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
 	free(devs);
 	free(rows);
 }
@@ -206,15 +186,15 @@ static void event_name(tb_json *j, const tb_prof_memevent *e)
 	}
 }
 
-static void handle_memory_events(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_memory_events(tb_json *j, const tb_profile_ask *a)
 {
 	tb_prof_mrange r;
-	const tb_prof_profile *p = need_memory(&r, resp, req, payload);
 	const char *unit, *tunit;
 	double f, tf;
-	if (!p || need_unit(&unit, &f, resp, req, 1) != 0 ||
-	    need_unit(&tunit, &tf, resp, req, 0) != 0)
+	if (need_memory(&r, a) != 0 || need_unit(&unit, &f, a->resp, a->req, 1) != 0 ||
+	    need_unit(&tunit, &tf, a->resp, a->req, 0) != 0)
 		return;
+	const tb_prof_profile *p = a->profile;
 	tb_prof_memevent *ev;
 	size_t n = tb_prof_memory_events(&ev, p->trace->memory, &r);
 	double first = p->trace->start.v;
@@ -230,53 +210,52 @@ static void handle_memory_events(tb_resp *resp, const tb_req *req, void *payload
 	}
 	if (nd)
 		qsort(devs, nd, sizeof *devs, tb_prof_device_cmp);
-	tb_json j;
 	char dev[32], text[64];
-	begin_table(resp, &j, "Memory Events", devs, nd);
-	tb_json_obj_end(&j);
-	tb_json_key(&j, "columns");
-	tb_json_arr_begin(&j);
-	column(&j, "Operator", "string", "");
+	begin_table(j, "Memory Events", devs, nd);
+	tb_json_obj_end(j);
+	tb_json_key(j, "columns");
+	tb_json_arr_begin(j);
+	column(j, "Operator", "string", "");
 	snprintf(text, sizeof text, "Size (%s)", unit);
-	column(&j, text, "number", "");
+	column(j, text, "number", "");
 	snprintf(text, sizeof text, "Allocation Time (%s)", tunit);
-	column(&j, text, "number", "");
+	column(j, text, "number", "");
 	snprintf(text, sizeof text, "Release Time (%s)", tunit);
-	column(&j, text, "number", "");
+	column(j, text, "number", "");
 	snprintf(text, sizeof text, "Duration (%s)", tunit);
-	column(&j, text, "number", "");
-	tb_json_arr_end(&j);
-	tb_json_key(&j, "rows");
-	tb_json_obj_begin(&j);
+	column(j, text, "number", "");
+	tb_json_arr_end(j);
+	tb_json_key(j, "rows");
+	tb_json_obj_begin(j);
 	for (size_t d = 0; d < nd; d++) {
 		tb_prof_device_name(dev, sizeof dev, devs[d]);
-		tb_json_key(&j, dev);
-		tb_json_arr_begin(&j);
+		tb_json_key(j, dev);
+		tb_json_arr_begin(j);
 		for (size_t i = 0; i < n; i++) {
 			const tb_prof_memevent *e = &ev[i];
 			if (e->device != devs[d])
 				continue;
-			tb_json_arr_begin(&j);
-			event_name(&j, e);
-			tb_json_double(&j, display_round(f * (double)e->bytes));
+			tb_json_arr_begin(j);
+			event_name(j, e);
+			tb_json_double(j, display_round(f * (double)e->bytes));
 			if (e->has_alloc)
-				tb_json_double(&j, display_round(tf * (e->alloc_ts - first)));
+				tb_json_double(j, display_round(tf * (e->alloc_ts - first)));
 			else
-				tb_json_null(&j);
+				tb_json_null(j);
 			if (e->has_free)
-				tb_json_double(&j, display_round(tf * (e->free_ts - first)));
+				tb_json_double(j, display_round(tf * (e->free_ts - first)));
 			else
-				tb_json_null(&j);
+				tb_json_null(j);
 			if (e->has_alloc && e->has_free)
-				tb_json_double(&j, display_round(tf * (e->free_ts - e->alloc_ts)));
+				tb_json_double(j, display_round(tf * (e->free_ts - e->alloc_ts)));
 			else
-				tb_json_null(&j);
-			tb_json_arr_end(&j);
+				tb_json_null(j);
+			tb_json_arr_end(j);
 		}
-		tb_json_arr_end(&j);
+		tb_json_arr_end(j);
 	}
-	tb_json_obj_end(&j);
-	tb_json_obj_end(&j);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
 	free(devs);
 	free(ev);
 }
@@ -331,23 +310,59 @@ static void tree_node(tb_json *j, const tb_prof_mnode *nodes, char *const *names
 	tb_json_obj_end(j);
 }
 
-static void handle_tree(tb_resp *resp, const tb_req *req, void *payload)
+/* The first thread's tree of m, or 404 when it has none. */
+static void put_tree(tb_json *j, const tb_profile_ask *a, const tb_prof_memory *m)
 {
-	const tb_prof_profile *p = tb_profile_need(resp, req, payload);
-	if (!p)
-		return;
 	const tb_prof_mnode *nodes;
 	char *const *names;
-	int64_t root = tb_prof_memory_tree(&nodes, &names, p->trace->memory);
-	if (root < 0) {
-		tb_resp_error(resp, 404,
-			      "%s has no operator tree kept (no modules or memory events)",
-			      p->file);
+	int64_t root = tb_prof_memory_tree(&nodes, &names, m);
+	if (root < 0)
+		tb_resp_error(a->resp, 404, "the trace of %s has no operators", a->profile->worker);
+	else
+		tree_node(j, nodes, names, (uint32_t)root);
+}
+
+/* The trace read again with the copy of its operator tree, or NULL after
+ * answering 404. */
+static void *read_tree(const tb_profile_ask *a, void *payload)
+{
+	(void)payload;
+	tb_prof_trace *t;
+	tb_prof_trace_read_copy(&t, a->profile->path);
+	const tb_prof_mnode *nodes;
+	char *const *names;
+	if (tb_prof_memory_tree(&nodes, &names, t->memory) < 0) {
+		tb_resp_error(a->resp, 404, "the trace of %s has no operators", a->profile->worker);
+		tb_prof_trace_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void use_tree(tb_json *j, const tb_profile_ask *a, void *value, void *payload)
+{
+	(void)payload;
+	put_tree(j, a, ((const tb_prof_trace *)value)->memory);
+}
+
+static void drop_trace(void *value)
+{
+	tb_prof_trace_free(value);
+}
+
+/* From the copy the load kept (traces with [memory] or module events),
+ * else from the trace read again, kept in the shared cache. */
+static void handle_tree(tb_json *j, const tb_profile_ask *a)
+{
+	const tb_prof_profile *p = a->profile;
+	if (p->trace->memory) {
+		put_tree(j, a, p->trace->memory);
 		return;
 	}
-	tb_json j;
-	begin_answer(resp, &j);
-	tree_node(&j, nodes, names, (uint32_t)root);
+	static const tb_profile_build b = {read_tree, use_tree, drop_trace, NULL};
+	char *key = tb_xasprintf("tree\n%s", p->path);
+	tb_profile_cached(j, a, key, &b);
+	free(key);
 }
 
 static void module_row(tb_json *j, const tb_prof_modrow *rows, size_t i)
@@ -380,23 +395,19 @@ static void module_row(tb_json *j, const tb_prof_modrow *rows, size_t i)
 	tb_json_obj_end(j);
 }
 
-static void handle_module(tb_resp *resp, const tb_req *req, void *payload)
+static void handle_module(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = tb_profile_need(resp, req, payload);
-	if (!p)
-		return;
+	const tb_prof_profile *p = a->profile;
 	const tb_prof_modrow *rows;
 	size_t n = tb_prof_modules_rows(&rows, p->trace->modules);
 	if (!n) {
-		tb_resp_error(resp, 404, "could not find the run for %s/%s/%s",
-			      tb_req_query(req, "run"), p->worker, p->span);
+		tb_resp_error(a->resp, 404, "could not find the run for %s/%s/%s",
+			      tb_req_query(a->req, "run"), p->worker, p->span);
 		return;
 	}
-	tb_json j;
-	begin_answer(resp, &j);
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "columns");
-	tb_json_arr_begin(&j);
+	tb_json_obj_begin(j);
+	tb_json_key(j, "columns");
+	tb_json_arr_begin(j);
 	static const char *const cols[][3] = {
 	    {"Module Name", "string", "name"},
 	    {"Occurences", "number", "occurences"},
@@ -406,29 +417,27 @@ static void handle_module(tb_resp *resp, const tb_req *req, void *payload)
 	    {"Device Total Time", "number", "device_duration"},
 	    {"Device Self Time", "number", "self_device_duration"},
 	};
-	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-		tb_json_obj_begin(&j);
-		tb_json_key(&j, "name");
-		tb_json_str(&j, cols[i][0]);
-		tb_json_key(&j, "type");
-		tb_json_str(&j, cols[i][1]);
-		tb_json_key(&j, "key");
-		tb_json_str(&j, cols[i][2]);
-		tb_json_obj_end(&j);
-	}
-	tb_json_arr_end(&j);
-	tb_json_key(&j, "data");
-	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		tb_profile_json_strs(j, 3,
+				     (const char *const[]){"name", cols[i][0], "type", cols[i][1],
+							   "key", cols[i][2]});
+	tb_json_arr_end(j);
+	tb_json_key(j, "data");
+	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i += rows[i].size)
-		module_row(&j, rows, i);
-	tb_json_arr_end(&j);
-	tb_json_obj_end(&j);
+		module_row(j, rows, i);
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
 }
+
+static tb_profile_route routes[] = {
+    {"/memory", handle_memory, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/memory_events", handle_memory_events, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/tree", handle_tree, TB_PROFILE_PROFILE, {NULL}, NULL},
+    {"/module", handle_module, TB_PROFILE_PROFILE, {NULL}, NULL},
+};
 
 void tb_profile_memory_register(tb_router *r, tb_dash *d)
 {
-	tb_router_add(r, PREFIX "/memory", handle_memory, d);
-	tb_router_add(r, PREFIX "/memory_events", handle_memory_events, d);
-	tb_router_add(r, PREFIX "/tree", handle_tree, d);
-	tb_router_add(r, PREFIX "/module", handle_module, d);
+	tb_profile_routes(r, d, routes, sizeof routes / sizeof routes[0]);
 }

@@ -23,11 +23,8 @@ void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
-		tb_json_arr_begin(j);
-		tb_json_double(j, tb_points_wall(&pt, p));
-		tb_json_int(j, tb_points_step(&pt, p));
-		tb_json_double(j, tb_points_value(&pt, p));
-		tb_json_arr_end(j);
+		tb_json_point(j, tb_points_wall(&pt, p), tb_points_step(&pt, p),
+			      tb_points_value(&pt, p));
 	}
 	tb_json_arr_end(j);
 	free(idx);
@@ -40,13 +37,16 @@ static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
 	tb_series_points(&pt, s);
 	uint64_t *idx = tb_dash_sample(&n, pt.len, tb_dash_limit(d, "scalars"));
 	tb_buf_puts(b, "Wall time,Step,Value\r\n");
-	char num[40];
+	char line[96];
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
-		tb_buf_append(b, num, tb_fmt_double(num, tb_points_wall(&pt, p)));
-		tb_buf_printf(b, ",%lld,", (long long)tb_points_step(&pt, p));
-		tb_buf_append(b, num, tb_fmt_double(num, tb_points_value(&pt, p)));
-		tb_buf_puts(b, "\r\n");
+		size_t k = tb_fmt_double(line, tb_points_wall(&pt, p));
+		line[k++] = ',';
+		k += tb_fmt_int(line + k, tb_points_step(&pt, p));
+		line[k++] = ',';
+		k += tb_fmt_double(line + k, tb_points_value(&pt, p));
+		memcpy(line + k, "\r\n", 2);
+		tb_buf_append(b, line, k + 2);
 	}
 	free(idx);
 }

@@ -204,19 +204,13 @@ static void selection(size_t *lo, size_t *hi, const tb_series *s, const scalars_
 static void write_steps(tb_json *j, const char *key, const int64_t *v, size_t n)
 {
 	tb_json_key(j, key);
-	tb_json_arr_begin(j);
-	for (size_t i = 0; i < n; i++)
-		tb_json_int(j, v[i]);
-	tb_json_arr_end(j);
+	tb_json_int_array(j, v, n);
 }
 
 static void write_doubles(tb_json *j, const char *key, const double *v, size_t n)
 {
 	tb_json_key(j, key);
-	tb_json_arr_begin(j);
-	for (size_t i = 0; i < n; i++)
-		tb_json_double(j, v[i]);
-	tb_json_arr_end(j);
+	tb_json_double_array(j, v, n);
 }
 
 /* The buffers behind one run's columns. */

@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 void tb_json_init(tb_json *j, tb_buf *out)
@@ -188,6 +189,113 @@ void tb_json_str(tb_json *j, const char *s)
 	tb_json_str_n(j, s, strlen(s));
 }
 
+/* --- decimal digits ------------------------------------------------------
+ *
+ * Digits go straight to their final place, two at a time from a table and
+ * eight at a time in 32-bit arithmetic; never through a scratch array
+ * copied afterwards (reading back bytes just stored in smaller pieces
+ * stalls the store-to-load forwarding of the copy). */
+
+static const uint64_t pow10_u64[20] = {1ull,
+				       10ull,
+				       100ull,
+				       1000ull,
+				       10000ull,
+				       100000ull,
+				       1000000ull,
+				       10000000ull,
+				       100000000ull,
+				       1000000000ull,
+				       10000000000ull,
+				       100000000000ull,
+				       1000000000000ull,
+				       10000000000000ull,
+				       100000000000000ull,
+				       1000000000000000ull,
+				       10000000000000000ull,
+				       100000000000000000ull,
+				       1000000000000000000ull,
+				       10000000000000000000ull};
+
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+				  "25262728293031323334353637383940414243444546474849"
+				  "50515253545556575859606162636465666768697071727374"
+				  "75767778798081828384858687888990919293949596979899";
+
+/* The number of decimal digits of v (1 for 0). */
+static int digit_count(uint64_t v)
+{
+	/* from the bit length: log10(2) ~ 1233 / 4096 */
+	v |= 1;
+	int t = ((64 - __builtin_clzll(v)) * 1233) >> 12;
+	return t + 1 - (v < pow10_u64[t]);
+}
+
+/* The count (2 to 8, even) low digits of w at o, zero-padded. */
+static inline __attribute__((always_inline)) void put_pairs32(char *o, uint32_t w, int count)
+{
+	while (count > 0) {
+		uint32_t q = w / 100;
+		count -= 2;
+		memcpy(o + count, digit_pairs + 2 * (w - q * 100), 2);
+		w = q;
+	}
+}
+
+/* The 8 digits of w < 10^8 at o, zero-padded. On a little-endian machine
+ * all at once in the lanes of one 64-bit word: split into two halves of 4
+ * digits (32-bit lanes), each into two of 2 (16-bit lanes), each into two
+ * of 1 (bytes), dividing by 100 and 10 with multiply-and-shift, which is
+ * exact for lanes this small; the first digit ends in the lowest byte. */
+static inline __attribute__((always_inline)) void put8(char *o, uint32_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x = (uint64_t)(w / 10000) | (uint64_t)(w % 10000) << 32;
+	uint64_t y = ((x * 10486) >> 20) & 0x0000007f0000007full; /* lane / 100 */
+	x = y | (x - y * 100) << 16;
+	y = ((x * 103) >> 10) & 0x000f000f000f000full; /* lane / 10 */
+	x = (y | (x - y * 10) << 8) | 0x3030303030303030ull;
+	memcpy(o, &x, 8);
+#else
+	put_pairs32(o, w, 8);
+#endif
+}
+
+/* Exactly count digits of v (v < 10^count, count <= 20) at o, zero-padded
+ * on the left. */
+static inline __attribute__((always_inline)) void put_digits(char *o, uint64_t v, int count)
+{
+	while (count > 8) {
+		uint64_t q = v / 100000000;
+		put8(o + count - 8, (uint32_t)(v - q * 100000000));
+		v = q;
+		count -= 8;
+	}
+	uint32_t w = (uint32_t)v;
+	if (count == 8) {
+		put8(o, w);
+		return;
+	}
+	if (count & 1) {
+		uint32_t q = w / 10;
+		o[count - 1] = (char)('0' + (w - q * 10));
+		w = q;
+		count--;
+	}
+	put_pairs32(o, w, count);
+}
+
+size_t tb_fmt_int(char *o, int64_t v)
+{
+	/* unsigned, so INT64_MIN negates without overflow */
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t sign = v < 0;
+	*o = '-';
+	int n = digit_count(u);
+	put_digits(o + sign, u, n);
+	return sign + (size_t)n;
+}
+
 /* Room for a separator and one number, then a pointer to write it at: the
  * hot path of number arrays writes straight into the buffer. Ends with
  * number_done. */
@@ -198,7 +306,8 @@ static char *number_begin(tb_json *j)
 		tb_buf_reserve(j->out, 48);
 		return j->out->ptr + j->out->len;
 	}
-	tb_buf_reserve(j->out, 48);
+	if (j->out->cap - j->out->len < 49)
+		tb_buf_reserve(j->out, 48);
 	char *o = j->out->ptr + j->out->len;
 	if (j->after_key) {
 		j->after_key = 0;
@@ -219,36 +328,73 @@ static void number_done(tb_json *j, char *end)
 
 void tb_json_int(tb_json *j, int64_t v)
 {
-	char tmp[24];
-	size_t k = sizeof tmp;
-	/* Work in unsigned so INT64_MIN negates without overflow. */
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do {
-		tmp[--k] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		tmp[--k] = '-';
 	char *o = number_begin(j);
-	memcpy(o, tmp + k, sizeof tmp - k);
-	number_done(j, o + (sizeof tmp - k));
+	number_done(j, o + tb_fmt_int(o, v));
+}
+
+/* A double as a JSON value at o (room for 32 bytes); returns the end. */
+static char *put_double(char *o, double v)
+{
+	if (isnan(v)) {
+		memcpy(o, "\"NaN\"", 5);
+		return o + 5;
+	}
+	if (isinf(v)) {
+		if (v > 0) {
+			memcpy(o, "\"Infinity\"", 10);
+			return o + 10;
+		}
+		memcpy(o, "\"-Infinity\"", 11);
+		return o + 11;
+	}
+	return o + tb_fmt_double(o, v);
 }
 
 void tb_json_double(tb_json *j, double v)
 {
-	if (isnan(v)) {
-		before_item(j);
-		tb_buf_append(j->out, "\"NaN\"", 5);
-	} else if (isinf(v)) {
-		before_item(j);
-		if (v > 0)
-			tb_buf_append(j->out, "\"Infinity\"", 10);
-		else
-			tb_buf_append(j->out, "\"-Infinity\"", 11);
-	} else {
-		char *o = number_begin(j);
-		number_done(j, o + tb_fmt_double(o, v));
+	char *o = number_begin(j);
+	number_done(j, put_double(o, v));
+}
+
+void tb_json_point(tb_json *j, double wall, int64_t step, double value)
+{
+	if (j->indent) {
+		tb_json_arr_begin(j);
+		tb_json_double(j, wall);
+		tb_json_int(j, step);
+		tb_json_double(j, value);
+		tb_json_arr_end(j);
+		return;
 	}
+	if (j->out->cap - j->out->len < 97)
+		tb_buf_reserve(j->out, 96);
+	char *o = number_begin(j);
+	*o++ = '[';
+	o = put_double(o, wall);
+	memcpy(o, ", ", 2);
+	o += 2;
+	o += tb_fmt_int(o, step);
+	memcpy(o, ", ", 2);
+	o += 2;
+	o = put_double(o, value);
+	*o++ = ']';
+	number_done(j, o);
+}
+
+void tb_json_int_array(tb_json *j, const int64_t *v, size_t n)
+{
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++)
+		tb_json_int(j, v[i]);
+	tb_json_arr_end(j);
+}
+
+void tb_json_double_array(tb_json *j, const double *v, size_t n)
+{
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++)
+		tb_json_double(j, v[i]);
+	tb_json_arr_end(j);
 }
 
 void tb_json_bool(tb_json *j, int v)
@@ -293,6 +439,7 @@ typedef struct pow10_entry {
 
 static pow10_entry pow10_tab[POW10_MAX - POW10_MIN + 1];
 static pthread_once_t pow10_once = PTHREAD_ONCE_INIT;
+static atomic_int pow10_ready; /* set once the table is filled: skips the call */
 
 /* floor(log2(10^e)) for |e| <= 1233, floor(log10(2^e)) for |e| <= 2620,
  * floor(log10(3/4 * 2^e)): fixed-point forms of the logarithms. */
@@ -466,11 +613,15 @@ static void schubfach(uint64_t *out_s, int *out_k, double v)
 	*out_k = k;
 }
 
-/* Shortest round-trip digits of v > 0 into digits (no trailing zeros);
- * stores the decimal exponent of the first digit and returns the count. */
-static int fmt_digits(char *digits, int *exp10, double v)
+/* Shortest round-trip digits of v > 0: returns them as an integer without
+ * trailing zeros, with their count in *n and the decimal exponent of the
+ * first in *exp10. */
+static uint64_t fmt_digits(int *n, int *exp10, double v)
 {
-	pthread_once(&pow10_once, pow10_init);
+	if (!atomic_load_explicit(&pow10_ready, memory_order_acquire)) {
+		pthread_once(&pow10_once, pow10_init);
+		atomic_store_explicit(&pow10_ready, 1, memory_order_release);
+	}
 	uint64_t s;
 	int k;
 	schubfach(&s, &k, v);
@@ -482,50 +633,67 @@ static int fmt_digits(char *digits, int *exp10, double v)
 		s /= 10;
 		k++;
 	}
-	static const uint64_t pow10[20] = {1ull,
-					   10ull,
-					   100ull,
-					   1000ull,
-					   10000ull,
-					   100000ull,
-					   1000000ull,
-					   10000000ull,
-					   100000000ull,
-					   1000000000ull,
-					   10000000000ull,
-					   100000000000ull,
-					   1000000000000ull,
-					   10000000000000ull,
-					   100000000000000ull,
-					   1000000000000000ull,
-					   10000000000000000ull,
-					   100000000000000000ull,
-					   1000000000000000000ull,
-					   10000000000000000000ull};
-	/* digit count from the bit length: log10(2) ~ 1233 / 4096 */
-	int t = ((64 - __builtin_clzll(s)) * 1233) >> 12;
-	int n = t + 1 - (s < pow10[t]);
-	/* two digits per division, from the right */
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
-	int i = n;
-	while (s >= 100) {
-		uint64_t q = s / 100;
-		unsigned r = (unsigned)(s - q * 100);
-		digits[--i] = pairs[2 * r + 1];
-		digits[--i] = pairs[2 * r];
-		s = q;
+	*n = digit_count(s);
+	*exp10 = k + *n - 1;
+	return s;
+}
+
+/* v / 10^k for 0 <= k <= 19, by constants so that each is a multiply. */
+static uint64_t div_pow10(uint64_t v, int k)
+{
+	switch (k) {
+	case 0:
+		return v;
+	case 1:
+		return v / 10ull;
+	case 2:
+		return v / 100ull;
+	case 3:
+		return v / 1000ull;
+	case 4:
+		return v / 10000ull;
+	case 5:
+		return v / 100000ull;
+	case 6:
+		return v / 1000000ull;
+	case 7:
+		return v / 10000000ull;
+	case 8:
+		return v / 100000000ull;
+	case 9:
+		return v / 1000000000ull;
+	case 10:
+		return v / 10000000000ull;
+	case 11:
+		return v / 100000000000ull;
+	case 12:
+		return v / 1000000000000ull;
+	case 13:
+		return v / 10000000000000ull;
+	case 14:
+		return v / 100000000000000ull;
+	case 15:
+		return v / 1000000000000000ull;
+	case 16:
+		return v / 10000000000000000ull;
+	case 17:
+		return v / 100000000000000000ull;
+	case 18:
+		return v / 1000000000000000000ull;
+	default:
+		return v / 10000000000000000000ull;
 	}
-	if (s >= 10) {
-		digits[--i] = pairs[2 * s + 1];
-		digits[--i] = pairs[2 * s];
-	} else {
-		digits[--i] = (char)('0' + s);
-	}
-	*exp10 = k + n - 1;
-	return n;
+}
+
+/* The n digits of s with a '.' after the first `whole` (1 <= whole < n) at
+ * o; returns the end. */
+static char *put_split(char *o, uint64_t s, int n, int whole)
+{
+	uint64_t hi = div_pow10(s, n - whole);
+	put_digits(o, hi, whole);
+	o[whole] = '.';
+	put_digits(o + whole + 1, s - hi * pow10_u64[n - whole], n - whole);
+	return o + n + 1;
 }
 
 size_t tb_fmt_double(char *buf, double v)
@@ -547,42 +715,32 @@ size_t tb_fmt_double(char *buf, double v)
 		*o++ = '-';
 		v = -v;
 	}
-	char d[24];
-	int e = 0, n;
-	if (v == 0) {
-		d[0] = '0';
-		n = 1;
-	} else {
-		n = fmt_digits(d, &e, v);
-	}
+	uint64_t d = 0;
+	int e = 0, n = 1;
+	if (v != 0)
+		d = fmt_digits(&n, &e, v);
 	if (e >= -4 && e < 16) {
 		if (e < 0) {
-			*o++ = '0';
-			*o++ = '.';
-			memset(o, '0', (size_t)(-e - 1));
-			o += -e - 1;
-			memcpy(o, d, (size_t)n);
+			/* "0.", -e - 1 zeros, the digits */
+			memcpy(o, "0.0000", 6);
+			o += 1 - e;
+			put_digits(o, d, n);
 			o += n;
-		} else {
-			/* e + 1 integer digits, padded with zeros past the digits. */
-			int whole = n < e + 1 ? n : e + 1;
-			memcpy(o, d, (size_t)whole);
-			memset(o + whole, '0', (size_t)(e + 1 - whole));
+		} else if (n <= e + 1) {
+			/* an integer: the digits, zeros up to e + 1 places, ".0" */
+			put_digits(o, d, n);
+			memset(o + n, '0', (size_t)(e + 1 - n));
 			o += e + 1;
 			*o++ = '.';
-			if (n > e + 1) {
-				memcpy(o, d + e + 1, (size_t)(n - e - 1));
-				o += n - e - 1;
-			} else {
-				*o++ = '0';
-			}
+			*o++ = '0';
+		} else {
+			o = put_split(o, d, n, e + 1);
 		}
 	} else {
-		*o++ = d[0];
 		if (n > 1) {
-			*o++ = '.';
-			memcpy(o, d + 1, (size_t)(n - 1));
-			o += n - 1;
+			o = put_split(o, d, n, 1);
+		} else {
+			*o++ = (char)('0' + d);
 		}
 		*o++ = 'e';
 		*o++ = e < 0 ? '-' : '+';

@@ -39,6 +39,12 @@ void tb_json_str_n(tb_json *j, const char *s, size_t n);
 void tb_json_int(tb_json *j, int64_t v);
 /* Python repr of a double; NaN -> "NaN", +inf -> "Infinity", -inf -> "-Infinity". */
 void tb_json_double(tb_json *j, double v);
+/* [wall, step, value]: one scalar point as upstream's scalars route lists
+ * it, written in one piece. */
+void tb_json_point(tb_json *j, double wall, int64_t step, double value);
+/* An array of n integers or doubles. */
+void tb_json_int_array(tb_json *j, const int64_t *v, size_t n);
+void tb_json_double_array(tb_json *j, const double *v, size_t n);
 void tb_json_bool(tb_json *j, int v);
 void tb_json_null(tb_json *j);
 
@@ -47,5 +53,8 @@ void tb_json_null(tb_json *j);
  * Returns the length. Non-finite values give "nan", "inf", "-inf" (the CSV
  * spellings). */
 size_t tb_fmt_double(char *buf, double v);
+/* v in decimal into buf (at least 21 bytes, no terminator); returns the
+ * length. */
+size_t tb_fmt_int(char *buf, int64_t v);
 
 #endif

@@ -48,6 +48,12 @@
 #include "sse.h"
 #include "workers.h"
 
+/* A heavy route's request that took at most INLINE_US the last time it was
+ * answered is answered on the I/O thread that read it: handing it to a
+ * worker and back costs two thread wake-ups, more than such an answer. */
+#define COST_SLOTS 4096
+#define INLINE_US 500
+
 struct tb_server {
 	struct MHD_Daemon *d;
 	tb_router *router; /* borrowed, read-only while serving */
@@ -62,6 +68,10 @@ struct tb_server {
 	atomic_ulong abandoned; /* requests whose client left mid-work */
 	tb_cache *cache;	/* NULL when --answer_cache_mb is 0 */
 	tb_sse_hub *events;	/* borrowed; its streams end when the server stops */
+	/* How long a versioned request took the last time it was answered,
+	 * by its answer key's hash: the upper 48 bits of the hash, the
+	 * microseconds in the lower 16 (saturating). */
+	_Atomic uint64_t cost[COST_SLOTS];
 };
 
 /* How one request of a versioned route is named (docs/HTTP_API.md):
@@ -71,6 +81,7 @@ typedef struct answer_key {
 	tb_buf key;
 	uint64_t hash, token;
 	char etag[40];
+	_Atomic uint64_t *cost; /* its slot in tb_server.cost */
 } answer_key;
 
 static const char CSP[] =
@@ -505,6 +516,7 @@ static int answer_early(tb_server *s, enum MHD_Result *ret, tb_req *q, struct MH
 	tb_buf_putc(&ak->key, tb_req_accepts_gzip(q) ? 'z' : '-');
 	tb_buf_append(&ak->key, q->body.ptr ? q->body.ptr : "", q->body.len);
 	ak->hash = tb_hash_bytes(TB_HASH_SEED, ak->key.ptr, ak->key.len);
+	ak->cost = &s->cost[(ak->hash >> 16) % COST_SLOTS];
 	snprintf(ak->etag, sizeof ak->etag, "\"%016llx-%016llx\"", (unsigned long long)ak->hash,
 		 (unsigned long long)ak->token);
 	const char *inm = tb_req_header(q, MHD_HTTP_HEADER_IF_NONE_MATCH);
@@ -526,16 +538,46 @@ static void answer_free(tb_req *q)
 	}
 }
 
+/* Remember how long the handler of a versioned request took. A cheap
+ * request has to measure slow twice in a row to leave the I/O thread: a
+ * handler that waited for a core once on a busy machine is not slow. */
+static void cost_note(const tb_req *q, double secs)
+{
+	const answer_key *ak = q->answer;
+	if (!ak)
+		return;
+	uint64_t key = ak->hash & ~(uint64_t)0xffff;
+	double us = secs * 1e6;
+	uint64_t v = us >= 65535 ? 65535 : us > 0 ? (uint64_t)us : 0;
+	uint64_t was = atomic_load_explicit(ak->cost, memory_order_relaxed);
+	if (v > INLINE_US && was && (was & ~(uint64_t)0xffff) == key && (was & 0xffff) < INLINE_US)
+		v = INLINE_US; /* one strike: still cheap, slow if it happens again */
+	atomic_store_explicit(ak->cost, key | v, memory_order_relaxed);
+}
+
+/* Whether this versioned request was cheap the last time it was answered. */
+static int cost_cheap(const tb_req *q)
+{
+	const answer_key *ak = q->answer;
+	if (!ak)
+		return 0;
+	uint64_t v = atomic_load_explicit(ak->cost, memory_order_relaxed);
+	return v && (v & ~(uint64_t)0xffff) == (ak->hash & ~(uint64_t)0xffff) &&
+	       (v & 0xffff) <= INLINE_US;
+}
+
 /* A worker runs one suspended request's handler, then hands the
  * connection back to libmicrohttpd, which calls on_request again. */
 static void run_job(int cancelled, void *payload)
 {
 	tb_req *q = payload;
 	double started = tb_now();
-	if (cancelled)
+	if (cancelled) {
 		tb_resp_error(q->resp, 503, "Server is shutting down");
-	else if (!tb_req_should_stop(q, q->resp))
+	} else if (!tb_req_should_stop(q, q->resp)) {
 		q->fn(q->resp, q, q->payload);
+		cost_note(q, tb_now() - started);
+	}
 	if (q->gone)
 		tb_log_info("http: client left; stopped %s %s after %.3f s", q->method, q->path,
 			    tb_now() - started);
@@ -556,7 +598,7 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 	if (version && answer_early(s, &ret, q, conn, version, vpayload))
 		goto out;
 	int urgent = 0;
-	if (rc > 0 && is_heavy(q->path, q->path_len, &urgent)) {
+	if (rc > 0 && is_heavy(q->path, q->path_len, &urgent) && !cost_cheap(q)) {
 		q->resp = tb_xmalloc(sizeof *q->resp);
 		*q->resp = r;
 		MHD_suspend_connection(conn);
@@ -567,8 +609,11 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 		}
 		return MHD_YES;
 	}
-	if (rc > 0)
+	if (rc > 0) {
+		double started = tb_now();
 		q->fn(&r, q, q->payload);
+		cost_note(q, tb_now() - started);
+	}
 	ret = send_resp(conn, &r, q, s->cache);
 out:
 	tb_resp_release(&r);

@@ -62,8 +62,8 @@ static void note_asset(walk *w, const char *dir, const char *rel, const char *na
 		add_asset(w, TB_ASSET_PROFILE_TRACE, rel, dir, name);
 		return;
 	}
-	/* <run>/plugins/profile/<timestamp>/<host>.trace.json.gz */
-	if (!ends_with(name, ".trace.json.gz"))
+	/* <run>/plugins/profile/<timestamp>/<host>.trace.json[.gz] */
+	if (!ends_with(name, ".trace.json.gz") && !ends_with(name, ".trace.json"))
 		return;
 	const char *p = strstr(rel, "plugins/profile/");
 	if (!p || (p != rel && p[-1] != '/') || strchr(p + 16, '/') || !p[16])

@@ -7,8 +7,10 @@
  *
  * The tree also answers the operator tree route of the Module view.
  *
- * Built only for traces that have [memory] events or nn.Module events
- * (when the run load builds the operator tree): the trace reader adds
+ * Built by the run load only for traces that have [memory] events or
+ * nn.Module events, and for any trace read with tb_prof_trace_read_copy
+ * (the tree route reads the others again so).
+ * The trace reader adds
  * the events while it parses, the operator tree builder (optree.c) hands
  * over the tree at the end of the file, and from then on the object is
  * immutable and may be read from any thread.

@@ -196,6 +196,7 @@ struct tb_prof_opbuild {
 	double *flow_ts;
 	size_t n_flow, cap_flow;
 	int keep_tree;
+	int keep_copy;
 };
 
 void tb_prof_opbuild_flow(tb_prof_opbuild *b, int is_start, int64_t id, double ts)
@@ -217,6 +218,11 @@ tb_prof_opbuild *tb_prof_opbuild_new(void)
 void tb_prof_opbuild_keep_tree(tb_prof_opbuild *b)
 {
 	b->keep_tree = 1;
+}
+
+void tb_prof_opbuild_keep_copy(tb_prof_opbuild *b)
+{
+	b->keep_copy = 1;
 }
 
 void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *in)
@@ -1947,7 +1953,7 @@ void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t)
 				module_nodes(b, t->modules, b->node[roots.v[i]].children.v[c]);
 	if (t->modules)
 		tb_prof_modules_finish(t->modules);
-	if (t->has_module && !t->memory)
+	if ((t->has_module || b->keep_copy) && !t->memory)
 		t->memory = tb_prof_memory_new();
 	if (t->memory)
 		export_tree(b, t, &roots, tids, (const double(*)[2])span, rebuilt);

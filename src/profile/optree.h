@@ -100,6 +100,9 @@ void tb_prof_opbuild_add(tb_prof_opbuild *b, const tb_prof_oprec *r);
 void tb_prof_opbuild_flow(tb_prof_opbuild *b, int is_start, int64_t id, double ts);
 /* Also keep the first thread's tree in t->tree. */
 void tb_prof_opbuild_keep_tree(tb_prof_opbuild *b);
+/* Also make the memory tables' copy of the trees (t->memory) when the
+ * trace has neither [memory] nor module events. */
+void tb_prof_opbuild_keep_copy(tb_prof_opbuild *b);
 /* Build the tree, store the aggregates in t and free b. */
 void tb_prof_opbuild_finish(tb_prof_opbuild *b, tb_prof_trace *t);
 void tb_prof_opbuild_free(tb_prof_opbuild *b);

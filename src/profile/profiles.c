@@ -54,20 +54,63 @@ int tb_prof_split_name(char **worker, char **stamp, const char *file)
 
 /* ---- finding runs ---------------------------------------------------------- */
 
-/* The folder and file name of a trace asset, when its name is a trace's
- * (the scan also notes other profilers' files); *dir is the caller's. */
-static const char *trace_file(char **dir, const tb_store_asset *a)
+/* Where a trace asset sits in its run. */
+typedef struct trace_loc {
+	char *dir;    /* the run folder */
+	char *file;   /* the file's path below it */
+	char *worker; /* PyTorch: from the file name; Chrome: the host */
+	char *stamp;  /* PyTorch: the file name's timestamp or NULL; Chrome: the
+		       * <stamp> folder, which is the span as it is */
+	int chrome;   /* <run>/plugins/profile/<stamp>/<host>.trace.json[.gz] */
+} trace_loc;
+
+static void loc_free(trace_loc *l)
 {
+	free(l->dir);
+	free(l->file);
+	free(l->worker);
+	free(l->stamp);
+}
+
+/* The host of another profiler's trace file name, or NULL. */
+static char *chrome_host(const char *file)
+{
+	size_t n = strlen(file);
+	if (n >= 3 && strcmp(file + n - 3, ".gz") == 0)
+		n -= 3;
+	static const char suffix[] = ".trace.json";
+	size_t sl = sizeof suffix - 1;
+	if (n <= sl || memcmp(file + n - sl, suffix, sl) != 0)
+		return NULL;
+	return tb_xstrndup(file, n - sl);
+}
+
+/* Where a trace asset sits: a PyTorch trace in its run folder, or another
+ * profiler's in <run folder>/plugins/profile/<stamp>/; -1 for a file that
+ * is neither (the scan notes more than is used). */
+static int trace_loc_of(trace_loc *l, const tb_store_asset *a)
+{
+	memset(l, 0, sizeof *l);
 	const char *slash = strrchr(a->path, '/');
 	const char *file = slash ? slash + 1 : a->path;
-	char *w = NULL, *st = NULL;
-	int ok = tb_prof_split_name(&w, &st, file) == 0;
-	free(w);
-	free(st);
-	if (!ok)
-		return NULL;
-	*dir = tb_xstrndup(a->path, slash ? (size_t)(slash - a->path) : 0);
-	return file;
+	size_t dn = slash ? (size_t)(slash - a->path) : 0;
+	if (tb_prof_split_name(&l->worker, &l->stamp, file) == 0) {
+		l->dir = tb_xstrndup(a->path, dn);
+		l->file = tb_xstrdup(file);
+		return 0;
+	}
+	static const char mid[] = "plugins/profile/";
+	size_t ml = sizeof mid - 1, s = dn;
+	while (s > 0 && a->path[s - 1] != '/')
+		s--;
+	if (s == dn || s < ml || memcmp(a->path + s - ml, mid, ml) != 0 ||
+	    (s > ml && a->path[s - ml - 1] != '/') || !(l->worker = chrome_host(file)))
+		return -1;
+	l->chrome = 1;
+	l->stamp = tb_xstrndup(a->path + s, dn - s);
+	l->dir = s > ml ? tb_xstrndup(a->path, s - ml - 1) : tb_xstrdup(".");
+	l->file = tb_xstrdup(a->path + s - ml);
+	return 0;
 }
 
 static void add_run(tb_prof_store *s, const char *name, const char *dir)
@@ -111,13 +154,13 @@ static void find_runs(tb_prof_store *s)
 	tb_store_asset *v = NULL;
 	size_t n = s->store ? tb_store_assets(&v, s->store, TB_ASSET_PROFILE_TRACE) : 0;
 	for (size_t i = 0; i < n; i++) {
-		char *dir = NULL;
-		if (!trace_file(&dir, &v[i]))
+		trace_loc l;
+		if (trace_loc_of(&l, &v[i]) != 0)
 			continue;
 		char *name = run_name(s, v[i].run);
-		add_run(s, name, dir);
+		add_run(s, name, l.dir);
 		free(name);
-		free(dir);
+		loc_free(&l);
 	}
 	tb_store_assets_free(v, n);
 }
@@ -200,14 +243,16 @@ void tb_prof_names_free(char **names)
 
 /* ---- loading a run ---------------------------------------------------------- */
 
-typedef struct entry {
-	char *file, *worker, *stamp;
-} entry;
+typedef trace_loc entry;
 
+/* PyTorch traces first, by worker, then timestamp; other profilers' after */
 static int cmp_entry_stamp(const void *a, const void *b)
 {
 	const entry *x = a, *y = b;
-	int c = strcmp(x->worker, y->worker);
+	int c = x->chrome - y->chrome;
+	if (c)
+		return c;
+	c = strcmp(x->worker, y->worker);
 	if (c)
 		return c;
 	if (!x->stamp || !y->stamp)
@@ -225,6 +270,8 @@ static int cmp_profile(const void *a, const void *b)
 
 static unsigned views_of(const tb_prof_trace *t)
 {
+	if (t->status == TB_PROF_CHROME)
+		return 1u << TB_PROF_TRACE;
 	if (t->status != TB_PROF_OK)
 		return 0;
 	unsigned v = 1u << TB_PROF_OVERVIEW | 1u << TB_PROF_OPERATOR | 1u << TB_PROF_TRACE;
@@ -272,17 +319,17 @@ static void load_run(tb_prof_store *s, tb_prof_run *r)
 	tb_store_asset *v = NULL;
 	size_t nv = s->store ? tb_store_assets(&v, s->store, TB_ASSET_PROFILE_TRACE) : 0;
 	for (size_t i = 0; i < nv; i++) {
-		char *dir = NULL;
-		const char *file = trace_file(&dir, &v[i]);
-		char *name = file ? run_name(s, v[i].run) : NULL;
-		/* one folder may be two runs (two sources of --logdir_spec) */
-		int here = file && strcmp(dir, r->dir) == 0 && strcmp(name, r->name) == 0;
-		free(dir);
-		free(name);
-		if (!here)
+		entry e;
+		if (trace_loc_of(&e, &v[i]) != 0)
 			continue;
-		entry e = {tb_xstrdup(file), NULL, NULL};
-		tb_prof_split_name(&e.worker, &e.stamp, file);
+		char *name = run_name(s, v[i].run);
+		/* one folder may be two runs (two sources of --logdir_spec) */
+		int here = strcmp(e.dir, r->dir) == 0 && strcmp(name, r->name) == 0;
+		free(name);
+		if (!here) {
+			loc_free(&e);
+			continue;
+		}
 		es = tb_xgrow(es, &cap, n + 1, sizeof *es);
 		es[n++] = e;
 	}
@@ -299,15 +346,19 @@ static void load_run(tb_prof_store *s, tb_prof_run *r)
 			idx = 0;
 		tb_prof_profile *p = &r->profiles[r->n_profiles++];
 		p->worker = e->worker;
-		if (e->stamp) {
+		if (e->chrome) {
+			p->span = e->stamp;
+			e->stamp = NULL;
+		} else if (e->stamp) {
 			/* equal timestamps all take the number of the last of them */
 			if (dup_pending) {
 				dup_pending--;
 			} else {
 				idx++;
-				for (size_t j = i; j + 1 < n && es[j + 1].stamp &&
-						   strcmp(es[j + 1].worker, e->worker) == 0 &&
-						   strcmp(es[j + 1].stamp, e->stamp) == 0;
+				for (size_t j = i;
+				     j + 1 < n && es[j + 1].stamp && !es[j + 1].chrome &&
+				     strcmp(es[j + 1].worker, e->worker) == 0 &&
+				     strcmp(es[j + 1].stamp, e->stamp) == 0;
 				     j++)
 					idx++, dup_pending++;
 			}
@@ -316,16 +367,21 @@ static void load_run(tb_prof_store *s, tb_prof_run *r)
 			p->span = tb_xstrdup("default");
 		}
 		free(e->stamp);
+		free(e->dir);
 		p->file = e->file;
 		p->path = tb_xasprintf("%s/%s", r->dir, e->file);
-		tb_prof_trace_read(&p->trace, p->path);
+		if (e->chrome)
+			tb_prof_trace_read_chrome(&p->trace, p->path);
+		else
+			tb_prof_trace_read(&p->trace, p->path);
 		p->views = views_of(p->trace);
 		if (p->trace->status == TB_PROF_BAD)
 			tb_log_warn("profile: run %s: %s is not used: %s", r->name, p->file,
 				    p->trace->error);
 		else if (p->trace->status == TB_PROF_LEGACY)
-			tb_log_info("profile: run %s: %s is a legacy event array: listed without views",
-				    r->name, p->file);
+			tb_log_info(
+			    "profile: run %s: %s is a legacy event array: listed without views",
+			    r->name, p->file);
 	}
 	free(es);
 	if (r->n_profiles)
@@ -348,7 +404,8 @@ static void load_run(tb_prof_store *s, tb_prof_run *r)
 			seen |= strcmp(r->dist_spans[j], span) == 0;
 		if (seen || !span_distributed(r, span))
 			continue;
-		r->dist_spans = tb_xrealloc(r->dist_spans, (r->n_dist_spans + 1) * sizeof *r->dist_spans);
+		r->dist_spans =
+		    tb_xrealloc(r->dist_spans, (r->n_dist_spans + 1) * sizeof *r->dist_spans);
 		r->dist_spans[r->n_dist_spans++] = tb_xstrdup(span);
 	}
 	r->loaded = 1;
@@ -394,6 +451,16 @@ const tb_prof_profile *tb_prof_run_profile(const tb_prof_run *r, const char *wor
 		    strcmp(r->profiles[i].span, span) == 0)
 			return &r->profiles[i];
 	return NULL;
+}
+
+int tb_prof_run_chrome(const tb_prof_run *r, const char *worker, const char *span)
+{
+	for (size_t i = 0; i < r->n_profiles; i++)
+		if (r->profiles[i].trace->status == TB_PROF_CHROME &&
+		    strcmp(r->profiles[i].worker, worker) == 0 &&
+		    strcmp(r->profiles[i].span, span) == 0)
+			return 1;
+	return 0;
 }
 
 int tb_prof_run_has_dist(const tb_prof_run *r, const char *span)

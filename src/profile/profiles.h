@@ -1,12 +1,15 @@
 /* The profiler runs of a log directory: every folder holding a file named
- * `<worker>[.<timestamp>].pt.trace.json[.gz]` is a run, named by its path
- * relative to the log directory (the log directory itself by its base
- * name). The files are the TB_ASSET_PROFILE_TRACE assets the loader's
- * scan leaves in the store, so a log directory in object storage has its
- * profiles too; traces are read through the file-system layer. A run's
- * traces are parsed (trace.h) the first time the run is asked for, all of
- * them, and kept as small summaries; after that the run is immutable and
- * read without locks, as the reference reads a run once.
+ * `<worker>[.<timestamp>].pt.trace.json[.gz]`, or another profiler's
+ * Chrome trace `plugins/profile/<stamp>/<host>.trace.json[.gz]` (as
+ * TensorFlow and JAX write them; worker = host, span = stamp, only the
+ * Trace view), is a run, named by its path relative to the log directory
+ * (the log directory itself by its base name). The files are the
+ * TB_ASSET_PROFILE_TRACE assets the loader's scan leaves in the store, so
+ * a log directory in object storage has its profiles too; traces are read
+ * through the file-system layer. A run's traces are parsed (trace.h) the
+ * first time the run is asked for, all of them, and kept as small
+ * summaries; after that the run is immutable and read without locks, as
+ * the reference reads a run once.
  *
  * Per run: the profiles (one per worker and span: spans of a worker are
  * numbered 1.. in string order of their timestamps, a file without one is
@@ -43,7 +46,7 @@ const char *tb_prof_view_name(int v);
 typedef struct tb_prof_profile {
 	char *worker;
 	char *span; /* "1", "2", ... or "default" */
-	char *file; /* file name inside the run folder */
+	char *file; /* path inside the run folder (a file name for PyTorch) */
 	char *path; /* full path */
 	tb_prof_trace *trace;
 	unsigned views; /* mask of enum tb_prof_view; 0 when the trace failed */
@@ -85,9 +88,14 @@ tb_prof_run *tb_prof_store_run(tb_prof_store *s, const char *name);
 /* Union of the views of the run's profiles (mask). */
 unsigned tb_prof_run_views(const tb_prof_run *r);
 
-/* The profile of worker and span whose trace was usable, or NULL. */
+/* The profile of worker and span whose trace was usable, or NULL (also
+ * for another profiler's trace: see tb_prof_run_chrome). */
 const tb_prof_profile *tb_prof_run_profile(const tb_prof_run *r, const char *worker,
 					   const char *span);
+
+/* Whether worker and span name another profiler's Chrome trace, which
+ * has the Trace view only. */
+int tb_prof_run_chrome(const tb_prof_run *r, const char *worker, const char *span);
 
 /* Whether span has a Distributed profile. */
 int tb_prof_run_has_dist(const tb_prof_run *r, const char *span);

@@ -151,6 +151,7 @@ struct tb_prof_parser {
 	comm_op *comm;
 	size_t n_comm, cap_comm;
 	int keep_kernels;
+	int chrome; /* another profiler's trace: checked and counted only */
 	size_t cap_mem;
 	int in_props;	      /* inside the top object's "deviceProperties" array */
 	int top_key_props;    /* the pending top-level key is "deviceProperties" */
@@ -1159,9 +1160,12 @@ static int cb_end_map(void *ctx)
 	if (p->cap_i >= 0)
 		return cap_close(p, 1);
 	p->depth--;
-	if (p->in_events && p->depth == 2)
+	if (p->in_events && p->depth == 2 && p->chrome) {
+		p->t->events++;
+		event_reset(&p->ev);
+	} else if (p->in_events && p->depth == 2) {
 		fold_event(p);
-	else if (p->in_events && p->depth == 3)
+	} else if (p->in_events && p->depth == 3)
 		p->field = F_NONE; /* end of args */
 	else if (p->depth == 1 && p->events_not_array == 2)
 		p->events_not_array = 0; /* an empty object: nothing to iterate */
@@ -1563,6 +1567,9 @@ void tb_prof_parser_finish(tb_prof_trace **out, tb_prof_parser *p)
 		t->status = TB_PROF_BAD;
 		t->error = p->err;
 		p->err = NULL;
+	} else if (p->chrome &&
+		   (p->top == 2 || (p->top == 1 && p->events_seen && !p->events_not_array))) {
+		t->status = TB_PROF_CHROME;
 	} else if (p->top == 2) {
 		t->status = TB_PROF_LEGACY;
 	} else if (p->top != 1) {
@@ -1653,6 +1660,11 @@ void tb_prof_parser_free(tb_prof_parser *p)
 void tb_prof_parser_keep_kernels(tb_prof_parser *p)
 {
 	p->keep_kernels = 1;
+}
+
+void tb_prof_parser_chrome(tb_prof_parser *p)
+{
+	p->chrome = 1;
 }
 
 void tb_prof_parser_keep_ops(tb_prof_parser *p)
@@ -1819,15 +1831,20 @@ static int feed_parser(const void *buf, size_t n, void *payload)
 	return tb_prof_parser_feed(payload, buf, n);
 }
 
-/* keep: 0 the aggregates, 1 the kernels, 2 the aggregates and tree */
+/* keep: 0 the aggregates, 1 the kernels, 2 the aggregates and tree, 3 the
+ * aggregates and the memory tables' copy of the trees, 4 nothing (another
+ * profiler's Chrome trace) */
 static void read_file(tb_prof_trace **out, const char *path, int keep)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
 	p->keep_kernels = keep == 1;
-	if (keep != 1)
+	p->chrome = keep == 4;
+	if (keep != 1 && keep != 4)
 		tb_prof_parser_keep_ops(p);
 	if (keep == 2)
 		tb_prof_opbuild_keep_tree(p->ops);
+	if (keep == 3)
+		tb_prof_opbuild_keep_copy(p->ops);
 	char *msg = NULL;
 	tb_prof_read_text(&msg, path, feed_parser, p);
 	/* a parse failure keeps its own message; a read failure is the cause */
@@ -1853,6 +1870,16 @@ void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path)
 void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path)
 {
 	read_file(out, path, 2);
+}
+
+void tb_prof_trace_read_copy(tb_prof_trace **out, const char *path)
+{
+	read_file(out, path, 3);
+}
+
+void tb_prof_trace_read_chrome(tb_prof_trace **out, const char *path)
+{
+	read_file(out, path, 4);
 }
 
 void tb_prof_trace_free(tb_prof_trace *t)

@@ -9,7 +9,10 @@
  * A trace is either a Kineto JSON object ({"traceEvents": [...], ...}),
  * the legacy bare array written by profilers built without Kineto (listed,
  * no views), or unusable (truncated, invalid JSON, or an event the
- * reference plugin rejects); the last two carry a message.
+ * reference plugin rejects); the last two carry a message. A Chrome trace
+ * of another profiler (`<host>.trace.json[.gz]` as TensorFlow and JAX
+ * write them) is only checked: valid JSON, an object with a traceEvents
+ * array or a bare array; its events are counted, not folded.
  *
  * A tb_prof_trace is immutable once built and may be read from any
  * thread. */
@@ -23,6 +26,8 @@ enum tb_prof_status {
 	TB_PROF_OK = 0,	    /* a Kineto trace object */
 	TB_PROF_LEGACY = 1, /* a bare event array: no views */
 	TB_PROF_BAD = 2,    /* unreadable or rejected; see error */
+	TB_PROF_CHROME = 3, /* a Chrome trace another profiler wrote
+			     * (TensorFlow, JAX): drawn, no other view */
 };
 
 /* Communication libraries seen (bits of comm_libs). */
@@ -227,6 +232,10 @@ void tb_prof_parser_free(tb_prof_parser *p);
  * the number of kernels, so this is for one pass that needs them. */
 void tb_prof_parser_keep_kernels(tb_prof_parser *p);
 
+/* Read the input as another profiler's Chrome trace (TB_PROF_CHROME):
+ * check it and count its events, nothing else. */
+void tb_prof_parser_chrome(tb_prof_parser *p);
+
 /* Also build the operator tree (optree.h) and keep its aggregates: memory
  * grows with the number of events until the end of the input. The run
  * load (tb_prof_trace_read) does this. */
@@ -262,6 +271,13 @@ void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path);
 /* The same, keeping the first thread's operator tree (optree.h): memory
  * grows with its operators, so this is for one request that needs it. */
 void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path);
+/* The same, keeping instead the memory tables' compact copy of the
+ * threads' trees (memory.h) even when the trace has neither [memory] nor
+ * module events. */
+void tb_prof_trace_read_copy(tb_prof_trace **out, const char *path);
+/* Check another profiler's Chrome trace (tb_prof_parser_chrome): status
+ * TB_PROF_CHROME, or TB_PROF_BAD with a message. */
+void tb_prof_trace_read_chrome(tb_prof_trace **out, const char *path);
 void tb_prof_trace_free(tb_prof_trace *t);
 
 /* Whether kernel `name` uses Tensor Cores by the reference's list of

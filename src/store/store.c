@@ -599,13 +599,14 @@ static void remove_at(tb_series *s, size_t i)
 	s->len--;
 }
 
-/* Make room for one more point at the end under layout L. */
-static void reserve_slot(tb_series *s, const tb_series_layout *L)
+/* Make room for one more point at the end under layout L; changed is 0
+ * when L is a copy of the series' layout (the common case: no comparing). */
+static void reserve_slot(tb_series *s, const tb_series_layout *L, int changed)
 {
 	const tb_series_layout *o = &s->pk;
-	int same = s->block && L->step0 == o->step0 && L->wall0 == o->wall0 &&
-		   L->slope == o->slope && L->step_w == o->step_w && L->wall_w == o->wall_w &&
-		   L->value_w == o->value_w;
+	int same = s->block && (!changed || (L->step0 == o->step0 && L->wall0 == o->wall0 &&
+					     L->slope == o->slope && L->step_w == o->step_w &&
+					     L->wall_w == o->wall_w && L->value_w == o->value_w));
 	if (same && s->start + s->len < s->alloc)
 		return;
 	if (same && s->start > 0) {
@@ -662,18 +663,24 @@ static size_t make_slot(tb_series *s, int64_t step, double wall, double value)
 	s->seen++;
 	s->changes++;
 	tb_series_layout L = s->pk;
+	int changed = 0;
 	if (!s->len) {
 		/* an empty series starts over at the narrowest layout */
 		L = (tb_series_layout){step, wall_bits(wall), 0, 1, 1, 4};
 		s->fit_len = 0;
+		changed = 1;
 	}
 	int scalar = s->data_class == TB_DC_SCALAR;
 	pk_point p = pk_encode(&L, step, wall);
 	if (!pk_fits(&L, p, value, scalar)) {
 		L = widen(s, &L, step, wall, value);
 		p = pk_encode(&L, step, wall);
+		changed = 1;
 	}
-	reserve_slot(s, &L);
+	/* (comparing the layouts field by field on every point cost a
+	 * store-forwarding stall: two byte fields stored, read back as one
+	 * word) */
+	reserve_slot(s, &L, changed);
 	size_t k = s->start + slot;
 	pk_set(s->steps_pk, L.step_w, k, p.step);
 	pk_set(s->walls_pk, L.wall_w, k, p.resid);

@@ -119,7 +119,7 @@ enum tb_asset_kind {
 	TB_ASSET_PROJECTOR_CONFIG = 1, /* projector_config.pbtxt in a folder */
 	TB_ASSET_PROFILE_TRACE = 2,    /* *.pt.trace.json[.gz] in a folder, or
 					* <run>/plugins/profile/<timestamp>/
-					* *.trace.json.gz (run = <run>) */
+					* *.trace.json[.gz] (run = <run>) */
 };
 typedef struct tb_store_asset {
 	int kind;   /* TB_ASSET_* */

@@ -1,10 +1,12 @@
 /* Tests for the JSON writer: Python-repr floats, ensure_ascii escaping and
  * separators, checked against strings Python's json.dumps produces. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../harness.h"
+#include "fmt_check.h"
 #include "http/json.h"
 
 static const char *fmt(double v)
@@ -101,20 +103,7 @@ static int same_as_ref(double v)
 	if (strcmp(norm, ref) != 0)
 		return 0;
 	/* and got has no more significant digits than ref */
-	int sig = 0, seen = 0, zeros = 0;
-	for (const char *p = got; *p && *p != 'e'; p++) {
-		if (*p < '0' || *p > '9')
-			continue;
-		if (*p == '0' && !seen)
-			continue;
-		seen = 1;
-		if (*p == '0') {
-			zeros++;
-		} else {
-			sig += zeros + 1;
-			zeros = 0;
-		}
-	}
+	int sig = fmt_sig_digits(got);
 	return sig <= prec + 1;
 }
 
@@ -190,6 +179,137 @@ static void test_json__float_matches_search(void)
 	}
 	CHECK(tried > 400000);
 	CHECK_INT(bad, 0);
+}
+
+/* Millions of doubles against the C library (fmt_check.h): random bit
+ * patterns, random floats widened to double (what most scalar values
+ * are), wall-time-like values with microseconds, and every double next to
+ * a power of ten. Fewer under the sanitizers, which make printf slow. */
+static void test_json__float_many(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	const int per_kind = 100000;
+#else
+	const int per_kind = 700000;
+#endif
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	long bad = 0, tried = 0;
+	for (int i = 0; i < per_kind; i++) {
+		uint64_t bits = xorshift(&x);
+		double v[3];
+		memcpy(&v[0], &bits, sizeof v[0]);
+		uint32_t fb = (uint32_t)(bits >> 32);
+		float f;
+		memcpy(&f, &fb, sizeof f);
+		v[1] = f;
+		v[2] = 1.7e9 + (double)(bits % 100000000000ull) * 1e-6;
+		for (int k = 0; k < 3; k++) {
+			tried++;
+			if (!fmt_check(v[k]) && bad++ < 5)
+				fprintf(stderr, "mismatch: %.17g\n", v[k]);
+		}
+	}
+	for (int e = -325; e <= 309; e++) {
+		char lit[16];
+		snprintf(lit, sizeof lit, "1e%d", e);
+		double p = strtod(lit, NULL), w = p;
+		for (int k = 0; k < 50; k++, w = nextafter(w, INFINITY))
+			tried += 2, bad += !fmt_check(w) + !fmt_check(-w);
+		w = p;
+		for (int k = 0; k < 50; k++, w = nextafter(w, 0))
+			tried++, bad += !fmt_check(w);
+	}
+	double special[] = {0.0,
+			    -0.0,
+			    NAN,
+			    INFINITY,
+			    -INFINITY,
+			    5e-324,
+			    -5e-324,
+			    DBL_MAX,
+			    -DBL_MAX,
+			    DBL_MIN,
+			    nextafter(DBL_MIN, 0),
+			    9007199254740993.0};
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+		tried++, bad += !fmt_check(special[i]);
+	CHECK(tried > 3 * (long)per_kind);
+	CHECK_INT(bad, 0);
+}
+
+/* Integers: every length, both signs, the ends of int64. */
+static void test_json__ints(void)
+{
+	tb_buf b = TB_BUF_INIT;
+	tb_json j;
+	tb_json_init(&j, &b);
+	tb_json_arr_begin(&j);
+	tb_json_int(&j, 0);
+	tb_json_int(&j, -1);
+	tb_json_int(&j, 7);
+	tb_json_int(&j, INT64_MAX);
+	tb_json_int(&j, INT64_MIN);
+	tb_json_arr_end(&j);
+	CHECK_STR(b.ptr, "[0, -1, 7, 9223372036854775807, -9223372036854775808]");
+	for (int k = 0; k < 19; k++) {
+		int64_t p = 1;
+		for (int m = 0; m < k; m++)
+			p *= 10;
+		int64_t vs[4] = {p - 1, p, -p, p + 1};
+		for (int i = 0; i < 4; i++) {
+			char want[32];
+			snprintf(want, sizeof want, "%lld", (long long)vs[i]);
+			tb_buf_clear(&b);
+			tb_json_init(&j, &b);
+			tb_json_int(&j, vs[i]);
+			CHECK_STR(b.ptr, want);
+		}
+	}
+	tb_buf_free(&b);
+}
+
+/* A point written in one piece equals the same point written value by
+ * value, on one line and indented. */
+static void test_json__point(void)
+{
+	const double w[] = {1443856985.705543, 0.0, NAN, -INFINITY};
+	const double val[] = {0.10000000149011612, -2.5, INFINITY, 1e-05};
+	const int64_t st[] = {0, -3, INT64_MAX, 1000};
+	for (int indent = 0; indent <= 2; indent += 2) {
+		tb_buf a = TB_BUF_INIT, b = TB_BUF_INIT;
+		tb_json ja, jb;
+		if (indent) {
+			tb_json_init_indent(&ja, &a, indent);
+			tb_json_init_indent(&jb, &b, indent);
+		} else {
+			tb_json_init(&ja, &a);
+			tb_json_init(&jb, &b);
+		}
+		tb_json_arr_begin(&ja);
+		tb_json_arr_begin(&jb);
+		for (int i = 0; i < 4; i++) {
+			tb_json_point(&ja, w[i], st[i], val[i]);
+			tb_json_arr_begin(&jb);
+			tb_json_double(&jb, w[i]);
+			tb_json_int(&jb, st[i]);
+			tb_json_double(&jb, val[i]);
+			tb_json_arr_end(&jb);
+		}
+		tb_json_arr_end(&ja);
+		tb_json_arr_end(&jb);
+		CHECK_STR(a.ptr, b.ptr);
+		tb_buf_free(&a);
+		tb_buf_free(&b);
+	}
+	tb_buf b = TB_BUF_INIT;
+	tb_json j;
+	tb_json_init(&j, &b);
+	tb_json_arr_begin(&j);
+	tb_json_point(&j, 1443856985.705543, 5, 0.5);
+	tb_json_point(&j, NAN, 6, -INFINITY);
+	tb_json_arr_end(&j);
+	CHECK_STR(b.ptr, "[[1443856985.705543, 5, 0.5], [\"NaN\", 6, \"-Infinity\"]]");
+	tb_buf_free(&b);
 }
 
 static void test_json__float_edges(void)
@@ -364,6 +484,9 @@ int main(void)
 	TB_RUN(test_json__float_roundtrip);
 	TB_RUN(test_json__float_matches_search);
 	TB_RUN(test_json__float_edges);
+	TB_RUN(test_json__float_many);
+	TB_RUN(test_json__ints);
+	TB_RUN(test_json__point);
 	TB_RUN(test_json__structure);
 	TB_RUN(test_json__indent);
 	TB_RUN(test_json__escaping);

@@ -8,8 +8,10 @@
 #include "profile/modules.h"
 #include "profile/trace.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static tb_prof_trace *parse_ops(const char *text)
 {
@@ -165,10 +167,68 @@ static void test_modules(void)
 	tb_prof_trace_free(t);
 }
 
+/* The operators of TRACE without its [memory] events. */
+static const char OPS_ONLY[] = "{\"traceEvents\":[" OP("aten::linear", 0, 100)
+    OP("aten::empty", 10, 10) OP("aten::add", 50, 10) "{\"ph\":\"X\",\"cat\":\"cpu_op\","
+						      "\"name\":\"aten::mul\",\"pid\":1,\"tid\":1,"
+						      "\"ts\":300,\"dur\":1}]}";
+
+/* Whether the subtrees at a and b are the same: names, times, kinds,
+ * threads and children. */
+static int same_tree(const tb_prof_mnode *an, char *const *anames, uint32_t a,
+		     const tb_prof_mnode *bn, char *const *bnames, uint32_t b)
+{
+	const tb_prof_mnode *x = &an[a], *y = &bn[b];
+	if (strcmp(anames[x->name], bnames[y->name]) != 0 || x->start != y->start ||
+	    x->end != y->end || x->kind != y->kind || x->tid != y->tid || x->n != y->n)
+		return 0;
+	for (uint32_t c = 0; c < x->n; c++)
+		if (!same_tree(an, anames, x->first + c, bn, bnames, y->first + c))
+			return 0;
+	return 1;
+}
+
+/* A trace without [memory] or module events keeps no tree after the load;
+ * read again with its tree (as the tree route does), it has the one the
+ * load keeps when the trace has [memory] events. */
+static void test_tree_read_again(void)
+{
+	tb_prof_trace *loaded = parse_ops(OPS_ONLY);
+	CHECK_INT(loaded->status, TB_PROF_OK);
+	CHECK(loaded->memory == NULL);
+	tb_prof_trace_free(loaded);
+
+	char path[] = "/tmp/tb_prof_treeXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK_INT((int)write(fd, OPS_ONLY, sizeof OPS_ONLY - 1), (int)(sizeof OPS_ONLY - 1));
+	close(fd);
+	tb_prof_trace *again;
+	tb_prof_trace_read_copy(&again, path);
+	unlink(path);
+	tb_prof_trace *kept = parse_ops(TRACE);
+	const tb_prof_mnode *an, *kn;
+	char *const *anames, *const *knames;
+	int64_t ar = tb_prof_memory_tree(&an, &anames, again->memory);
+	int64_t kr = tb_prof_memory_tree(&kn, &knames, kept->memory);
+	CHECK(ar >= 0 && kr >= 0);
+	if (ar >= 0 && kr >= 0) {
+		CHECK_STR(anames[an[ar].name], "CallTreeRoot");
+		CHECK_INT(an[ar].n, 2); /* aten::linear (with empty and add), aten::mul */
+		CHECK(same_tree(an, anames, (uint32_t)ar, kn, knames, (uint32_t)kr));
+	}
+	CHECK_INT(tb_prof_memory_count(again->memory), 0);
+	tb_prof_trace_free(again);
+	tb_prof_trace_free(kept);
+}
+
 int main(void)
 {
 	TB_RUN(test_stats);
 	TB_RUN(test_events);
 	TB_RUN(test_modules);
+	TB_RUN(test_tree_read_again);
 	return tb_test_finish();
 }

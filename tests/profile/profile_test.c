@@ -220,28 +220,37 @@ static void note_not_implemented(ctx *c, const char *path)
 		}
 }
 
+/* GET path from tboard into *got (the caller frees got->p). */
+static CURLcode get(long *status, buf *got, const ctx *c, const char *path)
+{
+	char url[8192];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", c->port, path);
+	memset(got, 0, sizeof *got);
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)REQUEST_TIMEOUT_S);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, got);
+	/* the reference gzips some answers whatever is asked; curl undoes it */
+	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
+	CURLcode rc = curl_easy_perform(c->curl);
+	*status = 0;
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
+	if (!got->p)
+		got->p = calloc(1, 1);
+	return rc;
+}
+
 static void check_row(ctx *c, const char *path, long want_status, const char *file)
 {
 	if (needs_missing_run(c, path)) {
 		c->not_run++;
 		return;
 	}
-	char url[8192];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", c->port, path);
-	buf got = {NULL, 0, 0};
-	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)REQUEST_TIMEOUT_S);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &got);
-	/* the reference gzips some answers whatever is asked; curl undoes it */
-	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
-	CURLcode rc = curl_easy_perform(c->curl);
-	long status = 0;
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (!got.p)
-		got.p = calloc(1, 1);
+	buf got;
+	long status;
+	CURLcode rc = get(&status, &got, c, path);
 	char why[1024] = "";
 	int ok = 0;
 	if (rc != CURLE_OK) {
@@ -308,6 +317,94 @@ static void check_row(ctx *c, const char *path, long want_status, const char *fi
 	free(got.p);
 }
 
+/* Whether tboard's operator table of the profile at query q is empty. */
+static int no_operators(ctx *c, const char *q)
+{
+	char *path;
+	if (asprintf(&path, "/data/plugin/pytorch_profiler/operation/table%s&group_by=Operation",
+		     q) < 0)
+		abort();
+	buf got;
+	long status;
+	CURLcode rc = get(&status, &got, c, path);
+	json_t *t = rc == CURLE_OK && status == 200 ? json_loadb(got.p, got.n, 0, NULL) : NULL;
+	json_t *data = json_object_get(t, "data");
+	int none = json_is_array(data) && json_array_size(data) == 0;
+	json_decref(t);
+	free(got.p);
+	free(path);
+	return none;
+}
+
+/* The reference answers `tree` for every profile with operators (the
+ * first thread's tree from CallTreeRoot down; without operators it fails
+ * with 500), but its answers are recorded only for the runs with a Module
+ * view: ask it of every profile with an Operator view here and check that
+ * it is such a tree, or 404 when the profile has no operators. Returns the
+ * number of answers that are neither. */
+static int check_trees(ctx *c, const char *label)
+{
+	int asked = 0, bad = 0, empty = 0;
+	const char *run;
+	json_t *info;
+	json_object_foreach(c->known_runs, run, info)
+	{
+		if (!run_present(c, run))
+			continue;
+		json_t *workers = json_object_get(json_object_get(info, "workers"), "Operator");
+		size_t wi;
+		json_t *w;
+		json_array_foreach(workers, wi, w)
+		{
+			const char *worker = json_string_value(w);
+			json_t *spans = json_object_get(json_object_get(info, "spans"), worker);
+			size_t si;
+			json_t *sp;
+			json_array_foreach(spans, si, sp)
+			{
+				char *path, *query, *q[3];
+				q[0] = curl_easy_escape(c->curl, run, 0);
+				q[1] = curl_easy_escape(c->curl, worker, 0);
+				q[2] = curl_easy_escape(c->curl, json_string_value(sp), 0);
+				if (asprintf(&query, "?run=%s&worker=%s&span=%s", q[0], q[1],
+					     q[2]) < 0 ||
+				    asprintf(&path, "/data/plugin/pytorch_profiler/tree%s", query) <
+					0)
+					abort();
+				for (int i = 0; i < 3; i++)
+					curl_free(q[i]);
+				buf got;
+				long status;
+				CURLcode rc = get(&status, &got, c, path);
+				json_t *tree = rc == CURLE_OK && status == 200
+						   ? json_loadb(got.p, got.n, 0, NULL)
+						   : NULL;
+				const char *name = json_string_value(json_object_get(tree, "name"));
+				asked++;
+				if (name && strcmp(name, "CallTreeRoot") == 0 &&
+				    json_is_array(json_object_get(tree, "children"))) {
+					if (c->verbose)
+						printf("  tree  %s\n", path);
+				} else if (status == 404 && no_operators(c, query)) {
+					empty++;
+				} else {
+					bad++;
+					printf("FAIL %s\n     status %ld: %.200s\n", path, status,
+					       got.p);
+				}
+				json_decref(tree);
+				free(got.p);
+				free(path);
+				free(query);
+			}
+		}
+	}
+	printf("%s: tree asked of %d profiles with an Operator view: %d trees, %d 404 without "
+	       "operators, %d wrong\n",
+	       label, asked, asked - bad - empty, empty, bad);
+	return bad;
+}
+
 /* Replay one set of recorded answers against tboard serving logdir.
  * Returns 0 when nothing differs. */
 static int run_set(const char *label, const char *binary, const char *logdir, const char *expected,
@@ -370,6 +467,7 @@ static int run_set(const char *label, const char *binary, const char *logdir, co
 		check_row(&c, fields[1], strtol(fields[2], NULL, 10), fields[5]);
 	}
 	fclose(f);
+	int bad_trees = check_trees(&c, label);
 	int alive = tb_spawn_alive(srv);
 	tb_spawn_stop(srv);
 	curl_easy_cleanup(c.curl);
@@ -389,7 +487,7 @@ static int run_set(const char *label, const char *binary, const char *logdir, co
 	if (!alive)
 		printf("FAIL %s: tboard exited during the test\n", label);
 	json_decref(runs);
-	return c.failed || !alive || c.compared == 0;
+	return c.failed || bad_trees || !alive || c.compared == 0;
 }
 
 int main(void)

@@ -32,7 +32,8 @@ static const char KINETO[] =
     "{\"schemaVersion\": 1, \"deviceProperties\": [{\"id\": 0, \"name\": \"GPU\"}],\n"
     " \"traceEvents\": [\n"
     "  {\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::mm\", \"pid\": 1, \"tid\": 1,"
-    "   \"ts\": 10, \"dur\": 50, \"args\": {\"External id\": 7, \"Input Dims\": [[2, 3], [3, 4]]}},\n"
+    "   \"ts\": 10, \"dur\": 50, \"args\": {\"External id\": 7, \"Input Dims\": [[2, 3], [3, "
+    "4]]}},\n"
     "  {\"ph\": \"X\", \"cat\": \"cuda_runtime\", \"name\": \"cudaLaunchKernel\", \"ts\": 12,"
     "   \"dur\": 5, \"args\": {\"external id\": 7, \"correlation\": 99}},\n"
     "  {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"volta_h884gemm\", \"ts\": 20, \"dur\": 30,"
@@ -130,8 +131,12 @@ static void test_trace__truncated(void)
 static void test_trace__invalid_json(void)
 {
 	const char *bad[] = {
-	    "{\"traceEvents\": [1 2]}", "{\"traceEvents\": [}", "{\"traceEvents\": []}}",
-	    "{traceEvents: []}",     "\xff\xfe",		 "{\"traceEvents\": [N/A]}",
+	    "{\"traceEvents\": [1 2]}",
+	    "{\"traceEvents\": [}",
+	    "{\"traceEvents\": []}}",
+	    "{traceEvents: []}",
+	    "\xff\xfe",
+	    "{\"traceEvents\": [N/A]}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		tb_prof_trace *t = parse(bad[i], 0);
@@ -179,7 +184,8 @@ static void test_trace__communication(void)
 {
 	const char *text =
 	    "{\"traceEvents\": ["
-	    "{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"nccl:all_reduce\", \"ts\": 5, \"dur\": 9,"
+	    "{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"nccl:all_reduce\", \"ts\": 5, "
+	    "\"dur\": 9,"
 	    " \"args\": {\"External id\": 3}},"
 	    "{\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"ncclKernel\", \"ts\": 6, \"dur\": 2,"
 	    " \"args\": {\"External id\": 3}},"
@@ -209,7 +215,8 @@ static void test_trace__files_of_the_corpus(void)
 	CHECK_INT(t->status, TB_PROF_LEGACY);
 	tb_prof_trace_free(t);
 	snprintf(path, sizeof path,
-		 "%s/tests/corpora/profile/logdir/damaged/vm_20271.1796592195288.pt.trace.json", src);
+		 "%s/tests/corpora/profile/logdir/damaged/vm_20271.1796592195288.pt.trace.json",
+		 src);
 	tb_prof_trace_read(&t, path);
 	CHECK_INT(t->status, TB_PROF_BAD);
 	CHECK(t->error && strstr(t->error, "ends early"));
@@ -390,16 +397,26 @@ static tb_store *scanned(const char *dir)
 	return st;
 }
 
-static void test_profiles__legacy_runs(void)
+/* The profiler runs of tests/corpora/<corpus>/logdir, their names in
+ * *names (count in *n); *st is the store the scan filled. */
+static tb_prof_store *corpus_runs(tb_store **st, char ***names, size_t *n, const char *corpus)
 {
 	const char *src = getenv("TB_SOURCE_DIR");
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/tests/corpora/profile/logdir", src ? src : ".");
-	tb_store *st = scanned(dir);
-	tb_prof_store *s = tb_prof_store_new(st, dir);
+	snprintf(dir, sizeof dir, "%s/tests/corpora/%s/logdir", src ? src : ".", corpus);
+	*st = scanned(dir);
+	tb_prof_store *s = tb_prof_store_new(*st, dir);
 	tb_prof_store_scan(s);
+	*n = tb_prof_store_names(names, s);
+	return s;
+}
+
+static void test_profiles__legacy_runs(void)
+{
+	tb_store *st;
 	char **names;
-	size_t n = tb_prof_store_names(&names, s);
+	size_t n;
+	tb_prof_store *s = corpus_runs(&st, &names, &n, "profile");
 	CHECK_INT(n, 6);
 	if (n == 6) {
 		CHECK_STR(names[0], "batch_64");
@@ -460,6 +477,7 @@ static void test_profiles__runs_from_assets(void)
 	char path[4200];
 	put_file(root, "w.1.pt.trace.json", "[]");
 	put_file(root, "plugins/profile/2024/host.trace.json.gz", "");
+	put_file(root, "plugins/profile/notes.json", "{}");
 	tb_store *st = scanned(root);
 	tb_prof_store *s = tb_prof_store_new(st, root);
 	tb_prof_store_scan(s);
@@ -468,8 +486,11 @@ static void test_profiles__runs_from_assets(void)
 	CHECK_STR(names[0], strrchr(root, '/') + 1);
 	tb_prof_names_free(names);
 	tb_prof_run *r = tb_prof_store_run(s, strrchr(root, '/') + 1);
-	CHECK(r && r->n_profiles == 1 && strcmp(r->profiles[0].span, "1") == 0);
-	CHECK(r && r->profiles[0].trace->status == TB_PROF_LEGACY);
+	/* the empty Chrome trace is listed with its error, after the PyTorch one */
+	CHECK(r && r->n_profiles == 2 && strcmp(r->profiles[1].span, "1") == 0);
+	CHECK(r && r->profiles[1].trace->status == TB_PROF_LEGACY);
+	CHECK(r && r->profiles[0].trace->status == TB_PROF_BAD);
+	CHECK(r && strcmp(r->profiles[0].span, "2024") == 0);
 
 	put_file(root, "later/w.pt.trace.json", "[]");
 	tb_store_free(st);
@@ -502,6 +523,111 @@ static void test_profiles__runs_from_assets(void)
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	CHECK(system(cmd) == 0);
+}
+
+/* A Chrome trace as TensorFlow writes it: metadata events, fractional
+ * times, an instant, a counter, the closing empty object. */
+static const char TF_TRACE[] =
+    "{\"displayTimeUnit\":\"ns\",\"metadata\":{\"highres-ticks\":true},\"traceEvents\":["
+    "{\"args\":{\"name\":\"/device:GPU:0\"},\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1},"
+    "{\"dur\":1.5,\"name\":\"MatMul\",\"ph\":\"X\",\"pid\":1,\"tid\":7,\"ts\":10.25},"
+    "{\"name\":\"Step\",\"ph\":\"i\",\"pid\":1,\"s\":\"t\",\"tid\":7,\"ts\":11},"
+    "{\"args\":{\"MiB\":3},\"name\":\"mem\",\"ph\":\"C\",\"pid\":1,\"ts\":12},{}]}";
+
+/* Another profiler's trace is checked and counted, not folded: no views
+ * of the reference, and the empty closing event is no rejection. */
+static void test_trace__chrome(void)
+{
+	for (size_t step = 0; step < 3; step += 2) {
+		tb_prof_parser *p = tb_prof_parser_new();
+		tb_prof_parser_chrome(p);
+		size_t n = strlen(TF_TRACE), st = step ? step : n;
+		for (size_t off = 0; off < n; off += st)
+			tb_prof_parser_feed(p, TF_TRACE + off, off + st > n ? n - off : st);
+		tb_prof_trace *t;
+		tb_prof_parser_finish(&t, p);
+		CHECK_INT(t->status, TB_PROF_CHROME);
+		CHECK_INT(t->events, 5);
+		CHECK_INT(t->n_ops[0], 0);
+		tb_prof_trace_free(t);
+	}
+	/* as a PyTorch trace the same text is rejected (a nameless event) */
+	tb_prof_trace *t = parse(TF_TRACE, 0);
+	CHECK_INT(t->status, TB_PROF_BAD);
+	tb_prof_trace_free(t);
+	static const char *const bad[] = {"{\"traceEvents\": 3}", "{\"a\": 1}", "\"x\"",
+					  "{\"traceEvents\": [{}"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		tb_prof_parser *p = tb_prof_parser_new();
+		tb_prof_parser_chrome(p);
+		tb_prof_parser_feed(p, bad[i], strlen(bad[i]));
+		tb_prof_parser_finish(&t, p);
+		CHECK_INT(t->status, TB_PROF_BAD);
+		CHECK(t->error != NULL);
+		tb_prof_trace_free(t);
+	}
+}
+
+/* The chrome-trace corpus: TensorFlow and JAX traces under
+ * <run>/plugins/profile/<stamp>/ listed as worker = host, span = stamp,
+ * with the Trace view only; a run with a PyTorch trace too lists both; a
+ * damaged file is listed with its error beside the good one. */
+static void test_profiles__chrome_traces(void)
+{
+	tb_store *st;
+	char **names;
+	size_t n;
+	tb_prof_store *s = corpus_runs(&st, &names, &n, "chrome-trace");
+	CHECK_INT(n, 4);
+	if (n == 4) {
+		CHECK_STR(names[0], "damaged");
+		CHECK_STR(names[1], "jax");
+		CHECK_STR(names[2], "mixed");
+		CHECK_STR(names[3], "tf");
+	}
+	tb_prof_names_free(names);
+	const char *stamp = "2026_01_02_03_04_05";
+	tb_prof_run *r = tb_prof_store_run(s, "tf");
+	CHECK(r && r->n_profiles == 3);
+	if (r && r->n_profiles == 3) {
+		CHECK_STR(r->profiles[0].worker, "host0");
+		CHECK_STR(r->profiles[0].span, stamp);
+		CHECK_STR(r->profiles[1].span, "2026_01_02_03_10_00");
+		CHECK_STR(r->profiles[2].worker, "host1");
+		CHECK_STR(r->profiles[2].file,
+			  "plugins/profile/2026_01_02_03_04_05/host1.trace.json.gz");
+		CHECK_INT(r->profiles[0].trace->status, TB_PROF_CHROME);
+		CHECK_INT(tb_prof_run_views(r), 1u << TB_PROF_TRACE);
+		CHECK(tb_prof_run_profile(r, "host0", stamp) == NULL);
+		CHECK(tb_prof_run_chrome(r, "host0", stamp));
+		CHECK(!tb_prof_run_chrome(r, "host0", "1"));
+	}
+	r = tb_prof_store_run(s, "jax");
+	CHECK(r && r->n_profiles == 1 && r->profiles[0].trace->status == TB_PROF_CHROME);
+	CHECK(r && strcmp(r->profiles[0].worker, "tpu_vm") == 0);
+	r = tb_prof_store_run(s, "mixed");
+	CHECK(r && r->n_profiles == 2);
+	if (r && r->n_profiles == 2) {
+		CHECK_STR(r->profiles[0].worker, "host0");
+		CHECK_INT(r->profiles[0].views, 1u << TB_PROF_TRACE);
+		CHECK_STR(r->profiles[1].worker, "w0");
+		CHECK_STR(r->profiles[1].span, "1");
+		CHECK_INT(r->profiles[1].trace->status, TB_PROF_OK);
+		CHECK(tb_prof_run_views(r) >> TB_PROF_OVERVIEW & 1);
+		CHECK(tb_prof_run_profile(r, "w0", "1") != NULL);
+	}
+	r = tb_prof_store_run(s, "damaged");
+	CHECK(r && r->n_profiles == 2);
+	if (r && r->n_profiles == 2) {
+		CHECK_STR(r->profiles[0].worker, "cut");
+		CHECK_INT(r->profiles[0].trace->status, TB_PROF_BAD);
+		CHECK(r->profiles[0].trace->error &&
+		      strstr(r->profiles[0].trace->error, "truncated"));
+		CHECK_INT(r->profiles[1].trace->status, TB_PROF_CHROME);
+		CHECK_INT(tb_prof_run_views(r), 1u << TB_PROF_TRACE);
+	}
+	tb_prof_store_free(s);
+	tb_store_free(st);
 }
 
 static int collect(const void *buf, size_t n, void *payload)
@@ -603,5 +729,7 @@ int main(void)
 	TB_RUN(test_profiles__file_names);
 	TB_RUN(test_profiles__legacy_runs);
 	TB_RUN(test_profiles__runs_from_assets);
+	TB_RUN(test_trace__chrome);
+	TB_RUN(test_profiles__chrome_traces);
 	return tb_test_finish();
 }

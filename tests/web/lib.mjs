@@ -4,7 +4,7 @@
 // Environment: TB_BINARY (the tboard executable), TB_SOURCE_DIR (source
 // tree), TB_BUILD_DIR (screenshots go to TB_BUILD_DIR/screenshots).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -257,4 +257,48 @@ export function imageFacts(page, path, type) {
     },
     [b64, type],
   );
+}
+
+// ---- the Profile dashboard's tests -----------------------------------------
+
+/**
+ * The profile corpus's Kineto traces in $TBOARD_EXTRA_CORPORA (other
+ * projects' files, not in the repository), or null after saying that
+ * `what` did not run without them.
+ */
+export function profileExtraLogdir(what) {
+  const extra = process.env.TBOARD_EXTRA_CORPORA;
+  const logdir = extra ? join(extra, 'profile', 'logdir') : '';
+  if (logdir && existsSync(logdir)) return logdir;
+  console.log(`did not run: ${what} need traces from $TBOARD_EXTRA_CORPORA`);
+  return null;
+}
+
+/**
+ * Serves logdir with the real server, opens a fresh browser and runs
+ * body({base, page}); then checks that the page logged no console error
+ * (a route that answers 501, not built yet, is logged by the browser too:
+ * expected) and closes both.
+ */
+export async function withProfileServer(logdir, body) {
+  const server = await startServer(logdir);
+  let b;
+  try {
+    b = await launch();
+    await body({ base: server.url, page: b.page });
+    const errors = b.consoleErrors.filter((e) => !e.includes('status of 501'));
+    check(errors.length === 0, 'no console errors', errors.join('\n'));
+  } finally {
+    if (b) await b.close();
+    await stopServer(server);
+  }
+}
+
+/** Opens the Profile dashboard of the server at base; selects run runName when given. */
+export async function openProfile(page, base, runName) {
+  await page.goto(base, { waitUntil: 'load' });
+  await page.waitForSelector('[role="tab"]', { timeout: 60000 });
+  await page.locator('[role="tab"]').filter({ hasText: /pytorch_profiler/ }).first().click();
+  await page.waitForSelector('[data-testid="profile-run"]', { timeout: 30000 });
+  if (runName) await page.selectOption('[data-testid="profile-run"]', runName);
 }

@@ -8,27 +8,12 @@
 //
 // Environment: TB_BINARY, TB_SOURCE_DIR, TB_BUILD_DIR (see lib.mjs),
 // optional TBOARD_EXTRA_CORPORA.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { check, getJson, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
+import { check, getJson, openProfile, profileExtraLogdir, run, screenshot, withProfileServer } from './lib.mjs';
 
 const API = 'data/plugin/pytorch_profiler/';
 
-async function openProfile(page, base, runName) {
-  await page.goto(base, { waitUntil: 'load' });
-  await page.waitForSelector('[role="tab"]', { timeout: 60000 });
-  await page.locator('[role="tab"]').filter({ hasText: /pytorch_profiler/ }).first().click();
-  await page.waitForSelector('[data-testid="profile-run"]', { timeout: 30000 });
-  await page.selectOption('[data-testid="profile-run"]', runName);
-}
-
 async function views(logdir) {
-  const server = await startServer(logdir);
-  let b;
-  try {
-    const base = server.url;
-    b = await launch();
-    const { page } = b;
+  await withProfileServer(logdir, async ({ base, page }) => {
 
     // the Overview of a GPU trace, with its GPU summary
     const q = 'run=resnet50_num_workers_0&worker=worker0&span=1';
@@ -102,16 +87,10 @@ async function views(logdir) {
     check(title === `Computation: ${overlap.data[step]['rank-0'][0]} us`, 'one step\'s split is shown', title);
     await page.locator('[data-testid="profile-distributed"]').scrollIntoViewIfNeeded();
     await screenshot(page, 'profile-distributed.png');
-    check(b.consoleErrors.length === 0, 'no console errors', b.consoleErrors.join('\n'));
-  } finally {
-    if (b) await b.close();
-    await stopServer(server);
-  }
+  });
 }
 
 run(async () => {
-  const extra = process.env.TBOARD_EXTRA_CORPORA;
-  const logdir = extra ? join(extra, 'profile', 'logdir') : '';
-  if (logdir && existsSync(logdir)) await views(logdir);
-  else console.log('did not run: the GPU Overview, Distributed and Diff checks need traces from $TBOARD_EXTRA_CORPORA');
+  const logdir = profileExtraLogdir('the GPU Overview, Distributed and Diff checks');
+  if (logdir) await views(logdir);
 });

@@ -10,10 +10,10 @@
 //
 // Environment: TB_BINARY, TB_SOURCE_DIR, TB_BUILD_DIR (see lib.mjs),
 // optional TBOARD_EXTRA_CORPORA.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check, getJson, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
+import { check, getJson, openProfile, profileExtraLogdir, run, screenshot, withProfileServer } from './lib.mjs';
 
 const ROUTE = 'data/plugin/pytorch_profiler/';
 
@@ -61,14 +61,6 @@ function syntheticTrace() {
   return { schemaVersion: 1, deviceProperties: [], traceEvents: ev };
 }
 
-async function openRun(page, base, runName) {
-  await page.goto(base, { waitUntil: 'load' });
-  await page.waitForSelector('[role="tab"]', { timeout: 60000 });
-  await page.locator('[role="tab"]').filter({ hasText: /pytorch_profiler/ }).first().click();
-  await page.waitForSelector('[data-testid="profile-run"]', { timeout: 30000 });
-  await page.selectOption('[data-testid="profile-run"]', runName);
-}
-
 function waitRows(page, testid, n, timeout = 60000) {
   return page.waitForFunction(
     ([id, want]) => document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-rows') === String(want),
@@ -84,7 +76,7 @@ async function memory(page, base, runName, q, shot) {
   const stats = await getJson(base, `${ROUTE}memory?${q}`);
   const events = await getJson(base, `${ROUTE}memory_events?${q}`);
   const dev = curve.metadata.default_device;
-  await openRun(page, base, runName);
+  await openProfile(page, base, runName);
   await page.waitForSelector('[data-testid="profile-memory-chart"] .u-over', { timeout: 60000 });
   await waitRows(page, 'profile-memory-stats', (stats.rows[dev] ?? []).length);
   await waitRows(page, 'profile-memory-events', (events.rows[dev] ?? []).length);
@@ -154,39 +146,20 @@ run(async () => {
   try {
     mkdirSync(join(dir, 'synthetic'));
     writeFileSync(join(dir, 'synthetic', 'worker0.pt.trace.json'), JSON.stringify(syntheticTrace()));
-    const server = await startServer(dir);
-    let b;
-    try {
-      b = await launch();
+    await withProfileServer(dir, async ({ base, page }) => {
       const q = 'run=synthetic&worker=worker0&span=default';
-      await memory(b.page, server.url, 'synthetic', q, 'profile-memory');
-      await modules(b.page, server.url, q, 'profile-modules');
-      check(b.consoleErrors.length === 0, 'no console errors', b.consoleErrors.join('\n'));
-    } finally {
-      if (b) await b.close();
-      await stopServer(server);
-    }
+      await memory(page, base, 'synthetic', q, 'profile-memory');
+      await modules(page, base, q, 'profile-modules');
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const extra = process.env.TBOARD_EXTRA_CORPORA;
-  const logdir = extra ? join(extra, 'profile', 'logdir') : '';
-  if (!logdir || !existsSync(logdir)) {
-    console.log('did not run: the Memory and Module views of a real Kineto trace need $TBOARD_EXTRA_CORPORA');
-    return;
-  }
-  const server = await startServer(logdir);
-  let b;
-  try {
-    b = await launch();
+  const logdir = profileExtraLogdir('the Memory and Module views of a real Kineto trace');
+  if (!logdir) return;
+  await withProfileServer(logdir, async ({ base, page }) => {
     const q = 'run=tracelens_h100_bert_small&worker=gaunernst_bert-small-uncased__1016001&span=default';
-    await memory(b.page, server.url, 'tracelens_h100_bert_small', q, 'profile-memory-bert');
-    await modules(b.page, server.url, q, 'profile-modules-bert');
-    const unexpected = b.consoleErrors.filter((e) => !e.includes('status of 501'));
-    check(unexpected.length === 0, 'no console errors', unexpected.join('\n'));
-  } finally {
-    if (b) await b.close();
-    await stopServer(server);
-  }
+    await memory(page, base, 'tracelens_h100_bert_small', q, 'profile-memory-bert');
+    await modules(page, base, q, 'profile-modules-bert');
+  });
 });

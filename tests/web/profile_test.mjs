@@ -7,30 +7,11 @@
 //
 // Environment: TB_BINARY, TB_SOURCE_DIR, TB_BUILD_DIR (see lib.mjs),
 // optional TBOARD_EXTRA_CORPORA.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { check, corpus, getJson, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
-
-// Routes not built yet answer 501: the browser logs that failed fetch,
-// which is expected; any other console error is not.
-const unexpected = (errors) => errors.filter((e) => !e.includes('status of 501'));
-
-async function openProfile(page, base) {
-  await page.goto(base, { waitUntil: 'load' });
-  await page.waitForSelector('[role="tab"]', { timeout: 60000 });
-  const tab = page.locator('[role="tab"]').filter({ hasText: /pytorch_profiler/ });
-  await tab.first().click();
-  await page.waitForSelector('[data-testid="profile-run"]', { timeout: 30000 });
-}
+import { check, corpus, getJson, openProfile, profileExtraLogdir, run, screenshot, withProfileServer } from './lib.mjs';
 
 async function legacy() {
-  const server = await startServer(corpus('profile'));
-  let b;
-  try {
-    const base = server.url;
+  await withProfileServer(corpus('profile'), async ({ base, page }) => {
     const runs = (await getJson(base, 'data/plugin/pytorch_profiler/runs')).runs;
-    b = await launch();
-    const { page } = b;
     await openProfile(page, base);
     const options = await page.locator('[data-testid="profile-run"] option').allTextContents();
     check(JSON.stringify(options) === JSON.stringify(runs), 'the run list is the API\'s', `${options} vs ${runs}`);
@@ -38,22 +19,13 @@ async function legacy() {
     await page.waitForSelector('[data-testid="profile-no-views"]', { timeout: 15000 });
     check(true, 'a run of legacy and truncated traces says it has no views');
     await screenshot(page, 'profile-legacy.png');
-    check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
-  } finally {
-    if (b) await b.close();
-    await stopServer(server);
-  }
+  });
 }
 
 async function kineto(logdir) {
-  const server = await startServer(logdir);
-  let b;
-  try {
-    const base = server.url;
+  await withProfileServer(logdir, async ({ base, page }) => {
     const q = 'run=hta_triton_a100&worker=triton_example&span=default';
     const table = await getJson(base, `data/plugin/pytorch_profiler/kernel/table?${q}&group_by=Kernel`);
-    b = await launch();
-    const { page } = b;
     await openProfile(page, base);
     await page.selectOption('[data-testid="profile-run"]', 'hta_triton_a100');
     const kernels = page.locator('[data-testid="profile-kernels"]');
@@ -65,26 +37,17 @@ async function kineto(logdir) {
     const href = await page.locator('[data-testid="profile-trace"]').getAttribute('href');
     check(href && href.includes('trace?') && href.includes('worker=triton_example'), 'the trace link names the profile', href);
     await screenshot(page, 'profile-kernels.png');
-    check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
-  } finally {
-    if (b) await b.close();
-    await stopServer(server);
-  }
+  });
 }
 
 async function operators(logdir) {
-  const server = await startServer(logdir);
-  let b;
-  try {
-    const base = server.url;
+  await withProfileServer(logdir, async ({ base, page }) => {
     const q = 'run=tracelens_h100_bert_small&worker=gaunernst_bert-small-uncased__1016001&span=default';
     const byName = await getJson(base, `data/plugin/pytorch_profiler/operation/table?${q}&group_by=Operation`);
     const byShape = await getJson(
       base,
       `data/plugin/pytorch_profiler/operation/table?${q}&group_by=OperationAndInputShape`,
     );
-    b = await launch();
-    const { page } = b;
     await openProfile(page, base);
     await page.selectOption('[data-testid="profile-run"]', 'tracelens_h100_bert_small');
     const ops = page.locator('[data-testid="profile-operators"]');
@@ -142,21 +105,14 @@ async function operators(logdir) {
     const rec = await page.locator('[data-testid="profile-recommendations"] li').first().textContent();
     check(rec && rec.includes('communication'), 'the recommendations are shown', rec);
     await screenshot(page, 'profile-overview.png');
-    check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
-  } finally {
-    if (b) await b.close();
-    await stopServer(server);
-  }
+  });
 }
 
 run(async () => {
   await legacy();
-  const extra = process.env.TBOARD_EXTRA_CORPORA;
-  const logdir = extra ? join(extra, 'profile', 'logdir') : '';
-  if (logdir && existsSync(logdir)) {
+  const logdir = profileExtraLogdir('the Kernel table and Operator view checks');
+  if (logdir) {
     await kineto(logdir);
     await operators(logdir);
-  } else {
-    console.log('did not run: the Kernel table and Operator view checks need traces from $TBOARD_EXTRA_CORPORA');
   }
 });

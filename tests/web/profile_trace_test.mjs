@@ -4,29 +4,53 @@
 // Kineto GPU trace (CPU threads and a GPU stream, launch -> kernel flows).
 // Checks: lanes are drawn (canvas pixels), zooming changes the visible
 // range, a search finds an event, a click on an event shows its details.
+// On the chrome-trace corpus (TensorFlow/JAX traces under
+// plugins/profile/<stamp>/): lanes named from the metadata events, a
+// counter track drawn, a click on an instant shows its details, a run with
+// a PyTorch trace too lists both workers, a damaged file says why.
 //
 // Environment: TB_BINARY, TB_SOURCE_DIR, TB_BUILD_DIR (see lib.mjs),
 // optional TBOARD_EXTRA_CORPORA.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canvasPixels, check, corpus, getJson, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
+import {
+  canvasPixels,
+  check,
+  corpus,
+  getJson,
+  openProfile,
+  profileExtraLogdir,
+  run,
+  screenshot,
+  withProfileServer,
+} from './lib.mjs';
 
 const CANVAS = '[data-testid="profile-trace-canvas"]';
-// The Overview of GPU traces answers 501 (not built yet); the browser logs it.
-const unexpected = (errors) => errors.filter((e) => !e.includes('status of 501'));
 
-async function openProfile(page, base, runName) {
-  await page.goto(base, { waitUntil: 'load' });
-  await page.waitForSelector('[role="tab"]', { timeout: 60000 });
-  await page.locator('[role="tab"]').filter({ hasText: /pytorch_profiler/ }).first().click();
-  await page.waitForSelector('[data-testid="profile-run"]', { timeout: 30000 });
+/** Opens the Trace view of run runName and waits until it is drawn. */
+async function openTrace(page, base, runName) {
+  await openProfile(page, base);
+  await openRun(page, runName);
+}
+
+/** Picks a run and shows its timeline, once it is read whole. */
+async function openRun(page, runName) {
   await page.selectOption('[data-testid="profile-run"]', runName);
   const open = page.locator('[data-testid="profile-trace-open"]');
   await open.waitFor({ timeout: 30000 });
   await open.click();
-  await page.waitForFunction((s) => document.querySelector(s)?.getAttribute('data-state') === 'drawn', CANVAS, {
-    timeout: 60000,
-  });
+  await drawnWhole(page);
+}
+
+async function drawnWhole(page) {
+  await page.waitForFunction(
+    (s) => {
+      const c = document.querySelector(s);
+      return c?.getAttribute('data-state') === 'drawn' && c.getAttribute('data-complete') === '1';
+    },
+    CANVAS,
+    { timeout: 60000 },
+  );
 }
 
 const range = async (page) => (await page.getAttribute(CANVAS, 'data-range')).split(' ').map(Number);
@@ -65,17 +89,16 @@ async function clickSelected(page) {
   const box = await page.locator(CANVAS).boundingBox();
   await page.mouse.click(box.x + x + w / 2, box.y + y + h / 2);
   await details.waitFor({ timeout: 10000 });
+  const duration = details.locator('[data-testid="profile-trace-duration"]');
   return {
     name: await details.locator('[data-testid="profile-trace-name"]').textContent(),
-    duration: await details.locator('[data-testid="profile-trace-duration"]').textContent(),
+    kind: await details.locator('[data-testid="profile-trace-kind"]').textContent(),
+    duration: (await duration.count()) ? await duration.textContent() : '',
   };
 }
 
 async function legacy() {
-  const server = await startServer(corpus('profile'));
-  let b;
-  try {
-    const base = server.url;
+  await withProfileServer(corpus('profile'), async ({ base, page }) => {
     const files = await getJson(base, 'data/plugin/pytorch_profiler/timelines?run=convnet');
     check(files.length === 2 && files.every((f) => f.format === 'legacy'), 'timelines lists the legacy traces');
     const body = await (await fetch(`${base}data/plugin/pytorch_profiler/timeline?run=convnet&worker=vm_20271&span=1`)).text();
@@ -83,9 +106,7 @@ async function legacy() {
     check(body === file, 'timeline serves the trace file as written');
     const missing = await fetch(`${base}data/plugin/pytorch_profiler/timeline?run=damaged&worker=vm_20271&span=1`);
     check(missing.status === 404, 'timeline of a truncated trace is 404', `${missing.status}`);
-    b = await launch();
-    const { page } = b;
-    await openProfile(page, base, 'convnet');
+    await openTrace(page, base, 'convnet');
     check((await page.getAttribute(CANVAS, 'data-events')) === '837', 'the first trace\'s 837 complete events are read');
     const px = await canvasPixels(page, CANVAS);
     check(px.drawn > 0, 'the canvas is drawn', JSON.stringify(px));
@@ -149,20 +170,12 @@ async function legacy() {
       timeout: 30000,
     });
     check(true, 'the intact trace of that run is drawn');
-    check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
-  } finally {
-    if (b) await b.close();
-    await stopServer(server);
-  }
+  });
 }
 
 async function kineto(logdir) {
-  const server = await startServer(logdir);
-  let b;
-  try {
-    b = await launch();
-    const { page } = b;
-    await openProfile(page, server.url, 'hta_sampled_2_of_128_ranks');
+  await withProfileServer(logdir, async ({ base, page }) => {
+    await openTrace(page, base, 'hta_sampled_2_of_128_ranks');
     const lanes = Number(await page.getAttribute(CANVAS, 'data-lanes'));
     check(lanes >= 4, 'CPU threads and GPU streams each have a lane', `${lanes}`);
     const px = await canvasPixels(page, CANVAS);
@@ -173,17 +186,96 @@ async function kineto(logdir) {
     const flows = await page.textContent('[data-testid="profile-trace-flows"]');
     check(/^1 launch → kernel arrow/.test(flows), 'the launch has its arrow to the kernel', flows);
     await screenshot(page, 'profile-trace-kineto.png');
-    check(unexpected(b.consoleErrors).length === 0, 'no console errors', unexpected(b.consoleErrors).join('\n'));
-  } finally {
-    if (b) await b.close();
-    await stopServer(server);
-  }
+  });
+}
+
+/** Non-background pixels inside the canvas's box "x y w h" (CSS px). */
+function pixelsIn(page, boxAttr) {
+  return page.evaluate(
+    ([s, attr]) => {
+      const c = document.querySelector(s);
+      const [x, y, w, h] = c.getAttribute(attr).split(' ').map(Number);
+      const k = c.width / c.clientWidth;
+      const d = c.getContext('2d').getImageData(Math.round(x * k), Math.round(y * k), Math.round(w * k), Math.round(h * k)).data;
+      const bg = [d[0], d[1], d[2]];
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 255) + Math.abs(d[i + 1] - 255) + Math.abs(d[i + 2] - 255) > 30) n++;
+      return { n, bg };
+    },
+    [CANVAS, boxAttr],
+  );
+}
+
+async function tensorflow() {
+  await withProfileServer(corpus('chrome-trace'), async ({ base, page }) => {
+    const api = `${base}data/plugin/pytorch_profiler/`;
+    const views = await getJson(base, 'data/plugin/pytorch_profiler/views?run=tf');
+    check(JSON.stringify(views) === '["Trace"]', 'a TensorFlow run has the Trace view only', JSON.stringify(views));
+    const spans = await getJson(base, 'data/plugin/pytorch_profiler/spans?run=tf&worker=host0');
+    check(spans.length === 2 && spans[0] === '2026_01_02_03_04_05', 'spans are the profile folders', JSON.stringify(spans));
+    const ov = await fetch(`${api}overview?run=tf&worker=host0&span=2026_01_02_03_04_05`);
+    const why = await ov.text();
+    check(ov.status === 400 && /Chrome trace of another profiler/.test(why), 'the Overview route says why it has no answer', why);
+    const mixed = await getJson(base, 'data/plugin/pytorch_profiler/timelines?run=mixed');
+    check(
+      mixed.map((f) => `${f.worker}:${f.format}`).join(' ') === 'host0:chrome w0:kineto',
+      'a run lists its PyTorch and TensorFlow traces',
+      JSON.stringify(mixed),
+    );
+
+    await openTrace(page, base, 'tf');
+    const labels = (await page.getAttribute(CANVAS, 'data-lane-labels')).split('\n');
+    check(labels[0] === '/device:GPU:0 · GPU memory', 'the GPU (sort index 1) comes first, its counter on top', labels[0]);
+    check(labels.includes('/device:GPU:0 · Stream #7(Compute)'), 'a GPU stream is named by thread_name', labels.join(' | '));
+    check(labels.includes('/host:CPU · tf_Compute'), 'a host thread is named by thread_name');
+    check(labels.includes('/host:CPU · async'), 'async spans have their lane');
+    check(labels.indexOf('/device:GPU:0 · Stream #7(Compute)') < labels.indexOf('/host:CPU · tf_Compute'), 'process_sort_index orders the lanes');
+    check((await page.getAttribute(CANVAS, 'data-counters')) === '1', 'one counter track');
+    const area = await pixelsIn(page, 'data-counter-box');
+    check(area.n > 500, 'the counter track is drawn as an area', JSON.stringify(area));
+    // an instant: found by a search, then clicked
+    const found = await searchFor(page, 'StepMarker');
+    check(found === 'StepMarker', 'the search finds the instant', found);
+    const instant = await clickSelected(page);
+    check(instant.name === 'StepMarker', 'a click on the instant shows it', instant.name);
+    check(instant.kind === 'instant' && !instant.duration, 'the details say it is an instant', JSON.stringify(instant));
+    await page.waitForSelector('[data-testid="profile-trace-args"]', { timeout: 10000 });
+    check(/step_num/.test(await page.textContent('[data-testid="profile-trace-args"]')), 'its args come from the worker');
+    await screenshot(page, 'profile-trace-tensorflow.png');
+    // a click on the counter track, the whole trace shown, gives its values
+    await page.click('[data-testid="profile-trace-reset"]');
+    const box = await page.locator(CANVAS).boundingBox();
+    const [cx, cy, cw, ch] = (await page.getAttribute(CANVAS, 'data-counter-box')).split(' ').map(Number);
+    await page.mouse.click(box.x + cx + cw * 0.5, box.y + cy + ch / 2);
+    await page.waitForFunction(() => document.querySelector('[data-testid="profile-trace-kind"]')?.textContent === 'counter', null, {
+      timeout: 10000,
+    });
+    check(/allocated_MiB/.test(await page.textContent('[data-testid="profile-trace-args"]')), 'the counter shows its series');
+
+    // JAX: pids and tids that are strings
+    await openRun(page, 'jax');
+    const jax = await page.getAttribute(CANVAS, 'data-lane-labels');
+    check(jax === 'TPU:0 · HBM\nTPU:0 · XLA Ops\n/host:CPU · Python', 'string pids and tids are named too', jax);
+    // a damaged file says why; the good one is drawn
+    await openRun(page, 'damaged');
+    await page.waitForSelector('[data-testid="profile-trace-bad"]', { timeout: 30000 });
+    check(/cut\.trace\.json\.gz: .*truncated/.test(await page.textContent('[data-testid="profile-trace-bad"]')), 'the damaged file says why');
+    check(/tf_Compute/.test(await page.getAttribute(CANVAS, 'data-lane-labels')), 'the good file of that run is drawn');
+    // a PyTorch run with a TensorFlow trace: both workers
+    await page.selectOption('[data-testid="profile-run"]', 'mixed');
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="profile-worker"] option')].map((o) => o.value).join(' ') === 'host0 w0',
+      null,
+      { timeout: 30000 },
+    );
+    await page.waitForSelector('[data-testid="profile-chrome-trace"]', { timeout: 30000 });
+    check(true, 'a run with both kinds lists both workers; the TensorFlow one has the Trace view only');
+  });
 }
 
 run(async () => {
   await legacy();
-  const extra = process.env.TBOARD_EXTRA_CORPORA;
-  const logdir = extra ? join(extra, 'profile', 'logdir') : '';
-  if (logdir && existsSync(logdir)) await kineto(logdir);
-  else console.log('did not run: the Kineto GPU trace checks need traces from $TBOARD_EXTRA_CORPORA');
+  await tensorflow();
+  const logdir = profileExtraLogdir('the Kineto GPU trace checks');
+  if (logdir) await kineto(logdir);
 });

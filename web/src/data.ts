@@ -374,6 +374,9 @@ export function appendSeries(prev: RunScalars, more: RunScalars): RunScalars {
   return out;
 }
 
+/** Points an answer of new points alone brings before the server buckets them. */
+const LIVE_POINTS = 64;
+
 /**
  * A bucketed series with neighbouring buckets merged in pairs: each keeps
  * the first step of its first half, the last point of its second, and the
@@ -532,7 +535,10 @@ export class SeriesStore {
       const st = e.runs.get(r)!.step;
       if (st.length) after[r] = st[st.length - 1];
     }
-    const q: ScalarQuery = { buckets };
+    // Only new points of moved runs: they come as points unless many
+    // arrived (a card long off screen); a few points cost less than their
+    // buckets, and the run is made coarser here once past twice its budget.
+    const q: ScalarQuery = {buckets : missing.length ? buckets : Math.max(buckets, LIVE_POINTS)};
     const listed = this.listing.get(tag);
     // Everything the tag has and nothing loaded: no need to name the runs.
     const whole = e.runs.size === 0 && listed !== undefined && missing.length === listed.size;

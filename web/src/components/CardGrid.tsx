@@ -65,8 +65,6 @@ export function CardGrid({ cards, pinnedCards, settings: s, prefs: p }: Props) {
   if (pinnedCards.length) all.push([PINNED, pinnedCards]);
   all.push(...groups);
 
-  const few = cards.length + pinnedCards.length < VIRTUAL_MIN;
-
   const toggle = (name: string) => {
     const c = new Set(s.collapsedGroups);
     if (c.has(name)) c.delete(name);
@@ -74,48 +72,103 @@ export function CardGrid({ cards, pinnedCards, settings: s, prefs: p }: Props) {
     settings.update({ collapsedGroups: c });
   };
 
+  const few = cards.length + pinnedCards.length < VIRTUAL_MIN;
+  const gridRef = useRef<HTMLDivElement>(null);
+  // Many groups (thousands of tag prefixes): only groups near the viewport
+  // hold their head and cards, the others are boxes of their last (or
+  // estimated) height.
+  const virtualGroups = all.length >= VIRTUAL_GROUPS_MIN;
+  const width = gridRef.current?.clientWidth || 1200;
+  const cols = Math.max(1, Math.floor((width + CARD_GAP_PX) / (p.cardWidth + CARD_GAP_PX)));
+
   return (
-    <div class="card-groups" style={{ '--card-width': `${p.cardWidth}px` }}>
+    <div class="card-groups" ref={gridRef} style={{ '--card-width': `${p.cardWidth}px` }}>
       {all.map(([name, list]) => {
         const collapsed = s.collapsedGroups.has(name === PINNED ? 'pinned' : name);
         const limit = shown[name] ?? p.pageSize;
-        const visible = list.slice(0, limit);
+        const rows = collapsed ? 0 : Math.ceil(Math.min(limit, list.length) / cols);
         return (
-          <section class={'group' + (name === PINNED ? ' pinned-group' : '')} key={name} data-group={name === PINNED ? '' : name}>
-            <button
-              class="group-head"
-              aria-expanded={!collapsed}
-              onClick={() => toggle(name === PINNED ? 'pinned' : name)}
-            >
-              <span class={'chevron' + (collapsed ? ' collapsed' : '')} aria-hidden="true">
-                ▾
-              </span>
-              <span class="group-name">
-                {name === PINNED && <PinIcon filled class="pin-icon" />}
-                {name === PINNED ? 'Pinned' : name}
-              </span>
-              <span class="group-count">{list.length}</span>
-            </button>
-            {name !== PINNED && list.some((c) => c.id.startsWith('s:')) && <YLinkButton s={s} group={name} />}
-            {!collapsed && (
-              <div class="cards">
-                {visible.map((c) => (
-                  <CardSlot key={c.id} card={c} always={few} />
-                ))}
-              </div>
+          <GroupSlot
+            key={name}
+            name={name}
+            virtual={virtualGroups && name !== PINNED}
+            estimate={GROUP_HEAD_PX + rows * CARD_ROW_PX + (!collapsed && list.length > limit ? SHOW_MORE_PX : 0)}
+          >
+            {() => (
+              <GroupSection
+                name={name}
+                list={list}
+                collapsed={collapsed}
+                limit={limit}
+                few={few}
+                s={s}
+                onToggle={() => toggle(name === PINNED ? 'pinned' : name)}
+                onMore={() => setShown({ ...shown, [name]: limit + p.pageSize })}
+                pageSize={p.pageSize}
+              />
             )}
-            {!collapsed && list.length > limit && (
-              <button
-                class="show-more"
-                onClick={() => setShown({ ...shown, [name]: limit + p.pageSize })}
-                data-testid="show-more"
-              >
-                Show {Math.min(p.pageSize, list.length - limit)} more of {list.length - limit} remaining
-              </button>
-            )}
-          </section>
+          </GroupSlot>
         );
       })}
     </div>
+  );
+}
+
+/** Pages with at least this many groups render only the groups near the viewport. */
+const VIRTUAL_GROUPS_MIN = 20;
+/** Heights (px) that estimate a group never seen: its head, a row of cards, the "show more" button. */
+const GROUP_HEAD_PX = 42;
+const CARD_ROW_PX = 294;
+const SHOW_MORE_PX = 36;
+const CARD_GAP_PX = 12;
+
+function GroupSlot(props: { name: string; virtual: boolean; estimate: number; children: () => VNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const near = useInView(ref, NEAR_PX) || !props.virtual;
+  if (near) return <div class="group-slot" ref={ref}>{props.children()}</div>;
+  const h = lastHeight(ref.current) || props.estimate;
+  return <div class="group-slot far" ref={ref} data-group-slot={props.name} style={{ height: `${h}px` }} />;
+}
+
+interface SectionProps {
+  name: string;
+  list: CardSpec[];
+  collapsed: boolean;
+  limit: number;
+  few: boolean;
+  s: Settings;
+  pageSize: number;
+  onToggle: () => void;
+  onMore: () => void;
+}
+
+function GroupSection({ name, list, collapsed, limit, few, s, pageSize, onToggle, onMore }: SectionProps) {
+  const visible = list.slice(0, limit);
+  return (
+    <section class={'group' + (name === PINNED ? ' pinned-group' : '')} data-group={name === PINNED ? '' : name}>
+      <button class="group-head" aria-expanded={!collapsed} onClick={onToggle}>
+        <span class={'chevron' + (collapsed ? ' collapsed' : '')} aria-hidden="true">
+          ▾
+        </span>
+        <span class="group-name">
+          {name === PINNED && <PinIcon filled class="pin-icon" />}
+          {name === PINNED ? 'Pinned' : name}
+        </span>
+        <span class="group-count">{list.length}</span>
+      </button>
+      {name !== PINNED && list.some((c) => c.id.startsWith('s:')) && <YLinkButton s={s} group={name} />}
+      {!collapsed && (
+        <div class="cards">
+          {visible.map((c) => (
+            <CardSlot key={c.id} card={c} always={few} />
+          ))}
+        </div>
+      )}
+      {!collapsed && list.length > limit && (
+        <button class="show-more" onClick={onMore} data-testid="show-more">
+          Show {Math.min(pageSize, list.length - limit)} more of {list.length - limit} remaining
+        </button>
+      )}
+    </section>
   );
 }

@@ -1,6 +1,6 @@
 // The toolbar above the cards: tag filter, smoothing, x axis, y scale,
 // outliers and (for Time Series) the histogram mode.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type HistogramMode, type Settings, type SmoothMode, type XAxis } from '../state';
 import { GroupControls } from './GroupControls';
 import { YRangeControls } from './YRange';
@@ -70,18 +70,59 @@ interface Props {
   scalarTags?: string[];
 }
 
+/** Pages of more tags than this apply the tag filter once typing pauses. */
+const TAG_FILTER_LAZY = 1000;
+/** The pause (ms) that applies the tag filter on such pages. */
+const TAG_FILTER_PAUSE_MS = 150;
+
+/**
+ * The tag filter's text as typed, and its setter. On pages of thousands of
+ * tags the cards follow once typing pauses, so each key only redraws the box.
+ */
+function useTagFilterText(applied: string, total: number): [string, (v: string) => void] {
+  const [text, setText] = useState(applied);
+  const timer = useRef<number | undefined>(undefined);
+  const sent = useRef(applied);
+  // Changed elsewhere (a shared link, a reset), not by what was typed: follow it.
+  useEffect(() => {
+    if (applied !== sent.current) setText(applied);
+  }, [applied]);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  const set = (v: string) => {
+    window.clearTimeout(timer.current);
+    const apply = () => {
+      sent.current = v;
+      settings.update({ tagFilter: v });
+    };
+    if (total <= TAG_FILTER_LAZY) return apply();
+    setText(v);
+    timer.current = window.setTimeout(apply, TAG_FILTER_PAUSE_MS);
+  };
+  return [total <= TAG_FILTER_LAZY ? applied : text, set];
+}
+
 export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
-  const tagRe = compileFilter(s.tagFilter);
+  const [tagText, setTagText] = useTagFilterText(s.tagFilter, total);
+  const tagRe = compileFilter(tagText);
   const [smoothing, setSmoothing] = useThrottledSmoothing(s.smoothing);
+  // Thousands of tags: the options exist once the menu is first used (the
+  // chosen one before), and are the same vnode while the list is the same,
+  // so a keystroke in the filter does not compare every option again.
+  const [used, setUsed] = useState(false);
+  const allOptions = used || (scalarTags?.length ?? 0) <= TAG_OPTIONS_AT_ONCE;
+  const tagOptions = useMemo(
+    () => <TagOptions tags={allOptions ? (scalarTags ?? []) : s.xAxis === 'tag' && s.xTag ? [s.xTag] : []} />,
+    [scalarTags, allOptions, allOptions || s.xTag],
+  );
   return (
     <div class="controls">
       <input
         class={'filter tag-filter' + (tagRe ? '' : ' invalid')}
         type="search"
         placeholder="Filter tags (regex)"
-        value={s.tagFilter}
+        value={tagText}
         data-testid="tag-filter"
-        onInput={(e) => settings.update({ tagFilter: (e.target as HTMLInputElement).value })}
+        onInput={(e) => setTagText((e.target as HTMLInputElement).value)}
       />
       <span class="tag-count" data-testid="tag-count">
         {shown === total ? `${total} tags` : `${shown} of ${total} tags`}
@@ -140,17 +181,15 @@ export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
             aria-label="Horizontal axis: a scalar tag"
             data-testid="x-tag"
             value={s.xAxis === 'tag' ? s.xTag : ''}
+            onFocus={() => setUsed(true)}
+            onMouseDown={() => setUsed(true)}
             onChange={(e) => {
               const tag = (e.target as HTMLSelectElement).value;
               settings.update(tag ? { xAxis: 'tag', xTag: tag } : { xAxis: 'step', xTag: '' });
             }}
           >
             <option value="">Tag…</option>
-            {scalarTags.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
+            {tagOptions}
           </select>
         )}
       </div>
@@ -177,5 +216,20 @@ export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
         </div>
       )}
     </div>
+  );
+}
+
+/** Menus of up to this many tags hold their options from the start. */
+const TAG_OPTIONS_AT_ONCE = 500;
+
+function TagOptions({ tags }: { tags: string[] }) {
+  return (
+    <>
+      {tags.map((t) => (
+        <option key={t} value={t}>
+          {t}
+        </option>
+      ))}
+    </>
   );
 }

@@ -73,15 +73,34 @@ export function chartOptions(s: Settings, p: Prefs, theme: ChartTheme, lines = 0
 /** Points a card draws at most, over all its runs, before downsampling. */
 const CARD_POINTS = 25000;
 
+/** Points of a card's first answer per pixel of its width, over all runs. */
+const FIRST_POINTS_PER_PX = 12;
+
+/** Buckets a run of a many-run card's first answer keeps at least. */
+const FIRST_MIN_BUCKETS = 4;
+
 /**
- * Points (or buckets) a run may bring: about one per pixel of the plot,
- * fewer when many runs share the card, never under 16. A downsampled run
- * keeps its extremes in the envelope; zooming in fetches full detail.
+ * Points (or buckets) a run may bring when zoomed in: about one per pixel
+ * of the plot, fewer when many runs share the card, never under 16. A
+ * downsampled run keeps its extremes in the envelope.
  */
 function pixelBudget(el: HTMLElement | null, runs: number): number {
   const w = el ? el.getBoundingClientRect().width : 400;
   const perPixel = Math.max(100, Math.ceil(w / 50) * 50);
   return Math.max(16, Math.min(perPixel, Math.floor(CARD_POINTS / Math.max(1, runs))));
+}
+
+/**
+ * Buckets a run brings in a card's first answer: a budget for the whole
+ * card of about FIRST_POINTS_PER_PX points per pixel of width, shared by
+ * its runs, so the answer (and the first draw) stays about the same size
+ * at 10 runs and at 10,000. A few runs keep one bucket per pixel, as when
+ * zoomed; zooming in fetches finer data.
+ */
+function cardBudget(el: HTMLElement | null, runs: number): number {
+  const w = el ? el.getBoundingClientRect().width : 400;
+  const shared = Math.floor((FIRST_POINTS_PER_PX * w) / Math.max(1, runs));
+  return Math.min(pixelBudget(el, runs), Math.max(FIRST_MIN_BUCKETS, shared));
 }
 
 /** Finer data for a zoomed step range, for the runs that came downsampled. */
@@ -169,7 +188,7 @@ export function ScalarCard(props: ScalarCardProps) {
     if (!visible) return;
     let cancelled = false;
     if (!store.peek(tag)?.runs.size) setStatus('loading');
-    const budget = pixelBudget(plotRef.current, runs.length);
+    const budget = cardBudget(plotRef.current, runs.length);
     Promise.all([store.ensure(tag, runs, budget, generation), xTag && store.ensure(xTag, runs, budget, generation)]).then(
       () => {
         if (cancelled) return;

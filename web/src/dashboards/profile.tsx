@@ -11,7 +11,7 @@ import { apiUrl } from '../api';
 import { MemoryView, ModuleView } from './profile_memory';
 import { DataTable, DiffView, DistributedView, GpuSummary, SpanSteps, type GpuMetrics } from './profile_dist';
 import type { DashboardProps } from './registry';
-import { RunTimelines, TraceView } from './profile_trace';
+import { RunBadTraces, RunTimelines, TraceView } from './profile_trace';
 
 const BASE = 'data/plugin/pytorch_profiler/';
 const SERVED = new Set(['Overview', 'Operator', 'Kernel', 'Trace', 'Memory', 'Distributed', 'Module']);
@@ -371,17 +371,29 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
   const runs = useAnswer<{ runs: string[] }>('runs', generation);
   const [run, setRun] = useChoice(runs.data?.runs ?? null);
   const views = useAnswer<string[]>(run ? `views?${query({ run })}` : null, generation);
-  const firstView = views.data?.find((v) => v !== 'Distributed') ?? null;
+  // the Trace view's workers are all of them: PyTorch's and those of other
+  // profilers' Chrome traces (TensorFlow, JAX), which have the Trace view only
+  const firstView = views.data?.includes('Trace') ? 'Trace' : (views.data?.find((v) => v !== 'Distributed') ?? null);
   const workers = useAnswer<string[]>(
     run && firstView ? `workers?${query({ run, view: firstView })}` : null,
+    generation,
+  );
+  const hasOverview = !!views.data?.includes('Overview') && firstView === 'Trace';
+  const torchWorkers = useAnswer<string[]>(
+    run && hasOverview ? `workers?${query({ run, view: 'Overview' })}` : null,
     generation,
   );
   const [worker, setWorker] = useChoice(workers.data);
   const spans = useAnswer<string[]>(run && worker ? `spans?${query({ run, worker })}` : null, generation);
   const [span, setSpan] = useChoice(spans.data);
-  const params = run && worker && span ? query({ run, worker, span }) : '';
-  const error = runs.error || views.error || workers.error || spans.error;
-  const shown = views.data ?? [];
+  const error = runs.error || views.error || workers.error || spans.error || torchWorkers.error;
+  // a worker without the Overview has another profiler's trace; views wait
+  // until that is known, so none is asked for a trace that lacks it
+  const known = !hasOverview || !!torchWorkers.data;
+  const traceOnly =
+    known && firstView === 'Trace' && !!worker && (!hasOverview || !torchWorkers.data?.includes(worker));
+  const shown = traceOnly ? ['Trace'] : (views.data ?? []);
+  const params = run && worker && span && known ? query({ run, worker, span }) : '';
 
   return (
     <div class="main dash profile" data-dashboard="pytorch_profiler">
@@ -409,7 +421,7 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
             ` Not available in tboard yet: ${shown.filter((v) => !SERVED.has(v)).join(', ')}.`}
         </div>
       )}
-      {params && shown.includes('Trace') && (
+      {params && shown.includes('Trace') && !traceOnly && (
         <p>
           <a data-testid="profile-trace" href={apiUrl(`${BASE}trace?${params}`)} download={`${worker}.pt.trace.json`}>
             Download the trace
@@ -417,6 +429,15 @@ export default function ProfileDashboard({ generation }: DashboardProps) {
           (with GPU utilisation counters; open it in Perfetto or chrome://tracing).
         </p>
       )}
+      {params && traceOnly && (
+        <p data-testid="profile-chrome-trace">
+          A Chrome trace of another profiler (TensorFlow, JAX): the Trace view only.{' '}
+          <a href={apiUrl(`${BASE}timeline?${params}`)} download={`${worker}.trace.json`}>
+            Download the trace
+          </a>
+        </p>
+      )}
+      {run && views.data && shown.length > 0 && <RunBadTraces base={BASE} run={run} generation={generation} />}
       {params && shown.includes('Trace') && <TraceView path={`${BASE}timeline?${params}`} />}
       {run && views.data && shown.length === 0 && <RunTimelines base={BASE} run={run} generation={generation} />}
       {params && shown.includes('Overview') && <OverviewView params={params} generation={generation} />}

@@ -9,9 +9,14 @@
 // events whose name matches, with next/previous; a click shows an event's
 // details and the flow arrows from its CPU launch to its GPU kernel
 // (Escape deselects); a click on a step of the ruler zooms to that step.
+// Instants are drawn as markers, async spans as boxes in their process's
+// async lane, counters as area tracks; a click on a counter shows its
+// values at that time. The trace is read in a Web Worker (trace_jobs.ts)
+// and drawn as it arrives.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
-import { firstEndingAfter, readTrace, type TraceModel } from './trace_model';
+import { readTraceFile, type TraceSource } from './trace_jobs';
+import { INSTANT, firstEndingAfter, type Lane, type TraceModel } from './trace_model';
 import './profile_trace.css';
 
 const GUTTER = 180; // lane labels, CSS px
@@ -21,6 +26,7 @@ const ROW = 16;
 const LANE_GAP = 6;
 const MAX_HEIGHT = 640;
 const MAX_LINKS = 500;
+const COUNTER_ROWS = 2; // a counter track's height, in rows
 
 // mid-light colours so black names stay readable on them
 const PALETTE = [
@@ -35,15 +41,19 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-export function formatTime(us: number): string {
+/** A time in microseconds; `unit` "ns" (the trace's displayTimeUnit)
+ * shows times under a millisecond in nanoseconds. */
+export function formatTime(us: number, unit = ''): string {
   const a = Math.abs(us);
   if (a >= 1e6) return `${+(us / 1e6).toFixed(3)} s`;
   if (a >= 1e3) return `${+(us / 1e3).toFixed(3)} ms`;
+  if (unit === 'ns') return `${+(us * 1e3).toFixed(1)} ns`;
   return `${+us.toFixed(3)} us`;
 }
 
 export interface Selection {
-  id: number;
+  id: number; // -1: a counter's sample
+  kind: string;
   name: string;
   cat: string;
   lane: string;
@@ -51,6 +61,25 @@ export interface Selection {
   dur: number;
   args: Record<string, unknown> | undefined;
   links: number;
+}
+
+const KINDS = ['complete', 'instant', 'async span'];
+
+/** Rows a lane takes on the canvas. */
+function laneRows(l: Lane): number {
+  return l.counter ? COUNTER_ROWS : Math.max(1, l.rows.length);
+}
+
+/** Index of the last sample at or before t (-1: none). */
+function sampleAt(ts: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 interface Stats {
@@ -70,6 +99,7 @@ class Timeline {
   private colour: Uint8Array;
   private match: Uint8Array | null = null;
   private selected = -1;
+  private selectedCounter: { lane: number; t: number } | null = null;
   private links: Array<[number, number]> = [];
   private byCorr: Map<number, number[]> | null = null;
   private frame = 0;
@@ -82,26 +112,46 @@ class Timeline {
   readonly stats: Stats = { draws: [] };
   private cleanup: Array<() => void> = [];
 
+  private moved = false; // the view was zoomed or panned
+  private m!: TraceModel;
+
   constructor(
     private canvas: HTMLCanvasElement,
     private scroller: HTMLDivElement,
     private spacer: HTMLDivElement,
-    private m: TraceModel,
+    m: TraceModel,
     private onSelect: (s: Selection | null) => void,
   ) {
+    this.top = AXIS;
+    this.laneTop = new Float64Array(1);
+    this.contentHeight = 0;
+    this.colour = new Uint8Array(0);
+    (canvas as unknown as { traceStats: Stats }).traceStats = this.stats;
+    this.setModel(m);
+    this.listen();
+  }
+
+  /** Shows a model, a later one of the same trace as it loads: the view
+   * stays where it was moved to, else shows the whole trace. */
+  setModel(m: TraceModel) {
+    this.m = m;
+    this.byCorr = null;
     this.top = AXIS + (m.steps.length ? STEPS : 0);
     this.laneTop = new Float64Array(m.lanes.length + 1);
-    for (let l = 0; l < m.lanes.length; l++)
-      this.laneTop[l + 1] = this.laneTop[l] + Math.max(1, m.lanes[l].rows.length) * ROW + LANE_GAP;
+    for (let l = 0; l < m.lanes.length; l++) this.laneTop[l + 1] = this.laneTop[l] + laneRows(m.lanes[l]) * ROW + LANE_GAP;
     this.contentHeight = this.laneTop[m.lanes.length];
     this.colour = new Uint8Array(m.names.length);
     m.names.forEach((n, i) => (this.colour[i] = hash(n) % PALETTE.length));
-    this.t1 = Math.max(m.duration, 1);
-    (canvas as unknown as { traceStats: Stats }).traceStats = this.stats;
-    canvas.dataset.lanes = String(m.lanes.length);
-    canvas.dataset.events = String(m.count);
-    canvas.dataset.steps = String(m.steps.length);
-    this.listen();
+    if (!this.moved) {
+      this.t0 = 0;
+      this.t1 = Math.max(m.duration, 1);
+    }
+    if (this.selected >= m.count) this.selected = -1;
+    this.canvas.dataset.lanes = String(m.lanes.length);
+    this.canvas.dataset.laneLabels = m.lanes.map((l) => l.label).join('\n');
+    this.canvas.dataset.events = String(m.count);
+    this.canvas.dataset.counters = String(m.lanes.filter((l) => l.counter).length);
+    this.canvas.dataset.steps = String(m.steps.length);
     this.resize();
   }
 
@@ -133,6 +183,7 @@ class Timeline {
       if (Math.abs(dx) + Math.abs(dy) > 3) d.moved = true;
       if (!d.moved) return;
       const span = this.t1 - this.t0;
+      this.moved = true;
       this.t0 = d.t0 - (dx * span) / this.plotWidth();
       this.t1 = this.t0 + span;
       this.scroller.scrollTop = d.scroll - dy;
@@ -246,6 +297,7 @@ class Timeline {
   }
 
   zoomAt(factor: number, x: number) {
+    this.moved = true;
     const span = this.t1 - this.t0;
     const at = this.t0 + ((Math.max(GUTTER, x) - GUTTER) / this.plotWidth()) * span;
     const next = Math.min(Math.max(span * factor, 0.01), Math.max(this.m.duration, 1) * 1.5);
@@ -254,12 +306,14 @@ class Timeline {
   }
 
   panBy(us: number) {
+    this.moved = true;
     this.t0 += us;
     this.t1 += us;
   }
 
   /** Shows [a, b] (microseconds), redrawn on the next frame. */
   show(a: number, b: number) {
+    this.moved = true;
     this.t0 = a;
     this.t1 = Math.max(b, a + 0.01);
     this.request();
@@ -278,6 +332,7 @@ class Timeline {
   select(id: number, reveal = false) {
     const m = this.m;
     this.selected = id;
+    this.selectedCounter = null;
     this.links = id >= 0 ? this.linksOf(id) : [];
     this.canvas.dataset.selected = id >= 0 ? m.names[m.name[id]] : '';
     if (id >= 0 && reveal) {
@@ -298,12 +353,13 @@ class Timeline {
         ? null
         : {
             id,
+            kind: KINDS[m.kind[id]] ?? 'complete',
             name: m.names[m.name[id]],
             cat: m.names[m.cat[id]],
             lane: m.lanes[m.lane[id]].label,
             start: m.start[id],
             dur: m.end[id] - m.start[id],
-            args: m.args[id],
+            args: m.args?.[id],
             links: this.links.length,
           },
     );
@@ -365,16 +421,43 @@ class Timeline {
     let l = 0;
     while (l < m.lanes.length && this.laneTop[l + 1] <= cy) l++;
     if (l >= m.lanes.length) return this.select(-1);
+    const scale = this.plotWidth() / (this.t1 - this.t0);
+    const t = this.t0 + (x - GUTTER) / scale;
+    if (m.lanes[l].counter) return this.selectCounter(l, t);
     const d = Math.floor((cy - this.laneTop[l]) / ROW);
     const row = m.lanes[l].rows[d];
     if (!row) return this.select(-1);
-    const scale = this.plotWidth() / (this.t1 - this.t0);
-    const t = this.t0 + (x - GUTTER) / scale;
-    const tol = 2 / scale;
+    const tol = (row.length && m.kind[row[0]] === INSTANT ? 5 : 2) / scale;
     let k = firstEndingAfter(m, row, t - tol);
     if (k + 1 < row.length && m.start[row[k]] > t && m.start[row[k + 1]] <= t) k++;
     if (k < row.length && m.start[row[k]] <= t + tol) this.select(row[k]);
     else this.select(-1);
+  }
+
+  /** Selects the samples of counter lane l at time t. */
+  private selectCounter(l: number, t: number) {
+    const lane = this.m.lanes[l];
+    const c = lane.counter;
+    if (!c) return;
+    const values: Record<string, unknown> = {};
+    let at = -Infinity;
+    for (const s of c.series) {
+      const k = sampleAt(s.ts, t);
+      if (k < 0) continue;
+      values[s.name] = s.v[k];
+      at = Math.max(at, s.ts[k]);
+    }
+    this.selected = -1;
+    this.links = [];
+    if (!Number.isFinite(at)) {
+      this.selectedCounter = null;
+      this.onSelect(null);
+      return this.request();
+    }
+    this.selectedCounter = { lane: l, t: at };
+    this.canvas.dataset.selected = lane.label;
+    this.onSelect({ id: -1, kind: 'counter', name: lane.label, cat: '', lane: lane.label, start: at, dur: 0, args: values, links: 0 });
+    this.request();
   }
 
   private draw() {
@@ -398,6 +481,7 @@ class Timeline {
     const scale = plotW / (t1 - t0);
     const scroll = this.scroller.scrollTop;
 
+    delete this.canvas.dataset.counterBox;
     ctx.save();
     ctx.beginPath();
     ctx.rect(GUTTER, this.top, plotW, H - this.top);
@@ -409,6 +493,10 @@ class Timeline {
       if (l % 2) {
         ctx.fillStyle = th.surface;
         ctx.fillRect(GUTTER, y0, plotW, this.laneTop[l + 1] - this.laneTop[l] - LANE_GAP);
+      }
+      if (m.lanes[l].counter) {
+        this.drawCounter(ctx, l, y0, scale);
+        continue;
       }
       const rows = m.lanes[l].rows;
       for (let d = 0; d < rows.length; d++) {
@@ -442,6 +530,58 @@ class Timeline {
     if (this.stats.draws.length > 2000) this.stats.draws.splice(0, 1000);
   }
 
+  /** A counter lane: each series as a step area, one point per pixel (the
+   * largest value met in it), from a binary search to the first visible
+   * sample, so a frame costs pixels, not samples. */
+  private drawCounter(ctx: CanvasRenderingContext2D, l: number, y0: number, scale: number) {
+    const c = this.m.lanes[l].counter;
+    if (!c) return;
+    const h = COUNTER_ROWS * ROW - 2;
+    const base = y0 + h + 1;
+    const span = c.max - c.min || 1;
+    const y = (v: number) => base - ((v - c.min) / span) * h;
+    const right = this.width;
+    c.series.forEach((s, i) => {
+      const n = s.ts.length;
+      if (!n) return;
+      ctx.beginPath();
+      ctx.moveTo(GUTTER - 1, base);
+      let k = Math.max(0, sampleAt(s.ts, this.t0));
+      let px = -Infinity;
+      let peak = -Infinity;
+      let lastY = base;
+      const flush = () => {
+        if (px === -Infinity) return;
+        const yy = y(peak);
+        ctx.lineTo(px, lastY);
+        ctx.lineTo(px, yy);
+        lastY = yy;
+      };
+      for (; k < n; k++) {
+        const x = Math.max(GUTTER - 1, Math.floor(GUTTER + (s.ts[k] - this.t0) * scale));
+        if (x > right) break;
+        if (x !== px) {
+          flush();
+          px = x;
+          peak = s.v[k];
+        } else if (s.v[k] > peak) peak = s.v[k];
+      }
+      flush();
+      ctx.lineTo(k < n ? right + 1 : Math.min(right + 1, GUTTER + (s.ts[n - 1] - this.t0) * scale), lastY);
+      ctx.lineTo(k < n ? right + 1 : Math.min(right + 1, GUTTER + (s.ts[n - 1] - this.t0) * scale), base);
+      ctx.closePath();
+      ctx.globalAlpha = 0.55;
+      ctx.fillStyle = PALETTE[(hash(s.name) + i) % PALETTE.length];
+      ctx.fill();
+      ctx.globalAlpha = 1;
+    });
+    const lab = `${c.max.toLocaleString()}`;
+    ctx.fillStyle = this.theme.muted;
+    ctx.fillText(this.fit(lab, 80), GUTTER + 3, y0 + ROW / 2);
+    if (!this.canvas.dataset.counterBox && y0 >= this.top)
+      this.canvas.dataset.counterBox = [GUTTER, y0, this.plotWidth(), h].map((v) => v.toFixed(1)).join(' ');
+  }
+
   private fit(s: string, px: number): string {
     const max = Math.floor(px / this.charWidth);
     if (max < 2) return '';
@@ -467,6 +607,7 @@ class Timeline {
     };
     let k = firstEndingAfter(m, row, t0);
     const n = row.length;
+    if (n && m.kind[row[0]] === INSTANT) return this.drawInstants(ctx, row, y, scale, k);
     while (k < n) {
       const id = row[k];
       const s = m.start[id];
@@ -515,9 +656,41 @@ class Timeline {
     flush();
   }
 
+  /** A row of instants: a marker per event, one per pixel at most (the
+   * rest of a pixel's instants are skipped by binary search). */
+  private drawInstants(ctx: CanvasRenderingContext2D, row: Uint32Array, y: number, scale: number, k: number) {
+    const m = this.m;
+    const match = this.match;
+    const n = row.length;
+    while (k < n) {
+      const id = row[k];
+      if (m.start[id] > this.t1 + 5 / scale) break;
+      const x = GUTTER + (m.start[id] - this.t0) * scale;
+      const hit = match !== null && match[m.name[id]] === 1;
+      ctx.fillStyle = match && !hit ? this.theme.grid : hit ? this.theme.accent : PALETTE[this.colour[m.name[id]]];
+      ctx.beginPath();
+      ctx.moveTo(x - 5, y + 2);
+      ctx.lineTo(x + 5, y + 2);
+      ctx.lineTo(x, y + ROW - 2);
+      ctx.closePath();
+      ctx.fill();
+      ctx.strokeStyle = this.theme.text;
+      ctx.lineWidth = 1;
+      ctx.stroke();
+      k = match ? k + 1 : firstEndingAfter(m, row, m.start[id] + 1 / scale, k + 1);
+    }
+  }
+
   private drawSelection(ctx: CanvasRenderingContext2D, scale: number) {
     const m = this.m;
     const id = this.selected;
+    const sc = this.selectedCounter;
+    if (sc) {
+      const x = GUTTER + (sc.t - this.t0) * scale;
+      const y0 = this.top + this.laneTop[sc.lane] - this.scroller.scrollTop;
+      ctx.fillStyle = this.theme.accent;
+      ctx.fillRect(x - 1, y0, 2, COUNTER_ROWS * ROW);
+    }
     if (id < 0) {
       delete this.canvas.dataset.selectedBox;
       return;
@@ -564,7 +737,7 @@ class Timeline {
     for (let t = Math.ceil(this.t0 / step) * step; t <= this.t1; t += step) {
       const x = GUTTER + (t - this.t0) * scale;
       ctx.fillRect(x, AXIS - 5, 1, 5);
-      ctx.fillText(formatTime(t), x + 3, AXIS / 2);
+      ctx.fillText(formatTime(t, this.m.timeUnit), x + 3, AXIS / 2);
     }
     ctx.fillRect(GUTTER, AXIS - 1, W - GUTTER, 1);
     const steps = this.m.steps;
@@ -601,20 +774,40 @@ function searchNames(m: TraceModel, needle: string): Uint8Array | null {
   return out;
 }
 
-function Details({ sel }: { sel: Selection }) {
-  const args = sel.args && Object.keys(sel.args).length ? JSON.stringify(sel.args, null, 1) : '';
+/** Where an event's args come from: the model, or the worker that read it. */
+type ArgsOf = (id: number) => Promise<Record<string, unknown> | undefined>;
+
+function Details({ sel, unit, argsOf }: { sel: Selection; unit: string; argsOf?: ArgsOf }) {
+  const [loaded, setLoaded] = useState<{ id: number; args: Record<string, unknown> | undefined } | null>(null);
+  useEffect(() => {
+    setLoaded(null);
+    if (sel.id < 0 || sel.args || !argsOf) return;
+    let live = true;
+    void argsOf(sel.id).then((args) => live && setLoaded({ id: sel.id, args }));
+    return () => {
+      live = false;
+    };
+  }, [sel, argsOf]);
+  const a = sel.args ?? (loaded?.id === sel.id ? loaded.args : undefined);
+  const args = a && Object.keys(a).length ? JSON.stringify(a, null, 1) : '';
   return (
     <div class="trace-details" data-testid="profile-trace-details">
       <b data-testid="profile-trace-name">{sel.name}</b>
       <dl>
+        <dt>Kind</dt>
+        <dd data-testid="profile-trace-kind">{sel.kind}</dd>
         <dt>Category</dt>
         <dd>{sel.cat || '—'}</dd>
         <dt>Lane</dt>
         <dd>{sel.lane}</dd>
-        <dt>Start</dt>
-        <dd>{formatTime(sel.start)} from the trace's start</dd>
-        <dt>Duration</dt>
-        <dd data-testid="profile-trace-duration">{formatTime(sel.dur)}</dd>
+        <dt>{sel.kind === 'counter' ? 'Sample at' : 'Start'}</dt>
+        <dd>{formatTime(sel.start, unit)} from the trace's start</dd>
+        {sel.kind !== 'counter' && sel.kind !== 'instant' && (
+          <>
+            <dt>Duration</dt>
+            <dd data-testid="profile-trace-duration">{formatTime(sel.dur, unit)}</dd>
+          </>
+        )}
         {sel.links > 0 && (
           <>
             <dt>Flows</dt>
@@ -622,12 +815,12 @@ function Details({ sel }: { sel: Selection }) {
           </>
         )}
       </dl>
-      {args && <pre>{args}</pre>}
+      {args && <pre data-testid="profile-trace-args">{args}</pre>}
     </div>
   );
 }
 
-function TimelineView({ model }: { model: TraceModel }) {
+function TimelineView({ model, argsOf, loading }: { model: TraceModel; argsOf?: ArgsOf; loading?: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const spacer = useRef<HTMLDivElement>(null);
@@ -640,8 +833,19 @@ function TimelineView({ model }: { model: TraceModel }) {
     if (!canvas.current || !scroller.current || !spacer.current) return;
     const t = new Timeline(canvas.current, scroller.current, spacer.current, model, setSel);
     view.current = t;
-    return () => t.destroy();
+    return () => {
+      t.destroy();
+      view.current = null;
+    };
+    // one Timeline per mounted view; later models of the trace go to setModel
+  }, []);
+  useEffect(() => {
+    view.current?.setModel(model);
+    setFound(null);
   }, [model]);
+  useEffect(() => {
+    if (canvas.current) canvas.current.dataset.complete = loading ? '0' : '1';
+  }, [loading]);
 
   const search = (q: string) => {
     const match = searchNames(model, q);
@@ -686,7 +890,8 @@ function TimelineView({ model }: { model: TraceModel }) {
         <button type="button" data-testid="profile-trace-reset" onClick={() => view.current?.show(0, Math.max(model.duration, 1))}>
           Whole trace
         </button>
-        <span class="dash-msg inline">
+        <span class="dash-msg inline" data-testid="profile-trace-summary">
+          {loading ? `${loading} · ` : ''}
           {model.count.toLocaleString()} events in {model.lanes.length} lanes · wheel or W/S: zoom · drag or A/D: pan ·
           click: details
         </span>
@@ -695,40 +900,40 @@ function TimelineView({ model }: { model: TraceModel }) {
         <canvas class="trace-canvas" ref={canvas} tabIndex={0} data-testid="profile-trace-canvas" />
         <div ref={spacer} />
       </div>
-      {sel && <Details sel={sel} />}
+      {sel && <Details sel={sel} unit={model.timeUnit} argsOf={argsOf} />}
     </div>
   );
 }
 
 /** The Trace view: loaded on demand (a trace can be hundreds of MB), and
- * once: a trace file does not change, so reloads do not fetch it again. */
+ * once: a trace file does not change, so reloads do not fetch it again.
+ * A Web Worker reads it; what has arrived is drawn while the rest loads. */
 export function TraceView({ path }: { path: string }) {
   const [open, setOpen] = useState(false);
-  const [state, setState] = useState<{ model: TraceModel | null; error: string; bytes: number }>({
+  const [state, setState] = useState<{ model: TraceModel | null; error: string; bytes: number; final: boolean }>({
     model: null,
     error: '',
     bytes: 0,
+    final: false,
   });
+  const reader = useRef<TraceSource | null>(null);
   useEffect(() => {
-    setState({ model: null, error: '', bytes: 0 });
+    setState({ model: null, error: '', bytes: 0, final: false });
     if (!open) return;
-    const ctl = new AbortController();
-    (async () => {
-      const resp = await fetch(apiUrl(path), { cache: 'no-store', signal: ctl.signal });
-      if (!resp.ok) throw new Error(`trace: HTTP ${resp.status} ${(await resp.text()).slice(0, 200)}`);
-      let shown = 0;
-      const model = await readTrace(resp, (bytes) => {
-        if (bytes - shown > 8 << 20) {
-          shown = bytes;
-          setState((s) => ({ ...s, bytes }));
-        }
-      });
-      if (!ctl.signal.aborted) setState({ model, error: '', bytes: 0 });
-    })().catch((e: unknown) => {
-      if (!ctl.signal.aborted) setState({ model: null, error: e instanceof Error ? e.message : String(e), bytes: 0 });
+    const r = readTraceFile(apiUrl(path), {
+      progress: (bytes) => setState((s) => ({ ...s, bytes })),
+      model: (model, final) => setState((s) => ({ ...s, model, final })),
+      error: (error) => setState((s) => ({ ...s, model: null, error })),
     });
-    return () => ctl.abort();
+    reader.current = r;
+    return () => {
+      r.stop();
+      reader.current = null;
+    };
   }, [path, open]);
+  const argsOf = (id: number) => reader.current?.args(id) ?? Promise.resolve(undefined);
+  const m = state.model;
+  const mb = state.bytes ? `${(state.bytes / 1e6).toFixed(0)} MB` : '';
 
   return (
     <section class="profile-section" data-testid="profile-trace-view">
@@ -739,11 +944,13 @@ export function TraceView({ path }: { path: string }) {
         </button>
       )}
       {open && state.error && <div class="dash-msg error">{state.error}</div>}
-      {open && !state.error && !state.model && (
-        <div class="dash-msg inline">Reading the trace… {state.bytes ? `${(state.bytes / 1e6).toFixed(0)} MB` : ''}</div>
+      {open && !state.error && !m && <div class="dash-msg inline">Reading the trace… {mb}</div>}
+      {m && state.final && m.count === 0 && !m.lanes.length && (
+        <div class="dash-msg inline">The trace has no events to draw.</div>
       )}
-      {state.model && state.model.count === 0 && <div class="dash-msg inline">The trace has no complete events.</div>}
-      {state.model && state.model.count > 0 && <TimelineView model={state.model} />}
+      {m && (m.count > 0 || m.lanes.length > 0) && (
+        <TimelineView model={m} argsOf={argsOf} loading={state.final ? '' : `Reading the trace… ${mb}`} />
+      )}
     </section>
   );
 }
@@ -752,17 +959,14 @@ interface TraceFile {
   worker: string;
   span: string;
   file: string;
-  format: 'kineto' | 'legacy' | null;
+  format: 'kineto' | 'legacy' | 'chrome' | null;
   error: string | null;
 }
 
-/** The Trace view of a run without the reference's views (legacy traces,
- * a bare event array): its trace files from tboard's own `timelines`
- * route, a choice among those that parsed, and what the others' error is. */
-export function RunTimelines({ base, run, generation }: { base: string; run: string; generation: number }) {
+/** The run's trace files from tboard's own `timelines` route. */
+function useTimelines(base: string, run: string, generation: number) {
   const [files, setFiles] = useState<{ run: string; list: TraceFile[] } | null>(null);
   const [error, setError] = useState('');
-  const [pick, setPick] = useState('');
   useEffect(() => {
     setFiles(null);
     setError('');
@@ -777,18 +981,43 @@ export function RunTimelines({ base, run, generation }: { base: string; run: str
       });
     return () => ctl.abort();
   }, [base, run, generation]);
+  return { files: files && files.run === run ? files.list : null, error };
+}
+
+function BadFiles({ list }: { list: TraceFile[] }) {
+  return (
+    <>
+      {list
+        .filter((f) => !f.format)
+        .map((f) => (
+          <div class="dash-msg inline" key={f.file} data-testid="profile-trace-bad">
+            {f.file}: {f.error ?? 'not a trace'}
+          </div>
+        ))}
+    </>
+  );
+}
+
+/** The trace files of a run that could not be read, each with why: the
+ * run's other files still show. */
+export function RunBadTraces({ base, run, generation }: { base: string; run: string; generation: number }) {
+  const { files } = useTimelines(base, run, generation);
+  return files ? <BadFiles list={files} /> : null;
+}
+
+/** The Trace view of a run without the reference's views (legacy traces,
+ * a bare event array): its trace files from tboard's own `timelines`
+ * route, a choice among those that parsed, and what the others' error is. */
+export function RunTimelines({ base, run, generation }: { base: string; run: string; generation: number }) {
+  const { files, error } = useTimelines(base, run, generation);
+  const [pick, setPick] = useState('');
   if (error) return <div class="dash-msg error">{error}</div>;
-  if (!files || files.run !== run) return null;
-  const good = files.list.filter((f) => f.format);
-  const bad = files.list.filter((f) => !f.format);
+  if (!files) return null;
+  const good = files.filter((f) => f.format);
   const chosen = good.find((f) => f.file === pick) ?? good[0];
   return (
     <div data-testid="profile-run-timelines">
-      {bad.map((f) => (
-        <div class="dash-msg inline" key={f.file} data-testid="profile-trace-bad">
-          {f.file}: {f.error ?? 'not a trace'}
-        </div>
-      ))}
+      <BadFiles list={files} />
       {good.length > 1 && (
         <label class="profile-select">
           Trace{' '}

@@ -38,7 +38,7 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
 
   const selected = new Set(selectedRuns);
   const pinned = new Set(s.pinned);
-  const allTags = [...byTag.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const allTags = useMemo(() => [...byTag.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), [byTag]);
   const tagRe = compileFilter(s.tagFilter);
   const spec = (tag: string): CardSpec => {
     const id = 's:' + tag;

@@ -45,6 +45,7 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
   const histRuns = useMemo(() => invert(tags?.histograms.runTagInfo ?? {}, order), [tags, order]);
   const imageInfo = tags?.images.tagRunSampledInfo ?? {};
   useEffect(() => store.attach(scalarRuns), [scalarRuns]);
+  const scalarTagList = useMemo(() => [...scalarRuns.keys()].sort(cmp), [scalarRuns]);
 
   const selected = new Set(selectedRuns);
   const pinned = new Set(s.pinned);
@@ -163,7 +164,7 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
         shown={shownTags.size}
         total={allTags.size}
         histograms={histRuns.size > 0}
-        scalarTags={[...scalarRuns.keys()].sort(cmp)}
+        scalarTags={scalarTagList}
       />
       <div class="groups">{body}</div>
     </main>

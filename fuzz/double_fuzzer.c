@@ -1,0 +1,34 @@
+/* Fuzz target for the shortest round-trip double formatter of the JSON
+ * writer (tb_fmt_double). The input is read three ways: as doubles (8
+ * bytes each), as floats widened to double (4 bytes each), and as decimal
+ * text through strtod; every value must pass the independent check of
+ * tests/http/fmt_check.h (reads back, closest digits of the shortest
+ * length, Python's repr layout). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tests/http/fmt_check.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	for (size_t i = 0; i + 8 <= size; i += 8) {
+		double v;
+		memcpy(&v, data + i, 8);
+		if (!fmt_check(v))
+			abort();
+	}
+	for (size_t i = 0; i + 4 <= size; i += 4) {
+		float f;
+		memcpy(&f, data + i, 4);
+		if (!fmt_check(f))
+			abort();
+	}
+	char text[64];
+	size_t n = size < sizeof text - 1 ? size : sizeof text - 1;
+	memcpy(text, data, n);
+	text[n] = '\0';
+	if (!fmt_check(strtod(text, NULL)))
+		abort();
+	return 0;
+}
