@@ -59,9 +59,10 @@ int main(int argc, char **argv)
 	long buckets, groups;
 	double edges[1025], counts[1024];
 	if (argc < 2 || argc > 7) {
-		fprintf(stderr,
-			"usage: %s OUTDIR [runs=10] [tags=20] [steps=50000] [buckets=0] [groups=4]\n",
-			argv[0]);
+		fprintf(
+		    stderr,
+		    "usage: %s OUTDIR [runs=10] [tags=20] [steps=50000] [buckets=0] [groups=4]\n",
+		    argv[0]);
 		return 2;
 	}
 	runs = bench_arg(argc, argv, 2, 10, 1);

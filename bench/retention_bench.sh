@@ -12,13 +12,7 @@
 # peak (VmHWM).
 set -eu
 B=${1:-build}
-TMP=$(mktemp -d)
-PID=""
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/lib/server.sh"
 
 "$B/gen_scalars" "$TMP/wide" 1000 50 200 >/dev/null
 "$B/gen_scalars" "$TMP/long" 10 20 50000 >/dev/null
@@ -33,7 +27,7 @@ measure() {
 	"$B/tboard" --logdir "$dir" --port 0 --reload_interval 0 --reload_task blocking "$@" \
 		>"$TMP/out" 2>/dev/null &
 	PID=$!
-	while ! grep -q 'http://' "$TMP/out" 2>/dev/null; do sleep 0.1; done
+	bench_port "$TMP/out" >/dev/null
 	rss=$(kb VmRSS)
 	hwm=$(kb VmHWM)
 	kill "$PID"

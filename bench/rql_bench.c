@@ -28,7 +28,7 @@
 #include "proto/event.h"
 #include "proto/pb_encode.h"
 #include "query/rql.h"
-#include "store/store.h"
+#include "store/store_internal.h"
 
 static size_t n_runs, n_hp, n_points;
 
@@ -199,8 +199,8 @@ static size_t answer(const char *query, tb_rql_table *t)
 }
 
 /* reps times: take a table of s (a new one, or the shared one) into tb[k],
- * and that plus answering query into tq[k]. Caller holds the store lock. */
-static size_t time_store(tb_store *s, const char *query, int reps, int shared, double *tb,
+ * and that plus answering query into tq[k], through reader rd. */
+static size_t time_store(tb_reader *s, const char *query, int reps, int shared, double *tb,
 			 double *tq)
 {
 	size_t total = 0;
@@ -222,18 +222,19 @@ static void store_figures(const char *query, int reps)
 {
 	tb_store *s = build_store();
 	double *tb = malloc((size_t)reps * sizeof *tb), *tq = malloc((size_t)reps * sizeof *tq);
-	tb_store_rdlock(s);
-	size_t total = time_store(s, query, reps, 0, tb, tq);
+	tb_reader rd;
+	tb_reader_begin(&rd, s);
+	size_t total = time_store(&rd, query, reps, 0, tb, tq);
 	printf("store: query table from %zu runs' session_start_info in %.1f ms; table + query 1 "
 	       "(%zu matches) in %.1f ms\n",
 	       n_runs, bench_median(tb, reps) * 1e3, total, bench_median(tq, reps) * 1e3);
 	/* The shared table, as the HTTP routes take it: built once, then
 	 * checked against the store (a pointer, a name and a memcmp per run). */
-	tb_runtable_put(tb_runtable_get(s));
-	time_store(s, query, reps, 1, tb, tq);
+	tb_runtable_put(tb_runtable_get(&rd));
+	time_store(&rd, query, reps, 1, tb, tq);
 	printf("store: shared table checked in %.2f ms; checked table + query 1 in %.1f ms\n",
 	       bench_median(tb, reps) * 1e3, bench_median(tq, reps) * 1e3);
-	tb_store_unlock(s);
+	tb_reader_end(&rd);
 	free(tb);
 	free(tq);
 	tb_store_free(s);

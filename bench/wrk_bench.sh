@@ -21,7 +21,7 @@ SECS=${2:-3}
 REPS=${3:-3}
 BASE_B=${4:-}
 command -v wrk >/dev/null 2>&1 || apt-get install -y wrk >/dev/null
-TMP=$(mktemp -d)
+. "$(dirname "$0")/lib/server.sh"
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
@@ -45,13 +45,7 @@ start() {
 	"$B/tboard" --logdir "$dir" --port 0 --reload_interval 0 --reload_task blocking "$@" \
 		>"$TMP/$name.out" 2>/dev/null &
 	PIDS="$PIDS $!"
-	i=0
-	while ! grep -q 'http://' "$TMP/$name.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 600 ] && { echo "tboard did not start" >&2; exit 1; }
-		sleep 0.1
-	done
-	port=$(sed -n 's|.*http://[^:]*:\([0-9]*\)/.*|\1|p' "$TMP/$name.out")
+	port=$(bench_port "$TMP/$name.out")
 	eval "PORT_$name=$port"
 }
 

@@ -7,7 +7,7 @@
 #include "ingest/compat.h"
 #include "proto/event.h"
 #include "proto/tensor.h"
-#include "store/store.h"
+#include "store/store_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -122,8 +122,9 @@ static size_t select_runs(char ***out, const tb_loader_source *src, size_t n_src
 	tb_loader_opts lo = {.sources = src, .n_sources = n_src};
 	tb_loader *l = tb_loader_new(s, &lo);
 	tb_loader_cycle(l);
-	tb_store_rdlock(s);
-	tb_runtable *rt = tb_runtable_new(s);
+	tb_reader rd;
+	tb_reader_begin(&rd, s);
+	tb_runtable *rt = tb_runtable_new(&rd);
 	tb_rql_table *t = tb_runtable_table(rt);
 	tb_rql_result *r;
 	size_t n = (size_t)-1;
@@ -137,7 +138,7 @@ static size_t select_runs(char ***out, const tb_loader_source *src, size_t n_src
 		fprintf(stderr, "tboard export: --runs: col %zu: %s\n", e.col, e.msg);
 	}
 	tb_runtable_free(rt);
-	tb_store_unlock(s);
+	tb_reader_end(&rd);
 	tb_loader_free(l);
 	tb_store_free(s);
 	tb_rql_free(q);

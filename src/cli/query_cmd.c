@@ -48,8 +48,9 @@ int tb_query_cmd(FILE *out, FILE *err, tb_store *s, const char *text)
 		report(err, text, &e);
 		return 2;
 	}
-	tb_store_rdlock(s);
-	tb_runtable *rt = tb_runtable_new(s);
+	tb_reader rd;
+	tb_reader_begin(&rd, s);
+	tb_runtable *rt = tb_runtable_new(&rd);
 	tb_rql_table *t = tb_runtable_table(rt);
 	tb_rql_result *r;
 	int rc = tb_rql_eval(&r, q, t, &e);
@@ -75,7 +76,7 @@ int tb_query_cmd(FILE *out, FILE *err, tb_store *s, const char *text)
 		report(err, text, &e);
 	}
 	tb_runtable_free(rt);
-	tb_store_unlock(s);
+	tb_reader_end(&rd);
 	tb_rql_free(q);
 	return rc ? 2 : 0;
 }

@@ -18,7 +18,7 @@
 static size_t max_clips(const tb_series *s)
 {
 	size_t m = 0;
-	for (size_t i = 0; i < s->len; i++)
+	for (size_t i = 0; i < tb_series_len(s); i++)
 		if (tb_series_tensor_n(s, i) > m)
 			m = tb_series_tensor_n(s, i);
 	return m;

@@ -259,15 +259,8 @@ const char *tb_dash_image_type(tb_slice b)
 /* Index of the point with this step, or -1. Steps are strictly increasing. */
 static ptrdiff_t find_step(const tb_series *s, int64_t step)
 {
-	size_t lo = 0, hi = s->len;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (tb_series_step(s, mid) < step)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->len && tb_series_step(s, lo) == step ? (ptrdiff_t)lo : -1;
+	size_t lo = tb_series_lower_bound(s, step);
+	return lo < tb_series_len(s) && tb_series_step(s, lo) == step ? (ptrdiff_t)lo : -1;
 }
 
 void tb_dash_blob_serve(tb_resp *resp, tb_dash *d, const char *key, const char *plugin,
@@ -281,9 +274,10 @@ void tb_dash_blob_serve(tb_resp *resp, tb_dash *d, const char *key, const char *
 		tb_buf_free(&msg);
 		return;
 	}
-	tb_store_rdlock(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
 	/* a run name with a NUL in it cannot name a stored run */
-	tb_run *r = strlen(ref.run) == ref.run_len ? tb_dash_lock_run(d->store, ref.run) : NULL;
+	const tb_run *r = strlen(ref.run) == ref.run_len ? tb_reader_find_run(&rd, ref.run) : NULL;
 	const tb_series *s = NULL;
 	ptrdiff_t p = -1;
 	tb_tensor_tmp tmp = {0};
@@ -294,7 +288,8 @@ void tb_dash_blob_serve(tb_resp *resp, tb_dash *d, const char *key, const char *
 		goto fail;
 	}
 	s = tb_run_find_series(r, ref.tag, ref.tag_len);
-	if (!s || s->data_class != TB_DC_BLOB_SEQUENCE || strcmp(s->plugin, plugin) != 0) {
+	if (!s || tb_series_data_class(s) != TB_DC_BLOB_SEQUENCE ||
+	    strcmp(tb_series_plugin(s), plugin) != 0) {
 		tb_buf_puts(&msg, "run ");
 		tb_dash_pyrepr(&msg, ref.run);
 		tb_buf_printf(&msg, " has no such %s tag: ", plugin);
@@ -323,9 +318,7 @@ void tb_dash_blob_serve(tb_resp *resp, tb_dash *d, const char *key, const char *
 fail:
 	tb_resp_error(resp, 404, "%s", msg.ptr);
 out:
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_buf_free(&msg);
 	tb_tensor_tmp_free(&tmp);
 	tb_dash_blob_ref_free(&ref);

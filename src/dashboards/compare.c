@@ -73,10 +73,10 @@ static void write_value(tb_json *j, tb_rql_value v)
 }
 
 /* Parse and run the `q` parameter over the store's runs: 0 with *table,
- * *query and *result set (the caller holds the store read lock and frees
- * them), or -1 with the 400 answer sent. */
+ * *query and *result set (the caller keeps rd open and frees them), or -1
+ * with the 400 answer sent. */
 static int select_runs(tb_runtable **rt, tb_rql **q, tb_rql_result **res, tb_resp *resp,
-		       const tb_req *req, tb_store *s)
+		       const tb_req *req, tb_reader *rd)
 {
 	const char *text = param(req, "q");
 	tb_rql_error e;
@@ -86,7 +86,7 @@ static int select_runs(tb_runtable **rt, tb_rql **q, tb_rql_result **res, tb_res
 		json_error(resp, "q", e.msg, e.col);
 		return -1;
 	}
-	*rt = tb_runtable_get(s);
+	*rt = tb_runtable_get(rd);
 	if (tb_rql_eval(res, *q, tb_runtable_table(*rt), &e)) {
 		json_error(resp, "q", e.msg, e.col);
 		return -1;
@@ -100,8 +100,9 @@ static void handle_query(tb_resp *resp, const tb_req *req, void *payload)
 	tb_runtable *rt;
 	tb_rql *q = NULL;
 	tb_rql_result *r;
-	tb_store_rdlock(d->store);
-	if (select_runs(&rt, &q, &r, resp, req, d->store))
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	if (select_runs(&rt, &q, &r, resp, req, &rd))
 		goto out;
 	tb_rql_table *t = tb_runtable_table(rt);
 	tb_json j;
@@ -132,7 +133,7 @@ static void handle_query(tb_resp *resp, const tb_req *req, void *payload)
 out:
 	tb_rql_result_free(r);
 	tb_runtable_put(rt);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_rql_free(q);
 }
 
@@ -489,8 +490,9 @@ static void handle_groups(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	if (parse_grouping(&gr, resp, req))
 		goto out;
-	tb_store_rdlock(d->store);
-	if (select_runs(&rt, &q, &r, resp, req, d->store))
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	if (select_runs(&rt, &q, &r, resp, req, &rd))
 		goto unlock;
 	tb_rql_table *t = tb_runtable_table(rt);
 	size_t rows = tb_rql_result_rows(r);
@@ -527,7 +529,7 @@ static void handle_groups(tb_resp *resp, const tb_req *req, void *payload)
 unlock:
 	tb_rql_result_free(r);
 	tb_runtable_put(rt);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 out:
 	for (size_t i = 0; i < n; i++)
 		free(mem[i].group);

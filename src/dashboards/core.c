@@ -106,55 +106,53 @@ static void handle_runs(tb_resp *resp, const tb_req *req, void *payload)
 	tb_dash *d = payload;
 	tb_json j;
 	begin_json(resp, &j);
-	tb_store_rdlock(d->store);
-	size_t n = tb_store_run_count(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	size_t n = tb_reader_run_count(&rd), pos = 0;
 	run_order *order = tb_xcalloc(n ? n : 1, sizeof *order);
 	for (size_t i = 0; i < n; i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		tb_run_rdlock(r);
-		order[i].name = r->name;
-		order[i].has_start = r->has_start;
-		order[i].start = r->start_time;
-		tb_run_unlock(r);
+		const tb_run *r = tb_reader_next_run(&rd, &pos);
+		order[i].name = tb_run_name(r);
+		order[i].has_start = tb_run_start_time(&order[i].start, r);
 	}
 	qsort(order, n, sizeof *order, cmp_runs);
 	tb_json_arr_begin(&j);
 	for (size_t i = 0; i < n; i++)
 		tb_json_str(&j, order[i].name);
 	tb_json_arr_end(&j);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	free(order);
 }
 
 /* Bit i set when some stored series of a known data class belongs to a
  * data plugin of dashboard i. One pass over the store; a series whose
  * plugin name equals the previous series' is not matched again, so the
- * cost is about one string compare per series. Caller holds the store read
- * lock. */
+ * cost is about one string compare per series. */
 static uint32_t active_plugins(tb_store *s)
 {
 	uint32_t mask = 0;
-	size_t n = tb_dashboard_count();
-	for (size_t i = 0; i < tb_store_run_count(s); i++) {
-		tb_run *r = tb_store_run_at(s, i);
+	size_t n = tb_dashboard_count(), pos = 0;
+	tb_reader rd;
+	tb_reader_begin(&rd, s);
+	for (const tb_run *r; (r = tb_reader_next_run(&rd, &pos));) {
 		const char *prev = NULL;
-		tb_run_rdlock(r);
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *ser = r->series[k];
-			if (ser->data_class == TB_DC_UNKNOWN ||
-			    (prev && strcmp(prev, ser->plugin) == 0))
+		for (size_t k = 0; k < tb_run_series_count(r); k++) {
+			const tb_series *ser = tb_run_series_at(r, k);
+			const char *plugin = tb_series_plugin(ser);
+			if (tb_series_data_class(ser) == TB_DC_UNKNOWN ||
+			    (prev && strcmp(prev, plugin) == 0))
 				continue;
-			prev = ser->plugin;
+			prev = plugin;
 			for (size_t e = 0; e < n; e++) {
 				const tb_dashboard *db = tb_dashboard_at(e);
 				for (int m = 0; m < TB_DASHBOARD_MAX_PLUGINS && db->data_plugins[m];
 				     m++)
-					if (strcmp(ser->plugin, db->data_plugins[m]) == 0)
+					if (strcmp(plugin, db->data_plugins[m]) == 0)
 						mask |= 1u << e;
 			}
 		}
-		tb_run_unlock(r);
 	}
+	tb_reader_end(&rd);
 	return mask;
 }
 
@@ -162,9 +160,7 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 {
 	tb_dash *d = payload;
 	tb_json j;
-	tb_store_rdlock(d->store);
 	uint32_t active = active_plugins(d->store);
-	tb_store_unlock(d->store);
 	begin_json(resp, &j);
 	tb_json_obj_begin(&j);
 	for (size_t i = 0; i < tb_dashboard_count(); i++) {
@@ -252,9 +248,10 @@ static void handle_status(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	tb_json_arr_end(&j);
 	tb_json_key(&j, "runs");
-	tb_store_rdlock(d->store);
-	tb_json_int(&j, (int64_t)tb_store_run_count(d->store));
-	tb_store_unlock(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	tb_json_int(&j, (int64_t)tb_reader_run_count(&rd));
+	tb_reader_end(&rd);
 	tb_json_obj_end(&j);
 }
 

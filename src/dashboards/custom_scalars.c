@@ -476,7 +476,8 @@ static void write_layout(tb_buf *b, const layout *l)
 
 static int cmp_run_name(const void *a, const void *b)
 {
-	return strcmp((*(tb_run *const *)a)->name, (*(tb_run *const *)b)->name);
+	return strcmp(tb_run_name(*(const tb_run *const *)a),
+		      tb_run_name(*(const tb_run *const *)b));
 }
 
 static void handle_layout(tb_resp *resp, const tb_req *req, void *payload)
@@ -485,20 +486,22 @@ static void handle_layout(tb_resp *resp, const tb_req *req, void *payload)
 	tb_dash *d = payload;
 	merger m;
 	memset(&m, 0, sizeof m);
-	tb_store_rdlock(d->store);
-	size_t n = tb_store_run_count(d->store);
-	tb_run **runs = tb_xmalloc((n ? n : 1) * sizeof *runs);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	size_t n = tb_reader_run_count(&rd), pos = 0;
+	const tb_run **runs = tb_xmalloc((n ? n : 1) * sizeof *runs);
 	for (size_t i = 0; i < n; i++)
-		runs[i] = tb_store_run_at(d->store, i);
+		runs[i] = tb_reader_next_run(&rd, &pos);
+	tb_reader_release(&rd);
 	qsort(runs, n, sizeof *runs, cmp_run_name);
 	for (size_t i = 0; i < n; i++) {
-		tb_run *r = runs[i];
-		tb_run_rdlock(r);
+		const tb_run *r = tb_reader_hold(&rd, runs[i]);
 		const tb_series *s = tb_dash_series(r, CONFIG_TAG, "custom_scalars", TB_DC_TENSOR);
 		/* The most recent value; a run whose layout does not decode is
 		 * left out (upstream fails the whole request). */
 		tb_tensor_tmp tmp = {0};
-		const tb_tensor *t = s && s->len ? tb_series_tensor(s, s->len - 1, &tmp) : NULL;
+		size_t len = s ? tb_series_len(s) : 0;
+		const tb_tensor *t = len ? tb_series_tensor(s, len - 1, &tmp) : NULL;
 		layout l;
 		int ok = 0;
 		if (t && t->dtype == TB_DT_STRING && t->n == 1)
@@ -506,12 +509,12 @@ static void handle_layout(tb_resp *resp, const tb_req *req, void *payload)
 		else
 			memset(&l, 0, sizeof l);
 		tb_tensor_tmp_free(&tmp);
-		tb_run_unlock(r);
+		tb_reader_release(&rd);
 		if (ok)
 			merge_layout(&m, &l);
 		layout_free(&l);
 	}
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	free(runs);
 	if (m.have)
 		write_layout(tb_resp_body(resp), &m.out);
@@ -544,20 +547,17 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_bool(&j, 1);
 	tb_json_key(&j, "tag_to_events");
 	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
-	for (size_t k = 0; r && k < r->n_series; k++) {
-		const tb_series *s = r->series[k];
-		if (s->data_class != TB_DC_SCALAR || strcmp(s->plugin, "scalars") != 0)
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	const tb_run *r = tb_reader_find_run(&rd, run);
+	size_t k = 0;
+	for (const tb_series *s; r && (s = tb_run_next_series(r, &k, "scalars", TB_DC_SCALAR));) {
+		if (!tb_regex_match(re, tb_series_tag(s), tb_series_tag_len(s)))
 			continue;
-		if (!tb_regex_match(re, s->tag, s->tag_len))
-			continue;
-		tb_json_key_n(&j, s->tag, s->tag_len);
+		tb_json_key_n(&j, tb_series_tag(s), tb_series_tag_len(s));
 		tb_dash_scalar_points(&j, d, s);
 	}
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_regex_free(re);
 	tb_json_obj_end(&j);
 	tb_json_obj_end(&j);

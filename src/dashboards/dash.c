@@ -35,20 +35,12 @@ uint64_t *tb_dash_sample(size_t *count, size_t n, uint64_t k)
 	return idx;
 }
 
-tb_run *tb_dash_lock_run(tb_store *s, const char *name)
+const tb_series *tb_dash_series(const tb_run *run, const char *tag, const char *plugin, int dc)
 {
-	tb_run *r = name ? tb_store_find_run(s, name) : NULL;
-	if (r)
-		tb_run_rdlock(r);
-	return r;
-}
-
-tb_series *tb_dash_series(tb_run *run, const char *tag, const char *plugin, int dc)
-{
-	if (!tag)
+	if (!tag || !run)
 		return NULL;
-	tb_series *s = tb_run_find_series(run, tag, strlen(tag));
-	if (!s || s->data_class != dc || strcmp(s->plugin, plugin) != 0)
+	const tb_series *s = tb_run_find_series(run, tag, strlen(tag));
+	if (!s || tb_series_data_class(s) != dc || strcmp(tb_series_plugin(s), plugin) != 0)
 		return NULL;
 	return s;
 }
@@ -59,37 +51,34 @@ void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		tb_run_rdlock(r);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	size_t pos = 0;
+	for (const tb_run *r; (r = tb_reader_next_run(&rd, &pos));) {
 		int opened = 0;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *s = r->series[k];
-			if (s->data_class != dc || strcmp(s->plugin, plugin) != 0)
-				continue;
+		size_t k = 0;
+		for (const tb_series *s; (s = tb_run_next_series(r, &k, plugin, dc));) {
 			if (!opened) {
-				tb_json_key(&j, r->name);
+				tb_json_key(&j, tb_run_name(r));
 				tb_json_obj_begin(&j);
 				opened = 1;
 			}
 			if (skip && skip(s))
 				continue;
-			tb_json_key_n(&j, s->tag, s->tag_len);
+			tb_json_key_n(&j, tb_series_tag(s), tb_series_tag_len(s));
 			tb_json_obj_begin(&j);
 			tb_json_key(&j, "displayName");
-			tb_json_str(&j, s->display_name);
+			tb_json_str(&j, tb_series_display_name(s));
 			tb_json_key(&j, "description");
-			tb_dash_description(&j, s->description);
+			tb_dash_description(&j, tb_series_description(s));
 			if (extra)
 				extra(&j, s);
 			tb_json_obj_end(&j);
 		}
 		if (opened)
 			tb_json_obj_end(&j);
-		tb_run_unlock(r);
 	}
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_json_obj_end(&j);
 }
 
@@ -101,9 +90,10 @@ void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint6
 		tb_resp_error(resp, 400, "Invalid argument: Both run and tag must be specified");
 		return;
 	}
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
-	const tb_series *s = r ? tb_dash_series(r, tag, "histograms", TB_DC_TENSOR) : NULL;
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	const tb_series *s =
+	    tb_dash_series(tb_reader_find_run(&rd, run), tag, "histograms", TB_DC_TENSOR);
 	if (!s) {
 		tb_buf msg = TB_BUF_INIT;
 		tb_buf_puts(&msg, "Not found: No histogram tag ");
@@ -114,7 +104,7 @@ void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint6
 		tb_buf_free(&msg);
 	} else {
 		size_t n;
-		uint64_t *idx = tb_dash_sample(&n, s->len, limit);
+		uint64_t *idx = tb_dash_sample(&n, tb_series_len(s), limit);
 		tb_json j;
 		tb_json_init(&j, tb_resp_body(resp));
 		tb_json_arr_begin(&j);
@@ -131,14 +121,12 @@ void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint6
 		tb_tensor_tmp_free(&tmp);
 		free(idx);
 	}
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 }
 
 int tb_dash_content_version(const tb_series *s)
 {
-	tb_pb pb = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb pb = tb_pb_make(tb_series_content(s));
 	tb_pb_field f;
 	int rc, version = 0;
 	while ((rc = tb_pb_next(&f, &pb)) == 1)
@@ -149,7 +137,7 @@ int tb_dash_content_version(const tb_series *s)
 
 uint64_t tb_dash_content_varint(const tb_series *s, uint32_t num)
 {
-	tb_pb r = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb r = tb_pb_make(tb_series_content(s));
 	tb_pb_field f;
 	uint64_t v = 0;
 	while (tb_pb_next(&f, &r) == 1)
@@ -249,9 +237,10 @@ void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 		tb_resp_error(resp, 400, "Invalid argument: sample must be a non-negative integer");
 		return;
 	}
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
-	const tb_series *s = r ? tb_dash_series(r, tag, how->plugin, TB_DC_BLOB_SEQUENCE) : NULL;
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	const tb_run *r = tb_reader_find_run(&rd, run);
+	const tb_series *s = tb_dash_series(r, tag, how->plugin, TB_DC_BLOB_SEQUENCE);
 	if (!s) {
 		tb_buf msg = TB_BUF_INIT;
 		tb_buf_printf(&msg, "Not found: No %s data for run=", how->noun);
@@ -265,7 +254,7 @@ void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 	/* sample fits an int64, so the sum cannot wrap */
 	uint64_t index = how->first + sample;
 	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, how->plugin));
+	uint64_t *idx = tb_dash_sample(&n, tb_series_len(s), tb_dash_limit(d, how->plugin));
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_arr_begin(&j);
@@ -277,8 +266,8 @@ void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 		tb_json_obj_begin(&j);
 		tb_buf_clear(&query);
 		tb_buf_puts(&query, "blob_key=");
-		tb_dash_blob_key(&query, tb_req_experiment(req), r->name, s->tag, s->tag_len,
-				 tb_series_step(s, p), index);
+		tb_dash_blob_key(&query, tb_req_experiment(req), tb_run_name(r), tb_series_tag(s),
+				 tb_series_tag_len(s), tb_series_step(s, p), index);
 		how->point(&j, &query, s, p);
 		tb_json_key(&j, "query");
 		tb_json_str_n(&j, query.ptr, query.len);
@@ -288,7 +277,5 @@ void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 	tb_json_arr_end(&j);
 	free(idx);
 out:
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 }

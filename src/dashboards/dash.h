@@ -2,7 +2,7 @@
  * settings that some routes echo, and small helpers for finding series,
  * downsampling and writing the common JSON shapes.
  *
- * Handlers only read the store (under its read locks); none opens event
+ * Handlers only read the store (through a tb_reader); none opens event
  * files. The context is set up once by main and is read-only afterwards. */
 #ifndef TB_DASH_H
 #define TB_DASH_H
@@ -56,8 +56,8 @@ typedef struct tb_scalar_cols {
 typedef void (*tb_scalar_cols_fn)(const tb_scalar_cols *c, void *arg);
 /* Call fn with the columns of tag's scalars in each of the n runs that has
  * them (each once, in the order given), at most `buckets` values per run
- * (0: every point), as /data/tboard/scalars answers them, under the store's
- * read lock; returns the store's generation (tboard_data.c). */
+ * (0: every point), as /data/tboard/scalars answers them, through one
+ * reader; returns the store's generation (tboard_data.c). */
 uint64_t tb_scalar_columns(tb_dash *d, const char *tag, const char *const *runs, size_t n,
 			   uint64_t buckets, tb_scalar_cols_fn fn, void *arg);
 void tb_tboard_events_register(tb_router *r, tb_dash *d);
@@ -88,20 +88,16 @@ uint64_t tb_dash_limit(const tb_dash *d, const char *plugin);
  * owned by the caller (free()). */
 uint64_t *tb_dash_sample(size_t *count, size_t n, uint64_t k);
 
-/* Lock the run named `run` for reading and return it, or NULL (then
- * nothing is locked). Caller holds the store read lock. */
-tb_run *tb_dash_lock_run(tb_store *s, const char *run);
-
 /* The series of `run` with `tag` owned by data plugin `plugin` with data
- * class `dc`, or NULL. Caller holds the run lock. */
-tb_series *tb_dash_series(tb_run *run, const char *tag, const char *plugin, int dc);
+ * class `dc`, or NULL (also when run or tag is NULL). */
+const tb_series *tb_dash_series(const tb_run *run, const char *tag, const char *plugin, int dc);
 
 /* Answer a /tags route with upstream's listing {run: {tag: {displayName,
  * description, ...}}} of the series of data plugin `plugin` with data class
  * `dc`. A run is listed once it has such a series, even when `skip` leaves
  * all of them out. `skip` (may be NULL) returns nonzero for a series to
  * leave out; `extra` (may be NULL) appends more members to a tag's object.
- * Takes the store and run locks itself. */
+ * Reads the store through its own reader. */
 void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
 		  int (*skip)(const tb_series *s), void (*extra)(tb_json *j, const tb_series *s));
 
@@ -112,14 +108,14 @@ int tb_dash_content_version(const tb_series *s);
 
 /* Write the served points of scalar series s, sampled to the scalars
  * plugin's limit, as [[wall_time, step, value], ...] (scalars.c). Caller
- * holds the run lock. */
+ * holds the run through a reader. */
 void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s);
 
 /* Answer a histograms or distributions read route for the histogram series
  * named by the `run` and `tag` query parameters: [[wall_time, step, x],
  * ...] for up to `limit` sampled points, where `write` writes x from the
  * point's tensor. A missing parameter gives 400, a series that is not
- * stored 404. Takes the store and run locks itself. */
+ * stored 404. Reads the store through its own reader. */
 void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint64_t limit,
 			     void (*write)(tb_json *j, const tb_tensor *t));
 
@@ -127,7 +123,7 @@ void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint6
  * query parameters, as JSON points or, with format=csv, as CSV (spec
  * HTTP_API.md 6.2); scalars/scalars and custom_scalars/download_data give
  * the same answers (scalars.c). A missing parameter gives 400, a series
- * that is not stored 404. Takes the store and run locks itself. */
+ * that is not stored 404. Reads the store through its own reader. */
 void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d);
 
 /* The last varint field `num` of a series' plugin content, or 0 when there
@@ -166,8 +162,8 @@ typedef struct tb_dash_blob_list {
 /* Answer a listing route of series `run`, `tag` (query parameters): one
  * object per sampled point that holds blob `first` + `sample` (query
  * parameter, decision D11), ending with the query that fetches it. A bad
- * sample gives 400, a series that is not stored 404. Takes the store and
- * run locks itself. */
+ * sample gives 400, a series that is not stored 404. Reads the store
+ * through its own reader. */
 void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 			     const tb_dash_blob_list *how);
 
@@ -190,7 +186,7 @@ void tb_dash_blob_ref_free(tb_dash_blob_ref *ref);
  * series of data plugin `plugin`: its bytes with content_type, or with the
  * sniffed image type when content_type is NULL. An undecodable key gives
  * 400 "Invalid argument: ...", a run, tag, step or index that is not
- * stored 404 "Not found: ...". Takes the store and run locks itself. */
+ * stored 404 "Not found: ...". Reads the store through its own reader. */
 void tb_dash_blob_serve(tb_resp *resp, tb_dash *d, const char *key, const char *plugin,
 			const char *content_type);
 

@@ -86,48 +86,49 @@ static run_item *row(info *in, const char *run)
 static tag_item *tag_row(info *in, const char *run, const tb_series *s)
 {
 	run_item *r = row(in, run);
-	if (s->tag_len == 0)
+	const char *tag = tb_series_tag(s);
+	size_t len = tb_series_tag_len(s);
+	if (len == 0)
 		return NULL;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->tags[i].len == s->tag_len && memcmp(r->tags[i].tag, s->tag, s->tag_len) == 0)
+		if (r->tags[i].len == len && memcmp(r->tags[i].tag, tag, len) == 0)
 			return &r->tags[i];
 	r->tags = tb_xgrow(r->tags, &r->cap, r->n + 1, sizeof *r->tags);
 	tag_item *t = &r->tags[r->n++];
 	memset(t, 0, sizeof *t);
-	t->tag = s->tag;
-	t->len = s->tag_len;
+	t->tag = tag;
+	t->len = len;
 	return t;
 }
 
 static int content_is_1(const tb_series *s)
 {
-	return s->content_len == 1 && s->content[0] == '1';
+	tb_slice c = tb_series_content(s);
+	return c.len == 1 && c.ptr[0] == '1';
 }
 
 enum { STEP_OP_GRAPH, STEP_RUN_METADATA, STEP_KERAS, STEP_RUN_GRAPH, STEP_TAGGED };
 
-static void info_step(info *in, tb_store *st, int step)
+static void info_step(info *in, tb_reader *rd, int step)
 {
 	static const char *const plugins[] = {"graph_run_metadata_graph", "graph_run_metadata",
 					      "graph_keras_model", "graphs",
 					      "graph_tagged_run_metadata"};
-	for (size_t i = 0; i < tb_store_run_count(st); i++) {
-		tb_run *r = tb_store_run_at(st, i);
-		tb_run_rdlock(r);
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *s = r->series[k];
-			if (s->data_class != TB_DC_BLOB_SEQUENCE ||
-			    strcmp(s->plugin, plugins[step]) != 0)
-				continue;
+	size_t pos = 0;
+	for (const tb_run *r; (r = tb_reader_next_run(rd, &pos));) {
+		size_t k = 0;
+		for (const tb_series *s;
+		     (s = tb_run_next_series(r, &k, plugins[step], TB_DC_BLOB_SEQUENCE));) {
 			if (step <= STEP_KERAS && !content_is_1(s))
 				continue;
 			if (step == STEP_RUN_GRAPH) {
-				if (s->tag_len == sizeof RUN_GRAPH_TAG - 1 &&
-				    memcmp(s->tag, RUN_GRAPH_TAG, s->tag_len) == 0)
-					row(in, r->name)->run_graph = 1;
+				if (tb_series_tag_len(s) == sizeof RUN_GRAPH_TAG - 1 &&
+				    memcmp(tb_series_tag(s), RUN_GRAPH_TAG, tb_series_tag_len(s)) ==
+					0)
+					row(in, tb_run_name(r))->run_graph = 1;
 				continue;
 			}
-			tag_item *t = tag_row(in, r->name, s);
+			tag_item *t = tag_row(in, tb_run_name(r), s);
 			if (!t)
 				continue;
 			if (step == STEP_OP_GRAPH)
@@ -139,8 +140,8 @@ static void info_step(info *in, tb_store *st, int step)
 			else
 				t->profile = 1;
 		}
-		tb_run_unlock(r);
 	}
+	tb_reader_release(rd);
 }
 
 static void handle_info(tb_resp *resp, const tb_req *req, void *payload)
@@ -150,9 +151,10 @@ static void handle_info(tb_resp *resp, const tb_req *req, void *payload)
 	info in = {NULL, 0, 0};
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
-	tb_store_rdlock(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
 	for (int step = STEP_OP_GRAPH; step <= STEP_TAGGED; step++)
-		info_step(&in, d->store, step);
+		info_step(&in, &rd, step);
 	tb_json_obj_begin(&j);
 	for (size_t i = 0; i < in.n; i++) {
 		run_item *r = &in.runs[i];
@@ -183,7 +185,7 @@ static void handle_info(tb_resp *resp, const tb_req *req, void *payload)
 		free(r->tags);
 	}
 	tb_json_obj_end(&j);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	free(in.runs);
 }
 
@@ -197,22 +199,21 @@ static int read_blob(tb_buf *out, tb_dash *d, const char *run, const char *tag,
 {
 	int rc = TB_ENOTFOUND;
 	tb_tensor_tmp tmp = {0};
-	tb_store_rdlock(d->store);
-	tb_run *r = tag ? tb_dash_lock_run(d->store, run) : NULL;
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	const tb_run *r = tag ? tb_reader_find_run(&rd, run) : NULL;
 	for (size_t i = 0; r && i < n_plugins && rc; i++) {
 		const tb_series *s = tb_dash_series(r, tag, plugins[i], TB_DC_BLOB_SEQUENCE);
-		if (!s || s->len == 0)
+		if (!s || tb_series_len(s) == 0)
 			continue;
-		const tb_tensor *t = tb_series_tensor(s, s->len - 1, &tmp);
+		const tb_tensor *t = tb_series_tensor(s, tb_series_len(s) - 1, &tmp);
 		if (!t || t->dtype != TB_DT_STRING || t->n == 0)
 			continue;
 		tb_slice b = tb_tensor_str(t, 0);
 		tb_buf_append(out, b.ptr, b.len);
 		rc = 0;
 	}
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_tensor_tmp_free(&tmp);
 	return rc;
 }

@@ -49,9 +49,10 @@ static void handle_experiment(tb_resp *resp, const tb_req *req, void *payload)
 		bad_request(resp, &err);
 		goto out;
 	}
-	tb_store_rdlock(d->store);
-	int rc = hp_experiment_build(&e, d->store, q.include_metrics, q.limit, &err);
-	tb_store_unlock(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	int rc = hp_experiment_build(&e, &rd, q.include_metrics, q.limit, &err);
+	tb_reader_end(&rd);
 	if (rc) {
 		bad_request(resp, &err);
 		goto out;
@@ -73,9 +74,10 @@ static int run_groups(hp_groups *g, tb_resp *resp, tb_dash *d, const char *text)
 	hp_groups_req q;
 	int rc = hp_parse_groups_req(&q, text, &err);
 	if (!rc) {
-		tb_store_rdlock(d->store);
-		rc = hp_groups_build(g, d->store, &q, &err);
-		tb_store_unlock(d->store);
+		tb_reader rd;
+		tb_reader_begin(&rd, d->store);
+		rc = hp_groups_build(g, &rd, &q, &err);
+		tb_reader_end(&rd);
 	}
 	if (rc)
 		bad_request(resp, &err);
@@ -108,9 +110,10 @@ static void handle_metric_evals(tb_resp *resp, const tb_req *req, void *payload)
 		goto out;
 	}
 	char *run = hp_metric_run(q.session, q.metric.group);
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
-	const tb_series *s = r ? tb_dash_series(r, q.metric.tag, "scalars", TB_DC_SCALAR) : NULL;
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	const tb_series *s =
+	    tb_dash_series(tb_reader_find_run(&rd, run), q.metric.tag, "scalars", TB_DC_SCALAR);
 	if (!s) {
 		tb_buf_puts(&err, "Not found: No scalar data for run=");
 		tb_dash_pyrepr(&err, run);
@@ -119,7 +122,7 @@ static void handle_metric_evals(tb_resp *resp, const tb_req *req, void *payload)
 		tb_resp_error(resp, 404, "%s", err.ptr);
 	} else {
 		size_t n;
-		uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars"));
+		uint64_t *idx = tb_dash_sample(&n, tb_series_len(s), tb_dash_limit(d, "scalars"));
 		tb_json j;
 		tb_json_init(&j, tb_resp_body(resp));
 		tb_json_arr_begin(&j);
@@ -133,9 +136,7 @@ static void handle_metric_evals(tb_resp *resp, const tb_req *req, void *payload)
 		tb_json_arr_end(&j);
 		free(idx);
 	}
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	free(run);
 out:
 	hp_evals_req_free(&q);

@@ -106,18 +106,18 @@ void hp_write_experiment(tb_json *j, const hp_experiment *e);
 
 /* Build the experiment of the store: the first stored one, else inferred
  * from the session runs and scalar tags, else empty. With a limit > 0 the
- * hparams are cut to that many. Caller holds the store read lock and no
- * run lock. Returns 0, or TB_ECORRUPT with a message in err when stored
- * plugin data does not parse. */
-int hp_experiment_build(hp_experiment *out, tb_store *s, int include_metrics, int64_t limit,
+ * hparams are cut to that many. Reads through the caller's reader.
+ * Returns 0, or TB_ECORRUPT with a message in err when stored plugin data
+ * does not parse. */
+int hp_experiment_build(hp_experiment *out, tb_reader *rd, int include_metrics, int64_t limit,
 			tb_buf *err);
 
-/* The session start or end info of run r (caller holds its lock).
+/* The session start or end info of run r (held by the caller's reader).
  * Returns 1 decoded into *out (zeroed by the caller; free a start info
  * with hp_start_info_free in every case), 0 when r has none, or
  * TB_ECORRUPT with a message in err. */
-int hp_read_start(hp_start_info *out, tb_run *r, tb_buf *err);
-int hp_read_end(hp_end_info *out, tb_run *r, tb_buf *err);
+int hp_read_start(hp_start_info *out, const tb_run *r, tb_buf *err);
+int hp_read_end(hp_end_info *out, const tb_run *r, tb_buf *err);
 
 /* The run holding metric `group` of session `session` (os.path.normpath
  * of their join). Returned string is owned by the caller. */
@@ -210,13 +210,13 @@ typedef struct hp_groups {
 	size_t first, count; /* the requested slice of groups */
 } hp_groups;
 
-/* Run the session-groups query q against the store (caller holds the
- * store read lock and no run lock). Returns 0, or TB_EINVAL with a message
- * in err for a request that cannot be answered (bad filter for a value,
- * bad regexp, mixed-type sort column, column without name) or TB_ECORRUPT
- * for stored data that does not parse. Free *out with hp_groups_free in
+/* Run the session-groups query q against the store through the caller's
+ * reader. Returns 0, or TB_EINVAL with a message in err for a request
+ * that cannot be answered (bad filter for a value, bad regexp, mixed-type
+ * sort column, column without name) or TB_ECORRUPT for stored data that
+ * does not parse. Free *out with hp_groups_free in
  * every case. */
-int hp_groups_build(hp_groups *out, tb_store *s, const hp_groups_req *q, tb_buf *err);
+int hp_groups_build(hp_groups *out, tb_reader *rd, const hp_groups_req *q, tb_buf *err);
 void hp_groups_free(hp_groups *g);
 /* The ListSessionGroupsResponse of the slice, as protobuf JSON. */
 void hp_write_groups(tb_json *j, const hp_groups *g);

@@ -4,8 +4,8 @@
  * and its protobuf-JSON form.
  *
  * Built afresh for every request from the store (a few runs carry hparams
- * data, so this is cheap); the caller holds the store read lock and this
- * module takes each run's read lock while it reads the run. */
+ * data, so this is cheap) through the caller's reader, one run at a
+ * time. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,7 +291,7 @@ static int cmp_metric(const void *a, const void *b)
 }
 
 /* The longest session name that is R or a '/'-ancestor of R, or NULL. */
-static const char *owning_session(char **sessions, size_t n, const char *r)
+static const char *owning_session(const char **sessions, size_t n, const char *r)
 {
 	const char *best = NULL;
 	size_t bl = 0, rl = strlen(r);
@@ -307,30 +307,29 @@ static const char *owning_session(char **sessions, size_t n, const char *r)
 	return best;
 }
 
-static void infer_metrics(hp_experiment *e, tb_store *s, char **sessions, size_t n_sessions)
+static void infer_metrics(hp_experiment *e, tb_reader *rd, const char **sessions, size_t n_sessions)
 {
-	for (size_t i = 0; i < tb_store_run_count(s); i++) {
-		tb_run *r = tb_store_run_at(s, i);
-		const char *owner = owning_session(sessions, n_sessions, r->name);
+	size_t pos = 0;
+	for (const tb_run *r; (r = tb_reader_next_run(rd, &pos));) {
+		const char *name = tb_run_name(r);
+		const char *owner = owning_session(sessions, n_sessions, name);
 		if (!owner)
 			continue;
-		const char *group = r->name[strlen(owner)] ? r->name + strlen(owner) + 1 : "";
-		tb_run_rdlock(r);
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *ser = r->series[k];
-			if (ser->data_class != TB_DC_SCALAR || strcmp(ser->plugin, "scalars") != 0)
-				continue;
+		const char *group = name[strlen(owner)] ? name + strlen(owner) + 1 : "";
+		size_t k = 0;
+		for (const tb_series *ser;
+		     (ser = tb_run_next_series(r, &k, "scalars", TB_DC_SCALAR));) {
 			e->metrics =
 			    tb_xrealloc(e->metrics, (e->n_metrics + 1) * sizeof *e->metrics);
 			hp_metric_info *m = &e->metrics[e->n_metrics++];
 			memset(m, 0, sizeof *m);
 			m->name.group = tb_xstrdup(group);
-			m->name.tag = tb_xstrndup(ser->tag, ser->tag_len);
+			m->name.tag = tb_xstrndup(tb_series_tag(ser), tb_series_tag_len(ser));
 			m->display_name = tb_xstrdup("");
 			m->description = tb_xstrdup("");
 		}
-		tb_run_unlock(r);
 	}
+	tb_reader_release(rd);
 	if (e->n_metrics > 1)
 		qsort(e->metrics, e->n_metrics, sizeof *e->metrics, cmp_metric);
 	size_t w = 0;
@@ -347,46 +346,48 @@ static void infer_metrics(hp_experiment *e, tb_store *s, char **sessions, size_t
 	e->n_metrics = w;
 }
 
-/* Decode the hparams content of `tag` in run r (caller holds its lock).
- * Returns 1 decoded, 0 no such series, or TB_ECORRUPT with err set. */
-static int read_content(void *out, tb_run *r, const char *tag, int which, tb_buf *err)
+/* Decode the hparams content of `tag` in run r (held by the caller's
+ * reader). Returns 1 decoded, 0 no such series, or TB_ECORRUPT with err
+ * set. */
+static int read_content(void *out, const tb_run *r, const char *tag, int which, tb_buf *err)
 {
 	const tb_series *ser = tb_run_find_series(r, tag, strlen(tag));
-	if (!ser || strcmp(ser->plugin, "hparams") != 0 || ser->data_class == TB_DC_SCALAR)
+	if (!ser || strcmp(tb_series_plugin(ser), "hparams") != 0 ||
+	    tb_series_data_class(ser) == TB_DC_SCALAR)
 		return 0;
-	if (hp_decode(out, which, ser->content, ser->content_len) == 0)
+	tb_slice c = tb_series_content(ser);
+	if (hp_decode(out, which, c.ptr, c.len) == 0)
 		return 1;
-	tb_buf_printf(err, "Invalid hparams plugin data in run '%s', tag '%s'", r->name, tag);
+	tb_buf_printf(err, "Invalid hparams plugin data in run '%s', tag '%s'", tb_run_name(r),
+		      tag);
 	return TB_ECORRUPT;
 }
 
-int hp_read_start(hp_start_info *out, tb_run *r, tb_buf *err)
+int hp_read_start(hp_start_info *out, const tb_run *r, tb_buf *err)
 {
 	return read_content(out, r, "_hparams_/session_start_info", HP_DATA_START, err);
 }
 
-int hp_read_end(hp_end_info *out, tb_run *r, tb_buf *err)
+int hp_read_end(hp_end_info *out, const tb_run *r, tb_buf *err)
 {
 	return read_content(out, r, "_hparams_/session_end_info", HP_DATA_END, err);
 }
 
-static int infer(hp_experiment *e, tb_store *s, int include_metrics, tb_buf *err)
+static int infer(hp_experiment *e, tb_reader *rd, int include_metrics, tb_buf *err)
 {
-	size_t nr = tb_store_run_count(s), n_sessions = 0, n_col = 0;
+	size_t nr = tb_reader_run_count(rd), n_sessions = 0, n_col = 0, pos = 0;
 	hp_start_info *starts = tb_xcalloc(nr + 1, sizeof *starts);
-	char **sessions = tb_xcalloc(nr + 1, sizeof *sessions);
+	const char **sessions = tb_xcalloc(nr + 1, sizeof *sessions);
 	collected *col = NULL;
 	int rc = 0;
 	for (size_t i = 0; i < nr && rc == 0; i++) {
-		tb_run *r = tb_store_run_at(s, i);
-		tb_run_rdlock(r);
+		const tb_run *r = tb_reader_next_run(rd, &pos);
 		int got = hp_read_start(&starts[n_sessions], r, err);
-		tb_run_unlock(r);
 		if (got < 0) {
 			hp_start_info_free(&starts[n_sessions]);
 			rc = got;
 		} else if (got) {
-			sessions[n_sessions++] = r->name;
+			sessions[n_sessions++] = tb_run_name(r);
 		} else {
 			hp_start_info_free(&starts[n_sessions]);
 		}
@@ -410,7 +411,7 @@ static int infer(hp_experiment *e, tb_store *s, int include_metrics, tb_buf *err
 		for (size_t c = 0; c < n_col; c++)
 			e->n_hparams += (size_t)infer_info(&e->hparams[e->n_hparams], &col[c]);
 		if (include_metrics && e->n_hparams)
-			infer_metrics(e, s, sessions, n_sessions);
+			infer_metrics(e, rd, sessions, n_sessions);
 	}
 	for (size_t c = 0; c < n_col; c++)
 		free(col[c].v);
@@ -430,17 +431,16 @@ static int cmp_hparam(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int hp_experiment_build(hp_experiment *out, tb_store *s, int include_metrics, int64_t limit,
+int hp_experiment_build(hp_experiment *out, tb_reader *rd, int include_metrics, int64_t limit,
 			tb_buf *err)
 {
 	memset(out, 0, sizeof *out);
 	int found = 0;
-	for (size_t i = 0; i < tb_store_run_count(s) && !found; i++) {
-		tb_run *r = tb_store_run_at(s, i);
-		tb_run_rdlock(r);
+	size_t pos = 0;
+	for (const tb_run *r; !found && (r = tb_reader_next_run(rd, &pos));) {
 		found = read_content(out, r, "_hparams_/experiment", HP_DATA_EXPERIMENT, err);
-		tb_run_unlock(r);
 		if (found < 0) {
+			tb_reader_release(rd);
 			hp_experiment_free(out);
 			return found;
 		}
@@ -459,7 +459,7 @@ int hp_experiment_build(hp_experiment *out, tb_store *s, int include_metrics, in
 		out->name = tb_xstrdup("");
 		out->description = tb_xstrdup("");
 		out->user = tb_xstrdup("");
-		int rc = infer(out, s, include_metrics, err);
+		int rc = infer(out, rd, include_metrics, err);
 		if (rc) {
 			hp_experiment_free(out);
 			return rc;

@@ -23,24 +23,21 @@ static const char *const STATUS_NAMES[] = {"STATUS_UNKNOWN", "STATUS_SUCCESS", "
 					   "STATUS_RUNNING"};
 
 /* The last stored point of each experiment metric for session `name`. */
-static void session_metrics(hp_session *ss, tb_store *s, const hp_experiment *e)
+static void session_metrics(hp_session *ss, tb_reader *rd, const hp_experiment *e)
 {
 	ss->mv = tb_xcalloc(e->n_metrics + 1, sizeof *ss->mv);
 	for (size_t i = 0; i < e->n_metrics; i++) {
 		const hp_metric_name *m = &e->metrics[i].name;
 		char *run = hp_metric_run(ss->name, m->group);
-		tb_run *r = tb_dash_lock_run(s, run);
+		const tb_series *ser =
+		    tb_dash_series(tb_reader_find_run(rd, run), m->tag, "scalars", TB_DC_SCALAR);
 		free(run);
-		if (!r)
-			continue;
-		const tb_series *ser = tb_dash_series(r, m->tag, "scalars", TB_DC_SCALAR);
-		if (ser && ser->len) {
-			size_t p = ser->len - 1;
+		if (ser && tb_series_len(ser)) {
+			size_t p = tb_series_len(ser) - 1;
 			ss->mv[ss->n_mv++] =
 			    (hp_mval){m, tb_series_value(ser, p), tb_series_step(ser, p),
 				      tb_series_wall(ser, p)};
 		}
-		tb_run_unlock(r);
 	}
 }
 
@@ -268,19 +265,17 @@ static int status_allowed(const hp_groups_req *q, int status)
 }
 
 /* Read every session of the store into g->sessions. */
-static int read_sessions(hp_groups *g, tb_store *s, const hp_groups_req *q, tb_buf *err)
+static int read_sessions(hp_groups *g, tb_reader *rd, const hp_groups_req *q, tb_buf *err)
 {
-	size_t nr = tb_store_run_count(s);
+	size_t nr = tb_reader_run_count(rd), pos = 0;
 	g->starts = tb_xcalloc(nr + 1, sizeof *g->starts);
 	g->sessions = tb_xcalloc(nr + 1, sizeof *g->sessions);
 	for (size_t i = 0; i < nr; i++) {
-		tb_run *r = tb_store_run_at(s, i);
+		const tb_run *r = tb_reader_next_run(rd, &pos);
 		hp_start_info *st = &g->starts[g->n_sessions];
 		hp_end_info end = {0};
-		tb_run_rdlock(r);
 		int got = hp_read_start(st, r, err);
 		int got_end = got > 0 ? hp_read_end(&end, r, err) : 0;
-		tb_run_unlock(r);
 		if (got < 0 || got_end < 0) {
 			g->n_sessions++; /* so that hp_groups_free frees st */
 			return TB_ECORRUPT;
@@ -290,12 +285,12 @@ static int read_sessions(hp_groups *g, tb_store *s, const hp_groups_req *q, tb_b
 			continue;
 		}
 		hp_session *ss = &g->sessions[g->n_sessions++];
-		ss->name = r->name;
+		ss->name = tb_run_name(r);
 		ss->start = st;
 		ss->end_time = end.end_time;
 		ss->status = end.status;
 		if (q->include_metrics)
-			session_metrics(ss, s, &g->exp);
+			session_metrics(ss, rd, &g->exp);
 	}
 	return 0;
 }
@@ -381,7 +376,7 @@ static void py_slice(size_t *first, size_t *count, int64_t start, int64_t len, s
 	*count = hi > lo ? (size_t)(hi - lo) : 0;
 }
 
-int hp_groups_build(hp_groups *out, tb_store *s, const hp_groups_req *q, tb_buf *err)
+int hp_groups_build(hp_groups *out, tb_reader *rd, const hp_groups_req *q, tb_buf *err)
 {
 	memset(out, 0, sizeof *out);
 	size_t nc = q->n_cols;
@@ -414,9 +409,9 @@ int hp_groups_build(hp_groups *out, tb_store *s, const hp_groups_req *q, tb_buf 
 		rc = TB_EINVAL;
 	}
 	if (!rc)
-		rc = hp_experiment_build(&out->exp, s, q->include_metrics, 0, err);
+		rc = hp_experiment_build(&out->exp, rd, q->include_metrics, 0, err);
 	if (!rc)
-		rc = read_sessions(out, s, q, err);
+		rc = read_sessions(out, rd, q, err);
 
 	size_t n = 0;
 	hp_group **groups = rc ? NULL : make_groups(&n, out, q);

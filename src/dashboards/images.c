@@ -15,7 +15,7 @@
 static size_t max_images(const tb_series *s)
 {
 	size_t m = 0;
-	for (size_t i = 0; i < s->len; i++) {
+	for (size_t i = 0; i < tb_series_len(s); i++) {
 		size_t n = tb_series_tensor_n(s, i);
 		if (n > 2 && n - 2 > m)
 			m = n - 2;

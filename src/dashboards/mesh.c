@@ -41,7 +41,7 @@ static void add_shape(mesh_meta *m, uint64_t v)
 static int parse_meta(mesh_meta *m, const tb_series *s)
 {
 	memset(m, 0, sizeof *m);
-	tb_pb pb = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb pb = tb_pb_make(tb_series_content(s));
 	tb_pb_field f;
 	int rc;
 	while ((rc = tb_pb_next(&f, &pb)) == 1) {
@@ -89,11 +89,6 @@ static int parse_meta(mesh_meta *m, const tb_series *s)
 	return 0;
 }
 
-static int is_mesh(const tb_series *s)
-{
-	return s->data_class == TB_DC_TENSOR && strcmp(s->plugin, "mesh") == 0;
-}
-
 static int name_is(const mesh_meta *m, const char *name)
 {
 	size_t n = strlen(name);
@@ -107,19 +102,16 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		tb_run_rdlock(r);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	size_t pos = 0;
+	for (const tb_run *r; (r = tb_reader_next_run(&rd, &pos));) {
 		/* name -> samples, in first-seen order; the last instance tag of
 		 * a name decides its samples, as upstream's dict update does. */
-		mesh_meta *metas = tb_xcalloc(r->n_series + 1, sizeof *metas);
-		size_t n = 0;
+		mesh_meta *metas = tb_xcalloc(tb_run_series_count(r) + 1, sizeof *metas);
+		size_t n = 0, k = 0;
 		int any = 0;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *s = r->series[k];
-			if (!is_mesh(s))
-				continue;
+		for (const tb_series *s; (s = tb_run_next_series(r, &k, "mesh", TB_DC_TENSOR));) {
 			any = 1;
 			mesh_meta m;
 			/* A shape without a batch size says nothing about samples. */
@@ -134,7 +126,7 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 				n++;
 		}
 		if (any) {
-			tb_json_key(&j, r->name);
+			tb_json_key(&j, tb_run_name(r));
 			tb_json_obj_begin(&j);
 			for (size_t k = 0; k < n; k++) {
 				tb_json_key_n(&j, (const char *)metas[k].name.ptr,
@@ -147,9 +139,8 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 			tb_json_obj_end(&j);
 		}
 		free(metas);
-		tb_run_unlock(r);
 	}
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_json_obj_end(&j);
 }
 
@@ -171,19 +162,21 @@ static int cmp_item(const void *a, const void *b)
 }
 
 /* The downsampled points of every instance tag of `tag` in run r, in
- * instance-tag order. Caller holds r's lock and frees the array. */
+ * instance-tag order. Caller holds r through a reader and frees the
+ * array. */
 static item *collect(size_t *count, const tb_dash *d, const tb_run *r, const char *tag)
 {
 	item *items = NULL;
 	size_t n = 0, alloc = 0;
 	uint64_t limit = tb_dash_limit(d, "mesh");
-	for (size_t k = 0; r && tag && k < r->n_series; k++) {
-		const tb_series *s = r->series[k];
+	size_t k = 0;
+	for (const tb_series *s;
+	     r && tag && (s = tb_run_next_series(r, &k, "mesh", TB_DC_TENSOR));) {
 		mesh_meta m;
-		if (!is_mesh(s) || parse_meta(&m, s) || !name_is(&m, tag))
+		if (parse_meta(&m, s) || !name_is(&m, tag))
 			continue;
 		size_t np;
-		uint64_t *idx = tb_dash_sample(&np, s->len, limit);
+		uint64_t *idx = tb_dash_sample(&np, tb_series_len(s), limit);
 		for (size_t i = 0; i < np; i++) {
 			items = tb_xgrow(items, &alloc, n + 1, sizeof *items);
 			items[n] = (item){s, (size_t)idx[i], n, m};
@@ -199,8 +192,9 @@ static void handle_meshes(tb_resp *resp, const tb_req *req, void *payload)
 {
 	tb_dash *d = payload;
 	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	const tb_run *r = tb_reader_find_run(&rd, run);
 	size_t n;
 	item *items = collect(&n, d, r, tag);
 	if (n)
@@ -230,9 +224,7 @@ static void handle_meshes(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	tb_json_arr_end(&j);
 	free(items);
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 }
 
 /* Python's float() of a query value, near enough: a decimal number (or
@@ -345,8 +337,9 @@ static void handle_data(tb_resp *resp, const tb_req *req, void *payload)
 		return;
 	}
 
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	const tb_run *r = tb_reader_find_run(&rd, run);
 	size_t n;
 	item *items = collect(&n, d, r, tag);
 	tb_buf body = TB_BUF_INIT;
@@ -371,9 +364,7 @@ static void handle_data(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	free(items);
 	tb_tensor_tmp_free(&tmp);
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	if (bad)
 		tb_resp_error(resp, 400, "Invalid argument: sample %lld is out of range",
 			      (long long)sample);

@@ -127,14 +127,15 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 	}
 	const char **runs = tb_xcalloc(n_runs, sizeof *runs);
 	tb_req_query_all(req, "run", runs, n_runs);
-	tb_store_rdlock(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
 
 	/* Every run must have the tag before anything is written, and every
 	 * count must be a number int() accepts; otherwise the request fails. */
 	tb_buf msg = TB_BUF_INIT;
 	for (size_t i = 0; i < n_runs && !msg.len; i++) {
-		tb_run *r = tb_dash_lock_run(d->store, runs[i]);
-		const tb_series *s = r ? tb_dash_series(r, tag, "pr_curves", TB_DC_TENSOR) : NULL;
+		const tb_series *s = tb_dash_series(tb_reader_find_run(&rd, runs[i]), tag,
+						    "pr_curves", TB_DC_TENSOR);
 		if (!s) {
 			tb_buf_puts(&msg, "No PR curves could be found for run ");
 			tb_dash_pyrepr(&msg, runs[i]);
@@ -142,17 +143,17 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 			tb_dash_pyrepr(&msg, tag);
 		} else {
 			size_t n;
-			uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "pr_curves"));
+			uint64_t *idx =
+			    tb_dash_sample(&n, tb_series_len(s), tb_dash_limit(d, "pr_curves"));
 			const char *why = NULL;
 			tb_tensor_tmp tmp = {0};
 			for (size_t k = 0; k < n && !why; k++)
-				if (check_counts(tb_series_tensor(s, idx[k], &tmp), &why))
+				if (check_counts(tb_series_tensor(s, (size_t)idx[k], &tmp), &why))
 					tb_buf_puts(&msg, why);
 			tb_tensor_tmp_free(&tmp);
 			free(idx);
 		}
-		if (r)
-			tb_run_unlock(r);
+		tb_reader_release(&rd);
 	}
 	if (msg.len) {
 		tb_resp_error(resp, 400, "%s", msg.ptr);
@@ -166,14 +167,13 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 				dup = strcmp(runs[k], runs[i]) == 0;
 			if (dup)
 				continue;
-			tb_run *r = tb_dash_lock_run(d->store, runs[i]);
-			const tb_series *s =
-			    r ? tb_dash_series(r, tag, "pr_curves", TB_DC_TENSOR) : NULL;
+			const tb_run *r = tb_reader_find_run(&rd, runs[i]);
+			const tb_series *s = tb_dash_series(r, tag, "pr_curves", TB_DC_TENSOR);
 			if (s) {
 				size_t n;
-				uint64_t *idx =
-				    tb_dash_sample(&n, s->len, tb_dash_limit(d, "pr_curves"));
-				tb_json_key(&j, r->name);
+				uint64_t *idx = tb_dash_sample(&n, tb_series_len(s),
+							       tb_dash_limit(d, "pr_curves"));
+				tb_json_key(&j, tb_run_name(r));
 				tb_json_arr_begin(&j);
 				tb_tensor_tmp tmp = {0};
 				for (size_t k = 0; k < n; k++)
@@ -182,13 +182,12 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 				tb_json_arr_end(&j);
 				free(idx);
 			}
-			if (r)
-				tb_run_unlock(r);
+			tb_reader_release(&rd);
 		}
 		tb_json_obj_end(&j);
 	}
 	tb_buf_free(&msg);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	free(runs);
 }
 

@@ -494,15 +494,16 @@ void tb_proj_discover(tb_proj_discovery *dv, tb_dash *d, int shapes)
 	dv->root = real_path(d->logdir);
 	if (!dv->root)
 		return;
-	tb_store_rdlock(d->store);
-	size_t n = tb_store_run_count(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	size_t n = tb_reader_run_count(&rd), pos = 0;
 	char **runs = tb_xcalloc(n ? n : 1, sizeof *runs);
 	int has_dot = 0;
 	for (size_t i = 0; i < n; i++) {
-		runs[i] = tb_xstrdup(tb_store_run_at(d->store, i)->name);
+		runs[i] = tb_xstrdup(tb_run_name(tb_reader_next_run(&rd, &pos)));
 		has_dot |= strcmp(runs[i], ".") == 0;
 	}
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 
 	char **dirs = tb_xcalloc(n ? n : 1, sizeof *dirs);
 	for (size_t i = 0; i < n; i++) {

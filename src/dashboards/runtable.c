@@ -15,7 +15,7 @@
  * name and its session_start_info content. The same three for every run
  * give the same table, so a cached one can be reused. */
 typedef struct source {
-	tb_run *run;
+	const tb_run *run;
 	char *name;	  /* owned copy */
 	uint8_t *content; /* owned copy, NULL when the run has no session */
 	size_t len;
@@ -23,8 +23,8 @@ typedef struct source {
 
 struct tb_runtable {
 	tb_rql_table *table;
-	tb_run **runs;	/* by table row */
-	tb_run **child; /* by table row: the hparams child, or NULL */
+	const tb_run **runs;  /* by table row */
+	const tb_run **child; /* by table row: the hparams child, or NULL */
 	source *src;
 	size_t n_src;
 	const tb_store *store;
@@ -35,32 +35,36 @@ struct tb_runtable {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static tb_runtable *cached;
 
-/* The run tb_runtable_series left locked on this thread: a cached table is
- * read by several requests at once. */
-static __thread tb_run *locked;
+/* The reader of the request using a table on this thread, which holds the
+ * run tb_runtable_series hands out: a cached table is read by several
+ * requests at once. */
+static __thread tb_reader *reading;
 
 /* The series holding run r's session_start_info, as hp_read_start finds
  * it, or NULL. Caller holds r's lock. */
-static const tb_series *session_series(tb_run *r)
+static const tb_series *session_series(const tb_run *r)
 {
 	static const char tag[] = "_hparams_/session_start_info";
 	const tb_series *s = tb_run_find_series(r, tag, sizeof tag - 1);
-	return s && strcmp(s->plugin, "hparams") == 0 && s->data_class != TB_DC_SCALAR ? s : NULL;
+	return s && strcmp(tb_series_plugin(s), "hparams") == 0 &&
+		       tb_series_data_class(s) != TB_DC_SCALAR
+		   ? s
+		   : NULL;
 }
 
 static int cmp_name(const void *a, const void *b, void *payload)
 {
-	tb_run **runs = payload;
-	return strcmp(runs[*(const size_t *)a]->name, runs[*(const size_t *)b]->name);
+	const tb_run **runs = payload;
+	return strcmp(tb_run_name(runs[*(const size_t *)a]), tb_run_name(runs[*(const size_t *)b]));
 }
 
 /* Index (into runs) of the run named name, or -1; order sorts runs by name. */
-static long find(tb_run **runs, const size_t *order, size_t n, const char *name)
+static long find(const tb_run **runs, const size_t *order, size_t n, const char *name)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(runs[order[mid]]->name, name);
+		int c = strcmp(tb_run_name(runs[order[mid]]), name);
 		if (c == 0)
 			return (long)order[mid];
 		if (c < 0)
@@ -88,10 +92,11 @@ static void set_hparams(tb_rql_table *t, size_t row, const hp_value *hp)
 	}
 }
 
-tb_runtable *tb_runtable_new(tb_store *s)
+tb_runtable *tb_runtable_new(tb_reader *rd)
 {
-	size_t n = tb_store_run_count(s);
-	tb_run **runs = tb_xcalloc(n + 1, sizeof *runs);
+	reading = rd;
+	size_t n = tb_reader_run_count(rd), pos = 0;
+	const tb_run **runs = tb_xcalloc(n + 1, sizeof *runs);
 	hp_start_info *start = tb_xcalloc(n + 1, sizeof *start);
 	char *own = tb_xcalloc(n + 1, 1);
 	long *child = tb_xcalloc(n + 1, sizeof *child);
@@ -100,25 +105,25 @@ tb_runtable *tb_runtable_new(tb_store *s)
 	tb_buf err = TB_BUF_INIT;
 	source *src = tb_xcalloc(n + 1, sizeof *src);
 	for (size_t i = 0; i < n; i++) {
-		runs[i] = tb_store_run_at(s, i);
+		runs[i] = tb_reader_next_run(rd, &pos);
 		order[i] = i;
-		tb_run_rdlock(runs[i]);
 		own[i] = hp_read_start(&start[i], runs[i], &err) > 0;
 		const tb_series *ss = session_series(runs[i]);
-		src[i] = (source){runs[i], tb_xstrdup(runs[i]->name), NULL, 0};
-		if (ss && ss->content_len) {
-			src[i].content = tb_xmalloc(ss->content_len);
-			memcpy(src[i].content, ss->content, ss->content_len);
-			src[i].len = ss->content_len;
+		src[i] = (source){runs[i], tb_xstrdup(tb_run_name(runs[i])), NULL, 0};
+		tb_slice c = ss ? tb_series_content(ss) : tb_slice_make(NULL, 0);
+		if (c.len) {
+			src[i].content = tb_xmalloc(c.len);
+			memcpy(src[i].content, c.ptr, c.len);
+			src[i].len = c.len;
 		}
-		tb_run_unlock(runs[i]);
 		tb_buf_clear(&err);
 	}
+	tb_reader_release(rd);
 	qsort_r(order, n, sizeof *order, cmp_name, runs);
 	for (size_t i = 0; i < n; i++) {
-		if (!own[i] || strcmp(runs[i]->name, ".") == 0)
+		if (!own[i] || strcmp(tb_run_name(runs[i]), ".") == 0)
 			continue;
-		const char *name = runs[i]->name, *slash = strrchr(name, '/');
+		const char *name = tb_run_name(runs[i]), *slash = strrchr(name, '/');
 		char *parent = slash ? tb_xstrndup(name, (size_t)(slash - name)) : tb_xstrdup(".");
 		long p = find(runs, order, n, parent);
 		free(parent);
@@ -130,7 +135,7 @@ tb_runtable *tb_runtable_new(tb_store *s)
 	tb_runtable *rt = tb_xcalloc(1, sizeof *rt);
 	rt->src = src;
 	rt->n_src = n;
-	rt->store = s;
+	rt->store = rd->store;
 	rt->table = tb_rql_table_new();
 	tb_rql_table_reserve(rt->table, n);
 	rt->runs = tb_xcalloc(n + 1, sizeof *rt->runs);
@@ -142,7 +147,7 @@ tb_runtable *tb_runtable_new(tb_store *s)
 	for (size_t i = 0; i < n; i++) {
 		if (donor[i])
 			continue;
-		size_t row = tb_rql_table_add_run(rt->table, runs[i]->name);
+		size_t row = tb_rql_table_add_run(rt->table, tb_run_name(runs[i]));
 		rt->runs[row] = runs[i];
 		if (own[i]) {
 			set_hparams(rt->table, row, &start[i].hparams);
@@ -185,28 +190,27 @@ tb_rql_table *tb_runtable_table(tb_runtable *rt)
 	return rt->table;
 }
 
-static int series_of(tb_rql_series *out, tb_run *r, const char *tag)
+static int series_of(tb_rql_series *out, const tb_run *r, const char *tag)
 {
-	tb_run_rdlock(r);
-	const tb_series *s = tb_dash_series(r, tag, "scalars", TB_DC_SCALAR);
+	const tb_series *s =
+	    tb_dash_series(tb_reader_hold(reading, r), tag, "scalars", TB_DC_SCALAR);
 	if (!s) {
-		tb_run_unlock(r);
+		tb_reader_release(reading);
 		return 0;
 	}
-	*out = (tb_rql_series){NULL, NULL, s->len, s};
+	*out = (tb_rql_series){NULL, NULL, tb_series_len(s), s};
 	return 1;
 }
 
 int tb_runtable_series(tb_rql_series *out, size_t row, const char *tag, void *payload)
 {
 	tb_runtable *rt = payload;
-	tb_run *r = rt->runs[row];
+	const tb_run *r = rt->runs[row];
 	if (!series_of(out, r, tag)) {
 		r = rt->child[row];
 		if (!r || !series_of(out, r, tag))
 			return 0;
 	}
-	locked = r;
 	return 1;
 }
 
@@ -214,44 +218,44 @@ void tb_runtable_done(size_t row, void *payload)
 {
 	(void)row;
 	(void)payload;
-	if (locked)
-		tb_run_unlock(locked);
-	locked = NULL;
+	tb_reader_release(reading);
 }
 
-/* Whether rt was built from exactly the runs and sessions s holds now.
- * Caller holds the store read lock. */
-static int still_valid(const tb_runtable *rt, tb_store *s)
+/* Whether rt was built from exactly the runs and sessions rd's store holds
+ * now. */
+static int still_valid(const tb_runtable *rt, tb_reader *rd)
 {
-	if (rt->store != s || rt->n_src != tb_store_run_count(s))
+	if (rt->store != rd->store || rt->n_src != tb_reader_run_count(rd))
 		return 0;
-	for (size_t i = 0; i < rt->n_src; i++) {
+	size_t pos = 0;
+	int same = 1;
+	for (size_t i = 0; i < rt->n_src && same; i++) {
 		const source *src = &rt->src[i];
-		tb_run *r = tb_store_run_at(s, i);
-		if (r != src->run || strcmp(r->name, src->name) != 0)
-			return 0;
-		tb_run_rdlock(r);
+		const tb_run *r = tb_reader_next_run(rd, &pos);
+		if (r != src->run || strcmp(tb_run_name(r), src->name) != 0) {
+			same = 0;
+			break;
+		}
 		const tb_series *ss = session_series(r);
-		size_t len = ss ? ss->content_len : 0;
-		int same = len == src->len && (!len || memcmp(ss->content, src->content, len) == 0);
-		tb_run_unlock(r);
-		if (!same)
-			return 0;
+		tb_slice c = ss ? tb_series_content(ss) : tb_slice_make(NULL, 0);
+		same = c.len == src->len && (!c.len || memcmp(c.ptr, src->content, c.len) == 0);
 	}
-	return 1;
+	tb_reader_release(rd);
+	return same;
 }
 
-tb_runtable *tb_runtable_get(tb_store *s)
+tb_runtable *tb_runtable_get(tb_reader *rd)
 {
+	reading = rd;
 	pthread_mutex_lock(&cache_lock);
 	tb_runtable *rt = cached;
 	if (rt)
 		rt->refs++;
 	pthread_mutex_unlock(&cache_lock);
-	if (rt && still_valid(rt, s))
+	if (rt && still_valid(rt, rd))
 		return rt;
 	tb_runtable_put(rt);
-	rt = tb_runtable_new(s);
+	rt = tb_runtable_new(rd);
 	rt->refs = 2; /* the caller's and the cache's */
 	pthread_mutex_lock(&cache_lock);
 	tb_runtable *old = cached;

@@ -17,11 +17,14 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 {
 	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars"));
+	tb_points pt;
+	tb_series_points(&pt, s);
+	uint64_t *idx = tb_dash_sample(&n, pt.len, tb_dash_limit(d, "scalars"));
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
-		tb_json_point(j, tb_series_wall(s, p), tb_series_step(s, p), tb_series_value(s, p));
+		tb_json_point(j, tb_points_wall(&pt, p), tb_points_step(&pt, p),
+			      tb_points_value(&pt, p));
 	}
 	tb_json_arr_end(j);
 	free(idx);
@@ -30,16 +33,18 @@ void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
 {
 	size_t n;
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "scalars"));
+	tb_points pt;
+	tb_series_points(&pt, s);
+	uint64_t *idx = tb_dash_sample(&n, pt.len, tb_dash_limit(d, "scalars"));
 	tb_buf_puts(b, "Wall time,Step,Value\r\n");
 	char line[96];
 	for (size_t i = 0; i < n; i++) {
 		size_t p = (size_t)idx[i];
-		size_t k = tb_fmt_double(line, tb_series_wall(s, p));
+		size_t k = tb_fmt_double(line, tb_points_wall(&pt, p));
 		line[k++] = ',';
-		k += tb_fmt_int(line + k, tb_series_step(s, p));
+		k += tb_fmt_int(line + k, tb_points_step(&pt, p));
 		line[k++] = ',';
-		k += tb_fmt_double(line + k, tb_series_value(s, p));
+		k += tb_fmt_double(line + k, tb_points_value(&pt, p));
 		memcpy(line + k, "\r\n", 2);
 		tb_buf_append(b, line, k + 2);
 	}
@@ -61,8 +66,9 @@ void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d)
 	}
 	const char *format = tb_req_query(req, "format");
 	int csv = format && strcmp(format, "csv") == 0;
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	const tb_run *r = tb_reader_find_run(&rd, run);
 	const tb_series *s = r ? tb_dash_series(r, tag, "scalars", TB_DC_SCALAR) : NULL;
 	if (!s) {
 		tb_buf msg = TB_BUF_INIT;
@@ -80,9 +86,7 @@ void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d)
 		tb_json_init(&j, tb_resp_body(resp));
 		tb_dash_scalar_points(&j, d, s);
 	}
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 }
 
 static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
@@ -95,7 +99,7 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 
 /* A requested run that exists, and where it was first asked for. */
 typedef struct pick {
-	tb_run *run;
+	const tb_run *run;
 	size_t at;
 } pick;
 
@@ -138,12 +142,14 @@ static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
 	/* each run once, in the order first asked for, without comparing
 	 * every name with every other */
 	size_t n = 0, kept = 0;
 	for (size_t i = 0; i < n_runs; i++) {
-		tb_run *r = tb_store_find_run(d->store, runs[i]);
+		const tb_run *r = tb_reader_find_run(&rd, runs[i]);
+		tb_reader_release(&rd);
 		if (r)
 			picks[n++] = (pick){r, i};
 	}
@@ -156,16 +162,15 @@ static void handle_multirun(tb_resp *resp, const tb_req *req, void *payload)
 		qsort(picks, kept, sizeof *picks, cmp_pick_at);
 	int stop = 0;
 	for (size_t i = 0; i < kept && !(stop = tb_req_should_stop(req, resp)); i++) {
-		tb_run *r = picks[i].run;
-		tb_run_rdlock(r);
+		const tb_run *r = tb_reader_hold(&rd, picks[i].run);
 		const tb_series *s = tb_dash_series(r, tags[0], "scalars", TB_DC_SCALAR);
 		if (s) {
-			tb_json_key(&j, r->name);
+			tb_json_key(&j, tb_run_name(r));
 			tb_dash_scalar_points(&j, d, s);
 		}
-		tb_run_unlock(r);
+		tb_reader_release(&rd);
 	}
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	if (!stop)
 		tb_json_obj_end(&j);
 	free(picks);

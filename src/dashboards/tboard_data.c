@@ -196,7 +196,7 @@ static void selection(size_t *lo, size_t *hi, const tb_series *s, const scalars_
 	if (after != INT64_MIN && after >= from)
 		from = after == INT64_MAX ? INT64_MAX : after + 1;
 	*lo = tb_series_lower_bound(s, from);
-	*hi = q->end == INT64_MAX ? s->len : tb_series_lower_bound(s, q->end + 1);
+	*hi = q->end == INT64_MAX ? tb_series_len(s) : tb_series_lower_bound(s, q->end + 1);
 	if (after == INT64_MAX || *hi < *lo)
 		*hi = *lo;
 }
@@ -228,16 +228,18 @@ static void bucket_columns(tb_scalar_cols *c, cols_buf *cb, const tb_series *s, 
 	int64_t *first_step = cb->steps, *last_step = cb->steps + nb;
 	double *first = cb->vals, *last = cb->vals + nb, *mn = cb->vals + 2 * nb,
 	       *mx = cb->vals + 3 * nb, *wall = cb->vals + 4 * nb;
+	tb_points pt;
+	tb_series_points(&pt, s);
 	/* steps are strictly increasing, so the span fits in an unsigned */
-	int64_t step_lo = tb_series_step(s, lo);
-	u128 span = (u128)((uint64_t)tb_series_step(s, hi - 1) - (uint64_t)step_lo) + 1;
+	int64_t step_lo = tb_points_step(&pt, lo);
+	u128 span = (u128)((uint64_t)tb_points_step(&pt, hi - 1) - (uint64_t)step_lo) + 1;
 	size_t k = 0;
 	uint64_t cur = UINT64_MAX;
 	for (size_t i = lo; i < hi; i++) {
-		int64_t step = tb_series_step(s, i);
+		int64_t step = tb_points_step(&pt, i);
 		u128 off = (u128)((uint64_t)step - (uint64_t)step_lo);
 		uint64_t b = (uint64_t)(off * nb / span);
-		double v = tb_series_value(s, i);
+		double v = tb_points_value(&pt, i);
 		if (b != cur) {
 			cur = b;
 			first_step[k] = step;
@@ -253,7 +255,7 @@ static void bucket_columns(tb_scalar_cols *c, cols_buf *cb, const tb_series *s, 
 		}
 		last_step[k - 1] = step;
 		last[k - 1] = v;
-		wall[k - 1] = tb_series_wall(s, i);
+		wall[k - 1] = tb_points_wall(&pt, i);
 	}
 	c->bucketed = 1;
 	c->k = k;
@@ -275,8 +277,8 @@ static void run_columns(tb_scalar_cols *c, cols_buf *cb, const tb_run *r, const 
 	selection(&lo, &hi, s, q, after);
 	size_t n = hi - lo;
 	memset(c, 0, sizeof *c);
-	c->run = r->name;
-	c->gen = s->changes;
+	c->run = tb_run_name(r);
+	c->gen = tb_series_changes(s);
 	c->n = n;
 	if (q->buckets && n > q->buckets) {
 		bucket_columns(c, cb, s, lo, hi, q->buckets);
@@ -284,10 +286,12 @@ static void run_columns(tb_scalar_cols *c, cols_buf *cb, const tb_run *r, const 
 	}
 	cb->steps = tb_xmalloc((n ? n : 1) * sizeof *cb->steps);
 	cb->vals = tb_xmalloc(2 * (n ? n : 1) * sizeof *cb->vals);
+	tb_points pt;
+	tb_series_points(&pt, s);
 	for (size_t i = 0; i < n; i++) {
-		cb->steps[i] = tb_series_step(s, lo + i);
-		cb->vals[i] = tb_series_wall(s, lo + i);
-		cb->vals[n + i] = tb_series_value(s, lo + i);
+		cb->steps[i] = tb_points_step(&pt, lo + i);
+		cb->vals[i] = tb_points_wall(&pt, lo + i);
+		cb->vals[n + i] = tb_points_value(&pt, lo + i);
 	}
 	c->k = n;
 	c->step = cb->steps;
@@ -326,26 +330,26 @@ static void write_run(const tb_scalar_cols *c, void *payload)
 /* The asked runs, found in one pass over the store: slot i is the run named
  * runs[i], or NULL when there is none or an earlier slot has it already.
  * A name table over the store makes a request for N of R runs cost
- * O(N + R) instead of O(N x R). Caller holds the store lock; free() it. */
-static tb_run **find_runs(tb_store *st, const char *const *runs, size_t n)
+ * O(N + R) instead of O(N x R). Slots hold run index + 1 (0: none);
+ * free() it. */
+static size_t *find_runs(tb_reader *rd, const char *const *runs, size_t n)
 {
-	size_t nr = tb_store_run_count(st);
+	size_t nr = tb_reader_run_count(rd);
 	tb_idxset names = TB_IDXSET_INIT;
 	for (size_t i = 0; i < nr; i++) {
-		const char *name = tb_store_run_at(st, i)->name;
+		const char *name = tb_reader_run_name(rd, i);
 		if (tb_idxset_add(&names, tb_hash_bytes(TB_HASH_SEED, name, strlen(name)), i))
 			abort(); /* out of memory: the server stops (alloc.h) */
 	}
 	unsigned char *taken = tb_xcalloc(nr ? nr : 1, 1);
-	tb_run **out = tb_xcalloc(n ? n : 1, sizeof *out);
+	size_t *out = tb_xcalloc(n ? n : 1, sizeof *out);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t h = tb_hash_bytes(TB_HASH_SEED, runs[i], strlen(runs[i]));
 		size_t pos = 0, k;
 		while ((k = tb_idxset_next(&names, h, &pos))) {
-			tb_run *r = tb_store_run_at(st, k - 1);
-			if (strcmp(r->name, runs[i]) == 0) {
+			if (strcmp(tb_reader_run_name(rd, k - 1), runs[i]) == 0) {
 				if (!taken[k - 1])
-					out[i] = r;
+					out[i] = k;
 				taken[k - 1] = 1;
 				break;
 			}
@@ -356,24 +360,23 @@ static tb_run **find_runs(tb_store *st, const char *const *runs, size_t n)
 	return out;
 }
 
-/* Call fn on every (run, series) the query reads, under the run's read
- * lock; the caller holds the store read lock. */
-static void each_series(tb_store *st, const scalars_query *q,
+/* Call fn on every (run, series) the query reads, holding one run at a
+ * time. */
+static void each_series(tb_reader *rd, const scalars_query *q,
 			void (*fn)(const tb_run *r, const tb_series *s, int64_t after,
 				   void *payload),
 			void *payload)
 {
-	size_t n = q->runs ? q->n_runs : tb_store_run_count(st);
-	tb_run **asked = q->runs ? find_runs(st, q->runs, n) : NULL;
+	size_t n = q->runs ? q->n_runs : tb_reader_run_count(rd);
+	size_t *asked = q->runs ? find_runs(rd, q->runs, n) : NULL;
 	for (size_t i = 0; i < n; i++) {
-		tb_run *r = asked ? asked[i] : tb_store_run_at(st, i);
-		if (!r)
+		if (asked && !asked[i])
 			continue;
-		tb_run_rdlock(r);
+		const tb_run *r = tb_reader_run_at(rd, asked ? asked[i] - 1 : i);
 		const tb_series *s = tb_dash_series(r, q->tag, "scalars", TB_DC_SCALAR);
 		if (s)
 			fn(r, s, q->runs ? q->after[i] : q->all_after, payload);
-		tb_run_unlock(r);
+		tb_reader_release(rd);
 	}
 	free(asked);
 }
@@ -408,10 +411,11 @@ uint64_t tb_scalar_columns(tb_dash *d, const char *tag, const char *const *runs,
 			   .buckets = buckets};
 	for (size_t i = 0; i < n; i++)
 		q.after[i] = INT64_MIN;
-	tb_store_rdlock(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
 	uint64_t gen = tb_store_generation(d->store);
-	each_series(d->store, &q, cols_one, &(cols_ctx){&q, fn, arg});
-	tb_store_unlock(d->store);
+	each_series(&rd, &q, cols_one, &(cols_ctx){&q, fn, arg});
+	tb_reader_end(&rd);
 	free(q.after);
 	return gen;
 }
@@ -441,14 +445,15 @@ static void handle_scalars(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_obj_begin(&j);
 	tb_json_key(&j, "tag");
 	tb_json_str(&j, q->tag);
-	tb_store_rdlock(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
 	tb_json_key(&j, "generation");
 	tb_json_int(&j, (int64_t)tb_store_generation(d->store));
 	tb_json_key(&j, "runs");
 	tb_json_obj_begin(&j);
-	each_series(d->store, q, cols_one, &(cols_ctx){q, write_run, &j});
+	each_series(&rd, q, cols_one, &(cols_ctx){q, write_run, &j});
 	tb_json_obj_end(&j);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_json_obj_end(&j);
 out:
 	if (q == &own)
@@ -468,7 +473,7 @@ static void token_one(const tb_run *r, const tb_series *s, int64_t after, void *
 {
 	(void)after;
 	uint64_t *h = payload;
-	*h = mix(mix(*h, r->uid), s->changes);
+	*h = mix(mix(*h, tb_run_uid(r)), tb_series_changes(s));
 }
 
 /* The answer of /data/tboard/scalars depends only on the series it reads
@@ -482,9 +487,10 @@ static uint64_t scalars_token(const tb_req *req, void *payload, tb_parsed *parse
 	parsed->release = query_free;
 	uint64_t h = 0x51ed270b27d6c4a3ull;
 	if (!q->error) {
-		tb_store_rdlock(d->store);
-		each_series(d->store, q, token_one, &h);
-		tb_store_unlock(d->store);
+		tb_reader rd;
+		tb_reader_begin(&rd, d->store);
+		each_series(&rd, q, token_one, &h);
+		tb_reader_end(&rd);
 	}
 	return h;
 }

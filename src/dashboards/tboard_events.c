@@ -73,8 +73,9 @@ static int take(snapshot *out, tb_json *ev, const snapshot *old, tb_store *st)
 		tb_json_key(ev, "runs");
 		tb_json_obj_begin(ev);
 	}
-	tb_store_rdlock(st);
-	size_t n = tb_store_run_count(st), k = 0, n_added = 0, n_removed = 0;
+	tb_reader rd;
+	tb_reader_begin(&rd, st);
+	size_t n = tb_reader_run_count(&rd), k = 0, n_added = 0, n_removed = 0, pos = 0;
 	out->runs = tb_xcalloc(n ? n : 1, sizeof *out->runs);
 	out->n = n;
 	out->valid = 1;
@@ -82,40 +83,39 @@ static int take(snapshot *out, tb_json *ev, const snapshot *old, tb_store *st)
 	const char **added = tb_xcalloc(n ? n : 1, sizeof *added);
 	const char **removed = tb_xcalloc(old && old->n ? old->n : 1, sizeof *removed);
 	for (size_t i = 0; i < n; i++) {
-		tb_run *r = tb_store_run_at(st, i);
+		const tb_run *r = tb_reader_next_run(&rd, &pos);
 		run_snap *rs = &out->runs[i];
-		tb_run_rdlock(r);
-		rs->uid = r->uid;
-		rs->name = tb_xstrdup(r->name);
-		rs->n_series = r->n_series;
-		rs->changes = tb_xmalloc((r->n_series ? r->n_series : 1) * sizeof *rs->changes);
-		for (size_t s = 0; s < r->n_series; s++)
-			rs->changes[s] = r->series[s]->changes;
+		rs->uid = tb_run_uid(r);
+		rs->name = tb_xstrdup(tb_run_name(r));
+		rs->n_series = tb_run_series_count(r);
+		rs->changes = tb_xmalloc((rs->n_series ? rs->n_series : 1) * sizeof *rs->changes);
+		for (size_t s = 0; s < rs->n_series; s++)
+			rs->changes[s] = tb_series_changes(tb_run_series_at(r, s));
 		/* runs that left lie between the previous match and this one */
-		while (old && k < old->n && old->runs[k].uid < r->uid)
+		while (old && k < old->n && old->runs[k].uid < rs->uid)
 			removed[n_removed++] = old->runs[k++].name;
 		const run_snap *prev = NULL;
-		if (old && k < old->n && old->runs[k].uid == r->uid)
+		if (old && k < old->n && old->runs[k].uid == rs->uid)
 			prev = &old->runs[k++];
 		else if (old)
 			added[n_added++] = rs->name;
 		int listed = 0;
-		for (size_t s = 0; ev && s < r->n_series; s++) {
+		for (size_t s = 0; ev && s < rs->n_series; s++) {
 			if (prev && s < prev->n_series && prev->changes[s] == rs->changes[s])
 				continue;
 			if (!listed) {
-				tb_json_key(ev, r->name);
+				tb_json_key(ev, rs->name);
 				tb_json_arr_begin(ev);
 				listed = 1;
 			}
-			tb_json_str_n(ev, r->series[s]->tag, r->series[s]->tag_len);
+			const tb_series *ser = tb_run_series_at(r, s);
+			tb_json_str_n(ev, tb_series_tag(ser), tb_series_tag_len(ser));
 			any = 1;
 		}
 		if (listed)
 			tb_json_arr_end(ev);
-		tb_run_unlock(r);
 	}
-	tb_store_unlock(st);
+	tb_reader_end(&rd);
 	while (old && k < old->n)
 		removed[n_removed++] = old->runs[k++].name;
 	if (n_added || n_removed)

@@ -25,7 +25,7 @@
  * as an empty message would. */
 static int version_ok(const tb_series *s)
 {
-	tb_pb r = tb_pb_make(tb_slice_make(s->content, s->content_len));
+	tb_pb r = tb_pb_make(tb_series_content(s));
 	tb_pb_field f;
 	uint64_t version = 0;
 	int rc;
@@ -42,28 +42,25 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		tb_run_rdlock(r);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	size_t pos = 0;
+	for (const tb_run *r; (r = tb_reader_next_run(&rd, &pos));) {
 		int opened = 0;
-		for (size_t k = 0; k < r->n_series; k++) {
-			const tb_series *s = r->series[k];
-			if (s->data_class != TB_DC_TENSOR || strcmp(s->plugin, "text") != 0)
-				continue;
+		size_t k = 0;
+		for (const tb_series *s; (s = tb_run_next_series(r, &k, "text", TB_DC_TENSOR));) {
 			if (!opened) {
-				tb_json_key(&j, r->name);
+				tb_json_key(&j, tb_run_name(r));
 				tb_json_arr_begin(&j);
 				opened = 1;
 			}
 			if (version_ok(s))
-				tb_json_str_n(&j, s->tag, s->tag_len);
+				tb_json_str_n(&j, tb_series_tag(s), tb_series_tag_len(s));
 		}
 		if (opened)
 			tb_json_arr_end(&j);
-		tb_run_unlock(r);
 	}
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_json_obj_end(&j);
 }
 
@@ -218,12 +215,13 @@ static void handle_text(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_arr_begin(&j);
 	/* Unknown or missing run and tag: an empty list (decision D19). */
-	tb_store_rdlock(d->store);
-	tb_run *r = tb_dash_lock_run(d->store, run);
-	const tb_series *s = r ? tb_dash_series(r, tag, "text", TB_DC_TENSOR) : NULL;
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	const tb_run *r = tb_reader_find_run(&rd, run);
+	const tb_series *s = tb_dash_series(r, tag, "text", TB_DC_TENSOR);
 	if (s) {
 		size_t n;
-		uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, "text"));
+		uint64_t *idx = tb_dash_sample(&n, tb_series_len(s), tb_dash_limit(d, "text"));
 		tb_buf html = TB_BUF_INIT;
 		tb_tensor_tmp tmp = {0};
 		for (size_t i = 0; i < n; i++) {
@@ -243,9 +241,7 @@ static void handle_text(tb_resp *resp, const tb_req *req, void *payload)
 		tb_tensor_tmp_free(&tmp);
 		free(idx);
 	}
-	if (r)
-		tb_run_unlock(r);
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_json_arr_end(&j);
 }
 

@@ -96,7 +96,7 @@ static void write_descriptions(tb_json *j, desc *ds, size_t n)
 static size_t max_samples(const tb_series *s)
 {
 	size_t m = 0;
-	for (size_t i = 0; i < s->len; i++) {
+	for (size_t i = 0; i < tb_series_len(s); i++) {
 		size_t n = tb_series_tensor_n(s, i), k = n >= 2 ? n - 2 : 0;
 		if (k > m)
 			m = k;
@@ -111,10 +111,10 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_obj_begin(&j);
-	tb_store_rdlock(d->store);
-	size_t n_runs = tb_store_run_count(d->store);
-	for (size_t i = 0; i < n_runs; i++)
-		tb_run_rdlock(tb_store_run_at(d->store, i));
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
+	size_t n_runs = tb_reader_run_count(&rd);
+	tb_reader_hold_all(&rd);
 	for (int k = 0; k < P_COUNT; k++) {
 		desc *ds = NULL;
 		size_t n_ds = 0, ds_alloc = 0;
@@ -125,15 +125,12 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 			tb_json_obj_begin(&j);
 		}
 		for (size_t i = 0; i < n_runs; i++) {
-			tb_run *r = tb_store_run_at(d->store, i);
-			const char **tags = tb_xcalloc(r->n_series + 1, sizeof *tags);
-			size_t n_tags = 0;
+			const tb_run *r = tb_reader_run_at(&rd, i);
+			const char **tags = tb_xcalloc(tb_run_series_count(r) + 1, sizeof *tags);
+			size_t n_tags = 0, s = 0;
 			int listed = 0; /* a run whose histograms are all filtered shows [] */
-			for (size_t s = 0; s < r->n_series; s++) {
-				const tb_series *ser = r->series[s];
-				if (ser->data_class != kinds[k].dc ||
-				    strcmp(ser->plugin, kinds[k].name))
-					continue;
+			for (const tb_series *ser;
+			     (ser = tb_run_next_series(r, &s, kinds[k].name, kinds[k].dc));) {
 				if (k == P_HISTOGRAMS) {
 					listed = 1;
 					/* newer or undecodable data is left out of the
@@ -141,15 +138,17 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 					if (tb_dash_content_version(ser) != 0)
 						continue;
 				}
-				tags[n_tags++] = ser->tag;
-				if (*ser->description) {
+				tags[n_tags++] = tb_series_tag(ser);
+				if (*tb_series_description(ser)) {
 					ds = tb_xgrow(ds, &ds_alloc, n_ds + 1, sizeof *ds);
-					ds[n_ds++] = (desc){ser->tag, ser->description, r->name};
+					ds[n_ds++] =
+					    (desc){tb_series_tag(ser), tb_series_description(ser),
+						   tb_run_name(r)};
 				}
 			}
 			if ((n_tags || listed) && k != P_IMAGES) {
 				qsort(tags, n_tags, sizeof *tags, cmp_cstr);
-				tb_json_key(&j, r->name);
+				tb_json_key(&j, tb_run_name(r));
 				tb_json_arr_begin(&j);
 				for (size_t t = 0; t < n_tags; t++)
 					tb_json_str(&j, tags[t]);
@@ -167,29 +166,29 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 			const char **seen = NULL;
 			size_t n_seen = 0, seen_alloc = 0;
 			for (size_t i = 0; i < n_runs; i++) {
-				tb_run *r = tb_store_run_at(d->store, i);
-				for (size_t s = 0; s < r->n_series; s++) {
-					const tb_series *ser = r->series[s];
-					if (ser->data_class != TB_DC_BLOB_SEQUENCE ||
-					    strcmp(ser->plugin, "images"))
-						continue;
+				const tb_run *r = tb_reader_run_at(&rd, i);
+				size_t s = 0;
+				for (const tb_series *ser;
+				     (ser = tb_run_next_series(r, &s, "images",
+							       TB_DC_BLOB_SEQUENCE));) {
+					const char *tag = tb_series_tag(ser);
 					int dup = 0;
 					for (size_t m = 0; m < n_seen && !dup; m++)
-						dup = strcmp(seen[m], ser->tag) == 0;
+						dup = strcmp(seen[m], tag) == 0;
 					if (dup)
 						continue;
 					seen =
 					    tb_xgrow(seen, &seen_alloc, n_seen + 1, sizeof *seen);
-					seen[n_seen++] = ser->tag;
-					tb_json_key(&j, ser->tag);
+					seen[n_seen++] = tag;
+					tb_json_key(&j, tag);
 					tb_json_obj_begin(&j);
 					for (size_t i2 = 0; i2 < n_runs; i2++) {
-						tb_run *r2 = tb_store_run_at(d->store, i2);
+						const tb_run *r2 = tb_reader_run_at(&rd, i2);
 						const tb_series *s2 = tb_dash_series(
-						    r2, ser->tag, "images", TB_DC_BLOB_SEQUENCE);
+						    r2, tag, "images", TB_DC_BLOB_SEQUENCE);
 						if (!s2)
 							continue;
-						tb_json_key(&j, r2->name);
+						tb_json_key(&j, tb_run_name(r2));
 						tb_json_obj_begin(&j);
 						tb_json_key(&j, "maxSamplesPerStep");
 						tb_json_int(&j, (int64_t)max_samples(s2));
@@ -204,9 +203,7 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 		tb_json_obj_end(&j);
 		free(ds);
 	}
-	for (size_t i = 0; i < n_runs; i++)
-		tb_run_unlock(tb_store_run_at(d->store, i));
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	tb_json_obj_end(&j);
 }
 
@@ -259,7 +256,9 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 {
 	size_t n;
 	/* As many points as the dashboard of the same name serves. */
-	uint64_t *idx = tb_dash_sample(&n, s->len, tb_dash_limit(d, kinds[kind].name));
+	tb_points pt;
+	tb_series_points(&pt, s);
+	uint64_t *idx = tb_dash_sample(&n, pt.len, tb_dash_limit(d, kinds[kind].name));
 	tb_tensor_tmp tmp = {0};
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
@@ -269,12 +268,12 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 			continue;
 		tb_json_obj_begin(j);
 		tb_json_key(j, "wallTime");
-		tb_json_double(j, tb_series_wall(s, p));
+		tb_json_double(j, tb_points_wall(&pt, p));
 		tb_json_key(j, "step");
-		tb_json_int(j, tb_series_step(s, p));
+		tb_json_int(j, tb_points_step(&pt, p));
 		if (kind == P_SCALARS) {
 			tb_json_key(j, "value");
-			tb_json_double(j, tb_series_value(s, p));
+			tb_json_double(j, tb_points_value(&pt, p));
 		} else if (kind == P_HISTOGRAMS) {
 			const tb_tensor *t = tb_series_tensor(s, p, &tmp);
 			tb_json_key(j, "bins");
@@ -294,8 +293,9 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 			tb_json_arr_end(j);
 		} else {
 			tb_buf key = TB_BUF_INIT;
-			tb_dash_blob_key(&key, tb_req_experiment(req), r->name, s->tag, s->tag_len,
-					 tb_series_step(s, p), (uint64_t)sample + 2);
+			tb_dash_blob_key(&key, tb_req_experiment(req), tb_run_name(r),
+					 tb_series_tag(s), tb_series_tag_len(s),
+					 tb_points_step(&pt, p), (uint64_t)sample + 2);
 			tb_json_key(j, "imageId");
 			tb_json_str_n(j, key.ptr, key.len);
 			tb_buf_free(&key);
@@ -310,16 +310,18 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 /* Nonzero when an images series has at least one point with that sample. */
 static int has_sample(const tb_series *s, int64_t sample)
 {
-	for (size_t i = 0; i < s->len; i++)
-		if (tb_series_tensor_n(s, i) >= 2 &&
-		    (uint64_t)sample < tb_series_tensor_n(s, i) - 2)
+	for (size_t i = 0; i < tb_series_len(s); i++) {
+		size_t n = tb_series_tensor_n(s, i);
+		if (n >= 2 && (uint64_t)sample < n - 2)
 			return 1;
+	}
 	return 0;
 }
 
 /* Write one request's answer; returns 1 when the request must stop (resp
  * then holds the error, or the client has gone), leaving j unfinished. */
-static int answer_one(tb_json *j, tb_dash *d, const tb_req *req, tb_resp *resp, json_t *rq)
+static int answer_one(tb_json *j, tb_dash *d, tb_reader *rd, const tb_req *req, tb_resp *resp,
+		      json_t *rq)
 {
 	json_t *plugin = json_object_get(rq, "plugin"), *tag = json_object_get(rq, "tag");
 	json_t *run = json_object_get(rq, "run"), *sample = json_object_get(rq, "sample");
@@ -367,19 +369,18 @@ static int answer_one(tb_json *j, tb_dash *d, const tb_req *req, tb_resp *resp, 
 	    json_is_string(run) && json_string_length(run) ? json_string_value(run) : NULL;
 	tb_json_key(j, "runToSeries");
 	tb_json_obj_begin(j);
-	for (size_t i = 0; i < tb_store_run_count(d->store); i++) {
-		tb_run *r = tb_store_run_at(d->store, i);
-		if (only && strcmp(r->name, only) != 0)
+	for (size_t i = 0; i < tb_reader_run_count(rd); i++) {
+		if (only && strcmp(tb_reader_run_name(rd, i), only) != 0)
 			continue;
 		if (tb_req_should_stop(req, resp))
 			return 1;
-		tb_run_rdlock(r);
+		const tb_run *r = tb_reader_run_at(rd, i);
 		const tb_series *s = tb_dash_series(r, tag_s, kinds[kind].name, kinds[kind].dc);
 		if (s && (kind != P_IMAGES || (smp >= 0 && has_sample(s, smp)))) {
-			tb_json_key(j, r->name);
+			tb_json_key(j, tb_run_name(r));
 			write_datum_series(j, d, req, kind, r, s, smp);
 		}
-		tb_run_unlock(r);
+		tb_reader_release(rd);
 	}
 	tb_json_obj_end(j);
 	tb_json_obj_end(j);
@@ -414,14 +415,15 @@ static void handle_time_series(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json j;
 	tb_json_init(&j, tb_resp_body(resp));
 	tb_json_arr_begin(&j);
-	tb_store_rdlock(d->store);
+	tb_reader rd;
+	tb_reader_begin(&rd, d->store);
 	int stop = 0;
 	json_array_foreach(all, i, rq)
 	{
-		if ((stop = tb_req_should_stop(req, resp) || answer_one(&j, d, req, resp, rq)))
+		if ((stop = tb_req_should_stop(req, resp) || answer_one(&j, d, &rd, req, resp, rq)))
 			break;
 	}
-	tb_store_unlock(d->store);
+	tb_reader_end(&rd);
 	if (!stop)
 		tb_json_arr_end(&j);
 	json_decref(all);

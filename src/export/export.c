@@ -147,13 +147,15 @@ static sstate *state_of(ex *x, const tb_series *s)
 	sstate *st = &x->st[x->n_st];
 	memset(st, 0, sizeof *st);
 	st->s = s;
+	const char *tag = tb_series_tag(s);
+	int dc = tb_series_data_class(s);
 	int wanted =
-	    (!x->o->tags || tb_regex_match(x->o->tags, s->tag, s->tag_len)) &&
-	    (!x->tags || bsearch(&s->tag, x->tags, x->o->n_tag_names, sizeof *x->tags, cmp_str));
-	if (wanted && s->data_class == TB_DC_SCALAR &&
+	    (!x->o->tags || tb_regex_match(x->o->tags, tag, tb_series_tag_len(s))) &&
+	    (!x->tags || bsearch(&tag, x->tags, x->o->n_tag_names, sizeof *x->tags, cmp_str));
+	if (wanted && dc == TB_DC_SCALAR &&
 	    (x->o->tables[TB_EXPORT_SCALARS] || x->o->tables[TB_EXPORT_SUMMARIES]))
 		st->as = AS_SCALAR;
-	else if (wanted && s->data_class == TB_DC_TENSOR && strcmp(s->plugin, "histograms") == 0 &&
+	else if (wanted && dc == TB_DC_TENSOR && strcmp(tb_series_plugin(s), "histograms") == 0 &&
 		 x->o->tables[TB_EXPORT_HISTOGRAMS])
 		st->as = AS_HISTOGRAM;
 	if (tb_idxset_add(&x->by_series, h, x->n_st))
@@ -186,7 +188,7 @@ static void put_scalar(ex *x, sstate *st, int64_t step, double wall, double v)
 	if (!t)
 		return;
 	tb_table_str(t, 0, x->run, x->run_len);
-	tb_table_str(t, 1, st->s->tag, st->s->tag_len);
+	tb_table_str(t, 1, tb_series_tag(st->s), tb_series_tag_len(st->s));
 	tb_table_i64(t, 2, step);
 	tb_table_f64(t, 3, wall);
 	tb_table_f64(t, 4, v);
@@ -202,7 +204,7 @@ static void put_histogram(ex *x, sstate *st, int64_t step, double wall, const tb
 	x->p.points++;
 	for (int64_t k = 0; k < h->dims[0]; k++) {
 		tb_table_str(t, 0, x->run, x->run_len);
-		tb_table_str(t, 1, st->s->tag, st->s->tag_len);
+		tb_table_str(t, 1, tb_series_tag(st->s), tb_series_tag_len(st->s));
 		tb_table_i64(t, 2, step);
 		tb_table_f64(t, 3, wall);
 		for (int j = 0; j < 3; j++)
@@ -211,37 +213,23 @@ static void put_histogram(ex *x, sstate *st, int64_t step, double wall, const tb
 	}
 }
 
-/* Write the points s holds and forget them. */
-static void take(ex *x, tb_series *s)
+/* Write the points s holds (the loader forgets them after). */
+static void take(const tb_series *s, void *payload)
 {
+	ex *x = payload;
 	sstate *st = state_of(x, s);
 	tb_tensor_tmp tmp = {0};
-	for (size_t i = 0; i < s->len; i++) {
+	tb_points pt;
+	tb_series_points(&pt, s);
+	for (size_t i = 0; i < pt.len; i++) {
 		if (st->as == AS_SCALAR)
-			put_scalar(x, st, tb_series_step(s, i), tb_series_wall(s, i),
-				   tb_series_value(s, i));
+			put_scalar(x, st, tb_points_step(&pt, i), tb_points_wall(&pt, i),
+				   tb_points_value(&pt, i));
 		else if (st->as == AS_HISTOGRAM)
-			put_histogram(x, st, tb_series_step(s, i), tb_series_wall(s, i),
+			put_histogram(x, st, tb_points_step(&pt, i), tb_points_wall(&pt, i),
 				      tb_series_tensor(s, i, &tmp));
 	}
 	tb_tensor_tmp_free(&tmp);
-	tb_series_clear(s);
-}
-
-/* After an event stored `stored` points: they are in the series stored
- * into last when it holds them all (one value per event, the usual
- * case), else in whichever series hold points (every other one is empty). */
-static void drain(ex *x, tb_run *run, tb_series *prev, int stored)
-{
-	if (stored <= 0)
-		return;
-	if (prev && prev->len == (size_t)stored) {
-		take(x, prev);
-		return;
-	}
-	for (size_t i = 0; i < run->n_series; i++)
-		if (run->series[i]->len)
-			take(x, run->series[i]);
 }
 
 static int64_t io_read(void *payload, void *buf, size_t n, uint64_t off)
@@ -257,7 +245,6 @@ static int64_t io_size(void *payload)
 
 static void close_file(ex *x)
 {
-	tb_run_unlock(x->cur);
 	x->p.bytes_done = x->base + tb_rec_reader_offset(x->reader);
 	tb_rec_reader_detach(x->reader, &x->buf, &x->cap);
 	tb_rec_reader_free(x->reader);
@@ -287,7 +274,6 @@ static int open_file(ex *x)
 	x->cap = 0;
 	x->prev = NULL;
 	x->base = x->p.bytes_done;
-	tb_run_wrlock(x->cur);
 out:
 	free(path);
 	return rc;
@@ -318,14 +304,13 @@ static void read_records(ex *x, size_t *budget)
 		(*budget)--;
 		tb_event ev;
 		if (tb_event_decode(&ev, rec) == 0 && ev.what == TB_EV_SUMMARY) {
-			int stored = tb_compat_add_event(x->store, x->cur, &ev, &x->prev);
-			drain(x, x->cur, x->prev, stored);
+			tb_compat_add_and_take(x->store, x->cur, &ev, &x->prev, take, x);
 		}
 	}
 	x->p.bytes_done = x->base + tb_rec_reader_offset(x->reader);
 }
 
-static void put_hparams(ex *x, tb_run *run)
+static void put_hparams(ex *x, const tb_run *run)
 {
 	tb_table *t = x->o->tables[TB_EXPORT_HPARAMS];
 	hp_start_info start;
@@ -362,7 +347,7 @@ static void put_summaries(ex *x)
 		if (st->as != AS_SCALAR || !st->points)
 			continue;
 		tb_table_str(t, 0, x->run, x->run_len);
-		tb_table_str(t, 1, st->s->tag, st->s->tag_len);
+		tb_table_str(t, 1, tb_series_tag(st->s), tb_series_tag_len(st->s));
 		tb_table_i64(t, 2, (int64_t)st->points);
 		tb_table_i64(t, 3, st->first_step);
 		tb_table_i64(t, 4, st->last_step);
@@ -378,12 +363,13 @@ static void put_summaries(ex *x)
 /* The run's tables after its last file, then forget the run. */
 static void finish_run(ex *x)
 {
-	tb_run_rdlock(x->cur);
+	tb_reader rd;
+	tb_reader_begin(&rd, x->store);
 	if (!x->err && x->o->tables[TB_EXPORT_SUMMARIES])
 		put_summaries(x);
 	if (!x->err && x->o->tables[TB_EXPORT_HPARAMS])
-		put_hparams(x, x->cur);
-	tb_run_unlock(x->cur);
+		put_hparams(x, tb_reader_find_run(&rd, x->run));
+	tb_reader_end(&rd);
 	tb_store_remove_run(x->store, x->cur);
 	x->cur = NULL;
 	x->n_st = 0;

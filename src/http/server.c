@@ -550,8 +550,7 @@ static void cost_note(const tb_req *q, double secs)
 	double us = secs * 1e6;
 	uint64_t v = us >= 65535 ? 65535 : us > 0 ? (uint64_t)us : 0;
 	uint64_t was = atomic_load_explicit(ak->cost, memory_order_relaxed);
-	if (v > INLINE_US && was && (was & ~(uint64_t)0xffff) == key &&
-	    (was & 0xffff) < INLINE_US)
+	if (v > INLINE_US && was && (was & ~(uint64_t)0xffff) == key && (was & 0xffff) < INLINE_US)
 		v = INLINE_US; /* one strike: still cheap, slow if it happens again */
 	atomic_store_explicit(ak->cost, key | v, memory_order_relaxed);
 }

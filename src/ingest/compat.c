@@ -15,6 +15,7 @@
 #include "proto/tensor.h"
 #include "store/histpack.h"
 #include "store/kinds.h"
+#include "store/store_internal.h"
 
 /* Data class of a plugin whose writer did not say (FORMAT.md 10.1). */
 static char *dup_slice(tb_slice s)
@@ -193,7 +194,7 @@ static tb_series *lookup(tb_store *store, tb_run *run, tb_slice tag, const tb_va
 {
 	tb_series *s = *prev ? (*prev)->next_hint : NULL;
 	if (!s || s->tag_len != tag.len || memcmp(s->tag, tag.ptr, tag.len) != 0) {
-		s = tb_run_find_series(run, (const char *)tag.ptr, tag.len);
+		s = tb_run_series_w(run, (const char *)tag.ptr, tag.len);
 		if (!s && !first_point_ok(v)) {
 			warn_bad_scalar(run, tag);
 			return NULL;
@@ -352,7 +353,7 @@ static int add_value(tb_store *store, tb_run *run, const tb_value *v, int64_t st
 static int add_blob_event(tb_store *store, tb_run *run, const char *tag, size_t tag_len,
 			  const char *plugin, tb_slice blob, int64_t step, double wall)
 {
-	tb_series *s = tb_run_find_series(run, tag, tag_len);
+	tb_series *s = tb_run_series_w(run, tag, tag_len);
 	if (!s)
 		s = tb_run_add_series(run, tag, tag_len, plugin, TB_DC_BLOB_SEQUENCE, "", "", NULL,
 				      0, tb_store_capacity(store, plugin, TB_DC_BLOB_SEQUENCE));
@@ -401,4 +402,31 @@ int tb_compat_add_event_deferred(tb_store *store, tb_run *run, const tb_event *e
 				 tb_compat_defer *d)
 {
 	return add_event(store, run, ev, prev, d);
+}
+
+/* Hand s's points to take and forget them. */
+static void take_points(tb_series *s, void (*take)(const tb_series *s, void *payload),
+			void *payload)
+{
+	take(s, payload);
+	tb_series_clear(s);
+}
+
+int tb_compat_add_and_take(tb_store *store, tb_run *run, const tb_event *ev, tb_series **prev,
+			   void (*take)(const tb_series *s, void *payload), void *payload)
+{
+	tb_run_wrlock(run);
+	int stored = tb_compat_add_event(store, run, ev, prev);
+	/* the points are in the series stored into last when it holds them
+	 * all (one value per event, the usual case), else in whichever series
+	 * hold points (every other one is empty) */
+	if (stored > 0 && *prev && (*prev)->len == (size_t)stored) {
+		take_points(*prev, take, payload);
+	} else if (stored > 0) {
+		for (size_t i = 0; i < run->n_series; i++)
+			if (run->series[i]->len)
+				take_points(run->series[i], take, payload);
+	}
+	tb_run_unlock(run);
+	return stored;
 }

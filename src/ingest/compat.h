@@ -8,6 +8,7 @@
 #ifndef TB_COMPAT_H
 #define TB_COMPAT_H
 
+#include "common/hash.h"
 #include "proto/event.h"
 #include "store/store.h"
 
@@ -48,5 +49,12 @@ int tb_compat_add_event_deferred(tb_store *store, tb_run *run, const tb_event *e
  * number removed and empties d for the next batch. */
 size_t tb_compat_settle(tb_compat_defer *d);
 void tb_compat_defer_free(tb_compat_defer *d);
+
+/* For a one-pass export, which reads each point once as it comes:
+ * tb_compat_add_event under the run's write lock (taken here), then hand
+ * each series that holds points to `take` and drop them, so the run keeps
+ * no points between events. Returns what tb_compat_add_event returns. */
+int tb_compat_add_and_take(tb_store *store, tb_run *run, const tb_event *ev, tb_series **prev,
+			   void (*take)(const tb_series *s, void *payload), void *payload);
 
 #endif

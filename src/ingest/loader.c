@@ -35,6 +35,7 @@
 #include "proto/event.h"
 #include "record/rec_reader.h"
 #include "scan.h"
+#include "store/store_internal.h"
 
 /* Records read and decoded per commit (one run write-lock hold); a batch
  * also ends where the read buffer does (its records are views into it). */

@@ -5,7 +5,7 @@
  * keeps the same points upstream shows; on top of it every offer first drops
  * retained points at or after the offered step (LOADING.md 11.1), which
  * keeps steps strictly increasing. */
-#include "store.h"
+#include "store_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -40,6 +40,31 @@ tb_store *tb_store_new(void)
 	pthread_rwlock_init(&s->lock, NULL);
 	pthread_mutex_init(&s->assets_mu, NULL);
 	return s;
+}
+
+/* The point readers of store.h, inlined where the store reads its own
+ * points (the loader's offers binary-search and re-pack through them). */
+static inline tb_points points_of(const tb_series *s)
+{
+	return (tb_points){s->len, s->start, s->pk, s->steps_pk, s->walls_pk, s->values_pk};
+}
+
+static inline int64_t step_at(const tb_series *s, size_t i)
+{
+	/* tb_points_step without the view: every offer reads the last step */
+	return (int64_t)((uint64_t)s->pk.step0 + tb_pk_get(s->steps_pk, s->pk.step_w, s->start + i));
+}
+
+static inline double wall_at(const tb_series *s, size_t i)
+{
+	tb_points p = points_of(s);
+	return tb_points_wall(&p, i);
+}
+
+static inline double value_at(const tb_series *s, size_t i)
+{
+	tb_points p = points_of(s);
+	return tb_points_value(&p, i);
 }
 
 /* A tensor slot holds a tb_tensor pointer, a tb_histpack pointer with
@@ -271,7 +296,7 @@ void tb_run_unlock(tb_run *r)
 	pthread_rwlock_unlock(&r->lock);
 }
 
-tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
+tb_series *tb_run_series_w(tb_run *r, const char *tag, size_t tag_len)
 {
 	uint64_t h = tb_hash_bytes(TB_HASH_SEED, tag, tag_len);
 	size_t pos = 0, k;
@@ -281,6 +306,11 @@ tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
 			return s;
 	}
 	return NULL;
+}
+
+const tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len)
+{
+	return tb_run_series_w((tb_run *)r, tag, tag_len);
 }
 
 tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const char *plugin,
@@ -306,12 +336,32 @@ tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const c
 	return s;
 }
 
+void tb_series_points(tb_points *out, const tb_series *s)
+{
+	*out = points_of(s);
+}
+
+int64_t tb_series_step(const tb_series *s, size_t i)
+{
+	return step_at(s, i);
+}
+
+double tb_series_wall(const tb_series *s, size_t i)
+{
+	return wall_at(s, i);
+}
+
+double tb_series_value(const tb_series *s, size_t i)
+{
+	return value_at(s, i);
+}
+
 size_t tb_series_lower_bound(const tb_series *s, int64_t step)
 {
 	size_t lo = 0, hi = s->len;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (tb_series_step(s, mid) < step)
+		if (step_at(s, mid) < step)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -462,12 +512,12 @@ static void repack(tb_series *s, const tb_series_layout *L, size_t alloc)
 	uint8_t *walls = steps + alloc * L->step_w;
 	uint8_t *values = scalar ? walls + alloc * L->wall_w : NULL;
 	for (size_t i = 0; i < s->len; i++) {
-		pk_point p = pk_encode(L, tb_series_step(s, i), tb_series_wall(s, i));
+		pk_point p = pk_encode(L, step_at(s, i), wall_at(s, i));
 		pk_set(steps, L->step_w, i, p.step);
 		pk_set(walls, L->wall_w, i, p.resid);
 		if (!scalar)
 			continue;
-		double v = tb_series_value(s, i);
+		double v = value_at(s, i);
 		if (L->value_w == 4) {
 			float f = (float)v;
 			memcpy(values + 4 * i, &f, 4);
@@ -496,8 +546,8 @@ static tb_series_layout widen(tb_series *s, const tb_series_layout *from, int64_
 {
 	tb_series_layout L = *from;
 	if (s->len && s->len >= 2 * s->fit_len) {
-		uint64_t b0 = wall_bits(tb_series_wall(s, 0));
-		uint64_t d0 = (uint64_t)tb_series_step(s, 0) - (uint64_t)L.step0;
+		uint64_t b0 = wall_bits(wall_at(s, 0));
+		uint64_t d0 = (uint64_t)step_at(s, 0) - (uint64_t)L.step0;
 		uint64_t d1 = (uint64_t)step - (uint64_t)L.step0;
 		int64_t span = (int64_t)(d1 - d0);
 		L.slope = span > 0 ? (int64_t)(wall_bits(wall) - b0) / span : 0;
@@ -506,7 +556,7 @@ static tb_series_layout widen(tb_series *s, const tb_series_layout *from, int64_
 	}
 	unsigned ww = 1;
 	for (size_t i = 0; i <= s->len; i++) {
-		pk_point p = i < s->len ? pk_encode(&L, tb_series_step(s, i), tb_series_wall(s, i))
+		pk_point p = i < s->len ? pk_encode(&L, step_at(s, i), wall_at(s, i))
 					: pk_encode(&L, step, wall);
 		unsigned w = pk_width(p.resid, 1);
 		ww = w > ww ? w : ww;
@@ -554,10 +604,9 @@ static void remove_at(tb_series *s, size_t i)
 static void reserve_slot(tb_series *s, const tb_series_layout *L, int changed)
 {
 	const tb_series_layout *o = &s->pk;
-	int same = s->block &&
-		   (!changed || (L->step0 == o->step0 && L->wall0 == o->wall0 &&
-				 L->slope == o->slope && L->step_w == o->step_w &&
-				 L->wall_w == o->wall_w && L->value_w == o->value_w));
+	int same = s->block && (!changed || (L->step0 == o->step0 && L->wall0 == o->wall0 &&
+					     L->slope == o->slope && L->step_w == o->step_w &&
+					     L->wall_w == o->wall_w && L->value_w == o->value_w));
 	if (same && s->start + s->len < s->alloc)
 		return;
 	if (same && s->start > 0) {
@@ -592,7 +641,7 @@ static void reserve_slot(tb_series *s, const tb_series_layout *L, int changed)
  * an append), after making room. */
 static size_t make_slot(tb_series *s, int64_t step, double wall, double value)
 {
-	if (s->len && tb_series_step(s, s->len - 1) >= step)
+	if (s->len && step_at(s, s->len - 1) >= step)
 		preempt(s, step);
 	size_t slot;
 	if (s->capacity == 0 || s->len < s->capacity) {
@@ -713,4 +762,165 @@ void tb_series_remove(tb_series *s, size_t i)
 {
 	remove_at(s, i);
 	s->changes++;
+}
+
+/* --- reading (store.h) --------------------------------------------------- */
+
+void tb_reader_begin(tb_reader *rd, tb_store *s)
+{
+	*rd = (tb_reader){.store = s};
+	tb_store_rdlock(s);
+}
+
+void tb_reader_release(tb_reader *rd)
+{
+	if (rd->all)
+		for (size_t i = 0; i < rd->store->n_runs; i++)
+			tb_run_unlock(rd->store->runs[i]);
+	for (size_t i = 0; i < rd->n_held; i++)
+		tb_run_unlock(rd->held[i]);
+	rd->n_held = 0;
+	rd->all = 0;
+}
+
+void tb_reader_end(tb_reader *rd)
+{
+	tb_reader_release(rd);
+	free(rd->held);
+	tb_store_unlock(rd->store);
+	*rd = (tb_reader){0};
+}
+
+const tb_run *tb_reader_hold(tb_reader *rd, const tb_run *r)
+{
+	if (!r || rd->all)
+		return r;
+	/* a request holds one or two runs at a time: the list stays short */
+	for (size_t i = rd->n_held; i-- > 0;)
+		if (rd->held[i] == r)
+			return r;
+	rd->held = tb_xgrow(rd->held, &rd->held_alloc, rd->n_held + 1, sizeof *rd->held);
+	rd->held[rd->n_held++] = (tb_run *)r;
+	tb_run_rdlock((tb_run *)r);
+	return r;
+}
+
+void tb_reader_hold_all(tb_reader *rd)
+{
+	if (rd->all)
+		return;
+	tb_reader_release(rd);
+	for (size_t i = 0; i < rd->store->n_runs; i++)
+		tb_run_rdlock(rd->store->runs[i]);
+	rd->all = 1;
+}
+
+size_t tb_reader_run_count(const tb_reader *rd)
+{
+	return rd->store->n_runs;
+}
+
+const tb_run *tb_reader_run_at(tb_reader *rd, size_t i)
+{
+	return tb_reader_hold(rd, tb_store_run_at(rd->store, i));
+}
+
+const char *tb_reader_run_name(const tb_reader *rd, size_t i)
+{
+	return rd->store->runs[i]->name;
+}
+
+const tb_run *tb_reader_find_run(tb_reader *rd, const char *name)
+{
+	return name ? tb_reader_hold(rd, tb_store_find_run(rd->store, name)) : NULL;
+}
+
+const tb_run *tb_reader_next_run(tb_reader *rd, size_t *pos)
+{
+	if (!rd->all)
+		tb_reader_release(rd);
+	if (*pos >= rd->store->n_runs)
+		return NULL;
+	return tb_reader_run_at(rd, (*pos)++);
+}
+
+const char *tb_run_name(const tb_run *r)
+{
+	return r->name;
+}
+
+uint64_t tb_run_uid(const tb_run *r)
+{
+	return r->uid;
+}
+
+int tb_run_start_time(double *out, const tb_run *r)
+{
+	*out = r->has_start ? r->start_time : 0;
+	return r->has_start;
+}
+
+size_t tb_run_series_count(const tb_run *r)
+{
+	return r->n_series;
+}
+
+const tb_series *tb_run_series_at(const tb_run *r, size_t i)
+{
+	return r->series[i];
+}
+
+const tb_series *tb_run_next_series(const tb_run *r, size_t *pos, const char *plugin, int dc)
+{
+	while (*pos < r->n_series) {
+		const tb_series *s = r->series[(*pos)++];
+		if ((dc < 0 || s->data_class == dc) && (!plugin || strcmp(s->plugin, plugin) == 0))
+			return s;
+	}
+	return NULL;
+}
+
+const char *tb_series_tag(const tb_series *s)
+{
+	return s->tag;
+}
+
+size_t tb_series_tag_len(const tb_series *s)
+{
+	return s->tag_len;
+}
+
+const char *tb_series_plugin(const tb_series *s)
+{
+	return s->plugin;
+}
+
+int tb_series_data_class(const tb_series *s)
+{
+	return s->data_class;
+}
+
+const char *tb_series_display_name(const tb_series *s)
+{
+	return s->display_name;
+}
+
+const char *tb_series_description(const tb_series *s)
+{
+	return s->description;
+}
+
+tb_slice tb_series_content(const tb_series *s)
+{
+	return tb_slice_make(s->content, s->content_len);
+}
+
+size_t tb_series_len(const tb_series *s)
+{
+	return s->len;
+}
+
+uint64_t tb_series_changes(const tb_series *s)
+{
+	return s->changes;
 }

@@ -1,30 +1,32 @@
-/* The in-memory model: runs -> time series -> sampled points.
+/* The in-memory model: runs -> time series -> sampled points, and the
+ * read API every reader outside the store and the loader goes through.
  *
- * Locking: the store's rwlock guards its run table; each run's rwlock guards
- * its series table, its start time and every point of its series. Readers
- * (HTTP handlers) hold the store read lock for the whole request, then a
- * run's read lock while they read it, so a run cannot be removed under
- * them. The loader takes one run's write lock per batch of records, so a
- * reader waits at most one short batch. Lock order: store, then run.
+ * Runs and series are opaque here; the loader's write path sees their
+ * insides through store_internal.h. Locking: the store's rwlock guards its
+ * run table; each run's rwlock guards its series table, its start time and
+ * every point of its series. A reader opens a tb_reader (the store read
+ * lock for the whole request, so no run is removed under it) and gets runs
+ * from it read-locked; the reader releases them, so no code outside the
+ * store takes a lock by hand. The loader takes one run's write lock per
+ * batch of records, so a reader waits at most one short batch. Lock order:
+ * store, then run.
  *
  * Tuned for many small scalar points: a series keeps its points in packed
  * columns (see tb_series_layout), about 6 bytes per scalar point when steps
  * and wall times are regular; tensor and blob-sequence series also keep one
  * owned tensor per point (a blob sequence is a rank-1 DT_STRING tensor,
- * its bytes stored once; a histogram is packed, store/histpack.h). Read
- * points with tb_series_step, tb_series_wall, tb_series_value and
- * tb_series_tensor. */
+ * its bytes stored once; a histogram is packed, store/histpack.h). Read one
+ * point with tb_series_step, tb_series_wall, tb_series_value and
+ * tb_series_tensor, many through a tb_points view (inline readers). */
 #ifndef TB_STORE_H
 #define TB_STORE_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "common/hash.h"
+#include "common/buf.h"
 #include "proto/tensor.h"
-#include "pyrandom.h"
 
 /* How a series packs its points, exactly (every step, wall time and value
  * reads back bit for bit):
@@ -82,52 +84,8 @@ static inline int64_t tb_pk_sget(const uint8_t *p, unsigned w, size_t i)
 	}
 }
 
-typedef struct tb_series {
-	/* Set at creation, immutable afterwards. Strings are NUL-terminated;
-	 * tag may contain any bytes, so tag_len is authoritative. */
-	char *tag;
-	size_t tag_len;
-	char *plugin;	/* data plugin name, e.g. "scalars" */
-	int data_class; /* TB_DC_* from proto/event.h */
-	char *display_name;
-	char *description; /* Markdown */
-	uint8_t *content;  /* plugin-private SummaryMetadata content */
-	size_t content_len;
-	uint64_t capacity; /* reservoir size; 0 = keep everything */
-
-	/* Points, oldest first, strictly increasing steps, len of them.
-	 * Guarded by the run's lock. Columns live in one block of `alloc`
-	 * slots; the points are slots [start, start + len), so a removal near
-	 * the front moves the head instead of the tail. */
-	size_t len, alloc, start;
-	uint8_t *block;
-	tb_series_layout pk;
-	uint8_t *steps_pk, *walls_pk, *values_pk; /* columns in block */
-	/* TB_DC_TENSOR, TB_DC_BLOB_SEQUENCE: point i's tensor, owned; read it
-	 * with tb_series_tensor */
-	uintptr_t *tensors;
-	size_t fit_len;	     /* len when the wall line was last fitted */
-	uint64_t seen;	     /* points offered since the last preemption rescale */
-	uint64_t changes;    /* points added or replaced so far; never goes back */
-	tb_pyrandom *rng;    /* created at the first draw */
-
-	/* Loader-only: the series whose value followed this one last time,
-	 * a guess that makes the lookup of repeating tag sequences one compare. */
-	struct tb_series *next_hint;
-} tb_series;
-
-typedef struct tb_run {
-	char *name;
-	uint64_t uid; /* unique for the life of the store; set at creation */
-	pthread_rwlock_t lock;
-	/* guarded by lock: */
-	int has_start;
-	double start_time; /* wall time of the run's first event */
-	tb_series **series;
-	size_t n_series, series_alloc;
-	tb_idxset index; /* series by tag hash */
-} tb_run;
-
+typedef struct tb_run tb_run;
+typedef struct tb_series tb_series;
 typedef struct tb_store tb_store;
 
 tb_store *tb_store_new(void);
@@ -144,17 +102,8 @@ int tb_store_override(const tb_store *s, const char *plugin, uint64_t *out);
  * override, else the summary kind's default (tb_kind_keep). */
 uint64_t tb_store_capacity(const tb_store *s, const char *plugin, int data_class);
 
-void tb_store_rdlock(tb_store *s);
-void tb_store_wrlock(tb_store *s);
-void tb_store_unlock(tb_store *s);
-
-/* Runs in creation order. Caller holds the store lock. */
-size_t tb_store_run_count(const tb_store *s);
-tb_run *tb_store_run_at(const tb_store *s, size_t i);
-tb_run *tb_store_find_run(const tb_store *s, const char *name);
-
 /* Add an empty run; takes the store write lock itself. Returns the run
- * (an existing one if the name is taken). */
+ * (an existing one if the name is taken), to hand to the loader. */
 tb_run *tb_store_add_run(tb_store *s, const char *name);
 /* Remove and free a run; takes the store write lock itself. */
 void tb_store_remove_run(tb_store *s, tb_run *run);
@@ -186,40 +135,90 @@ void tb_store_set_assets(tb_store *s, const tb_store_asset *v, size_t n);
 size_t tb_store_assets(tb_store_asset **out, tb_store *s, int kind);
 void tb_store_assets_free(tb_store_asset *v, size_t n);
 
-void tb_run_rdlock(tb_run *r);
-void tb_run_wrlock(tb_run *r);
-void tb_run_unlock(tb_run *r);
+/* --- reading ------------------------------------------------------------ */
 
-/* The series with this tag, or NULL. Caller holds the run lock. */
-tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len);
-/* Create a series (caller holds the run write lock; the tag must be new).
- * Strings are copied; content may be NULL. */
-tb_series *tb_run_add_series(tb_run *r, const char *tag, size_t tag_len, const char *plugin,
-			     int data_class, const char *display_name, const char *description,
-			     const void *content, size_t content_len, uint64_t capacity);
+/* A read session over a store, on the caller's stack: from
+ * tb_reader_begin to tb_reader_end it holds the store read lock, and every
+ * run it hands out stays read-locked until tb_reader_release or
+ * tb_reader_end, however often it is handed out (one lock per run per
+ * request, none per point). Runs, series and points it hands out are
+ * borrowed until then. One thread uses a reader; several readers may read
+ * at once. The fields are the store's. */
+typedef struct tb_reader {
+	tb_store *store;
+	tb_run **held; /* runs read-locked by this reader */
+	size_t n_held, held_alloc;
+	int all; /* every run is held (tb_reader_hold_all) */
+} tb_reader;
 
-/* Offer a point to a series' reservoir (caller holds the run write lock).
- * Points already kept with step >= step are dropped first, so a restarted
- * job replaces what it re-covers. Then upstream's reservoir rule: keep
- * while there is room, else the new point replaces a random one or the
- * latest. tb_series_add_tensor takes ownership of t in every case. */
-void tb_series_add_scalar(tb_series *s, int64_t step, double wall, double value);
-/* The index of the first retained point with step >= step (len when none).
- * Caller holds the run lock. */
+void tb_reader_begin(tb_reader *rd, tb_store *s);
+/* Release every run held and the store. */
+void tb_reader_end(tb_reader *rd);
+/* Runs in creation order: their count, and run i (< count) read-locked. */
+size_t tb_reader_run_count(const tb_reader *rd);
+const tb_run *tb_reader_run_at(tb_reader *rd, size_t i);
+/* The name of run i (< count), without locking the run: a name never
+ * changes, so matching names against many runs locks none of them. */
+const char *tb_reader_run_name(const tb_reader *rd, size_t i);
+/* The run named name, read-locked, or NULL (name may be NULL). */
+const tb_run *tb_reader_find_run(tb_reader *rd, const char *name);
+/* Walk the runs one at a time: release what the reader holds, then return
+ * run *pos read-locked and advance *pos; NULL after the last run. Start
+ * with *pos = 0. */
+const tb_run *tb_reader_next_run(tb_reader *rd, size_t *pos);
+/* Read-lock r, a run this reader handed out before (still in the store:
+ * the store lock has been held since). Returns r. */
+const tb_run *tb_reader_hold(tb_reader *rd, const tb_run *r);
+/* Read-lock every run at once, for a request that reads runs side by side
+ * many times over. */
+void tb_reader_hold_all(tb_reader *rd);
+/* Release the runs held so far. A released run stays in the store while
+ * the reader is open, and its name and id (which never change) stay
+ * readable; its series are read again only once it is held again. */
+void tb_reader_release(tb_reader *rd);
+
+/* A run's name, unique in the store; its id, unique for the life of the
+ * store; its start time (wall time of its first event): returns 1 with
+ * *out set, or 0 when no event has come yet. */
+const char *tb_run_name(const tb_run *r);
+uint64_t tb_run_uid(const tb_run *r);
+int tb_run_start_time(double *out, const tb_run *r);
+/* The run's series in creation order: their count, and series i. */
+size_t tb_run_series_count(const tb_run *r);
+const tb_series *tb_run_series_at(const tb_run *r, size_t i);
+/* The series with this tag, or NULL. */
+const tb_series *tb_run_find_series(const tb_run *r, const char *tag, size_t tag_len);
+/* The next series at or after *pos of data plugin `plugin` with data class
+ * `dc` (plugin NULL or dc < 0: any), advancing *pos past it; NULL when none
+ * is left. Start with *pos = 0. */
+const tb_series *tb_run_next_series(const tb_run *r, size_t *pos, const char *plugin, int dc);
+
+/* A series' metadata, fixed at its creation. The strings are
+ * NUL-terminated; a tag may hold any byte, so tb_series_tag_len is
+ * authoritative. */
+const char *tb_series_tag(const tb_series *s);
+size_t tb_series_tag_len(const tb_series *s);
+const char *tb_series_plugin(const tb_series *s); /* data plugin, e.g. "scalars" */
+int tb_series_data_class(const tb_series *s);	  /* TB_DC_* from proto/event.h */
+const char *tb_series_display_name(const tb_series *s);
+const char *tb_series_description(const tb_series *s); /* Markdown */
+/* The plugin-private SummaryMetadata content (may be empty). */
+tb_slice tb_series_content(const tb_series *s);
+
+/* Points, oldest first, with strictly increasing steps: their count, and
+ * the change counter (points added or replaced so far; it never goes back,
+ * so a cache keyed on it sees every change). */
+size_t tb_series_len(const tb_series *s);
+uint64_t tb_series_changes(const tb_series *s);
+/* Point i (0 <= i < len). */
+int64_t tb_series_step(const tb_series *s, size_t i);
+double tb_series_wall(const tb_series *s, size_t i);
+double tb_series_value(const tb_series *s, size_t i);
+/* The index of the first point with step >= step (len when none). */
 size_t tb_series_lower_bound(const tb_series *s, int64_t step);
-void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t);
-/* A tensor slot may hold, for the length of one commit, a value whose
- * decode the loader deferred: a tagged word (lowest bit set), never a
- * pointer, that the loader replaces before it releases the run lock
- * (ingest/compat.h). The store drops such a slot without freeing it. */
-#define TB_TENSOR_IS_DEFERRED(t) (((uintptr_t)(t) & 1u) != 0)
-/* Replace point i's deferred value with its decoded tensor t (taken).
- * Caller holds the run write lock. */
-void tb_series_set_tensor(tb_series *s, size_t i, tb_tensor *t);
-
-/* The same with a packed histogram (taken), store/histpack.h. */
-struct tb_histpack;
-void tb_series_set_histpack(tb_series *s, size_t i, struct tb_histpack *p);
+/* Steps (unless NULL) and values of points [i0, i1) into arrays (a scalar
+ * series). */
+void tb_series_copy(const tb_series *s, size_t i0, size_t i1, int64_t *steps, double *values);
 
 /* Where tb_series_tensor unpacks a packed point: zero it before first
  * use ({0}), free with tb_tensor_tmp_free. */
@@ -231,54 +230,51 @@ typedef struct tb_tensor_tmp {
 
 /* Point i's tensor (0 <= i < len, a tensor or blob-sequence series): the
  * stored one, or a packed one unpacked into *tmp, exactly as it was
- * offered. Valid until the next call with tmp or the run lock's release.
- * Caller holds the run lock. */
+ * offered. Valid until the next call with tmp or the reader's release of
+ * the run; the only way to a stored tensor. */
 const tb_tensor *tb_series_tensor(const tb_series *s, size_t i, tb_tensor_tmp *tmp);
 void tb_tensor_tmp_free(tb_tensor_tmp *tmp);
 /* The element count of point i's tensor, without unpacking it. */
 size_t tb_series_tensor_n(const tb_series *s, size_t i);
 
-/* Drop every point of s, keeping the series and its buffers, as if
- * nothing had been offered yet (bulk export takes points out as they come).
- * Caller holds the run write lock. */
-void tb_series_clear(tb_series *s);
-/* Remove point i (0 <= i < len) and free its tensor. Caller holds the run
- * write lock. */
-void tb_series_remove(tb_series *s, size_t i);
+/* A view of a series' point columns for loops over many points, read with
+ * the inline tb_points_* below. Valid while the reader holds the run. The
+ * fields other than len are the readers'. */
+typedef struct tb_points {
+	size_t len; /* points */
+	size_t start;
+	tb_series_layout pk;
+	const uint8_t *steps, *walls, *values;
+} tb_points;
 
-/* Point i (0 <= i < len) of a series. Caller holds the run lock. */
-static inline int64_t tb_series_step(const tb_series *s, size_t i)
+void tb_series_points(tb_points *out, const tb_series *s);
+
+static inline int64_t tb_points_step(const tb_points *p, size_t i)
 {
-	return (int64_t)((uint64_t)s->pk.step0 +
-			 tb_pk_get(s->steps_pk, s->pk.step_w, s->start + i));
+	return (int64_t)((uint64_t)p->pk.step0 + tb_pk_get(p->steps, p->pk.step_w, p->start + i));
 }
 
-static inline double tb_series_wall(const tb_series *s, size_t i)
+static inline double tb_points_wall(const tb_points *p, size_t i)
 {
-	size_t k = s->start + i;
-	uint64_t bits = s->pk.wall0 +
-			(uint64_t)s->pk.slope * tb_pk_get(s->steps_pk, s->pk.step_w, k) +
-			(uint64_t)tb_pk_sget(s->walls_pk, s->pk.wall_w, k);
+	size_t k = p->start + i;
+	uint64_t bits = p->pk.wall0 + (uint64_t)p->pk.slope * tb_pk_get(p->steps, p->pk.step_w, k) +
+			(uint64_t)tb_pk_sget(p->walls, p->pk.wall_w, k);
 	double w;
 	memcpy(&w, &bits, sizeof w);
 	return w;
 }
 
-static inline double tb_series_value(const tb_series *s, size_t i)
+static inline double tb_points_value(const tb_points *p, size_t i)
 {
-	size_t k = s->start + i;
-	if (s->pk.value_w == 4) {
+	size_t k = p->start + i;
+	if (p->pk.value_w == 4) {
 		float f;
-		memcpy(&f, s->values_pk + 4 * k, 4);
+		memcpy(&f, p->values + 4 * k, 4);
 		return f;
 	}
 	double v;
-	memcpy(&v, s->values_pk + 8 * k, 8);
+	memcpy(&v, p->values + 8 * k, 8);
 	return v;
 }
-
-/* Steps (unless NULL) and values of points [i0, i1) into arrays (a scalar
- * series). */
-void tb_series_copy(const tb_series *s, size_t i0, size_t i1, int64_t *steps, double *values);
 
 #endif

@@ -219,8 +219,18 @@ static void test_json__float_many(void)
 		for (int k = 0; k < 50; k++, w = nextafter(w, 0))
 			tried++, bad += !fmt_check(w);
 	}
-	double special[] = {0.0, -0.0, NAN, INFINITY, -INFINITY, 5e-324, -5e-324, DBL_MAX,
-			    -DBL_MAX, DBL_MIN, nextafter(DBL_MIN, 0), 9007199254740993.0};
+	double special[] = {0.0,
+			    -0.0,
+			    NAN,
+			    INFINITY,
+			    -INFINITY,
+			    5e-324,
+			    -5e-324,
+			    DBL_MAX,
+			    -DBL_MAX,
+			    DBL_MIN,
+			    nextafter(DBL_MIN, 0),
+			    9007199254740993.0};
 	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
 		tried++, bad += !fmt_check(special[i]);
 	CHECK(tried > 3 * (long)per_kind);

@@ -9,7 +9,7 @@
 #include "ingest/compat.h"
 #include "proto/event.h"
 #include "proto/pb_encode.h"
-#include "store/store.h"
+#include "store/store_internal.h"
 
 /* Event{wall_time, step, summary{value{tag, metadata{plugin_data{
  * plugin_name}}, tensor{...: opened; *sum, *val and the tensor's offset
@@ -81,7 +81,7 @@ static void test_compat__bad_scalar_dtype(void)
 		tb_pb_buf_free(&b);
 	}
 	CHECK_INT(run->n_series, 0);
-	CHECK(tb_run_find_series(run, "bad", 3) == NULL);
+	CHECK(tb_run_series_w(run, "bad", 3) == NULL);
 	CHECK_INT(warnings, 1);
 
 	/* a good one under the same tag afterwards is stored */
@@ -90,7 +90,7 @@ static void test_compat__bad_scalar_dtype(void)
 	scalar_tensor_event(&b, "bad", 1); /* DT_FLOAT */
 	CHECK_INT(add(st, run, &b), 1);
 	tb_pb_buf_free(&b);
-	tb_series *s = tb_run_find_series(run, "bad", 3);
+	tb_series *s = tb_run_series_w(run, "bad", 3);
 	CHECK(s && s->len == 1);
 	tb_store_free(st);
 	tb_log_set_hook(NULL, NULL);
@@ -105,7 +105,7 @@ static void test_compat__empty_tag(void)
 	scalar_tensor_event(&b, "", 1);
 	CHECK_INT(add(st, run, &b), 1);
 	CHECK_INT(add(st, run, &b), 1);
-	CHECK(tb_run_find_series(run, "", 0) != NULL);
+	CHECK(tb_run_series_w(run, "", 0) != NULL);
 	tb_pb_buf_free(&b);
 	tb_store_free(st);
 }
@@ -162,7 +162,7 @@ static void test_compat__deferred_same_points(void)
 	}
 	removed += tb_compat_settle(&d);
 	CHECK_INT(removed, 0);
-	tb_series *s1 = tb_run_find_series(now, "h", 1), *s2 = tb_run_find_series(later, "h", 1);
+	tb_series *s1 = tb_run_series_w(now, "h", 1), *s2 = tb_run_series_w(later, "h", 1);
 	CHECK(s1 && s2 && s1->len == 20 && s2->len == 20);
 	tb_tensor_tmp tmp1 = {0}, tmp2 = {0};
 	for (size_t i = 0; s1 && s2 && i < s1->len; i++) {

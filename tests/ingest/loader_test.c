@@ -10,6 +10,7 @@
 #include "../harness.h"
 #include "common/log.h"
 #include "ingest/loader.h"
+#include "store/store_internal.h"
 #include "proto/event.h"
 
 static int warnings;
@@ -34,7 +35,7 @@ static char *corpus(const char *name)
 static tb_series *series(tb_store *st, const char *run, const char *tag)
 {
 	tb_run *r = tb_store_find_run(st, run);
-	return r ? tb_run_find_series(r, tag, strlen(tag)) : NULL;
+	return r ? tb_run_series_w(r, tag, strlen(tag)) : NULL;
 }
 
 static void test_loader__edge_cases_corpus(void)
@@ -263,7 +264,7 @@ static void test_loader__wakes_on_change(void)
 		tb_run *r = tb_store_find_run(st, "live");
 		if (r) {
 			tb_run_rdlock(r);
-			tb_series *s = tb_run_find_series(r, "x", 1);
+			tb_series *s = tb_run_series_w(r, "x", 1);
 			len = s ? s->len : 0;
 			tb_run_unlock(r);
 		}

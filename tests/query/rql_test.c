@@ -80,13 +80,11 @@ static char *run(tb_rql_table *t, const char *q, int with_values)
 	tb_rql *rq;
 	tb_rql_error e;
 	tb_rql_result *r;
-	if (tb_rql_parse(&rq, q, strlen(q), &e)) {
-		tb_buf_printf(&b, "ERR col %zu: %s", e.col, e.msg);
-		return tb_buf_detach(&b);
-	}
-	if (tb_rql_eval(&r, rq, t, &e)) {
-		tb_buf_printf(&b, "ERR col %zu: %s", e.col, e.msg);
+	int rc = tb_rql_parse(&rq, q, strlen(q), &e);
+	if (!rc && (rc = tb_rql_eval(&r, rq, t, &e)) != 0)
 		tb_rql_free(rq);
+	if (rc) {
+		tb_buf_printf(&b, "ERR col %zu: %s", e.col, e.msg);
 		return tb_buf_detach(&b);
 	}
 	tb_buf_puts(&b, "");
@@ -107,18 +105,14 @@ static char *run(tb_rql_table *t, const char *q, int with_values)
 	return tb_buf_detach(&b);
 }
 
-#define EXPECT(t, q, want)                                                                         \
+#define EXPECT_RUN(t, q, with_values, want)                                                        \
 	do {                                                                                       \
-		char *got_ = run(t, q, 0);                                                         \
+		char *got_ = run(t, q, with_values);                                               \
 		CHECK_STR(got_, want);                                                             \
 		free(got_);                                                                        \
 	} while (0)
-#define EXPECT_V(t, q, want)                                                                       \
-	do {                                                                                       \
-		char *got_ = run(t, q, 1);                                                         \
-		CHECK_STR(got_, want);                                                             \
-		free(got_);                                                                        \
-	} while (0)
+#define EXPECT(t, q, want) EXPECT_RUN(t, q, 0, want)
+#define EXPECT_V(t, q, want) EXPECT_RUN(t, q, 1, want)
 
 static void test_rql__comparisons_and_literals(void)
 {

@@ -8,7 +8,7 @@
 #include "../harness.h"
 #include "proto/event.h"
 #include "store/histpack.h"
-#include "store/store.h"
+#include "store/store_internal.h"
 
 static uint64_t rng = 88172645463325252ull;
 

@@ -1,13 +1,15 @@
 /* Tests for src/store/store.c: reservoir sampling as upstream's Python
  * loader keeps points (LOADING.md 10.2 vectors), preemption on restart,
- * series lookup, run table. */
+ * series lookup, run table, and the read API: what a tb_reader holds and
+ * releases, series by plugin, the point view. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../harness.h"
 #include "proto/event.h"
-#include "store/store.h"
+#include "store/store_internal.h"
 
 static tb_series *scalar_series(tb_run *run, const char *tag, uint64_t cap)
 {
@@ -87,10 +89,10 @@ static void test_store__series_lookup_many_tags(void)
 	}
 	for (int i = 0; i < 500; i++) {
 		snprintf(tag, sizeof tag, "group%d/tag%d", i % 7, i);
-		tb_series *s = tb_run_find_series(run, tag, strlen(tag));
+		tb_series *s = tb_run_series_w(run, tag, strlen(tag));
 		CHECK(s && strcmp(s->tag, tag) == 0);
 	}
-	CHECK(tb_run_find_series(run, "nope", 4) == NULL);
+	CHECK(tb_run_series_w(run, "nope", 4) == NULL);
 	CHECK(tb_store_add_run(st, "r") == run);
 	CHECK(tb_store_find_run(st, "r") == run);
 	tb_store_remove_run(st, run);
@@ -180,6 +182,82 @@ static void test_store__packed_points_read_back_exactly(void)
 	tb_store_free(st);
 }
 
+/* Whether a writer could take run r's lock now (nobody holds it). */
+static int run_free_now(tb_run *r)
+{
+	if (pthread_rwlock_trywrlock(&r->lock) != 0)
+		return 0;
+	pthread_rwlock_unlock(&r->lock);
+	return 1;
+}
+
+static void test_store__reader_holds_and_releases(void)
+{
+	tb_store *st = tb_store_new();
+	tb_run *a = tb_store_add_run(st, "a"), *b = tb_store_add_run(st, "b");
+	tb_series *loss = scalar_series(a, "loss", 0);
+	tb_run_add_series(a, "img", 3, "images", TB_DC_BLOB_SEQUENCE, "", "", NULL, 0, 0);
+	scalar_series(a, "acc", 0);
+	for (int i = 0; i < 50; i++)
+		tb_series_add_scalar(loss, 3 * i, 1000.5 + i, 0.25 * i);
+
+	tb_reader rd;
+	tb_reader_begin(&rd, st);
+	CHECK_INT(tb_reader_run_count(&rd), 2);
+	CHECK_STR(tb_reader_run_name(&rd, 1), "b");
+	CHECK(run_free_now(b)); /* a name is read without the run's lock */
+	/* a run handed out twice is held once; release frees it */
+	CHECK(tb_reader_find_run(&rd, "a") == a);
+	CHECK(tb_reader_run_at(&rd, 0) == a);
+	CHECK(!run_free_now(a));
+	tb_reader_release(&rd);
+	CHECK(run_free_now(a));
+	CHECK(tb_reader_find_run(&rd, "nope") == NULL);
+	CHECK(tb_reader_find_run(&rd, NULL) == NULL);
+	/* walking holds one run at a time */
+	size_t pos = 0;
+	CHECK(tb_reader_next_run(&rd, &pos) == a);
+	CHECK(tb_reader_next_run(&rd, &pos) == b);
+	CHECK(run_free_now(a) && !run_free_now(b));
+	CHECK(tb_reader_next_run(&rd, &pos) == NULL);
+	CHECK(run_free_now(b));
+	/* a run handed out before is held again */
+	CHECK(tb_reader_hold(&rd, a) == a && !run_free_now(a));
+	tb_reader_hold_all(&rd);
+	CHECK(!run_free_now(a) && !run_free_now(b));
+	CHECK(tb_reader_run_at(&rd, 1) == b);
+
+	/* series of one plugin and data class, in creation order */
+	size_t k = 0;
+	const tb_series *s = tb_run_next_series(a, &k, "scalars", TB_DC_SCALAR);
+	CHECK(s == loss);
+	CHECK_STR(tb_series_tag(tb_run_next_series(a, &k, "scalars", TB_DC_SCALAR)), "acc");
+	CHECK(tb_run_next_series(a, &k, "scalars", TB_DC_SCALAR) == NULL);
+	k = 0;
+	CHECK_STR(tb_series_tag(tb_run_next_series(a, &k, "images", -1)), "img");
+	k = 0;
+	CHECK(tb_run_next_series(a, &k, NULL, -1) == loss);
+	CHECK(tb_run_find_series(a, "img", 3) == tb_run_series_at(a, 1));
+	CHECK_INT(tb_run_series_count(a), 3);
+	CHECK_INT(tb_series_data_class(tb_run_series_at(a, 1)), TB_DC_BLOB_SEQUENCE);
+
+	/* the point view reads what the single-point readers read */
+	tb_points pt;
+	tb_series_points(&pt, s);
+	CHECK_INT(pt.len, tb_series_len(s));
+	for (size_t i = 0; i < pt.len; i++) {
+		CHECK_INT(tb_points_step(&pt, i), tb_series_step(s, i));
+		CHECK(tb_points_wall(&pt, i) == tb_series_wall(s, i));
+		CHECK(tb_points_value(&pt, i) == tb_series_value(s, i));
+	}
+	CHECK_INT(tb_series_lower_bound(s, 31), 11);
+	CHECK_INT(tb_series_data_class(s), TB_DC_SCALAR);
+	CHECK_INT(tb_series_changes(s), 50);
+	tb_reader_end(&rd);
+	CHECK(run_free_now(a) && run_free_now(b));
+	tb_store_free(st);
+}
+
 int main(void)
 {
 	TB_RUN(test_store__reservoir_matches_python);
@@ -188,5 +266,6 @@ int main(void)
 	TB_RUN(test_store__series_lookup_many_tags);
 	TB_RUN(test_store__capacities);
 	TB_RUN(test_store__packed_points_read_back_exactly);
+	TB_RUN(test_store__reader_holds_and_releases);
 	return tb_test_finish();
 }

@@ -13,7 +13,7 @@
 #include "../api/spawn.h"
 #include "ingest/loader.h"
 #include "proto/event.h"
-#include "store/store.h"
+#include "store/store_internal.h"
 #include "tboard/writer.h"
 #include "wutil.h"
 #include "../api/http_client.h"
@@ -23,7 +23,7 @@ static char root[] = "/tmp/tb_roundtripXXXXXX";
 static tb_series *series(tb_store *st, const char *run, const char *tag)
 {
 	tb_run *r = tb_store_find_run(st, run);
-	return r ? tb_run_find_series(r, tag, strlen(tag)) : NULL;
+	return r ? tb_run_series_w(r, tag, strlen(tag)) : NULL;
 }
 
 /* The single point's tensor of s (unpacked when stored packed). */

@@ -538,7 +538,7 @@ export class SeriesStore {
     // Only new points of moved runs: they come as points unless many
     // arrived (a card long off screen); a few points cost less than their
     // buckets, and the run is made coarser here once past twice its budget.
-    const q: ScalarQuery = { buckets: missing.length ? buckets : Math.max(buckets, LIVE_POINTS) };
+    const q: ScalarQuery = {buckets : missing.length ? buckets : Math.max(buckets, LIVE_POINTS)};
     const listed = this.listing.get(tag);
     // Everything the tag has and nothing loaded: no need to name the runs.
     const whole = e.runs.size === 0 && listed !== undefined && missing.length === listed.size;

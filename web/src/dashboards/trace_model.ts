@@ -37,9 +37,11 @@ export interface TraceModel {
   depth: Uint16Array;
   /** args.correlation (CPU launch <-> GPU kernel), 0 when absent */
   corr: Float64Array;
-  /** args as parsed (kept by reference: no copy), undefined when none;
-   * absent from a model built in the worker, which answers for them */
-  args?: Array<Record<string, unknown> | undefined>;
+  /**
+   * args as parsed (kept by reference: no copy), undefined when none;
+   * absent from a model built in the worker, which answers for them
+   */
+  args?: Array<Record<string, unknown>|undefined>;
   names: string[];
   lanes: Lane[];
   /** ProfilerStep#N ranges, in time order */
@@ -53,9 +55,9 @@ export interface TraceModel {
 
 /** One counter of a process: a series per argument, samples in time order. */
 export interface CounterTrack {
-  series: Array<{ name: string; ts: Float64Array; v: Float64Array }>;
-  min: number;
-  max: number;
+	series: Array<{name : string; ts : Float64Array; v : Float64Array}>;
+	min: number;
+	max: number;
 }
 
 export interface Lane {
@@ -67,25 +69,28 @@ export interface Lane {
 }
 
 /** Grows a typed array by doubling. */
-function grow<T extends Float64Array | Uint32Array | Uint8Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  let cap = a.length * 2;
-  while (cap < need) cap *= 2;
-  const b = new (a.constructor as { new (n: number): T })(cap);
-  b.set(a);
-  return b;
+function grow<T extends Float64Array|Uint32Array|Uint8Array>(a: T, need: number): T
+{
+	if (need <= a.length)
+		return a;
+	let cap = a.length * 2;
+	while (cap < need)
+		cap *= 2;
+	const b = new (a.constructor as {new (n: number) : T})(cap);
+	b.set(a);
+	return b;
 }
 
 export interface RawEvent {
-  ph?: string;
-  name?: unknown;
-  cat?: unknown;
-  pid?: unknown;
-  tid?: unknown;
-  id?: unknown;
-  ts?: unknown;
-  dur?: unknown;
-  args?: Record<string, unknown>;
+	ph?: string;
+	name?: unknown;
+	cat?: unknown;
+	pid?: unknown;
+	tid?: unknown;
+	id?: unknown;
+	ts?: unknown;
+	dur?: unknown;
+	args?: Record<string, unknown>;
 }
 
 /** A lane's key: a thread, a process's async spans or one of its counters. */
@@ -96,14 +101,22 @@ interface LaneInfo {
   counter?: string;
 }
 
-interface CounterSamples {
-  series: Map<string, { ts: number[]; v: number[] }>;
+interface CounterSamples
+{
+	series: Map < string,
+	{
+		ts: number[];
+		v: number[]
+	}
+	> ;
 }
 
 const SEP = '\u0000';
 
-/** Folds events into columns; finish() sorts them into lanes and rows and
- * may be called again as more events arrive. */
+/**
+ * Folds events into columns; finish() sorts them into lanes and rows and
+ * may be called again as more events arrive.
+ */
 export class TraceBuilder {
   private n = 0;
   private ts = new Float64Array(1024);
@@ -113,13 +126,18 @@ export class TraceBuilder {
   private kd = new Uint8Array(1024);
   private ln = new Uint32Array(1024);
   private co = new Float64Array(1024);
-  readonly args: Array<Record<string, unknown> | undefined> = [];
+  readonly args: Array<Record<string, unknown>|undefined> = [];
   private names: string[] = [];
   private nameIds = new Map<string, number>();
   private laneIds = new Map<string, number>();
   private laneInfo: LaneInfo[] = [];
   private counters = new Map<number, CounterSamples>(); // by lane
-  private open = new Map<string, { ts: number; e: RawEvent }>(); // async "b" by key
+  private open = new Map < string,
+  {
+	  ts: number;
+	  e: RawEvent
+  }
+  > (); // async "b" by key
   private minTs = Infinity;
   private processNames = new Map<string, string>();
   private processLabels = new Map<string, string>();
@@ -138,15 +156,16 @@ export class TraceBuilder {
     return id;
   }
 
-  private laneOf(pid: string, tid: string, type: number, counter?: string): number {
-    const key = pid + SEP + tid + SEP + type + SEP + (counter ?? '');
-    let lane = this.laneIds.get(key);
-    if (lane === undefined) {
-      lane = this.laneInfo.length;
-      this.laneInfo.push({ pid, tid, type, counter });
-      this.laneIds.set(key, lane);
-    }
-    return lane;
+  private laneOf(pid: string, tid: string, type: number, counter?: string): number
+  {
+	  const key = pid + SEP + tid + SEP + type + SEP + (counter ?? '');
+	  let lane = this.laneIds.get(key);
+	  if (lane === undefined) {
+		  lane = this.laneInfo.length;
+		  this.laneInfo.push({pid, tid, type, counter});
+		  this.laneIds.set(key, lane);
+	  }
+	  return lane;
   }
 
   add(e: RawEvent): void {
@@ -155,98 +174,118 @@ export class TraceBuilder {
     const pid = String(e.pid ?? '');
     const tid = String(e.tid ?? '');
     if (ph === 'M') {
-      const v = e.args?.name ?? e.args?.labels ?? e.args?.sort_index;
-      if (e.name === 'process_name') this.processNames.set(pid, String(v));
-      else if (e.name === 'process_labels') this.processLabels.set(pid, String(v));
-      else if (e.name === 'process_sort_index') this.processOrder.set(pid, Number(v));
-      else if (e.name === 'thread_name') this.threadNames.set(pid + SEP + tid, String(v));
-      else if (e.name === 'thread_sort_index') this.threadOrder.set(pid + SEP + tid, Number(v));
-      return;
+	    const v = e.args?.name ?? e.args?.labels ?? e.args?.sort_index;
+	    if (e.name === 'process_name')
+		    this.processNames.set(pid, String(v));
+	    else if (e.name === 'process_labels')
+		    this.processLabels.set(pid, String(v));
+	    else if (e.name === 'process_sort_index')
+		    this.processOrder.set(pid, Number(v));
+	    else if (e.name === 'thread_name')
+		    this.threadNames.set(pid + SEP + tid, String(v));
+	    else if (e.name === 'thread_sort_index')
+		    this.threadOrder.set(pid + SEP + tid, Number(v));
+	    return;
     }
     const ts = Number(e.ts);
     if (!Number.isFinite(ts)) return;
     if (ph === 'X') {
-      this.push(e, ts, Math.max(0, Number(e.dur) || 0), COMPLETE, this.laneOf(pid, tid, 2));
+	    this.push(e, ts, Math.max(0, Number(e.dur) || 0), COMPLETE, this.laneOf(pid, tid, 2));
     } else if (ph === 'i' || ph === 'I') {
-      this.push(e, ts, 0, INSTANT, this.laneOf(pid, tid, 2));
+	    this.push(e, ts, 0, INSTANT, this.laneOf(pid, tid, 2));
     } else if (ph === 'b' || ph === 'e') {
-      const key = pid + SEP + String(e.cat ?? '') + SEP + String(e.id ?? '') + SEP + String(e.name ?? '');
-      if (ph === 'b') {
-        this.open.set(key, { ts, e });
-      } else {
-        const b = this.open.get(key);
-        if (!b) return;
-        this.open.delete(key);
-        const args = b.e.args || e.args ? { ...b.e.args, ...e.args } : undefined;
-        this.push({ ...b.e, args }, b.ts, Math.max(0, ts - b.ts), ASYNC, this.laneOf(pid, '', 1));
-      }
+	    const key = pid + SEP + String(e.cat ?? '') + SEP + String(e.id ?? '') + SEP +
+			String(e.name ?? '');
+	    if (ph === 'b') {
+		    this.open.set(key, {ts, e});
+	    } else {
+		    const b = this.open.get(key);
+		    if (!b)
+			    return;
+		    this.open.delete(key);
+		    const args = b.e.args || e.args ? {...b.e.args, ...e.args} : undefined;
+		    this.push({...b.e, args}, b.ts, Math.max(0, ts - b.ts), ASYNC,
+			      this.laneOf(pid, '', 1));
+	    }
     } else if (ph === 'C') {
-      const name = String(e.name ?? '');
-      const lane = this.laneOf(pid, '', 0, name);
-      let c = this.counters.get(lane);
-      if (!c) this.counters.set(lane, (c = { series: new Map() }));
-      for (const [k, raw] of Object.entries(e.args ?? {})) {
-        const v = Number(raw);
-        if (!Number.isFinite(v)) continue;
-        let s = c.series.get(k);
-        if (!s) c.series.set(k, (s = { ts: [], v: [] }));
-        s.ts.push(ts);
-        s.v.push(v);
-      }
-      if (ts < this.minTs) this.minTs = ts;
+	    const name = String(e.name ?? '');
+	    const lane = this.laneOf(pid, '', 0, name);
+	    let c = this.counters.get(lane);
+	    if (!c)
+		    this.counters.set(lane, (c = {series : new Map()}));
+	    for (const [k, raw] of Object.entries(e.args ?? {})) {
+		    const v = Number(raw);
+		    if (!Number.isFinite(v))
+			    continue;
+		    let s = c.series.get(k);
+		    if (!s)
+			    c.series.set(k, (s = {ts : [], v : []}));
+		    s.ts.push(ts);
+		    s.v.push(v);
+	    }
+	    if (ts < this.minTs)
+		    this.minTs = ts;
     }
   }
 
-  private push(e: RawEvent, ts: number, dur: number, kind: number, lane: number): void {
-    const i = this.n++;
-    if (i === this.ts.length) {
-      this.ts = grow(this.ts, i + 1);
-      this.dur = grow(this.dur, i + 1);
-      this.nm = grow(this.nm, i + 1);
-      this.ct = grow(this.ct, i + 1);
-      this.kd = grow(this.kd, i + 1);
-      this.ln = grow(this.ln, i + 1);
-      this.co = grow(this.co, i + 1);
-    }
-    this.ts[i] = ts;
-    this.dur[i] = dur;
-    this.nm[i] = this.intern(String(e.name ?? ''));
-    this.ct[i] = this.intern(String(e.cat ?? ''));
-    this.kd[i] = kind;
-    this.ln[i] = lane;
-    const a = e.args && typeof e.args === 'object' ? e.args : undefined;
-    const corr = a ? Number(a.correlation) : NaN;
-    this.co[i] = Number.isFinite(corr) ? corr : 0;
-    this.args[i] = a;
-    if (ts < this.minTs) this.minTs = ts;
+  private push(e: RawEvent, ts: number, dur: number, kind: number, lane: number): void
+  {
+	  const i = this.n++;
+	  if (i === this.ts.length) {
+		  this.ts = grow(this.ts, i + 1);
+		  this.dur = grow(this.dur, i + 1);
+		  this.nm = grow(this.nm, i + 1);
+		  this.ct = grow(this.ct, i + 1);
+		  this.kd = grow(this.kd, i + 1);
+		  this.ln = grow(this.ln, i + 1);
+		  this.co = grow(this.co, i + 1);
+	  }
+	  this.ts[i] = ts;
+	  this.dur[i] = dur;
+	  this.nm[i] = this.intern(String(e.name ?? ''));
+	  this.ct[i] = this.intern(String(e.cat ?? ''));
+	  this.kd[i] = kind;
+	  this.ln[i] = lane;
+	  const a = e.args && typeof e.args === 'object' ? e.args : undefined;
+	  const corr = a ? Number(a.correlation) : NaN;
+	  this.co[i] = Number.isFinite(corr) ? corr : 0;
+	  this.args[i] = a;
+	  if (ts < this.minTs)
+		  this.minTs = ts;
   }
 
   private laneLabel(l: LaneInfo): string {
     const proc =
       this.processLabels.get(l.pid) ?? this.processNames.get(l.pid) ?? (/^\d+$/.test(l.pid) ? `Process ${l.pid}` : l.pid);
-    if (l.type === 0) return `${proc} · ${l.counter}`;
-    if (l.type === 1) return `${proc} · async`;
-    const thread = this.threadNames.get(l.pid + SEP + l.tid) ?? (/^\d+$/.test(l.tid) ? `thread ${l.tid}` : l.tid);
+    if (l.type === 0)
+	    return `${proc} · ${l.counter}`;
+    if (l.type === 1)
+	    return `${proc} · async`;
+    const thread = this.threadNames.get(l.pid + SEP + l.tid) ??
+		   (/^\d+$/.test(l.tid) ? `thread ${l.tid}` : l.tid);
     return `${proc} · ${thread}`;
   }
 
-  private counterTrack(c: CounterSamples, origin: number): CounterTrack {
-    let min = 0;
-    let max = 0;
-    const series: CounterTrack['series'] = [];
-    for (const [name, s] of c.series) {
-      const order = s.ts.map((_, i) => i).sort((a, b) => s.ts[a] - s.ts[b] || a - b);
-      const ts = new Float64Array(order.length);
-      const v = new Float64Array(order.length);
-      order.forEach((k, i) => {
-        ts[i] = s.ts[k] - origin;
-        v[i] = s.v[k];
-        if (v[i] < min) min = v[i];
-        if (v[i] > max) max = v[i];
-      });
-      series.push({ name, ts, v });
-    }
-    return { series, min, max };
+  private counterTrack(c: CounterSamples, origin: number): CounterTrack
+  {
+	  let min = 0;
+	  let max = 0;
+	  const series: CounterTrack['series'] = [];
+	  for (const [name, s] of c.series) {
+		  const order = s.ts.map((_, i) => i).sort((a, b) => s.ts[a] - s.ts[b] || a - b);
+		  const ts = new Float64Array(order.length);
+		  const v = new Float64Array(order.length);
+		  order.forEach((k, i) => {
+			  ts[i] = s.ts[k] - origin;
+			  v[i] = s.v[k];
+			  if (v[i] < min)
+				  min = v[i];
+			  if (v[i] > max)
+				  max = v[i];
+		  });
+		  series.push({name, ts, v});
+	  }
+	  return {series, min, max};
   }
 
   finish(): TraceModel {
@@ -262,9 +301,11 @@ export class TraceBuilder {
     }
     const tracks = new Map<number, CounterTrack>();
     for (const [lane, c] of this.counters) {
-      const t = this.counterTrack(c, origin);
-      tracks.set(lane, t);
-      for (const s of t.series) if (s.ts.length && s.ts[s.ts.length - 1] > duration) duration = s.ts[s.ts.length - 1];
+	    const t = this.counterTrack(c, origin);
+	    tracks.set(lane, t);
+	    for (const s of t.series)
+		    if (s.ts.length && s.ts[s.ts.length - 1] > duration)
+			    duration = s.ts[s.ts.length - 1];
     }
     // lanes in process order (sort index, else numeric pid), then counters,
     // async spans and threads (sort index, else numeric tid)
@@ -284,18 +325,17 @@ export class TraceBuilder {
     // stream, unless the trace orders its processes itself
     const sorted = this.processOrder.size > 0;
     const gpu = this.laneInfo.map(
-      (l) => !sorted && (/^stream /.test(l.tid) || /GPU/.test(this.processLabels.get(l.pid) ?? '')),
+	(l) =>
+	    !sorted && (/^stream /.test(l.tid) || /GPU/.test(this.processLabels.get(l.pid) ?? '')),
     );
     order.sort((x, y) => {
       const a = this.laneInfo[x];
       const b = this.laneInfo[y];
-      return (
-        Number(gpu[x]) - Number(gpu[y]) ||
-        cmp(a.pid, b.pid, this.processOrder.get(a.pid), this.processOrder.get(b.pid)) ||
-        a.type - b.type ||
-        (a.counter ?? '').localeCompare(b.counter ?? '') ||
-        cmp(a.tid, b.tid, this.threadOrder.get(a.pid + SEP + a.tid), this.threadOrder.get(b.pid + SEP + b.tid))
-      );
+      return (Number(gpu[x]) - Number(gpu[y]) ||
+	      cmp(a.pid, b.pid, this.processOrder.get(a.pid), this.processOrder.get(b.pid)) ||
+	      a.type - b.type || (a.counter ?? '').localeCompare(b.counter ?? '') ||
+	      cmp(a.tid, b.tid, this.threadOrder.get(a.pid + SEP + a.tid),
+		  this.threadOrder.get(b.pid + SEP + b.tid)));
     });
     const laneOf = new Uint32Array(order.length);
     order.forEach((old, k) => (laneOf[old] = k));
@@ -324,11 +364,11 @@ export class TraceBuilder {
       const rows: number[][] = [];
       const instants: number[] = [];
       for (const i of group) {
-        if (this.kd[i] === INSTANT) {
-          instants.push(i);
-          continue;
-        }
-        while (open.length && end[open[open.length - 1]] <= start[i]) open.pop();
+	      if (this.kd[i] === INSTANT) {
+		      instants.push(i);
+		      continue;
+	      }
+	while (open.length && end[open[open.length - 1]] <= start[i]) open.pop();
         let d = open.length;
         while (d < rowEnd.length && rowEnd[d] > start[i]) d++;
         if (d >= rows.length) {
@@ -341,14 +381,15 @@ export class TraceBuilder {
         open.push(i);
       }
       if (instants.length) {
-        for (const i of instants) depth[i] = Math.min(rows.length, 65535);
-        rows.push(instants);
+	      for (const i of instants)
+		      depth[i] = Math.min(rows.length, 65535);
+	      rows.push(instants);
       }
       const info = this.laneInfo[order[l]];
       lanes.push({
-        label: this.laneLabel(info),
-        rows: rows.map((r) => Uint32Array.from(r)),
-        counter: tracks.get(order[l]),
+	      label : this.laneLabel(info),
+	      rows : rows.map((r) => Uint32Array.from(r)),
+	      counter : tracks.get(order[l]),
       });
     }
     const steps: TraceModel['steps'] = [];
@@ -358,22 +399,22 @@ export class TraceBuilder {
     }
     steps.sort((a, b) => a.start - b.start);
     return {
-      count: n,
-      start,
-      end,
-      name: this.nm.slice(0, n),
-      cat: this.ct.slice(0, n),
-      kind: this.kd.slice(0, n),
-      lane,
-      depth,
-      corr: this.co.slice(0, n),
-      args: this.args,
-      names: this.names.slice(),
-      lanes,
-      steps,
-      origin,
-      duration,
-      timeUnit: this.timeUnit,
+	    count : n,
+	    start,
+	    end,
+	    name : this.nm.slice(0, n),
+	    cat : this.ct.slice(0, n),
+	    kind : this.kd.slice(0, n),
+	    lane,
+	    depth,
+	    corr : this.co.slice(0, n),
+	    args : this.args,
+	    names : this.names.slice(),
+	    lanes,
+	    steps,
+	    origin,
+	    duration,
+	    timeUnit : this.timeUnit,
     };
   }
 }
@@ -475,11 +516,12 @@ export class EventArraySplitter {
       if (!escaped) {
         this.inString = false;
         if (this.keyStart >= 0) {
-          // a top-level string: a key, or the value of the key before it
-          const text = s.slice(this.keyStart, q);
-          if (this.lastKey === 'displayTimeUnit' && (text === 'ns' || text === 'ms')) this.timeUnit = text;
-          this.lastKey = text;
-          this.keyStart = -1;
+		// a top-level string: a key, or the value of the key before it
+		const text = s.slice(this.keyStart, q);
+		if (this.lastKey === 'displayTimeUnit' && (text === 'ns' || text === 'ms'))
+			this.timeUnit = text;
+		this.lastKey = text;
+		this.keyStart = -1;
         }
         return q + 1;
       }
@@ -517,45 +559,50 @@ export class EventArraySplitter {
   }
 }
 
-/** Reads a trace from a fetch response into `builder`, reporting progress
+/**
+ * Reads a trace from a fetch response into `builder`, reporting progress
  * in bytes; `onSnapshot`, when given, is called now and then while reading
  * (with growing pauses, so that its finish() costs stay a fraction of the
- * whole) to draw what has arrived so far. */
+ * whole) to draw what has arrived so far.
+ */
 export async function readTrace(
-  resp: Response,
-  builder: TraceBuilder,
-  onProgress?: (bytes: number) => void,
-  onSnapshot?: () => void,
-): Promise<void> {
-  const split = new EventArraySplitter((events) => {
-    for (const e of events) builder.add(e);
-  });
-  let wait = 1000;
-  let last = performance.now();
-  if (!resp.body) {
-    split.push(await resp.text());
-  } else {
-    const reader = resp.body.getReader();
-    const decoder = new TextDecoder();
-    let bytes = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.length;
-      split.push(decoder.decode(value, { stream: true }));
-      builder.timeUnit = split.timeUnit;
-      onProgress?.(bytes);
-      const now = performance.now();
-      if (onSnapshot && now - last > wait) {
-        onSnapshot();
-        wait *= 2;
-        last = performance.now();
-      }
-    }
-    split.push(decoder.decode());
-  }
-  split.end();
-  builder.timeUnit = split.timeUnit;
+    resp: Response,
+    builder: TraceBuilder,
+    onProgress?: (bytes: number) => void,
+    onSnapshot?: () => void,
+    ): Promise<void>
+{
+	const split = new EventArraySplitter((events) => {
+		for (const e of events)
+			builder.add(e);
+	});
+	let wait = 1000;
+	let last = performance.now();
+	if (!resp.body) {
+		split.push(await resp.text());
+	} else {
+		const reader = resp.body.getReader();
+		const decoder = new TextDecoder();
+		let bytes = 0;
+		for (;;) {
+			const {done, value} = await reader.read();
+			if (done)
+				break;
+			bytes += value.length;
+			split.push(decoder.decode(value, {stream : true}));
+			builder.timeUnit = split.timeUnit;
+			onProgress?.(bytes);
+			const now = performance.now();
+			if (onSnapshot && now - last > wait) {
+				onSnapshot();
+				wait *= 2;
+				last = performance.now();
+			}
+		}
+		split.push(decoder.decode());
+	}
+	split.end();
+	builder.timeUnit = split.timeUnit;
 }
 
 /** First index k >= lo of a row whose event ends at or after t. */
