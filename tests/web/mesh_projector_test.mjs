@@ -180,19 +180,33 @@ async function projectorTest() {
     await waitAttr(page, root, 'data-tsne-iteration', '(v) => Number(v) >= 5');
     check(true, 'projector: t-SNE iterates');
     // A small layout may reach its 1000 iterations and pause itself before
-    // the click: then resume it and stop it again, until the button stopped
-    // it (an iteration that is no multiple of 1000).
+    // the click: then resume it and stop it again, within the frame the
+    // Stop button appears in (its 1000 iterations take a fraction of a
+    // second), until the button stopped it (an iteration that is no
+    // multiple of 1000).
     let stoppedAt = 0;
     let byButton = false;
-    for (let attempt = 0; attempt < 3 && !byButton; attempt++) {
-      if (attempt > 0) {
-        await page.click('[data-testid="tsne-resume"]');
-        await waitAttr(page, root, 'data-tsne-iteration', `(v) => Number(v) > ${stoppedAt}`);
-      }
-      await page
-        .locator('[data-testid="tsne-stop"]')
-        .click({ timeout: 5000 })
-        .catch(() => {});
+    for (let attempt = 0; attempt < 5 && !byButton; attempt++) {
+      if (attempt === 0)
+        await page
+          .locator('[data-testid="tsne-stop"]')
+          .click({ timeout: 5000 })
+          .catch(() => {});
+      else
+        await page.evaluate(
+          () =>
+            new Promise((done) => {
+              document.querySelector('[data-testid="tsne-resume"]')?.click();
+              const t0 = performance.now();
+              const poll = () => {
+                const stop = document.querySelector('[data-testid="tsne-stop"]');
+                if (stop) stop.click();
+                if (stop || performance.now() - t0 > 10000) done();
+                else requestAnimationFrame(poll);
+              };
+              requestAnimationFrame(poll);
+            }),
+        );
       await waitAttr(page, root, 'data-tsne-running', "(v) => v === 'false'");
       stoppedAt = Number(await page.getAttribute(root, 'data-tsne-iteration'));
       byButton = stoppedAt % 1000 !== 0;
