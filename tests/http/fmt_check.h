@@ -8,6 +8,7 @@
 #define TB_FMT_CHECK_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +33,33 @@ static int fmt_sig_digits(const char *s)
 	return n;
 }
 
+/* printf's closest decimal of |v| with n significant digits, as the
+ * integer of those digits; its exponent (of the first digit) in *x. */
+static uint64_t fmt_closest(int *x, double v, int n)
+{
+	char sci[64];
+	snprintf(sci, sizeof sci, "%.*e", n - 1, fabs(v));
+	uint64_t m = 0;
+	const char *p = sci;
+	for (; *p != 'e'; p++)
+		if (*p != '.')
+			m = m * 10 + (uint64_t)(*p - '0');
+	*x = atoi(p + 1);
+	return m;
+}
+
+/* Whether the decimal m (n digits, the first at exponent x) reads back as
+ * |v|. */
+static int fmt_reads_back(uint64_t m, int n, int x, double v)
+{
+	char s[64];
+	snprintf(s, sizeof s, "%llue%d", (unsigned long long)m, x - n + 1);
+	return strtod(s, NULL) == fabs(v);
+}
+
 static int fmt_check(double v)
 {
-	char got[64], sci[64], want[64];
+	char got[64], want[64];
 	size_t len = tb_fmt_double(got, v);
 	if (len != strlen(got))
 		return 0;
@@ -50,15 +75,21 @@ static int fmt_check(double v)
 		n = 1;
 	if (n > 17)
 		return 0;
-	snprintf(sci, sizeof sci, "%.*e", n - 1, fabs(v));
-	/* sci: D[.DDD]e[+-]XX */
+	/* The digits: printf's closest decimal of n digits, or, where that one
+	 * does not read back (next to a power of two, where the gap below v
+	 * is half the gap above), the nearest of its two neighbours that does. */
+	int x;
+	uint64_t m = fmt_closest(&x, v, n);
+	if (!fmt_reads_back(m, n, x, v)) {
+		int up = fmt_reads_back(m + 1, n, x, v);
+		int down = m > 0 && fmt_reads_back(m - 1, n, x, v);
+		if (!up && !down)
+			return 0;
+		m = up ? m + 1 : m - 1;
+	}
 	char d[24];
-	int nd = 0;
-	const char *p = sci;
-	for (; *p != 'e'; p++)
-		if (*p != '.')
-			d[nd++] = *p;
-	int x = atoi(p + 1);
+	int nd = snprintf(d, sizeof d, "%llu", (unsigned long long)m);
+	x += nd - n; /* a carry into a new digit */
 	while (nd > 1 && d[nd - 1] == '0')
 		nd--;
 	char *o = want;
@@ -93,9 +124,11 @@ static int fmt_check(double v)
 	}
 	if (strcmp(got, want) != 0)
 		return 0;
+	/* no decimal of one digit fewer reads back as v */
 	if (n > 1) {
-		snprintf(sci, sizeof sci, "%.*e", n - 2, v);
-		if (strtod(sci, NULL) == v)
+		uint64_t c = fmt_closest(&x, v, n - 1);
+		if (fmt_reads_back(c, n - 1, x, v) || fmt_reads_back(c + 1, n - 1, x, v) ||
+		    (c > 0 && fmt_reads_back(c - 1, n - 1, x, v)))
 			return 0;
 	}
 	return 1;
