@@ -162,6 +162,16 @@ static void h_post_only(tb_resp *resp, const tb_req *req, void *payload)
 
 /* --- tests --------------------------------------------------------------- */
 
+/* Starts a server of its own on rt and points get() at it; returns the
+ * port get() used before, to restore once s is stopped. */
+static int serve_router(tb_server **s, tb_router *rt, const tb_server_opts *o)
+{
+	CHECK_INT(tb_server_start(s, rt, o), 0);
+	int saved = port;
+	port = tb_server_port(*s);
+	return saved;
+}
+
 static void test_server__routing(void)
 {
 	reply r;
@@ -784,11 +794,9 @@ static void test_server__router_replace(void)
 		tb_router_add(rt, name, h_json, NULL);
 	}
 	tb_router_add(rt, "/r/7", h_html, NULL);
-	tb_server *s = NULL;
 	tb_server_opts o = {.threads = 2};
-	CHECK_INT(tb_server_start(&s, rt, &o), 0);
-	int saved = port;
-	port = tb_server_port(s);
+	tb_server *s = NULL;
+	int saved = serve_router(&s, rt, &o);
 	reply r;
 	get(&r, "/r/7", NULL);
 	CHECK_STR(r.body.ptr, "<p>hi</p>");
@@ -837,11 +845,9 @@ static void test_server__version_hands_parse_to_handler(void)
 	tb_router *rt = tb_router_new();
 	tb_router_add(rt, "/v", h_parsed, NULL);
 	tb_router_set_version(rt, "/v", v_parse, NULL);
-	tb_server *s = NULL;
 	tb_server_opts o = {.threads = 2, .cache_bytes = 1 << 20};
-	CHECK_INT(tb_server_start(&s, rt, &o), 0);
-	int saved = port;
-	port = tb_server_port(s);
+	tb_server *s = NULL;
+	int saved = serve_router(&s, rt, &o);
 	reply r;
 	get(&r, "/v?a=xy", NULL);
 	CHECK_INT(r.status, 200);
@@ -900,11 +906,9 @@ static void test_server__cheap_requests_inline(void)
 	tb_router *rt = tb_router_new();
 	tb_router_add(rt, "/data/plugin/t/thread", h_thread, NULL);
 	tb_router_set_version(rt, "/data/plugin/t/thread", v_const, NULL);
-	tb_server *s = NULL;
 	tb_server_opts o = {.threads = 2};
-	CHECK_INT(tb_server_start(&s, rt, &o), 0);
-	int saved = port;
-	port = tb_server_port(s);
+	tb_server *s = NULL;
+	int saved = serve_router(&s, rt, &o);
 	reply r;
 	get(&r, "/data/plugin/t/thread?a=1", NULL);
 	CHECK_INT(r.status, 200);
