@@ -1831,19 +1831,25 @@ static int feed_parser(const void *buf, size_t n, void *payload)
 	return tb_prof_parser_feed(payload, buf, n);
 }
 
-/* keep: 0 the aggregates, 1 the kernels, 2 the aggregates and tree, 3 the
- * aggregates and the memory tables' copy of the trees, 4 nothing (another
- * profiler's Chrome trace) */
-static void read_file(tb_prof_trace **out, const char *path, int keep)
+/* What a read of a trace keeps besides its summary. */
+enum keep {
+	KEEP_AGGREGATES, /* the operator aggregates */
+	KEEP_KERNELS,	 /* the kernel ranges alone */
+	KEEP_TREE,	 /* the aggregates and the first thread's tree */
+	KEEP_COPY,	 /* the aggregates and the memory tables' copy of the trees */
+	KEEP_CHROME,	 /* nothing: another profiler's Chrome trace, checked */
+};
+
+static void read_file(tb_prof_trace **out, const char *path, enum keep keep)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
-	p->keep_kernels = keep == 1;
-	p->chrome = keep == 4;
-	if (keep != 1 && keep != 4)
+	p->keep_kernels = keep == KEEP_KERNELS;
+	p->chrome = keep == KEEP_CHROME;
+	if (keep != KEEP_KERNELS && keep != KEEP_CHROME)
 		tb_prof_parser_keep_ops(p);
-	if (keep == 2)
+	if (keep == KEEP_TREE)
 		tb_prof_opbuild_keep_tree(p->ops);
-	if (keep == 3)
+	if (keep == KEEP_COPY)
 		tb_prof_opbuild_keep_copy(p->ops);
 	char *msg = NULL;
 	tb_prof_read_text(&msg, path, feed_parser, p);
@@ -1859,27 +1865,27 @@ static void read_file(tb_prof_trace **out, const char *path, int keep)
 
 void tb_prof_trace_read(tb_prof_trace **out, const char *path)
 {
-	read_file(out, path, 0);
+	read_file(out, path, KEEP_AGGREGATES);
 }
 
 void tb_prof_trace_read_kernels(tb_prof_trace **out, const char *path)
 {
-	read_file(out, path, 1);
+	read_file(out, path, KEEP_KERNELS);
 }
 
 void tb_prof_trace_read_tree(tb_prof_trace **out, const char *path)
 {
-	read_file(out, path, 2);
+	read_file(out, path, KEEP_TREE);
 }
 
 void tb_prof_trace_read_copy(tb_prof_trace **out, const char *path)
 {
-	read_file(out, path, 3);
+	read_file(out, path, KEEP_COPY);
 }
 
 void tb_prof_trace_read_chrome(tb_prof_trace **out, const char *path)
 {
-	read_file(out, path, 4);
+	read_file(out, path, KEEP_CHROME);
 }
 
 void tb_prof_trace_free(tb_prof_trace *t)
