@@ -160,6 +160,17 @@ static void tag_set_free(tag_set *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* Free w and what it owns; its file is closed and its mutex destroyed. */
+static void writer_free(tb_writer *w)
+{
+	tb_pb_buf_free(&w->pending);
+	tag_set_free(&w->tags);
+	free(w->path);
+	free(w->logdir);
+	free(w->suffix);
+	free(w);
+}
+
 /* Write all of pending to the file. On failure keep what was not written
  * and return TB_EIO with a message. Called with mu held. */
 static int write_pending(tb_writer *w)
@@ -395,11 +406,7 @@ out:
 		}
 		if (mutex_ok)
 			pthread_mutex_destroy(&w->mu);
-		tb_pb_buf_free(&w->pending);
-		free(w->path);
-		free(w->logdir);
-		free(w->suffix);
-		free(w);
+		writer_free(w);
 	}
 	return rc;
 }
@@ -528,12 +535,7 @@ int tb_writer_close(tb_writer *w)
 		rc = TB_EIO;
 	pthread_mutex_unlock(&w->mu);
 	pthread_mutex_destroy(&w->mu);
-	tb_pb_buf_free(&w->pending);
-	tag_set_free(&w->tags);
-	free(w->path);
-	free(w->logdir);
-	free(w->suffix);
-	free(w);
+	writer_free(w);
 	return rc;
 }
 
