@@ -577,6 +577,22 @@ static size_t comment_end(const char *s, size_t n, size_t i)
 	return e ? (size_t)(e - s) + 1 : n;
 }
 
+/* Scan the tag whose name starts at s[from]: sets *name_end past the name
+ * and, when the tag closes, *end past its '>' (and *self_closing).
+ * Returns nonzero when it closes. */
+static int scan_tag(size_t *name_end, size_t *end, int *self_closing, const char *s, size_t n,
+		    size_t from)
+{
+	size_t i = from;
+	while (i < n && !is_space((unsigned char)s[i]) && s[i] != '/' && s[i] != '>')
+		i++;
+	*name_end = i;
+	if (!skip_attrs(self_closing, s, n, &i))
+		return 0;
+	*end = i;
+	return 1;
+}
+
 static void sanitize_clean(tb_buf *out, const char *s, size_t n)
 {
 	sanitizer z = {0};
@@ -602,29 +618,15 @@ static void sanitize_clean(tb_buf *out, const char *s, size_t n)
 				end = i + 3; /* "</>" is ignored */
 				kind = 3;
 			} else if (is_alpha(d)) {
-				name_end = i + 2;
-				while (name_end < n && !is_space((unsigned char)s[name_end]) &&
-				       s[name_end] != '/' && s[name_end] != '>')
-					name_end++;
-				size_t pos = name_end;
-				if (skip_attrs(&self_closing, s, n, &pos)) {
-					end = pos;
+				if (scan_tag(&name_end, &end, &self_closing, s, n, i + 2))
 					kind = 2;
-				}
 			} else if (d) {
 				end = comment_end(s, n, i);
 				kind = 3;
 			}
 		} else if (is_alpha(c)) {
-			name_end = i + 1;
-			while (name_end < n && !is_space((unsigned char)s[name_end]) &&
-			       s[name_end] != '/' && s[name_end] != '>')
-				name_end++;
-			size_t pos = name_end;
-			if (skip_attrs(&self_closing, s, n, &pos)) {
-				end = pos;
+			if (scan_tag(&name_end, &end, &self_closing, s, n, i + 1))
 				kind = 1;
-			}
 		}
 		if (!end) {
 			i++; /* a lone '<': text */
