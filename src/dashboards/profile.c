@@ -41,10 +41,7 @@ static void handle_runs(tb_json *j, const tb_profile_ask *a)
 	size_t n = tb_prof_store_names(&names, s);
 	tb_json_obj_begin(j);
 	tb_json_key(j, "runs");
-	tb_json_arr_begin(j);
-	for (size_t i = 0; i < n; i++)
-		tb_json_str(j, names[i]);
-	tb_json_arr_end(j);
+	tb_json_str_array(j, (const char *const *)names, n);
 	tb_json_key(j, "loading");
 	tb_json_bool(j, 0);
 	tb_json_obj_end(j);
@@ -969,9 +966,9 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 
 static void handle_operation_table(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = a->profile;
+	const tb_prof_trace *t = a->profile->trace;
 	int g = op_grouping(a->req);
-	op_table(j, p->trace, g, p->trace->ops[g], p->trace->n_ops[g]);
+	op_table(j, t, g, t->ops[g], t->n_ops[g]);
 }
 
 /* The calls of one operator (and input shape) by call stack. */

@@ -42,9 +42,10 @@ void tb_json_double(tb_json *j, double v);
 /* [wall, step, value]: one scalar point as upstream's scalars route lists
  * it, written in one piece. */
 void tb_json_point(tb_json *j, double wall, int64_t step, double value);
-/* An array of n integers or doubles. */
+/* An array of n integers, doubles or strings. */
 void tb_json_int_array(tb_json *j, const int64_t *v, size_t n);
 void tb_json_double_array(tb_json *j, const double *v, size_t n);
+void tb_json_str_array(tb_json *j, const char *const *v, size_t n);
 void tb_json_bool(tb_json *j, int v);
 void tb_json_null(tb_json *j);
 
