@@ -249,6 +249,48 @@ static void begin_kernel_table(tb_json *j)
 	column(j, "string", "Name", NULL);
 }
 
+/* The duration statistics columns that close a kernel table's columns. */
+static void end_kernel_columns(tb_json *j, const tb_prof_trace *t)
+{
+	column(j, "number", "Calls", NULL);
+	column(j, "number", "Total Duration (us)", NULL);
+	column(j, "number", "Mean Duration (us)", NULL);
+	column(j, "number", "Max Duration (us)", NULL);
+	column(j, "number", "Min Duration (us)", NULL);
+	if (t->has_blocks_per_sm)
+		column(j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
+	if (t->has_occupancy)
+		column(j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
+	tb_json_arr_end(j);
+}
+
+/* A row's duration-weighted means (weights wbps and wocc over durations
+ * summing to sum) for the columns t has; the int 0 unless `weighted`. */
+static void kernel_means(tb_json *j, const tb_prof_trace *t, int weighted, double sum,
+			 double wbps, double wocc)
+{
+	if (t->has_blocks_per_sm) {
+		if (weighted)
+			tb_json_double(j, round2(wbps / sum));
+		else
+			tb_json_int(j, 0);
+	}
+	if (t->has_occupancy) {
+		if (weighted)
+			tb_json_double(j, round2(wocc / sum));
+		else
+			tb_json_int(j, 0);
+	}
+}
+
+/* Close the rows and the table begin_kernel_table opened. */
+static void end_kernel_table(tb_json *j)
+{
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
+}
+
 /* Kernels grouped by name and the operator that launched them. */
 static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
 {
@@ -261,16 +303,7 @@ static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
 	column(j, "string", "Kernel Uses Tensor Cores", TIP_USES_TC);
 	column(j, "string", "Op is Tensor Cores eligible",
 	       "Whether the operator launched this kernel is eligible to use Tensor Cores.");
-	column(j, "number", "Calls", NULL);
-	column(j, "number", "Total Duration (us)", NULL);
-	column(j, "number", "Mean Duration (us)", NULL);
-	column(j, "number", "Max Duration (us)", NULL);
-	column(j, "number", "Min Duration (us)", NULL);
-	if (t->has_blocks_per_sm)
-		column(j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
-	if (t->has_occupancy)
-		column(j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
-	tb_json_arr_end(j);
+	end_kernel_columns(j, t);
 	/* by total duration, descending, stable */
 	size_t n = t->n_kops;
 	size_t *order = tb_xmalloc((n ? n : 1) * sizeof *order);
@@ -300,24 +333,10 @@ static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
 		json_round(j, k->sum / (double)k->calls);
 		json_time(j, k->max);
 		json_time(j, k->min);
-		/* the int 0 when the durations sum to 0 */
-		if (t->has_blocks_per_sm) {
-			if (k->sum > 0)
-				tb_json_double(j, round2(k->wbps / k->sum));
-			else
-				tb_json_int(j, 0);
-		}
-		if (t->has_occupancy) {
-			if (k->sum > 0)
-				tb_json_double(j, round2(k->wocc / k->sum));
-			else
-				tb_json_int(j, 0);
-		}
+		kernel_means(j, t, k->sum > 0, k->sum, k->wbps, k->wocc);
 		tb_json_arr_end(j);
 	}
-	tb_json_arr_end(j);
-	tb_json_obj_end(j);
-	tb_json_obj_end(j);
+	end_kernel_table(j);
 	free(order);
 }
 
@@ -333,16 +352,7 @@ static void handle_kernel_table(tb_json *j, const tb_profile_ask *a)
 	}
 	begin_kernel_table(j);
 	column(j, "string", "Tensor Cores Used", TIP_USES_TC);
-	column(j, "number", "Calls", NULL);
-	column(j, "number", "Total Duration (us)", NULL);
-	column(j, "number", "Mean Duration (us)", NULL);
-	column(j, "number", "Max Duration (us)", NULL);
-	column(j, "number", "Min Duration (us)", NULL);
-	if (t->has_blocks_per_sm)
-		column(j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
-	if (t->has_occupancy)
-		column(j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
-	tb_json_arr_end(j);
+	end_kernel_columns(j, t);
 	tb_json_key(j, "rows");
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < t->n_kernels; i++) {
@@ -355,24 +365,10 @@ static void handle_kernel_table(tb_json *j, const tb_profile_ask *a)
 		json_round(j, k->sum / (double)k->count);
 		json_round(j, k->max);
 		json_round(j, k->min);
-		/* duration-weighted means; 0 when the durations sum to 0 */
-		if (t->has_blocks_per_sm) {
-			if (k->sum != 0)
-				tb_json_double(j, round2(k->wbps / k->sum));
-			else
-				tb_json_int(j, 0);
-		}
-		if (t->has_occupancy) {
-			if (k->sum != 0)
-				tb_json_double(j, round2(k->wocc / k->sum));
-			else
-				tb_json_int(j, 0);
-		}
+		kernel_means(j, t, k->sum != 0, k->sum, k->wbps, k->wocc);
 		tb_json_arr_end(j);
 	}
-	tb_json_arr_end(j);
-	tb_json_obj_end(j);
-	tb_json_obj_end(j);
+	end_kernel_table(j);
 }
 
 static void handle_tc_pie(tb_json *j, const tb_profile_ask *a)
