@@ -239,8 +239,7 @@ static void begin_kernel_table(tb_json *j)
 	tb_json_obj_begin(j);
 	tb_json_key(j, "metadata");
 	tb_json_obj_begin(j);
-	tb_json_key(j, "sort");
-	tb_json_str(j, "Total Duration (us)");
+	tb_json_key_str(j, "sort", "Total Duration (us)");
 	tb_json_obj_end(j);
 	tb_json_key(j, "data");
 	tb_json_obj_begin(j);
@@ -266,8 +265,8 @@ static void end_kernel_columns(tb_json *j, const tb_prof_trace *t)
 
 /* A row's duration-weighted means (weights wbps and wocc over durations
  * summing to sum) for the columns t has; the int 0 unless `weighted`. */
-static void kernel_means(tb_json *j, const tb_prof_trace *t, int weighted, double sum,
-			 double wbps, double wocc)
+static void kernel_means(tb_json *j, const tb_prof_trace *t, int weighted, double sum, double wbps,
+			 double wocc)
 {
 	if (t->has_blocks_per_sm) {
 		if (weighted)
@@ -559,10 +558,8 @@ static const char TIP_TC[] = "\nKernel using Tensor Cores:\nTotal GPU Time for T
 static void title_value(tb_json *j, const char *title, const char *value)
 {
 	tb_json_obj_begin(j);
-	tb_json_key(j, "title");
-	tb_json_str(j, title);
-	tb_json_key(j, "value");
-	tb_json_str(j, value);
+	tb_json_key_str(j, "title", title);
+	tb_json_key_str(j, "value", value);
 	tb_json_obj_end(j);
 }
 
@@ -583,8 +580,7 @@ static void gpu_metrics(tb_json *j, const tb_prof_trace *t)
 		return;
 	tb_json_key(j, "gpu_metrics");
 	tb_json_obj_begin(j);
-	tb_json_key(j, "title");
-	tb_json_str(j, "GPU Summary");
+	tb_json_key_str(j, "title", "GPU Summary");
 	tb_json_key(j, "data");
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < t->n_gpus; i++) {
@@ -632,8 +628,7 @@ static void gpu_metrics(tb_json *j, const tb_prof_trace *t)
 	}
 	if (tc)
 		tb_buf_puts(&tip, TIP_TC);
-	tb_json_key(j, "tooltip");
-	tb_json_str(j, tip.ptr);
+	tb_json_key_str(j, "tooltip", tip.ptr);
 	tb_buf_free(&tip);
 	tb_json_obj_end(j);
 }
@@ -688,14 +683,11 @@ static void handle_overview(tb_json *j, const tb_profile_ask *a)
 	for (int i = 0; i < nr; i++) {
 		column(j, "number", role_names[roles[i]], NULL);
 		tb_json_obj_begin(j);
-		tb_json_key(j, "type");
-		tb_json_str(j, "string");
-		tb_json_key(j, "role");
-		tb_json_str(j, "tooltip");
+		tb_json_key_str(j, "type", "string");
+		tb_json_key_str(j, "role", "tooltip");
 		tb_json_key(j, "p");
 		tb_json_obj_begin(j);
-		tb_json_key(j, "html");
-		tb_json_str(j, "true");
+		tb_json_key_str(j, "html", "true");
 		tb_json_obj_end(j);
 		tb_json_obj_end(j);
 	}
@@ -719,10 +711,8 @@ static void handle_overview(tb_json *j, const tb_profile_ask *a)
 	tb_json_key(j, "performance");
 	tb_json_arr_begin(j);
 	tb_json_obj_begin(j);
-	tb_json_key(j, "name");
-	tb_json_str(j, "Average Step Time");
-	tb_json_key(j, "description");
-	tb_json_str(j, "");
+	tb_json_key_str(j, "name", "Average Step Time");
+	tb_json_key_str(j, "description", "");
 	tb_json_key(j, "value");
 	json_round(j, total);
 	tb_json_key(j, "extra");
@@ -731,10 +721,8 @@ static void handle_overview(tb_json *j, const tb_profile_ask *a)
 	tb_json_arr_begin(j);
 	for (int i = 0; i < nr; i++) {
 		tb_json_obj_begin(j);
-		tb_json_key(j, "name");
-		tb_json_str(j, role_names[roles[i]]);
-		tb_json_key(j, "description");
-		tb_json_str(j, "");
+		tb_json_key_str(j, "name", role_names[roles[i]]);
+		tb_json_key_str(j, "description", "");
 		tb_json_key(j, "value");
 		json_round(j, avg[roles[i]]);
 		tb_json_key(j, "extra");
@@ -748,8 +736,7 @@ static void handle_overview(tb_json *j, const tb_profile_ask *a)
 	tb_buf rec = TB_BUF_INIT;
 	recommendations(&rec, t, avg);
 	char *ul = tb_xasprintf("<ul>%s</ul>", rec.len ? rec.ptr : "<li>N/A</li>");
-	tb_json_key(j, "recommendations");
-	tb_json_str(j, ul);
+	tb_json_key_str(j, "recommendations", ul);
 	free(ul);
 	tb_buf_free(&rec);
 
@@ -832,8 +819,7 @@ static void op_pie(tb_json *j, const tb_prof_trace *t, int g, int what, const ch
 		tb_json_null(j);
 	} else {
 		tb_json_obj_begin(j);
-		tb_json_key(j, "title");
-		tb_json_str(j, title);
+		tb_json_key_str(j, "title", title);
 		tb_json_key(j, "columns");
 		tb_json_arr_begin(j);
 		column(j, "string", "name", NULL);
@@ -898,16 +884,12 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 	tb_json_obj_begin(j);
 	tb_json_key(j, "metadata");
 	tb_json_obj_begin(j);
-	tb_json_key(j, "sort");
-	tb_json_str(j, show_gpu ? "device_self_duration" : "host_self_duration");
+	tb_json_key_str(j, "sort", show_gpu ? "device_self_duration" : "host_self_duration");
 	tb_json_key(j, "tooltips");
 	tb_json_obj_begin(j);
-	tb_json_key(j, "tc_eligible");
-	tb_json_str(j, TIP_OP_TC_ELIGIBLE);
-	tb_json_key(j, "tc_self_ratio");
-	tb_json_str(j, TIP_OP_TC_SELF);
-	tb_json_key(j, "tc_total_ratio");
-	tb_json_str(j, TIP_OP_TC_TOTAL);
+	tb_json_key_str(j, "tc_eligible", TIP_OP_TC_ELIGIBLE);
+	tb_json_key_str(j, "tc_self_ratio", TIP_OP_TC_SELF);
+	tb_json_key_str(j, "tc_total_ratio", TIP_OP_TC_TOTAL);
 	tb_json_obj_end(j);
 	tb_json_obj_end(j);
 	tb_json_key(j, "data");
@@ -915,11 +897,9 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 	for (size_t i = 0; i < n; i++) {
 		const tb_prof_opagg *a = it[i].a;
 		tb_json_obj_begin(j);
-		tb_json_key(j, "name");
-		tb_json_str(j, a->name);
+		tb_json_key_str(j, "name", a->name);
 		if (with_shape) {
-			tb_json_key(j, "input_shape");
-			tb_json_str(j, a->shape);
+			tb_json_key_str(j, "input_shape", a->shape);
 		}
 		tb_json_key(j, "calls");
 		tb_json_int(j, (int64_t)a->calls);
@@ -933,8 +913,7 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 		json_round(j, a->self_host);
 		tb_json_key(j, "host_total_duration");
 		json_round(j, a->host);
-		tb_json_key(j, "tc_eligible");
-		tb_json_str(j, a->tc_eligible ? "Yes" : "No");
+		tb_json_key_str(j, "tc_eligible", a->tc_eligible ? "Yes" : "No");
 		/* the ratios are the int 0 without device time */
 		tb_json_key(j, "tc_self_ratio");
 		if (a->self_device > 0)
@@ -947,8 +926,7 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 		else
 			tb_json_int(j, 0);
 		if (stacks) {
-			tb_json_key(j, "call_stack");
-			tb_json_str(j, a->stack ? a->stack : "");
+			tb_json_key_str(j, "call_stack", a->stack ? a->stack : "");
 		} else {
 			tb_json_key(j, "has_call_stack");
 			tb_json_bool(j, has_stack(t, g, a));
@@ -1414,8 +1392,7 @@ static void handle_memory_curve(tb_json *j, const tb_profile_ask *a)
 			tb_prof_device_name(dev, sizeof dev, cs[i].device);
 			dflt = dev;
 		}
-	tb_json_key(j, "default_device");
-	tb_json_str(j, dflt);
+	tb_json_key_str(j, "default_device", dflt);
 	tb_json_key(j, "devices");
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < nc; i++) {
@@ -1439,10 +1416,8 @@ static void handle_memory_curve(tb_json *j, const tb_profile_ask *a)
 	tb_json_obj_end(j);
 	tb_json_key(j, "first_ts");
 	put_json_num(j, t->start);
-	tb_json_key(j, "time_metric");
-	tb_json_str(j, tname);
-	tb_json_key(j, "memory_metric");
-	tb_json_str(j, mname);
+	tb_json_key_str(j, "time_metric", tname);
+	tb_json_key_str(j, "memory_metric", mname);
 	tb_json_key(j, "time_factor");
 	tb_json_double(j, tf);
 	tb_json_key(j, "memory_factor");
@@ -1492,8 +1467,7 @@ static void gpu_info(tb_json *j, const tb_prof_device *dev)
 {
 	tb_json_obj_begin(j);
 	if (dev->name) {
-		tb_json_key(j, "Name");
-		tb_json_str(j, dev->name);
+		tb_json_key_str(j, "Name", dev->name);
 	}
 	if (dev->has_mem) {
 		char gb[64];
@@ -1510,8 +1484,7 @@ static void gpu_info(tb_json *j, const tb_prof_device *dev)
 		put_num(&cc, dev->major);
 		tb_buf_putc(&cc, '.');
 		put_num(&cc, dev->minor);
-		tb_json_key(j, "Compute Capability");
-		tb_json_str(j, cc.ptr);
+		tb_json_key_str(j, "Compute Capability", cc.ptr);
 		tb_buf_free(&cc);
 	}
 	tb_json_obj_end(j);
@@ -1574,8 +1547,7 @@ static void handle_gpuinfo(tb_json *j, const tb_profile_ask *a)
 		tb_json_obj_begin(j);
 		tb_json_key(j, "metadata");
 		tb_json_obj_begin(j);
-		tb_json_key(j, "title");
-		tb_json_str(j, "Device Information");
+		tb_json_key_str(j, "title", "Device Information");
 		tb_json_obj_end(j);
 		tb_json_key(j, "data");
 		tb_json_obj_begin(j);
@@ -1646,12 +1618,9 @@ static void handle_timelines(tb_json *j, const tb_profile_ask *a)
 		const tb_prof_profile *p = &r->profiles[i];
 		const char *format = trace_format(p->trace);
 		tb_json_obj_begin(j);
-		tb_json_key(j, "worker");
-		tb_json_str(j, p->worker);
-		tb_json_key(j, "span");
-		tb_json_str(j, p->span);
-		tb_json_key(j, "file");
-		tb_json_str(j, p->file);
+		tb_json_key_str(j, "worker", p->worker);
+		tb_json_key_str(j, "span", p->span);
+		tb_json_key_str(j, "file", p->file);
 		tb_json_key(j, "format");
 		if (format)
 			tb_json_str(j, format);

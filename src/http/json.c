@@ -389,6 +389,12 @@ void tb_json_int_array(tb_json *j, const int64_t *v, size_t n)
 	tb_json_arr_end(j);
 }
 
+void tb_json_key_str(tb_json *j, const char *key, const char *s)
+{
+	tb_json_key(j, key);
+	tb_json_str(j, s);
+}
+
 void tb_json_str_array(tb_json *j, const char *const *v, size_t n)
 {
 	tb_json_arr_begin(j);

@@ -36,6 +36,8 @@ void tb_json_key(tb_json *j, const char *key);
 void tb_json_key_n(tb_json *j, const char *key, size_t n);
 void tb_json_str(tb_json *j, const char *s);
 void tb_json_str_n(tb_json *j, const char *s, size_t n);
+/* A member whose value is the string s: tb_json_key then tb_json_str. */
+void tb_json_key_str(tb_json *j, const char *key, const char *s);
 void tb_json_int(tb_json *j, int64_t v);
 /* Python repr of a double; NaN -> "NaN", +inf -> "Infinity", -inf -> "-Infinity". */
 void tb_json_double(tb_json *j, double v);
