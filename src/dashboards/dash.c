@@ -144,7 +144,8 @@ void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint6
 	const tb_series *s =
 	    tb_dash_series(tb_reader_find_run(&rd, run), tag, "histograms", TB_DC_TENSOR);
 	if (!s) {
-		tb_dash_error_repr(resp, 404, "Not found: No histogram tag ", tag, " for run ", run);
+		tb_dash_error_repr(resp, 404, "Not found: No histogram tag ", tag, " for run ",
+				   run);
 	} else {
 		size_t n;
 		uint64_t *idx = tb_dash_sample(&n, tb_series_len(s), limit);
@@ -233,8 +234,8 @@ void tb_dash_pyrepr(tb_buf *b, const char *s)
 	tb_buf_putc(b, q);
 }
 
-void tb_dash_error_repr(tb_resp *resp, int status, const char *head, const char *a,
-			const char *mid, const char *b)
+void tb_dash_error_repr(tb_resp *resp, int status, const char *head, const char *a, const char *mid,
+			const char *b)
 {
 	tb_buf msg = TB_BUF_INIT;
 	tb_buf_puts(&msg, head);

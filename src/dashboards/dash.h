@@ -162,8 +162,8 @@ void tb_dash_pyrepr(tb_buf *b, const char *s);
 
 /* Answer `status` with the message head repr(a) mid repr(b), as upstream
  * formats its "%r" errors naming a run and a tag. */
-void tb_dash_error_repr(tb_resp *resp, int status, const char *head, const char *a,
-			const char *mid, const char *b);
+void tb_dash_error_repr(tb_resp *resp, int status, const char *head, const char *a, const char *mid,
+			const char *b);
 
 /* Write a tag's description rendered from Markdown (spec HTTP_API.md 12). */
 void tb_dash_description(tb_json *j, const char *markdown);

@@ -110,8 +110,7 @@ static void mesh_run(tb_json *j, const tb_run *r, void *arg)
 		tb_json_key(j, tb_run_name(r));
 		tb_json_obj_begin(j);
 		for (size_t k = 0; k < n; k++) {
-			tb_json_key_n(j, (const char *)metas[k].name.ptr,
-				      metas[k].name.len);
+			tb_json_key_n(j, (const char *)metas[k].name.ptr, metas[k].name.len);
 			tb_json_obj_begin(j);
 			tb_json_key(j, "samples");
 			tb_json_int(j, metas[k].shape[0]);

@@ -55,9 +55,9 @@ void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d)
 {
 	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
 	if (!run || !tag) {
-		tb_dash_error_repr(resp, 400,
-				   "Invalid argument: Both run and tag must be specified: tag=", tag,
-				   ", run=", run);
+		tb_dash_error_repr(
+		    resp, 400, "Invalid argument: Both run and tag must be specified: tag=", tag,
+		    ", run=", run);
 		return;
 	}
 	const char *format = tb_req_query(req, "format");
@@ -67,7 +67,8 @@ void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d)
 	const tb_run *r = tb_reader_find_run(&rd, run);
 	const tb_series *s = r ? tb_dash_series(r, tag, "scalars", TB_DC_SCALAR) : NULL;
 	if (!s) {
-		tb_dash_error_repr(resp, 404, "Not found: No scalar data for run=", run, ", tag=", tag);
+		tb_dash_error_repr(resp, 404, "Not found: No scalar data for run=", run,
+				   ", tag=", tag);
 	} else if (csv) {
 		tb_resp_type(resp, "text/csv; charset=utf-8");
 		write_csv(tb_resp_body(resp), d, s);
