@@ -161,13 +161,9 @@ static void column(tb_json *j, const char *type, const char *name, const char *t
 			     (const char *const[]){"type", type, "name", name, "tooltip", tooltip});
 }
 
-/* {"total": {"columns": [name, value], "rows": [ ... opened for the rows;
- * end_pie closes it. */
-static void begin_pie(tb_json *j)
+/* A pie chart's name/value columns, then open its rows. */
+static void pie_rows_begin(tb_json *j)
 {
-	tb_json_obj_begin(j);
-	tb_json_key(j, "total");
-	tb_json_obj_begin(j);
 	tb_json_key(j, "columns");
 	tb_json_arr_begin(j);
 	column(j, "string", "name", NULL);
@@ -175,6 +171,16 @@ static void begin_pie(tb_json *j)
 	tb_json_arr_end(j);
 	tb_json_key(j, "rows");
 	tb_json_arr_begin(j);
+}
+
+/* {"total": {"columns": [name, value], "rows": [ ... opened for the rows;
+ * end_pie closes it. */
+static void begin_pie(tb_json *j)
+{
+	tb_json_obj_begin(j);
+	tb_json_key(j, "total");
+	tb_json_obj_begin(j);
+	pie_rows_begin(j);
 }
 
 static void end_pie(tb_json *j)
@@ -820,13 +826,7 @@ static void op_pie(tb_json *j, const tb_prof_trace *t, int g, int what, const ch
 	} else {
 		tb_json_obj_begin(j);
 		tb_json_key_str(j, "title", title);
-		tb_json_key(j, "columns");
-		tb_json_arr_begin(j);
-		column(j, "string", "name", NULL);
-		column(j, "number", "value", NULL);
-		tb_json_arr_end(j);
-		tb_json_key(j, "rows");
-		tb_json_arr_begin(j);
+		pie_rows_begin(j);
 		for (size_t i = 0; i < m; i++) {
 			tb_json_arr_begin(j);
 			tb_json_str(j, it[i].a->name);
