@@ -129,19 +129,12 @@ static void *push(void *arr, size_t *n, size_t size)
 
 static int decode_series(series *s, tb_slice in)
 {
-	tb_pb r = tb_pb_make(in);
-	tb_pb_field f;
-	int rc;
-	while ((rc = tb_pb_next(&f, &r)) == 1) {
-		if (f.wire != TB_PB_LEN)
-			continue;
-		if (f.num == 1)
-			str_set(&s->value, f.len);
-		else if (f.num == 2)
-			str_set(&s->lower, f.len);
-		else if (f.num == 3)
-			str_set(&s->upper, f.len);
-	}
+	tb_slice v[3] = {{0}};
+	str *dst[3] = {&s->value, &s->lower, &s->upper};
+	int rc = tb_pb_last_lens(v, 3, in);
+	for (int i = 0; i < 3; i++)
+		if (v[i].ptr)
+			str_set(dst[i], v[i]);
 	return rc;
 }
 
@@ -360,6 +353,15 @@ static void pj_str(tb_json *w, const str *s)
 	tb_json_str_n(w, s->p ? s->p : "", s->n);
 }
 
+/* String member `key` when pass (below) is the one that writes it. */
+static void pj_str_member(tb_json *w, int pass, const char *key, const str *s)
+{
+	if ((s->n == 0) == pass) {
+		tb_json_key(w, key);
+		pj_str(w, s);
+	}
+}
+
 static void pj_str_list(tb_json *w, const str *v, size_t n)
 {
 	tb_json_arr_begin(w);
@@ -376,18 +378,9 @@ static void write_series(tb_json *w, const series *s)
 	tb_json_obj_begin(w);
 	FOR_PASSES
 	{
-		if ((s->value.n == 0) == pass) {
-			tb_json_key(w, "value");
-			pj_str(w, &s->value);
-		}
-		if ((s->lower.n == 0) == pass) {
-			tb_json_key(w, "lower");
-			pj_str(w, &s->lower);
-		}
-		if ((s->upper.n == 0) == pass) {
-			tb_json_key(w, "upper");
-			pj_str(w, &s->upper);
-		}
+		pj_str_member(w, pass, "value", &s->value);
+		pj_str_member(w, pass, "lower", &s->lower);
+		pj_str_member(w, pass, "upper", &s->upper);
 	}
 	tb_json_obj_end(w);
 }
@@ -397,10 +390,7 @@ static void write_chart(tb_json *w, const chart *c)
 	tb_json_obj_begin(w);
 	FOR_PASSES
 	{
-		if ((c->title.n == 0) == pass) {
-			tb_json_key(w, "title");
-			pj_str(w, &c->title);
-		}
+		pj_str_member(w, pass, "title", &c->title);
 		/* A oneof member is printed only when set, with its own
 		 * defaults inside. */
 		if (pass == 0 && c->content == CONTENT_MULTILINE) {
@@ -429,10 +419,7 @@ static void write_category(tb_json *w, const category *c)
 	tb_json_obj_begin(w);
 	FOR_PASSES
 	{
-		if ((c->title.n == 0) == pass) {
-			tb_json_key(w, "title");
-			pj_str(w, &c->title);
-		}
+		pj_str_member(w, pass, "title", &c->title);
 		if ((c->n_charts == 0) == pass) {
 			tb_json_key(w, "chart");
 			tb_json_arr_begin(w);

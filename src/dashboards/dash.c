@@ -45,41 +45,90 @@ const tb_series *tb_dash_series(const tb_run *run, const char *tag, const char *
 	return s;
 }
 
+void tb_dash_object_begin(tb_json *j, tb_reader *rd, tb_resp *resp, tb_dash *d)
+{
+	tb_json_init(j, tb_resp_body(resp));
+	tb_json_obj_begin(j);
+	tb_reader_begin(rd, d->store);
+}
+
+void tb_dash_object_end(tb_json *j, tb_reader *rd)
+{
+	tb_reader_end(rd);
+	tb_json_obj_end(j);
+}
+
+void tb_dash_runs_object(tb_resp *resp, tb_dash *d, tb_dash_run_fn fn, void *arg)
+{
+	tb_json j;
+	tb_reader rd;
+	tb_dash_object_begin(&j, &rd, resp, d);
+	size_t pos = 0;
+	for (const tb_run *r; (r = tb_reader_next_run(&rd, &pos));)
+		fn(&j, r, arg);
+	tb_dash_object_end(&j, &rd);
+}
+
+typedef struct series_walk {
+	const char *plugin;
+	int dc, array;
+	tb_dash_series_fn fn;
+	void *arg;
+} series_walk;
+
+static void series_run(tb_json *j, const tb_run *r, void *arg)
+{
+	const series_walk *w = arg;
+	size_t k = 0;
+	const tb_series *s = tb_run_next_series(r, &k, w->plugin, w->dc);
+	if (!s)
+		return;
+	tb_json_key(j, tb_run_name(r));
+	if (w->array)
+		tb_json_arr_begin(j);
+	else
+		tb_json_obj_begin(j);
+	for (; s; s = tb_run_next_series(r, &k, w->plugin, w->dc))
+		w->fn(j, s, w->arg);
+	if (w->array)
+		tb_json_arr_end(j);
+	else
+		tb_json_obj_end(j);
+}
+
+void tb_dash_series_object(tb_resp *resp, tb_dash *d, const char *plugin, int dc, int array,
+			   tb_dash_series_fn fn, void *arg)
+{
+	series_walk w = {plugin, dc, array, fn, arg};
+	tb_dash_runs_object(resp, d, series_run, &w);
+}
+
+typedef struct tags_how {
+	int (*skip)(const tb_series *s);
+	void (*extra)(tb_json *j, const tb_series *s);
+} tags_how;
+
+static void tag_entry(tb_json *j, const tb_series *s, void *arg)
+{
+	const tags_how *how = arg;
+	if (how->skip && how->skip(s))
+		return;
+	tb_json_key_n(j, tb_series_tag(s), tb_series_tag_len(s));
+	tb_json_obj_begin(j);
+	tb_json_key(j, "displayName");
+	tb_json_str(j, tb_series_display_name(s));
+	tb_json_key(j, "description");
+	tb_dash_description(j, tb_series_description(s));
+	if (how->extra)
+		how->extra(j, s);
+	tb_json_obj_end(j);
+}
+
 void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
 		  int (*skip)(const tb_series *s), void (*extra)(tb_json *j, const tb_series *s))
 {
-	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_obj_begin(&j);
-	tb_reader rd;
-	tb_reader_begin(&rd, d->store);
-	size_t pos = 0;
-	for (const tb_run *r; (r = tb_reader_next_run(&rd, &pos));) {
-		int opened = 0;
-		size_t k = 0;
-		for (const tb_series *s; (s = tb_run_next_series(r, &k, plugin, dc));) {
-			if (!opened) {
-				tb_json_key(&j, tb_run_name(r));
-				tb_json_obj_begin(&j);
-				opened = 1;
-			}
-			if (skip && skip(s))
-				continue;
-			tb_json_key_n(&j, tb_series_tag(s), tb_series_tag_len(s));
-			tb_json_obj_begin(&j);
-			tb_json_key(&j, "displayName");
-			tb_json_str(&j, tb_series_display_name(s));
-			tb_json_key(&j, "description");
-			tb_dash_description(&j, tb_series_description(s));
-			if (extra)
-				extra(&j, s);
-			tb_json_obj_end(&j);
-		}
-		if (opened)
-			tb_json_obj_end(&j);
-	}
-	tb_reader_end(&rd);
-	tb_json_obj_end(&j);
+	tags_how how = {skip, extra};
+	tb_dash_series_object(resp, d, plugin, dc, 0, tag_entry, &how);
 }
 
 void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint64_t limit,
@@ -95,13 +144,8 @@ void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint6
 	const tb_series *s =
 	    tb_dash_series(tb_reader_find_run(&rd, run), tag, "histograms", TB_DC_TENSOR);
 	if (!s) {
-		tb_buf msg = TB_BUF_INIT;
-		tb_buf_puts(&msg, "Not found: No histogram tag ");
-		tb_dash_pyrepr(&msg, tag);
-		tb_buf_puts(&msg, " for run ");
-		tb_dash_pyrepr(&msg, run);
-		tb_resp_error(resp, 404, "%s", msg.ptr);
-		tb_buf_free(&msg);
+		tb_dash_error_repr(resp, 404, "Not found: No histogram tag ", tag, " for run ",
+				   run);
 	} else {
 		size_t n;
 		uint64_t *idx = tb_dash_sample(&n, tb_series_len(s), limit);
@@ -190,6 +234,18 @@ void tb_dash_pyrepr(tb_buf *b, const char *s)
 	tb_buf_putc(b, q);
 }
 
+void tb_dash_error_repr(tb_resp *resp, int status, const char *head, const char *a, const char *mid,
+			const char *b)
+{
+	tb_buf msg = TB_BUF_INIT;
+	tb_buf_puts(&msg, head);
+	tb_dash_pyrepr(&msg, a);
+	tb_buf_puts(&msg, mid);
+	tb_dash_pyrepr(&msg, b);
+	tb_resp_error(resp, status, "%s", msg.ptr);
+	tb_buf_free(&msg);
+}
+
 void tb_dash_description(tb_json *j, const char *markdown)
 {
 	if (!markdown || !*markdown) {
@@ -242,13 +298,10 @@ void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 	const tb_run *r = tb_reader_find_run(&rd, run);
 	const tb_series *s = tb_dash_series(r, tag, how->plugin, TB_DC_BLOB_SEQUENCE);
 	if (!s) {
-		tb_buf msg = TB_BUF_INIT;
-		tb_buf_printf(&msg, "Not found: No %s data for run=", how->noun);
-		tb_dash_pyrepr(&msg, run);
-		tb_buf_puts(&msg, ", tag=");
-		tb_dash_pyrepr(&msg, tag);
-		tb_resp_error(resp, 404, "%s", msg.ptr);
-		tb_buf_free(&msg);
+		tb_buf head = TB_BUF_INIT;
+		tb_buf_printf(&head, "Not found: No %s data for run=", how->noun);
+		tb_dash_error_repr(resp, 404, head.ptr, run, ", tag=", tag);
+		tb_buf_free(&head);
 		goto out;
 	}
 	/* sample fits an int64, so the sum cannot wrap */

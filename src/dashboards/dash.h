@@ -92,6 +92,26 @@ uint64_t *tb_dash_sample(size_t *count, size_t n, uint64_t k);
  * class `dc`, or NULL (also when run or tag is NULL). */
 const tb_series *tb_dash_series(const tb_run *run, const char *tag, const char *plugin, int dc);
 
+/* Open a JSON object as resp's body in j and a reader over d's store in
+ * rd, the way the listing routes start; close both with
+ * tb_dash_object_end (the reader first). */
+void tb_dash_object_begin(tb_json *j, tb_reader *rd, tb_resp *resp, tb_dash *d);
+void tb_dash_object_end(tb_json *j, tb_reader *rd);
+
+/* Answer a JSON object of the store's runs: fn writes run r's members
+ * (a key and its value, or nothing) for each run in order. Reads the
+ * store through its own reader. */
+typedef void (*tb_dash_run_fn)(tb_json *j, const tb_run *r, void *arg);
+void tb_dash_runs_object(tb_resp *resp, tb_dash *d, tb_dash_run_fn fn, void *arg);
+
+/* Answer {run: {...} or [...]} (array nonzero: a list) for every run
+ * with a series of data plugin `plugin` with data class `dc`; fn writes
+ * the entries of each such series in the run's order (an object member,
+ * an array element, or nothing). */
+typedef void (*tb_dash_series_fn)(tb_json *j, const tb_series *s, void *arg);
+void tb_dash_series_object(tb_resp *resp, tb_dash *d, const char *plugin, int dc, int array,
+			   tb_dash_series_fn fn, void *arg);
+
 /* Answer a /tags route with upstream's listing {run: {tag: {displayName,
  * description, ...}}} of the series of data plugin `plugin` with data class
  * `dc`. A run is listed once it has such a series, even when `skip` leaves
@@ -139,6 +159,11 @@ int tb_dash_parse_sample(uint64_t *out, const char *v);
  * s has a single quote and no double quote); NULL appends None. Used in
  * error messages that upstream formats with %r. */
 void tb_dash_pyrepr(tb_buf *b, const char *s);
+
+/* Answer `status` with the message head repr(a) mid repr(b), as upstream
+ * formats its "%r" errors naming a run and a tag. */
+void tb_dash_error_repr(tb_resp *resp, int status, const char *head, const char *a, const char *mid,
+			const char *b);
 
 /* Write a tag's description rendered from Markdown (spec HTTP_API.md 12). */
 void tb_dash_description(tb_json *j, const char *markdown);

@@ -143,21 +143,12 @@ static int decode_list(hp_value *v, tb_slice s, int depth)
 /* One map entry {string key = 1; Value value = 2;} into the struct v. */
 static int decode_entry(hp_value *v, tb_slice s, int depth)
 {
-	tb_pb r = tb_pb_make(s);
-	tb_pb_field f;
-	tb_slice key = tb_slice_make("", 0), val = key; /* absent: empty, never NULL */
-	int rc;
-	while ((rc = tb_pb_next(&f, &r)) == 1) {
-		if (f.wire != TB_PB_LEN)
-			continue;
-		if (f.num == 1)
-			key = f.len;
-		else if (f.num == 2)
-			val = f.len;
-	}
+	/* key, value; absent: empty, never NULL */
+	tb_slice kv[2] = {tb_slice_make("", 0), tb_slice_make("", 0)};
+	int rc = tb_pb_last_lens(kv, 2, s);
 	if (rc)
 		return rc;
-	return decode_value(add_item(v, dup_slice(key)), val, depth + 1);
+	return decode_value(add_item(v, dup_slice(kv[0])), kv[1], depth + 1);
 }
 
 static int decode_struct(hp_value *v, tb_slice s, int depth)
@@ -219,17 +210,12 @@ static int decode_value(hp_value *v, tb_slice s, int depth)
 
 static int decode_metric_name(hp_metric_name *m, tb_slice s)
 {
-	tb_pb r = tb_pb_make(s);
-	tb_pb_field f;
-	int rc;
-	while ((rc = tb_pb_next(&f, &r)) == 1) {
-		if (f.wire != TB_PB_LEN)
-			continue;
-		if (f.num == 1)
-			set_str(&m->group, f.len);
-		else if (f.num == 2)
-			set_str(&m->tag, f.len);
-	}
+	tb_slice v[2] = {{0}};
+	int rc = tb_pb_last_lens(v, 2, s);
+	if (v[0].ptr)
+		set_str(&m->group, v[0]);
+	if (v[1].ptr)
+		set_str(&m->tag, v[1]);
 	return rc;
 }
 

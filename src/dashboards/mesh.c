@@ -44,43 +44,31 @@ static int parse_meta(mesh_meta *m, const tb_series *s)
 	tb_pb pb = tb_pb_make(tb_series_content(s));
 	tb_pb_field f;
 	int rc;
+	/* the last varint and string of each field number; 6 repeats */
+	uint64_t u[8] = {0};
+	tb_slice len[8] = {{0}};
 	while ((rc = tb_pb_next(&f, &pb)) == 1) {
-		switch (f.num) {
-		case 1:
-			if (f.wire == TB_PB_VARINT)
-				m->version = (int)(int32_t)f.u;
-			break;
-		case 2:
-			if (f.wire == TB_PB_LEN)
-				m->name = f.len;
-			break;
-		case 3:
-			if (f.wire == TB_PB_VARINT)
-				m->content_type = (int)(int32_t)f.u;
-			break;
-		case 5:
-			if (f.wire == TB_PB_LEN)
-				m->config = f.len;
-			break;
-		case 6:
-			if (f.wire == TB_PB_VARINT) {
-				add_shape(m, f.u);
-			} else if (f.wire == TB_PB_LEN) {
-				tb_pb in = tb_pb_make(f.len);
-				uint64_t v;
-				while (in.p < in.end) {
-					if (tb_pb_varint(&v, &in))
-						return -1;
-					add_shape(m, v);
-				}
+		if (f.num == 6 && f.wire == TB_PB_VARINT) {
+			add_shape(m, f.u);
+		} else if (f.num == 6 && f.wire == TB_PB_LEN) {
+			tb_pb in = tb_pb_make(f.len);
+			uint64_t v;
+			while (in.p < in.end) {
+				if (tb_pb_varint(&v, &in))
+					return -1;
+				add_shape(m, v);
 			}
-			break;
-		case 7:
-			if (f.wire == TB_PB_VARINT)
-				m->components = (uint32_t)f.u;
-			break;
+		} else if (f.num < 8 && f.wire == TB_PB_VARINT) {
+			u[f.num] = f.u;
+		} else if (f.num < 8 && f.wire == TB_PB_LEN) {
+			len[f.num] = f.len;
 		}
 	}
+	m->version = (int)(int32_t)u[1];
+	m->name = len[2];
+	m->content_type = (int)(int32_t)u[3];
+	m->config = len[5];
+	m->components = (uint32_t)u[7];
 	if (rc < 0)
 		return -1;
 	/* Data written before the field existed holds all three components. */
@@ -95,53 +83,48 @@ static int name_is(const mesh_meta *m, const char *name)
 	return m->name.len == n && memcmp(m->name.ptr, name, n) == 0;
 }
 
+/* One run's /tags entry: {name: {samples}} of its mesh instance tags. */
+static void mesh_run(tb_json *j, const tb_run *r, void *arg)
+{
+	(void)arg;
+	/* name -> samples, in first-seen order; the last instance tag of
+	 * a name decides its samples, as upstream's dict update does. */
+	mesh_meta *metas = tb_xcalloc(tb_run_series_count(r) + 1, sizeof *metas);
+	size_t n = 0, k = 0;
+	int any = 0;
+	for (const tb_series *s; (s = tb_run_next_series(r, &k, "mesh", TB_DC_TENSOR));) {
+		any = 1;
+		mesh_meta m;
+		/* A shape without a batch size says nothing about samples. */
+		if (parse_meta(&m, s) || m.version != 0 || m.n_shape == 0)
+			continue;
+		size_t at = 0;
+		while (at < n && !(metas[at].name.len == m.name.len &&
+				   memcmp(metas[at].name.ptr, m.name.ptr, m.name.len) == 0))
+			at++;
+		metas[at] = m;
+		if (at == n)
+			n++;
+	}
+	if (any) {
+		tb_json_key(j, tb_run_name(r));
+		tb_json_obj_begin(j);
+		for (size_t k = 0; k < n; k++) {
+			tb_json_key_n(j, (const char *)metas[k].name.ptr, metas[k].name.len);
+			tb_json_obj_begin(j);
+			tb_json_key(j, "samples");
+			tb_json_int(j, metas[k].shape[0]);
+			tb_json_obj_end(j);
+		}
+		tb_json_obj_end(j);
+	}
+	free(metas);
+}
+
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash *d = payload;
-	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_obj_begin(&j);
-	tb_reader rd;
-	tb_reader_begin(&rd, d->store);
-	size_t pos = 0;
-	for (const tb_run *r; (r = tb_reader_next_run(&rd, &pos));) {
-		/* name -> samples, in first-seen order; the last instance tag of
-		 * a name decides its samples, as upstream's dict update does. */
-		mesh_meta *metas = tb_xcalloc(tb_run_series_count(r) + 1, sizeof *metas);
-		size_t n = 0, k = 0;
-		int any = 0;
-		for (const tb_series *s; (s = tb_run_next_series(r, &k, "mesh", TB_DC_TENSOR));) {
-			any = 1;
-			mesh_meta m;
-			/* A shape without a batch size says nothing about samples. */
-			if (parse_meta(&m, s) || m.version != 0 || m.n_shape == 0)
-				continue;
-			size_t at = 0;
-			while (at < n && !(metas[at].name.len == m.name.len &&
-					   memcmp(metas[at].name.ptr, m.name.ptr, m.name.len) == 0))
-				at++;
-			metas[at] = m;
-			if (at == n)
-				n++;
-		}
-		if (any) {
-			tb_json_key(&j, tb_run_name(r));
-			tb_json_obj_begin(&j);
-			for (size_t k = 0; k < n; k++) {
-				tb_json_key_n(&j, (const char *)metas[k].name.ptr,
-					      metas[k].name.len);
-				tb_json_obj_begin(&j);
-				tb_json_key(&j, "samples");
-				tb_json_int(&j, metas[k].shape[0]);
-				tb_json_obj_end(&j);
-			}
-			tb_json_obj_end(&j);
-		}
-		free(metas);
-	}
-	tb_reader_end(&rd);
-	tb_json_obj_end(&j);
+	tb_dash_runs_object(resp, payload, mesh_run, NULL);
 }
 
 /* One stored tensor of an instance tag. */
@@ -227,24 +210,25 @@ static void handle_meshes(tb_resp *resp, const tb_req *req, void *payload)
 	tb_reader_end(&rd);
 }
 
+/* p past any spaces and tabs. */
+static const char *skip_blank(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
 /* Python's float() of a query value, near enough: a decimal number (or
  * inf/nan) with optional surrounding spaces. Returns 0 or -1. */
 static int parse_float(double *out, const char *s)
 {
-	const char *p = s;
-	while (*p == ' ' || *p == '\t')
-		p++;
+	const char *p = skip_blank(s);
 	for (const char *q = p; *q; q++)
 		if (*q == 'x' || *q == 'X' || *q == '(')
 			return -1; /* strtod's hex and nan(...) forms */
 	char *end;
-	errno = 0;
 	double v = strtod(p, &end);
-	if (end == p)
-		return -1;
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (*end)
+	if (end == p || *skip_blank(end))
 		return -1;
 	*out = v;
 	return 0;
@@ -254,19 +238,13 @@ static int parse_float(double *out, const char *s)
  * surrounding spaces. Returns 0 or -1 (also when it does not fit). */
 static int parse_int(int64_t *out, const char *s)
 {
-	const char *p = s;
-	while (*p == ' ' || *p == '\t')
-		p++;
+	const char *p = skip_blank(s);
 	if (!*p)
 		return -1;
 	char *end;
 	errno = 0;
 	long long v = strtoll(p, &end, 10);
-	if (end == p || errno || !(end[-1] >= '0' && end[-1] <= '9'))
-		return -1;
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (*end)
+	if (end == p || errno || !(end[-1] >= '0' && end[-1] <= '9') || *skip_blank(end))
 		return -1;
 	*out = v;
 	return 0;

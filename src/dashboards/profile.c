@@ -41,10 +41,7 @@ static void handle_runs(tb_json *j, const tb_profile_ask *a)
 	size_t n = tb_prof_store_names(&names, s);
 	tb_json_obj_begin(j);
 	tb_json_key(j, "runs");
-	tb_json_arr_begin(j);
-	for (size_t i = 0; i < n; i++)
-		tb_json_str(j, names[i]);
-	tb_json_arr_end(j);
+	tb_json_str_array(j, (const char *const *)names, n);
 	tb_json_key(j, "loading");
 	tb_json_bool(j, 0);
 	tb_json_obj_end(j);
@@ -164,13 +161,9 @@ static void column(tb_json *j, const char *type, const char *name, const char *t
 			     (const char *const[]){"type", type, "name", name, "tooltip", tooltip});
 }
 
-/* {"total": {"columns": [name, value], "rows": [ ... opened for the rows;
- * end_pie closes it. */
-static void begin_pie(tb_json *j)
+/* A pie chart's name/value columns, then open its rows. */
+static void pie_rows_begin(tb_json *j)
 {
-	tb_json_obj_begin(j);
-	tb_json_key(j, "total");
-	tb_json_obj_begin(j);
 	tb_json_key(j, "columns");
 	tb_json_arr_begin(j);
 	column(j, "string", "name", NULL);
@@ -178,6 +171,16 @@ static void begin_pie(tb_json *j)
 	tb_json_arr_end(j);
 	tb_json_key(j, "rows");
 	tb_json_arr_begin(j);
+}
+
+/* {"total": {"columns": [name, value], "rows": [ ... opened for the rows;
+ * end_pie closes it. */
+static void begin_pie(tb_json *j)
+{
+	tb_json_obj_begin(j);
+	tb_json_key(j, "total");
+	tb_json_obj_begin(j);
+	pie_rows_begin(j);
 }
 
 static void end_pie(tb_json *j)
@@ -242,14 +245,55 @@ static void begin_kernel_table(tb_json *j)
 	tb_json_obj_begin(j);
 	tb_json_key(j, "metadata");
 	tb_json_obj_begin(j);
-	tb_json_key(j, "sort");
-	tb_json_str(j, "Total Duration (us)");
+	tb_json_key_str(j, "sort", "Total Duration (us)");
 	tb_json_obj_end(j);
 	tb_json_key(j, "data");
 	tb_json_obj_begin(j);
 	tb_json_key(j, "columns");
 	tb_json_arr_begin(j);
 	column(j, "string", "Name", NULL);
+}
+
+/* The duration statistics columns that close a kernel table's columns. */
+static void end_kernel_columns(tb_json *j, const tb_prof_trace *t)
+{
+	column(j, "number", "Calls", NULL);
+	column(j, "number", "Total Duration (us)", NULL);
+	column(j, "number", "Mean Duration (us)", NULL);
+	column(j, "number", "Max Duration (us)", NULL);
+	column(j, "number", "Min Duration (us)", NULL);
+	if (t->has_blocks_per_sm)
+		column(j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
+	if (t->has_occupancy)
+		column(j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
+	tb_json_arr_end(j);
+}
+
+/* A row's duration-weighted means (weights wbps and wocc over durations
+ * summing to sum) for the columns t has; the int 0 unless `weighted`. */
+static void kernel_means(tb_json *j, const tb_prof_trace *t, int weighted, double sum, double wbps,
+			 double wocc)
+{
+	if (t->has_blocks_per_sm) {
+		if (weighted)
+			tb_json_double(j, round2(wbps / sum));
+		else
+			tb_json_int(j, 0);
+	}
+	if (t->has_occupancy) {
+		if (weighted)
+			tb_json_double(j, round2(wocc / sum));
+		else
+			tb_json_int(j, 0);
+	}
+}
+
+/* Close the rows and the table begin_kernel_table opened. */
+static void end_kernel_table(tb_json *j)
+{
+	tb_json_arr_end(j);
+	tb_json_obj_end(j);
+	tb_json_obj_end(j);
 }
 
 /* Kernels grouped by name and the operator that launched them. */
@@ -264,16 +308,7 @@ static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
 	column(j, "string", "Kernel Uses Tensor Cores", TIP_USES_TC);
 	column(j, "string", "Op is Tensor Cores eligible",
 	       "Whether the operator launched this kernel is eligible to use Tensor Cores.");
-	column(j, "number", "Calls", NULL);
-	column(j, "number", "Total Duration (us)", NULL);
-	column(j, "number", "Mean Duration (us)", NULL);
-	column(j, "number", "Max Duration (us)", NULL);
-	column(j, "number", "Min Duration (us)", NULL);
-	if (t->has_blocks_per_sm)
-		column(j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
-	if (t->has_occupancy)
-		column(j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
-	tb_json_arr_end(j);
+	end_kernel_columns(j, t);
 	/* by total duration, descending, stable */
 	size_t n = t->n_kops;
 	size_t *order = tb_xmalloc((n ? n : 1) * sizeof *order);
@@ -303,24 +338,10 @@ static void kernel_op_table(tb_json *j, const tb_prof_trace *t)
 		json_round(j, k->sum / (double)k->calls);
 		json_time(j, k->max);
 		json_time(j, k->min);
-		/* the int 0 when the durations sum to 0 */
-		if (t->has_blocks_per_sm) {
-			if (k->sum > 0)
-				tb_json_double(j, round2(k->wbps / k->sum));
-			else
-				tb_json_int(j, 0);
-		}
-		if (t->has_occupancy) {
-			if (k->sum > 0)
-				tb_json_double(j, round2(k->wocc / k->sum));
-			else
-				tb_json_int(j, 0);
-		}
+		kernel_means(j, t, k->sum > 0, k->sum, k->wbps, k->wocc);
 		tb_json_arr_end(j);
 	}
-	tb_json_arr_end(j);
-	tb_json_obj_end(j);
-	tb_json_obj_end(j);
+	end_kernel_table(j);
 	free(order);
 }
 
@@ -336,16 +357,7 @@ static void handle_kernel_table(tb_json *j, const tb_profile_ask *a)
 	}
 	begin_kernel_table(j);
 	column(j, "string", "Tensor Cores Used", TIP_USES_TC);
-	column(j, "number", "Calls", NULL);
-	column(j, "number", "Total Duration (us)", NULL);
-	column(j, "number", "Mean Duration (us)", NULL);
-	column(j, "number", "Max Duration (us)", NULL);
-	column(j, "number", "Min Duration (us)", NULL);
-	if (t->has_blocks_per_sm)
-		column(j, "number", "Mean Blocks Per SM", TIP_BLOCKS_PER_SM);
-	if (t->has_occupancy)
-		column(j, "number", "Mean Est. Achieved Occupancy (%)", TIP_OCCUPANCY);
-	tb_json_arr_end(j);
+	end_kernel_columns(j, t);
 	tb_json_key(j, "rows");
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < t->n_kernels; i++) {
@@ -358,24 +370,10 @@ static void handle_kernel_table(tb_json *j, const tb_profile_ask *a)
 		json_round(j, k->sum / (double)k->count);
 		json_round(j, k->max);
 		json_round(j, k->min);
-		/* duration-weighted means; 0 when the durations sum to 0 */
-		if (t->has_blocks_per_sm) {
-			if (k->sum != 0)
-				tb_json_double(j, round2(k->wbps / k->sum));
-			else
-				tb_json_int(j, 0);
-		}
-		if (t->has_occupancy) {
-			if (k->sum != 0)
-				tb_json_double(j, round2(k->wocc / k->sum));
-			else
-				tb_json_int(j, 0);
-		}
+		kernel_means(j, t, k->sum != 0, k->sum, k->wbps, k->wocc);
 		tb_json_arr_end(j);
 	}
-	tb_json_arr_end(j);
-	tb_json_obj_end(j);
-	tb_json_obj_end(j);
+	end_kernel_table(j);
 }
 
 static void handle_tc_pie(tb_json *j, const tb_profile_ask *a)
@@ -566,10 +564,8 @@ static const char TIP_TC[] = "\nKernel using Tensor Cores:\nTotal GPU Time for T
 static void title_value(tb_json *j, const char *title, const char *value)
 {
 	tb_json_obj_begin(j);
-	tb_json_key(j, "title");
-	tb_json_str(j, title);
-	tb_json_key(j, "value");
-	tb_json_str(j, value);
+	tb_json_key_str(j, "title", title);
+	tb_json_key_str(j, "value", value);
 	tb_json_obj_end(j);
 }
 
@@ -590,8 +586,7 @@ static void gpu_metrics(tb_json *j, const tb_prof_trace *t)
 		return;
 	tb_json_key(j, "gpu_metrics");
 	tb_json_obj_begin(j);
-	tb_json_key(j, "title");
-	tb_json_str(j, "GPU Summary");
+	tb_json_key_str(j, "title", "GPU Summary");
 	tb_json_key(j, "data");
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < t->n_gpus; i++) {
@@ -639,8 +634,7 @@ static void gpu_metrics(tb_json *j, const tb_prof_trace *t)
 	}
 	if (tc)
 		tb_buf_puts(&tip, TIP_TC);
-	tb_json_key(j, "tooltip");
-	tb_json_str(j, tip.ptr);
+	tb_json_key_str(j, "tooltip", tip.ptr);
 	tb_buf_free(&tip);
 	tb_json_obj_end(j);
 }
@@ -695,14 +689,11 @@ static void handle_overview(tb_json *j, const tb_profile_ask *a)
 	for (int i = 0; i < nr; i++) {
 		column(j, "number", role_names[roles[i]], NULL);
 		tb_json_obj_begin(j);
-		tb_json_key(j, "type");
-		tb_json_str(j, "string");
-		tb_json_key(j, "role");
-		tb_json_str(j, "tooltip");
+		tb_json_key_str(j, "type", "string");
+		tb_json_key_str(j, "role", "tooltip");
 		tb_json_key(j, "p");
 		tb_json_obj_begin(j);
-		tb_json_key(j, "html");
-		tb_json_str(j, "true");
+		tb_json_key_str(j, "html", "true");
 		tb_json_obj_end(j);
 		tb_json_obj_end(j);
 	}
@@ -726,10 +717,8 @@ static void handle_overview(tb_json *j, const tb_profile_ask *a)
 	tb_json_key(j, "performance");
 	tb_json_arr_begin(j);
 	tb_json_obj_begin(j);
-	tb_json_key(j, "name");
-	tb_json_str(j, "Average Step Time");
-	tb_json_key(j, "description");
-	tb_json_str(j, "");
+	tb_json_key_str(j, "name", "Average Step Time");
+	tb_json_key_str(j, "description", "");
 	tb_json_key(j, "value");
 	json_round(j, total);
 	tb_json_key(j, "extra");
@@ -738,10 +727,8 @@ static void handle_overview(tb_json *j, const tb_profile_ask *a)
 	tb_json_arr_begin(j);
 	for (int i = 0; i < nr; i++) {
 		tb_json_obj_begin(j);
-		tb_json_key(j, "name");
-		tb_json_str(j, role_names[roles[i]]);
-		tb_json_key(j, "description");
-		tb_json_str(j, "");
+		tb_json_key_str(j, "name", role_names[roles[i]]);
+		tb_json_key_str(j, "description", "");
 		tb_json_key(j, "value");
 		json_round(j, avg[roles[i]]);
 		tb_json_key(j, "extra");
@@ -755,8 +742,7 @@ static void handle_overview(tb_json *j, const tb_profile_ask *a)
 	tb_buf rec = TB_BUF_INIT;
 	recommendations(&rec, t, avg);
 	char *ul = tb_xasprintf("<ul>%s</ul>", rec.len ? rec.ptr : "<li>N/A</li>");
-	tb_json_key(j, "recommendations");
-	tb_json_str(j, ul);
+	tb_json_key_str(j, "recommendations", ul);
 	free(ul);
 	tb_buf_free(&rec);
 
@@ -839,15 +825,8 @@ static void op_pie(tb_json *j, const tb_prof_trace *t, int g, int what, const ch
 		tb_json_null(j);
 	} else {
 		tb_json_obj_begin(j);
-		tb_json_key(j, "title");
-		tb_json_str(j, title);
-		tb_json_key(j, "columns");
-		tb_json_arr_begin(j);
-		column(j, "string", "name", NULL);
-		column(j, "number", "value", NULL);
-		tb_json_arr_end(j);
-		tb_json_key(j, "rows");
-		tb_json_arr_begin(j);
+		tb_json_key_str(j, "title", title);
+		pie_rows_begin(j);
 		for (size_t i = 0; i < m; i++) {
 			tb_json_arr_begin(j);
 			tb_json_str(j, it[i].a->name);
@@ -905,16 +884,12 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 	tb_json_obj_begin(j);
 	tb_json_key(j, "metadata");
 	tb_json_obj_begin(j);
-	tb_json_key(j, "sort");
-	tb_json_str(j, show_gpu ? "device_self_duration" : "host_self_duration");
+	tb_json_key_str(j, "sort", show_gpu ? "device_self_duration" : "host_self_duration");
 	tb_json_key(j, "tooltips");
 	tb_json_obj_begin(j);
-	tb_json_key(j, "tc_eligible");
-	tb_json_str(j, TIP_OP_TC_ELIGIBLE);
-	tb_json_key(j, "tc_self_ratio");
-	tb_json_str(j, TIP_OP_TC_SELF);
-	tb_json_key(j, "tc_total_ratio");
-	tb_json_str(j, TIP_OP_TC_TOTAL);
+	tb_json_key_str(j, "tc_eligible", TIP_OP_TC_ELIGIBLE);
+	tb_json_key_str(j, "tc_self_ratio", TIP_OP_TC_SELF);
+	tb_json_key_str(j, "tc_total_ratio", TIP_OP_TC_TOTAL);
 	tb_json_obj_end(j);
 	tb_json_obj_end(j);
 	tb_json_key(j, "data");
@@ -922,11 +897,9 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 	for (size_t i = 0; i < n; i++) {
 		const tb_prof_opagg *a = it[i].a;
 		tb_json_obj_begin(j);
-		tb_json_key(j, "name");
-		tb_json_str(j, a->name);
+		tb_json_key_str(j, "name", a->name);
 		if (with_shape) {
-			tb_json_key(j, "input_shape");
-			tb_json_str(j, a->shape);
+			tb_json_key_str(j, "input_shape", a->shape);
 		}
 		tb_json_key(j, "calls");
 		tb_json_int(j, (int64_t)a->calls);
@@ -940,8 +913,7 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 		json_round(j, a->self_host);
 		tb_json_key(j, "host_total_duration");
 		json_round(j, a->host);
-		tb_json_key(j, "tc_eligible");
-		tb_json_str(j, a->tc_eligible ? "Yes" : "No");
+		tb_json_key_str(j, "tc_eligible", a->tc_eligible ? "Yes" : "No");
 		/* the ratios are the int 0 without device time */
 		tb_json_key(j, "tc_self_ratio");
 		if (a->self_device > 0)
@@ -954,8 +926,7 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 		else
 			tb_json_int(j, 0);
 		if (stacks) {
-			tb_json_key(j, "call_stack");
-			tb_json_str(j, a->stack ? a->stack : "");
+			tb_json_key_str(j, "call_stack", a->stack ? a->stack : "");
 		} else {
 			tb_json_key(j, "has_call_stack");
 			tb_json_bool(j, has_stack(t, g, a));
@@ -969,9 +940,9 @@ static void op_table(tb_json *j, const tb_prof_trace *t, int g, const tb_prof_op
 
 static void handle_operation_table(tb_json *j, const tb_profile_ask *a)
 {
-	const tb_prof_profile *p = a->profile;
+	const tb_prof_trace *t = a->profile->trace;
 	int g = op_grouping(a->req);
-	op_table(j, p->trace, g, p->trace->ops[g], p->trace->n_ops[g]);
+	op_table(j, t, g, t->ops[g], t->n_ops[g]);
 }
 
 /* The calls of one operator (and input shape) by call stack. */
@@ -1421,8 +1392,7 @@ static void handle_memory_curve(tb_json *j, const tb_profile_ask *a)
 			tb_prof_device_name(dev, sizeof dev, cs[i].device);
 			dflt = dev;
 		}
-	tb_json_key(j, "default_device");
-	tb_json_str(j, dflt);
+	tb_json_key_str(j, "default_device", dflt);
 	tb_json_key(j, "devices");
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < nc; i++) {
@@ -1446,10 +1416,8 @@ static void handle_memory_curve(tb_json *j, const tb_profile_ask *a)
 	tb_json_obj_end(j);
 	tb_json_key(j, "first_ts");
 	put_json_num(j, t->start);
-	tb_json_key(j, "time_metric");
-	tb_json_str(j, tname);
-	tb_json_key(j, "memory_metric");
-	tb_json_str(j, mname);
+	tb_json_key_str(j, "time_metric", tname);
+	tb_json_key_str(j, "memory_metric", mname);
 	tb_json_key(j, "time_factor");
 	tb_json_double(j, tf);
 	tb_json_key(j, "memory_factor");
@@ -1499,8 +1467,7 @@ static void gpu_info(tb_json *j, const tb_prof_device *dev)
 {
 	tb_json_obj_begin(j);
 	if (dev->name) {
-		tb_json_key(j, "Name");
-		tb_json_str(j, dev->name);
+		tb_json_key_str(j, "Name", dev->name);
 	}
 	if (dev->has_mem) {
 		char gb[64];
@@ -1517,8 +1484,7 @@ static void gpu_info(tb_json *j, const tb_prof_device *dev)
 		put_num(&cc, dev->major);
 		tb_buf_putc(&cc, '.');
 		put_num(&cc, dev->minor);
-		tb_json_key(j, "Compute Capability");
-		tb_json_str(j, cc.ptr);
+		tb_json_key_str(j, "Compute Capability", cc.ptr);
 		tb_buf_free(&cc);
 	}
 	tb_json_obj_end(j);
@@ -1581,8 +1547,7 @@ static void handle_gpuinfo(tb_json *j, const tb_profile_ask *a)
 		tb_json_obj_begin(j);
 		tb_json_key(j, "metadata");
 		tb_json_obj_begin(j);
-		tb_json_key(j, "title");
-		tb_json_str(j, "Device Information");
+		tb_json_key_str(j, "title", "Device Information");
 		tb_json_obj_end(j);
 		tb_json_key(j, "data");
 		tb_json_obj_begin(j);
@@ -1653,12 +1618,9 @@ static void handle_timelines(tb_json *j, const tb_profile_ask *a)
 		const tb_prof_profile *p = &r->profiles[i];
 		const char *format = trace_format(p->trace);
 		tb_json_obj_begin(j);
-		tb_json_key(j, "worker");
-		tb_json_str(j, p->worker);
-		tb_json_key(j, "span");
-		tb_json_str(j, p->span);
-		tb_json_key(j, "file");
-		tb_json_str(j, p->file);
+		tb_json_key_str(j, "worker", p->worker);
+		tb_json_key_str(j, "span", p->span);
+		tb_json_key_str(j, "file", p->file);
 		tb_json_key(j, "format");
 		if (format)
 			tb_json_str(j, format);

@@ -180,10 +180,7 @@ static void metadata(tb_json *j, const char *title, const char *const *legends, 
 	tb_json_str(j, title);
 	if (n) {
 		tb_json_key(j, "legends");
-		tb_json_arr_begin(j);
-		for (size_t i = 0; i < n; i++)
-			tb_json_str(j, legends[i]);
-		tb_json_arr_end(j);
+		tb_json_str_array(j, legends, n);
 		tb_json_key(j, "units");
 		tb_json_str(j, "us");
 	}

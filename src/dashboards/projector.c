@@ -293,7 +293,9 @@ out:
 	tb_proj_discovery_free(&dv);
 }
 
-static void handle_bookmarks(tb_resp *resp, const tb_req *req, void *payload)
+/* Answer bookmarks (sprite 0) or sprite_image (sprite 1): the file the
+ * embedding named by the query names, whole. */
+static void serve_asset(tb_resp *resp, const tb_req *req, void *payload, int sprite)
 {
 	tb_proj_discovery dv;
 	tb_proj_discover(&dv, payload, 0);
@@ -303,44 +305,32 @@ static void handle_bookmarks(tb_resp *resp, const tb_req *req, void *payload)
 	if (!f)
 		goto out;
 	const tb_proj_embedding *em = tb_proj_find_embedding(f, name);
-	if (!em || !em->bookmarks_path[0]) {
+	const char *path = !em ? "" : sprite ? em->image_path : em->bookmarks_path;
+	if (!path[0]) {
 		tb_resp_error(resp, 400,
-			      "No bookmarks file found for tensor \"%s\" in the config file \"%s\"",
-			      name, f->config_path);
+			      "No %s file found for tensor \"%s\" in the config file \"%s\"",
+			      sprite ? "sprite image" : "bookmarks", name, f->config_path);
 		goto out;
 	}
-	if (read_asset(&data, resp, &dv, f, em->bookmarks_path, 0))
+	if (read_asset(&data, resp, &dv, f, path, sprite))
 		goto out;
-	tb_resp_bytes(resp, "application/json", data.ptr ? data.ptr : "", data.len);
+	const unsigned char *p = (const unsigned char *)(data.ptr ? data.ptr : "");
+	tb_resp_bytes(resp,
+		      sprite ? tb_dash_image_type(tb_slice_make(p, data.len)) : "application/json",
+		      p, data.len);
 out:
 	tb_buf_free(&data);
 	tb_proj_discovery_free(&dv);
 }
 
+static void handle_bookmarks(tb_resp *resp, const tb_req *req, void *payload)
+{
+	serve_asset(resp, req, payload, 0);
+}
+
 static void handle_sprite_image(tb_resp *resp, const tb_req *req, void *payload)
 {
-	tb_proj_discovery dv;
-	tb_proj_discover(&dv, payload, 0);
-	const char *name;
-	tb_buf data = TB_BUF_INIT;
-	const tb_proj_found *f = begin(resp, req, &dv, 1, 0, &name, NULL);
-	if (!f)
-		goto out;
-	const tb_proj_embedding *em = tb_proj_find_embedding(f, name);
-	if (!em || !em->image_path[0]) {
-		tb_resp_error(resp, 400,
-			      "No sprite image file found for tensor \"%s\" in the config file "
-			      "\"%s\"",
-			      name, f->config_path);
-		goto out;
-	}
-	if (read_asset(&data, resp, &dv, f, em->image_path, 1))
-		goto out;
-	const unsigned char *p = (const unsigned char *)(data.ptr ? data.ptr : "");
-	tb_resp_bytes(resp, tb_dash_image_type(tb_slice_make(p, data.len)), p, data.len);
-out:
-	tb_buf_free(&data);
-	tb_proj_discovery_free(&dv);
+	serve_asset(resp, req, payload, 1);
 }
 
 /* ---- the module page (spec 3.12) ------------------------------------------ */

@@ -134,38 +134,6 @@ void tb_sanitize_utf8(tb_buf *out, const char *s, size_t len)
 	tb_buf_append(out, p + run, len - run);
 }
 
-void tb_sanitize_escape(tb_buf *out, const char *s, size_t len, int quotes)
-{
-	if (!len)
-		return;
-	size_t run = 0;
-	for (size_t i = 0; i < len; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = quotes ? "&quot;" : NULL;
-			break;
-		default:
-			rep = NULL;
-		}
-		if (!rep)
-			continue;
-		tb_buf_append(out, s + run, i - run);
-		tb_buf_puts(out, rep);
-		run = i + 1;
-	}
-	tb_buf_append(out, s + run, len - run);
-}
-
 /* Length of a character reference at s[0] == '&' that is kept as written in
  * text (&name; &#123; &#x1F;), or 0. */
 static size_t charref_len(const char *s, size_t n)
@@ -188,20 +156,23 @@ static size_t charref_len(const char *s, size_t n)
 	return (i < n && s[i] == ';') ? i + 1 : 0;
 }
 
-/* Text between tags: &, <, > escaped unless & starts a reference. */
-static void emit_text(tb_buf *out, const char *s, size_t len)
+enum { ESC_QUOTES = 1, ESC_KEEP_REFS = 2 };
+
+/* Append s with &, <, > escaped, " too with ESC_QUOTES; with ESC_KEEP_REFS
+ * an & that starts a character reference stays as written. */
+static void escape(tb_buf *out, const char *s, size_t len, int how)
 {
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
-		const char *rep;
+		const char *rep = NULL;
 		if (s[i] == '&')
-			rep = charref_len(s + i, len - i) ? NULL : "&amp;";
+			rep = (how & ESC_KEEP_REFS) && charref_len(s + i, len - i) ? NULL : "&amp;";
 		else if (s[i] == '<')
 			rep = "&lt;";
 		else if (s[i] == '>')
 			rep = "&gt;";
-		else
-			rep = NULL;
+		else if (s[i] == '"' && (how & ESC_QUOTES))
+			rep = "&quot;";
 		if (!rep)
 			continue;
 		tb_buf_append(out, s + run, i - run);
@@ -209,6 +180,19 @@ static void emit_text(tb_buf *out, const char *s, size_t len)
 		run = i + 1;
 	}
 	tb_buf_append(out, s + run, len - run);
+}
+
+void tb_sanitize_escape(tb_buf *out, const char *s, size_t len, int quotes)
+{
+	if (!len)
+		return;
+	escape(out, s, len, quotes ? ESC_QUOTES : 0);
+}
+
+/* Text between tags: &, <, > escaped unless & starts a reference. */
+static void emit_text(tb_buf *out, const char *s, size_t len)
+{
+	escape(out, s, len, ESC_KEEP_REFS);
 }
 
 /* Named references worth decoding in attribute values: everything that can
@@ -577,6 +561,22 @@ static size_t comment_end(const char *s, size_t n, size_t i)
 	return e ? (size_t)(e - s) + 1 : n;
 }
 
+/* Scan the tag whose name starts at s[from]: sets *name_end past the name
+ * and, when the tag closes, *end past its '>' (and *self_closing).
+ * Returns nonzero when it closes. */
+static int scan_tag(size_t *name_end, size_t *end, int *self_closing, const char *s, size_t n,
+		    size_t from)
+{
+	size_t i = from;
+	while (i < n && !is_space((unsigned char)s[i]) && s[i] != '/' && s[i] != '>')
+		i++;
+	*name_end = i;
+	if (!skip_attrs(self_closing, s, n, &i))
+		return 0;
+	*end = i;
+	return 1;
+}
+
 static void sanitize_clean(tb_buf *out, const char *s, size_t n)
 {
 	sanitizer z = {0};
@@ -602,29 +602,15 @@ static void sanitize_clean(tb_buf *out, const char *s, size_t n)
 				end = i + 3; /* "</>" is ignored */
 				kind = 3;
 			} else if (is_alpha(d)) {
-				name_end = i + 2;
-				while (name_end < n && !is_space((unsigned char)s[name_end]) &&
-				       s[name_end] != '/' && s[name_end] != '>')
-					name_end++;
-				size_t pos = name_end;
-				if (skip_attrs(&self_closing, s, n, &pos)) {
-					end = pos;
+				if (scan_tag(&name_end, &end, &self_closing, s, n, i + 2))
 					kind = 2;
-				}
 			} else if (d) {
 				end = comment_end(s, n, i);
 				kind = 3;
 			}
 		} else if (is_alpha(c)) {
-			name_end = i + 1;
-			while (name_end < n && !is_space((unsigned char)s[name_end]) &&
-			       s[name_end] != '/' && s[name_end] != '>')
-				name_end++;
-			size_t pos = name_end;
-			if (skip_attrs(&self_closing, s, n, &pos)) {
-				end = pos;
+			if (scan_tag(&name_end, &end, &self_closing, s, n, i + 1))
 				kind = 1;
-			}
 		}
 		if (!end) {
 			i++; /* a lone '<': text */

@@ -55,13 +55,9 @@ void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d)
 {
 	const char *run = tb_req_query(req, "run"), *tag = tb_req_query(req, "tag");
 	if (!run || !tag) {
-		tb_buf msg = TB_BUF_INIT;
-		tb_buf_puts(&msg, "Invalid argument: Both run and tag must be specified: tag=");
-		tb_dash_pyrepr(&msg, tag);
-		tb_buf_puts(&msg, ", run=");
-		tb_dash_pyrepr(&msg, run);
-		tb_resp_error(resp, 400, "%s", msg.ptr);
-		tb_buf_free(&msg);
+		tb_dash_error_repr(
+		    resp, 400, "Invalid argument: Both run and tag must be specified: tag=", tag,
+		    ", run=", run);
 		return;
 	}
 	const char *format = tb_req_query(req, "format");
@@ -71,13 +67,8 @@ void tb_dash_scalars_serve(tb_resp *resp, const tb_req *req, tb_dash *d)
 	const tb_run *r = tb_reader_find_run(&rd, run);
 	const tb_series *s = r ? tb_dash_series(r, tag, "scalars", TB_DC_SCALAR) : NULL;
 	if (!s) {
-		tb_buf msg = TB_BUF_INIT;
-		tb_buf_puts(&msg, "Not found: No scalar data for run=");
-		tb_dash_pyrepr(&msg, run);
-		tb_buf_puts(&msg, ", tag=");
-		tb_dash_pyrepr(&msg, tag);
-		tb_resp_error(resp, 404, "%s", msg.ptr);
-		tb_buf_free(&msg);
+		tb_dash_error_repr(resp, 404, "Not found: No scalar data for run=", run,
+				   ", tag=", tag);
 	} else if (csv) {
 		tb_resp_type(resp, "text/csv; charset=utf-8");
 		write_csv(tb_resp_body(resp), d, s);

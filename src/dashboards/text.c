@@ -35,33 +35,17 @@ static int version_ok(const tb_series *s)
 	return rc < 0 || version == 0;
 }
 
+static void text_tag(tb_json *j, const tb_series *s, void *arg)
+{
+	(void)arg;
+	if (version_ok(s))
+		tb_json_str_n(j, tb_series_tag(s), tb_series_tag_len(s));
+}
+
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash *d = payload;
-	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_obj_begin(&j);
-	tb_reader rd;
-	tb_reader_begin(&rd, d->store);
-	size_t pos = 0;
-	for (const tb_run *r; (r = tb_reader_next_run(&rd, &pos));) {
-		int opened = 0;
-		size_t k = 0;
-		for (const tb_series *s; (s = tb_run_next_series(r, &k, "text", TB_DC_TENSOR));) {
-			if (!opened) {
-				tb_json_key(&j, tb_run_name(r));
-				tb_json_arr_begin(&j);
-				opened = 1;
-			}
-			if (version_ok(s))
-				tb_json_str_n(&j, tb_series_tag(s), tb_series_tag_len(s));
-		}
-		if (opened)
-			tb_json_arr_end(&j);
-	}
-	tb_reader_end(&rd);
-	tb_json_obj_end(&j);
+	tb_dash_series_object(resp, payload, "text", TB_DC_TENSOR, 1, text_tag, NULL);
 }
 
 /* Element i of t as text: a string element's bytes without NUL characters

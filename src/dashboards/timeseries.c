@@ -109,10 +109,8 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 	(void)req;
 	tb_dash *d = payload;
 	tb_json j;
-	tb_json_init(&j, tb_resp_body(resp));
-	tb_json_obj_begin(&j);
 	tb_reader rd;
-	tb_reader_begin(&rd, d->store);
+	tb_dash_object_begin(&j, &rd, resp, d);
 	size_t n_runs = tb_reader_run_count(&rd);
 	tb_reader_hold_all(&rd);
 	for (int k = 0; k < P_COUNT; k++) {
@@ -203,8 +201,7 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 		tb_json_obj_end(&j);
 		free(ds);
 	}
-	tb_reader_end(&rd);
-	tb_json_obj_end(&j);
+	tb_dash_object_end(&j, &rd);
 }
 
 /* Echo a request value with our JSON writer. */

@@ -1123,26 +1123,14 @@ static void s3_close(tb_fs_file *f)
 	free(f);
 }
 
-const tb_fs_ops tb_fs_s3 = {
-    .scheme = "s3",
-    .list = s3_list,
-    .stat = s3_stat,
-    .open = s3_open,
-    .read = s3_read,
-    .fstat = s3_fstat,
-    .close = s3_close,
-    .watch_new = NULL,
-    .snapshot = s3_snapshot,
-};
+/* S3 and Google Cloud Storage (its XML API speaks S3) share every
+ * operation; only the scheme differs. */
+#define S3_OPS(sch)                                                                              \
+	{                                                                                        \
+		.scheme = sch, .list = s3_list, .stat = s3_stat, .open = s3_open,                \
+		.read = s3_read, .fstat = s3_fstat, .close = s3_close, .watch_new = NULL,        \
+		.snapshot = s3_snapshot,                                                         \
+	}
 
-const tb_fs_ops tb_fs_gs = {
-    .scheme = "gs",
-    .list = s3_list,
-    .stat = s3_stat,
-    .open = s3_open,
-    .read = s3_read,
-    .fstat = s3_fstat,
-    .close = s3_close,
-    .watch_new = NULL,
-    .snapshot = s3_snapshot,
-};
+const tb_fs_ops tb_fs_s3 = S3_OPS("s3");
+const tb_fs_ops tb_fs_gs = S3_OPS("gs");

@@ -389,6 +389,20 @@ void tb_json_int_array(tb_json *j, const int64_t *v, size_t n)
 	tb_json_arr_end(j);
 }
 
+void tb_json_key_str(tb_json *j, const char *key, const char *s)
+{
+	tb_json_key(j, key);
+	tb_json_str(j, s);
+}
+
+void tb_json_str_array(tb_json *j, const char *const *v, size_t n)
+{
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++)
+		tb_json_str(j, v[i]);
+	tb_json_arr_end(j);
+}
+
 void tb_json_double_array(tb_json *j, const double *v, size_t n)
 {
 	tb_json_arr_begin(j);

@@ -36,15 +36,18 @@ void tb_json_key(tb_json *j, const char *key);
 void tb_json_key_n(tb_json *j, const char *key, size_t n);
 void tb_json_str(tb_json *j, const char *s);
 void tb_json_str_n(tb_json *j, const char *s, size_t n);
+/* A member whose value is the string s: tb_json_key then tb_json_str. */
+void tb_json_key_str(tb_json *j, const char *key, const char *s);
 void tb_json_int(tb_json *j, int64_t v);
 /* Python repr of a double; NaN -> "NaN", +inf -> "Infinity", -inf -> "-Infinity". */
 void tb_json_double(tb_json *j, double v);
 /* [wall, step, value]: one scalar point as upstream's scalars route lists
  * it, written in one piece. */
 void tb_json_point(tb_json *j, double wall, int64_t step, double value);
-/* An array of n integers or doubles. */
+/* An array of n integers, doubles or strings. */
 void tb_json_int_array(tb_json *j, const int64_t *v, size_t n);
 void tb_json_double_array(tb_json *j, const double *v, size_t n);
+void tb_json_str_array(tb_json *j, const char *const *v, size_t n);
 void tb_json_bool(tb_json *j, int v);
 void tb_json_null(tb_json *j);
 

@@ -1,5 +1,6 @@
 /* Protocol Buffers wire-format cursor (see pb_decode.h): the multi-byte
- * varint path, kept out of line; the one-byte case is inline. */
+ * varint path, kept out of line (the one-byte case is inline), and the
+ * reader of a message's last string fields. */
 #include "pb_decode.h"
 
 #include "common/error.h"
@@ -20,4 +21,15 @@ int tb_pb_varint_slow(uint64_t *out, tb_pb *r)
 		}
 	}
 	return TB_ECORRUPT;
+}
+
+int tb_pb_last_lens(tb_slice *out, uint32_t n, tb_slice in)
+{
+	tb_pb r = tb_pb_make(in);
+	tb_pb_field f;
+	int rc;
+	while ((rc = tb_pb_next(&f, &r)) == 1)
+		if (f.wire == TB_PB_LEN && f.num <= n)
+			out[f.num - 1] = f.len;
+	return rc;
 }

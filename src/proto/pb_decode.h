@@ -119,4 +119,11 @@ static inline float tb_pb_float(const tb_pb_field *f)
 	return x;
 }
 
+/* Set out[k - 1] to the payload of the last length-delimited field number
+ * k (1 <= k <= n) of message `in`; the other entries keep what they held,
+ * and fields of other numbers or wire types are skipped, so a field that
+ * occurs is told by a non-NULL ptr. Returns 0, or TB_ECORRUPT when in does
+ * not decode (the fields before the fault are set). */
+int tb_pb_last_lens(tb_slice *out, uint32_t n, tb_slice in);
+
 #endif

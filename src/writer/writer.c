@@ -160,6 +160,17 @@ static void tag_set_free(tag_set *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* Free w and what it owns; its file is closed and its mutex destroyed. */
+static void writer_free(tb_writer *w)
+{
+	tb_pb_buf_free(&w->pending);
+	tag_set_free(&w->tags);
+	free(w->path);
+	free(w->logdir);
+	free(w->suffix);
+	free(w);
+}
+
 /* Write all of pending to the file. On failure keep what was not written
  * and return TB_EIO with a message. Called with mu held. */
 static int write_pending(tb_writer *w)
@@ -395,11 +406,7 @@ out:
 		}
 		if (mutex_ok)
 			pthread_mutex_destroy(&w->mu);
-		tb_pb_buf_free(&w->pending);
-		free(w->path);
-		free(w->logdir);
-		free(w->suffix);
-		free(w);
+		writer_free(w);
 	}
 	return rc;
 }
@@ -528,12 +535,7 @@ int tb_writer_close(tb_writer *w)
 		rc = TB_EIO;
 	pthread_mutex_unlock(&w->mu);
 	pthread_mutex_destroy(&w->mu);
-	tb_pb_buf_free(&w->pending);
-	tag_set_free(&w->tags);
-	free(w->path);
-	free(w->logdir);
-	free(w->suffix);
-	free(w);
+	writer_free(w);
 	return rc;
 }
 
@@ -583,18 +585,32 @@ static int queue_framed(tb_writer *w, size_t start)
 	return TB_OK;
 }
 
-int tb_writer__emit_values(tb_writer *w, double wall_time, int64_t step, const tb_wvalue *v,
-			   size_t n)
+/* Lock w and start an event at wall_time (now, unless a positive finite
+ * time) and step in pending; returns where its frame starts. */
+static size_t event_begin(tb_writer *w, double wall_time, int64_t step)
 {
-	size_t start, summary;
-	int rc;
-
+	size_t start;
 	if (!(wall_time > 0) || !isfinite(wall_time))
 		wall_time = now_realtime();
 	pthread_mutex_lock(&w->mu);
 	frame_begin(w, &start);
 	put_event_head(&w->pending, wall_time, step);
-	summary = tb_pb_begin(&w->pending, F_SUMMARY);
+	return start;
+}
+
+/* Queue the event begun at start and unlock w. */
+static int event_end(tb_writer *w, size_t start)
+{
+	int rc = queue_framed(w, start);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+int tb_writer__emit_values(tb_writer *w, double wall_time, int64_t step, const tb_wvalue *v,
+			   size_t n)
+{
+	size_t start = event_begin(w, wall_time, step);
+	size_t summary = tb_pb_begin(&w->pending, F_SUMMARY);
 	for (size_t i = 0; i < n; i++) {
 		size_t val = tb_pb_begin(&w->pending, F_SUMMARY_VALUE);
 		const char *desc = w->n_descs ? find_desc(w, v[i].tag) : NULL;
@@ -616,26 +632,15 @@ int tb_writer__emit_values(tb_writer *w, double wall_time, int64_t step, const t
 		tb_pb_end(&w->pending, val);
 	}
 	tb_pb_end(&w->pending, summary);
-	rc = queue_framed(w, start);
-	pthread_mutex_unlock(&w->mu);
-	return rc;
+	return event_end(w, start);
 }
 
 int tb_writer__emit_field(tb_writer *w, double wall_time, int64_t step, uint32_t field,
 			  const void *bytes, size_t len)
 {
-	size_t start;
-	int rc;
-
-	if (!(wall_time > 0) || !isfinite(wall_time))
-		wall_time = now_realtime();
-	pthread_mutex_lock(&w->mu);
-	frame_begin(w, &start);
-	put_event_head(&w->pending, wall_time, step);
+	size_t start = event_begin(w, wall_time, step);
 	tb_pb_put_bytes(&w->pending, field, bytes, len);
-	rc = queue_framed(w, start);
-	pthread_mutex_unlock(&w->mu);
-	return rc;
+	return event_end(w, start);
 }
 
 int tb_writer__fail(tb_writer *w, int rc, const char *fmt, ...)
