@@ -1,8 +1,9 @@
 // Building blocks shared by the histograms, distributions, images, audio and
 // text dashboards: tag listings, lazy loading, grouping, step sliders.
-import type { ComponentChildren, RefObject } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Fragment, type ComponentChildren, type RefObject } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fetchTagListing, type TagInfo } from './series_api';
+import type { DashboardProps } from './registry';
 import './dashboards.css';
 
 function errorText(err: unknown): string {
@@ -223,7 +224,13 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
             <span class="group-name">{name}</span>
             <span class="group-count">{list.length}</span>
           </button>
-          {!isCollapsed && <div class={`cards dash-cards dash-cards-${plugin}`}>{list.map((i) => renderCard(i))}</div>}
+          {!isCollapsed && (
+            <div class={`cards dash-cards dash-cards-${plugin}`}>
+              {list.map((i) => (
+                <Fragment key={`${i.run}\u0000${i.tag}`}>{renderCard(i)}</Fragment>
+              ))}
+            </div>
+          )}
         </section>
       );
     });
@@ -259,8 +266,43 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
   );
 }
 
-interface CardProps {
+interface TagDashboardProps extends Omit<DashboardProps, 'runColor'> {
+  plugin: string;
+  noun: string;
+  controls?: ComponentChildren;
+  renderCard: (item: TagInfo) => ComponentChildren;
+}
+
+/** DashboardLayout over the plugin's own tag listing. */
+export function TagDashboard({ generation, ...layout }: TagDashboardProps) {
+  const { items, error } = useTagListing(layout.plugin, generation);
+  return <DashboardLayout {...layout} items={items} error={error} />;
+}
+
+/** What Card needs of a card's series: its run/tag, colour, load state and root. */
+export interface CardFrame {
   item: TagInfo;
+  color: string;
+  status: LoadStatus;
+  error: string;
+  rootRef: RefObject<HTMLDivElement | null>;
+}
+
+/** A card's series, loaded once the card's root (`frame.rootRef`) is on screen. */
+export function useCardSeries<T>(
+  item: TagInfo,
+  color: string,
+  key: string,
+  generation: number,
+  load: (signal: AbortSignal) => Promise<T>,
+): { data: T | null; frame: CardFrame } {
+  const rootRef = useRef<HTMLDivElement>(null);
+  const seen = useSeen(rootRef);
+  const { data, status, error } = useSeries(key, generation, seen, load);
+  return { data, frame: { item, color, status, error, rootRef } };
+}
+
+interface CardProps extends CardFrame {
   color: string;
   status: LoadStatus;
   error: string;
@@ -366,6 +408,87 @@ export function useStepIndex(count: number): [number, (i: number) => void] {
   const index = picked === null ? last : Math.min(picked, last);
   const set = (i: number) => setPicked(i >= last ? null : i);
   return [index, set];
+}
+
+/** The entries of a step-by-step card and the one its step slider shows. */
+export interface StepEntries<T> {
+  data: T[] | null;
+  frame: CardFrame;
+  /** Card attributes: the number of loaded entries. */
+  attrs: Record<string, string | undefined>;
+  index: number;
+  setIndex: (i: number) => void;
+  entry: T | null;
+}
+
+/** useCardSeries of a list of steps, with useStepIndex's pick among them. */
+export function useStepEntries<T>(
+  item: TagInfo,
+  color: string,
+  key: string,
+  generation: number,
+  load: (signal: AbortSignal) => Promise<T[]>,
+): StepEntries<T> {
+  const { data, frame } = useCardSeries(item, color, key, generation, load);
+  const [index, setIndex] = useStepIndex(data?.length ?? 0);
+  const entry = data && data.length ? data[Math.min(index, data.length - 1)] : null;
+  return { data, frame, attrs: { 'data-entries': data ? String(data.length) : undefined }, index, setIndex, entry };
+}
+
+/** The step slider of a card's entries. */
+export function EntrySlider<T extends { step: number; wallTime: number }>({ steps }: { steps: StepEntries<T> }) {
+  const { data, index, setIndex, entry } = steps;
+  return <StepSlider count={data?.length ?? 0} index={index} onChange={setIndex} step={entry?.step} wallTime={entry?.wallTime} />;
+}
+
+/** Entries of a tag that writes `item.samples` samples per step, one sample at a time. */
+export function useSampledEntries<T>(
+  item: TagInfo,
+  color: string,
+  plugin: string,
+  generation: number,
+  load: (run: string, tag: string, sample: number, signal: AbortSignal) => Promise<T[]>,
+): StepEntries<T> & { samples: number; sample: number; setSample: (s: number) => void } {
+  const [picked, setSample] = useState(0);
+  const samples = Math.max(1, item.samples);
+  const sample = Math.min(picked, samples - 1);
+  const steps = useStepEntries(item, color, `${plugin}\u0000${item.run}\u0000${item.tag}\u0000${sample}`, generation, (signal) =>
+    load(item.run, item.tag, sample, signal),
+  );
+  return { ...steps, samples, sample, setSample };
+}
+
+/** The step slider, and the sample slider when there is more than one sample. */
+export function SampledSliders<T extends { step: number; wallTime: number }>({
+  steps,
+}: {
+  steps: ReturnType<typeof useSampledEntries<T>>;
+}) {
+  const { samples, sample, setSample } = steps;
+  return (
+    <div class="dash-sliders">
+      <EntrySlider steps={steps} />
+      {samples > 1 && (
+        <StepSlider
+          count={samples}
+          index={sample}
+          onChange={setSample}
+          step={sample}
+          label={`Sample (of ${samples})`}
+          testid="sample-slider"
+        />
+      )}
+    </div>
+  );
+}
+
+/** Loading, or `none` once loaded, while there is no entry to show. */
+export function EntryMessage({ steps, none, inline }: { steps: StepEntries<unknown>; none: string; inline?: boolean }) {
+  if (steps.entry) return null;
+  const cls = 'dash-msg' + (inline ? ' inline' : '');
+  if (steps.frame.status === 'loading') return <div class={cls}>Loading…</div>;
+  if (steps.frame.status === 'ready') return <div class={cls}>{none}</div>;
+  return null;
 }
 
 export { errorText };
