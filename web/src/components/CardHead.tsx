@@ -22,6 +22,31 @@ export function PinIcon({ filled, class: cls }: { filled: boolean; class?: strin
   );
 }
 
+interface ToggleProps {
+  on: boolean;
+  title: string;
+  label: string;
+  testid: string;
+  onClick: () => void;
+  children: ComponentChildren;
+}
+
+/** A header button that stays pressed while `on`. */
+function ToggleButton({ on, title, label, testid, onClick, children }: ToggleProps) {
+  return (
+    <button
+      class={'card-button' + (on ? ' on' : '')}
+      title={title}
+      aria-label={label}
+      aria-pressed={on}
+      data-testid={testid}
+      onClick={onClick}
+    >
+      {children}
+    </button>
+  );
+}
+
 interface Props {
   title: string;
   subtitle?: ComponentChildren;
@@ -48,22 +73,20 @@ export function CardHead({ title, subtitle, description, pinned, onPin, full, on
       <span class="card-runs">{subtitle}</span>
       <div class="card-actions">
         {children}
-        <button
-          class={'card-button' + (pinned ? ' on' : '')}
+        <ToggleButton
+          on={pinned}
           title={pinned ? 'Unpin' : 'Pin to the top'}
-          aria-label={pinned ? 'Unpin card' : 'Pin card'}
-          aria-pressed={pinned}
-          data-testid="pin"
+          label={pinned ? 'Unpin card' : 'Pin card'}
+          testid="pin"
           onClick={onPin}
         >
           <PinIcon filled={pinned} />
-        </button>
-        <button
-          class={'card-button' + (full ? ' on' : '')}
+        </ToggleButton>
+        <ToggleButton
+          on={full}
           title={full ? 'Normal size' : 'Full width'}
-          aria-label={full ? 'Normal size' : 'Full width'}
-          aria-pressed={full}
-          data-testid="fullsize"
+          label={full ? 'Normal size' : 'Full width'}
+          testid="fullsize"
           onClick={onFull}
         >
           <svg viewBox="0 0 24 24" aria-hidden="true">
@@ -73,7 +96,7 @@ export function CardHead({ title, subtitle, description, pinned, onPin, full, on
               <path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5" fill="none" stroke="currentColor" stroke-width="1.8" />
             )}
           </svg>
-        </button>
+        </ToggleButton>
       </div>
     </div>
   );

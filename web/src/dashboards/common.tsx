@@ -4,6 +4,7 @@ import { Fragment, type ComponentChildren, type RefObject } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fetchTagListing, type TagInfo } from './series_api';
 import type { DashboardProps } from './registry';
+import { TagFilter, tagCountText } from '../components/TagFilter';
 import './dashboards.css';
 
 function errorText(err: unknown): string {
@@ -240,19 +241,13 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
   return (
     <div class="main dash" data-dashboard={plugin}>
       <div class="controls">
-        <input
-          class={'filter tag-filter' + (re ? '' : ' invalid')}
-          type="search"
-          placeholder="Filter tags (regex)"
+        <TagFilter
           value={filter}
-          data-testid="dash-tag-filter"
-          onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
+          valid={!!re}
+          onInput={setFilter}
+          count={tagCountText(tagCount, allTags.size)}
+          testid="dash-tag-filter"
         />
-        <span class="tag-count">
-          {tagCount === allTags.size
-            ? `${allTags.size} tag${allTags.size === 1 ? '' : 's'}`
-            : `${tagCount} of ${allTags.size} tags`}
-        </span>
         {error && items !== null && items.length > 0 && (
           <span class="dash-error" title={error}>
             Update failed

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { fetchImages, type TagInfo } from './series_api';
 import { Card, EntryMessage, SampledSliders, TagDashboard, useSampledEntries } from './common';
 import type { DashboardProps } from './registry';
+import { NumberField } from '../components/NumberField';
 
 interface Look {
   brightness: number;
@@ -59,30 +60,21 @@ export default function ImagesDashboard({ runColor, ...props }: DashboardProps) 
   const changed = look.brightness !== 1 || look.contrast !== 1;
   const controls = (
     <>
-      <label class="control" title="Brightness">
-        <span>Brightness</span>
-        <input
+      {(['brightness', 'contrast'] as const).map((k) => (
+        <NumberField
+          key={k}
+          class="control"
+          label={k === 'brightness' ? 'Brightness' : 'Contrast'}
+          title={k === 'brightness' ? 'Brightness' : 'Contrast'}
           type="range"
           min="0"
           max="3"
           step="0.05"
-          value={look.brightness}
-          data-testid="brightness"
-          onInput={(e) => setLook({ brightness: Number((e.target as HTMLInputElement).value) })}
+          value={look[k]}
+          testid={k}
+          onInput={(v) => setLook({ [k]: v })}
         />
-      </label>
-      <label class="control" title="Contrast">
-        <span>Contrast</span>
-        <input
-          type="range"
-          min="0"
-          max="3"
-          step="0.05"
-          value={look.contrast}
-          data-testid="contrast"
-          onInput={(e) => setLook({ contrast: Number((e.target as HTMLInputElement).value) })}
-        />
-      </label>
+      ))}
       <button class="link" disabled={!changed} onClick={() => setLook({ brightness: 1, contrast: 1 })}>
         Reset
       </button>

@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PrChart } from '../chart/prChart';
 import { ChartImageMenu } from '../components/ChartImageMenu';
+import { TagFilter, tagCountText } from '../components/TagFilter';
 import { useChartFit, useChartTheme } from '../hooks';
 import type { TagInfo } from './series_api';
 import { fetchPrCurves, type PrEntry } from './pr_curves_api';
@@ -227,16 +228,7 @@ export default function PrCurvesDashboard({ runs, selectedRuns, runColor, genera
   return (
     <div class="main dash" data-dashboard="pr_curves">
       <div class="controls">
-        <input
-          class={'filter tag-filter' + (re ? '' : ' invalid')}
-          type="search"
-          placeholder="Filter tags (regex)"
-          value={filter}
-          onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
-        />
-        <span class="tag-count">
-          {tags.length === allTags.length ? `${allTags.length} tag${allTags.length === 1 ? '' : 's'}` : `${tags.length} of ${allTags.length} tags`}
-        </span>
+        <TagFilter value={filter} valid={!!re} onInput={setFilter} count={tagCountText(tags.length, allTags.length)} />
         {error && allTags.length > 0 && (
           <span class="dash-error" title={error}>
             Update failed
