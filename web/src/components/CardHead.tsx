@@ -23,7 +23,10 @@ export function PinIcon({ filled, class: cls }: { filled: boolean; class?: strin
 }
 
 interface ToggleProps {
+  /** Drawn as on. */
   on: boolean;
+  /** aria-pressed, when it differs from `on`. */
+  pressed?: boolean;
   title: string;
   label: string;
   testid: string;
@@ -31,14 +34,14 @@ interface ToggleProps {
   children: ComponentChildren;
 }
 
-/** A header button that stays pressed while `on`. */
-function ToggleButton({ on, title, label, testid, onClick, children }: ToggleProps) {
+/** A card-head button that stays pressed while `on`. */
+export function CardButton({ on, pressed = on, title, label, testid, onClick, children }: ToggleProps) {
   return (
     <button
       class={'card-button' + (on ? ' on' : '')}
       title={title}
       aria-label={label}
-      aria-pressed={on}
+      aria-pressed={pressed}
       data-testid={testid}
       onClick={onClick}
     >
@@ -73,7 +76,7 @@ export function CardHead({ title, subtitle, description, pinned, onPin, full, on
       <span class="card-runs">{subtitle}</span>
       <div class="card-actions">
         {children}
-        <ToggleButton
+        <CardButton
           on={pinned}
           title={pinned ? 'Unpin' : 'Pin to the top'}
           label={pinned ? 'Unpin card' : 'Pin card'}
@@ -81,8 +84,8 @@ export function CardHead({ title, subtitle, description, pinned, onPin, full, on
           onClick={onPin}
         >
           <PinIcon filled={pinned} />
-        </ToggleButton>
-        <ToggleButton
+        </CardButton>
+        <CardButton
           on={full}
           title={full ? 'Normal size' : 'Full width'}
           label={full ? 'Normal size' : 'Full width'}
@@ -96,7 +99,7 @@ export function CardHead({ title, subtitle, description, pinned, onPin, full, on
               <path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5" fill="none" stroke="currentColor" stroke-width="1.8" />
             )}
           </svg>
-        </ToggleButton>
+        </CardButton>
       </div>
     </div>
   );

@@ -1,5 +1,6 @@
 // The tag filter of a toolbar: a regex search box, marked invalid while its
 // text does not compile, and the count of tags it lets through.
+import { SearchInput } from './SearchInput';
 
 /** "3 tags", or "2 of 3 tags" while the filter hides some. */
 export function tagCountText(shown: number, total: number): string {
@@ -19,13 +20,12 @@ interface Props {
 export function TagFilter({ value, valid, onInput, count, testid, countTestid }: Props) {
   return (
     <>
-      <input
+      <SearchInput
         class={'filter tag-filter' + (valid ? '' : ' invalid')}
-        type="search"
         placeholder="Filter tags (regex)"
         value={value}
-        data-testid={testid}
-        onInput={(e) => onInput((e.target as HTMLInputElement).value)}
+        testid={testid}
+        onInput={onInput}
       />
       <span class="tag-count" data-testid={countTestid}>
         {count}

@@ -5,7 +5,7 @@ import { SeriesStore, useFetched } from '../data';
 import { useChartTheme } from '../hooks';
 import { usePrefs } from '../prefs';
 import { compileFilter, togglePin, useSettings } from '../state';
-import { CardGrid, tagGroup, type CardSpec } from '../components/CardGrid';
+import { CardGridBody, tagGroup, type CardSpec } from '../components/CardGrid';
 import { Controls } from '../components/Controls';
 import { TagCard } from '../components/GroupCard';
 import type { DashboardProps } from './registry';
@@ -67,21 +67,17 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
   const cards = tags.map(spec);
   const pinnedCards = s.pinned.filter((id) => id.startsWith('s:') && byTag.has(id.slice(2))).map((id) => spec(id.slice(2)));
 
-  let body;
-  if (!listing) {
-    body = <div class="empty-state">{error ? 'Could not load tags.' : 'Loading…'}</div>;
-  } else if (allTags.length === 0) {
-    body = (
-      <div class="empty-state">
-        <h3>No scalar data</h3>
-        <p>No run in this log directory has written scalar summaries yet.</p>
-      </div>
-    );
-  } else if (cards.length === 0 && pinnedCards.length === 0) {
-    body = <div class="empty-state">No tags match the filter.</div>;
-  } else {
-    body = <CardGrid cards={cards} pinnedCards={pinnedCards} settings={s} prefs={p} />;
-  }
+  const body = (
+    <CardGridBody
+      loaded={!!listing}
+      error={error}
+      empty={allTags.length === 0}
+      emptyTitle="No scalar data"
+      emptyText="No run in this log directory has written scalar summaries yet."
+      noMatch="No tags match the filter."
+      {...{ cards, pinnedCards, settings: s, prefs: p }}
+    />
+  );
   return (
     <main class="main" data-dashboard="scalars">
       <Controls s={s} shown={tags.length} total={allTags.length} scalarTags={allTags} />
