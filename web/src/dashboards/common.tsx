@@ -165,7 +165,7 @@ function cmp(a: string, b: string): number {
 /** Tag filter, groups by tag prefix and one card per selected run and tag. */
 export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns, controls, renderCard }: LayoutProps) {
   const [filter, setFilterState] = useState(filters.get(plugin) ?? '');
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const groupsOpen = useCollapsed();
   const setFilter = (v: string) => {
     filters.set(plugin, v);
     setFilterState(v);
@@ -194,13 +194,6 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
     return [...m];
   }, [shown]);
 
-  const toggle = (g: string) => {
-    const c = new Set(collapsed);
-    if (c.has(g)) c.delete(g);
-    else c.add(g);
-    setCollapsed(c);
-  };
-
   let body: ComponentChildren;
   if (items === null) {
     body = <div class="empty-state">Loading…</div>;
@@ -214,27 +207,15 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
   } else if (shown.length === 0) {
     body = <div class="empty-state">{re ? 'No selected run has a tag matching the filter.' : 'No run is selected.'}</div>;
   } else {
-    body = groups.map(([name, list]) => {
-      const isCollapsed = collapsed.has(name);
-      return (
-        <section class="group" key={name} data-group={name}>
-          <button class="group-head" aria-expanded={!isCollapsed} onClick={() => toggle(name)}>
-            <span class={'chevron' + (isCollapsed ? ' collapsed' : '')} aria-hidden="true">
-              ▾
-            </span>
-            <span class="group-name">{name}</span>
-            <span class="group-count">{list.length}</span>
-          </button>
-          {!isCollapsed && (
-            <div class={`cards dash-cards dash-cards-${plugin}`}>
-              {list.map((i) => (
-                <Fragment key={`${i.run}\u0000${i.tag}`}>{renderCard(i)}</Fragment>
-              ))}
-            </div>
-          )}
-        </section>
-      );
-    });
+    body = groups.map(([name, list]) => (
+      <CardGroup key={name} name={name} count={list.length} open={groupsOpen} cardsClass={`cards dash-cards dash-cards-${plugin}`}>
+        {() =>
+          list.map((i) => (
+            <Fragment key={`${i.run}\u0000${i.tag}`}>{renderCard(i)}</Fragment>
+          ))
+        }
+      </CardGroup>
+    ));
   }
 
   const tagCount = new Set(shown.map((i) => i.tag)).size;
@@ -258,6 +239,51 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
       </div>
       <div class="groups">{body}</div>
     </div>
+  );
+}
+
+/** Which groups of a dashboard are collapsed, and the toggle of one. */
+export interface Collapsed {
+  has: (name: string) => boolean;
+  toggle: (name: string) => void;
+}
+
+export function useCollapsed(): Collapsed {
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  return {
+    has: (name) => collapsed.has(name),
+    toggle: (name) => {
+      const c = new Set(collapsed);
+      if (c.has(name)) c.delete(name);
+      else c.add(name);
+      setCollapsed(c);
+    },
+  };
+}
+
+interface CardGroupProps {
+  name: string;
+  count: number;
+  open: Collapsed;
+  cardsClass: string;
+  /** The cards, made only while the group is open. */
+  children: () => ComponentChildren;
+}
+
+/** A group of cards under a head that collapses it: its name and card count. */
+export function CardGroup({ name, count, open, cardsClass, children }: CardGroupProps) {
+  const isCollapsed = open.has(name);
+  return (
+    <section class="group" data-group={name}>
+      <button class="group-head" aria-expanded={!isCollapsed} onClick={() => open.toggle(name)}>
+        <span class={'chevron' + (isCollapsed ? ' collapsed' : '')} aria-hidden="true">
+          ▾
+        </span>
+        <span class="group-name">{name}</span>
+        <span class="group-count">{count}</span>
+      </button>
+      {!isCollapsed && <div class={cardsClass}>{children()}</div>}
+    </section>
   );
 }
 

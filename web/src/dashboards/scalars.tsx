@@ -40,6 +40,8 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
   const pinned = new Set(s.pinned);
   const allTags = useMemo(() => [...byTag.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), [byTag]);
   const tagRe = compileFilter(s.tagFilter);
+  // What every scalar card of this dashboard is given alike.
+  const shared = { generation, store, settings: s, prefs: p, runColor, theme };
   const spec = (tag: string): CardSpec => {
     const id = 's:' + tag;
     return {
@@ -51,12 +53,7 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
           allRuns={byTag.get(tag)?.length ?? 0}
           runs={(byTag.get(tag) ?? []).filter((r) => selected.has(r))}
           description={listing?.tagDescriptions[tag] ?? ''}
-          generation={generation}
-          store={store}
-          settings={s}
-          prefs={p}
-          runColor={runColor}
-          theme={theme}
+          {...shared}
           pinned={pinned.has(id)}
           onPin={() => togglePin(id)}
         />

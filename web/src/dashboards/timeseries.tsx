@@ -51,6 +51,8 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
   const pinned = new Set(s.pinned);
   const tagRe = compileFilter(s.tagFilter);
 
+  // What every scalar card of this dashboard is given alike.
+  const shared = { generation, store, settings: s, prefs: p, runColor, theme };
   // Every possible card, then the ones the tag filter keeps.
   type Entry = CardSpec & { tag: string; kind: number; rank: number };
   const entries: Entry[] = [];
@@ -69,12 +71,7 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
           allRuns={tagRunsList.length}
           runs={drawn}
           description={tags?.scalars.tagDescriptions[tag] ?? ''}
-          generation={generation}
-          store={store}
-          settings={s}
-          prefs={p}
-          runColor={runColor}
-          theme={theme}
+          {...shared}
           pinned={pinned.has(id)}
           onPin={() => togglePin(id)}
         />
