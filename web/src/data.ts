@@ -307,6 +307,34 @@ export function limited<T>(job: () => Promise<T>): Promise<T> {
   });
 }
 
+/**
+ * A card's data, fetched through `limited` while the card is `visible` and
+ * its `key` (generation, sample...) differs from the loaded one. An answer
+ * equal to the shown one keeps the shown object, so nothing redraws.
+ */
+export function useCardFetch<T>(visible: boolean, key: string, fetcher: () => Promise<T>): { value: T | null; error: string } {
+  const [value, setValue] = useState<T | null>(null);
+  const [loaded, setLoaded] = useState<string | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    if (!visible || loaded === key) return;
+    let cancelled = false;
+    limited(fetcher).then(
+      (v) => {
+        if (cancelled) return;
+        setValue((prev) => (prev && JSON.stringify(prev) === JSON.stringify(v) ? prev : v));
+        setLoaded(key);
+        setError('');
+      },
+      (e) => !cancelled && setError(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [visible, key]);
+  return { value, error };
+}
+
 // --- per-tag scalar series, fetched on demand and kept up to date.
 
 /** A tag's loaded series, by run. */

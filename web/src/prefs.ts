@@ -1,6 +1,6 @@
 // Per-browser preferences, kept in localStorage: refresh interval, default
 // smoothing, page size, theme, card width, tooltip order, run colours.
-import { useEffect, useState } from 'preact/hooks';
+import { Watched, useWatched } from './watched';
 
 export type Theme = 'system' | 'light' | 'dark';
 export type TooltipSort = 'nearest' | 'ascending' | 'descending' | 'name';
@@ -70,22 +70,14 @@ function load(): Prefs {
   };
 }
 
-type Listener = (p: Prefs) => void;
-
-class PrefsStore {
-  private current = load();
-  private listeners = new Set<Listener>();
-
+class PrefsStore extends Watched<Prefs> {
   constructor() {
+    super(load());
     window.addEventListener('storage', (e) => {
       if (e.key !== KEY) return;
       this.current = load();
       this.emit();
     });
-  }
-
-  get(): Prefs {
-    return this.current;
   }
 
   update(patch: Partial<Prefs>): void {
@@ -97,23 +89,12 @@ class PrefsStore {
     }
     this.emit();
   }
-
-  subscribe(fn: Listener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  private emit(): void {
-    for (const fn of this.listeners) fn(this.current);
-  }
 }
 
 export const prefs = new PrefsStore();
 
 export function usePrefs(): Prefs {
-  const [p, set] = useState(prefs.get());
-  useEffect(() => prefs.subscribe(set), []);
-  return p;
+  return useWatched(prefs);
 }
 
 /** Whether the page is currently drawn dark (explicit choice or system). */

@@ -1,6 +1,6 @@
 // View state, mirrored into the URL fragment so a link reproduces a view and
 // it survives a reload: dashboard, filters, smoothing, axes, pinned cards.
-import { useEffect, useState } from 'preact/hooks';
+import { Watched, useWatched } from './watched';
 import { prefs } from './prefs';
 
 /** 'tag': another scalar tag of the same run, aligned by step (Settings.xTag). */
@@ -226,23 +226,14 @@ export function formatHash(s: Settings): string {
   return q ? '#' + q : '';
 }
 
-type Listener = (s: Settings) => void;
-
-class SettingsStore {
-  private current: Settings;
-  private listeners = new Set<Listener>();
-
+class SettingsStore extends Watched<Settings> {
   constructor() {
-    this.current = parseHash(location.hash);
+    super(parseHash(location.hash));
     window.addEventListener('hashchange', () => {
       if (location.hash === formatHash(this.current)) return;
       this.current = parseHash(location.hash);
       this.emit();
     });
-  }
-
-  get(): Settings {
-    return this.current;
   }
 
   update(patch: Partial<Settings>): void {
@@ -252,23 +243,12 @@ class SettingsStore {
     history.replaceState(null, '', url);
     this.emit();
   }
-
-  subscribe(fn: Listener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  private emit(): void {
-    for (const fn of this.listeners) fn(this.current);
-  }
 }
 
 export const settings = new SettingsStore();
 
 export function useSettings(): Settings {
-  const [s, set] = useState(settings.get());
-  useEffect(() => settings.subscribe(set), []);
-  return s;
+  return useWatched(settings);
 }
 
 /** Compiles a user-typed filter; case-insensitive. null when invalid. */

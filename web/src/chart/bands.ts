@@ -3,7 +3,7 @@
 import type { DistributionStep } from '../dashboards/series_api';
 import { formatStep, formatTick, formatValue } from '../format';
 import type { Figure, FigureMark } from './chartImage';
-import { HoverTip, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
+import { CanvasChart, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
 
 /** Band pairs from the outside in: (min, max), (7%, 93%), (16%, 84%), (31%, 69%). */
 const BANDS: Array<[number, number]> = [
@@ -20,13 +20,8 @@ function percentileName(bp: number): string {
   return `${Number((bp / 100).toFixed(1))}%`;
 }
 
-export class DistributionChart {
-  private canvas: HTMLCanvasElement;
-  private tip: HoverTip;
+export class DistributionChart extends CanvasChart {
   private steps: DistributionStep[] = [];
-  private color = '#1f77b4';
-  private width = 0;
-  private height = 0;
   private hover = -1;
   private finite = false;
   private x0 = 0;
@@ -34,15 +29,6 @@ export class DistributionChart {
   private y0 = 0;
   private y1 = 1;
   private pad = { left: 48, right: 12, top: 10, bottom: 22 };
-
-  constructor(container: HTMLElement) {
-    this.canvas = document.createElement('canvas');
-    this.canvas.className = 'dash-canvas';
-    container.appendChild(this.canvas);
-    this.tip = new HoverTip(container);
-    this.canvas.addEventListener('mousemove', this.onMove);
-    this.canvas.addEventListener('mouseleave', this.onLeave);
-  }
 
   /** False when there is no finite value to draw. */
   setData(steps: DistributionStep[], color: string): boolean {
@@ -86,16 +72,6 @@ export class DistributionChart {
     }
     this.draw();
     return ok;
-  }
-
-  setSize(width: number, height: number): void {
-    this.width = Math.floor(width);
-    this.height = Math.floor(height);
-    this.draw();
-  }
-
-  redraw(): void {
-    this.draw();
   }
 
   /** What is drawn, as a Figure for an image: the bands, then the median. */
@@ -142,13 +118,6 @@ export class DistributionChart {
     };
   }
 
-  destroy(): void {
-    this.canvas.removeEventListener('mousemove', this.onMove);
-    this.canvas.removeEventListener('mouseleave', this.onLeave);
-    this.tip.destroy();
-    this.canvas.remove();
-  }
-
   private px(step: number): number {
     const P = this.pad;
     return P.left + ((step - this.x0) / (this.x1 - this.x0)) * (this.width - P.left - P.right);
@@ -176,7 +145,7 @@ export class DistributionChart {
     return out;
   }
 
-  private draw(): void {
+  protected draw(): void {
     const W = this.width;
     const H = this.height;
     if (W <= 0 || H <= 0) return;
@@ -272,7 +241,7 @@ export class DistributionChart {
     }
   }
 
-  private onMove = (e: MouseEvent): void => {
+  protected onMove(e: MouseEvent): void {
     if (!this.steps.length || !this.finite) return;
     const rect = this.canvas.getBoundingClientRect();
     const x = e.clientX - rect.left;
@@ -296,13 +265,13 @@ export class DistributionChart {
     const rows: Array<[string, string]> = [];
     for (let k = 8; k >= 0; k--) rows.push([percentileName(s.bps[k]), formatValue(s.values[k])]);
     this.tip.show(e.clientX, e.clientY, `Step ${s.step}`, rows, this.color);
-  };
+  }
 
-  private onLeave = (): void => {
+  protected onLeave(): void {
     this.tip.hide();
     if (this.hover >= 0) {
       this.hover = -1;
       this.draw();
     }
-  };
+  }
 }

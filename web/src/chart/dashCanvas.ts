@@ -138,3 +138,47 @@ export class HoverTip {
     this.el.remove();
   }
 }
+
+/**
+ * A chart drawn on a canvas of its own inside `container`, with a hover
+ * tip: the subclass draws, and answers the pointer's moves and leaving.
+ */
+export abstract class CanvasChart {
+  protected canvas: HTMLCanvasElement;
+  protected tip: HoverTip;
+  protected color = '#1f77b4';
+  protected width = 0;
+  protected height = 0;
+  private move = (e: MouseEvent): void => this.onMove(e);
+  private leave = (): void => this.onLeave();
+
+  constructor(container: HTMLElement) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'dash-canvas';
+    container.appendChild(this.canvas);
+    this.tip = new HoverTip(container);
+    this.canvas.addEventListener('mousemove', this.move);
+    this.canvas.addEventListener('mouseleave', this.leave);
+  }
+
+  setSize(width: number, height: number): void {
+    this.width = Math.floor(width);
+    this.height = Math.floor(height);
+    this.draw();
+  }
+
+  redraw(): void {
+    this.draw();
+  }
+
+  destroy(): void {
+    this.canvas.removeEventListener('mousemove', this.move);
+    this.canvas.removeEventListener('mouseleave', this.leave);
+    this.tip.destroy();
+    this.canvas.remove();
+  }
+
+  protected abstract draw(): void;
+  protected abstract onMove(e: MouseEvent): void;
+  protected abstract onLeave(): void;
+}

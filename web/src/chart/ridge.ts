@@ -5,7 +5,7 @@
 import type { Bucket, HistogramStep } from '../dashboards/series_api';
 import { formatStep, formatTick, formatValue } from '../format';
 import type { Figure, FigureMark, Ticks } from './chartImage';
-import { HoverTip, mixColor, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
+import { CanvasChart, mixColor, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
 
 export type HistogramMode = 'offset' | 'overlay';
 
@@ -141,25 +141,11 @@ interface Layout {
   ridge: number;
 }
 
-export class HistogramChart {
-  private canvas: HTMLCanvasElement;
-  private tip: HoverTip;
+export class HistogramChart extends CanvasChart {
   private data: Prepared | null = null;
-  private color = '#1f77b4';
   private mode: HistogramMode = 'offset';
-  private width = 0;
-  private height = 0;
   private hover: { index: number; x: number } | null = null;
   private layout: Layout = { left: 0, right: 0, top: 0, bottom: 0, ridge: 0 };
-
-  constructor(private container: HTMLElement) {
-    this.canvas = document.createElement('canvas');
-    this.canvas.className = 'dash-canvas';
-    container.appendChild(this.canvas);
-    this.tip = new HoverTip(container);
-    this.canvas.addEventListener('mousemove', this.onMove);
-    this.canvas.addEventListener('mouseleave', this.onLeave);
-  }
 
   /** False when there is nothing finite to draw. */
   setData(steps: HistogramStep[], color: string, mode: HistogramMode): boolean {
@@ -172,26 +158,9 @@ export class HistogramChart {
     return this.data !== null;
   }
 
-  setSize(width: number, height: number): void {
-    this.width = Math.floor(width);
-    this.height = Math.floor(height);
-    this.draw();
-  }
-
-  redraw(): void {
-    this.draw();
-  }
-
   /** What is drawn, as a Figure for an image; null before any finite data. */
   figure(name: string): Figure | null {
     return this.data ? histogramFigure(this.data.steps, this.color, this.mode, name) : null;
-  }
-
-  destroy(): void {
-    this.canvas.removeEventListener('mousemove', this.onMove);
-    this.canvas.removeEventListener('mouseleave', this.onLeave);
-    this.tip.destroy();
-    this.canvas.remove();
   }
 
   private xPix(v: number): number {
@@ -219,7 +188,7 @@ export class HistogramChart {
     return this.xPix(d.lo + ((bin + 0.5) * (d.hi - d.lo)) / BINS);
   }
 
-  private draw(): void {
+  protected draw(): void {
     const W = this.width;
     const H = this.height;
     if (W <= 0 || H <= 0) return;
@@ -342,7 +311,7 @@ export class HistogramChart {
     return Math.min(BINS - 1, Math.max(0, Math.floor(t * BINS)));
   }
 
-  private onMove = (e: MouseEvent): void => {
+  protected onMove(e: MouseEvent): void {
     const d = this.data;
     if (!d) return;
     const rect = this.canvas.getBoundingClientRect();
@@ -382,13 +351,13 @@ export class HistogramChart {
     for (const b of s.buckets) if (Number.isFinite(b.count)) total += b.count;
     rows.push(['Total', formatValue(total)]);
     this.tip.show(e.clientX, e.clientY, `Step ${formatStep(s.step)}`, rows, this.color);
-  };
+  }
 
-  private onLeave = (): void => {
+  protected onLeave(): void {
     this.tip.hide();
     if (this.hover) {
       this.hover = null;
       this.draw();
     }
-  };
+  }
 }

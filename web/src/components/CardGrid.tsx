@@ -172,3 +172,31 @@ function GroupSection({ name, list, collapsed, limit, few, s, pageSize, onToggle
     </section>
   );
 }
+
+interface BodyProps extends Props {
+  /** Whether the tag listing has arrived, and why not. */
+  loaded: boolean;
+  error: string | null;
+  /** Whether the log directory has nothing for this dashboard. */
+  empty: boolean;
+  /** The empty state's heading and text. */
+  emptyTitle: string;
+  emptyText: string;
+  /** What to say when the filter leaves no card. */
+  noMatch: string;
+}
+
+/** The card grid, or the loading, empty or no-match state before it. */
+export function CardGridBody({ loaded, error, empty, emptyTitle, emptyText, noMatch, ...grid }: BodyProps) {
+  if (!loaded) return <div class="empty-state">{error ? 'Could not load tags.' : 'Loading…'}</div>;
+  if (empty) {
+    return (
+      <div class="empty-state">
+        <h3>{emptyTitle}</h3>
+        <p>{emptyText}</p>
+      </div>
+    );
+  }
+  if (grid.cards.length === 0 && grid.pinnedCards.length === 0) return <div class="empty-state">{noMatch}</div>;
+  return <CardGrid {...grid} />;
+}

@@ -22,6 +22,34 @@ export function PinIcon({ filled, class: cls }: { filled: boolean; class?: strin
   );
 }
 
+interface ToggleProps {
+  /** Drawn as on. */
+  on: boolean;
+  /** aria-pressed, when it differs from `on`. */
+  pressed?: boolean;
+  title: string;
+  label: string;
+  testid: string;
+  onClick: () => void;
+  children: ComponentChildren;
+}
+
+/** A card-head button that stays pressed while `on`. */
+export function CardButton({ on, pressed = on, title, label, testid, onClick, children }: ToggleProps) {
+  return (
+    <button
+      class={'card-button' + (on ? ' on' : '')}
+      title={title}
+      aria-label={label}
+      aria-pressed={pressed}
+      data-testid={testid}
+      onClick={onClick}
+    >
+      {children}
+    </button>
+  );
+}
+
 interface Props {
   title: string;
   subtitle?: ComponentChildren;
@@ -48,22 +76,20 @@ export function CardHead({ title, subtitle, description, pinned, onPin, full, on
       <span class="card-runs">{subtitle}</span>
       <div class="card-actions">
         {children}
-        <button
-          class={'card-button' + (pinned ? ' on' : '')}
+        <CardButton
+          on={pinned}
           title={pinned ? 'Unpin' : 'Pin to the top'}
-          aria-label={pinned ? 'Unpin card' : 'Pin card'}
-          aria-pressed={pinned}
-          data-testid="pin"
+          label={pinned ? 'Unpin card' : 'Pin card'}
+          testid="pin"
           onClick={onPin}
         >
           <PinIcon filled={pinned} />
-        </button>
-        <button
-          class={'card-button' + (full ? ' on' : '')}
+        </CardButton>
+        <CardButton
+          on={full}
           title={full ? 'Normal size' : 'Full width'}
-          aria-label={full ? 'Normal size' : 'Full width'}
-          aria-pressed={full}
-          data-testid="fullsize"
+          label={full ? 'Normal size' : 'Full width'}
+          testid="fullsize"
           onClick={onFull}
         >
           <svg viewBox="0 0 24 24" aria-hidden="true">
@@ -73,7 +99,7 @@ export function CardHead({ title, subtitle, description, pinned, onPin, full, on
               <path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5" fill="none" stroke="currentColor" stroke-width="1.8" />
             )}
           </svg>
-        </button>
+        </CardButton>
       </div>
     </div>
   );

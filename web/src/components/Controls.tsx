@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type HistogramMode, type Settings, type SmoothMode, type XAxis } from '../state';
 import { GroupControls } from './GroupControls';
+import { TagFilter } from './TagFilter';
 import { YRangeControls } from './YRange';
 
 const X_LABELS: Array<[XAxis, string]> = [
@@ -116,17 +117,14 @@ export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
   );
   return (
     <div class="controls">
-      <input
-        class={'filter tag-filter' + (tagRe ? '' : ' invalid')}
-        type="search"
-        placeholder="Filter tags (regex)"
+      <TagFilter
         value={tagText}
-        data-testid="tag-filter"
-        onInput={(e) => setTagText((e.target as HTMLInputElement).value)}
+        valid={!!tagRe}
+        onInput={setTagText}
+        count={shown === total ? `${total} tags` : `${shown} of ${total} tags`}
+        testid="tag-filter"
+        countTestid="tag-count"
       />
-      <span class="tag-count" data-testid="tag-count">
-        {shown === total ? `${total} tags` : `${shown} of ${total} tags`}
-      </span>
       <div class="spacer" />
       <label class="control smoothing" title="Exponential moving average weight, or the moving average's window it stands for">
         <select

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChartLine, ScalarChart } from '../chart/scalarChart';
 import { formatStep, formatValue } from '../format';
 import { toCsv } from '../compare';
+import { CardButton } from './CardHead';
 
 interface Props {
   lines: readonly ChartLine[];
@@ -216,17 +217,10 @@ export function ChartTable({ chart, what }: { chart: ScalarChart | null; version
 /** The card-head button that shows or hides a card's data table. */
 export function TableButton({ open, onClick }: { open: boolean; onClick: () => void }) {
   return (
-    <button
-      class={'card-button' + (open ? ' on' : '')}
-      title="Data table"
-      aria-label="Data table"
-      aria-pressed={open}
-      data-testid="table-toggle"
-      onClick={onClick}
-    >
+    <CardButton on={open} title="Data table" label="Data table" testid="table-toggle" onClick={onClick}>
       <svg viewBox="0 0 24 24" aria-hidden="true">
         <path d="M4 5h16v14H4zM4 10h16M4 15h16M10 5v14" fill="none" stroke="currentColor" stroke-width="1.6" />
       </svg>
-    </button>
+    </CardButton>
   );
 }

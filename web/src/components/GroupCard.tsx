@@ -5,19 +5,16 @@
 // colour comes from its name's hash, so it stays put as groups come and go.
 // The legend lists each group's runs; clicking a group draws its runs
 // instead, in the group's colour, until clicked again.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ScalarChart, type ChartLine } from '../chart/scalarChart';
-import { cancelDraw, scheduleDraw, useChartFit, useInView, useSettled } from '../hooks';
+import { cancelDraw, scheduleDraw, useChartFit, useSettled } from '../hooks';
 import { settings, type Settings } from '../state';
 import { keyColor } from '../colors';
 import { alignByStep, effectiveQuery, fetchGroups, queryString, type GroupsAnswer, type GroupsRequest } from '../compare';
 import { useSeries } from '../dashboards/common';
-import { CardHead } from './CardHead';
-import { ChartImageMenu } from './ChartImageMenu';
-import { ChartTable, TableButton } from './DataTable';
-import { chartOptions, ScalarCard, type ScalarCardProps } from './ScalarCard';
+import { ChartCard, chartOptions, ScalarCard, useChartCardRefs, type ScalarCardProps } from './ScalarCard';
 import { useYAxis, yLinkOf } from '../yrange';
-import { YRangeBar, YRangeButton, yRangeKey } from './YRange';
+import { yRangeKey } from './YRange';
 
 interface Props extends ScalarCardProps {
   /** How many runs have this tag, selected or not. */
@@ -50,15 +47,10 @@ function selectionQuery(s: Settings, runs: string[], all: number): string {
 
 export function GroupCard(props: Props) {
   const { tag, runs, description, generation, store, settings: s, prefs: p, theme } = props;
-  const rootRef = useRef<HTMLDivElement>(null);
-  const plotRef = useRef<HTMLDivElement>(null);
-  const chartRef = useRef<ScalarChart | null>(null);
-  const visible = useInView(rootRef);
-  const [full, setFull] = useState(false);
-  const [table, setTable] = useState(false);
+  const { refs, visible } = useChartCardRefs();
+  const { rootRef, plotRef, chartRef } = refs;
   const [drawn, setDrawn] = useState<{ count: number } | null>(null);
   const [version, setVersion] = useState(0);
-  const [yBar, setYBar] = useState(false);
   const withY = useYAxis(tag, s, chartRef);
   const by = useSettled(s.groupBy, 300);
   const xTag = s.xAxis === 'tag' ? s.xTag : '';
@@ -161,56 +153,41 @@ export function GroupCard(props: Props) {
   const groups = data?.[0].groups ?? [];
   const state = status === 'error' ? 'error' : data && drawn ? 'ready' : runs.length === 0 ? 'ready' : 'loading';
   return (
-    <div
-      class={'card scalar-card group-card' + (full ? ' full' : '')}
-      ref={rootRef}
-      data-tag={tag}
-      data-kind="scalar-groups"
-      data-state={state}
-      data-group-count={data ? String(groups.length) : undefined}
-      data-series-count={drawn ? String(drawn.count) : undefined}
-    >
-      <CardHead
-        title={tag}
-        description={description}
-        subtitle={data ? `${groups.length} group${groups.length === 1 ? '' : 's'}` : ''}
-        pinned={props.pinned}
-        onPin={props.onPin}
-        full={full}
-        onFull={() => setFull(!full)}
-      >
-        <TableButton open={table} onClick={() => setTable(!table)} />
-        <YRangeButton s={s} tag={tag} open={yBar} onClick={() => setYBar(!yBar)} />
-        <ChartImageMenu title={tag} view={() => chartRef.current?.view() ?? null} />
-      </CardHead>
-      <YRangeBar s={s} tag={tag} open={yBar} />
-      <div class="plot" ref={plotRef}>
-        {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}
-        {status === 'error' && (
-          <div class="plot-msg error" title={error}>
-            {error || 'Failed to load'}
+    <ChartCard
+      kind="scalar-groups"
+      card={{ ...props, refs, state, drawn }}
+      attrs={{ 'data-group-count': data ? String(groups.length) : undefined }}
+      subtitle={data ? `${groups.length} group${groups.length === 1 ? '' : 's'}` : ''}
+      plot={
+        <>
+          {status === 'loading' && !data && <div class="plot-msg">Loading…</div>}
+          {status === 'error' && (
+            <div class="plot-msg error" title={error}>
+              {error || 'Failed to load'}
+            </div>
+          )}
+          {data && groups.length === 0 && <div class="plot-msg">No group has this tag</div>}
+        </>
+      }
+      legend={
+        groups.length > 0 && (
+          <div class="group-legend" data-testid="group-legend">
+            {groups.map((g) => (
+              <button
+                key={g.name}
+                class={'group-chip' + (s.expandedGroups.has(g.name) ? ' expanded' : '')}
+                data-group={g.name}
+                title={`${g.members.length} runs:\n${g.members.join('\n')}\n\nClick to ${s.expandedGroups.has(g.name) ? 'draw the group again' : 'draw its runs'}`}
+                onClick={() => toggle(g.name)}
+              >
+                <span class="tb-swatch" style={{ background: keyColor(g.key) }} />
+                {g.name || '(empty)'}
+                <span class="count">{g.members.length}</span>
+              </button>
+            ))}
           </div>
-        )}
-        {data && groups.length === 0 && <div class="plot-msg">No group has this tag</div>}
-      </div>
-      {groups.length > 0 && (
-        <div class="group-legend" data-testid="group-legend">
-          {groups.map((g) => (
-            <button
-              key={g.name}
-              class={'group-chip' + (s.expandedGroups.has(g.name) ? ' expanded' : '')}
-              data-group={g.name}
-              title={`${g.members.length} runs:\n${g.members.join('\n')}\n\nClick to ${s.expandedGroups.has(g.name) ? 'draw the group again' : 'draw its runs'}`}
-              onClick={() => toggle(g.name)}
-            >
-              <span class="tb-swatch" style={{ background: keyColor(g.key) }} />
-              {g.name || '(empty)'}
-              <span class="count">{g.members.length}</span>
-            </button>
-          ))}
-        </div>
-      )}
-      {table && <ChartTable chart={chartRef.current} version={drawn} what="Group" />}
-    </div>
+        )
+      }
+    />
   );
 }

@@ -3,51 +3,26 @@ import { fetchHistograms, type HistogramStep } from '../api';
 import { drawHistograms } from '../chart/histogramChart';
 import { histogramFigure } from '../chart/ridge';
 import type { ChartTheme } from '../chart/scalarChart';
-import { limited } from '../data';
+import { useCardFetch } from '../data';
 import { useInView } from '../hooks';
 import type { HistogramMode } from '../state';
-import { CardHead } from './CardHead';
+import { RunCard, type RunCardInfo } from './RunCard';
 import { ChartImageMenu } from './ChartImageMenu';
 
-interface Props {
-  run: string;
-  tag: string;
-  description: string;
-  color: string;
+interface Props extends RunCardInfo {
   mode: HistogramMode;
   generation: number;
   theme: ChartTheme;
-  pinned: boolean;
-  onPin: () => void;
 }
 
-export function HistogramCard({ run, tag, description, color, mode, generation, theme, pinned, onPin }: Props) {
+export function HistogramCard(props: Props) {
+  const { run, tag, color, mode, generation, theme } = props;
   const rootRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const visible = useInView(rootRef);
-  const [steps, setSteps] = useState<HistogramStep[] | null>(null);
-  const [loadedGen, setLoadedGen] = useState(-1);
-  const [error, setError] = useState('');
-  const [full, setFull] = useState(false);
+  const { value: steps, error } = useCardFetch<HistogramStep[]>(visible, String(generation), () => fetchHistograms(run, tag));
   const [size, setSize] = useState(0);
   const [drawable, setDrawable] = useState(true);
-
-  useEffect(() => {
-    if (!visible || loadedGen >= generation) return;
-    let cancelled = false;
-    limited(() => fetchHistograms(run, tag)).then(
-      (s) => {
-        if (cancelled) return;
-        setSteps((prev) => (prev && JSON.stringify(prev) === JSON.stringify(s) ? prev : s));
-        setLoadedGen(generation);
-        setError('');
-      },
-      (e) => !cancelled && setError(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [visible, generation, run, tag]);
 
   useEffect(() => {
     const el = canvasRef.current;
@@ -63,28 +38,12 @@ export function HistogramCard({ run, tag, description, color, mode, generation, 
 
   const last = steps && steps.length ? steps[steps.length - 1] : null;
   return (
-    <div
-      class={'card histogram-card' + (full ? ' full' : '')}
-      ref={rootRef}
-      data-kind="histogram"
-      data-tag={tag}
-      data-card-run={run}
-      data-steps={steps ? String(steps.length) : undefined}
-    >
-      <CardHead
-        title={tag}
-        description={description}
-        subtitle={
-          <span class="run-chip">
-            <span class="swatch" style={{ background: color }} />
-            {run}
-          </span>
-        }
-        pinned={pinned}
-        onPin={onPin}
-        full={full}
-        onFull={() => setFull(!full)}
-      >
+    <RunCard
+      kind="histogram"
+      card={props}
+      rootRef={rootRef}
+      steps={steps?.length}
+      tools={
         <ChartImageMenu
           title={`${tag} (${run})`}
           figure={() =>
@@ -97,7 +56,8 @@ export function HistogramCard({ run, tag, description, color, mode, generation, 
             )
           }
         />
-      </CardHead>
+      }
+    >
       <div class="plot">
         <canvas ref={canvasRef} class="hist-canvas" />
         {!steps && !error && <div class="plot-msg">Loading…</div>}
@@ -105,6 +65,6 @@ export function HistogramCard({ run, tag, description, color, mode, generation, 
         {steps && (steps.length === 0 || !drawable) && <div class="plot-msg">No finite values to draw</div>}
       </div>
       {last && <div class="card-foot">{steps!.length} step{steps!.length === 1 ? '' : 's'} · last step {last.step}</div>}
-    </div>
+    </RunCard>
   );
 }

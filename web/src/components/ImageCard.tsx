@@ -1,76 +1,29 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { fetchImages, imageUrl, type ImageStep } from '../api';
-import { limited } from '../data';
+import { useCardFetch } from '../data';
 import { formatWallTime } from '../format';
 import { useInView } from '../hooks';
-import { CardHead } from './CardHead';
+import { RunCard, type RunCardInfo } from './RunCard';
 
-interface Props {
-  run: string;
-  tag: string;
+interface Props extends RunCardInfo {
   samples: number;
-  description: string;
-  color: string;
   generation: number;
-  pinned: boolean;
-  onPin: () => void;
 }
 
-export function ImageCard({ run, tag, samples, description, color, generation, pinned, onPin }: Props) {
+export function ImageCard(props: Props) {
+  const { run, tag, samples, generation } = props;
   const rootRef = useRef<HTMLDivElement>(null);
   const visible = useInView(rootRef);
   const [sample, setSample] = useState(0);
-  const [steps, setSteps] = useState<ImageStep[] | null>(null);
-  const [loaded, setLoaded] = useState('');
-  const [error, setError] = useState('');
+  const { value: steps, error } = useCardFetch<ImageStep[]>(visible, `${generation}/${sample}`, () => fetchImages(run, tag, sample));
   /** Index into steps; null follows the newest step. */
   const [index, setIndex] = useState<number | null>(null);
-  const [full, setFull] = useState(false);
-
-  const key = `${generation}/${sample}`;
-  useEffect(() => {
-    if (!visible || loaded === key) return;
-    let cancelled = false;
-    limited(() => fetchImages(run, tag, sample)).then(
-      (s) => {
-        if (cancelled) return;
-        setSteps((prev) => (prev && JSON.stringify(prev) === JSON.stringify(s) ? prev : s));
-        setLoaded(key);
-        setError('');
-      },
-      (e) => !cancelled && setError(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [visible, key, run, tag]);
 
   const n = steps?.length ?? 0;
   const i = n === 0 ? -1 : index === null ? n - 1 : Math.min(index, n - 1);
   const cur = i >= 0 ? steps![i] : null;
   return (
-    <div
-      class={'card image-card' + (full ? ' full' : '')}
-      ref={rootRef}
-      data-kind="image"
-      data-tag={tag}
-      data-card-run={run}
-      data-steps={steps ? String(n) : undefined}
-    >
-      <CardHead
-        title={tag}
-        description={description}
-        subtitle={
-          <span class="run-chip">
-            <span class="swatch" style={{ background: color }} />
-            {run}
-          </span>
-        }
-        pinned={pinned}
-        onPin={onPin}
-        full={full}
-        onFull={() => setFull(!full)}
-      />
+    <RunCard kind="image" card={props} rootRef={rootRef} steps={steps ? n : undefined}>
       <div class="image-frame">
         {cur && (
           <img
@@ -114,6 +67,6 @@ export function ImageCard({ run, tag, samples, description, color, generation, p
         )}
       </div>
       {cur && <div class="card-foot">{formatWallTime(cur.wallTime)}</div>}
-    </div>
+    </RunCard>
   );
 }

@@ -1,3 +1,4 @@
+import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ScalarChart, type ChartLine, type ChartOptions, type ChartTheme } from '../chart/scalarChart';
 import type { SeriesStore } from '../data';
@@ -161,18 +162,13 @@ function DownloadMenu({ tag, runs }: { tag: string; runs: string[] }) {
 
 export function ScalarCard(props: ScalarCardProps) {
   const { tag, runs, description, generation, store, settings: s, prefs: p, runColor, theme } = props;
-  const rootRef = useRef<HTMLDivElement>(null);
-  const plotRef = useRef<HTMLDivElement>(null);
-  const chartRef = useRef<ScalarChart | null>(null);
-  const visible = useInView(rootRef);
+  const { refs, visible } = useChartCardRefs();
+  const { rootRef, plotRef, chartRef } = refs;
   const [version, setVersion] = useState(0);
   const [status, setStatus] = useState<Status>(store.peek(tag)?.runs.size ? 'ready' : 'idle');
   const [error, setError] = useState('');
   const [drawn, setDrawn] = useState<{ count: number; smoothing: number } | null>(null);
-  const [full, setFull] = useState(false);
   const [detail, setDetail] = useState<Detail | null>(null);
-  const [table, setTable] = useState(false);
-  const [yBar, setYBar] = useState(false);
   const withY = useYAxis(tag, s, chartRef);
   // The x axis by another tag: its series too, aligned by step.
   const xTag = s.xAxis === 'tag' ? s.xTag : '';
@@ -329,40 +325,105 @@ export function ScalarCard(props: ScalarCardProps) {
 
   const withData = entry ? runs.filter((r) => entry.runs.has(r)) : [];
   return (
+    <ChartCard
+      kind="scalar"
+      card={{ ...props, refs, state: status, drawn }}
+      attrs={{ 'data-smoothing': drawn ? String(drawn.smoothing) : undefined }}
+      subtitle={drawn ? `${drawn.count} run${drawn.count === 1 ? '' : 's'}` : ''}
+      tools={<DownloadMenu tag={tag} runs={withData} />}
+      plot={
+        <>
+          {status === 'loading' && <div class="plot-msg">Loading…</div>}
+          {status === 'error' && (
+            <div class="plot-msg error" title={error}>
+              Failed to load
+            </div>
+          )}
+          {status === 'ready' && drawn && drawn.count === 0 && <div class="plot-msg">No selected run has this tag</div>}
+        </>
+      }
+    />
+  );
+}
+
+interface ChartCardRefs {
+  rootRef: RefObject<HTMLDivElement | null>;
+  plotRef: RefObject<HTMLDivElement | null>;
+  chartRef: RefObject<ScalarChart | null>;
+}
+
+/** The refs of a ChartCard's card, and whether the card is on screen. */
+export function useChartCardRefs(): { refs: ChartCardRefs; visible: boolean } {
+  const refs = { rootRef: useRef<HTMLDivElement>(null), plotRef: useRef<HTMLDivElement>(null), chartRef: useRef<ScalarChart | null>(null) };
+  return { refs, visible: useInView(refs.rootRef) };
+}
+
+/** Per kind of chart card: its classes besides "card", and the table's name for a line. */
+const CHART_CARD_KINDS = {
+  scalar: { class: 'scalar-card', what: 'Run' },
+  'scalar-groups': { class: 'scalar-card group-card', what: 'Group' },
+};
+
+interface ChartCardProps {
+  kind: keyof typeof CHART_CARD_KINDS;
+  /** The tag, its description, pin and settings; the card's refs, load state and what it drew. */
+  card: Pick<ScalarCardProps, 'tag' | 'description' | 'pinned' | 'onPin' | 'settings'> & {
+    refs: ChartCardRefs;
+    state: string;
+    /** The series count, and the table's version (read again when it changes). */
+    drawn: { count: number } | null;
+  };
+  attrs: Record<string, string | undefined>;
+  subtitle: ComponentChildren;
+  /** Header buttons between the y range and the image menu. */
+  tools?: ComponentChildren;
+  /** Messages over the plot. */
+  plot: ComponentChildren;
+  /** Below the plot (a legend). */
+  legend?: ComponentChildren;
+}
+
+/**
+ * The frame of a scalar chart card: header with the table, y range and image
+ * buttons, the y range bar, the plot and the data table; full width, table
+ * and y range bar open and close here.
+ */
+export function ChartCard(props: ChartCardProps) {
+  const { card, kind } = props;
+  const { tag, settings: s, refs, drawn } = card;
+  const [full, setFull] = useState(false);
+  const [table, setTable] = useState(false);
+  const [yBar, setYBar] = useState(false);
+  return (
     <div
-      class={'card scalar-card' + (full ? ' full' : '')}
-      ref={rootRef}
+      class={'card ' + CHART_CARD_KINDS[kind].class + (full ? ' full' : '')}
+      ref={refs.rootRef}
       data-tag={tag}
-      data-kind="scalar"
-      data-state={status}
+      data-kind={kind}
+      data-state={card.state}
       data-series-count={drawn ? String(drawn.count) : undefined}
-      data-smoothing={drawn ? String(drawn.smoothing) : undefined}
+      {...props.attrs}
     >
       <CardHead
         title={tag}
-        description={description}
-        subtitle={drawn ? `${drawn.count} run${drawn.count === 1 ? '' : 's'}` : ''}
-        pinned={props.pinned}
-        onPin={props.onPin}
+        description={card.description}
+        subtitle={props.subtitle}
+        pinned={card.pinned}
+        onPin={card.onPin}
         full={full}
         onFull={() => setFull(!full)}
       >
         <TableButton open={table} onClick={() => setTable(!table)} />
         <YRangeButton s={s} tag={tag} open={yBar} onClick={() => setYBar(!yBar)} />
-        <DownloadMenu tag={tag} runs={withData} />
-        <ChartImageMenu title={tag} view={() => chartRef.current?.view() ?? null} />
+        {props.tools}
+        <ChartImageMenu title={tag} view={() => refs.chartRef.current?.view() ?? null} />
       </CardHead>
       <YRangeBar s={s} tag={tag} open={yBar} />
-      <div class="plot" ref={plotRef}>
-        {status === 'loading' && <div class="plot-msg">Loading…</div>}
-        {status === 'error' && (
-          <div class="plot-msg error" title={error}>
-            Failed to load
-          </div>
-        )}
-        {status === 'ready' && drawn && drawn.count === 0 && <div class="plot-msg">No selected run has this tag</div>}
+      <div class="plot" ref={refs.plotRef}>
+        {props.plot}
       </div>
-      {table && <ChartTable chart={chartRef.current} version={drawn} what="Run" />}
+      {props.legend}
+      {table && <ChartTable chart={refs.chartRef.current} version={drawn} what={CHART_CARD_KINDS[kind].what} />}
     </div>
   );
 }

@@ -2,6 +2,7 @@
 // card width, tooltip order and theme. Stored in localStorage.
 import { DEFAULT_PREFS, prefs, type Prefs, type Theme, type TooltipSort } from '../prefs';
 import { settings } from '../state';
+import { NumberField } from './NumberField';
 
 const REFRESH: Array<[number, string]> = [
   [0, 'Off'],
@@ -10,6 +11,17 @@ const REFRESH: Array<[number, string]> = [
   [30, '30 seconds'],
   [60, '1 minute'],
   [300, '5 minutes'],
+];
+
+/**
+ * The numeric preferences: label, key, test id, input type, min, max, step,
+ * and the preference a committed (number) or moved (range) value sets, if any.
+ */
+type NumericPref = 'defaultSmoothing' | 'pageSize' | 'cardWidth';
+const NUMERIC: Array<[string, NumericPref, string, 'number' | 'range', string, string, string, (v: number) => Partial<Prefs> | null]> = [
+  ['Default smoothing', 'defaultSmoothing', 'default-smoothing', 'number', '0', '0.999', '0.05', (v) => (Number.isFinite(v) ? { defaultSmoothing: Math.min(0.999, Math.max(0, v)) } : null)],
+  ['Cards per group', 'pageSize', 'page-size', 'number', '1', '500', '1', (v) => (Math.round(v) >= 1 ? { pageSize: Math.min(500, Math.round(v)) } : null)],
+  ['Card width', 'cardWidth', 'card-width', 'range', '280', '1000', '20', (v) => ({ cardWidth: v })],
 ];
 
 interface Props {
@@ -39,48 +51,22 @@ export function SettingsPanel({ prefs: p, dataLocation, version }: Props) {
           )}
         </select>
       </label>
-      <label class="setting">
-        <span>Default smoothing</span>
-        <input
-          type="number"
-          min="0"
-          max="0.999"
-          step="0.05"
-          value={p.defaultSmoothing}
-          data-testid="default-smoothing"
-          onChange={(e) => {
-            const v = num(e);
-            if (Number.isFinite(v)) prefs.update({ defaultSmoothing: Math.min(0.999, Math.max(0, v)) });
-          }}
-        />
-      </label>
-      <label class="setting">
-        <span>Cards per group</span>
-        <input
-          type="number"
-          min="1"
-          max="500"
-          step="1"
-          value={p.pageSize}
-          data-testid="page-size"
-          onChange={(e) => {
-            const v = Math.round(num(e));
-            if (v >= 1) prefs.update({ pageSize: Math.min(500, v) });
-          }}
-        />
-      </label>
-      <label class="setting">
-        <span>Card width</span>
-        <input
-          type="range"
-          min="280"
-          max="1000"
-          step="20"
-          value={p.cardWidth}
-          data-testid="card-width"
-          onInput={(e) => prefs.update({ cardWidth: num(e) })}
-        />
-      </label>
+      {NUMERIC.map(([label, key, testid, type, min, max, step, patch]) => {
+        const set = (v: number) => {
+          const change = patch(v);
+          if (change) prefs.update(change);
+        };
+        return (
+          <NumberField
+            key={key}
+            class="setting"
+            label={label}
+            {...{ type, min, max, step, testid }}
+            value={p[key]}
+            {...(type === 'range' ? { onInput: set } : { onChange: set })}
+          />
+        );
+      })}
       <label class="setting">
         <span>Tooltip order</span>
         <select

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { settings, type Settings, type YLimits } from '../state';
 import { yLinkOf } from '../yrange';
+import { CardButton } from './CardHead';
 
 function limitsKey(r: YLimits | undefined): string {
   return r && (r.lo !== undefined || r.hi !== undefined) ? `${r.lo ?? ''}:${r.hi ?? ''}` : '';
@@ -26,18 +27,18 @@ export function YRangeButton({ s, tag, open, onClick }: { s: Settings; tag: stri
   const set = s.yRanges.has(tag);
   const link = yLinkOf(s, tag);
   return (
-    <button
-      class={'card-button' + (open || set ? ' on' : '')}
+    <CardButton
+      on={open || set}
+      pressed={open}
       title={set ? `y range ${yRangeKey(s, tag).replace(':', ' to ')}` : link ? 'y range (shared with linked cards)' : 'y range'}
-      aria-label="y range"
-      aria-pressed={open}
-      data-testid="y-range-toggle"
+      label="y range"
+      testid="y-range-toggle"
       onClick={onClick}
     >
       <svg viewBox="0 0 24 24" aria-hidden="true">
         <path d="M12 3v18M8 7l4-4 4 4M8 17l4 4 4-4M4 3h16M4 21h16" fill="none" stroke="currentColor" stroke-width="1.6" />
       </svg>
-    </button>
+    </CardButton>
   );
 }
 

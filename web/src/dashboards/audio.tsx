@@ -1,7 +1,7 @@
 // Audio dashboard: a player per selected run and tag, with a step slider.
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { fetchAudio, type TagInfo } from './series_api';
-import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing } from './common';
+import { Card, EntryMessage, SampledSliders, TagDashboard, useSampledEntries } from './common';
 import type { DashboardProps } from './registry';
 
 /** A clip's length: "0.40 s" under a minute, else "m:ss". */
@@ -20,41 +20,14 @@ interface CardProps {
 }
 
 function AudioCard({ item, color, generation }: CardProps) {
-  const rootRef = useRef<HTMLDivElement>(null);
-  const seen = useSeen(rootRef);
-  const [sample, setSample] = useState(0);
-  const samples = Math.max(1, item.samples);
-  const s = Math.min(sample, samples - 1);
-  const { data, status, error } = useSeries(`audio\u0000${item.run}\u0000${item.tag}\u0000${s}`, generation, seen, (signal) =>
-    fetchAudio(item.run, item.tag, s, signal),
-  );
-  const [index, setIndex] = useStepIndex(data?.length ?? 0);
-  const entry = data && data.length ? data[Math.min(index, data.length - 1)] : null;
+  const steps = useSampledEntries(item, color, 'audio', generation, fetchAudio);
+  const entry = steps.entry;
   // The player rounds down to whole seconds (a 0.4 s clip reads 0:00): say the length.
   const [duration, setDuration] = useState<number | null>(null);
 
   return (
-    <Card
-      item={item}
-      color={color}
-      status={status}
-      error={error}
-      rootRef={rootRef}
-      attrs={{ 'data-entries': data ? String(data.length) : undefined }}
-    >
-      <div class="dash-sliders">
-        <StepSlider count={data?.length ?? 0} index={index} onChange={setIndex} step={entry?.step} wallTime={entry?.wallTime} />
-        {samples > 1 && (
-          <StepSlider
-            count={samples}
-            index={s}
-            onChange={setSample}
-            step={s}
-            label={`Sample (of ${samples})`}
-            testid="sample-slider"
-          />
-        )}
-      </div>
+    <Card {...steps.frame} attrs={steps.attrs}>
+      <SampledSliders steps={steps} />
       {entry && (
         <div class="dash-audio">
           <audio
@@ -74,25 +47,18 @@ function AudioCard({ item, color, generation }: CardProps) {
           {entry.html && <div class="dash-label markdown" dangerouslySetInnerHTML={{ __html: entry.html }} />}
         </div>
       )}
-      {!entry && status === 'loading' && <div class="dash-msg inline">Loading…</div>}
-      {!entry && status === 'ready' && <div class="dash-msg inline">No clip for this sample</div>}
+      <EntryMessage steps={steps} none="No clip for this sample" inline />
     </Card>
   );
 }
 
-export default function AudioDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
-  const { items, error } = useTagListing('audio', generation);
+export default function AudioDashboard({ runColor, ...props }: DashboardProps) {
   return (
-    <DashboardLayout
+    <TagDashboard
+      {...props}
       plugin="audio"
       noun="audio data"
-      items={items}
-      error={error}
-      runs={runs}
-      selectedRuns={selectedRuns}
-      renderCard={(item) => (
-        <AudioCard key={`${item.run}\u0000${item.tag}`} item={item} color={runColor(item.run)} generation={generation} />
-      )}
+      renderCard={(item) => <AudioCard item={item} color={runColor(item.run)} generation={props.generation} />}
     />
   );
 }

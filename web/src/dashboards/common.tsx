@@ -1,8 +1,10 @@
 // Building blocks shared by the histograms, distributions, images, audio and
 // text dashboards: tag listings, lazy loading, grouping, step sliders.
-import type { ComponentChildren, RefObject } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Fragment, type ComponentChildren, type RefObject } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fetchTagListing, type TagInfo } from './series_api';
+import type { DashboardProps } from './registry';
+import { TagFilter, tagCountText } from '../components/TagFilter';
 import './dashboards.css';
 
 function errorText(err: unknown): string {
@@ -163,7 +165,7 @@ function cmp(a: string, b: string): number {
 /** Tag filter, groups by tag prefix and one card per selected run and tag. */
 export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns, controls, renderCard }: LayoutProps) {
   const [filter, setFilterState] = useState(filters.get(plugin) ?? '');
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const groupsOpen = useCollapsed();
   const setFilter = (v: string) => {
     filters.set(plugin, v);
     setFilterState(v);
@@ -192,13 +194,6 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
     return [...m];
   }, [shown]);
 
-  const toggle = (g: string) => {
-    const c = new Set(collapsed);
-    if (c.has(g)) c.delete(g);
-    else c.add(g);
-    setCollapsed(c);
-  };
-
   let body: ComponentChildren;
   if (items === null) {
     body = <div class="empty-state">Loading…</div>;
@@ -212,40 +207,28 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
   } else if (shown.length === 0) {
     body = <div class="empty-state">{re ? 'No selected run has a tag matching the filter.' : 'No run is selected.'}</div>;
   } else {
-    body = groups.map(([name, list]) => {
-      const isCollapsed = collapsed.has(name);
-      return (
-        <section class="group" key={name} data-group={name}>
-          <button class="group-head" aria-expanded={!isCollapsed} onClick={() => toggle(name)}>
-            <span class={'chevron' + (isCollapsed ? ' collapsed' : '')} aria-hidden="true">
-              ▾
-            </span>
-            <span class="group-name">{name}</span>
-            <span class="group-count">{list.length}</span>
-          </button>
-          {!isCollapsed && <div class={`cards dash-cards dash-cards-${plugin}`}>{list.map((i) => renderCard(i))}</div>}
-        </section>
-      );
-    });
+    body = groups.map(([name, list]) => (
+      <CardGroup key={name} name={name} count={list.length} open={groupsOpen} cardsClass={`cards dash-cards dash-cards-${plugin}`}>
+        {() =>
+          list.map((i) => (
+            <Fragment key={`${i.run}\u0000${i.tag}`}>{renderCard(i)}</Fragment>
+          ))
+        }
+      </CardGroup>
+    ));
   }
 
   const tagCount = new Set(shown.map((i) => i.tag)).size;
   return (
     <div class="main dash" data-dashboard={plugin}>
       <div class="controls">
-        <input
-          class={'filter tag-filter' + (re ? '' : ' invalid')}
-          type="search"
-          placeholder="Filter tags (regex)"
+        <TagFilter
           value={filter}
-          data-testid="dash-tag-filter"
-          onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
+          valid={!!re}
+          onInput={setFilter}
+          count={tagCountText(tagCount, allTags.size)}
+          testid="dash-tag-filter"
         />
-        <span class="tag-count">
-          {tagCount === allTags.size
-            ? `${allTags.size} tag${allTags.size === 1 ? '' : 's'}`
-            : `${tagCount} of ${allTags.size} tags`}
-        </span>
         {error && items !== null && items.length > 0 && (
           <span class="dash-error" title={error}>
             Update failed
@@ -259,8 +242,88 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
   );
 }
 
-interface CardProps {
+/** Which groups of a dashboard are collapsed, and the toggle of one. */
+export interface Collapsed {
+  has: (name: string) => boolean;
+  toggle: (name: string) => void;
+}
+
+export function useCollapsed(): Collapsed {
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  return {
+    has: (name) => collapsed.has(name),
+    toggle: (name) => {
+      const c = new Set(collapsed);
+      if (c.has(name)) c.delete(name);
+      else c.add(name);
+      setCollapsed(c);
+    },
+  };
+}
+
+interface CardGroupProps {
+  name: string;
+  count: number;
+  open: Collapsed;
+  cardsClass: string;
+  /** The cards, made only while the group is open. */
+  children: () => ComponentChildren;
+}
+
+/** A group of cards under a head that collapses it: its name and card count. */
+export function CardGroup({ name, count, open, cardsClass, children }: CardGroupProps) {
+  const isCollapsed = open.has(name);
+  return (
+    <section class="group" data-group={name}>
+      <button class="group-head" aria-expanded={!isCollapsed} onClick={() => open.toggle(name)}>
+        <span class={'chevron' + (isCollapsed ? ' collapsed' : '')} aria-hidden="true">
+          ▾
+        </span>
+        <span class="group-name">{name}</span>
+        <span class="group-count">{count}</span>
+      </button>
+      {!isCollapsed && <div class={cardsClass}>{children()}</div>}
+    </section>
+  );
+}
+
+interface TagDashboardProps extends Omit<DashboardProps, 'runColor'> {
+  plugin: string;
+  noun: string;
+  controls?: ComponentChildren;
+  renderCard: (item: TagInfo) => ComponentChildren;
+}
+
+/** DashboardLayout over the plugin's own tag listing. */
+export function TagDashboard({ generation, ...layout }: TagDashboardProps) {
+  const { items, error } = useTagListing(layout.plugin, generation);
+  return <DashboardLayout {...layout} items={items} error={error} />;
+}
+
+/** What Card needs of a card's series: its run/tag, colour, load state and root. */
+export interface CardFrame {
   item: TagInfo;
+  color: string;
+  status: LoadStatus;
+  error: string;
+  rootRef: RefObject<HTMLDivElement | null>;
+}
+
+/** A card's series, loaded once the card's root (`frame.rootRef`) is on screen. */
+export function useCardSeries<T>(
+  item: TagInfo,
+  color: string,
+  key: string,
+  generation: number,
+  load: (signal: AbortSignal) => Promise<T>,
+): { data: T | null; frame: CardFrame } {
+  const rootRef = useRef<HTMLDivElement>(null);
+  const seen = useSeen(rootRef);
+  const { data, status, error } = useSeries(key, generation, seen, load);
+  return { data, frame: { item, color, status, error, rootRef } };
+}
+
+interface CardProps extends CardFrame {
   color: string;
   status: LoadStatus;
   error: string;
@@ -366,6 +429,87 @@ export function useStepIndex(count: number): [number, (i: number) => void] {
   const index = picked === null ? last : Math.min(picked, last);
   const set = (i: number) => setPicked(i >= last ? null : i);
   return [index, set];
+}
+
+/** The entries of a step-by-step card and the one its step slider shows. */
+export interface StepEntries<T> {
+  data: T[] | null;
+  frame: CardFrame;
+  /** Card attributes: the number of loaded entries. */
+  attrs: Record<string, string | undefined>;
+  index: number;
+  setIndex: (i: number) => void;
+  entry: T | null;
+}
+
+/** useCardSeries of a list of steps, with useStepIndex's pick among them. */
+export function useStepEntries<T>(
+  item: TagInfo,
+  color: string,
+  key: string,
+  generation: number,
+  load: (signal: AbortSignal) => Promise<T[]>,
+): StepEntries<T> {
+  const { data, frame } = useCardSeries(item, color, key, generation, load);
+  const [index, setIndex] = useStepIndex(data?.length ?? 0);
+  const entry = data && data.length ? data[Math.min(index, data.length - 1)] : null;
+  return { data, frame, attrs: { 'data-entries': data ? String(data.length) : undefined }, index, setIndex, entry };
+}
+
+/** The step slider of a card's entries. */
+export function EntrySlider<T extends { step: number; wallTime: number }>({ steps }: { steps: StepEntries<T> }) {
+  const { data, index, setIndex, entry } = steps;
+  return <StepSlider count={data?.length ?? 0} index={index} onChange={setIndex} step={entry?.step} wallTime={entry?.wallTime} />;
+}
+
+/** Entries of a tag that writes `item.samples` samples per step, one sample at a time. */
+export function useSampledEntries<T>(
+  item: TagInfo,
+  color: string,
+  plugin: string,
+  generation: number,
+  load: (run: string, tag: string, sample: number, signal: AbortSignal) => Promise<T[]>,
+): StepEntries<T> & { samples: number; sample: number; setSample: (s: number) => void } {
+  const [picked, setSample] = useState(0);
+  const samples = Math.max(1, item.samples);
+  const sample = Math.min(picked, samples - 1);
+  const steps = useStepEntries(item, color, `${plugin}\u0000${item.run}\u0000${item.tag}\u0000${sample}`, generation, (signal) =>
+    load(item.run, item.tag, sample, signal),
+  );
+  return { ...steps, samples, sample, setSample };
+}
+
+/** The step slider, and the sample slider when there is more than one sample. */
+export function SampledSliders<T extends { step: number; wallTime: number }>({
+  steps,
+}: {
+  steps: ReturnType<typeof useSampledEntries<T>>;
+}) {
+  const { samples, sample, setSample } = steps;
+  return (
+    <div class="dash-sliders">
+      <EntrySlider steps={steps} />
+      {samples > 1 && (
+        <StepSlider
+          count={samples}
+          index={sample}
+          onChange={setSample}
+          step={sample}
+          label={`Sample (of ${samples})`}
+          testid="sample-slider"
+        />
+      )}
+    </div>
+  );
+}
+
+/** Loading, or `none` once loaded, while there is no entry to show. */
+export function EntryMessage({ steps, none, inline }: { steps: StepEntries<unknown>; none: string; inline?: boolean }) {
+  if (steps.entry) return null;
+  const cls = 'dash-msg' + (inline ? ' inline' : '');
+  if (steps.frame.status === 'loading') return <div class={cls}>Loading…</div>;
+  if (steps.frame.status === 'ready') return <div class={cls}>{none}</div>;
+  return null;
 }
 
 export { errorText };

@@ -205,19 +205,9 @@ function ParallelView({
   pickRef.current = onPick;
   const themeVersion = useThemeVersion();
   useEffect(() => {
-    const el = boxRef.current!;
-    chartRef.current = new ParallelCoords(el, (id) => pickRef.current(id));
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      chartRef.current?.setSize(r.width, r.height);
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      chartRef.current?.destroy();
-      chartRef.current = null;
-    };
+    chartRef.current = new ParallelCoords(boxRef.current!, (id) => pickRef.current(id));
   }, []);
+  useChartFit(boxRef, chartRef);
   useEffect(() => {
     const chart = chartRef.current;
     if (!chart) return;

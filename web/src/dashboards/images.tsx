@@ -1,9 +1,10 @@
 // Images dashboard: one card per selected run and tag, with a step slider,
 // a sample picker for batched images and display adjustments.
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { fetchImages, type TagInfo } from './series_api';
-import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing } from './common';
+import { Card, EntryMessage, SampledSliders, TagDashboard, useSampledEntries } from './common';
 import type { DashboardProps } from './registry';
+import { NumberField } from '../components/NumberField';
 
 interface Look {
   brightness: number;
@@ -22,43 +23,15 @@ interface CardProps {
 }
 
 function ImageCard({ item, color, generation, look }: CardProps) {
-  const rootRef = useRef<HTMLDivElement>(null);
-  const seen = useSeen(rootRef);
-  const [sample, setSample] = useState(0);
-  const samples = Math.max(1, item.samples);
-  const s = Math.min(sample, samples - 1);
-  const { data, status, error } = useSeries(`images\u0000${item.run}\u0000${item.tag}\u0000${s}`, generation, seen, (signal) =>
-    fetchImages(item.run, item.tag, s, signal),
-  );
-  const [index, setIndex] = useStepIndex(data?.length ?? 0);
+  const steps = useSampledEntries(item, color, 'images', generation, fetchImages);
   const [failed, setFailed] = useState('');
-  const entry = data && data.length ? data[Math.min(index, data.length - 1)] : null;
+  const entry = steps.entry;
   const filter =
     look.brightness !== 1 || look.contrast !== 1 ? `brightness(${look.brightness}) contrast(${look.contrast})` : undefined;
 
   return (
-    <Card
-      item={item}
-      color={color}
-      status={status}
-      error={error}
-      rootRef={rootRef}
-      class={look.actualSize ? 'actual-size' : ''}
-      attrs={{ 'data-entries': data ? String(data.length) : undefined }}
-    >
-      <div class="dash-sliders">
-        <StepSlider count={data?.length ?? 0} index={index} onChange={setIndex} step={entry?.step} wallTime={entry?.wallTime} />
-        {samples > 1 && (
-          <StepSlider
-            count={samples}
-            index={s}
-            onChange={setSample}
-            step={s}
-            label={`Sample (of ${samples})`}
-            testid="sample-slider"
-          />
-        )}
-      </div>
+    <Card {...steps.frame} class={look.actualSize ? 'actual-size' : ''} attrs={steps.attrs}>
+      <SampledSliders steps={steps} />
       <div class="dash-image-frame">
         {entry && (
           <img
@@ -72,15 +45,13 @@ function ImageCard({ item, color, generation, look }: CardProps) {
           />
         )}
         {entry && failed === entry.url && <div class="dash-msg error">Could not load the image</div>}
-        {!entry && status === 'loading' && <div class="dash-msg">Loading…</div>}
-        {!entry && status === 'ready' && <div class="dash-msg">No image for this sample</div>}
+        <EntryMessage steps={steps} none="No image for this sample" />
       </div>
     </Card>
   );
 }
 
-export default function ImagesDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
-  const { items, error } = useTagListing('images', generation);
+export default function ImagesDashboard({ runColor, ...props }: DashboardProps) {
   const [look, setLookState] = useState<Look>(savedLook);
   const setLook = (patch: Partial<Look>) => {
     savedLook = { ...look, ...patch };
@@ -89,30 +60,21 @@ export default function ImagesDashboard({ runs, selectedRuns, runColor, generati
   const changed = look.brightness !== 1 || look.contrast !== 1;
   const controls = (
     <>
-      <label class="control" title="Brightness">
-        <span>Brightness</span>
-        <input
+      {(['brightness', 'contrast'] as const).map((k) => (
+        <NumberField
+          key={k}
+          class="control"
+          label={k === 'brightness' ? 'Brightness' : 'Contrast'}
+          title={k === 'brightness' ? 'Brightness' : 'Contrast'}
           type="range"
           min="0"
           max="3"
           step="0.05"
-          value={look.brightness}
-          data-testid="brightness"
-          onInput={(e) => setLook({ brightness: Number((e.target as HTMLInputElement).value) })}
+          value={look[k]}
+          testid={k}
+          onInput={(v) => setLook({ [k]: v })}
         />
-      </label>
-      <label class="control" title="Contrast">
-        <span>Contrast</span>
-        <input
-          type="range"
-          min="0"
-          max="3"
-          step="0.05"
-          value={look.contrast}
-          data-testid="contrast"
-          onInput={(e) => setLook({ contrast: Number((e.target as HTMLInputElement).value) })}
-        />
-      </label>
+      ))}
       <button class="link" disabled={!changed} onClick={() => setLook({ brightness: 1, contrast: 1 })}>
         Reset
       </button>
@@ -128,23 +90,12 @@ export default function ImagesDashboard({ runs, selectedRuns, runColor, generati
     </>
   );
   return (
-    <DashboardLayout
+    <TagDashboard
+      {...props}
       plugin="images"
       noun="image data"
-      items={items}
-      error={error}
-      runs={runs}
-      selectedRuns={selectedRuns}
       controls={controls}
-      renderCard={(item) => (
-        <ImageCard
-          key={`${item.run}\u0000${item.tag}`}
-          item={item}
-          color={runColor(item.run)}
-          generation={generation}
-          look={look}
-        />
-      )}
+      renderCard={(item) => <ImageCard item={item} color={runColor(item.run)} generation={props.generation} look={look} />}
     />
   );
 }

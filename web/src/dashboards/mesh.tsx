@@ -6,7 +6,7 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TagInfo } from './series_api';
 import { fetchMeshData, fetchMeshSteps, type MeshData, type MeshStep } from './mesh_api';
-import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing, useThemeVersion } from './common';
+import { Card, StepSlider, TagDashboard, useSeen, useSeries, useStepIndex, useThemeVersion } from './common';
 import type { DashboardProps } from './registry';
 import { disposeObject, disposeRenderer, makeRenderer } from './three_util';
 import './view3d.css';
@@ -310,21 +310,15 @@ function MeshCard({ item, color: runColor, generation }: CardProps) {
   );
 }
 
-export default function MeshDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
-  const { items, error } = useTagListing('mesh', generation);
+export default function MeshDashboard({ runColor, ...props }: DashboardProps) {
   const theme = useThemeVersion();
   return (
-    <DashboardLayout
+    <TagDashboard
+      {...props}
       plugin="mesh"
       noun="mesh data"
-      items={items}
-      error={error}
-      runs={runs}
-      selectedRuns={selectedRuns}
       controls={<span class="dash-legend">Drag to orbit · wheel to zoom · right-drag to pan</span>}
-      renderCard={(item) => (
-        <MeshCard key={`${item.run}\u0000${item.tag}`} item={item} color={runColor(item.run)} generation={generation} theme={theme} />
-      )}
+      renderCard={(item) => <MeshCard item={item} color={runColor(item.run)} generation={props.generation} theme={theme} />}
     />
   );
 }

@@ -3,10 +3,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PrChart } from '../chart/prChart';
 import { ChartImageMenu } from '../components/ChartImageMenu';
+import { TagFilter, tagCountText } from '../components/TagFilter';
 import { useChartFit, useChartTheme } from '../hooks';
 import type { TagInfo } from './series_api';
 import { fetchPrCurves, type PrEntry } from './pr_curves_api';
-import { StepSlider, tagPrefix, useSeen, useSeries, useTagListing } from './common';
+import { CardGroup, StepSlider, tagPrefix, useCollapsed, useSeen, useSeries, useTagListing } from './common';
 import type { DashboardProps } from './registry';
 import './prcurves.css';
 
@@ -142,7 +143,7 @@ function compile(text: string): RegExp | null {
 export default function PrCurvesDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
   const { items, error } = useTagListing('pr_curves', generation);
   const [filter, setFilterState] = useState(savedFilter);
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const groupsOpen = useCollapsed();
   const setFilter = (v: string) => {
     savedFilter = v;
     setFilterState(v);
@@ -185,58 +186,28 @@ export default function PrCurvesDashboard({ runs, selectedRuns, runColor, genera
   } else if (tags.length === 0) {
     body = <div class="empty-state">{re && filter ? 'No tag of a selected run matches the filter.' : 'No run with PR curves is selected.'}</div>;
   } else {
-    body = [...groups].map(([name, list]) => {
-      const isCollapsed = collapsed.has(name);
-      return (
-        <section class="group" key={name} data-group={name}>
-          <button
-            class="group-head"
-            aria-expanded={!isCollapsed}
-            onClick={() => {
-              const c = new Set(collapsed);
-              if (c.has(name)) c.delete(name);
-              else c.add(name);
-              setCollapsed(c);
-            }}
-          >
-            <span class={'chevron' + (isCollapsed ? ' collapsed' : '')} aria-hidden="true">
-              ▾
-            </span>
-            <span class="group-name">{name}</span>
-            <span class="group-count">{list.length}</span>
-          </button>
-          {!isCollapsed && (
-            <div class="cards dash-cards">
-              {list.map((t) => (
-                <PrCard
-                  key={t}
-                  tag={t}
-                  runs={byTag.get(t)!.runs}
-                  description={byTag.get(t)!.description}
-                  runColor={runColor}
-                  generation={generation}
-                />
-              ))}
-            </div>
-          )}
-        </section>
-      );
-    });
+    body = [...groups].map(([name, list]) => (
+      <CardGroup key={name} name={name} count={list.length} open={groupsOpen} cardsClass="cards dash-cards">
+        {() =>
+          list.map((t) => (
+            <PrCard
+              key={t}
+              tag={t}
+              runs={byTag.get(t)!.runs}
+              description={byTag.get(t)!.description}
+              runColor={runColor}
+              generation={generation}
+            />
+          ))
+        }
+      </CardGroup>
+    ));
   }
 
   return (
     <div class="main dash" data-dashboard="pr_curves">
       <div class="controls">
-        <input
-          class={'filter tag-filter' + (re ? '' : ' invalid')}
-          type="search"
-          placeholder="Filter tags (regex)"
-          value={filter}
-          onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
-        />
-        <span class="tag-count">
-          {tags.length === allTags.length ? `${allTags.length} tag${allTags.length === 1 ? '' : 's'}` : `${tags.length} of ${allTags.length} tags`}
-        </span>
+        <TagFilter value={filter} valid={!!re} onInput={setFilter} count={tagCountText(tags.length, allTags.length)} />
         {error && allTags.length > 0 && (
           <span class="dash-error" title={error}>
             Update failed

@@ -8,6 +8,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
+import { SearchInput } from '../components/SearchInput';
 import { MemoryView, ModuleView } from './profile_memory';
 import { DataTable, DiffView, DistributedView, GpuSummary, SpanSteps, type GpuMetrics } from './profile_dist';
 import type { DashboardProps } from './registry';
@@ -302,13 +303,7 @@ function OperatorView({ params, generation }: { params: string; generation: numb
             <option value="OperationAndInputShape">Operator and input shape</option>
           </select>
         </label>
-        <input
-          type="search"
-          data-testid="profile-op-search"
-          placeholder="Search operators"
-          value={search}
-          onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
-        />
+        <SearchInput testid="profile-op-search" placeholder="Search operators" value={search} onInput={setSearch} />
       </div>
       <TopOps rows={rows} key_={key} />
       <div class="profile-table-wrap">

@@ -15,6 +15,7 @@
 // and drawn as it arrives.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
+import { SearchInput } from '../components/SearchInput';
 import { readTraceFile, type TraceSource } from './trace_jobs';
 import { INSTANT, firstEndingAfter, type Lane, type TraceModel } from './trace_model';
 import './profile_trace.css';
@@ -866,12 +867,11 @@ function TimelineView({ model, argsOf, loading }: { model: TraceModel; argsOf?: 
   return (
     <div class="trace-view">
       <div class="profile-controls">
-        <input
-          type="search"
-          data-testid="profile-trace-search"
+        <SearchInput
+          testid="profile-trace-search"
           placeholder="Search events by name (Enter)"
           value={needle}
-          onInput={(e) => setNeedle((e.target as HTMLInputElement).value)}
+          onInput={setNeedle}
           onKeyDown={(e) => {
             if (e.key !== 'Enter') return;
             if (found && needle.trim() && found.ids.length && e.shiftKey) go(found.ids, found.at - 1);

@@ -5,7 +5,7 @@ import { SeriesStore, useFetched } from '../data';
 import { useChartTheme } from '../hooks';
 import { usePrefs } from '../prefs';
 import { compileFilter, togglePin, useSettings } from '../state';
-import { CardGrid, tagGroup, type CardSpec } from '../components/CardGrid';
+import { CardGridBody, tagGroup, type CardSpec } from '../components/CardGrid';
 import { Controls } from '../components/Controls';
 import { TagCard } from '../components/GroupCard';
 import type { DashboardProps } from './registry';
@@ -40,6 +40,8 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
   const pinned = new Set(s.pinned);
   const allTags = useMemo(() => [...byTag.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), [byTag]);
   const tagRe = compileFilter(s.tagFilter);
+  // What every scalar card of this dashboard is given alike.
+  const shared = { generation, store, settings: s, prefs: p, runColor, theme };
   const spec = (tag: string): CardSpec => {
     const id = 's:' + tag;
     return {
@@ -51,12 +53,7 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
           allRuns={byTag.get(tag)?.length ?? 0}
           runs={(byTag.get(tag) ?? []).filter((r) => selected.has(r))}
           description={listing?.tagDescriptions[tag] ?? ''}
-          generation={generation}
-          store={store}
-          settings={s}
-          prefs={p}
-          runColor={runColor}
-          theme={theme}
+          {...shared}
           pinned={pinned.has(id)}
           onPin={() => togglePin(id)}
         />
@@ -67,21 +64,17 @@ export default function ScalarsDashboard({ runs, selectedRuns, runColor, generat
   const cards = tags.map(spec);
   const pinnedCards = s.pinned.filter((id) => id.startsWith('s:') && byTag.has(id.slice(2))).map((id) => spec(id.slice(2)));
 
-  let body;
-  if (!listing) {
-    body = <div class="empty-state">{error ? 'Could not load tags.' : 'Loading…'}</div>;
-  } else if (allTags.length === 0) {
-    body = (
-      <div class="empty-state">
-        <h3>No scalar data</h3>
-        <p>No run in this log directory has written scalar summaries yet.</p>
-      </div>
-    );
-  } else if (cards.length === 0 && pinnedCards.length === 0) {
-    body = <div class="empty-state">No tags match the filter.</div>;
-  } else {
-    body = <CardGrid cards={cards} pinnedCards={pinnedCards} settings={s} prefs={p} />;
-  }
+  const body = (
+    <CardGridBody
+      loaded={!!listing}
+      error={error}
+      empty={allTags.length === 0}
+      emptyTitle="No scalar data"
+      emptyText="No run in this log directory has written scalar summaries yet."
+      noMatch="No tags match the filter."
+      {...{ cards, pinnedCards, settings: s, prefs: p }}
+    />
+  );
   return (
     <main class="main" data-dashboard="scalars">
       <Controls s={s} shown={tags.length} total={allTags.length} scalarTags={allTags} />

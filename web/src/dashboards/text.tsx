@@ -1,7 +1,6 @@
 // Text dashboard: the server's rendered (and sanitised) Markdown per step.
-import { useRef } from 'preact/hooks';
 import { fetchText, type TagInfo } from './series_api';
-import { Card, DashboardLayout, StepSlider, useSeen, useSeries, useStepIndex, useTagListing } from './common';
+import { Card, EntryMessage, EntrySlider, TagDashboard, useStepEntries } from './common';
 import type { DashboardProps } from './registry';
 
 interface CardProps {
@@ -11,47 +10,29 @@ interface CardProps {
 }
 
 function TextCard({ item, color, generation }: CardProps) {
-  const rootRef = useRef<HTMLDivElement>(null);
-  const seen = useSeen(rootRef);
-  const { data, status, error } = useSeries(`text\u0000${item.run}\u0000${item.tag}`, generation, seen, (signal) =>
+  const steps = useStepEntries(item, color, `text\u0000${item.run}\u0000${item.tag}`, generation, (signal) =>
     fetchText(item.run, item.tag, signal),
   );
-  const [index, setIndex] = useStepIndex(data?.length ?? 0);
-  const entry = data && data.length ? data[Math.min(index, data.length - 1)] : null;
+  const entry = steps.entry;
 
   return (
-    <Card
-      item={item}
-      color={color}
-      status={status}
-      error={error}
-      rootRef={rootRef}
-      class="dash-text-card"
-      attrs={{ 'data-entries': data ? String(data.length) : undefined }}
-    >
-      <StepSlider count={data?.length ?? 0} index={index} onChange={setIndex} step={entry?.step} wallTime={entry?.wallTime} />
+    <Card {...steps.frame} class="dash-text-card" attrs={steps.attrs}>
+      <EntrySlider steps={steps} />
       {entry && (
         <div class="dash-text markdown" data-step={String(entry.step)} dangerouslySetInnerHTML={{ __html: entry.html }} />
       )}
-      {!entry && status === 'loading' && <div class="dash-msg inline">Loading…</div>}
-      {!entry && status === 'ready' && <div class="dash-msg inline">No text</div>}
+      <EntryMessage steps={steps} none="No text" inline />
     </Card>
   );
 }
 
-export default function TextDashboard({ runs, selectedRuns, runColor, generation }: DashboardProps) {
-  const { items, error } = useTagListing('text', generation);
+export default function TextDashboard({ runColor, ...props }: DashboardProps) {
   return (
-    <DashboardLayout
+    <TagDashboard
+      {...props}
       plugin="text"
       noun="text data"
-      items={items}
-      error={error}
-      runs={runs}
-      selectedRuns={selectedRuns}
-      renderCard={(item) => (
-        <TextCard key={`${item.run}\u0000${item.tag}`} item={item} color={runColor(item.run)} generation={generation} />
-      )}
+      renderCard={(item) => <TextCard item={item} color={runColor(item.run)} generation={props.generation} />}
     />
   );
 }

@@ -5,7 +5,7 @@ import { SeriesStore, useFetched } from '../data';
 import { useChartTheme } from '../hooks';
 import { usePrefs } from '../prefs';
 import { compileFilter, togglePin, useSettings } from '../state';
-import { CardGrid, tagGroup, type CardSpec } from '../components/CardGrid';
+import { CardGridBody, tagGroup, type CardSpec } from '../components/CardGrid';
 import { Controls } from '../components/Controls';
 import { TagCard } from '../components/GroupCard';
 import { HistogramCard } from '../components/HistogramCard';
@@ -51,6 +51,8 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
   const pinned = new Set(s.pinned);
   const tagRe = compileFilter(s.tagFilter);
 
+  // What every scalar card of this dashboard is given alike.
+  const shared = { generation, store, settings: s, prefs: p, runColor, theme };
   // Every possible card, then the ones the tag filter keeps.
   type Entry = CardSpec & { tag: string; kind: number; rank: number };
   const entries: Entry[] = [];
@@ -69,12 +71,7 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
           allRuns={tagRunsList.length}
           runs={drawn}
           description={tags?.scalars.tagDescriptions[tag] ?? ''}
-          generation={generation}
-          store={store}
-          settings={s}
-          prefs={p}
-          runColor={runColor}
-          theme={theme}
+          {...shared}
           pinned={pinned.has(id)}
           onPin={() => togglePin(id)}
         />
@@ -141,21 +138,17 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
   const byId = new Map(entries.map((e) => [e.id, e]));
   const pinnedCards = s.pinned.map((id) => byId.get(id)).filter((e): e is Entry => !!e);
 
-  let body;
-  if (!tags) {
-    body = <div class="empty-state">{error ? 'Could not load tags.' : 'Loading…'}</div>;
-  } else if (entries.length === 0 && allTags.size === 0) {
-    body = (
-      <div class="empty-state">
-        <h3>No time series data</h3>
-        <p>No run in this log directory has written scalars, histograms or images yet.</p>
-      </div>
-    );
-  } else if (cards.length === 0 && pinnedCards.length === 0) {
-    body = <div class="empty-state">No cards match the filter.</div>;
-  } else {
-    body = <CardGrid cards={cards} pinnedCards={pinnedCards} settings={s} prefs={p} />;
-  }
+  const body = (
+    <CardGridBody
+      loaded={!!tags}
+      error={error}
+      empty={entries.length === 0 && allTags.size === 0}
+      emptyTitle="No time series data"
+      emptyText="No run in this log directory has written scalars, histograms or images yet."
+      noMatch="No cards match the filter."
+      {...{ cards, pinnedCards, settings: s, prefs: p }}
+    />
+  );
 
   return (
     <main class="main" data-dashboard="timeseries">
