@@ -476,19 +476,14 @@ static void test_tboard_data__events_name_run_and_tag(void)
 
 int main(void)
 {
-	const char *binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	const char *binary = tb_spawn_binary();
+	if (!binary)
 		return 2;
-	}
 	write_logdir();
 	const char *const extra[] = {"--reload_interval", "1", "--samples_per_plugin",
 				     "scalars=all", NULL};
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	if (!srv) {
 		tb_writer_close(grow);
 		tb_test_rmtree(logdir);
 		return 1;
@@ -528,9 +523,7 @@ int main(void)
 	tb_buf got = TB_BUF_INIT;
 	const char *hello[] = {"event: hello", NULL};
 	CHECK(open_fd >= 0 && read_until(&got, open_fd, hello, 10));
-	int status = tb_spawn_stop(srv);
-	/* a clean shutdown exits 0; sanitizer builds exit non-zero on leaks */
-	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(tb_spawn_stop_clean(srv));
 	const char *end[] = {"\r\n0\r\n\r\n", NULL};
 	CHECK(read_until(&got, open_fd, end, 10));
 	close(open_fd);

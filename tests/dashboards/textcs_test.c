@@ -818,11 +818,9 @@ static void test_custom_scalars__download(void)
 
 int main(void)
 {
-	const char *binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	const char *binary = tb_spawn_binary();
+	if (!binary)
 		return 2;
-	}
 	if (tb_test_tmpdir(logdir, sizeof logdir, "textcs_test_") != 0) {
 		perror("mkdtemp");
 		return 1;
@@ -830,12 +828,9 @@ int main(void)
 	write_logdir();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
 	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	if (!srv) {
 		tb_test_rmtree(logdir);
 		return 1;
 	}
@@ -862,8 +857,7 @@ int main(void)
 	get(&r, "/data/runs");
 	CHECK_INT(r.status, 200);
 	tb_buf_free(&r.body);
-	int status = tb_spawn_stop(srv);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* clean, no leaks */
+	CHECK(tb_spawn_stop_clean(srv)); /* clean, no leaks */
 
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
