@@ -2,6 +2,7 @@
  * (src/profile/profiles.c): Kineto objects, legacy arrays, and inputs the
  * reader must turn into one clear message instead of a crash or a view:
  * truncated files, invalid JSON, events the reference rejects. */
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "common/error.h"
 #include "ingest/scan.h"
@@ -13,10 +14,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* Parse text fed in pieces of `step` bytes (0: all at once). */
-static tb_prof_trace *parse(const char *text, size_t step)
+/* Parse text fed in pieces of `step` bytes (0: all at once), keeping the
+ * operator tree when keep_ops is set. */
+static tb_prof_trace *parse_with(const char *text, size_t step, int keep_ops)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
+	if (keep_ops)
+		tb_prof_parser_keep_ops(p);
 	size_t n = strlen(text);
 	if (!step)
 		step = n ? n : 1;
@@ -26,6 +30,11 @@ static tb_prof_trace *parse(const char *text, size_t step)
 	tb_prof_trace *t;
 	tb_prof_parser_finish(&t, p);
 	return t;
+}
+
+static tb_prof_trace *parse(const char *text, size_t step)
+{
+	return parse_with(text, step, 0);
 }
 
 static const char KINETO[] =
@@ -230,17 +239,7 @@ static void test_trace__files_of_the_corpus(void)
 
 static tb_prof_trace *parse_ops(const char *text, size_t step)
 {
-	tb_prof_parser *p = tb_prof_parser_new();
-	tb_prof_parser_keep_ops(p);
-	size_t n = strlen(text);
-	if (!step)
-		step = n ? n : 1;
-	for (size_t off = 0; off < n; off += step)
-		if (tb_prof_parser_feed(p, text + off, off + step > n ? n - off : step) != 0)
-			break;
-	tb_prof_trace *t;
-	tb_prof_parser_finish(&t, p);
-	return t;
+	return parse_with(text, step, 1);
 }
 
 /* aten::linear [0, 100) holds aten::addmm [10, 60) (a runtime call of 5 us
@@ -520,9 +519,7 @@ static void test_profiles__runs_from_assets(void)
 	CHECK(r && r->n_profiles == 1);
 	tb_prof_store_free(s);
 	tb_store_free(st);
-	char cmd[4200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	CHECK(system(cmd) == 0);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 /* A Chrome trace as TensorFlow writes it: metadata events, fractional
@@ -708,9 +705,7 @@ static void test_trace__read_text(void)
 	CHECK(msg == NULL);
 
 	tb_buf_free(&want);
-	char cmd[4200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	CHECK(system(cmd) == 0);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 int main(void)
