@@ -4,16 +4,13 @@
  * runs, bad parameters), ETag / 304 on it and on an upstream route, and the
  * /data/tboard/events stream (a write is announced naming its run and tag;
  * 100 open streams cost the server no threads). */
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -361,23 +358,7 @@ static void test_tboard_data__etag_and_304(void)
 
 static int open_stream(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	static const char req[] = "GET /data/tboard/events HTTP/1.1\r\nHost: x\r\n\r\n";
-	if (write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return tb_http_raw_open(port, "GET /data/tboard/events HTTP/1.1\r\nHost: x\r\n\r\n");
 }
 
 /* Read from fd into b until b holds all of the needles or timeout_s passes. */

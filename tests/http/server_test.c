@@ -2,12 +2,9 @@
  * with a few test handlers plus the core static routes, exercised by real
  * HTTP requests through libcurl (and a raw socket where curl is too
  * polite). */
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -551,21 +548,9 @@ static void test_server__keep_alive(void)
 /* Send raw bytes and return the status code of the reply (0 if none). */
 static int raw_status(const char *request)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-		close(fd);
+	int fd = tb_http_raw_open(port, request);
+	if (fd < 0)
 		return 0;
-	}
-	size_t n = strlen(request);
-	if (write(fd, request, n) != (ssize_t)n) {
-		close(fd);
-		return 0;
-	}
 	char buf[256] = {0};
 	ssize_t got = read(fd, buf, sizeof buf - 1);
 	close(fd);
