@@ -480,12 +480,11 @@ static void test_compare__groups_errors(void)
 static void test_compare__table_follows_new_runs(void)
 {
 	const char *const extra[] = {"--reload_interval", "1", NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
 	if (!srv) {
 		CHECK(0);
 		return;
 	}
-	port = tb_spawn_port(srv);
 	const char *kv[] = {"q", "hp.lr = 0.5", NULL};
 	long st;
 	json_t *j = NULL;
@@ -543,10 +542,8 @@ int main(void)
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
 	if (srv) {
-		port = tb_spawn_port(srv);
 		TB_RUN(test_compare__runs_query_route);
 		TB_RUN(test_compare__groups_by_seed_regex);
 		TB_RUN(test_compare__groups_by_hparams_with_query);

@@ -390,13 +390,11 @@ int main(void)
 	write_logdir(logdir);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
 	if (!srv) {
 		tb_test_rmtree(logdir);
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 
 	TB_RUN(test_graphs__info);
 	TB_RUN(test_graphs__valid_graphs);

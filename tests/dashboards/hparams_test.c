@@ -682,11 +682,7 @@ static void test_hparams__bad_stored_data(void)
 
 static tb_spawn *start_server(const char *binary)
 {
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
-	if (srv)
-		port = tb_spawn_port(srv);
-	return srv;
+	return tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
 }
 
 static tb_spawn *srv;

@@ -361,11 +361,9 @@ int main(void)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
 	if (!srv)
 		return 1;
-	port = tb_spawn_port(srv);
 
 	TB_RUN(test_media__valid_fetches);
 	TB_RUN(test_media__undecodable_keys);

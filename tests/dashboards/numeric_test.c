@@ -485,12 +485,11 @@ int main(void)
 	const char *const extra[] = {
 	    "--reload_interval", "0", "--reload_task", "blocking", "--samples_per_plugin",
 	    "histograms=100",	 NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
 	if (!srv) {
 		remove_logdir();
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 

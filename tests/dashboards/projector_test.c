@@ -602,13 +602,11 @@ int main(void)
 	build();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* finish loading before serving, so every run is known to the first request */
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	tb_spawn *sp = tb_spawn_serve(bin, root, extra);
+	tb_spawn *sp = tb_spawn_serve(bin, root, tb_spawn_loaded, &port);
 	if (!sp) {
 		tb_test_rmtree(tmp);
 		return 1;
 	}
-	port = tb_spawn_port(sp);
 
 	TB_RUN(test_projector__runs_lists_usable_configs_only);
 	TB_RUN(test_projector__info_normalises_and_omits_defaults);

@@ -336,12 +336,11 @@ int main(void)
 	const char *const extra[] = {
 	    "--reload_interval", "0", "--reload_task", "blocking", "--samples_per_plugin",
 	    "scalars=all",	 NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
 	if (!srv) {
 		tb_test_rmtree(logdir);
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 

@@ -463,13 +463,12 @@ int main(void)
 	write_logdir();
 	const char *const extra[] = {"--reload_interval", "1", "--samples_per_plugin",
 				     "scalars=all", NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
 	if (!srv) {
 		tb_writer_close(grow);
 		tb_test_rmtree(logdir);
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 	/* wait for the first load: every run of the directory is served */

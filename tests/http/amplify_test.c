@@ -159,12 +159,11 @@ static void test_amplify__token_file(void)
 	fputs("abcdefgh-123\n", f);
 	fclose(f);
 	const char *extra[] = {"--auth_token_file", file, NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	int saved = port;
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
 	CHECK(srv);
 	if (!srv)
 		return;
-	int saved = port;
-	port = tb_spawn_port(srv);
 	CHECK_INT(fetch("/data/runs", NULL, NULL, NULL, NULL), 401);
 	CHECK_INT(fetch("/data/runs", NULL, "Authorization: Bearer abcdefgh-123", NULL, NULL), 200);
 	CHECK_INT(fetch("/data/runs?token=abcdefgh-123", NULL, NULL, NULL, NULL), 302);
@@ -184,12 +183,11 @@ int main(void)
 	}
 	curl_global_init(CURL_GLOBAL_ALL);
 	const char *extra[] = {"--reload_task", "blocking", NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
 	if (!srv) {
 		tb_test_rmtree(logdir);
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 	TB_RUN(test_amplify__post_1000);
 	TB_RUN(test_amplify__post_100);
 	TB_RUN(test_amplify__get_2500);
