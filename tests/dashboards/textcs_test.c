@@ -20,6 +20,7 @@
 
 #include "../api/spawn.h"
 #include "../harness.h"
+#include "html_tags.h"
 #include "common/buf.h"
 #include "proto/pb_encode.h"
 #include "record/rec_writer.h"
@@ -300,10 +301,6 @@ static char *enc(const char *s)
  * Prints the reason otherwise. */
 static int html_safe(const char *html)
 {
-	static const char *const ok_tags[] = {
-	    "ul",  "ol",    "li",    "p",     "pre", "code", "blockquote", "h1", "h2",
-	    "h3",  "h4",    "h5",    "h6",    "hr",  "br",   "strong",	   "em", "a",
-	    "img", "table", "thead", "tbody", "td",  "tr",   "th",	   NULL};
 	const char *p = html;
 	if (strncmp(p, "<!-- WARNING: discarded ", 24) == 0)
 		p = strstr(p, "-->\n") + 4;
@@ -319,10 +316,7 @@ static int html_safe(const char *html)
 		size_t n = 0;
 		while (isalnum((unsigned char)p[n]))
 			n++;
-		int known = 0;
-		for (int i = 0; ok_tags[i] && !known; i++)
-			known = strlen(ok_tags[i]) == n && strncmp(ok_tags[i], p, n) == 0;
-		if (!known) {
+		if (!tb_test_html_tag_ok(p, n)) {
 			fprintf(stderr, "unsafe: tag \"%.20s\"\n", p - 1);
 			return 0;
 		}
