@@ -66,6 +66,16 @@ static void get(reply *out, const char *path, const char *const *extra)
 	req(out, "GET", port, path, extra, NULL, 0, NULL);
 }
 
+/* The status of a GET of path. */
+static long get_status(const char *path, const char *const *extra)
+{
+	reply r;
+	get(&r, path, extra);
+	long status = r.status;
+	reply_free(&r);
+	return status;
+}
+
 /* A GET and what its answer must have: the status, then when not NULL the
  * body ("=text": exactly text, "^text": starting with it, "~text": holding
  * it) and the Location header. */
@@ -284,14 +294,10 @@ static void test_server__feature_flags(void)
 {
 	reply r;
 	const char *ok[] = {"X-TensorBoard-Feature-Flags: {}", NULL};
-	get(&r, "/echo", ok);
-	CHECK_INT(r.status, 200);
-	reply_free(&r);
+	CHECK_INT(get_status("/echo", ok), 200);
 
 	const char *empty[] = {"X-TensorBoard-Feature-Flags;", NULL}; /* empty value */
-	get(&r, "/echo", empty);
-	CHECK_INT(r.status, 200);
-	reply_free(&r);
+	CHECK_INT(get_status("/echo", empty), 200);
 
 	const char *bad[] = {"X-TensorBoard-Feature-Flags: {nope", NULL};
 	get(&r, "/echo", bad);
@@ -309,13 +315,9 @@ static void test_server__feature_flags(void)
 	reply_free(&r);
 
 	/* flags are checked before routing */
-	get(&r, "/nope", list);
-	CHECK_INT(r.status, 400);
-	reply_free(&r);
+	CHECK_INT(get_status("/nope", list), 400);
 
-	get(&r, "/echo?tensorBoardFeatureFlags=%7B%22a%22%3A1%7D", NULL);
-	CHECK_INT(r.status, 200);
-	reply_free(&r);
+	CHECK_INT(get_status("/echo?tensorBoardFeatureFlags=%7B%22a%22%3A1%7D", NULL), 200);
 
 	get(&r, "/echo?tensorBoardFeatureFlags=x", NULL);
 	CHECK_INT(r.status, 400);
@@ -743,12 +745,8 @@ static void test_server__router_replace(void)
 	get(&r, "/r/7", NULL);
 	CHECK_STR(r.body.ptr, "<p>hi</p>");
 	reply_free(&r);
-	get(&r, "/r/499", NULL);
-	CHECK_INT(r.status, 200);
-	reply_free(&r);
-	get(&r, "/r/500", NULL);
-	CHECK_INT(r.status, 404);
-	reply_free(&r);
+	CHECK_INT(get_status("/r/499", NULL), 200);
+	CHECK_INT(get_status("/r/500", NULL), 404);
 	port = saved;
 	tb_server_free(s);
 	tb_router_free(rt);
