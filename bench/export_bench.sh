@@ -15,15 +15,12 @@
 set -eu
 B=${1:-build}
 N=${2:-3}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
+. "$(dirname "$0")/lib/server.sh"
 
 "$B/gen_scalars" "$TMP/logs" 10 20 50000 >/dev/null
 POINTS=10000000
 FILES=$(find "$TMP/logs" -name '*tfevents*' | sort)
 cat $FILES >/dev/null # warm the page cache once
-
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 # run LABEL CMD...: N timed runs; sets SECS and KB to the medians
 run() {

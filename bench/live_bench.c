@@ -14,6 +14,7 @@
 
 #include <tboard/writer.h>
 
+#include "../tests/api/testutil.h"
 #include "lib/bench.h"
 
 int main(int argc, char **argv)
@@ -26,14 +27,9 @@ int main(int argc, char **argv)
 	if (points < 1 || points > 10000)
 		points = 40;
 	char dir[] = "/tmp/tb_live_benchXXXXXX";
-	if (!mkdtemp(dir))
+	tb_writer *w = bench_train_run(dir);
+	if (!w)
 		return 1;
-	char run[256];
-	snprintf(run, sizeof run, "%s/train", dir);
-	tb_writer *w;
-	if (tb_writer_open(&w, run, NULL))
-		return 1;
-	tb_writer_add_scalar(w, "loss", 1.0, 0, 0);
 	tb_writer_flush(w);
 	int port, out_fd;
 	pid_t pid = bench_start_tboard(argv[1], dir, &port, &out_fd);
@@ -77,7 +73,5 @@ int main(int argc, char **argv)
 	bench_stop(pid, out_fd);
 	tb_writer_close(w);
 	free(lat);
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : 1;
+	return tb_test_rmtree(dir) == 0 ? 0 : 1;
 }

@@ -27,7 +27,6 @@
 
 static double read_floor(const tb_scan_result *res, uint64_t *bytes)
 {
-	static char buf[1 << 20];
 	double t0 = bench_now();
 	*bytes = 0;
 	for (size_t i = 0; i < res->n_runs; i++)
@@ -35,12 +34,7 @@ static double read_floor(const tb_scan_result *res, uint64_t *bytes)
 			char path[4096];
 			snprintf(path, sizeof path, "%s/%s", res->runs[i].dir,
 				 res->runs[i].files[k]);
-			int fd = open(path, O_RDONLY);
-			ssize_t n;
-			while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
-				*bytes += (uint64_t)n;
-			if (fd >= 0)
-				close(fd);
+			*bytes += bench_read_all(path);
 		}
 	return bench_now() - t0;
 }

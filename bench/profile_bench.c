@@ -143,15 +143,8 @@ static int build(const char *src, const char *out, size_t target)
 
 static double read_floor(const char *path, size_t *bytes)
 {
-	static char buf[1 << 20];
 	double t0 = bench_now();
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-	*bytes = 0;
-	while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
-		*bytes += (size_t)n;
-	if (fd >= 0)
-		close(fd);
+	*bytes = (size_t)bench_read_all(path);
 	return bench_now() - t0;
 }
 

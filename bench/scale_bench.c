@@ -11,7 +11,6 @@
  * CPU time (user + system) the process used. With BASELINE, the two binaries alternate
  * REPEATS times each, so both see the same machine state; medians and the
  * ratios TBOARD / BASELINE are printed. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../tests/api/testutil.h"
 #include "lib/bench.h"
 
 typedef struct sample {
@@ -30,20 +30,6 @@ typedef struct sample {
 	long rss_kb;
 	int fds;
 } sample;
-
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	int n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n - 2;
-}
 
 static int run_once(sample *out, const char *tboard, const char *logdir, char **extra, int n_extra)
 {
@@ -76,7 +62,7 @@ static int run_once(sample *out, const char *tboard, const char *logdir, char **
 	int peak = 0, serving = 0;
 	while (!serving) {
 		struct pollfd p = {fds[0], POLLIN, 0};
-		int n = count_fds(pid);
+		int n = tb_test_count_fds(pid);
 		if (n > peak)
 			peak = n;
 		if (poll(&p, 1, 2) <= 0)

@@ -13,8 +13,7 @@
 set -eu
 B=${1:-build}
 N=${2:-3}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
+. "$(dirname "$0")/lib/server.sh"
 
 "$B/gen_scalars" "$TMP/wide" 1000 50 200 >/dev/null
 events=$(du -sb "$TMP/wide" | cut -f1)
@@ -27,7 +26,6 @@ measure() {
 	}
 	awk '{print $1, $2, $3 + $4}' "$TMP/time"
 }
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 : >"$TMP/load"
 : >"$TMP/snap"

@@ -22,6 +22,7 @@
 
 #include <tboard/writer.h>
 
+#include "../tests/api/testutil.h"
 #include "lib/bench.h"
 
 enum { R_SCALARS, R_TIMESERIES, R_RUNS, R_RUNS_PROBE, R_COUNT };
@@ -163,14 +164,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < R_COUNT; i++)
 		pthread_mutex_init(&lat[i].mu, NULL);
 	char dir[] = "/tmp/tb_soak_benchXXXXXX";
-	if (!mkdtemp(dir))
+	tb_writer *w = bench_train_run(dir);
+	if (!w)
 		return 1;
-	char run[256];
-	snprintf(run, sizeof run, "%s/train", dir);
-	tb_writer *w;
-	if (tb_writer_open(&w, run, NULL))
-		return 1;
-	tb_writer_add_scalar(w, "loss", 1.0, 0, 0);
 	tb_writer_add_scalar(w, "acc", 0.0, 0, 0);
 	tb_writer_flush(w);
 	int out_fd;
@@ -222,9 +218,7 @@ int main(int argc, char **argv)
 	printf("\npoints written %lld, served %lld, lost %lld; peak RSS %.1f MiB\n", last + 1,
 	       served, last + 1 - served, (double)bench_vm_hwm_kb(pid) / 1024);
 	bench_stop(pid, out_fd);
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
+	if (tb_test_rmtree(dir) != 0)
 		fprintf(stderr, "soak_bench: could not remove %s\n", dir);
 	free(ct);
 	return 0;

@@ -38,48 +38,47 @@ const median = (xs) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** ms from navigation to `sel` having data-series-count = n with a canvas. */
-async function firstDraw(page, url, kind, n) {
+/** Median over 5 loads of url of the ms from navigation until ready(arg), run in the page, answers a time. */
+async function timeToReady(page, url, ready, arg) {
   const times = [];
   for (let i = 0; i < 5; i++) {
     await page.goto('about:blank');
     await sleep(1000);
     await page.goto(url, { waitUntil: 'commit' });
-    const t = await page.waitForFunction(
-      ([k, c]) =>
-        document.querySelector(`.card[data-kind="${k}"][data-tag="val/acc"][data-state="ready"][data-series-count="${c}"] canvas`)
-          ? performance.now()
-          : 0,
-      [kind, String(n)],
-      { polling: 'raf', timeout: 180000 },
-    );
+    const t = await page.waitForFunction(ready, arg, { polling: 'raf', timeout: 180000 });
     times.push(await t.jsonValue());
   }
   return median(times);
 }
 
+/** ms from navigation to `sel` having data-series-count = n with a canvas. */
+function firstDraw(page, url, kind, n) {
+  return timeToReady(
+    page,
+    url,
+    ([k, c]) =>
+      document.querySelector(`.card[data-kind="${k}"][data-tag="val/acc"][data-state="ready"][data-series-count="${c}"] canvas`)
+        ? performance.now()
+        : 0,
+    [kind, String(n)],
+  );
+}
+
 /** ms from navigation to the val/acc and train/loss cards drawn with n runs each (and one y range when linked). */
-async function twoCards(page, url, n, linked) {
-  const times = [];
-  for (let i = 0; i < 5; i++) {
-    await page.goto('about:blank');
-    await sleep(1000);
-    await page.goto(url, { waitUntil: 'commit' });
-    const t = await page.waitForFunction(
-      ([c, same]) => {
-        const ys = ['val/acc', 'train/loss'].map((tag) => {
-          const el = document.querySelector(`.card[data-kind="scalar"][data-tag="${tag}"][data-state="ready"][data-series-count="${c}"]`);
-          return el?.querySelector('canvas') ? el.querySelector('.plot').tbChart.yAxis() : null;
-        });
-        if (!ys[0] || !ys[1]) return 0;
-        return !same || (ys[0].min === ys[1].min && ys[0].max === ys[1].max) ? performance.now() : 0;
-      },
-      [String(n), linked],
-      { polling: 'raf', timeout: 180000 },
-    );
-    times.push(await t.jsonValue());
-  }
-  return median(times);
+function twoCards(page, url, n, linked) {
+  return timeToReady(
+    page,
+    url,
+    ([c, same]) => {
+      const ys = ['val/acc', 'train/loss'].map((tag) => {
+        const el = document.querySelector(`.card[data-kind="scalar"][data-tag="${tag}"][data-state="ready"][data-series-count="${c}"]`);
+        return el?.querySelector('canvas') ? el.querySelector('.plot').tbChart.yAxis() : null;
+      });
+      if (!ys[0] || !ys[1]) return 0;
+      return !same || (ys[0].min === ys[1].min && ys[0].max === ys[1].max) ? performance.now() : 0;
+    },
+    [String(n), linked],
+  );
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'tboard-web-compare-'));

@@ -21,13 +21,31 @@
 
 #include <tboard/writer.h>
 
+#include "lib/bench.h"
+
 #define NTAGS 20
 
-static double seconds(void)
+static double fail(tb_writer *w)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(w));
+	tb_writer_close(w);
+	return -1;
+}
+
+/* Flush w, then close it and remove its file: n items per second since t0
+ * (the flush counted, close's fsync not), or -1; *bytes gets the file size. */
+static double finish(tb_writer *w, double t0, long n, long long *bytes)
+{
+	char path[8192];
+	struct stat st;
+	if (tb_writer_flush(w) != TB_OK)
+		return fail(w);
+	double t1 = bench_now();
+	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	tb_writer_close(w);
+	*bytes = stat(path, &st) == 0 ? (long long)st.st_size : 0;
+	unlink(path);
+	return (double)n / (t1 - t0);
 }
 
 /* Returns events per second, or -1 on error; *bytes gets the file size. */
@@ -35,10 +53,9 @@ static double run(const char *dir, int encoding, long events, long long *bytes)
 {
 	tb_writer_opts o;
 	tb_writer *w;
-	char tags[NTAGS][32], path[8192];
+	char tags[NTAGS][32];
 	uint64_t x = 12345;
-	double t0, t1;
-	struct stat st;
+	double t0;
 
 	for (int t = 0; t < NTAGS; t++)
 		snprintf(tags[t], sizeof tags[t], "bench/tag_%02d", t);
@@ -48,28 +65,16 @@ static double run(const char *dir, int encoding, long events, long long *bytes)
 		fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(NULL));
 		return -1;
 	}
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
-	t0 = seconds();
+	t0 = bench_now();
 	for (long i = 0; i < events; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
 		double v = (double)(x >> 11) * (1.0 / 9007199254740992.0);
 		if (tb_writer_add_scalar(w, tags[i % NTAGS], v, i / NTAGS,
 					 1700000000.0 + 0.01 * (double)i) != TB_OK) {
-			fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(w));
-			tb_writer_close(w);
-			return -1;
+			return fail(w);
 		}
 	}
-	if (tb_writer_flush(w) != TB_OK) {
-		fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(w));
-		tb_writer_close(w);
-		return -1;
-	}
-	t1 = seconds();
-	tb_writer_close(w);
-	*bytes = stat(path, &st) == 0 ? (long long)st.st_size : 0;
-	unlink(path);
-	return (double)events / (t1 - t0);
+	return finish(w, t0, events, bytes);
 }
 
 #define IMG_SIDE 64
@@ -80,10 +85,8 @@ static double run_images(const char *dir, long images, long long *bytes)
 	static uint8_t px[8][IMG_SIDE][IMG_SIDE][3];
 	tb_image img = {NULL, TB_PIXEL_U8, TB_LAYOUT_HWC, IMG_SIDE, IMG_SIDE, 3};
 	tb_writer *w;
-	char path[8192];
 	uint64_t x = 99;
-	double t0, t1;
-	struct stat st;
+	double t0;
 
 	for (int k = 0; k < 8; k++)
 		for (int y = 0; y < IMG_SIDE; y++)
@@ -97,27 +100,15 @@ static double run_images(const char *dir, long images, long long *bytes)
 		fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(NULL));
 		return -1;
 	}
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
-	t0 = seconds();
+	t0 = bench_now();
 	for (long i = 0; i < images; i++) {
 		img.pixels = px[i % 8];
 		if (tb_writer_add_image(w, "bench/image", &img, i, 1700000000.0 + (double)i) !=
 		    TB_OK) {
-			fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(w));
-			tb_writer_close(w);
-			return -1;
+			return fail(w);
 		}
 	}
-	if (tb_writer_flush(w) != TB_OK) {
-		fprintf(stderr, "writer_bench: %s\n", tb_writer_errmsg(w));
-		tb_writer_close(w);
-		return -1;
-	}
-	t1 = seconds();
-	tb_writer_close(w);
-	*bytes = stat(path, &st) == 0 ? (long long)st.st_size : 0;
-	unlink(path);
-	return (double)images / (t1 - t0);
+	return finish(w, t0, images, bytes);
 }
 
 int main(int argc, char **argv)

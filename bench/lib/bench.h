@@ -3,7 +3,10 @@
 #define TB_BENCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include <tboard/writer.h>
 
 /* Seconds on a monotonic clock. */
 double bench_now(void);
@@ -39,5 +42,11 @@ void bench_stop(pid_t pid, int out_fd);
  * *rss_kb; the server is stopped again. */
 double bench_time_to_answer(long *rss_kb, const char *tboard, const char *logdir, const char *path,
 			    int (*done)(const char *body, void *payload), void *payload, double timeout_s);
+/* Make a folder from the mkdtemp template dir (rewritten in place) with a
+ * run "train" holding loss = 1.0 at step 0, not yet flushed. Returns the
+ * run's open writer, or NULL. */
+tb_writer *bench_train_run(char *dir);
+/* Read path to its end; the bytes read (0 when it cannot be opened). */
+uint64_t bench_read_all(const char *path);
 
 #endif

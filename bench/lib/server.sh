@@ -1,6 +1,6 @@
-# Sourced by the bench scripts that start tboard servers: a temporary
-# folder $TMP, removed on exit together with the server whose pid is in
-# $PID, and a wait for a server's port.
+# Sourced by the bench scripts: a temporary folder $TMP, removed on exit
+# together with the server whose pid is in $PID (if one was started), a
+# median, and a wait for a server's port.
 TMP=$(mktemp -d)
 PID=""
 bench_cleanup() {
@@ -8,6 +8,9 @@ bench_cleanup() {
 	rm -rf "$TMP"
 }
 trap bench_cleanup EXIT INT TERM
+
+# median: the median of the numbers on stdin, one a line
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # bench_port FILE: wait (up to 2 minutes) until the server writing FILE
 # prints its URL, then print its port

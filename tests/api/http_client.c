@@ -1,6 +1,11 @@
 /* The tests' HTTP client (see http_client.h). */
 #include "http_client.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,4 +105,39 @@ void tb_http_reply_free(tb_http_reply *r)
 {
 	tb_buf_free(&r->head);
 	tb_buf_free(&r->body);
+}
+
+int tb_http_dial(const char *from, int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	if (from) {
+		inet_pton(AF_INET, from, &a.sin_addr);
+		if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int tb_http_raw_open(int port, const char *request)
+{
+	int fd = tb_http_dial(NULL, port);
+	size_t n = strlen(request);
+	if (fd >= 0 && write(fd, request, n) != (ssize_t)n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

@@ -39,4 +39,12 @@ int tb_http_send(tb_http_reply *out, CURL *c, int port, const char *path, const 
 
 void tb_http_reply_free(tb_http_reply *r);
 
+/* A TCP connection to 127.0.0.1:port from source address `from`
+ * ("127.0.0.2"; NULL: any), for requests curl is too polite to send.
+ * Returns the socket, or -1. */
+int tb_http_dial(const char *from, int port);
+/* tb_http_dial(NULL, port), then request written whole: the socket, to
+ * read the answer from and close, or -1. */
+int tb_http_raw_open(int port, const char *request);
+
 #endif

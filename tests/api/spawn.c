@@ -199,3 +199,32 @@ int tb_spawn_stop(tb_spawn *s)
 	free(s);
 	return status;
 }
+
+const char *const tb_spawn_loaded[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
+
+const char *tb_spawn_binary(void)
+{
+	const char *binary = getenv("TB_BINARY");
+	if (!binary)
+		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	return binary;
+}
+
+tb_spawn *tb_spawn_serve(const char *binary, const char *logdir, const char *const *extra,
+			 int *port)
+{
+	tb_spawn *s = NULL;
+	int clean = 0;
+	char err[512];
+	if (tb_spawn_start(&s, &clean, binary, logdir, extra, 60, err, sizeof err) != 0)
+		fprintf(stderr, "server did not start: %s\n", err);
+	else if (port)
+		*port = s->port;
+	return s;
+}
+
+int tb_spawn_stop_clean(tb_spawn *s)
+{
+	int status = tb_spawn_stop(s);
+	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}

@@ -30,4 +30,18 @@ int tb_spawn_alive(tb_spawn *s);
  * s. Returns the child's wait status, or -1 if s is NULL. */
 int tb_spawn_stop(tb_spawn *s);
 
+/* The tboard binary CTest names in TB_BINARY, or NULL after saying on
+ * stderr that it must be set. */
+const char *tb_spawn_binary(void);
+/* Flags for a server that loads the log directory once, before its first
+ * answer, and never again: every test sees the same data. */
+extern const char *const tb_spawn_loaded[];
+/* tb_spawn_start with 60 seconds to start. Returns the child, its port in
+ * *port (when port is not NULL), or NULL after printing "server did not
+ * start: <why>" on stderr. */
+tb_spawn *tb_spawn_serve(const char *binary, const char *logdir, const char *const *extra,
+			 int *port);
+/* tb_spawn_stop, then 1 when the child exited with status 0: a clean
+ * shutdown (sanitizer builds exit non-zero on a leak); 0 otherwise. */
+int tb_spawn_stop_clean(tb_spawn *s);
 #endif

@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -50,4 +51,18 @@ int tb_test_put_record(FILE *f, const void *payload, size_t len)
 	int rc = fwrite(rec, 1, n, f) == n ? 0 : -1;
 	free(rec);
 	return rc;
+}
+
+int tb_test_count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 2;
 }

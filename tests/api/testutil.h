@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Seconds on the monotonic clock. */
 double tb_test_now(void);
@@ -21,4 +22,6 @@ int tb_test_rmtree(const char *path);
  * Returns 0, or -1 when writing failed. */
 int tb_test_put_record(FILE *f, const void *payload, size_t len);
 
+/* How many file descriptors process pid has open (from /proc), or -1. */
+int tb_test_count_fds(pid_t pid);
 #endif

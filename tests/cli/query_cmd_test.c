@@ -480,15 +480,11 @@ static void test_compare__groups_errors(void)
 static void test_compare__table_follows_new_runs(void)
 {
 	const char *const extra[] = {"--reload_interval", "1", NULL};
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
+	if (!srv) {
 		CHECK(0);
 		return;
 	}
-	port = tb_spawn_port(srv);
 	const char *kv[] = {"q", "hp.lr = 0.5", NULL};
 	long st;
 	json_t *j = NULL;
@@ -521,17 +517,14 @@ static void test_compare__table_follows_new_runs(void)
 		json_decref(j);
 	}
 	CHECK_INT(total, 1);
-	int status = tb_spawn_stop(srv);
-	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(tb_spawn_stop_clean(srv));
 }
 
 int main(void)
 {
-	binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	binary = tb_spawn_binary();
+	if (!binary)
 		return 2;
-	}
 	if (tb_test_tmpdir(tmp, sizeof tmp, "tb_query_cmd_test_") != 0) {
 		perror("mkdtemp");
 		return 2;
@@ -549,22 +542,16 @@ int main(void)
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) == 0) {
-		port = tb_spawn_port(srv);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
+	if (srv) {
 		TB_RUN(test_compare__runs_query_route);
 		TB_RUN(test_compare__groups_by_seed_regex);
 		TB_RUN(test_compare__groups_by_hparams_with_query);
 		TB_RUN(test_compare__groups_errors);
 		CHECK(tb_spawn_alive(srv));
-		int status = tb_spawn_stop(srv);
-		CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		CHECK(tb_spawn_stop_clean(srv));
 		TB_RUN(test_compare__table_follows_new_runs);
 	} else {
-		fprintf(stderr, "server did not start: %s\n", err);
 		tb__tests_failed++;
 	}
 	curl_easy_cleanup(curl);

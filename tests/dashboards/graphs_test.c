@@ -379,11 +379,9 @@ static void test_graphs__still_serving(void)
 
 int main(void)
 {
-	const char *binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	const char *binary = tb_spawn_binary();
+	if (!binary)
 		return 1;
-	}
 	char logdir[256];
 	if (tb_test_tmpdir(logdir, sizeof logdir, "tb_graphs_test.") != 0) {
 		perror("mkdtemp");
@@ -392,16 +390,11 @@ int main(void)
 	write_logdir(logdir);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	tb_spawn *srv;
-	int clean = 0;
-	char err[512];
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
+	if (!srv) {
 		tb_test_rmtree(logdir);
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 
 	TB_RUN(test_graphs__info);
 	TB_RUN(test_graphs__valid_graphs);
@@ -411,9 +404,7 @@ int main(void)
 	TB_RUN(test_graphs__still_serving);
 
 	CHECK(tb_spawn_alive(srv));
-	int status = tb_spawn_stop(srv);
-	/* a clean shutdown: exit 0 (sanitizer builds exit nonzero on a leak) */
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(tb_spawn_stop_clean(srv));
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
 	tb_test_rmtree(logdir);

@@ -682,16 +682,7 @@ static void test_hparams__bad_stored_data(void)
 
 static tb_spawn *start_server(const char *binary)
 {
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
-		return NULL;
-	}
-	port = tb_spawn_port(srv);
-	return srv;
+	return tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
 }
 
 static tb_spawn *srv;
@@ -705,18 +696,15 @@ static void test_hparams__still_serving_then_clean_exit(void)
 	    post("metric_evals", "{\"sessionName\": \"s1\", \"metricName\": {\"tag\": \"acc\"}}");
 	CHECK_INT(r->status, 200);
 	tb_buf_free(&r->body);
-	int status = tb_spawn_stop(srv);
+	CHECK(tb_spawn_stop_clean(srv));
 	srv = NULL;
-	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 int main(void)
 {
-	const char *binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	const char *binary = tb_spawn_binary();
+	if (!binary)
 		return 2;
-	}
 	write_logdir();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();

@@ -361,15 +361,9 @@ int main(void)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	tb_spawn *srv;
-	int clean = 0;
-	char err[512];
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
+	if (!srv)
 		return 1;
-	}
-	port = tb_spawn_port(srv);
 
 	TB_RUN(test_media__valid_fetches);
 	TB_RUN(test_media__undecodable_keys);
@@ -379,9 +373,7 @@ int main(void)
 	TB_RUN(test_media__still_serving);
 
 	CHECK(tb_spawn_alive(srv));
-	int status = tb_spawn_stop(srv);
-	/* a clean shutdown: exit 0 (sanitizer builds exit nonzero on a leak) */
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(tb_spawn_stop_clean(srv));
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
 	return tb_test_finish();

@@ -376,26 +376,27 @@ static void test_numeric__mesh_listing(void)
 
 static void test_numeric__mesh_data_bad_params(void)
 {
-	const char *base = "/data/plugin/mesh/data?run=r&tag=m";
+	/* the query after run=r&tag=m, the error it gets, whether that is only
+	 * the start of the message */
+	static const struct {
+		const char *q, *msg;
+		int prefix;
+	} bad[] = {
+	    {"", "Bad content_type", 0},
+	    {"&content_type=vertex", "Bad content_type", 0},
+	    {"&content_type=UNDEFINED", "Invalid argument: ", 1},
+	    {"&content_type=VERTEX&sample=abc", "Invalid argument: ", 1},
+	    {"&content_type=VERTEX&sample=2", "Invalid argument: ", 1},
+	    {"&content_type=VERTEX&sample=-3", "Invalid argument: ", 1},
+	    {"&content_type=VERTEX&sample=99999999999999999999999", "Invalid argument: ", 1},
+	    {"&content_type=VERTEX&step=one", "Invalid argument: ", 1},
+	    {"&content_type=VERTEX&step=0x1", "Invalid argument: ", 1},
+	};
 	char path[256];
-	snprintf(path, sizeof path, "%s", base);
-	expect_error(path, 400, "Bad content_type", 0);
-	snprintf(path, sizeof path, "%s&content_type=vertex", base);
-	expect_error(path, 400, "Bad content_type", 0);
-	snprintf(path, sizeof path, "%s&content_type=UNDEFINED", base);
-	expect_error(path, 400, "Invalid argument: ", 1);
-	snprintf(path, sizeof path, "%s&content_type=VERTEX&sample=abc", base);
-	expect_error(path, 400, "Invalid argument: ", 1);
-	snprintf(path, sizeof path, "%s&content_type=VERTEX&sample=2", base);
-	expect_error(path, 400, "Invalid argument: ", 1);
-	snprintf(path, sizeof path, "%s&content_type=VERTEX&sample=-3", base);
-	expect_error(path, 400, "Invalid argument: ", 1);
-	snprintf(path, sizeof path, "%s&content_type=VERTEX&sample=99999999999999999999999", base);
-	expect_error(path, 400, "Invalid argument: ", 1);
-	snprintf(path, sizeof path, "%s&content_type=VERTEX&step=one", base);
-	expect_error(path, 400, "Invalid argument: ", 1);
-	snprintf(path, sizeof path, "%s&content_type=VERTEX&step=0x1", base);
-	expect_error(path, 400, "Invalid argument: ", 1);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(path, sizeof path, "/data/plugin/mesh/data?run=r&tag=m%s", bad[i].q);
+		expect_error(path, 400, bad[i].msg, bad[i].prefix);
+	}
 	/* a huge sample with nothing to index is no error: nothing matches */
 	reply *r = fetch("/data/plugin/mesh/data?run=ghost&tag=m&content_type=FACE&sample=7", NULL);
 	CHECK_INT(r->status, 200);
@@ -477,24 +478,18 @@ static void test_numeric__huge_and_repeated_params(void)
 
 int main(void)
 {
-	const char *binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	const char *binary = tb_spawn_binary();
+	if (!binary)
 		return 2;
-	}
 	write_logdir();
 	const char *const extra[] = {
 	    "--reload_interval", "0", "--reload_task", "blocking", "--samples_per_plugin",
 	    "histograms=100",	 NULL};
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
+	if (!srv) {
 		remove_logdir();
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 
@@ -518,9 +513,7 @@ int main(void)
 
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
-	int status = tb_spawn_stop(srv);
-	/* a clean shutdown exits 0; sanitizer builds exit non-zero on leaks */
-	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(tb_spawn_stop_clean(srv));
 	remove_logdir();
 	return tb_test_finish();
 }

@@ -591,11 +591,9 @@ static void test_projector__plugin_entry_page(void)
 
 int main(void)
 {
-	const char *bin = getenv("TB_BINARY");
-	if (!bin) {
-		fprintf(stderr, "TB_BINARY is not set\n");
+	const char *bin = tb_spawn_binary();
+	if (!bin)
 		return 1;
-	}
 	if (tb_test_tmpdir(tmp, sizeof tmp, "tb_projector_") != 0) {
 		perror("mkdtemp");
 		return 1;
@@ -603,17 +601,12 @@ int main(void)
 	snprintf(root, sizeof root, "%s/logdir", tmp);
 	build();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	tb_spawn *sp;
-	int clean = 0;
-	char err[256];
 	/* finish loading before serving, so every run is known to the first request */
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	if (tb_spawn_start(&sp, &clean, bin, root, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *sp = tb_spawn_serve(bin, root, tb_spawn_loaded, &port);
+	if (!sp) {
 		tb_test_rmtree(tmp);
 		return 1;
 	}
-	port = tb_spawn_port(sp);
 
 	TB_RUN(test_projector__runs_lists_usable_configs_only);
 	TB_RUN(test_projector__info_normalises_and_omits_defaults);

@@ -329,24 +329,18 @@ static void test_snapshot__route(void)
 
 int main(void)
 {
-	binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	binary = tb_spawn_binary();
+	if (!binary)
 		return 2;
-	}
 	write_logdir();
 	const char *const extra[] = {
 	    "--reload_interval", "0", "--reload_task", "blocking", "--samples_per_plugin",
 	    "scalars=all",	 NULL};
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
+	if (!srv) {
 		tb_test_rmtree(logdir);
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 
@@ -357,9 +351,7 @@ int main(void)
 
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
-	int status = tb_spawn_stop(srv);
-	/* sanitizer builds exit non-zero on leaks */
-	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(tb_spawn_stop_clean(srv));
 	tb_test_rmtree(logdir);
 	return tb_test_finish();
 }

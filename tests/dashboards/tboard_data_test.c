@@ -4,16 +4,13 @@
  * runs, bad parameters), ETag / 304 on it and on an upstream route, and the
  * /data/tboard/events stream (a write is announced naming its run and tag;
  * 100 open streams cost the server no threads). */
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -361,23 +358,7 @@ static void test_tboard_data__etag_and_304(void)
 
 static int open_stream(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	static const char req[] = "GET /data/tboard/events HTTP/1.1\r\nHost: x\r\n\r\n";
-	if (write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return tb_http_raw_open(port, "GET /data/tboard/events HTTP/1.1\r\nHost: x\r\n\r\n");
 }
 
 /* Read from fd into b until b holds all of the needles or timeout_s passes. */
@@ -476,24 +457,18 @@ static void test_tboard_data__events_name_run_and_tag(void)
 
 int main(void)
 {
-	const char *binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	const char *binary = tb_spawn_binary();
+	if (!binary)
 		return 2;
-	}
 	write_logdir();
 	const char *const extra[] = {"--reload_interval", "1", "--samples_per_plugin",
 				     "scalars=all", NULL};
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
+	if (!srv) {
 		tb_writer_close(grow);
 		tb_test_rmtree(logdir);
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 	/* wait for the first load: every run of the directory is served */
@@ -528,9 +503,7 @@ int main(void)
 	tb_buf got = TB_BUF_INIT;
 	const char *hello[] = {"event: hello", NULL};
 	CHECK(open_fd >= 0 && read_until(&got, open_fd, hello, 10));
-	int status = tb_spawn_stop(srv);
-	/* a clean shutdown exits 0; sanitizer builds exit non-zero on leaks */
-	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(tb_spawn_stop_clean(srv));
 	const char *end[] = {"\r\n0\r\n\r\n", NULL};
 	CHECK(read_until(&got, open_fd, end, 10));
 	close(open_fd);

@@ -20,6 +20,7 @@
 
 #include "../api/spawn.h"
 #include "../harness.h"
+#include "html_tags.h"
 #include "common/buf.h"
 #include "proto/pb_encode.h"
 #include "record/rec_writer.h"
@@ -300,10 +301,6 @@ static char *enc(const char *s)
  * Prints the reason otherwise. */
 static int html_safe(const char *html)
 {
-	static const char *const ok_tags[] = {
-	    "ul",  "ol",    "li",    "p",     "pre", "code", "blockquote", "h1", "h2",
-	    "h3",  "h4",    "h5",    "h6",    "hr",  "br",   "strong",	   "em", "a",
-	    "img", "table", "thead", "tbody", "td",  "tr",   "th",	   NULL};
 	const char *p = html;
 	if (strncmp(p, "<!-- WARNING: discarded ", 24) == 0)
 		p = strstr(p, "-->\n") + 4;
@@ -319,10 +316,7 @@ static int html_safe(const char *html)
 		size_t n = 0;
 		while (isalnum((unsigned char)p[n]))
 			n++;
-		int known = 0;
-		for (int i = 0; ok_tags[i] && !known; i++)
-			known = strlen(ok_tags[i]) == n && strncmp(ok_tags[i], p, n) == 0;
-		if (!known) {
+		if (!tb_test_html_tag_ok(p, n)) {
 			fprintf(stderr, "unsafe: tag \"%.20s\"\n", p - 1);
 			return 0;
 		}
@@ -818,11 +812,9 @@ static void test_custom_scalars__download(void)
 
 int main(void)
 {
-	const char *binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	const char *binary = tb_spawn_binary();
+	if (!binary)
 		return 2;
-	}
 	if (tb_test_tmpdir(logdir, sizeof logdir, "textcs_test_") != 0) {
 		perror("mkdtemp");
 		return 1;
@@ -830,16 +822,11 @@ int main(void)
 	write_logdir();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[512];
-	const char *const extra[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
+	if (!srv) {
 		tb_test_rmtree(logdir);
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 
 	TB_RUN(test_text__tags);
 	TB_RUN(test_text__missing_and_unknown);
@@ -862,8 +849,7 @@ int main(void)
 	get(&r, "/data/runs");
 	CHECK_INT(r.status, 200);
 	tb_buf_free(&r.body);
-	int status = tb_spawn_stop(srv);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* clean, no leaks */
+	CHECK(tb_spawn_stop_clean(srv)); /* clean, no leaks */
 
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();

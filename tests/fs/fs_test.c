@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "common/error.h"
 #include "fs/fs.h"
@@ -114,9 +115,7 @@ int main(void)
 		return 1;
 	TB_RUN(test_fs__list_stat_read);
 	TB_RUN(test_fs__open_beneath);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	if (system(cmd) != 0)
+	if (tb_test_rmtree(root) != 0)
 		return 1;
 	return tb_test_finish();
 }

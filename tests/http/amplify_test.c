@@ -159,14 +159,11 @@ static void test_amplify__token_file(void)
 	fputs("abcdefgh-123\n", f);
 	fclose(f);
 	const char *extra[] = {"--auth_token_file", file, NULL};
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[256];
-	CHECK_INT(tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err), 0);
+	int saved = port;
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
+	CHECK(srv);
 	if (!srv)
 		return;
-	int saved = port;
-	port = tb_spawn_port(srv);
 	CHECK_INT(fetch("/data/runs", NULL, NULL, NULL, NULL), 401);
 	CHECK_INT(fetch("/data/runs", NULL, "Authorization: Bearer abcdefgh-123", NULL, NULL), 200);
 	CHECK_INT(fetch("/data/runs?token=abcdefgh-123", NULL, NULL, NULL, NULL), 302);
@@ -177,26 +174,20 @@ static void test_amplify__token_file(void)
 
 int main(void)
 {
-	binary = getenv("TB_BINARY");
-	if (!binary) {
-		fprintf(stderr, "TB_BINARY is not set\n");
+	binary = tb_spawn_binary();
+	if (!binary)
 		return 1;
-	}
 	if (write_logdir() != 0) {
 		fprintf(stderr, "cannot write the log directory\n");
 		return 1;
 	}
 	curl_global_init(CURL_GLOBAL_ALL);
-	tb_spawn *srv = NULL;
-	int clean = 0;
-	char err[256];
 	const char *extra[] = {"--reload_task", "blocking", NULL};
-	if (tb_spawn_start(&srv, &clean, binary, logdir, extra, 60, err, sizeof err) != 0) {
-		fprintf(stderr, "server did not start: %s\n", err);
+	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
+	if (!srv) {
 		tb_test_rmtree(logdir);
 		return 1;
 	}
-	port = tb_spawn_port(srv);
 	TB_RUN(test_amplify__post_1000);
 	TB_RUN(test_amplify__post_100);
 	TB_RUN(test_amplify__get_2500);

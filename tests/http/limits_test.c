@@ -62,36 +62,11 @@ static void h_big(tb_resp *resp, const tb_req *req, void *payload)
 
 /* --- clients ------------------------------------------------------------- */
 
-/* A connected socket from source address `from` ("127.0.0.2"), or -1. */
-static int dial(const char *from, int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	if (from) {
-		inet_pton(AF_INET, from, &a.sin_addr);
-		if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-			close(fd);
-			return -1;
-		}
-	}
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Send a raw request from `from` and return the reply's status, or 0 when
  * no reply came within timeout_s. The reply head goes to head if given. */
 static int raw(const char *from, int port, const char *request, double timeout_s, tb_buf *head)
 {
-	int fd = dial(from, port);
+	int fd = tb_http_dial(from, port);
 	if (fd < 0)
 		return 0;
 	size_t n = strlen(request);
@@ -346,7 +321,7 @@ static void test_limits__slow_header(void)
 	tb_router *rt = routes();
 	tb_server *s = start(rt, (tb_server_opts){.header_timeout = 1});
 	int port = tb_server_port(s);
-	int fd = dial(NULL, port);
+	int fd = tb_http_dial(NULL, port);
 	CHECK(fd >= 0);
 	double t0 = tb_test_now(), closed_at = 0;
 	if (write(fd, "GET /data/runs HTTP/1.1\r\n", 25) < 0)
@@ -365,7 +340,7 @@ static void test_limits__slow_header(void)
 	CHECK(closed_at - t0 < 2.5);
 	CHECK(tb_server_header_timeouts(s) >= 1);
 	/* an idle keep-alive connection too */
-	fd = dial(NULL, port);
+	fd = tb_http_dial(NULL, port);
 	t0 = tb_test_now();
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	CHECK_INT(poll(&p, 1, 3000), 1);
@@ -381,7 +356,7 @@ static void test_limits__slow_body(void)
 	tb_router *rt = routes();
 	tb_server *s = start(rt, (tb_server_opts){.request_timeout = 1});
 	int port = tb_server_port(s);
-	int fd = dial(NULL, port);
+	int fd = tb_http_dial(NULL, port);
 	const char *head = "POST /data/runs HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n"
 			   "Content-Type: application/x-www-form-urlencoded\r\n\r\n";
 	double t0 = tb_test_now(), closed_at = 0;
@@ -420,12 +395,12 @@ static void test_limits__flood(void)
 	static int fds[2200];
 	size_t n = 0;
 	for (int i = 0; i < 1100; i++)
-		if ((fds[n] = dial("127.0.0.1", port)) >= 0)
+		if ((fds[n] = tb_http_dial("127.0.0.1", port)) >= 0)
 			n++;
 	const char *others[] = {"127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"};
 	for (int k = 0; k < 4; k++)
 		for (int i = 0; i < 255; i++)
-			if ((fds[n] = dial(others[k], port)) >= 0)
+			if ((fds[n] = tb_http_dial(others[k], port)) >= 0)
 				n++;
 	CHECK(n >= 2000);
 	usleep(300000);

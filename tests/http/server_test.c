@@ -2,12 +2,9 @@
  * with a few test handlers plus the core static routes, exercised by real
  * HTTP requests through libcurl (and a raw socket where curl is too
  * polite). */
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -68,6 +65,48 @@ static void get(reply *out, const char *path, const char *const *extra)
 {
 	req(out, "GET", port, path, extra, NULL, 0, NULL);
 }
+
+/* The status of a GET of path. */
+static long get_status(const char *path, const char *const *extra)
+{
+	reply r;
+	get(&r, path, extra);
+	long status = r.status;
+	reply_free(&r);
+	return status;
+}
+
+/* A GET and what its answer must have: the status, then when not NULL the
+ * body ("=text": exactly text, "^text": starting with it, "~text": holding
+ * it) and the Location header. */
+typedef struct {
+	const char *path;
+	long status;
+	const char *body, *location;
+} expect_get;
+
+static void check_gets(int to_port, const expect_get *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		reply r;
+		req(&r, "GET", to_port, e[i].path, NULL, NULL, 0, NULL);
+		CHECK_INT(r.status, e[i].status);
+		const char *want = e[i].body ? e[i].body + 1 : NULL;
+		if (want && e[i].body[0] == '=')
+			CHECK_STR(r.body.ptr, want);
+		else if (want && e[i].body[0] == '^')
+			CHECK(!strncmp(r.body.ptr, want, strlen(want)));
+		else if (want)
+			CHECK(strstr(r.body.ptr, want));
+		if (e[i].location)
+			CHECK_STR(hdr(&r, "Location"), e[i].location);
+		if (r.status != e[i].status)
+			fprintf(stderr, "  for %s\n", e[i].path);
+		reply_free(&r);
+	}
+}
+
+#define INDEX_PAGE(root) "<!doctype html><meta name=\"tb-relative-root\" content=\"" root "\">"
 
 static int gunzip(tb_buf *out, const tb_buf *in)
 {
@@ -182,41 +221,23 @@ static void test_server__routing(void)
 	CHECK_STR(hdr(&r, "Content-Type"), "text/plain; charset=utf-8");
 	reply_free(&r);
 
-	get(&r, "/echo/", NULL); /* one trailing slash is dropped */
-	CHECK_INT(r.status, 200);
-	CHECK(strstr(r.body.ptr, "path=/echo\n"));
-	reply_free(&r);
-
-	get(&r, "/echo//", NULL);
-	CHECK_INT(r.status, 404);
-	reply_free(&r);
-
-	get(&r, "/ech%6f", NULL); /* the path is percent-decoded */
-	CHECK_INT(r.status, 200);
-	reply_free(&r);
+	static const expect_get e[] = {
+	    {"/echo/", 200, "~path=/echo\n", NULL}, /* one trailing slash is dropped */
+	    {"/echo//", 404, NULL, NULL},
+	    {"/ech%6f", 200, NULL, NULL}, /* the path is percent-decoded */
+	    /* a NUL in the path is refused, never cut short to a known route */
+	    {"/echo%00x", 400, NULL, NULL},
+	    {"/echo%00", 400, NULL, NULL},
+	    {"/favicon.ico", 404, "=Not found", NULL},
+	    {"/___rPc_sWiTcH___", 404, NULL, NULL},
+	};
+	check_gets(port, e, sizeof e / sizeof e[0]);
 
 	get(&r, "/nope", NULL);
 	CHECK_INT(r.status, 404);
 	CHECK_STR(r.body.ptr, "Not found");
 	CHECK_STR(hdr(&r, "Content-Type"), "text/plain; charset=utf-8");
 	CHECK_STR(hdr(&r, "X-Content-Type-Options"), "nosniff");
-	reply_free(&r);
-
-	/* a NUL in the path is refused, never cut short to a known route */
-	get(&r, "/echo%00x", NULL);
-	CHECK_INT(r.status, 400);
-	reply_free(&r);
-	get(&r, "/echo%00", NULL);
-	CHECK_INT(r.status, 400);
-	reply_free(&r);
-
-	get(&r, "/favicon.ico", NULL);
-	CHECK_INT(r.status, 404);
-	CHECK_STR(r.body.ptr, "Not found");
-	reply_free(&r);
-
-	get(&r, "/___rPc_sWiTcH___", NULL);
-	CHECK_INT(r.status, 404);
 	reply_free(&r);
 
 	/* GET, HEAD and POST reach the handler; other methods get 405 */
@@ -238,17 +259,16 @@ static void test_server__routing(void)
 
 static void test_server__experiment(void)
 {
+	static const expect_get e[] = {
+	    {"/experiment/abc/echo", 200, "~path=/echo\nexp=abc\nroot=/experiment/abc\n", NULL},
+	    {"/experiment/defaultExperimentId/echo/", 200, "~exp=defaultExperimentId\n", NULL},
+	    {"/experiment", 404, NULL, NULL},
+	    {"/experimental/echo", 404, NULL, NULL},
+	    {"/experiment/abc/", 200, "^" INDEX_PAGE("./"), NULL}, /* the index page */
+	};
+	check_gets(port, e, sizeof e / sizeof e[0]);
+
 	reply r;
-	get(&r, "/experiment/abc/echo", NULL);
-	CHECK_INT(r.status, 200);
-	CHECK(strstr(r.body.ptr, "path=/echo\nexp=abc\nroot=/experiment/abc\n"));
-	reply_free(&r);
-
-	get(&r, "/experiment/defaultExperimentId/echo/", NULL);
-	CHECK_INT(r.status, 200);
-	CHECK(strstr(r.body.ptr, "exp=defaultExperimentId\n"));
-	reply_free(&r);
-
 	get(&r, "/experiment/abc", NULL);
 	CHECK_INT(r.status, 301);
 	CHECK_STR(hdr(&r, "Location"), "/experiment/abc/");
@@ -261,85 +281,33 @@ static void test_server__experiment(void)
 	CHECK_STR(hdr(&r, "Location"), "/experiment/a%0D%0ASet-Cookie:x/");
 	CHECK(!hdr(&r, "Set-Cookie"));
 	reply_free(&r);
-
-	get(&r, "/experiment", NULL);
-	CHECK_INT(r.status, 404);
-	reply_free(&r);
-
-	get(&r, "/experimental/echo", NULL);
-	CHECK_INT(r.status, 404);
-	reply_free(&r);
-
-	get(&r, "/experiment/abc/", NULL); /* the index page */
-	CHECK_INT(r.status, 200);
-	CHECK(!strncmp(r.body.ptr, "<!doctype html><meta name=\"tb-relative-root\" content=\"./\">",
-		       58));
-	reply_free(&r);
 }
 
 static void test_server__prefix(void)
 {
-	reply r;
-	req(&r, "GET", port_prefixed, "/echo", NULL, NULL, 0, NULL);
-	CHECK_INT(r.status, 404);
-	CHECK_STR(r.body.ptr, "Not found");
-	reply_free(&r);
-
-	req(&r, "GET", port_prefixed, "/tbx/echo", NULL, NULL, 0, NULL);
-	CHECK_INT(r.status, 404);
-	reply_free(&r);
-
-	req(&r, "GET", port_prefixed, "/tb/echo", NULL, NULL, 0, NULL);
-	CHECK_INT(r.status, 200);
-	CHECK(strstr(r.body.ptr, "path=/echo\nexp=\nroot=/tb\n"));
-	reply_free(&r);
-
-	req(&r, "GET", port_prefixed, "/tb", NULL, NULL, 0, NULL);
-	CHECK_INT(r.status, 301);
-	CHECK_STR(hdr(&r, "Location"), "/tb/");
-	reply_free(&r);
-
-	req(&r, "GET", port_prefixed, "/tb/experiment/e1/echo", NULL, NULL, 0, NULL);
-	CHECK_INT(r.status, 200);
-	CHECK(strstr(r.body.ptr, "path=/echo\nexp=e1\nroot=/tb/experiment/e1\n"));
-	reply_free(&r);
-
-	req(&r, "GET", port_prefixed, "/tb/experiment/e1", NULL, NULL, 0, NULL);
-	CHECK_INT(r.status, 301);
-	CHECK_STR(hdr(&r, "Location"), "/tb/experiment/e1/");
-	reply_free(&r);
-
-	/* relative root of the index page (spec 3.1) */
-	req(&r, "GET", port_prefixed, "/tb/", NULL, NULL, 0, NULL);
-	CHECK_INT(r.status, 200);
-	CHECK(!strncmp(r.body.ptr, "<!doctype html><meta name=\"tb-relative-root\" content=\"./\">",
-		       58));
-	reply_free(&r);
-
-	req(&r, "GET", port_prefixed, "/tb/experiment/abc/", NULL, NULL, 0, NULL);
-	CHECK_INT(r.status, 200);
-	CHECK(!strncmp(r.body.ptr,
-		       "<!doctype html><meta name=\"tb-relative-root\" content=\"../../\">", 61));
-	reply_free(&r);
-
-	req(&r, "GET", port_prefixed, "/tb/experiment/abc/images", NULL, NULL, 0, NULL);
-	CHECK_INT(r.status, 302);
-	CHECK_STR(hdr(&r, "Location"), "/tb/experiment/abc/");
-	reply_free(&r);
+	static const expect_get e[] = {
+	    {"/echo", 404, "=Not found", NULL},
+	    {"/tbx/echo", 404, NULL, NULL},
+	    {"/tb/echo", 200, "~path=/echo\nexp=\nroot=/tb\n", NULL},
+	    {"/tb", 301, NULL, "/tb/"},
+	    {"/tb/experiment/e1/echo", 200, "~path=/echo\nexp=e1\nroot=/tb/experiment/e1\n", NULL},
+	    {"/tb/experiment/e1", 301, NULL, "/tb/experiment/e1/"},
+	    /* relative root of the index page (spec 3.1) */
+	    {"/tb/", 200, "^" INDEX_PAGE("./"), NULL},
+	    {"/tb/experiment/abc/", 200, "^" INDEX_PAGE("../../"), NULL},
+	    {"/tb/experiment/abc/images", 302, NULL, "/tb/experiment/abc/"},
+	};
+	check_gets(port_prefixed, e, sizeof e / sizeof e[0]);
 }
 
 static void test_server__feature_flags(void)
 {
 	reply r;
 	const char *ok[] = {"X-TensorBoard-Feature-Flags: {}", NULL};
-	get(&r, "/echo", ok);
-	CHECK_INT(r.status, 200);
-	reply_free(&r);
+	CHECK_INT(get_status("/echo", ok), 200);
 
 	const char *empty[] = {"X-TensorBoard-Feature-Flags;", NULL}; /* empty value */
-	get(&r, "/echo", empty);
-	CHECK_INT(r.status, 200);
-	reply_free(&r);
+	CHECK_INT(get_status("/echo", empty), 200);
 
 	const char *bad[] = {"X-TensorBoard-Feature-Flags: {nope", NULL};
 	get(&r, "/echo", bad);
@@ -357,13 +325,9 @@ static void test_server__feature_flags(void)
 	reply_free(&r);
 
 	/* flags are checked before routing */
-	get(&r, "/nope", list);
-	CHECK_INT(r.status, 400);
-	reply_free(&r);
+	CHECK_INT(get_status("/nope", list), 400);
 
-	get(&r, "/echo?tensorBoardFeatureFlags=%7B%22a%22%3A1%7D", NULL);
-	CHECK_INT(r.status, 200);
-	reply_free(&r);
+	CHECK_INT(get_status("/echo?tensorBoardFeatureFlags=%7B%22a%22%3A1%7D", NULL), 200);
 
 	get(&r, "/echo?tensorBoardFeatureFlags=x", NULL);
 	CHECK_INT(r.status, 400);
@@ -596,21 +560,9 @@ static void test_server__keep_alive(void)
 /* Send raw bytes and return the status code of the reply (0 if none). */
 static int raw_status(const char *request)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-		close(fd);
+	int fd = tb_http_raw_open(port, request);
+	if (fd < 0)
 		return 0;
-	}
-	size_t n = strlen(request);
-	if (write(fd, request, n) != (ssize_t)n) {
-		close(fd);
-		return 0;
-	}
 	char buf[256] = {0};
 	ssize_t got = read(fd, buf, sizeof buf - 1);
 	close(fd);
@@ -681,7 +633,7 @@ static void test_server__static(void)
 	CHECK(hdr(&r, "Content-Encoding") == NULL);
 	CHECK(hdr(&r, "Content-Security-Policy") != NULL);
 	CHECK_STR(hdr(&r, "Cache-Control"), "no-cache, must-revalidate");
-	const char pre[] = "<!doctype html><meta name=\"tb-relative-root\" content=\"./\">";
+	const char pre[] = INDEX_PAGE("./");
 	CHECK(!strncmp(r.body.ptr, pre, sizeof pre - 1));
 	const tb_asset *ix = tb_asset_find("/index.html");
 	CHECK(ix && r.body.len == sizeof pre - 1 + ix->raw_len);
@@ -801,12 +753,8 @@ static void test_server__router_replace(void)
 	get(&r, "/r/7", NULL);
 	CHECK_STR(r.body.ptr, "<p>hi</p>");
 	reply_free(&r);
-	get(&r, "/r/499", NULL);
-	CHECK_INT(r.status, 200);
-	reply_free(&r);
-	get(&r, "/r/500", NULL);
-	CHECK_INT(r.status, 404);
-	reply_free(&r);
+	CHECK_INT(get_status("/r/499", NULL), 200);
+	CHECK_INT(get_status("/r/500", NULL), 404);
 	port = saved;
 	tb_server_free(s);
 	tb_router_free(rt);

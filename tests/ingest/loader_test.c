@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "common/log.h"
 #include "ingest/loader.h"
@@ -563,9 +564,7 @@ static void test_loader__assets(void)
 	tb_store_assets_free(v, 3);
 	tb_loader_free(l);
 	tb_store_free(st);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	CHECK(system(cmd) == 0);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 int main(void)

@@ -5,7 +5,6 @@
  * healthy run's points are all there). The log directories are written
  * with libtboard into a temporary folder and removed afterwards. */
 #include <curl/curl.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <tboard/writer.h>
 
 #include "../api/spawn.h"
+#include "../api/testutil.h"
 #include "../harness.h"
 
 #define STEPS 20
@@ -74,20 +74,6 @@ static void write_run(const char *dir, int steps)
 	tb_writer_close(w);
 }
 
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	int n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n - 2;
-}
-
 /* Run tboard with its stderr in log (a file), returning the child. */
 static tb_spawn *start(const char *logdir, const char *const *extra, FILE *log)
 {
@@ -120,9 +106,7 @@ static int log_has(FILE *log, const char *needle)
 
 static void rm_rf(const char *dir)
 {
-	char cmd[4200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (tb_test_rmtree(dir) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
@@ -164,7 +148,7 @@ static int many_runs(const char *root, const char *pool)
 			best = n;
 		if (n == RUNS)
 			full_polls++;
-		int fds = count_fds(tb_spawn_pid(s));
+		int fds = tb_test_count_fds(tb_spawn_pid(s));
 		if (fds > peak_fds)
 			peak_fds = fds;
 		usleep(50000);

@@ -2,6 +2,7 @@
  * (src/profile/profiles.c): Kineto objects, legacy arrays, and inputs the
  * reader must turn into one clear message instead of a crash or a view:
  * truncated files, invalid JSON, events the reference rejects. */
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "common/error.h"
 #include "ingest/scan.h"
@@ -13,10 +14,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* Parse text fed in pieces of `step` bytes (0: all at once). */
-static tb_prof_trace *parse(const char *text, size_t step)
+/* Parse text fed in pieces of `step` bytes (0: all at once), keeping the
+ * operator tree when keep_ops is set. */
+static tb_prof_trace *parse_with(const char *text, size_t step, int keep_ops)
 {
 	tb_prof_parser *p = tb_prof_parser_new();
+	if (keep_ops)
+		tb_prof_parser_keep_ops(p);
 	size_t n = strlen(text);
 	if (!step)
 		step = n ? n : 1;
@@ -81,26 +85,27 @@ static void check_kineto(const tb_prof_trace *t)
 
 static void test_trace__kineto_object(void)
 {
-	tb_prof_trace *t = parse(KINETO, 0);
+	tb_prof_trace *t = parse_with(KINETO, 0, 0);
 	check_kineto(t);
 	tb_prof_trace_free(t);
 }
 
 static void test_trace__fed_byte_by_byte(void)
 {
-	tb_prof_trace *t = parse(KINETO, 1);
+	tb_prof_trace *t = parse_with(KINETO, 1, 0);
 	check_kineto(t);
 	tb_prof_trace_free(t);
-	t = parse(KINETO, 7);
+	t = parse_with(KINETO, 7, 0);
 	check_kineto(t);
 	tb_prof_trace_free(t);
 }
 
 static void test_trace__legacy_array(void)
 {
-	tb_prof_trace *t = parse("[{\"name\": \"aten::add\", \"ph\": \"X\", \"ts\": 1, \"dur\": 2, "
-				 "\"tid\": 1, \"pid\": \"CPU functions\", \"args\": {}}]",
-				 0);
+	tb_prof_trace *t =
+	    parse_with("[{\"name\": \"aten::add\", \"ph\": \"X\", \"ts\": 1, \"dur\": 2, "
+		       "\"tid\": 1, \"pid\": \"CPU functions\", \"args\": {}}]",
+		       0, 0);
 	CHECK_INT(t->status, TB_PROF_LEGACY);
 	CHECK(!t->has_kernel);
 	tb_prof_trace_free(t);
@@ -112,7 +117,7 @@ static void test_trace__truncated(void)
 	size_t n = strlen(KINETO);
 	for (size_t cut = 0; cut < n; cut += 13) {
 		char *text = strndup(KINETO, cut);
-		tb_prof_trace *t = parse(text, 5);
+		tb_prof_trace *t = parse_with(text, 5, 0);
 		int ends_in_space = cut > 0 && strspn(KINETO + cut, " \n") == n - cut;
 		if (!ends_in_space) {
 			CHECK_INT(t->status, TB_PROF_BAD);
@@ -122,7 +127,7 @@ static void test_trace__truncated(void)
 		tb_prof_trace_free(t);
 		free(text);
 	}
-	tb_prof_trace *t = parse("{\"traceEvents\": [{\"ph\": \"X\", \"na", 0);
+	tb_prof_trace *t = parse_with("{\"traceEvents\": [{\"ph\": \"X\", \"na", 0, 0);
 	CHECK_INT(t->status, TB_PROF_BAD);
 	CHECK(strstr(t->error, "ends early") != NULL);
 	tb_prof_trace_free(t);
@@ -139,7 +144,7 @@ static void test_trace__invalid_json(void)
 	    "{\"traceEvents\": [N/A]}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		tb_prof_trace *t = parse(bad[i], 0);
+		tb_prof_trace *t = parse_with(bad[i], 0, 0);
 		CHECK_INT(t->status, TB_PROF_BAD);
 		CHECK(t->error && strstr(t->error, "JSON"));
 		tb_prof_trace_free(t);
@@ -162,18 +167,18 @@ static void test_trace__rejected_like_the_reference(void)
 	    "{\"traceEvents\": [{\"ph\": \"i\", \"ts\": 1}]}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		tb_prof_trace *t = parse(bad[i], 0);
+		tb_prof_trace *t = parse_with(bad[i], 0, 0);
 		CHECK_INT(t->status, TB_PROF_BAD);
 		CHECK(t->error && *t->error);
 		tb_prof_trace_free(t);
 	}
 	/* empty containers iterate to nothing and are fine */
-	tb_prof_trace *t = parse("{\"traceEvents\": {}}", 0);
+	tb_prof_trace *t = parse_with("{\"traceEvents\": {}}", 0, 0);
 	CHECK_INT(t->status, TB_PROF_OK);
 	tb_prof_trace_free(t);
-	t = parse("{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": "
-		  "\"ProfilerStep#1_0\", \"ts\": 1, \"dur\": 1}]}",
-		  0);
+	t = parse_with("{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": "
+		       "\"ProfilerStep#1_0\", \"ts\": 1, \"dur\": 1}]}",
+		       0, 0);
 	CHECK_INT(t->status, TB_PROF_OK);
 	tb_prof_trace_free(t);
 }
@@ -191,7 +196,7 @@ static void test_trace__communication(void)
 	    " \"args\": {\"External id\": 3}},"
 	    "{\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"ncclKernel\", \"ts\": 9, \"dur\": 2,"
 	    " \"args\": {\"External id\": 3}}]}";
-	tb_prof_trace *t = parse(text, 0);
+	tb_prof_trace *t = parse_with(text, 0, 0);
 	CHECK_INT(t->status, TB_PROF_OK);
 	CHECK(!t->has_kernel);
 	CHECK_INT(t->comm_libs, TB_PROF_NCCL);
@@ -227,21 +232,6 @@ static void test_trace__files_of_the_corpus(void)
 }
 
 /* ---- the operator tree ----------------------------------------------------------- */
-
-static tb_prof_trace *parse_ops(const char *text, size_t step)
-{
-	tb_prof_parser *p = tb_prof_parser_new();
-	tb_prof_parser_keep_ops(p);
-	size_t n = strlen(text);
-	if (!step)
-		step = n ? n : 1;
-	for (size_t off = 0; off < n; off += step)
-		if (tb_prof_parser_feed(p, text + off, off + step > n ? n - off : step) != 0)
-			break;
-	tb_prof_trace *t;
-	tb_prof_parser_finish(&t, p);
-	return t;
-}
 
 /* aten::linear [0, 100) holds aten::addmm [10, 60) (a runtime call of 5 us
  * launching a 30 us Tensor Core kernel) and aten::add_ [70, 90) holding
@@ -316,10 +306,10 @@ static void check_tree(const tb_prof_trace *t)
 
 static void test_optree__operators(void)
 {
-	tb_prof_trace *t = parse_ops(TREE, 0);
+	tb_prof_trace *t = parse_with(TREE, 0, 1);
 	check_tree(t);
 	tb_prof_trace_free(t);
-	t = parse_ops(TREE, 1);
+	t = parse_with(TREE, 1, 1);
 	check_tree(t);
 	tb_prof_trace_free(t);
 }
@@ -332,7 +322,7 @@ static void test_optree__truncated_and_invalid(void)
 	for (size_t len = 0; len + 2 < n; len += 7) {
 		memcpy(cut, TREE, len);
 		cut[len] = 0;
-		tb_prof_trace *t = parse_ops(cut, 0);
+		tb_prof_trace *t = parse_with(cut, 0, 1);
 		CHECK_INT(t->status, TB_PROF_BAD);
 		CHECK(t->error != NULL);
 		CHECK_INT(t->n_ops[TB_PROF_BY_NAME] + t->n_kops, 0);
@@ -340,13 +330,13 @@ static void test_optree__truncated_and_invalid(void)
 	}
 	free(cut);
 	/* nonsense where the tree reads ids, stacks and shapes */
-	tb_prof_trace *t = parse_ops(
+	tb_prof_trace *t = parse_with(
 	    "{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"op\", \"ts\": 1,"
 	    " \"dur\": 2, \"tid\": \"x\", \"args\": {\"Input Dims\": {\"a\": [null, true, 1.5]},"
 	    " \"Call stack\": 3, \"External id\": \"e\"}},"
 	    " {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"k\", \"ts\": 1, \"dur\": 1,"
 	    " \"args\": {\"correlation\": [], \"grid\": {}, \"registers per thread\": null}}]}",
-	    3);
+	    3, 1);
 	CHECK_INT(t->status, TB_PROF_OK);
 	CHECK_INT(t->n_ops[TB_PROF_BY_NAME], 1);
 	if (t->n_ops[TB_PROF_BY_NAME] == 1)
@@ -520,9 +510,7 @@ static void test_profiles__runs_from_assets(void)
 	CHECK(r && r->n_profiles == 1);
 	tb_prof_store_free(s);
 	tb_store_free(st);
-	char cmd[4200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	CHECK(system(cmd) == 0);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 /* A Chrome trace as TensorFlow writes it: metadata events, fractional
@@ -552,7 +540,7 @@ static void test_trace__chrome(void)
 		tb_prof_trace_free(t);
 	}
 	/* as a PyTorch trace the same text is rejected (a nameless event) */
-	tb_prof_trace *t = parse(TF_TRACE, 0);
+	tb_prof_trace *t = parse_with(TF_TRACE, 0, 0);
 	CHECK_INT(t->status, TB_PROF_BAD);
 	tb_prof_trace_free(t);
 	static const char *const bad[] = {"{\"traceEvents\": 3}", "{\"a\": 1}", "\"x\"",
@@ -708,9 +696,7 @@ static void test_trace__read_text(void)
 	CHECK(msg == NULL);
 
 	tb_buf_free(&want);
-	char cmd[4200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	CHECK(system(cmd) == 0);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 int main(void)

@@ -80,24 +80,29 @@ static void test_textformat__escapes(void)
 	tb_pb_buf_free(&b);
 }
 
+/* b, one field of a message of type d, must print as "<name>: <want>";
+ * frees b. */
+static void check_field(tb_pb_buf *b, const ProtobufCMessageDescriptor *d, const char *name,
+			const char *want)
+{
+	char expect[64];
+	snprintf(expect, sizeof expect, "%s: %s\n", name, want);
+	CHECK_TEXT(tb_pbt_schema(d), b, expect);
+	tb_pb_buf_free(b);
+}
+
 static void check_float(float f, const char *want)
 {
 	tb_pb_buf b = {0};
 	tb_pb_put_float(&b, 4, f);
-	char expect[64];
-	snprintf(expect, sizeof expect, "f: %s\n", want);
-	CHECK_TEXT(tb_pbt_schema(&tensorflow__attr_value__descriptor), &b, expect);
-	tb_pb_buf_free(&b);
+	check_field(&b, &tensorflow__attr_value__descriptor, "f", want);
 }
 
 static void check_double(double d, const char *want)
 {
 	tb_pb_buf b = {0};
 	tb_pb_put_double(&b, 6, d);
-	char expect[64];
-	snprintf(expect, sizeof expect, "double_val: %s\n", want);
-	CHECK_TEXT(tb_pbt_schema(&tensorflow__tensor_proto__descriptor), &b, expect);
-	tb_pb_buf_free(&b);
+	check_field(&b, &tensorflow__tensor_proto__descriptor, "double_val", want);
 }
 
 static void test_textformat__numbers(void)

@@ -10,11 +10,10 @@
 // reported.
 //
 // Environment: as lib.mjs; TB_GEN_UI (the gen_ui executable).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check, corpus, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
+import { check, corpus, genUi, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
 
 /** Resolves once no request of the page has been open for `quietMs`. */
 async function networkQuiet(page, quietMs = 1000, timeout = 60000) {
@@ -97,9 +96,7 @@ run(async () => {
   let server = null;
   let b = null;
   try {
-    const gen = process.env.TB_GEN_UI;
-    if (!gen) throw new Error('TB_GEN_UI is not set');
-    execFileSync(gen, [logdir]);
+    genUi(logdir);
     for (const [name, c] of [['torch', 'torch'], ['tbx', 'tensorboardx'], ['native', 'tb-native'], ['profile', 'profile']])
       symlinkSync(corpus(c), join(logdir, name));
     server = await startServer(logdir);

@@ -3,7 +3,7 @@
 //
 // Environment: TB_BINARY (the tboard executable), TB_SOURCE_DIR (source
 // tree), TB_BUILD_DIR (screenshots go to TB_BUILD_DIR/screenshots).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,13 @@ export const buildDir = process.env.TB_BUILD_DIR || join(sourceDir, 'build');
 export const shotDir = join(buildDir, 'screenshots');
 const require = createRequire(join(sourceDir, 'web/package.json'));
 const { chromium } = require('playwright-core');
+
+/** Fills logdir with the runs of every dashboard that gen_ui ($TB_GEN_UI) writes. */
+export function genUi(logdir) {
+  const gen = process.env.TB_GEN_UI;
+  if (!gen) throw new Error('TB_GEN_UI is not set');
+  execFileSync(gen, [logdir]);
+}
 
 /** The corpora live in tests/corpora. */
 export function corpus(name) {

@@ -5,11 +5,10 @@
 // (ascending, descending, off), and the choice survives a reload.
 //
 // Environment: as lib.mjs; TB_GEN_UI (the gen_ui executable).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
+import { check, genUi, launch, run, screenshot, startServer, stopServer } from './lib.mjs';
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
@@ -30,9 +29,7 @@ run(async () => {
   let server = null;
   let b = null;
   try {
-    const gen = process.env.TB_GEN_UI;
-    if (!gen) throw new Error('TB_GEN_UI is not set');
-    execFileSync(gen, [logdir]);
+    genUi(logdir);
     server = await startServer(logdir);
     // The values the hparams API gives for each run.
     const exp = await (

@@ -4,11 +4,10 @@
 // directory, view state kept in the URL, and the smaller dashboards' UI. The
 // log directory is written by gen_ui (libtboard). A frozen page fails a
 // check after a short timeout instead of hanging the suite.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cardSel, check, corpus, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
+import { cardSel, check, corpus, genUi, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
 
 const HANG_MS = 15000;
 
@@ -38,9 +37,7 @@ const logdir = mkdtempSync(join(tmpdir(), 'tboard-ui-'));
 
 await run(async () => {
   try {
-    const gen = process.env.TB_GEN_UI;
-    if (!gen) throw new Error('TB_GEN_UI is not set');
-    execFileSync(gen, [logdir]);
+    genUi(logdir);
     server = await startServer(logdir);
     const base = server.url;
 

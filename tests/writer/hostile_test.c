@@ -285,7 +285,7 @@ static void test_hostile__full_disk(void)
 	char dir[4096], path[4096];
 	tb_writer_opts o;
 	tb_writer *w = NULL;
-	struct rlimit old, small;
+	struct rlimit old;
 	uint8_t big[64 * 64 * 3];
 	tb_image img = {big, TB_PIXEL_U8, TB_LAYOUT_HWC, 64, 64, 3};
 	int rc = TB_OK, bad, i;
@@ -298,11 +298,7 @@ static void test_hostile__full_disk(void)
 	o.max_queue = 1;
 	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
 	snprintf(path, sizeof path, "%s", tb_writer_path(w));
-	signal(SIGXFSZ, SIG_IGN);
-	getrlimit(RLIMIT_FSIZE, &old);
-	small = old;
-	small.rlim_cur = 40000;
-	if (setrlimit(RLIMIT_FSIZE, &small) != 0)
+	if (wu_limit_file_size(&old, 40000) != 0)
 		return;
 	for (i = 0; i < 50 && rc == TB_OK; i++)
 		rc = tb_writer_add_image(w, "noise", &img, i, 0);

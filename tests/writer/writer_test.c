@@ -15,6 +15,7 @@
 
 #include "common/crc32c.h"
 #include "tboard/writer.h"
+#include "wutil.h"
 
 /* A file's records, each a malloc'd payload. */
 typedef struct records {
@@ -485,7 +486,7 @@ static void test_writer__write_error_keeps_writer_usable(void)
 	char dir[4200], path[4400];
 	tb_writer_opts o;
 	tb_writer *w = NULL;
-	struct rlimit old, small;
+	struct rlimit old;
 	long before;
 	int rc = TB_OK;
 
@@ -500,11 +501,7 @@ static void test_writer__write_error_keeps_writer_usable(void)
 		CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
 
 	/* Let the file grow by 1000 bytes only: a short write, then EFBIG. */
-	signal(SIGXFSZ, SIG_IGN);
-	getrlimit(RLIMIT_FSIZE, &old);
-	small = old;
-	small.rlim_cur = (rlim_t)before + 1000;
-	if (setrlimit(RLIMIT_FSIZE, &small) == 0) {
+	if (wu_limit_file_size(&old, (rlim_t)before + 1000) == 0) {
 		rc = tb_writer_flush(w);
 		setrlimit(RLIMIT_FSIZE, &old);
 		CHECK_INT(rc, TB_EIO);

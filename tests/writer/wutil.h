@@ -1,14 +1,17 @@
 /* Helpers shared by the writer tests: reading
- * event files record by record, a minimal protobuf field walker, and a PNG
- * decoder (zlib inflate plus the five row filters) to check pixels. */
+ * event files record by record, a minimal protobuf field walker, a PNG
+ * decoder (zlib inflate plus the five row filters) to check pixels, and a
+ * file size limit to play a full disk. */
 #ifndef TB_WUTIL_H
 #define TB_WUTIL_H
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -252,6 +255,20 @@ fail:
 	free(idat);
 	free(raw);
 	return out;
+}
+
+/* Let files this process writes grow to max bytes only, a write past it
+ * failing (EFBIG) instead of raising SIGXFSZ. The limit before goes to
+ * *old: setrlimit(RLIMIT_FSIZE, old) restores it. Returns setrlimit's
+ * answer (0, or -1 when the limit cannot be set). */
+static inline int wu_limit_file_size(struct rlimit *old, rlim_t max)
+{
+	struct rlimit small;
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, old);
+	small = *old;
+	small.rlim_cur = max;
+	return setrlimit(RLIMIT_FSIZE, &small);
 }
 
 #endif
