@@ -5,8 +5,8 @@ import { useState } from 'preact/hooks';
 import { chartPng, figureSvg, scalarFigure, type Figure } from '../chart/chartImage';
 import type { ChartView } from '../chart/scalarChart';
 import { downloadBlob } from '../download';
-import { useOutsideClose } from '../hooks';
 import { isDark } from '../prefs';
+import { MenuButton } from './MenuButton';
 
 const clamp = (v: number, lo: number, hi: number, dflt: number) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : dflt);
 
@@ -22,7 +22,6 @@ export function ChartImageMenu({ title, view, figure }: Props) {
   const [height, setHeight] = useState(500);
   const [dark, setDark] = useState(isDark());
   const [error, setError] = useState('');
-  const ref = useOutsideClose(open, () => setOpen(false));
   const file = (ext: string) => `${title}.${ext}`.replace(/[^\w.-]+/g, '_');
   const save = async (kind: 'svg' | 'png') => {
     const v = view?.();
@@ -42,50 +41,49 @@ export function ChartImageMenu({ title, view, figure }: Props) {
       setError(e instanceof Error ? e.message : String(e));
     }
   };
+  const icon = (
+    <svg viewBox="0 0 24 24" aria-hidden="true">
+      <rect x="3.5" y="5" width="17" height="14" rx="1.5" fill="none" stroke="currentColor" stroke-width="1.8" />
+      <path d="M6 16l4-5 3 3 2-2 3 4" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" />
+    </svg>
+  );
   return (
-    <div class="menu-anchor" ref={ref}>
-      <button
-        class={'card-button' + (open ? ' on' : '')}
-        title="Save the chart as an image"
-        aria-label="Save the chart as an image"
-        aria-expanded={open}
-        data-testid="chart-image"
-        onClick={() => setOpen(!open)}
-      >
-        <svg viewBox="0 0 24 24" aria-hidden="true">
-          <rect x="3.5" y="5" width="17" height="14" rx="1.5" fill="none" stroke="currentColor" stroke-width="1.8" />
-          <path d="M6 16l4-5 3 3 2-2 3 4" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" />
-        </svg>
-      </button>
-      {open && (
-        <div class="menu image-menu" role="menu">
-          <div class="menu-title">Save as image</div>
-          <label class="menu-row">
-            Width
-            <input type="number" min={200} max={8000} value={width} data-testid="image-width" onInput={(e) => setWidth(Number((e.target as HTMLInputElement).value))} />
-          </label>
-          <label class="menu-row">
-            Height
-            <input type="number" min={150} max={8000} value={height} data-testid="image-height" onInput={(e) => setHeight(Number((e.target as HTMLInputElement).value))} />
-          </label>
-          <label class="menu-row">
-            Theme
-            <select value={dark ? 'dark' : 'light'} data-testid="image-theme" onChange={(e) => setDark((e.target as HTMLSelectElement).value === 'dark')}>
-              <option value="light">Light</option>
-              <option value="dark">Dark</option>
-            </select>
-          </label>
-          <div class="menu-row">
-            <button class="text-button" data-testid="download-svg" onClick={() => void save('svg')}>
-              Download SVG
-            </button>
-            <button class="text-button" data-testid="download-png" onClick={() => void save('png')}>
-              Download PNG
-            </button>
-          </div>
-          {error && <div class="menu-empty">{error}</div>}
+    <MenuButton
+      open={open}
+      setOpen={setOpen}
+      kind="card-button"
+      title="Save the chart as an image"
+      label="Save the chart as an image"
+      testid="chart-image"
+      icon={icon}
+    >
+      <div class="menu image-menu" role="menu">
+        <div class="menu-title">Save as image</div>
+        <label class="menu-row">
+          Width
+          <input type="number" min={200} max={8000} value={width} data-testid="image-width" onInput={(e) => setWidth(Number((e.target as HTMLInputElement).value))} />
+        </label>
+        <label class="menu-row">
+          Height
+          <input type="number" min={150} max={8000} value={height} data-testid="image-height" onInput={(e) => setHeight(Number((e.target as HTMLInputElement).value))} />
+        </label>
+        <label class="menu-row">
+          Theme
+          <select value={dark ? 'dark' : 'light'} data-testid="image-theme" onChange={(e) => setDark((e.target as HTMLSelectElement).value === 'dark')}>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </label>
+        <div class="menu-row">
+          <button class="text-button" data-testid="download-svg" onClick={() => void save('svg')}>
+            Download SVG
+          </button>
+          <button class="text-button" data-testid="download-png" onClick={() => void save('png')}>
+            Download PNG
+          </button>
         </div>
-      )}
-    </div>
+        {error && <div class="menu-empty">{error}</div>}
+      </div>
+    </MenuButton>
   );
 }

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { apiUrl, getJson, isObject } from '../api';
 import { compileFilter, settings } from '../state';
-import { useOutsideClose } from '../hooks';
+import { MenuButton } from './MenuButton';
 
 type Table = 'scalars' | 'histograms' | 'hparams' | 'summaries';
 
@@ -65,7 +65,6 @@ export function ExportMenu({ active, runs }: { active: string; runs: readonly st
   const [open, setOpen] = useState(false);
   const [table, setTable] = useState<Table | null>(null);
   const [busy, setBusy] = useState(false);
-  const ref = useOutsideClose(open, () => setOpen(false));
   const chosen = table ?? tableOf(active);
   const download = async (format: string) => {
     setBusy(true);
@@ -89,41 +88,40 @@ export function ExportMenu({ active, runs }: { active: string; runs: readonly st
       setBusy(false);
     }
   };
+  const icon = (
+    <svg viewBox="0 0 24 24" aria-hidden="true">
+      <path d="M12 4v11M7 10l5 5 5-5M5 19h14" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+    </svg>
+  );
   return (
-    <div class="menu-anchor" ref={ref}>
-      <button
-        class={'icon-button' + (open ? ' on' : '')}
-        title="Export the selected runs and visible tags, every point"
-        aria-label="Export"
-        aria-expanded={open}
-        data-testid="export-button"
-        onClick={() => setOpen(!open)}
-      >
-        <svg viewBox="0 0 24 24" aria-hidden="true">
-          <path d="M12 4v11M7 10l5 5 5-5M5 19h14" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
-        </svg>
-      </button>
-      {open && (
-        <div class="menu export-menu" role="menu" data-testid="export-menu">
-          <div class="menu-title">Export every point of</div>
-          <div class="export-note">
-            {runs.length} selected run{runs.length === 1 ? '' : 's'}
-            {chosen === 'hparams' ? '' : ', tags the filter shows'}
-          </div>
-          <select class="export-table" data-testid="export-table" value={chosen} onChange={(e) => setTable((e.target as HTMLSelectElement).value as Table)}>
-            {TABLES.map(([t, label]) => (
-              <option key={t} value={t}>
-                {label}
-              </option>
-            ))}
-          </select>
-          {FORMATS.map(([f, label]) => (
-            <button role="menuitem" class="menu-item" key={f} data-format={f} disabled={busy} onClick={() => void download(f)}>
-              {label}
-            </button>
-          ))}
+    <MenuButton
+      open={open}
+      setOpen={setOpen}
+      kind="icon-button"
+      title="Export the selected runs and visible tags, every point"
+      label="Export"
+      testid="export-button"
+      icon={icon}
+    >
+      <div class="menu export-menu" role="menu" data-testid="export-menu">
+        <div class="menu-title">Export every point of</div>
+        <div class="export-note">
+          {runs.length} selected run{runs.length === 1 ? '' : 's'}
+          {chosen === 'hparams' ? '' : ', tags the filter shows'}
         </div>
-      )}
-    </div>
+        <select class="export-table" data-testid="export-table" value={chosen} onChange={(e) => setTable((e.target as HTMLSelectElement).value as Table)}>
+          {TABLES.map(([t, label]) => (
+            <option key={t} value={t}>
+              {label}
+            </option>
+          ))}
+        </select>
+        {FORMATS.map(([f, label]) => (
+          <button role="menuitem" class="menu-item" key={f} data-format={f} disabled={busy} onClick={() => void download(f)}>
+            {label}
+          </button>
+        ))}
+      </div>
+    </MenuButton>
   );
 }

@@ -9,6 +9,7 @@ import type { Prefs } from '../prefs';
 import { fetchTagScalars, scalarDownloadUrl, type RunScalars, type ScalarSeries } from '../api';
 import { CardHead } from './CardHead';
 import { ChartImageMenu } from './ChartImageMenu';
+import { MenuButton } from './MenuButton';
 import { ChartTable, TableButton } from './DataTable';
 import { alignByStep } from '../compare';
 import { useYAxis, yLinkOf } from '../yrange';
@@ -113,50 +114,32 @@ interface Detail {
 
 function DownloadMenu({ tag, runs }: { tag: string; runs: string[] }) {
   const [open, setOpen] = useState(false);
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: MouseEvent) => {
-      if (!ref.current?.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener('mousedown', close);
-    return () => document.removeEventListener('mousedown', close);
-  }, [open]);
   const file = (run: string, ext: string) => `${run}-${tag}.${ext}`.replace(/[^\w.-]+/g, '_');
+  const icon = (
+    <svg viewBox="0 0 24 24" aria-hidden="true">
+      <path d="M12 4v11M7 10l5 5 5-5M5 20h14" fill="none" stroke="currentColor" stroke-width="1.8" />
+    </svg>
+  );
   return (
-    <div class="menu-anchor" ref={ref}>
-      <button
-        class={'card-button' + (open ? ' on' : '')}
-        title="Download data"
-        aria-label="Download data"
-        aria-expanded={open}
-        data-testid="download"
-        onClick={() => setOpen(!open)}
-      >
-        <svg viewBox="0 0 24 24" aria-hidden="true">
-          <path d="M12 4v11M7 10l5 5 5-5M5 20h14" fill="none" stroke="currentColor" stroke-width="1.8" />
-        </svg>
-      </button>
-      {open && (
-        <div class="menu download-menu" role="menu">
-          <div class="menu-title">Download data</div>
-          {runs.length === 0 && <div class="menu-empty">No run selected</div>}
-          {runs.map((run) => (
-            <div class="menu-row" key={run}>
-              <span class="menu-run" title={run}>
-                {run}
-              </span>
-              <a href={scalarDownloadUrl(run, tag, 'csv')} download={file(run, 'csv')} data-format="csv">
-                CSV
-              </a>
-              <a href={scalarDownloadUrl(run, tag, 'json')} download={file(run, 'json')} data-format="json">
-                JSON
-              </a>
-            </div>
-          ))}
-        </div>
-      )}
-    </div>
+    <MenuButton open={open} setOpen={setOpen} kind="card-button" title="Download data" label="Download data" testid="download" icon={icon}>
+      <div class="menu download-menu" role="menu">
+        <div class="menu-title">Download data</div>
+        {runs.length === 0 && <div class="menu-empty">No run selected</div>}
+        {runs.map((run) => (
+          <div class="menu-row" key={run}>
+            <span class="menu-run" title={run}>
+              {run}
+            </span>
+            <a href={scalarDownloadUrl(run, tag, 'csv')} download={file(run, 'csv')} data-format="csv">
+              CSV
+            </a>
+            <a href={scalarDownloadUrl(run, tag, 'json')} download={file(run, 'json')} data-format="json">
+              JSON
+            </a>
+          </div>
+        ))}
+      </div>
+    </MenuButton>
   );
 }
 

@@ -8,6 +8,7 @@ import { SettingsPanel } from './SettingsPanel';
 import { ShareButton } from './ShareButton';
 import { isSnapshot } from '../snapshot';
 import { ExportMenu } from './ExportMenu';
+import { MenuButton } from './MenuButton';
 
 interface Props {
   state: DataState;
@@ -131,7 +132,6 @@ export function TopBar({ state, active, prefs: p, onReload, selectedRuns = [] }:
   const title = env?.window_title || '';
   const updated = state.lastUpdated ? new Date(state.lastUpdated).toLocaleTimeString() : '';
   const [panel, setPanel] = useState(false);
-  const panelRef = useOutsideClose(panel, () => setPanel(false));
   const dark = isDark(p);
   return (
     <header class="topbar">
@@ -195,15 +195,14 @@ export function TopBar({ state, active, prefs: p, onReload, selectedRuns = [] }:
           </svg>
         )}
       </button>
-      <div class="menu-anchor" ref={panelRef}>
-        <button
-          class={'icon-button' + (panel ? ' on' : '')}
-          title="Settings"
-          aria-label="Settings"
-          aria-expanded={panel}
-          data-testid="settings-button"
-          onClick={() => setPanel(!panel)}
-        >
+      <MenuButton
+        open={panel}
+        setOpen={setPanel}
+        kind="icon-button"
+        title="Settings"
+        label="Settings"
+        testid="settings-button"
+        icon={
           <svg viewBox="0 0 24 24" aria-hidden="true">
             <path
               d="M12 15.5a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z"
@@ -212,9 +211,10 @@ export function TopBar({ state, active, prefs: p, onReload, selectedRuns = [] }:
               stroke-width="1.6"
             />
           </svg>
-        </button>
-        {panel && <SettingsPanel prefs={p} dataLocation={env?.data_location ?? ''} version={env?.version ?? ''} />}
-      </div>
+        }
+      >
+        <SettingsPanel prefs={p} dataLocation={env?.data_location ?? ''} version={env?.version ?? ''} />
+      </MenuButton>
     </header>
   );
 }
