@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { compileFilter, settings, type HistogramMode, type Settings, type SmoothMode, type XAxis } from '../state';
 import { GroupControls } from './GroupControls';
+import { Segmented } from './Segmented';
 import { TagFilter } from './TagFilter';
 import { YRangeControls } from './YRange';
 
@@ -10,6 +11,12 @@ const X_LABELS: Array<[XAxis, string]> = [
   ['step', 'Step'],
   ['relative', 'Relative'],
   ['wall', 'Wall'],
+];
+
+/** The histogram modes, with their buttons' names. */
+export const HISTOGRAM_MODES: Array<[HistogramMode, string]> = [
+  ['offset', 'Offset'],
+  ['overlay', 'Overlay'],
 ];
 
 /**
@@ -160,18 +167,7 @@ export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
           }}
         />
       </label>
-      <div class="control segmented" role="group" aria-label="Horizontal axis">
-        {X_LABELS.map(([key, label]) => (
-          <button
-            key={key}
-            class={s.xAxis === key ? 'active' : ''}
-            aria-pressed={s.xAxis === key}
-            data-xaxis={key}
-            onClick={() => settings.update({ xAxis: key })}
-          >
-            {label}
-          </button>
-        ))}
+      <Segmented label="Horizontal axis" attr="xaxis" options={X_LABELS} value={s.xAxis} onChange={(key) => settings.update({ xAxis: key })}>
         {scalarTags && scalarTags.length > 0 && (
           <select
             class={s.xAxis === 'tag' ? 'active' : ''}
@@ -190,7 +186,7 @@ export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
             {tagOptions}
           </select>
         )}
-      </div>
+      </Segmented>
       {scalarTags && (
         <Toggle s={s} field="logX" testid="log-x" label="Log x" title="Logarithmic x axis (points at x ≤ 0 are left out)" />
       )}
@@ -199,19 +195,13 @@ export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
       <YRangeControls s={s} />
       {scalarTags && <GroupControls s={s} />}
       {histograms && (
-        <div class="control segmented" role="group" aria-label="Histogram mode">
-          {(['offset', 'overlay'] as HistogramMode[]).map((m) => (
-            <button
-              key={m}
-              class={s.histogramMode === m ? 'active' : ''}
-              aria-pressed={s.histogramMode === m}
-              data-hist-mode={m}
-              onClick={() => settings.update({ histogramMode: m })}
-            >
-              {m === 'offset' ? 'Offset' : 'Overlay'}
-            </button>
-          ))}
-        </div>
+        <Segmented
+          label="Histogram mode"
+          attr="hist-mode"
+          options={HISTOGRAM_MODES}
+          value={s.histogramMode}
+          onChange={(m) => settings.update({ histogramMode: m })}
+        />
       )}
     </div>
   );

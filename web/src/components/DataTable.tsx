@@ -8,6 +8,12 @@ import type { ChartLine, ScalarChart } from '../chart/scalarChart';
 import { formatStep, formatValue } from '../format';
 import { toCsv } from '../compare';
 import { CardButton } from './CardHead';
+import { Segmented } from './Segmented';
+
+const TABLE_MODES: Array<['point' | 'range', string]> = [
+  ['point', 'At step'],
+  ['range', 'Over range'],
+];
 
 interface Props {
   lines: readonly ChartLine[];
@@ -125,14 +131,7 @@ export function DataTable({ lines, x, pinned, range, what, onUnpin }: Props) {
   return (
     <div class="data-table" data-testid="data-table" data-mode={mode} data-pinned={pinned ? 'true' : 'false'}>
       <div class="data-table-bar">
-        <div class="control segmented" role="group" aria-label="Table values">
-          <button class={mode === 'point' ? 'active' : ''} aria-pressed={mode === 'point'} data-table-mode="point" onClick={() => setMode('point')}>
-            At step
-          </button>
-          <button class={mode === 'range' ? 'active' : ''} aria-pressed={mode === 'range'} data-table-mode="range" onClick={() => setMode('range')}>
-            Over range
-          </button>
-        </div>
+        <Segmented label="Table values" attr="table-mode" options={TABLE_MODES} value={mode} onChange={setMode} />
         <span class="data-table-hint">
           {mode === 'range'
             ? 'The x range shown: drag on the chart to narrow it'

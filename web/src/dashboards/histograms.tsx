@@ -4,31 +4,14 @@ import { settings, useSettings } from '../state';
 import { fetchHistograms } from './series_api';
 import type { DashboardProps } from './registry';
 import { StepChartDashboard } from './stepchart';
+import { HISTOGRAM_MODES } from '../components/Controls';
+import { Segmented } from '../components/Segmented';
 
 export default function HistogramsDashboard(props: DashboardProps) {
   // The mode is in the URL (shared with Time Series' histogram cards).
   const mode = useSettings().histogramMode;
   const setMode = (m: HistogramMode) => settings.update({ histogramMode: m });
-  const controls = (
-    <div class="control segmented" role="group" aria-label="Histogram mode">
-      {(
-        [
-          ['offset', 'Offset'],
-          ['overlay', 'Overlay'],
-        ] as Array<[HistogramMode, string]>
-      ).map(([key, label]) => (
-        <button
-          key={key}
-          class={mode === key ? 'active' : ''}
-          aria-pressed={mode === key}
-          data-mode={key}
-          onClick={() => setMode(key)}
-        >
-          {label}
-        </button>
-      ))}
-    </div>
-  );
+  const controls = <Segmented label="Histogram mode" attr="mode" options={HISTOGRAM_MODES} value={mode} onChange={setMode} />;
   return (
     <StepChartDashboard
       {...props}

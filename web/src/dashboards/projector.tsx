@@ -14,6 +14,7 @@ import {
   type EmbeddingInfo,
   type Metadata,
 } from './projector_api';
+import { Segmented } from '../components/Segmented';
 import { errorText, useThemeVersion } from './common';
 import { LayoutWorker, type Layout, type Method } from './projector_jobs';
 import { nearestNeighbours, type Metric } from './projector_math';
@@ -23,6 +24,11 @@ import { webglAvailable } from './three_util';
 import './view3d.css';
 import './projector.css';
 
+const METHODS: Array<[Method, string]> = [
+  ['pca', 'PCA'],
+  ['tsne', 't-SNE'],
+  ['umap', 'UMAP'],
+];
 
 const PALETTE = [
   '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd',
@@ -505,26 +511,17 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
             ))}
           </select>
         </label>
-        <div class="control segmented" role="group" aria-label="Projection">
-          {(
-            [
-              ['pca', 'PCA'],
-              ['tsne', 't-SNE'],
-              ['umap', 'UMAP'],
-            ] as Array<[Method, string]>
-          ).map(([m, label]) => (
-            <button key={m} class={method === m ? 'active' : ''} aria-pressed={method === m} data-method={m} onClick={() => setMethod(m)}>
-              {label}
-            </button>
-          ))}
-        </div>
-        <div class="control segmented" role="group" aria-label="Dimensions">
-          {[3, 2].map((d) => (
-            <button key={d} class={dims === d ? 'active' : ''} aria-pressed={dims === d} data-dims={d} onClick={() => setDims(d)}>
-              {d}D
-            </button>
-          ))}
-        </div>
+        <Segmented label="Projection" attr="method" options={METHODS} value={method} onChange={setMethod} />
+        <Segmented
+          label="Dimensions"
+          attr="dims"
+          options={[
+            [3, '3D'],
+            [2, '2D'],
+          ]}
+          value={dims}
+          onChange={setDims}
+        />
         {method === 'tsne' && (
           <>
             <label class="control" title="Effective number of neighbours each point keeps close (restarts t-SNE)">
