@@ -1,10 +1,32 @@
 // The header row shared by every card: title, info, and the pin, full-size
 // and extra action buttons.
 import type { ComponentChildren } from 'preact';
+import { useMemo } from 'preact/hooks';
 
 function plainText(html: string): string {
   if (!html) return '';
   return new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '';
+}
+
+/**
+ * A card's title, cut short by the head's width (the whole title in its
+ * tooltip), then an "i" whose tooltip is the description as plain text,
+ * when there is one.
+ */
+export function CardTitle({ title, text = title, description = '' }: { title: string; text?: string; description?: string }) {
+  const desc = useMemo(() => plainText(description), [description]);
+  return (
+    <>
+      <span class="card-title" title={title}>
+        {text}
+      </span>
+      {desc && (
+        <span class="info" title={desc}>
+          i
+        </span>
+      )}
+    </>
+  );
 }
 
 /** A push pin, drawn (no emoji font needed). */
@@ -62,17 +84,9 @@ interface Props {
 }
 
 export function CardHead({ title, subtitle, description, pinned, onPin, full, onFull, children }: Props) {
-  const desc = plainText(description ?? '');
   return (
     <div class="card-head">
-      <span class="card-title" title={title}>
-        {title}
-      </span>
-      {desc && (
-        <span class="info" title={desc}>
-          i
-        </span>
-      )}
+      <CardTitle title={title} description={description} />
       <span class="card-runs">{subtitle}</span>
       <div class="card-actions">
         {children}

@@ -4,6 +4,7 @@ import { Fragment, type ComponentChildren, type RefObject } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fetchTagListing, type TagInfo } from './series_api';
 import type { DashboardProps } from './registry';
+import { CardTitle } from '../components/CardHead';
 import { TagFilter, tagCountText } from '../components/TagFilter';
 import './dashboards.css';
 
@@ -337,14 +338,8 @@ interface CardProps extends CardFrame {
   attrs?: Record<string, string | undefined>;
 }
 
-function plainText(html: string): string {
-  if (!html) return '';
-  return new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '';
-}
-
 /** The frame of a run/tag card: title, run, description tooltip. */
 export function Card({ item, color, status, error, rootRef, aside, tools, children, attrs, class: cls }: CardProps) {
-  const desc = useMemo(() => plainText(item.description), [item.description]);
   return (
     <div
       class={'card dash-card' + (cls ? ' ' + cls : '')}
@@ -355,14 +350,7 @@ export function Card({ item, color, status, error, rootRef, aside, tools, childr
       {...attrs}
     >
       <div class="card-head dash-card-head">
-        <span class="card-title" title={item.tag}>
-          {item.tag}
-        </span>
-        {desc && (
-          <span class="info" title={desc}>
-            i
-          </span>
-        )}
+        <CardTitle title={item.tag} description={item.description} />
         {aside && <span class="dash-aside">{aside}</span>}
         {tools}
       </div>
@@ -512,4 +500,4 @@ export function EntryMessage({ steps, none, inline }: { steps: StepEntries<unkno
   return null;
 }
 
-export { errorText };
+export { errorText, isAbort };

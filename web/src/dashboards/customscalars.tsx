@@ -4,6 +4,7 @@
 // charts draw a value line inside a shaded lower/upper band.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { MarginChart, type MarginLine } from '../chart/marginChart';
+import { CardTitle } from '../components/CardHead';
 import { ChartImageMenu } from '../components/ChartImageMenu';
 import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
 import { Controls } from '../components/Controls';
@@ -208,9 +209,7 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
       data-lines={lines === null ? undefined : String(lines)}
     >
       <div class="card-head dash-card-head">
-        <span class="card-title" title={chart.title}>
-          {chart.title || '(untitled)'}
-        </span>
+        <CardTitle title={chart.title} text={chart.title || '(untitled)'} />
         <span class="dash-aside cs-what" title={what}>
           {kind === 'margin' ? 'margin · ' : ''}
           {what}

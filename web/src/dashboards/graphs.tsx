@@ -19,6 +19,7 @@ import {
   type LayoutBox,
   type RunStats,
 } from './graph_model';
+import { errorText, isAbort } from './common';
 import type { DashboardProps } from './registry';
 import './graphs.css';
 
@@ -56,14 +57,6 @@ function choicesFor(info: GraphRunInfo | undefined): Choice[] {
     }
   }
   return out;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isAbort(err: unknown): boolean {
-  return err instanceof DOMException && err.name === 'AbortError';
 }
 
 // Choices survive switching tabs.

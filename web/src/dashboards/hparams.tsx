@@ -4,7 +4,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ParallelCoords, type PcBrushes, type PcCategories, type PcRow } from '../chart/parallelCoords';
 import { ScatterMatrix } from '../chart/scatterMatrix';
+import { CardTitle } from '../components/CardHead';
 import { ChartImageMenu } from '../components/ChartImageMenu';
+import { Segmented } from '../components/Segmented';
 import type { Figure } from '../chart/chartImage';
 
 /** Where a chart view tells the dashboard's image menu how to draw itself. */
@@ -64,6 +66,12 @@ function active(f: Filter): boolean {
   return 'text' in f ? !!f.text || !!f.off?.length : !!(f.min || f.max);
 }
 type View = HparamsView;
+
+const VIEWS: Array<[View, string]> = [
+  ['table', 'Table'],
+  ['parallel', 'Parallel coordinates'],
+  ['scatter', 'Scatter matrix'],
+];
 
 interface Loaded {
   exp: Experiment;
@@ -169,9 +177,7 @@ function MetricChart({
   return (
     <div class="card hp-metric-card" data-metric={metric.label} data-lines={count === null ? undefined : String(count)}>
       <div class="card-head">
-        <span class="card-title" title={metric.description || metric.label}>
-          {metric.label}
-        </span>
+        <CardTitle title={metric.description || metric.label} text={metric.label} />
         <ChartImageMenu title={metric.label} view={() => chartRef.current?.view() ?? null} />
       </div>
       <div class="plot hp-metric-plot" ref={plotRef}>
@@ -581,19 +587,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
   return (
     <div class="main dash hp" data-dashboard="hparams">
       <div class="controls">
-        <div class="control segmented" role="group" aria-label="View">
-          {(
-            [
-              ['table', 'Table'],
-              ['parallel', 'Parallel coordinates'],
-              ['scatter', 'Scatter matrix'],
-            ] as Array<[View, string]>
-          ).map(([k, label]) => (
-            <button key={k} class={view === k ? 'active' : ''} aria-pressed={view === k} data-view={k} onClick={() => setView(k)}>
-              {label}
-            </button>
-          ))}
-        </div>
+        <Segmented label="View" attr="view" options={VIEWS} value={view} onChange={setView} />
         <span class="tag-count" data-testid="hp-count">
           {visible.length === ordered.length
             ? `${ordered.length} session group${ordered.length === 1 ? '' : 's'}`

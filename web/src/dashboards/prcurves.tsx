@@ -2,6 +2,7 @@
 // selected run, and a step slider per run.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PrChart } from '../chart/prChart';
+import { CardTitle } from '../components/CardHead';
 import { ChartImageMenu } from '../components/ChartImageMenu';
 import { TagFilter, tagCountText } from '../components/TagFilter';
 import { useChartFit, useChartTheme } from '../hooks';
@@ -19,11 +20,6 @@ interface CardProps {
   description: string;
   runColor: (run: string) => string;
   generation: number;
-}
-
-function plainText(html: string): string {
-  if (!html) return '';
-  return new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '';
 }
 
 function PrCard({ tag, runs, description, runColor, generation }: CardProps) {
@@ -68,7 +64,6 @@ function PrCard({ tag, runs, description, runColor, generation }: CardProps) {
 
   useChartFit(plotRef, chartRef);
 
-  const desc = useMemo(() => plainText(description), [description]);
   return (
     <div
       class="card dash-card pr-card"
@@ -78,14 +73,7 @@ function PrCard({ tag, runs, description, runColor, generation }: CardProps) {
       data-lines={lineCount === null ? undefined : String(lineCount)}
     >
       <div class="card-head dash-card-head">
-        <span class="card-title" title={tag}>
-          {tag}
-        </span>
-        {desc && (
-          <span class="info" title={desc}>
-            i
-          </span>
-        )}
+        <CardTitle title={tag} description={description} />
         <span class="dash-aside">
           {runs.length} run{runs.length === 1 ? '' : 's'}
         </span>
