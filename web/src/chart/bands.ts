@@ -3,7 +3,7 @@
 import type { DistributionStep } from '../dashboards/series_api';
 import { formatStep, formatTick, formatValue } from '../format';
 import type { Figure, FigureMark } from './chartImage';
-import { CanvasChart, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
+import { CanvasChart, drawGrid, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
 
 /** Band pairs from the outside in: (min, max), (7%, 93%), (16%, 84%), (31%, 69%). */
 const BANDS: Array<[number, number]> = [
@@ -161,16 +161,7 @@ export class DistributionChart extends CanvasChart {
     ctx.lineWidth = 1;
     ctx.strokeStyle = colors.grid;
     ctx.fillStyle = colors.text;
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const v of yTicks) {
-      const y = Math.round(this.py(v)) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(P.left, y);
-      ctx.lineTo(W - P.right, y);
-      ctx.stroke();
-      ctx.fillText(formatTick(v), P.left - 6, y);
-    }
+    drawGrid(ctx, 'y', yTicks, (v) => this.py(v), P.left, W - P.right);
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     const xTicks =

@@ -1,5 +1,6 @@
 // Canvas helpers for the histogram and distribution charts: sizing for the
 // device pixel ratio, tick placement, theme colours and a hover tooltip.
+import { formatTick } from '../format';
 
 export interface CanvasColors {
   text: string;
@@ -48,6 +49,32 @@ export function niceTicks(min: number, max: number, count: number): number[] {
   const first = Math.ceil(min / step - 1e-9) * step;
   for (let v = first; v <= max + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
+}
+
+/**
+ * Grid lines at `ticks` with their labels, in the context's stroke and fill
+ * styles. 'x': vertical lines at x = at(v) from y `from` to `to`, labels
+ * centred below `to`. 'y': horizontal lines at y = at(v) from x `from` to
+ * `to`, labels right-aligned left of `from`.
+ */
+export function drawGrid(ctx: CanvasRenderingContext2D, axis: 'x' | 'y', ticks: number[], at: (v: number) => number, from: number, to: number): void {
+  const x = axis === 'x';
+  ctx.textAlign = x ? 'center' : 'right';
+  ctx.textBaseline = x ? 'top' : 'middle';
+  for (const v of ticks) {
+    const p = Math.round(at(v)) + 0.5;
+    ctx.beginPath();
+    if (x) {
+      ctx.moveTo(p, from);
+      ctx.lineTo(p, to);
+    } else {
+      ctx.moveTo(from, p);
+      ctx.lineTo(to, p);
+    }
+    ctx.stroke();
+    if (x) ctx.fillText(formatTick(v), p, to + 5);
+    else ctx.fillText(formatTick(v), from - 6, p);
+  }
 }
 
 /** Integer ticks (steps). */

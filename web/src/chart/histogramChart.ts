@@ -2,7 +2,8 @@
 // step, newer steps lower and in front (the classic TensorBoard picture);
 // "overlay": every step on a common baseline, newer steps more opaque.
 import type { HistogramStep } from '../api';
-import { formatStep, formatTick } from '../format';
+import { formatStep } from '../format';
+import { drawGrid } from './dashCanvas';
 import type { HistogramMode } from '../state';
 
 export interface HistogramTheme {
@@ -67,16 +68,7 @@ export function drawHistograms(
   ctx.fillStyle = theme.text;
   ctx.strokeStyle = theme.grid;
   ctx.lineWidth = 1;
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
-  for (const t of niceTicks(xmin, xmax, Math.max(2, Math.floor(pw / 80)))) {
-    const x = Math.round(X(t)) + 0.5;
-    ctx.beginPath();
-    ctx.moveTo(x, padT);
-    ctx.lineTo(x, padT + ph);
-    ctx.stroke();
-    ctx.fillText(formatTick(t), x, padT + ph + 5);
-  }
+  drawGrid(ctx, 'x', niceTicks(xmin, xmax, Math.max(2, Math.floor(pw / 80))), X, padT, padT + ph);
 
   const n = usable.length;
   // In offset mode each ridge may rise this much above its baseline.

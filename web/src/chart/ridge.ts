@@ -5,7 +5,7 @@
 import type { Bucket, HistogramStep } from '../dashboards/series_api';
 import { formatStep, formatTick, formatValue } from '../format';
 import type { Figure, FigureMark, Ticks } from './chartImage';
-import { CanvasChart, mixColor, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
+import { CanvasChart, drawGrid, mixColor, niceTicks, prepareCanvas, readCanvasColors, rgba, stepTicks } from './dashCanvas';
 
 export type HistogramMode = 'offset' | 'overlay';
 
@@ -214,16 +214,7 @@ export class HistogramChart extends CanvasChart {
     const xt = niceTicks(d.lo, d.hi, Math.max(2, Math.floor((W - L.left - L.right) / 80)));
     ctx.fillStyle = colors.text;
     ctx.strokeStyle = colors.grid;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
-    for (const v of xt) {
-      const x = Math.round(this.xPix(v)) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(x, L.top);
-      ctx.lineTo(x, H - L.bottom);
-      ctx.stroke();
-      ctx.fillText(formatTick(v), x, H - L.bottom + 5);
-    }
+    drawGrid(ctx, 'x', xt, (v) => this.xPix(v), L.top, H - L.bottom);
 
     // Vertical axis: steps (offset) or counts (overlay).
     ctx.textBaseline = 'middle';
@@ -239,15 +230,8 @@ export class HistogramChart extends CanvasChart {
         ctx.fillText(formatStep(d.minStep), W - L.right + 8, H - L.bottom);
       }
     } else {
-      ctx.textAlign = 'right';
-      for (const c of niceTicks(0, d.maxCount, Math.max(2, Math.floor(plotH / 40)))) {
-        const y = Math.round(H - L.bottom - (c / d.maxCount) * L.ridge) + 0.5;
-        ctx.beginPath();
-        ctx.moveTo(L.left, y);
-        ctx.lineTo(W - L.right, y);
-        ctx.stroke();
-        ctx.fillText(formatTick(c), L.left - 6, y);
-      }
+      const yt = niceTicks(0, d.maxCount, Math.max(2, Math.floor(plotH / 40)));
+      drawGrid(ctx, 'y', yt, (c) => H - L.bottom - (c / d.maxCount) * L.ridge, L.left, W - L.right);
     }
     ctx.strokeStyle = colors.axis;
     ctx.beginPath();

@@ -1,4 +1,5 @@
 // Time Series: scalar, histogram and image cards grouped by tag prefix.
+import type { VNode } from 'preact';
 import { useEffect, useMemo } from 'preact/hooks';
 import { fetchScalars, fetchTimeSeriesTags } from '../api';
 import { SeriesStore, useFetched } from '../data';
@@ -78,56 +79,27 @@ export default function TimeSeriesDashboard({ runs, selectedRuns, runColor, gene
       ),
     });
   }
+  // A card of one run's tag (kind 1: histograms, 2: images), given the props
+  // every such card takes alike.
+  type RunCardProps = { run: string; tag: string; color: string; generation: number; pinned: boolean; onPin: () => void };
+  const addRunCard = (kind: number, id: string, run: string, tag: string, card: (props: RunCardProps) => VNode) => {
+    if (!selected.has(run)) return;
+    const render = () => card({ run, tag, color: runColor(run), generation, pinned: pinned.has(id), onPin: () => togglePin(id) });
+    entries.push({ id, tag, kind, rank: order.get(run) ?? 0, group: tagGroup(tag), render });
+  };
   for (const [tag, tagRunsList] of histRuns) {
     for (const run of tagRunsList) {
-      if (!selected.has(run)) continue;
-      const id = histCardId(run, tag);
-      entries.push({
-        id,
-        tag,
-        kind: 1,
-        rank: order.get(run) ?? 0,
-        group: tagGroup(tag),
-        render: () => (
-          <HistogramCard
-            run={run}
-            tag={tag}
-            description={tags?.histograms.tagDescriptions[tag] ?? ''}
-            color={runColor(run)}
-            mode={s.histogramMode}
-            generation={generation}
-            theme={theme}
-            pinned={pinned.has(id)}
-            onPin={() => togglePin(id)}
-          />
-        ),
-      });
+      addRunCard(1, histCardId(run, tag), run, tag, (props) => (
+        <HistogramCard {...props} description={tags?.histograms.tagDescriptions[tag] ?? ''} mode={s.histogramMode} theme={theme} />
+      ));
     }
   }
   for (const tag of Object.keys(imageInfo)) {
     const perRun = imageInfo[tag] ?? {};
     for (const run of Object.keys(perRun).sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))) {
-      if (!selected.has(run)) continue;
-      const id = imageCardId(run, tag);
-      entries.push({
-        id,
-        tag,
-        kind: 2,
-        rank: order.get(run) ?? 0,
-        group: tagGroup(tag),
-        render: () => (
-          <ImageCard
-            run={run}
-            tag={tag}
-            samples={perRun[run]?.maxSamplesPerStep ?? 1}
-            description={tags?.images.tagDescriptions[tag] ?? ''}
-            color={runColor(run)}
-            generation={generation}
-            pinned={pinned.has(id)}
-            onPin={() => togglePin(id)}
-          />
-        ),
-      });
+      addRunCard(2, imageCardId(run, tag), run, tag, (props) => (
+        <ImageCard {...props} samples={perRun[run]?.maxSamplesPerStep ?? 1} description={tags?.images.tagDescriptions[tag] ?? ''} />
+      ));
     }
   }
   entries.sort((a, b) => cmp(a.tag, b.tag) || a.kind - b.kind || a.rank - b.rank);
