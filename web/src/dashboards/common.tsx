@@ -16,20 +16,29 @@ function isAbort(err: unknown): boolean {
   return err instanceof DOMException && err.name === 'AbortError';
 }
 
-/** A plugin's (run, tag) listing, refetched when `generation` changes. */
-export function useTagListing(plugin: string, generation: number): { items: TagInfo[] | null; error: string } {
-  const [state, setState] = useState<{ items: TagInfo[] | null; error: string }>({ items: null, error: '' });
+/**
+ * A list `load` fetches, again when `generation` or `key` changes (the
+ * request before is aborted). After a failure the list is the one before
+ * (empty if none) and `error` says why; null until the first answer.
+ */
+export function useListing<T>(load: (signal: AbortSignal) => Promise<T[]>, generation: number, key = ''): { items: T[] | null; error: string } {
+  const [state, setState] = useState<{ items: T[] | null; error: string }>({ items: null, error: '' });
   useEffect(() => {
     const ctl = new AbortController();
-    fetchTagListing(plugin, ctl.signal).then(
+    load(ctl.signal).then(
       (items) => setState({ items, error: '' }),
       (err) => {
         if (!isAbort(err)) setState((s) => ({ items: s.items ?? [], error: errorText(err) }));
       },
     );
     return () => ctl.abort();
-  }, [plugin, generation]);
+  }, [key, generation]);
   return state;
+}
+
+/** A plugin's (run, tag) listing, refetched when `generation` changes. */
+export function useTagListing(plugin: string, generation: number): { items: TagInfo[] | null; error: string } {
+  return useListing((signal) => fetchTagListing(plugin, signal), generation, plugin);
 }
 
 /** Whether the element is on screen or near it. Stays true once seen. */

@@ -19,7 +19,8 @@ import {
   type LayoutBox,
   type RunStats,
 } from './graph_model';
-import { errorText, isAbort } from './common';
+import { errorText, isAbort, useListing } from './common';
+import { Select } from '../components/Select';
 import type { DashboardProps } from './registry';
 import './graphs.css';
 
@@ -103,8 +104,7 @@ function formatBytes(b: number): string {
 }
 
 export default function GraphsDashboard({ runs, generation }: DashboardProps) {
-  const [info, setInfo] = useState<GraphRunInfo[] | null>(null);
-  const [infoError, setInfoError] = useState('');
+  const { items: info, error: infoError } = useListing(fetchGraphInfo, generation);
   const [run, setRunState] = useState(savedRun);
   const [choiceValue, setChoiceState] = useState(savedChoice);
   const [model, setModel] = useState<{ key: string; model: GraphModel } | null>(null);
@@ -115,22 +115,6 @@ export default function GraphsDashboard({ runs, generation }: DashboardProps) {
   const [selected, setSelected] = useState<string | null>(null);
   const [search, setSearch] = useState('');
   const [searchOpen, setSearchOpen] = useState(false);
-
-  useEffect(() => {
-    const ctl = new AbortController();
-    fetchGraphInfo(ctl.signal).then(
-      (i) => {
-        setInfo(i);
-        setInfoError('');
-      },
-      (err) => {
-        if (isAbort(err)) return;
-        setInfo((old) => old ?? []);
-        setInfoError(errorText(err));
-      },
-    );
-    return () => ctl.abort();
-  }, [generation]);
 
   // Runs with something to draw, in the shell's run order.
   const graphRuns = useMemo(() => {
@@ -273,38 +257,24 @@ export default function GraphsDashboard({ runs, generation }: DashboardProps) {
   return (
     <div class="main dash graphs-dash" data-dashboard="graphs">
       <div class="controls">
-        <label class="control">
-          Run
-          <select
-            class="graph-select"
-            data-testid="graph-run"
-            value={activeRun}
-            disabled={graphRuns.length === 0}
-            onChange={(e) => setRun((e.target as HTMLSelectElement).value)}
-          >
-            {graphRuns.map((r) => (
-              <option key={r.run} value={r.run}>
-                {r.run}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="control">
-          Graph
-          <select
-            class="graph-select"
-            data-testid="graph-tag"
-            value={choice?.value ?? ''}
-            disabled={choices.length === 0}
-            onChange={(e) => setChoice((e.target as HTMLSelectElement).value)}
-          >
-            {choices.map((c) => (
-              <option key={c.value} value={c.value}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label="Run"
+          selectClass="graph-select"
+          testid="graph-run"
+          options={graphRuns.map((r) => r.run)}
+          value={activeRun}
+          disabled={graphRuns.length === 0}
+          onChange={setRun}
+        />
+        <Select
+          label="Graph"
+          selectClass="graph-select"
+          testid="graph-tag"
+          options={choices.map((c) => [c.value, c.label] as const)}
+          value={choice?.value ?? ''}
+          disabled={choices.length === 0}
+          onChange={setChoice}
+        />
         <div class="graph-search">
           <input
             class="filter"

@@ -9,6 +9,7 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
 import { SearchInput } from '../components/SearchInput';
+import { Select as LabelledSelect, type SelectProps } from '../components/Select';
 import { MemoryView, ModuleView } from './profile_memory';
 import { DataTable, DiffView, DistributedView, GpuSummary, SpanSteps, type GpuMetrics } from './profile_dist';
 import type { DashboardProps } from './registry';
@@ -65,25 +66,9 @@ interface KernelTable {
   data: { columns: Column[]; rows: Array<Array<string | number>> };
 }
 
-export function Select({ label, testid, options, value, onChange }: {
-  label: string;
-  testid: string;
-  options: string[];
-  value: string;
-  onChange: (v: string) => void;
-}) {
-  return (
-    <label class="profile-select">
-      {label}{' '}
-      <select data-testid={testid} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
-        {options.map((o) => (
-          <option key={o} value={o}>
-            {o}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
+/** A choice in the profile's toolbars. */
+export function Select(props: SelectProps) {
+  return <LabelledSelect class="profile-select" {...props} />;
 }
 
 function KernelView({ params, generation }: { params: string; generation: number }) {
@@ -292,17 +277,16 @@ function OperatorView({ params, generation }: { params: string; generation: numb
     <section class="profile-section" data-testid="profile-operators" data-rows={String(rows.length)}>
       <h3>Operators</h3>
       <div class="profile-controls">
-        <label class="profile-select">
-          Group by{' '}
-          <select
-            data-testid="profile-op-group"
-            value={group}
-            onChange={(e) => setByShape((e.target as HTMLSelectElement).value === 'OperationAndInputShape')}
-          >
-            <option value="Operation">Operator</option>
-            <option value="OperationAndInputShape">Operator and input shape</option>
-          </select>
-        </label>
+        <Select
+          label="Group by"
+          testid="profile-op-group"
+          options={[
+            ['Operation', 'Operator'],
+            ['OperationAndInputShape', 'Operator and input shape'],
+          ]}
+          value={group}
+          onChange={(v) => setByShape(v === 'OperationAndInputShape')}
+        />
         <SearchInput testid="profile-op-search" placeholder="Search operators" value={search} onInput={setSearch} />
       </div>
       <TopOps rows={rows} key_={key} />

@@ -16,6 +16,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiUrl } from '../api';
 import { SearchInput } from '../components/SearchInput';
+import { Select } from './profile';
 import { readTraceFile, type TraceSource } from './trace_jobs';
 import { INSTANT, firstEndingAfter, type Lane, type TraceModel } from './trace_model';
 import './profile_trace.css';
@@ -1019,20 +1020,13 @@ export function RunTimelines({ base, run, generation }: { base: string; run: str
     <div data-testid="profile-run-timelines">
       <BadFiles list={files} />
       {good.length > 1 && (
-        <label class="profile-select">
-          Trace{' '}
-          <select
-            data-testid="profile-trace-file"
-            value={chosen?.file}
-            onChange={(e) => setPick((e.target as HTMLSelectElement).value)}
-          >
-            {good.map((f) => (
-              <option key={f.file} value={f.file}>
-                {f.worker} · span {f.span}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label="Trace"
+          testid="profile-trace-file"
+          options={good.map((f) => [f.file, `${f.worker} · span ${f.span}`] as const)}
+          value={chosen.file}
+          onChange={setPick}
+        />
       )}
       {chosen && (
         <TraceView

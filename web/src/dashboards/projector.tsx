@@ -15,7 +15,8 @@ import {
   type Metadata,
 } from './projector_api';
 import { Segmented } from '../components/Segmented';
-import { errorText, useThemeVersion } from './common';
+import { Select } from '../components/Select';
+import { errorText, useListing, useThemeVersion } from './common';
 import { LayoutWorker, type Layout, type Method } from './projector_jobs';
 import { nearestNeighbours, type Metric } from './projector_math';
 import { PointsView } from './projector_view';
@@ -162,8 +163,8 @@ function NumberField(props: { value: number; min: number; max: number; step: num
 }
 
 export default function ProjectorDashboard({ generation }: DashboardProps) {
-  const [runs, setRuns] = useState<string[] | null>(null);
-  const [runsError, setRunsError] = useState('');
+  // Runs with a projector config.
+  const { items: runs, error: runsError } = useListing(fetchProjectorRuns, generation);
   const [run, setRunState] = useState(saved.run);
   const [infos, setInfos] = useState<EmbeddingInfo[] | null>(null);
   const [embedding, setEmbeddingState] = useState(saved.embedding);
@@ -214,20 +215,6 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   const setNeighbourCount = (v: number) => ((saved.neighbours = v), setNeighbourCountState(v));
   const setMetric = (m: Metric) => ((saved.metric = m), setMetricState(m));
 
-  // Runs with a projector config.
-  useEffect(() => {
-    const ctl = new AbortController();
-    fetchProjectorRuns(ctl.signal).then(
-      (r) => {
-        setRuns(r);
-        setRunsError('');
-      },
-      (e) => {
-        if (!ctl.signal.aborted) (setRuns((x) => x ?? []), setRunsError(errorText(e)));
-      },
-    );
-    return () => ctl.abort();
-  }, [generation]);
 
   const activeRun = runs && runs.includes(run) ? run : runs?.[0] ?? '';
 
@@ -486,31 +473,15 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
       data-busy={busy ? 'true' : 'false'}
     >
       <div class="controls">
-        <label class="control">
-          Run
-          <select class="view3d-select" data-testid="proj-run" value={activeRun} onChange={(e) => setRun((e.target as HTMLSelectElement).value)}>
-            {(runs ?? []).map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="control">
-          Embedding
-          <select
-            class="view3d-select"
-            data-testid="proj-embedding"
-            value={info?.tensorName ?? ''}
-            onChange={(e) => setEmbedding((e.target as HTMLSelectElement).value)}
-          >
-            {(infos ?? []).map((e) => (
-              <option key={e.tensorName} value={e.tensorName}>
-                {e.tensorName} ({e.tensorShape[0]}×{e.tensorShape[1]})
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select label="Run" selectClass="view3d-select" testid="proj-run" options={runs ?? []} value={activeRun} onChange={setRun} />
+        <Select
+          label="Embedding"
+          selectClass="view3d-select"
+          testid="proj-embedding"
+          options={(infos ?? []).map((e) => [e.tensorName, `${e.tensorName} (${e.tensorShape[0]}×${e.tensorShape[1]})`] as const)}
+          value={info?.tensorName ?? ''}
+          onChange={setEmbedding}
+        />
         <Segmented label="Projection" attr="method" options={METHODS} value={method} onChange={setMethod} />
         <Segmented
           label="Dimensions"
@@ -540,22 +511,14 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
             <NumberField value={umapNeighbours} min={2} max={200} step={1} testid="umap-neighbours" onCommit={(v) => setUmapNeighbours(Math.round(v))} />
           </label>
         )}
-        <label class="control">
-          Colour by
-          <select
-            class="view3d-select"
-            data-testid="proj-color"
-            value={String(colorBy)}
-            onChange={(e) => setColorBy(Number((e.target as HTMLSelectElement).value))}
-          >
-            <option value="-1">None</option>
-            {columns.map((c, i) => (
-              <option key={i} value={String(i)}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label="Colour by"
+          selectClass="view3d-select"
+          testid="proj-color"
+          options={[['-1', 'None'] as const, ...columns.map((c, i) => [String(i), c] as const)]}
+          value={String(colorBy)}
+          onChange={(v) => setColorBy(Number(v))}
+        />
         <input
           class="filter proj-search"
           type="search"
