@@ -3,7 +3,7 @@
 // The grid is virtualised: every card has a slot, but only slots near the
 // viewport hold their card; the others are empty boxes of the card's last
 // height, so thousands of cards cost a div each.
-import type { VNode } from 'preact';
+import type { ComponentChildren, VNode } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { lastHeight, useInView } from '../hooks';
 import { settings, type Settings } from '../state';
@@ -142,20 +142,38 @@ interface SectionProps {
   onMore: () => void;
 }
 
+/** The head of a collapsible group of cards: a chevron, its name and card count; a click toggles it. */
+export function GroupHead({ name, count, collapsed, onToggle }: { name: ComponentChildren; count: number; collapsed: boolean; onToggle: () => void }) {
+  return (
+    <button class="group-head" aria-expanded={!collapsed} onClick={onToggle}>
+      <span class={'chevron' + (collapsed ? ' collapsed' : '')} aria-hidden="true">
+        ▾
+      </span>
+      <span class="group-name">{name}</span>
+      <span class="group-count">{count}</span>
+    </button>
+  );
+}
+
 function GroupSection({ name, list, collapsed, limit, few, s, pageSize, onToggle, onMore }: SectionProps) {
   const visible = list.slice(0, limit);
   return (
     <section class={'group' + (name === PINNED ? ' pinned-group' : '')} data-group={name === PINNED ? '' : name}>
-      <button class="group-head" aria-expanded={!collapsed} onClick={onToggle}>
-        <span class={'chevron' + (collapsed ? ' collapsed' : '')} aria-hidden="true">
-          ▾
-        </span>
-        <span class="group-name">
-          {name === PINNED && <PinIcon filled class="pin-icon" />}
-          {name === PINNED ? 'Pinned' : name}
-        </span>
-        <span class="group-count">{list.length}</span>
-      </button>
+      <GroupHead
+        name={
+          name === PINNED ? (
+            <>
+              <PinIcon filled class="pin-icon" />
+              Pinned
+            </>
+          ) : (
+            name
+          )
+        }
+        count={list.length}
+        collapsed={collapsed}
+        onToggle={onToggle}
+      />
       {name !== PINNED && list.some((c) => c.id.startsWith('s:')) && <YLinkButton s={s} group={name} />}
       {!collapsed && (
         <div class="cards">

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fetchTagListing, type TagInfo } from './series_api';
 import type { DashboardProps } from './registry';
 import { CardTitle } from '../components/CardHead';
+import { GroupHead } from '../components/CardGrid';
 import { TagFilter, tagCountText } from '../components/TagFilter';
 import './dashboards.css';
 
@@ -285,13 +286,7 @@ export function CardGroup({ name, count, open, cardsClass, children }: CardGroup
   const isCollapsed = open.has(name);
   return (
     <section class="group" data-group={name}>
-      <button class="group-head" aria-expanded={!isCollapsed} onClick={() => open.toggle(name)}>
-        <span class={'chevron' + (isCollapsed ? ' collapsed' : '')} aria-hidden="true">
-          ▾
-        </span>
-        <span class="group-name">{name}</span>
-        <span class="group-count">{count}</span>
-      </button>
+      <GroupHead name={name} count={count} collapsed={isCollapsed} onToggle={() => open.toggle(name)} />
       {!isCollapsed && <div class={cardsClass}>{children()}</div>}
     </section>
   );

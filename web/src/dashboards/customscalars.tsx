@@ -7,6 +7,7 @@ import { MarginChart, type MarginLine } from '../chart/marginChart';
 import { CardTitle } from '../components/CardHead';
 import { ChartImageMenu } from '../components/ChartImageMenu';
 import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
+import { GroupHead } from '../components/CardGrid';
 import { Controls } from '../components/Controls';
 import { chartOptions } from '../components/ScalarCard';
 import { useFetched } from '../data';
@@ -279,13 +280,12 @@ export default function CustomScalarsDashboard({ selectedRuns, runColor, generat
       const isCollapsed = toggled[key] ?? cat.closed;
       return (
         <section class="group cs-category" key={key} data-category={cat.title} data-collapsed={String(isCollapsed)}>
-          <button class="group-head" aria-expanded={!isCollapsed} onClick={() => setToggled({ ...toggled, [key]: !isCollapsed })}>
-            <span class={'chevron' + (isCollapsed ? ' collapsed' : '')} aria-hidden="true">
-              ▾
-            </span>
-            <span class="group-name">{cat.title || '(untitled)'}</span>
-            <span class="group-count">{charts.length}</span>
-          </button>
+          <GroupHead
+            name={cat.title || '(untitled)'}
+            count={charts.length}
+            collapsed={isCollapsed}
+            onToggle={() => setToggled({ ...toggled, [key]: !isCollapsed })}
+          />
           {!isCollapsed && (
             <div class="cards">
               {charts.length === 0 && <div class="dash-msg inline">No chart in this category matches the filter.</div>}
