@@ -10,6 +10,11 @@ export function formatValue(v: number): string {
   return String(Number(v.toPrecision(5)));
 }
 
+/** `s` with the characters HTML and SVG give a meaning to written as entities. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
 /** Short axis label; trims trailing zeros. */
 export function formatTick(v: number): string {
   if (v === 0) return '0';

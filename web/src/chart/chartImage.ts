@@ -8,7 +8,7 @@
 // independently of the screen, and themed on request. Lines are thinned to
 // at most a few points per pixel column (first, lowest, highest, last), so
 // a picture of long runs stays small without losing a spike.
-import { formatTick, formatWallTime } from '../format';
+import { escapeHtml, formatTick, formatWallTime } from '../format';
 import { linearTicks, logTicks, relativeLabels, relativeTicks, stepLabels } from './axes';
 import type { ChartView } from './scalarChart';
 
@@ -86,10 +86,6 @@ const PALETTE = {
 /** Legend entries shown at most; the rest are counted. */
 const LEGEND_MAX = 40;
 const FONT = 'font-family="Roboto, Helvetica, Arial, sans-serif"';
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 const num = (v: number) => (Math.round(v * 100) / 100).toString();
 
@@ -215,7 +211,7 @@ export function figureSvg(fig: Figure, o: ImageOptions): string {
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="12" color="${pal.text}">`,
     `<rect width="${W}" height="${H}" fill="${pal.bg}"/>`,
-    `<text class="title" x="20" y="24" fill="${pal.text}" font-size="15" font-weight="600">${esc(o.title)}</text>`,
+    `<text class="title" x="20" y="24" fill="${pal.text}" font-size="15" font-weight="600">${escapeHtml(o.title)}</text>`,
   );
   fig.panels.forEach((panel, k) => {
     const cx = 4 + (k % cols) * cellW;
@@ -235,7 +231,7 @@ export function figureSvg(fig: Figure, o: ImageOptions): string {
     const name = l.name.length > maxChars ? l.name.slice(0, maxChars - 1) + '…' : l.name;
     parts.push(
       `<g class="legend-entry"><rect x="${x}" y="${y}" width="14" height="4" rx="1" fill="${l.color}"/>` +
-        `<text x="${x + 20}" y="${y + 6}" fill="${pal.text}">${esc(name)}</text></g>`,
+        `<text x="${x + 20}" y="${y + 6}" fill="${pal.text}">${escapeHtml(name)}</text></g>`,
     );
   });
   if (legend.extra > 0) {
@@ -265,7 +261,7 @@ function panelSvg(p: FigurePanel, k: number, left: number, top: number, pw: numb
     if (!(y >= top - 0.5 && y <= top + ph + 0.5)) continue;
     if (p.y.grid !== false) out.push(`<line x1="${num(left)}" x2="${num(left + pw)}" y1="${num(y)}" y2="${num(y)}" stroke="${pal.grid}"/>`);
     if (!label || Math.abs(lastY - y) < 13) continue;
-    out.push(`<text class="tick" x="${num(left - 6)}" y="${num(y + 4)}" fill="${pal.text}" text-anchor="end">${esc(label)}</text>`);
+    out.push(`<text class="tick" x="${num(left - 6)}" y="${num(y + 4)}" fill="${pal.text}" text-anchor="end">${escapeHtml(label)}</text>`);
     lastY = y;
   }
   let lastX = -Infinity;
@@ -275,19 +271,19 @@ function panelSvg(p: FigurePanel, k: number, left: number, top: number, pw: numb
     if (p.x.grid !== false) out.push(`<line x1="${num(x)}" x2="${num(x)}" y1="${num(top)}" y2="${num(top + ph)}" stroke="${pal.grid}"/>`);
     const half = label.length * 3.4;
     if (!label || x - half < lastX + 6) continue;
-    out.push(`<text class="tick" x="${num(x)}" y="${num(top + ph + 16)}" fill="${pal.text}" text-anchor="middle">${esc(label)}</text>`);
+    out.push(`<text class="tick" x="${num(x)}" y="${num(top + ph + 16)}" fill="${pal.text}" text-anchor="middle">${escapeHtml(label)}</text>`);
     lastX = x + half;
   }
   out.push(`<rect x="${num(left)}" y="${num(top)}" width="${num(pw)}" height="${num(ph)}" fill="none" stroke="${pal.axis}"/>`);
   if (p.x.label) {
     const name = p.x.label + (p.x.log ? ' (log)' : '');
-    out.push(`<text class="axis-label" x="${num(left + pw / 2)}" y="${num(top + ph + 34)}" fill="${pal.text}" text-anchor="middle">${esc(name)}</text>`);
+    out.push(`<text class="axis-label" x="${num(left + pw / 2)}" y="${num(top + ph + 34)}" fill="${pal.text}" text-anchor="middle">${escapeHtml(name)}</text>`);
   }
   if (p.y.label) {
     const name = p.y.label + (p.y.log ? ' (log)' : '');
     const x = num(left - 62);
     const y = num(top + ph / 2);
-    out.push(`<text class="axis-label" x="${x}" y="${y}" transform="rotate(-90 ${x} ${y})" fill="${pal.text}" text-anchor="middle">${esc(name)}</text>`);
+    out.push(`<text class="axis-label" x="${x}" y="${y}" transform="rotate(-90 ${x} ${y})" fill="${pal.text}" text-anchor="middle">${escapeHtml(name)}</text>`);
   }
   out.push(`<defs><clipPath id="plot${k}"><rect x="${num(left - 4)}" y="${num(top - 4)}" width="${num(pw + 8)}" height="${num(ph + 8)}"/></clipPath></defs>`);
   out.push(`<g clip-path="url(#plot${k})" fill="none" stroke-linejoin="round" stroke-linecap="round">`);
@@ -296,7 +292,7 @@ function panelSvg(p: FigurePanel, k: number, left: number, top: number, pw: numb
     const x = px(t.x) + (t.dx ?? 0);
     const y = py(t.y) + (t.dy ?? 0);
     if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    out.push(`<text class="note" x="${num(x)}" y="${num(y + 4)}" fill="${pal.text}" stroke="none" text-anchor="${t.anchor ?? 'start'}">${esc(t.text)}</text>`);
+    out.push(`<text class="note" x="${num(x)}" y="${num(y + 4)}" fill="${pal.text}" stroke="none" text-anchor="${t.anchor ?? 'start'}">${escapeHtml(t.text)}</text>`);
   }
   out.push('</g></g>');
   return out.join('\n');
@@ -332,7 +328,7 @@ function markSvg(m: FigureMark, px: (x: number) => number, py: (y: number) => nu
   if (!d) return '';
   const dash = m.dash && m.dash.length ? ` stroke-dasharray="${m.dash.join(' ')}"` : '';
   const alpha = opacity < 1 ? ` stroke-opacity="${opacity}"` : '';
-  const named = m.series !== undefined ? ` class="line" data-series="${esc(m.series)}"` : '';
+  const named = m.series !== undefined ? ` class="line" data-series="${escapeHtml(m.series)}"` : '';
   return `<path${named} d="${d}" stroke="${m.color}" stroke-width="${m.width ?? 1.6}"${alpha}${dash}/>`;
 }
 

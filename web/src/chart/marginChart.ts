@@ -2,9 +2,10 @@
 // lower and upper curves, over steps.
 import uPlot from 'uplot';
 import { withAlpha } from '../colors';
-import { formatStep, formatTick, formatValue } from '../format';
+import { escapeHtml, formatStep, formatTick, formatValue } from '../format';
 import type { Points } from '../dashboards/custom_scalars_api';
 import { valueTicks, type Figure, type FigureMark } from './chartImage';
+import { axisStyle, bodyTip, placeTip, tickLabels } from './plotParts';
 import type { ChartTheme } from './scalarChart';
 
 export interface MarginLine {
@@ -13,10 +14,6 @@ export interface MarginLine {
   value: Points;
   lower: Points | null;
   upper: Points | null;
-}
-
-function ticks(fmt: (v: number) => string) {
-  return (_u: uPlot, splits: number[]) => splits.map((v) => (v == null || !Number.isFinite(v) ? '' : fmt(v)));
 }
 
 /** Values of `p` on the step grid `xs` (null where `p` has no point). */
@@ -31,8 +28,6 @@ function onGrid(xs: number[], p: Points | null): (number | null)[] {
   });
   return out;
 }
-
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export class MarginChart {
   private u: uPlot | null = null;
@@ -70,14 +65,6 @@ export class MarginChart {
       );
       bands.push({ series: [base + 2, base + 1], fill: withAlpha(l.color, 0.15) });
     }
-    const axis = (values: (u: uPlot, s: number[]) => string[]): uPlot.Axis => ({
-      stroke: theme.text,
-      grid: { stroke: theme.grid, width: 1 },
-      ticks: { stroke: theme.grid, width: 1, size: 4 },
-      gap: 4,
-      font: '11px system-ui, sans-serif',
-      values,
-    });
     const opts: uPlot.Options = {
       width: this.width || 400,
       height: this.height || 230,
@@ -97,8 +84,8 @@ export class MarginChart {
         },
       },
       axes: [
-        { ...axis(ticks(formatStep)), size: 30 },
-        { ...axis(ticks(formatTick)), size: 56 },
+        { ...axisStyle(theme, tickLabels(formatStep)), size: 30 },
+        { ...axisStyle(theme, tickLabels(formatTick)), size: 56 },
       ],
       series,
       bands,
@@ -160,32 +147,20 @@ export class MarginChart {
       if (this.tip) this.tip.style.display = 'none';
       return;
     }
-    if (!this.tip) {
-      this.tip = document.createElement('div');
-      this.tip.className = 'tb-tooltip';
-      document.body.appendChild(this.tip);
-    }
+    this.tip ??= bodyTip('tb-tooltip');
     const fmt = (v: number | null | undefined) => (v == null ? '–' : formatValue(v));
     let html = `<table><thead><tr><th></th><th>Series</th><th>Value</th><th>Lower</th><th>Upper</th><th>Step</th></tr></thead><tbody>`;
     this.lines.forEach((l, k) => {
       const b = 1 + 3 * k;
       html +=
-        `<tr><td><span class="tb-swatch" style="background:${l.color}"></span></td><td class="run">${esc(l.label)}</td>` +
+        `<tr><td><span class="tb-swatch" style="background:${l.color}"></span></td><td class="run">${escapeHtml(l.label)}</td>` +
         `<td>${fmt(u.data[b][idx])}</td><td>${fmt(u.data[b + 1][idx])}</td><td>${fmt(u.data[b + 2][idx])}</td>` +
         `<td>${formatStep(u.data[0][idx] as number)}</td></tr>`;
     });
     html += '</tbody></table>';
     const tip = this.tip;
     tip.innerHTML = html;
-    tip.style.display = 'block';
     const rect = u.over.getBoundingClientRect();
-    const cx = rect.left + left;
-    const cy = rect.top + (u.cursor.top ?? 0);
-    let x = cx + 16;
-    if (x + tip.offsetWidth > window.innerWidth - 8) x = Math.max(8, cx - 16 - tip.offsetWidth);
-    let y = cy + 16;
-    if (y + tip.offsetHeight > window.innerHeight - 8) y = Math.max(8, cy - 16 - tip.offsetHeight);
-    tip.style.left = `${x}px`;
-    tip.style.top = `${y}px`;
+    placeTip(tip, rect.left + left, rect.top + (u.cursor.top ?? 0), 16);
   }
 }

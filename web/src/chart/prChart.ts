@@ -3,8 +3,9 @@
 // nearest line with its counts.
 import uPlot from 'uplot';
 import type { PrEntry } from '../dashboards/pr_curves_api';
-import { formatStep, formatTick, formatValue } from '../format';
+import { escapeHtml, formatStep, formatTick, formatValue } from '../format';
 import { valueTicks, type Figure } from './chartImage';
+import { axisStyle, bodyTip, placeTip, tickLabels } from './plotParts';
 import type { ChartTheme } from './scalarChart';
 
 export interface PrLine {
@@ -12,13 +13,6 @@ export interface PrLine {
   color: string;
   entry: PrEntry;
 }
-
-function ticks(u: uPlot, splits: number[]): string[] {
-  void u;
-  return splits.map((v) => (v == null || !Number.isFinite(v) ? '' : formatTick(v)));
-}
-
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export class PrChart {
   private u: uPlot | null = null;
@@ -90,15 +84,10 @@ export class PrChart {
     ];
     const linear = uPlot.paths.linear!();
     const axis = (label: string): uPlot.Axis => ({
-      stroke: theme.text,
-      grid: { stroke: theme.grid, width: 1 },
-      ticks: { stroke: theme.grid, width: 1, size: 4 },
-      gap: 4,
-      font: '11px system-ui, sans-serif',
+      ...axisStyle(theme, tickLabels(formatTick)),
       labelFont: '11px system-ui, sans-serif',
       label,
       labelSize: 16,
-      values: ticks,
     });
     return {
       mode: 2,
@@ -172,16 +161,12 @@ export class PrChart {
     this.dot.style.display = 'block';
     this.dot.style.transform = `translate(${best.px}px, ${best.py}px)`;
     this.dot.style.background = best.line.color;
-    if (!this.tip) {
-      this.tip = document.createElement('div');
-      this.tip.className = 'tb-tooltip pr-tip';
-      document.body.appendChild(this.tip);
-    }
+    this.tip ??= bodyTip('tb-tooltip pr-tip');
     const e = best.line.entry;
     const i = best.i;
     const row = (k: string, v: string) => `<tr><td class="k">${k}</td><td>${v}</td></tr>`;
     this.tip.innerHTML =
-      `<div class="pr-tip-title"><span class="tb-swatch" style="background:${best.line.color}"></span>${esc(best.line.run)}` +
+      `<div class="pr-tip-title"><span class="tb-swatch" style="background:${best.line.color}"></span>${escapeHtml(best.line.run)}` +
       `<span class="pr-tip-step">step ${formatStep(e.step)}</span></div><table>` +
       row('Threshold', formatValue(e.thresholds[i])) +
       row('Precision', formatValue(e.precision[i])) +
@@ -191,16 +176,7 @@ export class PrChart {
       row('TN', String(e.tn[i] ?? '')) +
       row('FN', String(e.fn[i] ?? '')) +
       '</table>';
-    const tip = this.tip;
-    tip.style.display = 'block';
     const rect = u.over.getBoundingClientRect();
-    const cx = rect.left + best.px;
-    const cy = rect.top + best.py;
-    let x = cx + 14;
-    if (x + tip.offsetWidth > window.innerWidth - 8) x = Math.max(8, cx - 14 - tip.offsetWidth);
-    let y = cy + 14;
-    if (y + tip.offsetHeight > window.innerHeight - 8) y = Math.max(8, cy - 14 - tip.offsetHeight);
-    tip.style.left = `${x}px`;
-    tip.style.top = `${y}px`;
+    placeTip(this.tip, rect.left + best.px, rect.top + best.py, 14);
   }
 }

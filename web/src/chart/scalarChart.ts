@@ -4,7 +4,8 @@
 // with the nearest point of every run; drag zooms x; double-click resets.
 import uPlot from 'uplot';
 import { withAlpha } from '../colors';
-import { formatDuration, formatStep, formatTick, formatValue, formatWallTime } from '../format';
+import { escapeHtml, formatDuration, formatStep, formatTick, formatValue, formatWallTime } from '../format';
+import { axisStyle, bodyTip, placeTip, tickLabels, type TickLabels } from './plotParts';
 import { logRange, logTicks, relativeLabels, relativeTicks, stepLabels, stepSpace, type Ticks } from './axes';
 import type { XAxis, YLimits } from '../state';
 import type { TooltipSort } from '../prefs';
@@ -194,11 +195,6 @@ function fitY(lo: number, hi: number, log: boolean, limits: YLimits | undefined)
   if (ok(a)) r = [a, r[1] > a ? r[1] : log ? a * 10 : a + Math.max(1, Math.abs(a))];
   if (ok(b)) r = [r[0] < b ? r[0] : log ? b / 10 : b - Math.max(1, Math.abs(b)), b];
   return r;
-}
-
-/** uPlot may hand null splits (e.g. on log scales) to tick formatters. */
-function ticks(fmt: (v: number) => string): (u: uPlot, splits: number[]) => string[] {
-  return (_u, splits) => splits.map((v) => (v == null || !Number.isFinite(v) ? '' : fmt(v)));
 }
 
 /** Pixels a y label needs, for how many labels fit the axis. */
@@ -464,14 +460,7 @@ export class ScalarChart {
         points: { show: false },
       });
     }
-    const axis = (values?: (u: uPlot, splits: number[]) => string[]): uPlot.Axis => ({
-      stroke: opts.theme.text,
-      grid: { stroke: opts.theme.grid, width: 1 },
-      ticks: { stroke: opts.theme.grid, width: 1, size: 4 },
-      gap: 4,
-      font: '11px system-ui, sans-serif',
-      ...(values ? { values } : {}),
-    });
+    const axis = (values?: TickLabels): uPlot.Axis => axisStyle(opts.theme, values);
     return {
       mode: 2,
       width: this.width || 400,
@@ -500,7 +489,7 @@ export class ScalarChart {
         opts.logX ? { ...axis(), ...this.logAxis('x'), size: 30 } : { ...axis(), ...xAxisOptions(opts.xAxis), size: opts.xAxis === 'wall' ? 44 : 30 },
         opts.logY
           ? { ...axis(), ...this.logAxis('y'), size: 56 }
-          : { ...axis(ticks(formatTick)), size: 56 },
+          : { ...axis(tickLabels(formatTick)), size: 56 },
       ],
       series,
       cursor: {
@@ -841,20 +830,15 @@ export class ScalarChart {
       d.style.background = h.line.color;
     });
 
-    if (!this.tooltip) {
-      this.tooltip = document.createElement('div');
-      this.tooltip.className = 'tb-tooltip';
-      document.body.appendChild(this.tooltip);
-    }
+    this.tooltip ??= bodyTip('tb-tooltip');
     const tip = this.tooltip;
-    const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
     let html =
       '<table><thead><tr><th></th><th>Run</th><th>Smoothed</th><th>Value</th><th>Step</th><th>Relative</th><th>Time</th></tr></thead><tbody>';
     for (const h of shown) {
       const l = h.line;
       html +=
         `<tr><td><span class="tb-swatch" style="background:${l.color}"></span></td>` +
-        `<td class="run">${esc(l.run)}${l.members ? ` <span class="members">(${l.members.length} runs: ${esc(l.members.slice(0, 4).join(', '))}${l.members.length > 4 ? ', …' : ''})</span>` : ''}</td>` +
+        `<td class="run">${escapeHtml(l.run)}${l.members ? ` <span class="members">(${l.members.length} runs: ${escapeHtml(l.members.slice(0, 4).join(', '))}${l.members.length > 4 ? ', …' : ''})</span>` : ''}</td>` +
         `<td>${formatValue(l.smoothed[h.i])}</td>` +
         `<td>${formatValue(l.raw[h.i])}</td>` +
         `<td>${formatStep(l.step[h.i])}</td>` +
@@ -864,18 +848,7 @@ export class ScalarChart {
     html += '</tbody></table>';
     if (hits.length > shown.length) html += `<div class="more">+${hits.length - shown.length} more runs</div>`;
     tip.innerHTML = html;
-    tip.style.display = 'block';
-
     const rect = u.over.getBoundingClientRect();
-    const cx = rect.left + left;
-    const cy = rect.top + top;
-    const tw = tip.offsetWidth;
-    const th = tip.offsetHeight;
-    let x = cx + 16;
-    if (x + tw > window.innerWidth - 8) x = Math.max(8, cx - 16 - tw);
-    let y = cy + 16;
-    if (y + th > window.innerHeight - 8) y = Math.max(8, cy - 16 - th);
-    tip.style.left = `${x}px`;
-    tip.style.top = `${y}px`;
+    placeTip(tip, rect.left + left, rect.top + top, 16);
   }
 }
