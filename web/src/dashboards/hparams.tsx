@@ -11,6 +11,32 @@ import type { Figure } from '../chart/chartImage';
 
 /** Where a chart view tells the dashboard's image menu how to draw itself. */
 type FigureSource = { current: () => Figure | null };
+
+/**
+ * A chart that `make` puts in the returned box once, destroyed with the
+ * component. A session group picked in it goes to the latest `onPick`;
+ * `figure` draws it for the image menu.
+ */
+function usePickChart<C extends { figure(): Figure | null; destroy(): void }>(
+  make: (el: HTMLDivElement, pick: (id: string) => void) => C,
+  onPick: (id: string) => void,
+  figure: FigureSource,
+) {
+  const boxRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<C | null>(null);
+  figure.current = () => chartRef.current?.figure() ?? null;
+  const pickRef = useRef(onPick);
+  pickRef.current = onPick;
+  const themeVersion = useThemeVersion();
+  useEffect(() => {
+    chartRef.current = make(boxRef.current!, (id) => pickRef.current(id));
+    return () => {
+      chartRef.current?.destroy();
+      chartRef.current = null;
+    };
+  }, []);
+  return { boxRef, chartRef, themeVersion };
+}
 import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
 import { useFetched } from '../data';
 import { formatValue } from '../format';
@@ -204,15 +230,7 @@ function ParallelView({
   brushes: readonly Brush[];
   figure: FigureSource;
 }) {
-  const boxRef = useRef<HTMLDivElement>(null);
-  const chartRef = useRef<ParallelCoords | null>(null);
-  figure.current = () => chartRef.current?.figure() ?? null;
-  const pickRef = useRef(onPick);
-  pickRef.current = onPick;
-  const themeVersion = useThemeVersion();
-  useEffect(() => {
-    chartRef.current = new ParallelCoords(boxRef.current!, (id) => pickRef.current(id));
-  }, []);
+  const { boxRef, chartRef, themeVersion } = usePickChart((el, pick) => new ParallelCoords(el, pick), onPick, figure);
   useChartFit(boxRef, chartRef);
   useEffect(() => {
     const chart = chartRef.current;
@@ -266,19 +284,7 @@ function ParallelView({
 
 /** Every hparam against every metric, one small chart each, points coloured by run. */
 function ScatterView({ columns, rows, onPick, figure }: { columns: Column[]; rows: PcRow[]; onPick: (id: string) => void; figure: FigureSource }) {
-  const boxRef = useRef<HTMLDivElement>(null);
-  const chartRef = useRef<ScatterMatrix | null>(null);
-  figure.current = () => chartRef.current?.figure() ?? null;
-  const pickRef = useRef(onPick);
-  pickRef.current = onPick;
-  const themeVersion = useThemeVersion();
-  useEffect(() => {
-    chartRef.current = new ScatterMatrix(boxRef.current!, (id) => pickRef.current(id));
-    return () => {
-      chartRef.current?.destroy();
-      chartRef.current = null;
-    };
-  }, []);
+  const { boxRef, chartRef, themeVersion } = usePickChart((el, pick) => new ScatterMatrix(el, pick), onPick, figure);
   const xs = columns.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'hparam');
   const ys = columns.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'metric');
   useEffect(() => {
