@@ -47,23 +47,18 @@ export interface HistogramStep {
   buckets: Bucket[];
 }
 
+/** The items of the list `v` that are lists of `width` or more (none if `v` is no list). */
+function tuples(v: unknown, width: number): unknown[][] {
+  return Array.isArray(v) ? v.filter((e): e is unknown[] => Array.isArray(e) && e.length >= width) : [];
+}
+
 export async function fetchHistograms(run: string, tag: string, signal?: AbortSignal): Promise<HistogramStep[]> {
   const body = await getJson(`data/plugin/histograms/histograms?${query({ run, tag })}`, signal);
-  if (!Array.isArray(body)) return [];
-  const out: HistogramStep[] = [];
-  for (const e of body) {
-    if (!Array.isArray(e) || e.length < 3) continue;
-    const buckets: Bucket[] = [];
-    if (Array.isArray(e[2])) {
-      for (const b of e[2]) {
-        if (Array.isArray(b) && b.length >= 3) {
-          buckets.push({ left: toNumber(b[0]), right: toNumber(b[1]), count: toNumber(b[2]) });
-        }
-      }
-    }
-    out.push({ wallTime: toNumber(e[0]), step: toNumber(e[1]), buckets });
-  }
-  return out;
+  return tuples(body, 3).map((e) => ({
+    wallTime: toNumber(e[0]),
+    step: toNumber(e[1]),
+    buckets: tuples(e[2], 3).map((b): Bucket => ({ left: toNumber(b[0]), right: toNumber(b[1]), count: toNumber(b[2]) })),
+  }));
 }
 
 export interface DistributionStep {
@@ -76,21 +71,12 @@ export interface DistributionStep {
 
 export async function fetchDistributions(run: string, tag: string, signal?: AbortSignal): Promise<DistributionStep[]> {
   const body = await getJson(`data/plugin/distributions/distributions?${query({ run, tag })}`, signal);
-  if (!Array.isArray(body)) return [];
-  const out: DistributionStep[] = [];
-  for (const e of body) {
-    if (!Array.isArray(e) || e.length < 3 || !Array.isArray(e[2])) continue;
-    const bps: number[] = [];
-    const values: number[] = [];
-    for (const p of e[2]) {
-      if (Array.isArray(p) && p.length >= 2) {
-        bps.push(toNumber(p[0]));
-        values.push(toNumber(p[1]));
-      }
-    }
-    out.push({ wallTime: toNumber(e[0]), step: toNumber(e[1]), bps, values });
-  }
-  return out;
+  return tuples(body, 3)
+    .filter((e) => Array.isArray(e[2]))
+    .map((e) => {
+      const points = tuples(e[2], 2);
+      return { wallTime: toNumber(e[0]), step: toNumber(e[1]), bps: points.map((p) => toNumber(p[0])), values: points.map((p) => toNumber(p[1])) };
+    });
 }
 
 /** One step of an images, audio or text series. */
