@@ -2,7 +2,7 @@ import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ScalarChart, type ChartLine, type ChartOptions, type ChartTheme } from '../chart/scalarChart';
 import type { SeriesStore } from '../data';
-import { cancelDraw, scheduleDraw, useInView } from '../hooks';
+import { cancelDraw, scheduleDraw, useChartFit, useInView } from '../hooks';
 import { smoothBy } from '../smoothing';
 import type { Settings } from '../state';
 import type { Prefs } from '../prefs';
@@ -284,24 +284,13 @@ export function ScalarCard(props: ScalarCardProps) {
     }, 150);
   };
 
-  // Follow the card's size.
-  useEffect(() => {
-    const el = plotRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      chartRef.current?.setSize(r.width, r.height);
-    });
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  // Follow the card's size; the chart goes with the card.
+  useChartFit(plotRef, chartRef);
 
   useEffect(
     () => () => {
       window.clearTimeout(zoomTimer.current);
       window.clearTimeout(liveTimer.current);
-      chartRef.current?.destroy();
-      chartRef.current = null;
     },
     [],
   );

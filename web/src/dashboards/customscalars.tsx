@@ -11,7 +11,7 @@ import { GroupHead } from '../components/CardGrid';
 import { Controls } from '../components/Controls';
 import { chartOptions } from '../components/ScalarCard';
 import { useFetched } from '../data';
-import { useChartTheme } from '../hooks';
+import { useChartFit, useChartTheme } from '../hooks';
 import { usePrefs, type Prefs } from '../prefs';
 import { smoothBy } from '../smoothing';
 import { compileFilter, useSettings, type Settings } from '../state';
@@ -179,23 +179,8 @@ function CustomChartCard({ chart, chartKey, runs, runColor, generation, s, p, th
     }
   }, [data, runs.join('\u0000'), runColor, s.smoothing, s.smoothMode, s.xAxis, s.logY, s.ignoreOutliers, p.tooltipSort, theme]);
 
-  useEffect(() => {
-    const el = plotRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      lineRef.current?.setSize(r.width, r.height);
-      marginRef.current?.setSize(r.width, r.height);
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      lineRef.current?.destroy();
-      lineRef.current = null;
-      marginRef.current?.destroy();
-      marginRef.current = null;
-    };
-  }, []);
+  useChartFit(plotRef, lineRef);
+  useChartFit(plotRef, marginRef);
 
   const what = chart.tags
     ? chart.tags.join(', ')

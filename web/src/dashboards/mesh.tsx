@@ -4,6 +4,7 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useChartFit } from '../hooks';
 import type { TagInfo } from './series_api';
 import { fetchMeshData, fetchMeshSteps, type MeshData, type MeshStep } from './mesh_api';
 import { Card, StepSlider, TagDashboard, useSeen, useSeries, useStepIndex, useThemeVersion } from './common';
@@ -249,23 +250,12 @@ function MeshCard({ item, color: runColor, generation }: CardProps) {
   const [webgl, setWebgl] = useState(true);
 
   useEffect(() => {
-    const box = boxRef.current;
     const canvas = canvasRef.current;
-    if (!box || !canvas) return;
-    const view = new MeshView(canvas);
-    viewRef.current = view;
-    setWebgl(!!view.renderer);
-    const ro = new ResizeObserver(() => {
-      const r = box.getBoundingClientRect();
-      view.setSize(r.width, r.height);
-    });
-    ro.observe(box);
-    return () => {
-      ro.disconnect();
-      view.destroy();
-      viewRef.current = null;
-    };
+    if (!canvas) return;
+    viewRef.current = new MeshView(canvas);
+    setWebgl(!!viewRef.current.renderer);
   }, []);
+  useChartFit(boxRef, viewRef);
 
   useEffect(() => {
     const view = viewRef.current;
