@@ -13,6 +13,7 @@ import { TopBar } from './components/TopBar';
 import { RunsSidebar } from './components/RunsSidebar';
 import { useDashboard } from './dashboards/registry';
 import { effectiveQuery, queryKeeps, runQuery, useRunQuery } from './compare';
+import { EmptyState } from './components/EmptyState';
 
 applyTheme();
 prefs.subscribe((p) => applyTheme(p));
@@ -20,10 +21,7 @@ prefs.subscribe((p) => applyTheme(p));
 function NotAvailable({ name, tab }: { name: string; tab: string }) {
   return (
     <main class="main" data-dashboard={name}>
-      <div class="empty-state">
-        <h3>{tab}</h3>
-        <p>This dashboard is not available in tboard yet.</p>
-      </div>
+      <EmptyState title={tab}>This dashboard is not available in tboard yet.</EmptyState>
     </main>
   );
 }

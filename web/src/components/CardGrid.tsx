@@ -10,6 +10,7 @@ import { settings, type Settings } from '../state';
 import type { Prefs } from '../prefs';
 import { PinIcon } from './CardHead';
 import { YLinkButton } from './YRange';
+import { EmptyState } from './EmptyState';
 
 export interface CardSpec {
   id: string;
@@ -209,10 +210,7 @@ export function CardGridBody({ loaded, error, empty, emptyTitle, emptyText, noMa
   if (!loaded) return <div class="empty-state">{error ? 'Could not load tags.' : 'Loading…'}</div>;
   if (empty) {
     return (
-      <div class="empty-state">
-        <h3>{emptyTitle}</h3>
-        <p>{emptyText}</p>
-      </div>
+      <EmptyState title={emptyTitle}>{emptyText}</EmptyState>
     );
   }
   if (grid.cards.length === 0 && grid.pinnedCards.length === 0) return <div class="empty-state">{noMatch}</div>;

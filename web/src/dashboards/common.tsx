@@ -7,6 +7,7 @@ import type { DashboardProps } from './registry';
 import { CardTitle } from '../components/CardHead';
 import { GroupHead } from '../components/CardGrid';
 import { TagFilter, tagCountText } from '../components/TagFilter';
+import { EmptyState } from '../components/EmptyState';
 import './dashboards.css';
 
 function errorText(err: unknown): string {
@@ -210,10 +211,7 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
     body = <div class="empty-state">Loading…</div>;
   } else if (items.length === 0) {
     body = (
-      <div class="empty-state">
-        <h3>No {noun}</h3>
-        <p>{error ? 'Could not load the tag list.' : `No run in this log directory has written ${noun} yet.`}</p>
-      </div>
+      <EmptyState title={`No ${noun}`}>{error ? 'Could not load the tag list.' : `No run in this log directory has written ${noun} yet.`}</EmptyState>
     );
   } else if (shown.length === 0) {
     body = <div class="empty-state">{re ? 'No selected run has a tag matching the filter.' : 'No run is selected.'}</div>;

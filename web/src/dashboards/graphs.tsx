@@ -22,6 +22,7 @@ import {
 import { errorText, isAbort, useListing } from './common';
 import { Select } from '../components/Select';
 import type { DashboardProps } from './registry';
+import { EmptyState } from '../components/EmptyState';
 import './graphs.css';
 
 /** What to draw for a run: its run-level graph or a tag's graph. */
@@ -229,10 +230,7 @@ export default function GraphsDashboard({ runs, generation }: DashboardProps) {
     body = <div class="empty-state">Loading…</div>;
   } else if (graphRuns.length === 0) {
     body = (
-      <div class="empty-state">
-        <h3>No graph data</h3>
-        <p>{infoError ? 'Could not load the graph list.' : 'No run in this log directory has written a graph yet.'}</p>
-      </div>
+      <EmptyState title="No graph data">{infoError ? 'Could not load the graph list.' : 'No run in this log directory has written a graph yet.'}</EmptyState>
     );
   } else if (graphError && !current) {
     body = <div class="empty-state graph-error">Could not load the graph: {graphError}</div>;

@@ -57,6 +57,7 @@ import {
 import { useSeries, useThemeVersion } from './common';
 import { queryString } from '../compare';
 import type { DashboardProps } from './registry';
+import { EmptyState } from '../components/EmptyState';
 import './hparams.css';
 
 interface Column {
@@ -431,10 +432,7 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
   if (value.groups.length === 0) {
     return (
       <div class="main dash" data-dashboard="hparams">
-        <div class="empty-state">
-          <h3>No hyperparameter data</h3>
-          <p>No run in this log directory has logged hyperparameters with sessions yet.</p>
-        </div>
+        <EmptyState title="No hyperparameter data">No run in this log directory has logged hyperparameters with sessions yet.</EmptyState>
       </div>
     );
   }

@@ -10,6 +10,7 @@ import type { TagInfo } from './series_api';
 import { fetchPrCurves, type PrEntry } from './pr_curves_api';
 import { CardGroup, StepSlider, tagPrefix, useCollapsed, useSeen, useSeries, useTagListing } from './common';
 import type { DashboardProps } from './registry';
+import { EmptyState } from '../components/EmptyState';
 import './prcurves.css';
 
 let savedFilter = '';
@@ -166,10 +167,7 @@ export default function PrCurvesDashboard({ runs, selectedRuns, runColor, genera
     body = <div class="empty-state">Loading…</div>;
   } else if (allTags.length === 0) {
     body = (
-      <div class="empty-state">
-        <h3>No PR curve data</h3>
-        <p>{error ? 'Could not load the tag list.' : 'No run in this log directory has written PR curve summaries yet.'}</p>
-      </div>
+      <EmptyState title="No PR curve data">{error ? 'Could not load the tag list.' : 'No run in this log directory has written PR curve summaries yet.'}</EmptyState>
     );
   } else if (tags.length === 0) {
     body = <div class="empty-state">{re && filter ? 'No tag of a selected run matches the filter.' : 'No run with PR curves is selected.'}</div>;

@@ -22,6 +22,7 @@ import { nearestNeighbours, type Metric } from './projector_math';
 import { PointsView } from './projector_view';
 import type { DashboardProps } from './registry';
 import { webglAvailable } from './three_util';
+import { EmptyState } from '../components/EmptyState';
 import './view3d.css';
 import './projector.css';
 
@@ -443,10 +444,7 @@ export default function ProjectorDashboard({ generation }: DashboardProps) {
   if (empty) {
     return (
       <div class="main proj" data-dashboard="projector">
-        <div class="empty-state">
-          <h3>No embeddings</h3>
-          <p>{notice || 'No run in this log directory has a projector configuration with a tensor file.'}</p>
-        </div>
+        <EmptyState title="No embeddings">{notice || 'No run in this log directory has a projector configuration with a tensor file.'}</EmptyState>
       </div>
     );
   }
