@@ -1,7 +1,7 @@
 // Graphs dashboard: a GraphDef drawn as boxes and arrows, ops grouped by name
 // scope. Scopes start collapsed and open on click; the view pans and zooms;
 // a side panel shows the selected node and, for profiled tags, device stats.
-import { Fragment, type ComponentChildren } from 'preact';
+import { Fragment, type ComponentChildren, type VNode } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fetchGraphDef, fetchGraphInfo, fetchRunMetadata, LARGE_ATTRS_KEY, type GraphRunInfo } from './graphs_api';
 import {
@@ -637,6 +637,24 @@ interface PanelProps {
   onToggle: (path: string) => void;
 }
 
+/** A node's inputs or outputs: a heading with their count, then the list, or "None". */
+function NodeList<T>({ title, testid, items, item }: { title: string; testid: string; items: T[]; item: (x: T) => VNode }) {
+  return (
+    <>
+      <h4>
+        {title} ({items.length})
+      </h4>
+      {items.length === 0 ? (
+        <p class="graph-none">None</p>
+      ) : (
+        <ul class="graph-list" data-testid={testid}>
+          {items.map(item)}
+        </ul>
+      )}
+    </>
+  );
+}
+
 function NodeLink({ name, onSelect, control }: { name: string; onSelect: (n: string) => void; control?: boolean }) {
   return (
     <button class="graph-link" title={name} onClick={() => onSelect(name)}>
@@ -668,36 +686,32 @@ function SidePanel({ model, selected, expanded, stats, onSelect, onToggle }: Pan
           <dt>Device</dt>
           <dd>{n.device || '—'}</dd>
         </dl>
-        <h4>Inputs ({n.inputs.length})</h4>
-        {n.inputs.length === 0 ? (
-          <p class="graph-none">None</p>
-        ) : (
-          <ul class="graph-list" data-testid="graph-inputs">
-            {n.inputs.map((i) => (
-              <li key={i.raw}>
-                {i.source ? (
-                  <NodeLink name={i.source} control={i.control} onSelect={onSelect} />
-                ) : (
-                  <span class="graph-missing" title="Not a node of this graph">
-                    {i.raw}
-                  </span>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
-        <h4>Outputs ({n.outputs.length})</h4>
-        {n.outputs.length === 0 ? (
-          <p class="graph-none">None</p>
-        ) : (
-          <ul class="graph-list" data-testid="graph-outputs">
-            {n.outputs.map((o) => (
-              <li key={o}>
-                <NodeLink name={o} onSelect={onSelect} />
-              </li>
-            ))}
-          </ul>
-        )}
+        <NodeList
+          title="Inputs"
+          testid="graph-inputs"
+          items={n.inputs}
+          item={(i) => (
+            <li key={i.raw}>
+              {i.source ? (
+                <NodeLink name={i.source} control={i.control} onSelect={onSelect} />
+              ) : (
+                <span class="graph-missing" title="Not a node of this graph">
+                  {i.raw}
+                </span>
+              )}
+            </li>
+          )}
+        />
+        <NodeList
+          title="Outputs"
+          testid="graph-outputs"
+          items={n.outputs}
+          item={(o) => (
+            <li key={o}>
+              <NodeLink name={o} onSelect={onSelect} />
+            </li>
+          )}
+        />
         <h4>Attributes ({n.attrs.filter(([k]) => k !== LARGE_ATTRS_KEY).length})</h4>
         <dl class="graph-attrs" data-testid="graph-attrs">
           {n.attrs

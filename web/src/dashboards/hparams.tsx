@@ -443,6 +443,20 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
       {columns.map((c) => {
         const f = filters[c.id];
         const numeric = c.type === 'number';
+        // A box for one end of a numeric column's range.
+        const bound = (end: 'min' | 'max') => {
+          const range = { min: f && 'min' in f ? f.min : '', max: f && 'max' in f ? f.max : '' };
+          return (
+            <input
+              type="number"
+              placeholder={end}
+              aria-label={`${c.label} ${end === 'min' ? 'minimum' : 'maximum'}`}
+              data-testid={`hp-${end}`}
+              value={range[end]}
+              onInput={(e) => setFilter(c.id, { ...range, [end]: (e.target as HTMLInputElement).value })}
+            />
+          );
+        };
         return (
           <div class="hp-filter" key={c.id} data-filter={c.label}>
             <div class="hp-filter-name" title={c.description || c.label}>
@@ -451,23 +465,9 @@ export default function HParamsDashboard({ runs, selectedRuns, runColor, generat
             </div>
             {numeric ? (
               <div class="hp-range">
-                <input
-                  type="number"
-                  placeholder="min"
-                  aria-label={`${c.label} minimum`}
-                  data-testid="hp-min"
-                  value={f && 'min' in f ? f.min : ''}
-                  onInput={(e) => setFilter(c.id, { min: (e.target as HTMLInputElement).value, max: f && 'max' in f ? f.max : '' })}
-                />
+                {bound('min')}
                 <span>–</span>
-                <input
-                  type="number"
-                  placeholder="max"
-                  aria-label={`${c.label} maximum`}
-                  data-testid="hp-max"
-                  value={f && 'max' in f ? f.max : ''}
-                  onInput={(e) => setFilter(c.id, { min: f && 'min' in f ? f.min : '', max: (e.target as HTMLInputElement).value })}
-                />
+                {bound('max')}
               </div>
             ) : (
               <>
