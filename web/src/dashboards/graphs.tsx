@@ -638,17 +638,17 @@ interface PanelProps {
 }
 
 /** A node's inputs or outputs: a heading with their count, then the list, or "None". */
-function NodeList<T>({ title, testid, items, item }: { title: string; testid: string; items: T[]; item: (x: T) => VNode }) {
+function NodeList({ title, testid, children }: { title: string; testid: string; children: VNode[] }) {
   return (
     <>
       <h4>
-        {title} ({items.length})
+        {title} ({children.length})
       </h4>
-      {items.length === 0 ? (
+      {children.length === 0 ? (
         <p class="graph-none">None</p>
       ) : (
         <ul class="graph-list" data-testid={testid}>
-          {items.map(item)}
+          {children}
         </ul>
       )}
     </>
@@ -686,11 +686,8 @@ function SidePanel({ model, selected, expanded, stats, onSelect, onToggle }: Pan
           <dt>Device</dt>
           <dd>{n.device || '—'}</dd>
         </dl>
-        <NodeList
-          title="Inputs"
-          testid="graph-inputs"
-          items={n.inputs}
-          item={(i) => (
+        <NodeList title="Inputs" testid="graph-inputs">
+          {n.inputs.map((i) => (
             <li key={i.raw}>
               {i.source ? (
                 <NodeLink name={i.source} control={i.control} onSelect={onSelect} />
@@ -700,18 +697,15 @@ function SidePanel({ model, selected, expanded, stats, onSelect, onToggle }: Pan
                 </span>
               )}
             </li>
-          )}
-        />
-        <NodeList
-          title="Outputs"
-          testid="graph-outputs"
-          items={n.outputs}
-          item={(o) => (
+          ))}
+        </NodeList>
+        <NodeList title="Outputs" testid="graph-outputs">
+          {n.outputs.map((o) => (
             <li key={o}>
               <NodeLink name={o} onSelect={onSelect} />
             </li>
-          )}
-        />
+          ))}
+        </NodeList>
         <h4>Attributes ({n.attrs.filter(([k]) => k !== LARGE_ATTRS_KEY).length})</h4>
         <dl class="graph-attrs" data-testid="graph-attrs">
           {n.attrs
