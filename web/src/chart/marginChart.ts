@@ -5,7 +5,7 @@ import { withAlpha } from '../colors';
 import { escapeHtml, formatStep, formatTick, formatValue } from '../format';
 import type { Points } from '../dashboards/custom_scalars_api';
 import { valueTicks, type Figure, type FigureMark } from './chartImage';
-import { axisStyle, bodyTip, placeTip, tickLabels } from './plotParts';
+import { axisStyle, bodyTip, placeTip, PlotBase, tickLabels } from './plotParts';
 import type { ChartTheme } from './scalarChart';
 
 export interface MarginLine {
@@ -29,20 +29,8 @@ function onGrid(xs: number[], p: Points | null): (number | null)[] {
   return out;
 }
 
-export class MarginChart {
-  private u: uPlot | null = null;
-  private width = 0;
-  private height = 0;
+export class MarginChart extends PlotBase {
   private lines: MarginLine[] = [];
-  private tip: HTMLDivElement | null = null;
-
-  constructor(private readonly el: HTMLElement) {}
-
-  setSize(width: number, height: number): void {
-    this.width = Math.max(50, Math.floor(width));
-    this.height = Math.max(50, Math.floor(height));
-    this.u?.setSize({ width: this.width, height: this.height });
-  }
 
   update(lines: MarginLine[], theme: ChartTheme): void {
     this.lines = lines;
@@ -131,13 +119,6 @@ export class MarginChart {
       ],
       legend: this.lines.map((l) => ({ name: l.label, color: l.color })),
     };
-  }
-
-  destroy(): void {
-    this.u?.destroy();
-    this.u = null;
-    this.tip?.remove();
-    this.tip = null;
   }
 
   private showTip(u: uPlot): void {

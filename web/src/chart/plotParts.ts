@@ -24,6 +24,32 @@ export function axisStyle(theme: ChartTheme, values?: TickLabels): uPlot.Axis {
   };
 }
 
+/**
+ * A uPlot chart drawn in `el` at the size it was last given, with a
+ * tooltip of its own; destroy() removes both.
+ */
+export abstract class PlotBase {
+  protected u: uPlot | null = null;
+  protected width = 0;
+  protected height = 0;
+  protected tip: HTMLDivElement | null = null;
+
+  constructor(protected readonly el: HTMLElement) {}
+
+  setSize(width: number, height: number): void {
+    this.width = Math.max(50, Math.floor(width));
+    this.height = Math.max(50, Math.floor(height));
+    this.u?.setSize({ width: this.width, height: this.height });
+  }
+
+  destroy(): void {
+    this.u?.destroy();
+    this.u = null;
+    this.tip?.remove();
+    this.tip = null;
+  }
+}
+
 /** A tooltip of class `cls`, hidden, on the page's body. */
 export function bodyTip(cls: string): HTMLDivElement {
   const tip = document.createElement('div');

@@ -5,7 +5,7 @@ import uPlot from 'uplot';
 import type { PrEntry } from '../dashboards/pr_curves_api';
 import { escapeHtml, formatStep, formatTick, formatValue } from '../format';
 import { valueTicks, type Figure } from './chartImage';
-import { axisStyle, bodyTip, placeTip, tickLabels } from './plotParts';
+import { axisStyle, bodyTip, placeTip, PlotBase, tickLabels } from './plotParts';
 import type { ChartTheme } from './scalarChart';
 
 export interface PrLine {
@@ -14,22 +14,10 @@ export interface PrLine {
   entry: PrEntry;
 }
 
-export class PrChart {
-  private u: uPlot | null = null;
+export class PrChart extends PlotBase {
   private lines: PrLine[] = [];
   private signature = '';
-  private width = 0;
-  private height = 0;
-  private tip: HTMLDivElement | null = null;
   private dot: HTMLDivElement | null = null;
-
-  constructor(private readonly el: HTMLElement) {}
-
-  setSize(width: number, height: number): void {
-    this.width = Math.max(50, Math.floor(width));
-    this.height = Math.max(50, Math.floor(height));
-    this.u?.setSize({ width: this.width, height: this.height });
-  }
 
   /** Number of lines with at least one point. */
   update(lines: PrLine[], theme: ChartTheme): number {
@@ -68,13 +56,6 @@ export class PrChart {
       ],
       legend: this.lines.map((l) => ({ name: l.run, color: l.color })),
     };
-  }
-
-  destroy(): void {
-    this.u?.destroy();
-    this.u = null;
-    this.tip?.remove();
-    this.tip = null;
   }
 
   private options(theme: ChartTheme): uPlot.Options {
