@@ -2,7 +2,7 @@
  * its threads: read a counter that the threads change under the mutex, and
  * raise a flag (stop, close) that they wait for on a condition variable.
  * Used by the HTTP worker pool, the request guard, the SSE hub, the answer
- * cache and the change notifier. */
+ * cache, the change notifier and the loader. */
 #ifndef TB_SYNC_H
 #define TB_SYNC_H
 
