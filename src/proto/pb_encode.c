@@ -147,7 +147,9 @@ static void le_at(uint8_t *p, const void *v, size_t width)
 		p[i] = (uint8_t)(bits >> (8 * i));
 }
 
-static int put_fixed(tb_pb_buf *b, uint32_t field, int wire, const void *v, size_t width)
+/* Inlined, so that each caller's width is a constant. */
+static inline __attribute__((always_inline)) int put_fixed(tb_pb_buf *b, uint32_t field, int wire,
+							   const void *v, size_t width)
 {
 	if (tb_pb_put_key(b, field, wire) || tb_pb_buf_reserve(b, width))
 		return b->err;
