@@ -3,10 +3,11 @@
  * the same work on the bytes (a CRC-32C over every byte, as the reader's
  * record checks do) so that only the way of reading differs.
  *
- *     read_bench LOGDIR [repeats=5]
+ *     read_bench LOGDIR [repeats=5] [chunk KiB=256]
  *
- *   pread     256 KiB pread calls into one reused buffer (the loader's
- *             pooled read buffer), the kernel copying from the page cache;
+ *   pread     256 KiB pread calls (or `chunk`) into one reused buffer (the
+ *             loader's pooled read buffer), the kernel copying from the page
+ *             cache;
  *   mmap      the whole file mapped, pages faulted in as they are read;
  *   seq       the same with madvise(MADV_SEQUENTIAL | MADV_WILLNEED);
  *   populate  the same with MAP_POPULATE (every page mapped up front).
@@ -27,7 +28,7 @@
 #include "ingest/scan.h"
 #include "lib/bench.h"
 
-#define CHUNK ((size_t)256 << 10)
+static size_t chunk = (size_t)256 << 10; /* bytes per pread, and per CRC call */
 
 enum { PREAD, MMAP, SEQ, POPULATE, N_WAYS };
 static const char *const names[N_WAYS] = {"pread", "mmap", "seq", "populate"};
@@ -51,7 +52,7 @@ static uint32_t read_one(const char *path, int way, uint8_t *buf, uint64_t *byte
 	size_t size = (size_t)st.st_size;
 	if (way == PREAD) {
 		ssize_t n;
-		for (off_t off = 0; (n = pread(fd, buf, CHUNK, off)) > 0; off += n)
+		for (off_t off = 0; (n = pread(fd, buf, chunk, off)) > 0; off += n)
 			crc = tb_crc32c_extend(crc, buf, (size_t)n);
 	} else {
 		int flags = MAP_PRIVATE | (way == POPULATE ? MAP_POPULATE : 0);
@@ -60,9 +61,9 @@ static uint32_t read_one(const char *path, int way, uint8_t *buf, uint64_t *byte
 			goto out;
 		if (way == SEQ)
 			madvise(m, size, MADV_SEQUENTIAL | MADV_WILLNEED);
-		for (size_t off = 0; off < size; off += CHUNK)
+		for (size_t off = 0; off < size; off += chunk)
 			crc = tb_crc32c_extend(crc, (uint8_t *)m + off,
-					       size - off < CHUNK ? size - off : CHUNK);
+					       size - off < chunk ? size - off : chunk);
 		munmap(m, size);
 	}
 	*bytes += size;
@@ -89,17 +90,18 @@ static uint32_t pass(const tb_scan_result *res, int way, uint8_t *buf, uint64_t 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: read_bench LOGDIR [repeats=5]\n");
+		fprintf(stderr, "usage: read_bench LOGDIR [repeats=5] [chunk KiB=256]\n");
 		return 2;
 	}
 	int repeats = (int)bench_arg(argc, argv, 2, 5, 1);
+	chunk = (size_t)bench_arg(argc, argv, 3, 256, 4) << 10;
 	tb_scan_result res;
 	tb_scan(&res, argv[1]);
 	if (!res.n_runs) {
 		fprintf(stderr, "read_bench: no event files under %s\n", argv[1]);
 		return 1;
 	}
-	uint8_t *buf = malloc(CHUNK);
+	uint8_t *buf = malloc(chunk);
 	double *wall = calloc((size_t)repeats, sizeof *wall);
 	double *cpu = calloc((size_t)repeats, sizeof *cpu);
 	uint64_t bytes = 0;
