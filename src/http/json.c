@@ -191,8 +191,9 @@ void tb_json_str(tb_json *j, const char *s)
 
 /* --- decimal digits ------------------------------------------------------
  *
- * Digits go straight to their final place, two at a time from a table and
- * eight at a time in 32-bit arithmetic; never through a scratch array
+ * Digits go straight to their final place, up to eight at a time in the
+ * lanes of one 64-bit word (two at a time from a table on a big-endian
+ * machine); never through a scratch array
  * copied afterwards (reading back bytes just stored in smaller pieces
  * stalls the store-to-load forwarding of the copy). */
 
@@ -217,11 +218,6 @@ static const uint64_t pow10_u64[20] = {1ull,
 				       1000000000000000000ull,
 				       10000000000000000000ull};
 
-static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
-				  "25262728293031323334353637383940414243444546474849"
-				  "50515253545556575859606162636465666768697071727374"
-				  "75767778798081828384858687888990919293949596979899";
-
 /* The number of decimal digits of v (1 for 0). */
 static int digit_count(uint64_t v)
 {
@@ -229,17 +225,6 @@ static int digit_count(uint64_t v)
 	v |= 1;
 	int t = ((64 - __builtin_clzll(v)) * 1233) >> 12;
 	return t + 1 - (v < pow10_u64[t]);
-}
-
-/* The count (2 to 8, even) low digits of w at o, zero-padded. */
-static inline __attribute__((always_inline)) void put_pairs32(char *o, uint32_t w, int count)
-{
-	while (count > 0) {
-		uint32_t q = w / 100;
-		count -= 2;
-		memcpy(o + count, digit_pairs + 2 * (w - q * 100), 2);
-		w = q;
-	}
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -297,6 +282,22 @@ static inline __attribute__((always_inline)) void put_digits(char *o, uint64_t v
 	put8(o + count - 8, (uint32_t)(rest - mid * 100000000));
 }
 #else
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+				  "25262728293031323334353637383940414243444546474849"
+				  "50515253545556575859606162636465666768697071727374"
+				  "75767778798081828384858687888990919293949596979899";
+
+/* The count (2 to 8, even) low digits of w at o, zero-padded. */
+static inline __attribute__((always_inline)) void put_pairs32(char *o, uint32_t w, int count)
+{
+	while (count > 0) {
+		uint32_t q = w / 100;
+		count -= 2;
+		memcpy(o + count, digit_pairs + 2 * (w - q * 100), 2);
+		w = q;
+	}
+}
+
 static inline __attribute__((always_inline)) void put8(char *o, uint32_t w)
 {
 	put_pairs32(o, w, 8);
