@@ -219,7 +219,9 @@ summary() {
 		for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]
 		return m
 	}
-	function us(v) { return v >= 1000 ? sprintf("%.2f ms", v / 1000) : sprintf("%.0f us", v) }
+	function us(v) { return v >= 1000 ? sprintf("%.2f ms", v / 1000) : v >= 100 ? sprintf("%.0f us", v) : sprintf("%.1f us", v) }
+	function num(v) { return v >= 100 ? sprintf("%.0f", v) : sprintf("%.2f", v) }
+	function pct(v) { return v >= 10 ? sprintf("%.0f%%", v) : sprintf("%.2g%%", v) }
 	{
 		if (substr($1, 1, length(pre)) != pre) next
 		name = substr($1, length(pre) + 1)
@@ -235,16 +237,16 @@ summary() {
 		got[name, $2] = $3
 	}
 	END {
-		printf "| %s/data/runs | %.0f | %s | | %.1f us | 100%% |\n", pre, med(allruns),
-		    us(med(alllat)), med(allcpu)
+		printf "| %s/data/runs | %s | %s | | %s | 100%% |\n", pre, num(med(allruns)),
+		    us(med(alllat)), us(med(allcpu))
 		for (i = 1; i <= n; i++) {
 			name = order[i]; shares = ""
 			for (r = 0; r < rounds; r++)
 				if (runs[name, r] > 0)
 					shares = shares " " 100 * got[name, r] / runs[name, r]
-			printf "| %s%s | %.0f | %s | %s | %.1f us | %.0f%% (%.0f-%.0f%%) |\n", pre, name,
-			    med(rate[name]), us(med(lat[name])), "", med(cpu[name]), med(shares), lo(shares),
-			    hi(shares)
+			printf "| %s%s | %s | %s | %s | %s | %s (%s-%s) |\n", pre, name,
+			    num(med(rate[name])), us(med(lat[name])), "", us(med(cpu[name])), pct(med(shares)),
+			    pct(lo(shares)), pct(hi(shares))
 		}
 	}' "$RES"
 }
