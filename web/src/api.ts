@@ -79,6 +79,20 @@ export async function request(path: string, init?: RequestInit): Promise<Respons
   return resp;
 }
 
+const marked = new Set<string>();
+
+/**
+ * A `performance` mark the first time the page reaches `name` (answers
+ * parsed, first chart drawn): the steps of the first chart, read by
+ * bench/web_scale.mjs. Once each, so a page left open keeps no growing
+ * list of marks.
+ */
+export function markOnce(name: string): void {
+  if (marked.has(name)) return;
+  marked.add(name);
+  performance.mark(name);
+}
+
 async function fetchText(path: string, init?: RequestInit): Promise<string> {
   return (await request(path, init)).text();
 }
@@ -146,6 +160,7 @@ export async function fetchGeneration(): Promise<number> {
 
 export async function fetchRuns(): Promise<string[]> {
   const runs = JSON.parse(await fetchText('data/runs'));
+  markOnce('tb:runs');
   return Array.isArray(runs) ? runs.filter((r): r is string => typeof r === 'string') : [];
 }
 
@@ -167,6 +182,7 @@ function listing(t: Partial<TagListing> | undefined): TagListing {
 
 export async function fetchTimeSeriesTags(): Promise<TimeSeriesTags> {
   const t = JSON.parse(await fetchText('data/plugin/timeseries/tags')) as Partial<TimeSeriesTags>;
+  markOnce('tb:tags');
   return {
     scalars: listing(t.scalars),
     histograms: listing(t.histograms),
@@ -313,6 +329,7 @@ export async function fetchTagScalars(tag: string, q: ScalarQuery, signal?: Abor
   if (q.end !== undefined) body.end = q.end;
   if (q.buckets !== undefined) body.buckets = q.buckets;
   let text: string;
+  markOnce('tb:scalars-ask');
   try {
     text = await fetchText('data/tboard/scalars', {
       method: 'POST',
@@ -346,6 +363,7 @@ export async function fetchTagScalars(tag: string, q: ScalarQuery, signal?: Abor
       runs.set(run, { ...base, step: f64(r.step), value: f64(r.value) });
     }
   }
+  markOnce('tb:scalars-parsed');
   return { generation: toNumber(parsed.generation), runs };
 }
 
