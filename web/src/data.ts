@@ -485,9 +485,17 @@ export class SeriesStore {
 
   constructor(private readonly upstream: Upstream) {}
 
-  /** A chart of this store's series was drawn: the other cards may fetch. */
+  /**
+   * A chart of this store's series was drawn: the other cards may fetch
+   * once the frame that shows it is out.
+   */
   drawn(): void {
-    this.openFirst?.();
+    const open = this.openFirst;
+    if (!open) return;
+    this.openFirst = undefined;
+    // A hidden page has no frames: then a short wait.
+    requestAnimationFrame(() => window.setTimeout(open));
+    window.setTimeout(open, 100);
   }
 
   /** Starts following the push channel for the tags in `listing` (tag -> runs). */
@@ -604,7 +612,7 @@ export class SeriesStore {
     if (!whole) q.runs = [...missing, ...stale];
     if (Object.keys(after).length) q.after = after;
     const first = !this.firstChart;
-    if (first) this.firstChart = new Promise((open) => (this.openFirst = () => ((this.openFirst = undefined), open())));
+    if (first) this.firstChart = new Promise((open) => (this.openFirst = open));
     else await this.firstChart;
     let res: TagScalars | null;
     try {
