@@ -41,6 +41,11 @@ extern const char *const tb_spawn_loaded[];
  * start: <why>" on stderr. */
 tb_spawn *tb_spawn_serve(const char *binary, const char *logdir, const char *const *extra,
 			 int *port);
+/* A new temporary folder (tb_test_tmpdir of dir, n bytes, and prefix),
+ * filled by write(dir) and served as tb_spawn_serve does. Returns the
+ * child, or NULL after saying why on stderr, the folder then removed. */
+tb_spawn *tb_spawn_serve_new(const char *binary, char *dir, size_t n, const char *prefix,
+			     void (*write)(const char *dir), const char *const *extra, int *port);
 /* tb_spawn_stop, then 1 when the child exited with status 0: a clean
  * shutdown (sanitizer builds exit non-zero on a leak); 0 otherwise. */
 int tb_spawn_stop_clean(tb_spawn *s);
