@@ -32,6 +32,18 @@ static tb_prof_trace *parse_with(const char *text, size_t step, int keep_ops)
 	return t;
 }
 
+/* parse_with text fed in pieces of each of the n sizes in steps, each
+ * trace checked by check. */
+static void check_parses(const char *text, const size_t *steps, size_t n, int keep_ops,
+			 void (*check)(const tb_prof_trace *t))
+{
+	for (size_t i = 0; i < n; i++) {
+		tb_prof_trace *t = parse_with(text, steps[i], keep_ops);
+		check(t);
+		tb_prof_trace_free(t);
+	}
+}
+
 static const char KINETO[] =
     "{\"schemaVersion\": 1, \"deviceProperties\": [{\"id\": 0, \"name\": \"GPU\"}],\n"
     " \"traceEvents\": [\n"
@@ -85,19 +97,12 @@ static void check_kineto(const tb_prof_trace *t)
 
 static void test_trace__kineto_object(void)
 {
-	tb_prof_trace *t = parse_with(KINETO, 0, 0);
-	check_kineto(t);
-	tb_prof_trace_free(t);
+	check_parses(KINETO, (const size_t[]){0}, 1, 0, check_kineto);
 }
 
 static void test_trace__fed_byte_by_byte(void)
 {
-	tb_prof_trace *t = parse_with(KINETO, 1, 0);
-	check_kineto(t);
-	tb_prof_trace_free(t);
-	t = parse_with(KINETO, 7, 0);
-	check_kineto(t);
-	tb_prof_trace_free(t);
+	check_parses(KINETO, (const size_t[]){1, 7}, 2, 0, check_kineto);
 }
 
 static void test_trace__legacy_array(void)
@@ -306,12 +311,7 @@ static void check_tree(const tb_prof_trace *t)
 
 static void test_optree__operators(void)
 {
-	tb_prof_trace *t = parse_with(TREE, 0, 1);
-	check_tree(t);
-	tb_prof_trace_free(t);
-	t = parse_with(TREE, 1, 1);
-	check_tree(t);
-	tb_prof_trace_free(t);
+	check_parses(TREE, (const size_t[]){0, 1}, 2, 1, check_tree);
 }
 
 static void test_optree__truncated_and_invalid(void)
