@@ -15,6 +15,7 @@
 
 #include "common/crc32c.h"
 #include "tboard/writer.h"
+#include "../proto/worked_records.h"
 #include "wutil.h"
 
 /* A file's records, each a malloc'd payload. */
@@ -99,29 +100,9 @@ static void remove_tmpdir(void)
 		tb_test_rmtree(tmpdir);
 }
 
-static const char legacy_366[] = "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41"
-				 "\x10\x01"
-				 "\x2a\x0d\x0a\x0b"
-				 "\x0a\x04"
-				 "loss"
-				 "\x15\x00\x00\x80\x3e";
-
-static const char tf2_377[] = "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41\x10\x01"
-			      "\x2a\x21\x0a\x1f"
-			      "\x0a\x04"
-			      "loss"
-			      "\x42\x0a\x08\x01\x12\x00\x22\x04\x00\x00\x80\x3e"
-			      "\x4a\x0b\x0a\x09\x0a\x07"
-			      "scalars";
-
-static const char tf2_accuracy_15[] = "\x09\xc4\x05\xb7\x3d\x99\xd6\xd7\x41"
-				      "\x10\x4d"
-				      "\x2a\x25\x0a\x23"
-				      "\x0a\x08"
-				      "accuracy"
-				      "\x42\x0a\x08\x01\x12\x00\x22\x04\xa4\x70\x7d\x3f"
-				      "\x4a\x0b\x0a\x09\x0a\x07"
-				      "scalars";
+static const char legacy_366[] = TB_WORKED_LEGACY_LOSS;
+static const char tf2_377[] = TB_WORKED_TF2_LOSS;
+static const char tf2_accuracy_15[] = TB_WORKED_TF2_ACCURACY;
 
 static int rec_is(const records *r, size_t i, const char *bytes, size_t n)
 {
