@@ -170,13 +170,10 @@ static void test_writer__first_record(void)
 
 static void test_writer__tf2_records_byte_exact(void)
 {
-	char dir[4200];
-	tb_writer *w = NULL;
 	char path[4400];
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "tf2", 0, TB_SCALAR_TENSOR);
 
-	snprintf(dir, sizeof dir, "%s/tf2", tmpdir);
-	CHECK_INT(tb_writer_open(&w, dir, NULL), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	CHECK(w != NULL);
 	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
 	CHECK_INT(tb_writer_add_scalar(w, "accuracy", 0.99, 77, 1599759606.859727), TB_OK);
 	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
@@ -195,15 +192,10 @@ static void test_writer__tf2_records_byte_exact(void)
 
 static void test_writer__legacy_record_byte_exact(void)
 {
-	char dir[4200], path[4400];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
+	char path[4400];
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "legacy", 0, TB_SCALAR_SIMPLE_VALUE);
 
-	snprintf(dir, sizeof dir, "%s/legacy", tmpdir);
-	tb_writer_opts_init(&o);
-	o.scalar_encoding = TB_SCALAR_SIMPLE_VALUE;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	CHECK(w != NULL);
 	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
 	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
 	CHECK_INT(tb_writer_close(w), TB_OK);
@@ -217,17 +209,12 @@ static void test_writer__legacy_record_byte_exact(void)
 
 static void test_writer__buffering_and_flush(void)
 {
-	char dir[4200];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
+	char path[4400];
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "buffer", 4, TB_SCALAR_SIMPLE_VALUE);
 	long first;
 
-	snprintf(dir, sizeof dir, "%s/buffer", tmpdir);
-	tb_writer_opts_init(&o);
-	o.max_queue = 4;
-	o.scalar_encoding = TB_SCALAR_SIMPLE_VALUE;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	first = file_size(tb_writer_path(w));
+	CHECK(w != NULL);
+	first = file_size(path);
 	CHECK_INT(first, 16 + 34);
 	for (int i = 0; i < 3; i++)
 		CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
@@ -281,16 +268,12 @@ static void test_writer__distinct_files_in_one_process(void)
 
 static void test_writer__many_records_all_valid(void)
 {
-	char dir[4200], path[4400];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
+	char path[4400];
+	/* nested, trailing '/' */
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "bulk/a/b/", 7, TB_SCALAR_TENSOR);
 	const int n = 15000;
 
-	snprintf(dir, sizeof dir, "%s/bulk/a/b/", tmpdir); /* nested, trailing '/' */
-	tb_writer_opts_init(&o);
-	o.max_queue = 7;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	CHECK(w != NULL);
 	CHECK(strstr(path, "//") == NULL);
 	for (int i = 0; i < n; i++) {
 		char tag[32];
@@ -365,17 +348,12 @@ static int legacy_value_bits(const records *r, size_t i, uint32_t *out)
 
 static void test_writer__hostile_input(void)
 {
-	char dir[4200], path[4400];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
+	char path[4400];
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "hostile", 0, TB_SCALAR_SIMPLE_VALUE);
 	uint32_t bits;
 	double wall;
 
-	snprintf(dir, sizeof dir, "%s/hostile", tmpdir);
-	tb_writer_opts_init(&o);
-	o.scalar_encoding = TB_SCALAR_SIMPLE_VALUE;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	CHECK(w != NULL);
 
 	CHECK_INT(tb_writer_add_scalar(w, NULL, 1, 1, 0), TB_EINVAL);
 	CHECK(tb_writer_errmsg(w)[0] != '\0');
@@ -464,19 +442,13 @@ static void test_writer__bad_open_arguments(void)
 
 static void test_writer__write_error_keeps_writer_usable(void)
 {
-	char dir[4200], path[4400];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
+	char path[4400];
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "fsize", 1000, TB_SCALAR_SIMPLE_VALUE);
 	struct rlimit old;
 	long before;
 	int rc = TB_OK;
 
-	snprintf(dir, sizeof dir, "%s/fsize", tmpdir);
-	tb_writer_opts_init(&o);
-	o.max_queue = 1000;
-	o.scalar_encoding = TB_SCALAR_SIMPLE_VALUE;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	CHECK(w != NULL);
 	before = file_size(path);
 	for (int i = 0; i < 100; i++)
 		CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
