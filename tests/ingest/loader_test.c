@@ -39,12 +39,21 @@ static tb_series *series(tb_store *st, const char *run, const char *tag)
 	return r ? tb_run_series_w(r, tag, strlen(tag)) : NULL;
 }
 
+/* A loader of the one source (name, root) into a new store *st, with the
+ * reload interval, threads and descriptor budget of tb_loader_opts. */
+static tb_loader *new_loader(tb_store **st, const char *name, const char *root, double reload,
+			     int threads, size_t max_open_files)
+{
+	tb_loader_source src = {name, root};
+	tb_loader_opts o = {&src, 1, reload, threads, max_open_files};
+	*st = tb_store_new();
+	return tb_loader_new(*st, &o);
+}
+
 static void test_loader__edge_cases_corpus(void)
 {
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, corpus("edge-cases")};
-	tb_loader_opts o = {&src, 1, 0, 2, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, corpus("edge-cases"), 0, 2, 0);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
 	tb_loader_cycle(l);
@@ -138,10 +147,8 @@ static void test_loader__tails_growing_file(void)
 	CHECK(ftruncate(fileno(f), before + 20) == 0);
 	fseek(f, 0, SEEK_END);
 
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, dir};
-	tb_loader_opts o = {&src, 1, 0, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, dir, 0, 1, 0);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
 	tb_loader_cycle(l);
@@ -199,12 +206,10 @@ static void test_loader__wakes_on_change(void)
 	char dir[256], run[300], run2[300];
 	CHECK(tb_test_tmpdir(dir, sizeof dir, "tb_loader_live") == 0);
 	write_run(run, dir, "live", 3);
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, dir};
 	/* a reload interval far longer than the test: only the watcher can
 	 * bring the new points in time */
-	tb_loader_opts o = {&src, 1, 600, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, dir, 600, 1, 0);
 	tb_loader_start(l);
 	for (int i = 0; i < 500 && tb_loader_cycles(l) < 1; i++)
 		usleep(10000);
@@ -252,10 +257,8 @@ static void test_loader__pool_reopens_at_offset(void)
 	char root[256], dirs[10][300];
 	CHECK(tb_test_tmpdir(root, sizeof root, "tb_loader_pool") == 0);
 	ten_runs(root, dirs);
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, root};
-	tb_loader_opts o = {&src, 1, 0, 2, 2};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, root, 0, 2, 2);
 	tb_loader_cycle(l);
 	tb_loader_stats a, b;
 	tb_loader_get_stats(l, &a);
@@ -301,10 +304,8 @@ static void test_loader__budget_counts_other_descriptors(void)
 	if (d)
 		closedir(d);
 	held--; /* the listing's own */
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, root};
-	tb_loader_opts o = {&src, 1, 0, 2, held + 4 + 2};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, root, 0, 2, held + 4 + 2);
 	tb_loader_cycle(l);
 	tb_loader_stats a;
 	tb_loader_get_stats(l, &a);
@@ -325,10 +326,8 @@ static void test_loader__truncated_and_replaced(void)
 	char root[256], path[1024], tmp[300];
 	CHECK(tb_test_tmpdir(root, sizeof root, "tb_loader_trunc") == 0);
 	append_steps(root, 0, 100, 0);
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, root};
-	tb_loader_opts o = {&src, 1, 0, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, root, 0, 1, 0);
 	tb_loader_cycle(l);
 	tb_series *s = series(st, ".", "x");
 	CHECK(s && s->len == 100);
@@ -364,10 +363,8 @@ static int unreadable_body(void)
 	write_run(b, root, "b", 5);
 	write_run(c, root, "c", 5);
 	CHECK(chmod(run_file(path, sizeof path, b), 0) == 0);
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, root};
-	tb_loader_opts o = {&src, 1, 0, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, root, 0, 1, 0);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
 	tb_loader_cycle(l);
@@ -448,10 +445,8 @@ static void test_loader__assets(void)
 	mkdir(dir, 0755);
 	touch(dir, "worker0.pt.trace.json");
 	touch(dir, "notes.json");
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {"x", root};
-	tb_loader_opts o = {&src, 1, 0, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, "x", root, 0, 1, 0);
 	tb_loader_cycle(l);
 	tb_store_asset *v;
 	size_t n = tb_store_assets(&v, st, TB_ASSET_PROJECTOR_CONFIG);
