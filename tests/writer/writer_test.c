@@ -168,20 +168,31 @@ static void test_writer__first_record(void)
 	CHECK_INT(tb_writer_close(w), TB_OK);
 }
 
-static void test_writer__tf2_records_byte_exact(void)
+/* Write the values of the worked records (tag "loss": 0.25 at step 1,
+ * "accuracy": 0.99 at step 77) of the n tags in order with scalar
+ * encoding enc into tmpdir/name, then read the file into recs: the
+ * file_version and n records, all whole. */
+static void write_worked(const char *name, int enc, const char *const *tags, size_t n)
 {
 	char path[4400];
-	tb_writer *w = wu_open(path, sizeof path, tmpdir, "tf2", 0, TB_SCALAR_TENSOR);
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, name, 0, enc);
 
 	CHECK(w != NULL);
-	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
-	CHECK_INT(tb_writer_add_scalar(w, "accuracy", 0.99, 77, 1599759606.859727), TB_OK);
-	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
+	for (size_t i = 0; i < n; i++) {
+		int acc = strcmp(tags[i], "accuracy") == 0;
+		CHECK_INT(tb_writer_add_scalar(w, tags[i], acc ? 0.99 : 0.25, acc ? 77 : 1,
+					       acc ? 1599759606.859727 : 1700000001.5),
+			  TB_OK);
+	}
 	CHECK_INT(tb_writer_close(w), TB_OK);
-
 	read_records(&recs, path);
-	CHECK_INT(recs.n, 4);
+	CHECK_INT(recs.n, n + 1);
 	CHECK_INT(recs.bad, 0);
+}
+
+static void test_writer__tf2_records_byte_exact(void)
+{
+	write_worked("tf2", TB_SCALAR_TENSOR, (const char *const[]){"loss", "accuracy", "loss"}, 3);
 	CHECK(rec_is(&recs, 1, tf2_377, sizeof tf2_377 - 1));
 	CHECK(rec_is(&recs, 2, tf2_accuracy_15, sizeof tf2_accuracy_15 - 1));
 	/* The second "loss" value has no metadata: 13 bytes shorter. */
@@ -192,16 +203,7 @@ static void test_writer__tf2_records_byte_exact(void)
 
 static void test_writer__legacy_record_byte_exact(void)
 {
-	char path[4400];
-	tb_writer *w = wu_open(path, sizeof path, tmpdir, "legacy", 0, TB_SCALAR_SIMPLE_VALUE);
-
-	CHECK(w != NULL);
-	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
-	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
-	CHECK_INT(tb_writer_close(w), TB_OK);
-	read_records(&recs, path);
-	CHECK_INT(recs.n, 3);
-	CHECK_INT(recs.bad, 0);
+	write_worked("legacy", TB_SCALAR_SIMPLE_VALUE, (const char *const[]){"loss", "loss"}, 2);
 	CHECK(rec_is(&recs, 1, legacy_366, sizeof legacy_366 - 1));
 	CHECK(rec_is(&recs, 2, legacy_366, sizeof legacy_366 - 1));
 	free_records(&recs);
