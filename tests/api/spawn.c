@@ -194,7 +194,7 @@ int tb_spawn_stop(tb_spawn *s)
 	return status;
 }
 
-const char *const tb_spawn_loaded[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
+const char *const tb_spawn_loaded[] = {TB_SPAWN_LOADED_FLAGS, NULL};
 
 const char *tb_spawn_binary(void)
 {

@@ -34,7 +34,9 @@ int tb_spawn_stop(tb_spawn *s);
  * stderr that it must be set. */
 const char *tb_spawn_binary(void);
 /* Flags for a server that loads the log directory once, before its first
- * answer, and never again: every test sees the same data. */
+ * answer, and never again: every test sees the same data. The macro
+ * begins a longer list of flags with them. */
+#define TB_SPAWN_LOADED_FLAGS "--reload_interval", "0", "--reload_task", "blocking"
 extern const char *const tb_spawn_loaded[];
 /* tb_spawn_start with 60 seconds to start. Returns the child, its port in
  * *port (when port is not NULL), or NULL after printing "server did not

@@ -427,9 +427,8 @@ int main(void)
 	const char *binary = tb_spawn_binary();
 	if (!binary)
 		return 2;
-	const char *const extra[] = {
-	    "--reload_interval", "0", "--reload_task", "blocking", "--samples_per_plugin",
-	    "histograms=100",	 NULL};
+	const char *const extra[] = {TB_SPAWN_LOADED_FLAGS, "--samples_per_plugin",
+				     "histograms=100", NULL};
 	tb_spawn *srv = tb_spawn_serve_new(binary, logdir, sizeof logdir, "tb_numeric_",
 					   write_logdir, extra, &port);
 	if (!srv)

@@ -330,9 +330,8 @@ int main(void)
 	binary = tb_spawn_binary();
 	if (!binary)
 		return 2;
-	const char *const extra[] = {
-	    "--reload_interval", "0", "--reload_task", "blocking", "--samples_per_plugin",
-	    "scalars=all",	 NULL};
+	const char *const extra[] = {TB_SPAWN_LOADED_FLAGS, "--samples_per_plugin", "scalars=all",
+				     NULL};
 	tb_spawn *srv = tb_spawn_serve_new(binary, logdir, sizeof logdir, "tb_snapshot_",
 					   write_logdir, extra, &port);
 	if (!srv)
