@@ -14,6 +14,7 @@
  *
  * Environment: TB_SOURCE_DIR, TB_BINARY (set by CTest), optional
  * TBOARD_EXTRA_CORPORA, TB_PROFILE_VERBOSE=1 to list every answer. */
+#include "../api/http_client.h"
 #include "../api/jsondiff.h"
 #include "../api/sha256sum.h"
 #include "../api/spawn.h"
@@ -223,22 +224,15 @@ static void note_not_implemented(ctx *c, const char *path)
 /* GET path from tboard into *got (the caller frees got->p). */
 static CURLcode get(long *status, buf *got, const ctx *c, const char *path)
 {
-	char url[8192];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", c->port, path);
-	memset(got, 0, sizeof *got);
-	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)REQUEST_TIMEOUT_S);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, got);
 	/* the reference gzips some answers whatever is asked; curl undoes it */
-	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
-	CURLcode rc = curl_easy_perform(c->curl);
-	*status = 0;
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
-	if (!got->p)
-		got->p = calloc(1, 1);
+	static const tb_http_req req = {.timeout_s = REQUEST_TIMEOUT_S, .accept_encoding = ""};
+	tb_http_reply r;
+	CURLcode rc = tb_http_send(&r, c->curl, c->port, path, &req);
+	*status = r.status;
+	got->n = r.body.len;
+	got->cap = 0;
+	got->p = tb_buf_detach(&r.body);
+	tb_http_reply_free(&r);
 	return rc;
 }
 
