@@ -10,20 +10,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "record/rec_reader.h"
-
-static size_t frame(uint8_t *out, const void *payload, size_t n)
-{
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)((uint64_t)n >> (8 * i));
-	uint32_t c = tb_crc32c_mask(tb_crc32c(out, 8));
-	for (int i = 0; i < 4; i++)
-		out[8 + i] = (uint8_t)(c >> (8 * i));
-	memcpy(out + 12, payload, n);
-	uint32_t d = tb_crc32c_mask(tb_crc32c(payload, n));
-	for (int i = 0; i < 4; i++)
-		out[12 + n + i] = (uint8_t)(d >> (8 * i));
-	return n + 16;
-}
+#include "record/rec_writer.h"
 
 static void test_rec__file_version_vector(void)
 {
@@ -92,7 +79,7 @@ static size_t build(uint8_t *buf, int first, int count, size_t payload_len)
 	uint8_t payload[4096];
 	for (int i = first; i < first + count; i++) {
 		memset(payload, i, payload_len);
-		off += frame(buf + off, payload, payload_len);
+		off += tb_rec_frame(buf + off, payload, payload_len);
 	}
 	return off;
 }
@@ -167,7 +154,7 @@ static void test_rec__large_records(void)
 	static uint8_t big[3 << 20];
 	uint8_t *payload = malloc(3 << 20);
 	memset(payload, 42, 3 << 20);
-	size_t len = frame(big, payload, (3 << 20) - 16);
+	size_t len = tb_rec_frame(big, payload, (3 << 20) - 16);
 	write_file(big, len, "wb");
 	tb_rec_reader *r;
 	CHECK_INT(tb_rec_reader_open(&r, path), 0);
