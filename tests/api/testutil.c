@@ -21,6 +21,13 @@ double tb_test_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+char *tb_test_corpus(char *out, size_t n, const char *rel)
+{
+	const char *src = getenv("TB_SOURCE_DIR");
+	snprintf(out, n, "%s/tests/corpora/%s", src ? src : ".", rel);
+	return out;
+}
+
 int tb_test_tmpdir(char *out, size_t n, const char *prefix)
 {
 	const char *base = getenv("TMPDIR");

@@ -14,6 +14,11 @@
 /* Seconds on the monotonic clock. */
 double tb_test_now(void);
 
+/* The path of rel under the repository's tests/corpora/ (the repository
+ * is $TB_SOURCE_DIR, which CTest sets, else ".") in out (n bytes).
+ * Returns out. */
+char *tb_test_corpus(char *out, size_t n, const char *rel);
+
 /* Make a new empty folder $TMPDIR/<prefix>XXXXXX (TMPDIR defaults to /tmp)
  * and write its path to out (n bytes). Returns 0, or -1 with errno set. */
 int tb_test_tmpdir(char *out, size_t n, const char *prefix);

@@ -25,14 +25,6 @@ static void count_warnings(int level, const char *msg, void *payload)
 	}
 }
 
-static char *corpus(const char *name)
-{
-	const char *src = getenv("TB_SOURCE_DIR");
-	static char path[4096];
-	snprintf(path, sizeof path, "%s/tests/corpora/%s/logdir", src ? src : ".", name);
-	return path;
-}
-
 static tb_series *series(tb_store *st, const char *run, const char *tag)
 {
 	tb_run *r = tb_store_find_run(st, run);
@@ -53,7 +45,9 @@ static tb_loader *new_loader(tb_store **st, const char *name, const char *root, 
 static void test_loader__edge_cases_corpus(void)
 {
 	tb_store *st;
-	tb_loader *l = new_loader(&st, NULL, corpus("edge-cases"), 0, 2, 0);
+	char dir[4096];
+	tb_loader *l =
+	    new_loader(&st, NULL, tb_test_corpus(dir, sizeof dir, "edge-cases/logdir"), 0, 2, 0);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
 	tb_loader_cycle(l);

@@ -213,20 +213,15 @@ static void test_trace__communication(void)
 
 static void test_trace__files_of_the_corpus(void)
 {
-	const char *src = getenv("TB_SOURCE_DIR");
-	if (!src)
-		src = ".";
 	char path[4096];
 	tb_prof_trace *t;
-	snprintf(path, sizeof path,
-		 "%s/tests/corpora/profile/logdir/mlp_gzip/vm_20271.1796592182308.pt.trace.json.gz",
-		 src);
+	tb_test_corpus(path, sizeof path,
+		       "profile/logdir/mlp_gzip/vm_20271.1796592182308.pt.trace.json.gz");
 	tb_prof_trace_read(&t, path);
 	CHECK_INT(t->status, TB_PROF_LEGACY);
 	tb_prof_trace_free(t);
-	snprintf(path, sizeof path,
-		 "%s/tests/corpora/profile/logdir/damaged/vm_20271.1796592195288.pt.trace.json",
-		 src);
+	tb_test_corpus(path, sizeof path,
+		       "profile/logdir/damaged/vm_20271.1796592195288.pt.trace.json");
 	tb_prof_trace_read(&t, path);
 	CHECK_INT(t->status, TB_PROF_BAD);
 	CHECK(t->error && strstr(t->error, "ends early"));
@@ -391,9 +386,9 @@ static tb_store *scanned(const char *dir)
  * *names (count in *n); *st is the store the scan filled. */
 static tb_prof_store *corpus_runs(tb_store **st, char ***names, size_t *n, const char *corpus)
 {
-	const char *src = getenv("TB_SOURCE_DIR");
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/tests/corpora/%s/logdir", src ? src : ".", corpus);
+	char dir[4096], rel[256];
+	snprintf(rel, sizeof rel, "%s/logdir", corpus);
+	tb_test_corpus(dir, sizeof dir, rel);
 	*st = scanned(dir);
 	tb_prof_store *s = tb_prof_store_new(*st, dir);
 	tb_prof_store_scan(s);
