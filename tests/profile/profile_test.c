@@ -37,25 +37,24 @@ typedef struct buf {
 	size_t n, cap;
 } buf;
 
-/* Append to b, growing it geometrically (answers reach hundreds of MB). */
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
+/* Append add bytes at p to b, growing it geometrically (files reach
+ * hundreds of MB); 0, or -1 when memory ran out. */
+static int buf_add(buf *b, const char *p, size_t add)
 {
-	buf *b = ud;
-	size_t add = size * n;
 	if (b->n + add + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 1 << 16;
 		while (cap < b->n + add + 1)
 			cap *= 2;
 		char *np = realloc(b->p, cap);
 		if (!np)
-			return 0;
+			return -1;
 		b->p = np;
 		b->cap = cap;
 	}
 	memcpy(b->p + b->n, p, add);
 	b->n += add;
 	b->p[b->n] = '\0';
-	return add;
+	return 0;
 }
 
 /* A whole file, decompressed when it is gzip (gzread reads plain files
@@ -69,7 +68,10 @@ static char *slurp(const char *path, size_t *len)
 	char chunk[1 << 16];
 	int n;
 	while ((n = gzread(f, chunk, sizeof chunk)) > 0)
-		on_body(chunk, 1, (size_t)n, &b);
+		if (buf_add(&b, chunk, (size_t)n) != 0) {
+			n = -1;
+			break;
+		}
 	gzclose(f);
 	if (n < 0) {
 		free(b.p);
