@@ -14,38 +14,10 @@
 
 #define ENCODING_WAV 11
 
-/* Clips per step at most. */
-static size_t max_clips(const tb_series *s)
-{
-	size_t m = 0;
-	for (size_t i = 0; i < tb_series_len(s); i++)
-		if (tb_series_tensor_n(s, i) > m)
-			m = tb_series_tensor_n(s, i);
-	return m;
-}
-
 static const char *mime_type(const tb_series *s)
 {
 	return tb_dash_content_varint(s, 2) == ENCODING_WAV ? "audio/wav"
 							    : "application/octet-stream";
-}
-
-/* A newer format version than ours: listed as nothing. */
-static int newer_version(const tb_series *s)
-{
-	return tb_dash_content_varint(s, 1) != 0;
-}
-
-static void write_samples(tb_json *j, const tb_series *s)
-{
-	tb_json_key(j, "samples");
-	tb_json_int(j, (int64_t)max_clips(s));
-}
-
-static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
-{
-	(void)req;
-	tb_dash_tags(resp, payload, "audio", TB_DC_BLOB_SEQUENCE, newer_version, write_samples);
 }
 
 static void write_point(tb_json *j, tb_buf *query, const tb_series *s, size_t p)
@@ -64,10 +36,17 @@ static void write_point(tb_json *j, tb_buf *query, const tb_series *s, size_t p)
 			       : "&content_type=application%2Foctet-stream");
 }
 
+static const tb_dash_blob_list audio_list = {"audio", "audio", 0, write_point};
+
+static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash_blob_tags(resp, payload, &audio_list);
+}
+
 static void handle_audio(tb_resp *resp, const tb_req *req, void *payload)
 {
-	static const tb_dash_blob_list how = {"audio", "audio", 0, write_point};
-	tb_dash_blob_list_serve(resp, req, payload, &how);
+	tb_dash_blob_list_serve(resp, req, payload, &audio_list);
 }
 
 static void handle_individual(tb_resp *resp, const tb_req *req, void *payload)

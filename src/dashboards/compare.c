@@ -140,6 +140,7 @@ out:
 /* --- groups -------------------------------------------------------------- */
 
 enum { BY_FOLDER, BY_HP, BY_REGEX };
+/* AGG_ and BAND_ in the order of parse_grouping's lists of names */
 enum { AGG_MEAN, AGG_MEDIAN };
 enum { BAND_STD, BAND_MINMAX, BAND_CI95 };
 
@@ -168,6 +169,19 @@ static void grouping_free(grouping *g)
 		free(g->hp[i]);
 	free(g->hp);
 	tb_regex_free(g->re);
+}
+
+/* The index in names (NULL-ended) of v into *out; an absent v (NULL) is
+ * the first. Returns 0, or -1 when v is none of them. */
+static int choice(int *out, const char *v, const char *const *names)
+{
+	for (int i = 0; names[i]; i++) {
+		if (!v || strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* Read by, agg, band and points. Returns 0, or -1 with the 400 sent. */
@@ -207,21 +221,13 @@ static int parse_grouping(grouping *g, tb_resp *resp, const tb_req *req)
 		json_error(resp, "by", "by must be folder, hp:NAME,... or regex:PATTERN", 0);
 		return -1;
 	}
-	if (!agg || strcmp(agg, "mean") == 0) {
-		g->agg = AGG_MEAN;
-	} else if (strcmp(agg, "median") == 0) {
-		g->agg = AGG_MEDIAN;
-	} else {
+	static const char *const aggs[] = {"mean", "median", NULL};
+	static const char *const bands[] = {"std", "minmax", "ci95", NULL};
+	if (choice(&g->agg, agg, aggs)) {
 		json_error(resp, "agg", "agg must be mean or median", 0);
 		return -1;
 	}
-	if (!band || strcmp(band, "std") == 0) {
-		g->band = BAND_STD;
-	} else if (strcmp(band, "minmax") == 0) {
-		g->band = BAND_MINMAX;
-	} else if (strcmp(band, "ci95") == 0) {
-		g->band = BAND_CI95;
-	} else {
+	if (choice(&g->band, band, bands)) {
 		json_error(resp, "band", "band must be std, minmax or ci95", 0);
 		return -1;
 	}

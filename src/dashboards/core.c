@@ -23,30 +23,32 @@ static void handle_environment(tb_resp *resp, const tb_req *req, void *payload)
 	tb_json j;
 	begin_json(resp, &j);
 	tb_json_obj_begin(&j);
-	tb_json_key(&j, "version");
-	tb_json_str(&j, d->version);
-	tb_json_key(&j, "data_location");
-	tb_json_str(&j, d->data_location);
-	tb_json_key(&j, "window_title");
-	tb_json_str(&j, d->window_title);
-	tb_json_key(&j, "experiment_name");
-	tb_json_str(&j, "");
-	tb_json_key(&j, "experiment_description");
-	tb_json_str(&j, "");
+	tb_json_key_str(&j, "version", d->version);
+	tb_json_key_str(&j, "data_location", d->data_location);
+	tb_json_key_str(&j, "window_title", d->window_title);
+	tb_json_key_str(&j, "experiment_name", "");
+	tb_json_key_str(&j, "experiment_description", "");
 	tb_json_key(&j, "creation_time");
 	tb_json_int(&j, 0);
 	tb_json_key(&j, "debug");
 	tb_json_obj_begin(&j);
-	tb_json_key(&j, "data_provider");
-	tb_json_str(&j, "tboard in-memory store");
+	tb_json_key_str(&j, "data_provider", "tboard in-memory store");
 	tb_json_key(&j, "flags");
 	tb_json_obj_begin(&j);
-	for (size_t i = 0; i < d->n_flags; i++) {
-		tb_json_key(&j, d->flags[i].name);
-		tb_json_str(&j, d->flags[i].value);
-	}
+	for (size_t i = 0; i < d->n_flags; i++)
+		tb_json_key_str(&j, d->flags[i].name, d->flags[i].value);
 	tb_json_obj_end(&j);
 	tb_json_obj_end(&j);
+	tb_json_obj_end(&j);
+}
+
+/* An object with one string member, key: value. */
+static void one_member(tb_resp *resp, const char *key, const char *value)
+{
+	tb_json j;
+	begin_json(resp, &j);
+	tb_json_obj_begin(&j);
+	tb_json_key_str(&j, key, value);
 	tb_json_obj_end(&j);
 }
 
@@ -54,24 +56,14 @@ static void handle_logdir(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
 	const tb_dash *d = payload;
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "logdir");
-	tb_json_str(&j, d->data_location);
-	tb_json_obj_end(&j);
+	one_member(resp, "logdir", d->data_location);
 }
 
 static void handle_window_properties(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
 	const tb_dash *d = payload;
-	tb_json j;
-	begin_json(resp, &j);
-	tb_json_obj_begin(&j);
-	tb_json_key(&j, "window_title");
-	tb_json_str(&j, d->window_title);
-	tb_json_obj_end(&j);
+	one_member(resp, "window_title", d->window_title);
 }
 
 static void handle_empty_list(tb_resp *resp, const tb_req *req, void *payload)
@@ -175,8 +167,7 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 		tb_json_bool(&j, p->active ? p->active(d) : (int)((active >> i) & 1));
 		tb_json_key(&j, "remove_dom");
 		tb_json_bool(&j, 0);
-		tb_json_key(&j, "tab_name");
-		tb_json_str(&j, p->tab_name);
+		tb_json_key_str(&j, "tab_name", p->tab_name);
 		tb_json_key(&j, "loading_mechanism");
 		tb_json_obj_begin(&j);
 		tb_json_key(&j, "type");
@@ -189,8 +180,7 @@ static void handle_plugins_listing(tb_resp *resp, const tb_req *req, void *paylo
 			free(path);
 		} else if (p->loading == TB_LOAD_ELEMENT) {
 			tb_json_str(&j, "CUSTOM_ELEMENT");
-			tb_json_key(&j, "element_name");
-			tb_json_str(&j, p->element);
+			tb_json_key_str(&j, "element_name", p->element);
 		} else {
 			tb_json_str(&j, "NG_COMPONENT");
 		}
@@ -238,8 +228,7 @@ static void handle_status(tb_resp *resp, const tb_req *req, void *payload)
 			tb_json_str(&j, src->name);
 		else
 			tb_json_null(&j);
-		tb_json_key(&j, "path");
-		tb_json_str(&j, src->path);
+		tb_json_key_str(&j, "path", src->path);
 		tb_json_key(&j, "exists");
 		tb_json_bool(&j, found);
 		tb_json_key(&j, "is_directory");

@@ -105,8 +105,19 @@ void tb_dash_series_object(tb_resp *resp, tb_dash *d, const char *plugin, int dc
 
 typedef struct tags_how {
 	int (*skip)(const tb_series *s);
-	void (*extra)(tb_json *j, const tb_series *s);
+	const tb_dash_blob_list *blobs; /* non-NULL: a "samples" member */
 } tags_how;
+
+size_t tb_dash_blob_samples(const tb_series *s, size_t first)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < tb_series_len(s); i++) {
+		size_t n = tb_series_tensor_n(s, i);
+		if (n > first && n - first > m)
+			m = n - first;
+	}
+	return m;
+}
 
 static void tag_entry(tb_json *j, const tb_series *s, void *arg)
 {
@@ -119,16 +130,29 @@ static void tag_entry(tb_json *j, const tb_series *s, void *arg)
 	tb_json_str(j, tb_series_display_name(s));
 	tb_json_key(j, "description");
 	tb_dash_description(j, tb_series_description(s));
-	if (how->extra)
-		how->extra(j, s);
+	if (how->blobs) {
+		tb_json_key(j, "samples");
+		tb_json_int(j, (int64_t)tb_dash_blob_samples(s, how->blobs->first));
+	}
 	tb_json_obj_end(j);
 }
 
 void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
-		  int (*skip)(const tb_series *s), void (*extra)(tb_json *j, const tb_series *s))
+		  int (*skip)(const tb_series *s))
 {
-	tags_how how = {skip, extra};
+	tags_how how = {skip, NULL};
 	tb_dash_series_object(resp, d, plugin, dc, 0, tag_entry, &how);
+}
+
+static int blob_newer(const tb_series *s)
+{
+	return tb_dash_content_varint(s, 1) != 0;
+}
+
+void tb_dash_blob_tags(tb_resp *resp, tb_dash *d, const tb_dash_blob_list *how)
+{
+	tags_how th = {blob_newer, how};
+	tb_dash_series_object(resp, d, how->plugin, TB_DC_BLOB_SEQUENCE, 0, tag_entry, &th);
 }
 
 void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint64_t limit,

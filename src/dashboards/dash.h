@@ -116,10 +116,10 @@ void tb_dash_series_object(tb_resp *resp, tb_dash *d, const char *plugin, int dc
  * description, ...}}} of the series of data plugin `plugin` with data class
  * `dc`. A run is listed once it has such a series, even when `skip` leaves
  * all of them out. `skip` (may be NULL) returns nonzero for a series to
- * leave out; `extra` (may be NULL) appends more members to a tag's object.
+ * leave out.
  * Reads the store through its own reader. */
 void tb_dash_tags(tb_resp *resp, tb_dash *d, const char *plugin, int dc,
-		  int (*skip)(const tb_series *s), void (*extra)(tb_json *j, const tb_series *s));
+		  int (*skip)(const tb_series *s));
 
 /* The `version` field (1) of a series' plugin content as an int32: nonzero
  * for data newer than this server understands, -1 too for content that
@@ -183,6 +183,17 @@ typedef struct tb_dash_blob_list {
 	 * which holds "blob_key=<key>" already. */
 	void (*point)(tb_json *j, tb_buf *query, const tb_series *s, size_t p);
 } tb_dash_blob_list;
+
+/* The most blobs after the first `first` in one point of blob-sequence
+ * series s: the samples a step holds at most. Caller holds the run. */
+size_t tb_dash_blob_samples(const tb_series *s, size_t first);
+
+/* Answer the /tags route of a blob-sequence plugin (images, audio): the
+ * tb_dash_tags listing of how->plugin's series with "samples", the most
+ * blobs after `first` in one point. A series whose content has a nonzero
+ * version field (newer data than this server understands) is left out;
+ * content that stops decoding keeps what was read before. */
+void tb_dash_blob_tags(tb_resp *resp, tb_dash *d, const tb_dash_blob_list *how);
 
 /* Answer a listing route of series `run`, `tag` (query parameters): one
  * object per sampled point that holds blob `first` + `sample` (query

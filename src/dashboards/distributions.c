@@ -20,7 +20,7 @@ static const int basis_points[9] = {0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash_tags(resp, payload, "histograms", TB_DC_TENSOR, tb_dash_content_version, NULL);
+	tb_dash_tags(resp, payload, "histograms", TB_DC_TENSOR, tb_dash_content_version);
 }
 
 /* NumPy's pairwise summation of x[0], x[stride], ... (n terms): plain for

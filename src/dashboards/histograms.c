@@ -15,7 +15,7 @@
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash_tags(resp, payload, "histograms", TB_DC_TENSOR, tb_dash_content_version, NULL);
+	tb_dash_tags(resp, payload, "histograms", TB_DC_TENSOR, tb_dash_content_version);
 }
 
 static int is_float_dtype(int dtype)

@@ -64,22 +64,17 @@ void hp_write_value(tb_json *j, const hp_value *v)
 void hp_write_metric_name(tb_json *j, const hp_metric_name *m)
 {
 	tb_json_obj_begin(j);
-	tb_json_key(j, "group");
-	tb_json_str(j, m->group);
-	tb_json_key(j, "tag");
-	tb_json_str(j, m->tag);
+	tb_json_key_str(j, "group", m->group);
+	tb_json_key_str(j, "tag", m->tag);
 	tb_json_obj_end(j);
 }
 
 void hp_write_experiment(tb_json *j, const hp_experiment *e)
 {
 	tb_json_obj_begin(j);
-	tb_json_key(j, "name");
-	tb_json_str(j, e->name);
-	tb_json_key(j, "description");
-	tb_json_str(j, e->description);
-	tb_json_key(j, "user");
-	tb_json_str(j, e->user);
+	tb_json_key_str(j, "name", e->name);
+	tb_json_key_str(j, "description", e->description);
+	tb_json_key_str(j, "user", e->user);
 	tb_json_key(j, "timeCreatedSecs");
 	tb_json_double(j, e->time_created);
 	tb_json_key(j, "hparamInfos");
@@ -87,8 +82,7 @@ void hp_write_experiment(tb_json *j, const hp_experiment *e)
 	for (size_t i = 0; i < e->n_hparams; i++) {
 		const hp_hparam_info *h = &e->hparams[i];
 		tb_json_obj_begin(j);
-		tb_json_key(j, "name");
-		tb_json_str(j, h->name);
+		tb_json_key_str(j, "name", h->name);
 		tb_json_key(j, "type");
 		write_enum(j, TYPE_NAMES, 4, h->type);
 		if (h->domain == HP_DOMAIN_DISCRETE) {
@@ -103,10 +97,8 @@ void hp_write_experiment(tb_json *j, const hp_experiment *e)
 			tb_json_double(j, h->max);
 			tb_json_obj_end(j);
 		}
-		tb_json_key(j, "displayName");
-		tb_json_str(j, h->display_name);
-		tb_json_key(j, "description");
-		tb_json_str(j, h->description);
+		tb_json_key_str(j, "displayName", h->display_name);
+		tb_json_key_str(j, "description", h->description);
 		tb_json_key(j, "differs");
 		tb_json_bool(j, h->differs);
 		tb_json_obj_end(j);
@@ -119,10 +111,8 @@ void hp_write_experiment(tb_json *j, const hp_experiment *e)
 		tb_json_obj_begin(j);
 		tb_json_key(j, "name");
 		hp_write_metric_name(j, &m->name);
-		tb_json_key(j, "displayName");
-		tb_json_str(j, m->display_name);
-		tb_json_key(j, "description");
-		tb_json_str(j, m->description);
+		tb_json_key_str(j, "displayName", m->display_name);
+		tb_json_key_str(j, "description", m->description);
 		tb_json_key(j, "datasetType");
 		write_enum(j, DATASET_NAMES, 3, m->dataset_type);
 		tb_json_obj_end(j);

@@ -11,36 +11,6 @@
 #include "dash.h"
 #include "proto/event.h"
 
-/* Images per step at most: the blob count minus width and height. */
-static size_t max_images(const tb_series *s)
-{
-	size_t m = 0;
-	for (size_t i = 0; i < tb_series_len(s); i++) {
-		size_t n = tb_series_tensor_n(s, i);
-		if (n > 2 && n - 2 > m)
-			m = n - 2;
-	}
-	return m;
-}
-
-/* A newer format version than ours: listed as nothing. */
-static int newer_version(const tb_series *s)
-{
-	return tb_dash_content_varint(s, 1) != 0;
-}
-
-static void write_samples(tb_json *j, const tb_series *s)
-{
-	tb_json_key(j, "samples");
-	tb_json_int(j, (int64_t)max_images(s));
-}
-
-static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
-{
-	(void)req;
-	tb_dash_tags(resp, payload, "images", TB_DC_BLOB_SEQUENCE, newer_version, write_samples);
-}
-
 static void write_point(tb_json *j, tb_buf *query, const tb_series *s, size_t p)
 {
 	(void)query;
@@ -50,10 +20,17 @@ static void write_point(tb_json *j, tb_buf *query, const tb_series *s, size_t p)
 	tb_json_int(j, tb_series_step(s, p));
 }
 
+static const tb_dash_blob_list images_list = {"images", "image", 2, write_point};
+
+static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash_blob_tags(resp, payload, &images_list);
+}
+
 static void handle_images(tb_resp *resp, const tb_req *req, void *payload)
 {
-	static const tb_dash_blob_list how = {"images", "image", 2, write_point};
-	tb_dash_blob_list_serve(resp, req, payload, &how);
+	tb_dash_blob_list_serve(resp, req, payload, &images_list);
 }
 
 static void handle_individual(tb_resp *resp, const tb_req *req, void *payload)

@@ -18,7 +18,7 @@ enum { ROW_TP, ROW_FP, ROW_TN, ROW_FN, ROW_PRECISION, ROW_RECALL, N_ROWS };
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash_tags(resp, payload, "pr_curves", TB_DC_TENSOR, tb_dash_content_version, NULL);
+	tb_dash_tags(resp, payload, "pr_curves", TB_DC_TENSOR, tb_dash_content_version);
 }
 
 /* Counts become integers by truncation toward zero, as Python's int()

@@ -218,9 +218,11 @@ static void put_side(tb_json *j, const side *s)
 		total += n->dev != 0 ? n->dev : n->end - n->start;
 		gather(&g, s->t, s->ix[i]);
 	}
+	const char *name = !s->n ? "Blank" : "CompositeNodes";
+	if (s->n == 1)
+		name = s->t->nodes[s->ix[0]].name;
 	tb_json_obj_begin(j);
-	tb_json_key(j, "name");
-	tb_json_str(j, !s->n ? "Blank" : s->n == 1 ? s->t->nodes[s->ix[0]].name : "CompositeNodes");
+	tb_json_key_str(j, "name", name);
 	tb_json_key(j, "duration");
 	json_time(j, dur);
 	tb_json_key(j, "device_duration");
@@ -232,8 +234,7 @@ static void put_side(tb_json *j, const side *s)
 	for (size_t i = 0; i < g.n; i++) {
 		const agg *a = &g.a[i];
 		tb_json_obj_begin(j);
-		tb_json_key(j, "name");
-		tb_json_str(j, a->name);
+		tb_json_key_str(j, "name", a->name);
 		tb_json_key(j, "calls");
 		tb_json_int(j, (int64_t)a->calls);
 		tb_json_key(j, "host_duration");
@@ -347,16 +348,14 @@ static void put_diffnode(tb_json *j, const tb_profile_ask *a, void *value, void 
 	}
 	tb_json_obj_begin(j);
 	put_sides(j, n);
-	tb_json_key(j, "path");
-	tb_json_str(j, path);
+	tb_json_key_str(j, "path", path);
 	tb_json_key(j, "children");
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n->n_kids; i++) {
 		char *kp = tb_xasprintf("%s-%zu", path, i);
 		tb_json_obj_begin(j);
 		put_sides(j, &n->kids[i]);
-		tb_json_key(j, "path");
-		tb_json_str(j, kp);
+		tb_json_key_str(j, "path", kp);
 		tb_json_obj_end(j);
 		free(kp);
 	}

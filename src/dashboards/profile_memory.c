@@ -94,10 +94,8 @@ static void begin_table(tb_json *j, const char *title, const int *devs, size_t n
 	tb_json_obj_begin(j);
 	tb_json_key(j, "metadata");
 	tb_json_obj_begin(j);
-	tb_json_key(j, "title");
-	tb_json_str(j, title);
-	tb_json_key(j, "default_device");
-	tb_json_str(j, dev);
+	tb_json_key_str(j, "title", title);
+	tb_json_key_str(j, "default_device", dev);
 }
 
 static void handle_memory(tb_json *j, const tb_profile_ask *a)
@@ -117,8 +115,7 @@ static void handle_memory(tb_json *j, const tb_profile_ask *a)
 			devs[nd++] = rows[i].device;
 	char dev[32], text[96];
 	begin_table(j, "Memory View", devs, nd);
-	tb_json_key(j, "search");
-	tb_json_str(j, "Operator Name");
+	tb_json_key_str(j, "search", "Operator Name");
 	tb_json_key(j, "sort");
 	snprintf(text, sizeof text, "Self Size Increase (%s)", unit);
 	tb_json_str(j, text);
@@ -292,14 +289,12 @@ static void tree_node(tb_json *j, const tb_prof_mnode *nodes, char *const *names
 {
 	const tb_prof_mnode *n = &nodes[ni];
 	tb_json_obj_begin(j);
-	tb_json_key(j, "name");
-	tb_json_str(j, names[n->name]);
+	tb_json_key_str(j, "name", names[n->name]);
 	tb_json_key(j, "start_time");
 	tree_time(j, n->start);
 	tb_json_key(j, "end_time");
 	tree_time(j, n->end);
-	tb_json_key(j, "type");
-	tb_json_str(j, node_type(n->kind));
+	tb_json_key_str(j, "type", node_type(n->kind));
 	tb_json_key(j, "tid");
 	tb_json_int(j, n->tid);
 	tb_json_key(j, "children");
@@ -369,8 +364,7 @@ static void module_row(tb_json *j, const tb_prof_modrow *rows, size_t i)
 {
 	const tb_prof_modrow *r = &rows[i];
 	tb_json_obj_begin(j);
-	tb_json_key(j, "name");
-	tb_json_str(j, r->name);
+	tb_json_key_str(j, "name", r->name);
 	tb_json_key(j, "id");
 	tb_json_int(j, r->id);
 	tb_json_key(j, "occurences");

@@ -11,7 +11,7 @@
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
-	tb_dash_tags(resp, payload, "scalars", TB_DC_SCALAR, NULL, NULL);
+	tb_dash_tags(resp, payload, "scalars", TB_DC_SCALAR, NULL);
 }
 
 void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)

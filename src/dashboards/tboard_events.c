@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/sync.h"
 #include "dash.h"
 
 #define TICK_MS 200
@@ -203,10 +204,7 @@ void tb_notifier_stop(tb_notifier *nt)
 {
 	if (!nt)
 		return;
-	pthread_mutex_lock(&nt->lock);
-	nt->stop = 1;
-	pthread_cond_signal(&nt->cond);
-	pthread_mutex_unlock(&nt->lock);
+	tb_sync_raise(&nt->lock, &nt->cond, &nt->stop);
 	pthread_join(nt->thread, NULL);
 	snap_release(&nt->snap);
 	pthread_cond_destroy(&nt->cond);

@@ -93,17 +93,6 @@ static void write_descriptions(tb_json *j, desc *ds, size_t n)
 	tb_json_obj_end(j);
 }
 
-static size_t max_samples(const tb_series *s)
-{
-	size_t m = 0;
-	for (size_t i = 0; i < tb_series_len(s); i++) {
-		size_t n = tb_series_tensor_n(s, i), k = n >= 2 ? n - 2 : 0;
-		if (k > m)
-			m = k;
-	}
-	return m;
-}
-
 static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 {
 	(void)req;
@@ -189,7 +178,8 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 						tb_json_key(&j, tb_run_name(r2));
 						tb_json_obj_begin(&j);
 						tb_json_key(&j, "maxSamplesPerStep");
-						tb_json_int(&j, (int64_t)max_samples(s2));
+						tb_json_int(&j,
+							    (int64_t)tb_dash_blob_samples(s2, 2));
 						tb_json_obj_end(&j);
 					}
 					tb_json_obj_end(&j);

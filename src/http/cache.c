@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/sync.h"
 
 #define ENTRY_OVERHEAD 256 /* bytes counted per entry beyond key and body */
 
@@ -165,10 +166,7 @@ void tb_cache_put(tb_cache *c, uint64_t hash, const void *key, size_t klen, uint
 
 size_t tb_cache_bytes(tb_cache *c)
 {
-	pthread_mutex_lock(&c->lock);
-	size_t n = c->bytes;
-	pthread_mutex_unlock(&c->lock);
-	return n;
+	return tb_sync_read(&c->lock, &c->bytes);
 }
 
 int tb_cache_has(tb_cache *c, uint64_t hash, const void *key, size_t klen, uint64_t token)

@@ -19,6 +19,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/sync.h"
 
 struct tb_guard_conn {
 	tb_guard_conn *prev, *next;
@@ -33,7 +34,7 @@ struct tb_guard {
 	pthread_cond_t cv;
 	tb_guard_conn *head; /* mu */
 	int stopping;	     /* mu */
-	unsigned long timeouts; /* mu */
+	size_t timeouts;     /* mu */
 	double timeout;	     /* seconds, fixed */
 	pthread_t thread;
 };
@@ -133,20 +134,14 @@ void tb_guard_busy(tb_guard *g, tb_guard_conn *c, int busy)
 
 unsigned long tb_guard_timeouts(tb_guard *g)
 {
-	pthread_mutex_lock(&g->mu);
-	unsigned long n = g->timeouts;
-	pthread_mutex_unlock(&g->mu);
-	return n;
+	return tb_sync_read(&g->mu, &g->timeouts);
 }
 
 void tb_guard_free(tb_guard *g)
 {
 	if (!g)
 		return;
-	pthread_mutex_lock(&g->mu);
-	g->stopping = 1;
-	pthread_cond_signal(&g->cv);
-	pthread_mutex_unlock(&g->mu);
+	tb_sync_raise(&g->mu, &g->cv, &g->stopping);
 	pthread_join(g->thread, NULL);
 	while (g->head) {
 		tb_guard_conn *c = g->head;

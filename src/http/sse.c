@@ -18,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/sync.h"
 #include "message.h"
 
 /* A stream whose client stopped reading is ended once this much waits. */
@@ -82,10 +83,7 @@ void tb_sse_hub_send(tb_sse_hub *h, const char *p, size_t n)
 
 size_t tb_sse_hub_streams(tb_sse_hub *h)
 {
-	pthread_mutex_lock(&h->lock);
-	size_t n = h->count;
-	pthread_mutex_unlock(&h->lock);
-	return n;
+	return tb_sync_read(&h->lock, &h->count);
 }
 
 void tb_sse_hub_close(tb_sse_hub *h)

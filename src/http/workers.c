@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/sync.h"
 
 typedef struct job {
 	struct job *next;
@@ -116,20 +117,14 @@ out:
 
 size_t tb_workers_queued(tb_workers *w)
 {
-	pthread_mutex_lock(&w->mu);
-	size_t n = w->queued;
-	pthread_mutex_unlock(&w->mu);
-	return n;
+	return tb_sync_read(&w->mu, &w->queued);
 }
 
 void tb_workers_free(tb_workers *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->stopping = 1;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	tb_sync_raise(&w->mu, &w->cv, &w->stopping);
 	for (int i = 0; i < w->n_threads; i++)
 		pthread_join(w->threads[i], NULL);
 	free(w->threads);

@@ -30,6 +30,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/sync.h"
 #include "compat.h"
 #include "fs/fs.h"
 #include "proto/event.h"
@@ -816,10 +817,7 @@ void tb_loader_free(tb_loader *l)
 	if (!l)
 		return;
 	if (l->thread_started) {
-		pthread_mutex_lock(&l->mu);
-		l->stop = 1;
-		pthread_cond_broadcast(&l->cond);
-		pthread_mutex_unlock(&l->mu);
+		tb_sync_raise(&l->mu, &l->cond, &l->stop);
 		tb_watch_wake(l->watch);
 		pthread_join(l->thread, NULL);
 	}

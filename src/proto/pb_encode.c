@@ -131,38 +131,41 @@ int tb_pb_put_bool(tb_pb_buf *b, uint32_t field, int v)
 	return tb_pb_put_uint64(b, field, v ? 1 : 0);
 }
 
-static void le64_at(uint8_t *p, uint64_t v)
+/* The float (width 4) or double (width 8) at v, as its bits in
+ * little-endian order at p. */
+static void le_at(uint8_t *p, const void *v, size_t width)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	uint64_t bits;
+	if (width == 8) {
+		memcpy(&bits, v, 8);
+	} else {
+		uint32_t b32;
+		memcpy(&b32, v, 4);
+		bits = b32;
+	}
+	for (size_t i = 0; i < width; i++)
+		p[i] = (uint8_t)(bits >> (8 * i));
 }
 
-static void le32_at(uint8_t *p, uint32_t v)
+/* Inlined, so that each caller's width is a constant. */
+static inline __attribute__((always_inline)) int put_fixed(tb_pb_buf *b, uint32_t field, int wire,
+							   const void *v, size_t width)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	if (tb_pb_put_key(b, field, wire) || tb_pb_buf_reserve(b, width))
+		return b->err;
+	le_at(b->data + b->len, v, width);
+	b->len += width;
+	return 0;
 }
 
 int tb_pb_put_double(tb_pb_buf *b, uint32_t field, double v)
 {
-	uint64_t bits;
-	memcpy(&bits, &v, sizeof bits);
-	if (tb_pb_put_key(b, field, TB_PB_I64) || tb_pb_buf_reserve(b, 8))
-		return b->err;
-	le64_at(b->data + b->len, bits);
-	b->len += 8;
-	return 0;
+	return put_fixed(b, field, TB_PB_I64, &v, 8);
 }
 
 int tb_pb_put_float(tb_pb_buf *b, uint32_t field, float v)
 {
-	uint32_t bits;
-	memcpy(&bits, &v, sizeof bits);
-	if (tb_pb_put_key(b, field, TB_PB_I32) || tb_pb_buf_reserve(b, 4))
-		return b->err;
-	le32_at(b->data + b->len, bits);
-	b->len += 4;
-	return 0;
+	return put_fixed(b, field, TB_PB_I32, &v, 4);
 }
 
 int tb_pb_put_bytes(tb_pb_buf *b, uint32_t field, const void *p, size_t n)
@@ -177,46 +180,35 @@ int tb_pb_put_string(tb_pb_buf *b, uint32_t field, const char *s)
 	return tb_pb_put_bytes(b, field, s, strlen(s));
 }
 
-int tb_pb_put_packed_double(tb_pb_buf *b, uint32_t field, const double *v, size_t n)
+/* n floats (width 4) or doubles (width 8) from v as one packed field. */
+static int put_packed_fixed(tb_pb_buf *b, uint32_t field, const void *v, size_t n, size_t width)
 {
+	const uint8_t *src = v;
 	if (n == 0)
 		return b->err;
-	if (n > SIZE_MAX / 8) {
+	if (n > SIZE_MAX / width) {
 		b->err = TB_ENOMEM;
 		return b->err;
 	}
 	tb_pb_put_key(b, field, TB_PB_LEN);
-	tb_pb_put_varint(b, n * 8);
-	if (tb_pb_buf_reserve(b, n * 8))
+	tb_pb_put_varint(b, n * width);
+	if (tb_pb_buf_reserve(b, n * width))
 		return b->err;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t bits;
-		memcpy(&bits, &v[i], sizeof bits);
-		le64_at(b->data + b->len, bits);
-		b->len += 8;
+		le_at(b->data + b->len, src + i * width, width);
+		b->len += width;
 	}
 	return 0;
 }
 
+int tb_pb_put_packed_double(tb_pb_buf *b, uint32_t field, const double *v, size_t n)
+{
+	return put_packed_fixed(b, field, v, n, 8);
+}
+
 int tb_pb_put_packed_float(tb_pb_buf *b, uint32_t field, const float *v, size_t n)
 {
-	if (n == 0)
-		return b->err;
-	if (n > SIZE_MAX / 4) {
-		b->err = TB_ENOMEM;
-		return b->err;
-	}
-	tb_pb_put_key(b, field, TB_PB_LEN);
-	tb_pb_put_varint(b, n * 4);
-	if (tb_pb_buf_reserve(b, n * 4))
-		return b->err;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t bits;
-		memcpy(&bits, &v[i], sizeof bits);
-		le32_at(b->data + b->len, bits);
-		b->len += 4;
-	}
-	return 0;
+	return put_packed_fixed(b, field, v, n, 4);
 }
 
 int tb_pb_put_packed_int64(tb_pb_buf *b, uint32_t field, const int64_t *v, size_t n)
