@@ -119,8 +119,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const voi
 {
 	const uint8_t *p = data;
 	uint64_t c = ~crc;
-	if (n >= 3 * LANE_SHORT) {
-		pthread_once(&shift_once, build_shifts);
+	if (n >= 3 * LANE_SHORT) { /* the shift tables were built with hw_state */
 		for (; n >= 3 * LANE_LONG; p += 3 * LANE_LONG, n -= 3 * LANE_LONG)
 			c = lanes3(c, p, LANE_LONG, shift_long);
 		for (; n >= 3 * LANE_SHORT; p += 3 * LANE_SHORT, n -= 3 * LANE_SHORT)
@@ -156,7 +155,10 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const voi
 static int detect_hw(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("sse4.2");
+	if (!__builtin_cpu_supports("sse4.2"))
+		return 0;
+	pthread_once(&shift_once, build_shifts);
+	return 1;
 }
 #elif defined(__aarch64__) && defined(__ARM_FEATURE_CRC32)
 #include <arm_acle.h>
@@ -192,15 +194,15 @@ static int detect_hw(void)
 }
 #endif
 
-/* -1 unknown, 0 software, 1 hardware */
+/* -1 unknown, 0 software, 1 hardware (its tables built: release/acquire) */
 static int hw_state = -1;
 
 int tb_crc32c_hw(void)
 {
-	int s = __atomic_load_n(&hw_state, __ATOMIC_RELAXED);
+	int s = __atomic_load_n(&hw_state, __ATOMIC_ACQUIRE);
 	if (s < 0) {
 		s = detect_hw();
-		__atomic_store_n(&hw_state, s, __ATOMIC_RELAXED);
+		__atomic_store_n(&hw_state, s, __ATOMIC_RELEASE);
 	}
 	return s;
 }

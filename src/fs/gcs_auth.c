@@ -4,9 +4,7 @@
  * jansson. */
 #include "gcs_auth.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
-#include <jwt.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "fs.h"
+#include "netlib.h"
 
 /* A token is renewed this long before it expires. */
 #define EARLY_S 300
@@ -39,18 +38,18 @@ static char *json_str(json_t *o, const char *k)
 
 /* The signed JWT asking for a token from now on (the caller frees it
  * with free()), or NULL when the key cannot sign. */
-static char *make_jwt(const tb_gcs_auth *a, time_t now)
+static char *make_jwt(const tb_netlib_jwt *jw, const tb_gcs_auth *a, time_t now)
 {
 	jwt_t *j = NULL;
 	char *out = NULL;
-	if (jwt_new(&j) == 0 && jwt_add_grant(j, "iss", a->email) == 0 &&
-	    jwt_add_grant(j, "scope", TB_GCS_AUTH_SCOPE) == 0 &&
-	    jwt_add_grant(j, "aud", a->token_uri) == 0 &&
-	    jwt_add_grant_int(j, "iat", (long)now) == 0 &&
-	    jwt_add_grant_int(j, "exp", (long)(now + TOKEN_LIFETIME_S)) == 0 &&
-	    jwt_set_alg(j, JWT_ALG_RS256, (const unsigned char *)a->key, (int)strlen(a->key)) == 0)
-		out = jwt_encode_str(j);
-	jwt_free(j);
+	if (jw->create(&j) == 0 && jw->add_grant(j, "iss", a->email) == 0 &&
+	    jw->add_grant(j, "scope", TB_GCS_AUTH_SCOPE) == 0 &&
+	    jw->add_grant(j, "aud", a->token_uri) == 0 &&
+	    jw->add_grant_int(j, "iat", (long)now) == 0 &&
+	    jw->add_grant_int(j, "exp", (long)(now + TOKEN_LIFETIME_S)) == 0 &&
+	    jw->set_alg(j, JWT_ALG_RS256, (const unsigned char *)a->key, (int)strlen(a->key)) == 0)
+		out = jw->encode_str(j);
+	jw->destroy(j);
 	return out;
 }
 
@@ -81,8 +80,13 @@ int tb_gcs_auth_load(tb_gcs_auth **out, char **msg, const char *path)
 	} else {
 		a->key = pem;
 		pem = NULL;
-		char *probe = make_jwt(a, time(NULL));
-		if (!probe) {
+		const tb_netlib_jwt *jw;
+		const char *why;
+		char *probe = NULL;
+		if (tb_netlib_jwt_open(&jw, &why) != 0) {
+			*msg = tb_xasprintf("%s: %s", path, why);
+			rc = TB_ENOTFOUND;
+		} else if (!(probe = make_jwt(jw, a, time(NULL)))) {
 			*msg = tb_xasprintf(
 			    "%s: the private_key cannot sign (not an RSA key in PEM?)", path);
 			rc = TB_EINVAL;
@@ -125,10 +129,19 @@ static int exchange(tb_gcs_auth *a)
 {
 	time_t now = time(NULL);
 	tb_buf form = TB_BUF_INIT, answer = TB_BUF_INIT;
-	CURL *c = curl_easy_init();
-	char *jwt = make_jwt(a, now);
+	const tb_netlib_curl *cu;
+	const tb_netlib_jwt *jw;
+	const char *why;
+	CURL *c = NULL;
+	char *jwt = NULL;
 	json_t *j = NULL;
 	int rc = 0;
+	if (tb_netlib_curl_open(&cu, &why) != 0 || tb_netlib_jwt_open(&jw, &why) != 0) {
+		rc = tb_fs_fail(0, "gs://: %s", why);
+		goto out;
+	}
+	c = cu->easy_init();
+	jwt = make_jwt(jw, a, now);
 	if (!c || !jwt) {
 		rc = tb_fs_fail(1, "gs://: cannot sign the service account's token request");
 		goto out;
@@ -138,20 +151,20 @@ static int exchange(tb_gcs_auth *a)
 	tb_buf_puts(&form, jwt); /* base64url needs no escaping */
 	tb_buf_putc(&form, '\0');
 	char errbuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, a->token_uri);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https"); /* the file names it */
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, EXCHANGE_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.ptr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-	CURLcode cc = curl_easy_perform(c);
+	cu->easy_setopt(c, CURLOPT_URL, a->token_uri);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https"); /* the file names it */
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT, EXCHANGE_TIMEOUT_S);
+	cu->easy_setopt(c, CURLOPT_POSTFIELDS, form.ptr);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+	CURLcode cc = cu->easy_perform(c);
 	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (cc != CURLE_OK) {
 		rc = tb_fs_fail(1, "gs://: token request to %s: %s", a->token_uri,
-				*errbuf ? errbuf : curl_easy_strerror(cc));
+				*errbuf ? errbuf : cu->easy_strerror(cc));
 		goto out;
 	}
 	tb_buf_putc(&answer, '\0');
@@ -173,7 +186,7 @@ static int exchange(tb_gcs_auth *a)
 out:
 	json_decref(j);
 	if (c)
-		curl_easy_cleanup(c);
+		cu->easy_cleanup(c);
 	free(jwt);
 	tb_buf_free(&form);
 	tb_buf_free(&answer);

@@ -13,9 +13,10 @@
 typedef struct tb_gcs_auth tb_gcs_auth;
 
 /* Read the service account key at path and check that its private key
- * signs. Returns 0, TB_ENOTFOUND (the file cannot be opened) or TB_EINVAL
- * (not JSON, not a service account key, or a private key that cannot
- * sign), the last two with *msg set (the caller frees it). */
+ * signs. Returns 0, TB_ENOTFOUND (the file cannot be opened, or libjwt
+ * cannot be loaded) or TB_EINVAL (not JSON, not a service account key, or
+ * a private key that cannot sign), each with *msg set (the caller frees
+ * it). */
 int tb_gcs_auth_load(tb_gcs_auth **out, char **msg, const char *path);
 void tb_gcs_auth_free(tb_gcs_auth *a);
 

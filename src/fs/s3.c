@@ -13,7 +13,6 @@
 #include "s3.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "gcs_auth.h"
+#include "netlib.h"
 #include "s3xml.h"
 
 /* Bytes fetched ahead by one ranged GET when the reader asks for less. */
@@ -58,7 +58,6 @@ typedef struct snap {
 } snap;
 
 static struct {
-	pthread_once_t once;
 	pthread_mutex_t mu; /* guards everything below */
 	int configured;
 	char *s3_endpoint, *gs_endpoint; /* NULL: the providers' own */
@@ -73,7 +72,7 @@ static struct {
 	double tokens, tokens_at; /* request budget: a bucket refilled at rpm/60 per s */
 	tb_fs_s3_stats stats;	  /* atomic */
 	int cancel;		  /* atomic: tb_fs_s3_cancel was called */
-} g = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .next_id = 1};
+} g = {.mu = PTHREAD_MUTEX_INITIALIZER, .next_id = 1};
 
 static int cancelled(void)
 {
@@ -248,14 +247,8 @@ static void apply_opts(const tb_fs_s3_opts *o)
 	}
 }
 
-static void init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 void tb_fs_s3_configure(const tb_fs_s3_opts *o)
 {
-	pthread_once(&g.once, init_once);
 	pthread_mutex_lock(&g.mu);
 	apply_opts(o);
 	g.configured = 1;
@@ -265,7 +258,6 @@ void tb_fs_s3_configure(const tb_fs_s3_opts *o)
 /* Defaults for callers that never configured (tools, tests). */
 static void ensure_configured(void)
 {
-	pthread_once(&g.once, init_once);
 	pthread_mutex_lock(&g.mu);
 	if (!g.configured) {
 		apply_opts(NULL);
@@ -297,8 +289,11 @@ void tb_fs_s3_shutdown(void)
 	free(g.snaps);
 	g.snaps = NULL;
 	g.n_snaps = g.snaps_alloc = 0;
-	for (size_t i = 0; i < g.n_conns; i++)
-		curl_easy_cleanup(g.conns[i]);
+	const tb_netlib_curl *cu;
+	const char *why;
+	if (g.n_conns && tb_netlib_curl_open(&cu, &why) == 0) /* loaded, as it made them */
+		for (size_t i = 0; i < g.n_conns; i++)
+			cu->easy_cleanup(g.conns[i]);
 	free(g.conns);
 	g.conns = NULL;
 	g.n_conns = g.conns_alloc = 0;
@@ -442,7 +437,7 @@ static size_t on_header(char *p, size_t sz, size_t n, void *payload)
 	return len;
 }
 
-static CURL *conn_take(void)
+static CURL *conn_take(const tb_netlib_curl *cu)
 {
 	CURL *c = NULL;
 	pthread_mutex_lock(&g.mu);
@@ -450,9 +445,9 @@ static CURL *conn_take(void)
 		c = g.conns[--g.n_conns];
 	pthread_mutex_unlock(&g.mu);
 	if (c)
-		curl_easy_reset(c); /* keeps its live connections */
+		cu->easy_reset(c); /* keeps its live connections */
 	else
-		c = curl_easy_init();
+		c = cu->easy_init();
 	return c;
 }
 
@@ -520,71 +515,71 @@ static int on_progress(void *payload, curl_off_t dt, curl_off_t dn, curl_off_t u
 }
 
 /* One attempt. Returns the curl code; q->status is the HTTP status. */
-static CURLcode attempt(CURL *c, req *q, char *errbuf)
+static CURLcode attempt(const tb_netlib_curl *cu, CURL *c, req *q, char *errbuf)
 {
 	const creds *cr = q->gs ? &g.gcs : &g.aws;
 	struct curl_slist *h = NULL;
 	char line[2200];
-	curl_easy_setopt(c, CURLOPT_URL, q->url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_S);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	cu->easy_setopt(c, CURLOPT_URL, q->url);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	cu->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	cu->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_S);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, q);
+	cu->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	cu->easy_setopt(c, CURLOPT_HEADERDATA, q);
+	cu->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	cu->easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	if (strcmp(q->method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		cu->easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (!g.anonymous && cr->key && cr->secret) {
 		snprintf(line, sizeof line, "aws:amz:%s:s3", cr->region);
-		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, line);
-		curl_easy_setopt(c, CURLOPT_USERNAME, cr->key);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, cr->secret);
+		cu->easy_setopt(c, CURLOPT_AWS_SIGV4, line);
+		cu->easy_setopt(c, CURLOPT_USERNAME, cr->key);
+		cu->easy_setopt(c, CURLOPT_PASSWORD, cr->secret);
 		/* the SHA-256 of an empty body, which S3 wants said */
-		h = curl_slist_append(h, "x-amz-content-sha256: "
+		h = cu->slist_append(h, "x-amz-content-sha256: "
 					 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 		if (cr->token) {
 			snprintf(line, sizeof line, "x-amz-security-token: %s", cr->token);
-			h = curl_slist_append(h, line);
+			h = cu->slist_append(h, line);
 		}
 	}
 	if (q->bearer) {
 		tb_buf auth = TB_BUF_INIT;
 		tb_buf_printf(&auth, "Authorization: Bearer %s", q->bearer);
-		h = curl_slist_append(h, auth.ptr);
+		h = cu->slist_append(h, auth.ptr);
 		tb_buf_free(&auth);
 	}
 	if (q->if_match) {
 		snprintf(line, sizeof line, "If-Match: %s", q->if_match);
-		h = curl_slist_append(h, line);
+		h = cu->slist_append(h, line);
 	}
 	if (q->len) {
 		snprintf(line, sizeof line, "%llu-%llu", (unsigned long long)q->off,
 			 (unsigned long long)(q->off + q->len - 1));
-		curl_easy_setopt(c, CURLOPT_RANGE, line);
+		cu->easy_setopt(c, CURLOPT_RANGE, line);
 	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	q->status = 0;
 	q->etag[0] = '\0';
 	q->length = 0;
 	q->retry_after = 0;
 	errbuf[0] = '\0';
 	if (budget_take()) {
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-		curl_slist_free_all(h);
+		cu->easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+		cu->slist_free_all(h);
 		return CURLE_ABORTED_BY_CALLBACK;
 	}
 	count(&g.stats.requests, 1);
 	size_t before = q->body.len;
-	CURLcode rc = curl_easy_perform(c);
+	CURLcode rc = cu->easy_perform(c);
 	count(&g.stats.bytes, q->body.len - before);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &q->status);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(h);
+	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &q->status);
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	cu->slist_free_all(h);
 	return rc;
 }
 
@@ -594,7 +589,11 @@ static CURLcode attempt(CURL *c, req *q, char *errbuf)
  * answer) or TB_EIO (transient) when the store stayed unreachable. */
 static int perform(req *q, const char *path)
 {
-	CURL *c = conn_take();
+	const tb_netlib_curl *cu;
+	const char *why;
+	if (tb_netlib_curl_open(&cu, &why) != 0)
+		return tb_fs_fail(0, "%s: %s", path, why);
+	CURL *c = conn_take(cu);
 	if (!c)
 		return tb_fs_fail(1, "%s: cannot start a request", path);
 	char errbuf[CURL_ERROR_SIZE];
@@ -607,7 +606,7 @@ static int perform(req *q, const char *path)
 	uint64_t off0 = q->off, len0 = q->len;
 	for (;;) {
 		size_t kept = q->body.len;
-		CURLcode cc = attempt(c, q, errbuf);
+		CURLcode cc = attempt(cu, c, q, errbuf);
 		if (cc == CURLE_OK && !status_transient(q->status))
 			break;
 		int resumable = q->len && q->status == 206;
@@ -618,14 +617,14 @@ static int perform(req *q, const char *path)
 			break;
 		}
 		if (cc != CURLE_OK && !curl_transient(cc)) {
-			rc = tb_fs_fail(1, "%s: %s", path, *errbuf ? errbuf : curl_easy_strerror(cc));
+			rc = tb_fs_fail(1, "%s: %s", path, *errbuf ? errbuf : cu->easy_strerror(cc));
 			break;
 		}
 		double wait = q->retry_after > 0 ? fmin(q->retry_after, 30) : delay;
 		if (tb_now() + wait - start > g.retry_max_s) {
 			if (cc != CURLE_OK)
 				rc = tb_fs_fail(1, "%s: %s (retried for %.0f s)", path,
-						*errbuf ? errbuf : curl_easy_strerror(cc),
+						*errbuf ? errbuf : cu->easy_strerror(cc),
 						tb_now() - start);
 			else
 				rc = tb_fs_fail(1, "%s: the store answered %ld (retried for %.0f s)",

@@ -191,8 +191,9 @@ void tb_json_str(tb_json *j, const char *s)
 
 /* --- decimal digits ------------------------------------------------------
  *
- * Digits go straight to their final place, two at a time from a table and
- * eight at a time in 32-bit arithmetic; never through a scratch array
+ * Digits go straight to their final place, up to eight at a time in the
+ * lanes of one 64-bit word (two at a time from a table on a big-endian
+ * machine); never through a scratch array
  * copied afterwards (reading back bytes just stored in smaller pieces
  * stalls the store-to-load forwarding of the copy). */
 
@@ -217,11 +218,6 @@ static const uint64_t pow10_u64[20] = {1ull,
 				       1000000000000000000ull,
 				       10000000000000000000ull};
 
-static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
-				  "25262728293031323334353637383940414243444546474849"
-				  "50515253545556575859606162636465666768697071727374"
-				  "75767778798081828384858687888990919293949596979899";
-
 /* The number of decimal digits of v (1 for 0). */
 static int digit_count(uint64_t v)
 {
@@ -230,6 +226,66 @@ static int digit_count(uint64_t v)
 	int t = ((64 - __builtin_clzll(v)) * 1233) >> 12;
 	return t + 1 - (v < pow10_u64[t]);
 }
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The 8 digits of w < 10^8, zero-padded, as the bytes of one 64-bit word,
+ * the first digit in the lowest byte: split into two halves of 4 digits
+ * (32-bit lanes), each into two of 2 (16-bit lanes), each into two of 1
+ * (bytes), dividing by 100 and 10 with multiply-and-shift, which is exact
+ * for lanes this small. */
+static inline __attribute__((always_inline)) uint64_t digits8(uint32_t w)
+{
+	uint64_t x = (uint64_t)(w / 10000) | (uint64_t)(w % 10000) << 32;
+	uint64_t y = ((x * 10486) >> 20) & 0x0000007f0000007full; /* lane / 100 */
+	x = y | (x - y * 100) << 16;
+	y = ((x * 103) >> 10) & 0x000f000f000f000full; /* lane / 10 */
+	return (y | (x - y * 10) << 8) | 0x3030303030303030ull;
+}
+
+/* The 8 digits of w < 10^8 at o, zero-padded. */
+static inline __attribute__((always_inline)) void put8(char *o, uint32_t w)
+{
+	uint64_t x = digits8(w);
+	memcpy(o, &x, 8);
+}
+
+/* The count (1 to 8) low digits of w at o, zero-padded, in one store of 8
+ * bytes: the leading digits are shifted out, so 8 - count zero bytes
+ * follow the digits, overwritten by whatever is written after them. No
+ * loop and no branch on the count. */
+static inline __attribute__((always_inline)) void put_upto8(char *o, uint32_t w, int count)
+{
+	uint64_t x = digits8(w) >> (8 * (8 - count));
+	memcpy(o, &x, 8);
+}
+
+/* Exactly count digits of v (v < 10^count, 1 <= count <= 20) at o,
+ * zero-padded on the left, most significant part first (its spill is
+ * overwritten by the parts after it); up to 7 bytes after the digits are
+ * overwritten too. */
+static inline __attribute__((always_inline)) void put_digits(char *o, uint64_t v, int count)
+{
+	if (count <= 8) {
+		put_upto8(o, (uint32_t)v, count);
+		return;
+	}
+	if (count <= 16) {
+		uint64_t hi = v / 100000000;
+		put_upto8(o, (uint32_t)hi, count - 8);
+		put8(o + count - 8, (uint32_t)(v - hi * 100000000));
+		return;
+	}
+	uint64_t hi = v / 10000000000000000ull, rest = v - hi * 10000000000000000ull;
+	uint64_t mid = rest / 100000000;
+	put_upto8(o, (uint32_t)hi, count - 16);
+	put8(o + count - 16, (uint32_t)mid);
+	put8(o + count - 8, (uint32_t)(rest - mid * 100000000));
+}
+#else
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+				  "25262728293031323334353637383940414243444546474849"
+				  "50515253545556575859606162636465666768697071727374"
+				  "75767778798081828384858687888990919293949596979899";
 
 /* The count (2 to 8, even) low digits of w at o, zero-padded. */
 static inline __attribute__((always_inline)) void put_pairs32(char *o, uint32_t w, int count)
@@ -242,23 +298,9 @@ static inline __attribute__((always_inline)) void put_pairs32(char *o, uint32_t 
 	}
 }
 
-/* The 8 digits of w < 10^8 at o, zero-padded. On a little-endian machine
- * all at once in the lanes of one 64-bit word: split into two halves of 4
- * digits (32-bit lanes), each into two of 2 (16-bit lanes), each into two
- * of 1 (bytes), dividing by 100 and 10 with multiply-and-shift, which is
- * exact for lanes this small; the first digit ends in the lowest byte. */
 static inline __attribute__((always_inline)) void put8(char *o, uint32_t w)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t x = (uint64_t)(w / 10000) | (uint64_t)(w % 10000) << 32;
-	uint64_t y = ((x * 10486) >> 20) & 0x0000007f0000007full; /* lane / 100 */
-	x = y | (x - y * 100) << 16;
-	y = ((x * 103) >> 10) & 0x000f000f000f000full; /* lane / 10 */
-	x = (y | (x - y * 10) << 8) | 0x3030303030303030ull;
-	memcpy(o, &x, 8);
-#else
 	put_pairs32(o, w, 8);
-#endif
 }
 
 /* Exactly count digits of v (v < 10^count, count <= 20) at o, zero-padded
@@ -284,6 +326,7 @@ static inline __attribute__((always_inline)) void put_digits(char *o, uint64_t v
 	}
 	put_pairs32(o, w, count);
 }
+#endif
 
 size_t tb_fmt_int(char *o, int64_t v)
 {
@@ -452,6 +495,19 @@ typedef struct pow10_entry {
 } pow10_entry;
 
 static pow10_entry pow10_tab[POW10_MAX - POW10_MIN + 1];
+
+/* Reciprocals of 10^k (1 <= k <= 19), for v / 10^k with v < 2^63 as
+ * (v * m) >> (64 + sh): sh = floor(log2(10^k)), m = floor(2^(64 + sh) /
+ * 10^k) + 1 < 2^64. The error m * 10^k - 2^(64 + sh) is at most 10^k <
+ * 2^(sh + 1), so v times it stays below 2^(64 + sh) and the floor is
+ * exact. One multiply for any k: a switch of constant divisions costs a
+ * mispredicted indirect jump whenever the count of decimals changes,
+ * which it does from one wall time to the next. */
+typedef struct recip10 {
+	uint64_t m;
+	int sh;
+} recip10;
+static recip10 recip_tab[20];
 static pthread_once_t pow10_once = PTHREAD_ONCE_INIT;
 static atomic_int pow10_ready; /* set once the table is filled: skips the call */
 
@@ -558,6 +614,12 @@ static void pow10_init(void)
 		if (++g->lo == 0)
 			g->hi++;
 	}
+	for (int k = 1; k < 20; k++) {
+		uint64_t d = pow10_u64[k];
+		int sh = 63 - __builtin_clzll(d);
+		recip_tab[k].m = (uint64_t)(((u128)1 << (64 + sh)) / d) + 1;
+		recip_tab[k].sh = sh;
+	}
 }
 
 /* The upper 64 bits of g * cp / 2^64, with the discarded part folded into
@@ -652,51 +714,11 @@ static uint64_t fmt_digits(int *n, int *exp10, double v)
 	return s;
 }
 
-/* v / 10^k for 0 <= k <= 19, by constants so that each is a multiply. */
+/* v / 10^k for v < 2^63, 1 <= k <= 19 (recip_tab). */
 static uint64_t div_pow10(uint64_t v, int k)
 {
-	switch (k) {
-	case 0:
-		return v;
-	case 1:
-		return v / 10ull;
-	case 2:
-		return v / 100ull;
-	case 3:
-		return v / 1000ull;
-	case 4:
-		return v / 10000ull;
-	case 5:
-		return v / 100000ull;
-	case 6:
-		return v / 1000000ull;
-	case 7:
-		return v / 10000000ull;
-	case 8:
-		return v / 100000000ull;
-	case 9:
-		return v / 1000000000ull;
-	case 10:
-		return v / 10000000000ull;
-	case 11:
-		return v / 100000000000ull;
-	case 12:
-		return v / 1000000000000ull;
-	case 13:
-		return v / 10000000000000ull;
-	case 14:
-		return v / 100000000000000ull;
-	case 15:
-		return v / 1000000000000000ull;
-	case 16:
-		return v / 10000000000000000ull;
-	case 17:
-		return v / 100000000000000000ull;
-	case 18:
-		return v / 1000000000000000000ull;
-	default:
-		return v / 10000000000000000000ull;
-	}
+	const recip10 *r = &recip_tab[k];
+	return (uint64_t)(((u128)v * r->m) >> 64) >> r->sh;
 }
 
 /* The n digits of s with a '.' after the first `whole` (1 <= whole < n) at

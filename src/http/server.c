@@ -54,6 +54,13 @@
 #define COST_SLOTS 4096
 #define INLINE_US 500
 
+/* Each connection's memory for the request line, headers and the answer's
+ * head. libmicrohttpd zeroes all of it after every request, so it is a
+ * cost per request: 256 KiB took a sixth of a /data/runs request's CPU.
+ * 64 KiB still holds a request head of nearly 64 KiB (bodies are read in
+ * pieces and do not count); a longer one gets 414 or 431. */
+#define CONN_MEMORY (64 * 1024)
+
 struct tb_server {
 	struct MHD_Daemon *d;
 	tb_router *router; /* borrowed, read-only while serving */
@@ -826,7 +833,7 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 	    idle ? idle : 1u, MHD_OPTION_CONNECTION_LIMIT, (unsigned)OPT_OR(max_connections, 4096),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)OPT_OR(max_per_client, 256),
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)256 * 1024, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
+	    (size_t)CONN_MEMORY, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
 	if (!s->d) {
 		tb_log_error("cannot listen on %s:%d (address in use or not available)", host,
 			     port);

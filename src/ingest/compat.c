@@ -208,13 +208,17 @@ static tb_series *lookup(tb_store *store, tb_run *run, tb_slice tag, const tb_va
 	return s;
 }
 
-/* A value's tensor; with `packed`, a legacy histogram that packs comes
- * back there instead (NULL returned). */
+/* A value's tensor; with `packed`, a histogram that packs comes back
+ * there instead (NULL returned), packed straight from the message: a
+ * legacy one from its edges and counts, a tensor one from the bytes of
+ * its tensor_content, never copied into a tensor first. */
 static tb_tensor *decode_tensor(int kind, tb_slice data, tb_histpack **packed)
 {
-	tb_tensor *t = NULL;
+	tb_tensor *t = NULL, view;
 	if (kind == TB_VAL_HISTO)
 		t = convert_histo(data, packed);
+	else if (packed && tb_tensor_view(&view, data) == 0 && (*packed = tb_histpack_new(&view)))
+		t = NULL;
 	else if (tb_tensor_decode(&t, data))
 		t = NULL;
 	return t;

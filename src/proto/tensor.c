@@ -330,6 +330,25 @@ int tb_tensor_decode(tb_tensor **out, tb_slice in)
 	return 0;
 }
 
+int tb_tensor_view(tb_tensor *out, tb_slice in)
+{
+	header h;
+	if (parse_header(&h, in) || !h.content.len || h.dtype == TB_DT_STRING)
+		return TB_EINVAL;
+	size_t n = (size_t)h.n, size = tb_dtype_size(h.dtype);
+	if (!size || h.content.len != n * size)
+		return TB_EINVAL;
+	memset(out, 0, sizeof *out);
+	out->dtype = h.dtype;
+	out->rank = h.rank;
+	memcpy(out->dims, h.dims, sizeof h.dims);
+	out->n = n;
+	out->elem_size = size;
+	out->data = (uint8_t *)h.content.ptr; /* read only, by the contract */
+	out->data_len = h.content.len;
+	return 0;
+}
+
 tb_tensor *tb_tensor_new(int dtype, int rank, const int64_t *dims, const void *data,
 			 const tb_slice *strs)
 {

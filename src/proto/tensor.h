@@ -62,6 +62,14 @@ typedef struct tb_tensor {
  * not match the shape (FORMAT.md 7.4 rule 4), or an unsupported dtype. */
 int tb_tensor_decode(tb_tensor **out, tb_slice in);
 
+/* The TensorProto in as *out without copying: out->data points into in
+ * (read it only while in lives; it may be unaligned, and out->data[n] is
+ * not a 0 byte as in a decoded tensor). Only numeric values held in
+ * tensor_content, as TensorFlow and libtboard write them, can be viewed.
+ * Returns 0, TB_EINVAL when they cannot (decode with tb_tensor_decode, which
+ * also sorts out malformed input). */
+int tb_tensor_view(tb_tensor *out, tb_slice in);
+
 /* Build a tensor from parts (copies data). For DT_STRING pass the strings
  * as `strs` (n of them) and data = NULL. Returns NULL if n does not match
  * the dims. */

@@ -53,7 +53,7 @@ static inline uint64_t bits_of(double v, size_t size)
 	return u;
 }
 
-static void put(uint8_t *p, unsigned w, uint64_t v)
+static inline void put(uint8_t *p, unsigned w, uint64_t v)
 {
 	if (w == 1) {
 		*p = (uint8_t)v;
@@ -93,9 +93,10 @@ static uint64_t get(const uint8_t *p, unsigned w)
 
 /* Store element i of t as an edge of w bytes: its own bytes, or a double
  * narrowed to the float it equals. Raw copies keep every NaN's bits. */
-static void put_edge(uint8_t *p, unsigned w, const tb_tensor *t, size_t i)
+static inline __attribute__((always_inline)) void put_edge(uint8_t *p, unsigned w, size_t es,
+							   const tb_tensor *t, size_t i)
 {
-	if (w == t->elem_size) {
+	if (w == es) {
 		copy_elem(p, t->data + i * w, w);
 	} else {
 		uint64_t bits;
@@ -152,9 +153,11 @@ static inline __attribute__((always_inline)) packing scan(const tb_tensor *t, si
 		uint64_t lb, rb, cb;
 		double l = value_at(t, 3 * i, es, &lb), r = value_at(t, 3 * i + 1, es, &rb);
 		double c = value_at(t, 3 * i + 2, es, &cb);
-		pk.joined &= i == 0 || lb == right;
+		if (i == 0 || lb != right) { /* else l was seen as the last r */
+			pk.joined &= i == 0;
+			see_edge(&pk, l, lb, es);
+		}
 		right = rb;
-		see_edge(&pk, l, lb, es);
 		see_edge(&pk, r, rb, es);
 		see_count(&pk, c, cb, es);
 	}
@@ -208,6 +211,50 @@ tb_histpack *tb_histpack_joined(const double *edges, const double *counts, size_
 	return p;
 }
 
+/* Write t's k rows into p as p's header lays them out. es, ew (edge
+ * width) and cw (count width) are constants at each call, so that each
+ * layout gets a loop without their branches. */
+static inline __attribute__((always_inline)) void fill(tb_histpack *p, const tb_tensor *t, size_t k,
+						       size_t es, unsigned ew, unsigned cw)
+{
+	int joined = p->joined;
+	size_t n_edges = joined ? k + 1 : 2 * k;
+	uint8_t *e = p->data, *c = p->data + n_edges * ew;
+	for (size_t i = 0; i < k; i++) {
+		if (!joined || i == 0) {
+			put_edge(e, ew, es, t, 3 * i);
+			e += ew;
+		}
+		put_edge(e, ew, es, t, 3 * i + 1);
+		e += ew;
+		if (cw) {
+			uint64_t bits;
+			put(c, cw, (uint32_t)value_at(t, 3 * i + 2, es, &bits));
+		} else {
+			copy_elem(c, t->data + (3 * i + 2) * es, es);
+		}
+		c += cw ? cw : es;
+	}
+}
+
+static inline __attribute__((always_inline)) void fill_cw(tb_histpack *p, const tb_tensor *t,
+							  size_t k, size_t es, unsigned ew)
+{
+	switch (p->count_w) {
+	case 1:
+		fill(p, t, k, es, ew, 1);
+		break;
+	case 2:
+		fill(p, t, k, es, ew, 2);
+		break;
+	case 4:
+		fill(p, t, k, es, ew, 4);
+		break;
+	default:
+		fill(p, t, k, es, ew, 0);
+	}
+}
+
 tb_histpack *tb_histpack_new(const tb_tensor *t)
 {
 	if ((t->dtype != TB_DT_FLOAT && t->dtype != TB_DT_DOUBLE) || t->rank != 2 ||
@@ -218,24 +265,12 @@ tb_histpack *tb_histpack_new(const tb_tensor *t)
 	tb_histpack *p = alloc_pack(&pk, k, t->dtype, es);
 	if (!p)
 		return NULL;
-	unsigned ew = p->edge_w, cw = p->count_w, joined = p->joined;
-	size_t n_edges = joined ? k + 1 : 2 * k;
-	uint8_t *e = p->data, *c = p->data + n_edges * ew;
-	for (size_t i = 0; i < k; i++) {
-		if (!joined || i == 0) {
-			put_edge(e, ew, t, 3 * i);
-			e += ew;
-		}
-		put_edge(e, ew, t, 3 * i + 1);
-		e += ew;
-		if (cw) {
-			uint64_t bits;
-			put(c, cw, (uint32_t)value_at(t, 3 * i + 2, es, &bits));
-		} else {
-			copy_elem(c, t->data + (3 * i + 2) * es, es);
-		}
-		c += cw ? cw : es;
-	}
+	if (es == 4)
+		fill_cw(p, t, k, 4, 4);
+	else if (p->edge_w == 8)
+		fill_cw(p, t, k, 8, 8);
+	else
+		fill_cw(p, t, k, 8, 4);
 	return p;
 }
 

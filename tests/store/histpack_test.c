@@ -7,6 +7,8 @@
 
 #include "../harness.h"
 #include "proto/event.h"
+#include "proto/pb_encode.h"
+#include "common/error.h"
 #include "store/histpack.h"
 #include "store/store_internal.h"
 
@@ -182,11 +184,66 @@ static void test_histpack__series_returns_what_was_offered(void)
 	tb_store_free(st);
 }
 
+/* t as a TensorProto: dtype, shape, and its values in tensor_content
+ * (field 4) or, with typed, in double_val/float_val (fields 6 and 5). */
+static void tensor_proto(tb_pb_buf *out, const tb_tensor *t, int typed)
+{
+	tb_pb_buf shape = {0};
+	for (int d = 0; d < t->rank; d++) {
+		tb_pb_buf dim = {0};
+		tb_pb_put_int64(&dim, 1, t->dims[d]);
+		tb_pb_put_bytes(&shape, 2, dim.data, dim.len);
+		tb_pb_buf_free(&dim);
+	}
+	tb_pb_put_uint64(out, 1, (uint64_t)t->dtype);
+	tb_pb_put_bytes(out, 2, shape.data, shape.len);
+	tb_pb_put_bytes(out, typed ? (t->dtype == TB_DT_DOUBLE ? 6 : 5) : 4, t->data, t->data_len);
+	tb_pb_buf_free(&shape);
+}
+
+static void test_histpack__packs_a_view_of_the_message(void)
+{
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	for (unsigned how = 0; how < 20; how++) {
+		for (size_t k = 1; k < 70; k += 17) {
+			tb_tensor *t = histogram(how % 3 ? TB_DT_DOUBLE : TB_DT_FLOAT, k, how);
+			tb_pb_buf pb = {0};
+			tensor_proto(&pb, t, 0);
+			tb_tensor v;
+			CHECK_INT(tb_tensor_view(&v, tb_slice_make(pb.data, pb.len)), 0);
+			CHECK(same(t, &v));
+			tb_histpack *a = tb_histpack_new(t), *b = tb_histpack_new(&v);
+			CHECK((a == NULL) == (b == NULL));
+			if (a && b) {
+				tb_tensor ua, ub;
+				tb_histpack_unpack(&ua, &buf, &cap, a);
+				CHECK(same(t, &ua));
+				uint8_t *buf2 = NULL;
+				size_t cap2 = 0;
+				tb_histpack_unpack(&ub, &buf2, &cap2, b);
+				CHECK(same(&ua, &ub));
+				free(buf2);
+			}
+			free(a);
+			free(b);
+			tb_pb_buf_free(&pb);
+			/* values in the typed field are decoded, never viewed */
+			tensor_proto(&pb, t, 1);
+			CHECK_INT(tb_tensor_view(&v, tb_slice_make(pb.data, pb.len)), TB_EINVAL);
+			tb_pb_buf_free(&pb);
+			free(t);
+		}
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	TB_RUN(test_histpack__reads_back_exactly);
 	TB_RUN(test_histpack__packs_smaller);
 	TB_RUN(test_histpack__joined_matches_tensor);
 	TB_RUN(test_histpack__series_returns_what_was_offered);
+	TB_RUN(test_histpack__packs_a_view_of_the_message);
 	return tb_test_finish();
 }
