@@ -3,6 +3,7 @@
 //     node bench/web_scale.mjs BUILD_DIR [runs=1000] [tags=50] [steps=200] [live_seconds=60]
 //     node bench/web_scale.mjs BUILD_DIR filter [runs=10000] [tags=2] [steps=20]
 //     node bench/web_scale.mjs BUILD_DIR tags [tags=12345] [runs=2] [steps=5] [groups=1235]
+//     node bench/web_scale.mjs BUILD_DIR first [runs=1000] [tags=50] [steps=200] [loads=9]
 //
 // The second form measures, on many runs, the first chart (one load, with
 // the bytes of scalar answers before it) and typing a run regex: next
@@ -10,6 +11,12 @@
 // tags in many groups (gen_scalars' groups): time from navigation to the
 // tag list (the tag count and the first group shown, median of 5) and the
 // next frame and longest task after each key typed in the tag filter.
+// The fourth measures the first chart alone, at RUNS and at 10 runs, one
+// load of each in turn (median of `loads`), with the median time at which
+// each step before it ended (`stepsMs`: the app's `tb:` performance marks
+// and the resource timing of the answers). With TB_WEBSCALE_DATA set it
+// keeps its log directories there and uses them again in the next run.
+// Every first chart figure comes with those steps.
 //
 // With TB_BASE_BINARY set to another build's tboard (the baseline), every
 // figure is measured for both, one build after the other in the same run,
@@ -29,18 +36,20 @@
 //     TaskDuration over wall time).
 // Prints the figures as JSON. Paths only under the system's temp dir.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const buildDir = resolve(process.argv[2] || 'build');
 const FILTER_ONLY = process.argv[3] === 'filter';
+const FIRST_ONLY = process.argv[3] === 'first';
 const TAGS_ONLY = process.argv[3] === 'tags';
-const args = process.argv.slice(FILTER_ONLY || TAGS_ONLY ? 4 : 3);
+const args = process.argv.slice(FILTER_ONLY || TAGS_ONLY || FIRST_ONLY ? 4 : 3);
 const RUNS = TAGS_ONLY ? Number(args[1] || 2) : Number(args[0] || (FILTER_ONLY ? 10000 : 1000));
 const TAGS = TAGS_ONLY ? Number(args[0] || 12345) : Number(args[1] || (FILTER_ONLY ? 2 : 50));
 const STEPS = Number(args[2] || (FILTER_ONLY ? 20 : TAGS_ONLY ? 5 : 200));
 const LIVE_S = Number(args[3] || 60);
+const LOADS = Number(args[3] || 9);
 const GROUPS = TAGS_ONLY ? Number(args[3] || Math.ceil(TAGS / 10)) : 4;
 const BASE_BINARY = process.env.TB_BASE_BINARY ? resolve(process.env.TB_BASE_BINARY) : '';
 process.env.TB_BINARY ||= join(buildDir, 'tboard');
@@ -56,31 +65,79 @@ const r1 = (v) => Math.round(v * 10) / 10;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const LIVE_TAG = 'g0/scalar_00';
 
+/** One load: navigation to the first chart of `runs` lines, the scalar bytes before it, the steps. */
+async function firstLoad(page, base, runs) {
+  await page.goto('about:blank');
+  await sleep(1500);
+  await page.goto(base + '#', { waitUntil: 'commit' });
+  const t = await page.waitForFunction(
+    (n) => (document.querySelector(`.card[data-series-count="${n}"] canvas`) ? performance.now() : 0),
+    runs,
+    { polling: 'raf', timeout: 300000 },
+  );
+  const time = await t.jsonValue();
+  // Bytes (as sent) of the scalar answers that arrived before the first chart.
+  const bytes = await page.evaluate(
+    (t) =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => /data\/(tboard\/scalars|plugin\/timeseries\/timeSeries)/.test(e.name) && e.responseEnd <= t)
+        .reduce((n, e) => n + e.encodedBodySize, 0),
+    time,
+  );
+  return { time, bytes, steps: await page.evaluate(firstSteps) };
+}
+
+/** Medians of loads: time, bytes, and each step. */
+function firstSummary(loads) {
+  const stepsMs = {};
+  for (const k of Object.keys(loads[0].steps)) stepsMs[k] = stats(loads.map((l) => l.steps[k] ?? NaN)).median;
+  return { ...stats(loads.map((l) => l.time)), scalarBytesBeforeChart: stats(loads.map((l) => l.bytes)).median, stepsMs };
+}
+
 async function firstChart(page, base, runs, loads = 5) {
-  const times = [];
-  const bytes = [];
+  const out = [];
+  for (let i = 0; i < loads; i++) out.push(await firstLoad(page, base, runs));
+  return firstSummary(out);
+}
+
+/** The first chart at RUNS and at 10 runs, loads taken in turn, so both see the same machine. */
+async function firstPair(page, servers, loads) {
+  const many = [];
+  const few = [];
   for (let i = 0; i < loads; i++) {
-    await page.goto('about:blank');
-    await sleep(1500);
-    // Bytes of the scalar answers that arrived before the first chart.
-    let got = 0;
-    const onResp = (resp) => {
-      if (!/data\/(tboard\/scalars|plugin\/timeseries\/timeSeries)/.test(resp.url())) return;
-      resp.request().sizes().then((z) => (got += z.responseBodySize), () => undefined);
-    };
-    page.on('response', onResp);
-    await page.goto(base + '#', { waitUntil: 'commit' });
-    const t = await page.waitForFunction(
-      (n) => (document.querySelector(`.card[data-series-count="${n}"] canvas`) ? performance.now() : 0),
-      runs,
-      { polling: 'raf', timeout: 300000 },
-    );
-    times.push(await t.jsonValue());
-    await sleep(200);
-    page.off('response', onResp);
-    bytes.push(got);
+    many.push(await firstLoad(page, servers[RUNS].url, RUNS));
+    few.push(await firstLoad(page, servers[10].url, 10));
   }
-  return { ...stats(times), scalarBytesBeforeChart: stats(bytes).median };
+  const a = firstSummary(many);
+  const b = firstSummary(few);
+  return { [RUNS]: a, 10: b, ratio: r1((a.median / b.median) * 100) / 100 };
+}
+
+/**
+ * In the page: when each step towards the first chart ended, in ms after
+ * navigation (the app's `tb:` marks, and the network's resource timing of
+ * the answers they wait for).
+ */
+function firstSteps() {
+  const mark = (n) => performance.getEntriesByName(n, 'mark')[0]?.startTime;
+  const res = (re) => performance.getEntriesByType('resource').filter((e) => re.test(e.name));
+  const r1 = (v) => (v === undefined ? undefined : Math.round(v * 10) / 10);
+  const scalars = res(/data\/tboard\/scalars/);
+  return {
+    script: r1(res(/app\.js/)[0]?.responseEnd),
+    runsAnswered: r1(res(/data\/runs$/)[0]?.responseEnd),
+    runsParsed: r1(mark('tb:runs')),
+    tagsAsked: r1(res(/timeseries\/tags/)[0]?.startTime),
+    tagsAnswered: r1(res(/timeseries\/tags/)[0]?.responseEnd),
+    tagsParsed: r1(mark('tb:tags')),
+    cardAsked: r1(mark('tb:card-ask')),
+    scalarsSent: r1(mark('tb:scalars-ask')),
+    scalarsAnswered: r1(scalars.length ? Math.min(...scalars.map((e) => e.responseEnd)) : undefined),
+    scalarsParsed: r1(mark('tb:scalars-parsed')),
+    drawStarted: r1(mark('tb:card-draw')),
+    drawn: r1(mark('tb:card-drawn')),
+  };
 }
 
 /** Navigation to the tag list shown (tag count and first group), median of 5. */
@@ -273,7 +330,8 @@ async function measure(binary, pages) {
   const b = await launch();
   try {
     for (const n of Object.keys(pages)) {
-      servers[n] = await startServer(pages[n], ['--reload_interval', '1', '--reload_task', 'auto']);
+      // The first load is done before serving, so no load measures it.
+      servers[n] = await startServer(pages[n], ['--reload_interval', '1', '--reload_task', 'blocking']);
       await fetch(servers[n].url + 'data/plugin/timeseries/tags');
     }
     if (TAGS_ONLY) {
@@ -284,6 +342,8 @@ async function measure(binary, pages) {
       const shown = [];
       await typeTagFilter(b.page, taker(b.page, typed), shown);
       out.tagFilter = { ...summary(typed.key), listShownAfterLastKeyMs: stats(shown) };
+    } else if (FIRST_ONLY) {
+      out.firstChartMs = await firstPair(b.page, servers, LOADS);
     } else if (FILTER_ONLY) {
       // One load: at 10,000 runs a slow build takes minutes.
       out.firstChartMs = await firstChart(b.page, servers[RUNS].url, RUNS, 1);
@@ -327,8 +387,15 @@ const dirs = [];
 try {
   const pages = {};
   for (const n of FILTER_ONLY || TAGS_ONLY ? [RUNS] : [RUNS, 10]) {
-    const dir = mkdtempSync(join(tmpdir(), 'tboard-webscale-'));
-    dirs.push(dir);
+    // The first form may keep its log directories between runs.
+    const kept = FIRST_ONLY && process.env.TB_WEBSCALE_DATA ? join(resolve(process.env.TB_WEBSCALE_DATA), `${n}x${TAGS}x${STEPS}`) : '';
+    if (kept && existsSync(kept)) {
+      pages[n] = kept;
+      continue;
+    }
+    const dir = kept || mkdtempSync(join(tmpdir(), 'tboard-webscale-'));
+    if (kept) mkdirSync(kept, { recursive: true });
+    else dirs.push(dir);
     // Run names sort as numbers at any count: run_0000 ...
     execFileSync(join(buildDir, 'gen_scalars'), [dir, String(n), String(TAGS), String(STEPS), '0', String(GROUPS)], { stdio: 'ignore' });
     for (const e of readdirSync(dir)) {

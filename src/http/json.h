@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/numfmt.h" /* tb_fmt_double, tb_fmt_int */
 
 #define TB_JSON_MAX_DEPTH 64
 
@@ -50,14 +51,5 @@ void tb_json_double_array(tb_json *j, const double *v, size_t n);
 void tb_json_str_array(tb_json *j, const char *const *v, size_t n);
 void tb_json_bool(tb_json *j, int v);
 void tb_json_null(tb_json *j);
-
-/* Python repr() of a finite double into buf (at least 32 bytes): shortest
- * digits that read back to v, "1.0", "1e-05", "1e+16", "1443856985.705543".
- * Returns the length. Non-finite values give "nan", "inf", "-inf" (the CSV
- * spellings). */
-size_t tb_fmt_double(char *buf, double v);
-/* v in decimal into buf (at least 21 bytes, no terminator); returns the
- * length. */
-size_t tb_fmt_int(char *buf, int64_t v);
 
 #endif

@@ -19,72 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/numfmt.h"
 #include "proto/pb_encode.h"
 #include "writer/media.h"
 #include "writer/writer_int.h"
-
-/* Python's repr() of a double into out (>= 32 bytes). */
-static void py_repr(char *out, double d)
-{
-	char e[40], digits[20];
-	int p, exp, nd = 0;
-	const char *q;
-	char *o = out;
-
-	if (isnan(d)) {
-		strcpy(out, "nan");
-		return;
-	}
-	if (isinf(d)) {
-		strcpy(out, d < 0 ? "-inf" : "inf");
-		return;
-	}
-	for (p = 1; p <= 17; p++) {
-		snprintf(e, sizeof e, "%.*e", p - 1, d);
-		if (strtod(e, NULL) == d)
-			break;
-	}
-	/* e: [-]D[.DDD]e[+-]XX */
-	q = e;
-	if (*q == '-') {
-		*o++ = '-';
-		q++;
-	}
-	for (; *q != 'e'; q++)
-		if (*q != '.')
-			digits[nd++] = *q;
-	exp = atoi(q + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	if (exp >= -4 && exp < 16) {
-		if (exp < 0) {
-			*o++ = '0';
-			*o++ = '.';
-			for (int i = 0; i < -exp - 1; i++)
-				*o++ = '0';
-			for (int i = 0; i < nd; i++)
-				*o++ = digits[i];
-		} else {
-			for (int i = 0; i <= exp; i++)
-				*o++ = i < nd ? digits[i] : '0';
-			*o++ = '.';
-			if (nd > exp + 1)
-				for (int i = exp + 1; i < nd; i++)
-					*o++ = digits[i];
-			else
-				*o++ = '0';
-		}
-		*o = '\0';
-	} else {
-		*o++ = digits[0];
-		if (nd > 1) {
-			*o++ = '.';
-			for (int i = 1; i < nd; i++)
-				*o++ = digits[i];
-		}
-		sprintf(o, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-	}
-}
 
 /* mkdir -p path. */
 static int make_dirs(tb_writer *w, const char *path)
@@ -333,7 +271,7 @@ int tb_writer_add_embedding(tb_writer *w, const float *vectors, size_t n, size_t
 	/* tensors.tsv */
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < dim; j++) {
-			py_repr(num, (double)vectors[i * dim + j]);
+			tb_fmt_double(num, (double)vectors[i * dim + j]);
 			if (j)
 				tb_pb_put_raw(&buf, "\t", 1);
 			put_str(&buf, num);

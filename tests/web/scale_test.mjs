@@ -54,12 +54,26 @@ await run(async () => {
     await page.evaluate(() => localStorage.setItem('tboard.prefs', JSON.stringify({ refreshSec: 10, pageSize: 48 })));
     await page.goto('about:blank');
     const requests = [];
+    const finished = new Map();
     page.on('request', (req) => {
       if (isScalarRequest(req.url())) requests.push({ t: Date.now(), tag: requestTag(req), req });
     });
+    page.on('requestfinished', (req) => finished.set(req, Date.now()));
     await page.goto(base + '#', { waitUntil: 'load' });
     await page.waitForSelector(`${cardSel(LIVE_TAG)}[data-series-count="${RUNS}"] canvas`, { timeout: 60000 });
     await new Promise((r) => setTimeout(r, 1500));
+
+    // 0. The first card asks alone: the others wait for its chart.
+    const firstDone = requests.length > 0 ? finished.get(requests[0].req) : undefined;
+    check(
+      requests.length > 1 && firstDone !== undefined && firstDone <= requests[1].t,
+      'the first card fetches alone, the others after its answer',
+      `${requests.length} requests, first finished ${firstDone}, second sent ${requests[1]?.t}`,
+    );
+    const marks = await page.evaluate(() =>
+      ['tb:runs', 'tb:tags', 'tb:scalars-ask', 'tb:scalars-parsed', 'tb:card-drawn'].map((n) => performance.getEntriesByName(n, 'mark').length),
+    );
+    check(marks.every((n) => n === 1), 'each step of the first chart is marked once', JSON.stringify(marks));
 
     // 1. Only cards on screen (or within the prefetch margin) were asked for.
     const near = await page.$$eval('.card[data-kind=scalar]', (els) =>

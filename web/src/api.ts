@@ -79,6 +79,20 @@ export async function request(path: string, init?: RequestInit): Promise<Respons
   return resp;
 }
 
+const marked = new Set<string>();
+
+/**
+ * A `performance` mark the first time the page reaches `name` (answers
+ * parsed, first chart drawn): the steps of the first chart, read by
+ * bench/web_scale.mjs. Once each, so a page left open keeps no growing
+ * list of marks.
+ */
+export function markOnce(name: string): void {
+  if (marked.has(name)) return;
+  marked.add(name);
+  performance.mark(name);
+}
+
 async function fetchText(path: string, init?: RequestInit): Promise<string> {
   return (await request(path, init)).text();
 }
@@ -146,6 +160,7 @@ export async function fetchGeneration(): Promise<number> {
 
 export async function fetchRuns(): Promise<string[]> {
   const runs = JSON.parse(await fetchText('data/runs'));
+  markOnce('tb:runs');
   return Array.isArray(runs) ? runs.filter((r): r is string => typeof r === 'string') : [];
 }
 
@@ -167,6 +182,7 @@ function listing(t: Partial<TagListing> | undefined): TagListing {
 
 export async function fetchTimeSeriesTags(): Promise<TimeSeriesTags> {
   const t = JSON.parse(await fetchText('data/plugin/timeseries/tags')) as Partial<TimeSeriesTags>;
+  markOnce('tb:tags');
   return {
     scalars: listing(t.scalars),
     histograms: listing(t.histograms),
@@ -285,12 +301,8 @@ export interface ScalarQuery {
   buckets?: number;
 }
 
-const f64 = (a: unknown): Float64Array => {
-  const arr = Array.isArray(a) ? a : [];
-  const out = new Float64Array(arr.length);
-  for (let i = 0; i < arr.length; i++) out[i] = toNumber(arr[i]);
-  return out;
-};
+/** The columns of a run in a tboard scalars answer that the page reads. */
+const SCALAR_COLUMNS = ['wall', 'step', 'value', 'step_last', 'last', 'min', 'max'];
 
 /** Whether the server has tboard's scalars route: null until first asked. */
 let tboardScalars: boolean | null = null;
@@ -313,6 +325,7 @@ export async function fetchTagScalars(tag: string, q: ScalarQuery, signal?: Abor
   if (q.end !== undefined) body.end = q.end;
   if (q.buckets !== undefined) body.buckets = q.buckets;
   let text: string;
+  markOnce('tb:scalars-ask');
   try {
     text = await fetchText('data/tboard/scalars', {
       method: 'POST',
@@ -329,23 +342,30 @@ export async function fetchTagScalars(tag: string, q: ScalarQuery, signal?: Abor
   }
   tboardScalars = true;
   const parsed = JSON.parse(text) as { generation?: unknown; runs?: Record<string, Record<string, unknown>> };
+  const entries = Object.entries(parsed.runs ?? {}).filter(([, r]) => r && typeof r === 'object');
+  // Every column of every run as a view into one array: an array each
+  // (six a run) cost several times the JSON parse at 1000 runs.
+  let total = 0;
+  for (const [, r] of entries) for (const c of SCALAR_COLUMNS) if (Array.isArray(r[c])) total += (r[c] as unknown[]).length;
+  const all = new Float64Array(total);
+  let at = 0;
+  const column = (a: unknown): Float64Array => {
+    const start = at;
+    if (Array.isArray(a)) for (let i = 0; i < a.length; i++) all[at++] = toNumber(a[i]);
+    return all.subarray(start, at);
+  };
   const runs = new Map<string, RunScalars>();
-  for (const [run, r] of Object.entries(parsed.runs ?? {})) {
-    if (!r || typeof r !== 'object') continue;
-    const base = { n: toNumber(r.n), gen: toNumber(r.gen), wallTime: f64(r.wall) };
+  for (const [run, r] of entries) {
+    const n = toNumber(r.n);
+    const gen = toNumber(r.gen);
+    const wallTime = column(r.wall);
     if (r.bucketed) {
-      runs.set(run, {
-        ...base,
-        step: f64(r.step_last),
-        value: f64(r.last),
-        firstStep: f64(r.step),
-        min: f64(r.min),
-        max: f64(r.max),
-      });
+      runs.set(run, { n, gen, wallTime, step: column(r.step_last), value: column(r.last), firstStep: column(r.step), min: column(r.min), max: column(r.max) });
     } else {
-      runs.set(run, { ...base, step: f64(r.step), value: f64(r.value) });
+      runs.set(run, { n, gen, wallTime, step: column(r.step), value: column(r.value) });
     }
   }
+  markOnce('tb:scalars-parsed');
   return { generation: toNumber(parsed.generation), runs };
 }
 

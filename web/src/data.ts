@@ -7,6 +7,7 @@ import {
   RunScalars,
   ScalarFetchResult,
   ScalarQuery,
+  TagScalars,
   apiUrl,
   fetchEnvironment,
   fetchGeneration,
@@ -213,7 +214,20 @@ class DataStore {
 
   private async doRefresh(): Promise<void> {
     try {
-      const [runs, plugins, env] = await Promise.all([fetchRuns(), fetchPluginsListing(), fetchEnvironment()]);
+      const asked = fetchRuns();
+      // The first time, the runs are shown as soon as they come, so the
+      // cards ask for their series without waiting for the other answers.
+      if (this.state.lastUpdated === null) {
+        asked.then(
+          (runs) => {
+            if (this.state.lastUpdated !== null) return;
+            this.colors.assign(runs);
+            this.set({ runs });
+          },
+          () => undefined,
+        );
+      }
+      const [runs, plugins, env] = await Promise.all([asked, fetchPluginsListing(), fetchEnvironment()]);
       this.colors.assign(runs);
       const patch: Partial<DataState> = {
         loading: false,
@@ -402,6 +416,9 @@ export function appendSeries(prev: RunScalars, more: RunScalars): RunScalars {
   return out;
 }
 
+/** Longest the other cards wait for the first card's chart after its answer (ms). */
+const FIRST_CHART_WAIT_MS = 1000;
+
 /** Points an answer of new points alone brings before the server buckets them. */
 const LIVE_POINTS = 64;
 
@@ -457,7 +474,29 @@ export class SeriesStore {
   private notified = new Map<string, number>();
   private later = new Map<string, number>();
 
+  /**
+   * Open once this store's first chart is drawn: until then one tag is
+   * fetched at a time, so the first card's answer shares neither the
+   * server, nor the connections, nor the page's main thread (parsing)
+   * with the answers of the cards beside it.
+   */
+  private firstChart: Promise<void> | undefined;
+  private openFirst: (() => void) | undefined;
+
   constructor(private readonly upstream: Upstream) {}
+
+  /**
+   * A chart of this store's series was drawn: the other cards may fetch
+   * once the frame that shows it is out.
+   */
+  drawn(): void {
+    const open = this.openFirst;
+    if (!open) return;
+    this.openFirst = undefined;
+    // A hidden page has no frames: then a short wait.
+    requestAnimationFrame(() => window.setTimeout(open));
+    window.setTimeout(open, 100);
+  }
 
   /** Starts following the push channel for the tags in `listing` (tag -> runs). */
   attach(listing: Map<string, string[]>): () => void {
@@ -572,7 +611,17 @@ export class SeriesStore {
     const whole = e.runs.size === 0 && listed !== undefined && missing.length === listed.size;
     if (!whole) q.runs = [...missing, ...stale];
     if (Object.keys(after).length) q.after = after;
-    const res = await limited(() => fetchTagScalars(tag, q));
+    const first = !this.firstChart;
+    if (first) this.firstChart = new Promise((open) => (this.openFirst = open));
+    else await this.firstChart;
+    let res: TagScalars | null;
+    try {
+      res = await limited(() => fetchTagScalars(tag, q));
+    } finally {
+      // Should its card not draw (gone, failed), the others go on anyway.
+      if (first) window.setTimeout(() => this.drawn(), FIRST_CHART_WAIT_MS);
+    }
+    if (!res) this.drawn();
     if (res) {
       for (const r of stale) e.stale.delete(r);
       // Asked for but not answered (gone, or no points of this tag):

@@ -650,7 +650,17 @@ export class ScalarChart {
     const { left, top, width, height } = u.bbox;
     const key = [x.min, x.max, y.min, y.max, left, top, width, height, u.ctx.canvas.width, u.ctx.canvas.height, this.opts.showRaw].join();
     let cache = this.bulkCache;
-    if (!cache || cache.key !== key || cache.lines !== this.lines) {
+    const fresh = cache && cache.key === key && cache.lines === this.lines;
+    if (!fresh && this.hover === null) {
+      // Nothing dimmed: the lines go straight onto the chart. The copy that
+      // hovering dims is made when first needed, so a chart that nobody
+      // hovers (the first one drawn, among others) makes no second canvas.
+      u.ctx.save();
+      this.paintBulk(u, u.ctx);
+      u.ctx.restore();
+      return;
+    }
+    if (!cache || !fresh) {
       const canvas = cache?.canvas ?? document.createElement('canvas');
       canvas.width = u.ctx.canvas.width;
       canvas.height = u.ctx.canvas.height;

@@ -137,6 +137,7 @@ export function GroupCard(props: Props) {
       // relative time differ between a group's runs.
       const opts = chartOptions({ ...s, xAxis: xTag ? 'tag' : 'step', smoothing: 0 }, p, theme, lines.length);
       chartRef.current.update(lines, withY(lines, opts));
+      store.drawn();
       setDrawn({ count: lines.length });
     });
     return () => cancelDraw(keyRef);

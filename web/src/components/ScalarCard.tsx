@@ -6,7 +6,7 @@ import { cancelDraw, scheduleDraw, useInView } from '../hooks';
 import { smoothBy } from '../smoothing';
 import type { Settings } from '../state';
 import type { Prefs } from '../prefs';
-import { fetchTagScalars, scalarDownloadUrl, type RunScalars, type ScalarSeries } from '../api';
+import { fetchTagScalars, markOnce, scalarDownloadUrl, type RunScalars, type ScalarSeries } from '../api';
 import { CardHead } from './CardHead';
 import { ChartImageMenu } from './ChartImageMenu';
 import { ChartTable, TableButton } from './DataTable';
@@ -185,6 +185,7 @@ export function ScalarCard(props: ScalarCardProps) {
     let cancelled = false;
     if (!store.peek(tag)?.runs.size) setStatus('loading');
     const budget = cardBudget(plotRef.current, runs.length);
+    markOnce('tb:card-ask');
     Promise.all([store.ensure(tag, runs, budget, generation), xTag && store.ensure(xTag, runs, budget, generation)]).then(
       () => {
         if (cancelled) return;
@@ -233,6 +234,7 @@ export function ScalarCard(props: ScalarCardProps) {
     scheduleDraw(key, () => {
       const el = plotRef.current;
       if (!el) return;
+      markOnce('tb:card-draw');
       lastView.current = view;
       lastDraw.current = performance.now();
       const lines: ChartLine[] = [];
@@ -267,7 +269,11 @@ export function ScalarCard(props: ScalarCardProps) {
       const t0 = performance.now();
       chartRef.current.update(lines, withY(lines, chartOptions(s, p, theme, lines.length)));
       // uPlot draws in a microtask queued by update(); this one runs after it.
-      queueMicrotask(() => (drawCost.current = performance.now() - t0));
+      queueMicrotask(() => {
+        drawCost.current = performance.now() - t0;
+        markOnce('tb:card-drawn');
+        store.drawn();
+      });
       setDrawn({ count: lines.length, smoothing: s.smoothing });
     });
     return () => cancelDraw(key);

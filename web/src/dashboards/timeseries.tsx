@@ -18,17 +18,22 @@ export const scalarCardId = (tag: string) => 's:' + tag;
 const histCardId = (run: string, tag: string) => 'h:' + JSON.stringify([run, tag]);
 const imageCardId = (run: string, tag: string) => 'i:' + JSON.stringify([run, tag]);
 
+/**
+ * Tag -> its runs, in run order (runs the order does not know last, by
+ * name). The runs are put in order once, so each tag's list comes out
+ * sorted (a sort per tag cost tens of ms at 1000 runs × 50 tags).
+ */
 function invert(info: Record<string, string[]>, order: Map<string, number>): Map<string, string[]> {
+  const rank = (r: string) => order.get(r) ?? Number.MAX_SAFE_INTEGER;
+  const runs = Object.keys(info).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const m = new Map<string, string[]>();
-  for (const run of Object.keys(info)) {
+  for (const run of runs) {
     for (const tag of info[run]) {
       let list = m.get(tag);
       if (!list) m.set(tag, (list = []));
       list.push(run);
     }
   }
-  const rank = (r: string) => order.get(r) ?? Number.MAX_SAFE_INTEGER;
-  for (const list of m.values()) list.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   return m;
 }
 

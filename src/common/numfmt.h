@@ -1,0 +1,17 @@
+/* Numbers in decimal as Python spells them (common/numfmt.c). */
+#ifndef TB_NUMFMT_H
+#define TB_NUMFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Python repr() of a finite double into buf (at least 32 bytes): shortest
+ * digits that read back to v, "1.0", "1e-05", "1e+16", "1443856985.705543".
+ * Returns the length. Non-finite values give "nan", "inf", "-inf" (the CSV
+ * spellings). */
+size_t tb_fmt_double(char *buf, double v);
+/* v in decimal into buf (at least 21 bytes, no terminator); returns the
+ * length. */
+size_t tb_fmt_int(char *buf, int64_t v);
+
+#endif
