@@ -55,6 +55,8 @@ int tb_http_send(tb_http_reply *out, CURL *c, int port, const char *path, const 
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	else
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, req->timeout_s ? req->timeout_s : 60L);
+	if (req->accept_encoding)
+		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, req->accept_encoding);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_head);

@@ -28,7 +28,10 @@ typedef struct tb_http_req {
 	void *read_data;
 	long timeout_s;	 /* 0: 60 */
 	long timeout_ms; /* when not 0, instead of timeout_s */
-	int want_head;	/* keep the raw header block in the reply */
+	int want_head;	 /* keep the raw header block in the reply */
+	/* when not NULL, the encodings offered (Accept-Encoding; "": every one
+	 * libcurl decodes), and the body comes back decoded */
+	const char *accept_encoding;
 } tb_http_req;
 
 /* Send http://127.0.0.1:port<path> (the path is sent as is) with handle c,

@@ -3,6 +3,7 @@
  * draining it so a chatty server never blocks on a full pipe. The child is
  * also killed if the test process dies first (PR_SET_PDEATHSIG). */
 #include "spawn.h"
+#include "testutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,13 +27,6 @@ struct tb_spawn {
 	pthread_t drain; /* discards stdout after the URL line */
 	int draining;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void *drain_main(void *arg)
 {
@@ -104,9 +98,9 @@ int tb_spawn_start(tb_spawn **out, int *exited_clean, const char *binary, const 
 	s->fd = fds[0];
 	char line[4096];
 	size_t fill = 0;
-	double deadline = now_s() + timeout_s;
+	double deadline = tb_test_now() + timeout_s;
 	while (!s->port) {
-		double left = deadline - now_s();
+		double left = deadline - tb_test_now();
 		if (left <= 0) {
 			snprintf(err, errlen, "no \"http://127.0.0.1:PORT/\" line within %d s",
 				 timeout_s);
@@ -180,9 +174,9 @@ int tb_spawn_stop(tb_spawn *s)
 		return -1;
 	if (!s->reaped) {
 		kill(s->pid, SIGTERM);
-		double deadline = now_s() + 5;
+		double deadline = tb_test_now() + 5;
 		while (waitpid(s->pid, &s->status, WNOHANG) == 0) {
-			if (now_s() > deadline) {
+			if (tb_test_now() > deadline) {
 				kill(s->pid, SIGKILL);
 				waitpid(s->pid, &s->status, 0);
 				break;
@@ -200,7 +194,7 @@ int tb_spawn_stop(tb_spawn *s)
 	return status;
 }
 
-const char *const tb_spawn_loaded[] = {"--reload_interval", "0", "--reload_task", "blocking", NULL};
+const char *const tb_spawn_loaded[] = {TB_SPAWN_LOADED_FLAGS, NULL};
 
 const char *tb_spawn_binary(void)
 {
@@ -220,6 +214,20 @@ tb_spawn *tb_spawn_serve(const char *binary, const char *logdir, const char *con
 		fprintf(stderr, "server did not start: %s\n", err);
 	else if (port)
 		*port = s->port;
+	return s;
+}
+
+tb_spawn *tb_spawn_serve_new(const char *binary, char *dir, size_t n, const char *prefix,
+			     void (*write)(const char *dir), const char *const *extra, int *port)
+{
+	if (tb_test_tmpdir(dir, n, prefix) != 0) {
+		perror("mkdtemp");
+		return NULL;
+	}
+	write(dir);
+	tb_spawn *s = tb_spawn_serve(binary, dir, extra, port);
+	if (!s)
+		tb_test_rmtree(dir);
 	return s;
 }
 

@@ -34,13 +34,20 @@ int tb_spawn_stop(tb_spawn *s);
  * stderr that it must be set. */
 const char *tb_spawn_binary(void);
 /* Flags for a server that loads the log directory once, before its first
- * answer, and never again: every test sees the same data. */
+ * answer, and never again: every test sees the same data. The macro
+ * begins a longer list of flags with them. */
+#define TB_SPAWN_LOADED_FLAGS "--reload_interval", "0", "--reload_task", "blocking"
 extern const char *const tb_spawn_loaded[];
 /* tb_spawn_start with 60 seconds to start. Returns the child, its port in
  * *port (when port is not NULL), or NULL after printing "server did not
  * start: <why>" on stderr. */
 tb_spawn *tb_spawn_serve(const char *binary, const char *logdir, const char *const *extra,
 			 int *port);
+/* A new temporary folder (tb_test_tmpdir of dir, n bytes, and prefix),
+ * filled by write(dir) and served as tb_spawn_serve does. Returns the
+ * child, or NULL after saying why on stderr, the folder then removed. */
+tb_spawn *tb_spawn_serve_new(const char *binary, char *dir, size_t n, const char *prefix,
+			     void (*write)(const char *dir), const char *const *extra, int *port);
 /* tb_spawn_stop, then 1 when the child exited with status 0: a clean
  * shutdown (sanitizer builds exit non-zero on a leak); 0 otherwise. */
 int tb_spawn_stop_clean(tb_spawn *s);

@@ -22,24 +22,11 @@
 
 /* --- writing the log directory ------------------------------------------- */
 
-static void put_record(FILE *f, const tb_pb_buf *payload)
-{
-	tb_test_put_record(f, payload->data, payload->len);
-}
-
 static FILE *open_events(const char *logdir, const char *run)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/%s", logdir, run);
-	mkdir(path, 0700);
-	snprintf(path, sizeof path, "%s/%s/events.out.tfevents.1700000000.test", logdir, run);
-	FILE *f = fopen(path, "wb");
-	tb_pb_buf e = {0};
-	tb_pb_put_double(&e, 1, 1700000000.0);
-	tb_pb_put_string(&e, 3, "brain.Event:2");
-	put_record(f, &e);
-	tb_pb_buf_free(&e);
-	return f;
+	return tb_test_open_events(path);
 }
 
 /* An Event whose field `field` holds `bytes` (graph_def = 4). */
@@ -49,7 +36,7 @@ static void put_event_bytes(FILE *f, int64_t step, uint32_t field, const tb_pb_b
 	tb_pb_put_double(&e, 1, 1700000001.0);
 	tb_pb_put_int64(&e, 2, step);
 	tb_pb_put_bytes(&e, field, bytes->data, bytes->len);
-	put_record(f, &e);
+	tb_test_emit(f, &e);
 	tb_pb_buf_free(&e);
 }
 
@@ -62,7 +49,7 @@ static void put_tagged_run_metadata(FILE *f, const char *tag, const tb_pb_buf *r
 	tb_pb_put_string(&e, 1, tag);
 	tb_pb_put_bytes(&e, 2, rm->data, rm->len);
 	tb_pb_end(&e, t);
-	put_record(f, &e);
+	tb_test_emit(f, &e);
 	tb_pb_buf_free(&e);
 }
 
@@ -70,28 +57,8 @@ static void put_tagged_run_metadata(FILE *f, const char *tag, const tb_pb_buf *r
 static void put_blob_summary(FILE *f, const char *tag, const char *plugin, const void *blob,
 			     size_t len)
 {
-	tb_pb_buf e = {0};
-	tb_pb_put_double(&e, 1, 1700000002.0);
-	tb_pb_put_int64(&e, 2, 3);
-	size_t s = tb_pb_begin(&e, 5);
-	size_t v = tb_pb_begin(&e, 1);
-	tb_pb_put_string(&e, 1, tag);
-	size_t md = tb_pb_begin(&e, 9);
-	size_t pd = tb_pb_begin(&e, 1);
-	tb_pb_put_string(&e, 1, plugin);
-	tb_pb_put_bytes(&e, 2, "1", 1);
-	tb_pb_end(&e, pd);
-	tb_pb_end(&e, md);
-	size_t t = tb_pb_begin(&e, 8);
-	tb_pb_put_int64(&e, 1, 7);
-	size_t sh = tb_pb_begin(&e, 2);
-	tb_pb_end(&e, sh);
-	tb_pb_put_bytes(&e, 8, blob, len);
-	tb_pb_end(&e, t);
-	tb_pb_end(&e, v);
-	tb_pb_end(&e, s);
-	put_record(f, &e);
-	tb_pb_buf_free(&e);
+	tb_test_tensor t = {7 /* DT_STRING */, 0, NULL, NULL, 0, (const char *[]){blob}, &len, 1};
+	tb_test_put_value(f, 1700000002.0, 3, tag, plugin, "1", 1, &t);
 }
 
 /* A node with a small attr "T" and a 200-byte attr "blob". */
@@ -383,18 +350,12 @@ int main(void)
 	if (!binary)
 		return 1;
 	char logdir[256];
-	if (tb_test_tmpdir(logdir, sizeof logdir, "tb_graphs_test.") != 0) {
-		perror("mkdtemp");
+	tb_spawn *srv = tb_spawn_serve_new(binary, logdir, sizeof logdir, "tb_graphs_test.",
+					   write_logdir, tb_spawn_loaded, &port);
+	if (!srv)
 		return 1;
-	}
-	write_logdir(logdir);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
-	if (!srv) {
-		tb_test_rmtree(logdir);
-		return 1;
-	}
 
 	TB_RUN(test_graphs__info);
 	TB_RUN(test_graphs__valid_graphs);

@@ -28,25 +28,11 @@
 static char logdir[256];
 static FILE *out_file;
 
-static void emit(tb_pb_buf *b)
-{
-	tb_test_put_record(out_file, b->data, b->len);
-	tb_pb_buf_truncate(b, 0);
-}
-
 static void open_run(const char *run)
 {
 	char path[512];
 	snprintf(path, sizeof path, "%s/%s", logdir, run);
-	mkdir(path, 0700);
-	snprintf(path, sizeof path, "%s/%s/events.out.tfevents.1700000000.test", logdir, run);
-	out_file = fopen(path, "wb");
-	tb_pb_buf b;
-	tb_pb_buf_init(&b);
-	tb_pb_put_double(&b, 1, 1700000000.0);
-	tb_pb_put_string(&b, 3, "brain.Event:2");
-	emit(&b);
-	tb_pb_buf_free(&b);
+	out_file = tb_test_open_events(path);
 }
 
 static void close_run(void)
@@ -56,39 +42,14 @@ static void close_run(void)
 
 static void scalar(int64_t step, const char *tag, float v)
 {
-	tb_pb_buf b;
-	tb_pb_buf_init(&b);
-	tb_pb_put_double(&b, 1, 1700000000.0 + (double)step);
-	tb_pb_put_int64(&b, 2, step);
-	size_t summary = tb_pb_begin(&b, 5);
-	size_t value = tb_pb_begin(&b, 1);
-	tb_pb_put_string(&b, 1, tag);
-	tb_pb_put_float(&b, 2, v);
-	tb_pb_end(&b, value);
-	tb_pb_end(&b, summary);
-	emit(&b);
-	tb_pb_buf_free(&b);
+	tb_test_put_scalar(out_file, step, tag, v);
 }
 
 /* A summary value holding only hparams plugin metadata (as PyTorch writes). */
 static void hparams_value(const char *tag, const tb_pb_buf *content)
 {
-	tb_pb_buf b;
-	tb_pb_buf_init(&b);
-	tb_pb_put_double(&b, 1, 1700000000.0);
-	size_t summary = tb_pb_begin(&b, 5);
-	size_t value = tb_pb_begin(&b, 1);
-	tb_pb_put_string(&b, 1, tag);
-	size_t meta = tb_pb_begin(&b, 9);
-	size_t pd = tb_pb_begin(&b, 1);
-	tb_pb_put_string(&b, 1, "hparams");
-	tb_pb_put_bytes(&b, 2, content->data, content->len);
-	tb_pb_end(&b, pd);
-	tb_pb_end(&b, meta);
-	tb_pb_end(&b, value);
-	tb_pb_end(&b, summary);
-	emit(&b);
-	tb_pb_buf_free(&b);
+	tb_test_put_value(out_file, 1700000000.0, 0, tag, "hparams", content->data, content->len,
+			  NULL);
 }
 
 /* One map entry of SessionStartInfo.hparams: kind 2 number, 3 string, 4 bool. */
@@ -142,15 +103,9 @@ static void session(const char *run, double lr, const char *opt, int bn, const c
 	close_run();
 }
 
-static const char *const RUNS[] = {"s1/eval", "s1", "s2", "s3", "bad"};
-
-static void write_logdir(void)
+static void write_logdir(const char *dir)
 {
-	snprintf(logdir, sizeof logdir, "/tmp/tb_hparams_test_XXXXXX");
-	if (!mkdtemp(logdir)) {
-		perror("mkdtemp");
-		exit(2);
-	}
+	(void)dir; /* it is logdir, which open_run reads */
 	session("s1", 0.1, "adam", 1, NULL, "g1", 1, 0.75f);
 	open_run("s1/eval");
 	scalar(3, "loss", 1.5f);
@@ -177,19 +132,6 @@ static void write_bad_run(void)
 	tb_pb_buf_free(&c);
 	scalar(1, "acc", 0.5f);
 	close_run();
-}
-
-static void remove_logdir(void)
-{
-	char path[512];
-	for (size_t i = 0; i < sizeof RUNS / sizeof *RUNS; i++) {
-		snprintf(path, sizeof path, "%s/%s/events.out.tfevents.1700000000.test", logdir,
-			 RUNS[i]);
-		unlink(path);
-		snprintf(path, sizeof path, "%s/%s", logdir, RUNS[i]);
-		rmdir(path);
-	}
-	rmdir(logdir);
 }
 
 /* ---- HTTP ----------------------------------------------------------------- */
@@ -680,11 +622,6 @@ static void test_hparams__bad_stored_data(void)
 	json_decref(ans);
 }
 
-static tb_spawn *start_server(const char *binary)
-{
-	return tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
-}
-
 static tb_spawn *srv;
 
 /* Stop the server after checking it still answers; it must exit cleanly
@@ -705,14 +642,12 @@ int main(void)
 	const char *binary = tb_spawn_binary();
 	if (!binary)
 		return 2;
-	write_logdir();
+	srv = tb_spawn_serve_new(binary, logdir, sizeof logdir, "tb_hparams_test_", write_logdir,
+				 tb_spawn_loaded, &port);
+	if (!srv)
+		return 1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	srv = start_server(binary);
-	if (!srv) {
-		remove_logdir();
-		return 1;
-	}
 	TB_RUN(test_hparams__inferred_experiment);
 	TB_RUN(test_hparams__groups_and_aggregation);
 	TB_RUN(test_hparams__filters_sorting_paging);
@@ -722,7 +657,7 @@ int main(void)
 	TB_RUN(test_hparams__still_serving_then_clean_exit);
 
 	write_bad_run();
-	srv = start_server(binary);
+	srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
 	if (srv) {
 		TB_RUN(test_hparams__bad_stored_data);
 		TB_RUN(test_hparams__still_serving_then_clean_exit);
@@ -732,6 +667,6 @@ int main(void)
 
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
-	remove_logdir();
+	tb_test_rmtree(logdir);
 	return tb_test_finish();
 }

@@ -17,7 +17,6 @@
 #include "../api/spawn.h"
 #include "../harness.h"
 #include "common/buf.h"
-#include "proto/event_encode.h"
 #include "proto/pb_encode.h"
 #include "../api/testutil.h"
 #include "record/rec_writer.h"
@@ -29,46 +28,14 @@ enum { DT_FLOAT = 1, DT_DOUBLE = 2, DT_INT32 = 3 };
 
 static FILE *out_file;
 
-static void emit(tb_pb_buf *b)
-{
-	tb_test_put_record(out_file, b->data, b->len);
-	tb_pb_buf_truncate(b, 0);
-}
-
 /* One Event{wall_time, step, summary{value{tag, metadata, tensor}}}. */
 static void tensor_event(int64_t step, const char *tag, const char *plugin, const void *content,
 			 size_t content_len, int dtype, int rank, const int64_t *dims,
 			 const void *data, size_t data_len)
 {
-	tb_pb_buf b;
-	tb_pb_buf_init(&b);
-	tb_pb_put_double(&b, 1, 1700000000.0 + (double)step);
-	tb_pb_put_int64(&b, 2, step);
-	size_t summary = tb_pb_begin(&b, 5);
-	size_t value = tb_pb_begin(&b, 1);
-	tb_pb_put_string(&b, 1, tag);
-	size_t tensor = tb_pb_begin(&b, 8);
-	tb_pb_put_int64(&b, 1, dtype);
-	size_t shape = tb_pb_begin(&b, 2);
-	for (int i = 0; i < rank; i++) {
-		size_t dim = tb_pb_begin(&b, 2);
-		tb_pb_put_int64(&b, 1, dims[i]);
-		tb_pb_end(&b, dim);
-	}
-	tb_pb_end(&b, shape);
-	tb_pb_put_bytes(&b, 4, data, data_len);
-	tb_pb_end(&b, tensor);
-	size_t meta = tb_pb_begin(&b, 9);
-	size_t pd = tb_pb_begin(&b, 1);
-	tb_pb_put_string(&b, 1, plugin);
-	if (content_len)
-		tb_pb_put_bytes(&b, 2, content, content_len);
-	tb_pb_end(&b, pd);
-	tb_pb_end(&b, meta);
-	tb_pb_end(&b, value);
-	tb_pb_end(&b, summary);
-	emit(&b);
-	tb_pb_buf_free(&b);
+	tb_test_tensor t = {dtype, rank, dims, data, data_len, NULL, NULL, 0};
+	tb_test_put_value(out_file, 1700000000.0 + (double)step, step, tag, plugin, content,
+			  content_len, &t);
 }
 
 /* MeshPluginData{name, content_type, json_config "{}", shape, components 14}. */
@@ -89,24 +56,13 @@ static size_t mesh_content(uint8_t *out, const char *name, int ct, const int64_t
 
 static char logdir[256];
 
-static void write_logdir(void)
+static void write_logdir(const char *root)
 {
-	snprintf(logdir, sizeof logdir, "%s/tb_numeric_XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(logdir))
-		abort();
-	char dir[300], path[400];
-	snprintf(dir, sizeof dir, "%s/r", logdir);
-	mkdir(dir, 0755);
-	snprintf(path, sizeof path, "%s/events.out.tfevents.1700000000.test", dir);
-	out_file = fopen(path, "wb");
+	char dir[300];
+	snprintf(dir, sizeof dir, "%s/r", root);
+	out_file = tb_test_open_events(dir);
 	if (!out_file)
 		abort();
-	tb_pb_buf b;
-	tb_pb_buf_init(&b);
-	tb_event_encode_file_version(&b, 1700000000.0, NULL);
-	emit(&b);
-	tb_pb_buf_free(&b);
 
 	/* h/ok: 60 steps of [[0, 1, 1], [1, 2, 1]] (doubles). */
 	const double two[6] = {0, 1, 1, 1, 2, 1};
@@ -151,16 +107,6 @@ static void write_logdir(void)
 		tensor_event(s, "m_COLOR", "mesh", content, n, DT_FLOAT, 3, d233, col, sizeof col);
 	}
 	fclose(out_file);
-}
-
-static void remove_logdir(void)
-{
-	char dir[300], path[400];
-	snprintf(dir, sizeof dir, "%s/r", logdir);
-	snprintf(path, sizeof path, "%s/events.out.tfevents.1700000000.test", dir);
-	unlink(path);
-	rmdir(dir);
-	rmdir(logdir);
 }
 
 /* ---- HTTP ----------------------------------------------------------------- */
@@ -481,15 +427,12 @@ int main(void)
 	const char *binary = tb_spawn_binary();
 	if (!binary)
 		return 2;
-	write_logdir();
-	const char *const extra[] = {
-	    "--reload_interval", "0", "--reload_task", "blocking", "--samples_per_plugin",
-	    "histograms=100",	 NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
-	if (!srv) {
-		remove_logdir();
+	const char *const extra[] = {TB_SPAWN_LOADED_FLAGS, "--samples_per_plugin",
+				     "histograms=100", NULL};
+	tb_spawn *srv = tb_spawn_serve_new(binary, logdir, sizeof logdir, "tb_numeric_",
+					   write_logdir, extra, &port);
+	if (!srv)
 		return 1;
-	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 
@@ -514,6 +457,6 @@ int main(void)
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
 	CHECK(tb_spawn_stop_clean(srv));
-	remove_logdir();
+	tb_test_rmtree(logdir);
 	return tb_test_finish();
 }

@@ -40,14 +40,12 @@ static double loss_value(int i)
 	return 1.0 / (1.0 + i) + 1e-9 * i; /* not exact as float32 */
 }
 
-static void write_logdir(void)
+static void write_logdir(const char *root)
 {
-	if (tb_test_tmpdir(logdir, sizeof logdir, "tb_snapshot_") != 0)
-		abort();
 	const char *runs[] = {"a", "b", "c"};
 	for (int r = 0; r < 3; r++) {
 		char dir[400];
-		snprintf(dir, sizeof dir, "%s/%s", logdir, runs[r]);
+		snprintf(dir, sizeof dir, "%s/%s", root, runs[r]);
 		tb_writer *w = NULL;
 		if (tb_writer_open(&w, dir, NULL) != TB_OK)
 			abort();
@@ -332,15 +330,12 @@ int main(void)
 	binary = tb_spawn_binary();
 	if (!binary)
 		return 2;
-	write_logdir();
-	const char *const extra[] = {
-	    "--reload_interval", "0", "--reload_task", "blocking", "--samples_per_plugin",
-	    "scalars=all",	 NULL};
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, extra, &port);
-	if (!srv) {
-		tb_test_rmtree(logdir);
+	const char *const extra[] = {TB_SPAWN_LOADED_FLAGS, "--samples_per_plugin", "scalars=all",
+				     NULL};
+	tb_spawn *srv = tb_spawn_serve_new(binary, logdir, sizeof logdir, "tb_snapshot_",
+					   write_logdir, extra, &port);
+	if (!srv)
 		return 1;
-	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 

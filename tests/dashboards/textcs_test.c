@@ -29,99 +29,21 @@
 
 /* ---- writing a log directory ------------------------------------------- */
 
-typedef struct efile {
-	FILE *f;
-	double wall;
-} efile;
-
-static void put_record(efile *e, const tb_pb_buf *b)
-{
-	tb_test_put_record(e->f, b->data, b->len);
-}
-
-static void efile_open(efile *e, const char *dir)
-{
-	char path[4096];
-	mkdir(dir, 0755);
-	snprintf(path, sizeof path, "%s/events.out.tfevents.1700000000.test", dir);
-	e->f = fopen(path, "wb");
-	e->wall = 1700000000.0;
-	tb_pb_buf b = {0};
-	tb_pb_put_double(&b, 1, e->wall);
-	tb_pb_put_string(&b, 3, "brain.Event:2");
-	put_record(e, &b);
-	tb_pb_buf_free(&b);
-}
-
 /* Event{wall_time, step, summary{value{tag, metadata{plugin}, tensor}}}
  * with a DT_STRING tensor of the given shape holding n strings. */
-static void put_strings(efile *e, int64_t step, const char *tag, const char *plugin, int rank,
+static void put_strings(FILE *e, int64_t step, const char *tag, const char *plugin, int rank,
 			const int64_t *dims, const char *const *strs, const size_t *lens, size_t n)
 {
-	tb_pb_buf b = {0};
-	tb_pb_put_double(&b, 1, e->wall + (double)step);
-	tb_pb_put_int64(&b, 2, step);
-	size_t sum = tb_pb_begin(&b, 5);
-	size_t val = tb_pb_begin(&b, 1);
-	tb_pb_put_string(&b, 1, tag);
-	size_t ten = tb_pb_begin(&b, 8);
-	tb_pb_put_int64(&b, 1, 7); /* DT_STRING */
-	size_t shape = tb_pb_begin(&b, 2);
-	for (int i = 0; i < rank; i++) {
-		size_t dim = tb_pb_begin(&b, 2);
-		if (dims[i])
-			tb_pb_put_int64(&b, 1, dims[i]);
-		tb_pb_end(&b, dim);
-	}
-	tb_pb_end(&b, shape);
-	for (size_t i = 0; i < n; i++)
-		tb_pb_put_bytes(&b, 8, strs[i], lens ? lens[i] : strlen(strs[i]));
-	tb_pb_end(&b, ten);
-	size_t meta = tb_pb_begin(&b, 9);
-	size_t pd = tb_pb_begin(&b, 1);
-	tb_pb_put_string(&b, 1, plugin);
-	tb_pb_end(&b, pd);
-	tb_pb_end(&b, meta);
-	tb_pb_end(&b, val);
-	tb_pb_end(&b, sum);
-	put_record(e, &b);
-	tb_pb_buf_free(&b);
+	tb_test_tensor t = {7 /* DT_STRING */, rank, dims, NULL, 0, strs, lens, n};
+	tb_test_put_value(e, 1700000000.0 + (double)step, step, tag, plugin, NULL, 0, &t);
 }
 
-static void put_text(efile *e, int64_t step, const char *tag, const char *s)
+static void put_text(FILE *e, int64_t step, const char *tag, const char *s)
 {
 	put_strings(e, step, tag, "text", 0, NULL, &s, NULL, 1);
 }
 
-/* A legacy simple_value scalar. */
-static void put_scalar(efile *e, int64_t step, const char *tag, float v)
-{
-	tb_pb_buf b = {0};
-	tb_pb_put_double(&b, 1, e->wall + (double)step);
-	tb_pb_put_int64(&b, 2, step);
-	size_t sum = tb_pb_begin(&b, 5);
-	size_t val = tb_pb_begin(&b, 1);
-	tb_pb_put_string(&b, 1, tag);
-	tb_pb_put_float(&b, 2, v);
-	tb_pb_end(&b, val);
-	tb_pb_end(&b, sum);
-	put_record(e, &b);
-	tb_pb_buf_free(&b);
-}
-
-/* Layout protos, built field by field. */
-static void put_chart_multiline(tb_pb_buf *b, const char *title, const char *const *tags, size_t n)
-{
-	size_t c = tb_pb_begin(b, 2);
-	tb_pb_put_string(b, 1, title);
-	size_t m = tb_pb_begin(b, 2);
-	for (size_t i = 0; i < n; i++)
-		tb_pb_put_string(b, 1, tags[i]);
-	tb_pb_end(b, m);
-	tb_pb_end(b, c);
-}
-
-static void put_layout(efile *e, const tb_pb_buf *layout)
+static void put_layout(FILE *e, const tb_pb_buf *layout)
 {
 	const char *s = (const char *)layout->data;
 	size_t len = layout->len;
@@ -129,17 +51,64 @@ static void put_layout(efile *e, const tb_pb_buf *layout)
 	put_strings(e, 0, "custom_scalars__config__", "custom_scalars", 1, &one, &s, &len, 1);
 }
 
+/* One chart of a custom scalars layout: a multiline chart of the tags
+ * `value` matches, or with `upper` a margin chart of one series. */
+typedef struct layout_chart {
+	const char *category;
+	int closed;
+	const char *title;
+	const char *value;
+	const char *upper;
+} layout_chart;
+
+/* Layout{category{title, closed, chart{title, multiline|margin}...}...}
+ * built from n charts, those of one category standing together. */
+static void put_layout_of(FILE *e, const layout_chart *c, size_t n)
+{
+	tb_pb_buf l = {0};
+	for (size_t i = 0; i < n; i++) {
+		size_t cat = tb_pb_begin(&l, 2);
+		tb_pb_put_string(&l, 1, c[i].category);
+		if (c[i].closed)
+			tb_pb_put_bool(&l, 3, 1);
+		for (;; i++) {
+			size_t chart = tb_pb_begin(&l, 2);
+			tb_pb_put_string(&l, 1, c[i].title);
+			size_t content = tb_pb_begin(&l, c[i].upper ? 3 : 2);
+			size_t series = c[i].upper ? tb_pb_begin(&l, 1) : 0;
+			tb_pb_put_string(&l, 1, c[i].value);
+			if (c[i].upper) {
+				tb_pb_put_string(&l, 3, c[i].upper);
+				tb_pb_end(&l, series);
+			}
+			tb_pb_end(&l, content);
+			tb_pb_end(&l, chart);
+			if (i + 1 == n || strcmp(c[i + 1].category, c[i].category) != 0)
+				break;
+		}
+		tb_pb_end(&l, cat);
+	}
+	put_layout(e, &l);
+	tb_pb_buf_free(&l);
+}
+
 static char logdir[256];
 static char huge_text[1 << 20];
 
-static void write_logdir(void)
+/* The event file of a new run root/name. */
+static FILE *open_run(const char *root, const char *name)
 {
 	char dir[4096];
-	efile e;
+	snprintf(dir, sizeof dir, "%s/%s", root, name);
+	return tb_test_open_events(dir);
+}
+
+static void write_logdir(const char *root)
+{
+	FILE *e;
 
 	/* run a: text and scalars */
-	snprintf(dir, sizeof dir, "%s/a", logdir);
-	efile_open(&e, dir);
+	e = open_run(root, "a");
 	static const char *const hostile[] = {
 	    "<script>alert(1)</script>",
 	    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
@@ -158,8 +127,8 @@ static void write_logdir(void)
 	};
 	size_t n_hostile = sizeof hostile / sizeof hostile[0];
 	for (size_t i = 0; i < n_hostile; i++)
-		put_text(&e, (int64_t)i, "hostile/scalar", hostile[i]);
-	put_strings(&e, 0, "hostile/vector", "text", 1, (int64_t[]){(int64_t)n_hostile}, hostile,
+		put_text(e, (int64_t)i, "hostile/scalar", hostile[i]);
+	put_strings(e, 0, "hostile/vector", "text", 1, (int64_t[]){(int64_t)n_hostile}, hostile,
 		    NULL, n_hostile);
 	static const char *const breakout[] = {
 	    "</td></tr></tbody></table><script>alert(1)</script>",
@@ -167,89 +136,61 @@ static void write_logdir(void)
 	    "</table>after",
 	    "<table><tr><td>nested",
 	};
-	put_strings(&e, 0, "breakout", "text", 2, (int64_t[]){2, 2}, breakout, NULL, 4);
+	put_strings(e, 0, "breakout", "text", 2, (int64_t[]){2, 2}, breakout, NULL, 4);
 	static const char *const cube[] = {"c000", "c001", "c010", "c011",
 					   "c100", "c101", "c110", "c111"};
-	put_strings(&e, 0, "cube", "text", 3, (int64_t[]){2, 2, 2}, cube, NULL, 8);
-	put_strings(&e, 0, "empty", "text", 1, (int64_t[]){0}, NULL, NULL, 0);
-	put_strings(&e, 0, "nocols", "text", 2, (int64_t[]){1000000000, 0}, NULL, NULL, 0);
+	put_strings(e, 0, "cube", "text", 3, (int64_t[]){2, 2, 2}, cube, NULL, 8);
+	put_strings(e, 0, "empty", "text", 1, (int64_t[]){0}, NULL, NULL, 0);
+	put_strings(e, 0, "nocols", "text", 2, (int64_t[]){1000000000, 0}, NULL, NULL, 0);
 	const char *nul = "a\0b\0c";
 	size_t nul_len = 5;
-	put_strings(&e, 0, "nul", "text", 0, NULL, &nul, &nul_len, 1);
-	put_text(&e, 0, "md", "fry *loves* garnet");
+	put_strings(e, 0, "nul", "text", 0, NULL, &nul, &nul_len, 1);
+	put_text(e, 0, "md", "fry *loves* garnet");
 	memset(huge_text, 'x', sizeof huge_text - 1);
 	for (size_t i = 0; i + 9 < sizeof huge_text; i += 4096)
 		memcpy(huge_text + i, "<script>", 8);
-	put_text(&e, 0, "huge", huge_text);
+	put_text(e, 0, "huge", huge_text);
 	for (int64_t s = 0; s < 150; s++)
-		put_text(&e, s, "many", "step");
+		put_text(e, s, "many", "step");
 	static const char *const scalars[] = {"loss", "loss/extra", "acc", "layer_1/w"};
 	for (size_t i = 0; i < 4; i++)
 		for (int64_t s = 0; s < 3; s++)
-			put_scalar(&e, s, scalars[i], (float)s);
+			tb_test_put_scalar(e, s, scalars[i], (float)s);
 	char longtag[200];
 	memset(longtag, 'a', sizeof longtag - 1);
 	longtag[sizeof longtag - 1] = '\0';
-	put_scalar(&e, 0, longtag, 1.0f);
+	tb_test_put_scalar(e, 0, longtag, 1.0f);
 
 	/* Layouts: run a introduces "Shared"; run b a new category "Late" and
-	 * a chart for "Shared"; run c adds charts to both. */
-	tb_pb_buf l = {0};
-	size_t cat = tb_pb_begin(&l, 2);
-	tb_pb_put_string(&l, 1, "Shared");
-	put_chart_multiline(&l, "losses", (const char *const[]){"loss.*"}, 1);
-	tb_pb_end(&l, cat);
-	put_layout(&e, &l);
-	fclose(e.f);
-
-	snprintf(dir, sizeof dir, "%s/b", logdir);
-	efile_open(&e, dir);
-	tb_pb_buf_truncate(&l, 0);
-	cat = tb_pb_begin(&l, 2);
-	tb_pb_put_string(&l, 1, "Shared");
-	put_chart_multiline(&l, "losses", (const char *const[]){"loss.*"}, 1); /* duplicate */
-	put_chart_multiline(&l, "acc", (const char *const[]){"acc"}, 1);
-	tb_pb_end(&l, cat);
-	cat = tb_pb_begin(&l, 2);
-	tb_pb_put_string(&l, 1, "Late");
-	tb_pb_put_bool(&l, 3, 1);
-	put_chart_multiline(&l, "first", (const char *const[]){"a"}, 1);
-	tb_pb_end(&l, cat);
-	put_layout(&e, &l);
-	fclose(e.f);
-
-	snprintf(dir, sizeof dir, "%s/c", logdir);
-	efile_open(&e, dir);
-	tb_pb_buf_truncate(&l, 0);
-	cat = tb_pb_begin(&l, 2);
-	tb_pb_put_string(&l, 1, "Late");
-	put_chart_multiline(&l, "first", (const char *const[]){"a"}, 1); /* duplicate */
-	put_chart_multiline(&l, "second", (const char *const[]){"b"}, 1);
-	tb_pb_end(&l, cat);
-	cat = tb_pb_begin(&l, 2);
-	tb_pb_put_string(&l, 1, "Shared");
-	size_t chart = tb_pb_begin(&l, 2);
-	tb_pb_put_string(&l, 1, "band");
-	size_t margin = tb_pb_begin(&l, 3);
-	size_t series = tb_pb_begin(&l, 1);
-	tb_pb_put_string(&l, 1, "loss");
-	tb_pb_put_string(&l, 3, "acc");
-	tb_pb_end(&l, series);
-	tb_pb_end(&l, margin);
-	tb_pb_end(&l, chart);
-	tb_pb_end(&l, cat);
-	put_layout(&e, &l);
-	fclose(e.f);
-	tb_pb_buf_free(&l);
+	 * a chart for "Shared"; run c adds charts to both. Each run repeats one
+	 * chart of the one before. */
+	static const layout_chart layout_a[] = {{"Shared", 0, "losses", "loss.*", NULL}};
+	static const layout_chart layout_b[] = {
+	    {"Shared", 0, "losses", "loss.*", NULL},
+	    {"Shared", 0, "acc", "acc", NULL},
+	    {"Late", 1, "first", "a", NULL},
+	};
+	static const layout_chart layout_c[] = {
+	    {"Late", 0, "first", "a", NULL},
+	    {"Late", 0, "second", "b", NULL},
+	    {"Shared", 0, "band", "loss", "acc"},
+	};
+	put_layout_of(e, layout_a, 1);
+	fclose(e);
+	e = open_run(root, "b");
+	put_layout_of(e, layout_b, 3);
+	fclose(e);
+	e = open_run(root, "c");
+	put_layout_of(e, layout_c, 3);
+	fclose(e);
 
 	/* run d: a layout that does not decode (a length past the end). */
-	snprintf(dir, sizeof dir, "%s/d", logdir);
-	efile_open(&e, dir);
+	e = open_run(root, "d");
 	tb_pb_buf bad = {0};
 	tb_pb_put_raw(&bad, "\x12\x7f\x0a", 3);
-	put_layout(&e, &bad);
+	put_layout(e, &bad);
 	tb_pb_buf_free(&bad);
-	fclose(e.f);
+	fclose(e);
 }
 
 /* ---- a tiny client ------------------------------------------------------ */
@@ -815,18 +756,12 @@ int main(void)
 	const char *binary = tb_spawn_binary();
 	if (!binary)
 		return 2;
-	if (tb_test_tmpdir(logdir, sizeof logdir, "textcs_test_") != 0) {
-		perror("mkdtemp");
+	tb_spawn *srv = tb_spawn_serve_new(binary, logdir, sizeof logdir, "textcs_test_",
+					   write_logdir, tb_spawn_loaded, &port);
+	if (!srv)
 		return 1;
-	}
-	write_logdir();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
-	tb_spawn *srv = tb_spawn_serve(binary, logdir, tb_spawn_loaded, &port);
-	if (!srv) {
-		tb_test_rmtree(logdir);
-		return 1;
-	}
 
 	TB_RUN(test_text__tags);
 	TB_RUN(test_text__missing_and_unknown);

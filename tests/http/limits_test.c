@@ -314,6 +314,27 @@ static void test_limits__queue(void)
 	tb_router_free(rt);
 }
 
+/* Send head on a new connection to port, then piece every 0.2 s for up
+ * to 4 s: 1 when the server closed the connection within 2.5 s. */
+static int trickle_cut_off(int port, const char *head, const char *piece)
+{
+	int fd = tb_http_dial(NULL, port);
+	CHECK(fd >= 0);
+	double t0 = tb_test_now(), closed_at = 0;
+	if (write(fd, head, strlen(head)) < 0)
+		CHECK(0);
+	while (tb_test_now() - t0 < 4 && !closed_at) {
+		usleep(200000);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char c;
+		if (write(fd, piece, strlen(piece)) < 0 ||
+		    (poll(&p, 1, 0) == 1 && read(fd, &c, 1) <= 0))
+			closed_at = tb_test_now();
+	}
+	close(fd);
+	return closed_at > 0 && closed_at - t0 < 2.5;
+}
+
 /* A header sent one line at a time, never finished, is cut off after the
  * header timeout although bytes keep coming. */
 static void test_limits__slow_header(void)
@@ -321,27 +342,11 @@ static void test_limits__slow_header(void)
 	tb_router *rt = routes();
 	tb_server *s = start(rt, (tb_server_opts){.header_timeout = 1});
 	int port = tb_server_port(s);
-	int fd = tb_http_dial(NULL, port);
-	CHECK(fd >= 0);
-	double t0 = tb_test_now(), closed_at = 0;
-	if (write(fd, "GET /data/runs HTTP/1.1\r\n", 25) < 0)
-		CHECK(0);
-	while (tb_test_now() - t0 < 4 && !closed_at) {
-		usleep(200000);
-		if (write(fd, "X-A: b\r\n", 8) < 0)
-			closed_at = tb_test_now();
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		char c;
-		if (poll(&p, 1, 0) == 1 && read(fd, &c, 1) <= 0)
-			closed_at = tb_test_now();
-	}
-	close(fd);
-	CHECK(closed_at > 0);
-	CHECK(closed_at - t0 < 2.5);
+	CHECK(trickle_cut_off(port, "GET /data/runs HTTP/1.1\r\n", "X-A: b\r\n"));
 	CHECK(tb_server_header_timeouts(s) >= 1);
 	/* an idle keep-alive connection too */
-	fd = tb_http_dial(NULL, port);
-	t0 = tb_test_now();
+	int fd = tb_http_dial(NULL, port);
+	double t0 = tb_test_now();
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	CHECK_INT(poll(&p, 1, 3000), 1);
 	CHECK(tb_test_now() - t0 < 2.5);
@@ -355,22 +360,9 @@ static void test_limits__slow_body(void)
 {
 	tb_router *rt = routes();
 	tb_server *s = start(rt, (tb_server_opts){.request_timeout = 1});
-	int port = tb_server_port(s);
-	int fd = tb_http_dial(NULL, port);
 	const char *head = "POST /data/runs HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n"
 			   "Content-Type: application/x-www-form-urlencoded\r\n\r\n";
-	double t0 = tb_test_now(), closed_at = 0;
-	if (write(fd, head, strlen(head)) < 0)
-		CHECK(0);
-	while (tb_test_now() - t0 < 4 && !closed_at) {
-		usleep(200000);
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		char c;
-		if (write(fd, "a=1&", 4) < 0 || (poll(&p, 1, 0) == 1 && read(fd, &c, 1) <= 0))
-			closed_at = tb_test_now();
-	}
-	close(fd);
-	CHECK(closed_at > 0 && closed_at - t0 < 2.5);
+	CHECK(trickle_cut_off(tb_server_port(s), head, "a=1&"));
 	tb_server_free(s);
 	tb_router_free(rt);
 }

@@ -2,6 +2,7 @@
  * shared corpus names the damage with its byte offset. */
 #include <stdlib.h>
 
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -9,9 +10,8 @@
 
 static void test_inspect__edge_cases(void)
 {
-	const char *src = getenv("TB_SOURCE_DIR");
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/tests/corpora/edge-cases/logdir", src ? src : ".");
+	tb_test_corpus(dir, sizeof dir, "edge-cases/logdir");
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);

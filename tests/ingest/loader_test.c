@@ -25,26 +25,29 @@ static void count_warnings(int level, const char *msg, void *payload)
 	}
 }
 
-static char *corpus(const char *name)
-{
-	const char *src = getenv("TB_SOURCE_DIR");
-	static char path[4096];
-	snprintf(path, sizeof path, "%s/tests/corpora/%s/logdir", src ? src : ".", name);
-	return path;
-}
-
 static tb_series *series(tb_store *st, const char *run, const char *tag)
 {
 	tb_run *r = tb_store_find_run(st, run);
 	return r ? tb_run_series_w(r, tag, strlen(tag)) : NULL;
 }
 
+/* A loader of the one source (name, root) into a new store *st, with the
+ * reload interval, threads and descriptor budget of tb_loader_opts. */
+static tb_loader *new_loader(tb_store **st, const char *name, const char *root, double reload,
+			     int threads, size_t max_open_files)
+{
+	tb_loader_source src = {name, root};
+	tb_loader_opts o = {&src, 1, reload, threads, max_open_files};
+	*st = tb_store_new();
+	return tb_loader_new(*st, &o);
+}
+
 static void test_loader__edge_cases_corpus(void)
 {
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, corpus("edge-cases")};
-	tb_loader_opts o = {&src, 1, 0, 2, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	char dir[4096];
+	tb_loader *l =
+	    new_loader(&st, NULL, tb_test_corpus(dir, sizeof dir, "edge-cases/logdir"), 0, 2, 0);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
 	tb_loader_cycle(l);
@@ -98,64 +101,48 @@ static void test_loader__edge_cases_corpus(void)
 	tb_store_free(st);
 }
 
-/* Frame one record around a payload (TFRecord). */
-#include "common/crc32c.h"
-static void frame(FILE *f, const uint8_t *p, size_t n)
+/* The event file of the run in folder dir, its path in buf (n bytes). */
+static char *run_file(char *buf, size_t n, const char *dir)
 {
-	uint8_t hdr[12];
-	for (int i = 0; i < 8; i++)
-		hdr[i] = (uint8_t)((uint64_t)n >> (8 * i));
-	uint32_t c = tb_crc32c_mask(tb_crc32c(hdr, 8));
-	for (int i = 0; i < 4; i++)
-		hdr[8 + i] = (uint8_t)(c >> (8 * i));
-	uint32_t d = tb_crc32c_mask(tb_crc32c(p, n));
-	uint8_t ftr[4] = {(uint8_t)d, (uint8_t)(d >> 8), (uint8_t)(d >> 16), (uint8_t)(d >> 24)};
-	fwrite(hdr, 1, 12, f);
-	fwrite(p, 1, n, f);
-	fwrite(ftr, 1, 4, f);
+	snprintf(buf, n, "%s/events.out.tfevents.1.host", dir);
+	return buf;
 }
 
-/* Event{wall_time, step, summary{value{tag "x", simple_value v}}} */
-static size_t scalar_event(uint8_t *b, int step, float v)
+/* Append steps from..to-1 of scalar "x" (value base + step) to the event
+ * file of folder dir. */
+static void append_steps(const char *dir, int from, int to, float base)
 {
-	size_t n = 0;
-	double wall = 1700000000.0 + step;
-	b[n++] = 0x09;
-	memcpy(b + n, &wall, 8);
-	n += 8;
-	b[n++] = 0x10;
-	b[n++] = (uint8_t)step; /* steps < 128 */
-	const uint8_t sum[] = {0x2a, 0x0a, 0x0a, 0x08, 0x0a, 0x01, 'x', 0x15};
-	memcpy(b + n, sum, sizeof sum);
-	n += sizeof sum;
-	memcpy(b + n, &v, 4);
-	return n + 4;
+	char path[4096];
+	FILE *f = fopen(run_file(path, sizeof path, dir), "ab");
+	for (int i = from; i < to; i++)
+		tb_test_put_scalar(f, i, "x", base + (float)i);
+	fclose(f);
+}
+
+/* A run root/name (its folder's path in dir, 300 bytes) of steps 0..steps-1. */
+static void write_run(char *dir, const char *root, const char *name, int steps)
+{
+	snprintf(dir, 300, "%s/%s", root, name);
+	mkdir(dir, 0755);
+	append_steps(dir, 0, steps, 0);
 }
 
 static void test_loader__tails_growing_file(void)
 {
-	char dir[] = "/tmp/tb_loader_testXXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
-	char path[256];
-	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", dir);
-	FILE *f = fopen(path, "wb");
-	uint8_t ev[64];
-	for (int i = 0; i < 10; i++) {
-		size_t n = scalar_event(ev, i, (float)i);
-		frame(f, ev, n);
-	}
+	char dir[256];
+	CHECK(tb_test_tmpdir(dir, sizeof dir, "tb_loader_test") == 0);
+	append_steps(dir, 0, 10, 0);
+	char path[512];
+	FILE *f = fopen(run_file(path, sizeof path, dir), "ab");
 	/* half a record at the end: the writer is still writing */
-	size_t n = scalar_event(ev, 10, 10.0f);
 	long before = ftell(f);
-	frame(f, ev, n);
+	tb_test_put_scalar(f, 10, "x", 10.0f);
 	fflush(f);
 	CHECK(ftruncate(fileno(f), before + 20) == 0);
 	fseek(f, 0, SEEK_END);
 
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, dir};
-	tb_loader_opts o = {&src, 1, 0, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, dir, 0, 1, 0);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
 	tb_loader_cycle(l);
@@ -164,10 +151,8 @@ static void test_loader__tails_growing_file(void)
 	/* the rest of the record arrives, then more */
 	CHECK(ftruncate(fileno(f), before) == 0);
 	fseek(f, before, SEEK_SET);
-	for (int i = 10; i < 15; i++) {
-		n = scalar_event(ev, i, (float)i);
-		frame(f, ev, n);
-	}
+	for (int i = 10; i < 15; i++)
+		tb_test_put_scalar(f, i, "x", (float)i);
 	fclose(f);
 	tb_loader_cycle(l);
 	tb_log_set_hook(NULL, NULL);
@@ -175,31 +160,15 @@ static void test_loader__tails_growing_file(void)
 	CHECK(s && s->len == 15 && tb_series_step(s, 14) == 14);
 	tb_loader_free(l);
 	tb_store_free(st);
-	unlink(path);
-	rmdir(dir);
-}
-
-static void write_run(const char *dir, int steps)
-{
-	char path[1024];
-	mkdir(dir, 0755);
-	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", dir);
-	FILE *f = fopen(path, "wb");
-	uint8_t ev[64];
-	for (int i = 0; i < steps; i++)
-		frame(f, ev, scalar_event(ev, i, (float)i));
-	fclose(f);
+	CHECK(tb_test_rmtree(dir) == 0);
 }
 
 static void test_loader__new_runs_and_logdir_spec(void)
 {
-	char root[] = "/tmp/tb_loader_specXXXXXX";
-	CHECK(mkdtemp(root) != NULL);
-	char a[256], b[256], b_sub[256];
-	snprintf(a, sizeof a, "%s/a", root);
+	char root[256], a[300], b[300], b_sub[300];
+	CHECK(tb_test_tmpdir(root, sizeof root, "tb_loader_spec") == 0);
+	write_run(a, root, "a", 3);
 	snprintf(b, sizeof b, "%s/b", root);
-	snprintf(b_sub, sizeof b_sub, "%s/b/sub", root);
-	write_run(a, 3);
 	mkdir(b, 0755);
 	tb_store *st = tb_store_new();
 	/* "x:" names a root; a spec entry without a name keeps plain names */
@@ -210,53 +179,37 @@ static void test_loader__new_runs_and_logdir_spec(void)
 	CHECK_INT(tb_store_run_count(st), 1);
 	CHECK(tb_store_find_run(st, "x/.") != NULL); /* upstream's quirk for a named root */
 	/* a run that appears later is picked up by the next cycle */
-	write_run(b_sub, 5);
+	write_run(b_sub, b, "sub", 5);
 	tb_loader_cycle(l);
 	CHECK_INT(tb_store_run_count(st), 2);
 	tb_series *s = series(st, "sub", "x");
 	CHECK(s && s->len == 5);
 	/* and one whose files are gone leaves */
 	char path[1024];
-	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", b_sub);
-	unlink(path);
+	unlink(run_file(path, sizeof path, b_sub));
 	tb_loader_cycle(l);
 	CHECK_INT(tb_store_run_count(st), 1);
 	CHECK(tb_store_find_run(st, "sub") == NULL);
 	tb_loader_free(l);
 	tb_store_free(st);
-	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", a);
-	unlink(path);
-	rmdir(b_sub);
-	rmdir(b);
-	rmdir(a);
-	rmdir(root);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 static void test_loader__wakes_on_change(void)
 {
-	char dir[] = "/tmp/tb_loader_liveXXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
-	char run[300], path[400];
-	snprintf(run, sizeof run, "%s/live", dir);
-	write_run(run, 3);
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, dir};
+	char dir[256], run[300], run2[300];
+	CHECK(tb_test_tmpdir(dir, sizeof dir, "tb_loader_live") == 0);
+	write_run(run, dir, "live", 3);
 	/* a reload interval far longer than the test: only the watcher can
 	 * bring the new points in time */
-	tb_loader_opts o = {&src, 1, 600, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, dir, 600, 1, 0);
 	tb_loader_start(l);
 	for (int i = 0; i < 500 && tb_loader_cycles(l) < 1; i++)
 		usleep(10000);
-	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", run);
-	FILE *f = fopen(path, "ab");
-	uint8_t ev[64];
-	frame(f, ev, scalar_event(ev, 3, 3.0f));
-	fclose(f);
+	append_steps(run, 3, 4, 0);
 	/* and a run that did not exist */
-	char run2[300];
-	snprintf(run2, sizeof run2, "%s/late", dir);
-	write_run(run2, 2);
+	write_run(run2, dir, "late", 2);
 	size_t len = 0;
 	int seen_late = 0;
 	for (int i = 0; i < 500 && (len < 4 || !seen_late); i++) {
@@ -276,49 +229,17 @@ static void test_loader__wakes_on_change(void)
 	CHECK(seen_late);
 	tb_loader_free(l);
 	tb_store_free(st);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", run2);
-	unlink(path);
-	rmdir(run);
-	rmdir(run2);
-	rmdir(dir);
+	CHECK(tb_test_rmtree(dir) == 0);
 }
 
-static char *run_file(char *buf, size_t n, const char *dir)
+/* Ten runs r0..r9 of five steps in root. */
+static void ten_runs(const char *root, char dirs[10][300])
 {
-	snprintf(buf, n, "%s/events.out.tfevents.1.host", dir);
-	return buf;
-}
-
-static void append_steps(const char *dir, int from, int to, float base)
-{
-	char path[1024];
-	FILE *f = fopen(run_file(path, sizeof path, dir), "ab");
-	uint8_t ev[64];
-	for (int i = from; i < to; i++)
-		frame(f, ev, scalar_event(ev, i, base + (float)i));
-	fclose(f);
-}
-
-/* Ten runs of five steps in a new folder from the mkdtemp template root. */
-static void ten_runs(char *root, char **dirs)
-{
-	CHECK(mkdtemp(root) != NULL);
 	for (int i = 0; i < 10; i++) {
-		CHECK(asprintf(&dirs[i], "%s/r%d", root, i) > 0);
-		write_run(dirs[i], 5);
+		char name[8];
+		snprintf(name, sizeof name, "r%d", i);
+		write_run(dirs[i], root, name, 5);
 	}
-}
-
-static void remove_ten_runs(const char *root, char **dirs)
-{
-	char path[1024];
-	for (int i = 0; i < 10; i++) {
-		unlink(run_file(path, sizeof path, dirs[i]));
-		rmdir(dirs[i]);
-		free(dirs[i]);
-	}
-	rmdir(root);
 }
 
 /* The pool of open files: with room for two, ten runs load completely,
@@ -327,13 +248,11 @@ static void remove_ten_runs(const char *root, char **dirs)
  * again). */
 static void test_loader__pool_reopens_at_offset(void)
 {
-	char root[] = "/tmp/tb_loader_poolXXXXXX";
-	char *dirs[10];
+	char root[256], dirs[10][300];
+	CHECK(tb_test_tmpdir(root, sizeof root, "tb_loader_pool") == 0);
 	ten_runs(root, dirs);
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, root};
-	tb_loader_opts o = {&src, 1, 0, 2, 2};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, root, 0, 2, 2);
 	tb_loader_cycle(l);
 	tb_loader_stats a, b;
 	tb_loader_get_stats(l, &a);
@@ -358,7 +277,7 @@ static void test_loader__pool_reopens_at_offset(void)
 	CHECK_INT(b.open_files, 0);
 	tb_loader_free(l);
 	tb_store_free(st);
-	remove_ten_runs(root, dirs);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 /* The budget covers every descriptor of the process: with twelve held
@@ -366,8 +285,8 @@ static void test_loader__pool_reopens_at_offset(void)
  * the headroom plus two, ten runs load with at most two files open. */
 static void test_loader__budget_counts_other_descriptors(void)
 {
-	char root[] = "/tmp/tb_loader_budgetXXXXXX";
-	char *dirs[10];
+	char root[256], dirs[10][300];
+	CHECK(tb_test_tmpdir(root, sizeof root, "tb_loader_budget") == 0);
 	ten_runs(root, dirs);
 	int extra[6];
 	for (int i = 0; i < 6; i++)
@@ -379,10 +298,8 @@ static void test_loader__budget_counts_other_descriptors(void)
 	if (d)
 		closedir(d);
 	held--; /* the listing's own */
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, root};
-	tb_loader_opts o = {&src, 1, 0, 2, held + 4 + 2};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, root, 0, 2, held + 4 + 2);
 	tb_loader_cycle(l);
 	tb_loader_stats a;
 	tb_loader_get_stats(l, &a);
@@ -392,7 +309,7 @@ static void test_loader__budget_counts_other_descriptors(void)
 	tb_store_free(st);
 	for (int i = 0; i < 6; i++)
 		close(extra[i]);
-	remove_ten_runs(root, dirs);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 /* A file truncated and written again, then one replaced by another (a new
@@ -400,14 +317,11 @@ static void test_loader__budget_counts_other_descriptors(void)
  * series shows the new points only. */
 static void test_loader__truncated_and_replaced(void)
 {
-	char root[] = "/tmp/tb_loader_truncXXXXXX";
-	CHECK(mkdtemp(root) != NULL);
-	char path[1024], tmp[300];
-	write_run(root, 100);
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, root};
-	tb_loader_opts o = {&src, 1, 0, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	char root[256], path[1024], tmp[300];
+	CHECK(tb_test_tmpdir(root, sizeof root, "tb_loader_trunc") == 0);
+	append_steps(root, 0, 100, 0);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, root, 0, 1, 0);
 	tb_loader_cycle(l);
 	tb_series *s = series(st, ".", "x");
 	CHECK(s && s->len == 100);
@@ -429,8 +343,7 @@ static void test_loader__truncated_and_replaced(void)
 		CHECK(tb_series_value(s, i) == 2000.0 + (double)i);
 	tb_loader_free(l);
 	tb_store_free(st);
-	unlink(path);
-	rmdir(root);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 /* Body of the permissions test, in a process that cannot read what it
@@ -438,20 +351,14 @@ static void test_loader__truncated_and_replaced(void)
 static int unreadable_body(void)
 {
 	int before = tb__failed_checks;
-	char root[] = "/tmp/tb_loader_permXXXXXX";
-	CHECK(mkdtemp(root) != NULL);
-	char a[300], b[300], c[300], path[1024];
-	snprintf(a, sizeof a, "%s/a", root);
-	snprintf(b, sizeof b, "%s/b", root);
-	snprintf(c, sizeof c, "%s/c", root);
-	write_run(a, 5);
-	write_run(b, 5);
-	write_run(c, 5);
+	char root[256], a[300], b[300], c[300], path[1024];
+	CHECK(tb_test_tmpdir(root, sizeof root, "tb_loader_perm") == 0);
+	write_run(a, root, "a", 5);
+	write_run(b, root, "b", 5);
+	write_run(c, root, "c", 5);
 	CHECK(chmod(run_file(path, sizeof path, b), 0) == 0);
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {NULL, root};
-	tb_loader_opts o = {&src, 1, 0, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, NULL, root, 0, 1, 0);
 	warnings = 0;
 	tb_log_set_hook(count_warnings, NULL);
 	tb_loader_cycle(l);
@@ -483,13 +390,7 @@ static int unreadable_body(void)
 	tb_log_set_hook(NULL, NULL);
 	tb_loader_free(l);
 	tb_store_free(st);
-	unlink(run_file(path, sizeof path, a));
-	unlink(run_file(path, sizeof path, b));
-	unlink(run_file(path, sizeof path, c));
-	rmdir(a);
-	rmdir(b);
-	rmdir(c);
-	rmdir(root);
+	CHECK(tb_test_rmtree(root) == 0);
 	return tb__failed_checks - before;
 }
 
@@ -523,11 +424,9 @@ static void touch(const char *root, const char *rel)
  * store lists them per run, named as runs are. */
 static void test_loader__assets(void)
 {
-	char root[] = "/tmp/tb_loader_assetsXXXXXX";
-	CHECK(mkdtemp(root) != NULL);
-	char run[300], dir[600];
-	snprintf(run, sizeof run, "%s/train", root);
-	write_run(run, 2);
+	char root[256], run[300], dir[600];
+	CHECK(tb_test_tmpdir(root, sizeof root, "tb_loader_assets") == 0);
+	write_run(run, root, "train", 2);
 	touch(run, "projector_config.pbtxt");
 	snprintf(dir, sizeof dir, "%s/plugins", run);
 	mkdir(dir, 0755);
@@ -540,10 +439,8 @@ static void test_loader__assets(void)
 	mkdir(dir, 0755);
 	touch(dir, "worker0.pt.trace.json");
 	touch(dir, "notes.json");
-	tb_store *st = tb_store_new();
-	tb_loader_source src = {"x", root};
-	tb_loader_opts o = {&src, 1, 0, 1, 0};
-	tb_loader *l = tb_loader_new(st, &o);
+	tb_store *st;
+	tb_loader *l = new_loader(&st, "x", root, 0, 1, 0);
 	tb_loader_cycle(l);
 	tb_store_asset *v;
 	size_t n = tb_store_assets(&v, st, TB_ASSET_PROJECTOR_CONFIG);

@@ -11,11 +11,11 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <tboard/writer.h>
 
+#include "../api/http_client.h"
 #include "../api/spawn.h"
 #include "../api/testutil.h"
 #include "../harness.h"
@@ -24,41 +24,16 @@
 
 static CURL *curl;
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	FILE *f = ud;
-	return fwrite(p, sz, n, f);
-}
-
 /* GET path; the parsed JSON answer (json_decref) or NULL; *secs the time. */
 static json_t *get_json(int port, const char *path, double *secs)
 {
-	char url[1024];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&body, &len);
-	curl_easy_reset(curl);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-	double t0 = now_s();
-	CURLcode rc = curl_easy_perform(curl);
-	*secs = now_s() - t0;
-	fclose(f);
-	long status = 0;
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	json_t *j = rc == CURLE_OK && status == 200 ? json_loadb(body, len, 0, NULL) : NULL;
-	free(body);
+	static const tb_http_req req = {.timeout_s = 30};
+	tb_http_reply r;
+	int rc = tb_http_send(&r, curl, port, path, &req);
+	*secs = r.secs;
+	json_t *j =
+	    rc == CURLE_OK && r.status == 200 ? json_loadb(r.body.ptr, r.body.len, 0, NULL) : NULL;
+	tb_http_reply_free(&r);
 	return j;
 }
 
@@ -77,7 +52,7 @@ static void write_run(const char *dir, int steps)
 /* Run tboard with its stderr in log (a file), returning the child. */
 static tb_spawn *start(const char *logdir, const char *const *extra, FILE *log)
 {
-	const char *bin = getenv("TB_BINARY");
+	const char *bin = tb_spawn_binary();
 	fflush(stderr);
 	int saved = dup(2);
 	dup2(fileno(log), 2);
@@ -104,12 +79,6 @@ static int log_has(FILE *log, const char *needle)
 	return found;
 }
 
-static void rm_rf(const char *dir)
-{
-	if (tb_test_rmtree(dir) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
-}
-
 /* Many runs under a low descriptor limit: in a child process (the limit
  * is inherited by the server), 400 runs, RLIMIT_NOFILE 256. /data/runs
  * never loses a run, open descriptors stay under the limit (64 event files
@@ -134,8 +103,8 @@ static int many_runs(const char *root, const char *pool)
 		return 1;
 	int port = tb_spawn_port(s);
 	int best = 0, peak_fds = 0, full_polls = 0;
-	double t0 = now_s();
-	while (now_s() - t0 < 60 && full_polls < 20) {
+	double t0 = tb_test_now();
+	while (tb_test_now() - t0 < 60 && full_polls < 20) {
 		double secs;
 		json_t *j = get_json(port, "/data/runs", &secs);
 		int n = j && json_is_array(j) ? (int)json_array_size(j) : -1;
@@ -185,8 +154,8 @@ static int many_runs(const char *root, const char *pool)
 
 static void test_scale__many_runs_low_fd_limit(void)
 {
-	char root[] = "/tmp/tb_scale_XXXXXX";
-	CHECK(mkdtemp(root) != NULL);
+	char root[256];
+	CHECK(tb_test_tmpdir(root, sizeof root, "tb_scale_") == 0);
 	for (int i = 0; i < RUNS; i++) {
 		char dir[512];
 		snprintf(dir, sizeof dir, "%s/run_%03d", root, i);
@@ -201,14 +170,14 @@ static void test_scale__many_runs_low_fd_limit(void)
 		waitpid(pid, &status, 0);
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	rm_rf(root);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 /* A sparse 4 GB file of zeros beside a healthy run. */
 static void test_scale__zero_file_does_not_stall(void)
 {
-	char root[] = "/tmp/tb_zero_XXXXXX";
-	CHECK(mkdtemp(root) != NULL);
+	char root[256];
+	CHECK(tb_test_tmpdir(root, sizeof root, "tb_zero_") == 0);
 	char dir[512], path[600];
 	snprintf(dir, sizeof dir, "%s/zeros", root);
 	mkdir(dir, 0755);
@@ -224,16 +193,17 @@ static void test_scale__zero_file_does_not_stall(void)
 	tb_spawn *s = start(root, extra, log);
 	CHECK(s != NULL);
 	if (!s) {
-		rm_rf(root);
+		CHECK(tb_test_rmtree(root) == 0);
 		return;
 	}
 	int port = tb_spawn_port(s);
-	double worst = 0, t0 = now_s();
+	double worst = 0, t0 = tb_test_now();
 	int polls = 0, complete = 0;
-	while (now_s() - t0 < 8) {
+	while (tb_test_now() - t0 < 8) {
 		double a, b;
 		json_t *runs = get_json(port, "/data/runs", &a);
-		json_t *pts = get_json(port, "/data/plugin/scalars/scalars?run=healthy&tag=loss", &b);
+		json_t *pts =
+		    get_json(port, "/data/plugin/scalars/scalars?run=healthy&tag=loss", &b);
 		CHECK(runs != NULL);
 		if (a > worst)
 			worst = a;
@@ -252,15 +222,13 @@ static void test_scale__zero_file_does_not_stall(void)
 	CHECK(log_has(log, "damaged record at byte 0"));
 	tb_spawn_stop(s);
 	fclose(log);
-	rm_rf(root);
+	CHECK(tb_test_rmtree(root) == 0);
 }
 
 int main(void)
 {
-	if (!getenv("TB_BINARY")) {
-		fprintf(stderr, "TB_BINARY must be set (CTest sets it)\n");
+	if (!tb_spawn_binary())
 		return 1;
-	}
 	curl_global_init(CURL_GLOBAL_ALL);
 	curl = curl_easy_init();
 	TB_RUN(test_scale__zero_file_does_not_stall);

@@ -14,6 +14,7 @@
  *
  * Environment: TB_SOURCE_DIR, TB_BINARY (set by CTest), optional
  * TBOARD_EXTRA_CORPORA, TB_PROFILE_VERBOSE=1 to list every answer. */
+#include "../api/http_client.h"
 #include "../api/jsondiff.h"
 #include "../api/sha256sum.h"
 #include "../api/spawn.h"
@@ -31,32 +32,6 @@
 #define REQUEST_TIMEOUT_S 300
 #define MAX_NOT_IMPLEMENTED 64
 
-typedef struct buf {
-	char *p;
-	size_t n, cap;
-} buf;
-
-/* Append to b, growing it geometrically (answers reach hundreds of MB). */
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-	buf *b = ud;
-	size_t add = size * n;
-	if (b->n + add + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1 << 16;
-		while (cap < b->n + add + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np)
-			return 0;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, p, add);
-	b->n += add;
-	b->p[b->n] = '\0';
-	return add;
-}
-
 /* A whole file, decompressed when it is gzip (gzread reads plain files
  * as they are). NULL if it cannot be read. */
 static char *slurp(const char *path, size_t *len)
@@ -64,20 +39,18 @@ static char *slurp(const char *path, size_t *len)
 	gzFile f = gzopen(path, "rb");
 	if (!f)
 		return NULL;
-	buf b = {NULL, 0, 0};
+	tb_buf b = TB_BUF_INIT;
 	char chunk[1 << 16];
 	int n;
 	while ((n = gzread(f, chunk, sizeof chunk)) > 0)
-		on_body(chunk, 1, (size_t)n, &b);
+		tb_buf_append(&b, chunk, (size_t)n);
 	gzclose(f);
 	if (n < 0) {
-		free(b.p);
+		tb_buf_free(&b);
 		return NULL;
 	}
-	if (!b.p)
-		b.p = calloc(1, 1);
-	*len = b.n;
-	return b.p;
+	*len = b.len;
+	return tb_buf_detach(&b);
 }
 
 /* The decoded value of query parameter `name` in a path, or NULL. */
@@ -183,7 +156,7 @@ static char *read_expected(size_t *len, const ctx *c, const char *file)
 	return text;
 }
 
-static int compare_trace(char *why, size_t n, const ctx *c, const char *file, const buf *got)
+static int compare_trace(char *why, size_t n, const ctx *c, const char *file, const tb_buf *got)
 {
 	size_t len;
 	char *text = read_expected(&len, c, file);
@@ -194,13 +167,13 @@ static int compare_trace(char *why, size_t n, const ctx *c, const char *file, co
 		return 0;
 	}
 	char hex[65];
-	tb_sha256_hex(hex, got->p, got->n);
+	tb_sha256_hex(hex, got->ptr, got->len);
 	const char *want = json_string_value(json_object_get(sum, "sha256"));
 	json_int_t want_len = json_integer_value(json_object_get(sum, "length"));
-	int ok = want && strcmp(want, hex) == 0 && want_len == (json_int_t)got->n;
+	int ok = want && strcmp(want, hex) == 0 && want_len == (json_int_t)got->len;
 	if (!ok)
-		snprintf(why, n, "body sha256 %s length %zu, expected %s length %lld", hex, got->n,
-			 want ? want : "?", (long long)want_len);
+		snprintf(why, n, "body sha256 %s length %zu, expected %s length %lld", hex,
+			 got->len, want ? want : "?", (long long)want_len);
 	json_decref(sum);
 	return ok;
 }
@@ -220,25 +193,17 @@ static void note_not_implemented(ctx *c, const char *path)
 		}
 }
 
-/* GET path from tboard into *got (the caller frees got->p). */
-static CURLcode get(long *status, buf *got, const ctx *c, const char *path)
+/* GET path from tboard into *got (the caller frees it). */
+static CURLcode get(long *status, tb_buf *got, const ctx *c, const char *path)
 {
-	char url[8192];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", c->port, path);
-	memset(got, 0, sizeof *got);
-	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)REQUEST_TIMEOUT_S);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, got);
 	/* the reference gzips some answers whatever is asked; curl undoes it */
-	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
-	CURLcode rc = curl_easy_perform(c->curl);
-	*status = 0;
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
-	if (!got->p)
-		got->p = calloc(1, 1);
+	static const tb_http_req req = {.timeout_s = REQUEST_TIMEOUT_S, .accept_encoding = ""};
+	tb_http_reply r;
+	CURLcode rc = tb_http_send(&r, c->curl, c->port, path, &req);
+	*status = r.status;
+	*got = r.body;
+	r.body = (tb_buf)TB_BUF_INIT;
+	tb_http_reply_free(&r);
 	return rc;
 }
 
@@ -248,7 +213,7 @@ static void check_row(ctx *c, const char *path, long want_status, const char *fi
 		c->not_run++;
 		return;
 	}
-	buf got;
+	tb_buf got;
 	long status;
 	CURLcode rc = get(&status, &got, c, path);
 	char why[1024] = "";
@@ -259,7 +224,7 @@ static void check_row(ctx *c, const char *path, long want_status, const char *fi
 		note_not_implemented(c, path);
 		if (c->verbose)
 			printf("  not implemented  %s\n", path);
-		free(got.p);
+		tb_buf_free(&got);
 		return;
 	} else if (want_status == 500 && status >= 400 && status < 500) {
 		/* the reference fails with 500 (an uncaught KeyError); tboard
@@ -267,7 +232,7 @@ static void check_row(ctx *c, const char *path, long want_status, const char *fi
 		ok = 1;
 	} else if (status != want_status) {
 		snprintf(why, sizeof why, "status %ld, expected %ld: %.200s", status, want_status,
-			 got.p);
+			 got.ptr);
 	} else if (strstr(file, ".trace.json")) {
 		ok = compare_trace(why, sizeof why, c, file, &got);
 	} else {
@@ -276,7 +241,7 @@ static void check_row(ctx *c, const char *path, long want_status, const char *fi
 		if (!etext) {
 			snprintf(why, sizeof why, "cannot read %s", file);
 		} else if (want_status != 200) {
-			char *want = html_message(etext), *have = trimmed(got.p, got.n);
+			char *want = html_message(etext), *have = trimmed(got.ptr, got.len);
 			ok = strcmp(want, have) == 0;
 			if (!ok)
 				snprintf(why, sizeof why, "message \"%.300s\", expected \"%.300s\"", have,
@@ -285,14 +250,14 @@ static void check_row(ctx *c, const char *path, long want_status, const char *fi
 			free(have);
 		} else {
 			json_t *e = json_loadb(etext, elen, JSON_DECODE_ANY, NULL);
-			json_t *g = json_loadb(got.p, got.n, JSON_DECODE_ANY, NULL);
+			json_t *g = json_loadb(got.ptr, got.len, JSON_DECODE_ANY, NULL);
 			if (e && g && strncmp(file, "runs", 4) == 0)
 				keep_present_runs(c, e);
 			if (e && g && strcmp(file, "core__data_plugins_listing.json") == 0)
 				/* the recorded server had no projector to list */
 				json_object_del(g, "projector");
 			if (!e || !g) {
-				snprintf(why, sizeof why, "not JSON: %.200s", got.p);
+				snprintf(why, sizeof why, "not JSON: %.200s", got.ptr);
 			} else {
 				tb_jsondiff d;
 				tb_jsondiff_init(&d);
@@ -314,7 +279,7 @@ static void check_row(ctx *c, const char *path, long want_status, const char *fi
 		c->failed++;
 		printf("FAIL %s\n     %s\n", path, why);
 	}
-	free(got.p);
+	tb_buf_free(&got);
 }
 
 /* Whether tboard's operator table of the profile at query q is empty. */
@@ -324,14 +289,14 @@ static int no_operators(ctx *c, const char *q)
 	if (asprintf(&path, "/data/plugin/pytorch_profiler/operation/table%s&group_by=Operation",
 		     q) < 0)
 		abort();
-	buf got;
+	tb_buf got;
 	long status;
 	CURLcode rc = get(&status, &got, c, path);
-	json_t *t = rc == CURLE_OK && status == 200 ? json_loadb(got.p, got.n, 0, NULL) : NULL;
+	json_t *t = rc == CURLE_OK && status == 200 ? json_loadb(got.ptr, got.len, 0, NULL) : NULL;
 	json_t *data = json_object_get(t, "data");
 	int none = json_is_array(data) && json_array_size(data) == 0;
 	json_decref(t);
-	free(got.p);
+	tb_buf_free(&got);
 	free(path);
 	return none;
 }
@@ -373,11 +338,11 @@ static int check_trees(ctx *c, const char *label)
 					abort();
 				for (int i = 0; i < 3; i++)
 					curl_free(q[i]);
-				buf got;
+				tb_buf got;
 				long status;
 				CURLcode rc = get(&status, &got, c, path);
 				json_t *tree = rc == CURLE_OK && status == 200
-						   ? json_loadb(got.p, got.n, 0, NULL)
+						   ? json_loadb(got.ptr, got.len, 0, NULL)
 						   : NULL;
 				const char *name = json_string_value(json_object_get(tree, "name"));
 				asked++;
@@ -390,10 +355,10 @@ static int check_trees(ctx *c, const char *label)
 				} else {
 					bad++;
 					printf("FAIL %s\n     status %ld: %.200s\n", path, status,
-					       got.p);
+					       got.ptr);
 				}
 				json_decref(tree);
-				free(got.p);
+				tb_buf_free(&got);
 				free(path);
 				free(query);
 			}

@@ -32,6 +32,18 @@ static tb_prof_trace *parse_with(const char *text, size_t step, int keep_ops)
 	return t;
 }
 
+/* parse_with text fed in pieces of each of the n sizes in steps, each
+ * trace checked by check. */
+static void check_parses(const char *text, const size_t *steps, size_t n, int keep_ops,
+			 void (*check)(const tb_prof_trace *t))
+{
+	for (size_t i = 0; i < n; i++) {
+		tb_prof_trace *t = parse_with(text, steps[i], keep_ops);
+		check(t);
+		tb_prof_trace_free(t);
+	}
+}
+
 static const char KINETO[] =
     "{\"schemaVersion\": 1, \"deviceProperties\": [{\"id\": 0, \"name\": \"GPU\"}],\n"
     " \"traceEvents\": [\n"
@@ -85,19 +97,12 @@ static void check_kineto(const tb_prof_trace *t)
 
 static void test_trace__kineto_object(void)
 {
-	tb_prof_trace *t = parse_with(KINETO, 0, 0);
-	check_kineto(t);
-	tb_prof_trace_free(t);
+	check_parses(KINETO, (const size_t[]){0}, 1, 0, check_kineto);
 }
 
 static void test_trace__fed_byte_by_byte(void)
 {
-	tb_prof_trace *t = parse_with(KINETO, 1, 0);
-	check_kineto(t);
-	tb_prof_trace_free(t);
-	t = parse_with(KINETO, 7, 0);
-	check_kineto(t);
-	tb_prof_trace_free(t);
+	check_parses(KINETO, (const size_t[]){1, 7}, 2, 0, check_kineto);
 }
 
 static void test_trace__legacy_array(void)
@@ -208,20 +213,15 @@ static void test_trace__communication(void)
 
 static void test_trace__files_of_the_corpus(void)
 {
-	const char *src = getenv("TB_SOURCE_DIR");
-	if (!src)
-		src = ".";
 	char path[4096];
 	tb_prof_trace *t;
-	snprintf(path, sizeof path,
-		 "%s/tests/corpora/profile/logdir/mlp_gzip/vm_20271.1796592182308.pt.trace.json.gz",
-		 src);
+	tb_test_corpus(path, sizeof path,
+		       "profile/logdir/mlp_gzip/vm_20271.1796592182308.pt.trace.json.gz");
 	tb_prof_trace_read(&t, path);
 	CHECK_INT(t->status, TB_PROF_LEGACY);
 	tb_prof_trace_free(t);
-	snprintf(path, sizeof path,
-		 "%s/tests/corpora/profile/logdir/damaged/vm_20271.1796592195288.pt.trace.json",
-		 src);
+	tb_test_corpus(path, sizeof path,
+		       "profile/logdir/damaged/vm_20271.1796592195288.pt.trace.json");
 	tb_prof_trace_read(&t, path);
 	CHECK_INT(t->status, TB_PROF_BAD);
 	CHECK(t->error && strstr(t->error, "ends early"));
@@ -306,12 +306,7 @@ static void check_tree(const tb_prof_trace *t)
 
 static void test_optree__operators(void)
 {
-	tb_prof_trace *t = parse_with(TREE, 0, 1);
-	check_tree(t);
-	tb_prof_trace_free(t);
-	t = parse_with(TREE, 1, 1);
-	check_tree(t);
-	tb_prof_trace_free(t);
+	check_parses(TREE, (const size_t[]){0, 1}, 2, 1, check_tree);
 }
 
 static void test_optree__truncated_and_invalid(void)
@@ -391,9 +386,9 @@ static tb_store *scanned(const char *dir)
  * *names (count in *n); *st is the store the scan filled. */
 static tb_prof_store *corpus_runs(tb_store **st, char ***names, size_t *n, const char *corpus)
 {
-	const char *src = getenv("TB_SOURCE_DIR");
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/tests/corpora/%s/logdir", src ? src : ".", corpus);
+	char dir[4096], rel[256];
+	snprintf(rel, sizeof rel, "%s/logdir", corpus);
+	tb_test_corpus(dir, sizeof dir, rel);
 	*st = scanned(dir);
 	tb_prof_store *s = tb_prof_store_new(*st, dir);
 	tb_prof_store_scan(s);

@@ -8,11 +8,17 @@
 
 #include "proto/event_encode.h"
 #include "record/rec_writer.h"
+#include "worked_records.h"
 
-/* Frame b's contents into out; returns the record size. */
-static size_t frame(uint8_t *out, const tb_pb_buf *b)
+/* b's contents framed as a record are the n bytes at expect. */
+static void check_framed(const tb_pb_buf *b, const char *expect, size_t n)
 {
-	return tb_rec_frame(out, b->data, b->len);
+	uint8_t out[128];
+	CHECK_INT(b->len + TB_REC_OVERHEAD, n);
+	if (b->len + TB_REC_OVERHEAD == n && n <= sizeof out) {
+		tb_rec_frame(out, b->data, b->len);
+		CHECK(memcmp(out, expect, n) == 0);
+	}
 }
 
 static void test_event_encode__file_version(void)
@@ -23,10 +29,8 @@ static void test_event_encode__file_version(void)
 				     "brain.Event:2"
 				     "\xec\xed\x8f\x9d";
 	tb_pb_buf b = {0};
-	uint8_t out[128];
 	CHECK_INT(tb_event_encode_file_version(&b, 1700000000.0, NULL), 0);
-	CHECK_INT(frame(out, &b), 40);
-	CHECK(memcmp(out, expect, 40) == 0);
+	check_framed(&b, expect, 40);
 
 	tb_pb_buf_truncate(&b, 0);
 	tb_event_encode_file_version(&b, 1700000000.0, "tboard");
@@ -37,41 +41,26 @@ static void test_event_encode__file_version(void)
 
 static void test_event_encode__legacy_scalar(void)
 {
-	static const char expect[] = "\x1a\x00\x00\x00\x00\x00\x00\x00\x12\x9b\xd8\x2d"
-				     "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41"
-				     "\x10\x01"
-				     "\x2a\x0d\x0a\x0b"
-				     "\x0a\x04"
-				     "loss"
-				     "\x15\x00\x00\x80\x3e"
-				     "\xde\xd4\xdb\x41";
+	static const char expect[] =
+	    "\x1a\x00\x00\x00\x00\x00\x00\x00\x12\x9b\xd8\x2d" TB_WORKED_LEGACY_LOSS
+	    "\xde\xd4\xdb\x41";
 	tb_pb_buf b = {0};
-	uint8_t out[128];
 	CHECK_INT(tb_event_encode_scalar(&b, 1700000001.5, 1, "loss", 4, 0.25f,
 					 TB_EVENT_SIMPLE_VALUE | TB_EVENT_METADATA),
 		  0);
-	CHECK_INT(frame(out, &b), 42);
-	CHECK(memcmp(out, expect, 42) == 0);
+	check_framed(&b, expect, 42);
 	tb_pb_buf_free(&b);
 }
 
 static void test_event_encode__tf2_scalar(void)
 {
-	static const char expect[] = "\x2e\x00\x00\x00\x00\x00\x00\x00\xc5\xcb\x57\xfa"
-				     "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41\x10\x01"
-				     "\x2a\x21\x0a\x1f"
-				     "\x0a\x04"
-				     "loss"
-				     "\x42\x0a\x08\x01\x12\x00\x22\x04\x00\x00\x80\x3e"
-				     "\x4a\x0b\x0a\x09\x0a\x07"
-				     "scalars"
-				     "\xb4\xce\x93\x39";
+	static const char expect[] =
+	    "\x2e\x00\x00\x00\x00\x00\x00\x00\xc5\xcb\x57\xfa" TB_WORKED_TF2_LOSS
+	    "\xb4\xce\x93\x39";
 	tb_pb_buf b = {0};
-	uint8_t out[128];
 	CHECK_INT(tb_event_encode_scalar(&b, 1700000001.5, 1, "loss", 4, 0.25f, TB_EVENT_METADATA),
 		  0);
-	CHECK_INT(frame(out, &b), 62);
-	CHECK(memcmp(out, expect, 62) == 0);
+	check_framed(&b, expect, 62);
 
 	/* Later values of the tag carry no metadata. */
 	tb_pb_buf_truncate(&b, 0);
@@ -83,21 +72,12 @@ static void test_event_encode__tf2_scalar(void)
 
 static void test_event_encode__tf2_accuracy_from_upstream(void)
 {
-	static const char expect[] = "\x32\x00\x00\x00\x00\x00\x00\x00\x24\x19\x56\xec"
-				     "\x09\xc4\x05\xb7\x3d\x99\xd6\xd7\x41"
-				     "\x10\x4d"
-				     "\x2a\x25\x0a\x23"
-				     "\x0a\x08"
-				     "accuracy"
-				     "\x42\x0a\x08\x01\x12\x00\x22\x04\xa4\x70\x7d\x3f"
-				     "\x4a\x0b\x0a\x09\x0a\x07"
-				     "scalars"
-				     "\xa5\x5b\x64\x33";
+	static const char expect[] =
+	    "\x32\x00\x00\x00\x00\x00\x00\x00\x24\x19\x56\xec" TB_WORKED_TF2_ACCURACY
+	    "\xa5\x5b\x64\x33";
 	tb_pb_buf b = {0};
-	uint8_t out[128];
 	tb_event_encode_scalar(&b, 1599759606.859727, 77, "accuracy", 8, 0.99f, TB_EVENT_METADATA);
-	CHECK_INT(frame(out, &b), 66);
-	CHECK(memcmp(out, expect, 66) == 0);
+	check_framed(&b, expect, 66);
 	tb_pb_buf_free(&b);
 }
 

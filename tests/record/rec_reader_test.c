@@ -10,20 +10,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "record/rec_reader.h"
-
-static size_t frame(uint8_t *out, const void *payload, size_t n)
-{
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)((uint64_t)n >> (8 * i));
-	uint32_t c = tb_crc32c_mask(tb_crc32c(out, 8));
-	for (int i = 0; i < 4; i++)
-		out[8 + i] = (uint8_t)(c >> (8 * i));
-	memcpy(out + 12, payload, n);
-	uint32_t d = tb_crc32c_mask(tb_crc32c(payload, n));
-	for (int i = 0; i < 4; i++)
-		out[12 + n + i] = (uint8_t)(d >> (8 * i));
-	return n + 16;
-}
+#include "record/rec_writer.h"
 
 static void test_rec__file_version_vector(void)
 {
@@ -72,13 +59,27 @@ static int read_all(tb_rec_reader *r, int *ids, int *n, int *damage)
 	return 0;
 }
 
+/* Write the len bytes at p as the whole file and open a reader on it
+ * (free it) that has read every record there: their ids in ids[*n],
+ * the damaged ones counted in *damage. */
+static tb_rec_reader *write_and_read(const uint8_t *p, size_t len, int *ids, int *n, int *damage)
+{
+	tb_rec_reader *r = NULL;
+	write_file(p, len, "wb");
+	*n = *damage = 0;
+	CHECK_INT(tb_rec_reader_open(&r, path), 0);
+	if (r)
+		CHECK_INT(read_all(r, ids, n, damage), 0);
+	return r;
+}
+
 static size_t build(uint8_t *buf, int first, int count, size_t payload_len)
 {
 	size_t off = 0;
 	uint8_t payload[4096];
 	for (int i = first; i < first + count; i++) {
 		memset(payload, i, payload_len);
-		off += frame(buf + off, payload, payload_len);
+		off += tb_rec_frame(buf + off, payload, payload_len);
 	}
 	return off;
 }
@@ -87,11 +88,9 @@ static void test_rec__tail_partial_record(void)
 {
 	uint8_t buf[8192];
 	size_t len = build(buf, 0, 10, 30);
-	write_file(buf, len - 7, "wb"); /* last record cut short */
-	tb_rec_reader *r;
-	CHECK_INT(tb_rec_reader_open(&r, path), 0);
-	int ids[64], n = 0, damage = 0;
-	CHECK_INT(read_all(r, ids, &n, &damage), 0);
+	int ids[64], n, damage;
+	/* the last record cut short */
+	tb_rec_reader *r = write_and_read(buf, len - 7, ids, &n, &damage);
 	CHECK_INT(n, 9);
 	CHECK_INT(damage, 0);
 	write_file(buf + len - 7, 7, "ab");
@@ -107,11 +106,8 @@ static void check_damage(size_t flip_at, int expect_n, int skip_id)
 	uint8_t buf[8192];
 	size_t len = build(buf, 0, 20, 30); /* 46 bytes per record */
 	buf[flip_at] ^= 0x01;
-	write_file(buf, len, "wb");
-	tb_rec_reader *r;
-	CHECK_INT(tb_rec_reader_open(&r, path), 0);
-	int ids[64], n = 0, damage = 0;
-	CHECK_INT(read_all(r, ids, &n, &damage), 0);
+	int ids[64], n, damage;
+	tb_rec_reader *r = write_and_read(buf, len, ids, &n, &damage);
 	CHECK_INT(damage, 1);
 	CHECK_INT(n, expect_n);
 	for (int i = 0, id = 0; i < n; i++, id++) {
@@ -140,11 +136,8 @@ static void test_rec__damage_in_growing_tail(void)
 	uint8_t buf[8192];
 	size_t len = build(buf, 0, 6, 30);
 	memset(buf + 46 * 2, 0xEE, 10); /* garbage over record 2's header */
-	write_file(buf, 46 * 3 + 5, "wb");
-	tb_rec_reader *r;
-	CHECK_INT(tb_rec_reader_open(&r, path), 0);
-	int ids[64], n = 0, damage = 0;
-	CHECK_INT(read_all(r, ids, &n, &damage), 0);
+	int ids[64], n, damage;
+	tb_rec_reader *r = write_and_read(buf, 46 * 3 + 5, ids, &n, &damage);
 	CHECK_INT(n, 2);
 	CHECK_INT(damage, 1);
 	write_file(buf + 46 * 3 + 5, len - (46 * 3 + 5), "ab");
@@ -161,7 +154,7 @@ static void test_rec__large_records(void)
 	static uint8_t big[3 << 20];
 	uint8_t *payload = malloc(3 << 20);
 	memset(payload, 42, 3 << 20);
-	size_t len = frame(big, payload, (3 << 20) - 16);
+	size_t len = tb_rec_frame(big, payload, (3 << 20) - 16);
 	write_file(big, len, "wb");
 	tb_rec_reader *r;
 	CHECK_INT(tb_rec_reader_open(&r, path), 0);

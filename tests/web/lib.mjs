@@ -164,17 +164,28 @@ export async function screenshot(page, name) {
   console.log(`screenshot: ${path}`);
 }
 
+/** Gives the page window.tbPixelsOf(src, w, h): the RGBA bytes of an image
+ * or canvas drawn at (0, 0) on a new w x h 2D canvas. */
+function definePixelsOf(page) {
+  return page.evaluate(() => {
+    window.tbPixelsOf = (src, w, h) => {
+      const c = document.createElement('canvas');
+      c.width = w;
+      c.height = h;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(src, 0, 0);
+      return ctx.getImageData(0, 0, w, h).data;
+    };
+  });
+}
+
 /** Drawn pixels of a WebGL canvas: how many are not transparent, and a checksum. */
-export function canvasPixels(page, selector) {
+export async function canvasPixels(page, selector) {
+  await definePixelsOf(page);
   return page.evaluate((sel) => {
     const c = document.querySelector(sel);
     if (!c || !c.width || !c.height) return { drawn: 0, sum: 0 };
-    const tmp = document.createElement('canvas');
-    tmp.width = c.width;
-    tmp.height = c.height;
-    const ctx = tmp.getContext('2d');
-    ctx.drawImage(c, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const d = window.tbPixelsOf(c, c.width, c.height);
     let drawn = 0;
     let sum = 0;
     for (let i = 0; i < d.length; i += 4) {
@@ -237,19 +248,16 @@ export async function run(body) {
  * region (15-95% across, 15-60% down: inside a chart image's plot area)
  * differ from that background.
  */
-export function imageFacts(page, path, type) {
+export async function imageFacts(page, path, type) {
   const b64 = readFileSync(path).toString('base64');
+  await definePixelsOf(page);
   return page.evaluate(
     async ([data, t]) => {
       const img = new Image();
       img.src = `data:${t};base64,${data}`;
       await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.naturalWidth;
-      c.height = img.naturalHeight;
-      const ctx = c.getContext('2d');
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const c = { width: img.naturalWidth, height: img.naturalHeight };
+      const d = window.tbPixelsOf(img, c.width, c.height);
       const colours = new Set();
       for (let i = 0; i < d.length; i += 4 * 7) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
       const bg = [d[0], d[1], d[2]];

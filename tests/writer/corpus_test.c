@@ -586,10 +586,9 @@ static evlist want, got;
 static const char *corpus_dir(const char *run)
 {
 	static char path[4096];
-	const char *src = getenv("TB_SOURCE_DIR");
-	snprintf(path, sizeof path, "%s/tests/corpora/tb-native/logdir/%s", src ? src : ".",
-		 run);
-	return path;
+	char rel[512];
+	snprintf(rel, sizeof rel, "tb-native/logdir/%s", run);
+	return tb_test_corpus(path, sizeof path, rel);
 }
 
 static void check_pairs(const char *what)

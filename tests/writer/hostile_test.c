@@ -282,8 +282,7 @@ static void test_hostile__directories_that_cannot_be_made(void)
 
 static void test_hostile__full_disk(void)
 {
-	char dir[4096], path[4096];
-	tb_writer_opts o;
+	char path[4096];
 	tb_writer *w = NULL;
 	struct rlimit old;
 	uint8_t big[64 * 64 * 3];
@@ -293,11 +292,8 @@ static void test_hostile__full_disk(void)
 
 	for (size_t j = 0; j < sizeof big; j++)
 		big[j] = (uint8_t)(j * 2654435761u >> 13); /* noise: compresses badly */
-	snprintf(dir, sizeof dir, "%s/full", tmp);
-	tb_writer_opts_init(&o);
-	o.max_queue = 1;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	w = wu_open(path, sizeof path, tmp, "full", 1, TB_SCALAR_TENSOR);
+	CHECK(w != NULL);
 	if (wu_limit_file_size(&old, 40000) != 0)
 		return;
 	for (i = 0; i < 50 && rc == TB_OK; i++)

@@ -15,6 +15,7 @@
 
 #include "common/crc32c.h"
 #include "tboard/writer.h"
+#include "../proto/worked_records.h"
 #include "wutil.h"
 
 /* A file's records, each a malloc'd payload. */
@@ -99,29 +100,9 @@ static void remove_tmpdir(void)
 		tb_test_rmtree(tmpdir);
 }
 
-static const char legacy_366[] = "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41"
-				 "\x10\x01"
-				 "\x2a\x0d\x0a\x0b"
-				 "\x0a\x04"
-				 "loss"
-				 "\x15\x00\x00\x80\x3e";
-
-static const char tf2_377[] = "\x09\x00\x00\x60\x40\xfc\x54\xd9\x41\x10\x01"
-			      "\x2a\x21\x0a\x1f"
-			      "\x0a\x04"
-			      "loss"
-			      "\x42\x0a\x08\x01\x12\x00\x22\x04\x00\x00\x80\x3e"
-			      "\x4a\x0b\x0a\x09\x0a\x07"
-			      "scalars";
-
-static const char tf2_accuracy_15[] = "\x09\xc4\x05\xb7\x3d\x99\xd6\xd7\x41"
-				      "\x10\x4d"
-				      "\x2a\x25\x0a\x23"
-				      "\x0a\x08"
-				      "accuracy"
-				      "\x42\x0a\x08\x01\x12\x00\x22\x04\xa4\x70\x7d\x3f"
-				      "\x4a\x0b\x0a\x09\x0a\x07"
-				      "scalars";
+static const char legacy_366[] = TB_WORKED_LEGACY_LOSS;
+static const char tf2_377[] = TB_WORKED_TF2_LOSS;
+static const char tf2_accuracy_15[] = TB_WORKED_TF2_ACCURACY;
 
 static int rec_is(const records *r, size_t i, const char *bytes, size_t n)
 {
@@ -187,23 +168,31 @@ static void test_writer__first_record(void)
 	CHECK_INT(tb_writer_close(w), TB_OK);
 }
 
+/* Write the values of the worked records (tag "loss": 0.25 at step 1,
+ * "accuracy": 0.99 at step 77) of the n tags in order with scalar
+ * encoding enc into tmpdir/name, then read the file into recs: the
+ * file_version and n records, all whole. */
+static void write_worked(const char *name, int enc, const char *const *tags, size_t n)
+{
+	char path[4400];
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, name, 0, enc);
+
+	CHECK(w != NULL);
+	for (size_t i = 0; i < n; i++) {
+		int acc = strcmp(tags[i], "accuracy") == 0;
+		CHECK_INT(tb_writer_add_scalar(w, tags[i], acc ? 0.99 : 0.25, acc ? 77 : 1,
+					       acc ? 1599759606.859727 : 1700000001.5),
+			  TB_OK);
+	}
+	CHECK_INT(tb_writer_close(w), TB_OK);
+	read_records(&recs, path);
+	CHECK_INT(recs.n, n + 1);
+	CHECK_INT(recs.bad, 0);
+}
+
 static void test_writer__tf2_records_byte_exact(void)
 {
-	char dir[4200];
-	tb_writer *w = NULL;
-	char path[4400];
-
-	snprintf(dir, sizeof dir, "%s/tf2", tmpdir);
-	CHECK_INT(tb_writer_open(&w, dir, NULL), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
-	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
-	CHECK_INT(tb_writer_add_scalar(w, "accuracy", 0.99, 77, 1599759606.859727), TB_OK);
-	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
-	CHECK_INT(tb_writer_close(w), TB_OK);
-
-	read_records(&recs, path);
-	CHECK_INT(recs.n, 4);
-	CHECK_INT(recs.bad, 0);
+	write_worked("tf2", TB_SCALAR_TENSOR, (const char *const[]){"loss", "accuracy", "loss"}, 3);
 	CHECK(rec_is(&recs, 1, tf2_377, sizeof tf2_377 - 1));
 	CHECK(rec_is(&recs, 2, tf2_accuracy_15, sizeof tf2_accuracy_15 - 1));
 	/* The second "loss" value has no metadata: 13 bytes shorter. */
@@ -214,21 +203,7 @@ static void test_writer__tf2_records_byte_exact(void)
 
 static void test_writer__legacy_record_byte_exact(void)
 {
-	char dir[4200], path[4400];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
-
-	snprintf(dir, sizeof dir, "%s/legacy", tmpdir);
-	tb_writer_opts_init(&o);
-	o.scalar_encoding = TB_SCALAR_SIMPLE_VALUE;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
-	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
-	CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
-	CHECK_INT(tb_writer_close(w), TB_OK);
-	read_records(&recs, path);
-	CHECK_INT(recs.n, 3);
-	CHECK_INT(recs.bad, 0);
+	write_worked("legacy", TB_SCALAR_SIMPLE_VALUE, (const char *const[]){"loss", "loss"}, 2);
 	CHECK(rec_is(&recs, 1, legacy_366, sizeof legacy_366 - 1));
 	CHECK(rec_is(&recs, 2, legacy_366, sizeof legacy_366 - 1));
 	free_records(&recs);
@@ -236,17 +211,12 @@ static void test_writer__legacy_record_byte_exact(void)
 
 static void test_writer__buffering_and_flush(void)
 {
-	char dir[4200];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
+	char path[4400];
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "buffer", 4, TB_SCALAR_SIMPLE_VALUE);
 	long first;
 
-	snprintf(dir, sizeof dir, "%s/buffer", tmpdir);
-	tb_writer_opts_init(&o);
-	o.max_queue = 4;
-	o.scalar_encoding = TB_SCALAR_SIMPLE_VALUE;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	first = file_size(tb_writer_path(w));
+	CHECK(w != NULL);
+	first = file_size(path);
 	CHECK_INT(first, 16 + 34);
 	for (int i = 0; i < 3; i++)
 		CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);
@@ -300,16 +270,12 @@ static void test_writer__distinct_files_in_one_process(void)
 
 static void test_writer__many_records_all_valid(void)
 {
-	char dir[4200], path[4400];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
+	char path[4400];
+	/* nested, trailing '/' */
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "bulk/a/b/", 7, TB_SCALAR_TENSOR);
 	const int n = 15000;
 
-	snprintf(dir, sizeof dir, "%s/bulk/a/b/", tmpdir); /* nested, trailing '/' */
-	tb_writer_opts_init(&o);
-	o.max_queue = 7;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	CHECK(w != NULL);
 	CHECK(strstr(path, "//") == NULL);
 	for (int i = 0; i < n; i++) {
 		char tag[32];
@@ -384,17 +350,12 @@ static int legacy_value_bits(const records *r, size_t i, uint32_t *out)
 
 static void test_writer__hostile_input(void)
 {
-	char dir[4200], path[4400];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
+	char path[4400];
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "hostile", 0, TB_SCALAR_SIMPLE_VALUE);
 	uint32_t bits;
 	double wall;
 
-	snprintf(dir, sizeof dir, "%s/hostile", tmpdir);
-	tb_writer_opts_init(&o);
-	o.scalar_encoding = TB_SCALAR_SIMPLE_VALUE;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	CHECK(w != NULL);
 
 	CHECK_INT(tb_writer_add_scalar(w, NULL, 1, 1, 0), TB_EINVAL);
 	CHECK(tb_writer_errmsg(w)[0] != '\0');
@@ -483,19 +444,13 @@ static void test_writer__bad_open_arguments(void)
 
 static void test_writer__write_error_keeps_writer_usable(void)
 {
-	char dir[4200], path[4400];
-	tb_writer_opts o;
-	tb_writer *w = NULL;
+	char path[4400];
+	tb_writer *w = wu_open(path, sizeof path, tmpdir, "fsize", 1000, TB_SCALAR_SIMPLE_VALUE);
 	struct rlimit old;
 	long before;
 	int rc = TB_OK;
 
-	snprintf(dir, sizeof dir, "%s/fsize", tmpdir);
-	tb_writer_opts_init(&o);
-	o.max_queue = 1000;
-	o.scalar_encoding = TB_SCALAR_SIMPLE_VALUE;
-	CHECK_INT(tb_writer_open(&w, dir, &o), TB_OK);
-	snprintf(path, sizeof path, "%s", tb_writer_path(w));
+	CHECK(w != NULL);
 	before = file_size(path);
 	for (int i = 0; i < 100; i++)
 		CHECK_INT(tb_writer_add_scalar(w, "loss", 0.25, 1, 1700000001.5), TB_OK);

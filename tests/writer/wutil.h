@@ -1,5 +1,5 @@
-/* Helpers shared by the writer tests: reading
- * event files record by record, a minimal protobuf field walker, a PNG
+/* Helpers shared by the writer tests: opening a writer in the test's
+ * folder, reading event files record by record, a minimal protobuf field walker, a PNG
  * decoder (zlib inflate plus the five row filters) to check pixels, and a
  * file size limit to play a full disk. */
 #ifndef TB_WUTIL_H
@@ -17,6 +17,7 @@
 
 #include "../api/testutil.h"
 #include "common/crc32c.h"
+#include "tboard/writer.h"
 
 /* The single event file in dir ("" if none); static storage. */
 static inline const char *wu_event_file(const char *dir)
@@ -255,6 +256,27 @@ fail:
 	free(idat);
 	free(raw);
 	return out;
+}
+
+/* A writer on base/name with max_queue (<= 0: the default) and scalar
+ * encoding enc, its event file's path copied to path (n bytes). Returns
+ * the writer, or NULL (path "") when it could not be opened. */
+static inline tb_writer *wu_open(char *path, size_t n, const char *base, const char *name,
+				 int max_queue, int enc)
+{
+	char dir[4200];
+	tb_writer_opts o;
+	tb_writer *w = NULL;
+
+	snprintf(dir, sizeof dir, "%s/%s", base, name);
+	tb_writer_opts_init(&o);
+	if (max_queue > 0)
+		o.max_queue = max_queue;
+	o.scalar_encoding = enc;
+	path[0] = '\0';
+	if (tb_writer_open(&w, dir, &o) == TB_OK)
+		snprintf(path, n, "%s", tb_writer_path(w));
+	return w;
 }
 
 /* Let files this process writes grow to max bytes only, a write past it
