@@ -57,33 +57,35 @@ export function ChartImageMenu({ title, view, figure }: Props) {
       testid="chart-image"
       icon={icon}
     >
-      <div class="menu image-menu" role="menu">
-        <div class="menu-title">Save as image</div>
-        <label class="menu-row">
-          Width
-          <input type="number" min={200} max={8000} value={width} data-testid="image-width" onInput={(e) => setWidth(Number((e.target as HTMLInputElement).value))} />
-        </label>
-        <label class="menu-row">
-          Height
-          <input type="number" min={150} max={8000} value={height} data-testid="image-height" onInput={(e) => setHeight(Number((e.target as HTMLInputElement).value))} />
-        </label>
-        <label class="menu-row">
-          Theme
-          <select value={dark ? 'dark' : 'light'} data-testid="image-theme" onChange={(e) => setDark((e.target as HTMLSelectElement).value === 'dark')}>
-            <option value="light">Light</option>
-            <option value="dark">Dark</option>
-          </select>
-        </label>
-        <div class="menu-row">
-          <button class="text-button" data-testid="download-svg" onClick={() => void save('svg')}>
-            Download SVG
-          </button>
-          <button class="text-button" data-testid="download-png" onClick={() => void save('png')}>
-            Download PNG
-          </button>
+      {() => (
+        <div class="menu image-menu" role="menu">
+          <div class="menu-title">Save as image</div>
+          <label class="menu-row">
+            Width
+            <input type="number" min={200} max={8000} value={width} data-testid="image-width" onInput={(e) => setWidth(Number((e.target as HTMLInputElement).value))} />
+          </label>
+          <label class="menu-row">
+            Height
+            <input type="number" min={150} max={8000} value={height} data-testid="image-height" onInput={(e) => setHeight(Number((e.target as HTMLInputElement).value))} />
+          </label>
+          <label class="menu-row">
+            Theme
+            <select value={dark ? 'dark' : 'light'} data-testid="image-theme" onChange={(e) => setDark((e.target as HTMLSelectElement).value === 'dark')}>
+              <option value="light">Light</option>
+              <option value="dark">Dark</option>
+            </select>
+          </label>
+          <div class="menu-row">
+            <button class="text-button" data-testid="download-svg" onClick={() => void save('svg')}>
+              Download SVG
+            </button>
+            <button class="text-button" data-testid="download-png" onClick={() => void save('png')}>
+              Download PNG
+            </button>
+          </div>
+          {error && <div class="menu-empty">{error}</div>}
         </div>
-        {error && <div class="menu-empty">{error}</div>}
-      </div>
+      )}
     </MenuButton>
   );
 }

@@ -103,25 +103,27 @@ export function ExportMenu({ active, runs }: { active: string; runs: readonly st
       testid="export-button"
       icon={icon}
     >
-      <div class="menu export-menu" role="menu" data-testid="export-menu">
-        <div class="menu-title">Export every point of</div>
-        <div class="export-note">
-          {runs.length} selected run{runs.length === 1 ? '' : 's'}
-          {chosen === 'hparams' ? '' : ', tags the filter shows'}
-        </div>
-        <select class="export-table" data-testid="export-table" value={chosen} onChange={(e) => setTable((e.target as HTMLSelectElement).value as Table)}>
-          {TABLES.map(([t, label]) => (
-            <option key={t} value={t}>
+      {() => (
+        <div class="menu export-menu" role="menu" data-testid="export-menu">
+          <div class="menu-title">Export every point of</div>
+          <div class="export-note">
+            {runs.length} selected run{runs.length === 1 ? '' : 's'}
+            {chosen === 'hparams' ? '' : ', tags the filter shows'}
+          </div>
+          <select class="export-table" data-testid="export-table" value={chosen} onChange={(e) => setTable((e.target as HTMLSelectElement).value as Table)}>
+            {TABLES.map(([t, label]) => (
+              <option key={t} value={t}>
+                {label}
+              </option>
+            ))}
+          </select>
+          {FORMATS.map(([f, label]) => (
+            <button role="menuitem" class="menu-item" key={f} data-format={f} disabled={busy} onClick={() => void download(f)}>
               {label}
-            </option>
+            </button>
           ))}
-        </select>
-        {FORMATS.map(([f, label]) => (
-          <button role="menuitem" class="menu-item" key={f} data-format={f} disabled={busy} onClick={() => void download(f)}>
-            {label}
-          </button>
-        ))}
-      </div>
+        </div>
+      )}
     </MenuButton>
   );
 }

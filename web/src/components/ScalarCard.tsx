@@ -122,23 +122,25 @@ function DownloadMenu({ tag, runs }: { tag: string; runs: string[] }) {
   );
   return (
     <MenuButton open={open} setOpen={setOpen} kind="card-button" title="Download data" label="Download data" testid="download" icon={icon}>
-      <div class="menu download-menu" role="menu">
-        <div class="menu-title">Download data</div>
-        {runs.length === 0 && <div class="menu-empty">No run selected</div>}
-        {runs.map((run) => (
-          <div class="menu-row" key={run}>
-            <span class="menu-run" title={run}>
-              {run}
-            </span>
-            <a href={scalarDownloadUrl(run, tag, 'csv')} download={file(run, 'csv')} data-format="csv">
-              CSV
-            </a>
-            <a href={scalarDownloadUrl(run, tag, 'json')} download={file(run, 'json')} data-format="json">
-              JSON
-            </a>
-          </div>
-        ))}
-      </div>
+      {() => (
+        <div class="menu download-menu" role="menu">
+          <div class="menu-title">Download data</div>
+          {runs.length === 0 && <div class="menu-empty">No run selected</div>}
+          {runs.map((run) => (
+            <div class="menu-row" key={run}>
+              <span class="menu-run" title={run}>
+                {run}
+              </span>
+              <a href={scalarDownloadUrl(run, tag, 'csv')} download={file(run, 'csv')} data-format="csv">
+                CSV
+              </a>
+              <a href={scalarDownloadUrl(run, tag, 'json')} download={file(run, 'json')} data-format="json">
+                JSON
+              </a>
+            </div>
+          ))}
+        </div>
+      )}
     </MenuButton>
   );
 }

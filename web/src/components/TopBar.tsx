@@ -213,7 +213,7 @@ export function TopBar({ state, active, prefs: p, onReload, selectedRuns = [] }:
           </svg>
         }
       >
-        <SettingsPanel prefs={p} dataLocation={env?.data_location ?? ''} version={env?.version ?? ''} />
+        {() => <SettingsPanel prefs={p} dataLocation={env?.data_location ?? ''} version={env?.version ?? ''} />}
       </MenuButton>
     </header>
   );
