@@ -93,6 +93,23 @@ void tb_test_put_scalar(FILE *f, int64_t step, const char *tag, float v)
 	tb_pb_buf_free(&b);
 }
 
+void tb_test_put_tensor(tb_pb_buf *b, const tb_test_tensor *t)
+{
+	tb_pb_put_int64(b, 1, t->dtype);
+	size_t shape = tb_pb_begin(b, 2);
+	for (int i = 0; i < t->rank; i++) {
+		size_t dim = tb_pb_begin(b, 2);
+		if (t->dims[i])
+			tb_pb_put_int64(b, 1, t->dims[i]);
+		tb_pb_end(b, dim);
+	}
+	tb_pb_end(b, shape);
+	if (t->data)
+		tb_pb_put_bytes(b, 4, t->data, t->len);
+	for (size_t i = 0; i < t->n; i++)
+		tb_pb_put_bytes(b, 8, t->strs[i], t->lens ? t->lens[i] : strlen(t->strs[i]));
+}
+
 void tb_test_put_value(FILE *f, double wall, int64_t step, const char *tag, const char *plugin,
 		       const void *content, size_t content_len, const tb_test_tensor *t)
 {
@@ -104,20 +121,7 @@ void tb_test_put_value(FILE *f, double wall, int64_t step, const char *tag, cons
 	tb_pb_put_string(&b, 1, tag);
 	if (t) {
 		size_t tensor = tb_pb_begin(&b, 8);
-		tb_pb_put_int64(&b, 1, t->dtype);
-		size_t shape = tb_pb_begin(&b, 2);
-		for (int i = 0; i < t->rank; i++) {
-			size_t dim = tb_pb_begin(&b, 2);
-			if (t->dims[i])
-				tb_pb_put_int64(&b, 1, t->dims[i]);
-			tb_pb_end(&b, dim);
-		}
-		tb_pb_end(&b, shape);
-		if (t->data)
-			tb_pb_put_bytes(&b, 4, t->data, t->len);
-		for (size_t i = 0; i < t->n; i++)
-			tb_pb_put_bytes(&b, 8, t->strs[i],
-					t->lens ? t->lens[i] : strlen(t->strs[i]));
+		tb_test_put_tensor(&b, t);
 		tb_pb_end(&b, tensor);
 	}
 	size_t meta = tb_pb_begin(&b, 9);

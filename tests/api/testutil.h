@@ -59,6 +59,9 @@ typedef struct tb_test_tensor {
 	size_t n;
 } tb_test_tensor;
 
+/* Append t's TensorProto fields (the message's body, unframed) to b. */
+void tb_test_put_tensor(tb_pb_buf *b, const tb_test_tensor *t);
+
 /* Append Event{wall_time, step, summary{value{tag, metadata{plugin_data{
  * plugin, content}}, tensor}}} to f: content_len 0 leaves the content
  * out, t NULL the tensor. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../api/testutil.h"
 #include "../harness.h"
 #include "proto/event.h"
 #include "proto/pb_encode.h"
@@ -188,17 +189,11 @@ static void test_histpack__series_returns_what_was_offered(void)
  * (field 4) or, with typed, in double_val/float_val (fields 6 and 5). */
 static void tensor_proto(tb_pb_buf *out, const tb_tensor *t, int typed)
 {
-	tb_pb_buf shape = {0};
-	for (int d = 0; d < t->rank; d++) {
-		tb_pb_buf dim = {0};
-		tb_pb_put_int64(&dim, 1, t->dims[d]);
-		tb_pb_put_bytes(&shape, 2, dim.data, dim.len);
-		tb_pb_buf_free(&dim);
-	}
-	tb_pb_put_uint64(out, 1, (uint64_t)t->dtype);
-	tb_pb_put_bytes(out, 2, shape.data, shape.len);
-	tb_pb_put_bytes(out, typed ? (t->dtype == TB_DT_DOUBLE ? 6 : 5) : 4, t->data, t->data_len);
-	tb_pb_buf_free(&shape);
+	tb_test_tensor tt = {t->dtype, t->rank, t->dims, typed ? NULL : t->data, t->data_len,
+			     NULL, NULL, 0};
+	tb_test_put_tensor(out, &tt);
+	if (typed)
+		tb_pb_put_bytes(out, t->dtype == TB_DT_DOUBLE ? 6 : 5, t->data, t->data_len);
 }
 
 static void test_histpack__packs_a_view_of_the_message(void)
