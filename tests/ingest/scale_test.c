@@ -27,7 +27,7 @@ static CURL *curl;
 /* GET path; the parsed JSON answer (json_decref) or NULL; *secs the time. */
 static json_t *get_json(int port, const char *path, double *secs)
 {
-	static const tb_http_req req = {.timeout_s = 30};
+	static const tb_http_req req = {.timeout_s = 30, .accept_encoding = ""};
 	tb_http_reply r;
 	int rc = tb_http_send(&r, curl, port, path, &req);
 	*secs = r.secs;
