@@ -162,8 +162,8 @@ run1() {
 	out=$($ON_CLIENT wrk -t1 -c1 -d"${SECS}s" --latency -H "$4" "$3" </dev/null)
 	c1=$(cpu_ns "$pid")
 	rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-	p50=$(echo "$out" | awk '$1 == "50%" {v = $2; u = 1
-		if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1000000
+	p50=$(echo "$out" | awk '$1 == "50%" {v = $2
+		u = v ~ /ms$/ ? 1000 : v ~ /[0-9]s$/ ? 1000000 : 1
 		sub(/[a-z]+$/, "", v); print v * u}')
 	cpu=$(echo "$out" | awk -v d=$((c1 - c0)) '/ requests in / {print ($1 > 0 ? d / 1000 / $1 : 0)}')
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$rate" "$p50" "$cpu" >>"$RES"
