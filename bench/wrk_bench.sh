@@ -201,24 +201,15 @@ done
 # per route: median req/s, median p50, body size, median share (min-max)
 summary() {
 	awk -F'\t' -v pre="$1" -v rounds="$ROUNDS" '
-	function med(s,   a, n, i, j, t) {
+	function sorted(s, a,   n, i, j, t) { # the numbers of s in a, ascending; their count
 		n = split(s, a, " ")
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
 				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
 			}
-		return a[int((n + 1) / 2)]
+		return n
 	}
-	function lo(s,   a, n, i, m) {
-		n = split(s, a, " "); m = a[1]
-		for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]
-		return m
-	}
-	function hi(s,   a, n, i, m) {
-		n = split(s, a, " "); m = a[1]
-		for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]
-		return m
-	}
+	function med(s,   a, n) { n = sorted(s, a); return a[int((n + 1) / 2)] }
 	function us(v) { return v >= 1000 ? sprintf("%.2f ms", v / 1000) : v >= 100 ? sprintf("%.0f us", v) : sprintf("%.1f us", v) }
 	function num(v) { return v >= 100 ? sprintf("%.0f", v) : sprintf("%.2f", v) }
 	function pct(v) { return v >= 10 ? sprintf("%.0f%%", v) : sprintf("%.2g%%", v) }
@@ -244,9 +235,10 @@ summary() {
 			for (r = 0; r < rounds; r++)
 				if (runs[name, r] > 0)
 					shares = shares " " 100 * got[name, r] / runs[name, r]
+			k = sorted(shares, sh)
 			printf "| %s%s | %s | %s | %s | %s | %s (%s-%s) |\n", pre, name,
-			    num(med(rate[name])), us(med(lat[name])), "", us(med(cpu[name])), pct(med(shares)),
-			    pct(lo(shares)), pct(hi(shares))
+			    num(med(rate[name])), us(med(lat[name])), "", us(med(cpu[name])),
+			    pct(sh[int((k + 1) / 2)]), pct(sh[1]), pct(sh[k])
 		}
 	}' "$RES"
 }
