@@ -256,19 +256,20 @@ export async function imageFacts(page, path, type) {
       const img = new Image();
       img.src = `data:${t};base64,${data}`;
       await img.decode();
-      const c = { width: img.naturalWidth, height: img.naturalHeight };
-      const d = window.tbPixelsOf(img, c.width, c.height);
+      const width = img.naturalWidth;
+      const height = img.naturalHeight;
+      const d = window.tbPixelsOf(img, width, height);
       const colours = new Set();
       for (let i = 0; i < d.length; i += 4 * 7) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
       const bg = [d[0], d[1], d[2]];
       let ink = 0;
-      for (let y = Math.floor(c.height * 0.15); y < c.height * 0.6; y++) {
-        for (let x = Math.floor(c.width * 0.15); x < c.width * 0.95; x++) {
-          const i = (y * c.width + x) * 4;
+      for (let y = Math.floor(height * 0.15); y < height * 0.6; y++) {
+        for (let x = Math.floor(width * 0.15); x < width * 0.95; x++) {
+          const i = (y * width + x) * 4;
           if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 40) ink++;
         }
       }
-      return { width: img.naturalWidth, height: img.naturalHeight, colours: colours.size, corner: bg, ink };
+      return { width, height, colours: colours.size, corner: bg, ink };
     },
     [b64, type],
   );
