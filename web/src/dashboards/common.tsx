@@ -6,7 +6,7 @@ import { fetchTagListing, type TagInfo } from './series_api';
 import type { DashboardProps } from './registry';
 import { CardTitle } from '../components/CardHead';
 import { GroupHead } from '../components/CardGrid';
-import { TagFilter, tagCountText } from '../components/TagFilter';
+import { TagFilter } from '../components/TagFilter';
 import { EmptyState } from '../components/EmptyState';
 import './dashboards.css';
 
@@ -235,7 +235,8 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
           value={filter}
           valid={!!re}
           onInput={setFilter}
-          count={tagCountText(tagCount, allTags.size)}
+          shown={tagCount}
+          total={allTags.size}
           testid="dash-tag-filter"
         />
         {error && items !== null && items.length > 0 && (
