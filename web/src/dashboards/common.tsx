@@ -328,10 +328,6 @@ export function useCardSeries<T>(
 }
 
 interface CardProps extends CardFrame {
-  color: string;
-  status: LoadStatus;
-  error: string;
-  rootRef: RefObject<HTMLDivElement | null>;
   /** Right side of the header (e.g. a step label). */
   aside?: ComponentChildren;
   /** Buttons at the header's right end (e.g. the image menu). */
