@@ -21,15 +21,11 @@ uint64_t tb_dash_limit(const tb_dash *d, const char *plugin)
 
 uint64_t *tb_dash_sample(size_t *count, size_t n, uint64_t k)
 {
-	uint64_t *idx;
 	if (n <= k) {
-		idx = tb_xmalloc((n ? n : 1) * sizeof *idx);
-		for (size_t i = 0; i < n; i++)
-			idx[i] = i;
 		*count = n;
-		return idx;
+		return NULL;
 	}
-	idx = tb_xmalloc((size_t)(k ? k : 1) * sizeof *idx);
+	uint64_t *idx = tb_xmalloc((size_t)(k ? k : 1) * sizeof *idx);
 	tb_downsample_indices(idx, n, k);
 	*count = (size_t)k;
 	return idx;
@@ -178,7 +174,7 @@ void tb_dash_histogram_serve(tb_resp *resp, const tb_req *req, tb_dash *d, uint6
 		tb_json_arr_begin(&j);
 		tb_tensor_tmp tmp = {0};
 		for (size_t i = 0; i < n; i++) {
-			size_t p = (size_t)idx[i];
+			size_t p = tb_dash_pick(idx, i);
 			tb_json_arr_begin(&j);
 			tb_json_double(&j, tb_series_wall(s, p));
 			tb_json_int(&j, tb_series_step(s, p));
@@ -337,7 +333,7 @@ void tb_dash_blob_list_serve(tb_resp *resp, const tb_req *req, tb_dash *d,
 	tb_json_arr_begin(&j);
 	tb_buf query = TB_BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
-		size_t p = (size_t)idx[i];
+		size_t p = tb_dash_pick(idx, i);
 		if (index >= tb_series_tensor_n(s, p))
 			continue;
 		tb_json_obj_begin(&j);

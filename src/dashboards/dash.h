@@ -83,10 +83,17 @@ int tb_projector_active(tb_dash *d);
 uint64_t tb_dash_limit(const tb_dash *d, const char *plugin);
 
 /* Indices of the points to serve from a series of n points with limit k:
- * all of them in order when n <= k, else upstream's seeded sample that
- * always keeps the last point. Writes the count to *count; the array is
- * owned by the caller (free()). */
+ * upstream's seeded sample that always keeps the last point, when n > k;
+ * NULL when every point is kept (the usual case: no array to build), the
+ * i-th point then being point i (tb_dash_pick reads both). Writes the
+ * count to *count; the array is owned by the caller (free()). */
 uint64_t *tb_dash_sample(size_t *count, size_t n, uint64_t k);
+
+/* The position of the i-th point a tb_dash_sample answer keeps. */
+static inline size_t tb_dash_pick(const uint64_t *idx, size_t i)
+{
+	return idx ? (size_t)idx[i] : i;
+}
 
 /* The series of `run` with `tag` owned by data plugin `plugin` with data
  * class `dc`, or NULL (also when run or tag is NULL). */

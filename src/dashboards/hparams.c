@@ -127,10 +127,11 @@ static void handle_metric_evals(tb_resp *resp, const tb_req *req, void *payload)
 		tb_json_init(&j, tb_resp_body(resp));
 		tb_json_arr_begin(&j);
 		for (size_t i = 0; i < n; i++) {
+			size_t p = tb_dash_pick(idx, i);
 			tb_json_arr_begin(&j);
-			tb_json_double(&j, tb_series_wall(s, idx[i]));
-			tb_json_int(&j, tb_series_step(s, idx[i]));
-			tb_json_double(&j, tb_series_value(s, idx[i]));
+			tb_json_double(&j, tb_series_wall(s, p));
+			tb_json_int(&j, tb_series_step(s, p));
+			tb_json_double(&j, tb_series_value(s, p));
 			tb_json_arr_end(&j);
 		}
 		tb_json_arr_end(&j);

@@ -162,7 +162,7 @@ static item *collect(size_t *count, const tb_dash *d, const tb_run *r, const cha
 		uint64_t *idx = tb_dash_sample(&np, tb_series_len(s), limit);
 		for (size_t i = 0; i < np; i++) {
 			items = tb_xgrow(items, &alloc, n + 1, sizeof *items);
-			items[n] = (item){s, (size_t)idx[i], n, m};
+			items[n] = (item){s, tb_dash_pick(idx, i), n, m};
 			n++;
 		}
 		free(idx);

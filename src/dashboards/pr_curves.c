@@ -148,7 +148,7 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 			const char *why = NULL;
 			tb_tensor_tmp tmp = {0};
 			for (size_t k = 0; k < n && !why; k++)
-				if (check_counts(tb_series_tensor(s, (size_t)idx[k], &tmp), &why))
+				if (check_counts(tb_series_tensor(s, tb_dash_pick(idx, k), &tmp), &why))
 					tb_buf_puts(&msg, why);
 			tb_tensor_tmp_free(&tmp);
 			free(idx);
@@ -177,7 +177,7 @@ static void handle_pr_curves(tb_resp *resp, const tb_req *req, void *payload)
 				tb_json_arr_begin(&j);
 				tb_tensor_tmp tmp = {0};
 				for (size_t k = 0; k < n; k++)
-					write_entry(&j, s, (size_t)idx[k], &tmp);
+					write_entry(&j, s, tb_dash_pick(idx, k), &tmp);
 				tb_tensor_tmp_free(&tmp);
 				tb_json_arr_end(&j);
 				free(idx);

@@ -24,15 +24,11 @@ void tb_dash_scalar_points(tb_json *j, const tb_dash *d, const tb_series *s)
 	size_t n;
 	tb_points pt;
 	tb_series_points(&pt, s);
-	uint64_t limit = tb_dash_limit(d, "scalars");
-	/* every point kept (the usual case): no index array to build */
-	uint64_t *idx = pt.len > limit ? tb_dash_sample(&n, pt.len, limit) : NULL;
-	if (!idx)
-		n = pt.len;
+	uint64_t *idx = tb_dash_sample(&n, pt.len, tb_dash_limit(d, "scalars"));
 	tb_buf_reserve(j->out, n * POINT_BYTES + 2);
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
-		size_t p = idx ? (size_t)idx[i] : i;
+		size_t p = tb_dash_pick(idx, i);
 		tb_json_point(j, tb_points_wall(&pt, p), tb_points_step(&pt, p),
 			      tb_points_value(&pt, p));
 	}
@@ -49,7 +45,7 @@ static void write_csv(tb_buf *b, const tb_dash *d, const tb_series *s)
 	tb_buf_puts(b, "Wall time,Step,Value\r\n");
 	char line[96];
 	for (size_t i = 0; i < n; i++) {
-		size_t p = (size_t)idx[i];
+		size_t p = tb_dash_pick(idx, i);
 		size_t k = tb_fmt_double(line, tb_points_wall(&pt, p));
 		line[k++] = ',';
 		k += tb_fmt_int(line + k, tb_points_step(&pt, p));

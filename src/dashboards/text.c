@@ -209,7 +209,7 @@ static void handle_text(tb_resp *resp, const tb_req *req, void *payload)
 		tb_buf html = TB_BUF_INIT;
 		tb_tensor_tmp tmp = {0};
 		for (size_t i = 0; i < n; i++) {
-			size_t p = (size_t)idx[i];
+			size_t p = tb_dash_pick(idx, i);
 			tb_buf_clear(&html);
 			render_value(&html, tb_series_tensor(s, p, &tmp), markdown);
 			tb_json_obj_begin(&j);

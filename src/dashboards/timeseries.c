@@ -249,7 +249,7 @@ static void write_datum_series(tb_json *j, const tb_dash *d, const tb_req *req, 
 	tb_tensor_tmp tmp = {0};
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
-		size_t p = (size_t)idx[i];
+		size_t p = tb_dash_pick(idx, i);
 		if (kind == P_IMAGES && (tb_series_tensor_n(s, p) < 2 ||
 					 (uint64_t)sample >= tb_series_tensor_n(s, p) - 2))
 			continue;
