@@ -128,7 +128,8 @@ export function Controls({ s, shown, total, histograms, scalarTags }: Props) {
         value={tagText}
         valid={!!tagRe}
         onInput={setTagText}
-        count={shown === total ? `${total} tags` : `${shown} of ${total} tags`}
+        shown={shown}
+        total={total}
         testid="tag-filter"
         countTestid="tag-count"
       />

@@ -112,7 +112,8 @@ interface Detail {
   runs: Map<string, RunScalars>;
 }
 
-function DownloadMenu({ tag, runs }: { tag: string; runs: string[] }) {
+/** The card's runs that have data of `tag`, one row each; `has` says which (the list is made only while open). */
+function DownloadMenu({ tag, runs, has }: { tag: string; runs: string[]; has: (run: string) => boolean }) {
   const [open, setOpen] = useState(false);
   const file = (run: string, ext: string) => `${run}-${tag}.${ext}`.replace(/[^\w.-]+/g, '_');
   const icon = (
@@ -122,25 +123,28 @@ function DownloadMenu({ tag, runs }: { tag: string; runs: string[] }) {
   );
   return (
     <MenuButton open={open} setOpen={setOpen} kind="card-button" title="Download data" label="Download data" testid="download" icon={icon}>
-      {() => (
-        <div class="menu download-menu" role="menu">
-          <div class="menu-title">Download data</div>
-          {runs.length === 0 && <div class="menu-empty">No run selected</div>}
-          {runs.map((run) => (
-            <div class="menu-row" key={run}>
-              <span class="menu-run" title={run}>
-                {run}
-              </span>
-              <a href={scalarDownloadUrl(run, tag, 'csv')} download={file(run, 'csv')} data-format="csv">
-                CSV
-              </a>
-              <a href={scalarDownloadUrl(run, tag, 'json')} download={file(run, 'json')} data-format="json">
-                JSON
-              </a>
-            </div>
-          ))}
-        </div>
-      )}
+      {() => {
+        const withData = runs.filter(has);
+        return (
+          <div class="menu download-menu" role="menu">
+            <div class="menu-title">Download data</div>
+            {withData.length === 0 && <div class="menu-empty">No run selected</div>}
+            {withData.map((run) => (
+              <div class="menu-row" key={run}>
+                <span class="menu-run" title={run}>
+                  {run}
+                </span>
+                <a href={scalarDownloadUrl(run, tag, 'csv')} download={file(run, 'csv')} data-format="csv">
+                  CSV
+                </a>
+                <a href={scalarDownloadUrl(run, tag, 'json')} download={file(run, 'json')} data-format="json">
+                  JSON
+                </a>
+              </div>
+            ))}
+          </div>
+        );
+      }}
     </MenuButton>
   );
 }
@@ -303,14 +307,13 @@ export function ScalarCard(props: ScalarCardProps) {
     [],
   );
 
-  const withData = entry ? runs.filter((r) => entry.runs.has(r)) : [];
   return (
     <ChartCard
       kind="scalar"
       card={{ ...props, refs, state: status, drawn }}
       attrs={{ 'data-smoothing': drawn ? String(drawn.smoothing) : undefined }}
       subtitle={drawn ? `${drawn.count} run${drawn.count === 1 ? '' : 's'}` : ''}
-      tools={<DownloadMenu tag={tag} runs={withData} />}
+      tools={<DownloadMenu tag={tag} runs={runs} has={(r) => !!entry?.runs.has(r)} />}
       plot={
         <>
           {status === 'loading' && <div class="plot-msg">Loading…</div>}

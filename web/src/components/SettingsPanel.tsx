@@ -13,17 +13,6 @@ const REFRESH: Array<[number, string]> = [
   [300, '5 minutes'],
 ];
 
-/**
- * The numeric preferences: label, key, test id, input type, min, max, step,
- * and the preference a committed (number) or moved (range) value sets, if any.
- */
-type NumericPref = 'defaultSmoothing' | 'pageSize' | 'cardWidth';
-const NUMERIC: Array<[string, NumericPref, string, 'number' | 'range', string, string, string, (v: number) => Partial<Prefs> | null]> = [
-  ['Default smoothing', 'defaultSmoothing', 'default-smoothing', 'number', '0', '0.999', '0.05', (v) => (Number.isFinite(v) ? { defaultSmoothing: Math.min(0.999, Math.max(0, v)) } : null)],
-  ['Cards per group', 'pageSize', 'page-size', 'number', '1', '500', '1', (v) => (Math.round(v) >= 1 ? { pageSize: Math.min(500, Math.round(v)) } : null)],
-  ['Card width', 'cardWidth', 'card-width', 'range', '280', '1000', '20', (v) => ({ cardWidth: v })],
-];
-
 interface Props {
   prefs: Prefs;
   dataLocation: string;
@@ -51,22 +40,39 @@ export function SettingsPanel({ prefs: p, dataLocation, version }: Props) {
           )}
         </select>
       </label>
-      {NUMERIC.map(([label, key, testid, type, min, max, step, patch]) => {
-        const set = (v: number) => {
-          const change = patch(v);
-          if (change) prefs.update(change);
-        };
-        return (
-          <NumberField
-            key={key}
-            class="setting"
-            label={label}
-            {...{ type, min, max, step, testid }}
-            value={p[key]}
-            {...(type === 'range' ? { onInput: set } : { onChange: set })}
-          />
-        );
-      })}
+      <NumberField
+        class="setting"
+        label="Default smoothing"
+        type="number"
+        min="0"
+        max="0.999"
+        step="0.05"
+        value={p.defaultSmoothing}
+        testid="default-smoothing"
+        onChange={(v) => Number.isFinite(v) && prefs.update({ defaultSmoothing: Math.min(0.999, Math.max(0, v)) })}
+      />
+      <NumberField
+        class="setting"
+        label="Cards per group"
+        type="number"
+        min="1"
+        max="500"
+        step="1"
+        value={p.pageSize}
+        testid="page-size"
+        onChange={(v) => Math.round(v) >= 1 && prefs.update({ pageSize: Math.min(500, Math.round(v)) })}
+      />
+      <NumberField
+        class="setting"
+        label="Card width"
+        type="range"
+        min="280"
+        max="1000"
+        step="20"
+        value={p.cardWidth}
+        testid="card-width"
+        onInput={(v) => prefs.update({ cardWidth: v })}
+      />
       <label class="setting">
         <span>Tooltip order</span>
         <select

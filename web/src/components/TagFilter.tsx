@@ -2,22 +2,19 @@
 // text does not compile, and the count of tags it lets through.
 import { SearchInput } from './SearchInput';
 
-/** "3 tags", or "2 of 3 tags" while the filter hides some. */
-export function tagCountText(shown: number, total: number): string {
-  return shown === total ? `${total} tag${total === 1 ? '' : 's'}` : `${shown} of ${total} tags`;
-}
-
 interface Props {
   value: string;
   /** Whether `value` compiles. */
   valid: boolean;
   onInput: (text: string) => void;
-  count: string;
+  /** The tags the filter lets through, of `total`. */
+  shown: number;
+  total: number;
   testid?: string;
   countTestid?: string;
 }
 
-export function TagFilter({ value, valid, onInput, count, testid, countTestid }: Props) {
+export function TagFilter({ value, valid, onInput, shown, total, testid, countTestid }: Props) {
   return (
     <>
       <SearchInput
@@ -28,7 +25,7 @@ export function TagFilter({ value, valid, onInput, count, testid, countTestid }:
         onInput={onInput}
       />
       <span class="tag-count" data-testid={countTestid}>
-        {count}
+        {shown === total ? `${total} tag${total === 1 ? '' : 's'}` : `${shown} of ${total} tags`}
       </span>
     </>
   );

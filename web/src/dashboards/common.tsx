@@ -6,7 +6,7 @@ import { fetchTagListing, type TagInfo } from './series_api';
 import type { DashboardProps } from './registry';
 import { CardTitle } from '../components/CardHead';
 import { GroupHead } from '../components/CardGrid';
-import { TagFilter, tagCountText } from '../components/TagFilter';
+import { TagFilter } from '../components/TagFilter';
 import { EmptyState } from '../components/EmptyState';
 import './dashboards.css';
 
@@ -235,7 +235,8 @@ export function DashboardLayout({ plugin, noun, items, error, runs, selectedRuns
           value={filter}
           valid={!!re}
           onInput={setFilter}
-          count={tagCountText(tagCount, allTags.size)}
+          shown={tagCount}
+          total={allTags.size}
           testid="dash-tag-filter"
         />
         {error && items !== null && items.length > 0 && (
@@ -327,10 +328,6 @@ export function useCardSeries<T>(
 }
 
 interface CardProps extends CardFrame {
-  color: string;
-  status: LoadStatus;
-  error: string;
-  rootRef: RefObject<HTMLDivElement | null>;
   /** Right side of the header (e.g. a step label). */
   aside?: ComponentChildren;
   /** Buttons at the header's right end (e.g. the image menu). */

@@ -12,6 +12,29 @@ import type { Figure } from '../chart/chartImage';
 /** Where a chart view tells the dashboard's image menu how to draw itself. */
 type FigureSource = { current: () => Figure | null };
 
+import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
+import { useFetched } from '../data';
+import { formatValue } from '../format';
+import { useChartFit, useChartTheme } from '../hooks';
+import { usePrefs } from '../prefs';
+import { settings, useSettings, type Brush, type HparamsView } from '../state';
+import {
+  fetchExperiment,
+  fetchMetricEvals,
+  fetchSessionGroups,
+  metricKey,
+  type Experiment,
+  type HType,
+  type HValue,
+  type MetricInfo,
+  type SessionGroup,
+} from './hparams_api';
+import { useSeries, useThemeVersion } from './common';
+import { queryString } from '../compare';
+import type { DashboardProps } from './registry';
+import { EmptyState } from '../components/EmptyState';
+import './hparams.css';
+
 /**
  * A chart that `make` puts in the returned box once, destroyed with the
  * component. A session group picked in it goes to the latest `onPick`;
@@ -37,28 +60,6 @@ function usePickChart<C extends { figure(): Figure | null; destroy(): void }>(
   }, []);
   return { boxRef, chartRef, themeVersion };
 }
-import { ScalarChart, type ChartLine, type ChartTheme } from '../chart/scalarChart';
-import { useFetched } from '../data';
-import { formatValue } from '../format';
-import { useChartFit, useChartTheme } from '../hooks';
-import { usePrefs } from '../prefs';
-import { settings, useSettings, type Brush, type HparamsView } from '../state';
-import {
-  fetchExperiment,
-  fetchMetricEvals,
-  fetchSessionGroups,
-  metricKey,
-  type Experiment,
-  type HType,
-  type HValue,
-  type MetricInfo,
-  type SessionGroup,
-} from './hparams_api';
-import { useSeries, useThemeVersion } from './common';
-import { queryString } from '../compare';
-import type { DashboardProps } from './registry';
-import { EmptyState } from '../components/EmptyState';
-import './hparams.css';
 
 interface Column {
   id: string;

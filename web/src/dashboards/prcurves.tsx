@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PrChart } from '../chart/prChart';
 import { CardTitle } from '../components/CardHead';
 import { ChartImageMenu } from '../components/ChartImageMenu';
-import { TagFilter, tagCountText } from '../components/TagFilter';
+import { TagFilter } from '../components/TagFilter';
 import { useChartFit, useChartTheme } from '../hooks';
 import type { TagInfo } from './series_api';
 import { fetchPrCurves, type PrEntry } from './pr_curves_api';
@@ -193,7 +193,7 @@ export default function PrCurvesDashboard({ runs, selectedRuns, runColor, genera
   return (
     <div class="main dash" data-dashboard="pr_curves">
       <div class="controls">
-        <TagFilter value={filter} valid={!!re} onInput={setFilter} count={tagCountText(tags.length, allTags.length)} />
+        <TagFilter value={filter} valid={!!re} onInput={setFilter} shown={tags.length} total={allTags.length} />
         {error && allTags.length > 0 && (
           <span class="dash-error" title={error}>
             Update failed
