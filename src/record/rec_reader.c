@@ -7,7 +7,13 @@
  * (checked against the file's size first), so a lying length never
  * allocates. A resynchronising scan skips runs of zero bytes at memory
  * speed (no record header is all zeros) and stops after its byte budget,
- * so a huge zero-filled file costs bounded time per call. */
+ * so a huge zero-filled file costs bounded time per call.
+ *
+ * Payloads of PAYLOAD_ISAL bytes or more are checked with ISA-L's
+ * CRC-32C where the build has it (carry-less multiplication folding many
+ * bytes per step: about a third less time than our three-lane crc32 on a
+ * histogram's 800 bytes); record headers and short payloads keep ours,
+ * which wins below that length. */
 #include "rec_reader.h"
 
 #include <errno.h>
@@ -17,12 +23,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef TB_HAVE_ISAL
+#include <isa-l/crc.h>
+#endif
+
 #include "common/alloc.h"
 #include "common/crc32c.h"
 #include "common/error.h"
 #include "common/log.h"
 
 #define READ_CHUNK (1u << 20)
+/* Shortest payload handed to ISA-L (measured: ours is faster below). */
+#define PAYLOAD_ISAL 256
 
 struct tb_rec_reader {
 	tb_rec_io io;
@@ -71,6 +83,17 @@ int tb_rec_parse(tb_slice *payload, size_t *used, const uint8_t *p, size_t n)
 	*payload = tb_slice_make(p + 12, (size_t)len);
 	*used = (size_t)len + 16;
 	return 0;
+}
+
+/* The CRC-32C of a record's payload (n <= TB_REC_MAX_LEN, which fits an
+ * int). */
+static inline uint32_t payload_crc(const tb_rec_reader *r, const uint8_t *p, size_t n)
+{
+#ifdef TB_HAVE_ISAL
+	if (n >= PAYLOAD_ISAL)
+		return ~crc32_iscsi((unsigned char *)p, (int)n, ~0u);
+#endif
+	return r->crc(0, p, n);
 }
 
 static int64_t fd_read(void *payload, void *buf, size_t n, uint64_t off)
@@ -285,7 +308,7 @@ static int resync(tb_rec_reader *r)
 				return rc;
 			p = r->buf + r->pos;
 			if (tb_crc32c_unmask(load32(p + total - 4)) ==
-			    r->crc(0, p + 12, total - 16)) {
+			    payload_crc(r, p + 12, total - 16)) {
 				r->resyncing = 0;
 				tb_log_info("%s: resumed at the intact record at byte %llu",
 					    r->path, (unsigned long long)(r->base + r->pos));
@@ -317,7 +340,7 @@ int tb_rec_reader_next(tb_slice *out, tb_rec_reader *r)
 		if ((rc = fill(r, (size_t)len + 16)))
 			return rc;
 		p = r->buf + r->pos;
-		if (tb_crc32c_unmask(load32(p + 12 + len)) != r->crc(0, p + 12, (size_t)len)) {
+		if (tb_crc32c_unmask(load32(p + 12 + len)) != payload_crc(r, p + 12, (size_t)len)) {
 			reason = "bad data checksum";
 		} else {
 			r->rec_off = r->base + r->pos;

@@ -131,6 +131,33 @@ static void test_rec__bad_length_crc_resyncs(void)
 	check_damage(46 * 12 + 7, 19, 12); /* its top byte: an impossible length */
 }
 
+/* Payloads on both sides of the length where the reader changes CRC
+ * implementation, with varied bytes: each reads back whole (its CRC was
+ * written by the writer's), and one flipped bit in a long one is damage. */
+static void test_rec__payload_lengths(void)
+{
+	static uint8_t buf[200 << 10];
+	uint8_t payload[1200];
+	size_t off = 0;
+	int count = 0;
+	for (size_t len = 200; len <= 1100; len += 7, count++) {
+		for (size_t i = 0; i < len; i++)
+			payload[i] = (uint8_t)((i * 2654435761u) >> 11);
+		payload[0] = (uint8_t)count;
+		off += tb_rec_frame(buf + off, payload, len);
+	}
+	int ids[256], n, damage;
+	tb_rec_reader_free(write_and_read(buf, off, ids, &n, &damage));
+	CHECK_INT(n, count);
+	CHECK_INT(damage, 0);
+	for (int i = 0; i < n; i++)
+		CHECK_INT(ids[i], i);
+	buf[off - 300] ^= 0x10; /* inside the last, 1096-byte payload */
+	tb_rec_reader_free(write_and_read(buf, off, ids, &n, &damage));
+	CHECK_INT(n, count - 1);
+	CHECK_INT(damage, 1);
+}
+
 static void test_rec__damage_in_growing_tail(void)
 {
 	uint8_t buf[8192];
@@ -306,6 +333,7 @@ int main(void)
 	TB_RUN(test_rec__bad_length_crc_resyncs);
 	TB_RUN(test_rec__damage_in_growing_tail);
 	TB_RUN(test_rec__large_records);
+	TB_RUN(test_rec__payload_lengths);
 	TB_RUN(test_rec__zero_run_budget_and_detach);
 	TB_RUN(test_rec__hold_batches);
 	TB_RUN(test_rec__missing_file);
