@@ -66,13 +66,16 @@ static pthread_once_t shift_once = PTHREAD_ONCE_INIT;
 
 static void build_shift(uint32_t t[4][256], size_t zeros)
 {
-	uint32_t basis[32];
-	for (int b = 0; b < 32; b++) {
-		uint32_t c = 1u << b;
-		for (size_t i = 0; i < zeros; i++)
-			c = table[0][c & 0xFF] ^ (c >> 8);
-		basis[b] = c;
-	}
+	/* Only the top bit's image is run through the zeros: the state
+	 * 1 << (b - 1) is one zero bit past 1 << b, and moving past zeros
+	 * commutes with that step, so each lower image is the one above it
+	 * moved one bit further. */
+	uint32_t basis[32], c = 1u << 31;
+	for (size_t i = 0; i < zeros; i++)
+		c = table[0][c & 0xFF] ^ (c >> 8);
+	basis[31] = c;
+	for (int b = 31; b > 0; b--)
+		basis[b - 1] = (basis[b] & 1) ? (basis[b] >> 1) ^ POLY : basis[b] >> 1;
 	for (int k = 0; k < 4; k++)
 		for (uint32_t v = 0; v < 256; v++) {
 			uint32_t r = 0;
