@@ -233,15 +233,22 @@ static void defer_value(tb_compat_defer *d, tb_series *s, const tb_value *v, int
 	/* never a pointer, and never seen outside this commit */
 	tb_series_add_tensor(s, step, wall, (tb_tensor *)(uintptr_t)(d->n_vals++ << 1 | 1));
 	uint64_t h = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull; /* Fibonacci hashing */
+	struct tb_deferred_memo *m = &d->memo[h >> (64 - TB_COMPAT_MEMO_BITS)];
+	if (m->s == s) {
+		d->v[m->k].added++;
+		return;
+	}
 	size_t pos = 0, k;
 	while ((k = tb_idxset_next(&d->index, h, &pos)))
 		if (d->v[k - 1].s == s) {
 			d->v[k - 1].added++;
+			*m = (struct tb_deferred_memo){s, k - 1};
 			return;
 		}
 	if (tb_idxset_add(&d->index, h, d->n))
 		abort(); /* out of memory: the loader stops (alloc.h) */
 	d->v = tb_xgrow(d->v, &d->alloc, d->n + 1, sizeof *d->v);
+	*m = (struct tb_deferred_memo){s, d->n};
 	d->v[d->n++] = (struct tb_deferred){s, 1};
 }
 
@@ -272,6 +279,7 @@ size_t tb_compat_settle(tb_compat_defer *d)
 	d->n = 0;
 	d->n_vals = 0;
 	tb_idxset_free(&d->index);
+	memset(d->memo, 0, sizeof d->memo);
 	return removed;
 }
 

@@ -26,6 +26,8 @@ int tb_compat_add_event(tb_store *store, tb_run *run, const tb_event *ev, tb_ser
  * kept when the batch ends are
  * decoded (tb_compat_settle), so a point the reservoir replaces within the
  * batch costs no decode and no copy of its buckets. Start zeroed. */
+#define TB_COMPAT_MEMO_BITS 6
+#define TB_COMPAT_MEMO (1u << TB_COMPAT_MEMO_BITS)
 typedef struct tb_compat_defer {
 	struct tb_deferred {
 		tb_series *s;
@@ -33,6 +35,12 @@ typedef struct tb_compat_defer {
 	} *v;
 	size_t n, alloc;
 	tb_idxset index; /* series pointer -> v[] */
+	/* in front of the index: a series' last place in v[], by a few bits
+	 * of its pointer's hash (a batch's values cycle through a few tags) */
+	struct tb_deferred_memo {
+		tb_series *s;
+		size_t k;
+	} memo[TB_COMPAT_MEMO];
 	struct tb_deferred_value {
 		tb_slice data; /* the Tensor or HistogramProto message */
 		int kind;      /* TB_VAL_TENSOR or TB_VAL_HISTO */
