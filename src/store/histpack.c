@@ -133,7 +133,7 @@ static inline void see_edge(packing *pk, double v, uint64_t b, size_t es)
  * unsigned 32-bit integer holds (no fraction, no -0.0)? */
 static inline void see_count(packing *pk, double c, uint64_t b, size_t es)
 {
-	if (pk->whole && c >= 0 && c <= 4294967295.0) {
+	if (pk->whole & (c >= 0) & (c <= 4294967295.0)) { /* one branch; NaN fails both */
 		uint32_t u = (uint32_t)c;
 		pk->whole = bits_of(u, es) == b;
 		pk->max = u > pk->max ? u : pk->max;
@@ -155,10 +155,12 @@ static inline __attribute__((always_inline)) packing scan(const tb_tensor *t, si
 		double c = value_at(t, 3 * i + 2, es, &cb);
 		if (i == 0 || lb != right) { /* else l was seen as the last r */
 			pk.joined &= i == 0;
-			see_edge(&pk, l, lb, es);
+			if (pk.edges_float)
+				see_edge(&pk, l, lb, es);
 		}
 		right = rb;
-		see_edge(&pk, r, rb, es);
+		if (pk.edges_float) /* most edges are doubles: one test, then none */
+			see_edge(&pk, r, rb, es);
 		see_count(&pk, c, cb, es);
 	}
 	return pk;
@@ -220,8 +222,12 @@ static inline __attribute__((always_inline)) void fill(tb_histpack *p, const tb_
 	int joined = p->joined;
 	size_t n_edges = joined ? k + 1 : 2 * k;
 	uint8_t *e = p->data, *c = p->data + n_edges * ew;
+	if (joined) { /* the first left edge, then each row's right one */
+		put_edge(e, ew, es, t, 0);
+		e += ew;
+	}
 	for (size_t i = 0; i < k; i++) {
-		if (!joined || i == 0) {
+		if (!joined) {
 			put_edge(e, ew, es, t, 3 * i);
 			e += ew;
 		}
