@@ -252,8 +252,27 @@ static void defer_value(tb_compat_defer *d, tb_series *s, const tb_value *v, int
 	d->v[d->n++] = (struct tb_deferred){s, 1};
 }
 
-size_t tb_compat_settle(tb_compat_defer *d)
+/* Pack the newest points the last settle left unpacked, where this batch
+ * kept them: such a point is then its series' last slot that is not a
+ * placeholder (the batch only appended placeholders after it). */
+static void pack_kept(tb_compat_defer *d)
 {
+	for (size_t j = 0; j < d->n_unpacked; j++) {
+		tb_series *s = d->unpacked[j].s;
+		size_t i = s->len;
+		while (i > 0 && TB_TENSOR_IS_DEFERRED(tb_series_slot(s, i - 1)))
+			i--;
+		/* (a slot equal to a freed one's word is another tensor of
+		 * s: packing it is as right, only not needed) */
+		if (i > 0 && tb_series_slot(s, i - 1) == d->unpacked[j].slot)
+			tb_series_pack(s, i - 1);
+	}
+	d->n_unpacked = 0;
+}
+
+size_t tb_compat_settle(tb_compat_defer *d, int more)
+{
+	pack_kept(d);
 	size_t removed = 0;
 	for (size_t k = 0; k < d->n; k++) {
 		tb_series *s = d->v[k].s;
@@ -265,8 +284,15 @@ size_t tb_compat_settle(tb_compat_defer *d)
 				continue;
 			const struct tb_deferred_value *p = &d->vals[(uintptr_t)s->tensors[i] >> 1];
 			tb_histpack *packed = NULL;
-			tb_tensor *t = decode_tensor(p->kind, p->data, &packed);
-			if (packed) {
+			int newest = more && i + 1 == s->len;
+			tb_tensor *t = decode_tensor(p->kind, p->data, newest ? NULL : &packed);
+			if (newest && t) {
+				tb_series_set_tensor_unpacked(s, i, t);
+				d->unpacked = tb_xgrow(d->unpacked, &d->unpacked_alloc,
+						       d->n_unpacked + 1, sizeof *d->unpacked);
+				d->unpacked[d->n_unpacked++] =
+				    (struct tb_deferred_unpacked){s, (uintptr_t)t};
+			} else if (packed) {
 				tb_series_set_histpack(s, i, packed);
 			} else if (t) {
 				tb_series_set_tensor(s, i, t);
@@ -287,6 +313,7 @@ void tb_compat_defer_free(tb_compat_defer *d)
 {
 	free(d->v);
 	free(d->vals);
+	free(d->unpacked);
 	tb_idxset_free(&d->index);
 	memset(d, 0, sizeof *d);
 }

@@ -46,6 +46,13 @@ typedef struct tb_compat_defer {
 		int kind;      /* TB_VAL_TENSOR or TB_VAL_HISTO */
 	} *vals;	       /* placeholder i (store.h, TB_TENSOR_IS_DEFERRED) */
 	size_t n_vals, vals_alloc;
+	/* newest points the last settle left unpacked, packed by the next one
+	 * if its batch kept them */
+	struct tb_deferred_unpacked {
+		tb_series *s;
+		uintptr_t slot;
+	} *unpacked;
+	size_t n_unpacked, unpacked_alloc;
 } tb_compat_defer;
 
 /* tb_compat_add_event, deferring the decode of tensor-class values into d.
@@ -54,8 +61,12 @@ int tb_compat_add_event_deferred(tb_store *store, tb_run *run, const tb_event *e
 				 tb_compat_defer *d);
 /* Decode every placeholder still kept (same run write lock as the adds);
  * a value that does not decode is removed from its series. Returns the
- * number removed and empties d for the next batch. */
-size_t tb_compat_settle(tb_compat_defer *d);
+ * number removed and empties d for the next batch. `more` says that the
+ * next batch comes from the same file, into the same run, with d: each
+ * series' newest point, which that batch most likely replaces at once,
+ * is then decoded but not packed, and that settle packs it if it stayed.
+ * The last batch of a file read passes 0. */
+size_t tb_compat_settle(tb_compat_defer *d, int more);
 void tb_compat_defer_free(tb_compat_defer *d);
 
 /* For a one-pass export, which reads each point once as it comes:

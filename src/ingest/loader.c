@@ -588,8 +588,9 @@ static void decode_batch(tb_loader *l, lfile *f, batch *b)
 }
 
 /* Commit the decoded batch under the run's write lock. Tensor values are
- * decoded at the end, only those the reservoirs still keep. */
-static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b)
+ * decoded at the end, only those the reservoirs still keep; `more`: the
+ * file's next batch follows (tb_compat_settle). */
+static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b, int more)
 {
 	tb_run_wrlock(r->run);
 	for (size_t i = 0; i < b->n; i++) {
@@ -601,7 +602,7 @@ static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b)
 				    f->path, (unsigned long long)b->recs[i].file_off);
 		}
 	}
-	size_t bad = tb_compat_settle(&b->defer);
+	size_t bad = tb_compat_settle(&b->defer, more);
 	tb_run_unlock(r->run);
 	if (bad) {
 		__atomic_add_fetch(&l->damaged, bad, __ATOMIC_RELAXED);
@@ -673,7 +674,7 @@ static void read_file(tb_loader *l, lrun *r, lfile *f, batch *b)
 	while (more) {
 		more = read_batch(l, f, b, &failed);
 		decode_batch(l, f, b);
-		commit_batch(l, r, f, b);
+		commit_batch(l, r, f, b, more);
 	}
 	uint64_t end = tb_rec_reader_offset(f->reader);
 	tb_rec_reader_hold(f->reader, 0);

@@ -719,6 +719,24 @@ void tb_series_set_tensor(tb_series *s, size_t i, tb_tensor *t)
 	s->tensors[i] = tensor_slot(t);
 }
 
+void tb_series_set_tensor_unpacked(tb_series *s, size_t i, tb_tensor *t)
+{
+	drop_tensor(s->tensors[i]);
+	s->tensors[i] = (uintptr_t)t;
+}
+
+void tb_series_pack(tb_series *s, size_t i)
+{
+	uintptr_t v = s->tensors[i];
+	if (!TB_TENSOR_IS_DEFERRED(v) && !(v & SLOT_PACKED))
+		s->tensors[i] = tensor_slot((tb_tensor *)v);
+}
+
+uintptr_t tb_series_slot(const tb_series *s, size_t i)
+{
+	return s->tensors[i];
+}
+
 void tb_series_set_histpack(tb_series *s, size_t i, tb_histpack *p)
 {
 	drop_tensor(s->tensors[i]);

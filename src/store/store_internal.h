@@ -97,6 +97,17 @@ void tb_series_add_tensor(tb_series *s, int64_t step, double wall, tb_tensor *t)
  * Caller holds the run write lock. */
 void tb_series_set_tensor(tb_series *s, size_t i, tb_tensor *t);
 
+/* The same, keeping t as it is even when it is a histogram that packs:
+ * for a point likely to be replaced soon, whose packing would be wasted
+ * (tb_series_pack packs it later if it stays). */
+void tb_series_set_tensor_unpacked(tb_series *s, size_t i, tb_tensor *t);
+/* Pack point i's tensor if it is an unpacked histogram that packs.
+ * Caller holds the run write lock. */
+void tb_series_pack(tb_series *s, size_t i);
+/* Point i's slot word, to recognise a tensor set above (a tb_tensor
+ * pointer as it was given). Caller holds the run lock. */
+uintptr_t tb_series_slot(const tb_series *s, size_t i);
+
 /* The same with a packed histogram (taken), store/histpack.h. */
 struct tb_histpack;
 void tb_series_set_histpack(tb_series *s, size_t i, struct tb_histpack *p);

@@ -133,11 +133,12 @@ static void histo_event(tb_pb_buf *b, int64_t step, int damaged)
 }
 
 /* Deferred decoding keeps exactly what decoding every value keeps: the
- * same reservoir draws, the same points, the same tensors; a damaged value
- * still kept at the end of its batch is removed. */
-static void test_compat__deferred_same_points(void)
+ * same reservoir draws, the same points, the same tensors, every one
+ * packed (the newest of a batch too, once a later batch kept it); a
+ * damaged value still kept at the end of its batch is removed. */
+static void deferred_same_points(int batch)
 {
-	enum { N = 300, BATCH = 37 };
+	enum { N = 300 };
 	tb_store *st = tb_store_new();
 	tb_store_set_capacity(st, "histograms", 20);
 	tb_run *now = tb_store_add_run(st, "now"), *later = tb_store_add_run(st, "later");
@@ -157,10 +158,10 @@ static void test_compat__deferred_same_points(void)
 	for (int i = 0; i < N; i++) {
 		tb_compat_add_event(st, now, &ev[i], &p1);
 		CHECK_INT(tb_compat_add_event_deferred(st, later, &ev[i], &p2, &d), 1);
-		if (i % BATCH == BATCH - 1)
-			removed += tb_compat_settle(&d);
+		if (i % batch == batch - 1)
+			removed += tb_compat_settle(&d, 1);
 	}
-	removed += tb_compat_settle(&d);
+	removed += tb_compat_settle(&d, 0);
 	CHECK_INT(removed, 0);
 	tb_series *s1 = tb_run_series_w(now, "h", 1), *s2 = tb_run_series_w(later, "h", 1);
 	CHECK(s1 && s2 && s1->len == 20 && s2->len == 20);
@@ -169,6 +170,7 @@ static void test_compat__deferred_same_points(void)
 		CHECK(tb_series_step(s1, i) == tb_series_step(s2, i));
 		const tb_tensor *t1 = tb_series_tensor(s1, i, &tmp1);
 		const tb_tensor *t2 = tb_series_tensor(s2, i, &tmp2);
+		CHECK(t2 == &tmp2.t); /* packed, the newest of each batch too */
 		CHECK(t2->dtype == TB_DT_DOUBLE && t2->n == 6);
 		CHECK(memcmp(t1->data, t2->data, 48) == 0);
 	}
@@ -176,7 +178,7 @@ static void test_compat__deferred_same_points(void)
 	tb_tensor_tmp_free(&tmp2);
 	/* the damaged last one was kept (the newest always is), then removed */
 	CHECK_INT(tb_compat_add_event_deferred(st, later, &ev[N], &p2, &d), 1);
-	CHECK_INT(tb_compat_settle(&d), 1);
+	CHECK_INT(tb_compat_settle(&d, 0), 1);
 	CHECK(s2 && s2->len == 19 && tb_series_step(s2, 18) < N);
 	tb_run_unlock(later);
 	tb_run_unlock(now);
@@ -186,6 +188,12 @@ static void test_compat__deferred_same_points(void)
 	free(b);
 	free(ev);
 	tb_store_free(st);
+}
+
+static void test_compat__deferred_same_points(void)
+{
+	deferred_same_points(37);
+	deferred_same_points(1); /* each point the newest of its batch */
 }
 
 int main(void)
