@@ -152,22 +152,68 @@ static int count_varints(size_t *count, tb_slice s)
 	return 0;
 }
 
+/* The layout TensorFlow and the writers here give a dense tensor: dtype,
+ * a shape whose dims hold at most a size, and a non-empty tensor_content
+ * ending the message, each once and in that order. Returns 1 with h's
+ * dtype, rank, dims and content set as the general loop below would set
+ * them when in is exactly that; 0 (h partly set) for anything else, which
+ * the general loop then reads. Saves that loop's field dispatch on the
+ * histograms the loader packs. */
+static int parse_common(header *h, tb_slice in)
+{
+	const uint8_t *end = in.ptr + in.len;
+	tb_pb r = {in.ptr, end};
+	uint64_t u;
+	if (r.p == end || *r.p++ != 0x08 || tb_pb_varint(&u, &r))
+		return 0;
+	h->dtype = (int)(uint32_t)u;
+	if (r.p == end || *r.p++ != 0x12 || tb_pb_varint(&u, &r) || u > (uint64_t)(end - r.p))
+		return 0;
+	const uint8_t *s = r.p, *s_end = r.p + u;
+	while (s < s_end) { /* dims: 0x12 len [0x08 size] */
+		if (*s != 0x12 || h->rank >= TB_TENSOR_MAX_RANK)
+			return 0;
+		tb_pb d = {s + 1, s_end};
+		if (tb_pb_varint(&u, &d) || u > (uint64_t)(s_end - d.p))
+			return 0;
+		const uint8_t *d_end = d.p + u;
+		int64_t size = 0;
+		if (d.p < d_end) {
+			d.end = d_end;
+			if (*d.p++ != 0x08 || tb_pb_varint(&u, &d) || d.p != d_end)
+				return 0;
+			size = (int64_t)u;
+		}
+		h->dims[h->rank++] = size;
+		s = d_end;
+	}
+	r.p = s_end;
+	if (r.p == end || *r.p++ != 0x22 || tb_pb_varint(&u, &r) || !u ||
+	    u != (uint64_t)(end - r.p))
+		return 0;
+	h->content = tb_slice_make(r.p, (size_t)u);
+	return 1;
+}
+
 static int parse_header(header *h, tb_slice in)
 {
 	memset(h, 0, sizeof *h);
 	tb_pb r = tb_pb_make(in);
 	tb_pb_field f;
-	int rc;
-	/* dtype may follow the values on the wire, so find it first */
-	while ((rc = tb_pb_next(&f, &r)) == 1) {
-		if (f.num == 1 && f.wire == TB_PB_VARINT) {
-			h->dtype = (int)(uint32_t)f.u;
-		} else if (f.num == 2 && f.wire == TB_PB_LEN) {
-			h->rank = 0;
-			if ((rc = parse_shape(h, f.len)))
-				return rc;
-		} else if (f.num == 4 && f.wire == TB_PB_LEN) {
-			h->content = f.len;
+	int rc = 0;
+	if (!parse_common(h, in)) {
+		memset(h, 0, sizeof *h);
+		/* dtype may follow the values on the wire, so find it first */
+		while ((rc = tb_pb_next(&f, &r)) == 1) {
+			if (f.num == 1 && f.wire == TB_PB_VARINT) {
+				h->dtype = (int)(uint32_t)f.u;
+			} else if (f.num == 2 && f.wire == TB_PB_LEN) {
+				h->rank = 0;
+				if ((rc = parse_shape(h, f.len)))
+					return rc;
+			} else if (f.num == 4 && f.wire == TB_PB_LEN) {
+				h->content = f.len;
+			}
 		}
 	}
 	if (rc < 0)
