@@ -14,8 +14,12 @@ packages=(
   nodejs npm chromium
   libexpat1-dev
   libjwt-dev
-  libisal-dev
 )
+# ISA-L's CRC-32C where Debian builds it for this architecture (amd64,
+# arm64 and others); without it the record reader keeps its own.
+if apt-cache show libisal-dev >/dev/null 2>&1; then
+  packages+=(libisal-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
