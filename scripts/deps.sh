@@ -14,6 +14,7 @@ packages=(
   nodejs npm chromium
   libexpat1-dev
   libjwt-dev
+  libdragonbox-dev
 )
 
 missing=()

@@ -4,7 +4,7 @@
  *
  * Tuned for responses of many thousands of numbers: strings are copied in
  * runs of safe bytes, integers are formatted by hand, and doubles get their
- * shortest round-trip digits in one pass of integer arithmetic (Schubfach,
+ * shortest round-trip digits in one pass of integer arithmetic (Dragonbox,
  * common/numfmt.c) instead of trial printf/strtod round trips. */
 #include "json.h"
 #include "common/chars.h"

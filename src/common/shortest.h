@@ -1,0 +1,23 @@
+/* Shortest round-trip decimal digits (common/shortest.cc), from the
+ * Dragonbox library (Debian's libdragonbox-dev). */
+#ifndef TB_SHORTEST_H
+#define TB_SHORTEST_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* For finite v > 0: the fewest decimal digits d (no trailing zeros) with
+ * d * 10^*exp reading back as v, the closest to v among those, ties to
+ * even. */
+uint64_t tb_shortest_double(double v, int *exp);
+/* The same for a float: at most 9 digits. */
+uint32_t tb_shortest_float(float v, int *exp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
