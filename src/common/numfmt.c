@@ -134,7 +134,9 @@ static inline __attribute__((always_inline)) void store_le128(char *o, u128 x)
 	store_le64(o + 8, (uint64_t)(x >> 64));
 }
 
-size_t tb_fmt_double(char *buf, double v)
+/* tb_fmt_double's layout, with the shortest digits of v as a double or,
+ * with `single`, as a float (v then holds a float exactly). */
+static inline __attribute__((always_inline)) size_t fmt_decimal(char *buf, double v, int single)
 {
 	char *o = buf;
 	if (isnan(v)) {
@@ -157,7 +159,7 @@ size_t tb_fmt_double(char *buf, double v)
 	int n = 1, e = 0; /* n digits s, the first of them at 10^e */
 	if (v != 0) {
 		int k;
-		s = tb_shortest_double(v, &k);
+		s = single ? tb_shortest_float((float)v, &k) : tb_shortest_double(v, &k);
 		n = digit_count(s);
 		e = k + n - 1;
 	}
@@ -212,4 +214,14 @@ size_t tb_fmt_double(char *buf, double v)
 	}
 	*o = '\0';
 	return (size_t)(o - buf);
+}
+
+size_t tb_fmt_double(char *buf, double v)
+{
+	return fmt_decimal(buf, v, 0);
+}
+
+size_t tb_fmt_float(char *buf, float v)
+{
+	return fmt_decimal(buf, v, 1);
 }
