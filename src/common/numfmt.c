@@ -156,21 +156,26 @@ static inline __attribute__((always_inline)) size_t fmt_decimal(char *buf, doubl
 		v = -v;
 	}
 	uint64_t s = 0;
-	int n = 1, e = 0; /* n digits s, the first of them at 10^e */
+	int e = 0, digits = 1; /* the digits s, the first of them at 10^e */
 	if (v != 0) {
 		int k;
 		s = single ? tb_shortest_float((float)v, &k) : tb_shortest_double(v, &k);
-		n = digit_count(s);
-		e = k + n - 1;
+		digits = digit_count(s);
+		e = k + digits - 1;
 	}
 	/* t = first * 10^16 + mid * 10^8 + low; the two splits of hi run
 	 * beside the one of low */
-	uint64_t t = s * pow10_u64[17 - n];
+	uint64_t t = s * pow10_u64[17 - digits];
 	uint64_t hi = t / 100000000;
 	uint32_t low = (uint32_t)(t - hi * 100000000), first = (uint32_t)(hi / 100000000);
 	uint32_t mid = (uint32_t)(hi - (uint64_t)first * 100000000);
 	char d0 = (char)('0' + first); /* the first digit, then 16 more */
 	u128 next = (u128)digits8(low) << 64 | digits8(mid);
+	/* n: the digits up to the last one that is not 0, found in the bytes
+	 * (s may end in zeros, and the padding does) */
+	uint64_t zl = (uint64_t)next ^ 0x3030303030303030ull;
+	uint64_t zh = (uint64_t)(next >> 64) ^ 0x3030303030303030ull;
+	int n = zh ? 17 - __builtin_clzll(zh) / 8 : zl ? 9 - __builtin_clzll(zl) / 8 : 1;
 	if (e >= -4 && e < 16) {
 		if (e < 0) {
 			/* "0.", -e - 1 zeros, the digits */

@@ -12,14 +12,14 @@ namespace db = jkj::dragonbox;
 
 uint64_t tb_shortest_double(double v, int *exp)
 {
-	auto d = db::to_decimal(v, db::policy::sign::ignore);
+	auto d = db::to_decimal(v, db::policy::sign::ignore, db::policy::trailing_zero::ignore);
 	*exp = d.exponent;
 	return d.significand;
 }
 
 uint32_t tb_shortest_float(float v, int *exp)
 {
-	auto d = db::to_decimal(v, db::policy::sign::ignore);
+	auto d = db::to_decimal(v, db::policy::sign::ignore, db::policy::trailing_zero::ignore);
 	*exp = d.exponent;
 	return d.significand;
 }
