@@ -323,21 +323,29 @@ static uint64_t round_to_odd(const pow10_entry *g, uint64_t cp)
 }
 
 /* v > 0 finite: the shortest decimal s * 10^k that reads back as v, the
- * closest to v among those. */
-static void schubfach(uint64_t *out_s, int *out_k, double v)
+ * closest to v among those; with `single`, v holds a float and "reads back"
+ * means as a float (its 24-bit significand and wider rounding interval, on
+ * the same table: c < 2^24 leaves the 128-bit g far more precise than the
+ * proof needs). */
+static void schubfach(uint64_t *out_s, int *out_k, double v, int single)
 {
-	uint64_t bits;
-	memcpy(&bits, &v, sizeof bits);
-	uint64_t frac = bits & ((1ull << 52) - 1);
-	int bexp = (int)(bits >> 52) & 0x7ff;
-	uint64_t c;
-	int q;
-	if (bexp) {
-		c = frac | (1ull << 52);
-		q = bexp - 1075;
+	uint64_t frac, c;
+	int bexp, q;
+	if (single) {
+		float f = (float)v;
+		uint32_t b;
+		memcpy(&b, &f, sizeof b);
+		frac = b & ((1u << 23) - 1);
+		bexp = (int)(b >> 23) & 0xff;
+		c = bexp ? frac | (1u << 23) : frac;
+		q = bexp ? bexp - 150 : -149;
 	} else {
-		c = frac;
-		q = -1074;
+		uint64_t bits;
+		memcpy(&bits, &v, sizeof bits);
+		frac = bits & ((1ull << 52) - 1);
+		bexp = (int)(bits >> 52) & 0x7ff;
+		c = bexp ? frac | (1ull << 52) : frac;
+		q = bexp ? bexp - 1075 : -1074;
 	}
 	int even = (c & 1) == 0;
 	int lower_closer = frac == 0 && bexp > 1;
@@ -381,7 +389,7 @@ static void schubfach(uint64_t *out_s, int *out_k, double v)
 /* Shortest round-trip digits of v > 0: returns them as an integer without
  * trailing zeros, with their count in *n and the decimal exponent of the
  * first in *exp10. */
-static uint64_t fmt_digits(int *n, int *exp10, double v)
+static uint64_t fmt_digits(int *n, int *exp10, double v, int single)
 {
 	if (!atomic_load_explicit(&pow10_ready, memory_order_acquire)) {
 		pthread_once(&pow10_once, pow10_init);
@@ -389,7 +397,7 @@ static uint64_t fmt_digits(int *n, int *exp10, double v)
 	}
 	uint64_t s;
 	int k;
-	schubfach(&s, &k, v);
+	schubfach(&s, &k, v, single);
 	while (s % 100 == 0) {
 		s /= 100;
 		k += 2;
@@ -421,7 +429,9 @@ static char *put_split(char *o, uint64_t s, int n, int whole)
 	return o + n + 1;
 }
 
-size_t tb_fmt_double(char *buf, double v)
+/* tb_fmt_double's layout, with the shortest digits of v as a double or,
+ * with `single`, as a float. */
+static size_t fmt_decimal(char *buf, double v, int single)
 {
 	char *o = buf;
 	if (isnan(v)) {
@@ -443,7 +453,7 @@ size_t tb_fmt_double(char *buf, double v)
 	uint64_t d = 0;
 	int e = 0, n = 1;
 	if (v != 0)
-		d = fmt_digits(&n, &e, v);
+		d = fmt_digits(&n, &e, v, single);
 	if (e >= -4 && e < 16) {
 		if (e < 0) {
 			/* "0.", -e - 1 zeros, the digits */
@@ -477,4 +487,14 @@ size_t tb_fmt_double(char *buf, double v)
 	}
 	*o = '\0';
 	return (size_t)(o - buf);
+}
+
+size_t tb_fmt_double(char *buf, double v)
+{
+	return fmt_decimal(buf, v, 0);
+}
+
+size_t tb_fmt_float(char *buf, float v)
+{
+	return fmt_decimal(buf, v, 1);
 }
