@@ -194,6 +194,104 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 	tb_dash_object_end(&j, &rd);
 }
 
+/* A tag of one run, for tboard's listing: run is the run's index. */
+typedef struct tag_run {
+	const char *tag;
+	size_t run;
+	size_t samples;
+} tag_run;
+
+static int cmp_tag_run(const void *a, const void *b)
+{
+	const tag_run *x = a, *y = b;
+	int c = x->tag == y->tag ? 0 : strcmp(x->tag, y->tag);
+	return c ? c : (x->run > y->run) - (x->run < y->run);
+}
+
+/* One kind's tags of tboard's listing: "tags" maps each tag once to the
+ * runs that have it, as half-open ranges [from, to) of run indices laid
+ * flat; for images, "samples" gives each such run's maxSamplesPerStep in
+ * the same order; "tagDescriptions" as upstream's listing has them. */
+static void write_kind(tb_json *j, tb_reader *rd, int k)
+{
+	size_t n_runs = tb_reader_run_count(rd);
+	tag_run *tr = NULL;
+	desc *ds = NULL;
+	size_t n_tr = 0, tr_alloc = 0, n_ds = 0, ds_alloc = 0;
+	for (size_t i = 0; i < n_runs; i++) {
+		const tb_run *r = tb_reader_run_at(rd, i);
+		size_t s = 0;
+		for (const tb_series *ser; (ser = tb_run_next_series(r, &s, kinds[k].name, kinds[k].dc));) {
+			if (k == P_HISTOGRAMS && tb_dash_content_version(ser) != 0)
+				continue;
+			tr = tb_xgrow(tr, &tr_alloc, n_tr + 1, sizeof *tr);
+			tr[n_tr++] = (tag_run){tb_series_tag(ser), i,
+					       k == P_IMAGES ? tb_dash_blob_samples(ser, 2) : 0};
+			if (*tb_series_description(ser)) {
+				ds = tb_xgrow(ds, &ds_alloc, n_ds + 1, sizeof *ds);
+				ds[n_ds++] = (desc){tb_series_tag(ser), tb_series_description(ser),
+						    tb_run_name(r)};
+			}
+		}
+	}
+	if (n_tr)
+		qsort(tr, n_tr, sizeof *tr, cmp_tag_run);
+	tb_json_key(j, kinds[k].name);
+	tb_json_obj_begin(j);
+	for (int pass = 0; pass < (k == P_IMAGES ? 2 : 1); pass++) {
+		tb_json_key(j, pass ? "samples" : "tags");
+		tb_json_obj_begin(j);
+		for (size_t i = 0; i < n_tr;) {
+			size_t end = i;
+			while (end < n_tr &&
+			       (tr[end].tag == tr[i].tag || strcmp(tr[end].tag, tr[i].tag) == 0))
+				end++;
+			tb_json_key(j, tr[i].tag);
+			tb_json_arr_begin(j);
+			for (size_t m = i; m < end; m++) {
+				if (pass) {
+					tb_json_int(j, (int64_t)tr[m].samples);
+				} else if (m == i || tr[m].run != tr[m - 1].run + 1) {
+					size_t last = m;
+					while (last + 1 < end && tr[last + 1].run == tr[last].run + 1)
+						last++;
+					tb_json_int(j, (int64_t)tr[m].run);
+					tb_json_int(j, (int64_t)tr[last].run + 1);
+				}
+			}
+			tb_json_arr_end(j);
+			i = end;
+		}
+		tb_json_obj_end(j);
+	}
+	write_descriptions(j, ds, n_ds);
+	tb_json_obj_end(j);
+	free(tr);
+	free(ds);
+}
+
+/* GET /data/tboard/tags: the Time Series listing with each tag once
+ * (docs/HTTP_API.md): "runs" names the runs, and every kind's tags refer to
+ * them by index. */
+static void handle_tboard_tags(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	tb_reader rd;
+	tb_dash_object_begin(&j, &rd, resp, d);
+	tb_reader_hold_all(&rd);
+	size_t n_runs = tb_reader_run_count(&rd);
+	tb_json_key(&j, "runs");
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < n_runs; i++)
+		tb_json_str(&j, tb_run_name(tb_reader_run_at(&rd, i)));
+	tb_json_arr_end(&j);
+	for (int k = 0; k < P_COUNT; k++)
+		write_kind(&j, &rd, k);
+	tb_dash_object_end(&j, &rd);
+}
+
 /* Echo a request value with our JSON writer. */
 static void write_jansson(tb_json *j, const json_t *v)
 {
@@ -433,4 +531,5 @@ void tb_timeseries_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, "/data/plugin/timeseries/tags", handle_tags, d);
 	tb_router_add(r, "/data/plugin/timeseries/timeSeries", handle_time_series, d);
 	tb_router_add(r, "/data/plugin/timeseries/imageData", handle_image_data, d);
+	tb_router_add(r, "/data/tboard/tags", handle_tboard_tags, d);
 }
