@@ -248,7 +248,8 @@ static void write_kind(tb_json *j, tb_reader *rd, int k)
 	for (size_t i = 0; i < n_runs; i++) {
 		const tb_run *r = tb_reader_run_at(rd, i);
 		size_t s = 0;
-		for (const tb_series *ser; (ser = tb_run_next_series(r, &s, kinds[k].name, kinds[k].dc));) {
+		for (const tb_series *ser;
+		     (ser = tb_run_next_series(r, &s, kinds[k].name, kinds[k].dc));) {
 			if (k == P_HISTOGRAMS && tb_dash_content_version(ser) != 0)
 				continue;
 			tr = tb_xgrow(tr, &tr_alloc, n_tr + 1, sizeof *tr);
@@ -282,7 +283,8 @@ static void write_kind(tb_json *j, tb_reader *rd, int k)
 		tb_json_key(j, pass ? "samples" : "tags");
 		tb_json_obj_begin(j);
 		for (size_t t = 0; t < n_names; t++) {
-			const tag_run *p = by + start[names[t].idx], *end = by + start[names[t].idx + 1];
+			const tag_run *p = by + start[names[t].idx],
+				      *end = by + start[names[t].idx + 1];
 			tb_json_key(j, names[t].name);
 			tb_json_arr_begin(j);
 			for (const tag_run *q = p; q < end; q++) {

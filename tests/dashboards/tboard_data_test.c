@@ -400,8 +400,11 @@ static void upstream_runs(tb_buf *out, json_t *info, const char *tag)
 	{
 		size_t i;
 		json_t *t;
-		json_array_foreach(tags, i, t) if (strcmp(json_string_value(t), tag) == 0) names[n++] =
-		    run;
+		json_array_foreach(tags, i, t)
+		{
+			if (strcmp(json_string_value(t), tag) == 0)
+				names[n++] = run;
+		}
 	}
 	join_sorted(out, names, n);
 }
@@ -410,7 +413,8 @@ static void upstream_runs(tb_buf *out, json_t *info, const char *tag)
 static void own_runs(tb_buf *out, json_t *listing, const char *kind, const char *tag)
 {
 	json_t *runs = json_object_get(listing, "runs");
-	json_t *ranges = json_object_get(json_object_get(json_object_get(listing, kind), "tags"), tag);
+	json_t *ranges =
+	    json_object_get(json_object_get(json_object_get(listing, kind), "tags"), tag);
 	size_t n = 0;
 	for (size_t r = 0; r + 1 < json_array_size(ranges); r += 2)
 		n += (size_t)(json_integer_value(json_array_get(ranges, r + 1)) -
