@@ -333,6 +333,7 @@ async function measure(binary, pages) {
       // The first load is done before serving, so no load measures it.
       servers[n] = await startServer(pages[n], ['--reload_interval', '1', '--reload_task', 'blocking']);
       await fetch(servers[n].url + 'data/plugin/timeseries/tags');
+      await fetch(servers[n].url + 'data/tboard/tags'); // 404 on a build without it
     }
     if (TAGS_ONLY) {
       out.tagListMs = await tagList(b.page, servers[RUNS].url);
