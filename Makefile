@@ -41,7 +41,7 @@ test-asan: $(ASAN_BUILD)/CMakeCache.txt
 		ctest --output-on-failure -j $(JOBS)
 
 $(FUZZ_BUILD)/CMakeCache.txt:
-	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTB_FUZZ=ON -DTB_SANITIZE=ON
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTB_FUZZ=ON -DTB_SANITIZE=ON
 
 fuzz: $(FUZZ_BUILD)/CMakeCache.txt
 	cmake -S . -B $(FUZZ_BUILD) >/dev/null

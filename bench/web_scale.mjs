@@ -128,8 +128,8 @@ function firstSteps() {
     script: r1(res(/app\.js/)[0]?.responseEnd),
     runsAnswered: r1(res(/data\/runs$/)[0]?.responseEnd),
     runsParsed: r1(mark('tb:runs')),
-    tagsAsked: r1(res(/timeseries\/tags/)[0]?.startTime),
-    tagsAnswered: r1(res(/timeseries\/tags/)[0]?.responseEnd),
+    tagsAsked: r1(res(/timeseries\/tags|tboard\/tags/)[0]?.startTime),
+    tagsAnswered: r1(res(/timeseries\/tags|tboard\/tags/)[0]?.responseEnd),
     tagsParsed: r1(mark('tb:tags')),
     cardAsked: r1(mark('tb:card-ask')),
     scalarsSent: r1(mark('tb:scalars-ask')),
@@ -333,6 +333,7 @@ async function measure(binary, pages) {
       // The first load is done before serving, so no load measures it.
       servers[n] = await startServer(pages[n], ['--reload_interval', '1', '--reload_task', 'blocking']);
       await fetch(servers[n].url + 'data/plugin/timeseries/tags');
+      await fetch(servers[n].url + 'data/tboard/tags'); // 404 on a build without it
     }
     if (TAGS_ONLY) {
       out.tagListMs = await tagList(b.page, servers[RUNS].url);

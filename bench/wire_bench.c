@@ -11,7 +11,7 @@
  *    the same with float32 values = 20 B/point), raw and gzipped at level 3
  *    (what the server sends) and 6;
  * 2. ns per double for the JSON writer's shortest round-trip formatting
- *    (Schubfach, src/http/json.c) against the printf/strtod search it
+ *    (Dragonbox digits, src/common/numfmt.c) against the printf/strtod search it
  *    replaced (kept here as the baseline), same values, same run, median of
  *    `repeats`. */
 #include <float.h>
@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 	printf("\nshortest round-trip formatting, %zu doubles, median of %d (sink %zu):\n", n,
 	       repeats, sink % 10);
 	printf("| formatter | ns/double | ratio |\n| --- | --- | --- |\n");
-	printf("| Schubfach (src/http/json.c) | %.1f | 1 |\n", a);
+	printf("| Dragonbox digits, Python layout (src/common/numfmt.c) | %.1f | 1 |\n", a);
 	printf("| printf/strtod search (before) | %.1f | %.1fx slower |\n", b, b / a);
 	free(v);
 	free(t_new);

@@ -1,9 +1,9 @@
 /* Fuzz target for the shortest round-trip double formatter of the JSON
- * writer (tb_fmt_double). The input is read three ways: as doubles (8
- * bytes each), as floats widened to double (4 bytes each), and as decimal
- * text through strtod; every value must pass the independent check of
- * tests/http/fmt_check.h (reads back, closest digits of the shortest
- * length, Python's repr layout). */
+ * writer (tb_fmt_double) and its float form (tb_fmt_float). The input is
+ * read three ways: as doubles (8 bytes each), as floats (4 bytes each,
+ * through both), and as decimal text through strtod; every value must pass
+ * the independent check of tests/http/fmt_check.h (reads back, closest
+ * digits of the shortest length, Python's repr layout). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 4 <= size; i += 4) {
 		float f;
 		memcpy(&f, data + i, 4);
-		if (!fmt_check(f))
+		if (!fmt_check(f) || !fmt_check_float(f))
 			abort();
 	}
 	char text[64];

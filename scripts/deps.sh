@@ -14,6 +14,7 @@ packages=(
   nodejs npm chromium
   libexpat1-dev
   libjwt-dev
+  libdragonbox-dev
 )
 # ISA-L's CRC-32C where Debian builds it for this architecture (amd64,
 # arm64 and others); without it the record reader keeps its own.

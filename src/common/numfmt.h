@@ -10,6 +10,9 @@
  * Returns the length. Non-finite values give "nan", "inf", "-inf" (the CSV
  * spellings). */
 size_t tb_fmt_double(char *buf, double v);
+/* As tb_fmt_double, with the shortest digits that read back as the float v
+ * (at most 9 significant): 0.1f is "0.1", not "0.10000000149011612". */
+size_t tb_fmt_float(char *buf, float v);
 /* v in decimal into buf (at least 21 bytes, no terminator); returns the
  * length. */
 size_t tb_fmt_int(char *buf, int64_t v);

@@ -213,6 +213,15 @@ static void write_doubles(tb_json *j, const char *key, const double *v, size_t n
 	tb_json_double_array(j, v, n);
 }
 
+/* Values as stored: scalars are float32 in event files, and their float
+ * digits (at most 9) are the same number to a client that rounds to float
+ * and a shorter parse than the double's 17. */
+static void write_values(tb_json *j, const char *key, const double *v, size_t n)
+{
+	tb_json_key(j, key);
+	tb_json_float_array(j, v, n);
+}
+
 /* The buffers behind one run's columns. */
 typedef struct cols_buf {
 	int64_t *steps;
@@ -314,15 +323,15 @@ static void write_run(const tb_scalar_cols *c, void *payload)
 		tb_json_bool(j, 1);
 		write_steps(j, "step", c->step, c->k);
 		write_steps(j, "step_last", c->step_last, c->k);
-		write_doubles(j, "first", c->first, c->k);
-		write_doubles(j, "last", c->last, c->k);
-		write_doubles(j, "min", c->min, c->k);
-		write_doubles(j, "max", c->max, c->k);
+		write_values(j, "first", c->first, c->k);
+		write_values(j, "last", c->last, c->k);
+		write_values(j, "min", c->min, c->k);
+		write_values(j, "max", c->max, c->k);
 		write_doubles(j, "wall", c->wall, c->k);
 	} else {
 		write_steps(j, "step", c->step, c->k);
 		write_doubles(j, "wall", c->wall, c->k);
-		write_doubles(j, "value", c->value, c->k);
+		write_values(j, "value", c->value, c->k);
 	}
 	tb_json_obj_end(j);
 }
@@ -524,6 +533,7 @@ static const char *const store_routes[] = {
     "/data/plugin/pr_curves/pr_curves",
     "/data/plugin/timeseries/tags",
     "/data/plugin/timeseries/timeSeries",
+    "/data/tboard/tags",
 };
 
 void tb_tboard_data_register(tb_router *r, tb_dash *d)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/hash.h"
 #include "dash.h"
 #include "proto/event.h"
 
@@ -191,6 +192,145 @@ static void handle_tags(tb_resp *resp, const tb_req *req, void *payload)
 		tb_json_obj_end(&j);
 		free(ds);
 	}
+	tb_dash_object_end(&j, &rd);
+}
+
+/* A tag of one run, for tboard's listing: the tag's index in the kind's
+ * list of distinct tags, the run's index. */
+typedef struct tag_run {
+	size_t tag;
+	size_t run;
+	size_t samples;
+} tag_run;
+
+/* A distinct tag: its name, its place in the answer's (sorted) order. */
+typedef struct tag_name {
+	const char *name;
+	size_t idx;
+} tag_name;
+
+static int cmp_tag_name(const void *a, const void *b)
+{
+	return strcmp(((const tag_name *)a)->name, ((const tag_name *)b)->name);
+}
+
+/* The index of tag among names[0..*n), added when new. */
+static size_t tag_index(tb_idxset *seen, tag_name **names, size_t *n, size_t *alloc,
+			const char *tag)
+{
+	uint64_t h = tb_hash_bytes(TB_HASH_SEED, tag, strlen(tag));
+	size_t pos = 0, k;
+	while ((k = tb_idxset_next(seen, h, &pos)))
+		if (strcmp((*names)[k - 1].name, tag) == 0)
+			return k - 1;
+	*names = tb_xgrow(*names, alloc, *n + 1, sizeof **names);
+	(*names)[*n] = (tag_name){tag, *n};
+	if (tb_idxset_add(seen, h, *n))
+		abort(); /* out of memory: the server stops (alloc.h) */
+	return (*n)++;
+}
+
+/* One kind's tags of tboard's listing: "tags" maps each tag once to the
+ * runs that have it, as half-open ranges [from, to) of run indices laid
+ * flat; for images, "samples" gives each such run's maxSamplesPerStep in
+ * the same order; "tagDescriptions" as upstream's listing has them. Tags
+ * are found through a hash table and their runs grouped by a counting
+ * sort: no sort of every (tag, run) pair, which cost more than upstream's
+ * whole listing at 1000 runs. */
+static void write_kind(tb_json *j, tb_reader *rd, int k)
+{
+	size_t n_runs = tb_reader_run_count(rd);
+	tag_run *tr = NULL;
+	tag_name *names = NULL;
+	desc *ds = NULL;
+	size_t n_tr = 0, tr_alloc = 0, n_names = 0, names_alloc = 0, n_ds = 0, ds_alloc = 0;
+	tb_idxset seen = TB_IDXSET_INIT;
+	for (size_t i = 0; i < n_runs; i++) {
+		const tb_run *r = tb_reader_run_at(rd, i);
+		size_t s = 0;
+		for (const tb_series *ser;
+		     (ser = tb_run_next_series(r, &s, kinds[k].name, kinds[k].dc));) {
+			if (k == P_HISTOGRAMS && tb_dash_content_version(ser) != 0)
+				continue;
+			tr = tb_xgrow(tr, &tr_alloc, n_tr + 1, sizeof *tr);
+			tr[n_tr++] = (tag_run){
+			    tag_index(&seen, &names, &n_names, &names_alloc, tb_series_tag(ser)), i,
+			    k == P_IMAGES ? tb_dash_blob_samples(ser, 2) : 0};
+			if (*tb_series_description(ser)) {
+				ds = tb_xgrow(ds, &ds_alloc, n_ds + 1, sizeof *ds);
+				ds[n_ds++] = (desc){tb_series_tag(ser), tb_series_description(ser),
+						    tb_run_name(r)};
+			}
+		}
+	}
+	tb_idxset_free(&seen);
+	/* each tag's pairs together, runs ascending as visited */
+	size_t *start = tb_xcalloc(n_names + 1, sizeof *start);
+	for (size_t m = 0; m < n_tr; m++)
+		start[tr[m].tag + 1]++;
+	for (size_t t = 0; t < n_names; t++)
+		start[t + 1] += start[t];
+	tag_run *by = tb_xmalloc((n_tr ? n_tr : 1) * sizeof *by);
+	size_t *fill = tb_xmalloc((n_names ? n_names : 1) * sizeof *fill);
+	memcpy(fill, start, n_names * sizeof *fill);
+	for (size_t m = 0; m < n_tr; m++)
+		by[fill[tr[m].tag]++] = tr[m];
+	if (n_names)
+		qsort(names, n_names, sizeof *names, cmp_tag_name);
+	tb_json_key(j, kinds[k].name);
+	tb_json_obj_begin(j);
+	for (int pass = 0; pass < (k == P_IMAGES ? 2 : 1); pass++) {
+		tb_json_key(j, pass ? "samples" : "tags");
+		tb_json_obj_begin(j);
+		for (size_t t = 0; t < n_names; t++) {
+			const tag_run *p = by + start[names[t].idx],
+				      *end = by + start[names[t].idx + 1];
+			tb_json_key(j, names[t].name);
+			tb_json_arr_begin(j);
+			for (const tag_run *q = p; q < end; q++) {
+				if (pass) {
+					tb_json_int(j, (int64_t)q->samples);
+				} else if (q == p || q->run != q[-1].run + 1) {
+					const tag_run *last = q;
+					while (last + 1 < end && last[1].run == last->run + 1)
+						last++;
+					tb_json_int(j, (int64_t)q->run);
+					tb_json_int(j, (int64_t)last->run + 1);
+				}
+			}
+			tb_json_arr_end(j);
+		}
+		tb_json_obj_end(j);
+	}
+	write_descriptions(j, ds, n_ds);
+	tb_json_obj_end(j);
+	free(tr);
+	free(by);
+	free(start);
+	free(fill);
+	free(names);
+	free(ds);
+}
+
+/* GET /data/tboard/tags: the Time Series listing with each tag once
+ * (docs/HTTP_API.md): "runs" names the runs, and every kind's tags refer to
+ * them by index. */
+static void handle_tboard_tags(tb_resp *resp, const tb_req *req, void *payload)
+{
+	(void)req;
+	tb_dash *d = payload;
+	tb_json j;
+	tb_reader rd;
+	tb_dash_object_begin(&j, &rd, resp, d);
+	tb_reader_hold_all(&rd);
+	size_t n_runs = tb_reader_run_count(&rd);
+	tb_json_key(&j, "runs");
+	tb_json_arr_begin(&j);
+	for (size_t i = 0; i < n_runs; i++)
+		tb_json_str(&j, tb_run_name(tb_reader_run_at(&rd, i)));
+	tb_json_arr_end(&j);
+	for (int k = 0; k < P_COUNT; k++)
+		write_kind(&j, &rd, k);
 	tb_dash_object_end(&j, &rd);
 }
 
@@ -433,4 +573,5 @@ void tb_timeseries_register(tb_router *r, tb_dash *d)
 	tb_router_add(r, "/data/plugin/timeseries/tags", handle_tags, d);
 	tb_router_add(r, "/data/plugin/timeseries/timeSeries", handle_time_series, d);
 	tb_router_add(r, "/data/plugin/timeseries/imageData", handle_image_data, d);
+	tb_router_add(r, "/data/tboard/tags", handle_tboard_tags, d);
 }

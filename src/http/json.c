@@ -4,12 +4,13 @@
  *
  * Tuned for responses of many thousands of numbers: strings are copied in
  * runs of safe bytes, integers are formatted by hand, and doubles get their
- * shortest round-trip digits in one pass of integer arithmetic (Schubfach,
+ * shortest round-trip digits in one pass of integer arithmetic (Dragonbox,
  * common/numfmt.c) instead of trial printf/strtod round trips. */
 #include "json.h"
 #include "common/chars.h"
 
 #include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -300,6 +301,22 @@ void tb_json_double_array(tb_json *j, const double *v, size_t n)
 	tb_json_arr_begin(j);
 	for (size_t i = 0; i < n; i++)
 		tb_json_double(j, v[i]);
+	tb_json_arr_end(j);
+}
+
+void tb_json_float_array(tb_json *j, const double *v, size_t n)
+{
+	tb_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		double x = v[i];
+		/* the range test first: a double beyond FLT_MAX has no float */
+		if (fabs(x) <= FLT_MAX && (double)(float)x == x) {
+			char *o = number_begin(j);
+			number_done(j, o + tb_fmt_float(o, (float)x));
+		} else {
+			tb_json_double(j, x);
+		}
+	}
 	tb_json_arr_end(j);
 }
 

@@ -49,6 +49,10 @@ void tb_json_point(tb_json *j, double wall, int64_t step, double value);
 void tb_json_int_array(tb_json *j, const int64_t *v, size_t n);
 void tb_json_double_array(tb_json *j, const double *v, size_t n);
 void tb_json_str_array(tb_json *j, const char *const *v, size_t n);
+/* An array of n doubles where each one a float holds exactly is spelled
+ * with the float's shortest digits (tb_fmt_float), which read back as the
+ * same float; any other as tb_json_double. */
+void tb_json_float_array(tb_json *j, const double *v, size_t n);
 void tb_json_bool(tb_json *j, int v);
 void tb_json_null(tb_json *j);
 

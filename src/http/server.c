@@ -324,10 +324,13 @@ static int is_heavy(const char *path, size_t n, int *urgent)
 {
 	static const char plugin[] = "/data/plugin/", tboard_scalars[] = "/data/tboard/scalars";
 	static const char tboard_snapshot[] = "/data/tboard/snapshot";
+	static const char tboard_tags[] = "/data/tboard/tags";
 	if (n == sizeof tboard_scalars - 1 && memcmp(path, tboard_scalars, n) == 0)
 		return 1;
 	if (n == sizeof tboard_snapshot - 1 && memcmp(path, tboard_snapshot, n) == 0)
 		return 1;
+	if (n == sizeof tboard_tags - 1 && memcmp(path, tboard_tags, n) == 0)
+		return *urgent = 1;
 	if (n < sizeof plugin - 1 || memcmp(path, plugin, sizeof plugin - 1) != 0)
 		return 0;
 	*urgent = n >= 5 && memcmp(path + n - 5, "/tags", 5) == 0;

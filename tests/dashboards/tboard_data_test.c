@@ -67,8 +67,11 @@ static void write_logdir(void)
 		char name[32];
 		snprintf(name, sizeof name, "many/r%03d", i);
 		w = open_run(name);
-		for (int64_t s = 0; s < 5; s++)
+		for (int64_t s = 0; s < 5; s++) {
 			tb_writer_add_scalar(w, "loss", (double)i + (double)s / 8, s, 0);
+			if (i % 3 == 0) /* a tag of some runs: the listing's ranges */
+				tb_writer_add_scalar(w, "odd", (double)s * 0.1, s, 0);
+		}
 		tb_writer_close(w);
 	}
 	grow = open_run("grow");
@@ -354,6 +357,130 @@ static void test_tboard_data__etag_and_304(void)
 	tb_buf_free(&b.body);
 }
 
+/* Scalars stored as float32 come with the float's shortest digits (0.1,
+ * not 0.10000000149011612), and read back as the same float. */
+static void test_tboard_data__float_values(void)
+{
+	reply r;
+	fetch(&r, "/data/tboard/scalars?tag=odd&run=many/r003", NULL, NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(r.body.ptr && strstr(r.body.ptr, "\"value\": [0.0, 0.1, 0.2, 0.3, 0.4]"));
+	json_t *a = r.body.ptr ? json_loads(r.body.ptr, 0, NULL) : NULL;
+	json_t *vals = json_object_get(run_of(a, "many/r003"), "value");
+	CHECK_INT(json_array_size(vals), 5);
+	for (size_t i = 0; i < json_array_size(vals); i++)
+		CHECK((float)num(json_array_get(vals, i)) == (float)((double)i * 0.1));
+	json_decref(a);
+	tb_buf_free(&r.body);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* names[0..n) sorted and comma-joined into out; frees names. */
+static void join_sorted(tb_buf *out, const char **names, size_t n)
+{
+	qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n; i++)
+		tb_buf_printf(out, "%s%s", i ? "," : "", names[i]);
+	free(names);
+}
+
+/* The runs of `tag` in upstream's Time Series listing (run -> tags), as a
+ * sorted, comma-joined list. */
+static void upstream_runs(tb_buf *out, json_t *info, const char *tag)
+{
+	const char *run;
+	json_t *tags;
+	const char **names = calloc(json_object_size(info) + 1, sizeof *names);
+	size_t n = 0;
+	json_object_foreach(info, run, tags)
+	{
+		size_t i;
+		json_t *t;
+		json_array_foreach(tags, i, t)
+		{
+			if (strcmp(json_string_value(t), tag) == 0)
+				names[n++] = run;
+		}
+	}
+	join_sorted(out, names, n);
+}
+
+/* The same from tboard's listing: the tag's ranges of run indices. */
+static void own_runs(tb_buf *out, json_t *listing, const char *kind, const char *tag)
+{
+	json_t *runs = json_object_get(listing, "runs");
+	json_t *ranges =
+	    json_object_get(json_object_get(json_object_get(listing, kind), "tags"), tag);
+	size_t n = 0;
+	for (size_t r = 0; r + 1 < json_array_size(ranges); r += 2)
+		n += (size_t)(json_integer_value(json_array_get(ranges, r + 1)) -
+			      json_integer_value(json_array_get(ranges, r)));
+	const char **names = calloc(n + 1, sizeof *names);
+	n = 0;
+	for (size_t r = 0; r + 1 < json_array_size(ranges); r += 2)
+		for (json_int_t i = json_integer_value(json_array_get(ranges, r));
+		     i < json_integer_value(json_array_get(ranges, r + 1)); i++)
+			names[n++] = json_string_value(json_array_get(runs, (size_t)i));
+	join_sorted(out, names, n);
+}
+
+/* /data/tboard/tags lists each tag once with the runs upstream's listing
+ * gives it (ranges where the runs are consecutive); a query string changes
+ * nothing; ETag and 304; a new tag shows with a new ETag. */
+static void test_tboard_data__tags_listing(void)
+{
+	json_t *own = get_json("/data/tboard/tags", NULL);
+	json_t *up = get_json("/data/plugin/timeseries/tags", NULL);
+	json_t *info = json_object_get(json_object_get(up, "scalars"), "runTagInfo");
+	json_t *tags = json_object_get(json_object_get(own, "scalars"), "tags");
+	CHECK_INT(json_array_size(json_object_get(own, "runs")), N_MANY + 2);
+	CHECK(json_object_get(tags, "loss") && json_object_get(tags, "odd"));
+	CHECK(json_array_size(json_object_get(tags, "loss")) < 10);
+	const char *tag;
+	json_t *ranges;
+	json_object_foreach(tags, tag, ranges)
+	{
+		tb_buf a = TB_BUF_INIT, b = TB_BUF_INIT;
+		upstream_runs(&a, info, tag);
+		own_runs(&b, own, "scalars", tag);
+		CHECK(a.len > 0);
+		CHECK_STR(a.ptr ? a.ptr : "", b.ptr ? b.ptr : "");
+		tb_buf_free(&a);
+		tb_buf_free(&b);
+	}
+	CHECK(json_object_size(json_object_get(own, "histograms")) > 0);
+	json_decref(up);
+	json_decref(own);
+
+	reply a, b, c;
+	fetch(&a, "/data/tboard/tags", NULL, NULL);
+	fetch(&b, "/data/tboard/tags?x=%zz&&=&tag=%01%ff", NULL, NULL);
+	CHECK_INT(b.status, 200);
+	CHECK(a.body.len == b.body.len && memcmp(a.body.ptr, b.body.ptr, a.body.len) == 0);
+	CHECK(a.etag[0] == '"');
+	fetch(&c, "/data/tboard/tags", NULL, a.etag);
+	CHECK_INT(c.status, 304);
+	tb_buf_free(&b.body);
+	tb_buf_free(&c.body);
+	tb_writer_add_scalar_double(grow, "late", 1.0, 0, 0);
+	tb_writer_flush(grow);
+	double t0 = tb_test_now();
+	int changed = 0;
+	while (!changed && tb_test_now() - t0 < 20) {
+		fetch(&c, "/data/tboard/tags", NULL, a.etag);
+		changed = c.status == 200 && strstr(c.body.ptr, "\"late\"") != NULL;
+		tb_buf_free(&c.body);
+		if (!changed)
+			usleep(20000);
+	}
+	CHECK(changed);
+	tb_buf_free(&a.body);
+}
+
 /* ---- events --------------------------------------------------------------- */
 
 static int open_stream(void)
@@ -491,6 +618,8 @@ int main(void)
 	TB_RUN(test_tboard_data__many_runs_in_one_request);
 	TB_RUN(test_tboard_data__bad_requests);
 	TB_RUN(test_tboard_data__etag_and_304);
+	TB_RUN(test_tboard_data__float_values);
+	TB_RUN(test_tboard_data__tags_listing);
 	server_pid = tb_spawn_pid(srv);
 	TB_RUN(test_tboard_data__events_name_run_and_tag);
 

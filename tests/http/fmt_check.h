@@ -3,7 +3,9 @@
  * included), its digits are the ones printf gives at that precision (the
  * closest decimal of that length), one digit fewer read back as something
  * else, and the layout is Python's repr ("1e-05", "0.0001", "1e+16",
- * "100.0"), rebuilt here from printf's %e form. Returns 1 when all hold. */
+ * "100.0"), rebuilt here from printf's %e form. Returns 1 when all hold.
+ * fmt_check_float checks tb_fmt_float the same way, reading back with
+ * strtof. */
 #ifndef TB_FMT_CHECK_H
 #define TB_FMT_CHECK_H
 
@@ -49,40 +51,40 @@ static uint64_t fmt_closest(int *x, double v, int n)
 }
 
 /* Whether the decimal m (n digits, the first at exponent x) reads back as
- * |v|. */
-static int fmt_reads_back(uint64_t m, int n, int x, double v)
+ * |v|, as a float with `single`. */
+static int fmt_reads_back(uint64_t m, int n, int x, double v, int single)
 {
 	char s[64];
 	snprintf(s, sizeof s, "%llue%d", (unsigned long long)m, x - n + 1);
-	return strtod(s, NULL) == fabs(v);
+	return single ? strtof(s, NULL) == (float)fabs(v) : strtod(s, NULL) == fabs(v);
 }
 
-static int fmt_check(double v)
+static int fmt_check_as(double v, int single)
 {
 	char got[64], want[64];
-	size_t len = tb_fmt_double(got, v);
+	size_t len = single ? tb_fmt_float(got, (float)v) : tb_fmt_double(got, v);
 	if (len != strlen(got))
 		return 0;
 	if (isnan(v))
 		return strcmp(got, "nan") == 0;
 	if (isinf(v))
 		return strcmp(got, v > 0 ? "inf" : "-inf") == 0;
-	double back = strtod(got, NULL);
+	double back = single ? strtof(got, NULL) : strtod(got, NULL);
 	if (back != v || signbit(back) != signbit(v))
 		return 0;
 	int n = fmt_sig_digits(got);
 	if (n == 0) /* zero: one digit */
 		n = 1;
-	if (n > 17)
+	if (n > (single ? 9 : 17))
 		return 0;
 	/* The digits: printf's closest decimal of n digits, or, where that one
 	 * does not read back (next to a power of two, where the gap below v
 	 * is half the gap above), the nearest of its two neighbours that does. */
 	int x;
 	uint64_t m = fmt_closest(&x, v, n);
-	if (!fmt_reads_back(m, n, x, v)) {
-		int up = fmt_reads_back(m + 1, n, x, v);
-		int down = m > 0 && fmt_reads_back(m - 1, n, x, v);
+	if (!fmt_reads_back(m, n, x, v, single)) {
+		int up = fmt_reads_back(m + 1, n, x, v, single);
+		int down = m > 0 && fmt_reads_back(m - 1, n, x, v, single);
 		if (!up && !down)
 			return 0;
 		m = up ? m + 1 : m - 1;
@@ -127,11 +129,22 @@ static int fmt_check(double v)
 	/* no decimal of one digit fewer reads back as v */
 	if (n > 1) {
 		uint64_t c = fmt_closest(&x, v, n - 1);
-		if (fmt_reads_back(c, n - 1, x, v) || fmt_reads_back(c + 1, n - 1, x, v) ||
-		    (c > 0 && fmt_reads_back(c - 1, n - 1, x, v)))
+		if (fmt_reads_back(c, n - 1, x, v, single) ||
+		    fmt_reads_back(c + 1, n - 1, x, v, single) ||
+		    (c > 0 && fmt_reads_back(c - 1, n - 1, x, v, single)))
 			return 0;
 	}
 	return 1;
+}
+
+static int fmt_check(double v)
+{
+	return fmt_check_as(v, 0);
+}
+
+static inline int fmt_check_float(float v)
+{
+	return fmt_check_as(v, 1);
 }
 
 #endif

@@ -242,6 +242,68 @@ static void test_json__float_many(void)
 	CHECK_INT(bad, 0);
 }
 
+/* tb_fmt_float against the C library (fmt_check.h, read back with strtof):
+ * random bit patterns, every power of two from the smallest subnormal to
+ * 2^127, the floats next to every power of ten in range, and the ends. */
+static void test_json__float32_many(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	const int n_random = 200000;
+#else
+	const int n_random = 1500000;
+#endif
+	uint64_t x = 0x853c49e6748fea9bull;
+	long bad = 0, tried = 0;
+	for (int i = 0; i < n_random; i++) {
+		uint32_t b = (uint32_t)(xorshift(&x) >> 17);
+		float f;
+		memcpy(&f, &b, sizeof f);
+		tried++;
+		if (!fmt_check_float(f) && bad++ < 5)
+			fprintf(stderr, "mismatch: %.9g (0x%08x)\n", (double)f, (unsigned)b);
+	}
+	for (int e = -149; e <= 127; e++) {
+		float p = ldexpf(1.0f, e);
+		tried += 2;
+		bad += !fmt_check_float(p) + !fmt_check_float(-p);
+	}
+	for (int e = -45; e <= 38; e++) {
+		char lit[16];
+		snprintf(lit, sizeof lit, "1e%d", e);
+		float p = strtof(lit, NULL), w = p;
+		for (int k = 0; k < 50; k++, w = nextafterf(w, INFINITY))
+			tried++, bad += !fmt_check_float(w);
+		w = p;
+		for (int k = 0; k < 50; k++, w = nextafterf(w, 0))
+			tried++, bad += !fmt_check_float(w);
+	}
+	float special[] = {0.0f,
+			   -0.0f,
+			   NAN,
+			   INFINITY,
+			   -INFINITY,
+			   FLT_MAX,
+			   -FLT_MAX,
+			   FLT_MIN,
+			   1e-45f,
+			   -1e-45f,
+			   nextafterf(FLT_MIN, 0),
+			   16777217.0f};
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+		tried++, bad += !fmt_check_float(special[i]);
+	CHECK(tried > (long)n_random);
+	CHECK_INT(bad, 0);
+	char buf[64];
+	tb_fmt_float(buf, 0.1f);
+	CHECK_STR(buf, "0.1");
+	tb_fmt_float(buf, 16777216.0f);
+	CHECK_STR(buf, "16777216.0");
+	tb_fmt_float(buf, 3.4028235e38f);
+	CHECK_STR(buf, "3.4028235e+38");
+	tb_fmt_float(buf, 1e-45f);
+	CHECK_STR(buf, "1e-45");
+}
+
 /* Integers: every length, both signs, the ends of int64. */
 static void test_json__ints(void)
 {
@@ -396,6 +458,20 @@ static void doc_nested(tb_json *j)
 	tb_json_obj_end(j);
 }
 
+static void doc_float_array(tb_json *j)
+{
+	double v[] = {0.1f, 0.1, 1.5, -2.5e-7f, NAN, -INFINITY, 1e300, 1443856985.705543};
+	tb_json_float_array(j, v, sizeof v / sizeof v[0]);
+}
+
+/* tb_json_float_array: a float's digits for what a float holds, a double's
+ * for the rest, and JSON's strings for NaN and infinities. */
+static void test_json__float_array(void)
+{
+	CHECK_STR(render(doc_float_array), "[0.1, 0.1, 1.5, -2.5e-07, \"NaN\", \"-Infinity\", "
+					   "1e+300, 1443856985.705543]");
+}
+
 static void test_json__structure(void)
 {
 	CHECK_STR(render(doc_nested),
@@ -490,6 +566,8 @@ int main(void)
 	TB_RUN(test_json__float_matches_search);
 	TB_RUN(test_json__float_edges);
 	TB_RUN(test_json__float_many);
+	TB_RUN(test_json__float32_many);
+	TB_RUN(test_json__float_array);
 	TB_RUN(test_json__ints);
 	TB_RUN(test_json__point);
 	TB_RUN(test_json__structure);

@@ -99,12 +99,12 @@ export async function getJson(base, path) {
 }
 
 /**
- * The UI asks for tboard's own scalars route and push channel first and
- * falls back to upstream's routes on a 404: that answer is expected from
- * servers without them.
+ * The UI asks for tboard's own scalars route, tag listing and push
+ * channel first and falls back to upstream's routes on a 404: that answer
+ * is expected from servers without them.
  */
 function tboardProbe(url, status) {
-  return status === 404 && /\/data\/tboard\/(scalars|events)$/.test(url);
+  return status === 404 && /\/data\/tboard\/(scalars|tags|events)$/.test(url);
 }
 
 /**

@@ -21,9 +21,20 @@ export interface ImageTagListing {
   tagRunSampledInfo: Record<string, Record<string, { maxSamplesPerStep: number }>>;
 }
 
+/**
+ * One kind's tags of the Time Series listing: each tag once, with the runs
+ * that have it as flat half-open ranges [from, to) of indices into the
+ * listing's `runs`.
+ */
+export interface KindTags {
+  tags: Record<string, number[]>;
+  tagDescriptions: Record<string, string>;
+}
+
 export interface TimeSeriesTags {
-  scalars: TagListing;
-  histograms: TagListing;
+  runs: string[];
+  scalars: KindTags;
+  histograms: KindTags;
   images: ImageTagListing;
 }
 
@@ -176,16 +187,85 @@ export async function fetchPluginsListing(): Promise<PluginsListing> {
   ]);
 }
 
-function listing(t: Partial<TagListing> | undefined): TagListing {
-  return { runTagInfo: t?.runTagInfo ?? {}, tagDescriptions: t?.tagDescriptions ?? {} };
+/** Upstream's run -> tags into KindTags over `runs` (their order). */
+function kindTags(t: Partial<TagListing> | undefined, index: Map<string, number>): KindTags {
+  const tags: Record<string, number[]> = Object.create(null);
+  for (const [run, list] of Object.entries(t?.runTagInfo ?? {})) {
+    const i = index.get(run)!;
+    for (const tag of list) {
+      let ranges = tags[tag];
+      if (!ranges) tags[tag] = ranges = [];
+      if (ranges.length && ranges[ranges.length - 1] === i) ranges[ranges.length - 1] = i + 1;
+      else ranges.push(i, i + 1);
+    }
+  }
+  return { tags, tagDescriptions: t?.tagDescriptions ?? {} };
 }
 
+/** Whether the server has tboard's tag listing: null until first asked. */
+let tboardTags: boolean | null = null;
+
+/** tboard's listing (GET /data/tboard/tags), or null when the server (or a snapshot) does not have it. */
+async function fetchTboardTags(): Promise<TimeSeriesTags | null> {
+  if (tboardTags === false) return null;
+  let text: string;
+  try {
+    text = await fetchText('data/tboard/tags');
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 404) {
+      tboardTags = false;
+      return null;
+    }
+    throw e;
+  }
+  tboardTags = true;
+  type Kind = { tags?: Record<string, number[]>; samples?: Record<string, number[]>; tagDescriptions?: Record<string, string> };
+  const t = JSON.parse(text) as { runs?: string[]; scalars?: Kind; histograms?: Kind; images?: Kind };
+  const runs = Array.isArray(t.runs) ? t.runs : [];
+  const kind = (k: Kind | undefined): KindTags => ({
+    tags: k?.tags ?? {},
+    tagDescriptions: k?.tagDescriptions ?? {},
+  });
+  // Images keep upstream's tag -> run -> samples shape; they are few.
+  const tagRunSampledInfo: ImageTagListing['tagRunSampledInfo'] = {};
+  for (const [tag, ranges] of Object.entries(t.images?.tags ?? {})) {
+    const samples = t.images?.samples?.[tag] ?? [];
+    const perRun: Record<string, { maxSamplesPerStep: number }> = {};
+    let at = 0;
+    for (let r = 0; r + 1 < ranges.length; r += 2)
+      for (let i = ranges[r]; i < ranges[r + 1]; i++) perRun[runs[i]] = { maxSamplesPerStep: samples[at++] ?? 1 };
+    tagRunSampledInfo[tag] = perRun;
+  }
+  return {
+    runs,
+    scalars: kind(t.scalars),
+    histograms: kind(t.histograms),
+    images: { tagDescriptions: t.images?.tagDescriptions ?? {}, tagRunSampledInfo },
+  };
+}
+
+/**
+ * The Time Series listing: tboard's compact route, or upstream's
+ * (/data/plugin/timeseries/tags, every tag per run) where it is absent.
+ */
 export async function fetchTimeSeriesTags(): Promise<TimeSeriesTags> {
-  const t = JSON.parse(await fetchText('data/plugin/timeseries/tags')) as Partial<TimeSeriesTags>;
+  const own = await fetchTboardTags();
+  if (own) {
+    markOnce('tb:tags');
+    return own;
+  }
+  const t = JSON.parse(await fetchText('data/plugin/timeseries/tags')) as {
+    scalars?: TagListing;
+    histograms?: TagListing;
+    images?: Partial<ImageTagListing>;
+  };
+  const runs = [...new Set([...Object.keys(t.scalars?.runTagInfo ?? {}), ...Object.keys(t.histograms?.runTagInfo ?? {})])];
+  const index = new Map(runs.map((r, i) => [r, i]));
   markOnce('tb:tags');
   return {
-    scalars: listing(t.scalars),
-    histograms: listing(t.histograms),
+    runs,
+    scalars: kindTags(t.scalars, index),
+    histograms: kindTags(t.histograms, index),
     images: {
       tagDescriptions: t.images?.tagDescriptions ?? {},
       tagRunSampledInfo: t.images?.tagRunSampledInfo ?? {},

@@ -500,7 +500,10 @@ export class SeriesStore {
 
   /** Starts following the push channel for the tags in `listing` (tag -> runs). */
   attach(listing: Map<string, string[]>): () => void {
-    this.listing = new Map([...listing].map(([t, rs]) => [t, new Set(rs)]));
+    // Tags with the same runs share one list (timeseries.tsx), and one set.
+    const sets = new Map<string[], Set<string>>();
+    const setOf = (rs: string[]) => sets.get(rs) ?? sets.set(rs, new Set(rs)).get(rs)!;
+    this.listing = new Map([...listing].map(([t, rs]) => [t, setOf(rs)]));
     liveStores.add(this);
     return () => liveStores.delete(this);
   }

@@ -75,18 +75,31 @@ function App() {
   }, [state.runs, runFilter, s.hiddenRuns, matched]);
 
   const Dashboard = useDashboard(active);
+  // The sidebar and the dashboard as the same elements while their inputs
+  // are the same, so an answer they do not read (the plugins listing, the
+  // environment, the loading flag) re-renders neither: at 1000 runs such a
+  // render of every card stood in the way of the first chart.
+  const sidebar = useMemo(
+    () => <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} width={p.sidebarWidth} />,
+    [state.runs, runColor, s, p.runColors, p.sidebarWidth],
+  );
+  const dashboard = useMemo(
+    () =>
+      Dashboard ? (
+        <Dashboard key={active} runs={state.runs} selectedRuns={selectedRuns} runColor={runColor} generation={state.generation} />
+      ) : Dashboard === null ? (
+        <div class="dash-loading" />
+      ) : (
+        <NotAvailable name={active} tab={entry?.tab_name ?? active} />
+      ),
+    [Dashboard, active, state.runs, selectedRuns, runColor, state.generation, entry?.tab_name],
+  );
   return (
     <div class="app">
       <TopBar state={state} active={active} prefs={p} onReload={() => void data.reload()} selectedRuns={selectedRuns} />
       <div class="body">
-        <RunsSidebar runs={state.runs} runColor={runColor} settings={s} customColors={p.runColors} width={p.sidebarWidth} />
-        {Dashboard ? (
-          <Dashboard key={active} runs={state.runs} selectedRuns={selectedRuns} runColor={runColor} generation={state.generation} />
-        ) : Dashboard === null ? (
-          <div class="dash-loading" />
-        ) : (
-          <NotAvailable name={active} tab={entry?.tab_name ?? active} />
-        )}
+        {sidebar}
+        {dashboard}
       </div>
     </div>
   );

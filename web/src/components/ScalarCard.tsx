@@ -1,5 +1,5 @@
 import type { ComponentChildren, RefObject } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ScalarChart, type ChartLine, type ChartOptions, type ChartTheme } from '../chart/scalarChart';
 import type { SeriesStore } from '../data';
 import { cancelDraw, scheduleDraw, useChartFit, useInView } from '../hooks';
@@ -194,7 +194,9 @@ export function ScalarCard(props: ScalarCardProps) {
 
   // Draw (or redraw) when on screen, each card in a task of its own.
   const entry = store.peek(tag);
-  const runsKey = runs.map((r) => r + '\u0001' + runColor(r)).join('\u0000');
+  // Made again only when the runs or their colours change: at 1000 runs it
+  // was most of each card's render.
+  const runsKey = useMemo(() => runs.map((r) => r + '\u0001' + runColor(r)).join('\u0000'), [runsList, runColor]);
   // Runs of the card that have arrived: a run arriving draws at once.
   const loaded = entry ? runs.reduce((n, r) => n + (entry.runs.has(r) ? 1 : 0), 0) : 0;
   const view = [visible, detail, runsKey, loaded, s.smoothing, s.smoothMode, s.xAxis, xTag, s.logX, s.logY, s.ignoreOutliers, p.tooltipSort, theme, yRangeKey(s, tag), yLinkOf(s, tag)];

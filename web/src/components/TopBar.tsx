@@ -64,7 +64,9 @@ function Tabs({ plugins, active }: { plugins: PluginsListing; active: string }) 
       const moreWidth = (more ? more.getBoundingClientRect().width : 72) + gap;
       setFit(tabsThatFit(widths, nav.clientWidth - TAB_SLACK, moreWidth, inactive.length > 0));
     };
-    measure();
+    // The observer's first call measures too, after the frame's layout:
+    // measuring here forced a layout of the whole page (a long one at
+    // 1000 runs, as the first chart is on its way).
     const ro = new ResizeObserver(measure);
     ro.observe(nav);
     return () => ro.disconnect();
