@@ -114,8 +114,9 @@ static void merge_duplicate_keys(hp_value *v)
 	}
 	size_t w = 0;
 	for (size_t i = 0; i < v->n; i++) {
-		if (drop[i]) {
+		if (drop[i]) { /* an earlier value of a repeated key (the last moved out) */
 			free(v->keys[i]);
+			hp_value_free(&v->items[i]);
 			continue;
 		}
 		v->items[w] = v->items[i];

@@ -18,6 +18,16 @@ static void entry(tb_pb_buf *b, const char *key, double num)
 	tb_pb_end(b, e);
 }
 
+static void entry_str(tb_pb_buf *b, const char *key, const char *str)
+{
+	size_t e = tb_pb_begin(b, 1);
+	tb_pb_put_string(b, 1, key);
+	size_t v = tb_pb_begin(b, 2);
+	tb_pb_put_string(b, 3, str);
+	tb_pb_end(b, v);
+	tb_pb_end(b, e);
+}
+
 static int decode(hp_start_info *out, const tb_pb_buf *b)
 {
 	memset(out, 0, sizeof *out);
@@ -51,6 +61,31 @@ static void test_hparams_pb__duplicate_keys(void)
 	tb_pb_buf_free(&b);
 }
 
+/* A key given three times: the middle value is dropped too, and freed (the
+ * ASan build's leak check sees it otherwise). */
+static void test_hparams_pb__thrice_repeated_string_key(void)
+{
+	tb_pb_buf b;
+	tb_pb_buf_init(&b);
+	size_t s = tb_pb_begin(&b, 3);
+	entry_str(&b, "optimizer", "sgd");
+	entry_str(&b, "optimizer", "adam");
+	entry_str(&b, "lr", "high");
+	entry_str(&b, "optimizer", "lamb");
+	tb_pb_end(&b, s);
+	hp_start_info si;
+	CHECK_INT(decode(&si, &b), 0);
+	CHECK_INT(si.hparams.n, 2);
+	if (si.hparams.n == 2) {
+		CHECK_STR(si.hparams.keys[0], "optimizer");
+		CHECK_STR(si.hparams.items[0].str, "lamb");
+		CHECK_STR(si.hparams.keys[1], "lr");
+		CHECK_STR(si.hparams.items[1].str, "high");
+	}
+	hp_start_info_free(&si);
+	tb_pb_buf_free(&b);
+}
+
 static void test_hparams_pb__many_keys_in_order(void)
 {
 	tb_pb_buf b;
@@ -77,6 +112,7 @@ static void test_hparams_pb__many_keys_in_order(void)
 int main(void)
 {
 	TB_RUN(test_hparams_pb__duplicate_keys);
+	TB_RUN(test_hparams_pb__thrice_repeated_string_key);
 	TB_RUN(test_hparams_pb__many_keys_in_order);
 	return tb_test_finish();
 }
