@@ -8,24 +8,28 @@
 #include "dashboards/hparams.h"
 #include "proto/pb_encode.h"
 
-static void entry(tb_pb_buf *b, const char *key, double num)
+/* One map entry: a string value when str is set, else the number num. */
+static void entry_of(tb_pb_buf *b, const char *key, const char *str, double num)
 {
 	size_t e = tb_pb_begin(b, 1);
 	tb_pb_put_string(b, 1, key);
 	size_t v = tb_pb_begin(b, 2);
-	tb_pb_put_double(b, 2, num);
+	if (str)
+		tb_pb_put_string(b, 3, str);
+	else
+		tb_pb_put_double(b, 2, num);
 	tb_pb_end(b, v);
 	tb_pb_end(b, e);
 }
 
+static void entry(tb_pb_buf *b, const char *key, double num)
+{
+	entry_of(b, key, NULL, num);
+}
+
 static void entry_str(tb_pb_buf *b, const char *key, const char *str)
 {
-	size_t e = tb_pb_begin(b, 1);
-	tb_pb_put_string(b, 1, key);
-	size_t v = tb_pb_begin(b, 2);
-	tb_pb_put_string(b, 3, str);
-	tb_pb_end(b, v);
-	tb_pb_end(b, e);
+	entry_of(b, key, str, 0);
 }
 
 static int decode(hp_start_info *out, const tb_pb_buf *b)
