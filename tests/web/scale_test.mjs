@@ -54,21 +54,28 @@ await run(async () => {
     await page.evaluate(() => localStorage.setItem('tboard.prefs', JSON.stringify({ refreshSec: 10, pageSize: 48 })));
     await page.goto('about:blank');
     const requests = [];
-    const finished = new Map();
     page.on('request', (req) => {
       if (isScalarRequest(req.url())) requests.push({ t: Date.now(), tag: requestTag(req), req });
     });
-    page.on('requestfinished', (req) => finished.set(req, Date.now()));
     await page.goto(base + '#', { waitUntil: 'load' });
     await page.waitForSelector(`${cardSel(LIVE_TAG)}[data-series-count="${RUNS}"] canvas`, { timeout: 60000 });
     await new Promise((r) => setTimeout(r, 1500));
 
-    // 0. The first card asks alone: the others wait for its chart.
-    const firstDone = requests.length > 0 ? finished.get(requests[0].req) : undefined;
+    // 0. The first card asks alone: the others wait for its chart. Timed
+    // by the page's own resource timing: the test's request events can
+    // arrive out of order on a busy machine.
+    const timing = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => /data\/tboard\/scalars|data\/plugin\/timeseries\/timeSeries/.test(e.name))
+        .sort((a, b) => a.startTime - b.startTime)
+        .slice(0, 2)
+        .map((e) => ({ start: e.startTime, end: e.responseEnd })),
+    );
     check(
-      requests.length > 1 && firstDone !== undefined && firstDone <= requests[1].t,
+      requests.length > 1 && timing.length === 2 && timing[0].end <= timing[1].start,
       'the first card fetches alone, the others after its answer',
-      `${requests.length} requests, first finished ${firstDone}, second sent ${requests[1]?.t}`,
+      `${requests.length} requests, first answered at ${timing[0]?.end} ms, second sent at ${timing[1]?.start} ms`,
     );
     const marks = await page.evaluate(() =>
       ['tb:runs', 'tb:tags', 'tb:scalars-ask', 'tb:scalars-parsed', 'tb:card-drawn'].map((n) => performance.getEntriesByName(n, 'mark').length),
