@@ -319,22 +319,18 @@ static void parse_body(tb_resp *r, tb_req *q)
 	}
 }
 
-/* Handlers that may take long run on the worker pool; listings first. */
+/* Handlers that may take long run on the worker pool: every plugin route
+ * and tboard's store-wide ones; listings (a path ending in /tags) first. */
 static int is_heavy(const char *path, size_t n, int *urgent)
 {
-	static const char plugin[] = "/data/plugin/", tboard_scalars[] = "/data/tboard/scalars";
-	static const char tboard_snapshot[] = "/data/tboard/snapshot";
-	static const char tboard_tags[] = "/data/tboard/tags";
-	if (n == sizeof tboard_scalars - 1 && memcmp(path, tboard_scalars, n) == 0)
-		return 1;
-	if (n == sizeof tboard_snapshot - 1 && memcmp(path, tboard_snapshot, n) == 0)
-		return 1;
-	if (n == sizeof tboard_tags - 1 && memcmp(path, tboard_tags, n) == 0)
-		return *urgent = 1;
-	if (n < sizeof plugin - 1 || memcmp(path, plugin, sizeof plugin - 1) != 0)
-		return 0;
-	*urgent = n >= 5 && memcmp(path + n - 5, "/tags", 5) == 0;
-	return 1;
+	static const char plugin[] = "/data/plugin/";
+	static const char *const tboard[] = {"/data/tboard/scalars", "/data/tboard/snapshot",
+					     "/data/tboard/tags"};
+	int heavy = n >= sizeof plugin - 1 && memcmp(path, plugin, sizeof plugin - 1) == 0;
+	for (size_t i = 0; !heavy && i < sizeof tboard / sizeof tboard[0]; i++)
+		heavy = strlen(tboard[i]) == n && memcmp(path, tboard[i], n) == 0;
+	*urgent = heavy && n >= 5 && memcmp(path + n - 5, "/tags", 5) == 0;
+	return heavy;
 }
 
 /* The ?token= link: answer with a redirect to the same URL without the
