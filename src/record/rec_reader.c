@@ -13,7 +13,9 @@
  * CRC-32C where the build has it (carry-less multiplication folding many
  * bytes per step: about a third less time than our three-lane crc32 on a
  * histogram's 800 bytes); record headers and short payloads keep ours,
- * which wins below that length. */
+ * which wins below that length. The switch is here rather than in
+ * common/crc32c because that module is also libtboard's, which links
+ * only libc and zlib. */
 #include "rec_reader.h"
 
 #include <errno.h>
