@@ -202,23 +202,31 @@ function kindTags(t: Partial<TagListing> | undefined, index: Map<string, number>
   return { tags, tagDescriptions: t?.tagDescriptions ?? {} };
 }
 
-/** Whether the server has tboard's tag listing: null until first asked. */
-let tboardTags: boolean | null = null;
+/** tboard's own routes the server answered 404 or 405 to: not asked again. */
+const absentRoutes = new Set<string>();
 
-/** tboard's listing (GET /data/tboard/tags), or null when the server (or a snapshot) does not have it. */
-async function fetchTboardTags(): Promise<TimeSeriesTags | null> {
-  if (tboardTags === false) return null;
-  let text: string;
+/**
+ * The text of one of tboard's own routes (`data/tboard/...`), or null when
+ * the server does not have it (an older server, a snapshot), so the caller
+ * falls back to upstream's routes.
+ */
+async function fetchOwnRoute(path: string, init?: RequestInit): Promise<string | null> {
+  if (absentRoutes.has(path)) return null;
   try {
-    text = await fetchText('data/tboard/tags');
+    return await fetchText(path, init);
   } catch (e) {
-    if (e instanceof HttpError && e.status === 404) {
-      tboardTags = false;
+    if (e instanceof HttpError && (e.status === 404 || e.status === 405)) {
+      absentRoutes.add(path);
       return null;
     }
     throw e;
   }
-  tboardTags = true;
+}
+
+/** tboard's listing (GET /data/tboard/tags), or null when the server (or a snapshot) does not have it. */
+async function fetchTboardTags(): Promise<TimeSeriesTags | null> {
+  const text = await fetchOwnRoute('data/tboard/tags');
+  if (text === null) return null;
   type Kind = { tags?: Record<string, number[]>; samples?: Record<string, number[]>; tagDescriptions?: Record<string, string> };
   const t = JSON.parse(text) as { runs?: string[]; scalars?: Kind; histograms?: Kind; images?: Kind };
   const runs = Array.isArray(t.runs) ? t.runs : [];
@@ -384,43 +392,26 @@ export interface ScalarQuery {
 /** The columns of a run in a tboard scalars answer that the page reads. */
 const SCALAR_COLUMNS = ['wall', 'step', 'value', 'step_last', 'last', 'min', 'max'];
 
-/** Whether the server has tboard's scalars route: null until first asked. */
-let tboardScalars: boolean | null = null;
-
-export function hasTboardScalars(): boolean | null {
-  return tboardScalars;
-}
-
 /**
  * One tag's scalars from tboard's own route (POST /data/tboard/scalars).
  * Resolves to null when the server does not have that route, so callers
  * fall back to upstream's routes.
  */
 export async function fetchTagScalars(tag: string, q: ScalarQuery, signal?: AbortSignal): Promise<TagScalars | null> {
-  if (tboardScalars === false) return null;
   const body: Record<string, unknown> = { tag };
   if (q.runs) body.runs = q.runs;
   if (q.after && Object.keys(q.after).length) body.after = q.after;
   if (q.start !== undefined) body.start = q.start;
   if (q.end !== undefined) body.end = q.end;
   if (q.buckets !== undefined) body.buckets = q.buckets;
-  let text: string;
   markOnce('tb:scalars-ask');
-  try {
-    text = await fetchText('data/tboard/scalars', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-      signal,
-    });
-  } catch (e) {
-    if (e instanceof HttpError && (e.status === 404 || e.status === 405)) {
-      tboardScalars = false;
-      return null;
-    }
-    throw e;
-  }
-  tboardScalars = true;
+  const text = await fetchOwnRoute('data/tboard/scalars', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (text === null) return null;
   const parsed = JSON.parse(text) as { generation?: unknown; runs?: Record<string, Record<string, unknown>> };
   const entries = Object.entries(parsed.runs ?? {}).filter(([, r]) => r && typeof r === 'object');
   // Every column of every run as a view into one array: an array each
