@@ -42,7 +42,12 @@ export function check(ok, what, detail = '') {
   return ok;
 }
 
-/** Starts tboard; resolves to {proc, url, output (what it printed until it served)}. */
+/**
+ * Starts tboard; resolves to {proc, url, output} once it serves. `output` is
+ * what it has printed so far, both streams, and keeps growing: a line it
+ * wrote to stderr before the address on stdout may arrive after it
+ * (serverSaid waits for one).
+ */
 export function startServer(logdir, extraArgs = []) {
   const binary = process.env.TB_BINARY;
   if (!binary) throw new Error('TB_BINARY is not set');
@@ -53,16 +58,22 @@ export function startServer(logdir, extraArgs = []) {
   );
   return new Promise((resolveUrl, reject) => {
     let out = '';
+    let served = false;
     const timer = setTimeout(() => reject(new Error(`server did not announce its port:\n${out}`)), 120000);
     const onData = (chunk) => {
       out += chunk.toString();
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      const m = !served && out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
       if (m) {
+        served = true;
         clearTimeout(timer);
-        proc.stdout.off('data', onData);
-        proc.stdout.resume();
         proc.removeAllListeners('exit');
-        resolveUrl({ proc, url: `http://127.0.0.1:${m[1]}/`, output: out });
+        resolveUrl({
+          proc,
+          url: `http://127.0.0.1:${m[1]}/`,
+          get output() {
+            return out;
+          },
+        });
       }
     };
     proc.stdout.on('data', onData);
@@ -75,6 +86,13 @@ export function startServer(logdir, extraArgs = []) {
       reject(new Error(`server exited early (${code}):\n${out}`));
     });
   });
+}
+
+/** Whether the server has printed `text`, waiting up to `timeout` ms for it. */
+export async function serverSaid(server, text, timeout = 5000) {
+  for (const t0 = Date.now(); !server.output.includes(text); await new Promise((r) => setTimeout(r, 20)))
+    if (Date.now() - t0 > timeout) return false;
+  return true;
 }
 
 export async function stopServer(server) {

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cardSel, check, corpus, genUi, getJson, launch, run, screenshot, settle, startServer, stopServer } from './lib.mjs';
+import { cardSel, check, corpus, genUi, getJson, launch, run, screenshot, serverSaid, settle, startServer, stopServer } from './lib.mjs';
 
 const HANG_MS = 15000;
 
@@ -307,7 +307,7 @@ await run(async () => {
     // runs sidebar say which path and that it does not exist.
     const nowhere = join(logdir, 'no-such-dir');
     missing = await startServer(nowhere);
-    check(missing.output.includes(`'${nowhere}' does not exist`), 'the CLI warns that the log directory does not exist', missing.output);
+    check(await serverSaid(missing, `'${nowhere}' does not exist`), 'the CLI warns that the log directory does not exist', missing.output);
     const status = await getJson(missing.url, 'data/tboard/status');
     check(
       status.logdirs.length === 1 && status.logdirs[0].path === nowhere && status.logdirs[0].exists === false && status.runs === 0,
