@@ -13,7 +13,11 @@
  * 2. ns per double for the JSON writer's shortest round-trip formatting
  *    (Dragonbox digits, src/common/numfmt.c) against the printf/strtod search it
  *    replaced (kept here as the baseline), same values, same run, median of
- *    `repeats`. */
+ *    `repeats`;
+ * 3. ns per point for the [wall, step, value] points of upstream's scalars
+ *    answer (tb_json_point, wall times and values in turn, as the server
+ *    writes them), median of `repeats` passes over the big series. Other
+ *    trees' figure comes from this file built against them. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -186,6 +190,25 @@ int main(int argc, char **argv)
 	printf("| formatter | ns/double | ratio |\n| --- | --- | --- |\n");
 	printf("| Dragonbox digits, Python layout (src/common/numfmt.c) | %.1f | 1 |\n", a);
 	printf("| printf/strtod search (before) | %.1f | %.1fx slower |\n", b, b / a);
+
+	/* points, as the scalars route writes them */
+	tb_buf out = TB_BUF_INIT;
+	for (int r = 0; r < repeats; r++) {
+		out.len = 0;
+		tb_json j;
+		tb_json_init(&j, &out);
+		double t0 = bench_now();
+		tb_json_arr_begin(&j);
+		for (size_t i = 0; i < big.n; i++)
+			tb_json_point(&j, big.wall[i], big.step[i], big.value[i]);
+		tb_json_arr_end(&j);
+		t_new[r] = (bench_now() - t0) / (double)big.n * 1e9;
+	}
+	printf("\nscalars answer points [wall, step, value], %zu points, median of %d (%zu B):\n",
+	       big.n, repeats, out.len);
+	printf("| writer | ns/point |\n| --- | --- |\n");
+	printf("| tb_json_point | %.1f |\n", bench_median(t_new, repeats));
+	tb_buf_free(&out);
 	free(v);
 	free(t_new);
 	free(t_old);

@@ -262,6 +262,10 @@ void tb_json_point(tb_json *j, double wall, int64_t step, double value)
 	if (j->out->cap - j->out->len < 97)
 		tb_buf_reserve(j->out, 96);
 	char *o = number_begin(j);
+	if (isfinite(wall) && isfinite(value)) {
+		number_done(j, o + tb_fmt_point(o, wall, step, value));
+		return;
+	}
 	*o++ = '[';
 	o = put_double(o, wall);
 	memcpy(o, ", ", 2);

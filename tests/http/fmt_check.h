@@ -5,7 +5,8 @@
  * else, and the layout is Python's repr ("1e-05", "0.0001", "1e+16",
  * "100.0"), rebuilt here from printf's %e form. Returns 1 when all hold.
  * fmt_check_float checks tb_fmt_float the same way, reading back with
- * strtof. */
+ * strtof; fmt_check_point checks tb_fmt_point against tb_fmt_double and
+ * tb_fmt_int. */
 #ifndef TB_FMT_CHECK_H
 #define TB_FMT_CHECK_H
 
@@ -145,6 +146,28 @@ static int fmt_check(double v)
 static inline int fmt_check_float(float v)
 {
 	return fmt_check_as(v, 1);
+}
+
+/* tb_fmt_point (finite wall and value) is "[", tb_fmt_double of the wall,
+ * ", ", tb_fmt_int of the step, ", ", tb_fmt_double of the value, "]". */
+static inline int fmt_check_point(double wall, int64_t step, double value)
+{
+	if (!isfinite(wall) || !isfinite(value))
+		return 1;
+	char got[128], want[128];
+	size_t n = 0;
+	want[n++] = '[';
+	n += tb_fmt_double(want + n, wall);
+	memcpy(want + n, ", ", 2);
+	n += 2;
+	n += tb_fmt_int(want + n, step);
+	memcpy(want + n, ", ", 2);
+	n += 2;
+	n += tb_fmt_double(want + n, value);
+	want[n++] = ']';
+	want[n] = '\0';
+	size_t len = tb_fmt_point(got, wall, step, value);
+	return len == n && strcmp(got, want) == 0;
 }
 
 #endif

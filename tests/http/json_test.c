@@ -377,6 +377,43 @@ static void test_json__point(void)
 	tb_json_arr_end(&j);
 	CHECK_STR(b.ptr, "[[1443856985.705543, 5, 0.5], [\"NaN\", 6, \"-Infinity\"]]");
 	tb_buf_free(&b);
+
+	/* tb_fmt_point, the whole point in one piece, against its three
+	 * numbers: every layout (exponents, "0.000...", integers, zeros and
+	 * signs) in both places, wall times as time.time() gives them */
+	uint64_t bits = 99;
+	long bad = 0;
+	for (int i = 0; i < 1000000; i++) {
+		double x[2];
+		for (int k = 0; k < 2; k++) {
+			bits = bits * 6364136223846793005ull + 1442695040888963407ull;
+			uint64_t r = bits ^ (bits >> 29);
+			switch (r % 6) {
+			case 0:
+				memcpy(&x[k], &r, 8);
+				break;
+			case 1:
+				x[k] = (float)((double)(r >> 11) / 9007199254740992.0 * 4 - 2);
+				break;
+			case 2:
+				x[k] = 1700000000.0 + (double)(r % 100000000000ull) / 1e6;
+				break;
+			case 3:
+				x[k] =
+				    (double)(r % 100000) * pow(10, (double)((r >> 40) % 44) - 22);
+				break;
+			case 4:
+				x[k] = (r & 1) ? -0.0 : 0.0;
+				break;
+			default:
+				x[k] = -(double)(r % 1000) / 4;
+				break;
+			}
+		}
+		int64_t step = (int64_t)(bits >> 3) >> (bits % 64);
+		bad += !fmt_check_point(x[0], step, x[1]);
+	}
+	CHECK(bad == 0);
 }
 
 static void test_json__float_edges(void)
