@@ -66,9 +66,9 @@ static inline __attribute__((always_inline)) uint64_t digit_values8(uint32_t w)
 	return y | (x - y * 10) << 8;
 }
 
-/* digit_values8 of hi and of lo, both at once where SSE2 is there (the
- * same lane steps, in one vector register: a third of the instructions
- * and off the integer multiplier the shortest digits use). */
+/* digit_values8 of hi and of lo, both at once where SSE2 is there: the
+ * same lane steps in one vector register, fewer instructions, and off the
+ * integer multiplier that the shortest digits use. */
 static inline __attribute__((always_inline)) void digit_values16(uint32_t hi, uint32_t lo,
 								 uint64_t *whi, uint64_t *wlo)
 {
@@ -166,11 +166,12 @@ size_t tb_fmt_int(char *o, int64_t v)
 
 /* --- doubles -----------------------------------------------------------------
  *
- * A double's shortest digits are at most 17. Padded with zeros to exactly
- * 17, they are one digit and two words of 8 in registers, with no branch
- * on their count; each layout below is then a few stores at fixed or
- * computed places, and the padding zeros past the end are overwritten by
- * whatever follows (or lie past the returned length). */
+ * A double's shortest digits are at most 17. Right-aligned in 17, they are
+ * one digit and two words of 8 in registers, shifted left past the
+ * leading zeros, with no branch on their count; each layout below is then
+ * a few stores at fixed or computed places, and the padding zeros past the
+ * end are overwritten by whatever follows (or lie past the returned
+ * length). */
 
 /* The 16 bytes of x at o, the lowest first. */
 static inline __attribute__((always_inline)) void store_le128(char *o, u128 x)
