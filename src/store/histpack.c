@@ -6,30 +6,10 @@
  * count_w is 0). */
 #include "histpack.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
-
-/* Blocks of freed packs, kept per thread for the next pack of the same
- * size (the largest kept: SPARE_MAX_BYTES). The loader frees a kept
- * histogram when the reservoir replaces it and packs the next one in the
- * same commit, of the same size as a rule, so blocks go round without
- * passing through malloc's bins (whose cold chunks cost more than the
- * packing). Freed when the thread exits. */
-#define SPARES 32
-#define SPARE_MAX_BYTES 4096
-typedef struct spares {
-	size_t n;
-	struct spare {
-		void *block;
-		size_t size;
-	} v[SPARES];
-} spares;
-static __thread spares *tls_spares;
-static pthread_key_t spares_key;
-static pthread_once_t spares_once = PTHREAD_ONCE_INIT;
 
 struct tb_histpack {
 	uint32_t k;	 /* rows */
@@ -186,73 +166,6 @@ static inline __attribute__((always_inline)) packing scan(const tb_tensor *t, si
 	return pk;
 }
 
-static void spares_release(void *arg)
-{
-	spares *s = arg;
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i].block);
-	free(s);
-}
-
-static void spares_init(void)
-{
-	if (pthread_key_create(&spares_key, spares_release))
-		abort(); /* out of keys at start: the process cannot run (alloc.h) */
-}
-
-/* Bytes of p's block. */
-static size_t pack_bytes(const tb_histpack *p)
-{
-	size_t k = p->k, es = p->dtype == TB_DT_FLOAT ? 4 : 8;
-	size_t n_edges = p->joined ? k + 1 : 2 * k;
-	return sizeof *p + n_edges * p->edge_w + k * (p->count_w ? p->count_w : es);
-}
-
-/* A kept block of exactly `bytes`, or NULL. */
-static void *take_spare(size_t bytes)
-{
-	spares *s = tls_spares;
-	for (size_t i = s ? s->n : 0; i-- > 0;)
-		if (s->v[i].size == bytes) {
-			void *b = s->v[i].block;
-			s->v[i] = s->v[--s->n];
-			return b;
-		}
-	return NULL;
-}
-
-void tb_histpack_free(tb_histpack *p)
-{
-	if (!p)
-		return;
-	size_t bytes = pack_bytes(p);
-	spares *s = tls_spares;
-	if (!s && bytes <= SPARE_MAX_BYTES) {
-		pthread_once(&spares_once, spares_init);
-		s = calloc(1, sizeof *s);
-		if (s && pthread_setspecific(spares_key, s)) {
-			free(s);
-			s = NULL;
-		}
-		tls_spares = s;
-	}
-	if (!s || s->n == SPARES || bytes > SPARE_MAX_BYTES) {
-		free(p);
-		return;
-	}
-	s->v[s->n++] = (struct spare){p, bytes};
-}
-
-void tb_histpack_free_spares(void)
-{
-	spares *s = tls_spares;
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i].block);
-	s->n = 0;
-}
-
 /* A packed histogram of k rows laid out as pk allows, data unfilled; NULL
  * when that is no smaller than the tensor. */
 static tb_histpack *alloc_pack(const packing *pk, size_t k, int dtype, size_t es)
@@ -263,9 +176,7 @@ static tb_histpack *alloc_pack(const packing *pk, size_t k, int dtype, size_t es
 	size_t size = n_edges * ew + k * (cw ? cw : es);
 	if (size >= 3 * k * es)
 		return NULL;
-	tb_histpack *p = take_spare(sizeof *p + size);
-	if (!p)
-		p = tb_xmalloc(sizeof *p + size);
+	tb_histpack *p = tb_xmalloc(sizeof *p + size);
 	*p = (tb_histpack){(uint32_t)k, (uint8_t)dtype, (uint8_t)ew, (uint8_t)cw,
 			   (uint8_t)pk->joined};
 	return p;

@@ -16,7 +16,7 @@
 
 typedef struct tb_histpack tb_histpack;
 
-/* The packed form of t (caller owns it: tb_histpack_free, or free()), or NULL when t is not a
+/* The packed form of t (caller owns it, free()), or NULL when t is not a
  * [k >= 1, 3] float or double tensor or would not pack smaller. t is not
  * taken. */
 tb_histpack *tb_histpack_new(const tb_tensor *t);
@@ -26,14 +26,6 @@ tb_histpack *tb_histpack_new(const tb_tensor *t);
  * packs that tensor (NULL when it would not pack smaller), without
  * building it. */
 tb_histpack *tb_histpack_joined(const double *edges, const double *counts, size_t k);
-
-/* Free p (NULL does nothing), keeping its block for the calling thread's
- * next pack of the same size; the blocks kept go when the thread exits or
- * at tb_histpack_free_spares. Thread-safe. */
-void tb_histpack_free(tb_histpack *p);
-/* Free the blocks the calling thread keeps (before the main thread
- * exits, which runs no thread destructors). */
-void tb_histpack_free_spares(void);
 
 /* The element count of p's tensor (3k). */
 size_t tb_histpack_n(const tb_histpack *p);

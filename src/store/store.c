@@ -74,12 +74,8 @@ static inline double value_at(const tb_series *s, size_t i)
 /* Free a point's tensor; a deferred value owns nothing. */
 static void drop_tensor(uintptr_t t)
 {
-	if (TB_TENSOR_IS_DEFERRED(t))
-		return;
-	if (t & SLOT_PACKED)
-		tb_histpack_free((tb_histpack *)(t & ~SLOT_PACKED));
-	else
-		free((void *)t);
+	if (!TB_TENSOR_IS_DEFERRED(t))
+		free((void *)(t & ~SLOT_PACKED));
 }
 
 /* The slot for t (taken): packed when it is a histogram that packs. */
@@ -131,7 +127,6 @@ void tb_store_free(tb_store *s)
 	pthread_mutex_destroy(&s->assets_mu);
 	pthread_rwlock_destroy(&s->lock);
 	free(s);
-	tb_histpack_free_spares(); /* what the runs' packs left this thread */
 }
 
 void tb_store_set_capacity(tb_store *s, const char *plugin, uint64_t capacity)

@@ -91,41 +91,10 @@ static void test_histpack__reads_back_exactly(void)
 					CHECK(same(t, &u));
 					CHECK_INT(tb_histpack_n(p), t->n);
 				}
-				tb_histpack_free(p); /* its block may serve a later one */
+				free(p);
 				free(t);
 			}
 	CHECK(packed > 100);
-	free(buf);
-	tb_histpack_free_spares();
-}
-
-/* A freed pack's block goes to the thread's next pack of the same size,
- * which overwrites all of it; a pack of another size gets its own. */
-static void test_histpack__freed_block_reused(void)
-{
-	uint8_t *buf = NULL;
-	size_t cap = 0;
-	tb_tensor *a = histogram(TB_DT_DOUBLE, 30, 0), *b = histogram(TB_DT_DOUBLE, 30, 0);
-	tb_tensor *c = histogram(TB_DT_DOUBLE, 12, 0);
-	tb_histpack *pa = tb_histpack_new(a);
-	CHECK(pa != NULL);
-	void *block = pa;
-	tb_histpack_free(pa);
-	tb_histpack *pc = tb_histpack_new(c), *pb = tb_histpack_new(b);
-	CHECK(pc != NULL && (void *)pc != block);
-	CHECK((void *)pb == block);
-	tb_tensor u;
-	tb_histpack_unpack(&u, &buf, &cap, pb);
-	CHECK(same(b, &u));
-	tb_histpack_unpack(&u, &buf, &cap, pc);
-	CHECK(same(c, &u));
-	tb_histpack_free(pb);
-	tb_histpack_free(pc);
-	tb_histpack_free(NULL);
-	tb_histpack_free_spares();
-	free(a);
-	free(b);
-	free(c);
 	free(buf);
 }
 
@@ -267,7 +236,6 @@ static void test_histpack__packs_a_view_of_the_message(void)
 int main(void)
 {
 	TB_RUN(test_histpack__reads_back_exactly);
-	TB_RUN(test_histpack__freed_block_reused);
 	TB_RUN(test_histpack__packs_smaller);
 	TB_RUN(test_histpack__joined_matches_tensor);
 	TB_RUN(test_histpack__series_returns_what_was_offered);
