@@ -251,31 +251,19 @@ void tb_json_double(tb_json *j, double v)
 
 void tb_json_point(tb_json *j, double wall, int64_t step, double value)
 {
-	if (j->indent) {
-		tb_json_arr_begin(j);
-		tb_json_double(j, wall);
-		tb_json_int(j, step);
-		tb_json_double(j, value);
-		tb_json_arr_end(j);
-		return;
-	}
-	if (j->out->cap - j->out->len < 97)
-		tb_buf_reserve(j->out, 96);
-	char *o = number_begin(j);
-	if (isfinite(wall) && isfinite(value)) {
+	if (!j->indent && isfinite(wall) && isfinite(value)) {
+		if (j->out->cap - j->out->len < 97)
+			tb_buf_reserve(j->out, 96);
+		char *o = number_begin(j);
 		number_done(j, o + tb_fmt_point(o, wall, step, value));
 		return;
 	}
-	*o++ = '[';
-	o = put_double(o, wall);
-	memcpy(o, ", ", 2);
-	o += 2;
-	o += tb_fmt_int(o, step);
-	memcpy(o, ", ", 2);
-	o += 2;
-	o = put_double(o, value);
-	*o++ = ']';
-	number_done(j, o);
+	/* indented, or a NaN or infinity spelled as a string */
+	tb_json_arr_begin(j);
+	tb_json_double(j, wall);
+	tb_json_int(j, step);
+	tb_json_double(j, value);
+	tb_json_arr_end(j);
 }
 
 void tb_json_int_array(tb_json *j, const int64_t *v, size_t n)
