@@ -19,8 +19,9 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "dashboards/registry.h"
-#include "http/http.h"
+#include "fs/netlib.h"
 #include "fs/s3.h"
+#include "http/http.h"
 #include "ingest/inspect.h"
 #include "ingest/loader.h"
 #include "store/kinds.h"
@@ -459,6 +460,8 @@ int main(int argc, char **argv)
 	if (o.reload_task && !blocking && strcmp(o.reload_task, "auto") &&
 	    strcmp(o.reload_task, "thread"))
 		die("--reload_task must be auto, thread or blocking");
+	if (!snapshot_cmd)
+		tb_netlib_mhd_preload(); /* while the first load runs */
 	if (blocking || snapshot_cmd)
 		tb_loader_cycle(loader);
 	if (!snapshot_cmd && (!blocking || lo.reload_interval > 0))

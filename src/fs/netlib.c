@@ -1,4 +1,4 @@
-/* dlopen of libcurl and libjwt (see netlib.h). Each library is opened at
+/* dlopen of libcurl, libjwt and libmicrohttpd (see netlib.h). Each library is opened at
  * most once, under pthread_once, and never closed: its functions stay
  * valid for every connection and token cached until exit. A failure is
  * kept too, as the message every later caller gets. */
@@ -53,6 +53,22 @@ static const fn jwt_fns[] = {
     FN(tb_netlib_jwt, "jwt_free", destroy),
 };
 
+static const fn mhd_fns[] = {
+    FN(tb_netlib_mhd, "MHD_start_daemon", start_daemon),
+    FN(tb_netlib_mhd, "MHD_stop_daemon", stop_daemon),
+    FN(tb_netlib_mhd, "MHD_get_daemon_info", get_daemon_info),
+    FN(tb_netlib_mhd, "MHD_get_connection_info", get_connection_info),
+    FN(tb_netlib_mhd, "MHD_lookup_connection_value", lookup_connection_value),
+    FN(tb_netlib_mhd, "MHD_suspend_connection", suspend_connection),
+    FN(tb_netlib_mhd, "MHD_resume_connection", resume_connection),
+    FN(tb_netlib_mhd, "MHD_create_response_from_buffer", create_response_from_buffer),
+    FN(tb_netlib_mhd, "MHD_create_response_from_callback", create_response_from_callback),
+    FN(tb_netlib_mhd, "MHD_add_response_header", add_response_header),
+    FN(tb_netlib_mhd, "MHD_queue_response", queue_response),
+    FN(tb_netlib_mhd, "MHD_destroy_response", destroy_response),
+};
+
+tb_netlib_mhd tb_mhd;
 static tb_netlib_curl curl_table;
 static tb_netlib_jwt jwt_table;
 static lib curl_lib = {PTHREAD_ONCE_INIT,
@@ -69,6 +85,9 @@ static lib jwt_lib = {PTHREAD_ONCE_INIT,
 		      &jwt_table,
 		      0,
 		      ""};
+
+static lib mhd_lib = {
+    PTHREAD_ONCE_INIT, TB_LIBMHD_SONAME, mhd_fns, sizeof mhd_fns / sizeof *mhd_fns, &tb_mhd, 0, ""};
 
 static void fail(lib *l, const char *why, const char *what)
 {
@@ -107,6 +126,11 @@ static void load_jwt(void)
 	load(&jwt_lib);
 }
 
+static void load_mhd(void)
+{
+	load(&mhd_lib);
+}
+
 int tb_netlib_curl_open(const tb_netlib_curl **out, const char **msg)
 {
 	pthread_once(&curl_lib.once, load_curl);
@@ -121,4 +145,25 @@ int tb_netlib_jwt_open(const tb_netlib_jwt **out, const char **msg)
 	*out = jwt_lib.rc ? NULL : &jwt_table;
 	*msg = jwt_lib.rc ? jwt_lib.msg : NULL;
 	return jwt_lib.rc;
+}
+
+int tb_netlib_mhd_open(const char **msg)
+{
+	pthread_once(&mhd_lib.once, load_mhd);
+	*msg = mhd_lib.rc ? mhd_lib.msg : NULL;
+	return mhd_lib.rc;
+}
+
+static void *preload_mhd(void *arg)
+{
+	(void)arg;
+	pthread_once(&mhd_lib.once, load_mhd);
+	return NULL;
+}
+
+void tb_netlib_mhd_preload(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, preload_mhd, NULL) == 0)
+		pthread_detach(t);
 }

@@ -12,6 +12,7 @@
 
 #include "common/alloc.h"
 #include "common/sync.h"
+#include "fs/netlib.h"
 
 #define ENTRY_OVERHEAD 256 /* bytes counted per entry beyond key and body */
 
@@ -85,7 +86,7 @@ static void drop(tb_cache *c, entry **slot)
 	lru_unlink(c, e);
 	c->bytes -= e->cost;
 	c->count--;
-	MHD_destroy_response(e->resp);
+	tb_mhd.destroy_response(e->resp);
 	free(e);
 }
 
@@ -119,7 +120,7 @@ int tb_cache_serve(tb_cache *c, enum MHD_Result *ret, struct MHD_Connection *con
 		lru_push_front(c, e);
 		/* queueing takes libmicrohttpd's own reference, so the entry
 		 * may be evicted while the answer is still being sent */
-		*ret = MHD_queue_response(conn, e->status, e->resp);
+		*ret = tb_mhd.queue_response(conn, e->status, e->resp);
 		hit = 1;
 	} else if (*slot) {
 		drop(c, slot); /* made from an older state: never useful again */
@@ -133,7 +134,7 @@ void tb_cache_put(tb_cache *c, uint64_t hash, const void *key, size_t klen, uint
 {
 	size_t cost = klen + body_len + ENTRY_OVERHEAD;
 	if (cost > c->max_bytes / 4) {
-		MHD_destroy_response(m);
+		tb_mhd.destroy_response(m);
 		return;
 	}
 	entry *e = tb_xmalloc(sizeof *e + klen);

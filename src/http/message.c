@@ -16,6 +16,7 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "guard.h"
+#include "fs/netlib.h"
 
 void tb_req_init(tb_req *q)
 {
@@ -91,7 +92,7 @@ const char *tb_req_header(const tb_req *req, const char *name)
 {
 	if (!req->conn)
 		return NULL;
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	return tb_mhd.lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
 tb_slice tb_req_body(const tb_req *req)

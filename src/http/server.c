@@ -47,6 +47,7 @@
 #include "router.h"
 #include "sse.h"
 #include "workers.h"
+#include "fs/netlib.h"
 
 /* A heavy route's request that took at most INLINE_US the last time it was
  * answered is answered on the I/O thread that read it: handing it to a
@@ -189,7 +190,7 @@ static int gzip_buf(tb_buf *out, const void *p, size_t n)
 
 static void add_header(struct MHD_Response *m, const char *name, const char *value)
 {
-	if (MHD_add_response_header(m, name, value) != MHD_YES)
+	if (tb_mhd.add_response_header(m, name, value) != MHD_YES)
 		tb_log_debug("http: header %s dropped", name);
 }
 
@@ -230,7 +231,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const 
 		ak = NULL;
 	} else {
 		char *bytes = tb_buf_detach(&r->body);
-		m = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+		m = tb_mhd.create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
 		if (!m)
 			free(bytes);
 	}
@@ -257,11 +258,11 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, tb_resp *r, const 
 	int keep = ak && r->status == 200;
 	if (keep)
 		add_header(m, MHD_HTTP_HEADER_ETAG, ak->etag);
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, m);
+	enum MHD_Result ret = tb_mhd.queue_response(conn, (unsigned)r->status, m);
 	if (keep && cache)
 		tb_cache_put(cache, ak->hash, ak->key.ptr, ak->key.len, ak->token, 200, m, len);
 	else
-		MHD_destroy_response(m);
+		tb_mhd.destroy_response(m);
 	free(type);
 	return ret;
 }
@@ -272,12 +273,13 @@ static enum MHD_Result send_moved(struct MHD_Connection *conn, const char *locat
 	tb_resp r;
 	tb_resp_init(&r);
 	tb_resp_redirect(&r, MHD_HTTP_MOVED_PERMANENTLY, location);
-	struct MHD_Response *m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *m =
+	    tb_mhd.create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret = MHD_NO;
 	if (m) {
 		add_header(m, MHD_HTTP_HEADER_LOCATION, tb_resp_get_header(&r, "Location"));
-		ret = MHD_queue_response(conn, MHD_HTTP_MOVED_PERMANENTLY, m);
-		MHD_destroy_response(m);
+		ret = tb_mhd.queue_response(conn, MHD_HTTP_MOVED_PERMANENTLY, m);
+		tb_mhd.destroy_response(m);
 	}
 	tb_resp_release(&r);
 	return ret;
@@ -495,15 +497,16 @@ out:
 /* 304 Not Modified for a client that holds the current answer. */
 static enum MHD_Result send_not_modified(struct MHD_Connection *conn, const char *etag)
 {
-	struct MHD_Response *m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *m =
+	    tb_mhd.create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (!m)
 		return MHD_NO;
 	add_header(m, MHD_HTTP_HEADER_ETAG, etag);
 	add_header(m, MHD_HTTP_HEADER_EXPIRES, "0");
 	add_header(m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, must-revalidate");
 	add_header(m, "X-Content-Type-Options", "nosniff");
-	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, m);
-	MHD_destroy_response(m);
+	enum MHD_Result ret = tb_mhd.queue_response(conn, MHD_HTTP_NOT_MODIFIED, m);
+	tb_mhd.destroy_response(m);
 	return ret;
 }
 
@@ -587,7 +590,7 @@ static void run_job(int cancelled, void *payload)
 	if (q->gone)
 		tb_log_info("http: client left; stopped %s %s after %.3f s", q->method, q->path,
 			    tb_now() - started);
-	MHD_resume_connection(q->conn);
+	tb_mhd.resume_connection(q->conn);
 }
 
 static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *conn)
@@ -607,11 +610,11 @@ static enum MHD_Result serve(tb_server *s, tb_req *q, struct MHD_Connection *con
 	if (rc > 0 && is_heavy(q->path, q->path_len, &urgent) && !cost_cheap(q)) {
 		q->resp = tb_xmalloc(sizeof *q->resp);
 		*q->resp = r;
-		MHD_suspend_connection(conn);
+		tb_mhd.suspend_connection(conn);
 		if (tb_workers_submit(s->workers, urgent, run_job, q) != TB_OK) {
 			tb_resp_error(q->resp, 429, "Too many requests in progress; retry shortly");
 			tb_resp_header(q->resp, "Retry-After", "1");
-			MHD_resume_connection(conn);
+			tb_mhd.resume_connection(conn);
 		}
 		return MHD_YES;
 	}
@@ -640,7 +643,7 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, tb_req *q, int st
 static tb_guard_conn *guard_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	    tb_mhd.get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci ? ci->socket_context : NULL;
 }
 
@@ -664,7 +667,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		q->deadline = tb_now() + s->request_timeout;
 		q->max_response = s->max_response;
 		const union MHD_ConnectionInfo *ci =
-		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		    tb_mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		q->fd = ci ? ci->connect_fd : -1;
 		tb_guard_busy(s->guard, guard_of(conn), 1);
 		if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
@@ -734,7 +737,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	tb_server *s = cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci =
-		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		    tb_mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		*socket_context = ci ? tb_guard_opened(s->guard, ci->connect_fd) : NULL;
 	} else {
 		tb_guard_closed(s->guard, *socket_context);
@@ -782,6 +785,11 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 		tb_log_error("--path_prefix must start with slash: %s", prefix);
 		return TB_EINVAL;
 	}
+	const char *why;
+	if (tb_netlib_mhd_open(&why)) {
+		tb_log_error("cannot serve: %s", why);
+		return TB_ENOTFOUND;
+	}
 
 	struct addrinfo hints;
 	memset(&hints, 0, sizeof hints);
@@ -824,7 +832,7 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 	    {MHD_OPTION_END, 0, NULL},
 	};
 	unsigned idle = (unsigned)OPT_OR(idle_timeout, 30.0);
-	s->d = MHD_start_daemon(
+	s->d = tb_mhd.start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, (void *)s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
@@ -839,7 +847,7 @@ int tb_server_start(tb_server **out, tb_router *router, const tb_server_opts *op
 		rc = TB_EIO;
 		goto out;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *info = tb_mhd.get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : port;
 	s->cookie = tb_xasprintf("tboard_token_%d", s->port);
 	*out = s;
@@ -880,7 +888,7 @@ void tb_server_free(tb_server *s)
 	/* libmicrohttpd must not stop with suspended connections */
 	tb_sse_hub_close(s->events);
 	if (s->d)
-		MHD_stop_daemon(s->d);
+		tb_mhd.stop_daemon(s->d);
 	tb_cache_free(s->cache);
 	tb_guard_free(s->guard);
 	free(s->token);

@@ -20,6 +20,7 @@
 #include "common/buf.h"
 #include "common/sync.h"
 #include "message.h"
+#include "fs/netlib.h"
 
 /* A stream whose client stopped reading is ended once this much waits. */
 #define MAX_PENDING ((size_t)1 << 20)
@@ -61,7 +62,7 @@ static void wake(stream *st)
 {
 	if (st->suspended) {
 		st->suspended = 0;
-		MHD_resume_connection(st->conn);
+		tb_mhd.resume_connection(st->conn);
 	}
 }
 
@@ -118,7 +119,7 @@ static ssize_t on_read(void *cls, uint64_t pos, char *buf, size_t max)
 	} else if (st->closing) {
 		ret = MHD_CONTENT_READER_END_OF_STREAM;
 	} else {
-		MHD_suspend_connection(st->conn);
+		tb_mhd.suspend_connection(st->conn);
 		st->suspended = 1;
 		ret = 0;
 	}
@@ -151,7 +152,7 @@ struct MHD_Response *tb_sse_open(tb_sse_hub *h, struct MHD_Connection *conn, con
 	st->conn = conn;
 	tb_buf_append(&st->pending, first, n);
 	struct MHD_Response *m =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, on_read, st, on_free);
+	    tb_mhd.create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, on_read, st, on_free);
 	if (!m) {
 		tb_buf_free(&st->pending);
 		free(st);
@@ -214,9 +215,8 @@ struct MHD_Response *tb_stream_open(tb_resp *r)
 {
 	chunked *c = tb_xcalloc(1, sizeof *c);
 	*c = (chunked){r->stream, r->stream_payload, r->stream_free, TB_BUF_INIT, 0, 0};
-	struct MHD_Response *m =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, on_chunk, c,
-					      on_chunked_free);
+	struct MHD_Response *m = tb_mhd.create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+								      on_chunk, c, on_chunked_free);
 	if (!m) {
 		free(c);
 		return NULL;

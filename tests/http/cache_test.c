@@ -2,18 +2,26 @@
  * memory stays under the bound, and the least recently used entry leaves
  * first. Responses are real libmicrohttpd responses (no daemon needed). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../harness.h"
 #include "common/buf.h"
 #include "common/hash.h"
+#include "fs/netlib.h"
 #include "http/cache.h"
 
 static char body[10000];
 
 static void put(tb_cache *c, const char *key, uint64_t token, size_t len)
 {
-	struct MHD_Response *m = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_PERSISTENT);
+	const char *why;
+	if (tb_netlib_mhd_open(&why)) {
+		fprintf(stderr, "%s\n", why);
+		abort();
+	}
+	struct MHD_Response *m =
+	    tb_mhd.create_response_from_buffer(len, body, MHD_RESPMEM_PERSISTENT);
 	tb_cache_put(c, tb_hash_bytes(TB_HASH_SEED, key, strlen(key)), key, strlen(key), token, 200,
 		     m, len);
 }
