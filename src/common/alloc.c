@@ -2,9 +2,16 @@
 #include "alloc.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#include <pthread.h>
+#endif
 
 static void oom(size_t n)
 {
@@ -79,3 +86,48 @@ char *tb_xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return s;
 }
+
+/* Warming needs glibc's heap (ASan's allocator has no thresholds and would
+ * only quarantine the block) and Linux 5.14's MADV_POPULATE_WRITE. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TB_NO_HEAP_WARM
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TB_NO_HEAP_WARM
+#endif
+#endif
+
+#if defined(__GLIBC__) && defined(MADV_POPULATE_WRITE) && !defined(TB_NO_HEAP_WARM)
+/* Blocks up to this size come from the heap, and a free top of the heap up
+ * to twice that is kept: where glibc's own dynamic thresholds go once a
+ * block of this size has been freed, fixed from the start. */
+#define HEAP_BLOCK_MAX ((size_t)2 << 20)
+
+static void set_thresholds(void)
+{
+	mallopt(M_MMAP_THRESHOLD, (int)HEAP_BLOCK_MAX);
+	mallopt(M_TRIM_THRESHOLD, (int)(2 * HEAP_BLOCK_MAX));
+}
+
+int tb_heap_warm(size_t bytes)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, set_thresholds);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	if (bytes > HEAP_BLOCK_MAX - 2 * page)
+		bytes = HEAP_BLOCK_MAX - 2 * page;
+	char *p = malloc(bytes + page);
+	if (!p)
+		return 0;
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+	int ok = madvise((void *)a, bytes & ~(page - 1), MADV_POPULATE_WRITE) == 0;
+	free(p); /* back to the top of the heap, its pages now present */
+	return ok;
+}
+#else
+int tb_heap_warm(size_t bytes)
+{
+	(void)bytes;
+	return 0;
+}
+#endif
