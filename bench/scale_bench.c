@@ -10,10 +10,16 @@
  * tboard's descriptor budget), the peak RSS (VmHWM once serving) and the
  * CPU time (user + system) the process used. With BASELINE, the two binaries alternate
  * REPEATS times each, so both see the same machine state; medians and the
- * ratios TBOARD / BASELINE are printed. */
+ * ratios TBOARD / BASELINE are printed. Each round also times one thread
+ * reading every file under LOGDIR with read() into a 256 KiB buffer: the
+ * copy out of the page cache that every loader pays, which depends on how
+ * the cache holds the files (in 4 KiB pages it takes about twice as long
+ * as in large folios), so that a load time can be read against it. */
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +94,34 @@ static int run_once(sample *out, const char *tboard, const char *logdir, char **
 	return serving ? 0 : -1;
 }
 
+static uint8_t read_buf[256 << 10];
+static uint64_t read_bytes;
+
+static int read_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type != FTW_F)
+		return 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n;
+	while ((n = read(fd, read_buf, sizeof read_buf)) > 0)
+		read_bytes += (uint64_t)n;
+	close(fd);
+	return 0;
+}
+
+/* Seconds one thread takes to read every file under logdir. */
+static double read_all(const char *logdir)
+{
+	read_bytes = 0;
+	double t0 = bench_now();
+	nftw(logdir, read_one, 16, FTW_PHYS);
+	return bench_now() - t0;
+}
+
 static void report(const char *label, sample *v, int n, double *t, double *cpu, double *rss,
 		   double *fd)
 {
@@ -143,12 +177,15 @@ int main(int argc, char **argv)
 		n_extra = argc - i - 1;
 	}
 	sample v[2][256];
-	for (int r = 0; r < repeats; r++)
+	double reads[256];
+	for (int r = 0; r < repeats; r++) {
+		reads[r] = read_all(logdir);
 		for (int b = 0; b < 2 && bins[b]; b++)
 			if (run_once(&v[b][r], bins[b], logdir, extra, n_extra)) {
 				fprintf(stderr, "scale_bench: %s did not serve\n", bins[b]);
 				return 1;
 			}
+	}
 	double t[2], cpu[2], rss[2], fd[2];
 	report("tboard", v[0], repeats, &t[0], &cpu[0], &rss[0], &fd[0]);
 	if (bins[1]) {
@@ -156,6 +193,8 @@ int main(int argc, char **argv)
 		printf("ratio     load %.2fx, CPU %.2fx, peak RSS %.2fx, descriptors %.2fx\n",
 		       t[0] / t[1], cpu[0] / cpu[1], rss[0] / rss[1], fd[0] / fd[1]);
 	}
+	printf("reading the files alone: %.3f s for %.1f MB (one thread, read(); median of %d)\n",
+	       bench_median(reads, repeats), (double)read_bytes / 1e6, repeats);
 	printf("descriptor budget %ld\n", fd_budget(extra, n_extra));
 	return 0;
 }
