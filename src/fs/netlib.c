@@ -96,10 +96,11 @@ static void fail(lib *l, const char *why, const char *what)
 }
 
 /* Open l's library and fill its table; the first missing function fails
- * it. POSIX lets dlsym's data pointer carry a function's address. */
+ * it. Bound lazily, as the dynamic linker binds the program's own
+ * libraries. POSIX lets dlsym's data pointer carry a function's address. */
 static void load(lib *l)
 {
-	void *h = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(l->soname, RTLD_LAZY | RTLD_LOCAL);
 	if (!h) {
 		fail(l, "cannot be loaded: ", dlerror());
 		return;
