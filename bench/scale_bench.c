@@ -1,7 +1,8 @@
 /* scale_bench: what a whole first load costs a tboard binary, compared with
  * another binary in the same run.
  *
- *     scale_bench LOGDIR REPEATS TBOARD [BASELINE] [-- extra flags...]
+ *     scale_bench LOGDIR REPEATS TBOARD [BASELINE] [--pages=small|large]
+ *                 [-- extra flags...]
  *
  * Starts `TBOARD --logdir LOGDIR --port 0 --reload_task blocking
  * --reload_interval 0 [extra]`, which serves only once the load is done, and
@@ -14,7 +15,11 @@
  * reading every file under LOGDIR with read() into a 256 KiB buffer: the
  * copy out of the page cache that every loader pays, which depends on how
  * the cache holds the files (in 4 KiB pages it takes about twice as long
- * as in large folios), so that a load time can be read against it. */
+ * as in large folios), so that a load time can be read against it.
+ * --pages sets that state first: every file is dropped from the cache and
+ * read back once, with readahead off (small: 4 KiB pages, as a machine
+ * whose memory is fragmented holds them) or on (large: the folios the
+ * kernel reads ahead into). */
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
@@ -97,6 +102,8 @@ static int run_once(sample *out, const char *tboard, const char *logdir, char **
 static uint8_t read_buf[256 << 10];
 static uint64_t read_bytes;
 
+static int page_advice = -1; /* --pages: the advice to read back with */
+
 static int read_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
@@ -106,6 +113,11 @@ static int read_one(const char *path, const struct stat *st, int type, struct FT
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
+	if (page_advice >= 0) {
+		fdatasync(fd); /* a dirty page cannot be dropped */
+		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		posix_fadvise(fd, 0, 0, page_advice);
+	}
 	ssize_t n;
 	while ((n = read(fd, read_buf, sizeof read_buf)) > 0)
 		read_bytes += (uint64_t)n;
@@ -168,8 +180,18 @@ int main(int argc, char **argv)
 		repeats = 3;
 	const char *bins[2] = {argv[3], NULL};
 	int i = 4;
-	if (i < argc && strcmp(argv[i], "--") != 0)
+	if (i < argc && strncmp(argv[i], "--", 2) != 0)
 		bins[1] = argv[i++];
+	if (i < argc && strncmp(argv[i], "--pages=", 8) == 0) {
+		const char *p = argv[i++] + 8;
+		if (strcmp(p, "small") && strcmp(p, "large")) {
+			fprintf(stderr, "scale_bench: --pages is small or large\n");
+			return 2;
+		}
+		page_advice = strcmp(p, "small") == 0 ? POSIX_FADV_RANDOM : POSIX_FADV_SEQUENTIAL;
+		read_all(logdir);
+		page_advice = -1;
+	}
 	char **extra = NULL;
 	int n_extra = 0;
 	if (i < argc && strcmp(argv[i], "--") == 0) {

@@ -11,7 +11,8 @@
 # histograms of 30 buckets, 401 MB) and long (10 x 20 x 50,000 steps,
 # 517 MB). Then, alternating the two builds where a tool allows:
 #   scale_bench on many, on histo with histograms=100 (upstream's Rust
-#   loader's sampling) and at the default, and on long;
+#   loader's sampling) with the files held in large folios and in 4 KiB
+#   pages (scale_bench --pages) and at the default, and on long;
 #   fd_limit_bench.sh (1500 runs under ulimit -n 1024) for each build;
 #   the read floor: `cat` of long's files from the page cache (median of
 #   2 x REPEATS), and each build's load_bench on long (in-process loader);
@@ -68,15 +69,15 @@ row() { # figure target new base ratio
 "
 }
 
+PAGES="" # scale_bench --pages for the next scale, when set
 scale() { # label logdir [flags...]
 	label=$1
 	dir=$2
 	shift 2
-	if [ $# -gt 0 ]; then
-		step "$label" "$NEW/scale_bench" "$dir" "$REPS" "$NEW/tboard" "$BASE/tboard" -- "$@"
-	else
-		step "$label" "$NEW/scale_bench" "$dir" "$REPS" "$NEW/tboard" "$BASE/tboard"
-	fi
+	set -- ${PAGES:+--pages=$PAGES} -- "$@"
+	step "$label" "$NEW/scale_bench" "$dir" "$REPS" "$NEW/tboard" "$BASE/tboard" "$@"
+	PAGES=""
+
 	T_NEW=$(field tboard "load"); T_BASE=$(field baseline "load")
 	C_NEW=$(field tboard "CPU"); C_BASE=$(field baseline "CPU")
 	R_NEW=$(field tboard "peak RSS"); R_BASE=$(field baseline "peak RSS")
@@ -89,9 +90,14 @@ row "1000 runs x 50 tags x 200 steps: peak RSS" "<= 100 MB" "$R_NEW MB" "$R_BASE
 row "same: peak open descriptors" "<= budget $BUDGET" "$F_NEW" "$F_BASE" ""
 row "same: load (CPU)" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
 
-scale "histograms, histograms=100" "$DATA/histo" --samples_per_plugin histograms=100
+PAGES=large
+scale "histograms, histograms=100, large folios" "$DATA/histo" --samples_per_plugin histograms=100
 row "500k histograms, histograms=100: peak RSS" "<= 17 MB" "$R_NEW MB" "$R_BASE MB" "$(ratio "$R_NEW" "$R_BASE")"
-row "same: load (CPU)" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
+row "same: load (CPU), files in large folios" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
+PAGES=small
+scale "histograms, histograms=100, 4 KiB pages" "$DATA/histo" --samples_per_plugin histograms=100
+row "same: load (CPU), files in 4 KiB pages" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
+PAGES=large
 scale "histograms, default sampling" "$DATA/histo"
 row "500k histograms, default 500 kept: peak RSS" "" "$R_NEW MB" "$R_BASE MB" "$(ratio "$R_NEW" "$R_BASE")"
 row "same: load (CPU)" "" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
