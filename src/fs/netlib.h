@@ -4,7 +4,7 @@
  *   constructors (and those of OpenSSL, GnuTLS, Kerberos... beneath them)
  *   cost nothing at start.
  * - libmicrohttpd when the server starts. It brings GnuTLS and eight more
- *   libraries with it, about 4 ms of start-up that the commands which serve
+ *   libraries with it, about 3 ms of start-up that the commands which serve
  *   nothing (query, export, --inspect, snapshot) never pay, and that the
  *   server pays on another thread while the first load runs
  *   (tb_netlib_mhd_preload).

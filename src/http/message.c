@@ -15,8 +15,8 @@
 
 #include "common/alloc.h"
 #include "common/log.h"
-#include "guard.h"
 #include "fs/netlib.h"
+#include "guard.h"
 
 void tb_req_init(tb_req *q)
 {

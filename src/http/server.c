@@ -12,6 +12,8 @@
  * reads; the connection is resumed to send the answer. The guard
  * (guard.c) closes connections slow to send a header; libmicrohttpd caps
  * connections in total and per client address.
+ * libmicrohttpd is opened at the first start (fs/netlib.h) and called
+ * through its table, tb_mhd.
  * The raw request target is captured in the URI log callback so that the
  * query string is parsed by our own rules (repeated names, '+' as space).
  * Bodies are buffered whole, up to the body limit.
@@ -40,6 +42,7 @@
 #include "common/hash.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "fs/netlib.h"
 #include "auth.h"
 #include "guard.h"
 #include "http.h"
@@ -47,7 +50,6 @@
 #include "router.h"
 #include "sse.h"
 #include "workers.h"
-#include "fs/netlib.h"
 
 /* A heavy route's request that took at most INLINE_US the last time it was
  * answered is answered on the I/O thread that read it: handing it to a

@@ -19,8 +19,8 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/sync.h"
-#include "message.h"
 #include "fs/netlib.h"
+#include "message.h"
 
 /* A stream whose client stopped reading is ended once this much waits. */
 #define MAX_PENDING ((size_t)1 << 20)
