@@ -17,9 +17,9 @@
  * the cache holds the files (in 4 KiB pages it takes about twice as long
  * as in large folios), so that a load time can be read against it.
  * --pages sets that state first: every file is dropped from the cache and
- * read back once, with readahead off (small: 4 KiB pages, as a machine
- * whose memory is fragmented holds them) or on (large: the folios the
- * kernel reads ahead into). */
+ * read back once, with readahead on (large: the folios the kernel reads
+ * ahead into) or off (small: 4 KiB pages where memory is fragmented, larger
+ * folios where it is not; the read time printed says which it got). */
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>

@@ -11,8 +11,10 @@
 # histograms of 30 buckets, 401 MB) and long (10 x 20 x 50,000 steps,
 # 517 MB). Then, alternating the two builds where a tool allows:
 #   scale_bench on many, on histo with histograms=100 (upstream's Rust
-#   loader's sampling) with the files held in large folios and in 4 KiB
-#   pages (scale_bench --pages) and at the default, and on long;
+#   loader's sampling) with the files read back into the page cache with
+#   readahead on and off (scale_bench --pages=large and small: large folios,
+#   and 4 KiB pages where memory is fragmented) and at the default, and on
+#   long;
 #   fd_limit_bench.sh (1500 runs under ulimit -n 1024) for each build;
 #   the read floor: `cat` of long's files from the page cache (median of
 #   2 x REPEATS), and each build's load_bench on long (in-process loader);
@@ -83,6 +85,7 @@ scale() { # label logdir [flags...]
 	R_NEW=$(field tboard "peak RSS"); R_BASE=$(field baseline "peak RSS")
 	F_NEW=$(field tboard "descriptors"); F_BASE=$(field baseline "descriptors")
 	BUDGET=$(field "descriptor budget" "budget")
+	READ=$(field "reading the files alone" "alone:")
 }
 
 scale "1000 x 50 x 200" "$DATA/many"
@@ -91,12 +94,12 @@ row "same: peak open descriptors" "<= budget $BUDGET" "$F_NEW" "$F_BASE" ""
 row "same: load (CPU)" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
 
 PAGES=large
-scale "histograms, histograms=100, large folios" "$DATA/histo" --samples_per_plugin histograms=100
+scale "histograms, histograms=100, read back with readahead" "$DATA/histo" --samples_per_plugin histograms=100
 row "500k histograms, histograms=100: peak RSS" "<= 17 MB" "$R_NEW MB" "$R_BASE MB" "$(ratio "$R_NEW" "$R_BASE")"
-row "same: load (CPU), files in large folios" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
+row "same: load (CPU), files read back with readahead (reading them alone $READ s)" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
 PAGES=small
-scale "histograms, histograms=100, 4 KiB pages" "$DATA/histo" --samples_per_plugin histograms=100
-row "same: load (CPU), files in 4 KiB pages" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
+scale "histograms, histograms=100, read back without readahead" "$DATA/histo" --samples_per_plugin histograms=100
+row "same: load (CPU), files read back without readahead (reading them alone $READ s)" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
 PAGES=large
 scale "histograms, default sampling" "$DATA/histo"
 row "500k histograms, default 500 kept: peak RSS" "" "$R_NEW MB" "$R_BASE MB" "$(ratio "$R_NEW" "$R_BASE")"
