@@ -88,7 +88,8 @@ char *tb_xasprintf(const char *fmt, ...)
 }
 
 /* Warming needs glibc's heap (ASan's allocator has no thresholds and would
- * only quarantine the block) and Linux 5.14's MADV_POPULATE_WRITE. */
+ * only quarantine the block) and Linux 5.14's MADV_POPULATE_WRITE; both
+ * functions do nothing without them. */
 #if defined(__SANITIZE_ADDRESS__)
 #define TB_NO_HEAP_WARM
 #elif defined(__has_feature)
@@ -109,6 +110,14 @@ static void set_thresholds(void)
 	mallopt(M_TRIM_THRESHOLD, (int)(2 * HEAP_BLOCK_MAX));
 }
 
+int tb_prefault(void *p, size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+	uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
+	return end > a && madvise((void *)a, end - a, MADV_POPULATE_WRITE) == 0;
+}
+
 int tb_heap_warm(size_t bytes)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -119,12 +128,18 @@ int tb_heap_warm(size_t bytes)
 	char *p = malloc(bytes + page);
 	if (!p)
 		return 0;
-	uintptr_t a = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
-	int ok = madvise((void *)a, bytes & ~(page - 1), MADV_POPULATE_WRITE) == 0;
+	int ok = tb_prefault(p, bytes + page);
 	free(p); /* back to the top of the heap, its pages now present */
 	return ok;
 }
 #else
+int tb_prefault(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	return 0;
+}
+
 int tb_heap_warm(size_t bytes)
 {
 	(void)bytes;

@@ -18,14 +18,18 @@ char *tb_xstrdup(const char *s);
 char *tb_xstrndup(const char *s, size_t n);
 char *tb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Fault in `bytes` (at most about 2 MiB) of the calling thread's malloc heap
- * with one system call, for what the thread is about to allocate there: a
- * loader thread stores many small blocks, and touching each new page first
- * costs a fault apiece (microseconds each on a virtual machine). The first
- * call fixes glibc's mmap and trim thresholds at 2 and 4 MiB, so that the
- * block is carved from the heap and stays there once freed. Returns 1 when
- * the pages were faulted in; 0 without glibc, Linux 5.14 or under
+/* Fault in the whole pages within [p, p + n) with one system call
+ * (MADV_POPULATE_WRITE), for memory about to be written: touching each new
+ * page first costs a fault apiece (microseconds each on a virtual
+ * machine). Returns 1 when done; 0 without glibc or Linux 5.14, or under
  * AddressSanitizer, where it does nothing. */
+int tb_prefault(void *p, size_t n);
+/* tb_prefault `bytes` (at most about 2 MiB) of the calling thread's malloc
+ * heap ahead of what the thread will allocate there: a loader thread
+ * stores many small blocks. The block is freed back to the top of the
+ * heap, where the next ones are carved. The first call fixes glibc's mmap
+ * and trim thresholds at 2 and 4 MiB, so that the block comes from the
+ * heap and stays there once freed. Returns as tb_prefault. */
 int tb_heap_warm(size_t bytes);
 
 #endif

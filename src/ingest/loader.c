@@ -243,8 +243,9 @@ static uint8_t *pool_get_buf(fpool *p, size_t *cap)
 	*cap = READ_BUF;
 	if (b)
 		return b;
-	tb_heap_warm(READ_BUF); /* it is about to be filled: fault it in at once */
-	return tb_xmalloc(READ_BUF);
+	b = tb_xmalloc(READ_BUF);
+	tb_prefault(b, READ_BUF); /* it is about to be filled: fault it in at once */
+	return b;
 }
 
 static void pool_put_buf(fpool *p, uint8_t *b, size_t cap)
