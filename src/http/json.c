@@ -252,8 +252,9 @@ void tb_json_double(tb_json *j, double v)
 void tb_json_point(tb_json *j, double wall, int64_t step, double value)
 {
 	if (!j->indent && isfinite(wall) && isfinite(value)) {
-		if (j->out->cap - j->out->len < 97)
-			tb_buf_reserve(j->out, 96);
+		/* the separator, then tb_fmt_point's 96 bytes */
+		if (j->out->cap - j->out->len < 98)
+			tb_buf_reserve(j->out, 98);
 		char *o = number_begin(j);
 		number_done(j, o + tb_fmt_point(o, wall, step, value));
 		return;
