@@ -12,7 +12,7 @@
  * CPU time (user + system) the process used. With BASELINE, the two binaries alternate
  * REPEATS times each, so both see the same machine state; medians and the
  * ratios TBOARD / BASELINE are printed. Each round also times one thread
- * reading every file under LOGDIR with read() into a 256 KiB buffer: the
+ * reading every file under LOGDIR with read() (bench_read_all): the
  * copy out of the page cache that every loader pays, which depends on how
  * the cache holds the files (in 4 KiB pages it takes about twice as long
  * as in large folios), so that a load time can be read against it.
@@ -99,29 +99,16 @@ static int run_once(sample *out, const char *tboard, const char *logdir, char **
 	return serving ? 0 : -1;
 }
 
-static uint8_t read_buf[256 << 10];
 static uint64_t read_bytes;
-
 static int page_advice = -1; /* --pages: the advice to read back with */
 
 static int read_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
 	(void)ftw;
-	if (type != FTW_F)
-		return 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (page_advice >= 0) {
-		fdatasync(fd); /* a dirty page cannot be dropped */
-		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-		posix_fadvise(fd, 0, 0, page_advice);
-	}
-	ssize_t n;
-	while ((n = read(fd, read_buf, sizeof read_buf)) > 0)
-		read_bytes += (uint64_t)n;
-	close(fd);
+	if (type == FTW_F)
+		read_bytes +=
+		    page_advice >= 0 ? bench_reread(path, page_advice) : bench_read_all(path);
 	return 0;
 }
 

@@ -231,15 +231,31 @@ tb_writer *bench_train_run(char *dir)
 	return w;
 }
 
-uint64_t bench_read_all(const char *path)
+/* Read fd to its end and close it; the bytes read. */
+static uint64_t read_fd(int fd)
 {
 	static char buf[1 << 20];
 	uint64_t bytes = 0;
-	int fd = open(path, O_RDONLY);
 	ssize_t n;
-	while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
+	while ((n = read(fd, buf, sizeof buf)) > 0)
 		bytes += (uint64_t)n;
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return bytes;
+}
+
+uint64_t bench_read_all(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	return fd >= 0 ? read_fd(fd) : 0;
+}
+
+uint64_t bench_reread(const char *path, int advice)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	fdatasync(fd); /* a dirty page cannot be dropped */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	posix_fadvise(fd, 0, 0, advice);
+	return read_fd(fd);
 }

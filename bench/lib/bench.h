@@ -48,5 +48,9 @@ double bench_time_to_answer(long *rss_kb, const char *tboard, const char *logdir
 tb_writer *bench_train_run(char *dir);
 /* Read path to its end; the bytes read (0 when it cannot be opened). */
 uint64_t bench_read_all(const char *path);
+/* The same after dropping path from the page cache, with advice
+ * (POSIX_FADV_SEQUENTIAL: readahead on; POSIX_FADV_RANDOM: off) for the
+ * read that brings it back. */
+uint64_t bench_reread(const char *path, int advice);
 
 #endif
