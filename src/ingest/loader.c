@@ -531,6 +531,7 @@ typedef struct batch {
 	size_t n, alloc, evs_alloc, ok_alloc;
 	tb_compat_defer defer; /* tensors decoded only if still kept at commit end */
 	long faults;	       /* the thread's page faults after it last warmed */
+	size_t ahead;	       /* bytes it warms at a time (heap_check) */
 	size_t unchecked;      /* records since it last looked at them */
 } batch;
 
@@ -620,17 +621,39 @@ static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b, int more)
 		tb_store_touch(l->store); /* clients poll this to learn of new data */
 }
 
-/* Every WARM_CHECK records, a loader thread looks at its page faults
- * (getrusage: a system call, so not after every batch); once it has taken
- * WARM_AFTER since it last warmed, it faults in the next WARM_BYTES of its
- * heap with one call (tb_heap_warm). A load that keeps much of what it
- * reads then takes one call and a few dozen faults per MiB kept instead of
- * a fault per page (1000 runs x 50 tags x 200 steps: 2,700 faults instead
- * of 21,000, 13-14% less time); one that keeps little seldom warms, and the
- * most a thread holds unused is WARM_BYTES. */
+/* A loader thread keeps part of its heap faulted in ahead of what it
+ * allocates (tb_heap_warm), so that one call stands for the faults of many
+ * pages. It looks at its page faults every WARM_CHECK records and as it
+ * starts a new file (getrusage: a system call, so not after every batch).
+ * Faults since it last looked mean the heap grew past what was ready: what
+ * it keeps ahead grows by as much (from WARM_BYTES up to WARM_MAX) and is
+ * faulted in at once. A new file is also warmed for before it is read,
+ * since filling a run's reservoirs grows the heap most at its start. A
+ * load that keeps much of what it reads then takes a call and a few dozen
+ * faults per MiB kept instead of a fault per page; one that keeps little
+ * seldom warms, and the most a thread holds unused is WARM_MAX. */
 #define WARM_CHECK 16384
 #define WARM_AFTER 8
 #define WARM_BYTES (512u << 10)
+#define WARM_MAX (2u << 20)
+
+static void heap_check(batch *b, int new_file)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return;
+	long grew = ru.ru_minflt - b->faults;
+	if (grew >= WARM_AFTER) {
+		size_t more = (size_t)grew * (size_t)sysconf(_SC_PAGESIZE);
+		size_t ahead = b->ahead < WARM_BYTES ? WARM_BYTES : b->ahead + more;
+		b->ahead = ahead > WARM_MAX ? WARM_MAX : ahead;
+	} else if (!new_file || !b->ahead) {
+		return;
+	}
+	tb_heap_warm(b->ahead);
+	if (getrusage(RUSAGE_THREAD, &ru) == 0) /* the warming counts as faults too */
+		b->faults = ru.ru_minflt;
+}
 
 static void keep_heap_ahead(batch *b)
 {
@@ -638,12 +661,7 @@ static void keep_heap_ahead(batch *b)
 	if (b->unchecked < WARM_CHECK)
 		return;
 	b->unchecked = 0;
-	struct rusage ru;
-	if (getrusage(RUSAGE_THREAD, &ru) || ru.ru_minflt - b->faults < WARM_AFTER)
-		return;
-	tb_heap_warm(WARM_BYTES);
-	if (getrusage(RUSAGE_THREAD, &ru) == 0) /* the warming counts as faults too */
-		b->faults = ru.ru_minflt;
+	heap_check(b, 0);
 }
 
 /* Read everything new in one file (up to the scan budget of a damaged
@@ -692,6 +710,7 @@ static void read_file(tb_loader *l, lrun *r, lfile *f, batch *b)
 	if (tb_fs_fstat(&fst, f->fh) == 0)
 		st = fst;
 	if (!f->reader) {
+		heap_check(b, 1);
 		f->reader = tb_rec_reader_new(f->path);
 		tb_rec_reader_set_scan_budget(f->reader, SCAN_BUDGET);
 	} else if (st.id != f->id) {
