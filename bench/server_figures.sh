@@ -13,8 +13,8 @@
 #   scale_bench on many, on histo with histograms=100 (upstream's Rust
 #   loader's sampling) with the files read back into the page cache with
 #   readahead on and off (scale_bench --pages=large and small: large folios,
-#   and 4 KiB pages where memory is fragmented) and at the default, and on
-#   long;
+#   and 4 KiB pages where memory is fragmented), and at the default
+#   sampling (500 kept per series) in both states; and on long;
 #   fd_limit_bench.sh (1500 runs under ulimit -n 1024) for each build;
 #   the read floor: `cat` of long's files from the page cache (median of
 #   2 x REPEATS), and each build's load_bench on long (in-process loader);
@@ -101,9 +101,12 @@ PAGES=small
 scale "histograms, histograms=100, read back without readahead" "$DATA/histo" --samples_per_plugin histograms=100
 row "same: load (CPU), files read back without readahead (reading them alone $READ s)" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
 PAGES=large
-scale "histograms, default sampling" "$DATA/histo"
+scale "histograms, default sampling, read back with readahead" "$DATA/histo"
 row "500k histograms, default 500 kept: peak RSS" "" "$R_NEW MB" "$R_BASE MB" "$(ratio "$R_NEW" "$R_BASE")"
-row "same: load (CPU)" "" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
+row "same: load (CPU), files read back with readahead (reading them alone $READ s)" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
+PAGES=small
+scale "histograms, default sampling, read back without readahead" "$DATA/histo"
+row "same: load (CPU), files read back without readahead (reading them alone $READ s)" "<= 0.5x base" "$T_NEW s ($C_NEW s)" "$T_BASE s ($C_BASE s)" "$(ratio "$T_NEW" "$T_BASE")"
 
 fd_limit() { # build -> "short removed peak budget"
 	step "1500 runs, ulimit -n 1024, $1" "$HERE/fd_limit_bench.sh" "$1" 1500 1024
