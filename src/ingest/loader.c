@@ -625,9 +625,9 @@ static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b, int more)
  * allocates (tb_heap_warm), so that one call stands for the faults of many
  * pages. It looks at its page faults every WARM_CHECK records and as it
  * starts a new file (getrusage: a system call, so not after every batch).
- * Faults since it last looked mean the heap grew past what was ready: what
- * it keeps ahead grows by as much (from WARM_BYTES up to WARM_MAX) and is
- * faulted in at once. A new file is also warmed for before it is read,
+ * WARM_AFTER faults or more since it last warmed mean the heap grew past
+ * what was ready: what it keeps ahead grows by as much (from WARM_BYTES up
+ * to WARM_MAX) and is faulted in at once. A new file is also warmed for before it is read,
  * since filling a run's reservoirs grows the heap most at its start. A
  * load that keeps much of what it reads then takes a call and a few dozen
  * faults per MiB kept instead of a fault per page; one that keeps little
