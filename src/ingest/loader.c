@@ -627,11 +627,12 @@ static void commit_batch(tb_loader *l, lrun *r, lfile *f, batch *b, int more)
  * starts a new file (getrusage: a system call, so not after every batch).
  * WARM_AFTER faults or more since it last warmed mean the heap grew past
  * what was ready: what it keeps ahead grows by as much (from WARM_BYTES up
- * to WARM_MAX) and is faulted in at once. A new file is also warmed for before it is read,
- * since filling a run's reservoirs grows the heap most at its start. A
- * load that keeps much of what it reads then takes a call and a few dozen
- * faults per MiB kept instead of a fault per page; one that keeps little
- * seldom warms, and the most a thread holds unused is WARM_MAX. */
+ * to WARM_MAX) and is faulted in at once. A new file is also warmed for
+ * before it is read, since filling a run's reservoirs grows the heap most
+ * at its start. A load that keeps much of what it reads then takes a call
+ * and a few dozen faults per MiB kept instead of a fault per page; one
+ * that keeps little seldom warms, and the most a thread holds unused is
+ * WARM_MAX. */
 #define WARM_CHECK 16384
 #define WARM_AFTER 8
 #define WARM_BYTES (512u << 10)
