@@ -21,8 +21,8 @@ char *tb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Fault in the whole pages within [p, p + n) with one system call
  * (MADV_POPULATE_WRITE), for memory about to be written: touching each new
  * page first costs a fault apiece, a trap into the kernel (on a virtual
- * machine, through the hypervisor too). Returns 1 when done; 0 without glibc or Linux 5.14, or under
- * AddressSanitizer, where it does nothing. */
+ * machine, through the hypervisor too). Returns 1 when done; 0 without
+ * glibc or Linux 5.14, or under AddressSanitizer, where it does nothing. */
 int tb_prefault(void *p, size_t n);
 /* tb_prefault `bytes` (at most about 2 MiB) of the calling thread's malloc
  * heap ahead of what the thread will allocate there: a loader thread

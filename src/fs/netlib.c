@@ -1,7 +1,7 @@
-/* dlopen of libcurl, libjwt and libmicrohttpd (see netlib.h). Each library is opened at
- * most once, under pthread_once, and never closed: its functions stay
- * valid for every connection and token cached until exit. A failure is
- * kept too, as the message every later caller gets. */
+/* dlopen of libcurl, libjwt and libmicrohttpd (see netlib.h). Each library
+ * is opened at most once, under pthread_once, and never closed: its
+ * functions stay valid for every connection and token cached until exit.
+ * A failure is kept too, as the message every later caller gets. */
 #include "netlib.h"
 
 #include <dlfcn.h>
@@ -132,33 +132,38 @@ static void load_mhd(void)
 	load(&mhd_lib);
 }
 
+/* l's outcome once opened: 0, or its rc with *msg. */
+static int outcome(const lib *l, const char **msg)
+{
+	*msg = l->rc ? l->msg : NULL;
+	return l->rc;
+}
+
 int tb_netlib_curl_open(const tb_netlib_curl **out, const char **msg)
 {
 	pthread_once(&curl_lib.once, load_curl);
 	*out = curl_lib.rc ? NULL : &curl_table;
-	*msg = curl_lib.rc ? curl_lib.msg : NULL;
-	return curl_lib.rc;
+	return outcome(&curl_lib, msg);
 }
 
 int tb_netlib_jwt_open(const tb_netlib_jwt **out, const char **msg)
 {
 	pthread_once(&jwt_lib.once, load_jwt);
 	*out = jwt_lib.rc ? NULL : &jwt_table;
-	*msg = jwt_lib.rc ? jwt_lib.msg : NULL;
-	return jwt_lib.rc;
+	return outcome(&jwt_lib, msg);
 }
 
 int tb_netlib_mhd_open(const char **msg)
 {
 	pthread_once(&mhd_lib.once, load_mhd);
-	*msg = mhd_lib.rc ? mhd_lib.msg : NULL;
-	return mhd_lib.rc;
+	return outcome(&mhd_lib, msg);
 }
 
 static void *preload_mhd(void *arg)
 {
 	(void)arg;
-	pthread_once(&mhd_lib.once, load_mhd);
+	const char *msg; /* the server's own open reports a failure */
+	tb_netlib_mhd_open(&msg);
 	return NULL;
 }
 
